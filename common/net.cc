@@ -1,0 +1,64 @@
+#include "common/net.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+
+namespace minik8s {
+
+absl::StatusOr<std::string> UrlToGrpcAddress(const std::string& url) {
+  absl::string_view u = absl::StripAsciiWhitespace(url);
+  if (u.empty()) return absl::InvalidArgumentError("empty URL");
+  if (absl::StartsWith(u, "unix:")) return std::string(u);
+  if (absl::StartsWith(u, "https://")) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("URL ", u, ": TLS is not supported, use http://"));
+  }
+  absl::ConsumePrefix(&u, "http://");
+  absl::ConsumeSuffix(&u, "/");
+  if (u.empty() || absl::StrContains(u, "/") || !absl::StrContains(u, ":")) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("URL \"", url, "\" is not of the form http://host:port"));
+  }
+  return std::string(u);
+}
+
+absl::StatusOr<std::vector<std::string>> UrlListToGrpcAddresses(const std::string& urls) {
+  std::vector<std::string> out;
+  for (absl::string_view part : absl::StrSplit(urls, ',', absl::SkipWhitespace())) {
+    auto addr = UrlToGrpcAddress(std::string(part));
+    if (!addr.ok()) return addr.status();
+    out.push_back(*std::move(addr));
+  }
+  if (out.empty()) return absl::InvalidArgumentError("no URL given");
+  return out;
+}
+
+absl::StatusOr<int> PickFreeLoopbackPort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return absl::InternalError(absl::StrCat("socket: ", strerror(errno)));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    int err = errno;
+    close(fd);
+    return absl::InternalError(absl::StrCat("bind: ", strerror(err)));
+  }
+  socklen_t len = sizeof(addr);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return static_cast<int>(ntohs(addr.sin_port));
+}
+
+}  // namespace minik8s

@@ -1,0 +1,19 @@
+// Clean shutdown on SIGINT/SIGTERM for daemons.
+#ifndef MINIK8S_COMMON_SIGNALS_H_
+#define MINIK8S_COMMON_SIGNALS_H_
+
+#include <functional>
+
+namespace minik8s {
+
+// Blocks SIGINT and SIGTERM in the calling thread (call it first in main, before
+// any thread starts, so every thread inherits the mask) and returns. Then
+// WaitForShutdownSignal() waits for one of them.
+void BlockShutdownSignals();
+
+// Waits until SIGINT or SIGTERM arrives; returns the signal number.
+int WaitForShutdownSignal();
+
+}  // namespace minik8s
+
+#endif  // MINIK8S_COMMON_SIGNALS_H_

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: builds, then runs every test (unit + end-to-end)
+# in the normal build, then the unit tests again under ASan + UBSan.
+#   scripts/test.sh              everything
+#   scripts/test.sh --quick      normal build only, no sanitizer pass
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/build.sh
+(cd build && ctest --output-on-failure --timeout 600 -j 2)
+
+if [ "${1:-}" != "--quick" ]; then
+  scripts/build.sh --asan
+  (cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -L unit --timeout 600 -j 2)
+fi
