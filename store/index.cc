@@ -1,0 +1,94 @@
+#include "store/index.h"
+
+namespace minik8s::store {
+
+bool InRange(const std::string& key, const std::string& begin, const std::string& end) {
+  if (end.empty()) return key == begin;
+  if (end == std::string(1, '\0')) return key >= begin;
+  return key >= begin && key < end;
+}
+
+absl::Status Index::Put(const std::string& key, const Revision& rev) {
+  absl::MutexLock lock(&mu_);
+  auto it = tree_.find(key);
+  if (it == tree_.end()) it = tree_.emplace(key, KeyIndex(key)).first;
+  return it->second.Put(rev);
+}
+
+absl::Status Index::Tombstone(const std::string& key, const Revision& rev) {
+  absl::MutexLock lock(&mu_);
+  auto it = tree_.find(key);
+  if (it == tree_.end()) return absl::NotFoundError("index: key not found");
+  return it->second.Tombstone(rev);
+}
+
+void Index::Restore(const std::string& key, const Revision& rev, const Revision& created,
+                    int64_t version, bool tombstone) {
+  absl::MutexLock lock(&mu_);
+  auto it = tree_.find(key);
+  if (it == tree_.end()) it = tree_.emplace(key, KeyIndex(key)).first;
+  it->second.Restore(rev, created, version, tombstone);
+}
+
+bool Index::Get(const std::string& key, int64_t at_rev, KeyAt* out) const {
+  absl::ReaderMutexLock lock(&mu_);
+  auto it = tree_.find(key);
+  if (it == tree_.end()) return false;
+  return it->second.Get(at_rev, out);
+}
+
+void Index::Visit(const std::string& key, const std::string& end,
+                  const std::function<bool(const KeyIndex&)>& fn) const {
+  if (end.empty()) {
+    auto it = tree_.find(key);
+    if (it != tree_.end()) fn(it->second);
+    return;
+  }
+  const bool to_end = end == std::string(1, '\0');
+  if (!to_end && end <= key) return;
+  for (auto it = tree_.lower_bound(key); it != tree_.end(); ++it) {
+    if (!to_end && it->first >= end) break;
+    if (!fn(it->second)) break;
+  }
+}
+
+std::vector<IndexEntry> Index::Range(const std::string& key, const std::string& end,
+                                     int64_t at_rev, int64_t limit, int64_t* total) const {
+  absl::ReaderMutexLock lock(&mu_);
+  std::vector<IndexEntry> out;
+  int64_t count = 0;
+  Visit(key, end, [&](const KeyIndex& ki) {
+    KeyAt at;
+    if (!ki.Get(at_rev, &at)) return true;
+    ++count;
+    if (limit <= 0 || static_cast<int64_t>(out.size()) < limit) {
+      out.push_back(IndexEntry{ki.key(), at});
+    } else if (total == nullptr) {
+      return false;
+    }
+    return true;
+  });
+  if (total != nullptr) *total = count;
+  return out;
+}
+
+absl::flat_hash_set<Revision> Index::Compact(int64_t at_rev) {
+  absl::flat_hash_set<Revision> keep;
+  absl::MutexLock lock(&mu_);
+  for (auto it = tree_.begin(); it != tree_.end();) {
+    it->second.Compact(at_rev, &keep);
+    if (it->second.Empty()) {
+      it = tree_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  return keep;
+}
+
+size_t Index::KeyCount() const {
+  absl::ReaderMutexLock lock(&mu_);
+  return tree_.size();
+}
+
+}  // namespace minik8s::store

@@ -1,0 +1,69 @@
+// Index: the in-memory map key → KeyIndex (revision history), ordered by key,
+// as etcd's mvcc treeIndex. It answers "which revision of which key is visible
+// at revision R" for point and range reads; values live in the backend, keyed
+// by revision.
+//
+// Range conventions (etcd): `end` empty → the single key `key`; `end` == "\0"
+// → every key >= `key`; otherwise the half-open interval [key, end).
+//
+// Thread-safe: readers share a reader lock; Put/Tombstone/Compact take the
+// writer lock briefly. Writers add revisions above every published one, so a
+// reader asking at a published revision is never disturbed by them.
+#ifndef MINIK8S_STORE_INDEX_H_
+#define MINIK8S_STORE_INDEX_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "store/key_index.h"
+
+namespace minik8s::store {
+
+// One key visible at some revision.
+struct IndexEntry {
+  std::string key;
+  KeyAt at;
+};
+
+// True if `key` lies in the range given by (begin, end) with etcd's conventions.
+bool InRange(const std::string& key, const std::string& begin, const std::string& end);
+
+class Index {
+ public:
+  absl::Status Put(const std::string& key, const Revision& rev);
+  absl::Status Tombstone(const std::string& key, const Revision& rev);
+  void Restore(const std::string& key, const Revision& rev, const Revision& created,
+               int64_t version, bool tombstone);
+
+  bool Get(const std::string& key, int64_t at_rev, KeyAt* out) const;
+
+  // Keys visible at `at_rev` in the range, in key order. At most `limit`
+  // entries are returned when limit > 0; `*total` (if given) receives the
+  // number of visible keys in the whole range.
+  std::vector<IndexEntry> Range(const std::string& key, const std::string& end, int64_t at_rev,
+                                int64_t limit, int64_t* total) const;
+
+  // Compaction at `at_rev`: trims every key's history, drops keys left with
+  // nothing, and returns the revisions <= at_rev that must be kept.
+  absl::flat_hash_set<Revision> Compact(int64_t at_rev);
+
+  size_t KeyCount() const;
+
+ private:
+  void Visit(const std::string& key, const std::string& end,
+             const std::function<bool(const KeyIndex&)>& fn) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+
+  mutable absl::Mutex mu_;
+  std::map<std::string, KeyIndex, std::less<>> tree_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace minik8s::store
+
+#endif  // MINIK8S_STORE_INDEX_H_

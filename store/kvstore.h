@@ -1,0 +1,238 @@
+// KvStore: the MVCC key-value store behind the etcd v3 API (etcd's mvcc store
+// plus the parts of its applier that minik8s needs). It ties together the
+// in-memory Index (key → revisions), the RocksDB Backend (revision → value),
+// the Lessor and the WatchableStore.
+//
+// Writes (Put, DeleteRange, Txn with writes, Compact, LeaseGrant,
+// LeaseRevoke) are queued to one apply thread that implements group commit:
+// it takes every queued request, applies them in order in memory (each gets
+// the next revision), writes one WriteBatch with sync, then publishes the new
+// revision, completes every request of the batch and notifies watchers. An
+// acknowledged write is durable.
+//
+// Reads (Range, read-only Txn) run on the caller's thread at the published
+// revision and never wait for a sync: the index may already hold revisions
+// of the batch being synced, but a read at the published revision ignores
+// them (MVCC).
+//
+// Thread-safe. Completion callbacks run on the apply thread (or inline on
+// validation errors and read-only txns) and must not block.
+#ifndef MINIK8S_STORE_KVSTORE_H_
+#define MINIK8S_STORE_KVSTORE_H_
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "etcd/etcdserverpb/rpc.pb.h"
+#include "rocksdb/write_batch.h"
+#include "store/backend.h"
+#include "store/clock.h"
+#include "store/index.h"
+#include "store/lease.h"
+#include "store/watchable_store.h"
+
+namespace minik8s::store {
+
+struct StoreOptions {
+  std::string data_dir;
+  int64_t max_txn_ops = 128;
+  int64_t max_request_bytes = 1572864;
+  // 0 = the default (2 GiB).
+  int64_t quota_backend_bytes = 0;
+  const Clock* clock = RealClock::Get();
+  // Run the lease expiry loop (tests drive RevokeExpiredLeases() instead).
+  bool lease_expiry_loop = true;
+  absl::Duration lease_check_interval = absl::Milliseconds(500);
+  int64_t min_lease_ttl = kMinLeaseTTL;
+  // Requests applied per group commit at most.
+  size_t max_batch = 8192;
+  // History records deleted per compaction step.
+  size_t compaction_batch = 1000;
+  absl::Duration compaction_pause = absl::Milliseconds(1);
+  WatchOptions watch;
+};
+
+inline constexpr int64_t kDefaultQuotaBytes = int64_t{2} * 1024 * 1024 * 1024;
+
+class KvStore : public HistorySource {
+ public:
+  using Done = std::function<void(absl::Status)>;
+
+  static absl::StatusOr<std::unique_ptr<KvStore>> Open(const StoreOptions& options);
+  ~KvStore() override;
+  KvStore(const KvStore&) = delete;
+  KvStore& operator=(const KvStore&) = delete;
+
+  // Stops accepting writes, finishes queued ones, stops background loops.
+  void Stop();
+
+  // ---- KV. Asynchronous writes: req and resp must stay alive until done runs.
+  absl::Status Range(const etcdserverpb::RangeRequest& req, etcdserverpb::RangeResponse* resp) const;
+  void Put(const etcdserverpb::PutRequest* req, etcdserverpb::PutResponse* resp, Done done);
+  void DeleteRange(const etcdserverpb::DeleteRangeRequest* req,
+                   etcdserverpb::DeleteRangeResponse* resp, Done done);
+  void Txn(const etcdserverpb::TxnRequest* req, etcdserverpb::TxnResponse* resp, Done done);
+  void Compact(const etcdserverpb::CompactionRequest* req, etcdserverpb::CompactionResponse* resp,
+               Done done);
+
+  // ---- Leases.
+  void LeaseGrant(const etcdserverpb::LeaseGrantRequest* req,
+                  etcdserverpb::LeaseGrantResponse* resp, Done done);
+  void LeaseRevoke(const etcdserverpb::LeaseRevokeRequest* req,
+                   etcdserverpb::LeaseRevokeResponse* resp, Done done);
+  // Renews; an unknown lease answers TTL 0 (as etcd), not an error.
+  void LeaseKeepAlive(const etcdserverpb::LeaseKeepAliveRequest& req,
+                      etcdserverpb::LeaseKeepAliveResponse* resp);
+  void LeaseTimeToLive(const etcdserverpb::LeaseTimeToLiveRequest& req,
+                       etcdserverpb::LeaseTimeToLiveResponse* resp) const;
+  void LeaseLeases(etcdserverpb::LeaseLeasesResponse* resp) const;
+  // One round of the expiry loop: revokes every expired lease and waits for
+  // the revocations to be durable.
+  void RevokeExpiredLeases();
+
+  // ---- Synchronous conveniences (block until durable).
+  absl::Status PutSync(const etcdserverpb::PutRequest& req, etcdserverpb::PutResponse* resp);
+  absl::Status DeleteRangeSync(const etcdserverpb::DeleteRangeRequest& req,
+                               etcdserverpb::DeleteRangeResponse* resp);
+  absl::Status TxnSync(const etcdserverpb::TxnRequest& req, etcdserverpb::TxnResponse* resp);
+  absl::Status CompactSync(const etcdserverpb::CompactionRequest& req,
+                           etcdserverpb::CompactionResponse* resp);
+  absl::Status LeaseGrantSync(const etcdserverpb::LeaseGrantRequest& req,
+                              etcdserverpb::LeaseGrantResponse* resp);
+  absl::Status LeaseRevokeSync(const etcdserverpb::LeaseRevokeRequest& req,
+                               etcdserverpb::LeaseRevokeResponse* resp);
+
+  // ---- State.
+  int64_t CurrentRevision() const { return committed_rev_.load(std::memory_order_acquire); }
+  int64_t CompactedRevision() const override { return compacted_rev_.load(std::memory_order_acquire); }
+  // Compaction whose history deletion has finished (<= CompactedRevision()).
+  int64_t FinishedCompactRevision() const { return finished_compact_rev_.load(); }
+  uint64_t member_id() const { return member_id_; }
+  uint64_t cluster_id() const { return cluster_id_; }
+  int64_t DbSize() const { return db_size_.load(); }
+  const StoreOptions& options() const { return options_; }
+  WatchableStore* watchable() { return watchable_.get(); }
+  Lessor* lessor() { return lessor_.get(); }
+
+  // HistorySource.
+  absl::Status ReadHistory(int64_t from, int64_t to, int64_t max_revs, bool with_prev_kv,
+                           std::vector<RevisionEvents>* out) const override;
+  void FillHeader(etcdserverpb::ResponseHeader* header, int64_t rev) const override;
+
+  // Validates a txn without state: op counts, empty keys, duplicate keys.
+  static absl::Status CheckTxn(const etcdserverpb::TxnRequest& req, int64_t max_txn_ops);
+
+ private:
+  enum class Kind { kPut, kDeleteRange, kTxn, kCompact, kLeaseGrant, kLeaseRevoke };
+  struct PendingWrite {
+    Kind kind;
+    const google::protobuf::Message* req = nullptr;
+    google::protobuf::Message* resp = nullptr;
+    Done done;
+    etcdserverpb::ResponseHeader* header = nullptr;
+    absl::Status status;
+    int64_t header_rev = 0;
+    int64_t compact_rev = 0;  // kCompact: the scheduled revision
+  };
+  // The revision a write request is building.
+  struct WriteCtx {
+    int64_t rev = 0;  // main revision of the changes
+    int64_t sub = 0;  // next sub revision; > 0 once something changed
+    RevisionEvents events;
+  };
+
+  explicit KvStore(const StoreOptions& options);
+  absl::Status Recover();
+  void Submit(Kind kind, const google::protobuf::Message* req, google::protobuf::Message* resp,
+              etcdserverpb::ResponseHeader* header, Done done);
+  void ApplyLoop();
+  void ApplyBatch(std::deque<PendingWrite>* batch);
+  void ApplyOne(PendingWrite* w);
+  void LeaseExpiryLoop();
+
+  // Reading. `overlay` = read values written by the current batch too (apply
+  // thread only).
+  absl::Status ReadValue(const Revision& rev, bool overlay, mvccpb::KeyValue* kv) const;
+  bool GetKey(const std::string& key, int64_t at_rev, bool overlay, mvccpb::KeyValue* kv) const;
+  absl::Status RangeAt(const etcdserverpb::RangeRequest& req, int64_t current, int64_t read_rev,
+                       bool overlay, etcdserverpb::RangeResponse* resp) const;
+  absl::Status CheckRangeRevision(int64_t rev, int64_t current) const;
+
+  // Txn (kvstore_txn.cc).
+  static bool IsReadOnly(const etcdserverpb::TxnRequest& req);
+  bool EvalCompares(const etcdserverpb::TxnRequest& req, int64_t read_rev, bool overlay) const;
+  absl::Status CheckOps(const google::protobuf::RepeatedPtrField<etcdserverpb::RequestOp>& ops,
+                        int64_t read_rev, bool overlay) const;
+  absl::Status ReadOnlyTxn(const etcdserverpb::TxnRequest& req, int64_t rev,
+                           etcdserverpb::TxnResponse* resp) const;
+  absl::Status ApplyTxn(const etcdserverpb::TxnRequest& req, WriteCtx* ctx,
+                        etcdserverpb::TxnResponse* resp);
+  absl::Status CheckPut(const etcdserverpb::PutRequest& req, int64_t read_rev, bool overlay) const;
+  absl::Status ApplyPut(const etcdserverpb::PutRequest& req, WriteCtx* ctx,
+                        etcdserverpb::PutResponse* resp);
+  void ApplyDelete(const etcdserverpb::DeleteRangeRequest& req, WriteCtx* ctx,
+                   etcdserverpb::DeleteRangeResponse* resp);
+  // Deletes `key` (live) in ctx; fills prev if given.
+  void DeleteKey(const std::string& key, WriteCtx* ctx, mvccpb::KeyValue* prev);
+  bool QuotaExceeded(size_t request_bytes) const;
+
+  // Compaction (kvstore_compaction.cc).
+  absl::Status CheckCompact(int64_t rev) const;
+  // Trims the index and deletes obsolete history up to `rev`, then records
+  // the compaction as finished. Runs on the compactor thread (or in Recover).
+  absl::Status RunCompaction(int64_t rev);
+  void CompactorLoop();
+
+  const StoreOptions options_;
+  std::unique_ptr<Backend> backend_;
+  Index index_;
+  std::unique_ptr<Lessor> lessor_;
+  std::unique_ptr<WatchableStore> watchable_;
+  uint64_t member_id_ = 0;
+  uint64_t cluster_id_ = 0;
+  int64_t quota_ = kDefaultQuotaBytes;
+
+  std::atomic<int64_t> committed_rev_{0};
+  std::atomic<int64_t> compacted_rev_{0};
+  std::atomic<int64_t> finished_compact_rev_{0};
+  std::atomic<int64_t> db_size_{0};
+
+  // The write queue.
+  absl::Mutex queue_mu_;
+  std::deque<PendingWrite> queue_ ABSL_GUARDED_BY(queue_mu_);
+  bool stopping_ ABSL_GUARDED_BY(queue_mu_) = false;
+  bool stopped_ ABSL_GUARDED_BY(queue_mu_) = false;
+
+  // Apply-thread state.
+  int64_t applied_rev_ = 0;
+  absl::flat_hash_map<Revision, mvccpb::KeyValue> overlay_;
+  rocksdb::WriteBatch batch_;
+  std::vector<RevisionEvents> batch_events_;
+  std::thread apply_thread_;
+
+  // Compactor: scheduled compactions waiting to run, with their waiters.
+  mutable absl::Mutex compact_mu_;
+  std::deque<std::pair<int64_t, Done>> compact_queue_ ABSL_GUARDED_BY(compact_mu_);
+  bool compact_stopping_ ABSL_GUARDED_BY(compact_mu_) = false;
+  std::thread compactor_thread_;
+
+  absl::Mutex lease_loop_mu_;
+  bool lease_loop_stopping_ ABSL_GUARDED_BY(lease_loop_mu_) = false;
+  std::thread lease_thread_;
+};
+
+}  // namespace minik8s::store
+
+#endif  // MINIK8S_STORE_KVSTORE_H_

@@ -1,0 +1,81 @@
+// KvStore: compaction. A compaction at revision R is first recorded in meta
+// ("scheduled", in the same durable batch that answers the request), then the
+// compactor thread trims the index and deletes obsolete history records in
+// small batches, and finally records R as "finished". A crash in between
+// leaves scheduled > finished; the next Open() runs the compaction again.
+#include "common/status_macros.h"
+#include "spdlog/spdlog.h"
+#include "store/errors.h"
+#include "store/kvstore.h"
+
+namespace minik8s::store {
+
+absl::Status KvStore::CheckCompact(int64_t rev) const {
+  // Apply thread: compactions of earlier requests in this batch are not yet
+  // published, so check against the highest scheduled revision too.
+  int64_t compacted = CompactedRevision();
+  {
+    absl::MutexLock lock(&compact_mu_);
+    for (const auto& [r, done] : compact_queue_) compacted = std::max(compacted, r);
+  }
+  if (rev <= compacted) return ErrCompacted();
+  if (rev > applied_rev_) return ErrFutureRev();
+  return absl::OkStatus();
+}
+
+absl::Status KvStore::RunCompaction(int64_t rev) {
+  const absl::Time start = absl::Now();
+  absl::flat_hash_set<Revision> keep = index_.Compact(rev);
+  rocksdb::WriteBatch wb;
+  int64_t deleted = 0;
+  std::vector<std::string> doomed;
+  // Collect a step of obsolete records, delete them, repeat: writers and
+  // readers are never blocked for more than one small batch.
+  int64_t from = 0;
+  while (true) {
+    doomed.clear();
+    int64_t last = from;
+    RETURN_IF_ERROR(backend_->ScanHistory(
+        from, rev, [&](const Revision& r, bool tombstone, const std::string&) {
+          last = r.main;
+          if (doomed.size() >= options_.compaction_batch) return false;
+          if (!keep.contains(r) || tombstone) doomed.push_back(EncodeRevision(r, tombstone));
+          return true;
+        }));
+    if (doomed.empty()) break;
+    wb.Clear();
+    for (const auto& k : doomed) wb.Delete(backend_->history(), k);
+    RETURN_IF_ERROR(backend_->Write(&wb));
+    deleted += static_cast<int64_t>(doomed.size());
+    from = last;
+    if (options_.compaction_pause > absl::ZeroDuration()) absl::SleepFor(options_.compaction_pause);
+  }
+  wb.Clear();
+  wb.Put(backend_->meta(), kMetaFinishedCompact, EncodeInt64(rev));
+  RETURN_IF_ERROR(backend_->Write(&wb));
+  finished_compact_rev_.store(rev);
+  spdlog::info("store: finished compaction at revision {}: {} records deleted in {}", rev, deleted,
+               absl::FormatDuration(absl::Now() - start));
+  return absl::OkStatus();
+}
+
+void KvStore::CompactorLoop() {
+  while (true) {
+    std::pair<int64_t, Done> job;
+    {
+      absl::MutexLock lock(&compact_mu_);
+      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(compact_mu_) {
+        return compact_stopping_ || !compact_queue_.empty();
+      };
+      compact_mu_.Await(absl::Condition(&ready));
+      if (compact_queue_.empty()) return;
+      job = std::move(compact_queue_.front());
+      compact_queue_.pop_front();
+    }
+    absl::Status s = RunCompaction(job.first);
+    if (!s.ok()) spdlog::error("store: compaction at {} failed: {}", job.first, s.ToString());
+    if (job.second) job.second(s);
+  }
+}
+
+}  // namespace minik8s::store

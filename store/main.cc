@@ -1,0 +1,133 @@
+// minik8s-store: an etcd v3 wire-compatible key-value store. Parses flags
+// (etcd's names), opens the store, serves gRPC until SIGTERM/SIGINT.
+#include <cstdio>
+#include <string>
+
+#include "CLI/CLI.hpp"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/time.h"
+#include "common/net.h"
+#include "common/signals.h"
+#include "spdlog/spdlog.h"
+#include "store/auto_compactor.h"
+#include "store/kvstore.h"
+#include "store/server.h"
+
+namespace {
+
+int Fail(const std::string& msg) {
+  spdlog::error("{}", msg);
+  std::fprintf(stderr, "minik8s-store: %s\n", msg.c_str());
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  minik8s::BlockShutdownSignals();
+
+  std::string name = "default";
+  std::string data_dir;
+  std::string listen_urls = "http://127.0.0.1:2379";
+  std::string advertise_urls;
+  std::string peer_urls = "http://localhost:2380";
+  std::string compaction_mode = "periodic";
+  std::string compaction_retention = "0";
+  int64_t max_request_bytes = 1572864;
+  int64_t quota_bytes = 0;
+  int64_t max_txn_ops = 128;
+  std::string log_level = "info";
+  std::string progress_interval = "10m";
+
+  CLI::App app{"minik8s-store: an etcd v3 compatible key-value store (KV, Watch, Lease) on RocksDB"};
+  app.add_option("--name", name, "Human-readable name of this member")->capture_default_str();
+  app.add_option("--data-dir", data_dir, "Path to the data directory (default: <name>.minik8s-store)");
+  app.add_option("--listen-client-urls", listen_urls,
+                 "Comma-separated URLs to serve clients on (http://host:port or unix:///path)")
+      ->capture_default_str();
+  app.add_option("--advertise-client-urls", advertise_urls,
+                 "Comma-separated client URLs reported by MemberList (default: the listen URLs)");
+  app.add_option("--initial-advertise-peer-urls", peer_urls,
+                 "Peer URLs reported by MemberList (no peer traffic is served)")
+      ->capture_default_str();
+  app.add_option("--auto-compaction-mode", compaction_mode,
+                 "Interpret --auto-compaction-retention as 'periodic' (a duration) or 'revision' (a count)")
+      ->capture_default_str();
+  app.add_option("--auto-compaction-retention", compaction_retention,
+                 "History to keep: e.g. 1h or 30m (periodic; a bare number means hours), or a "
+                 "revision count (revision); 0 turns auto-compaction off")
+      ->capture_default_str();
+  app.add_option("--max-request-bytes", max_request_bytes, "Maximum client request size in bytes")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 30));
+  app.add_option("--quota-backend-bytes", quota_bytes,
+                 "Raise an error for writes when the database exceeds this size (0 = 2 GiB)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--max-txn-ops", max_txn_ops, "Maximum number of operations in one transaction")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
+  app.add_option("--log-level", log_level, "Log level: debug, info, warn or error")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
+  app.add_option("--progress-notify-interval", progress_interval,
+                 "Period of watch progress notifications (e.g. 10m, 5s)")
+      ->capture_default_str();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+
+  spdlog::set_level(spdlog::level::from_str(log_level));
+  if (data_dir.empty()) data_dir = name + ".minik8s-store";
+  if (advertise_urls.empty()) advertise_urls = listen_urls;
+
+  absl::Duration progress;
+  if (!absl::ParseDuration(progress_interval, &progress) || progress <= absl::ZeroDuration()) {
+    return Fail("--progress-notify-interval must be a positive duration like 10m or 5s, got '" +
+                progress_interval + "'");
+  }
+  auto compaction = minik8s::store::ParseAutoCompaction(compaction_mode, compaction_retention);
+  if (!compaction.ok()) return Fail(std::string(compaction.status().message()));
+  auto addresses = minik8s::UrlListToGrpcAddresses(listen_urls);
+  if (!addresses.ok()) {
+    return Fail("bad --listen-client-urls: " + std::string(addresses.status().message()));
+  }
+  if (addresses->empty()) return Fail("--listen-client-urls is empty");
+
+  minik8s::store::StoreOptions options;
+  options.data_dir = data_dir;
+  options.max_txn_ops = max_txn_ops;
+  options.max_request_bytes = max_request_bytes;
+  options.quota_backend_bytes = quota_bytes;
+  options.watch.progress_notify_interval = progress;
+  auto store = minik8s::store::KvStore::Open(options);
+  if (!store.ok()) return Fail(std::string(store.status().message()));
+
+  minik8s::store::ServerOptions server_options;
+  server_options.name = name;
+  server_options.listen_addresses = *addresses;
+  server_options.advertise_client_urls = absl::StrSplit(advertise_urls, ',', absl::SkipEmpty());
+  server_options.peer_urls = absl::StrSplit(peer_urls, ',', absl::SkipEmpty());
+  server_options.max_request_bytes = max_request_bytes;
+  auto server = minik8s::store::StoreServer::Start(store->get(), server_options);
+  if (!server.ok()) {
+    (*store)->Stop();
+    return Fail(std::string(server.status().message()));
+  }
+  minik8s::store::AutoCompactor compactor(store->get(), *compaction);
+  compactor.Start();
+
+  spdlog::info("ready to serve client requests on {} (member {:x}, data dir {}, revision {})",
+               listen_urls, (*store)->member_id(), data_dir, (*store)->CurrentRevision());
+  const int sig = minik8s::WaitForShutdownSignal();
+  spdlog::info("received signal {}, shutting down", sig);
+  compactor.Stop();
+  (*server)->Shutdown(absl::Seconds(5));
+  (*store)->Stop();
+  store->reset();
+  spdlog::info("stopped");
+  return 0;
+}
