@@ -343,6 +343,34 @@ items:
   EXPECT_EQ(Msg(bad.status()), "line 5, column 9: no matches for kind \"Nope\" in version \"v1\"");
 }
 
+// ---------------------------------------------------------------- robustness
+
+// Bad input yields an error, never a crash or a hang: every truncation of
+// every example and some hostile documents.
+TEST(Codec, SurvivesTruncatedAndHostileInput) {
+  for (const fs::path& file : FilesIn(kSourceDir / "examples", {".yaml"})) {
+    std::string text = ReadFile(file);
+    for (size_t n = 0; n < text.size(); n += 7) {
+      absl::StatusOr<std::vector<DecodedObject>> got = DecodeAll(text.substr(0, n));
+      if (got.ok()) {
+        for (const DecodedObject& obj : *got) EXPECT_NE(obj.object, nullptr);
+      }
+    }
+  }
+  std::string deep_flow(100000, '[');
+  EXPECT_FALSE(DecodeAll(deep_flow).ok());
+  std::string deep_block = "apiVersion: v1\nkind: Pod\nmetadata:\n";
+  for (int i = 0; i < 3000; ++i) deep_block += std::string(2 + 2 * i, ' ') + "a:\n";
+  EXPECT_FALSE(DecodeAll(deep_block).ok());
+  EXPECT_FALSE(DecodeAll("apiVersion: v1\nkind: Pod\nmetadata: {name: \"\xff\xfe\"}\n").ok());
+  EXPECT_FALSE(DecodeAll("apiVersion: v1\nkind: Pod\nmetadata: &a {name: *a}\n").ok());
+  EXPECT_FALSE(DecodeAll("\t{").ok());
+  EXPECT_FALSE(DecodeAll("{\"apiVersion\": \"v1\", \"kind\": \"Pod\", \"spec\": {\"containers\": "
+                         "[{\"name\": \"a\", \"resources\": {\"limits\": {\"cpu\": "
+                         "\"99999999999999999999999999999999999E\"}}}]}}")
+                   .ok());
+}
+
 // ---------------------------------------------------------------- round trip
 
 TEST(Codec, EveryExampleRoundTrips) {
