@@ -226,6 +226,9 @@ void KvStore::ApplyBatch(std::deque<PendingWrite>* batch) {
     if (w.kind == Kind::kCompact && w.status.ok()) new_compact = std::max(new_compact, w.compact_rev);
   }
   if (new_compact > 0) compacted_rev_.store(new_compact, std::memory_order_release);
+  // Watchers first: once a writer has its answer, a progress request on any
+  // watch stream reports at least its revision.
+  if (!batch_events_.empty()) watchable_->Notify(batch_events_, applied_rev_);
   for (PendingWrite& w : *batch) {
     if (w.status.ok()) FillHeader(w.header, w.header_rev);
     if (w.kind == Kind::kCompact && w.status.ok()) {
@@ -239,7 +242,6 @@ void KvStore::ApplyBatch(std::deque<PendingWrite>* batch) {
     }
     w.done(w.status);
   }
-  if (!batch_events_.empty()) watchable_->Notify(batch_events_, applied_rev_);
 }
 
 void KvStore::ApplyOne(PendingWrite* w) {

@@ -253,6 +253,7 @@ size_t WatchableStore::AppendEvents(const Watcher& w, const RevisionEvents& re,
     if (ev.type() == mvccpb::Event::PUT && w.no_put) continue;
     if (ev.type() == mvccpb::Event::DELETE && w.no_delete) continue;
     mvccpb::Event* out = resp->add_events();
+    out->set_type(ev.type());
     *out->mutable_kv() = ev.kv();
     if (w.prev_kv && ev.has_prev_kv()) *out->mutable_prev_kv() = ev.prev_kv();
     ++n;

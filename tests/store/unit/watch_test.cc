@@ -1,0 +1,186 @@
+#include <thread>
+
+#include "testing/subprocess.h"
+#include "tests/store/unit/store_fixture.h"
+
+namespace minik8s::store {
+namespace {
+
+using etcdserverpb::WatchCreateRequest;
+using etcdserverpb::WatchResponse;
+
+// Stands in for the gRPC reactor: records what the stream sends. With
+// auto_drain the "transport" is infinitely fast; otherwise a write stays in
+// flight until Drain().
+class FakeTransport {
+ public:
+  FakeTransport(KvStore* store, bool auto_drain) : auto_drain_(auto_drain) {
+    stream_ = store->watchable()->NewStream([this](WatchResponse&& r) {
+      absl::MutexLock lock(&mu_);
+      got_.push_back(std::move(r));
+      if (!auto_drain_) return;
+      while (auto next = stream_->NextToSend()) got_.push_back(std::move(*next));
+    });
+  }
+  ~FakeTransport() { stream_->Close(); }
+  WatchStream* stream() { return stream_.get(); }
+
+  void Drain() {
+    while (auto next = stream_->NextToSend()) {
+      absl::MutexLock lock(&mu_);
+      got_.push_back(std::move(*next));
+    }
+  }
+  std::vector<WatchResponse> Got() {
+    absl::MutexLock lock(&mu_);
+    return got_;
+  }
+  // All events, in order.
+  std::vector<mvccpb::Event> Events() {
+    std::vector<mvccpb::Event> out;
+    for (const auto& r : Got()) {
+      for (const auto& e : r.events()) out.push_back(e);
+    }
+    return out;
+  }
+  bool WaitEvents(size_t n) {
+    return testing::WaitFor([&] { return Events().size() >= n; }, absl::Seconds(10));
+  }
+
+ private:
+  const bool auto_drain_;
+  absl::Mutex mu_;
+  std::vector<WatchResponse> got_ ABSL_GUARDED_BY(mu_);
+  std::unique_ptr<WatchStream> stream_;
+};
+
+WatchCreateRequest Watch(const std::string& key, const std::string& end = "", int64_t start = 0) {
+  WatchCreateRequest w;
+  w.set_key(key);
+  w.set_range_end(end);
+  w.set_start_revision(start);
+  return w;
+}
+
+TEST_F(StoreTest, WatchLiveEventsWithIdsAndCreatedReply) {
+  FakeTransport t(store_.get(), true);
+  t.stream()->Create(Watch("a"));
+  t.stream()->Create(Watch("p/", "p0"));
+  Put("a", "1");
+  Put("p/x", "2");
+  Put("other", "3");
+  Delete("a");
+  ASSERT_TRUE(t.WaitEvents(3));
+  auto got = t.Got();
+  ASSERT_GE(got.size(), 5u);
+  EXPECT_TRUE(got[0].created());
+  EXPECT_EQ(got[0].watch_id(), 0);
+  EXPECT_TRUE(got[1].created());
+  EXPECT_EQ(got[1].watch_id(), 1);
+  auto ev = t.Events();
+  ASSERT_EQ(ev.size(), 3u);
+  EXPECT_EQ(ev[0].kv().key(), "a");
+  EXPECT_EQ(ev[1].kv().key(), "p/x");
+  EXPECT_EQ(ev[2].type(), mvccpb::Event::DELETE);
+  EXPECT_EQ(ev[2].kv().mod_revision(), 4);
+  EXPECT_FALSE(ev[2].has_prev_kv());  // not asked for
+}
+
+TEST_F(StoreTest, WatchFromHistoryFiltersAndPrevKv) {
+  Put("k", "1");  // 1
+  Put("k", "2");  // 2
+  Delete("k");    // 3
+  FakeTransport t(store_.get(), true);
+  auto w = Watch("k", "", 1);
+  w.set_prev_kv(true);
+  t.stream()->Create(w);
+  auto puts_only = Watch("k", "", 1);
+  puts_only.add_filters(WatchCreateRequest::NODELETE);
+  t.stream()->Create(puts_only);
+  ASSERT_TRUE(t.WaitEvents(5));
+  Put("k", "4");  // live after catching up
+  ASSERT_TRUE(t.WaitEvents(7));
+  std::vector<mvccpb::Event> w0, w1;
+  for (const auto& r : t.Got()) {
+    for (const auto& e : r.events()) (r.watch_id() == 0 ? w0 : w1).push_back(e);
+  }
+  ASSERT_EQ(w0.size(), 4u);
+  EXPECT_FALSE(w0[0].has_prev_kv());
+  EXPECT_EQ(w0[1].prev_kv().value(), "1");
+  EXPECT_EQ(w0[2].type(), mvccpb::Event::DELETE);
+  EXPECT_EQ(w0[2].prev_kv().value(), "2");
+  EXPECT_EQ(w0[3].kv().value(), "4");
+  ASSERT_EQ(w1.size(), 3u);
+  for (const auto& e : w1) EXPECT_EQ(e.type(), mvccpb::Event::PUT);
+}
+
+TEST_F(StoreTest, WatchCompactedStartIsCanceled) {
+  Put("k", "1");
+  Put("k", "2");
+  Put("k", "3");
+  ASSERT_TRUE(Compact(2).ok());
+  FakeTransport t(store_.get(), true);
+  t.stream()->Create(Watch("k", "", 1));
+  auto got = t.Got();
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_TRUE(got[0].created());
+  EXPECT_TRUE(got[1].canceled());
+  EXPECT_EQ(got[1].compact_revision(), 2);
+}
+
+TEST_F(StoreTest, WatchCancelAndProgress) {
+  FakeTransport t(store_.get(), true);
+  t.stream()->Create(Watch("k"));
+  t.stream()->Cancel(0);
+  Put("k", "1");
+  t.stream()->RequestProgress();
+  auto got = t.Got();
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_TRUE(got[1].canceled());
+  EXPECT_EQ(got[2].watch_id(), -1);
+  EXPECT_EQ(got[2].header().revision(), 1);
+  EXPECT_EQ(got[2].events_size(), 0);
+}
+
+class SlowWatcherTest : public StoreTest {
+ protected:
+  void SetUp() override {
+    stream_buffer_ = 4;
+    Reopen();
+  }
+};
+
+TEST_F(SlowWatcherTest, SlowWatcherCatchesUpWithoutLossOrReorder) {
+  FakeTransport slow(store_.get(), false);
+  FakeTransport fast(store_.get(), true);
+  slow.stream()->Create(Watch("k", "l"));
+  fast.stream()->Create(Watch("k", "l"));
+  constexpr int kWrites = 300;
+  std::thread writer([&] {
+    for (int i = 0; i < kWrites; ++i) Put("k" + std::to_string(i % 7), std::to_string(i));
+  });
+  // The slow consumer drains now and then while the writer keeps going.
+  for (int i = 0; i < 50; ++i) {
+    slow.Drain();
+    absl::SleepFor(absl::Milliseconds(2));
+  }
+  writer.join();
+  EXPECT_TRUE(testing::WaitFor(
+      [&] {
+        slow.Drain();
+        return slow.Events().size() >= kWrites;
+      },
+      absl::Seconds(20)));
+  for (auto* t : {&slow, &fast}) {
+    auto ev = t->Events();
+    ASSERT_EQ(ev.size(), static_cast<size_t>(kWrites));
+    for (int i = 0; i < kWrites; ++i) {
+      EXPECT_EQ(ev[i].kv().mod_revision(), i + 1);
+      EXPECT_EQ(ev[i].kv().value(), std::to_string(i));
+    }
+  }
+  EXPECT_EQ(store_->watchable()->UnsyncedCount(), 0u);
+}
+
+}  // namespace
+}  // namespace minik8s::store
