@@ -50,7 +50,11 @@ std::string FindOnPath(const std::string& name) {
 }
 
 std::string DefaultBinary(BackendKind kind) {
-  if (kind == BackendKind::kMinik8sStore) return testing::BinPath("minik8s-store");
+  if (kind == BackendKind::kMinik8sStore) {
+    const char* override_bin = getenv("MINIK8S_STORE_BIN");
+    if (override_bin != nullptr && *override_bin != '\0') return override_bin;
+    return testing::BinPath("minik8s-store");
+  }
   std::string etcd = FindOnPath("etcd");
   return etcd.empty() ? "/usr/bin/etcd" : etcd;
 }

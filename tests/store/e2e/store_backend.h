@@ -38,7 +38,8 @@ std::string BackendName(BackendKind kind);
 // GoogleTest prints parameters with PrintTo.
 void PrintTo(BackendKind kind, std::ostream* os);
 
-// The binary a kind runs by default: <build>/bin/minik8s-store, or etcd from PATH.
+// The binary a kind runs by default: $MINIK8S_STORE_BIN if set, else
+// <build>/bin/minik8s-store; etcd from PATH.
 std::string DefaultBinary(BackendKind kind);
 
 // Absolute path of `name` found on $PATH, or "" when absent.
