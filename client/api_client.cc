@@ -1,0 +1,373 @@
+#include "client/api_client.h"
+
+#include <atomic>
+
+#include <grpcpp/client_context.h>
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+#include <grpcpp/support/channel_arguments.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "client/errors.h"
+#include "client/resource.h"
+#include "common/net.h"
+
+namespace minik8s::client {
+namespace {
+
+namespace pb = minik8s::apiserver::v1;
+using google::protobuf::Message;
+
+absl::Status ParseInto(const std::string& bytes, Message* out, absl::string_view what) {
+  if (out == nullptr) return absl::OkStatus();
+  out->Clear();
+  if (!out->ParseFromString(bytes)) {
+    return absl::InternalError(
+        absl::StrCat("cannot decode ", what, " as ", out->GetDescriptor()->full_name()));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ObjectPtr> Decode(const std::string& bytes, const Message& prototype) {
+  std::shared_ptr<Message> object(prototype.New());
+  if (!object->ParseFromString(bytes)) {
+    return absl::InternalError(
+        absl::StrCat("cannot decode object as ", prototype.GetDescriptor()->full_name()));
+  }
+  return ObjectPtr(std::move(object));
+}
+
+// A server-streaming Watch call read synchronously.
+class GrpcWatchStream : public WatchStream {
+ public:
+  GrpcWatchStream(pb::ApiServer::Stub* stub, pb::WatchRequest request,
+                  const Message& prototype, absl::string_view user_agent)
+      : prototype_(prototype) {
+    context_.AddMetadata("user-agent-client", std::string(user_agent));
+    reader_ = stub->Watch(&context_, request);
+  }
+
+  ~GrpcWatchStream() override {
+    if (!finished_) {
+      Cancel();
+      pb::WatchEvent ignored;
+      while (reader_->Read(&ignored)) {
+      }
+      reader_->Finish();
+    }
+  }
+
+  bool Next(WatchEvent* event) override {
+    if (finished_) return false;
+    pb::WatchEvent raw;
+    while (reader_->Read(&raw)) {
+      absl::Status s = Convert(raw, event);
+      if (s.ok()) return true;
+      // An undecodable event: end the stream with the error; the caller
+      // relists (a decoding error would repeat on resume).
+      final_status_ = s;
+      Cancel();
+      pb::WatchEvent ignored;
+      while (reader_->Read(&ignored)) {
+      }
+      reader_->Finish();
+      finished_ = true;
+      return false;
+    }
+    grpc::Status status = reader_->Finish();
+    finished_ = true;
+    if (cancelled_.load()) {
+      final_status_ = absl::OkStatus();
+    } else {
+      final_status_ = FromGrpcError(status);
+    }
+    return false;
+  }
+
+  void Cancel() override {
+    cancelled_.store(true);
+    context_.TryCancel();
+  }
+
+  absl::Status status() override { return final_status_; }
+
+ private:
+  absl::Status Convert(const pb::WatchEvent& raw, WatchEvent* event) {
+    event->resource_version = raw.resource_version();
+    event->error = absl::OkStatus();
+    event->object.reset();
+    const std::string& t = raw.type();
+    if (t == "ERROR") {
+      event->type = WatchEventType::kError;
+      minik8s::meta::v1::Status status;
+      if (!status.ParseFromString(raw.object())) {
+        event->error = absl::UnknownError("watch ERROR event with an undecodable status");
+      } else {
+        event->error = FromStatusObject(status);
+      }
+      return absl::OkStatus();
+    }
+    if (t == "ADDED") {
+      event->type = WatchEventType::kAdded;
+    } else if (t == "MODIFIED") {
+      event->type = WatchEventType::kModified;
+    } else if (t == "DELETED") {
+      event->type = WatchEventType::kDeleted;
+    } else if (t == "BOOKMARK") {
+      event->type = WatchEventType::kBookmark;
+    } else {
+      return absl::InternalError(absl::StrCat("unknown watch event type \"", t, "\""));
+    }
+    auto object = Decode(raw.object(), prototype_);
+    if (!object.ok()) return object.status();
+    event->object = *std::move(object);
+    if (event->resource_version.empty()) {
+      event->resource_version = MetaOf(*event->object).resource_version();
+    }
+    return absl::OkStatus();
+  }
+
+  const Message& prototype_;
+  grpc::ClientContext context_;
+  std::unique_ptr<grpc::ClientReader<pb::WatchEvent>> reader_;
+  std::atomic<bool> cancelled_{false};
+  bool finished_ = false;
+  absl::Status final_status_;
+};
+
+}  // namespace
+
+const char* WatchEventTypeName(WatchEventType type) {
+  switch (type) {
+    case WatchEventType::kAdded:
+      return "ADDED";
+    case WatchEventType::kModified:
+      return "MODIFIED";
+    case WatchEventType::kDeleted:
+      return "DELETED";
+    case WatchEventType::kBookmark:
+      return "BOOKMARK";
+    case WatchEventType::kError:
+      return "ERROR";
+  }
+  return "UNKNOWN";
+}
+
+minik8s::meta::v1::DeleteOptions DeleteOptions::ToProto() const {
+  minik8s::meta::v1::DeleteOptions p;
+  p.set_api_version("v1");
+  p.set_kind("DeleteOptions");
+  if (grace_period_seconds) p.set_grace_period_seconds(*grace_period_seconds);
+  if (propagation_policy) p.set_propagation_policy(*propagation_policy);
+  if (precondition_uid) p.mutable_preconditions()->set_uid(*precondition_uid);
+  if (precondition_resource_version) {
+    p.mutable_preconditions()->set_resource_version(*precondition_resource_version);
+  }
+  if (dry_run) p.add_dry_run("All");
+  return p;
+}
+
+absl::StatusOr<std::unique_ptr<ApiClient>> ApiClient::Connect(const ApiClientOptions& options) {
+  auto address = UrlToGrpcAddress(options.server);
+  if (!address.ok()) return address.status();
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS,
+              static_cast<int>(absl::ToInt64Milliseconds(options.keepalive_time)));
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS,
+              static_cast<int>(absl::ToInt64Milliseconds(options.keepalive_timeout)));
+  args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS,
+              static_cast<int>(absl::ToInt64Milliseconds(options.max_reconnect_backoff)));
+  args.SetInt(GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH, 256 << 20);
+  args.SetUserAgentPrefix(options.user_agent);
+  auto channel =
+      grpc::CreateCustomChannel(*address, grpc::InsecureChannelCredentials(), args);
+  return std::make_unique<ApiClient>(std::move(channel), options);
+}
+
+ApiClient::ApiClient(std::shared_ptr<grpc::Channel> channel, const ApiClientOptions& options)
+    : options_(options),
+      channel_(std::move(channel)),
+      stub_(pb::ApiServer::NewStub(channel_)) {}
+
+void ApiClient::PrepareContext(grpc::ClientContext* context) const {
+  context->set_deadline(absl::ToChronoTime(absl::Now() + options_.timeout));
+}
+
+absl::Status ApiClient::Create(absl::string_view resource, absl::string_view ns,
+                               const Message& object, Message* out, bool dry_run) {
+  pb::CreateRequest req;
+  req.set_resource(std::string(resource));
+  req.set_namespace_(std::string(ns));
+  object.SerializeToString(req.mutable_object());
+  req.set_dry_run(dry_run);
+  pb::ObjectResponse resp;
+  grpc::ClientContext ctx;
+  PrepareContext(&ctx);
+  absl::Status s = FromGrpcError(stub_->Create(&ctx, req, &resp));
+  if (!s.ok()) return s;
+  return ParseInto(resp.object(), out, "create answer");
+}
+
+absl::Status ApiClient::Get(absl::string_view resource, absl::string_view ns,
+                            absl::string_view name, Message* out,
+                            absl::string_view subresource) {
+  pb::GetRequest req;
+  req.set_resource(std::string(resource));
+  req.set_namespace_(std::string(ns));
+  req.set_name(std::string(name));
+  req.set_subresource(std::string(subresource));
+  pb::ObjectResponse resp;
+  grpc::ClientContext ctx;
+  PrepareContext(&ctx);
+  absl::Status s = FromGrpcError(stub_->Get(&ctx, req, &resp));
+  if (!s.ok()) return s;
+  return ParseInto(resp.object(), out, "get answer");
+}
+
+absl::StatusOr<ObjectList> ApiClient::List(absl::string_view resource, absl::string_view ns,
+                                           const ListOptions& options,
+                                           const Message& prototype) {
+  pb::ListRequest req;
+  req.set_resource(std::string(resource));
+  req.set_namespace_(std::string(ns));
+  req.set_label_selector(options.label_selector);
+  req.set_field_selector(options.field_selector);
+  req.set_limit(options.limit);
+  req.set_continue_(options.continue_token);
+  req.set_resource_version(options.resource_version);
+  pb::ListResponse resp;
+  grpc::ClientContext ctx;
+  PrepareContext(&ctx);
+  absl::Status s = FromGrpcError(stub_->List(&ctx, req, &resp));
+  if (!s.ok()) return s;
+  ObjectList list;
+  list.items.reserve(resp.items_size());
+  for (const std::string& bytes : resp.items()) {
+    auto object = Decode(bytes, prototype);
+    if (!object.ok()) return object.status();
+    list.items.push_back(*std::move(object));
+  }
+  list.resource_version = resp.resource_version();
+  list.continue_token = resp.continue_();
+  if (resp.has_remaining_item_count()) list.remaining_item_count = resp.remaining_item_count();
+  return list;
+}
+
+absl::Status ApiClient::Update(absl::string_view resource, absl::string_view ns,
+                               absl::string_view name, absl::string_view subresource,
+                               const Message& object, Message* out, bool dry_run) {
+  pb::UpdateRequest req;
+  req.set_resource(std::string(resource));
+  req.set_namespace_(std::string(ns));
+  req.set_name(std::string(name));
+  req.set_subresource(std::string(subresource));
+  object.SerializeToString(req.mutable_object());
+  req.set_dry_run(dry_run);
+  pb::ObjectResponse resp;
+  grpc::ClientContext ctx;
+  PrepareContext(&ctx);
+  absl::Status s = FromGrpcError(stub_->Update(&ctx, req, &resp));
+  if (!s.ok()) return s;
+  return ParseInto(resp.object(), out, "update answer");
+}
+
+absl::Status ApiClient::Patch(absl::string_view resource, absl::string_view ns,
+                              absl::string_view name, absl::string_view subresource,
+                              absl::string_view merge_patch_json, Message* out, bool dry_run) {
+  pb::PatchRequest req;
+  req.set_resource(std::string(resource));
+  req.set_namespace_(std::string(ns));
+  req.set_name(std::string(name));
+  req.set_subresource(std::string(subresource));
+  req.set_patch_type("application/merge-patch+json");
+  req.set_patch(std::string(merge_patch_json));
+  req.set_dry_run(dry_run);
+  pb::ObjectResponse resp;
+  grpc::ClientContext ctx;
+  PrepareContext(&ctx);
+  absl::Status s = FromGrpcError(stub_->Patch(&ctx, req, &resp));
+  if (!s.ok()) return s;
+  return ParseInto(resp.object(), out, "patch answer");
+}
+
+absl::Status ApiClient::Delete(absl::string_view resource, absl::string_view ns,
+                               absl::string_view name, const DeleteOptions& options,
+                               Message* out, bool* deleted) {
+  pb::DeleteRequest req;
+  req.set_resource(std::string(resource));
+  req.set_namespace_(std::string(ns));
+  req.set_name(std::string(name));
+  options.ToProto().SerializeToString(req.mutable_options());
+  pb::DeleteResponse resp;
+  grpc::ClientContext ctx;
+  PrepareContext(&ctx);
+  absl::Status s = FromGrpcError(stub_->Delete(&ctx, req, &resp));
+  if (!s.ok()) return s;
+  if (deleted != nullptr) *deleted = resp.deleted();
+  return ParseInto(resp.object(), out, "delete answer");
+}
+
+absl::StatusOr<std::unique_ptr<WatchStream>> ApiClient::Watch(absl::string_view resource,
+                                                              absl::string_view ns,
+                                                              const WatchOptions& options,
+                                                              const Message& prototype) {
+  pb::WatchRequest req;
+  req.set_resource(std::string(resource));
+  req.set_namespace_(std::string(ns));
+  req.set_label_selector(options.label_selector);
+  req.set_field_selector(options.field_selector);
+  req.set_resource_version(options.resource_version);
+  req.set_allow_watch_bookmarks(options.allow_bookmarks);
+  return std::unique_ptr<WatchStream>(
+      new GrpcWatchStream(stub_.get(), std::move(req), prototype, options_.user_agent));
+}
+
+absl::Status ApiClient::Bind(const minik8s::core::v1::Binding& binding) {
+  pb::BindRequest req;
+  req.set_namespace_(binding.metadata().namespace_());
+  req.set_name(binding.metadata().name());
+  binding.SerializeToString(req.mutable_binding());
+  pb::BindResponse resp;
+  grpc::ClientContext ctx;
+  PrepareContext(&ctx);
+  return FromGrpcError(stub_->Bind(&ctx, req, &resp));
+}
+
+absl::Status ApiClient::Bind(absl::string_view ns, absl::string_view pod_name,
+                             absl::string_view node_name) {
+  minik8s::core::v1::Binding binding;
+  binding.set_api_version("v1");
+  binding.set_kind("Binding");
+  binding.mutable_metadata()->set_namespace_(std::string(ns));
+  binding.mutable_metadata()->set_name(std::string(pod_name));
+  binding.mutable_target()->set_kind("Node");
+  binding.mutable_target()->set_api_version("v1");
+  binding.mutable_target()->set_name(std::string(node_name));
+  return Bind(binding);
+}
+
+absl::StatusOr<std::vector<pb::ApiResource>> ApiClient::ListResources() {
+  pb::ListResourcesRequest req;
+  pb::ListResourcesResponse resp;
+  grpc::ClientContext ctx;
+  PrepareContext(&ctx);
+  absl::Status s = FromGrpcError(stub_->ListResources(&ctx, req, &resp));
+  if (!s.ok()) return s;
+  return std::vector<pb::ApiResource>(resp.resources().begin(), resp.resources().end());
+}
+
+absl::StatusOr<pb::VersionResponse> ApiClient::Version() {
+  pb::VersionRequest req;
+  pb::VersionResponse resp;
+  grpc::ClientContext ctx;
+  PrepareContext(&ctx);
+  absl::Status s = FromGrpcError(stub_->Version(&ctx, req, &resp));
+  if (!s.ok()) return s;
+  return resp;
+}
+
+}  // namespace minik8s::client

@@ -1,0 +1,148 @@
+// ApiClient: one connection to the apiserver (gRPC channel to `--server`),
+// with the generic ("dynamic") verbs every typed client is built on. A
+// request names the resource by plural ("pods") and carries objects as
+// protobuf messages of the resource's kind; the typed layer on top
+// (typed_client.h, clientset.h) supplies the resource and message type.
+//
+// Every unary call carries a deadline (options.timeout); watches have none
+// and end only when cancelled, closed by the server, or the connection drops.
+// The channel reconnects quickly after an apiserver restart (reconnect
+// backoff 100 ms → options.max_reconnect_backoff) and sends HTTP/2 keepalive
+// pings so a silent peer is noticed. Calls fail fast with UNAVAILABLE while
+// the server is down.
+//
+// Errors: absl::Status with the apiserver's code and message, and the
+// meta.v1.Status from the error details as a payload (see errors.h).
+//
+// Thread safety: all methods are safe to call concurrently from any thread.
+// The ApiClient must outlive every TypedClient, WatchStream and informer
+// built on it.
+#ifndef MINIK8S_CLIENT_API_CLIENT_H_
+#define MINIK8S_CLIENT_API_CLIENT_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <grpcpp/channel.h>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "apiserver/v1/apiserver.grpc.pb.h"
+#include "client/watch.h"
+#include "google/protobuf/message.h"
+#include "k8s/autoscaling/v1/autoscaling.pb.h"
+#include "k8s/core/v1/core.pb.h"
+#include "k8s/meta/v1/meta.pb.h"
+
+namespace minik8s::client {
+
+struct ApiClientOptions {
+  // Apiserver address: "127.0.0.1:6443", "http://127.0.0.1:6443" or "unix:///path".
+  std::string server = "127.0.0.1:6443";
+  absl::Duration timeout = absl::Seconds(30);  // per unary call
+  absl::Duration keepalive_time = absl::Minutes(5);
+  absl::Duration keepalive_timeout = absl::Seconds(20);
+  absl::Duration max_reconnect_backoff = absl::Seconds(2);
+  std::string user_agent = "minik8s-client";
+};
+
+struct ListOptions {
+  std::string label_selector;  // `app=web,tier in (a,b),!canary`
+  std::string field_selector;  // `spec.nodeName=node-1`
+  int64_t limit = 0;           // 0 = everything
+  std::string continue_token;
+  std::string resource_version;  // "" = most recent
+};
+
+struct WatchOptions {
+  std::string label_selector;
+  std::string field_selector;
+  // "" or "0": ADDED events for the current state first; otherwise changes
+  // after this version (OUT_OF_RANGE when it is too old).
+  std::string resource_version;
+  bool allow_bookmarks = true;
+};
+
+struct DeleteOptions {
+  std::optional<int64_t> grace_period_seconds;
+  // "Orphan", "Background" or "Foreground".
+  std::optional<std::string> propagation_policy;
+  std::optional<std::string> precondition_uid;
+  std::optional<std::string> precondition_resource_version;
+  bool dry_run = false;
+
+  minik8s::meta::v1::DeleteOptions ToProto() const;
+};
+
+// A list answer with items decoded into the resource's message type.
+struct ObjectList {
+  std::vector<ObjectPtr> items;
+  std::string resource_version;
+  std::string continue_token;
+  std::optional<int64_t> remaining_item_count;
+};
+
+class ApiClient {
+ public:
+  // Creates the channel (no I/O happens until the first call).
+  static absl::StatusOr<std::unique_ptr<ApiClient>> Connect(const ApiClientOptions& options);
+  // Over an existing channel (tests, in-process servers).
+  ApiClient(std::shared_ptr<grpc::Channel> channel, const ApiClientOptions& options);
+
+  const ApiClientOptions& options() const { return options_; }
+
+  // The verbs. `resource` is the plural ("pods"), `ns` is "" for
+  // cluster-scoped resources (and for List/Watch across all namespaces).
+  // `out` receives the server's answer and must have the resource's type.
+  absl::Status Create(absl::string_view resource, absl::string_view ns,
+                      const google::protobuf::Message& object, google::protobuf::Message* out,
+                      bool dry_run = false);
+  absl::Status Get(absl::string_view resource, absl::string_view ns, absl::string_view name,
+                   google::protobuf::Message* out, absl::string_view subresource = "");
+  // `prototype` is an instance of the item type (e.g. &Pod::default_instance()).
+  absl::StatusOr<ObjectList> List(absl::string_view resource, absl::string_view ns,
+                                  const ListOptions& options,
+                                  const google::protobuf::Message& prototype);
+  // subresource: "" (spec and metadata), "status" or "scale".
+  absl::Status Update(absl::string_view resource, absl::string_view ns, absl::string_view name,
+                      absl::string_view subresource, const google::protobuf::Message& object,
+                      google::protobuf::Message* out, bool dry_run = false);
+  // JSON merge patch (RFC 7386).
+  absl::Status Patch(absl::string_view resource, absl::string_view ns, absl::string_view name,
+                     absl::string_view subresource, absl::string_view merge_patch_json,
+                     google::protobuf::Message* out, bool dry_run = false);
+  // `out` (optional) receives the object after the call; `deleted`
+  // (optional) whether it is gone from storage (false: deletion pending).
+  absl::Status Delete(absl::string_view resource, absl::string_view ns, absl::string_view name,
+                      const DeleteOptions& options, google::protobuf::Message* out = nullptr,
+                      bool* deleted = nullptr);
+  absl::StatusOr<std::unique_ptr<WatchStream>> Watch(absl::string_view resource,
+                                                     absl::string_view ns,
+                                                     const WatchOptions& options,
+                                                     const google::protobuf::Message& prototype);
+  // pods/binding: assigns pod ns/name to `node_name`.
+  absl::Status Bind(absl::string_view ns, absl::string_view pod_name,
+                    absl::string_view node_name);
+  absl::Status Bind(const minik8s::core::v1::Binding& binding);
+
+  absl::StatusOr<std::vector<minik8s::apiserver::v1::ApiResource>> ListResources();
+  absl::StatusOr<minik8s::apiserver::v1::VersionResponse> Version();
+
+  minik8s::apiserver::v1::ApiServer::Stub* stub() { return stub_.get(); }
+
+ private:
+  void PrepareContext(grpc::ClientContext* context) const;
+
+  const ApiClientOptions options_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<minik8s::apiserver::v1::ApiServer::Stub> stub_;
+};
+
+}  // namespace minik8s::client
+
+#endif  // MINIK8S_CLIENT_API_CLIENT_H_
