@@ -1,0 +1,469 @@
+#include "api/validation/validation.h"
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "api/intstr.h"
+#include "api/quantity.h"
+#include "api/validation/defaults.h"
+#include "gtest/gtest.h"
+
+namespace minik8s::validation {
+namespace {
+
+using minik8s::apps::v1::Deployment;
+using minik8s::apps::v1::ReplicaSet;
+using minik8s::core::v1::Pod;
+
+std::vector<std::string> Strings(const FieldErrors& errs) {
+  std::vector<std::string> out;
+  for (const FieldError& e : errs) out.push_back(e.ToString());
+  return out;
+}
+
+const std::string kLabelMsg =
+    "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and "
+    "must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex "
+    "used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
+const std::string kSubdomainMsg =
+    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or "
+    "'.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used "
+    "for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+
+Pod ValidPod() {
+  Pod pod;
+  pod.mutable_metadata()->set_name("web");
+  pod.mutable_metadata()->set_namespace_("default");
+  auto* c = pod.mutable_spec()->add_containers();
+  c->set_name("nginx");
+  c->set_image("nginx:1.25");
+  c->add_ports()->set_container_port(80);
+  SetPodDefaults(&pod);
+  return pod;
+}
+
+Deployment ValidDeployment() {
+  Deployment d;
+  d.mutable_metadata()->set_name("web");
+  d.mutable_metadata()->set_namespace_("default");
+  (*d.mutable_spec()->mutable_selector()->mutable_match_labels())["app"] = "web";
+  auto* tmpl = d.mutable_spec()->mutable_template_();
+  (*tmpl->mutable_metadata()->mutable_labels())["app"] = "web";
+  auto* c = tmpl->mutable_spec()->add_containers();
+  c->set_name("nginx");
+  c->set_image("nginx:1.25");
+  SetDeploymentDefaults(&d);
+  return d;
+}
+
+TEST(ValidatePod, ValidHasNoErrors) {
+  EXPECT_EQ(Strings(ValidatePod(ValidPod())), std::vector<std::string>{});
+  EXPECT_EQ(Strings(ValidateObject(ValidPod())), std::vector<std::string>{});
+}
+
+TEST(ValidatePod, Rules) {
+  struct Case {
+    std::string name;
+    std::function<void(Pod*)> mutate;
+    std::vector<std::string> want;
+  };
+  const std::vector<Case> cases = {
+      {"name required", [](Pod* p) { p->mutable_metadata()->clear_name(); },
+       {"metadata.name: Required value: name or generateName is required"}},
+      {"generateName is enough",
+       [](Pod* p) {
+         p->mutable_metadata()->clear_name();
+         p->mutable_metadata()->set_generate_name("web-");
+       },
+       {}},
+      {"bad name", [](Pod* p) { p->mutable_metadata()->set_name("Web_1"); },
+       {"metadata.name: Invalid value: \"Web_1\": " + kSubdomainMsg}},
+      {"namespace required", [](Pod* p) { p->mutable_metadata()->clear_namespace_(); },
+       {"metadata.namespace: Required value"}},
+      {"bad label value", [](Pod* p) { (*p->mutable_metadata()->mutable_labels())["app"] = "-x"; },
+       {"metadata.labels: Invalid value: \"-x\": a valid label must be an empty string or consist "
+        "of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric "
+        "character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is "
+        "'(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"}},
+      {"owner reference fields",
+       [](Pod* p) { p->mutable_metadata()->add_owner_references()->set_api_version("apps/v1"); },
+       {"metadata.ownerReferences.kind: Invalid value: \"\": kind must not be empty",
+        "metadata.ownerReferences.name: Invalid value: \"\": name must not be empty",
+        "metadata.ownerReferences.uid: Invalid value: \"\": uid must not be empty"}},
+      {"containers required", [](Pod* p) { p->mutable_spec()->clear_containers(); },
+       {"spec.containers: Required value"}},
+      {"duplicate container name",
+       [](Pod* p) { *p->mutable_spec()->add_containers() = p->spec().containers(0); },
+       {"spec.containers[1].name: Duplicate value: \"nginx\""}},
+      {"container name is a DNS label",
+       [](Pod* p) { p->mutable_spec()->mutable_containers(0)->set_name("Nginx"); },
+       {"spec.containers[0].name: Invalid value: \"Nginx\": " + kLabelMsg}},
+      {"image required", [](Pod* p) { p->mutable_spec()->mutable_containers(0)->clear_image(); },
+       {"spec.containers[0].image: Required value"}},
+      {"port range",
+       [](Pod* p) { p->mutable_spec()->mutable_containers(0)->mutable_ports(0)->set_container_port(70000); },
+       {"spec.containers[0].ports[0].containerPort: Invalid value: 70000: must be between 1 and "
+        "65535, inclusive"}},
+      {"port protocol",
+       [](Pod* p) { p->mutable_spec()->mutable_containers(0)->mutable_ports(0)->set_protocol("HTTP"); },
+       {"spec.containers[0].ports[0].protocol: Unsupported value: \"HTTP\": supported values: "
+        "\"SCTP\", \"TCP\", \"UDP\""}},
+      {"restart policy", [](Pod* p) { p->mutable_spec()->set_restart_policy("Sometimes"); },
+       {"spec.restartPolicy: Unsupported value: \"Sometimes\": supported values: \"Always\", "
+        "\"OnFailure\", \"Never\""}},
+      {"pull policy",
+       [](Pod* p) { p->mutable_spec()->mutable_containers(0)->set_image_pull_policy("Sometimes"); },
+       {"spec.containers[0].imagePullPolicy: Unsupported value: \"Sometimes\": supported values: "
+        "\"Always\", \"IfNotPresent\", \"Never\""}},
+      {"requests above limits",
+       [](Pod* p) {
+         auto* r = p->mutable_spec()->mutable_containers(0)->mutable_resources();
+         (*r->mutable_limits())["cpu"] = api::Quantity::MustParse("500m").ToProto();
+         (*r->mutable_requests())["cpu"] = api::Quantity::MustParse("1").ToProto();
+       },
+       {"spec.containers[0].resources.requests: Invalid value: \"1\": must be less than or equal "
+        "to cpu limit of 500m"}},
+      {"negative quantity",
+       [](Pod* p) {
+         auto* r = p->mutable_spec()->mutable_containers(0)->mutable_resources();
+         (*r->mutable_limits())["memory"] = api::Quantity::MustParse("-1Gi").ToProto();
+       },
+       {"spec.containers[0].resources.limits[memory]: Invalid value: \"-1Gi\": must be greater "
+        "than or equal to 0"}},
+      {"unknown resource",
+       [](Pod* p) {
+         auto* r = p->mutable_spec()->mutable_containers(0)->mutable_resources();
+         (*r->mutable_limits())["gpu"] = api::Quantity::MustParse("1").ToProto();
+       },
+       {"spec.containers[0].resources.limits[gpu]: Invalid value: \"gpu\": must be a standard "
+        "resource for containers"}},
+      {"probe handler required",
+       [](Pod* p) {
+         auto* probe = p->mutable_spec()->mutable_containers(0)->mutable_readiness_probe();
+         SetProbeDefaults(probe);
+       },
+       {"spec.containers[0].readinessProbe: Required value: must specify a handler type"}},
+      {"probe threshold",
+       [](Pod* p) {
+         auto* probe = p->mutable_spec()->mutable_containers(0)->mutable_liveness_probe();
+         probe->mutable_tcp_socket()->mutable_port()->set_int_val(80);
+         SetProbeDefaults(probe);
+         probe->set_failure_threshold(-1);
+         probe->set_success_threshold(2);
+       },
+       {"spec.containers[0].livenessProbe.failureThreshold: Invalid value: -1: must be greater "
+        "than or equal to 0",
+        "spec.containers[0].livenessProbe.successThreshold: Invalid value: 2: must be 1"}},
+      {"toleration operator",
+       [](Pod* p) {
+         auto* t = p->mutable_spec()->add_tolerations();
+         t->set_key("k");
+         t->set_operator_("Maybe");
+       },
+       {"spec.tolerations[0].operator: Unsupported value: \"Maybe\": supported values: "
+        "\"Equal\", \"Exists\""}},
+      {"toleration effect",
+       [](Pod* p) {
+         auto* t = p->mutable_spec()->add_tolerations();
+         t->set_key("k");
+         t->set_operator_("Exists");
+         t->set_effect("NoSchedule");
+         t->set_toleration_seconds(10);
+       },
+       {"spec.tolerations[0].effect: Invalid value: \"NoSchedule\": effect must be 'NoExecute' "
+        "when `tolerationSeconds` is set"}},
+      {"toleration empty key",
+       [](Pod* p) { p->mutable_spec()->add_tolerations()->set_operator_("Equal"); },
+       {"spec.tolerations[0].operator: Invalid value: \"Equal\": operator must be Exists when "
+        "`key` is empty, which means \"match all values and all keys\""}},
+      {"node selector key",
+       [](Pod* p) { (*p->mutable_spec()->mutable_node_selector())["a b"] = "x"; },
+       {"spec.nodeSelector: Invalid value: \"a b\": name part must consist of alphanumeric "
+        "characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. "
+        "'MyName',  or 'my.name',  or '123-abc', regex used for validation is "
+        "'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"}},
+      {"grace period", [](Pod* p) { p->mutable_spec()->set_termination_grace_period_seconds(-5); },
+       {"spec.terminationGracePeriodSeconds: Invalid value: -5: must be greater than or equal to "
+        "0"}},
+      {"active deadline", [](Pod* p) { p->mutable_spec()->set_active_deadline_seconds(0); },
+       {"spec.activeDeadlineSeconds: Invalid value: 0: must be between 1 and 2147483647, "
+        "inclusive"}},
+  };
+  for (const Case& c : cases) {
+    Pod pod = ValidPod();
+    c.mutate(&pod);
+    EXPECT_EQ(Strings(ValidatePod(pod)), c.want) << c.name;
+  }
+}
+
+TEST(ValidatePodUpdate, Rules) {
+  struct Case {
+    std::string name;
+    std::function<void(Pod*)> mutate;
+    std::vector<std::string> want;
+  };
+  const std::string kForbidden =
+      "spec: Forbidden: pod updates may not change fields other than "
+      "`spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,"
+      "`spec.tolerations` (only additions to existing tolerations),"
+      "`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously "
+      "negative)";
+  const std::vector<Case> cases = {
+      {"no change", [](Pod*) {}, {}},
+      {"image may change",
+       [](Pod* p) { p->mutable_spec()->mutable_containers(0)->set_image("nginx:1.26"); }, {}},
+      {"labels may change",
+       [](Pod* p) { (*p->mutable_metadata()->mutable_labels())["x"] = "y"; }, {}},
+      {"tolerations may be added",
+       [](Pod* p) {
+         auto* t = p->mutable_spec()->add_tolerations();
+         t->set_key("k");
+         t->set_operator_("Exists");
+       },
+       {}},
+      {"active deadline may be set",
+       [](Pod* p) { p->mutable_spec()->set_active_deadline_seconds(30); }, {}},
+      {"restart policy may not change",
+       [](Pod* p) { p->mutable_spec()->set_restart_policy("Never"); }, {kForbidden}},
+      {"ports may not change",
+       [](Pod* p) { p->mutable_spec()->mutable_containers(0)->mutable_ports(0)->set_container_port(81); },
+       {kForbidden}},
+      {"containers may not be added",
+       [](Pod* p) {
+         auto* c = p->mutable_spec()->add_containers();
+         *c = p->spec().containers(0);
+         c->set_name("sidecar");
+       },
+       {"spec.containers: Forbidden: pod updates may not add or remove containers"}},
+      {"name is immutable", [](Pod* p) { p->mutable_metadata()->set_name("web2"); },
+       {"metadata.name: Invalid value: \"web2\": field is immutable"}},
+  };
+  for (const Case& c : cases) {
+    Pod old = ValidPod();
+    Pod pod = old;
+    c.mutate(&pod);
+    EXPECT_EQ(Strings(ValidatePodUpdate(pod, old)), c.want) << c.name;
+    EXPECT_EQ(Strings(ValidateObjectUpdate(pod, old)), c.want) << c.name;
+  }
+
+  // activeDeadlineSeconds may only go down.
+  Pod old = ValidPod();
+  old.mutable_spec()->set_active_deadline_seconds(30);
+  Pod pod = old;
+  pod.mutable_spec()->set_active_deadline_seconds(60);
+  EXPECT_EQ(Strings(ValidatePodUpdate(pod, old)),
+            std::vector<std::string>{"spec.activeDeadlineSeconds: Invalid value: 60: must be less "
+                                     "than or equal to previous value"});
+  pod.mutable_spec()->set_active_deadline_seconds(10);
+  EXPECT_TRUE(ValidatePodUpdate(pod, old).empty());
+
+  // Existing tolerations may not be removed.
+  AddDefaultTolerations(&old);
+  pod = old;
+  pod.mutable_spec()->mutable_tolerations()->RemoveLast();
+  EXPECT_EQ(Strings(ValidatePodUpdate(pod, old)),
+            std::vector<std::string>{"spec.tolerations: Forbidden: existing toleration can not be "
+                                     "modified except its tolerationSeconds"});
+}
+
+TEST(ValidateDeployment, ValidHasNoErrors) {
+  EXPECT_EQ(Strings(ValidateDeployment(ValidDeployment())), std::vector<std::string>{});
+}
+
+TEST(ValidateDeployment, Rules) {
+  struct Case {
+    std::string name;
+    std::function<void(Deployment*)> mutate;
+    std::vector<std::string> want;
+  };
+  const std::vector<Case> cases = {
+      {"negative replicas", [](Deployment* d) { d->mutable_spec()->set_replicas(-1); },
+       {"spec.replicas: Invalid value: -1: must be greater than or equal to 0"}},
+      {"selector mismatch",
+       [](Deployment* d) {
+         (*d->mutable_spec()->mutable_template_()->mutable_metadata()->mutable_labels())["app"] =
+             "other";
+       },
+       {"spec.template.metadata.labels: Invalid value: map[string]string{\"app\":\"other\"}: "
+        "`selector` does not match template `labels`"}},
+      {"empty selector",
+       [](Deployment* d) { d->mutable_spec()->mutable_selector()->clear_match_labels(); },
+       {"spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string(nil), "
+        "MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: empty selector is invalid for "
+        "deployment"}},
+      {"missing selector", [](Deployment* d) { d->mutable_spec()->clear_selector(); },
+       {"spec.selector: Required value",
+        "spec.template.metadata.labels: Invalid value: map[string]string{\"app\":\"web\"}: "
+        "`selector` does not match template `labels`"}},
+      {"bad selector operator",
+       [](Deployment* d) {
+         auto* e = d->mutable_spec()->mutable_selector()->add_match_expressions();
+         e->set_key("tier");
+         e->set_operator_("In");
+       },
+       // Like Kubernetes, the selector also fails to convert.
+       {"spec.selector.matchExpressions[0].values: Required value: must be specified when "
+        "`operator` is 'In' or 'NotIn'",
+        "spec.selector: Invalid value: "
+        "v1.LabelSelector{MatchLabels:map[string]string{\"app\":\"web\"}, "
+        "MatchExpressions:[]v1.LabelSelectorRequirement{v1.LabelSelectorRequirement{Key:\"tier\", "
+        "Operator:\"In\", Values:[]string(nil)}}}: invalid label selector"}},
+      {"template restart policy",
+       [](Deployment* d) {
+         d->mutable_spec()->mutable_template_()->mutable_spec()->set_restart_policy("Never");
+       },
+       {"spec.template.spec.restartPolicy: Unsupported value: \"Never\": supported values: "
+        "\"Always\""}},
+      {"duplicate template container",
+       [](Deployment* d) {
+         auto* spec = d->mutable_spec()->mutable_template_()->mutable_spec();
+         *spec->add_containers() = spec->containers(0);
+       },
+       {"spec.template.spec.containers[1].name: Duplicate value: \"nginx\""}},
+      {"strategy type",
+       [](Deployment* d) { d->mutable_spec()->mutable_strategy()->set_type("Blue"); },
+       {"spec.strategy.type: Unsupported value: \"Blue\": supported values: \"Recreate\", "
+        "\"RollingUpdate\""}},
+      {"recreate with rollingUpdate",
+       [](Deployment* d) { d->mutable_spec()->mutable_strategy()->set_type("Recreate"); },
+       {"spec.strategy.rollingUpdate: Forbidden: may not be specified when strategy `type` is "
+        "'Recreate'"}},
+      {"both zero",
+       [](Deployment* d) {
+         auto* ru = d->mutable_spec()->mutable_strategy()->mutable_rolling_update();
+         *ru->mutable_max_surge() = api::IntOrStringFromInt(0);
+         *ru->mutable_max_unavailable() = api::IntOrStringFromString("0%");
+       },
+       {"spec.strategy.rollingUpdate.maxUnavailable: Invalid value: 0%: may not be 0 when "
+        "`maxSurge` is 0"}},
+      {"over 100%",
+       [](Deployment* d) {
+         auto* ru = d->mutable_spec()->mutable_strategy()->mutable_rolling_update();
+         *ru->mutable_max_unavailable() = api::IntOrStringFromString("110%");
+       },
+       {"spec.strategy.rollingUpdate.maxUnavailable: Invalid value: 110%: must not be greater "
+        "than 100%"}},
+      {"bad percent",
+       [](Deployment* d) {
+         auto* ru = d->mutable_spec()->mutable_strategy()->mutable_rolling_update();
+         *ru->mutable_max_surge() = api::IntOrStringFromString("20Percent");
+       },
+       {"spec.strategy.rollingUpdate.maxSurge: Invalid value: 20Percent: a valid percent string "
+        "must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for "
+        "validation is '[0-9]+%')"}},
+      {"negative surge",
+       [](Deployment* d) {
+         auto* ru = d->mutable_spec()->mutable_strategy()->mutable_rolling_update();
+         *ru->mutable_max_surge() = api::IntOrStringFromInt(-1);
+       },
+       {"spec.strategy.rollingUpdate.maxSurge: Invalid value: -1: must be greater than or equal "
+        "to 0"}},
+      {"revision history", [](Deployment* d) { d->mutable_spec()->set_revision_history_limit(-1); },
+       {"spec.revisionHistoryLimit: Invalid value: -1: must be greater than or equal to 0"}},
+      {"progress deadline",
+       [](Deployment* d) {
+         d->mutable_spec()->set_min_ready_seconds(600);
+       },
+       {"spec.progressDeadlineSeconds: Invalid value: 600: must be greater than minReadySeconds"}},
+  };
+  for (const Case& c : cases) {
+    Deployment d = ValidDeployment();
+    c.mutate(&d);
+    EXPECT_EQ(Strings(ValidateDeployment(d)), c.want) << c.name;
+  }
+}
+
+TEST(ValidateDeployment, SelectorImmutable) {
+  Deployment old = ValidDeployment();
+  Deployment d = old;
+  d.mutable_spec()->set_replicas(5);
+  EXPECT_TRUE(ValidateDeploymentUpdate(d, old).empty());
+  (*d.mutable_spec()->mutable_selector()->mutable_match_labels())["app"] = "web2";
+  (*d.mutable_spec()->mutable_template_()->mutable_metadata()->mutable_labels())["app"] = "web2";
+  EXPECT_EQ(Strings(ValidateObjectUpdate(d, old)),
+            std::vector<std::string>{
+                "spec.selector: Invalid value: "
+                "v1.LabelSelector{MatchLabels:map[string]string{\"app\":\"web2\"}, "
+                "MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable"});
+  EXPECT_EQ(InvalidMessage(QualifiedKind(d), d.metadata().name(), ValidateObjectUpdate(d, old)),
+            "Deployment.apps \"web\" is invalid: spec.selector: Invalid value: "
+            "v1.LabelSelector{MatchLabels:map[string]string{\"app\":\"web2\"}, "
+            "MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable");
+}
+
+TEST(ValidateReplicaSet, Rules) {
+  ReplicaSet rs;
+  rs.mutable_metadata()->set_name("web-abc");
+  rs.mutable_metadata()->set_namespace_("default");
+  *rs.mutable_spec()->mutable_selector() = ValidDeployment().spec().selector();
+  *rs.mutable_spec()->mutable_template_() = ValidDeployment().spec().template_();
+  SetReplicaSetDefaults(&rs);
+  EXPECT_EQ(rs.spec().replicas(), 1);
+  EXPECT_TRUE(ValidateReplicaSet(rs).empty());
+  ReplicaSet bad = rs;
+  bad.mutable_spec()->set_replicas(-2);
+  bad.mutable_spec()->mutable_template_()->mutable_spec()->set_active_deadline_seconds(5);
+  EXPECT_EQ(Strings(ValidateObject(bad)),
+            (std::vector<std::string>{
+                "spec.replicas: Invalid value: -2: must be greater than or equal to 0",
+                "spec.template.spec.activeDeadlineSeconds: Invalid value: 5: "
+                "activeDeadlineSeconds in ReplicaSet is not Supported"}));
+  EXPECT_EQ(QualifiedKind(rs), "ReplicaSet.apps");
+}
+
+TEST(ValidateOtherKinds, NamespaceNodeEventLeaseBinding) {
+  minik8s::core::v1::Namespace ns;
+  ns.mutable_metadata()->set_name("team.a");
+  EXPECT_EQ(Strings(ValidateNamespace(ns)),
+            std::vector<std::string>{"metadata.name: Invalid value: \"team.a\": must not contain dots"});
+  ns.mutable_metadata()->set_name("team-a");
+  ns.mutable_metadata()->set_namespace_("x");
+  EXPECT_EQ(Strings(ValidateNamespace(ns)),
+            std::vector<std::string>{"metadata.namespace: Forbidden: not allowed on this type"});
+
+  minik8s::core::v1::Node node;
+  node.mutable_metadata()->set_name("node-1");
+  auto* t = node.mutable_spec()->add_taints();
+  t->set_key("dedicated");
+  t->set_effect("NoSchedule");
+  EXPECT_TRUE(ValidateNode(node).empty());
+  t->set_effect("Sometimes");
+  auto* t2 = node.mutable_spec()->add_taints();
+  t2->set_key("x");
+  EXPECT_EQ(Strings(ValidateNode(node)),
+            (std::vector<std::string>{
+                "spec.taints[0].effect: Unsupported value: \"Sometimes\": supported values: "
+                "\"NoSchedule\", \"PreferNoSchedule\", \"NoExecute\"",
+                "spec.taints[1].effect: Required value"}));
+
+  minik8s::core::v1::Event ev;
+  ev.mutable_metadata()->set_name("web.17a");
+  ev.mutable_metadata()->set_namespace_("default");
+  ev.mutable_involved_object()->set_namespace_("prod");
+  EXPECT_EQ(Strings(ValidateEvent(ev)),
+            std::vector<std::string>{
+                "involvedObject.namespace: Invalid value: \"prod\": does not match event.namespace"});
+  ev.mutable_involved_object()->set_namespace_("default");
+  EXPECT_TRUE(ValidateEvent(ev).empty());
+
+  minik8s::coordination::v1::Lease lease;
+  lease.mutable_metadata()->set_name("node-1");
+  lease.mutable_metadata()->set_namespace_("kube-node-lease");
+  lease.mutable_spec()->set_lease_duration_seconds(0);
+  EXPECT_EQ(Strings(ValidateObject(lease)),
+            std::vector<std::string>{
+                "spec.leaseDurationSeconds: Invalid value: 0: must be greater than 0"});
+  lease.mutable_spec()->set_lease_duration_seconds(40);
+  EXPECT_TRUE(ValidateLease(lease).empty());
+
+  minik8s::core::v1::Binding b;
+  b.mutable_target()->set_kind("Pod");
+  EXPECT_EQ(Strings(ValidateBinding(b)),
+            (std::vector<std::string>{
+                "target.kind: Unsupported value: \"Pod\": supported values: \"Node\", \"<empty>\"",
+                "target.name: Required value"}));
+}
+
+}  // namespace
+}  // namespace minik8s::validation
