@@ -1,7 +1,5 @@
 // Runs `store_bench --quick` end to end (real daemons on loopback) and checks
 // that it prints the full comparison table with figures for each backend.
-#include <unistd.h>
-
 #include <string>
 #include <vector>
 
@@ -13,8 +11,6 @@
 namespace minik8s::bench {
 namespace {
 
-bool StoreBuilt() { return access(testing::BinPath("minik8s-store").c_str(), X_OK) == 0; }
-
 // The table line whose row name starts with `row`, or "".
 std::string TableLine(const std::string& output, const std::string& row) {
   for (absl::string_view line : absl::StrSplit(output, '\n')) {
@@ -25,10 +21,6 @@ std::string TableLine(const std::string& output, const std::string& row) {
 
 TEST(StoreBenchSmokeTest, QuickRunPrintsTable) {
   std::vector<std::string> argv = {testing::BinPath("store_bench"), "--quick", "--duration=0.2"};
-  if (!StoreBuilt()) {
-    // Until the store daemon is built, the bench still runs against etcd.
-    argv.push_back("--only=etcd");
-  }
   std::string output;
   int rc = testing::RunCommand(argv, &output, absl::Seconds(100));
   ASSERT_EQ(rc, 0) << output;
@@ -41,11 +33,9 @@ TEST(StoreBenchSmokeTest, QuickRunPrintsTable) {
     std::vector<std::string> cells = absl::StrSplit(line, ' ', absl::SkipEmpty());
     ASSERT_GE(cells.size(), 4u) << line;
     // Columns from the right: ratio, etcd, ours (notes may follow; none expected).
+    EXPECT_NE(cells[cells.size() - 3], "-") << "no minik8s-store figure: " << line;
     EXPECT_NE(cells[cells.size() - 2], "-") << "no etcd figure: " << line;
-    if (StoreBuilt()) {
-      EXPECT_NE(cells[cells.size() - 3], "-") << "no minik8s-store figure: " << line;
-      EXPECT_NE(cells[cells.size() - 1], "-") << "no ratio: " << line;
-    }
+    EXPECT_NE(cells[cells.size() - 1], "-") << "no ratio: " << line;
   }
   EXPECT_FALSE(absl::StrContains(output, "errors")) << output;
   EXPECT_FALSE(absl::StrContains(output, "incomplete")) << output;

@@ -28,7 +28,7 @@ namespace {
 constexpr int kWriters = 8;
 constexpr int kKeysPerWriter = 16;  // keys are rewritten, so old revisions matter
 constexpr int kRounds = 2;
-constexpr size_t kAcksBeforeKill = 400;
+constexpr size_t kAcksBeforeKill = 1000;
 
 struct Ack {
   std::string key;

@@ -42,6 +42,18 @@ class KvInteropTest : public StoreE2ETest {
   }
 };
 
+TEST_P(KvInteropTest, FreshStoreIsAtRevisionOne) {
+  etcdserverpb::RangeResponse empty = GetJson({"", "--prefix"});
+  EXPECT_EQ(empty.header().revision(), 1);
+  EXPECT_EQ(empty.count(), 0);
+  EXPECT_EQ(CtlOk({"put", "first", "1"}), "OK\n");
+  etcdserverpb::RangeResponse r = GetJson({"first"});
+  ASSERT_EQ(r.kvs_size(), 1);
+  EXPECT_EQ(r.kvs(0).create_revision(), 2);
+  EXPECT_EQ(r.kvs(0).mod_revision(), 2);
+  EXPECT_EQ(r.header().revision(), 2);
+}
+
 TEST_P(KvInteropTest, PutAndGetSingleKey) {
   EXPECT_EQ(CtlOk({"put", "foo", "bar"}), "OK\n");
   EXPECT_EQ(CtlOk({"get", "foo"}), "foo\nbar\n");
