@@ -8,6 +8,11 @@
 // when the payload is there and fall back to the code otherwise, so they
 // also work for errors built locally (fakes, NewNotFound, ...).
 //
+// Naming: absl also declares IsNotFound/IsAlreadyExists/IsUnavailable for
+// absl::Status, and argument-dependent lookup finds both, so call these
+// qualified: `client::IsNotFound(s)` (they agree on the code, and these also
+// look at the Kubernetes reason).
+//
 // Thread safety: all functions are pure.
 #ifndef MINIK8S_CLIENT_ERRORS_H_
 #define MINIK8S_CLIENT_ERRORS_H_

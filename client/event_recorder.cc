@@ -1,0 +1,207 @@
+#include "client/event_recorder.h"
+
+#include "absl/strings/str_cat.h"
+#include "client/errors.h"
+#include "client/resource.h"
+#include "spdlog/spdlog.h"
+
+namespace minik8s::client {
+namespace {
+
+using google::protobuf::Message;
+using minik8s::core::v1::Event;
+using minik8s::core::v1::ObjectReference;
+
+class ApiEventSink : public EventSink {
+ public:
+  explicit ApiEventSink(ApiClient* api) : api_(api) {}
+  absl::StatusOr<Event> Create(const Event& event) override {
+    Event out;
+    absl::Status s = api_->Create("events", event.metadata().namespace_(), event, &out);
+    if (!s.ok()) return s;
+    return out;
+  }
+  absl::StatusOr<Event> Patch(absl::string_view ns, absl::string_view name,
+                              absl::string_view merge_patch_json) override {
+    Event out;
+    absl::Status s = api_->Patch("events", ns, name, "", merge_patch_json, &out);
+    if (!s.ok()) return s;
+    return out;
+  }
+
+ private:
+  ApiClient* api_;
+};
+
+std::string StringField(const Message& m, const char* name) {
+  const auto* f = m.GetDescriptor()->FindFieldByName(name);
+  if (f == nullptr || f->type() != google::protobuf::FieldDescriptor::TYPE_STRING ||
+      f->is_repeated()) {
+    return "";
+  }
+  return m.GetReflection()->GetString(m, f);
+}
+
+void SetTime(minik8s::meta::v1::Time* out, absl::Time t) {
+  out->set_seconds(absl::ToUnixSeconds(t));
+  out->set_nanos(0);
+}
+
+std::string Rfc3339(absl::Time t) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone());
+}
+
+}  // namespace
+
+std::unique_ptr<EventSink> NewApiEventSink(ApiClient* api) {
+  return std::make_unique<ApiEventSink>(api);
+}
+
+ObjectReference ReferenceTo(const Message& object) {
+  ObjectReference ref;
+  const auto& meta = MetaOf(object);
+  if (const ResourceInfo* info = ResourceFor(object.GetDescriptor())) {
+    ref.set_kind(info->kind);
+    ref.set_api_version(info->api_version);
+  } else {
+    ref.set_kind(StringField(object, "kind"));
+    ref.set_api_version(StringField(object, "api_version"));
+  }
+  ref.set_namespace_(meta.namespace_());
+  ref.set_name(meta.name());
+  ref.set_uid(meta.uid());
+  ref.set_resource_version(meta.resource_version());
+  return ref;
+}
+
+EventRecorder::EventRecorder(EventSink* sink, EventRecorderOptions options)
+    : sink_(sink),
+      options_(std::move(options)),
+      clock_(options_.clock != nullptr ? options_.clock : RealClock()) {
+  worker_ = std::thread([this] { WorkerLoop(); });
+}
+
+EventRecorder::~EventRecorder() { Shutdown(); }
+
+void EventRecorder::Event(const Message& object, absl::string_view type,
+                          absl::string_view reason, absl::string_view message) {
+  Event(ReferenceTo(object), type, reason, message);
+}
+
+void EventRecorder::Event(const ObjectReference& ref, absl::string_view type,
+                          absl::string_view reason, absl::string_view message) {
+  Pending p{ref, std::string(type), std::string(reason), std::string(message), clock_->Now()};
+  absl::MutexLock lock(&mu_);
+  if (stopping_) return;
+  if (queue_.size() >= options_.queue_size) {
+    ++dropped_;
+    spdlog::warn("event recorder: queue full, dropping event {} {} on {}/{}: {}", p.type,
+                 p.reason, ref.namespace_(), ref.name(), p.message);
+    return;
+  }
+  queue_.push_back(std::move(p));
+}
+
+void EventRecorder::Flush() {
+  absl::MutexLock lock(&mu_);
+  auto idle = [this]() ABSL_NO_THREAD_SAFETY_ANALYSIS { return queue_.empty() && !busy_; };
+  mu_.Await(absl::Condition(&idle));
+}
+
+void EventRecorder::Shutdown() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  if (worker_.joinable()) worker_.join();
+}
+
+int64_t EventRecorder::dropped() const {
+  absl::MutexLock lock(&mu_);
+  return dropped_;
+}
+
+void EventRecorder::WorkerLoop() {
+  while (true) {
+    Pending p;
+    {
+      absl::MutexLock lock(&mu_);
+      busy_ = false;
+      auto ready = [this]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+        return !queue_.empty() || stopping_;
+      };
+      mu_.Await(absl::Condition(&ready));
+      if (queue_.empty()) return;  // stopping, everything written
+      p = std::move(queue_.front());
+      queue_.pop_front();
+      busy_ = true;
+    }
+    Write(p);
+  }
+}
+
+std::string EventRecorder::KeyOf(const Pending& p) const {
+  return absl::StrCat(options_.component, "\x1f", options_.host, "\x1f", p.ref.kind(), "\x1f",
+                      p.ref.namespace_(), "\x1f", p.ref.name(), "\x1f", p.ref.uid(), "\x1f",
+                      p.type, "\x1f", p.reason, "\x1f", p.message);
+}
+
+void EventRecorder::Write(const Pending& p) {
+  std::string key = KeyOf(p);
+  auto it = cache_.find(key);
+  if (it != cache_.end()) {
+    CacheEntry& entry = it->second;
+    int32_t count = entry.count + 1;
+    std::string patch =
+        absl::StrCat("{\"count\":", count, ",\"lastTimestamp\":\"", Rfc3339(p.time), "\"}");
+    absl::StatusOr<minik8s::core::v1::Event> patched = sink_->Patch(entry.ns, entry.name, patch);
+    if (patched.ok()) {
+      entry.count = count;
+      lru_.erase(entry.lru);
+      lru_.push_front(key);
+      entry.lru = lru_.begin();
+      return;
+    }
+    if (!client::IsNotFound(patched.status())) {
+      spdlog::warn("event recorder: could not update event {}/{}: {}", entry.ns, entry.name,
+                   patched.status().ToString());
+      return;
+    }
+    // The Event is gone (expired or deleted): start a new one.
+    lru_.erase(entry.lru);
+    cache_.erase(it);
+  }
+
+  minik8s::core::v1::Event event;
+  event.set_api_version("v1");
+  event.set_kind("Event");
+  std::string ns = p.ref.namespace_().empty() ? "default" : p.ref.namespace_();
+  event.mutable_metadata()->set_namespace_(ns);
+  event.mutable_metadata()->set_name(
+      absl::StrCat(p.ref.name(), ".", absl::Hex(absl::ToUnixNanos(p.time))));
+  *event.mutable_involved_object() = p.ref;
+  event.set_reason(p.reason);
+  event.set_message(p.message);
+  event.set_type(p.type);
+  event.mutable_source()->set_component(options_.component);
+  event.mutable_source()->set_host(options_.host);
+  SetTime(event.mutable_first_timestamp(), p.time);
+  SetTime(event.mutable_last_timestamp(), p.time);
+  event.set_count(1);
+  event.set_reporting_component(options_.component);
+  event.set_reporting_instance(options_.host);
+  absl::StatusOr<minik8s::core::v1::Event> created = sink_->Create(event);
+  if (!created.ok()) {
+    spdlog::warn("event recorder: could not create event {} {} on {}/{}: {}", p.type, p.reason,
+                 p.ref.namespace_(), p.ref.name(), created.status().ToString());
+    return;
+  }
+  lru_.push_front(key);
+  cache_[key] = CacheEntry{ns, created->metadata().name(), 1, lru_.begin()};
+  while (cache_.size() > options_.cache_size && !lru_.empty()) {
+    cache_.erase(lru_.back());
+    lru_.pop_back();
+  }
+}
+
+}  // namespace minik8s::client

@@ -1,0 +1,128 @@
+// Leader election on a coordination.k8s.io/v1 Lease (client-go
+// tools/leaderelection semantics), so that of several replicas of a daemon
+// exactly one acts at a time.
+//
+// A candidate reads the Lease ns/name. It takes it when the Lease is absent,
+// has no holder, or its holder has not renewed for leaseDurationSeconds as
+// observed on the candidate's own clock (the candidate times from when it
+// last saw the record change, so clock skew between machines does not
+// matter). Taking sets holderIdentity, acquireTime, renewTime,
+// leaseDurationSeconds and bumps leaseTransitions; the leader then renews
+// every retry_period. Writes are compare-and-swap on resourceVersion: a
+// Conflict means another candidate won the race. A leader that cannot renew
+// for renew_deadline (< lease_duration) stops leading before anyone else may
+// take the Lease. On a clean Stop the leader releases the Lease (holder
+// cleared) so a successor takes over at once.
+//
+// After losing the lease the elector campaigns again; OnStartedLeading can
+// therefore be called more than once, each time after an OnStoppedLeading.
+// Callbacks run on the elector's thread and must return quickly (start or
+// signal your own workers); OnNewLeader reports every observed change of
+// holder, including to this candidate.
+//
+// Thread safety: Start/Stop/IsLeader/GetLeader are safe from any thread;
+// Stop must not be called from a callback. The LeaseClient and Clock must
+// outlive the elector.
+#ifndef MINIK8S_CLIENT_LEADER_ELECTION_H_
+#define MINIK8S_CLIENT_LEADER_ELECTION_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "client/api_client.h"
+#include "client/clock.h"
+#include "k8s/coordination/v1/coordination.pb.h"
+
+namespace minik8s::client {
+
+// The three Lease calls leader election needs (NotFound / Conflict /
+// AlreadyExists errors as in errors.h).
+class LeaseClient {
+ public:
+  virtual ~LeaseClient() = default;
+  virtual absl::StatusOr<minik8s::coordination::v1::Lease> Get(absl::string_view ns,
+                                                               absl::string_view name) = 0;
+  virtual absl::StatusOr<minik8s::coordination::v1::Lease> Create(
+      const minik8s::coordination::v1::Lease& lease) = 0;
+  // Compare-and-swap on lease.metadata.resourceVersion.
+  virtual absl::StatusOr<minik8s::coordination::v1::Lease> Update(
+      const minik8s::coordination::v1::Lease& lease) = 0;
+};
+
+// Leases through the apiserver (`api` borrowed).
+std::unique_ptr<LeaseClient> NewApiLeaseClient(ApiClient* api);
+
+struct LeaderCallbacks {
+  std::function<void()> on_started_leading;
+  std::function<void()> on_stopped_leading;
+  std::function<void(const std::string& identity)> on_new_leader;
+};
+
+struct LeaderElectionConfig {
+  std::string lease_namespace = "kube-system";
+  std::string lease_name;
+  std::string identity;  // unique per candidate, e.g. hostname + "_" + random
+  absl::Duration lease_duration = absl::Seconds(15);
+  absl::Duration renew_deadline = absl::Seconds(10);
+  absl::Duration retry_period = absl::Seconds(2);
+  bool release_on_stop = true;
+  LeaderCallbacks callbacks;
+  Clock* clock = nullptr;  // borrowed; null = real clock
+};
+
+class LeaderElector {
+ public:
+  LeaderElector(LeaseClient* client, LeaderElectionConfig config);
+  ~LeaderElector();  // Stop()
+  LeaderElector(const LeaderElector&) = delete;
+  LeaderElector& operator=(const LeaderElector&) = delete;
+
+  // Campaigns on a background thread.
+  void Start();
+  // Stops campaigning; a leader releases the Lease (release_on_stop) and
+  // gets OnStoppedLeading before Stop returns.
+  void Stop();
+  bool IsLeader() const;
+  // The holder last observed ("" if none).
+  std::string GetLeader() const;
+
+  // One acquire-or-renew attempt (what the thread does every retry period);
+  // true when this candidate holds the Lease afterwards. For tests and for
+  // callers that drive the election themselves.
+  bool TryAcquireOrRenew();
+
+ private:
+  void Run();
+  // Waits `d` on the clock unless stopped; true if stopped.
+  bool Sleep(absl::Duration d);
+  void Release();
+  void Observe(const minik8s::coordination::v1::Lease& lease, absl::Time now);
+
+  LeaseClient* const client_;
+  const LeaderElectionConfig config_;
+  Clock* const clock_;
+
+  mutable absl::Mutex mu_;
+  bool stopped_ ABSL_GUARDED_BY(mu_) = false;
+  bool started_ ABSL_GUARDED_BY(mu_) = false;
+  bool leading_ ABSL_GUARDED_BY(mu_) = false;
+  std::string observed_holder_ ABSL_GUARDED_BY(mu_);
+
+  // Elector-thread state (or the TryAcquireOrRenew caller's).
+  std::string observed_renew_;  // serialized renewTime + rv of the last record seen
+  absl::Time observed_time_ = absl::InfinitePast();
+  int32_t observed_duration_s_ = 0;
+
+  std::thread thread_;
+};
+
+}  // namespace minik8s::client
+
+#endif  // MINIK8S_CLIENT_LEADER_ELECTION_H_
