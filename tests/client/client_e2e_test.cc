@@ -1,0 +1,295 @@
+// End-to-end: the client library against the real minik8s-store and
+// minik8s-apiserver binaries on free loopback ports. Skips (with a message)
+// when the binaries are not in this build.
+#include <sys/stat.h>
+
+#include <atomic>
+#include <csignal>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "client/clientset.h"
+#include "client/errors.h"
+#include "client/informer.h"
+#include "client/leader_election.h"
+#include "common/net.h"
+#include "testing/subprocess.h"
+#include "testing/temp_dir.h"
+
+namespace minik8s::client {
+namespace {
+
+using minik8s::core::v1::Pod;
+using minik8s::testing::BinPath;
+using minik8s::testing::Subprocess;
+using minik8s::testing::TempDir;
+using minik8s::testing::WaitFor;
+
+bool Exists(const std::string& path) {
+  struct stat st;
+  return stat(path.c_str(), &st) == 0;
+}
+
+class ClientE2E : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!Exists(BinPath("minik8s-store")) || !Exists(BinPath("minik8s-apiserver"))) {
+      GTEST_SKIP() << "minik8s-store or minik8s-apiserver is not built in " << BinPath("")
+                   << "; build them to run the client e2e tests";
+    }
+    auto store_port = PickFreeLoopbackPort();
+    auto api_port = PickFreeLoopbackPort();
+    ASSERT_TRUE(store_port.ok() && api_port.ok());
+    store_port_ = *store_port;
+    api_port_ = *api_port;
+    ASSERT_TRUE(store_
+                    .Start({BinPath("minik8s-store"), "--name", "default", "--data-dir",
+                            dir_.Join("store"), "--listen-client-urls",
+                            absl::StrCat("http://127.0.0.1:", store_port_)},
+                           dir_.Join("store.log"))
+                    .ok());
+    ASSERT_TRUE(WaitFor([&] { return minik8s::testing::PortAcceptsConnections(store_port_); },
+                        absl::Seconds(20)));
+    StartApiserver();
+    ApiClientOptions options;
+    options.server = absl::StrCat("127.0.0.1:", api_port_);
+    options.timeout = absl::Seconds(5);
+    auto cs = Clientset::Connect(options);
+    ASSERT_TRUE(cs.ok()) << cs.status();
+    cs_ = *std::move(cs);
+    for (const char* ns : {"default", "kube-system"}) {
+      minik8s::core::v1::Namespace n;
+      n.mutable_metadata()->set_name(ns);
+      auto created = cs_->Namespaces().Create(n);
+      ASSERT_TRUE(created.ok() || client::IsAlreadyExists(created.status())) << created.status();
+    }
+  }
+
+  void StartApiserver() {
+    ASSERT_TRUE(api_.Start({BinPath("minik8s-apiserver"), "--etcd-servers",
+                            absl::StrCat("http://127.0.0.1:", store_port_), "--bind-address",
+                            "127.0.0.1", "--port", std::to_string(api_port_)},
+                           dir_.Join("apiserver.log"))
+                    .ok());
+    ASSERT_TRUE(WaitFor([&] { return minik8s::testing::PortAcceptsConnections(api_port_); },
+                        absl::Seconds(20)));
+  }
+
+  void KillApiserver() { api_.Stop(SIGKILL); }
+
+  TempDir dir_;
+  int store_port_ = 0;
+  int api_port_ = 0;
+  Subprocess store_;
+  Subprocess api_;
+  std::unique_ptr<Clientset> cs_;
+};
+
+Pod MakePod(const std::string& name) {
+  Pod p;
+  p.mutable_metadata()->set_namespace_("default");
+  p.mutable_metadata()->set_name(name);
+  (*p.mutable_metadata()->mutable_labels())["app"] = "mirror";
+  auto* c = p.mutable_spec()->add_containers();
+  c->set_name("main");
+  c->set_image("nginx:1.25");
+  return p;
+}
+
+// What the handlers saw, as a map key → resourceVersion, plus violations of
+// the add/update/delete protocol (an add for a key already present, an
+// update or delete for a key not present).
+class HandlerMirror {
+ public:
+  EventHandlers<Pod> Handlers() {
+    EventHandlers<Pod> h;
+    h.on_add = [this](const std::shared_ptr<const Pod>& p) {
+      absl::MutexLock lock(&mu_);
+      if (!mirror_.emplace(KeyOf(*p), p->metadata().resource_version()).second) ++duplicates_;
+    };
+    h.on_update = [this](const std::shared_ptr<const Pod>&, const std::shared_ptr<const Pod>& p) {
+      absl::MutexLock lock(&mu_);
+      auto it = mirror_.find(KeyOf(*p));
+      if (it == mirror_.end()) {
+        ++unknown_;
+        return;
+      }
+      it->second = p->metadata().resource_version();
+    };
+    h.on_delete = [this](const std::shared_ptr<const Pod>& p, bool) {
+      absl::MutexLock lock(&mu_);
+      if (mirror_.erase(KeyOf(*p)) == 0) ++unknown_;
+    };
+    return h;
+  }
+  std::map<std::string, std::string> mirror() {
+    absl::MutexLock lock(&mu_);
+    return mirror_;
+  }
+  int duplicates() {
+    absl::MutexLock lock(&mu_);
+    return duplicates_;
+  }
+  int unknown() {
+    absl::MutexLock lock(&mu_);
+    return unknown_;
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::map<std::string, std::string> mirror_ ABSL_GUARDED_BY(mu_);
+  int duplicates_ ABSL_GUARDED_BY(mu_) = 0;
+  int unknown_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+std::map<std::string, std::string> FreshList(Clientset* cs) {
+  std::map<std::string, std::string> out;
+  auto list = cs->Pods().List("default");
+  if (!list.ok()) return {{"<error>", list.status().ToString()}};
+  for (const Pod& p : list->items) out[KeyOf(p)] = p.metadata().resource_version();
+  return out;
+}
+
+TEST_F(ClientE2E, TypedClientVerbs) {
+  auto created = cs_->Pods().Create(MakePod("verbs"));
+  ASSERT_TRUE(created.ok()) << created.status();
+  EXPECT_FALSE(created->metadata().uid().empty());
+  EXPECT_TRUE(client::IsAlreadyExists(cs_->Pods().Create(MakePod("verbs")).status()));
+  auto got = cs_->Pods().Get("default", "verbs");
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_TRUE(client::IsNotFound(cs_->Pods().Get("default", "nope").status()));
+  EXPECT_EQ(Reason(cs_->Pods().Get("default", "nope").status()), "NotFound");
+
+  Pod stale = *got;
+  Pod changed = *got;
+  (*changed.mutable_metadata()->mutable_labels())["v"] = "2";
+  ASSERT_TRUE(cs_->Pods().Update(changed).ok());
+  (*stale.mutable_metadata()->mutable_labels())["v"] = "3";
+  EXPECT_TRUE(IsConflict(cs_->Pods().Update(stale).status()));
+
+  auto patched = cs_->Pods().Patch("default", "verbs", R"({"metadata":{"labels":{"p":"x"}}})");
+  ASSERT_TRUE(patched.ok()) << patched.status();
+  EXPECT_EQ(patched->metadata().labels().at("p"), "x");
+
+  auto list = cs_->Pods().List("default", {.label_selector = "p=x"});
+  ASSERT_TRUE(list.ok()) << list.status();
+  ASSERT_EQ(list->items.size(), 1u);
+  EXPECT_FALSE(list->resource_version.empty());
+
+  DeleteOptions opts;
+  opts.grace_period_seconds = 0;
+  auto deleted = cs_->Pods().Delete("default", "verbs", opts);
+  ASSERT_TRUE(deleted.ok()) << deleted.status();
+  EXPECT_TRUE(WaitFor([&] { return client::IsNotFound(cs_->Pods().Get("default", "verbs").status()); },
+                      absl::Seconds(10)));
+}
+
+TEST_F(ClientE2E, InformerMirrorsPodsAcrossApiserverRestarts) {
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(cs_->Pods().Create(MakePod(absl::StrCat("pre-", i))).ok());
+  }
+  InformerOptions options;
+  options.name = "pods";
+  options.namespace_ = "default";
+  options.initial_backoff = absl::Milliseconds(50);
+  options.max_backoff = absl::Milliseconds(500);
+  Informer<Pod> informer(cs_->api(), options);
+  HandlerMirror handlers;
+  informer.AddEventHandler(handlers.Handlers());
+  informer.Start();
+  ASSERT_TRUE(informer.WaitForCacheSync(absl::Seconds(20)));
+
+  // A writer creates and deletes pods (retrying through outages) while the
+  // apiserver is killed and restarted twice.
+  std::atomic<bool> done{false};
+  std::thread writer([&] {
+    for (int i = 0; !done.load() && i < 400; ++i) {
+      std::string name = absl::StrCat("w-", i);
+      while (!done.load() && !cs_->Pods().Create(MakePod(name)).ok()) {
+        absl::SleepFor(absl::Milliseconds(20));
+      }
+      if (i % 3 == 0) {
+        DeleteOptions opts;
+        opts.grace_period_seconds = 0;
+        while (!done.load()) {
+          absl::Status s = cs_->Pods().Delete("default", name, opts).status();
+          if (s.ok() || client::IsNotFound(s)) break;
+          absl::SleepFor(absl::Milliseconds(20));
+        }
+      }
+    }
+  });
+  for (int round = 0; round < 2; ++round) {
+    absl::SleepFor(absl::Milliseconds(700));
+    KillApiserver();
+    absl::SleepFor(absl::Milliseconds(300));
+    StartApiserver();
+  }
+  absl::SleepFor(absl::Milliseconds(700));
+  done = true;
+  writer.join();
+
+  std::map<std::string, std::string> want;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        want = FreshList(cs_.get());
+        std::map<std::string, std::string> cache;
+        for (auto& p : informer.GetLister().List()) {
+          cache[KeyOf(*p)] = p->metadata().resource_version();
+        }
+        return cache == want && handlers.mirror() == want;
+      },
+      absl::Seconds(30)))
+      << "informer cache or handler view differs from a fresh list";
+  EXPECT_GT(want.size(), 10u);
+  EXPECT_EQ(handlers.duplicates(), 0);
+  EXPECT_EQ(handlers.unknown(), 0);
+  informer.Stop();
+}
+
+TEST_F(ClientE2E, LeaderElectionBetweenTwoCandidates) {
+  auto leases = NewApiLeaseClient(cs_->api());
+  auto config = [](const std::string& id) {
+    LeaderElectionConfig c;
+    c.lease_namespace = "kube-system";
+    c.lease_name = "e2e-controller";
+    c.identity = id;
+    c.lease_duration = absl::Seconds(3);
+    c.renew_deadline = absl::Seconds(2);
+    c.retry_period = absl::Milliseconds(300);
+    return c;
+  };
+  LeaderElector a(leases.get(), config("a"));
+  LeaderElector b(leases.get(), config("b"));
+  a.Start();
+  b.Start();
+  ASSERT_TRUE(WaitFor([&] { return a.IsLeader() || b.IsLeader(); }, absl::Seconds(20)));
+  absl::Time until = absl::Now() + absl::Seconds(2);
+  while (absl::Now() < until) {
+    ASSERT_FALSE(a.IsLeader() && b.IsLeader());
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  LeaderElector& leader = a.IsLeader() ? a : b;
+  LeaderElector& follower = a.IsLeader() ? b : a;
+  std::string leader_id = a.IsLeader() ? "a" : "b";
+  auto lease = cs_->Leases().Get("kube-system", "e2e-controller");
+  ASSERT_TRUE(lease.ok()) << lease.status();
+  EXPECT_EQ(lease->spec().holder_identity(), leader_id);
+  EXPECT_EQ(follower.GetLeader(), leader_id);
+
+  leader.Stop();  // releases the lease
+  ASSERT_TRUE(WaitFor([&] { return follower.IsLeader(); }, absl::Seconds(5)));
+  lease = cs_->Leases().Get("kube-system", "e2e-controller");
+  ASSERT_TRUE(lease.ok());
+  EXPECT_NE(lease->spec().holder_identity(), leader_id);
+  EXPECT_GE(lease->spec().lease_transitions(), 1);
+}
+
+}  // namespace
+}  // namespace minik8s::client
