@@ -9,7 +9,7 @@ PACKAGES=(
   libabsl-dev libspdlog-dev libcli11-dev libyaml-cpp-dev librocksdb-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   etcd-server etcd-client
-  procps iproute2 curl
+  libssl-dev procps iproute2 curl
 )
 
 missing=()
