@@ -1,0 +1,141 @@
+#include "apiserver/cache_reflector.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "apiserver/errors.h"
+#include "apiserver/object_meta.h"
+#include "spdlog/spdlog.h"
+
+namespace minik8s::apiserver {
+
+CacheReflector::CacheReflector(ObjectStore* store, WatchCache* cache,
+                               absl::Duration bookmark_interval)
+    : store_(store), cache_(cache), bookmark_interval_(bookmark_interval) {}
+
+CacheReflector::~CacheReflector() { Stop(); }
+
+void CacheReflector::Start() {
+  thread_ = std::thread([this] { Run(); });
+  if (bookmark_interval_ > absl::ZeroDuration()) {
+    bookmark_thread_ = std::thread([this] { RunBookmarks(); });
+  }
+}
+
+void CacheReflector::Stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_ && !thread_.joinable()) return;
+    stopping_ = true;
+    if (watch_ != nullptr) watch_->Cancel();
+  }
+  if (thread_.joinable()) thread_.join();
+  if (bookmark_thread_.joinable()) bookmark_thread_.join();
+  cache_->CloseAll(NewServiceUnavailable("the apiserver is shutting down"));
+}
+
+bool CacheReflector::WaitStopped(absl::Duration timeout) {
+  absl::MutexLock lock(&mu_);
+  return mu_.AwaitWithTimeout(absl::Condition(&stopping_), timeout);
+}
+
+void CacheReflector::RunBookmarks() {
+  while (!WaitStopped(bookmark_interval_)) cache_->SendBookmarks();
+}
+
+absl::StatusOr<int64_t> CacheReflector::Relist() {
+  const api::KindInfo& kind = cache_->kind();
+  absl::StatusOr<ListResult> list =
+      store_->List(kind, store_->ResourcePrefix(kind, ""), "", 0, 0, nullptr);
+  if (!list.ok()) return list.status();
+  std::vector<CachedObjectPtr> objects;
+  objects.reserve(list->items.size());
+  for (MessagePtr& item : list->items) objects.push_back(MakeCachedObject(kind, std::move(item)));
+  cache_->Replace(std::move(objects), list->revision);
+  return list->revision;
+}
+
+void CacheReflector::Run() {
+  const api::KindInfo& kind = cache_->kind();
+  const std::string prefix = store_->ResourcePrefix(kind, "");
+  const std::string range_end = PrefixRangeEnd(prefix);
+  bool need_list = true;
+  absl::Duration backoff = absl::Milliseconds(100);
+  while (true) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_) return;
+    }
+    if (need_list) {
+      absl::StatusOr<int64_t> revision = Relist();
+      if (!revision.ok()) {
+        spdlog::warn("watch cache {}: list failed: {}", kind.resource,
+                     std::string(revision.status().message()));
+        if (WaitStopped(backoff)) return;
+        backoff = std::min(backoff * 2, absl::Seconds(2));
+        continue;
+      }
+      spdlog::debug("watch cache {}: listed at revision {}", kind.resource, *revision);
+      need_list = false;
+    }
+    EtcdClient::Watch watch;
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_) return;
+      watch_ = &watch;
+    }
+    bool got_response = false;
+    absl::Status status = store_->client()->RunWatch(
+        prefix, range_end, cache_->revision() + 1,
+        [&](const etcdserverpb::WatchResponse& response) {
+          got_response = true;
+          for (const mvccpb::Event& event : response.events()) {
+            const mvccpb::KeyValue& kv = event.kv();
+            std::string key = kv.key().substr(prefix.size());
+            if (event.type() == mvccpb::Event::DELETE) {
+              if (!event.has_prev_kv()) continue;
+              mvccpb::KeyValue last = event.prev_kv();
+              last.set_mod_revision(kv.mod_revision());
+              absl::StatusOr<MessagePtr> object = store_->Decode(kind, last);
+              if (!object.ok()) continue;
+              cache_->Apply(EventType::kDeleted, key, MakeCachedObject(kind, std::move(*object)),
+                            kv.mod_revision());
+            } else {
+              absl::StatusOr<MessagePtr> object = store_->Decode(kind, kv);
+              if (!object.ok()) {
+                spdlog::warn("watch cache {}: {}", kind.resource, std::string(object.status().message()));
+                continue;
+              }
+              EventType type = kv.create_revision() == kv.mod_revision() ? EventType::kAdded
+                                                                          : EventType::kModified;
+              cache_->Apply(type, key, MakeCachedObject(kind, std::move(*object)),
+                            kv.mod_revision());
+            }
+          }
+          if (response.events_size() == 0 && response.header().revision() > 0 &&
+              !response.created()) {
+            cache_->Progress(response.header().revision());
+          }
+          return true;
+        },
+        &watch);
+    {
+      absl::MutexLock lock(&mu_);
+      watch_ = nullptr;
+      if (stopping_) return;
+    }
+    if (got_response) backoff = absl::Milliseconds(100);
+    if (status.code() == absl::StatusCode::kOutOfRange) {
+      spdlog::info("watch cache {}: {}; relisting", kind.resource, std::string(status.message()));
+      need_list = true;
+      continue;
+    }
+    spdlog::warn("watch cache {}: store watch ended: {}; resuming from revision {}",
+                 kind.resource, status.ok() ? "closed" : std::string(status.message()),
+                 cache_->revision() + 1);
+    if (WaitStopped(backoff)) return;
+    backoff = std::min(backoff * 2, absl::Seconds(2));
+  }
+}
+
+}  // namespace minik8s::apiserver

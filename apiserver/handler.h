@@ -1,0 +1,109 @@
+// The apiserver's request core: one method per verb of the ApiServer API,
+// independent of the transport (the gRPC service in service.h is a thin
+// adapter; a REST adapter could sit beside it). Requests and responses are
+// the plain protobuf messages of proto/apiserver/v1/apiserver.proto.
+//
+// Every error is a Kubernetes API error (errors.h): an absl::Status whose
+// code follows the reason and whose payload is a meta.v1.Status.
+//
+// Reads: Get always reads the store (consistent). List with
+// resourceVersion "" reads the store; "0" or a number is served from the
+// watch cache (after waiting, up to 3 s, for the cache to reach that
+// number). Continue tokens keep the list's revision: the next page comes
+// from the cache while it is still at that revision, else from the store at
+// that revision (Gone once compacted). Watch is always served from the
+// cache.
+//
+// Thread safety: all methods are safe to call concurrently; the store,
+// registry and caches must outlive the handler.
+#ifndef MINIK8S_APISERVER_HANDLER_H_
+#define MINIK8S_APISERVER_HANDLER_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "apiserver/registry/registry.h"
+#include "apiserver/storage/object_store.h"
+#include "apiserver/v1/apiserver.pb.h"
+#include "apiserver/watch_cache.h"
+#include "k8s/meta/v1/meta.pb.h"
+
+namespace minik8s::apiserver {
+
+namespace apiv1 = ::minik8s::apiserver::v1;
+
+class Handler {
+ public:
+  struct Options {
+    int64_t event_ttl_seconds = 3600;
+  };
+
+  Handler(ObjectStore* store, const Registry* registry, Options options);
+
+  // Serves List/Watch of `kind` from `cache` (both borrowed).
+  void AddCache(const api::KindInfo* kind, WatchCache* cache);
+  WatchCache* CacheFor(const api::KindInfo* kind) const;
+
+  absl::Status Create(const apiv1::CreateRequest& request, apiv1::ObjectResponse* response);
+  absl::Status Get(const apiv1::GetRequest& request, apiv1::ObjectResponse* response);
+  absl::Status List(const apiv1::ListRequest& request, apiv1::ListResponse* response);
+  absl::Status Update(const apiv1::UpdateRequest& request, apiv1::ObjectResponse* response);
+  absl::Status Patch(const apiv1::PatchRequest& request, apiv1::ObjectResponse* response);
+  absl::Status Delete(const apiv1::DeleteRequest& request, apiv1::DeleteResponse* response);
+  absl::Status Bind(const apiv1::BindRequest& request, apiv1::BindResponse* response);
+  absl::Status ListResources(const apiv1::ListResourcesRequest& request,
+                             apiv1::ListResourcesResponse* response);
+  absl::Status Version(const apiv1::VersionRequest& request, apiv1::VersionResponse* response);
+
+  struct WatchStream {
+    std::shared_ptr<Watcher> watcher;
+    WatchCache* cache = nullptr;  // to Unregister the watcher
+  };
+  // Registers a watcher; `notify` as in WatchCache::Watch.
+  absl::StatusOr<WatchStream> Watch(const apiv1::WatchRequest& request,
+                                    std::function<void()> notify);
+
+  // Typed core of Delete, shared with the namespace finalizer.
+  struct DeleteResult {
+    MessagePtr object;
+    bool deleted = false;
+  };
+  absl::StatusOr<DeleteResult> DeleteObject(const Strategy& strategy, const std::string& ns,
+                                            const std::string& name,
+                                            const meta::v1::DeleteOptions& options);
+  // Creates the namespace if it is missing (startup: default, kube-system, ...).
+  absl::Status EnsureNamespace(const std::string& name);
+  ObjectStore* store() const { return store_; }
+  const Registry& registry() const { return *registry_; }
+
+ private:
+  // Produces the object to store from the current one (patch or update).
+  using Produce = std::function<absl::StatusOr<MessagePtr>(const google::protobuf::Message&)>;
+  absl::StatusOr<MessagePtr> UpdateObject(const Strategy& strategy, const std::string& ns,
+                                          const std::string& name, const std::string& subresource,
+                                          const Produce& produce, bool dry_run);
+  absl::StatusOr<MessagePtr> UpdateScale(
+      const Strategy& strategy, const std::string& ns, const std::string& name,
+      const std::function<absl::StatusOr<autoscaling::v1::Scale>(const autoscaling::v1::Scale&)>&
+          produce,
+      bool dry_run);
+  absl::Status CheckNamespace(const Strategy& strategy, const std::string& ns);
+  absl::StatusOr<std::string> RequestNamespace(const Strategy& strategy, const std::string& ns,
+                                               bool for_list) const;
+  absl::StatusOr<MessagePtr> ParseObject(const Strategy& strategy, const std::string& bytes) const;
+  int64_t TtlFor(const Strategy& strategy) const;
+
+  ObjectStore* const store_;
+  const Registry* const registry_;
+  const Options options_;
+  absl::flat_hash_map<const api::KindInfo*, WatchCache*> caches_;
+};
+
+}  // namespace minik8s::apiserver
+
+#endif  // MINIK8S_APISERVER_HANDLER_H_

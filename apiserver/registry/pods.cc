@@ -1,0 +1,76 @@
+// Pods: status cleared to Pending on create (with the QoS class), status
+// subresource, graceful deletion (a scheduled, non-terminal pod waits its
+// grace period for the kubelet), generation on spec change.
+#include "apiserver/registry/kinds.h"
+#include "k8s/core/v1/core.pb.h"
+
+namespace minik8s::apiserver {
+namespace {
+
+using core::v1::Pod;
+
+constexpr int64_t kDefaultTerminationGracePeriodSeconds = 30;
+
+// Kubernetes' QoS classes: BestEffort when no container sets requests or
+// limits; Guaranteed when every container limits cpu and memory with
+// requests equal to the limits; Burstable otherwise.
+std::string QosClass(const Pod& pod) {
+  bool any = false;
+  bool guaranteed = true;
+  auto check = [&](const core::v1::Container& c) {
+    const auto& requests = c.resources().requests();
+    const auto& limits = c.resources().limits();
+    if (!requests.empty() || !limits.empty()) any = true;
+    for (const char* resource : {"cpu", "memory"}) {
+      auto limit = limits.find(resource);
+      if (limit == limits.end()) {
+        guaranteed = false;
+        continue;
+      }
+      auto request = requests.find(resource);
+      if (request != requests.end() && request->second.value() != limit->second.value()) {
+        guaranteed = false;
+      }
+    }
+  };
+  for (const auto& c : pod.spec().containers()) check(c);
+  for (const auto& c : pod.spec().init_containers()) check(c);
+  if (!any) return "BestEffort";
+  return guaranteed ? "Guaranteed" : "Burstable";
+}
+
+class PodStrategy : public Strategy {
+ public:
+  explicit PodStrategy(const api::KindInfo* kind)
+      : Strategy(kind, Traits{.status_subresource = true,
+                              .clear_status_on_create = true,
+                              .generation = true,
+                              .graceful_deletion = true}) {}
+
+  void PrepareForCreate(google::protobuf::Message* object) const override {
+    Strategy::PrepareForCreate(object);
+    auto* pod = static_cast<Pod*>(object);
+    pod->mutable_status()->set_phase("Pending");
+    pod->mutable_status()->set_qos_class(QosClass(*pod));
+  }
+
+  int64_t GracePeriod(const google::protobuf::Message& object, int64_t requested) const override {
+    const auto& pod = static_cast<const Pod&>(object);
+    // Nothing runs an unscheduled or finished pod: delete it at once.
+    if (pod.spec().node_name().empty()) return 0;
+    if (pod.status().phase() == "Succeeded" || pod.status().phase() == "Failed") return 0;
+    if (requested >= 0) return requested;
+    if (pod.spec().has_termination_grace_period_seconds()) {
+      return pod.spec().termination_grace_period_seconds();
+    }
+    return kDefaultTerminationGracePeriodSeconds;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Strategy> NewPodStrategy(const api::KindInfo* kind) {
+  return std::make_unique<PodStrategy>(kind);
+}
+
+}  // namespace minik8s::apiserver

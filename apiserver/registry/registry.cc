@@ -1,0 +1,58 @@
+#include "apiserver/registry/registry.h"
+
+#include "absl/strings/str_cat.h"
+#include "apiserver/errors.h"
+#include "apiserver/registry/kinds.h"
+#include "spdlog/spdlog.h"
+
+namespace minik8s::apiserver {
+namespace {
+
+struct Registration {
+  const char* resource;  // qualified as the scheme knows it
+  std::unique_ptr<Strategy> (*factory)(const api::KindInfo* kind);
+};
+
+// Every served resource. A new kind: a new file with its factory, one line here.
+const Registration kRegistrations[] = {
+    {"namespaces", NewNamespaceStrategy},
+    {"pods", NewPodStrategy},
+    {"nodes", NewNodeStrategy},
+    {"events", NewEventStrategy},
+    {"deployments.apps", NewDeploymentStrategy},
+    {"replicasets.apps", NewReplicaSetStrategy},
+    {"leases.coordination.k8s.io", NewLeaseStrategy},
+};
+
+}  // namespace
+
+Registry::Registry(const api::Scheme& scheme) : scheme_(scheme) {
+  for (const Registration& r : kRegistrations) {
+    const api::KindInfo* kind = scheme.FindByResource(r.resource);
+    if (kind == nullptr) {
+      spdlog::error("registry: the scheme has no resource {}", r.resource);
+      continue;
+    }
+    strategies_.push_back(r.factory(kind));
+    by_kind_[kind] = strategies_.back().get();
+  }
+}
+
+absl::StatusOr<const Strategy*> Registry::Find(std::string_view resource) const {
+  const api::KindInfo* kind = scheme_.FindByResource(resource);
+  const Strategy* strategy = kind == nullptr ? nullptr : ForKind(kind);
+  if (strategy == nullptr) {
+    return NewApiError(absl::StatusCode::kNotFound, "NotFound", 404,
+                       absl::StrCat("the server could not find the requested resource (",
+                                    std::string(resource), ")"),
+                       {});
+  }
+  return strategy;
+}
+
+const Strategy* Registry::ForKind(const api::KindInfo* kind) const {
+  auto it = by_kind_.find(kind);
+  return it == by_kind_.end() ? nullptr : it->second;
+}
+
+}  // namespace minik8s::apiserver

@@ -1,0 +1,92 @@
+// A Strategy holds what differs between kinds when the apiserver creates,
+// updates and deletes their objects (Kubernetes' RESTCreateStrategy,
+// RESTUpdateStrategy, RESTDeleteStrategy and subresource strategies). The
+// handler (handler.h) drives the verbs; a kind's strategy fills in the
+// kind-specific steps. Adding a kind is one new file with a New...Strategy()
+// factory and one line in registry.cc.
+//
+// The base class implements the common behaviour, driven by Traits:
+//   - PrepareForCreate: clears status where the kind has a status
+//     subresource and Kubernetes clears it on create, sets generation 1.
+//   - PrepareForUpdate (main resource): keeps the stored status, keeps the
+//     system metadata (uid, creationTimestamp, deletionTimestamp, ...),
+//     generation + 1 when the spec changed.
+//   - PrepareForStatusUpdate ("status"): keeps the stored spec and metadata,
+//     takes only the new status.
+// Defaulting and validation go through admission.h.
+//
+// Thread safety: strategies are immutable after construction.
+#ifndef MINIK8S_APISERVER_REGISTRY_STRATEGY_H_
+#define MINIK8S_APISERVER_REGISTRY_STRATEGY_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "api/scheme.h"
+#include "google/protobuf/message.h"
+#include "k8s/autoscaling/v1/autoscaling.pb.h"
+
+namespace minik8s::apiserver {
+
+class Strategy {
+ public:
+  struct Traits {
+    // A status subresource: status is written only through "status".
+    bool status_subresource = false;
+    // Clear status on create (the kind's controllers own it).
+    bool clear_status_on_create = false;
+    // metadata.generation: 1 on create, +1 on every spec change.
+    bool generation = false;
+    // Stored with a TTL (--event-ttl); objects expire.
+    bool ttl = false;
+    // Pods: deletion waits the grace period for the kubelet.
+    bool graceful_deletion = false;
+  };
+
+  Strategy(const api::KindInfo* kind, Traits traits) : kind_(kind), traits_(traits) {}
+  virtual ~Strategy() = default;
+
+  const api::KindInfo& kind() const { return *kind_; }
+  const Traits& traits() const { return traits_; }
+  bool namespaced() const { return kind_->namespaced; }
+
+  virtual void PrepareForCreate(google::protobuf::Message* object) const;
+  virtual void PrepareForUpdate(google::protobuf::Message* object,
+                                const google::protobuf::Message& old) const;
+  virtual void PrepareForStatusUpdate(google::protobuf::Message* object,
+                                      const google::protobuf::Message& old) const;
+
+  // Graceful deletion: the grace period to use when the client gave none
+  // (`requested` < 0) or gave one; 0 means delete at once.
+  virtual int64_t GracePeriod(const google::protobuf::Message& object, int64_t requested) const;
+
+  // Scale subresource. Unimplemented (MethodNotAllowed) by default.
+  virtual bool has_scale() const { return false; }
+  virtual absl::StatusOr<autoscaling::v1::Scale> ToScale(
+      const google::protobuf::Message& object) const;
+  // Sets the object's desired replicas from `scale`.
+  virtual absl::Status ApplyScale(const autoscaling::v1::Scale& scale,
+                                  google::protobuf::Message* object) const;
+
+ private:
+  const api::KindInfo* kind_;
+  const Traits traits_;
+};
+
+// Shared by deployments and replicasets: a Scale built from the object's
+// spec.replicas, status.replicas and spec.selector.
+absl::StatusOr<autoscaling::v1::Scale> ScaleFromReplicas(const google::protobuf::Message& object,
+                                                         int32_t spec_replicas,
+                                                         int32_t status_replicas,
+                                                         const meta::v1::LabelSelector* selector);
+
+// Copies the fields only the server sets (uid, creationTimestamp,
+// deletionTimestamp, deletionGracePeriodSeconds, generation, name,
+// namespace) from `old` into `object`.
+void KeepSystemMetadata(const meta::v1::ObjectMeta& old, meta::v1::ObjectMeta* object);
+
+}  // namespace minik8s::apiserver
+
+#endif  // MINIK8S_APISERVER_REGISTRY_STRATEGY_H_

@@ -1,0 +1,133 @@
+#include "apiserver/server.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+
+#include "absl/strings/str_cat.h"
+#include "spdlog/spdlog.h"
+
+namespace minik8s::apiserver {
+namespace {
+
+const char* const kSystemNamespaces[] = {"default", "kube-system", "kube-node-lease",
+                                         "kube-public"};
+
+}  // namespace
+
+Server::Server(ServerOptions options) : options_(std::move(options)) {}
+
+Server::~Server() { Shutdown(); }
+
+absl::Status Server::Start() {
+  absl::StatusOr<std::unique_ptr<EtcdClient>> client =
+      EtcdClient::Create({options_.etcd_endpoints, options_.storage_timeout});
+  if (!client.ok()) return client.status();
+  client_ = std::move(*client);
+  store_ = std::make_unique<ObjectStore>(client_.get(), options_.etcd_prefix);
+  registry_ = std::make_unique<Registry>(api::Scheme::Default());
+  handler_ = std::make_unique<Handler>(
+      store_.get(), registry_.get(),
+      Handler::Options{.event_ttl_seconds = absl::ToInt64Seconds(options_.event_ttl)});
+  for (const auto& strategy : registry_->strategies()) {
+    auto cache = std::make_unique<WatchCache>(
+        &strategy->kind(), WatchCache::Options{.window_size = options_.watch_cache_size,
+                                               .watcher_buffer = options_.watcher_buffer});
+    auto reflector =
+        std::make_unique<CacheReflector>(store_.get(), cache.get(), options_.bookmark_interval);
+    handler_->AddCache(&strategy->kind(), cache.get());
+    reflector->Start();
+    caches_.push_back(std::move(cache));
+    reflectors_.push_back(std::move(reflector));
+  }
+  finalizer_ = std::make_unique<NamespaceFinalizer>(handler_.get(), absl::Milliseconds(500));
+  finalizer_->Start();
+
+  pool_ = std::make_unique<WorkerPool>(options_.workers);
+  service_ = std::make_unique<ApiServerService>(handler_.get(), pool_.get());
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(absl::StrCat(options_.bind_address, ":", options_.port),
+                           grpc::InsecureServerCredentials(), &bound_port_);
+  builder.RegisterService(service_.get());
+  builder.SetMaxReceiveMessageSize(64 * 1024 * 1024);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, 100000);
+  grpc_server_ = builder.BuildAndStart();
+  if (grpc_server_ == nullptr || bound_port_ == 0) {
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", options_.bind_address, ":",
+                                               options_.port));
+  }
+  grpc_server_->GetHealthCheckService()->SetServingStatus(false);
+  maintenance_ = std::thread([this] { RunMaintenance(); });
+  return absl::OkStatus();
+}
+
+// Health checks, system namespaces and compaction, on one thread.
+void Server::RunMaintenance() {
+  bool namespaces_done = false;
+  bool healthy = false;
+  bool first = true;
+  int64_t compact_target = 0;
+  absl::Time next_compaction = absl::Now() + options_.compaction_interval;
+  while (true) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (!first && mu_.AwaitWithTimeout(absl::Condition(&stopping_), absl::Seconds(1))) return;
+      if (stopping_) return;
+    }
+    absl::StatusOr<int64_t> revision = client_->CurrentRevision();
+    bool now_healthy = revision.ok();
+    if (now_healthy != healthy || first) {
+      grpc_server_->GetHealthCheckService()->SetServingStatus(now_healthy);
+      if (now_healthy) {
+        spdlog::info("storage reachable: serving");
+      } else {
+        spdlog::warn("{}: not serving", std::string(revision.status().message()));
+      }
+      healthy = now_healthy;
+    }
+    first = false;
+    if (!healthy) continue;
+    if (!namespaces_done) {
+      namespaces_done = true;
+      for (const char* ns : kSystemNamespaces) {
+        absl::Status status = handler_->EnsureNamespace(ns);
+        if (!status.ok()) {
+          spdlog::warn("creating namespace {}: {}", ns, std::string(status.message()));
+          namespaces_done = false;
+        }
+      }
+    }
+    if (options_.compaction_interval > absl::ZeroDuration() && absl::Now() >= next_compaction) {
+      // Compact to the revision seen one interval ago, so every watcher had a
+      // whole interval to catch up, as Kubernetes does.
+      if (compact_target > 0) {
+        absl::StatusOr<etcdserverpb::CompactionResponse> compacted =
+            client_->Compact(compact_target);
+        if (compacted.ok()) {
+          spdlog::info("compacted storage to revision {}", compact_target);
+        } else if (compacted.status().code() != absl::StatusCode::kOutOfRange) {
+          spdlog::warn("compaction: {}", std::string(compacted.status().message()));
+        }
+      }
+      compact_target = *revision;
+      next_compaction = absl::Now() + options_.compaction_interval;
+    }
+  }
+}
+
+void Server::Shutdown() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  if (maintenance_.joinable()) maintenance_.join();
+  if (finalizer_) finalizer_->Stop();
+  // Closing the watch caches ends every watch stream, so the server can stop.
+  for (auto& reflector : reflectors_) reflector->Stop();
+  if (grpc_server_) grpc_server_->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+  pool_.reset();
+}
+
+}  // namespace minik8s::apiserver

@@ -1,0 +1,73 @@
+// The gRPC ApiServer service (proto/apiserver/v1/apiserver.proto): a thin
+// adapter over Handler using gRPC's callback API. Unary calls are handed to
+// a WorkerPool and finished from there; Watch is a ServerWriteReactor fed by
+// the watch cache, with no thread per stream (one write in flight per
+// stream; the cache's notify callback starts the next write).
+//
+// Errors: the Handler's absl::Status code becomes the gRPC code, its message
+// the gRPC message, and the serialized meta.v1.Status the binary error
+// details. A watch that ends on the server side (too old, the watcher fell
+// behind, the cache relisted, shutdown) finishes the stream with that status
+// (OUT_OF_RANGE for Gone: relist).
+//
+// Thread safety: the service is safe for concurrent calls; `handler` and
+// `pool` must outlive the gRPC server that serves it.
+#ifndef MINIK8S_APISERVER_SERVICE_H_
+#define MINIK8S_APISERVER_SERVICE_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include "apiserver/handler.h"
+#include "apiserver/v1/apiserver.grpc.pb.h"
+#include "apiserver/worker_pool.h"
+
+namespace minik8s::apiserver {
+
+// The gRPC status for a Handler status (meta.v1.Status in the details).
+grpc::Status ToGrpc(const absl::Status& status);
+
+class ApiServerService final : public apiv1::ApiServer::CallbackService {
+ public:
+  ApiServerService(Handler* handler, WorkerPool* pool) : handler_(handler), pool_(pool) {}
+
+  grpc::ServerUnaryReactor* Create(grpc::CallbackServerContext* context,
+                                   const apiv1::CreateRequest* request,
+                                   apiv1::ObjectResponse* response) override;
+  grpc::ServerUnaryReactor* Get(grpc::CallbackServerContext* context,
+                                const apiv1::GetRequest* request,
+                                apiv1::ObjectResponse* response) override;
+  grpc::ServerUnaryReactor* List(grpc::CallbackServerContext* context,
+                                 const apiv1::ListRequest* request,
+                                 apiv1::ListResponse* response) override;
+  grpc::ServerUnaryReactor* Update(grpc::CallbackServerContext* context,
+                                   const apiv1::UpdateRequest* request,
+                                   apiv1::ObjectResponse* response) override;
+  grpc::ServerUnaryReactor* Patch(grpc::CallbackServerContext* context,
+                                  const apiv1::PatchRequest* request,
+                                  apiv1::ObjectResponse* response) override;
+  grpc::ServerUnaryReactor* Delete(grpc::CallbackServerContext* context,
+                                   const apiv1::DeleteRequest* request,
+                                   apiv1::DeleteResponse* response) override;
+  grpc::ServerUnaryReactor* Bind(grpc::CallbackServerContext* context,
+                                 const apiv1::BindRequest* request,
+                                 apiv1::BindResponse* response) override;
+  grpc::ServerUnaryReactor* ListResources(grpc::CallbackServerContext* context,
+                                          const apiv1::ListResourcesRequest* request,
+                                          apiv1::ListResourcesResponse* response) override;
+  grpc::ServerUnaryReactor* Version(grpc::CallbackServerContext* context,
+                                    const apiv1::VersionRequest* request,
+                                    apiv1::VersionResponse* response) override;
+  grpc::ServerWriteReactor<apiv1::WatchEvent>* Watch(grpc::CallbackServerContext* context,
+                                                     const apiv1::WatchRequest* request) override;
+
+ private:
+  template <typename Fn>
+  grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* context, Fn fn);
+
+  Handler* const handler_;
+  WorkerPool* const pool_;
+};
+
+}  // namespace minik8s::apiserver
+
+#endif  // MINIK8S_APISERVER_SERVICE_H_

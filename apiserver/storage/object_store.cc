@@ -1,0 +1,232 @@
+#include "apiserver/storage/object_store.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "apiserver/errors.h"
+#include "apiserver/object_meta.h"
+
+namespace minik8s::apiserver {
+namespace {
+
+// A lease is shared by every TTL write within this window; its TTL is
+// extended by the window so no key expires early.
+constexpr absl::Duration kLeaseReuseWindow = absl::Minutes(1);
+
+etcdserverpb::Compare ModRevisionEquals(const std::string& key, int64_t revision) {
+  etcdserverpb::Compare compare;
+  compare.set_key(key);
+  compare.set_target(etcdserverpb::Compare::MOD);
+  compare.set_result(etcdserverpb::Compare::EQUAL);
+  compare.set_mod_revision(revision);
+  return compare;
+}
+
+}  // namespace
+
+ObjectStore::ObjectStore(EtcdClient* client, std::string prefix)
+    : client_(client), prefix_(std::move(prefix)) {
+  while (!prefix_.empty() && prefix_.back() == '/') prefix_.pop_back();
+}
+
+std::string ObjectStore::Key(const api::KindInfo& kind, const std::string& ns,
+                             const std::string& name) const {
+  if (kind.namespaced) return absl::StrCat(prefix_, "/", kind.resource, "/", ns, "/", name);
+  return absl::StrCat(prefix_, "/", kind.resource, "/", name);
+}
+
+std::string ObjectStore::ResourcePrefix(const api::KindInfo& kind, const std::string& ns) const {
+  if (kind.namespaced && !ns.empty()) return absl::StrCat(prefix_, "/", kind.resource, "/", ns, "/");
+  return absl::StrCat(prefix_, "/", kind.resource, "/");
+}
+
+std::string ObjectStore::Encode(const google::protobuf::Message& object) {
+  const meta::v1::ObjectMeta& meta = Meta(object);
+  if (meta.resource_version().empty()) return object.SerializeAsString();
+  MessagePtr copy = CloneMessage(object);
+  MutableMeta(copy.get())->clear_resource_version();
+  return copy->SerializeAsString();
+}
+
+absl::StatusOr<MessagePtr> ObjectStore::Decode(const api::KindInfo& kind,
+                                               const mvccpb::KeyValue& kv) const {
+  MessagePtr object = kind.New();
+  if (!object->ParseFromString(kv.value())) {
+    return NewInternalError(absl::StrCat("unable to decode the stored object at ", kv.key()));
+  }
+  if (meta::v1::ObjectMeta* meta = MutableMeta(object.get()); meta != nullptr) {
+    meta->set_resource_version(absl::StrCat(kv.mod_revision()));
+  }
+  return object;
+}
+
+absl::StatusOr<int64_t> ObjectStore::LeaseFor(int64_t ttl_seconds) {
+  absl::MutexLock lock(&lease_mu_);
+  absl::Time now = absl::Now();
+  if (lease_id_ != 0 && lease_ttl_ == ttl_seconds && now - lease_granted_ < kLeaseReuseWindow) {
+    return lease_id_;
+  }
+  absl::StatusOr<int64_t> id =
+      client_->LeaseGrant(ttl_seconds + absl::ToInt64Seconds(kLeaseReuseWindow));
+  if (!id.ok()) return id.status();
+  lease_id_ = *id;
+  lease_ttl_ = ttl_seconds;
+  lease_granted_ = now;
+  return lease_id_;
+}
+
+absl::StatusOr<MessagePtr> ObjectStore::Create(const api::KindInfo& kind, const std::string& key,
+                                               const google::protobuf::Message& object,
+                                               int64_t ttl_seconds) {
+  etcdserverpb::TxnRequest txn;
+  *txn.add_compare() = ModRevisionEquals(key, 0);
+  etcdserverpb::PutRequest* put = txn.add_success()->mutable_request_put();
+  put->set_key(key);
+  put->set_value(Encode(object));
+  if (ttl_seconds > 0) {
+    absl::StatusOr<int64_t> lease = LeaseFor(ttl_seconds);
+    if (!lease.ok()) return lease.status();
+    put->set_lease(*lease);
+  }
+  absl::StatusOr<etcdserverpb::TxnResponse> response = client_->Txn(txn);
+  if (!response.ok()) return response.status();
+  if (!response->succeeded()) return NewAlreadyExists(kind, Meta(object).name());
+  MessagePtr out = CloneMessage(object);
+  if (meta::v1::ObjectMeta* meta = MutableMeta(out.get()); meta != nullptr) {
+    meta->set_resource_version(absl::StrCat(response->header().revision()));
+  }
+  return out;
+}
+
+absl::StatusOr<MessagePtr> ObjectStore::Get(const api::KindInfo& kind, const std::string& key,
+                                            const std::string& name) {
+  etcdserverpb::RangeRequest request;
+  request.set_key(key);
+  absl::StatusOr<etcdserverpb::RangeResponse> response = client_->Range(request);
+  if (!response.ok()) return response.status();
+  if (response->kvs_size() == 0) return NewNotFound(kind, name);
+  return Decode(kind, response->kvs(0));
+}
+
+absl::StatusOr<UpdateResult> ObjectStore::GuaranteedUpdate(const api::KindInfo& kind,
+                                                           const std::string& key,
+                                                           const std::string& name,
+                                                           const TryUpdate& try_update,
+                                                           int64_t ttl_seconds) {
+  etcdserverpb::RangeRequest get;
+  get.set_key(key);
+  absl::StatusOr<etcdserverpb::RangeResponse> read = client_->Range(get);
+  if (!read.ok()) return read.status();
+  if (read->kvs_size() == 0) return NewNotFound(kind, name);
+  mvccpb::KeyValue current_kv = read->kvs(0);
+  for (int attempt = 0;; ++attempt) {
+    absl::StatusOr<MessagePtr> current = Decode(kind, current_kv);
+    if (!current.ok()) return current.status();
+    absl::StatusOr<UpdateAction> action = try_update(**current);
+    if (!action.ok()) return action.status();
+
+    etcdserverpb::TxnRequest txn;
+    *txn.add_compare() = ModRevisionEquals(key, current_kv.mod_revision());
+    std::string value;
+    if (action->delete_object) {
+      etcdserverpb::DeleteRangeRequest* del = txn.add_success()->mutable_request_delete_range();
+      del->set_key(key);
+    } else {
+      value = Encode(*action->object);
+      if (value == current_kv.value() && ttl_seconds == 0) {
+        // Nothing changed: no write, no new resourceVersion.
+        return UpdateResult{std::move(*current), false};
+      }
+      etcdserverpb::PutRequest* put = txn.add_success()->mutable_request_put();
+      put->set_key(key);
+      put->set_value(value);
+      if (ttl_seconds > 0) {
+        absl::StatusOr<int64_t> lease = LeaseFor(ttl_seconds);
+        if (!lease.ok()) return lease.status();
+        put->set_lease(*lease);
+      }
+    }
+    txn.add_failure()->mutable_request_range()->set_key(key);
+    absl::StatusOr<etcdserverpb::TxnResponse> response = client_->Txn(txn);
+    if (!response.ok()) return response.status();
+    if (response->succeeded()) {
+      UpdateResult result;
+      if (action->delete_object) {
+        result.object = std::move(*current);
+        result.deleted = true;
+      } else {
+        result.object = std::move(action->object);
+        if (meta::v1::ObjectMeta* meta = MutableMeta(result.object.get()); meta != nullptr) {
+          meta->set_resource_version(absl::StrCat(response->header().revision()));
+        }
+      }
+      return result;
+    }
+    // Stale read: retry on the fresh value the failure branch returned.
+    const etcdserverpb::RangeResponse& fresh = response->responses(0).response_range();
+    if (fresh.kvs_size() == 0) return NewNotFound(kind, name);
+    current_kv = fresh.kvs(0);
+    if (attempt > 100) {
+      return NewInternalError(absl::StrCat("too many conflicting updates of ", key));
+    }
+  }
+}
+
+absl::StatusOr<MessagePtr> ObjectStore::Delete(
+    const api::KindInfo& kind, const std::string& key, const std::string& name,
+    const std::function<absl::Status(const google::protobuf::Message&)>& precondition) {
+  absl::StatusOr<UpdateResult> result = GuaranteedUpdate(
+      kind, key, name, [&](const google::protobuf::Message& current) -> absl::StatusOr<UpdateAction> {
+        if (precondition) {
+          absl::Status status = precondition(current);
+          if (!status.ok()) return status;
+        }
+        UpdateAction action;
+        action.delete_object = true;
+        return action;
+      });
+  if (!result.ok()) return result.status();
+  return std::move(result->object);
+}
+
+absl::StatusOr<ListResult> ObjectStore::List(
+    const api::KindInfo& kind, const std::string& resource_prefix, const std::string& start_key,
+    int64_t limit, int64_t revision,
+    const std::function<bool(const google::protobuf::Message&)>& filter) {
+  ListResult result;
+  const std::string range_end = PrefixRangeEnd(resource_prefix);
+  std::string key = start_key.empty() ? resource_prefix : start_key;
+  result.revision = revision;
+  // With a filter, read a larger page than asked for to fill the page sooner.
+  const int64_t page = limit <= 0 ? 0 : (filter ? std::max<int64_t>(limit, 500) : limit);
+  while (true) {
+    etcdserverpb::RangeRequest request;
+    request.set_key(key);
+    request.set_range_end(range_end);
+    if (page > 0) request.set_limit(page);
+    if (result.revision > 0) request.set_revision(result.revision);
+    absl::StatusOr<etcdserverpb::RangeResponse> response = client_->Range(request);
+    if (!response.ok()) return response.status();
+    if (result.revision == 0) result.revision = response->header().revision();
+    for (int i = 0; i < response->kvs_size(); ++i) {
+      const mvccpb::KeyValue& kv = response->kvs(i);
+      absl::StatusOr<MessagePtr> object = Decode(kind, kv);
+      if (!object.ok()) return object.status();
+      if (filter && !filter(**object)) continue;
+      result.items.push_back(std::move(*object));
+      if (limit > 0 && static_cast<int64_t>(result.items.size()) >= limit) {
+        bool more_here = i + 1 < response->kvs_size();
+        result.more = more_here || response->more();
+        result.last_key = kv.key();
+        if (result.more && !filter) {
+          result.remaining = response->count() - (i + 1);
+        }
+        return result;
+      }
+    }
+    if (!response->more() || response->kvs_size() == 0) return result;
+    key = response->kvs(response->kvs_size() - 1).key() + std::string(1, '\0');
+  }
+}
+
+}  // namespace minik8s::apiserver

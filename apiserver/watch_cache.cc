@@ -1,0 +1,373 @@
+#include "apiserver/watch_cache.h"
+
+#include <utility>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "api/selector/fields.h"
+#include "apiserver/errors.h"
+#include "apiserver/object_meta.h"
+
+namespace minik8s::apiserver {
+
+CachedObjectPtr MakeCachedObject(const api::KindInfo& kind,
+                                 std::unique_ptr<google::protobuf::Message> object) {
+  auto cached = std::make_shared<CachedObject>();
+  const meta::v1::ObjectMeta& meta = Meta(*object);
+  cached->ns = meta.namespace_();
+  int64_t revision = 0;
+  if (absl::SimpleAtoi(meta.resource_version(), &revision)) cached->revision = revision;
+  const std::string index_field = IndexFieldFor(kind);
+  if (!index_field.empty()) {
+    absl::StatusOr<std::string> value = api::ObjectFieldValue(*object, index_field);
+    if (value.ok()) cached->index_value = *value;
+  }
+  cached->serialized = object->SerializeAsString();
+  cached->object = std::shared_ptr<const google::protobuf::Message>(std::move(object));
+  return cached;
+}
+
+const char* EventTypeName(EventType type) {
+  switch (type) {
+    case EventType::kAdded:
+      return "ADDED";
+    case EventType::kModified:
+      return "MODIFIED";
+    case EventType::kDeleted:
+      return "DELETED";
+    case EventType::kBookmark:
+      return "BOOKMARK";
+  }
+  return "ERROR";
+}
+
+// ------------------------------------------------------------------ Watcher
+
+Watcher::Next Watcher::Pop(Delivery* out, absl::Status* error) {
+  absl::MutexLock lock(&mu_);
+  if (!queue_.empty()) {
+    *out = std::move(queue_.front());
+    queue_.pop_front();
+    if (allowance_ > 0) --allowance_;
+    return Next::kEvent;
+  }
+  if (closed_) {
+    *error = error_;
+    return Next::kClosed;
+  }
+  armed_ = true;
+  return Next::kEmpty;
+}
+
+void Watcher::PushUnbounded(Delivery delivery) {
+  bool notify = false;
+  {
+    absl::MutexLock lock(&mu_);
+    if (closed_) return;
+    last_revision_ = std::max(last_revision_, delivery.revision);
+    queue_.push_back(std::move(delivery));
+    ++allowance_;
+    notify = std::exchange(armed_, false);
+  }
+  if (notify) notify_();
+}
+
+void Watcher::PushLive(Delivery delivery) {
+  bool notify = false;
+  {
+    absl::MutexLock lock(&mu_);
+    if (closed_) return;
+    if (queue_.size() >= buffer_ + allowance_) {
+      closed_ = true;
+      queue_.clear();
+      error_ = NewGone(absl::StrCat("the watcher could not keep up: ", buffer_,
+                                    " events were buffered; relist and watch again"));
+    } else {
+      last_revision_ = std::max(last_revision_, delivery.revision);
+      queue_.push_back(std::move(delivery));
+    }
+    notify = std::exchange(armed_, false);
+  }
+  if (notify) notify_();
+}
+
+void Watcher::Close(absl::Status error) {
+  bool notify = false;
+  {
+    absl::MutexLock lock(&mu_);
+    if (closed_) return;
+    closed_ = true;
+    error_ = std::move(error);
+    notify = std::exchange(armed_, false);
+  }
+  if (notify) notify_();
+}
+
+// --------------------------------------------------------------- WatchCache
+
+WatchCache::WatchCache(const api::KindInfo* kind, Options options)
+    : kind_(kind), options_(options) {}
+
+bool WatchCache::ready() const {
+  absl::MutexLock lock(&mu_);
+  return ready_;
+}
+
+bool WatchCache::WaitReady(absl::Duration timeout) const {
+  absl::MutexLock lock(&mu_);
+  return mu_.AwaitWithTimeout(absl::Condition(&ready_), timeout);
+}
+
+int64_t WatchCache::revision() const {
+  absl::MutexLock lock(&mu_);
+  return revision_;
+}
+
+int64_t WatchCache::window_start() const {
+  absl::MutexLock lock(&mu_);
+  return window_start_;
+}
+
+size_t WatchCache::watcher_count() const {
+  absl::MutexLock lock(&mu_);
+  return watcher_count_;
+}
+
+absl::Status WatchCache::WaitUntilFresh(int64_t revision) const {
+  absl::MutexLock lock(&mu_);
+  auto fresh = [this, revision]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return ready_ && revision_ >= revision;
+  };
+  if (mu_.AwaitWithTimeout(absl::Condition(&fresh), options_.freshness_timeout)) {
+    return absl::OkStatus();
+  }
+  if (!ready_) {
+    return NewServiceUnavailable(
+        absl::StrCat("the watch cache of ", kind_->GroupResource(), " is not ready yet"));
+  }
+  return NewTimeout(
+      absl::StrCat("Too large resource version: ", revision, ", current: ", revision_));
+}
+
+void WatchCache::Replace(std::vector<CachedObjectPtr> objects, int64_t revision) {
+  absl::MutexLock lock(&mu_);
+  const bool relist = ready_;
+  objects_.clear();
+  for (CachedObjectPtr& object : objects) {
+    const meta::v1::ObjectMeta& meta = Meta(*object->object);
+    std::string key = object->ns.empty() ? meta.name() : absl::StrCat(object->ns, "/", meta.name());
+    objects_[key] = std::move(object);
+  }
+  window_.clear();
+  revision_ = revision;
+  window_start_ = revision;
+  ready_ = true;
+  if (relist) {
+    absl::Status gone = NewGone(absl::StrCat("the watch cache of ", kind_->GroupResource(),
+                                             " was relisted at resource version ", revision,
+                                             "; relist and watch again"));
+    for (const auto& w : unindexed_) w->Close(gone);
+    for (const auto& [value, set] : by_index_) {
+      for (const auto& w : set) w->Close(gone);
+    }
+    unindexed_.clear();
+    by_index_.clear();
+    watcher_count_ = 0;
+  }
+}
+
+bool WatchCache::ForWatcher(const Watcher& watcher, const Event& event, Delivery* out) {
+  const Filter& filter = watcher.filter_;
+  out->revision = event.revision;
+  out->object = event.object;
+  if (event.type == EventType::kDeleted) {
+    if (!filter.Matches(*event.object->object, event.object->ns)) return false;
+    out->type = EventType::kDeleted;
+    return true;
+  }
+  const bool cur = filter.Matches(*event.object->object, event.object->ns);
+  const bool prev = event.prev != nullptr && filter.Matches(*event.prev->object, event.prev->ns);
+  if (cur && prev) {
+    out->type = EventType::kModified;
+  } else if (cur) {
+    out->type = EventType::kAdded;
+  } else if (prev) {
+    // The object stopped matching: to this watcher it is gone.
+    out->type = EventType::kDeleted;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+void WatchCache::Dispatch(const Event& event) {
+  Delivery delivery;
+  auto deliver = [&](const std::shared_ptr<Watcher>& w) {
+    if (ForWatcher(*w, event, &delivery)) w->PushLive(delivery);
+  };
+  for (const auto& w : unindexed_) deliver(w);
+  if (by_index_.empty()) return;
+  const std::string* values[2] = {&event.object->index_value,
+                                  event.prev ? &event.prev->index_value : nullptr};
+  for (int i = 0; i < 2; ++i) {
+    if (values[i] == nullptr || (i == 1 && *values[1] == *values[0])) continue;
+    auto it = by_index_.find(*values[i]);
+    if (it == by_index_.end()) continue;
+    for (const auto& w : it->second) deliver(w);
+  }
+}
+
+void WatchCache::Apply(EventType type, const std::string& key, CachedObjectPtr object,
+                       int64_t revision) {
+  absl::MutexLock lock(&mu_);
+  if (revision <= revision_) return;  // already seen (e.g. a resumed store watch)
+  Event event{type, revision, std::move(object), nullptr};
+  auto it = objects_.find(key);
+  if (it != objects_.end()) event.prev = it->second;
+  if (type == EventType::kDeleted) {
+    if (it != objects_.end()) objects_.erase(it);
+  } else {
+    if (type == EventType::kModified && event.prev == nullptr) event.type = EventType::kAdded;
+    if (type == EventType::kAdded && event.prev != nullptr) event.type = EventType::kModified;
+    objects_[key] = event.object;
+  }
+  revision_ = revision;
+  Dispatch(event);
+  window_.push_back(std::move(event));
+  while (window_.size() > options_.window_size) {
+    window_start_ = window_.front().revision;
+    window_.pop_front();
+  }
+}
+
+void WatchCache::Progress(int64_t revision) {
+  absl::MutexLock lock(&mu_);
+  if (revision > revision_) revision_ = revision;
+}
+
+void WatchCache::CloseAll(const absl::Status& error) {
+  absl::MutexLock lock(&mu_);
+  for (const auto& w : unindexed_) w->Close(error);
+  for (const auto& [value, set] : by_index_) {
+    for (const auto& w : set) w->Close(error);
+  }
+  unindexed_.clear();
+  by_index_.clear();
+  watcher_count_ = 0;
+}
+
+void WatchCache::AddIndexed(const std::shared_ptr<Watcher>& w) {
+  if (w->filter_.index_value().has_value()) {
+    by_index_[*w->filter_.index_value()].insert(w);
+  } else {
+    unindexed_.insert(w);
+  }
+  ++watcher_count_;
+}
+
+absl::StatusOr<std::shared_ptr<Watcher>> WatchCache::Watch(WatchOptions options,
+                                                          std::function<void()> notify) {
+  if (!options.initial_events && options.resource_version > 0) {
+    absl::Status fresh = WaitUntilFresh(options.resource_version);
+    if (!fresh.ok()) return fresh;
+  } else if (!WaitReady(options_.freshness_timeout)) {
+    return NewServiceUnavailable(
+        absl::StrCat("the watch cache of ", kind_->GroupResource(), " is not ready yet"));
+  }
+  std::shared_ptr<Watcher> watcher(new Watcher(std::move(options.filter), options.allow_bookmarks,
+                                               options_.watcher_buffer, std::move(notify)));
+  absl::MutexLock lock(&mu_);
+  if (options.initial_events) {
+    for (const auto& [key, object] : objects_) {
+      if (watcher->filter_.Matches(*object->object, object->ns)) {
+        watcher->PushUnbounded(Delivery{EventType::kAdded, object, object->revision});
+      }
+    }
+    absl::MutexLock wlock(&watcher->mu_);
+    watcher->last_revision_ = revision_;
+  } else {
+    const int64_t rv = options.resource_version;
+    if (rv < window_start_) {
+      return NewGone(absl::StrCat("too old resource version: ", rv, " (", window_start_, ")"));
+    }
+    Delivery delivery;
+    for (const Event& event : window_) {
+      if (event.revision <= rv) continue;
+      if (ForWatcher(*watcher, event, &delivery)) watcher->PushUnbounded(delivery);
+    }
+    absl::MutexLock wlock(&watcher->mu_);
+    watcher->last_revision_ = std::max(watcher->last_revision_, rv);
+  }
+  AddIndexed(watcher);
+  return watcher;
+}
+
+void WatchCache::Unregister(const std::shared_ptr<Watcher>& watcher) {
+  absl::MutexLock lock(&mu_);
+  size_t erased = 0;
+  if (watcher->filter_.index_value().has_value()) {
+    auto it = by_index_.find(*watcher->filter_.index_value());
+    if (it != by_index_.end()) {
+      erased = it->second.erase(watcher);
+      if (it->second.empty()) by_index_.erase(it);
+    }
+  } else {
+    erased = unindexed_.erase(watcher);
+  }
+  watcher_count_ -= erased;
+  watcher->Close(absl::OkStatus());
+}
+
+WatchCache::ListResult WatchCache::List(const Filter& filter, const std::string& start_key,
+                                        int64_t limit) const {
+  ListResult result;
+  absl::MutexLock lock(&mu_);
+  result.revision = revision_;
+  auto it = objects_.lower_bound(start_key);
+  // A namespace filter narrows the scan to that namespace's keys.
+  std::string ns_end;
+  if (!filter.ns().empty() && kind_->namespaced) {
+    std::string first = filter.ns() + "/";
+    if (start_key < first) it = objects_.lower_bound(first);
+    ns_end = filter.ns() + "0";  // '0' is the byte after '/'
+  }
+  for (; it != objects_.end(); ++it) {
+    if (!ns_end.empty() && it->first >= ns_end) break;
+    const CachedObjectPtr& object = it->second;
+    if (!filter.Matches(*object->object, object->ns)) continue;
+    if (limit > 0 && static_cast<int64_t>(result.items.size()) >= limit) {
+      result.more = true;
+      break;
+    }
+    result.items.push_back(object);
+    result.last_key = it->first;
+  }
+  if (!result.more) result.last_key.clear();
+  return result;
+}
+
+CachedObjectPtr WatchCache::Get(const std::string& key) const {
+  absl::MutexLock lock(&mu_);
+  auto it = objects_.find(key);
+  return it == objects_.end() ? nullptr : it->second;
+}
+
+void WatchCache::SendBookmarks() {
+  absl::MutexLock lock(&mu_);
+  if (!ready_) return;
+  const int64_t rv = revision_;
+  auto bookmark = [rv](const std::shared_ptr<Watcher>& w) {
+    if (!w->allow_bookmarks()) return;
+    {
+      absl::MutexLock wlock(&w->mu_);
+      if (w->closed_ || !w->queue_.empty() || w->last_revision_ >= rv) return;
+    }
+    w->PushLive(Delivery{EventType::kBookmark, nullptr, rv});
+  };
+  for (const auto& w : unindexed_) bookmark(w);
+  for (const auto& [value, set] : by_index_) {
+    for (const auto& w : set) bookmark(w);
+  }
+}
+
+}  // namespace minik8s::apiserver

@@ -1,0 +1,216 @@
+// The watch cache of one resource: the current objects plus a bounded window
+// of recent events, fed by ONE store watch (see cache_reflector.h), serving
+// every client List ("0" or a resourceVersion the cache has reached) and
+// every client Watch of that resource.
+//
+// Events: Replace() installs a full list at a revision (initial list, or a
+// relist after compaction); Apply() adds one change; Progress() moves the
+// revision on without a change. A Replace() after the first terminates all
+// watchers with a Gone error so that clients relist.
+//
+// Window: events with revision > window_start() are kept (at most
+// `window_size`). A watch from resourceVersion R replays events after R when
+// R >= window_start(); an older R fails with Gone
+// `too old resource version: R (window_start)`. A watch from "" / "0" first
+// gets ADDED events for the matching current objects.
+//
+// Watchers: each has a bounded buffer of live events (`watcher_buffer`
+// beyond its initial events). Delivery never blocks the cache: a watcher
+// whose buffer is full is closed with a Gone error ("the watcher could not
+// keep up") and must relist. Watchers with `spec.nodeName=<node>` field
+// selectors on pods are indexed by node, so an event reaches only the
+// watchers of its node(s) plus the unindexed ones.
+//
+// Bookmarks: SendBookmarks() (called periodically by the owner) gives every
+// watcher that allows bookmarks a BOOKMARK at the cache revision, when it has
+// nothing queued and the revision moved on since its last delivery.
+//
+// Thread safety: all methods are safe to call concurrently. Lock order:
+// WatchCache::mu_ before Watcher::mu_; a watcher's notify callback runs with
+// WatchCache::mu_ held but no Watcher lock, and must not call back into the
+// cache.
+#ifndef MINIK8S_APISERVER_WATCH_CACHE_H_
+#define MINIK8S_APISERVER_WATCH_CACHE_H_
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "api/scheme.h"
+#include "apiserver/filter.h"
+#include "google/protobuf/message.h"
+
+namespace minik8s::apiserver {
+
+// One object as the cache keeps it: parsed (for filtering) and serialized
+// once (for every watcher and list that sends it).
+struct CachedObject {
+  std::shared_ptr<const google::protobuf::Message> object;
+  std::string serialized;
+  std::string ns;
+  std::string index_value;  // the kind's index field (spec.nodeName for pods)
+  int64_t revision = 0;     // its resourceVersion
+};
+using CachedObjectPtr = std::shared_ptr<const CachedObject>;
+
+// Builds a CachedObject for `kind` (index field taken from the object).
+CachedObjectPtr MakeCachedObject(const api::KindInfo& kind,
+                                 std::unique_ptr<google::protobuf::Message> object);
+
+enum class EventType { kAdded, kModified, kDeleted, kBookmark };
+const char* EventTypeName(EventType type);
+
+// What a watcher receives.
+struct Delivery {
+  EventType type = EventType::kAdded;
+  CachedObjectPtr object;  // nullptr for a bookmark
+  int64_t revision = 0;
+};
+
+class Watcher {
+ public:
+  enum class Next { kEvent, kEmpty, kClosed };
+
+  // Takes the next delivery. kEmpty arms the notify callback: it is called
+  // once when a delivery or close arrives. kClosed: `*error` says why (OK
+  // when closed by the client side).
+  Next Pop(Delivery* out, absl::Status* error);
+
+  bool allow_bookmarks() const { return allow_bookmarks_; }
+
+ private:
+  friend class WatchCache;
+  Watcher(Filter filter, bool allow_bookmarks, size_t buffer, std::function<void()> notify)
+      : filter_(std::move(filter)),
+        allow_bookmarks_(allow_bookmarks),
+        buffer_(buffer),
+        notify_(std::move(notify)) {}
+
+  // Queues without bound (initial events and replay).
+  void PushUnbounded(Delivery delivery);
+  // Queues a live event; closes the watcher when its buffer is full.
+  void PushLive(Delivery delivery);
+  void Close(absl::Status error);
+  // Calls notify_ if armed; call with no lock of this watcher held.
+  void MaybeNotify();
+
+  const Filter filter_;
+  const bool allow_bookmarks_;
+  const size_t buffer_;
+  const std::function<void()> notify_;
+
+  absl::Mutex mu_;
+  std::deque<Delivery> queue_ ABSL_GUARDED_BY(mu_);
+  size_t allowance_ ABSL_GUARDED_BY(mu_) = 0;  // initial events over the buffer
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Status error_ ABSL_GUARDED_BY(mu_);
+  bool armed_ ABSL_GUARDED_BY(mu_) = false;
+  bool notify_pending_ ABSL_GUARDED_BY(mu_) = false;
+  int64_t last_revision_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+class WatchCache {
+ public:
+  struct Options {
+    size_t window_size = 10000;
+    size_t watcher_buffer = 1000;
+    // How long a List/Watch at a future resourceVersion waits for the cache.
+    absl::Duration freshness_timeout = absl::Seconds(3);
+  };
+
+  // `kind` must outlive the cache.
+  WatchCache(const api::KindInfo* kind, Options options);
+
+  const api::KindInfo& kind() const { return *kind_; }
+
+  // ---- event source side
+  void Replace(std::vector<CachedObjectPtr> objects, int64_t revision);
+  // `object` is the new state (for kDeleted: the last state, as stored
+  // before the deletion); `revision` the change's revision.
+  void Apply(EventType type, const std::string& key, CachedObjectPtr object, int64_t revision);
+  void Progress(int64_t revision);
+  // Closes every watcher with `error` (the cache is shutting down).
+  void CloseAll(const absl::Status& error);
+
+  // ---- serving side
+  bool ready() const;
+  // Waits until the cache has had its first list.
+  bool WaitReady(absl::Duration timeout) const;
+  int64_t revision() const;
+  int64_t window_start() const;
+  // Waits until revision() >= `revision`; Timeout error
+  // `Too large resource version: R, current: C` after freshness_timeout.
+  absl::Status WaitUntilFresh(int64_t revision) const;
+
+  struct WatchOptions {
+    Filter filter;
+    // 0 with from_now: initial ADDED events then changes; otherwise changes
+    // after `resource_version`.
+    int64_t resource_version = 0;
+    bool initial_events = true;
+    bool allow_bookmarks = false;
+  };
+  // Registers a watcher; `notify` is called (see Watcher::Pop) when it has
+  // something to deliver. Errors: Gone (too old), Timeout (too new),
+  // ServiceUnavailable (cache not ready).
+  absl::StatusOr<std::shared_ptr<Watcher>> Watch(WatchOptions options,
+                                                 std::function<void()> notify);
+  void Unregister(const std::shared_ptr<Watcher>& watcher);
+  size_t watcher_count() const;
+
+  struct ListResult {
+    std::vector<CachedObjectPtr> items;
+    int64_t revision = 0;
+    std::string last_key;  // set when more matching keys may follow
+    bool more = false;
+  };
+  // Objects whose key is >= `start_key` (all when empty) in key order,
+  // filtered, at most `limit` (0 = all).
+  ListResult List(const Filter& filter, const std::string& start_key, int64_t limit) const;
+  CachedObjectPtr Get(const std::string& key) const;
+
+  void SendBookmarks();
+
+ private:
+  struct Event {
+    EventType type;
+    int64_t revision;
+    CachedObjectPtr object;
+    CachedObjectPtr prev;  // previous state (null for ADDED)
+  };
+
+  // The delivery `watcher` gets for `event`, if any (filter transitions).
+  static bool ForWatcher(const Watcher& watcher, const Event& event, Delivery* out);
+  void Dispatch(const Event& event) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void AddIndexed(const std::shared_ptr<Watcher>& w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  const api::KindInfo* kind_;
+  const Options options_;
+
+  mutable absl::Mutex mu_;
+  bool ready_ ABSL_GUARDED_BY(mu_) = false;
+  int64_t revision_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t window_start_ ABSL_GUARDED_BY(mu_) = 0;
+  std::map<std::string, CachedObjectPtr> objects_ ABSL_GUARDED_BY(mu_);
+  std::deque<Event> window_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_set<std::shared_ptr<Watcher>> unindexed_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, absl::flat_hash_set<std::shared_ptr<Watcher>>> by_index_
+      ABSL_GUARDED_BY(mu_);
+  size_t watcher_count_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace minik8s::apiserver
+
+#endif  // MINIK8S_APISERVER_WATCH_CACHE_H_
