@@ -1,0 +1,278 @@
+// End to end: minik8s-store + minik8s-apiserver + minik8s-controller-manager
+// on free loopback ports. No scheduler or kubelet: the test plays the
+// kubelet by marking pods Running and Ready through the status subresource.
+//
+// Binaries come from the build tree (BinPath), or from the folder in
+// MINIK8S_E2E_BIN_DIR; a missing binary skips the test with a message.
+#include <atomic>
+#include <cstdlib>
+#include <map>
+#include <string>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "api/intstr.h"
+#include "api/time.h"
+#include "client/clientset.h"
+#include "client/errors.h"
+#include "common/net.h"
+#include "gtest/gtest.h"
+#include "testing/subprocess.h"
+#include "testing/temp_dir.h"
+
+namespace minik8s {
+namespace {
+
+using apps::v1::Deployment;
+using apps::v1::ReplicaSet;
+using core::v1::Pod;
+
+std::string FindBinary(const std::string& name) {
+  if (const char* dir = std::getenv("MINIK8S_E2E_BIN_DIR")) {
+    std::string p = absl::StrCat(dir, "/", name);
+    if (access(p.c_str(), X_OK) == 0) return p;
+  }
+  std::string p = testing::BinPath(name);
+  return access(p.c_str(), X_OK) == 0 ? p : "";
+}
+
+class ControllersE2E : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (const char* name :
+         {"minik8s-store", "minik8s-apiserver", "minik8s-controller-manager"}) {
+      if (FindBinary(name).empty()) {
+        GTEST_SKIP() << name << " is not built (looked in " << testing::BinPath("")
+                     << " and $MINIK8S_E2E_BIN_DIR); build it to run this test";
+      }
+    }
+    auto store_port = PickFreeLoopbackPort();
+    ASSERT_TRUE(store_port.ok());
+    ASSERT_TRUE(store_
+                    .Start({FindBinary("minik8s-store"), "--name", "default", "--data-dir",
+                            dir_.path() + "/store", "--listen-client-urls",
+                            absl::StrCat("http://127.0.0.1:", *store_port)},
+                           dir_.path() + "/store.log")
+                    .ok());
+    ASSERT_TRUE(testing::WaitFor([&] { return testing::PortAcceptsConnections(*store_port); },
+                                 absl::Seconds(20)));
+    auto api_port = PickFreeLoopbackPort();
+    ASSERT_TRUE(api_port.ok());
+    ASSERT_TRUE(apiserver_
+                    .Start({FindBinary("minik8s-apiserver"), "--etcd-servers",
+                            absl::StrCat("http://127.0.0.1:", *store_port), "--bind-address",
+                            "127.0.0.1", "--port", absl::StrCat(*api_port)},
+                           dir_.path() + "/apiserver.log")
+                    .ok());
+    ASSERT_TRUE(testing::WaitFor([&] { return testing::PortAcceptsConnections(*api_port); },
+                                 absl::Seconds(20)));
+    const std::string server = absl::StrCat("127.0.0.1:", *api_port);
+    ASSERT_TRUE(cm_.Start({FindBinary("minik8s-controller-manager"), "--server", server,
+                           "--leader-elect=false", "--log-level", "debug"},
+                          dir_.path() + "/controller-manager.log")
+                    .ok());
+    auto cs = client::Clientset::Connect({.server = server});
+    ASSERT_TRUE(cs.ok());
+    cs_ = std::move(*cs);
+    core::v1::Namespace ns;
+    ns.mutable_metadata()->set_name("default");
+    auto created = cs_->Namespaces().Create(ns);
+    ASSERT_TRUE(created.ok() || client::IsAlreadyExists(created.status()))
+        << created.status().ToString();
+    kubelet_ = std::thread([this] { PlayKubelet(); });
+  }
+
+  void TearDown() override {
+    stop_ = true;
+    if (kubelet_.joinable()) kubelet_.join();
+    if (cm_.running()) {
+      auto rc = cm_.Stop(SIGTERM, absl::Seconds(10));
+      EXPECT_TRUE(rc.has_value() && *rc == 0) << "controller-manager did not exit cleanly";
+    }
+  }
+
+  // Marks every live pod Running and Ready (what a kubelet would report).
+  void PlayKubelet() {
+    while (!stop_) {
+      auto pods = cs_->Pods().List("default");
+      if (pods.ok()) {
+        for (Pod p : pods->items) {
+          if (p.metadata().has_deletion_timestamp() || p.status().phase() == "Running") continue;
+          p.mutable_status()->set_phase("Running");
+          auto* c = p.mutable_status()->add_conditions();
+          c->set_type("Ready");
+          c->set_status("True");
+          *c->mutable_last_transition_time() = api::NowTime();
+          (void)cs_->Pods().UpdateStatus(p);
+        }
+      }
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+  }
+
+  Deployment MakeDeployment(int replicas) {
+    Deployment d;
+    d.mutable_metadata()->set_name("web");
+    d.mutable_metadata()->set_namespace_("default");
+    d.mutable_spec()->set_replicas(replicas);
+    (*d.mutable_spec()->mutable_selector()->mutable_match_labels())["app"] = "web";
+    auto* ru = d.mutable_spec()->mutable_strategy()->mutable_rolling_update();
+    d.mutable_spec()->mutable_strategy()->set_type("RollingUpdate");
+    *ru->mutable_max_surge() = api::IntOrStringFromInt(1);
+    *ru->mutable_max_unavailable() = api::IntOrStringFromInt(1);
+    auto* tmpl = d.mutable_spec()->mutable_template_();
+    (*tmpl->mutable_metadata()->mutable_labels())["app"] = "web";
+    auto* c = tmpl->mutable_spec()->add_containers();
+    c->set_name("nginx");
+    c->set_image("nginx:1.25");
+    return d;
+  }
+
+  bool WaitForAvailable(int n, const std::string& image) {
+    return testing::WaitFor(
+        [&] {
+          auto d = cs_->Deployments().Get("default", "web");
+          if (!d.ok()) return false;
+          const auto& s = d->status();
+          if (s.observed_generation() < d->metadata().generation()) return false;
+          if (s.available_replicas() != n || s.updated_replicas() != n || s.replicas() != n) {
+            return false;
+          }
+          auto pods = cs_->Pods().List("default", {.label_selector = "app=web"});
+          if (!pods.ok()) return false;
+          int ready = 0;
+          for (const Pod& p : pods->items) {
+            if (p.metadata().has_deletion_timestamp()) continue;
+            if (p.spec().containers(0).image() != image) return false;
+            for (const auto& c : p.status().conditions()) {
+              if (c.type() == "Ready" && c.status() == "True") ++ready;
+            }
+          }
+          return ready == n && static_cast<int>(pods->items.size()) == n;
+        },
+        absl::Seconds(60));
+  }
+
+  testing::TempDir dir_;
+  testing::Subprocess store_, apiserver_, cm_;
+  std::unique_ptr<client::Clientset> cs_;
+  std::atomic<bool> stop_{false};
+  std::thread kubelet_;
+};
+
+TEST_F(ControllersE2E, DeploymentScaleRollingUpdateAndCascadingDelete) {
+  ASSERT_TRUE(cs_->Deployments().Create(MakeDeployment(5)).ok());
+  ASSERT_TRUE(WaitForAvailable(5, "nginx:1.25")) << "5 replicas never became available";
+
+  // One ReplicaSet named <deployment>-<hash> with the hash label.
+  auto rss = cs_->ReplicaSets().List("default");
+  ASSERT_TRUE(rss.ok());
+  ASSERT_EQ(rss->items.size(), 1u);
+  const ReplicaSet& first_rs = rss->items[0];
+  const std::string hash = first_rs.metadata().labels().at("pod-template-hash");
+  EXPECT_EQ(first_rs.metadata().name(), "web-" + hash);
+  EXPECT_EQ(first_rs.metadata().annotations().at("deployment.kubernetes.io/revision"), "1");
+
+  // Scale up and down.
+  for (int n : {7, 3}) {
+    auto d = cs_->Deployments().Get("default", "web");
+    ASSERT_TRUE(d.ok());
+    d->mutable_spec()->set_replicas(n);
+    ASSERT_TRUE(cs_->Deployments().Update(*d).ok());
+    ASSERT_TRUE(WaitForAvailable(n, "nginx:1.25")) << "scale to " << n;
+  }
+
+  // Rolling update to a new image, checked from a watch stream.
+  auto list = cs_->Pods().List("default", {.label_selector = "app=web"});
+  ASSERT_TRUE(list.ok());
+  auto watch = cs_->Pods().Watch(
+      "default", {.label_selector = "app=web", .resource_version = list->resource_version});
+  ASSERT_TRUE(watch.ok());
+  std::map<std::string, Pod> live;
+  for (const Pod& p : list->items) live[p.metadata().name()] = p;
+  absl::Mutex mu;
+  int max_total = 0, min_ready = 1000;
+  std::thread watcher([&] {
+    client::WatchEvent ev;
+    while ((*watch)->Next(&ev)) {
+      if (ev.type == client::WatchEventType::kBookmark) continue;
+      auto pod = client::ObjectAs<Pod>(ev);
+      if (pod == nullptr) continue;
+      if (ev.type == client::WatchEventType::kDeleted || pod->metadata().has_deletion_timestamp()) {
+        live.erase(pod->metadata().name());
+      } else {
+        live[pod->metadata().name()] = *pod;
+      }
+      int ready = 0;
+      for (const auto& [name, p] : live) {
+        for (const auto& c : p.status().conditions()) {
+          if (c.type() == "Ready" && c.status() == "True") ++ready;
+        }
+      }
+      absl::MutexLock l(&mu);
+      max_total = std::max<int>(max_total, live.size());
+      min_ready = std::min(min_ready, ready);
+    }
+  });
+  {
+    auto d = cs_->Deployments().Get("default", "web");
+    ASSERT_TRUE(d.ok());
+    d->mutable_spec()->mutable_template_()->mutable_spec()->mutable_containers(0)->set_image(
+        "nginx:1.26");
+    ASSERT_TRUE(cs_->Deployments().Update(*d).ok());
+  }
+  const bool rolled = WaitForAvailable(3, "nginx:1.26");
+  (*watch)->Cancel();
+  watcher.join();
+  ASSERT_TRUE(rolled) << "rolling update did not complete";
+  {
+    absl::MutexLock l(&mu);
+    EXPECT_LE(max_total, 3 + 1) << "more pods than replicas + maxSurge";
+    EXPECT_GE(min_ready, 3 - 1) << "fewer ready pods than replicas - maxUnavailable";
+  }
+  auto d = cs_->Deployments().Get("default", "web");
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->metadata().annotations().at("deployment.kubernetes.io/revision"), "2");
+  bool available = false, progressed = false;
+  for (const auto& c : d->status().conditions()) {
+    if (c.type() == "Available" && c.status() == "True" && c.reason() == "MinimumReplicasAvailable")
+      available = true;
+    if (c.type() == "Progressing" && c.reason() == "NewReplicaSetAvailable") progressed = true;
+  }
+  EXPECT_TRUE(available);
+  EXPECT_TRUE(progressed);
+  rss = cs_->ReplicaSets().List("default");
+  ASSERT_TRUE(rss.ok());
+  EXPECT_EQ(rss->items.size(), 2u);  // the old one kept at 0 for rollback
+
+  // Events of the pipeline.
+  auto events = cs_->Events().List("default");
+  ASSERT_TRUE(events.ok());
+  bool scaled_event = false, created_event = false;
+  for (const auto& e : events->items) {
+    if (e.reason() == "ScalingReplicaSet" &&
+        e.message() == absl::StrCat("Scaled up replica set web-", hash, " to 5")) {
+      scaled_event = true;
+    }
+    if (e.reason() == "SuccessfulCreate") created_event = true;
+  }
+  EXPECT_TRUE(scaled_event);
+  EXPECT_TRUE(created_event);
+
+  // Background cascading delete: the GC removes ReplicaSets, then pods.
+  client::DeleteOptions opts;
+  opts.propagation_policy = "Background";
+  ASSERT_TRUE(cs_->Deployments().Delete("default", "web", opts).ok());
+  EXPECT_TRUE(testing::WaitFor(
+      [&] {
+        auto r = cs_->ReplicaSets().List("default");
+        auto p = cs_->Pods().List("default");
+        return r.ok() && p.ok() && r->items.empty() && p->items.empty();
+      },
+      absl::Seconds(60)))
+      << "dependents were not garbage collected";
+}
+
+}  // namespace
+}  // namespace minik8s
