@@ -1,0 +1,388 @@
+#include "kubelet/kubelet.h"
+
+#include <algorithm>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "api/time.h"
+#include "client/errors.h"
+#include "spdlog/spdlog.h"
+
+namespace minik8s::kubelet {
+
+namespace core = ::minik8s::core::v1;
+namespace cri = ::minik8s::cri::v1;
+
+namespace {
+constexpr char kStatusPrefix[] = "status/";
+constexpr char kLeasePrefix[] = "lease/";
+}  // namespace
+
+Kubelet::Kubelet(const client::Clientset* clientset, runtime::RuntimeClient* runtime,
+                 EventRecorder* recorder, KubeletOptions options)
+    : clientset_(clientset),
+      runtime_(runtime),
+      recorder_(recorder),
+      options_(std::move(options)),
+      pod_queue_(client::WorkQueueOptions{.name = "pods"}),
+      heartbeat_queue_(client::WorkQueueOptions{.name = "heartbeats"}) {
+  for (const NodeConfig& c : options_.nodes) {
+    auto n = std::make_unique<NodeState>();
+    n->config = c;
+    nodes_[c.name] = std::move(n);
+  }
+}
+
+Kubelet::~Kubelet() { Stop(); }
+
+Kubelet::NodeState* Kubelet::FindNode(const std::string& name) const {
+  auto it = nodes_.find(name);
+  return it == nodes_.end() ? nullptr : it->second.get();
+}
+
+absl::Status Kubelet::Start() {
+  if (nodes_.empty()) return absl::InvalidArgumentError("no node to run");
+  {
+    absl::MutexLock lock(&mu_);
+    for (auto& [name, n] : nodes_) {
+      auto ips = IpAllocator::Create(n->config.pod_cidr);
+      if (!ips.ok()) return ips.status();
+      n->ips.emplace(*std::move(ips));
+    }
+  }
+  absl::Status adopted = Adopt();
+  if (!adopted.ok()) {
+    // The runtime may come up later; the relister picks its containers up.
+    spdlog::warn("could not list the runtime to adopt running pods: {}", adopted.ToString());
+  }
+
+  client::InformerOptions io;
+  io.name = "pods";
+  if (nodes_.size() == 1) {
+    io.field_selector = absl::StrCat("spec.nodeName=", nodes_.begin()->first);
+  } else {
+    io.field_selector = "spec.nodeName!=";
+  }
+  io.initial_backoff = absl::Milliseconds(200);
+  io.max_backoff = absl::Seconds(5);
+  informer_ = std::make_unique<client::Informer<core::Pod>>(clientset_->api(), io);
+  informer_->AddEventHandler({
+      .on_add = [this](const std::shared_ptr<const core::Pod>& p) { EnqueuePod(*p); },
+      .on_update =
+          [this](const std::shared_ptr<const core::Pod>& old, const std::shared_ptr<const core::Pod>& p) {
+            // Our own status writes come back as updates; only spec/metadata
+            // changes need a sync.
+            if (old->metadata().resource_version() != p->metadata().resource_version() &&
+                (old->metadata().generation() != p->metadata().generation() ||
+                 old->metadata().has_deletion_timestamp() != p->metadata().has_deletion_timestamp() ||
+                 old->metadata().uid() != p->metadata().uid())) {
+              EnqueuePod(*p);
+            }
+          },
+      .on_delete = [this](const std::shared_ptr<const core::Pod>& p, bool) { EnqueuePod(*p); },
+  });
+  informer_->Start();
+
+  for (auto& [name, n] : nodes_) {
+    heartbeat_queue_.Add(kStatusPrefix + name);
+  }
+  for (int i = 0; i < std::max(1, options_.heartbeat_workers); ++i) {
+    threads_.emplace_back([this] { HeartbeatLoop(); });
+  }
+  for (int i = 0; i < std::max(1, options_.workers); ++i) {
+    threads_.emplace_back([this] { PodWorkerLoop(); });
+  }
+  threads_.emplace_back([this] { RelistLoop(); });
+  // Adopted pods are checked against the apiserver once the informer synced.
+  threads_.emplace_back([this] {
+    while (true) {
+      {
+        absl::MutexLock lock(&stop_mu_);
+        if (stop_mu_.AwaitWithTimeout(absl::Condition(&stopping_), absl::Milliseconds(100))) return;
+      }
+      if (informer_->HasSynced()) break;
+    }
+    std::vector<std::string> keys;
+    {
+      absl::MutexLock lock(&mu_);
+      for (const auto& [k, w] : workers_) keys.push_back(k);
+    }
+    for (const auto& k : keys) pod_queue_.Add(k);
+  });
+  started_ = true;
+  spdlog::info("kubelet started for {} node(s), {} pod(s) adopted", nodes_.size(),
+               NumPodWorkers());
+  return absl::OkStatus();
+}
+
+void Kubelet::Stop() {
+  {
+    absl::MutexLock lock(&stop_mu_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  pod_queue_.ShutDown();
+  heartbeat_queue_.ShutDown();
+  for (auto& t : threads_) t.join();
+  threads_.clear();
+  if (informer_) informer_->Stop();
+}
+
+int Kubelet::NumPodWorkers() const {
+  absl::MutexLock lock(&mu_);
+  return static_cast<int>(workers_.size());
+}
+
+bool Kubelet::HasSynced() const { return informer_ && informer_->HasSynced(); }
+
+void Kubelet::EnqueuePod(const core::Pod& pod) {
+  pod_queue_.Add(absl::StrCat(pod.metadata().namespace_(), "/", pod.metadata().name()));
+}
+
+// ---------------------------------------------------------------- heartbeats
+
+void Kubelet::HeartbeatLoop() {
+  std::string key;
+  while (heartbeat_queue_.Get(&key)) {
+    absl::Duration next;
+    if (absl::StartsWith(key, kStatusPrefix)) {
+      NodeState* n = FindNode(key.substr(sizeof(kStatusPrefix) - 1));
+      absl::Status s = n ? SyncNodeStatus(*n) : absl::OkStatus();
+      if (n && !s.ok()) spdlog::warn("node {}: status update failed: {}", n->config.name, s.ToString());
+      // Until registered, retry quickly.
+      next = (n && n->registered) ? options_.node_status_update_frequency : absl::Seconds(1);
+      if (n && n->registered && !n->lease_exists) heartbeat_queue_.Add(kLeasePrefix + n->config.name);
+    } else {
+      NodeState* n = FindNode(key.substr(sizeof(kLeasePrefix) - 1));
+      absl::Status s = n ? RenewLease(*n) : absl::OkStatus();
+      if (n && !s.ok()) spdlog::warn("node {}: lease renewal failed: {}", n->config.name, s.ToString());
+      // Like the kubelet's lease controller: retry sooner after a failure.
+      next = s.ok() ? options_.node_lease_renew_interval
+                    : std::min(options_.node_lease_renew_interval, absl::Milliseconds(500));
+    }
+    heartbeat_queue_.Done(key);
+    heartbeat_queue_.AddAfter(key, next);
+  }
+}
+
+absl::Status Kubelet::RegisterNode(NodeState& n) {
+  core::Node want = BuildNode(n.config);
+  auto created = clientset_->Nodes().Create(want);
+  if (created.ok()) {
+    n.uid = created->metadata().uid();
+    n.registered = true;
+    spdlog::info("node {} registered", n.config.name);
+    return absl::OkStatus();
+  }
+  if (!client::IsAlreadyExists(created.status())) return created.status();
+  // Re-registration: keep the object, bring our labels, taints and CIDR.
+  auto got = clientset_->Nodes().Get("", n.config.name);
+  if (!got.ok()) return got.status();
+  core::Node node = *got;
+  for (const auto& [k, v] : want.metadata().labels()) (*node.mutable_metadata()->mutable_labels())[k] = v;
+  if (node.spec().pod_cidr().empty()) {
+    node.mutable_spec()->set_pod_cidr(want.spec().pod_cidr());
+    *node.mutable_spec()->mutable_pod_cidrs() = want.spec().pod_cidrs();
+  }
+  for (const auto& t : want.spec().taints()) {
+    bool have = false;
+    for (const auto& e : node.spec().taints()) {
+      if (e.key() == t.key() && e.effect() == t.effect()) have = true;
+    }
+    if (!have) *node.mutable_spec()->add_taints() = t;
+  }
+  auto updated = clientset_->Nodes().Update(node);
+  if (!updated.ok()) return updated.status();
+  n.uid = updated->metadata().uid();
+  n.registered = true;
+  spdlog::info("node {} already registered; updated", n.config.name);
+  return absl::OkStatus();
+}
+
+absl::Status Kubelet::SyncNodeStatus(NodeState& n) {
+  if (!n.registered) {
+    absl::Status s = RegisterNode(n);
+    if (!s.ok()) return s;
+  }
+  absl::Time now = absl::Now();
+  core::NodeStatus old = n.posted.value_or(core::NodeStatus());
+  core::NodeStatus want = BuildNodeStatus(n.config, old, now);
+  if (n.posted.has_value() && SameNodeStatusIgnoringHeartbeat(*n.posted, want) &&
+      now - n.posted_at < options_.node_status_report_frequency) {
+    return absl::OkStatus();
+  }
+  auto got = clientset_->Nodes().Get("", n.config.name);
+  if (client::IsNotFound(got.status())) {
+    // Deleted under us: register again.
+    n.registered = false;
+    n.posted.reset();
+    return RegisterNode(n);
+  }
+  if (!got.ok()) return got.status();
+  core::Node node = *got;
+  if (!n.posted.has_value()) {
+    want = BuildNodeStatus(n.config, node.status(), now);
+  }
+  *node.mutable_status() = want;
+  auto updated = clientset_->Nodes().UpdateStatus(node);
+  if (!updated.ok()) return updated.status();
+  n.uid = updated->metadata().uid();
+  n.posted = want;
+  n.posted_at = now;
+  return absl::OkStatus();
+}
+
+absl::Status Kubelet::RenewLease(NodeState& n) {
+  absl::Time now = absl::Now();
+  auto leases = clientset_->Leases();
+  if (!n.lease_exists) {
+    auto got = leases.Get(kNodeLeaseNamespace, n.config.name);
+    if (client::IsNotFound(got.status())) {
+      auto created = leases.Create(BuildLease(n.config.name, n.uid, options_.node_lease_duration_seconds, now));
+      if (!created.ok() && !client::IsAlreadyExists(created.status())) return created.status();
+      n.lease_exists = true;
+      if (created.ok()) return absl::OkStatus();
+    } else if (!got.ok()) {
+      return got.status();
+    }
+    n.lease_exists = true;
+  }
+  auto got = leases.Get(kNodeLeaseNamespace, n.config.name);
+  if (client::IsNotFound(got.status())) {
+    n.lease_exists = false;
+    return RenewLease(n);
+  }
+  if (!got.ok()) return got.status();
+  auto lease = *got;
+  lease.mutable_spec()->set_holder_identity(n.config.name);
+  lease.mutable_spec()->set_lease_duration_seconds(options_.node_lease_duration_seconds);
+  *lease.mutable_spec()->mutable_renew_time() = api::ToProtoMicroTime(now);
+  if (lease.metadata().owner_references().empty() && !n.uid.empty()) {
+    *lease.mutable_metadata() = BuildLease(n.config.name, n.uid, 0, now).metadata();
+    lease.mutable_metadata()->set_resource_version(got->metadata().resource_version());
+    lease.mutable_metadata()->set_uid(got->metadata().uid());
+  }
+  auto updated = leases.Update(lease);
+  if (!updated.ok()) return updated.status();
+  return absl::OkStatus();
+}
+
+// ---------------------------------------------------------------- runtime
+
+absl::Status Kubelet::Adopt() {
+  auto sandboxes = runtime_->ListPodSandbox({});
+  if (!sandboxes.ok()) return sandboxes.status();
+  auto containers = runtime_->ListContainers({});
+  if (!containers.ok()) return containers.status();
+
+  absl::MutexLock lock(&mu_);
+  absl::flat_hash_map<std::string, PodWorker*> by_uid;
+  for (const cri::PodSandbox& sb : sandboxes->items()) {
+    auto label = [&](const char* k) {
+      auto it = sb.labels().find(k);
+      return it == sb.labels().end() ? std::string() : it->second;
+    };
+    NodeState* node = FindNode(label(kLabelNodeName));
+    if (node == nullptr) continue;
+    std::string key = absl::StrCat(label(kLabelPodNamespace), "/", label(kLabelPodName));
+    if (sb.state() != cri::SANDBOX_READY) {
+      // Left over from a teardown that did not finish.
+      runtime_->RemovePodSandbox([&] {
+        cri::RemovePodSandboxRequest r;
+        r.set_pod_sandbox_id(sb.id());
+        return r;
+      }());
+      continue;
+    }
+    auto w = std::make_unique<PodWorker>(options_.crash_loop_backoff_initial,
+                                         options_.crash_loop_backoff_max,
+                                         options_.image_pull_backoff_initial,
+                                         options_.image_pull_backoff_max);
+    w->key = key;
+    w->uid = label(kLabelPodUid);
+    w->node = node->config.name;
+    w->sandbox_id = sb.id();
+    w->start_time = absl::FromUnixNanos(sb.created_at());
+    auto ip = sb.annotations().find(kAnnotationPodIp);
+    if (ip != sb.annotations().end()) {
+      w->pod_ip = ip->second;
+      node->ips->Reserve(w->pod_ip);
+    }
+    w->last_pod.mutable_metadata()->set_namespace_(label(kLabelPodNamespace));
+    w->last_pod.mutable_metadata()->set_name(label(kLabelPodName));
+    w->last_pod.mutable_metadata()->set_uid(w->uid);
+    by_uid[w->uid] = w.get();
+    workers_[key] = std::move(w);
+  }
+  // Containers in creation order: the latest attempt of a name wins, the one
+  // before it becomes lastState.
+  int adopted_containers = 0;
+  for (const cri::Container& c : containers->containers()) {
+    auto uid = c.labels().find(kLabelPodUid);
+    auto name = c.labels().find(kLabelContainerName);
+    if (uid == c.labels().end() || name == c.labels().end()) continue;
+    auto wit = by_uid.find(uid->second);
+    if (wit == by_uid.end()) continue;
+    PodWorker& w = *wit->second;
+    ContainerRecord& r = w.containers[name->second];
+    int attempt = static_cast<int>(c.metadata().attempt());
+    if (attempt < r.attempt) continue;
+    cri::ContainerStatusRequest req;
+    req.set_container_id(c.id());
+    auto st = runtime_->ContainerStatus(req);
+    if (!st.ok()) continue;
+    if (r.status.has_value() && r.status->state() == cri::CONTAINER_EXITED) {
+      const auto& p = *r.status;
+      r.last_terminated = TerminatedView{p.exit_code(), p.reason(), p.message(),
+                                         absl::FromUnixNanos(p.started_at()),
+                                         absl::FromUnixNanos(p.finished_at()), p.id()};
+    }
+    r.id = c.id();
+    r.attempt = attempt;
+    r.image_id = st->status().image_ref();
+    r.status = st->status();
+    ++adopted_containers;
+  }
+  if (!workers_.empty()) {
+    spdlog::info("adopted {} pod(s) and {} container(s) from the runtime", workers_.size(),
+                 adopted_containers);
+  }
+  return absl::OkStatus();
+}
+
+void Kubelet::RelistLoop() {
+  while (true) {
+    {
+      absl::MutexLock lock(&stop_mu_);
+      if (stop_mu_.AwaitWithTimeout(absl::Condition(&stopping_), options_.relist_period)) return;
+    }
+    Relist();
+  }
+}
+
+void Kubelet::Relist() {
+  auto list = runtime_->ListContainers({});
+  if (!list.ok()) {
+    spdlog::debug("relist failed: {}", list.status().ToString());
+    return;
+  }
+  absl::flat_hash_map<std::string, int> now_states;
+  now_states.reserve(list->containers_size());
+  for (const cri::Container& c : list->containers()) {
+    auto node = c.labels().find(kLabelNodeName);
+    if (node == c.labels().end() || FindNode(node->second) == nullptr) continue;
+    now_states[c.id()] = c.state();
+    auto seen = seen_states_.find(c.id());
+    if (seen == seen_states_.end() || seen->second != c.state()) {
+      auto ns = c.labels().find(kLabelPodNamespace);
+      auto name = c.labels().find(kLabelPodName);
+      if (ns != c.labels().end() && name != c.labels().end()) {
+        pod_queue_.Add(absl::StrCat(ns->second, "/", name->second));
+      }
+    }
+  }
+  seen_states_ = std::move(now_states);
+}
+
+}  // namespace minik8s::kubelet

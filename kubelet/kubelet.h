@@ -1,0 +1,177 @@
+// Kubelet: runs the pods bound to one node — or to N simulated nodes in one
+// process (scale mode) — on a container runtime reached through
+// RuntimeClient.
+//
+// Pieces (one of each per Kubelet, shared by all its nodes):
+//   - heartbeats: a work queue with keys "status/<node>" and "lease/<node>"
+//     re-added after every period; registers each Node (create, or update
+//     labels/taints/podCIDR of an existing one), reports node status
+//     (only when changed, or every node_status_report_frequency), and renews
+//     the node's Lease in kube-node-lease;
+//   - a pod informer (field selector spec.nodeName=<node>, or every bound
+//     pod filtered locally in scale mode) whose handlers only enqueue the
+//     pod key;
+//   - pod workers: `workers` threads draining a work queue of pod keys;
+//     SyncPod (pod_sync.cc) is level-triggered — it compares the pod with
+//     the runtime, takes the next steps (pull, sandbox, create, start,
+//     probe, restart with back-off, stop) and writes the pod status when it
+//     changed, then re-queues itself for the next probe or back-off expiry;
+//   - a relister (PLEG): lists the runtime's containers every relist_period
+//     and enqueues the pods whose containers changed state.
+// The work queue never hands one key to two threads, so a pod's PodWorker
+// has a single user at a time.
+//
+// Start() adopts what the runtime already runs for these nodes (sandboxes
+// and containers carry pod uid/name/namespace, container name and node
+// labels), so a restarted kubelet neither starts duplicates nor loses pods.
+// Pods missing from the apiserver are torn down only once the informer has
+// synced. While the apiserver is unreachable, pods keep running and status
+// writes are retried until it returns.
+//
+// Thread safety: Start/Stop from one thread; everything else is internal.
+// Stop() leaves containers running (like a real kubelet). The Clientset,
+// RuntimeClient and EventRecorder must outlive the Kubelet.
+#ifndef MINIK8S_KUBELET_KUBELET_H_
+#define MINIK8S_KUBELET_KUBELET_H_
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
+#include "client/clientset.h"
+#include "client/informer.h"
+#include "client/workqueue.h"
+#include "kubelet/event_recorder.h"
+#include "kubelet/ip_allocator.h"
+#include "kubelet/node_status.h"
+#include "kubelet/pod_worker.h"
+#include "runtime/runtime_client.h"
+
+namespace minik8s::kubelet {
+
+struct KubeletOptions {
+  std::vector<NodeConfig> nodes;  // at least one
+  absl::Duration node_lease_renew_interval = absl::Seconds(10);
+  int node_lease_duration_seconds = 40;
+  absl::Duration node_status_update_frequency = absl::Seconds(10);
+  absl::Duration node_status_report_frequency = absl::Minutes(5);
+  absl::Duration relist_period = absl::Seconds(1);
+  absl::Duration crash_loop_backoff_initial = absl::Seconds(10);
+  absl::Duration crash_loop_backoff_max = absl::Minutes(5);
+  // A container that ran this long before exiting restarts without delay.
+  absl::Duration crash_loop_backoff_reset = absl::Minutes(10);
+  absl::Duration image_pull_backoff_initial = absl::Seconds(10);
+  absl::Duration image_pull_backoff_max = absl::Minutes(5);
+  int workers = 8;
+  int heartbeat_workers = 2;
+};
+
+class Kubelet {
+ public:
+  Kubelet(const client::Clientset* clientset, runtime::RuntimeClient* runtime,
+          EventRecorder* recorder, KubeletOptions options);
+  ~Kubelet();  // Stop()
+  Kubelet(const Kubelet&) = delete;
+  Kubelet& operator=(const Kubelet&) = delete;
+
+  // Adopts running pods, starts heartbeats, the informer, workers and the
+  // relister. Fails only on a bad configuration (e.g. a pod CIDR).
+  absl::Status Start();
+  void Stop();
+
+  // For tests and the benchmark: pods with a worker right now.
+  int NumPodWorkers() const;
+  // Whether the pod informer has synced.
+  bool HasSynced() const;
+
+ private:
+  struct NodeState {
+    NodeConfig config;
+    std::optional<IpAllocator> ips;  // guarded by Kubelet::mu_
+    // Heartbeat fields: only the heartbeat worker holding the node's key
+    // touches them.
+    bool registered = false;
+    std::string uid;
+    std::optional<minik8s::core::v1::NodeStatus> posted;
+    absl::Time posted_at;
+    bool lease_exists = false;
+  };
+
+  // Heartbeats.
+  void HeartbeatLoop();
+  absl::Status SyncNodeStatus(NodeState& node);
+  absl::Status RegisterNode(NodeState& node);
+  absl::Status RenewLease(NodeState& node);
+
+  // Pods (pod_sync.cc).
+  void PodWorkerLoop();
+  absl::Status SyncPod(const std::string& key, absl::Duration* requeue_after);
+  absl::Status SyncRunningPod(PodWorker& w, const minik8s::core::v1::Pod& pod,
+                              absl::Duration* requeue_after);
+  absl::Status TerminatePod(PodWorker& w, const minik8s::core::v1::Pod& pod);
+  void TeardownPod(PodWorker& w, int64_t grace_seconds, bool record_events);
+  bool EnsureSandbox(PodWorker& w, const minik8s::core::v1::Pod& pod);
+  void RefreshContainer(ContainerRecord& r);
+  // Pull (by policy), create and start the next instance of `c`. Returns
+  // false when it did not get there (the record says why).
+  bool StartContainer(PodWorker& w, const minik8s::core::v1::Pod& pod,
+                      const minik8s::core::v1::Container& c, bool init, ContainerRecord& r,
+                      absl::Time now, absl::Time* wake);
+  bool EnsureImage(PodWorker& w, const minik8s::core::v1::Pod& pod,
+                   const minik8s::core::v1::Container& c, ContainerRecord& r, absl::Time now,
+                   absl::Time* wake);
+  // Runs the probes that are due; true if liveness failed (instance killed).
+  bool RunProbes(PodWorker& w, const minik8s::core::v1::Pod& pod,
+                 const minik8s::core::v1::Container& c, ContainerRecord& r, absl::Time now,
+                 absl::Time* wake);
+  ContainerView ViewOf(const minik8s::core::v1::Container& c, const ContainerRecord& r,
+                       bool init, bool init_pending) const;
+  absl::Status WriteStatus(PodWorker& w, const minik8s::core::v1::Pod& pod,
+                           const minik8s::core::v1::PodStatus& status);
+  void Event(const minik8s::core::v1::Pod& pod, const std::string& container,
+             const std::string& type, const std::string& reason, const std::string& message);
+
+  // Runtime.
+  absl::Status Adopt();
+  void RelistLoop();
+  void Relist();
+
+  NodeState* FindNode(const std::string& name) const;
+  void EnqueuePod(const minik8s::core::v1::Pod& pod);
+
+  const client::Clientset* const clientset_;
+  runtime::RuntimeClient* const runtime_;
+  EventRecorder* const recorder_;
+  const KubeletOptions options_;
+
+  // Fixed after construction.
+  std::map<std::string, std::unique_ptr<NodeState>> nodes_;
+
+  std::unique_ptr<client::Informer<minik8s::core::v1::Pod>> informer_;
+  client::WorkQueue pod_queue_;
+  client::WorkQueue heartbeat_queue_;
+
+  mutable absl::Mutex mu_;
+  absl::flat_hash_map<std::string, std::unique_ptr<PodWorker>> workers_ ABSL_GUARDED_BY(mu_);
+
+  // Relister state (relist thread only).
+  absl::flat_hash_map<std::string, int> seen_states_;
+
+  absl::Mutex stop_mu_;
+  bool stopping_ ABSL_GUARDED_BY(stop_mu_) = false;
+  bool started_ = false;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace minik8s::kubelet
+
+#endif  // MINIK8S_KUBELET_KUBELET_H_

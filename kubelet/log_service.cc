@@ -1,0 +1,127 @@
+#include "kubelet/log_service.h"
+
+#include <map>
+#include <set>
+
+#include <grpcpp/server_builder.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "api/time.h"
+#include "common/grpc_status.h"
+#include "kubelet/pod_worker.h"
+
+namespace minik8s::kubelet {
+
+namespace cri = ::minik8s::cri::v1;
+namespace kv1 = ::minik8s::kubelet::v1;
+
+absl::StatusOr<std::string> LogReader::FindContainer(const kv1::ContainerLogsRequest& req) {
+  cri::ListContainersRequest list;
+  auto& sel = *list.mutable_filter()->mutable_label_selector();
+  sel[kLabelPodNamespace] = req.namespace_();
+  sel[kLabelPodName] = req.pod();
+  auto resp = runtime_->ListContainers(list);
+  if (!resp.ok()) return resp.status();
+  // container name -> attempt -> id
+  std::map<std::string, std::map<uint32_t, std::string>> by_name;
+  std::set<std::string> regular;
+  for (const cri::Container& c : resp->containers()) {
+    auto name = c.labels().find(kLabelContainerName);
+    if (name == c.labels().end()) continue;
+    by_name[name->second][c.metadata().attempt()] = c.id();
+    if (!c.labels().contains(kLabelInitContainer)) regular.insert(name->second);
+  }
+  if (by_name.empty()) {
+    return absl::NotFoundError(absl::StrCat("pods \"", req.pod(), "\" not found"));
+  }
+  std::string container = req.container();
+  if (container.empty()) {
+    if (regular.size() != 1) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("a container name must be specified for pod ", req.pod(),
+                       ", choose one of: [", absl::StrJoin(regular, " "), "]"));
+    }
+    container = *regular.begin();
+  }
+  auto it = by_name.find(container);
+  if (it == by_name.end()) {
+    return absl::NotFoundError(absl::StrCat("container \"", container, "\" in pod \"", req.pod(),
+                                            "\" is not available"));
+  }
+  const auto& attempts = it->second;
+  if (!req.previous()) return attempts.rbegin()->second;
+  if (attempts.size() < 2) {
+    return absl::NotFoundError(absl::StrCat("previous terminated container \"", container,
+                                            "\" in pod \"", req.pod(), "\" not found"));
+  }
+  return std::next(attempts.rbegin())->second;
+}
+
+absl::Status LogReader::Read(const kv1::ContainerLogsRequest& req,
+                             const std::function<bool(const kv1::LogLine&)>& sink) {
+  auto id = FindContainer(req);
+  if (!id.ok()) return id.status();
+  cri::ReadLogsRequest r;
+  r.set_container_id(*id);
+  r.set_follow(req.follow() && !req.previous());
+  if (req.has_tail_lines()) r.set_tail_lines(req.tail_lines());
+  return runtime_->ReadLogs(r, [&](const cri::LogEntry& e) {
+    kv1::LogLine line;
+    line.set_timestamp(e.timestamp());
+    line.set_stream(e.stream());
+    if (req.timestamps()) {
+      line.set_text(absl::StrCat(absl::FormatTime("%Y-%m-%dT%H:%M:%E*SZ",
+                                                  absl::FromUnixNanos(e.timestamp()),
+                                                  absl::UTCTimeZone()),
+                                 " ", e.text()));
+    } else {
+      line.set_text(e.text());
+    }
+    return sink(line);
+  });
+}
+
+class KubeletServer::Service final : public kv1::Kubelet::Service {
+ public:
+  explicit Service(runtime::RuntimeClient* runtime) : reader_(runtime) {}
+
+  grpc::Status ContainerLogs(grpc::ServerContext* context, const kv1::ContainerLogsRequest* req,
+                             grpc::ServerWriter<kv1::ContainerLogsResponse>* writer) override {
+    absl::Status s = reader_.Read(*req, [&](const kv1::LogLine& line) {
+      if (context->IsCancelled()) return false;
+      kv1::ContainerLogsResponse resp;
+      *resp.add_lines() = line;
+      return writer->Write(resp);
+    });
+    return ToGrpcStatus(s);
+  }
+
+ private:
+  LogReader reader_;
+};
+
+absl::StatusOr<std::unique_ptr<KubeletServer>> KubeletServer::Start(
+    const std::string& address, runtime::RuntimeClient* runtime) {
+  std::unique_ptr<KubeletServer> server(new KubeletServer());
+  server->service_ = std::make_unique<Service>(runtime);
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &server->port_);
+  builder.RegisterService(server->service_.get());
+  server->server_ = builder.BuildAndStart();
+  if (!server->server_ || server->port_ == 0) {
+    return absl::UnavailableError(absl::StrCat("cannot serve the kubelet API on ", address));
+  }
+  return server;
+}
+
+KubeletServer::~KubeletServer() { Shutdown(); }
+
+void KubeletServer::Shutdown() {
+  if (server_) {
+    server_->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(1)));
+    server_.reset();
+  }
+}
+
+}  // namespace minik8s::kubelet

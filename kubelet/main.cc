@@ -1,0 +1,222 @@
+// minik8s-kubelet: runs the pods bound to its node on a container runtime.
+// Flags only; the work is in kubelet.h.
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "CLI/CLI.hpp"
+#include "absl/strings/str_cat.h"
+#include "api/quantity.h"
+#include "client/clientset.h"
+#include "common/signals.h"
+#include "kubelet/event_recorder.h"
+#include "kubelet/ip_allocator.h"
+#include "kubelet/kubelet.h"
+#include "kubelet/log_service.h"
+#include "kubelet/node_status.h"
+#include "runtime/grpc_runtime_client.h"
+#include "runtime/in_process_runtime_client.h"
+#include "runtime/runtime.h"
+#include "runtime/sim_options.h"
+#include "spdlog/spdlog.h"
+
+namespace {
+
+using namespace minik8s;  // NOLINT
+
+int Fail(const std::string& message) {
+  std::cerr << "minik8s-kubelet: " << message << "\n";
+  return 2;
+}
+
+int Run(int argc, char** argv) {
+  BlockShutdownSignals();
+  std::string server = "127.0.0.1:6443";
+  std::string node_name;
+  std::string runtime_endpoint = "unix:///tmp/minik8s-runtime.sock";
+  std::string cpu = "4";
+  std::string memory = "8Gi";
+  int max_pods = 110;
+  std::string pod_cidr;
+  std::string taints;
+  std::string node_labels;
+  std::string lease_renew = "10s";
+  std::string status_update = "10s";
+  std::string relist = "1s";
+  std::string crash_initial = "10s";
+  std::string crash_max = "5m";
+  std::string crash_reset = "10m";
+  std::string pull_initial = "10s";
+  std::string pull_max = "5m";
+  int port = 10250;
+  int workers = 8;
+  int nodes = 0;
+  std::string node_name_prefix = "sim-node-";
+  std::string log_level = "info";
+
+  CLI::App app{"minik8s-kubelet: the node agent — registers a Node, renews its Lease and runs "
+               "the pods bound to it on a container runtime"};
+  app.add_option("--server,--api-server", server, "Apiserver address (host:port)")
+      ->capture_default_str();
+  app.add_option("--hostname-override,--node-name", node_name,
+                 "Node name to register (default: the host name)");
+  app.add_option("--container-runtime-endpoint", runtime_endpoint,
+                 "Container runtime endpoint (unix:///path.sock)")
+      ->capture_default_str();
+  app.add_option("--cpu", cpu, "CPU capacity of the node (quantity)")->capture_default_str();
+  app.add_option("--memory", memory, "Memory capacity of the node (quantity)")
+      ->capture_default_str();
+  app.add_option("--max-pods", max_pods, "Pods the node can run")->capture_default_str();
+  app.add_option("--pod-cidr", pod_cidr,
+                 "IPv4 range pod IPs are allocated from (default 10.244.0.0/24; derived per "
+                 "node in scale mode)");
+  app.add_option("--register-with-taints", taints,
+                 "Taints to register the node with: key[=value]:Effect,...");
+  app.add_option("--node-labels", node_labels, "Extra node labels: key=value,...");
+  app.add_option("--node-lease-renew-interval", lease_renew,
+                 "How often the node Lease is renewed")
+      ->capture_default_str();
+  app.add_option("--node-status-update-frequency", status_update,
+                 "How often node status is computed (posted when changed, or every 5m)")
+      ->capture_default_str();
+  app.add_option("--relist-period", relist, "How often the runtime is relisted to notice changes")
+      ->capture_default_str();
+  app.add_option("--crash-loop-backoff-initial", crash_initial,
+                 "First restart back-off of a crashing container")
+      ->capture_default_str();
+  app.add_option("--crash-loop-backoff-max", crash_max, "Longest restart back-off")
+      ->capture_default_str();
+  app.add_option("--crash-loop-backoff-reset", crash_reset,
+                 "A container that ran this long restarts without back-off")
+      ->capture_default_str();
+  app.add_option("--image-pull-backoff-initial", pull_initial, "First image pull back-off")
+      ->capture_default_str();
+  app.add_option("--image-pull-backoff-max", pull_max, "Longest image pull back-off")
+      ->capture_default_str();
+  app.add_option("--port", port, "Loopback port of the kubelet API (logs); 0 picks one")
+      ->capture_default_str();
+  app.add_option("--workers", workers, "Pod worker threads")->capture_default_str();
+  app.add_option("--nodes", nodes,
+                 "Scale mode: simulate this many nodes in one process on an in-process runtime")
+      ->capture_default_str();
+  app.add_option("--node-name-prefix", node_name_prefix,
+                 "Scale mode: node names are <prefix><index>")
+      ->capture_default_str();
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
+      ->capture_default_str();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  spdlog::set_level(spdlog::level::from_str(log_level));
+
+  kubelet::KubeletOptions options;
+  struct DurFlag {
+    const char* name;
+    const std::string* text;
+    absl::Duration* out;
+  };
+  for (const DurFlag& f : std::vector<DurFlag>{
+           {"--node-lease-renew-interval", &lease_renew, &options.node_lease_renew_interval},
+           {"--node-status-update-frequency", &status_update, &options.node_status_update_frequency},
+           {"--relist-period", &relist, &options.relist_period},
+           {"--crash-loop-backoff-initial", &crash_initial, &options.crash_loop_backoff_initial},
+           {"--crash-loop-backoff-max", &crash_max, &options.crash_loop_backoff_max},
+           {"--crash-loop-backoff-reset", &crash_reset, &options.crash_loop_backoff_reset},
+           {"--image-pull-backoff-initial", &pull_initial, &options.image_pull_backoff_initial},
+           {"--image-pull-backoff-max", &pull_max, &options.image_pull_backoff_max}}) {
+    auto d = runtime::ParseSimDuration(*f.text);
+    if (!d.ok()) return Fail(absl::StrCat(f.name, ": ", d.status().message()));
+    if (*d <= absl::ZeroDuration()) return Fail(absl::StrCat(f.name, ": must be positive"));
+    *f.out = *d;
+  }
+  options.workers = workers;
+  for (const std::string* q : {&cpu, &memory}) {
+    auto parsed = api::Quantity::Parse(*q);
+    if (!parsed.ok()) return Fail(absl::StrCat("--cpu/--memory: ", parsed.status().message()));
+  }
+  auto parsed_taints = kubelet::ParseTaints(taints);
+  if (!parsed_taints.ok()) return Fail(std::string(parsed_taints.status().message()));
+  auto parsed_labels = kubelet::ParseLabels(node_labels);
+  if (!parsed_labels.ok()) return Fail(std::string(parsed_labels.status().message()));
+  if (node_name.empty()) {
+    char host[256] = {0};
+    gethostname(host, sizeof(host) - 1);
+    node_name = host;
+  }
+
+  // The runtime: a daemon over gRPC, or in process in scale mode.
+  std::unique_ptr<runtime::Runtime> in_process;
+  std::unique_ptr<runtime::RuntimeClient> rt;
+  if (nodes > 0) {
+    runtime::RuntimeOptions ro;
+    ro.pod_cidr = "10.0.0.0/8";
+    auto r = runtime::Runtime::Create(ro);
+    if (!r.ok()) return Fail(std::string(r.status().message()));
+    in_process = *std::move(r);
+    rt = runtime::NewInProcessRuntimeClient(in_process.get());
+  } else {
+    auto c = runtime::NewGrpcRuntimeClient(runtime_endpoint);
+    if (!c.ok()) return Fail(absl::StrCat("--container-runtime-endpoint: ", c.status().message()));
+    rt = *std::move(c);
+  }
+  absl::StatusOr<cri::v1::VersionResponse> version;
+  for (int i = 0; i < 60; ++i) {
+    version = rt->Version({});
+    if (version.ok()) break;
+    if (i == 0) spdlog::warn("waiting for the container runtime at {}: {}", runtime_endpoint, version.status().ToString());
+    absl::SleepFor(absl::Seconds(1));
+  }
+  if (!version.ok()) {
+    return Fail(absl::StrCat("container runtime not reachable at ", runtime_endpoint, ": ",
+                             version.status().message()));
+  }
+  std::string runtime_version =
+      absl::StrCat(version->runtime_name(), "://", version->runtime_version());
+
+  auto log_server = kubelet::KubeletServer::Start(absl::StrCat("127.0.0.1:", port), rt.get());
+  if (!log_server.ok()) return Fail(std::string(log_server.status().message()));
+  spdlog::info("kubelet API (logs) on 127.0.0.1:{}", (*log_server)->port());
+
+  auto make_node = [&](const std::string& name, const std::string& cidr) {
+    kubelet::NodeConfig n;
+    n.name = name;
+    n.labels = *parsed_labels;
+    n.taints = *parsed_taints;
+    n.cpu = cpu;
+    n.memory = memory;
+    n.max_pods = max_pods;
+    n.pod_cidr = cidr;
+    n.kubelet_port = (*log_server)->port();
+    n.container_runtime_version = runtime_version;
+    return n;
+  };
+  if (nodes > 0) {
+    for (int i = 0; i < nodes; ++i) {
+      options.nodes.push_back(make_node(absl::StrCat(node_name_prefix, i), kubelet::DerivedPodCidr(i)));
+    }
+  } else {
+    options.nodes.push_back(make_node(node_name, pod_cidr.empty() ? "10.244.0.0/24" : pod_cidr));
+  }
+
+  auto clientset =
+      client::Clientset::Connect({.server = server, .user_agent = "minik8s-kubelet"});
+  if (!clientset.ok()) return Fail(absl::StrCat("--server: ", clientset.status().message()));
+  kubelet::ApiEventRecorder recorder(clientset->get());
+  kubelet::Kubelet k(clientset->get(), rt.get(), &recorder, options);
+  absl::Status started = k.Start();
+  if (!started.ok()) return Fail(std::string(started.message()));
+
+  int sig = WaitForShutdownSignal();
+  spdlog::info("signal {} received; stopping (containers keep running)", sig);
+  k.Stop();
+  (*log_server)->Shutdown();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) { return Run(argc, argv); }

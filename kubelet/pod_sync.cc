@@ -1,0 +1,674 @@
+// The pod half of the Kubelet: SyncPod and the steps it takes on the
+// runtime. See kubelet.h for the model.
+#include <algorithm>
+#include <cmath>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "api/time.h"
+#include "client/errors.h"
+#include "kubelet/duration_format.h"
+#include "kubelet/kubelet.h"
+#include "spdlog/spdlog.h"
+
+namespace minik8s::kubelet {
+
+namespace core = ::minik8s::core::v1;
+namespace cri = ::minik8s::cri::v1;
+
+namespace {
+
+constexpr int64_t kDefaultTerminationGraceSeconds = 30;
+
+absl::Time FromNanos(int64_t n) { return n == 0 ? absl::Time() : absl::FromUnixNanos(n); }
+
+TerminatedView TerminatedOf(const cri::ContainerStatus& s) {
+  return TerminatedView{s.exit_code(), s.reason(), s.message(), FromNanos(s.started_at()),
+                        FromNanos(s.finished_at()), s.id()};
+}
+
+std::string PodRef(const core::Pod& pod) {
+  return absl::StrCat(pod.metadata().name(), "_", pod.metadata().namespace_(), "(",
+                      pod.metadata().uid(), ")");
+}
+
+// Kubernetes' default: Always for ":latest" or no tag, else IfNotPresent.
+std::string PullPolicyOf(const core::Container& c) {
+  if (!c.image_pull_policy().empty()) return c.image_pull_policy();
+  const std::string& image = c.image();
+  if (image.find('@') != std::string::npos) return "IfNotPresent";
+  size_t slash = image.rfind('/');
+  size_t colon = image.rfind(':');
+  if (colon == std::string::npos || (slash != std::string::npos && colon < slash)) return "Always";
+  return image.substr(colon + 1) == "latest" ? "Always" : "IfNotPresent";
+}
+
+int64_t GraceOf(const core::Pod& pod) {
+  if (pod.metadata().has_deletion_grace_period_seconds()) {
+    return pod.metadata().deletion_grace_period_seconds();
+  }
+  if (pod.spec().has_termination_grace_period_seconds()) {
+    return pod.spec().termination_grace_period_seconds();
+  }
+  return kDefaultTerminationGraceSeconds;
+}
+
+}  // namespace
+
+void Kubelet::PodWorkerLoop() {
+  std::string key;
+  while (pod_queue_.Get(&key)) {
+    absl::Duration requeue = absl::InfiniteDuration();
+    absl::Status s = SyncPod(key, &requeue);
+    pod_queue_.Done(key);
+    if (!s.ok()) {
+      spdlog::warn("pod {}: sync failed (will retry): {}", key, s.ToString());
+      pod_queue_.AddAfter(key, absl::Seconds(1));
+    } else if (requeue != absl::InfiniteDuration()) {
+      pod_queue_.AddAfter(key, std::max(requeue, absl::Milliseconds(10)));
+    }
+  }
+}
+
+void Kubelet::Event(const core::Pod& pod, const std::string& container, const std::string& type,
+                    const std::string& reason, const std::string& message) {
+  std::string path = container.empty() ? "" : absl::StrCat("spec.containers{", container, "}");
+  recorder_->Record(pod, path, type, reason, message, pod.spec().node_name());
+}
+
+absl::Status Kubelet::SyncPod(const std::string& key, absl::Duration* requeue_after) {
+  size_t slash = key.find('/');
+  if (slash == std::string::npos) return absl::OkStatus();
+  const bool synced = informer_->HasSynced();
+  std::shared_ptr<const core::Pod> pod =
+      informer_->GetLister().Get(key.substr(0, slash), key.substr(slash + 1));
+  if (pod && FindNode(pod->spec().node_name()) == nullptr) pod.reset();
+
+  PodWorker* w = nullptr;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = workers_.find(key);
+    if (it != workers_.end()) w = it->second.get();
+  }
+  if (w != nullptr && (pod ? pod->metadata().uid() != w->uid : synced)) {
+    // Gone from the apiserver (or replaced by a new pod of the same name).
+    spdlog::info("pod {} ({}) is gone from the apiserver; tearing it down", key, w->uid);
+    TeardownPod(*w, 0, false);
+    absl::MutexLock lock(&mu_);
+    workers_.erase(key);
+    w = nullptr;
+  }
+  if (!pod) return absl::OkStatus();
+  if (w == nullptr) {
+    const std::string& phase = pod->status().phase();
+    if ((phase == "Succeeded" || phase == "Failed") && !pod->metadata().has_deletion_timestamp()) {
+      return absl::OkStatus();  // finished before we knew it; never rerun
+    }
+    auto nw = std::make_unique<PodWorker>(
+        options_.crash_loop_backoff_initial, options_.crash_loop_backoff_max,
+        options_.image_pull_backoff_initial, options_.image_pull_backoff_max);
+    nw->key = key;
+    nw->uid = pod->metadata().uid();
+    nw->node = pod->spec().node_name();
+    w = nw.get();
+    absl::MutexLock lock(&mu_);
+    workers_[key] = std::move(nw);
+  }
+  w->last_pod = *pod;
+  if (pod->metadata().has_deletion_timestamp()) {
+    absl::Status s = TerminatePod(*w, *pod);
+    if (s.ok()) {
+      absl::MutexLock lock(&mu_);
+      workers_.erase(key);
+    }
+    return s;
+  }
+  return SyncRunningPod(*w, *pod, requeue_after);
+}
+
+bool Kubelet::EnsureSandbox(PodWorker& w, const core::Pod& pod) {
+  if (!w.sandbox_id.empty()) return true;
+  NodeState* node = FindNode(w.node);
+  if (node == nullptr) return false;
+  absl::StatusOr<std::string> ip;
+  {
+    absl::MutexLock lock(&mu_);
+    ip = node->ips->Allocate();
+  }
+  if (!ip.ok()) {
+    Event(pod, "", "Warning", "FailedCreatePodSandBox",
+          absl::StrCat("Failed to create pod sandbox: ", ip.status().message()));
+    return false;
+  }
+  cri::RunPodSandboxRequest req;
+  auto* cfg = req.mutable_config();
+  cfg->mutable_metadata()->set_name(pod.metadata().name());
+  cfg->mutable_metadata()->set_uid(pod.metadata().uid());
+  cfg->mutable_metadata()->set_namespace_(pod.metadata().namespace_());
+  cfg->set_hostname(pod.spec().hostname().empty() ? pod.metadata().name() : pod.spec().hostname());
+  auto& labels = *cfg->mutable_labels();
+  labels[kLabelPodUid] = pod.metadata().uid();
+  labels[kLabelPodName] = pod.metadata().name();
+  labels[kLabelPodNamespace] = pod.metadata().namespace_();
+  labels[kLabelNodeName] = w.node;
+  (*cfg->mutable_annotations())[kAnnotationPodIp] = *ip;
+  auto resp = runtime_->RunPodSandbox(req);
+  if (!resp.ok()) {
+    absl::MutexLock lock(&mu_);
+    node->ips->Release(*ip);
+    Event(pod, "", "Warning", "FailedCreatePodSandBox",
+          absl::StrCat("Failed to create pod sandbox: ", resp.status().message()));
+    return false;
+  }
+  w.sandbox_id = resp->pod_sandbox_id();
+  w.pod_ip = *ip;
+  return true;
+}
+
+void Kubelet::RefreshContainer(ContainerRecord& r) {
+  if (r.id.empty()) return;
+  cri::ContainerStatusRequest req;
+  req.set_container_id(r.id);
+  auto st = runtime_->ContainerStatus(req);
+  if (st.ok()) {
+    r.status = st->status();
+    if (!st->status().image_ref().empty()) r.image_id = st->status().image_ref();
+  } else if (st.status().code() == absl::StatusCode::kNotFound) {
+    // Removed behind our back: the next sync starts a new instance.
+    r.status.reset();
+    r.id.clear();
+  }
+}
+
+bool Kubelet::EnsureImage(PodWorker& w, const core::Pod& pod, const core::Container& c,
+                          ContainerRecord& r, absl::Time now, absl::Time* wake) {
+  const std::string policy = PullPolicyOf(c);
+  const std::string& image = c.image();
+  cri::ImageStatusRequest sreq;
+  sreq.mutable_image()->set_image(image);
+  auto st = runtime_->ImageStatus(sreq);
+  bool present = st.ok() && st->has_image();
+  if (present && policy != "Always") {
+    r.image_id = st->image().id();
+    if (policy == "IfNotPresent") {
+      Event(pod, c.name(), "Normal", "Pulled",
+            absl::StrCat("Container image \"", image, "\" already present on machine"));
+    }
+    return true;
+  }
+  if (policy == "Never") {
+    r.waiting_reason = "ErrImageNeverPull";
+    r.waiting_message =
+        absl::StrCat("Container image \"", image, "\" is not present with pull policy of Never");
+    Event(pod, c.name(), "Warning", "ErrImageNeverPull", r.waiting_message);
+    *wake = std::min(*wake, now + options_.image_pull_backoff_initial);
+    return false;
+  }
+  if (r.pull_failed_at != absl::Time() &&
+      w.pull_backoff.IsInBackOffSince(image, r.pull_failed_at, now)) {
+    r.waiting_reason = "ImagePullBackOff";
+    r.waiting_message = absl::StrCat("Back-off pulling image \"", image, "\"");
+    if (r.backoff_event_for != r.pull_failed_at) {
+      Event(pod, c.name(), "Normal", "BackOff", r.waiting_message);
+      r.backoff_event_for = r.pull_failed_at;
+    }
+    *wake = std::min(*wake, r.pull_failed_at + w.pull_backoff.Get(image));
+    return false;
+  }
+  Event(pod, c.name(), "Normal", "Pulling", absl::StrCat("Pulling image \"", image, "\""));
+  absl::Time t0 = absl::Now();
+  cri::PullImageRequest preq;
+  preq.mutable_image()->set_image(image);
+  auto pulled = runtime_->PullImage(preq);
+  absl::Time t1 = absl::Now();
+  if (!pulled.ok()) {
+    std::string msg =
+        absl::StrCat("Failed to pull image \"", image, "\": ", pulled.status().message());
+    Event(pod, c.name(), "Warning", "Failed", msg);
+    Event(pod, c.name(), "Warning", "Failed", "Error: ErrImagePull");
+    r.waiting_reason = "ErrImagePull";
+    r.waiting_message = msg;
+    absl::Duration d = w.pull_backoff.Next(image, t1);
+    r.pull_failed_at = t1;
+    // Sync again soon to show ImagePullBackOff, then when the back-off ends.
+    *wake = std::min(*wake, t1 + std::min(d, absl::Seconds(1)));
+    return false;
+  }
+  std::string took = FormatGoDuration(t1 - t0);
+  Event(pod, c.name(), "Normal", "Pulled",
+        absl::StrCat("Successfully pulled image \"", image, "\" in ", took, " (", took,
+                     " including waiting)"));
+  r.image_id = pulled->image_ref();
+  r.pull_failed_at = absl::Time();
+  w.pull_backoff.Reset(image);
+  return true;
+}
+
+bool Kubelet::StartContainer(PodWorker& w, const core::Pod& pod, const core::Container& c,
+                             bool init, ContainerRecord& r, absl::Time now, absl::Time* wake) {
+  r.waiting_reason.clear();
+  r.waiting_message.clear();
+  if (!EnsureImage(w, pod, c, r, now, wake)) return false;
+
+  cri::CreateContainerRequest req;
+  req.set_pod_sandbox_id(w.sandbox_id);
+  auto* cfg = req.mutable_config();
+  cfg->mutable_metadata()->set_name(c.name());
+  cfg->mutable_metadata()->set_attempt(static_cast<uint32_t>(r.attempt + 1));
+  cfg->mutable_image()->set_image(c.image());
+  for (const auto& s : c.command()) cfg->add_command(s);
+  for (const auto& s : c.args()) cfg->add_args(s);
+  cfg->set_working_dir(c.working_dir());
+  for (const auto& e : c.env()) {
+    auto* kv = cfg->add_envs();
+    kv->set_key(e.name());
+    std::string value = e.value();
+    if (e.has_value_from() && e.value_from().has_field_ref()) {
+      const std::string& f = e.value_from().field_ref().field_path();
+      if (f == "metadata.name") value = pod.metadata().name();
+      if (f == "metadata.namespace") value = pod.metadata().namespace_();
+      if (f == "metadata.uid") value = pod.metadata().uid();
+      if (f == "spec.nodeName") value = pod.spec().node_name();
+      if (f == "status.podIP") value = w.pod_ip;
+    }
+    kv->set_value(value);
+  }
+  auto& labels = *cfg->mutable_labels();
+  labels[kLabelPodUid] = pod.metadata().uid();
+  labels[kLabelPodName] = pod.metadata().name();
+  labels[kLabelPodNamespace] = pod.metadata().namespace_();
+  labels[kLabelContainerName] = c.name();
+  labels[kLabelNodeName] = w.node;
+  if (init) labels[kLabelInitContainer] = "true";
+  auto created = runtime_->CreateContainer(req);
+  if (!created.ok()) {
+    r.waiting_reason = "CreateContainerError";
+    r.waiting_message = std::string(created.status().message());
+    Event(pod, c.name(), "Warning", "Failed", absl::StrCat("Error: ", r.waiting_message));
+    *wake = std::min(*wake, now + absl::Seconds(1));
+    return false;
+  }
+  Event(pod, c.name(), "Normal", "Created", absl::StrCat("Created container ", c.name()));
+
+  // The instance being replaced becomes lastState; the one before it goes.
+  if (r.status.has_value() && r.status->state() == cri::CONTAINER_EXITED) {
+    if (r.last_terminated.has_value() && !r.last_terminated->container_id.empty()) {
+      cri::RemoveContainerRequest rm;
+      rm.set_container_id(r.last_terminated->container_id);
+      (void)runtime_->RemoveContainer(rm);
+    }
+    r.last_terminated = TerminatedOf(*r.status);
+  }
+  r.id = created->container_id();
+  r.attempt += 1;
+  r.status.reset();
+  r.liveness.reset();
+  r.readiness.reset();
+  r.startup.reset();
+  r.probes_for.clear();
+
+  cri::StartContainerRequest sreq;
+  sreq.set_container_id(r.id);
+  auto started = runtime_->StartContainer(sreq);
+  if (!started.ok()) {
+    r.waiting_reason = "RunContainerError";
+    r.waiting_message = std::string(started.status().message());
+    Event(pod, c.name(), "Warning", "Failed", absl::StrCat("Error: ", r.waiting_message));
+    RefreshContainer(r);
+    return false;
+  }
+  Event(pod, c.name(), "Normal", "Started", absl::StrCat("Started container ", c.name()));
+  RefreshContainer(r);
+  return true;
+}
+
+bool Kubelet::RunProbes(PodWorker& w, const core::Pod& pod, const core::Container& c,
+                        ContainerRecord& r, absl::Time now, absl::Time* wake) {
+  if (r.probes_for != r.id) {
+    absl::Time started = FromNanos(r.status->started_at());
+    if (started == absl::Time()) started = now;
+    r.liveness.reset();
+    r.readiness.reset();
+    r.startup.reset();
+    if (c.has_liveness_probe()) {
+      r.liveness = std::make_unique<ProbeState>(ProbeKind::kLiveness, TimingOf(c.liveness_probe()), started);
+    }
+    if (c.has_readiness_probe()) {
+      r.readiness = std::make_unique<ProbeState>(ProbeKind::kReadiness, TimingOf(c.readiness_probe()), started);
+    }
+    if (c.has_startup_probe()) {
+      r.startup = std::make_unique<ProbeState>(ProbeKind::kStartup, TimingOf(c.startup_probe()), started);
+    }
+    r.probes_for = r.id;
+  }
+  // One check through the runtime: {success, message}.
+  auto check = [&](const core::Probe& spec, const ProbeState& state) -> std::pair<bool, std::string> {
+    cri::ProbeKind kind = state.kind() == ProbeKind::kLiveness    ? cri::LIVENESS
+                          : state.kind() == ProbeKind::kReadiness ? cri::READINESS
+                                                                  : cri::STARTUP;
+    if (spec.has_exec()) {
+      cri::ExecSyncRequest req;
+      req.set_container_id(r.id);
+      for (const auto& s : spec.exec().command()) req.add_cmd(s);
+      req.set_timeout(absl::ToInt64Seconds(state.timing().timeout));
+      req.set_probe_kind(kind);
+      auto resp = runtime_->ExecSync(req);
+      if (!resp.ok()) return {false, std::string(resp.status().message())};
+      std::string out = resp->stdout() + resp->stderr();
+      if (resp->exit_code() == 0) return {true, out};
+      if (out.empty()) out = absl::StrCat("command exited with code ", resp->exit_code());
+      return {false, out};
+    }
+    cri::ProbeRequest req;
+    req.set_container_id(r.id);
+    req.set_kind(kind);
+    if (spec.has_http_get()) {
+      req.set_handler(cri::HTTP_GET);
+      req.set_port(spec.http_get().port().int_val());
+      req.set_path(spec.http_get().path());
+    } else if (spec.has_tcp_socket()) {
+      req.set_handler(cri::TCP_SOCKET);
+      req.set_port(spec.tcp_socket().port().int_val());
+    } else if (spec.has_grpc()) {
+      req.set_handler(cri::GRPC);
+      req.set_port(spec.grpc().port());
+    } else {
+      return {true, ""};
+    }
+    auto resp = runtime_->Probe(req);
+    if (!resp.ok()) return {false, std::string(resp.status().message())};
+    return {resp->success(), resp->message()};
+  };
+  auto kill = [&](const std::string& why) {
+    Event(pod, c.name(), "Normal", "Killing",
+          absl::StrCat("Container ", c.name(), " failed ", why, " probe, will be restarted"));
+    int64_t grace = pod.spec().has_termination_grace_period_seconds()
+                        ? pod.spec().termination_grace_period_seconds()
+                        : kDefaultTerminationGraceSeconds;
+    cri::StopContainerRequest req;
+    req.set_container_id(r.id);
+    req.set_timeout(grace);
+    (void)runtime_->StopContainer(req);
+    RefreshContainer(r);
+  };
+
+  if (r.startup && r.startup->result() != ProbeResult::kSuccess) {
+    if (r.startup->Due(now)) {
+      auto [ok, msg] = check(c.startup_probe(), *r.startup);
+      if (!ok) Event(pod, c.name(), "Warning", "Unhealthy", absl::StrCat("Startup probe failed: ", msg));
+      r.startup->Record(ok, now);
+      if (r.startup->result() == ProbeResult::kFailure) {
+        kill("startup");
+        return true;
+      }
+      if (r.startup->result() == ProbeResult::kSuccess) r.startup->Stop();
+    }
+    if (r.startup->result() != ProbeResult::kSuccess) {
+      *wake = std::min(*wake, r.startup->next_probe());
+      return false;
+    }
+  }
+  if (r.liveness) {
+    if (r.liveness->Due(now)) {
+      auto [ok, msg] = check(c.liveness_probe(), *r.liveness);
+      if (!ok) Event(pod, c.name(), "Warning", "Unhealthy", absl::StrCat("Liveness probe failed: ", msg));
+      r.liveness->Record(ok, now);
+      if (r.liveness->result() == ProbeResult::kFailure) {
+        kill("liveness");
+        return true;
+      }
+    }
+    *wake = std::min(*wake, r.liveness->next_probe());
+  }
+  if (r.readiness) {
+    if (r.readiness->Due(now)) {
+      auto [ok, msg] = check(c.readiness_probe(), *r.readiness);
+      if (!ok) Event(pod, c.name(), "Warning", "Unhealthy", absl::StrCat("Readiness probe failed: ", msg));
+      r.readiness->Record(ok, now);
+    }
+    *wake = std::min(*wake, r.readiness->next_probe());
+  }
+  return false;
+}
+
+ContainerView Kubelet::ViewOf(const core::Container& c, const ContainerRecord& r, bool init,
+                              bool init_pending) const {
+  ContainerView v;
+  v.name = c.name();
+  v.image = c.image();
+  v.image_id = r.image_id;
+  v.restart_count = std::max(r.attempt, 0);
+  if (!r.status.has_value()) {
+    v.state = ContainerView::State::kWaiting;
+    v.waiting_reason = !r.waiting_reason.empty() ? r.waiting_reason
+                       : (!init && init_pending) ? "PodInitializing"
+                                                 : "ContainerCreating";
+    v.waiting_message = r.waiting_message;
+    v.last_terminated = r.last_terminated;
+    return v;
+  }
+  const cri::ContainerStatus& s = *r.status;
+  switch (s.state()) {
+    case cri::CONTAINER_RUNNING: {
+      v.state = ContainerView::State::kRunning;
+      v.started_at = FromNanos(s.started_at());
+      v.container_id = s.id();
+      v.last_terminated = r.last_terminated;
+      v.started = !r.startup || r.startup->result() == ProbeResult::kSuccess;
+      if (c.has_startup_probe() && !r.startup) v.started = false;
+      v.ready = v.started && (!c.has_readiness_probe() ||
+                              (r.readiness && r.readiness->result() == ProbeResult::kSuccess));
+      if (init) v.ready = false;
+      break;
+    }
+    case cri::CONTAINER_EXITED:
+      if (!r.waiting_reason.empty()) {
+        v.state = ContainerView::State::kWaiting;
+        v.waiting_reason = r.waiting_reason;
+        v.waiting_message = r.waiting_message;
+        v.last_terminated = TerminatedOf(s);
+      } else {
+        v.state = ContainerView::State::kTerminated;
+        v.terminated = TerminatedOf(s);
+        v.last_terminated = r.last_terminated;
+        // A completed init container counts as ready (as in Kubernetes).
+        if (init && s.exit_code() == 0) v.ready = true;
+      }
+      break;
+    default:
+      v.state = ContainerView::State::kWaiting;
+      v.waiting_reason = r.waiting_reason.empty() ? "ContainerCreating" : r.waiting_reason;
+      v.waiting_message = r.waiting_message;
+      v.last_terminated = r.last_terminated;
+      break;
+  }
+  return v;
+}
+
+absl::Status Kubelet::SyncRunningPod(PodWorker& w, const core::Pod& pod,
+                                     absl::Duration* requeue_after) {
+  const absl::Time now = absl::Now();
+  absl::Time wake = absl::InfiniteFuture();
+  if (w.start_time == absl::Time()) {
+    w.start_time =
+        pod.status().has_start_time() ? api::FromProtoTime(pod.status().start_time()) : now;
+  }
+  const std::string policy = RestartPolicyOf(pod.spec());
+  const std::string& phase_before = w.reported ? w.reported->phase() : pod.status().phase();
+  const bool finished = phase_before == "Succeeded" || phase_before == "Failed";
+
+  bool sandbox_ready = !finished && EnsureSandbox(w, pod);
+  if (!finished && !sandbox_ready) wake = now + absl::Seconds(1);
+  for (auto& [name, r] : w.containers) RefreshContainer(r);
+
+  // Restarts an exited container when the policy says so and its back-off
+  // allows; otherwise records why it waits.
+  auto handle_exited = [&](const core::Container& c, bool init, ContainerRecord& r) {
+    r.waiting_reason.clear();
+    r.waiting_message.clear();
+    if (!ShouldRestart(policy, r.status->exit_code())) return;
+    const std::string bkey = c.name();
+    absl::Time started = FromNanos(r.status->started_at());
+    absl::Time finished_at = FromNanos(r.status->finished_at());
+    if (finished_at == absl::Time()) finished_at = now;
+    if (started != absl::Time() && finished_at - started >= options_.crash_loop_backoff_reset) {
+      w.crash_backoff.Reset(bkey);
+    }
+    if (w.crash_backoff.IsInBackOffSince(bkey, finished_at, now)) {
+      absl::Duration delay = w.crash_backoff.Get(bkey);
+      r.waiting_reason = "CrashLoopBackOff";
+      r.waiting_message = absl::StrCat("back-off ", FormatGoDuration(delay),
+                                       " restarting failed container=", c.name(),
+                                       " pod=", PodRef(pod));
+      if (r.backoff_event_for != finished_at) {
+        Event(pod, c.name(), "Warning", "BackOff",
+              absl::StrCat("Back-off restarting failed container ", c.name(), " in pod ",
+                           PodRef(pod)));
+        r.backoff_event_for = finished_at;
+      }
+      wake = std::min(wake, finished_at + delay);
+      return;
+    }
+    w.crash_backoff.Next(bkey, now);
+    StartContainer(w, pod, c, init, r, now, &wake);
+  };
+
+  bool init_pending = false;
+  if (sandbox_ready) {
+    for (const core::Container& c : pod.spec().init_containers()) {
+      ContainerRecord& r = w.containers[c.name()];
+      if (r.status && r.status->state() == cri::CONTAINER_EXITED && r.status->exit_code() == 0) {
+        continue;
+      }
+      init_pending = true;
+      if (!r.status) {
+        StartContainer(w, pod, c, true, r, now, &wake);
+      } else if (r.status->state() == cri::CONTAINER_EXITED) {
+        handle_exited(c, true, r);
+      } else if (r.status->state() == cri::CONTAINER_CREATED) {
+        cri::StartContainerRequest s;
+        s.set_container_id(r.id);
+        (void)runtime_->StartContainer(s);
+        RefreshContainer(r);
+      }
+      break;
+    }
+    if (!init_pending) {
+      for (const core::Container& c : pod.spec().containers()) {
+        ContainerRecord& r = w.containers[c.name()];
+        if (!r.status) {
+          if (r.attempt < 0 || ShouldRestart(policy, r.last_terminated ? r.last_terminated->exit_code : 1)) {
+            StartContainer(w, pod, c, false, r, now, &wake);
+          }
+          continue;
+        }
+        if (r.status->state() == cri::CONTAINER_CREATED) {
+          cri::StartContainerRequest s;
+          s.set_container_id(r.id);
+          (void)runtime_->StartContainer(s);
+          RefreshContainer(r);
+        }
+        if (r.status && r.status->state() == cri::CONTAINER_RUNNING) {
+          if (!RunProbes(w, pod, c, r, now, &wake)) continue;
+        }
+        if (r.status && r.status->state() == cri::CONTAINER_EXITED) handle_exited(c, false, r);
+      }
+    }
+  }
+
+  // Status.
+  PodStatusInput in;
+  core::Pod old = pod;
+  if (w.reported) *old.mutable_status() = *w.reported;
+  in.pod = &old;
+  bool init_blocking = false;
+  for (const core::Container& c : pod.spec().init_containers()) {
+    const ContainerRecord& r = w.containers[c.name()];
+    in.init_containers.push_back(ViewOf(c, r, true, false));
+    if (!(r.status && r.status->state() == cri::CONTAINER_EXITED && r.status->exit_code() == 0)) {
+      init_blocking = true;
+    }
+  }
+  for (const core::Container& c : pod.spec().containers()) {
+    in.containers.push_back(ViewOf(c, w.containers[c.name()], false, init_blocking));
+  }
+  in.sandbox_ready = sandbox_ready;
+  in.pod_ip = w.pod_ip;
+  NodeState* node = FindNode(w.node);
+  in.host_ip = node ? node->config.internal_ip : "";
+  in.start_time = w.start_time;
+  in.now = now;
+  core::PodStatus status = ComputePodStatus(in);
+  if (finished) status.set_phase(phase_before);  // a finished pod stays finished
+  absl::Status written = WriteStatus(w, pod, status);
+  if (wake != absl::InfiniteFuture()) *requeue_after = std::max(wake - absl::Now(), absl::ZeroDuration());
+  return written;
+}
+
+absl::Status Kubelet::WriteStatus(PodWorker& w, const core::Pod& pod, const core::PodStatus& status) {
+  if (w.reported ? SameStatus(*w.reported, status) : SameStatus(pod.status(), status)) {
+    w.reported = status;
+    return absl::OkStatus();
+  }
+  core::Pod out = pod;
+  *out.mutable_status() = status;
+  out.mutable_metadata()->clear_resource_version();
+  auto updated = clientset_->Pods().UpdateStatus(out);
+  if (!updated.ok()) {
+    if (client::IsNotFound(updated.status())) return absl::OkStatus();  // its delete event follows
+    return updated.status();
+  }
+  w.reported = status;
+  return absl::OkStatus();
+}
+
+void Kubelet::TeardownPod(PodWorker& w, int64_t grace_seconds, bool record_events) {
+  absl::Time deadline = absl::Now() + absl::Seconds(std::max<int64_t>(grace_seconds, 0));
+  for (auto& [name, r] : w.containers) {
+    RefreshContainer(r);
+    if (!r.status || r.status->state() == cri::CONTAINER_EXITED) continue;
+    if (record_events) {
+      Event(w.last_pod, name, "Normal", "Killing", absl::StrCat("Stopping container ", name));
+    }
+    cri::StopContainerRequest req;
+    req.set_container_id(r.id);
+    req.set_timeout(std::max<int64_t>(0, static_cast<int64_t>(
+                                             std::ceil(absl::ToDoubleSeconds(deadline - absl::Now())))));
+    auto s = runtime_->StopContainer(req);
+    if (!s.ok() && s.status().code() != absl::StatusCode::kNotFound) {
+      spdlog::warn("pod {}: stopping container {}: {}", w.key, name, s.status().ToString());
+    }
+    RefreshContainer(r);
+  }
+  if (!w.sandbox_id.empty()) {
+    cri::StopPodSandboxRequest stop;
+    stop.set_pod_sandbox_id(w.sandbox_id);
+    (void)runtime_->StopPodSandbox(stop);
+    cri::RemovePodSandboxRequest rm;
+    rm.set_pod_sandbox_id(w.sandbox_id);
+    auto s = runtime_->RemovePodSandbox(rm);
+    if (s.ok() || s.status().code() == absl::StatusCode::kNotFound) w.sandbox_id.clear();
+  }
+  if (!w.pod_ip.empty()) {
+    NodeState* node = FindNode(w.node);
+    absl::MutexLock lock(&mu_);
+    if (node) node->ips->Release(w.pod_ip);
+    w.pod_ip.clear();
+  }
+}
+
+absl::Status Kubelet::TerminatePod(PodWorker& w, const core::Pod& pod) {
+  TeardownPod(w, GraceOf(pod), true);
+  client::DeleteOptions opts;
+  opts.grace_period_seconds = 0;
+  opts.precondition_uid = pod.metadata().uid();
+  auto deleted = clientset_->Pods().Delete(pod.metadata().namespace_(), pod.metadata().name(), opts);
+  if (!deleted.ok() && !client::IsNotFound(deleted.status()) &&
+      !client::IsConflict(deleted.status())) {
+    return deleted.status();
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace minik8s::kubelet

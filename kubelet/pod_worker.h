@@ -1,0 +1,81 @@
+// PodWorker: the kubelet's memory of one pod it runs — its sandbox, pod IP
+// and, per container of the spec, the runtime instance it started, the
+// previous instance (lastState), back-off and probe state. The kubelet's
+// sync loop (kubelet.h, pod_sync.cc) reads and changes it; the runtime
+// labels below let a restarted kubelet rebuild it (adoption).
+//
+// Thread-compatible: the kubelet's work queue hands a pod's key to one
+// worker thread at a time, and only that thread touches the PodWorker.
+#ifndef MINIK8S_KUBELET_POD_WORKER_H_
+#define MINIK8S_KUBELET_POD_WORKER_H_
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/time/time.h"
+#include "cri/v1/api.pb.h"
+#include "k8s/core/v1/core.pb.h"
+#include "kubelet/backoff.h"
+#include "kubelet/pod_status.h"
+#include "kubelet/prober.h"
+
+namespace minik8s::kubelet {
+
+// Labels the kubelet puts on sandboxes and containers.
+inline constexpr char kLabelPodUid[] = "io.kubernetes.pod.uid";
+inline constexpr char kLabelPodName[] = "io.kubernetes.pod.name";
+inline constexpr char kLabelPodNamespace[] = "io.kubernetes.pod.namespace";
+inline constexpr char kLabelContainerName[] = "io.kubernetes.container.name";
+inline constexpr char kLabelNodeName[] = "minik8s.io/node-name";
+inline constexpr char kLabelInitContainer[] = "minik8s.io/init-container";
+// Sandbox annotation holding the pod IP the kubelet allocated.
+inline constexpr char kAnnotationPodIp[] = "minik8s.io/pod-ip";
+
+struct ContainerRecord {
+  // The current runtime instance ("" when none was created yet) and its
+  // attempt (= restartCount).
+  std::string id;
+  int attempt = -1;
+  // Last known runtime status of `id`.
+  std::optional<minik8s::cri::v1::ContainerStatus> status;
+  // The instance before `id` (lastState).
+  std::optional<TerminatedView> last_terminated;
+  // Why no instance runs, when that is the case: ErrImagePull,
+  // ImagePullBackOff, CrashLoopBackOff, CreateContainerError, ...
+  std::string waiting_reason;
+  std::string waiting_message;
+  std::string image_id;
+  // Probes of the current instance (null: none configured or not running).
+  std::unique_ptr<ProbeState> liveness, readiness, startup;
+  std::string probes_for;  // the instance the probes above belong to
+  // When the last image pull failed (image pull back-off is measured from it).
+  absl::Time pull_failed_at;
+  // Avoids repeating the BackOff event on every sync of one back-off wait.
+  absl::Time backoff_event_for;
+};
+
+struct PodWorker {
+  std::string key;  // namespace/name
+  std::string uid;
+  std::string node;  // the node the pod is bound to
+  std::string sandbox_id;
+  std::string pod_ip;
+  absl::Time start_time;
+  std::map<std::string, ContainerRecord> containers;  // by container name
+  // The status last written to the apiserver (or seen there).
+  std::optional<minik8s::core::v1::PodStatus> reported;
+  // The last version of the pod seen (for teardown after it vanished).
+  minik8s::core::v1::Pod last_pod;
+  Backoff crash_backoff;
+  Backoff pull_backoff;
+
+  PodWorker(absl::Duration crash_initial, absl::Duration crash_max, absl::Duration pull_initial,
+            absl::Duration pull_max)
+      : crash_backoff(crash_initial, crash_max), pull_backoff(pull_initial, pull_max) {}
+};
+
+}  // namespace minik8s::kubelet
+
+#endif  // MINIK8S_KUBELET_POD_WORKER_H_

@@ -1,0 +1,69 @@
+// Probe bookkeeping for one probe (liveness, readiness or startup) of one
+// running container instance, with Kubernetes' rules (pkg/kubelet/prober):
+//
+//   - the first probe runs initialDelaySeconds after the container started,
+//     then every periodSeconds (defaults: delay 0, period 10 s, timeout 1 s,
+//     successThreshold 1, failureThreshold 3);
+//   - the result flips to Failure after failureThreshold consecutive
+//     failures and to Success after successThreshold consecutive successes;
+//   - before any flip the result is the kind's initial one: readiness
+//     Failure (not ready until proven), liveness Success, startup Unknown.
+//
+// ProbeState does no I/O: the pod worker asks Due(now), runs the check
+// through the runtime, and reports it with Record(). Pure; thread-compatible.
+#ifndef MINIK8S_KUBELET_PROBER_H_
+#define MINIK8S_KUBELET_PROBER_H_
+
+#include <string>
+
+#include "absl/time/time.h"
+#include "k8s/core/v1/core.pb.h"
+
+namespace minik8s::kubelet {
+
+enum class ProbeKind { kLiveness, kReadiness, kStartup };
+enum class ProbeResult { kUnknown, kSuccess, kFailure };
+
+const char* ProbeKindName(ProbeKind kind);  // "Liveness", "Readiness", "Startup"
+
+struct ProbeTiming {
+  absl::Duration initial_delay;
+  absl::Duration period = absl::Seconds(10);
+  absl::Duration timeout = absl::Seconds(1);
+  int success_threshold = 1;
+  int failure_threshold = 3;
+};
+
+// The spec's timing with Kubernetes' defaults filled in.
+ProbeTiming TimingOf(const minik8s::core::v1::Probe& probe);
+
+class ProbeState {
+ public:
+  ProbeState(ProbeKind kind, ProbeTiming timing, absl::Time container_started)
+      : kind_(kind), timing_(timing), next_(container_started + timing.initial_delay) {}
+
+  ProbeKind kind() const { return kind_; }
+  const ProbeTiming& timing() const { return timing_; }
+  ProbeResult result() const;
+  bool Due(absl::Time now) const { return now >= next_; }
+  absl::Time next_probe() const { return next_; }
+
+  // Records a check made at `now` and schedules the next one. Returns true
+  // when result() changed.
+  bool Record(bool success, absl::Time now);
+
+  // Stops probing (a startup probe that succeeded, a dead container).
+  void Stop() { next_ = absl::InfiniteFuture(); }
+
+ private:
+  const ProbeKind kind_;
+  const ProbeTiming timing_;
+  absl::Time next_;
+  ProbeResult result_ = ProbeResult::kUnknown;  // kUnknown: the initial result
+  int consecutive_ = 0;                          // of the last outcome
+  bool last_success_ = false;
+};
+
+}  // namespace minik8s::kubelet
+
+#endif  // MINIK8S_KUBELET_PROBER_H_

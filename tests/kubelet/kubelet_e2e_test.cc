@@ -1,0 +1,486 @@
+// End-to-end: minik8s-store + minik8s-apiserver + minik8s-runtime +
+// minik8s-kubelet as real processes on free loopback ports and a unix socket
+// in a temp dir. Pods are created with spec.nodeName set (no scheduler).
+// Skips with a message when a binary is not built.
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <fstream>
+#include <sstream>
+
+#include <grpcpp/create_channel.h>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "api/time.h"
+#include "client/clientset.h"
+#include "client/errors.h"
+#include "common/net.h"
+#include "gtest/gtest.h"
+#include "kubelet/pod_worker.h"
+#include "kubelet/v1/kubelet.grpc.pb.h"
+#include "runtime/grpc_runtime_client.h"
+#include "testing/subprocess.h"
+#include "testing/temp_dir.h"
+
+namespace minik8s::kubelet {
+namespace {
+
+namespace core = ::minik8s::core::v1;
+using ::minik8s::testing::BinPath;
+using ::minik8s::testing::PortAcceptsConnections;
+using ::minik8s::testing::Subprocess;
+using ::minik8s::testing::TempDir;
+using ::minik8s::testing::WaitFor;
+
+constexpr char kNode[] = "node-e2e";
+
+bool Exists(const std::string& path) {
+  struct stat st;
+  return stat(path.c_str(), &st) == 0;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+class KubeletE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (const char* bin : {"minik8s-store", "minik8s-apiserver", "minik8s-runtime", "minik8s-kubelet"}) {
+      if (!Exists(BinPath(bin))) {
+        GTEST_SKIP() << bin << " is not built in " << BinPath("")
+                     << "; build it to run the kubelet e2e tests";
+      }
+    }
+    auto store_port = PickFreeLoopbackPort();
+    auto api_port = PickFreeLoopbackPort();
+    ASSERT_TRUE(store_port.ok() && api_port.ok());
+    store_port_ = *store_port;
+    api_port_ = *api_port;
+    ASSERT_TRUE(store_
+                    .Start({BinPath("minik8s-store"), "--name", "default", "--data-dir",
+                            dir_.Join("store"), "--listen-client-urls",
+                            absl::StrCat("http://127.0.0.1:", store_port_)},
+                           dir_.Join("store.log"))
+                    .ok());
+    ASSERT_TRUE(WaitFor([&] { return PortAcceptsConnections(store_port_); }, absl::Seconds(20)));
+    ASSERT_TRUE(api_.Start({BinPath("minik8s-apiserver"), "--etcd-servers",
+                            absl::StrCat("http://127.0.0.1:", store_port_), "--bind-address",
+                            "127.0.0.1", "--port", std::to_string(api_port_)},
+                           dir_.Join("apiserver.log"))
+                    .ok());
+    ASSERT_TRUE(WaitFor([&] { return PortAcceptsConnections(api_port_); }, absl::Seconds(20)))
+        << ReadFile(dir_.Join("apiserver.log"));
+    socket_ = "unix://" + dir_.Join("runtime.sock");
+    ASSERT_TRUE(runtime_proc_
+                    .Start({BinPath("minik8s-runtime"), "--listen", socket_,
+                            "--image-pull-delay-for=nginx:1.14.2=200ms"},
+                           dir_.Join("runtime.log"))
+                    .ok());
+    auto rt = runtime::NewGrpcRuntimeClient(socket_);
+    ASSERT_TRUE(rt.ok());
+    runtime_ = *std::move(rt);
+    ASSERT_TRUE(WaitFor([&] { return runtime_->Version({}).ok(); }, absl::Seconds(20)));
+
+    client::ApiClientOptions options;
+    options.server = absl::StrCat("127.0.0.1:", api_port_);
+    options.timeout = absl::Seconds(5);
+    auto cs = client::Clientset::Connect(options);
+    ASSERT_TRUE(cs.ok()) << cs.status();
+    cs_ = *std::move(cs);
+    ASSERT_TRUE(WaitFor(
+        [&] {
+          auto ns = cs_->Namespaces().Get("", "default");
+          if (ns.ok()) return true;
+          core::Namespace n;
+          n.mutable_metadata()->set_name("default");
+          return cs_->Namespaces().Create(n).ok();
+        },
+        absl::Seconds(10)));
+    StartKubelet();
+  }
+
+  void TearDown() override {
+    if (kubelet_.running()) kubelet_.Stop(SIGTERM);
+    if (HasFailure()) {
+      std::cerr << "---- kubelet log\n" << ReadFile(dir_.Join("kubelet.log")) << "\n";
+    }
+  }
+
+  void StartKubelet() {
+    ASSERT_TRUE(kubelet_
+                    .Start({BinPath("minik8s-kubelet"), "--server",
+                            absl::StrCat("127.0.0.1:", api_port_), "--node-name", kNode,
+                            "--container-runtime-endpoint", socket_, "--port", "0",
+                            "--node-lease-renew-interval", "1s", "--node-status-update-frequency",
+                            "1s", "--relist-period", "200ms", "--crash-loop-backoff-initial", "1s",
+                            "--crash-loop-backoff-max", "4s", "--image-pull-backoff-initial", "1s",
+                            "--image-pull-backoff-max", "4s", "--register-with-taints",
+                            "example.com/e2e=yes:PreferNoSchedule", "--node-labels", "zone=e2e",
+                            "--log-level", "debug"},
+                           dir_.Join("kubelet.log"))
+                    .ok());
+    ASSERT_TRUE(WaitFor([&] { return cs_->Nodes().Get("", kNode).ok(); }, absl::Seconds(20)))
+        << ReadFile(dir_.Join("kubelet.log"));
+  }
+
+  core::Pod MakePod(const std::string& name, const std::string& image,
+                    const std::vector<std::string>& command = {}) {
+    core::Pod p;
+    p.mutable_metadata()->set_namespace_("default");
+    p.mutable_metadata()->set_name(name);
+    p.mutable_spec()->set_node_name(kNode);
+    auto* c = p.mutable_spec()->add_containers();
+    c->set_name("main");
+    c->set_image(image);
+    for (const auto& s : command) c->add_command(s);
+    return p;
+  }
+
+  core::Pod Create(const core::Pod& pod) {
+    auto created = cs_->Pods().Create(pod);
+    EXPECT_TRUE(created.ok()) << created.status();
+    return created.ok() ? *created : pod;
+  }
+
+  // Polls the pod until `pred` holds; returns the last version seen.
+  bool WaitPod(const std::string& name, const std::function<bool(const core::Pod&)>& pred,
+               absl::Duration timeout, core::Pod* last = nullptr) {
+    core::Pod seen;
+    bool ok = WaitFor(
+        [&] {
+          auto p = cs_->Pods().Get("default", name);
+          if (!p.ok()) return false;
+          seen = *p;
+          return pred(*p);
+        },
+        timeout);
+    if (last) *last = seen;
+    if (!ok) ADD_FAILURE() << "pod " << name << " last seen: " << seen.status().DebugString();
+    return ok;
+  }
+
+  static const core::PodCondition* Cond(const core::Pod& p, const std::string& type) {
+    for (const auto& c : p.status().conditions()) {
+      if (c.type() == type) return &c;
+    }
+    return nullptr;
+  }
+
+  std::vector<core::Event> EventsFor(const std::string& pod) {
+    std::vector<core::Event> out;
+    auto list = cs_->Events().List("default");
+    if (!list.ok()) return out;
+    for (auto& e : list->items) {
+      if (e.involved_object().name() == pod) out.push_back(e);
+    }
+    return out;
+  }
+  bool HasEvent(const std::string& pod, const std::string& reason, const std::string& fragment) {
+    for (const auto& e : EventsFor(pod)) {
+      if (e.reason() == reason && absl::StrContains(e.message(), fragment)) return true;
+    }
+    return false;
+  }
+
+  int RuntimeContainersFor(const std::string& uid) {
+    cri::v1::ListContainersRequest req;
+    (*req.mutable_filter()->mutable_label_selector())[kLabelPodUid] = uid;
+    auto list = runtime_->ListContainers(req);
+    return list.ok() ? list->containers_size() : -1;
+  }
+
+  TempDir dir_;
+  int store_port_ = 0;
+  int api_port_ = 0;
+  std::string socket_;
+  Subprocess store_, api_, runtime_proc_, kubelet_;
+  std::unique_ptr<runtime::RuntimeClient> runtime_;
+  std::unique_ptr<client::Clientset> cs_;
+};
+
+TEST_F(KubeletE2eTest, NodeRegistersReadyAndLeaseRenews) {
+  core::Node node;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto n = cs_->Nodes().Get("", kNode);
+        if (!n.ok()) return false;
+        node = *n;
+        for (const auto& c : n->status().conditions()) {
+          if (c.type() == "Ready" && c.status() == "True") return true;
+        }
+        return false;
+      },
+      absl::Seconds(20)));
+  EXPECT_EQ(node.metadata().labels().at("kubernetes.io/hostname"), kNode);
+  EXPECT_EQ(node.metadata().labels().at("kubernetes.io/os"), "linux");
+  EXPECT_EQ(node.metadata().labels().at("zone"), "e2e");
+  ASSERT_EQ(node.spec().taints_size(), 1);
+  EXPECT_EQ(node.spec().taints(0).key(), "example.com/e2e");
+  EXPECT_EQ(node.status().capacity().at("pods").value(), "110");
+  EXPECT_EQ(node.status().node_info().kubelet_version(), "v1.32.0-minik8s");
+  EXPECT_TRUE(absl::StartsWith(node.status().node_info().container_runtime_version(), "minik8s-runtime://"));
+  EXPECT_GT(node.status().daemon_endpoints().kubelet_endpoint().port(), 0);
+  EXPECT_EQ(node.spec().pod_cidr(), "10.244.0.0/24");
+
+  absl::Time first;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto l = cs_->Leases().Get("kube-node-lease", kNode);
+        if (!l.ok()) return false;
+        first = api::FromProtoMicroTime(l->spec().renew_time());
+        EXPECT_EQ(l->spec().holder_identity(), kNode);
+        EXPECT_EQ(l->spec().lease_duration_seconds(), 40);
+        return true;
+      },
+      absl::Seconds(20)));
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        auto l = cs_->Leases().Get("kube-node-lease", kNode);
+        return l.ok() && api::FromProtoMicroTime(l->spec().renew_time()) > first;
+      },
+      absl::Seconds(10)));
+}
+
+TEST_F(KubeletE2eTest, PodRunsAndIsReady) {
+  core::Pod created = Create(MakePod("web", "nginx:1.14.2"));
+  core::Pod pod;
+  ASSERT_TRUE(WaitPod(
+      "web",
+      [](const core::Pod& p) {
+        const auto* r = Cond(p, "Ready");
+        return p.status().phase() == "Running" && r && r->status() == "True";
+      },
+      absl::Seconds(30), &pod));
+  for (const char* t : {"PodReadyToStartContainers", "Initialized", "ContainersReady", "PodScheduled"}) {
+    ASSERT_NE(Cond(pod, t), nullptr) << t;
+    EXPECT_EQ(Cond(pod, t)->status(), "True") << t;
+  }
+  EXPECT_TRUE(absl::StartsWith(pod.status().pod_ip(), "10.244.0.")) << pod.status().pod_ip();
+  EXPECT_EQ(pod.status().host_ip(), "127.0.0.1");
+  EXPECT_TRUE(pod.status().has_start_time());
+  ASSERT_EQ(pod.status().container_statuses_size(), 1);
+  const auto& cs = pod.status().container_statuses(0);
+  EXPECT_TRUE(cs.ready());
+  EXPECT_TRUE(cs.started());
+  EXPECT_TRUE(cs.state().has_running());
+  EXPECT_EQ(cs.restart_count(), 0);
+  EXPECT_TRUE(absl::StartsWith(cs.container_id(), "minik8s://"));
+  EXPECT_TRUE(absl::StartsWith(cs.image_id(), "sha256:")) << cs.image_id();
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        return HasEvent("web", "Pulling", "Pulling image \"nginx:1.14.2\"") &&
+               HasEvent("web", "Pulled", "Successfully pulled image \"nginx:1.14.2\" in ") &&
+               HasEvent("web", "Created", "Created container main") &&
+               HasEvent("web", "Started", "Started container main");
+      },
+      absl::Seconds(10)));
+  EXPECT_EQ(RuntimeContainersFor(created.metadata().uid()), 1);
+}
+
+TEST_F(KubeletE2eTest, ContainerExitingZeroCompletes) {
+  core::Pod never = MakePod("job-never", "busybox:1.36", {"sh", "-c", "echo done; exit 0"});
+  never.mutable_spec()->set_restart_policy("Never");
+  Create(never);
+  core::Pod onfail = MakePod("job-onfailure", "busybox:1.36", {"sh", "-c", "sleep 0.2; exit 0"});
+  onfail.mutable_spec()->set_restart_policy("OnFailure");
+  Create(onfail);
+  core::Pod failed = MakePod("job-failed", "busybox:1.36", {"sh", "-c", "exit 3"});
+  failed.mutable_spec()->set_restart_policy("Never");
+  Create(failed);
+  core::Pod pod;
+  ASSERT_TRUE(WaitPod("job-never", [](const core::Pod& p) { return p.status().phase() == "Succeeded"; },
+                      absl::Seconds(30), &pod));
+  EXPECT_EQ(pod.status().container_statuses(0).state().terminated().reason(), "Completed");
+  EXPECT_EQ(Cond(pod, "Ready")->reason(), "PodCompleted");
+  ASSERT_TRUE(WaitPod("job-onfailure", [](const core::Pod& p) { return p.status().phase() == "Succeeded"; },
+                      absl::Seconds(30)));
+  ASSERT_TRUE(WaitPod("job-failed", [](const core::Pod& p) { return p.status().phase() == "Failed"; },
+                      absl::Seconds(30), &pod));
+  EXPECT_EQ(pod.status().container_statuses(0).state().terminated().exit_code(), 3);
+  EXPECT_EQ(pod.status().container_statuses(0).state().terminated().reason(), "Error");
+  EXPECT_EQ(pod.status().container_statuses(0).restart_count(), 0);
+}
+
+TEST_F(KubeletE2eTest, CrashingContainerGoesToCrashLoopBackOff) {
+  Create(MakePod("crasher", "busybox:1.36", {"sh", "-c", "sleep 0.1; exit 1"}));
+  bool saw_backoff = false;
+  core::Pod pod;
+  ASSERT_TRUE(WaitPod(
+      "crasher",
+      [&](const core::Pod& p) {
+        if (p.status().container_statuses_size() != 1) return false;
+        const auto& cs = p.status().container_statuses(0);
+        if (cs.state().waiting().reason() == "CrashLoopBackOff") {
+          saw_backoff = true;
+          EXPECT_TRUE(absl::StrContains(cs.state().waiting().message(),
+                                        "restarting failed container=main pod=crasher_default("));
+          EXPECT_EQ(cs.last_state().terminated().exit_code(), 1);
+          EXPECT_EQ(p.status().phase(), "Running");
+        }
+        return saw_backoff && cs.restart_count() >= 3;
+      },
+      absl::Seconds(40), &pod));
+  EXPECT_TRUE(WaitFor([&] { return HasEvent("crasher", "BackOff", "Back-off restarting failed container main in pod crasher_default("); },
+                      absl::Seconds(10)));
+  // Old instances are removed: at most the current and the previous remain.
+  EXPECT_LE(RuntimeContainersFor(pod.metadata().uid()), 2);
+}
+
+TEST_F(KubeletE2eTest, MissingImageGoesToImagePullBackOff) {
+  Create(MakePod("noimage", "nginx:doesnotexist"));
+  bool saw_err = false, saw_backoff = false;
+  ASSERT_TRUE(WaitPod(
+      "noimage",
+      [&](const core::Pod& p) {
+        if (p.status().container_statuses_size() != 1) return false;
+        const std::string& r = p.status().container_statuses(0).state().waiting().reason();
+        saw_err |= r == "ErrImagePull";
+        saw_backoff |= r == "ImagePullBackOff";
+        EXPECT_EQ(p.status().phase(), "Pending");
+        return saw_err && saw_backoff;
+      },
+      absl::Seconds(30)));
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        return HasEvent("noimage", "Failed", "Failed to pull image \"nginx:doesnotexist\"") &&
+               HasEvent("noimage", "Failed", "Error: ErrImagePull") &&
+               HasEvent("noimage", "BackOff", "Back-off pulling image \"nginx:doesnotexist\"");
+      },
+      absl::Seconds(10)));
+}
+
+TEST_F(KubeletE2eTest, FailingLivenessProbeRestartsContainer) {
+  core::Pod p = MakePod("sick", "nginx:1.14.2");
+  auto* c = p.mutable_spec()->mutable_containers(0);
+  auto* env = c->add_env();
+  env->set_name("MINIK8S_SIM_LIVENESS");
+  env->set_value("fail");
+  auto* probe = c->mutable_liveness_probe();
+  probe->mutable_http_get()->set_path("/healthz");
+  probe->mutable_http_get()->mutable_port()->set_int_val(80);
+  probe->set_period_seconds(1);
+  probe->set_failure_threshold(2);
+  p.mutable_spec()->set_termination_grace_period_seconds(1);
+  Create(p);
+  ASSERT_TRUE(WaitPod(
+      "sick",
+      [](const core::Pod& p) {
+        return p.status().container_statuses_size() == 1 &&
+               p.status().container_statuses(0).restart_count() >= 1;
+      },
+      absl::Seconds(30)));
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        return HasEvent("sick", "Unhealthy", "Liveness probe failed: ") &&
+               HasEvent("sick", "Killing", "Container main failed liveness probe, will be restarted");
+      },
+      absl::Seconds(10)));
+}
+
+TEST_F(KubeletE2eTest, ReadinessProbeGatesReady) {
+  core::Pod p = MakePod("slow", "nginx:1.14.2");
+  auto* c = p.mutable_spec()->mutable_containers(0);
+  auto* env = c->add_env();
+  env->set_name("MINIK8S_SIM_READY_AFTER");
+  env->set_value("2s");
+  auto* probe = c->mutable_readiness_probe();
+  probe->mutable_exec()->add_command("cat");
+  probe->mutable_exec()->add_command("/tmp/ready");
+  probe->set_period_seconds(1);
+  Create(p);
+  core::Pod pod;
+  ASSERT_TRUE(WaitPod("slow", [](const core::Pod& p) { return p.status().phase() == "Running"; },
+                      absl::Seconds(20), &pod));
+  const auto* ready = Cond(pod, "Ready");
+  ASSERT_NE(ready, nullptr);
+  EXPECT_EQ(ready->status(), "False");
+  EXPECT_EQ(ready->reason(), "ContainersNotReady");
+  EXPECT_EQ(ready->message(), "containers with unready status: [main]");
+  ASSERT_TRUE(WaitPod("slow", [](const core::Pod& p) {
+    const auto* r = Cond(p, "Ready");
+    return r && r->status() == "True";
+  }, absl::Seconds(20)));
+}
+
+TEST_F(KubeletE2eTest, GracefulDeleteWaitsThenRemoves) {
+  core::Pod p = MakePod("stubborn", "nginx:1.14.2");
+  auto* env = p.mutable_spec()->mutable_containers(0)->add_env();
+  env->set_name("MINIK8S_SIM_IGNORE_SIGTERM");
+  env->set_value("1");
+  p.mutable_spec()->set_termination_grace_period_seconds(2);
+  core::Pod created = Create(p);
+  ASSERT_TRUE(WaitPod("stubborn", [](const core::Pod& p) { return p.status().phase() == "Running"; },
+                      absl::Seconds(20)));
+  absl::Time t0 = absl::Now();
+  auto deleted = cs_->Pods().Delete("default", "stubborn");
+  ASSERT_TRUE(deleted.ok()) << deleted.status();
+  EXPECT_FALSE(deleted->deleted);
+  ASSERT_TRUE(WaitFor([&] { return client::IsNotFound(cs_->Pods().Get("default", "stubborn").status()); },
+                      absl::Seconds(20)));
+  absl::Duration took = absl::Now() - t0;
+  EXPECT_GE(took, absl::Milliseconds(1500)) << "the grace period was not honoured";
+  EXPECT_EQ(RuntimeContainersFor(created.metadata().uid()), 0);
+  EXPECT_TRUE(HasEvent("stubborn", "Killing", "Stopping container main"));
+}
+
+TEST_F(KubeletE2eTest, RestartedKubeletAdoptsWithoutDuplicates) {
+  core::Pod created = Create(MakePod("survivor", "nginx:1.14.2"));
+  core::Pod before;
+  ASSERT_TRUE(WaitPod("survivor", [](const core::Pod& p) { return p.status().phase() == "Running"; },
+                      absl::Seconds(20), &before));
+  kubelet_.Stop(SIGTERM);
+  // Created while the kubelet is down: started once it is back.
+  Create(MakePod("latecomer", "nginx:1.14.2"));
+  StartKubelet();
+  ASSERT_TRUE(WaitPod("latecomer", [](const core::Pod& p) { return p.status().phase() == "Running"; },
+                      absl::Seconds(20)));
+  core::Pod after;
+  ASSERT_TRUE(WaitPod("survivor", [](const core::Pod& p) { return p.status().phase() == "Running"; },
+                      absl::Seconds(5), &after));
+  EXPECT_EQ(after.status().container_statuses(0).container_id(),
+            before.status().container_statuses(0).container_id());
+  EXPECT_EQ(after.status().container_statuses(0).restart_count(), 0);
+  EXPECT_EQ(after.status().pod_ip(), before.status().pod_ip());
+  EXPECT_EQ(RuntimeContainersFor(created.metadata().uid()), 1);
+  // A pod deleted while the kubelet was down is torn down after a restart.
+  kubelet_.Stop(SIGTERM);
+  client::DeleteOptions force;
+  force.grace_period_seconds = 0;
+  ASSERT_TRUE(cs_->Pods().Delete("default", "survivor", force).ok());
+  StartKubelet();
+  EXPECT_TRUE(WaitFor([&] { return RuntimeContainersFor(created.metadata().uid()) == 0; },
+                      absl::Seconds(20)));
+}
+
+TEST_F(KubeletE2eTest, LogsThroughTheKubeletApi) {
+  Create(MakePod("talker", "busybox:1.36", {"sh", "-c", "echo hello; echo world; sleep 3600"}));
+  ASSERT_TRUE(WaitPod("talker", [](const core::Pod& p) { return p.status().phase() == "Running"; },
+                      absl::Seconds(20)));
+  auto node = cs_->Nodes().Get("", kNode);
+  ASSERT_TRUE(node.ok());
+  int port = node->status().daemon_endpoints().kubelet_endpoint().port();
+  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials());
+  auto stub = minik8s::kubelet::v1::Kubelet::NewStub(channel);
+  minik8s::kubelet::v1::ContainerLogsRequest req;
+  req.set_namespace_("default");
+  req.set_pod("talker");
+  grpc::ClientContext ctx;
+  ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+  auto reader = stub->ContainerLogs(&ctx, req);
+  std::vector<std::string> lines;
+  minik8s::kubelet::v1::ContainerLogsResponse resp;
+  while (reader->Read(&resp)) {
+    for (const auto& l : resp.lines()) lines.push_back(l.text());
+  }
+  grpc::Status s = reader->Finish();
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(lines, (std::vector<std::string>{"hello", "world"}));
+}
+
+}  // namespace
+}  // namespace minik8s::kubelet
