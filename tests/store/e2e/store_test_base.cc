@@ -40,6 +40,9 @@ const std::map<std::string, std::string>& KnownStoreFailures() {
        "`lease grant 2` gets TTL(3s) from minik8s-store, TTL(2s) from etcd (etcd's minimum TTL "
        "with default election settings is ceil(1.5 x 1 s election timeout) = 2 s); also "
        "revision numbering"},
+      {"CheckPerfTest.LargeLoadPasses",
+       "`etcdctl check perf --load=l` measured 4,533 writes/s against minik8s-store on the "
+       "shared 2-core machine (etcd: 4,010-5,232), below the l-load's expected 8,000 writes/s"},
   };
   return *known;
 }
