@@ -1,0 +1,54 @@
+// Framework: the configured plugins of one profile — which filters run (in
+// order; the first failure rejects a node, as in Kubernetes) and which score
+// plugins count with what weight — plus RunFilter / RunScore over a pod.
+//
+// Thread safety: immutable after Create; RunFilter/RunScore are const and
+// may be called concurrently.
+#ifndef MINIK8S_SCHEDULER_FRAMEWORK_FRAMEWORK_H_
+#define MINIK8S_SCHEDULER_FRAMEWORK_FRAMEWORK_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "scheduler/framework/interface.h"
+#include "scheduler/framework/parallelizer.h"
+#include "scheduler/plugins/registry.h"
+
+namespace minik8s::scheduler {
+
+struct Profile {
+  std::vector<std::string> filter_plugins = plugins::DefaultFilterPlugins();
+  std::vector<plugins::WeightedPlugin> score_plugins = plugins::DefaultScorePlugins();
+};
+
+class Framework {
+ public:
+  // InvalidArgument for an unknown plugin name, a plugin used for an
+  // extension point it does not implement, or a weight < 1.
+  static absl::StatusOr<std::unique_ptr<Framework>> Create(const Profile& profile);
+
+  FilterStatus RunFilter(const PodInfo& pod, const NodeInfo& node) const;
+  // Weighted sum of the normalized scores of every score plugin, one per
+  // node of `nodes` (parallelized per node for Score).
+  std::vector<int64_t> RunScore(const PodInfo& pod, const std::vector<const NodeInfo*>& nodes,
+                                Parallelizer* parallelizer) const;
+
+  bool HasScorePlugins() const { return !scores_.empty(); }
+  std::vector<std::string> FilterNames() const;
+  std::vector<std::string> ScoreNames() const;
+
+ private:
+  struct WeightedScore {
+    const ScorePlugin* plugin;
+    int64_t weight;
+  };
+  std::vector<std::unique_ptr<Plugin>> owned_;
+  std::vector<const FilterPlugin*> filters_;
+  std::vector<WeightedScore> scores_;
+};
+
+}  // namespace minik8s::scheduler
+
+#endif  // MINIK8S_SCHEDULER_FRAMEWORK_FRAMEWORK_H_

@@ -1,0 +1,111 @@
+#include "scheduler/server.h"
+
+#include <unistd.h>
+
+#include <random>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "spdlog/spdlog.h"
+
+namespace minik8s::scheduler {
+
+SchedulerServer::SchedulerServer(ServerOptions options) : options_(std::move(options)) {}
+
+SchedulerServer::~SchedulerServer() { Stop(); }
+
+absl::Status SchedulerServer::Start() {
+  auto cs = client::Clientset::Connect(
+      {.server = options_.server, .user_agent = options_.scheduler.scheduler_name});
+  if (!cs.ok()) return cs.status();
+  clientset_ = *std::move(cs);
+  event_sink_ = client::NewApiEventSink(clientset_->api());
+  recorder_ = std::make_unique<client::EventRecorder>(
+      event_sink_.get(),
+      client::EventRecorderOptions{.component = options_.scheduler.scheduler_name,
+                                   .queue_size = 20000});
+  writer_ = NewClientApiWriter(clientset_.get(), recorder_.get());
+  auto sched = Scheduler::Create(writer_.get(), options_.scheduler);
+  if (!sched.ok()) return sched.status();
+  scheduler_ = *std::move(sched);
+
+  Scheduler* s = scheduler_.get();
+  pods_ = std::make_unique<client::Informer<Pod>>(clientset_->api(),
+                                                  client::InformerOptions{.name = "pods"});
+  pods_->AddEventHandler({
+      .on_add = [s](const auto& p) { s->OnPodAdd(p); },
+      .on_update = [s](const auto& o, const auto& n) { s->OnPodUpdate(o, n); },
+      .on_delete = [s](const auto& p, bool) { s->OnPodDelete(p); },
+  });
+  nodes_ = std::make_unique<client::Informer<Node>>(clientset_->api(),
+                                                    client::InformerOptions{.name = "nodes"});
+  nodes_->AddEventHandler({
+      .on_add = [s](const auto& n) { s->OnNodeAdd(n); },
+      .on_update = [s](const auto& o, const auto& n) { s->OnNodeUpdate(o, n); },
+      .on_delete = [s](const auto& n, bool) { s->OnNodeDelete(n); },
+  });
+  nodes_->Start();
+  pods_->Start();
+  if (!client::WaitForCacheSync(options_.cache_sync_timeout, *nodes_, *pods_)) {
+    return absl::DeadlineExceededError(absl::StrCat(
+        "informer caches did not sync within ", absl::FormatDuration(options_.cache_sync_timeout),
+        " (is the apiserver at ", options_.server, " up?)"));
+  }
+  spdlog::info("caches synced: {} node(s), {} pod(s) counted", s->cache().NumNodes(),
+               s->cache().NumPods());
+
+  if (!options_.leader_elect) {
+    StartScheduling();
+    return absl::OkStatus();
+  }
+  char host[256] = {0};
+  gethostname(host, sizeof(host) - 1);
+  std::string identity =
+      absl::StrFormat("%s_%016x", host, std::random_device{}() * 0x100000001ull);
+  lease_client_ = client::NewApiLeaseClient(clientset_->api());
+  client::LeaderElectionConfig config;
+  config.lease_namespace = options_.lease_namespace;
+  config.lease_name = options_.lease_name;
+  config.identity = identity;
+  config.lease_duration = options_.lease_duration;
+  config.renew_deadline = options_.renew_deadline;
+  config.retry_period = options_.retry_period;
+  config.callbacks.on_started_leading = [this] {
+    spdlog::info("became the leader");
+    StartScheduling();
+  };
+  config.callbacks.on_stopped_leading = [this] {
+    if (running_.load()) {
+      spdlog::error("leader election lost");
+      lost_leadership_ = true;
+    }
+  };
+  config.callbacks.on_new_leader = [identity](const std::string& leader) {
+    if (leader != identity) spdlog::info("the leader is {}", leader);
+  };
+  elector_ = std::make_unique<client::LeaderElector>(lease_client_.get(), std::move(config));
+  spdlog::info("waiting to become the leader (lease {}/{}, identity {})",
+               options_.lease_namespace, options_.lease_name, identity);
+  elector_->Start();
+  return absl::OkStatus();
+}
+
+void SchedulerServer::StartScheduling() {
+  if (running_.exchange(true)) return;
+  spdlog::info("scheduling pods with schedulerName {}", options_.scheduler.scheduler_name);
+  scheduler_->Run();
+}
+
+void SchedulerServer::Stop() {
+  // Stop scheduling first (its loop reads the informers' objects), then
+  // the informers (their handlers call the scheduler), then give up the
+  // lease, and flush events last.
+  if (scheduler_) scheduler_->Stop();
+  if (pods_) pods_->Stop();
+  if (nodes_) nodes_->Stop();
+  running_ = false;
+  if (elector_) elector_->Stop();
+  if (recorder_) recorder_->Shutdown();
+}
+
+}  // namespace minik8s::scheduler
