@@ -117,7 +117,13 @@ class WatchReactor : public grpc::ServerWriteReactor<apiv1::WatchEvent> {
     TryWrite();
   }
 
-  void OnCancel() override { Unregister(); }
+  // The client went away (or the server is shutting down): close the
+  // watcher; the next TryWrite() (here, or after the write in flight) sees
+  // it closed and finishes the call.
+  void OnCancel() override {
+    Unregister();
+    TryWrite();
+  }
 
   void OnDone() override {
     Unregister();
@@ -129,7 +135,9 @@ class WatchReactor : public grpc::ServerWriteReactor<apiv1::WatchEvent> {
     Handler::WatchStream stream;
     {
       absl::MutexLock lock(&mu_);
-      stream = std::exchange(stream_, Handler::WatchStream{});
+      if (unregistered_) return;
+      unregistered_ = true;
+      stream = stream_;
     }
     if (stream.cache != nullptr) stream.cache->Unregister(stream.watcher);
   }
@@ -176,6 +184,7 @@ class WatchReactor : public grpc::ServerWriteReactor<apiv1::WatchEvent> {
   apiv1::WatchEvent event_ ABSL_GUARDED_BY(mu_);
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  bool unregistered_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 }  // namespace

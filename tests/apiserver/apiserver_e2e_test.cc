@@ -1,0 +1,602 @@
+// End-to-end tests of minik8s-apiserver: the real daemon over a real store
+// (minik8s-store, and a real etcd), driven through its gRPC API. Every test
+// runs once per store backend.
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "apiserver/v1/apiserver.grpc.pb.h"
+#include "common/net.h"
+#include "k8s/apps/v1/apps.pb.h"
+#include "k8s/autoscaling/v1/autoscaling.pb.h"
+#include "k8s/core/v1/core.pb.h"
+#include "testing/subprocess.h"
+#include "testing/temp_dir.h"
+#include "tests/store/e2e/store_backend.h"
+
+namespace minik8s::apiserver {
+namespace {
+
+namespace v1 = ::minik8s::apiserver::v1;
+using apps::v1::Deployment;
+using core::v1::Pod;
+using storetest::BackendKind;
+using storetest::StoreBackend;
+
+Pod NewPod(const std::string& name, std::map<std::string, std::string> labels = {}) {
+  Pod pod;
+  pod.set_api_version("v1");
+  pod.set_kind("Pod");
+  pod.mutable_metadata()->set_name(name);
+  for (auto& [k, v] : labels) (*pod.mutable_metadata()->mutable_labels())[k] = v;
+  auto* c = pod.mutable_spec()->add_containers();
+  c->set_name("app");
+  c->set_image("nginx:1.25");
+  return pod;
+}
+
+Deployment NewDeployment(const std::string& name, int replicas) {
+  Deployment d;
+  d.set_api_version("apps/v1");
+  d.set_kind("Deployment");
+  d.mutable_metadata()->set_name(name);
+  d.mutable_spec()->set_replicas(replicas);
+  (*d.mutable_spec()->mutable_selector()->mutable_match_labels())["app"] = name;
+  auto* t = d.mutable_spec()->mutable_template_();
+  (*t->mutable_metadata()->mutable_labels())["app"] = name;
+  auto* c = t->mutable_spec()->add_containers();
+  c->set_name("app");
+  c->set_image("nginx:1.25");
+  return d;
+}
+
+class ApiServerE2E : public ::testing::TestWithParam<BackendKind> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == BackendKind::kMinik8sStore &&
+        !std::filesystem::exists(testing::BinPath("minik8s-store"))) {
+      GTEST_SKIP() << "minik8s-store is not built; running against etcd only";
+    }
+    if (GetParam() == BackendKind::kEtcd && storetest::FindOnPath("etcd").empty()) {
+      GTEST_SKIP() << "etcd is not installed";
+    }
+    store_ = std::make_unique<StoreBackend>(StoreBackend::Options{.kind = GetParam()});
+    ASSERT_TRUE(store_->Start().ok());
+    StartApiServer();
+  }
+
+  void TearDown() override {
+    if (apiserver_.running()) {
+      auto status = apiserver_.Stop(SIGTERM, absl::Seconds(10));
+      EXPECT_TRUE(status.has_value() && WIFEXITED(*status) && WEXITSTATUS(*status) == 0)
+          << "apiserver did not shut down cleanly";
+    }
+  }
+
+  virtual std::vector<std::string> ExtraFlags() {
+    return {"--watch-cache-size=50", "--bookmark-interval=200ms"};
+  }
+
+  void StartApiServer() {
+    port_ = *PickFreeLoopbackPort();
+    std::vector<std::string> argv = {testing::BinPath("minik8s-apiserver"),
+                                     "--etcd-servers=" + store_->endpoint(),
+                                     "--port=" + std::to_string(port_), "--log-level=debug"};
+    for (const auto& f : ExtraFlags()) argv.push_back(f);
+    ASSERT_TRUE(apiserver_.Start(argv, dir_.Join("apiserver.log")).ok());
+    ASSERT_TRUE(testing::WaitFor([&] { return testing::PortAcceptsConnections(port_); },
+                                 absl::Seconds(20)));
+    channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port_),
+                                   grpc::InsecureChannelCredentials());
+    stub_ = v1::ApiServer::NewStub(channel_);
+    // Ready once the default namespace exists.
+    ASSERT_TRUE(testing::WaitFor(
+        [&] {
+          v1::GetRequest get;
+          get.set_resource("namespaces");
+          get.set_name("default");
+          v1::ObjectResponse out;
+          return Call(&v1::ApiServer::Stub::Get, get, &out).ok();
+        },
+        absl::Seconds(20)))
+        << Log();
+  }
+
+  std::string Log() {
+    std::string out;
+    testing::RunCommand({"tail", "-n", "30", dir_.Join("apiserver.log")}, &out);
+    return out;
+  }
+
+  template <typename Req, typename Resp>
+  grpc::Status Call(grpc::Status (v1::ApiServer::Stub::*method)(grpc::ClientContext*, const Req&,
+                                                                 Resp*),
+                    const Req& req, Resp* resp) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+    return (stub_.get()->*method)(&ctx, req, resp);
+  }
+
+  template <typename T>
+  grpc::Status Create(const std::string& resource, const std::string& ns, const T& obj, T* out) {
+    v1::CreateRequest req;
+    req.set_resource(resource);
+    req.set_namespace_(ns);
+    req.set_object(obj.SerializeAsString());
+    v1::ObjectResponse resp;
+    grpc::Status s = Call(&v1::ApiServer::Stub::Create, req, &resp);
+    if (s.ok() && out != nullptr) out->ParseFromString(resp.object());
+    return s;
+  }
+
+  template <typename T>
+  grpc::Status Get(const std::string& resource, const std::string& ns, const std::string& name,
+                   T* out, const std::string& subresource = "") {
+    v1::GetRequest req;
+    req.set_resource(resource);
+    req.set_namespace_(ns);
+    req.set_name(name);
+    req.set_subresource(subresource);
+    v1::ObjectResponse resp;
+    grpc::Status s = Call(&v1::ApiServer::Stub::Get, req, &resp);
+    if (s.ok()) out->ParseFromString(resp.object());
+    return s;
+  }
+
+  template <typename T>
+  grpc::Status Update(const std::string& resource, const std::string& ns, const T& obj, T* out,
+                      const std::string& subresource = "") {
+    v1::UpdateRequest req;
+    req.set_resource(resource);
+    req.set_namespace_(ns);
+    req.set_name(obj.metadata().name());
+    req.set_subresource(subresource);
+    req.set_object(obj.SerializeAsString());
+    v1::ObjectResponse resp;
+    grpc::Status s = Call(&v1::ApiServer::Stub::Update, req, &resp);
+    if (s.ok() && out != nullptr) out->ParseFromString(resp.object());
+    return s;
+  }
+
+  grpc::Status Delete(const std::string& resource, const std::string& ns, const std::string& name,
+                      const meta::v1::DeleteOptions& options, v1::DeleteResponse* out) {
+    v1::DeleteRequest req;
+    req.set_resource(resource);
+    req.set_namespace_(ns);
+    req.set_name(name);
+    req.set_options(options.SerializeAsString());
+    return Call(&v1::ApiServer::Stub::Delete, req, out);
+  }
+
+  v1::ListResponse List(const std::string& resource, const std::string& ns,
+                        const std::string& labels = "", const std::string& fields = "",
+                        int64_t limit = 0, const std::string& cont = "",
+                        const std::string& rv = "") {
+    v1::ListRequest req;
+    req.set_resource(resource);
+    req.set_namespace_(ns);
+    req.set_label_selector(labels);
+    req.set_field_selector(fields);
+    req.set_limit(limit);
+    req.set_continue_(cont);
+    req.set_resource_version(rv);
+    v1::ListResponse resp;
+    grpc::Status s = Call(&v1::ApiServer::Stub::List, req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return resp;
+  }
+
+  std::unique_ptr<StoreBackend> store_;
+  testing::TempDir dir_;
+  testing::Subprocess apiserver_;
+  int port_ = 0;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::ApiServer::Stub> stub_;
+};
+
+// A watch stream read on the test thread.
+class WatchStream {
+ public:
+  WatchStream(v1::ApiServer::Stub* stub, const v1::WatchRequest& req) {
+    reader_ = stub->Watch(&ctx_, req);
+  }
+  ~WatchStream() {
+    ctx_.TryCancel();
+    Finish();
+  }
+  bool Next(v1::WatchEvent* event) { return reader_->Read(event); }
+  grpc::Status Finish() {
+    if (!finished_) {
+      finished_ = true;
+      status_ = reader_->Finish();
+    }
+    return status_;
+  }
+
+ private:
+  grpc::ClientContext ctx_;
+  std::unique_ptr<grpc::ClientReader<v1::WatchEvent>> reader_;
+  bool finished_ = false;
+  grpc::Status status_;
+};
+
+TEST_P(ApiServerE2E, PodAndDeploymentLifecycle) {
+  Pod pod;
+  ASSERT_TRUE(Create("pods", "default", NewPod("web-1"), &pod).ok());
+  EXPECT_FALSE(pod.metadata().uid().empty());
+  EXPECT_FALSE(pod.metadata().resource_version().empty());
+  EXPECT_TRUE(pod.metadata().has_creation_timestamp());
+  EXPECT_EQ(pod.status().phase(), "Pending");
+
+  grpc::Status dup = Create("pods", "default", NewPod("web-1"), &pod);
+  EXPECT_EQ(dup.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_EQ(dup.error_message(), "pods \"web-1\" already exists");
+  meta::v1::Status details;
+  ASSERT_TRUE(details.ParseFromString(dup.error_details()));
+  EXPECT_EQ(details.reason(), "AlreadyExists");
+
+  Pod got;
+  ASSERT_TRUE(Get("pods", "default", "web-1", &got).ok());
+  EXPECT_EQ(got.metadata().uid(), pod.metadata().uid());
+
+  Deployment d;
+  ASSERT_TRUE(Create("deployments", "default", NewDeployment("web", 3), &d).ok());
+  EXPECT_EQ(d.metadata().generation(), 1);
+  EXPECT_EQ(List("deployments", "default").items_size(), 1);
+  EXPECT_EQ(List("pods", "").items_size(), 1);
+
+  d.mutable_spec()->set_replicas(5);
+  Deployment updated;
+  ASSERT_TRUE(Update("deployments", "default", d, &updated).ok());
+  EXPECT_EQ(updated.metadata().generation(), 2);
+  EXPECT_NE(updated.metadata().resource_version(), d.metadata().resource_version());
+
+  v1::DeleteResponse del;
+  ASSERT_TRUE(Delete("deployments", "default", "web", {}, &del).ok());
+  EXPECT_TRUE(del.deleted());
+  grpc::Status missing = Get("deployments", "default", "web", &d);
+  EXPECT_EQ(missing.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(missing.error_message(), "deployments.apps \"web\" not found");
+
+  Pod in_missing_ns;
+  grpc::Status no_ns = Create("pods", "nope", NewPod("x"), &in_missing_ns);
+  EXPECT_EQ(no_ns.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(no_ns.error_message(), "namespaces \"nope\" not found");
+
+  Pod generated = NewPod("");
+  generated.mutable_metadata()->set_generate_name("gen-");
+  Pod g;
+  ASSERT_TRUE(Create("pods", "default", generated, &g).ok());
+  EXPECT_EQ(g.metadata().name().size(), 9u);
+}
+
+TEST_P(ApiServerE2E, StaleResourceVersionIsConflict) {
+  Deployment d;
+  ASSERT_TRUE(Create("deployments", "default", NewDeployment("x", 1), &d).ok());
+  Deployment first = d, second = d;
+  first.mutable_spec()->set_replicas(2);
+  ASSERT_TRUE(Update("deployments", "default", first, &first).ok());
+  second.mutable_spec()->set_replicas(3);
+  grpc::Status s = Update("deployments", "default", second, &second);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::ABORTED);
+  EXPECT_EQ(s.error_message(),
+            "Operation cannot be fulfilled on deployments.apps \"x\": the object has been "
+            "modified; please apply your changes to the latest version and try again");
+}
+
+TEST_P(ApiServerE2E, ValidationAndDefaulting) {
+  Deployment bad = NewDeployment("bad", -1);
+  Deployment out;
+  grpc::Status s = Create("deployments", "default", bad, &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(s.error_message().find(
+                "spec.replicas: Invalid value: -1: must be greater than or equal to 0"),
+            std::string::npos)
+      << s.error_message();
+  meta::v1::Status details;
+  ASSERT_TRUE(details.ParseFromString(s.error_details()));
+  EXPECT_EQ(details.reason(), "Invalid");
+  ASSERT_GE(details.details().causes_size(), 1);
+  EXPECT_EQ(details.details().causes(0).field(), "spec.replicas");
+
+  Deployment d;
+  ASSERT_TRUE(Create("deployments", "default", NewDeployment("good", 1), &d).ok());
+  EXPECT_EQ(d.spec().strategy().type(), "RollingUpdate");
+  EXPECT_EQ(d.spec().strategy().rolling_update().max_surge().str_val(), "25%");
+  EXPECT_EQ(d.spec().strategy().rolling_update().max_unavailable().str_val(), "25%");
+  Pod pod;
+  ASSERT_TRUE(Create("pods", "default", NewPod("p"), &pod).ok());
+  EXPECT_EQ(pod.spec().restart_policy(), "Always");
+}
+
+TEST_P(ApiServerE2E, GenerationAndStatusSubresource) {
+  Deployment d;
+  ASSERT_TRUE(Create("deployments", "default", NewDeployment("g", 1), &d).ok());
+  Deployment status_update = d;
+  status_update.mutable_status()->set_ready_replicas(1);
+  status_update.mutable_spec()->set_replicas(9);  // ignored through "status"
+  Deployment after;
+  ASSERT_TRUE(Update("deployments", "default", status_update, &after, "status").ok());
+  EXPECT_EQ(after.status().ready_replicas(), 1);
+  EXPECT_EQ(after.spec().replicas(), 1);
+  EXPECT_EQ(after.metadata().generation(), 1);
+  // A main-resource update cannot change status.
+  after.mutable_status()->set_ready_replicas(7);
+  after.mutable_metadata()->mutable_labels()->insert({"k", "v"});
+  Deployment after2;
+  ASSERT_TRUE(Update("deployments", "default", after, &after2).ok());
+  EXPECT_EQ(after2.status().ready_replicas(), 1);
+  EXPECT_EQ(after2.metadata().generation(), 1);
+
+  // Scale subresource.
+  autoscaling::v1::Scale scale;
+  ASSERT_TRUE(Get("deployments", "default", "g", &scale, "scale").ok());
+  EXPECT_EQ(scale.spec().replicas(), 1);
+  EXPECT_EQ(scale.status().selector(), "app=g");
+  scale.mutable_spec()->set_replicas(4);
+  v1::UpdateRequest req;
+  req.set_resource("deployments");
+  req.set_namespace_("default");
+  req.set_name("g");
+  req.set_subresource("scale");
+  req.set_object(scale.SerializeAsString());
+  v1::ObjectResponse resp;
+  ASSERT_TRUE(Call(&v1::ApiServer::Stub::Update, req, &resp).ok());
+  ASSERT_TRUE(Get("deployments", "default", "g", &d).ok());
+  EXPECT_EQ(d.spec().replicas(), 4);
+  EXPECT_EQ(d.metadata().generation(), 2);
+
+  // Merge patch.
+  v1::PatchRequest patch;
+  patch.set_resource("deployments");
+  patch.set_namespace_("default");
+  patch.set_name("g");
+  patch.set_patch_type("application/merge-patch+json");
+  patch.set_patch(R"({"metadata":{"labels":{"tier":"web"}},"spec":{"replicas":2}})");
+  ASSERT_TRUE(Call(&v1::ApiServer::Stub::Patch, patch, &resp).ok());
+  d.ParseFromString(resp.object());
+  EXPECT_EQ(d.spec().replicas(), 2);
+  EXPECT_EQ(d.metadata().labels().at("tier"), "web");
+}
+
+TEST_P(ApiServerE2E, BindOnceAndGracefulDeletion) {
+  Pod pod;
+  ASSERT_TRUE(Create("pods", "default", NewPod("b"), &pod).ok());
+  core::v1::Binding binding;
+  binding.mutable_metadata()->set_name("b");
+  binding.mutable_target()->set_kind("Node");
+  binding.mutable_target()->set_name("node-1");
+  v1::BindRequest bind;
+  bind.set_namespace_("default");
+  bind.set_name("b");
+  bind.set_binding(binding.SerializeAsString());
+  v1::BindResponse bound;
+  ASSERT_TRUE(Call(&v1::ApiServer::Stub::Bind, bind, &bound).ok());
+  grpc::Status again = Call(&v1::ApiServer::Stub::Bind, bind, &bound);
+  EXPECT_EQ(again.error_code(), grpc::StatusCode::ABORTED);
+  EXPECT_NE(again.error_message().find("pod b is already assigned to node \"node-1\""),
+            std::string::npos)
+      << again.error_message();
+  ASSERT_TRUE(Get("pods", "default", "b", &pod).ok());
+  EXPECT_EQ(pod.spec().node_name(), "node-1");
+  ASSERT_GE(pod.status().conditions_size(), 1);
+  EXPECT_EQ(pod.status().conditions(0).type(), "PodScheduled");
+
+  v1::DeleteResponse del;
+  ASSERT_TRUE(Delete("pods", "default", "b", {}, &del).ok());
+  EXPECT_FALSE(del.deleted());
+  Pod pending;
+  ASSERT_TRUE(pending.ParseFromString(del.object()));
+  EXPECT_TRUE(pending.metadata().has_deletion_timestamp());
+  EXPECT_EQ(pending.metadata().deletion_grace_period_seconds(), 30);
+  ASSERT_TRUE(Get("pods", "default", "b", &pod).ok());
+  meta::v1::DeleteOptions now;
+  now.set_grace_period_seconds(0);
+  ASSERT_TRUE(Delete("pods", "default", "b", now, &del).ok());
+  EXPECT_TRUE(del.deleted());
+  EXPECT_EQ(Get("pods", "default", "b", &pod).error_code(), grpc::StatusCode::NOT_FOUND);
+
+  // An unscheduled pod goes at once.
+  ASSERT_TRUE(Create("pods", "default", NewPod("u"), &pod).ok());
+  ASSERT_TRUE(Delete("pods", "default", "u", {}, &del).ok());
+  EXPECT_TRUE(del.deleted());
+}
+
+TEST_P(ApiServerE2E, FinalizersAndPropagationPolicy) {
+  Deployment d = NewDeployment("f", 1);
+  d.mutable_metadata()->add_finalizers("example.com/hold");
+  ASSERT_TRUE(Create("deployments", "default", d, &d).ok());
+  v1::DeleteResponse del;
+  ASSERT_TRUE(Delete("deployments", "default", "f", {}, &del).ok());
+  EXPECT_FALSE(del.deleted());
+  ASSERT_TRUE(Get("deployments", "default", "f", &d).ok());
+  EXPECT_TRUE(d.metadata().has_deletion_timestamp());
+  d.mutable_metadata()->clear_finalizers();
+  Deployment out;
+  ASSERT_TRUE(Update("deployments", "default", d, &out).ok());
+  EXPECT_EQ(Get("deployments", "default", "f", &d).error_code(), grpc::StatusCode::NOT_FOUND);
+
+  ASSERT_TRUE(Create("deployments", "default", NewDeployment("fg", 1), &d).ok());
+  meta::v1::DeleteOptions fg;
+  fg.set_propagation_policy("Foreground");
+  ASSERT_TRUE(Delete("deployments", "default", "fg", fg, &del).ok());
+  ASSERT_TRUE(Get("deployments", "default", "fg", &d).ok());
+  ASSERT_EQ(d.metadata().finalizers_size(), 1);
+  EXPECT_EQ(d.metadata().finalizers(0), "foregroundDeletion");
+
+  meta::v1::DeleteOptions pre;
+  pre.mutable_preconditions()->set_uid("wrong");
+  grpc::Status s = Delete("deployments", "default", "fg", pre, &del);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::ABORTED);
+}
+
+TEST_P(ApiServerE2E, SelectorsInListAndWatch) {
+  Pod p;
+  ASSERT_TRUE(Create("pods", "default", NewPod("a", {{"app", "web"}}), &p).ok());
+  ASSERT_TRUE(Create("pods", "default", NewPod("b", {{"app", "db"}}), &p).ok());
+  EXPECT_EQ(List("pods", "default", "app=web").items_size(), 1);
+  EXPECT_EQ(List("pods", "default", "app in (web,db)").items_size(), 2);
+  EXPECT_EQ(List("pods", "default", "", "metadata.name=b").items_size(), 1);
+  EXPECT_EQ(List("pods", "default", "", "spec.nodeName=").items_size(), 2);
+  EXPECT_EQ(List("pods", "default", "app=web", "", 0, "", "0").items_size(), 1);
+
+  v1::ListRequest bad;
+  bad.set_resource("pods");
+  bad.set_field_selector("spec.bogus=1");
+  v1::ListResponse out;
+  EXPECT_EQ(Call(&v1::ApiServer::Stub::List, bad, &out).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+
+  v1::WatchRequest req;
+  req.set_resource("pods");
+  req.set_namespace_("default");
+  req.set_field_selector("spec.nodeName=n1");
+  WatchStream watch(stub_.get(), req);
+  core::v1::Binding binding;
+  binding.mutable_target()->set_name("n1");
+  v1::BindRequest bind;
+  bind.set_namespace_("default");
+  bind.set_name("b");
+  bind.set_binding(binding.SerializeAsString());
+  v1::BindResponse bound;
+  ASSERT_TRUE(Call(&v1::ApiServer::Stub::Bind, bind, &bound).ok());
+  v1::WatchEvent event;
+  ASSERT_TRUE(watch.Next(&event));
+  EXPECT_EQ(event.type(), "ADDED") << "pod b entered the selection when bound to n1";
+  Pod seen;
+  ASSERT_TRUE(seen.ParseFromString(event.object()));
+  EXPECT_EQ(seen.metadata().name(), "b");
+}
+
+TEST_P(ApiServerE2E, WatchResumeTooOldAndBookmarks) {
+  Pod p;
+  ASSERT_TRUE(Create("pods", "default", NewPod("w0"), &p).ok());
+  const std::string start_rv = p.metadata().resource_version();
+  for (int i = 1; i <= 3; ++i) {
+    ASSERT_TRUE(Create("pods", "default", NewPod("w" + std::to_string(i)), &p).ok());
+  }
+  v1::WatchRequest req;
+  req.set_resource("pods");
+  req.set_namespace_("default");
+  req.set_resource_version(start_rv);
+  {
+    WatchStream watch(stub_.get(), req);
+    for (int i = 1; i <= 3; ++i) {
+      v1::WatchEvent event;
+      ASSERT_TRUE(watch.Next(&event));
+      EXPECT_EQ(event.type(), "ADDED");
+      Pod seen;
+      seen.ParseFromString(event.object());
+      EXPECT_EQ(seen.metadata().name(), "w" + std::to_string(i));
+    }
+  }
+  // Push the start out of the 50-event window.
+  for (int i = 0; i < 60; ++i) {
+    Pod q = NewPod("w0");
+    ASSERT_TRUE(Get("pods", "default", "w0", &q).ok());
+    (*q.mutable_metadata()->mutable_labels())["i"] = std::to_string(i);
+    ASSERT_TRUE(Update("pods", "default", q, &q).ok());
+  }
+  {
+    WatchStream watch(stub_.get(), req);
+    v1::WatchEvent event;
+    EXPECT_FALSE(watch.Next(&event));
+    grpc::Status s = watch.Finish();
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::OUT_OF_RANGE);
+    EXPECT_NE(s.error_message().find("too old resource version: " + start_rv),
+              std::string::npos)
+        << s.error_message();
+  }
+  // Bookmarks for a watcher whose selection sees nothing.
+  v1::WatchRequest quiet;
+  quiet.set_resource("pods");
+  quiet.set_label_selector("nothing=here");
+  quiet.set_allow_watch_bookmarks(true);
+  WatchStream watch(stub_.get(), quiet);
+  ASSERT_TRUE(Create("pods", "default", NewPod("late"), &p).ok());
+  v1::WatchEvent event;
+  do {
+    ASSERT_TRUE(watch.Next(&event));
+  } while (std::stoll(event.resource_version()) < std::stoll(p.metadata().resource_version()));
+  EXPECT_EQ(event.type(), "BOOKMARK");
+}
+
+TEST_P(ApiServerE2E, ListPagination) {
+  Pod p;
+  for (int i = 0; i < 7; ++i) {
+    ASSERT_TRUE(Create("pods", "default", NewPod("pg-" + std::to_string(i)), &p).ok());
+  }
+  for (const std::string rv : {"", "0"}) {
+    std::vector<std::string> names;
+    std::string cont;
+    int pages = 0;
+    do {
+      v1::ListResponse page = List("pods", "default", "", "", 3, cont, cont.empty() ? rv : "");
+      for (const auto& item : page.items()) {
+        Pod q;
+        q.ParseFromString(item);
+        names.push_back(q.metadata().name());
+      }
+      cont = page.continue_();
+      ++pages;
+    } while (!cont.empty() && pages < 10);
+    EXPECT_EQ(pages, 3) << "rv=" << rv;
+    ASSERT_EQ(names.size(), 7u) << "rv=" << rv;
+    EXPECT_TRUE(std::is_sorted(names.begin(), names.end()));
+  }
+}
+
+TEST_P(ApiServerE2E, NamespaceDeletionRemovesItsObjects) {
+  core::v1::Namespace ns;
+  ns.mutable_metadata()->set_name("team");
+  ASSERT_TRUE(Create("namespaces", "", ns, &ns).ok());
+  EXPECT_EQ(ns.status().phase(), "Active");
+  Pod p;
+  ASSERT_TRUE(Create("pods", "team", NewPod("p"), &p).ok());
+  Deployment d;
+  ASSERT_TRUE(Create("deployments", "team", NewDeployment("d", 1), &d).ok());
+  v1::DeleteResponse del;
+  ASSERT_TRUE(Delete("namespaces", "", "team", {}, &del).ok());
+  core::v1::Namespace terminating;
+  ASSERT_TRUE(terminating.ParseFromString(del.object()));
+  EXPECT_EQ(terminating.status().phase(), "Terminating");
+  grpc::Status forbidden = Create("pods", "team", NewPod("q"), &p);
+  EXPECT_EQ(forbidden.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  ASSERT_TRUE(testing::WaitFor(
+      [&] { return Get("namespaces", "", "team", &ns).error_code() == grpc::StatusCode::NOT_FOUND; },
+      absl::Seconds(15)));
+  EXPECT_EQ(Get("pods", "team", "p", &p).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(Get("deployments", "team", "d", &d).error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_P(ApiServerE2E, StoreDownIsUnavailableFastAndRecovers) {
+  store_->Kill9();
+  absl::Time start = absl::Now();
+  Pod p;
+  grpc::Status s = Create("pods", "default", NewPod("down"), &p);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE) << s.error_message();
+  EXPECT_NE(s.error_message().find("storage is unavailable"), std::string::npos)
+      << s.error_message();
+  EXPECT_LT(absl::Now() - start, absl::Seconds(7));
+  ASSERT_TRUE(store_->Restart().ok());
+  EXPECT_TRUE(testing::WaitFor(
+      [&] { return Create("pods", "default", NewPod("up"), &p).ok(); }, absl::Seconds(20)))
+      << Log();
+  // The watch cache resumed: a list from the cache sees the new pod.
+  EXPECT_TRUE(testing::WaitFor(
+      [&] { return List("pods", "default", "", "metadata.name=up", 0, "", "0").items_size() == 1; },
+      absl::Seconds(10)));
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ApiServerE2E,
+                         ::testing::Values(BackendKind::kMinik8sStore, BackendKind::kEtcd),
+                         [](const auto& info) { return storetest::BackendName(info.param); });
+
+}  // namespace
+}  // namespace minik8s::apiserver

@@ -1,0 +1,337 @@
+// Unit tests (no network) of the apiserver's pure parts: strategies, merge
+// patch, continue tokens, identity, and the watch cache with a fake event
+// source.
+#include <gtest/gtest.h>
+
+#include <atomic>
+
+#include "api/scheme.h"
+#include "apiserver/continue_token.h"
+#include "apiserver/errors.h"
+#include "apiserver/filter.h"
+#include "apiserver/identity.h"
+#include "apiserver/merge_patch.h"
+#include "apiserver/object_meta.h"
+#include "apiserver/registry/registry.h"
+#include "apiserver/watch_cache.h"
+#include "k8s/apps/v1/apps.pb.h"
+#include "k8s/core/v1/core.pb.h"
+
+namespace minik8s::apiserver {
+namespace {
+
+using core::v1::Pod;
+
+const api::KindInfo& PodKind() { return *api::Scheme::Default().FindByResource("pods"); }
+
+Pod MakePod(const std::string& ns, const std::string& name, const std::string& node,
+            int64_t rv, std::map<std::string, std::string> labels = {}) {
+  Pod pod;
+  pod.mutable_metadata()->set_namespace_(ns);
+  pod.mutable_metadata()->set_name(name);
+  pod.mutable_metadata()->set_resource_version(std::to_string(rv));
+  for (auto& [k, v] : labels) (*pod.mutable_metadata()->mutable_labels())[k] = v;
+  pod.mutable_spec()->set_node_name(node);
+  return pod;
+}
+
+CachedObjectPtr Cached(const Pod& pod) {
+  return MakeCachedObject(PodKind(), std::make_unique<Pod>(pod));
+}
+
+// ---------------------------------------------------------------- strategies
+
+TEST(Strategy, DeploymentGenerationBumpsOnlyOnSpecChange) {
+  Registry registry(api::Scheme::Default());
+  const Strategy* s = *registry.Find("deployments");
+  apps::v1::Deployment d;
+  d.mutable_metadata()->set_name("web");
+  d.mutable_spec()->set_replicas(3);
+  d.mutable_status()->set_replicas(7);
+  s->PrepareForCreate(&d);
+  EXPECT_EQ(d.metadata().generation(), 1);
+  EXPECT_FALSE(d.has_status()) << "status is cleared on create";
+
+  apps::v1::Deployment old = d;
+  old.mutable_status()->set_replicas(2);
+  apps::v1::Deployment same = old;
+  same.mutable_metadata()->mutable_labels()->insert({"a", "b"});
+  same.mutable_status()->set_replicas(99);  // ignored on the main resource
+  s->PrepareForUpdate(&same, old);
+  EXPECT_EQ(same.metadata().generation(), 1);
+  EXPECT_EQ(same.status().replicas(), 2);
+  EXPECT_EQ(same.metadata().labels().at("a"), "b");
+
+  apps::v1::Deployment scaled = old;
+  scaled.mutable_spec()->set_replicas(5);
+  s->PrepareForUpdate(&scaled, old);
+  EXPECT_EQ(scaled.metadata().generation(), 2);
+}
+
+TEST(Strategy, StatusUpdateKeepsSpecAndMetadata) {
+  Registry registry(api::Scheme::Default());
+  const Strategy* s = *registry.Find("deployments");
+  apps::v1::Deployment old;
+  old.mutable_metadata()->set_name("web");
+  old.mutable_metadata()->set_generation(4);
+  old.mutable_spec()->set_replicas(3);
+  apps::v1::Deployment update = old;
+  update.mutable_spec()->set_replicas(10);
+  update.mutable_metadata()->mutable_labels()->insert({"x", "y"});
+  update.mutable_status()->set_ready_replicas(3);
+  s->PrepareForStatusUpdate(&update, old);
+  EXPECT_EQ(update.spec().replicas(), 3);
+  EXPECT_TRUE(update.metadata().labels().empty());
+  EXPECT_EQ(update.metadata().generation(), 4);
+  EXPECT_EQ(update.status().ready_replicas(), 3);
+}
+
+TEST(Strategy, PodCreateSetsPendingAndGracePeriods) {
+  Registry registry(api::Scheme::Default());
+  const Strategy* s = *registry.Find("po");
+  Pod pod = MakePod("default", "p", "", 0);
+  pod.mutable_status()->set_phase("Running");
+  s->PrepareForCreate(&pod);
+  EXPECT_EQ(pod.status().phase(), "Pending");
+  EXPECT_EQ(pod.status().qos_class(), "BestEffort");
+  EXPECT_EQ(s->GracePeriod(pod, -1), 0) << "an unscheduled pod is deleted at once";
+  pod.mutable_spec()->set_node_name("n1");
+  EXPECT_EQ(s->GracePeriod(pod, -1), 30);
+  EXPECT_EQ(s->GracePeriod(pod, 5), 5);
+  pod.mutable_status()->set_phase("Succeeded");
+  EXPECT_EQ(s->GracePeriod(pod, -1), 0);
+}
+
+TEST(Strategy, DeploymentScaleCarriesSelectorString) {
+  Registry registry(api::Scheme::Default());
+  const Strategy* s = *registry.Find("deployments.apps");
+  apps::v1::Deployment d;
+  d.mutable_metadata()->set_name("web");
+  d.mutable_spec()->set_replicas(2);
+  (*d.mutable_spec()->mutable_selector()->mutable_match_labels())["app"] = "web";
+  auto scale = s->ToScale(d);
+  ASSERT_TRUE(scale.ok()) << scale.status();
+  EXPECT_EQ(scale->spec().replicas(), 2);
+  EXPECT_EQ(scale->status().selector(), "app=web");
+}
+
+TEST(Registry, UnknownResourceIsNotFound) {
+  Registry registry(api::Scheme::Default());
+  auto s = registry.Find("widgets");
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST(Identity, GenerateNameUsesKubernetesAlphabet) {
+  std::string name = GenerateName("web-");
+  ASSERT_EQ(name.size(), 9u);
+  EXPECT_EQ(name.substr(0, 4), "web-");
+  for (char c : name.substr(4)) {
+    EXPECT_NE(std::string("bcdfghjklmnpqrstvwxz2456789").find(c), std::string::npos) << c;
+  }
+  EXPECT_EQ(GenerateName(std::string(100, 'a')).size(), 63u);
+  std::string uid = NewUuidV4();
+  EXPECT_EQ(uid.size(), 36u);
+  EXPECT_EQ(uid[14], '4');
+  EXPECT_NE(NewUuidV4(), uid);
+}
+
+// ---------------------------------------------------------------- errors
+
+TEST(Errors, ConflictCarriesKubernetesMessageAndStatus) {
+  const api::KindInfo* deployments = api::Scheme::Default().FindByResource("deployments");
+  absl::Status status = NewStaleConflict(*deployments, "x");
+  EXPECT_EQ(status.code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(status.message(),
+            "Operation cannot be fulfilled on deployments.apps \"x\": the object has been "
+            "modified; please apply your changes to the latest version and try again");
+  meta::v1::Status api_status = ToApiStatus(status);
+  EXPECT_EQ(api_status.reason(), "Conflict");
+  EXPECT_EQ(api_status.code(), 409);
+  EXPECT_EQ(api_status.details().name(), "x");
+}
+
+// ---------------------------------------------------------------- merge patch
+
+TEST(MergePatch, MergesDeletesAndReplaces) {
+  apps::v1::Deployment d;
+  d.set_api_version("apps/v1");
+  d.set_kind("Deployment");
+  d.mutable_metadata()->set_name("web");
+  (*d.mutable_metadata()->mutable_labels())["a"] = "1";
+  (*d.mutable_metadata()->mutable_labels())["b"] = "2";
+  d.mutable_spec()->set_replicas(1);
+  auto patched = ApplyMergePatch(
+      d, R"({"metadata":{"labels":{"a":null,"c":"3"}},"spec":{"replicas":4}})");
+  ASSERT_TRUE(patched.ok()) << patched.status();
+  const auto& out = static_cast<const apps::v1::Deployment&>(**patched);
+  EXPECT_EQ(out.spec().replicas(), 4);
+  EXPECT_EQ(out.metadata().labels().count("a"), 0u);
+  EXPECT_EQ(out.metadata().labels().at("b"), "2");
+  EXPECT_EQ(out.metadata().labels().at("c"), "3");
+  EXPECT_EQ(out.metadata().name(), "web");
+}
+
+TEST(MergePatch, RejectsBadPatches) {
+  apps::v1::Deployment d;
+  d.mutable_metadata()->set_name("web");
+  EXPECT_EQ(ApplyMergePatch(d, "[1,2]").status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ApplyMergePatch(d, "{not json").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  auto wrong_type = ApplyMergePatch(d, R"({"spec":{"replicas":"three"}})");
+  EXPECT_EQ(wrong_type.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+// ---------------------------------------------------------------- continue
+
+TEST(ContinueToken, RoundTripsAndRejectsGarbage) {
+  std::string token = EncodeContinueToken({42, "default/web-\"1"});
+  auto decoded = DecodeContinueToken(token);
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_EQ(decoded->revision, 42);
+  EXPECT_EQ(decoded->last_key, "default/web-\"1");
+  EXPECT_FALSE(DecodeContinueToken("!!!").ok());
+  EXPECT_FALSE(DecodeContinueToken(EncodeContinueToken({0, "x"})).ok());
+  EXPECT_EQ(DecodeContinueToken("e30").status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+// ---------------------------------------------------------------- watch cache
+
+struct Collector {
+  std::vector<Delivery> events;
+  absl::Status closed;
+  bool is_closed = false;
+  void Drain(Watcher& w) {
+    Delivery d;
+    absl::Status error;
+    while (true) {
+      auto next = w.Pop(&d, &error);
+      if (next == Watcher::Next::kEvent) {
+        events.push_back(d);
+      } else {
+        if (next == Watcher::Next::kClosed) {
+          is_closed = true;
+          closed = error;
+        }
+        return;
+      }
+    }
+  }
+};
+
+TEST(WatchCache, InitialEventsThenFilteredChanges) {
+  WatchCache cache(&PodKind(), {.window_size = 100, .watcher_buffer = 100});
+  cache.Replace({Cached(MakePod("default", "a", "n1", 5, {{"app", "web"}})),
+                 Cached(MakePod("default", "b", "n2", 6, {{"app", "db"}}))},
+                10);
+  auto filter = Filter::Make(PodKind(), "default", "app=web", "");
+  ASSERT_TRUE(filter.ok());
+  auto w = cache.Watch({.filter = *filter, .initial_events = true}, [] {});
+  ASSERT_TRUE(w.ok()) << w.status();
+  Collector c;
+  c.Drain(**w);
+  ASSERT_EQ(c.events.size(), 1u);
+  EXPECT_EQ(c.events[0].type, EventType::kAdded);
+  cache.Apply(EventType::kModified, "default/b", Cached(MakePod("default", "b", "n2", 11)), 11);
+  cache.Apply(EventType::kModified, "default/a",
+              Cached(MakePod("default", "a", "n1", 12, {{"app", "other"}})), 12);
+  c.Drain(**w);
+  ASSERT_EQ(c.events.size(), 2u);
+  EXPECT_EQ(c.events[1].type, EventType::kDeleted) << "stopped matching the selector";
+  EXPECT_EQ(c.events[1].revision, 12);
+}
+
+TEST(WatchCache, ResumeWithinWindowAndTooOld) {
+  WatchCache cache(&PodKind(), {.window_size = 3, .watcher_buffer = 100});
+  cache.Replace({}, 10);
+  for (int i = 0; i < 5; ++i) {
+    cache.Apply(EventType::kAdded, "default/p" + std::to_string(i),
+                Cached(MakePod("default", "p" + std::to_string(i), "", 11 + i)), 11 + i);
+  }
+  // Window holds revisions 13, 14, 15; resuming after 12 works, after 11 not.
+  EXPECT_EQ(cache.window_start(), 12);
+  auto ok = cache.Watch({.resource_version = 12, .initial_events = false}, [] {});
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  Collector c;
+  c.Drain(**ok);
+  ASSERT_EQ(c.events.size(), 3u);
+  EXPECT_EQ(c.events[0].revision, 13);
+  auto old = cache.Watch({.resource_version = 11, .initial_events = false}, [] {});
+  ASSERT_FALSE(old.ok());
+  EXPECT_EQ(old.status().code(), absl::StatusCode::kOutOfRange);
+  EXPECT_EQ(old.status().message(), "too old resource version: 11 (12)");
+}
+
+TEST(WatchCache, NodeIndexDeliversOnlyToThatNode) {
+  WatchCache cache(&PodKind(), {.window_size = 100, .watcher_buffer = 100});
+  cache.Replace({}, 1);
+  auto f1 = Filter::Make(PodKind(), "", "", "spec.nodeName=n1");
+  auto f2 = Filter::Make(PodKind(), "", "", "spec.nodeName=n2");
+  ASSERT_TRUE(f1.ok() && f2.ok());
+  EXPECT_EQ(f1->index_value(), "n1");
+  auto w1 = cache.Watch({.filter = *f1, .resource_version = 1, .initial_events = false}, [] {});
+  auto w2 = cache.Watch({.filter = *f2, .resource_version = 1, .initial_events = false}, [] {});
+  ASSERT_TRUE(w1.ok() && w2.ok());
+  cache.Apply(EventType::kAdded, "default/p", Cached(MakePod("default", "p", "n1", 2)), 2);
+  Collector c1, c2;
+  c1.Drain(**w1);
+  c2.Drain(**w2);
+  EXPECT_EQ(c1.events.size(), 1u);
+  EXPECT_EQ(c2.events.size(), 0u);
+}
+
+TEST(WatchCache, SlowWatcherIsClosedWithoutBlocking) {
+  WatchCache cache(&PodKind(), {.window_size = 100, .watcher_buffer = 2});
+  cache.Replace({}, 1);
+  std::atomic<int> notified{0};
+  auto w = cache.Watch({.resource_version = 1, .initial_events = false}, [&] { ++notified; });
+  ASSERT_TRUE(w.ok());
+  for (int i = 0; i < 5; ++i) {
+    cache.Apply(EventType::kAdded, "default/p" + std::to_string(i),
+                Cached(MakePod("default", "p" + std::to_string(i), "", 2 + i)), 2 + i);
+  }
+  Collector c;
+  c.Drain(**w);
+  EXPECT_TRUE(c.is_closed);
+  EXPECT_EQ(c.closed.code(), absl::StatusCode::kOutOfRange);
+}
+
+TEST(WatchCache, BookmarksAndNotify) {
+  WatchCache cache(&PodKind(), {.window_size = 100, .watcher_buffer = 100});
+  cache.Replace({}, 1);
+  auto f = Filter::Make(PodKind(), "", "", "spec.nodeName=n9");
+  std::atomic<int> notified{0};
+  auto w = cache.Watch(
+      {.filter = *f, .resource_version = 1, .initial_events = false, .allow_bookmarks = true},
+      [&] { ++notified; });
+  ASSERT_TRUE(w.ok());
+  Collector c;
+  c.Drain(**w);  // arms the notification
+  cache.Apply(EventType::kAdded, "default/p", Cached(MakePod("default", "p", "n1", 7)), 7);
+  cache.SendBookmarks();
+  EXPECT_EQ(notified.load(), 1);
+  c.Drain(**w);
+  ASSERT_EQ(c.events.size(), 1u);
+  EXPECT_EQ(c.events[0].type, EventType::kBookmark);
+  EXPECT_EQ(c.events[0].revision, 7);
+}
+
+TEST(WatchCache, ListPagesInKeyOrder) {
+  WatchCache cache(&PodKind(), {});
+  cache.Replace({Cached(MakePod("b", "x", "", 2)), Cached(MakePod("a", "y", "", 3)),
+                 Cached(MakePod("a", "x", "", 4))},
+                5);
+  Filter all;
+  auto page = cache.List(all, "", 2);
+  ASSERT_EQ(page.items.size(), 2u);
+  EXPECT_TRUE(page.more);
+  EXPECT_EQ(page.last_key, "a/y");
+  auto rest = cache.List(all, page.last_key + std::string(1, '\0'), 2);
+  ASSERT_EQ(rest.items.size(), 1u);
+  EXPECT_FALSE(rest.more);
+  auto ns_a = Filter::Make(PodKind(), "a", "", "");
+  EXPECT_EQ(cache.List(*ns_a, "", 0).items.size(), 2u);
+}
+
+}  // namespace
+}  // namespace minik8s::apiserver
