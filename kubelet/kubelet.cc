@@ -152,7 +152,8 @@ void Kubelet::HeartbeatLoop() {
       if (n && !s.ok()) spdlog::warn("node {}: status update failed: {}", n->config.name, s.ToString());
       // Until registered, retry quickly.
       next = (n && n->registered) ? options_.node_status_update_frequency : absl::Seconds(1);
-      if (n && n->registered && !n->lease_exists) heartbeat_queue_.Add(kLeasePrefix + n->config.name);
+      // The Lease loop starts once the Node exists (the Lease is owned by it).
+      if (n && n->registered && !n->lease.has_value()) heartbeat_queue_.Add(kLeasePrefix + n->config.name);
     } else {
       NodeState* n = FindNode(key.substr(sizeof(kLeasePrefix) - 1));
       absl::Status s = n ? RenewLease(*n) : absl::OkStatus();
@@ -236,35 +237,32 @@ absl::Status Kubelet::SyncNodeStatus(NodeState& n) {
 absl::Status Kubelet::RenewLease(NodeState& n) {
   absl::Time now = absl::Now();
   auto leases = clientset_->Leases();
-  if (!n.lease_exists) {
+  if (!n.lease.has_value()) {
     auto got = leases.Get(kNodeLeaseNamespace, n.config.name);
     if (client::IsNotFound(got.status())) {
-      auto created = leases.Create(BuildLease(n.config.name, n.uid, options_.node_lease_duration_seconds, now));
-      if (!created.ok() && !client::IsAlreadyExists(created.status())) return created.status();
-      n.lease_exists = true;
-      if (created.ok()) return absl::OkStatus();
-    } else if (!got.ok()) {
-      return got.status();
+      auto created = leases.Create(
+          BuildLease(n.config.name, n.uid, options_.node_lease_duration_seconds, now));
+      if (!created.ok()) return created.status();
+      n.lease = *created;
+      return absl::OkStatus();
     }
-    n.lease_exists = true;
+    if (!got.ok()) return got.status();
+    n.lease = *got;
   }
-  auto got = leases.Get(kNodeLeaseNamespace, n.config.name);
-  if (client::IsNotFound(got.status())) {
-    n.lease_exists = false;
-    return RenewLease(n);
-  }
-  if (!got.ok()) return got.status();
-  auto lease = *got;
+  minik8s::coordination::v1::Lease lease = *n.lease;
   lease.mutable_spec()->set_holder_identity(n.config.name);
   lease.mutable_spec()->set_lease_duration_seconds(options_.node_lease_duration_seconds);
   *lease.mutable_spec()->mutable_renew_time() = api::ToProtoMicroTime(now);
   if (lease.metadata().owner_references().empty() && !n.uid.empty()) {
-    *lease.mutable_metadata() = BuildLease(n.config.name, n.uid, 0, now).metadata();
-    lease.mutable_metadata()->set_resource_version(got->metadata().resource_version());
-    lease.mutable_metadata()->set_uid(got->metadata().uid());
+    *lease.mutable_metadata()->mutable_owner_references() =
+        BuildLease(n.config.name, n.uid, 0, now).metadata().owner_references();
   }
   auto updated = leases.Update(lease);
-  if (!updated.ok()) return updated.status();
+  if (!updated.ok()) {
+    n.lease.reset();  // re-read on the next attempt
+    return updated.status();
+  }
+  n.lease = *std::move(updated);
   return absl::OkStatus();
 }
 

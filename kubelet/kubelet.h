@@ -103,7 +103,9 @@ class Kubelet {
     std::string uid;
     std::optional<minik8s::core::v1::NodeStatus> posted;
     absl::Time posted_at;
-    bool lease_exists = false;
+    // The Lease as last written (its resourceVersion makes the next renewal
+    // a single Update; a conflict drops it and re-reads).
+    std::optional<minik8s::coordination::v1::Lease> lease;
   };
 
   // Heartbeats.

@@ -490,10 +490,11 @@ absl::Status Kubelet::SyncRunningPod(PodWorker& w, const core::Pod& pod,
                                      absl::Duration* requeue_after) {
   const absl::Time now = absl::Now();
   absl::Time wake = absl::InfiniteFuture();
-  if (w.start_time == absl::Time()) {
-    w.start_time =
-        pod.status().has_start_time() ? api::FromProtoTime(pod.status().start_time()) : now;
+  // The first start time reported wins (also over an adopted sandbox's).
+  if (!w.reported.has_value() && pod.status().has_start_time()) {
+    w.start_time = api::FromProtoTime(pod.status().start_time());
   }
+  if (w.start_time == absl::Time()) w.start_time = now;
   const std::string policy = RestartPolicyOf(pod.spec());
   const std::string& phase_before = w.reported ? w.reported->phase() : pod.status().phase();
   const bool finished = phase_before == "Succeeded" || phase_before == "Failed";

@@ -270,7 +270,7 @@ TEST_F(KubeletE2eTest, PodRunsAndIsReady) {
   EXPECT_TRUE(cs.state().has_running());
   EXPECT_EQ(cs.restart_count(), 0);
   EXPECT_TRUE(absl::StartsWith(cs.container_id(), "minik8s://"));
-  EXPECT_TRUE(absl::StartsWith(cs.image_id(), "sha256:")) << cs.image_id();
+  EXPECT_TRUE(absl::StrContains(cs.image_id(), "nginx@sha256:")) << cs.image_id();
   EXPECT_TRUE(WaitFor(
       [&] {
         return HasEvent("web", "Pulling", "Pulling image \"nginx:1.14.2\"") &&
@@ -383,11 +383,10 @@ TEST_F(KubeletE2eTest, FailingLivenessProbeRestartsContainer) {
 }
 
 TEST_F(KubeletE2eTest, ReadinessProbeGatesReady) {
-  core::Pod p = MakePod("slow", "nginx:1.14.2");
+  // Ready once the container has written /tmp/ready (an exec probe).
+  core::Pod p = MakePod("slow", "busybox:1.36",
+                        {"sh", "-c", "sleep 2; touch /tmp/ready; sleep 3600"});
   auto* c = p.mutable_spec()->mutable_containers(0);
-  auto* env = c->add_env();
-  env->set_name("MINIK8S_SIM_READY_AFTER");
-  env->set_value("2s");
   auto* probe = c->mutable_readiness_probe();
   probe->mutable_exec()->add_command("cat");
   probe->mutable_exec()->add_command("/tmp/ready");
