@@ -124,9 +124,14 @@ void Server::Shutdown() {
   }
   if (maintenance_.joinable()) maintenance_.join();
   if (finalizer_) finalizer_->Stop();
+  spdlog::debug("shutdown: stopping the watch caches");
   // Closing the watch caches ends every watch stream, so the server can stop.
   for (auto& reflector : reflectors_) reflector->Stop();
-  if (grpc_server_) grpc_server_->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+  spdlog::debug("shutdown: stopping the gRPC server");
+  // Calls still running after a second are cancelled (this also ends
+  // connections that never completed their HTTP/2 handshake).
+  if (grpc_server_) grpc_server_->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(1)));
+  spdlog::debug("shutdown: stopping the workers");
   pool_.reset();
 }
 
