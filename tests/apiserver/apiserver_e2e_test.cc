@@ -1,11 +1,14 @@
 // End-to-end tests of minik8s-apiserver: the real daemon over a real store
 // (minik8s-store, and a real etcd), driven through its gRPC API. Every test
 // runs once per store backend.
+#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
 #include <csignal>
+#include <condition_variable>
 #include <filesystem>
+#include <mutex>
 #include <memory>
 #include <string>
 
@@ -190,6 +193,40 @@ class ApiServerE2E : public ::testing::TestWithParam<BackendKind> {
     grpc::Status s = Call(&v1::ApiServer::Stub::List, req, &resp);
     EXPECT_TRUE(s.ok()) << s.error_message();
     return resp;
+  }
+
+  // The standard health service's overall status: 1 SERVING, 2 NOT_SERVING,
+  // -1 when the call failed. The request (service "") is an empty message;
+  // the response is field 1, a varint.
+  int HealthStatus() {
+    grpc::GenericStub generic(channel_);
+    grpc::ClientContext ctx;
+    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+    grpc::ByteBuffer request;  // empty HealthCheckRequest
+    grpc::Slice empty;
+    request = grpc::ByteBuffer(&empty, 1);
+    grpc::ByteBuffer response;
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false;
+    grpc::Status status;
+    generic.UnaryCall(&ctx, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request,
+                      &response, [&](grpc::Status s) {
+                        std::lock_guard<std::mutex> lock(mu);
+                        status = s;
+                        done = true;
+                        cv.notify_one();
+                      });
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return done; });
+    if (!status.ok()) return -1;
+    std::vector<grpc::Slice> slices;
+    if (!response.Dump(&slices).ok()) return -1;
+    std::string bytes;
+    for (const auto& slice : slices) bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+    if (bytes.empty()) return 0;  // UNKNOWN (the default value is not sent)
+    if (bytes.size() != 2 || bytes[0] != 0x08) return -1;
+    return bytes[1];
   }
 
   std::unique_ptr<StoreBackend> store_;
@@ -576,7 +613,10 @@ TEST_P(ApiServerE2E, NamespaceDeletionRemovesItsObjects) {
 }
 
 TEST_P(ApiServerE2E, StoreDownIsUnavailableFastAndRecovers) {
+  EXPECT_TRUE(testing::WaitFor([&] { return HealthStatus() == 1; }, absl::Seconds(10)));
   store_->Kill9();
+  EXPECT_TRUE(testing::WaitFor([&] { return HealthStatus() == 2; }, absl::Seconds(15)))
+      << "health must be NOT_SERVING while the store is down";
   absl::Time start = absl::Now();
   Pod p;
   grpc::Status s = Create("pods", "default", NewPod("down"), &p);
