@@ -2,7 +2,9 @@
 //
 //   minik8s-scheduler --server 127.0.0.1:6443 [--config sched.yaml]
 #include <cstdlib>
+#include <algorithm>
 #include <string>
+#include <thread>
 
 #include "CLI/CLI.hpp"
 #include "common/signals.h"
@@ -55,7 +57,9 @@ int main(int argc, char** argv) {
   app.add_option("--percentage-of-nodes-to-score", percentage,
                  "Percent of nodes to find feasible before scoring (0 = adaptive; "
                  "overrides the config file)");
-  app.add_option("--parallelism", parallelism, "Threads running filters and scores")
+  app.add_option("--parallelism", parallelism,
+                 "Threads running filters and scores (capped at the number of CPUs: more "
+                 "threads than cores only add hand-off cost)")
       ->check(CLI::Range(1, 256));
   app.add_option("--bind-workers", bind_workers,
                  "Threads writing bindings, conditions and events to the apiserver")
@@ -82,7 +86,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   options.scheduler.scheduler_name = scheduler_name;
-  options.scheduler.parallelism = parallelism;
+  unsigned cpus = std::thread::hardware_concurrency();
+  options.scheduler.parallelism =
+      cpus > 0 ? std::min(parallelism, static_cast<int>(cpus)) : parallelism;
   options.scheduler.bind_workers = bind_workers;
   if (!config_path.empty()) {
     auto config = minik8s::scheduler::LoadSchedulerConfig(config_path);
@@ -115,5 +121,5 @@ int main(int argc, char** argv) {
   int sig = minik8s::WaitForShutdownSignal();
   spdlog::info("signal {}: shutting down", sig);
   scheduler.Stop();
-  return 0;
+  return scheduler.lost_leadership() ? 1 : 0;
 }

@@ -1,5 +1,6 @@
 #include "scheduler/server.h"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <random>
@@ -78,6 +79,9 @@ absl::Status SchedulerServer::Start() {
     if (running_.load()) {
       spdlog::error("leader election lost");
       lost_leadership_ = true;
+      // Ends main()'s wait for a shutdown signal; the process then exits
+      // non-zero and a fresh one rebuilds its state and campaigns again.
+      kill(getpid(), SIGTERM);
     }
   };
   config.callbacks.on_new_leader = [identity](const std::string& leader) {

@@ -42,8 +42,9 @@ class SchedulerServer {
   // (at once, or when elected).
   absl::Status Start();
   void Stop();
-  // Set when leadership was lost: the daemon should exit (as Kubernetes'
-  // scheduler does) so a fresh process rebuilds its state.
+  // Set when leadership was lost; the server then sends the process SIGTERM
+  // so it exits (as Kubernetes' scheduler does) and a fresh process rebuilds
+  // its state.
   bool lost_leadership() const { return lost_leadership_.load(); }
 
  private:
