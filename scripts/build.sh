@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Configures and builds minik8s with CMake + Ninja.
 #   scripts/build.sh            -> build/          (RelWithDebInfo)
-#   scripts/build.sh --asan     -> build-asan/     (ASan + UBSan, tests only)
+#   scripts/build.sh --asan     -> build-asan/     (ASan + UBSan, unit tests only)
 # Environment: BUILD_DIR overrides the folder, JOBS the parallelism.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,4 +20,8 @@ else
   dir="${BUILD_DIR:-build}"
   cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 fi
-cmake --build "$dir" -j "$jobs"
+if [ "$mode" = asan ]; then
+  cmake --build "$dir" -j "$jobs" --target unit_tests
+else
+  cmake --build "$dir" -j "$jobs"
+fi
