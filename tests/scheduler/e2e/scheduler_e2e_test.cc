@@ -89,6 +89,10 @@ TEST_F(SchedulerE2eTest, PendingPodsGetBoundAndScheduledEventsRecorded) {
   ASSERT_TRUE(testing::WaitFor(
       [&] { return !(msg = EventMessage("nginx-0", "Scheduled")).empty(); }, absl::Seconds(20)));
   EXPECT_EQ(msg, absl::StrCat("Successfully assigned default/nginx-0 to ", NodeOf("nginx-0")));
+  // Leader election (on by default) holds the Lease kube-system/kube-scheduler.
+  auto lease = cs().Leases().Get("kube-system", "kube-scheduler");
+  ASSERT_TRUE(lease.ok()) << lease.status();
+  EXPECT_FALSE(lease->spec().holder_identity().empty());
   // Clean shutdown on SIGTERM.
   std::optional<int> status = cp_.StopScheduler();
   ASSERT_TRUE(status.has_value());
