@@ -481,5 +481,67 @@ TEST_F(KubeletE2eTest, LogsThroughTheKubeletApi) {
   EXPECT_EQ(lines, (std::vector<std::string>{"hello", "world"}));
 }
 
+TEST_F(KubeletE2eTest, PodsKeepRunningWhileApiserverIsAwayAndStatusCatchesUp) {
+  core::Pod steady = Create(MakePod("steady", "nginx:1.14.2"));
+  core::Pod job = MakePod("short-job", "busybox:1.36", {"sh", "-c", "sleep 2; exit 0"});
+  job.mutable_spec()->set_restart_policy("Never");
+  core::Pod job_created = Create(job);
+  ASSERT_TRUE(WaitPod("short-job", [](const core::Pod& p) { return p.status().phase() == "Running"; },
+                      absl::Seconds(20)));
+  api_.Stop(SIGKILL);
+  // The job finishes while nobody can be told.
+  auto state_of = [&](const std::string& uid) {
+    cri::v1::ListContainersRequest req;
+    (*req.mutable_filter()->mutable_label_selector())[kLabelPodUid] = uid;
+    auto list = runtime_->ListContainers(req);
+    return list.ok() && list->containers_size() == 1 ? list->containers(0).state()
+                                                     : cri::v1::CONTAINER_UNKNOWN;
+  };
+  ASSERT_TRUE(WaitFor([&] { return state_of(job_created.metadata().uid()) == cri::v1::CONTAINER_EXITED; },
+                      absl::Seconds(10)));
+  EXPECT_EQ(state_of(steady.metadata().uid()), cri::v1::CONTAINER_RUNNING);
+  ASSERT_TRUE(api_.Start({BinPath("minik8s-apiserver"), "--etcd-servers",
+                          absl::StrCat("http://127.0.0.1:", store_port_), "--bind-address",
+                          "127.0.0.1", "--port", std::to_string(api_port_)},
+                         dir_.Join("apiserver.log"))
+                  .ok());
+  ASSERT_TRUE(WaitFor([&] { return PortAcceptsConnections(api_port_); }, absl::Seconds(20)));
+  ASSERT_TRUE(WaitPod("short-job", [](const core::Pod& p) { return p.status().phase() == "Succeeded"; },
+                      absl::Seconds(30)));
+  core::Pod pod;
+  ASSERT_TRUE(WaitPod("steady", [](const core::Pod& p) { return p.status().phase() == "Running"; },
+                      absl::Seconds(5), &pod));
+  EXPECT_EQ(pod.status().container_statuses(0).restart_count(), 0);
+}
+
+// Scale mode of the binary: N simulated nodes on an in-process runtime.
+TEST_F(KubeletE2eTest, ScaleModeSimulatesNodes) {
+  Subprocess sim;
+  ASSERT_TRUE(sim.Start({BinPath("minik8s-kubelet"), "--server",
+                         absl::StrCat("127.0.0.1:", api_port_), "--nodes", "3",
+                         "--node-name-prefix", "sim-", "--port", "0",
+                         "--node-lease-renew-interval", "1s", "--relist-period", "200ms"},
+                        dir_.Join("kubelet-sim.log"))
+                  .ok());
+  for (const char* name : {"sim-0", "sim-1", "sim-2"}) {
+    ASSERT_TRUE(WaitFor([&] { return cs_->Leases().Get("kube-node-lease", name).ok(); },
+                        absl::Seconds(20)))
+        << name << "\n" << ReadFile(dir_.Join("kubelet-sim.log"));
+  }
+  auto n1 = cs_->Nodes().Get("", "sim-1");
+  ASSERT_TRUE(n1.ok());
+  EXPECT_EQ(n1->spec().pod_cidr(), "10.128.1.0/24");
+  core::Pod p = MakePod("on-sim", "nginx:1.14.2");
+  p.mutable_spec()->set_node_name("sim-1");
+  Create(p);
+  core::Pod pod;
+  ASSERT_TRUE(WaitPod("on-sim", [](const core::Pod& p) { return p.status().phase() == "Running"; },
+                      absl::Seconds(20), &pod));
+  EXPECT_TRUE(absl::StartsWith(pod.status().pod_ip(), "10.128.1.")) << pod.status().pod_ip();
+  // The real kubelet (node-e2e) leaves pods of other nodes alone.
+  EXPECT_EQ(RuntimeContainersFor(pod.metadata().uid()), 0);
+  sim.Stop(SIGTERM);
+}
+
 }  // namespace
 }  // namespace minik8s::kubelet
