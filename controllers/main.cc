@@ -1,8 +1,12 @@
-// minik8s-controller-manager: runs the replicaset, deployment and garbage
-// collector controllers against the apiserver. Only
+// minik8s-controller-manager: runs the replicaset, deployment, garbage
+// collector and node lifecycle controllers against the apiserver. Only
 // parses flags and wires objects; the controllers live in their folders.
 #include <CLI/CLI.hpp>
 
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -12,9 +16,11 @@
 #include "client/clientset.h"
 #include "client/event_recorder.h"
 #include "client/informer.h"
+#include "client/leader_election.h"
 #include "common/signals.h"
 #include "controllers/deployment/deployment_controller.h"
 #include "controllers/garbagecollector/garbage_collector.h"
+#include "controllers/nodelifecycle/node_lifecycle_controller.h"
 #include "controllers/replicaset/replica_set_controller.h"
 #include "spdlog/spdlog.h"
 
@@ -22,18 +28,35 @@ namespace {
 
 using minik8s::apps::v1::Deployment;
 using minik8s::apps::v1::ReplicaSet;
+using minik8s::coordination::v1::Lease;
+using minik8s::core::v1::Node;
 using minik8s::core::v1::Pod;
+
+bool ParseDurationFlag(const std::string& name, const std::string& text, absl::Duration* out) {
+  if (absl::ParseDuration(text, out)) return true;
+  spdlog::error("invalid duration for {}: \"{}\" (use e.g. 15s, 500ms, 1m)", name, text);
+  return false;
+}
+
+std::string Identity() {
+  char host[256] = {};
+  gethostname(host, sizeof(host) - 1);
+  return absl::StrCat(host, "_", getpid(), "_", absl::ToUnixNanos(absl::Now()) % 1000000);
+}
 
 }  // namespace
 
 int main(int argc, char** argv) {
   minik8s::BlockShutdownSignals();
-  CLI::App app{"minik8s-controller-manager: deployment, replicaset and garbage collector "
-               "controllers"};
+  CLI::App app{"minik8s-controller-manager: deployment, replicaset, garbage collector and node "
+               "lifecycle controllers"};
   std::string server = "127.0.0.1:6443";
   bool leader_elect = true;
   std::string lease_duration = "15s", renew_deadline = "10s", retry_period = "2s";
   int deployment_syncs = 5, replicaset_syncs = 5, gc_syncs = 20;
+  std::string node_monitor_period = "5s", node_monitor_grace_period = "40s";
+  std::string node_startup_grace_period = "60s";
+  int64_t default_toleration_seconds = 300;
   std::string controllers_flag = "*";
   std::string log_level = "info";
   app.add_option("--server,--master", server, "Address of the apiserver (host:port)");
@@ -50,8 +73,19 @@ int main(int argc, char** argv) {
   app.add_option("--concurrent-replicaset-syncs", replicaset_syncs,
                  "ReplicaSets synced concurrently");
   app.add_option("--concurrent-gc-syncs", gc_syncs, "Garbage collector workers");
+  app.add_option("--node-monitor-period", node_monitor_period,
+                 "How often node health is checked (e.g. 5s)");
+  app.add_option("--node-monitor-grace-period", node_monitor_grace_period,
+                 "How long a node's Lease may go unrenewed before it is marked Ready=Unknown");
+  app.add_option("--node-startup-grace-period", node_startup_grace_period,
+                 "How long a node that never reported Ready may stay silent");
+  app.add_option("--default-not-ready-toleration-seconds,--pod-eviction-timeout-seconds",
+                 default_toleration_seconds,
+                 "Seconds a pod without its own toleration for the unreachable/not-ready "
+                 "taints stays on a failed node before it is evicted");
   app.add_option("--controllers", controllers_flag,
-                 "Controllers to run: * or a comma list of deployment,replicaset,garbagecollector");
+                 "Controllers to run: * or a comma list of deployment,replicaset,"
+                 "garbagecollector,nodelifecycle");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off");
   CLI11_PARSE(app, argc, argv);
   spdlog::set_level(spdlog::level::from_str(log_level));
@@ -67,11 +101,16 @@ int main(int argc, char** argv) {
     spdlog::error("cannot connect to {}: {}", server, cs.status().ToString());
     return 1;
   }
-  if (leader_elect) {
-    // The client library's Lease-based leader election is not available
-    // yet: run as the only instance.
-    spdlog::warn("--leader-elect: leader election is not available in this build; running "
-                 "without it (start a single controller-manager)");
+  absl::Duration lease_d, renew_d, retry_d, monitor_period, grace_period, startup_grace;
+  if (!ParseDurationFlag("--leader-elect-lease-duration", lease_duration, &lease_d) ||
+      !ParseDurationFlag("--leader-elect-renew-deadline", renew_deadline, &renew_d) ||
+      !ParseDurationFlag("--leader-elect-retry-period", retry_period, &retry_d) ||
+      !ParseDurationFlag("--node-monitor-period", node_monitor_period, &monitor_period) ||
+      !ParseDurationFlag("--node-monitor-grace-period", node_monitor_grace_period,
+                         &grace_period) ||
+      !ParseDurationFlag("--node-startup-grace-period", node_startup_grace_period,
+                         &startup_grace)) {
+    return 2;
   }
 
   namespace client = minik8s::client;
@@ -79,18 +118,23 @@ int main(int argc, char** argv) {
   auto sink = client::NewApiEventSink((*cs)->api());
   client::EventRecorder deployment_events(sink.get(), {.component = "deployment-controller"});
   client::EventRecorder replicaset_events(sink.get(), {.component = "replicaset-controller"});
+  client::EventRecorder node_events(sink.get(), {.component = "node-controller"});
 
   const absl::Duration resync = absl::Minutes(10);
   client::Informer<Pod> pods((*cs)->api(), {.name = "pods", .resync_period = resync});
   client::Informer<ReplicaSet> rss((*cs)->api(), {.name = "replicasets", .resync_period = resync});
   client::Informer<Deployment> deployments((*cs)->api(),
                                            {.name = "deployments", .resync_period = resync});
+  client::Informer<Node> nodes((*cs)->api(), {.name = "nodes", .resync_period = resync});
+  client::Informer<Lease> leases((*cs)->api(),
+                                 {.name = "node-leases", .namespace_ = "kube-node-lease"});
 
   auto rs_client = ctl::NewApiReplicaSetClient(cs->get());
   auto d_client = ctl::deployment::NewApiDeploymentClient(cs->get());
   std::unique_ptr<ctl::ReplicaSetController> rs_controller;
   std::unique_ptr<ctl::deployment::DeploymentController> d_controller;
   std::unique_ptr<ctl::GarbageCollector> gc;
+  std::unique_ptr<ctl::NodeLifecycleController> node_controller;
   if (enabled("replicaset")) {
     rs_controller = std::make_unique<ctl::ReplicaSetController>(
         rss.GetLister(), pods.GetLister(), rs_client.get(), &replicaset_events);
@@ -106,26 +150,86 @@ int main(int argc, char** argv) {
     gc = std::make_unique<ctl::GarbageCollector>(cs->get(), &deployments, &rss, &pods);
   }
 
+  const bool run_nodes = enabled("nodelifecycle");
+  if (run_nodes) {
+    node_controller = std::make_unique<ctl::NodeLifecycleController>(
+        nodes.GetLister(), leases.GetLister(), pods.GetLister(),
+        ctl::NewApiNodeLifecycleClient(cs->get()), &node_events,
+        ctl::NodeLifecycleOptions{.monitor_period = monitor_period,
+                                  .grace_period = grace_period,
+                                  .startup_grace_period = startup_grace,
+                                  .default_toleration_seconds = default_toleration_seconds});
+    nodes.Start();
+    leases.Start();
+  }
   pods.Start();
   rss.Start();
   deployments.Start();
-  while (!client::WaitForCacheSync(absl::Seconds(5), pods, rss, deployments)) {
+  while (!client::WaitForCacheSync(absl::Seconds(5), pods, rss, deployments) ||
+         (run_nodes && !client::WaitForCacheSync(absl::Seconds(5), nodes, leases))) {
     spdlog::info("waiting for informer caches to sync with {}", server);
   }
-  spdlog::info("caches synced; starting controllers");
-  if (rs_controller) rs_controller->Run(replicaset_syncs);
-  if (d_controller) d_controller->Run(deployment_syncs);
-  if (gc) gc->Run(gc_syncs);
+  spdlog::info("caches synced");
+  auto run_controllers = [&] {
+    spdlog::info("starting controllers");
+    if (rs_controller) rs_controller->Run(replicaset_syncs);
+    if (d_controller) d_controller->Run(deployment_syncs);
+    if (gc) gc->Run(gc_syncs);
+    if (node_controller) node_controller->Run();
+  };
+
+  // Leader election: only the holder of kube-system/kube-controller-manager
+  // runs controllers; losing the Lease ends the process (as Kubernetes does)
+  // so a restarted instance starts from fresh caches.
+  std::atomic<bool> lost_leadership{false};
+  std::atomic<bool> shutting_down{false};
+  std::unique_ptr<client::LeaseClient> lease_client;
+  std::unique_ptr<client::LeaderElector> elector;
+  if (leader_elect) {
+    lease_client = client::NewApiLeaseClient((*cs)->api());
+    client::LeaderElectionConfig config;
+    config.lease_namespace = "kube-system";
+    config.lease_name = "kube-controller-manager";
+    config.identity = Identity();
+    config.lease_duration = lease_d;
+    config.renew_deadline = renew_d;
+    config.retry_period = retry_d;
+    config.callbacks.on_started_leading = [&run_controllers, id = config.identity] {
+      spdlog::info("became leader ({})", id);
+      run_controllers();
+    };
+    config.callbacks.on_stopped_leading = [&lost_leadership, &shutting_down] {
+      if (shutting_down) return;  // our own release on shutdown
+      spdlog::error("leader election lost; exiting");
+      lost_leadership = true;
+      kill(getpid(), SIGTERM);
+    };
+    config.callbacks.on_new_leader = [](const std::string& id) {
+      spdlog::info("leader is now {}", id);
+    };
+    spdlog::info("waiting to lead Lease kube-system/kube-controller-manager as {}",
+                 config.identity);
+    elector = std::make_unique<client::LeaderElector>(lease_client.get(), config);
+    elector->Start();
+  } else {
+    run_controllers();
+  }
 
   int sig = minik8s::WaitForShutdownSignal();
+  shutting_down = true;
   spdlog::info("signal {}: shutting down", sig);
+  if (node_controller) node_controller->Stop();
   if (gc) gc->Stop();
   if (d_controller) d_controller->Stop();
   if (rs_controller) rs_controller->Stop();
   pods.Stop();
   rss.Stop();
   deployments.Stop();
+  nodes.Stop();
+  leases.Stop();
   deployment_events.Shutdown();
   replicaset_events.Shutdown();
-  return 0;
+  node_events.Shutdown();
+  if (elector) elector->Stop();  // releases the Lease for a successor
+  return lost_leadership ? 1 : 0;
 }
