@@ -1,0 +1,40 @@
+// Every mkctl subcommand registers itself on the root CLI11 app. A command's
+// callback runs the command and stores its exit code in `exit_code`.
+// `ctx` and `exit_code` must outlive the app's parse.
+#ifndef MINIK8S_KUBECTL_CMD_COMMANDS_H_
+#define MINIK8S_KUBECTL_CMD_COMMANDS_H_
+
+#include <CLI/CLI.hpp>
+
+#include "kubectl/cmd/context.h"
+
+namespace minik8s::kubectl {
+
+void AddGetCommand(CLI::App& app, Context& ctx, int& exit_code);
+void AddApplyCommand(CLI::App& app, Context& ctx, int& exit_code);
+void AddDeleteCommand(CLI::App& app, Context& ctx, int& exit_code);
+void AddScaleCommand(CLI::App& app, Context& ctx, int& exit_code);
+void AddDescribeCommand(CLI::App& app, Context& ctx, int& exit_code);
+void AddRolloutCommand(CLI::App& app, Context& ctx, int& exit_code);
+void AddLogsCommand(CLI::App& app, Context& ctx, int& exit_code);
+void AddCreateCommand(CLI::App& app, Context& ctx, int& exit_code);
+void AddSetCommand(CLI::App& app, Context& ctx, int& exit_code);
+void AddVersionCommand(CLI::App& app, Context& ctx, int& exit_code);
+void AddClusterInfoCommand(CLI::App& app, Context& ctx, int& exit_code);
+void AddApiResourcesCommand(CLI::App& app, Context& ctx, int& exit_code);
+void AddCompletionCommand(CLI::App& app, Context& ctx, int& exit_code);
+void AddTraceCommand(CLI::App& app, Context& ctx, int& exit_code);
+
+// --cascade → propagation policy ("Background", "Foreground", "Orphan");
+// InvalidArgument with kubectl's message otherwise.
+absl::StatusOr<std::string> CascadeToPropagation(const std::string& cascade);
+
+// Builds the root app with the global flags and every command.
+void BuildApp(CLI::App& app, Context& ctx, int& exit_code);
+
+// Runs mkctl with `args` (without the program name); returns the exit code.
+int RunMkctl(const std::vector<std::string>& args, Context& ctx);
+
+}  // namespace minik8s::kubectl
+
+#endif  // MINIK8S_KUBECTL_CMD_COMMANDS_H_

@@ -1,0 +1,251 @@
+// mkctl get: tables, -o wide|yaml|json|name, selectors, -A, --sort-by, -w.
+#include <memory>
+
+
+#include "absl/strings/str_cat.h"
+#include "api/codec.h"
+#include "api/selector/fields.h"
+#include "api/selector/labels.h"
+#include "client/errors.h"
+#include "client/resource.h"
+#include "kubectl/cmd/commands.h"
+#include "kubectl/cmd/objects.h"
+#include "kubectl/cmd/resource_args.h"
+#include "kubectl/printers/object_output.h"
+#include "kubectl/printers/resource_tables.h"
+#include "kubectl/printers/sort.h"
+
+namespace minik8s::kubectl {
+namespace {
+
+struct GetOptions {
+  std::vector<std::string> args;
+  std::string output;
+  std::string selector;
+  std::string field_selector;
+  std::string sort_by;
+  bool watch = false;
+  bool all_namespaces = false;
+  bool show_labels = false;
+  bool no_headers = false;
+};
+
+struct Group {
+  const api::KindInfo* kind;
+  std::vector<OwnedObject> objects;
+};
+
+int Watch(Context& ctx, client::ApiClient& client, const api::KindInfo& kind,
+          const std::string& ns, const GetOptions& o, const TableOptions& table_options,
+          std::vector<size_t> widths, const std::string& resource_version) {
+  client::WatchOptions options;
+  options.label_selector = o.selector;
+  options.field_selector = o.field_selector;
+  options.resource_version = resource_version.empty() ? "0" : resource_version;
+  options.allow_bookmarks = false;
+  OwnedObject prototype = kind.New();
+  absl::StatusOr<std::unique_ptr<client::WatchStream>> stream =
+      client.Watch(kind.resource, NamespaceFor(kind, ns), options, *prototype);
+  if (!stream.ok()) return ctx.Fail(stream.status());
+  client::WatchEvent event;
+  while ((*stream)->Next(&event)) {
+    if (event.type == client::WatchEventType::kBookmark) continue;
+    if (event.type == client::WatchEventType::kError) return ctx.Fail(event.error);
+    OwnedObject copy(event.object->New());
+    copy->CopyFrom(*event.object);
+    (void)api::Scheme::Default().SetTypeMeta(copy.get());
+    if (o.output == "yaml") {
+      ctx.out() << "---\n" << api::EncodeYaml(*copy);
+    } else if (o.output == "json") {
+      ctx.out() << api::EncodeJsonIndented(*copy) << "\n";
+    } else if (o.output == "name") {
+      ctx.out() << QualifiedName(kind, client::MetaOf(*copy).name()) << "\n";
+    } else {
+      Table t = ResourceTable(kind, {copy.get()}, table_options);
+      ctx.out() << RenderRow(t.rows[0], &widths);
+    }
+    ctx.out().flush();
+  }
+  absl::Status status = (*stream)->status();
+  if (!status.ok()) return ctx.Fail(status);
+  return 0;
+}
+
+int RunGet(Context& ctx, const GetOptions& o) {
+  if (!IsKnownOutputFormat(o.output)) {
+    return ctx.Fail(absl::InvalidArgumentError(UnknownOutputFormatMessage(o.output)));
+  }
+  absl::StatusOr<std::vector<ResourceRequest>> requests = ParseResourceArgs(o.args);
+  if (!requests.ok()) return ctx.Fail(requests.status());
+  if (!o.selector.empty()) {
+    absl::StatusOr<api::LabelSelector> s = api::LabelSelector::Parse(o.selector);
+    if (!s.ok()) return ctx.Fail(s.status());
+  }
+  if (!o.field_selector.empty()) {
+    absl::StatusOr<api::FieldSelector> s = api::FieldSelector::Parse(o.field_selector);
+    if (!s.ok()) return ctx.Fail(s.status());
+  }
+  bool by_name = false;
+  for (const ResourceRequest& r : *requests) by_name = by_name || !r.names.empty();
+  if (by_name && !o.selector.empty()) {
+    return ctx.Fail(absl::InvalidArgumentError(
+        "selectors and the all flag cannot be used when passing resource/name arguments"));
+  }
+  if (o.watch && requests->size() != 1) {
+    return ctx.Fail(absl::InvalidArgumentError(
+        "you may only specify a single resource type"));
+  }
+  if (!o.sort_by.empty()) {
+    absl::StatusOr<std::vector<std::string>> path = ParseFieldPath(o.sort_by);
+    if (!path.ok()) return ctx.Fail(path.status());
+  }
+  absl::StatusOr<client::ApiClient*> client = ctx.Client();
+  if (!client.ok()) return ctx.Fail(client.status());
+  const std::string ns = o.all_namespaces ? "" : ctx.Namespace();
+
+  int exit_code = 0;
+  std::vector<Group> groups;
+  std::string list_version;
+  for (const ResourceRequest& r : *requests) {
+    Group group{r.kind, {}};
+    if (!r.names.empty()) {
+      for (const std::string& name : r.names) {
+        absl::StatusOr<OwnedObject> object = GetObject(**client, *r.kind, ns, name);
+        if (!object.ok()) {
+          if (!client::IsNotFound(object.status())) return ctx.Fail(object.status());
+          ctx.Fail(object.status());
+          exit_code = 1;
+          continue;
+        }
+        group.objects.push_back(std::move(*object));
+      }
+    } else {
+      client::ListOptions options;
+      options.label_selector = o.selector;
+      options.field_selector = o.field_selector;
+      OwnedObject prototype = r.kind->New();
+      absl::StatusOr<client::ObjectList> list =
+          (*client)->List(r.kind->resource, NamespaceFor(*r.kind, ns), options, *prototype);
+      if (!list.ok()) return ctx.Fail(list.status());
+      list_version = list->resource_version;
+      for (const client::ObjectPtr& item : list->items) {
+        OwnedObject copy(item->New());
+        copy->CopyFrom(*item);
+        (void)api::Scheme::Default().SetTypeMeta(copy.get());
+        group.objects.push_back(std::move(copy));
+      }
+    }
+    groups.push_back(std::move(group));
+  }
+
+  size_t total = 0;
+  for (Group& g : groups) {
+    total += g.objects.size();
+    if (!o.sort_by.empty()) {
+      std::vector<const google::protobuf::Message*> ptrs = Pointers(g.objects);
+      absl::Status st = SortObjects(o.sort_by, &ptrs);
+      if (!st.ok()) return ctx.Fail(st);
+      std::vector<OwnedObject> sorted;
+      for (const auto* p : ptrs) {
+        for (OwnedObject& owned : g.objects) {
+          if (owned.get() == p) sorted.push_back(std::move(owned));
+        }
+      }
+      g.objects = std::move(sorted);
+    }
+  }
+
+  const bool multi = groups.size() > 1;
+  std::vector<size_t> widths;
+  TableOptions table_options;
+  if (o.output == "yaml" || o.output == "json") {
+    std::vector<const google::protobuf::Message*> all;
+    for (const Group& g : groups) {
+      for (const auto& obj : g.objects) all.push_back(obj.get());
+    }
+    const bool single = by_name && requests->size() == 1 && (*requests)[0].names.size() == 1;
+    if (single && all.size() == 1) {
+      ctx.out() << (o.output == "yaml" ? api::EncodeYaml(*all[0])
+                                      : api::EncodeJsonIndented(*all[0]) + "\n");
+    } else if (!(by_name && all.empty())) {
+      ctx.out() << (o.output == "yaml" ? YamlList(all) : JsonList(all));
+    }
+  } else if (o.output == "name") {
+    for (const Group& g : groups) {
+      for (const auto& obj : g.objects) {
+        ctx.out() << QualifiedName(*g.kind, client::MetaOf(*obj).name()) << "\n";
+      }
+    }
+  } else {
+    bool first = true;
+    for (const Group& g : groups) {
+      if (g.objects.empty()) continue;
+      TableOptions options;
+      options.wide = o.output == "wide";
+      options.with_namespace = o.all_namespaces && g.kind->namespaced;
+      options.show_labels = o.show_labels;
+      options.with_kind = multi;
+      options.now = ctx.Now();
+      Table table = ResourceTable(*g.kind, Pointers(g.objects), options);
+      if (!first) ctx.out() << "\n";
+      first = false;
+      ctx.out() << RenderTable(table, o.no_headers);
+      widths = ColumnWidths(table, !o.no_headers);
+      table_options = options;
+    }
+  }
+  if (total == 0 && !by_name && (o.output.empty() || o.output == "wide" || o.output == "name")) {
+    bool any_namespaced = false;
+    for (const Group& g : groups) any_namespaced = any_namespaced || g.kind->namespaced;
+    if (o.all_namespaces || !any_namespaced) {
+      ctx.err() << "No resources found\n";
+    } else {
+      ctx.err() << "No resources found in " << ns << " namespace.\n";
+    }
+  }
+  ctx.out().flush();
+  if (o.watch) {
+    const api::KindInfo& kind = *groups[0].kind;
+    if (widths.empty()) {
+      table_options.wide = o.output == "wide";
+      table_options.with_namespace = o.all_namespaces && kind.namespaced;
+      table_options.show_labels = o.show_labels;
+      table_options.now = ctx.Now();
+      Table header_only = ResourceTable(kind, {}, table_options);
+      widths = ColumnWidths(header_only, true);
+    }
+    table_options.now = ctx.Now();
+    return Watch(ctx, **client, kind, ns, o, table_options, widths, list_version);
+  }
+  return exit_code;
+}
+
+}  // namespace
+
+void AddGetCommand(CLI::App& app, Context& ctx, int& exit_code) {
+  auto o = std::make_shared<GetOptions>();
+  CLI::App* cmd = app.add_subcommand("get", "Display one or many resources");
+  cmd->add_option("resources", o->args,
+                  "TYPE[,TYPE...] [NAME...] or TYPE/NAME... (e.g. pods, deploy,rs, deploy/web)");
+  cmd->add_option("-o,--output", o->output, "Output format: wide, yaml, json or name");
+  cmd->add_option("-l,--selector", o->selector,
+                  "Selector (label query) to filter on, supports '=', '==', '!=', 'in', "
+                  "'notin', 'key' and '!key' (e.g. -l key1=value1,key2=value2)");
+  cmd->add_option("--field-selector", o->field_selector,
+                  "Selector (field query) to filter on, supports '=', '==', and '!=' (e.g. "
+                  "--field-selector key1=value1,key2=value2)");
+  cmd->add_option("--sort-by", o->sort_by,
+                  "If non-empty, sort list types using this field specification, expressed as "
+                  "a JSONPath expression (e.g. '{.metadata.name}')");
+  cmd->add_flag("-w,--watch", o->watch,
+                "After listing/getting the requested object, watch for changes");
+  cmd->add_flag("-A,--all-namespaces", o->all_namespaces,
+                "If present, list the requested object(s) across all namespaces");
+  cmd->add_flag("--show-labels", o->show_labels,
+                "When printing, show all labels as the last column");
+  cmd->add_flag("--no-headers", o->no_headers,
+                "When using the default or custom-column output format, don't print headers");
+  cmd->callback([&ctx, &exit_code, o] { exit_code = RunGet(ctx, *o); });
+}
+
+}  // namespace minik8s::kubectl

@@ -1,0 +1,150 @@
+// mkctl logs POD|TYPE/NAME [-c CONTAINER] [-f] [--previous] [--tail N].
+// Resolves the pod and container as kubectl does, then reads through a
+// LogSource (logs/log_source.h), which is not backed by a kubelet yet.
+#include <algorithm>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "k8s/apps/v1/apps.pb.h"
+#include "kubectl/cmd/commands.h"
+#include "kubectl/cmd/related.h"
+#include "kubectl/cmd/resource_args.h"
+#include "kubectl/logs/log_source.h"
+
+namespace minik8s::kubectl {
+namespace {
+
+struct LogsOptions {
+  std::vector<std::string> args;
+  std::string container;
+  bool follow = false;
+  bool previous = false;
+  bool timestamps = false;
+  int64_t tail = -1;
+  std::string since;
+};
+
+// The pod for `deployment/x` or `rs/x`: the first of its pods by name.
+absl::StatusOr<core::v1::Pod> PodForController(client::ApiClient& client, const std::string& ns,
+                                               const api::KindInfo& kind, const std::string& name) {
+  std::string rs_uid;
+  if (kind.kind == "Deployment") {
+    apps::v1::Deployment d;
+    absl::Status st = client.Get("deployments", ns, name, &d);
+    if (!st.ok()) return st;
+    absl::StatusOr<std::vector<apps::v1::ReplicaSet>> sets =
+        ReplicaSetsOwnedBy(client, ns, d.metadata().uid());
+    if (!sets.ok()) return sets.status();
+    for (const auto& rs : *sets) {
+      absl::StatusOr<std::vector<core::v1::Pod>> pods = PodsOwnedBy(client, ns, rs.metadata().uid());
+      if (pods.ok() && !pods->empty()) return pods->front();
+    }
+  } else if (kind.kind == "ReplicaSet") {
+    apps::v1::ReplicaSet rs;
+    absl::Status st = client.Get("replicasets", ns, name, &rs);
+    if (!st.ok()) return st;
+    absl::StatusOr<std::vector<core::v1::Pod>> pods = PodsOwnedBy(client, ns, rs.metadata().uid());
+    if (!pods.ok()) return pods.status();
+    if (!pods->empty()) return pods->front();
+  } else {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot get logs of ", kind.GroupResource(), ": use a pod, deployment or replicaset"));
+  }
+  return absl::NotFoundError(absl::StrCat("no pods found for ", kind.GroupResource(), " \"", name, "\""));
+}
+
+int RunLogs(Context& ctx, const LogsOptions& o, LogSource& source) {
+  if (o.args.empty() || o.args.size() > 2) {
+    return ctx.Fail(absl::InvalidArgumentError(
+        "expected POD or TYPE/NAME is a required argument for the logs command"));
+  }
+  absl::StatusOr<client::ApiClient*> client = ctx.Client();
+  if (!client.ok()) return ctx.Fail(client.status());
+  const std::string ns = ctx.Namespace();
+  core::v1::Pod pod;
+  const std::string& target = o.args[0];
+  if (target.find('/') != std::string::npos) {
+    absl::StatusOr<std::pair<const api::KindInfo*, std::string>> tn = ParseTypeName(target);
+    if (!tn.ok()) return ctx.Fail(tn.status());
+    if (tn->first->kind == "Pod") {
+      absl::Status st = (*client)->Get("pods", ns, tn->second, &pod);
+      if (!st.ok()) return ctx.Fail(st);
+    } else {
+      absl::StatusOr<core::v1::Pod> p = PodForController(**client, ns, *tn->first, tn->second);
+      if (!p.ok()) return ctx.Fail(p.status());
+      pod = *p;
+    }
+  } else {
+    absl::Status st = (*client)->Get("pods", ns, target, &pod);
+    if (!st.ok()) return ctx.Fail(st);
+  }
+  std::string container = o.container;
+  if (container.empty() && o.args.size() == 2) container = o.args[1];
+  std::vector<std::string> names;
+  for (const auto& c : pod.spec().init_containers()) names.push_back(c.name());
+  for (const auto& c : pod.spec().containers()) names.push_back(c.name());
+  if (container.empty()) {
+    if (pod.spec().containers().empty()) {
+      return ctx.Fail(absl::InvalidArgumentError(
+          absl::StrCat("pod ", pod.metadata().name(), " has no containers")));
+    }
+    container = pod.spec().containers(0).name();
+    if (pod.spec().containers_size() > 1) {
+      ctx.err() << "Defaulted container \"" << container << "\" out of: "
+                << absl::StrJoin(names, ", ") << "\n";
+    }
+  } else if (std::find(names.begin(), names.end(), container) == names.end()) {
+    return ctx.Fail(absl::InvalidArgumentError(absl::StrCat(
+        "container ", container, " is not valid for pod ", pod.metadata().name())));
+  }
+  LogRequest request;
+  request.namespace_ = ns;
+  request.pod = pod.metadata().name();
+  request.container = container;
+  request.node = pod.spec().node_name();
+  request.follow = o.follow;
+  request.previous = o.previous;
+  request.timestamps = o.timestamps;
+  if (o.tail >= 0) request.tail_lines = o.tail;
+  if (!o.since.empty()) {
+    absl::Duration since;
+    if (!absl::ParseDuration(o.since, &since) || since <= absl::ZeroDuration()) {
+      return ctx.Fail(absl::InvalidArgumentError(
+          absl::StrCat("invalid argument \"", o.since, "\" for \"--since\" flag")));
+    }
+    request.since = since;
+  }
+  absl::Status st = source.Stream(request, [&ctx](absl::string_view chunk) {
+    ctx.out() << chunk;
+    ctx.out().flush();
+    return true;
+  });
+  if (!st.ok()) return ctx.Fail(st);
+  return 0;
+}
+
+}  // namespace
+
+void AddLogsCommand(CLI::App& app, Context& ctx, int& exit_code) {
+  auto o = std::make_shared<LogsOptions>();
+  CLI::App* cmd = app.add_subcommand("logs", "Print the logs for a container in a pod");
+  cmd->add_option("target", o->args, "POD [CONTAINER] or TYPE/NAME (deployment/x, rs/x, pod/x)");
+  cmd->add_option("-c,--container", o->container, "Print the logs of this container");
+  cmd->add_flag("-f,--follow", o->follow, "Specify if the logs should be streamed.");
+  cmd->add_flag("-p,--previous", o->previous,
+                "If true, print the logs for the previous instance of the container in a pod "
+                "if it exists.");
+  cmd->add_flag("--timestamps", o->timestamps, "Include timestamps on each line in the log output");
+  cmd->add_option("--tail", o->tail,
+                  "Lines of recent log file to display. Defaults to -1 (all lines).")
+      ->capture_default_str();
+  cmd->add_option("--since", o->since,
+                  "Only return logs newer than a relative duration like 5s, 2m, or 3h.");
+  cmd->callback([&ctx, &exit_code, o] {
+    std::unique_ptr<LogSource> source = NewUnavailableLogSource();
+    exit_code = RunLogs(ctx, *o, *source);
+  });
+}
+
+}  // namespace minik8s::kubectl

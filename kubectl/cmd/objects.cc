@@ -1,0 +1,44 @@
+#include "kubectl/cmd/objects.h"
+
+namespace minik8s::kubectl {
+
+std::string NamespaceFor(const api::KindInfo& kind, const std::string& ns) {
+  return kind.namespaced ? ns : "";
+}
+
+absl::StatusOr<OwnedObject> GetObject(client::ApiClient& client, const api::KindInfo& kind,
+                                      const std::string& ns, const std::string& name) {
+  OwnedObject object = kind.New();
+  absl::Status status = client.Get(kind.resource, NamespaceFor(kind, ns), name, object.get());
+  if (!status.ok()) return status;
+  (void)api::Scheme::Default().SetTypeMeta(object.get());
+  return object;
+}
+
+absl::StatusOr<std::vector<OwnedObject>> ListObjects(client::ApiClient& client,
+                                                     const api::KindInfo& kind,
+                                                     const std::string& ns,
+                                                     const client::ListOptions& options) {
+  OwnedObject prototype = kind.New();
+  absl::StatusOr<client::ObjectList> list =
+      client.List(kind.resource, NamespaceFor(kind, ns), options, *prototype);
+  if (!list.ok()) return list.status();
+  std::vector<OwnedObject> out;
+  out.reserve(list->items.size());
+  for (const client::ObjectPtr& item : list->items) {
+    OwnedObject copy(item->New());
+    copy->CopyFrom(*item);
+    (void)api::Scheme::Default().SetTypeMeta(copy.get());
+    out.push_back(std::move(copy));
+  }
+  return out;
+}
+
+std::vector<const google::protobuf::Message*> Pointers(const std::vector<OwnedObject>& objects) {
+  std::vector<const google::protobuf::Message*> out;
+  out.reserve(objects.size());
+  for (const auto& o : objects) out.push_back(o.get());
+  return out;
+}
+
+}  // namespace minik8s::kubectl

@@ -1,0 +1,39 @@
+// Reading objects of any registered kind through the ApiClient, with their
+// apiVersion/kind filled in (the apiserver may leave them out).
+//
+// Thread safety: as ApiClient (safe from any thread).
+#ifndef MINIK8S_KUBECTL_CMD_OBJECTS_H_
+#define MINIK8S_KUBECTL_CMD_OBJECTS_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "api/scheme.h"
+#include "client/api_client.h"
+#include "google/protobuf/message.h"
+
+namespace minik8s::kubectl {
+
+using OwnedObject = std::unique_ptr<google::protobuf::Message>;
+
+// `ns` is ignored for cluster-scoped kinds.
+absl::StatusOr<OwnedObject> GetObject(client::ApiClient& client, const api::KindInfo& kind,
+                                      const std::string& ns, const std::string& name);
+
+// `ns` "" lists across namespaces; ignored for cluster-scoped kinds.
+absl::StatusOr<std::vector<OwnedObject>> ListObjects(client::ApiClient& client,
+                                                     const api::KindInfo& kind,
+                                                     const std::string& ns,
+                                                     const client::ListOptions& options = {});
+
+// Borrowed pointers to `objects` (valid while `objects` lives).
+std::vector<const google::protobuf::Message*> Pointers(const std::vector<OwnedObject>& objects);
+
+// The object's namespace if namespaced kind; "" otherwise.
+std::string NamespaceFor(const api::KindInfo& kind, const std::string& ns);
+
+}  // namespace minik8s::kubectl
+
+#endif  // MINIK8S_KUBECTL_CMD_OBJECTS_H_

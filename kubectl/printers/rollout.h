@@ -1,0 +1,53 @@
+// The pure parts of `rollout`: the status message of a deployment (kubectl's
+// DeploymentStatusViewer), the revision history table, and the choice of
+// the template `rollout undo` restores.
+//
+// Thread safety: pure functions.
+#ifndef MINIK8S_KUBECTL_PRINTERS_ROLLOUT_H_
+#define MINIK8S_KUBECTL_PRINTERS_ROLLOUT_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "k8s/apps/v1/apps.pb.h"
+
+namespace minik8s::kubectl {
+
+inline constexpr char kRevisionAnnotation[] = "deployment.kubernetes.io/revision";
+inline constexpr char kChangeCauseAnnotation[] = "kubernetes.io/change-cause";
+inline constexpr char kRestartedAtAnnotation[] = "kubectl.kubernetes.io/restartedAt";
+
+struct RolloutState {
+  std::string message;  // ends with '\n'
+  bool done = false;
+};
+
+// `revision` > 0 requires the deployment to be at that revision.
+// FailedPrecondition `deployment "x" exceeded its progress deadline` when
+// the Progressing condition says ProgressDeadlineExceeded.
+absl::StatusOr<RolloutState> DeploymentRolloutStatus(const apps::v1::Deployment& d,
+                                                     int64_t revision = 0);
+
+// The revision of an object from its deployment.kubernetes.io/revision
+// annotation (0 when absent or malformed).
+int64_t RevisionOf(const minik8s::meta::v1::ObjectMeta& meta);
+
+// `REVISION  CHANGE-CAUSE` table of the replica sets' revisions, ascending.
+std::string RolloutHistoryTable(const std::vector<const apps::v1::ReplicaSet*>& sets);
+
+// The replica set `rollout undo --to-revision=to_revision` restores
+// (to_revision 0: the latest revision before the current one).
+// NotFound `unable to find specified revision N in history` /
+// `no rollout history found for deployment "x"`.
+absl::StatusOr<const apps::v1::ReplicaSet*> RollbackTarget(
+    const apps::v1::Deployment& d, const std::vector<const apps::v1::ReplicaSet*>& sets,
+    int64_t to_revision);
+
+// The pod template of `rs` without its pod-template-hash label.
+core::v1::PodTemplateSpec TemplateWithoutHash(const apps::v1::ReplicaSet& rs);
+
+}  // namespace minik8s::kubectl
+
+#endif  // MINIK8S_KUBECTL_PRINTERS_ROLLOUT_H_

@@ -1,0 +1,29 @@
+// `--sort-by`: orders objects by the value at a JSONPath-like field path
+// (`.metadata.creationTimestamp`, `{.lastTimestamp}`, `.spec.replicas`,
+// `.spec.containers[0].image`). Numbers compare numerically, everything
+// else as text (RFC3339 timestamps sort in time order); objects without the
+// field sort first. The sort is stable.
+//
+// Thread safety: pure functions.
+#ifndef MINIK8S_KUBECTL_PRINTERS_SORT_H_
+#define MINIK8S_KUBECTL_PRINTERS_SORT_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "google/protobuf/message.h"
+
+namespace minik8s::kubectl {
+
+// The path's segments: `{.a.b[0].c}` → {"a", "b", "[0]", "c"}.
+// InvalidArgument for an empty or malformed expression.
+absl::StatusOr<std::vector<std::string>> ParseFieldPath(const std::string& expression);
+
+absl::Status SortObjects(const std::string& expression,
+                         std::vector<const google::protobuf::Message*>* objects);
+
+}  // namespace minik8s::kubectl
+
+#endif  // MINIK8S_KUBECTL_PRINTERS_SORT_H_
