@@ -1,12 +1,16 @@
 // minik8s-scheduler: watches unscheduled pods and binds each to a node.
 //
 //   minik8s-scheduler --server 127.0.0.1:6443 [--config sched.yaml]
+#include <signal.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <algorithm>
 #include <string>
 #include <thread>
 
 #include "CLI/CLI.hpp"
+#include "absl/synchronization/notification.h"
 #include "common/signals.h"
 #include "scheduler/config.h"
 #include "scheduler/server.h"
@@ -113,13 +117,26 @@ int main(int argc, char** argv) {
   }
 
   minik8s::scheduler::SchedulerServer scheduler(options);
+  // SIGINT/SIGTERM (or the server's own SIGTERM on lost leadership) may come
+  // at any time, also while Start() still waits for the caches.
+  absl::Notification signalled;
+  std::thread waiter([&] {
+    int sig = minik8s::WaitForShutdownSignal();
+    spdlog::info("signal {}: shutting down", sig);
+    scheduler.RequestStop();
+    signalled.Notify();
+  });
   absl::Status s = scheduler.Start();
-  if (!s.ok()) {
+  int code = 0;
+  if (s.ok()) {
+    signalled.WaitForNotification();
+  } else if (!absl::IsCancelled(s)) {
     spdlog::error("{}", std::string(s.message()));
-    return 1;
+    code = 1;
   }
-  int sig = minik8s::WaitForShutdownSignal();
-  spdlog::info("signal {}: shutting down", sig);
   scheduler.Stop();
-  return scheduler.lost_leadership() ? 1 : 0;
+  if (!signalled.HasBeenNotified()) kill(getpid(), SIGTERM);  // release the waiter
+  waiter.join();
+  if (scheduler.lost_leadership()) code = 1;
+  return code;
 }

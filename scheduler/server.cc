@@ -47,7 +47,12 @@ absl::Status SchedulerServer::Start() {
   });
   nodes_->Start();
   pods_->Start();
-  if (!client::WaitForCacheSync(options_.cache_sync_timeout, *nodes_, *pods_)) {
+  absl::Time deadline = absl::Now() + options_.cache_sync_timeout;
+  while (!(nodes_->HasSynced() && pods_->HasSynced()) && absl::Now() < deadline) {
+    if (stop_requested_.load()) return absl::CancelledError("stopped before the caches synced");
+    client::WaitForCacheSync(absl::Milliseconds(100), *nodes_, *pods_);
+  }
+  if (!(nodes_->HasSynced() && pods_->HasSynced())) {
     return absl::DeadlineExceededError(absl::StrCat(
         "informer caches did not sync within ", absl::FormatDuration(options_.cache_sync_timeout),
         " (is the apiserver at ", options_.server, " up?)"));

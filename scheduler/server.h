@@ -39,8 +39,11 @@ class SchedulerServer {
   ~SchedulerServer();
 
   // Connects, starts informers, waits for their caches, then schedules
-  // (at once, or when elected).
+  // (at once, or when elected). Cancelled if RequestStop() came first.
   absl::Status Start();
+  // Makes a Start() that is still waiting for caches return Cancelled; safe
+  // from any thread (e.g. a signal-waiting one).
+  void RequestStop() { stop_requested_ = true; }
   void Stop();
   // Set when leadership was lost; the server then sends the process SIGTERM
   // so it exits (as Kubernetes' scheduler does) and a fresh process rebuilds
@@ -62,6 +65,7 @@ class SchedulerServer {
   std::unique_ptr<client::LeaderElector> elector_;
   std::atomic<bool> running_{false};
   std::atomic<bool> lost_leadership_{false};
+  std::atomic<bool> stop_requested_{false};
 };
 
 }  // namespace minik8s::scheduler
