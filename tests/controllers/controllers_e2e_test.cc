@@ -4,6 +4,7 @@
 //
 // Binaries come from the build tree (BinPath), or from the folder in
 // MINIK8S_E2E_BIN_DIR; a missing binary skips the test with a message.
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <map>
@@ -68,10 +69,10 @@ class ControllersE2E : public ::testing::Test {
     ASSERT_TRUE(testing::WaitFor([&] { return testing::PortAcceptsConnections(*api_port); },
                                  absl::Seconds(20)));
     const std::string server = absl::StrCat("127.0.0.1:", *api_port);
-    ASSERT_TRUE(cm_.Start({FindBinary("minik8s-controller-manager"), "--server", server,
-                           "--leader-elect=false", "--log-level", "debug"},
-                          dir_.path() + "/controller-manager.log")
-                    .ok());
+    std::vector<std::string> cm_args = {FindBinary("minik8s-controller-manager"), "--server",
+                                        server, "--leader-elect=false", "--log-level", "debug"};
+    cm_args.insert(cm_args.end(), extra_args_.begin(), extra_args_.end());
+    ASSERT_TRUE(cm_.Start(cm_args, dir_.path() + "/controller-manager.log").ok());
     auto cs = client::Clientset::Connect({.server = server});
     ASSERT_TRUE(cs.ok());
     cs_ = std::move(*cs);
@@ -154,6 +155,19 @@ class ControllersE2E : public ::testing::Test {
         absl::Seconds(60));
   }
 
+  bool WaitForGone(const std::string& deployment) {
+    return testing::WaitFor(
+        [&] {
+          auto d = cs_->Deployments().Get("default", deployment);
+          auto r = cs_->ReplicaSets().List("default");
+          auto p = cs_->Pods().List("default");
+          return client::IsNotFound(d.status()) && r.ok() && p.ok() && r->items.empty() &&
+                 p->items.empty();
+        },
+        absl::Seconds(60));
+  }
+
+  std::vector<std::string> extra_args_;
   testing::TempDir dir_;
   testing::Subprocess store_, apiserver_, cm_;
   std::unique_ptr<client::Clientset> cs_;
@@ -272,6 +286,130 @@ TEST_F(ControllersE2E, DeploymentScaleRollingUpdateAndCascadingDelete) {
       },
       absl::Seconds(60)))
       << "dependents were not garbage collected";
+}
+
+TEST_F(ControllersE2E, ForegroundDeletionWaitsForDependents) {
+  ASSERT_TRUE(cs_->Deployments().Create(MakeDeployment(2)).ok());
+  ASSERT_TRUE(WaitForAvailable(2, "nginx:1.25"));
+  client::DeleteOptions opts;
+  opts.propagation_policy = "Foreground";
+  auto result = cs_->Deployments().Delete("default", "web", opts);
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_FALSE(result->deleted);  // held by the foregroundDeletion finalizer
+  EXPECT_TRUE(WaitForGone("web")) << "foreground deletion did not finish";
+}
+
+TEST_F(ControllersE2E, OrphanDeletionKeepsDependents) {
+  ASSERT_TRUE(cs_->Deployments().Create(MakeDeployment(2)).ok());
+  ASSERT_TRUE(WaitForAvailable(2, "nginx:1.25"));
+  client::DeleteOptions opts;
+  opts.propagation_policy = "Orphan";
+  ASSERT_TRUE(cs_->Deployments().Delete("default", "web", opts).ok());
+  ASSERT_TRUE(testing::WaitFor(
+      [&] {
+        auto d = cs_->Deployments().Get("default", "web");
+        auto r = cs_->ReplicaSets().List("default");
+        return client::IsNotFound(d.status()) && r.ok() && r->items.size() == 1 &&
+               r->items[0].metadata().owner_references_size() == 0;
+      },
+      absl::Seconds(60)))
+      << "the ReplicaSet was not orphaned";
+  // The orphaned ReplicaSet keeps its pods.
+  auto pods = cs_->Pods().List("default");
+  ASSERT_TRUE(pods.ok());
+  int live = 0;
+  for (const Pod& p : pods->items) live += p.metadata().has_deletion_timestamp() ? 0 : 1;
+  EXPECT_EQ(live, 2);
+}
+
+class NodeLifecycleE2E : public ControllersE2E {
+ protected:
+  NodeLifecycleE2E() {
+    extra_args_ = {"--node-monitor-period", "200ms", "--node-monitor-grace-period", "2s"};
+  }
+};
+
+TEST_F(NodeLifecycleE2E, SilentNodeIsTaintedAndItsPodsReplaced) {
+  core::v1::Node node;
+  node.mutable_metadata()->set_name("node-1");
+  auto created = cs_->Nodes().Create(node);
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  auto* ready = created->mutable_status()->add_conditions();
+  ready->set_type("Ready");
+  ready->set_status("True");
+  *ready->mutable_last_heartbeat_time() = api::NowTime();
+  ASSERT_TRUE(cs_->Nodes().UpdateStatus(*created).ok());
+  coordination::v1::Lease lease;
+  lease.mutable_metadata()->set_name("node-1");
+  lease.mutable_metadata()->set_namespace_("kube-node-lease");
+  lease.mutable_spec()->set_holder_identity("node-1");
+  *lease.mutable_spec()->mutable_renew_time() = api::NowMicroTime();
+  ASSERT_TRUE(cs_->Leases().Create(lease).ok());
+
+  // Two pods bound to node-1 that tolerate the unreachable taint for 1 s.
+  Deployment d = MakeDeployment(2);
+  auto* tol = d.mutable_spec()->mutable_template_()->mutable_spec()->add_tolerations();
+  tol->set_key("node.kubernetes.io/unreachable");
+  tol->set_operator_("Exists");
+  tol->set_effect("NoExecute");
+  tol->set_toleration_seconds(1);
+  ASSERT_TRUE(cs_->Deployments().Create(d).ok());
+  std::vector<std::string> bound;
+  ASSERT_TRUE(testing::WaitFor(
+      [&] {
+        auto pods = cs_->Pods().List("default");
+        if (!pods.ok() || pods->items.size() != 2) return false;
+        for (const Pod& p : pods->items) {
+          if (p.spec().node_name().empty()) {
+            if (!cs_->Pods().Bind("default", p.metadata().name(), "node-1").ok()) return false;
+            bound.push_back(p.metadata().name());
+          }
+        }
+        return bound.size() == 2;
+      },
+      absl::Seconds(30)));
+
+  // The lease is never renewed: Ready=Unknown and the NoExecute taint.
+  ASSERT_TRUE(testing::WaitFor(
+      [&] {
+        auto n = cs_->Nodes().Get("", "node-1");
+        if (!n.ok()) return false;
+        bool unknown = false, tainted = false;
+        for (const auto& c : n->status().conditions()) {
+          unknown |= c.type() == "Ready" && c.status() == "Unknown";
+        }
+        for (const auto& t : n->spec().taints()) {
+          tainted |= t.key() == "node.kubernetes.io/unreachable" && t.effect() == "NoExecute";
+        }
+        return unknown && tainted;
+      },
+      absl::Seconds(30)))
+      << "node never became Ready=Unknown with the unreachable taint";
+
+  // Evicted after 1 s; the ReplicaSet replaces them with new pods.
+  EXPECT_TRUE(testing::WaitFor(
+      [&] {
+        auto pods = cs_->Pods().List("default");
+        if (!pods.ok()) return false;
+        int evicted = 0, replacements = 0;
+        for (const Pod& p : pods->items) {
+          const bool old = std::find(bound.begin(), bound.end(), p.metadata().name()) != bound.end();
+          if (old && p.metadata().has_deletion_timestamp()) ++evicted;
+          if (!old && !p.metadata().has_deletion_timestamp()) ++replacements;
+        }
+        return evicted == 2 && replacements == 2;
+      },
+      absl::Seconds(30)))
+      << "pods on the silent node were not evicted and replaced";
+  auto events = cs_->Events().List("default");
+  ASSERT_TRUE(events.ok());
+  bool node_not_ready = false, eviction = false;
+  for (const auto& e : events->items) {
+    node_not_ready |= e.reason() == "NodeNotReady";
+    eviction |= e.reason() == "TaintManagerEviction";
+  }
+  EXPECT_TRUE(node_not_ready);
+  EXPECT_TRUE(eviction);
 }
 
 }  // namespace
