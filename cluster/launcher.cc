@@ -1,0 +1,472 @@
+#include "cluster/launcher.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "client/clientset.h"
+#include "cluster/health.h"
+#include "cluster/state_file.h"
+#include "cluster/supervisor.h"
+#include "common/net.h"
+#include "yaml-cpp/yaml.h"
+
+namespace minik8s::cluster {
+namespace {
+
+constexpr absl::Duration kProbeTimeout = absl::Seconds(1);
+constexpr absl::Duration kPollInterval = absl::Milliseconds(100);
+// A daemon without a health endpoint counts as started once it has run this
+// long (flag errors and a refused connection show up well within it).
+constexpr absl::Duration kStaysUpGrace = absl::Seconds(1);
+constexpr int kLogTailLines = 15;
+
+void Out(const std::string& text) {
+  std::cout << text << std::flush;
+}
+
+void Err(absl::string_view text) {
+  std::cerr << "minik8s: " << absl::StripTrailingAsciiWhitespace(text) << "\n" << std::flush;
+}
+
+// Waits up to `timeout` for SIGINT/SIGTERM (blocked by the caller); returns
+// the signal or 0.
+int WaitSignal(absl::Duration timeout) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  timespec ts = absl::ToTimespec(timeout);
+  int sig = sigtimedwait(&set, nullptr, &ts);
+  return sig > 0 ? sig : 0;
+}
+
+// An exclusive flock on <data-dir>/minik8s.lock, held while `up` runs. The
+// kernel drops it when the process dies, so a crashed `up` never blocks the
+// next one.
+class DataDirLock {
+ public:
+  ~DataDirLock() {
+    if (fd_ >= 0) close(fd_);
+  }
+  // False when another process holds it.
+  absl::StatusOr<bool> TryAcquire(const std::string& path) {
+    fd_ = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) return absl::InternalError(absl::StrCat("cannot open ", path, ": ", strerror(errno)));
+    if (flock(fd_, LOCK_EX | LOCK_NB) == 0) return true;
+    close(fd_);
+    fd_ = -1;
+    return false;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+// True while some process (a running `minik8s up`) holds the data dir lock.
+bool LockHeld(const std::string& data_dir) {
+  int fd = open(LockFilePath(data_dir).c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  bool held = flock(fd, LOCK_SH | LOCK_NB) != 0;
+  close(fd);
+  return held;
+}
+
+absl::Status MakeDirs(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return absl::InternalError(absl::StrCat("cannot create ", dir, ": ", ec.message()));
+  return absl::OkStatus();
+}
+
+// Writes `server: <address>` for mkctl, keeping a `namespace:` the user set.
+absl::Status WriteMkctlConfig(const std::string& path, const std::string& server) {
+  std::string ns;
+  try {
+    YAML::Node old = YAML::LoadFile(path);
+    if (old.IsMap() && old["namespace"] && old["namespace"].IsScalar()) {
+      ns = old["namespace"].Scalar();
+    }
+  } catch (const YAML::Exception&) {
+    // Absent or unreadable: replaced below.
+  }
+  const std::filesystem::path p(path);
+  if (p.has_parent_path()) {
+    if (absl::Status s = MakeDirs(p.parent_path().string()); !s.ok()) return s;
+  }
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << "# written by `minik8s up`; read by mkctl\n" << "server: " << server << "\n";
+    if (!ns.empty()) out << "namespace: " << ns << "\n";
+    out.flush();
+    if (!out) return absl::InternalError(absl::StrCat("cannot write ", tmp));
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    return absl::InternalError(absl::StrCat("cannot write ", path, ": ", strerror(errno)));
+  }
+  return absl::OkStatus();
+}
+
+std::string Table(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> width;
+  for (const auto& row : rows) {
+    if (width.size() < row.size()) width.resize(row.size(), 0);
+    for (size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
+  }
+  std::string out;
+  for (const auto& row : rows) {
+    std::string line;
+    for (size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) line += std::string(width[i] - row[i].size() + 3, ' ');
+    }
+    absl::StrAppend(&out, line, "\n");
+  }
+  return out;
+}
+
+std::string Indent(const std::string& text) {
+  std::string out;
+  for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
+    absl::StrAppend(&out, "    | ", line, "\n");
+  }
+  return out;
+}
+
+std::string DeathMessage(const ChildProcess& c) {
+  std::string tail = LogTail(c.log_file, kLogTailLines);
+  return absl::StrCat(c.name, " (pid ", c.pid, ") ", DescribeWaitStatus(*c.wait_status),
+                      tail.empty() ? absl::StrCat("; its log ", c.log_file, " is empty")
+                                   : absl::StrCat("; last lines of ", c.log_file, ":\n",
+                                                  Indent(tail)));
+}
+
+// Runs the cluster of one `minik8s up`: starts the planned components stage
+// by stage, then supervises them until a shutdown signal.
+class Cluster {
+ public:
+  Cluster(const UpOptions& options, std::vector<ComponentSpec> specs)
+      : options_(options), specs_(std::move(specs)) {
+    state_.supervisor_pid = getpid();
+    state_.apiserver = ApiserverAddress(options.cluster);
+  }
+
+  int Run() {
+    size_t i = 0;
+    while (i < specs_.size()) {
+      const int stage = specs_[i].stage;
+      std::vector<const ComponentSpec*> group;
+      for (; i < specs_.size() && specs_[i].stage == stage; ++i) group.push_back(&specs_[i]);
+      if (int code = StartStage(group); code != 0) {
+        Shutdown(/*quiet=*/true);
+        return code;
+      }
+    }
+    if (!options_.mkctl_config.empty()) {
+      if (absl::Status s = WriteMkctlConfig(options_.mkctl_config, state_.apiserver); !s.ok()) {
+        Err(absl::StrCat("warning: ", s.message()));
+      }
+    }
+    PrintReady();
+    int sig = 0;
+    while ((sig = WaitSignal(absl::Milliseconds(500))) == 0) {
+      for (const ChildProcess* c : supervisor_.Reap()) {
+        Err(absl::StrCat("warning: ", DeathMessage(*c)));
+      }
+    }
+    Out(absl::StrCat("\nminik8s: ", strsignal(sig), ": stopping the cluster\n"));
+    Shutdown(/*quiet=*/false);
+    Out(absl::StrCat("minik8s: cluster stopped; its data stays in ", options_.cluster.data_dir,
+                     "\n"));
+    return 0;
+  }
+
+ private:
+  // Starts a stage's components and waits until all are healthy. Returns 0
+  // or the exit code of `up`.
+  int StartStage(const std::vector<const ComponentSpec*>& group) {
+    for (const ComponentSpec* spec : group) {
+      std::vector<std::string> argv = {spec->binary};
+      argv.insert(argv.end(), spec->args.begin(), spec->args.end());
+      if (absl::Status s = supervisor_.Start(spec->name, spec->stage, argv, spec->log_file);
+          !s.ok()) {
+        Err(absl::StrCat("cannot start ", spec->name, ": ", s.message()));
+        return 1;
+      }
+      state_.processes.push_back({spec->name, spec->stage, supervisor_.children().back().pid,
+                                  spec->address, spec->binary, spec->log_file});
+      if (absl::Status s = WriteStateFile(StateFilePath(options_.cluster.data_dir), state_);
+          !s.ok()) {
+        Err(s.ToString());
+        return 1;
+      }
+    }
+    const absl::Time start = absl::Now();
+    const absl::Time deadline = start + options_.start_timeout;
+    std::vector<const ComponentSpec*> pending = group;
+    std::map<std::string, std::string> last_reason;
+    while (true) {
+      if (int sig = WaitSignal(absl::ZeroDuration()); sig != 0) {
+        Err(absl::StrCat(strsignal(sig), " while starting; stopping what was started"));
+        return 130;
+      }
+      for (const ChildProcess* c : supervisor_.Reap()) {
+        Err(DeathMessage(*c));
+        Err("stopping the cluster");
+        return 1;
+      }
+      for (auto it = pending.begin(); it != pending.end();) {
+        absl::Status s = Probe(**it, absl::Now() - start);
+        if (s.ok()) {
+          Out(absl::StrFormat("  %-20s ready after %s\n", (*it)->name,
+                              absl::FormatDuration(absl::Trunc(absl::Now() - start,
+                                                               absl::Milliseconds(100)))));
+          it = pending.erase(it);
+        } else {
+          last_reason[(*it)->name] = std::string(s.message());
+          ++it;
+        }
+      }
+      if (pending.empty()) return 0;
+      if (absl::Now() >= deadline) {
+        const ComponentSpec& spec = *pending.front();
+        std::string tail = LogTail(spec.log_file, kLogTailLines);
+        Err(absl::StrCat(spec.name, " is not healthy after ",
+                         absl::FormatDuration(options_.start_timeout), " (",
+                         last_reason[spec.name], "); last lines of ", spec.log_file, ":\n",
+                         Indent(tail)));
+        Err("stopping the cluster");
+        return 1;
+      }
+      absl::SleepFor(kPollInterval);
+    }
+  }
+
+  absl::Status Probe(const ComponentSpec& spec, absl::Duration running_for) {
+    switch (spec.health) {
+      case HealthCheck::kEtcdStatus:
+        return CheckEtcd(spec.address, kProbeTimeout);
+      case HealthCheck::kGrpcHealth:
+        return CheckGrpcHealth(spec.address, kProbeTimeout);
+      case HealthCheck::kStaysUp:
+        if (running_for >= kStaysUpGrace) return absl::OkStatus();
+        return absl::UnavailableError("just started");
+      case HealthCheck::kNodesReady: {
+        if (clientset_ == nullptr) {
+          auto cs = client::Clientset::Connect(
+              {.server = state_.apiserver, .timeout = absl::Seconds(2), .user_agent = "minik8s"});
+          if (!cs.ok()) return cs.status();
+          clientset_ = *std::move(cs);
+        }
+        return CheckNodesReady(*clientset_, spec.node_names);
+      }
+    }
+    return absl::InternalError("unknown health check");
+  }
+
+  void Shutdown(bool quiet) {
+    supervisor_.StopAll(options_.stop_timeout, [&](const ChildProcess& c) {
+      if (!quiet) {
+        Out(absl::StrFormat("  %-20s stopped (pid %d, %s)\n", c.name, c.pid,
+                            DescribeWaitStatus(*c.wait_status)));
+      }
+    });
+    std::remove(StateFilePath(options_.cluster.data_dir).c_str());
+  }
+
+  void PrintReady() {
+    std::vector<std::vector<std::string>> rows = {{"COMPONENT", "PID", "ADDRESS", "LOG"}};
+    for (const ComponentSpec& spec : specs_) {
+      const ChildProcess* c = supervisor_.Find(spec.name);
+      std::string address = spec.address.empty() ? "-" : spec.address;
+      if (spec.node_names.size() == 1) absl::StrAppend(&address, " (node ", spec.node_names[0], ")");
+      if (spec.node_names.size() > 1) {
+        absl::StrAppend(&address, " (nodes ", spec.node_names.front(), "..",
+                        spec.node_names.back(), ")");
+      }
+      rows.push_back({spec.name, c ? absl::StrCat(c->pid) : "-", address, spec.log_file});
+    }
+    const ClusterOptions& co = options_.cluster;
+    if (!co.etcd_servers.empty()) rows.insert(rows.begin() + 1, {"etcd", "-", co.etcd_servers, "-"});
+    std::string text = absl::StrCat("\n", Table(rows), "\n");
+    const std::string mkctl = absl::StrCat(co.bin_dir, "/mkctl");
+    const bool have_mkctl = access(mkctl.c_str(), X_OK) == 0;
+    if (!options_.mkctl_config.empty()) {
+      absl::StrAppend(&text, "mkctl reads the apiserver address (", state_.apiserver, ") from ",
+                      options_.mkctl_config, "\n");
+      const char* env = std::getenv("MINIK8S_CONFIG");
+      const std::string home_config =
+          absl::StrCat(std::getenv("HOME") ? std::getenv("HOME") : "", "/.minik8s/config");
+      if ((env != nullptr && options_.mkctl_config != env) ||
+          (env == nullptr && options_.mkctl_config != home_config)) {
+        absl::StrAppend(&text, "  export MINIK8S_CONFIG=", options_.mkctl_config, "\n");
+      }
+    } else {
+      absl::StrAppend(&text, "mkctl talks to this cluster with --server ", state_.apiserver, "\n");
+    }
+    absl::StrAppend(&text, have_mkctl ? "" : absl::StrCat("  (mkctl is not built in ", co.bin_dir, ")\n"),
+                    "  mkctl get nodes\n",
+                    "  mkctl apply -f examples/nginx-deployment.yaml\n",
+                    "  mkctl get pods -o wide\n\n",
+                    "Stop with Ctrl-C, or from another shell: minik8s down --data-dir ",
+                    co.data_dir, "\n");
+    const int nodes = co.nodes + co.scale_nodes;
+    absl::StrAppend(&text, "minik8s: cluster is ready (", nodes, nodes == 1 ? " node" : " nodes",
+                    ", apiserver ", state_.apiserver, ")\n");
+    Out(text);
+  }
+
+  const UpOptions& options_;
+  const std::vector<ComponentSpec> specs_;
+  Supervisor supervisor_;
+  ClusterState state_;
+  std::unique_ptr<client::Clientset> clientset_;
+};
+
+}  // namespace
+
+int Up(const UpOptions& options) {
+  const ClusterOptions& co = options.cluster;
+  for (const std::string& dir : {co.data_dir, LogDir(co.data_dir), RunDir(co.data_dir)}) {
+    if (absl::Status s = MakeDirs(dir); !s.ok()) {
+      Err(std::string(s.message()));
+      return 1;
+    }
+  }
+  DataDirLock lock;
+  absl::StatusOr<bool> locked = lock.TryAcquire(LockFilePath(co.data_dir));
+  if (!locked.ok()) {
+    Err(std::string(locked.status().message()));
+    return 1;
+  }
+  if (!*locked) {
+    absl::StatusOr<ClusterState> state = ReadStateFile(StateFilePath(co.data_dir));
+    Err(absl::StrCat("a cluster is already running from ", co.data_dir,
+                     state.ok() ? absl::StrCat(" (minik8s up, pid ", state->supervisor_pid, ")")
+                                : "",
+                     "; see `minik8s status --data-dir ", co.data_dir,
+                     "`, stop it with `minik8s down --data-dir ", co.data_dir,
+                     "`, or choose another --data-dir"));
+    return 1;
+  }
+  absl::StatusOr<std::vector<ComponentSpec>> specs = PlanCluster(co);
+  if (!specs.ok()) {
+    Err(std::string(specs.status().message()));
+    return 2;
+  }
+  for (const ComponentSpec& spec : *specs) {
+    if (access(spec.binary.c_str(), X_OK) != 0) {
+      Err(absl::StrCat("cannot find ", spec.binary, " (", spec.name,
+                       "); build it, or point --bin-dir at the folder with the minik8s-* daemons"));
+      return 1;
+    }
+  }
+  for (const ComponentSpec& spec : *specs) {
+    if (spec.port > 0 && LoopbackPortInUse(spec.port)) {
+      Err(absl::StrCat("port ", spec.port, " is already in use (", spec.name,
+                       "); choose another --port-base"));
+      return 1;
+    }
+  }
+  if (!co.etcd_servers.empty()) {
+    absl::StatusOr<std::vector<std::string>> endpoints = UrlListToGrpcAddresses(co.etcd_servers);
+    if (!endpoints.ok() || endpoints->empty()) {
+      Err(absl::StrCat("--etcd-servers ", co.etcd_servers, ": ",
+                       endpoints.ok() ? "no endpoint" : endpoints.status().message()));
+      return 2;
+    }
+    if (absl::Status s = CheckEtcd(endpoints->front(), absl::Seconds(5)); !s.ok()) {
+      Err(absl::StrCat("cannot reach etcd at ", endpoints->front(), ": ", s.message()));
+      return 1;
+    }
+  }
+  Out(absl::StrCat("minik8s: starting a cluster with ", co.nodes + co.scale_nodes,
+                   co.nodes + co.scale_nodes == 1 ? " node" : " nodes", " (data dir ",
+                   co.data_dir, ", ports from ", co.port_base, ")\n"));
+  Cluster cluster(options, *std::move(specs));
+  return cluster.Run();
+}
+
+int Down(const std::string& data_dir, absl::Duration timeout) {
+  absl::StatusOr<ClusterState> state = ReadStateFile(StateFilePath(data_dir));
+  if (absl::IsNotFound(state.status())) {
+    Out(absl::StrCat("minik8s: no cluster is running from ", data_dir, "\n"));
+    return 0;
+  }
+  if (!state.ok()) {
+    Err(std::string(state.status().message()));
+    return 1;
+  }
+  int max_stage = 0;
+  for (const ProcessRecord& p : state->processes) max_stage = std::max(max_stage, p.stage);
+  if (LockHeld(data_dir) && ProcessRunning(state->supervisor_pid, "")) {
+    Out(absl::StrCat("minik8s: stopping the cluster of minik8s up (pid ", state->supervisor_pid,
+                     ")\n"));
+    kill(state->supervisor_pid, SIGTERM);
+    const absl::Time deadline = absl::Now() + timeout * (max_stage + 1) + absl::Seconds(5);
+    while (LockHeld(data_dir) && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(50));
+    if (LockHeld(data_dir)) {
+      Err(absl::StrCat("minik8s up (pid ", state->supervisor_pid,
+                       ") did not stop in time; stopping its daemons directly"));
+    }
+  }
+  // Whatever still runs (after a clean stop: nothing; after `up` was killed:
+  // its daemons), stage by stage from the last.
+  for (int stage = max_stage; stage >= 0; --stage) {
+    std::vector<std::pair<pid_t, std::string>> group;
+    for (const ProcessRecord& p : state->processes) {
+      if (p.stage == stage && ProcessRunning(p.pid, p.binary)) {
+        Out(absl::StrFormat("  stopping %s (pid %d)\n", p.name, p.pid));
+        group.push_back({p.pid, p.binary});
+      }
+    }
+    for (pid_t pid : TerminateProcesses(group, timeout)) {
+      Out(absl::StrFormat("  killed pid %d after %s\n", pid, absl::FormatDuration(timeout)));
+    }
+  }
+  std::remove(StateFilePath(data_dir).c_str());
+  Out("minik8s: cluster stopped\n");
+  return 0;
+}
+
+int Status(const std::string& data_dir) {
+  absl::StatusOr<ClusterState> state = ReadStateFile(StateFilePath(data_dir));
+  if (absl::IsNotFound(state.status())) {
+    Out(absl::StrCat("minik8s: no cluster is running from ", data_dir, "\n"));
+    return 1;
+  }
+  if (!state.ok()) {
+    Err(std::string(state.status().message()));
+    return 1;
+  }
+  const bool up_alive = LockHeld(data_dir) && ProcessRunning(state->supervisor_pid, "");
+  std::vector<std::vector<std::string>> rows = {{"COMPONENT", "PID", "STATUS", "ADDRESS", "LOG"}};
+  rows.push_back({"minik8s up", absl::StrCat(state->supervisor_pid),
+                  up_alive ? "running" : "not running", "-", "-"});
+  bool all = up_alive;
+  for (const ProcessRecord& p : state->processes) {
+    const bool alive = ProcessRunning(p.pid, p.binary);
+    all = all && alive;
+    rows.push_back({p.name, absl::StrCat(p.pid), alive ? "running" : "not running",
+                    p.address.empty() ? "-" : p.address, p.log_file});
+  }
+  Out(Table(rows));
+  Out(absl::StrCat("apiserver: ", state->apiserver, "\n"));
+  return all ? 0 : 1;
+}
+
+}  // namespace minik8s::cluster

@@ -1,0 +1,33 @@
+// The three commands of the `minik8s` tool: up (start a local cluster and
+// supervise it in the foreground), down (stop the cluster of a data dir from
+// another shell) and status (which of its daemons are alive).
+//
+// Each returns the process exit code and writes what a user reads to stdout
+// (progress, tables) and stderr (errors).
+#ifndef MINIK8S_CLUSTER_LAUNCHER_H_
+#define MINIK8S_CLUSTER_LAUNCHER_H_
+
+#include <string>
+
+#include "absl/time/time.h"
+#include "cluster/plan.h"
+
+namespace minik8s::cluster {
+
+struct UpOptions {
+  ClusterOptions cluster;
+  // Where the mkctl config (`server: HOST:PORT`) is written; "" = don't.
+  std::string mkctl_config;
+  absl::Duration start_timeout = absl::Seconds(60);  // per stage
+  absl::Duration stop_timeout = absl::Seconds(10);   // per stage, then SIGKILL
+};
+
+// Call BlockShutdownSignals() first (before any thread starts): up waits for
+// SIGINT/SIGTERM with sigtimedwait.
+int Up(const UpOptions& options);
+int Down(const std::string& data_dir, absl::Duration timeout);
+int Status(const std::string& data_dir);
+
+}  // namespace minik8s::cluster
+
+#endif  // MINIK8S_CLUSTER_LAUNCHER_H_

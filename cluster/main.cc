@@ -1,0 +1,163 @@
+// minik8s: a local minik8s cluster with one command.
+//
+//   minik8s up [--nodes 3] [--port-base 6440] [--data-dir ~/.minik8s/data]
+//   minik8s status [--data-dir DIR]
+//   minik8s down [--data-dir DIR]
+//
+// Only parses flags; the work is in launcher.h.
+#include <unistd.h>
+
+#include <climits>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "CLI/CLI.hpp"
+#include "absl/strings/str_cat.h"
+#include "cluster/launcher.h"
+#include "cluster/plan.h"
+#include "common/signals.h"
+
+namespace {
+
+using namespace minik8s::cluster;  // NOLINT
+
+std::string Home() {
+  const char* home = std::getenv("HOME");
+  return home != nullptr ? home : "";
+}
+
+std::string ExpandPath(const std::string& path) {
+  std::string p = path;
+  if (p == "~" || p.rfind("~/", 0) == 0) p = Home() + p.substr(1);
+  std::error_code ec;
+  std::filesystem::path abs = std::filesystem::absolute(p, ec);
+  return ec ? p : abs.lexically_normal().string();
+}
+
+std::string ExecutableDir() {
+  std::error_code ec;
+  std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? "." : self.parent_path().string();
+}
+
+std::string DefaultMkctlConfig() {
+  const char* env = std::getenv("MINIK8S_CONFIG");
+  if (env != nullptr && *env != '\0') return env;
+  return Home() + "/.minik8s/config";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Before any thread starts: `up` waits for these with sigtimedwait, and
+  // its children unblock them before exec.
+  minik8s::BlockShutdownSignals();
+
+  CLI::App app{"minik8s: run a local minik8s cluster (store, apiserver, controller-manager, "
+               "scheduler, and a runtime + kubelet per node) as processes on this machine"};
+  app.require_subcommand(1);
+  std::string data_dir = "~/.minik8s/data";
+  const std::string data_dir_help =
+      "Folder of the cluster: the store's data, logs/, run/ (runtime sockets) and the state "
+      "file that `down` and `status` read; kept across runs";
+
+  UpOptions up;
+  ClusterOptions& co = up.cluster;
+  std::string bin_dir;
+  std::string mkctl_config = DefaultMkctlConfig();
+  double start_timeout_s = 60, stop_timeout_s = 10;
+  std::vector<std::string> store_args, apiserver_args, cm_args, scheduler_args, runtime_args,
+      kubelet_args;
+  CLI::App* up_cmd = app.add_subcommand(
+      "up", "Start a cluster and supervise it in the foreground until Ctrl-C or SIGTERM");
+  up_cmd->add_option("--data-dir", data_dir, data_dir_help)->capture_default_str();
+  up_cmd->add_option("--nodes", co.nodes,
+                     "Nodes node-1..node-N, each a minik8s-runtime and a minik8s-kubelet")
+      ->capture_default_str()
+      ->check(CLI::Range(0, kMaxNodes));
+  up_cmd->add_option("--scale-nodes", co.scale_nodes,
+                     "Also simulate this many nodes (sim-node-0..) in one extra kubelet "
+                     "process (the kubelet's --nodes scale mode, in-process runtime)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  up_cmd->add_option("--port-base", co.port_base,
+                     "First port: store = base, apiserver = base+3, scale kubelet = base+9, "
+                     "kubelet of node-i = base+9+i; clusters whose ranges do not overlap run "
+                     "side by side")
+      ->capture_default_str();
+  up_cmd->add_option("--etcd-servers", co.etcd_servers,
+                     "Use this etcd (comma-separated URLs, e.g. http://127.0.0.1:2379) instead "
+                     "of starting minik8s-store");
+  up_cmd->add_option("--bin-dir", bin_dir,
+                     "Folder with the minik8s-* daemons (default: the folder of this executable)");
+  up_cmd->add_option("--log-level", co.log_level, "Log level of every daemon")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
+  up_cmd->add_option("--mkctl-config", mkctl_config,
+                     "Where to write the mkctl config (server: 127.0.0.1:<apiserver port>); "
+                     "default $MINIK8S_CONFIG, else ~/.minik8s/config; empty: write none")
+      ->capture_default_str();
+  up_cmd->add_option("--start-timeout", start_timeout_s,
+                     "Seconds each start stage may take to become healthy")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  up_cmd->add_option("--stop-timeout", stop_timeout_s,
+                     "Seconds a daemon gets after SIGTERM before SIGKILL")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  struct Extra {
+    const char* flag;
+    const char* kind;
+    std::vector<std::string>* values;
+  };
+  const Extra extras[] = {{"--store-arg", kStore, &store_args},
+                          {"--apiserver-arg", kApiserver, &apiserver_args},
+                          {"--controller-manager-arg", kControllerManager, &cm_args},
+                          {"--scheduler-arg", kScheduler, &scheduler_args},
+                          {"--runtime-arg", kRuntime, &runtime_args},
+                          {"--kubelet-arg", kKubelet, &kubelet_args}};
+  for (const Extra& e : extras) {
+    up_cmd->add_option(e.flag, *e.values,
+                       absl::StrCat("Extra flag for every minik8s-", e.kind,
+                                    " (repeatable; write it with =, e.g. ", e.flag,
+                                    "=--log-level=debug)"))
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+        ->allow_extra_args(false);
+  }
+
+  double down_timeout_s = 10;
+  CLI::App* down_cmd = app.add_subcommand(
+      "down", "Stop the cluster running from a data dir (started by `minik8s up` elsewhere)");
+  down_cmd->add_option("--data-dir", data_dir, data_dir_help)->capture_default_str();
+  down_cmd->add_option("--timeout", down_timeout_s,
+                       "Seconds a daemon gets after SIGTERM before SIGKILL")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+
+  CLI::App* status_cmd = app.add_subcommand(
+      "status", "Show which daemons of the cluster in a data dir are running (exit 0: all)");
+  status_cmd->add_option("--data-dir", data_dir, data_dir_help)->capture_default_str();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+
+  data_dir = ExpandPath(data_dir);
+  if (*down_cmd) return Down(data_dir, absl::Seconds(down_timeout_s));
+  if (*status_cmd) return Status(data_dir);
+
+  co.data_dir = data_dir;
+  co.bin_dir = bin_dir.empty() ? ExecutableDir() : ExpandPath(bin_dir);
+  for (const Extra& e : extras) {
+    if (!e.values->empty()) co.extra_args[e.kind] = *e.values;
+  }
+  up.mkctl_config = mkctl_config.empty() ? "" : ExpandPath(mkctl_config);
+  up.start_timeout = absl::Seconds(start_timeout_s);
+  up.stop_timeout = absl::Seconds(stop_timeout_s);
+  return Up(up);
+}

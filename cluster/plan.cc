@@ -1,0 +1,195 @@
+#include "cluster/plan.h"
+
+#include <sys/un.h>
+
+#include "absl/strings/str_cat.h"
+
+namespace minik8s::cluster {
+namespace {
+
+constexpr int kStoreOffset = 0;
+constexpr int kApiserverOffset = 3;
+constexpr int kScaleKubeletOffset = 9;
+constexpr int kFirstKubeletOffset = 10;
+
+constexpr int kStageStore = 0;
+constexpr int kStageApiserver = 1;
+constexpr int kStageControlPlane = 2;  // controller-manager and scheduler
+constexpr int kStageRuntimes = 3;
+constexpr int kStageKubelets = 4;
+
+std::string Loopback(int port) { return absl::StrCat("127.0.0.1:", port); }
+
+std::string Bin(const ClusterOptions& options, const std::string& name) {
+  return absl::StrCat(options.bin_dir, "/", name);
+}
+
+void AppendExtra(const ClusterOptions& options, const std::string& kind,
+                 std::vector<std::string>* args) {
+  auto it = options.extra_args.find(kind);
+  if (it == options.extra_args.end()) return;
+  args->insert(args->end(), it->second.begin(), it->second.end());
+}
+
+// 10.244.<index>.0/24 for node-(index): distinct per node, like the
+// per-node podCIDRs Kubernetes hands out of 10.244.0.0/16. (Scale-mode nodes
+// get 10.128.0.0/9 ranges from the kubelet itself.)
+std::string NodePodCidr(int index) { return absl::StrCat("10.244.", index, ".0/24"); }
+
+}  // namespace
+
+absl::StatusOr<PortPlan> DerivePorts(int port_base, int nodes) {
+  if (nodes < 0) return absl::InvalidArgumentError("the node count cannot be negative");
+  PortPlan plan;
+  plan.store = port_base + kStoreOffset;
+  plan.apiserver = port_base + kApiserverOffset;
+  plan.scale_kubelet = port_base + kScaleKubeletOffset;
+  for (int i = 0; i < nodes; ++i) plan.kubelets.push_back(port_base + kFirstKubeletOffset + i);
+  plan.first = port_base;
+  plan.last = port_base + kFirstKubeletOffset + (nodes > 0 ? nodes - 1 : 0);
+  if (plan.first < 1024 || plan.last > 65535) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--port-base ", port_base, " gives ports ", plan.first, "-", plan.last,
+        "; they must lie within 1024-65535 (a cluster with ", nodes, " nodes uses ",
+        plan.last - plan.first + 1, " ports from the base)"));
+  }
+  return plan;
+}
+
+std::string StoreDataDir(const std::string& data_dir) { return data_dir + "/store"; }
+std::string LogDir(const std::string& data_dir) { return data_dir + "/logs"; }
+std::string RunDir(const std::string& data_dir) { return data_dir + "/run"; }
+std::string StateFilePath(const std::string& data_dir) { return data_dir + "/minik8s.state"; }
+std::string LockFilePath(const std::string& data_dir) { return data_dir + "/minik8s.lock"; }
+std::string NodeName(int index) { return absl::StrCat("node-", index); }
+
+std::string ApiserverAddress(const ClusterOptions& options) {
+  return Loopback(options.port_base + kApiserverOffset);
+}
+
+absl::StatusOr<std::vector<ComponentSpec>> PlanCluster(const ClusterOptions& options) {
+  if (options.nodes < 0 || options.nodes > kMaxNodes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--nodes must be between 0 and ", kMaxNodes, " (got ", options.nodes,
+        "); simulate more with --scale-nodes"));
+  }
+  if (options.scale_nodes < 0) {
+    return absl::InvalidArgumentError("--scale-nodes cannot be negative");
+  }
+  if (options.nodes == 0 && options.scale_nodes == 0) {
+    return absl::InvalidArgumentError("a cluster needs at least one node (--nodes or --scale-nodes)");
+  }
+  absl::StatusOr<PortPlan> ports = DerivePorts(options.port_base, options.nodes);
+  if (!ports.ok()) return ports.status();
+  const std::string logs = LogDir(options.data_dir);
+  const std::string api = Loopback(ports->apiserver);
+  auto log_file = [&](const std::string& name) { return absl::StrCat(logs, "/", name, ".log"); };
+
+  std::vector<ComponentSpec> specs;
+  std::string etcd_servers = options.etcd_servers;
+  if (etcd_servers.empty()) {
+    ComponentSpec s;
+    s.name = s.kind = kStore;
+    s.binary = Bin(options, "minik8s-store");
+    s.address = Loopback(ports->store);
+    s.port = ports->store;
+    etcd_servers = absl::StrCat("http://", s.address);
+    s.args = {"--name", "minik8s", "--data-dir", StoreDataDir(options.data_dir),
+              "--listen-client-urls", etcd_servers, "--log-level", options.log_level};
+    s.log_file = log_file(s.name);
+    s.stage = kStageStore;
+    s.health = HealthCheck::kEtcdStatus;
+    AppendExtra(options, kStore, &s.args);
+    specs.push_back(std::move(s));
+  }
+  {
+    ComponentSpec s;
+    s.name = s.kind = kApiserver;
+    s.binary = Bin(options, "minik8s-apiserver");
+    s.address = api;
+    s.port = ports->apiserver;
+    s.args = {"--etcd-servers", etcd_servers, "--bind-address", "127.0.0.1",
+              "--port", absl::StrCat(ports->apiserver), "--log-level", options.log_level};
+    s.log_file = log_file(s.name);
+    s.stage = kStageApiserver;
+    s.health = HealthCheck::kGrpcHealth;
+    AppendExtra(options, kApiserver, &s.args);
+    specs.push_back(std::move(s));
+  }
+  // One controller-manager and one scheduler: leader election only delays a
+  // restart after a crash (until the old Lease expires), so it is off.
+  for (const char* kind : {kControllerManager, kScheduler}) {
+    ComponentSpec s;
+    s.name = s.kind = kind;
+    s.binary = Bin(options, absl::StrCat("minik8s-", kind));
+    s.args = {"--server", api, "--leader-elect", "false", "--log-level", options.log_level};
+    s.log_file = log_file(s.name);
+    s.stage = kStageControlPlane;
+    s.health = HealthCheck::kStaysUp;
+    AppendExtra(options, kind, &s.args);
+    specs.push_back(std::move(s));
+  }
+  std::vector<std::string> sockets;
+  for (int i = 1; i <= options.nodes; ++i) {
+    const std::string node = NodeName(i);
+    const std::string socket_path = absl::StrCat(RunDir(options.data_dir), "/", node, ".sock");
+    if (socket_path.size() >= sizeof(sockaddr_un::sun_path)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "the runtime socket path ", socket_path, " is longer than a unix socket allows (",
+          sizeof(sockaddr_un::sun_path) - 1, " bytes); choose a shorter --data-dir"));
+    }
+    sockets.push_back(absl::StrCat("unix://", socket_path));
+    ComponentSpec s;
+    s.name = absl::StrCat("runtime-", node);
+    s.kind = kRuntime;
+    s.binary = Bin(options, "minik8s-runtime");
+    s.address = sockets.back();
+    s.args = {"--listen", s.address, "--pod-cidr", NodePodCidr(i), "--log-level",
+              options.log_level};
+    s.log_file = log_file(s.name);
+    s.stage = kStageRuntimes;
+    s.health = HealthCheck::kGrpcHealth;
+    AppendExtra(options, kRuntime, &s.args);
+    specs.push_back(std::move(s));
+  }
+  for (int i = 1; i <= options.nodes; ++i) {
+    const std::string node = NodeName(i);
+    ComponentSpec s;
+    s.name = absl::StrCat("kubelet-", node);
+    s.kind = kKubelet;
+    s.binary = Bin(options, "minik8s-kubelet");
+    s.port = ports->kubelets[i - 1];
+    s.address = Loopback(s.port);
+    s.args = {"--server", api, "--node-name", node, "--container-runtime-endpoint",
+              sockets[i - 1], "--port", absl::StrCat(s.port), "--pod-cidr", NodePodCidr(i),
+              "--log-level", options.log_level};
+    s.log_file = log_file(s.name);
+    s.stage = kStageKubelets;
+    s.health = HealthCheck::kNodesReady;
+    s.node_names = {node};
+    AppendExtra(options, kKubelet, &s.args);
+    specs.push_back(std::move(s));
+  }
+  if (options.scale_nodes > 0) {
+    ComponentSpec s;
+    s.name = "kubelet-sim";
+    s.kind = kKubelet;
+    s.binary = Bin(options, "minik8s-kubelet");
+    s.port = ports->scale_kubelet;
+    s.address = Loopback(s.port);
+    s.args = {"--server", api, "--nodes", absl::StrCat(options.scale_nodes),
+              "--node-name-prefix", kScaleNodePrefix, "--port", absl::StrCat(s.port),
+              "--log-level", options.log_level};
+    s.log_file = log_file(s.name);
+    s.stage = kStageKubelets;
+    s.health = HealthCheck::kNodesReady;
+    for (int i = 0; i < options.scale_nodes; ++i) {
+      s.node_names.push_back(absl::StrCat(kScaleNodePrefix, i));
+    }
+    AppendExtra(options, kKubelet, &s.args);
+    specs.push_back(std::move(s));
+  }
+  return specs;
+}
+
+}  // namespace minik8s::cluster

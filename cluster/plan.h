@@ -1,0 +1,107 @@
+// What `minik8s up` runs: the daemons of a local cluster, their flags, ports,
+// sockets and log files, derived from a few options. Pure functions (no I/O),
+// so that port derivation and argument building are unit-tested.
+//
+// Every TCP port comes from --port-base (all on 127.0.0.1):
+//
+//   base + 0        minik8s-store client URL
+//   base + 3        minik8s-apiserver (6443 with the default base 6440)
+//   base + 9        the scale-mode kubelet's API (--scale-nodes)
+//   base + 10 + i   the kubelet of node-(i+1)
+//
+// so a cluster with N nodes uses ports [base, base + 10 + N); two clusters run
+// side by side when their bases are at least that far apart. Runtimes listen
+// on unix sockets under <data-dir>/run.
+#ifndef MINIK8S_CLUSTER_PLAN_H_
+#define MINIK8S_CLUSTER_PLAN_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace minik8s::cluster {
+
+inline constexpr int kDefaultPortBase = 6440;
+inline constexpr int kDefaultNodes = 3;
+inline constexpr int kMaxNodes = 200;  // one runtime + kubelet each; beyond: --scale-nodes
+inline constexpr char kScaleNodePrefix[] = "sim-node-";
+
+// Component kinds, also the keys of ClusterOptions::extra_args.
+inline constexpr char kStore[] = "store";
+inline constexpr char kApiserver[] = "apiserver";
+inline constexpr char kControllerManager[] = "controller-manager";
+inline constexpr char kScheduler[] = "scheduler";
+inline constexpr char kRuntime[] = "runtime";
+inline constexpr char kKubelet[] = "kubelet";
+
+struct ClusterOptions {
+  std::string data_dir;      // absolute
+  std::string bin_dir;       // where the minik8s-* daemons are
+  int port_base = kDefaultPortBase;
+  std::string etcd_servers;  // "" = start minik8s-store; else the apiserver uses these
+  int nodes = kDefaultNodes;
+  int scale_nodes = 0;       // > 0: one extra kubelet simulating this many nodes
+  std::string log_level = "info";
+  // Extra flags per component kind (kStore, ..., kKubelet), appended last so
+  // they override the derived ones.
+  std::map<std::string, std::vector<std::string>> extra_args;
+};
+
+struct PortPlan {
+  int store = 0;
+  int apiserver = 0;
+  int scale_kubelet = 0;
+  std::vector<int> kubelets;  // kubelets[i] is node-(i+1)'s
+  int first = 0, last = 0;    // the whole range used
+};
+
+// InvalidArgument when a derived port leaves [1024, 65535].
+absl::StatusOr<PortPlan> DerivePorts(int port_base, int nodes);
+
+// How the launcher decides that a component is up.
+enum class HealthCheck {
+  kEtcdStatus,  // etcd Maintenance.Status answers on `address`
+  kGrpcHealth,  // grpc.health.v1 Check("") is SERVING on `address`
+  kStaysUp,     // no health endpoint: the process is still running after a moment
+  kNodesReady,  // the Node objects in `node_names` are Ready
+};
+
+struct ComponentSpec {
+  std::string name;    // unique: "store", "runtime-node-1", "kubelet-sim", ...
+  std::string kind;    // kStore, ..., kKubelet
+  std::string binary;  // absolute path of the executable
+  std::vector<std::string> args;  // argv[1..]
+  std::string address;  // what it serves: "127.0.0.1:6443", "unix:///...", "" for nothing
+  int port = 0;         // TCP port that must be free before the start; 0 = none
+  std::string log_file;
+  // Components start stage by stage in increasing order (each stage healthy
+  // before the next) and stop in decreasing order.
+  int stage = 0;
+  HealthCheck health = HealthCheck::kStaysUp;
+  std::vector<std::string> node_names;  // kNodesReady: the nodes it registers
+};
+
+// Derived paths inside the data dir.
+std::string StoreDataDir(const std::string& data_dir);
+std::string LogDir(const std::string& data_dir);
+std::string RunDir(const std::string& data_dir);
+std::string StateFilePath(const std::string& data_dir);
+std::string LockFilePath(const std::string& data_dir);
+
+// "node-1" .. "node-N".
+std::string NodeName(int index);
+
+// The components of the cluster in start order: store (unless etcd_servers),
+// apiserver, controller-manager, scheduler, one runtime per node, one kubelet
+// per node, the scale kubelet. InvalidArgument on bad options (ports out of
+// range, too many nodes, a socket path longer than a unix socket allows).
+absl::StatusOr<std::vector<ComponentSpec>> PlanCluster(const ClusterOptions& options);
+
+// The apiserver's address for clients, e.g. "127.0.0.1:6443".
+std::string ApiserverAddress(const ClusterOptions& options);
+
+}  // namespace minik8s::cluster
+
+#endif  // MINIK8S_CLUSTER_PLAN_H_

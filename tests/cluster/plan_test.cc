@@ -1,0 +1,199 @@
+#include "cluster/plan.h"
+
+#include <algorithm>
+#include <set>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace minik8s::cluster {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+ClusterOptions Options(int nodes = 2) {
+  ClusterOptions o;
+  o.data_dir = "/d";
+  o.bin_dir = "/b";
+  o.port_base = 7000;
+  o.nodes = nodes;
+  return o;
+}
+
+const ComponentSpec& Get(const std::vector<ComponentSpec>& specs, const std::string& name) {
+  auto it = std::find_if(specs.begin(), specs.end(),
+                         [&](const ComponentSpec& s) { return s.name == name; });
+  EXPECT_NE(it, specs.end()) << name;
+  return *it;
+}
+
+// The value following `flag` in args ("" if absent).
+std::string Flag(const ComponentSpec& s, const std::string& flag) {
+  for (size_t i = 0; i + 1 < s.args.size(); ++i) {
+    if (s.args[i] == flag) return s.args[i + 1];
+  }
+  return "";
+}
+
+TEST(DerivePorts, FromTheBase) {
+  auto p = DerivePorts(6440, 3);
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->store, 6440);
+  EXPECT_EQ(p->apiserver, 6443);
+  EXPECT_EQ(p->scale_kubelet, 6449);
+  EXPECT_THAT(p->kubelets, ElementsAre(6450, 6451, 6452));
+  EXPECT_EQ(p->first, 6440);
+  EXPECT_EQ(p->last, 6452);
+}
+
+TEST(DerivePorts, AllDistinct) {
+  auto p = DerivePorts(20000, 50);
+  ASSERT_TRUE(p.ok());
+  std::set<int> all(p->kubelets.begin(), p->kubelets.end());
+  all.insert({p->store, p->apiserver, p->scale_kubelet});
+  EXPECT_EQ(all.size(), 53u);
+  EXPECT_EQ(*all.begin(), p->first);
+  EXPECT_EQ(*all.rbegin(), p->last);
+}
+
+TEST(DerivePorts, OutOfRange) {
+  EXPECT_FALSE(DerivePorts(80, 1).ok());
+  auto p = DerivePorts(65530, 3);
+  ASSERT_FALSE(p.ok());
+  EXPECT_THAT(std::string(p.status().message()), HasSubstr("--port-base 65530"));
+  EXPECT_TRUE(DerivePorts(65535 - 10 - 2, 3).ok());
+}
+
+TEST(PlanCluster, ComponentsInStartOrder) {
+  auto specs = PlanCluster(Options(2));
+  ASSERT_TRUE(specs.ok()) << specs.status();
+  std::vector<std::string> names;
+  for (const auto& s : *specs) names.push_back(s.name);
+  EXPECT_THAT(names, ElementsAre("store", "apiserver", "controller-manager", "scheduler",
+                                 "runtime-node-1", "runtime-node-2", "kubelet-node-1",
+                                 "kubelet-node-2"));
+  int stage = -1;
+  for (const auto& s : *specs) {
+    EXPECT_GE(s.stage, stage) << s.name;
+    stage = s.stage;
+    EXPECT_EQ(s.log_file, "/d/logs/" + s.name + ".log");
+  }
+  // Runtimes are up before the kubelets that need them; the store before the
+  // apiserver before its clients.
+  EXPECT_LT(Get(*specs, "store").stage, Get(*specs, "apiserver").stage);
+  EXPECT_LT(Get(*specs, "apiserver").stage, Get(*specs, "scheduler").stage);
+  EXPECT_LT(Get(*specs, "runtime-node-1").stage, Get(*specs, "kubelet-node-1").stage);
+}
+
+TEST(PlanCluster, StoreArguments) {
+  auto specs = PlanCluster(Options());
+  ASSERT_TRUE(specs.ok());
+  const ComponentSpec& s = Get(*specs, "store");
+  EXPECT_EQ(s.binary, "/b/minik8s-store");
+  EXPECT_EQ(Flag(s, "--data-dir"), "/d/store");
+  EXPECT_EQ(Flag(s, "--listen-client-urls"), "http://127.0.0.1:7000");
+  EXPECT_EQ(Flag(s, "--log-level"), "info");
+  EXPECT_EQ(s.port, 7000);
+  EXPECT_EQ(s.health, HealthCheck::kEtcdStatus);
+}
+
+TEST(PlanCluster, ApiserverArguments) {
+  auto specs = PlanCluster(Options());
+  ASSERT_TRUE(specs.ok());
+  const ComponentSpec& s = Get(*specs, "apiserver");
+  EXPECT_EQ(s.binary, "/b/minik8s-apiserver");
+  EXPECT_EQ(Flag(s, "--etcd-servers"), "http://127.0.0.1:7000");
+  EXPECT_EQ(Flag(s, "--bind-address"), "127.0.0.1");
+  EXPECT_EQ(Flag(s, "--port"), "7003");
+  EXPECT_EQ(s.address, "127.0.0.1:7003");
+  EXPECT_EQ(s.health, HealthCheck::kGrpcHealth);
+  EXPECT_EQ(ApiserverAddress(Options()), "127.0.0.1:7003");
+}
+
+TEST(PlanCluster, ControllerManagerAndSchedulerArguments) {
+  auto specs = PlanCluster(Options());
+  ASSERT_TRUE(specs.ok());
+  for (const char* name : {"controller-manager", "scheduler"}) {
+    const ComponentSpec& s = Get(*specs, name);
+    EXPECT_EQ(s.binary, std::string("/b/minik8s-") + name);
+    EXPECT_EQ(Flag(s, "--server"), "127.0.0.1:7003");
+    EXPECT_EQ(Flag(s, "--leader-elect"), "false");
+    EXPECT_EQ(s.port, 0);
+    EXPECT_EQ(s.health, HealthCheck::kStaysUp);
+  }
+}
+
+TEST(PlanCluster, RuntimeAndKubeletArguments) {
+  auto specs = PlanCluster(Options(2));
+  ASSERT_TRUE(specs.ok());
+  const ComponentSpec& rt = Get(*specs, "runtime-node-2");
+  EXPECT_EQ(rt.binary, "/b/minik8s-runtime");
+  EXPECT_EQ(Flag(rt, "--listen"), "unix:///d/run/node-2.sock");
+  EXPECT_EQ(rt.address, "unix:///d/run/node-2.sock");
+  EXPECT_EQ(Flag(rt, "--pod-cidr"), "10.244.2.0/24");
+  const ComponentSpec& k = Get(*specs, "kubelet-node-2");
+  EXPECT_EQ(k.binary, "/b/minik8s-kubelet");
+  EXPECT_EQ(Flag(k, "--server"), "127.0.0.1:7003");
+  EXPECT_EQ(Flag(k, "--node-name"), "node-2");
+  EXPECT_EQ(Flag(k, "--container-runtime-endpoint"), "unix:///d/run/node-2.sock");
+  EXPECT_EQ(Flag(k, "--port"), "7011");
+  EXPECT_EQ(Flag(k, "--pod-cidr"), "10.244.2.0/24");
+  EXPECT_EQ(k.port, 7011);
+  EXPECT_EQ(k.health, HealthCheck::kNodesReady);
+  EXPECT_THAT(k.node_names, ElementsAre("node-2"));
+  EXPECT_EQ(Flag(Get(*specs, "kubelet-node-1"), "--port"), "7010");
+}
+
+TEST(PlanCluster, ExternalEtcdStartsNoStore) {
+  ClusterOptions o = Options();
+  o.etcd_servers = "http://10.0.0.1:2379,http://10.0.0.2:2379";
+  auto specs = PlanCluster(o);
+  ASSERT_TRUE(specs.ok());
+  EXPECT_EQ(specs->front().name, "apiserver");
+  EXPECT_EQ(Flag(specs->front(), "--etcd-servers"), o.etcd_servers);
+}
+
+TEST(PlanCluster, ScaleNodesAddOneKubelet) {
+  ClusterOptions o = Options(1);
+  o.scale_nodes = 3;
+  auto specs = PlanCluster(o);
+  ASSERT_TRUE(specs.ok());
+  const ComponentSpec& s = specs->back();
+  EXPECT_EQ(s.name, "kubelet-sim");
+  EXPECT_EQ(Flag(s, "--nodes"), "3");
+  EXPECT_EQ(Flag(s, "--node-name-prefix"), "sim-node-");
+  EXPECT_EQ(Flag(s, "--port"), "7009");
+  EXPECT_THAT(s.node_names, ElementsAre("sim-node-0", "sim-node-1", "sim-node-2"));
+  EXPECT_EQ(Flag(s, "--container-runtime-endpoint"), "");
+}
+
+TEST(PlanCluster, ExtraArgumentsComeLast) {
+  ClusterOptions o = Options(1);
+  o.log_level = "debug";
+  o.extra_args[kKubelet] = {"--relist-period=200ms"};
+  o.extra_args[kApiserver] = {"--event-ttl=5m"};
+  auto specs = PlanCluster(o);
+  ASSERT_TRUE(specs.ok());
+  EXPECT_EQ(Get(*specs, "kubelet-node-1").args.back(), "--relist-period=200ms");
+  EXPECT_EQ(Get(*specs, "apiserver").args.back(), "--event-ttl=5m");
+  EXPECT_EQ(Flag(Get(*specs, "scheduler"), "--log-level"), "debug");
+  EXPECT_NE(Get(*specs, "scheduler").args.back(), "--relist-period=200ms");
+}
+
+TEST(PlanCluster, RejectsBadOptions) {
+  ClusterOptions o = Options(0);
+  EXPECT_FALSE(PlanCluster(o).ok());  // no node at all
+  o.scale_nodes = 10;
+  EXPECT_TRUE(PlanCluster(o).ok());
+  o = Options(kMaxNodes + 1);
+  EXPECT_THAT(std::string(PlanCluster(o).status().message()), HasSubstr("--scale-nodes"));
+  o = Options();
+  o.data_dir = "/" + std::string(120, 'x');
+  auto specs = PlanCluster(o);
+  ASSERT_FALSE(specs.ok());
+  EXPECT_THAT(std::string(specs.status().message()), HasSubstr("shorter --data-dir"));
+}
+
+}  // namespace
+}  // namespace minik8s::cluster
