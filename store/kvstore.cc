@@ -27,6 +27,7 @@ absl::StatusOr<std::unique_ptr<KvStore>> KvStore::Open(const StoreOptions& optio
       std::make_unique<WatchableStore>(store.get(), store->applied_rev_, options.watch);
   store->watchable_->Start();
   KvStore* raw = store.get();
+  store->completion_thread_ = std::thread([raw] { raw->CompletionLoop(); });
   store->apply_thread_ = std::thread([raw] { raw->ApplyLoop(); });
   store->compactor_thread_ = std::thread([raw] { raw->CompactorLoop(); });
   if (options.lease_expiry_loop) {
@@ -56,7 +57,8 @@ absl::Status KvStore::Recover() {
   ASSIGN_OR_RETURN(auto current, backend_->GetMeta(kMetaCurrentRev));
   ASSIGN_OR_RETURN(auto scheduled, backend_->GetMeta(kMetaScheduledCompact));
   ASSIGN_OR_RETURN(auto finished, backend_->GetMeta(kMetaFinishedCompact));
-  int64_t rev = current.value_or(0);
+  // Like etcd, an empty store is at revision 1: the first write gets 2.
+  int64_t rev = current.value_or(1);
 
   // Leases first, so keys can be attached while the index is rebuilt.
   RETURN_IF_ERROR(backend_->ScanLeases([this](int64_t id, int64_t ttl) { lessor_->Restore(id, ttl); }));
@@ -111,6 +113,11 @@ void KvStore::Stop() {
     stopping_ = true;
   }
   if (apply_thread_.joinable()) apply_thread_.join();
+  {
+    absl::MutexLock lock(&completion_mu_);
+    completion_stopping_ = true;
+  }
+  if (completion_thread_.joinable()) completion_thread_.join();
   {
     absl::MutexLock lock(&compact_mu_);
     compact_stopping_ = true;
@@ -220,27 +227,75 @@ void KvStore::ApplyBatch(std::deque<PendingWrite>* batch) {
   }
   overlay_.clear();
   committed_rev_.store(applied_rev_, std::memory_order_release);
-  db_size_.store(backend_->ApproximateSize());
+  // The exact size needs RocksDB's DB mutex; between refreshes, count the
+  // bytes written (an overestimate: overwritten history is compacted later).
+  const absl::Time now = absl::Now();
+  if (now - last_size_refresh_ >= absl::Milliseconds(100)) {
+    last_size_refresh_ = now;
+    db_size_.store(backend_->ApproximateSize());
+  } else {
+    db_size_.fetch_add(static_cast<int64_t>(batch_.GetDataSize()));
+  }
   int64_t new_compact = 0;
   for (PendingWrite& w : *batch) {
     if (w.kind == Kind::kCompact && w.status.ok()) new_compact = std::max(new_compact, w.compact_rev);
   }
   if (new_compact > 0) compacted_rev_.store(new_compact, std::memory_order_release);
-  // Watchers first: once a writer has its answer, a progress request on any
-  // watch stream reports at least its revision.
-  if (!batch_events_.empty()) watchable_->Notify(batch_events_, applied_rev_);
   for (PendingWrite& w : *batch) {
     if (w.status.ok()) FillHeader(w.header, w.header_rev);
     if (w.kind == Kind::kCompact && w.status.ok()) {
       const auto* req = static_cast<const etcdserverpb::CompactionRequest*>(w.req);
       absl::MutexLock lock(&compact_mu_);
+      // Physical: answered by the compactor once the deletion is done.
       if (req->physical()) {
         compact_queue_.emplace_back(w.compact_rev, std::move(w.done));
-        continue;
+        w.done = nullptr;
+      } else {
+        compact_queue_.emplace_back(w.compact_rev, nullptr);
       }
-      compact_queue_.emplace_back(w.compact_rev, nullptr);
     }
-    w.done(w.status);
+  }
+  Committed c{std::move(*batch), std::move(batch_events_), applied_rev_};
+  batch->clear();
+  batch_events_.clear();
+  {
+    absl::MutexLock lock(&completion_mu_);
+    const bool inline_ok = !completion_busy_ && completion_queue_.empty() &&
+                           c.writes.size() <= 4 &&
+                           (c.events.empty() || watchable_->SyncedCountHint() <= 16);
+    if (!inline_ok) {
+      completion_queue_.push_back(std::move(c));
+      return;
+    }
+  }
+  Complete(&c);
+}
+
+void KvStore::Complete(Committed* c) {
+  // Watchers first: once a writer has its answer, a progress request on any
+  // watch stream reports at least its revision.
+  if (!c->events.empty()) watchable_->Notify(c->events, c->rev);
+  for (PendingWrite& w : c->writes) {
+    if (w.done) w.done(w.status);
+  }
+}
+
+void KvStore::CompletionLoop() {
+  while (true) {
+    Committed c;
+    {
+      absl::MutexLock lock(&completion_mu_);
+      completion_busy_ = false;
+      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(completion_mu_) {
+        return completion_stopping_ || !completion_queue_.empty();
+      };
+      completion_mu_.Await(absl::Condition(&ready));
+      if (completion_queue_.empty()) return;  // stopping, and everything is done
+      c = std::move(completion_queue_.front());
+      completion_queue_.pop_front();
+      completion_busy_ = true;
+    }
+    Complete(&c);
   }
 }
 

@@ -24,9 +24,9 @@
 
 namespace minik8s::store {
 
-// etcd's minimum TTL with default election settings (3 × 1 s election
-// timeout, rounded up): shorter requested TTLs are raised to it.
-inline constexpr int64_t kMinLeaseTTL = 3;
+// etcd's minimum TTL with default election settings (1.5 × the 1 s election
+// timeout, rounded up to whole seconds): shorter requested TTLs are raised to it.
+inline constexpr int64_t kMinLeaseTTL = 2;
 // etcd's MaxLeaseTTL.
 inline constexpr int64_t kMaxLeaseTTL = 9000000000;
 

@@ -19,6 +19,7 @@ bool WatchStream::Enqueue(WatchResponse resp, bool force) {
     absl::MutexLock lock(&mu_);
     if (closed_) return true;
     if (writing_) {
+      if (MergeIntoQueued(&resp)) return true;
       if (!force && queue_.size() >= store_->options_.stream_buffer) return false;
       queue_.push_back(std::move(resp));
       return true;
@@ -29,6 +30,31 @@ bool WatchStream::Enqueue(WatchResponse resp, bool force) {
   // close between the unlock above and this call.
   send_(std::move(resp));
   return true;
+}
+
+bool WatchStream::MergeIntoQueued(WatchResponse* resp) {
+  if (resp->events_size() == 0 || resp->created() || resp->canceled()) return false;
+  // Look back a little for the newest queued response of the same watcher.
+  // Responses of other watchers may be overtaken (clients demultiplex by
+  // watch id); a stream-wide progress response may not, nor anything of the
+  // same watcher that is not a plain event response.
+  constexpr size_t kMaxLookBack = 16;
+  size_t looked = 0;
+  for (auto it = queue_.rbegin(); it != queue_.rend() && looked < kMaxLookBack; ++it, ++looked) {
+    if (it->watch_id() == -1) return false;
+    if (it->watch_id() != resp->watch_id()) continue;
+    if (it->events_size() == 0 || it->created() || it->canceled()) return false;
+    if (static_cast<size_t>(it->events_size() + resp->events_size()) >
+        store_->options_.max_events_per_response) {
+      return false;
+    }
+    auto* events = it->mutable_events();
+    events->Reserve(events->size() + resp->events_size());
+    for (mvccpb::Event& ev : *resp->mutable_events()) *events->Add() = std::move(ev);
+    it->mutable_header()->set_revision(resp->header().revision());
+    return true;
+  }
+  return false;
 }
 
 bool WatchStream::HasRoom(size_t limit) const {
@@ -45,12 +71,13 @@ std::optional<WatchResponse> WatchStream::NextToSend() {
       writing_ = false;
       queue_.clear();
     } else {
+      const size_t half = store_->options_.stream_buffer / 2;
+      drained = queue_.size() == half;  // HasRoom(half) turns true with this pop
       out = std::move(queue_.front());
       queue_.pop_front();
-      drained = queue_.size() < store_->options_.stream_buffer / 2;
     }
   }
-  if (drained && out.has_value()) {
+  if (drained) {
     // Room again: unsynced watchers of this stream can make progress.
     store_->Kick();
   }
@@ -199,7 +226,7 @@ std::unique_ptr<WatchStream> WatchableStore::NewStream(WatchStream::SendFn send)
 
 void WatchableStore::AddSynced(Watcher* w) {
   w->synced = true;
-  ++synced_count_;
+  synced_hint_.store(++synced_count_, std::memory_order_relaxed);
   if (w->end.empty()) {
     synced_keys_[w->key].insert(w);
   } else {
@@ -210,7 +237,7 @@ void WatchableStore::AddSynced(Watcher* w) {
 void WatchableStore::RemoveWatcher(Watcher* w) {
   if (w->synced) {
     w->synced = false;
-    --synced_count_;
+    synced_hint_.store(--synced_count_, std::memory_order_relaxed);
     if (w->end.empty()) {
       auto it = synced_keys_.find(w->key);
       if (it != synced_keys_.end()) {
@@ -265,37 +292,72 @@ void WatchableStore::Notify(const std::vector<RevisionEvents>& batch, int64_t cu
   absl::MutexLock lock(&mu_);
   current_rev_ = std::max(current_rev_, current_rev);
   if (synced_count_ == 0) return;
+  // One response per watcher for the whole batch (several revisions when
+  // writes were group-committed), sent in the order watchers first matched.
+  struct Out {
+    Watcher* w;
+    WatchResponse resp;
+    int64_t first_rev = 0;  // first revision in resp
+    bool victim = false;
+  };
+  std::vector<Out> outs;
+  absl::flat_hash_map<Watcher*, size_t> slot;
   bool kick = false;
-  absl::flat_hash_set<Watcher*> matched;
+  // Hands a watcher's pending response to its stream; false if the stream is
+  // full, in which case the watcher leaves the synced group and will catch up
+  // from history starting at the first revision it did not get.
+  auto flush = [&](Out& o) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (o.resp.events_size() == 0) return true;
+    if (o.w->stream->Enqueue(std::move(o.resp), false)) {
+      o.resp = MakeResponse(*o.w, 0);
+      return true;
+    }
+    RemoveWatcher(o.w);
+    o.w->next_rev = o.first_rev;
+    unsynced_.insert(o.w);
+    o.victim = true;
+    kick = true;
+    return false;
+  };
+  std::vector<Watcher*> matched;
+  absl::flat_hash_set<Watcher*> seen;
   for (const RevisionEvents& re : batch) {
     matched.clear();
+    seen.clear();
     for (const mvccpb::Event& ev : re.events) {
       auto it = synced_keys_.find(ev.kv().key());
-      if (it != synced_keys_.end()) matched.insert(it->second.begin(), it->second.end());
+      if (it == synced_keys_.end()) continue;
+      for (Watcher* w : it->second) {
+        if (seen.insert(w).second) matched.push_back(w);
+      }
     }
     for (Watcher* w : synced_ranges_) {
       for (const mvccpb::Event& ev : re.events) {
         if (InRange(ev.kv().key(), w->key, w->end)) {
-          matched.insert(w);
+          if (seen.insert(w).second) matched.push_back(w);
           break;
         }
       }
     }
     for (Watcher* w : matched) {
       if (re.rev < w->next_rev) continue;  // start revision in the future
-      WatchResponse resp = MakeResponse(*w, re.rev);
-      if (AppendEvents(*w, re, &resp) > 0) {
-        if (!w->stream->Enqueue(std::move(resp), false)) {
-          // Buffer full: catch up from history later, starting at this revision.
-          RemoveWatcher(w);
-          w->next_rev = re.rev;
-          unsynced_.insert(w);
-          kick = true;
+      auto [it, inserted] = slot.try_emplace(w, outs.size());
+      if (inserted) outs.push_back(Out{w, MakeResponse(*w, re.rev)});
+      Out& o = outs[it->second];
+      if (o.victim) continue;
+      if (o.resp.events_size() == 0) o.first_rev = re.rev;
+      if (AppendEvents(*w, re, &o.resp) > 0) {
+        o.resp.mutable_header()->set_revision(re.rev);
+        if (static_cast<size_t>(o.resp.events_size()) >= options_.max_events_per_response &&
+            !flush(o)) {
           continue;
         }
       }
       w->next_rev = re.rev + 1;
     }
+  }
+  for (Out& o : outs) {
+    if (!o.victim) flush(o);
   }
   if (kick) Kick();
 }

@@ -103,6 +103,9 @@ class WatchStream {
   // Buffers or sends `resp`; returns false if the buffer is full (unless force).
   bool Enqueue(etcdserverpb::WatchResponse resp, bool force);
   bool HasRoom(size_t limit) const;
+  // Appends the events of `resp` to the newest queued response of the same
+  // watcher, if nothing that must stay ordered after it was queued since.
+  bool MergeIntoQueued(etcdserverpb::WatchResponse* resp) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   WatchableStore* store_;
   SendFn send_;
@@ -149,6 +152,8 @@ class WatchableStore {
   void SendProgressNotifications();
 
   size_t SyncedCount() const;
+  // SyncedCount() without taking the lock; may be momentarily stale.
+  size_t SyncedCountHint() const { return synced_hint_.load(std::memory_order_relaxed); }
   size_t UnsyncedCount() const;
 
  private:
@@ -171,6 +176,7 @@ class WatchableStore {
   absl::flat_hash_set<Watcher*> synced_ranges_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_set<Watcher*> unsynced_ ABSL_GUARDED_BY(mu_);
   size_t synced_count_ ABSL_GUARDED_BY(mu_) = 0;
+  std::atomic<size_t> synced_hint_{0};
 
   absl::Mutex loop_mu_;
   bool stopping_ ABSL_GUARDED_BY(loop_mu_) = false;

@@ -15,31 +15,8 @@ namespace {
 // from etcd; the etcd instantiation of each still runs. Each entry names the
 // difference. Delete an entry as soon as the store is fixed. Setting
 // MINIK8S_STORE_E2E_RUN_KNOWN_FAILURES=1 runs them anyway.
-constexpr char kStartsAtRevisionZero[] =
-    "a fresh minik8s-store is at revision 0 (first write gets revision 1); a fresh etcd is at "
-    "revision 1 (first write gets revision 2)";
 const std::map<std::string, std::string>& KnownStoreFailures() {
   static const auto* known = new std::map<std::string, std::string>{
-      {"KvInteropTest.FreshStoreIsAtRevisionOne", kStartsAtRevisionZero},
-      {"KvInteropTest.PutAndGetSingleKey", kStartsAtRevisionZero},
-      {"KvInteropTest.GetAtRevision", kStartsAtRevisionZero},
-      {"KvInteropTest.CountOnlyAndKeysOnlyOverGrpc", kStartsAtRevisionZero},
-      {"KvInteropTest.PutPrevKvAndIgnoreValue", kStartsAtRevisionZero},
-      {"KvInteropTest.DeleteVariants", kStartsAtRevisionZero},
-      {"KvInteropTest.TxnSuccessBranch", kStartsAtRevisionZero},
-      {"KvInteropTest.TxnFailureBranch", kStartsAtRevisionZero},
-      {"KvInteropTest.TxnLimitsAndDuplicates", kStartsAtRevisionZero},
-      {"WatchInteropTest.HistoryFromRevision", kStartsAtRevisionZero},
-      {"WatchInteropTest.PrevKv", kStartsAtRevisionZero},
-      {"WatchInteropTest.CompactedStartRevisionCancelsTheWatch", kStartsAtRevisionZero},
-      {"MaintenanceInteropTest.Compaction", kStartsAtRevisionZero},
-      {"MaintenanceInteropTest.CompactionKeepsTheLatestValueOfDeletedAndLiveKeys",
-       kStartsAtRevisionZero},
-      {"MaintenanceInteropTest.EndpointStatus", kStartsAtRevisionZero},
-      {"LeaseInteropTest.ExpiryDeletesAttachedKeys",
-       "`lease grant 2` gets TTL(3s) from minik8s-store, TTL(2s) from etcd (etcd's minimum TTL "
-       "with default election settings is ceil(1.5 x 1 s election timeout) = 2 s); also "
-       "revision numbering"},
       {"CheckPerfTest.LargeLoadPasses",
        "`etcdctl check perf --load=l` measured 4,533 writes/s against minik8s-store on the "
        "shared 2-core machine (etcd: 4,010-5,232), below the l-load's expected 8,000 writes/s"},

@@ -8,34 +8,34 @@ namespace minik8s::store {
 namespace {
 
 TEST_F(StoreTest, ReopenKeepsRevisionsCompactionAndIdentity) {
-  Put("a", "1");  // 1
-  Put("a", "2");  // 2
-  Put("b", "x");  // 3
-  Delete("b");    // 4
-  Put("c", "y");  // 5
-  ASSERT_TRUE(Compact(2).ok());
+  Put("a", "1");  // 2
+  Put("a", "2");  // 3
+  Put("b", "x");  // 4
+  Delete("b");    // 5
+  Put("c", "y");  // 6
+  ASSERT_TRUE(Compact(3).ok());
   const uint64_t member = store_->member_id();
   Reopen();
-  EXPECT_EQ(store_->CurrentRevision(), 5);
-  EXPECT_EQ(store_->CompactedRevision(), 2);
+  EXPECT_EQ(store_->CurrentRevision(), 6);
+  EXPECT_EQ(store_->CompactedRevision(), 3);
   EXPECT_EQ(store_->member_id(), member);
   auto a = Get("a");
   EXPECT_EQ(a.kvs(0).value(), "2");
-  EXPECT_EQ(a.kvs(0).create_revision(), 1);
+  EXPECT_EQ(a.kvs(0).create_revision(), 2);
   EXPECT_EQ(a.kvs(0).version(), 2);
-  EXPECT_EQ(Get("b", "", 3).kvs(0).value(), "x");
+  EXPECT_EQ(Get("b", "", 4).kvs(0).value(), "x");
   EXPECT_EQ(Get("b").kvs_size(), 0);
-  EXPECT_EQ(Put("a", "3"), 6);  // the counter continues
+  EXPECT_EQ(Put("a", "3"), 7);  // the counter continues
   EXPECT_EQ(Get("a").kvs(0).version(), 3);
 }
 
 TEST_F(StoreTest, DeletesOnlyStoreStillKeepRevisionAfterCompaction) {
-  Put("a", "1");
-  Delete("a");
-  ASSERT_TRUE(Compact(2).ok());
+  Put("a", "1");  // 2
+  Delete("a");    // 3
+  ASSERT_TRUE(Compact(3).ok());
   Reopen();
-  EXPECT_EQ(store_->CurrentRevision(), 2);
-  EXPECT_EQ(Put("b", "1"), 3);
+  EXPECT_EQ(store_->CurrentRevision(), 3);
+  EXPECT_EQ(Put("b", "1"), 4);
 }
 
 TEST(StoreOpen, SecondOpenOfSameDirFailsClearly) {
@@ -76,10 +76,10 @@ TEST_F(StoreTest, GroupCommitManyConcurrentWritersGetUniqueDenseRevisions) {
     all.insert(v.begin(), v.end());
   }
   ASSERT_EQ(all.size(), static_cast<size_t>(kThreads * kPerThread));
-  EXPECT_EQ(*all.begin(), 1);
-  EXPECT_EQ(*all.rbegin(), kThreads * kPerThread);
+  EXPECT_EQ(*all.begin(), 2);  // a fresh store is at revision 1
+  EXPECT_EQ(*all.rbegin(), kThreads * kPerThread + 1);
   Reopen();
-  EXPECT_EQ(store_->CurrentRevision(), kThreads * kPerThread);
+  EXPECT_EQ(store_->CurrentRevision(), kThreads * kPerThread + 1);
   EXPECT_EQ(Get("t3/9").kvs(0).value(), "99");
 }
 

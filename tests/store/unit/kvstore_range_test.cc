@@ -14,22 +14,24 @@ std::vector<std::string> Keys(const RangeResponse& r) {
 }
 
 TEST_F(StoreTest, PutSetsRevisionsAndVersions) {
-  EXPECT_EQ(Put("foo", "1"), 1);
-  EXPECT_EQ(Put("foo", "2"), 2);
+  // As etcd: a fresh store is at revision 1, the first write gets 2.
+  EXPECT_EQ(store_->CurrentRevision(), 1);
+  EXPECT_EQ(Put("foo", "1"), 2);
+  EXPECT_EQ(Put("foo", "2"), 3);
   auto r = Get("foo");
   ASSERT_EQ(r.kvs_size(), 1);
-  EXPECT_EQ(r.kvs(0).create_revision(), 1);
-  EXPECT_EQ(r.kvs(0).mod_revision(), 2);
+  EXPECT_EQ(r.kvs(0).create_revision(), 2);
+  EXPECT_EQ(r.kvs(0).mod_revision(), 3);
   EXPECT_EQ(r.kvs(0).version(), 2);
-  EXPECT_EQ(r.header().revision(), 2);
+  EXPECT_EQ(r.header().revision(), 3);
   EXPECT_NE(r.header().member_id(), 0u);
   EXPECT_EQ(Delete("foo"), 1);
-  EXPECT_EQ(Put("foo", "3"), 4);
+  EXPECT_EQ(Put("foo", "3"), 5);
   r = Get("foo");
-  EXPECT_EQ(r.kvs(0).create_revision(), 4);
+  EXPECT_EQ(r.kvs(0).create_revision(), 5);
   EXPECT_EQ(r.kvs(0).version(), 1);
-  EXPECT_EQ(Get("foo", "", 2).kvs(0).value(), "2");
-  EXPECT_EQ(Get("foo", "", 3).kvs_size(), 0);
+  EXPECT_EQ(Get("foo", "", 3).kvs(0).value(), "2");
+  EXPECT_EQ(Get("foo", "", 4).kvs_size(), 0);
 }
 
 TEST_F(StoreTest, RangeEndConventions) {
@@ -64,7 +66,7 @@ TEST_F(StoreTest, RangeLimitMoreCountKeysOnlyCountOnly) {
   resp.Clear();
   ASSERT_TRUE(store_->Range(req, &resp).ok());
   EXPECT_EQ(resp.kvs(0).value(), "");
-  EXPECT_EQ(resp.kvs(0).mod_revision(), 1);
+  EXPECT_EQ(resp.kvs(0).mod_revision(), 2);
   req.set_count_only(true);
   resp.Clear();
   ASSERT_TRUE(store_->Range(req, &resp).ok());
@@ -78,24 +80,24 @@ TEST_F(StoreTest, RangeRevisionErrors) {
   Put("a", "3");
   RangeRequest req;
   req.set_key("a");
-  req.set_revision(4);
+  req.set_revision(5);
   RangeResponse resp;
   EXPECT_EQ(store_->Range(req, &resp), ErrFutureRev());
-  ASSERT_TRUE(Compact(2).ok());
-  req.set_revision(1);
+  ASSERT_TRUE(Compact(3).ok());
+  req.set_revision(2);
   EXPECT_EQ(store_->Range(req, &resp), ErrCompacted());
-  req.set_revision(2);  // the compaction revision itself is readable
+  req.set_revision(3);  // the compaction revision itself is readable
   resp.Clear();
   ASSERT_TRUE(store_->Range(req, &resp).ok());
   EXPECT_EQ(resp.kvs(0).value(), "2");
-  EXPECT_EQ(resp.header().revision(), 3);
+  EXPECT_EQ(resp.header().revision(), 4);
 }
 
 TEST_F(StoreTest, RangeSortAndFilters) {
-  Put("a", "z");  // 1
-  Put("b", "y");  // 2
-  Put("c", "x");  // 3
-  Put("a", "w");  // 4: a has version 2, mod 4
+  Put("a", "z");  // 2
+  Put("b", "y");  // 3
+  Put("c", "x");  // 4
+  Put("a", "w");  // 5: a has version 2, mod 5
   RangeRequest req;
   req.set_key("a");
   req.set_range_end("d");
@@ -130,8 +132,8 @@ TEST_F(StoreTest, RangeSortAndFilters) {
   RangeRequest f;
   f.set_key("a");
   f.set_range_end("d");
-  f.set_min_mod_revision(2);
-  f.set_max_mod_revision(3);
+  f.set_min_mod_revision(3);
+  f.set_max_mod_revision(4);
   resp.Clear();
   ASSERT_TRUE(store_->Range(f, &resp).ok());
   EXPECT_EQ(Keys(resp), (std::vector<std::string>{"b", "c"}));
@@ -139,12 +141,12 @@ TEST_F(StoreTest, RangeSortAndFilters) {
   f.Clear();
   f.set_key("a");
   f.set_range_end("d");
-  f.set_min_create_revision(2);
+  f.set_min_create_revision(3);
   resp.Clear();
   ASSERT_TRUE(store_->Range(f, &resp).ok());
   EXPECT_EQ(Keys(resp), (std::vector<std::string>{"b", "c"}));
   f.set_min_create_revision(0);
-  f.set_max_create_revision(1);
+  f.set_max_create_revision(2);
   resp.Clear();
   ASSERT_TRUE(store_->Range(f, &resp).ok());
   EXPECT_EQ(Keys(resp), (std::vector<std::string>{"a"}));
@@ -166,7 +168,7 @@ TEST_F(StoreTest, PutOptionsAndErrors) {
   EXPECT_EQ(store_->PutSync(req, &resp), ErrLeaseNotFound());
   req.Clear();
   EXPECT_EQ(store_->PutSync(req, &resp), ErrEmptyKey());
-  EXPECT_EQ(store_->CurrentRevision(), 0);
+  EXPECT_EQ(store_->CurrentRevision(), 1);
 
   Put("k", "v1");
   req.set_key("k");
@@ -197,9 +199,9 @@ TEST_F(StoreTest, DeleteRangePrevKvAndNoopKeepsRevision) {
   EXPECT_EQ(resp.deleted(), 2);
   ASSERT_EQ(resp.prev_kvs_size(), 2);
   EXPECT_EQ(resp.prev_kvs(1).value(), "y");
-  EXPECT_EQ(resp.header().revision(), 3);
+  EXPECT_EQ(resp.header().revision(), 4);
   EXPECT_EQ(Delete("nothing"), 0);
-  EXPECT_EQ(store_->CurrentRevision(), 3);
+  EXPECT_EQ(store_->CurrentRevision(), 4);
 }
 
 class QuotaTest : public StoreTest {

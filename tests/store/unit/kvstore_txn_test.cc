@@ -49,16 +49,16 @@ class TxnTest : public StoreTest {
 };
 
 TEST_F(TxnTest, CompareTargetsAndResults) {
-  Put("k", "b");   // 1
-  Put("k", "b");   // 2: version 2, create 1, mod 2
-  Put("z", "zz");  // 3
+  Put("k", "b");   // 2
+  Put("k", "b");   // 3: version 2, create 2, mod 3
+  Put("z", "zz");  // 4
   EXPECT_TRUE(Eval(Cmp("k", Compare::VERSION, Compare::EQUAL, 2)));
   EXPECT_TRUE(Eval(Cmp("k", Compare::VERSION, Compare::GREATER, 1)));
   EXPECT_FALSE(Eval(Cmp("k", Compare::VERSION, Compare::LESS, 2)));
   EXPECT_TRUE(Eval(Cmp("k", Compare::VERSION, Compare::NOT_EQUAL, 3)));
-  EXPECT_TRUE(Eval(Cmp("k", Compare::CREATE, Compare::EQUAL, 1)));
-  EXPECT_TRUE(Eval(Cmp("k", Compare::MOD, Compare::EQUAL, 2)));
-  EXPECT_FALSE(Eval(Cmp("k", Compare::MOD, Compare::GREATER, 2)));
+  EXPECT_TRUE(Eval(Cmp("k", Compare::CREATE, Compare::EQUAL, 2)));
+  EXPECT_TRUE(Eval(Cmp("k", Compare::MOD, Compare::EQUAL, 3)));
+  EXPECT_FALSE(Eval(Cmp("k", Compare::MOD, Compare::GREATER, 3)));
   EXPECT_TRUE(Eval(Cmp("k", Compare::VALUE, Compare::EQUAL, 0, "b")));
   EXPECT_TRUE(Eval(Cmp("k", Compare::VALUE, Compare::LESS, 0, "c")));
   EXPECT_TRUE(Eval(Cmp("k", Compare::VALUE, Compare::GREATER, 0, "a")));
@@ -71,13 +71,13 @@ TEST_F(TxnTest, CompareTargetsAndResults) {
   Compare range = Cmp("k", Compare::MOD, Compare::GREATER, 1);
   range.set_range_end("zz");
   EXPECT_TRUE(Eval(range));
-  range.set_mod_revision(2);
-  EXPECT_FALSE(Eval(range));  // k has mod 2
-  EXPECT_EQ(store_->CurrentRevision(), 3);  // read-only txns do not bump
+  range.set_mod_revision(3);
+  EXPECT_FALSE(Eval(range));  // k has mod 3
+  EXPECT_EQ(store_->CurrentRevision(), 4);  // read-only txns do not bump
 }
 
 TEST_F(TxnTest, BranchesOneRevisionAndOpsSeeEarlierOps) {
-  Put("k", "v");  // 1
+  Put("k", "v");  // 2
   TxnRequest req;
   *req.add_compare() = Cmp("k", Compare::VALUE, Compare::EQUAL, 0, "v");
   AddPut(req.mutable_success(), "a", "1");
@@ -87,12 +87,12 @@ TEST_F(TxnTest, BranchesOneRevisionAndOpsSeeEarlierOps) {
   TxnResponse resp;
   ASSERT_TRUE(store_->TxnSync(req, &resp).ok());
   EXPECT_TRUE(resp.succeeded());
-  EXPECT_EQ(resp.header().revision(), 2);
+  EXPECT_EQ(resp.header().revision(), 3);
   ASSERT_EQ(resp.responses_size(), 3);
   ASSERT_EQ(resp.responses(1).response_range().kvs_size(), 1);
   EXPECT_EQ(resp.responses(1).response_range().kvs(0).value(), "1");
-  EXPECT_EQ(Get("a").kvs(0).mod_revision(), 2);
-  EXPECT_EQ(Get("b").kvs(0).mod_revision(), 2);
+  EXPECT_EQ(Get("a").kvs(0).mod_revision(), 3);
+  EXPECT_EQ(Get("b").kvs(0).mod_revision(), 3);
   EXPECT_EQ(Get("f").kvs_size(), 0);
 
   TxnRequest fail;
@@ -101,7 +101,7 @@ TEST_F(TxnTest, BranchesOneRevisionAndOpsSeeEarlierOps) {
   resp.Clear();
   ASSERT_TRUE(store_->TxnSync(fail, &resp).ok());
   EXPECT_FALSE(resp.succeeded());
-  EXPECT_EQ(Get("f").kvs(0).mod_revision(), 3);
+  EXPECT_EQ(Get("f").kvs(0).mod_revision(), 4);
 
   // A write txn that takes a read-only branch does not bump the revision.
   TxnRequest ro;
@@ -110,8 +110,8 @@ TEST_F(TxnTest, BranchesOneRevisionAndOpsSeeEarlierOps) {
   AddGet(ro.mutable_failure(), "k");
   resp.Clear();
   ASSERT_TRUE(store_->TxnSync(ro, &resp).ok());
-  EXPECT_EQ(resp.header().revision(), 3);
-  EXPECT_EQ(store_->CurrentRevision(), 3);
+  EXPECT_EQ(resp.header().revision(), 4);
+  EXPECT_EQ(store_->CurrentRevision(), 4);
 }
 
 TEST_F(TxnTest, NestedTxn) {
@@ -127,8 +127,8 @@ TEST_F(TxnTest, NestedTxn) {
   ASSERT_EQ(resp.responses_size(), 2);
   EXPECT_TRUE(resp.responses(1).response_txn().succeeded());
   EXPECT_EQ(Get("b").kvs(0).value(), "then");
-  EXPECT_EQ(Get("b").kvs(0).mod_revision(), 1);
-  EXPECT_EQ(store_->CurrentRevision(), 1);
+  EXPECT_EQ(Get("b").kvs(0).mod_revision(), 2);
+  EXPECT_EQ(store_->CurrentRevision(), 2);
 }
 
 TEST_F(TxnTest, Limits) {

@@ -82,14 +82,14 @@ TEST_F(StoreTest, WatchLiveEventsWithIdsAndCreatedReply) {
   EXPECT_EQ(ev[0].kv().key(), "a");
   EXPECT_EQ(ev[1].kv().key(), "p/x");
   EXPECT_EQ(ev[2].type(), mvccpb::Event::DELETE);
-  EXPECT_EQ(ev[2].kv().mod_revision(), 4);
+  EXPECT_EQ(ev[2].kv().mod_revision(), 5);  // a fresh store is at revision 1
   EXPECT_FALSE(ev[2].has_prev_kv());  // not asked for
 }
 
 TEST_F(StoreTest, WatchFromHistoryFiltersAndPrevKv) {
-  Put("k", "1");  // 1
-  Put("k", "2");  // 2
-  Delete("k");    // 3
+  Put("k", "1");  // 2
+  Put("k", "2");  // 3
+  Delete("k");    // 4
   FakeTransport t(store_.get(), true);
   auto w = Watch("k", "", 1);
   w.set_prev_kv(true);
@@ -98,7 +98,7 @@ TEST_F(StoreTest, WatchFromHistoryFiltersAndPrevKv) {
   puts_only.add_filters(WatchCreateRequest::NODELETE);
   t.stream()->Create(puts_only);
   ASSERT_TRUE(t.WaitEvents(5));
-  Put("k", "4");  // live after catching up
+  Put("k", "4");  // 5, live after catching up
   ASSERT_TRUE(t.WaitEvents(7));
   std::vector<mvccpb::Event> w0, w1;
   for (const auto& r : t.Got()) {
@@ -138,7 +138,7 @@ TEST_F(StoreTest, WatchCancelAndProgress) {
   ASSERT_EQ(got.size(), 3u);
   EXPECT_TRUE(got[1].canceled());
   EXPECT_EQ(got[2].watch_id(), -1);
-  EXPECT_EQ(got[2].header().revision(), 1);
+  EXPECT_EQ(got[2].header().revision(), 2);
   EXPECT_EQ(got[2].events_size(), 0);
 }
 
@@ -175,7 +175,7 @@ TEST_F(SlowWatcherTest, SlowWatcherCatchesUpWithoutLossOrReorder) {
     auto ev = t->Events();
     ASSERT_EQ(ev.size(), static_cast<size_t>(kWrites));
     for (int i = 0; i < kWrites; ++i) {
-      EXPECT_EQ(ev[i].kv().mod_revision(), i + 1);
+      EXPECT_EQ(ev[i].kv().mod_revision(), i + 2);
       EXPECT_EQ(ev[i].kv().value(), std::to_string(i));
     }
   }
