@@ -46,7 +46,8 @@ absl::Status CheckGrpcHealth(const std::string& target, absl::Duration timeout) 
   grpc::GenericStub stub(channel);
   grpc::ClientContext ctx;
   ctx.set_deadline(Deadline(timeout));
-  grpc::ByteBuffer request;  // empty
+  grpc::Slice empty_message("", 0);
+  grpc::ByteBuffer request(&empty_message, 1);  // a valid, zero-length message
   grpc::ByteBuffer response;
   std::promise<grpc::Status> done;
   stub.UnaryCall(&ctx, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request, &response,
