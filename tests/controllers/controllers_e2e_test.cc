@@ -69,10 +69,8 @@ class ControllersE2E : public ::testing::Test {
     ASSERT_TRUE(testing::WaitFor([&] { return testing::PortAcceptsConnections(*api_port); },
                                  absl::Seconds(20)));
     const std::string server = absl::StrCat("127.0.0.1:", *api_port);
-    std::vector<std::string> cm_args = {FindBinary("minik8s-controller-manager"), "--server",
-                                        server, "--leader-elect=false", "--log-level", "debug"};
-    cm_args.insert(cm_args.end(), extra_args_.begin(), extra_args_.end());
-    ASSERT_TRUE(cm_.Start(cm_args, dir_.path() + "/controller-manager.log").ok());
+    server_ = server;
+    ASSERT_TRUE(cm_.Start(ManagerArgs(), dir_.path() + "/controller-manager.log").ok());
     auto cs = client::Clientset::Connect({.server = server});
     ASSERT_TRUE(cs.ok());
     cs_ = std::move(*cs);
@@ -167,7 +165,18 @@ class ControllersE2E : public ::testing::Test {
         absl::Seconds(60));
   }
 
+  std::vector<std::string> ManagerArgs() const {
+    std::vector<std::string> args = {FindBinary("minik8s-controller-manager"), "--server",
+                                     server_, "--log-level", "debug"};
+    if (extra_args_.empty() || extra_args_[0] != "--leader-elect=true") {
+      args.push_back("--leader-elect=false");
+    }
+    args.insert(args.end(), extra_args_.begin(), extra_args_.end());
+    return args;
+  }
+
   std::vector<std::string> extra_args_;
+  std::string server_;
   testing::TempDir dir_;
   testing::Subprocess store_, apiserver_, cm_;
   std::unique_ptr<client::Clientset> cs_;
@@ -410,6 +419,45 @@ TEST_F(NodeLifecycleE2E, SilentNodeIsTaintedAndItsPodsReplaced) {
   }
   EXPECT_TRUE(node_not_ready);
   EXPECT_TRUE(eviction);
+}
+
+class LeaderElectionE2E : public ControllersE2E {
+ protected:
+  LeaderElectionE2E() {
+    extra_args_ = {"--leader-elect=true", "--leader-elect-lease-duration", "2s",
+                   "--leader-elect-renew-deadline", "1500ms", "--leader-elect-retry-period",
+                   "200ms"};
+  }
+  std::string Holder() {
+    auto lease = cs_->Leases().Get("kube-system", "kube-controller-manager");
+    if (!lease.ok()) return "";
+    return lease->spec().holder_identity();
+  }
+};
+
+TEST_F(LeaderElectionE2E, StandbyTakesOverWhenTheLeaderStops) {
+  ASSERT_TRUE(testing::WaitFor([&] { return !Holder().empty(); }, absl::Seconds(30)))
+      << "no controller-manager took the Lease kube-system/kube-controller-manager";
+  const std::string first = Holder();
+  testing::Subprocess standby;
+  ASSERT_TRUE(standby.Start(ManagerArgs(), dir_.path() + "/controller-manager-2.log").ok());
+  ASSERT_TRUE(cs_->Deployments().Create(MakeDeployment(2)).ok());
+  ASSERT_TRUE(WaitForAvailable(2, "nginx:1.25"));
+  EXPECT_EQ(Holder(), first);  // the standby waits
+
+  // The leader stops cleanly (releasing the Lease); the standby takes over.
+  auto rc = cm_.Stop(SIGTERM, absl::Seconds(10));
+  EXPECT_TRUE(rc.has_value() && *rc == 0);
+  ASSERT_TRUE(testing::WaitFor([&] { return !Holder().empty() && Holder() != first; },
+                               absl::Seconds(30)))
+      << "the standby never became leader";
+  auto d = cs_->Deployments().Get("default", "web");
+  ASSERT_TRUE(d.ok());
+  d->mutable_spec()->set_replicas(4);
+  ASSERT_TRUE(cs_->Deployments().Update(*d).ok());
+  EXPECT_TRUE(WaitForAvailable(4, "nginx:1.25")) << "the new leader does not reconcile";
+  auto rc2 = standby.Stop(SIGTERM, absl::Seconds(10));
+  EXPECT_TRUE(rc2.has_value() && *rc2 == 0);
 }
 
 }  // namespace
