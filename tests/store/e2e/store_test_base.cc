@@ -18,8 +18,9 @@ namespace {
 const std::map<std::string, std::string>& KnownStoreFailures() {
   static const auto* known = new std::map<std::string, std::string>{
       {"CheckPerfTest.LargeLoadPasses",
-       "`etcdctl check perf --load=l` measured 4,533 writes/s against minik8s-store on the "
-       "shared 2-core machine (etcd: 4,010-5,232), below the l-load's expected 8,000 writes/s"},
+       "`etcdctl check perf --load=l` measured 4,009 writes/s against minik8s-store on the "
+       "shared 2-core machine at load average 8.8 (etcd in the same run: 3,882), below the "
+       "l-load's expected 8,000 writes/s"},
   };
   return *known;
 }
