@@ -1,0 +1,370 @@
+// End to end: the real minik8s-store and minik8s-apiserver on free loopback
+// ports, driven by the mkctl binary. Skips when the daemons are not built.
+#include <signal.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <memory>
+#include <regex>
+#include <sstream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "common/net.h"
+#include "gtest/gtest.h"
+#include "testing/subprocess.h"
+#include "testing/temp_dir.h"
+
+namespace minik8s {
+namespace {
+
+bool Exists(const std::string& path) { return access(path.c_str(), X_OK) == 0; }
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+class MkctlE2E : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    for (const char* bin : {"minik8s-store", "minik8s-apiserver", "mkctl"}) {
+      if (!Exists(testing::BinPath(bin))) {
+        skip_reason_ = new std::string(absl::StrCat(testing::BinPath(bin), " is not built"));
+        return;
+      }
+    }
+    dir_ = new testing::TempDir();
+    absl::StatusOr<int> store_port = PickFreeLoopbackPort();
+    absl::StatusOr<int> api_port = PickFreeLoopbackPort();
+    ASSERT_TRUE(store_port.ok() && api_port.ok());
+    api_port_ = *api_port;
+    const std::string store_url = absl::StrCat("http://127.0.0.1:", *store_port);
+    store_ = new testing::Subprocess();
+    ASSERT_TRUE(store_
+                    ->Start({testing::BinPath("minik8s-store"), "--name", "default", "--data-dir",
+                             dir_->Join("data"), "--listen-client-urls", store_url,
+                             "--advertise-client-urls", store_url},
+                            dir_->Join("store.log"))
+                    .ok());
+    ASSERT_TRUE(testing::WaitFor([&] { return testing::PortAcceptsConnections(*store_port); },
+                                 absl::Seconds(30)));
+    apiserver_ = new testing::Subprocess();
+    ASSERT_TRUE(apiserver_
+                    ->Start({testing::BinPath("minik8s-apiserver"), "--etcd-servers", store_url,
+                             "--bind-address", "127.0.0.1", "--port", absl::StrCat(api_port_)},
+                            dir_->Join("apiserver.log"))
+                    .ok());
+    ASSERT_TRUE(testing::WaitFor([&] { return testing::PortAcceptsConnections(api_port_); },
+                                 absl::Seconds(30)))
+        << ReadFile(dir_->Join("apiserver.log"));
+    // The apiserver answers once it has synced its caches.
+    ASSERT_TRUE(testing::WaitFor(
+        [&] {
+          std::string out;
+          return testing::RunCommand({testing::BinPath("mkctl"), "--server",
+                                      absl::StrCat("127.0.0.1:", api_port_), "get", "ns"},
+                                     &out, absl::Seconds(10)) == 0;
+        },
+        absl::Seconds(30)));
+    // The namespaces the tests use (a multi-document manifest on stdin).
+    std::string manifest;
+    for (const char* ns : {"sel", "ro", "forms", "tr", "logs"}) {
+      absl::StrAppend(&manifest, "---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: ", ns, "\n");
+    }
+    std::string out;
+    ASSERT_EQ(testing::RunCommand({testing::BinPath("mkctl"), "--server",
+                                   absl::StrCat("127.0.0.1:", api_port_), "apply", "-f", "-"},
+                                  &out, absl::Seconds(30), manifest),
+              0)
+        << out;
+    ASSERT_EQ(out,
+              "namespace/sel created\nnamespace/ro created\nnamespace/forms created\n"
+              "namespace/tr created\nnamespace/logs created\n");
+  }
+
+  static void TearDownTestSuite() {
+    if (apiserver_ != nullptr) apiserver_->Stop(SIGTERM);
+    if (store_ != nullptr) store_->Stop(SIGTERM);
+    delete apiserver_;
+    delete store_;
+    delete dir_;
+    delete skip_reason_;
+    apiserver_ = store_ = nullptr;
+    dir_ = nullptr;
+    skip_reason_ = nullptr;
+  }
+
+  void SetUp() override {
+    if (skip_reason_ != nullptr) GTEST_SKIP() << *skip_reason_;
+  }
+
+  // Runs mkctl against the test apiserver; returns the exit code and puts
+  // stdout+stderr in *out.
+  int Mkctl(std::vector<std::string> args, std::string* out, const std::string& stdin_data = "") {
+    args.insert(args.begin(),
+                {testing::BinPath("mkctl"), "--server", absl::StrCat("127.0.0.1:", api_port_)});
+    return testing::RunCommand(args, out, absl::Seconds(60), stdin_data);
+  }
+  std::string MkctlOk(std::vector<std::string> args) {
+    std::string out;
+    const int code = Mkctl(args, &out);
+    EXPECT_EQ(code, 0) << absl::StrJoin(args, " ") << "\n" << out;
+    return out;
+  }
+
+  std::string WriteFile(const std::string& name, const std::string& text) {
+    const std::string path = dir_->Join(name);
+    std::ofstream(path) << text;
+    return path;
+  }
+
+  static std::string Example(const std::string& name) {
+    return ReadFile(absl::StrCat(MINIK8S_SOURCE_DIR, "/examples/", name));
+  }
+
+  static std::string* skip_reason_;
+  static testing::TempDir* dir_;
+  static testing::Subprocess* store_;
+  static testing::Subprocess* apiserver_;
+  static int api_port_;
+};
+
+std::string* MkctlE2E::skip_reason_ = nullptr;
+testing::TempDir* MkctlE2E::dir_ = nullptr;
+testing::Subprocess* MkctlE2E::store_ = nullptr;
+testing::Subprocess* MkctlE2E::apiserver_ = nullptr;
+int MkctlE2E::api_port_ = 0;
+
+TEST_F(MkctlE2E, NotFoundErrorAndExitCode) {
+  std::string out;
+  EXPECT_EQ(Mkctl({"get", "deploy", "nope"}, &out), 1);
+  EXPECT_EQ(out, "Error from server (NotFound): deployments.apps \"nope\" not found\n");
+  EXPECT_EQ(Mkctl({"delete", "pod", "nope"}, &out), 1);
+  EXPECT_EQ(out, "Error from server (NotFound): pods \"nope\" not found\n");
+  EXPECT_EQ(Mkctl({"get", "pods", "-n", "empty-ns"}, &out), 0);
+  EXPECT_EQ(out, "No resources found in empty-ns namespace.\n");
+}
+
+TEST_F(MkctlE2E, ApplyCreatedUnchangedConfigured) {
+  const std::string manifest = Example("nginx-deployment.yaml");
+  const std::string path = WriteFile("nginx.yaml", manifest);
+  EXPECT_EQ(MkctlOk({"apply", "-f", path}), "deployment.apps/nginx-deployment created\n");
+  EXPECT_EQ(MkctlOk({"apply", "-f", path}), "deployment.apps/nginx-deployment unchanged\n");
+
+  // Changed replicas and a label removed from the manifest.
+  std::string modified = absl::StrReplaceAll(manifest, {{"replicas: 3", "replicas: 2"}});
+  modified = absl::StrReplaceAll(modified, {{"  labels:\n    app: nginx\nspec:", "spec:"}});
+  ASSERT_NE(modified, manifest);
+  const std::string path2 = WriteFile("nginx2.yaml", modified);
+  EXPECT_EQ(MkctlOk({"apply", "-f", path2}), "deployment.apps/nginx-deployment configured\n");
+  EXPECT_EQ(MkctlOk({"apply", "-f", path2}), "deployment.apps/nginx-deployment unchanged\n");
+  const std::string json = MkctlOk({"get", "deploy", "nginx-deployment", "-o", "json"});
+  EXPECT_NE(json.find("\"replicas\": 2"), std::string::npos) << json;
+  EXPECT_NE(json.find("kubectl.kubernetes.io/last-applied-configuration"), std::string::npos);
+  // The label removed from the manifest is gone from metadata (the selector
+  // and template keep theirs).
+  const std::string yaml = MkctlOk({"get", "deploy", "nginx-deployment", "-o", "yaml"});
+  EXPECT_TRUE(absl::StartsWith(yaml, "apiVersion: apps/v1\nkind: Deployment\n")) << yaml;
+  const size_t meta = yaml.find("\nmetadata:\n");
+  const size_t spec = yaml.find("\nspec:\n");
+  ASSERT_NE(meta, std::string::npos);
+  EXPECT_EQ(yaml.substr(meta, spec - meta).find("  labels:"), std::string::npos) << yaml;
+
+  // From stdin.
+  std::string out;
+  EXPECT_EQ(Mkctl({"apply", "-f", "-"}, &out, modified), 0);
+  EXPECT_EQ(out, "deployment.apps/nginx-deployment unchanged\n");
+
+  const std::string table = MkctlOk({"get", "deploy"});
+  EXPECT_TRUE(absl::StartsWith(table, "NAME               READY   UP-TO-DATE   AVAILABLE   AGE\n"))
+      << table;
+  EXPECT_TRUE(std::regex_search(table, std::regex("\nnginx-deployment   0/2     0            0           [0-9]+s\n")))
+      << table;
+
+  EXPECT_EQ(MkctlOk({"scale", "--replicas=5", "deployment/nginx-deployment"}),
+            "deployment.apps/nginx-deployment scaled\n");
+  EXPECT_NE(MkctlOk({"get", "deploy", "nginx-deployment", "-o", "json"}).find("\"replicas\": 5"),
+            std::string::npos);
+  EXPECT_EQ(MkctlOk({"get", "deploy", "-o", "name"}), "deployment.apps/nginx-deployment\n");
+
+  EXPECT_EQ(MkctlOk({"delete", "-f", path}), "deployment.apps \"nginx-deployment\" deleted\n");
+  EXPECT_EQ(Mkctl({"get", "deploy", "nginx-deployment"}, &out), 1);
+}
+
+TEST_F(MkctlE2E, InvalidManifestsCreateNothing) {
+  // A client-side decoding error: file, document and field path.
+  const std::string bad = absl::StrCat(
+      "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: should-not-exist\n---\n",
+      absl::StrReplaceAll(Example("nginx-deployment.yaml"),
+                          {{"name: nginx-deployment", "name: bad-deploy"},
+                           {"        image: nginx:1.14.2\n", "        image: nginx:1.14.2\n        imagePolicy: x\n"}}));
+  const std::string path = WriteFile("bad.yaml", bad);
+  std::string out;
+  EXPECT_EQ(Mkctl({"apply", "-f", path}, &out), 1);
+  EXPECT_TRUE(absl::StartsWith(out, absl::StrCat("error: error parsing ", path, ": document 2: line ")))
+      << out;
+  EXPECT_NE(out.find("spec.template.spec.containers[0].imagePolicy"), std::string::npos) << out;
+  EXPECT_EQ(Mkctl({"get", "ns", "should-not-exist"}, &out), 1) << out;
+  EXPECT_EQ(Mkctl({"get", "deploy", "bad-deploy"}, &out), 1) << out;
+
+  // A server-side validation error.
+  const std::string negative = WriteFile(
+      "negative.yaml", absl::StrReplaceAll(Example("nginx-deployment.yaml"),
+                                           {{"name: nginx-deployment", "name: negative"},
+                                            {"replicas: 3", "replicas: -1"}}));
+  EXPECT_EQ(Mkctl({"apply", "-f", negative}, &out), 1);
+  EXPECT_EQ(out,
+            "The Deployment \"negative\" is invalid: spec.replicas: Invalid value: -1: must be "
+            "greater than or equal to 0\n");
+  EXPECT_EQ(Mkctl({"get", "deploy", "negative"}, &out), 1);
+}
+
+TEST_F(MkctlE2E, DeleteCascadeModes) {
+  for (const char* name : {"bg", "fg", "orph"}) {
+    EXPECT_EQ(MkctlOk({"create", "deployment", name, "--image=nginx"}),
+              absl::StrCat("deployment.apps/", name, " created\n"));
+  }
+  // Background (the default): gone at once.
+  EXPECT_EQ(MkctlOk({"delete", "deployment", "bg", "--cascade=background"}),
+            "deployment.apps \"bg\" deleted\n");
+  std::string out;
+  EXPECT_EQ(Mkctl({"get", "deploy", "bg"}, &out), 1);
+  // Foreground and orphan leave the owner with a finalizer until the
+  // garbage collector has handled the dependents.
+  EXPECT_EQ(MkctlOk({"delete", "deployment/fg", "--cascade=foreground", "--wait=false"}),
+            "deployment.apps \"fg\" deleted\n");
+  std::string yaml = MkctlOk({"get", "deploy", "fg", "-o", "yaml"});
+  EXPECT_NE(yaml.find("foregroundDeletion"), std::string::npos) << yaml;
+  EXPECT_NE(yaml.find("deletionTimestamp"), std::string::npos) << yaml;
+  EXPECT_EQ(MkctlOk({"delete", "deployment/orph", "--cascade=orphan", "--wait=false"}),
+            "deployment.apps \"orph\" deleted\n");
+  yaml = MkctlOk({"get", "deploy", "orph", "-o", "yaml"});
+  EXPECT_NE(yaml.find("- orphan"), std::string::npos) << yaml;
+}
+
+TEST_F(MkctlE2E, DeleteBySelectorAndAll) {
+  for (const char* name : {"sel-a", "sel-b", "sel-c"}) {
+    MkctlOk({"create", "deployment", name, "--image=nginx", "-n", "sel"});
+  }
+  EXPECT_EQ(MkctlOk({"delete", "deploy", "-l", "app=sel-a", "-n", "sel"}),
+            "deployment.apps \"sel-a\" deleted\n");
+  const std::string remaining = MkctlOk({"get", "deploy", "-n", "sel", "-o", "name"});
+  EXPECT_EQ(remaining, "deployment.apps/sel-b\ndeployment.apps/sel-c\n");
+  EXPECT_EQ(MkctlOk({"delete", "deploy", "--all", "-n", "sel"}),
+            "deployment.apps \"sel-b\" deleted\ndeployment.apps \"sel-c\" deleted\n");
+  std::string out;
+  EXPECT_EQ(Mkctl({"delete", "deploy", "--all", "-n", "sel"}, &out), 0);
+  EXPECT_EQ(out, "No resources found\n");
+}
+
+TEST_F(MkctlE2E, RolloutPauseResumeRestartAndSetImage) {
+  MkctlOk({"create", "deployment", "web", "--image=nginx:1.24", "--replicas=2", "-n", "ro"});
+  EXPECT_EQ(MkctlOk({"rollout", "pause", "deployment/web", "-n", "ro"}), "deployment.apps/web paused\n");
+  std::string out;
+  EXPECT_EQ(Mkctl({"rollout", "pause", "deployment/web", "-n", "ro"}, &out), 1);
+  EXPECT_EQ(out, "error: deployments.apps \"web\" is already paused\n");
+  EXPECT_EQ(MkctlOk({"rollout", "resume", "deployment/web", "-n", "ro"}), "deployment.apps/web resumed\n");
+  EXPECT_EQ(MkctlOk({"rollout", "restart", "deployment/web", "-n", "ro"}), "deployment.apps/web restarted\n");
+  std::string yaml = MkctlOk({"get", "deploy", "web", "-n", "ro", "-o", "yaml"});
+  EXPECT_NE(yaml.find("kubectl.kubernetes.io/restartedAt"), std::string::npos) << yaml;
+  EXPECT_EQ(MkctlOk({"set", "image", "deployment/web", "nginx=nginx:1.25", "-n", "ro"}),
+            "deployment.apps/web image updated\n");
+  yaml = MkctlOk({"get", "deploy", "web", "-n", "ro", "-o", "yaml"});
+  EXPECT_NE(yaml.find("image: nginx:1.25"), std::string::npos) << yaml;
+  EXPECT_EQ(Mkctl({"set", "image", "deployment/web", "nope=x", "-n", "ro"}, &out), 1);
+  EXPECT_EQ(out, "error: unable to find container named \"nope\"\n");
+  // Without a deployment controller the rollout never progresses; status
+  // without --watch reports the first message and returns.
+  EXPECT_EQ(MkctlOk({"rollout", "status", "deployment/web", "-n", "ro", "--watch=false"}),
+            "Waiting for deployment spec update to be observed...\n");
+
+  const std::string describe = MkctlOk({"describe", "deployment", "web", "-n", "ro"});
+  EXPECT_TRUE(absl::StartsWith(describe, "Name:                   web\nNamespace:              ro\n"))
+      << describe;
+  EXPECT_NE(describe.find("Replicas:               2 desired | 0 updated | 0 total | 0 available | 0 unavailable\n"),
+            std::string::npos)
+      << describe;
+  EXPECT_NE(describe.find("    Image:         nginx:1.25\n"), std::string::npos) << describe;
+}
+
+TEST_F(MkctlE2E, GetFormsAndDiscovery) {
+  MkctlOk({"create", "deployment", "multi", "--image=nginx", "-n", "forms"});
+  const std::string both = MkctlOk({"get", "deploy,rs", "-n", "forms"});
+  EXPECT_NE(both.find("deployment.apps/multi"), std::string::npos) << both;
+  const std::string all = MkctlOk({"get", "deploy", "-A"});
+  EXPECT_TRUE(absl::StartsWith(all, "NAMESPACE   NAME")) << all;
+  const std::string ns = MkctlOk({"get", "ns", "--show-labels"});
+  EXPECT_NE(ns.find("LABELS"), std::string::npos) << ns;
+  const std::string resources = MkctlOk({"api-resources"});
+  EXPECT_TRUE(absl::StartsWith(resources, "NAME")) << resources;
+  EXPECT_TRUE(std::regex_search(resources, std::regex("\ndeployments +deploy +apps/v1 +true +Deployment\n")))
+      << resources;
+  const std::string version = MkctlOk({"version"});
+  EXPECT_NE(version.find("Server Version: "), std::string::npos) << version;
+  EXPECT_NE(MkctlOk({"cluster-info"}).find("is running at 127.0.0.1:"), std::string::npos);
+
+  // MINIK8S_CONFIG names the config file the launcher writes.
+  const std::string config = WriteFile("config", absl::StrCat("server: 127.0.0.1:", api_port_, "\n"));
+  std::string out;
+  EXPECT_EQ(testing::RunCommand({"/usr/bin/env", "-u", "MINIK8S_SERVER", absl::StrCat("MINIK8S_CONFIG=", config),
+                                 testing::BinPath("mkctl"), "get", "deploy", "multi", "-n", "forms", "-o", "name"},
+                                &out),
+            0)
+      << out;
+  EXPECT_EQ(out, "deployment.apps/multi\n");
+  // MINIK8S_SERVER works too.
+  EXPECT_EQ(testing::RunCommand({"/usr/bin/env", absl::StrCat("MINIK8S_SERVER=127.0.0.1:", api_port_),
+                                 testing::BinPath("mkctl"), "get", "deploy", "multi", "-n", "forms", "-o", "name"},
+                                &out),
+            0)
+      << out;
+}
+
+TEST_F(MkctlE2E, TraceShowsTheObject) {
+  MkctlOk({"create", "deployment", "traced", "--image=nginx", "-n", "tr"});
+  const std::string trace = MkctlOk({"trace", "deployment/traced", "-n", "tr"});
+  EXPECT_TRUE(absl::StartsWith(trace, "Deployment traced (namespace tr): 0/1 ready")) << trace;
+  EXPECT_NE(trace.find("deployment/traced"), std::string::npos) << trace;
+  EXPECT_NE(trace.find("Created"), std::string::npos) << trace;
+}
+
+TEST_F(MkctlE2E, PodsAndLogsNotAvailableYet) {
+  std::string out;
+  EXPECT_EQ(Mkctl({"logs", "nope"}, &out), 1);
+  EXPECT_EQ(out, "Error from server (NotFound): pods \"nope\" not found\n");
+  const std::string pod = WriteFile("pod.yaml", absl::StrReplaceAll(Example("pod.yaml"),
+                                                                    {{"namespace: default", "namespace: logs"}}));
+  EXPECT_EQ(MkctlOk({"apply", "-f", pod}), "pod/nginx created\n");
+  const std::string table = MkctlOk({"get", "pods", "-n", "logs"});
+  EXPECT_TRUE(std::regex_search(table, std::regex("^NAME    READY   STATUS    RESTARTS   AGE\nnginx   0/1     Pending   0          [0-9]+s\n$")))
+      << table;
+  EXPECT_EQ(Mkctl({"logs", "nginx", "-n", "logs", "-c", "other"}, &out), 1);
+  EXPECT_EQ(out, "error: container other is not valid for pod nginx\n");
+  EXPECT_EQ(Mkctl({"logs", "nginx", "-n", "logs"}, &out), 1);
+  EXPECT_TRUE(absl::StartsWith(out, "error: logs are not available yet")) << out;
+  const std::string describe = MkctlOk({"describe", "pod", "nginx", "-n", "logs"});
+  EXPECT_TRUE(absl::StartsWith(describe, "Name:             nginx\nNamespace:        logs\n")) << describe;
+  EXPECT_NE(describe.find("Node:             <none>\n"), std::string::npos) << describe;
+  EXPECT_EQ(MkctlOk({"delete", "pod", "nginx", "-n", "logs", "--grace-period=0", "--force"}).find("pod \"nginx\" deleted\n") !=
+                std::string::npos,
+            true);
+}
+
+TEST(MkctlNoServer, ConnectionRefused) {
+  const std::string mkctl = testing::BinPath("mkctl");
+  if (!Exists(mkctl)) GTEST_SKIP() << mkctl << " is not built";
+  absl::StatusOr<int> port = PickFreeLoopbackPort();
+  ASSERT_TRUE(port.ok());
+  std::string out;
+  EXPECT_EQ(testing::RunCommand({mkctl, "--server", absl::StrCat("127.0.0.1:", *port), "get", "pods"}, &out), 1);
+  EXPECT_EQ(out, absl::StrCat("The connection to the server 127.0.0.1:", *port,
+                              " was refused - did you specify the right host or port?\n"));
+}
+
+}  // namespace
+}  // namespace minik8s
