@@ -372,6 +372,8 @@ int64_t Percent(int64_t part, int64_t total) {
 }  // namespace
 
 std::string FormatRfc1123z(const minik8s::meta::v1::Time& t) {
+  // An unset time is Go's zero time in kubectl's output.
+  if (IsZero(t)) return "Mon, 01 Jan 0001 00:00:00 +0000";
   return absl::FormatTime("%a, %d %b %Y %H:%M:%S %z", api::FromProtoTime(t), absl::UTCTimeZone());
 }
 

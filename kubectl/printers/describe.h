@@ -22,7 +22,7 @@
 
 namespace minik8s::kubectl {
 
-// `Mon, 02 Jan 2006 15:04:05 +0000`.
+// `Mon, 02 Jan 2006 15:04:05 +0000`; unset: `Mon, 01 Jan 0001 00:00:00 +0000`.
 std::string FormatRfc1123z(const minik8s::meta::v1::Time& t);
 
 // The Events section (sorts a copy of `events` oldest first).
