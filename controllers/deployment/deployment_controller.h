@@ -22,6 +22,7 @@
 #ifndef MINIK8S_CONTROLLERS_DEPLOYMENT_DEPLOYMENT_CONTROLLER_H_
 #define MINIK8S_CONTROLLERS_DEPLOYMENT_DEPLOYMENT_CONTROLLER_H_
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -104,7 +105,13 @@ class DeploymentController {
   absl::Status CleanupDeployment(const RsList& old_rss, const Deployment& d);
   absl::Status SyncDeploymentStatus(const RsList& all_rss, const RsPtr& new_rs, Deployment* d);
   absl::Status CheckPausedConditions(Deployment* d);
+  // Writes status / the revision annotation; on a Conflict retries once on
+  // a fresh read when the generation is unchanged. `d` becomes the answer.
   absl::Status WriteStatus(Deployment* d, const DeploymentStatus& status);
+  absl::Status WriteRevision(Deployment* d, const std::string& revision);
+  absl::StatusOr<Deployment> RetryOnFresh(
+      const Deployment& d, const absl::Status& conflict,
+      const std::function<absl::StatusOr<Deployment>(Deployment)>& write);
 
   // --- rolling.cc
   absl::Status RolloutRolling(Deployment* d, const RsList& rs_list);

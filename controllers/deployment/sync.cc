@@ -2,6 +2,7 @@
 // (including proportional scaling during a rollout), history cleanup and
 // status writes (Kubernetes pkg/controller/deployment/sync.go).
 #include <algorithm>
+#include <functional>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -12,10 +13,43 @@
 
 namespace minik8s::controllers::deployment {
 
+// Our own previous write often makes the cached copy stale (the informer
+// has not delivered it yet). When the fresh object still has the same uid
+// and generation, what this sync computed is still right: retry once on it
+// instead of requeueing with backoff.
+absl::StatusOr<Deployment> DeploymentController::RetryOnFresh(
+    const Deployment& d, const absl::Status& conflict,
+    const std::function<absl::StatusOr<Deployment>(Deployment)>& write) {
+  auto fresh = client_->GetDeployment(d.metadata().namespace_(), d.metadata().name());
+  if (!fresh.ok()) return conflict;
+  if (fresh->metadata().uid() != d.metadata().uid() ||
+      fresh->metadata().generation() != d.metadata().generation()) {
+    return conflict;  // the spec moved on: sync again from the cache
+  }
+  return write(*std::move(fresh));
+}
+
 absl::Status DeploymentController::WriteStatus(Deployment* d, const DeploymentStatus& status) {
-  Deployment copy = *d;
-  *copy.mutable_status() = status;
-  auto updated = client_->UpdateDeploymentStatus(copy);
+  auto write = [&](Deployment target) {
+    *target.mutable_status() = status;
+    return client_->UpdateDeploymentStatus(target);
+  };
+  auto updated = write(*d);
+  if (client::IsConflict(updated.status())) updated = RetryOnFresh(*d, updated.status(), write);
+  if (!updated.ok()) return updated.status();
+  *d = *std::move(updated);
+  return absl::OkStatus();
+}
+
+absl::Status DeploymentController::WriteRevision(Deployment* d, const std::string& revision) {
+  Deployment with_revision = *d;
+  if (!SetDeploymentRevision(&with_revision, revision)) return absl::OkStatus();
+  auto write = [&](Deployment target) {
+    SetDeploymentRevision(&target, revision);
+    return client_->UpdateDeployment(target);
+  };
+  auto updated = write(*d);
+  if (client::IsConflict(updated.status())) updated = RetryOnFresh(*d, updated.status(), write);
   if (!updated.ok()) return updated.status();
   *d = *std::move(updated);
   return absl::OkStatus();
@@ -47,12 +81,8 @@ absl::StatusOr<RsPtr> DeploymentController::GetNewReplicaSet(Deployment* d, cons
     }
     // The Deployment carries the revision of its new ReplicaSet.
     auto rev = copy.metadata().annotations().find(kRevisionAnnotation);
-    Deployment with_revision = *d;
-    if (rev != copy.metadata().annotations().end() &&
-        SetDeploymentRevision(&with_revision, rev->second)) {
-      auto updated = client_->UpdateDeployment(with_revision);
-      if (!updated.ok()) return updated.status();
-      *d = *std::move(updated);
+    if (rev != copy.metadata().annotations().end()) {
+      if (absl::Status s = WriteRevision(d, rev->second); !s.ok()) return s;
     }
     if (HasProgressDeadline(*d) && GetCondition(d->status(), kConditionProgressing) == nullptr) {
       DeploymentStatus status = d->status();
@@ -128,12 +158,7 @@ absl::StatusOr<RsPtr> DeploymentController::GetNewReplicaSet(Deployment* d, cons
                      absl::StrFormat("Scaled up replica set %s to %d", rs->metadata().name(),
                                      *new_replicas));
   }
-  Deployment with_revision = *d;
-  if (SetDeploymentRevision(&with_revision, new_revision)) {
-    auto updated = client_->UpdateDeployment(with_revision);
-    if (!updated.ok()) return updated.status();
-    *d = *std::move(updated);
-  }
+  if (absl::Status s = WriteRevision(d, new_revision); !s.ok()) return s;
   if (!already_exists && HasProgressDeadline(*d)) {
     DeploymentStatus status = d->status();
     SetCondition(&status,

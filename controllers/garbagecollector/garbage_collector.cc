@@ -93,11 +93,21 @@ void GarbageCollector::OnObject(const std::string& kind, const google::protobuf:
                                 bool deleted) {
   const ObjectMeta& meta = client::MetaOf(object);
   const std::string key = client::KeyOf(object);
+  auto enqueue_owners = [&] {
+    // A dependent going away may unblock an owner deleted in foreground.
+    for (const OwnerReference& ref : meta.owner_references()) {
+      if (OpsFor(ref.kind()) != nullptr) {
+        queue_.Add(absl::StrCat(kOwner, "|", ref.kind(), "|",
+                                client::MakeKey(meta.namespace_(), ref.name())));
+      }
+    }
+  };
   if (deleted) {
     // Its dependents may have lost their last owner.
     for (const auto& [dep_kind, dep] : Dependents(meta.namespace_(), meta.uid())) {
       queue_.Add(absl::StrCat(kDependent, "|", dep_kind, "|", client::KeyOf(*dep)));
     }
+    enqueue_owners();
     return;
   }
   if (meta.owner_references_size() > 0) {
@@ -107,15 +117,7 @@ void GarbageCollector::OnObject(const std::string& kind, const google::protobuf:
       (HasFinalizer(meta, kForegroundDeletionFinalizer) || HasFinalizer(meta, kOrphanFinalizer))) {
     queue_.Add(absl::StrCat(kOwner, "|", kind, "|", key));
   }
-  // A dependent going away may unblock a foreground owner.
-  if (meta.has_deletion_timestamp()) {
-    for (const OwnerReference& ref : meta.owner_references()) {
-      if (OpsFor(ref.kind()) != nullptr) {
-        queue_.Add(absl::StrCat(kOwner, "|", ref.kind(), "|",
-                                client::MakeKey(meta.namespace_(), ref.name())));
-      }
-    }
-  }
+  if (meta.has_deletion_timestamp()) enqueue_owners();
 }
 
 std::vector<std::pair<std::string, client::ObjectPtr>> GarbageCollector::Dependents(

@@ -192,7 +192,7 @@ TEST_F(ControllersE2E, DeploymentScaleRollingUpdateAndCascadingDelete) {
   auto rss = cs_->ReplicaSets().List("default");
   ASSERT_TRUE(rss.ok());
   ASSERT_EQ(rss->items.size(), 1u);
-  const ReplicaSet& first_rs = rss->items[0];
+  const ReplicaSet first_rs = rss->items[0];  // a copy: rss is reassigned below
   const std::string hash = first_rs.metadata().labels().at("pod-template-hash");
   EXPECT_EQ(first_rs.metadata().name(), "web-" + hash);
   EXPECT_EQ(first_rs.metadata().annotations().at("deployment.kubernetes.io/revision"), "1");
@@ -282,6 +282,24 @@ TEST_F(ControllersE2E, DeploymentScaleRollingUpdateAndCascadingDelete) {
   }
   EXPECT_TRUE(scaled_event);
   EXPECT_TRUE(created_event);
+
+  // Rollback: the old template again reuses the first ReplicaSet, which
+  // gets the next revision (3).
+  {
+    auto cur = cs_->Deployments().Get("default", "web");
+    ASSERT_TRUE(cur.ok());
+    cur->mutable_spec()->mutable_template_()->mutable_spec()->mutable_containers(0)->set_image(
+        "nginx:1.25");
+    ASSERT_TRUE(cs_->Deployments().Update(*cur).ok());
+  }
+  ASSERT_TRUE(WaitForAvailable(3, "nginx:1.25")) << "rollback did not complete";
+  auto first_again = cs_->ReplicaSets().Get("default", first_rs.metadata().name());
+  ASSERT_TRUE(first_again.ok());
+  EXPECT_EQ(first_again->metadata().annotations().at("deployment.kubernetes.io/revision"), "3");
+  EXPECT_EQ(first_again->spec().replicas(), 3);
+  rss = cs_->ReplicaSets().List("default");
+  ASSERT_TRUE(rss.ok());
+  EXPECT_EQ(rss->items.size(), 2u);
 
   // Background cascading delete: the GC removes ReplicaSets, then pods.
   client::DeleteOptions opts;
