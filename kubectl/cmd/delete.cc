@@ -48,7 +48,7 @@ absl::StatusOr<std::string> CascadeToPropagation(const std::string& cascade) {
   if (cascade == "foreground") return std::string("Foreground");
   if (cascade == "orphan" || cascade == "false") return std::string("Orphan");
   return absl::InvalidArgumentError(absl::StrCat(
-      "invalid cascade value (", cascade, "). Must be \"background\", \"foreground\", or \"orphan\"."));
+      "invalid cascade value (", cascade, "). Must be \"background\", \"foreground\", or \"orphan\""));
 }
 
 namespace {

@@ -75,6 +75,12 @@ int RunGet(Context& ctx, const GetOptions& o) {
   if (!IsKnownOutputFormat(o.output)) {
     return ctx.Fail(absl::InvalidArgumentError(UnknownOutputFormatMessage(o.output)));
   }
+  if (o.args.empty()) {
+    ctx.err() << "You must specify the type of resource to get. Use \"mkctl api-resources\" for "
+                 "a complete list of supported resources.\n\nerror: Required resource not "
+                 "specified.\n";
+    return 1;
+  }
   absl::StatusOr<std::vector<ResourceRequest>> requests = ParseResourceArgs(o.args);
   if (!requests.ok()) return ctx.Fail(requests.status());
   if (!o.selector.empty()) {

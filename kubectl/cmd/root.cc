@@ -59,7 +59,7 @@ int RunMkctl(const std::vector<std::string>& args, Context& ctx) {
       if (sub->check_name(arg)) known = true;
     }
     if (!known) {
-      ctx.err() << "error: unknown command \"" << arg << "\" for \"mkctl\"\n";
+      ctx.err() << "Error: unknown command \"" << arg << "\" for \"mkctl\"\n";
       return 1;
     }
     break;

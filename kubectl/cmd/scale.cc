@@ -1,4 +1,5 @@
 // mkctl scale: sets spec.replicas through the scale subresource.
+#include <limits>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
@@ -10,14 +11,19 @@
 namespace minik8s::kubectl {
 namespace {
 
+constexpr int kUnset = std::numeric_limits<int>::min();
+
 struct ScaleOptions {
   std::vector<std::string> args;
-  int replicas = -1;
+  int replicas = kUnset;
   int current_replicas = -1;
   std::string resource_version;
 };
 
 int RunScale(Context& ctx, const ScaleOptions& o) {
+  if (o.replicas == kUnset) {
+    return ctx.Fail(absl::InvalidArgumentError("required flag(s) \"replicas\" not set"));
+  }
   if (o.replicas < 0) {
     return ctx.Fail(absl::InvalidArgumentError("The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0"));
   }

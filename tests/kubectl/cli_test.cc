@@ -30,8 +30,8 @@ TEST(Cli, GetArgumentErrors) {
   Result r = Mk({"get"});
   EXPECT_EQ(r.code, 1);
   EXPECT_EQ(r.err,
-            "error: You must specify the type of resource to get. Use \"mkctl api-resources\" for "
-            "a complete list of supported resources.\n");
+            "You must specify the type of resource to get. Use \"mkctl api-resources\" for a "
+            "complete list of supported resources.\n\nerror: Required resource not specified.\n");
   r = Mk({"get", "foo"});
   EXPECT_EQ(r.code, 1);
   EXPECT_EQ(r.err, "error: the server doesn't have a resource type \"foo\"\n");
@@ -68,7 +68,7 @@ TEST(Cli, DeleteFlagErrors) {
   EXPECT_EQ(r.code, 1);
   EXPECT_EQ(r.err,
             "error: invalid cascade value (bogus). Must be \"background\", \"foreground\", or "
-            "\"orphan\".\n");
+            "\"orphan\"\n");
   r = Mk({"delete"});
   EXPECT_EQ(r.code, 1);
   EXPECT_TRUE(absl::StartsWith(r.err, "error: You must provide one or more resources")) << r.err;
@@ -91,6 +91,9 @@ TEST(Cli, CascadeValues) {
 TEST(Cli, OtherCommandErrors) {
   Result r = Mk({"scale", "deployment/x"});
   EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.err, "error: required flag(s) \"replicas\" not set\n");
+  r = Mk({"scale", "deployment/x", "--replicas=-1"});
+  EXPECT_EQ(r.code, 1);
   EXPECT_EQ(r.err,
             "error: The --replicas=COUNT flag is required, and COUNT must be greater than or "
             "equal to 0\n");
@@ -105,7 +108,7 @@ TEST(Cli, OtherCommandErrors) {
   EXPECT_TRUE(absl::StartsWith(r.err, "error: no rollout support for pods")) << r.err;
   r = Mk({"frobnicate"});
   EXPECT_EQ(r.code, 1);
-  EXPECT_EQ(r.err, "error: unknown command \"frobnicate\" for \"mkctl\"\n");
+  EXPECT_EQ(r.err, "Error: unknown command \"frobnicate\" for \"mkctl\"\n");
   r = Mk({"get", "pods", "--no-such-flag"});
   EXPECT_EQ(r.code, 1);
   EXPECT_TRUE(absl::StartsWith(r.err, "error: ")) << r.err;
