@@ -365,22 +365,36 @@ void Kubelet::Relist() {
     spdlog::debug("relist failed: {}", list.status().ToString());
     return;
   }
-  absl::flat_hash_map<std::string, int> now_states;
-  now_states.reserve(list->containers_size());
+  absl::flat_hash_map<std::string, SeenContainer> now;
+  now.reserve(list->containers_size());
   for (const cri::Container& c : list->containers()) {
     auto node = c.labels().find(kLabelNodeName);
-    if (node == c.labels().end() || FindNode(node->second) == nullptr) continue;
-    now_states[c.id()] = c.state();
-    auto seen = seen_states_.find(c.id());
-    if (seen == seen_states_.end() || seen->second != c.state()) {
-      auto ns = c.labels().find(kLabelPodNamespace);
-      auto name = c.labels().find(kLabelPodName);
-      if (ns != c.labels().end() && name != c.labels().end()) {
-        pod_queue_.Add(absl::StrCat(ns->second, "/", name->second));
-      }
+    auto ns = c.labels().find(kLabelPodNamespace);
+    auto name = c.labels().find(kLabelPodName);
+    if (node == c.labels().end() || ns == c.labels().end() || name == c.labels().end() ||
+        FindNode(node->second) == nullptr) {
+      continue;
+    }
+    auto seen = seen_containers_.find(c.id());
+    if (seen == seen_containers_.end() || seen->second.state != c.state()) {
+      pod_queue_.Add(absl::StrCat(ns->second, "/", name->second));
+    }
+    if (seen != seen_containers_.end()) {
+      SeenContainer entry = std::move(seen->second);
+      entry.state = c.state();
+      now.emplace(c.id(), std::move(entry));
+    } else {
+      now.emplace(c.id(), SeenContainer{c.state(), absl::StrCat(ns->second, "/", name->second)});
     }
   }
-  seen_states_ = std::move(now_states);
+  // Containers that disappeared (removed behind our back, runtime restarted).
+  for (const auto& [id, seen] : seen_containers_) {
+    if (!now.contains(id)) {
+      spdlog::debug("relist: container {} of pod {} is gone", id.substr(0, 13), seen.pod_key);
+      pod_queue_.Add(seen.pod_key);
+    }
+  }
+  seen_containers_ = std::move(now);
 }
 
 }  // namespace minik8s::kubelet

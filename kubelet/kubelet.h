@@ -165,8 +165,12 @@ class Kubelet {
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, std::unique_ptr<PodWorker>> workers_ ABSL_GUARDED_BY(mu_);
 
-  // Relister state (relist thread only).
-  absl::flat_hash_map<std::string, int> seen_states_;
+  // Relister state (relist thread only): container id -> state and pod key.
+  struct SeenContainer {
+    int state = 0;
+    std::string pod_key;
+  };
+  absl::flat_hash_map<std::string, SeenContainer> seen_containers_;
 
   absl::Mutex stop_mu_;
   bool stopping_ ABSL_GUARDED_BY(stop_mu_) = false;

@@ -171,6 +171,9 @@ void Kubelet::RefreshContainer(ContainerRecord& r) {
   cri::ContainerStatusRequest req;
   req.set_container_id(r.id);
   auto st = runtime_->ContainerStatus(req);
+  if (!st.ok()) {
+    spdlog::debug("container {}: status: {}", r.id.substr(0, 13), st.status().ToString());
+  }
   if (st.ok()) {
     r.status = st->status();
     if (!st->status().image_ref().empty()) r.image_id = st->status().image_ref();
@@ -282,6 +285,19 @@ bool Kubelet::StartContainer(PodWorker& w, const core::Pod& pod, const core::Con
   labels[kLabelNodeName] = w.node;
   if (init) labels[kLabelInitContainer] = "true";
   auto created = runtime_->CreateContainer(req);
+  if (!created.ok() && created.status().code() == absl::StatusCode::kNotFound) {
+    // The sandbox is gone (the runtime restarted): make a new one.
+    Event(pod, "", "Normal", "SandboxChanged", "Pod sandbox changed, it will be killed and re-created.");
+    NodeState* node = FindNode(w.node);
+    {
+      absl::MutexLock lock(&mu_);
+      if (node && !w.pod_ip.empty()) node->ips->Release(w.pod_ip);
+    }
+    w.sandbox_id.clear();
+    w.pod_ip.clear();
+    *wake = std::min(*wake, now + absl::Milliseconds(100));
+    return false;
+  }
   if (!created.ok()) {
     r.waiting_reason = "CreateContainerError";
     r.waiting_message = std::string(created.status().message());
