@@ -37,7 +37,8 @@ struct Group {
 
 int Watch(Context& ctx, client::ApiClient& client, const api::KindInfo& kind,
           const std::string& ns, const GetOptions& o, const TableOptions& table_options,
-          std::vector<size_t> widths, const std::string& resource_version) {
+          std::vector<size_t> widths, const std::string& resource_version,
+          bool print_header) {
   client::WatchOptions options;
   options.label_selector = o.selector;
   options.field_selector = o.field_selector;
@@ -62,6 +63,9 @@ int Watch(Context& ctx, client::ApiClient& client, const api::KindInfo& kind,
       ctx.out() << QualifiedName(kind, client::MetaOf(*copy).name()) << "\n";
     } else {
       Table t = ResourceTable(kind, {copy.get()}, table_options);
+      // Nothing was listed: the header comes with the first row.
+      if (print_header && !o.no_headers) ctx.out() << RenderRow(t.headers, &widths);
+      print_header = false;
       ctx.out() << RenderRow(t.rows[0], &widths);
     }
     ctx.out().flush();
@@ -212,6 +216,7 @@ int RunGet(Context& ctx, const GetOptions& o) {
   ctx.out().flush();
   if (o.watch) {
     const api::KindInfo& kind = *groups[0].kind;
+    const bool print_header = widths.empty();
     if (widths.empty()) {
       table_options.wide = o.output == "wide";
       table_options.with_namespace = o.all_namespaces && kind.namespaced;
@@ -221,7 +226,7 @@ int RunGet(Context& ctx, const GetOptions& o) {
       widths = ColumnWidths(header_only, true);
     }
     table_options.now = ctx.Now();
-    return Watch(ctx, **client, kind, ns, o, table_options, widths, list_version);
+    return Watch(ctx, **client, kind, ns, o, table_options, widths, list_version, print_header);
   }
   return exit_code;
 }

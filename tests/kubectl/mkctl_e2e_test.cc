@@ -325,6 +325,32 @@ TEST_F(MkctlE2E, GetFormsAndDiscovery) {
       << out;
 }
 
+TEST_F(MkctlE2E, GetWatchPrintsNewRows) {
+  const std::string log = dir_->Join("watch.log");
+  testing::Subprocess watch;
+  ASSERT_TRUE(watch
+                  .Start({testing::BinPath("mkctl"), "--server", absl::StrCat("127.0.0.1:", api_port_),
+                          "get", "deploy", "-w", "-n", "forms", "-l", "app=watched"},
+                         log)
+                  .ok());
+  // The empty list first, then the row of the new deployment.
+  ASSERT_TRUE(testing::WaitFor(
+      [&] { return absl::StrContains(ReadFile(log), "No resources found in forms namespace."); },
+      absl::Seconds(20)))
+      << ReadFile(log);
+  MkctlOk({"create", "deployment", "watched", "--image=nginx", "-n", "forms"});
+  EXPECT_TRUE(testing::WaitFor(
+      [&] {
+        return std::regex_search(
+            ReadFile(log),
+            std::regex("\nNAME +READY +UP-TO-DATE +AVAILABLE +AGE\nwatched +0/1 +0 +0 +[0-9]+s\n"));
+      },
+      absl::Seconds(20)))
+      << ReadFile(log);
+  watch.Stop(SIGTERM);
+  MkctlOk({"delete", "deployment", "watched", "-n", "forms"});
+}
+
 TEST_F(MkctlE2E, TraceShowsTheObject) {
   MkctlOk({"create", "deployment", "traced", "--image=nginx", "-n", "tr"});
   const std::string trace = MkctlOk({"trace", "deployment/traced", "-n", "tr"});
