@@ -10,6 +10,10 @@ mode=release
 [ "${1:-}" = "--asan" ] && mode=asan
 
 export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/minik8s-ccache}"
+# Paths relative to the checkout, so another clone of the repository (or CI's
+# fresh clone) reuses the same cache entries.
+export CCACHE_BASEDIR="$PWD"
+export CCACHE_NOHASHDIR=1
 jobs="${JOBS:-$(nproc)}"
 
 if [ "$mode" = asan ]; then
