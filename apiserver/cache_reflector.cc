@@ -1,5 +1,6 @@
 #include "apiserver/cache_reflector.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -16,10 +17,9 @@ CacheReflector::CacheReflector(ObjectStore* store, WatchCache* cache,
 CacheReflector::~CacheReflector() { Stop(); }
 
 void CacheReflector::Start() {
+  cache_->SetProgressRequester([this] { RequestProgress(); });
   thread_ = std::thread([this] { Run(); });
-  if (bookmark_interval_ > absl::ZeroDuration()) {
-    bookmark_thread_ = std::thread([this] { RunBookmarks(); });
-  }
+  ticker_thread_ = std::thread([this] { RunTicker(); });
 }
 
 void CacheReflector::Stop() {
@@ -30,7 +30,8 @@ void CacheReflector::Stop() {
     if (watch_ != nullptr) watch_->Cancel();
   }
   if (thread_.joinable()) thread_.join();
-  if (bookmark_thread_.joinable()) bookmark_thread_.join();
+  if (ticker_thread_.joinable()) ticker_thread_.join();
+  cache_->SetProgressRequester(nullptr);
   cache_->CloseAll(NewServiceUnavailable("the apiserver is shutting down"));
 }
 
@@ -39,8 +40,54 @@ bool CacheReflector::WaitStopped(absl::Duration timeout) {
   return mu_.AwaitWithTimeout(absl::Condition(&stopping_), timeout);
 }
 
-void CacheReflector::RunBookmarks() {
-  while (!WaitStopped(bookmark_interval_)) cache_->SendBookmarks();
+void CacheReflector::RequestProgress() {
+  absl::MutexLock lock(&mu_);
+  progress_wanted_ = true;
+}
+
+void CacheReflector::SendProgressRequest() {
+  std::shared_ptr<EtcdClient::Watch> watch;
+  {
+    absl::MutexLock lock(&mu_);
+    watch = watch_;
+  }
+  // Outside mu_: a write may wait for the stream's flow control, and Stop()
+  // must still be able to cancel the stream.
+  if (watch != nullptr && !watch->RequestProgress()) {
+    spdlog::debug("watch cache {}: progress request not sent (store watch ended)",
+                  cache_->kind().resource);
+  }
+}
+
+void CacheReflector::RunTicker() {
+  const bool bookmarks = bookmark_interval_ > absl::ZeroDuration();
+  absl::Time next_tick = bookmarks ? absl::Now() + bookmark_interval_ : absl::InfiniteFuture();
+  absl::Time last_request = absl::InfinitePast();
+  while (true) {
+    bool request = false;
+    {
+      absl::MutexLock lock(&mu_);
+      // Rate limit: asks during the interval after a request share the next.
+      const absl::Time earliest = last_request + kMinProgressInterval;
+      if (absl::Now() < earliest) {
+        mu_.AwaitWithDeadline(absl::Condition(&stopping_), std::min(earliest, next_tick));
+      }
+      auto woken = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return stopping_ || progress_wanted_;
+      };
+      mu_.AwaitWithDeadline(absl::Condition(&woken), next_tick);
+      if (stopping_) return;
+      request = std::exchange(progress_wanted_, false);
+    }
+    const absl::Time now = absl::Now();
+    const bool tick = now >= next_tick;
+    if (tick) next_tick = now + bookmark_interval_;
+    if (request || tick) {
+      SendProgressRequest();
+      last_request = now;
+    }
+    if (tick) cache_->SendBookmarks();
+  }
 }
 
 absl::StatusOr<int64_t> CacheReflector::Relist() {
@@ -78,11 +125,11 @@ void CacheReflector::Run() {
       spdlog::debug("watch cache {}: listed at revision {}", kind.resource, *revision);
       need_list = false;
     }
-    EtcdClient::Watch watch;
+    auto watch = std::make_shared<EtcdClient::Watch>();
     {
       absl::MutexLock lock(&mu_);
       if (stopping_) return;
-      watch_ = &watch;
+      watch_ = watch;
     }
     bool got_response = false;
     absl::Status status = store_->client()->RunWatch(
@@ -112,13 +159,17 @@ void CacheReflector::Run() {
                             kv.mod_revision());
             }
           }
+          // A progress response (watch_id -1, to a WatchProgressRequest) or
+          // a periodic progress notification: no change of this resource up
+          // to header.revision. A `created` response's revision is not one:
+          // the watch may still be catching up from its start revision.
           if (response.events_size() == 0 && response.header().revision() > 0 &&
               !response.created()) {
             cache_->Progress(response.header().revision());
           }
           return true;
         },
-        &watch);
+        watch.get());
     {
       absl::MutexLock lock(&mu_);
       watch_ = nullptr;

@@ -5,8 +5,19 @@
 // with Gone so that clients relist too). Also sends the cache's periodic
 // bookmarks.
 //
-// Thread safety: Start() and Stop() from one owner thread; the reflector
-// runs on two threads of its own (watch loop and bookmark ticker).
+// Progress: the store watch asks for progress notifications, and every
+// response without events (a WatchProgressRequest's answer, watch_id -1, or
+// a periodic notification) moves the cache's revision on to its
+// header.revision. The reflector sends a WatchProgressRequest on the store
+// watch (1) when the cache asks for one (a client wants a resourceVersion
+// newer than the cache, see WatchCache::WaitUntilFresh), right away but at
+// most once per `kMinProgressInterval`, concurrent asks sharing one request,
+// and (2) every bookmark interval, before the bookmarks, so that the caches
+// of idle resources keep up with the store's revision.
+//
+// Thread safety: Start() and Stop() from one owner thread; RequestProgress()
+// from any thread. The reflector runs on two threads of its own (watch loop,
+// and the ticker that sends progress requests and bookmarks).
 #ifndef MINIK8S_APISERVER_CACHE_REFLECTOR_H_
 #define MINIK8S_APISERVER_CACHE_REFLECTOR_H_
 
@@ -31,9 +42,17 @@ class CacheReflector {
   // Stops both threads and closes the cache's watchers.
   void Stop();
 
+  // Asks for a progress request on the store watch soon; never blocks.
+  void RequestProgress();
+
+  // The shortest time between two progress requests on demand.
+  static constexpr absl::Duration kMinProgressInterval = absl::Milliseconds(20);
+
  private:
   void Run();
-  void RunBookmarks();
+  void RunTicker();
+  // Sends a WatchProgressRequest on the current store watch, if any.
+  void SendProgressRequest();
   // Lists into the cache; returns the list revision.
   absl::StatusOr<int64_t> Relist();
   bool WaitStopped(absl::Duration timeout);
@@ -42,11 +61,12 @@ class CacheReflector {
   WatchCache* const cache_;
   const absl::Duration bookmark_interval_;
   std::thread thread_;
-  std::thread bookmark_thread_;
+  std::thread ticker_thread_;
 
   absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  EtcdClient::Watch* watch_ ABSL_GUARDED_BY(mu_) = nullptr;
+  bool progress_wanted_ ABSL_GUARDED_BY(mu_) = false;
+  std::shared_ptr<EtcdClient::Watch> watch_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace minik8s::apiserver

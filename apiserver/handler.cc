@@ -99,8 +99,18 @@ absl::Status Handler::CheckNamespace(const Strategy& strategy, const std::string
   const api::KindInfo& ns_kind = (*ns_strategy)->kind();
   MessagePtr found;
   if (WatchCache* cache = CacheFor(&ns_kind); cache != nullptr && cache->ready()) {
-    if (CachedObjectPtr cached = cache->Get(ns); cached != nullptr) {
-      found = CloneMessage(*cached->object);
+    bool cache_behind = false;
+    {
+      absl::MutexLock lock(&terminating_mu_);
+      if (auto it = terminating_.find(ns); it != terminating_.end()) {
+        cache_behind = cache->revision() < it->second;
+        if (!cache_behind) terminating_.erase(it);
+      }
+    }
+    if (!cache_behind) {
+      if (CachedObjectPtr cached = cache->Get(ns); cached != nullptr) {
+        found = CloneMessage(*cached->object);
+      }
     }
   }
   if (found == nullptr) {
@@ -572,6 +582,18 @@ absl::StatusOr<Handler::DeleteResult> Handler::DeleteObject(
   if (!result.ok()) return result.status();
   out.object = std::move(result->object);
   out.deleted = result->deleted;
+  if (is_namespace && !out.deleted) {
+    int64_t revision = 0;
+    if (absl::SimpleAtoi(Meta(*out.object).resource_version(), &revision)) {
+      WatchCache* cache = CacheFor(&kind);
+      const int64_t cached = cache != nullptr ? cache->revision() : 0;
+      absl::MutexLock lock(&terminating_mu_);
+      // Forget the namespaces that were never checked again.
+      absl::erase_if(terminating_, [cached](const auto& entry) { return entry.second <= cached; });
+      int64_t& pending = terminating_[name];
+      pending = std::max(pending, revision);
+    }
+  }
   return out;
 }
 

@@ -14,6 +14,12 @@
 // that revision (Gone once compacted). Watch is always served from the
 // cache.
 //
+// Namespace lifecycle: a create in a namespace checks the namespace in the
+// watch cache (the store when absent there). A namespace this apiserver has
+// just marked Terminating is read from the store until the cache has caught
+// up with that write, so a create right after the namespace's Delete
+// returned is refused.
+//
 // Thread safety: all methods are safe to call concurrently; the store,
 // registry and caches must outlive the handler.
 #ifndef MINIK8S_APISERVER_HANDLER_H_
@@ -27,6 +33,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "apiserver/registry/registry.h"
 #include "apiserver/storage/object_store.h"
 #include "apiserver/v1/apiserver.pb.h"
@@ -102,6 +109,11 @@ class Handler {
   const Registry* const registry_;
   const Options options_;
   absl::flat_hash_map<const api::KindInfo*, WatchCache*> caches_;
+
+  // Namespaces marked Terminating here → the revision of that write; an
+  // entry goes once the namespaces cache has reached it.
+  absl::Mutex terminating_mu_;
+  absl::flat_hash_map<std::string, int64_t> terminating_ ABSL_GUARDED_BY(terminating_mu_);
 };
 
 }  // namespace minik8s::apiserver

@@ -101,6 +101,9 @@ class WatchReactor : public grpc::ServerWriteReactor<apiv1::WatchEvent> {
     {
       absl::MutexLock lock(&mu_);
       stream_ = std::move(*stream);
+      // The watch is established: tell the client now rather than with the
+      // first event (which may be long in coming).
+      StartSendInitialMetadata();
     }
     TryWrite();
   }

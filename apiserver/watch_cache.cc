@@ -133,14 +133,32 @@ size_t WatchCache::watcher_count() const {
   return watcher_count_;
 }
 
+void WatchCache::SetProgressRequester(std::function<void()> request) {
+  absl::MutexLock lock(&mu_);
+  progress_requester_ = std::move(request);
+}
+
 absl::Status WatchCache::WaitUntilFresh(int64_t revision) const {
+  const absl::Time deadline = absl::Now() + options_.freshness_timeout;
   absl::MutexLock lock(&mu_);
   auto fresh = [this, revision]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     return ready_ && revision_ >= revision;
   };
-  if (mu_.AwaitWithTimeout(absl::Condition(&fresh), options_.freshness_timeout)) {
-    return absl::OkStatus();
+  while (!fresh()) {
+    const absl::Time now = absl::Now();
+    if (now >= deadline) break;
+    if (ready_ && progress_requester_) {
+      // The requester may take locks of its own: call it without mu_.
+      std::function<void()> request = progress_requester_;
+      mu_.Unlock();
+      request();
+      mu_.Lock();
+      if (fresh()) break;
+    }
+    mu_.AwaitWithDeadline(absl::Condition(&fresh),
+                          std::min(deadline, now + options_.progress_retry));
   }
+  if (fresh()) return absl::OkStatus();
   if (!ready_) {
     return NewServiceUnavailable(
         absl::StrCat("the watch cache of ", kind_->GroupResource(), " is not ready yet"));
@@ -160,6 +178,7 @@ void WatchCache::Replace(std::vector<CachedObjectPtr> objects, int64_t revision)
   }
   window_.clear();
   revision_ = revision;
+  event_revision_ = revision;
   window_start_ = revision;
   ready_ = true;
   if (relist) {
@@ -220,7 +239,9 @@ void WatchCache::Dispatch(const Event& event) {
 void WatchCache::Apply(EventType type, const std::string& key, CachedObjectPtr object,
                        int64_t revision) {
   absl::MutexLock lock(&mu_);
-  if (revision <= revision_) return;  // already seen (e.g. a resumed store watch)
+  // Already seen (e.g. a resumed store watch). Not compared with revision_:
+  // an event that arrives after a progress response past it is still new.
+  if (revision <= event_revision_) return;
   Event event{type, revision, std::move(object), nullptr};
   auto it = objects_.find(key);
   if (it != objects_.end()) event.prev = it->second;
@@ -231,7 +252,8 @@ void WatchCache::Apply(EventType type, const std::string& key, CachedObjectPtr o
     if (type == EventType::kAdded && event.prev != nullptr) event.type = EventType::kModified;
     objects_[key] = event.object;
   }
-  revision_ = revision;
+  event_revision_ = revision;
+  revision_ = std::max(revision_, revision);
   Dispatch(event);
   window_.push_back(std::move(event));
   while (window_.size() > options_.window_size) {

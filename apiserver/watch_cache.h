@@ -5,8 +5,24 @@
 //
 // Events: Replace() installs a full list at a revision (initial list, or a
 // relist after compaction); Apply() adds one change; Progress() moves the
-// revision on without a change. A Replace() after the first terminates all
-// watchers with a Gone error so that clients relist.
+// revision on without a change (a store progress response: no change of
+// this resource up to that revision). A Replace() after the first
+// terminates all watchers with a Gone error so that clients relist.
+//
+// Revisions: revision() is the newest of the last list, the last applied
+// event and the last progress; it is what Lists and bookmarks report and
+// what WaitUntilFresh() waits for. Apply() skips only events at or below the
+// last list/event revision, not below a progress revision: should a store
+// report progress before it delivered an older event (etcd < 3.4.25 may, and
+// so may a store whose watcher is still catching up), the event is applied
+// and dispatched late rather than lost.
+//
+// Freshness: a List or Watch at a resourceVersion newer than the cache (the
+// client read it from the store, where writes to other resources moved the
+// revision on) waits in WaitUntilFresh(). It asks the cache's progress
+// requester (the reflector, which sends a WatchProgressRequest on the store
+// watch) at once and again every `progress_retry` while it waits, so it
+// returns as soon as the store's progress response arrives.
 //
 // Window: events with revision > window_start() are kept (at most
 // `window_size`). A watch from resourceVersion R replays events after R when
@@ -128,6 +144,9 @@ class WatchCache {
     size_t watcher_buffer = 1000;
     // How long a List/Watch at a future resourceVersion waits for the cache.
     absl::Duration freshness_timeout = absl::Seconds(3);
+    // While waiting, how often progress is requested again (a request may
+    // be lost when the store watch is being re-established).
+    absl::Duration progress_retry = absl::Milliseconds(250);
   };
 
   // `kind` must outlive the cache.
@@ -141,6 +160,9 @@ class WatchCache {
   // before the deletion); `revision` the change's revision.
   void Apply(EventType type, const std::string& key, CachedObjectPtr object, int64_t revision);
   void Progress(int64_t revision);
+  // Set by the event source: asks for a Progress() soon. Called without any
+  // lock of the cache held; must not block. nullptr to clear.
+  void SetProgressRequester(std::function<void()> request);
   // Closes every watcher with `error` (the cache is shutting down).
   void CloseAll(const absl::Status& error);
 
@@ -150,8 +172,9 @@ class WatchCache {
   bool WaitReady(absl::Duration timeout) const;
   int64_t revision() const;
   int64_t window_start() const;
-  // Waits until revision() >= `revision`; Timeout error
-  // `Too large resource version: R, current: C` after freshness_timeout.
+  // Waits until revision() >= `revision`, requesting progress while it
+  // waits; Timeout error `Too large resource version: R, current: C` after
+  // freshness_timeout.
   absl::Status WaitUntilFresh(int64_t revision) const;
 
   struct WatchOptions {
@@ -202,6 +225,9 @@ class WatchCache {
   mutable absl::Mutex mu_;
   bool ready_ ABSL_GUARDED_BY(mu_) = false;
   int64_t revision_ ABSL_GUARDED_BY(mu_) = 0;
+  // The revision of the last list or applied event (<= revision_).
+  int64_t event_revision_ ABSL_GUARDED_BY(mu_) = 0;
+  std::function<void()> progress_requester_ ABSL_GUARDED_BY(mu_);
   int64_t window_start_ ABSL_GUARDED_BY(mu_) = 0;
   std::map<std::string, CachedObjectPtr> objects_ ABSL_GUARDED_BY(mu_);
   std::deque<Event> window_ ABSL_GUARDED_BY(mu_);

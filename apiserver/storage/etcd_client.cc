@@ -151,6 +151,14 @@ absl::StatusOr<int64_t> EtcdClient::CurrentRevision() {
   return response->header().revision();
 }
 
+bool EtcdClient::Watch::RequestProgress() {
+  absl::MutexLock lock(&mu_);
+  if (stream_ == nullptr) return false;
+  etcdserverpb::WatchRequest request;
+  request.mutable_progress_request();
+  return stream_->Write(request);
+}
+
 absl::Status EtcdClient::RunWatch(
     const std::string& key, const std::string& range_end, int64_t start_revision,
     const std::function<bool(const etcdserverpb::WatchResponse&)>& on_response, Watch* watch) {
@@ -173,18 +181,31 @@ absl::Status EtcdClient::RunWatch(
                                                             "watch stream closed")
                                              : status);
   }
+  {
+    absl::MutexLock lock(&watch->mu_);
+    watch->stream_ = stream.get();
+  }
+  // Ends the stream for good: no more progress requests are written to it
+  // (a write in progress fails at once as the stream is cancelled or broken).
+  auto finish = [&]() {
+    {
+      absl::MutexLock lock(&watch->mu_);
+      watch->stream_ = nullptr;
+    }
+    return stream->Finish();
+  };
   etcdserverpb::WatchResponse response;
   bool stopped_by_caller = false;
   while (stream->Read(&response)) {
     if (response.compact_revision() != 0 && response.canceled()) {
       watch->Cancel();
-      stream->Finish();
+      finish();
       return absl::OutOfRangeError(absl::StrCat("required revision has been compacted: ",
                                                 response.compact_revision()));
     }
     if (response.canceled()) {
       watch->Cancel();
-      stream->Finish();
+      finish();
       return absl::InternalError(
           absl::StrCat("storage error: watch cancelled: ", response.cancel_reason()));
     }
@@ -194,7 +215,7 @@ absl::Status EtcdClient::RunWatch(
       break;
     }
   }
-  grpc::Status status = stream->Finish();
+  grpc::Status status = finish();
   if (stopped_by_caller || status.error_code() == grpc::StatusCode::CANCELLED) {
     return absl::OkStatus();
   }

@@ -13,8 +13,9 @@
 // message starting with "storage is unavailable: ". A deadline hit is also
 // reported as unavailable (the store did not answer in time).
 //
-// Watch: OpenWatch() starts one watch stream and runs until the stream ends
-// or Cancel() is called; events are delivered on the calling thread.
+// Watch: RunWatch() runs one watch stream until it ends or Cancel() is
+// called; responses are delivered on the calling thread. Another thread may
+// ask for a progress response meanwhile (Watch::RequestProgress()).
 //
 // Thread safety: all methods are safe to call concurrently.
 #ifndef MINIK8S_APISERVER_STORAGE_ETCD_CLIENT_H_
@@ -62,14 +63,26 @@ class EtcdClient {
   // The store's current revision (a cheap count-only range).
   absl::StatusOr<int64_t> CurrentRevision();
 
-  // A running watch stream; Cancel() ends it from any thread.
+  // A running watch stream; Cancel() ends it and RequestProgress() asks the
+  // store for a progress response, from any thread.
   class Watch {
    public:
     void Cancel() { context_.TryCancel(); }
 
+    // Sends a WatchProgressRequest on the stream. The store answers with a
+    // response of watch_id -1, no events and header.revision = its current
+    // revision (etcd: once the stream's watchers have caught up). Returns
+    // false when the stream is not running (not started yet, or ended).
+    bool RequestProgress();
+
    private:
     friend class EtcdClient;
+    using Stream = grpc::ClientReaderWriter<etcdserverpb::WatchRequest, etcdserverpb::WatchResponse>;
+
     grpc::ClientContext context_;
+    absl::Mutex mu_;
+    // Set while RunWatch() may be written to; writes are serialized by mu_.
+    Stream* stream_ ABSL_GUARDED_BY(mu_) = nullptr;
   };
 
   // Watches [key, range_end) from `start_revision` with prev_kv, calling

@@ -248,6 +248,8 @@ class WatchStream {
     Finish();
   }
   bool Next(v1::WatchEvent* event) { return reader_->Read(event); }
+  // Returns once the server established the watch (or failed it).
+  void WaitStarted() { reader_->WaitForInitialMetadata(); }
   grpc::Status Finish() {
     if (!finished_) {
       finished_ = true;
@@ -633,6 +635,60 @@ TEST_P(ApiServerE2E, StoreDownIsUnavailableFastAndRecovers) {
       [&] { return List("pods", "default", "", "metadata.name=up", 0, "", "0").items_size() == 1; },
       absl::Seconds(10)));
 }
+
+// With no periodic progress in sight (bookmark interval of a minute), a
+// cache of a resource without changes must still serve a resourceVersion the
+// client read from the store after writes to other resources: the apiserver
+// asks the store for a progress notification.
+class ApiServerProgressE2E : public ApiServerE2E {
+ protected:
+  std::vector<std::string> ExtraFlags() override { return {"--bookmark-interval=1m"}; }
+};
+
+TEST_P(ApiServerProgressE2E, ListAndWatchAtAStoreRevisionStartPromptly) {
+  auto create_namespace = [&](const std::string& name) {
+    core::v1::Namespace ns;
+    ns.mutable_metadata()->set_name(name);
+    ASSERT_TRUE(Create("namespaces", "", ns, &ns).ok());
+  };
+  // No pods; writes to another resource move the store's revision on.
+  create_namespace("elsewhere-1");
+  create_namespace("elsewhere-2");
+  v1::ListResponse pods = List("pods", "");  // from the store
+  ASSERT_EQ(pods.items_size(), 0);
+  const std::string rv = pods.resource_version();
+
+  v1::WatchRequest req;
+  req.set_resource("pods");
+  req.set_resource_version(rv);
+  absl::Time start = absl::Now();
+  WatchStream watch(stub_.get(), req);
+  watch.WaitStarted();
+  EXPECT_LT(absl::Now() - start, absl::Seconds(1)) << "the watch from " << rv << " waited";
+  Pod p;
+  ASSERT_TRUE(Create("pods", "default", NewPod("after"), &p).ok());
+  v1::WatchEvent event;
+  ASSERT_TRUE(watch.Next(&event)) << watch.Finish().error_message();
+  EXPECT_EQ(event.type(), "ADDED");
+  Pod seen;
+  ASSERT_TRUE(seen.ParseFromString(event.object()));
+  EXPECT_EQ(seen.metadata().name(), "after");
+  EXPECT_GT(std::stoll(event.resource_version()), std::stoll(rv));
+
+  // A list from the cache at a newer store revision.
+  create_namespace("elsewhere-3");
+  const std::string rv2 = List("deployments", "").resource_version();
+  ASSERT_GT(std::stoll(rv2), std::stoll(p.metadata().resource_version()));
+  start = absl::Now();
+  v1::ListResponse cached = List("pods", "", "", "", 0, "", rv2);
+  EXPECT_LT(absl::Now() - start, absl::Seconds(1)) << "the list at " << rv2 << " waited";
+  EXPECT_GE(std::stoll(cached.resource_version()), std::stoll(rv2));
+  EXPECT_EQ(cached.items_size(), 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ApiServerProgressE2E,
+                         ::testing::Values(BackendKind::kMinik8sStore, BackendKind::kEtcd),
+                         [](const auto& info) { return storetest::BackendName(info.param); });
 
 INSTANTIATE_TEST_SUITE_P(Backends, ApiServerE2E,
                          ::testing::Values(BackendKind::kMinik8sStore, BackendKind::kEtcd),

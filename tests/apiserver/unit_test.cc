@@ -4,6 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <thread>
+
+#include "absl/time/clock.h"
 
 #include "api/scheme.h"
 #include "apiserver/continue_token.h"
@@ -331,6 +334,72 @@ TEST(WatchCache, ListPagesInKeyOrder) {
   EXPECT_FALSE(rest.more);
   auto ns_a = Filter::Make(PodKind(), "a", "", "");
   EXPECT_EQ(cache.List(*ns_a, "", 0).items.size(), 2u);
+}
+
+TEST(WatchCache, WaitUntilFreshRequestsProgressAndWakesOnIt) {
+  WatchCache cache(&PodKind(), {.freshness_timeout = absl::Seconds(10),
+                                .progress_retry = absl::Seconds(10)});
+  cache.Replace({}, 5);
+  std::atomic<int> requests{0};
+  std::thread source;
+  // The event source answers a progress request with the store's revision.
+  cache.SetProgressRequester([&] {
+    if (requests++ == 0) source = std::thread([&cache] { cache.Progress(9); });
+  });
+  const absl::Time start = absl::Now();
+  ASSERT_TRUE(cache.WaitUntilFresh(9).ok());
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5)) << "woken by the progress, not the retry";
+  EXPECT_EQ(requests.load(), 1);
+  EXPECT_EQ(cache.revision(), 9);
+  // Fresh already: no request.
+  ASSERT_TRUE(cache.WaitUntilFresh(8).ok());
+  EXPECT_EQ(requests.load(), 1);
+  cache.SetProgressRequester(nullptr);
+  source.join();
+}
+
+TEST(WatchCache, WaitUntilFreshRetriesAndTimesOut) {
+  WatchCache cache(&PodKind(), {.freshness_timeout = absl::Milliseconds(300),
+                                .progress_retry = absl::Milliseconds(50)});
+  cache.Replace({}, 5);
+  std::atomic<int> requests{0};
+  cache.SetProgressRequester([&] { ++requests; });  // never answered
+  absl::Status status = cache.WaitUntilFresh(7);
+  EXPECT_EQ(status.code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(status.message(), "Too large resource version: 7, current: 5");
+  EXPECT_GE(requests.load(), 3) << "asked again while waiting";
+  cache.SetProgressRequester(nullptr);
+}
+
+TEST(WatchCache, ProgressServesWatchFromNewerRevision) {
+  WatchCache cache(&PodKind(), {.window_size = 100, .watcher_buffer = 100});
+  cache.Replace({}, 3);
+  cache.Progress(8);  // other resources were written at 4..8
+  EXPECT_EQ(cache.List(Filter(), "", 0).revision, 8);
+  auto w = cache.Watch({.resource_version = 8, .initial_events = false}, [] {});
+  ASSERT_TRUE(w.ok()) << w.status();
+  cache.Apply(EventType::kAdded, "default/p", Cached(MakePod("default", "p", "", 9)), 9);
+  Collector c;
+  c.Drain(**w);
+  ASSERT_EQ(c.events.size(), 1u);
+  EXPECT_EQ(c.events[0].revision, 9);
+}
+
+TEST(WatchCache, EventArrivingAfterANewerProgressIsNotLost) {
+  WatchCache cache(&PodKind(), {.window_size = 100, .watcher_buffer = 100});
+  cache.Replace({}, 3);
+  auto w = cache.Watch({.resource_version = 3, .initial_events = false}, [] {});
+  ASSERT_TRUE(w.ok());
+  cache.Progress(8);
+  cache.Apply(EventType::kAdded, "default/p", Cached(MakePod("default", "p", "", 6)), 6);
+  EXPECT_NE(cache.Get("default/p"), nullptr);
+  EXPECT_EQ(cache.revision(), 8);
+  // A resumed store watch repeats it: applied once.
+  cache.Apply(EventType::kAdded, "default/p", Cached(MakePod("default", "p", "", 6)), 6);
+  Collector c;
+  c.Drain(**w);
+  ASSERT_EQ(c.events.size(), 1u);
+  EXPECT_EQ(c.events[0].type, EventType::kAdded);
 }
 
 }  // namespace
