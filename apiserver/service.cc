@@ -156,7 +156,8 @@ class WatchReactor : public grpc::ServerWriteReactor<apiv1::WatchEvent> {
     if (writing_ || finished_ || stream_.watcher == nullptr) return;
     Delivery delivery;
     absl::Status error;
-    switch (stream_.watcher->Pop(&delivery, &error)) {
+    bool more = false;
+    switch (stream_.watcher->Pop(&delivery, &error, &more)) {
       case Watcher::Next::kEmpty:
         return;
       case Watcher::Next::kClosed:
@@ -178,7 +179,9 @@ class WatchReactor : public grpc::ServerWriteReactor<apiv1::WatchEvent> {
       event_.set_object(bookmark->SerializeAsString());
     }
     writing_ = true;
-    StartWrite(&event_);
+    // More events queued: let gRPC coalesce this one with the next write
+    // (the last of a burst goes out without the hint, flushing them all).
+    StartWrite(&event_, more ? grpc::WriteOptions().set_buffer_hint() : grpc::WriteOptions());
   }
 
   const api::KindInfo* kind_ = nullptr;

@@ -43,12 +43,13 @@ const char* EventTypeName(EventType type) {
 
 // ------------------------------------------------------------------ Watcher
 
-Watcher::Next Watcher::Pop(Delivery* out, absl::Status* error) {
+Watcher::Next Watcher::Pop(Delivery* out, absl::Status* error, bool* more) {
   absl::MutexLock lock(&mu_);
   if (!queue_.empty()) {
     *out = std::move(queue_.front());
     queue_.pop_front();
     if (allowance_ > 0) --allowance_;
+    if (more != nullptr) *more = !queue_.empty();
     return Next::kEvent;
   }
   if (closed_) {

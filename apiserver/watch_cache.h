@@ -101,8 +101,9 @@ class Watcher {
 
   // Takes the next delivery. kEmpty arms the notify callback: it is called
   // once when a delivery or close arrives. kClosed: `*error` says why (OK
-  // when closed by the client side).
-  Next Pop(Delivery* out, absl::Status* error);
+  // when closed by the client side). With kEvent, `*more` (when given) says
+  // whether another delivery is already queued.
+  Next Pop(Delivery* out, absl::Status* error, bool* more = nullptr);
 
   bool allow_bookmarks() const { return allow_bookmarks_; }
 
