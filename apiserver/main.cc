@@ -55,7 +55,8 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   app.add_option("--bookmark-interval", bookmark_interval,
-                 "How often watches that allow bookmarks get one (e.g. 5s); 0 turns them off")
+                 "How often watches that allow bookmarks get one, and idle watch caches ask "
+                 "the store for progress (e.g. 5s); 0 turns both off")
       ->capture_default_str();
   app.add_option("--storage-timeout", storage_timeout,
                  "Deadline of every call to the store (e.g. 5s)")
