@@ -85,27 +85,16 @@ namespace {
 // One client watch stream. Lock order: WatchReactor::mu_ before
 // Watcher::mu_ (Pop); the watch cache calls Notify() with its own lock held
 // and no Watcher lock, so WatchCache::mu_ → WatchReactor::mu_ → Watcher::mu_.
+//
+// Registration runs on the worker pool, not on gRPC's callback thread: a
+// watch from a resourceVersion newer than the cache waits for it (see
+// WatchCache::WaitUntilFresh). The reactor lives until Finish() is called and
+// OnDone() follows, so the pooled registration may use it.
 class WatchReactor : public grpc::ServerWriteReactor<apiv1::WatchEvent> {
  public:
-  WatchReactor(Handler* handler, const apiv1::WatchRequest& request) {
-    const api::KindInfo* kind = handler->registry().scheme().FindByResource(request.resource());
-    kind_ = kind;
-    absl::StatusOr<Handler::WatchStream> stream =
-        handler->Watch(request, [this] { TryWrite(); });
-    if (!stream.ok()) {
-      absl::MutexLock lock(&mu_);
-      finished_ = true;
-      Finish(ToGrpc(stream.status()));
-      return;
-    }
-    {
-      absl::MutexLock lock(&mu_);
-      stream_ = std::move(*stream);
-      // The watch is established: tell the client now rather than with the
-      // first event (which may be long in coming).
-      StartSendInitialMetadata();
-    }
-    TryWrite();
+  WatchReactor(Handler* handler, WorkerPool* pool, const apiv1::WatchRequest& request) {
+    kind_ = handler->registry().scheme().FindByResource(request.resource());
+    pool->Schedule([this, handler, request] { Register(handler, request); });
   }
 
   void OnWriteDone(bool ok) override {
@@ -134,6 +123,28 @@ class WatchReactor : public grpc::ServerWriteReactor<apiv1::WatchEvent> {
   }
 
  private:
+  void Register(Handler* handler, const apiv1::WatchRequest& request) {
+    absl::StatusOr<Handler::WatchStream> stream =
+        handler->Watch(request, [this] { TryWrite(); });
+    if (!stream.ok()) {
+      absl::MutexLock lock(&mu_);
+      FinishLocked(ToGrpc(stream.status()));
+      return;
+    }
+    bool cancelled = false;
+    {
+      absl::MutexLock lock(&mu_);
+      stream_ = *stream;
+      // Unregister() ran already (the client went away meanwhile).
+      cancelled = unregistered_;
+      // The watch is established: tell the client now rather than with the
+      // first event (which may be long in coming).
+      if (!cancelled) StartSendInitialMetadata();
+    }
+    if (cancelled) stream->cache->Unregister(stream->watcher);
+    TryWrite();
+  }
+
   void Unregister() {
     Handler::WatchStream stream;
     {
@@ -197,7 +208,7 @@ class WatchReactor : public grpc::ServerWriteReactor<apiv1::WatchEvent> {
 
 grpc::ServerWriteReactor<apiv1::WatchEvent>* ApiServerService::Watch(
     grpc::CallbackServerContext* context, const apiv1::WatchRequest* request) {
-  return new WatchReactor(handler_, *request);
+  return new WatchReactor(handler_, pool_, *request);
 }
 
 }  // namespace minik8s::apiserver

@@ -2,7 +2,9 @@
 // adapter over Handler using gRPC's callback API. Unary calls are handed to
 // a WorkerPool and finished from there; Watch is a ServerWriteReactor fed by
 // the watch cache, with no thread per stream (one write in flight per
-// stream; the cache's notify callback starts the next write).
+// stream; the cache's notify callback starts the next write). A watch is
+// registered on the WorkerPool too (it may wait for the cache to reach its
+// resourceVersion); its initial metadata is sent once it is registered.
 //
 // Errors: the Handler's absl::Status code becomes the gRPC code, its message
 // the gRPC message, and the serialized meta.v1.Status the binary error
