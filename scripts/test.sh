@@ -3,11 +3,14 @@
 # in the normal build, then the unit tests again under ASan + UBSan.
 #   scripts/test.sh              everything
 #   scripts/test.sh --quick      normal build only, no sanitizer pass
+# Tests labelled `perf` (etcdctl check perf: throughput verdicts that depend on
+# how busy the machine is) are left out; run them with
+#   (cd build && ctest -L perf --output-on-failure)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/build.sh
-(cd build && ctest --output-on-failure --timeout 600 -j 2)
+(cd build && ctest --output-on-failure --timeout 600 -j 2 -LE perf)
 
 if [ "${1:-}" != "--quick" ]; then
   scripts/build.sh --asan
