@@ -1,44 +1,60 @@
 #!/usr/bin/env bash
-# The README's first command: installs what is needed, builds, starts
-# minik8s-store on a free loopback port and shows the real etcdctl using it.
-# Leaves nothing running.
+# The README's first command. On a fresh Debian 12 machine it installs the
+# packages, builds minik8s, starts a local cluster (store, apiserver,
+# controller-manager, scheduler, and a runtime + kubelet per node) with
+# `minik8s up`, applies examples/nginx-deployment.yaml with mkctl and shows the
+# Deployment -> ReplicaSet -> Pod pipeline at work. Then it stops the cluster.
+#
+#   scripts/demo.sh            run the demo, stop the cluster at the end
+#   scripts/demo.sh --keep     leave the cluster running (stop: build/bin/minik8s down --data-dir DIR)
+# Environment: MINIK8S_PORT_BASE (default 6440) picks the ports.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+keep=0
+[ "${1:-}" = "--keep" ] && keep=1
 
 scripts/install-deps.sh
 scripts/build.sh
 
-port=${MINIK8S_DEMO_PORT:-23790}
-data=$(mktemp -d /tmp/minik8s-demo-XXXXXX)
-log="$data/store.log"
-build/bin/minik8s-store --name demo --data-dir "$data/store" \
-  --listen-client-urls "http://127.0.0.1:$port" >"$log" 2>&1 &
-pid=$!
-cleanup() { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$data"; }
-trap cleanup EXIT
+port_base=${MINIK8S_PORT_BASE:-6440}
+work=$(mktemp -d /tmp/minik8s-demo-XXXXXX)
+data="$work/cluster"
+export MINIK8S_CONFIG="$work/config"
+bin="$PWD/build/bin"
 
-export ETCDCTL_API=3
-ctl() { echo "\$ etcdctl $*"; etcdctl --endpoints="127.0.0.1:$port" "$@"; echo; }
-for _ in $(seq 100); do
-  etcdctl --endpoints="127.0.0.1:$port" endpoint health >/dev/null 2>&1 && break
-  if ! kill -0 "$pid" 2>/dev/null; then cat "$log"; exit 1; fi
-  sleep 0.1
+"$bin/minik8s" up --data-dir "$data" --nodes 3 --port-base "$port_base" \
+  --mkctl-config "$MINIK8S_CONFIG" >"$work/up.log" 2>&1 &
+up_pid=$!
+stop_cluster() {
+  if kill -0 "$up_pid" 2>/dev/null; then
+    kill -TERM "$up_pid" 2>/dev/null || true
+    wait "$up_pid" 2>/dev/null || true
+  fi
+}
+if [ "$keep" = 0 ]; then trap stop_cluster EXIT; fi
+
+for _ in $(seq 600); do
+  grep -q "cluster is ready" "$work/up.log" 2>/dev/null && break
+  if ! kill -0 "$up_pid" 2>/dev/null; then
+    echo "minik8s up failed:"; cat "$work/up.log"; exit 1
+  fi
+  sleep 0.2
 done
+grep -q "cluster is ready" "$work/up.log" || { echo "cluster did not become ready:"; cat "$work/up.log"; exit 1; }
+cat "$work/up.log"
+echo
 
-echo "minik8s-store is serving on 127.0.0.1:$port (data in $data/store)"
-echo
-ctl endpoint status -w table
-ctl put /registry/pods/default/nginx '{"kind":"Pod"}'
-ctl put /registry/pods/default/redis '{"kind":"Pod"}'
-ctl get /registry/pods/ --prefix --keys-only
-ctl get /registry/pods/default/nginx -w json
-ctl watch /registry/pods/ --prefix --rev=1 &
-watch_pid=$!
-sleep 1
-kill $watch_pid 2>/dev/null || true; wait $watch_pid 2>/dev/null || true
-echo
-lease=$(etcdctl --endpoints="127.0.0.1:$port" lease grant 60 | awk '{print $2}')
-ctl put --lease="$lease" /registry/leases/kube-node-lease/node-1 held
-ctl lease timetolive "$lease" --keys
-ctl del /registry/pods/ --prefix
-ctl endpoint health
+run() { echo "\$ mkctl $*"; "$bin/mkctl" "$@"; echo; }
+run get nodes
+run apply -f examples/nginx-deployment.yaml
+run rollout status deployment/nginx-deployment --timeout=120s
+run get deploy,rs,pods -o wide
+run get events --sort-by=.lastTimestamp
+run trace deployment/nginx-deployment
+
+if [ "$keep" = 1 ]; then
+  echo "The cluster keeps running (logs in $data/logs). Use it with:"
+  echo "  export MINIK8S_CONFIG=$MINIK8S_CONFIG; $bin/mkctl get pods"
+  echo "Stop it with: $bin/minik8s down --data-dir $data"
+fi
