@@ -13,7 +13,8 @@ YAML::Node MergePatchNodes(const YAML::Node& target, const YAML::Node& patch) {
   YAML::Node result = target.IsMap() ? YAML::Clone(target) : YAML::Node(YAML::NodeType::Map);
   for (auto it = patch.begin(); it != patch.end(); ++it) {
     const std::string key = it->first.as<std::string>();
-    const YAML::Node& value = it->second;
+    // A copy: `it->second` lives in a proxy that dies with this statement.
+    const YAML::Node value = it->second;
     if (value.IsNull()) {
       result.remove(key);
     } else if (value.IsMap()) {
