@@ -196,7 +196,7 @@ void WatchCache::Replace(std::vector<CachedObjectPtr> objects, int64_t revision)
   }
 }
 
-bool WatchCache::ForWatcher(const Watcher& watcher, const Event& event, Delivery* out) {
+bool WatchCache::ForWatcher(const Watcher& watcher, const Event& event, Delivery* out) const {
   const Filter& filter = watcher.filter_;
   out->revision = event.revision;
   out->object = event.object;
@@ -212,8 +212,18 @@ bool WatchCache::ForWatcher(const Watcher& watcher, const Event& event, Delivery
   } else if (cur) {
     out->type = EventType::kAdded;
   } else if (prev) {
-    // The object stopped matching: to this watcher it is gone.
+    // The object stopped matching: to this watcher it is gone. As in
+    // Kubernetes, the DELETED event carries the last state that matched,
+    // with the resourceVersion of the change (built once per event).
     out->type = EventType::kDeleted;
+    if (event.prev_at_revision == nullptr) {
+      std::unique_ptr<google::protobuf::Message> last = CloneMessage(*event.prev->object);
+      if (meta::v1::ObjectMeta* meta = MutableMeta(last.get()); meta != nullptr) {
+        meta->set_resource_version(absl::StrCat(event.revision));
+      }
+      event.prev_at_revision = MakeCachedObject(*kind_, std::move(last));
+    }
+    out->object = event.prev_at_revision;
   } else {
     return false;
   }

@@ -213,10 +213,15 @@ class WatchCache {
     int64_t revision;
     CachedObjectPtr object;
     CachedObjectPtr prev;  // previous state (null for ADDED)
+    // `prev` with the event's resourceVersion: what a watcher whose
+    // selection the object left gets in its DELETED event. Built on first
+    // use (under mu_).
+    mutable CachedObjectPtr prev_at_revision;
   };
 
   // The delivery `watcher` gets for `event`, if any (filter transitions).
-  static bool ForWatcher(const Watcher& watcher, const Event& event, Delivery* out);
+  bool ForWatcher(const Watcher& watcher, const Event& event, Delivery* out) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Dispatch(const Event& event) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void AddIndexed(const std::shared_ptr<Watcher>& w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 

@@ -513,6 +513,49 @@ TEST_P(ApiServerE2E, SelectorsInListAndWatch) {
   EXPECT_EQ(seen.metadata().name(), "b");
 }
 
+TEST_P(ApiServerE2E, WatchSeesLastMatchingStateWhenAnObjectLeavesItsSelection) {
+  Pod p;
+  ASSERT_TRUE(Create("pods", "default", NewPod("leaver", {{"app", "web"}, {"tier", "a"}}), &p)
+                  .ok());
+  v1::WatchRequest req;
+  req.set_resource("pods");
+  req.set_namespace_("default");
+  req.set_label_selector("app=web");
+  req.set_resource_version(p.metadata().resource_version());
+  WatchStream watch(stub_.get(), req);
+  watch.WaitStarted();
+  // Still matching: MODIFIED with the new state.
+  (*p.mutable_metadata()->mutable_labels())["tier"] = "b";
+  ASSERT_TRUE(Update("pods", "default", p, &p).ok());
+  // Leaves the selection: DELETED with the last matching state (tier=b,
+  // app=web) at the resourceVersion of the change.
+  Pod moved = p;
+  (*moved.mutable_metadata()->mutable_labels())["app"] = "db";
+  ASSERT_TRUE(Update("pods", "default", moved, &moved).ok());
+  ASSERT_NE(moved.metadata().resource_version(), p.metadata().resource_version());
+
+  v1::WatchEvent event;
+  ASSERT_TRUE(watch.Next(&event));
+  EXPECT_EQ(event.type(), "MODIFIED");
+  ASSERT_TRUE(watch.Next(&event));
+  EXPECT_EQ(event.type(), "DELETED");
+  EXPECT_EQ(event.resource_version(), moved.metadata().resource_version());
+  Pod seen;
+  ASSERT_TRUE(seen.ParseFromString(event.object()));
+  EXPECT_EQ(seen.metadata().name(), "leaver");
+  EXPECT_EQ(seen.metadata().labels().at("app"), "web");
+  EXPECT_EQ(seen.metadata().labels().at("tier"), "b");
+  EXPECT_EQ(seen.metadata().resource_version(), moved.metadata().resource_version());
+
+  // Back into the selection: ADDED with the new state.
+  (*moved.mutable_metadata()->mutable_labels())["app"] = "web";
+  ASSERT_TRUE(Update("pods", "default", moved, &moved).ok());
+  ASSERT_TRUE(watch.Next(&event));
+  EXPECT_EQ(event.type(), "ADDED");
+  ASSERT_TRUE(seen.ParseFromString(event.object()));
+  EXPECT_EQ(seen.metadata().resource_version(), moved.metadata().resource_version());
+}
+
 TEST_P(ApiServerE2E, WatchResumeTooOldAndBookmarks) {
   Pod p;
   ASSERT_TRUE(Create("pods", "default", NewPod("w0"), &p).ok());

@@ -242,6 +242,29 @@ TEST(WatchCache, InitialEventsThenFilteredChanges) {
   ASSERT_EQ(c.events.size(), 2u);
   EXPECT_EQ(c.events[1].type, EventType::kDeleted) << "stopped matching the selector";
   EXPECT_EQ(c.events[1].revision, 12);
+  // The DELETED event carries the last state that matched (app=web), at the
+  // revision of the change, as Kubernetes does.
+  const auto& gone = static_cast<const core::v1::Pod&>(*c.events[1].object->object);
+  EXPECT_EQ(gone.metadata().labels().at("app"), "web");
+  EXPECT_EQ(gone.metadata().resource_version(), "12");
+  core::v1::Pod wire;
+  ASSERT_TRUE(wire.ParseFromString(c.events[1].object->serialized));
+  EXPECT_EQ(wire.metadata().labels().at("app"), "web");
+  EXPECT_EQ(wire.metadata().resource_version(), "12");
+
+  // A watcher resuming from before the change replays the same DELETED event.
+  auto resumed = cache.Watch({.filter = *filter, .resource_version = 10, .initial_events = false},
+                             [] {});
+  ASSERT_TRUE(resumed.ok()) << resumed.status();
+  Collector r;
+  r.Drain(**resumed);
+  ASSERT_EQ(r.events.size(), 1u);
+  EXPECT_EQ(r.events[0].type, EventType::kDeleted);
+  EXPECT_EQ(static_cast<const core::v1::Pod&>(*r.events[0].object->object)
+                .metadata()
+                .labels()
+                .at("app"),
+            "web");
 }
 
 TEST(WatchCache, ResumeWithinWindowAndTooOld) {
