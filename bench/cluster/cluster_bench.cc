@@ -1,0 +1,701 @@
+// cluster_bench: the headline benchmark — a whole minik8s cluster started by
+// `minik8s up` with --scale-nodes simulated nodes, then one Deployment of
+// --replicas pods, timed until every pod is Running.
+//
+//   1. start `<bin>/minik8s up --nodes 0 --scale-nodes N` on a free port base
+//      and a temp data dir, and wait until it reports every node Ready;
+//   2. start a pod watcher (PodTracker), an API latency probe (ApiProbe) and
+//      a sampler of per-daemon CPU and RSS (/proc of the pids in the state
+//      file), then create the Deployment;
+//   3. wait until the watcher has seen every pod Running, or --timeout, or
+//      no progress for --stall-timeout;
+//   4. read each daemon's peak RSS (VmHWM), stop the cluster (SIGINT to
+//      `minik8s up`, `minik8s down` as a fallback), and print the results
+//      table, the per-daemon CPU/RSS table and the per-second timeline.
+//
+//   cluster_bench                          # 1,000 nodes, 10,000 replicas
+//   cluster_bench --quick                  # 50 nodes, 500 replicas
+//   cluster_bench --up-arg=--kubelet-arg=--workers=16
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "CLI/CLI.hpp"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "api/quantity.h"
+#include "bench/cluster/api_probe.h"
+#include "bench/cluster/pod_tracker.h"
+#include "bench/cluster/proc_stats.h"
+#include "client/clientset.h"
+#include "cluster/plan.h"
+#include "cluster/state_file.h"
+#include "cluster/supervisor.h"
+#include "common/signals.h"
+#include "testing/subprocess.h"
+#include "testing/temp_dir.h"
+
+namespace {
+
+using namespace minik8s;  // NOLINT
+using minik8s::apps::v1::Deployment;
+using minik8s::bench::ApiProbe;
+using minik8s::bench::PodTimes;
+using minik8s::bench::PodTracker;
+
+constexpr char kNamespace[] = "default";
+constexpr char kDeployment[] = "bench";
+constexpr char kSelector[] = "app=bench";
+constexpr double kMiB = 1024.0;  // kB per MiB
+
+struct Flags {
+  int nodes = 1000;
+  int replicas = 10000;
+  bool quick = false;
+  std::string bin_dir;
+  int port_base = 0;
+  double timeout_s = 300;
+  double stall_s = 60;
+  double start_timeout_s = 300;
+  double stop_timeout_s = 30;
+  double probe_interval_ms = 100;
+  double sample_interval_s = 1;
+  std::string log_level = "info";
+  std::string cpu_request = "100m";
+  std::string memory_request = "128Mi";
+  std::vector<std::string> up_args;
+  bool keep_data = false;
+};
+
+// SIGINT/SIGTERM are blocked (inherited by every thread); the main thread
+// polls for them so that an interrupted run still stops the cluster.
+bool Interrupted() {
+  static bool interrupted = false;
+  if (interrupted) return true;
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  timespec zero = {0, 0};
+  if (sigtimedwait(&set, nullptr, &zero) > 0) {
+    interrupted = true;
+    std::fprintf(stderr, "cluster_bench: interrupted; stopping the cluster\n");
+  }
+  return interrupted;
+}
+
+std::string ExecutableDir() {
+  std::error_code ec;
+  std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? "." : self.parent_path().string();
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// A base whose ports [base, base + 10] (store, apiserver, scale kubelet; no
+// per-node kubelets with --nodes 0) are all free.
+std::optional<int> PickPortBase() {
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    const int base = 20000 + static_cast<int>((getpid() * 7919 + attempt * 104729) % 30000);
+    bool free = true;
+    for (int p = base; p <= base + 10 && free; ++p) free = !cluster::LoopbackPortInUse(p);
+    if (free) return base;
+  }
+  return std::nullopt;
+}
+
+Deployment MakeDeployment(const Flags& f) {
+  Deployment d;
+  d.mutable_metadata()->set_name(kDeployment);
+  d.mutable_metadata()->set_namespace_(kNamespace);
+  d.mutable_spec()->set_replicas(f.replicas);
+  (*d.mutable_spec()->mutable_selector()->mutable_match_labels())["app"] = kDeployment;
+  auto* tmpl = d.mutable_spec()->mutable_template_();
+  (*tmpl->mutable_metadata()->mutable_labels())["app"] = kDeployment;
+  auto* c = tmpl->mutable_spec()->add_containers();
+  c->set_name("app");
+  c->set_image("nginx:1.25");
+  auto* req = c->mutable_resources()->mutable_requests();
+  (*req)["cpu"] = api::Quantity::MustParse(f.cpu_request).ToProto();
+  (*req)["memory"] = api::Quantity::MustParse(f.memory_request).ToProto();
+  return d;
+}
+
+double Percentile(std::vector<double> v, double p) {
+  if (v.empty()) return -1;
+  std::sort(v.begin(), v.end());
+  size_t i = static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
+  return v[std::min(i, v.size() - 1)];
+}
+
+// One daemon of the cluster, as the state file lists it.
+struct Daemon {
+  std::string name;
+  pid_t pid = 0;
+  bool control_plane = false;  // store, apiserver, controller-manager, scheduler
+};
+
+// What the sampler records every --sample-interval.
+struct Sample {
+  double t = 0;  // seconds since the Deployment create
+  PodTracker::Counts counts;
+  std::vector<double> cpu_s;   // cumulative CPU seconds per daemon (+ the bench, last)
+  std::vector<int64_t> rss_kb;  // current RSS per daemon (+ the bench, last)
+};
+
+class Sampler {
+ public:
+  Sampler(const std::vector<Daemon>& daemons, const PodTracker* tracker, absl::Time t0,
+          absl::Duration interval)
+      : daemons_(daemons), tracker_(tracker), t0_(t0), interval_(interval) {}
+  ~Sampler() { Stop(); }
+
+  void Start() {
+    TakeSample();
+    thread_ = std::thread([this] {
+      while (!stop_.WaitForNotificationWithTimeout(interval_)) TakeSample();
+    });
+  }
+  void Stop() {
+    if (stop_.HasBeenNotified()) return;
+    stop_.Notify();
+    if (thread_.joinable()) thread_.join();
+    TakeSample();
+  }
+  std::vector<Sample> samples() const {
+    absl::MutexLock l(&mu_);
+    return samples_;
+  }
+
+ private:
+  void TakeSample() {
+    Sample s;
+    s.t = absl::ToDoubleSeconds(absl::Now() - t0_);
+    s.counts = tracker_->counts();
+    for (const Daemon& d : daemons_) {
+      s.cpu_s.push_back(bench::ProcCpuSeconds(d.pid));
+      s.rss_kb.push_back(bench::ProcStatusKb(d.pid, "VmRSS"));
+    }
+    s.cpu_s.push_back(bench::ProcCpuSeconds(getpid()));
+    s.rss_kb.push_back(bench::ProcStatusKb(getpid(), "VmRSS"));
+    absl::MutexLock l(&mu_);
+    samples_.push_back(std::move(s));
+  }
+
+  const std::vector<Daemon> daemons_;
+  const PodTracker* const tracker_;
+  const absl::Time t0_;
+  const absl::Duration interval_;
+  absl::Notification stop_;
+  std::thread thread_;
+  mutable absl::Mutex mu_;
+  std::vector<Sample> samples_ ABSL_GUARDED_BY(mu_);
+};
+
+// Rows of "| metric | value |".
+class Table {
+ public:
+  void Row(const std::string& metric, const std::string& value) { rows_.push_back({metric, value}); }
+  void Print() const {
+    size_t w0 = 6, w1 = 5;
+    for (const auto& [m, v] : rows_) {
+      w0 = std::max(w0, m.size());
+      w1 = std::max(w1, v.size());
+    }
+    std::printf("| %-*s | %*s |\n", static_cast<int>(w0), "metric", static_cast<int>(w1), "value");
+    std::printf("|%s|%s:|\n", std::string(w0 + 2, '-').c_str(), std::string(w1 + 1, '-').c_str());
+    for (const auto& [m, v] : rows_) {
+      std::printf("| %-*s | %*s |\n", static_cast<int>(w0), m.c_str(), static_cast<int>(w1),
+                  v.c_str());
+    }
+  }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> rows_;
+};
+
+std::string Secs(double s) { return s < 0 ? "-" : absl::StrFormat("%.2f", s); }
+std::string Ms(double ms) { return ms < 0 ? "-" : absl::StrFormat("%.1f", ms); }
+
+// Seconds between two watcher times of every pod that has both.
+std::vector<double> Durations(const std::vector<PodTimes>& pods, absl::Time PodTimes::*from,
+                              absl::Time PodTimes::*to) {
+  std::vector<double> out;
+  for (const PodTimes& p : pods) {
+    if (p.*from == absl::InfiniteFuture() || p.*to == absl::InfiniteFuture()) continue;
+    out.push_back(absl::ToDoubleSeconds(p.*to - p.*from));
+  }
+  return out;
+}
+
+// Latest time of a field over the pods, as seconds after t0; -1 if some pod
+// lacks it or there are fewer than `want` pods.
+double LastAt(const std::vector<PodTimes>& pods, absl::Time PodTimes::*field, absl::Time t0,
+              int want) {
+  if (static_cast<int>(pods.size()) < want) return -1;
+  absl::Time last = absl::InfinitePast();
+  for (const PodTimes& p : pods) {
+    if (p.*field == absl::InfiniteFuture()) return -1;
+    last = std::max(last, p.*field);
+  }
+  return pods.empty() ? -1 : absl::ToDoubleSeconds(last - t0);
+}
+
+double FirstAt(const std::vector<PodTimes>& pods, absl::Time PodTimes::*field, absl::Time t0) {
+  absl::Time first = absl::InfiniteFuture();
+  for (const PodTimes& p : pods) first = std::min(first, p.*field);
+  return first == absl::InfiniteFuture() ? -1 : absl::ToDoubleSeconds(first - t0);
+}
+
+void PrintTimeline(const std::vector<Daemon>& daemons, const std::vector<Sample>& samples) {
+  std::printf("\nTimeline (t = seconds since the Deployment create; counts as the watcher saw "
+              "them; CPU as %% of one core over the previous interval; RSS now)\n\n");
+  std::string header = absl::StrFormat("%7s %8s %8s %8s", "t", "created", "bound", "running");
+  for (const Daemon& d : daemons) absl::StrAppend(&header, absl::StrFormat(" %11.11s", d.name));
+  absl::StrAppend(&header, absl::StrFormat(" %11s %10s", "bench", "cp_rss_MiB"));
+  std::printf("%s\n", header.c_str());
+  for (size_t i = 1; i < samples.size(); ++i) {
+    const Sample& a = samples[i - 1];
+    const Sample& b = samples[i];
+    const double dt = b.t - a.t;
+    if (dt <= 0) continue;
+    std::string line = absl::StrFormat("%7.1f %8d %8d %8d", b.t, b.counts.created,
+                                       b.counts.scheduled, b.counts.running);
+    for (size_t j = 0; j < b.cpu_s.size(); ++j) {
+      const double pct = (a.cpu_s[j] < 0 || b.cpu_s[j] < 0)
+                             ? -1
+                             : 100.0 * (b.cpu_s[j] - a.cpu_s[j]) / dt;
+      absl::StrAppend(&line, pct < 0 ? absl::StrFormat(" %11s", "-")
+                                     : absl::StrFormat(" %10.0f%%", pct));
+    }
+    int64_t cp_rss = 0;
+    for (size_t j = 0; j < daemons.size(); ++j) {
+      if (daemons[j].control_plane && b.rss_kb[j] > 0) cp_rss += b.rss_kb[j];
+    }
+    absl::StrAppend(&line, absl::StrFormat(" %10.0f", cp_rss / kMiB));
+    std::printf("%s\n", line.c_str());
+  }
+}
+
+// Stops `minik8s up` with SIGINT (it stops its daemons in reverse order);
+// if it does not exit in time, or daemons are left over, `minik8s down`.
+void StopCluster(testing::Subprocess* up, const std::string& minik8s_bin,
+                 const std::string& data_dir, absl::Duration timeout) {
+  const absl::Time start = absl::Now();
+  if (up->running()) {
+    std::optional<int> status = up->Stop(SIGINT, timeout);
+    std::fprintf(stderr, "cluster_bench: minik8s up %s after %.1f s\n",
+                 status ? cluster::DescribeWaitStatus(*status).c_str() : "was not running",
+                 absl::ToDoubleSeconds(absl::Now() - start));
+  }
+  if (std::filesystem::exists(cluster::StateFilePath(data_dir))) {
+    std::string out;
+    testing::RunCommand({minik8s_bin, "down", "--data-dir", data_dir, "--timeout", "10"}, &out,
+                        absl::Seconds(120));
+    std::fprintf(stderr, "cluster_bench: minik8s down:\n%s", out.c_str());
+  }
+}
+
+int Run(const Flags& f) {
+  const std::string bin = f.bin_dir.empty() ? ExecutableDir() : f.bin_dir;
+  const std::string minik8s_bin = absl::StrCat(bin, "/minik8s");
+  std::vector<std::string> missing;
+  for (const char* b : {"minik8s", "minik8s-store", "minik8s-apiserver",
+                        "minik8s-controller-manager", "minik8s-scheduler", "minik8s-kubelet"}) {
+    if (access(absl::StrCat(bin, "/", b).c_str(), X_OK) != 0) missing.push_back(b);
+  }
+  if (!missing.empty()) {
+    std::fprintf(stderr, "cluster_bench: missing in %s: %s (build them)\n", bin.c_str(),
+                 absl::StrJoin(missing, ", ").c_str());
+    return 2;
+  }
+  int port_base = f.port_base;
+  if (port_base == 0) {
+    std::optional<int> picked = PickPortBase();
+    if (!picked) {
+      std::fprintf(stderr, "cluster_bench: no free port range found\n");
+      return 1;
+    }
+    port_base = *picked;
+  }
+
+  testing::TempDir tmp;
+  const std::string data_dir = tmp.Join("data");
+  const std::string up_log = tmp.Join("minik8s-up.log");
+  std::vector<std::string> argv = {minik8s_bin,
+                                   "up",
+                                   "--data-dir",
+                                   data_dir,
+                                   "--nodes",
+                                   "0",
+                                   "--scale-nodes",
+                                   absl::StrCat(f.nodes),
+                                   "--port-base",
+                                   absl::StrCat(port_base),
+                                   "--mkctl-config",
+                                   "",
+                                   "--log-level",
+                                   f.log_level,
+                                   "--start-timeout",
+                                   absl::StrCat(f.start_timeout_s),
+                                   "--stop-timeout",
+                                   absl::StrCat(f.stop_timeout_s)};
+  argv.insert(argv.end(), f.up_args.begin(), f.up_args.end());
+  std::fprintf(stderr, "cluster_bench: %s\n", absl::StrJoin(argv, " ").c_str());
+  std::fprintf(stderr, "cluster_bench: logs in %s/logs (%s)\n", data_dir.c_str(),
+               f.keep_data ? "kept" : "removed at the end; --keep-data keeps them");
+
+  testing::Subprocess up;
+  const absl::Time launch = absl::Now();
+  if (absl::Status s = up.Start(argv, up_log); !s.ok()) {
+    std::fprintf(stderr, "cluster_bench: cannot start minik8s up: %s\n",
+                 std::string(s.message()).c_str());
+    return 1;
+  }
+  const std::string load_at_start = bench::LoadAverage();
+
+  // 1. Until `minik8s up` says the cluster (every node) is ready.
+  bool ready = false;
+  while (!ready) {
+    if (Interrupted()) break;
+    if (up.Exited()) {
+      std::fprintf(stderr, "cluster_bench: minik8s up exited while starting:\n%s\n",
+                   cluster::LogTail(up_log, 30).c_str());
+      return 1;
+    }
+    if (absl::Now() - launch > absl::Seconds(f.start_timeout_s + 30)) {
+      std::fprintf(stderr, "cluster_bench: the cluster is not ready after %.0f s:\n%s\n",
+                   absl::ToDoubleSeconds(absl::Now() - launch),
+                   cluster::LogTail(up_log, 30).c_str());
+      break;
+    }
+    ready = ReadFile(up_log).find("minik8s: cluster is ready") != std::string::npos;
+    if (!ready) absl::SleepFor(absl::Milliseconds(100));
+  }
+  const double startup_s = absl::ToDoubleSeconds(absl::Now() - launch);
+  if (!ready) {
+    StopCluster(&up, minik8s_bin, data_dir, absl::Seconds(f.stop_timeout_s * 6));
+    return 1;
+  }
+  std::fprintf(stderr, "cluster_bench: %d nodes Ready after %.1f s\n", f.nodes, startup_s);
+
+  absl::StatusOr<cluster::ClusterState> state =
+      cluster::ReadStateFile(cluster::StateFilePath(data_dir));
+  if (!state.ok()) {
+    std::fprintf(stderr, "cluster_bench: %s\n", state.status().ToString().c_str());
+    StopCluster(&up, minik8s_bin, data_dir, absl::Seconds(f.stop_timeout_s * 6));
+    return 1;
+  }
+  std::vector<Daemon> daemons;
+  for (const cluster::ProcessRecord& p : state->processes) {
+    const bool cp = p.name == cluster::kStore || p.name == cluster::kApiserver ||
+                    p.name == cluster::kControllerManager || p.name == cluster::kScheduler;
+    daemons.push_back({p.name, p.pid, cp});
+  }
+  std::vector<double> cpu_at_ready;
+  for (const Daemon& d : daemons) cpu_at_ready.push_back(bench::ProcCpuSeconds(d.pid));
+
+  int exit_code = 0;
+  {
+    auto cs = client::Clientset::Connect(
+        {.server = state->apiserver, .timeout = absl::Seconds(60), .user_agent = "cluster-bench"});
+    if (!cs.ok()) {
+      std::fprintf(stderr, "cluster_bench: %s\n", cs.status().ToString().c_str());
+      StopCluster(&up, minik8s_bin, data_dir, absl::Seconds(f.stop_timeout_s * 6));
+      return 1;
+    }
+    int nodes_ready = 0;
+    if (auto nodes = (*cs)->Nodes().List(""); nodes.ok()) {
+      for (const auto& n : nodes->items) {
+        for (const auto& c : n.status().conditions()) {
+          if (c.type() == "Ready" && c.status() == "True") ++nodes_ready;
+        }
+      }
+    }
+
+    // 2. Watcher, probe, sampler; then the Deployment.
+    PodTracker tracker((*cs)->api(), kNamespace, kSelector);
+    if (absl::Status s = tracker.Start(absl::Seconds(60)); !s.ok()) {
+      std::fprintf(stderr, "cluster_bench: %s\n", s.ToString().c_str());
+      StopCluster(&up, minik8s_bin, data_dir, absl::Seconds(f.stop_timeout_s * 6));
+      return 1;
+    }
+    auto probe = ApiProbe::Create(state->apiserver, kNamespace, kDeployment, kSelector,
+                                  absl::Milliseconds(f.probe_interval_ms));
+    if (!probe.ok() || !(*probe)->Start().ok()) {
+      std::fprintf(stderr, "cluster_bench: cannot start the API probe\n");
+      StopCluster(&up, minik8s_bin, data_dir, absl::Seconds(f.stop_timeout_s * 6));
+      return 1;
+    }
+    const absl::Time t0 = absl::Now();
+    Sampler sampler(daemons, &tracker, t0, absl::Seconds(f.sample_interval_s));
+    sampler.Start();
+    auto created = (*cs)->Deployments().Create(MakeDeployment(f));
+    const double create_ms = absl::ToDoubleMilliseconds(absl::Now() - t0);
+    if (!created.ok()) {
+      std::fprintf(stderr, "cluster_bench: creating the Deployment: %s\n",
+                   created.status().ToString().c_str());
+      exit_code = 1;
+    }
+
+    // 3. Until every pod is Running, the deadline, a stall or an interrupt.
+    std::string stop_reason;
+    PodTracker::Counts last = tracker.counts();
+    absl::Time last_progress = absl::Now();
+    int last_report_s = 0;
+    while (exit_code == 0) {
+      if (tracker.AwaitRunning(f.replicas, absl::Seconds(1))) break;
+      const absl::Time now = absl::Now();
+      PodTracker::Counts c = tracker.counts();
+      if (c.created != last.created || c.scheduled != last.scheduled ||
+          c.running != last.running) {
+        last = c;
+        last_progress = now;
+      }
+      const int elapsed = static_cast<int>(absl::ToDoubleSeconds(now - t0));
+      if (elapsed / 10 != last_report_s / 10) {
+        std::fprintf(stderr, "cluster_bench: t=%ds created %d bound %d running %d\n", elapsed,
+                     c.created, c.scheduled, c.running);
+        last_report_s = elapsed;
+      }
+      if (Interrupted()) {
+        stop_reason = "interrupted";
+      } else if (up.Exited()) {
+        stop_reason = absl::StrCat("minik8s up exited:\n", cluster::LogTail(up_log, 30));
+      } else if (now - t0 > absl::Seconds(f.timeout_s)) {
+        stop_reason = absl::StrFormat("--timeout %.0f s reached", f.timeout_s);
+      } else if (now - last_progress > absl::Seconds(f.stall_s)) {
+        stop_reason = absl::StrFormat("no progress for %.0f s (--stall-timeout)", f.stall_s);
+      }
+      if (!stop_reason.empty()) {
+        exit_code = 1;
+        break;
+      }
+    }
+    const absl::Time t_end = absl::Now();
+    const std::string load_at_end = bench::LoadAverage();
+    sampler.Stop();
+    (*probe)->Stop();
+    std::vector<double> cpu_at_end;
+    std::vector<int64_t> hwm_kb, threads;
+    for (const Daemon& d : daemons) {
+      cpu_at_end.push_back(bench::ProcCpuSeconds(d.pid));
+      hwm_kb.push_back(bench::ProcStatusKb(d.pid, "VmHWM"));
+      threads.push_back(bench::ProcThreads(d.pid));
+    }
+    tracker.Stop();
+    const std::vector<PodTimes> pods = tracker.Snapshot();
+    const PodTracker::Counts counts = tracker.counts();
+    const ApiProbe::Stats api = (*probe)->stats();
+    const std::vector<Sample> samples = sampler.samples();
+
+    // 4. Stop the cluster, then print.
+    StopCluster(&up, minik8s_bin, data_dir, absl::Seconds(f.stop_timeout_s * 6));
+
+    const double run_s = absl::ToDoubleSeconds(t_end - t0);
+    std::vector<double> from_ts, from_seen, to_bound, bound_to_running;
+    for (const PodTimes& p : pods) {
+      if (p.running == absl::InfiniteFuture()) continue;
+      if (p.creation_timestamp != absl::InfiniteFuture()) {
+        from_ts.push_back(absl::ToDoubleSeconds(p.running - p.creation_timestamp));
+      }
+    }
+    from_seen = Durations(pods, &PodTimes::seen, &PodTimes::running);
+    to_bound = Durations(pods, &PodTimes::seen, &PodTimes::scheduled);
+    bound_to_running = Durations(pods, &PodTimes::scheduled, &PodTimes::running);
+    std::vector<double> api_all = api.get_ms;
+    api_all.insert(api_all.end(), api.list_ms.begin(), api.list_ms.end());
+    api_all.insert(api_all.end(), api.update_ms.begin(), api.update_ms.end());
+
+    const double all_created = LastAt(pods, &PodTimes::seen, t0, f.replicas);
+    const double all_bound = LastAt(pods, &PodTimes::scheduled, t0, f.replicas);
+    const double all_running = LastAt(pods, &PodTimes::running, t0, f.replicas);
+    const double first_running = FirstAt(pods, &PodTimes::running, t0);
+
+    std::printf("\nminik8s cluster benchmark: minik8s up --scale-nodes %d, one Deployment of %d "
+                "replicas\n",
+                f.nodes, f.replicas);
+    std::printf("load average (1/5/15 min) at start %s, at end %s; %d CPUs\n\n",
+                load_at_start.c_str(), load_at_end.c_str(),
+                static_cast<int>(std::thread::hardware_concurrency()));
+    Table t;
+    t.Row("nodes Ready", absl::StrCat(nodes_ready, " / ", f.nodes));
+    t.Row("minik8s up -> all nodes Ready (s)", Secs(startup_s));
+    t.Row("Deployment create call (ms)", Ms(create_ms));
+    t.Row("pods created / bound / Running",
+          absl::StrCat(counts.created, " / ", counts.scheduled, " / ", counts.running));
+    t.Row("-> first pod Running (s)", Secs(first_running));
+    t.Row("-> all pods created (s)", Secs(all_created));
+    t.Row("-> all pods bound (s)", Secs(all_bound));
+    t.Row("-> all pods Running (s)", Secs(all_running));
+    t.Row("pods Running / s (overall)",
+          all_running > 0 ? absl::StrFormat("%.0f", f.replicas / all_running) : "-");
+    t.Row("startup p50 / p90 / p99, creationTimestamp -> Running (s)",
+          absl::StrCat(Secs(Percentile(from_ts, 0.5)), " / ", Secs(Percentile(from_ts, 0.9)),
+                       " / ", Secs(Percentile(from_ts, 0.99))));
+    t.Row("startup p50 / p90 / p99, first seen -> Running (s)",
+          absl::StrCat(Secs(Percentile(from_seen, 0.5)), " / ",
+                       Secs(Percentile(from_seen, 0.9)), " / ",
+                       Secs(Percentile(from_seen, 0.99))));
+    t.Row("  first seen -> bound p50 / p99 (s)",
+          absl::StrCat(Secs(Percentile(to_bound, 0.5)), " / ", Secs(Percentile(to_bound, 0.99))));
+    t.Row("  bound -> Running p50 / p99 (s)",
+          absl::StrCat(Secs(Percentile(bound_to_running, 0.5)), " / ",
+                       Secs(Percentile(bound_to_running, 0.99))));
+    t.Row("API p99, all probe calls (ms)", Ms(Percentile(api_all, 0.99)));
+    t.Row("  get deployment p50 / p99 (ms)",
+          absl::StrCat(Ms(Percentile(api.get_ms, 0.5)), " / ", Ms(Percentile(api.get_ms, 0.99))));
+    t.Row("  list pods limit 100 p50 / p99 (ms)",
+          absl::StrCat(Ms(Percentile(api.list_ms, 0.5)), " / ",
+                       Ms(Percentile(api.list_ms, 0.99))));
+    t.Row("  update lease p50 / p99 (ms)",
+          absl::StrCat(Ms(Percentile(api.update_ms, 0.5)), " / ",
+                       Ms(Percentile(api.update_ms, 0.99))));
+    t.Row("  probe calls / errors", absl::StrCat(api_all.size(), " / ", api.errors));
+    int64_t cp_hwm = 0;
+    for (size_t i = 0; i < daemons.size(); ++i) {
+      t.Row(absl::StrCat("peak RSS ", daemons[i].name, " (MiB)"),
+            hwm_kb[i] < 0 ? "-" : absl::StrFormat("%.0f", hwm_kb[i] / kMiB));
+      if (daemons[i].control_plane && hwm_kb[i] > 0) cp_hwm += hwm_kb[i];
+    }
+    t.Row("peak RSS control plane, sum (MiB)", absl::StrFormat("%.0f", cp_hwm / kMiB));
+    t.Print();
+
+    std::printf("\nTargets: all Running <= 20 s: %s; startup p99 (creationTimestamp) <= 2 s: %s; "
+                "control plane <= 1024 MiB: %s\n",
+                all_running >= 0 && all_running <= 20 ? "met" : "NOT met",
+                !from_ts.empty() && counts.running >= f.replicas &&
+                        Percentile(from_ts, 0.99) <= 2
+                    ? "met"
+                    : "NOT met",
+                cp_hwm / kMiB <= 1024 ? "met" : "NOT met");
+    if (!api.first_error.empty()) std::printf("first probe error: %s\n", api.first_error.c_str());
+
+    std::printf("\nPer daemon: CPU seconds while the nodes registered (launch -> Ready) and "
+                "during the run (Deployment create -> end, %.1f s), peak RSS, threads\n\n",
+                run_s);
+    std::printf("%-20s %8s %10s %10s %8s %10s %8s\n", "daemon", "pid", "startup_s", "run_cpu_s",
+                "run_%", "VmHWM_MiB", "threads");
+    for (size_t i = 0; i < daemons.size(); ++i) {
+      const double run_cpu = cpu_at_end[i] - cpu_at_ready[i];
+      std::printf("%-20s %8d %10.1f %10.1f %7.0f%% %10.0f %8lld\n", daemons[i].name.c_str(),
+                  daemons[i].pid, cpu_at_ready[i], run_cpu, run_s > 0 ? 100 * run_cpu / run_s : 0,
+                  hwm_kb[i] / kMiB, static_cast<long long>(threads[i]));
+    }
+    if (samples.size() >= 2) {
+      const double bench_cpu = samples.back().cpu_s.back() - samples.front().cpu_s.back();
+      std::printf("%-20s %8d %10s %10.1f %7.0f%% %10.0f\n", "cluster_bench (self)", getpid(), "-",
+                  bench_cpu, run_s > 0 ? 100 * bench_cpu / run_s : 0,
+                  bench::ProcStatusKb(getpid(), "VmHWM") / kMiB);
+    }
+
+    PrintTimeline(daemons, samples);
+
+    if (!stop_reason.empty()) {
+      std::printf("\nINCOMPLETE: %s\n", stop_reason.c_str());
+      const std::string where =
+          counts.created < f.replicas
+              ? absl::StrFormat("pod creation: %d of %d pods exist (ReplicaSet controller -> "
+                                "apiserver -> store)",
+                                counts.created, f.replicas)
+          : counts.scheduled < counts.created
+              ? absl::StrFormat("scheduling: %d of %d pods are not bound (scheduler)",
+                                counts.created - counts.scheduled, counts.created)
+              : absl::StrFormat("pod start: %d of %d bound pods are not Running (kubelet)",
+                                counts.scheduled - counts.running, counts.scheduled);
+      std::printf("stalled at %s; %d Failed, %d deleted\n", where.c_str(), counts.failed,
+                  counts.deleted);
+    }
+  }
+  return exit_code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  BlockShutdownSignals();  // polled by Interrupted(); inherited by every thread
+  CLI::App app{"cluster_bench: `minik8s up --scale-nodes N`, then one Deployment of R replicas; "
+               "time until every pod is Running, startup latency, API latency, CPU and peak "
+               "RSS per daemon, and a per-second timeline"};
+  Flags f;
+  app.add_option("--nodes", f.nodes, "Simulated nodes (minik8s up --scale-nodes)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--replicas", f.replicas, "Replicas of the Deployment")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_flag("--quick", f.quick,
+               "Fast sanity run: 50 nodes and 500 replicas (explicit --nodes/--replicas win)");
+  app.add_option("--bin-dir", f.bin_dir,
+                 "Folder with minik8s and the minik8s-* daemons (default: this program's)");
+  app.add_option("--port-base", f.port_base,
+                 "minik8s up --port-base (uses base..base+10); 0 picks a free range")
+      ->capture_default_str();
+  app.add_option("--timeout", f.timeout_s,
+                 "Seconds after the Deployment create before giving up and printing partial "
+                 "figures")
+      ->capture_default_str();
+  app.add_option("--stall-timeout", f.stall_s,
+                 "Give up earlier when no pod was created, bound or started for this many "
+                 "seconds")
+      ->capture_default_str();
+  app.add_option("--start-timeout", f.start_timeout_s,
+                 "Seconds minik8s up may take to get every node Ready (its --start-timeout)")
+      ->capture_default_str();
+  app.add_option("--stop-timeout", f.stop_timeout_s,
+                 "Seconds each daemon gets after SIGTERM before SIGKILL (minik8s up "
+                 "--stop-timeout)")
+      ->capture_default_str();
+  app.add_option("--probe-interval-ms", f.probe_interval_ms,
+                 "Pause between rounds of the API probe (get deployment, list pods limit 100, "
+                 "update lease)")
+      ->capture_default_str();
+  app.add_option("--sample-interval", f.sample_interval_s,
+                 "Seconds between timeline samples (counts, CPU, RSS)")
+      ->capture_default_str();
+  app.add_option("--log-level", f.log_level, "Log level of every daemon (minik8s up --log-level)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
+  app.add_option("--cpu-request", f.cpu_request, "CPU request of the pod's container")
+      ->capture_default_str();
+  app.add_option("--memory-request", f.memory_request, "Memory request of the pod's container")
+      ->capture_default_str();
+  app.add_option("--up-arg", f.up_args,
+                 "Extra flag for minik8s up, repeatable, written with = (e.g. "
+                 "--up-arg=--kubelet-arg=--workers=16)")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->allow_extra_args(false);
+  app.add_flag("--keep-data", f.keep_data,
+               "Keep the temp data dir (daemon logs under data/logs) after the run");
+  CLI11_PARSE(app, argc, argv);
+  if (f.quick) {
+    if (app.count("--nodes") == 0) f.nodes = 50;
+    if (app.count("--replicas") == 0) f.replicas = 500;
+  }
+  for (const std::string* q : {&f.cpu_request, &f.memory_request}) {
+    if (!api::Quantity::Parse(*q).ok()) {
+      std::fprintf(stderr, "cluster_bench: not a quantity: %s\n", q->c_str());
+      return 2;
+    }
+  }
+  if (f.keep_data) setenv("MINIK8S_KEEP_TEST_DIRS", "1", 1);
+  return Run(f);
+}
