@@ -250,6 +250,7 @@ wait_until "3 pods of nginx-deployment" pod_count_is 3
 run get deploy,rs,pods -o wide
 run rollout history deployment/nginx-deployment
 run get events --field-selector involvedObject.kind=Deployment --sort-by=.lastTimestamp
+run trace deployment/nginx-deployment
 
 # ---------------------------------------------------------------------------
 section "5. Roll back to the previous revision"
