@@ -112,16 +112,21 @@ grep -q "cluster is ready" "$work/up.log" || { cat "$work/up.log" >&2; fail "the
 # ---------------------------------------------------------------------------
 # Helpers.
 
-# mkctl, retried (with a note on stderr) when it could not connect at all:
-# under heavy load a connection attempt can time out before it is
-# established, and mkctl then reports kubectl's "connection ... was refused"
-# although the apiserver is up. No request was sent in that case, so
-# repeating it is safe.
+# mkctl, bounded in time (no command may hang the walkthrough), and retried
+# (with a note on stderr) when it could not connect at all: under heavy load a
+# connection attempt can time out before it is established, and mkctl then
+# reports kubectl's "connection ... was refused" although the apiserver is
+# up. No request was sent in that case, so repeating it is safe.
 mk() {
   local out="$work/mk.out" attempt rc
   for attempt in 1 2 3 4 5; do
     rc=0
-    "$bin/mkctl" "$@" >"$out" 2>&1 || rc=$?
+    timeout --kill-after=5 "$((timeout_s + 10))" "$bin/mkctl" "$@" >"$out" 2>&1 || rc=$?
+    if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+      cat "$out"
+      echo "walkthrough: mkctl $* did not finish within $((timeout_s + 10))s" >&2
+      return "$rc"
+    fi
     if [ "$rc" != 0 ] && grep -q "was refused - did you specify" "$out" && [ "$attempt" -lt 5 ]; then
       echo "walkthrough: mkctl $* could not connect (attempt $attempt), retrying" >&2
       sleep 1
