@@ -84,6 +84,8 @@ stop_cluster() {
     kill -TERM "$up_pid" 2>/dev/null || true
     wait "$up_pid" 2>/dev/null || true
   fi
+  # The logs stay for a failed run; a successful one leaves nothing behind.
+  if [ "$rc" = 0 ] && [ "$keep" = 0 ]; then rm -rf "$work"; fi
 }
 trap stop_cluster EXIT
 trap 'exit 130' INT TERM
