@@ -2,7 +2,9 @@
 // user can follow what controllers did (`mkctl get events`, describe).
 //
 // Event()/Eventf() build the Event (involvedObject from the object's
-// metadata and kind, source component/host, first/lastTimestamp, count 1)
+// metadata and kind, source component/host, first/lastTimestamp with second
+// precision, eventTime with microsecond precision as events.k8s.io records
+// it, count 1)
 // and queue it; they never block and never fail: when the queue is full the
 // event is dropped with a log line. One worker thread writes queued events
 // through an EventSink. Repeats of the same (object, type, reason, message,

@@ -43,11 +43,11 @@ void AddEventSteps(const TraceInput& input, const std::string& uid, const std::s
     const bool match = !io.uid().empty() ? io.uid() == uid : (io.kind() == kind && io.name() == name);
     if (!match) continue;
     TraceStep s;
-    if (!IsZero(e.first_timestamp())) {
-      s.time = api::FromProtoTime(e.first_timestamp());
-    } else if (!IsZero(e.event_time())) {
+    if (!IsZero(e.event_time())) {
       s.time = api::FromProtoMicroTime(e.event_time());
       s.precise = true;
+    } else if (!IsZero(e.first_timestamp())) {
+      s.time = api::FromProtoTime(e.first_timestamp());
     } else {
       s.time = api::FromProtoTime(e.last_timestamp());
     }

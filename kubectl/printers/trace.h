@@ -11,7 +11,8 @@
 //     container's start (state.running.startedAt);
 //   - every Event about the objects (reason, message, the component that
 //     reported it: source.component or reportingComponent; its first time:
-//     firstTimestamp, else eventTime).
+//     eventTime (microseconds, set by minik8s' event recorders), else
+//     firstTimestamp (seconds), else lastTimestamp).
 // Each step shows the time (UTC, with milliseconds when known), how long
 // after the previous step it happened, the object, the step, who did it and
 // the detail. Times known only to the second (creationTimestamp, condition

@@ -103,6 +103,34 @@ TEST(EventRecorder, RecordsAnEventAboutAnObject) {
   EXPECT_EQ(e.last_timestamp().seconds(), absl::ToUnixSeconds(clock.Now()));
 }
 
+TEST(EventRecorder, EventTimeHasMicrosecondPrecision) {
+  // Two events 250.5 microseconds apart within one second: the
+  // second-precision timestamps are equal, eventTime tells them apart.
+  FakeClock clock(absl::FromUnixSeconds(1700000000) + absl::Microseconds(123456) +
+                  absl::Nanoseconds(789));
+  FakeSink sink;
+  EventRecorder recorder(&sink, Opts(&clock));
+  auto pod = testing::MakePod("default", "web-1");
+  recorder.Event(pod, kEventTypeNormal, "Scheduled", "first");
+  recorder.Flush();
+  clock.Advance(absl::Nanoseconds(250500));
+  recorder.Event(pod, kEventTypeNormal, "Pulled", "second");
+  recorder.Flush();
+  std::map<std::string, Event> by_reason;
+  for (auto& [k, e] : sink.Events()) by_reason[e.reason()] = e;
+  ASSERT_EQ(by_reason.size(), 2u);
+  const Event& first = by_reason["Scheduled"];
+  const Event& second = by_reason["Pulled"];
+  EXPECT_EQ(first.first_timestamp().seconds(), 1700000000);
+  EXPECT_EQ(first.first_timestamp().nanos(), 0);
+  EXPECT_EQ(second.first_timestamp().seconds(), 1700000000);
+  // Truncated to the microsecond.
+  EXPECT_EQ(first.event_time().seconds(), 1700000000);
+  EXPECT_EQ(first.event_time().nanos(), 123456000);
+  EXPECT_EQ(second.event_time().seconds(), 1700000000);
+  EXPECT_EQ(second.event_time().nanos(), 123707000);
+}
+
 TEST(EventRecorder, AggregatesRepeatsIntoCount) {
   FakeClock clock;
   FakeSink sink;

@@ -84,6 +84,33 @@ TEST(Trace, RenderShowsTreeTimelineAndDelays) {
   EXPECT_NE(text.find("10 steps over 4.0s"), std::string::npos) << text;
 }
 
+TEST(Trace, EventTimeOrdersStepsWithinOneSecond) {
+  // What the event recorders write: firstTimestamp to the second, eventTime
+  // to the microsecond. Listed out of order, within one second.
+  auto event = [](const std::string& reason, int millis) {
+    return FromYaml<core::v1::Event>(absl::StrCat(
+        "apiVersion: v1\nkind: Event\nmetadata:\n  name: e\ninvolvedObject:\n  kind: Pod\n"
+        "  name: web-abc-x\n  uid: p1\nreason: ", reason, "\nmessage: m\n"
+        "source:\n  component: kubelet\ntype: Normal\nfirstTimestamp: ", At(0),
+        "\nlastTimestamp: ", At(0), "\neventTime: ", AtMicro(millis), "\n"));
+  };
+  TraceInput in;
+  in.pods.push_back(FromYaml<core::v1::Pod>(
+      "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web-abc-x\n  namespace: default\n  uid: p1\n"));
+  in.events.push_back(event("Started", 900));
+  in.events.push_back(event("Pulled", 400));
+  in.events.push_back(event("Created", 650));
+  std::vector<TraceStep> steps = TraceSteps(in);
+  std::vector<std::string> got;
+  for (const TraceStep& s : steps) {
+    EXPECT_TRUE(s.precise) << s.step;
+    got.push_back(absl::StrCat(s.step, " ", absl::ToInt64Milliseconds(s.time - Now())));
+  }
+  EXPECT_EQ(got, (std::vector<std::string>{"Pulled 400", "Created 650", "Started 900"}));
+  const std::string text = RenderTrace(in, Now() + absl::Seconds(5));
+  EXPECT_NE(text.find("22:13:20.650   +250ms"), std::string::npos) << text;
+}
+
 TEST(Trace, FormatDelta) {
   EXPECT_EQ(FormatDelta(absl::Milliseconds(350)), "+350ms");
   EXPECT_EQ(FormatDelta(absl::Milliseconds(1250)), "+1.2s");
