@@ -1,6 +1,7 @@
 // store_bench: the same etcd-protocol workload against minik8s-store and a
 // real etcd, started side by side on loopback, and a table comparing them.
 // See bench/README.md for the meaning of each row.
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -39,7 +40,13 @@ struct Flags {
   int watchers = 1000;
   int watch_puts = 1000;
   int max_channels = 100;
+  // Row groups to run: put, range, watch.
+  std::vector<std::string> rows = {"put", "range", "watch"};
 };
+
+bool Wants(const Flags& flags, const std::string& group) {
+  return std::find(flags.rows.begin(), flags.rows.end(), group) != flags.rows.end();
+}
 
 // One table row: a figure per backend (nullopt: not measured / failed).
 struct Row {
@@ -135,7 +142,7 @@ int Run(const Flags& flags) {
   };
 
   // Rows interleave the backends, so that background noise hits both alike.
-  for (int clients : flags.clients) {
+  for (int clients : Wants(flags, "put") ? flags.clients : std::vector<int>{}) {
     std::string who = absl::StrCat(clients, clients == 1 ? " client" : " clients");
     Row tput{absl::StrCat("put/s, ", who), "ops/s"};
     Row p50{absl::StrCat("put p50, ", who), "ms"};
@@ -156,7 +163,7 @@ int Run(const Flags& flags) {
     rows.push_back(p99);
   }
 
-  for (int prefix_keys : {0, 100}) {
+  for (int prefix_keys : Wants(flags, "range") ? std::vector<int>{0, 100} : std::vector<int>{}) {
     Row row{prefix_keys == 0
                 ? absl::StrCat("range/s single key, ", flags.range_clients, " clients")
                 : absl::StrCat("range/s prefix of ", prefix_keys, " keys, ", flags.range_clients,
@@ -176,7 +183,7 @@ int Run(const Flags& flags) {
     rows.push_back(row);
   }
 
-  {
+  if (Wants(flags, "watch")) {
     Row row{absl::StrCat("watch events/s, ", flags.watchers, " watchers x ", flags.watch_puts,
                          " puts"),
             "events/s"};
@@ -276,6 +283,11 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 100000));
   app.add_option("--watch-puts", flags.watch_puts, "Puts the watch fan-out row writes")
       ->check(CLI::Range(1, 10000000));
+  app.add_option("--rows", flags.rows,
+                 "Row groups to run, comma-separated: put, range, watch (default: all; peak RSS "
+                 "is always printed)")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"put", "range", "watch"}));
   app.add_option("--max-channels", flags.max_channels,
                  "Most gRPC channels (TCP connections) clients are spread over")
       ->check(CLI::Range(1, 10000));
