@@ -273,11 +273,15 @@ void KvStore::ApplyBatch(std::deque<PendingWrite>* batch) {
 
 void KvStore::Complete(Committed* c) {
   // Watchers first: once a writer has its answer, a progress request on any
-  // watch stream reports at least its revision.
+  // watch stream reports at least its revision (the events are queued on the
+  // streams before it). The transports get the responses after the writers
+  // got their answers, so that the writers' next requests are already being
+  // applied while the responses go out.
   if (!c->events.empty()) watchable_->Notify(c->events, c->rev);
   for (PendingWrite& w : c->writes) {
     if (w.done) w.done(w.status);
   }
+  if (!c->events.empty()) watchable_->StartPendingSends();
 }
 
 void KvStore::CompletionLoop() {
@@ -291,8 +295,17 @@ void KvStore::CompletionLoop() {
       };
       completion_mu_.Await(absl::Condition(&ready));
       if (completion_queue_.empty()) return;  // stopping, and everything is done
+      // Every batch that piled up while the previous ones were completed, as
+      // one: each watcher then gets one response for all of them.
       c = std::move(completion_queue_.front());
       completion_queue_.pop_front();
+      while (!completion_queue_.empty()) {
+        Committed& next = completion_queue_.front();
+        for (PendingWrite& w : next.writes) c.writes.push_back(std::move(w));
+        for (RevisionEvents& re : next.events) c.events.push_back(std::move(re));
+        c.rev = next.rev;
+        completion_queue_.pop_front();
+      }
       completion_busy_ = true;
     }
     Complete(&c);

@@ -7,12 +7,14 @@
 // LeaseRevoke) are queued to one apply thread that implements group commit:
 // it takes every queued request, applies them in order in memory (each gets
 // the next revision), writes one WriteBatch with sync and publishes the new
-// revision. The batch then goes to the completion stage, which notifies
-// watchers and then completes every request of the batch, while the apply
-// thread already applies and syncs the next batch. The completion stage is
-// one thread that takes batches in order (a small batch reaching an idle
-// stage with few watchers is completed on the apply thread instead, to save
-// the thread hop). An acknowledged write is durable.
+// revision. The batch then goes to the completion stage, which queues the
+// watch responses, completes every request of the batch and then starts the
+// watch streams' writes, while the apply thread already applies and syncs
+// the next batch. The completion stage is one thread that takes batches in
+// order, all that piled up at once, so that a slow fan-out sends fewer and
+// larger responses (a small batch reaching an idle stage with few watchers
+// is completed on the apply thread instead, to save the thread hop). An
+// acknowledged write is durable.
 //
 // Reads (Range, read-only Txn) run on the caller's thread at the published
 // revision and never wait for a sync: the index may already hold revisions

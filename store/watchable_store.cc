@@ -25,10 +25,13 @@ bool WatchStream::Enqueue(WatchResponse resp, bool force) {
       return true;
     }
     writing_ = true;
+    queue_.push_back(std::move(resp));
   }
   // Callers hold store_->mu_, which Close() also takes, so the stream cannot
-  // close between the unlock above and this call.
-  send_(std::move(resp));
+  // close between the unlock above and this.
+  absl::MutexLock lock(&store_->send_mu_);
+  send_pending_ = true;
+  store_->pending_sends_.push_back(this);
   return true;
 }
 
@@ -90,6 +93,11 @@ bool WatchStream::Writing() const {
 }
 
 void WatchStream::Create(const etcdserverpb::WatchCreateRequest& req) {
+  AddWatcher(req);
+  store_->StartPendingSends();
+}
+
+void WatchStream::AddWatcher(const etcdserverpb::WatchCreateRequest& req) {
   absl::MutexLock lock(&store_->mu_);
   WatchResponse created;
   int64_t id = req.watch_id();
@@ -143,31 +151,46 @@ void WatchStream::Create(const etcdserverpb::WatchCreateRequest& req) {
 }
 
 void WatchStream::Cancel(int64_t watch_id) {
-  absl::MutexLock lock(&store_->mu_);
-  auto it = watchers_.find(watch_id);
-  if (it == watchers_.end()) return;
-  store_->RemoveWatcher(it->second.get());
-  watchers_.erase(it);
-  WatchResponse resp;
-  store_->source_->FillHeader(resp.mutable_header(), store_->current_rev_);
-  resp.set_watch_id(watch_id);
-  resp.set_canceled(true);
-  Enqueue(std::move(resp), true);
+  {
+    absl::MutexLock lock(&store_->mu_);
+    auto it = watchers_.find(watch_id);
+    if (it == watchers_.end()) return;
+    store_->RemoveWatcher(it->second.get());
+    watchers_.erase(it);
+    WatchResponse resp;
+    store_->source_->FillHeader(resp.mutable_header(), store_->current_rev_);
+    resp.set_watch_id(watch_id);
+    resp.set_canceled(true);
+    Enqueue(std::move(resp), true);
+  }
+  store_->StartPendingSends();
 }
 
 void WatchStream::RequestProgress() {
-  absl::MutexLock lock(&store_->mu_);
-  WatchResponse resp;
-  store_->source_->FillHeader(resp.mutable_header(), store_->current_rev_);
-  resp.set_watch_id(-1);
-  Enqueue(std::move(resp), true);
+  {
+    absl::MutexLock lock(&store_->mu_);
+    WatchResponse resp;
+    store_->source_->FillHeader(resp.mutable_header(), store_->current_rev_);
+    resp.set_watch_id(-1);
+    Enqueue(std::move(resp), true);
+  }
+  store_->StartPendingSends();
 }
 
 void WatchStream::Close() {
   absl::MutexLock lock(&store_->mu_);
   for (auto& [id, w] : watchers_) store_->RemoveWatcher(w.get());
   watchers_.clear();
+  absl::MutexLock send_lock(&store_->send_mu_);
   absl::MutexLock stream_lock(&mu_);
+  if (send_pending_) {
+    // Claimed but not yet handed to the transport: release the claim, so
+    // that the transport sees the stream idle and may finish.
+    auto& pending = store_->pending_sends_;
+    pending.erase(std::find(pending.begin(), pending.end(), this));
+    send_pending_ = false;
+    writing_ = false;
+  }
   closed_ = true;
   queue_.clear();
 }
@@ -218,6 +241,24 @@ void WatchableStore::Stop() {
 void WatchableStore::Kick() {
   absl::MutexLock lock(&loop_mu_);
   kicked_ = true;
+}
+
+void WatchableStore::StartPendingSends() {
+  while (true) {
+    WatchStream* stream = nullptr;
+    std::optional<WatchResponse> first;
+    {
+      absl::MutexLock lock(&send_mu_);
+      if (pending_sends_.empty()) return;
+      stream = pending_sends_.front();
+      pending_sends_.pop_front();
+      stream->send_pending_ = false;
+      // Under send_mu_, so that Close() cannot slip in between: once popped,
+      // the stream stays Writing() until its transport is done with `first`.
+      first = stream->NextToSend();
+    }
+    if (first.has_value()) stream->send_(std::move(*first));
+  }
 }
 
 std::unique_ptr<WatchStream> WatchableStore::NewStream(WatchStream::SendFn send) {
@@ -363,6 +404,11 @@ void WatchableStore::Notify(const std::vector<RevisionEvents>& batch, int64_t cu
 }
 
 void WatchableStore::SyncOnce() {
+  SyncRound();
+  StartPendingSends();
+}
+
+void WatchableStore::SyncRound() {
   absl::MutexLock lock(&mu_);
   if (unsynced_.empty()) return;
   const int64_t compacted = source_->CompactedRevision();
@@ -433,16 +479,19 @@ void WatchableStore::SyncOnce() {
 }
 
 void WatchableStore::SendProgressNotifications() {
-  absl::MutexLock lock(&mu_);
-  auto notify = [this](Watcher* w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (!w->progress_notify) return;
-    WatchResponse resp = MakeResponse(*w, current_rev_);
-    w->stream->Enqueue(std::move(resp), false);
-  };
-  for (auto& [key, set] : synced_keys_) {
-    for (Watcher* w : set) notify(w);
+  {
+    absl::MutexLock lock(&mu_);
+    auto notify = [this](Watcher* w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      if (!w->progress_notify) return;
+      WatchResponse resp = MakeResponse(*w, current_rev_);
+      w->stream->Enqueue(std::move(resp), false);
+    };
+    for (auto& [key, set] : synced_keys_) {
+      for (Watcher* w : set) notify(w);
+    }
+    for (Watcher* w : synced_ranges_) notify(w);
   }
-  for (Watcher* w : synced_ranges_) notify(w);
+  StartPendingSends();
 }
 
 size_t WatchableStore::SyncedCount() const {

@@ -14,8 +14,17 @@
 // event is lost or reordered: a watcher's next revision (`next_rev`) only
 // moves forward, and it is in exactly one group at a time.
 //
-// Lock order: WatchableStore::mu_ → WatchStream::mu_. The history source is
-// called with mu_ held (bounded reads); it must not call back into this class.
+// Sending is decoupled from queueing: Notify() (and every other producer)
+// only appends to a stream's queue under the locks; a stream that was idle is
+// then "claimed" and put on a pending-send list, and whoever produced it calls
+// StartPendingSends() after releasing the locks, which hands each pending
+// stream's first response to its transport. While a stream is claimed or its
+// write is in flight, newer event responses of the same watcher merge into
+// the queued one, so a busy transport gets fewer, larger responses.
+//
+// Lock order: WatchableStore::mu_ → WatchableStore::send_mu_ →
+// WatchStream::mu_. The history source is called with mu_ held (bounded
+// reads); it must not call back into this class.
 //
 // Thread-safe.
 #ifndef MINIK8S_STORE_WATCHABLE_STORE_H_
@@ -80,8 +89,11 @@ class WatchableStore;
 // buffers responses and hands them to the transport one at a time.
 class WatchStream {
  public:
-  // Starts sending a response; called with no stream lock held, at most one
-  // response outstanding. The transport calls NextToSend() when it is done.
+  // Starts sending a response; called with no lock of this class held, at
+  // most one response outstanding. The transport calls NextToSend() when it
+  // is done. The stream counts as Writing() from before this call until
+  // NextToSend() returns nullopt, so a transport that finishes only when
+  // !Writing() stays alive for the call.
   using SendFn = std::function<void(etcdserverpb::WatchResponse&&)>;
 
   ~WatchStream();
@@ -92,27 +104,37 @@ class WatchStream {
   // The next buffered response, or nullopt (the stream becomes idle; the next
   // buffered response will go through SendFn).
   std::optional<etcdserverpb::WatchResponse> NextToSend();
-  // Unregisters every watcher; no SendFn call happens after it returns.
+  // Unregisters every watcher and drops what is queued; no SendFn call starts
+  // after it returns.
   void Close();
+  // True while a response is about to be handed to, or is in, the transport.
   bool Writing() const;
 
  private:
   friend class WatchableStore;
   WatchStream(WatchableStore* store, SendFn send) : store_(store), send_(std::move(send)) {}
 
-  // Buffers or sends `resp`; returns false if the buffer is full (unless force).
+  // Queues `resp`; returns false if the buffer is full (unless force). An
+  // idle stream is claimed and put on the store's pending-send list: the
+  // caller must call store_->StartPendingSends() once it released its locks.
+  // Called with store_->mu_ held.
   bool Enqueue(etcdserverpb::WatchResponse resp, bool force);
   bool HasRoom(size_t limit) const;
   // Appends the events of `resp` to the newest queued response of the same
   // watcher, if nothing that must stay ordered after it was queued since.
   bool MergeIntoQueued(etcdserverpb::WatchResponse* resp) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void AddWatcher(const etcdserverpb::WatchCreateRequest& req);
 
   WatchableStore* store_;
   SendFn send_;
   mutable absl::Mutex mu_;
+  // Responses not yet handed to the transport.
   std::deque<etcdserverpb::WatchResponse> queue_ ABSL_GUARDED_BY(mu_);
+  // Claimed: on the pending-send list, or a write in flight.
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  // On store_->pending_sends_; guarded by store_->send_mu_.
+  bool send_pending_ = false;
   // Guarded by store_->mu_.
   int64_t next_id_ = 0;
   absl::flat_hash_map<int64_t, std::unique_ptr<struct Watcher>> watchers_;
@@ -143,8 +165,14 @@ class WatchableStore {
 
   std::unique_ptr<WatchStream> NewStream(WatchStream::SendFn send);
 
-  // Called by the apply path, in revision order, once the revisions are durable.
+  // Called by the apply path, in revision order, once the revisions are
+  // durable. Queues the responses; the caller then calls StartPendingSends().
   void Notify(const std::vector<RevisionEvents>& batch, int64_t current_rev);
+
+  // Hands the first queued response of every claimed stream to its
+  // transport. Call with no lock of this class held; any thread may, and
+  // several may at once.
+  void StartPendingSends();
 
   // One round of serving unsynced watchers (the background loop calls it).
   void SyncOnce();
@@ -159,6 +187,7 @@ class WatchableStore {
  private:
   friend class WatchStream;
 
+  void SyncRound();
   void AddSynced(Watcher* w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void RemoveWatcher(Watcher* w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   etcdserverpb::WatchResponse MakeResponse(const Watcher& w, int64_t rev) const;
@@ -175,6 +204,10 @@ class WatchableStore {
   absl::flat_hash_map<std::string, absl::flat_hash_set<Watcher*>> synced_keys_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_set<Watcher*> synced_ranges_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_set<Watcher*> unsynced_ ABSL_GUARDED_BY(mu_);
+
+  // Claimed streams whose first response is not yet with the transport.
+  absl::Mutex send_mu_ ABSL_ACQUIRED_AFTER(mu_);
+  std::deque<WatchStream*> pending_sends_ ABSL_GUARDED_BY(send_mu_);
   size_t synced_count_ ABSL_GUARDED_BY(mu_) = 0;
   std::atomic<size_t> synced_hint_{0};
 
