@@ -2,6 +2,8 @@
 
 #include <sys/un.h>
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 
 namespace minik8s::cluster {
@@ -62,6 +64,11 @@ std::string RunDir(const std::string& data_dir) { return data_dir + "/run"; }
 std::string StateFilePath(const std::string& data_dir) { return data_dir + "/minik8s.state"; }
 std::string LockFilePath(const std::string& data_dir) { return data_dir + "/minik8s.lock"; }
 std::string NodeName(int index) { return absl::StrCat("node-", index); }
+
+int ScaleKubeletWorkers(int scale_nodes) {
+  constexpr int kNodesPerWorker = 16, kMinWorkers = 8, kMaxWorkers = 64;
+  return std::clamp(scale_nodes / kNodesPerWorker, kMinWorkers, kMaxWorkers);
+}
 
 std::string ApiserverAddress(const ClusterOptions& options) {
   return Loopback(options.port_base + kApiserverOffset);
@@ -179,6 +186,7 @@ absl::StatusOr<std::vector<ComponentSpec>> PlanCluster(const ClusterOptions& opt
     s.address = Loopback(s.port);
     s.args = {"--server", api, "--nodes", absl::StrCat(options.scale_nodes),
               "--node-name-prefix", kScaleNodePrefix, "--port", absl::StrCat(s.port),
+              "--workers", absl::StrCat(ScaleKubeletWorkers(options.scale_nodes)),
               "--log-level", options.log_level};
     s.log_file = log_file(s.name);
     s.stage = kStageKubelets;

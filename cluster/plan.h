@@ -99,6 +99,14 @@ std::string NodeName(int index);
 // range, too many nodes, a socket path longer than a unix socket allows).
 absl::StatusOr<std::vector<ComponentSpec>> PlanCluster(const ClusterOptions& options);
 
+// --workers of the scale kubelet simulating `scale_nodes` nodes: one pod
+// worker per 16 nodes, at least the kubelet's default 8 and at most 64. A
+// worker is busy for a pod's whole sync, and a sync is mostly the status
+// write's round trip (tens of ms under load), so 8 workers start at most a
+// few hundred pods/s however many nodes the process simulates (a real
+// cluster has a kubelet, with its own workers, per node).
+int ScaleKubeletWorkers(int scale_nodes);
+
 // The apiserver's address for clients, e.g. "127.0.0.1:6443".
 std::string ApiserverAddress(const ClusterOptions& options);
 
