@@ -1,7 +1,10 @@
 #include "bench/cluster/api_probe.h"
 
+#include <chrono>
 #include <optional>
 #include <utility>
+
+#include <grpcpp/create_channel.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -12,12 +15,18 @@ namespace minik8s::bench {
 namespace {
 
 constexpr char kLeaseName[] = "cluster-bench-probe";
+constexpr char kStoreKey[] = "/cluster-bench/probe";
+
+std::chrono::system_clock::time_point Deadline() {
+  return std::chrono::system_clock::now() + std::chrono::seconds(30);
+}
 
 }  // namespace
 
 using minik8s::coordination::v1::Lease;
 
 absl::StatusOr<std::unique_ptr<ApiProbe>> ApiProbe::Create(const std::string& server,
+                                                           const std::string& store,
                                                            std::string ns,
                                                            std::string deployment,
                                                            std::string label_selector,
@@ -25,14 +34,20 @@ absl::StatusOr<std::unique_ptr<ApiProbe>> ApiProbe::Create(const std::string& se
   auto cs = client::Clientset::Connect(
       {.server = server, .timeout = absl::Seconds(30), .user_agent = "cluster-bench-probe"});
   if (!cs.ok()) return cs.status();
-  return std::unique_ptr<ApiProbe>(new ApiProbe(*std::move(cs), std::move(ns),
+  std::unique_ptr<etcdserverpb::KV::Stub> kv;
+  if (!store.empty()) {
+    kv = etcdserverpb::KV::NewStub(grpc::CreateChannel(store, grpc::InsecureChannelCredentials()));
+  }
+  return std::unique_ptr<ApiProbe>(new ApiProbe(*std::move(cs), std::move(kv), std::move(ns),
                                                 std::move(deployment), std::move(label_selector),
                                                 interval));
 }
 
-ApiProbe::ApiProbe(std::unique_ptr<client::Clientset> cs, std::string ns, std::string deployment,
-                   std::string label_selector, absl::Duration interval)
+ApiProbe::ApiProbe(std::unique_ptr<client::Clientset> cs,
+                   std::unique_ptr<etcdserverpb::KV::Stub> store, std::string ns,
+                   std::string deployment, std::string label_selector, absl::Duration interval)
     : cs_(std::move(cs)),
+      store_(std::move(store)),
       ns_(std::move(ns)),
       deployment_(std::move(deployment)),
       label_selector_(std::move(label_selector)),
@@ -78,9 +93,34 @@ void ApiProbe::Record(std::vector<double> Stats::*series, absl::Time start,
   if (stats_.first_error.empty()) stats_.first_error = s.ToString();
 }
 
+void ApiProbe::ProbeStore() {
+  {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(Deadline());
+    etcdserverpb::PutRequest req;
+    req.set_key(kStoreKey);
+    req.set_value(std::string(64, 'x'));
+    etcdserverpb::PutResponse resp;
+    const absl::Time t = absl::Now();
+    grpc::Status s = store_->Put(&ctx, req, &resp);
+    Record(&Stats::store_put_ms, t,
+           s.ok() ? absl::OkStatus() : absl::UnavailableError(s.error_message()));
+  }
+  grpc::ClientContext ctx;
+  ctx.set_deadline(Deadline());
+  etcdserverpb::RangeRequest req;
+  req.set_key(kStoreKey);
+  etcdserverpb::RangeResponse resp;
+  const absl::Time t = absl::Now();
+  grpc::Status s = store_->Range(&ctx, req, &resp);
+  Record(&Stats::store_range_ms, t,
+         s.ok() ? absl::OkStatus() : absl::UnavailableError(s.error_message()));
+}
+
 void ApiProbe::Loop() {
   std::optional<Lease> lease;
   while (!stop_.WaitForNotificationWithTimeout(interval_)) {
+    if (store_ != nullptr) ProbeStore();
     absl::Time t = absl::Now();
     auto d = cs_->Deployments().Get(ns_, deployment_);
     Record(&Stats::get_ms, t, d.status());

@@ -5,9 +5,17 @@
 //   list    LIST pods of the benchmark's selector with limit 100 (one page)
 //   update  UPDATE (renew) a Lease `cluster-bench-probe` it created
 //
-// and records each call's latency, from the call to its answer. Its own
-// connection (a separate gRPC channel), so its calls do not queue behind the
-// watcher's stream.
+// and, straight to the store (etcd v3 API, bypassing the apiserver), when a
+// store address is given:
+//
+//   store put    Put of the key /cluster-bench/probe (64 bytes, outside
+//                /registry/, so no apiserver watch sees it)
+//   store range  Range of that key (linearizable)
+//
+// and records each call's latency, from the call to its answer. The
+// difference between `update` and `store put` is the apiserver's share of a
+// write. Its own connections (separate gRPC channels), so its calls do not
+// queue behind the watcher's stream.
 //
 // Thread safety: Start/Stop from one thread; Stats() from any.
 #ifndef MINIK8S_BENCH_CLUSTER_API_PROBE_H_
@@ -24,19 +32,22 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "client/clientset.h"
+#include "etcd/etcdserverpb/rpc.grpc.pb.h"
 
 namespace minik8s::bench {
 
 class ApiProbe {
  public:
   struct Stats {
-    std::vector<double> get_ms, list_ms, update_ms;
+    std::vector<double> get_ms, list_ms, update_ms, store_put_ms, store_range_ms;
     int errors = 0;
     std::string first_error;
   };
 
-  // Connects its own client to `server`.
+  // Connects its own clients to the apiserver `server` and (unless empty)
+  // the store `store` ("127.0.0.1:2379").
   static absl::StatusOr<std::unique_ptr<ApiProbe>> Create(const std::string& server,
+                                                          const std::string& store,
                                                           std::string ns,
                                                           std::string deployment,
                                                           std::string label_selector,
@@ -51,12 +62,15 @@ class ApiProbe {
   Stats stats() const;
 
  private:
-  ApiProbe(std::unique_ptr<client::Clientset> cs, std::string ns, std::string deployment,
-           std::string label_selector, absl::Duration interval);
+  ApiProbe(std::unique_ptr<client::Clientset> cs,
+           std::unique_ptr<etcdserverpb::KV::Stub> store, std::string ns,
+           std::string deployment, std::string label_selector, absl::Duration interval);
+  void ProbeStore();
   void Loop();
   void Record(std::vector<double> Stats::*series, absl::Time start, const absl::Status& s);
 
   const std::unique_ptr<client::Clientset> cs_;
+  const std::unique_ptr<etcdserverpb::KV::Stub> store_;  // null: no store probes
   const std::string ns_, deployment_, label_selector_;
   const absl::Duration interval_;
   absl::Notification stop_;

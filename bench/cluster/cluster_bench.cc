@@ -42,6 +42,7 @@
 #include "bench/cluster/api_probe.h"
 #include "bench/cluster/pod_tracker.h"
 #include "bench/cluster/proc_stats.h"
+#include "bench/cluster/store_census.h"
 #include "client/clientset.h"
 #include "cluster/plan.h"
 #include "cluster/state_file.h"
@@ -57,6 +58,7 @@ using minik8s::apps::v1::Deployment;
 using minik8s::bench::ApiProbe;
 using minik8s::bench::PodTimes;
 using minik8s::bench::PodTracker;
+using minik8s::bench::StoreCensus;
 
 constexpr char kNamespace[] = "default";
 constexpr char kDeployment[] = "bench";
@@ -295,6 +297,26 @@ void PrintTimeline(const std::vector<Daemon>& daemons, const std::vector<Sample>
   }
 }
 
+// Writes per resource during the run (from the store's key versions), the
+// store's revision delta (every write is one revision), and what the store
+// holds at the end.
+void PrintWrites(const StoreCensus& before, const StoreCensus& after, double run_s) {
+  const std::map<std::string, int64_t> writes = bench::WritesBetween(before, after);
+  const int64_t revisions = after.revision - before.revision;
+  std::printf("\nStore writes during the run: %lld revisions (%.0f/s); per resource, from key "
+              "versions (deleted keys not counted):\n\n",
+              static_cast<long long>(revisions), run_s > 0 ? revisions / run_s : 0);
+  std::printf("%-16s %10s %8s %12s\n", "resource", "writes", "share", "keys at end");
+  int64_t total = 0;
+  for (const auto& [resource, n] : writes) total += n;
+  for (const auto& [resource, census] : after.resources) {
+    auto it = writes.find(resource);
+    const int64_t n = it == writes.end() ? 0 : it->second;
+    std::printf("%-16s %10lld %7.1f%% %12lld\n", resource.c_str(), static_cast<long long>(n),
+                total > 0 ? 100.0 * n / total : 0, static_cast<long long>(census.keys));
+  }
+}
+
 // Stops `minik8s up` with SIGINT (it stops its daemons in reverse order);
 // if it does not exit in time, or daemons are left over, `minik8s down`.
 void StopCluster(testing::Subprocess* up, const std::string& minik8s_bin,
@@ -405,7 +427,9 @@ int Run(const Flags& f) {
     return 1;
   }
   std::vector<Daemon> daemons;
+  std::string store_address;
   for (const cluster::ProcessRecord& p : state->processes) {
+    if (p.name == cluster::kStore) store_address = p.address;
     const bool cp = p.name == cluster::kStore || p.name == cluster::kApiserver ||
                     p.name == cluster::kControllerManager || p.name == cluster::kScheduler;
     daemons.push_back({p.name, p.pid, cp});
@@ -438,13 +462,14 @@ int Run(const Flags& f) {
       StopCluster(&up, minik8s_bin, data_dir, absl::Seconds(f.stop_timeout_s * 6));
       return 1;
     }
-    auto probe = ApiProbe::Create(state->apiserver, kNamespace, kDeployment, kSelector,
+    auto probe = ApiProbe::Create(state->apiserver, store_address, kNamespace, kDeployment, kSelector,
                                   absl::Milliseconds(f.probe_interval_ms));
     if (!probe.ok() || !(*probe)->Start().ok()) {
       std::fprintf(stderr, "cluster_bench: cannot start the API probe\n");
       StopCluster(&up, minik8s_bin, data_dir, absl::Seconds(f.stop_timeout_s * 6));
       return 1;
     }
+    absl::StatusOr<StoreCensus> census_before = bench::TakeStoreCensus(store_address);
     const absl::Time t0 = absl::Now();
     Sampler sampler(daemons, &tracker, t0, absl::Seconds(f.sample_interval_s));
     sampler.Start();
@@ -501,6 +526,7 @@ int Run(const Flags& f) {
       hwm_kb.push_back(bench::ProcStatusKb(d.pid, "VmHWM"));
       threads.push_back(bench::ProcThreads(d.pid));
     }
+    absl::StatusOr<StoreCensus> census_after = bench::TakeStoreCensus(store_address);
     tracker.Stop();
     const std::vector<PodTimes> pods = tracker.Snapshot();
     const PodTracker::Counts counts = tracker.counts();
@@ -570,6 +596,12 @@ int Run(const Flags& f) {
           absl::StrCat(Ms(Percentile(api.update_ms, 0.5)), " / ",
                        Ms(Percentile(api.update_ms, 0.99))));
     t.Row("  probe calls / errors", absl::StrCat(api_all.size(), " / ", api.errors));
+    t.Row("store put p50 / p99, direct (ms)",
+          absl::StrCat(Ms(Percentile(api.store_put_ms, 0.5)), " / ",
+                       Ms(Percentile(api.store_put_ms, 0.99))));
+    t.Row("store range p50 / p99, direct (ms)",
+          absl::StrCat(Ms(Percentile(api.store_range_ms, 0.5)), " / ",
+                       Ms(Percentile(api.store_range_ms, 0.99))));
     int64_t cp_hwm = 0;
     for (size_t i = 0; i < daemons.size(); ++i) {
       t.Row(absl::StrCat("peak RSS ", daemons[i].name, " (MiB)"),
@@ -605,6 +637,15 @@ int Run(const Flags& f) {
       std::printf("%-20s %8d %10s %10.1f %7.0f%% %10.0f\n", "cluster_bench (self)", getpid(), "-",
                   bench_cpu, run_s > 0 ? 100 * bench_cpu / run_s : 0,
                   bench::ProcStatusKb(getpid(), "VmHWM") / kMiB);
+    }
+
+    if (census_before.ok() && census_after.ok()) {
+      PrintWrites(*census_before, *census_after, run_s);
+    } else {
+      std::printf("\nstore census failed: %s\n",
+                  (census_before.ok() ? census_after.status() : census_before.status())
+                      .ToString()
+                      .c_str());
     }
 
     PrintTimeline(daemons, samples);
