@@ -28,7 +28,7 @@ using minik8s::coordination::v1::Lease;
 absl::StatusOr<std::unique_ptr<ApiProbe>> ApiProbe::Create(const std::string& server,
                                                            const std::string& store,
                                                            std::string ns,
-                                                           std::string deployment,
+                                                           std::string node,
                                                            std::string label_selector,
                                                            absl::Duration interval) {
   auto cs = client::Clientset::Connect(
@@ -39,17 +39,17 @@ absl::StatusOr<std::unique_ptr<ApiProbe>> ApiProbe::Create(const std::string& se
     kv = etcdserverpb::KV::NewStub(grpc::CreateChannel(store, grpc::InsecureChannelCredentials()));
   }
   return std::unique_ptr<ApiProbe>(new ApiProbe(*std::move(cs), std::move(kv), std::move(ns),
-                                                std::move(deployment), std::move(label_selector),
+                                                std::move(node), std::move(label_selector),
                                                 interval));
 }
 
 ApiProbe::ApiProbe(std::unique_ptr<client::Clientset> cs,
                    std::unique_ptr<etcdserverpb::KV::Stub> store, std::string ns,
-                   std::string deployment, std::string label_selector, absl::Duration interval)
+                   std::string node, std::string label_selector, absl::Duration interval)
     : cs_(std::move(cs)),
       store_(std::move(store)),
       ns_(std::move(ns)),
-      deployment_(std::move(deployment)),
+      node_(std::move(node)),
       label_selector_(std::move(label_selector)),
       interval_(interval) {}
 
@@ -122,8 +122,8 @@ void ApiProbe::Loop() {
   while (!stop_.WaitForNotificationWithTimeout(interval_)) {
     if (store_ != nullptr) ProbeStore();
     absl::Time t = absl::Now();
-    auto d = cs_->Deployments().Get(ns_, deployment_);
-    Record(&Stats::get_ms, t, d.status());
+    auto node = cs_->Nodes().Get("", node_);
+    Record(&Stats::get_ms, t, node.status());
 
     t = absl::Now();
     auto pods = cs_->Pods().List(ns_, {.label_selector = label_selector_, .limit = 100});

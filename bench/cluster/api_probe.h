@@ -1,7 +1,7 @@
 // ApiProbe: a light client that measures the apiserver's latency while the
 // cluster benchmark runs. Every `interval` it issues, one after another:
 //
-//   get     GET the benchmark's Deployment (one object, from the store)
+//   get     GET one Node (one object; the apiserver reads it from the store)
 //   list    LIST pods of the benchmark's selector with limit 100 (one page)
 //   update  UPDATE (renew) a Lease `cluster-bench-probe` it created
 //
@@ -49,7 +49,7 @@ class ApiProbe {
   static absl::StatusOr<std::unique_ptr<ApiProbe>> Create(const std::string& server,
                                                           const std::string& store,
                                                           std::string ns,
-                                                          std::string deployment,
+                                                          std::string node,
                                                           std::string label_selector,
                                                           absl::Duration interval);
   ~ApiProbe();
@@ -63,15 +63,15 @@ class ApiProbe {
 
  private:
   ApiProbe(std::unique_ptr<client::Clientset> cs,
-           std::unique_ptr<etcdserverpb::KV::Stub> store, std::string ns,
-           std::string deployment, std::string label_selector, absl::Duration interval);
+           std::unique_ptr<etcdserverpb::KV::Stub> store, std::string ns, std::string node,
+           std::string label_selector, absl::Duration interval);
   void ProbeStore();
   void Loop();
   void Record(std::vector<double> Stats::*series, absl::Time start, const absl::Status& s);
 
   const std::unique_ptr<client::Clientset> cs_;
   const std::unique_ptr<etcdserverpb::KV::Stub> store_;  // null: no store probes
-  const std::string ns_, deployment_, label_selector_;
+  const std::string ns_, node_, label_selector_;
   const absl::Duration interval_;
   absl::Notification stop_;
   std::thread thread_;

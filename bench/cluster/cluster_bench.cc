@@ -82,6 +82,7 @@ struct Flags {
   std::string memory_request = "128Mi";
   std::vector<std::string> up_args;
   bool keep_data = false;
+  int direct_pods = 0;  // > 0: the bench creates the pods itself, this many at once
 };
 
 // SIGINT/SIGTERM are blocked (inherited by every thread); the main thread
@@ -147,6 +148,56 @@ double Percentile(std::vector<double> v, double p) {
   size_t i = static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
   return v[std::min(i, v.size() - 1)];
 }
+
+// --direct-pods: creates the Deployment's pods (its template, label
+// app=bench, no owner) from `threads` threads, bypassing the controllers —
+// to tell the ReplicaSet controller's creation rate from the pipeline's.
+class DirectCreator {
+ public:
+  DirectCreator(client::Clientset* cs, const Deployment& d, int threads) {
+    minik8s::core::v1::Pod pod;
+    *pod.mutable_metadata() = d.spec().template_().metadata();
+    pod.mutable_metadata()->set_namespace_(kNamespace);
+    *pod.mutable_spec() = d.spec().template_().spec();
+    const int total = d.spec().replicas();
+    for (int t = 0; t < threads; ++t) {
+      threads_.emplace_back([this, cs, pod, total] {
+        minik8s::core::v1::Pod p = pod;
+        for (int i = next_++; i < total && !stop_; i = next_++) {
+          p.mutable_metadata()->set_name(absl::StrFormat("%s-%05d", kDeployment, i));
+          auto created = cs->Pods().Create(p);
+          if (!created.ok()) {
+            absl::MutexLock l(&mu_);
+            if (errors_++ == 0) first_error_ = created.status().ToString();
+          }
+        }
+      });
+    }
+  }
+  ~DirectCreator() { Stop(); }
+  void Stop() {
+    stop_ = true;
+    for (std::thread& t : threads_) {
+      if (t.joinable()) t.join();
+    }
+  }
+  int errors() const {
+    absl::MutexLock l(&mu_);
+    return errors_;
+  }
+  std::string first_error() const {
+    absl::MutexLock l(&mu_);
+    return first_error_;
+  }
+
+ private:
+  std::atomic<int> next_{0};
+  std::atomic<bool> stop_{false};
+  std::vector<std::thread> threads_;
+  mutable absl::Mutex mu_;
+  int errors_ ABSL_GUARDED_BY(mu_) = 0;
+  std::string first_error_ ABSL_GUARDED_BY(mu_);
+};
 
 // One daemon of the cluster, as the state file lists it.
 struct Daemon {
@@ -462,7 +513,8 @@ int Run(const Flags& f) {
       StopCluster(&up, minik8s_bin, data_dir, absl::Seconds(f.stop_timeout_s * 6));
       return 1;
     }
-    auto probe = ApiProbe::Create(state->apiserver, store_address, kNamespace, kDeployment, kSelector,
+    auto probe = ApiProbe::Create(state->apiserver, store_address, kNamespace,
+                                  absl::StrCat(cluster::kScaleNodePrefix, 0), kSelector,
                                   absl::Milliseconds(f.probe_interval_ms));
     if (!probe.ok() || !(*probe)->Start().ok()) {
       std::fprintf(stderr, "cluster_bench: cannot start the API probe\n");
@@ -473,12 +525,18 @@ int Run(const Flags& f) {
     const absl::Time t0 = absl::Now();
     Sampler sampler(daemons, &tracker, t0, absl::Seconds(f.sample_interval_s));
     sampler.Start();
-    auto created = (*cs)->Deployments().Create(MakeDeployment(f));
-    const double create_ms = absl::ToDoubleMilliseconds(absl::Now() - t0);
-    if (!created.ok()) {
-      std::fprintf(stderr, "cluster_bench: creating the Deployment: %s\n",
-                   created.status().ToString().c_str());
-      exit_code = 1;
+    double create_ms = -1;
+    std::unique_ptr<DirectCreator> direct;
+    if (f.direct_pods > 0) {
+      direct = std::make_unique<DirectCreator>(cs->get(), MakeDeployment(f), f.direct_pods);
+    } else {
+      auto created = (*cs)->Deployments().Create(MakeDeployment(f));
+      create_ms = absl::ToDoubleMilliseconds(absl::Now() - t0);
+      if (!created.ok()) {
+        std::fprintf(stderr, "cluster_bench: creating the Deployment: %s\n",
+                     created.status().ToString().c_str());
+        exit_code = 1;
+      }
     }
 
     // 3. Until every pod is Running, the deadline, a stall or an interrupt.
@@ -516,6 +574,13 @@ int Run(const Flags& f) {
       }
     }
     const absl::Time t_end = absl::Now();
+    if (direct != nullptr) {
+      direct->Stop();
+      if (direct->errors() > 0) {
+        std::fprintf(stderr, "cluster_bench: %d direct pod creates failed; first: %s\n",
+                     direct->errors(), direct->first_error().c_str());
+      }
+    }
     const std::string load_at_end = bench::LoadAverage();
     sampler.Stop();
     (*probe)->Stop();
@@ -556,16 +621,18 @@ int Run(const Flags& f) {
     const double all_running = LastAt(pods, &PodTimes::running, t0, f.replicas);
     const double first_running = FirstAt(pods, &PodTimes::running, t0);
 
-    std::printf("\nminik8s cluster benchmark: minik8s up --scale-nodes %d, one Deployment of %d "
-                "replicas\n",
-                f.nodes, f.replicas);
+    std::printf("\nminik8s cluster benchmark: minik8s up --scale-nodes %d, %s %d %s\n", f.nodes,
+                f.direct_pods > 0 ? "the bench creating" : "one Deployment of", f.replicas,
+                f.direct_pods > 0 ? "pods itself (--direct-pods, diagnostic)" : "replicas");
     std::printf("load average (1/5/15 min) at start %s, at end %s; %d CPUs\n\n",
                 load_at_start.c_str(), load_at_end.c_str(),
                 static_cast<int>(std::thread::hardware_concurrency()));
     Table t;
     t.Row("nodes Ready", absl::StrCat(nodes_ready, " / ", f.nodes));
     t.Row("minik8s up -> all nodes Ready (s)", Secs(startup_s));
-    t.Row("Deployment create call (ms)", Ms(create_ms));
+    t.Row(f.direct_pods > 0 ? absl::StrCat("pods created by the bench, ", f.direct_pods, " at once")
+                            : "Deployment create call (ms)",
+          f.direct_pods > 0 ? "(no Deployment)" : Ms(create_ms));
     t.Row("pods created / bound / Running",
           absl::StrCat(counts.created, " / ", counts.scheduled, " / ", counts.running));
     t.Row("-> first pod Running (s)", Secs(first_running));
@@ -587,7 +654,7 @@ int Run(const Flags& f) {
           absl::StrCat(Secs(Percentile(bound_to_running, 0.5)), " / ",
                        Secs(Percentile(bound_to_running, 0.99))));
     t.Row("API p99, all probe calls (ms)", Ms(Percentile(api_all, 0.99)));
-    t.Row("  get deployment p50 / p99 (ms)",
+    t.Row("  get node p50 / p99 (ms)",
           absl::StrCat(Ms(Percentile(api.get_ms, 0.5)), " / ", Ms(Percentile(api.get_ms, 0.99))));
     t.Row("  list pods limit 100 p50 / p99 (ms)",
           absl::StrCat(Ms(Percentile(api.list_ms, 0.5)), " / ",
@@ -624,20 +691,28 @@ int Run(const Flags& f) {
     std::printf("\nPer daemon: CPU seconds while the nodes registered (launch -> Ready) and "
                 "during the run (Deployment create -> end, %.1f s), peak RSS, threads\n\n",
                 run_s);
-    std::printf("%-20s %8s %10s %10s %8s %10s %8s\n", "daemon", "pid", "startup_s", "run_cpu_s",
-                "run_%", "VmHWM_MiB", "threads");
+    const int pods_running = std::max(1, counts.running);
+    std::printf("%-20s %8s %10s %10s %8s %12s %10s %8s\n", "daemon", "pid", "startup_s",
+                "run_cpu_s", "run_%", "cpu_ms/pod", "VmHWM_MiB", "threads");
+    double total_cpu = 0;
     for (size_t i = 0; i < daemons.size(); ++i) {
       const double run_cpu = cpu_at_end[i] - cpu_at_ready[i];
-      std::printf("%-20s %8d %10.1f %10.1f %7.0f%% %10.0f %8lld\n", daemons[i].name.c_str(),
-                  daemons[i].pid, cpu_at_ready[i], run_cpu, run_s > 0 ? 100 * run_cpu / run_s : 0,
+      total_cpu += run_cpu;
+      std::printf("%-20s %8d %10.1f %10.1f %7.0f%% %12.2f %10.0f %8lld\n",
+                  daemons[i].name.c_str(), daemons[i].pid, cpu_at_ready[i], run_cpu,
+                  run_s > 0 ? 100 * run_cpu / run_s : 0, 1000 * run_cpu / pods_running,
                   hwm_kb[i] / kMiB, static_cast<long long>(threads[i]));
     }
     if (samples.size() >= 2) {
       const double bench_cpu = samples.back().cpu_s.back() - samples.front().cpu_s.back();
-      std::printf("%-20s %8d %10s %10.1f %7.0f%% %10.0f\n", "cluster_bench (self)", getpid(), "-",
-                  bench_cpu, run_s > 0 ? 100 * bench_cpu / run_s : 0,
-                  bench::ProcStatusKb(getpid(), "VmHWM") / kMiB);
+      std::printf("%-20s %8d %10s %10.1f %7.0f%% %12.2f %10.0f\n", "cluster_bench (self)",
+                  getpid(), "-", bench_cpu, run_s > 0 ? 100 * bench_cpu / run_s : 0,
+                  1000 * bench_cpu / pods_running, bench::ProcStatusKb(getpid(), "VmHWM") / kMiB);
     }
+    std::printf("%-20s %8s %10s %10.1f %7.0f%% %12.2f   (daemons only; cpu_ms/pod per pod "
+                "Running)\n",
+                "cluster total", "", "", total_cpu, run_s > 0 ? 100 * total_cpu / run_s : 0,
+                1000 * total_cpu / pods_running);
 
     if (census_before.ok() && census_after.ok()) {
       PrintWrites(*census_before, *census_after, run_s);
@@ -724,6 +799,12 @@ int main(int argc, char** argv) {
                  "--up-arg=--kubelet-arg=--workers=16)")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
       ->allow_extra_args(false);
+  app.add_option("--direct-pods", f.direct_pods,
+                 "Diagnostic: no Deployment; the bench creates the pods itself (same template, "
+                 "no owner), this many creates at once — the pipeline without the ReplicaSet "
+                 "controller's creation rate")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   app.add_flag("--keep-data", f.keep_data,
                "Keep the temp data dir (daemon logs under data/logs) after the run");
   CLI11_PARSE(app, argc, argv);
