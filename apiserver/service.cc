@@ -1,11 +1,14 @@
 #include "apiserver/service.h"
 
 #include <memory>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "apiserver/errors.h"
 #include "apiserver/object_meta.h"
+#include "apiserver/watch_encoding.h"
 
 namespace minik8s::apiserver {
 
@@ -83,18 +86,33 @@ grpc::ServerUnaryReactor* ApiServerService::Version(grpc::CallbackServerContext*
 namespace {
 
 // One client watch stream. Lock order: WatchReactor::mu_ before
-// Watcher::mu_ (Pop); the watch cache calls Notify() with its own lock held
-// and no Watcher lock, so WatchCache::mu_ → WatchReactor::mu_ → Watcher::mu_.
+// Watcher::mu_ (PopBatch); the watch cache calls Notify() with its own lock
+// held and no Watcher lock, so WatchCache::mu_ → WatchReactor::mu_ →
+// Watcher::mu_.
 //
 // Registration runs on the worker pool, not on gRPC's callback thread: a
 // watch from a resourceVersion newer than the cache waits for it (see
 // WatchCache::WaitUntilFresh). The reactor lives until Finish() is called and
 // OnDone() follows, so the pooled registration may use it.
-class WatchReactor : public grpc::ServerWriteReactor<apiv1::WatchEvent> {
+class WatchReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
-  WatchReactor(Handler* handler, WorkerPool* pool, const apiv1::WatchRequest& request) {
-    kind_ = handler->registry().scheme().FindByResource(request.resource());
-    pool->Schedule([this, handler, request] { Register(handler, request); });
+  // A request that does not parse is answered at once.
+  static WatchReactor* Start(Handler* handler, WorkerPool* pool,
+                             const grpc::ByteBuffer& request_bytes) {
+    auto* reactor = new WatchReactor;
+    apiv1::WatchRequest request;
+    if (!ParseRequest(request_bytes, &request)) {
+      absl::MutexLock lock(&reactor->mu_);
+      reactor->FinishLocked(ToGrpc(NewBadRequest("the request is not a valid serialized "
+                                                 "minik8s.apiserver.v1.WatchRequest")));
+      return reactor;
+    }
+    reactor->kind_ = handler->registry().scheme().FindByResource(request.resource());
+    reactor->batches_ = request.allow_event_batches();
+    pool->Schedule([reactor, handler, request = std::move(request)] {
+      reactor->Register(handler, request);
+    });
+    return reactor;
   }
 
   void OnWriteDone(bool ok) override {
@@ -123,6 +141,19 @@ class WatchReactor : public grpc::ServerWriteReactor<apiv1::WatchEvent> {
   }
 
  private:
+  WatchReactor() = default;
+
+  static bool ParseRequest(const grpc::ByteBuffer& bytes, apiv1::WatchRequest* request) {
+    std::vector<grpc::Slice> slices;
+    if (!bytes.Dump(&slices).ok()) return false;
+    std::string flat;
+    flat.reserve(bytes.Length());
+    for (const grpc::Slice& slice : slices) {
+      flat.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+    }
+    return request->ParseFromString(flat);
+  }
+
   void Register(Handler* handler, const apiv1::WatchRequest& request) {
     absl::StatusOr<Handler::WatchStream> stream =
         handler->Watch(request, [this] { TryWrite(); });
@@ -165,10 +196,11 @@ class WatchReactor : public grpc::ServerWriteReactor<apiv1::WatchEvent> {
   void TryWrite() {
     absl::MutexLock lock(&mu_);
     if (writing_ || finished_ || stream_.watcher == nullptr) return;
-    Delivery delivery;
     absl::Status error;
     bool more = false;
-    switch (stream_.watcher->Pop(&delivery, &error, &more)) {
+    batch_.clear();
+    switch (stream_.watcher->PopBatch(batches_ ? ApiServerService::kMaxBatchEvents : 1,
+                                      ApiServerService::kMaxBatchBytes, &batch_, &error, &more)) {
       case Watcher::Next::kEmpty:
         return;
       case Watcher::Next::kClosed:
@@ -177,28 +209,43 @@ class WatchReactor : public grpc::ServerWriteReactor<apiv1::WatchEvent> {
       case Watcher::Next::kEvent:
         break;
     }
-    event_.Clear();
-    event_.set_type(EventTypeName(delivery.type));
-    event_.set_resource_version(absl::StrCat(delivery.revision));
-    if (delivery.object != nullptr) {
-      event_.set_object(delivery.object->serialized);
-    } else if (kind_ != nullptr) {
-      MessagePtr bookmark = kind_->New();
-      if (meta::v1::ObjectMeta* meta = MutableMeta(bookmark.get()); meta != nullptr) {
-        meta->set_resource_version(absl::StrCat(delivery.revision));
+    // The message: the events' shared encodings copied into one buffer that
+    // the slice owns (a batch is their concatenation; a single event drops
+    // the frame header).
+    auto* bytes = new std::string;
+    std::string unshared;
+    if (batches_) {
+      size_t total = 0;
+      for (const Delivery& delivery : batch_) {
+        total += delivery.object != nullptr ? delivery.object->serialized.size() + 64 : 64;
       }
-      event_.set_object(bookmark->SerializeAsString());
+      bytes->reserve(total);
+      for (const Delivery& delivery : batch_) {
+        absl::string_view framed = FramedDelivery(kind_, delivery, &unshared);
+        bytes->append(framed.data(), framed.size());
+      }
+    } else {
+      absl::string_view framed = FramedDelivery(kind_, batch_.front(), &unshared);
+      framed.remove_prefix(FrameHeaderSize(framed));
+      bytes->assign(framed.data(), framed.size());
     }
+    batch_.clear();
+    grpc::Slice slice(
+        bytes->data(), bytes->size(), [](void* p) { delete static_cast<std::string*>(p); },
+        bytes);
+    message_ = grpc::ByteBuffer(&slice, 1);
     writing_ = true;
-    // More events queued: let gRPC coalesce this one with the next write
+    // More events queued: let gRPC coalesce this message with the next
     // (the last of a burst goes out without the hint, flushing them all).
-    StartWrite(&event_, more ? grpc::WriteOptions().set_buffer_hint() : grpc::WriteOptions());
+    StartWrite(&message_, more ? grpc::WriteOptions().set_buffer_hint() : grpc::WriteOptions());
   }
 
   const api::KindInfo* kind_ = nullptr;
+  bool batches_ = false;
   absl::Mutex mu_;
   Handler::WatchStream stream_ ABSL_GUARDED_BY(mu_);
-  apiv1::WatchEvent event_ ABSL_GUARDED_BY(mu_);
+  std::vector<Delivery> batch_ ABSL_GUARDED_BY(mu_);
+  grpc::ByteBuffer message_ ABSL_GUARDED_BY(mu_);
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
   bool unregistered_ ABSL_GUARDED_BY(mu_) = false;
@@ -206,9 +253,9 @@ class WatchReactor : public grpc::ServerWriteReactor<apiv1::WatchEvent> {
 
 }  // namespace
 
-grpc::ServerWriteReactor<apiv1::WatchEvent>* ApiServerService::Watch(
-    grpc::CallbackServerContext* context, const apiv1::WatchRequest* request) {
-  return new WatchReactor(handler_, pool_, *request);
+grpc::ServerWriteReactor<grpc::ByteBuffer>* ApiServerService::Watch(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) {
+  return WatchReactor::Start(handler_, pool_, *request);
 }
 
 }  // namespace minik8s::apiserver

@@ -2,7 +2,10 @@
 // adapter over Handler using gRPC's callback API. Unary calls are handed to
 // a WorkerPool and finished from there; Watch is a ServerWriteReactor fed by
 // the watch cache, with no thread per stream (one write in flight per
-// stream; the cache's notify callback starts the next write). A watch is
+// stream; the cache's notify callback starts the next write). Each write
+// takes everything the watcher has queued (up to a batch limit): one
+// message per event, or one message for the whole batch when the client
+// asked for batches (WatchRequest.allow_event_batches). A watch is
 // registered on the WorkerPool too (it may wait for the cache to reach its
 // resourceVersion); its initial metadata is sent once it is registered.
 //
@@ -28,7 +31,10 @@ namespace minik8s::apiserver {
 // The gRPC status for a Handler status (meta.v1.Status in the details).
 grpc::Status ToGrpc(const absl::Status& status);
 
-class ApiServerService final : public apiv1::ApiServer::CallbackService {
+// Watch is served as a raw method (grpc::ByteBuffer): events go out in the
+// encoding the watch cache built once for all streams (watch_encoding.h).
+class ApiServerService final
+    : public apiv1::ApiServer::WithRawCallbackMethod_Watch<apiv1::ApiServer::CallbackService> {
  public:
   ApiServerService(Handler* handler, WorkerPool* pool) : handler_(handler), pool_(pool) {}
 
@@ -59,8 +65,14 @@ class ApiServerService final : public apiv1::ApiServer::CallbackService {
   grpc::ServerUnaryReactor* Version(grpc::CallbackServerContext* context,
                                     const apiv1::VersionRequest* request,
                                     apiv1::VersionResponse* response) override;
-  grpc::ServerWriteReactor<apiv1::WatchEvent>* Watch(grpc::CallbackServerContext* context,
-                                                     const apiv1::WatchRequest* request) override;
+  // A serialized apiv1::WatchRequest in, serialized apiv1::WatchEvent
+  // messages out (several events per message when the request allows
+  // batches: at most kMaxBatchEvents events, about kMaxBatchBytes).
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* Watch(grpc::CallbackServerContext* context,
+                                                    const grpc::ByteBuffer* request) override;
+
+  static constexpr size_t kMaxBatchEvents = 256;
+  static constexpr size_t kMaxBatchBytes = 1 << 20;
 
  private:
   template <typename Fn>

@@ -1,5 +1,6 @@
 #include "apiserver/watch_cache.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/numbers.h"
@@ -49,6 +50,33 @@ Watcher::Next Watcher::Pop(Delivery* out, absl::Status* error, bool* more) {
     *out = std::move(queue_.front());
     queue_.pop_front();
     if (allowance_ > 0) --allowance_;
+    if (more != nullptr) *more = !queue_.empty();
+    return Next::kEvent;
+  }
+  if (closed_) {
+    *error = error_;
+    return Next::kClosed;
+  }
+  armed_ = true;
+  return Next::kEmpty;
+}
+
+Watcher::Next Watcher::PopBatch(size_t max_events, size_t max_bytes, std::vector<Delivery>* out,
+                                absl::Status* error, bool* more) {
+  absl::MutexLock lock(&mu_);
+  if (!queue_.empty()) {
+    size_t n = 0;
+    size_t bytes = 0;
+    while (!queue_.empty() && n < max_events) {
+      const Delivery& next = queue_.front();
+      const size_t size = next.object != nullptr ? next.object->serialized.size() : 0;
+      if (n > 0 && bytes + size > max_bytes) break;
+      bytes += size;
+      out->push_back(std::move(queue_.front()));
+      queue_.pop_front();
+      ++n;
+    }
+    allowance_ -= std::min(allowance_, n);
     if (more != nullptr) *more = !queue_.empty();
     return Next::kEvent;
   }

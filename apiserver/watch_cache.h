@@ -57,6 +57,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/call_once.h"
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
@@ -70,23 +71,39 @@
 
 namespace minik8s::apiserver {
 
+enum class EventType { kAdded, kModified, kDeleted, kBookmark };
+const char* EventTypeName(EventType type);
+
 // One object as the cache keeps it: parsed (for filtering) and serialized
-// once (for every watcher and list that sends it).
+// once (for every watcher and list that sends it). Immutable once built,
+// except for the lazily built wire forms.
 struct CachedObject {
   std::shared_ptr<const google::protobuf::Message> object;
   std::string serialized;
   std::string ns;
   std::string index_value;  // the kind's index field (spec.nodeName for pods)
   int64_t revision = 0;     // its resourceVersion
+
+  // The transport's encoding of the ADDED, MODIFIED or DELETED event that
+  // carries this object (at its resourceVersion, which is the event's):
+  // `encode()` runs once per type, on first use, and every watch stream
+  // shares the result, which lives as long as this object. Thread-safe.
+  template <typename Encode>
+  const std::string& WireForm(EventType type, const Encode& encode) const {
+    const int i = static_cast<int>(type);
+    absl::call_once(wire_once_[i], [&] { wire_[i] = encode(); });
+    return wire_[i];
+  }
+
+ private:
+  mutable absl::once_flag wire_once_[3];
+  mutable std::string wire_[3];
 };
 using CachedObjectPtr = std::shared_ptr<const CachedObject>;
 
 // Builds a CachedObject for `kind` (index field taken from the object).
 CachedObjectPtr MakeCachedObject(const api::KindInfo& kind,
                                  std::unique_ptr<google::protobuf::Message> object);
-
-enum class EventType { kAdded, kModified, kDeleted, kBookmark };
-const char* EventTypeName(EventType type);
 
 // What a watcher receives.
 struct Delivery {
@@ -104,6 +121,13 @@ class Watcher {
   // when closed by the client side). With kEvent, `*more` (when given) says
   // whether another delivery is already queued.
   Next Pop(Delivery* out, absl::Status* error, bool* more = nullptr);
+  // Takes queued deliveries at once (appended to `*out`): at most
+  // `max_events`, and no more once their objects' serialized sizes add up
+  // to `max_bytes` (the first is always taken). Otherwise as Pop(); kEvent
+  // when at least one was taken, and then `*more` says whether deliveries
+  // are left queued.
+  Next PopBatch(size_t max_events, size_t max_bytes, std::vector<Delivery>* out,
+                absl::Status* error, bool* more = nullptr);
 
   bool allow_bookmarks() const { return allow_bookmarks_; }
 

@@ -38,7 +38,8 @@ absl::StatusOr<ObjectPtr> Decode(const std::string& bytes, const Message& protot
   return ObjectPtr(std::move(object));
 }
 
-// A server-streaming Watch call read synchronously.
+// A server-streaming Watch call read synchronously; batch messages
+// (WatchEvent.events) are returned one event at a time.
 class GrpcWatchStream : public WatchStream {
  public:
   GrpcWatchStream(pb::ApiServer::Stub* stub, pb::WatchRequest request,
@@ -60,28 +61,20 @@ class GrpcWatchStream : public WatchStream {
 
   bool Next(WatchEvent* event) override {
     if (finished_) return false;
-    pb::WatchEvent raw;
-    while (reader_->Read(&raw)) {
-      absl::Status s = Convert(raw, event);
-      if (s.ok()) return true;
-      // An undecodable event: end the stream with the error; the caller
-      // relists (a decoding error would repeat on resume).
-      final_status_ = s;
-      Cancel();
-      pb::WatchEvent ignored;
-      while (reader_->Read(&ignored)) {
+    // A batch message (the request allows them) yields its events one by
+    // one; a message without `events` is a single event.
+    if (batch_next_ >= raw_.events_size()) {
+      if (reader_->Read(&raw_)) {
+        batch_next_ = 0;
+      } else {
+        return EndOfStream();
       }
-      reader_->Finish();
-      finished_ = true;
-      return false;
     }
-    grpc::Status status = reader_->Finish();
-    finished_ = true;
-    if (cancelled_.load()) {
-      final_status_ = absl::OkStatus();
-    } else {
-      final_status_ = FromGrpcError(status);
-    }
+    const pb::WatchEvent& raw = raw_.events_size() > 0 ? raw_.events(batch_next_) : raw_;
+    ++batch_next_;
+    absl::Status s = Convert(raw, event);
+    if (s.ok()) return true;
+    FailDecoding(s);
     return false;
   }
 
@@ -93,6 +86,29 @@ class GrpcWatchStream : public WatchStream {
   absl::Status status() override { return final_status_; }
 
  private:
+  bool EndOfStream() {
+    grpc::Status status = reader_->Finish();
+    finished_ = true;
+    if (cancelled_.load()) {
+      final_status_ = absl::OkStatus();
+    } else {
+      final_status_ = FromGrpcError(status);
+    }
+    return false;
+  }
+
+  // An undecodable event: end the stream with the error; the caller
+  // relists (a decoding error would repeat on resume).
+  void FailDecoding(const absl::Status& s) {
+    final_status_ = s;
+    Cancel();
+    pb::WatchEvent ignored;
+    while (reader_->Read(&ignored)) {
+    }
+    reader_->Finish();
+    finished_ = true;
+  }
+
   absl::Status Convert(const pb::WatchEvent& raw, WatchEvent* event) {
     event->resource_version = raw.resource_version();
     event->error = absl::OkStatus();
@@ -131,6 +147,9 @@ class GrpcWatchStream : public WatchStream {
   const Message& prototype_;
   grpc::ClientContext context_;
   std::unique_ptr<grpc::ClientReader<pb::WatchEvent>> reader_;
+  // The last message read, and the next of its batched events to return.
+  pb::WatchEvent raw_;
+  int batch_next_ = 0;  // >= raw_.events_size(): nothing left of raw_
   std::atomic<bool> cancelled_{false};
   bool finished_ = false;
   absl::Status final_status_;
@@ -322,6 +341,8 @@ absl::StatusOr<std::unique_ptr<WatchStream>> ApiClient::Watch(absl::string_view 
   req.set_field_selector(options.field_selector);
   req.set_resource_version(options.resource_version);
   req.set_allow_watch_bookmarks(options.allow_bookmarks);
+  // GrpcWatchStream reads batch messages (several events in one).
+  req.set_allow_event_batches(true);
   return std::unique_ptr<WatchStream>(
       new GrpcWatchStream(stub_.get(), std::move(req), prototype, options_.user_agent));
 }

@@ -256,11 +256,12 @@ PhaseResult OpenLoop(v1::ApiServer::Stub* stub, int rate, absl::Duration duratio
 // One pod watch stream counting the events it receives.
 class WatchReader : public grpc::ClientReadReactor<v1::WatchEvent> {
  public:
-  WatchReader(v1::ApiServer::Stub* stub, const std::string& ns, std::atomic<int64_t>* events,
-              std::atomic<int>* started, std::atomic<int>* ended)
+  WatchReader(v1::ApiServer::Stub* stub, const std::string& ns, bool batches,
+              std::atomic<int64_t>* events, std::atomic<int>* started, std::atomic<int>* ended)
       : events_(events), started_(started), ended_(ended) {
     request_.set_resource("pods");
     request_.set_namespace_(ns);
+    request_.set_allow_event_batches(batches);
     stub->async()->Watch(&context_, &request_, this);
     StartRead(&event_);
     StartCall();
@@ -271,9 +272,15 @@ class WatchReader : public grpc::ClientReadReactor<v1::WatchEvent> {
   }
   void OnReadDone(bool ok) override {
     if (!ok) return;
-    if (event_.type() != "BOOKMARK") {
-      events_->fetch_add(1, std::memory_order_relaxed);
-      count_.fetch_add(1, std::memory_order_relaxed);
+    int64_t n = 0;
+    if (event_.events_size() > 0) {
+      for (const v1::WatchEvent& e : event_.events()) n += e.type() != "BOOKMARK" ? 1 : 0;
+    } else {
+      n = event_.type() != "BOOKMARK" ? 1 : 0;
+    }
+    if (n > 0) {
+      events_->fetch_add(n, std::memory_order_relaxed);
+      count_.fetch_add(n, std::memory_order_relaxed);
     }
     StartRead(&event_);
   }
@@ -320,7 +327,8 @@ struct FanOutResult {
   std::string first_error;
 };
 
-FanOutResult FanOut(v1::ApiServer::Stub* stub, int watchers, int pods, int create_clients) {
+FanOutResult FanOut(v1::ApiServer::Stub* stub, int watchers, int pods, int create_clients,
+                    bool batches) {
   FanOutResult r;
   r.watchers = watchers;
   r.pods = pods;
@@ -330,7 +338,8 @@ FanOutResult FanOut(v1::ApiServer::Stub* stub, int watchers, int pods, int creat
   std::vector<std::unique_ptr<WatchReader>> readers;
   readers.reserve(watchers);
   for (int i = 0; i < watchers; ++i) {
-    readers.push_back(std::make_unique<WatchReader>(stub, "fanout", &events, &started, &ended));
+    readers.push_back(
+        std::make_unique<WatchReader>(stub, "fanout", batches, &events, &started, &ended));
   }
   minik8s::testing::WaitFor([&] { return started.load() + ended.load() >= watchers; },
                             absl::Seconds(60));
@@ -392,6 +401,7 @@ int main(int argc, char** argv) {
   int fanout_pods = 1000;
   int fanout_clients = 16;
   std::vector<std::string> apiserver_flags;
+  bool batches = true;
   app.add_flag("--quick", quick, "Short phases, 100 watchers, 100 pods (a smoke run)");
   app.add_option("--backend", backend, "minik8s-store or etcd")
       ->check(CLI::IsMember({"minik8s-store", "etcd"}));
@@ -400,6 +410,9 @@ int main(int argc, char** argv) {
   app.add_option("--watchers", watchers, "Pod watch streams of the fan-out phase");
   app.add_option("--fanout-pods", fanout_pods, "Pods created in the fan-out phase");
   app.add_option("--fanout-clients", fanout_clients, "Concurrent creates in the fan-out phase");
+  app.add_flag("--watch-batches,!--no-watch-batches", batches,
+               "Fan-out watchers allow batch messages (several events per message), as the "
+               "client library's watches do; --no-watch-batches: one event per message");
   app.add_option("--apiserver-flag", apiserver_flags, "Extra minik8s-apiserver flag (repeatable)");
   CLI11_PARSE(app, argc, argv);
   if (quick) {
@@ -466,7 +479,7 @@ int main(int argc, char** argv) {
   phases.back().apiserver_cpu = ProcCpuSeconds(pid) - cpu;
   std::fprintf(stderr, "%s done\n", phases.back().name.c_str());
   cpu = ProcCpuSeconds(pid);
-  FanOutResult fan = FanOut(stub.get(), watchers, fanout_pods, fanout_clients);
+  FanOutResult fan = FanOut(stub.get(), watchers, fanout_pods, fanout_clients, batches);
   const double fan_cpu = ProcCpuSeconds(pid) - cpu;
   std::fprintf(stderr, "fan-out done\n");
   const int64_t hwm_kb = ProcStatusKb(apiserver.pid(), "VmHWM");
@@ -486,7 +499,8 @@ int main(int argc, char** argv) {
   const double events_per_s =
       fan.deliver_seconds > 0 ? static_cast<double>(fan.delivered) / fan.deliver_seconds : 0;
   std::printf("\n| Fan-out | value |\n|---|---:|\n");
-  std::printf("| watch streams started | %d / %d |\n", fan.started, fan.watchers);
+  std::printf("| watch streams started | %d / %d (%s) |\n", fan.started, fan.watchers,
+              batches ? "batch messages" : "one event per message");
   std::printf("| pods created | %d (%.2f s) |\n", fan.pods, fan.create_seconds);
   std::printf("| events delivered / expected | %lld / %lld |\n",
               static_cast<long long>(fan.delivered), static_cast<long long>(fan.expected));

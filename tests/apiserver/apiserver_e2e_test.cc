@@ -556,6 +556,57 @@ TEST_P(ApiServerE2E, WatchSeesLastMatchingStateWhenAnObjectLeavesItsSelection) {
   EXPECT_EQ(seen.metadata().resource_version(), moved.metadata().resource_version());
 }
 
+TEST_P(ApiServerE2E, WatchWithBatchesPacksQueuedEventsIntoOneMessage) {
+  Pod p;
+  ASSERT_TRUE(Create("pods", "default", NewPod("bt-00"), &p).ok());
+  const std::string start_rv = p.metadata().resource_version();
+  std::vector<std::string> rvs;
+  for (int i = 1; i <= 12; ++i) {
+    ASSERT_TRUE(Create("pods", "default", NewPod(absl::StrCat("bt-", i < 10 ? "0" : "", i)), &p)
+                    .ok());
+    rvs.push_back(p.metadata().resource_version());
+  }
+  // Once the watch cache has them (a List at the last resourceVersion waits
+  // for that), resuming from the first pod replays the 12 later ones: all
+  // queued at registration, so they leave in one batch message.
+  EXPECT_EQ(List("pods", "default", "", "", 0, "", rvs.back()).items_size(), 13);
+  v1::WatchRequest req;
+  req.set_resource("pods");
+  req.set_namespace_("default");
+  req.set_resource_version(start_rv);
+  req.set_allow_event_batches(true);
+  WatchStream watch(stub_.get(), req);
+  v1::WatchEvent message;
+  ASSERT_TRUE(watch.Next(&message));
+  ASSERT_EQ(message.events_size(), 12);
+  EXPECT_TRUE(message.type().empty());
+  for (int i = 0; i < 12; ++i) {
+    const v1::WatchEvent& event = message.events(i);
+    EXPECT_EQ(event.type(), "ADDED");
+    EXPECT_EQ(event.resource_version(), rvs[i]);
+    Pod seen;
+    ASSERT_TRUE(seen.ParseFromString(event.object()));
+    EXPECT_EQ(seen.metadata().name(), absl::StrCat("bt-", i + 1 < 10 ? "0" : "", i + 1));
+    EXPECT_EQ(seen.metadata().resource_version(), rvs[i]);
+  }
+  // Later events too (one or more per message), in order.
+  Pod late;
+  ASSERT_TRUE(Create("pods", "default", NewPod("bt-late"), &late).ok());
+  ASSERT_TRUE(watch.Next(&message));
+  ASSERT_EQ(message.events_size(), 1);
+  EXPECT_EQ(message.events(0).resource_version(), late.metadata().resource_version());
+
+  // Without the flag: one event per message, as before.
+  req.set_allow_event_batches(false);
+  WatchStream single(stub_.get(), req);
+  for (int i = 0; i < 12; ++i) {
+    ASSERT_TRUE(single.Next(&message));
+    EXPECT_EQ(message.events_size(), 0);
+    EXPECT_EQ(message.type(), "ADDED");
+    EXPECT_EQ(message.resource_version(), rvs[i]);
+  }
+}
+
 TEST_P(ApiServerE2E, WatchResumeTooOldAndBookmarks) {
   Pod p;
   ASSERT_TRUE(Create("pods", "default", NewPod("w0"), &p).ok());

@@ -16,7 +16,9 @@
 #include "apiserver/merge_patch.h"
 #include "apiserver/object_meta.h"
 #include "apiserver/registry/registry.h"
+#include "apiserver/v1/apiserver.pb.h"
 #include "apiserver/watch_cache.h"
+#include "apiserver/watch_encoding.h"
 #include "k8s/apps/v1/apps.pb.h"
 #include "k8s/core/v1/core.pb.h"
 
@@ -423,6 +425,103 @@ TEST(WatchCache, EventArrivingAfterANewerProgressIsNotLost) {
   c.Drain(**w);
   ASSERT_EQ(c.events.size(), 1u);
   EXPECT_EQ(c.events[0].type, EventType::kAdded);
+}
+
+// ---------------------------------------------------------------- watch encoding
+
+TEST(WatchCache, PopBatchTakesQueuedEventsUpToItsLimits) {
+  WatchCache cache(&PodKind(), {.window_size = 100, .watcher_buffer = 100});
+  cache.Replace({}, 1);
+  auto w = cache.Watch({.resource_version = 1, .initial_events = false}, [] {});
+  ASSERT_TRUE(w.ok());
+  for (int i = 0; i < 5; ++i) {
+    cache.Apply(EventType::kAdded, "default/p" + std::to_string(i),
+                Cached(MakePod("default", "p" + std::to_string(i), "", 2 + i)), 2 + i);
+  }
+  std::vector<Delivery> batch;
+  absl::Status error;
+  bool more = false;
+  ASSERT_EQ((*w)->PopBatch(3, 1 << 20, &batch, &error, &more), Watcher::Next::kEvent);
+  ASSERT_EQ(batch.size(), 3u);
+  EXPECT_TRUE(more);
+  EXPECT_EQ(batch[0].revision, 2);
+  EXPECT_EQ(batch[2].revision, 4);
+  // A byte budget smaller than one object still takes one event.
+  batch.clear();
+  ASSERT_EQ((*w)->PopBatch(10, 1, &batch, &error, &more), Watcher::Next::kEvent);
+  ASSERT_EQ(batch.size(), 1u);
+  EXPECT_EQ(batch[0].revision, 5);
+  EXPECT_TRUE(more);
+  batch.clear();
+  ASSERT_EQ((*w)->PopBatch(10, 1 << 20, &batch, &error, &more), Watcher::Next::kEvent);
+  ASSERT_EQ(batch.size(), 1u);
+  EXPECT_FALSE(more);
+  batch.clear();
+  EXPECT_EQ((*w)->PopBatch(10, 1 << 20, &batch, &error, &more), Watcher::Next::kEmpty);
+  EXPECT_TRUE(batch.empty());
+}
+
+TEST(WatchEncoding, FramedEventsConcatenateIntoABatchAndUnframeIntoOneEvent) {
+  const Pod a = MakePod("default", "a", "", 7);
+  const Pod b = MakePod("default", "b", "n1", 9);
+  const std::string fa = EncodeFramedWatchEvent(EventType::kAdded, 7, a.SerializeAsString());
+  const std::string fb = EncodeFramedWatchEvent(EventType::kDeleted, 9, b.SerializeAsString());
+
+  v1::WatchEvent batch;
+  ASSERT_TRUE(batch.ParseFromString(fa + fb));
+  ASSERT_EQ(batch.events_size(), 2);
+  EXPECT_TRUE(batch.type().empty());
+  EXPECT_EQ(batch.events(0).type(), "ADDED");
+  EXPECT_EQ(batch.events(0).resource_version(), "7");
+  EXPECT_EQ(batch.events(1).type(), "DELETED");
+  EXPECT_EQ(batch.events(1).resource_version(), "9");
+  Pod seen;
+  ASSERT_TRUE(seen.ParseFromString(batch.events(1).object()));
+  EXPECT_EQ(seen.metadata().name(), "b");
+
+  v1::WatchEvent single;
+  ASSERT_TRUE(single.ParseFromString(fa.substr(FrameHeaderSize(fa))));
+  EXPECT_EQ(single.events_size(), 0);
+  EXPECT_EQ(single.type(), "ADDED");
+  EXPECT_EQ(single.resource_version(), "7");
+  ASSERT_TRUE(seen.ParseFromString(single.object()));
+  EXPECT_EQ(seen.metadata().name(), "a");
+
+  // A length over 127 takes a two-byte varint.
+  Pod big = a;
+  (*big.mutable_metadata()->mutable_annotations())["note"] = std::string(300, 'x');
+  const std::string fbig = EncodeFramedWatchEvent(EventType::kModified, 7, big.SerializeAsString());
+  EXPECT_EQ(FrameHeaderSize(fbig), 3u);
+  ASSERT_TRUE(single.ParseFromString(fbig.substr(FrameHeaderSize(fbig))));
+  EXPECT_EQ(single.type(), "MODIFIED");
+}
+
+TEST(WatchEncoding, DeliveriesShareOneEncodingPerObjectAndType) {
+  CachedObjectPtr object = Cached(MakePod("default", "a", "", 7));
+  std::string buffer;
+  absl::string_view first =
+      FramedDelivery(&PodKind(), Delivery{EventType::kAdded, object, 7}, &buffer);
+  absl::string_view again =
+      FramedDelivery(&PodKind(), Delivery{EventType::kAdded, object, 7}, &buffer);
+  EXPECT_EQ(first.data(), again.data()) << "encoded once, then shared";
+  absl::string_view modified =
+      FramedDelivery(&PodKind(), Delivery{EventType::kModified, object, 7}, &buffer);
+  EXPECT_NE(first.data(), modified.data());
+  v1::WatchEvent event;
+  ASSERT_TRUE(event.ParseFromString(std::string(modified.substr(FrameHeaderSize(modified)))));
+  EXPECT_EQ(event.type(), "MODIFIED");
+  EXPECT_EQ(event.object(), object->serialized);
+
+  // A bookmark: an empty Pod with only the resourceVersion.
+  absl::string_view bookmark =
+      FramedDelivery(&PodKind(), Delivery{EventType::kBookmark, nullptr, 42}, &buffer);
+  ASSERT_TRUE(event.ParseFromString(std::string(bookmark.substr(FrameHeaderSize(bookmark)))));
+  EXPECT_EQ(event.type(), "BOOKMARK");
+  EXPECT_EQ(event.resource_version(), "42");
+  Pod seen;
+  ASSERT_TRUE(seen.ParseFromString(event.object()));
+  EXPECT_EQ(seen.metadata().resource_version(), "42");
+  EXPECT_TRUE(seen.metadata().name().empty());
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
 #include "client/clientset.h"
 #include "client/errors.h"
@@ -188,6 +189,44 @@ TEST_F(ClientE2E, TypedClientVerbs) {
   ASSERT_TRUE(deleted.ok()) << deleted.status();
   EXPECT_TRUE(WaitFor([&] { return client::IsNotFound(cs_->Pods().Get("default", "verbs").status()); },
                       absl::Seconds(10)));
+}
+
+// The apiserver packs events queued for a watch into one message (the
+// client allows batches); the stream still yields them one by one, in order.
+TEST_F(ClientE2E, WatchYieldsBatchedEventsOneByOneInOrder) {
+  auto first = cs_->Pods().Create(MakePod("batch-00"));
+  ASSERT_TRUE(first.ok()) << first.status();
+  std::vector<std::string> rvs;
+  for (int i = 1; i <= 15; ++i) {
+    auto created = cs_->Pods().Create(MakePod(absl::StrFormat("batch-%02d", i)));
+    ASSERT_TRUE(created.ok()) << created.status();
+    rvs.push_back(created->metadata().resource_version());
+  }
+  // Wait (List at that version) until the watch cache holds them all, so
+  // the watch below replays all 15 at once.
+  ASSERT_TRUE(cs_->Pods().List("default", {.resource_version = rvs.back()}).ok());
+  auto watch = cs_->Pods().Watch(
+      "default", {.resource_version = first->metadata().resource_version(),
+                  .allow_bookmarks = false});
+  ASSERT_TRUE(watch.ok()) << watch.status();
+  for (int i = 1; i <= 15; ++i) {
+    WatchEvent event;
+    ASSERT_TRUE((*watch)->Next(&event)) << (*watch)->status();
+    EXPECT_EQ(event.type, WatchEventType::kAdded);
+    EXPECT_EQ(event.resource_version, rvs[i - 1]);
+    auto pod = ObjectAs<Pod>(event);
+    ASSERT_NE(pod, nullptr);
+    EXPECT_EQ(pod->metadata().name(), absl::StrFormat("batch-%02d", i));
+  }
+  auto deleted = cs_->Pods().Delete("default", "batch-03", {.grace_period_seconds = 0});
+  ASSERT_TRUE(deleted.ok()) << deleted.status();
+  WatchEvent event;
+  ASSERT_TRUE((*watch)->Next(&event)) << (*watch)->status();
+  EXPECT_EQ(event.type, WatchEventType::kDeleted);
+  EXPECT_EQ(ObjectAs<Pod>(event)->metadata().name(), "batch-03");
+  (*watch)->Cancel();
+  EXPECT_FALSE((*watch)->Next(&event));
+  EXPECT_TRUE((*watch)->status().ok()) << (*watch)->status();
 }
 
 TEST_F(ClientE2E, InformerMirrorsPodsAcrossApiserverRestarts) {
