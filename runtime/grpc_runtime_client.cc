@@ -3,6 +3,9 @@
 #include <grpcpp/client_context.h>
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
+#include <grpcpp/support/channel_arguments.h>
+
+#include <algorithm>
 
 #include "common/grpc_status.h"
 #include "cri/v1/api.grpc.pb.h"
@@ -97,8 +100,14 @@ absl::StatusOr<std::unique_ptr<RuntimeClient>> NewGrpcRuntimeClient(
     const std::string& endpoint, GrpcRuntimeClientOptions options) {
   absl::StatusOr<std::string> address = RuntimeEndpointToGrpcAddress(endpoint);
   if (!address.ok()) return address.status();
-  return NewGrpcRuntimeClient(grpc::CreateChannel(*address, grpc::InsecureChannelCredentials()),
-                              options);
+  grpc::ChannelArguments args;
+  const int max_ms = static_cast<int>(
+      std::max<int64_t>(100, absl::ToInt64Milliseconds(options.max_reconnect_backoff)));
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, std::min(100, max_ms));
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, std::min(100, max_ms));
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, max_ms);
+  return NewGrpcRuntimeClient(
+      grpc::CreateCustomChannel(*address, grpc::InsecureChannelCredentials(), args), options);
 }
 
 std::unique_ptr<RuntimeClient> NewGrpcRuntimeClient(std::shared_ptr<grpc::Channel> channel,

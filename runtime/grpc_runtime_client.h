@@ -20,6 +20,10 @@ struct GrpcRuntimeClientOptions {
   // Deadline of PullImage and StartContainer, which wait for simulated
   // delays. StopContainer gets its grace period plus `timeout`.
   absl::Duration long_timeout = absl::Minutes(30);
+  // Longest wait between reconnection attempts after the runtime went away
+  // (gRPC's default grows to 2 minutes; a restarted runtime should be found
+  // again within about this long, as the kubelet's CRI client does with 3 s).
+  absl::Duration max_reconnect_backoff = absl::Seconds(1);
 };
 
 // Dials `endpoint` ("unix:///path", a socket path, or host:port; see

@@ -15,6 +15,7 @@
 #include "runtime/cri_log.h"
 #include "runtime/image_name.h"
 #include "runtime/real_clock.h"
+#include "runtime/runtime_client.h"
 #include "spdlog/spdlog.h"
 
 namespace minik8s::runtime {
@@ -26,6 +27,17 @@ constexpr char kRuntimeVersion[] = "0.1.0";
 constexpr int kSigkillExitCode = 137;
 
 int64_t Nanos(absl::Time t) { return absl::ToUnixNanos(t); }
+
+// 32 random hex digits, formatted like a Linux boot id
+// (/proc/sys/kernel/random/boot_id).
+std::string NewBootId() {
+  std::random_device rd;
+  std::mt19937_64 gen((static_cast<uint64_t>(rd()) << 32) ^ rd() ^
+                      static_cast<uint64_t>(absl::ToUnixNanos(absl::Now())));
+  std::string hex = absl::StrCat(absl::Hex(gen(), absl::kZeroPad16), absl::Hex(gen(), absl::kZeroPad16));
+  return absl::StrCat(hex.substr(0, 8), "-", hex.substr(8, 4), "-", hex.substr(12, 4), "-",
+                      hex.substr(16, 4), "-", hex.substr(20));
+}
 
 template <typename T, typename Start>
 absl::StatusOr<T> Await(Start start) {
@@ -176,7 +188,8 @@ Runtime::Runtime(RuntimeOptions options, uint32_t ip_base, uint32_t ip_count)
       clock_(options_.clock ? options_.clock : owned_clock_.get()),
       lifeline_(std::make_shared<Lifeline>()),
       ip_base_(ip_base),
-      ip_count_(ip_count) {
+      ip_count_(ip_count),
+      boot_id_(NewBootId()) {
   absl::MutexLock lock(&lifeline_->mu);
   lifeline_->runtime = this;
 }
@@ -457,6 +470,7 @@ absl::StatusOr<cri::StatusResponse> Runtime::Status(const cri::StatusRequest&) {
     c->set_type(type);
     c->set_status(true);
   }
+  (*r.mutable_info())[kBootIdInfoKey] = boot_id_;
   return r;
 }
 

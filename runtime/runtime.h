@@ -11,7 +11,8 @@
 // FakeClock use the asynchronous form, or nobody advances the time.
 //
 // State lives in memory for the Runtime's lifetime (a restarted kubelet finds
-// its sandboxes again; a restarted runtime has none, like a rebooted node).
+// its sandboxes again; a restarted runtime has none, like a rebooted node,
+// and a new boot_id so a kubelet can tell).
 //
 // Thread-safe. One mutex guards all state. Timers run on the Clock's thread.
 // `done` callbacks run with no Runtime lock held. Log-follow sinks
@@ -132,6 +133,10 @@ class Runtime {
   absl::StatusOr<cri::RemoveImageResponse> RemoveImage(const cri::RemoveImageRequest& req);
 
   Clock* clock() const { return clock_; }
+  // A random id of this Runtime instance, like a node's boot id: a restarted
+  // runtime (which has lost every sandbox and container) has a new one.
+  // Status() reports it as info["bootID"].
+  const std::string& boot_id() const { return boot_id_; }
 
  private:
   struct Sandbox;
@@ -207,6 +212,7 @@ class Runtime {
   std::shared_ptr<Lifeline> lifeline_;
   const uint32_t ip_base_;   // first host address handed out
   const uint32_t ip_count_;  // how many
+  const std::string boot_id_;
 
   absl::Mutex mu_;
   uint64_t next_seq_ ABSL_GUARDED_BY(mu_) = 1;

@@ -21,6 +21,11 @@ namespace minik8s::runtime {
 
 namespace cri = ::minik8s::cri::v1;
 
+// Key of StatusResponse.info holding the runtime instance's boot id: it
+// changes when the runtime restarts (and has lost every sandbox and
+// container), so a kubelet can tell a restart from a slow runtime.
+inline constexpr char kBootIdInfoKey[] = "bootID";
+
 class RuntimeClient {
  public:
   virtual ~RuntimeClient() = default;

@@ -243,11 +243,18 @@ TEST_F(RuntimeE2eTest, SocketHandlingAndCleanShutdown) {
   run.mutable_config()->mutable_metadata()->set_namespace_("default");
   run.mutable_config()->mutable_metadata()->set_uid("u");
   ASSERT_TRUE(client_->RunPodSandbox(run).ok());
+  auto before = client_->Status({});
+  ASSERT_TRUE(before.ok()) << before.status();
+  const std::string boot_before = before->info().at(kBootIdInfoKey);
   runtime_.Stop(SIGKILL);
   ASSERT_EQ(stat(socket_.c_str(), &st), 0);  // left behind
+  // The same client finds the new runtime again (short reconnect back-off).
   StartRuntime();
   ASSERT_TRUE(WaitFor([&] { return client_->ListPodSandbox({}).ok(); }, absl::Seconds(10)));
   EXPECT_EQ(client_->ListPodSandbox({})->items_size(), 0);
+  auto after = client_->Status({});
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_NE(after->info().at(kBootIdInfoKey), boot_before);
 
   // Bad flags: a clear message, no crash.
   rc = RunCommand({BinPath("minik8s-runtime"), "--listen", dir_.Join("x.sock"),

@@ -8,6 +8,7 @@
 #include "runtime/cri_log.h"
 #include "runtime/fake_clock.h"
 #include "runtime/in_process_runtime_client.h"
+#include "runtime/runtime_client.h"
 #include "testing/temp_dir.h"
 
 namespace minik8s::runtime {
@@ -230,6 +231,21 @@ TEST_F(RuntimeTest, RemoveImageAndListFilter) {
 }
 
 // ---------------------------------------------------------------- sandboxes
+
+TEST_F(RuntimeTest, StatusReportsReadyAndABootIdPerInstance) {
+  auto st = rt_->Status({});
+  ASSERT_TRUE(st.ok());
+  ASSERT_EQ(st->status().conditions_size(), 2);
+  for (const auto& c : st->status().conditions()) EXPECT_TRUE(c.status()) << c.type();
+  const std::string boot = st->info().at(kBootIdInfoKey);
+  EXPECT_EQ(boot, rt_->boot_id());
+  EXPECT_EQ(boot.size(), 36u) << boot;  // 8-4-4-4-12 hex, like a Linux boot id
+  EXPECT_EQ(boot[8], '-');
+  // Stable for the instance; a new instance (a restart) has another.
+  EXPECT_EQ(rt_->Status({})->info().at(kBootIdInfoKey), boot);
+  Make(RuntimeOptions());
+  EXPECT_NE(rt_->Status({})->info().at(kBootIdInfoKey), boot);
+}
 
 TEST_F(RuntimeTest, SandboxLifecycle) {
   std::string sb = RunSandbox("web");
