@@ -20,10 +20,9 @@ constexpr char kLeasePrefix[] = "lease/";
 }  // namespace
 
 Kubelet::Kubelet(const client::Clientset* clientset, runtime::RuntimeClient* runtime,
-                 EventRecorder* recorder, KubeletOptions options)
+                 client::EventSink* events, KubeletOptions options)
     : clientset_(clientset),
       runtime_(runtime),
-      recorder_(recorder),
       options_(std::move(options)),
       pod_queue_(client::WorkQueueOptions{.name = "pods"}),
       heartbeat_queue_(client::WorkQueueOptions{.name = "heartbeats"}) {
@@ -32,6 +31,18 @@ Kubelet::Kubelet(const client::Clientset* clientset, runtime::RuntimeClient* run
     n->config = c;
     nodes_[c.name] = std::move(n);
   }
+  client::EventRecorderOptions eo;
+  eo.component = "kubelet";
+  eo.queue_size = options_.event_queue_size;
+  client::EventSink* sink = events;
+  if (nodes_.size() == 1) {
+    eo.host = nodes_.begin()->first;
+  } else {
+    // A little more than the queue holds, so every queued Event finds its node.
+    node_events_ = std::make_unique<NodeEventSink>(events, options_.event_queue_size + 1024);
+    sink = node_events_.get();
+  }
+  recorder_ = std::make_unique<client::EventRecorder>(sink, eo);
 }
 
 Kubelet::~Kubelet() { Stop(); }
@@ -50,6 +61,9 @@ absl::Status Kubelet::Start() {
       if (!ips.ok()) return ips.status();
       n->ips.emplace(*std::move(ips));
     }
+  }
+  if (!CheckRuntime()) {
+    spdlog::warn("the container runtime is not ready at start: {}", RuntimeError());
   }
   absl::Status adopted = Adopt();
   if (!adopted.ok()) {
@@ -127,7 +141,10 @@ void Kubelet::Stop() {
   for (auto& t : threads_) t.join();
   threads_.clear();
   if (informer_) informer_->Stop();
+  recorder_->Shutdown();  // writes what is queued
 }
+
+void Kubelet::FlushEvents() { recorder_->Flush(); }
 
 int Kubelet::NumPodWorkers() const {
   absl::MutexLock lock(&mu_);
@@ -135,6 +152,22 @@ int Kubelet::NumPodWorkers() const {
 }
 
 bool Kubelet::HasSynced() const { return informer_ && informer_->HasSynced(); }
+
+void Kubelet::EnqueueAllPods() {
+  std::vector<std::string> keys;
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& [k, w] : workers_) keys.push_back(k);
+  }
+  if (informer_) {
+    for (const auto& p : informer_->GetLister().List()) {
+      if (FindNode(p->spec().node_name()) != nullptr) {
+        keys.push_back(absl::StrCat(p->metadata().namespace_(), "/", p->metadata().name()));
+      }
+    }
+  }
+  for (const auto& k : keys) pod_queue_.Add(k);
+}
 
 void Kubelet::EnqueuePod(const core::Pod& pod) {
   pod_queue_.Add(absl::StrCat(pod.metadata().namespace_(), "/", pod.metadata().name()));
@@ -207,8 +240,9 @@ absl::Status Kubelet::SyncNodeStatus(NodeState& n) {
     if (!s.ok()) return s;
   }
   absl::Time now = absl::Now();
+  const std::string runtime_error = RuntimeError();
   core::NodeStatus old = n.posted.value_or(core::NodeStatus());
-  core::NodeStatus want = BuildNodeStatus(n.config, old, now);
+  core::NodeStatus want = BuildNodeStatus(n.config, old, now, runtime_error);
   if (n.posted.has_value() && SameNodeStatusIgnoringHeartbeat(*n.posted, want) &&
       now - n.posted_at < options_.node_status_report_frequency) {
     return absl::OkStatus();
@@ -223,7 +257,7 @@ absl::Status Kubelet::SyncNodeStatus(NodeState& n) {
   if (!got.ok()) return got.status();
   core::Node node = *got;
   if (!n.posted.has_value()) {
-    want = BuildNodeStatus(n.config, node.status(), now);
+    want = BuildNodeStatus(n.config, node.status(), now, runtime_error);
   }
   *node.mutable_status() = want;
   auto updated = clientset_->Nodes().UpdateStatus(node);
@@ -286,7 +320,7 @@ absl::Status Kubelet::Adopt() {
     std::string key = absl::StrCat(label(kLabelPodNamespace), "/", label(kLabelPodName));
     if (sb.state() != cri::SANDBOX_READY) {
       // Left over from a teardown that did not finish.
-      runtime_->RemovePodSandbox([&] {
+      (void)runtime_->RemovePodSandbox([&] {
         cri::RemovePodSandboxRequest r;
         r.set_pod_sandbox_id(sb.id());
         return r;
@@ -355,14 +389,80 @@ void Kubelet::RelistLoop() {
       absl::MutexLock lock(&stop_mu_);
       if (stop_mu_.AwaitWithTimeout(absl::Condition(&stopping_), options_.relist_period)) return;
     }
-    Relist();
+    // While the runtime is down, one Status call per period and nothing else.
+    if (CheckRuntime()) Relist();
   }
+}
+
+std::string Kubelet::RuntimeError() const {
+  absl::MutexLock lock(&runtime_mu_);
+  return runtime_error_;
+}
+
+bool Kubelet::RuntimeUnreachable(const absl::Status& s) {
+  if (s.code() != absl::StatusCode::kUnavailable) return false;
+  {
+    absl::MutexLock lock(&runtime_mu_);
+    runtime_error_ = "container runtime is down";
+  }
+  if (runtime_ready_.exchange(false)) {
+    spdlog::warn("container runtime is down: {}; pod syncs pause until it is back", s.ToString());
+  }
+  return true;
+}
+
+bool Kubelet::CheckRuntime() {
+  auto st = runtime_->Status({});
+  std::string error, detail, boot;
+  if (!st.ok()) {
+    error = "container runtime is down";
+    detail = st.status().ToString();
+  } else {
+    for (const cri::RuntimeCondition& c : st->status().conditions()) {
+      if (c.type() == "RuntimeReady" && !c.status()) {
+        error = absl::StrCat("container runtime not ready: RuntimeReady=false reason:", c.reason(),
+                             " message:", c.message());
+      }
+    }
+    auto it = st->info().find(runtime::kBootIdInfoKey);
+    if (it != st->info().end()) boot = it->second;
+  }
+  if (!error.empty()) {
+    {
+      absl::MutexLock lock(&runtime_mu_);
+      runtime_error_ = error;
+    }
+    if (runtime_ready_.exchange(false)) {
+      spdlog::warn("{}{}{}; pod syncs pause until it is back", error, detail.empty() ? "" : ": ",
+                   detail);
+    }
+    return false;
+  }
+  const bool restarted = !boot.empty() && !boot_id_.empty() && boot != boot_id_;
+  if (!boot.empty()) boot_id_ = boot;
+  if (restarted) runtime_epoch_.fetch_add(1);
+  {
+    absl::MutexLock lock(&runtime_mu_);
+    runtime_error_.clear();
+  }
+  const bool was_down = !runtime_ready_.exchange(true);
+  if (restarted) {
+    spdlog::warn(
+        "the container runtime restarted (boot id {}): its sandboxes and containers are gone; "
+        "pods get new sandboxes and are restarted by their restartPolicy",
+        boot);
+  } else if (was_down) {
+    spdlog::info("the container runtime is back");
+  }
+  if (restarted || was_down) EnqueueAllPods();
+  return true;
 }
 
 void Kubelet::Relist() {
   auto list = runtime_->ListContainers({});
   if (!list.ok()) {
     spdlog::debug("relist failed: {}", list.status().ToString());
+    RuntimeUnreachable(list.status());
     return;
   }
   absl::flat_hash_map<std::string, SeenContainer> now;

@@ -16,8 +16,9 @@
 //     the runtime, takes the next steps (pull, sandbox, create, start,
 //     probe, restart with back-off, stop) and writes the pod status when it
 //     changed, then re-queues itself for the next probe or back-off expiry;
-//   - a relister (PLEG): lists the runtime's containers every relist_period
-//     and enqueues the pods whose containers changed state.
+//   - a relister (PLEG): every relist_period asks the runtime for its
+//     Status, then lists its containers and enqueues the pods whose
+//     containers changed state or vanished.
 // The work queue never hands one key to two threads, so a pod's PodWorker
 // has a single user at a time.
 //
@@ -28,13 +29,30 @@
 // synced. While the apiserver is unreachable, pods keep running and status
 // writes are retried until it returns.
 //
+// The runtime going away: while it does not answer (or reports
+// RuntimeReady=false) pod syncs are skipped — no status writes, no probes,
+// no restarts — and the nodes report Ready=False, KubeletNotReady,
+// "container runtime is down". When it answers again every pod is synced.
+// A runtime that restarted (new boot id in its Status, see
+// runtime_client.h) has lost every sandbox and container, like a rebooted
+// node: each pod whose containers vanished gets a new sandbox
+// (SandboxChanged) and its containers are handled as Kubernetes handles a
+// container it cannot locate — terminated with ContainerStatusUnknown, exit
+// code 137 — then restarted at once when the restartPolicy says so
+// (restartCount + 1, that instance as lastState); a Never pod goes Failed.
+//
+// Events go through client::EventRecorder (component "kubelet", aggregated
+// into counts); source.host is the node name (in scale mode filled in per
+// Event by a NodeEventSink).
+//
 // Thread safety: Start/Stop from one thread; everything else is internal.
 // Stop() leaves containers running (like a real kubelet). The Clientset,
-// RuntimeClient and EventRecorder must outlive the Kubelet.
+// RuntimeClient and EventSink must outlive the Kubelet.
 #ifndef MINIK8S_KUBELET_KUBELET_H_
 #define MINIK8S_KUBELET_KUBELET_H_
 
 #include <atomic>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -48,10 +66,11 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "client/clientset.h"
+#include "client/event_recorder.h"
 #include "client/informer.h"
 #include "client/workqueue.h"
-#include "kubelet/event_recorder.h"
 #include "kubelet/ip_allocator.h"
+#include "kubelet/node_event_sink.h"
 #include "kubelet/node_status.h"
 #include "kubelet/pod_worker.h"
 #include "runtime/runtime_client.h"
@@ -73,12 +92,15 @@ struct KubeletOptions {
   absl::Duration image_pull_backoff_max = absl::Minutes(5);
   int workers = 8;
   int heartbeat_workers = 2;
+  // Events queued for the apiserver before new ones are dropped.
+  size_t event_queue_size = 10000;
 };
 
 class Kubelet {
  public:
+  // `events`: where Events are written (client::NewApiEventSink, or a fake).
   Kubelet(const client::Clientset* clientset, runtime::RuntimeClient* runtime,
-          EventRecorder* recorder, KubeletOptions options);
+          client::EventSink* events, KubeletOptions options);
   ~Kubelet();  // Stop()
   Kubelet(const Kubelet&) = delete;
   Kubelet& operator=(const Kubelet&) = delete;
@@ -92,6 +114,10 @@ class Kubelet {
   int NumPodWorkers() const;
   // Whether the pod informer has synced.
   bool HasSynced() const;
+  // Whether the runtime answered the last check.
+  bool RuntimeReady() const { return runtime_ready_.load(); }
+  // Waits until every Event recorded so far was written (or dropped).
+  void FlushEvents();
 
  private:
   struct NodeState {
@@ -123,6 +149,16 @@ class Kubelet {
   void TeardownPod(PodWorker& w, int64_t grace_seconds, bool record_events);
   bool EnsureSandbox(PodWorker& w, const minik8s::core::v1::Pod& pod);
   void RefreshContainer(ContainerRecord& r);
+  // The runtime no longer has instance r.id: keep what is known of it as an
+  // exited status (ContainerStatusUnknown, 137, if it had not exited).
+  void MarkLost(ContainerRecord& r);
+  // Whether the pod's sandbox is still READY in the runtime (asked once per
+  // runtime epoch, or when `suspect`). Unavailable counts as present.
+  bool SandboxAlive(PodWorker& w, bool suspect);
+  // The sandbox is gone or broken: kill what still runs in it, remove it,
+  // release the IP (EnsureSandbox makes the next one, in which init
+  // containers run again).
+  void ResetSandbox(PodWorker& w, const minik8s::core::v1::Pod& pod);
   // Pull (by policy), create and start the next instance of `c`. Returns
   // false when it did not get there (the record says why).
   bool StartContainer(PodWorker& w, const minik8s::core::v1::Pod& pod,
@@ -146,14 +182,26 @@ class Kubelet {
   absl::Status Adopt();
   void RelistLoop();
   void Relist();
+  // Asks the runtime for its Status; tracks readiness and restarts (a new
+  // boot id bumps runtime_epoch_). Returns whether it is ready.
+  bool CheckRuntime();
+  // True (and the runtime is marked down) when `s` says the runtime is
+  // unreachable: the caller stops and leaves its state as it was.
+  bool RuntimeUnreachable(const absl::Status& s);
+  // "" when ready, else the node's Ready message ("container runtime is down").
+  std::string RuntimeError() const;
+  // Enqueues every pod with a worker and every pod of our nodes in the cache.
+  void EnqueueAllPods();
 
   NodeState* FindNode(const std::string& name) const;
   void EnqueuePod(const minik8s::core::v1::Pod& pod);
 
   const client::Clientset* const clientset_;
   runtime::RuntimeClient* const runtime_;
-  EventRecorder* const recorder_;
   const KubeletOptions options_;
+  // Scale mode only: fills in each Event's node (see node_event_sink.h).
+  std::unique_ptr<NodeEventSink> node_events_;
+  std::unique_ptr<client::EventRecorder> recorder_;
 
   // Fixed after construction.
   std::map<std::string, std::unique_ptr<NodeState>> nodes_;
@@ -171,6 +219,15 @@ class Kubelet {
     std::string pod_key;
   };
   absl::flat_hash_map<std::string, SeenContainer> seen_containers_;
+
+  // Runtime health. The relister owns boot_id_ (Start sets it first).
+  std::atomic<bool> runtime_ready_{true};
+  // Bumped whenever the runtime is found restarted; each PodWorker checks
+  // its sandbox once per epoch.
+  std::atomic<uint64_t> runtime_epoch_{0};
+  std::string boot_id_;
+  mutable absl::Mutex runtime_mu_;
+  std::string runtime_error_ ABSL_GUARDED_BY(runtime_mu_);
 
   absl::Mutex stop_mu_;
   bool stopping_ ABSL_GUARDED_BY(stop_mu_) = false;

@@ -9,8 +9,8 @@
 #include "absl/strings/str_cat.h"
 #include "api/quantity.h"
 #include "client/clientset.h"
+#include "client/event_recorder.h"
 #include "common/signals.h"
-#include "kubelet/event_recorder.h"
 #include "kubelet/ip_allocator.h"
 #include "kubelet/kubelet.h"
 #include "kubelet/log_service.h"
@@ -205,8 +205,8 @@ int Run(int argc, char** argv) {
   auto clientset =
       client::Clientset::Connect({.server = server, .user_agent = "minik8s-kubelet"});
   if (!clientset.ok()) return Fail(absl::StrCat("--server: ", clientset.status().message()));
-  kubelet::ApiEventRecorder recorder(clientset->get());
-  kubelet::Kubelet k(clientset->get(), rt.get(), &recorder, options);
+  std::unique_ptr<client::EventSink> events = client::NewApiEventSink((*clientset)->api());
+  kubelet::Kubelet k(clientset->get(), rt.get(), events.get(), options);
   absl::Status started = k.Start();
   if (!started.ok()) return Fail(std::string(started.message()));
 

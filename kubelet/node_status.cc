@@ -130,7 +130,7 @@ core::Node BuildNode(const NodeConfig& c) {
 }
 
 core::NodeStatus BuildNodeStatus(const NodeConfig& c, const core::NodeStatus& old,
-                                 absl::Time now) {
+                                 absl::Time now, const std::string& runtime_error) {
   core::NodeStatus st;
   FillStatic(c, &st);
   AddCondition(old, &st, "MemoryPressure", "False", "KubeletHasSufficientMemory",
@@ -139,7 +139,12 @@ core::NodeStatus BuildNodeStatus(const NodeConfig& c, const core::NodeStatus& ol
                "kubelet has no disk pressure", now);
   AddCondition(old, &st, "PIDPressure", "False", "KubeletHasSufficientPID",
                "kubelet has sufficient PID available", now);
-  AddCondition(old, &st, "Ready", "True", "KubeletReady", "kubelet is posting ready status", now);
+  if (runtime_error.empty()) {
+    AddCondition(old, &st, "Ready", "True", "KubeletReady", "kubelet is posting ready status",
+                 now);
+  } else {
+    AddCondition(old, &st, "Ready", "False", "KubeletNotReady", runtime_error, now);
+  }
   // Keep what others own (images are not reported).
   return st;
 }

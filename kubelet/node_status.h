@@ -43,11 +43,15 @@ absl::StatusOr<std::map<std::string, std::string>> ParseLabels(const std::string
 minik8s::core::v1::Node BuildNode(const NodeConfig& config);
 
 // The status the kubelet reports now: static parts plus the conditions
-// (Ready True KubeletReady, Memory/Disk/PIDPressure False). Conditions keep
-// lastTransitionTime from `old` while unchanged; lastHeartbeatTime is `now`.
+// (Memory/Disk/PIDPressure False; Ready True KubeletReady "kubelet is
+// posting ready status", or — when `runtime_error` is set, e.g. "container
+// runtime is down" — Ready False KubeletNotReady with that message).
+// Conditions keep lastTransitionTime from `old` while their status is
+// unchanged; lastHeartbeatTime is `now`.
 minik8s::core::v1::NodeStatus BuildNodeStatus(const NodeConfig& config,
                                               const minik8s::core::v1::NodeStatus& old,
-                                              absl::Time now);
+                                              absl::Time now,
+                                              const std::string& runtime_error = "");
 
 // Equal ignoring lastHeartbeatTime (decides whether a status update is due
 // before the report frequency).

@@ -22,6 +22,16 @@ bool ShouldRestart(const std::string& restart_policy, int exit_code) {
   return true;
 }
 
+std::string ImagePullPolicyOf(const core::Container& c) {
+  if (!c.image_pull_policy().empty()) return c.image_pull_policy();
+  const std::string& image = c.image();
+  if (image.find('@') != std::string::npos) return "IfNotPresent";
+  size_t slash = image.rfind('/');
+  size_t colon = image.rfind(':');
+  if (colon == std::string::npos || (slash != std::string::npos && colon < slash)) return "Always";
+  return image.substr(colon + 1) == "latest" ? "Always" : "IfNotPresent";
+}
+
 namespace {
 
 bool InitDone(const ContainerView& v) {

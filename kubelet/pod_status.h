@@ -75,6 +75,9 @@ struct PodStatusInput {
 std::string RestartPolicyOf(const minik8s::core::v1::PodSpec& spec);
 // Whether a container that exited with `exit_code` is restarted.
 bool ShouldRestart(const std::string& restart_policy, int exit_code);
+// The container's imagePullPolicy, or Kubernetes' default when unset:
+// Always for a ":latest" or untagged image (no digest), else IfNotPresent.
+std::string ImagePullPolicyOf(const minik8s::core::v1::Container& container);
 
 std::string ComputePhase(const minik8s::core::v1::PodSpec& spec,
                          const std::vector<ContainerView>& init_containers,

@@ -2,6 +2,7 @@
 // runtime. See kubelet.h for the model.
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -20,6 +21,7 @@ namespace cri = ::minik8s::cri::v1;
 namespace {
 
 constexpr int64_t kDefaultTerminationGraceSeconds = 30;
+constexpr char kSandboxChanged[] = "Pod sandbox changed, it will be killed and re-created.";
 
 absl::Time FromNanos(int64_t n) { return n == 0 ? absl::Time() : absl::FromUnixNanos(n); }
 
@@ -31,17 +33,6 @@ TerminatedView TerminatedOf(const cri::ContainerStatus& s) {
 std::string PodRef(const core::Pod& pod) {
   return absl::StrCat(pod.metadata().name(), "_", pod.metadata().namespace_(), "(",
                       pod.metadata().uid(), ")");
-}
-
-// Kubernetes' default: Always for ":latest" or no tag, else IfNotPresent.
-std::string PullPolicyOf(const core::Container& c) {
-  if (!c.image_pull_policy().empty()) return c.image_pull_policy();
-  const std::string& image = c.image();
-  if (image.find('@') != std::string::npos) return "IfNotPresent";
-  size_t slash = image.rfind('/');
-  size_t colon = image.rfind(':');
-  if (colon == std::string::npos || (slash != std::string::npos && colon < slash)) return "Always";
-  return image.substr(colon + 1) == "latest" ? "Always" : "IfNotPresent";
 }
 
 int64_t GraceOf(const core::Pod& pod) {
@@ -73,13 +64,22 @@ void Kubelet::PodWorkerLoop() {
 
 void Kubelet::Event(const core::Pod& pod, const std::string& container, const std::string& type,
                     const std::string& reason, const std::string& message) {
-  std::string path = container.empty() ? "" : absl::StrCat("spec.containers{", container, "}");
-  recorder_->Record(pod, path, type, reason, message, pod.spec().node_name());
+  core::ObjectReference ref = client::ReferenceTo(pod);
+  if (!container.empty()) {
+    bool init = false;
+    for (const auto& c : pod.spec().init_containers()) init |= c.name() == container;
+    ref.set_field_path(absl::StrCat(init ? "spec.initContainers{" : "spec.containers{", container, "}"));
+  }
+  if (node_events_) node_events_->Remember(pod.metadata().uid(), pod.spec().node_name());
+  recorder_->Event(ref, type, reason, message);
 }
 
 absl::Status Kubelet::SyncPod(const std::string& key, absl::Duration* requeue_after) {
   size_t slash = key.find('/');
   if (slash == std::string::npos) return absl::OkStatus();
+  // Nothing can be done or learned without the runtime; CheckRuntime
+  // enqueues every pod when it is back.
+  if (!runtime_ready_.load()) return absl::OkStatus();
   const bool synced = informer_->HasSynced();
   std::shared_ptr<const core::Pod> pod =
       informer_->GetLister().Get(key.substr(0, slash), key.substr(slash + 1));
@@ -155,19 +155,77 @@ bool Kubelet::EnsureSandbox(PodWorker& w, const core::Pod& pod) {
   (*cfg->mutable_annotations())[kAnnotationPodIp] = *ip;
   auto resp = runtime_->RunPodSandbox(req);
   if (!resp.ok()) {
-    absl::MutexLock lock(&mu_);
-    node->ips->Release(*ip);
-    Event(pod, "", "Warning", "FailedCreatePodSandBox",
-          absl::StrCat("Failed to create pod sandbox: ", resp.status().message()));
+    {
+      absl::MutexLock lock(&mu_);
+      node->ips->Release(*ip);
+    }
+    if (!RuntimeUnreachable(resp.status())) {
+      Event(pod, "", "Warning", "FailedCreatePodSandBox",
+            absl::StrCat("Failed to create pod sandbox: ", resp.status().message()));
+    }
     return false;
   }
   w.sandbox_id = resp->pod_sandbox_id();
   w.pod_ip = *ip;
+  w.runtime_epoch = runtime_epoch_.load();
+  // A new sandbox for a pod that ran before: its init containers run again
+  // (their last run becomes lastState).
+  for (const core::Container& c : pod.spec().init_containers()) {
+    auto it = w.containers.find(c.name());
+    if (it == w.containers.end() || !it->second.status.has_value()) continue;
+    ContainerRecord& r = it->second;
+    if (r.status->state() == cri::CONTAINER_EXITED) r.last_terminated = TerminatedOf(*r.status);
+    r.status.reset();
+    r.id.clear();
+    r.lost = false;
+  }
   return true;
 }
 
+bool Kubelet::SandboxAlive(PodWorker& w, bool suspect) {
+  if (w.sandbox_id.empty()) return false;
+  const uint64_t epoch = runtime_epoch_.load();
+  if (!suspect && w.runtime_epoch == epoch) return true;
+  cri::PodSandboxStatusRequest req;
+  req.set_pod_sandbox_id(w.sandbox_id);
+  auto st = runtime_->PodSandboxStatus(req);
+  if (!st.ok()) {
+    if (st.status().code() == absl::StatusCode::kNotFound) return false;
+    RuntimeUnreachable(st.status());
+    return true;  // cannot tell; the caller checks runtime_ready_
+  }
+  if (st->status().state() != cri::SANDBOX_READY) return false;
+  w.runtime_epoch = epoch;
+  return true;
+}
+
+void Kubelet::ResetSandbox(PodWorker& w, const core::Pod& pod) {
+  spdlog::info("pod {}: sandbox {} is gone or not ready", w.key, w.sandbox_id.substr(0, 13));
+  for (auto& [name, r] : w.containers) {
+    if (r.lost || !r.status.has_value() || r.status->state() == cri::CONTAINER_EXITED) continue;
+    cri::StopContainerRequest stop;
+    stop.set_container_id(r.id);
+    stop.set_timeout(0);
+    (void)runtime_->StopContainer(stop);
+    RefreshContainer(r);
+  }
+  cri::StopPodSandboxRequest stop;
+  stop.set_pod_sandbox_id(w.sandbox_id);
+  (void)runtime_->StopPodSandbox(stop);
+  cri::RemovePodSandboxRequest rm;
+  rm.set_pod_sandbox_id(w.sandbox_id);
+  (void)runtime_->RemovePodSandbox(rm);
+  NodeState* node = FindNode(w.node);
+  {
+    absl::MutexLock lock(&mu_);
+    if (node && !w.pod_ip.empty()) node->ips->Release(w.pod_ip);
+  }
+  w.sandbox_id.clear();
+  w.pod_ip.clear();
+}
+
 void Kubelet::RefreshContainer(ContainerRecord& r) {
-  if (r.id.empty()) return;
+  if (r.id.empty() || r.lost) return;
   cri::ContainerStatusRequest req;
   req.set_container_id(r.id);
   auto st = runtime_->ContainerStatus(req);
@@ -178,26 +236,44 @@ void Kubelet::RefreshContainer(ContainerRecord& r) {
     r.status = st->status();
     if (!st->status().image_ref().empty()) r.image_id = st->status().image_ref();
   } else if (st.status().code() == absl::StatusCode::kNotFound) {
-    // Removed behind our back: the next sync starts a new instance.
-    r.status.reset();
-    r.id.clear();
+    MarkLost(r);
+  } else {
+    RuntimeUnreachable(st.status());  // otherwise keep the last status
   }
+}
+
+void Kubelet::MarkLost(ContainerRecord& r) {
+  r.lost = true;
+  r.liveness.reset();
+  r.readiness.reset();
+  r.startup.reset();
+  r.probes_for.clear();
+  if (r.status.has_value() && r.status->state() == cri::CONTAINER_EXITED) return;  // its end is known
+  // What Kubernetes reports for a container the runtime cannot locate
+  // (kubelet_pods.go, convertToAPIContainerStatuses).
+  cri::ContainerStatus s = r.status.value_or(cri::ContainerStatus());
+  s.set_id(r.id);
+  s.set_state(cri::CONTAINER_EXITED);
+  s.set_exit_code(137);
+  s.set_reason("ContainerStatusUnknown");
+  s.set_message("The container could not be located when the pod was terminated");
+  s.set_finished_at(absl::ToUnixNanos(absl::Now()));
+  r.status = std::move(s);
 }
 
 bool Kubelet::EnsureImage(PodWorker& w, const core::Pod& pod, const core::Container& c,
                           ContainerRecord& r, absl::Time now, absl::Time* wake) {
-  const std::string policy = PullPolicyOf(c);
+  const std::string policy = ImagePullPolicyOf(c);
   const std::string& image = c.image();
   cri::ImageStatusRequest sreq;
   sreq.mutable_image()->set_image(image);
   auto st = runtime_->ImageStatus(sreq);
+  if (!st.ok() && RuntimeUnreachable(st.status())) return false;
   bool present = st.ok() && st->has_image();
   if (present && policy != "Always") {
     r.image_id = st->image().id();
-    if (policy == "IfNotPresent") {
-      Event(pod, c.name(), "Normal", "Pulled",
-            absl::StrCat("Container image \"", image, "\" already present on machine"));
-    }
+    Event(pod, c.name(), "Normal", "Pulled",
+          absl::StrCat("Container image \"", image, "\" already present on machine"));
     return true;
   }
   if (policy == "Never") {
@@ -225,6 +301,7 @@ bool Kubelet::EnsureImage(PodWorker& w, const core::Pod& pod, const core::Contai
   preq.mutable_image()->set_image(image);
   auto pulled = runtime_->PullImage(preq);
   absl::Time t1 = absl::Now();
+  if (!pulled.ok() && RuntimeUnreachable(pulled.status())) return false;
   if (!pulled.ok()) {
     std::string msg =
         absl::StrCat("Failed to pull image \"", image, "\": ", pulled.status().message());
@@ -285,16 +362,15 @@ bool Kubelet::StartContainer(PodWorker& w, const core::Pod& pod, const core::Con
   labels[kLabelNodeName] = w.node;
   if (init) labels[kLabelInitContainer] = "true";
   auto created = runtime_->CreateContainer(req);
-  if (!created.ok() && created.status().code() == absl::StatusCode::kNotFound) {
-    // The sandbox is gone (the runtime restarted): make a new one.
-    Event(pod, "", "Normal", "SandboxChanged", "Pod sandbox changed, it will be killed and re-created.");
-    NodeState* node = FindNode(w.node);
-    {
-      absl::MutexLock lock(&mu_);
-      if (node && !w.pod_ip.empty()) node->ips->Release(w.pod_ip);
-    }
-    w.sandbox_id.clear();
-    w.pod_ip.clear();
+  if (!created.ok() && RuntimeUnreachable(created.status())) return false;
+  if (!created.ok() &&
+      (created.status().code() == absl::StatusCode::kNotFound ||
+       created.status().code() == absl::StatusCode::kFailedPrecondition) &&
+      !SandboxAlive(w, true)) {
+    // The sandbox is gone (the runtime restarted) or stopped: make a new one.
+    if (!runtime_ready_.load()) return false;
+    ResetSandbox(w, pod);
+    Event(pod, "", "Normal", "SandboxChanged", kSandboxChanged);
     *wake = std::min(*wake, now + absl::Milliseconds(100));
     return false;
   }
@@ -318,6 +394,7 @@ bool Kubelet::StartContainer(PodWorker& w, const core::Pod& pod, const core::Con
   }
   r.id = created->container_id();
   r.attempt += 1;
+  r.lost = false;
   r.status.reset();
   r.liveness.reset();
   r.readiness.reset();
@@ -327,6 +404,7 @@ bool Kubelet::StartContainer(PodWorker& w, const core::Pod& pod, const core::Con
   cri::StartContainerRequest sreq;
   sreq.set_container_id(r.id);
   auto started = runtime_->StartContainer(sreq);
+  if (!started.ok() && RuntimeUnreachable(started.status())) return false;
   if (!started.ok()) {
     r.waiting_reason = "RunContainerError";
     r.waiting_message = std::string(started.status().message());
@@ -358,8 +436,10 @@ bool Kubelet::RunProbes(PodWorker& w, const core::Pod& pod, const core::Containe
     }
     r.probes_for = r.id;
   }
-  // One check through the runtime: {success, message}.
-  auto check = [&](const core::Probe& spec, const ProbeState& state) -> std::pair<bool, std::string> {
+  // One check through the runtime: {success, message}; nullopt when the
+  // runtime did not answer (no result: nothing is recorded).
+  auto check = [&](const core::Probe& spec,
+                   const ProbeState& state) -> std::optional<std::pair<bool, std::string>> {
     cri::ProbeKind kind = state.kind() == ProbeKind::kLiveness    ? cri::LIVENESS
                           : state.kind() == ProbeKind::kReadiness ? cri::READINESS
                                                                   : cri::STARTUP;
@@ -370,11 +450,12 @@ bool Kubelet::RunProbes(PodWorker& w, const core::Pod& pod, const core::Containe
       req.set_timeout(absl::ToInt64Seconds(state.timing().timeout));
       req.set_probe_kind(kind);
       auto resp = runtime_->ExecSync(req);
-      if (!resp.ok()) return {false, std::string(resp.status().message())};
+      if (!resp.ok() && RuntimeUnreachable(resp.status())) return std::nullopt;
+      if (!resp.ok()) return std::make_pair(false, std::string(resp.status().message()));
       std::string out = resp->stdout() + resp->stderr();
-      if (resp->exit_code() == 0) return {true, out};
+      if (resp->exit_code() == 0) return std::make_pair(true, out);
       if (out.empty()) out = absl::StrCat("command exited with code ", resp->exit_code());
-      return {false, out};
+      return std::make_pair(false, out);
     }
     cri::ProbeRequest req;
     req.set_container_id(r.id);
@@ -390,11 +471,12 @@ bool Kubelet::RunProbes(PodWorker& w, const core::Pod& pod, const core::Containe
       req.set_handler(cri::GRPC);
       req.set_port(spec.grpc().port());
     } else {
-      return {true, ""};
+      return std::make_pair(true, std::string());
     }
     auto resp = runtime_->Probe(req);
-    if (!resp.ok()) return {false, std::string(resp.status().message())};
-    return {resp->success(), resp->message()};
+    if (!resp.ok() && RuntimeUnreachable(resp.status())) return std::nullopt;
+    if (!resp.ok()) return std::make_pair(false, std::string(resp.status().message()));
+    return std::make_pair(resp->success(), resp->message());
   };
   auto kill = [&](const std::string& why) {
     Event(pod, c.name(), "Normal", "Killing",
@@ -411,7 +493,9 @@ bool Kubelet::RunProbes(PodWorker& w, const core::Pod& pod, const core::Containe
 
   if (r.startup && r.startup->result() != ProbeResult::kSuccess) {
     if (r.startup->Due(now)) {
-      auto [ok, msg] = check(c.startup_probe(), *r.startup);
+      auto result = check(c.startup_probe(), *r.startup);
+      if (!result) return false;
+      auto [ok, msg] = *result;
       if (!ok) Event(pod, c.name(), "Warning", "Unhealthy", absl::StrCat("Startup probe failed: ", msg));
       r.startup->Record(ok, now);
       if (r.startup->result() == ProbeResult::kFailure) {
@@ -427,7 +511,9 @@ bool Kubelet::RunProbes(PodWorker& w, const core::Pod& pod, const core::Containe
   }
   if (r.liveness) {
     if (r.liveness->Due(now)) {
-      auto [ok, msg] = check(c.liveness_probe(), *r.liveness);
+      auto result = check(c.liveness_probe(), *r.liveness);
+      if (!result) return false;
+      auto [ok, msg] = *result;
       if (!ok) Event(pod, c.name(), "Warning", "Unhealthy", absl::StrCat("Liveness probe failed: ", msg));
       r.liveness->Record(ok, now);
       if (r.liveness->result() == ProbeResult::kFailure) {
@@ -439,7 +525,9 @@ bool Kubelet::RunProbes(PodWorker& w, const core::Pod& pod, const core::Containe
   }
   if (r.readiness) {
     if (r.readiness->Due(now)) {
-      auto [ok, msg] = check(c.readiness_probe(), *r.readiness);
+      auto result = check(c.readiness_probe(), *r.readiness);
+      if (!result) return false;
+      auto [ok, msg] = *result;
       if (!ok) Event(pod, c.name(), "Warning", "Unhealthy", absl::StrCat("Readiness probe failed: ", msg));
       r.readiness->Record(ok, now);
     }
@@ -455,6 +543,11 @@ ContainerView Kubelet::ViewOf(const core::Container& c, const ContainerRecord& r
   v.image = c.image();
   v.image_id = r.image_id;
   v.restart_count = std::max(r.attempt, 0);
+  // Like Kubernetes, a lost running instance counts as a restart at once
+  // (the restarted one then has attempt + 1: the same count).
+  if (r.lost && r.status.has_value() && r.status->reason() == "ContainerStatusUnknown") {
+    v.restart_count += 1;
+  }
   if (!r.status.has_value()) {
     v.state = ContainerView::State::kWaiting;
     v.waiting_reason = !r.waiting_reason.empty() ? r.waiting_reason
@@ -515,9 +608,32 @@ absl::Status Kubelet::SyncRunningPod(PodWorker& w, const core::Pod& pod,
   const std::string& phase_before = w.reported ? w.reported->phase() : pod.status().phase();
   const bool finished = phase_before == "Succeeded" || phase_before == "Failed";
 
-  bool sandbox_ready = !finished && EnsureSandbox(w, pod);
-  if (!finished && !sandbox_ready) wake = now + absl::Seconds(1);
   for (auto& [name, r] : w.containers) RefreshContainer(r);
+  if (!runtime_ready_.load()) return absl::OkStatus();  // went away: learn nothing now
+  bool any_lost = false;
+  for (const auto& [name, r] : w.containers) any_lost |= r.lost;
+  bool sandbox_lost = false;
+  if (!finished && !w.sandbox_id.empty() && !SandboxAlive(w, any_lost)) {
+    if (!runtime_ready_.load()) return absl::OkStatus();
+    ResetSandbox(w, pod);
+    sandbox_lost = true;
+  }
+  // A new sandbox only if a container is to run in it: not for a pod whose
+  // containers all ended for good (e.g. a Never pod the runtime lost).
+  bool needs_sandbox = !w.sandbox_id.empty();
+  for (const core::Container& c : pod.spec().containers()) {
+    auto it = w.containers.find(c.name());
+    if (it == w.containers.end() || it->second.attempt < 0 || !it->second.status.has_value() ||
+        it->second.status->state() != cri::CONTAINER_EXITED ||
+        ShouldRestart(policy, it->second.status->exit_code())) {
+      needs_sandbox = true;
+    }
+  }
+  // Kubernetes announces the new sandbox only when it makes one.
+  if (sandbox_lost && needs_sandbox) Event(pod, "", "Normal", "SandboxChanged", kSandboxChanged);
+  bool sandbox_ready = !finished && needs_sandbox && EnsureSandbox(w, pod);
+  if (!runtime_ready_.load()) return absl::OkStatus();
+  if (!finished && needs_sandbox && !sandbox_ready) wake = now + absl::Seconds(1);
 
   // Restarts an exited container when the policy says so and its back-off
   // allows; otherwise records why it waits.
@@ -525,6 +641,12 @@ absl::Status Kubelet::SyncRunningPod(PodWorker& w, const core::Pod& pod,
     r.waiting_reason.clear();
     r.waiting_message.clear();
     if (!ShouldRestart(policy, r.status->exit_code())) return;
+    if (r.lost) {
+      // The runtime lost it; it did not crash. As in Kubernetes (no exited
+      // instance in the runtime to back off from) it starts again at once.
+      StartContainer(w, pod, c, init, r, now, &wake);
+      return;
+    }
     const std::string bkey = c.name();
     absl::Time started = FromNanos(r.status->started_at());
     absl::Time finished_at = FromNanos(r.status->finished_at());
@@ -593,6 +715,10 @@ absl::Status Kubelet::SyncRunningPod(PodWorker& w, const core::Pod& pod,
       }
     }
   }
+
+  // The runtime went away during the sync: what was seen is not worth
+  // reporting; everything is synced again when it is back.
+  if (!runtime_ready_.load()) return absl::OkStatus();
 
   // Status.
   PodStatusInput in;

@@ -40,6 +40,9 @@ struct ContainerRecord {
   int attempt = -1;
   // Last known runtime status of `id`.
   std::optional<minik8s::cri::v1::ContainerStatus> status;
+  // The runtime no longer has `id` (it restarted, or the container was
+  // removed behind our back); `status` is the kubelet's last word on it.
+  bool lost = false;
   // The instance before `id` (lastState).
   std::optional<TerminatedView> last_terminated;
   // Why no instance runs, when that is the case: ErrImagePull,
@@ -62,6 +65,9 @@ struct PodWorker {
   std::string node;  // the node the pod is bound to
   std::string sandbox_id;
   std::string pod_ip;
+  // The runtime epoch (Kubelet::runtime_epoch_) in which the sandbox was
+  // last seen alive.
+  uint64_t runtime_epoch = 0;
   absl::Time start_time;
   std::map<std::string, ContainerRecord> containers;  // by container name
   // The status last written to the apiserver (or seen there).

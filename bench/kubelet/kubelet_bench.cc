@@ -27,8 +27,8 @@
 #include "absl/synchronization/mutex.h"
 #include "client/clientset.h"
 #include "client/errors.h"
+#include "client/event_recorder.h"
 #include "common/net.h"
-#include "kubelet/event_recorder.h"
 #include "kubelet/ip_allocator.h"
 #include "kubelet/kubelet.h"
 #include "runtime/in_process_runtime_client.h"
@@ -140,10 +140,10 @@ int Run(int argc, char** argv) {
     n.container_runtime_version = "minik8s-runtime://bench";
     options.nodes.push_back(n);
   }
-  kubelet::ApiEventRecorder recorder(cs->get());
+  std::unique_ptr<client::EventSink> events = client::NewApiEventSink((*cs)->api());
   long rss_before = RssKb();
   absl::Time t0 = absl::Now();
-  kubelet::Kubelet k(cs->get(), rtc.get(), &recorder, options);
+  kubelet::Kubelet k(cs->get(), rtc.get(), events.get(), options);
   if (!k.Start().ok()) return 1;
   bool registered = testing::WaitFor(
       [&] {

@@ -5,7 +5,9 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include <grpcpp/create_channel.h>
@@ -76,15 +78,10 @@ class KubeletE2eTest : public ::testing::Test {
     ASSERT_TRUE(WaitFor([&] { return PortAcceptsConnections(api_port_); }, absl::Seconds(20)))
         << ReadFile(dir_.Join("apiserver.log"));
     socket_ = "unix://" + dir_.Join("runtime.sock");
-    ASSERT_TRUE(runtime_proc_
-                    .Start({BinPath("minik8s-runtime"), "--listen", socket_,
-                            "--image-pull-delay-for=nginx:1.14.2=200ms"},
-                           dir_.Join("runtime.log"))
-                    .ok());
     auto rt = runtime::NewGrpcRuntimeClient(socket_);
     ASSERT_TRUE(rt.ok());
     runtime_ = *std::move(rt);
-    ASSERT_TRUE(WaitFor([&] { return runtime_->Version({}).ok(); }, absl::Seconds(20)));
+    StartRuntime();
 
     client::ApiClientOptions options;
     options.server = absl::StrCat("127.0.0.1:", api_port_);
@@ -109,6 +106,25 @@ class KubeletE2eTest : public ::testing::Test {
     if (HasFailure()) {
       std::cerr << "---- kubelet log\n" << ReadFile(dir_.Join("kubelet.log")) << "\n";
     }
+  }
+
+  void StartRuntime() {
+    ASSERT_TRUE(runtime_proc_
+                    .Start({BinPath("minik8s-runtime"), "--listen", socket_,
+                            "--image-pull-delay-for=nginx:1.14.2=200ms"},
+                           dir_.Join("runtime.log"))
+                    .ok());
+    ASSERT_TRUE(WaitFor([&] { return runtime_->Version({}).ok(); }, absl::Seconds(20)));
+  }
+
+  // The node's Ready condition (type, status, reason, message), or null.
+  std::optional<core::NodeCondition> NodeReady() {
+    auto n = cs_->Nodes().Get("", kNode);
+    if (!n.ok()) return std::nullopt;
+    for (const auto& c : n->status().conditions()) {
+      if (c.type() == "Ready") return c;
+    }
+    return std::nullopt;
   }
 
   void StartKubelet() {
@@ -280,6 +296,15 @@ TEST_F(KubeletE2eTest, PodRunsAndIsReady) {
       },
       absl::Seconds(10)));
   EXPECT_EQ(RuntimeContainersFor(created.metadata().uid()), 1);
+  for (const auto& e : EventsFor("web")) {
+    EXPECT_EQ(e.source().component(), "kubelet") << e.reason();
+    EXPECT_EQ(e.source().host(), kNode) << e.reason();
+    EXPECT_EQ(e.involved_object().kind(), "Pod");
+    EXPECT_EQ(e.involved_object().uid(), created.metadata().uid());
+    if (e.reason() == "Started") {
+      EXPECT_EQ(e.involved_object().field_path(), "spec.containers{main}");
+    }
+  }
 }
 
 TEST_F(KubeletE2eTest, ContainerExitingZeroCompletes) {
@@ -327,6 +352,18 @@ TEST_F(KubeletE2eTest, CrashingContainerGoesToCrashLoopBackOff) {
       absl::Seconds(40), &pod));
   EXPECT_TRUE(WaitFor([&] { return HasEvent("crasher", "BackOff", "Back-off restarting failed container main in pod crasher_default("); },
                       absl::Seconds(10)));
+  // Repeats are aggregated into one Event with a count (client EventRecorder).
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        int backoffs = 0, most = 0;
+        for (const auto& e : EventsFor("crasher")) {
+          if (e.reason() != "BackOff") continue;
+          ++backoffs;
+          most = std::max(most, e.count());
+        }
+        return backoffs == 1 && most >= 2;
+      },
+      absl::Seconds(20)));
   // Old instances are removed: at most the current and the previous remain.
   EXPECT_LE(RuntimeContainersFor(pod.metadata().uid()), 2);
 }
@@ -352,6 +389,52 @@ TEST_F(KubeletE2eTest, MissingImageGoesToImagePullBackOff) {
                HasEvent("noimage", "BackOff", "Back-off pulling image \"nginx:doesnotexist\"");
       },
       absl::Seconds(10)));
+}
+
+TEST_F(KubeletE2eTest, ImagePullPolicies) {
+  // Never, image absent: ErrImageNeverPull until another pod brings it.
+  core::Pod never = MakePod("never-pull", "busybox:1.36", {"sleep", "3600"});
+  never.mutable_spec()->mutable_containers(0)->set_image_pull_policy("Never");
+  Create(never);
+  core::Pod pod;
+  ASSERT_TRUE(WaitPod("never-pull", [](const core::Pod& p) {
+    return p.status().container_statuses_size() == 1 &&
+           p.status().container_statuses(0).state().waiting().reason() == "ErrImageNeverPull";
+  }, absl::Seconds(20), &pod));
+  EXPECT_EQ(pod.status().phase(), "Pending");
+  EXPECT_EQ(pod.status().container_statuses(0).state().waiting().message(),
+            "Container image \"busybox:1.36\" is not present with pull policy of Never");
+  EXPECT_TRUE(WaitFor([&] {
+    return HasEvent("never-pull", "ErrImageNeverPull",
+                    "Container image \"busybox:1.36\" is not present with pull policy of Never");
+  }, absl::Seconds(10)));
+  EXPECT_FALSE(HasEvent("never-pull", "Pulling", ""));
+
+  Create(MakePod("puller", "busybox:1.36", {"sleep", "3600"}));  // IfNotPresent: pulls it
+  ASSERT_TRUE(WaitPod("puller", [](const core::Pod& p) { return p.status().phase() == "Running"; },
+                      absl::Seconds(20)));
+  ASSERT_TRUE(WaitPod("never-pull", [](const core::Pod& p) { return p.status().phase() == "Running"; },
+                      absl::Seconds(20)));
+  EXPECT_TRUE(WaitFor([&] {
+    return HasEvent("puller", "Pulling", "Pulling image \"busybox:1.36\"") &&
+           HasEvent("never-pull", "Pulled", "Container image \"busybox:1.36\" already present on machine");
+  }, absl::Seconds(10)));
+
+  // IfNotPresent with the image there: no pull. Always: pulls anyway.
+  Create(MakePod("if-not-present", "busybox:1.36", {"sleep", "3600"}));
+  core::Pod always = MakePod("always-pull", "busybox:1.36", {"sleep", "3600"});
+  always.mutable_spec()->mutable_containers(0)->set_image_pull_policy("Always");
+  Create(always);
+  ASSERT_TRUE(WaitPod("if-not-present", [](const core::Pod& p) { return p.status().phase() == "Running"; },
+                      absl::Seconds(20)));
+  ASSERT_TRUE(WaitPod("always-pull", [](const core::Pod& p) { return p.status().phase() == "Running"; },
+                      absl::Seconds(20)));
+  EXPECT_TRUE(WaitFor([&] {
+    return HasEvent("always-pull", "Pulling", "Pulling image \"busybox:1.36\"") &&
+           HasEvent("always-pull", "Pulled", "Successfully pulled image \"busybox:1.36\"") &&
+           HasEvent("if-not-present", "Pulled", "already present on machine");
+  }, absl::Seconds(10)));
+  EXPECT_FALSE(HasEvent("if-not-present", "Pulling", ""));
 }
 
 TEST_F(KubeletE2eTest, FailingLivenessProbeRestartsContainer) {
@@ -456,6 +539,111 @@ TEST_F(KubeletE2eTest, RestartedKubeletAdoptsWithoutDuplicates) {
                       absl::Seconds(20)));
 }
 
+// A runtime restart loses every sandbox and container, like a node reboot.
+TEST_F(KubeletE2eTest, RestartedRuntimeGetsPodsBackByRestartPolicy) {
+  core::Pod always = Create(MakePod("reborn", "nginx:1.14.2"));
+  core::Pod onfail_spec = MakePod("reborn-onfailure", "busybox:1.36", {"sleep", "3600"});
+  onfail_spec.mutable_spec()->set_restart_policy("OnFailure");
+  core::Pod onfail = Create(onfail_spec);
+  core::Pod never_spec = MakePod("reborn-never", "busybox:1.36", {"sleep", "3600"});
+  never_spec.mutable_spec()->set_restart_policy("Never");
+  core::Pod never = Create(never_spec);
+  auto running_ready = [](const core::Pod& p) {
+    const auto* r = Cond(p, "Ready");
+    return p.status().phase() == "Running" && r && r->status() == "True";
+  };
+  core::Pod before;
+  ASSERT_TRUE(WaitPod("reborn", running_ready, absl::Seconds(30), &before));
+  ASSERT_TRUE(WaitPod("reborn-onfailure", running_ready, absl::Seconds(30)));
+  ASSERT_TRUE(WaitPod("reborn-never", running_ready, absl::Seconds(30)));
+  ASSERT_TRUE(WaitFor([&] {
+    auto r = NodeReady();
+    return r && r->status() == "True";
+  }, absl::Seconds(20)));
+
+  runtime_proc_.Stop(SIGKILL);
+  // The node says why it is not ready, as Kubernetes' kubelet does.
+  ASSERT_TRUE(WaitFor([&] {
+    auto r = NodeReady();
+    return r && r->status() == "False";
+  }, absl::Seconds(20))) << NodeReady()->DebugString();
+  auto down = NodeReady();
+  EXPECT_EQ(down->reason(), "KubeletNotReady");
+  EXPECT_EQ(down->message(), "container runtime is down");
+  // A pod bound while the runtime is away waits for it.
+  core::Pod late = Create(MakePod("reborn-late", "busybox:1.36", {"sleep", "3600"}));
+  // The kubelet is still alive and renewing its Lease.
+  absl::Time renewed;
+  ASSERT_TRUE(WaitFor([&] {
+    auto l = cs_->Leases().Get("kube-node-lease", kNode);
+    if (!l.ok()) return false;
+    renewed = api::FromProtoMicroTime(l->spec().renew_time());
+    return true;
+  }, absl::Seconds(5)));
+  EXPECT_TRUE(WaitFor([&] {
+    auto l = cs_->Leases().Get("kube-node-lease", kNode);
+    return l.ok() && api::FromProtoMicroTime(l->spec().renew_time()) > renewed;
+  }, absl::Seconds(10)));
+  EXPECT_TRUE(kubelet_.running());
+
+  // Back on the same socket, empty.
+  StartRuntime();
+  core::Pod after;
+  ASSERT_TRUE(WaitPod("reborn", [&](const core::Pod& p) {
+    return running_ready(p) && p.status().container_statuses(0).restart_count() == 1;
+  }, absl::Seconds(30), &after));
+  const auto& cs = after.status().container_statuses(0);
+  EXPECT_TRUE(cs.state().has_running());
+  EXPECT_NE(cs.container_id(), before.status().container_statuses(0).container_id());
+  ASSERT_TRUE(cs.last_state().has_terminated());
+  EXPECT_EQ(cs.last_state().terminated().reason(), "ContainerStatusUnknown");
+  EXPECT_EQ(cs.last_state().terminated().exit_code(), 137);
+  EXPECT_EQ(cs.last_state().terminated().message(),
+            "The container could not be located when the pod was terminated");
+  EXPECT_TRUE(absl::StartsWith(after.status().pod_ip(), "10.244.0.")) << after.status().pod_ip();
+
+  core::Pod onfail_after;
+  ASSERT_TRUE(WaitPod("reborn-onfailure", [&](const core::Pod& p) {
+    return running_ready(p) && p.status().container_statuses(0).restart_count() == 1;
+  }, absl::Seconds(30), &onfail_after));
+  EXPECT_EQ(onfail_after.status().container_statuses(0).last_state().terminated().reason(),
+            "ContainerStatusUnknown");
+
+  // restartPolicy Never: the container is gone for good, so is the pod.
+  core::Pod never_after;
+  ASSERT_TRUE(WaitPod("reborn-never", [](const core::Pod& p) { return p.status().phase() == "Failed"; },
+                      absl::Seconds(30), &never_after));
+  const auto& ncs = never_after.status().container_statuses(0);
+  ASSERT_TRUE(ncs.state().has_terminated()) << ncs.DebugString();
+  EXPECT_EQ(ncs.state().terminated().reason(), "ContainerStatusUnknown");
+  EXPECT_EQ(ncs.state().terminated().exit_code(), 137);
+  EXPECT_EQ(ncs.restart_count(), 1);  // Kubernetes counts the lost instance
+  EXPECT_FALSE(ncs.ready());
+
+  ASSERT_TRUE(WaitPod("reborn-late", running_ready, absl::Seconds(30)));
+  ASSERT_TRUE(WaitFor([&] {
+    auto r = NodeReady();
+    return r && r->status() == "True";
+  }, absl::Seconds(20)));
+  EXPECT_EQ(NodeReady()->reason(), "KubeletReady");
+
+  // One container per restarted pod, none for the failed one: nothing was
+  // started twice.
+  EXPECT_EQ(RuntimeContainersFor(always.metadata().uid()), 1);
+  EXPECT_EQ(RuntimeContainersFor(onfail.metadata().uid()), 1);
+  EXPECT_EQ(RuntimeContainersFor(never.metadata().uid()), 0);
+  EXPECT_EQ(RuntimeContainersFor(late.metadata().uid()), 1);
+  auto sandboxes = runtime_->ListPodSandbox({});
+  ASSERT_TRUE(sandboxes.ok());
+  EXPECT_EQ(sandboxes->items_size(), 3);
+  EXPECT_TRUE(WaitFor([&] {
+    return HasEvent("reborn", "SandboxChanged", "Pod sandbox changed, it will be killed and re-created.") &&
+           HasEvent("reborn", "Started", "Started container main");
+  }, absl::Seconds(10)));
+  // The Never pod gets no new sandbox, so no SandboxChanged either.
+  EXPECT_FALSE(HasEvent("reborn-never", "SandboxChanged", ""));
+}
+
 TEST_F(KubeletE2eTest, LogsThroughTheKubeletApi) {
   Create(MakePod("talker", "busybox:1.36", {"sh", "-c", "echo hello; echo world; sleep 3600"}));
   ASSERT_TRUE(WaitPod("talker", [](const core::Pod& p) { return p.status().phase() == "Running"; },
@@ -540,6 +728,13 @@ TEST_F(KubeletE2eTest, ScaleModeSimulatesNodes) {
   EXPECT_TRUE(absl::StartsWith(pod.status().pod_ip(), "10.128.1.")) << pod.status().pod_ip();
   // The real kubelet (node-e2e) leaves pods of other nodes alone.
   EXPECT_EQ(RuntimeContainersFor(pod.metadata().uid()), 0);
+  // One recorder for every simulated node; each Event names its pod's node.
+  EXPECT_TRUE(WaitFor([&] { return HasEvent("on-sim", "Started", "Started container main"); },
+                      absl::Seconds(10)));
+  for (const auto& e : EventsFor("on-sim")) {
+    EXPECT_EQ(e.source().component(), "kubelet") << e.reason();
+    EXPECT_EQ(e.source().host(), "sim-1") << e.reason();
+  }
   sim.Stop(SIGTERM);
 }
 

@@ -85,6 +85,30 @@ TEST(BuildNodeStatus, ReadyAndNoPressure) {
   EXPECT_FALSE(SameNodeStatusIgnoringHeartbeat(st, BuildNodeStatus(other, st, kNow)));
 }
 
+TEST(BuildNodeStatus, RuntimeDownMakesTheNodeNotReady) {
+  auto ready = BuildNodeStatus(Config(), {}, kNow);
+  auto down = BuildNodeStatus(Config(), ready, kNow + absl::Seconds(10), "container runtime is down");
+  const minik8s::core::v1::NodeCondition* r = nullptr;
+  for (const auto& c : down.conditions()) {
+    if (c.type() == "Ready") r = &c;
+  }
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->status(), "False");
+  EXPECT_EQ(r->reason(), "KubeletNotReady");
+  EXPECT_EQ(r->message(), "container runtime is down");
+  // A new status: a new transition time, and a change worth posting.
+  EXPECT_EQ(api::FromProtoTime(r->last_transition_time()), kNow + absl::Seconds(10));
+  EXPECT_FALSE(SameNodeStatusIgnoringHeartbeat(ready, down));
+  // Back: Ready again, transitioned when it came back.
+  auto back = BuildNodeStatus(Config(), down, kNow + absl::Seconds(20));
+  for (const auto& c : back.conditions()) {
+    if (c.type() != "Ready") continue;
+    EXPECT_EQ(c.status(), "True");
+    EXPECT_EQ(c.reason(), "KubeletReady");
+    EXPECT_EQ(api::FromProtoTime(c.last_transition_time()), kNow + absl::Seconds(20));
+  }
+}
+
 TEST(BuildLease, Fields) {
   auto lease = BuildLease("node-1", "uid-1", 40, kNow);
   EXPECT_EQ(lease.metadata().namespace_(), "kube-node-lease");

@@ -81,6 +81,23 @@ TEST(ShouldRestart, PerPolicy) {
   EXPECT_EQ(RestartPolicyOf(spec), "Always");
 }
 
+TEST(ImagePullPolicyOf, ExplicitOrKubernetesDefault) {
+  auto policy = [](const std::string& image, const std::string& set = "") {
+    core::Container c;
+    c.set_image(image);
+    c.set_image_pull_policy(set);
+    return ImagePullPolicyOf(c);
+  };
+  EXPECT_EQ(policy("nginx"), "Always");
+  EXPECT_EQ(policy("nginx:latest"), "Always");
+  EXPECT_EQ(policy("localhost:5000/app"), "Always");  // the colon is the registry port
+  EXPECT_EQ(policy("nginx:1.14.2"), "IfNotPresent");
+  EXPECT_EQ(policy("localhost:5000/app:v2"), "IfNotPresent");
+  EXPECT_EQ(policy("nginx@sha256:0123abcd"), "IfNotPresent");
+  EXPECT_EQ(policy("nginx:latest", "Never"), "Never");
+  EXPECT_EQ(policy("nginx:1.14.2", "Always"), "Always");
+}
+
 const core::PodCondition* Cond(const core::PodStatus& s, const std::string& type) {
   for (const auto& c : s.conditions()) {
     if (c.type() == type) return &c;
