@@ -689,19 +689,26 @@ int Run(const Flags& f) {
     if (!api.first_error.empty()) std::printf("first probe error: %s\n", api.first_error.c_str());
 
     std::printf("\nPer daemon: CPU seconds while the nodes registered (launch -> Ready) and "
-                "during the run (Deployment create -> end, %.1f s), peak RSS, threads\n\n",
+                "during the run (Deployment create -> end, %.1f s), CPU per pod Running, peak "
+                "RSS, RSS growth over the run per pod Running, threads\n\n",
                 run_s);
     const int pods_running = std::max(1, counts.running);
-    std::printf("%-20s %8s %10s %10s %8s %12s %10s %8s\n", "daemon", "pid", "startup_s",
-                "run_cpu_s", "run_%", "cpu_ms/pod", "VmHWM_MiB", "threads");
+    std::printf("%-20s %8s %10s %10s %8s %12s %10s %12s %8s\n", "daemon", "pid", "startup_s",
+                "run_cpu_s", "run_%", "cpu_ms/pod", "VmHWM_MiB", "rss_KiB/pod", "threads");
     double total_cpu = 0;
     for (size_t i = 0; i < daemons.size(); ++i) {
       const double run_cpu = cpu_at_end[i] - cpu_at_ready[i];
       total_cpu += run_cpu;
-      std::printf("%-20s %8d %10.1f %10.1f %7.0f%% %12.2f %10.0f %8lld\n",
+      // RSS growth over the run per pod Running: what one pod costs the daemon.
+      const double rss_growth_kb =
+          samples.size() >= 2 ? static_cast<double>(samples.back().rss_kb[i] -
+                                                    samples.front().rss_kb[i])
+                              : 0;
+      std::printf("%-20s %8d %10.1f %10.1f %7.0f%% %12.2f %10.0f %12.1f %8lld\n",
                   daemons[i].name.c_str(), daemons[i].pid, cpu_at_ready[i], run_cpu,
                   run_s > 0 ? 100 * run_cpu / run_s : 0, 1000 * run_cpu / pods_running,
-                  hwm_kb[i] / kMiB, static_cast<long long>(threads[i]));
+                  hwm_kb[i] / kMiB, rss_growth_kb / pods_running,
+                  static_cast<long long>(threads[i]));
     }
     if (samples.size() >= 2) {
       const double bench_cpu = samples.back().cpu_s.back() - samples.front().cpu_s.back();
