@@ -30,8 +30,10 @@ bool WatchStream::Enqueue(WatchResponse resp, bool force) {
   // Callers hold store_->mu_, which Close() also takes, so the stream cannot
   // close between the unlock above and this.
   absl::MutexLock lock(&store_->send_mu_);
-  send_pending_ = true;
-  store_->pending_sends_.push_back(this);
+  if (!send_pending_) {
+    send_pending_ = true;
+    store_->pending_sends_.push_back(this);
+  }
   return true;
 }
 
@@ -404,13 +406,12 @@ void WatchableStore::Notify(const std::vector<RevisionEvents>& batch, int64_t cu
 }
 
 void WatchableStore::SyncOnce() {
-  SyncRound();
-  StartPendingSends();
+  if (SyncRound()) StartPendingSends();
 }
 
-void WatchableStore::SyncRound() {
+bool WatchableStore::SyncRound() {
   absl::MutexLock lock(&mu_);
-  if (unsynced_.empty()) return;
+  if (unsynced_.empty()) return false;
   const int64_t compacted = source_->CompactedRevision();
   const size_t room_limit = options_.stream_buffer / 2;
   std::vector<Watcher*> eligible;
@@ -421,7 +422,7 @@ void WatchableStore::SyncRound() {
     }
     if (w->stream->HasRoom(room_limit)) eligible.push_back(w);
   }
-  if (eligible.empty()) return;
+  if (eligible.empty()) return true;
   int64_t from = std::numeric_limits<int64_t>::max();
   bool with_prev = false;
   for (Watcher* w : eligible) {
@@ -434,14 +435,14 @@ void WatchableStore::SyncRound() {
       unsynced_.erase(w);
       AddSynced(w);
     }
-    return;
+    return true;
   }
   const int64_t to = std::min(current, from + options_.max_revs_per_sync - 1);
   std::vector<RevisionEvents> history;
   absl::Status s = source_->ReadHistory(from, to, options_.max_revs_per_sync, with_prev, &history);
   if (!s.ok()) {
     spdlog::error("watch: reading history {}..{} failed: {}", from, to, s.ToString());
-    return;
+    return true;
   }
   bool progressed = false;
   for (Watcher* w : eligible) {
@@ -476,6 +477,7 @@ void WatchableStore::SyncRound() {
   }
   // More history to read for watchers whose streams still have room.
   if (progressed && !unsynced_.empty()) Kick();
+  return true;
 }
 
 void WatchableStore::SendProgressNotifications() {

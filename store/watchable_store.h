@@ -101,8 +101,9 @@ class WatchStream {
   void Create(const etcdserverpb::WatchCreateRequest& req);
   void Cancel(int64_t watch_id);
   void RequestProgress();
-  // The next buffered response, or nullopt (the stream becomes idle; the next
-  // buffered response will go through SendFn).
+  // Called by the transport when a write SendFn started is done: the next
+  // buffered response, or nullopt (the stream becomes idle; the next buffered
+  // response will go through SendFn).
   std::optional<etcdserverpb::WatchResponse> NextToSend();
   // Unregisters every watcher and drops what is queued; no SendFn call starts
   // after it returns.
@@ -187,7 +188,9 @@ class WatchableStore {
  private:
   friend class WatchStream;
 
-  void SyncRound();
+  // One round of SyncOnce() without the sends; false if there was nothing
+  // to do (no unsynced watcher).
+  bool SyncRound();
   void AddSynced(Watcher* w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void RemoveWatcher(Watcher* w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   etcdserverpb::WatchResponse MakeResponse(const Watcher& w, int64_t rev) const;

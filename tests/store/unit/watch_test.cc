@@ -18,18 +18,23 @@ class FakeTransport {
     stream_ = store->watchable()->NewStream([this](WatchResponse&& r) {
       absl::MutexLock lock(&mu_);
       got_.push_back(std::move(r));
-      if (!auto_drain_) return;
+      if (!auto_drain_) {
+        in_flight_ = true;
+        return;
+      }
       while (auto next = stream_->NextToSend()) got_.push_back(std::move(*next));
     });
   }
   ~FakeTransport() { stream_->Close(); }
   WatchStream* stream() { return stream_.get(); }
 
+  // Completes the write in flight, if any, and every one after it (a
+  // transport calls NextToSend() only after a send).
   void Drain() {
-    while (auto next = stream_->NextToSend()) {
-      absl::MutexLock lock(&mu_);
-      got_.push_back(std::move(*next));
-    }
+    absl::MutexLock lock(&mu_);
+    if (!in_flight_) return;
+    while (auto next = stream_->NextToSend()) got_.push_back(std::move(*next));
+    in_flight_ = false;
   }
   std::vector<WatchResponse> Got() {
     absl::MutexLock lock(&mu_);
@@ -51,6 +56,7 @@ class FakeTransport {
   const bool auto_drain_;
   absl::Mutex mu_;
   std::vector<WatchResponse> got_ ABSL_GUARDED_BY(mu_);
+  bool in_flight_ ABSL_GUARDED_BY(mu_) = false;
   std::unique_ptr<WatchStream> stream_;
 };
 
@@ -142,6 +148,51 @@ TEST_F(StoreTest, WatchCancelAndProgress) {
   EXPECT_EQ(got[2].events_size(), 0);
 }
 
+// Events of one put at `rev`, as the apply path hands them to Notify().
+std::vector<RevisionEvents> PutEvents(const std::string& key, int64_t rev) {
+  RevisionEvents re;
+  re.rev = rev;
+  mvccpb::Event ev;
+  ev.set_type(mvccpb::Event::PUT);
+  ev.mutable_kv()->set_key(key);
+  ev.mutable_kv()->set_mod_revision(rev);
+  re.events.push_back(ev);
+  return {re};
+}
+
+TEST_F(StoreTest, WatchResponsesQueuedBeforeTheSendStartsAreMerged) {
+  FakeTransport t(store_.get(), true);
+  t.stream()->Create(Watch("k"));
+  ASSERT_EQ(t.Got().size(), 1u);  // created
+  WatchableStore* ws = store_->watchable();
+  ws->Notify(PutEvents("k", 2), 2);
+  ws->Notify(PutEvents("k", 3), 3);
+  // Queued and claimed, not yet handed to the transport.
+  EXPECT_TRUE(t.stream()->Writing());
+  EXPECT_EQ(t.Got().size(), 1u);
+  ws->StartPendingSends();
+  auto got = t.Got();
+  ASSERT_EQ(got.size(), 2u);
+  ASSERT_EQ(got[1].events_size(), 2);
+  EXPECT_EQ(got[1].events(0).kv().mod_revision(), 2);
+  EXPECT_EQ(got[1].events(1).kv().mod_revision(), 3);
+  EXPECT_EQ(got[1].header().revision(), 3);
+  EXPECT_FALSE(t.stream()->Writing());
+}
+
+TEST_F(StoreTest, WatchStreamClosedWithAPendingSendIsReleasedAndSendsNothing) {
+  FakeTransport t(store_.get(), true);
+  t.stream()->Create(Watch("k"));
+  WatchableStore* ws = store_->watchable();
+  ws->Notify(PutEvents("k", 2), 2);
+  EXPECT_TRUE(t.stream()->Writing());
+  t.stream()->Close();
+  // The transport may finish now: nothing is on its way to it.
+  EXPECT_FALSE(t.stream()->Writing());
+  ws->StartPendingSends();
+  EXPECT_EQ(t.Got().size(), 1u);  // only the created response
+}
+
 class SlowWatcherTest : public StoreTest {
  protected:
   void SetUp() override {
@@ -165,15 +216,17 @@ TEST_F(SlowWatcherTest, SlowWatcherCatchesUpWithoutLossOrReorder) {
     absl::SleepFor(absl::Milliseconds(2));
   }
   writer.join();
+  // Writers are answered before the responses go to the transports, so the
+  // last events may still be on their way.
   EXPECT_TRUE(testing::WaitFor(
       [&] {
         slow.Drain();
-        return slow.Events().size() >= kWrites;
+        return slow.Events().size() >= kWrites && fast.Events().size() >= kWrites;
       },
       absl::Seconds(20)));
   for (auto* t : {&slow, &fast}) {
     auto ev = t->Events();
-    ASSERT_EQ(ev.size(), static_cast<size_t>(kWrites));
+    ASSERT_EQ(ev.size(), static_cast<size_t>(kWrites)) << (t == &slow ? "slow" : "fast");
     for (int i = 0; i < kWrites; ++i) {
       EXPECT_EQ(ev[i].kv().mod_revision(), i + 2);
       EXPECT_EQ(ev[i].kv().value(), std::to_string(i));
