@@ -1,13 +1,19 @@
 // ControlPlane: a real minik8s-store + minik8s-apiserver on free loopback
-// ports in a TempDir, for scheduler end-to-end tests and the scheduler
-// benchmark. Also starts minik8s-scheduler processes on request. Every
-// process is killed and reaped by the destructor.
+// ports in a TempDir, for end-to-end tests and benchmarks of the scheduler
+// and the controller-manager. Also starts minik8s-scheduler and
+// minik8s-controller-manager processes on request, and stops / restarts any
+// daemon (the store keeps its data dir and port, the apiserver its port, so
+// clients reconnect to the same addresses). Every process is stopped and
+// reaped by the destructor.
 //
 // Not thread-safe: one owner drives it.
 #ifndef MINIK8S_TESTS_SCHEDULER_E2E_CONTROL_PLANE_H_
 #define MINIK8S_TESTS_SCHEDULER_E2E_CONTROL_PLANE_H_
 
+#include <sys/types.h>
+
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,19 +26,43 @@ namespace minik8s::scheduler::e2e {
 
 class ControlPlane {
  public:
-  // The binaries the control plane needs that are missing from the build
-  // tree (empty: all there).
-  static std::vector<std::string> MissingBinaries();
+  // The binaries among `names` missing from the build tree (empty: all
+  // there). Without arguments: store, apiserver and scheduler.
+  static std::vector<std::string> MissingBinaries(
+      const std::vector<std::string>& names = {"minik8s-store", "minik8s-apiserver",
+                                               "minik8s-scheduler"});
 
   ControlPlane() = default;
   ~ControlPlane();
 
   // Starts store and apiserver and waits until the apiserver answers.
   absl::Status Start();
-  // Starts a scheduler with extra flags; its log is scheduler-<n>.log.
+
+  // Stops the store (`sig`: SIGTERM for a clean stop, SIGKILL for a crash)
+  // and starts it again on the same port and data dir; waits until it
+  // accepts connections.
+  absl::Status RestartStore(int sig);
+  // The same for the apiserver; waits until it answers requests.
+  absl::Status RestartApiserver(int sig);
+
+  // Starts a scheduler with extra flags; its log is scheduler-<n>.log, and
+  // it is scheduler number n (0, 1, ...) for the calls below.
   absl::Status StartScheduler(const std::vector<std::string>& extra_flags = {});
   // SIGTERM to the most recent scheduler; returns its exit status.
   std::optional<int> StopScheduler();
+  // Sends `sig` to scheduler `n` and reaps it; returns its exit status.
+  std::optional<int> StopScheduler(size_t n, int sig);
+
+  // Starts a controller-manager with extra flags; its log is
+  // controller-manager-<n>.log, and it is number n for the calls below.
+  absl::Status StartControllerManager(const std::vector<std::string>& extra_flags = {});
+  std::optional<int> StopControllerManager(size_t n, int sig);
+
+  // Process ids (-1 when not running), e.g. to read /proc/<pid>/status.
+  pid_t store_pid() const { return store_.pid(); }
+  pid_t apiserver_pid() const { return apiserver_.pid(); }
+  pid_t scheduler_pid(size_t n) const;
+  pid_t controller_manager_pid(size_t n) const;
 
   client::Clientset* clientset() { return clientset_.get(); }
   const std::string& apiserver_address() const { return apiserver_address_; }
@@ -41,10 +71,16 @@ class ControlPlane {
   std::string LogTail(const std::string& name, size_t bytes = 4000) const;
 
  private:
+  absl::Status StartStore();
+  absl::Status StartApiserver();
+
   testing::TempDir dir_;
   testing::Subprocess store_;
   testing::Subprocess apiserver_;
+  int store_port_ = 0;
+  int apiserver_port_ = 0;
   std::vector<std::unique_ptr<testing::Subprocess>> schedulers_;
+  std::vector<std::unique_ptr<testing::Subprocess>> controller_managers_;
   std::string apiserver_address_;
   std::unique_ptr<client::Clientset> clientset_;
 };
