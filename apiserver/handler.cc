@@ -6,6 +6,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/synchronization/notification.h"
 #include "api/time.h"
 #include "apiserver/continue_token.h"
 #include "apiserver/errors.h"
@@ -97,7 +98,8 @@ absl::Status Handler::CheckNamespace(const Strategy& strategy, const std::string
   absl::StatusOr<const Strategy*> ns_strategy = registry_->Find("namespaces");
   if (!ns_strategy.ok()) return ns_strategy.status();
   const api::KindInfo& ns_kind = (*ns_strategy)->kind();
-  MessagePtr found;
+  // The namespace as cached (shared, not copied) or as read from the store.
+  std::shared_ptr<const google::protobuf::Message> found;
   if (WatchCache* cache = CacheFor(&ns_kind); cache != nullptr && cache->ready()) {
     bool cache_behind = false;
     {
@@ -108,14 +110,13 @@ absl::Status Handler::CheckNamespace(const Strategy& strategy, const std::string
       }
     }
     if (!cache_behind) {
-      if (CachedObjectPtr cached = cache->Get(ns); cached != nullptr) {
-        found = CloneMessage(*cached->object);
-      }
+      if (CachedObjectPtr cached = cache->Get(ns); cached != nullptr) found = cached->object;
     }
   }
   if (found == nullptr) {
     // Not (yet) in the cache: ask the store, which is authoritative.
-    ASSIGN_OR_RETURN(found, store_->Get(ns_kind, store_->Key(ns_kind, "", ns), ns));
+    ASSIGN_OR_RETURN(MessagePtr stored, store_->Get(ns_kind, store_->Key(ns_kind, "", ns), ns));
+    found = std::move(stored);
   }
   const auto& namespace_object = static_cast<const core::v1::Namespace&>(*found);
   if (namespace_object.metadata().has_deletion_timestamp() ||
@@ -131,6 +132,90 @@ absl::Status Handler::CheckNamespace(const Strategy& strategy, const std::string
 
 absl::Status Handler::Create(const apiv1::CreateRequest& request,
                              apiv1::ObjectResponse* response) {
+  absl::Notification finished;
+  absl::Status result;
+  CreateAsync(request, response, [&](absl::Status status) {
+    result = std::move(status);
+    finished.Notify();
+  });
+  finished.WaitForNotification();
+  return result;
+}
+
+bool Handler::CreateRunsWithoutWaiting(const apiv1::CreateRequest& request) const {
+  absl::StatusOr<const Strategy*> strategy = registry_->Find(request.resource());
+  if (!strategy.ok() || (*strategy)->traits().ttl) return false;
+  if (!(*strategy)->namespaced()) return true;
+  const std::string& ns = request.namespace_();
+  if (ns.empty()) return false;
+  absl::StatusOr<const Strategy*> ns_strategy = registry_->Find("namespaces");
+  if (!ns_strategy.ok()) return false;
+  WatchCache* cache = CacheFor(&(*ns_strategy)->kind());
+  if (cache == nullptr || !cache->ready()) return false;
+  {
+    absl::MutexLock lock(&terminating_mu_);
+    if (terminating_.contains(ns)) return false;
+  }
+  CachedObjectPtr cached = cache->Get(ns);
+  if (cached == nullptr) return false;
+  const auto& namespace_object = static_cast<const core::v1::Namespace&>(*cached->object);
+  return !namespace_object.metadata().has_deletion_timestamp() &&
+         namespace_object.status().phase() != "Terminating";
+}
+
+// The object a create stores, and what it needs to retry with a fresh
+// generated name.
+struct Handler::PendingCreate {
+  const Strategy* strategy = nullptr;
+  MessagePtr object;
+  bool generated = false;
+  int attempt = 0;
+  apiv1::ObjectResponse* response = nullptr;
+  std::function<void(absl::Status)> done;
+};
+
+void Handler::CreateAsync(const apiv1::CreateRequest& request, apiv1::ObjectResponse* response,
+                          std::function<void(absl::Status)> done) {
+  auto pending = std::make_shared<PendingCreate>();
+  pending->response = response;
+  pending->done = std::move(done);
+  absl::Status prepared = PrepareCreate(request, pending.get());
+  if (!prepared.ok() || pending->object == nullptr) {
+    pending->done(prepared);
+    return;
+  }
+  StoreCreate(std::move(pending));
+}
+
+void Handler::StoreCreate(std::shared_ptr<PendingCreate> pending) {
+  const api::KindInfo& kind = pending->strategy->kind();
+  const meta::v1::ObjectMeta& meta = Meta(*pending->object);
+  PendingCreate* raw = pending.get();
+  store_->CreateAsync(
+      kind, store_->Key(kind, meta.namespace_(), meta.name()), *raw->object,
+      TtlFor(*raw->strategy), [this, pending = std::move(pending)](absl::StatusOr<int64_t> revision) {
+        meta::v1::ObjectMeta* meta = MutableMeta(pending->object.get());
+        if (revision.ok()) {
+          meta->set_resource_version(absl::StrCat(*revision));
+          pending->object->SerializeToString(pending->response->mutable_object());
+          pending->done(absl::OkStatus());
+          return;
+        }
+        if (!pending->generated || revision.status().code() != absl::StatusCode::kAlreadyExists ||
+            ++pending->attempt >= kGenerateNameAttempts) {
+          pending->done(revision.status());
+          return;
+        }
+        // The generated name was taken: try another.
+        meta->set_name(GenerateName(meta->generate_name()));
+        StoreCreate(std::move(pending));
+      });
+}
+
+// Everything a create does before the store: the object to store in
+// `pending` (left null for a dry run, whose answer is then in the response).
+absl::Status Handler::PrepareCreate(const apiv1::CreateRequest& request, PendingCreate* pending) {
+  apiv1::ObjectResponse* response = pending->response;
   ASSIGN_OR_RETURN(const Strategy* strategy, registry_->Find(request.resource()));
   const api::KindInfo& kind = strategy->kind();
   ASSIGN_OR_RETURN(MessagePtr object, ParseObject(*strategy, request.object()));
@@ -178,20 +263,10 @@ absl::Status Handler::Create(const apiv1::CreateRequest& request,
     response->set_object(object->SerializeAsString());
     return absl::OkStatus();
   }
-  for (int attempt = 0;; ++attempt) {
-    absl::StatusOr<MessagePtr> created =
-        store_->Create(kind, store_->Key(kind, meta->namespace_(), meta->name()), *object,
-                       TtlFor(*strategy));
-    if (created.ok()) {
-      response->set_object((*created)->SerializeAsString());
-      return absl::OkStatus();
-    }
-    if (!generated || created.status().code() != absl::StatusCode::kAlreadyExists ||
-        attempt + 1 >= kGenerateNameAttempts) {
-      return created.status();
-    }
-    meta->set_name(GenerateName(meta->generate_name()));
-  }
+  pending->strategy = strategy;
+  pending->generated = generated;
+  pending->object = std::move(object);
+  return absl::OkStatus();
 }
 
 // ---------------------------------------------------------------- Get

@@ -57,6 +57,18 @@ class Handler {
   WatchCache* CacheFor(const api::KindInfo* kind) const;
 
   absl::Status Create(const apiv1::CreateRequest& request, apiv1::ObjectResponse* response);
+  // Create without waiting for the store: the checks run on the calling
+  // thread, the store's answer arrives on a gRPC thread, and `done` runs
+  // once (on either) when `response` is filled. `request` may go once this
+  // returns; `response` must live until `done`.
+  void CreateAsync(const apiv1::CreateRequest& request, apiv1::ObjectResponse* response,
+                   std::function<void(absl::Status)> done);
+  // Whether CreateAsync(request) will not wait for anything but CPU and
+  // locks: a kind stored without TTL, in a namespace (named on the request)
+  // that the namespaces cache knows as active. Then it may run on a thread
+  // that must not block (gRPC's). A namespace removed between this check
+  // and the create makes that create read the store once.
+  bool CreateRunsWithoutWaiting(const apiv1::CreateRequest& request) const;
   absl::Status Get(const apiv1::GetRequest& request, apiv1::ObjectResponse* response);
   absl::Status List(const apiv1::ListRequest& request, apiv1::ListResponse* response);
   absl::Status Update(const apiv1::UpdateRequest& request, apiv1::ObjectResponse* response);
@@ -89,6 +101,10 @@ class Handler {
   const Registry& registry() const { return *registry_; }
 
  private:
+  struct PendingCreate;
+  absl::Status PrepareCreate(const apiv1::CreateRequest& request, PendingCreate* pending);
+  void StoreCreate(std::shared_ptr<PendingCreate> pending);
+
   // Produces the object to store from the current one (patch or update).
   using Produce = std::function<absl::StatusOr<MessagePtr>(const google::protobuf::Message&)>;
   absl::StatusOr<MessagePtr> UpdateObject(const Strategy& strategy, const std::string& ns,
@@ -112,7 +128,7 @@ class Handler {
 
   // Namespaces marked Terminating here → the revision of that write; an
   // entry goes once the namespaces cache has reached it.
-  absl::Mutex terminating_mu_;
+  mutable absl::Mutex terminating_mu_;
   absl::flat_hash_map<std::string, int64_t> terminating_ ABSL_GUARDED_BY(terminating_mu_);
 };
 

@@ -25,10 +25,24 @@ grpc::ServerUnaryReactor* ApiServerService::Unary(grpc::CallbackServerContext* c
   return reactor;
 }
 
+// Create never holds a thread during its store write: the call finishes
+// from the store's answer, on a gRPC thread. Its checks run right here on
+// gRPC's thread when they need no store read (the common case: the
+// namespace is in the cache), else on the pool.
 grpc::ServerUnaryReactor* ApiServerService::Create(grpc::CallbackServerContext* context,
                                                    const apiv1::CreateRequest* request,
                                                    apiv1::ObjectResponse* response) {
-  return Unary(context, [=, this] { return handler_->Create(*request, response); });
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  auto create = [=, this] {
+    handler_->CreateAsync(*request, response,
+                          [reactor](absl::Status status) { reactor->Finish(ToGrpc(status)); });
+  };
+  if (handler_->CreateRunsWithoutWaiting(*request)) {
+    create();
+  } else {
+    pool_->Schedule(create);
+  }
+  return reactor;
 }
 
 grpc::ServerUnaryReactor* ApiServerService::Get(grpc::CallbackServerContext* context,

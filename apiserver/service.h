@@ -1,6 +1,8 @@
 // The gRPC ApiServer service (proto/apiserver/v1/apiserver.proto): a thin
 // adapter over Handler using gRPC's callback API. Unary calls are handed to
-// a WorkerPool and finished from there; Watch is a ServerWriteReactor fed by
+// a WorkerPool and finished from there, except Create, which holds no thread
+// while the store writes (its checks run on gRPC's thread when they need no
+// store read, and the store's answer finishes the call); Watch is a ServerWriteReactor fed by
 // the watch cache, with no thread per stream (one write in flight per
 // stream; the cache's notify callback starts the next write). Each write
 // takes everything the watcher has queued (up to a batch limit): one

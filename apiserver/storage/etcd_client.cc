@@ -107,6 +107,54 @@ absl::StatusOr<etcdserverpb::TxnResponse> EtcdClient::Txn(const etcdserverpb::Tx
   return response;
 }
 
+struct EtcdClient::AsyncTxn {
+  etcdserverpb::TxnRequest request;
+  TxnDone done;
+  size_t start = 0;
+  size_t attempt = 0;
+};
+
+void EtcdClient::TxnAsync(etcdserverpb::TxnRequest request, TxnDone done) {
+  auto txn = std::make_shared<AsyncTxn>();
+  txn->request = std::move(request);
+  txn->done = std::move(done);
+  txn->start = current_.load();
+  StartTxnAttempt(std::move(txn));
+}
+
+void EtcdClient::StartTxnAttempt(std::shared_ptr<AsyncTxn> txn) {
+  const size_t index = (txn->start + txn->attempt) % endpoints_.size();
+  Endpoint& endpoint = *endpoints_[index];
+  // The context and response live until the callback has run.
+  struct Call {
+    grpc::ClientContext context;
+    etcdserverpb::TxnResponse response;
+  };
+  auto call = std::make_shared<Call>();
+  call->context.set_deadline(absl::ToChronoTime(absl::Now() + options_.call_timeout));
+  Call* raw = call.get();
+  endpoint.kv->async()->Txn(
+      &raw->context, &txn->request, &raw->response,
+      [this, txn, call = std::move(call), index](grpc::Status status) mutable {
+        if (status.error_code() == grpc::StatusCode::UNAVAILABLE &&
+            txn->attempt + 1 < endpoints_.size()) {
+          ++txn->attempt;
+          StartTxnAttempt(std::move(txn));
+          return;
+        }
+        if (status.error_code() != grpc::StatusCode::UNAVAILABLE && txn->attempt > 0) {
+          current_.store(index);
+          spdlog::info("storage: switched to endpoint {}", endpoints_[index]->address);
+        }
+        absl::Status error = StorageError("txn", status);
+        if (!error.ok()) {
+          txn->done(error);
+        } else {
+          txn->done(std::move(call->response));
+        }
+      });
+}
+
 absl::StatusOr<etcdserverpb::DeleteRangeResponse> EtcdClient::DeleteRange(
     const etcdserverpb::DeleteRangeRequest& request) {
   etcdserverpb::DeleteRangeResponse response;

@@ -55,6 +55,11 @@ class EtcdClient {
 
   absl::StatusOr<etcdserverpb::RangeResponse> Range(const etcdserverpb::RangeRequest& request);
   absl::StatusOr<etcdserverpb::TxnResponse> Txn(const etcdserverpb::TxnRequest& request);
+  // Txn without blocking the caller: `done` runs once with the answer, on a
+  // gRPC thread (it must not block for long). Same deadline and fail-over as
+  // Txn(). The client must outlive the call.
+  using TxnDone = std::function<void(absl::StatusOr<etcdserverpb::TxnResponse>)>;
+  void TxnAsync(etcdserverpb::TxnRequest request, TxnDone done);
   absl::StatusOr<etcdserverpb::DeleteRangeResponse> DeleteRange(
       const etcdserverpb::DeleteRangeRequest& request);
   absl::StatusOr<etcdserverpb::CompactionResponse> Compact(int64_t revision);
@@ -109,6 +114,10 @@ class EtcdClient {
   };
 
   explicit EtcdClient(Options options);
+
+  struct AsyncTxn;
+  // One attempt of a TxnAsync on endpoint (start + attempt) % n.
+  void StartTxnAttempt(std::shared_ptr<AsyncTxn> txn);
 
   // Runs `call` against the current endpoint, failing over on UNAVAILABLE.
   absl::Status Call(const char* what,

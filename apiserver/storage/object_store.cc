@@ -98,6 +98,35 @@ absl::StatusOr<MessagePtr> ObjectStore::Create(const api::KindInfo& kind, const 
   return out;
 }
 
+void ObjectStore::CreateAsync(const api::KindInfo& kind, const std::string& key,
+                              const google::protobuf::Message& object, int64_t ttl_seconds,
+                              CreateDone done) {
+  etcdserverpb::TxnRequest txn;
+  *txn.add_compare() = ModRevisionEquals(key, 0);
+  etcdserverpb::PutRequest* put = txn.add_success()->mutable_request_put();
+  put->set_key(key);
+  put->set_value(Encode(object));
+  if (ttl_seconds > 0) {
+    absl::StatusOr<int64_t> lease = LeaseFor(ttl_seconds);
+    if (!lease.ok()) {
+      done(lease.status());
+      return;
+    }
+    put->set_lease(*lease);
+  }
+  client_->TxnAsync(
+      std::move(txn), [kind = &kind, name = Meta(object).name(), done = std::move(done)](
+                          absl::StatusOr<etcdserverpb::TxnResponse> response) {
+        if (!response.ok()) {
+          done(response.status());
+        } else if (!response->succeeded()) {
+          done(NewAlreadyExists(*kind, name));
+        } else {
+          done(response->header().revision());
+        }
+      });
+}
+
 absl::StatusOr<MessagePtr> ObjectStore::Get(const api::KindInfo& kind, const std::string& key,
                                             const std::string& name) {
   etcdserverpb::RangeRequest request;

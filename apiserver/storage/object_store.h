@@ -89,6 +89,15 @@ class ObjectStore {
                                     const google::protobuf::Message& object,
                                     int64_t ttl_seconds = 0);
 
+  // As Create, without blocking on the store: `object` is encoded before
+  // the call returns; `done` runs once with the new resourceVersion (or the
+  // error: AlreadyExists, storage errors), on a gRPC thread or, for an error
+  // before the store was asked, on the calling thread.
+  using CreateDone = std::function<void(absl::StatusOr<int64_t>)>;
+  void CreateAsync(const api::KindInfo& kind, const std::string& key,
+                   const google::protobuf::Message& object, int64_t ttl_seconds,
+                   CreateDone done);
+
   absl::StatusOr<MessagePtr> Get(const api::KindInfo& kind, const std::string& key,
                                  const std::string& name);
 
