@@ -317,6 +317,13 @@ TEST_F(KubeletE2eTest, ContainerExitingZeroCompletes) {
   core::Pod failed = MakePod("job-failed", "busybox:1.36", {"sh", "-c", "exit 3"});
   failed.mutable_spec()->set_restart_policy("Never");
   Create(failed);
+  // The runtime's OOM kill on purpose (MINIK8S_SIM_OOM_AFTER).
+  core::Pod oom = MakePod("job-oom", "busybox:1.36", {"sleep", "60"});
+  oom.mutable_spec()->set_restart_policy("Never");
+  auto* env = oom.mutable_spec()->mutable_containers(0)->add_env();
+  env->set_name("MINIK8S_SIM_OOM_AFTER");
+  env->set_value("200ms");
+  Create(oom);
   core::Pod pod;
   ASSERT_TRUE(WaitPod("job-never", [](const core::Pod& p) { return p.status().phase() == "Succeeded"; },
                       absl::Seconds(30), &pod));
@@ -329,6 +336,10 @@ TEST_F(KubeletE2eTest, ContainerExitingZeroCompletes) {
   EXPECT_EQ(pod.status().container_statuses(0).state().terminated().exit_code(), 3);
   EXPECT_EQ(pod.status().container_statuses(0).state().terminated().reason(), "Error");
   EXPECT_EQ(pod.status().container_statuses(0).restart_count(), 0);
+  ASSERT_TRUE(WaitPod("job-oom", [](const core::Pod& p) { return p.status().phase() == "Failed"; },
+                      absl::Seconds(30), &pod));
+  EXPECT_EQ(pod.status().container_statuses(0).state().terminated().reason(), "OOMKilled");
+  EXPECT_EQ(pod.status().container_statuses(0).state().terminated().exit_code(), 137);
 }
 
 TEST_F(KubeletE2eTest, CrashingContainerGoesToCrashLoopBackOff) {
