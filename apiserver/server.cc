@@ -39,7 +39,7 @@ absl::Status Server::Start() {
     caches_.push_back(std::move(cache));
     reflectors_.push_back(std::move(reflector));
   }
-  finalizer_ = std::make_unique<NamespaceFinalizer>(handler_.get(), absl::Milliseconds(500));
+  finalizer_ = std::make_unique<NamespaceFinalizer>(handler_.get(), NamespaceFinalizer::Options{});
   finalizer_->Start();
 
   pool_ = std::make_unique<WorkerPool>(options_.workers);

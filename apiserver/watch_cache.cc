@@ -221,7 +221,20 @@ void WatchCache::Replace(std::vector<CachedObjectPtr> objects, int64_t revision)
     unindexed_.clear();
     by_index_.clear();
     watcher_count_ = 0;
+    for (const auto& [id, listener] : listeners_) listener(EventType::kModified, nullptr);
   }
+}
+
+int WatchCache::AddChangeListener(ChangeListener listener) {
+  absl::MutexLock lock(&mu_);
+  const int id = next_listener_id_++;
+  listeners_.emplace(id, std::move(listener));
+  return id;
+}
+
+void WatchCache::RemoveChangeListener(int id) {
+  absl::MutexLock lock(&mu_);
+  listeners_.erase(id);
 }
 
 bool WatchCache::ForWatcher(const Watcher& watcher, const Event& event, Delivery* out) const {
@@ -294,6 +307,7 @@ void WatchCache::Apply(EventType type, const std::string& key, CachedObjectPtr o
   event_revision_ = revision;
   revision_ = std::max(revision_, revision);
   Dispatch(event);
+  for (const auto& [id, listener] : listeners_) listener(event.type, event.object.get());
   window_.push_back(std::move(event));
   while (window_.size() > options_.window_size) {
     window_start_ = window_.front().revision;

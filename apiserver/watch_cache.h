@@ -191,6 +191,16 @@ class WatchCache {
   // Closes every watcher with `error` (the cache is shutting down).
   void CloseAll(const absl::Status& error);
 
+  // Change listeners: in-process observers of every applied change (the
+  // object as in a watch: for kDeleted its last state) and of every relist
+  // after the first (object nullptr: anything may have changed). Called
+  // with the cache's lock held: a listener must be quick, must not block
+  // and must not call back into the cache. Returns an id for removal.
+  using ChangeListener = std::function<void(EventType type, const CachedObject* object)>;
+  int AddChangeListener(ChangeListener listener);
+  // After this returns the listener is not running and is not called again.
+  void RemoveChangeListener(int id);
+
   // ---- serving side
   bool ready() const;
   // Waits until the cache has had its first list.
@@ -265,6 +275,8 @@ class WatchCache {
   absl::flat_hash_map<std::string, absl::flat_hash_set<std::shared_ptr<Watcher>>> by_index_
       ABSL_GUARDED_BY(mu_);
   size_t watcher_count_ ABSL_GUARDED_BY(mu_) = 0;
+  std::map<int, ChangeListener> listeners_ ABSL_GUARDED_BY(mu_);
+  int next_listener_id_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace minik8s::apiserver

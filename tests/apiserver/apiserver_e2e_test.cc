@@ -708,6 +708,45 @@ TEST_P(ApiServerE2E, NamespaceDeletionRemovesItsObjects) {
   EXPECT_EQ(Get("deployments", "team", "d", &d).error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
+// A namespace whose pod is still in its grace period stays Terminating; it
+// goes as soon as the pod does (the finalizer follows the pod's DELETED
+// event; its periodic pass is 30 s away).
+TEST_P(ApiServerE2E, TerminatingNamespaceGoesWhenItsLastPodDoes) {
+  core::v1::Namespace ns;
+  ns.mutable_metadata()->set_name("slow");
+  ASSERT_TRUE(Create("namespaces", "", ns, &ns).ok());
+  Pod p;
+  ASSERT_TRUE(Create("pods", "slow", NewPod("bound"), &p).ok());
+  core::v1::Binding binding;
+  binding.mutable_target()->set_name("n1");
+  v1::BindRequest bind;
+  bind.set_namespace_("slow");
+  bind.set_name("bound");
+  bind.set_binding(binding.SerializeAsString());
+  v1::BindResponse bound;
+  ASSERT_TRUE(Call(&v1::ApiServer::Stub::Bind, bind, &bound).ok());
+
+  v1::DeleteResponse del;
+  ASSERT_TRUE(Delete("namespaces", "", "slow", {}, &del).ok());
+  // The finalizer asks the pod to go; a pod on a node keeps its grace period.
+  ASSERT_TRUE(testing::WaitFor(
+      [&] {
+        return Get("pods", "slow", "bound", &p).ok() && p.metadata().has_deletion_timestamp();
+      },
+      absl::Seconds(15)));
+  ASSERT_TRUE(Get("namespaces", "", "slow", &ns).ok()) << "still terminating";
+  EXPECT_EQ(ns.status().phase(), "Terminating");
+
+  // The kubelet's final delete (grace period 0): the namespace follows.
+  meta::v1::DeleteOptions now;
+  now.set_grace_period_seconds(0);
+  ASSERT_TRUE(Delete("pods", "slow", "bound", now, &del).ok());
+  EXPECT_TRUE(testing::WaitFor(
+      [&] { return Get("namespaces", "", "slow", &ns).error_code() == grpc::StatusCode::NOT_FOUND; },
+      absl::Seconds(15)))
+      << Log();
+}
+
 TEST_P(ApiServerE2E, StoreDownIsUnavailableFastAndRecovers) {
   EXPECT_TRUE(testing::WaitFor([&] { return HealthStatus() == 1; }, absl::Seconds(10)));
   store_->Kill9();

@@ -427,6 +427,25 @@ TEST(WatchCache, EventArrivingAfterANewerProgressIsNotLost) {
   EXPECT_EQ(c.events[0].type, EventType::kAdded);
 }
 
+TEST(WatchCache, ChangeListenersSeeChangesAndRelistsUntilRemoved) {
+  WatchCache cache(&PodKind(), {.window_size = 100, .watcher_buffer = 100});
+  cache.Replace({}, 1);
+  std::vector<std::pair<EventType, std::string>> seen;
+  const int id = cache.AddChangeListener([&](EventType type, const CachedObject* object) {
+    seen.emplace_back(type, object == nullptr ? "<relist>"
+                                              : object->ns + "/" + Meta(*object->object).name());
+  });
+  cache.Apply(EventType::kAdded, "default/a", Cached(MakePod("default", "a", "", 2)), 2);
+  cache.Apply(EventType::kDeleted, "default/a", Cached(MakePod("default", "a", "", 3)), 3);
+  cache.Replace({}, 10);
+  cache.RemoveChangeListener(id);
+  cache.Apply(EventType::kAdded, "default/b", Cached(MakePod("default", "b", "", 11)), 11);
+  ASSERT_EQ(seen.size(), 3u);
+  EXPECT_EQ(seen[0], std::make_pair(EventType::kAdded, std::string("default/a")));
+  EXPECT_EQ(seen[1], std::make_pair(EventType::kDeleted, std::string("default/a")));
+  EXPECT_EQ(seen[2].second, "<relist>");
+}
+
 // ---------------------------------------------------------------- watch encoding
 
 TEST(WatchCache, PopBatchTakesQueuedEventsUpToItsLimits) {
