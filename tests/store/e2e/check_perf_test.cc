@@ -1,10 +1,19 @@
 // `etcdctl check perf` against both backends. Each load runs for 60 s.
 //
-// The small load (50 clients, 150 writes/s expected) must pass everywhere.
-// The large load (1,000 clients, 8,000 writes/s expected) must pass against
-// minik8s-store; a real single-member etcd on a small machine may fall short
-// of the throughput figure, which is reported (as a skip) rather than failed,
-// since etcd is the yardstick here, not the subject.
+// What etcdctl 3.4 measures: one generator feeds random 256-byte keys with
+// 1 KiB values through a rate limiter (burst 1) to N clients, each its own
+// connection, for 60 s; it passes if the achieved rate exceeds 90 % of the
+// load's limit, the slowest put took at most 0.5 s and the latency stddev is
+// at most 0.1 s.
+//
+// The small load (50 clients, 150 writes/s) must pass everywhere. The large
+// load (500 clients, 8,000 writes/s, so more than 7,200 needed) must pass
+// against minik8s-store; a real single-member etcd on a small machine may
+// fall short of the throughput figure, which is reported (as a skip) rather
+// than failed, since etcd is the yardstick here, not the subject. On a
+// loaded 2-core machine etcdctl's own generator is the limit for both
+// backends (see bench/README.md, store_bench), so the large load is labelled
+// perf and left out of the default test run.
 #include <string>
 #include <vector>
 
