@@ -370,7 +370,8 @@ void PrintWrites(const StoreCensus& before, const StoreCensus& after, double run
 
 // Stops `minik8s up` with SIGINT (it stops its daemons in reverse order);
 // if it does not exit in time, or daemons are left over, `minik8s down`.
-void StopCluster(testing::Subprocess* up, const std::string& minik8s_bin,
+// Returns the seconds the stop took.
+double StopCluster(testing::Subprocess* up, const std::string& minik8s_bin,
                  const std::string& data_dir, absl::Duration timeout) {
   const absl::Time start = absl::Now();
   if (up->running()) {
@@ -385,6 +386,7 @@ void StopCluster(testing::Subprocess* up, const std::string& minik8s_bin,
                         absl::Seconds(120));
     std::fprintf(stderr, "cluster_bench: minik8s down:\n%s", out.c_str());
   }
+  return absl::ToDoubleSeconds(absl::Now() - start);
 }
 
 int Run(const Flags& f) {
@@ -599,7 +601,8 @@ int Run(const Flags& f) {
     const std::vector<Sample> samples = sampler.samples();
 
     // 4. Stop the cluster, then print.
-    StopCluster(&up, minik8s_bin, data_dir, absl::Seconds(f.stop_timeout_s * 6));
+    const double stop_s =
+        StopCluster(&up, minik8s_bin, data_dir, absl::Seconds(f.stop_timeout_s * 6));
 
     const double run_s = absl::ToDoubleSeconds(t_end - t0);
     std::vector<double> from_ts, from_seen, to_bound, bound_to_running;
@@ -676,6 +679,7 @@ int Run(const Flags& f) {
       if (daemons[i].control_plane && hwm_kb[i] > 0) cp_hwm += hwm_kb[i];
     }
     t.Row("peak RSS control plane, sum (MiB)", absl::StrFormat("%.0f", cp_hwm / kMiB));
+    t.Row("cluster stop, SIGINT to minik8s up -> all exited (s)", Secs(stop_s));
     t.Print();
 
     std::printf("\nTargets: all Running <= 20 s: %s; startup p99 (creationTimestamp) <= 2 s: %s; "
