@@ -319,9 +319,37 @@ absl::Status Handler::List(const apiv1::ListRequest& request, apiv1::ListRespons
     }
   };
 
+  // resourceVersionMatch, as Kubernetes validates it.
+  const std::string& match_mode = request.resource_version_match();
+  const bool exact = match_mode == "Exact";
+  if (!match_mode.empty() && !continuing) {
+    if (exact || match_mode == "NotOlderThan") {
+      if (request.resource_version().empty()) {
+        return NewBadRequest(
+            "resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless "
+            "resourceVersion is provided");
+      }
+      if (exact && request.resource_version() == "0") {
+        return NewBadRequest(
+            "resourceVersionMatch: Forbidden: resourceVersionMatch \"Exact\" is forbidden for "
+            "resourceVersion \"0\"");
+      }
+    } else {
+      return NewBadRequest(absl::StrCat("resourceVersionMatch: Unsupported value: \"", match_mode,
+                                        "\": supported values: \"Exact\", \"NotOlderThan\""));
+    }
+  }
+  int64_t exact_revision = 0;
+  if (exact && !continuing) {
+    ASSIGN_OR_RETURN(exact_revision, ParseResourceVersion(request.resource_version()));
+    // A version the store has not reached yet: wait for it as for
+    // NotOlderThan (Timeout "Too large resource version" otherwise).
+    if (cache != nullptr) RETURN_IF_ERROR(cache->WaitUntilFresh(exact_revision));
+  }
+
   // From the cache: "0", a resourceVersion, or a continue at the cache's revision.
   bool use_cache = false;
-  if (cache != nullptr) {
+  if (cache != nullptr && !exact_revision) {
     if (continuing) {
       use_cache = cache->ready() && cache->revision() == token.revision;
     } else if (!request.resource_version().empty()) {
@@ -360,13 +388,17 @@ absl::Status Handler::List(const apiv1::ListRequest& request, apiv1::ListRespons
   if (!filter.Empty()) {
     match = [&filter](const google::protobuf::Message& m) { return filter.Matches(m); };
   }
-  absl::StatusOr<ListResult> result = store_->List(kind, prefix, start_key, request.limit(),
-                                                   continuing ? token.revision : 0, match);
+  absl::StatusOr<ListResult> result =
+      store_->List(kind, prefix, start_key, request.limit(),
+                   continuing ? token.revision : exact_revision, match);
   if (!result.ok()) {
     if (result.status().code() == absl::StatusCode::kOutOfRange && continuing) {
       return NewGone(
           "The provided continue parameter is too old to display a consistent list result. You "
           "can start a new list without the continue parameter.");
+    }
+    if (result.status().code() == absl::StatusCode::kOutOfRange && exact_revision > 0) {
+      return NewGone("The resourceVersion for the provided list is too old.");
     }
     return result.status();
   }

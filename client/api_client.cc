@@ -258,6 +258,7 @@ absl::StatusOr<ObjectList> ApiClient::List(absl::string_view resource, absl::str
   req.set_limit(options.limit);
   req.set_continue_(options.continue_token);
   req.set_resource_version(options.resource_version);
+  req.set_resource_version_match(options.resource_version_match);
   pb::ListResponse resp;
   grpc::ClientContext ctx;
   PrepareContext(&ctx);

@@ -56,7 +56,9 @@ struct ListOptions {
   std::string field_selector;  // `spec.nodeName=node-1`
   int64_t limit = 0;           // 0 = everything
   std::string continue_token;
-  std::string resource_version;  // "" = most recent
+  std::string resource_version;  // "" = most recent, "0" = any (the watch cache)
+  // "" , "NotOlderThan" or "Exact" (the list at exactly resource_version).
+  std::string resource_version_match;
 };
 
 struct WatchOptions {

@@ -685,6 +685,45 @@ TEST_P(ApiServerE2E, ListPagination) {
   }
 }
 
+TEST_P(ApiServerE2E, ListResourceVersionSemantics) {
+  Pod p;
+  ASSERT_TRUE(Create("pods", "default", NewPod("rv-a"), &p).ok());
+  const std::string first_rv = p.metadata().resource_version();
+  ASSERT_TRUE(Create("pods", "default", NewPod("rv-b"), &p).ok());
+  const std::string second_rv = p.metadata().resource_version();
+  auto list = [&](const std::string& rv, const std::string& match, v1::ListResponse* out) {
+    v1::ListRequest req;
+    req.set_resource("pods");
+    req.set_namespace_("default");
+    req.set_resource_version(rv);
+    req.set_resource_version_match(match);
+    return Call(&v1::ApiServer::Stub::List, req, out);
+  };
+  v1::ListResponse out;
+  // "" (consistent read) and "0" (watch cache) both see both pods.
+  ASSERT_TRUE(list("", "", &out).ok());
+  EXPECT_EQ(out.items_size(), 2);
+  EXPECT_GE(std::stoll(out.resource_version()), std::stoll(second_rv));
+  ASSERT_TRUE(list(second_rv, "NotOlderThan", &out).ok());
+  EXPECT_EQ(out.items_size(), 2);
+  EXPECT_GE(std::stoll(out.resource_version()), std::stoll(second_rv));
+  // Exact: the list as it was at the first pod's revision.
+  ASSERT_TRUE(list(first_rv, "Exact", &out).ok());
+  EXPECT_EQ(out.resource_version(), first_rv);
+  ASSERT_EQ(out.items_size(), 1);
+  Pod seen;
+  ASSERT_TRUE(seen.ParseFromString(out.items(0)));
+  EXPECT_EQ(seen.metadata().name(), "rv-a");
+  // Kubernetes' validation of the combinations.
+  EXPECT_EQ(list("", "Exact", &out).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(list("0", "Exact", &out).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  grpc::Status bad = list(first_rv, "Newest", &out);
+  EXPECT_EQ(bad.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(bad.error_message().find("supported values: \"Exact\", \"NotOlderThan\""),
+            std::string::npos)
+      << bad.error_message();
+}
+
 TEST_P(ApiServerE2E, NamespaceDeletionRemovesItsObjects) {
   core::v1::Namespace ns;
   ns.mutable_metadata()->set_name("team");
