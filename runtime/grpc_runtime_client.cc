@@ -104,8 +104,10 @@ absl::StatusOr<std::unique_ptr<RuntimeClient>> NewGrpcRuntimeClient(
   const int max_ms = static_cast<int>(
       std::max<int64_t>(100, absl::ToInt64Milliseconds(options.max_reconnect_backoff)));
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, std::min(100, max_ms));
-  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, std::min(100, max_ms));
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, max_ms);
+  // Not GRPC_ARG_MIN_RECONNECT_BACKOFF_MS: it is also the shortest time a
+  // connection attempt is given, and a runtime starting up on a loaded
+  // machine needs longer than that to send its first frame.
   return NewGrpcRuntimeClient(
       grpc::CreateCustomChannel(*address, grpc::InsecureChannelCredentials(), args), options);
 }

@@ -653,6 +653,22 @@ TEST_F(KubeletE2eTest, RestartedRuntimeGetsPodsBackByRestartPolicy) {
   }, absl::Seconds(10)));
   // The Never pod gets no new sandbox, so no SandboxChanged either.
   EXPECT_FALSE(HasEvent("reborn-never", "SandboxChanged", ""));
+
+  // A restart quicker than the kubelet can see the runtime missing: the new
+  // boot id (or the vanished containers) still tells.
+  runtime_proc_.Stop(SIGKILL);
+  StartRuntime();
+  ASSERT_TRUE(WaitPod("reborn", [&](const core::Pod& p) {
+    return running_ready(p) && p.status().container_statuses(0).restart_count() == 2;
+  }, absl::Seconds(30), &after));
+  EXPECT_EQ(after.status().container_statuses(0).last_state().terminated().reason(),
+            "ContainerStatusUnknown");
+  ASSERT_TRUE(WaitPod("reborn-late", [&](const core::Pod& p) {
+    return running_ready(p) && p.status().container_statuses(0).restart_count() == 1;
+  }, absl::Seconds(30)));
+  EXPECT_EQ(RuntimeContainersFor(always.metadata().uid()), 1);
+  EXPECT_EQ(RuntimeContainersFor(late.metadata().uid()), 1);
+  EXPECT_EQ(RuntimeContainersFor(never.metadata().uid()), 0);
 }
 
 TEST_F(KubeletE2eTest, LogsThroughTheKubeletApi) {
