@@ -164,6 +164,7 @@ void WatchStream::Cancel(int64_t watch_id) {
     resp.set_watch_id(watch_id);
     resp.set_canceled(true);
     Enqueue(std::move(resp), true);
+    store_->MaybeSendDeferredProgress(this);
   }
   store_->StartPendingSends();
 }
@@ -171,12 +172,17 @@ void WatchStream::Cancel(int64_t watch_id) {
 void WatchStream::RequestProgress() {
   {
     absl::MutexLock lock(&store_->mu_);
-    WatchResponse resp;
-    store_->source_->FillHeader(resp.mutable_header(), store_->current_rev_);
-    resp.set_watch_id(-1);
-    Enqueue(std::move(resp), true);
+    progress_deferred_ = true;
+    store_->MaybeSendDeferredProgress(this);
   }
   store_->StartPendingSends();
+}
+
+bool WatchStream::AllSynced() const {
+  for (const auto& [id, w] : watchers_) {
+    if (!w->synced) return false;
+  }
+  return true;
 }
 
 void WatchStream::Close() {
@@ -306,6 +312,16 @@ void WatchableStore::CancelCompacted(Watcher* w, int64_t compacted) {
   WatchStream* stream = w->stream;
   stream->Enqueue(std::move(resp), true);
   stream->watchers_.erase(w->id);  // destroys w
+  MaybeSendDeferredProgress(stream);
+}
+
+void WatchableStore::MaybeSendDeferredProgress(WatchStream* stream) {
+  if (!stream->progress_deferred_ || !stream->AllSynced()) return;
+  stream->progress_deferred_ = false;
+  WatchResponse resp;
+  source_->FillHeader(resp.mutable_header(), current_rev_);
+  resp.set_watch_id(-1);
+  stream->Enqueue(std::move(resp), true);
 }
 
 WatchResponse WatchableStore::MakeResponse(const Watcher& w, int64_t rev) const {
@@ -434,6 +450,7 @@ bool WatchableStore::SyncRound() {
     for (Watcher* w : eligible) {
       unsynced_.erase(w);
       AddSynced(w);
+      MaybeSendDeferredProgress(w->stream);
     }
     return true;
   }
@@ -473,6 +490,7 @@ bool WatchableStore::SyncRound() {
     if (to >= current) {
       unsynced_.erase(w);
       AddSynced(w);
+      MaybeSendDeferredProgress(w->stream);
     }
   }
   // More history to read for watchers whose streams still have room.

@@ -100,6 +100,10 @@ class WatchStream {
 
   void Create(const etcdserverpb::WatchCreateRequest& req);
   void Cancel(int64_t watch_id);
+  // A progress notification (watch id -1) at the current revision, as etcd
+  // 3.5 answers it: only once every watcher of the stream is synced, so that
+  // it never claims a revision whose events a catching-up watcher of the
+  // stream has not been sent yet. Until then it is deferred (one at a time).
   void RequestProgress();
   // Called by the transport when a write SendFn started is done: the next
   // buffered response, or nullopt (the stream becomes idle; the next buffered
@@ -136,8 +140,12 @@ class WatchStream {
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
   // On store_->pending_sends_; guarded by store_->send_mu_.
   bool send_pending_ = false;
+  // True if no watcher of the stream is unsynced. Needs store_->mu_.
+  bool AllSynced() const;
+
   // Guarded by store_->mu_.
   int64_t next_id_ = 0;
+  bool progress_deferred_ = false;
   absl::flat_hash_map<int64_t, std::unique_ptr<struct Watcher>> watchers_;
 };
 
@@ -198,6 +206,8 @@ class WatchableStore {
   static size_t AppendEvents(const Watcher& w, const RevisionEvents& re,
                              etcdserverpb::WatchResponse* resp);
   void CancelCompacted(Watcher* w, int64_t compacted) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Queues the progress notification `stream` deferred, if it is now due.
+  void MaybeSendDeferredProgress(WatchStream* stream) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const HistorySource* source_;
   const WatchOptions options_;

@@ -1,3 +1,4 @@
+#include <map>
 #include <thread>
 
 #include "testing/subprocess.h"
@@ -233,6 +234,37 @@ TEST_F(SlowWatcherTest, SlowWatcherCatchesUpWithoutLossOrReorder) {
     }
   }
   EXPECT_EQ(store_->watchable()->UnsyncedCount(), 0u);
+}
+
+TEST_F(SlowWatcherTest, ProgressWaitsUntilEveryWatcherOfTheStreamIsSynced) {
+  for (int i = 0; i < 5; ++i) Put("k", std::to_string(i));  // revisions 2..6
+  FakeTransport t(store_.get(), false);
+  // Three live watchers first: their first created response is in flight
+  // and two are queued, so the stream has no room (half of 4) and the
+  // watchers from history created next stay unsynced until it drains.
+  for (int i = 0; i < 3; ++i) t.stream()->Create(Watch("other"));
+  for (int i = 0; i < 3; ++i) t.stream()->Create(Watch("k", "", 2));
+  EXPECT_EQ(store_->watchable()->UnsyncedCount(), 3u);
+  t.stream()->RequestProgress();
+  ASSERT_TRUE(testing::WaitFor(
+      [&] {
+        t.Drain();
+        for (const auto& r : t.Got()) {
+          if (r.watch_id() == -1) return true;
+        }
+        return false;
+      },
+      absl::Seconds(10)));
+  // The progress notification comes after every watcher's five events.
+  std::map<int64_t, int> events;
+  for (const auto& r : t.Got()) {
+    if (r.watch_id() == -1) {
+      EXPECT_EQ(r.header().revision(), 6);
+      break;
+    }
+    if (r.events_size() > 0) events[r.watch_id()] += r.events_size();
+  }
+  EXPECT_EQ(events, (std::map<int64_t, int>{{3, 5}, {4, 5}, {5, 5}}));
 }
 
 }  // namespace
