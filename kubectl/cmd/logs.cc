@@ -1,6 +1,7 @@
 // mkctl logs POD|TYPE/NAME [-c CONTAINER] [-f] [--previous] [--tail N].
-// Resolves the pod and container as kubectl does, then reads through a
-// LogSource (logs/log_source.h), which is not backed by a kubelet yet.
+// Resolves the pod and container as kubectl does, checks the container's
+// state as the apiserver and kubelet would, then streams the log from the
+// node's kubelet (logs/log_source.h).
 #include <algorithm>
 #include <memory>
 
@@ -54,7 +55,17 @@ absl::StatusOr<core::v1::Pod> PodForController(client::ApiClient& client, const 
   return absl::NotFoundError(absl::StrCat("no pods found for ", kind.GroupResource(), " \"", name, "\""));
 }
 
-int RunLogs(Context& ctx, const LogsOptions& o, LogSource& source) {
+bool HasContainerNamed(const core::v1::Pod& pod, const std::string& name) {
+  for (const auto& c : pod.spec().init_containers()) {
+    if (c.name() == name) return true;
+  }
+  for (const auto& c : pod.spec().containers()) {
+    if (c.name() == name) return true;
+  }
+  return false;
+}
+
+int RunLogs(Context& ctx, const LogsOptions& o) {
   if (o.args.empty() || o.args.size() > 2) {
     return ctx.Fail(absl::InvalidArgumentError(
         "expected POD or TYPE/NAME is a required argument for the logs command"));
@@ -81,23 +92,39 @@ int RunLogs(Context& ctx, const LogsOptions& o, LogSource& source) {
   }
   std::string container = o.container;
   if (container.empty() && o.args.size() == 2) container = o.args[1];
-  std::vector<std::string> names;
-  for (const auto& c : pod.spec().init_containers()) names.push_back(c.name());
-  for (const auto& c : pod.spec().containers()) names.push_back(c.name());
+  if (container.empty()) {
+    // As kubectl: the kubectl.kubernetes.io/default-container annotation,
+    // else the first container, saying so when there was a choice.
+    const auto& annotations = pod.metadata().annotations();
+    auto annotated = annotations.find("kubectl.kubernetes.io/default-container");
+    if (annotated != annotations.end() && !annotated->second.empty()) {
+      if (HasContainerNamed(pod, annotated->second)) {
+        container = annotated->second;
+      } else {
+        ctx.err() << "Default container name \"" << annotated->second << "\" not found in pod "
+                  << pod.metadata().name() << "\n";
+      }
+    }
+  }
   if (container.empty()) {
     if (pod.spec().containers().empty()) {
       return ctx.Fail(absl::InvalidArgumentError(
           absl::StrCat("pod ", pod.metadata().name(), " has no containers")));
     }
     container = pod.spec().containers(0).name();
-    if (pod.spec().containers_size() > 1) {
+    if (pod.spec().containers_size() > 1 || pod.spec().init_containers_size() > 0) {
+      std::vector<std::string> names;
+      for (const auto& c : pod.spec().init_containers()) names.push_back(c.name() + " (init)");
+      for (const auto& c : pod.spec().containers()) names.push_back(c.name());
       ctx.err() << "Defaulted container \"" << container << "\" out of: "
                 << absl::StrJoin(names, ", ") << "\n";
     }
-  } else if (std::find(names.begin(), names.end(), container) == names.end()) {
+  } else if (!HasContainerNamed(pod, container)) {
     return ctx.Fail(absl::InvalidArgumentError(absl::StrCat(
         "container ", container, " is not valid for pod ", pod.metadata().name())));
   }
+  absl::Status checked = CheckLogRequest(pod, container, o.previous);
+  if (!checked.ok()) return ctx.Fail(checked);
   LogRequest request;
   request.namespace_ = ns;
   request.pod = pod.metadata().name();
@@ -115,7 +142,8 @@ int RunLogs(Context& ctx, const LogsOptions& o, LogSource& source) {
     }
     request.since = since;
   }
-  absl::Status st = source.Stream(request, [&ctx](absl::string_view chunk) {
+  std::unique_ptr<LogSource> source = NewKubeletLogSource(*client);
+  absl::Status st = source->Stream(request, [&ctx](absl::string_view chunk) {
     ctx.out() << chunk;
     ctx.out().flush();
     return true;
@@ -142,8 +170,7 @@ void AddLogsCommand(CLI::App& app, Context& ctx, int& exit_code) {
   cmd->add_option("--since", o->since,
                   "Only return logs newer than a relative duration like 5s, 2m, or 3h.");
   cmd->callback([&ctx, &exit_code, o] {
-    std::unique_ptr<LogSource> source = NewUnavailableLogSource();
-    exit_code = RunLogs(ctx, *o, *source);
+    exit_code = RunLogs(ctx, *o);
   });
 }
 

@@ -1,9 +1,14 @@
-// Where `mkctl logs` reads container logs from. In Kubernetes the apiserver
-// proxies pods/log to the kubelet of the pod's node, which reads the
-// runtime's log files. minik8s has no such path yet (the kubelet is not
-// written), so the only implementation, UnavailableLogSource, answers
-// Unimplemented with a sentence that says so; a kubelet-backed source will
-// implement the same interface.
+// Where `mkctl logs` reads container logs from.
+//
+// In Kubernetes the apiserver checks the request (pods/log: the container
+// exists, the pod has a node) and proxies it to the kubelet of the pod's
+// node, which checks the container's state and reads the runtime's log.
+// minik8s has no pods/log subresource, so mkctl does the apiserver's part
+// itself: CheckLogRequest (pure) applies the apiserver's and the kubelet's
+// checks to the Pod it read, and the kubelet-backed LogSource dials the
+// node's kubelet directly (the Node's status.addresses InternalIP, else
+// Hostname, and status.daemonEndpoints.kubeletEndpoint.port) and streams
+// `minik8s.kubelet.v1.Kubelet/ContainerLogs`.
 //
 // Thread safety: implementations must allow one Stream call at a time.
 #ifndef MINIK8S_KUBECTL_LOGS_LOG_SOURCE_H_
@@ -16,8 +21,11 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "client/api_client.h"
+#include "k8s/core/v1/core.pb.h"
 
 namespace minik8s::kubectl {
 
@@ -42,10 +50,30 @@ class LogSource {
                               const std::function<bool(absl::string_view)>& sink) = 0;
 };
 
-// Answers every request with Unimplemented: `logs are not available yet:
-// reading container logs needs the kubelet's log endpoint, which minik8s
-// does not have yet (pod "x", container "y")`.
-std::unique_ptr<LogSource> NewUnavailableLogSource();
+// The checks Kubernetes makes before it streams a log, on the Pod as mkctl
+// read it, with their messages (all BadRequest, as kubectl prints them:
+// `Error from server (BadRequest): ...`):
+//   - the apiserver: `container C is not valid for pod P`, `pod P does not
+//     have a host assigned` (not scheduled yet);
+//   - the kubelet, from status.containerStatuses: `container "C" in pod "P"
+//     is waiting to start: ContainerCreating` (or the waiting reason; image
+//     pull failures in kubelet's words), `previous terminated container "C"
+//     in pod "P" not found`, `container "C" in pod "P" is terminated` (no
+//     instance to read), `container "C" in pod "P" is not available` (no
+//     status yet).
+// `container` must be named (mkctl defaults it like kubectl first).
+absl::Status CheckLogRequest(const core::v1::Pod& pod, const std::string& container,
+                             bool previous);
+
+// The address of a Node's kubelet API, `HOST:PORT` (`[v6]:PORT`).
+// FailedPrecondition when the Node publishes no port or no address.
+absl::StatusOr<std::string> KubeletAddress(const core::v1::Node& node);
+
+// Reads logs from the kubelet of `request.node`, found through `api`
+// (borrowed; must outlive the source). --since is applied to the lines'
+// timestamps here (the kubelet API has no such option); with --since and
+// --tail but not -f, the tail is taken after the --since filter.
+std::unique_ptr<LogSource> NewKubeletLogSource(client::ApiClient* api);
 
 }  // namespace minik8s::kubectl
 

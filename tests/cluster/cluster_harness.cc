@@ -1,0 +1,208 @@
+#include "tests/cluster/cluster_harness.h"
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "cluster/plan.h"
+#include "cluster/state_file.h"
+#include "cluster/supervisor.h"
+
+namespace minik8s::clustertest {
+namespace {
+
+constexpr char kReadyLine[] = "minik8s: cluster is ready";
+
+bool Exists(const std::string& path) {
+  struct stat st;
+  return stat(path.c_str(), &st) == 0;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// A port base whose whole range (store .. last kubelet) is free now.
+int PickPortBase(int nodes) {
+  std::mt19937 rng(std::random_device{}());
+  std::uniform_int_distribution<int> dist(200, 580);
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    const int base = dist(rng) * 100;  // 20000 .. 58000
+    auto ports = cluster::DerivePorts(base, nodes);
+    if (!ports.ok()) continue;
+    bool free = true;
+    for (int p = ports->first; p <= ports->last && free; ++p) {
+      free = !cluster::LoopbackPortInUse(p);
+    }
+    if (free) return base;
+  }
+  return 0;
+}
+
+}  // namespace
+
+std::string BackendName(Backend backend) {
+  return backend == Backend::kEtcd ? "etcd" : "minik8s_store";
+}
+
+void PrintTo(Backend backend, std::ostream* os) { *os << BackendName(backend); }
+
+std::string MissingPrerequisite(Backend backend) {
+  for (const char* bin : {"minik8s", "minik8s-apiserver", "minik8s-controller-manager",
+                          "minik8s-scheduler", "minik8s-runtime", "minik8s-kubelet", "mkctl"}) {
+    if (!Exists(testing::BinPath(bin))) return absl::StrCat(testing::BinPath(bin), " is not built");
+  }
+  if (backend == Backend::kMinik8sStore && !Exists(testing::BinPath("minik8s-store"))) {
+    return absl::StrCat(testing::BinPath("minik8s-store"), " is not built");
+  }
+  if (backend == Backend::kEtcd && storetest::FindOnPath("etcd").empty()) {
+    return "etcd is not on PATH";
+  }
+  return "";
+}
+
+ClusterHarness::ClusterHarness(Options options) : options_(std::move(options)) {
+  data_dir_ = dir_.Join("data");
+}
+
+ClusterHarness::~ClusterHarness() {
+  cs_.reset();
+  if (up_.running()) up_.Stop(SIGTERM, absl::Seconds(60));
+  if (etcd_ != nullptr && etcd_->running()) (void)etcd_->Stop();
+}
+
+absl::Status ClusterHarness::Start() {
+  if (port_base_ == 0) {
+    port_base_ = PickPortBase(options_.nodes);
+    if (port_base_ == 0) return absl::UnavailableError("no free port range found");
+    api_ = absl::StrCat("127.0.0.1:", port_base_ + 3);
+  }
+  std::vector<std::string> argv = {testing::BinPath("minik8s"), "up", "--nodes",
+                                   std::to_string(options_.nodes), "--port-base",
+                                   std::to_string(port_base_), "--data-dir", data_dir_,
+                                   "--mkctl-config", ""};
+  if (options_.backend == Backend::kEtcd) {
+    if (etcd_ == nullptr) {
+      etcd_ = std::make_unique<storetest::StoreBackend>(
+          storetest::StoreBackend::Options{.kind = storetest::BackendKind::kEtcd});
+    }
+    absl::Status s = etcd_started_ ? (etcd_->running() ? absl::OkStatus() : etcd_->Restart())
+                                   : etcd_->Start();
+    if (!s.ok()) return s;
+    etcd_started_ = true;
+    argv.push_back("--etcd-servers");
+    argv.push_back(etcd_->endpoint());
+  }
+  for (const std::string& f : options_.up_flags) argv.push_back(f);
+  const std::string log = dir_.Join("up.log");
+  std::remove(log.c_str());
+  absl::Status s = up_.Start(argv, log);
+  if (!s.ok()) return s;
+  if (!testing::WaitFor(
+          [&] { return absl::StrContains(ReadFile(log), kReadyLine) || up_.Exited(); },
+          absl::Seconds(120)) ||
+      !up_.running()) {
+    return absl::InternalError(absl::StrCat("minik8s up did not get ready:\n", ReadFile(log)));
+  }
+  auto cs = client::Clientset::Connect({.server = api_, .timeout = absl::Seconds(10)});
+  if (!cs.ok()) return cs.status();
+  cs_ = *std::move(cs);
+  const bool ready = testing::WaitFor(
+      [&] {
+        auto nodes = cs_->Nodes().List("");
+        if (!nodes.ok()) return false;
+        int n = 0;
+        for (const auto& node : nodes->items) {
+          for (const auto& c : node.status().conditions()) {
+            if (c.type() == "Ready" && c.status() == "True") ++n;
+          }
+        }
+        return n == options_.nodes;
+      },
+      absl::Seconds(60));
+  if (!ready) return absl::InternalError("the nodes did not become Ready");
+  return absl::OkStatus();
+}
+
+absl::Status ClusterHarness::Stop(bool stop_etcd) {
+  cs_.reset();
+  std::vector<cluster::ProcessRecord> daemons;
+  if (auto state = cluster::ReadStateFile(cluster::StateFilePath(data_dir_)); state.ok()) {
+    daemons = state->processes;
+  }
+  std::optional<int> status = up_.Stop(SIGTERM, absl::Seconds(90));
+  if (!status.has_value() || !WIFEXITED(*status) || WEXITSTATUS(*status) != 0) {
+    return absl::InternalError(absl::StrCat(
+        "minik8s up did not exit cleanly: ",
+        status.has_value() ? cluster::DescribeWaitStatus(*status) : "no status"));
+  }
+  for (const cluster::ProcessRecord& p : daemons) {
+    if (cluster::ProcessRunning(p.pid, p.binary)) {
+      return absl::InternalError(absl::StrCat(p.name, " still runs after minik8s up stopped"));
+    }
+  }
+  if (stop_etcd && etcd_ != nullptr && etcd_->running()) return etcd_->Stop();
+  return absl::OkStatus();
+}
+
+int ClusterHarness::Mkctl(std::vector<std::string> args, std::string* out,
+                          const std::string& stdin_data) const {
+  args.insert(args.begin(), {testing::BinPath("mkctl"), "--server", api_});
+  return testing::RunCommand(args, out, absl::Seconds(120), stdin_data);
+}
+
+std::string ClusterHarness::WriteFile(const std::string& name, const std::string& text) const {
+  const std::string path = dir_.Join(name);
+  std::ofstream(path) << text;
+  return path;
+}
+
+pid_t ClusterHarness::DaemonPid(const std::string& name) const {
+  auto state = cluster::ReadStateFile(cluster::StateFilePath(data_dir_));
+  if (!state.ok()) return 0;
+  for (const auto& p : state->processes) {
+    if (p.name == name) return p.pid;
+  }
+  return 0;
+}
+
+std::string ClusterHarness::Diagnostics() const {
+  std::string out = absl::StrCat("---- minik8s up output\n", ReadFile(dir_.Join("up.log")), "\n");
+  std::vector<std::string> names = {"apiserver", "controller-manager", "scheduler"};
+  for (int i = 1; i <= options_.nodes; ++i) names.push_back(absl::StrCat("kubelet-node-", i));
+  for (const std::string& name : names) {
+    absl::StrAppend(&out, "---- ", name, " log (tail)\n",
+                    cluster::LogTail(absl::StrCat(data_dir_, "/logs/", name, ".log"), 25), "\n");
+  }
+  if (etcd_ != nullptr) absl::StrAppend(&out, "---- etcd log (tail)\n", etcd_->LogTail(15), "\n");
+  return out;
+}
+
+std::string Example(const std::string& name) {
+  return ReadFile(absl::StrCat(MINIK8S_SOURCE_DIR, "/examples/", name));
+}
+
+std::vector<std::vector<std::string>> TableRows(const std::string& table) {
+  std::vector<std::vector<std::string>> rows;
+  bool header = true;
+  for (absl::string_view line : absl::StrSplit(table, '\n', absl::SkipEmpty())) {
+    if (header) {
+      header = false;
+      continue;
+    }
+    rows.push_back(absl::StrSplit(line, ' ', absl::SkipEmpty()));
+  }
+  return rows;
+}
+
+}  // namespace minik8s::clustertest

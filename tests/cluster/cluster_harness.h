@@ -1,0 +1,98 @@
+// A whole minik8s cluster for end-to-end tests, started as a user starts it:
+// `minik8s up` on a free port range and a temp data dir, over minik8s-store
+// or over a real etcd (started here from PATH, on free loopback ports, with
+// its own data dir that survives a cluster restart). Tests drive it with the
+// mkctl binary (Mkctl) and, where a stream of changes must be observed, the
+// client library (clientset()).
+//
+// Not thread-safe: one test thread drives a harness; clientset() may be
+// used from helper threads the test joins before the harness is destroyed.
+#ifndef MINIK8S_TESTS_CLUSTER_CLUSTER_HARNESS_H_
+#define MINIK8S_TESTS_CLUSTER_CLUSTER_HARNESS_H_
+
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "client/clientset.h"
+#include "testing/subprocess.h"
+#include "testing/temp_dir.h"
+#include "tests/store/e2e/store_backend.h"
+
+namespace minik8s::clustertest {
+
+enum class Backend { kMinik8sStore, kEtcd };
+
+// "minik8s_store" / "etcd" (test names).
+std::string BackendName(Backend backend);
+void PrintTo(Backend backend, std::ostream* os);
+
+// Why the cluster cannot run here ("" when it can): a binary that is not
+// built, or no etcd on PATH for Backend::kEtcd.
+std::string MissingPrerequisite(Backend backend);
+
+class ClusterHarness {
+ public:
+  struct Options {
+    Backend backend = Backend::kMinik8sStore;
+    int nodes = 2;
+    // Extra `minik8s up` flags, e.g. "--controller-manager-arg=--node-monitor-grace-period=4s".
+    std::vector<std::string> up_flags;
+  };
+
+  explicit ClusterHarness(Options options);
+  ~ClusterHarness();  // stops the cluster and etcd
+  ClusterHarness(const ClusterHarness&) = delete;
+  ClusterHarness& operator=(const ClusterHarness&) = delete;
+
+  // Starts etcd (first time, for kEtcd) and `minik8s up`, waits for its
+  // ready line and for every node to be Ready.
+  absl::Status Start();
+  // SIGTERM to `minik8s up`; error unless it exits 0 having stopped every
+  // daemon. With kEtcd, `stop_etcd` also stops etcd (Start restarts it on
+  // the same data dir).
+  absl::Status Stop(bool stop_etcd = false);
+  bool running() { return up_.running() && !up_.Exited(); }
+
+  // Runs mkctl against the cluster: exit code, stdout+stderr in *out.
+  int Mkctl(std::vector<std::string> args, std::string* out,
+            const std::string& stdin_data = "") const;
+
+  // Path of a file in the harness' temp dir, written with `text`.
+  std::string WriteFile(const std::string& name, const std::string& text) const;
+
+  // The pid `minik8s up` recorded for a daemon ("kubelet-node-1"), 0 if none.
+  pid_t DaemonPid(const std::string& name) const;
+
+  // What to print when a test fails: `up`'s output and the daemons' log tails.
+  std::string Diagnostics() const;
+
+  const std::string& api() const { return api_; }
+  const std::string& data_dir() const { return data_dir_; }
+  client::Clientset& clientset() { return *cs_; }
+
+ private:
+  Options options_;
+  testing::TempDir dir_;
+  std::string data_dir_;
+  int port_base_ = 0;
+  std::string api_;
+  std::unique_ptr<storetest::StoreBackend> etcd_;
+  bool etcd_started_ = false;
+  testing::Subprocess up_;
+  std::unique_ptr<client::Clientset> cs_;
+};
+
+// The example manifest (examples/NAME) as text.
+std::string Example(const std::string& name);
+
+// Rows of a `get` table (header excluded), split on runs of spaces.
+std::vector<std::vector<std::string>> TableRows(const std::string& table);
+
+}  // namespace minik8s::clustertest
+
+#endif  // MINIK8S_TESTS_CLUSTER_CLUSTER_HARNESS_H_
