@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <map>
 
+#include <google/protobuf/util/message_differencer.h>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -338,10 +340,15 @@ void DescribeEventsTo(Writer& w, const std::vector<core::Event>& events, absl::T
   w.Write(0, "Events:\n  Type\tReason\tAge\tFrom\tMessage\n");
   w.Write(1, "----\t------\t----\t----\t-------\n");
   for (const auto& e : sorted) {
-    const std::string first = IsZero(e.first_timestamp()) ? MicroTimestampSince(e.event_time(), now)
-                                                          : TimestampSince(e.first_timestamp(), now);
+    // As kubectl: the first time from eventTime when set (microseconds),
+    // else firstTimestamp; repeats from the series, else count.
+    const std::string first = !IsZero(e.event_time()) ? MicroTimestampSince(e.event_time(), now)
+                                                      : TimestampSince(e.first_timestamp(), now);
     std::string interval = first;
-    if (e.count() > 1) {
+    if (e.has_series()) {
+      interval = absl::StrCat(MicroTimestampSince(e.series().last_observed_time(), now), " (x",
+                              e.series().count(), " over ", first, ")");
+    } else if (e.count() > 1) {
       interval = absl::StrCat(TimestampSince(e.last_timestamp(), now), " (x", e.count(), " over ",
                               first, ")");
     }
@@ -449,11 +456,13 @@ std::string DescribePod(const core::Pod& pod, const std::vector<core::Event>& ev
 
 void SplitReplicaSets(const apps::Deployment& d, const std::vector<const apps::ReplicaSet*>& owned,
                       std::vector<const apps::ReplicaSet*>* old_rs, const apps::ReplicaSet** new_rs) {
+  // Compared as messages: serialized bytes of maps (labels, resources)
+  // have no fixed order.
   auto without_hash = [](core::PodTemplateSpec t) {
     t.mutable_metadata()->mutable_labels()->erase("pod-template-hash");
-    return t.SerializeAsString();
+    return t;
   };
-  const std::string want = without_hash(d.spec().template_());
+  const core::PodTemplateSpec want = without_hash(d.spec().template_());
   std::vector<const apps::ReplicaSet*> sorted = owned;
   std::stable_sort(sorted.begin(), sorted.end(), [](const auto* a, const auto* b) {
     const auto& ta = a->metadata().creation_timestamp();
@@ -464,7 +473,8 @@ void SplitReplicaSets(const apps::Deployment& d, const std::vector<const apps::R
   *new_rs = nullptr;
   old_rs->clear();
   for (const auto* rs : sorted) {
-    if (*new_rs == nullptr && without_hash(rs->spec().template_()) == want) {
+    if (*new_rs == nullptr && google::protobuf::util::MessageDifferencer::Equals(
+                                  without_hash(rs->spec().template_()), want)) {
       *new_rs = rs;
     } else {
       old_rs->push_back(rs);

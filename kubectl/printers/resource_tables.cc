@@ -156,9 +156,9 @@ std::vector<std::string> EventRow(const core::Event& e, const TableOptions& o) {
   const std::string kind = absl::AsciiStrToLower(e.involved_object().kind());
   const std::string target =
       e.involved_object().name().empty() ? kind : absl::StrCat(kind, "/", e.involved_object().name());
-  std::string interval = last;
-  if (o.wide && count > 1) interval = absl::StrCat(last, " (x", count, " over ", first, ")");
-  std::vector<std::string> row = {interval, e.type(), e.reason(), target};
+  // The apiserver's table (kubectl get events): LAST SEEN is the last time
+  // alone, also with -o wide (COUNT and FIRST SEEN are columns there).
+  std::vector<std::string> row = {last, e.type(), e.reason(), target};
   if (o.wide) {
     row.push_back(e.involved_object().field_path());
     row.push_back(EventSource(e));

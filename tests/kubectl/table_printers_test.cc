@@ -288,9 +288,9 @@ eventTime: )", api::FormatRfc3339Micro(Now() - absl::Seconds(10)), "\n"));
   o.wide = true;
   const std::string wide = Render("events", {&e2}, o);
   EXPECT_EQ(wide,
-            "LAST SEEN           TYPE      REASON    OBJECT        SUBOBJECT              SOURCE            "
+            "LAST SEEN   TYPE      REASON    OBJECT        SUBOBJECT              SOURCE            "
             "MESSAGE                                FIRST SEEN   COUNT   NAME\n"
-            "10s (x4 over 10s)   Warning   BackOff   pod/crash-2   spec.containers{app}   kubelet, node-1   "
+            "10s         Warning   BackOff   pod/crash-2   spec.containers{app}   kubelet, node-1   "
             "Back-off restarting failed container   10s          4       crash-2.1\n");
 }
 
