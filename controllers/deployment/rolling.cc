@@ -67,7 +67,10 @@ absl::StatusOr<int32_t> DeploymentController::CleanupUnhealthyReplicas(RsList* o
   for (const RsPtr& rs : *old_rss) {
     if (total >= max_cleanup) break;
     if (Replicas(*rs) == 0) continue;
-    if (Replicas(*rs) == rs->status().available_replicas()) continue;  // all healthy
+    // All healthy. Also when the status still counts more available pods
+    // than spec.replicas (a scale-down whose deletions the ReplicaSet's
+    // status does not show yet): none of its wanted replicas is unhealthy.
+    if (rs->status().available_replicas() >= Replicas(*rs)) continue;
     const int32_t count =
         std::min(max_cleanup - total, Replicas(*rs) - rs->status().available_replicas());
     const int32_t new_size = Replicas(*rs) - count;
@@ -86,7 +89,13 @@ absl::StatusOr<int32_t> DeploymentController::CleanupUnhealthyReplicas(RsList* o
 absl::StatusOr<int32_t> DeploymentController::ScaleDownOldReplicaSetsForRollingUpdate(
     const RsList& all_rss, RsList old_rss, const Deployment& d) {
   const int32_t min_available = Replicas(d) - MaxUnavailable(d);
-  const int32_t available = GetAvailableReplicaCountForReplicaSets(all_rss);
+  // A ReplicaSet's available pods beyond its spec.replicas are being
+  // deleted (its status lags a scale-down): counting them would scale the
+  // others down too far, below minAvailable.
+  int32_t available = 0;
+  for (const RsPtr& rs : all_rss) {
+    if (rs != nullptr) available += std::min(rs->status().available_replicas(), Replicas(*rs));
+  }
   if (available <= min_available) return 0;
   SortByCreation(&old_rss);
   const int32_t to_scale_down = available - min_available;

@@ -236,6 +236,36 @@ TEST_F(DeploymentSyncTest, RollingUpdateStepsWithinSurgeAndUnavailable) {
   EXPECT_NE(Rs("nginx:2"), nullptr);
 }
 
+TEST_F(DeploymentSyncTest, StaleStatusOfAScaledDownReplicaSetIsNotCountedTwice) {
+  Put(10, "nginx:1");
+  ASSERT_TRUE(controller_.Sync("default/web").ok());
+  SettleReplicaSets();
+  ASSERT_TRUE(controller_.Sync("default/web").ok());
+  clock_.Advance(absl::Seconds(5));
+  Put(10, "nginx:2");
+  ASSERT_TRUE(controller_.Sync("default/web").ok());
+  ASSERT_TRUE(controller_.Sync("default/web").ok());
+  ASSERT_EQ(Rs("nginx:2")->spec().replicas(), 4);
+  ASSERT_EQ(Rs("nginx:1")->spec().replicas(), 8);
+  // The new ReplicaSet's 4 pods are available; the old one's status still
+  // shows the 10 pods it had before its scale-down to 8.
+  ReplicaSet fresh = *Rs("nginx:2");
+  fresh.mutable_status()->set_replicas(4);
+  fresh.mutable_status()->set_ready_replicas(4);
+  fresh.mutable_status()->set_available_replicas(4);
+  rss_.Upsert(std::make_shared<ReplicaSet>(fresh));
+  ReplicaSet stale = *Rs("nginx:1");
+  stale.mutable_status()->set_replicas(10);
+  stale.mutable_status()->set_ready_replicas(10);
+  stale.mutable_status()->set_available_replicas(10);
+  rss_.Upsert(std::make_shared<ReplicaSet>(stale));
+  // No "invalid request to scale down 8 -> 10"; and only the 8 wanted old
+  // pods count as available: 8 + 4 - minAvailable 8 = 4 may go.
+  ASSERT_TRUE(controller_.Sync("default/web").ok());
+  EXPECT_EQ(Rs("nginx:1")->spec().replicas(), 4);
+  EXPECT_EQ(Rs("nginx:2")->spec().replicas(), 4);
+}
+
 TEST_F(DeploymentSyncTest, PausedScalesButDoesNotRollOut) {
   Put(4, "nginx:1");
   ASSERT_TRUE(controller_.Sync("default/web").ok());
