@@ -1,0 +1,681 @@
+// End to end, the whole control plane: minik8s-store + minik8s-apiserver +
+// minik8s-controller-manager (+ minik8s-scheduler with plain Node objects)
+// on free loopback ports. No kubelet: the test plays it by marking pods
+// Running and Ready through the status subresource.
+//
+//   - RollingUpdateE2E: maxSurge / maxUnavailable hold at every event of a
+//     pod watch through a rollout, a pause and a rollback;
+//   - LeaderFailoverE2E: two controller-managers or two schedulers, the
+//     leader killed (SIGKILL) or stopped (SIGTERM): the standby takes over
+//     and work continues;
+//   - RestartMidRolloutE2E: each daemon killed and restarted in the middle
+//     of a rollout; the cluster converges to exactly the desired pods, each
+//     owned by the new ReplicaSet, none orphaned or duplicated.
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <atomic>
+#include <map>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/synchronization/mutex.h"
+#include "api/intstr.h"
+#include "api/quantity.h"
+#include "api/time.h"
+#include "client/errors.h"
+#include "gtest/gtest.h"
+#include "tests/scheduler/e2e/control_plane.h"
+
+namespace minik8s {
+namespace {
+
+using apps::v1::Deployment;
+using apps::v1::ReplicaSet;
+using core::v1::Node;
+using core::v1::Pod;
+using scheduler::e2e::ControlPlane;
+
+constexpr char kImage1[] = "nginx:1.25";
+constexpr char kImage2[] = "nginx:1.26";
+
+// The node lifecycle controller is left out: the test's Node objects have
+// no kubelet renewing their Leases, so they would be marked unreachable.
+const std::vector<std::string> kManagerFlags = {
+    "--leader-elect=false", "--controllers=deployment,replicaset,garbagecollector"};
+
+// Short leader election, so a standby takes over in seconds.
+const std::vector<std::string> kFastLeaderElection = {
+    "--leader-elect=true",           "--leader-elect-lease-duration", "2s",
+    "--leader-elect-renew-deadline", "1500ms",
+    "--leader-elect-retry-period",   "200ms"};
+
+bool IsReady(const Pod& p) {
+  for (const auto& c : p.status().conditions()) {
+    if (c.type() == "Ready" && c.status() == "True") return true;
+  }
+  return false;
+}
+
+Node MakeNode(const std::string& name) {
+  Node n;
+  n.mutable_metadata()->set_name(name);
+  auto* alloc = n.mutable_status()->mutable_allocatable();
+  (*alloc)["cpu"] = api::Quantity::MustParse("8").ToProto();
+  (*alloc)["memory"] = api::Quantity::MustParse("32Gi").ToProto();
+  (*alloc)["pods"] = api::Quantity::MustParse("110").ToProto();
+  *n.mutable_status()->mutable_capacity() = *alloc;
+  auto* ready = n.mutable_status()->add_conditions();
+  ready->set_type("Ready");
+  ready->set_status("True");
+  return n;
+}
+
+class ControlPlaneE2E : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto missing = ControlPlane::MissingBinaries(
+        {"minik8s-store", "minik8s-apiserver", "minik8s-controller-manager",
+         "minik8s-scheduler"});
+    if (!missing.empty()) {
+      GTEST_SKIP() << "missing binaries in the build tree: " << absl::StrJoin(missing, ", ");
+    }
+    ASSERT_TRUE(cp_.Start().ok());
+    cs_ = cp_.clientset();
+  }
+
+  void TearDown() override {
+    stop_ = true;
+    if (kubelet_.joinable()) kubelet_.join();
+  }
+
+  // Marks live pods Running and Ready — every pod, or (bound_only) those a
+  // scheduler bound to a node — as a kubelet would report them, and
+  // removes terminating bound pods at once.
+  void StartKubelet(bool bound_only) {
+    kubelet_ = std::thread([this, bound_only] {
+      while (!stop_) {
+        auto pods = cs_->Pods().List("default");
+        if (pods.ok()) {
+          for (Pod p : pods->items) {
+            if (p.metadata().has_deletion_timestamp()) {
+              // A kubelet stops the containers, then removes the pod.
+              if (!p.spec().node_name().empty()) {
+                client::DeleteOptions now;
+                now.grace_period_seconds = 0;
+                (void)cs_->Pods().Delete("default", p.metadata().name(), now);
+              }
+              continue;
+            }
+            if (IsReady(p)) continue;
+            if (bound_only && p.spec().node_name().empty()) continue;
+            p.mutable_status()->set_phase("Running");
+            auto* c = p.mutable_status()->add_conditions();
+            c->set_type("Ready");
+            c->set_status("True");
+            *c->mutable_last_transition_time() = api::NowTime();
+            (void)cs_->Pods().UpdateStatus(p);
+          }
+        }
+        absl::SleepFor(absl::Milliseconds(50));
+      }
+    });
+  }
+
+  static Deployment MakeDeployment(int replicas, int max_surge, int max_unavailable) {
+    Deployment d;
+    d.mutable_metadata()->set_name("web");
+    d.mutable_metadata()->set_namespace_("default");
+    d.mutable_spec()->set_replicas(replicas);
+    (*d.mutable_spec()->mutable_selector()->mutable_match_labels())["app"] = "web";
+    d.mutable_spec()->mutable_strategy()->set_type("RollingUpdate");
+    auto* ru = d.mutable_spec()->mutable_strategy()->mutable_rolling_update();
+    *ru->mutable_max_surge() = api::IntOrStringFromInt(max_surge);
+    *ru->mutable_max_unavailable() = api::IntOrStringFromInt(max_unavailable);
+    auto* tmpl = d.mutable_spec()->mutable_template_();
+    (*tmpl->mutable_metadata()->mutable_labels())["app"] = "web";
+    auto* c = tmpl->mutable_spec()->add_containers();
+    c->set_name("nginx");
+    c->set_image(kImage1);
+    auto* req = c->mutable_resources()->mutable_requests();
+    (*req)["cpu"] = api::Quantity::MustParse("100m").ToProto();
+    return d;
+  }
+
+  // Applies `change` to the current Deployment (retrying conflicts).
+  absl::Status UpdateDeployment(const std::function<void(Deployment*)>& change) {
+    absl::Status last;
+    for (int attempt = 0; attempt < 20; ++attempt) {
+      auto d = cs_->Deployments().Get("default", "web");
+      if (!d.ok()) {
+        last = d.status();
+        absl::SleepFor(absl::Milliseconds(100));
+        continue;
+      }
+      change(&*d);
+      auto updated = cs_->Deployments().Update(*d);
+      if (updated.ok()) return absl::OkStatus();
+      last = updated.status();
+      if (!client::IsConflict(last)) absl::SleepFor(absl::Milliseconds(100));
+    }
+    return last;
+  }
+
+  void SetImage(const std::string& image) {
+    ASSERT_TRUE(UpdateDeployment([&](Deployment* d) {
+                  d->mutable_spec()->mutable_template_()->mutable_spec()->mutable_containers(0)
+                      ->set_image(image);
+                }).ok());
+  }
+
+  // True when the Deployment reports `n` updated (unless !updated: a
+  // paused Deployment with a changed template has no new ReplicaSet),
+  // available replicas of `image` and exactly `n` live pods exist, all
+  // Ready with that image.
+  bool Converged(int n, const std::string& image, bool updated = true) {
+    auto d = cs_->Deployments().Get("default", "web");
+    if (!d.ok()) return false;
+    const auto& s = d->status();
+    if (s.observed_generation() < d->metadata().generation() || s.replicas() != n ||
+        (updated && s.updated_replicas() != n) || s.available_replicas() != n) {
+      return false;
+    }
+    auto pods = cs_->Pods().List("default", {.label_selector = "app=web"});
+    if (!pods.ok() || static_cast<int>(pods->items.size()) != n) return false;
+    for (const Pod& p : pods->items) {
+      if (p.metadata().has_deletion_timestamp() || !IsReady(p) ||
+          p.spec().containers(0).image() != image) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  bool WaitConverged(int n, const std::string& image, absl::Duration timeout = absl::Seconds(90)) {
+    return testing::WaitFor([&] { return Converged(n, image); }, timeout);
+  }
+
+  // Checks the end state in detail: every pod controlled by a live
+  // ReplicaSet of the Deployment, every ReplicaSet controlled by the
+  // Deployment, pods per ReplicaSet equal to its spec.replicas, the
+  // ReplicaSet with `image` holding all `n`.
+  void ExpectExactOwnership(int n, const std::string& image) {
+    auto d = cs_->Deployments().Get("default", "web");
+    ASSERT_TRUE(d.ok());
+    auto rss = cs_->ReplicaSets().List("default");
+    ASSERT_TRUE(rss.ok());
+    std::map<std::string, const ReplicaSet*> rs_by_uid;
+    for (const ReplicaSet& rs : rss->items) {
+      ASSERT_EQ(rs.metadata().owner_references_size(), 1) << rs.metadata().name();
+      const auto& ref = rs.metadata().owner_references(0);
+      EXPECT_EQ(ref.uid(), d->metadata().uid()) << rs.metadata().name();
+      EXPECT_EQ(ref.kind(), "Deployment");
+      EXPECT_TRUE(ref.controller());
+      rs_by_uid[rs.metadata().uid()] = &rs;
+    }
+    auto pods = cs_->Pods().List("default");
+    ASSERT_TRUE(pods.ok());
+    std::map<std::string, int> pods_per_rs;
+    std::set<std::string> names;
+    for (const Pod& p : pods->items) {
+      EXPECT_TRUE(names.insert(p.metadata().name()).second);
+      EXPECT_FALSE(p.metadata().has_deletion_timestamp()) << p.metadata().name();
+      ASSERT_EQ(p.metadata().owner_references_size(), 1) << p.metadata().name();
+      const auto& ref = p.metadata().owner_references(0);
+      EXPECT_EQ(ref.kind(), "ReplicaSet");
+      EXPECT_TRUE(ref.controller());
+      auto it = rs_by_uid.find(ref.uid());
+      ASSERT_NE(it, rs_by_uid.end()) << "pod " << p.metadata().name() << " is an orphan of "
+                                     << ref.name();
+      EXPECT_EQ(ref.name(), it->second->metadata().name());
+      ++pods_per_rs[ref.uid()];
+    }
+    EXPECT_EQ(static_cast<int>(pods->items.size()), n);
+    int with_image = 0;
+    for (const auto& [uid, rs] : rs_by_uid) {
+      EXPECT_EQ(pods_per_rs[uid], rs->spec().replicas()) << rs->metadata().name();
+      EXPECT_EQ(rs->status().replicas(), rs->spec().replicas()) << rs->metadata().name();
+      if (rs->spec().template_().spec().containers(0).image() == image) {
+        ++with_image;
+        EXPECT_EQ(rs->spec().replicas(), n);
+      } else {
+        EXPECT_EQ(rs->spec().replicas(), 0) << rs->metadata().name();
+      }
+    }
+    EXPECT_EQ(with_image, 1) << "one ReplicaSet per template";
+  }
+
+  // The Deployment, ReplicaSets and pods in a few lines, for failures.
+  std::string State() {
+    std::string out;
+    if (auto d = cs_->Deployments().Get("default", "web"); d.ok()) {
+      absl::StrAppend(&out, "deployment gen ", d->metadata().generation(), " observed ",
+                      d->status().observed_generation(), " replicas ", d->status().replicas(),
+                      " updated ", d->status().updated_replicas(), " available ",
+                      d->status().available_replicas(), "\n");
+    }
+    if (auto rss = cs_->ReplicaSets().List("default"); rss.ok()) {
+      for (const ReplicaSet& rs : rss->items) {
+        absl::StrAppend(&out, "rs ", rs.metadata().name(), " spec ", rs.spec().replicas(),
+                        " status ", rs.status().replicas(), " ready ",
+                        rs.status().ready_replicas(), " available ",
+                        rs.status().available_replicas(), "\n");
+      }
+    }
+    if (auto pods = cs_->Pods().List("default"); pods.ok()) {
+      for (const Pod& p : pods->items) {
+        absl::StrAppend(&out, "pod ", p.metadata().name(), " node ", p.spec().node_name(),
+                        " ready ", IsReady(p), p.metadata().has_deletion_timestamp() ? " deleting" : "",
+                        "\n");
+      }
+    }
+    return out;
+  }
+
+  ControlPlane cp_;
+  client::Clientset* cs_ = nullptr;
+  std::atomic<bool> stop_{false};
+  std::thread kubelet_;
+};
+
+// ---------------------------------------------------------------------------
+// Rolling update bounds, pause and rollback.
+
+// Follows the Deployment's pods from a watch and records, after every event,
+// the number of live (not terminating) pods and of live Ready pods.
+class PodWatcher {
+ public:
+  PodWatcher(client::Clientset* cs) : cs_(cs) {}
+  ~PodWatcher() { Stop(); }
+
+  absl::Status Start() {
+    auto list = cs_->Pods().List("default", {.label_selector = "app=web"});
+    if (!list.ok()) return list.status();
+    for (const Pod& p : list->items) {
+      if (!p.metadata().has_deletion_timestamp()) live_[p.metadata().name()] = p;
+    }
+    auto watch = cs_->Pods().Watch(
+        "default", {.label_selector = "app=web", .resource_version = list->resource_version});
+    if (!watch.ok()) return watch.status();
+    watch_ = *std::move(watch);
+    Record();
+    thread_ = std::thread([this] { Loop(); });
+    return absl::OkStatus();
+  }
+  void Stop() {
+    if (watch_ != nullptr) watch_->Cancel();
+    if (thread_.joinable()) thread_.join();
+  }
+  // Clears the extremes (start of a new phase).
+  void Reset() {
+    absl::MutexLock l(&mu_);
+    max_live_ = 0;
+    min_ready_ = 1 << 30;
+    Snapshot();
+  }
+  int max_live() {
+    absl::MutexLock l(&mu_);
+    return max_live_;
+  }
+  int min_ready() {
+    absl::MutexLock l(&mu_);
+    return min_ready_;
+  }
+  int events() {
+    absl::MutexLock l(&mu_);
+    return events_;
+  }
+  std::string violations() {
+    absl::MutexLock l(&mu_);
+    return violation_log_;
+  }
+  void SetBounds(int max_live, int min_ready) {
+    absl::MutexLock l(&mu_);
+    bound_live_ = max_live;
+    bound_ready_ = min_ready;
+  }
+
+ private:
+  void Loop() {
+    client::WatchEvent ev;
+    while (watch_->Next(&ev)) {
+      if (ev.type == client::WatchEventType::kBookmark) continue;
+      auto pod = client::ObjectAs<Pod>(ev);
+      if (pod == nullptr) continue;
+      absl::MutexLock l(&mu_);
+      if (ev.type == client::WatchEventType::kDeleted ||
+          pod->metadata().has_deletion_timestamp()) {
+        live_.erase(pod->metadata().name());
+      } else {
+        live_[pod->metadata().name()] = *pod;
+      }
+      ++events_;
+      Snapshot();
+    }
+  }
+  void Record() {
+    absl::MutexLock l(&mu_);
+    Snapshot();
+  }
+  void Snapshot() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    int ready = 0;
+    for (const auto& [name, p] : live_) ready += IsReady(p) ? 1 : 0;
+    const int live = static_cast<int>(live_.size());
+    max_live_ = std::max(max_live_, live);
+    min_ready_ = std::min(min_ready_, ready);
+    if ((bound_live_ > 0 && live > bound_live_) || ready < bound_ready_) {
+      absl::StrAppend(&violation_log_, "event ", events_, ": ", live, " live, ", ready,
+                      " ready\n");
+    }
+  }
+
+  client::Clientset* cs_;
+  std::unique_ptr<client::WatchStream> watch_;
+  std::thread thread_;
+  absl::Mutex mu_;
+  std::map<std::string, Pod> live_ ABSL_GUARDED_BY(mu_);
+  int max_live_ ABSL_GUARDED_BY(mu_) = 0;
+  int min_ready_ ABSL_GUARDED_BY(mu_) = 1 << 30;
+  int events_ ABSL_GUARDED_BY(mu_) = 0;
+  int bound_live_ ABSL_GUARDED_BY(mu_) = 0;
+  int bound_ready_ ABSL_GUARDED_BY(mu_) = 0;
+  std::string violation_log_ ABSL_GUARDED_BY(mu_);
+};
+
+class RollingUpdateE2E : public ControlPlaneE2E {};
+
+TEST_F(RollingUpdateE2E, SurgeAndUnavailabilityBoundsHoldThroughRolloutPauseAndRollback) {
+  constexpr int kReplicas = 6, kSurge = 2, kUnavailable = 1;
+  ASSERT_TRUE(cp_.StartControllerManager(kManagerFlags).ok());
+  StartKubelet(/*bound_only=*/false);
+  ASSERT_TRUE(cs_->Deployments().Create(MakeDeployment(kReplicas, kSurge, kUnavailable)).ok());
+  ASSERT_TRUE(WaitConverged(kReplicas, kImage1)) << cp_.LogTail("controller-manager-0.log");
+  auto first_rss = cs_->ReplicaSets().List("default");
+  ASSERT_TRUE(first_rss.ok());
+  ASSERT_EQ(first_rss->items.size(), 1u);
+  const ReplicaSet first_rs = first_rss->items[0];
+
+  PodWatcher watcher(cs_);
+  ASSERT_TRUE(watcher.Start().ok());
+  watcher.SetBounds(kReplicas + kSurge, kReplicas - kUnavailable);
+
+  // 1. Rollout to a new image.
+  SetImage(kImage2);
+  ASSERT_TRUE(WaitConverged(kReplicas, kImage2)) << cp_.LogTail("controller-manager-0.log");
+  EXPECT_LE(watcher.max_live(), kReplicas + kSurge);
+  EXPECT_GE(watcher.min_ready(), kReplicas - kUnavailable);
+  EXPECT_EQ(watcher.violations(), "");
+  ExpectExactOwnership(kReplicas, kImage2);
+
+  // 2. Pause, then change the template: nothing rolls out while paused.
+  ASSERT_TRUE(UpdateDeployment([](Deployment* d) { d->mutable_spec()->set_paused(true); }).ok());
+  SetImage("nginx:1.27");
+  ASSERT_TRUE(testing::WaitFor(
+      [&] {
+        auto d = cs_->Deployments().Get("default", "web");
+        if (!d.ok() || d->status().observed_generation() < d->metadata().generation()) {
+          return false;
+        }
+        for (const auto& c : d->status().conditions()) {
+          if (c.type() == "Progressing" && c.reason() == "DeploymentPaused") return true;
+        }
+        return false;
+      },
+      absl::Seconds(60)))
+      << "the Deployment never reported DeploymentPaused";
+  const int events_when_paused = watcher.events();
+  auto rss = cs_->ReplicaSets().List("default");
+  ASSERT_TRUE(rss.ok());
+  EXPECT_EQ(rss->items.size(), 2u) << "a paused Deployment created a ReplicaSet";
+  EXPECT_TRUE(Converged(kReplicas, kImage2, /*updated=*/false));
+  // A paused Deployment still scales, within the ReplicaSet it runs.
+  ASSERT_TRUE(
+      UpdateDeployment([](Deployment* d) { d->mutable_spec()->set_replicas(kReplicas + 1); })
+          .ok());
+  ASSERT_TRUE(testing::WaitFor([&] { return Converged(kReplicas + 1, kImage2, false); },
+                               absl::Seconds(60)))
+      << "scaling a paused Deployment";
+  EXPECT_GT(watcher.events(), events_when_paused);
+  rss = cs_->ReplicaSets().List("default");
+  ASSERT_TRUE(rss.ok());
+  EXPECT_EQ(rss->items.size(), 2u) << "a paused Deployment created a ReplicaSet";
+  ASSERT_TRUE(
+      UpdateDeployment([](Deployment* d) { d->mutable_spec()->set_replicas(kReplicas); }).ok());
+  ASSERT_TRUE(testing::WaitFor([&] { return Converged(kReplicas, kImage2, false); },
+                               absl::Seconds(60)));
+
+  // 3. Resume: the paused template change rolls out within the bounds.
+  watcher.Reset();
+  ASSERT_TRUE(UpdateDeployment([](Deployment* d) { d->mutable_spec()->set_paused(false); }).ok());
+  ASSERT_TRUE(WaitConverged(kReplicas, "nginx:1.27")) << cp_.LogTail("controller-manager-0.log");
+  EXPECT_LE(watcher.max_live(), kReplicas + kSurge);
+  EXPECT_GE(watcher.min_ready(), kReplicas - kUnavailable);
+  EXPECT_EQ(watcher.violations(), "");
+
+  // 4. Rollback as `kubectl rollout undo --to-revision=1` does: the first
+  // ReplicaSet's template (without its pod-template-hash label) written
+  // back into the Deployment. The first ReplicaSet is reused and gets the
+  // next revision (4).
+  watcher.Reset();
+  ASSERT_TRUE(UpdateDeployment([&](Deployment* d) {
+                auto tmpl = first_rs.spec().template_();
+                tmpl.mutable_metadata()->mutable_labels()->erase("pod-template-hash");
+                *d->mutable_spec()->mutable_template_() = tmpl;
+              }).ok());
+  ASSERT_TRUE(WaitConverged(kReplicas, kImage1)) << cp_.LogTail("controller-manager-0.log");
+  EXPECT_LE(watcher.max_live(), kReplicas + kSurge);
+  EXPECT_GE(watcher.min_ready(), kReplicas - kUnavailable);
+  EXPECT_EQ(watcher.violations(), "");
+  watcher.Stop();
+  auto reused = cs_->ReplicaSets().Get("default", first_rs.metadata().name());
+  ASSERT_TRUE(reused.ok());
+  EXPECT_EQ(reused->metadata().uid(), first_rs.metadata().uid());
+  EXPECT_EQ(reused->metadata().annotations().at("deployment.kubernetes.io/revision"), "4");
+  EXPECT_EQ(reused->spec().replicas(), kReplicas);
+  auto d = cs_->Deployments().Get("default", "web");
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->metadata().annotations().at("deployment.kubernetes.io/revision"), "4");
+  ExpectExactOwnership(kReplicas, kImage1);
+}
+
+// ---------------------------------------------------------------------------
+// Leader failover.
+
+struct FailoverCase {
+  std::string daemon;  // "controller-manager" or "scheduler"
+  int signal;
+};
+
+std::string CaseName(const ::testing::TestParamInfo<FailoverCase>& info) {
+  std::string name = info.param.daemon == "scheduler" ? "Scheduler" : "ControllerManager";
+  return absl::StrCat(name, info.param.signal == SIGKILL ? "Killed" : "Stopped");
+}
+
+class LeaderFailoverE2E : public ControlPlaneE2E,
+                          public ::testing::WithParamInterface<FailoverCase> {
+ protected:
+  bool IsScheduler() const { return GetParam().daemon == "scheduler"; }
+  std::string LeaseName() const {
+    return IsScheduler() ? "kube-scheduler" : "kube-controller-manager";
+  }
+  std::string Holder() {
+    auto lease = cs_->Leases().Get("kube-system", LeaseName());
+    return lease.ok() ? lease->spec().holder_identity() : "";
+  }
+  std::string Log(size_t n) {
+    return cp_.LogTail(absl::StrCat(GetParam().daemon, "-", n, ".log"), 1 << 20);
+  }
+  // Which of the two instances logged that it leads (-1: none yet).
+  int Leader() {
+    const char* marker = IsScheduler() ? "became the leader" : "became leader";
+    for (size_t n = 0; n < 2; ++n) {
+      if (absl::StrContains(Log(n), marker)) {
+        if (IsScheduler() ? cp_.scheduler_pid(n) > 0 : cp_.controller_manager_pid(n) > 0) {
+          return static_cast<int>(n);
+        }
+      }
+    }
+    return -1;
+  }
+  absl::Status StartInstance() {
+    if (IsScheduler()) return cp_.StartScheduler(kFastLeaderElection);
+    std::vector<std::string> flags = kFastLeaderElection;
+    flags.push_back(kManagerFlags[1]);
+    return cp_.StartControllerManager(flags);
+  }
+  std::optional<int> StopInstance(int n, int sig) {
+    return IsScheduler() ? cp_.StopScheduler(n, sig) : cp_.StopControllerManager(n, sig);
+  }
+  int BoundPods() {
+    auto pods = cs_->Pods().List("default");
+    if (!pods.ok()) return -1;
+    int bound = 0;
+    for (const Pod& p : pods->items) bound += p.spec().node_name().empty() ? 0 : 1;
+    return bound;
+  }
+};
+
+TEST_P(LeaderFailoverE2E, StandbyTakesOverAndWorkContinues) {
+  // The other daemon runs without leader election.
+  if (IsScheduler()) {
+    ASSERT_TRUE(cp_.StartControllerManager(kManagerFlags).ok());
+  } else {
+    ASSERT_TRUE(cp_.StartScheduler({"--leader-elect=false"}).ok());
+  }
+  for (int i = 0; i < 3; ++i) {
+    auto n = cs_->Nodes().Create(MakeNode(absl::StrCat("node-", i)));
+    ASSERT_TRUE(n.ok()) << n.status();
+    if (n->status().allocatable().empty()) {
+      Node with_status = *n;
+      *with_status.mutable_status() = MakeNode(n->metadata().name()).status();
+      ASSERT_TRUE(cs_->Nodes().UpdateStatus(with_status).ok());
+    }
+  }
+  StartKubelet(/*bound_only=*/true);
+  ASSERT_TRUE(StartInstance().ok());
+  ASSERT_TRUE(testing::WaitFor([&] { return Leader() >= 0; }, absl::Seconds(30)))
+      << "no instance became leader\n" << Log(0);
+  ASSERT_TRUE(StartInstance().ok());
+  const int leader = Leader();
+  const int standby = 1 - leader;
+  const std::string first_holder = Holder();
+  ASSERT_FALSE(first_holder.empty());
+
+  ASSERT_TRUE(cs_->Deployments().Create(MakeDeployment(3, 1, 0)).ok());
+  ASSERT_TRUE(WaitConverged(3, kImage1)) << Log(leader);
+  EXPECT_EQ(BoundPods(), 3);
+  EXPECT_EQ(Holder(), first_holder) << "the standby must wait while the leader renews";
+
+  // The leader goes away; the standby takes the Lease and does the work.
+  const absl::Time gone = absl::Now();
+  auto rc = StopInstance(leader, GetParam().signal);
+  ASSERT_TRUE(rc.has_value());
+  if (GetParam().signal == SIGTERM) {
+    EXPECT_TRUE(WIFEXITED(*rc) && WEXITSTATUS(*rc) == 0) << "unclean stop: " << *rc;
+  }
+  ASSERT_TRUE(testing::WaitFor(
+      [&] {
+        const std::string h = Holder();
+        return !h.empty() && h != first_holder;
+      },
+      absl::Seconds(60)))
+      << "the standby never took the Lease\n" << Log(standby);
+  // Informational (the machine is shared, so not asserted): with a 2 s
+  // lease, a killed leader is replaced after about 2 s, a stopped one (which
+  // releases the Lease) at the standby's next retry.
+  RecordProperty("takeover_ms", absl::StrCat(absl::ToInt64Milliseconds(absl::Now() - gone)));
+  ASSERT_TRUE(UpdateDeployment([](Deployment* d) { d->mutable_spec()->set_replicas(6); }).ok());
+  ASSERT_TRUE(WaitConverged(6, kImage1)) << Log(standby);
+  EXPECT_EQ(BoundPods(), 6);
+  ExpectExactOwnership(6, kImage1);
+}
+
+INSTANTIATE_TEST_SUITE_P(Daemons, LeaderFailoverE2E,
+                         ::testing::Values(FailoverCase{"controller-manager", SIGKILL},
+                                           FailoverCase{"controller-manager", SIGTERM},
+                                           FailoverCase{"scheduler", SIGKILL},
+                                           FailoverCase{"scheduler", SIGTERM}),
+                         CaseName);
+
+// ---------------------------------------------------------------------------
+// A daemon crashes and restarts in the middle of a rollout.
+
+class RestartMidRolloutE2E : public ControlPlaneE2E,
+                             public ::testing::WithParamInterface<std::string> {};
+
+TEST_P(RestartMidRolloutE2E, ConvergesToExactlyTheDesiredPods) {
+  constexpr int kReplicas = 12;
+  ASSERT_TRUE(cp_.StartControllerManager(kManagerFlags).ok());
+  ASSERT_TRUE(cp_.StartScheduler({"--leader-elect=false"}).ok());
+  for (int i = 0; i < 3; ++i) {
+    auto n = cs_->Nodes().Create(MakeNode(absl::StrCat("node-", i)));
+    ASSERT_TRUE(n.ok()) << n.status();
+    if (n->status().allocatable().empty()) {
+      Node with_status = *n;
+      *with_status.mutable_status() = MakeNode(n->metadata().name()).status();
+      ASSERT_TRUE(cs_->Nodes().UpdateStatus(with_status).ok());
+    }
+  }
+  StartKubelet(/*bound_only=*/true);
+  ASSERT_TRUE(cs_->Deployments().Create(MakeDeployment(kReplicas, 2, 1)).ok());
+  ASSERT_TRUE(WaitConverged(kReplicas, kImage1)) << cp_.LogTail("controller-manager-0.log");
+
+  // Roll out, and crash the daemon once the new ReplicaSet has pods but the
+  // old one still has some: the middle of the rollout.
+  SetImage(kImage2);
+  ASSERT_TRUE(testing::WaitFor(
+      [&] {
+        auto pods = cs_->Pods().List("default");
+        if (!pods.ok()) return false;
+        int updated = 0, old = 0;
+        for (const Pod& p : pods->items) {
+          if (p.spec().containers(0).image() == kImage2) {
+            ++updated;
+          } else {
+            ++old;
+          }
+        }
+        return updated >= 2 && old >= 2;
+      },
+      absl::Seconds(60)))
+      << "the rollout never got going";
+  const std::string& daemon = GetParam();
+  if (daemon == "controller-manager") {
+    ASSERT_TRUE(cp_.StopControllerManager(0, SIGKILL).has_value());
+    ASSERT_TRUE(cp_.StartControllerManager(kManagerFlags).ok());
+  } else if (daemon == "scheduler") {
+    ASSERT_TRUE(cp_.StopScheduler(0, SIGKILL).has_value());
+    ASSERT_TRUE(cp_.StartScheduler({"--leader-elect=false"}).ok());
+  } else if (daemon == "apiserver") {
+    ASSERT_TRUE(cp_.RestartApiserver(SIGKILL).ok());
+  } else {
+    ASSERT_TRUE(cp_.RestartStore(SIGKILL).ok());
+  }
+
+  ASSERT_TRUE(WaitConverged(kReplicas, kImage2, absl::Seconds(120)))
+      << State() << "controller-manager:\n"
+      << cp_.LogTail(daemon == "controller-manager" ? "controller-manager-1.log"
+                                                   : "controller-manager-0.log");
+  ExpectExactOwnership(kReplicas, kImage2);
+  // Every pod is bound, and each node's pods are the pods that exist.
+  auto pods = cs_->Pods().List("default");
+  ASSERT_TRUE(pods.ok());
+  for (const Pod& p : pods->items) EXPECT_FALSE(p.spec().node_name().empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(Daemons, RestartMidRolloutE2E,
+                         ::testing::Values("controller-manager", "scheduler", "apiserver",
+                                           "store"),
+                         [](const auto& info) {
+                           std::string name = info.param;
+                           name.erase(std::remove(name.begin(), name.end(), '-'), name.end());
+                           return name;
+                         });
+
+}  // namespace
+}  // namespace minik8s
