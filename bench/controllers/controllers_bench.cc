@@ -13,8 +13,11 @@
 //      check there are exactly --replicas of them.
 //
 //   controllers_bench [--replicas 10000] [--cm-flag=--kube-api-qps=100 ...]
+#include <unistd.h>
+
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <thread>
 #include <vector>
@@ -25,6 +28,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/match.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
@@ -68,6 +72,23 @@ double ProcStatusMiB(pid_t pid, const std::string& field) {
     if (absl::SimpleAtoi(digits, &kb)) return kb / 1024.0;
   }
   return -1;
+}
+
+// CPU seconds (user + system) the process has used so far; -1 if unknown.
+double ProcCpuSeconds(pid_t pid) {
+  if (pid <= 0) return -1;
+  std::ifstream in(absl::StrCat("/proc/", pid, "/stat"));
+  std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // Fields after the parenthesised command name; utime and stime are the
+  // 14th and 15th fields of the line.
+  size_t close = all.rfind(')');
+  if (close == std::string::npos) return -1;
+  std::vector<std::string> f = absl::StrSplit(all.substr(close + 2), ' ');
+  int64_t utime = 0, stime = 0;
+  if (f.size() < 13 || !absl::SimpleAtoi(f[11], &utime) || !absl::SimpleAtoi(f[12], &stime)) {
+    return -1;
+  }
+  return static_cast<double>(utime + stime) / sysconf(_SC_CLK_TCK);
 }
 
 std::string LoadAverage() {
@@ -164,6 +185,9 @@ int main(int argc, char** argv) {
     }
   });
 
+  double cpu_before[3];
+  const pid_t pids[3] = {cp.store_pid(), cp.apiserver_pid(), cp.controller_manager_pid(0)};
+  for (int i = 0; i < 3; ++i) cpu_before[i] = ProcCpuSeconds(pids[i]);
   const absl::Time start = absl::Now();
   if (auto d = cs.Deployments().Create(MakeDeployment("bench", replicas)); !d.ok()) {
     std::fprintf(stderr, "create bench deployment: %s\n", d.status().ToString().c_str());
@@ -188,8 +212,9 @@ int main(int argc, char** argv) {
   const Row daemons[] = {{"minik8s-store", cp.store_pid()},
                          {"minik8s-apiserver", cp.apiserver_pid()},
                          {"minik8s-controller-manager", cp.controller_manager_pid(0)}};
-  double rss[3], hwm[3];
+  double rss[3], hwm[3], cpu[3];
   for (int i = 0; i < 3; ++i) {
+    cpu[i] = ProcCpuSeconds(daemons[i].pid) - cpu_before[i];
     rss[i] = ProcStatusMiB(daemons[i].pid, "VmRSS");
     hwm[i] = ProcStatusMiB(daemons[i].pid, "VmHWM");
   }
@@ -220,6 +245,8 @@ int main(int argc, char** argv) {
                 rss[i]);
     std::printf("| %-42s | %14.0f |\n", absl::StrCat(daemons[i].name, " peak RSS (MiB)").c_str(),
                 hwm[i]);
+    std::printf("| %-42s | %14.2f |\n", absl::StrCat(daemons[i].name, " CPU (s)").c_str(),
+                cpu[i]);
   }
   std::printf("| %-42s | %14.2f |\n", "target (s)", target_s);
   std::printf("\nload average at the end: %s\n", load.c_str());
