@@ -47,7 +47,8 @@ absl::StatusOr<std::unique_ptr<EtcdClient>> EtcdClient::Create(Options options) 
     grpc::ChannelArguments args;
     // Reconnect quickly once a store comes back.
     args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
-    args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
+    // Not GRPC_ARG_MIN_RECONNECT_BACKOFF_MS: it is also the shortest time a
+    // connection attempt is given, and a small one fails connects under load.
     args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
     // Notice a dead peer on an idle watch stream.
     args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 10000);
