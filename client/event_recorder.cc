@@ -124,7 +124,21 @@ void EventRecorder::Flush() {
 void EventRecorder::Shutdown() {
   {
     absl::MutexLock lock(&mu_);
-    stopping_ = true;
+    if (!stopping_) {
+      stopping_ = true;
+      // Written one at a time, a long queue could hold a stopping process for
+      // minutes: write for a bounded time, then drop the rest.
+      auto idle = [this]() ABSL_NO_THREAD_SAFETY_ANALYSIS { return queue_.empty() && !busy_; };
+      if (!mu_.AwaitWithTimeout(absl::Condition(&idle), options_.shutdown_timeout) &&
+          !queue_.empty()) {
+        const size_t left = queue_.size();
+        dropped_ += static_cast<int64_t>(left);
+        queue_.clear();
+        spdlog::warn("event recorder: shutting down, dropped {} queued event(s) not written "
+                     "within {}",
+                     left, absl::FormatDuration(options_.shutdown_timeout));
+      }
+    }
   }
   if (worker_.joinable()) worker_.join();
 }

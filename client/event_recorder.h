@@ -17,8 +17,11 @@
 // cluster-scoped objects (nodes) go to namespace "default".
 //
 // Thread safety: Event/Eventf are safe from any thread. Shutdown() (also
-// run by the destructor) writes what is queued, then stops the worker. The
-// EventSink and the Clock must outlive the recorder.
+// run by the destructor) writes what is queued for at most
+// `shutdown_timeout`, drops the rest (one log line counting them, as
+// Kubernetes' broadcaster drops on shutdown), then waits for the write in
+// flight and stops the worker. The EventSink and the Clock must outlive the
+// recorder.
 #ifndef MINIK8S_CLIENT_EVENT_RECORDER_H_
 #define MINIK8S_CLIENT_EVENT_RECORDER_H_
 
@@ -35,6 +38,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "client/api_client.h"
 #include "client/clock.h"
 #include "google/protobuf/message.h"
@@ -70,6 +74,9 @@ struct EventRecorderOptions {
   size_t queue_size = 1000;
   size_t cache_size = 4096;  // aggregation LRU entries
   Clock* clock = nullptr;    // borrowed; null = real clock
+  // How long Shutdown() keeps writing queued events (real time) before it
+  // drops what is left.
+  absl::Duration shutdown_timeout = absl::Seconds(2);
 };
 
 class EventRecorder {
@@ -94,8 +101,10 @@ class EventRecorder {
 
   // Waits until every event queued so far has been written (or dropped).
   void Flush();
+  // Stops taking events, writes what is queued for at most
+  // options.shutdown_timeout, drops the rest, and stops the worker.
   void Shutdown();
-  // Events dropped because the queue was full.
+  // Events dropped because the queue was full or left at shutdown.
   int64_t dropped() const;
 
  private:

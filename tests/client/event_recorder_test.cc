@@ -1,7 +1,9 @@
 #include "client/event_recorder.h"
 
 #include <map>
+#include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -190,8 +192,19 @@ class BlockingSink : public FakeSink {
  public:
   absl::StatusOr<Event> Create(const Event& event) override {
     absl::MutexLock lock(&mu_);
+    ++entered_;
     mu_.Await(absl::Condition(&open_));
     return event;
+  }
+  // Waits until `n` Create calls have started.
+  void AwaitEntered(int n) {
+    absl::MutexLock lock(&mu_);
+    auto entered = [this, n]() ABSL_NO_THREAD_SAFETY_ANALYSIS { return entered_ >= n; };
+    mu_.Await(absl::Condition(&entered));
+  }
+  int entered() {
+    absl::MutexLock lock(&mu_);
+    return entered_;
   }
   void Open() {
     absl::MutexLock lock(&mu_);
@@ -201,6 +214,7 @@ class BlockingSink : public FakeSink {
  private:
   absl::Mutex mu_;
   bool open_ = false;
+  int entered_ = 0;
 };
 
 TEST(EventRecorder, DropsWhenTheQueueIsFullWithoutBlocking) {
@@ -217,6 +231,43 @@ TEST(EventRecorder, DropsWhenTheQueueIsFullWithoutBlocking) {
   EXPECT_GE(recorder.dropped(), 16);
   sink.Open();
   recorder.Flush();
+}
+
+TEST(EventRecorder, ShutdownWritesWhatIsQueued) {
+  FakeClock clock;
+  FakeSink sink;
+  auto recorder = std::make_unique<EventRecorder>(&sink, Opts(&clock));
+  auto pod = testing::MakePod("default", "web-1");
+  for (int i = 0; i < 50; ++i) {
+    recorder->Event(pod, kEventTypeNormal, "R", "message " + std::to_string(i));
+  }
+  recorder->Shutdown();
+  EXPECT_EQ(sink.creates(), 50);
+  EXPECT_EQ(recorder->dropped(), 0);
+}
+
+TEST(EventRecorder, ShutdownDropsWhatIsNotWrittenWithinTheDeadline) {
+  FakeClock clock;
+  BlockingSink sink;
+  EventRecorderOptions o = Opts(&clock);
+  o.shutdown_timeout = absl::ZeroDuration();
+  EventRecorder recorder(&sink, o);
+  auto pod = testing::MakePod("default", "web-1");
+  recorder.Event(pod, kEventTypeNormal, "R", "first");
+  sink.AwaitEntered(1);  // the first event is being written
+  for (int i = 0; i < 5; ++i) {
+    recorder.Event(pod, kEventTypeNormal, "R", "queued " + std::to_string(i));
+  }
+  std::thread stopper([&] { recorder.Shutdown(); });
+  // Shutdown drops the queue, then waits for the write in flight.
+  while (recorder.dropped() < 5) absl::SleepFor(absl::Milliseconds(1));
+  sink.Open();
+  stopper.join();
+  EXPECT_EQ(recorder.dropped(), 5);
+  EXPECT_EQ(sink.entered(), 1);
+  // Nothing is taken after shutdown.
+  recorder.Event(pod, kEventTypeNormal, "R", "late");
+  EXPECT_EQ(sink.entered(), 1);
 }
 
 }  // namespace
