@@ -476,6 +476,12 @@ absl::StatusOr<cri::StatusResponse> Runtime::Status(const cri::StatusRequest&) {
 
 // ------------------------------------------------------------- sandboxes
 
+// The name a sandbox reserves, as containerd spells it:
+// <name>_<namespace>_<uid>_<attempt>.
+std::string Runtime::SandboxNameOf(const cri::PodSandboxMetadata& md) {
+  return absl::StrCat(md.name(), "_", md.namespace_(), "_", md.uid(), "_", md.attempt());
+}
+
 absl::StatusOr<cri::RunPodSandboxResponse> Runtime::RunPodSandbox(
     const cri::RunPodSandboxRequest& req) {
   const cri::PodSandboxMetadata& md = req.config().metadata();
@@ -492,15 +498,12 @@ absl::StatusOr<cri::RunPodSandboxResponse> Runtime::RunPodSandbox(
           absl::StrCat("cannot create log directory \"", log_dir, "\": ", ec.message()));
     }
   }
+  std::string reserved_name = SandboxNameOf(md);
   absl::MutexLock lock(&mu_);
-  for (const auto& [id, sb] : sandboxes_) {
-    const cri::PodSandboxMetadata& o = sb->config.metadata();
-    if (o.name() == md.name() && o.namespace_() == md.namespace_() && o.uid() == md.uid() &&
-        o.attempt() == md.attempt()) {
-      return absl::AlreadyExistsError(absl::StrCat(
-          "failed to reserve sandbox name \"", md.name(), "_", md.namespace_(), "_", md.uid(),
-          "_", md.attempt(), "\": name is reserved for \"", id, "\""));
-    }
+  if (auto it = sandbox_names_.find(reserved_name); it != sandbox_names_.end()) {
+    return absl::AlreadyExistsError(absl::StrCat("failed to reserve sandbox name \"",
+                                                 reserved_name, "\": name is reserved for \"",
+                                                 it->second, "\""));
   }
   std::optional<uint32_t> offset;
   for (uint32_t i = 0; i < ip_count_; ++i) {
@@ -529,6 +532,7 @@ absl::StatusOr<cri::RunPodSandboxResponse> Runtime::RunPodSandbox(
   r.set_pod_sandbox_id(sb->id);
   spdlog::debug("sandbox {} for pod {}/{} ready, ip {}", sb->id.substr(0, 13), md.namespace_(),
                 md.name(), sb->ip);
+  sandbox_names_.emplace(std::move(reserved_name), sb->id);
   sandboxes_.emplace(sb->id, std::move(sb));
   return r;
 }
@@ -556,6 +560,7 @@ absl::StatusOr<cri::RemovePodSandboxResponse> Runtime::RemovePodSandbox(
   std::vector<std::string> ids = sb->container_ids;
   for (const std::string& id : ids) RemoveContainerLocked(id, deferred);
   ReleaseIpLocked(*sb);
+  sandbox_names_.erase(SandboxNameOf(sb->config.metadata()));
   sandboxes_.erase(req.pod_sandbox_id());
   return cri::RemovePodSandboxResponse();
 }

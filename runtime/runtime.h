@@ -168,6 +168,7 @@ class Runtime {
   Runtime(RuntimeOptions options, uint32_t ip_base, uint32_t ip_count);
 
   absl::Time Now() { return clock_->Now(); }
+  static std::string SandboxNameOf(const cri::PodSandboxMetadata& md);
   std::string NewIdLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   // Runs `fn` under mu_ at `when`, unless the runtime is gone.
@@ -217,6 +218,9 @@ class Runtime {
   absl::Mutex mu_;
   uint64_t next_seq_ ABSL_GUARDED_BY(mu_) = 1;
   absl::flat_hash_map<std::string, std::unique_ptr<Sandbox>> sandboxes_ ABSL_GUARDED_BY(mu_);
+  // Reserved sandbox name (SandboxNameOf) → sandbox id: what makes a second
+  // RunPodSandbox of one (name, namespace, uid, attempt) AlreadyExists.
+  absl::flat_hash_map<std::string, std::string> sandbox_names_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, std::unique_ptr<Container>> containers_ ABSL_GUARDED_BY(mu_);
   // Keyed by normalized name ("docker.io/library/nginx:latest").
   std::map<std::string, std::unique_ptr<ImageRecord>> images_ ABSL_GUARDED_BY(mu_);
