@@ -141,10 +141,16 @@ void Kubelet::Stop() {
   for (auto& t : threads_) t.join();
   threads_.clear();
   if (informer_) informer_->Stop();
-  recorder_->Shutdown();  // writes what is queued
+  // Writes what is queued for a bounded time, then drops the rest.
+  recorder_->Shutdown();
 }
 
 void Kubelet::FlushEvents() { recorder_->Flush(); }
+
+bool Kubelet::Stopping() const {
+  absl::MutexLock lock(&stop_mu_);
+  return stopping_;
+}
 
 int Kubelet::NumPodWorkers() const {
   absl::MutexLock lock(&mu_);
@@ -178,6 +184,10 @@ void Kubelet::EnqueuePod(const core::Pod& pod) {
 void Kubelet::HeartbeatLoop() {
   std::string key;
   while (heartbeat_queue_.Get(&key)) {
+    if (Stopping()) {
+      heartbeat_queue_.Done(key);
+      continue;
+    }
     absl::Duration next;
     if (absl::StartsWith(key, kStatusPrefix)) {
       NodeState* n = FindNode(key.substr(sizeof(kStatusPrefix) - 1));

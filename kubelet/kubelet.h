@@ -173,6 +173,11 @@ class Kubelet {
                  absl::Time* wake);
   ContainerView ViewOf(const minik8s::core::v1::Container& c, const ContainerRecord& r,
                        bool init, bool init_pending) const;
+  // Computes the pod's status from what the worker knows (condition
+  // times taken now) and writes it if it changed. `finished_phase`, when not
+  // empty, is kept as the phase.
+  absl::Status ReportStatus(PodWorker& w, const minik8s::core::v1::Pod& pod, bool sandbox_ready,
+                            const std::string& finished_phase);
   absl::Status WriteStatus(PodWorker& w, const minik8s::core::v1::Pod& pod,
                            const minik8s::core::v1::PodStatus& status);
   void Event(const minik8s::core::v1::Pod& pod, const std::string& container,
@@ -182,6 +187,8 @@ class Kubelet {
   absl::Status Adopt();
   void RelistLoop();
   void Relist();
+  // Stop() has begun: queued work is left undone.
+  bool Stopping() const;
   // Asks the runtime for its Status; tracks readiness and restarts (a new
   // boot id bumps runtime_epoch_). Returns whether it is ready.
   bool CheckRuntime();
@@ -229,7 +236,7 @@ class Kubelet {
   mutable absl::Mutex runtime_mu_;
   std::string runtime_error_ ABSL_GUARDED_BY(runtime_mu_);
 
-  absl::Mutex stop_mu_;
+  mutable absl::Mutex stop_mu_;
   bool stopping_ ABSL_GUARDED_BY(stop_mu_) = false;
   bool started_ = false;
   std::vector<std::thread> threads_;

@@ -50,6 +50,12 @@ int64_t GraceOf(const core::Pod& pod) {
 void Kubelet::PodWorkerLoop() {
   std::string key;
   while (pod_queue_.Get(&key)) {
+    // The queue hands out its backlog after ShutDown; a stopping kubelet
+    // leaves it (the pods keep running and are synced after a restart).
+    if (Stopping()) {
+      pod_queue_.Done(key);
+      continue;
+    }
     absl::Duration requeue = absl::InfiniteDuration();
     absl::Status s = SyncPod(key, &requeue);
     pod_queue_.Done(key);
@@ -294,6 +300,18 @@ bool Kubelet::EnsureImage(PodWorker& w, const core::Pod& pod, const core::Contai
     }
     *wake = std::min(*wake, r.pull_failed_at + w.pull_backoff.Get(image));
     return false;
+  }
+  if (!present && r.pull_failed_at == absl::Time()) {
+    // As Kubernetes does, the pod shows its containers waiting in
+    // ContainerCreating while the image downloads (written only when that
+    // changes the status; a retry after a failed pull keeps showing
+    // ImagePullBackOff). Only absent images are announced, so a node
+    // whose image is present writes no extra status.
+    absl::Status s = ReportStatus(w, pod, /*sandbox_ready=*/true, "");
+    if (!s.ok()) {
+      spdlog::debug("pod {}: status before pulling \"{}\" not written: {}", w.key, image,
+                    s.ToString());
+    }
   }
   Event(pod, c.name(), "Normal", "Pulling", absl::StrCat("Pulling image \"", image, "\""));
   absl::Time t0 = absl::Now();
@@ -720,7 +738,13 @@ absl::Status Kubelet::SyncRunningPod(PodWorker& w, const core::Pod& pod,
   // reporting; everything is synced again when it is back.
   if (!runtime_ready_.load()) return absl::OkStatus();
 
-  // Status.
+  absl::Status written = ReportStatus(w, pod, sandbox_ready, finished ? phase_before : "");
+  if (wake != absl::InfiniteFuture()) *requeue_after = std::max(wake - absl::Now(), absl::ZeroDuration());
+  return written;
+}
+
+absl::Status Kubelet::ReportStatus(PodWorker& w, const core::Pod& pod, bool sandbox_ready,
+                                   const std::string& finished_phase) {
   PodStatusInput in;
   core::Pod old = pod;
   if (w.reported) *old.mutable_status() = *w.reported;
@@ -741,12 +765,12 @@ absl::Status Kubelet::SyncRunningPod(PodWorker& w, const core::Pod& pod,
   NodeState* node = FindNode(w.node);
   in.host_ip = node ? node->config.internal_ip : "";
   in.start_time = w.start_time;
-  in.now = now;
+  // Condition transitions are stamped when the status is built, after any
+  // pull or start of this sync, not when the sync began.
+  in.now = absl::Now();
   core::PodStatus status = ComputePodStatus(in);
-  if (finished) status.set_phase(phase_before);  // a finished pod stays finished
-  absl::Status written = WriteStatus(w, pod, status);
-  if (wake != absl::InfiniteFuture()) *requeue_after = std::max(wake - absl::Now(), absl::ZeroDuration());
-  return written;
+  if (!finished_phase.empty()) status.set_phase(finished_phase);  // a finished pod stays finished
+  return WriteStatus(w, pod, status);
 }
 
 absl::Status Kubelet::WriteStatus(PodWorker& w, const core::Pod& pod, const core::PodStatus& status) {

@@ -9,11 +9,14 @@
 #include <fstream>
 #include <optional>
 #include <sstream>
+#include <thread>
+#include <vector>
 
 #include <grpcpp/create_channel.h>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "api/time.h"
 #include "client/clientset.h"
 #include "client/errors.h"
@@ -111,7 +114,8 @@ class KubeletE2eTest : public ::testing::Test {
   void StartRuntime() {
     ASSERT_TRUE(runtime_proc_
                     .Start({BinPath("minik8s-runtime"), "--listen", socket_,
-                            "--image-pull-delay-for=nginx:1.14.2=200ms"},
+                            "--image-pull-delay-for=nginx:1.14.2=200ms",
+                            "--image-pull-delay-for=example.com/slow:v1=2s"},
                            dir_.Join("runtime.log"))
                     .ok());
     ASSERT_TRUE(WaitFor([&] { return runtime_->Version({}).ok(); }, absl::Seconds(20)));
@@ -305,6 +309,84 @@ TEST_F(KubeletE2eTest, PodRunsAndIsReady) {
       EXPECT_EQ(e.involved_object().field_path(), "spec.containers{main}");
     }
   }
+}
+
+// As in Kubernetes, a watcher sees the pod Pending with its container
+// waiting in ContainerCreating while the image downloads, then Running; the
+// Ready condition turns True no earlier than the container started.
+TEST_F(KubeletE2eTest, PodShowsContainerCreatingWhileTheImagePulls) {
+  auto list = cs_->Pods().List("default", {.label_selector = "app=slow"});
+  ASSERT_TRUE(list.ok()) << list.status();
+  auto watch = cs_->Pods().Watch(
+      "default", {.label_selector = "app=slow", .resource_version = list->resource_version});
+  ASSERT_TRUE(watch.ok()) << watch.status();
+  absl::Mutex mu;
+  std::vector<core::Pod> seen;  // every version of the pod, in order
+  bool running = false;
+  std::thread watcher([&] {
+    client::WatchEvent ev;
+    while ((*watch)->Next(&ev)) {
+      if (ev.type == client::WatchEventType::kBookmark) continue;
+      auto pod = client::ObjectAs<core::Pod>(ev);
+      if (pod == nullptr) continue;
+      absl::MutexLock lock(&mu);
+      seen.push_back(*pod);
+      if (pod->status().phase() == "Running") {
+        running = true;
+        return;
+      }
+    }
+  });
+  core::Pod pod = MakePod("slow", "example.com/slow:v1");
+  (*pod.mutable_metadata()->mutable_labels())["app"] = "slow";
+  Create(pod);
+  bool saw_running = WaitFor(
+      [&] {
+        absl::MutexLock lock(&mu);
+        return running;
+      },
+      absl::Seconds(30));
+  if (!saw_running) (*watch)->Cancel();
+  watcher.join();
+  ASSERT_TRUE(saw_running);
+
+  absl::MutexLock lock(&mu);
+  std::optional<core::Pod> creating;
+  for (const core::Pod& p : seen) {
+    if (p.status().container_statuses_size() == 1 &&
+        p.status().container_statuses(0).state().waiting().reason() == "ContainerCreating") {
+      creating = p;
+      break;
+    }
+  }
+  ASSERT_TRUE(creating.has_value()) << "no ContainerCreating status among " << seen.size()
+                                    << " versions; last: " << seen.back().status().DebugString();
+  EXPECT_EQ(creating->status().phase(), "Pending");
+  const auto& waiting = creating->status().container_statuses(0);
+  EXPECT_FALSE(waiting.ready());
+  EXPECT_FALSE(waiting.started());
+  EXPECT_EQ(waiting.restart_count(), 0);
+  EXPECT_EQ(waiting.image(), "example.com/slow:v1");
+  for (const char* t : {"PodScheduled", "Initialized"}) {
+    ASSERT_NE(Cond(*creating, t), nullptr) << t;
+    EXPECT_EQ(Cond(*creating, t)->status(), "True") << t;
+  }
+  for (const char* t : {"Ready", "ContainersReady"}) {
+    ASSERT_NE(Cond(*creating, t), nullptr) << t;
+    EXPECT_EQ(Cond(*creating, t)->status(), "False") << t;
+    EXPECT_EQ(Cond(*creating, t)->reason(), "ContainersNotReady") << t;
+  }
+
+  const core::Pod& last = seen.back();
+  ASSERT_EQ(last.status().container_statuses_size(), 1);
+  const auto& cs = last.status().container_statuses(0);
+  ASSERT_TRUE(cs.state().has_running());
+  const auto* ready = Cond(last, "Ready");
+  ASSERT_NE(ready, nullptr);
+  EXPECT_EQ(ready->status(), "True");
+  // Stamped when the status was built, after the 2 s pull and the start.
+  EXPECT_GE(ready->last_transition_time().seconds(), cs.state().running().started_at().seconds())
+      << last.status().DebugString();
 }
 
 TEST_F(KubeletE2eTest, ContainerExitingZeroCompletes) {
