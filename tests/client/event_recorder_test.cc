@@ -236,7 +236,9 @@ TEST(EventRecorder, DropsWhenTheQueueIsFullWithoutBlocking) {
 TEST(EventRecorder, ShutdownWritesWhatIsQueued) {
   FakeClock clock;
   FakeSink sink;
-  auto recorder = std::make_unique<EventRecorder>(&sink, Opts(&clock));
+  EventRecorderOptions o = Opts(&clock);
+  o.shutdown_timeout = absl::InfiniteDuration();  // no deadline: every event is written
+  auto recorder = std::make_unique<EventRecorder>(&sink, o);
   auto pod = testing::MakePod("default", "web-1");
   for (int i = 0; i < 50; ++i) {
     recorder->Event(pod, kEventTypeNormal, "R", "message " + std::to_string(i));
