@@ -187,23 +187,26 @@ absl::Status NodeLifecycleController::MonitorNode(const Node& cached, absl::Time
   std::string want;
   if (status == "Unknown" && ready != nullptr) want = kTaintUnreachable;
   if (status == "False") want = kTaintNotReady;
+  // Both effects: NoSchedule keeps new pods off (Kubernetes' NoSchedule
+  // tainting pass), NoExecute evicts the running ones (step 4).
   bool changed = false;
   auto* taints = node.mutable_spec()->mutable_taints();
   for (int i = taints->size() - 1; i >= 0; --i) {
     const Taint& t = taints->Get(i);
-    if ((t.key() == kTaintUnreachable || t.key() == kTaintNotReady) && t.effect() == "NoExecute" &&
-        t.key() != want) {
+    if ((t.key() == kTaintUnreachable || t.key() == kTaintNotReady) &&
+        (t.effect() == "NoExecute" || t.effect() == "NoSchedule") && t.key() != want) {
       taints->DeleteSubrange(i, 1);
       changed = true;
     }
   }
   if (!want.empty()) {
-    bool present = false;
-    for (const Taint& t : *taints) present |= t.key() == want && t.effect() == "NoExecute";
-    if (!present) {
+    for (const char* effect : {"NoSchedule", "NoExecute"}) {
+      bool present = false;
+      for (const Taint& t : *taints) present |= t.key() == want && t.effect() == effect;
+      if (present) continue;
       Taint* t = taints->Add();
       t->set_key(want);
-      t->set_effect("NoExecute");
+      t->set_effect(effect);
       *t->mutable_time_added() = api::ToProtoTime(now);
       changed = true;
     }

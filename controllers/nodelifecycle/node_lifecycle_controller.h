@@ -11,9 +11,11 @@
 //     status."; its pods get Ready=False; Events NodeNotReady on the node
 //     ("Node x status is now: NodeNotReady") and on each pod ("Node is not
 //     ready").
-//   - Taints: Ready=Unknown → node.kubernetes.io/unreachable:NoExecute,
-//     Ready=False → node.kubernetes.io/not-ready:NoExecute, Ready=True →
-//     neither (timeAdded records when a taint appeared).
+//   - Taints: Ready=Unknown → node.kubernetes.io/unreachable with effects
+//     NoSchedule and NoExecute, Ready=False → node.kubernetes.io/not-ready
+//     with both effects, Ready=True → none of them (timeAdded records when a
+//     taint appeared). NoSchedule keeps the scheduler from placing new pods
+//     there; NoExecute drives the evictions below.
 //   - Eviction: a pod on a node with such a taint is deleted once the taint
 //     is older than the pod's tolerationSeconds for it (the smallest
 //     matching one; a matching toleration without seconds tolerates it

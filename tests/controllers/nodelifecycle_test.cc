@@ -1,6 +1,8 @@
 // NodeLifecycleController::MonitorOnce on a fake clock: heartbeats through
-// the Lease, Ready=Unknown after the grace period, the unreachable taint,
+// the Lease, Ready=Unknown after the grace period, the unreachable and
+// not-ready taints (NoSchedule and NoExecute),
 // pods marked not ready, evictions after their toleration, recovery.
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -188,6 +190,65 @@ TEST_F(NodeLifecycleTest, LostHeartbeatTaintsMarksAndEvicts) {
             sink_.reasons.end());
   EXPECT_NE(std::find(sink_.reasons.begin(), sink_.reasons.end(), "TaintManagerEviction"),
             sink_.reasons.end());
+}
+
+// The node's taints from this controller, as "key:effect", sorted.
+std::vector<std::string> ControllerTaints(client::Indexer* nodes) {
+  std::vector<std::string> out;
+  auto n = client::Lister<Node>(nodes).Get("", "node-1");
+  for (const auto& t : n->spec().taints()) {
+    if (t.key() == kTaintUnreachable || t.key() == kTaintNotReady) {
+      out.push_back(t.key() + ":" + t.effect());
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+TEST_F(NodeLifecycleTest, NoScheduleTaintsFollowReady) {
+  auto set_ready = [&](const std::string& status) {
+    Node n = *client::Lister<Node>(&nodes_).Get("", "node-1");
+    n.mutable_status()->mutable_conditions(0)->set_status(status);
+    n.mutable_status()->mutable_conditions(0)->mutable_last_heartbeat_time()->set_seconds(
+        absl::ToUnixSeconds(clock_.Now()));
+    nodes_.Upsert(std::make_shared<Node>(n));
+    RenewLease();
+  };
+  ASSERT_TRUE(controller_->MonitorOnce().ok());
+  EXPECT_TRUE(ControllerTaints(&nodes_).empty());
+
+  // The kubelet reports Ready=False: not-ready, both effects.
+  clock_.Advance(absl::Seconds(1));
+  set_ready("False");
+  ASSERT_TRUE(controller_->MonitorOnce().ok());
+  EXPECT_EQ(ControllerTaints(&nodes_),
+            (std::vector<std::string>{"node.kubernetes.io/not-ready:NoExecute",
+                                      "node.kubernetes.io/not-ready:NoSchedule"}));
+
+  // Silent past the grace period: Unknown swaps them for unreachable.
+  clock_.Advance(absl::Seconds(41));
+  ASSERT_TRUE(controller_->MonitorOnce().ok());
+  EXPECT_EQ(ReadyStatus(), "Unknown");
+  EXPECT_EQ(ControllerTaints(&nodes_),
+            (std::vector<std::string>{"node.kubernetes.io/unreachable:NoExecute",
+                                      "node.kubernetes.io/unreachable:NoSchedule"}));
+  // A second pass adds no duplicates.
+  ASSERT_TRUE(controller_->MonitorOnce().ok());
+  EXPECT_EQ(ControllerTaints(&nodes_).size(), 2u);
+
+  // Ready again: all of them go; an unrelated taint stays.
+  Node n = *client::Lister<Node>(&nodes_).Get("", "node-1");
+  auto* other = n.mutable_spec()->add_taints();
+  other->set_key("example.com/dedicated");
+  other->set_effect("NoSchedule");
+  nodes_.Upsert(std::make_shared<Node>(n));
+  clock_.Advance(absl::Seconds(1));
+  set_ready("True");
+  ASSERT_TRUE(controller_->MonitorOnce().ok());
+  EXPECT_TRUE(ControllerTaints(&nodes_).empty());
+  auto after = client::Lister<Node>(&nodes_).Get("", "node-1");
+  ASSERT_EQ(after->spec().taints_size(), 1);
+  EXPECT_EQ(after->spec().taints(0).key(), "example.com/dedicated");
 }
 
 TEST(TolerationDelay, Table) {
