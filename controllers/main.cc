@@ -1,5 +1,5 @@
 // minik8s-controller-manager: runs the replicaset, deployment, garbage
-// collector and node lifecycle controllers against the apiserver. Only
+// collector, node lifecycle and pod GC controllers against the apiserver. Only
 // parses flags and wires objects; the controllers live in their folders.
 #include <CLI/CLI.hpp>
 
@@ -21,6 +21,7 @@
 #include "controllers/deployment/deployment_controller.h"
 #include "controllers/garbagecollector/garbage_collector.h"
 #include "controllers/nodelifecycle/node_lifecycle_controller.h"
+#include "controllers/podgc/pod_gc_controller.h"
 #include "controllers/replicaset/replica_set_controller.h"
 #include "spdlog/spdlog.h"
 
@@ -48,14 +49,15 @@ std::string Identity() {
 
 int main(int argc, char** argv) {
   minik8s::BlockShutdownSignals();
-  CLI::App app{"minik8s-controller-manager: deployment, replicaset, garbage collector and node "
-               "lifecycle controllers"};
+  CLI::App app{"minik8s-controller-manager: deployment, replicaset, garbage collector, node "
+               "lifecycle and pod GC controllers"};
   std::string server = "127.0.0.1:6443";
   bool leader_elect = true;
   std::string lease_duration = "15s", renew_deadline = "10s", retry_period = "2s";
   int deployment_syncs = 5, replicaset_syncs = 5, gc_syncs = 20;
   std::string node_monitor_period = "5s", node_monitor_grace_period = "40s";
   std::string node_startup_grace_period = "60s";
+  std::string pod_gc_period = "20s", pod_gc_quarantine = "40s";
   int64_t default_toleration_seconds = 300;
   std::string controllers_flag = "*";
   std::string log_level = "info";
@@ -83,9 +85,14 @@ int main(int argc, char** argv) {
                  default_toleration_seconds,
                  "Seconds a pod without its own toleration for the unreachable/not-ready "
                  "taints stays on a failed node before it is evicted");
+  app.add_option("--pod-gc-period", pod_gc_period,
+                 "How often the pod GC looks for orphaned and unscheduled terminating pods");
+  app.add_option("--pod-gc-node-quarantine", pod_gc_quarantine,
+                 "How long a node missing from the cache is quarantined before the pod GC "
+                 "asks the apiserver whether it is really gone");
   app.add_option("--controllers", controllers_flag,
                  "Controllers to run: * or a comma list of deployment,replicaset,"
-                 "garbagecollector,nodelifecycle");
+                 "garbagecollector,nodelifecycle,podgc");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off");
   CLI11_PARSE(app, argc, argv);
   spdlog::set_level(spdlog::level::from_str(log_level));
@@ -102,6 +109,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   absl::Duration lease_d, renew_d, retry_d, monitor_period, grace_period, startup_grace;
+  absl::Duration gc_period, gc_quarantine;
   if (!ParseDurationFlag("--leader-elect-lease-duration", lease_duration, &lease_d) ||
       !ParseDurationFlag("--leader-elect-renew-deadline", renew_deadline, &renew_d) ||
       !ParseDurationFlag("--leader-elect-retry-period", retry_period, &retry_d) ||
@@ -109,7 +117,9 @@ int main(int argc, char** argv) {
       !ParseDurationFlag("--node-monitor-grace-period", node_monitor_grace_period,
                          &grace_period) ||
       !ParseDurationFlag("--node-startup-grace-period", node_startup_grace_period,
-                         &startup_grace)) {
+                         &startup_grace) ||
+      !ParseDurationFlag("--pod-gc-period", pod_gc_period, &gc_period) ||
+      !ParseDurationFlag("--pod-gc-node-quarantine", pod_gc_quarantine, &gc_quarantine)) {
     return 2;
   }
 
@@ -135,6 +145,7 @@ int main(int argc, char** argv) {
   std::unique_ptr<ctl::deployment::DeploymentController> d_controller;
   std::unique_ptr<ctl::GarbageCollector> gc;
   std::unique_ptr<ctl::NodeLifecycleController> node_controller;
+  std::unique_ptr<ctl::PodGCController> pod_gc;
   if (enabled("replicaset")) {
     rs_controller = std::make_unique<ctl::ReplicaSetController>(
         rss.GetLister(), pods.GetLister(), rs_client.get(), &replicaset_events);
@@ -150,8 +161,13 @@ int main(int argc, char** argv) {
     gc = std::make_unique<ctl::GarbageCollector>(cs->get(), &deployments, &rss, &pods);
   }
 
-  const bool run_nodes = enabled("nodelifecycle");
-  if (run_nodes) {
+  const bool run_nodes = enabled("nodelifecycle") || enabled("podgc");
+  if (enabled("podgc")) {
+    pod_gc = std::make_unique<ctl::PodGCController>(
+        pods.GetLister(), nodes.GetLister(), ctl::NewApiPodGCClient(cs->get()),
+        ctl::PodGCOptions{.period = gc_period, .quarantine = gc_quarantine});
+  }
+  if (enabled("nodelifecycle")) {
     node_controller = std::make_unique<ctl::NodeLifecycleController>(
         nodes.GetLister(), leases.GetLister(), pods.GetLister(),
         ctl::NewApiNodeLifecycleClient(cs->get()), &node_events,
@@ -159,6 +175,8 @@ int main(int argc, char** argv) {
                                   .grace_period = grace_period,
                                   .startup_grace_period = startup_grace,
                                   .default_toleration_seconds = default_toleration_seconds});
+  }
+  if (run_nodes) {
     nodes.Start();
     leases.Start();
   }
@@ -176,6 +194,7 @@ int main(int argc, char** argv) {
     if (d_controller) d_controller->Run(deployment_syncs);
     if (gc) gc->Run(gc_syncs);
     if (node_controller) node_controller->Run();
+    if (pod_gc) pod_gc->Run();
   };
 
   // Leader election: only the holder of kube-system/kube-controller-manager
@@ -218,6 +237,7 @@ int main(int argc, char** argv) {
   int sig = minik8s::WaitForShutdownSignal();
   shutting_down = true;
   spdlog::info("signal {}: shutting down", sig);
+  if (pod_gc) pod_gc->Stop();
   if (node_controller) node_controller->Stop();
   if (gc) gc->Stop();
   if (d_controller) d_controller->Stop();

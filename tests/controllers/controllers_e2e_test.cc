@@ -401,17 +401,19 @@ TEST_F(NodeLifecycleE2E, SilentNodeIsTaintedAndItsPodsReplaced) {
       [&] {
         auto n = cs_->Nodes().Get("", "node-1");
         if (!n.ok()) return false;
-        bool unknown = false, tainted = false;
+        bool unknown = false, tainted = false, no_schedule = false;
         for (const auto& c : n->status().conditions()) {
           unknown |= c.type() == "Ready" && c.status() == "Unknown";
         }
         for (const auto& t : n->spec().taints()) {
           tainted |= t.key() == "node.kubernetes.io/unreachable" && t.effect() == "NoExecute";
+          no_schedule |=
+              t.key() == "node.kubernetes.io/unreachable" && t.effect() == "NoSchedule";
         }
-        return unknown && tainted;
+        return unknown && tainted && no_schedule;
       },
       absl::Seconds(30)))
-      << "node never became Ready=Unknown with the unreachable taint";
+      << "node never became Ready=Unknown with the unreachable NoExecute and NoSchedule taints";
 
   // Evicted after 1 s; the ReplicaSet replaces them with new pods.
   EXPECT_TRUE(testing::WaitFor(
@@ -437,6 +439,49 @@ TEST_F(NodeLifecycleE2E, SilentNodeIsTaintedAndItsPodsReplaced) {
   }
   EXPECT_TRUE(node_not_ready);
   EXPECT_TRUE(eviction);
+}
+
+class PodGCE2E : public ControllersE2E {
+ protected:
+  PodGCE2E() {
+    extra_args_ = {"--pod-gc-period", "200ms", "--pod-gc-node-quarantine", "500ms"};
+  }
+};
+
+TEST_F(PodGCE2E, PodBoundToADeletedNodeIsForceDeleted) {
+  core::v1::Node node;
+  node.mutable_metadata()->set_name("node-gone");
+  ASSERT_TRUE(cs_->Nodes().Create(node).ok());
+  Pod pod;
+  pod.mutable_metadata()->set_name("orphan");
+  pod.mutable_metadata()->set_namespace_("default");
+  auto* c = pod.mutable_spec()->add_containers();
+  c->set_name("nginx");
+  c->set_image("nginx:1.25");
+  ASSERT_TRUE(cs_->Pods().Create(pod).ok());
+  ASSERT_TRUE(cs_->Pods().Bind("default", "orphan", "node-gone").ok());
+  Pod unbound = pod;
+  unbound.mutable_metadata()->set_name("pending");
+  ASSERT_TRUE(cs_->Pods().Create(unbound).ok());
+
+  // While the node exists the pod stays (the GC runs every 200 ms).
+  ASSERT_TRUE(testing::WaitFor(
+      [&] {
+        auto p = cs_->Pods().Get("default", "orphan");
+        return p.ok() && p->status().phase() == "Running";
+      },
+      absl::Seconds(30)));
+  ASSERT_TRUE(cs_->Pods().Get("default", "orphan").ok());
+
+  // No kubelet will ever confirm it: the GC removes it outright.
+  ASSERT_TRUE(cs_->Nodes().Delete("", "node-gone").ok());
+  EXPECT_TRUE(testing::WaitFor(
+      [&] { return client::IsNotFound(cs_->Pods().Get("default", "orphan").status()); },
+      absl::Seconds(30)))
+      << "the pod bound to the deleted node was not garbage-collected";
+  auto pending = cs_->Pods().Get("default", "pending");
+  ASSERT_TRUE(pending.ok()) << pending.status().ToString();
+  EXPECT_FALSE(pending->metadata().has_deletion_timestamp());
 }
 
 class LeaderElectionE2E : public ControllersE2E {
