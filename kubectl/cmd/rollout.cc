@@ -9,7 +9,6 @@
 #include "kubectl/cmd/commands.h"
 #include "kubectl/cmd/related.h"
 #include "kubectl/cmd/resource_args.h"
-#include "kubectl/printers/describe.h"
 #include "kubectl/printers/resource_tables.h"
 #include "kubectl/printers/rollout.h"
 
@@ -89,8 +88,7 @@ int RunHistory(Context& ctx, client::ApiClient& client, const std::string& name,
   if (o.revision > 0) {
     for (const auto* rs : ptrs) {
       if (RevisionOf(rs->metadata()) == o.revision) {
-        ctx.out() << "deployment.apps/" << name << " with revision #" << o.revision << "\n"
-                  << DescribePodTemplateText(TemplateWithoutHash(*rs)) << "\n";
+        ctx.out() << RolloutRevisionText(name, o.revision, *rs);
         return 0;
       }
     }
@@ -116,14 +114,13 @@ int RunUndo(Context& ctx, client::ApiClient& client, const std::string& name,
   for (const auto& rs : *sets) ptrs.push_back(&rs);
   absl::StatusOr<const apps::v1::ReplicaSet*> target = RollbackTarget(d, ptrs, o.to_revision);
   if (!target.ok()) return ctx.Fail(target.status());
-  const core::v1::PodTemplateSpec tmpl = TemplateWithoutHash(**target);
-  if (tmpl.SerializeAsString() == d.spec().template_().SerializeAsString()) {
+  if (EqualIgnoreHash((*target)->spec().template_(), d.spec().template_())) {
     ctx.out() << "deployment.apps/" << name
               << " skipped rollback (current template already matches revision "
               << RevisionOf((*target)->metadata()) << ")\n";
     return 0;
   }
-  *d.mutable_spec()->mutable_template_() = tmpl;
+  *d.mutable_spec()->mutable_template_() = TemplateWithoutHash(**target);
   apps::v1::Deployment out;
   st = client.Update("deployments", ctx.Namespace(), name, "", d, &out);
   if (!st.ok()) return ctx.Fail(st);

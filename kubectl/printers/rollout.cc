@@ -5,9 +5,16 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/util/message_differencer.h"
+#include "kubectl/printers/describe.h"
 #include "kubectl/printers/table.h"
 
 namespace minik8s::kubectl {
+namespace {
+
+constexpr char kPodTemplateHashLabel[] = "pod-template-hash";
+
+}  // namespace
 
 absl::StatusOr<RolloutState> DeploymentRolloutStatus(const apps::v1::Deployment& d,
                                                      int64_t revision) {
@@ -100,8 +107,33 @@ absl::StatusOr<const apps::v1::ReplicaSet*> RollbackTarget(
 
 core::v1::PodTemplateSpec TemplateWithoutHash(const apps::v1::ReplicaSet& rs) {
   core::v1::PodTemplateSpec t = rs.spec().template_();
-  t.mutable_metadata()->mutable_labels()->erase("pod-template-hash");
+  t.mutable_metadata()->mutable_labels()->erase(kPodTemplateHashLabel);
   return t;
+}
+
+bool EqualIgnoreHash(const core::v1::PodTemplateSpec& a, const core::v1::PodTemplateSpec& b) {
+  core::v1::PodTemplateSpec ca = a;
+  core::v1::PodTemplateSpec cb = b;
+  ca.mutable_metadata()->mutable_labels()->erase(kPodTemplateHashLabel);
+  cb.mutable_metadata()->mutable_labels()->erase(kPodTemplateHashLabel);
+  // MessageDifferencer compares map fields entry by entry; the serialized
+  // bytes of a map follow its (unspecified) iteration order.
+  return google::protobuf::util::MessageDifferencer::Equals(ca, cb);
+}
+
+core::v1::PodTemplateSpec HistoryTemplate(const apps::v1::ReplicaSet& rs) {
+  core::v1::PodTemplateSpec t = rs.spec().template_();
+  auto it = rs.metadata().annotations().find(kChangeCauseAnnotation);
+  if (it != rs.metadata().annotations().end() && !it->second.empty()) {
+    (*t.mutable_metadata()->mutable_annotations())[kChangeCauseAnnotation] = it->second;
+  }
+  return t;
+}
+
+std::string RolloutRevisionText(const std::string& deployment_name, int64_t revision,
+                                const apps::v1::ReplicaSet& rs) {
+  return absl::StrCat("deployment.apps/", deployment_name, " with revision #", revision, "\n",
+                      DescribePodTemplateText(HistoryTemplate(rs)), "\n");
 }
 
 }  // namespace minik8s::kubectl

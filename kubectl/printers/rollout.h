@@ -45,8 +45,25 @@ absl::StatusOr<const apps::v1::ReplicaSet*> RollbackTarget(
     const apps::v1::Deployment& d, const std::vector<const apps::v1::ReplicaSet*>& sets,
     int64_t to_revision);
 
-// The pod template of `rs` without its pod-template-hash label.
+// The pod template of `rs` without its pod-template-hash label (what
+// `rollout undo` writes back into the deployment).
 core::v1::PodTemplateSpec TemplateWithoutHash(const apps::v1::ReplicaSet& rs);
+
+// Whether two pod templates are equal field by field (maps compared as maps,
+// whatever their order), ignoring the pod-template-hash label of either, as
+// kubectl's rollback does before it skips an undo.
+bool EqualIgnoreHash(const core::v1::PodTemplateSpec& a, const core::v1::PodTemplateSpec& b);
+
+// The pod template `rollout history --revision` shows for `rs`: as stored,
+// pod-template-hash label included, with the replica set's
+// kubernetes.io/change-cause annotation (when set) among its annotations.
+core::v1::PodTemplateSpec HistoryTemplate(const apps::v1::ReplicaSet& rs);
+
+// The whole output of `rollout history deployment/NAME --revision=N` for the
+// replica set of that revision: `deployment.apps/NAME with revision #N`,
+// then its `Pod Template:` section and an empty line.
+std::string RolloutRevisionText(const std::string& deployment_name, int64_t revision,
+                                const apps::v1::ReplicaSet& rs);
 
 }  // namespace minik8s::kubectl
 

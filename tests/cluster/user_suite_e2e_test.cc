@@ -358,6 +358,15 @@ TEST_P(UserSuite, RollingUpdateRespectsSurgeAndUnavailabilityThenUndo) {
   }
   EXPECT_THAT(MkctlOk({"rollout", "history", "deployment/web"}),
               HasSubstr("\n2         <none>\n3         <none>\n"));
+  // Revision 3 is the current template (labels and limits are maps, equal
+  // whatever their order): undo to it changes nothing.
+  EXPECT_EQ(MkctlOk({"rollout", "undo", "deployment/web", "--to-revision=3"}),
+            "deployment.apps/web skipped rollback (current template already matches revision 3)\n");
+  const std::string revision = MkctlOk({"rollout", "history", "deployment/web", "--revision=3"});
+  EXPECT_THAT(revision, HasSubstr("deployment.apps/web with revision #3\nPod Template:\n  Labels:"))
+      << revision;
+  EXPECT_THAT(revision, HasSubstr("pod-template-hash=")) << revision;
+  EXPECT_THAT(revision, HasSubstr("nginx:1.24")) << revision;
 }
 
 TEST_P(UserSuite, DeleteWithEachCascadeMode) {
@@ -431,11 +440,13 @@ TEST_P(UserSuite, InvalidManifestIsRefusedAndNothingIsCreated) {
 
 TEST_P(UserSuite, KilledKubeletsPodsAreRecreatedOnTheOtherNode) {
   // Short node-lifecycle periods: unreachable after 4 s without a Lease
-  // renewal, pods evicted 2 s after the taint.
+  // renewal, pods evicted 2 s after the taint (the tolerations the
+  // apiserver's admission gives every new pod).
   ASSERT_NO_FATAL_FAILURE(StartCluster({"--kubelet-arg=--node-lease-renew-interval=1s",
                                         "--controller-manager-arg=--node-monitor-period=1s",
                                         "--controller-manager-arg=--node-monitor-grace-period=4s",
-                                        "--controller-manager-arg=--default-not-ready-toleration-seconds=2"}));
+                                        "--apiserver-arg=--default-not-ready-toleration-seconds=2",
+                                        "--apiserver-arg=--default-unreachable-toleration-seconds=2"}));
   MkctlOk({"apply", "-f", "-"}, DeploymentYaml("web", 4, "nginx:1.25"));
   ASSERT_NO_FATAL_FAILURE(ExpectConverges("web", 4));
   int on_node1 = 0;

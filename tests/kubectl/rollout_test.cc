@@ -1,6 +1,9 @@
 // Rollout status messages, history table and undo target.
 #include "kubectl/printers/rollout.h"
 
+#include <string>
+#include <vector>
+
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "tests/kubectl/test_objects.h"
@@ -91,6 +94,78 @@ TEST(RolloutUndo, Target) {
   const core::v1::PodTemplateSpec tmpl = TemplateWithoutHash(a);
   EXPECT_EQ(tmpl.metadata().labels().count("pod-template-hash"), 0u);
   EXPECT_EQ(tmpl.metadata().labels().at("app"), "web");
+}
+
+// A template whose labels, annotations, node selector and resource limits
+// (all map fields) are written in the order of `keys`.
+core::v1::PodTemplateSpec TemplateWithKeys(const std::vector<std::string>& keys,
+                                           const std::string& image) {
+  std::string labels, annotations, selector, limits;
+  for (const std::string& k : keys) {
+    absl::StrAppend(&labels, "      l-", k, ": v-", k, "\n");
+    absl::StrAppend(&annotations, "      example.com/", k, ": a-", k, "\n");
+    absl::StrAppend(&selector, "    n-", k, ": s-", k, "\n");
+    absl::StrAppend(&limits, "          example.com/r-", k, ": \"", k.size(), "\"\n");
+  }
+  return FromYaml<core::v1::PodTemplateSpec>(absl::StrCat(
+      "metadata:\n  labels:\n", labels, "  annotations:\n", annotations,
+      "spec:\n  nodeSelector:\n", selector, "  containers:\n  - name: c\n    image: ", image,
+      "\n    resources:\n      limits:\n", limits));
+}
+
+TEST(RolloutUndo, EqualIgnoreHashComparesMapsAsMaps) {
+  std::vector<std::string> keys;
+  for (char c = 'a'; c <= 'z'; ++c) keys.push_back(std::string(3, c));
+  const std::vector<std::string> reversed(keys.rbegin(), keys.rend());
+  const core::v1::PodTemplateSpec forward = TemplateWithKeys(keys, "nginx:1");
+  core::v1::PodTemplateSpec backward = TemplateWithKeys(reversed, "nginx:1");
+  ASSERT_EQ(forward.metadata().labels().size(), keys.size());
+  EXPECT_TRUE(EqualIgnoreHash(forward, backward));
+  // A run of equal templates must never compare unequal, whatever order
+  // their maps serialize in.
+  for (int i = 0; i < 50; ++i) {
+    const core::v1::PodTemplateSpec copy = TemplateWithKeys(i % 2 ? keys : reversed, "nginx:1");
+    ASSERT_TRUE(EqualIgnoreHash(forward, copy)) << i;
+  }
+  // The replica set's pod-template-hash label is ignored, on either side.
+  (*backward.mutable_metadata()->mutable_labels())["pod-template-hash"] = "5f6c7d8b9";
+  EXPECT_TRUE(EqualIgnoreHash(forward, backward));
+  EXPECT_TRUE(EqualIgnoreHash(backward, forward));
+  // Any other difference counts.
+  EXPECT_FALSE(EqualIgnoreHash(forward, TemplateWithKeys(keys, "nginx:2")));
+  core::v1::PodTemplateSpec other_label = forward;
+  (*other_label.mutable_metadata()->mutable_labels())["l-aaa"] = "changed";
+  EXPECT_FALSE(EqualIgnoreHash(forward, other_label));
+  core::v1::PodTemplateSpec fewer_limits = forward;
+  fewer_limits.mutable_spec()->mutable_containers(0)->mutable_resources()->mutable_limits()->erase(
+      "example.com/r-aaa");
+  EXPECT_FALSE(EqualIgnoreHash(forward, fewer_limits));
+}
+
+TEST(RolloutHistory, RevisionShowsTheTemplateWithItsHashLabel) {
+  const apps::v1::ReplicaSet rs = Rs("web-h2", 2, "nginx:2", "set image to 2");
+  const core::v1::PodTemplateSpec t = HistoryTemplate(rs);
+  EXPECT_EQ(t.metadata().labels().at("pod-template-hash"), "h2");
+  EXPECT_EQ(t.metadata().annotations().at("kubernetes.io/change-cause"), "set image to 2");
+  EXPECT_EQ(RolloutRevisionText("web", 2, rs),
+            "deployment.apps/web with revision #2\n"
+            "Pod Template:\n"
+            "  Labels:       app=web\n"
+            "                pod-template-hash=h2\n"
+            "  Annotations:  kubernetes.io/change-cause: set image to 2\n"
+            "  Containers:\n"
+            "   c:\n"
+            "    Image:         nginx:2\n"
+            "    Port:          <none>\n"
+            "    Host Port:     <none>\n"
+            "    Environment:   <none>\n"
+            "    Mounts:        <none>\n"
+            "  Volumes:         <none>\n"
+            "  Node-Selectors:  <none>\n"
+            "  Tolerations:     <none>\n"
+            "\n");
+  // Without a change cause there is no Annotations line.
+  EXPECT_EQ(HistoryTemplate(Rs("web-h1", 1, "nginx:1")).metadata().annotations_size(), 0);
 }
 
 }  // namespace
