@@ -1,7 +1,6 @@
 // mkctl get: tables, -o wide|yaml|json|name, selectors, -A, --sort-by, -w.
 #include <memory>
 
-
 #include "absl/strings/str_cat.h"
 #include "api/codec.h"
 #include "api/selector/fields.h"
@@ -14,6 +13,7 @@
 #include "kubectl/printers/object_output.h"
 #include "kubectl/printers/resource_tables.h"
 #include "kubectl/printers/sort.h"
+#include "kubectl/printers/watch_table.h"
 
 namespace minik8s::kubectl {
 namespace {
@@ -35,10 +35,32 @@ struct Group {
   std::vector<OwnedObject> objects;
 };
 
+// One object of `get -w` (from the initial list or an event), each on its
+// own as kubectl prints them: YAML documents separated by `---`, JSON
+// objects one after the other, names, or a table row from `table`.
+// `printed` counts the objects printed so far.
+void PrintWatched(Context& ctx, const api::KindInfo& kind, const google::protobuf::Message& object,
+                  const GetOptions& o, WatchTable& table, int& printed) {
+  if (o.output == "yaml") {
+    if (printed > 0) ctx.out() << "---\n";
+    ctx.out() << api::EncodeYaml(object);
+  } else if (o.output == "json") {
+    ctx.out() << api::EncodeJsonIndented(object) << "\n";
+  } else if (o.output == "name") {
+    ctx.out() << QualifiedName(kind, client::MetaOf(object).name()) << "\n";
+  } else {
+    ctx.out() << table.Row(object);
+  }
+  ++printed;
+  ctx.out().flush();
+}
+
+// Prints the events of a watch that starts at `resource_version` (the
+// initial list's; "" when objects were got by name). `printed`: the objects
+// the initial list printed.
 int Watch(Context& ctx, client::ApiClient& client, const api::KindInfo& kind,
-          const std::string& ns, const GetOptions& o, const TableOptions& table_options,
-          std::vector<size_t> widths, const std::string& resource_version,
-          bool print_header) {
+          const std::string& ns, const GetOptions& o, WatchTable& table,
+          const std::string& resource_version, int printed) {
   client::WatchOptions options;
   options.label_selector = o.selector;
   options.field_selector = o.field_selector;
@@ -55,20 +77,7 @@ int Watch(Context& ctx, client::ApiClient& client, const api::KindInfo& kind,
     OwnedObject copy(event.object->New());
     copy->CopyFrom(*event.object);
     (void)api::Scheme::Default().SetTypeMeta(copy.get());
-    if (o.output == "yaml") {
-      ctx.out() << "---\n" << api::EncodeYaml(*copy);
-    } else if (o.output == "json") {
-      ctx.out() << api::EncodeJsonIndented(*copy) << "\n";
-    } else if (o.output == "name") {
-      ctx.out() << QualifiedName(kind, client::MetaOf(*copy).name()) << "\n";
-    } else {
-      Table t = ResourceTable(kind, {copy.get()}, table_options);
-      // Nothing was listed: the header comes with the first row.
-      if (print_header && !o.no_headers) ctx.out() << RenderRow(t.headers, &widths);
-      print_header = false;
-      ctx.out() << RenderRow(t.rows[0], &widths);
-    }
-    ctx.out().flush();
+    PrintWatched(ctx, kind, *copy, o, table, printed);
   }
   absl::Status status = (*stream)->status();
   if (!status.ok()) return ctx.Fail(status);
@@ -167,14 +176,15 @@ int RunGet(Context& ctx, const GetOptions& o) {
 
   const bool multi = groups.size() > 1;
   std::vector<size_t> widths;
-  TableOptions table_options;
   if (o.output == "yaml" || o.output == "json") {
     std::vector<const google::protobuf::Message*> all;
     for (const Group& g : groups) {
       for (const auto& obj : g.objects) all.push_back(obj.get());
     }
     const bool single = by_name && requests->size() == 1 && (*requests)[0].names.size() == 1;
-    if (single && all.size() == 1) {
+    if (o.watch) {
+      // Printed one object at a time, as the events are (below).
+    } else if (single && all.size() == 1) {
       ctx.out() << (o.output == "yaml" ? api::EncodeYaml(*all[0])
                                       : api::EncodeJsonIndented(*all[0]) + "\n");
     } else if (!(by_name && all.empty())) {
@@ -201,10 +211,12 @@ int RunGet(Context& ctx, const GetOptions& o) {
       first = false;
       ctx.out() << RenderTable(table, o.no_headers);
       widths = ColumnWidths(table, !o.no_headers);
-      table_options = options;
     }
   }
-  if (total == 0 && !by_name && (o.output.empty() || o.output == "wide" || o.output == "name")) {
+  // With -w an empty list prints nothing: kubectl goes straight to the
+  // watch and prints the first event's row (with the header) when it comes.
+  if (total == 0 && !by_name && !o.watch &&
+      (o.output.empty() || o.output == "wide" || o.output == "name")) {
     bool any_namespaced = false;
     for (const Group& g : groups) any_namespaced = any_namespaced || g.kind->namespaced;
     if (o.all_namespaces || !any_namespaced) {
@@ -216,17 +228,17 @@ int RunGet(Context& ctx, const GetOptions& o) {
   ctx.out().flush();
   if (o.watch) {
     const api::KindInfo& kind = *groups[0].kind;
-    const bool print_header = widths.empty();
-    if (widths.empty()) {
-      table_options.wide = o.output == "wide";
-      table_options.with_namespace = o.all_namespaces && kind.namespaced;
-      table_options.show_labels = o.show_labels;
-      table_options.now = ctx.Now();
-      Table header_only = ResourceTable(kind, {}, table_options);
-      widths = ColumnWidths(header_only, true);
+    TableOptions watch_options;
+    watch_options.wide = o.output == "wide";
+    watch_options.with_namespace = o.all_namespaces && kind.namespaced;
+    watch_options.show_labels = o.show_labels;
+    WatchTable table(kind, watch_options, o.no_headers, widths, [&ctx] { return ctx.Now(); });
+    int printed = static_cast<int>(total);
+    if (o.output == "yaml" || o.output == "json") {
+      printed = 0;
+      for (const auto& obj : groups[0].objects) PrintWatched(ctx, kind, *obj, o, table, printed);
     }
-    table_options.now = ctx.Now();
-    return Watch(ctx, **client, kind, ns, o, table_options, widths, list_version, print_header);
+    return Watch(ctx, **client, kind, ns, o, table, list_version, printed);
   }
   return exit_code;
 }
