@@ -79,6 +79,37 @@ void AddCreated(const minik8s::meta::v1::ObjectMeta& meta, const std::string& ob
   steps->push_back(std::move(s));
 }
 
+// The last transition of a pod condition, whatever its status: True, or
+// False/Unknown with the reason and message that say why (a pod that is not
+// ready yet, or cannot be scheduled, shows where it stopped).
+TraceStep ConditionStep(const core::Pod& pod, const core::PodCondition& c,
+                        const std::string& object, int rank) {
+  const bool scheduled = c.type() == "PodScheduled";
+  TraceStep s;
+  s.time = api::FromProtoTime(c.last_transition_time());
+  s.rank = rank;
+  s.object = object;
+  s.step = absl::StrCat("Condition ", c.type());
+  if (c.status() == "True") {
+    // The binding sets PodScheduled=True; the kubelet sets the others.
+    s.by = scheduled ? "-" : "kubelet";
+    s.detail = scheduled ? absl::StrCat("bound to ", pod.spec().node_name().empty()
+                                                         ? "<none>"
+                                                         : pod.spec().node_name())
+                         : "True";
+    return s;
+  }
+  // The scheduler writes PodScheduled=False (Unschedulable).
+  s.by = scheduled ? "scheduler" : "kubelet";
+  s.detail = c.status().empty() ? "Unknown" : c.status();
+  if (!c.reason().empty()) absl::StrAppend(&s.detail, ": ", c.reason());
+  if (!c.message().empty()) {
+    absl::StrAppend(&s.detail, c.reason().empty() ? ": " : " (", c.message(),
+                    c.reason().empty() ? "" : ")");
+  }
+  return s;
+}
+
 std::string PodLine(const core::Pod& pod) {
   const PodSummary s = SummarizePod(pod);
   std::string line = absl::StrCat("Pod ", pod.metadata().name(), ": ", s.status, ", ",
@@ -120,17 +151,8 @@ std::vector<TraceStep> TraceSteps(const TraceInput& input) {
     int crank = rank + 2;
     for (const char* type : kConditions) {
       for (const auto& c : pod.status().conditions()) {
-        if (c.type() != type || c.status() != "True" || IsZero(c.last_transition_time())) continue;
-        TraceStep s;
-        s.time = api::FromProtoTime(c.last_transition_time());
-        s.rank = crank;
-        s.object = object;
-        s.step = absl::StrCat("Condition ", type);
-        s.by = type == std::string("PodScheduled") ? "-" : "kubelet";
-        s.detail = type == std::string("PodScheduled")
-                       ? absl::StrCat("bound to ", pod.spec().node_name().empty() ? "<none>" : pod.spec().node_name())
-                       : "True";
-        steps.push_back(std::move(s));
+        if (c.type() != type || IsZero(c.last_transition_time())) continue;
+        steps.push_back(ConditionStep(pod, c, object, crank));
       }
       ++crank;
     }

@@ -7,8 +7,10 @@
 // The timeline merges, in time order:
 //   - each object's creation (metadata.creationTimestamp);
 //   - a pod's condition transitions (PodScheduled, Initialized,
-//     ContainersReady, Ready: lastTransitionTime, status True) and each
-//     container's start (state.running.startedAt);
+//     ContainersReady, Ready: the lastTransitionTime of each, with its
+//     status as it is: `True`, or `False: Reason (message)` such as
+//     `False: ContainersNotReady (containers with unready status: [c])`)
+//     and each container's start (state.running.startedAt);
 //   - every Event about the objects (reason, message, the component that
 //     reported it: source.component or reportingComponent; its first time:
 //     eventTime (microseconds, set by minik8s' event recorders), else

@@ -111,6 +111,42 @@ TEST(Trace, EventTimeOrdersStepsWithinOneSecond) {
   EXPECT_NE(text.find("22:13:20.650   +250ms"), std::string::npos) << text;
 }
 
+TEST(Trace, ConditionsShowTheirStatusFalseIncluded) {
+  TraceInput in;
+  in.pods.push_back(FromYaml<core::v1::Pod>(absl::StrCat(
+      "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web-abc-x\n  namespace: default\n  uid: p1\n"
+      "  creationTimestamp: ", At(0), "\nspec:\n  nodeName: node-1\n  containers:\n  - name: c\n"
+      "    image: nginx\nstatus:\n  phase: Pending\n  conditions:\n"
+      "  - type: Ready\n    status: \"False\"\n    reason: ContainersNotReady\n"
+      "    message: \"containers with unready status: [c]\"\n    lastTransitionTime: ", At(2), "\n"
+      "  - type: ContainersReady\n    status: \"False\"\n    reason: ContainersNotReady\n"
+      "    message: \"containers with unready status: [c]\"\n    lastTransitionTime: ", At(2), "\n"
+      "  - type: Initialized\n    status: \"True\"\n    lastTransitionTime: ", At(2), "\n"
+      "  - type: PodScheduled\n    status: \"True\"\n    lastTransitionTime: ", At(1), "\n")));
+  in.pods.push_back(FromYaml<core::v1::Pod>(absl::StrCat(
+      "apiVersion: v1\nkind: Pod\nmetadata:\n  name: big\n  namespace: default\n  uid: p2\n"
+      "  creationTimestamp: ", At(5), "\nspec:\n  containers:\n  - name: c\n    image: nginx\n"
+      "status:\n  phase: Pending\n  conditions:\n  - type: PodScheduled\n    status: \"False\"\n"
+      "    reason: Unschedulable\n    message: \"0/1 nodes are available: 1 Insufficient cpu.\"\n"
+      "    lastTransitionTime: ", At(6), "\n")));
+  std::vector<std::string> got;
+  for (const TraceStep& s : TraceSteps(in)) {
+    got.push_back(absl::StrCat(s.object, " ", s.step, " ", s.by, " ", s.detail));
+  }
+  EXPECT_EQ(got, (std::vector<std::string>{
+                     "pod/web-abc-x Created - stored by the apiserver",
+                     "pod/web-abc-x Condition PodScheduled - bound to node-1",
+                     "pod/web-abc-x Condition Initialized kubelet True",
+                     "pod/web-abc-x Condition ContainersReady kubelet False: ContainersNotReady "
+                     "(containers with unready status: [c])",
+                     "pod/web-abc-x Condition Ready kubelet False: ContainersNotReady "
+                     "(containers with unready status: [c])",
+                     "pod/big Created - stored by the apiserver",
+                     "pod/big Condition PodScheduled scheduler False: Unschedulable "
+                     "(0/1 nodes are available: 1 Insufficient cpu.)",
+                 }));
+}
+
 TEST(Trace, FormatDelta) {
   EXPECT_EQ(FormatDelta(absl::Milliseconds(350)), "+350ms");
   EXPECT_EQ(FormatDelta(absl::Milliseconds(1250)), "+1.2s");
