@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <sstream>
 
@@ -199,6 +200,8 @@ class Cluster {
   // Starts a stage's components and waits until all are healthy. Returns 0
   // or the exit code of `up`.
   int StartStage(const std::vector<const ComponentSpec*>& group) {
+    // When each daemon was started: its "ready after" counts from there.
+    std::map<std::string, absl::Time> started;
     for (const ComponentSpec* spec : group) {
       std::vector<std::string> argv = {spec->binary};
       argv.insert(argv.end(), spec->args.begin(), spec->args.end());
@@ -207,6 +210,7 @@ class Cluster {
         Err(absl::StrCat("cannot start ", spec->name, ": ", s.message()));
         return 1;
       }
+      started[spec->name] = absl::Now();
       state_.processes.push_back({spec->name, spec->stage, supervisor_.children().back().pid,
                                   spec->address, spec->binary, spec->log_file});
       if (absl::Status s = WriteStateFile(StateFilePath(options_.cluster.data_dir), state_);
@@ -230,11 +234,10 @@ class Cluster {
         return 1;
       }
       for (auto it = pending.begin(); it != pending.end();) {
-        absl::Status s = Probe(**it, absl::Now() - start);
+        absl::Status s = Probe(**it, absl::Now() - started[(*it)->name]);
         if (s.ok()) {
           Out(absl::StrFormat("  %-20s ready after %s\n", (*it)->name,
-                              absl::FormatDuration(absl::Trunc(absl::Now() - start,
-                                                               absl::Milliseconds(100)))));
+                              FormatStartupTime(absl::Now() - started[(*it)->name])));
           it = pending.erase(it);
         } else {
           last_reason[(*it)->name] = std::string(s.message());
@@ -338,6 +341,12 @@ class Cluster {
 };
 
 }  // namespace
+
+std::string FormatStartupTime(absl::Duration d) {
+  if (d < absl::ZeroDuration()) d = absl::ZeroDuration();
+  if (d < absl::Milliseconds(100)) return absl::StrCat(absl::ToInt64Milliseconds(d), "ms");
+  return absl::StrFormat("%.1fs", absl::ToDoubleSeconds(d));
+}
 
 int Up(const UpOptions& options) {
   const ClusterOptions& co = options.cluster;

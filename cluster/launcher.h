@@ -25,6 +25,11 @@ struct UpOptions {
 // Call BlockShutdownSignals() first (before any thread starts): up waits for
 // SIGINT/SIGTERM with sigtimedwait.
 int Up(const UpOptions& options);
+
+// How long a daemon took to become healthy, as `up` prints it: `37ms` below
+// a tenth of a second, else seconds with one decimal (`0.4s`, `1.0s`,
+// `12.3s`).
+std::string FormatStartupTime(absl::Duration d);
 int Down(const std::string& data_dir, absl::Duration timeout);
 int Status(const std::string& data_dir);
 
