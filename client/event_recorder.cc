@@ -1,5 +1,9 @@
 #include "client/event_recorder.h"
 
+#include <algorithm>
+#include <string_view>
+#include <utility>
+
 #include "absl/strings/str_cat.h"
 #include "client/errors.h"
 #include "client/resource.h"
@@ -64,6 +68,46 @@ std::string Rfc3339(absl::Time t) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone());
 }
 
+// A JSON string literal of `s` (quotes included).
+std::string JsonString(absl::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          absl::StrAppend(&out, "\\u00", absl::Hex(static_cast<unsigned char>(c), absl::kZeroPad2));
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += "\"";
+  return out;
+}
+
+// fmt formats std::string_view, not absl::string_view.
+std::string_view Sv(absl::string_view s) { return std::string_view(s.data(), s.size()); }
+
+constexpr char kSep[] = "\x1f";
+constexpr char kAggregatePrefix[] = "(combined from similar events): ";
+// At most one info line this often about spam-filtered events.
+constexpr absl::Duration kSpamLogPeriod = absl::Minutes(1);
+
 }  // namespace
 
 std::unique_ptr<EventSink> NewApiEventSink(ApiClient* api) {
@@ -103,16 +147,74 @@ void EventRecorder::Event(const Message& object, absl::string_view type,
 
 void EventRecorder::Event(const ObjectReference& ref, absl::string_view type,
                           absl::string_view reason, absl::string_view message) {
-  Pending p{ref, std::string(type), std::string(reason), std::string(message), clock_->Now()};
-  absl::MutexLock lock(&mu_);
-  if (stopping_) return;
-  if (queue_.size() >= options_.queue_size) {
-    ++dropped_;
-    spdlog::warn("event recorder: queue full, dropping event {} {} on {}/{}: {}", p.type,
-                 p.reason, ref.namespace_(), ref.name(), p.message);
-    return;
+  const absl::Time now = clock_->Now();
+  std::string spam_key;
+  if (options_.spam_burst > 0) {
+    spam_key = absl::StrCat(options_.component, kSep, options_.host, kSep, ref.kind(), kSep,
+                            ref.namespace_(), kSep, ref.name(), kSep, ref.uid(), kSep,
+                            ref.api_version());
   }
-  queue_.push_back(std::move(p));
+  int64_t filtered_to_log = 0;
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_) return;
+    if (queue_.size() >= options_.queue_size) {
+      ++dropped_;
+      spdlog::warn("event recorder: queue full, dropping event {} {} on {}/{}: {}", Sv(type),
+                   Sv(reason), ref.namespace_(), ref.name(), Sv(message));
+      return;
+    }
+    if (options_.spam_burst <= 0 || TakeSpamToken(std::move(spam_key), now)) {
+      queue_.push_back(
+          Pending{ref, std::string(type), std::string(reason), std::string(message), now});
+      return;
+    }
+    ++spam_filtered_;
+    ++spam_unlogged_;
+    if (now - spam_logged_ >= kSpamLogPeriod) {
+      filtered_to_log = spam_unlogged_;
+      spam_unlogged_ = 0;
+      spam_logged_ = now;
+    }
+  }
+  // Logged outside the lock, and only now and then: under load the logging
+  // itself would cost more than the events.
+  spdlog::debug("event recorder: too many events from {} about {} {}/{}, dropping {} {}: {}",
+                options_.component, ref.kind(), ref.namespace_(), ref.name(), Sv(type),
+                Sv(reason), Sv(message));
+  if (filtered_to_log > 0) {
+    spdlog::info(
+        "event recorder: {} dropped {} event(s) about objects that had more than {} recent "
+        "events (latest: {} {} on {} {}/{})",
+        options_.component, filtered_to_log, options_.spam_burst, Sv(type), Sv(reason),
+        ref.kind(), ref.namespace_(), ref.name());
+  }
+}
+
+bool EventRecorder::TakeSpamToken(std::string key, absl::Time now) {
+  const double burst = options_.spam_burst;
+  auto it = spam_.find(key);
+  if (it == spam_.end()) {
+    spam_lru_.push_front(key);
+    it = spam_.emplace(std::move(key), SpamBucket{burst, now, spam_lru_.begin()}).first;
+    while (spam_.size() > std::max<size_t>(options_.cache_size, 1)) {
+      spam_.erase(spam_lru_.back());
+      spam_lru_.pop_back();
+    }
+  } else {
+    spam_lru_.splice(spam_lru_.begin(), spam_lru_, it->second.lru);
+  }
+  SpamBucket& bucket = it->second;
+  // Refill for the time since the last look (a clock that went back adds
+  // nothing).
+  if (now > bucket.last) {
+    bucket.tokens = std::min(
+        burst, bucket.tokens + absl::ToDoubleSeconds(now - bucket.last) * options_.spam_qps);
+    bucket.last = now;
+  }
+  if (bucket.tokens < 1) return false;
+  bucket.tokens -= 1;
+  return true;
 }
 
 void EventRecorder::Flush() {
@@ -148,6 +250,11 @@ int64_t EventRecorder::dropped() const {
   return dropped_;
 }
 
+int64_t EventRecorder::spam_filtered() const {
+  absl::MutexLock lock(&mu_);
+  return spam_filtered_;
+}
+
 void EventRecorder::WorkerLoop() {
   while (true) {
     Pending p;
@@ -163,27 +270,72 @@ void EventRecorder::WorkerLoop() {
       queue_.pop_front();
       busy_ = true;
     }
-    Write(p);
+    Write(std::move(p));
   }
 }
 
 std::string EventRecorder::KeyOf(const Pending& p) const {
-  return absl::StrCat(options_.component, "\x1f", options_.host, "\x1f", p.ref.kind(), "\x1f",
-                      p.ref.namespace_(), "\x1f", p.ref.name(), "\x1f", p.ref.uid(), "\x1f",
-                      p.type, "\x1f", p.reason, "\x1f", p.message);
+  return absl::StrCat(options_.component, kSep, options_.host, kSep, p.ref.kind(), kSep,
+                      p.ref.namespace_(), kSep, p.ref.name(), kSep, p.ref.field_path(), kSep,
+                      p.ref.uid(), kSep, p.ref.api_version(), kSep, p.type, kSep, p.reason,
+                      kSep, p.message);
 }
 
-void EventRecorder::Write(const Pending& p) {
-  std::string key = KeyOf(p);
+bool EventRecorder::Aggregate(Pending* p, std::string* key) {
+  if (options_.aggregate_max_events <= 0) {
+    *key = KeyOf(*p);
+    return false;
+  }
+  // The group: everything of the exact key but the message (and the field
+  // path); the reporting controller and instance are the source's.
+  std::string group_key =
+      absl::StrCat(options_.component, kSep, options_.host, kSep, p->ref.kind(), kSep,
+                   p->ref.namespace_(), kSep, p->ref.name(), kSep, p->ref.uid(), kSep,
+                   p->ref.api_version(), kSep, p->type, kSep, p->reason);
+  auto it = groups_.find(group_key);
+  if (it == groups_.end()) {
+    groups_lru_.push_front(group_key);
+    it = groups_.emplace(group_key, SimilarGroup{{}, p->time, groups_lru_.begin()}).first;
+    while (groups_.size() > std::max<size_t>(options_.cache_size, 1)) {
+      groups_.erase(groups_lru_.back());
+      groups_lru_.pop_back();
+    }
+  } else {
+    groups_lru_.splice(groups_lru_.begin(), groups_lru_, it->second.lru);
+    // No similar event for a whole interval: the group starts over.
+    if (p->time - it->second.last > options_.aggregate_interval) it->second.messages.clear();
+  }
+  SimilarGroup& group = it->second;
+  group.messages.insert(p->message);
+  group.last = p->time;
+  if (group.messages.size() < static_cast<size_t>(options_.aggregate_max_events)) {
+    *key = KeyOf(*p);
+    return false;
+  }
+  // Keep the group below the limit, so each new distinct message is
+  // aggregated (and a message still remembered is not).
+  group.messages.erase(group.messages.begin());
+  p->message = absl::StrCat(kAggregatePrefix, p->message);
+  *key = absl::StrCat(group_key, kSep, kAggregatePrefix);
+  return true;
+}
+
+void EventRecorder::Write(Pending p) {
+  std::string key;
+  Aggregate(&p, &key);
   auto it = cache_.find(key);
   if (it != cache_.end()) {
     CacheEntry& entry = it->second;
     int32_t count = entry.count + 1;
     std::string patch =
-        absl::StrCat("{\"count\":", count, ",\"lastTimestamp\":\"", Rfc3339(p.time), "\"}");
+        absl::StrCat("{\"count\":", count, ",\"lastTimestamp\":\"", Rfc3339(p.time), "\"");
+    // An aggregate Event shows the latest of the similar messages.
+    if (p.message != entry.message) absl::StrAppend(&patch, ",\"message\":", JsonString(p.message));
+    patch += "}";
     absl::StatusOr<minik8s::core::v1::Event> patched = sink_->Patch(entry.ns, entry.name, patch);
     if (patched.ok()) {
       entry.count = count;
+      entry.message = p.message;
       lru_.erase(entry.lru);
       lru_.push_front(key);
       entry.lru = lru_.begin();
@@ -227,7 +379,7 @@ void EventRecorder::Write(const Pending& p) {
     return;
   }
   lru_.push_front(key);
-  cache_[key] = CacheEntry{ns, created->metadata().name(), 1, lru_.begin()};
+  cache_[key] = CacheEntry{ns, created->metadata().name(), p.message, 1, lru_.begin()};
   while (cache_.size() > options_.cache_size && !lru_.empty()) {
     cache_.erase(lru_.back());
     lru_.pop_back();

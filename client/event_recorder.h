@@ -4,14 +4,36 @@
 // Event()/Eventf() build the Event (involvedObject from the object's
 // metadata and kind, source component/host, first/lastTimestamp with second
 // precision, eventTime with microsecond precision as events.k8s.io records
-// it, count 1)
-// and queue it; they never block and never fail: when the queue is full the
-// event is dropped with a log line. One worker thread writes queued events
-// through an EventSink. Repeats of the same (object, type, reason, message,
-// source) are aggregated like client-go's event correlator: an LRU of recent
-// keys remembers the Event's name, and a repeat patches count+1 and
-// lastTimestamp instead of creating a new Event (if that Event is gone, a new
-// one is created).
+// it, count 1) and queue it; they never block and never fail. One worker
+// thread writes queued events through an EventSink. Like client-go's event
+// correlator (tools/record/events_cache.go), an event passes three steps:
+//
+//  1. Spam filter, in Event() itself: a token bucket per (source component,
+//     source host, involvedObject kind/namespace/name/uid/apiVersion) of
+//     `spam_burst` tokens refilled at `spam_qps` (Kubernetes: 25, then one
+//     every 5 minutes). An event that finds no token is dropped before it is
+//     queued and counted in spam_filtered(). So a ReplicaSet creating
+//     thousands of pods records its first 25 SuccessfulCreate events and then
+//     about one every 5 minutes; events about the pods themselves are about
+//     other objects and have buckets of their own. Buckets live in an LRU of
+//     `cache_size` entries.
+//  2. Aggregation of similar events, in the worker: events with the same
+//     source, involvedObject, type and reason but different messages are
+//     grouped; a group remembers its distinct messages and the time of its
+//     latest event, and starts over after `aggregate_interval` without one.
+//     When a group holds `aggregate_max_events` distinct messages (Kubernetes:
+//     10 within 10 minutes), the event becomes an aggregate one with message
+//     "(combined from similar events): <latest message>" whose key is the
+//     group's, so further similar events patch that one Event (count+1,
+//     lastTimestamp, message) instead of creating new ones.
+//  3. Repeats of the same (object, type, reason, message, source), or of the
+//     same aggregate, are counted: an LRU of recent keys remembers the
+//     Event's name, and a repeat patches count+1 and lastTimestamp instead of
+//     creating a new Event (if that Event is gone, a new one is created).
+//
+// When the queue is full the event is dropped with a log line and counted in
+// dropped(). Spam-filtered events are logged at debug level, plus at most
+// one info line a minute with how many were filtered.
 //
 // Event names are `<object name>.<hex unix nanoseconds>`; Events about
 // cluster-scoped objects (nodes) go to namespace "default".
@@ -34,6 +56,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
@@ -72,11 +95,23 @@ struct EventRecorderOptions {
   std::string component;  // source.component, e.g. "default-scheduler"
   std::string host;       // source.host, e.g. the node name (kubelet)
   size_t queue_size = 1000;
-  size_t cache_size = 4096;  // aggregation LRU entries
+  // Entries of each LRU: spam filter buckets, similar-event groups, and
+  // recent events for counting repeats.
+  size_t cache_size = 4096;
   Clock* clock = nullptr;    // borrowed; null = real clock
   // How long Shutdown() keeps writing queued events (real time) before it
   // drops what is left.
   absl::Duration shutdown_timeout = absl::Seconds(2);
+  // Spam filter: events one source may record about one object at once, and
+  // the tokens per second that come back after. spam_burst 0 turns the
+  // filter off.
+  int spam_burst = 25;
+  double spam_qps = 1.0 / 300;
+  // Similar events (same source, object, type and reason) with this many
+  // distinct messages, each within aggregate_interval of the previous one,
+  // are aggregated. 0 turns aggregation off.
+  int aggregate_max_events = 10;
+  absl::Duration aggregate_interval = absl::Minutes(10);
 };
 
 class EventRecorder {
@@ -106,6 +141,8 @@ class EventRecorder {
   void Shutdown();
   // Events dropped because the queue was full or left at shutdown.
   int64_t dropped() const;
+  // Events dropped by the per-object spam filter (not in dropped()).
+  int64_t spam_filtered() const;
 
  private:
   struct Pending {
@@ -115,12 +152,32 @@ class EventRecorder {
   };
   struct CacheEntry {
     std::string ns, name;
+    std::string message;  // as last written
     int32_t count = 0;
     std::list<std::string>::iterator lru;
   };
+  // A token bucket of the spam filter.
+  struct SpamBucket {
+    double tokens = 0;
+    absl::Time last;
+    std::list<std::string>::iterator lru;
+  };
+  // Similar events seen lately: their distinct messages and the latest time.
+  struct SimilarGroup {
+    absl::flat_hash_set<std::string> messages;
+    absl::Time last;
+    std::list<std::string>::iterator lru;
+  };
 
+  // Takes a token from the spam filter bucket `key` (source and object);
+  // false when there is none.
+  bool TakeSpamToken(std::string key, absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void WorkerLoop();
-  void Write(const Pending& p);
+  void Write(Pending p);
+  // Step 2: records `p` in its group of similar events. Returns true when
+  // `p` is to be aggregated: then its message is replaced by the aggregate
+  // one and `*key` is the group's key; otherwise `*key` is `p`'s own key.
+  bool Aggregate(Pending* p, std::string* key);
   std::string KeyOf(const Pending& p) const;
 
   EventSink* const sink_;
@@ -132,8 +189,19 @@ class EventRecorder {
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool busy_ ABSL_GUARDED_BY(mu_) = false;
   int64_t dropped_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t spam_filtered_ ABSL_GUARDED_BY(mu_) = 0;
+  // Spam filter buckets by key, most recently used first.
+  absl::flat_hash_map<std::string, SpamBucket> spam_ ABSL_GUARDED_BY(mu_);
+  std::list<std::string> spam_lru_ ABSL_GUARDED_BY(mu_);
+  // Spam-filtered events not yet reported in the periodic log line.
+  int64_t spam_unlogged_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Time spam_logged_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
 
-  // Worker-thread only: aggregation cache (key → Event), most recent first.
+  // Worker-thread only: groups of similar events, most recent first.
+  absl::flat_hash_map<std::string, SimilarGroup> groups_;
+  std::list<std::string> groups_lru_;
+  // Worker-thread only: recent Events by key (exact or aggregate), most
+  // recent first.
   absl::flat_hash_map<std::string, CacheEntry> cache_;
   std::list<std::string> lru_;
 

@@ -1,6 +1,7 @@
 #include "client/event_recorder.h"
 
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <thread>
@@ -24,6 +25,7 @@ class FakeSink : public EventSink {
   absl::StatusOr<Event> Create(const Event& event) override {
     absl::MutexLock lock(&mu_);
     ++creates_;
+    created_.push_back(event);
     events_[MakeKey(event.metadata().namespace_(), event.metadata().name())] = event;
     return event;
   }
@@ -34,14 +36,30 @@ class FakeSink : public EventSink {
     patch_bodies_.push_back(std::string(json));
     auto it = events_.find(MakeKey(ns, name));
     if (it == events_.end()) return NewNotFound("events", name);
-    // The recorder only sends {"count":N,"lastTimestamp":"..."}.
+    // The recorder sends {"count":N,"lastTimestamp":"..."} and, for an
+    // aggregate Event, "message":"..." (test messages escape only quotes).
     std::string s(json);
     it->second.set_count(std::stoi(s.substr(s.find(':') + 1)));
+    const std::string message_field = "\"message\":\"";
+    if (size_t m = s.find(message_field); m != std::string::npos) {
+      size_t start = m + message_field.size();
+      std::string message;
+      for (size_t i = start; i < s.rfind('"'); ++i) {
+        if (s[i] == '\\') ++i;
+        message += s[i];
+      }
+      it->second.set_message(message);
+    }
     return it->second;
   }
   std::map<std::string, Event> Events() {
     absl::MutexLock lock(&mu_);
     return events_;
+  }
+  // Every Event created, in order (names may repeat within a nanosecond).
+  std::vector<Event> Created() {
+    absl::MutexLock lock(&mu_);
+    return created_;
   }
   void Clear() {
     absl::MutexLock lock(&mu_);
@@ -63,6 +81,7 @@ class FakeSink : public EventSink {
  private:
   absl::Mutex mu_;
   std::map<std::string, Event> events_ ABSL_GUARDED_BY(mu_);
+  std::vector<Event> created_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> patch_bodies_ ABSL_GUARDED_BY(mu_);
   int creates_ ABSL_GUARDED_BY(mu_) = 0;
   int patches_ ABSL_GUARDED_BY(mu_) = 0;
@@ -187,6 +206,252 @@ TEST(EventRecorder, ClusterScopedObjectsGoToDefaultNamespace) {
   EXPECT_EQ(events.begin()->second.involved_object().kind(), "Node");
 }
 
+minik8s::core::v1::ObjectReference RsRef(const std::string& name) {
+  minik8s::core::v1::ObjectReference ref;
+  ref.set_kind("ReplicaSet");
+  ref.set_api_version("apps/v1");
+  ref.set_namespace_("default");
+  ref.set_name(name);
+  ref.set_uid("uid-" + name);
+  return ref;
+}
+
+int CountInvolving(FakeSink& sink, const std::string& name) {
+  int n = 0;
+  for (const Event& e : sink.Created()) n += e.involved_object().name() == name ? 1 : 0;
+  return n;
+}
+
+TEST(EventRecorder, SpamFilterDropsThe26thEventAboutOneObject) {
+  FakeClock clock;
+  FakeSink sink;
+  EventRecorderOptions o = Opts(&clock);
+  o.component = "replicaset-controller";
+  o.host = "";
+  EventRecorder recorder(&sink, o);
+  // Distinct reasons, so nothing is aggregated or counted as a repeat.
+  for (int i = 0; i < 30; ++i) {
+    recorder.Event(RsRef("web"), kEventTypeNormal, "Reason" + std::to_string(i), "created pod");
+  }
+  // Filtered in Event() itself, before the queue.
+  EXPECT_EQ(recorder.spam_filtered(), 5);
+  recorder.Flush();
+  EXPECT_EQ(sink.creates(), 25);
+  EXPECT_EQ(sink.patches(), 0);
+  EXPECT_EQ(recorder.dropped(), 0);
+  std::set<std::string> reasons;
+  for (const Event& e : sink.Created()) reasons.insert(e.reason());
+  EXPECT_EQ(reasons.count("Reason24"), 1u);
+  EXPECT_EQ(reasons.count("Reason25"), 0u);
+}
+
+TEST(EventRecorder, SpamFilterGivesATokenBackEveryFiveMinutes) {
+  FakeClock clock;
+  FakeSink sink;
+  EventRecorder recorder(&sink, Opts(&clock));
+  auto send = [&](int i) {
+    recorder.Event(RsRef("web"), kEventTypeNormal, "Reason" + std::to_string(i), "m");
+  };
+  for (int i = 0; i < 25; ++i) send(i);
+  send(25);
+  EXPECT_EQ(recorder.spam_filtered(), 1);
+  clock.Advance(absl::Minutes(5) - absl::Seconds(1));
+  send(26);
+  EXPECT_EQ(recorder.spam_filtered(), 2);
+  clock.Advance(absl::Seconds(1));  // 5 minutes since the bucket ran dry
+  send(27);
+  EXPECT_EQ(recorder.spam_filtered(), 2);
+  send(28);  // that was the only token
+  EXPECT_EQ(recorder.spam_filtered(), 3);
+  // An hour refills 12 tokens.
+  clock.Advance(absl::Hours(1));
+  for (int i = 100; i < 115; ++i) send(i);
+  EXPECT_EQ(recorder.spam_filtered(), 6);
+  recorder.Flush();
+  EXPECT_EQ(sink.creates(), 25 + 1 + 12);
+}
+
+TEST(EventRecorder, SpamFilterKeepsABucketPerObject) {
+  FakeClock clock;
+  FakeSink sink;
+  EventRecorder recorder(&sink, Opts(&clock));
+  for (int i = 0; i < 40; ++i) {
+    recorder.Event(RsRef("web"), kEventTypeNormal, "R" + std::to_string(i), "m");
+  }
+  EXPECT_EQ(recorder.spam_filtered(), 15);
+  // Another object, and the same name with another uid (a recreated
+  // object), have full buckets of their own.
+  auto other_uid = RsRef("web");
+  other_uid.set_uid("uid-web-2");
+  for (int i = 0; i < 25; ++i) {
+    recorder.Event(RsRef("db"), kEventTypeNormal, "R" + std::to_string(i), "m");
+    recorder.Event(other_uid, kEventTypeNormal, "R" + std::to_string(i), "m");
+  }
+  // Per-pod events about many pods are never filtered.
+  for (int i = 0; i < 100; ++i) {
+    auto pod = testing::MakePod("default", "web-" + std::to_string(i));
+    recorder.Event(pod, kEventTypeNormal, "Scheduled", "assigned");
+  }
+  EXPECT_EQ(recorder.spam_filtered(), 15);
+  recorder.Flush();
+  EXPECT_EQ(CountInvolving(sink, "db"), 25);
+  EXPECT_EQ(CountInvolving(sink, "web"), 50);
+  EXPECT_EQ(sink.creates(), 25 + 25 + 25 + 100);
+}
+
+TEST(EventRecorder, SpamFilterOffWithBurstZero) {
+  FakeClock clock;
+  FakeSink sink;
+  EventRecorderOptions o = Opts(&clock);
+  o.spam_burst = 0;
+  EventRecorder recorder(&sink, o);
+  for (int i = 0; i < 200; ++i) {
+    recorder.Event(RsRef("web"), kEventTypeNormal, "R" + std::to_string(i), "m");
+  }
+  recorder.Flush();
+  EXPECT_EQ(recorder.spam_filtered(), 0);
+  EXPECT_EQ(sink.creates(), 200);
+}
+
+TEST(EventRecorder, SpamFilterRemembersAtMostCacheSizeBuckets) {
+  FakeClock clock;
+  FakeSink sink;
+  EventRecorderOptions o = Opts(&clock);
+  o.cache_size = 2;
+  EventRecorder recorder(&sink, o);
+  for (int i = 0; i < 25; ++i) {
+    recorder.Event(RsRef("a"), kEventTypeNormal, "R" + std::to_string(i), "m");
+  }
+  recorder.Event(RsRef("a"), kEventTypeNormal, "R-last", "m");
+  EXPECT_EQ(recorder.spam_filtered(), 1);
+  // Two other objects push "a" out of the LRU: it starts with a full bucket.
+  recorder.Event(RsRef("b"), kEventTypeNormal, "R", "m");
+  recorder.Event(RsRef("c"), kEventTypeNormal, "R", "m");
+  recorder.Event(RsRef("a"), kEventTypeNormal, "R-again", "m");
+  EXPECT_EQ(recorder.spam_filtered(), 1);
+  recorder.Flush();
+}
+
+TEST(EventRecorder, AggregatesSimilarEventsIntoACombinedEvent) {
+  FakeClock clock;
+  FakeSink sink;
+  EventRecorder recorder(&sink, Opts(&clock));
+  auto send = [&](int i) {
+    recorder.Event(RsRef("web"), kEventTypeWarning, "FailedCreate",
+                   "pods \"web-" + std::to_string(i) + "\" is forbidden");
+    recorder.Flush();
+    clock.Advance(absl::Seconds(10));
+  };
+  // Nine similar events (same object, type and reason, other messages) are
+  // recorded as they are.
+  for (int i = 0; i < 9; ++i) send(i);
+  EXPECT_EQ(sink.creates(), 9);
+  for (auto& [k, e] : sink.Events()) {
+    EXPECT_EQ(e.message().rfind("pods \"web-", 0), 0u) << e.message();
+    EXPECT_EQ(e.count(), 1);
+  }
+  // The tenth distinct message within 10 minutes becomes an aggregate Event.
+  send(9);
+  EXPECT_EQ(sink.creates(), 10);
+  EXPECT_EQ(sink.patches(), 0);
+  auto find_combined = [&]() {
+    std::vector<Event> combined;
+    for (auto& [k, e] : sink.Events()) {
+      if (e.message().rfind("(combined from similar events): ", 0) == 0) combined.push_back(e);
+    }
+    return combined;
+  };
+  auto combined = find_combined();
+  ASSERT_EQ(combined.size(), 1u);
+  EXPECT_EQ(combined[0].message(), "(combined from similar events): pods \"web-9\" is forbidden");
+  EXPECT_EQ(combined[0].count(), 1);
+  EXPECT_EQ(combined[0].reason(), "FailedCreate");
+  EXPECT_EQ(combined[0].type(), "Warning");
+  EXPECT_EQ(combined[0].involved_object().name(), "web");
+  // Further similar events count up on that one Event, showing the latest
+  // message.
+  send(10);
+  send(11);
+  EXPECT_EQ(sink.creates(), 10);
+  EXPECT_EQ(sink.patches(), 2);
+  combined = find_combined();
+  ASSERT_EQ(combined.size(), 1u);
+  EXPECT_EQ(combined[0].count(), 3);
+  EXPECT_EQ(combined[0].message(), "(combined from similar events): pods \"web-11\" is forbidden");
+  EXPECT_NE(sink.patch_bodies().back().find(
+                "\"message\":\"(combined from similar events): pods \\\"web-11\\\" is forbidden\""),
+            std::string::npos)
+      << sink.patch_bodies().back();
+  // Another reason about the same object is another group.
+  recorder.Event(RsRef("web"), kEventTypeWarning, "FailedDelete", "pods \"web-0\" is forbidden");
+  recorder.Flush();
+  EXPECT_EQ(sink.creates(), 11);
+  EXPECT_EQ(find_combined().size(), 1u);
+}
+
+TEST(EventRecorder, SimilarEventsFurtherApartThanTheIntervalAreNotAggregated) {
+  FakeClock clock;
+  FakeSink sink;
+  EventRecorder recorder(&sink, Opts(&clock));
+  auto pod = testing::MakePod("default", "web-1");
+  for (int i = 0; i < 9; ++i) {
+    recorder.Event(pod, kEventTypeWarning, "FailedMount", "try " + std::to_string(i));
+  }
+  recorder.Flush();
+  // More than 10 minutes without a similar event: the group starts over.
+  clock.Advance(absl::Minutes(10) + absl::Seconds(1));
+  for (int i = 9; i < 18; ++i) {
+    recorder.Event(pod, kEventTypeWarning, "FailedMount", "try " + std::to_string(i));
+  }
+  recorder.Flush();
+  EXPECT_EQ(sink.creates(), 18);
+  EXPECT_EQ(sink.patches(), 0);
+  for (const Event& e : sink.Created()) EXPECT_EQ(e.message().rfind("try ", 0), 0u);
+  // One more within the interval makes ten distinct messages.
+  recorder.Event(pod, kEventTypeWarning, "FailedMount", "try 18");
+  recorder.Flush();
+  int combined = 0;
+  for (const Event& e : sink.Created()) {
+    combined += e.message() == "(combined from similar events): try 18" ? 1 : 0;
+  }
+  EXPECT_EQ(combined, 1);
+}
+
+TEST(EventRecorder, ExactRepeatsAreCountedNotAggregated) {
+  FakeClock clock;
+  FakeSink sink;
+  EventRecorder recorder(&sink, Opts(&clock));
+  auto pod = testing::MakePod("default", "web-1");
+  for (int i = 0; i < 20; ++i) {
+    recorder.Event(pod, kEventTypeWarning, "BackOff", "Back-off restarting failed container");
+    clock.Advance(absl::Seconds(1));
+  }
+  recorder.Flush();
+  EXPECT_EQ(sink.creates(), 1);
+  EXPECT_EQ(sink.patches(), 19);
+  auto events = sink.Events();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events.begin()->second.count(), 20);
+  EXPECT_EQ(events.begin()->second.message(), "Back-off restarting failed container");
+  // A repeat's patch carries no message.
+  EXPECT_EQ(sink.patch_bodies().back().find("message"), std::string::npos);
+}
+
+TEST(EventRecorder, AggregationOffWithMaxEventsZero) {
+  FakeClock clock;
+  FakeSink sink;
+  EventRecorderOptions o = Opts(&clock);
+  o.aggregate_max_events = 0;
+  EventRecorder recorder(&sink, o);
+  for (int i = 0; i < 20; ++i) {
+    recorder.Event(RsRef("web"), kEventTypeNormal, "SuccessfulCreate",
+                   "Created pod: web-" + std::to_string(i));
+  }
+  recorder.Flush();
+  EXPECT_EQ(sink.creates(), 20);
+  for (auto& [k, e] : sink.Events()) EXPECT_EQ(e.message().rfind("Created pod: ", 0), 0u);
+}
+
 // A sink that blocks until released, to fill the queue.
 class BlockingSink : public FakeSink {
  public:
@@ -238,6 +503,10 @@ TEST(EventRecorder, ShutdownWritesWhatIsQueued) {
   FakeSink sink;
   EventRecorderOptions o = Opts(&clock);
   o.shutdown_timeout = absl::InfiniteDuration();  // no deadline: every event is written
+  // 50 events about one pod: without this, the spam filter would keep 25 and
+  // aggregation would fold the similar ones; this test is about shutdown.
+  o.spam_burst = 0;
+  o.aggregate_max_events = 0;
   auto recorder = std::make_unique<EventRecorder>(&sink, o);
   auto pod = testing::MakePod("default", "web-1");
   for (int i = 0; i < 50; ++i) {
