@@ -195,12 +195,13 @@ bool EventRecorder::TakeSpamToken(std::string key, absl::Time now) {
   const double burst = options_.spam_burst;
   auto it = spam_.find(key);
   if (it == spam_.end()) {
-    spam_lru_.push_front(key);
-    it = spam_.emplace(std::move(key), SpamBucket{burst, now, spam_lru_.begin()}).first;
-    while (spam_.size() > std::max<size_t>(options_.cache_size, 1)) {
+    // A new bucket, full; the least recently used one makes room.
+    while (!spam_lru_.empty() && spam_.size() >= std::max<size_t>(options_.cache_size, 1)) {
       spam_.erase(spam_lru_.back());
       spam_lru_.pop_back();
     }
+    spam_lru_.push_front(key);
+    it = spam_.emplace(std::move(key), SpamBucket{burst, now, spam_lru_.begin()}).first;
   } else {
     spam_lru_.splice(spam_lru_.begin(), spam_lru_, it->second.lru);
   }
@@ -294,12 +295,12 @@ bool EventRecorder::Aggregate(Pending* p, std::string* key) {
                    p->ref.api_version(), kSep, p->type, kSep, p->reason);
   auto it = groups_.find(group_key);
   if (it == groups_.end()) {
-    groups_lru_.push_front(group_key);
-    it = groups_.emplace(group_key, SimilarGroup{{}, p->time, groups_lru_.begin()}).first;
-    while (groups_.size() > std::max<size_t>(options_.cache_size, 1)) {
+    while (!groups_lru_.empty() && groups_.size() >= std::max<size_t>(options_.cache_size, 1)) {
       groups_.erase(groups_lru_.back());
       groups_lru_.pop_back();
     }
+    groups_lru_.push_front(group_key);
+    it = groups_.emplace(group_key, SimilarGroup{{}, p->time, groups_lru_.begin()}).first;
   } else {
     groups_lru_.splice(groups_lru_.begin(), groups_lru_, it->second.lru);
     // No similar event for a whole interval: the group starts over.
