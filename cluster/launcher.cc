@@ -5,6 +5,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -29,6 +30,9 @@ namespace minik8s::cluster {
 namespace {
 
 constexpr absl::Duration kProbeTimeout = absl::Seconds(1);
+// Health probes start every 5 ms and back off to every 100 ms, so a daemon
+// that is up within a few milliseconds is reported as such.
+constexpr absl::Duration kFirstPollInterval = absl::Milliseconds(5);
 constexpr absl::Duration kPollInterval = absl::Milliseconds(100);
 // A daemon without a health endpoint counts as started once it has run this
 // long (flag errors and a refused connection show up well within it).
@@ -223,6 +227,7 @@ class Cluster {
     const absl::Time deadline = start + options_.start_timeout;
     std::vector<const ComponentSpec*> pending = group;
     std::map<std::string, std::string> last_reason;
+    absl::Duration poll = kFirstPollInterval;
     while (true) {
       if (int sig = WaitSignal(absl::ZeroDuration()); sig != 0) {
         Err(absl::StrCat(strsignal(sig), " while starting; stopping what was started"));
@@ -255,7 +260,8 @@ class Cluster {
         Err("stopping the cluster");
         return 1;
       }
-      absl::SleepFor(kPollInterval);
+      absl::SleepFor(poll);
+      poll = std::min(poll * 2, kPollInterval);
     }
   }
 
