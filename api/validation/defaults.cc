@@ -156,7 +156,7 @@ void SetDefaults(google::protobuf::Message* obj) {
   }
 }
 
-void AddDefaultTolerations(Pod* pod, int64_t toleration_seconds) {
+void AddDefaultTolerations(Pod* pod, int64_t not_ready_seconds, int64_t unreachable_seconds) {
   bool not_ready = false;
   bool unreachable = false;
   for (const auto& t : pod->spec().tolerations()) {
@@ -165,15 +165,15 @@ void AddDefaultTolerations(Pod* pod, int64_t toleration_seconds) {
     if (t.key().empty() || t.key() == kTaintNodeNotReady) not_ready = true;
     if (t.key().empty() || t.key() == kTaintNodeUnreachable) unreachable = true;
   }
-  auto add = [&](std::string_view key) {
+  auto add = [&](std::string_view key, int64_t seconds) {
     auto* t = pod->mutable_spec()->add_tolerations();
     t->set_key(std::string(key));
     t->set_operator_("Exists");
     t->set_effect("NoExecute");
-    t->set_toleration_seconds(toleration_seconds);
+    t->set_toleration_seconds(seconds);
   };
-  if (!not_ready) add(kTaintNodeNotReady);
-  if (!unreachable) add(kTaintNodeUnreachable);
+  if (!not_ready) add(kTaintNodeNotReady, not_ready_seconds);
+  if (!unreachable) add(kTaintNodeUnreachable, unreachable_seconds);
 }
 
 }  // namespace minik8s::validation

@@ -54,11 +54,15 @@ void SetNodeDefaults(minik8s::core::v1::Node* node);
 const char* DefaultImagePullPolicy(std::string_view image);
 
 // The DefaultTolerationSeconds admission plugin: unless the pod already
-// tolerates them, adds
-//   node.kubernetes.io/not-ready:NoExecute op=Exists for 300s
-//   node.kubernetes.io/unreachable:NoExecute op=Exists for 300s
+// tolerates them (a toleration whose key is that taint's or empty and whose
+// effect is NoExecute or empty), adds
+//   node.kubernetes.io/not-ready:NoExecute op=Exists for <not_ready_seconds>s
+//   node.kubernetes.io/unreachable:NoExecute op=Exists for <unreachable_seconds>s
+// (kube-apiserver's --default-not-ready-toleration-seconds and
+// --default-unreachable-toleration-seconds, 300 each by default).
 void AddDefaultTolerations(minik8s::core::v1::Pod* pod,
-                           int64_t toleration_seconds = kDefaultTolerationSeconds);
+                           int64_t not_ready_seconds = kDefaultTolerationSeconds,
+                           int64_t unreachable_seconds = kDefaultTolerationSeconds);
 
 }  // namespace minik8s::validation
 

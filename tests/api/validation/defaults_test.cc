@@ -196,5 +196,31 @@ TEST(AddDefaultTolerations, AddsNotReadyAndUnreachable) {
   EXPECT_EQ(all.spec().tolerations_size(), 1);
 }
 
+TEST(AddDefaultTolerations, TakesOneValueEach) {
+  Pod pod;
+  AddDefaultTolerations(&pod, /*not_ready_seconds=*/2, /*unreachable_seconds=*/7);
+  ASSERT_EQ(pod.spec().tolerations_size(), 2);
+  EXPECT_EQ(pod.spec().tolerations(0).key(), "node.kubernetes.io/not-ready");
+  EXPECT_EQ(pod.spec().tolerations(0).toleration_seconds(), 2);
+  EXPECT_EQ(pod.spec().tolerations(1).key(), "node.kubernetes.io/unreachable");
+  EXPECT_EQ(pod.spec().tolerations(1).toleration_seconds(), 7);
+
+  // A NoSchedule toleration of the same key does not count; one with an
+  // empty effect (all effects) does.
+  Pod other;
+  auto* no_schedule = other.mutable_spec()->add_tolerations();
+  no_schedule->set_key("node.kubernetes.io/not-ready");
+  no_schedule->set_operator_("Exists");
+  no_schedule->set_effect("NoSchedule");
+  auto* any_effect = other.mutable_spec()->add_tolerations();
+  any_effect->set_key("node.kubernetes.io/unreachable");
+  any_effect->set_operator_("Exists");
+  AddDefaultTolerations(&other, 2, 7);
+  ASSERT_EQ(other.spec().tolerations_size(), 3);
+  EXPECT_EQ(other.spec().tolerations(2).key(), "node.kubernetes.io/not-ready");
+  EXPECT_EQ(other.spec().tolerations(2).effect(), "NoExecute");
+  EXPECT_EQ(other.spec().tolerations(2).toleration_seconds(), 2);
+}
+
 }  // namespace
 }  // namespace minik8s::validation
