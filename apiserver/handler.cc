@@ -255,6 +255,7 @@ absl::Status Handler::PrepareCreate(const apiv1::CreateRequest& request, Pending
   *meta->mutable_creation_timestamp() = api::NowTime();
   strategy->PrepareForCreate(object.get());
   ApplyDefaults(object.get());
+  RETURN_IF_ERROR(strategy->Admit(object.get(), nullptr, options_.admission));
   const bool generated = meta->name().empty();
   if (generated) meta->set_name(GenerateName(meta->generate_name()));
   RETURN_IF_ERROR(ValidateForStorage(kind, *object, nullptr));
@@ -453,6 +454,9 @@ absl::StatusOr<MessagePtr> Handler::UpdateObject(const Strategy& strategy, const
           strategy.PrepareForUpdate(object.get(), current);
         }
         ApplyDefaults(object.get());
+        if (subresource != "status") {
+          RETURN_IF_ERROR(strategy.Admit(object.get(), &current, options_.admission));
+        }
         RETURN_IF_ERROR(ValidateForStorage(kind, *object, &current));
         UpdateAction action;
         if (dry_run) {

@@ -34,6 +34,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "apiserver/registry/admission.h"
 #include "apiserver/registry/registry.h"
 #include "apiserver/storage/object_store.h"
 #include "apiserver/v1/apiserver.pb.h"
@@ -48,6 +49,7 @@ class Handler {
  public:
   struct Options {
     int64_t event_ttl_seconds = 3600;
+    AdmissionOptions admission;
   };
 
   Handler(ObjectStore* store, const Registry* registry, Options options);

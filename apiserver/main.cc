@@ -2,6 +2,8 @@
 // API (proto/apiserver/v1/apiserver.proto) over an etcd v3 store.
 #include <CLI/CLI.hpp>
 
+#include <cstdint>
+
 #include "absl/time/time.h"
 #include "apiserver/server.h"
 #include "common/net.h"
@@ -30,6 +32,8 @@ int main(int argc, char** argv) {
   std::string bookmark_interval = "5s";
   std::string storage_timeout = "5s";
   int workers = 32;
+  int64_t not_ready_toleration_seconds = 300;
+  int64_t unreachable_toleration_seconds = 300;
   std::string log_level = "info";
   app.add_option("--etcd-servers", etcd_servers,
                  "Comma-separated etcd v3 endpoints (etcd or minik8s-store); the next one is "
@@ -64,6 +68,18 @@ int main(int argc, char** argv) {
   app.add_option("--workers", workers, "Threads handling unary requests")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  app.add_option("--default-not-ready-toleration-seconds", not_ready_toleration_seconds,
+                 "tolerationSeconds of the node.kubernetes.io/not-ready:NoExecute toleration "
+                 "added to every new pod that does not already tolerate that taint (how long "
+                 "it stays on a NotReady node before it is evicted)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--default-unreachable-toleration-seconds", unreachable_toleration_seconds,
+                 "tolerationSeconds of the node.kubernetes.io/unreachable:NoExecute toleration "
+                 "added to every new pod that does not already tolerate that taint (how long "
+                 "it stays on an unreachable node before it is evicted)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
@@ -108,6 +124,8 @@ int main(int argc, char** argv) {
   options.watch_cache_size = watch_cache_size;
   options.watcher_buffer = watcher_buffer;
   options.workers = workers;
+  options.admission.default_not_ready_toleration_seconds = not_ready_toleration_seconds;
+  options.admission.default_unreachable_toleration_seconds = unreachable_toleration_seconds;
 
   minik8s::apiserver::Server server(options);
   absl::Status status = server.Start();

@@ -27,7 +27,8 @@ absl::Status Server::Start() {
   registry_ = std::make_unique<Registry>(api::Scheme::Default());
   handler_ = std::make_unique<Handler>(
       store_.get(), registry_.get(),
-      Handler::Options{.event_ttl_seconds = absl::ToInt64Seconds(options_.event_ttl)});
+      Handler::Options{.event_ttl_seconds = absl::ToInt64Seconds(options_.event_ttl),
+                       .admission = options_.admission});
   for (const auto& strategy : registry_->strategies()) {
     auto cache = std::make_unique<WatchCache>(
         &strategy->kind(), WatchCache::Options{.window_size = options_.watch_cache_size,

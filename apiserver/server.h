@@ -24,6 +24,7 @@
 #include "apiserver/cache_reflector.h"
 #include "apiserver/handler.h"
 #include "apiserver/namespace_finalizer.h"
+#include "apiserver/registry/admission.h"
 #include "apiserver/registry/registry.h"
 #include "apiserver/service.h"
 #include "apiserver/storage/etcd_client.h"
@@ -45,6 +46,7 @@ struct ServerOptions {
   absl::Duration bookmark_interval = absl::Seconds(5);
   absl::Duration storage_timeout = absl::Seconds(5);
   int workers = 32;
+  AdmissionOptions admission;
 };
 
 class Server {

@@ -1,5 +1,6 @@
 #include "apiserver/registry/admission.h"
 
+#include "absl/strings/str_cat.h"
 #include "apiserver/errors.h"
 #include "apiserver/object_meta.h"
 
@@ -62,9 +63,24 @@ absl::Status ValidateForStorage(const api::KindInfo& kind, const google::protobu
                     validation::InvalidMessage(kind_group, Meta(object).name(), errors), causes);
 }
 
+namespace {
+
+void AddTolerations(core::v1::Pod* pod, const AdmissionOptions& options) {
+  validation::AddDefaultTolerations(pod, options.default_not_ready_toleration_seconds,
+                                    options.default_unreachable_toleration_seconds);
+}
+
+}  // namespace
+
 #else
 
 bool HaveValidation() { return false; }
+
+namespace {
+
+void AddTolerations(core::v1::Pod* pod, const AdmissionOptions& options) {}
+
+}  // namespace
 
 void ApplyDefaults(google::protobuf::Message* object) {}
 
@@ -74,5 +90,59 @@ absl::Status ValidateForStorage(const api::KindInfo& kind, const google::protobu
 }
 
 #endif
+
+absl::Status AdmitPodCreate(const api::KindInfo& kind, core::v1::Pod* pod,
+                            const AdmissionOptions& options) {
+  core::v1::PodSpec* spec = pod->mutable_spec();
+  const std::string& name = pod->metadata().name();
+  // ServiceAccount.
+  if (spec->service_account_name().empty()) {
+    spec->set_service_account_name(kDefaultServiceAccountName);
+  }
+  // DefaultTolerationSeconds.
+  AddTolerations(pod, options);
+  // Priority.
+  int32_t priority = 0;
+  const std::string& class_name = spec->priority_class_name();
+  if (class_name == kSystemClusterCritical) {
+    priority = kSystemClusterCriticalPriority;
+  } else if (class_name == kSystemNodeCritical) {
+    priority = kSystemNodeCriticalPriority;
+  } else if (!class_name.empty()) {
+    return NewForbidden(kind, name,
+                        absl::StrCat("no PriorityClass with name ", class_name, " was found"));
+  }
+  if (spec->has_priority() && spec->priority() != priority) {
+    return NewForbidden(
+        kind, name,
+        absl::StrCat("the integer value of priority (", spec->priority(),
+                     ") must not be provided in pod spec; priority admission controller "
+                     "computed ",
+                     priority, " from the given PriorityClass name"));
+  }
+  spec->set_priority(priority);
+  if (!spec->preemption_policy().empty() && spec->preemption_policy() != kPreemptLowerPriority) {
+    return NewForbidden(
+        kind, name,
+        absl::StrCat("the string value of PreemptionPolicy (", spec->preemption_policy(),
+                     ") must not be provided in pod spec; priority admission controller "
+                     "computed ",
+                     kPreemptLowerPriority, " from the given PriorityClass name"));
+  }
+  spec->set_preemption_policy(kPreemptLowerPriority);
+  return absl::OkStatus();
+}
+
+void AdmitPodUpdate(core::v1::Pod* pod, const core::v1::Pod& old,
+                    const AdmissionOptions& options) {
+  AddTolerations(pod, options);
+  core::v1::PodSpec* spec = pod->mutable_spec();
+  if (!spec->has_priority() && old.spec().has_priority()) {
+    spec->set_priority(old.spec().priority());
+  }
+  if (spec->preemption_policy().empty() && !old.spec().preemption_policy().empty()) {
+    spec->set_preemption_policy(old.spec().preemption_policy());
+  }
+}
 
 }  // namespace minik8s::apiserver

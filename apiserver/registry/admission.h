@@ -4,19 +4,67 @@
 // become one Invalid error: `Deployment.apps "x" is invalid: <field errors>`
 // with a StatusCause per field error.
 //
+// Admission: the mutating steps of Kubernetes' default admission plugins
+// that concern the kinds minik8s serves, on pods only (other kinds have
+// none). On create (AdmitPodCreate), in Kubernetes' order:
+//   - ServiceAccount: an empty spec.serviceAccountName becomes "default".
+//     minik8s has no ServiceAccount kind: the account is not looked up and
+//     no token volume is mounted.
+//   - DefaultTolerationSeconds: the not-ready and unreachable NoExecute
+//     tolerations (validation::AddDefaultTolerations) with the seconds of
+//     --default-not-ready-toleration-seconds and
+//     --default-unreachable-toleration-seconds.
+//   - Priority: spec.priority from spec.priorityClassName. minik8s has no
+//     PriorityClass kind and no default class: no name gives 0, the two
+//     built-in classes system-cluster-critical (2000000000) and
+//     system-node-critical (2000001000) give theirs, any other name is
+//     Forbidden `pods "x" is forbidden: no PriorityClass with name y was
+//     found`. A spec.priority other than the computed one, or a
+//     spec.preemptionPolicy other than PreemptLowerPriority, is Forbidden
+//     too; both are then set.
+// On an update of the main resource (AdmitPodUpdate; not of status):
+// DefaultTolerationSeconds again, and Priority keeps the stored priority and
+// preemptionPolicy when the new object leaves them out (update validation
+// forbids changing either).
+//
 // When the binary is built without api/validation (MINIK8S_APISERVER_HAVE_
-// VALIDATION undefined), objects are stored without defaulting or
-// validation; HaveValidation() tells which.
+// VALIDATION undefined), objects are stored without defaulting, validation
+// or the default tolerations; HaveValidation() tells which.
 //
 // Thread safety: pure functions.
 #ifndef MINIK8S_APISERVER_REGISTRY_ADMISSION_H_
 #define MINIK8S_APISERVER_REGISTRY_ADMISSION_H_
 
+#include <cstdint>
+
 #include "absl/status/status.h"
 #include "api/scheme.h"
 #include "google/protobuf/message.h"
+#include "k8s/core/v1/core.pb.h"
 
 namespace minik8s::apiserver {
+
+// The apiserver flags of the admission steps.
+struct AdmissionOptions {
+  // --default-not-ready-toleration-seconds
+  int64_t default_not_ready_toleration_seconds = 300;
+  // --default-unreachable-toleration-seconds
+  int64_t default_unreachable_toleration_seconds = 300;
+};
+
+// Built-in PriorityClasses (Kubernetes creates them at startup).
+inline constexpr char kSystemClusterCritical[] = "system-cluster-critical";
+inline constexpr int32_t kSystemClusterCriticalPriority = 2000000000;
+inline constexpr char kSystemNodeCritical[] = "system-node-critical";
+inline constexpr int32_t kSystemNodeCriticalPriority = 2000001000;
+inline constexpr char kPreemptLowerPriority[] = "PreemptLowerPriority";
+inline constexpr char kDefaultServiceAccountName[] = "default";
+
+// `kind` is the pods kind, for the Forbidden error.
+absl::Status AdmitPodCreate(const api::KindInfo& kind, core::v1::Pod* pod,
+                            const AdmissionOptions& options);
+void AdmitPodUpdate(core::v1::Pod* pod, const core::v1::Pod& old,
+                    const AdmissionOptions& options);
 
 bool HaveValidation();
 void ApplyDefaults(google::protobuf::Message* object);

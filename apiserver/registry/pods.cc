@@ -1,6 +1,7 @@
 // Pods: status cleared to Pending on create (with the QoS class), status
 // subresource, graceful deletion (a scheduled, non-terminal pod waits its
-// grace period for the kubelet), generation on spec change.
+// grace period for the kubelet), generation on spec change; admission:
+// service account, default tolerations and priority (admission.h).
 #include "apiserver/registry/kinds.h"
 #include "k8s/core/v1/core.pb.h"
 
@@ -52,6 +53,14 @@ class PodStrategy : public Strategy {
     auto* pod = static_cast<Pod*>(object);
     pod->mutable_status()->set_phase("Pending");
     pod->mutable_status()->set_qos_class(QosClass(*pod));
+  }
+
+  absl::Status Admit(google::protobuf::Message* object, const google::protobuf::Message* old,
+                     const AdmissionOptions& options) const override {
+    auto* pod = static_cast<Pod*>(object);
+    if (old == nullptr) return AdmitPodCreate(kind(), pod, options);
+    AdmitPodUpdate(pod, static_cast<const Pod&>(*old), options);
+    return absl::OkStatus();
   }
 
   int64_t GracePeriod(const google::protobuf::Message& object, int64_t requested) const override {

@@ -60,6 +60,12 @@ void Strategy::PrepareForStatusUpdate(google::protobuf::Message* object,
   meta->set_resource_version(resource_version);
 }
 
+absl::Status Strategy::Admit(google::protobuf::Message* object,
+                             const google::protobuf::Message* old,
+                             const AdmissionOptions& options) const {
+  return absl::OkStatus();
+}
+
 int64_t Strategy::GracePeriod(const google::protobuf::Message& object, int64_t requested) const {
   return 0;
 }

@@ -13,7 +13,8 @@
 //     generation + 1 when the spec changed.
 //   - PrepareForStatusUpdate ("status"): keeps the stored spec and metadata,
 //     takes only the new status.
-// Defaulting and validation go through admission.h.
+// Defaulting, validation and the admission steps go through admission.h;
+// Admit is where a kind calls its admission steps.
 //
 // Thread safety: strategies are immutable after construction.
 #ifndef MINIK8S_APISERVER_REGISTRY_STRATEGY_H_
@@ -25,6 +26,7 @@
 
 #include "absl/status/statusor.h"
 #include "api/scheme.h"
+#include "apiserver/registry/admission.h"
 #include "google/protobuf/message.h"
 #include "k8s/autoscaling/v1/autoscaling.pb.h"
 
@@ -57,6 +59,14 @@ class Strategy {
                                 const google::protobuf::Message& old) const;
   virtual void PrepareForStatusUpdate(google::protobuf::Message* object,
                                       const google::protobuf::Message& old) const;
+
+  // Mutating admission of a create (`old` nullptr) or of an update of the
+  // main resource (`old` the stored object; status updates are not
+  // admitted). Runs after defaulting, before validation. OK and no change
+  // by default.
+  virtual absl::Status Admit(google::protobuf::Message* object,
+                             const google::protobuf::Message* old,
+                             const AdmissionOptions& options) const;
 
   // Graceful deletion: the grace period to use when the client gave none
   // (`requested` < 0) or gave one; 0 means delete at once.

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -352,6 +353,121 @@ TEST_P(ApiServerE2E, ValidationAndDefaulting) {
   Pod pod;
   ASSERT_TRUE(Create("pods", "default", NewPod("p"), &pod).ok());
   EXPECT_EQ(pod.spec().restart_policy(), "Always");
+}
+
+// The tolerations of `pod` as "key:effect op=Operator for Ns".
+std::vector<std::string> TolerationLines(const Pod& pod) {
+  std::vector<std::string> out;
+  for (const auto& t : pod.spec().tolerations()) {
+    std::string line = absl::StrCat(t.key(), ":", t.effect(), " op=", t.operator_());
+    if (t.has_toleration_seconds()) absl::StrAppend(&line, " for ", t.toleration_seconds(), "s");
+    out.push_back(line);
+  }
+  return out;
+}
+
+TEST_P(ApiServerE2E, PodCreateIsAdmitted) {
+  Pod created;
+  ASSERT_TRUE(Create("pods", "default", NewPod("adm"), &created).ok());
+  Pod pod;
+  ASSERT_TRUE(Get("pods", "default", "adm", &pod).ok());
+  EXPECT_EQ(pod.SerializeAsString(), created.SerializeAsString()) << "stored as answered";
+  EXPECT_EQ(pod.spec().service_account_name(), "default");
+  ASSERT_TRUE(pod.spec().has_priority());
+  EXPECT_EQ(pod.spec().priority(), 0);
+  EXPECT_EQ(pod.spec().preemption_policy(), "PreemptLowerPriority");
+  const std::vector<std::string> defaults = {
+      "node.kubernetes.io/not-ready:NoExecute op=Exists for 300s",
+      "node.kubernetes.io/unreachable:NoExecute op=Exists for 300s"};
+  EXPECT_EQ(TolerationLines(pod), defaults);
+
+  // Unknown PriorityClass, a priority of one's own: Forbidden, nothing stored.
+  Pod nope = NewPod("nope");
+  nope.mutable_spec()->set_priority_class_name("nope");
+  grpc::Status s = Create("pods", "default", nope, static_cast<Pod*>(nullptr));
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(s.error_message(),
+            "pods \"nope\" is forbidden: no PriorityClass with name nope was found");
+  meta::v1::Status details;
+  ASSERT_TRUE(details.ParseFromString(s.error_details()));
+  EXPECT_EQ(details.reason(), "Forbidden");
+  EXPECT_EQ(details.code(), 403);
+  Pod absent;
+  EXPECT_EQ(Get("pods", "default", "nope", &absent).error_code(), grpc::StatusCode::NOT_FOUND);
+  Pod own = NewPod("own");
+  own.mutable_spec()->set_priority(1000);
+  s = Create("pods", "default", own, static_cast<Pod*>(nullptr));
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(s.error_message().find("the integer value of priority (1000) must not be provided in "
+                                   "pod spec"),
+            std::string::npos)
+      << s.error_message();
+
+  // A built-in class; the pod's own service account and not-ready
+  // toleration stay.
+  Pod critical = NewPod("critical");
+  critical.mutable_spec()->set_priority_class_name("system-node-critical");
+  critical.mutable_spec()->set_service_account_name("builder");
+  auto* t = critical.mutable_spec()->add_tolerations();
+  t->set_key("node.kubernetes.io/not-ready");
+  t->set_operator_("Exists");
+  t->set_effect("NoExecute");
+  ASSERT_TRUE(Create("pods", "default", critical, &critical).ok());
+  EXPECT_EQ(critical.spec().priority(), 2000001000);
+  EXPECT_EQ(critical.spec().service_account_name(), "builder");
+  EXPECT_EQ(TolerationLines(critical),
+            (std::vector<std::string>{"node.kubernetes.io/not-ready:NoExecute op=Exists",
+                                      "node.kubernetes.io/unreachable:NoExecute op=Exists for 300s"}));
+
+  // Updates: an existing toleration's seconds may change; an update that
+  // leaves out the admitted tolerations and priority gets them again (as
+  // Kubernetes' DefaultTolerationSeconds and Priority plugins do on update).
+  Pod update = pod;
+  update.mutable_spec()->mutable_tolerations(0)->set_toleration_seconds(60);
+  Pod updated;
+  ASSERT_TRUE(Update("pods", "default", update, &updated).ok());
+  EXPECT_EQ(TolerationLines(updated),
+            (std::vector<std::string>{"node.kubernetes.io/not-ready:NoExecute op=Exists for 60s",
+                                      "node.kubernetes.io/unreachable:NoExecute op=Exists for 300s"}));
+  update = updated;
+  update.mutable_spec()->clear_tolerations();
+  update.mutable_spec()->clear_priority();
+  update.mutable_spec()->clear_preemption_policy();
+  grpc::Status us = Update("pods", "default", update, &updated);
+  ASSERT_TRUE(us.ok()) << us.error_message();
+  EXPECT_EQ(TolerationLines(updated), defaults);
+  EXPECT_EQ(updated.spec().priority(), 0);
+  EXPECT_EQ(updated.spec().preemption_policy(), "PreemptLowerPriority");
+  // A toleration of the pod's own may not be removed (validation); the
+  // service account is not defaulted again on update.
+  Pod custom = NewPod("custom");
+  t = custom.mutable_spec()->add_tolerations();
+  t->set_key("dedicated");
+  t->set_operator_("Equal");
+  t->set_value("web");
+  t->set_effect("NoSchedule");
+  ASSERT_TRUE(Create("pods", "default", custom, &custom).ok());
+  ASSERT_EQ(custom.spec().tolerations_size(), 3);
+  update = custom;
+  update.mutable_spec()->mutable_tolerations()->erase(update.mutable_spec()->mutable_tolerations()->begin());
+  us = Update("pods", "default", update, static_cast<Pod*>(nullptr));
+  EXPECT_EQ(us.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(us.error_message().find(
+                "spec.tolerations: Forbidden: existing toleration can not be modified except its "
+                "tolerationSeconds"),
+            std::string::npos)
+      << us.error_message();
+  update = custom;
+  update.mutable_spec()->clear_service_account_name();
+  us = Update("pods", "default", update, static_cast<Pod*>(nullptr));
+  EXPECT_EQ(us.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << us.error_message();
+
+  // Other kinds are not admitted: a Deployment's pod template keeps no
+  // tolerations.
+  Deployment d;
+  ASSERT_TRUE(Create("deployments", "default", NewDeployment("tmpl", 1), &d).ok());
+  EXPECT_EQ(d.spec().template_().spec().tolerations_size(), 0);
+  EXPECT_EQ(d.spec().template_().spec().service_account_name(), "");
 }
 
 TEST_P(ApiServerE2E, GenerationAndStatusSubresource) {
@@ -861,6 +977,28 @@ TEST_P(ApiServerProgressE2E, ListAndWatchAtAStoreRevisionStartPromptly) {
   EXPECT_GE(std::stoll(cached.resource_version()), std::stoll(rv2));
   EXPECT_EQ(cached.items_size(), 1);
 }
+
+// The apiserver's toleration flags set the seconds of the admitted
+// tolerations.
+class ApiServerTolerationFlagsE2E : public ApiServerE2E {
+ protected:
+  std::vector<std::string> ExtraFlags() override {
+    return {"--default-not-ready-toleration-seconds=2",
+            "--default-unreachable-toleration-seconds=3"};
+  }
+};
+
+TEST_P(ApiServerTolerationFlagsE2E, NewPodsTolerateForTheFlagsSeconds) {
+  Pod pod;
+  ASSERT_TRUE(Create("pods", "default", NewPod("short"), &pod).ok());
+  EXPECT_EQ(TolerationLines(pod),
+            (std::vector<std::string>{"node.kubernetes.io/not-ready:NoExecute op=Exists for 2s",
+                                      "node.kubernetes.io/unreachable:NoExecute op=Exists for 3s"}));
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ApiServerTolerationFlagsE2E,
+                         ::testing::Values(BackendKind::kMinik8sStore, BackendKind::kEtcd),
+                         [](const auto& info) { return storetest::BackendName(info.param); });
 
 INSTANTIATE_TEST_SUITE_P(Backends, ApiServerProgressE2E,
                          ::testing::Values(BackendKind::kMinik8sStore, BackendKind::kEtcd),

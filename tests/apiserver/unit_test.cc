@@ -1,9 +1,12 @@
-// Unit tests (no network) of the apiserver's pure parts: strategies, merge
-// patch, continue tokens, identity, and the watch cache with a fake event
+// Unit tests (no network) of the apiserver's pure parts: strategies, pod
+// admission, merge patch, continue tokens, identity, and the watch cache with a fake event
 // source.
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <optional>
+#include <utility>
+#include <vector>
 #include <thread>
 
 #include "absl/time/clock.h"
@@ -15,6 +18,7 @@
 #include "apiserver/identity.h"
 #include "apiserver/merge_patch.h"
 #include "apiserver/object_meta.h"
+#include "apiserver/registry/admission.h"
 #include "apiserver/registry/registry.h"
 #include "apiserver/v1/apiserver.pb.h"
 #include "apiserver/watch_cache.h"
@@ -125,6 +129,164 @@ TEST(Registry, UnknownResourceIsNotFound) {
   auto s = registry.Find("widgets");
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.status().code(), absl::StatusCode::kNotFound);
+}
+
+// ---------------------------------------------------------------- admission
+
+core::v1::Toleration MakeToleration(const std::string& key, const std::string& effect,
+                                    std::optional<int64_t> seconds) {
+  core::v1::Toleration t;
+  t.set_key(key);
+  t.set_operator_("Exists");
+  t.set_effect(effect);
+  if (seconds.has_value()) t.set_toleration_seconds(*seconds);
+  return t;
+}
+
+// "key:effect op=Exists for Ns" per toleration, as mkctl describe prints them.
+std::vector<std::string> Tolerations(const Pod& pod) {
+  std::vector<std::string> out;
+  for (const auto& t : pod.spec().tolerations()) {
+    std::string line = t.key() + ":" + t.effect() + " op=" + t.operator_();
+    if (t.has_toleration_seconds()) line += " for " + std::to_string(t.toleration_seconds()) + "s";
+    out.push_back(line);
+  }
+  return out;
+}
+
+TEST(Admission, PodCreateGetsServiceAccountTolerationsAndPriority) {
+  Pod pod = MakePod("default", "p", "", 0);
+  ASSERT_TRUE(AdmitPodCreate(PodKind(), &pod, AdmissionOptions{}).ok());
+  EXPECT_EQ(pod.spec().service_account_name(), "default");
+  EXPECT_EQ(Tolerations(pod),
+            (std::vector<std::string>{"node.kubernetes.io/not-ready:NoExecute op=Exists for 300s",
+                                      "node.kubernetes.io/unreachable:NoExecute op=Exists for 300s"}));
+  ASSERT_TRUE(pod.spec().has_priority());
+  EXPECT_EQ(pod.spec().priority(), 0);
+  EXPECT_EQ(pod.spec().priority_class_name(), "");
+  EXPECT_EQ(pod.spec().preemption_policy(), "PreemptLowerPriority");
+
+  // Admitting the result again changes nothing.
+  Pod again = pod;
+  ASSERT_TRUE(AdmitPodCreate(PodKind(), &again, AdmissionOptions{}).ok());
+  EXPECT_EQ(again.SerializeAsString(), pod.SerializeAsString());
+}
+
+TEST(Admission, TolerationSecondsComeFromTheOptionsAndOwnTolerationsStay) {
+  AdmissionOptions options{.default_not_ready_toleration_seconds = 2,
+                           .default_unreachable_toleration_seconds = 9};
+  Pod pod = MakePod("default", "p", "", 0);
+  ASSERT_TRUE(AdmitPodCreate(PodKind(), &pod, options).ok());
+  EXPECT_EQ(Tolerations(pod),
+            (std::vector<std::string>{"node.kubernetes.io/not-ready:NoExecute op=Exists for 2s",
+                                      "node.kubernetes.io/unreachable:NoExecute op=Exists for 9s"}));
+
+  // The pod's own unreachable toleration (without seconds: forever) is kept
+  // and not doubled; a NoSchedule one does not count.
+  Pod own = MakePod("default", "own", "", 0);
+  *own.mutable_spec()->add_tolerations() =
+      MakeToleration("node.kubernetes.io/unreachable", "NoExecute", std::nullopt);
+  *own.mutable_spec()->add_tolerations() =
+      MakeToleration("node.kubernetes.io/not-ready", "NoSchedule", std::nullopt);
+  own.mutable_spec()->set_service_account_name("builder");
+  ASSERT_TRUE(AdmitPodCreate(PodKind(), &own, options).ok());
+  EXPECT_EQ(Tolerations(own),
+            (std::vector<std::string>{"node.kubernetes.io/unreachable:NoExecute op=Exists",
+                                      "node.kubernetes.io/not-ready:NoSchedule op=Exists",
+                                      "node.kubernetes.io/not-ready:NoExecute op=Exists for 2s"}));
+  EXPECT_EQ(own.spec().service_account_name(), "builder");
+}
+
+TEST(Admission, BuiltInPriorityClassesSetTheirPriority) {
+  for (const auto& [name, want] : std::vector<std::pair<std::string, int32_t>>{
+           {"system-cluster-critical", 2000000000}, {"system-node-critical", 2000001000}}) {
+    Pod pod = MakePod("kube-system", "p", "", 0);
+    pod.mutable_spec()->set_priority_class_name(name);
+    ASSERT_TRUE(AdmitPodCreate(PodKind(), &pod, AdmissionOptions{}).ok()) << name;
+    EXPECT_EQ(pod.spec().priority(), want) << name;
+    EXPECT_EQ(pod.spec().priority_class_name(), name);
+    EXPECT_EQ(pod.spec().preemption_policy(), "PreemptLowerPriority");
+  }
+  // The priority the class gives may be stated.
+  Pod stated = MakePod("kube-system", "p", "", 0);
+  stated.mutable_spec()->set_priority_class_name("system-node-critical");
+  stated.mutable_spec()->set_priority(2000001000);
+  EXPECT_TRUE(AdmitPodCreate(PodKind(), &stated, AdmissionOptions{}).ok());
+}
+
+TEST(Admission, UnknownClassOrOwnPriorityIsForbidden) {
+  Pod pod = MakePod("default", "x", "", 0);
+  pod.mutable_spec()->set_priority_class_name("nope");
+  absl::Status s = AdmitPodCreate(PodKind(), &pod, AdmissionOptions{});
+  EXPECT_EQ(s.message(), "pods \"x\" is forbidden: no PriorityClass with name nope was found");
+  meta::v1::Status api_status = ToApiStatus(s);
+  EXPECT_EQ(api_status.reason(), "Forbidden");
+  EXPECT_EQ(api_status.code(), 403);
+  EXPECT_EQ(api_status.details().name(), "x");
+  EXPECT_EQ(api_status.details().kind(), "pods");
+
+  Pod own = MakePod("default", "y", "", 0);
+  own.mutable_spec()->set_priority(10);
+  s = AdmitPodCreate(PodKind(), &own, AdmissionOptions{});
+  EXPECT_EQ(s.message(),
+            "pods \"y\" is forbidden: the integer value of priority (10) must not be provided in "
+            "pod spec; priority admission controller computed 0 from the given PriorityClass name");
+  EXPECT_EQ(Reason(s), "Forbidden");
+  // Stating the computed 0 is fine.
+  Pod zero = MakePod("default", "z", "", 0);
+  zero.mutable_spec()->set_priority(0);
+  EXPECT_TRUE(AdmitPodCreate(PodKind(), &zero, AdmissionOptions{}).ok());
+
+  Pod never = MakePod("default", "n", "", 0);
+  never.mutable_spec()->set_preemption_policy("Never");
+  s = AdmitPodCreate(PodKind(), &never, AdmissionOptions{});
+  EXPECT_EQ(s.message(),
+            "pods \"n\" is forbidden: the string value of PreemptionPolicy (Never) must not be "
+            "provided in pod spec; priority admission controller computed PreemptLowerPriority "
+            "from the given PriorityClass name");
+}
+
+TEST(Admission, PodUpdateKeepsPriorityAndReaddsTolerations) {
+  Pod old = MakePod("default", "p", "", 0);
+  ASSERT_TRUE(AdmitPodCreate(PodKind(), &old, AdmissionOptions{}).ok());
+  // An update that leaves out priority, preemptionPolicy and tolerations
+  // (a manifest replaced as written).
+  Pod update = old;
+  update.mutable_spec()->clear_priority();
+  update.mutable_spec()->clear_preemption_policy();
+  update.mutable_spec()->clear_tolerations();
+  AdmitPodUpdate(&update, old, AdmissionOptions{});
+  EXPECT_EQ(update.SerializeAsString(), old.SerializeAsString());
+
+  // A changed tolerationSeconds of a default toleration is the user's.
+  update = old;
+  update.mutable_spec()->mutable_tolerations(0)->set_toleration_seconds(5);
+  AdmitPodUpdate(&update, old, AdmissionOptions{});
+  EXPECT_EQ(Tolerations(update),
+            (std::vector<std::string>{"node.kubernetes.io/not-ready:NoExecute op=Exists for 5s",
+                                      "node.kubernetes.io/unreachable:NoExecute op=Exists for 300s"}));
+  // The service account is not defaulted on update (validation refuses the
+  // change).
+  update.mutable_spec()->clear_service_account_name();
+  AdmitPodUpdate(&update, old, AdmissionOptions{});
+  EXPECT_EQ(update.spec().service_account_name(), "");
+}
+
+TEST(Strategy, OnlyPodsAreAdmitted) {
+  Registry registry(api::Scheme::Default());
+  Pod pod = MakePod("default", "p", "", 0);
+  ASSERT_TRUE((*registry.Find("pods"))->Admit(&pod, nullptr, AdmissionOptions{}).ok());
+  EXPECT_EQ(pod.spec().service_account_name(), "default");
+  EXPECT_EQ(pod.spec().tolerations_size(), 2);
+  Pod unknown_class = MakePod("default", "q", "", 0);
+  unknown_class.mutable_spec()->set_priority_class_name("nope");
+  EXPECT_EQ(Reason((*registry.Find("pods"))->Admit(&unknown_class, nullptr, AdmissionOptions{})),
+            "Forbidden");
+  apps::v1::Deployment d;
+  d.mutable_metadata()->set_name("web");
+  const std::string before = d.SerializeAsString();
+  ASSERT_TRUE((*registry.Find("deployments.apps"))->Admit(&d, nullptr, AdmissionOptions{}).ok());
+  EXPECT_EQ(d.SerializeAsString(), before);
 }
 
 TEST(Identity, GenerateNameUsesKubernetesAlphabet) {
