@@ -19,8 +19,12 @@
 //   - Eviction: a pod on a node with such a taint is deleted once the taint
 //     is older than the pod's tolerationSeconds for it (the smallest
 //     matching one; a matching toleration without seconds tolerates it
-//     forever; no matching toleration → default_toleration_seconds, which is
-//     what Kubernetes' DefaultTolerationSeconds admission would have added).
+//     forever). The apiserver's DefaultTolerationSeconds admission gives
+//     every new pod the not-ready and unreachable tolerations
+//     (--default-not-ready-toleration-seconds and
+//     --default-unreachable-toleration-seconds), so those decide; a pod
+//     without a matching toleration (stored before that admission, or
+//     written to etcd directly) waits default_toleration_seconds.
 //     Event TaintManagerEviction "Marking for deletion Pod ns/name". The
 //     ReplicaSet then replaces the pod.
 //

@@ -440,11 +440,13 @@ TEST_P(UserSuite, InvalidManifestIsRefusedAndNothingIsCreated) {
 
 TEST_P(UserSuite, KilledKubeletsPodsAreRecreatedOnTheOtherNode) {
   // Short node-lifecycle periods: unreachable after 4 s without a Lease
-  // renewal, pods evicted 2 s after the taint.
+  // renewal, pods evicted 2 s after the taint (the tolerations the
+  // apiserver's admission gives every new pod).
   ASSERT_NO_FATAL_FAILURE(StartCluster({"--kubelet-arg=--node-lease-renew-interval=1s",
                                         "--controller-manager-arg=--node-monitor-period=1s",
                                         "--controller-manager-arg=--node-monitor-grace-period=4s",
-                                        "--controller-manager-arg=--default-not-ready-toleration-seconds=2"}));
+                                        "--apiserver-arg=--default-not-ready-toleration-seconds=2",
+                                        "--apiserver-arg=--default-unreachable-toleration-seconds=2"}));
   MkctlOk({"apply", "-f", "-"}, DeploymentYaml("web", 4, "nginx:1.25"));
   ASSERT_NO_FATAL_FAILURE(ExpectConverges("web", 4));
   int on_node1 = 0;

@@ -378,6 +378,13 @@ TEST_F(MkctlE2E, PodWithoutANodeHasNoLogs) {
   const std::string describe = MkctlOk({"describe", "pod", "nginx", "-n", "logs"});
   EXPECT_TRUE(absl::StartsWith(describe, "Name:             nginx\nNamespace:        logs\n")) << describe;
   EXPECT_NE(describe.find("Node:             <none>\n"), std::string::npos) << describe;
+  // What the apiserver's admission gave the pod.
+  EXPECT_TRUE(std::regex_search(describe, std::regex("\nPriority: +0\nService Account: +default\n")))
+      << describe;
+  EXPECT_TRUE(std::regex_search(
+      describe, std::regex("\nTolerations: +node\\.kubernetes\\.io/not-ready:NoExecute op=Exists for "
+                           "300s\n +node\\.kubernetes\\.io/unreachable:NoExecute op=Exists for 300s\n")))
+      << describe;
   EXPECT_EQ(MkctlOk({"delete", "pod", "nginx", "-n", "logs", "--grace-period=0", "--force"}).find("pod \"nginx\" deleted\n") !=
                 std::string::npos,
             true);
