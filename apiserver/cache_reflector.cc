@@ -132,6 +132,8 @@ void CacheReflector::Run() {
       watch_ = watch;
     }
     bool got_response = false;
+    int64_t unconfirmed_progress = 0;  // per store watch stream
+    absl::Time unconfirmed_since;
     absl::Status status = store_->client()->RunWatch(
         prefix, range_end, cache_->revision() + 1,
         [&](const etcdserverpb::WatchResponse& response) {
@@ -163,9 +165,27 @@ void CacheReflector::Run() {
           // a periodic progress notification: no change of this resource up
           // to header.revision. A `created` response's revision is not one:
           // the watch may still be catching up from its start revision.
+          //
+          // A real etcd answers a progress request on a control path that
+          // does not wait for the events the stream still owes: events
+          // queued on it (etcd before 3.4.25, etcd issue 15220) or not yet
+          // read from history by a watcher that is catching up (etcd moves
+          // those every 100 ms). So a progress revision counts only once a
+          // later progress response arrives at least kProgressSettle after
+          // it; by then the stream has delivered what it owed. Someone
+          // waiting for freshness keeps asking until then.
           if (response.events_size() == 0 && response.header().revision() > 0 &&
               !response.created()) {
-            cache_->Progress(response.header().revision());
+            const absl::Time now = absl::Now();
+            if (unconfirmed_progress > 0 && now - unconfirmed_since >= kProgressSettle) {
+              cache_->Progress(unconfirmed_progress);
+              unconfirmed_progress = 0;
+            }
+            if (unconfirmed_progress == 0 && response.header().revision() > cache_->revision()) {
+              unconfirmed_progress = response.header().revision();
+              unconfirmed_since = now;
+            }
+            if (unconfirmed_progress > 0 && cache_->freshness_waiters() > 0) RequestProgress();
           }
           return true;
         },

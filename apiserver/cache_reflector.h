@@ -47,6 +47,9 @@ class CacheReflector {
 
   // The shortest time between two progress requests on demand.
   static constexpr absl::Duration kMinProgressInterval = absl::Milliseconds(20);
+  // How long a store's progress revision waits for a second progress
+  // response before the cache takes it (see Run()).
+  static constexpr absl::Duration kProgressSettle = absl::Milliseconds(150);
 
  private:
   void Run();

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "api/selector/fields.h"
@@ -106,6 +107,7 @@ void Watcher::PushLive(Delivery delivery) {
   {
     absl::MutexLock lock(&mu_);
     if (closed_) return;
+    if (delivery.type != EventType::kBookmark && delivery.revision <= start_revision_) return;
     if (queue_.size() >= buffer_ + allowance_) {
       closed_ = true;
       queue_.clear();
@@ -169,6 +171,8 @@ void WatchCache::SetProgressRequester(std::function<void()> request) {
 
 absl::Status WatchCache::WaitUntilFresh(int64_t revision) const {
   const absl::Time deadline = absl::Now() + options_.freshness_timeout;
+  freshness_waiters_.fetch_add(1, std::memory_order_relaxed);
+  absl::Cleanup done = [this] { freshness_waiters_.fetch_sub(1, std::memory_order_relaxed); };
   absl::MutexLock lock(&mu_);
   auto fresh = [this, revision]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     return ready_ && revision_ >= revision;
@@ -360,6 +364,7 @@ absl::StatusOr<std::shared_ptr<Watcher>> WatchCache::Watch(WatchOptions options,
     }
     absl::MutexLock wlock(&watcher->mu_);
     watcher->last_revision_ = revision_;
+    watcher->start_revision_ = event_revision_;
   } else {
     const int64_t rv = options.resource_version;
     if (rv < window_start_) {
@@ -372,6 +377,7 @@ absl::StatusOr<std::shared_ptr<Watcher>> WatchCache::Watch(WatchOptions options,
     }
     absl::MutexLock wlock(&watcher->mu_);
     watcher->last_revision_ = std::max(watcher->last_revision_, rv);
+    watcher->start_revision_ = std::max(rv, watcher->last_revision_);
   }
   AddIndexed(watcher);
   return watcher;

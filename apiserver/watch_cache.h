@@ -22,7 +22,8 @@
 // revision on) waits in WaitUntilFresh(). It asks the cache's progress
 // requester (the reflector, which sends a WatchProgressRequest on the store
 // watch) at once and again every `progress_retry` while it waits, so it
-// returns as soon as the store's progress response arrives.
+// returns as soon as the store's progress is confirmed (see
+// cache_reflector.cc: two progress responses at least 150 ms apart).
 //
 // Window: events with revision > window_start() are kept (at most
 // `window_size`). A watch from resourceVersion R replays events after R when
@@ -48,6 +49,7 @@
 #ifndef MINIK8S_APISERVER_WATCH_CACHE_H_
 #define MINIK8S_APISERVER_WATCH_CACHE_H_
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -160,6 +162,10 @@ class Watcher {
   bool armed_ ABSL_GUARDED_BY(mu_) = false;
   bool notify_pending_ ABSL_GUARDED_BY(mu_) = false;
   int64_t last_revision_ ABSL_GUARDED_BY(mu_) = 0;
+  // Live events at or below this revision are not delivered: the watcher
+  // started after them (a watch from resourceVersion R, or initial events
+  // that already show the cache's state at this revision).
+  int64_t start_revision_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 class WatchCache {
@@ -211,6 +217,8 @@ class WatchCache {
   // waits; Timeout error `Too large resource version: R, current: C` after
   // freshness_timeout.
   absl::Status WaitUntilFresh(int64_t revision) const;
+  // How many WaitUntilFresh() calls are waiting right now.
+  int freshness_waiters() const { return freshness_waiters_.load(std::memory_order_relaxed); }
 
   struct WatchOptions {
     Filter filter;
@@ -263,6 +271,7 @@ class WatchCache {
   const Options options_;
 
   mutable absl::Mutex mu_;
+  mutable std::atomic<int> freshness_waiters_{0};
   bool ready_ ABSL_GUARDED_BY(mu_) = false;
   int64_t revision_ ABSL_GUARDED_BY(mu_) = 0;
   // The revision of the last list or applied event (<= revision_).
