@@ -40,7 +40,7 @@ int main(int argc, char** argv) {
   std::string lease_namespace = "kube-system", lease_name = "kube-scheduler";
   int percentage = -1;
   int parallelism = 16;
-  int bind_workers = 16;
+  int bind_workers = 32;
   std::string log_level = "info";
   app.add_option("--server,--master", server, "Address of the apiserver (host:port or URL)");
   app.add_option("--config", config_path,

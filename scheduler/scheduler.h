@@ -42,7 +42,7 @@ struct SchedulerOptions {
   std::string scheduler_name = kDefaultSchedulerName;
   int percentage_of_nodes_to_score = 0;  // 0 = adaptive
   int parallelism = 16;                  // filter/score threads
-  int bind_workers = 16;                 // concurrent API writes
+  int bind_workers = 32;                 // concurrent API writes
   Profile profile;
   SchedulingQueueOptions queue;
   uint64_t seed = 0;  // 0 = random
