@@ -64,9 +64,11 @@ fail() {
 # seconds instead of minutes (Kubernetes' defaults: Lease renewed every 10s,
 # a node is NotReady after 40s of silence, its pods are evicted 300s later):
 # kubelets renew their Lease every 2s, the controller-manager checks nodes
-# every 1s, marks a node NotReady after 10s of silence and evicts its pods 10s
-# later. The fake runtime takes 2s to pull an image it does not have yet, as a
-# real registry would, so the pipeline's steps are spread out in time.
+# every 1s and marks a node NotReady after 10s of silence, and the apiserver
+# gives every new pod 10s not-ready/unreachable tolerations, so its pods are
+# evicted 10s later. The fake runtime takes 2s to pull an image it does not
+# have yet, as a real registry would, so the pipeline's steps are spread out in
+# time.
 up_pid=""
 started_pids=()
 stop_cluster() {
@@ -95,7 +97,8 @@ up_flags=(--nodes 3 --port-base "$port_base" --data-dir "$data" --mkctl-config "
           --kubelet-arg=--node-lease-renew-interval=2s
           --controller-manager-arg=--node-monitor-period=1s
           --controller-manager-arg=--node-monitor-grace-period=10s
-          --controller-manager-arg=--default-not-ready-toleration-seconds=10)
+          --apiserver-arg=--default-not-ready-toleration-seconds=10
+          --apiserver-arg=--default-unreachable-toleration-seconds=10)
 "$bin/minik8s" up "${up_flags[@]}" >"$work/up.log" 2>&1 &
 up_pid=$!
 
@@ -114,29 +117,14 @@ grep -q "cluster is ready" "$work/up.log" || { cat "$work/up.log" >&2; fail "the
 # ---------------------------------------------------------------------------
 # Helpers.
 
-# mkctl, bounded in time (no command may hang the walkthrough), and retried
-# (with a note on stderr) when it could not connect at all: under heavy load a
-# connection attempt can time out before it is established, and mkctl then
-# reports kubectl's "connection ... was refused" although the apiserver is
-# up. No request was sent in that case, so repeating it is safe.
+# mkctl, bounded in time (no command may hang the walkthrough).
 mk() {
-  local out="$work/mk.out" attempt rc
-  for attempt in 1 2 3 4 5; do
-    rc=0
-    timeout --kill-after=5 "$((timeout_s + 10))" "$bin/mkctl" "$@" >"$out" 2>&1 || rc=$?
-    if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
-      cat "$out"
-      echo "walkthrough: mkctl $* did not finish within $((timeout_s + 10))s" >&2
-      return "$rc"
-    fi
-    if [ "$rc" != 0 ] && grep -q "was refused - did you specify" "$out" && [ "$attempt" -lt 5 ]; then
-      echo "walkthrough: mkctl $* could not connect (attempt $attempt), retrying" >&2
-      sleep 1
-      continue
-    fi
-    cat "$out"
-    return "$rc"
-  done
+  local rc=0
+  timeout --kill-after=5 "$((timeout_s + 10))" "$bin/mkctl" "$@" 2>&1 || rc=$?
+  if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+    echo "walkthrough: mkctl $* did not finish within $((timeout_s + 10))s" >&2
+  fi
+  return "$rc"
 }
 
 # Prints the command as a user would type it, then runs it; a failure stops
@@ -194,7 +182,8 @@ echo "Walkthrough on a fresh minik8s cluster ($(date -u '+%Y-%m-%d %H:%M:%S UTC'
 echo
 echo "\$ minik8s up ${up_flags[*]:0:8} \\"
 echo "    ${up_flags[*]:8:2} \\"
-echo "    ${up_flags[*]:10} &"
+echo "    ${up_flags[*]:10:2} \\"
+echo "    ${up_flags[*]:12} &"
 cat "$work/up.log"
 echo
 t0=$(date +%s)
