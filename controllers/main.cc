@@ -84,7 +84,10 @@ int main(int argc, char** argv) {
   app.add_option("--default-not-ready-toleration-seconds,--pod-eviction-timeout-seconds",
                  default_toleration_seconds,
                  "Seconds a pod without its own toleration for the unreachable/not-ready "
-                 "taints stays on a failed node before it is evicted");
+                 "taints stays on a failed node before it is evicted. A fallback: the "
+                 "apiserver gives every new pod these tolerations (its "
+                 "--default-not-ready-toleration-seconds / "
+                 "--default-unreachable-toleration-seconds), and those decide");
   app.add_option("--pod-gc-period", pod_gc_period,
                  "How often the pod GC looks for orphaned and unscheduled terminating pods");
   app.add_option("--pod-gc-node-quarantine", pod_gc_quarantine,
