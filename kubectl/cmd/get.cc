@@ -55,15 +55,15 @@ void PrintWatched(Context& ctx, const api::KindInfo& kind, const google::protobu
   ctx.out().flush();
 }
 
-// Prints the events of a watch that starts at `resource_version` (the
-// initial list's; "" when objects were got by name). `printed`: the objects
-// the initial list printed.
+// Prints the events of a watch with `field_selector` that starts at
+// `resource_version` (the initial list's, or the one object's when it was
+// got by name). `printed`: the objects the initial list printed.
 int Watch(Context& ctx, client::ApiClient& client, const api::KindInfo& kind,
-          const std::string& ns, const GetOptions& o, WatchTable& table,
-          const std::string& resource_version, int printed) {
+          const std::string& ns, const GetOptions& o, const std::string& field_selector,
+          WatchTable& table, const std::string& resource_version, int printed) {
   client::WatchOptions options;
   options.label_selector = o.selector;
-  options.field_selector = o.field_selector;
+  options.field_selector = field_selector;
   options.resource_version = resource_version.empty() ? "0" : resource_version;
   options.allow_bookmarks = false;
   OwnedObject prototype = kind.New();
@@ -113,6 +113,11 @@ int RunGet(Context& ctx, const GetOptions& o) {
   if (o.watch && requests->size() != 1) {
     return ctx.Fail(absl::InvalidArgumentError(
         "you may only specify a single resource type"));
+  }
+  if (o.watch && by_name && (*requests)[0].names.size() != 1) {
+    return ctx.Fail(absl::InvalidArgumentError(absl::StrCat(
+        "watch is only supported on individual resources and resource collections, but ",
+        (*requests)[0].names.size(), " resources were found")));
   }
   if (!o.sort_by.empty()) {
     absl::StatusOr<std::vector<std::string>> path = ParseFieldPath(o.sort_by);
@@ -238,7 +243,19 @@ int RunGet(Context& ctx, const GetOptions& o) {
       printed = 0;
       for (const auto& obj : groups[0].objects) PrintWatched(ctx, kind, *obj, o, table, printed);
     }
-    return Watch(ctx, **client, kind, ns, o, table, list_version, printed);
+    // One object by name: watch just it (metadata.name), from the version
+    // printed, as kubectl does.
+    std::string field_selector = o.field_selector;
+    std::string version = list_version;
+    if (by_name) {
+      if (groups[0].objects.empty()) return exit_code;  // NotFound was printed
+      const std::string name_selector =
+          "metadata.name=" + client::MetaOf(*groups[0].objects[0]).name();
+      field_selector =
+          field_selector.empty() ? name_selector : absl::StrCat(field_selector, ",", name_selector);
+      version = client::MetaOf(*groups[0].objects[0]).resource_version();
+    }
+    return Watch(ctx, **client, kind, ns, o, field_selector, table, version, printed);
   }
   return exit_code;
 }

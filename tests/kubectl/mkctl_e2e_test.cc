@@ -73,7 +73,7 @@ class MkctlE2E : public ::testing::Test {
         absl::Seconds(30)));
     // The namespaces the tests use (a multi-document manifest on stdin).
     std::string manifest;
-    for (const char* ns : {"sel", "ro", "forms", "tr", "logs"}) {
+    for (const char* ns : {"sel", "ro", "forms", "tr", "logs", "byname"}) {
       absl::StrAppend(&manifest, "---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: ", ns, "\n");
     }
     std::string out;
@@ -84,7 +84,7 @@ class MkctlE2E : public ::testing::Test {
         << out;
     ASSERT_EQ(out,
               "namespace/sel created\nnamespace/ro created\nnamespace/forms created\n"
-              "namespace/tr created\nnamespace/logs created\n");
+              "namespace/tr created\nnamespace/logs created\nnamespace/byname created\n");
   }
 
   static void TearDownTestSuite() {
@@ -348,6 +348,38 @@ TEST_F(MkctlE2E, GetWatchPrintsNewRows) {
       << ReadFile(log);
   watch.Stop(SIGTERM);
   MkctlOk({"delete", "deployment", "watched", "-n", "forms"});
+}
+
+// `get TYPE NAME -w` prints the object, then only that object's changes.
+TEST_F(MkctlE2E, GetNameWatchFollowsOnlyThatObject) {
+  MkctlOk({"create", "deployment", "followed", "--image=nginx", "-n", "byname"});
+  MkctlOk({"create", "deployment", "other", "--image=nginx", "-n", "byname"});
+  std::string out;
+  EXPECT_EQ(Mkctl({"get", "deploy", "followed", "other", "-w", "-n", "byname"}, &out), 1);
+  EXPECT_EQ(out,
+            "error: watch is only supported on individual resources and resource collections, "
+            "but 2 resources were found\n");
+  const std::string log = dir_->Join("watch-name.log");
+  testing::Subprocess watch;
+  ASSERT_TRUE(watch
+                  .Start({testing::BinPath("mkctl"), "--server", absl::StrCat("127.0.0.1:", api_port_),
+                          "get", "deploy", "followed", "-w", "-n", "byname"},
+                         log)
+                  .ok());
+  ASSERT_TRUE(testing::WaitFor([&] { return ReadFile(log).find("followed") != std::string::npos; },
+                               absl::Seconds(20)))
+      << ReadFile(log);
+  MkctlOk({"scale", "deployment", "other", "--replicas=3", "-n", "byname"});
+  MkctlOk({"scale", "deployment", "followed", "--replicas=2", "-n", "byname"});
+  EXPECT_TRUE(testing::WaitFor(
+      [&] { return std::regex_search(ReadFile(log), std::regex("\nfollowed +0/2 ")); },
+      absl::Seconds(20)))
+      << ReadFile(log);
+  watch.Stop(SIGTERM);
+  const std::string printed = ReadFile(log);
+  EXPECT_EQ(printed.find("other"), std::string::npos) << printed;
+  EXPECT_TRUE(absl::StartsWith(printed, "NAME       READY   UP-TO-DATE   AVAILABLE   AGE\nfollowed "))
+      << printed;
 }
 
 TEST_F(MkctlE2E, TraceShowsTheObject) {
