@@ -17,6 +17,7 @@
 #include "client/event_recorder.h"
 #include "client/informer.h"
 #include "client/leader_election.h"
+#include "common/health_server.h"
 #include "common/signals.h"
 #include "controllers/deployment/deployment_controller.h"
 #include "controllers/garbagecollector/garbage_collector.h"
@@ -61,7 +62,11 @@ int main(int argc, char** argv) {
   int64_t default_toleration_seconds = 300;
   std::string controllers_flag = "*";
   std::string log_level = "info";
+  std::string health_address;
   app.add_option("--server,--master", server, "Address of the apiserver (host:port)");
+  app.add_option("--health-address", health_address,
+                 "host:port of a gRPC health endpoint (grpc.health.v1; SERVING once the "
+                 "informer caches have synced), e.g. 127.0.0.1:10257; empty = none");
   app.add_option("--leader-elect", leader_elect,
                  "Take the Lease kube-system/kube-controller-manager before running controllers");
   app.add_option("--leader-elect-lease-duration", lease_duration,
@@ -104,6 +109,16 @@ int main(int argc, char** argv) {
     return controllers_flag == "*" ||
            absl::StrContains(absl::StrCat(",", controllers_flag, ","), absl::StrCat(",", name, ","));
   };
+
+  std::unique_ptr<minik8s::HealthServer> health;
+  if (!health_address.empty()) {
+    auto started = minik8s::HealthServer::Start(health_address);
+    if (!started.ok()) {
+      spdlog::error("{}", std::string(started.status().message()));
+      return 1;
+    }
+    health = *std::move(started);
+  }
 
   auto cs = minik8s::client::Clientset::Connect({.server = server,
                                                  .user_agent = "minik8s-controller-manager"});
@@ -191,6 +206,7 @@ int main(int argc, char** argv) {
     spdlog::info("waiting for informer caches to sync with {}", server);
   }
   spdlog::info("caches synced");
+  if (health) health->SetServing(true);
   auto run_controllers = [&] {
     spdlog::info("starting controllers");
     if (rs_controller) rs_controller->Run(replicaset_syncs);
@@ -240,6 +256,7 @@ int main(int argc, char** argv) {
   int sig = minik8s::WaitForShutdownSignal();
   shutting_down = true;
   spdlog::info("signal {}: shutting down", sig);
+  if (health) health->SetServing(false);
   if (pod_gc) pod_gc->Stop();
   if (node_controller) node_controller->Stop();
   if (gc) gc->Stop();

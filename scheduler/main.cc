@@ -6,11 +6,13 @@
 
 #include <cstdlib>
 #include <algorithm>
+#include <memory>
 #include <string>
 #include <thread>
 
 #include "CLI/CLI.hpp"
 #include "absl/synchronization/notification.h"
+#include "common/health_server.h"
 #include "common/signals.h"
 #include "scheduler/config.h"
 #include "scheduler/server.h"
@@ -42,7 +44,11 @@ int main(int argc, char** argv) {
   int parallelism = 16;
   int bind_workers = 32;
   std::string log_level = "info";
+  std::string health_address;
   app.add_option("--server,--master", server, "Address of the apiserver (host:port or URL)");
+  app.add_option("--health-address", health_address,
+                 "host:port of a gRPC health endpoint (grpc.health.v1; SERVING once the "
+                 "informer caches have synced), e.g. 127.0.0.1:10259; empty = none");
   app.add_option("--config", config_path,
                  "YAML file choosing the filter/score plugins and weights (see scheduler/config.h)");
   app.add_option("--scheduler-name", scheduler_name,
@@ -116,6 +122,16 @@ int main(int argc, char** argv) {
     options.scheduler.percentage_of_nodes_to_score = percentage;
   }
 
+  std::unique_ptr<minik8s::HealthServer> health;
+  if (!health_address.empty()) {
+    auto started = minik8s::HealthServer::Start(health_address);
+    if (!started.ok()) {
+      spdlog::error("{}", std::string(started.status().message()));
+      return 1;
+    }
+    health = *std::move(started);
+  }
+
   minik8s::scheduler::SchedulerServer scheduler(options);
   // SIGINT/SIGTERM (or the server's own SIGTERM on lost leadership) may come
   // at any time, also while Start() still waits for the caches.
@@ -129,7 +145,9 @@ int main(int argc, char** argv) {
   absl::Status s = scheduler.Start();
   int code = 0;
   if (s.ok()) {
+    if (health) health->SetServing(true);
     signalled.WaitForNotification();
+    if (health) health->SetServing(false);
   } else if (!absl::IsCancelled(s)) {
     spdlog::error("{}", std::string(s.message()));
     code = 1;
