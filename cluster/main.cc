@@ -84,7 +84,8 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
   up_cmd->add_option("--port-base", co.port_base,
-                     "First port: store = base, apiserver = base+3, scale kubelet = base+9, "
+                     "First port: store = base, apiserver = base+3, controller-manager and "
+                     "scheduler health = base+7 and base+8, scale kubelet = base+9, "
                      "kubelet of node-i = base+9+i; clusters whose ranges do not overlap run "
                      "side by side")
       ->capture_default_str();

@@ -11,6 +11,8 @@ namespace {
 
 constexpr int kStoreOffset = 0;
 constexpr int kApiserverOffset = 3;
+constexpr int kControllerManagerOffset = 7;
+constexpr int kSchedulerOffset = 8;
 constexpr int kScaleKubeletOffset = 9;
 constexpr int kFirstKubeletOffset = 10;
 
@@ -45,6 +47,8 @@ absl::StatusOr<PortPlan> DerivePorts(int port_base, int nodes) {
   PortPlan plan;
   plan.store = port_base + kStoreOffset;
   plan.apiserver = port_base + kApiserverOffset;
+  plan.controller_manager = port_base + kControllerManagerOffset;
+  plan.scheduler = port_base + kSchedulerOffset;
   plan.scale_kubelet = port_base + kScaleKubeletOffset;
   for (int i = 0; i < nodes; ++i) plan.kubelets.push_back(port_base + kFirstKubeletOffset + i);
   plan.first = port_base;
@@ -129,10 +133,13 @@ absl::StatusOr<std::vector<ComponentSpec>> PlanCluster(const ClusterOptions& opt
     ComponentSpec s;
     s.name = s.kind = kind;
     s.binary = Bin(options, absl::StrCat("minik8s-", kind));
-    s.args = {"--server", api, "--leader-elect", "false", "--log-level", options.log_level};
+    s.port = std::string(kind) == kScheduler ? ports->scheduler : ports->controller_manager;
+    s.address = Loopback(s.port);
+    s.args = {"--server", api, "--leader-elect", "false", "--health-address", s.address,
+              "--log-level", options.log_level};
     s.log_file = log_file(s.name);
     s.stage = kStageControlPlane;
-    s.health = HealthCheck::kStaysUp;
+    s.health = HealthCheck::kGrpcHealth;
     AppendExtra(options, kind, &s.args);
     specs.push_back(std::move(s));
   }

@@ -6,6 +6,8 @@
 //
 //   base + 0        minik8s-store client URL
 //   base + 3        minik8s-apiserver (6443 with the default base 6440)
+//   base + 7        minik8s-controller-manager's health endpoint
+//   base + 8        minik8s-scheduler's health endpoint
 //   base + 9        the scale-mode kubelet's API (--scale-nodes)
 //   base + 10 + i   the kubelet of node-(i+1)
 //
@@ -52,6 +54,8 @@ struct ClusterOptions {
 struct PortPlan {
   int store = 0;
   int apiserver = 0;
+  int controller_manager = 0;  // health endpoint
+  int scheduler = 0;           // health endpoint
   int scale_kubelet = 0;
   std::vector<int> kubelets;  // kubelets[i] is node-(i+1)'s
   int first = 0, last = 0;    // the whole range used

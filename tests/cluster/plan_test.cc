@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -41,6 +42,8 @@ TEST(DerivePorts, FromTheBase) {
   ASSERT_TRUE(p.ok()) << p.status();
   EXPECT_EQ(p->store, 6440);
   EXPECT_EQ(p->apiserver, 6443);
+  EXPECT_EQ(p->controller_manager, 6447);
+  EXPECT_EQ(p->scheduler, 6448);
   EXPECT_EQ(p->scale_kubelet, 6449);
   EXPECT_THAT(p->kubelets, ElementsAre(6450, 6451, 6452));
   EXPECT_EQ(p->first, 6440);
@@ -51,8 +54,8 @@ TEST(DerivePorts, AllDistinct) {
   auto p = DerivePorts(20000, 50);
   ASSERT_TRUE(p.ok());
   std::set<int> all(p->kubelets.begin(), p->kubelets.end());
-  all.insert({p->store, p->apiserver, p->scale_kubelet});
-  EXPECT_EQ(all.size(), 53u);
+  all.insert({p->store, p->apiserver, p->controller_manager, p->scheduler, p->scale_kubelet});
+  EXPECT_EQ(all.size(), 55u);
   EXPECT_EQ(*all.begin(), p->first);
   EXPECT_EQ(*all.rbegin(), p->last);
 }
@@ -119,8 +122,11 @@ TEST(PlanCluster, ControllerManagerAndSchedulerArguments) {
     EXPECT_EQ(s.binary, std::string("/b/minik8s-") + name);
     EXPECT_EQ(Flag(s, "--server"), "127.0.0.1:7003");
     EXPECT_EQ(Flag(s, "--leader-elect"), "false");
-    EXPECT_EQ(s.port, 0);
-    EXPECT_EQ(s.health, HealthCheck::kStaysUp);
+    const int port = std::string(name) == "scheduler" ? 7008 : 7007;
+    EXPECT_EQ(s.port, port);
+    EXPECT_EQ(Flag(s, "--health-address"), absl::StrCat("127.0.0.1:", port));
+    EXPECT_EQ(s.address, absl::StrCat("127.0.0.1:", port));
+    EXPECT_EQ(s.health, HealthCheck::kGrpcHealth);
   }
 }
 
