@@ -53,6 +53,9 @@ absl::Status Server::Start() {
   builder.RegisterService(service_.get());
   builder.SetMaxReceiveMessageSize(64 * 1024 * 1024);
   builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, 100000);
+  // gRPC sets SO_REUSEPORT by default: a busy port must be an error, not
+  // a port shared with another daemon.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   grpc_server_ = builder.BuildAndStart();
   if (grpc_server_ == nullptr || bound_port_ == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", options_.bind_address, ":",

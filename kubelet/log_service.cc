@@ -108,6 +108,9 @@ absl::StatusOr<std::unique_ptr<KubeletServer>> KubeletServer::Start(
   grpc::ServerBuilder builder;
   builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &server->port_);
   builder.RegisterService(server->service_.get());
+  // gRPC sets SO_REUSEPORT by default: a busy port must be an error, not
+  // a port shared with another kubelet.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   server->server_ = builder.BuildAndStart();
   if (!server->server_ || server->port_ == 0) {
     return absl::UnavailableError(absl::StrCat("cannot serve the kubelet API on ", address));
