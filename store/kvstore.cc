@@ -540,6 +540,10 @@ absl::Status KvStore::ReadHistory(int64_t from, int64_t to, int64_t max_revs, bo
   return parse_status;
 }
 
+bool KvStore::ReadPrevKv(const std::string& key, int64_t rev, mvccpb::KeyValue* prev) const {
+  return GetKey(key, rev - 1, false, prev);
+}
+
 // ------------------------------------------------------------------ leases
 
 void KvStore::LeaseKeepAlive(const etcdserverpb::LeaseKeepAliveRequest& req,

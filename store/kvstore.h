@@ -136,6 +136,7 @@ class KvStore : public HistorySource {
   absl::Status ReadHistory(int64_t from, int64_t to, int64_t max_revs, bool with_prev_kv,
                            std::vector<RevisionEvents>* out) const override;
   void FillHeader(etcdserverpb::ResponseHeader* header, int64_t rev) const override;
+  bool ReadPrevKv(const std::string& key, int64_t rev, mvccpb::KeyValue* prev) const override;
 
   // Validates a txn without state: op counts, empty keys, duplicate keys.
   static absl::Status CheckTxn(const etcdserverpb::TxnRequest& req, int64_t max_txn_ops);

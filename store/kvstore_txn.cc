@@ -301,8 +301,13 @@ absl::Status KvStore::ApplyPut(const etcdserverpb::PutRequest& req, WriteCtx* ct
                                etcdserverpb::PutResponse* resp) {
   KeyAt at;
   const bool exists = index_.Get(req.key(), ctx->rev, &at);
+  // The previous value costs a backend read; most puts need only its lease,
+  // which the lessor knows.
+  const bool read_prev = exists && (req.prev_kv() || req.ignore_value() || req.ignore_lease() ||
+                                    watchable_->WantsPrevKv());
   mvccpb::KeyValue prev;
-  if (exists) RETURN_IF_ERROR(ReadValue(at.modified, true, &prev));
+  if (read_prev) RETURN_IF_ERROR(ReadValue(at.modified, true, &prev));
+  const int64_t prev_lease = read_prev ? prev.lease() : (exists ? lessor_->LeaseOf(req.key()) : 0);
   const Revision rev{ctx->rev, ctx->sub};
   mvccpb::KeyValue kv;
   kv.set_key(req.key());
@@ -314,15 +319,17 @@ absl::Status KvStore::ApplyPut(const etcdserverpb::PutRequest& req, WriteCtx* ct
   RETURN_IF_ERROR(index_.Put(req.key(), rev));
   ++ctx->sub;
   batch_.Put(backend_->history(), EncodeRevision(rev), kv.SerializeAsString());
-  if (exists && prev.lease() != 0 && prev.lease() != kv.lease()) lessor_->Detach(prev.lease(), kv.key());
+  if (prev_lease != 0 && prev_lease != kv.lease()) lessor_->Detach(prev_lease, kv.key());
   if (kv.lease() != 0) lessor_->Attach(kv.lease(), kv.key());
 
   mvccpb::Event& ev = ctx->events.events.emplace_back();
   ev.set_type(mvccpb::Event::PUT);
   *ev.mutable_kv() = kv;
-  if (exists) {
+  if (read_prev) {
     *ev.mutable_prev_kv() = prev;
     if (req.prev_kv()) *resp->mutable_prev_kv() = std::move(prev);
+  } else if (exists) {
+    ctx->events.prev_kv_missing = true;
   }
   overlay_[rev] = std::move(kv);
   return absl::OkStatus();

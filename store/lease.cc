@@ -41,6 +41,10 @@ absl::StatusOr<std::vector<std::string>> Lessor::Revoke(int64_t id) {
   auto it = leases_.find(id);
   if (it == leases_.end()) return ErrLeaseNotFound();
   std::vector<std::string> keys(it->second.keys.begin(), it->second.keys.end());
+  for (const std::string& key : keys) {
+    auto kl = key_lease_.find(key);
+    if (kl != key_lease_.end() && kl->second == id) key_lease_.erase(kl);
+  }
   leases_.erase(it);
   return keys;
 }
@@ -53,13 +57,23 @@ bool Lessor::Exists(int64_t id) const {
 void Lessor::Attach(int64_t id, const std::string& key) {
   absl::MutexLock lock(&mu_);
   auto it = leases_.find(id);
-  if (it != leases_.end()) it->second.keys.insert(key);
+  if (it == leases_.end()) return;
+  it->second.keys.insert(key);
+  key_lease_[key] = id;
 }
 
 void Lessor::Detach(int64_t id, const std::string& key) {
   absl::MutexLock lock(&mu_);
   auto it = leases_.find(id);
   if (it != leases_.end()) it->second.keys.erase(key);
+  auto kl = key_lease_.find(key);
+  if (kl != key_lease_.end() && kl->second == id) key_lease_.erase(kl);
+}
+
+int64_t Lessor::LeaseOf(const std::string& key) const {
+  absl::MutexLock lock(&mu_);
+  auto it = key_lease_.find(key);
+  return it == key_lease_.end() ? 0 : it->second;
 }
 
 absl::StatusOr<int64_t> Lessor::Renew(int64_t id) {

@@ -56,6 +56,9 @@ class Lessor {
   bool Exists(int64_t id) const;
   void Attach(int64_t id, const std::string& key);
   void Detach(int64_t id, const std::string& key);
+  // The lease `key` is attached to, or 0. Lets a put detach the old lease
+  // without reading the key's previous value.
+  int64_t LeaseOf(const std::string& key) const;
 
   // Renews the lease; returns its TTL, or NotFound.
   absl::StatusOr<int64_t> Renew(int64_t id);
@@ -82,6 +85,8 @@ class Lessor {
   const int64_t min_ttl_;
   mutable absl::Mutex mu_;
   absl::flat_hash_map<int64_t, Lease> leases_ ABSL_GUARDED_BY(mu_);
+  // The reverse of Lease::keys.
+  absl::flat_hash_map<std::string, int64_t> key_lease_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace minik8s::store

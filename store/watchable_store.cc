@@ -137,6 +137,7 @@ void WatchStream::AddWatcher(const etcdserverpb::WatchCreateRequest& req) {
   const int64_t start = req.start_revision();
   Watcher* raw = w.get();
   watchers_[id] = std::move(w);
+  if (raw->prev_kv) store_->prev_kv_watchers_.fetch_add(1, std::memory_order_acq_rel);
   if (start > 0 && start <= current) {
     raw->next_rev = start;
     const int64_t compacted = store_->source_->CompactedRevision();
@@ -158,6 +159,7 @@ void WatchStream::Cancel(int64_t watch_id) {
     auto it = watchers_.find(watch_id);
     if (it == watchers_.end()) return;
     store_->RemoveWatcher(it->second.get());
+    store_->Forget(*it->second);
     watchers_.erase(it);
     WatchResponse resp;
     store_->source_->FillHeader(resp.mutable_header(), store_->current_rev_);
@@ -187,7 +189,10 @@ bool WatchStream::AllSynced() const {
 
 void WatchStream::Close() {
   absl::MutexLock lock(&store_->mu_);
-  for (auto& [id, w] : watchers_) store_->RemoveWatcher(w.get());
+  for (auto& [id, w] : watchers_) {
+    store_->RemoveWatcher(w.get());
+    store_->Forget(*w);
+  }
   watchers_.clear();
   absl::MutexLock send_lock(&store_->send_mu_);
   absl::MutexLock stream_lock(&mu_);
@@ -311,8 +316,13 @@ void WatchableStore::CancelCompacted(Watcher* w, int64_t compacted) {
   resp.set_cancel_reason("etcdserver: mvcc: required revision has been compacted");
   WatchStream* stream = w->stream;
   stream->Enqueue(std::move(resp), true);
+  Forget(*w);
   stream->watchers_.erase(w->id);  // destroys w
   MaybeSendDeferredProgress(stream);
+}
+
+void WatchableStore::Forget(const Watcher& w) {
+  if (w.prev_kv) prev_kv_watchers_.fetch_sub(1, std::memory_order_acq_rel);
 }
 
 void WatchableStore::MaybeSendDeferredProgress(WatchStream* stream) {
@@ -332,7 +342,7 @@ WatchResponse WatchableStore::MakeResponse(const Watcher& w, int64_t rev) const 
 }
 
 size_t WatchableStore::AppendEvents(const Watcher& w, const RevisionEvents& re,
-                                    WatchResponse* resp) {
+                                    WatchResponse* resp) const {
   size_t n = 0;
   for (const mvccpb::Event& ev : re.events) {
     if (!InRange(ev.kv().key(), w.key, w.end)) continue;
@@ -341,7 +351,16 @@ size_t WatchableStore::AppendEvents(const Watcher& w, const RevisionEvents& re,
     mvccpb::Event* out = resp->add_events();
     out->set_type(ev.type());
     *out->mutable_kv() = ev.kv();
-    if (w.prev_kv && ev.has_prev_kv()) *out->mutable_prev_kv() = ev.prev_kv();
+    if (w.prev_kv) {
+      if (ev.has_prev_kv()) {
+        *out->mutable_prev_kv() = ev.prev_kv();
+      } else if (re.prev_kv_missing && ev.type() == mvccpb::Event::PUT) {
+        // The watcher appeared after the put was applied without its
+        // previous value (rare): read it back.
+        mvccpb::KeyValue prev;
+        if (source_->ReadPrevKv(ev.kv().key(), re.rev, &prev)) *out->mutable_prev_kv() = std::move(prev);
+      }
+    }
     ++n;
   }
   return n;

@@ -52,10 +52,14 @@
 namespace minik8s::store {
 
 // All events of one revision, in the order of the changes. prev_kv is set on
-// every event whose key existed before.
+// every event whose key existed before, except that the apply path skips
+// reading the previous value of a put while no watcher asks for prev_kv
+// (WatchableStore::WantsPrevKv); it then sets prev_kv_missing, and a prev_kv
+// watcher that appeared meanwhile gets the value read back from history.
 struct RevisionEvents {
   int64_t rev = 0;
   std::vector<mvccpb::Event> events;
+  bool prev_kv_missing = false;
 };
 
 // Where the watchable store reads what it did not see live.
@@ -68,6 +72,8 @@ class HistorySource {
   virtual absl::Status ReadHistory(int64_t from, int64_t to, int64_t max_revs, bool with_prev_kv,
                                    std::vector<RevisionEvents>* out) const = 0;
   virtual void FillHeader(etcdserverpb::ResponseHeader* header, int64_t rev) const = 0;
+  // The value `key` had just before revision `rev`; false if it had none.
+  virtual bool ReadPrevKv(const std::string& key, int64_t rev, mvccpb::KeyValue* prev) const = 0;
 };
 
 struct WatchOptions {
@@ -192,6 +198,8 @@ class WatchableStore {
   // SyncedCount() without taking the lock; may be momentarily stale.
   size_t SyncedCountHint() const { return synced_hint_.load(std::memory_order_relaxed); }
   size_t UnsyncedCount() const;
+  // True while some watcher (synced or not) asked for prev_kv.
+  bool WantsPrevKv() const { return prev_kv_watchers_.load(std::memory_order_acquire) > 0; }
 
  private:
   friend class WatchStream;
@@ -203,8 +211,10 @@ class WatchableStore {
   void RemoveWatcher(Watcher* w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   etcdserverpb::WatchResponse MakeResponse(const Watcher& w, int64_t rev) const;
   // Appends the matching, filtered events of `re` to `resp`; returns count.
-  static size_t AppendEvents(const Watcher& w, const RevisionEvents& re,
-                             etcdserverpb::WatchResponse* resp);
+  size_t AppendEvents(const Watcher& w, const RevisionEvents& re,
+                      etcdserverpb::WatchResponse* resp) const;
+  // Called when a watcher is destroyed.
+  void Forget(const Watcher& w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void CancelCompacted(Watcher* w, int64_t compacted) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Queues the progress notification `stream` deferred, if it is now due.
   void MaybeSendDeferredProgress(WatchStream* stream) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -223,6 +233,7 @@ class WatchableStore {
   std::deque<WatchStream*> pending_sends_ ABSL_GUARDED_BY(send_mu_);
   size_t synced_count_ ABSL_GUARDED_BY(mu_) = 0;
   std::atomic<size_t> synced_hint_{0};
+  std::atomic<int64_t> prev_kv_watchers_{0};
 
   absl::Mutex loop_mu_;
   bool stopping_ ABSL_GUARDED_BY(loop_mu_) = false;

@@ -123,5 +123,25 @@ TEST_F(LeaseTest, LeasesSurviveRestartWithTtlRestarted) {
   EXPECT_EQ(TTL(id).ttl(), -1);  // the revocation was durable
 }
 
+TEST_F(LeaseTest, PutWithoutALeaseDetachesTheOldOneAlsoAfterRestart) {
+  // No watcher asks for prev_kv here, so a put learns the key's old lease
+  // from the lessor, not from the key's previous value.
+  const int64_t l1 = Grant(30);
+  const int64_t l2 = Grant(30);
+  Put("a", "v", l1);
+  Put("b", "v", l2);
+  Put("a", "v2");  // no lease any more
+  EXPECT_EQ(TTL(l1).keys_size(), 0);
+  Reopen();  // the lessor's key → lease map is rebuilt from history
+  Put("b", "v2", l1);
+  EXPECT_EQ(TTL(l2).keys_size(), 0);
+  ASSERT_EQ(TTL(l1).keys_size(), 1);
+  EXPECT_EQ(TTL(l1).keys(0), "b");
+  clock_.Advance(absl::Seconds(31));
+  store_->RevokeExpiredLeases();
+  EXPECT_EQ(Get("a").kvs_size(), 1);  // detached: outlives l1
+  EXPECT_EQ(Get("b").kvs_size(), 0);
+}
+
 }  // namespace
 }  // namespace minik8s::store

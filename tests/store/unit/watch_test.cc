@@ -121,6 +121,91 @@ TEST_F(StoreTest, WatchFromHistoryFiltersAndPrevKv) {
   for (const auto& e : w1) EXPECT_EQ(e.type(), mvccpb::Event::PUT);
 }
 
+TEST_F(StoreTest, LivePrevKvWatcherGetsPreviousValues) {
+  Put("k", "1");
+  FakeTransport plain(store_.get(), true);
+  plain.stream()->Create(Watch("k"));
+  Put("k", "2");  // no prev_kv watcher yet: applied without reading "1"
+  ASSERT_TRUE(plain.WaitEvents(1));
+  EXPECT_FALSE(plain.Events()[0].has_prev_kv());
+  FakeTransport t(store_.get(), true);
+  auto w = Watch("k");
+  w.set_prev_kv(true);
+  t.stream()->Create(w);
+  Put("k", "3");
+  Delete("k");
+  ASSERT_TRUE(t.WaitEvents(2));
+  auto ev = t.Events();
+  EXPECT_EQ(ev[0].kv().value(), "3");
+  EXPECT_EQ(ev[0].prev_kv().value(), "2");
+  EXPECT_EQ(ev[1].prev_kv().value(), "3");
+}
+
+// A history source with one stored value, to drive WatchableStore directly.
+class OneValueHistory : public HistorySource {
+ public:
+  int64_t CompactedRevision() const override { return 0; }
+  absl::Status ReadHistory(int64_t, int64_t, int64_t, bool,
+                           std::vector<RevisionEvents>*) const override {
+    return absl::OkStatus();
+  }
+  void FillHeader(etcdserverpb::ResponseHeader* header, int64_t rev) const override {
+    header->set_revision(rev);
+  }
+  bool ReadPrevKv(const std::string& key, int64_t rev, mvccpb::KeyValue* prev) const override {
+    ++reads;
+    if (key != "k" || rev != 6) return false;
+    prev->set_key("k");
+    prev->set_value("old");
+    prev->set_mod_revision(5);
+    return true;
+  }
+  mutable int reads = 0;
+};
+
+TEST(WatchableStoreTest, EventAppliedWithoutItsPreviousValueIsCompletedForPrevKvWatchers) {
+  // The race the flag covers: a prev_kv watcher registered after the put was
+  // applied without reading the previous value, but before it was notified.
+  OneValueHistory history;
+  WatchableStore ws(&history, 5, WatchOptions());
+  std::vector<WatchResponse> got;
+  absl::Mutex mu;
+  std::unique_ptr<WatchStream> stream;
+  stream = ws.NewStream([&](WatchResponse&& r) {
+    absl::MutexLock lock(&mu);
+    got.push_back(std::move(r));
+    while (auto next = stream->NextToSend()) got.push_back(std::move(*next));
+  });
+  WatchCreateRequest with_prev = Watch("k");
+  with_prev.set_prev_kv(true);
+  stream->Create(with_prev);
+  stream->Create(Watch("k"));
+  EXPECT_TRUE(ws.WantsPrevKv());
+  RevisionEvents re;
+  re.rev = 6;
+  re.prev_kv_missing = true;
+  mvccpb::Event& ev = re.events.emplace_back();
+  ev.set_type(mvccpb::Event::PUT);
+  ev.mutable_kv()->set_key("k");
+  ev.mutable_kv()->set_value("new");
+  ws.Notify({re}, 6);
+  ws.StartPendingSends();
+  {
+    absl::MutexLock lock(&mu);
+    std::map<int64_t, mvccpb::Event> by_watch;
+    for (const auto& r : got) {
+      for (const auto& e : r.events()) by_watch[r.watch_id()] = e;
+    }
+    ASSERT_EQ(by_watch.size(), 2u);
+    EXPECT_EQ(by_watch[0].kv().value(), "new");
+    EXPECT_EQ(by_watch[0].prev_kv().value(), "old");
+    EXPECT_FALSE(by_watch[1].has_prev_kv());
+  }
+  EXPECT_EQ(history.reads, 1);
+  stream->Close();
+  EXPECT_FALSE(ws.WantsPrevKv());
+}
+
 TEST_F(StoreTest, WatchCompactedStartIsCanceled) {
   Put("k", "1");
   Put("k", "2");
