@@ -162,6 +162,8 @@ class KvStore : public HistorySource {
 
   explicit KvStore(const StoreOptions& options);
   absl::Status Recover();
+  // Moves up to max_batch queued writes into `batch`.
+  void TakeBatch(std::deque<PendingWrite>* batch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(queue_mu_);
   void Submit(Kind kind, const google::protobuf::Message* req, google::protobuf::Message* resp,
               etcdserverpb::ResponseHeader* header, Done done);
   void ApplyLoop();
@@ -230,6 +232,11 @@ class KvStore : public HistorySource {
   std::deque<PendingWrite> queue_ ABSL_GUARDED_BY(queue_mu_);
   bool stopping_ ABSL_GUARDED_BY(queue_mu_) = false;
   bool stopped_ ABSL_GUARDED_BY(queue_mu_) = false;
+  // A batch is being applied, by the apply thread or by a submitting thread
+  // that found the store idle (see Submit).
+  bool applying_ ABSL_GUARDED_BY(queue_mu_) = false;
+  // The last batch taken had one write: writes are coming one at a time.
+  bool last_batch_single_ ABSL_GUARDED_BY(queue_mu_) = true;
 
   // Apply-thread state.
   int64_t applied_rev_ = 0;
