@@ -80,6 +80,7 @@ class Backend {
  private:
   Backend() = default;
 
+  std::unique_ptr<rocksdb::Env> env_;  // outlives db_
   rocksdb::DB* db_ = nullptr;
   rocksdb::ColumnFamilyHandle* default_ = nullptr;
   rocksdb::ColumnFamilyHandle* history_ = nullptr;
