@@ -10,6 +10,12 @@
 
 namespace minik8s {
 
+absl::StatusOr<std::unique_ptr<HealthServer>> HealthServer::StartIfSet(
+    const std::string& address) {
+  if (address.empty()) return std::unique_ptr<HealthServer>();
+  return Start(address);
+}
+
 absl::StatusOr<std::unique_ptr<HealthServer>> HealthServer::Start(const std::string& address) {
   grpc::EnableDefaultHealthCheckService(true);
   std::unique_ptr<HealthServer> health(new HealthServer());

@@ -24,6 +24,8 @@ class HealthServer {
  public:
   // Listens on `address` (host:port); Unavailable when it cannot.
   static absl::StatusOr<std::unique_ptr<HealthServer>> Start(const std::string& address);
+  // As Start, but an empty address (the endpoint is optional) gives nullptr.
+  static absl::StatusOr<std::unique_ptr<HealthServer>> StartIfSet(const std::string& address);
   ~HealthServer();
   HealthServer(const HealthServer&) = delete;
   HealthServer& operator=(const HealthServer&) = delete;

@@ -110,15 +110,12 @@ int main(int argc, char** argv) {
            absl::StrContains(absl::StrCat(",", controllers_flag, ","), absl::StrCat(",", name, ","));
   };
 
-  std::unique_ptr<minik8s::HealthServer> health;
-  if (!health_address.empty()) {
-    auto started = minik8s::HealthServer::Start(health_address);
-    if (!started.ok()) {
-      spdlog::error("{}", std::string(started.status().message()));
-      return 1;
-    }
-    health = *std::move(started);
+  auto started = minik8s::HealthServer::StartIfSet(health_address);
+  if (!started.ok()) {
+    spdlog::error("{}", std::string(started.status().message()));
+    return 1;
   }
+  std::unique_ptr<minik8s::HealthServer> health = *std::move(started);
 
   auto cs = minik8s::client::Clientset::Connect({.server = server,
                                                  .user_agent = "minik8s-controller-manager"});

@@ -122,15 +122,12 @@ int main(int argc, char** argv) {
     options.scheduler.percentage_of_nodes_to_score = percentage;
   }
 
-  std::unique_ptr<minik8s::HealthServer> health;
-  if (!health_address.empty()) {
-    auto started = minik8s::HealthServer::Start(health_address);
-    if (!started.ok()) {
-      spdlog::error("{}", std::string(started.status().message()));
-      return 1;
-    }
-    health = *std::move(started);
+  auto started = minik8s::HealthServer::StartIfSet(health_address);
+  if (!started.ok()) {
+    spdlog::error("{}", std::string(started.status().message()));
+    return 1;
   }
+  std::unique_ptr<minik8s::HealthServer> health = *std::move(started);
 
   minik8s::scheduler::SchedulerServer scheduler(options);
   // SIGINT/SIGTERM (or the server's own SIGTERM on lost leadership) may come
