@@ -31,12 +31,6 @@ std::optional<int32_t> IntAnnotation(const ReplicaSet& rs, const char* key) {
   return v;
 }
 
-bool SkipCopyAnnotation(const std::string& key) {
-  return key == kLastAppliedAnnotation || key == kRevisionAnnotation ||
-         key == kRevisionHistoryAnnotation || key == kDesiredReplicasAnnotation ||
-         key == kMaxReplicasAnnotation || key == "deprecated.deployment.rollback.to";
-}
-
 }  // namespace
 
 int32_t Replicas(const Deployment& d) { return d.spec().has_replicas() ? d.spec().replicas() : 1; }
@@ -235,7 +229,7 @@ bool SetNewReplicaSetAnnotations(const Deployment& d, ReplicaSet* rs,
   auto* ann = rs->mutable_metadata()->mutable_annotations();
   bool changed = false;
   for (const auto& [k, v] : d.metadata().annotations()) {
-    if (SkipCopyAnnotation(k)) continue;
+    if (api::IsRolloutBookkeepingAnnotation(k)) continue;
     if (auto it = ann->find(k); it != ann->end() && it->second == v) continue;
     (*ann)[k] = v;
     changed = true;

@@ -19,6 +19,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "api/deployment_annotations.h"
 #include "k8s/apps/v1/apps.pb.h"
 #include "k8s/core/v1/core.pb.h"
 
@@ -32,12 +33,12 @@ using minik8s::apps::v1::ReplicaSetCondition;
 using RsPtr = std::shared_ptr<ReplicaSet>;
 using RsList = std::vector<RsPtr>;
 
-inline constexpr char kRevisionAnnotation[] = "deployment.kubernetes.io/revision";
-inline constexpr char kRevisionHistoryAnnotation[] = "deployment.kubernetes.io/revision-history";
-inline constexpr char kDesiredReplicasAnnotation[] = "deployment.kubernetes.io/desired-replicas";
-inline constexpr char kMaxReplicasAnnotation[] = "deployment.kubernetes.io/max-replicas";
-inline constexpr char kLastAppliedAnnotation[] = "kubectl.kubernetes.io/last-applied-configuration";
-inline constexpr char kPodTemplateHashLabel[] = "pod-template-hash";
+using api::kDesiredReplicasAnnotation;
+using api::kLastAppliedAnnotation;
+using api::kMaxReplicasAnnotation;
+using api::kPodTemplateHashLabel;
+using api::kRevisionAnnotation;
+using api::kRevisionHistoryAnnotation;
 
 inline constexpr char kConditionAvailable[] = "Available";
 inline constexpr char kConditionProgressing[] = "Progressing";

@@ -121,6 +121,7 @@ int RunUndo(Context& ctx, client::ApiClient& client, const std::string& name,
     return 0;
   }
   *d.mutable_spec()->mutable_template_() = TemplateWithoutHash(**target);
+  *d.mutable_metadata()->mutable_annotations() = RollbackAnnotations(d, **target);
   apps::v1::Deployment out;
   st = client.Update("deployments", ctx.Namespace(), name, "", d, &out);
   if (!st.ok()) return ctx.Fail(st);

@@ -10,11 +10,8 @@
 #include "kubectl/printers/table.h"
 
 namespace minik8s::kubectl {
-namespace {
 
-constexpr char kPodTemplateHashLabel[] = "pod-template-hash";
-
-}  // namespace
+using api::kPodTemplateHashLabel;
 
 absl::StatusOr<RolloutState> DeploymentRolloutStatus(const apps::v1::Deployment& d,
                                                      int64_t revision) {
@@ -109,6 +106,18 @@ core::v1::PodTemplateSpec TemplateWithoutHash(const apps::v1::ReplicaSet& rs) {
   core::v1::PodTemplateSpec t = rs.spec().template_();
   t.mutable_metadata()->mutable_labels()->erase(kPodTemplateHashLabel);
   return t;
+}
+
+google::protobuf::Map<std::string, std::string> RollbackAnnotations(
+    const apps::v1::Deployment& d, const apps::v1::ReplicaSet& rs) {
+  google::protobuf::Map<std::string, std::string> out;
+  for (const auto& [k, v] : d.metadata().annotations()) {
+    if (api::IsRolloutBookkeepingAnnotation(k)) out[k] = v;
+  }
+  for (const auto& [k, v] : rs.metadata().annotations()) {
+    if (!api::IsRolloutBookkeepingAnnotation(k)) out[k] = v;
+  }
+  return out;
 }
 
 bool EqualIgnoreHash(const core::v1::PodTemplateSpec& a, const core::v1::PodTemplateSpec& b) {

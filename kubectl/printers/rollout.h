@@ -11,12 +11,13 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "api/deployment_annotations.h"
 #include "k8s/apps/v1/apps.pb.h"
 
 namespace minik8s::kubectl {
 
-inline constexpr char kRevisionAnnotation[] = "deployment.kubernetes.io/revision";
-inline constexpr char kChangeCauseAnnotation[] = "kubernetes.io/change-cause";
+using api::kChangeCauseAnnotation;
+using api::kRevisionAnnotation;
 inline constexpr char kRestartedAtAnnotation[] = "kubectl.kubernetes.io/restartedAt";
 
 struct RolloutState {
@@ -48,6 +49,15 @@ absl::StatusOr<const apps::v1::ReplicaSet*> RollbackTarget(
 // The pod template of `rs` without its pod-template-hash label (what
 // `rollout undo` writes back into the deployment).
 core::v1::PodTemplateSpec TemplateWithoutHash(const apps::v1::ReplicaSet& rs);
+
+// The annotations `rollout undo` gives the deployment `d` when it restores
+// `rs`, as kubectl's rollback does: the deployment keeps its own rollout
+// bookkeeping annotations (revision, last-applied configuration, ...) and
+// takes every other annotation from the replica set (such as
+// kubernetes.io/change-cause); annotations of the deployment that the
+// replica set lacks are dropped.
+google::protobuf::Map<std::string, std::string> RollbackAnnotations(
+    const apps::v1::Deployment& d, const apps::v1::ReplicaSet& rs);
 
 // Whether two pod templates are equal field by field (maps compared as maps,
 // whatever their order), ignoring the pod-template-hash label of either, as

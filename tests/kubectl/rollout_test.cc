@@ -1,6 +1,7 @@
 // Rollout status messages, history table and undo target.
 #include "kubectl/printers/rollout.h"
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -94,6 +95,30 @@ TEST(RolloutUndo, Target) {
   const core::v1::PodTemplateSpec tmpl = TemplateWithoutHash(a);
   EXPECT_EQ(tmpl.metadata().labels().count("pod-template-hash"), 0u);
   EXPECT_EQ(tmpl.metadata().labels().at("app"), "web");
+}
+
+TEST(RolloutUndo, AnnotationsComeFromTheReplicaSetExceptBookkeeping) {
+  apps::v1::Deployment d = D(2, 2, 3, 3, 3, 3);
+  auto& da = *d.mutable_metadata()->mutable_annotations();
+  da["deployment.kubernetes.io/revision"] = "3";
+  da["kubectl.kubernetes.io/last-applied-configuration"] = "{}";
+  da["kubernetes.io/change-cause"] = "set image to 3";
+  da["example.com/only-on-deployment"] = "x";
+  apps::v1::ReplicaSet rs = Rs("a", 1, "nginx:1");
+  auto& ra = *rs.mutable_metadata()->mutable_annotations();
+  ra["deployment.kubernetes.io/revision"] = "1";
+  ra["deployment.kubernetes.io/desired-replicas"] = "3";
+  ra["deployment.kubernetes.io/max-replicas"] = "4";
+  ra["kubernetes.io/change-cause"] = "first";
+  ra["example.com/team"] = "web";
+  const auto out = RollbackAnnotations(d, rs);
+  std::map<std::string, std::string> got(out.begin(), out.end());
+  EXPECT_EQ(got, (std::map<std::string, std::string>{
+                     {"deployment.kubernetes.io/revision", "3"},
+                     {"kubectl.kubernetes.io/last-applied-configuration", "{}"},
+                     {"kubernetes.io/change-cause", "first"},
+                     {"example.com/team", "web"},
+                 }));
 }
 
 // A template whose labels, annotations, node selector and resource limits
