@@ -34,6 +34,8 @@ inline constexpr char kMetaScheduledCompact[] = "scheduled_compact_rev";
 inline constexpr char kMetaFinishedCompact[] = "finished_compact_rev";
 inline constexpr char kMetaMemberId[] = "member_id";
 inline constexpr char kMetaClusterId[] = "cluster_id";
+// 1 while the NOSPACE alarm is raised (absent otherwise).
+inline constexpr char kMetaAlarmNoSpace[] = "alarm_nospace";
 
 std::string EncodeInt64(int64_t v);
 int64_t DecodeInt64(const std::string& s);

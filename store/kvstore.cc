@@ -57,6 +57,12 @@ absl::Status KvStore::Recover() {
   ASSIGN_OR_RETURN(auto current, backend_->GetMeta(kMetaCurrentRev));
   ASSIGN_OR_RETURN(auto scheduled, backend_->GetMeta(kMetaScheduledCompact));
   ASSIGN_OR_RETURN(auto finished, backend_->GetMeta(kMetaFinishedCompact));
+  ASSIGN_OR_RETURN(auto nospace, backend_->GetMeta(kMetaAlarmNoSpace));
+  nospace_alarm_.store(nospace.value_or(0) != 0);
+  if (NoSpaceAlarm()) {
+    spdlog::warn("store: the NOSPACE alarm is raised: writes that add data are refused until "
+                 "it is disarmed (etcdctl alarm disarm)");
+  }
   // Like etcd, an empty store is at revision 1: the first write gets 2.
   int64_t rev = current.value_or(1);
 
@@ -203,6 +209,11 @@ void KvStore::LeaseGrant(const etcdserverpb::LeaseGrantRequest* req,
   Submit(Kind::kLeaseGrant, req, resp, resp->mutable_header(), std::move(done));
 }
 
+void KvStore::Alarm(const etcdserverpb::AlarmRequest* req, etcdserverpb::AlarmResponse* resp,
+                    Done done) {
+  Submit(Kind::kAlarm, req, resp, resp->mutable_header(), std::move(done));
+}
+
 void KvStore::LeaseRevoke(const etcdserverpb::LeaseRevokeRequest* req,
                           etcdserverpb::LeaseRevokeResponse* resp, Done done) {
   Submit(Kind::kLeaseRevoke, req, resp, resp->mutable_header(), std::move(done));
@@ -343,10 +354,8 @@ void KvStore::ApplyOne(PendingWrite* w) {
     case Kind::kPut: {
       const auto& req = *static_cast<const etcdserverpb::PutRequest*>(w->req);
       auto* resp = static_cast<etcdserverpb::PutResponse*>(w->resp);
-      if (QuotaExceeded(req.ByteSizeLong())) {
-        w->status = ErrNoSpace();
-        break;
-      }
+      w->status = CheckSpace(req.ByteSizeLong());
+      if (!w->status.ok()) break;
       w->status = CheckPut(req, applied_rev_, true);
       if (w->status.ok()) w->status = ApplyPut(req, &ctx, resp);
       break;
@@ -373,6 +382,8 @@ void KvStore::ApplyOne(PendingWrite* w) {
     case Kind::kLeaseGrant: {
       const auto& req = *static_cast<const etcdserverpb::LeaseGrantRequest*>(w->req);
       auto* resp = static_cast<etcdserverpb::LeaseGrantResponse*>(w->resp);
+      w->status = CheckSpace(0);
+      if (!w->status.ok()) break;
       w->status = lessor_->CheckGrant(req.id(), req.ttl());
       if (!w->status.ok()) break;
       const int64_t id = req.id() != 0 ? req.id() : lessor_->NewId();
@@ -396,6 +407,11 @@ void KvStore::ApplyOne(PendingWrite* w) {
       batch_.Delete(backend_->lease(), EncodeInt64(req.id()));
       break;
     }
+    case Kind::kAlarm: {
+      const auto& req = *static_cast<const etcdserverpb::AlarmRequest*>(w->req);
+      w->status = ApplyAlarm(req, static_cast<etcdserverpb::AlarmResponse*>(w->resp));
+      break;
+    }
   }
   if (ctx.sub > 0) {
     applied_rev_ = ctx.rev;
@@ -406,6 +422,56 @@ void KvStore::ApplyOne(PendingWrite* w) {
 
 bool KvStore::QuotaExceeded(size_t request_bytes) const {
   return quota_ > 0 && db_size_.load() + static_cast<int64_t>(request_bytes) > quota_;
+}
+
+absl::Status KvStore::CheckSpace(size_t request_bytes) {
+  if (NoSpaceAlarm()) return ErrNoSpace();
+  if (!QuotaExceeded(request_bytes)) return absl::OkStatus();
+  nospace_alarm_.store(true, std::memory_order_release);
+  batch_.Put(backend_->meta(), kMetaAlarmNoSpace, EncodeInt64(1));
+  spdlog::warn("store: database space exceeded (about {} bytes, quota {}): NOSPACE alarm "
+               "raised; writes that add data are refused until it is disarmed "
+               "(etcdctl alarm disarm) once space is freed (compact, delete)",
+               db_size_.load(), quota_);
+  return ErrNoSpace();
+}
+
+absl::Status KvStore::ApplyAlarm(const etcdserverpb::AlarmRequest& req,
+                                 etcdserverpb::AlarmResponse* resp) {
+  using etcdserverpb::AlarmRequest;
+  using etcdserverpb::AlarmType;
+  auto add = [&](AlarmType type) {
+    auto* m = resp->add_alarms();
+    m->set_memberid(member_id_);
+    m->set_alarm(type);
+  };
+  switch (req.action()) {
+    case AlarmRequest::GET:
+      if (NoSpaceAlarm()) add(etcdserverpb::NOSPACE);
+      return absl::OkStatus();
+    case AlarmRequest::ACTIVATE:
+      if (req.alarm() == etcdserverpb::NONE) return absl::OkStatus();
+      if (req.alarm() != etcdserverpb::NOSPACE) {
+        return absl::UnimplementedError("etcdserver: minik8s-store only implements the NOSPACE alarm");
+      }
+      if (!NoSpaceAlarm()) {
+        nospace_alarm_.store(true, std::memory_order_release);
+        batch_.Put(backend_->meta(), kMetaAlarmNoSpace, EncodeInt64(1));
+      }
+      add(etcdserverpb::NOSPACE);
+      return absl::OkStatus();
+    case AlarmRequest::DEACTIVATE:
+      // Like etcd, deactivating an alarm that is not raised answers nothing.
+      if (req.alarm() != etcdserverpb::NOSPACE || !NoSpaceAlarm()) return absl::OkStatus();
+      if (req.memberid() != 0 && req.memberid() != member_id_) return absl::OkStatus();
+      nospace_alarm_.store(false, std::memory_order_release);
+      batch_.Delete(backend_->meta(), kMetaAlarmNoSpace);
+      spdlog::info("store: NOSPACE alarm disarmed");
+      add(etcdserverpb::NOSPACE);
+      return absl::OkStatus();
+    default:
+      return absl::InvalidArgumentError("etcdserver: unknown alarm action");
+  }
 }
 
 // ------------------------------------------------------------------- reads
@@ -672,6 +738,10 @@ absl::Status KvStore::CompactSync(const etcdserverpb::CompactionRequest& req,
 absl::Status KvStore::LeaseGrantSync(const etcdserverpb::LeaseGrantRequest& req,
                                      etcdserverpb::LeaseGrantResponse* resp) {
   return Wait([&](Done d) { LeaseGrant(&req, resp, std::move(d)); });
+}
+absl::Status KvStore::AlarmSync(const etcdserverpb::AlarmRequest& req,
+                                etcdserverpb::AlarmResponse* resp) {
+  return Wait([&](Done d) { Alarm(&req, resp, std::move(d)); });
 }
 absl::Status KvStore::LeaseRevokeSync(const etcdserverpb::LeaseRevokeRequest& req,
                                       etcdserverpb::LeaseRevokeResponse* resp) {

@@ -3,7 +3,7 @@
 // in-memory Index (key → revisions), the RocksDB Backend (revision → value),
 // the Lessor and the WatchableStore.
 //
-// Writes (Put, DeleteRange, Txn with writes, Compact, LeaseGrant,
+// Writes (Put, DeleteRange, Txn with writes, Compact, Alarm, LeaseGrant,
 // LeaseRevoke) are queued to one apply thread that implements group commit:
 // it takes every queued request, applies them in order in memory (each gets
 // the next revision), writes one WriteBatch with sync and publishes the new
@@ -108,6 +108,15 @@ class KvStore : public HistorySource {
   // the revocations to be durable.
   void RevokeExpiredLeases();
 
+  // ---- Alarms (Maintenance.Alarm). Only NOSPACE exists here: as etcd, it is
+  // raised when a write would take the database past --quota-backend-bytes,
+  // survives restarts, and until it is deactivated (`etcdctl alarm disarm`)
+  // every write that adds data (put, txn with a put, lease grant) fails with
+  // "database space exceeded"; reads, deletes and compaction still work.
+  void Alarm(const etcdserverpb::AlarmRequest* req, etcdserverpb::AlarmResponse* resp, Done done);
+  absl::Status AlarmSync(const etcdserverpb::AlarmRequest& req, etcdserverpb::AlarmResponse* resp);
+  bool NoSpaceAlarm() const { return nospace_alarm_.load(std::memory_order_acquire); }
+
   // ---- Synchronous conveniences (block until durable).
   absl::Status PutSync(const etcdserverpb::PutRequest& req, etcdserverpb::PutResponse* resp);
   absl::Status DeleteRangeSync(const etcdserverpb::DeleteRangeRequest& req,
@@ -142,7 +151,7 @@ class KvStore : public HistorySource {
   static absl::Status CheckTxn(const etcdserverpb::TxnRequest& req, int64_t max_txn_ops);
 
  private:
-  enum class Kind { kPut, kDeleteRange, kTxn, kCompact, kLeaseGrant, kLeaseRevoke };
+  enum class Kind { kPut, kDeleteRange, kTxn, kCompact, kLeaseGrant, kLeaseRevoke, kAlarm };
   struct PendingWrite {
     Kind kind;
     const google::protobuf::Message* req = nullptr;
@@ -205,6 +214,11 @@ class KvStore : public HistorySource {
   // Deletes `key` (live) in ctx; fills prev if given.
   void DeleteKey(const std::string& key, WriteCtx* ctx, mvccpb::KeyValue* prev);
   bool QuotaExceeded(size_t request_bytes) const;
+  // The error of a write that adds `request_bytes`, or OK: NoSpace while the
+  // alarm is raised, and raising it (durably, in this batch) when the write
+  // would exceed the quota. Apply thread only.
+  absl::Status CheckSpace(size_t request_bytes);
+  absl::Status ApplyAlarm(const etcdserverpb::AlarmRequest& req, etcdserverpb::AlarmResponse* resp);
 
   // Compaction (kvstore_compaction.cc).
   absl::Status CheckCompact(int64_t rev) const;
@@ -221,6 +235,7 @@ class KvStore : public HistorySource {
   uint64_t member_id_ = 0;
   uint64_t cluster_id_ = 0;
   int64_t quota_ = kDefaultQuotaBytes;
+  std::atomic<bool> nospace_alarm_{false};
 
   std::atomic<int64_t> committed_rev_{0};
   std::atomic<int64_t> compacted_rev_{0};

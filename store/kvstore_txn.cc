@@ -269,7 +269,7 @@ absl::Status KvStore::ApplyTxn(const TxnRequest& req, WriteCtx* ctx,
   if (top) {
     // Validate the executed path before changing anything.
     RETURN_IF_ERROR(CheckOps(ops, before, true));
-    if (HasPut(ops) && QuotaExceeded(req.ByteSizeLong())) return ErrNoSpace();
+    if (HasPut(ops)) RETURN_IF_ERROR(CheckSpace(req.ByteSizeLong()));
   }
   resp->set_succeeded(ok);
   for (const RequestOp& op : ops) {

@@ -68,7 +68,9 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 30));
   app.add_option("--quota-backend-bytes", quota_bytes,
-                 "Raise an error for writes when the database exceeds this size (0 = 2 GiB)")
+                 "Raise the NOSPACE alarm when a write would take the database past this "
+                 "size (0 = 2 GiB); writes that add data then fail until it is disarmed "
+                 "(etcdctl alarm disarm)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
   app.add_option("--max-txn-ops", max_txn_ops, "Maximum number of operations in one transaction")

@@ -1,5 +1,8 @@
 #include "store/service/maintenance_service.h"
 
+#include "absl/strings/str_cat.h"
+#include "common/grpc_status.h"
+
 namespace minik8s::store {
 
 grpc::ServerUnaryReactor* MaintenanceService::Status(grpc::CallbackServerContext* ctx,
@@ -16,7 +19,19 @@ grpc::ServerUnaryReactor* MaintenanceService::Status(grpc::CallbackServerContext
   resp->set_raftindex(static_cast<uint64_t>(rev));
   resp->set_raftappliedindex(static_cast<uint64_t>(rev));
   resp->set_raftterm(1);
+  // As etcd: each raised alarm, in protobuf's compact text form.
+  if (store_->NoSpaceAlarm()) {
+    resp->add_errors(absl::StrCat("memberID:", store_->member_id(), " alarm:NOSPACE "));
+  }
   reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* MaintenanceService::Alarm(grpc::CallbackServerContext* ctx,
+                                                    const etcdserverpb::AlarmRequest* req,
+                                                    etcdserverpb::AlarmResponse* resp) {
+  auto* reactor = ctx->DefaultReactor();
+  store_->Alarm(req, resp, [reactor](absl::Status s) { reactor->Finish(ToGrpcStatus(s)); });
   return reactor;
 }
 

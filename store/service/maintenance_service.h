@@ -1,4 +1,4 @@
-// gRPC edges of etcdserverpb.Maintenance (Status only) and
+// gRPC edges of etcdserverpb.Maintenance (Status and Alarm) and
 // etcdserverpb.Cluster (MemberList only): the store presents itself as a
 // one-member cluster whose leader is itself. Thread-safe; `store` must
 // outlive the services.
@@ -22,6 +22,9 @@ class MaintenanceService final : public etcdserverpb::Maintenance::CallbackServi
   grpc::ServerUnaryReactor* Status(grpc::CallbackServerContext* ctx,
                                    const etcdserverpb::StatusRequest* req,
                                    etcdserverpb::StatusResponse* resp) override;
+  grpc::ServerUnaryReactor* Alarm(grpc::CallbackServerContext* ctx,
+                                  const etcdserverpb::AlarmRequest* req,
+                                  etcdserverpb::AlarmResponse* resp) override;
 
  private:
   KvStore* store_;

@@ -212,13 +212,55 @@ class QuotaTest : public StoreTest {
   }
 };
 
-TEST_F(QuotaTest, WritesBeyondQuotaAreRejected) {
+TEST_F(QuotaTest, WriteBeyondQuotaRaisesALastingNoSpaceAlarm) {
+  Put("keep", "v");
   etcdserverpb::PutRequest req;
   req.set_key("k");
   req.set_value(std::string(100 * 1024, 'x'));
   etcdserverpb::PutResponse resp;
   EXPECT_EQ(store_->PutSync(req, &resp), ErrNoSpace());
-  Put("small", "ok");  // small writes still fit
+  EXPECT_TRUE(store_->NoSpaceAlarm());
+  // As etcd: while the alarm is raised, even small writes that add data fail...
+  req.set_value("small");
+  EXPECT_EQ(store_->PutSync(req, &resp), ErrNoSpace());
+  etcdserverpb::LeaseGrantRequest grant;
+  grant.set_ttl(60);
+  etcdserverpb::LeaseGrantResponse granted;
+  EXPECT_EQ(store_->LeaseGrantSync(grant, &granted), ErrNoSpace());
+  etcdserverpb::TxnRequest txn;
+  txn.add_success()->mutable_request_put()->set_key("t");
+  etcdserverpb::TxnResponse txn_resp;
+  EXPECT_EQ(store_->TxnSync(txn, &txn_resp), ErrNoSpace());
+  // ...reads and deletes do not.
+  EXPECT_EQ(Get("keep").kvs_size(), 1);
+  EXPECT_EQ(Delete("keep"), 1);
+
+  // The alarm survives a restart.
+  Reopen();
+  EXPECT_TRUE(store_->NoSpaceAlarm());
+  etcdserverpb::AlarmRequest list;
+  etcdserverpb::AlarmResponse alarms;
+  ASSERT_TRUE(store_->AlarmSync(list, &alarms).ok());
+  ASSERT_EQ(alarms.alarms_size(), 1);
+  EXPECT_EQ(alarms.alarms(0).alarm(), etcdserverpb::NOSPACE);
+  EXPECT_EQ(alarms.alarms(0).memberid(), store_->member_id());
+
+  // Disarming (what `etcdctl alarm disarm` sends) lets writes in again.
+  etcdserverpb::AlarmRequest disarm;
+  disarm.set_action(etcdserverpb::AlarmRequest::DEACTIVATE);
+  disarm.set_memberid(store_->member_id());
+  disarm.set_alarm(etcdserverpb::NOSPACE);
+  etcdserverpb::AlarmResponse disarmed;
+  ASSERT_TRUE(store_->AlarmSync(disarm, &disarmed).ok());
+  ASSERT_EQ(disarmed.alarms_size(), 1);
+  EXPECT_FALSE(store_->NoSpaceAlarm());
+  Put("small", "ok");
+  // A second disarm finds nothing to deactivate.
+  etcdserverpb::AlarmResponse again;
+  ASSERT_TRUE(store_->AlarmSync(disarm, &again).ok());
+  EXPECT_EQ(again.alarms_size(), 0);
+  Reopen();
+  EXPECT_FALSE(store_->NoSpaceAlarm());
 }
 
 }  // namespace
