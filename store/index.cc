@@ -72,18 +72,29 @@ std::vector<IndexEntry> Index::Range(const std::string& key, const std::string& 
   return out;
 }
 
-absl::flat_hash_set<Revision> Index::Compact(int64_t at_rev) {
+absl::flat_hash_set<Revision> Index::Compact(int64_t at_rev, size_t keys_per_lock) {
   absl::flat_hash_set<Revision> keep;
-  absl::MutexLock lock(&mu_);
-  for (auto it = tree_.begin(); it != tree_.end();) {
-    it->second.Compact(at_rev, &keep);
-    if (it->second.Empty()) {
-      it = tree_.erase(it);
-    } else {
-      ++it;
+  // A few keys per lock hold, so that compacting a large index does not stall
+  // the reads and writes that need the lock meanwhile (etcd's treeIndex takes
+  // its lock per key). Keys written in between have revisions above at_rev,
+  // so they need nothing from this compaction.
+  std::string last;
+  bool started = false;
+  while (true) {
+    absl::MutexLock lock(&mu_);
+    auto it = started ? tree_.upper_bound(last) : tree_.begin();
+    started = true;
+    for (size_t n = 0; it != tree_.end() && n < keys_per_lock; ++n) {
+      last = it->first;
+      it->second.Compact(at_rev, &keep);
+      if (it->second.Empty()) {
+        it = tree_.erase(it);
+      } else {
+        ++it;
+      }
     }
+    if (it == tree_.end()) return keep;
   }
-  return keep;
 }
 
 size_t Index::KeyCount() const {

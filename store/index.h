@@ -52,7 +52,8 @@ class Index {
 
   // Compaction at `at_rev`: trims every key's history, drops keys left with
   // nothing, and returns the revisions <= at_rev that must be kept.
-  absl::flat_hash_set<Revision> Compact(int64_t at_rev);
+  // Takes the writer lock for `keys_per_lock` keys at a time.
+  absl::flat_hash_set<Revision> Compact(int64_t at_rev, size_t keys_per_lock = 1000);
 
   size_t KeyCount() const;
 

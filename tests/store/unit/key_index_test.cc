@@ -1,5 +1,6 @@
 #include "store/key_index.h"
 
+#include "absl/strings/str_format.h"
 #include "gtest/gtest.h"
 #include "store/index.h"
 
@@ -97,6 +98,32 @@ TEST(Index, RangeConventionsLimitAndCompaction) {
   EXPECT_TRUE(keep.contains(Revision{1, 0}));
   EXPECT_TRUE(keep.contains(Revision{3, 0}));
   EXPECT_FALSE(keep.contains(Revision{2, 0}));
+}
+
+TEST(Index, CompactionInStepsGivesTheSameResultAsInOne) {
+  // Keys k000..k099 at revisions 1..100; every third one deleted afterwards,
+  // every fifth one rewritten.
+  auto build = [](Index* idx) {
+    int64_t rev = 0;
+    for (int i = 0; i < 100; ++i) ASSERT_TRUE(idx->Put(absl::StrFormat("k%03d", i), {++rev, 0}).ok());
+    for (int i = 0; i < 100; i += 3) {
+      ASSERT_TRUE(idx->Tombstone(absl::StrFormat("k%03d", i), {++rev, 0}).ok());
+    }
+    for (int i = 1; i < 100; i += 5) ASSERT_TRUE(idx->Put(absl::StrFormat("k%03d", i), {++rev, 0}).ok());
+  };
+  Index whole, steps;
+  build(&whole);
+  build(&steps);
+  const auto keep_whole = whole.Compact(150, 1000);
+  const auto keep_steps = steps.Compact(150, 7);  // resumes 15 times
+  EXPECT_EQ(keep_whole, keep_steps);
+  EXPECT_EQ(whole.KeyCount(), steps.KeyCount());
+  // 34 keys deleted, 7 of them (k006, k021, ... k096) written again.
+  EXPECT_EQ(steps.KeyCount(), 73u);
+  int64_t total_whole = 0, total_steps = 0;
+  EXPECT_EQ(whole.Range("k", "l", 200, 0, &total_whole).size(),
+            steps.Range("k", "l", 200, 0, &total_steps).size());
+  EXPECT_EQ(total_whole, total_steps);
 }
 
 }  // namespace
