@@ -39,6 +39,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "apiserver/v1/apiserver.grpc.pb.h"
+#include "bench/proc_stats.h"
 #include "common/net.h"
 #include "k8s/core/v1/core.pb.h"
 #include "testing/subprocess.h"
@@ -63,32 +64,8 @@ std::string PodBytes(const std::string& ns, const std::string& name) {
   return p.SerializeAsString();
 }
 
-// Kilobytes of a /proc/<pid>/status field ("VmHWM", "VmRSS"); -1 if absent.
-int64_t ProcStatusKb(pid_t pid, const std::string& field) {
-  std::ifstream in(absl::StrCat("/proc/", pid, "/status"));
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind(field + ":", 0) == 0) return std::atoll(line.c_str() + field.size() + 1);
-  }
-  return -1;
-}
-
-// CPU seconds (user + system) a process has used so far; -1 if unknown.
-double ProcCpuSeconds(pid_t pid) {
-  std::ifstream in(absl::StrCat("/proc/", pid, "/stat"));
-  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const size_t paren = stat.rfind(')');
-  if (paren == std::string::npos) return -1;
-  std::istringstream fields(stat.substr(paren + 2));
-  std::string field;
-  long long utime = 0, stime = 0;
-  // Fields after the command: state(3) ... utime(14) stime(15).
-  for (int i = 3; i <= 15 && fields >> field; ++i) {
-    if (i == 14) utime = std::atoll(field.c_str());
-    if (i == 15) stime = std::atoll(field.c_str());
-  }
-  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
+using minik8s::bench::ProcCpuSeconds;
+using minik8s::bench::ProcStatusKb;
 
 double Percentile(std::vector<double>* v, double p) {
   if (v->empty()) return 0;

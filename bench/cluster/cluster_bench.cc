@@ -41,7 +41,7 @@
 #include "api/quantity.h"
 #include "bench/cluster/api_probe.h"
 #include "bench/cluster/pod_tracker.h"
-#include "bench/cluster/proc_stats.h"
+#include "bench/proc_stats.h"
 #include "bench/cluster/store_census.h"
 #include "client/clientset.h"
 #include "cluster/plan.h"

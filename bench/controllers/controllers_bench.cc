@@ -32,6 +32,7 @@
 #include "absl/strings/match.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "bench/proc_stats.h"
 #include "client/errors.h"
 #include "client/watch.h"
 #include "testing/subprocess.h"
@@ -58,45 +59,12 @@ Deployment MakeDeployment(const std::string& name, int replicas) {
 
 // A line of /proc/<pid>/status in MiB ("VmRSS", "VmHWM"); -1 if unknown.
 double ProcStatusMiB(pid_t pid, const std::string& field) {
-  if (pid <= 0) return -1;
-  std::ifstream in(absl::StrCat("/proc/", pid, "/status"));
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!absl::StartsWith(line, field + ":")) continue;
-    std::string rest = line.substr(field.size() + 1);
-    int64_t kb = 0;
-    std::string digits;
-    for (char ch : rest) {
-      if (ch >= '0' && ch <= '9') digits.push_back(ch);
-    }
-    if (absl::SimpleAtoi(digits, &kb)) return kb / 1024.0;
-  }
-  return -1;
+  const int64_t kb = minik8s::bench::ProcStatusKb(pid, field);
+  return kb < 0 ? -1 : kb / 1024.0;
 }
 
-// CPU seconds (user + system) the process has used so far; -1 if unknown.
-double ProcCpuSeconds(pid_t pid) {
-  if (pid <= 0) return -1;
-  std::ifstream in(absl::StrCat("/proc/", pid, "/stat"));
-  std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  // Fields after the parenthesised command name; utime and stime are the
-  // 14th and 15th fields of the line.
-  size_t close = all.rfind(')');
-  if (close == std::string::npos) return -1;
-  std::vector<std::string> f = absl::StrSplit(all.substr(close + 2), ' ');
-  int64_t utime = 0, stime = 0;
-  if (f.size() < 13 || !absl::SimpleAtoi(f[11], &utime) || !absl::SimpleAtoi(f[12], &stime)) {
-    return -1;
-  }
-  return static_cast<double>(utime + stime) / sysconf(_SC_CLK_TCK);
-}
-
-std::string LoadAverage() {
-  std::ifstream in("/proc/loadavg");
-  std::string a, b, c;
-  in >> a >> b >> c;
-  return absl::StrCat(a, " ", b, " ", c);
-}
+using minik8s::bench::LoadAverage;
+using minik8s::bench::ProcCpuSeconds;
 
 }  // namespace
 

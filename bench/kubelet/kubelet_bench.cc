@@ -25,6 +25,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
+#include "bench/proc_stats.h"
 #include "client/clientset.h"
 #include "client/errors.h"
 #include "client/event_recorder.h"
@@ -42,36 +43,11 @@ namespace {
 using namespace minik8s;  // NOLINT
 namespace core = ::minik8s::core::v1;
 
-long RssKb() {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-  }
-  return 0;
-}
+long RssKb() { return static_cast<long>(minik8s::bench::ProcStatusKb(getpid(), "VmRSS")); }
 
-double CpuSeconds() {
-  rusage ru;
-  getrusage(RUSAGE_SELF, &ru);
-  return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec +
-         ru.ru_stime.tv_usec / 1e6;
-}
+using minik8s::bench::ProcCpuSeconds;
 
-double ProcCpuSeconds(pid_t pid) {
-  std::ifstream in(absl::StrCat("/proc/", pid, "/stat"));
-  std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  size_t close = s.rfind(')');
-  if (close == std::string::npos) return 0;
-  std::istringstream rest(s.substr(close + 2));
-  std::string f;
-  double utime = 0, stime = 0;
-  for (int i = 3; i <= 15 && rest >> f; ++i) {
-    if (i == 14) utime = std::stod(f);
-    if (i == 15) stime = std::stod(f);
-  }
-  return (utime + stime) / sysconf(_SC_CLK_TCK);
-}
+double CpuSeconds() { return minik8s::bench::SelfCpuSeconds(); }
 
 double Percentile(std::vector<double> v, double p) {
   if (v.empty()) return 0;

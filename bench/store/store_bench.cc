@@ -2,7 +2,6 @@
 // real etcd, started side by side on loopback, and a table comparing them.
 // See bench/README.md for the meaning of each row.
 #include <algorithm>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -16,8 +15,8 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/time/time.h"
+#include "bench/proc_stats.h"
 #include "bench/store/etcd_load.h"
 #include "tests/store/e2e/store_backend.h"
 
@@ -62,20 +61,11 @@ struct Daemon {
   std::unique_ptr<StoreBackend> backend;
 };
 
-// Peak resident set size of a process, from /proc/<pid>/status (VmHWM), in MiB.
+// Peak resident set size of a process (VmHWM), in MiB.
 std::optional<double> PeakRssMiB(pid_t pid) {
-  std::ifstream in(absl::StrCat("/proc/", pid, "/status"));
-  std::string line;
-  while (std::getline(in, line)) {
-    if (absl::StartsWith(line, "VmHWM:")) {
-      std::vector<std::string> parts = absl::StrSplit(line, ' ', absl::SkipEmpty());
-      if (parts.size() >= 2) {
-        long kb = 0;
-        if (absl::SimpleAtoi(parts[1], &kb)) return kb / 1024.0;
-      }
-    }
-  }
-  return std::nullopt;
+  const int64_t kb = bench::ProcStatusKb(pid, "VmHWM");
+  if (kb < 0) return std::nullopt;
+  return kb / 1024.0;
 }
 
 std::string FormatValue(std::optional<double> v) {
@@ -147,20 +137,34 @@ int Run(const Flags& flags) {
     Row tput{absl::StrCat("put/s, ", who), "ops/s"};
     Row p50{absl::StrCat("put p50, ", who), "ms"};
     Row p99{absl::StrCat("put p99, ", who), "ms"};
+    Row daemon_cpu{absl::StrCat("daemon CPU per put, ", who), "us"};
+    Row bench_cpu{absl::StrCat("load generator CPU per put, ", who), "us"};
     for (const Daemon& d : daemons) {
       progress(tput.name, d);
       LoadOptions o{d.backend->grpc_address(), clients, flags.max_channels, duration};
+      const double daemon_before = bench::ProcCpuSeconds(d.backend->pid());
+      const double bench_before = bench::SelfCpuSeconds();
       LoadResult r = RunPutLoad(o, flags.value_size);
+      const double daemon_after = bench::ProcCpuSeconds(d.backend->pid());
+      const double bench_after = bench::SelfCpuSeconds();
       if (r.ok > 0) {
         Set(&tput, d.kind, r.PerSecond());
         Set(&p50, d.kind, r.p50_ms);
         Set(&p99, d.kind, r.p99_ms);
+        // CPU time over the whole row (connection set-up included) per
+        // acknowledged put; /proc counts in clock ticks (10 ms).
+        if (daemon_before >= 0 && daemon_after >= 0) {
+          Set(&daemon_cpu, d.kind, (daemon_after - daemon_before) * 1e6 / r.ok);
+        }
+        Set(&bench_cpu, d.kind, (bench_after - bench_before) * 1e6 / r.ok);
       }
       if (r.errors > 0) AddNote(&tput, d.kind, absl::StrCat(r.errors, " errors, first: ", r.first_error));
     }
     rows.push_back(tput);
     rows.push_back(p50);
     rows.push_back(p99);
+    rows.push_back(daemon_cpu);
+    rows.push_back(bench_cpu);
   }
 
   for (int prefix_keys : Wants(flags, "range") ? std::vector<int>{0, 100} : std::vector<int>{}) {

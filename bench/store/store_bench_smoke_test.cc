@@ -37,6 +37,16 @@ TEST(StoreBenchSmokeTest, QuickRunPrintsTable) {
     EXPECT_NE(cells[cells.size() - 2], "-") << "no etcd figure: " << line;
     EXPECT_NE(cells[cells.size() - 1], "-") << "no ratio: " << line;
   }
+  // CPU per put: measured for both (a 0.2 s row may count 0 ticks, so a
+  // figure of 0 and no ratio are possible).
+  for (const char* row : {"daemon CPU per put, 1 client ", "load generator CPU per put, 16 clients"}) {
+    std::string line = TableLine(output, row);
+    ASSERT_FALSE(line.empty()) << "row \"" << row << "\" missing:\n" << output;
+    std::vector<std::string> cells = absl::StrSplit(line, ' ', absl::SkipEmpty());
+    ASSERT_GE(cells.size(), 4u) << line;
+    EXPECT_NE(cells[cells.size() - 3], "-") << "no minik8s-store figure: " << line;
+    EXPECT_NE(cells[cells.size() - 2], "-") << "no etcd figure: " << line;
+  }
   EXPECT_FALSE(absl::StrContains(output, "errors")) << output;
   EXPECT_FALSE(absl::StrContains(output, "incomplete")) << output;
 }

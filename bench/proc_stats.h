@@ -1,11 +1,11 @@
-// Per-process figures from /proc, for benchmarks that watch daemons they did
-// not start themselves: peak and current resident memory (VmHWM / VmRSS from
+// Per-process figures from /proc, shared by the benchmarks that watch the
+// daemons they run: peak and current resident memory (VmHWM / VmRSS from
 // /proc/<pid>/status) and CPU time used so far (utime + stime from
-// /proc/<pid>/stat).
+// /proc/<pid>/stat), and the benchmark's own CPU time.
 //
 // Thread safety: pure reads of /proc; safe from any thread.
-#ifndef MINIK8S_BENCH_CLUSTER_PROC_STATS_H_
-#define MINIK8S_BENCH_CLUSTER_PROC_STATS_H_
+#ifndef MINIK8S_BENCH_PROC_STATS_H_
+#define MINIK8S_BENCH_PROC_STATS_H_
 
 #include <sys/types.h>
 
@@ -22,6 +22,9 @@ int64_t ProcStatusKb(pid_t pid, const std::string& field);
 // when it is gone.
 double ProcCpuSeconds(pid_t pid);
 
+// CPU seconds (user + system, all threads) this process has used so far.
+double SelfCpuSeconds();
+
 // Threads of the process (the Threads: field); -1 when it is gone.
 int ProcThreads(pid_t pid);
 
@@ -31,4 +34,4 @@ std::string LoadAverage();
 
 }  // namespace minik8s::bench
 
-#endif  // MINIK8S_BENCH_CLUSTER_PROC_STATS_H_
+#endif  // MINIK8S_BENCH_PROC_STATS_H_
