@@ -4,6 +4,7 @@
 #include <map>
 
 #include "absl/strings/str_cat.h"
+#include "api/scheme.h"
 
 namespace minik8s::client {
 namespace {
@@ -13,17 +14,18 @@ using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 using minik8s::meta::v1::ObjectMeta;
 
+// Message full name → resource: every stored kind of the API scheme, plus
+// what RegisterResource added.
 std::map<std::string, ResourceInfo, std::less<>>& Table() {
-  static auto* table = new std::map<std::string, ResourceInfo, std::less<>>{
-      {"minik8s.core.v1.Pod", {"pods", "Pod", "v1", "", true}},
-      {"minik8s.core.v1.Node", {"nodes", "Node", "v1", "", false}},
-      {"minik8s.core.v1.Namespace", {"namespaces", "Namespace", "v1", "", false}},
-      {"minik8s.core.v1.Event", {"events", "Event", "v1", "", true}},
-      {"minik8s.apps.v1.Deployment", {"deployments", "Deployment", "apps/v1", "apps", true}},
-      {"minik8s.apps.v1.ReplicaSet", {"replicasets", "ReplicaSet", "apps/v1", "apps", true}},
-      {"minik8s.coordination.v1.Lease",
-       {"leases", "Lease", "coordination.k8s.io/v1", "coordination.k8s.io", true}},
-  };
+  static auto* table = [] {
+    auto* t = new std::map<std::string, ResourceInfo, std::less<>>();
+    for (const auto& k : api::Scheme::Default().kinds()) {
+      if (k->resource.empty() || k->descriptor == nullptr) continue;
+      (*t)[k->descriptor->full_name()] =
+          ResourceInfo{k->resource, k->kind, k->api_version, k->group, k->namespaced};
+    }
+    return t;
+  }();
   return *table;
 }
 

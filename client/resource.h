@@ -5,8 +5,8 @@
 // routes by ("pods"), its kind and apiVersion (for Event involvedObject and
 // ownerReferences) and whether it is namespaced. ResourceFor(descriptor)
 // finds it from the protobuf message type, so TypedClient<T> needs no
-// per-kind code; it knows the built-in kinds (Pod, Node, Namespace, Event,
-// Deployment, ReplicaSet, Lease) and anything added with RegisterResource.
+// per-kind code; it knows every stored kind of api::Scheme::Default() and
+// anything added with RegisterResource.
 //
 // Thread safety: lookups are safe from any thread; RegisterResource must
 // happen before other threads use the table (e.g. at the top of main).

@@ -338,7 +338,9 @@ TEST_P(UserSuite, RollingUpdateRespectsSurgeAndUnavailabilityThenUndo) {
   auto sets = TableRows(MkctlOk({"get", "rs", "-l", "app=web"}));
   ASSERT_EQ(sets.size(), 2u);
   for (const auto& row : sets) {
-    if (row[0] == old_rs) EXPECT_EQ(absl::StrJoin(row.begin() + 1, row.begin() + 4, " "), "0 0 0");
+    if (row[0] == old_rs) {
+      EXPECT_EQ(absl::StrJoin(row.begin() + 1, row.begin() + 4, " "), "0 0 0");
+    }
   }
 
   // Undo: back to nginx:1.24 through the old ReplicaSet, with the same limits.
