@@ -1,6 +1,7 @@
 // minik8s-store: an etcd v3 wire-compatible key-value store. Parses flags
 // (etcd's names), opens the store, serves gRPC until SIGTERM/SIGINT.
 #include <cstdio>
+#include <limits>
 #include <string>
 
 #include "CLI/CLI.hpp"
@@ -72,7 +73,7 @@ int main(int argc, char** argv) {
                  "size (0 = 2 GiB); writes that add data then fail until it is disarmed "
                  "(etcdctl alarm disarm)")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(int64_t{0}, std::numeric_limits<int64_t>::max()));
   app.add_option("--max-txn-ops", max_txn_ops, "Maximum number of operations in one transaction")
       ->capture_default_str()
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
