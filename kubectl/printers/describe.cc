@@ -14,9 +14,10 @@
 #include "api/intstr.h"
 #include "api/quantity.h"
 #include "api/time.h"
-#include "kubectl/printers/duration.h"
 #include "kubectl/printers/resource_tables.h"
 #include "kubectl/printers/table.h"
+#include "printers/duration.h"
+#include "printers/format.h"
 
 namespace minik8s::kubectl {
 namespace {
@@ -24,6 +25,10 @@ namespace {
 namespace core = minik8s::core::v1;
 namespace apps = minik8s::apps::v1;
 using google::protobuf::Map;
+using printers::IsZero;
+using printers::MicroTimestampSince;
+using printers::SelectorString;
+using printers::TimestampSince;
 
 constexpr size_t kMaxAnnotationLen = 140;
 constexpr char kLastApplied[] = "kubectl.kubernetes.io/last-applied-configuration";

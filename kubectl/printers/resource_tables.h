@@ -1,7 +1,9 @@
-// `kubectl get` tables for each kind: the columns and cell formats of
-// Kubernetes' printers (pkg/printers/internalversion), plus the options that
-// add columns (-o wide, -A, --show-labels) or prefix names with the kind
-// (several resource types in one get).
+// `kubectl get` tables for each kind, rendered from the shared printers
+// (printers/registry.h, the same columns and cells the apiserver serves as a
+// meta.k8s.io/v1 Table) the way kubectl renders a server-side Table:
+// column names upper-cased, priority-1 columns only with -o wide, plus the
+// options that add columns (-A, --show-labels) or prefix the name column
+// with the kind (several resource types in one get).
 //
 // Thread safety: pure functions.
 #ifndef MINIK8S_KUBECTL_PRINTERS_RESOURCE_TABLES_H_
@@ -16,6 +18,7 @@
 #include "google/protobuf/message.h"
 #include "k8s/meta/v1/meta.pb.h"
 #include "kubectl/printers/table.h"
+#include "printers/format.h"
 
 namespace minik8s::kubectl {
 
@@ -29,6 +32,9 @@ struct TableOptions {
 
 // The table for `objects`, all of kind `kind` (pods, deployments,
 // replicasets, nodes, events, namespaces, leases; other kinds get NAME AGE).
+// With `with_kind`, the column whose format is "name" is prefixed (kubectl
+// leaves tables without a shown name column, such as events without -o
+// wide, unprefixed).
 Table ResourceTable(const api::KindInfo& kind,
                     const std::vector<const google::protobuf::Message*>& objects,
                     const TableOptions& options);
@@ -38,10 +44,9 @@ std::string QualifiedName(const api::KindInfo& kind, const std::string& name);
 // `deployment.apps`, `pod`.
 std::string KindPrefix(const api::KindInfo& kind);
 
-// `a=b,c=d` sorted by key, `<none>` when empty.
-std::string LabelsColumn(const google::protobuf::Map<std::string, std::string>& labels);
-// A label selector in Kubernetes' canonical string form (`app=web,tier in (a,b)`).
-std::string SelectorString(const minik8s::meta::v1::LabelSelector& selector);
+// The LABELS column and selector text come from the shared printers.
+using printers::LabelsColumn;
+using printers::SelectorString;
 
 }  // namespace minik8s::kubectl
 

@@ -6,16 +6,21 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "api/time.h"
-#include "kubectl/printers/duration.h"
-#include "kubectl/printers/pod_status.h"
 #include "kubectl/printers/rollout.h"
 #include "kubectl/printers/table.h"
+#include "printers/duration.h"
+#include "printers/pod_status.h"
 
 namespace minik8s::kubectl {
 namespace {
 
 namespace core = minik8s::core::v1;
 namespace apps = minik8s::apps::v1;
+using printers::HumanDuration;
+using printers::IsZero;
+using printers::PodSummary;
+using printers::SummarizePod;
+using printers::TimestampSince;
 
 bool ControlledBy(const minik8s::meta::v1::ObjectMeta& meta, const std::string& uid) {
   for (const auto& ref : meta.owner_references()) {

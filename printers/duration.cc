@@ -1,11 +1,11 @@
-#include "kubectl/printers/duration.h"
+#include "printers/duration.h"
 
 #include <cstdint>
 
 #include "absl/strings/str_format.h"
 #include "api/time.h"
 
-namespace minik8s::kubectl {
+namespace minik8s::printers {
 
 std::string HumanDuration(absl::Duration d) {
   if (d < -absl::Seconds(1)) return "<invalid>";
@@ -55,4 +55,4 @@ std::string MicroTimestampSince(const minik8s::meta::v1::MicroTime& t, absl::Tim
   return HumanDuration(now - api::FromProtoMicroTime(t));
 }
 
-}  // namespace minik8s::kubectl
+}  // namespace minik8s::printers

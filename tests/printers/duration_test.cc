@@ -1,9 +1,9 @@
-#include "kubectl/printers/duration.h"
+#include "printers/duration.h"
 
 #include "api/time.h"
 #include "gtest/gtest.h"
 
-namespace minik8s::kubectl {
+namespace minik8s::printers {
 namespace {
 
 TEST(HumanDuration, Table) {
@@ -46,4 +46,4 @@ TEST(TimestampSince, UnsetIsUnknown) {
 }
 
 }  // namespace
-}  // namespace minik8s::kubectl
+}  // namespace minik8s::printers

@@ -10,15 +10,15 @@
 // (`Unknown` when the node was unreachable).
 //
 // Thread safety: pure functions.
-#ifndef MINIK8S_KUBECTL_PRINTERS_POD_STATUS_H_
-#define MINIK8S_KUBECTL_PRINTERS_POD_STATUS_H_
+#ifndef MINIK8S_PRINTERS_POD_STATUS_H_
+#define MINIK8S_PRINTERS_POD_STATUS_H_
 
 #include <string>
 
 #include "absl/time/time.h"
 #include "k8s/core/v1/core.pb.h"
 
-namespace minik8s::kubectl {
+namespace minik8s::printers {
 
 struct PodSummary {
   int ready_containers = 0;
@@ -34,6 +34,6 @@ PodSummary SummarizePod(const minik8s::core::v1::Pod& pod);
 // `3`, or `3 (5m ago)` when a restart time is known.
 std::string RestartsColumn(const PodSummary& summary, absl::Time now);
 
-}  // namespace minik8s::kubectl
+}  // namespace minik8s::printers
 
-#endif  // MINIK8S_KUBECTL_PRINTERS_POD_STATUS_H_
+#endif  // MINIK8S_PRINTERS_POD_STATUS_H_

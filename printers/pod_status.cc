@@ -1,10 +1,10 @@
-#include "kubectl/printers/pod_status.h"
+#include "printers/pod_status.h"
 
 #include "absl/strings/str_cat.h"
 #include "api/time.h"
-#include "kubectl/printers/duration.h"
+#include "printers/duration.h"
 
-namespace minik8s::kubectl {
+namespace minik8s::printers {
 namespace {
 
 using minik8s::core::v1::ContainerStatus;
@@ -119,4 +119,4 @@ std::string RestartsColumn(const PodSummary& summary, absl::Time now) {
   return absl::StrCat(summary.restarts);
 }
 
-}  // namespace minik8s::kubectl
+}  // namespace minik8s::printers

@@ -1,17 +1,17 @@
-#include "kubectl/printers/pod_status.h"
+#include "printers/pod_status.h"
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "k8s/core/v1/core.pb.h"
 #include "tests/kubectl/test_objects.h"
 
-namespace minik8s::kubectl {
+namespace minik8s::printers {
 namespace {
 
 using core::v1::Pod;
-using testing::Ago;
-using testing::FromYaml;
-using testing::Now;
+using kubectl::testing::Ago;
+using kubectl::testing::FromYaml;
+using kubectl::testing::Now;
 
 Pod PodWith(const std::string& status_yaml, const std::string& extra_spec = "") {
   return FromYaml<Pod>(absl::StrCat(
@@ -121,4 +121,4 @@ TEST(PodStatus, TerminatingUnlessFinished) {
 }
 
 }  // namespace
-}  // namespace minik8s::kubectl
+}  // namespace minik8s::printers
