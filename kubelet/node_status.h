@@ -13,12 +13,14 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/version.h"
 #include "k8s/coordination/v1/coordination.pb.h"
 #include "k8s/core/v1/core.pb.h"
 
 namespace minik8s::kubelet {
 
-inline constexpr char kKubeletVersion[] = "v1.32.0-minik8s";
+// The node's kubeletVersion (and kubeProxyVersion): the build's version.
+inline constexpr const char* kKubeletVersion = version::kGitVersion;
 inline constexpr char kNodeLeaseNamespace[] = "kube-node-lease";
 
 struct NodeConfig {

@@ -2,13 +2,14 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "common/version.h"
 #include "kubectl/cmd/commands.h"
 
 namespace minik8s::kubectl {
 namespace {
 
-// The client's version: the project version with Kubernetes' API level.
-constexpr char kClientVersion[] = "v1.32.0-minik8s.0.1.0";
+// The client's version: the build's (common/version.h).
+constexpr const char* kClientVersion = version::kGitVersion;
 
 int RunVersion(Context& ctx, bool client_only, const std::string& output) {
   absl::StatusOr<apiserver::v1::VersionResponse> server;

@@ -21,6 +21,7 @@
 #include "client/clientset.h"
 #include "client/errors.h"
 #include "common/net.h"
+#include "common/version.h"
 #include "gtest/gtest.h"
 #include "kubelet/pod_worker.h"
 #include "kubelet/v1/kubelet.grpc.pb.h"
@@ -242,7 +243,7 @@ TEST_F(KubeletE2eTest, NodeRegistersReadyAndLeaseRenews) {
   ASSERT_EQ(node.spec().taints_size(), 1);
   EXPECT_EQ(node.spec().taints(0).key(), "example.com/e2e");
   EXPECT_EQ(node.status().capacity().at("pods").value(), "110");
-  EXPECT_EQ(node.status().node_info().kubelet_version(), "v1.32.0-minik8s");
+  EXPECT_EQ(node.status().node_info().kubelet_version(), version::kGitVersion);
   EXPECT_TRUE(absl::StartsWith(node.status().node_info().container_runtime_version(), "minik8s-runtime://"));
   EXPECT_GT(node.status().daemon_endpoints().kubelet_endpoint().port(), 0);
   EXPECT_EQ(node.spec().pod_cidr(), "10.244.0.0/24");

@@ -1,6 +1,7 @@
 #include "kubelet/node_status.h"
 
 #include "api/time.h"
+#include "common/version.h"
 #include "gtest/gtest.h"
 
 namespace minik8s::kubelet {
@@ -58,7 +59,7 @@ TEST(BuildNode, LabelsCapacityAddressesInfo) {
   EXPECT_EQ(node.status().addresses(0).type(), "InternalIP");
   EXPECT_EQ(node.status().addresses(0).address(), "127.0.0.1");
   EXPECT_EQ(node.status().addresses(1).type(), "Hostname");
-  EXPECT_EQ(node.status().node_info().kubelet_version(), "v1.32.0-minik8s");
+  EXPECT_EQ(node.status().node_info().kubelet_version(), version::kGitVersion);
   EXPECT_EQ(node.status().node_info().container_runtime_version(), "minik8s-runtime://0.1.0");
   EXPECT_EQ(node.status().daemon_endpoints().kubelet_endpoint().port(), 10250);
 }
