@@ -6,40 +6,14 @@
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "client/errors.h"
+#include "client/pod_logs.h"
 #include "kubelet/v1/kubelet.grpc.pb.h"
 
 namespace minik8s::kubectl {
 namespace {
 
 namespace kv1 = ::minik8s::kubelet::v1;
-
-absl::Status BadRequest(const std::string& message) {
-  return client::NewApiError(absl::StatusCode::kInvalidArgument, client::kReasonBadRequest, 400,
-                             message);
-}
-
-const core::v1::ContainerStatus* FindStatus(const core::v1::Pod& pod, const std::string& name) {
-  for (const auto* list : {&pod.status().container_statuses(),
-                           &pod.status().init_container_statuses()}) {
-    for (const auto& cs : *list) {
-      if (cs.name() == name) return &cs;
-    }
-  }
-  return nullptr;
-}
-
-bool HasContainer(const core::v1::Pod& pod, const std::string& name) {
-  for (const auto& c : pod.spec().containers()) {
-    if (c.name() == name) return true;
-  }
-  for (const auto& c : pod.spec().init_containers()) {
-    if (c.name() == name) return true;
-  }
-  return false;
-}
 
 class KubeletLogSource : public LogSource {
  public:
@@ -92,7 +66,9 @@ class KubeletLogSource : public LogSource {
     }
     if (stopped) context.TryCancel();
     grpc::Status finished = reader->Finish();
-    if (!stopped && !finished.ok()) return KubeletError(finished, request, *address);
+    if (!stopped && !finished.ok()) {
+      return client::KubeletLogsError(finished, request.pod, request.node, *address);
+    }
     for (const std::string& text : tail) {
       if (!sink(text)) break;
     }
@@ -100,97 +76,10 @@ class KubeletLogSource : public LogSource {
   }
 
  private:
-  // The kubelet's refusals read as the apiserver relays them (BadRequest);
-  // an unreachable kubelet names the node and address.
-  static absl::Status KubeletError(const grpc::Status& status, const LogRequest& request,
-                                   const std::string& address) {
-    switch (status.error_code()) {
-      case grpc::StatusCode::NOT_FOUND:
-      case grpc::StatusCode::INVALID_ARGUMENT:
-      case grpc::StatusCode::FAILED_PRECONDITION:
-        return BadRequest(status.error_message());
-      case grpc::StatusCode::UNAVAILABLE:
-      case grpc::StatusCode::DEADLINE_EXCEEDED:
-        return absl::InternalError(absl::StrCat("cannot read the logs of pod \"", request.pod,
-                                                "\" from the kubelet of node ", request.node,
-                                                " at ", address, ": ", status.error_message()));
-      default:
-        return absl::InternalError(status.error_message());
-    }
-  }
-
   client::ApiClient* const api_;
 };
 
 }  // namespace
-
-absl::Status CheckLogRequest(const core::v1::Pod& pod, const std::string& container,
-                             bool previous) {
-  const std::string& name = pod.metadata().name();
-  if (!HasContainer(pod, container)) {
-    return BadRequest(absl::StrCat("container ", container, " is not valid for pod ", name));
-  }
-  if (pod.spec().node_name().empty()) {
-    return BadRequest(absl::StrCat("pod ", name, " does not have a host assigned"));
-  }
-  const std::string what = absl::StrCat("container \"", container, "\" in pod \"", name, "\"");
-  const core::v1::ContainerStatus* cs = FindStatus(pod, container);
-  if (cs == nullptr) return BadRequest(absl::StrCat(what, " is not available"));
-  const auto& last = cs->last_state();
-  const auto& state = cs->state();
-  if (previous) {
-    if (!last.has_terminated() || last.terminated().container_id().empty()) {
-      return BadRequest(absl::StrCat("previous terminated ", what, " not found"));
-    }
-    return absl::OkStatus();
-  }
-  if (state.has_running()) return absl::OkStatus();
-  if (state.has_terminated()) {
-    if (!state.terminated().container_id().empty()) return absl::OkStatus();
-    if (last.has_terminated() && !last.terminated().container_id().empty()) {
-      return absl::OkStatus();
-    }
-    return BadRequest(absl::StrCat(what, " is terminated"));
-  }
-  if (last.has_terminated()) {
-    if (last.terminated().container_id().empty()) {
-      return BadRequest(absl::StrCat(what, " is terminated"));
-    }
-    return absl::OkStatus();
-  }
-  if (state.has_waiting()) {
-    const std::string& reason = state.waiting().reason();
-    if (reason == "ErrImagePull") {
-      return BadRequest(absl::StrCat(what, " is waiting to start: image can't be pulled"));
-    }
-    if (reason == "ImagePullBackOff") {
-      return BadRequest(
-          absl::StrCat(what, " is waiting to start: trying and failing to pull image"));
-    }
-    return BadRequest(absl::StrCat(what, " is waiting to start: ", reason));
-  }
-  return BadRequest(absl::StrCat(what, " is waiting to start - no logs yet"));
-}
-
-absl::StatusOr<std::string> KubeletAddress(const core::v1::Node& node) {
-  const int port = node.status().daemon_endpoints().kubelet_endpoint().port();
-  if (port <= 0) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "node ", node.metadata().name(), " publishes no kubelet port (status.daemonEndpoints)"));
-  }
-  std::string host;
-  for (const char* type : {"InternalIP", "Hostname"}) {
-    for (const auto& a : node.status().addresses()) {
-      if (host.empty() && a.type() == type && !a.address().empty()) host = a.address();
-    }
-  }
-  if (host.empty()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("node ", node.metadata().name(), " publishes no address (status.addresses)"));
-  }
-  if (absl::StrContains(host, ':')) host = absl::StrCat("[", host, "]");
-  return absl::StrCat(host, ":", port);
-}
 
 std::unique_ptr<LogSource> NewKubeletLogSource(client::ApiClient* api) {
   return std::make_unique<KubeletLogSource>(api);

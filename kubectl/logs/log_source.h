@@ -3,11 +3,13 @@
 // In Kubernetes the apiserver checks the request (pods/log: the container
 // exists, the pod has a node) and proxies it to the kubelet of the pod's
 // node, which checks the container's state and reads the runtime's log.
-// minik8s has no pods/log subresource, so mkctl does the apiserver's part
-// itself: CheckLogRequest (pure) applies the apiserver's and the kubelet's
-// checks to the Pod it read, and the kubelet-backed LogSource dials the
-// node's kubelet directly (the Node's status.addresses InternalIP, else
-// Hostname, and status.daemonEndpoints.kubeletEndpoint.port) and streams
+// The apiserver's gRPC API, which mkctl uses, has no pods/log (its HTTP
+// API serves one, apiserver/rest/log_stream.h), so mkctl does the
+// apiserver's part itself: CheckLogRequest (pure, client/pod_logs.h)
+// applies the apiserver's and the kubelet's checks to the Pod it read, and
+// the kubelet-backed LogSource dials the node's kubelet directly (the
+// Node's status.addresses InternalIP, else Hostname, and
+// status.daemonEndpoints.kubeletEndpoint.port) and streams
 // `minik8s.kubelet.v1.Kubelet/ContainerLogs`.
 //
 // Thread safety: implementations must allow one Stream call at a time.
@@ -25,6 +27,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "client/api_client.h"
+#include "client/pod_logs.h"
 #include "k8s/core/v1/core.pb.h"
 
 namespace minik8s::kubectl {
@@ -50,24 +53,10 @@ class LogSource {
                               const std::function<bool(absl::string_view)>& sink) = 0;
 };
 
-// The checks Kubernetes makes before it streams a log, on the Pod as mkctl
-// read it, with their messages (all BadRequest, as kubectl prints them:
-// `Error from server (BadRequest): ...`):
-//   - the apiserver: `container C is not valid for pod P`, `pod P does not
-//     have a host assigned` (not scheduled yet);
-//   - the kubelet, from status.containerStatuses: `container "C" in pod "P"
-//     is waiting to start: ContainerCreating` (or the waiting reason; image
-//     pull failures in kubelet's words), `previous terminated container "C"
-//     in pod "P" not found`, `container "C" in pod "P" is terminated` (no
-//     instance to read), `container "C" in pod "P" is not available` (no
-//     status yet).
-// `container` must be named (mkctl defaults it like kubectl first).
-absl::Status CheckLogRequest(const core::v1::Pod& pod, const std::string& container,
-                             bool previous);
-
-// The address of a Node's kubelet API, `HOST:PORT` (`[v6]:PORT`).
-// FailedPrecondition when the Node publishes no port or no address.
-absl::StatusOr<std::string> KubeletAddress(const core::v1::Node& node);
+// The checks before a log is streamed and the kubelet address of a Node
+// live in the client library, shared with the apiserver's pods/log.
+using client::CheckLogRequest;
+using client::KubeletAddress;
 
 // Reads logs from the kubelet of `request.node`, found through `api`
 // (borrowed; must outlive the source). --since is applied to the lines'
