@@ -21,6 +21,7 @@
 #include "absl/time/clock.h"
 #include "client/clientset.h"
 #include "cluster/health.h"
+#include "cluster/kubeconfig.h"
 #include "cluster/state_file.h"
 #include "cluster/supervisor.h"
 #include "common/net.h"
@@ -186,6 +187,13 @@ class Cluster {
         Err(absl::StrCat("warning: ", s.message()));
       }
     }
+    if (!options_.kubeconfig.empty()) {
+      if (absl::Status s = WriteKubeconfig(options_.kubeconfig, state_.apiserver); s.ok()) {
+        kubeconfig_written_ = true;
+      } else {
+        Err(absl::StrCat("warning: ", s.message()));
+      }
+    }
     PrintReady();
     int sig = 0;
     while ((sig = WaitSignal(absl::Milliseconds(500))) == 0) {
@@ -330,8 +338,13 @@ class Cluster {
     absl::StrAppend(&text, have_mkctl ? "" : absl::StrCat("  (mkctl is not built in ", co.bin_dir, ")\n"),
                     "  mkctl get nodes\n",
                     "  mkctl apply -f examples/nginx-deployment.yaml\n",
-                    "  mkctl get pods -o wide\n\n",
-                    "Stop with Ctrl-C, or from another shell: minik8s down --data-dir ",
+                    "  mkctl get pods -o wide\n");
+    if (kubeconfig_written_) {
+      absl::StrAppend(&text, "kubectl reaches the cluster through ", options_.kubeconfig, "\n",
+                      "  export KUBECONFIG=", options_.kubeconfig, "\n",
+                      "  kubectl get nodes\n");
+    }
+    absl::StrAppend(&text, "\nStop with Ctrl-C, or from another shell: minik8s down --data-dir ",
                     co.data_dir, "\n");
     const int nodes = co.nodes + co.scale_nodes;
     absl::StrAppend(&text, "minik8s: cluster is ready (", nodes, nodes == 1 ? " node" : " nodes",
@@ -344,6 +357,7 @@ class Cluster {
   Supervisor supervisor_;
   ClusterState state_;
   std::unique_ptr<client::Clientset> clientset_;
+  bool kubeconfig_written_ = false;
 };
 
 }  // namespace
@@ -356,6 +370,13 @@ std::string FormatStartupTime(absl::Duration d) {
 
 int Up(const UpOptions& options) {
   const ClusterOptions& co = options.cluster;
+  if (!options.kubeconfig.empty()) {
+    // Before the data dir, so that a fresh ~/.minik8s (the default home of
+    // both) is created private. A failure here shows up when the kubeconfig
+    // is written.
+    std::filesystem::path parent = std::filesystem::path(options.kubeconfig).parent_path();
+    if (!parent.empty()) MakePrivateDirs(parent.string()).IgnoreError();
+  }
   for (const std::string& dir : {co.data_dir, LogDir(co.data_dir), RunDir(co.data_dir)}) {
     if (absl::Status s = MakeDirs(dir); !s.ok()) {
       Err(std::string(s.message()));

@@ -18,6 +18,8 @@ struct UpOptions {
   ClusterOptions cluster;
   // Where the mkctl config (`server: HOST:PORT`) is written; "" = don't.
   std::string mkctl_config;
+  // Where the kubeconfig for kubectl is written (kubeconfig.h); "" = don't.
+  std::string kubeconfig;
   absl::Duration start_timeout = absl::Seconds(60);  // per stage
   absl::Duration stop_timeout = absl::Seconds(10);   // per stage, then SIGKILL
 };

@@ -1,6 +1,7 @@
 // minik8s: a local minik8s cluster with one command.
 //
 //   minik8s up [--nodes 3] [--port-base 6440] [--data-dir ~/.minik8s/data]
+//              [--kubeconfig ~/.minik8s/kubeconfig]
 //   minik8s status [--data-dir DIR]
 //   minik8s down [--data-dir DIR]
 //
@@ -68,6 +69,9 @@ int main(int argc, char** argv) {
   ClusterOptions& co = up.cluster;
   std::string bin_dir;
   std::string mkctl_config = DefaultMkctlConfig();
+  // Not $KUBECONFIG: that usually names ~/.kube/config, which `up` never
+  // touches.
+  std::string kubeconfig = "~/.minik8s/kubeconfig";
   double start_timeout_s = 60, stop_timeout_s = 10;
   std::vector<std::string> store_args, apiserver_args, cm_args, scheduler_args, runtime_args,
       kubelet_args;
@@ -100,6 +104,12 @@ int main(int argc, char** argv) {
   up_cmd->add_option("--mkctl-config", mkctl_config,
                      "Where to write the mkctl config (server: 127.0.0.1:<apiserver port>); "
                      "default $MINIK8S_CONFIG, else ~/.minik8s/config; empty: write none")
+      ->capture_default_str();
+  up_cmd->add_option("--kubeconfig", kubeconfig,
+                     "Where to write the kubeconfig for kubectl (cluster, user and context "
+                     "\"minik8s\", server http://127.0.0.1:<apiserver port>); use it with "
+                     "KUBECONFIG=PATH. Never ~/.kube/config unless given; a file with other "
+                     "clusters is left alone; empty: write none")
       ->capture_default_str();
   up_cmd->add_option("--start-timeout", start_timeout_s,
                      "Seconds each start stage may take to become healthy")
@@ -158,6 +168,7 @@ int main(int argc, char** argv) {
     if (!e.values->empty()) co.extra_args[e.kind] = *e.values;
   }
   up.mkctl_config = mkctl_config.empty() ? "" : ExpandPath(mkctl_config);
+  up.kubeconfig = kubeconfig.empty() ? "" : ExpandPath(kubeconfig);
   up.start_timeout = absl::Seconds(start_timeout_s);
   up.stop_timeout = absl::Seconds(stop_timeout_s);
   return Up(up);

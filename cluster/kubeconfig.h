@@ -1,0 +1,43 @@
+// The kubeconfig `minik8s up` writes so that the real kubectl (and client-go,
+// the Python client, ...) reach the cluster: one cluster, one user and one
+// context, all named "minik8s", the current context. The apiserver serves
+// Kubernetes' HTTP API in plaintext on the same host:port as its gRPC API,
+// and asks for no credentials yet, so the user entry is empty.
+//
+// Default path ~/.minik8s/kubeconfig (main.cc): `up` never touches
+// ~/.kube/config; users opt in with KUBECONFIG.
+#ifndef MINIK8S_CLUSTER_KUBECONFIG_H_
+#define MINIK8S_CLUSTER_KUBECONFIG_H_
+
+#include <string>
+
+#include "absl/status/status.h"
+
+namespace minik8s::cluster {
+
+// The name of the cluster, user and context entries.
+inline constexpr char kKubeconfigEntryName[] = "minik8s";
+
+// The kubeconfig text for an apiserver at `apiserver_address` (host:port):
+// server http://<address>. `ns` (a DNS label, or "") becomes the context's
+// namespace.
+std::string KubeconfigText(const std::string& apiserver_address, const std::string& ns = "");
+
+// Writes KubeconfigText to `path` atomically (a temp file in the same folder,
+// fsync, rename), mode 0600. Missing parent folders are created with mode
+// 0700; an existing folder keeps its mode.
+//
+// An existing file is replaced only when it holds nothing but minik8s
+// entries (a file an earlier `up` wrote, possibly edited by `kubectl config`);
+// the namespace set on its minik8s context is kept. A file with other
+// clusters, users or contexts, or one that is not a kubeconfig, is left as it
+// is: FailedPrecondition, so that `--kubeconfig ~/.kube/config` cannot wipe
+// a user's other clusters.
+absl::Status WriteKubeconfig(const std::string& path, const std::string& apiserver_address);
+
+// Creates `dir` and its missing parents with mode 0700.
+absl::Status MakePrivateDirs(const std::string& dir);
+
+}  // namespace minik8s::cluster
+
+#endif  // MINIK8S_CLUSTER_KUBECONFIG_H_
