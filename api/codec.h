@@ -84,6 +84,21 @@ absl::StatusOr<T> DecodeAs(std::string_view text, const Scheme& scheme = Scheme:
 absl::Status DecodeNode(const YAML::Node& node, google::protobuf::Message* out,
                         std::string_view path = "");
 
+// Decoding that tolerates unknown fields, as kube-apiserver's
+// fieldValidation=Ignore and Warn do: an unknown field is dropped and its
+// path ("spec.foo", "spec.template.spec.containers[0].bar") appended to
+// `unknown_fields` when that is set. Everything else stays strict.
+struct DecodeOptions {
+  bool allow_unknown_fields = false;
+  std::vector<std::string>* unknown_fields = nullptr;  // borrowed; may be null
+};
+absl::StatusOr<DecodedObject> Decode(std::string_view text, const DecodeOptions& options,
+                                     const Scheme& scheme = Scheme::Default());
+absl::Status DecodeInto(std::string_view text, google::protobuf::Message* out,
+                        const DecodeOptions& options, const Scheme& scheme = Scheme::Default());
+absl::Status DecodeNode(const YAML::Node& node, google::protobuf::Message* out,
+                        const DecodeOptions& options, std::string_view path = "");
+
 // JSON: compact (`{"apiVersion":"v1",...}`) or indented with 4 spaces like
 // `kubectl get -o json`. Neither ends with a newline.
 std::string EncodeJson(const google::protobuf::Message& message);

@@ -80,6 +80,28 @@ const FieldDescriptor* FindJsonField(const Descriptor* d, std::string_view name)
 
 absl::Status DecodeMessage(const YAML::Node& node, Message* msg, const std::string& path);
 
+// The options of the decode running on this thread (set by the public
+// entry points that take DecodeOptions; strict otherwise).
+thread_local const DecodeOptions* current_options = nullptr;
+
+class ScopedOptions {
+ public:
+  explicit ScopedOptions(const DecodeOptions& options) : saved_(current_options) {
+    current_options = &options;
+  }
+  ~ScopedOptions() { current_options = saved_; }
+
+ private:
+  const DecodeOptions* saved_;
+};
+
+// Whether an unknown field at `path` is dropped rather than an error.
+bool AllowUnknown(const std::string& path) {
+  if (current_options == nullptr || !current_options->allow_unknown_fields) return false;
+  if (current_options->unknown_fields != nullptr) current_options->unknown_fields->push_back(path);
+  return true;
+}
+
 // ---- special value types
 
 absl::Status DecodeQuantity(const YAML::Node& node, Message* msg, const std::string& path) {
@@ -328,7 +350,12 @@ absl::Status DecodeMessage(const YAML::Node& node, Message* msg, const std::stri
       return Error(key, "", absl::StrCat("duplicate field ", JsonQuote(child)));
     }
     const FieldDescriptor* f = FindJsonField(d, name);
-    if (f == nullptr) return Error(key, "", absl::StrCat("unknown field ", JsonQuote(child)));
+    if (f == nullptr) {
+      if (!AllowUnknown(child)) {
+        return Error(key, "", absl::StrCat("unknown field ", JsonQuote(child)));
+      }
+      continue;
+    }
     RETURN_IF_ERROR(DecodeField(kv.second, msg, f, child));
   }
   return absl::OkStatus();
@@ -392,6 +419,7 @@ absl::Status DecodeDocument(const YAML::Node& doc, const Scheme& scheme,
       const std::string& key = kv.first.Scalar();
       if (key == "apiVersion" || key == "kind" || key == "metadata") continue;
       if (key != "items") {
+        if (AllowUnknown(Join(path, key))) continue;
         return Error(kv.first, "", absl::StrCat("unknown field ", JsonQuote(Join(path, key))));
       }
       const YAML::Node& items = kv.second;
@@ -498,6 +526,24 @@ absl::Status DecodeInto(std::string_view text, Message* out, const Scheme& schem
   } catch (const std::exception& e) {
     return absl::InvalidArgumentError(absl::StrCat("decode: ", e.what()));
   }
+}
+
+absl::StatusOr<DecodedObject> Decode(std::string_view text, const DecodeOptions& options,
+                                     const Scheme& scheme) {
+  ScopedOptions scoped(options);
+  return Decode(text, scheme);
+}
+
+absl::Status DecodeInto(std::string_view text, Message* out, const DecodeOptions& options,
+                        const Scheme& scheme) {
+  ScopedOptions scoped(options);
+  return DecodeInto(text, out, scheme);
+}
+
+absl::Status DecodeNode(const YAML::Node& node, Message* out, const DecodeOptions& options,
+                        std::string_view path) {
+  ScopedOptions scoped(options);
+  return DecodeNode(node, out, path);
 }
 
 absl::Status DecodeNode(const YAML::Node& node, Message* out, std::string_view path) {

@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/notification.h"
 #include "api/time.h"
+#include "common/version.h"
 #include "apiserver/continue_token.h"
 #include "apiserver/errors.h"
 #include "apiserver/identity.h"
@@ -20,7 +21,6 @@
 namespace minik8s::apiserver {
 namespace {
 
-constexpr char kMergePatchType[] = "application/merge-patch+json";
 constexpr char kForegroundFinalizer[] = "foregroundDeletion";
 constexpr char kOrphanFinalizer[] = "orphan";
 constexpr int kGenerateNameAttempts = 5;
@@ -564,20 +564,14 @@ absl::Status Handler::Patch(const apiv1::PatchRequest& request, apiv1::ObjectRes
   ASSIGN_OR_RETURN(const Strategy* strategy, registry_->Find(request.resource()));
   ASSIGN_OR_RETURN(std::string ns, RequestNamespace(*strategy, request.namespace_(), false));
   if (request.name().empty()) return NewBadRequest("a name is required");
-  if (!request.patch_type().empty() && request.patch_type() != kMergePatchType) {
-    return NewApiError(absl::StatusCode::kInvalidArgument, "UnsupportedMediaType", 415,
-                       absl::StrCat("the body of the request was in an unknown format - accepted "
-                                    "media types include: ",
-                                    kMergePatchType),
-                       {});
-  }
   if (request.subresource() == "scale") {
     ASSIGN_OR_RETURN(
         MessagePtr object,
         UpdateScale(
             *strategy, ns, request.name(),
             [&](const autoscaling::v1::Scale& current) -> absl::StatusOr<autoscaling::v1::Scale> {
-              ASSIGN_OR_RETURN(MessagePtr patched, ApplyMergePatch(current, request.patch()));
+              ASSIGN_OR_RETURN(MessagePtr patched,
+                               ApplyPatch(current, request.patch_type(), request.patch()));
               return static_cast<const autoscaling::v1::Scale&>(*patched);
             },
             request.dry_run()));
@@ -589,7 +583,7 @@ absl::Status Handler::Patch(const apiv1::PatchRequest& request, apiv1::ObjectRes
                    UpdateObject(
                        *strategy, ns, request.name(), request.subresource(),
                        [&](const google::protobuf::Message& current) {
-                         return ApplyMergePatch(current, request.patch());
+                         return ApplyPatch(current, request.patch_type(), request.patch());
                        },
                        request.dry_run()));
   response->set_object(updated->SerializeAsString());
@@ -868,9 +862,9 @@ absl::Status Handler::ListResources(const apiv1::ListResourcesRequest& request,
 
 absl::Status Handler::Version(const apiv1::VersionRequest& request,
                               apiv1::VersionResponse* response) {
-  response->set_major("1");
-  response->set_minor("30");
-  response->set_git_version("v1.30.0-minik8s");
+  response->set_major(version::kMajor);
+  response->set_minor(version::kMinor);
+  response->set_git_version(version::kGitVersion);
   response->set_platform("linux/amd64");
   return absl::OkStatus();
 }

@@ -39,9 +39,13 @@ int main(int argc, char** argv) {
                  "Comma-separated etcd v3 endpoints (etcd or minik8s-store); the next one is "
                  "tried when one is unavailable")
       ->capture_default_str();
-  app.add_option("--bind-address", bind_address, "IP address to serve the gRPC API on")
+  app.add_option("--bind-address", bind_address,
+                 "IP address to serve on: the Kubernetes HTTP API and the gRPC API share it")
       ->capture_default_str();
-  app.add_option("--port", port, "Port to serve the gRPC API on (0: pick a free one)")
+  app.add_option("--secure-port,--port", port,
+                 "Port of both APIs: HTTP/1.1 requests get the Kubernetes HTTP API, HTTP/2 "
+                 "connections the gRPC API (0: pick a free one). Plain TCP: TLS is not served "
+                 "yet")
       ->capture_default_str();
   app.add_option("--etcd-prefix", etcd_prefix, "Prefix of every key the apiserver stores")
       ->capture_default_str();
@@ -65,7 +69,14 @@ int main(int argc, char** argv) {
   app.add_option("--storage-timeout", storage_timeout,
                  "Deadline of every call to the store (e.g. 5s)")
       ->capture_default_str();
-  app.add_option("--workers", workers, "Threads handling unary requests")
+  app.add_option("--workers", workers,
+                 "Threads handling requests that may wait for the store (both APIs)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  int http_threads = 2;
+  app.add_option("--http-threads", http_threads,
+                 "Event-loop threads of the HTTP server (every connection and watch stream "
+                 "shares them)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   app.add_option("--default-not-ready-toleration-seconds", not_ready_toleration_seconds,
@@ -124,6 +135,7 @@ int main(int argc, char** argv) {
   options.watch_cache_size = watch_cache_size;
   options.watcher_buffer = watcher_buffer;
   options.workers = workers;
+  options.http_threads = http_threads;
   options.admission.default_not_ready_toleration_seconds = not_ready_toleration_seconds;
   options.admission.default_unreachable_toleration_seconds = unreachable_toleration_seconds;
 

@@ -4,6 +4,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "api/codec.h"
+#include "api/patch/json_patch.h"
+#include "api/patch/strategic_merge_patch.h"
 #include "apiserver/errors.h"
 
 namespace minik8s::apiserver {
@@ -46,6 +48,54 @@ absl::StatusOr<std::unique_ptr<google::protobuf::Message>> ApplyMergePatch(
   } catch (const YAML::Exception& e) {
     return NewBadRequest(absl::StrCat("invalid JSON merge patch: ", e.what()));
   }
+  return out;
+}
+
+absl::StatusOr<std::unique_ptr<google::protobuf::Message>> ApplyPatch(
+    const google::protobuf::Message& object, absl::string_view patch_type,
+    absl::string_view patch) {
+  if (patch_type.empty() || patch_type == kMergePatchType) return ApplyMergePatch(object, patch);
+  const bool strategic = patch_type == kStrategicMergePatchType;
+  if (!strategic && patch_type != kJsonPatchType) {
+    return NewApiError(absl::StatusCode::kInvalidArgument, "UnsupportedMediaType", 415,
+                       absl::StrCat("the body of the request was in an unknown format - accepted "
+                                    "media types include: ",
+                                    kJsonPatchType, ", ", kMergePatchType, ", ",
+                                    kStrategicMergePatchType),
+                       {});
+  }
+  const char* what = strategic ? "strategic merge patch" : "JSON patch";
+  YAML::Node patch_node;
+  try {
+    patch_node = YAML::Load(std::string(patch));
+  } catch (const YAML::Exception& e) {
+    return NewBadRequest(absl::StrCat("invalid ", what, ": ", e.what()));
+  }
+  absl::StatusOr<YAML::Node> patched;
+  try {
+    if (strategic) {
+      if (!patch_node.IsMap()) {
+        return NewBadRequest("invalid strategic merge patch: the patch must be a JSON object");
+      }
+      patched = patch::StrategicMergePatch(api::EncodeNode(object), patch_node,
+                                           object.GetDescriptor());
+    } else {
+      if (!patch_node.IsSequence()) {
+        return NewBadRequest("invalid JSON patch: the patch must be a JSON array of operations");
+      }
+      patched = patch::ApplyJsonPatch(api::EncodeNode(object), patch_node);
+    }
+  } catch (const YAML::Exception& e) {
+    return NewBadRequest(absl::StrCat("invalid ", what, ": ", e.what()));
+  }
+  if (!patched.ok()) {
+    if (strategic) return NewBadRequest(patched.status().message());
+    return NewApiError(absl::StatusCode::kInvalidArgument, "Invalid", 422,
+                       std::string(patched.status().message()), {});
+  }
+  std::unique_ptr<google::protobuf::Message> out(object.New());
+  absl::Status status = api::DecodeNode(*patched, out.get());
+  if (!status.ok()) return NewBadRequest(status.message());
   return out;
 }
 

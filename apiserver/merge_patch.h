@@ -1,3 +1,6 @@
+// Patches of API objects: JSON merge patch, strategic merge patch and JSON
+// patch, dispatched by type (ApplyPatch).
+//
 // JSON merge patch (RFC 7386) of an API object, applied on its JSON form
 // through the codec (api/codec.h): the object is encoded to a node tree, the
 // patch merged in (null deletes a key, objects merge recursively, anything
@@ -26,6 +29,22 @@ YAML::Node MergePatchNodes(const YAML::Node& target, const YAML::Node& patch);
 
 absl::StatusOr<std::unique_ptr<google::protobuf::Message>> ApplyMergePatch(
     const google::protobuf::Message& object, absl::string_view patch);
+
+// The patch types the apiserver applies (PATCH's Content-Type).
+inline constexpr char kMergePatchType[] = "application/merge-patch+json";
+inline constexpr char kStrategicMergePatchType[] = "application/strategic-merge-patch+json";
+inline constexpr char kJsonPatchType[] = "application/json-patch+json";
+
+// Applies `patch` of `patch_type` ("" counts as merge patch) to `object`:
+// JSON merge patch (above), Kubernetes' strategic merge patch with the
+// merge keys and strategies of the object's type (api/patch/), or a JSON
+// patch (RFC 6902). The result is decoded strictly back into the object's
+// type. Errors: 415 UnsupportedMediaType for another type, BadRequest for a
+// malformed patch or result, Invalid (422) for a JSON patch whose operation
+// cannot apply (a failed test, a missing path).
+absl::StatusOr<std::unique_ptr<google::protobuf::Message>> ApplyPatch(
+    const google::protobuf::Message& object, absl::string_view patch_type,
+    absl::string_view patch);
 
 }  // namespace minik8s::apiserver
 

@@ -2,8 +2,11 @@
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/server_posix.h>
 
 #include "absl/strings/str_cat.h"
+#include "common/metrics.h"
+#include "common/status_macros.h"
 #include "spdlog/spdlog.h"
 
 namespace minik8s::apiserver {
@@ -40,6 +43,32 @@ absl::Status Server::Start() {
     caches_.push_back(std::move(cache));
     reflectors_.push_back(std::move(reflector));
   }
+  metrics::Registry& registry = metrics::Registry::Default();
+  absl::StatusOr<metrics::GaugeFuncFamily*> objects = metrics::NewGaugeFunc(
+      registry, "apiserver_storage_objects",
+      "Number of stored objects at the time of last check split by kind.", {"resource"});
+  absl::StatusOr<metrics::GaugeFuncFamily*> watchers = metrics::NewGaugeFunc(
+      registry, "apiserver_registered_watchers",
+      "Number of currently registered watchers for a given resources", {"group", "kind", "version"});
+  if (objects.ok() && watchers.ok()) {
+    metric_registrations_.push_back((*objects)->AddCallback([this] {
+      std::vector<metrics::GaugeFuncFamily::Sample> samples;
+      for (const auto& cache : caches_) {
+        samples.push_back({{cache->kind().GroupResource()},
+                           static_cast<double>(cache->object_count())});
+      }
+      return samples;
+    }));
+    metric_registrations_.push_back((*watchers)->AddCallback([this] {
+      std::vector<metrics::GaugeFuncFamily::Sample> samples;
+      for (const auto& cache : caches_) {
+        const api::KindInfo& kind = cache->kind();
+        samples.push_back({{kind.group, kind.kind, kind.version},
+                           static_cast<double>(cache->watcher_count())});
+      }
+      return samples;
+    }));
+  }
   finalizer_ = std::make_unique<NamespaceFinalizer>(handler_.get(), NamespaceFinalizer::Options{});
   finalizer_->Start();
 
@@ -47,21 +76,34 @@ absl::Status Server::Start() {
   service_ = std::make_unique<ApiServerService>(handler_.get(), pool_.get());
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  // The gRPC server listens on no port of its own: the HTTP server hands it
+  // the connections that speak HTTP/2.
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(absl::StrCat(options_.bind_address, ":", options_.port),
-                           grpc::InsecureServerCredentials(), &bound_port_);
   builder.RegisterService(service_.get());
   builder.SetMaxReceiveMessageSize(64 * 1024 * 1024);
   builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, 100000);
-  // gRPC sets SO_REUSEPORT by default: a busy port must be an error, not
-  // a port shared with another daemon.
-  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   grpc_server_ = builder.BuildAndStart();
-  if (grpc_server_ == nullptr || bound_port_ == 0) {
-    return absl::UnavailableError(absl::StrCat("cannot listen on ", options_.bind_address, ":",
-                                               options_.port));
-  }
+  if (grpc_server_ == nullptr) return absl::InternalError("cannot start the gRPC server");
   grpc_server_->GetHealthCheckService()->SetServingStatus(false);
+
+  logs_ = std::make_unique<rest::LogStreamer>(rest::LogStreamer::Options{});
+  router_ = std::make_unique<rest::ApiRouter>(
+      handler_.get(), pool_.get(),
+      rest::ApiRouter::Options{
+          .storage_healthy = [this] { return storage_healthy_.load(); },
+          .logs = logs_.get(),
+      });
+  http_ = std::make_unique<rest::HttpServer>(
+      rest::HttpServerOptions{
+          .bind_address = options_.bind_address,
+          .port = options_.port,
+          .threads = options_.http_threads,
+          .http2_handoff = [server = grpc_server_.get()](
+                               int fd) { grpc::AddInsecureChannelFromFd(server, fd); },
+      },
+      router_.get());
+  RETURN_IF_ERROR(http_->Start());
+  bound_port_ = http_->port();
   maintenance_ = std::thread([this] { RunMaintenance(); });
   return absl::OkStatus();
 }
@@ -83,6 +125,7 @@ void Server::RunMaintenance() {
     bool now_healthy = revision.ok();
     if (now_healthy != healthy || first) {
       grpc_server_->GetHealthCheckService()->SetServingStatus(now_healthy);
+      storage_healthy_.store(now_healthy);
       if (now_healthy) {
         spdlog::info("storage reachable: serving");
       } else {
@@ -131,12 +174,15 @@ void Server::Shutdown() {
   spdlog::debug("shutdown: stopping the watch caches");
   // Closing the watch caches ends every watch stream, so the server can stop.
   for (auto& reflector : reflectors_) reflector->Stop();
+  spdlog::debug("shutdown: stopping the HTTP server");
+  if (http_) http_->Shutdown();
   spdlog::debug("shutdown: stopping the gRPC server");
   // Calls still running after a second are cancelled (this also ends
   // connections that never completed their HTTP/2 handshake).
   if (grpc_server_) grpc_server_->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(1)));
   spdlog::debug("shutdown: stopping the workers");
   pool_.reset();
+  logs_.reset();
 }
 
 }  // namespace minik8s::apiserver

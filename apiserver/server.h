@@ -1,7 +1,10 @@
 // The whole apiserver process wired together: etcd client, object store,
 // registry, one watch cache (+ reflector) per resource, the request handler,
-// the namespace finalizer, periodic compaction of the store, and the gRPC
-// server (ApiServer service, server reflection, standard health service).
+// the namespace finalizer, periodic compaction of the store, the gRPC
+// server (ApiServer service, server reflection, standard health service)
+// and the Kubernetes HTTP API (rest/). Both share one port: the HTTP server
+// listens and hands connections that open with the HTTP/2 preface (gRPC
+// clients) to the gRPC server.
 //
 // Health: the overall health status ("" service) is SERVING while the store
 // answers and NOT_SERVING while it is unreachable (checked every second).
@@ -12,6 +15,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <thread>
@@ -26,11 +30,15 @@
 #include "apiserver/namespace_finalizer.h"
 #include "apiserver/registry/admission.h"
 #include "apiserver/registry/registry.h"
+#include "apiserver/rest/api_router.h"
+#include "apiserver/rest/http_server.h"
+#include "apiserver/rest/log_stream.h"
 #include "apiserver/service.h"
 #include "apiserver/storage/etcd_client.h"
 #include "apiserver/storage/object_store.h"
 #include "apiserver/watch_cache.h"
 #include "apiserver/worker_pool.h"
+#include "common/metrics.h"
 
 namespace minik8s::apiserver {
 
@@ -46,6 +54,8 @@ struct ServerOptions {
   absl::Duration bookmark_interval = absl::Seconds(5);
   absl::Duration storage_timeout = absl::Seconds(5);
   int workers = 32;
+  // Event-loop threads of the HTTP server.
+  int http_threads = 2;
   AdmissionOptions admission;
 };
 
@@ -74,6 +84,11 @@ class Server {
   std::unique_ptr<WorkerPool> pool_;
   std::unique_ptr<ApiServerService> service_;
   std::unique_ptr<grpc::Server> grpc_server_;
+  std::unique_ptr<rest::LogStreamer> logs_;
+  std::unique_ptr<rest::ApiRouter> router_;
+  std::unique_ptr<rest::HttpServer> http_;
+  std::atomic<bool> storage_healthy_{false};
+  std::vector<std::unique_ptr<metrics::GaugeFuncFamily::Registration>> metric_registrations_;
   int bound_port_ = 0;
   std::thread maintenance_;
 

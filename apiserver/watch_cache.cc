@@ -159,6 +159,11 @@ int64_t WatchCache::window_start() const {
   return window_start_;
 }
 
+size_t WatchCache::object_count() const {
+  absl::MutexLock lock(&mu_);
+  return objects_.size();
+}
+
 size_t WatchCache::watcher_count() const {
   absl::MutexLock lock(&mu_);
   return watcher_count_;

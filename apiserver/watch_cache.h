@@ -97,9 +97,19 @@ struct CachedObject {
     return wire_[i];
   }
 
+  // The object's JSON (api::EncodeJson), built once on first use and
+  // shared by every HTTP watch stream and list that sends it. Thread-safe.
+  template <typename Encode>
+  const std::string& JsonForm(const Encode& encode) const {
+    absl::call_once(json_once_, [&] { json_ = encode(); });
+    return json_;
+  }
+
  private:
   mutable absl::once_flag wire_once_[3];
   mutable std::string wire_[3];
+  mutable absl::once_flag json_once_;
+  mutable std::string json_;
 };
 using CachedObjectPtr = std::shared_ptr<const CachedObject>;
 
@@ -235,6 +245,8 @@ class WatchCache {
                                                  std::function<void()> notify);
   void Unregister(const std::shared_ptr<Watcher>& watcher);
   size_t watcher_count() const;
+  // How many objects the cache holds.
+  size_t object_count() const;
 
   struct ListResult {
     std::vector<CachedObjectPtr> items;

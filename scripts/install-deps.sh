@@ -9,7 +9,8 @@ PACKAGES=(
   libabsl-dev libspdlog-dev libcli11-dev libyaml-cpp-dev librocksdb-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   etcd-server etcd-client
-  libssl-dev procps iproute2 curl
+  libssl-dev libboost-dev procps iproute2 curl
+  python3-kubernetes
 )
 
 missing=()

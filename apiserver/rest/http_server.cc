@@ -1,0 +1,537 @@
+#include "apiserver/rest/http_server.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstring>
+#include <optional>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "boost/asio.hpp"
+#include "boost/beast/core.hpp"
+#include "boost/beast/http.hpp"
+#include "spdlog/spdlog.h"
+
+namespace minik8s::apiserver::rest {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+using tcp = boost::asio::ip::tcp;
+
+absl::string_view HttpRequest::Header(absl::string_view name) const {
+  auto it = headers.find(name);
+  return it == headers.end() ? absl::string_view() : absl::string_view(it->second);
+}
+
+absl::string_view HttpRequest::Query(absl::string_view name) const {
+  auto it = query.find(name);
+  return it == query.end() ? absl::string_view() : absl::string_view(it->second);
+}
+
+namespace {
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::chrono::steady_clock::duration ToChrono(absl::Duration d) {
+  return std::chrono::duration_cast<std::chrono::steady_clock::duration>(absl::ToChronoNanoseconds(d));
+}
+
+// The status text of an error the server answers itself (before any
+// handler), as a meta.k8s.io/v1 Status.
+std::string StatusJson(int code, absl::string_view reason, absl::string_view message) {
+  std::string escaped;
+  for (char c : message) {
+    if (c == '"' || c == '\\') escaped.push_back('\\');
+    escaped.push_back(c);
+  }
+  return absl::StrCat(R"({"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure",)",
+                      R"("message":")", escaped, R"(","reason":")", reason, R"(","code":)", code,
+                      "}");
+}
+
+}  // namespace
+
+std::string PercentDecode(absl::string_view s, bool plus_is_space) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (c == '%' && i + 2 < s.size()) {
+      const int hi = HexValue(s[i + 1]);
+      const int lo = HexValue(s[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        out.push_back(static_cast<char>(hi * 16 + lo));
+        i += 2;
+        continue;
+      }
+    }
+    out.push_back(plus_is_space && c == '+' ? ' ' : c);
+  }
+  return out;
+}
+
+void ParseTarget(absl::string_view target, HttpRequest* request) {
+  const size_t q = target.find('?');
+  request->path = PercentDecode(target.substr(0, q));
+  if (q == absl::string_view::npos) return;
+  absl::string_view query = target.substr(q + 1);
+  while (!query.empty()) {
+    const size_t amp = query.find('&');
+    absl::string_view pair = query.substr(0, amp);
+    query = amp == absl::string_view::npos ? absl::string_view() : query.substr(amp + 1);
+    if (pair.empty()) continue;
+    const size_t eq = pair.find('=');
+    std::string name = PercentDecode(pair.substr(0, eq), true);
+    std::string value =
+        eq == absl::string_view::npos ? "" : PercentDecode(pair.substr(eq + 1), true);
+    request->query.emplace(std::move(name), std::move(value));
+  }
+}
+
+class Session;
+
+struct HttpServer::Impl {
+  HttpServerOptions options;
+  HttpHandler* handler = nullptr;
+  net::io_context ioc;
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
+  std::optional<tcp::acceptor> acceptor;
+  std::vector<std::thread> threads;
+  int port = 0;
+
+  absl::Mutex mu;
+  bool stopping ABSL_GUARDED_BY(mu) = false;
+  // Live sessions, so that Shutdown can close them.
+  absl::flat_hash_map<Session*, std::weak_ptr<Session>> sessions ABSL_GUARDED_BY(mu);
+
+  void Accept();
+  void Sniff(std::shared_ptr<tcp::socket> socket, std::shared_ptr<net::steady_timer> deadline);
+  void StartSession(tcp::socket socket);
+};
+
+// One HTTP/1.1 connection. Every member is used on the session's strand
+// only (the stream's executor), except where noted.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, HttpServer::Impl* server)
+      : stream_(std::move(socket)), server_(server) {}
+
+  void Run() { ReadRequest(); }
+
+  // From any thread.
+  void PostClose() {
+    net::post(stream_.get_executor(), [self = shared_from_this()] { self->Close(); });
+  }
+  void PostResponse(HttpResponse response) {
+    net::post(stream_.get_executor(),
+              [self = shared_from_this(), response = std::move(response)]() mutable {
+                self->WriteResponse(std::move(response));
+              });
+  }
+  void PostStream(int status, std::string content_type, std::shared_ptr<StreamSource> source,
+                  absl::Duration max_duration) {
+    net::post(stream_.get_executor(), [self = shared_from_this(), status,
+                                       content_type = std::move(content_type),
+                                       source = std::move(source), max_duration]() mutable {
+      self->StartStream(status, std::move(content_type), std::move(source), max_duration);
+    });
+  }
+
+ private:
+  void ReadRequest() {
+    if (closed_) return;
+    parser_.emplace();
+    parser_->body_limit(server_->options.max_body_bytes);
+    parser_->header_limit(static_cast<std::uint32_t>(server_->options.max_header_bytes));
+    stream_.expires_after(ToChrono(server_->options.idle_timeout));
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code ec, size_t) {
+                       self->OnRead(ec);
+                     });
+  }
+
+  void OnRead(beast::error_code ec) {
+    if (closed_) return;
+    if (ec) {
+      if (ec == http::error::body_limit) {
+        keep_alive_ = false;
+        WriteResponse(ErrorResponse(
+            413, "RequestEntityTooLarge",
+            absl::StrCat("the request body is larger than ", server_->options.max_body_bytes,
+                         " bytes")));
+        return;
+      }
+      if (ec == http::error::header_limit) {
+        keep_alive_ = false;
+        WriteResponse(ErrorResponse(431, "RequestHeaderFieldsTooLarge",
+                                    "the request header fields are too large"));
+        return;
+      }
+      if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+          ec == net::error::eof || ec == net::error::connection_reset ||
+          ec == net::error::operation_aborted || buffer_.size() == 0) {
+        Close();
+        return;
+      }
+      keep_alive_ = false;
+      WriteResponse(ErrorResponse(400, "BadRequest",
+                                  absl::StrCat("malformed HTTP request: ", ec.message())));
+      return;
+    }
+    http::request<http::string_body> raw = parser_->release();
+    parser_.reset();
+    keep_alive_ = raw.keep_alive();
+    HttpRequest request;
+    request.method = std::string(raw.method_string());
+    ParseTarget(absl::string_view(raw.target().data(), raw.target().size()), &request);
+    for (const auto& field : raw) {
+      std::string name = absl::AsciiStrToLower(
+          absl::string_view(field.name_string().data(), field.name_string().size()));
+      request.headers.emplace(std::move(name),
+                              std::string(field.value().data(), field.value().size()));
+    }
+    request.body = std::move(raw.body());
+    stream_.expires_never();
+    server_->handler->Serve(std::move(request),
+                            std::make_shared<SessionResponder>(shared_from_this()));
+  }
+
+  static HttpResponse ErrorResponse(int code, absl::string_view reason, absl::string_view message) {
+    HttpResponse response;
+    response.status = code;
+    response.body = StatusJson(code, reason, message);
+    return response;
+  }
+
+  void WriteResponse(HttpResponse response) {
+    if (closed_) return;
+    auto res = std::make_shared<http::response<http::string_body>>(
+        static_cast<http::status>(response.status), 11);
+    res->set(http::field::content_type, response.content_type);
+    res->set(http::field::cache_control, "no-cache, private");
+    for (auto& [name, value] : response.headers) res->set(name, value);
+    res->keep_alive(keep_alive_);
+    res->body() = std::move(response.body);
+    res->prepare_payload();
+    stream_.expires_after(ToChrono(server_->options.write_timeout));
+    http::async_write(stream_, *res,
+                      [self = shared_from_this(), res](beast::error_code ec, size_t) {
+                        if (ec || !self->keep_alive_) {
+                          self->Close();
+                          return;
+                        }
+                        self->ReadRequest();
+                      });
+  }
+
+  void StartStream(int status, std::string content_type, std::shared_ptr<StreamSource> source,
+                   absl::Duration max_duration) {
+    if (closed_) {
+      source->Cancel();
+      return;
+    }
+    source_ = std::move(source);
+    if (max_duration < absl::InfiniteDuration()) {
+      stream_deadline_.emplace(stream_.get_executor());
+      stream_deadline_->expires_after(ToChrono(max_duration));
+      stream_deadline_->async_wait([self = shared_from_this()](beast::error_code ec) {
+        if (!ec) self->EndStream();
+      });
+    }
+    auto head = std::make_shared<http::response<http::empty_body>>(
+        static_cast<http::status>(status), 11);
+    head->set(http::field::content_type, content_type);
+    head->set(http::field::cache_control, "no-cache, private");
+    head->chunked(true);
+    auto serializer = std::make_shared<http::response_serializer<http::empty_body>>(*head);
+    writing_ = true;
+    stream_.expires_after(ToChrono(server_->options.write_timeout));
+    http::async_write_header(
+        stream_, *serializer,
+        [self = shared_from_this(), head, serializer](beast::error_code ec, size_t) {
+          self->writing_ = false;
+          if (ec) {
+            self->Close();
+            return;
+          }
+          self->DetectClose();
+          std::weak_ptr<Session> weak = self;
+          self->source_->Start([weak] {
+            if (auto s = weak.lock()) {
+              net::post(s->stream_.get_executor(), [s] { s->Pump(); });
+            }
+          });
+          self->Pump();
+        });
+  }
+
+  // While a stream runs the client sends nothing: a completed read means it
+  // closed the connection (or broke the protocol); either way the stream
+  // ends.
+  void DetectClose() {
+    stream_.expires_never();
+    stream_.async_read_some(net::buffer(probe_), [self = shared_from_this()](beast::error_code,
+                                                                             size_t) {
+      self->Close();
+    });
+  }
+
+  void Pump() {
+    if (closed_ || writing_) return;
+    if (source_ == nullptr) {
+      if (ended_) WriteLastChunk();
+      return;
+    }
+    chunk_.clear();
+    StreamSource::Next next = StreamSource::Next::kEmpty;
+    while (chunk_.size() < 256 * 1024) {
+      next = source_->Pull(&chunk_);
+      if (next != StreamSource::Next::kData) break;
+    }
+    if (!chunk_.empty()) {
+      ended_ = next == StreamSource::Next::kEnd;
+      writing_ = true;
+      stream_.expires_after(ToChrono(server_->options.write_timeout));
+      net::async_write(stream_, http::make_chunk(net::buffer(chunk_)),
+                       [self = shared_from_this()](beast::error_code ec, size_t) {
+                         self->writing_ = false;
+                         if (ec) {
+                           self->Close();
+                           return;
+                         }
+                         if (self->ended_) {
+                           self->WriteLastChunk();
+                         } else {
+                           self->Pump();
+                         }
+                       });
+      return;
+    }
+    if (next == StreamSource::Next::kEnd) WriteLastChunk();
+  }
+
+  // The stream's time is up: the source stops, what it had queued is not
+  // sent, and the body ends normally.
+  void EndStream() {
+    if (closed_ || source_ == nullptr || ended_) return;
+    source_->Cancel();
+    source_.reset();
+    ended_ = true;
+    if (!writing_) WriteLastChunk();
+  }
+
+  void WriteLastChunk() {
+    if (closed_) return;
+    writing_ = true;
+    stream_.expires_after(ToChrono(server_->options.write_timeout));
+    net::async_write(stream_, http::make_chunk_last(),
+                     [self = shared_from_this()](beast::error_code, size_t) { self->Close(); });
+  }
+
+  void Close() {
+    if (closed_) return;
+    closed_ = true;
+    if (stream_deadline_) stream_deadline_->cancel();
+    if (source_ != nullptr) {
+      source_->Cancel();
+      source_.reset();
+    }
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.close();
+    absl::MutexLock lock(&server_->mu);
+    server_->sessions.erase(this);
+  }
+
+  class SessionResponder : public Responder {
+   public:
+    explicit SessionResponder(std::shared_ptr<Session> session) : session_(std::move(session)) {}
+    void Respond(HttpResponse response) override {
+      if (answered_.exchange(true)) return;
+      session_->PostResponse(std::move(response));
+    }
+    void Stream(int status, std::string content_type, std::shared_ptr<StreamSource> source,
+                absl::Duration max_duration) override {
+      if (answered_.exchange(true)) return;
+      session_->PostStream(status, std::move(content_type), std::move(source), max_duration);
+    }
+
+   private:
+    std::shared_ptr<Session> session_;
+    std::atomic<bool> answered_{false};
+  };
+
+  beast::tcp_stream stream_;
+  HttpServer::Impl* server_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  bool keep_alive_ = true;
+  bool closed_ = false;
+  std::shared_ptr<StreamSource> source_;
+  std::string chunk_;
+  bool writing_ = false;
+  bool ended_ = false;
+  std::optional<net::steady_timer> stream_deadline_;
+  char probe_[64];
+};
+
+void HttpServer::Impl::Accept() {
+  acceptor->async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+    if (ec == net::error::operation_aborted) return;
+    {
+      absl::MutexLock lock(&mu);
+      if (stopping) return;
+    }
+    if (!ec) {
+      beast::error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
+      auto shared = std::make_shared<tcp::socket>(std::move(socket));
+      auto deadline = std::make_shared<net::steady_timer>(shared->get_executor());
+      deadline->expires_after(std::chrono::seconds(10));
+      deadline->async_wait([shared](beast::error_code ec) {
+        if (!ec) {
+          beast::error_code ignored;
+          shared->close(ignored);
+        }
+      });
+      Sniff(std::move(shared), std::move(deadline));
+    } else {
+      spdlog::warn("http: accept: {}", ec.message());
+    }
+    Accept();
+  });
+}
+
+// Waits for the connection's first bytes: the HTTP/2 preface goes to gRPC,
+// anything else is HTTP/1.1. Gives up (closes) after the deadline.
+void HttpServer::Impl::Sniff(std::shared_ptr<tcp::socket> socket,
+                             std::shared_ptr<net::steady_timer> deadline) {
+  socket->async_wait(tcp::socket::wait_read, [this, socket, deadline](beast::error_code ec) {
+    if (ec || !socket->is_open()) return;
+    char head[3];
+    const ssize_t n = ::recv(socket->native_handle(), head, sizeof(head), MSG_PEEK | MSG_DONTWAIT);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+      deadline->cancel();
+      beast::error_code ignored;
+      socket->close(ignored);
+      return;
+    }
+    const size_t got = n < 0 ? 0 : static_cast<size_t>(n);
+    constexpr absl::string_view kPreface = "PRI";
+    if (got < kPreface.size() && absl::string_view(head, got) == kPreface.substr(0, got)) {
+      Sniff(socket, deadline);  // could still be the preface: wait for more
+      return;
+    }
+    deadline->cancel();
+    if (absl::string_view(head, got) == kPreface) {
+      if (!options.http2_handoff) {
+        beast::error_code ignored;
+        socket->close(ignored);
+        return;
+      }
+      beast::error_code err;
+      const int fd = socket->release(err);
+      if (err) return;
+      options.http2_handoff(fd);
+      return;
+    }
+    StartSession(std::move(*socket));
+  });
+}
+
+void HttpServer::Impl::StartSession(tcp::socket socket) {
+  auto session = std::make_shared<Session>(std::move(socket), this);
+  {
+    absl::MutexLock lock(&mu);
+    if (stopping) return;
+    sessions.emplace(session.get(), session);
+  }
+  session->Run();
+}
+
+HttpServer::HttpServer(HttpServerOptions options, HttpHandler* handler)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->options = std::move(options);
+  impl_->handler = handler;
+}
+
+HttpServer::~HttpServer() { Shutdown(); }
+
+absl::Status HttpServer::Start() {
+  Impl& impl = *impl_;
+  beast::error_code ec;
+  const net::ip::address address = net::ip::make_address(impl.options.bind_address, ec);
+  if (ec) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid bind address \"", impl.options.bind_address, "\": ", ec.message()));
+  }
+  const tcp::endpoint endpoint(address, static_cast<unsigned short>(impl.options.port));
+  impl.acceptor.emplace(impl.ioc);
+  impl.acceptor->open(endpoint.protocol(), ec);
+  if (!ec) impl.acceptor->set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) impl.acceptor->bind(endpoint, ec);
+  if (!ec) impl.acceptor->listen(net::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", impl.options.bind_address, ":",
+                                               impl.options.port, ": ", ec.message()));
+  }
+  impl.port = impl.acceptor->local_endpoint().port();
+  impl.work.emplace(net::make_work_guard(impl.ioc));
+  impl.Accept();
+  for (int i = 0; i < std::max(1, impl.options.threads); ++i) {
+    impl.threads.emplace_back([&impl] { impl.ioc.run(); });
+  }
+  return absl::OkStatus();
+}
+
+int HttpServer::port() const { return impl_->port; }
+
+void HttpServer::Shutdown() {
+  Impl& impl = *impl_;
+  std::vector<std::shared_ptr<Session>> sessions;
+  {
+    absl::MutexLock lock(&impl.mu);
+    if (impl.stopping) return;
+    impl.stopping = true;
+    for (auto& [ptr, weak] : impl.sessions) {
+      if (auto s = weak.lock()) sessions.push_back(std::move(s));
+    }
+  }
+  if (impl.acceptor) {
+    net::post(impl.ioc, [&impl] {
+      beast::error_code ignored;
+      impl.acceptor->close(ignored);
+    });
+  }
+  for (auto& session : sessions) session->PostClose();
+  sessions.clear();
+  impl.work.reset();
+  // Give the closes a moment to run, then stop whatever is left (timers of
+  // connections still being sniffed).
+  for (int i = 0; i < 100 && !impl.ioc.stopped(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    absl::MutexLock lock(&impl.mu);
+    if (impl.sessions.empty()) break;
+  }
+  impl.ioc.stop();
+  for (auto& thread : impl.threads) {
+    if (thread.joinable()) thread.join();
+  }
+  impl.threads.clear();
+}
+
+}  // namespace minik8s::apiserver::rest
