@@ -230,8 +230,12 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.expires_after(ToChrono(server_->options.write_timeout));
     http::async_write(stream_, *res,
                       [self = shared_from_this(), res](beast::error_code ec, size_t) {
-                        if (ec || !self->keep_alive_) {
+                        if (ec) {
                           self->Close();
+                          return;
+                        }
+                        if (!self->keep_alive_) {
+                          self->LingerClose();
                           return;
                         }
                         self->ReadRequest();
@@ -324,6 +328,31 @@ class Session : public std::enable_shared_from_this<Session> {
     if (next == StreamSource::Next::kEnd) WriteLastChunk();
   }
 
+  // Closes after an answer the client may not have waited for (a 413 sent
+  // while it still writes its body): our side stops sending, then what the
+  // client still sends is read and dropped for a while, so that it reads
+  // the answer instead of a reset connection (as Go's server lingers).
+  void LingerClose() {
+    if (closed_) return;
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    linger_budget_ = 2 * server_->options.max_body_bytes + (1 << 20);
+    stream_.expires_after(std::chrono::seconds(2));
+    Drain();
+  }
+
+  void Drain() {
+    stream_.async_read_some(net::buffer(drain_), [self = shared_from_this()](beast::error_code ec,
+                                                                             size_t n) {
+      if (ec || n >= self->linger_budget_) {
+        self->Close();
+        return;
+      }
+      self->linger_budget_ -= n;
+      self->Drain();
+    });
+  }
+
   // The stream's time is up: the source stops, what it had queued is not
   // sent, and the body ends normally.
   void EndStream() {
@@ -387,6 +416,8 @@ class Session : public std::enable_shared_from_this<Session> {
   bool ended_ = false;
   std::optional<net::steady_timer> stream_deadline_;
   char probe_[64];
+  char drain_[16 * 1024];
+  size_t linger_budget_ = 0;
 };
 
 void HttpServer::Impl::Accept() {

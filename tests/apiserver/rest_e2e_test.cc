@@ -1,6 +1,8 @@
 // End-to-end tests of the apiserver's Kubernetes HTTP API: the real daemon
 // over minik8s-store and over a real etcd, driven with plain HTTP/1.1
 // requests as kubectl and client libraries send them.
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
