@@ -3,7 +3,9 @@
 # packages, builds minik8s, starts a local cluster (store, apiserver,
 # controller-manager, scheduler, and a runtime + kubelet per node) with
 # `minik8s up`, applies examples/nginx-deployment.yaml with mkctl and shows the
-# Deployment -> ReplicaSet -> Pod pipeline at work. Then it stops the cluster.
+# Deployment -> ReplicaSet -> Pod pipeline at work, then the same cluster
+# through the real kubectl (when it is installed) over the Kubernetes HTTP
+# API. Then it stops the cluster.
 #
 #   scripts/demo.sh            run the demo, stop the cluster at the end
 #   scripts/demo.sh --keep     leave the cluster running (stop: build/bin/minik8s down --data-dir DIR)
@@ -21,10 +23,11 @@ port_base=${MINIK8S_PORT_BASE:-6440}
 work=$(mktemp -d /tmp/minik8s-demo-XXXXXX)
 data="$work/cluster"
 export MINIK8S_CONFIG="$work/config"
+kubeconfig="$work/kubeconfig"
 bin="$PWD/build/bin"
 
 "$bin/minik8s" up --data-dir "$data" --nodes 3 --port-base "$port_base" \
-  --mkctl-config "$MINIK8S_CONFIG" >"$work/up.log" 2>&1 &
+  --mkctl-config "$MINIK8S_CONFIG" --kubeconfig "$kubeconfig" >"$work/up.log" 2>&1 &
 up_pid=$!
 stop_cluster() {
   if kill -0 "$up_pid" 2>/dev/null; then
@@ -53,8 +56,22 @@ run get deploy,rs,pods -o wide
 run get events --sort-by=.lastTimestamp
 run trace deployment/nginx-deployment
 
+if command -v kubectl >/dev/null 2>&1; then
+  kube() { echo "\$ kubectl $*"; KUBECONFIG="$kubeconfig" kubectl "$@"; echo; }
+  echo "The same cluster through the real kubectl (KUBECONFIG=$kubeconfig):"
+  echo
+  kube version
+  kube get deploy,rs,pods -o wide
+  kube scale deployment/nginx-deployment --replicas=5
+  kube rollout status deployment/nginx-deployment --timeout=120s
+  kube get pods -l app=nginx
+else
+  echo "(kubectl is not installed: skipping the kubectl part)"
+fi
+
 if [ "$keep" = 1 ]; then
   echo "The cluster keeps running (logs in $data/logs). Use it with:"
   echo "  export MINIK8S_CONFIG=$MINIK8S_CONFIG; $bin/mkctl get pods"
+  echo "  export KUBECONFIG=$kubeconfig; kubectl get pods"
   echo "Stop it with: $bin/minik8s down --data-dir $data"
 fi

@@ -136,7 +136,17 @@ std::string EncodeList(const Message& list, Format format) {
         R"({"kind":"PartialObjectMetadataList","apiVersion":"meta.k8s.io/v1","metadata":)", meta,
         R"(,"items":[)", absl::StrJoin(items, ","), "]}");
   }
-  return EncodeObject(list, format);
+  std::string out = EncodeObject(list, format);
+  // Kubernetes always writes `items`, also when empty: clients such as
+  // kubectl tell a list from an object by it.
+  if (ListItems(list).empty()) {
+    if (format == Format::kJson && !out.empty() && out.back() == '}') {
+      out.insert(out.size() - 1, R"(,"items":[])");
+    } else if (format == Format::kYaml) {
+      out.append("items: []\n");
+    }
+  }
+  return out;
 }
 
 std::string EncodeTable(const api::KindInfo& kind, const std::vector<const Message*>& objects,

@@ -253,6 +253,11 @@ TEST_P(RestE2E, ListWithSelectorsAndTables) {
   EXPECT_EQ(yaml->headers["content-type"], "application/yaml");
   EXPECT_TRUE(absl::StrContains(yaml->body, "kind: Pod")) << yaml->body;
 
+  // An empty list still has its items (kubectl tells lists by them).
+  absl::StatusOr<HttpResult> empty = Get("/api/v1/namespaces/default/pods?labelSelector=app%3Dnone");
+  ASSERT_TRUE(empty.ok());
+  EXPECT_TRUE(absl::StrContains(empty->body, R"("items":[])")) << empty->body;
+
   absl::StatusOr<HttpResult> refused = Get("/api/v1/pods", {{"Accept", "image/png"}});
   ASSERT_TRUE(refused.ok());
   EXPECT_EQ(refused->status, 406);
