@@ -46,7 +46,9 @@ class PodStrategy : public Strategy {
       : Strategy(kind, Traits{.status_subresource = true,
                               .clear_status_on_create = true,
                               .generation = true,
-                              .graceful_deletion = true}) {}
+                              .graceful_deletion = true,
+                              .binding_subresource = true,
+                              .log_subresource = true}) {}
 
   void PrepareForCreate(google::protobuf::Message* object) const override {
     Strategy::PrepareForCreate(object);

@@ -45,6 +45,11 @@ class Strategy {
     bool ttl = false;
     // Pods: deletion waits the grace period for the kubelet.
     bool graceful_deletion = false;
+    // Served subresources beyond status and scale, as discovery and the
+    // OpenAPI documents list them: "binding" (POST a Binding to assign a
+    // node) and "log" (GET the containers' logs as text).
+    bool binding_subresource = false;
+    bool log_subresource = false;
   };
 
   Strategy(const api::KindInfo* kind, Traits traits) : kind_(kind), traits_(traits) {}
