@@ -92,7 +92,9 @@ stop_cluster() {
 trap stop_cluster EXIT
 trap 'exit 130' INT TERM
 
+kubeconfig="$work/kubeconfig"
 up_flags=(--nodes 3 --port-base "$port_base" --data-dir "$data" --mkctl-config "$MINIK8S_CONFIG"
+          --kubeconfig "$kubeconfig"
           --runtime-arg=--image-pull-delay=2s
           --kubelet-arg=--node-lease-renew-interval=2s
           --controller-manager-arg=--node-monitor-period=1s
@@ -309,6 +311,32 @@ wait_until "$victim Ready again" node_is "$victim" Ready
 wait_until "the evicted pods gone" no_pods_on_node "$victim"
 run get nodes
 run get pods -o wide
+
+section "7. The same flow with the real kubectl"
+
+if command -v kubectl >/dev/null 2>&1; then
+  kube() { timeout --kill-after=5 "$((timeout_s + 10))" env KUBECONFIG="$kubeconfig" kubectl "$@" 2>&1; }
+  kube_run() { echo "\$ kubectl $*"; kube "$@" || fail "kubectl $* exited with an error"; echo; }
+  note "export KUBECONFIG=$kubeconfig"
+  kube_run version
+  kube_run get nodes
+  kube delete deployment nginx-deployment >/dev/null
+  echo "\$ kubectl apply -f examples/nginx-deployment.yaml -v=6"
+  kube apply -f examples/nginx-deployment.yaml -v=6 |
+    grep -E "round_trippers|created" | sed -E 's/^I[0-9]+ [0-9:.]+ +[0-9]+ round_trippers.go:[0-9]+\] //'
+  echo
+  kube_run rollout status deployment/nginx-deployment --timeout=${timeout_s}s
+  api=$(awk '/server:/ {print $2; exit}' "$kubeconfig")
+  echo "\$ curl -s \"$api/api/v1/namespaces/default/pods?watch=true&labelSelector=app%3Dnginx&timeoutSeconds=2\" | cut -c1-150"
+  curl -s "$api/api/v1/namespaces/default/pods?watch=true&labelSelector=app%3Dnginx&timeoutSeconds=2" | cut -c1-150
+  echo
+  sed 's/^  replicas: 3/  replicas: 3\n  foo: 1/' examples/nginx-deployment.yaml > "$work/bad.yaml"
+  echo "\$ kubectl apply -f bad.yaml        # a manifest with \`spec.foo: 1\`"
+  kube apply -f "$work/bad.yaml" | sed "s|$work/||" && fail "kubectl accepted an unknown field"
+  echo
+else
+  note "kubectl is not installed: skipped"
+fi
 
 echo "Walkthrough finished in $(( $(date +%s) - started ))s (cluster start included; steps $(( $(date +%s) - t0 ))s)."
 if [ "$keep" = 1 ]; then
