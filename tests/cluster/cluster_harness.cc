@@ -90,7 +90,7 @@ absl::Status ClusterHarness::Start() {
   std::vector<std::string> argv = {testing::BinPath("minik8s"), "up", "--nodes",
                                    std::to_string(options_.nodes), "--port-base",
                                    std::to_string(port_base_), "--data-dir", data_dir_,
-                                   "--mkctl-config", ""};
+                                   "--mkctl-config", "", "--kubeconfig", kubeconfig()};
   if (options_.backend == Backend::kEtcd) {
     if (etcd_ == nullptr) {
       etcd_ = std::make_unique<storetest::StoreBackend>(
@@ -159,6 +159,17 @@ int ClusterHarness::Mkctl(std::vector<std::string> args, std::string* out,
                           const std::string& stdin_data) const {
   args.insert(args.begin(), {testing::BinPath("mkctl"), "--server", api_});
   return testing::RunCommand(args, out, absl::Seconds(120), stdin_data);
+}
+
+std::vector<std::string> ClusterHarness::KubectlCommand(std::vector<std::string> args) const {
+  args.insert(args.begin(), {"/usr/bin/kubectl", "--kubeconfig", kubeconfig(), "--cache-dir",
+                             dir_.Join("kube-cache")});
+  return args;
+}
+
+int ClusterHarness::Kubectl(std::vector<std::string> args, std::string* out,
+                            const std::string& stdin_data, absl::Duration timeout) const {
+  return testing::RunCommand(KubectlCommand(std::move(args)), out, timeout, stdin_data);
 }
 
 std::string ClusterHarness::WriteFile(const std::string& name, const std::string& text) const {

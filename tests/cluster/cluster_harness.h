@@ -2,8 +2,9 @@
 // `minik8s up` on a free port range and a temp data dir, over minik8s-store
 // or over a real etcd (started here from PATH, on free loopback ports, with
 // its own data dir that survives a cluster restart). Tests drive it with the
-// mkctl binary (Mkctl) and, where a stream of changes must be observed, the
-// client library (clientset()).
+// mkctl binary (Mkctl), the real kubectl (Kubectl, through the kubeconfig
+// `minik8s up --kubeconfig` writes in the temp dir) and, where a stream of
+// changes must be observed, the client library (clientset()).
 //
 // Not thread-safe: one test thread drives a harness; clientset() may be
 // used from helper threads the test joins before the harness is destroyed.
@@ -61,6 +62,17 @@ class ClusterHarness {
   // Runs mkctl against the cluster: exit code, stdout+stderr in *out.
   int Mkctl(std::vector<std::string> args, std::string* out,
             const std::string& stdin_data = "") const;
+
+  // The kubeconfig `minik8s up` wrote for this cluster (in the temp dir, so
+  // the user's ~/.minik8s/kubeconfig is never touched).
+  std::string kubeconfig() const { return dir_.Join("kubeconfig"); }
+  // The argv that runs /usr/bin/kubectl against the cluster: its kubeconfig,
+  // and a discovery cache in the temp dir (removed with it), then `args`.
+  std::vector<std::string> KubectlCommand(std::vector<std::string> args) const;
+  // Runs KubectlCommand(args) to completion (or `timeout`, then killed:
+  // -1): exit code, stdout+stderr in *out.
+  int Kubectl(std::vector<std::string> args, std::string* out, const std::string& stdin_data = "",
+              absl::Duration timeout = absl::Seconds(120)) const;
 
   // Path of a file in the harness' temp dir, written with `text`.
   std::string WriteFile(const std::string& name, const std::string& text) const;
