@@ -9,6 +9,7 @@
 #include "api/codec.h"
 #include "api/quantity.h"
 #include "api/time.h"
+#include "api/yaml_limits.h"
 #include "api/yaml_scalar.h"
 #include "common/status_macros.h"
 
@@ -363,15 +364,9 @@ absl::Status DecodeMessage(const YAML::Node& node, Message* msg, const std::stri
 
 // ---- documents
 
+// Bounded in depth, size and alias expansion (api/yaml_limits.h).
 absl::StatusOr<std::vector<YAML::Node>> LoadDocuments(std::string_view text) {
-  try {
-    return YAML::LoadAll(std::string(text));
-  } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(Where(e.mark), "yaml: ", e.msg.empty() ? e.what() : e.msg));
-  } catch (const std::exception& e) {
-    return absl::InvalidArgumentError(absl::StrCat("yaml: ", e.what()));
-  }
+  return LoadAllLimited(absl::string_view(text.data(), text.size()));
 }
 
 // Finds a top-level string field such as apiVersion or kind. Returns an

@@ -3,6 +3,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "apiserver/errors.h"
+#include "api/yaml_limits.h"
 #include "yaml-cpp/yaml.h"
 
 namespace minik8s::apiserver {
@@ -43,8 +44,10 @@ absl::StatusOr<ContinueToken> DecodeContinueToken(absl::string_view text) {
   std::string json;
   if (!absl::WebSafeBase64Unescape(text, &json)) return Invalid("not base64");
   ContinueToken token;
+  absl::StatusOr<YAML::Node> parsed = api::LoadLimited(json);
+  if (!parsed.ok()) return Invalid(parsed.status().message());
   try {
-    YAML::Node node = YAML::Load(json);
+    const YAML::Node node = *parsed;
     if (!node.IsMap()) return Invalid("not an object");
     if (!node["v"] || node["v"].as<std::string>() != kVersion) return Invalid("unknown version");
     if (!node["rv"] || !node["start"]) return Invalid("incomplete");

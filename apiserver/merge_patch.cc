@@ -1,11 +1,13 @@
 #include "apiserver/merge_patch.h"
 
 #include <string>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "api/codec.h"
 #include "api/patch/json_patch.h"
 #include "api/patch/strategic_merge_patch.h"
+#include "api/yaml_limits.h"
 #include "apiserver/errors.h"
 
 namespace minik8s::apiserver {
@@ -31,12 +33,11 @@ YAML::Node MergePatchNodes(const YAML::Node& target, const YAML::Node& patch) {
 
 absl::StatusOr<std::unique_ptr<google::protobuf::Message>> ApplyMergePatch(
     const google::protobuf::Message& object, absl::string_view patch) {
-  YAML::Node patch_node;
-  try {
-    patch_node = YAML::Load(std::string(patch));
-  } catch (const YAML::Exception& e) {
-    return NewBadRequest(absl::StrCat("invalid JSON merge patch: ", e.what()));
+  absl::StatusOr<YAML::Node> parsed = api::LoadLimited(patch);
+  if (!parsed.ok()) {
+    return NewBadRequest(absl::StrCat("invalid JSON merge patch: ", parsed.status().message()));
   }
+  const YAML::Node patch_node = *std::move(parsed);
   if (!patch_node.IsMap()) {
     return NewBadRequest("invalid JSON merge patch: the patch must be a JSON object");
   }
@@ -65,12 +66,11 @@ absl::StatusOr<std::unique_ptr<google::protobuf::Message>> ApplyPatch(
                        {});
   }
   const char* what = strategic ? "strategic merge patch" : "JSON patch";
-  YAML::Node patch_node;
-  try {
-    patch_node = YAML::Load(std::string(patch));
-  } catch (const YAML::Exception& e) {
-    return NewBadRequest(absl::StrCat("invalid ", what, ": ", e.what()));
+  absl::StatusOr<YAML::Node> parsed = api::LoadLimited(patch);
+  if (!parsed.ok()) {
+    return NewBadRequest(absl::StrCat("invalid ", what, ": ", parsed.status().message()));
   }
+  const YAML::Node patch_node = *std::move(parsed);
   absl::StatusOr<YAML::Node> patched;
   try {
     if (strategic) {

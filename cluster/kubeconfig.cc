@@ -11,6 +11,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "api/yaml_limits.h"
 #include "yaml-cpp/yaml.h"
 
 namespace minik8s::cluster {
@@ -60,8 +61,10 @@ absl::Status CheckReplaceable(const std::string& path, std::string* ns) {
     return absl::FailedPreconditionError(refused);
   }
   if (absl::StripAsciiWhitespace(text).empty()) return absl::OkStatus();
+  absl::StatusOr<YAML::Node> parsed = api::LoadLimited(text);
+  if (!parsed.ok()) return absl::FailedPreconditionError(refused);
   try {
-    const YAML::Node doc = YAML::Load(text);
+    const YAML::Node doc = *parsed;
     if (doc.IsNull()) return absl::OkStatus();
     if (!doc.IsMap()) return absl::FailedPreconditionError(refused);
     if (doc["kind"] && (!doc["kind"].IsScalar() || doc["kind"].Scalar() != "Config")) {

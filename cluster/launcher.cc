@@ -19,6 +19,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "api/yaml_limits.h"
 #include "client/clientset.h"
 #include "cluster/health.h"
 #include "cluster/kubeconfig.h"
@@ -101,13 +102,16 @@ absl::Status MakeDirs(const std::string& dir) {
 // Writes `server: <address>` for mkctl, keeping a `namespace:` the user set.
 absl::Status WriteMkctlConfig(const std::string& path, const std::string& server) {
   std::string ns;
+  std::ifstream existing(path);
+  std::stringstream text;
+  text << existing.rdbuf();
+  // Absent, unreadable or over the limits: replaced below.
+  absl::StatusOr<YAML::Node> old = api::LoadLimited(text.str());
   try {
-    YAML::Node old = YAML::LoadFile(path);
-    if (old.IsMap() && old["namespace"] && old["namespace"].IsScalar()) {
-      ns = old["namespace"].Scalar();
+    if (old.ok() && old->IsMap() && (*old)["namespace"] && (*old)["namespace"].IsScalar()) {
+      ns = (*old)["namespace"].Scalar();
     }
   } catch (const YAML::Exception&) {
-    // Absent or unreadable: replaced below.
   }
   const std::filesystem::path p(path);
   if (p.has_parent_path()) {

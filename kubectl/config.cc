@@ -7,17 +7,15 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "api/yaml_limits.h"
 #include "yaml-cpp/yaml.h"
 
 namespace minik8s::kubectl {
 
 absl::StatusOr<ClusterConfig> ParseConfigFile(const std::string& text) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(e.what());
-  }
+  absl::StatusOr<YAML::Node> parsed = api::LoadLimited(text);
+  if (!parsed.ok()) return parsed.status();
+  const YAML::Node root = *parsed;
   if (!root.IsMap()) return absl::InvalidArgumentError("expected a mapping with a `server` key");
   ClusterConfig config;
   const YAML::Node server = root["server"];

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "api/yaml_limits.h"
 #include "yaml-cpp/yaml.h"
 
 namespace minik8s::scheduler {
@@ -77,8 +78,13 @@ absl::StatusOr<SchedulerConfig> Parse(const YAML::Node& root) {
 }  // namespace
 
 absl::StatusOr<SchedulerConfig> ParseSchedulerConfig(std::string_view yaml) {
+  absl::StatusOr<YAML::Node> node =
+      api::LoadLimited(absl::string_view(yaml.data(), yaml.size()));
+  if (!node.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("config: ", node.status().message()));
+  }
   try {
-    return Parse(YAML::Load(std::string(yaml)));
+    return Parse(*node);
   } catch (const YAML::Exception& e) {
     return absl::InvalidArgumentError(absl::StrCat("config: ", e.what()));
   }

@@ -5,6 +5,7 @@
 #include "absl/time/clock.h"
 #include "api/codec.h"
 #include "api/k8s_protobuf.h"
+#include "api/yaml_limits.h"
 #include "apiserver/errors.h"
 #include "apiserver/object_meta.h"
 #include "common/metrics.h"
@@ -215,11 +216,12 @@ absl::Status FillList(const api::KindInfo& kind, const v1::ListResponse& respons
 }
 
 absl::StatusOr<YAML::Node> ParseJsonBody(absl::string_view body) {
-  try {
-    return YAML::Load(std::string(body));
-  } catch (const std::exception& e) {
-    return NewBadRequest(absl::StrCat("the request body is not valid JSON: ", e.what()));
+  absl::StatusOr<YAML::Node> node = api::LoadLimited(body);
+  if (!node.ok()) {
+    return NewBadRequest(
+        absl::StrCat("the request body is not valid JSON: ", node.status().message()));
   }
+  return node;
 }
 
 std::string VersionJson() {

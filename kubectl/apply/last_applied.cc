@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "api/codec.h"
+#include "api/yaml_limits.h"
 #include "client/resource.h"
 #include "kubectl/apply/json_node.h"
 #include "kubectl/apply/three_way_merge.h"
@@ -21,12 +22,12 @@ absl::StatusOr<std::string> ComputeApplyPatch(const google::protobuf::Message& m
   const auto& annotations = client::MetaOf(live).annotations();
   auto it = annotations.find(kLastAppliedAnnotation);
   if (it != annotations.end() && !it->second.empty()) {
-    try {
-      original = YAML::Load(it->second);
-    } catch (const YAML::Exception& e) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("error reading annotation ", kLastAppliedAnnotation, ": ", e.what()));
+    absl::StatusOr<YAML::Node> parsed = api::LoadLimited(it->second);
+    if (!parsed.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "error reading annotation ", kLastAppliedAnnotation, ": ", parsed.status().message()));
     }
+    original = *parsed;
   }
   YAML::Node patch =
       ThreeWayMergePatch(original, api::EncodeNode(manifest), api::EncodeNode(live));
