@@ -12,6 +12,7 @@
 #include "api/quantity.h"
 #include "api/time.h"
 #include "api/yaml_scalar.h"
+#include "k8s/meta/v1/field_options.pb.h"
 #include "k8s/meta/v1/meta.pb.h"
 
 namespace minik8s::api {
@@ -162,8 +163,12 @@ Value ToValue(const Message& msg) {
       out.values.push_back(std::move(list));
     } else {
       // Messages and proto3 `optional` scalars print when set; plain proto3
-      // scalars report "set" only when non-zero (omitempty).
-      if (!r->HasField(msg, f)) continue;
+      // scalars report "set" only when non-zero (omitempty), unless
+      // Kubernetes writes them also when zero (emit_empty).
+      if (!r->HasField(msg, f) &&
+          (f->has_presence() || !f->options().GetExtension(minik8s::meta::v1::emit_empty))) {
+        continue;
+      }
       out.keys.push_back(f->json_name());
       out.values.push_back(ScalarValue(msg, f, -1));
     }

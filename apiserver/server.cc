@@ -92,6 +92,9 @@ absl::Status Server::Start() {
       rest::ApiRouter::Options{
           .storage_healthy = [this] { return storage_healthy_.load(); },
           .logs = logs_.get(),
+          .server_address = options_.port > 0
+                                ? absl::StrCat(options_.bind_address, ":", options_.port)
+                                : "",
       });
   http_ = std::make_unique<rest::HttpServer>(
       rest::HttpServerOptions{

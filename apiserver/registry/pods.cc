@@ -48,7 +48,8 @@ class PodStrategy : public Strategy {
                               .generation = true,
                               .graceful_deletion = true,
                               .binding_subresource = true,
-                              .log_subresource = true}) {}
+                              .log_subresource = true,
+                              .return_deleted_object = true}) {}
 
   void PrepareForCreate(google::protobuf::Message* object) const override {
     Strategy::PrepareForCreate(object);

@@ -50,6 +50,10 @@ class Strategy {
     // node) and "log" (GET the containers' logs as text).
     bool binding_subresource = false;
     bool log_subresource = false;
+    // A delete that removes the object at once answers with the object
+    // (Kubernetes' ReturnDeletedObject, set for pods) rather than a
+    // Success Status.
+    bool return_deleted_object = false;
   };
 
   Strategy(const api::KindInfo* kind, Traits traits) : kind_(kind), traits_(traits) {}

@@ -263,8 +263,8 @@ class MeteredResponder : public Responder {
 bool StrategyHasSubresource(const Strategy& strategy, absl::string_view subresource) {
   if (subresource == "status") return strategy.traits().status_subresource;
   if (subresource == "scale") return strategy.has_scale();
-  const std::string& resource = strategy.kind().resource;
-  if (subresource == "binding" || subresource == "log") return resource == "pods";
+  if (subresource == "binding") return strategy.traits().binding_subresource;
+  if (subresource == "log") return strategy.traits().log_subresource;
   return false;
 }
 
@@ -274,7 +274,7 @@ ApiRouter::ApiRouter(Handler* handler, WorkerPool* pool, Options options)
     : handler_(handler),
       pool_(pool),
       options_(std::move(options)),
-      discovery_(std::make_unique<DiscoveryDocs>(handler->registry())),
+      discovery_(std::make_unique<DiscoveryDocs>(handler->registry(), options_.server_address)),
       openapi_(std::make_unique<OpenApiDocs>(handler->registry())) {}
 
 ApiRouter::~ApiRouter() = default;
@@ -524,7 +524,9 @@ void ApiRouter::Create(std::shared_ptr<Call> call) {
   if (!validation.ok()) return call->Fail(validation.status());
   std::unique_ptr<Message> object = call->kind().New();
   absl::Status status = DecodeBody(call->request, object.get(), *validation, &call->warnings);
-  if (status.ok()) status = CheckBodyNamespace(call->kind(), call->info.namespace_, object.get());
+  if (status.ok()) {
+    status = CheckBodyNamespace(call->kind(), call->info.namespace_, object.get());
+  }
   if (!status.ok()) return call->Fail(status);
   auto request = std::make_shared<apiv1::CreateRequest>();
   request->set_resource(call->kind().GroupResource());
@@ -550,7 +552,9 @@ void ApiRouter::Update(std::shared_ptr<Call> call) {
   std::unique_ptr<Message> object =
       scale ? std::make_unique<autoscaling::v1::Scale>() : call->kind().New();
   absl::Status status = DecodeBody(call->request, object.get(), *validation, &call->warnings);
-  if (status.ok()) status = CheckBodyNamespace(call->kind(), call->info.namespace_, object.get());
+  if (status.ok()) {
+    status = CheckBodyNamespace(call->kind(), call->info.namespace_, object.get());
+  }
   if (!status.ok()) return call->Fail(status);
   const std::string& body_name = Meta(*object).name();
   if (body_name != call->info.name) {
@@ -673,7 +677,7 @@ void ApiRouter::Delete(std::shared_ptr<Call> call) {
   absl::StatusOr<Handler::DeleteResult> result = handler_->DeleteObject(
       *call->strategy, call->info.namespace_, call->info.name, *options);
   if (!result.ok()) return call->Fail(result.status());
-  if (result->deleted && call->kind().resource != "pods") {
+  if (result->deleted && !call->strategy->traits().return_deleted_object) {
     return call->Reply(200, Format::kJson, DeletedStatusJson(call->kind(), *result->object));
   }
   const bool accepted =

@@ -49,6 +49,9 @@ class ApiRouter : public HttpHandler {
     // Dials the kubelet of a node for pods/log; nullptr: pods/log answers
     // 503.
     LogStreamer* logs = nullptr;
+    // host:port clients reach this server at (discovery's
+    // serverAddressByClientCIDRs); may be empty.
+    std::string server_address;
   };
 
   ApiRouter(Handler* handler, WorkerPool* pool, Options options);

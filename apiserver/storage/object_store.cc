@@ -5,6 +5,8 @@
 #include "absl/strings/str_cat.h"
 #include "apiserver/errors.h"
 #include "apiserver/object_meta.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 
 namespace minik8s::apiserver {
 namespace {
@@ -40,12 +42,29 @@ std::string ObjectStore::ResourcePrefix(const api::KindInfo& kind, const std::st
   return absl::StrCat(prefix_, "/", kind.resource, "/");
 }
 
+namespace {
+
+// Map entries in a fixed order, so that equal objects encode to equal bytes
+// (what the no-change check of GuaranteedUpdate compares).
+std::string SerializeDeterministic(const google::protobuf::Message& object) {
+  std::string out;
+  {
+    google::protobuf::io::StringOutputStream stream(&out);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    object.SerializeToCodedStream(&coded);
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string ObjectStore::Encode(const google::protobuf::Message& object) {
   const meta::v1::ObjectMeta& meta = Meta(object);
-  if (meta.resource_version().empty()) return object.SerializeAsString();
+  if (meta.resource_version().empty()) return SerializeDeterministic(object);
   MessagePtr copy = CloneMessage(object);
   MutableMeta(copy.get())->clear_resource_version();
-  return copy->SerializeAsString();
+  return SerializeDeterministic(*copy);
 }
 
 absl::StatusOr<MessagePtr> ObjectStore::Decode(const api::KindInfo& kind,
@@ -162,7 +181,9 @@ absl::StatusOr<UpdateResult> ObjectStore::GuaranteedUpdate(const api::KindInfo& 
       del->set_key(key);
     } else {
       value = Encode(*action->object);
-      if (value == current_kv.value() && ttl_seconds == 0) {
+      // The stored bytes may come from a writer whose map order differed:
+      // compare with the current object encoded the same way.
+      if (ttl_seconds == 0 && (value == current_kv.value() || value == Encode(**current))) {
         // Nothing changed: no write, no new resourceVersion.
         return UpdateResult{std::move(*current), false};
       }
