@@ -610,9 +610,10 @@ absl::StatusOr<Handler::DeleteResult> Handler::DeleteObject(
     cause.set_message(absl::StrCat("Unsupported value: \"", policy,
                                    "\": supported values: \"Foreground\", \"Background\", "
                                    "\"Orphan\""));
-    return NewInvalid(kind, name, absl::StrCat("DeleteOptions \"\" is invalid: propagationPolicy: ",
-                                               cause.message()),
-                      {cause});
+    return NewInvalid(
+        kind, name,
+        absl::StrCat("DeleteOptions \"\" is invalid: propagationPolicy: ", cause.message()),
+        {cause});
   }
   if (options.has_grace_period_seconds() && options.grace_period_seconds() < 0) {
     return NewBadRequest("gracePeriodSeconds must not be negative");
@@ -620,70 +621,90 @@ absl::StatusOr<Handler::DeleteResult> Handler::DeleteObject(
   const bool is_namespace = kind.group.empty() && kind.kind == "Namespace";
   const meta::v1::Preconditions& pre = options.preconditions();
 
+  // dryRun=All: everything is checked and decided, nothing is written.
+  bool dry_run = false;
+  for (const std::string& value : options.dry_run()) {
+    if (value != "All") {
+      return NewBadRequest(
+          absl::StrCat("dryRun: Unsupported value: \"", value, "\": supported values: \"All\""));
+    }
+    dry_run = true;
+  }
+
   DeleteResult out;
+  auto decide = [&](const google::protobuf::Message& current) -> absl::StatusOr<UpdateAction> {
+    const meta::v1::ObjectMeta& current_meta = Meta(current);
+    if (pre.has_uid() && pre.uid() != current_meta.uid()) {
+      return NewConflict(kind, name,
+                         absl::StrCat("Precondition failed: UID in precondition: ", pre.uid(),
+                                      ", UID in object meta: ", current_meta.uid()));
+    }
+    if (pre.has_resource_version() && pre.resource_version() != current_meta.resource_version()) {
+      return NewConflict(
+          kind, name,
+          absl::StrCat(
+              "Precondition failed: ResourceVersion in precondition: ", pre.resource_version(),
+              ", ResourceVersion in object meta: ", current_meta.resource_version()));
+    }
+    MessagePtr object = CloneMessage(current);
+    meta::v1::ObjectMeta* meta = MutableMeta(object.get());
+    UpdateAction action;
+    if (is_namespace) {
+      // Namespaces go through Terminating; the namespace finalizer removes
+      // their content and then the namespace.
+      auto* namespace_object = static_cast<core::v1::Namespace*>(object.get());
+      if (!meta->has_deletion_timestamp()) *meta->mutable_deletion_timestamp() = api::NowTime();
+      namespace_object->mutable_status()->set_phase("Terminating");
+      action.object = std::move(object);
+      return action;
+    }
+    if (policy == "Foreground") {
+      AddFinalizer(meta, kForegroundFinalizer);
+      RemoveFinalizer(meta, kOrphanFinalizer);
+    } else if (policy == "Orphan") {
+      AddFinalizer(meta, kOrphanFinalizer);
+      RemoveFinalizer(meta, kForegroundFinalizer);
+    } else if (policy == "Background") {
+      RemoveFinalizer(meta, kOrphanFinalizer);
+      RemoveFinalizer(meta, kForegroundFinalizer);
+    }
+    int64_t grace = 0;
+    if (strategy.traits().graceful_deletion) {
+      grace = strategy.GracePeriod(
+          current, options.has_grace_period_seconds() ? options.grace_period_seconds() : -1);
+      // A deletion already pending keeps its (shorter) grace period.
+      if (meta->has_deletion_grace_period_seconds() &&
+          meta->deletion_grace_period_seconds() < grace) {
+        grace = meta->deletion_grace_period_seconds();
+      }
+    }
+    if (grace == 0 && meta->finalizers().empty()) {
+      action.delete_object = true;
+      return action;
+    }
+    if (!meta->has_deletion_timestamp() || (meta->has_deletion_grace_period_seconds() &&
+                                            grace < meta->deletion_grace_period_seconds())) {
+      *meta->mutable_deletion_timestamp() = api::ToProtoTime(absl::Now() + absl::Seconds(grace));
+    }
+    meta->set_deletion_grace_period_seconds(grace);
+    action.object = std::move(object);
+    return action;
+  };
+  MessagePtr dry_run_object;
   absl::StatusOr<UpdateResult> result = store_->GuaranteedUpdate(
       kind, store_->Key(kind, ns, name), name,
       [&](const google::protobuf::Message& current) -> absl::StatusOr<UpdateAction> {
-        const meta::v1::ObjectMeta& current_meta = Meta(current);
-        if (pre.has_uid() && pre.uid() != current_meta.uid()) {
-          return NewConflict(kind, name,
-                             absl::StrCat("Precondition failed: UID in precondition: ", pre.uid(),
-                                          ", UID in object meta: ", current_meta.uid()));
-        }
-        if (pre.has_resource_version() &&
-            pre.resource_version() != current_meta.resource_version()) {
-          return NewConflict(
-              kind, name,
-              absl::StrCat("Precondition failed: ResourceVersion in precondition: ",
-                           pre.resource_version(),
-                           ", ResourceVersion in object meta: ", current_meta.resource_version()));
-        }
-        MessagePtr object = CloneMessage(current);
-        meta::v1::ObjectMeta* meta = MutableMeta(object.get());
-        UpdateAction action;
-        if (is_namespace) {
-          // Namespaces go through Terminating; the namespace finalizer removes
-          // their content and then the namespace.
-          auto* namespace_object = static_cast<core::v1::Namespace*>(object.get());
-          if (!meta->has_deletion_timestamp()) *meta->mutable_deletion_timestamp() = api::NowTime();
-          namespace_object->mutable_status()->set_phase("Terminating");
-          action.object = std::move(object);
-          return action;
-        }
-        if (policy == "Foreground") {
-          AddFinalizer(meta, kForegroundFinalizer);
-          RemoveFinalizer(meta, kOrphanFinalizer);
-        } else if (policy == "Orphan") {
-          AddFinalizer(meta, kOrphanFinalizer);
-          RemoveFinalizer(meta, kForegroundFinalizer);
-        } else if (policy == "Background") {
-          RemoveFinalizer(meta, kOrphanFinalizer);
-          RemoveFinalizer(meta, kForegroundFinalizer);
-        }
-        int64_t grace = 0;
-        if (strategy.traits().graceful_deletion) {
-          grace = strategy.GracePeriod(
-              current, options.has_grace_period_seconds() ? options.grace_period_seconds() : -1);
-          // A deletion already pending keeps its (shorter) grace period.
-          if (meta->has_deletion_grace_period_seconds() &&
-              meta->deletion_grace_period_seconds() < grace) {
-            grace = meta->deletion_grace_period_seconds();
-          }
-        }
-        if (grace == 0 && meta->finalizers().empty()) {
-          action.delete_object = true;
-          return action;
-        }
-        if (!meta->has_deletion_timestamp() ||
-            (meta->has_deletion_grace_period_seconds() &&
-             grace < meta->deletion_grace_period_seconds())) {
-          *meta->mutable_deletion_timestamp() = api::ToProtoTime(absl::Now() + absl::Seconds(grace));
-        }
-        meta->set_deletion_grace_period_seconds(grace);
-        action.object = std::move(object);
-        return action;
+        absl::StatusOr<UpdateAction> action = decide(current);
+        if (!action.ok() || !dry_run) return action;
+        out.deleted = action->delete_object;
+        dry_run_object = action->delete_object ? CloneMessage(current) : std::move(action->object);
+        return absl::CancelledError("dry run");
       },
       TtlFor(strategy));
+  if (dry_run && dry_run_object != nullptr) {
+    out.object = std::move(dry_run_object);
+    return out;
+  }
   if (!result.ok()) return result.status();
   out.object = std::move(result->object);
   out.deleted = result->deleted;
@@ -702,8 +723,7 @@ absl::StatusOr<Handler::DeleteResult> Handler::DeleteObject(
   return out;
 }
 
-absl::Status Handler::Delete(const apiv1::DeleteRequest& request,
-                             apiv1::DeleteResponse* response) {
+absl::Status Handler::Delete(const apiv1::DeleteRequest& request, apiv1::DeleteResponse* response) {
   ASSIGN_OR_RETURN(const Strategy* strategy, registry_->Find(request.resource()));
   ASSIGN_OR_RETURN(std::string ns, RequestNamespace(*strategy, request.namespace_(), false));
   if (request.name().empty()) return NewBadRequest("a name is required");

@@ -642,12 +642,7 @@ absl::StatusOr<meta::v1::DeleteOptions> ReadDeleteOptions(const HttpRequest& req
   if (absl::string_view dry = request.Query("dryRun"); !dry.empty()) {
     options.add_dry_run(std::string(dry));
   }
-  for (const std::string& dry : options.dry_run()) {
-    if (dry != "All") {
-      return NewBadRequest(absl::StrCat("dryRun: Unsupported value: \"", dry,
-                                        "\": supported values: \"All\""));
-    }
-  }
+  // dryRun values are checked by Handler::DeleteObject.
   return options;
 }
 

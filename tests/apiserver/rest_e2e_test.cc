@@ -360,6 +360,13 @@ TEST_P(RestE2E, PatchTypesAndScale) {
   EXPECT_EQ(Json(dry->body)["spec"]["replicas"].as<int>(), 1);
   EXPECT_EQ(Json(Get(path)->body)["spec"]["replicas"].as<int>(), 7);
 
+  // A dry-run delete answers as a delete would and deletes nothing.
+  absl::StatusOr<HttpResult> dry_delete =
+      Send("DELETE", path, R"({"kind":"DeleteOptions","apiVersion":"v1","dryRun":["All"]})");
+  ASSERT_EQ(dry_delete->status, 200) << dry_delete->body;
+  EXPECT_EQ(Get(path)->status, 200);
+  EXPECT_EQ(Send("DELETE", path + "?dryRun=Nope", "")->status, 400);
+
   // Delete: a Success Status for an object deleted at once.
   absl::StatusOr<HttpResult> deleted =
       Send("DELETE", path, R"({"kind":"DeleteOptions","apiVersion":"v1","propagationPolicy":"Background"})");
