@@ -195,6 +195,7 @@ class Session : public std::enable_shared_from_this<Session> {
     http::request<http::string_body> raw = parser_->release();
     parser_.reset();
     keep_alive_ = raw.keep_alive();
+    head_ = raw.method() == http::verb::head;
     HttpRequest request;
     request.method = std::string(raw.method_string());
     ParseTarget(absl::string_view(raw.target().data(), raw.target().size()), &request);
@@ -227,6 +228,8 @@ class Session : public std::enable_shared_from_this<Session> {
     res->keep_alive(keep_alive_);
     res->body() = std::move(response.body);
     res->prepare_payload();
+    // HEAD: the GET's headers (its Content-Length included), no body.
+    if (head_) res->body().clear();
     stream_.expires_after(ToChrono(server_->options.write_timeout));
     http::async_write(stream_, *res,
                       [self = shared_from_this(), res](beast::error_code ec, size_t) {
@@ -409,6 +412,7 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   bool keep_alive_ = true;
+  bool head_ = false;
   bool closed_ = false;
   std::shared_ptr<StreamSource> source_;
   std::string chunk_;
