@@ -5,6 +5,7 @@
 #include "absl/time/clock.h"
 #include "api/codec.h"
 #include "api/k8s_protobuf.h"
+#include "api/yaml_scalar.h"
 #include "api/yaml_limits.h"
 #include "apiserver/errors.h"
 #include "apiserver/object_meta.h"
@@ -20,34 +21,8 @@ using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 
 std::string JsonEscape(absl::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          absl::StrAppend(&out, "\\u00", c < 0x10 ? "0" : "", absl::Hex(c));
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
-    }
-  }
-  return out;
+  std::string quoted = api::JsonQuote(std::string_view(s.data(), s.size()));
+  return quoted.substr(1, quoted.size() - 2);
 }
 
 meta::v1::Status ErrorStatus(const absl::Status& status) {
