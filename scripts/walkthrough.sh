@@ -330,7 +330,8 @@ if command -v kubectl >/dev/null 2>&1; then
   echo "\$ curl -s \"$api/api/v1/namespaces/default/pods?watch=true&labelSelector=app%3Dnginx&timeoutSeconds=2\" | cut -c1-150"
   curl -s "$api/api/v1/namespaces/default/pods?watch=true&labelSelector=app%3Dnginx&timeoutSeconds=2" | cut -c1-150
   echo
-  sed 's/^  replicas: 3/  replicas: 3\n  foo: 1/' examples/nginx-deployment.yaml > "$work/bad.yaml"
+  sed -e 's/^  replicas: 3/  replicas: 3\n  foo: 1/' -e 's/^  name: nginx-deployment/  name: bad/' \
+    examples/nginx-deployment.yaml > "$work/bad.yaml"
   echo "\$ kubectl apply -f bad.yaml        # a manifest with \`spec.foo: 1\`"
   kube apply -f "$work/bad.yaml" | sed "s|$work/||" && fail "kubectl accepted an unknown field"
   echo
