@@ -104,6 +104,10 @@ void ParseTarget(absl::string_view target, HttpRequest* request) {
 
 class Session;
 
+// What one write of a stream carries at most (the source is pulled until
+// this much is queued).
+constexpr size_t kMaxChunkBytes = 64 * 1024;
+
 struct HttpServer::Impl {
   HttpServerOptions options;
   HttpHandler* handler = nullptr;
@@ -305,7 +309,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     chunk_.clear();
     StreamSource::Next next = StreamSource::Next::kEmpty;
-    while (chunk_.size() < 256 * 1024) {
+    while (chunk_.size() < kMaxChunkBytes) {
       next = source_->Pull(&chunk_);
       if (next != StreamSource::Next::kData) break;
     }
@@ -319,6 +323,11 @@ class Session : public std::enable_shared_from_this<Session> {
                          if (ec) {
                            self->Close();
                            return;
+                         }
+                         // A burst must not leave every busy stream holding
+                         // its largest buffer.
+                         if (self->chunk_.capacity() > 2 * kMaxChunkBytes) {
+                           std::string().swap(self->chunk_);
                          }
                          if (self->ended_) {
                            self->WriteLastChunk();
@@ -436,7 +445,9 @@ void HttpServer::Impl::Accept() {
       socket.set_option(tcp::no_delay(true), ignored);
       auto shared = std::make_shared<tcp::socket>(std::move(socket));
       auto deadline = std::make_shared<net::steady_timer>(shared->get_executor());
-      deadline->expires_after(std::chrono::seconds(10));
+      // A client may open a connection ahead of use: as long as an idle
+      // keep-alive connection may stay.
+      deadline->expires_after(ToChrono(options.idle_timeout));
       deadline->async_wait([shared](beast::error_code ec) {
         if (!ec) {
           beast::error_code ignored;

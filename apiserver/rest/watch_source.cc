@@ -14,8 +14,10 @@ using google::protobuf::Message;
 
 namespace {
 
-constexpr size_t kMaxEventsPerPull = 256;
-constexpr size_t kMaxBytesPerPull = 1 << 20;
+// A pull takes what one stream write carries (http_server.cc), so a
+// watcher's backlog stays in its queue rather than in buffers.
+constexpr size_t kMaxEventsPerPull = 64;
+constexpr size_t kMaxBytesPerPull = 64 * 1024;
 
 }  // namespace
 
