@@ -17,7 +17,7 @@ keep=0
 [ "${1:-}" = "--keep" ] && keep=1
 
 scripts/install-deps.sh
-scripts/build.sh
+scripts/build.sh --programs
 
 port_base=${MINIK8S_PORT_BASE:-6440}
 work=$(mktemp -d /tmp/minik8s-demo-XXXXXX)

@@ -41,8 +41,8 @@ timeout_s=${WALKTHROUGH_TIMEOUT:-120}
 for b in minik8s mkctl minik8s-store minik8s-apiserver minik8s-controller-manager \
          minik8s-scheduler minik8s-kubelet minik8s-runtime; do
   if [ ! -x "$bin/$b" ]; then
-    echo "walkthrough: $bin/$b is missing; building (BUILD_DIR=$build_dir scripts/build.sh)" >&2
-    BUILD_DIR="$build_dir" scripts/build.sh >&2
+    echo "walkthrough: $bin/$b is missing; building (BUILD_DIR=$build_dir scripts/build.sh --programs)" >&2
+    BUILD_DIR="$build_dir" scripts/build.sh --programs >&2
     break
   fi
 done
