@@ -1,0 +1,611 @@
+// Validation of the core group (pkg/apis/core/validation): pods and their
+// specs, nodes, namespaces, events and bindings.
+#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_join.h"
+#include "api/quantity.h"
+#include "api/selector/labels.h"
+#include "api/validation/names.h"
+#include "api/validation/validation.h"
+#include "api/validation/validation_internal.h"
+#include "google/protobuf/util/message_differencer.h"
+
+namespace minik8s::validation {
+
+using minik8s::core::v1::Binding;
+using minik8s::core::v1::Container;
+using minik8s::core::v1::Event;
+using minik8s::core::v1::Namespace;
+using minik8s::core::v1::Node;
+using minik8s::core::v1::Pod;
+using minik8s::core::v1::PodSpec;
+using minik8s::core::v1::Probe;
+using minik8s::core::v1::Toleration;
+using minik8s::meta::v1::IntOrString;
+using google::protobuf::util::MessageDifferencer;
+using internal::Append;
+using internal::kImmutableMsg;
+using internal::kMaxInt32;
+using internal::kNegativeMsg;
+using internal::NonNegative;
+using internal::Sorted;
+using internal::ValidateLabelName;
+namespace {
+
+std::string PrintToleration(const Toleration& t) {
+  std::string secs = t.has_toleration_seconds()
+                         ? "(*int64)(" + std::to_string(t.toleration_seconds()) + ")"
+                         : "(*int64)(nil)";
+  return "core.Toleration{Key:" + QuoteValue(t.key()) + ", Operator:" + QuoteValue(t.operator_()) +
+         ", Value:" + QuoteValue(t.value()) + ", Effect:" + QuoteValue(t.effect()) +
+         ", TolerationSeconds:" + secs + "}";
+}
+
+void ValidateTaintEffect(std::string_view effect, bool allow_empty, const FieldPath& path,
+                         FieldErrors* errs) {
+  if (effect.empty()) {
+    if (!allow_empty) errs->push_back(Required(path, ""));
+    return;
+  }
+  if (effect != "NoSchedule" && effect != "PreferNoSchedule" && effect != "NoExecute") {
+    errs->push_back(NotSupported(path, effect, {"NoSchedule", "PreferNoSchedule", "NoExecute"}));
+  }
+}
+
+
+// ------------------------------------------------------------------ containers
+
+bool IsStandardContainerResourceName(std::string_view name) {
+  return name == "cpu" || name == "memory" || name == "ephemeral-storage" ||
+         name.substr(0, 10) == "hugepages-";
+}
+
+void ValidateContainerResourceName(std::string_view name, const FieldPath& path,
+                                   FieldErrors* errs) {
+  for (const std::string& msg : IsQualifiedName(name)) errs->push_back(Invalid(path, name, msg));
+  if (name.find('/') == std::string_view::npos && !IsStandardContainerResourceName(name)) {
+    errs->push_back(Invalid(path, name, "must be a standard resource for containers"));
+  }
+}
+
+void ValidatePortNumOrName(const IntOrString& port, const FieldPath& path, FieldErrors* errs) {
+  if (port.has_str_val()) {
+    for (const std::string& msg : IsValidPortName(port.str_val())) {
+      errs->push_back(Invalid(path, port.str_val(), msg));
+    }
+  } else {
+    for (const std::string& msg : IsValidPortNum(port.int_val())) {
+      errs->push_back(Invalid(path, static_cast<int64_t>(port.int_val()), msg));
+    }
+  }
+}
+
+void ValidateProbe(const Probe& probe, const FieldPath& path, FieldErrors* errs) {
+  // Exactly one handler.
+  int handlers = 0;
+  auto count = [&](bool present, std::string_view name) {
+    if (!present) return;
+    if (++handlers > 1) {
+      errs->push_back(Forbidden(path.Child(name), "may not specify more than 1 handler type"));
+    }
+  };
+  count(probe.has_exec(), "exec");
+  count(probe.has_http_get(), "httpGet");
+  count(probe.has_tcp_socket(), "tcpSocket");
+  count(probe.has_grpc(), "grpc");
+  if (handlers == 0) {
+    errs->push_back(Required(path, "must specify a handler type"));
+  }
+  if (probe.has_exec() && probe.exec().command().empty()) {
+    errs->push_back(Required(path.Child("exec").Child("command"), ""));
+  }
+  if (probe.has_http_get()) {
+    FieldPath hp = path.Child("httpGet");
+    if (probe.http_get().path().empty()) errs->push_back(Required(hp.Child("path"), ""));
+    ValidatePortNumOrName(probe.http_get().port(), hp.Child("port"), errs);
+    const std::string& scheme = probe.http_get().scheme();
+    if (scheme != "HTTP" && scheme != "HTTPS") {
+      errs->push_back(NotSupported(hp.Child("scheme"), scheme, {"HTTP", "HTTPS"}));
+    }
+    for (size_t i = 0; i < static_cast<size_t>(probe.http_get().http_headers_size()); ++i) {
+      const std::string& name = probe.http_get().http_headers(i).name();
+      for (const std::string& msg : IsHTTPHeaderName(name)) {
+        errs->push_back(Invalid(hp.Child("httpHeaders").Index(i).Child("name"), name, msg));
+      }
+    }
+  }
+  if (probe.has_tcp_socket()) {
+    ValidatePortNumOrName(probe.tcp_socket().port(), path.Child("tcpSocket").Child("port"), errs);
+  }
+  if (probe.has_grpc()) {
+    for (const std::string& msg : IsValidPortNum(probe.grpc().port())) {
+      errs->push_back(Invalid(path.Child("grpc").Child("port"),
+                              static_cast<int64_t>(probe.grpc().port()), msg));
+    }
+  }
+  NonNegative(probe.initial_delay_seconds(), path.Child("initialDelaySeconds"), errs);
+  NonNegative(probe.timeout_seconds(), path.Child("timeoutSeconds"), errs);
+  NonNegative(probe.period_seconds(), path.Child("periodSeconds"), errs);
+  NonNegative(probe.success_threshold(), path.Child("successThreshold"), errs);
+  NonNegative(probe.failure_threshold(), path.Child("failureThreshold"), errs);
+  if (probe.has_termination_grace_period_seconds() &&
+      probe.termination_grace_period_seconds() <= 0) {
+    errs->push_back(Invalid(path.Child("terminationGracePeriodSeconds"),
+                            probe.termination_grace_period_seconds(), "must be greater than 0"));
+  }
+}
+
+void ValidateContainer(const Container& ctr, const FieldPath& path, FieldErrors* errs) {
+  FieldPath name_path = path.Child("name");
+  if (ctr.name().empty()) {
+    errs->push_back(Required(name_path, ""));
+  } else {
+    for (const std::string& msg : IsDNS1123Label(ctr.name())) {
+      errs->push_back(Invalid(name_path, ctr.name(), msg));
+    }
+  }
+  if (ctr.image().empty()) {
+    errs->push_back(Required(path.Child("image"), ""));
+  } else if (absl::StripAsciiWhitespace(ctr.image()).size() != ctr.image().size()) {
+    errs->push_back(Invalid(path.Child("image"), ctr.image(),
+                            "must not have leading or trailing whitespace"));
+  }
+
+  // Probes.
+  if (ctr.has_liveness_probe()) {
+    ValidateProbe(ctr.liveness_probe(), path.Child("livenessProbe"), errs);
+    if (ctr.liveness_probe().success_threshold() != 1) {
+      errs->push_back(Invalid(path.Child("livenessProbe").Child("successThreshold"),
+                              static_cast<int64_t>(ctr.liveness_probe().success_threshold()),
+                              "must be 1"));
+    }
+  }
+  if (ctr.has_readiness_probe()) {
+    ValidateProbe(ctr.readiness_probe(), path.Child("readinessProbe"), errs);
+    if (ctr.readiness_probe().has_termination_grace_period_seconds()) {
+      errs->push_back(Invalid(path.Child("readinessProbe").Child("terminationGracePeriodSeconds"),
+                              ctr.readiness_probe().termination_grace_period_seconds(),
+                              "must not be set for readinessProbes"));
+    }
+  }
+  if (ctr.has_startup_probe()) {
+    ValidateProbe(ctr.startup_probe(), path.Child("startupProbe"), errs);
+    if (ctr.startup_probe().success_threshold() != 1) {
+      errs->push_back(Invalid(path.Child("startupProbe").Child("successThreshold"),
+                              static_cast<int64_t>(ctr.startup_probe().success_threshold()),
+                              "must be 1"));
+    }
+  }
+
+  // Ports.
+  std::set<std::string> port_names;
+  for (int i = 0; i < ctr.ports_size(); ++i) {
+    const auto& port = ctr.ports(i);
+    FieldPath ip = path.Child("ports").Index(i);
+    if (!port.name().empty()) {
+      std::vector<std::string> msgs = IsValidPortName(port.name());
+      if (!msgs.empty()) {
+        for (const std::string& msg : msgs) errs->push_back(Invalid(ip.Child("name"), port.name(), msg));
+      } else if (!port_names.insert(port.name()).second) {
+        errs->push_back(Duplicate(ip.Child("name"), port.name()));
+      }
+    }
+    if (port.container_port() == 0) {
+      errs->push_back(Required(ip.Child("containerPort"), ""));
+    } else {
+      for (const std::string& msg : IsValidPortNum(port.container_port())) {
+        errs->push_back(Invalid(ip.Child("containerPort"),
+                                static_cast<int64_t>(port.container_port()), msg));
+      }
+    }
+    if (port.host_port() != 0) {
+      for (const std::string& msg : IsValidPortNum(port.host_port())) {
+        errs->push_back(Invalid(ip.Child("hostPort"), static_cast<int64_t>(port.host_port()), msg));
+      }
+    }
+    if (port.protocol().empty()) {
+      errs->push_back(Required(ip.Child("protocol"), ""));
+    } else if (port.protocol() != "TCP" && port.protocol() != "UDP" && port.protocol() != "SCTP") {
+      errs->push_back(NotSupported(ip.Child("protocol"), port.protocol(), {"SCTP", "TCP", "UDP"}));
+    }
+  }
+
+  // Env.
+  for (int i = 0; i < ctr.env_size(); ++i) {
+    FieldPath ep = path.Child("env").Index(i);
+    const std::string& name = ctr.env(i).name();
+    if (name.empty()) {
+      errs->push_back(Required(ep.Child("name"), ""));
+    } else {
+      for (const std::string& msg : IsEnvVarName(name)) errs->push_back(Invalid(ep.Child("name"), name, msg));
+    }
+  }
+
+  // Pull policy.
+  const std::string& pull = ctr.image_pull_policy();
+  if (pull.empty()) {
+    errs->push_back(Required(path.Child("imagePullPolicy"), ""));
+  } else if (pull != "Always" && pull != "IfNotPresent" && pull != "Never") {
+    errs->push_back(
+        NotSupported(path.Child("imagePullPolicy"), pull, {"Always", "IfNotPresent", "Never"}));
+  }
+
+  Append(errs, ValidateResourceRequirements(ctr.resources(), path.Child("resources")));
+
+  const std::string& tmp = ctr.termination_message_policy();
+  if (tmp.empty()) {
+    errs->push_back(Required(path.Child("terminationMessagePolicy"), ""));
+  } else if (tmp != "File" && tmp != "FallbackToLogsOnError") {
+    errs->push_back(NotSupported(path.Child("terminationMessagePolicy"), tmp,
+                                 {"File", "FallbackToLogsOnError"}));
+  }
+}
+
+void ValidateContainers(const google::protobuf::RepeatedPtrField<Container>& containers,
+                        const FieldPath& path, bool required, std::set<std::string>* all_names,
+                        FieldErrors* errs) {
+  if (containers.empty()) {
+    if (required) errs->push_back(Required(path, ""));
+    return;
+  }
+  for (int i = 0; i < containers.size(); ++i) {
+    FieldPath ip = path.Index(i);
+    ValidateContainer(containers[i], ip, errs);
+    if (!containers[i].name().empty() && !all_names->insert(containers[i].name()).second) {
+      errs->push_back(Duplicate(ip.Child("name"), containers[i].name()));
+    }
+  }
+}
+
+
+FieldErrors ValidateNodeSpec(const Node& node) {
+  FieldErrors errs;
+  FieldPath tp = FieldPath("spec").Child("taints");
+  std::set<std::pair<std::string, std::string>> seen;  // (effect, key)
+  for (int i = 0; i < node.spec().taints_size(); ++i) {
+    const auto& t = node.spec().taints(i);
+    FieldPath ip = tp.Index(i);
+    ValidateLabelName(t.key(), ip.Child("key"), &errs);
+    std::vector<std::string> msgs = IsValidLabelValue(t.value());
+    if (!msgs.empty()) errs.push_back(Invalid(ip.Child("value"), t.value(), absl::StrJoin(msgs, ";")));
+    ValidateTaintEffect(t.effect(), false, ip.Child("effect"), &errs);
+    if (!seen.insert({t.effect(), t.key()}).second) {
+      FieldError e = DuplicatePrinted(
+          ip, "core.Taint{Key:" + QuoteValue(t.key()) + ", Value:" + QuoteValue(t.value()) +
+                  ", Effect:" + QuoteValue(t.effect()) + ", TimeAdded:<nil>}");
+      e.detail = "taints must be unique by key and effect pair";
+      errs.push_back(std::move(e));
+    }
+  }
+  return errs;
+}
+
+}  // namespace
+
+FieldErrors ValidateResourceRequirements(const minik8s::core::v1::ResourceRequirements& r,
+                                         const FieldPath& path) {
+  FieldErrors errs;
+  FieldPath lim_path = path.Child("limits");
+  FieldPath req_path = path.Child("requests");
+  std::map<std::string, api::Quantity> limits;
+  std::map<std::string, minik8s::meta::v1::Quantity> sorted_limits(r.limits().begin(),
+                                                                   r.limits().end());
+  for (const auto& [name, q] : sorted_limits) {
+    FieldPath p = lim_path.Key(name);
+    ValidateContainerResourceName(name, p, &errs);
+    auto parsed = api::Quantity::FromProto(q);
+    if (!parsed.ok()) {
+      errs.push_back(Invalid(p, q.value(), std::string(parsed.status().message())));
+      continue;
+    }
+    if (parsed->Sign() < 0) errs.push_back(Invalid(p, parsed->String(), kNegativeMsg));
+    limits.emplace(name, *parsed);
+  }
+  std::map<std::string, minik8s::meta::v1::Quantity> sorted_requests(r.requests().begin(),
+                                                                     r.requests().end());
+  for (const auto& [name, q] : sorted_requests) {
+    FieldPath p = req_path.Key(name);
+    ValidateContainerResourceName(name, p, &errs);
+    auto parsed = api::Quantity::FromProto(q);
+    if (!parsed.ok()) {
+      errs.push_back(Invalid(p, q.value(), std::string(parsed.status().message())));
+      continue;
+    }
+    if (parsed->Sign() < 0) errs.push_back(Invalid(p, parsed->String(), kNegativeMsg));
+    auto lim = limits.find(name);
+    if (lim == limits.end()) continue;
+    // Resources that cannot be overcommitted (hugepages) need requests ==
+    // limits; the others need requests <= limits.
+    bool overcommit = name.substr(0, 10) != "hugepages-";
+    if (!overcommit && parsed->Cmp(lim->second) != 0) {
+      errs.push_back(Invalid(req_path, parsed->String(),
+                             "must be equal to " + name + " limit of " + lim->second.String()));
+    } else if (parsed->Cmp(lim->second) > 0) {
+      errs.push_back(Invalid(req_path, parsed->String(),
+                             "must be less than or equal to " + name + " limit of " +
+                                 lim->second.String()));
+    }
+  }
+  return errs;
+}
+
+FieldErrors ValidateTolerations(const google::protobuf::RepeatedPtrField<Toleration>& tolerations,
+                                const FieldPath& path) {
+  FieldErrors errs;
+  for (int i = 0; i < tolerations.size(); ++i) {
+    const Toleration& t = tolerations[i];
+    FieldPath ip = path.Index(i);
+    if (!t.key().empty()) ValidateLabelName(t.key(), ip.Child("key"), &errs);
+    if (t.key().empty() && t.operator_() != "Exists") {
+      errs.push_back(Invalid(ip.Child("operator"), t.operator_(),
+                             "operator must be Exists when `key` is empty, which means \"match "
+                             "all values and all keys\""));
+    }
+    if (t.has_toleration_seconds() && t.effect() != "NoExecute") {
+      errs.push_back(Invalid(ip.Child("effect"), t.effect(),
+                             "effect must be 'NoExecute' when `tolerationSeconds` is set"));
+    }
+    if (t.operator_().empty() || t.operator_() == "Equal") {
+      std::vector<std::string> msgs = IsValidLabelValue(t.value());
+      if (!msgs.empty()) {
+        errs.push_back(Invalid(ip.Child("operator"), t.value(), absl::StrJoin(msgs, ";")));
+      }
+    } else if (t.operator_() == "Exists") {
+      if (!t.value().empty()) {
+        errs.push_back(InvalidPrinted(ip.Child("operator"), PrintToleration(t),
+                                      "value must be empty when `operator` is 'Exists'"));
+      }
+    } else {
+      errs.push_back(NotSupported(ip.Child("operator"), t.operator_(), {"Equal", "Exists"}));
+    }
+    if (!t.effect().empty()) ValidateTaintEffect(t.effect(), true, ip.Child("effect"), &errs);
+  }
+  return errs;
+}
+
+FieldErrors ValidatePodSpec(const PodSpec& spec, const FieldPath& path) {
+  FieldErrors errs;
+  std::set<std::string> volume_names;
+  for (int i = 0; i < spec.volumes_size(); ++i) {
+    FieldPath vp = path.Child("volumes").Index(i);
+    const std::string& name = spec.volumes(i).name();
+    if (name.empty()) {
+      errs.push_back(Required(vp.Child("name"), ""));
+    } else {
+      for (const std::string& msg : IsDNS1123Label(name)) errs.push_back(Invalid(vp.Child("name"), name, msg));
+      if (!volume_names.insert(name).second) errs.push_back(Duplicate(vp.Child("name"), name));
+    }
+  }
+  std::set<std::string> container_names;
+  ValidateContainers(spec.containers(), path.Child("containers"), /*required=*/true,
+                     &container_names, &errs);
+  ValidateContainers(spec.init_containers(), path.Child("initContainers"), /*required=*/false,
+                     &container_names, &errs);
+
+  const std::string& rp = spec.restart_policy();
+  if (rp.empty()) {
+    errs.push_back(Required(path.Child("restartPolicy"), ""));
+  } else if (rp != "Always" && rp != "OnFailure" && rp != "Never") {
+    errs.push_back(NotSupported(path.Child("restartPolicy"), rp, {"Always", "OnFailure", "Never"}));
+  }
+  const std::string& dns = spec.dns_policy();
+  if (dns.empty()) {
+    errs.push_back(Required(path.Child("dnsPolicy"), ""));
+  } else if (dns != "ClusterFirstWithHostNet" && dns != "ClusterFirst" && dns != "Default" &&
+             dns != "None") {
+    errs.push_back(NotSupported(path.Child("dnsPolicy"), dns,
+                                {"ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"}));
+  }
+  Append(&errs, ValidateLabels(spec.node_selector(), path.Child("nodeSelector")));
+  if (!spec.service_account_name().empty()) {
+    for (const std::string& msg : IsDNS1123Subdomain(spec.service_account_name())) {
+      errs.push_back(Invalid(path.Child("serviceAccountName"), spec.service_account_name(), msg));
+    }
+  }
+  if (!spec.node_name().empty()) {
+    for (const std::string& msg : IsDNS1123Subdomain(spec.node_name())) {
+      errs.push_back(Invalid(path.Child("nodeName"), spec.node_name(), msg));
+    }
+  }
+  if (spec.has_active_deadline_seconds()) {
+    int64_t v = spec.active_deadline_seconds();
+    if (v < 1 || v > kMaxInt32) {
+      errs.push_back(Invalid(path.Child("activeDeadlineSeconds"), v, InclusiveRangeError(1, kMaxInt32)));
+    }
+  }
+  if (spec.has_termination_grace_period_seconds()) {
+    NonNegative(spec.termination_grace_period_seconds(),
+                path.Child("terminationGracePeriodSeconds"), &errs);
+  }
+  Append(&errs, ValidateTolerations(spec.tolerations(), path.Child("tolerations")));
+  if (!spec.hostname().empty()) {
+    for (const std::string& msg : IsDNS1123Label(spec.hostname())) {
+      errs.push_back(Invalid(path.Child("hostname"), spec.hostname(), msg));
+    }
+  }
+  if (!spec.subdomain().empty()) {
+    for (const std::string& msg : IsDNS1123Label(spec.subdomain())) {
+      errs.push_back(Invalid(path.Child("subdomain"), spec.subdomain(), msg));
+    }
+  }
+  if (!spec.scheduler_name().empty()) {
+    for (const std::string& msg : IsDNS1123Subdomain(spec.scheduler_name())) {
+      errs.push_back(Invalid(path.Child("schedulerName"), spec.scheduler_name(), msg));
+    }
+  }
+  return errs;
+}
+
+
+FieldErrors ValidatePod(const Pod& pod) {
+  FieldErrors errs =
+      ValidateObjectMeta(pod.metadata(), true, NameRule::kDNS1123Subdomain, FieldPath("metadata"));
+  Append(&errs, ValidatePodSpec(pod.spec(), FieldPath("spec")));
+  return errs;
+}
+
+FieldErrors ValidatePodUpdate(const Pod& pod, const Pod& old) {
+  FieldPath spec_path("spec");
+  FieldErrors errs = ValidateObjectMetaUpdate(pod.metadata(), old.metadata(), FieldPath("metadata"));
+  Append(&errs, ValidatePodSpec(pod.spec(), spec_path));
+
+  // Container images may change; the set of containers may not.
+  auto check_containers = [&](const google::protobuf::RepeatedPtrField<Container>& now,
+                              const google::protobuf::RepeatedPtrField<Container>& before,
+                              const FieldPath& p) {
+    if (now.size() != before.size()) {
+      errs.push_back(Forbidden(p, "pod updates may not add or remove containers"));
+      return false;
+    }
+    return true;
+  };
+  if (!check_containers(pod.spec().containers(), old.spec().containers(),
+                        spec_path.Child("containers")) ||
+      !check_containers(pod.spec().init_containers(), old.spec().init_containers(),
+                        spec_path.Child("initContainers"))) {
+    return errs;
+  }
+
+  // activeDeadlineSeconds: may be set, or lowered, never raised or unset.
+  if (pod.spec().has_active_deadline_seconds()) {
+    int64_t now = pod.spec().active_deadline_seconds();
+    if (now < 0 || now > kMaxInt32) {
+      errs.push_back(Invalid(spec_path.Child("activeDeadlineSeconds"), now,
+                             InclusiveRangeError(0, kMaxInt32)));
+      return errs;
+    }
+    if (old.spec().has_active_deadline_seconds() && old.spec().active_deadline_seconds() < now) {
+      errs.push_back(Invalid(spec_path.Child("activeDeadlineSeconds"), now,
+                             "must be less than or equal to previous value"));
+      return errs;
+    }
+  } else if (old.spec().has_active_deadline_seconds()) {
+    errs.push_back(InvalidPrinted(spec_path.Child("activeDeadlineSeconds"), "null",
+                                  "must not update from a positive integer to nil value"));
+  }
+
+  // Tolerations: only additions; an existing one may change its
+  // tolerationSeconds.
+  for (const Toleration& before : old.spec().tolerations()) {
+    bool found = false;
+    for (const Toleration& now : pod.spec().tolerations()) {
+      Toleration clone = before;
+      if (now.has_toleration_seconds()) {
+        clone.set_toleration_seconds(now.toleration_seconds());
+      } else {
+        clone.clear_toleration_seconds();
+      }
+      if (MessageDifferencer::Equals(clone, now)) {
+        found = true;
+        break;
+      }
+    }
+    if (!found) {
+      errs.push_back(Forbidden(spec_path.Child("tolerations"),
+                               "existing toleration can not be modified except its tolerationSeconds"));
+      break;
+    }
+  }
+
+  // Everything else must be unchanged.
+  PodSpec munged = pod.spec();
+  for (int i = 0; i < munged.containers_size(); ++i) {
+    munged.mutable_containers(i)->set_image(old.spec().containers(i).image());
+  }
+  for (int i = 0; i < munged.init_containers_size(); ++i) {
+    munged.mutable_init_containers(i)->set_image(old.spec().init_containers(i).image());
+  }
+  if (old.spec().has_active_deadline_seconds()) {
+    munged.set_active_deadline_seconds(old.spec().active_deadline_seconds());
+  } else {
+    munged.clear_active_deadline_seconds();
+  }
+  *munged.mutable_tolerations() = old.spec().tolerations();
+  if (old.spec().has_termination_grace_period_seconds() &&
+      old.spec().termination_grace_period_seconds() < 0 &&
+      munged.has_termination_grace_period_seconds() &&
+      munged.termination_grace_period_seconds() == 1) {
+    munged.set_termination_grace_period_seconds(old.spec().termination_grace_period_seconds());
+  }
+  if (!MessageDifferencer::Equals(munged, old.spec())) {
+    errs.push_back(Forbidden(
+        spec_path,
+        "pod updates may not change fields other than `spec.containers[*].image`,"
+        "`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only "
+        "additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be "
+        "set to 1 if it was previously negative)"));
+  }
+  return errs;
+}
+
+
+FieldErrors ValidateNode(const Node& node) {
+  FieldErrors errs =
+      ValidateObjectMeta(node.metadata(), false, NameRule::kDNS1123Subdomain, FieldPath("metadata"));
+  Append(&errs, ValidateNodeSpec(node));
+  return errs;
+}
+
+FieldErrors ValidateNodeUpdate(const Node& node, const Node& old) {
+  FieldErrors errs = ValidateObjectMetaUpdate(node.metadata(), old.metadata(), FieldPath("metadata"));
+  Append(&errs, ValidateNodeSpec(node));
+  return errs;
+}
+
+FieldErrors ValidateNamespace(const Namespace& ns) {
+  FieldErrors errs =
+      ValidateObjectMeta(ns.metadata(), false, NameRule::kDNS1123Label, FieldPath("metadata"));
+  FieldPath fp = FieldPath("spec").Child("finalizers");
+  for (const std::string& f : ns.spec().finalizers()) {
+    for (const std::string& msg : IsQualifiedName(f)) errs.push_back(Invalid(fp, f, msg));
+  }
+  return errs;
+}
+
+FieldErrors ValidateNamespaceUpdate(const Namespace& ns, const Namespace& old) {
+  return ValidateObjectMetaUpdate(ns.metadata(), old.metadata(), FieldPath("metadata"));
+}
+
+FieldErrors ValidateEvent(const Event& event) {
+  FieldErrors errs =
+      ValidateObjectMeta(event.metadata(), true, NameRule::kDNS1123Subdomain, FieldPath("metadata"));
+  const std::string& ns = event.metadata().namespace_();
+  const std::string& obj_ns = event.involved_object().namespace_();
+  FieldPath p = FieldPath("involvedObject").Child("namespace");
+  if (obj_ns.empty()) {
+    // Cluster-scoped object: the event lives in "default" (or nowhere).
+    if (!ns.empty() && ns != "default") errs.push_back(Invalid(p, obj_ns, "does not match event.namespace"));
+  } else if (ns != obj_ns) {
+    errs.push_back(Invalid(p, obj_ns, "does not match event.namespace"));
+  }
+  return errs;
+}
+
+FieldErrors ValidateEventUpdate(const Event& event, const Event& old) {
+  FieldErrors errs = ValidateObjectMetaUpdate(event.metadata(), old.metadata(), FieldPath("metadata"));
+  for (FieldError& e : ValidateEvent(event)) {
+    if (!absl::StartsWith(e.field, "metadata")) errs.push_back(std::move(e));
+  }
+  return errs;
+}
+
+FieldErrors ValidateBinding(const Binding& binding) {
+  FieldErrors errs;
+  FieldPath tp("target");
+  if (!binding.target().kind().empty() && binding.target().kind() != "Node") {
+    errs.push_back(NotSupported(tp.Child("kind"), binding.target().kind(), {"Node", "<empty>"}));
+  }
+  if (binding.target().name().empty()) errs.push_back(Required(tp.Child("name"), ""));
+  return errs;
+}
+
+
+}  // namespace minik8s::validation
