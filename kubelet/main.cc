@@ -153,7 +153,6 @@ int Run(int argc, char** argv) {
   std::unique_ptr<runtime::RuntimeClient> rt;
   if (nodes > 0) {
     runtime::RuntimeOptions ro;
-    ro.pod_cidr = "10.0.0.0/8";
     auto r = runtime::Runtime::Create(ro);
     if (!r.ok()) return Fail(std::string(r.status().message()));
     in_process = *std::move(r);

@@ -78,7 +78,7 @@ int Run(int argc, char** argv) {
   std::vector<std::string> pull_delay_for;
   std::vector<std::string> missing;
   std::string start_delay = "0s";
-  std::string pod_cidr = "10.244.0.0/24";
+  std::string pod_cidr;  // ignored (see --pod-cidr)
   std::string log_level = "info";
 
   CLI::App app{"minik8s-runtime: a fake container runtime behind a CRI-like gRPC API"};
@@ -98,8 +98,9 @@ int Run(int argc, char** argv) {
   app.add_option("--container-start-delay", start_delay,
                  "Time from StartContainer until the container runs")
       ->capture_default_str();
-  app.add_option("--pod-cidr", pod_cidr, "IPv4 range pod sandbox IPs are taken from")
-      ->capture_default_str();
+  app.add_option("--pod-cidr", pod_cidr,
+                 "Ignored, kept for old command lines: the kubelet assigns pod IPs from its "
+                 "node's podCIDR and passes each in RunPodSandbox");
   app.add_option("--log-level", log_level, "Log level: trace, debug, info, warn, error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
       ->capture_default_str();
@@ -132,7 +133,6 @@ int Run(int argc, char** argv) {
     options.image_pull_delay_for[spec.substr(0, eq)] = *d;
   }
   options.missing_images = missing;
-  options.pod_cidr = pod_cidr;
 
   absl::StatusOr<std::string> address = RuntimeEndpointToGrpcAddress(listen);
   if (!address.ok()) return fail(address.status());

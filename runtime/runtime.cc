@@ -83,6 +83,17 @@ std::string NginxVersion(const std::string& normalized) {
   return "1.25.3";
 }
 
+// "a.b.c.d", four decimal octets.
+bool IsIpv4(const std::string& text) {
+  std::vector<std::string> octets = absl::StrSplit(text, '.');
+  if (octets.size() != 4) return false;
+  for (const std::string& o : octets) {
+    int v = 0;
+    if (o.empty() || o.size() > 3 || !absl::SimpleAtoi(o, &v) || v < 0 || v > 255) return false;
+  }
+  return true;
+}
+
 std::string NginxTime(absl::Time t) {
   return absl::FormatTime("%Y/%m/%d %H:%M:%S", t, absl::UTCTimeZone());
 }
@@ -96,8 +107,7 @@ struct Runtime::Sandbox {
   std::string runtime_handler;
   cri::PodSandboxState state = cri::SANDBOX_READY;
   absl::Time created_at;
-  std::optional<uint32_t> ip_offset;
-  std::string ip;
+  std::string ip;  // given by the kubelet (kPodIpAnnotation); cleared on stop
   std::vector<std::string> container_ids;  // creation order
 };
 
@@ -149,22 +159,6 @@ struct Runtime::ImageRecord {
 // ------------------------------------------------------------- lifecycle
 
 absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Create(RuntimeOptions options) {
-  std::vector<std::string> parts = absl::StrSplit(options.pod_cidr, '/');
-  std::vector<std::string> octets =
-      parts.size() == 2 ? absl::StrSplit(parts[0], '.') : std::vector<std::string>{};
-  int prefix = 0;
-  uint32_t addr = 0;
-  bool ok = octets.size() == 4 && absl::SimpleAtoi(parts[1], &prefix) && prefix >= 8 &&
-            prefix <= 30;
-  for (size_t i = 0; ok && i < 4; ++i) {
-    int v = 0;
-    ok = absl::SimpleAtoi(octets[i], &v) && v >= 0 && v <= 255;
-    addr = (addr << 8) | static_cast<uint32_t>(v);
-  }
-  if (!ok) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "invalid pod CIDR \"", options.pod_cidr, "\" (want an IPv4 range like 10.244.0.0/24, /8 to /30)"));
-  }
   for (const auto& [image, delay] : options.image_pull_delay_for) {
     if (NormalizeImageName(image).empty() || delay < absl::ZeroDuration()) {
       return absl::InvalidArgumentError(
@@ -176,19 +170,14 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Create(RuntimeOptions options)
     return absl::InvalidArgumentError("delays must not be negative");
   }
   if (options.max_log_lines == 0) options.max_log_lines = 1;
-  uint32_t size = 1u << (32 - prefix);
-  uint32_t network = addr & ~(size - 1);
-  // Skip the network address and the gateway (.1); stop before broadcast.
-  return std::unique_ptr<Runtime>(new Runtime(std::move(options), network + 2, size - 3));
+  return std::unique_ptr<Runtime>(new Runtime(std::move(options)));
 }
 
-Runtime::Runtime(RuntimeOptions options, uint32_t ip_base, uint32_t ip_count)
+Runtime::Runtime(RuntimeOptions options)
     : options_(std::move(options)),
       owned_clock_(options_.clock ? nullptr : std::make_unique<RealClock>()),
       clock_(options_.clock ? options_.clock : owned_clock_.get()),
       lifeline_(std::make_shared<Lifeline>()),
-      ip_base_(ip_base),
-      ip_count_(ip_count),
       boot_id_(NewBootId()) {
   absl::MutexLock lock(&lifeline_->mu);
   lifeline_->runtime = this;
@@ -446,11 +435,7 @@ void Runtime::RemoveContainerLocked(const std::string& id, Deferred& deferred) {
   containers_.erase(id);
 }
 
-void Runtime::ReleaseIpLocked(Sandbox& sb) {
-  if (sb.ip_offset) ips_in_use_.erase(*sb.ip_offset);
-  sb.ip_offset.reset();
-  sb.ip.clear();
-}
+void Runtime::ReleaseIpLocked(Sandbox& sb) { sb.ip.clear(); }
 
 // ------------------------------------------------------------- runtime info
 
@@ -498,6 +483,16 @@ absl::StatusOr<cri::RunPodSandboxResponse> Runtime::RunPodSandbox(
           absl::StrCat("cannot create log directory \"", log_dir, "\": ", ec.message()));
     }
   }
+  std::string ip;
+  if (auto it = req.config().annotations().find(kPodIpAnnotation);
+      it != req.config().annotations().end()) {
+    ip = it->second;
+    if (!IsIpv4(ip)) {
+      return absl::InvalidArgumentError(absl::StrCat("pod sandbox config: annotation ",
+                                                     kPodIpAnnotation, " \"", ip,
+                                                     "\" is not an IPv4 address"));
+    }
+  }
   std::string reserved_name = SandboxNameOf(md);
   absl::MutexLock lock(&mu_);
   if (auto it = sandbox_names_.find(reserved_name); it != sandbox_names_.end()) {
@@ -505,29 +500,19 @@ absl::StatusOr<cri::RunPodSandboxResponse> Runtime::RunPodSandbox(
                                                  reserved_name, "\": name is reserved for \"",
                                                  it->second, "\""));
   }
-  std::optional<uint32_t> offset;
-  for (uint32_t i = 0; i < ip_count_; ++i) {
-    uint32_t candidate = (next_ip_ + i) % ip_count_;
-    if (!ips_in_use_.contains(candidate)) {
-      offset = candidate;
-      break;
+  for (const auto& [id, other] : sandboxes_) {
+    if (!ip.empty() && other->ip == ip) {
+      return absl::AlreadyExistsError(absl::StrCat("pod IP ", ip, " is in use by pod sandbox \"",
+                                                   id, "\""));
     }
   }
-  if (!offset) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat("no free IP address left in the pod CIDR ", options_.pod_cidr));
-  }
-  ips_in_use_.insert(*offset);
-  next_ip_ = (*offset + 1) % ip_count_;
   auto sb = std::make_unique<Sandbox>();
   sb->id = NewIdLocked();
   sb->seq = next_seq_++;
   sb->config = req.config();
   sb->runtime_handler = req.runtime_handler();
   sb->created_at = Now();
-  sb->ip_offset = offset;
-  uint32_t ip = ip_base_ + *offset;
-  sb->ip = absl::StrCat(ip >> 24, ".", (ip >> 16) & 255, ".", (ip >> 8) & 255, ".", ip & 255);
+  sb->ip = ip;
   cri::RunPodSandboxResponse r;
   r.set_pod_sandbox_id(sb->id);
   spdlog::debug("sandbox {} for pod {}/{} ready, ip {}", sb->id.substr(0, 13), md.namespace_(),

@@ -58,9 +58,6 @@ struct RuntimeOptions {
   std::vector<std::string> missing_images;
   // Time between StartContainer and RUNNING.
   absl::Duration container_start_delay = absl::ZeroDuration();
-  // Pod IPs are handed out from this IPv4 range (network and the first
-  // address are skipped, like a node's bridge).
-  std::string pod_cidr = "10.244.0.0/24";
   // Log lines kept in memory per container (the oldest are dropped).
   size_t max_log_lines = 10000;
   // Borrowed; must outlive the Runtime. Null: the Runtime owns a RealClock.
@@ -78,7 +75,7 @@ using FollowId = uint64_t;
 
 class Runtime {
  public:
-  // Validates the options (e.g. the pod CIDR).
+  // Validates the options (e.g. the delays).
   static absl::StatusOr<std::unique_ptr<Runtime>> Create(RuntimeOptions options);
   ~Runtime();
   Runtime(const Runtime&) = delete;
@@ -165,7 +162,7 @@ class Runtime {
     Runtime* runtime ABSL_GUARDED_BY(mu) = nullptr;
   };
 
-  Runtime(RuntimeOptions options, uint32_t ip_base, uint32_t ip_count);
+  explicit Runtime(RuntimeOptions options);
 
   absl::Time Now() { return clock_->Now(); }
   static std::string SandboxNameOf(const cri::PodSandboxMetadata& md);
@@ -211,8 +208,6 @@ class Runtime {
   std::unique_ptr<Clock> owned_clock_;  // set when options_.clock is null
   Clock* const clock_;
   std::shared_ptr<Lifeline> lifeline_;
-  const uint32_t ip_base_;   // first host address handed out
-  const uint32_t ip_count_;  // how many
   const std::string boot_id_;
 
   absl::Mutex mu_;
@@ -228,8 +223,6 @@ class Runtime {
   // image share one download).
   std::map<std::string, std::vector<Done<cri::PullImageResponse>>> pulls_ ABSL_GUARDED_BY(mu_);
   std::set<TimerId> pull_timers_ ABSL_GUARDED_BY(mu_);
-  std::set<uint32_t> ips_in_use_ ABSL_GUARDED_BY(mu_);  // offsets from ip_base_
-  uint32_t next_ip_ ABSL_GUARDED_BY(mu_) = 0;
   FollowId next_follow_id_ ABSL_GUARDED_BY(mu_) = 1;
   absl::flat_hash_map<FollowId, Follower> followers_ ABSL_GUARDED_BY(mu_);
 };

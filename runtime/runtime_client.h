@@ -26,6 +26,12 @@ namespace cri = ::minik8s::cri::v1;
 // container), so a kubelet can tell a restart from a slow runtime.
 inline constexpr char kBootIdInfoKey[] = "bootID";
 
+// Key of PodSandboxConfig.annotations holding the pod IP the kubelet
+// assigned (from its node's podCIDR). The runtime allocates no addresses: it
+// records this one and reports it in PodSandboxStatus.network.ip while the
+// sandbox is ready. A sandbox without it has no IP.
+inline constexpr char kPodIpAnnotation[] = "minik8s.io/pod-ip";
+
 class RuntimeClient {
  public:
   virtual ~RuntimeClient() = default;

@@ -103,7 +103,6 @@ int Run(int argc, char** argv) {
   testing::WaitFor([&] { return (*cs)->Namespaces().Get("", "default").ok(); }, absl::Seconds(10));
 
   runtime::RuntimeOptions ro;
-  ro.pod_cidr = "10.0.0.0/8";
   auto rt = runtime::Runtime::Create(ro);
   if (!rt.ok()) return 1;
   auto rtc = runtime::NewInProcessRuntimeClient(rt->get());

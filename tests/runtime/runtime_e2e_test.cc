@@ -86,6 +86,7 @@ TEST_F(RuntimeE2eTest, PodLifecycleOverGrpc) {
   md->set_namespace_("default");
   md->set_uid("1234");
   run.mutable_config()->set_log_directory(dir_.Join("pods/web"));
+  (*run.mutable_config()->mutable_annotations())[kPodIpAnnotation] = "10.244.0.2";
   auto sb = client_->RunPodSandbox(run);
   ASSERT_TRUE(sb.ok()) << sb.status();
   cri::PodSandboxStatusRequest sst;

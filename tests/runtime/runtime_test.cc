@@ -36,7 +36,8 @@ class RuntimeTest : public ::testing::Test {
   }
 
   std::string RunSandbox(const std::string& name = "web", const std::string& log_dir = "",
-                         std::map<std::string, std::string> labels = {}) {
+                         std::map<std::string, std::string> labels = {},
+                         const std::string& ip = "") {
     cri::RunPodSandboxRequest req;
     auto* md = req.mutable_config()->mutable_metadata();
     md->set_name(name);
@@ -44,6 +45,7 @@ class RuntimeTest : public ::testing::Test {
     md->set_uid("uid-" + name);
     req.mutable_config()->set_log_directory(log_dir);
     for (auto& [k, v] : labels) (*req.mutable_config()->mutable_labels())[k] = v;
+    if (!ip.empty()) (*req.mutable_config()->mutable_annotations())[kPodIpAnnotation] = ip;
     auto r = rt_->RunPodSandbox(req);
     EXPECT_TRUE(r.ok()) << r.status();
     return r.ok() ? r->pod_sandbox_id() : "";
@@ -248,13 +250,13 @@ TEST_F(RuntimeTest, StatusReportsReadyAndABootIdPerInstance) {
 }
 
 TEST_F(RuntimeTest, SandboxLifecycle) {
-  std::string sb = RunSandbox("web");
+  std::string sb = RunSandbox("web", "", {}, "10.244.0.7");
   cri::PodSandboxStatusRequest sreq;
   sreq.set_pod_sandbox_id(sb);
   auto st = rt_->PodSandboxStatus(sreq);
   ASSERT_TRUE(st.ok());
   EXPECT_EQ(st->status().state(), cri::SANDBOX_READY);
-  EXPECT_EQ(st->status().network().ip(), "10.244.0.2");
+  EXPECT_EQ(st->status().network().ip(), "10.244.0.7");  // as the kubelet gave it
   EXPECT_EQ(st->status().metadata().name(), "web");
   EXPECT_EQ(st->status().created_at(), NowNanos());
   EXPECT_EQ(RunSandbox("db").size(), 64u);
@@ -281,8 +283,8 @@ TEST_F(RuntimeTest, SandboxLifecycle) {
   creq.set_container_id(c);
   EXPECT_EQ(rt_->ContainerStatus(creq).status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(rt_->ListPodSandbox({})->items_size(), 1);
-  // The released IP is handed out again (after the others).
-  EXPECT_TRUE(RunSandbox("web").size());
+  // The IP of a stopped sandbox may be given to a new one.
+  EXPECT_TRUE(RunSandbox("web", "", {}, "10.244.0.7").size());
 }
 
 TEST_F(RuntimeTest, SandboxValidationAndNameReservation) {
@@ -299,20 +301,40 @@ TEST_F(RuntimeTest, SandboxValidationAndNameReservation) {
   EXPECT_TRUE(rt_->RunPodSandbox(dup).ok());
 }
 
-TEST_F(RuntimeTest, PodCidrIsValidatedAndCanRunOut) {
-  RuntimeOptions o;
-  o.pod_cidr = "10.1.2.0/30";  // one usable pod address
-  Make(o);
-  RunSandbox("a");
+TEST_F(RuntimeTest, SandboxReportsTheIpItWasGiven) {
+  // No address given: the sandbox has none (the runtime allocates none).
+  std::string none = RunSandbox("a");
+  cri::PodSandboxStatusRequest sreq;
+  sreq.set_pod_sandbox_id(none);
+  EXPECT_EQ(rt_->PodSandboxStatus(sreq)->status().network().ip(), "");
+
+  std::string b = RunSandbox("b", "", {}, "10.1.2.2");
+  sreq.set_pod_sandbox_id(b);
+  EXPECT_EQ(rt_->PodSandboxStatus(sreq)->status().network().ip(), "10.1.2.2");
+  EXPECT_EQ(rt_->PodSandboxStatus(sreq)->status().annotations().at(kPodIpAnnotation), "10.1.2.2");
+
   cri::RunPodSandboxRequest req;
   auto* md = req.mutable_config()->mutable_metadata();
-  md->set_name("b");
+  md->set_name("c");
   md->set_namespace_("default");
-  md->set_uid("uid-b");
-  EXPECT_EQ(rt_->RunPodSandbox(req).status().code(), absl::StatusCode::kResourceExhausted);
-  o.pod_cidr = "10.1.2.0";
-  o.clock = &clock_;
-  EXPECT_EQ(Runtime::Create(o).status().code(), absl::StatusCode::kInvalidArgument);
+  md->set_uid("uid-c");
+  // An address a ready sandbox holds is refused.
+  (*req.mutable_config()->mutable_annotations())[kPodIpAnnotation] = "10.1.2.2";
+  auto dup = rt_->RunPodSandbox(req);
+  EXPECT_EQ(dup.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_NE(dup.status().message().find(b), std::string::npos) << dup.status();
+  // Not an IPv4 address.
+  for (const char* bad : {"10.1.2", "10.1.2.300", "fd00::1", "10.1.2.x", ""}) {
+    (*req.mutable_config()->mutable_annotations())[kPodIpAnnotation] = bad;
+    EXPECT_EQ(rt_->RunPodSandbox(req).status().code(), absl::StatusCode::kInvalidArgument)
+        << bad;
+  }
+  // Stopped, b's address is free for another sandbox.
+  cri::StopPodSandboxRequest stop;
+  stop.set_pod_sandbox_id(b);
+  ASSERT_TRUE(rt_->StopPodSandbox(stop).ok());
+  (*req.mutable_config()->mutable_annotations())[kPodIpAnnotation] = "10.1.2.2";
+  EXPECT_TRUE(rt_->RunPodSandbox(req).ok());
 }
 
 TEST_F(RuntimeTest, ListPodSandboxFilters) {
@@ -483,7 +505,7 @@ TEST_F(RuntimeTest, OomKill) {
 }
 
 TEST_F(RuntimeTest, ReadinessLivenessAndStartupProbes) {
-  std::string sb = RunSandbox();
+  std::string sb = RunSandbox("web", "", {}, "10.244.0.2");
   std::string id = RunContainer(sb, "app", {},
                                 {{"MINIK8S_SIM_READY_AFTER", "10s"},
                                  {"MINIK8S_SIM_LIVENESS_FAIL_AFTER", "20s"},
