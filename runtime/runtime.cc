@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <random>
 
 #include "absl/strings/ascii.h"
@@ -12,10 +11,10 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/notification.h"
-#include "runtime/cri_log.h"
 #include "runtime/image_name.h"
 #include "runtime/real_clock.h"
 #include "runtime/runtime_client.h"
+#include "runtime/workload_logs.h"
 #include "spdlog/spdlog.h"
 
 namespace minik8s::runtime {
@@ -51,110 +50,13 @@ absl::StatusOr<T> Await(Start start) {
   return result;
 }
 
-bool LabelsMatch(const google::protobuf::Map<std::string, std::string>& selector,
-                 const google::protobuf::Map<std::string, std::string>& labels) {
-  for (const auto& [k, v] : selector) {
-    auto it = labels.find(k);
-    if (it == labels.end() || it->second != v) return false;
-  }
-  return true;
-}
-
-const char* StateName(cri::ContainerState s) {
-  switch (s) {
-    case cri::CONTAINER_CREATED: return "CREATED";
-    case cri::CONTAINER_RUNNING: return "RUNNING";
-    case cri::CONTAINER_EXITED: return "EXITED";
-    default: return "UNKNOWN";
-  }
-}
-
 std::string ExitReason(int code) { return code == 0 ? "Completed" : "Error"; }
 
-// The version nginx reports, from the image tag when it looks like one.
-std::string NginxVersion(const std::string& normalized) {
-  std::string repo = ImageRepository(normalized);
-  std::string tag = normalized.size() > repo.size() + 1 && normalized[repo.size()] == ':'
-                        ? normalized.substr(repo.size() + 1)
-                        : "";
-  if (!tag.empty() && std::isdigit(static_cast<unsigned char>(tag[0]))) {
-    return tag.substr(0, tag.find('-'));  // "1.14.2-alpine" -> "1.14.2"
-  }
-  return "1.25.3";
-}
-
-// "a.b.c.d", four decimal octets.
-bool IsIpv4(const std::string& text) {
-  std::vector<std::string> octets = absl::StrSplit(text, '.');
-  if (octets.size() != 4) return false;
-  for (const std::string& o : octets) {
-    int v = 0;
-    if (o.empty() || o.size() > 3 || !absl::SimpleAtoi(o, &v) || v < 0 || v > 255) return false;
-  }
-  return true;
-}
-
-std::string NginxTime(absl::Time t) {
-  return absl::FormatTime("%Y/%m/%d %H:%M:%S", t, absl::UTCTimeZone());
+absl::Status ContainerNotFound(const std::string& id) {
+  return absl::NotFoundError(absl::StrCat("container \"", id, "\" not found"));
 }
 
 }  // namespace
-
-struct Runtime::Sandbox {
-  std::string id;
-  uint64_t seq = 0;
-  cri::PodSandboxConfig config;
-  std::string runtime_handler;
-  cri::PodSandboxState state = cri::SANDBOX_READY;
-  absl::Time created_at;
-  std::string ip;  // given by the kubelet (kPodIpAnnotation); cleared on stop
-  std::vector<std::string> container_ids;  // creation order
-};
-
-struct Runtime::Container {
-  std::string id;
-  std::string sandbox_id;
-  uint64_t seq = 0;
-  cri::ContainerConfig config;
-  std::string image_name;  // normalized
-  std::string image_ref;   // repo digest
-  std::string log_path;    // absolute, or empty
-  std::map<std::string, std::string> env;
-  SimOptions sim;
-  Program program;
-  ScriptState script;
-  FileMap files;
-  bool nginx_like = false;
-
-  cri::ContainerState state = cri::CONTAINER_CREATED;
-  absl::Time created_at;
-  absl::Time started_at = absl::UnixEpoch();
-  absl::Time finished_at = absl::UnixEpoch();
-  bool started = false;
-  bool finished = false;
-  int exit_code = 0;
-  std::string reason;
-  std::string message;
-
-  // Bumped when the container starts running and when it exits; timers
-  // scheduled for one run carry it and do nothing afterwards.
-  uint64_t epoch = 0;
-  std::set<TimerId> timers;
-  bool starting = false;  // StartContainer waits for the start delay
-  Done<cri::StartContainerResponse> start_done;
-  bool sigterm_sent = false;
-  std::vector<Done<cri::StopContainerResponse>> stop_waiters;
-
-  std::deque<cri::LogEntry> logs;
-  std::vector<FollowId> followers;
-};
-
-struct Runtime::ImageRecord {
-  std::string name;  // normalized
-  std::string id;    // sha256:...
-  std::string repo_digest;
-  uint64_t size = 0;
-};
 
 // ------------------------------------------------------------- lifecycle
 
@@ -178,7 +80,11 @@ Runtime::Runtime(RuntimeOptions options)
       owned_clock_(options_.clock ? nullptr : std::make_unique<RealClock>()),
       clock_(options_.clock ? options_.clock : owned_clock_.get()),
       lifeline_(std::make_shared<Lifeline>()),
-      boot_id_(NewBootId()) {
+      boot_id_(NewBootId()),
+      images_(ImageRegistryOptions{.pull_delay = options_.image_pull_delay,
+                                   .pull_delay_for = options_.image_pull_delay_for,
+                                   .missing_images = options_.missing_images}),
+      logs_(options_.max_log_lines) {
   absl::MutexLock lock(&lifeline_->mu);
   lifeline_->runtime = this;
 }
@@ -192,9 +98,8 @@ Runtime::~Runtime() {
   Deferred deferred;
   absl::MutexLock lock(&mu_);
   absl::Status gone = absl::UnavailableError("the container runtime is shutting down");
-  for (auto& [id, f] : followers_) f.sink({}, true);
-  followers_.clear();
-  for (auto& [id, c] : containers_) {
+  logs_.EndAll();
+  for (Container* c : containers_.All()) {
     for (TimerId t : c->timers) clock_->Cancel(t);
     if (c->start_done) deferred.Add([done = std::move(c->start_done), gone] { done(gone); });
     for (auto& w : c->stop_waiters) deferred.Add([w = std::move(w), gone] { w(gone); });
@@ -216,7 +121,7 @@ std::string Runtime::NewIdLocked() {
     for (int i = 0; i < 4; ++i) {
       absl::StrAppend(&id, absl::Hex(gen(), absl::kZeroPad16));
     }
-    if (!containers_.contains(id) && !sandboxes_.contains(id)) return id;
+    if (!containers_.Contains(id) && !sandboxes_.Contains(id)) return id;
   }
 }
 
@@ -240,7 +145,7 @@ void Runtime::ScheduleForContainerLocked(Container& c, absl::Time when,
   TimerId id = ScheduleLocked(
       when, [this, id = c.id, epoch = c.epoch, slot, fn = std::move(fn)](Deferred& deferred)
                 ABSL_NO_THREAD_SAFETY_ANALYSIS {
-                  Container* c = FindContainerLocked(id);
+                  Container* c = containers_.Find(id);
                   if (c == nullptr || c->epoch != epoch) return;
                   c->timers.erase(*slot);
                   fn(*c, deferred);
@@ -249,81 +154,12 @@ void Runtime::ScheduleForContainerLocked(Container& c, absl::Time when,
   c.timers.insert(id);
 }
 
-Runtime::Container* Runtime::FindContainerLocked(const std::string& id) {
-  auto it = containers_.find(id);
-  return it == containers_.end() ? nullptr : it->second.get();
-}
-
-Runtime::Sandbox* Runtime::FindSandboxLocked(const std::string& id) {
-  auto it = sandboxes_.find(id);
-  return it == sandboxes_.end() ? nullptr : it->second.get();
-}
-
-Runtime::ImageRecord* Runtime::FindImageLocked(const std::string& image) {
-  std::string s(absl::StripAsciiWhitespace(image));
-  if (s.empty()) return nullptr;
-  bool bare_hex = s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) {
-                    return std::isxdigit(static_cast<unsigned char>(c));
-                  });
-  if (absl::StartsWith(s, "sha256:") || bare_hex) {
-    std::string id = bare_hex ? absl::StrCat("sha256:", s) : s;
-    for (auto& [name, img] : images_) {
-      if (img->id == id) return img.get();
-    }
-    return nullptr;
-  }
-  std::string name = NormalizeImageName(s);
-  if (auto it = images_.find(name); it != images_.end()) return it->second.get();
-  for (auto& [n, img] : images_) {
-    if (img->repo_digest == name) return img.get();
-  }
-  return nullptr;
-}
-
-bool Runtime::IsMissingImage(const std::string& normalized) const {
-  std::string lower = absl::AsciiStrToLower(normalized);
-  if (absl::StrContains(lower, "doesnotexist") || absl::StrContains(lower, "notfound")) {
-    return true;
-  }
-  for (const auto& m : options_.missing_images) {
-    if (NormalizeImageName(m) == normalized) return true;
-  }
-  return false;
-}
-
-absl::Duration Runtime::PullDelayFor(const std::string& normalized) const {
-  for (const auto& [image, delay] : options_.image_pull_delay_for) {
-    if (NormalizeImageName(image) == normalized) return delay;
-  }
-  return options_.image_pull_delay;
-}
-
 void Runtime::AppendLogLocked(Container& c, const std::string& stream, const std::string& text) {
   cri::LogEntry entry;
   entry.set_timestamp(Nanos(Now()));
   entry.set_stream(stream);
   entry.set_text(text);
-  if (!c.log_path.empty()) {
-    std::ofstream out(c.log_path, std::ios::app | std::ios::binary);
-    out << FormatCriLogLine(entry);
-    if (!out) spdlog::warn("container {}: cannot write log file {}", c.id, c.log_path);
-  }
-  for (FollowId f : c.followers) {
-    auto it = followers_.find(f);
-    if (it != followers_.end()) it->second.sink({entry}, false);
-  }
-  c.logs.push_back(std::move(entry));
-  while (c.logs.size() > options_.max_log_lines) c.logs.pop_front();
-}
-
-void Runtime::EndFollowersLocked(Container& c) {
-  for (FollowId f : c.followers) {
-    auto it = followers_.find(f);
-    if (it == followers_.end()) continue;
-    it->second.sink({}, true);
-    followers_.erase(it);
-  }
-  c.followers.clear();
+  logs_.Append(c.id, std::move(entry));
 }
 
 // ------------------------------------------------------------- container runs
@@ -353,16 +189,9 @@ void Runtime::BeginRunningLocked(Container& c, Deferred& deferred) {
     });
   }
   if (c.program.image_default && c.nginx_like) {
-    std::string t = NginxTime(now);
-    AppendLogLocked(c, "stdout",
-                    "/docker-entrypoint.sh: /docker-entrypoint.d/ is not empty, will attempt to "
-                    "perform configuration");
-    AppendLogLocked(c, "stdout",
-                    "/docker-entrypoint.sh: Configuration complete; ready for start up");
-    AppendLogLocked(c, "stderr", absl::StrCat(t, " [notice] 1#1: using the \"epoll\" event method"));
-    AppendLogLocked(c, "stderr",
-                    absl::StrCat(t, " [notice] 1#1: nginx/", NginxVersion(c.image_name)));
-    AppendLogLocked(c, "stderr", absl::StrCat(t, " [notice] 1#1: start worker processes"));
+    for (const LogLine& line : NginxStartLines(c.image_name, now)) {
+      AppendLogLocked(c, line.stream, line.text);
+    }
   }
   ContinueScriptLocked(c, deferred);
 }
@@ -409,7 +238,7 @@ void Runtime::ExitLocked(Container& c, int exit_code, const std::string& reason,
     deferred.Add([w = std::move(w)] { w(cri::StopContainerResponse()); });
   }
   c.stop_waiters.clear();
-  EndFollowersLocked(c);
+  logs_.EndFollowers(c.id);
   spdlog::debug("container {} ({}) exited: code {} ({})", c.id.substr(0, 13),
                 c.config.metadata().name(), exit_code, reason);
 }
@@ -419,7 +248,7 @@ void Runtime::KillLocked(Container& c, Deferred& deferred) {
 }
 
 void Runtime::RemoveContainerLocked(const std::string& id, Deferred& deferred) {
-  Container* c = FindContainerLocked(id);
+  Container* c = containers_.Find(id);
   if (c == nullptr) return;
   KillLocked(*c, deferred);
   if (c->start_done) {
@@ -428,14 +257,12 @@ void Runtime::RemoveContainerLocked(const std::string& id, Deferred& deferred) {
           absl::StrCat("container \"", id, "\" was removed before it started")));
     });
   }
-  EndFollowersLocked(*c);
-  if (Sandbox* sb = FindSandboxLocked(c->sandbox_id)) {
+  logs_.Remove(id);
+  if (Sandbox* sb = sandboxes_.Find(c->sandbox_id)) {
     std::erase(sb->container_ids, id);
   }
-  containers_.erase(id);
+  containers_.Remove(id);
 }
-
-void Runtime::ReleaseIpLocked(Sandbox& sb) { sb.ip.clear(); }
 
 // ------------------------------------------------------------- runtime info
 
@@ -461,12 +288,6 @@ absl::StatusOr<cri::StatusResponse> Runtime::Status(const cri::StatusRequest&) {
 
 // ------------------------------------------------------------- sandboxes
 
-// The name a sandbox reserves, as containerd spells it:
-// <name>_<namespace>_<uid>_<attempt>.
-std::string Runtime::SandboxNameOf(const cri::PodSandboxMetadata& md) {
-  return absl::StrCat(md.name(), "_", md.namespace_(), "_", md.uid(), "_", md.attempt());
-}
-
 absl::StatusOr<cri::RunPodSandboxResponse> Runtime::RunPodSandbox(
     const cri::RunPodSandboxRequest& req) {
   const cri::PodSandboxMetadata& md = req.config().metadata();
@@ -483,42 +304,23 @@ absl::StatusOr<cri::RunPodSandboxResponse> Runtime::RunPodSandbox(
           absl::StrCat("cannot create log directory \"", log_dir, "\": ", ec.message()));
     }
   }
-  std::string ip;
-  if (auto it = req.config().annotations().find(kPodIpAnnotation);
-      it != req.config().annotations().end()) {
-    ip = it->second;
-    if (!IsIpv4(ip)) {
-      return absl::InvalidArgumentError(absl::StrCat("pod sandbox config: annotation ",
-                                                     kPodIpAnnotation, " \"", ip,
-                                                     "\" is not an IPv4 address"));
-    }
-  }
-  std::string reserved_name = SandboxNameOf(md);
+  absl::StatusOr<std::string> ip = SandboxStore::PodIpOf(req.config());
+  if (!ip.ok()) return ip.status();
   absl::MutexLock lock(&mu_);
-  if (auto it = sandbox_names_.find(reserved_name); it != sandbox_names_.end()) {
-    return absl::AlreadyExistsError(absl::StrCat("failed to reserve sandbox name \"",
-                                                 reserved_name, "\": name is reserved for \"",
-                                                 it->second, "\""));
-  }
-  for (const auto& [id, other] : sandboxes_) {
-    if (!ip.empty() && other->ip == ip) {
-      return absl::AlreadyExistsError(absl::StrCat("pod IP ", ip, " is in use by pod sandbox \"",
-                                                   id, "\""));
-    }
-  }
   auto sb = std::make_unique<Sandbox>();
   sb->id = NewIdLocked();
-  sb->seq = next_seq_++;
+  sb->seq = next_seq_;
   sb->config = req.config();
   sb->runtime_handler = req.runtime_handler();
   sb->created_at = Now();
-  sb->ip = ip;
+  sb->ip = *ip;
+  absl::StatusOr<Sandbox*> added = sandboxes_.Add(std::move(sb));
+  if (!added.ok()) return added.status();
+  ++next_seq_;
   cri::RunPodSandboxResponse r;
-  r.set_pod_sandbox_id(sb->id);
-  spdlog::debug("sandbox {} for pod {}/{} ready, ip {}", sb->id.substr(0, 13), md.namespace_(),
-                md.name(), sb->ip);
-  sandbox_names_.emplace(std::move(reserved_name), sb->id);
-  sandboxes_.emplace(sb->id, std::move(sb));
+  r.set_pod_sandbox_id((*added)->id);
+  spdlog::debug("sandbox {} for pod {}/{} ready, ip {}", (*added)->id.substr(0, 13),
+                md.namespace_(), md.name(), (*added)->ip.empty() ? "none" : (*added)->ip);
   return r;
 }
 
@@ -526,13 +328,12 @@ absl::StatusOr<cri::StopPodSandboxResponse> Runtime::StopPodSandbox(
     const cri::StopPodSandboxRequest& req) {
   Deferred deferred;
   absl::MutexLock lock(&mu_);
-  Sandbox* sb = FindSandboxLocked(req.pod_sandbox_id());
+  Sandbox* sb = sandboxes_.Find(req.pod_sandbox_id());
   if (sb == nullptr) return cri::StopPodSandboxResponse();  // already gone
   for (const std::string& id : sb->container_ids) {
-    if (Container* c = FindContainerLocked(id)) KillLocked(*c, deferred);
+    if (Container* c = containers_.Find(id)) KillLocked(*c, deferred);
   }
-  ReleaseIpLocked(*sb);
-  sb->state = cri::SANDBOX_NOTREADY;
+  sandboxes_.MarkStopped(*sb);
   return cri::StopPodSandboxResponse();
 }
 
@@ -540,60 +341,32 @@ absl::StatusOr<cri::RemovePodSandboxResponse> Runtime::RemovePodSandbox(
     const cri::RemovePodSandboxRequest& req) {
   Deferred deferred;
   absl::MutexLock lock(&mu_);
-  Sandbox* sb = FindSandboxLocked(req.pod_sandbox_id());
+  Sandbox* sb = sandboxes_.Find(req.pod_sandbox_id());
   if (sb == nullptr) return cri::RemovePodSandboxResponse();  // already gone
   std::vector<std::string> ids = sb->container_ids;
   for (const std::string& id : ids) RemoveContainerLocked(id, deferred);
-  ReleaseIpLocked(*sb);
-  sandbox_names_.erase(SandboxNameOf(sb->config.metadata()));
-  sandboxes_.erase(req.pod_sandbox_id());
+  sandboxes_.Remove(req.pod_sandbox_id());
   return cri::RemovePodSandboxResponse();
 }
 
 absl::StatusOr<cri::PodSandboxStatusResponse> Runtime::PodSandboxStatus(
     const cri::PodSandboxStatusRequest& req) {
   absl::MutexLock lock(&mu_);
-  Sandbox* sb = FindSandboxLocked(req.pod_sandbox_id());
+  Sandbox* sb = sandboxes_.Find(req.pod_sandbox_id());
   if (sb == nullptr) {
     return absl::NotFoundError(
         absl::StrCat("pod sandbox \"", req.pod_sandbox_id(), "\" not found"));
   }
   cri::PodSandboxStatusResponse r;
-  cri::PodSandboxStatus* s = r.mutable_status();
-  s->set_id(sb->id);
-  *s->mutable_metadata() = sb->config.metadata();
-  s->set_state(sb->state);
-  s->set_created_at(Nanos(sb->created_at));
-  s->mutable_network()->set_ip(sb->ip);
-  *s->mutable_labels() = sb->config.labels();
-  *s->mutable_annotations() = sb->config.annotations();
-  s->set_runtime_handler(sb->runtime_handler);
+  SandboxStore::FillStatus(*sb, r.mutable_status());
   return r;
 }
 
 absl::StatusOr<cri::ListPodSandboxResponse> Runtime::ListPodSandbox(
     const cri::ListPodSandboxRequest& req) {
-  const cri::PodSandboxFilter& f = req.filter();
-  std::vector<Sandbox*> found;
   absl::MutexLock lock(&mu_);
-  for (auto& [id, sb] : sandboxes_) {
-    if (!f.id().empty() && !absl::StartsWith(id, f.id())) continue;
-    if (f.has_state() && sb->state != f.state().state()) continue;
-    if (!LabelsMatch(f.label_selector(), sb->config.labels())) continue;
-    found.push_back(sb.get());
-  }
-  std::sort(found.begin(), found.end(), [](Sandbox* a, Sandbox* b) { return a->seq < b->seq; });
   cri::ListPodSandboxResponse r;
-  for (Sandbox* sb : found) {
-    cri::PodSandbox* p = r.add_items();
-    p->set_id(sb->id);
-    *p->mutable_metadata() = sb->config.metadata();
-    p->set_state(sb->state);
-    p->set_created_at(Nanos(sb->created_at));
-    *p->mutable_labels() = sb->config.labels();
-    *p->mutable_annotations() = sb->config.annotations();
-    p->set_runtime_handler(sb->runtime_handler);
-  }
+  for (Sandbox* sb : sandboxes_.List(req.filter())) SandboxStore::FillItem(*sb, r.add_items());
   return r;
 }
 
@@ -617,7 +390,7 @@ absl::StatusOr<cri::CreateContainerResponse> Runtime::CreateContainer(
   }
 
   absl::MutexLock lock(&mu_);
-  Sandbox* sb = FindSandboxLocked(req.pod_sandbox_id());
+  Sandbox* sb = sandboxes_.Find(req.pod_sandbox_id());
   if (sb == nullptr) {
     return absl::NotFoundError(
         absl::StrCat("pod sandbox \"", req.pod_sandbox_id(), "\" not found"));
@@ -626,13 +399,13 @@ absl::StatusOr<cri::CreateContainerResponse> Runtime::CreateContainer(
     return absl::FailedPreconditionError(
         absl::StrCat("pod sandbox \"", sb->id, "\" is not ready (stopped)"));
   }
-  ImageRecord* image = FindImageLocked(config.image().image());
+  const ImageRecord* image = images_.Find(config.image().image());
   if (image == nullptr) {
     return absl::NotFoundError(absl::StrCat("failed to get image \"", config.image().image(),
                                             "\": not found (pull it first)"));
   }
   for (const std::string& id : sb->container_ids) {
-    Container* other = FindContainerLocked(id);
+    Container* other = containers_.Find(id);
     if (other && other->config.metadata().name() == config.metadata().name() &&
         other->config.metadata().attempt() == config.metadata().attempt()) {
       return absl::AlreadyExistsError(absl::StrCat(
@@ -672,12 +445,13 @@ absl::StatusOr<cri::CreateContainerResponse> Runtime::CreateContainer(
   c->env = std::move(script_env);
   c->sim = *sim;
   c->program = CompileCommand(argv, c->env);
-  c->nginx_like = absl::StrContains(ImageRepository(image->name), "nginx");
+  c->nginx_like = IsNginxImage(image->name);
   c->created_at = Now();
   sb->container_ids.push_back(c->id);
+  logs_.Open(c->id, c->log_path);
   cri::CreateContainerResponse r;
   r.set_container_id(c->id);
-  containers_.emplace(c->id, std::move(c));
+  containers_.Add(std::move(c));
   return r;
 }
 
@@ -686,18 +460,15 @@ void Runtime::StartContainer(const cri::StartContainerRequest& req,
   Deferred deferred;
   absl::MutexLock lock(&mu_);
   auto fail = [&](absl::Status s) { deferred.Add([done, s] { done(s); }); };
-  Container* c = FindContainerLocked(req.container_id());
-  if (c == nullptr) {
-    return fail(absl::NotFoundError(
-        absl::StrCat("container \"", req.container_id(), "\" not found")));
-  }
+  Container* c = containers_.Find(req.container_id());
+  if (c == nullptr) return fail(ContainerNotFound(req.container_id()));
   if (c->state != cri::CONTAINER_CREATED || c->starting) {
     return fail(absl::FailedPreconditionError(
         absl::StrCat("container \"", c->id, "\" is in ",
-                     c->starting ? "STARTING" : StateName(c->state),
+                     c->starting ? "STARTING" : ContainerStateName(c->state),
                      " state; only a CREATED container can be started")));
   }
-  Sandbox* sb = FindSandboxLocked(c->sandbox_id);
+  Sandbox* sb = sandboxes_.Find(c->sandbox_id);
   if (sb == nullptr || sb->state != cri::SANDBOX_READY) {
     return fail(absl::FailedPreconditionError(
         absl::StrCat("pod sandbox \"", c->sandbox_id, "\" of container \"", c->id,
@@ -712,12 +483,12 @@ void Runtime::StartContainer(const cri::StartContainerRequest& req,
   c->start_done = std::move(done);
   ScheduleLocked(Now() + options_.container_start_delay,
                  [this, id = c->id](Deferred& d) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-                   Container* c = FindContainerLocked(id);
+                   Container* c = containers_.Find(id);
                    if (c == nullptr || !c->starting) return;  // removed meanwhile
                    Done<cri::StartContainerResponse> done = std::move(c->start_done);
                    c->start_done = nullptr;
                    c->starting = false;
-                   Sandbox* sb = FindSandboxLocked(c->sandbox_id);
+                   Sandbox* sb = sandboxes_.Find(c->sandbox_id);
                    if (sb == nullptr || sb->state != cri::SANDBOX_READY) {
                      d.Add([done, id] {
                        done(absl::FailedPreconditionError(absl::StrCat(
@@ -741,11 +512,9 @@ void Runtime::StopContainer(const cri::StopContainerRequest& req,
   Deferred deferred;
   absl::MutexLock lock(&mu_);
   auto ok = [&] { deferred.Add([done] { done(cri::StopContainerResponse()); }); };
-  Container* c = FindContainerLocked(req.container_id());
+  Container* c = containers_.Find(req.container_id());
   if (c == nullptr) {
-    deferred.Add([done, id = req.container_id()] {
-      done(absl::NotFoundError(absl::StrCat("container \"", id, "\" not found")));
-    });
+    deferred.Add([done, id = req.container_id()] { done(ContainerNotFound(id)); });
     return;
   }
   if (c->state != cri::CONTAINER_RUNNING) return ok();  // nothing to stop
@@ -755,10 +524,9 @@ void Runtime::StopContainer(const cri::StopContainerRequest& req,
   }
   if (!c->sim.ignore_sigterm) {
     if (c->nginx_like && c->program.image_default) {
-      std::string t = NginxTime(Now());
-      AppendLogLocked(*c, "stderr",
-                      absl::StrCat(t, " [notice] 1#1: signal 15 (SIGTERM) received, exiting"));
-      AppendLogLocked(*c, "stderr", absl::StrCat(t, " [notice] 1#1: exit"));
+      for (const LogLine& line : NginxStopLines(Now())) {
+        AppendLogLocked(*c, line.stream, line.text);
+      }
     }
     ExitLocked(*c, 0, "Completed", "", deferred);
     return ok();
@@ -789,116 +557,38 @@ absl::StatusOr<cri::RemoveContainerResponse> Runtime::RemoveContainer(
 
 absl::StatusOr<cri::ListContainersResponse> Runtime::ListContainers(
     const cri::ListContainersRequest& req) {
-  const cri::ContainerFilter& f = req.filter();
-  std::vector<Container*> found;
   absl::MutexLock lock(&mu_);
-  for (auto& [id, c] : containers_) {
-    if (!f.id().empty() && !absl::StartsWith(id, f.id())) continue;
-    if (!f.pod_sandbox_id().empty() && !absl::StartsWith(c->sandbox_id, f.pod_sandbox_id())) {
-      continue;
-    }
-    if (f.has_state() && c->state != f.state().state()) continue;
-    if (!LabelsMatch(f.label_selector(), c->config.labels())) continue;
-    found.push_back(c.get());
-  }
-  std::sort(found.begin(), found.end(),
-            [](Container* a, Container* b) { return a->seq < b->seq; });
   cri::ListContainersResponse r;
-  for (Container* c : found) {
-    cri::Container* out = r.add_containers();
-    out->set_id(c->id);
-    out->set_pod_sandbox_id(c->sandbox_id);
-    *out->mutable_metadata() = c->config.metadata();
-    out->mutable_image()->set_image(c->image_name);
-    out->set_image_ref(c->image_ref);
-    out->set_state(c->state);
-    out->set_created_at(Nanos(c->created_at));
-    *out->mutable_labels() = c->config.labels();
-    *out->mutable_annotations() = c->config.annotations();
+  for (Container* c : containers_.List(req.filter())) {
+    ContainerStore::FillItem(*c, r.add_containers());
   }
   return r;
-}
-
-void Runtime::FillStatusLocked(const Container& c, cri::ContainerStatus* s) {
-  s->set_id(c.id);
-  *s->mutable_metadata() = c.config.metadata();
-  s->set_state(c.state);
-  s->set_created_at(Nanos(c.created_at));
-  if (c.started) s->set_started_at(Nanos(c.started_at));
-  if (c.finished) s->set_finished_at(Nanos(c.finished_at));
-  s->set_exit_code(c.exit_code);
-  s->mutable_image()->set_image(c.image_name);
-  s->set_image_ref(c.image_ref);
-  s->set_reason(c.reason);
-  s->set_message(c.message);
-  *s->mutable_labels() = c.config.labels();
-  *s->mutable_annotations() = c.config.annotations();
-  s->set_log_path(c.log_path);
-  *s->mutable_resources() = c.config.resources();
-  s->set_pod_sandbox_id(c.sandbox_id);
 }
 
 absl::StatusOr<cri::ContainerStatusResponse> Runtime::ContainerStatus(
     const cri::ContainerStatusRequest& req) {
   absl::MutexLock lock(&mu_);
-  Container* c = FindContainerLocked(req.container_id());
-  if (c == nullptr) {
-    return absl::NotFoundError(
-        absl::StrCat("container \"", req.container_id(), "\" not found"));
-  }
+  Container* c = containers_.Find(req.container_id());
+  if (c == nullptr) return ContainerNotFound(req.container_id());
   cri::ContainerStatusResponse r;
-  FillStatusLocked(*c, r.mutable_status());
+  ContainerStore::FillStatus(*c, r.mutable_status());
   return r;
 }
 
 // ------------------------------------------------------------- exec and probes
 
-std::optional<std::string> Runtime::ProbeFailureLocked(const Container& c, cri::ProbeKind kind) {
-  if (c.state != cri::CONTAINER_RUNNING) return "container is not running";
-  absl::Duration up = Now() - c.started_at;
-  const SimOptions& s = c.sim;
-  switch (kind) {
-    case cri::LIVENESS:
-      if (s.liveness_fail) return "simulated liveness failure (MINIK8S_SIM_LIVENESS=fail)";
-      if (s.liveness_fail_after && up >= *s.liveness_fail_after) {
-        return absl::StrCat("simulated liveness failure (MINIK8S_SIM_LIVENESS_FAIL_AFTER=",
-                            absl::FormatDuration(*s.liveness_fail_after), ")");
-      }
-      break;
-    case cri::READINESS:
-      if (s.readiness_fail) return "simulated readiness failure (MINIK8S_SIM_READINESS=fail)";
-      if (s.ready_after && up < *s.ready_after) {
-        return absl::StrCat("simulated: not ready yet (MINIK8S_SIM_READY_AFTER=",
-                            absl::FormatDuration(*s.ready_after), ")");
-      }
-      break;
-    case cri::STARTUP:
-      if (s.startup_after && up < *s.startup_after) {
-        return absl::StrCat("simulated: not started yet (MINIK8S_SIM_STARTUP_AFTER=",
-                            absl::FormatDuration(*s.startup_after), ")");
-      }
-      break;
-    default:
-      break;
-  }
-  return std::nullopt;
-}
-
 absl::StatusOr<cri::ExecSyncResponse> Runtime::ExecSync(const cri::ExecSyncRequest& req) {
   if (req.cmd().empty()) return absl::InvalidArgumentError("exec: cmd is empty");
   absl::MutexLock lock(&mu_);
-  Container* c = FindContainerLocked(req.container_id());
-  if (c == nullptr) {
-    return absl::NotFoundError(
-        absl::StrCat("container \"", req.container_id(), "\" not found"));
-  }
+  Container* c = containers_.Find(req.container_id());
+  if (c == nullptr) return ContainerNotFound(req.container_id());
   if (c->state != cri::CONTAINER_RUNNING) {
     return absl::FailedPreconditionError(absl::StrCat(
-        "container \"", c->id, "\" is not running (state ", StateName(c->state), ")"));
+        "container \"", c->id, "\" is not running (state ", ContainerStateName(c->state), ")"));
   }
   cri::ExecSyncResponse r;
   if (req.probe_kind() != cri::PROBE_KIND_UNSPECIFIED) {
-    if (auto failure = ProbeFailureLocked(*c, req.probe_kind())) {
+    if (auto failure = SimulatedProbeFailure(*c, req.probe_kind(), Now())) {
       r.set_exit_code(1);
       r.set_stderr(*failure + "\n");
       return r;
@@ -942,20 +632,17 @@ absl::StatusOr<cri::ProbeResponse> Runtime::Probe(const cri::ProbeRequest& req) 
         "probe: handler (httpGet, tcpSocket, grpc) is required; exec probes use ExecSync");
   }
   absl::MutexLock lock(&mu_);
-  Container* c = FindContainerLocked(req.container_id());
-  if (c == nullptr) {
-    return absl::NotFoundError(
-        absl::StrCat("container \"", req.container_id(), "\" not found"));
-  }
+  Container* c = containers_.Find(req.container_id());
+  if (c == nullptr) return ContainerNotFound(req.container_id());
   cri::ProbeResponse r;
-  std::optional<std::string> failure = ProbeFailureLocked(*c, req.kind());
+  std::optional<std::string> failure = SimulatedProbeFailure(*c, req.kind(), Now());
   r.set_success(!failure.has_value());
   if (req.handler() == cri::HTTP_GET) r.set_http_status_code(failure ? 503 : 200);
   if (!failure) return r;
   spdlog::debug("container {}: {} probe fails: {}", c->id.substr(0, 13),
                 cri::ProbeKind_Name(req.kind()), *failure);
   std::string ip;
-  if (Sandbox* sb = FindSandboxLocked(c->sandbox_id)) ip = sb->ip;
+  if (Sandbox* sb = sandboxes_.Find(c->sandbox_id)) ip = sb->ip;
   if (c->state != cri::CONTAINER_RUNNING) {
     r.set_message(*failure);
   } else if (req.handler() == cri::HTTP_GET) {
@@ -972,83 +659,50 @@ absl::StatusOr<cri::ProbeResponse> Runtime::Probe(const cri::ProbeRequest& req) 
 // ------------------------------------------------------------- logs
 
 namespace {
-void TailInto(const std::deque<cri::LogEntry>& logs, const cri::ReadLogsRequest& req,
-              std::vector<cri::LogEntry>* out) {
-  size_t n = logs.size();
-  if (req.has_tail_lines()) {
-    n = std::min<size_t>(n, static_cast<size_t>(std::max<int64_t>(0, req.tail_lines())));
-  }
-  out->assign(logs.end() - static_cast<std::ptrdiff_t>(n), logs.end());
+std::optional<int64_t> TailLinesOf(const cri::ReadLogsRequest& req) {
+  if (!req.has_tail_lines()) return std::nullopt;
+  return req.tail_lines();
 }
 }  // namespace
 
 absl::StatusOr<cri::ReadLogsResponse> Runtime::ReadLogs(const cri::ReadLogsRequest& req) {
   absl::MutexLock lock(&mu_);
-  Container* c = FindContainerLocked(req.container_id());
-  if (c == nullptr) {
-    return absl::NotFoundError(
-        absl::StrCat("container \"", req.container_id(), "\" not found"));
-  }
-  std::vector<cri::LogEntry> entries;
-  TailInto(c->logs, req, &entries);
+  Container* c = containers_.Find(req.container_id());
+  if (c == nullptr) return ContainerNotFound(req.container_id());
   cri::ReadLogsResponse r;
-  for (auto& e : entries) *r.add_entries() = std::move(e);
+  for (auto& e : logs_.Tail(c->id, TailLinesOf(req))) *r.add_entries() = std::move(e);
   return r;
 }
 
 absl::StatusOr<FollowId> Runtime::FollowLogs(const cri::ReadLogsRequest& req, LogSink sink) {
   absl::MutexLock lock(&mu_);
-  Container* c = FindContainerLocked(req.container_id());
-  if (c == nullptr) {
-    return absl::NotFoundError(
-        absl::StrCat("container \"", req.container_id(), "\" not found"));
-  }
-  std::vector<cri::LogEntry> entries;
-  TailInto(c->logs, req, &entries);
+  Container* c = containers_.Find(req.container_id());
+  if (c == nullptr) return ContainerNotFound(req.container_id());
+  std::vector<cri::LogEntry> entries = logs_.Tail(c->id, TailLinesOf(req));
   if (c->state == cri::CONTAINER_EXITED) {
     sink(std::move(entries), true);
     return FollowId{0};
   }
   sink(std::move(entries), false);
-  FollowId id = next_follow_id_++;
-  followers_.emplace(id, Follower{c->id, std::move(sink)});
-  c->followers.push_back(id);
-  return id;
+  return logs_.Follow(c->id, std::move(sink));
 }
 
 void Runtime::StopFollowing(FollowId id) {
   absl::MutexLock lock(&mu_);
-  auto it = followers_.find(id);
-  if (it == followers_.end()) return;
-  if (Container* c = FindContainerLocked(it->second.container_id)) {
-    std::erase(c->followers, id);
-  }
-  followers_.erase(it);
+  logs_.StopFollowing(id);
 }
 
 // ------------------------------------------------------------- images
-
-namespace {
-cri::Image ToProto(const std::string& name, const std::string& id, const std::string& digest,
-                   uint64_t size) {
-  cri::Image img;
-  img.set_id(id);
-  if (!absl::StrContains(name, '@')) img.add_repo_tags(name);
-  img.add_repo_digests(digest);
-  img.set_size(size);
-  return img;
-}
-}  // namespace
 
 absl::StatusOr<cri::ListImagesResponse> Runtime::ListImages(const cri::ListImagesRequest& req) {
   absl::MutexLock lock(&mu_);
   cri::ListImagesResponse r;
   const std::string& want = req.filter().image().image();
-  ImageRecord* only = want.empty() ? nullptr : FindImageLocked(want);
+  const ImageRecord* only = want.empty() ? nullptr : images_.Find(want);
   if (!want.empty() && only == nullptr) return r;
-  for (auto& [name, img] : images_) {
-    if (only != nullptr && img.get() != only) continue;
-    *r.add_images() = ToProto(img->name, img->id, img->repo_digest, img->size);
+  for (const ImageRecord* img : images_.List()) {
+    if (only != nullptr && img != only) continue;
+    *r.add_images() = ImageStore::ToProto(*img);
   }
   return r;
 }
@@ -1060,8 +714,8 @@ absl::StatusOr<cri::ImageStatusResponse> Runtime::ImageStatus(
   }
   absl::MutexLock lock(&mu_);
   cri::ImageStatusResponse r;
-  if (ImageRecord* img = FindImageLocked(req.image().image())) {
-    *r.mutable_image() = ToProto(img->name, img->id, img->repo_digest, img->size);
+  if (const ImageRecord* img = images_.Find(req.image().image())) {
+    *r.mutable_image() = ImageStore::ToProto(*img);
   }
   return r;
 }
@@ -1074,7 +728,7 @@ void Runtime::PullImage(const cri::PullImageRequest& req, Done<cri::PullImageRes
     return;
   }
   absl::MutexLock lock(&mu_);
-  if (ImageRecord* img = FindImageLocked(name)) {
+  if (const ImageRecord* img = images_.Find(name)) {
     cri::PullImageResponse r;
     r.set_image_ref(img->id);
     deferred.Add([done, r] { done(r); });
@@ -1088,32 +742,17 @@ void Runtime::PullImage(const cri::PullImageRequest& req, Done<cri::PullImageRes
     std::vector<Done<cri::PullImageResponse>> waiters = std::move(pulls_[name]);
     pulls_.erase(name);
     absl::StatusOr<cri::PullImageResponse> result;
-    if (IsMissingImage(name)) {
-      result = absl::NotFoundError(absl::StrCat(
-          "failed to pull and unpack image \"", name, "\": failed to resolve reference \"",
-          name, "\": ", name, ": not found"));
-      spdlog::info("pull of {} failed: not found", name);
-    } else {
-      auto img = std::make_unique<ImageRecord>();
-      img->name = name;
-      std::string hex = Sha256Hex(name);
-      img->id = absl::StrCat("sha256:", hex);
-      img->repo_digest = absl::StrContains(name, '@')
-                             ? name
-                             : absl::StrCat(ImageRepository(name), "@sha256:",
-                                            Sha256Hex(absl::StrCat("manifest:", name)));
-      uint64_t h = 0;
-      absl::SimpleHexAtoi(hex.substr(0, 12), &h);
-      img->size = 5'000'000 + h % 200'000'000;
+    absl::StatusOr<const ImageRecord*> pulled = images_.CompletePull(name);
+    if (pulled.ok()) {
       cri::PullImageResponse r;
-      r.set_image_ref(img->id);
+      r.set_image_ref((*pulled)->id);
       result = r;
-      images_[name] = std::move(img);
-      spdlog::debug("pulled {}", name);
+    } else {
+      result = pulled.status();
     }
     for (auto& w : waiters) d.Add([w = std::move(w), result] { w(result); });
   };
-  absl::Duration delay = PullDelayFor(name);
+  absl::Duration delay = images_.PullDelayFor(name);
   if (delay <= absl::ZeroDuration()) {
     finish(deferred);
     return;
@@ -1136,9 +775,7 @@ absl::StatusOr<cri::PullImageResponse> Runtime::PullImage(const cri::PullImageRe
 absl::StatusOr<cri::RemoveImageResponse> Runtime::RemoveImage(
     const cri::RemoveImageRequest& req) {
   absl::MutexLock lock(&mu_);
-  if (ImageRecord* img = FindImageLocked(req.image().image())) {
-    images_.erase(img->name);
-  }
+  images_.Remove(req.image().image());
   return cri::RemoveImageResponse();
 }
 

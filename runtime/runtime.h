@@ -4,6 +4,13 @@
 // (runtime_service.h) and the in-process client (in_process_runtime_client.h)
 // are thin adapters. The simulation rules are in runtime/README.md.
 //
+// The Runtime is the one service over four stores, each a plain table with
+// its own tests: SandboxStore (sandboxes, reserved names, the pod IPs the
+// kubelet gave), ContainerStore (containers and their run state), ImageStore
+// (images and the simulated registry) and LogStore (log lines, files and
+// followers); workload_logs.h has the lines simulated images print. The
+// Runtime holds the lock, the timers and the container state machine.
+//
 // Calls that take time in a real runtime (PullImage with a pull delay,
 // StartContainer with a start delay, StopContainer with a grace period) come
 // in two forms: asynchronous, completing `done` later on the clock's thread
@@ -14,7 +21,8 @@
 // its sandboxes again; a restarted runtime has none, like a rebooted node,
 // and a new boot_id so a kubelet can tell).
 //
-// Thread-safe. One mutex guards all state. Timers run on the Clock's thread.
+// Thread-safe. One mutex guards all state (every store). Timers run on the
+// Clock's thread.
 // `done` callbacks run with no Runtime lock held. Log-follow sinks
 // (FollowLogs) run with the Runtime lock held, to keep lines in order: they
 // must only buffer and must not call back into the Runtime.
@@ -40,8 +48,10 @@
 #include "absl/time/time.h"
 #include "cri/v1/api.pb.h"
 #include "runtime/clock.h"
-#include "runtime/script.h"
-#include "runtime/sim_options.h"
+#include "runtime/container_store.h"
+#include "runtime/image_store.h"
+#include "runtime/log_store.h"
+#include "runtime/sandbox_store.h"
 
 namespace minik8s::runtime {
 
@@ -64,14 +74,8 @@ struct RuntimeOptions {
   Clock* clock = nullptr;
 };
 
-template <typename T>
-using Done = std::function<void(absl::StatusOr<T>)>;
-
-// Receives log entries of a followed container. `end` is true exactly once,
-// on the last call: the container exited or was removed, or the runtime is
-// shutting down.
-using LogSink = std::function<void(std::vector<cri::LogEntry> entries, bool end)>;
-using FollowId = uint64_t;
+// Done (container_store.h), LogSink and FollowId (log_store.h) are the
+// callback types of the asynchronous calls below.
 
 class Runtime {
  public:
@@ -136,13 +140,6 @@ class Runtime {
   const std::string& boot_id() const { return boot_id_; }
 
  private:
-  struct Sandbox;
-  struct Container;
-  struct ImageRecord;
-  struct Follower {
-    std::string container_id;
-    LogSink sink;
-  };
   // Collects callbacks to run once the lock is released; declare it before
   // the MutexLock so it is destroyed (and runs them) after the unlock.
   class Deferred {
@@ -165,7 +162,6 @@ class Runtime {
   explicit Runtime(RuntimeOptions options);
 
   absl::Time Now() { return clock_->Now(); }
-  static std::string SandboxNameOf(const cri::PodSandboxMetadata& md);
   std::string NewIdLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   // Runs `fn` under mu_ at `when`, unless the runtime is gone.
@@ -176,10 +172,6 @@ class Runtime {
   void ScheduleForContainerLocked(Container& c, absl::Time when,
                                   std::function<void(Container&, Deferred&)> fn)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-
-  Container* FindContainerLocked(const std::string& id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  Sandbox* FindSandboxLocked(const std::string& id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  ImageRecord* FindImageLocked(const std::string& image) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   void BeginRunningLocked(Container& c, Deferred& deferred) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void ContinueScriptLocked(Container& c, Deferred& deferred) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -192,17 +184,9 @@ class Runtime {
   void KillLocked(Container& c, Deferred& deferred) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void RemoveContainerLocked(const std::string& id, Deferred& deferred)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // A line of the container's output, stamped now.
   void AppendLogLocked(Container& c, const std::string& stream, const std::string& text)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void EndFollowersLocked(Container& c) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Probe outcome by the MINIK8S_SIM_* rules; nullopt = passes.
-  std::optional<std::string> ProbeFailureLocked(const Container& c, cri::ProbeKind kind)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void FillStatusLocked(const Container& c, cri::ContainerStatus* out)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void ReleaseIpLocked(Sandbox& sb) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  bool IsMissingImage(const std::string& normalized) const;
-  absl::Duration PullDelayFor(const std::string& normalized) const;
 
   const RuntimeOptions options_;
   std::unique_ptr<Clock> owned_clock_;  // set when options_.clock is null
@@ -212,19 +196,14 @@ class Runtime {
 
   absl::Mutex mu_;
   uint64_t next_seq_ ABSL_GUARDED_BY(mu_) = 1;
-  absl::flat_hash_map<std::string, std::unique_ptr<Sandbox>> sandboxes_ ABSL_GUARDED_BY(mu_);
-  // Reserved sandbox name (SandboxNameOf) → sandbox id: what makes a second
-  // RunPodSandbox of one (name, namespace, uid, attempt) AlreadyExists.
-  absl::flat_hash_map<std::string, std::string> sandbox_names_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<std::string, std::unique_ptr<Container>> containers_ ABSL_GUARDED_BY(mu_);
-  // Keyed by normalized name ("docker.io/library/nginx:latest").
-  std::map<std::string, std::unique_ptr<ImageRecord>> images_ ABSL_GUARDED_BY(mu_);
+  SandboxStore sandboxes_ ABSL_GUARDED_BY(mu_);
+  ContainerStore containers_ ABSL_GUARDED_BY(mu_);
+  ImageStore images_ ABSL_GUARDED_BY(mu_);
+  LogStore logs_ ABSL_GUARDED_BY(mu_);
   // Pulls in progress: normalized name -> waiters (concurrent pulls of one
   // image share one download).
   std::map<std::string, std::vector<Done<cri::PullImageResponse>>> pulls_ ABSL_GUARDED_BY(mu_);
   std::set<TimerId> pull_timers_ ABSL_GUARDED_BY(mu_);
-  FollowId next_follow_id_ ABSL_GUARDED_BY(mu_) = 1;
-  absl::flat_hash_map<FollowId, Follower> followers_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace minik8s::runtime
