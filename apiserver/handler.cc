@@ -618,7 +618,6 @@ absl::StatusOr<Handler::DeleteResult> Handler::DeleteObject(
   if (options.has_grace_period_seconds() && options.grace_period_seconds() < 0) {
     return NewBadRequest("gracePeriodSeconds must not be negative");
   }
-  const bool is_namespace = kind.group.empty() && kind.kind == "Namespace";
   const meta::v1::Preconditions& pre = options.preconditions();
 
   // dryRun=All: everything is checked and decided, nothing is written.
@@ -649,12 +648,9 @@ absl::StatusOr<Handler::DeleteResult> Handler::DeleteObject(
     MessagePtr object = CloneMessage(current);
     meta::v1::ObjectMeta* meta = MutableMeta(object.get());
     UpdateAction action;
-    if (is_namespace) {
-      // Namespaces go through Terminating; the namespace finalizer removes
-      // their content and then the namespace.
-      auto* namespace_object = static_cast<core::v1::Namespace*>(object.get());
-      if (!meta->has_deletion_timestamp()) *meta->mutable_deletion_timestamp() = api::NowTime();
-      namespace_object->mutable_status()->set_phase("Terminating");
+    if (strategy.MarkForDeletion(object.get())) {
+      // A state change (namespaces: Terminating); something else removes
+      // the object later.
       action.object = std::move(object);
       return action;
     }
@@ -708,7 +704,10 @@ absl::StatusOr<Handler::DeleteResult> Handler::DeleteObject(
   if (!result.ok()) return result.status();
   out.object = std::move(result->object);
   out.deleted = result->deleted;
-  if (is_namespace && !out.deleted) {
+  // Namespace lifecycle: remember the namespaces marked Terminating here
+  // until the namespaces cache has seen that write (CheckNamespace).
+  absl::StatusOr<const Strategy*> ns_strategy = registry_->Find("namespaces");
+  if (ns_strategy.ok() && *ns_strategy == &strategy && !out.deleted) {
     int64_t revision = 0;
     if (absl::SimpleAtoi(Meta(*out.object).resource_version(), &revision)) {
       WatchCache* cache = CacheFor(&kind);
@@ -868,10 +867,10 @@ absl::Status Handler::ListResources(const apiv1::ListResourcesRequest& request,
     };
     if (strategy->traits().status_subresource) sub("status", kind.kind);
     if (strategy->has_scale()) sub("scale", "Scale");
-    if (kind.group.empty() && kind.kind == "Pod") {
+    if (strategy->traits().binding_subresource) {
       apiv1::ApiResource* b = response->add_resources();
-      b->set_name("pods/binding");
-      b->set_namespaced(true);
+      b->set_name(kind.resource + "/binding");
+      b->set_namespaced(kind.namespaced);
       b->set_version("v1");
       b->set_kind("Binding");
       b->add_verbs("create");

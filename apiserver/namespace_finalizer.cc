@@ -14,11 +14,12 @@ NamespaceFinalizer::NamespaceFinalizer(Handler* handler, Options options)
 NamespaceFinalizer::~NamespaceFinalizer() { Stop(); }
 
 void NamespaceFinalizer::Start() {
+  absl::StatusOr<const Strategy*> ns_strategy = handler_->registry().Find("namespaces");
   for (const auto& strategy : handler_->registry().strategies()) {
     const api::KindInfo& kind = strategy->kind();
     WatchCache* cache = handler_->CacheFor(&kind);
     if (cache == nullptr) continue;
-    const bool is_namespace = kind.group.empty() && kind.kind == "Namespace";
+    const bool is_namespace = ns_strategy.ok() && *ns_strategy == strategy.get();
     if (!is_namespace && !strategy->namespaced()) continue;
     const int id = cache->AddChangeListener(
         is_namespace

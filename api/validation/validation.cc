@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_join.h"
@@ -30,65 +31,70 @@ using minik8s::core::v1::Namespace;
 using minik8s::core::v1::Node;
 using minik8s::core::v1::Pod;
 
+// The validation of one kind, type-erased. `update` is null for kinds that
+// are only created (Binding).
+struct KindValidation {
+  std::string_view qualified_kind;
+  FieldErrors (*validate)(const google::protobuf::Message&);
+  FieldErrors (*update)(const google::protobuf::Message&, const google::protobuf::Message&);
+};
+
+template <typename T, FieldErrors (*F)(const T&)>
+FieldErrors Erased(const google::protobuf::Message& obj) {
+  return F(static_cast<const T&>(obj));
+}
+
+template <typename T, FieldErrors (*F)(const T&, const T&)>
+FieldErrors ErasedUpdate(const google::protobuf::Message& obj, const google::protobuf::Message& old) {
+  return F(static_cast<const T&>(obj), static_cast<const T&>(old));
+}
+
+template <typename T, FieldErrors (*F)(const T&), FieldErrors (*U)(const T&, const T&)>
+std::pair<const google::protobuf::Descriptor*, KindValidation> Entry(std::string_view qualified) {
+  return {T::descriptor(), KindValidation{qualified, &Erased<T, F>, &ErasedUpdate<T, U>}};
+}
+
+// Every kind's validation, by message type: one line per kind, the functions
+// in the kind's group file (validation_core.cc, validation_apps.cc,
+// validation_coordination.cc).
+const absl::flat_hash_map<const google::protobuf::Descriptor*, KindValidation>& Kinds() {
+  static const auto* const kinds =
+      new absl::flat_hash_map<const google::protobuf::Descriptor*, KindValidation>({
+          Entry<Pod, ValidatePod, ValidatePodUpdate>("Pod"),
+          Entry<Node, ValidateNode, ValidateNodeUpdate>("Node"),
+          Entry<Namespace, ValidateNamespace, ValidateNamespaceUpdate>("Namespace"),
+          Entry<Event, ValidateEvent, ValidateEventUpdate>("Event"),
+          {Binding::descriptor(),
+           KindValidation{"Binding", &Erased<Binding, ValidateBinding>, nullptr}},
+          Entry<Deployment, ValidateDeployment, ValidateDeploymentUpdate>("Deployment.apps"),
+          Entry<ReplicaSet, ValidateReplicaSet, ValidateReplicaSetUpdate>("ReplicaSet.apps"),
+          Entry<Lease, ValidateLease, ValidateLeaseUpdate>("Lease.coordination.k8s.io"),
+      });
+  return *kinds;
+}
+
+const KindValidation* Find(const google::protobuf::Message& obj) {
+  auto it = Kinds().find(obj.GetDescriptor());
+  return it == Kinds().end() ? nullptr : &it->second;
+}
+
 }  // namespace
 
-// ------------------------------------------------------------------ dispatch
-
 std::string_view QualifiedKind(const google::protobuf::Message& obj) {
-  const auto* d = obj.GetDescriptor();
-  if (d == Pod::descriptor()) return "Pod";
-  if (d == Node::descriptor()) return "Node";
-  if (d == Namespace::descriptor()) return "Namespace";
-  if (d == Event::descriptor()) return "Event";
-  if (d == Binding::descriptor()) return "Binding";
-  if (d == Deployment::descriptor()) return "Deployment.apps";
-  if (d == ReplicaSet::descriptor()) return "ReplicaSet.apps";
-  if (d == Lease::descriptor()) return "Lease.coordination.k8s.io";
-  return "";
+  const KindValidation* kind = Find(obj);
+  return kind == nullptr ? "" : kind->qualified_kind;
 }
 
 FieldErrors ValidateObject(const google::protobuf::Message& obj) {
-  const auto* d = obj.GetDescriptor();
-  if (d == Pod::descriptor()) return ValidatePod(static_cast<const Pod&>(obj));
-  if (d == Node::descriptor()) return ValidateNode(static_cast<const Node&>(obj));
-  if (d == Namespace::descriptor()) return ValidateNamespace(static_cast<const Namespace&>(obj));
-  if (d == Event::descriptor()) return ValidateEvent(static_cast<const Event&>(obj));
-  if (d == Binding::descriptor()) return ValidateBinding(static_cast<const Binding&>(obj));
-  if (d == Deployment::descriptor()) return ValidateDeployment(static_cast<const Deployment&>(obj));
-  if (d == ReplicaSet::descriptor()) return ValidateReplicaSet(static_cast<const ReplicaSet&>(obj));
-  if (d == Lease::descriptor()) return ValidateLease(static_cast<const Lease&>(obj));
-  return {};
+  const KindValidation* kind = Find(obj);
+  return kind == nullptr ? FieldErrors{} : kind->validate(obj);
 }
 
 FieldErrors ValidateObjectUpdate(const google::protobuf::Message& obj,
                                  const google::protobuf::Message& old) {
-  const auto* d = obj.GetDescriptor();
-  if (d != old.GetDescriptor()) return {};
-  if (d == Pod::descriptor()) {
-    return ValidatePodUpdate(static_cast<const Pod&>(obj), static_cast<const Pod&>(old));
-  }
-  if (d == Node::descriptor()) {
-    return ValidateNodeUpdate(static_cast<const Node&>(obj), static_cast<const Node&>(old));
-  }
-  if (d == Namespace::descriptor()) {
-    return ValidateNamespaceUpdate(static_cast<const Namespace&>(obj),
-                                   static_cast<const Namespace&>(old));
-  }
-  if (d == Event::descriptor()) {
-    return ValidateEventUpdate(static_cast<const Event&>(obj), static_cast<const Event&>(old));
-  }
-  if (d == Deployment::descriptor()) {
-    return ValidateDeploymentUpdate(static_cast<const Deployment&>(obj),
-                                    static_cast<const Deployment&>(old));
-  }
-  if (d == ReplicaSet::descriptor()) {
-    return ValidateReplicaSetUpdate(static_cast<const ReplicaSet&>(obj),
-                                    static_cast<const ReplicaSet&>(old));
-  }
-  if (d == Lease::descriptor()) {
-    return ValidateLeaseUpdate(static_cast<const Lease&>(obj), static_cast<const Lease&>(old));
-  }
-  return {};
+  if (obj.GetDescriptor() != old.GetDescriptor()) return {};
+  const KindValidation* kind = Find(obj);
+  return kind == nullptr || kind->update == nullptr ? FieldErrors{} : kind->update(obj, old);
 }
 
 }  // namespace minik8s::validation

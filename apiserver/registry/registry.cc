@@ -2,7 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "apiserver/errors.h"
-#include "apiserver/registry/kinds.h"
+#include "apiserver/registry/kinds/kinds.h"
 #include "spdlog/spdlog.h"
 
 namespace minik8s::apiserver {

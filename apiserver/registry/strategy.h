@@ -2,8 +2,22 @@
 // updates and deletes their objects (Kubernetes' RESTCreateStrategy,
 // RESTUpdateStrategy, RESTDeleteStrategy and subresource strategies). The
 // handler (handler.h) drives the verbs; a kind's strategy fills in the
-// kind-specific steps. Adding a kind is one new file with a New...Strategy()
-// factory and one line in registry.cc.
+// kind-specific steps.
+//
+// Where a kind lives. The server side of a kind is one file in
+// registry/kinds/ (picked up by the build without a CMake line) with its
+// New...Strategy() factory, registered with one line in registry.cc. Every
+// kind-specific decision of the handler, the namespace finalizer, discovery
+// and OpenAPI goes through the Strategy: its Traits (subresources, TTL,
+// graceful deletion, discovery categories) and its hooks (create/update
+// preparation, admission, grace period, MarkForDeletion, scale). The
+// api-level pieces live below the apiserver, because mkctl and the client
+// library need them without it: the scheme entry (api/scheme.cc), defaulting
+// and validation (api/validation/, one file per API group, dispatched by
+// message type from one table in defaults.cc and validation.cc) and the
+// table columns (printers/, one registry line). Shared behaviour of similar
+// kinds goes into a helper in registry/kinds/ (replicated.h for Deployment
+// and ReplicaSet), not into copies.
 //
 // The base class implements the common behaviour, driven by Traits:
 //   - PrepareForCreate: clears status where the kind has a status
@@ -23,6 +37,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "api/scheme.h"
@@ -54,6 +69,9 @@ class Strategy {
     // (Kubernetes' ReturnDeletedObject, set for pods) rather than a
     // Success Status.
     bool return_deleted_object = false;
+    // Discovery categories (Kubernetes' "all": what `kubectl get all`
+    // lists).
+    std::vector<std::string> categories;
   };
 
   Strategy(const api::KindInfo* kind, Traits traits) : kind_(kind), traits_(traits) {}
@@ -80,6 +98,13 @@ class Strategy {
   // Graceful deletion: the grace period to use when the client gave none
   // (`requested` < 0) or gave one; 0 means delete at once.
   virtual int64_t GracePeriod(const google::protobuf::Message& object, int64_t requested) const;
+
+  // Deletion as a state change: a kind whose objects are not removed by a
+  // delete but marked (namespaces: phase Terminating, emptied and removed
+  // later by the namespace finalizer) marks `object` and returns true; the
+  // handler then stores it as is, without finalizers or grace periods.
+  // False (a normal deletion) by default.
+  virtual bool MarkForDeletion(google::protobuf::Message* object) const { return false; }
 
   // Scale subresource. Unimplemented (MethodNotAllowed) by default.
   virtual bool has_scale() const { return false; }

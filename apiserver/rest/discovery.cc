@@ -20,18 +20,6 @@ const std::vector<std::string> kScaleVerbs = {"get", "patch", "update"};
 const std::vector<std::string> kBindingVerbs = {"create"};
 const std::vector<std::string> kLogVerbs = {"get"};
 
-// Kubernetes' "all" category (what `kubectl get all` lists), among the
-// resources we serve. Keyed by group-qualified resource.
-const char* const kCategoryAll[] = {"pods", "deployments.apps", "replicasets.apps"};
-
-std::vector<std::string> CategoriesOf(const api::KindInfo& kind) {
-  const std::string group_resource = kind.GroupResource();
-  for (const char* name : kCategoryAll) {
-    if (group_resource == name) return {"all"};
-  }
-  return {};
-}
-
 ApiResource Subresource(const ApiResource& parent, std::string subresource,
                         const api::KindInfo* kind, const std::vector<std::string>& verbs) {
   ApiResource out;
@@ -54,7 +42,7 @@ std::vector<ApiResource> ResourcesOf(const Strategy& strategy, const api::Scheme
   main.kind = &kind;
   main.verbs = kResourceVerbs;
   main.short_names = kind.short_names;
-  main.categories = CategoriesOf(kind);
+  main.categories = strategy.traits().categories;
   main.strategy = &strategy;
 
   std::vector<ApiResource> out = {main};

@@ -48,7 +48,7 @@ struct ApiResource {
   const api::KindInfo* kind = nullptr;
   std::vector<std::string> verbs;  // sorted, as kube-apiserver lists them
   std::vector<std::string> short_names;
-  std::vector<std::string> categories;  // {"all"} for pods, deployments, replicasets
+  std::vector<std::string> categories;  // the strategy's (Traits::categories)
   // The resource's strategy (for a subresource, its parent's). Never null.
   const Strategy* strategy = nullptr;
 };

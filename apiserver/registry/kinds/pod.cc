@@ -2,7 +2,7 @@
 // subresource, graceful deletion (a scheduled, non-terminal pod waits its
 // grace period for the kubelet), generation on spec change; admission:
 // service account, default tolerations and priority (admission.h).
-#include "apiserver/registry/kinds.h"
+#include "apiserver/registry/kinds/kinds.h"
 #include "k8s/core/v1/core.pb.h"
 
 namespace minik8s::apiserver {
@@ -49,7 +49,8 @@ class PodStrategy : public Strategy {
                               .graceful_deletion = true,
                               .binding_subresource = true,
                               .log_subresource = true,
-                              .return_deleted_object = true}) {}
+                              .return_deleted_object = true,
+                              .categories = {"all"}}) {}
 
   void PrepareForCreate(google::protobuf::Message* object) const override {
     Strategy::PrepareForCreate(object);

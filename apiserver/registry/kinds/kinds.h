@@ -1,6 +1,7 @@
-// Factories of the per-kind strategies; registry.cc lists them.
-#ifndef MINIK8S_APISERVER_REGISTRY_KINDS_H_
-#define MINIK8S_APISERVER_REGISTRY_KINDS_H_
+// Factories of the per-kind strategies, one file per kind in this folder;
+// registry.cc lists them, one line per kind.
+#ifndef MINIK8S_APISERVER_REGISTRY_KINDS_KINDS_H_
+#define MINIK8S_APISERVER_REGISTRY_KINDS_KINDS_H_
 
 #include <memory>
 
@@ -19,4 +20,4 @@ std::unique_ptr<Strategy> NewLeaseStrategy(const api::KindInfo* kind);
 
 }  // namespace minik8s::apiserver
 
-#endif  // MINIK8S_APISERVER_REGISTRY_KINDS_H_
+#endif  // MINIK8S_APISERVER_REGISTRY_KINDS_KINDS_H_

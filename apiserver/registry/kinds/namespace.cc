@@ -1,8 +1,10 @@
 // Namespaces: cluster-scoped; phase Active and the `kubernetes` finalizer on
-// create; status subresource. Deletion is handled by the handler (phase
-// Terminating) and the namespace finalizer (namespace_finalizer.h).
+// create; status subresource. A delete marks the namespace Terminating
+// (MarkForDeletion); the namespace finalizer (namespace_finalizer.h) empties
+// and then removes it.
+#include "api/time.h"
 #include "apiserver/object_meta.h"
-#include "apiserver/registry/kinds.h"
+#include "apiserver/registry/kinds/kinds.h"
 #include "k8s/core/v1/core.pb.h"
 
 namespace minik8s::apiserver {
@@ -29,6 +31,14 @@ class NamespaceStrategy : public Strategy {
     Strategy::PrepareForUpdate(object, old);
     // spec.finalizers change only through the namespace finalizer.
     CopyField(old, object, "spec");
+  }
+
+  bool MarkForDeletion(google::protobuf::Message* object) const override {
+    auto* ns = static_cast<Namespace*>(object);
+    meta::v1::ObjectMeta* meta = ns->mutable_metadata();
+    if (!meta->has_deletion_timestamp()) *meta->mutable_deletion_timestamp() = api::NowTime();
+    ns->mutable_status()->set_phase("Terminating");
+    return true;
   }
 };
 

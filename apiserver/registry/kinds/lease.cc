@@ -1,5 +1,5 @@
 // Leases (coordination.k8s.io): plain spec objects, no status.
-#include "apiserver/registry/kinds.h"
+#include "apiserver/registry/kinds/kinds.h"
 
 namespace minik8s::apiserver {
 

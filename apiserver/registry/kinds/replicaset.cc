@@ -1,0 +1,12 @@
+// apps/v1 ReplicaSet: the replicated strategy (replicated.h).
+#include "apiserver/registry/kinds/kinds.h"
+#include "apiserver/registry/kinds/replicated.h"
+#include "k8s/apps/v1/apps.pb.h"
+
+namespace minik8s::apiserver {
+
+std::unique_ptr<Strategy> NewReplicaSetStrategy(const api::KindInfo* kind) {
+  return std::make_unique<ReplicatedStrategy<apps::v1::ReplicaSet>>(kind);
+}
+
+}  // namespace minik8s::apiserver
