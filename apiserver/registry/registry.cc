@@ -1,5 +1,7 @@
 #include "apiserver/registry/registry.h"
 
+#include <iterator>
+
 #include "absl/strings/str_cat.h"
 #include "apiserver/errors.h"
 #include "apiserver/registry/kinds/kinds.h"
@@ -8,13 +10,9 @@
 namespace minik8s::apiserver {
 namespace {
 
-struct Registration {
-  const char* resource;  // qualified as the scheme knows it
-  std::unique_ptr<Strategy> (*factory)(const api::KindInfo* kind);
-};
-
-// Every served resource. A new kind: a new file with its factory, one line here.
-const Registration kRegistrations[] = {
+// Every served resource. A new kind: a new file in kinds/ with its factory,
+// one line here.
+const KindRegistration kBuiltinKinds[] = {
     {"namespaces", NewNamespaceStrategy},
     {"pods", NewPodStrategy},
     {"nodes", NewNodeStrategy},
@@ -26,8 +24,13 @@ const Registration kRegistrations[] = {
 
 }  // namespace
 
-Registry::Registry(const api::Scheme& scheme) : scheme_(scheme) {
-  for (const Registration& r : kRegistrations) {
+Registry::Registry(const api::Scheme& scheme)
+    : Registry(scheme, std::vector<KindRegistration>(std::begin(kBuiltinKinds),
+                                                     std::end(kBuiltinKinds))) {}
+
+Registry::Registry(const api::Scheme& scheme, const std::vector<KindRegistration>& kinds)
+    : scheme_(scheme) {
+  for (const KindRegistration& r : kinds) {
     const api::KindInfo* kind = scheme.FindByResource(r.resource);
     if (kind == nullptr) {
       spdlog::error("registry: the scheme has no resource {}", r.resource);

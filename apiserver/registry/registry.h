@@ -16,11 +16,21 @@
 
 namespace minik8s::apiserver {
 
+// One served resource: the name the scheme resolves (group-qualified:
+// "deployments.apps") and the factory of its strategy (registry/kinds/).
+struct KindRegistration {
+  const char* resource;
+  std::unique_ptr<Strategy> (*factory)(const api::KindInfo* kind);
+};
+
 class Registry {
  public:
   // Every built-in kind of `scheme` that has a strategy. `scheme` must
   // outlive the registry.
   explicit Registry(const api::Scheme& scheme);
+  // Exactly `kinds` (tests, or a server with kinds of its own). A resource
+  // the scheme does not know is logged and skipped.
+  Registry(const api::Scheme& scheme, const std::vector<KindRegistration>& kinds);
 
   // NotFound `the server could not find the requested resource (<name>)`.
   absl::StatusOr<const Strategy*> Find(std::string_view resource) const;
