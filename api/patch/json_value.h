@@ -42,8 +42,10 @@ struct JsonValue {
   // kArray: elements.
   std::vector<JsonValue> elements;
 
-  static JsonValue Object() { JsonValue v; v.type = Type::kObject; return v; }
-  static JsonValue Array() { JsonValue v; v.type = Type::kArray; return v; }
+  // Defined below the class: `members` holds std::pair<std::string, JsonValue>,
+  // which needs JsonValue complete before it can be constructed.
+  static JsonValue Object();
+  static JsonValue Array();
   static JsonValue String(std::string s);
 
   bool is_null() const;  // JSON null (a null node or a plain `null` scalar)
@@ -63,6 +65,18 @@ struct JsonValue {
   // Removes `key`; false when absent.
   bool Remove(absl::string_view key);
 };
+
+inline JsonValue JsonValue::Object() {
+  JsonValue v;
+  v.type = Type::kObject;
+  return v;
+}
+
+inline JsonValue JsonValue::Array() {
+  JsonValue v;
+  v.type = Type::kArray;
+  return v;
+}
 
 // Copies `node` into a tree. Errors (InvalidArgument) name `what` ("patch",
 // "document"): a tree deeper than kMaxDepth, more than kMaxNodes nodes, or a

@@ -511,10 +511,11 @@ absl::StatusOr<JsonValue> MergeMembers(JsonValue original, const JsonValue& patc
                                     "\" is not a list of primitives"));
       }
       auto& elements = current->elements;
+      const std::vector<JsonValue>& doomed = value.elements;  // clang 14 cannot capture a binding
       elements.erase(std::remove_if(elements.begin(), elements.end(),
                                     [&](const JsonValue& e) {
                                       return std::any_of(
-                                          value.elements.begin(), value.elements.end(),
+                                          doomed.begin(), doomed.end(),
                                           [&](const JsonValue& d) { return JsonEqual(e, d); });
                                     }),
                      elements.end());
