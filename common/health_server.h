@@ -1,20 +1,35 @@
-// HealthServer: the standard gRPC health service (grpc.health.v1.Health) on
-// its own port, for daemons that serve no gRPC API of their own (the
-// controller-manager and the scheduler), so `minik8s up`, tests and
-// grpc_health_probe can ask whether they are up.
+// HealthServer: a daemon's health and metrics port. One TCP port speaks two
+// protocols, told apart by a connection's first bytes (as the apiserver's
+// port does): a connection that opens with the HTTP/2 preface ("PRI * ...",
+// what every gRPC client sends first) is handed to a gRPC server with the
+// standard health service (grpc.health.v1.Health), which `minik8s up`,
+// tests and grpc_health_probe ask; any other connection is read as one
+// HTTP/1.1 request:
 //
-// Check("") answers NOT_SERVING from Start() until SetServing(true) (the
-// daemon's caches have synced), and NOT_SERVING again after
-// SetServing(false) (shutting down).
+//   GET /metrics   200, the Prometheus text format (by default the process'
+//                  metrics::Registry::Default())
+//   GET /healthz   200 "ok" while serving, 503 otherwise (also /readyz)
+//   GET /livez     200 "ok" while the process runs
 //
-// Thread safety: SetServing may be called from any thread.
+// Every HTTP response closes its connection (a scrape is one request).
+//
+// Check("") and /healthz answer NOT_SERVING from Start() until
+// SetServing(true) (the daemon's caches have synced), and NOT_SERVING
+// again after SetServing(false) (shutting down).
+//
+// Thread safety: SetServing may be called from any thread; the destructor
+// from the owner once.
 #ifndef MINIK8S_COMMON_HEALTH_SERVER_H_
 #define MINIK8S_COMMON_HEALTH_SERVER_H_
 
+#include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "grpcpp/generic/async_generic_service.h"
 #include "grpcpp/server.h"
 
@@ -22,22 +37,48 @@ namespace minik8s {
 
 class HealthServer {
  public:
-  // Listens on `address` (host:port); Unavailable when it cannot.
-  static absl::StatusOr<std::unique_ptr<HealthServer>> Start(const std::string& address);
+  struct Options {
+    // Produces the /metrics body; unset: metrics::Registry::Default().Expose().
+    std::function<std::string()> metrics;
+  };
+
+  // Listens on `address` (host:port; port 0 picks a free one); Unavailable
+  // when it cannot (the port is in use, the host does not resolve).
+  static absl::StatusOr<std::unique_ptr<HealthServer>> Start(const std::string& address,
+                                                             Options options = {});
   // As Start, but an empty address (the endpoint is optional) gives nullptr.
-  static absl::StatusOr<std::unique_ptr<HealthServer>> StartIfSet(const std::string& address);
+  static absl::StatusOr<std::unique_ptr<HealthServer>> StartIfSet(const std::string& address,
+                                                                  Options options = {});
+  // Stops accepting, closes every connection and waits for the threads.
   ~HealthServer();
   HealthServer(const HealthServer&) = delete;
   HealthServer& operator=(const HealthServer&) = delete;
 
   void SetServing(bool serving);
+  // The port listened on.
+  int port() const { return port_; }
 
  private:
-  HealthServer() = default;
+  explicit HealthServer(Options options);
+  void AcceptLoop();
+  // Runs on its own thread per connection; owns `fd`.
+  void HandleConnection(int fd);
+  void ServeHttp(int fd);
+
+  Options options_;
   // Answers every other method UNIMPLEMENTED; a server needs one service of
   // its own beside the health service to start.
   grpc::CallbackGenericService unimplemented_;
   std::unique_ptr<grpc::Server> server_;
+  int listen_fd_ = -1;
+  // Written once at shutdown and never read: stays readable, so every
+  // poll() that includes it wakes up.
+  int wake_pipe_[2] = {-1, -1};
+  int port_ = 0;
+  std::atomic<bool> serving_{false};
+  std::thread accept_thread_;
+  absl::Mutex mu_;
+  int connections_ ABSL_GUARDED_BY(mu_) = 0;  // connection threads running
 };
 
 }  // namespace minik8s

@@ -1,16 +1,13 @@
-// Durations written the way Go's time.Duration prints them, rounded to the
-// millisecond, as the kubelet's messages show them: "0s", "500ms", "1.2s",
-// "10s", "1m20s", "5m0s", "1h0m0s". Pure.
+// The kubelet writes durations in its messages as Go prints them; the
+// formatter is the one every component shares (common/duration.h).
 #ifndef MINIK8S_KUBELET_DURATION_FORMAT_H_
 #define MINIK8S_KUBELET_DURATION_FORMAT_H_
 
-#include <string>
-
-#include "absl/time/time.h"
+#include "common/duration.h"
 
 namespace minik8s::kubelet {
 
-std::string FormatGoDuration(absl::Duration d);
+using ::minik8s::FormatGoDuration;
 
 }  // namespace minik8s::kubelet
 
