@@ -1,20 +1,43 @@
-#include "runtime/real_clock.h"
+#include "common/clock.h"
 
-namespace minik8s::runtime {
+namespace minik8s::common {
 
-RealClock::RealClock() : thread_([this] { Loop(); }) {}
+void Clock::SleepFor(absl::Duration d) {
+  absl::Mutex mu;
+  absl::MutexLock lock(&mu);
+  const absl::Time deadline = Now() + d;
+  static constexpr bool kNever = false;
+  AwaitWithDeadline(&mu, absl::Condition(&kNever), deadline);
+}
+
+RealClock* RealClock::Get() {
+  static RealClock* clock = new RealClock();
+  return clock;
+}
 
 RealClock::~RealClock() {
+  std::thread thread;
   {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
     cv_.Signal();
+    thread = std::move(thread_);
   }
-  thread_.join();
+  if (thread.joinable()) thread.join();
+}
+
+bool RealClock::AwaitWithDeadline(absl::Mutex* mu, const absl::Condition& cond,
+                                  absl::Time deadline) {
+  if (deadline == absl::InfiniteFuture()) {
+    mu->Await(cond);
+    return true;
+  }
+  return mu->AwaitWithDeadline(cond, deadline);
 }
 
 TimerId RealClock::RunAt(absl::Time when, std::function<void()> fn) {
   absl::MutexLock lock(&mu_);
+  if (!thread_.joinable() && !stopping_) thread_ = std::thread([this] { Loop(); });
   TimerId id = next_id_++;
   auto it = queue_.emplace(std::make_pair(when, id), std::move(fn)).first;
   deadlines_.emplace(id, when);
@@ -52,4 +75,4 @@ void RealClock::Loop() {
   }
 }
 
-}  // namespace minik8s::runtime
+}  // namespace minik8s::common
