@@ -24,8 +24,13 @@ Kubelet::Kubelet(const client::Clientset* clientset, runtime::RuntimeClient* run
     : clientset_(clientset),
       runtime_(runtime),
       options_(std::move(options)),
-      pod_queue_(client::WorkQueueOptions{.name = "pods"}),
-      heartbeat_queue_(client::WorkQueueOptions{.name = "heartbeats"}) {
+      clock_(options_.clock ? options_.clock : common::RealClock::Get()),
+      pod_queue_(client::WorkQueueOptions{.name = "pods", .clock = clock_}),
+      heartbeat_queue_(client::WorkQueueOptions{.name = "heartbeats", .clock = clock_}) {
+  syncer_ = std::make_unique<PodSyncer>(
+      runtime_, clock_, static_cast<PodSyncHost*>(this),
+      PodSyncerOptions{.crash_loop_backoff_reset = options_.crash_loop_backoff_reset,
+                       .image_pull_backoff_initial = options_.image_pull_backoff_initial});
   for (const NodeConfig& c : options_.nodes) {
     auto n = std::make_unique<NodeState>();
     n->config = c;
@@ -34,6 +39,7 @@ Kubelet::Kubelet(const client::Clientset* clientset, runtime::RuntimeClient* run
   client::EventRecorderOptions eo;
   eo.component = "kubelet";
   eo.queue_size = options_.event_queue_size;
+  eo.clock = clock_;
   client::EventSink* sink = events;
   if (nodes_.size() == 1) {
     eo.host = nodes_.begin()->first;
@@ -80,6 +86,7 @@ absl::Status Kubelet::Start() {
   }
   io.initial_backoff = absl::Milliseconds(200);
   io.max_backoff = absl::Seconds(5);
+  io.clock = clock_;
   informer_ = std::make_unique<client::Informer<core::Pod>>(clientset_->api(), io);
   informer_->AddEventHandler({
       .on_add = [this](const std::shared_ptr<const core::Pod>& p) { EnqueuePod(*p); },
@@ -113,7 +120,10 @@ absl::Status Kubelet::Start() {
     while (true) {
       {
         absl::MutexLock lock(&stop_mu_);
-        if (stop_mu_.AwaitWithTimeout(absl::Condition(&stopping_), absl::Milliseconds(100))) return;
+        if (clock_->AwaitWithDeadline(&stop_mu_, absl::Condition(&stopping_),
+                                      clock_->Now() + absl::Milliseconds(100))) {
+          return;
+        }
       }
       if (informer_->HasSynced()) break;
     }
@@ -249,7 +259,7 @@ absl::Status Kubelet::SyncNodeStatus(NodeState& n) {
     absl::Status s = RegisterNode(n);
     if (!s.ok()) return s;
   }
-  absl::Time now = absl::Now();
+  absl::Time now = clock_->Now();
   const std::string runtime_error = RuntimeError();
   core::NodeStatus old = n.posted.value_or(core::NodeStatus());
   core::NodeStatus want = BuildNodeStatus(n.config, old, now, runtime_error);
@@ -279,7 +289,7 @@ absl::Status Kubelet::SyncNodeStatus(NodeState& n) {
 }
 
 absl::Status Kubelet::RenewLease(NodeState& n) {
-  absl::Time now = absl::Now();
+  absl::Time now = clock_->Now();
   auto leases = clientset_->Leases();
   if (!n.lease.has_value()) {
     auto got = leases.Get(kNodeLeaseNamespace, n.config.name);
@@ -354,6 +364,7 @@ absl::Status Kubelet::Adopt() {
     w->last_pod.mutable_metadata()->set_namespace_(label(kLabelPodNamespace));
     w->last_pod.mutable_metadata()->set_name(label(kLabelPodName));
     w->last_pod.mutable_metadata()->set_uid(w->uid);
+    syncer_->SandboxAdopted();
     by_uid[w->uid] = w.get();
     workers_[key] = std::move(w);
   }
@@ -397,7 +408,10 @@ void Kubelet::RelistLoop() {
   while (true) {
     {
       absl::MutexLock lock(&stop_mu_);
-      if (stop_mu_.AwaitWithTimeout(absl::Condition(&stopping_), options_.relist_period)) return;
+      if (clock_->AwaitWithDeadline(&stop_mu_, absl::Condition(&stopping_),
+                                    clock_->Now() + options_.relist_period)) {
+        return;
+      }
     }
     // While the runtime is down, one Status call per period and nothing else.
     if (CheckRuntime()) Relist();

@@ -12,10 +12,12 @@
 //     pod filtered locally in scale mode) whose handlers only enqueue the
 //     pod key;
 //   - pod workers: `workers` threads draining a work queue of pod keys;
-//     SyncPod (pod_sync.cc) is level-triggered — it compares the pod with
-//     the runtime, takes the next steps (pull, sandbox, create, start,
-//     probe, restart with back-off, stop) and writes the pod status when it
-//     changed, then re-queues itself for the next probe or back-off expiry;
+//     SyncPod (pod_sync.cc) finds the pod and its PodWorker and hands them
+//     to the PodSyncer (pod_syncer.h), which is level-triggered — it
+//     compares the pod with the runtime, takes the next steps (pull,
+//     sandbox, create, start, probe, restart with back-off, stop) and
+//     writes the pod status when it changed; the worker then re-queues the
+//     pod for the next probe or back-off expiry;
 //   - a relister (PLEG): every relist_period asks the runtime for its
 //     Status, then lists its containers and enqueues the pods whose
 //     containers changed state or vanished.
@@ -45,6 +47,12 @@
 // into counts); source.host is the node name (in scale mode filled in per
 // Event by a NodeEventSink).
 //
+// Every timer (heartbeats, relist, back-off, probes, grace periods) runs on
+// options.clock, so tests can drive the kubelet on a FakeClock.
+//
+// Metrics (process-wide registry, common/metrics.h): kubelet_running_pods,
+// kubelet_pod_start_duration_seconds (see pod_syncer.h).
+//
 // Thread safety: Start/Stop from one thread; everything else is internal.
 // Stop() leaves containers running (like a real kubelet). The Clientset,
 // RuntimeClient and EventSink must outlive the Kubelet.
@@ -69,9 +77,11 @@
 #include "client/event_recorder.h"
 #include "client/informer.h"
 #include "client/workqueue.h"
+#include "common/clock.h"
 #include "kubelet/ip_allocator.h"
 #include "kubelet/node_event_sink.h"
 #include "kubelet/node_status.h"
+#include "kubelet/pod_syncer.h"
 #include "kubelet/pod_worker.h"
 #include "runtime/runtime_client.h"
 
@@ -94,14 +104,16 @@ struct KubeletOptions {
   int heartbeat_workers = 2;
   // Events queued for the apiserver before new ones are dropped.
   size_t event_queue_size = 10000;
+  // Borrowed; must outlive the Kubelet. Null: the process-wide real clock.
+  common::Clock* clock = nullptr;
 };
 
-class Kubelet {
+class Kubelet : private PodSyncHost {
  public:
   // `events`: where Events are written (client::NewApiEventSink, or a fake).
   Kubelet(const client::Clientset* clientset, runtime::RuntimeClient* runtime,
           client::EventSink* events, KubeletOptions options);
-  ~Kubelet();  // Stop()
+  ~Kubelet() override;  // Stop()
   Kubelet(const Kubelet&) = delete;
   Kubelet& operator=(const Kubelet&) = delete;
 
@@ -115,7 +127,7 @@ class Kubelet {
   // Whether the pod informer has synced.
   bool HasSynced() const;
   // Whether the runtime answered the last check.
-  bool RuntimeReady() const { return runtime_ready_.load(); }
+  bool RuntimeReady() const override { return runtime_ready_.load(); }
   // Waits until every Event recorded so far was written (or dropped).
   void FlushEvents();
 
@@ -143,45 +155,17 @@ class Kubelet {
   // Pods (pod_sync.cc).
   void PodWorkerLoop();
   absl::Status SyncPod(const std::string& key, absl::Duration* requeue_after);
-  absl::Status SyncRunningPod(PodWorker& w, const minik8s::core::v1::Pod& pod,
-                              absl::Duration* requeue_after);
-  absl::Status TerminatePod(PodWorker& w, const minik8s::core::v1::Pod& pod);
-  void TeardownPod(PodWorker& w, int64_t grace_seconds, bool record_events);
-  bool EnsureSandbox(PodWorker& w, const minik8s::core::v1::Pod& pod);
-  void RefreshContainer(ContainerRecord& r);
-  // The runtime no longer has instance r.id: keep what is known of it as an
-  // exited status (ContainerStatusUnknown, 137, if it had not exited).
-  void MarkLost(ContainerRecord& r);
-  // Whether the pod's sandbox is still READY in the runtime (asked once per
-  // runtime epoch, or when `suspect`). Unavailable counts as present.
-  bool SandboxAlive(PodWorker& w, bool suspect);
-  // The sandbox is gone or broken: kill what still runs in it, remove it,
-  // release the IP (EnsureSandbox makes the next one, in which init
-  // containers run again).
-  void ResetSandbox(PodWorker& w, const minik8s::core::v1::Pod& pod);
-  // Pull (by policy), create and start the next instance of `c`. Returns
-  // false when it did not get there (the record says why).
-  bool StartContainer(PodWorker& w, const minik8s::core::v1::Pod& pod,
-                      const minik8s::core::v1::Container& c, bool init, ContainerRecord& r,
-                      absl::Time now, absl::Time* wake);
-  bool EnsureImage(PodWorker& w, const minik8s::core::v1::Pod& pod,
-                   const minik8s::core::v1::Container& c, ContainerRecord& r, absl::Time now,
-                   absl::Time* wake);
-  // Runs the probes that are due; true if liveness failed (instance killed).
-  bool RunProbes(PodWorker& w, const minik8s::core::v1::Pod& pod,
-                 const minik8s::core::v1::Container& c, ContainerRecord& r, absl::Time now,
-                 absl::Time* wake);
-  ContainerView ViewOf(const minik8s::core::v1::Container& c, const ContainerRecord& r,
-                       bool init, bool init_pending) const;
-  // Computes the pod's status from what the worker knows (condition
-  // times taken now) and writes it if it changed. `finished_phase`, when not
-  // empty, is kept as the phase.
-  absl::Status ReportStatus(PodWorker& w, const minik8s::core::v1::Pod& pod, bool sandbox_ready,
-                            const std::string& finished_phase);
-  absl::Status WriteStatus(PodWorker& w, const minik8s::core::v1::Pod& pod,
-                           const minik8s::core::v1::PodStatus& status);
+
+  // PodSyncHost (pod_sync.cc, and RuntimeUnreachable in kubelet.cc).
   void Event(const minik8s::core::v1::Pod& pod, const std::string& container,
-             const std::string& type, const std::string& reason, const std::string& message);
+             const std::string& type, const std::string& reason,
+             const std::string& message) override;
+  absl::StatusOr<std::string> AllocatePodIp(const std::string& node) override;
+  void ReleasePodIp(const std::string& node, const std::string& ip) override;
+  std::string HostIp(const std::string& node) override;
+  absl::Status UpdatePodStatus(const minik8s::core::v1::Pod& pod) override;
+  absl::Status DeletePod(const minik8s::core::v1::Pod& pod) override;
+  uint64_t RuntimeEpoch() override { return runtime_epoch_.load(); }
 
   // Runtime.
   absl::Status Adopt();
@@ -192,9 +176,7 @@ class Kubelet {
   // Asks the runtime for its Status; tracks readiness and restarts (a new
   // boot id bumps runtime_epoch_). Returns whether it is ready.
   bool CheckRuntime();
-  // True (and the runtime is marked down) when `s` says the runtime is
-  // unreachable: the caller stops and leaves its state as it was.
-  bool RuntimeUnreachable(const absl::Status& s);
+  bool RuntimeUnreachable(const absl::Status& s) override;
   // "" when ready, else the node's Ready message ("container runtime is down").
   std::string RuntimeError() const;
   // Enqueues every pod with a worker and every pod of our nodes in the cache.
@@ -206,6 +188,8 @@ class Kubelet {
   const client::Clientset* const clientset_;
   runtime::RuntimeClient* const runtime_;
   const KubeletOptions options_;
+  common::Clock* const clock_;  // options_.clock or the real clock
+  std::unique_ptr<PodSyncer> syncer_;
   // Scale mode only: fills in each Event's node (see node_event_sink.h).
   std::unique_ptr<NodeEventSink> node_events_;
   std::unique_ptr<client::EventRecorder> recorder_;

@@ -69,6 +69,10 @@ struct PodWorker {
   // last seen alive.
   uint64_t runtime_epoch = 0;
   absl::Time start_time;
+  // When this kubelet first saw the pod (zero for an adopted one), and
+  // whether its start was counted in kubelet_pod_start_duration_seconds.
+  absl::Time first_seen;
+  bool start_observed = false;
   std::map<std::string, ContainerRecord> containers;  // by container name
   // The status last written to the apiserver (or seen there).
   std::optional<minik8s::core::v1::PodStatus> reported;

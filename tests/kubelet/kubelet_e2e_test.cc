@@ -441,9 +441,11 @@ TEST_F(KubeletE2eTest, CrashingContainerGoesToCrashLoopBackOff) {
           EXPECT_EQ(cs.last_state().terminated().exit_code(), 1);
           EXPECT_EQ(p.status().phase(), "Running");
         }
-        return saw_backoff && cs.restart_count() >= 3;
+        // The back-off's growth and reset are unit-tested on a fake clock
+        // (pod_syncer_test.cc); here one wait through it is enough.
+        return saw_backoff && cs.restart_count() >= 2;
       },
-      absl::Seconds(40), &pod));
+      absl::Seconds(30), &pod));
   EXPECT_TRUE(WaitFor([&] { return HasEvent("crasher", "BackOff", "Back-off restarting failed container main in pod crasher_default("); },
                       absl::Seconds(10)));
   // Repeats are aggregated into one Event with a count (client EventRecorder).

@@ -1,0 +1,796 @@
+// The pod half of the kubelet: PodSyncer and the steps it takes on the
+// runtime. See pod_syncer.h and kubelet.h for the model.
+#include "kubelet/pod_syncer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <optional>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "api/time.h"
+#include "client/errors.h"
+#include "common/metrics.h"
+#include "kubelet/duration_format.h"
+#include "spdlog/spdlog.h"
+
+namespace minik8s::kubelet {
+
+namespace core = ::minik8s::core::v1;
+namespace cri = ::minik8s::cri::v1;
+
+namespace {
+
+constexpr char kSandboxChanged[] = "Pod sandbox changed, it will be killed and re-created.";
+
+absl::Time FromNanos(int64_t n) { return n == 0 ? absl::Time() : absl::FromUnixNanos(n); }
+
+TerminatedView TerminatedOf(const cri::ContainerStatus& s) {
+  return TerminatedView{s.exit_code(), s.reason(), s.message(), FromNanos(s.started_at()),
+                        FromNanos(s.finished_at()), s.id()};
+}
+
+std::string PodRef(const core::Pod& pod) {
+  return absl::StrCat(pod.metadata().name(), "_", pod.metadata().namespace_(), "(",
+                      pod.metadata().uid(), ")");
+}
+
+int64_t GraceOf(const core::Pod& pod) {
+  if (pod.metadata().has_deletion_grace_period_seconds()) {
+    return pod.metadata().deletion_grace_period_seconds();
+  }
+  if (pod.spec().has_termination_grace_period_seconds()) {
+    return pod.spec().termination_grace_period_seconds();
+  }
+  return kDefaultTerminationGraceSeconds;
+}
+
+// The kubelet's metrics in the process-wide registry, with Kubernetes' names,
+// help texts and buckets (pkg/kubelet/metrics). Every kubelet of the process
+// (scale mode, tests) feeds the same series.
+metrics::Histogram& PodStartDuration() {
+  static metrics::Histogram* h = [] {
+    auto family = metrics::NewHistogram(
+        metrics::Registry::Default(), "kubelet_pod_start_duration_seconds",
+        "Duration in seconds from kubelet seeing a pod for the first time to the pod starting to "
+        "run",
+        {}, {0.5, 1, 2, 3, 4, 5, 6, 8, 10, 20, 30, 45, 60, 120, 180, 240, 300, 360, 480, 600, 900,
+             1200, 1800, 2700, 3600});
+    return &(*family)->WithLabelValues({});
+  }();
+  return *h;
+}
+
+metrics::Gauge& RunningPods() {
+  static metrics::Gauge* g = [] {
+    auto family = metrics::NewGauge(metrics::Registry::Default(), "kubelet_running_pods",
+                                    "Number of pods that have a running pod sandbox");
+    return &(*family)->WithLabelValues({});
+  }();
+  return *g;
+}
+
+}  // namespace
+
+PodSyncer::PodSyncer(runtime::RuntimeClient* runtime, common::Clock* clock, PodSyncHost* host,
+                     PodSyncerOptions options)
+    : runtime_(runtime), clock_(clock), host_(host), options_(options) {
+  RunningPods();  // exposed (as 0) from the start
+  PodStartDuration();
+}
+
+PodSyncer::~PodSyncer() { RunningPods().Add(-static_cast<double>(running_pods_.load())); }
+
+void PodSyncer::SandboxCreated() {
+  running_pods_.fetch_add(1);
+  RunningPods().Inc();
+}
+
+void PodSyncer::SandboxRemoved() {
+  running_pods_.fetch_sub(1);
+  RunningPods().Dec();
+}
+
+void PodSyncer::SandboxAdopted() { SandboxCreated(); }
+
+void PodSyncer::ObservePodStart(PodWorker& w) {
+  if (w.start_observed || !w.reported.has_value() || w.reported->phase() != "Running") return;
+  w.start_observed = true;
+  // An adopted pod was first seen by an earlier kubelet: no figure.
+  if (w.first_seen == absl::Time()) return;
+  PodStartDuration().Observe(absl::ToDoubleSeconds(clock_->Now() - w.first_seen));
+}
+
+bool PodSyncer::EnsureSandbox(PodWorker& w, const core::Pod& pod) {
+  if (!w.sandbox_id.empty()) return true;
+  absl::StatusOr<std::string> ip = host_->AllocatePodIp(w.node);
+  if (!ip.ok()) {
+    host_->Event(pod, "", "Warning", "FailedCreatePodSandBox",
+          absl::StrCat("Failed to create pod sandbox: ", ip.status().message()));
+    return false;
+  }
+  cri::RunPodSandboxRequest req;
+  auto* cfg = req.mutable_config();
+  cfg->mutable_metadata()->set_name(pod.metadata().name());
+  cfg->mutable_metadata()->set_uid(pod.metadata().uid());
+  cfg->mutable_metadata()->set_namespace_(pod.metadata().namespace_());
+  cfg->set_hostname(pod.spec().hostname().empty() ? pod.metadata().name() : pod.spec().hostname());
+  auto& labels = *cfg->mutable_labels();
+  labels[kLabelPodUid] = pod.metadata().uid();
+  labels[kLabelPodName] = pod.metadata().name();
+  labels[kLabelPodNamespace] = pod.metadata().namespace_();
+  labels[kLabelNodeName] = w.node;
+  (*cfg->mutable_annotations())[kAnnotationPodIp] = *ip;
+  auto resp = runtime_->RunPodSandbox(req);
+  if (!resp.ok()) {
+    host_->ReleasePodIp(w.node, *ip);
+    if (!host_->RuntimeUnreachable(resp.status())) {
+      host_->Event(pod, "", "Warning", "FailedCreatePodSandBox",
+            absl::StrCat("Failed to create pod sandbox: ", resp.status().message()));
+    }
+    return false;
+  }
+  w.sandbox_id = resp->pod_sandbox_id();
+  SandboxCreated();
+  w.pod_ip = *ip;
+  w.runtime_epoch = host_->RuntimeEpoch();
+  // A new sandbox for a pod that ran before: its init containers run again
+  // (their last run becomes lastState).
+  for (const core::Container& c : pod.spec().init_containers()) {
+    auto it = w.containers.find(c.name());
+    if (it == w.containers.end() || !it->second.status.has_value()) continue;
+    ContainerRecord& r = it->second;
+    if (r.status->state() == cri::CONTAINER_EXITED) r.last_terminated = TerminatedOf(*r.status);
+    r.status.reset();
+    r.id.clear();
+    r.lost = false;
+  }
+  return true;
+}
+
+bool PodSyncer::SandboxAlive(PodWorker& w, bool suspect) {
+  if (w.sandbox_id.empty()) return false;
+  const uint64_t epoch = host_->RuntimeEpoch();
+  if (!suspect && w.runtime_epoch == epoch) return true;
+  cri::PodSandboxStatusRequest req;
+  req.set_pod_sandbox_id(w.sandbox_id);
+  auto st = runtime_->PodSandboxStatus(req);
+  if (!st.ok()) {
+    if (st.status().code() == absl::StatusCode::kNotFound) return false;
+    host_->RuntimeUnreachable(st.status());
+    return true;  // cannot tell; the caller checks runtime_ready_
+  }
+  if (st->status().state() != cri::SANDBOX_READY) return false;
+  w.runtime_epoch = epoch;
+  return true;
+}
+
+void PodSyncer::ResetSandbox(PodWorker& w, const core::Pod& pod) {
+  spdlog::info("pod {}: sandbox {} is gone or not ready", w.key, w.sandbox_id.substr(0, 13));
+  for (auto& [name, r] : w.containers) {
+    if (r.lost || !r.status.has_value() || r.status->state() == cri::CONTAINER_EXITED) continue;
+    cri::StopContainerRequest stop;
+    stop.set_container_id(r.id);
+    stop.set_timeout(0);
+    (void)runtime_->StopContainer(stop);
+    RefreshContainer(r);
+  }
+  cri::StopPodSandboxRequest stop;
+  stop.set_pod_sandbox_id(w.sandbox_id);
+  (void)runtime_->StopPodSandbox(stop);
+  cri::RemovePodSandboxRequest rm;
+  rm.set_pod_sandbox_id(w.sandbox_id);
+  (void)runtime_->RemovePodSandbox(rm);
+  SandboxRemoved();
+  if (!w.pod_ip.empty()) host_->ReleasePodIp(w.node, w.pod_ip);
+  w.sandbox_id.clear();
+  w.pod_ip.clear();
+}
+
+void PodSyncer::RefreshContainer(ContainerRecord& r) {
+  if (r.id.empty() || r.lost) return;
+  cri::ContainerStatusRequest req;
+  req.set_container_id(r.id);
+  auto st = runtime_->ContainerStatus(req);
+  if (!st.ok()) {
+    spdlog::debug("container {}: status: {}", r.id.substr(0, 13), st.status().ToString());
+  }
+  if (st.ok()) {
+    r.status = st->status();
+    if (!st->status().image_ref().empty()) r.image_id = st->status().image_ref();
+  } else if (st.status().code() == absl::StatusCode::kNotFound) {
+    MarkLost(r);
+  } else {
+    host_->RuntimeUnreachable(st.status());  // otherwise keep the last status
+  }
+}
+
+void PodSyncer::MarkLost(ContainerRecord& r) {
+  r.lost = true;
+  r.liveness.reset();
+  r.readiness.reset();
+  r.startup.reset();
+  r.probes_for.clear();
+  if (r.status.has_value() && r.status->state() == cri::CONTAINER_EXITED) return;  // its end is known
+  // What Kubernetes reports for a container the runtime cannot locate
+  // (kubelet_pods.go, convertToAPIContainerStatuses).
+  cri::ContainerStatus s = r.status.value_or(cri::ContainerStatus());
+  s.set_id(r.id);
+  s.set_state(cri::CONTAINER_EXITED);
+  s.set_exit_code(137);
+  s.set_reason("ContainerStatusUnknown");
+  s.set_message("The container could not be located when the pod was terminated");
+  s.set_finished_at(absl::ToUnixNanos(clock_->Now()));
+  r.status = std::move(s);
+}
+
+bool PodSyncer::EnsureImage(PodWorker& w, const core::Pod& pod, const core::Container& c,
+                          ContainerRecord& r, absl::Time now, absl::Time* wake) {
+  const std::string policy = ImagePullPolicyOf(c);
+  const std::string& image = c.image();
+  cri::ImageStatusRequest sreq;
+  sreq.mutable_image()->set_image(image);
+  auto st = runtime_->ImageStatus(sreq);
+  if (!st.ok() && host_->RuntimeUnreachable(st.status())) return false;
+  bool present = st.ok() && st->has_image();
+  if (present && policy != "Always") {
+    r.image_id = st->image().id();
+    host_->Event(pod, c.name(), "Normal", "Pulled",
+          absl::StrCat("Container image \"", image, "\" already present on machine"));
+    return true;
+  }
+  if (policy == "Never") {
+    r.waiting_reason = "ErrImageNeverPull";
+    r.waiting_message =
+        absl::StrCat("Container image \"", image, "\" is not present with pull policy of Never");
+    host_->Event(pod, c.name(), "Warning", "ErrImageNeverPull", r.waiting_message);
+    *wake = std::min(*wake, now + options_.image_pull_backoff_initial);
+    return false;
+  }
+  if (r.pull_failed_at != absl::Time() &&
+      w.pull_backoff.IsInBackOffSince(image, r.pull_failed_at, now)) {
+    r.waiting_reason = "ImagePullBackOff";
+    r.waiting_message = absl::StrCat("Back-off pulling image \"", image, "\"");
+    if (r.backoff_event_for != r.pull_failed_at) {
+      host_->Event(pod, c.name(), "Normal", "BackOff", r.waiting_message);
+      r.backoff_event_for = r.pull_failed_at;
+    }
+    *wake = std::min(*wake, r.pull_failed_at + w.pull_backoff.Get(image));
+    return false;
+  }
+  if (!present && r.pull_failed_at == absl::Time()) {
+    // As Kubernetes does, the pod shows its containers waiting in
+    // ContainerCreating while the image downloads (written only when that
+    // changes the status; a retry after a failed pull keeps showing
+    // ImagePullBackOff). Only absent images are announced, so a node
+    // whose image is present writes no extra status.
+    absl::Status s = ReportStatus(w, pod, /*sandbox_ready=*/true, "");
+    if (!s.ok()) {
+      spdlog::debug("pod {}: status before pulling \"{}\" not written: {}", w.key, image,
+                    s.ToString());
+    }
+  }
+  host_->Event(pod, c.name(), "Normal", "Pulling", absl::StrCat("Pulling image \"", image, "\""));
+  absl::Time t0 = clock_->Now();
+  cri::PullImageRequest preq;
+  preq.mutable_image()->set_image(image);
+  auto pulled = runtime_->PullImage(preq);
+  absl::Time t1 = clock_->Now();
+  if (!pulled.ok() && host_->RuntimeUnreachable(pulled.status())) return false;
+  if (!pulled.ok()) {
+    std::string msg =
+        absl::StrCat("Failed to pull image \"", image, "\": ", pulled.status().message());
+    host_->Event(pod, c.name(), "Warning", "Failed", msg);
+    host_->Event(pod, c.name(), "Warning", "Failed", "Error: ErrImagePull");
+    r.waiting_reason = "ErrImagePull";
+    r.waiting_message = msg;
+    absl::Duration d = w.pull_backoff.Next(image, t1);
+    r.pull_failed_at = t1;
+    // Sync again soon to show ImagePullBackOff, then when the back-off ends.
+    *wake = std::min(*wake, t1 + std::min(d, absl::Seconds(1)));
+    return false;
+  }
+  std::string took = FormatGoDuration(t1 - t0);
+  host_->Event(pod, c.name(), "Normal", "Pulled",
+        absl::StrCat("Successfully pulled image \"", image, "\" in ", took, " (", took,
+                     " including waiting)"));
+  r.image_id = pulled->image_ref();
+  r.pull_failed_at = absl::Time();
+  w.pull_backoff.Reset(image);
+  return true;
+}
+
+bool PodSyncer::StartContainer(PodWorker& w, const core::Pod& pod, const core::Container& c,
+                             bool init, ContainerRecord& r, absl::Time now, absl::Time* wake) {
+  r.waiting_reason.clear();
+  r.waiting_message.clear();
+  if (!EnsureImage(w, pod, c, r, now, wake)) return false;
+
+  cri::CreateContainerRequest req;
+  req.set_pod_sandbox_id(w.sandbox_id);
+  auto* cfg = req.mutable_config();
+  cfg->mutable_metadata()->set_name(c.name());
+  cfg->mutable_metadata()->set_attempt(static_cast<uint32_t>(r.attempt + 1));
+  cfg->mutable_image()->set_image(c.image());
+  for (const auto& s : c.command()) cfg->add_command(s);
+  for (const auto& s : c.args()) cfg->add_args(s);
+  cfg->set_working_dir(c.working_dir());
+  for (const auto& e : c.env()) {
+    auto* kv = cfg->add_envs();
+    kv->set_key(e.name());
+    std::string value = e.value();
+    if (e.has_value_from() && e.value_from().has_field_ref()) {
+      const std::string& f = e.value_from().field_ref().field_path();
+      if (f == "metadata.name") value = pod.metadata().name();
+      if (f == "metadata.namespace") value = pod.metadata().namespace_();
+      if (f == "metadata.uid") value = pod.metadata().uid();
+      if (f == "spec.nodeName") value = pod.spec().node_name();
+      if (f == "status.podIP") value = w.pod_ip;
+    }
+    kv->set_value(value);
+  }
+  auto& labels = *cfg->mutable_labels();
+  labels[kLabelPodUid] = pod.metadata().uid();
+  labels[kLabelPodName] = pod.metadata().name();
+  labels[kLabelPodNamespace] = pod.metadata().namespace_();
+  labels[kLabelContainerName] = c.name();
+  labels[kLabelNodeName] = w.node;
+  if (init) labels[kLabelInitContainer] = "true";
+  auto created = runtime_->CreateContainer(req);
+  if (!created.ok() && host_->RuntimeUnreachable(created.status())) return false;
+  if (!created.ok() &&
+      (created.status().code() == absl::StatusCode::kNotFound ||
+       created.status().code() == absl::StatusCode::kFailedPrecondition) &&
+      !SandboxAlive(w, true)) {
+    // The sandbox is gone (the runtime restarted) or stopped: make a new one.
+    if (!host_->RuntimeReady()) return false;
+    ResetSandbox(w, pod);
+    host_->Event(pod, "", "Normal", "SandboxChanged", kSandboxChanged);
+    *wake = std::min(*wake, now + absl::Milliseconds(100));
+    return false;
+  }
+  if (!created.ok()) {
+    r.waiting_reason = "CreateContainerError";
+    r.waiting_message = std::string(created.status().message());
+    host_->Event(pod, c.name(), "Warning", "Failed", absl::StrCat("Error: ", r.waiting_message));
+    *wake = std::min(*wake, now + absl::Seconds(1));
+    return false;
+  }
+  host_->Event(pod, c.name(), "Normal", "Created", absl::StrCat("Created container ", c.name()));
+
+  // The instance being replaced becomes lastState; the one before it goes.
+  if (r.status.has_value() && r.status->state() == cri::CONTAINER_EXITED) {
+    if (r.last_terminated.has_value() && !r.last_terminated->container_id.empty()) {
+      cri::RemoveContainerRequest rm;
+      rm.set_container_id(r.last_terminated->container_id);
+      (void)runtime_->RemoveContainer(rm);
+    }
+    r.last_terminated = TerminatedOf(*r.status);
+  }
+  r.id = created->container_id();
+  r.attempt += 1;
+  r.lost = false;
+  r.status.reset();
+  r.liveness.reset();
+  r.readiness.reset();
+  r.startup.reset();
+  r.probes_for.clear();
+
+  cri::StartContainerRequest sreq;
+  sreq.set_container_id(r.id);
+  auto started = runtime_->StartContainer(sreq);
+  if (!started.ok() && host_->RuntimeUnreachable(started.status())) return false;
+  if (!started.ok()) {
+    r.waiting_reason = "RunContainerError";
+    r.waiting_message = std::string(started.status().message());
+    host_->Event(pod, c.name(), "Warning", "Failed", absl::StrCat("Error: ", r.waiting_message));
+    RefreshContainer(r);
+    return false;
+  }
+  host_->Event(pod, c.name(), "Normal", "Started", absl::StrCat("Started container ", c.name()));
+  RefreshContainer(r);
+  return true;
+}
+
+bool PodSyncer::RunProbes(PodWorker& w, const core::Pod& pod, const core::Container& c,
+                        ContainerRecord& r, absl::Time now, absl::Time* wake) {
+  if (r.probes_for != r.id) {
+    absl::Time started = FromNanos(r.status->started_at());
+    if (started == absl::Time()) started = now;
+    r.liveness.reset();
+    r.readiness.reset();
+    r.startup.reset();
+    if (c.has_liveness_probe()) {
+      r.liveness = std::make_unique<ProbeState>(ProbeKind::kLiveness, TimingOf(c.liveness_probe()), started);
+    }
+    if (c.has_readiness_probe()) {
+      r.readiness = std::make_unique<ProbeState>(ProbeKind::kReadiness, TimingOf(c.readiness_probe()), started);
+    }
+    if (c.has_startup_probe()) {
+      r.startup = std::make_unique<ProbeState>(ProbeKind::kStartup, TimingOf(c.startup_probe()), started);
+    }
+    r.probes_for = r.id;
+  }
+  // One check through the runtime: {success, message}; nullopt when the
+  // runtime did not answer (no result: nothing is recorded).
+  auto check = [&](const core::Probe& spec,
+                   const ProbeState& state) -> std::optional<std::pair<bool, std::string>> {
+    cri::ProbeKind kind = state.kind() == ProbeKind::kLiveness    ? cri::LIVENESS
+                          : state.kind() == ProbeKind::kReadiness ? cri::READINESS
+                                                                  : cri::STARTUP;
+    if (spec.has_exec()) {
+      cri::ExecSyncRequest req;
+      req.set_container_id(r.id);
+      for (const auto& s : spec.exec().command()) req.add_cmd(s);
+      req.set_timeout(absl::ToInt64Seconds(state.timing().timeout));
+      req.set_probe_kind(kind);
+      auto resp = runtime_->ExecSync(req);
+      if (!resp.ok() && host_->RuntimeUnreachable(resp.status())) return std::nullopt;
+      if (!resp.ok()) return std::make_pair(false, std::string(resp.status().message()));
+      std::string out = resp->stdout() + resp->stderr();
+      if (resp->exit_code() == 0) return std::make_pair(true, out);
+      if (out.empty()) out = absl::StrCat("command exited with code ", resp->exit_code());
+      return std::make_pair(false, out);
+    }
+    cri::ProbeRequest req;
+    req.set_container_id(r.id);
+    req.set_kind(kind);
+    if (spec.has_http_get()) {
+      req.set_handler(cri::HTTP_GET);
+      req.set_port(spec.http_get().port().int_val());
+      req.set_path(spec.http_get().path());
+    } else if (spec.has_tcp_socket()) {
+      req.set_handler(cri::TCP_SOCKET);
+      req.set_port(spec.tcp_socket().port().int_val());
+    } else if (spec.has_grpc()) {
+      req.set_handler(cri::GRPC);
+      req.set_port(spec.grpc().port());
+    } else {
+      return std::make_pair(true, std::string());
+    }
+    auto resp = runtime_->Probe(req);
+    if (!resp.ok() && host_->RuntimeUnreachable(resp.status())) return std::nullopt;
+    if (!resp.ok()) return std::make_pair(false, std::string(resp.status().message()));
+    return std::make_pair(resp->success(), resp->message());
+  };
+  auto kill = [&](const std::string& why) {
+    host_->Event(pod, c.name(), "Normal", "Killing",
+          absl::StrCat("Container ", c.name(), " failed ", why, " probe, will be restarted"));
+    int64_t grace = pod.spec().has_termination_grace_period_seconds()
+                        ? pod.spec().termination_grace_period_seconds()
+                        : kDefaultTerminationGraceSeconds;
+    cri::StopContainerRequest req;
+    req.set_container_id(r.id);
+    req.set_timeout(grace);
+    (void)runtime_->StopContainer(req);
+    RefreshContainer(r);
+  };
+
+  if (r.startup && r.startup->result() != ProbeResult::kSuccess) {
+    if (r.startup->Due(now)) {
+      auto result = check(c.startup_probe(), *r.startup);
+      if (!result) return false;
+      auto [ok, msg] = *result;
+      if (!ok) host_->Event(pod, c.name(), "Warning", "Unhealthy", absl::StrCat("Startup probe failed: ", msg));
+      r.startup->Record(ok, now);
+      if (r.startup->result() == ProbeResult::kFailure) {
+        kill("startup");
+        return true;
+      }
+      if (r.startup->result() == ProbeResult::kSuccess) r.startup->Stop();
+    }
+    if (r.startup->result() != ProbeResult::kSuccess) {
+      *wake = std::min(*wake, r.startup->next_probe());
+      return false;
+    }
+  }
+  if (r.liveness) {
+    if (r.liveness->Due(now)) {
+      auto result = check(c.liveness_probe(), *r.liveness);
+      if (!result) return false;
+      auto [ok, msg] = *result;
+      if (!ok) host_->Event(pod, c.name(), "Warning", "Unhealthy", absl::StrCat("Liveness probe failed: ", msg));
+      r.liveness->Record(ok, now);
+      if (r.liveness->result() == ProbeResult::kFailure) {
+        kill("liveness");
+        return true;
+      }
+    }
+    *wake = std::min(*wake, r.liveness->next_probe());
+  }
+  if (r.readiness) {
+    if (r.readiness->Due(now)) {
+      auto result = check(c.readiness_probe(), *r.readiness);
+      if (!result) return false;
+      auto [ok, msg] = *result;
+      if (!ok) host_->Event(pod, c.name(), "Warning", "Unhealthy", absl::StrCat("Readiness probe failed: ", msg));
+      r.readiness->Record(ok, now);
+    }
+    *wake = std::min(*wake, r.readiness->next_probe());
+  }
+  return false;
+}
+
+ContainerView PodSyncer::ViewOf(const core::Container& c, const ContainerRecord& r, bool init,
+                              bool init_pending) const {
+  ContainerView v;
+  v.name = c.name();
+  v.image = c.image();
+  v.image_id = r.image_id;
+  v.restart_count = std::max(r.attempt, 0);
+  // Like Kubernetes, a lost running instance counts as a restart at once
+  // (the restarted one then has attempt + 1: the same count).
+  if (r.lost && r.status.has_value() && r.status->reason() == "ContainerStatusUnknown") {
+    v.restart_count += 1;
+  }
+  if (!r.status.has_value()) {
+    v.state = ContainerView::State::kWaiting;
+    v.waiting_reason = !r.waiting_reason.empty() ? r.waiting_reason
+                       : (!init && init_pending) ? "PodInitializing"
+                                                 : "ContainerCreating";
+    v.waiting_message = r.waiting_message;
+    v.last_terminated = r.last_terminated;
+    return v;
+  }
+  const cri::ContainerStatus& s = *r.status;
+  switch (s.state()) {
+    case cri::CONTAINER_RUNNING: {
+      v.state = ContainerView::State::kRunning;
+      v.started_at = FromNanos(s.started_at());
+      v.container_id = s.id();
+      v.last_terminated = r.last_terminated;
+      v.started = !r.startup || r.startup->result() == ProbeResult::kSuccess;
+      if (c.has_startup_probe() && !r.startup) v.started = false;
+      v.ready = v.started && (!c.has_readiness_probe() ||
+                              (r.readiness && r.readiness->result() == ProbeResult::kSuccess));
+      if (init) v.ready = false;
+      break;
+    }
+    case cri::CONTAINER_EXITED:
+      if (!r.waiting_reason.empty()) {
+        v.state = ContainerView::State::kWaiting;
+        v.waiting_reason = r.waiting_reason;
+        v.waiting_message = r.waiting_message;
+        v.last_terminated = TerminatedOf(s);
+      } else {
+        v.state = ContainerView::State::kTerminated;
+        v.terminated = TerminatedOf(s);
+        v.last_terminated = r.last_terminated;
+        // A completed init container counts as ready (as in Kubernetes).
+        if (init && s.exit_code() == 0) v.ready = true;
+      }
+      break;
+    default:
+      v.state = ContainerView::State::kWaiting;
+      v.waiting_reason = r.waiting_reason.empty() ? "ContainerCreating" : r.waiting_reason;
+      v.waiting_message = r.waiting_message;
+      v.last_terminated = r.last_terminated;
+      break;
+  }
+  return v;
+}
+
+absl::Status PodSyncer::SyncRunningPod(PodWorker& w, const core::Pod& pod,
+                                     absl::Duration* requeue_after) {
+  const absl::Time now = clock_->Now();
+  absl::Time wake = absl::InfiniteFuture();
+  // The first start time reported wins (also over an adopted sandbox's).
+  if (!w.reported.has_value() && pod.status().has_start_time()) {
+    w.start_time = api::FromProtoTime(pod.status().start_time());
+  }
+  if (w.start_time == absl::Time()) w.start_time = now;
+  const std::string policy = RestartPolicyOf(pod.spec());
+  const std::string& phase_before = w.reported ? w.reported->phase() : pod.status().phase();
+  const bool finished = phase_before == "Succeeded" || phase_before == "Failed";
+
+  for (auto& [name, r] : w.containers) RefreshContainer(r);
+  if (!host_->RuntimeReady()) return absl::OkStatus();  // went away: learn nothing now
+  bool any_lost = false;
+  for (const auto& [name, r] : w.containers) any_lost |= r.lost;
+  bool sandbox_lost = false;
+  if (!finished && !w.sandbox_id.empty() && !SandboxAlive(w, any_lost)) {
+    if (!host_->RuntimeReady()) return absl::OkStatus();
+    ResetSandbox(w, pod);
+    sandbox_lost = true;
+  }
+  // A new sandbox only if a container is to run in it: not for a pod whose
+  // containers all ended for good (e.g. a Never pod the runtime lost).
+  bool needs_sandbox = !w.sandbox_id.empty();
+  for (const core::Container& c : pod.spec().containers()) {
+    auto it = w.containers.find(c.name());
+    if (it == w.containers.end() || it->second.attempt < 0 || !it->second.status.has_value() ||
+        it->second.status->state() != cri::CONTAINER_EXITED ||
+        ShouldRestart(policy, it->second.status->exit_code())) {
+      needs_sandbox = true;
+    }
+  }
+  // Kubernetes announces the new sandbox only when it makes one.
+  if (sandbox_lost && needs_sandbox) host_->Event(pod, "", "Normal", "SandboxChanged", kSandboxChanged);
+  bool sandbox_ready = !finished && needs_sandbox && EnsureSandbox(w, pod);
+  if (!host_->RuntimeReady()) return absl::OkStatus();
+  if (!finished && needs_sandbox && !sandbox_ready) wake = now + absl::Seconds(1);
+
+  // Restarts an exited container when the policy says so and its back-off
+  // allows; otherwise records why it waits.
+  auto handle_exited = [&](const core::Container& c, bool init, ContainerRecord& r) {
+    r.waiting_reason.clear();
+    r.waiting_message.clear();
+    if (!ShouldRestart(policy, r.status->exit_code())) return;
+    if (r.lost) {
+      // The runtime lost it; it did not crash. As in Kubernetes (no exited
+      // instance in the runtime to back off from) it starts again at once.
+      StartContainer(w, pod, c, init, r, now, &wake);
+      return;
+    }
+    const std::string bkey = c.name();
+    absl::Time started = FromNanos(r.status->started_at());
+    absl::Time finished_at = FromNanos(r.status->finished_at());
+    if (finished_at == absl::Time()) finished_at = now;
+    if (started != absl::Time() && finished_at - started >= options_.crash_loop_backoff_reset) {
+      w.crash_backoff.Reset(bkey);
+    }
+    if (w.crash_backoff.IsInBackOffSince(bkey, finished_at, now)) {
+      absl::Duration delay = w.crash_backoff.Get(bkey);
+      r.waiting_reason = "CrashLoopBackOff";
+      r.waiting_message = absl::StrCat("back-off ", FormatGoDuration(delay),
+                                       " restarting failed container=", c.name(),
+                                       " pod=", PodRef(pod));
+      if (r.backoff_event_for != finished_at) {
+        host_->Event(pod, c.name(), "Warning", "BackOff",
+              absl::StrCat("Back-off restarting failed container ", c.name(), " in pod ",
+                           PodRef(pod)));
+        r.backoff_event_for = finished_at;
+      }
+      wake = std::min(wake, finished_at + delay);
+      return;
+    }
+    w.crash_backoff.Next(bkey, now);
+    StartContainer(w, pod, c, init, r, now, &wake);
+  };
+
+  bool init_pending = false;
+  if (sandbox_ready) {
+    for (const core::Container& c : pod.spec().init_containers()) {
+      ContainerRecord& r = w.containers[c.name()];
+      if (r.status && r.status->state() == cri::CONTAINER_EXITED && r.status->exit_code() == 0) {
+        continue;
+      }
+      init_pending = true;
+      if (!r.status) {
+        StartContainer(w, pod, c, true, r, now, &wake);
+      } else if (r.status->state() == cri::CONTAINER_EXITED) {
+        handle_exited(c, true, r);
+      } else if (r.status->state() == cri::CONTAINER_CREATED) {
+        cri::StartContainerRequest s;
+        s.set_container_id(r.id);
+        (void)runtime_->StartContainer(s);
+        RefreshContainer(r);
+      }
+      break;
+    }
+    if (!init_pending) {
+      for (const core::Container& c : pod.spec().containers()) {
+        ContainerRecord& r = w.containers[c.name()];
+        if (!r.status) {
+          if (r.attempt < 0 || ShouldRestart(policy, r.last_terminated ? r.last_terminated->exit_code : 1)) {
+            StartContainer(w, pod, c, false, r, now, &wake);
+          }
+          continue;
+        }
+        if (r.status->state() == cri::CONTAINER_CREATED) {
+          cri::StartContainerRequest s;
+          s.set_container_id(r.id);
+          (void)runtime_->StartContainer(s);
+          RefreshContainer(r);
+        }
+        if (r.status && r.status->state() == cri::CONTAINER_RUNNING) {
+          if (!RunProbes(w, pod, c, r, now, &wake)) continue;
+        }
+        if (r.status && r.status->state() == cri::CONTAINER_EXITED) handle_exited(c, false, r);
+      }
+    }
+  }
+
+  // The runtime went away during the sync: what was seen is not worth
+  // reporting; everything is synced again when it is back.
+  if (!host_->RuntimeReady()) return absl::OkStatus();
+
+  absl::Status written = ReportStatus(w, pod, sandbox_ready, finished ? phase_before : "");
+  if (written.ok()) ObservePodStart(w);
+  if (wake != absl::InfiniteFuture()) *requeue_after = std::max(wake - clock_->Now(), absl::ZeroDuration());
+  return written;
+}
+
+absl::Status PodSyncer::ReportStatus(PodWorker& w, const core::Pod& pod, bool sandbox_ready,
+                                   const std::string& finished_phase) {
+  PodStatusInput in;
+  core::Pod old = pod;
+  if (w.reported) *old.mutable_status() = *w.reported;
+  in.pod = &old;
+  bool init_blocking = false;
+  for (const core::Container& c : pod.spec().init_containers()) {
+    const ContainerRecord& r = w.containers[c.name()];
+    in.init_containers.push_back(ViewOf(c, r, true, false));
+    if (!(r.status && r.status->state() == cri::CONTAINER_EXITED && r.status->exit_code() == 0)) {
+      init_blocking = true;
+    }
+  }
+  for (const core::Container& c : pod.spec().containers()) {
+    in.containers.push_back(ViewOf(c, w.containers[c.name()], false, init_blocking));
+  }
+  in.sandbox_ready = sandbox_ready;
+  in.pod_ip = w.pod_ip;
+  in.host_ip = host_->HostIp(w.node);
+  in.start_time = w.start_time;
+  // Condition transitions are stamped when the status is built, after any
+  // pull or start of this sync, not when the sync began.
+  in.now = clock_->Now();
+  core::PodStatus status = ComputePodStatus(in);
+  if (!finished_phase.empty()) status.set_phase(finished_phase);  // a finished pod stays finished
+  return WriteStatus(w, pod, status);
+}
+
+absl::Status PodSyncer::WriteStatus(PodWorker& w, const core::Pod& pod, const core::PodStatus& status) {
+  if (w.reported ? SameStatus(*w.reported, status) : SameStatus(pod.status(), status)) {
+    w.reported = status;
+    return absl::OkStatus();
+  }
+  core::Pod out = pod;
+  *out.mutable_status() = status;
+  out.mutable_metadata()->clear_resource_version();
+  absl::Status updated = host_->UpdatePodStatus(out);
+  if (!updated.ok()) {
+    if (client::IsNotFound(updated)) return absl::OkStatus();  // its delete event follows
+    return updated;
+  }
+  w.reported = status;
+  return absl::OkStatus();
+}
+
+void PodSyncer::TeardownPod(PodWorker& w, int64_t grace_seconds, bool record_events) {
+  absl::Time deadline = clock_->Now() + absl::Seconds(std::max<int64_t>(grace_seconds, 0));
+  for (auto& [name, r] : w.containers) {
+    RefreshContainer(r);
+    if (!r.status || r.status->state() == cri::CONTAINER_EXITED) continue;
+    if (record_events) {
+      host_->Event(w.last_pod, name, "Normal", "Killing", absl::StrCat("Stopping container ", name));
+    }
+    cri::StopContainerRequest req;
+    req.set_container_id(r.id);
+    req.set_timeout(std::max<int64_t>(0, static_cast<int64_t>(
+                                             std::ceil(absl::ToDoubleSeconds(deadline - clock_->Now())))));
+    auto s = runtime_->StopContainer(req);
+    if (!s.ok() && s.status().code() != absl::StatusCode::kNotFound) {
+      spdlog::warn("pod {}: stopping container {}: {}", w.key, name, s.status().ToString());
+    }
+    RefreshContainer(r);
+  }
+  if (!w.sandbox_id.empty()) {
+    cri::StopPodSandboxRequest stop;
+    stop.set_pod_sandbox_id(w.sandbox_id);
+    (void)runtime_->StopPodSandbox(stop);
+    cri::RemovePodSandboxRequest rm;
+    rm.set_pod_sandbox_id(w.sandbox_id);
+    auto s = runtime_->RemovePodSandbox(rm);
+    if (s.ok() || s.status().code() == absl::StatusCode::kNotFound) {
+      w.sandbox_id.clear();
+      SandboxRemoved();
+    }
+  }
+  if (!w.pod_ip.empty()) {
+    host_->ReleasePodIp(w.node, w.pod_ip);
+    w.pod_ip.clear();
+  }
+}
+
+absl::Status PodSyncer::TerminatePod(PodWorker& w, const core::Pod& pod) {
+  TeardownPod(w, GraceOf(pod), true);
+  absl::Status deleted = host_->DeletePod(pod);
+  if (!deleted.ok() && !client::IsNotFound(deleted) && !client::IsConflict(deleted)) {
+    return deleted;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace minik8s::kubelet

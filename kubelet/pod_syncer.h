@@ -1,0 +1,144 @@
+// PodSyncer: the kubelet's per-pod sync — it compares one pod with what the
+// runtime runs for it and takes the next steps (sandbox, image pull by
+// policy, create and start, probes, restart with CrashLoopBackOff, status,
+// graceful teardown), on the kubelet's Clock, so unit tests drive it on a
+// FakeClock without sleeping.
+//
+// What it needs from the kubelet around it (the apiserver, Events, pod IPs,
+// the runtime's health) comes through PodSyncHost; the Kubelet implements
+// it, tests fake it.
+//
+// Thread safety: SyncRunningPod/TerminatePod/TeardownPod may run on several
+// threads at once for different PodWorkers; one PodWorker is used by one
+// thread at a time (the kubelet's work queue guarantees it). The host, the
+// runtime client and the clock must outlive the PodSyncer.
+#ifndef MINIK8S_KUBELET_POD_SYNCER_H_
+#define MINIK8S_KUBELET_POD_SYNCER_H_
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/clock.h"
+#include "k8s/core/v1/core.pb.h"
+#include "kubelet/pod_status.h"
+#include "kubelet/pod_worker.h"
+#include "runtime/runtime_client.h"
+
+namespace minik8s::kubelet {
+
+// Pod termination grace period when neither the deletion nor the spec says.
+inline constexpr int64_t kDefaultTerminationGraceSeconds = 30;
+
+class PodSyncHost {
+ public:
+  virtual ~PodSyncHost() = default;
+
+  // Records an Event about `pod` (`container`: "" or the name of one of its
+  // containers).
+  virtual void Event(const minik8s::core::v1::Pod& pod, const std::string& container,
+                     const std::string& type, const std::string& reason,
+                     const std::string& message) = 0;
+
+  // Pod IPs of `node`.
+  virtual absl::StatusOr<std::string> AllocatePodIp(const std::string& node) = 0;
+  virtual void ReleasePodIp(const std::string& node, const std::string& ip) = 0;
+  // The node's InternalIP ("" when unknown).
+  virtual std::string HostIp(const std::string& node) = 0;
+
+  // Writes `pod`'s status to the apiserver (pods/status).
+  virtual absl::Status UpdatePodStatus(const minik8s::core::v1::Pod& pod) = 0;
+  // Deletes `pod` for good (grace period 0, precondition on its uid).
+  virtual absl::Status DeletePod(const minik8s::core::v1::Pod& pod) = 0;
+
+  // Whether the runtime answered its last check.
+  virtual bool RuntimeReady() const = 0;
+  // Bumped whenever the runtime is found restarted.
+  virtual uint64_t RuntimeEpoch() = 0;
+  // True (and the runtime is marked down) when `s` says the runtime is
+  // unreachable: the caller stops and leaves its state as it was.
+  virtual bool RuntimeUnreachable(const absl::Status& s) = 0;
+};
+
+struct PodSyncerOptions {
+  // A container that ran this long before exiting restarts without delay.
+  absl::Duration crash_loop_backoff_reset = absl::Minutes(10);
+  // How soon a pod whose image may never be pulled is looked at again.
+  absl::Duration image_pull_backoff_initial = absl::Seconds(10);
+};
+
+class PodSyncer {
+ public:
+  PodSyncer(runtime::RuntimeClient* runtime, common::Clock* clock, PodSyncHost* host,
+            PodSyncerOptions options);
+
+  // Syncs a pod that is not being deleted; sets `*requeue_after` when the
+  // pod must be looked at again at a known time (a probe, a back-off's end).
+  absl::Status SyncRunningPod(PodWorker& w, const minik8s::core::v1::Pod& pod,
+                              absl::Duration* requeue_after);
+  // Tears the pod down within its grace period, then deletes it for good.
+  absl::Status TerminatePod(PodWorker& w, const minik8s::core::v1::Pod& pod);
+  // Stops the pod's containers (each gets what is left of `grace_seconds`,
+  // counted from the call), then its sandbox, and releases its IP.
+  void TeardownPod(PodWorker& w, int64_t grace_seconds, bool record_events);
+
+  // Pods of this syncer with a sandbox (adopted ones are counted through
+  // SandboxAdopted); mirrored into the kubelet_running_pods gauge.
+  int64_t running_pods() const { return running_pods_.load(); }
+  void SandboxAdopted();
+  // Takes this syncer's pods out of kubelet_running_pods (on destruction).
+  ~PodSyncer();
+
+ private:
+  bool EnsureSandbox(PodWorker& w, const minik8s::core::v1::Pod& pod);
+  void RefreshContainer(ContainerRecord& r);
+  // The runtime no longer has instance r.id: keep what is known of it as an
+  // exited status (ContainerStatusUnknown, 137, if it had not exited).
+  void MarkLost(ContainerRecord& r);
+  // Whether the pod's sandbox is still READY in the runtime (asked once per
+  // runtime epoch, or when `suspect`). Unavailable counts as present.
+  bool SandboxAlive(PodWorker& w, bool suspect);
+  // The sandbox is gone or broken: kill what still runs in it, remove it,
+  // release the IP (EnsureSandbox makes the next one, in which init
+  // containers run again).
+  void ResetSandbox(PodWorker& w, const minik8s::core::v1::Pod& pod);
+  // Pull (by policy), create and start the next instance of `c`. Returns
+  // false when it did not get there (the record says why).
+  bool StartContainer(PodWorker& w, const minik8s::core::v1::Pod& pod,
+                      const minik8s::core::v1::Container& c, bool init, ContainerRecord& r,
+                      absl::Time now, absl::Time* wake);
+  bool EnsureImage(PodWorker& w, const minik8s::core::v1::Pod& pod,
+                   const minik8s::core::v1::Container& c, ContainerRecord& r, absl::Time now,
+                   absl::Time* wake);
+  // Runs the probes that are due; true if liveness failed (instance killed).
+  bool RunProbes(PodWorker& w, const minik8s::core::v1::Pod& pod,
+                 const minik8s::core::v1::Container& c, ContainerRecord& r, absl::Time now,
+                 absl::Time* wake);
+  ContainerView ViewOf(const minik8s::core::v1::Container& c, const ContainerRecord& r,
+                       bool init, bool init_pending) const;
+  // Computes the pod's status from what the worker knows (condition
+  // times taken now) and writes it if it changed. `finished_phase`, when not
+  // empty, is kept as the phase.
+  absl::Status ReportStatus(PodWorker& w, const minik8s::core::v1::Pod& pod, bool sandbox_ready,
+                            const std::string& finished_phase);
+  absl::Status WriteStatus(PodWorker& w, const minik8s::core::v1::Pod& pod,
+                           const minik8s::core::v1::PodStatus& status);
+  // kubelet_pod_start_duration_seconds: observed once per pod, when its
+  // reported phase first becomes Running, from when the kubelet first saw it.
+  void ObservePodStart(PodWorker& w);
+  void SandboxCreated();
+  void SandboxRemoved();
+
+  runtime::RuntimeClient* const runtime_;
+  common::Clock* const clock_;
+  PodSyncHost* const host_;
+  const PodSyncerOptions options_;
+  std::atomic<int64_t> running_pods_{0};
+};
+
+}  // namespace minik8s::kubelet
+
+#endif  // MINIK8S_KUBELET_POD_SYNCER_H_
