@@ -11,6 +11,7 @@
 #include "absl/synchronization/mutex.h"
 #include "client/errors.h"
 #include "client/resource.h"
+#include "common/metrics.h"
 #include "common/net.h"
 
 namespace minik8s::client {
@@ -18,6 +19,49 @@ namespace {
 
 namespace pb = minik8s::apiserver::v1;
 using google::protobuf::Message;
+
+// The HTTP status code an answer stands for, as client-go's
+// rest_client_requests_total labels it: `ok_code` for success, the
+// Kubernetes status code of the error's gRPC code, and "<error>" when no
+// answer came (the apiserver could not be reached, or the call was
+// cancelled or timed out on the client).
+std::string HttpCodeLabel(const absl::Status& status, int ok_code) {
+  switch (status.code()) {
+    case absl::StatusCode::kOk: return absl::StrCat(ok_code);
+    case absl::StatusCode::kInvalidArgument: return "422";
+    case absl::StatusCode::kNotFound: return "404";
+    case absl::StatusCode::kAlreadyExists:
+    case absl::StatusCode::kAborted:
+    case absl::StatusCode::kFailedPrecondition: return "409";
+    case absl::StatusCode::kPermissionDenied: return "403";
+    case absl::StatusCode::kUnauthenticated: return "401";
+    case absl::StatusCode::kResourceExhausted: return "429";
+    case absl::StatusCode::kOutOfRange: return "410";
+    case absl::StatusCode::kUnimplemented: return "405";
+    case absl::StatusCode::kInternal:
+    case absl::StatusCode::kUnknown:
+    case absl::StatusCode::kDataLoss: return "500";
+    default: return "<error>";  // kUnavailable, kDeadlineExceeded, kCancelled
+  }
+}
+
+// Counts one call in rest_client_requests_total{code, method, host}
+// (client-go's metric; method is the HTTP verb the call stands for) and
+// returns `status`.
+absl::Status CountRequest(const std::string& host, absl::string_view method,
+                          absl::Status status, int ok_code = 200) {
+  static metrics::CounterFamily* const family = [] {
+    absl::StatusOr<metrics::CounterFamily*> f = metrics::NewCounter(
+        metrics::Registry::Default(), "rest_client_requests_total",
+        "Number of HTTP requests, partitioned by status code, method, and host.",
+        {"code", "method", "host"});
+    return f.ok() ? *f : nullptr;
+  }();
+  if (family != nullptr) {
+    family->WithLabelValues({HttpCodeLabel(status, ok_code), method, host}).Inc();
+  }
+  return status;
+}
 
 absl::Status ParseInto(const std::string& bytes, Message* out, absl::string_view what) {
   if (out == nullptr) return absl::OkStatus();
@@ -43,8 +87,8 @@ absl::StatusOr<ObjectPtr> Decode(const std::string& bytes, const Message& protot
 class GrpcWatchStream : public WatchStream {
  public:
   GrpcWatchStream(pb::ApiServer::Stub* stub, pb::WatchRequest request,
-                  const Message& prototype, absl::string_view user_agent)
-      : prototype_(prototype) {
+                  const Message& prototype, absl::string_view user_agent, std::string host)
+      : prototype_(prototype), host_(std::move(host)) {
     context_.AddMetadata("user-agent-client", std::string(user_agent));
     reader_ = stub->Watch(&context_, request);
   }
@@ -94,6 +138,7 @@ class GrpcWatchStream : public WatchStream {
     } else {
       final_status_ = FromGrpcError(status);
     }
+    CountRequest(host_, "GET", final_status_);  // a watch counts when it ends
     return false;
   }
 
@@ -145,6 +190,7 @@ class GrpcWatchStream : public WatchStream {
   }
 
   const Message& prototype_;
+  const std::string host_;  // for rest_client_requests_total
   grpc::ClientContext context_;
   std::unique_ptr<grpc::ClientReader<pb::WatchEvent>> reader_;
   // The last message read, and the next of its batched events to return.
@@ -228,7 +274,7 @@ absl::Status ApiClient::Create(absl::string_view resource, absl::string_view ns,
   pb::ObjectResponse resp;
   grpc::ClientContext ctx;
   PrepareContext(&ctx);
-  absl::Status s = FromGrpcError(stub_->Create(&ctx, req, &resp));
+  absl::Status s = CountRequest(options_.server, "POST", FromGrpcError(stub_->Create(&ctx, req, &resp)), 201);
   if (!s.ok()) return s;
   return ParseInto(resp.object(), out, "create answer");
 }
@@ -244,7 +290,7 @@ absl::Status ApiClient::Get(absl::string_view resource, absl::string_view ns,
   pb::ObjectResponse resp;
   grpc::ClientContext ctx;
   PrepareContext(&ctx);
-  absl::Status s = FromGrpcError(stub_->Get(&ctx, req, &resp));
+  absl::Status s = CountRequest(options_.server, "GET", FromGrpcError(stub_->Get(&ctx, req, &resp)));
   if (!s.ok()) return s;
   return ParseInto(resp.object(), out, "get answer");
 }
@@ -264,7 +310,7 @@ absl::StatusOr<ObjectList> ApiClient::List(absl::string_view resource, absl::str
   pb::ListResponse resp;
   grpc::ClientContext ctx;
   PrepareContext(&ctx);
-  absl::Status s = FromGrpcError(stub_->List(&ctx, req, &resp));
+  absl::Status s = CountRequest(options_.server, "GET", FromGrpcError(stub_->List(&ctx, req, &resp)));
   if (!s.ok()) return s;
   ObjectList list;
   list.items.reserve(resp.items_size());
@@ -292,7 +338,7 @@ absl::Status ApiClient::Update(absl::string_view resource, absl::string_view ns,
   pb::ObjectResponse resp;
   grpc::ClientContext ctx;
   PrepareContext(&ctx);
-  absl::Status s = FromGrpcError(stub_->Update(&ctx, req, &resp));
+  absl::Status s = CountRequest(options_.server, "PUT", FromGrpcError(stub_->Update(&ctx, req, &resp)));
   if (!s.ok()) return s;
   return ParseInto(resp.object(), out, "update answer");
 }
@@ -311,7 +357,7 @@ absl::Status ApiClient::Patch(absl::string_view resource, absl::string_view ns,
   pb::ObjectResponse resp;
   grpc::ClientContext ctx;
   PrepareContext(&ctx);
-  absl::Status s = FromGrpcError(stub_->Patch(&ctx, req, &resp));
+  absl::Status s = CountRequest(options_.server, "PATCH", FromGrpcError(stub_->Patch(&ctx, req, &resp)));
   if (!s.ok()) return s;
   return ParseInto(resp.object(), out, "patch answer");
 }
@@ -327,7 +373,7 @@ absl::Status ApiClient::Delete(absl::string_view resource, absl::string_view ns,
   pb::DeleteResponse resp;
   grpc::ClientContext ctx;
   PrepareContext(&ctx);
-  absl::Status s = FromGrpcError(stub_->Delete(&ctx, req, &resp));
+  absl::Status s = CountRequest(options_.server, "DELETE", FromGrpcError(stub_->Delete(&ctx, req, &resp)));
   if (!s.ok()) return s;
   if (deleted != nullptr) *deleted = resp.deleted();
   return ParseInto(resp.object(), out, "delete answer");
@@ -347,7 +393,8 @@ absl::StatusOr<std::unique_ptr<WatchStream>> ApiClient::Watch(absl::string_view 
   // GrpcWatchStream reads batch messages (several events in one).
   req.set_allow_event_batches(true);
   return std::unique_ptr<WatchStream>(
-      new GrpcWatchStream(stub_.get(), std::move(req), prototype, options_.user_agent));
+      new GrpcWatchStream(stub_.get(), std::move(req), prototype, options_.user_agent,
+                          options_.server));
 }
 
 absl::Status ApiClient::Bind(const minik8s::core::v1::Binding& binding) {
@@ -358,7 +405,7 @@ absl::Status ApiClient::Bind(const minik8s::core::v1::Binding& binding) {
   pb::BindResponse resp;
   grpc::ClientContext ctx;
   PrepareContext(&ctx);
-  return FromGrpcError(stub_->Bind(&ctx, req, &resp));
+  return CountRequest(options_.server, "POST", FromGrpcError(stub_->Bind(&ctx, req, &resp)), 201);
 }
 
 absl::Status ApiClient::Bind(absl::string_view ns, absl::string_view pod_name,
@@ -379,7 +426,7 @@ absl::StatusOr<std::vector<pb::ApiResource>> ApiClient::ListResources() {
   pb::ListResourcesResponse resp;
   grpc::ClientContext ctx;
   PrepareContext(&ctx);
-  absl::Status s = FromGrpcError(stub_->ListResources(&ctx, req, &resp));
+  absl::Status s = CountRequest(options_.server, "GET", FromGrpcError(stub_->ListResources(&ctx, req, &resp)));
   if (!s.ok()) return s;
   return std::vector<pb::ApiResource>(resp.resources().begin(), resp.resources().end());
 }
@@ -389,7 +436,7 @@ absl::StatusOr<pb::VersionResponse> ApiClient::Version() {
   pb::VersionResponse resp;
   grpc::ClientContext ctx;
   PrepareContext(&ctx);
-  absl::Status s = FromGrpcError(stub_->Version(&ctx, req, &resp));
+  absl::Status s = CountRequest(options_.server, "GET", FromGrpcError(stub_->Version(&ctx, req, &resp)));
   if (!s.ok()) return s;
   return resp;
 }

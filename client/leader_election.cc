@@ -1,5 +1,10 @@
 #include "client/leader_election.h"
 
+#include <signal.h>
+#include <unistd.h>
+
+#include <utility>
+
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "client/errors.h"
@@ -217,6 +222,59 @@ void LeaderElector::Run() {
     if (config_.callbacks.on_stopped_leading) config_.callbacks.on_stopped_leading();
     if (stopped) return;
   }
+}
+
+std::string NewLeaderIdentity() {
+  char host[256] = {};
+  gethostname(host, sizeof(host) - 1);
+  absl::BitGen gen;
+  return absl::StrCat(host, "_", absl::Hex(absl::Uniform<uint64_t>(gen), absl::kZeroPad16));
+}
+
+LeaderElectionConfig ConfigFromFlags(const LeaderElectionFlags& flags) {
+  LeaderElectionConfig config;
+  config.lease_namespace = flags.resource_namespace;
+  config.lease_name = flags.resource_name;
+  config.lease_duration = flags.lease_duration;
+  config.renew_deadline = flags.renew_deadline;
+  config.retry_period = flags.retry_period;
+  return config;
+}
+
+DaemonLeaderElection::DaemonLeaderElection(LeaseClient* leases, LeaderElectionConfig config,
+                                           std::function<void()> lead,
+                                           std::function<void()> on_lost)
+    : lead_(std::move(lead)), on_lost_(std::move(on_lost)) {
+  if (config.identity.empty()) config.identity = NewLeaderIdentity();
+  identity_ = config.identity;
+  lease_ = absl::StrCat(config.lease_namespace, "/", config.lease_name);
+  if (!on_lost_) on_lost_ = [] { kill(getpid(), SIGTERM); };
+  config.callbacks.on_started_leading = [this] {
+    spdlog::info("became the leader of Lease {} as {}", lease_, identity_);
+    if (!led_.exchange(true)) lead_();
+  };
+  config.callbacks.on_stopped_leading = [this] {
+    if (stopping_.load() || !led_.load()) return;  // our own release, or never led
+    if (lost_.exchange(true)) return;
+    spdlog::error("leader election lost (Lease {}); exiting", lease_);
+    on_lost_();
+  };
+  config.callbacks.on_new_leader = [this](const std::string& leader) {
+    if (leader != identity_) spdlog::info("the leader of Lease {} is {}", lease_, leader);
+  };
+  elector_ = std::make_unique<LeaderElector>(leases, std::move(config));
+}
+
+DaemonLeaderElection::~DaemonLeaderElection() { Stop(); }
+
+void DaemonLeaderElection::Start() {
+  spdlog::info("waiting to lead Lease {} as {}", lease_, identity_);
+  elector_->Start();
+}
+
+void DaemonLeaderElection::Stop() {
+  stopping_ = true;
+  elector_->Stop();
 }
 
 }  // namespace minik8s::client

@@ -26,6 +26,7 @@
 #ifndef MINIK8S_CLIENT_LEADER_ELECTION_H_
 #define MINIK8S_CLIENT_LEADER_ELECTION_H_
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
@@ -38,6 +39,7 @@
 #include "absl/time/time.h"
 #include "client/api_client.h"
 #include "client/clock.h"
+#include "common/daemon.h"
 #include "k8s/coordination/v1/coordination.pb.h"
 
 namespace minik8s::client {
@@ -121,6 +123,55 @@ class LeaderElector {
   int32_t observed_duration_s_ = 0;
 
   std::thread thread_;
+};
+
+// A candidate identity unique to this process: "<hostname>_<16 hex
+// digits>" (client-go's components use hostname + "_" + a UUID).
+std::string NewLeaderIdentity();
+
+// The election config Kubernetes' leader-election flags describe
+// (common/daemon.h); callbacks and identity are left for the caller.
+LeaderElectionConfig ConfigFromFlags(const LeaderElectionFlags& flags);
+
+// Leader election the way a Kubernetes daemon runs it (kube-scheduler,
+// kube-controller-manager): `lead` runs the first time this process
+// becomes the leader, and losing the Lease afterwards is fatal — it is
+// logged, lost() turns true and `on_lost` runs; by default that sends the
+// process SIGTERM, so main's wait for a shutdown signal (Daemon::
+// WaitForShutdown) ends and main exits non-zero, leaving a restarted
+// process to rebuild its caches and campaign again. Stop() releases the
+// Lease and is not a loss.
+//
+// Thread safety: Start/Stop from the owner thread; lost() from any thread.
+// `lead` and `on_lost` run on the elector's thread and must return quickly.
+class DaemonLeaderElection {
+ public:
+  // `leases` is borrowed and must outlive this. An empty config.identity
+  // gets NewLeaderIdentity(); config.callbacks are replaced.
+  DaemonLeaderElection(LeaseClient* leases, LeaderElectionConfig config, std::function<void()> lead,
+                       std::function<void()> on_lost = nullptr);
+  ~DaemonLeaderElection();  // Stop()
+  DaemonLeaderElection(const DaemonLeaderElection&) = delete;
+  DaemonLeaderElection& operator=(const DaemonLeaderElection&) = delete;
+
+  void Start();
+  // From here on a stop of leadership is not a loss: call it first in an
+  // ordered shutdown that stops other parts before Stop().
+  void MarkStopping() { stopping_ = true; }
+  void Stop();
+  bool lost() const { return lost_.load(); }
+  bool IsLeader() const { return elector_->IsLeader(); }
+  const std::string& identity() const { return identity_; }
+
+ private:
+  std::string identity_;
+  std::string lease_;  // namespace/name, for the logs
+  std::function<void()> lead_;
+  std::function<void()> on_lost_;
+  std::atomic<bool> led_{false};
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> lost_{false};
+  std::unique_ptr<LeaderElector> elector_;
 };
 
 }  // namespace minik8s::client

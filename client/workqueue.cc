@@ -1,10 +1,55 @@
 #include "client/workqueue.h"
 
+#include "spdlog/spdlog.h"
+
 namespace minik8s::client {
+
+std::optional<WorkQueue::Metrics> WorkQueue::MetricsFor(const std::string& name) {
+  if (name.empty()) return std::nullopt;
+  struct Families {
+    metrics::GaugeFamily* depth = nullptr;
+    metrics::CounterFamily* adds = nullptr;
+    metrics::HistogramFamily* queue_duration = nullptr;
+    metrics::HistogramFamily* work_duration = nullptr;
+    metrics::CounterFamily* retries = nullptr;
+  };
+  static const Families* const families = [] {
+    metrics::Registry& r = metrics::Registry::Default();
+    // client-go's buckets: 10ns .. 10s by powers of ten.
+    const std::vector<double> buckets = *metrics::ExponentialBuckets(10e-9, 10, 10);
+    auto* f = new Families;
+    auto depth = metrics::NewGauge(r, "workqueue_depth", "Current depth of workqueue", {"name"});
+    auto adds = metrics::NewCounter(r, "workqueue_adds_total",
+                                    "Total number of adds handled by workqueue", {"name"});
+    auto queue = metrics::NewHistogram(
+        r, "workqueue_queue_duration_seconds",
+        "How long in seconds an item stays in workqueue before being requested.", {"name"},
+        buckets);
+    auto work = metrics::NewHistogram(r, "workqueue_work_duration_seconds",
+                                      "How long in seconds processing an item from workqueue "
+                                      "takes.",
+                                      {"name"}, buckets);
+    auto retries = metrics::NewCounter(r, "workqueue_retries_total",
+                                       "Total number of retries handled by workqueue", {"name"});
+    if (!depth.ok() || !adds.ok() || !queue.ok() || !work.ok() || !retries.ok()) {
+      spdlog::error("workqueue metrics cannot be registered; queues go uncounted");
+      return static_cast<const Families*>(f);
+    }
+    *f = Families{*depth, *adds, *queue, *work, *retries};
+    return static_cast<const Families*>(f);
+  }();
+  if (families->depth == nullptr) return std::nullopt;
+  return Metrics{&families->depth->WithLabelValues({name}),
+                 &families->adds->WithLabelValues({name}),
+                 &families->queue_duration->WithLabelValues({name}),
+                 &families->work_duration->WithLabelValues({name}),
+                 &families->retries->WithLabelValues({name})};
+}
 
 WorkQueue::WorkQueue(WorkQueueOptions options)
     : name_(std::move(options.name)),
       clock_(options.clock != nullptr ? options.clock : RealClock()),
+      metrics_(MetricsFor(name_)),
       rate_limiter_(options.rate_limiter != nullptr ? std::move(options.rate_limiter)
                                                     : DefaultControllerRateLimiter(clock_)) {
   timer_ = std::thread([this] { TimerLoop(); });
@@ -13,14 +58,27 @@ WorkQueue::WorkQueue(WorkQueueOptions options)
 WorkQueue::~WorkQueue() {
   ShutDown();
   if (timer_.joinable()) timer_.join();
+  if (metrics_) {
+    absl::MutexLock lock(&mu_);
+    metrics_->depth->Add(-static_cast<double>(queue_.size()));  // shared with same-named queues
+  }
 }
 
 void WorkQueue::AddLocked(const std::string& item) {
   if (shutting_down_) return;
   if (dirty_.contains(item)) return;
+  if (metrics_) metrics_->adds->Inc();
   dirty_.insert(item);
   if (processing_.contains(item)) return;
+  PushLocked(item);
+}
+
+void WorkQueue::PushLocked(const std::string& item) {
   queue_.push_back(item);
+  if (metrics_) {
+    metrics_->depth->Inc();
+    added_at_.try_emplace(item, clock_->Now());
+  }
 }
 
 void WorkQueue::Add(const std::string& item) {
@@ -40,13 +98,28 @@ bool WorkQueue::Get(std::string* item) {
   queue_.pop_front();
   processing_.insert(*item);
   dirty_.erase(*item);
+  if (metrics_) {
+    const absl::Time now = clock_->Now();
+    metrics_->depth->Dec();
+    if (auto it = added_at_.find(*item); it != added_at_.end()) {
+      metrics_->queue_duration->Observe(absl::ToDoubleSeconds(now - it->second));
+      added_at_.erase(it);
+    }
+    started_at_[*item] = now;
+  }
   return true;
 }
 
 void WorkQueue::Done(const std::string& item) {
   absl::MutexLock lock(&mu_);
   processing_.erase(item);
-  if (dirty_.contains(item)) queue_.push_back(item);
+  if (metrics_) {
+    if (auto it = started_at_.find(item); it != started_at_.end()) {
+      metrics_->work_duration->Observe(absl::ToDoubleSeconds(clock_->Now() - it->second));
+      started_at_.erase(it);
+    }
+  }
+  if (dirty_.contains(item)) PushLocked(item);
 }
 
 void WorkQueue::AddAfter(const std::string& item, absl::Duration delay) {
@@ -65,6 +138,7 @@ void WorkQueue::AddAfter(const std::string& item, absl::Duration delay) {
 }
 
 void WorkQueue::AddRateLimited(const std::string& item) {
+  if (metrics_) metrics_->retries->Inc();
   AddAfter(item, rate_limiter_->When(item));
 }
 

@@ -37,6 +37,7 @@
 #include <deque>
 #include <memory>
 #include <queue>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -48,11 +49,18 @@
 #include "absl/time/time.h"
 #include "client/clock.h"
 #include "client/rate_limiter.h"
+#include "common/metrics.h"
 
 namespace minik8s::client {
 
+// Metrics: a queue with a name is counted in metrics::Registry::Default()
+// under client-go's names, labelled name=<queue>: workqueue_depth,
+// workqueue_adds_total, workqueue_queue_duration_seconds (Add to Get),
+// workqueue_work_duration_seconds (Get to Done) and workqueue_retries_total
+// (AddRateLimited). Queues sharing a name add up. Times come from the
+// queue's clock.
 struct WorkQueueOptions {
-  std::string name;  // for logs
+  std::string name;  // for logs and the metrics' name label; "" = no metrics
   // Borrowed; must outlive the queue. Defaults to the real clock.
   Clock* clock = nullptr;
   // Owned by the queue; null = DefaultControllerRateLimiter(clock).
@@ -92,10 +100,23 @@ class WorkQueue {
   };
 
   void AddLocked(const std::string& item) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Appends to queue_ (counting depth and the add time).
+  void PushLocked(const std::string& item) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void TimerLoop();
+
+  // This queue's series (null for an unnamed queue).
+  struct Metrics {
+    metrics::Gauge* depth;
+    metrics::Counter* adds;
+    metrics::Histogram* queue_duration;
+    metrics::Histogram* work_duration;
+    metrics::Counter* retries;
+  };
+  static std::optional<Metrics> MetricsFor(const std::string& name);
 
   const std::string name_;
   Clock* const clock_;
+  const std::optional<Metrics> metrics_;
   const std::unique_ptr<RateLimiter> rate_limiter_;
 
   mutable absl::Mutex mu_;
@@ -110,6 +131,10 @@ class WorkQueue {
   absl::flat_hash_map<std::string, absl::Time> waiting_ready_ ABSL_GUARDED_BY(mu_);
   uint64_t seq_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t waiting_generation_ ABSL_GUARDED_BY(mu_) = 0;
+  // When each queued item was added, and each processing one handed out
+  // (only kept with metrics).
+  absl::flat_hash_map<std::string, absl::Time> added_at_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, absl::Time> started_at_ ABSL_GUARDED_BY(mu_);
 
   std::thread timer_;
 };
