@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
@@ -16,7 +17,13 @@
 
 namespace minik8s::testing {
 
-std::string BinPath(const std::string& name) { return absl::StrCat(MINIK8S_BIN_DIR, "/", name); }
+std::string BinPath(const std::string& name) {
+  if (const char* dir = std::getenv("MINIK8S_E2E_BIN_DIR"); dir != nullptr && *dir != '\0') {
+    std::string path = absl::StrCat(dir, "/", name);
+    if (access(path.c_str(), X_OK) == 0) return path;
+  }
+  return absl::StrCat(MINIK8S_BIN_DIR, "/", name);
+}
 
 Subprocess::~Subprocess() {
   if (pid_ > 0) Stop(SIGKILL);
@@ -153,15 +160,6 @@ int RunCommand(const std::vector<std::string>& argv, std::string* output, absl::
   if (output) *output = std::move(out);
   if (killed || !WIFEXITED(status)) return -1;
   return WEXITSTATUS(status);
-}
-
-bool WaitFor(const std::function<bool()>& cond, absl::Duration timeout) {
-  absl::Time deadline = absl::Now() + timeout;
-  while (true) {
-    if (cond()) return true;
-    if (absl::Now() > deadline) return false;
-    absl::SleepFor(absl::Milliseconds(20));
-  }
 }
 
 bool PortAcceptsConnections(int port) {

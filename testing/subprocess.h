@@ -9,17 +9,19 @@
 
 #include <sys/types.h>
 
-#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "testing/wait.h"  // WaitFor, which most users of Subprocess need
 
 namespace minik8s::testing {
 
-// Absolute path of a project binary in the build tree, e.g. BinPath("minik8s-store").
+// Absolute path of a project binary, e.g. BinPath("minik8s-store"): the one in
+// $MINIK8S_E2E_BIN_DIR when that is set and holds it (to test installed
+// binaries), else the one in the build tree.
 std::string BinPath(const std::string& name);
 
 class Subprocess {
@@ -51,9 +53,6 @@ class Subprocess {
 // (or -1 if it could not start / was killed after `timeout`).
 int RunCommand(const std::vector<std::string>& argv, std::string* output,
                absl::Duration timeout = absl::Seconds(60), const std::string& stdin_data = "");
-
-// Polls `cond` every 20 ms until it is true or `timeout` passes.
-bool WaitFor(const std::function<bool()>& cond, absl::Duration timeout);
 
 // True once something accepts TCP connections on 127.0.0.1:port.
 bool PortAcceptsConnections(int port);

@@ -59,7 +59,7 @@
 #include "testing/http_client.h"
 #include "testing/subprocess.h"
 #include "testing/temp_dir.h"
-#include "tests/store/e2e/store_backend.h"
+#include "testing/store_backend.h"
 
 namespace {
 
@@ -851,8 +851,8 @@ int main(int argc, char** argv) {
   RaiseOpenFilesLimit();
   const std::string load_before = LoadAverage();
 
-  using minik8s::storetest::BackendKind;
-  minik8s::storetest::StoreBackend store(minik8s::storetest::StoreBackend::Options{
+  using minik8s::testing::BackendKind;
+  minik8s::testing::StoreBackend store(minik8s::testing::StoreBackend::Options{
       .kind = backend == "etcd" ? BackendKind::kEtcd : BackendKind::kMinik8sStore});
   if (absl::Status s = store.Start(); !s.ok()) {
     std::fprintf(stderr, "store did not start: %s\n", std::string(s.message()).c_str());

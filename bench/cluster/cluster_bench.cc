@@ -23,7 +23,6 @@
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <optional>
@@ -48,6 +47,7 @@
 #include "cluster/state_file.h"
 #include "cluster/supervisor.h"
 #include "common/signals.h"
+#include "testing/file_util.h"
 #include "testing/subprocess.h"
 #include "testing/temp_dir.h"
 
@@ -59,6 +59,7 @@ using minik8s::bench::ApiProbe;
 using minik8s::bench::PodTimes;
 using minik8s::bench::PodTracker;
 using minik8s::bench::StoreCensus;
+using minik8s::testing::ReadFile;
 
 constexpr char kNamespace[] = "default";
 constexpr char kDeployment[] = "bench";
@@ -106,11 +107,6 @@ std::string ExecutableDir() {
   std::error_code ec;
   std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
   return ec ? "." : self.parent_path().string();
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
 // A base whose ports [base, base + 10] (store, apiserver, scale kubelet; no

@@ -36,7 +36,7 @@
 #include "client/errors.h"
 #include "client/watch.h"
 #include "testing/subprocess.h"
-#include "tests/scheduler/e2e/control_plane.h"
+#include "testing/control_plane.h"
 
 namespace {
 
@@ -84,7 +84,7 @@ int main(int argc, char** argv) {
                  "--cm-flag=--concurrent-replicaset-syncs=2");
   CLI11_PARSE(app, argc, argv);
 
-  using minik8s::scheduler::e2e::ControlPlane;
+  using minik8s::testing::ControlPlane;
   auto missing = ControlPlane::MissingBinaries(
       {"minik8s-store", "minik8s-apiserver", "minik8s-controller-manager"});
   if (!missing.empty()) {

@@ -26,7 +26,7 @@
 #include "api/quantity.h"
 #include "client/informer.h"
 #include "testing/subprocess.h"
-#include "tests/scheduler/e2e/control_plane.h"
+#include "testing/control_plane.h"
 
 namespace {
 
@@ -95,13 +95,13 @@ int main(int argc, char** argv) {
                  "Extra flag passed to minik8s-scheduler (repeatable), e.g. --scheduler-flag=--parallelism=4");
   CLI11_PARSE(app, argc, argv);
 
-  auto missing = minik8s::scheduler::e2e::ControlPlane::MissingBinaries();
+  auto missing = minik8s::testing::ControlPlane::MissingBinaries();
   if (!missing.empty()) {
     std::fprintf(stderr, "missing binaries in the build tree: %s\n",
                  absl::StrJoin(missing, ", ").c_str());
     return 2;
   }
-  minik8s::scheduler::e2e::ControlPlane cp;
+  minik8s::testing::ControlPlane cp;
   if (absl::Status s = cp.Start(); !s.ok()) {
     std::fprintf(stderr, "control plane: %s\n", std::string(s.message()).c_str());
     return 1;

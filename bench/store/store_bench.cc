@@ -18,13 +18,13 @@
 #include "absl/time/time.h"
 #include "bench/proc_stats.h"
 #include "bench/store/etcd_load.h"
-#include "tests/store/e2e/store_backend.h"
+#include "testing/store_backend.h"
 
 namespace minik8s::bench {
 namespace {
 
-using storetest::BackendKind;
-using storetest::StoreBackend;
+using testing::BackendKind;
+using testing::StoreBackend;
 
 struct Flags {
   double duration_s = 5;
@@ -101,7 +101,7 @@ void Set(Row* row, BackendKind kind, double v) {
 
 void AddNote(Row* row, BackendKind kind, const std::string& note) {
   if (!row->note.empty()) row->note += "; ";
-  row->note += absl::StrCat(storetest::BackendName(kind), ": ", note);
+  row->note += absl::StrCat(testing::BackendName(kind), ": ", note);
 }
 
 int Run(const Flags& flags) {
@@ -113,14 +113,14 @@ int Run(const Flags& flags) {
     options.kind = kind;
     options.binary = kind == BackendKind::kMinik8sStore ? flags.store_bin : flags.etcd_bin;
     auto backend = std::make_unique<StoreBackend>(options);
-    std::cerr << "starting " << storetest::BackendName(kind) << "...\n";
+    std::cerr << "starting " << testing::BackendName(kind) << "...\n";
     absl::Status s = backend->Start();
     if (!s.ok()) {
-      std::cerr << "store_bench: cannot start " << storetest::BackendName(kind) << ": " << s
+      std::cerr << "store_bench: cannot start " << testing::BackendName(kind) << ": " << s
                 << "\n(use --only etcd or --only minik8s to benchmark one backend)\n";
       return 1;
     }
-    std::cerr << "  " << storetest::BackendName(kind) << " on " << backend->endpoint()
+    std::cerr << "  " << testing::BackendName(kind) << " on " << backend->endpoint()
               << ", pid " << backend->pid() << ", log " << backend->log_path() << "\n";
     daemons.push_back({kind, std::move(backend)});
   }
@@ -128,7 +128,7 @@ int Run(const Flags& flags) {
   absl::Duration duration = absl::Seconds(flags.duration_s);
   std::vector<Row> rows;
   auto progress = [&](const std::string& what, const Daemon& d) {
-    std::cerr << "  " << what << " on " << storetest::BackendName(d.kind) << "\n";
+    std::cerr << "  " << what << " on " << testing::BackendName(d.kind) << "\n";
   };
 
   // Rows interleave the backends, so that background noise hits both alike.
@@ -226,8 +226,8 @@ int Run(const Flags& flags) {
   if (flags.check_perf) {
     std::cout << "\netcdctl check perf --load=l\n";
     for (const Daemon& d : daemons) {
-      std::cerr << "  check perf on " << storetest::BackendName(d.kind) << " (60 s)\n";
-      storetest::CommandResult r =
+      std::cerr << "  check perf on " << testing::BackendName(d.kind) << " (60 s)\n";
+      testing::CommandResult r =
           d.backend->Etcdctl({"check", "perf", "--load=l"}, "", absl::Seconds(180));
       std::string text = absl::StrReplaceAll(r.output, {{"\r", "\n"}});
       std::vector<std::string> verdicts;
@@ -236,7 +236,7 @@ int Run(const Flags& flags) {
           verdicts.emplace_back(line);
         }
       }
-      std::cout << "  " << storetest::BackendName(d.kind) << ": "
+      std::cout << "  " << testing::BackendName(d.kind) << ": "
                 << (r.exit_code == 0 ? "PASS" : "FAIL") << " ("
                 << absl::StrJoin(verdicts.begin(), verdicts.end() - (verdicts.empty() ? 0 : 1),
                                  "; ")
@@ -247,7 +247,7 @@ int Run(const Flags& flags) {
   for (Daemon& d : daemons) {
     absl::Status s = d.backend->Stop();
     if (!s.ok()) {
-      std::cerr << "store_bench: " << storetest::BackendName(d.kind)
+      std::cerr << "store_bench: " << testing::BackendName(d.kind)
                 << " did not stop cleanly: " << s << "\n";
       rc = 1;
     }

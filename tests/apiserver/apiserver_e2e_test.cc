@@ -5,9 +5,10 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+
 #include <csignal>
 #include <condition_variable>
-#include <filesystem>
 #include <mutex>
 #include <memory>
 #include <string>
@@ -16,13 +17,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "apiserver/v1/apiserver.grpc.pb.h"
-#include "common/net.h"
 #include "k8s/apps/v1/apps.pb.h"
 #include "k8s/autoscaling/v1/autoscaling.pb.h"
 #include "k8s/core/v1/core.pb.h"
-#include "testing/subprocess.h"
-#include "testing/temp_dir.h"
-#include "tests/store/e2e/store_backend.h"
+#include "testing/control_plane.h"
 
 namespace minik8s::apiserver {
 namespace {
@@ -30,8 +28,8 @@ namespace {
 namespace v1 = ::minik8s::apiserver::v1;
 using apps::v1::Deployment;
 using core::v1::Pod;
-using storetest::BackendKind;
-using storetest::StoreBackend;
+using testing::BackendKind;
+using testing::ControlPlane;
 
 Pod NewPod(const std::string& name, std::map<std::string, std::string> labels = {}) {
   Pod pod;
@@ -63,22 +61,24 @@ Deployment NewDeployment(const std::string& name, int replicas) {
 class ApiServerE2E : public ::testing::TestWithParam<BackendKind> {
  protected:
   void SetUp() override {
-    if (GetParam() == BackendKind::kMinik8sStore &&
-        !std::filesystem::exists(testing::BinPath("minik8s-store"))) {
-      GTEST_SKIP() << "minik8s-store is not built; running against etcd only";
+    if (std::string why = ControlPlane::MissingPrerequisite(GetParam()); !why.empty()) {
+      GTEST_SKIP() << why;
     }
-    if (GetParam() == BackendKind::kEtcd && storetest::FindOnPath("etcd").empty()) {
-      GTEST_SKIP() << "etcd is not installed";
-    }
-    store_ = std::make_unique<StoreBackend>(StoreBackend::Options{.kind = GetParam()});
-    ASSERT_TRUE(store_->Start().ok());
-    StartApiServer();
+    std::vector<std::string> flags = {"--log-level=debug"};
+    for (const auto& f : ExtraFlags()) flags.push_back(f);
+    cp_ = std::make_unique<ControlPlane>(
+        ControlPlane::Options{.backend = GetParam(), .apiserver_flags = flags});
+    absl::Status started = cp_->Start();
+    ASSERT_TRUE(started.ok()) << started;
+    port_ = cp_->apiserver_port();
+    channel_ = grpc::CreateChannel(cp_->apiserver_address(), grpc::InsecureChannelCredentials());
+    stub_ = v1::ApiServer::NewStub(channel_);
   }
 
   void TearDown() override {
-    if (apiserver_.running()) {
-      auto status = apiserver_.Stop(SIGTERM, absl::Seconds(10));
-      EXPECT_TRUE(status.has_value() && WIFEXITED(*status) && WEXITSTATUS(*status) == 0)
+    if (cp_ == nullptr) return;
+    if (auto status = cp_->StopApiserver(SIGTERM); status.has_value()) {
+      EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0)
           << "apiserver did not shut down cleanly";
     }
   }
@@ -87,36 +87,7 @@ class ApiServerE2E : public ::testing::TestWithParam<BackendKind> {
     return {"--watch-cache-size=50", "--bookmark-interval=200ms"};
   }
 
-  void StartApiServer() {
-    port_ = *PickFreeLoopbackPort();
-    std::vector<std::string> argv = {testing::BinPath("minik8s-apiserver"),
-                                     "--etcd-servers=" + store_->endpoint(),
-                                     "--port=" + std::to_string(port_), "--log-level=debug"};
-    for (const auto& f : ExtraFlags()) argv.push_back(f);
-    ASSERT_TRUE(apiserver_.Start(argv, dir_.Join("apiserver.log")).ok());
-    ASSERT_TRUE(testing::WaitFor([&] { return testing::PortAcceptsConnections(port_); },
-                                 absl::Seconds(20)));
-    channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port_),
-                                   grpc::InsecureChannelCredentials());
-    stub_ = v1::ApiServer::NewStub(channel_);
-    // Ready once the default namespace exists.
-    ASSERT_TRUE(testing::WaitFor(
-        [&] {
-          v1::GetRequest get;
-          get.set_resource("namespaces");
-          get.set_name("default");
-          v1::ObjectResponse out;
-          return Call(&v1::ApiServer::Stub::Get, get, &out).ok();
-        },
-        absl::Seconds(20)))
-        << Log();
-  }
-
-  std::string Log() {
-    std::string out;
-    testing::RunCommand({"tail", "-n", "30", dir_.Join("apiserver.log")}, &out);
-    return out;
-  }
+  std::string Log() { return cp_->LogTail("apiserver.log", 3000); }
 
   template <typename Req, typename Resp>
   grpc::Status Call(grpc::Status (v1::ApiServer::Stub::*method)(grpc::ClientContext*, const Req&,
@@ -230,9 +201,7 @@ class ApiServerE2E : public ::testing::TestWithParam<BackendKind> {
     return bytes[1];
   }
 
-  std::unique_ptr<StoreBackend> store_;
-  testing::TempDir dir_;
-  testing::Subprocess apiserver_;
+  std::unique_ptr<ControlPlane> cp_;
   int port_ = 0;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::ApiServer::Stub> stub_;
@@ -910,7 +879,7 @@ TEST_P(ApiServerE2E, TerminatingNamespaceGoesWhenItsLastPodDoes) {
 
 TEST_P(ApiServerE2E, StoreDownIsUnavailableFastAndRecovers) {
   EXPECT_TRUE(testing::WaitFor([&] { return HealthStatus() == 1; }, absl::Seconds(10)));
-  store_->Kill9();
+  cp_->store().Kill9();
   EXPECT_TRUE(testing::WaitFor([&] { return HealthStatus() == 2; }, absl::Seconds(15)))
       << "health must be NOT_SERVING while the store is down";
   absl::Time start = absl::Now();
@@ -920,7 +889,7 @@ TEST_P(ApiServerE2E, StoreDownIsUnavailableFastAndRecovers) {
   EXPECT_NE(s.error_message().find("storage is unavailable"), std::string::npos)
       << s.error_message();
   EXPECT_LT(absl::Now() - start, absl::Seconds(7));
-  ASSERT_TRUE(store_->Restart().ok());
+  ASSERT_TRUE(cp_->store().Restart().ok());
   EXPECT_TRUE(testing::WaitFor(
       [&] { return Create("pods", "default", NewPod("up"), &p).ok(); }, absl::Seconds(20)))
       << Log();
@@ -1000,15 +969,15 @@ TEST_P(ApiServerTolerationFlagsE2E, NewPodsTolerateForTheFlagsSeconds) {
 
 INSTANTIATE_TEST_SUITE_P(Backends, ApiServerTolerationFlagsE2E,
                          ::testing::Values(BackendKind::kMinik8sStore, BackendKind::kEtcd),
-                         [](const auto& info) { return storetest::BackendName(info.param); });
+                         [](const auto& info) { return testing::BackendName(info.param); });
 
 INSTANTIATE_TEST_SUITE_P(Backends, ApiServerProgressE2E,
                          ::testing::Values(BackendKind::kMinik8sStore, BackendKind::kEtcd),
-                         [](const auto& info) { return storetest::BackendName(info.param); });
+                         [](const auto& info) { return testing::BackendName(info.param); });
 
 INSTANTIATE_TEST_SUITE_P(Backends, ApiServerE2E,
                          ::testing::Values(BackendKind::kMinik8sStore, BackendKind::kEtcd),
-                         [](const auto& info) { return storetest::BackendName(info.param); });
+                         [](const auto& info) { return testing::BackendName(info.param); });
 
 }  // namespace
 }  // namespace minik8s::apiserver

@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include <csignal>
-#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -17,20 +16,17 @@
 #include "absl/strings/str_cat.h"
 #include "api/codec.h"
 #include "api/k8s_protobuf.h"
-#include "common/net.h"
 #include "gtest/gtest.h"
 #include "k8s/core/v1/core.pb.h"
 #include "testing/http_client.h"
-#include "testing/subprocess.h"
-#include "testing/temp_dir.h"
-#include "tests/store/e2e/store_backend.h"
+#include "testing/control_plane.h"
 #include "yaml-cpp/yaml.h"
 
 namespace minik8s {
 namespace {
 
-using storetest::BackendKind;
-using storetest::StoreBackend;
+using testing::BackendKind;
+using testing::ControlPlane;
 using testing::HttpCall;
 using testing::HttpResult;
 
@@ -55,44 +51,27 @@ YAML::Node Json(const std::string& text) { return YAML::Load(text); }
 class RestE2E : public ::testing::TestWithParam<BackendKind> {
  protected:
   void SetUp() override {
-    if (GetParam() == BackendKind::kMinik8sStore &&
-        !std::filesystem::exists(testing::BinPath("minik8s-store"))) {
-      GTEST_SKIP() << "minik8s-store is not built; running against etcd only";
+    if (std::string why = ControlPlane::MissingPrerequisite(GetParam()); !why.empty()) {
+      GTEST_SKIP() << why;
     }
-    if (GetParam() == BackendKind::kEtcd && storetest::FindOnPath("etcd").empty()) {
-      GTEST_SKIP() << "etcd is not installed";
-    }
-    store_ = std::make_unique<StoreBackend>(StoreBackend::Options{.kind = GetParam()});
-    ASSERT_TRUE(store_->Start().ok());
-    port_ = *PickFreeLoopbackPort();
-    std::vector<std::string> argv = {testing::BinPath("minik8s-apiserver"),
-                                     "--etcd-servers=" + store_->endpoint(),
-                                     "--secure-port=" + std::to_string(port_),
-                                     "--watch-cache-size=50", "--bookmark-interval=200ms"};
-    ASSERT_TRUE(apiserver_.Start(argv, dir_.Join("apiserver.log")).ok());
-    ASSERT_TRUE(testing::WaitFor(
-        [&] {
-          absl::StatusOr<HttpResult> r = Get("/api/v1/namespaces/default");
-          return r.ok() && r->status == 200;
-        },
-        absl::Seconds(20)))
-        << Log();
+    cp_ = std::make_unique<ControlPlane>(ControlPlane::Options{
+        .backend = GetParam(),
+        .apiserver_flags = {"--watch-cache-size=50", "--bookmark-interval=200ms"}});
+    absl::Status started = cp_->Start();
+    ASSERT_TRUE(started.ok()) << started;
+    port_ = cp_->apiserver_port();
   }
 
   void TearDown() override {
-    if (apiserver_.running()) {
-      auto status = apiserver_.Stop(SIGTERM, absl::Seconds(10));
-      EXPECT_TRUE(status.has_value() && WIFEXITED(*status) && WEXITSTATUS(*status) == 0)
+    if (cp_ == nullptr) return;
+    if (auto status = cp_->StopApiserver(SIGTERM); status.has_value()) {
+      EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0)
           << "apiserver did not shut down cleanly\n"
           << Log();
     }
   }
 
-  std::string Log() {
-    std::string out;
-    testing::RunCommand({"tail", "-n", "30", dir_.Join("apiserver.log")}, &out);
-    return out;
-  }
+  std::string Log() { return cp_->LogTail("apiserver.log", 3000); }
 
   absl::StatusOr<HttpResult> Do(HttpCall call) { return testing::HttpRequest(port_, call); }
   absl::StatusOr<HttpResult> Get(const std::string& target,
@@ -108,9 +87,7 @@ class RestE2E : public ::testing::TestWithParam<BackendKind> {
                .body = body});
   }
 
-  std::unique_ptr<StoreBackend> store_;
-  testing::TempDir dir_;
-  testing::Subprocess apiserver_;
+  std::unique_ptr<ControlPlane> cp_;
   int port_ = 0;
 };
 
@@ -442,7 +419,7 @@ TEST_P(RestE2E, BadRequestsGetErrorsAndTheServerCarriesOn) {
 INSTANTIATE_TEST_SUITE_P(Backends, RestE2E,
                          ::testing::Values(BackendKind::kMinik8sStore, BackendKind::kEtcd),
                          [](const ::testing::TestParamInfo<BackendKind>& info) {
-                           return storetest::BackendName(info.param);
+                           return testing::BackendName(info.param);
                          });
 
 }  // namespace

@@ -1,8 +1,6 @@
 // End-to-end: the client library against the real minik8s-store and
 // minik8s-apiserver binaries on free loopback ports. Skips (with a message)
 // when the binaries are not in this build.
-#include <sys/stat.h>
-
 #include <atomic>
 #include <csignal>
 #include <map>
@@ -19,47 +17,27 @@
 #include "client/errors.h"
 #include "client/informer.h"
 #include "client/leader_election.h"
-#include "common/net.h"
-#include "testing/subprocess.h"
-#include "testing/temp_dir.h"
+#include "testing/control_plane.h"
 
 namespace minik8s::client {
 namespace {
 
 using minik8s::core::v1::Pod;
-using minik8s::testing::BinPath;
-using minik8s::testing::Subprocess;
-using minik8s::testing::TempDir;
+using minik8s::testing::BackendKind;
+using minik8s::testing::ControlPlane;
 using minik8s::testing::WaitFor;
-
-bool Exists(const std::string& path) {
-  struct stat st;
-  return stat(path.c_str(), &st) == 0;
-}
 
 class ClientE2E : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!Exists(BinPath("minik8s-store")) || !Exists(BinPath("minik8s-apiserver"))) {
-      GTEST_SKIP() << "minik8s-store or minik8s-apiserver is not built in " << BinPath("")
-                   << "; build them to run the client e2e tests";
+    if (std::string why = ControlPlane::MissingPrerequisite(BackendKind::kMinik8sStore);
+        !why.empty()) {
+      GTEST_SKIP() << why << "; build them to run the client e2e tests";
     }
-    auto store_port = PickFreeLoopbackPort();
-    auto api_port = PickFreeLoopbackPort();
-    ASSERT_TRUE(store_port.ok() && api_port.ok());
-    store_port_ = *store_port;
-    api_port_ = *api_port;
-    ASSERT_TRUE(store_
-                    .Start({BinPath("minik8s-store"), "--name", "default", "--data-dir",
-                            dir_.Join("store"), "--listen-client-urls",
-                            absl::StrCat("http://127.0.0.1:", store_port_)},
-                           dir_.Join("store.log"))
-                    .ok());
-    ASSERT_TRUE(WaitFor([&] { return minik8s::testing::PortAcceptsConnections(store_port_); },
-                        absl::Seconds(20)));
-    StartApiserver();
+    absl::Status started = cp_.Start();
+    ASSERT_TRUE(started.ok()) << started;
     ApiClientOptions options;
-    options.server = absl::StrCat("127.0.0.1:", api_port_);
+    options.server = cp_.apiserver_address();
     options.timeout = absl::Seconds(5);
     auto cs = Clientset::Connect(options);
     ASSERT_TRUE(cs.ok()) << cs.status();
@@ -72,23 +50,7 @@ class ClientE2E : public ::testing::Test {
     }
   }
 
-  void StartApiserver() {
-    ASSERT_TRUE(api_.Start({BinPath("minik8s-apiserver"), "--etcd-servers",
-                            absl::StrCat("http://127.0.0.1:", store_port_), "--bind-address",
-                            "127.0.0.1", "--port", std::to_string(api_port_)},
-                           dir_.Join("apiserver.log"))
-                    .ok());
-    ASSERT_TRUE(WaitFor([&] { return minik8s::testing::PortAcceptsConnections(api_port_); },
-                        absl::Seconds(20)));
-  }
-
-  void KillApiserver() { api_.Stop(SIGKILL); }
-
-  TempDir dir_;
-  int store_port_ = 0;
-  int api_port_ = 0;
-  Subprocess store_;
-  Subprocess api_;
+  ControlPlane cp_;
   std::unique_ptr<Clientset> cs_;
 };
 
@@ -247,12 +209,18 @@ TEST_F(ClientE2E, InformerMirrorsPodsAcrossApiserverRestarts) {
   // A writer creates and deletes pods (retrying through outages) while the
   // apiserver is killed and restarted twice.
   std::atomic<bool> done{false};
+  std::atomic<int> created{0};
   std::thread writer([&] {
     for (int i = 0; !done.load() && i < 400; ++i) {
       std::string name = absl::StrCat("w-", i);
-      while (!done.load() && !cs_->Pods().Create(MakePod(name)).ok()) {
-        absl::SleepFor(absl::Milliseconds(20));
+      while (!done.load()) {
+        absl::Status s = cs_->Pods().Create(MakePod(name)).status();
+        // AlreadyExists: an earlier try went through but its answer was lost
+        // with the apiserver.
+        if (s.ok() || client::IsAlreadyExists(s)) break;
+        absl::SleepFor(absl::Milliseconds(20));  // retry pause through the outage
       }
+      created.fetch_add(1);
       if (i % 3 == 0) {
         DeleteOptions opts;
         opts.grace_period_seconds = 0;
@@ -264,15 +232,27 @@ TEST_F(ClientE2E, InformerMirrorsPodsAcrossApiserverRestarts) {
       }
     }
   });
-  for (int round = 0; round < 2; ++round) {
-    absl::SleepFor(absl::Milliseconds(700));
-    KillApiserver();
+  // Each outage starts after the writer has made progress (10 more pods),
+  // and the test ends after 10 more once the apiserver is back.
+  auto writer_progressed = [&] {
+    const int target = created.load() + 10;
+    return WaitFor([&] { return created.load() >= target; }, absl::Seconds(30));
+  };
+  bool progressed = true;
+  for (int round = 0; round < 2 && progressed; ++round) {
+    progressed = writer_progressed();
+    if (!progressed) break;
+    cp_.StopApiserver(SIGKILL);
+    // The outage under test: the writer and the informer see the apiserver
+    // gone for this long.
     absl::SleepFor(absl::Milliseconds(300));
-    StartApiserver();
+    absl::Status restarted = cp_.StartApiserver();
+    EXPECT_TRUE(restarted.ok()) << restarted;
   }
-  absl::SleepFor(absl::Milliseconds(700));
+  if (progressed) progressed = writer_progressed();
   done = true;
   writer.join();
+  ASSERT_TRUE(progressed) << "the writer is stuck";
 
   std::map<std::string, std::string> want;
   ASSERT_TRUE(WaitFor(

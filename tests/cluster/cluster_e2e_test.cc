@@ -12,9 +12,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <fstream>
-#include <random>
-#include <sstream>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -25,6 +22,8 @@
 #include "cluster/supervisor.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/cluster_harness.h"
+#include "testing/file_util.h"
 #include "testing/subprocess.h"
 #include "testing/temp_dir.h"
 
@@ -32,6 +31,8 @@ namespace minik8s::cluster {
 namespace {
 
 using ::minik8s::testing::BinPath;
+using ::minik8s::testing::PickClusterPortBase;
+using ::minik8s::testing::ReadFile;
 using ::minik8s::testing::RunCommand;
 using ::minik8s::testing::Subprocess;
 using ::minik8s::testing::TempDir;
@@ -44,28 +45,6 @@ constexpr char kReadyLine[] = "minik8s: cluster is ready";
 bool Exists(const std::string& path) {
   struct stat st;
   return stat(path.c_str(), &st) == 0;
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// A port base whose whole range (store .. last kubelet) is free now.
-int PickPortBase(int nodes) {
-  std::mt19937 rng(std::random_device{}());
-  std::uniform_int_distribution<int> dist(200, 580);
-  for (int attempt = 0; attempt < 200; ++attempt) {
-    const int base = dist(rng) * 100;  // 20000 .. 58000
-    auto ports = DerivePorts(base, nodes);
-    if (!ports.ok()) continue;
-    bool free = true;
-    for (int p = ports->first; p <= ports->last && free; ++p) free = !LoopbackPortInUse(p);
-    if (free) return base;
-  }
-  return 0;
 }
 
 // Listens on 127.0.0.1:port until destroyed.
@@ -114,7 +93,7 @@ class ClusterE2eTest : public ::testing::Test {
                      << "; build the daemons to run the cluster e2e tests";
       }
     }
-    base_ = PickPortBase(kNodes);
+    base_ = PickClusterPortBase(kNodes);
     ASSERT_NE(base_, 0) << "no free port range found";
     api_ = absl::StrCat("127.0.0.1:", base_ + 3);
     data_dir_ = dir_.Join("data");
@@ -221,7 +200,7 @@ TEST_F(ClusterE2eTest, UpRunsADeploymentAndKeepsItAcrossRestarts) {
 
   // A second `up` on the same data dir is refused.
   std::string second;
-  const int base2 = PickPortBase(kNodes);
+  const int base2 = PickClusterPortBase(kNodes);
   EXPECT_NE(RunCommand({BinPath("minik8s"), "up", "--port-base", std::to_string(base2),
                         "--data-dir", data_dir_, "--mkctl-config", ""},
                        &second, absl::Seconds(30)),

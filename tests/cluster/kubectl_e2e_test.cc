@@ -19,10 +19,17 @@
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/cluster/cluster_harness.h"
+#include "testing/cluster_harness.h"
+#include "testing/file_util.h"
 
 namespace minik8s::clustertest {
 namespace {
+
+using ::minik8s::testing::BackendKind;
+using ::minik8s::testing::BackendName;
+using ::minik8s::testing::ClusterHarness;
+using ::minik8s::testing::Example;
+using ::minik8s::testing::TableRows;
 
 using ::minik8s::testing::WaitFor;
 using ::testing::AnyOf;
@@ -71,7 +78,7 @@ std::string ReadWholeFile(const std::string& path) {
   return out;
 }
 
-class KubectlE2E : public ::testing::TestWithParam<Backend> {
+class KubectlE2E : public ::testing::TestWithParam<BackendKind> {
  protected:
   static void TearDownTestSuite() {
     cluster_.reset();
@@ -83,7 +90,7 @@ class KubectlE2E : public ::testing::TestWithParam<Backend> {
     if (stat(kKubectl, &st) != 0) {
       GTEST_SKIP() << kKubectl << " is not installed: these tests drive the real kubectl v1.32";
     }
-    const std::string missing = MissingPrerequisite(GetParam());
+    const std::string missing = ClusterHarness::MissingPrerequisite(GetParam());
     if (!missing.empty()) GTEST_SKIP() << missing;
     // Started once per instantiation (one backend); a failed start is not
     // retried by every test.
@@ -618,12 +625,12 @@ TEST_P(KubectlE2E, InvalidManifestsAreRefusedWithTheField) {
 
 // One instantiation per backend: separate gtest suites, run one after the
 // other, so only one cluster runs at a time.
-INSTANTIATE_TEST_SUITE_P(Store, KubectlE2E, ::testing::Values(Backend::kMinik8sStore),
-                         [](const ::testing::TestParamInfo<Backend>& info) {
+INSTANTIATE_TEST_SUITE_P(Store, KubectlE2E, ::testing::Values(BackendKind::kMinik8sStore),
+                         [](const ::testing::TestParamInfo<BackendKind>& info) {
                            return BackendName(info.param);
                          });
-INSTANTIATE_TEST_SUITE_P(Etcd, KubectlE2E, ::testing::Values(Backend::kEtcd),
-                         [](const ::testing::TestParamInfo<Backend>& info) {
+INSTANTIATE_TEST_SUITE_P(Etcd, KubectlE2E, ::testing::Values(BackendKind::kEtcd),
+                         [](const ::testing::TestParamInfo<BackendKind>& info) {
                            return BackendName(info.param);
                          });
 

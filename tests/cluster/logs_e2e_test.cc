@@ -13,20 +13,22 @@
 #include "absl/strings/str_join.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/cluster/cluster_harness.h"
+#include "testing/cluster_harness.h"
+#include "testing/file_util.h"
 
 namespace minik8s::clustertest {
 namespace {
 
+using ::minik8s::testing::BackendKind;
+using ::minik8s::testing::BackendName;
+using ::minik8s::testing::ClusterHarness;
+using ::minik8s::testing::Example;
+using ::minik8s::testing::TableRows;
+
 using ::minik8s::testing::WaitFor;
 using ::testing::HasSubstr;
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using ::minik8s::testing::ReadFile;
 
 // A one-container pod running `sh -c SCRIPT`.
 std::string ScriptPod(const std::string& name, const std::string& script,
@@ -41,13 +43,13 @@ std::string ScriptPod(const std::string& name, const std::string& script,
 class LogsE2E : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    const std::string missing = MissingPrerequisite(Backend::kMinik8sStore);
+    const std::string missing = ClusterHarness::MissingPrerequisite(BackendKind::kMinik8sStore);
     if (!missing.empty()) {
       skip_reason_ = new std::string(missing);
       return;
     }
     cluster_ = new ClusterHarness(ClusterHarness::Options{
-        .backend = Backend::kMinik8sStore,
+        .backend = BackendKind::kMinik8sStore,
         .nodes = 1,
         .up_flags = {"--kubelet-arg=--relist-period=200ms"}});
     absl::Status s = cluster_->Start();

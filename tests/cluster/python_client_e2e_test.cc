@@ -7,16 +7,23 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/cluster/cluster_harness.h"
+#include "testing/cluster_harness.h"
+#include "testing/file_util.h"
 
 namespace minik8s::clustertest {
 namespace {
+
+using ::minik8s::testing::BackendKind;
+using ::minik8s::testing::BackendName;
+using ::minik8s::testing::ClusterHarness;
+using ::minik8s::testing::Example;
+using ::minik8s::testing::TableRows;
 
 using ::testing::HasSubstr;
 
 constexpr char kPython[] = "/usr/bin/python3";
 
-class PythonClientE2E : public ::testing::TestWithParam<Backend> {
+class PythonClientE2E : public ::testing::TestWithParam<BackendKind> {
  protected:
   void SetUp() override {
     std::string out;
@@ -24,7 +31,7 @@ class PythonClientE2E : public ::testing::TestWithParam<Backend> {
       GTEST_SKIP() << kPython << " cannot import kubernetes (install python3-kubernetes): "
                    << out;
     }
-    const std::string missing = MissingPrerequisite(GetParam());
+    const std::string missing = ClusterHarness::MissingPrerequisite(GetParam());
     if (!missing.empty()) GTEST_SKIP() << missing;
   }
 
@@ -70,8 +77,8 @@ TEST_P(PythonClientE2E, ScriptPassesEveryCheck) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, PythonClientE2E,
-                         ::testing::Values(Backend::kMinik8sStore, Backend::kEtcd),
-                         [](const ::testing::TestParamInfo<Backend>& info) {
+                         ::testing::Values(BackendKind::kMinik8sStore, BackendKind::kEtcd),
+                         [](const ::testing::TestParamInfo<BackendKind>& info) {
                            return BackendName(info.param);
                          });
 

@@ -26,10 +26,17 @@
 #include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/cluster/cluster_harness.h"
+#include "testing/cluster_harness.h"
+#include "testing/file_util.h"
 
 namespace minik8s::clustertest {
 namespace {
+
+using ::minik8s::testing::BackendKind;
+using ::minik8s::testing::BackendName;
+using ::minik8s::testing::ClusterHarness;
+using ::minik8s::testing::Example;
+using ::minik8s::testing::TableRows;
 
 using ::minik8s::testing::WaitFor;
 using ::testing::HasSubstr;
@@ -47,10 +54,10 @@ std::string DeploymentYaml(const std::string& name, int replicas, const std::str
                       "\n");
 }
 
-class UserSuite : public ::testing::TestWithParam<Backend> {
+class UserSuite : public ::testing::TestWithParam<BackendKind> {
  protected:
   void SetUp() override {
-    const std::string missing = MissingPrerequisite(GetParam());
+    const std::string missing = ClusterHarness::MissingPrerequisite(GetParam());
     if (!missing.empty()) GTEST_SKIP() << missing;
   }
 
@@ -545,8 +552,8 @@ TEST_P(UserSuite, StoppedAndStartedAgainEverythingIsStillThere) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, UserSuite,
-                         ::testing::Values(Backend::kMinik8sStore, Backend::kEtcd),
-                         [](const ::testing::TestParamInfo<Backend>& info) {
+                         ::testing::Values(BackendKind::kMinik8sStore, BackendKind::kEtcd),
+                         [](const ::testing::TestParamInfo<BackendKind>& info) {
                            return BackendName(info.param);
                          });
 

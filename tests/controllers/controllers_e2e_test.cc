@@ -2,11 +2,11 @@
 // on free loopback ports. No scheduler or kubelet: the test plays the
 // kubelet by marking pods Running and Ready through the status subresource.
 //
-// Binaries come from the build tree (BinPath), or from the folder in
-// MINIK8S_E2E_BIN_DIR; a missing binary skips the test with a message.
+// Binaries come from the build tree, or from the folder in
+// MINIK8S_E2E_BIN_DIR (testing::BinPath); a missing binary skips the test
+// with a message.
 #include <algorithm>
 #include <atomic>
-#include <cstdlib>
 #include <map>
 #include <string>
 #include <thread>
@@ -17,10 +17,9 @@
 #include "api/time.h"
 #include "client/clientset.h"
 #include "client/errors.h"
-#include "common/net.h"
 #include "gtest/gtest.h"
-#include "testing/subprocess.h"
-#include "testing/temp_dir.h"
+#include "testing/control_plane.h"
+#include "testing/fake_kubelet.h"
 
 namespace minik8s {
 namespace {
@@ -29,84 +28,27 @@ using apps::v1::Deployment;
 using apps::v1::ReplicaSet;
 using core::v1::Pod;
 
-std::string FindBinary(const std::string& name) {
-  if (const char* dir = std::getenv("MINIK8S_E2E_BIN_DIR")) {
-    std::string p = absl::StrCat(dir, "/", name);
-    if (access(p.c_str(), X_OK) == 0) return p;
-  }
-  std::string p = testing::BinPath(name);
-  return access(p.c_str(), X_OK) == 0 ? p : "";
-}
-
 class ControllersE2E : public ::testing::Test {
  protected:
   void SetUp() override {
-    for (const char* name :
-         {"minik8s-store", "minik8s-apiserver", "minik8s-controller-manager"}) {
-      if (FindBinary(name).empty()) {
-        GTEST_SKIP() << name << " is not built (looked in " << testing::BinPath("")
-                     << " and $MINIK8S_E2E_BIN_DIR); build it to run this test";
-      }
-    }
-    auto store_port = PickFreeLoopbackPort();
-    ASSERT_TRUE(store_port.ok());
-    ASSERT_TRUE(store_
-                    .Start({FindBinary("minik8s-store"), "--name", "default", "--data-dir",
-                            dir_.path() + "/store", "--listen-client-urls",
-                            absl::StrCat("http://127.0.0.1:", *store_port)},
-                           dir_.path() + "/store.log")
-                    .ok());
-    ASSERT_TRUE(testing::WaitFor([&] { return testing::PortAcceptsConnections(*store_port); },
-                                 absl::Seconds(20)));
-    auto api_port = PickFreeLoopbackPort();
-    ASSERT_TRUE(api_port.ok());
-    ASSERT_TRUE(apiserver_
-                    .Start({FindBinary("minik8s-apiserver"), "--etcd-servers",
-                            absl::StrCat("http://127.0.0.1:", *store_port), "--bind-address",
-                            "127.0.0.1", "--port", absl::StrCat(*api_port)},
-                           dir_.path() + "/apiserver.log")
-                    .ok());
-    ASSERT_TRUE(testing::WaitFor([&] { return testing::PortAcceptsConnections(*api_port); },
-                                 absl::Seconds(20)));
-    const std::string server = absl::StrCat("127.0.0.1:", *api_port);
-    server_ = server;
-    ASSERT_TRUE(cm_.Start(ManagerArgs(), dir_.path() + "/controller-manager.log").ok());
-    auto cs = client::Clientset::Connect({.server = server});
-    ASSERT_TRUE(cs.ok());
-    cs_ = std::move(*cs);
-    core::v1::Namespace ns;
-    ns.mutable_metadata()->set_name("default");
-    auto created = cs_->Namespaces().Create(ns);
-    ASSERT_TRUE(created.ok() || client::IsAlreadyExists(created.status()))
-        << created.status().ToString();
-    kubelet_ = std::thread([this] { PlayKubelet(); });
+    std::string why = testing::ControlPlane::MissingPrerequisite(
+        testing::BackendKind::kMinik8sStore,
+        {"minik8s-apiserver", "minik8s-controller-manager"});
+    if (!why.empty()) GTEST_SKIP() << why << "; build them to run this test";
+    absl::Status started = cp_.Start();
+    ASSERT_TRUE(started.ok()) << started;
+    cs_ = cp_.clientset();
+    absl::Status cm = cp_.StartControllerManager(ManagerFlags());
+    ASSERT_TRUE(cm.ok()) << cm;
+    kubelet_ = std::make_unique<testing::FakeKubelet>(cs_, testing::FakeKubelet::Options{});
+    kubelet_->Start();
   }
 
   void TearDown() override {
-    stop_ = true;
-    if (kubelet_.joinable()) kubelet_.join();
-    if (cm_.running()) {
-      auto rc = cm_.Stop(SIGTERM, absl::Seconds(10));
+    if (kubelet_ != nullptr) kubelet_->Stop();
+    if (cp_.controller_manager_pid(0) > 0) {
+      auto rc = cp_.StopControllerManager(0, SIGTERM);
       EXPECT_TRUE(rc.has_value() && *rc == 0) << "controller-manager did not exit cleanly";
-    }
-  }
-
-  // Marks every live pod Running and Ready (what a kubelet would report).
-  void PlayKubelet() {
-    while (!stop_) {
-      auto pods = cs_->Pods().List("default");
-      if (pods.ok()) {
-        for (Pod p : pods->items) {
-          if (p.metadata().has_deletion_timestamp() || p.status().phase() == "Running") continue;
-          p.mutable_status()->set_phase("Running");
-          auto* c = p.mutable_status()->add_conditions();
-          c->set_type("Ready");
-          c->set_status("True");
-          *c->mutable_last_transition_time() = api::NowTime();
-          (void)cs_->Pods().UpdateStatus(p);
-        }
-      }
-      absl::SleepFor(absl::Milliseconds(50));
     }
   }
 
@@ -165,9 +107,9 @@ class ControllersE2E : public ::testing::Test {
         absl::Seconds(60));
   }
 
-  std::vector<std::string> ManagerArgs() const {
-    std::vector<std::string> args = {FindBinary("minik8s-controller-manager"), "--server",
-                                     server_, "--log-level", "debug"};
+  // Flags of a controller-manager (after --server).
+  std::vector<std::string> ManagerFlags() const {
+    std::vector<std::string> args = {"--log-level", "debug"};
     if (extra_args_.empty() || extra_args_[0] != "--leader-elect=true") {
       args.push_back("--leader-elect=false");
     }
@@ -176,12 +118,9 @@ class ControllersE2E : public ::testing::Test {
   }
 
   std::vector<std::string> extra_args_;
-  std::string server_;
-  testing::TempDir dir_;
-  testing::Subprocess store_, apiserver_, cm_;
-  std::unique_ptr<client::Clientset> cs_;
-  std::atomic<bool> stop_{false};
-  std::thread kubelet_;
+  testing::ControlPlane cp_;
+  client::Clientset* cs_ = nullptr;
+  std::unique_ptr<testing::FakeKubelet> kubelet_;
 };
 
 TEST_F(ControllersE2E, DeploymentScaleRollingUpdateAndCascadingDelete) {
@@ -502,14 +441,14 @@ TEST_F(LeaderElectionE2E, StandbyTakesOverWhenTheLeaderStops) {
   ASSERT_TRUE(testing::WaitFor([&] { return !Holder().empty(); }, absl::Seconds(30)))
       << "no controller-manager took the Lease kube-system/kube-controller-manager";
   const std::string first = Holder();
-  testing::Subprocess standby;
-  ASSERT_TRUE(standby.Start(ManagerArgs(), dir_.path() + "/controller-manager-2.log").ok());
+  // Controller-manager number 1.
+  ASSERT_TRUE(cp_.StartControllerManager(ManagerFlags()).ok());
   ASSERT_TRUE(cs_->Deployments().Create(MakeDeployment(2)).ok());
   ASSERT_TRUE(WaitForAvailable(2, "nginx:1.25"));
   EXPECT_EQ(Holder(), first);  // the standby waits
 
   // The leader stops cleanly (releasing the Lease); the standby takes over.
-  auto rc = cm_.Stop(SIGTERM, absl::Seconds(10));
+  auto rc = cp_.StopControllerManager(0, SIGTERM);
   EXPECT_TRUE(rc.has_value() && *rc == 0);
   ASSERT_TRUE(testing::WaitFor([&] { return !Holder().empty() && Holder() != first; },
                                absl::Seconds(30)))
@@ -519,7 +458,7 @@ TEST_F(LeaderElectionE2E, StandbyTakesOverWhenTheLeaderStops) {
   d->mutable_spec()->set_replicas(4);
   ASSERT_TRUE(cs_->Deployments().Update(*d).ok());
   EXPECT_TRUE(WaitForAvailable(4, "nginx:1.25")) << "the new leader does not reconcile";
-  auto rc2 = standby.Stop(SIGTERM, absl::Seconds(10));
+  auto rc2 = cp_.StopControllerManager(1, SIGTERM);
   EXPECT_TRUE(rc2.has_value() && *rc2 == 0);
 }
 

@@ -30,7 +30,8 @@
 #include "api/time.h"
 #include "client/errors.h"
 #include "gtest/gtest.h"
-#include "tests/scheduler/e2e/control_plane.h"
+#include "testing/control_plane.h"
+#include "testing/fake_kubelet.h"
 
 namespace minik8s {
 namespace {
@@ -39,7 +40,8 @@ using apps::v1::Deployment;
 using apps::v1::ReplicaSet;
 using core::v1::Node;
 using core::v1::Pod;
-using scheduler::e2e::ControlPlane;
+using testing::ControlPlane;
+using testing::IsPodReady;
 
 constexpr char kImage1[] = "nginx:1.25";
 constexpr char kImage2[] = "nginx:1.26";
@@ -54,13 +56,6 @@ const std::vector<std::string> kFastLeaderElection = {
     "--leader-elect=true",           "--leader-elect-lease-duration", "2s",
     "--leader-elect-renew-deadline", "1500ms",
     "--leader-elect-retry-period",   "200ms"};
-
-bool IsReady(const Pod& p) {
-  for (const auto& c : p.status().conditions()) {
-    if (c.type() == "Ready" && c.status() == "True") return true;
-  }
-  return false;
-}
 
 Node MakeNode(const std::string& name) {
   Node n;
@@ -90,41 +85,16 @@ class ControlPlaneE2E : public ::testing::Test {
   }
 
   void TearDown() override {
-    stop_ = true;
-    if (kubelet_.joinable()) kubelet_.join();
+    if (kubelet_ != nullptr) kubelet_->Stop();
   }
 
   // Marks live pods Running and Ready — every pod, or (bound_only) those a
   // scheduler bound to a node — as a kubelet would report them, and
   // removes terminating bound pods at once.
   void StartKubelet(bool bound_only) {
-    kubelet_ = std::thread([this, bound_only] {
-      while (!stop_) {
-        auto pods = cs_->Pods().List("default");
-        if (pods.ok()) {
-          for (Pod p : pods->items) {
-            if (p.metadata().has_deletion_timestamp()) {
-              // A kubelet stops the containers, then removes the pod.
-              if (!p.spec().node_name().empty()) {
-                client::DeleteOptions now;
-                now.grace_period_seconds = 0;
-                (void)cs_->Pods().Delete("default", p.metadata().name(), now);
-              }
-              continue;
-            }
-            if (IsReady(p)) continue;
-            if (bound_only && p.spec().node_name().empty()) continue;
-            p.mutable_status()->set_phase("Running");
-            auto* c = p.mutable_status()->add_conditions();
-            c->set_type("Ready");
-            c->set_status("True");
-            *c->mutable_last_transition_time() = api::NowTime();
-            (void)cs_->Pods().UpdateStatus(p);
-          }
-        }
-        absl::SleepFor(absl::Milliseconds(50));
-      }
-    });
+    kubelet_ = std::make_unique<testing::FakeKubelet>(
+        cs_, testing::FakeKubelet::Options{.bound_only = bound_only, .remove_terminating = true});
+    kubelet_->Start();
   }
 
   static Deployment MakeDeployment(int replicas, int max_surge, int max_unavailable) {
@@ -188,7 +158,7 @@ class ControlPlaneE2E : public ::testing::Test {
     auto pods = cs_->Pods().List("default", {.label_selector = "app=web"});
     if (!pods.ok() || static_cast<int>(pods->items.size()) != n) return false;
     for (const Pod& p : pods->items) {
-      if (p.metadata().has_deletion_timestamp() || !IsReady(p) ||
+      if (p.metadata().has_deletion_timestamp() || !IsPodReady(p) ||
           p.spec().containers(0).image() != image) {
         return false;
       }
@@ -270,7 +240,7 @@ class ControlPlaneE2E : public ::testing::Test {
     if (auto pods = cs_->Pods().List("default"); pods.ok()) {
       for (const Pod& p : pods->items) {
         absl::StrAppend(&out, "pod ", p.metadata().name(), " node ", p.spec().node_name(),
-                        " ready ", IsReady(p), p.metadata().has_deletion_timestamp() ? " deleting" : "",
+                        " ready ", IsPodReady(p), p.metadata().has_deletion_timestamp() ? " deleting" : "",
                         "\n");
       }
     }
@@ -279,8 +249,7 @@ class ControlPlaneE2E : public ::testing::Test {
 
   ControlPlane cp_;
   client::Clientset* cs_ = nullptr;
-  std::atomic<bool> stop_{false};
-  std::thread kubelet_;
+  std::unique_ptr<testing::FakeKubelet> kubelet_;
 };
 
 // ---------------------------------------------------------------------------
@@ -364,7 +333,7 @@ class PodWatcher {
   }
   void Snapshot() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     int ready = 0;
-    for (const auto& [name, p] : live_) ready += IsReady(p) ? 1 : 0;
+    for (const auto& [name, p] : live_) ready += IsPodReady(p) ? 1 : 0;
     const int live = static_cast<int>(live_.size());
     max_live_ = std::max(max_live_, live);
     min_ready_ = std::min(min_ready_, ready);

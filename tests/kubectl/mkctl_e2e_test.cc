@@ -3,65 +3,42 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <fstream>
 #include <memory>
 #include <regex>
-#include <sstream>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
 #include "common/net.h"
 #include "gtest/gtest.h"
-#include "testing/subprocess.h"
-#include "testing/temp_dir.h"
+#include "testing/control_plane.h"
+#include "testing/file_util.h"
+#include "testing/http_client.h"
 
 namespace minik8s {
 namespace {
 
-bool Exists(const std::string& path) { return access(path.c_str(), X_OK) == 0; }
+using testing::Example;
+using testing::ReadFile;
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+bool Exists(const std::string& path) { return access(path.c_str(), X_OK) == 0; }
 
 class MkctlE2E : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    for (const char* bin : {"minik8s-store", "minik8s-apiserver", "mkctl"}) {
-      if (!Exists(testing::BinPath(bin))) {
-        skip_reason_ = new std::string(absl::StrCat(testing::BinPath(bin), " is not built"));
-        return;
-      }
+    std::string why = testing::ControlPlane::MissingPrerequisite(
+        testing::BackendKind::kMinik8sStore, {"minik8s-apiserver", "mkctl"});
+    if (!why.empty()) {
+      skip_reason_ = new std::string(why);
+      return;
     }
-    dir_ = new testing::TempDir();
-    absl::StatusOr<int> store_port = PickFreeLoopbackPort();
-    absl::StatusOr<int> api_port = PickFreeLoopbackPort();
-    ASSERT_TRUE(store_port.ok() && api_port.ok());
-    api_port_ = *api_port;
-    const std::string store_url = absl::StrCat("http://127.0.0.1:", *store_port);
-    store_ = new testing::Subprocess();
-    ASSERT_TRUE(store_
-                    ->Start({testing::BinPath("minik8s-store"), "--name", "default", "--data-dir",
-                             dir_->Join("data"), "--listen-client-urls", store_url,
-                             "--advertise-client-urls", store_url},
-                            dir_->Join("store.log"))
-                    .ok());
-    ASSERT_TRUE(testing::WaitFor([&] { return testing::PortAcceptsConnections(*store_port); },
-                                 absl::Seconds(30)));
-    apiserver_ = new testing::Subprocess();
-    ASSERT_TRUE(apiserver_
-                    ->Start({testing::BinPath("minik8s-apiserver"), "--etcd-servers", store_url,
-                             "--bind-address", "127.0.0.1", "--port", absl::StrCat(api_port_)},
-                            dir_->Join("apiserver.log"))
-                    .ok());
-    ASSERT_TRUE(testing::WaitFor([&] { return testing::PortAcceptsConnections(api_port_); },
-                                 absl::Seconds(30)))
-        << ReadFile(dir_->Join("apiserver.log"));
+    cp_ = new testing::ControlPlane();
+    absl::Status started = cp_->Start();
+    ASSERT_TRUE(started.ok()) << started;
+    api_port_ = cp_->apiserver_port();
     // The apiserver answers once it has synced its caches.
     ASSERT_TRUE(testing::WaitFor(
         [&] {
@@ -88,14 +65,9 @@ class MkctlE2E : public ::testing::Test {
   }
 
   static void TearDownTestSuite() {
-    if (apiserver_ != nullptr) apiserver_->Stop(SIGTERM);
-    if (store_ != nullptr) store_->Stop(SIGTERM);
-    delete apiserver_;
-    delete store_;
-    delete dir_;
+    delete cp_;
     delete skip_reason_;
-    apiserver_ = store_ = nullptr;
-    dir_ = nullptr;
+    cp_ = nullptr;
     skip_reason_ = nullptr;
   }
 
@@ -117,27 +89,41 @@ class MkctlE2E : public ::testing::Test {
     return out;
   }
 
+  // Path of a file in the suite's temp dir, written with `text`.
   std::string WriteFile(const std::string& name, const std::string& text) {
-    const std::string path = dir_->Join(name);
-    std::ofstream(path) << text;
+    const std::string path = cp_->dir().Join(name);
+    EXPECT_TRUE(testing::WriteFile(path, text).ok()) << path;
     return path;
   }
 
-  static std::string Example(const std::string& name) {
-    return ReadFile(absl::StrCat(MINIK8S_SOURCE_DIR, "/examples/", name));
+  // The apiserver's apiserver_registered_watchers gauge for `kind`
+  // (-1 when /metrics cannot be read).
+  static int RegisteredWatchers(const std::string& kind) {
+    absl::StatusOr<testing::HttpResult> r =
+        testing::HttpRequest(api_port_, {.target = "/metrics"});
+    if (!r.ok() || r->status != 200) return -1;
+    int total = 0;
+    for (absl::string_view line : absl::StrSplit(r->body, '\n')) {
+      if (!absl::StartsWith(line, "apiserver_registered_watchers{") ||
+          !absl::StrContains(line, absl::StrCat("kind=\"", kind, "\""))) {
+        continue;
+      }
+      double value = 0;
+      if (absl::SimpleAtod(line.substr(line.rfind(' ') + 1), &value)) {
+        total += static_cast<int>(value);
+      }
+    }
+    return total;
   }
 
+
   static std::string* skip_reason_;
-  static testing::TempDir* dir_;
-  static testing::Subprocess* store_;
-  static testing::Subprocess* apiserver_;
+  static testing::ControlPlane* cp_;
   static int api_port_;
 };
 
 std::string* MkctlE2E::skip_reason_ = nullptr;
-testing::TempDir* MkctlE2E::dir_ = nullptr;
-testing::Subprocess* MkctlE2E::store_ = nullptr;
-testing::Subprocess* MkctlE2E::apiserver_ = nullptr;
+testing::ControlPlane* MkctlE2E::cp_ = nullptr;
 int MkctlE2E::api_port_ = 0;
 
 TEST_F(MkctlE2E, NotFoundErrorAndExitCode) {
@@ -326,7 +312,7 @@ TEST_F(MkctlE2E, GetFormsAndDiscovery) {
 }
 
 TEST_F(MkctlE2E, GetWatchPrintsNewRows) {
-  const std::string log = dir_->Join("watch.log");
+  const std::string log = cp_->dir().Join("watch.log");
   testing::Subprocess watch;
   ASSERT_TRUE(watch
                   .Start({testing::BinPath("mkctl"), "--server", absl::StrCat("127.0.0.1:", api_port_),
@@ -334,8 +320,12 @@ TEST_F(MkctlE2E, GetWatchPrintsNewRows) {
                          log)
                   .ok());
   // The empty list prints nothing (no "No resources found"): the header
-  // comes with the row of the new deployment.
-  absl::SleepFor(absl::Seconds(1));
+  // comes with the row of the new deployment. mkctl lists before it
+  // watches, so once its watch is registered the list was empty.
+  ASSERT_TRUE(testing::WaitFor([&] { return RegisteredWatchers("Deployment") >= 1; },
+                               absl::Seconds(20)))
+      << "mkctl's watch never reached the apiserver\n"
+      << ReadFile(log);
   EXPECT_EQ(ReadFile(log), "");
   MkctlOk({"create", "deployment", "watched", "--image=nginx", "-n", "forms"});
   EXPECT_TRUE(testing::WaitFor(
@@ -359,7 +349,7 @@ TEST_F(MkctlE2E, GetNameWatchFollowsOnlyThatObject) {
   EXPECT_EQ(out,
             "error: watch is only supported on individual resources and resource collections, "
             "but 2 resources were found\n");
-  const std::string log = dir_->Join("watch-name.log");
+  const std::string log = cp_->dir().Join("watch-name.log");
   testing::Subprocess watch;
   ASSERT_TRUE(watch
                   .Start({testing::BinPath("mkctl"), "--server", absl::StrCat("127.0.0.1:", api_port_),

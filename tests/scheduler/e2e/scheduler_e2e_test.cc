@@ -11,7 +11,7 @@
 #include "api/quantity.h"
 #include "client/errors.h"
 #include "gtest/gtest.h"
-#include "tests/scheduler/e2e/control_plane.h"
+#include "testing/control_plane.h"
 #include "tests/scheduler/test_util.h"
 
 namespace minik8s::scheduler::e2e {
@@ -20,6 +20,7 @@ namespace {
 using minik8s::core::v1::Event;
 using minik8s::core::v1::Node;
 using minik8s::core::v1::Pod;
+using testing::ControlPlane;
 using testutil::AddTaint;
 using testutil::MakeNode;
 using testutil::MakePod;

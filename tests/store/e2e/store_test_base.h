@@ -13,9 +13,17 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "tests/store/e2e/store_backend.h"
+#include "testing/store_backend.h"
 
 namespace minik8s::storetest {
+
+// The launcher lives in the shared test harness; these suites name it
+// unqualified.
+using testing::BackendKind;
+using testing::BackendName;
+using testing::CommandResult;
+using testing::FindOnPath;
+using testing::StoreBackend;
 
 class StoreE2ETest : public ::testing::TestWithParam<BackendKind> {
  protected:

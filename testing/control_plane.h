@@ -1,15 +1,17 @@
-// ControlPlane: a real minik8s-store + minik8s-apiserver on free loopback
-// ports in a TempDir, for end-to-end tests and benchmarks of the scheduler
-// and the controller-manager. Also starts minik8s-scheduler and
+// ControlPlane: a real store (minik8s-store, or a real etcd) and a real
+// minik8s-apiserver on free loopback ports in a TempDir, for end-to-end tests
+// and benchmarks. Also starts minik8s-scheduler and
 // minik8s-controller-manager processes on request, and stops / restarts any
 // daemon (the store keeps its data dir and port, the apiserver its port, so
 // clients reconnect to the same addresses). Every process is stopped and
 // reaped by the destructor.
 //
-// Not thread-safe: one owner drives it.
-#ifndef MINIK8S_TESTS_SCHEDULER_E2E_CONTROL_PLANE_H_
-#define MINIK8S_TESTS_SCHEDULER_E2E_CONTROL_PLANE_H_
+// Not thread-safe: one owner drives it; clientset() may be used from helper
+// threads the owner joins before the ControlPlane is destroyed.
+#ifndef MINIK8S_TESTING_CONTROL_PLANE_H_
+#define MINIK8S_TESTING_CONTROL_PLANE_H_
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include <memory>
@@ -19,20 +21,32 @@
 
 #include "absl/status/status.h"
 #include "client/clientset.h"
+#include "testing/store_backend.h"
 #include "testing/subprocess.h"
 #include "testing/temp_dir.h"
 
-namespace minik8s::scheduler::e2e {
+namespace minik8s::testing {
 
 class ControlPlane {
  public:
+  struct Options {
+    BackendKind backend = BackendKind::kMinik8sStore;
+    // Appended to minik8s-apiserver's command line, e.g. {"--watch-cache-size=50"}.
+    std::vector<std::string> apiserver_flags;
+  };
+
   // The binaries among `names` missing from the build tree (empty: all
   // there). Without arguments: store, apiserver and scheduler.
   static std::vector<std::string> MissingBinaries(
       const std::vector<std::string>& names = {"minik8s-store", "minik8s-apiserver",
                                                "minik8s-scheduler"});
+  // Why a control plane over `backend` with the daemons `names` cannot run
+  // here ("" when it can): a binary that is not built, or no etcd on PATH.
+  static std::string MissingPrerequisite(
+      BackendKind backend, const std::vector<std::string>& names = {"minik8s-apiserver"});
 
-  ControlPlane() = default;
+  ControlPlane() : ControlPlane(Options{}) {}
+  explicit ControlPlane(Options options);
   ~ControlPlane();
 
   // Starts store and apiserver and waits until the apiserver answers.
@@ -40,10 +54,16 @@ class ControlPlane {
 
   // Stops the store (`sig`: SIGTERM for a clean stop, SIGKILL for a crash)
   // and starts it again on the same port and data dir; waits until it
-  // accepts connections.
+  // serves.
   absl::Status RestartStore(int sig);
   // The same for the apiserver; waits until it answers requests.
   absl::Status RestartApiserver(int sig);
+  // Sends `sig` to the apiserver and reaps it; returns its wait status
+  // (nullopt when it was not running).
+  std::optional<int> StopApiserver(int sig = SIGTERM);
+  // Starts the stopped apiserver again on the same port; waits until it
+  // answers requests.
+  absl::Status StartApiserver();
 
   // Starts a scheduler with extra flags; its log is scheduler-<n>.log, and
   // it is scheduler number n (0, 1, ...) for the calls below.
@@ -65,26 +85,27 @@ class ControlPlane {
   pid_t controller_manager_pid(size_t n) const;
 
   client::Clientset* clientset() { return clientset_.get(); }
+  // "127.0.0.1:<port>": gRPC and the HTTP API share the port.
   const std::string& apiserver_address() const { return apiserver_address_; }
-  const testing::TempDir& dir() const { return dir_; }
-  // The tail of a process log (for failure messages).
+  int apiserver_port() const { return apiserver_port_; }
+  StoreBackend& store() { return store_; }
+  const TempDir& dir() const { return dir_; }
+  // The tail of a process log (for failure messages): "store.log",
+  // "apiserver.log", "scheduler-<n>.log", "controller-manager-<n>.log".
   std::string LogTail(const std::string& name, size_t bytes = 4000) const;
 
  private:
-  absl::Status StartStore();
-  absl::Status StartApiserver();
-
-  testing::TempDir dir_;
-  testing::Subprocess store_;
-  testing::Subprocess apiserver_;
-  int store_port_ = 0;
+  Options options_;
+  TempDir dir_;
+  StoreBackend store_;
+  Subprocess apiserver_;
   int apiserver_port_ = 0;
-  std::vector<std::unique_ptr<testing::Subprocess>> schedulers_;
-  std::vector<std::unique_ptr<testing::Subprocess>> controller_managers_;
+  std::vector<std::unique_ptr<Subprocess>> schedulers_;
+  std::vector<std::unique_ptr<Subprocess>> controller_managers_;
   std::string apiserver_address_;
   std::unique_ptr<client::Clientset> clientset_;
 };
 
-}  // namespace minik8s::scheduler::e2e
+}  // namespace minik8s::testing
 
-#endif  // MINIK8S_TESTS_SCHEDULER_E2E_CONTROL_PLANE_H_
+#endif  // MINIK8S_TESTING_CONTROL_PLANE_H_

@@ -8,8 +8,8 @@
 //
 // Not thread-safe: one test thread drives a harness; clientset() may be
 // used from helper threads the test joins before the harness is destroyed.
-#ifndef MINIK8S_TESTS_CLUSTER_CLUSTER_HARNESS_H_
-#define MINIK8S_TESTS_CLUSTER_CLUSTER_HARNESS_H_
+#ifndef MINIK8S_TESTING_CLUSTER_HARNESS_H_
+#define MINIK8S_TESTING_CLUSTER_HARNESS_H_
 
 #include <memory>
 #include <optional>
@@ -22,24 +22,22 @@
 #include "client/clientset.h"
 #include "testing/subprocess.h"
 #include "testing/temp_dir.h"
-#include "tests/store/e2e/store_backend.h"
+#include "testing/store_backend.h"
 
-namespace minik8s::clustertest {
+namespace minik8s::testing {
 
-enum class Backend { kMinik8sStore, kEtcd };
-
-// "minik8s_store" / "etcd" (test names).
-std::string BackendName(Backend backend);
-void PrintTo(Backend backend, std::ostream* os);
-
-// Why the cluster cannot run here ("" when it can): a binary that is not
-// built, or no etcd on PATH for Backend::kEtcd.
-std::string MissingPrerequisite(Backend backend);
+// A `minik8s up --port-base` for `nodes` nodes whose whole port range
+// (store .. last kubelet) is free now; 0 when none was found.
+int PickClusterPortBase(int nodes);
 
 class ClusterHarness {
  public:
+  // Why the cluster cannot run here ("" when it can): a binary that is not
+  // built, or no etcd on PATH for BackendKind::kEtcd.
+  static std::string MissingPrerequisite(BackendKind backend);
+
   struct Options {
-    Backend backend = Backend::kMinik8sStore;
+    BackendKind backend = BackendKind::kMinik8sStore;
     int nodes = 2;
     // Extra `minik8s up` flags, e.g. "--controller-manager-arg=--node-monitor-grace-period=4s".
     std::vector<std::string> up_flags;
@@ -89,22 +87,19 @@ class ClusterHarness {
 
  private:
   Options options_;
-  testing::TempDir dir_;
+  TempDir dir_;
   std::string data_dir_;
   int port_base_ = 0;
   std::string api_;
-  std::unique_ptr<storetest::StoreBackend> etcd_;
+  std::unique_ptr<StoreBackend> etcd_;
   bool etcd_started_ = false;
-  testing::Subprocess up_;
+  Subprocess up_;
   std::unique_ptr<client::Clientset> cs_;
 };
-
-// The example manifest (examples/NAME) as text.
-std::string Example(const std::string& name);
 
 // Rows of a `get` table (header excluded), split on runs of spaces.
 std::vector<std::vector<std::string>> TableRows(const std::string& table);
 
-}  // namespace minik8s::clustertest
+}  // namespace minik8s::testing
 
-#endif  // MINIK8S_TESTS_CLUSTER_CLUSTER_HARNESS_H_
+#endif  // MINIK8S_TESTING_CLUSTER_HARNESS_H_

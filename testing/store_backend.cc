@@ -1,4 +1,4 @@
-#include "tests/store/e2e/store_backend.h"
+#include "testing/store_backend.h"
 
 #include <signal.h>
 #include <sys/wait.h>
@@ -14,7 +14,7 @@
 #include "absl/strings/str_split.h"
 #include "common/net.h"
 
-namespace minik8s::storetest {
+namespace minik8s::testing {
 namespace {
 
 // etcdctl reads ETCDCTL_API from the environment; 3.4 defaults to v3 already,
@@ -194,4 +194,4 @@ CommandResult StoreBackend::Etcdctl(const std::vector<std::string>& args,
   return result;
 }
 
-}  // namespace minik8s::storetest
+}  // namespace minik8s::testing

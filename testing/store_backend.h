@@ -13,8 +13,8 @@
 //
 // Not thread-safe: one owner drives a StoreBackend. Etcdctl() may be called
 // from several threads at once while no other method runs.
-#ifndef MINIK8S_TESTS_STORE_E2E_STORE_BACKEND_H_
-#define MINIK8S_TESTS_STORE_E2E_STORE_BACKEND_H_
+#ifndef MINIK8S_TESTING_STORE_BACKEND_H_
+#define MINIK8S_TESTING_STORE_BACKEND_H_
 
 #include <sys/types.h>
 
@@ -28,7 +28,7 @@
 #include "testing/subprocess.h"
 #include "testing/temp_dir.h"
 
-namespace minik8s::storetest {
+namespace minik8s::testing {
 
 enum class BackendKind { kMinik8sStore, kEtcd };
 
@@ -110,6 +110,6 @@ class StoreBackend {
   int peer_port_ = 0;  // etcd only
 };
 
-}  // namespace minik8s::storetest
+}  // namespace minik8s::testing
 
-#endif  // MINIK8S_TESTS_STORE_E2E_STORE_BACKEND_H_
+#endif  // MINIK8S_TESTING_STORE_BACKEND_H_

@@ -1,12 +1,10 @@
-#include "tests/cluster/cluster_harness.h"
+#include "testing/cluster_harness.h"
 
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-#include <fstream>
 #include <random>
-#include <sstream>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -14,8 +12,9 @@
 #include "cluster/plan.h"
 #include "cluster/state_file.h"
 #include "cluster/supervisor.h"
+#include "testing/file_util.h"
 
-namespace minik8s::clustertest {
+namespace minik8s::testing {
 namespace {
 
 constexpr char kReadyLine[] = "minik8s: cluster is ready";
@@ -25,15 +24,9 @@ bool Exists(const std::string& path) {
   return stat(path.c_str(), &st) == 0;
 }
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+}  // namespace
 
-// A port base whose whole range (store .. last kubelet) is free now.
-int PickPortBase(int nodes) {
+int PickClusterPortBase(int nodes) {
   std::mt19937 rng(std::random_device{}());
   std::uniform_int_distribution<int> dist(200, 580);
   for (int attempt = 0; attempt < 200; ++attempt) {
@@ -49,23 +42,15 @@ int PickPortBase(int nodes) {
   return 0;
 }
 
-}  // namespace
-
-std::string BackendName(Backend backend) {
-  return backend == Backend::kEtcd ? "etcd" : "minik8s_store";
-}
-
-void PrintTo(Backend backend, std::ostream* os) { *os << BackendName(backend); }
-
-std::string MissingPrerequisite(Backend backend) {
+std::string ClusterHarness::MissingPrerequisite(BackendKind backend) {
   for (const char* bin : {"minik8s", "minik8s-apiserver", "minik8s-controller-manager",
                           "minik8s-scheduler", "minik8s-runtime", "minik8s-kubelet", "mkctl"}) {
     if (!Exists(testing::BinPath(bin))) return absl::StrCat(testing::BinPath(bin), " is not built");
   }
-  if (backend == Backend::kMinik8sStore && !Exists(testing::BinPath("minik8s-store"))) {
+  if (backend == BackendKind::kMinik8sStore && !Exists(testing::BinPath("minik8s-store"))) {
     return absl::StrCat(testing::BinPath("minik8s-store"), " is not built");
   }
-  if (backend == Backend::kEtcd && storetest::FindOnPath("etcd").empty()) {
+  if (backend == BackendKind::kEtcd && testing::FindOnPath("etcd").empty()) {
     return "etcd is not on PATH";
   }
   return "";
@@ -83,7 +68,7 @@ ClusterHarness::~ClusterHarness() {
 
 absl::Status ClusterHarness::Start() {
   if (port_base_ == 0) {
-    port_base_ = PickPortBase(options_.nodes);
+    port_base_ = PickClusterPortBase(options_.nodes);
     if (port_base_ == 0) return absl::UnavailableError("no free port range found");
     api_ = absl::StrCat("127.0.0.1:", port_base_ + 3);
   }
@@ -91,10 +76,10 @@ absl::Status ClusterHarness::Start() {
                                    std::to_string(options_.nodes), "--port-base",
                                    std::to_string(port_base_), "--data-dir", data_dir_,
                                    "--mkctl-config", "", "--kubeconfig", kubeconfig()};
-  if (options_.backend == Backend::kEtcd) {
+  if (options_.backend == BackendKind::kEtcd) {
     if (etcd_ == nullptr) {
-      etcd_ = std::make_unique<storetest::StoreBackend>(
-          storetest::StoreBackend::Options{.kind = storetest::BackendKind::kEtcd});
+      etcd_ = std::make_unique<testing::StoreBackend>(
+          testing::StoreBackend::Options{.kind = testing::BackendKind::kEtcd});
     }
     absl::Status s = etcd_started_ ? (etcd_->running() ? absl::OkStatus() : etcd_->Restart())
                                    : etcd_->Start();
@@ -174,7 +159,7 @@ int ClusterHarness::Kubectl(std::vector<std::string> args, std::string* out,
 
 std::string ClusterHarness::WriteFile(const std::string& name, const std::string& text) const {
   const std::string path = dir_.Join(name);
-  std::ofstream(path) << text;
+  (void)::minik8s::testing::WriteFile(path, text);  // a failed write shows as a missing file
   return path;
 }
 
@@ -199,9 +184,6 @@ std::string ClusterHarness::Diagnostics() const {
   return out;
 }
 
-std::string Example(const std::string& name) {
-  return ReadFile(absl::StrCat(MINIK8S_SOURCE_DIR, "/examples/", name));
-}
 
 std::vector<std::vector<std::string>> TableRows(const std::string& table) {
   std::vector<std::vector<std::string>> rows;
@@ -216,4 +198,4 @@ std::vector<std::vector<std::string>> TableRows(const std::string& table) {
   return rows;
 }
 
-}  // namespace minik8s::clustertest
+}  // namespace minik8s::testing
