@@ -146,6 +146,11 @@ class FakeListerWatcher {
     absl::MutexLock lock(&mu_);
     return watches_;
   }
+  // List and Watch calls refused while SetUnavailable(true).
+  int NumRefused() {
+    absl::MutexLock lock(&mu_);
+    return refused_;
+  }
   int NumOpenWatches() {
     absl::MutexLock lock(&mu_);
     int n = 0;
@@ -159,7 +164,10 @@ class FakeListerWatcher {
 
   absl::StatusOr<ObjectList> List(const ListOptions&) {
     absl::MutexLock lock(&mu_);
-    if (down_) return absl::UnavailableError("down");
+    if (down_) {
+      ++refused_;
+      return absl::UnavailableError("down");
+    }
     if (fail_lists_ > 0) {
       --fail_lists_;
       return absl::UnavailableError("list failed");
@@ -173,7 +181,10 @@ class FakeListerWatcher {
 
   absl::StatusOr<std::unique_ptr<WatchStream>> Watch(const WatchOptions& options) {
     absl::MutexLock lock(&mu_);
-    if (down_) return absl::UnavailableError("down");
+    if (down_) {
+      ++refused_;
+      return absl::UnavailableError("down");
+    }
     ++watches_;
     last_watch_from_ = options.resource_version;
     int64_t from = 0;
@@ -232,6 +243,7 @@ class FakeListerWatcher {
   int fail_lists_ ABSL_GUARDED_BY(mu_) = 0;
   int lists_ ABSL_GUARDED_BY(mu_) = 0;
   int watches_ ABSL_GUARDED_BY(mu_) = 0;
+  int refused_ ABSL_GUARDED_BY(mu_) = 0;
   std::string last_watch_from_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "client/clock.h"
+#include "testing/wait.h"
 #include "tests/client/fake_lister_watcher.h"
 
 namespace minik8s::client {
@@ -80,12 +81,7 @@ void ExpectMirror(FakeListerWatcher& fake, const Informer<Pod>& informer) {
 }
 
 bool WaitUntil(const std::function<bool()>& cond) {
-  absl::Time deadline = absl::Now() + absl::Seconds(10);
-  while (absl::Now() < deadline) {
-    if (cond()) return true;
-    absl::SleepFor(absl::Milliseconds(1));
-  }
-  return cond();
+  return ::minik8s::testing::WaitFor(cond, absl::Seconds(10), absl::Milliseconds(1));
 }
 
 TEST(Informer, ListsThenWatches) {
@@ -137,7 +133,7 @@ TEST(Informer, ResumesADroppedWatchWithoutDuplicates) {
   fake.Delete("default/a");
   // Let the informer fail a few reconnects, then come back.
   int watches_before = fake.NumWatches();
-  absl::SleepFor(absl::Milliseconds(20));
+  ASSERT_TRUE(WaitUntil([&] { return fake.NumRefused() >= 3; }));
   fake.SetUnavailable(false);
   ASSERT_TRUE(rec.WaitForCount(4));
   ASSERT_TRUE(WaitUntil([&] { return fake.NumOpenWatches() == 1; }));
@@ -249,6 +245,8 @@ TEST(Informer, ResyncRedeliversEverythingAsUpdates) {
   ASSERT_TRUE(informer.WaitForCacheSync(absl::Seconds(10)));
   ASSERT_TRUE(rec.WaitForCount(2));
   clock.Advance(absl::Seconds(59));
+  // What is under test is that nothing happens before the period: give a
+  // wrong early resync 20 ms of real time to show up.
   absl::SleepFor(absl::Milliseconds(20));
   EXPECT_EQ(rec.Events().size(), 2u);
   clock.Advance(absl::Seconds(1));
@@ -272,11 +270,14 @@ TEST(Informer, LateHandlerGetsTheCacheOnceThenLiveEvents) {
   informer.AddEventHandler(rec.Handlers());
   fake.Upsert(MakePod("default", "c"));
   ASSERT_TRUE(rec.WaitForCount(3));
-  absl::SleepFor(absl::Milliseconds(10));
+  // A later event is the barrier: a duplicate of the replay or of c would
+  // reach the handler before d does.
+  fake.Upsert(MakePod("default", "d"));
+  ASSERT_TRUE(rec.WaitForCount(4));
   std::vector<std::string> events = rec.Events();
   std::sort(events.begin(), events.end());
   EXPECT_EQ(events, (std::vector<std::string>{"add default/a@2", "add default/b@3",
-                                              "add default/c@4"}));
+                                              "add default/c@4", "add default/d@5"}));
 }
 
 TEST(Informer, StopEndsAWatchInProgress) {

@@ -94,7 +94,8 @@ TEST(WorkQueue, ShutDownWithDrainWaitsForDone) {
     q.ShutDownWithDrain();
     drained = true;
   });
-  // The drain cannot finish while "a" is in process.
+  // The drain cannot finish while "a" is in process. What is under test is
+  // that nothing happens: give a wrong early return 20 ms to show up.
   while (!q.ShuttingDown()) std::this_thread::yield();
   absl::SleepFor(absl::Milliseconds(20));
   EXPECT_FALSE(drained.load());
@@ -135,9 +136,12 @@ TEST(WorkQueue, AddAfterKeepsTheEarlierReadyTime) {
   EXPECT_EQ(item, "a");
   q.Done("a");
   clock.Advance(absl::Seconds(30));
-  // Stale heap entries do not add the item again.
-  while (clock.NumTimedWaiters() > 0) std::this_thread::yield();
-  absl::SleepFor(absl::Milliseconds(10));
+  // Stale heap entries do not add the item again. "b", due after them, is
+  // the barrier: once it is ready, every earlier entry was handled.
+  q.AddAfter("b", absl::Seconds(1));
+  clock.Advance(absl::Seconds(1));
+  ASSERT_TRUE(q.Get(&item));
+  EXPECT_EQ(item, "b");
   EXPECT_EQ(q.Len(), 0);
 }
 

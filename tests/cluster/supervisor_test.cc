@@ -11,6 +11,8 @@
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/file_util.h"
+#include "testing/wait.h"
 
 namespace minik8s::cluster {
 namespace {
@@ -32,11 +34,12 @@ class SupervisorTest : public ::testing::Test {
 };
 
 bool WaitUntil(const std::function<bool()>& cond) {
-  for (int i = 0; i < 500; ++i) {
-    if (cond()) return true;
-    absl::SleepFor(absl::Milliseconds(10));
-  }
-  return false;
+  return minik8s::testing::WaitFor(cond, absl::Seconds(5), absl::Milliseconds(10));
+}
+
+// True once the child logging to `log` printed its "ready" line.
+bool SaidReady(const std::string& log) {
+  return minik8s::testing::ReadFile(log).find("ready\n") != std::string::npos;
 }
 
 TEST_F(SupervisorTest, OutputGoesToTheLogAndExitsAreReaped) {
@@ -73,14 +76,17 @@ TEST_F(SupervisorTest, StopsHighestStageFirst) {
     ASSERT_TRUE(s.Start(name, stage,
                         {"/bin/sh", "-c",
                          "trap 'echo " + name + " >> " + order + "; exit 0' TERM; "
-                         "while true; do sleep 0.05; done"},
+                         "echo ready; while true; do sleep 0.05; done"},
                         Log(name))
                     .ok());
   };
   start("store", 0);
   start("apiserver", 1);
   start("kubelet-a", 2);
-  absl::SleepFor(absl::Milliseconds(200));  // let the shells install their traps
+  // Each shell says "ready" once its trap is installed.
+  for (const char* name : {"store", "apiserver", "kubelet-a"}) {
+    ASSERT_TRUE(WaitUntil([&] { return SaidReady(Log(name)); })) << name;
+  }
   std::vector<std::string> stopped;
   s.StopAll(absl::Seconds(5), [&](const ChildProcess& c) { stopped.push_back(c.name); });
   EXPECT_THAT(stopped, ElementsAre("kubelet-a", "apiserver", "store"));
@@ -97,10 +103,10 @@ TEST_F(SupervisorTest, StopsHighestStageFirst) {
 TEST_F(SupervisorTest, KillsWhatIgnoresSigterm) {
   Supervisor s;
   ASSERT_TRUE(s.Start("stubborn", 0,
-                      {"/bin/sh", "-c", "trap '' TERM; while true; do sleep 0.05; done"},
+                      {"/bin/sh", "-c", "trap '' TERM; echo ready; while true; do sleep 0.05; done"},
                       Log("stubborn"))
                   .ok());
-  absl::SleepFor(absl::Milliseconds(200));
+  ASSERT_TRUE(WaitUntil([&] { return SaidReady(Log("stubborn")); }));
   const absl::Time start = absl::Now();
   s.StopAll(absl::Milliseconds(300));
   EXPECT_LT(absl::Now() - start, absl::Seconds(5));
