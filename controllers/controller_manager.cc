@@ -1,0 +1,185 @@
+#include "controllers/controller_manager.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "spdlog/spdlog.h"
+
+namespace minik8s::controllers {
+
+using apps::v1::Deployment;
+using apps::v1::ReplicaSet;
+using coordination::v1::Lease;
+using core::v1::Node;
+using core::v1::Pod;
+
+absl::StatusOr<std::unique_ptr<ControllerManager>> ControllerManager::Create(
+    ControllerManagerOptions options) {
+  std::vector<std::string> enabled;
+  if (options.controllers == "*") {
+    enabled.assign(std::begin(kControllerNames), std::end(kControllerNames));
+  } else {
+    for (absl::string_view name : absl::StrSplit(options.controllers, ',', absl::SkipEmpty())) {
+      bool known = false;
+      for (const char* k : kControllerNames) known = known || name == k;
+      if (!known) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("--controllers: unknown controller \"", name, "\" (known: ",
+                         absl::StrJoin(kControllerNames, ","), ")"));
+      }
+      enabled.emplace_back(name);
+    }
+  }
+  for (int n : {options.concurrent_deployment_syncs, options.concurrent_replicaset_syncs,
+                options.concurrent_gc_syncs}) {
+    if (n < 1) return absl::InvalidArgumentError("worker counts must be at least 1");
+  }
+  std::unique_ptr<ControllerManager> cm(new ControllerManager(std::move(options)));
+  cm->enabled_ = std::move(enabled);
+  const ControllerManagerOptions& o = cm->options_;
+  absl::StatusOr<std::unique_ptr<client::Clientset>> cs = client::Clientset::Connect(
+      {.server = o.server, .user_agent = "minik8s-controller-manager"});
+  if (!cs.ok()) {
+    return absl::Status(cs.status().code(), absl::StrCat("cannot connect to ", o.server, ": ",
+                                                         cs.status().message()));
+  }
+  cm->clientset_ = *std::move(cs);
+  client::ApiClient* api = cm->clientset_->api();
+  cm->event_sink_ = client::NewApiEventSink(api);
+  cm->deployment_events_ = std::make_unique<client::EventRecorder>(
+      cm->event_sink_.get(), client::EventRecorderOptions{.component = "deployment-controller"});
+  cm->replicaset_events_ = std::make_unique<client::EventRecorder>(
+      cm->event_sink_.get(), client::EventRecorderOptions{.component = "replicaset-controller"});
+  cm->node_events_ = std::make_unique<client::EventRecorder>(
+      cm->event_sink_.get(), client::EventRecorderOptions{.component = "node-controller"});
+
+  cm->pods_ = std::make_unique<client::Informer<Pod>>(
+      api, client::InformerOptions{.name = "pods", .resync_period = o.resync_period});
+  cm->replicasets_ = std::make_unique<client::Informer<ReplicaSet>>(
+      api, client::InformerOptions{.name = "replicasets", .resync_period = o.resync_period});
+  cm->deployments_ = std::make_unique<client::Informer<Deployment>>(
+      api, client::InformerOptions{.name = "deployments", .resync_period = o.resync_period});
+  cm->nodes_ = std::make_unique<client::Informer<Node>>(
+      api, client::InformerOptions{.name = "nodes", .resync_period = o.resync_period});
+  cm->node_leases_ = std::make_unique<client::Informer<Lease>>(
+      api, client::InformerOptions{.name = "node-leases", .namespace_ = "kube-node-lease"});
+
+  const client::Clientset* clientset = cm->clientset_.get();
+  if (cm->IsEnabled("replicaset")) {
+    cm->replicaset_client_ = NewApiReplicaSetClient(clientset);
+    cm->replicaset_controller_ = std::make_unique<ReplicaSetController>(
+        cm->replicasets_->GetLister(), cm->pods_->GetLister(), cm->replicaset_client_.get(),
+        cm->replicaset_events_.get());
+    cm->replicaset_controller_->RegisterHandlers(cm->replicasets_.get(), cm->pods_.get());
+  }
+  if (cm->IsEnabled("deployment")) {
+    cm->deployment_client_ = deployment::NewApiDeploymentClient(clientset);
+    cm->deployment_controller_ = std::make_unique<deployment::DeploymentController>(
+        cm->deployments_->GetLister(), cm->replicasets_->GetLister(), cm->pods_->GetLister(),
+        cm->deployment_client_.get(), cm->deployment_events_.get());
+    cm->deployment_controller_->RegisterHandlers(cm->deployments_.get(), cm->replicasets_.get(),
+                                                 cm->pods_.get());
+  }
+  if (cm->IsEnabled("garbagecollector")) {
+    cm->garbage_collector_ = std::make_unique<GarbageCollector>(
+        cm->clientset_.get(), cm->deployments_.get(), cm->replicasets_.get(), cm->pods_.get());
+  }
+  cm->run_nodes_ = cm->IsEnabled("nodelifecycle") || cm->IsEnabled("podgc");
+  if (cm->IsEnabled("podgc")) {
+    cm->pod_gc_controller_ = std::make_unique<PodGCController>(
+        cm->pods_->GetLister(), cm->nodes_->GetLister(), NewApiPodGCClient(clientset),
+        PodGCOptions{.period = o.pod_gc_period, .quarantine = o.pod_gc_quarantine});
+  }
+  if (cm->IsEnabled("nodelifecycle")) {
+    cm->node_lifecycle_controller_ = std::make_unique<NodeLifecycleController>(
+        cm->nodes_->GetLister(), cm->node_leases_->GetLister(), cm->pods_->GetLister(),
+        NewApiNodeLifecycleClient(clientset), cm->node_events_.get(),
+        NodeLifecycleOptions{.monitor_period = o.node_monitor_period,
+                             .grace_period = o.node_monitor_grace_period,
+                             .startup_grace_period = o.node_startup_grace_period,
+                             .default_toleration_seconds = o.default_toleration_seconds});
+  }
+  return cm;
+}
+
+ControllerManager::ControllerManager(ControllerManagerOptions options)
+    : options_(std::move(options)) {}
+
+ControllerManager::~ControllerManager() { Stop(); }
+
+bool ControllerManager::IsEnabled(const std::string& controller) const {
+  for (const std::string& e : enabled_) {
+    if (e == controller) return true;
+  }
+  return false;
+}
+
+absl::Status ControllerManager::Start() {
+  started_ = true;
+  if (run_nodes_) {
+    nodes_->Start();
+    node_leases_->Start();
+  }
+  pods_->Start();
+  replicasets_->Start();
+  deployments_->Start();
+  absl::Time next_log = absl::Now() + absl::Seconds(5);
+  while (!(pods_->HasSynced() && replicasets_->HasSynced() && deployments_->HasSynced() &&
+           (!run_nodes_ || (nodes_->HasSynced() && node_leases_->HasSynced())))) {
+    if (stop_requested_.load()) return absl::CancelledError("stopped before the caches synced");
+    client::WaitForCacheSync(absl::Milliseconds(100), *pods_, *replicasets_, *deployments_);
+    if (absl::Now() >= next_log) {
+      spdlog::info("waiting for informer caches to sync with {}", options_.server);
+      next_log = absl::Now() + absl::Seconds(5);
+    }
+  }
+  spdlog::info("caches synced");
+  if (!options_.leader_election.leader_elect) {
+    RunControllers();
+    return absl::OkStatus();
+  }
+  lease_client_ = client::NewApiLeaseClient(clientset_->api());
+  election_ = std::make_unique<client::DaemonLeaderElection>(
+      lease_client_.get(), client::ConfigFromFlags(options_.leader_election),
+      [this] { RunControllers(); }, options_.on_lost_leadership);
+  election_->Start();
+  return absl::OkStatus();
+}
+
+void ControllerManager::RunControllers() {
+  if (running_.exchange(true)) return;
+  spdlog::info("starting controllers: {}", absl::StrJoin(enabled_, ","));
+  if (replicaset_controller_) replicaset_controller_->Run(options_.concurrent_replicaset_syncs);
+  if (deployment_controller_) deployment_controller_->Run(options_.concurrent_deployment_syncs);
+  if (garbage_collector_) garbage_collector_->Run(options_.concurrent_gc_syncs);
+  if (node_lifecycle_controller_) node_lifecycle_controller_->Run();
+  if (pod_gc_controller_) pod_gc_controller_->Run();
+}
+
+void ControllerManager::Stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  RequestStop();
+  if (election_) election_->MarkStopping();
+  if (pod_gc_controller_) pod_gc_controller_->Stop();
+  if (node_lifecycle_controller_) node_lifecycle_controller_->Stop();
+  if (garbage_collector_) garbage_collector_->Stop();
+  if (deployment_controller_) deployment_controller_->Stop();
+  if (replicaset_controller_) replicaset_controller_->Stop();
+  if (started_) {
+    pods_->Stop();
+    replicasets_->Stop();
+    deployments_->Stop();
+    nodes_->Stop();
+    node_leases_->Stop();
+  }
+  if (deployment_events_) deployment_events_->Shutdown();
+  if (replicaset_events_) replicaset_events_->Shutdown();
+  if (node_events_) node_events_->Shutdown();
+  if (election_) election_->Stop();  // releases the Lease for a successor
+  running_ = false;
+}
+
+}  // namespace minik8s::controllers

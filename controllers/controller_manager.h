@@ -1,0 +1,130 @@
+// ControllerManager: the minik8s-controller-manager's wiring, as a class a
+// test can start and stop — one clientset, the shared informers (pods,
+// replicasets, deployments, nodes, node Leases), the controllers enabled by
+// `controllers`, their event recorders, and leader election on the Lease
+// kube-system/kube-controller-manager (kube-controller-manager's): only the
+// leader runs controllers, and losing the Lease is fatal (see
+// client::DaemonLeaderElection).
+//
+// Lifecycle: Create() connects and builds everything; Start() starts the
+// informers, waits for their caches, then runs the controllers (at once, or
+// when elected); Stop() shuts down in order — controllers first (their
+// workers read the caches), then the informers (their handlers enqueue into
+// the controllers), then the event recorders are flushed, and last the
+// Lease is released for a successor.
+//
+// Thread safety: Create/Start/Stop from one owner thread; RequestStop,
+// running() and lost_leadership() from any thread.
+#ifndef MINIK8S_CONTROLLERS_CONTROLLER_MANAGER_H_
+#define MINIK8S_CONTROLLERS_CONTROLLER_MANAGER_H_
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "client/clientset.h"
+#include "client/event_recorder.h"
+#include "client/informer.h"
+#include "client/leader_election.h"
+#include "common/daemon.h"
+#include "controllers/deployment/deployment_client.h"
+#include "controllers/deployment/deployment_controller.h"
+#include "controllers/garbagecollector/garbage_collector.h"
+#include "controllers/nodelifecycle/node_lifecycle_controller.h"
+#include "controllers/podgc/pod_gc_controller.h"
+#include "controllers/replicaset/replica_set_client.h"
+#include "controllers/replicaset/replica_set_controller.h"
+
+namespace minik8s::controllers {
+
+// The controllers by the names --controllers takes.
+inline constexpr const char* kControllerNames[] = {"deployment", "replicaset", "garbagecollector",
+                                                   "nodelifecycle", "podgc"};
+
+struct ControllerManagerOptions {
+  std::string server = "127.0.0.1:6443";
+  // "*" or a comma list of kControllerNames.
+  std::string controllers = "*";
+  int concurrent_deployment_syncs = 5;
+  int concurrent_replicaset_syncs = 5;
+  int concurrent_gc_syncs = 20;
+  absl::Duration node_monitor_period = absl::Seconds(5);
+  absl::Duration node_monitor_grace_period = absl::Seconds(40);
+  absl::Duration node_startup_grace_period = absl::Seconds(60);
+  absl::Duration pod_gc_period = absl::Seconds(20);
+  absl::Duration pod_gc_quarantine = absl::Seconds(40);
+  int64_t default_toleration_seconds = 300;
+  absl::Duration resync_period = absl::Minutes(10);
+  LeaderElectionFlags leader_election{.resource_name = "kube-controller-manager"};
+  // What losing the Lease does; unset: SIGTERM to the process.
+  std::function<void()> on_lost_leadership;
+};
+
+class ControllerManager {
+ public:
+  // InvalidArgument for an unknown controller name or a non-positive worker
+  // count; the apiserver's error when the address is malformed.
+  static absl::StatusOr<std::unique_ptr<ControllerManager>> Create(
+      ControllerManagerOptions options);
+  ~ControllerManager();  // Stop()
+  ControllerManager(const ControllerManager&) = delete;
+  ControllerManager& operator=(const ControllerManager&) = delete;
+
+  // Starts the informers and waits until their caches have synced (logging
+  // every few seconds while the apiserver is away), then runs the
+  // controllers or starts campaigning. Cancelled when RequestStop() came
+  // first.
+  absl::Status Start();
+  // Makes a Start() that still waits for caches return Cancelled.
+  void RequestStop() { stop_requested_ = true; }
+  // Ordered shutdown (see the file comment). Idempotent.
+  void Stop();
+
+  bool IsEnabled(const std::string& controller) const;
+  // True once the controllers run (the caches synced and, with leader
+  // election, this process leads).
+  bool running() const { return running_.load(); }
+  bool lost_leadership() const { return election_ != nullptr && election_->lost(); }
+  client::Clientset* clientset() { return clientset_.get(); }
+
+ private:
+  explicit ControllerManager(ControllerManagerOptions options);
+  void RunControllers();
+
+  const ControllerManagerOptions options_;
+  std::vector<std::string> enabled_;
+  std::unique_ptr<client::Clientset> clientset_;
+  std::unique_ptr<client::EventSink> event_sink_;
+  std::unique_ptr<client::EventRecorder> deployment_events_;
+  std::unique_ptr<client::EventRecorder> replicaset_events_;
+  std::unique_ptr<client::EventRecorder> node_events_;
+  std::unique_ptr<client::Informer<core::v1::Pod>> pods_;
+  std::unique_ptr<client::Informer<apps::v1::ReplicaSet>> replicasets_;
+  std::unique_ptr<client::Informer<apps::v1::Deployment>> deployments_;
+  std::unique_ptr<client::Informer<core::v1::Node>> nodes_;
+  std::unique_ptr<client::Informer<coordination::v1::Lease>> node_leases_;
+  std::unique_ptr<ReplicaSetClient> replicaset_client_;
+  std::unique_ptr<deployment::DeploymentClient> deployment_client_;
+  std::unique_ptr<ReplicaSetController> replicaset_controller_;
+  std::unique_ptr<deployment::DeploymentController> deployment_controller_;
+  std::unique_ptr<GarbageCollector> garbage_collector_;
+  std::unique_ptr<NodeLifecycleController> node_lifecycle_controller_;
+  std::unique_ptr<PodGCController> pod_gc_controller_;
+  std::unique_ptr<client::LeaseClient> lease_client_;
+  std::unique_ptr<client::DaemonLeaderElection> election_;
+  bool run_nodes_ = false;
+  bool started_ = false;
+  bool stopped_ = false;
+  std::atomic<bool> running_{false};
+  std::atomic<bool> stop_requested_{false};
+};
+
+}  // namespace minik8s::controllers
+
+#endif  // MINIK8S_CONTROLLERS_CONTROLLER_MANAGER_H_
