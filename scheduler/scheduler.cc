@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "api/time.h"
 #include "client/errors.h"
+#include "scheduler/metrics.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "spdlog/spdlog.h"
 
@@ -155,11 +156,13 @@ bool Scheduler::ScheduleOne() {
     return true;
   }
   ++attempts_;
+  const absl::Time start = absl::Now();
   PodInfo pod_info = MakePodInfo(info.pod);
   cache_.UpdateSnapshot(&snapshot_);
   ScheduleResult result = algorithm_.Schedule(pod_info, snapshot_);
   if (!result.ok()) {
     ++unschedulable_;
+    RecordSchedulingAttempt(kResultUnschedulable, options_.scheduler_name, absl::Now() - start);
     std::string message = result.FailureMessage();
     SPDLOG_DEBUG("unable to schedule {}: {}", info.key, message);
     HandleFailure(std::move(info), cycle, message);
@@ -170,14 +173,15 @@ bool Scheduler::ScheduleOne() {
     // Cannot happen after the Contains check above unless a handler raced;
     // retry later.
     SPDLOG_WARN("assume {}: {}", info.key, std::string(s.message()));
+    RecordSchedulingAttempt(kResultError, options_.scheduler_name, absl::Now() - start);
     queue_.AddUnschedulableIfNotPresent(std::move(info), cycle, /*error=*/true);
     return true;
   }
   queue_.Done(info.key);
   std::string node = result.suggested_host;
   binders_.Submit([this, info = std::move(info), pod_info = std::move(pod_info),
-                   node = std::move(node), cycle]() mutable {
-    Bind(std::move(info), std::move(pod_info), std::move(node), cycle);
+                   node = std::move(node), cycle, start]() mutable {
+    Bind(std::move(info), std::move(pod_info), std::move(node), cycle, start);
   });
   return true;
 }
@@ -196,8 +200,11 @@ void Scheduler::HandleFailure(QueuedPodInfo info, int64_t cycle, const std::stri
   });
 }
 
-void Scheduler::Bind(QueuedPodInfo info, PodInfo pod_info, std::string node, int64_t cycle) {
+void Scheduler::Bind(QueuedPodInfo info, PodInfo pod_info, std::string node, int64_t cycle,
+                     absl::Time start) {
   absl::Status s = writer_->Bind(*info.pod, node);
+  RecordSchedulingAttempt(s.ok() ? kResultScheduled : kResultError, options_.scheduler_name,
+                          absl::Now() - start);
   if (s.ok()) {
     cache_.FinishBinding(info.key);
     ++scheduled_;

@@ -90,7 +90,9 @@ class Scheduler {
     return pod.spec().scheduler_name() == options_.scheduler_name;
   }
   void HandleFailure(QueuedPodInfo info, int64_t cycle, const std::string& message);
-  void Bind(QueuedPodInfo info, PodInfo pod_info, std::string node, int64_t cycle);
+  // `start`: when the attempt took the pod off the queue (for its duration metric).
+  void Bind(QueuedPodInfo info, PodInfo pod_info, std::string node, int64_t cycle,
+            absl::Time start);
 
   ApiWriter* const writer_;
   const SchedulerOptions options_;

@@ -1,12 +1,8 @@
 #include "scheduler/server.h"
 
-#include <signal.h>
-#include <unistd.h>
-
-#include <random>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "spdlog/spdlog.h"
 
 namespace minik8s::scheduler {
@@ -64,38 +60,19 @@ absl::Status SchedulerServer::Start() {
     StartScheduling();
     return absl::OkStatus();
   }
-  char host[256] = {0};
-  gethostname(host, sizeof(host) - 1);
-  std::string identity =
-      absl::StrFormat("%s_%016x", host, std::random_device{}() * 0x100000001ull);
   lease_client_ = client::NewApiLeaseClient(clientset_->api());
   client::LeaderElectionConfig config;
   config.lease_namespace = options_.lease_namespace;
   config.lease_name = options_.lease_name;
-  config.identity = identity;
   config.lease_duration = options_.lease_duration;
   config.renew_deadline = options_.renew_deadline;
   config.retry_period = options_.retry_period;
-  config.callbacks.on_started_leading = [this] {
-    spdlog::info("became the leader");
-    StartScheduling();
-  };
-  config.callbacks.on_stopped_leading = [this] {
-    if (running_.load()) {
-      spdlog::error("leader election lost");
-      lost_leadership_ = true;
-      // Ends main()'s wait for a shutdown signal; the process then exits
-      // non-zero and a fresh one rebuilds its state and campaigns again.
-      kill(getpid(), SIGTERM);
-    }
-  };
-  config.callbacks.on_new_leader = [identity](const std::string& leader) {
-    if (leader != identity) spdlog::info("the leader is {}", leader);
-  };
-  elector_ = std::make_unique<client::LeaderElector>(lease_client_.get(), std::move(config));
-  spdlog::info("waiting to become the leader (lease {}/{}, identity {})",
-               options_.lease_namespace, options_.lease_name, identity);
-  elector_->Start();
+  // Losing the Lease sends the process SIGTERM: main's wait for a shutdown
+  // signal ends, and the process exits non-zero so a fresh one rebuilds
+  // its state and campaigns again.
+  election_ = std::make_unique<client::DaemonLeaderElection>(
+      lease_client_.get(), std::move(config), [this] { StartScheduling(); });
+  election_->Start();
   return absl::OkStatus();
 }
 
@@ -109,11 +86,12 @@ void SchedulerServer::Stop() {
   // Stop scheduling first (its loop reads the informers' objects), then
   // the informers (their handlers call the scheduler), then give up the
   // lease, and flush events last.
+  if (election_) election_->MarkStopping();
   if (scheduler_) scheduler_->Stop();
   if (pods_) pods_->Stop();
   if (nodes_) nodes_->Stop();
   running_ = false;
-  if (elector_) elector_->Stop();
+  if (election_) election_->Stop();
   if (recorder_) recorder_->Shutdown();
 }
 

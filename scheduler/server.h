@@ -45,10 +45,10 @@ class SchedulerServer {
   // from any thread (e.g. a signal-waiting one).
   void RequestStop() { stop_requested_ = true; }
   void Stop();
-  // Set when leadership was lost; the server then sends the process SIGTERM
-  // so it exits (as Kubernetes' scheduler does) and a fresh process rebuilds
-  // its state.
-  bool lost_leadership() const { return lost_leadership_.load(); }
+  // Set when leadership was lost; the process then gets SIGTERM
+  // (client::DaemonLeaderElection) so it exits (as Kubernetes' scheduler
+  // does) and a fresh process rebuilds its state.
+  bool lost_leadership() const { return election_ != nullptr && election_->lost(); }
 
  private:
   void StartScheduling();
@@ -62,9 +62,8 @@ class SchedulerServer {
   std::unique_ptr<client::Informer<Pod>> pods_;
   std::unique_ptr<client::Informer<Node>> nodes_;
   std::unique_ptr<client::LeaseClient> lease_client_;
-  std::unique_ptr<client::LeaderElector> elector_;
+  std::unique_ptr<client::DaemonLeaderElection> election_;
   std::atomic<bool> running_{false};
-  std::atomic<bool> lost_leadership_{false};
   std::atomic<bool> stop_requested_{false};
 };
 
