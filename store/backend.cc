@@ -2,11 +2,13 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "rocksdb/options.h"
 #include "rocksdb/table.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/file_system.h"
 #include "rocksdb/env.h"
+#include "store/metrics.h"
 
 namespace minik8s::store {
 
@@ -123,7 +125,12 @@ Backend::~Backend() {
 absl::Status Backend::Write(rocksdb::WriteBatch* batch) {
   rocksdb::WriteOptions wo;
   wo.sync = true;
-  return FromRocks(db_->Write(wo, batch), "backend write");
+  const absl::Time start = absl::Now();
+  absl::Status s = FromRocks(db_->Write(wo, batch), "backend write");
+  if (metrics::Histogram* fsync = GetStoreMetrics().wal_fsync) {
+    fsync->Observe(absl::ToDoubleSeconds(absl::Now() - start));
+  }
+  return s;
 }
 
 absl::Status Backend::GetKeyValue(const Revision& rev, mvccpb::KeyValue* kv) const {

@@ -23,6 +23,13 @@ absl::StatusOr<std::unique_ptr<KvStore>> KvStore::Open(const StoreOptions& optio
   ASSIGN_OR_RETURN(store->backend_, Backend::Open(options.data_dir));
   store->lessor_ = std::make_unique<Lessor>(options.clock, options.min_lease_ttl);
   RETURN_IF_ERROR(store->Recover());
+  if (metrics::GaugeFuncFamily* keys = GetStoreMetrics().keys) {
+    const Index* index = &store->index_;
+    store->keys_gauge_ = keys->AddCallback([index] {
+      return std::vector<metrics::GaugeFuncFamily::Sample>{
+          {.label_values = {}, .value = static_cast<double>(index->KeyCount())}};
+    });
+  }
   store->watchable_ =
       std::make_unique<WatchableStore>(store.get(), store->applied_rev_, options.watch);
   store->watchable_->Start();

@@ -47,6 +47,7 @@
 #include "store/clock.h"
 #include "store/index.h"
 #include "store/lease.h"
+#include "store/metrics.h"
 #include "store/watchable_store.h"
 
 namespace minik8s::store {
@@ -230,6 +231,8 @@ class KvStore : public HistorySource {
   const StoreOptions options_;
   std::unique_ptr<Backend> backend_;
   Index index_;
+  // etcd_debugging_mvcc_keys_total reads index_ (store/metrics.h).
+  std::unique_ptr<metrics::GaugeFuncFamily::Registration> keys_gauge_;
   std::unique_ptr<Lessor> lessor_;
   std::unique_ptr<WatchableStore> watchable_;
   uint64_t member_id_ = 0;

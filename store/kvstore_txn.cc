@@ -317,6 +317,7 @@ absl::Status KvStore::ApplyPut(const etcdserverpb::PutRequest& req, WriteCtx* ct
   kv.set_mod_revision(ctx->rev);
   kv.set_version(exists ? at.version + 1 : 1);
   RETURN_IF_ERROR(index_.Put(req.key(), rev));
+  if (metrics::Counter* puts = GetStoreMetrics().puts) puts->Inc();
   ++ctx->sub;
   batch_.Put(backend_->history(), EncodeRevision(rev), kv.SerializeAsString());
   if (prev_lease != 0 && prev_lease != kv.lease()) lessor_->Detach(prev_lease, kv.key());

@@ -1,33 +1,30 @@
 // minik8s-store: an etcd v3 wire-compatible key-value store. Parses flags
 // (etcd's names), opens the store, serves gRPC until SIGTERM/SIGINT.
-#include <cstdio>
 #include <limits>
+#include <optional>
 #include <string>
 
-#include "CLI/CLI.hpp"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/daemon.h"
 #include "common/net.h"
-#include "common/signals.h"
 #include "spdlog/spdlog.h"
 #include "store/auto_compactor.h"
 #include "store/kvstore.h"
 #include "store/server.h"
 
-namespace {
-
-int Fail(const std::string& msg) {
-  spdlog::error("{}", msg);
-  std::fprintf(stderr, "minik8s-store: %s\n", msg.c_str());
-  return 1;
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
-  minik8s::BlockShutdownSignals();
+  minik8s::Daemon daemon(
+      {.name = "minik8s-store",
+       .description = "an etcd v3 compatible key-value store (KV, Watch, Lease) on RocksDB",
+       .health_help = "host:port of the health and metrics endpoint (etcd serves its metrics "
+                      "on --listen-metrics-urls): gRPC health and HTTP GET /healthz, /readyz, "
+                      "/livez and /metrics (etcd_mvcc_put_total, "
+                      "etcd_disk_wal_fsync_duration_seconds, etcd_debugging_mvcc_keys_total) "
+                      "on one port; empty = none"});
+  auto Fail = [&daemon](const std::string& msg) { return daemon.Fail(msg); };
   // Debian builds Abseil without NDEBUG, so every Mutex::Lock would update a
   // process-wide lock graph under one global spinlock (a large share of the
   // CPU under load). Lock order is checked at compile time (-Wthread-safety)
@@ -44,10 +41,9 @@ int main(int argc, char** argv) {
   int64_t max_request_bytes = 1572864;
   int64_t quota_bytes = 0;
   int64_t max_txn_ops = 128;
-  std::string log_level = "info";
-  std::string progress_interval = "10m";
+  absl::Duration progress = absl::Minutes(10);
 
-  CLI::App app{"minik8s-store: an etcd v3 compatible key-value store (KV, Watch, Lease) on RocksDB"};
+  CLI::App& app = daemon.app();
   app.add_option("--name", name, "Human-readable name of this member")->capture_default_str();
   app.add_option("--data-dir", data_dir, "Path to the data directory (default: <name>.minik8s-store)");
   app.add_option("--listen-client-urls", listen_urls,
@@ -77,27 +73,13 @@ int main(int argc, char** argv) {
   app.add_option("--max-txn-ops", max_txn_ops, "Maximum number of operations in one transaction")
       ->capture_default_str()
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
-  app.add_option("--log-level", log_level, "Log level: debug, info, warn or error")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
-  app.add_option("--progress-notify-interval", progress_interval,
-                 "Period of watch progress notifications (e.g. 10m, 5s)")
-      ->capture_default_str();
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  }
-
-  spdlog::set_level(spdlog::level::from_str(log_level));
+  daemon.AddDurationFlag("--progress-notify-interval", &progress,
+                         "Period of watch progress notifications (e.g. 10m, 5s)",
+                         minik8s::DurationBound::kPositive);
+  if (std::optional<int> exit = daemon.Parse(argc, argv)) return *exit;
   if (data_dir.empty()) data_dir = name + ".minik8s-store";
   if (advertise_urls.empty()) advertise_urls = listen_urls;
 
-  absl::Duration progress;
-  if (!absl::ParseDuration(progress_interval, &progress) || progress <= absl::ZeroDuration()) {
-    return Fail("--progress-notify-interval must be a positive duration like 10m or 5s, got '" +
-                progress_interval + "'");
-  }
   auto compaction = minik8s::store::ParseAutoCompaction(compaction_mode, compaction_retention);
   if (!compaction.ok()) return Fail(std::string(compaction.status().message()));
   auto addresses = minik8s::UrlListToGrpcAddresses(listen_urls);
@@ -128,11 +110,17 @@ int main(int argc, char** argv) {
   }
   minik8s::store::AutoCompactor compactor(store->get(), *compaction);
   compactor.Start();
+  if (absl::Status s = daemon.StartHealth(); !s.ok()) {
+    compactor.Stop();
+    (*server)->Shutdown(absl::Seconds(1));
+    (*store)->Stop();
+    return Fail(std::string(s.message()));
+  }
+  daemon.SetServing(true);
 
   spdlog::info("ready to serve client requests on {} (member {:x}, data dir {}, revision {})",
                listen_urls, (*store)->member_id(), data_dir, (*store)->CurrentRevision());
-  const int sig = minik8s::WaitForShutdownSignal();
-  spdlog::info("received signal {}, shutting down", sig);
+  daemon.WaitForShutdown();
   compactor.Stop();
   (*server)->Shutdown(absl::Seconds(5));
   (*store)->Stop();
