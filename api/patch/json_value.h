@@ -42,8 +42,16 @@ struct JsonValue {
   // kArray: elements.
   std::vector<JsonValue> elements;
 
-  // Defined below the class: `members` holds std::pair<std::string, JsonValue>,
-  // which needs JsonValue complete before it can be constructed.
+  // The special members are defined out of line (json_value.cc): `members`
+  // holds std::pair<std::string, JsonValue>, which must not be instantiated
+  // while JsonValue is still incomplete (clang rejects it).
+  JsonValue();
+  ~JsonValue();
+  JsonValue(const JsonValue&);
+  JsonValue(JsonValue&&) noexcept;
+  JsonValue& operator=(const JsonValue&);
+  JsonValue& operator=(JsonValue&&) noexcept;
+
   static JsonValue Object();
   static JsonValue Array();
   static JsonValue String(std::string s);
