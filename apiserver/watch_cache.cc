@@ -283,6 +283,7 @@ bool WatchCache::ForWatcher(const Watcher& watcher, const Event& event, Delivery
 void WatchCache::Dispatch(const Event& event) {
   Delivery delivery;
   auto deliver = [&](const std::shared_ptr<Watcher>& w) {
+    mu_.AssertHeld();  // tells the lock analysis what Dispatch's caller holds
     if (ForWatcher(*w, event, &delivery)) w->PushLive(delivery);
   };
   for (const auto& w : unindexed_) deliver(w);

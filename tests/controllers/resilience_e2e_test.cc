@@ -265,8 +265,11 @@ class PodWatcher {
   absl::Status Start() {
     auto list = cs_->Pods().List("default", {.label_selector = "app=web"});
     if (!list.ok()) return list.status();
-    for (const Pod& p : list->items) {
-      if (!p.metadata().has_deletion_timestamp()) live_[p.metadata().name()] = p;
+    {
+      absl::MutexLock lock(&mu_);
+      for (const Pod& p : list->items) {
+        if (!p.metadata().has_deletion_timestamp()) live_[p.metadata().name()] = p;
+      }
     }
     auto watch = cs_->Pods().Watch(
         "default", {.label_selector = "app=web", .resource_version = list->resource_version});

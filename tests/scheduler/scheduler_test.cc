@@ -133,9 +133,14 @@ TEST_F(SchedulerTest, UnschedulableThenFitsWhenANodeIsAdded) {
     EXPECT_EQ(cond.message(), "0/1 nodes are available: 1 Insufficient cpu.");
   }
   // The same condition is not written twice.
-  EXPECT_FALSE(PodWithUnschedulableCondition(writer_.statuses_[0],
-                                             "0/1 nodes are available: 1 Insufficient cpu.")
-                   .has_value());
+  Pod written;
+  {
+    absl::MutexLock l(&writer_.mu_);
+    written = writer_.statuses_[0];
+  }
+  EXPECT_FALSE(
+      PodWithUnschedulableCondition(written, "0/1 nodes are available: 1 Insufficient cpu.")
+          .has_value());
   sched_->OnNodeAdd(Share(MakeNode("node-2", "4")));
   // Still in its 1 s backoff: wait for it on the fake clock.
   EXPECT_EQ(sched_->queue().NumBackoff(), 1u);
