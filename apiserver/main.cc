@@ -1,40 +1,34 @@
 // minik8s-apiserver: the only writer to storage; serves the ApiServer gRPC
 // API (proto/apiserver/v1/apiserver.proto) over an etcd v3 store.
-#include <CLI/CLI.hpp>
-
 #include <cstdint>
+#include <optional>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "apiserver/server.h"
+#include "common/daemon.h"
 #include "common/net.h"
-#include "common/signals.h"
 #include "spdlog/spdlog.h"
 
-namespace {
-
-bool ParseDurationFlag(const std::string& text, absl::Duration* out) {
-  return absl::ParseDuration(text, out) && *out >= absl::ZeroDuration();
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
-  minik8s::BlockShutdownSignals();
-  CLI::App app{"minik8s-apiserver: the minik8s API server (gRPC) over an etcd v3 store"};
+  minik8s::Daemon daemon(
+      {.name = "minik8s-apiserver",
+       .description = "the minik8s API server (the Kubernetes HTTP API and gRPC) over an etcd "
+                      "v3 store",
+       .health_help = "host:port of a separate health and metrics endpoint (gRPC health and "
+                      "HTTP GET /healthz, /readyz, /livez, /metrics); the API port serves "
+                      "/healthz and /metrics as well; empty = none"});
+  CLI::App& app = daemon.app();
+  minik8s::apiserver::ServerOptions options;
   std::string etcd_servers = "http://127.0.0.1:2379";
   std::string bind_address = "127.0.0.1";
   int port = 6443;
   std::string etcd_prefix = "/registry";
-  std::string event_ttl = "1h";
-  std::string compaction_interval = "5m";
   size_t watch_cache_size = 10000;
   size_t watcher_buffer = 1000;
-  std::string bookmark_interval = "5s";
-  std::string storage_timeout = "5s";
   int workers = 32;
   int64_t not_ready_toleration_seconds = 300;
   int64_t unreachable_toleration_seconds = 300;
-  std::string log_level = "info";
   app.add_option("--etcd-servers", etcd_servers,
                  "Comma-separated etcd v3 endpoints (etcd or minik8s-store); the next one is "
                  "tried when one is unavailable")
@@ -49,11 +43,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--etcd-prefix", etcd_prefix, "Prefix of every key the apiserver stores")
       ->capture_default_str();
-  app.add_option("--event-ttl", event_ttl, "How long Events are kept (e.g. 1h, 30m)")
-      ->capture_default_str();
-  app.add_option("--etcd-compaction-interval", compaction_interval,
-                 "How often to compact the store's history (e.g. 5m); 0 turns it off")
-      ->capture_default_str();
+  daemon.AddDurationFlag("--event-ttl", &options.event_ttl,
+                         "How long Events are kept (e.g. 1h, 30m; at least 1s)");
+  daemon.AddDurationFlag("--etcd-compaction-interval", &options.compaction_interval,
+                         "How often to compact the store's history (e.g. 5m); 0 turns it off");
   app.add_option("--watch-cache-size", watch_cache_size,
                  "Recent events kept per resource for watches to resume from")
       ->capture_default_str()
@@ -62,13 +55,11 @@ int main(int argc, char** argv) {
                  "Events buffered per watch stream before a slow client is cut off")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  app.add_option("--bookmark-interval", bookmark_interval,
-                 "How often watches that allow bookmarks get one, and idle watch caches ask "
-                 "the store for progress (e.g. 5s); 0 turns both off")
-      ->capture_default_str();
-  app.add_option("--storage-timeout", storage_timeout,
-                 "Deadline of every call to the store (e.g. 5s)")
-      ->capture_default_str();
+  daemon.AddDurationFlag("--bookmark-interval", &options.bookmark_interval,
+                         "How often watches that allow bookmarks get one, and idle watch "
+                         "caches ask the store for progress (e.g. 5s); 0 turns both off");
+  daemon.AddDurationFlag("--storage-timeout", &options.storage_timeout,
+                         "Deadline of every call to the store (e.g. 5s)");
   app.add_option("--workers", workers,
                  "Threads handling requests that may wait for the store (both APIs)")
       ->capture_default_str()
@@ -91,46 +82,22 @@ int main(int argc, char** argv) {
                  "it stays on an unreachable node before it is evicted)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
-  app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  }
-  spdlog::set_level(spdlog::level::from_str(log_level));
+  if (std::optional<int> exit = daemon.Parse(argc, argv)) return *exit;
 
-  minik8s::apiserver::ServerOptions options;
   absl::StatusOr<std::vector<std::string>> endpoints =
       minik8s::UrlListToGrpcAddresses(etcd_servers);
   if (!endpoints.ok() || endpoints->empty()) {
-    spdlog::error("--etcd-servers: {}",
-                  endpoints.ok() ? "no endpoint given" : std::string(std::string(endpoints.status().message())));
-    return 2;
+    return daemon.Fail(absl::StrCat("--etcd-servers: ", endpoints.ok()
+                                                            ? "no endpoint given"
+                                                            : endpoints.status().message()),
+                       2);
   }
   options.etcd_endpoints = *endpoints;
   options.etcd_prefix = etcd_prefix;
   options.bind_address = bind_address;
   options.port = port;
-  struct {
-    const char* flag;
-    const std::string& text;
-    absl::Duration* out;
-  } durations[] = {{"--event-ttl", event_ttl, &options.event_ttl},
-                   {"--etcd-compaction-interval", compaction_interval,
-                    &options.compaction_interval},
-                   {"--bookmark-interval", bookmark_interval, &options.bookmark_interval},
-                   {"--storage-timeout", storage_timeout, &options.storage_timeout}};
-  for (const auto& d : durations) {
-    if (!ParseDurationFlag(d.text, d.out)) {
-      spdlog::error("{}: invalid duration \"{}\" (use e.g. 30s, 5m, 1h)", d.flag, d.text);
-      return 2;
-    }
-  }
   if (options.event_ttl < absl::Seconds(1)) {
-    spdlog::error("--event-ttl: must be at least 1s");
-    return 2;
+    return daemon.Fail("--event-ttl: must be at least 1s", 2);
   }
   options.watch_cache_size = watch_cache_size;
   options.watcher_buffer = watcher_buffer;
@@ -141,13 +108,14 @@ int main(int argc, char** argv) {
 
   minik8s::apiserver::Server server(options);
   absl::Status status = server.Start();
-  if (!status.ok()) {
-    spdlog::error("{}", std::string(status.message()));
-    return 1;
+  if (!status.ok()) return daemon.Fail(status);
+  if (absl::Status s = daemon.StartHealth(); !s.ok()) {
+    server.Shutdown();
+    return daemon.Fail(s);
   }
+  daemon.SetServing(true);
   spdlog::info("serving on {}:{} (storage {})", bind_address, server.port(), etcd_servers);
-  int sig = minik8s::WaitForShutdownSignal();
-  spdlog::info("received signal {}, shutting down", sig);
+  daemon.WaitForShutdown();
   server.Shutdown();
   spdlog::info("stopped");
   return 0;

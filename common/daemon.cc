@@ -94,7 +94,9 @@ std::optional<int> Daemon::Parse(int argc, char** argv) {
   try {
     app_.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app_.exit(e);
+    // --help prints and gives 0; every usage error 2 (as Go's flag package
+    // exits), whatever CLI11's own code for it.
+    return app_.exit(e) == 0 ? 0 : 2;
   }
   spdlog::set_level(spdlog::level::from_str(log_level_));
   if (log_format_ == "json") {

@@ -1,16 +1,15 @@
 // minik8s-kubelet: runs the pods bound to its node on a container runtime.
 // Flags only; the work is in kubelet.h.
-#include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
-#include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
 #include "api/quantity.h"
 #include "client/clientset.h"
 #include "client/event_recorder.h"
-#include "common/signals.h"
+#include "common/daemon.h"
 #include "kubelet/ip_allocator.h"
 #include "kubelet/kubelet.h"
 #include "kubelet/log_service.h"
@@ -18,20 +17,18 @@
 #include "runtime/grpc_runtime_client.h"
 #include "runtime/in_process_runtime_client.h"
 #include "runtime/runtime.h"
-#include "runtime/sim_options.h"
 #include "spdlog/spdlog.h"
 
 namespace {
 
 using namespace minik8s;  // NOLINT
 
-int Fail(const std::string& message) {
-  std::cerr << "minik8s-kubelet: " << message << "\n";
-  return 2;
-}
-
 int Run(int argc, char** argv) {
-  BlockShutdownSignals();
+  Daemon daemon({.name = "minik8s-kubelet",
+                 .description = "the node agent — registers a Node, renews its Lease and runs "
+                                "the pods bound to it on a container runtime"});
+  auto Fail = [&daemon](const std::string& message) { return daemon.Fail(message, 2); };
+  kubelet::KubeletOptions options;
   std::string server = "127.0.0.1:6443";
   std::string node_name;
   std::string runtime_endpoint = "unix:///tmp/minik8s-runtime.sock";
@@ -41,22 +38,12 @@ int Run(int argc, char** argv) {
   std::string pod_cidr;
   std::string taints;
   std::string node_labels;
-  std::string lease_renew = "10s";
-  std::string status_update = "10s";
-  std::string relist = "1s";
-  std::string crash_initial = "10s";
-  std::string crash_max = "5m";
-  std::string crash_reset = "10m";
-  std::string pull_initial = "10s";
-  std::string pull_max = "5m";
   int port = 10250;
   int workers = 8;
   int nodes = 0;
   std::string node_name_prefix = "sim-node-";
-  std::string log_level = "info";
 
-  CLI::App app{"minik8s-kubelet: the node agent — registers a Node, renews its Lease and runs "
-               "the pods bound to it on a container runtime"};
+  CLI::App& app = daemon.app();
   app.add_option("--server,--api-server", server, "Apiserver address (host:port)")
       ->capture_default_str();
   app.add_option("--hostname-override,--node-name", node_name,
@@ -74,26 +61,25 @@ int Run(int argc, char** argv) {
   app.add_option("--register-with-taints", taints,
                  "Taints to register the node with: key[=value]:Effect,...");
   app.add_option("--node-labels", node_labels, "Extra node labels: key=value,...");
-  app.add_option("--node-lease-renew-interval", lease_renew,
-                 "How often the node Lease is renewed")
-      ->capture_default_str();
-  app.add_option("--node-status-update-frequency", status_update,
-                 "How often node status is computed (posted when changed, or every 5m)")
-      ->capture_default_str();
-  app.add_option("--relist-period", relist, "How often the runtime is relisted to notice changes")
-      ->capture_default_str();
-  app.add_option("--crash-loop-backoff-initial", crash_initial,
-                 "First restart back-off of a crashing container")
-      ->capture_default_str();
-  app.add_option("--crash-loop-backoff-max", crash_max, "Longest restart back-off")
-      ->capture_default_str();
-  app.add_option("--crash-loop-backoff-reset", crash_reset,
-                 "A container that ran this long restarts without back-off")
-      ->capture_default_str();
-  app.add_option("--image-pull-backoff-initial", pull_initial, "First image pull back-off")
-      ->capture_default_str();
-  app.add_option("--image-pull-backoff-max", pull_max, "Longest image pull back-off")
-      ->capture_default_str();
+  const DurationBound kPositive = DurationBound::kPositive;
+  daemon.AddDurationFlag("--node-lease-renew-interval", &options.node_lease_renew_interval,
+                         "How often the node Lease is renewed", kPositive);
+  daemon.AddDurationFlag("--node-status-update-frequency",
+                         &options.node_status_update_frequency,
+                         "How often node status is computed (posted when changed, or every 5m)",
+                         kPositive);
+  daemon.AddDurationFlag("--relist-period", &options.relist_period,
+                         "How often the runtime is relisted to notice changes", kPositive);
+  daemon.AddDurationFlag("--crash-loop-backoff-initial", &options.crash_loop_backoff_initial,
+                         "First restart back-off of a crashing container", kPositive);
+  daemon.AddDurationFlag("--crash-loop-backoff-max", &options.crash_loop_backoff_max,
+                         "Longest restart back-off", kPositive);
+  daemon.AddDurationFlag("--crash-loop-backoff-reset", &options.crash_loop_backoff_reset,
+                         "A container that ran this long restarts without back-off", kPositive);
+  daemon.AddDurationFlag("--image-pull-backoff-initial", &options.image_pull_backoff_initial,
+                         "First image pull back-off", kPositive);
+  daemon.AddDurationFlag("--image-pull-backoff-max", &options.image_pull_backoff_max,
+                         "Longest image pull back-off", kPositive);
   app.add_option("--port", port, "Loopback port of the kubelet API (logs); 0 picks one")
       ->capture_default_str();
   app.add_option("--workers", workers, "Pod worker threads")->capture_default_str();
@@ -103,36 +89,7 @@ int Run(int argc, char** argv) {
   app.add_option("--node-name-prefix", node_name_prefix,
                  "Scale mode: node names are <prefix><index>")
       ->capture_default_str();
-  app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
-      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
-      ->capture_default_str();
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  }
-  spdlog::set_level(spdlog::level::from_str(log_level));
-
-  kubelet::KubeletOptions options;
-  struct DurFlag {
-    const char* name;
-    const std::string* text;
-    absl::Duration* out;
-  };
-  for (const DurFlag& f : std::vector<DurFlag>{
-           {"--node-lease-renew-interval", &lease_renew, &options.node_lease_renew_interval},
-           {"--node-status-update-frequency", &status_update, &options.node_status_update_frequency},
-           {"--relist-period", &relist, &options.relist_period},
-           {"--crash-loop-backoff-initial", &crash_initial, &options.crash_loop_backoff_initial},
-           {"--crash-loop-backoff-max", &crash_max, &options.crash_loop_backoff_max},
-           {"--crash-loop-backoff-reset", &crash_reset, &options.crash_loop_backoff_reset},
-           {"--image-pull-backoff-initial", &pull_initial, &options.image_pull_backoff_initial},
-           {"--image-pull-backoff-max", &pull_max, &options.image_pull_backoff_max}}) {
-    auto d = runtime::ParseSimDuration(*f.text);
-    if (!d.ok()) return Fail(absl::StrCat(f.name, ": ", d.status().message()));
-    if (*d <= absl::ZeroDuration()) return Fail(absl::StrCat(f.name, ": must be positive"));
-    *f.out = *d;
-  }
+  if (std::optional<int> exit = daemon.Parse(argc, argv)) return *exit;
   options.workers = workers;
   for (const std::string* q : {&cpu, &memory}) {
     auto parsed = api::Quantity::Parse(*q);
@@ -176,6 +133,7 @@ int Run(int argc, char** argv) {
   std::string runtime_version =
       absl::StrCat(version->runtime_name(), "://", version->runtime_version());
 
+  if (absl::Status s = daemon.StartHealth(); !s.ok()) return daemon.Fail(s);
   auto log_server = kubelet::KubeletServer::Start(absl::StrCat("127.0.0.1:", port), rt.get());
   if (!log_server.ok()) return Fail(std::string(log_server.status().message()));
   spdlog::info("kubelet API (logs) on 127.0.0.1:{}", (*log_server)->port());
@@ -208,9 +166,10 @@ int Run(int argc, char** argv) {
   kubelet::Kubelet k(clientset->get(), rt.get(), events.get(), options);
   absl::Status started = k.Start();
   if (!started.ok()) return Fail(std::string(started.message()));
+  daemon.SetServing(true);
 
-  int sig = WaitForShutdownSignal();
-  spdlog::info("signal {} received; stopping (containers keep running)", sig);
+  daemon.WaitForShutdown();
+  spdlog::info("stopping (containers keep running)");
   k.Stop();
   (*log_server)->Shutdown();
   return 0;

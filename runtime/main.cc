@@ -11,17 +11,16 @@
 
 #include <cerrno>
 #include <cstring>
-#include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
-#include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
-#include "common/signals.h"
+#include "common/daemon.h"
+#include "common/duration.h"
 #include "runtime/endpoint.h"
 #include "runtime/runtime.h"
 #include "runtime/runtime_service.h"
-#include "runtime/sim_options.h"
 #include "spdlog/spdlog.h"
 
 namespace minik8s::runtime {
@@ -66,28 +65,24 @@ absl::Status PrepareSocketPath(const std::string& path) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<absl::Duration> FlagDuration(const std::string& flag, const std::string& value) {
-  absl::StatusOr<absl::Duration> d = ParseSimDuration(value);
-  if (!d.ok()) return absl::InvalidArgumentError(absl::StrCat(flag, ": ", d.status().message()));
-  return d;
-}
-
 int Run(int argc, char** argv) {
+  Daemon daemon({.name = "minik8s-runtime",
+                 .description = "a fake container runtime behind a CRI-like gRPC API",
+                 .health_help = "host:port of a health and metrics endpoint (gRPC health and "
+                                "HTTP GET /healthz, /readyz, /livez, /metrics); the --listen "
+                                "address serves gRPC health as well; empty = none"});
+  RuntimeOptions options;
   std::string listen = "unix:///tmp/minik8s-runtime.sock";
-  std::string pull_delay = "0s";
   std::vector<std::string> pull_delay_for;
   std::vector<std::string> missing;
-  std::string start_delay = "0s";
   std::string pod_cidr;  // ignored (see --pod-cidr)
-  std::string log_level = "info";
 
-  CLI::App app{"minik8s-runtime: a fake container runtime behind a CRI-like gRPC API"};
+  CLI::App& app = daemon.app();
   app.add_option("--listen", listen,
                  "Address to serve on: unix:///path, a socket path, or host:port")
       ->capture_default_str();
-  app.add_option("--image-pull-delay", pull_delay,
-                 "How long pulling an absent image takes (e.g. 500ms, 2s)")
-      ->capture_default_str();
+  daemon.AddDurationFlag("--image-pull-delay", &options.image_pull_delay,
+                         "How long pulling an absent image takes (e.g. 500ms, 2s)");
   app.add_option("--image-pull-delay-for", pull_delay_for,
                  "Per-image pull time IMAGE=DURATION, e.g. nginx:1.14.2=2s (repeatable)")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
@@ -95,41 +90,28 @@ int Run(int argc, char** argv) {
                  "Image whose pull fails with 'not found' (repeatable); names containing "
                  "'doesnotexist' or 'notfound' always fail")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  app.add_option("--container-start-delay", start_delay,
-                 "Time from StartContainer until the container runs")
-      ->capture_default_str();
+  daemon.AddDurationFlag("--container-start-delay", &options.container_start_delay,
+                         "Time from StartContainer until the container runs");
   app.add_option("--pod-cidr", pod_cidr,
                  "Ignored, kept for old command lines: the kubelet assigns pod IPs from its "
                  "node's podCIDR and passes each in RunPodSandbox");
-  app.add_option("--log-level", log_level, "Log level: trace, debug, info, warn, error")
-      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
-      ->capture_default_str();
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  }
-  spdlog::set_level(spdlog::level::from_str(log_level));
+  if (std::optional<int> exit = daemon.Parse(argc, argv)) return *exit;
 
-  RuntimeOptions options;
-  auto fail = [](const absl::Status& s) {
-    std::cerr << "minik8s-runtime: " << s.message() << "\n";
-    return 2;
-  };
-  absl::StatusOr<absl::Duration> d = FlagDuration("--image-pull-delay", pull_delay);
-  if (!d.ok()) return fail(d.status());
-  options.image_pull_delay = *d;
-  d = FlagDuration("--container-start-delay", start_delay);
-  if (!d.ok()) return fail(d.status());
-  options.container_start_delay = *d;
+  auto fail = [&daemon](const absl::Status& s) { return daemon.Fail(s, 2); };
   for (const std::string& spec : pull_delay_for) {
     size_t eq = spec.rfind('=');
     if (eq == std::string::npos || eq == 0) {
       return fail(absl::InvalidArgumentError(absl::StrCat(
           "--image-pull-delay-for: \"", spec, "\" is not IMAGE=DURATION (e.g. nginx:1.14.2=2s)")));
     }
-    d = FlagDuration("--image-pull-delay-for", spec.substr(eq + 1));
-    if (!d.ok()) return fail(d.status());
+    absl::StatusOr<absl::Duration> d = ParseGoDuration(spec.substr(eq + 1));
+    if (d.ok() && *d < absl::ZeroDuration()) {
+      d = absl::InvalidArgumentError(absl::StrCat("negative duration \"", spec.substr(eq + 1), "\""));
+    }
+    if (!d.ok()) {
+      return fail(absl::InvalidArgumentError(
+          absl::StrCat("--image-pull-delay-for: ", d.status().message())));
+    }
     options.image_pull_delay_for[spec.substr(0, eq)] = *d;
   }
   options.missing_images = missing;
@@ -141,7 +123,6 @@ int Run(int argc, char** argv) {
     if (absl::Status s = PrepareSocketPath(socket_path); !s.ok()) return fail(s);
   }
 
-  BlockShutdownSignals();
   absl::StatusOr<std::unique_ptr<Runtime>> rt = Runtime::Create(options);
   if (!rt.ok()) return fail(rt.status());
 
@@ -161,12 +142,16 @@ int Run(int argc, char** argv) {
     health->SetServingStatus("minik8s.cri.v1.RuntimeService", true);
     health->SetServingStatus("minik8s.cri.v1.ImageService", true);
   }
+  if (absl::Status s = daemon.StartHealth(); !s.ok()) {
+    server->Shutdown();
+    return daemon.Fail(s);
+  }
+  daemon.SetServing(true);
   spdlog::info("minik8s-runtime serving on {} (pull delay {}, start delay {})", *address,
                absl::FormatDuration(options.image_pull_delay),
                absl::FormatDuration(options.container_start_delay));
 
-  int sig = WaitForShutdownSignal();
-  spdlog::info("signal {} received, shutting down", sig);
+  daemon.WaitForShutdown();
   if (grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService()) {
     health->Shutdown();
   }
