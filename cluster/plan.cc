@@ -158,8 +158,9 @@ absl::StatusOr<std::vector<ComponentSpec>> PlanCluster(const ClusterOptions& opt
     s.kind = kRuntime;
     s.binary = Bin(options, "minik8s-runtime");
     s.address = sockets.back();
-    s.args = {"--listen", s.address, "--pod-cidr", NodePodCidr(i), "--log-level",
-              options.log_level};
+    // The runtime hands out no addresses: the node's kubelet assigns pod IPs
+    // from its --pod-cidr and passes each to the runtime (as with CRI).
+    s.args = {"--listen", s.address, "--log-level", options.log_level};
     s.log_file = log_file(s.name);
     s.stage = kStageRuntimes;
     s.health = HealthCheck::kGrpcHealth;

@@ -137,7 +137,7 @@ TEST(PlanCluster, RuntimeAndKubeletArguments) {
   EXPECT_EQ(rt.binary, "/b/minik8s-runtime");
   EXPECT_EQ(Flag(rt, "--listen"), "unix:///d/run/node-2.sock");
   EXPECT_EQ(rt.address, "unix:///d/run/node-2.sock");
-  EXPECT_EQ(Flag(rt, "--pod-cidr"), "10.244.2.0/24");
+  EXPECT_EQ(Flag(rt, "--pod-cidr"), "") << "the kubelet assigns pod IPs, not the runtime";
   const ComponentSpec& k = Get(*specs, "kubelet-node-2");
   EXPECT_EQ(k.binary, "/b/minik8s-kubelet");
   EXPECT_EQ(Flag(k, "--server"), "127.0.0.1:7003");
