@@ -73,6 +73,7 @@ absl::Status Kubelet::SyncPod(const std::string& key, absl::Duration* requeue_af
     // Gone from the apiserver (or replaced by a new pod of the same name).
     spdlog::info("pod {} ({}) is gone from the apiserver; tearing it down", key, w->uid);
     syncer_->TeardownPod(*w, 0, false);
+    syncer_->ForgetPod(*w);
     absl::MutexLock lock(&mu_);
     workers_.erase(key);
     w = nullptr;
@@ -98,6 +99,7 @@ absl::Status Kubelet::SyncPod(const std::string& key, absl::Duration* requeue_af
   if (pod->metadata().has_deletion_timestamp()) {
     absl::Status s = syncer_->TerminatePod(*w, *pod);
     if (s.ok()) {
+      syncer_->ForgetPod(*w);
       absl::MutexLock lock(&mu_);
       workers_.erase(key);
     }

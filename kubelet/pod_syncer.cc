@@ -75,7 +75,13 @@ metrics::Gauge& RunningPods() {
 
 PodSyncer::PodSyncer(runtime::RuntimeClient* runtime, common::Clock* clock, PodSyncHost* host,
                      PodSyncerOptions options)
-    : runtime_(runtime), clock_(clock), host_(host), options_(options) {
+    : runtime_(runtime),
+      clock_(clock),
+      host_(host),
+      options_(options),
+      status_(host),
+      prober_(runtime, host, host),
+      images_(runtime, clock, host, host, options.image_pull_backoff_initial) {
   RunningPods();  // exposed (as 0) from the start
   PodStartDuration();
 }
@@ -94,8 +100,15 @@ void PodSyncer::SandboxRemoved() {
 
 void PodSyncer::SandboxAdopted() { SandboxCreated(); }
 
+void PodSyncer::ForgetPod(const PodWorker& w) {
+  status_.RemovePod(w.uid);
+  prober_.RemovePod(w.uid);
+}
+
 void PodSyncer::ObservePodStart(PodWorker& w) {
-  if (w.start_observed || !w.reported.has_value() || w.reported->phase() != "Running") return;
+  if (w.start_observed) return;
+  std::optional<core::PodStatus> reported = status_.GetPodStatus(w.uid);
+  if (!reported.has_value() || reported->phase() != "Running") return;
   w.start_observed = true;
   // An adopted pod was first seen by an earlier kubelet: no figure.
   if (w.first_seen == absl::Time()) return;
@@ -208,10 +221,6 @@ void PodSyncer::RefreshContainer(ContainerRecord& r) {
 
 void PodSyncer::MarkLost(ContainerRecord& r) {
   r.lost = true;
-  r.liveness.reset();
-  r.readiness.reset();
-  r.startup.reset();
-  r.probes_for.clear();
   if (r.status.has_value() && r.status->state() == cri::CONTAINER_EXITED) return;  // its end is known
   // What Kubernetes reports for a container the runtime cannot locate
   // (kubelet_pods.go, convertToAPIContainerStatuses).
@@ -225,87 +234,21 @@ void PodSyncer::MarkLost(ContainerRecord& r) {
   r.status = std::move(s);
 }
 
-bool PodSyncer::EnsureImage(PodWorker& w, const core::Pod& pod, const core::Container& c,
-                          ContainerRecord& r, absl::Time now, absl::Time* wake) {
-  const std::string policy = ImagePullPolicyOf(c);
-  const std::string& image = c.image();
-  cri::ImageStatusRequest sreq;
-  sreq.mutable_image()->set_image(image);
-  auto st = runtime_->ImageStatus(sreq);
-  if (!st.ok() && host_->RuntimeUnreachable(st.status())) return false;
-  bool present = st.ok() && st->has_image();
-  if (present && policy != "Always") {
-    r.image_id = st->image().id();
-    host_->Event(pod, c.name(), "Normal", "Pulled",
-          absl::StrCat("Container image \"", image, "\" already present on machine"));
-    return true;
-  }
-  if (policy == "Never") {
-    r.waiting_reason = "ErrImageNeverPull";
-    r.waiting_message =
-        absl::StrCat("Container image \"", image, "\" is not present with pull policy of Never");
-    host_->Event(pod, c.name(), "Warning", "ErrImageNeverPull", r.waiting_message);
-    *wake = std::min(*wake, now + options_.image_pull_backoff_initial);
-    return false;
-  }
-  if (r.pull_failed_at != absl::Time() &&
-      w.pull_backoff.IsInBackOffSince(image, r.pull_failed_at, now)) {
-    r.waiting_reason = "ImagePullBackOff";
-    r.waiting_message = absl::StrCat("Back-off pulling image \"", image, "\"");
-    if (r.backoff_event_for != r.pull_failed_at) {
-      host_->Event(pod, c.name(), "Normal", "BackOff", r.waiting_message);
-      r.backoff_event_for = r.pull_failed_at;
-    }
-    *wake = std::min(*wake, r.pull_failed_at + w.pull_backoff.Get(image));
-    return false;
-  }
-  if (!present && r.pull_failed_at == absl::Time()) {
-    // As Kubernetes does, the pod shows its containers waiting in
-    // ContainerCreating while the image downloads (written only when that
-    // changes the status; a retry after a failed pull keeps showing
-    // ImagePullBackOff). Only absent images are announced, so a node
-    // whose image is present writes no extra status.
-    absl::Status s = ReportStatus(w, pod, /*sandbox_ready=*/true, "");
-    if (!s.ok()) {
-      spdlog::debug("pod {}: status before pulling \"{}\" not written: {}", w.key, image,
-                    s.ToString());
-    }
-  }
-  host_->Event(pod, c.name(), "Normal", "Pulling", absl::StrCat("Pulling image \"", image, "\""));
-  absl::Time t0 = clock_->Now();
-  cri::PullImageRequest preq;
-  preq.mutable_image()->set_image(image);
-  auto pulled = runtime_->PullImage(preq);
-  absl::Time t1 = clock_->Now();
-  if (!pulled.ok() && host_->RuntimeUnreachable(pulled.status())) return false;
-  if (!pulled.ok()) {
-    std::string msg =
-        absl::StrCat("Failed to pull image \"", image, "\": ", pulled.status().message());
-    host_->Event(pod, c.name(), "Warning", "Failed", msg);
-    host_->Event(pod, c.name(), "Warning", "Failed", "Error: ErrImagePull");
-    r.waiting_reason = "ErrImagePull";
-    r.waiting_message = msg;
-    absl::Duration d = w.pull_backoff.Next(image, t1);
-    r.pull_failed_at = t1;
-    // Sync again soon to show ImagePullBackOff, then when the back-off ends.
-    *wake = std::min(*wake, t1 + std::min(d, absl::Seconds(1)));
-    return false;
-  }
-  std::string took = FormatGoDuration(t1 - t0);
-  host_->Event(pod, c.name(), "Normal", "Pulled",
-        absl::StrCat("Successfully pulled image \"", image, "\" in ", took, " (", took,
-                     " including waiting)"));
-  r.image_id = pulled->image_ref();
-  r.pull_failed_at = absl::Time();
-  w.pull_backoff.Reset(image);
-  return true;
-}
-
 bool PodSyncer::StartContainer(PodWorker& w, const core::Pod& pod, const core::Container& c,
                              bool init, ContainerRecord& r, absl::Time now, absl::Time* wake) {
   r.waiting_reason.clear();
   r.waiting_message.clear();
-  if (!EnsureImage(w, pod, c, r, now, wake)) return false;
+  // As Kubernetes does, the pod shows its containers waiting in
+  // ContainerCreating while an absent image downloads (written only when
+  // that changes the status).
+  auto before_pull = [&] {
+    absl::Status s = ReportStatus(w, pod, /*sandbox_ready=*/true, "");
+    if (!s.ok()) {
+      spdlog::debug("pod {}: status before pulling \"{}\" not written: {}", w.key, c.image(),
+                    s.ToString());
+    }
+  };
+  if (!images_.EnsureImage(pod, c, w.pull_backoff, r, now, wake, before_pull)) return false;
 
   cri::CreateContainerRequest req;
   req.set_pod_sandbox_id(w.sandbox_id);
@@ -372,10 +315,7 @@ bool PodSyncer::StartContainer(PodWorker& w, const core::Pod& pod, const core::C
   r.attempt += 1;
   r.lost = false;
   r.status.reset();
-  r.liveness.reset();
-  r.readiness.reset();
-  r.startup.reset();
-  r.probes_for.clear();
+  prober_.RemoveContainer(w.uid, c.name());
 
   cri::StartContainerRequest sreq;
   sreq.set_container_id(r.id);
@@ -393,127 +333,30 @@ bool PodSyncer::StartContainer(PodWorker& w, const core::Pod& pod, const core::C
   return true;
 }
 
-bool PodSyncer::RunProbes(PodWorker& w, const core::Pod& pod, const core::Container& c,
-                        ContainerRecord& r, absl::Time now, absl::Time* wake) {
-  if (r.probes_for != r.id) {
-    absl::Time started = FromNanos(r.status->started_at());
-    if (started == absl::Time()) started = now;
-    r.liveness.reset();
-    r.readiness.reset();
-    r.startup.reset();
-    if (c.has_liveness_probe()) {
-      r.liveness = std::make_unique<ProbeState>(ProbeKind::kLiveness, TimingOf(c.liveness_probe()), started);
-    }
-    if (c.has_readiness_probe()) {
-      r.readiness = std::make_unique<ProbeState>(ProbeKind::kReadiness, TimingOf(c.readiness_probe()), started);
-    }
-    if (c.has_startup_probe()) {
-      r.startup = std::make_unique<ProbeState>(ProbeKind::kStartup, TimingOf(c.startup_probe()), started);
-    }
-    r.probes_for = r.id;
+bool PodSyncer::RunProbes(const core::Pod& pod, const core::Container& c,
+                          ContainerRecord& r, absl::Time now, absl::Time* wake) {
+  const ProberManager::Verdict verdict =
+      prober_.Probe(pod, c, r.id, FromNanos(r.status->started_at()), now, wake);
+  if (verdict != ProberManager::Verdict::kLivenessFailed &&
+      verdict != ProberManager::Verdict::kStartupFailed) {
+    return false;
   }
-  // One check through the runtime: {success, message}; nullopt when the
-  // runtime did not answer (no result: nothing is recorded).
-  auto check = [&](const core::Probe& spec,
-                   const ProbeState& state) -> std::optional<std::pair<bool, std::string>> {
-    cri::ProbeKind kind = state.kind() == ProbeKind::kLiveness    ? cri::LIVENESS
-                          : state.kind() == ProbeKind::kReadiness ? cri::READINESS
-                                                                  : cri::STARTUP;
-    if (spec.has_exec()) {
-      cri::ExecSyncRequest req;
-      req.set_container_id(r.id);
-      for (const auto& s : spec.exec().command()) req.add_cmd(s);
-      req.set_timeout(absl::ToInt64Seconds(state.timing().timeout));
-      req.set_probe_kind(kind);
-      auto resp = runtime_->ExecSync(req);
-      if (!resp.ok() && host_->RuntimeUnreachable(resp.status())) return std::nullopt;
-      if (!resp.ok()) return std::make_pair(false, std::string(resp.status().message()));
-      std::string out = resp->stdout() + resp->stderr();
-      if (resp->exit_code() == 0) return std::make_pair(true, out);
-      if (out.empty()) out = absl::StrCat("command exited with code ", resp->exit_code());
-      return std::make_pair(false, out);
-    }
-    cri::ProbeRequest req;
-    req.set_container_id(r.id);
-    req.set_kind(kind);
-    if (spec.has_http_get()) {
-      req.set_handler(cri::HTTP_GET);
-      req.set_port(spec.http_get().port().int_val());
-      req.set_path(spec.http_get().path());
-    } else if (spec.has_tcp_socket()) {
-      req.set_handler(cri::TCP_SOCKET);
-      req.set_port(spec.tcp_socket().port().int_val());
-    } else if (spec.has_grpc()) {
-      req.set_handler(cri::GRPC);
-      req.set_port(spec.grpc().port());
-    } else {
-      return std::make_pair(true, std::string());
-    }
-    auto resp = runtime_->Probe(req);
-    if (!resp.ok() && host_->RuntimeUnreachable(resp.status())) return std::nullopt;
-    if (!resp.ok()) return std::make_pair(false, std::string(resp.status().message()));
-    return std::make_pair(resp->success(), resp->message());
-  };
-  auto kill = [&](const std::string& why) {
-    host_->Event(pod, c.name(), "Normal", "Killing",
-          absl::StrCat("Container ", c.name(), " failed ", why, " probe, will be restarted"));
-    int64_t grace = pod.spec().has_termination_grace_period_seconds()
-                        ? pod.spec().termination_grace_period_seconds()
-                        : kDefaultTerminationGraceSeconds;
-    cri::StopContainerRequest req;
-    req.set_container_id(r.id);
-    req.set_timeout(grace);
-    (void)runtime_->StopContainer(req);
-    RefreshContainer(r);
-  };
-
-  if (r.startup && r.startup->result() != ProbeResult::kSuccess) {
-    if (r.startup->Due(now)) {
-      auto result = check(c.startup_probe(), *r.startup);
-      if (!result) return false;
-      auto [ok, msg] = *result;
-      if (!ok) host_->Event(pod, c.name(), "Warning", "Unhealthy", absl::StrCat("Startup probe failed: ", msg));
-      r.startup->Record(ok, now);
-      if (r.startup->result() == ProbeResult::kFailure) {
-        kill("startup");
-        return true;
-      }
-      if (r.startup->result() == ProbeResult::kSuccess) r.startup->Stop();
-    }
-    if (r.startup->result() != ProbeResult::kSuccess) {
-      *wake = std::min(*wake, r.startup->next_probe());
-      return false;
-    }
-  }
-  if (r.liveness) {
-    if (r.liveness->Due(now)) {
-      auto result = check(c.liveness_probe(), *r.liveness);
-      if (!result) return false;
-      auto [ok, msg] = *result;
-      if (!ok) host_->Event(pod, c.name(), "Warning", "Unhealthy", absl::StrCat("Liveness probe failed: ", msg));
-      r.liveness->Record(ok, now);
-      if (r.liveness->result() == ProbeResult::kFailure) {
-        kill("liveness");
-        return true;
-      }
-    }
-    *wake = std::min(*wake, r.liveness->next_probe());
-  }
-  if (r.readiness) {
-    if (r.readiness->Due(now)) {
-      auto result = check(c.readiness_probe(), *r.readiness);
-      if (!result) return false;
-      auto [ok, msg] = *result;
-      if (!ok) host_->Event(pod, c.name(), "Warning", "Unhealthy", absl::StrCat("Readiness probe failed: ", msg));
-      r.readiness->Record(ok, now);
-    }
-    *wake = std::min(*wake, r.readiness->next_probe());
-  }
-  return false;
+  const char* why = verdict == ProberManager::Verdict::kLivenessFailed ? "liveness" : "startup";
+  host_->Event(pod, c.name(), "Normal", "Killing",
+               absl::StrCat("Container ", c.name(), " failed ", why, " probe, will be restarted"));
+  int64_t grace = pod.spec().has_termination_grace_period_seconds()
+                      ? pod.spec().termination_grace_period_seconds()
+                      : kDefaultTerminationGraceSeconds;
+  cri::StopContainerRequest req;
+  req.set_container_id(r.id);
+  req.set_timeout(grace);
+  (void)runtime_->StopContainer(req);
+  RefreshContainer(r);
+  return true;
 }
 
-ContainerView PodSyncer::ViewOf(const core::Container& c, const ContainerRecord& r, bool init,
-                              bool init_pending) const {
+ContainerView PodSyncer::ViewOf(const PodWorker& w, const core::Container& c,
+                                const ContainerRecord& r, bool init, bool init_pending) const {
   ContainerView v;
   v.name = c.name();
   v.image = c.image();
@@ -540,10 +383,9 @@ ContainerView PodSyncer::ViewOf(const core::Container& c, const ContainerRecord&
       v.started_at = FromNanos(s.started_at());
       v.container_id = s.id();
       v.last_terminated = r.last_terminated;
-      v.started = !r.startup || r.startup->result() == ProbeResult::kSuccess;
-      if (c.has_startup_probe() && !r.startup) v.started = false;
-      v.ready = v.started && (!c.has_readiness_probe() ||
-                              (r.readiness && r.readiness->result() == ProbeResult::kSuccess));
+      const ProberManager::ContainerProbes probes = prober_.Results(w.uid, c);
+      v.started = probes.started;
+      v.ready = probes.ready;
       if (init) v.ready = false;
       break;
     }
@@ -575,13 +417,14 @@ absl::Status PodSyncer::SyncRunningPod(PodWorker& w, const core::Pod& pod,
                                      absl::Duration* requeue_after) {
   const absl::Time now = clock_->Now();
   absl::Time wake = absl::InfiniteFuture();
+  const std::optional<core::PodStatus> reported = status_.GetPodStatus(w.uid);
   // The first start time reported wins (also over an adopted sandbox's).
-  if (!w.reported.has_value() && pod.status().has_start_time()) {
+  if (!reported.has_value() && pod.status().has_start_time()) {
     w.start_time = api::FromProtoTime(pod.status().start_time());
   }
   if (w.start_time == absl::Time()) w.start_time = now;
   const std::string policy = RestartPolicyOf(pod.spec());
-  const std::string& phase_before = w.reported ? w.reported->phase() : pod.status().phase();
+  const std::string phase_before = reported ? reported->phase() : pod.status().phase();
   const bool finished = phase_before == "Succeeded" || phase_before == "Failed";
 
   for (auto& [name, r] : w.containers) RefreshContainer(r);
@@ -685,7 +528,7 @@ absl::Status PodSyncer::SyncRunningPod(PodWorker& w, const core::Pod& pod,
           RefreshContainer(r);
         }
         if (r.status && r.status->state() == cri::CONTAINER_RUNNING) {
-          if (!RunProbes(w, pod, c, r, now, &wake)) continue;
+          if (!RunProbes(pod, c, r, now, &wake)) continue;
         }
         if (r.status && r.status->state() == cri::CONTAINER_EXITED) handle_exited(c, false, r);
       }
@@ -706,18 +549,20 @@ absl::Status PodSyncer::ReportStatus(PodWorker& w, const core::Pod& pod, bool sa
                                    const std::string& finished_phase) {
   PodStatusInput in;
   core::Pod old = pod;
-  if (w.reported) *old.mutable_status() = *w.reported;
+  if (std::optional<core::PodStatus> reported = status_.GetPodStatus(w.uid)) {
+    *old.mutable_status() = *std::move(reported);
+  }
   in.pod = &old;
   bool init_blocking = false;
   for (const core::Container& c : pod.spec().init_containers()) {
     const ContainerRecord& r = w.containers[c.name()];
-    in.init_containers.push_back(ViewOf(c, r, true, false));
+    in.init_containers.push_back(ViewOf(w, c, r, true, false));
     if (!(r.status && r.status->state() == cri::CONTAINER_EXITED && r.status->exit_code() == 0)) {
       init_blocking = true;
     }
   }
   for (const core::Container& c : pod.spec().containers()) {
-    in.containers.push_back(ViewOf(c, w.containers[c.name()], false, init_blocking));
+    in.containers.push_back(ViewOf(w, c, w.containers[c.name()], false, init_blocking));
   }
   in.sandbox_ready = sandbox_ready;
   in.pod_ip = w.pod_ip;
@@ -728,24 +573,7 @@ absl::Status PodSyncer::ReportStatus(PodWorker& w, const core::Pod& pod, bool sa
   in.now = clock_->Now();
   core::PodStatus status = ComputePodStatus(in);
   if (!finished_phase.empty()) status.set_phase(finished_phase);  // a finished pod stays finished
-  return WriteStatus(w, pod, status);
-}
-
-absl::Status PodSyncer::WriteStatus(PodWorker& w, const core::Pod& pod, const core::PodStatus& status) {
-  if (w.reported ? SameStatus(*w.reported, status) : SameStatus(pod.status(), status)) {
-    w.reported = status;
-    return absl::OkStatus();
-  }
-  core::Pod out = pod;
-  *out.mutable_status() = status;
-  out.mutable_metadata()->clear_resource_version();
-  absl::Status updated = host_->UpdatePodStatus(out);
-  if (!updated.ok()) {
-    if (client::IsNotFound(updated)) return absl::OkStatus();  // its delete event follows
-    return updated;
-  }
-  w.reported = status;
-  return absl::OkStatus();
+  return status_.SetPodStatus(pod, status);
 }
 
 void PodSyncer::TeardownPod(PodWorker& w, int64_t grace_seconds, bool record_events) {

@@ -4,9 +4,15 @@
 // graceful teardown), on the kubelet's Clock, so unit tests drive it on a
 // FakeClock without sleeping.
 //
+// It owns the kubelet's per-pod managers, as Kubernetes' kubelet holds
+// them: a StatusManager (the status last reported per pod; writes only on
+// change), a ProberManager (probe state and periods per container) and an
+// ImageManager (pull policy, pull back-off and pull Events). ForgetPod drops
+// a pod from them when its worker goes.
+//
 // What it needs from the kubelet around it (the apiserver, Events, pod IPs,
-// the runtime's health) comes through PodSyncHost; the Kubelet implements
-// it, tests fake it.
+// the runtime's health) comes through PodSyncHost (pod_sync_host.h); the
+// Kubelet implements it, tests fake it.
 //
 // Thread safety: SyncRunningPod/TerminatePod/TeardownPod may run on several
 // threads at once for different PodWorkers; one PodWorker is used by one
@@ -24,44 +30,18 @@
 #include "absl/time/time.h"
 #include "common/clock.h"
 #include "k8s/core/v1/core.pb.h"
+#include "kubelet/image_manager.h"
 #include "kubelet/pod_status.h"
+#include "kubelet/pod_sync_host.h"
 #include "kubelet/pod_worker.h"
+#include "kubelet/prober_manager.h"
+#include "kubelet/status_manager.h"
 #include "runtime/runtime_client.h"
 
 namespace minik8s::kubelet {
 
 // Pod termination grace period when neither the deletion nor the spec says.
 inline constexpr int64_t kDefaultTerminationGraceSeconds = 30;
-
-class PodSyncHost {
- public:
-  virtual ~PodSyncHost() = default;
-
-  // Records an Event about `pod` (`container`: "" or the name of one of its
-  // containers).
-  virtual void Event(const minik8s::core::v1::Pod& pod, const std::string& container,
-                     const std::string& type, const std::string& reason,
-                     const std::string& message) = 0;
-
-  // Pod IPs of `node`.
-  virtual absl::StatusOr<std::string> AllocatePodIp(const std::string& node) = 0;
-  virtual void ReleasePodIp(const std::string& node, const std::string& ip) = 0;
-  // The node's InternalIP ("" when unknown).
-  virtual std::string HostIp(const std::string& node) = 0;
-
-  // Writes `pod`'s status to the apiserver (pods/status).
-  virtual absl::Status UpdatePodStatus(const minik8s::core::v1::Pod& pod) = 0;
-  // Deletes `pod` for good (grace period 0, precondition on its uid).
-  virtual absl::Status DeletePod(const minik8s::core::v1::Pod& pod) = 0;
-
-  // Whether the runtime answered its last check.
-  virtual bool RuntimeReady() const = 0;
-  // Bumped whenever the runtime is found restarted.
-  virtual uint64_t RuntimeEpoch() = 0;
-  // True (and the runtime is marked down) when `s` says the runtime is
-  // unreachable: the caller stops and leaves its state as it was.
-  virtual bool RuntimeUnreachable(const absl::Status& s) = 0;
-};
 
 struct PodSyncerOptions {
   // A container that ran this long before exiting restarts without delay.
@@ -84,6 +64,11 @@ class PodSyncer {
   // Stops the pod's containers (each gets what is left of `grace_seconds`,
   // counted from the call), then its sandbox, and releases its IP.
   void TeardownPod(PodWorker& w, int64_t grace_seconds, bool record_events);
+  // The pod's worker is gone: drop its cached status and probe state.
+  void ForgetPod(const PodWorker& w);
+
+  StatusManager& status_manager() { return status_; }
+  ProberManager& prober_manager() { return prober_; }
 
   // Pods of this syncer with a sandbox (adopted ones are counted through
   // SandboxAdopted); mirrored into the kubelet_running_pods gauge.
@@ -96,7 +81,9 @@ class PodSyncer {
   bool EnsureSandbox(PodWorker& w, const minik8s::core::v1::Pod& pod);
   void RefreshContainer(ContainerRecord& r);
   // The runtime no longer has instance r.id: keep what is known of it as an
-  // exited status (ContainerStatusUnknown, 137, if it had not exited).
+  // exited status (ContainerStatusUnknown, 137, if it had not exited). Its
+  // probe state is not consulted again (probes run only for a running
+  // instance) and is replaced when the next instance starts.
   void MarkLost(ContainerRecord& r);
   // Whether the pod's sandbox is still READY in the runtime (asked once per
   // runtime epoch, or when `suspect`). Unavailable counts as present.
@@ -110,22 +97,18 @@ class PodSyncer {
   bool StartContainer(PodWorker& w, const minik8s::core::v1::Pod& pod,
                       const minik8s::core::v1::Container& c, bool init, ContainerRecord& r,
                       absl::Time now, absl::Time* wake);
-  bool EnsureImage(PodWorker& w, const minik8s::core::v1::Pod& pod,
-                   const minik8s::core::v1::Container& c, ContainerRecord& r, absl::Time now,
-                   absl::Time* wake);
-  // Runs the probes that are due; true if liveness failed (instance killed).
-  bool RunProbes(PodWorker& w, const minik8s::core::v1::Pod& pod,
-                 const minik8s::core::v1::Container& c, ContainerRecord& r, absl::Time now,
+  // Runs the probes that are due (ProberManager); true if liveness or
+  // startup failed and the instance was killed.
+  bool RunProbes(const minik8s::core::v1::Pod& pod, const minik8s::core::v1::Container& c,
+                 ContainerRecord& r, absl::Time now,
                  absl::Time* wake);
-  ContainerView ViewOf(const minik8s::core::v1::Container& c, const ContainerRecord& r,
-                       bool init, bool init_pending) const;
+  ContainerView ViewOf(const PodWorker& w, const minik8s::core::v1::Container& c,
+                       const ContainerRecord& r, bool init, bool init_pending) const;
   // Computes the pod's status from what the worker knows (condition
-  // times taken now) and writes it if it changed. `finished_phase`, when not
-  // empty, is kept as the phase.
+  // times taken now) and hands it to the StatusManager, which writes it if
+  // it changed. `finished_phase`, when not empty, is kept as the phase.
   absl::Status ReportStatus(PodWorker& w, const minik8s::core::v1::Pod& pod, bool sandbox_ready,
                             const std::string& finished_phase);
-  absl::Status WriteStatus(PodWorker& w, const minik8s::core::v1::Pod& pod,
-                           const minik8s::core::v1::PodStatus& status);
   // kubelet_pod_start_duration_seconds: observed once per pod, when its
   // reported phase first becomes Running, from when the kubelet first saw it.
   void ObservePodStart(PodWorker& w);
@@ -136,6 +119,9 @@ class PodSyncer {
   common::Clock* const clock_;
   PodSyncHost* const host_;
   const PodSyncerOptions options_;
+  StatusManager status_;
+  ProberManager prober_;
+  ImageManager images_;
   std::atomic<int64_t> running_pods_{0};
 };
 

@@ -1,8 +1,9 @@
 // PodWorker: the kubelet's memory of one pod it runs — its sandbox, pod IP
 // and, per container of the spec, the runtime instance it started, the
-// previous instance (lastState), back-off and probe state. The kubelet's
-// sync loop (kubelet.h, pod_sync.cc) reads and changes it; the runtime
-// labels below let a restarted kubelet rebuild it (adoption).
+// previous instance (lastState) and back-off state. The PodSyncer reads and
+// changes it (pod_syncer.h); the status it last reported is kept by the
+// StatusManager and its probe state by the ProberManager, both by pod uid.
+// The runtime labels below let a restarted kubelet rebuild it (adoption).
 //
 // Thread-compatible: the kubelet's work queue hands a pod's key to one
 // worker thread at a time, and only that thread touches the PodWorker.
@@ -19,7 +20,7 @@
 #include "k8s/core/v1/core.pb.h"
 #include "kubelet/backoff.h"
 #include "kubelet/pod_status.h"
-#include "kubelet/prober.h"
+#include "runtime/runtime_client.h"
 
 namespace minik8s::kubelet {
 
@@ -30,8 +31,9 @@ inline constexpr char kLabelPodNamespace[] = "io.kubernetes.pod.namespace";
 inline constexpr char kLabelContainerName[] = "io.kubernetes.container.name";
 inline constexpr char kLabelNodeName[] = "minik8s.io/node-name";
 inline constexpr char kLabelInitContainer[] = "minik8s.io/init-container";
-// Sandbox annotation holding the pod IP the kubelet allocated.
-inline constexpr char kAnnotationPodIp[] = "minik8s.io/pod-ip";
+// Sandbox annotation holding the pod IP the kubelet allocated (the
+// runtime's name for it: the runtime reports that IP back).
+inline constexpr const char* kAnnotationPodIp = runtime::kPodIpAnnotation;
 
 struct ContainerRecord {
   // The current runtime instance ("" when none was created yet) and its
@@ -50,9 +52,6 @@ struct ContainerRecord {
   std::string waiting_reason;
   std::string waiting_message;
   std::string image_id;
-  // Probes of the current instance (null: none configured or not running).
-  std::unique_ptr<ProbeState> liveness, readiness, startup;
-  std::string probes_for;  // the instance the probes above belong to
   // When the last image pull failed (image pull back-off is measured from it).
   absl::Time pull_failed_at;
   // Avoids repeating the BackOff event on every sync of one back-off wait.
@@ -74,8 +73,6 @@ struct PodWorker {
   absl::Time first_seen;
   bool start_observed = false;
   std::map<std::string, ContainerRecord> containers;  // by container name
-  // The status last written to the apiserver (or seen there).
-  std::optional<minik8s::core::v1::PodStatus> reported;
   // The last version of the pod seen (for teardown after it vanished).
   minik8s::core::v1::Pod last_pod;
   Backoff crash_backoff;

@@ -1,5 +1,7 @@
 #include "kubelet/prober.h"
 
+#include "absl/strings/str_cat.h"
+
 namespace minik8s::kubelet {
 
 const char* ProbeKindName(ProbeKind kind) {
@@ -64,6 +66,48 @@ bool ProbeState::Record(bool success, absl::Time now) {
   next_ = std::max(next_ + timing_.period, now);
   if (next_ <= now) next_ = now + timing_.period;
   return result() != before;
+}
+
+absl::StatusOr<ProbeCheck> RunProbe(runtime::RuntimeClient* runtime,
+                                    const std::string& container_id,
+                                    const minik8s::core::v1::Probe& spec, ProbeKind kind,
+                                    absl::Duration timeout) {
+  namespace cri = ::minik8s::cri::v1;
+  const cri::ProbeKind cri_kind = kind == ProbeKind::kLiveness    ? cri::LIVENESS
+                                  : kind == ProbeKind::kReadiness ? cri::READINESS
+                                                                  : cri::STARTUP;
+  if (spec.has_exec()) {
+    cri::ExecSyncRequest req;
+    req.set_container_id(container_id);
+    for (const auto& s : spec.exec().command()) req.add_cmd(s);
+    req.set_timeout(absl::ToInt64Seconds(timeout));
+    req.set_probe_kind(cri_kind);
+    auto resp = runtime->ExecSync(req);
+    if (!resp.ok()) return resp.status();
+    std::string out = resp->stdout() + resp->stderr();
+    if (resp->exit_code() == 0) return ProbeCheck{true, out};
+    if (out.empty()) out = absl::StrCat("command exited with code ", resp->exit_code());
+    return ProbeCheck{false, out};
+  }
+  cri::ProbeRequest req;
+  req.set_container_id(container_id);
+  req.set_kind(cri_kind);
+  if (spec.has_http_get()) {
+    req.set_handler(cri::HTTP_GET);
+    req.set_port(spec.http_get().port().int_val());
+    req.set_path(spec.http_get().path());
+  } else if (spec.has_tcp_socket()) {
+    req.set_handler(cri::TCP_SOCKET);
+    req.set_port(spec.tcp_socket().port().int_val());
+  } else if (spec.has_grpc()) {
+    req.set_handler(cri::GRPC);
+    req.set_port(spec.grpc().port());
+  } else {
+    return ProbeCheck{true, ""};
+  }
+  auto resp = runtime->Probe(req);
+  if (!resp.ok()) return resp.status();
+  return ProbeCheck{resp->success(), resp->message()};
 }
 
 }  // namespace minik8s::kubelet

@@ -9,15 +9,22 @@
 //   - before any flip the result is the kind's initial one: readiness
 //     Failure (not ready until proven), liveness Success, startup Unknown.
 //
-// ProbeState does no I/O: the pod worker asks Due(now), runs the check
-// through the runtime, and reports it with Record(). Pure; thread-compatible.
+// ProbeState does no I/O: the prober manager (prober_manager.h) asks
+// Due(now), runs the check with RunProbe, and reports it with Record().
+// ProbeState is pure and thread-compatible.
+//
+// RunProbe is the one place a probe is executed: one check of a probe spec
+// (exec, httpGet, tcpSocket, grpc) against a container, through the
+// runtime. Thread-safe as far as the RuntimeClient is.
 #ifndef MINIK8S_KUBELET_PROBER_H_
 #define MINIK8S_KUBELET_PROBER_H_
 
 #include <string>
 
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "k8s/core/v1/core.pb.h"
+#include "runtime/runtime_client.h"
 
 namespace minik8s::kubelet {
 
@@ -63,6 +70,23 @@ class ProbeState {
   int consecutive_ = 0;                          // of the last outcome
   bool last_success_ = false;
 };
+
+// The outcome of one check: whether it passed, and what it said (the exec's
+// output, or the handler's message).
+struct ProbeCheck {
+  bool success = false;
+  std::string message;
+};
+
+// Runs one check of `spec` on container `container_id`. A probe with no
+// handler passes. A non-OK status is the runtime call's own error (the
+// caller decides whether the runtime is unreachable or the check simply
+// failed); a command that ran and exited non-zero, or a handler that
+// answered failure, is a ProbeCheck with success false.
+absl::StatusOr<ProbeCheck> RunProbe(runtime::RuntimeClient* runtime,
+                                    const std::string& container_id,
+                                    const minik8s::core::v1::Probe& spec, ProbeKind kind,
+                                    absl::Duration timeout);
 
 }  // namespace minik8s::kubelet
 

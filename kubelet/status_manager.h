@@ -1,0 +1,63 @@
+// StatusManager: the kubelet's cache of the pod statuses it reports, as
+// Kubernetes' status manager (pkg/kubelet/status) keeps one: for each pod
+// (by uid) the status last written to the apiserver, or seen there when a
+// computed status did not differ from it. SetPodStatus writes through
+// PodStatusWriter only when the new status differs (SameStatus,
+// pod_status.h) from the cached one — or, before anything is cached, from
+// the status the pod carries — so a pod whose containers do not change
+// costs no apiserver write however often it is synced.
+//
+// Writes are synchronous (the pod worker that computed the status makes
+// them and retries a failed one on its next sync). A pod the apiserver no
+// longer has (NotFound) is not an error: its delete event follows.
+//
+// Thread safety: every method is safe from any thread; the cache is locked
+// only around lookups, never across the apiserver write. Calls for one pod
+// are serialised by its pod worker (one thread at a time), so two writes of
+// one pod never race. The writer must outlive the StatusManager.
+#ifndef MINIK8S_KUBELET_STATUS_MANAGER_H_
+#define MINIK8S_KUBELET_STATUS_MANAGER_H_
+
+#include <optional>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "k8s/core/v1/core.pb.h"
+#include "kubelet/pod_sync_host.h"
+
+namespace minik8s::kubelet {
+
+class StatusManager {
+ public:
+  explicit StatusManager(PodStatusWriter* writer) : writer_(writer) {}
+  StatusManager(const StatusManager&) = delete;
+  StatusManager& operator=(const StatusManager&) = delete;
+
+  // The status cached for the pod with `uid` (nullopt: none yet).
+  std::optional<minik8s::core::v1::PodStatus> GetPodStatus(const std::string& uid) const;
+
+  // Makes `status` the pod's status: written to the apiserver (with no
+  // resourceVersion precondition) when it differs from the cached one, then
+  // cached. On a failed write the cache keeps the old status and the error
+  // is returned (NotFound counts as done, and caches nothing).
+  absl::Status SetPodStatus(const minik8s::core::v1::Pod& pod,
+                            const minik8s::core::v1::PodStatus& status);
+
+  // Forgets the pod (it was torn down or deleted).
+  void RemovePod(const std::string& uid);
+
+  // Pods with a cached status.
+  size_t NumPods() const;
+
+ private:
+  PodStatusWriter* const writer_;
+  mutable absl::Mutex mu_;
+  absl::flat_hash_map<std::string, minik8s::core::v1::PodStatus> statuses_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace minik8s::kubelet
+
+#endif  // MINIK8S_KUBELET_STATUS_MANAGER_H_
