@@ -14,19 +14,13 @@ namespace minik8s::kubelet {
 namespace core = ::minik8s::core::v1;
 namespace cri = ::minik8s::cri::v1;
 
-namespace {
-constexpr char kStatusPrefix[] = "status/";
-constexpr char kLeasePrefix[] = "lease/";
-}  // namespace
-
 Kubelet::Kubelet(const client::Clientset* clientset, runtime::RuntimeClient* runtime,
                  client::EventSink* events, KubeletOptions options)
     : clientset_(clientset),
       runtime_(runtime),
       options_(std::move(options)),
       clock_(options_.clock ? options_.clock : common::RealClock::Get()),
-      pod_queue_(client::WorkQueueOptions{.name = "pods", .clock = clock_}),
-      heartbeat_queue_(client::WorkQueueOptions{.name = "heartbeats", .clock = clock_}) {
+      pod_queue_(client::WorkQueueOptions{.name = "pods", .clock = clock_}) {
   syncer_ = std::make_unique<PodSyncer>(
       runtime_, clock_, static_cast<PodSyncHost*>(this),
       PodSyncerOptions{.crash_loop_backoff_reset = options_.crash_loop_backoff_reset,
@@ -36,6 +30,13 @@ Kubelet::Kubelet(const client::Clientset* clientset, runtime::RuntimeClient* run
     n->config = c;
     nodes_[c.name] = std::move(n);
   }
+  std::vector<std::string> names;
+  for (const auto& [name, n] : nodes_) names.push_back(name);
+  heartbeat_ = std::make_unique<NodeHeartbeat>(
+      static_cast<NodeApi*>(this), clock_, std::move(names),
+      NodeHeartbeatOptions{.node_status_update_frequency = options_.node_status_update_frequency,
+                           .node_lease_renew_interval = options_.node_lease_renew_interval,
+                           .workers = options_.heartbeat_workers});
   client::EventRecorderOptions eo;
   eo.component = "kubelet";
   eo.queue_size = options_.event_queue_size;
@@ -105,12 +106,7 @@ absl::Status Kubelet::Start() {
   });
   informer_->Start();
 
-  for (auto& [name, n] : nodes_) {
-    heartbeat_queue_.Add(kStatusPrefix + name);
-  }
-  for (int i = 0; i < std::max(1, options_.heartbeat_workers); ++i) {
-    threads_.emplace_back([this] { HeartbeatLoop(); });
-  }
+  heartbeat_->Start();
   for (int i = 0; i < std::max(1, options_.workers); ++i) {
     threads_.emplace_back([this] { PodWorkerLoop(); });
   }
@@ -147,7 +143,7 @@ void Kubelet::Stop() {
     stopping_ = true;
   }
   pod_queue_.ShutDown();
-  heartbeat_queue_.ShutDown();
+  heartbeat_->Stop();
   for (auto& t : threads_) t.join();
   threads_.clear();
   if (informer_) informer_->Stop();
@@ -191,41 +187,14 @@ void Kubelet::EnqueuePod(const core::Pod& pod) {
 
 // ---------------------------------------------------------------- heartbeats
 
-void Kubelet::HeartbeatLoop() {
-  std::string key;
-  while (heartbeat_queue_.Get(&key)) {
-    if (Stopping()) {
-      heartbeat_queue_.Done(key);
-      continue;
-    }
-    absl::Duration next;
-    if (absl::StartsWith(key, kStatusPrefix)) {
-      NodeState* n = FindNode(key.substr(sizeof(kStatusPrefix) - 1));
-      absl::Status s = n ? SyncNodeStatus(*n) : absl::OkStatus();
-      if (n && !s.ok()) spdlog::warn("node {}: status update failed: {}", n->config.name, s.ToString());
-      // Until registered, retry quickly.
-      next = (n && n->registered) ? options_.node_status_update_frequency : absl::Seconds(1);
-      // The Lease loop starts once the Node exists (the Lease is owned by it).
-      if (n && n->registered && !n->lease.has_value()) heartbeat_queue_.Add(kLeasePrefix + n->config.name);
-    } else {
-      NodeState* n = FindNode(key.substr(sizeof(kLeasePrefix) - 1));
-      absl::Status s = n ? RenewLease(*n) : absl::OkStatus();
-      if (n && !s.ok()) spdlog::warn("node {}: lease renewal failed: {}", n->config.name, s.ToString());
-      // Like the kubelet's lease controller: retry sooner after a failure.
-      next = s.ok() ? options_.node_lease_renew_interval
-                    : std::min(options_.node_lease_renew_interval, absl::Milliseconds(500));
-    }
-    heartbeat_queue_.Done(key);
-    heartbeat_queue_.AddAfter(key, next);
-  }
-}
-
-absl::Status Kubelet::RegisterNode(NodeState& n) {
+absl::Status Kubelet::RegisterNode(const std::string& name) {
+  NodeState* node_state = FindNode(name);
+  if (node_state == nullptr) return absl::OkStatus();  // not ours: nothing to do
+  NodeState& n = *node_state;
   core::Node want = BuildNode(n.config);
   auto created = clientset_->Nodes().Create(want);
   if (created.ok()) {
-    n.uid = created->metadata().uid();
-    n.registered = true;
+    SetUid(n, created->metadata().uid());
     spdlog::info("node {} registered", n.config.name);
     return absl::OkStatus();
   }
@@ -248,17 +217,15 @@ absl::Status Kubelet::RegisterNode(NodeState& n) {
   }
   auto updated = clientset_->Nodes().Update(node);
   if (!updated.ok()) return updated.status();
-  n.uid = updated->metadata().uid();
-  n.registered = true;
+  SetUid(n, updated->metadata().uid());
   spdlog::info("node {} already registered; updated", n.config.name);
   return absl::OkStatus();
 }
 
-absl::Status Kubelet::SyncNodeStatus(NodeState& n) {
-  if (!n.registered) {
-    absl::Status s = RegisterNode(n);
-    if (!s.ok()) return s;
-  }
+absl::Status Kubelet::SyncNodeStatus(const std::string& name) {
+  NodeState* node_state = FindNode(name);
+  if (node_state == nullptr) return absl::OkStatus();
+  NodeState& n = *node_state;
   absl::Time now = clock_->Now();
   const std::string runtime_error = RuntimeError();
   core::NodeStatus old = n.posted.value_or(core::NodeStatus());
@@ -269,10 +236,9 @@ absl::Status Kubelet::SyncNodeStatus(NodeState& n) {
   }
   auto got = clientset_->Nodes().Get("", n.config.name);
   if (client::IsNotFound(got.status())) {
-    // Deleted under us: register again.
-    n.registered = false;
+    // Deleted under us: the heartbeat registers it again.
     n.posted.reset();
-    return RegisterNode(n);
+    return got.status();
   }
   if (!got.ok()) return got.status();
   core::Node node = *got;
@@ -282,20 +248,24 @@ absl::Status Kubelet::SyncNodeStatus(NodeState& n) {
   *node.mutable_status() = want;
   auto updated = clientset_->Nodes().UpdateStatus(node);
   if (!updated.ok()) return updated.status();
-  n.uid = updated->metadata().uid();
+  SetUid(n, updated->metadata().uid());
   n.posted = want;
   n.posted_at = now;
   return absl::OkStatus();
 }
 
-absl::Status Kubelet::RenewLease(NodeState& n) {
+absl::Status Kubelet::RenewLease(const std::string& name) {
+  NodeState* node_state = FindNode(name);
+  if (node_state == nullptr) return absl::OkStatus();
+  NodeState& n = *node_state;
+  const std::string uid = UidOf(n);
   absl::Time now = clock_->Now();
   auto leases = clientset_->Leases();
   if (!n.lease.has_value()) {
     auto got = leases.Get(kNodeLeaseNamespace, n.config.name);
     if (client::IsNotFound(got.status())) {
       auto created = leases.Create(
-          BuildLease(n.config.name, n.uid, options_.node_lease_duration_seconds, now));
+          BuildLease(n.config.name, uid, options_.node_lease_duration_seconds, now));
       if (!created.ok()) return created.status();
       n.lease = *created;
       return absl::OkStatus();
@@ -307,9 +277,9 @@ absl::Status Kubelet::RenewLease(NodeState& n) {
   lease.mutable_spec()->set_holder_identity(n.config.name);
   lease.mutable_spec()->set_lease_duration_seconds(options_.node_lease_duration_seconds);
   *lease.mutable_spec()->mutable_renew_time() = api::ToProtoMicroTime(now);
-  if (lease.metadata().owner_references().empty() && !n.uid.empty()) {
+  if (lease.metadata().owner_references().empty() && !uid.empty()) {
     *lease.mutable_metadata()->mutable_owner_references() =
-        BuildLease(n.config.name, n.uid, 0, now).metadata().owner_references();
+        BuildLease(n.config.name, uid, 0, now).metadata().owner_references();
   }
   auto updated = leases.Update(lease);
   if (!updated.ok()) {
@@ -318,6 +288,16 @@ absl::Status Kubelet::RenewLease(NodeState& n) {
   }
   n.lease = *std::move(updated);
   return absl::OkStatus();
+}
+
+void Kubelet::SetUid(NodeState& n, const std::string& uid) {
+  absl::MutexLock lock(&n.uid_mu);
+  n.uid = uid;
+}
+
+std::string Kubelet::UidOf(const NodeState& n) {
+  absl::MutexLock lock(&n.uid_mu);
+  return n.uid;
 }
 
 // ---------------------------------------------------------------- runtime

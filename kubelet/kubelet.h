@@ -3,8 +3,8 @@
 // RuntimeClient.
 //
 // Pieces (one of each per Kubelet, shared by all its nodes):
-//   - heartbeats: a work queue with keys "status/<node>" and "lease/<node>"
-//     re-added after every period; registers each Node (create, or update
+//   - heartbeats (NodeHeartbeat, node_heartbeat.h, through the NodeApi the
+//     Kubelet implements): registers each Node (create, or update
 //     labels/taints/podCIDR of an existing one), reports node status
 //     (only when changed, or every node_status_report_frequency), and renews
 //     the node's Lease in kube-node-lease;
@@ -14,10 +14,11 @@
 //   - pod workers: `workers` threads draining a work queue of pod keys;
 //     SyncPod (pod_sync.cc) finds the pod and its PodWorker and hands them
 //     to the PodSyncer (pod_syncer.h), which is level-triggered — it
-//     compares the pod with the runtime, takes the next steps (pull,
-//     sandbox, create, start, probe, restart with back-off, stop) and
-//     writes the pod status when it changed; the worker then re-queues the
-//     pod for the next probe or back-off expiry;
+//     compares the pod with the runtime, takes the next steps (sandbox,
+//     image by the ImageManager, create, start, probes by the
+//     ProberManager, restart with back-off, stop) and hands the pod status
+//     to the StatusManager, which writes it when it changed; the worker then
+//     re-queues the pod for the next probe or back-off expiry;
 //   - a relister (PLEG): every relist_period asks the runtime for its
 //     Status, then lists its containers and enqueues the pods whose
 //     containers changed state or vanished.
@@ -80,6 +81,7 @@
 #include "common/clock.h"
 #include "kubelet/ip_allocator.h"
 #include "kubelet/node_event_sink.h"
+#include "kubelet/node_heartbeat.h"
 #include "kubelet/node_status.h"
 #include "kubelet/pod_syncer.h"
 #include "kubelet/pod_worker.h"
@@ -108,7 +110,7 @@ struct KubeletOptions {
   common::Clock* clock = nullptr;
 };
 
-class Kubelet : private PodSyncHost {
+class Kubelet : private PodSyncHost, private NodeApi {
  public:
   // `events`: where Events are written (client::NewApiEventSink, or a fake).
   Kubelet(const client::Clientset* clientset, runtime::RuntimeClient* runtime,
@@ -135,22 +137,22 @@ class Kubelet : private PodSyncHost {
   struct NodeState {
     NodeConfig config;
     std::optional<IpAllocator> ips;  // guarded by Kubelet::mu_
-    // Heartbeat fields: only the heartbeat worker holding the node's key
-    // touches them.
-    bool registered = false;
-    std::string uid;
+    // The Node's uid (written by the status loop, read by the lease loop).
+    mutable absl::Mutex uid_mu;
+    std::string uid ABSL_GUARDED_BY(uid_mu);
+    // Heartbeat fields: only the loop named touches them (NodeHeartbeat
+    // never runs one loop of a node on two threads). Status loop:
     std::optional<minik8s::core::v1::NodeStatus> posted;
     absl::Time posted_at;
-    // The Lease as last written (its resourceVersion makes the next renewal
-    // a single Update; a conflict drops it and re-reads).
+    // Lease loop: the Lease as last written (its resourceVersion makes the
+    // next renewal a single Update; a conflict drops it and re-reads).
     std::optional<minik8s::coordination::v1::Lease> lease;
   };
 
-  // Heartbeats.
-  void HeartbeatLoop();
-  absl::Status SyncNodeStatus(NodeState& node);
-  absl::Status RegisterNode(NodeState& node);
-  absl::Status RenewLease(NodeState& node);
+  // NodeApi (the heartbeats' apiserver side).
+  absl::Status RegisterNode(const std::string& node) override;
+  absl::Status SyncNodeStatus(const std::string& node) override;
+  absl::Status RenewLease(const std::string& node) override;
 
   // Pods (pod_sync.cc).
   void PodWorkerLoop();
@@ -183,6 +185,8 @@ class Kubelet : private PodSyncHost {
   void EnqueueAllPods();
 
   NodeState* FindNode(const std::string& name) const;
+  static void SetUid(NodeState& n, const std::string& uid);
+  static std::string UidOf(const NodeState& n);
   void EnqueuePod(const minik8s::core::v1::Pod& pod);
 
   const client::Clientset* const clientset_;
@@ -199,7 +203,7 @@ class Kubelet : private PodSyncHost {
 
   std::unique_ptr<client::Informer<minik8s::core::v1::Pod>> informer_;
   client::WorkQueue pod_queue_;
-  client::WorkQueue heartbeat_queue_;
+  std::unique_ptr<NodeHeartbeat> heartbeat_;
 
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, std::unique_ptr<PodWorker>> workers_ ABSL_GUARDED_BY(mu_);
