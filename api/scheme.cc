@@ -6,11 +6,10 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/message.h"
-#include "k8s/apps/v1/apps.pb.h"
 #include "k8s/autoscaling/v1/autoscaling.pb.h"
-#include "k8s/coordination/v1/coordination.pb.h"
 #include "k8s/core/v1/core.pb.h"
 #include "k8s/meta/v1/meta.pb.h"
+#include "kinds/scheme_entry.h"
 
 namespace minik8s::api {
 namespace {
@@ -30,23 +29,6 @@ std::string KindKey(std::string_view api_version, std::string_view kind) {
   return absl::StrCat(std::string(api_version), "/", std::string(kind));
 }
 
-template <typename T, typename L>
-KindInfo Kind(std::string group, std::string kind, std::string resource, std::string singular,
-              std::vector<std::string> short_names, bool namespaced) {
-  KindInfo info;
-  info.group = std::move(group);
-  info.version = "v1";
-  info.kind = kind;
-  info.list_kind = kind + "List";
-  info.resource = std::move(resource);
-  info.singular = std::move(singular);
-  info.short_names = std::move(short_names);
-  info.namespaced = namespaced;
-  info.descriptor = T::descriptor();
-  info.list_descriptor = L::descriptor();
-  return info;
-}
-
 // A kind that is not a stored resource and has no list.
 template <typename T>
 KindInfo Unlisted(std::string group, std::string kind) {
@@ -60,20 +42,17 @@ KindInfo Unlisted(std::string group, std::string kind) {
 
 void RegisterBuiltins(Scheme* scheme) {
   namespace core = minik8s::core::v1;
-  namespace apps = minik8s::apps::v1;
   namespace meta = minik8s::meta::v1;
   std::vector<KindInfo> kinds = {
-      Kind<core::Namespace, core::NamespaceList>("", "Namespace", "namespaces", "namespace",
-                                                 {"ns"}, false),
-      Kind<core::Pod, core::PodList>("", "Pod", "pods", "pod", {"po"}, true),
-      Kind<core::Node, core::NodeList>("", "Node", "nodes", "node", {"no"}, false),
-      Kind<core::Event, core::EventList>("", "Event", "events", "event", {"ev"}, true),
-      Kind<apps::Deployment, apps::DeploymentList>("apps", "Deployment", "deployments",
-                                                   "deployment", {"deploy"}, true),
-      Kind<apps::ReplicaSet, apps::ReplicaSetList>("apps", "ReplicaSet", "replicasets",
-                                                   "replicaset", {"rs"}, true),
-      Kind<minik8s::coordination::v1::Lease, minik8s::coordination::v1::LeaseList>(
-          "coordination.k8s.io", "Lease", "leases", "lease", {}, true),
+      // Every kind of kinds/kinds.def, in its order; each entry is defined in
+      // kinds/<name>/<name>_scheme.cc.
+#define MINIK8S_KIND(Name) Name##Scheme(),
+#include "kinds/kinds.def"
+#undef MINIK8S_KIND
+      // The meta kinds: request and response bodies with a type but no
+      // resource, storage or list of their own (the pods/binding body, the
+      // error Status, the delete body, the scale subresource's body). They
+      // are not kinds of kinds.def, whose entries are served resources.
       Unlisted<core::Binding>("", "Binding"),
       Unlisted<meta::Status>("", "Status"),
       Unlisted<meta::DeleteOptions>("", "DeleteOptions"),
@@ -82,7 +61,7 @@ void RegisterBuiltins(Scheme* scheme) {
   for (KindInfo& info : kinds) {
     absl::Status status = scheme->Register(std::move(info));
     if (!status.ok()) {
-      // A programming error in the table above.
+      // A programming error in a kind's entry or in the list above.
       std::fprintf(stderr, "minik8s: built-in scheme: %s\n", status.ToString().c_str());
       std::abort();
     }

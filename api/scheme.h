@@ -5,7 +5,10 @@
 // resources to kinds and storage keys through it, and the kubectl clone
 // resolves the names users type (`po`, `deploy`, `deployments.apps`).
 //
-// Adding a kind is one Register() call (see scheme.cc, RegisterBuiltins).
+// The built-in kinds are those of kinds/kinds.def, each entry defined in its
+// kind's folder (kinds/<name>/<name>_scheme.cc); scheme.cc adds only the
+// meta kinds (Binding, Status, DeleteOptions, Scale), which are not
+// resources. Other schemes (tests) call Register() themselves.
 //
 // Thread safety: Register() must happen before the scheme is shared; all
 // const methods are safe to call concurrently. Scheme::Default() is built
@@ -54,9 +57,10 @@ class Scheme {
   Scheme(const Scheme&) = delete;
   Scheme& operator=(const Scheme&) = delete;
 
-  // The scheme with every built-in kind: v1 Namespace, Pod, Node, Event,
-  // Binding, Status, DeleteOptions; apps/v1 Deployment, ReplicaSet;
-  // autoscaling/v1 Scale; coordination.k8s.io/v1 Lease.
+  // The scheme with every kind of kinds/kinds.def (v1 Namespace, Pod, Node,
+  // Event; apps/v1 Deployment, ReplicaSet; coordination.k8s.io/v1 Lease)
+  // and the meta kinds v1 Binding, Status, DeleteOptions and
+  // autoscaling/v1 Scale.
   static const Scheme& Default();
 
   // Registers a kind. `api_version` is derived from group and version when
