@@ -3,9 +3,8 @@
 #include <string>
 #include <string_view>
 
-#include "absl/container/flat_hash_map.h"
 #include "api/intstr.h"
-#include "k8s/coordination/v1/coordination.pb.h"
+#include "api/validation/kind_rules.h"
 
 namespace minik8s::validation {
 namespace {
@@ -142,37 +141,10 @@ void SetNodeDefaults(minik8s::core::v1::Node* node) {
   }
 }
 
-namespace {
-
-template <typename T, void (*F)(T*)>
-void Erased(google::protobuf::Message* obj) {
-  F(static_cast<T*>(obj));
-}
-
-// Every kind's defaulting, by message type: one line per kind with
-// defaults (Lease, Event and Binding have none).
-const absl::flat_hash_map<const google::protobuf::Descriptor*, void (*)(google::protobuf::Message*)>&
-Defaulters() {
-  static const auto* const defaulters = new absl::flat_hash_map<
-      const google::protobuf::Descriptor*, void (*)(google::protobuf::Message*)>({
-      {Pod::descriptor(), &Erased<Pod, SetPodDefaults>},
-      {minik8s::apps::v1::Deployment::descriptor(),
-       &Erased<minik8s::apps::v1::Deployment, SetDeploymentDefaults>},
-      {minik8s::apps::v1::ReplicaSet::descriptor(),
-       &Erased<minik8s::apps::v1::ReplicaSet, SetReplicaSetDefaults>},
-      {minik8s::core::v1::Namespace::descriptor(),
-       &Erased<minik8s::core::v1::Namespace, SetNamespaceDefaults>},
-      {minik8s::core::v1::Node::descriptor(), &Erased<minik8s::core::v1::Node, SetNodeDefaults>},
-  });
-  return *defaulters;
-}
-
-}  // namespace
-
-void SetDefaults(google::protobuf::Message* obj) {
-  auto it = Defaulters().find(obj->GetDescriptor());
-  if (it != Defaulters().end()) it->second(obj);
-}
+// The dispatch on the message type is the built-in KindRulesTable
+// (kind_rules.h): each kind of kinds/kinds.def names its defaulting, if any,
+// in its folder.
+void SetDefaults(google::protobuf::Message* obj) { KindRulesTable::Builtin().SetDefaults(obj); }
 
 void AddDefaultTolerations(Pod* pod, int64_t not_ready_seconds, int64_t unreachable_seconds) {
   bool not_ready = false;
