@@ -1,6 +1,7 @@
-// The printers of the built-in kinds, one factory per kind, grouped by API
-// group (core_printers.cc, apps_printers.cc, coordination_printers.cc). Only
-// registry.cc lists them; everything else asks the registry.
+// What the printers of the kinds (kinds/<name>/<name>_printer.cc, declared
+// in kinds/printer_entry.h) share: the fallback printer, the common columns
+// and the typed-row adapter. Only registry.cc lists the printers; everything
+// else asks the registry.
 //
 // Thread safety: the factories build new values; call them from one thread
 // (the registry builds its table once).
@@ -13,22 +14,17 @@
 
 namespace minik8s::printers {
 
-// core/v1
-KindPrinter PodPrinter();
-KindPrinter NodePrinter();
-KindPrinter EventPrinter();
-KindPrinter NamespacePrinter();
-// apps/v1
-KindPrinter DeploymentPrinter();
-KindPrinter ReplicaSetPrinter();
-// coordination.k8s.io/v1
-KindPrinter LeasePrinter();
-// Any other kind: NAME and AGE.
+// Any kind without a printer of its own: NAME and AGE.
 KindPrinter MetadataPrinter();
 
 // Columns every kind shares.
 ColumnDefinition NameColumn();  // format "name"
 ColumnDefinition AgeColumn();
+// The wide columns of the kinds that keep pod replicas (Deployment,
+// ReplicaSet; apps_printers.cc): containers, images, selector.
+ColumnDefinition ContainersColumn();
+ColumnDefinition ImagesColumn();
+ColumnDefinition SelectorColumn();
 
 // Adapts a row function over the generated type T to a RowFunction. A message
 // of another type yields a row without cells (callers pad rows to the column

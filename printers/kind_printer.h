@@ -4,8 +4,8 @@
 // meta.k8s.io/v1 Table): the apiserver sends every column, and a client shows
 // the `priority: 1` ones only with `-o wide`.
 //
-// The printers of the built-in kinds are listed in one place, registry.cc;
-// a new kind adds one entry there.
+// A kind's printer lives in its folder (kinds/<name>/<name>_printer.cc);
+// registry.cc registers the printer of every kind of kinds/kinds.def.
 //
 // Thread safety: KindPrinter values are immutable once registered; RowFunction
 // implementations are pure and may be called concurrently.

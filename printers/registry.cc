@@ -4,6 +4,8 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "kinds/printer_entry.h"
+#include "kinds/scheme_entry.h"
 #include "printers/builtin_printers.h"
 
 namespace minik8s::printers {
@@ -24,14 +26,16 @@ struct Registry {
 const Registry& TheRegistry() {
   static const Registry* registry = [] {
     auto* r = new Registry();
-    // One entry per kind with columns of its own; a new kind adds a line.
-    r->by_kind.emplace(Key("", "Pod"), PodPrinter());
-    r->by_kind.emplace(Key("", "Node"), NodePrinter());
-    r->by_kind.emplace(Key("", "Event"), EventPrinter());
-    r->by_kind.emplace(Key("", "Namespace"), NamespacePrinter());
-    r->by_kind.emplace(Key("apps", "Deployment"), DeploymentPrinter());
-    r->by_kind.emplace(Key("apps", "ReplicaSet"), ReplicaSetPrinter());
-    r->by_kind.emplace(Key("coordination.k8s.io", "Lease"), LeasePrinter());
+    // Every kind of kinds/kinds.def, keyed by the group and kind of its
+    // scheme entry (kinds/<name>/<name>_scheme.cc); each printer is defined
+    // in kinds/<name>/<name>_printer.cc.
+#define MINIK8S_KIND(Name)                               \
+  {                                                      \
+    const api::KindInfo kind = api::Name##Scheme();      \
+    r->by_kind.emplace(Key(kind.group, kind.kind), Name##Printer()); \
+  }
+#include "kinds/kinds.def"
+#undef MINIK8S_KIND
     r->fallback = MetadataPrinter();
     return r;
   }();

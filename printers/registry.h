@@ -1,8 +1,9 @@
 // The registry of kind printers: which columns and rows each kind prints.
 // Both the apiserver (meta.k8s.io/v1 Table responses, table_json.h) and mkctl
-// (`get` tables) print through it, so a kind's columns live in one place:
-// registry.cc lists the printer of every built-in kind, and a kind without
-// one prints Kubernetes' fallback, NAME and AGE.
+// (`get` tables) print through it, so a kind's columns live in one place, its
+// folder (kinds/<name>/<name>_printer.cc); registry.cc registers every kind
+// of kinds/kinds.def, and a kind without a printer prints Kubernetes'
+// fallback, NAME and AGE.
 //
 // Thread safety: the registry is built once on first use and immutable
 // afterwards; every function is safe to call concurrently.

@@ -1,6 +1,8 @@
-// Printer of coordination.k8s.io/v1 Lease (Kubernetes' columns).
+// Lease: the table columns and rows, as Kubernetes' printers
+// (pkg/printers/internalversion) define them; kube-apiserver serves them
+// as a Table and a client hides the priority-1 columns without -o wide.
 #include "k8s/coordination/v1/coordination.pb.h"
-#include "printers/builtin_printers.h"
+#include "kinds/printer_entry.h"
 #include "printers/duration.h"
 
 namespace minik8s::printers {
