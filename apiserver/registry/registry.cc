@@ -1,32 +1,30 @@
 #include "apiserver/registry/registry.h"
 
-#include <iterator>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "apiserver/errors.h"
-#include "apiserver/registry/kinds/kinds.h"
+#include "kinds/scheme_entry.h"
+#include "kinds/strategy_entry.h"
 #include "spdlog/spdlog.h"
 
 namespace minik8s::apiserver {
 namespace {
 
-// Every served resource. A new kind: a new file in kinds/ with its factory,
-// one line here.
-const KindRegistration kBuiltinKinds[] = {
-    {"namespaces", NewNamespaceStrategy},
-    {"pods", NewPodStrategy},
-    {"nodes", NewNodeStrategy},
-    {"events", NewEventStrategy},
-    {"deployments.apps", NewDeploymentStrategy},
-    {"replicasets.apps", NewReplicaSetStrategy},
-    {"leases.coordination.k8s.io", NewLeaseStrategy},
-};
+// Every kind of kinds/kinds.def, by the group-qualified resource of its
+// scheme entry; each factory is defined in kinds/<name>/<name>_strategy.cc.
+std::vector<KindRegistration> BuiltinKinds() {
+  return {
+#define MINIK8S_KIND(Name) {api::Name##Scheme().GroupResource(), New##Name##Strategy},
+#include "kinds/kinds.def"
+#undef MINIK8S_KIND
+  };
+}
 
 }  // namespace
 
 Registry::Registry(const api::Scheme& scheme)
-    : Registry(scheme, std::vector<KindRegistration>(std::begin(kBuiltinKinds),
-                                                     std::end(kBuiltinKinds))) {}
+    : Registry(scheme, BuiltinKinds()) {}
 
 Registry::Registry(const api::Scheme& scheme, const std::vector<KindRegistration>& kinds)
     : scheme_(scheme) {

@@ -6,6 +6,7 @@
 #define MINIK8S_APISERVER_REGISTRY_REGISTRY_H_
 
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -17,16 +18,17 @@
 namespace minik8s::apiserver {
 
 // One served resource: the name the scheme resolves (group-qualified:
-// "deployments.apps") and the factory of its strategy (registry/kinds/).
+// "deployments.apps") and the factory of its strategy (for the built-in
+// kinds, kinds/<name>/<name>_strategy.cc).
 struct KindRegistration {
-  const char* resource;
+  std::string resource;
   std::unique_ptr<Strategy> (*factory)(const api::KindInfo* kind);
 };
 
 class Registry {
  public:
-  // Every built-in kind of `scheme` that has a strategy. `scheme` must
-  // outlive the registry.
+  // Every kind of kinds/kinds.def, in its order. `scheme` must outlive the
+  // registry.
   explicit Registry(const api::Scheme& scheme);
   // Exactly `kinds` (tests, or a server with kinds of its own). A resource
   // the scheme does not know is logged and skipped.

@@ -4,20 +4,22 @@
 // handler (handler.h) drives the verbs; a kind's strategy fills in the
 // kind-specific steps.
 //
-// Where a kind lives. The server side of a kind is one file in
-// registry/kinds/ (picked up by the build without a CMake line) with its
-// New...Strategy() factory, registered with one line in registry.cc. Every
-// kind-specific decision of the handler, the namespace finalizer, discovery
-// and OpenAPI goes through the Strategy: its Traits (subresources, TTL,
-// graceful deletion, discovery categories) and its hooks (create/update
-// preparation, admission, grace period, MarkForDeletion, scale). The
-// api-level pieces live below the apiserver, because mkctl and the client
-// library need them without it: the scheme entry (api/scheme.cc), defaulting
-// and validation (api/validation/, one file per API group, dispatched by
-// message type from one table in defaults.cc and validation.cc) and the
-// table columns (printers/, one registry line). Shared behaviour of similar
-// kinds goes into a helper in registry/kinds/ (replicated.h for Deployment
-// and ReplicaSet), not into copies.
+// Where a kind lives. Everything about a kind is in its folder kinds/<name>/,
+// one file per layer, and it is registered by one line in kinds/kinds.def:
+// the scheme entry (<name>_scheme.cc, in minik8s_api, because every client
+// needs it), defaulting and validation (<name>_validation.cc, naming the
+// functions of its API group's file in api/validation/), table columns
+// (<name>_printer.cc, in minik8s_printers, shared with mkctl) and its
+// server side here (<name>_strategy.cc, New<Name>Strategy(), in this
+// library). Each library compiles its pieces by file suffix and registers
+// them from kinds.def, so no switch, if-chain or table elsewhere names a
+// kind. Every kind-specific decision of the handler, the namespace
+// finalizer, discovery and OpenAPI goes through the Strategy: its Traits
+// (subresources, TTL, graceful deletion, discovery categories) and its
+// hooks (create/update preparation, admission, grace period,
+// MarkForDeletion, scale). Shared behaviour of similar kinds goes into a
+// helper in kinds/ (replicated_strategy.h for Deployment and ReplicaSet),
+// not into copies.
 //
 // The base class implements the common behaviour, driven by Traits:
 //   - PrepareForCreate: clears status where the kind has a status

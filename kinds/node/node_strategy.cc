@@ -1,6 +1,6 @@
 // Nodes: cluster-scoped; the kubelet registers a node with its status
 // (capacity), so status is kept on create; status subresource afterwards.
-#include "apiserver/registry/kinds/kinds.h"
+#include "kinds/strategy_entry.h"
 
 namespace minik8s::apiserver {
 

@@ -4,7 +4,7 @@
 // and then removes it.
 #include "api/time.h"
 #include "apiserver/object_meta.h"
-#include "apiserver/registry/kinds/kinds.h"
+#include "kinds/strategy_entry.h"
 #include "k8s/core/v1/core.pb.h"
 
 namespace minik8s::apiserver {

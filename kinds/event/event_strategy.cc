@@ -1,5 +1,5 @@
 // Events: no status; stored with a TTL (--event-ttl) so they expire.
-#include "apiserver/registry/kinds/kinds.h"
+#include "kinds/strategy_entry.h"
 
 namespace minik8s::apiserver {
 

@@ -1,6 +1,6 @@
 // apps/v1 Deployment: the replicated strategy (replicated.h).
-#include "apiserver/registry/kinds/kinds.h"
-#include "apiserver/registry/kinds/replicated.h"
+#include "kinds/strategy_entry.h"
+#include "kinds/replicated_strategy.h"
 #include "k8s/apps/v1/apps.pb.h"
 
 namespace minik8s::apiserver {

@@ -2,7 +2,7 @@
 // subresource, graceful deletion (a scheduled, non-terminal pod waits its
 // grace period for the kubelet), generation on spec change; admission:
 // service account, default tolerations and priority (admission.h).
-#include "apiserver/registry/kinds/kinds.h"
+#include "kinds/strategy_entry.h"
 #include "k8s/core/v1/core.pb.h"
 
 namespace minik8s::apiserver {

@@ -3,14 +3,14 @@
 // create, generation on spec change, the scale subresource read from
 // spec.replicas / status.replicas / spec.selector and written to
 // spec.replicas, and the "all" discovery category. Each kind's file only
-// names its message type.
+// names its message type (kinds/deployment/, kinds/replicaset/).
 //
 // T must have spec().replicas() (optional int32), spec().selector() (a
 // meta.v1.LabelSelector) and status().replicas().
 //
 // Thread safety: immutable after construction.
-#ifndef MINIK8S_APISERVER_REGISTRY_KINDS_REPLICATED_H_
-#define MINIK8S_APISERVER_REGISTRY_KINDS_REPLICATED_H_
+#ifndef MINIK8S_KINDS_REPLICATED_STRATEGY_H_
+#define MINIK8S_KINDS_REPLICATED_STRATEGY_H_
 
 #include "apiserver/registry/strategy.h"
 
@@ -45,4 +45,4 @@ class ReplicatedStrategy : public Strategy {
 
 }  // namespace minik8s::apiserver
 
-#endif  // MINIK8S_APISERVER_REGISTRY_KINDS_REPLICATED_H_
+#endif  // MINIK8S_KINDS_REPLICATED_STRATEGY_H_

@@ -1,5 +1,5 @@
 // Leases (coordination.k8s.io): plain spec objects, no status.
-#include "apiserver/registry/kinds/kinds.h"
+#include "kinds/strategy_entry.h"
 
 namespace minik8s::apiserver {
 
