@@ -484,7 +484,7 @@ class LeaderFailoverE2E : public ControlPlaneE2E,
   }
   // Which of the two instances logged that it leads (-1: none yet).
   int Leader() {
-    const char* marker = IsScheduler() ? "became the leader" : "became leader";
+    const char* marker = "became the leader";  // both daemons log it (DaemonLeaderElection)
     for (size_t n = 0; n < 2; ++n) {
       if (absl::StrContains(Log(n), marker)) {
         if (IsScheduler() ? cp_.scheduler_pid(n) > 0 : cp_.controller_manager_pid(n) > 0) {
