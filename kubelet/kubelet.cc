@@ -19,8 +19,12 @@ Kubelet::Kubelet(const client::Clientset* clientset, runtime::RuntimeClient* run
     : clientset_(clientset),
       runtime_(runtime),
       options_(std::move(options)),
-      clock_(options_.clock ? options_.clock : common::RealClock::Get()),
-      pod_queue_(client::WorkQueueOptions{.name = "pods", .clock = clock_}) {
+      clock_(options_.clock ? options_.clock : common::RealClock::Get()) {
+  pod_workers_ = std::make_unique<PodWorkers>(
+      [this](const std::string& key, absl::Duration* requeue_after) {
+        return SyncPod(key, requeue_after);
+      },
+      PodWorkersOptions{.threads = options_.workers, .clock = clock_});
   syncer_ = std::make_unique<PodSyncer>(
       runtime_, clock_, static_cast<PodSyncHost*>(this),
       PodSyncerOptions{.crash_loop_backoff_reset = options_.crash_loop_backoff_reset,
@@ -107,9 +111,7 @@ absl::Status Kubelet::Start() {
   informer_->Start();
 
   heartbeat_->Start();
-  for (int i = 0; i < std::max(1, options_.workers); ++i) {
-    threads_.emplace_back([this] { PodWorkerLoop(); });
-  }
+  pod_workers_->Start();
   threads_.emplace_back([this] { RelistLoop(); });
   // Adopted pods are checked against the apiserver once the informer synced.
   threads_.emplace_back([this] {
@@ -123,12 +125,7 @@ absl::Status Kubelet::Start() {
       }
       if (informer_->HasSynced()) break;
     }
-    std::vector<std::string> keys;
-    {
-      absl::MutexLock lock(&mu_);
-      for (const auto& [k, w] : workers_) keys.push_back(k);
-    }
-    for (const auto& k : keys) pod_queue_.Add(k);
+    for (const auto& k : pod_workers_->Keys()) pod_workers_->Enqueue(k);
   });
   started_ = true;
   spdlog::info("kubelet started for {} node(s), {} pod(s) adopted", nodes_.size(),
@@ -142,7 +139,7 @@ void Kubelet::Stop() {
     if (stopping_) return;
     stopping_ = true;
   }
-  pod_queue_.ShutDown();
+  pod_workers_->Stop();
   heartbeat_->Stop();
   for (auto& t : threads_) t.join();
   threads_.clear();
@@ -159,18 +156,13 @@ bool Kubelet::Stopping() const {
 }
 
 int Kubelet::NumPodWorkers() const {
-  absl::MutexLock lock(&mu_);
-  return static_cast<int>(workers_.size());
+  return pod_workers_->Size();
 }
 
 bool Kubelet::HasSynced() const { return informer_ && informer_->HasSynced(); }
 
 void Kubelet::EnqueueAllPods() {
-  std::vector<std::string> keys;
-  {
-    absl::MutexLock lock(&mu_);
-    for (const auto& [k, w] : workers_) keys.push_back(k);
-  }
+  std::vector<std::string> keys = pod_workers_->Keys();
   if (informer_) {
     for (const auto& p : informer_->GetLister().List()) {
       if (FindNode(p->spec().node_name()) != nullptr) {
@@ -178,11 +170,11 @@ void Kubelet::EnqueueAllPods() {
       }
     }
   }
-  for (const auto& k : keys) pod_queue_.Add(k);
+  for (const auto& k : keys) pod_workers_->Enqueue(k);
 }
 
 void Kubelet::EnqueuePod(const core::Pod& pod) {
-  pod_queue_.Add(absl::StrCat(pod.metadata().namespace_(), "/", pod.metadata().name()));
+  pod_workers_->Enqueue(absl::StrCat(pod.metadata().namespace_(), "/", pod.metadata().name()));
 }
 
 // ---------------------------------------------------------------- heartbeats
@@ -346,7 +338,7 @@ absl::Status Kubelet::Adopt() {
     w->last_pod.mutable_metadata()->set_uid(w->uid);
     syncer_->SandboxAdopted();
     by_uid[w->uid] = w.get();
-    workers_[key] = std::move(w);
+    pod_workers_->Put(key, std::move(w));
   }
   // Containers in creation order: the latest attempt of a name wins, the one
   // before it becomes lastState.
@@ -377,8 +369,8 @@ absl::Status Kubelet::Adopt() {
     r.status = st->status();
     ++adopted_containers;
   }
-  if (!workers_.empty()) {
-    spdlog::info("adopted {} pod(s) and {} container(s) from the runtime", workers_.size(),
+  if (pod_workers_->Size() > 0) {
+    spdlog::info("adopted {} pod(s) and {} container(s) from the runtime", pod_workers_->Size(),
                  adopted_containers);
   }
   return absl::OkStatus();
@@ -481,7 +473,7 @@ void Kubelet::Relist() {
     }
     auto seen = seen_containers_.find(c.id());
     if (seen == seen_containers_.end() || seen->second.state != c.state()) {
-      pod_queue_.Add(absl::StrCat(ns->second, "/", name->second));
+      pod_workers_->Enqueue(absl::StrCat(ns->second, "/", name->second));
     }
     if (seen != seen_containers_.end()) {
       SeenContainer entry = std::move(seen->second);
@@ -495,7 +487,7 @@ void Kubelet::Relist() {
   for (const auto& [id, seen] : seen_containers_) {
     if (!now.contains(id)) {
       spdlog::debug("relist: container {} of pod {} is gone", id.substr(0, 13), seen.pod_key);
-      pod_queue_.Add(seen.pod_key);
+      pod_workers_->Enqueue(seen.pod_key);
     }
   }
   seen_containers_ = std::move(now);

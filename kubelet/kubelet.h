@@ -11,8 +11,8 @@
 //   - a pod informer (field selector spec.nodeName=<node>, or every bound
 //     pod filtered locally in scale mode) whose handlers only enqueue the
 //     pod key;
-//   - pod workers: `workers` threads draining a work queue of pod keys;
-//     SyncPod (pod_sync.cc) finds the pod and its PodWorker and hands them
+//   - pod workers (PodWorkers, pod_workers.h): `workers` threads draining a
+//     work queue of pod keys, one sync of a pod at a time; SyncPod (pod_sync.cc) finds the pod and its PodWorker and hands them
 //     to the PodSyncer (pod_syncer.h), which is level-triggered — it
 //     compares the pod with the runtime, takes the next steps (sandbox,
 //     image by the ImageManager, create, start, probes by the
@@ -22,8 +22,8 @@
 //   - a relister (PLEG): every relist_period asks the runtime for its
 //     Status, then lists its containers and enqueues the pods whose
 //     containers changed state or vanished.
-// The work queue never hands one key to two threads, so a pod's PodWorker
-// has a single user at a time.
+// PodWorkers never sync one pod on two threads, so a pod's PodWorker has a
+// single user at a time.
 //
 // Start() adopts what the runtime already runs for these nodes (sandboxes
 // and containers carry pod uid/name/namespace, container name and node
@@ -85,6 +85,7 @@
 #include "kubelet/node_status.h"
 #include "kubelet/pod_syncer.h"
 #include "kubelet/pod_worker.h"
+#include "kubelet/pod_workers.h"
 #include "runtime/runtime_client.h"
 
 namespace minik8s::kubelet {
@@ -155,7 +156,6 @@ class Kubelet : private PodSyncHost, private NodeApi {
   absl::Status RenewLease(const std::string& node) override;
 
   // Pods (pod_sync.cc).
-  void PodWorkerLoop();
   absl::Status SyncPod(const std::string& key, absl::Duration* requeue_after);
 
   // PodSyncHost (pod_sync.cc, and RuntimeUnreachable in kubelet.cc).
@@ -202,11 +202,11 @@ class Kubelet : private PodSyncHost, private NodeApi {
   std::map<std::string, std::unique_ptr<NodeState>> nodes_;
 
   std::unique_ptr<client::Informer<minik8s::core::v1::Pod>> informer_;
-  client::WorkQueue pod_queue_;
+  std::unique_ptr<PodWorkers> pod_workers_;
   std::unique_ptr<NodeHeartbeat> heartbeat_;
 
+  // Guards the nodes' IP allocators.
   mutable absl::Mutex mu_;
-  absl::flat_hash_map<std::string, std::unique_ptr<PodWorker>> workers_ ABSL_GUARDED_BY(mu_);
 
   // Relister state (relist thread only): container id -> state and pod key.
   struct SeenContainer {

@@ -1,6 +1,7 @@
-// The pod half of the Kubelet: the pod worker loop, SyncPod (which pod,
-// which PodWorker) and the PodSyncHost the PodSyncer works through. See
-// kubelet.h for the model and pod_syncer.h for the steps on the runtime.
+// The pod half of the Kubelet: SyncPod, what PodWorkers run for a pod key
+// (which pod, which PodWorker), and the PodSyncHost the PodSyncer works
+// through. See kubelet.h for the model and pod_syncer.h for the steps on the
+// runtime.
 #include <algorithm>
 #include <cmath>
 #include <optional>
@@ -18,27 +19,6 @@ namespace minik8s::kubelet {
 namespace core = ::minik8s::core::v1;
 namespace cri = ::minik8s::cri::v1;
 
-
-void Kubelet::PodWorkerLoop() {
-  std::string key;
-  while (pod_queue_.Get(&key)) {
-    // The queue hands out its backlog after ShutDown; a stopping kubelet
-    // leaves it (the pods keep running and are synced after a restart).
-    if (Stopping()) {
-      pod_queue_.Done(key);
-      continue;
-    }
-    absl::Duration requeue = absl::InfiniteDuration();
-    absl::Status s = SyncPod(key, &requeue);
-    pod_queue_.Done(key);
-    if (!s.ok()) {
-      spdlog::warn("pod {}: sync failed (will retry): {}", key, s.ToString());
-      pod_queue_.AddAfter(key, absl::Seconds(1));
-    } else if (requeue != absl::InfiniteDuration()) {
-      pod_queue_.AddAfter(key, std::max(requeue, absl::Milliseconds(10)));
-    }
-  }
-}
 
 void Kubelet::Event(const core::Pod& pod, const std::string& container, const std::string& type,
                     const std::string& reason, const std::string& message) {
@@ -63,19 +43,13 @@ absl::Status Kubelet::SyncPod(const std::string& key, absl::Duration* requeue_af
       informer_->GetLister().Get(key.substr(0, slash), key.substr(slash + 1));
   if (pod && FindNode(pod->spec().node_name()) == nullptr) pod.reset();
 
-  PodWorker* w = nullptr;
-  {
-    absl::MutexLock lock(&mu_);
-    auto it = workers_.find(key);
-    if (it != workers_.end()) w = it->second.get();
-  }
+  PodWorker* w = pod_workers_->Find(key);
   if (w != nullptr && (pod ? pod->metadata().uid() != w->uid : synced)) {
     // Gone from the apiserver (or replaced by a new pod of the same name).
     spdlog::info("pod {} ({}) is gone from the apiserver; tearing it down", key, w->uid);
     syncer_->TeardownPod(*w, 0, false);
     syncer_->ForgetPod(*w);
-    absl::MutexLock lock(&mu_);
-    workers_.erase(key);
+    pod_workers_->Remove(key);
     w = nullptr;
   }
   if (!pod) return absl::OkStatus();
@@ -91,17 +65,14 @@ absl::Status Kubelet::SyncPod(const std::string& key, absl::Duration* requeue_af
     nw->uid = pod->metadata().uid();
     nw->node = pod->spec().node_name();
     nw->first_seen = clock_->Now();
-    w = nw.get();
-    absl::MutexLock lock(&mu_);
-    workers_[key] = std::move(nw);
+    w = pod_workers_->Put(key, std::move(nw));
   }
   w->last_pod = *pod;
   if (pod->metadata().has_deletion_timestamp()) {
     absl::Status s = syncer_->TerminatePod(*w, *pod);
     if (s.ok()) {
       syncer_->ForgetPod(*w);
-      absl::MutexLock lock(&mu_);
-      workers_.erase(key);
+      pod_workers_->Remove(key);
     }
     return s;
   }
