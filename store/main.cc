@@ -27,8 +27,9 @@ int main(int argc, char** argv) {
   auto Fail = [&daemon](const std::string& msg) { return daemon.Fail(msg); };
   // Debian builds Abseil without NDEBUG, so every Mutex::Lock would update a
   // process-wide lock graph under one global spinlock (a large share of the
-  // CPU under load). Lock order is checked at compile time (-Wthread-safety)
-  // and by the tests, which keep the detection on.
+  // CPU under load). The locking annotations are checked at compile time by
+  // the clang build (-Wthread-safety, scripts/build.sh --asan), and lock order
+  // by the tests, which keep the detection on.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 
   std::string name = "default";
