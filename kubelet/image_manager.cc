@@ -4,7 +4,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "kubelet/duration_format.h"
+#include "common/duration.h"
 #include "kubelet/pod_status.h"
 
 namespace minik8s::kubelet {

@@ -12,7 +12,7 @@
 #include "api/time.h"
 #include "client/errors.h"
 #include "common/metrics.h"
-#include "kubelet/duration_format.h"
+#include "common/duration.h"
 #include "spdlog/spdlog.h"
 
 namespace minik8s::kubelet {

@@ -1,7 +1,7 @@
 #include "kubelet/backoff.h"
 
 #include "gtest/gtest.h"
-#include "kubelet/duration_format.h"
+#include "common/duration.h"
 
 namespace minik8s::kubelet {
 namespace {
