@@ -4,7 +4,9 @@
 //
 // Contract: each function fills only fields that are unset (or empty), so
 // applying it twice changes nothing. SetDefaults dispatches on the message
-// type; unknown types are left alone. Defaults applied:
+// type through the built-in KindRulesTable (kind_rules.h: each kind's
+// rules name its defaulting, in kinds/<name>/<name>_validation.cc);
+// unknown types are left alone. Defaults applied:
 //   Pod: restartPolicy Always, terminationGracePeriodSeconds 30,
 //     dnsPolicy ClusterFirst, schedulerName default-scheduler,
 //     securityContext {}, enableServiceLinks true; per container (and init

@@ -6,7 +6,7 @@ namespace minik8s::validation {
 
 // The dispatch on the message type is the built-in KindRulesTable
 // (kind_rules.h): the rules of each kind of kinds/kinds.def, defined in the
-// kind's folder, which call the functions of its API group's file here
+// kind's folder, name the functions of its API group's file
 // (validation_core.cc, validation_apps.cc, validation_coordination.cc).
 
 std::string_view QualifiedKind(const google::protobuf::Message& obj) {

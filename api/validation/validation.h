@@ -9,8 +9,10 @@
 //     An empty list means valid.
 //   - *Update functions take the new object and the stored one and add the
 //     immutability rules (name, namespace, uid, pod spec, selectors).
-//   - ValidateObject / ValidateObjectUpdate dispatch on the message type;
-//     an unknown type yields no errors.
+//   - ValidateObject / ValidateObjectUpdate dispatch on the message type
+//     through the built-in KindRulesTable (kind_rules.h; each kind's rules
+//     are in kinds/<name>/<name>_validation.cc); an unknown type yields no
+//     errors.
 //   - Status is not validated here (the status subresource owns it).
 //
 // Thread safety: all functions are pure.
