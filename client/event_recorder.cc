@@ -134,7 +134,7 @@ ObjectReference ReferenceTo(const Message& object) {
 EventRecorder::EventRecorder(EventSink* sink, EventRecorderOptions options)
     : sink_(sink),
       options_(std::move(options)),
-      clock_(options_.clock != nullptr ? options_.clock : RealClock()) {
+      clock_(options_.clock != nullptr ? options_.clock : common::RealClock::Get()) {
   worker_ = std::thread([this] { WorkerLoop(); });
 }
 

@@ -42,7 +42,7 @@
 // run by the destructor) writes what is queued for at most
 // `shutdown_timeout`, drops the rest (one log line counting them, as
 // Kubernetes' broadcaster drops on shutdown), then waits for the write in
-// flight and stops the worker. The EventSink and the Clock must outlive the
+// flight and stops the worker. The EventSink and the common::Clock must outlive the
 // recorder.
 #ifndef MINIK8S_CLIENT_EVENT_RECORDER_H_
 #define MINIK8S_CLIENT_EVENT_RECORDER_H_
@@ -63,7 +63,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "client/api_client.h"
-#include "client/clock.h"
+#include "common/clock.h"
 #include "google/protobuf/message.h"
 #include "k8s/core/v1/core.pb.h"
 
@@ -98,7 +98,7 @@ struct EventRecorderOptions {
   // Entries of each LRU: spam filter buckets, similar-event groups, and
   // recent events for counting repeats.
   size_t cache_size = 4096;
-  Clock* clock = nullptr;    // borrowed; null = real clock
+  common::Clock* clock = nullptr;    // borrowed; null = real clock
   // How long Shutdown() keeps writing queued events (real time) before it
   // drops what is left.
   absl::Duration shutdown_timeout = absl::Seconds(2);
@@ -182,7 +182,7 @@ class EventRecorder {
 
   EventSink* const sink_;
   const EventRecorderOptions options_;
-  Clock* const clock_;
+  common::Clock* const clock_;
 
   mutable absl::Mutex mu_;
   std::deque<Pending> queue_ ABSL_GUARDED_BY(mu_);

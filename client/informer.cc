@@ -67,7 +67,7 @@ SharedInformer::SharedInformer(std::unique_ptr<ListerWatcher> lister_watcher,
                                InformerOptions options)
     : lister_watcher_(std::move(lister_watcher)),
       options_(std::move(options)),
-      clock_(options_.clock != nullptr ? options_.clock : RealClock()),
+      clock_(options_.clock != nullptr ? options_.clock : common::RealClock::Get()),
       indexer_(options_.indexers.empty() ? DefaultIndexersFor(descriptor) : options_.indexers) {}
 
 SharedInformer::~SharedInformer() { Stop(); }

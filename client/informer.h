@@ -44,7 +44,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "client/api_client.h"
-#include "client/clock.h"
+#include "common/clock.h"
 #include "client/indexer.h"
 #include "client/lister.h"
 #include "client/resource.h"
@@ -87,7 +87,7 @@ struct InformerOptions {
   absl::Duration resync_period = absl::ZeroDuration();  // 0 = never
   absl::Duration initial_backoff = absl::Milliseconds(800);
   absl::Duration max_backoff = absl::Seconds(30);
-  Clock* clock = nullptr;  // borrowed; null = real clock
+  common::Clock* clock = nullptr;  // borrowed; null = real clock
   // Null/empty = DefaultIndexersFor(the object type).
   Indexers indexers;
 };
@@ -136,7 +136,7 @@ class SharedInformer {
 
   const std::unique_ptr<ListerWatcher> lister_watcher_;
   const InformerOptions options_;
-  Clock* const clock_;
+  common::Clock* const clock_;
   Indexer indexer_;
 
   mutable absl::Mutex mu_;

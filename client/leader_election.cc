@@ -44,7 +44,7 @@ std::unique_ptr<LeaseClient> NewApiLeaseClient(ApiClient* api) {
 LeaderElector::LeaderElector(LeaseClient* client, LeaderElectionConfig config)
     : client_(client),
       config_(std::move(config)),
-      clock_(config_.clock != nullptr ? config_.clock : RealClock()) {}
+      clock_(config_.clock != nullptr ? config_.clock : common::RealClock::Get()) {}
 
 LeaderElector::~LeaderElector() { Stop(); }
 

@@ -21,7 +21,7 @@
 // holder, including to this candidate.
 //
 // Thread safety: Start/Stop/IsLeader/GetLeader are safe from any thread;
-// Stop must not be called from a callback. The LeaseClient and Clock must
+// Stop must not be called from a callback. The LeaseClient and common::Clock must
 // outlive the elector.
 #ifndef MINIK8S_CLIENT_LEADER_ELECTION_H_
 #define MINIK8S_CLIENT_LEADER_ELECTION_H_
@@ -38,7 +38,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "client/api_client.h"
-#include "client/clock.h"
+#include "common/clock.h"
 #include "common/daemon.h"
 #include "k8s/coordination/v1/coordination.pb.h"
 
@@ -76,7 +76,7 @@ struct LeaderElectionConfig {
   absl::Duration retry_period = absl::Seconds(2);
   bool release_on_stop = true;
   LeaderCallbacks callbacks;
-  Clock* clock = nullptr;  // borrowed; null = real clock
+  common::Clock* clock = nullptr;  // borrowed; null = real clock
 };
 
 class LeaderElector {
@@ -109,7 +109,7 @@ class LeaderElector {
 
   LeaseClient* const client_;
   const LeaderElectionConfig config_;
-  Clock* const clock_;
+  common::Clock* const clock_;
 
   mutable absl::Mutex mu_;
   bool stopped_ ABSL_GUARDED_BY(mu_) = false;

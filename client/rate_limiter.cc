@@ -29,7 +29,7 @@ int ItemExponentialFailureRateLimiter::NumRequeues(const std::string& item) {
   return it == failures_.end() ? 0 : it->second;
 }
 
-BucketRateLimiter::BucketRateLimiter(double qps, int burst, Clock* clock)
+BucketRateLimiter::BucketRateLimiter(double qps, int burst, common::Clock* clock)
     : qps_(qps), burst_(burst), clock_(clock), tokens_(burst), last_(clock->Now()) {}
 
 absl::Duration BucketRateLimiter::When(const std::string& item) {
@@ -63,7 +63,7 @@ int MaxOfRateLimiter::NumRequeues(const std::string& item) {
   return n;
 }
 
-std::unique_ptr<RateLimiter> DefaultControllerRateLimiter(Clock* clock) {
+std::unique_ptr<RateLimiter> DefaultControllerRateLimiter(common::Clock* clock) {
   std::vector<std::unique_ptr<RateLimiter>> limiters;
   limiters.push_back(std::make_unique<ItemExponentialFailureRateLimiter>(absl::Milliseconds(5),
                                                                           absl::Seconds(1000)));

@@ -12,7 +12,7 @@
 // is held to 10 retries per second after the first 100.
 //
 // Thread safety: all limiters are safe for concurrent use. A limiter borrows
-// its Clock, which must outlive it.
+// its common::Clock, which must outlive it.
 #ifndef MINIK8S_CLIENT_RATE_LIMITER_H_
 #define MINIK8S_CLIENT_RATE_LIMITER_H_
 
@@ -24,7 +24,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "client/clock.h"
+#include "common/clock.h"
 
 namespace minik8s::client {
 
@@ -57,7 +57,7 @@ class ItemExponentialFailureRateLimiter : public RateLimiter {
 // NumRequeues is 0.
 class BucketRateLimiter : public RateLimiter {
  public:
-  BucketRateLimiter(double qps, int burst, Clock* clock = RealClock());
+  BucketRateLimiter(double qps, int burst, common::Clock* clock = common::RealClock::Get());
   absl::Duration When(const std::string& item) override;
   void Forget(const std::string& item) override {}
   int NumRequeues(const std::string& item) override { return 0; }
@@ -65,7 +65,7 @@ class BucketRateLimiter : public RateLimiter {
  private:
   const double qps_;
   const double burst_;
-  Clock* const clock_;
+  common::Clock* const clock_;
   absl::Mutex mu_;
   double tokens_ ABSL_GUARDED_BY(mu_);
   absl::Time last_ ABSL_GUARDED_BY(mu_);
@@ -83,7 +83,7 @@ class MaxOfRateLimiter : public RateLimiter {
   std::vector<std::unique_ptr<RateLimiter>> limiters_;
 };
 
-std::unique_ptr<RateLimiter> DefaultControllerRateLimiter(Clock* clock = RealClock());
+std::unique_ptr<RateLimiter> DefaultControllerRateLimiter(common::Clock* clock = common::RealClock::Get());
 
 }  // namespace minik8s::client
 

@@ -48,7 +48,7 @@ std::optional<WorkQueue::Metrics> WorkQueue::MetricsFor(const std::string& name)
 
 WorkQueue::WorkQueue(WorkQueueOptions options)
     : name_(std::move(options.name)),
-      clock_(options.clock != nullptr ? options.clock : RealClock()),
+      clock_(options.clock != nullptr ? options.clock : common::RealClock::Get()),
       metrics_(MetricsFor(name_)),
       rate_limiter_(options.rate_limiter != nullptr ? std::move(options.rate_limiter)
                                                     : DefaultControllerRateLimiter(clock_)) {

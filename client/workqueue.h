@@ -28,7 +28,7 @@
 //     queue.Done(key);
 //   }
 //
-// Thread safety: every method is safe from any thread. The Clock and the
+// Thread safety: every method is safe from any thread. The common::Clock and the
 // RateLimiter are owned by the options / queue as documented below.
 #ifndef MINIK8S_CLIENT_WORKQUEUE_H_
 #define MINIK8S_CLIENT_WORKQUEUE_H_
@@ -47,7 +47,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "client/clock.h"
+#include "common/clock.h"
 #include "client/rate_limiter.h"
 #include "common/metrics.h"
 
@@ -62,7 +62,7 @@ namespace minik8s::client {
 struct WorkQueueOptions {
   std::string name;  // for logs and the metrics' name label; "" = no metrics
   // Borrowed; must outlive the queue. Defaults to the real clock.
-  Clock* clock = nullptr;
+  common::Clock* clock = nullptr;
   // Owned by the queue; null = DefaultControllerRateLimiter(clock).
   std::unique_ptr<RateLimiter> rate_limiter;
 };
@@ -115,7 +115,7 @@ class WorkQueue {
   static std::optional<Metrics> MetricsFor(const std::string& name);
 
   const std::string name_;
-  Clock* const clock_;
+  common::Clock* const clock_;
   const std::optional<Metrics> metrics_;
   const std::unique_ptr<RateLimiter> rate_limiter_;
 

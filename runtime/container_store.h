@@ -20,7 +20,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "cri/v1/api.pb.h"
-#include "runtime/clock.h"
+#include "common/clock.h"
 #include "runtime/script.h"
 #include "runtime/sim_options.h"
 
@@ -60,7 +60,7 @@ struct Container {
   // Bumped when the container starts running and when it exits; timers
   // scheduled for one run carry it and do nothing afterwards.
   uint64_t epoch = 0;
-  std::set<TimerId> timers;
+  std::set<common::TimerId> timers;
   bool starting = false;  // StartContainer waits for the start delay
   Done<cri::StartContainerResponse> start_done;
   bool sigterm_sent = false;

@@ -9,7 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "runtime/image_name.h"
-#include "runtime/real_clock.h"
+#include "common/clock.h"
 #include "runtime/runtime_client.h"
 #include "runtime/workload_logs.h"
 #include "spdlog/spdlog.h"
@@ -74,7 +74,7 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Create(RuntimeOptions options)
 
 Runtime::Runtime(RuntimeOptions options)
     : options_(std::move(options)),
-      owned_clock_(options_.clock ? nullptr : std::make_unique<RealClock>()),
+      owned_clock_(options_.clock ? nullptr : std::make_unique<common::RealClock>()),
       clock_(options_.clock ? options_.clock : owned_clock_.get()),
       lifeline_(std::make_shared<Lifeline>()),
       boot_id_(NewBootId()),
@@ -97,11 +97,11 @@ Runtime::~Runtime() {
   absl::Status gone = absl::UnavailableError("the container runtime is shutting down");
   logs_.EndAll();
   for (Container* c : containers_.All()) {
-    for (TimerId t : c->timers) clock_->Cancel(t);
+    for (common::TimerId t : c->timers) clock_->Cancel(t);
     if (c->start_done) deferred.Add([done = std::move(c->start_done), gone] { done(gone); });
     for (auto& w : c->stop_waiters) deferred.Add([w = std::move(w), gone] { w(gone); });
   }
-  for (TimerId t : pull_timers_) clock_->Cancel(t);
+  for (common::TimerId t : pull_timers_) clock_->Cancel(t);
   for (auto& [name, waiters] : pulls_) {
     for (auto& w : waiters) deferred.Add([w = std::move(w), gone] { w(gone); });
   }
@@ -122,7 +122,7 @@ std::string Runtime::NewIdLocked() {
   }
 }
 
-TimerId Runtime::ScheduleLocked(absl::Time when, std::function<void(Deferred&)> fn) {
+common::TimerId Runtime::ScheduleLocked(absl::Time when, std::function<void(Deferred&)> fn) {
   std::shared_ptr<Lifeline> life = lifeline_;
   return clock_->RunAt(when, [life, fn = std::move(fn)]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
     absl::ReaderMutexLock life_lock(&life->mu);
@@ -138,8 +138,8 @@ void Runtime::ScheduleForContainerLocked(Container& c, absl::Time when,
                                          std::function<void(Container&, Deferred&)> fn) {
   // The timer id is known only after RunAt returns; the callback cannot run
   // before (it needs mu_, which is held here), so it finds it in `slot`.
-  auto slot = std::make_shared<TimerId>(0);
-  TimerId id = ScheduleLocked(
+  auto slot = std::make_shared<common::TimerId>(0);
+  common::TimerId id = ScheduleLocked(
       when, [this, id = c.id, epoch = c.epoch, slot, fn = std::move(fn)](Deferred& deferred)
                 ABSL_NO_THREAD_SAFETY_ANALYSIS {
                   Container* c = containers_.Find(id);
@@ -229,7 +229,7 @@ void Runtime::ExitLocked(Container& c, int exit_code, const std::string& reason,
   c.reason = reason;
   c.message = message;
   ++c.epoch;
-  for (TimerId t : c.timers) clock_->Cancel(t);
+  for (common::TimerId t : c.timers) clock_->Cancel(t);
   c.timers.clear();
   for (auto& w : c.stop_waiters) {
     deferred.Add([w = std::move(w)] { w(cri::StopContainerResponse()); });
@@ -754,8 +754,8 @@ void Runtime::PullImage(const cri::PullImageRequest& req, Done<cri::PullImageRes
     finish(deferred);
     return;
   }
-  auto slot = std::make_shared<TimerId>(0);
-  TimerId t = ScheduleLocked(Now() + delay,
+  auto slot = std::make_shared<common::TimerId>(0);
+  common::TimerId t = ScheduleLocked(Now() + delay,
                              [this, slot, finish](Deferred& d) ABSL_NO_THREAD_SAFETY_ANALYSIS {
                                pull_timers_.erase(*slot);
                                finish(d);

@@ -14,19 +14,19 @@
 // Calls that take time in a real runtime (PullImage with a pull delay,
 // StartContainer with a start delay, StopContainer with a grace period) come
 // in two forms: asynchronous, completing `done` later on the clock's thread
-// (or inside FakeClock::Advance), and blocking, which waits for that. With a
-// FakeClock use the asynchronous form, or nobody advances the time.
+// (or inside common::FakeClock::Advance), and blocking, which waits for that. With a
+// common::FakeClock use the asynchronous form, or nobody advances the time.
 //
 // State lives in memory for the Runtime's lifetime (a restarted kubelet finds
 // its sandboxes again; a restarted runtime has none, like a rebooted node,
 // and a new boot_id so a kubelet can tell).
 //
 // Thread-safe. One mutex guards all state (every store). Timers run on the
-// Clock's thread.
+// common::Clock's thread.
 // `done` callbacks run with no Runtime lock held. Log-follow sinks
 // (FollowLogs) run with the Runtime lock held, to keep lines in order: they
 // must only buffer and must not call back into the Runtime.
-// Lock order: Lifeline::mu (timer callbacks) -> Runtime::mu_ -> the Clock's lock.
+// Lock order: Lifeline::mu (timer callbacks) -> Runtime::mu_ -> the common::Clock's lock.
 #ifndef MINIK8S_RUNTIME_RUNTIME_H_
 #define MINIK8S_RUNTIME_RUNTIME_H_
 
@@ -44,7 +44,8 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "cri/v1/api.pb.h"
-#include "runtime/clock.h"
+#include "common/clock.h"
+#include "common/fake_clock.h"
 #include "runtime/container_store.h"
 #include "runtime/image_store.h"
 #include "runtime/log_store.h"
@@ -67,8 +68,8 @@ struct RuntimeOptions {
   absl::Duration container_start_delay = absl::ZeroDuration();
   // Log lines kept in memory per container (the oldest are dropped).
   size_t max_log_lines = 10000;
-  // Borrowed; must outlive the Runtime. Null: the Runtime owns a RealClock.
-  Clock* clock = nullptr;
+  // Borrowed; must outlive the Runtime. Null: the Runtime owns a common::RealClock.
+  common::Clock* clock = nullptr;
 };
 
 // Done (container_store.h), LogSink and FollowId (log_store.h) are the
@@ -130,7 +131,7 @@ class Runtime {
   absl::StatusOr<cri::PullImageResponse> PullImage(const cri::PullImageRequest& req);
   absl::StatusOr<cri::RemoveImageResponse> RemoveImage(const cri::RemoveImageRequest& req);
 
-  Clock* clock() const { return clock_; }
+  common::Clock* clock() const { return clock_; }
   // A random id of this Runtime instance, like a node's boot id: a restarted
   // runtime (which has lost every sandbox and container) has a new one.
   // Status() reports it as info["bootID"].
@@ -162,7 +163,7 @@ class Runtime {
   std::string NewIdLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   // Runs `fn` under mu_ at `when`, unless the runtime is gone.
-  TimerId ScheduleLocked(absl::Time when, std::function<void(Deferred&)> fn)
+  common::TimerId ScheduleLocked(absl::Time when, std::function<void(Deferred&)> fn)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Same, for a running container: skipped if it has since exited/restarted
   // or been removed. The timer is cancelled when the container exits.
@@ -186,8 +187,8 @@ class Runtime {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const RuntimeOptions options_;
-  std::unique_ptr<Clock> owned_clock_;  // set when options_.clock is null
-  Clock* const clock_;
+  std::unique_ptr<common::Clock> owned_clock_;  // set when options_.clock is null
+  common::Clock* const clock_;
   std::shared_ptr<Lifeline> lifeline_;
   const std::string boot_id_;
 
@@ -200,7 +201,7 @@ class Runtime {
   // Pulls in progress: normalized name -> waiters (concurrent pulls of one
   // image share one download).
   std::map<std::string, std::vector<Done<cri::PullImageResponse>>> pulls_ ABSL_GUARDED_BY(mu_);
-  std::set<TimerId> pull_timers_ ABSL_GUARDED_BY(mu_);
+  std::set<common::TimerId> pull_timers_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace minik8s::runtime

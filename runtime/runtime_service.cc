@@ -108,7 +108,7 @@ class LogsReactor : public grpc::ServerWriteReactor<cri::ReadLogsResponse> {
     if (end) ended_ = true;
     if (kick_queued_ || writing_ || finished_) return;
     kick_queued_ = true;
-    Clock* clock = rt_->clock();
+    common::Clock* clock = rt_->clock();
     clock->RunAt(clock->Now(), [this] {
       bool del;
       {

@@ -43,7 +43,7 @@ absl::StatusOr<AutoCompactionConfig> ParseAutoCompaction(const std::string& mode
   return c;
 }
 
-AutoCompactor::AutoCompactor(KvStore* store, AutoCompactionConfig config, const Clock* clock)
+AutoCompactor::AutoCompactor(KvStore* store, AutoCompactionConfig config, const common::Clock* clock)
     : store_(store), config_(config), clock_(clock) {}
 
 AutoCompactor::~AutoCompactor() { Stop(); }

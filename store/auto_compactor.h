@@ -16,7 +16,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "store/clock.h"
+#include "common/clock.h"
 #include "store/kvstore.h"
 
 namespace minik8s::store {
@@ -36,7 +36,7 @@ absl::StatusOr<AutoCompactionConfig> ParseAutoCompaction(const std::string& mode
 
 class AutoCompactor {
  public:
-  AutoCompactor(KvStore* store, AutoCompactionConfig config, const Clock* clock = RealClock::Get());
+  AutoCompactor(KvStore* store, AutoCompactionConfig config, const common::Clock* clock = common::RealClock::Get());
   ~AutoCompactor();
 
   void Start();
@@ -49,7 +49,7 @@ class AutoCompactor {
  private:
   KvStore* store_;
   const AutoCompactionConfig config_;
-  const Clock* clock_;
+  const common::Clock* clock_;
   absl::Mutex mu_;
   std::deque<std::pair<absl::Time, int64_t>> samples_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;

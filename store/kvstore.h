@@ -44,7 +44,7 @@
 #include "etcd/etcdserverpb/rpc.pb.h"
 #include "rocksdb/write_batch.h"
 #include "store/backend.h"
-#include "store/clock.h"
+#include "common/clock.h"
 #include "store/index.h"
 #include "store/lease.h"
 #include "store/metrics.h"
@@ -58,7 +58,7 @@ struct StoreOptions {
   int64_t max_request_bytes = 1572864;
   // 0 = the default (2 GiB).
   int64_t quota_backend_bytes = 0;
-  const Clock* clock = RealClock::Get();
+  const common::Clock* clock = common::RealClock::Get();
   // Run the lease expiry loop (tests drive RevokeExpiredLeases() instead).
   bool lease_expiry_loop = true;
   absl::Duration lease_check_interval = absl::Milliseconds(500);

@@ -7,7 +7,7 @@
 
 namespace minik8s::store {
 
-Lessor::Lessor(const Clock* clock, int64_t min_ttl) : clock_(clock), min_ttl_(min_ttl) {}
+Lessor::Lessor(const common::Clock* clock, int64_t min_ttl) : clock_(clock), min_ttl_(min_ttl) {}
 
 absl::Status Lessor::CheckGrant(int64_t id, int64_t ttl) const {
   if (ttl > kMaxLeaseTTL) return ErrLeaseTTLTooLarge();

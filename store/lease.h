@@ -20,7 +20,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
-#include "store/clock.h"
+#include "common/clock.h"
 
 namespace minik8s::store {
 
@@ -40,7 +40,7 @@ struct LeaseSnapshot {
 class Lessor {
  public:
   // `clock` must outlive the lessor.
-  explicit Lessor(const Clock* clock, int64_t min_ttl = kMinLeaseTTL);
+  explicit Lessor(const common::Clock* clock, int64_t min_ttl = kMinLeaseTTL);
 
   // Validates a grant: TTL too large → OutOfRange; existing id → FailedPrecondition.
   absl::Status CheckGrant(int64_t id, int64_t ttl) const;
@@ -81,7 +81,7 @@ class Lessor {
     std::set<std::string> keys;
   };
 
-  const Clock* clock_;
+  const common::Clock* clock_;
   const int64_t min_ttl_;
   mutable absl::Mutex mu_;
   absl::flat_hash_map<int64_t, Lease> leases_ ABSL_GUARDED_BY(mu_);

@@ -16,7 +16,7 @@ using minik8s::core::v1::Pod;
 constexpr char kKind[] = "Deployment";
 constexpr char kApiVersion[] = "apps/v1";
 
-client::WorkQueueOptions QueueOptions(client::Clock* clock) {
+client::WorkQueueOptions QueueOptions(common::Clock* clock) {
   client::WorkQueueOptions o;
   o.name = "deployment";
   o.clock = clock;
@@ -36,7 +36,7 @@ DeploymentController::DeploymentController(client::Lister<Deployment> d_lister,
       pod_lister_(pod_lister),
       client_(client),
       recorder_(recorder),
-      clock_(options.clock != nullptr ? options.clock : client::RealClock()),
+      clock_(options.clock != nullptr ? options.clock : common::RealClock::Get()),
       queue_(QueueOptions(clock_)) {}
 
 DeploymentController::~DeploymentController() { Stop(); }

@@ -29,7 +29,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "client/clock.h"
+#include "common/clock.h"
 #include "client/event_recorder.h"
 #include "client/informer.h"
 #include "client/lister.h"
@@ -43,7 +43,7 @@
 namespace minik8s::controllers::deployment {
 
 struct DeploymentControllerOptions {
-  client::Clock* clock = nullptr;  // null = real clock
+  common::Clock* clock = nullptr;  // null = real clock
 };
 
 class DeploymentController {
@@ -138,7 +138,7 @@ class DeploymentController {
   client::Lister<minik8s::core::v1::Pod> pod_lister_;
   DeploymentClient* const client_;
   client::EventRecorder* const recorder_;
-  client::Clock* const clock_;
+  common::Clock* const clock_;
   client::WorkQueue queue_;
   WorkerPool workers_;
 };

@@ -86,7 +86,7 @@ NodeLifecycleController::NodeLifecycleController(client::Lister<Node> nodes,
       client_(std::move(client)),
       recorder_(recorder),
       options_(options),
-      clock_(options.clock != nullptr ? options.clock : client::RealClock()) {}
+      clock_(options.clock != nullptr ? options.clock : common::RealClock::Get()) {}
 
 NodeLifecycleController::~NodeLifecycleController() { Stop(); }
 

@@ -45,7 +45,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "client/clientset.h"
-#include "client/clock.h"
+#include "common/clock.h"
 #include "client/event_recorder.h"
 #include "client/lister.h"
 #include "k8s/coordination/v1/coordination.pb.h"
@@ -82,7 +82,7 @@ struct NodeLifecycleOptions {
   absl::Duration grace_period = absl::Seconds(40);
   absl::Duration startup_grace_period = absl::Seconds(60);
   int64_t default_toleration_seconds = 300;
-  client::Clock* clock = nullptr;  // null = real clock
+  common::Clock* clock = nullptr;  // null = real clock
 };
 
 class NodeLifecycleController {
@@ -116,7 +116,7 @@ class NodeLifecycleController {
   std::unique_ptr<NodeLifecycleClient> client_;
   client::EventRecorder* const recorder_;
   const NodeLifecycleOptions options_;
-  client::Clock* const clock_;
+  common::Clock* const clock_;
   absl::flat_hash_map<std::string, Health> health_;  // MonitorOnce's thread only
 
   absl::Mutex mu_;

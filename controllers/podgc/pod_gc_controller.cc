@@ -38,7 +38,7 @@ PodGCController::PodGCController(client::Lister<Pod> pods, client::Lister<Node> 
       nodes_(nodes),
       client_(std::move(client)),
       options_(options),
-      clock_(options.clock != nullptr ? options.clock : client::RealClock()) {}
+      clock_(options.clock != nullptr ? options.clock : common::RealClock::Get()) {}
 
 PodGCController::~PodGCController() { Stop(); }
 

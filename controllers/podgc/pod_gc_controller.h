@@ -27,7 +27,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "client/clientset.h"
-#include "client/clock.h"
+#include "common/clock.h"
 #include "client/lister.h"
 #include "k8s/core/v1/core.pb.h"
 
@@ -48,7 +48,7 @@ std::unique_ptr<PodGCClient> NewApiPodGCClient(const client::Clientset* clientse
 struct PodGCOptions {
   absl::Duration period = absl::Seconds(20);      // Kubernetes' gcCheckPeriod
   absl::Duration quarantine = absl::Seconds(40);  // Kubernetes' quarantineTime
-  client::Clock* clock = nullptr;                 // null = real clock
+  common::Clock* clock = nullptr;                 // null = real clock
 };
 
 class PodGCController {
@@ -68,7 +68,7 @@ class PodGCController {
   client::Lister<minik8s::core::v1::Node> nodes_;
   std::unique_ptr<PodGCClient> client_;
   const PodGCOptions options_;
-  client::Clock* const clock_;
+  common::Clock* const clock_;
   // Node names missing from the informer → when first missed (our clock).
   absl::flat_hash_map<std::string, absl::Time> missing_since_;  // GcOnce's thread only
 

@@ -26,7 +26,7 @@ constexpr char kKind[] = "ReplicaSet";
 constexpr char kApiVersion[] = "apps/v1";
 constexpr int kStatusUpdateRetries = 1;
 
-client::WorkQueueOptions QueueOptions(client::Clock* clock) {
+client::WorkQueueOptions QueueOptions(common::Clock* clock) {
   client::WorkQueueOptions o;
   o.name = "replicaset";
   o.clock = clock;
@@ -60,7 +60,7 @@ ReplicaSetController::ReplicaSetController(client::Lister<ReplicaSet> rs_lister,
       client_(client),
       recorder_(recorder),
       options_(options),
-      clock_(options.clock != nullptr ? options.clock : client::RealClock()),
+      clock_(options.clock != nullptr ? options.clock : common::RealClock::Get()),
       expectations_(clock_),
       queue_(QueueOptions(clock_)) {}
 

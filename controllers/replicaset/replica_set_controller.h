@@ -29,7 +29,7 @@
 
 #include "absl/status/status.h"
 #include "api/selector/labels.h"
-#include "client/clock.h"
+#include "common/clock.h"
 #include "client/event_recorder.h"
 #include "client/informer.h"
 #include "client/lister.h"
@@ -45,7 +45,7 @@ namespace minik8s::controllers {
 
 struct ReplicaSetControllerOptions {
   int burst_replicas = 500;  // creates/deletes per sync
-  client::Clock* clock = nullptr;  // null = real clock
+  common::Clock* clock = nullptr;  // null = real clock
 };
 
 class ReplicaSetController {
@@ -105,7 +105,7 @@ class ReplicaSetController {
   ReplicaSetClient* const client_;
   client::EventRecorder* const recorder_;
   const ReplicaSetControllerOptions options_;
-  client::Clock* const clock_;
+  common::Clock* const clock_;
   ControllerExpectations expectations_;
   client::WorkQueue queue_;
   WorkerPool workers_;

@@ -2,8 +2,8 @@
 
 namespace minik8s::controllers {
 
-ControllerExpectations::ControllerExpectations(client::Clock* clock, absl::Duration ttl)
-    : clock_(clock != nullptr ? clock : client::RealClock()), ttl_(ttl) {}
+ControllerExpectations::ControllerExpectations(common::Clock* clock, absl::Duration ttl)
+    : clock_(clock != nullptr ? clock : common::RealClock::Get()), ttl_(ttl) {}
 
 bool ControllerExpectations::SatisfiedExpectations(const std::string& key) const {
   absl::MutexLock lock(&mu_);

@@ -24,7 +24,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "client/clock.h"
+#include "common/clock.h"
 
 namespace minik8s::controllers {
 
@@ -32,7 +32,7 @@ inline constexpr absl::Duration kExpectationsTimeout = absl::Minutes(5);
 
 class ControllerExpectations {
  public:
-  explicit ControllerExpectations(client::Clock* clock, absl::Duration ttl = kExpectationsTimeout);
+  explicit ControllerExpectations(common::Clock* clock, absl::Duration ttl = kExpectationsTimeout);
 
   bool SatisfiedExpectations(const std::string& key) const;
   // Replaces the expectations of `key`.
@@ -54,7 +54,7 @@ class ControllerExpectations {
     absl::Time timestamp;
   };
 
-  client::Clock* const clock_;
+  common::Clock* const clock_;
   const absl::Duration ttl_;
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, Entry> entries_ ABSL_GUARDED_BY(mu_);

@@ -21,7 +21,7 @@ bool PodSpecOrMetadataChanged(const Pod& old_pod, const Pod& new_pod) {
 }
 
 SchedulingQueue::SchedulingQueue(SchedulingQueueOptions options)
-    : options_(options), clock_(options.clock ? options.clock : client::RealClock()) {}
+    : options_(options), clock_(options.clock ? options.clock : common::RealClock::Get()) {}
 
 absl::Duration SchedulingQueue::BackoffDuration(int attempts) const {
   absl::Duration d = options_.initial_backoff;

@@ -37,7 +37,8 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "client/clock.h"
+#include "common/clock.h"
+#include "common/fake_clock.h"
 #include "scheduler/framework/types.h"
 
 namespace minik8s::scheduler {
@@ -51,7 +52,7 @@ struct QueuedPodInfo {
 };
 
 struct SchedulingQueueOptions {
-  client::Clock* clock = nullptr;  // borrowed; null = real clock
+  common::Clock* clock = nullptr;  // borrowed; null = real clock
   absl::Duration initial_backoff = absl::Seconds(1);
   absl::Duration max_backoff = absl::Seconds(10);
   absl::Duration unschedulable_timeout = absl::Seconds(60);
@@ -132,7 +133,7 @@ class SchedulingQueue {
   absl::Time NextWakeupLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const SchedulingQueueOptions options_;
-  client::Clock* const clock_;
+  common::Clock* const clock_;
 
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, Entry> entries_ ABSL_GUARDED_BY(mu_);

@@ -8,7 +8,8 @@
 
 #include "absl/synchronization/mutex.h"
 #include "client/api_client.h"
-#include "client/clock.h"
+#include "common/clock.h"
+#include "common/fake_clock.h"
 #include "client/errors.h"
 #include "client/leader_election.h"
 #include "client/workqueue.h"
@@ -30,7 +31,7 @@ testing::Exposition Scrape() {
 }
 
 TEST(WorkQueueMetrics, CountsAddsDepthQueueAndWorkTimeAndRetries) {
-  FakeClock clock;
+  common::FakeClock clock;
   const std::map<std::string, std::string> q = {{"name", "metrics-test"}};
   {
     WorkQueue queue({.name = "metrics-test", .clock = &clock});

@@ -10,7 +10,8 @@
 #include <gtest/gtest.h>
 
 #include "absl/synchronization/mutex.h"
-#include "client/clock.h"
+#include "common/clock.h"
+#include "common/fake_clock.h"
 #include "client/errors.h"
 #include "tests/client/fake_lister_watcher.h"
 
@@ -87,7 +88,7 @@ class FakeSink : public EventSink {
   int patches_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
-EventRecorderOptions Opts(Clock* clock) {
+EventRecorderOptions Opts(common::Clock* clock) {
   EventRecorderOptions o;
   o.component = "default-scheduler";
   o.host = "host-1";
@@ -96,7 +97,7 @@ EventRecorderOptions Opts(Clock* clock) {
 }
 
 TEST(EventRecorder, RecordsAnEventAboutAnObject) {
-  FakeClock clock;
+  common::FakeClock clock;
   FakeSink sink;
   EventRecorder recorder(&sink, Opts(&clock));
   auto pod = testing::MakePod("default", "web-1");
@@ -127,7 +128,7 @@ TEST(EventRecorder, RecordsAnEventAboutAnObject) {
 TEST(EventRecorder, EventTimeHasMicrosecondPrecision) {
   // Two events 250.5 microseconds apart within one second: the
   // second-precision timestamps are equal, eventTime tells them apart.
-  FakeClock clock(absl::FromUnixSeconds(1700000000) + absl::Microseconds(123456) +
+  common::FakeClock clock(absl::FromUnixSeconds(1700000000) + absl::Microseconds(123456) +
                   absl::Nanoseconds(789));
   FakeSink sink;
   EventRecorder recorder(&sink, Opts(&clock));
@@ -153,7 +154,7 @@ TEST(EventRecorder, EventTimeHasMicrosecondPrecision) {
 }
 
 TEST(EventRecorder, AggregatesRepeatsIntoCount) {
-  FakeClock clock;
+  common::FakeClock clock;
   FakeSink sink;
   EventRecorder recorder(&sink, Opts(&clock));
   auto pod = testing::MakePod("default", "web-1");
@@ -176,7 +177,7 @@ TEST(EventRecorder, AggregatesRepeatsIntoCount) {
 }
 
 TEST(EventRecorder, RecreatesAnEventThatIsGone) {
-  FakeClock clock;
+  common::FakeClock clock;
   FakeSink sink;
   EventRecorder recorder(&sink, Opts(&clock));
   auto pod = testing::MakePod("default", "web-1");
@@ -193,7 +194,7 @@ TEST(EventRecorder, RecreatesAnEventThatIsGone) {
 }
 
 TEST(EventRecorder, ClusterScopedObjectsGoToDefaultNamespace) {
-  FakeClock clock;
+  common::FakeClock clock;
   FakeSink sink;
   EventRecorder recorder(&sink, Opts(&clock));
   minik8s::core::v1::Node node;
@@ -223,7 +224,7 @@ int CountInvolving(FakeSink& sink, const std::string& name) {
 }
 
 TEST(EventRecorder, SpamFilterDropsThe26thEventAboutOneObject) {
-  FakeClock clock;
+  common::FakeClock clock;
   FakeSink sink;
   EventRecorderOptions o = Opts(&clock);
   o.component = "replicaset-controller";
@@ -246,7 +247,7 @@ TEST(EventRecorder, SpamFilterDropsThe26thEventAboutOneObject) {
 }
 
 TEST(EventRecorder, SpamFilterGivesATokenBackEveryFiveMinutes) {
-  FakeClock clock;
+  common::FakeClock clock;
   FakeSink sink;
   EventRecorder recorder(&sink, Opts(&clock));
   auto send = [&](int i) {
@@ -272,7 +273,7 @@ TEST(EventRecorder, SpamFilterGivesATokenBackEveryFiveMinutes) {
 }
 
 TEST(EventRecorder, SpamFilterKeepsABucketPerObject) {
-  FakeClock clock;
+  common::FakeClock clock;
   FakeSink sink;
   EventRecorder recorder(&sink, Opts(&clock));
   for (int i = 0; i < 40; ++i) {
@@ -300,7 +301,7 @@ TEST(EventRecorder, SpamFilterKeepsABucketPerObject) {
 }
 
 TEST(EventRecorder, SpamFilterOffWithBurstZero) {
-  FakeClock clock;
+  common::FakeClock clock;
   FakeSink sink;
   EventRecorderOptions o = Opts(&clock);
   o.spam_burst = 0;
@@ -314,7 +315,7 @@ TEST(EventRecorder, SpamFilterOffWithBurstZero) {
 }
 
 TEST(EventRecorder, SpamFilterRemembersAtMostCacheSizeBuckets) {
-  FakeClock clock;
+  common::FakeClock clock;
   FakeSink sink;
   EventRecorderOptions o = Opts(&clock);
   o.cache_size = 2;
@@ -333,7 +334,7 @@ TEST(EventRecorder, SpamFilterRemembersAtMostCacheSizeBuckets) {
 }
 
 TEST(EventRecorder, AggregatesSimilarEventsIntoACombinedEvent) {
-  FakeClock clock;
+  common::FakeClock clock;
   FakeSink sink;
   EventRecorder recorder(&sink, Opts(&clock));
   auto send = [&](int i) {
@@ -390,7 +391,7 @@ TEST(EventRecorder, AggregatesSimilarEventsIntoACombinedEvent) {
 }
 
 TEST(EventRecorder, SimilarEventsFurtherApartThanTheIntervalAreNotAggregated) {
-  FakeClock clock;
+  common::FakeClock clock;
   FakeSink sink;
   EventRecorder recorder(&sink, Opts(&clock));
   auto pod = testing::MakePod("default", "web-1");
@@ -418,7 +419,7 @@ TEST(EventRecorder, SimilarEventsFurtherApartThanTheIntervalAreNotAggregated) {
 }
 
 TEST(EventRecorder, ExactRepeatsAreCountedNotAggregated) {
-  FakeClock clock;
+  common::FakeClock clock;
   FakeSink sink;
   EventRecorder recorder(&sink, Opts(&clock));
   auto pod = testing::MakePod("default", "web-1");
@@ -438,7 +439,7 @@ TEST(EventRecorder, ExactRepeatsAreCountedNotAggregated) {
 }
 
 TEST(EventRecorder, AggregationOffWithMaxEventsZero) {
-  FakeClock clock;
+  common::FakeClock clock;
   FakeSink sink;
   EventRecorderOptions o = Opts(&clock);
   o.aggregate_max_events = 0;
@@ -483,7 +484,7 @@ class BlockingSink : public FakeSink {
 };
 
 TEST(EventRecorder, DropsWhenTheQueueIsFullWithoutBlocking) {
-  FakeClock clock;
+  common::FakeClock clock;
   BlockingSink sink;
   EventRecorderOptions o = Opts(&clock);
   o.queue_size = 3;
@@ -499,7 +500,7 @@ TEST(EventRecorder, DropsWhenTheQueueIsFullWithoutBlocking) {
 }
 
 TEST(EventRecorder, ShutdownWritesWhatIsQueued) {
-  FakeClock clock;
+  common::FakeClock clock;
   FakeSink sink;
   EventRecorderOptions o = Opts(&clock);
   o.shutdown_timeout = absl::InfiniteDuration();  // no deadline: every event is written
@@ -518,7 +519,7 @@ TEST(EventRecorder, ShutdownWritesWhatIsQueued) {
 }
 
 TEST(EventRecorder, ShutdownDropsWhatIsNotWrittenWithinTheDeadline) {
-  FakeClock clock;
+  common::FakeClock clock;
   BlockingSink sink;
   EventRecorderOptions o = Opts(&clock);
   o.shutdown_timeout = absl::ZeroDuration();

@@ -8,7 +8,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
-#include "client/clock.h"
+#include "common/clock.h"
+#include "common/fake_clock.h"
 #include "testing/wait.h"
 #include "tests/client/fake_lister_watcher.h"
 
@@ -63,7 +64,7 @@ class Recorder {
   std::vector<std::string> events_ ABSL_GUARDED_BY(mu_);
 };
 
-InformerOptions FastOptions(Clock* clock = nullptr) {
+InformerOptions FastOptions(common::Clock* clock = nullptr) {
   InformerOptions o;
   o.name = "pods";
   o.initial_backoff = absl::Milliseconds(1);
@@ -232,7 +233,7 @@ TEST(Informer, RetriesListUntilTheServerAnswers) {
 }
 
 TEST(Informer, ResyncRedeliversEverythingAsUpdates) {
-  FakeClock clock;
+  common::FakeClock clock;
   FakeListerWatcher fake;
   fake.Upsert(MakePod("default", "a"));
   fake.Upsert(MakePod("default", "b"));

@@ -8,7 +8,8 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/synchronization/mutex.h"
-#include "client/clock.h"
+#include "common/clock.h"
+#include "common/fake_clock.h"
 #include "client/errors.h"
 #include "client/resource.h"
 
@@ -78,7 +79,7 @@ struct Counters {
   std::vector<std::string> leaders ABSL_GUARDED_BY(mu);
 };
 
-LeaderElectionConfig Config(const std::string& id, Clock* clock, Counters* c) {
+LeaderElectionConfig Config(const std::string& id, common::Clock* clock, Counters* c) {
   LeaderElectionConfig config;
   config.lease_namespace = "kube-system";
   config.lease_name = "kube-scheduler";
@@ -94,7 +95,7 @@ LeaderElectionConfig Config(const std::string& id, Clock* clock, Counters* c) {
 }
 
 // Advances the fake clock in small steps until `cond` holds (or ~limit).
-bool AdvanceUntil(FakeClock& clock, const std::function<bool()>& cond,
+bool AdvanceUntil(common::FakeClock& clock, const std::function<bool()>& cond,
                   absl::Duration limit = absl::Seconds(120)) {
   for (absl::Duration spent; spent < limit; spent += absl::Milliseconds(250)) {
     if (cond()) return true;
@@ -106,7 +107,7 @@ bool AdvanceUntil(FakeClock& clock, const std::function<bool()>& cond,
 }
 
 TEST(LeaderElection, AcquiresAFreeLeaseAndRenews) {
-  FakeClock clock;
+  common::FakeClock clock;
   FakeLeases leases;
   Counters c;
   LeaderElector a(&leases, Config("a", &clock, &c));
@@ -131,7 +132,7 @@ TEST(LeaderElection, AcquiresAFreeLeaseAndRenews) {
 }
 
 TEST(LeaderElection, TwoCandidatesExactlyOneLeads) {
-  FakeClock clock;
+  common::FakeClock clock;
   FakeLeases leases;
   Counters ca, cb;
   LeaderElector a(&leases, Config("a", &clock, &ca));
@@ -154,7 +155,7 @@ TEST(LeaderElection, TwoCandidatesExactlyOneLeads) {
 }
 
 TEST(LeaderElection, LeaderThatCannotRenewStepsDownAndAnotherTakesOver) {
-  FakeClock clock;
+  common::FakeClock clock;
   FakeLeases leases;
   Counters ca, cb;
   LeaderElector a(&leases, Config("a", &clock, &ca));
@@ -181,7 +182,7 @@ TEST(LeaderElection, LeaderThatCannotRenewStepsDownAndAnotherTakesOver) {
 }
 
 TEST(LeaderElection, ReleaseOnStopHandsOverAtOnce) {
-  FakeClock clock;
+  common::FakeClock clock;
   FakeLeases leases;
   Counters ca, cb;
   LeaderElector a(&leases, Config("a", &clock, &ca));
@@ -202,7 +203,7 @@ TEST(LeaderElection, ReleaseOnStopHandsOverAtOnce) {
 }
 
 TEST(LeaderElection, TryAcquireRespectsAnUnexpiredHolder) {
-  FakeClock clock;
+  common::FakeClock clock;
   FakeLeases leases;
   Counters ca, cb;
   LeaderElector a(&leases, Config("a", &clock, &ca));

@@ -5,20 +5,21 @@
 
 #include <gtest/gtest.h>
 
-#include "client/clock.h"
+#include "common/clock.h"
+#include "common/fake_clock.h"
 #include "client/rate_limiter.h"
 
 namespace minik8s::client {
 namespace {
 
-WorkQueueOptions Opts(FakeClock* clock) {
+WorkQueueOptions Opts(common::FakeClock* clock) {
   WorkQueueOptions o;
   o.clock = clock;
   return o;
 }
 
 TEST(WorkQueue, AddDeduplicatesQueuedItems) {
-  FakeClock clock;
+  common::FakeClock clock;
   WorkQueue q(Opts(&clock));
   q.Add("a");
   q.Add("b");
@@ -33,7 +34,7 @@ TEST(WorkQueue, AddDeduplicatesQueuedItems) {
 }
 
 TEST(WorkQueue, ItemAddedWhileProcessingIsRequeuedAfterDone) {
-  FakeClock clock;
+  common::FakeClock clock;
   WorkQueue q(Opts(&clock));
   q.Add("a");
   std::string item;
@@ -51,7 +52,7 @@ TEST(WorkQueue, ItemAddedWhileProcessingIsRequeuedAfterDone) {
 }
 
 TEST(WorkQueue, GetBlocksUntilAddAndReturnsFalseAfterShutDown) {
-  FakeClock clock;
+  common::FakeClock clock;
   WorkQueue q(Opts(&clock));
   std::atomic<int> got{0};
   std::thread worker([&] {
@@ -73,7 +74,7 @@ TEST(WorkQueue, GetBlocksUntilAddAndReturnsFalseAfterShutDown) {
 }
 
 TEST(WorkQueue, ShutDownStillHandsOutQueuedItems) {
-  FakeClock clock;
+  common::FakeClock clock;
   WorkQueue q(Opts(&clock));
   q.Add("a");
   q.ShutDown();
@@ -84,7 +85,7 @@ TEST(WorkQueue, ShutDownStillHandsOutQueuedItems) {
 }
 
 TEST(WorkQueue, ShutDownWithDrainWaitsForDone) {
-  FakeClock clock;
+  common::FakeClock clock;
   WorkQueue q(Opts(&clock));
   q.Add("a");
   std::string item;
@@ -105,7 +106,7 @@ TEST(WorkQueue, ShutDownWithDrainWaitsForDone) {
 }
 
 TEST(WorkQueue, AddAfterWaitsForTheClock) {
-  FakeClock clock;
+  common::FakeClock clock;
   WorkQueue q(Opts(&clock));
   q.AddAfter("a", absl::Seconds(10));
   q.AddAfter("b", absl::Seconds(5));
@@ -124,7 +125,7 @@ TEST(WorkQueue, AddAfterWaitsForTheClock) {
 }
 
 TEST(WorkQueue, AddAfterKeepsTheEarlierReadyTime) {
-  FakeClock clock;
+  common::FakeClock clock;
   WorkQueue q(Opts(&clock));
   q.AddAfter("a", absl::Seconds(10));
   q.AddAfter("a", absl::Seconds(2));
@@ -146,14 +147,14 @@ TEST(WorkQueue, AddAfterKeepsTheEarlierReadyTime) {
 }
 
 TEST(WorkQueue, AddAfterZeroAddsNow) {
-  FakeClock clock;
+  common::FakeClock clock;
   WorkQueue q(Opts(&clock));
   q.AddAfter("a", absl::ZeroDuration());
   EXPECT_EQ(q.Len(), 1);
 }
 
 TEST(WorkQueue, RateLimitedRetriesBackOffAndForgetResets) {
-  FakeClock clock;
+  common::FakeClock clock;
   WorkQueue q(Opts(&clock));
   q.AddRateLimited("a");  // 5 ms
   q.AddRateLimited("a");  // 10 ms, but the earlier ready time wins
@@ -181,7 +182,7 @@ TEST(RateLimiter, ItemExponentialBackoffValues) {
 }
 
 TEST(RateLimiter, BucketAllowsBurstThenQps) {
-  FakeClock clock;
+  common::FakeClock clock;
   BucketRateLimiter l(10.0, 100, &clock);
   for (int i = 0; i < 100; ++i) ASSERT_EQ(l.When("x"), absl::ZeroDuration()) << i;
   EXPECT_EQ(l.When("x"), absl::Milliseconds(100));
@@ -192,7 +193,7 @@ TEST(RateLimiter, BucketAllowsBurstThenQps) {
 }
 
 TEST(RateLimiter, DefaultControllerIsMaxOfBoth) {
-  FakeClock clock;
+  common::FakeClock clock;
   auto l = DefaultControllerRateLimiter(&clock);
   EXPECT_EQ(l->When("a"), absl::Milliseconds(5));
   EXPECT_EQ(l->When("a"), absl::Milliseconds(10));

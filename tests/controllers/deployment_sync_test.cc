@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/fake_clock.h"
 #include "absl/synchronization/mutex.h"
 #include "api/intstr.h"
 #include "api/time.h"
@@ -35,7 +36,7 @@ class Sink : public client::EventSink {
 
 class CacheClient : public DeploymentClient {
  public:
-  CacheClient(client::Indexer* ds, client::Indexer* rss, client::Clock* clock)
+  CacheClient(client::Indexer* ds, client::Indexer* rss, common::Clock* clock)
       : ds_(ds), rss_(rss), clock_(clock) {}
   absl::StatusOr<Deployment> GetDeployment(absl::string_view ns, absl::string_view name) override {
     auto o = ds_->Get(ns, name);
@@ -78,7 +79,7 @@ class CacheClient : public DeploymentClient {
   }
   client::Indexer* ds_;
   client::Indexer* rss_;
-  client::Clock* clock_;
+  common::Clock* clock_;
   int rv_ = 100;
 };
 
@@ -146,7 +147,7 @@ class DeploymentSyncTest : public ::testing::Test {
     return sink_.messages;
   }
 
-  client::FakeClock clock_;
+  common::FakeClock clock_;
   client::Indexer ds_, rss_, pods_;
   CacheClient client_;
   Sink sink_;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
+#include "common/fake_clock.h"
 #include "api/time.h"
 #include "client/event_recorder.h"
 #include "client/indexer.h"
@@ -129,7 +130,7 @@ class NodeLifecycleTest : public ::testing::Test {
     return false;
   }
 
-  client::FakeClock clock_;
+  common::FakeClock clock_;
   client::Indexer nodes_, leases_, pods_;
   NullSink sink_;
   client::EventRecorder recorder_;

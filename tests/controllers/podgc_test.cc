@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
+#include "common/fake_clock.h"
 #include "api/time.h"
 #include "client/indexer.h"
 #include "controllers/podgc/pod_gc_controller.h"
@@ -69,7 +70,7 @@ class PodGCTest : public ::testing::Test {
     pods_.Upsert(std::make_shared<Pod>(p));
   }
 
-  client::FakeClock clock_;
+  common::FakeClock clock_;
   client::Indexer nodes_, pods_;
   FakeClient* client_;
   std::unique_ptr<PodGCController> gc_;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
+#include "common/fake_clock.h"
 #include "api/time.h"
 #include "client/errors.h"
 #include "client/event_recorder.h"
@@ -144,7 +145,7 @@ class ReplicaSetSyncTest : public ::testing::Test {
     return p;
   }
 
-  client::FakeClock clock_;
+  common::FakeClock clock_;
   client::Indexer rs_cache_, pod_cache_;
   FakeSink sink_;
   FakeClient client_;

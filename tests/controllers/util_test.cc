@@ -4,7 +4,8 @@
 #include <memory>
 
 #include "api/time.h"
-#include "client/clock.h"
+#include "common/clock.h"
+#include "common/fake_clock.h"
 #include "controllers/util/expectations.h"
 #include "controllers/util/owner_refs.h"
 #include "controllers/util/pod_ranking.h"
@@ -18,7 +19,7 @@ namespace {
 using minik8s::core::v1::Pod;
 
 TEST(Expectations, BlockUntilObservedOrExpired) {
-  client::FakeClock clock;
+  common::FakeClock clock;
   ControllerExpectations e(&clock);
   EXPECT_TRUE(e.SatisfiedExpectations("ns/rs"));  // never recorded
   e.ExpectCreations("ns/rs", 2);

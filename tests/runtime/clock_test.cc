@@ -2,14 +2,14 @@
 
 #include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
-#include "runtime/fake_clock.h"
-#include "runtime/real_clock.h"
+#include "common/clock.h"
+#include "common/fake_clock.h"
 
 namespace minik8s::runtime {
 namespace {
 
 TEST(FakeClock, RunsDueTimersInDeadlineOrderWithNowAtTheDeadline) {
-  FakeClock clock;
+  common::FakeClock clock;
   absl::Time t0 = clock.Now();
   std::vector<std::pair<int, absl::Time>> ran;
   clock.RunAt(t0 + absl::Seconds(3), [&] { ran.push_back({3, clock.Now()}); });
@@ -18,7 +18,7 @@ TEST(FakeClock, RunsDueTimersInDeadlineOrderWithNowAtTheDeadline) {
     // Scheduled from a callback, inside the advanced span: runs too.
     clock.RunAt(clock.Now() + absl::Seconds(1), [&] { ran.push_back({2, clock.Now()}); });
   });
-  TimerId cancelled = clock.RunAt(t0 + absl::Seconds(2), [&] { ran.push_back({-1, clock.Now()}); });
+  common::TimerId cancelled = clock.RunAt(t0 + absl::Seconds(2), [&] { ran.push_back({-1, clock.Now()}); });
   clock.Cancel(cancelled);
   clock.Advance(absl::Seconds(2));
   ASSERT_EQ(ran.size(), 2u);
@@ -33,10 +33,10 @@ TEST(FakeClock, RunsDueTimersInDeadlineOrderWithNowAtTheDeadline) {
 }
 
 TEST(RealClock, RunsCallbacksOnItsThreadAndHonoursCancel) {
-  RealClock clock;
+  common::RealClock clock;
   absl::Notification first, second;
   bool cancelled_ran = false;
-  TimerId c = clock.RunAt(clock.Now() + absl::Milliseconds(20), [&] { cancelled_ran = true; });
+  common::TimerId c = clock.RunAt(clock.Now() + absl::Milliseconds(20), [&] { cancelled_ran = true; });
   clock.RunAt(clock.Now() + absl::Milliseconds(30), [&] { second.Notify(); });
   clock.RunAt(clock.Now(), [&] { first.Notify(); });
   clock.Cancel(c);
@@ -48,7 +48,7 @@ TEST(RealClock, RunsCallbacksOnItsThreadAndHonoursCancel) {
 TEST(RealClock, DestroyingDropsPendingTimers) {
   bool ran = false;
   {
-    RealClock clock;
+    common::RealClock clock;
     clock.RunAt(clock.Now() + absl::Hours(1), [&] { ran = true; });
   }
   EXPECT_FALSE(ran);

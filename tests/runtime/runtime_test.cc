@@ -1,4 +1,4 @@
-// Unit tests of the Runtime core on a FakeClock: no sleeps, no network.
+// Unit tests of the Runtime core on a common::FakeClock: no sleeps, no network.
 #include "runtime/runtime.h"
 
 #include <fstream>
@@ -6,7 +6,8 @@
 
 #include "gtest/gtest.h"
 #include "runtime/cri_log.h"
-#include "runtime/fake_clock.h"
+#include "common/clock.h"
+#include "common/fake_clock.h"
 #include "runtime/in_process_runtime_client.h"
 #include "runtime/runtime_client.h"
 #include "testing/temp_dir.h"
@@ -146,7 +147,7 @@ class RuntimeTest : public ::testing::Test {
 
   int64_t NowNanos() { return absl::ToUnixNanos(clock_.Now()); }
 
-  FakeClock clock_;  // declared first: outlives the runtime
+  common::FakeClock clock_;  // declared first: outlives the runtime
   std::unique_ptr<Runtime> rt_;
 };
 

@@ -1,4 +1,5 @@
 #include "scheduler/queue/scheduling_queue.h"
+#include "common/fake_clock.h"
 
 #include "api/time.h"
 #include "gtest/gtest.h"
@@ -22,7 +23,7 @@ class QueueTest : public ::testing::Test {
     return Share(p);
   }
 
-  client::FakeClock clock_;
+  common::FakeClock clock_;
   SchedulingQueue queue_;
 };
 

@@ -2,6 +2,7 @@
 // the handlers by hand and a fake ApiWriter records bindings, conditions
 // and events.
 #include "scheduler/scheduler.h"
+#include "common/fake_clock.h"
 
 #include <map>
 #include <vector>
@@ -70,7 +71,7 @@ class SchedulerTest : public ::testing::Test {
     return it == writer_.bindings_.end() ? "" : it->second;
   }
 
-  client::FakeClock clock_;
+  common::FakeClock clock_;
   FakeWriter writer_;
   std::unique_ptr<Scheduler> sched_;
 };

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "gtest/gtest.h"
+#include "common/fake_clock.h"
 #include "store/kvstore.h"
 #include "testing/temp_dir.h"
 
@@ -77,7 +78,7 @@ class StoreTest : public ::testing::Test {
   }
 
   testing::TempDir dir_;
-  FakeClock clock_;
+  common::FakeClock clock_;
   size_t stream_buffer_ = 1024;
   int64_t quota_ = 0;
   std::unique_ptr<KvStore> store_;
