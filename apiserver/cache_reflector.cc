@@ -4,7 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "apiserver/errors.h"
+#include "api/errors.h"
 #include "apiserver/object_meta.h"
 #include "spdlog/spdlog.h"
 
@@ -32,7 +32,7 @@ void CacheReflector::Stop() {
   if (thread_.joinable()) thread_.join();
   if (ticker_thread_.joinable()) ticker_thread_.join();
   cache_->SetProgressRequester(nullptr);
-  cache_->CloseAll(NewServiceUnavailable("the apiserver is shutting down"));
+  cache_->CloseAll(api::NewServiceUnavailable("the apiserver is shutting down"));
 }
 
 bool CacheReflector::WaitStopped(absl::Duration timeout) {

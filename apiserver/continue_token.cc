@@ -2,7 +2,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "apiserver/errors.h"
+#include "api/errors.h"
 #include "api/yaml_limits.h"
 #include "yaml-cpp/yaml.h"
 
@@ -29,7 +29,7 @@ std::string JsonQuote(absl::string_view s) {
 }
 
 absl::Status Invalid(absl::string_view why) {
-  return NewBadRequest(absl::StrCat("continue key is not valid: ", why));
+  return api::NewBadRequest(absl::StrCat("continue key is not valid: ", why));
 }
 
 }  // namespace

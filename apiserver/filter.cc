@@ -1,6 +1,6 @@
 #include "apiserver/filter.h"
 
-#include "apiserver/errors.h"
+#include "api/errors.h"
 #include "apiserver/object_meta.h"
 
 namespace minik8s::apiserver {
@@ -18,16 +18,16 @@ absl::StatusOr<Filter> Filter::Make(const api::KindInfo& kind, const std::string
   if (!label_selector.empty()) {
     absl::StatusOr<api::LabelSelector> labels = api::LabelSelector::Parse(label_selector);
     if (!labels.ok()) {
-      return NewBadRequest(labels.status().message());
+      return api::NewBadRequest(labels.status().message());
     }
     filter.labels_ = std::move(*labels);
   }
   if (!field_selector.empty()) {
     absl::StatusOr<api::FieldSelector> fields = api::FieldSelector::Parse(field_selector);
-    if (!fields.ok()) return NewBadRequest(fields.status().message());
+    if (!fields.ok()) return api::NewBadRequest(fields.status().message());
     std::unique_ptr<google::protobuf::Message> prototype = kind.New();
     absl::Status supported = api::CheckSupportedFields(*prototype, *fields);
-    if (!supported.ok()) return NewBadRequest(supported.message());
+    if (!supported.ok()) return api::NewBadRequest(supported.message());
     filter.fields_ = std::move(*fields);
     const std::string index_field = IndexFieldFor(kind);
     std::string value;

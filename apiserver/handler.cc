@@ -10,7 +10,7 @@
 #include "api/time.h"
 #include "common/version.h"
 #include "apiserver/continue_token.h"
-#include "apiserver/errors.h"
+#include "api/errors.h"
 #include "apiserver/identity.h"
 #include "apiserver/merge_patch.h"
 #include "apiserver/object_meta.h"
@@ -49,7 +49,7 @@ bool ReadyToRemove(const meta::v1::ObjectMeta& meta) {
 absl::StatusOr<int64_t> ParseResourceVersion(const std::string& rv) {
   int64_t value = 0;
   if (!absl::SimpleAtoi(rv, &value) || value < 0) {
-    return NewBadRequest(absl::StrCat("invalid resource version: \"", rv, "\""));
+    return api::NewBadRequest(absl::StrCat("invalid resource version: \"", rv, "\""));
   }
   return value;
 }
@@ -76,7 +76,7 @@ absl::StatusOr<std::string> Handler::RequestNamespace(const Strategy& strategy,
                                                       bool for_list) const {
   if (!strategy.namespaced()) return std::string();
   if (ns.empty() && !for_list) {
-    return NewBadRequest(
+    return api::NewBadRequest(
         absl::StrCat("a namespace is required for ", strategy.kind().GroupResource()));
   }
   return ns;
@@ -86,7 +86,7 @@ absl::StatusOr<MessagePtr> Handler::ParseObject(const Strategy& strategy,
                                                 const std::string& bytes) const {
   MessagePtr object = strategy.kind().New();
   if (!object->ParseFromString(bytes)) {
-    return NewBadRequest(absl::StrCat("the object is not a valid serialized ",
+    return api::NewBadRequest(absl::StrCat("the object is not a valid serialized ",
                                       strategy.kind().descriptor->full_name()));
   }
   registry_->scheme().SetTypeMeta(object.get()).IgnoreError();
@@ -121,7 +121,7 @@ absl::Status Handler::CheckNamespace(const Strategy& strategy, const std::string
   const auto& namespace_object = static_cast<const core::v1::Namespace&>(*found);
   if (namespace_object.metadata().has_deletion_timestamp() ||
       namespace_object.status().phase() == "Terminating") {
-    return NewForbidden(strategy.kind(), "",
+    return api::NewForbidden(strategy.kind(), "",
                         absl::StrCat("unable to create new content in namespace ", ns,
                                      " because it is being terminated"));
   }
@@ -224,10 +224,10 @@ absl::Status Handler::PrepareCreate(const apiv1::CreateRequest& request, Pending
     std::string ns = request.namespace_();
     if (ns.empty()) ns = meta->namespace_();
     if (ns.empty()) {
-      return NewBadRequest(absl::StrCat("a namespace is required for ", kind.GroupResource()));
+      return api::NewBadRequest(absl::StrCat("a namespace is required for ", kind.GroupResource()));
     }
     if (!meta->namespace_().empty() && meta->namespace_() != ns) {
-      return NewBadRequest(
+      return api::NewBadRequest(
           "the namespace of the provided object does not match the namespace sent on the "
           "request");
     }
@@ -240,7 +240,7 @@ absl::Status Handler::PrepareCreate(const apiv1::CreateRequest& request, Pending
     cause.set_reason("FieldValueRequired");
     cause.set_message("Required value: name or generateName is required");
     cause.set_field("metadata.name");
-    return NewInvalid(kind, "",
+    return api::NewInvalid(kind, "",
                       absl::StrCat(kind.kind, kind.group.empty() ? "" : ".", kind.group,
                                    " \"\" is invalid: metadata.name: Required value: name or "
                                    "generateName is required"),
@@ -276,7 +276,7 @@ absl::Status Handler::Get(const apiv1::GetRequest& request, apiv1::ObjectRespons
   ASSIGN_OR_RETURN(const Strategy* strategy, registry_->Find(request.resource()));
   const api::KindInfo& kind = strategy->kind();
   ASSIGN_OR_RETURN(std::string ns, RequestNamespace(*strategy, request.namespace_(), false));
-  if (request.name().empty()) return NewBadRequest("a name is required");
+  if (request.name().empty()) return api::NewBadRequest("a name is required");
   ASSIGN_OR_RETURN(MessagePtr object,
                    store_->Get(kind, store_->Key(kind, ns, request.name()), request.name()));
   if (request.subresource().empty() || request.subresource() == "status") {
@@ -288,7 +288,7 @@ absl::Status Handler::Get(const apiv1::GetRequest& request, apiv1::ObjectRespons
     response->set_object(scale.SerializeAsString());
     return absl::OkStatus();
   }
-  return NewApiError(absl::StatusCode::kNotFound, "NotFound", 404,
+  return api::NewApiError(absl::StatusCode::kNotFound, "NotFound", 404,
                      absl::StrCat("the server could not find the requested resource (",
                                   kind.resource, "/", request.subresource(), ")"),
                      {});
@@ -302,7 +302,7 @@ absl::Status Handler::List(const apiv1::ListRequest& request, apiv1::ListRespons
   ASSIGN_OR_RETURN(std::string ns, RequestNamespace(*strategy, request.namespace_(), true));
   ASSIGN_OR_RETURN(Filter filter, Filter::Make(kind, ns, request.label_selector(),
                                                request.field_selector()));
-  if (request.limit() < 0) return NewBadRequest("limit must not be negative");
+  if (request.limit() < 0) return api::NewBadRequest("limit must not be negative");
   WatchCache* cache = CacheFor(&kind);
 
   ContinueToken token;
@@ -326,17 +326,17 @@ absl::Status Handler::List(const apiv1::ListRequest& request, apiv1::ListRespons
   if (!match_mode.empty() && !continuing) {
     if (exact || match_mode == "NotOlderThan") {
       if (request.resource_version().empty()) {
-        return NewBadRequest(
+        return api::NewBadRequest(
             "resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless "
             "resourceVersion is provided");
       }
       if (exact && request.resource_version() == "0") {
-        return NewBadRequest(
+        return api::NewBadRequest(
             "resourceVersionMatch: Forbidden: resourceVersionMatch \"Exact\" is forbidden for "
             "resourceVersion \"0\"");
       }
     } else {
-      return NewBadRequest(absl::StrCat("resourceVersionMatch: Unsupported value: \"", match_mode,
+      return api::NewBadRequest(absl::StrCat("resourceVersionMatch: Unsupported value: \"", match_mode,
                                         "\": supported values: \"Exact\", \"NotOlderThan\""));
     }
   }
@@ -358,7 +358,7 @@ absl::Status Handler::List(const apiv1::ListRequest& request, apiv1::ListRespons
       if (rv > 0) {
         RETURN_IF_ERROR(cache->WaitUntilFresh(rv));
       } else if (!cache->WaitReady(absl::Seconds(3))) {
-        return NewServiceUnavailable(
+        return api::NewServiceUnavailable(
             absl::StrCat("the watch cache of ", kind.GroupResource(), " is not ready yet"));
       }
       use_cache = true;
@@ -394,12 +394,12 @@ absl::Status Handler::List(const apiv1::ListRequest& request, apiv1::ListRespons
                    continuing ? token.revision : exact_revision, match);
   if (!result.ok()) {
     if (result.status().code() == absl::StatusCode::kOutOfRange && continuing) {
-      return NewGone(
+      return api::NewGone(
           "The provided continue parameter is too old to display a consistent list result. You "
           "can start a new list without the continue parameter.");
     }
     if (result.status().code() == absl::StatusCode::kOutOfRange && exact_revision > 0) {
-      return NewGone("The resourceVersion for the provided list is too old.");
+      return api::NewGone("The resourceVersion for the provided list is too old.");
     }
     return result.status();
   }
@@ -419,11 +419,11 @@ absl::StatusOr<MessagePtr> Handler::UpdateObject(const Strategy& strategy, const
                                                  const Produce& produce, bool dry_run) {
   const api::KindInfo& kind = strategy.kind();
   if (!subresource.empty() && subresource != "status") {
-    return NewBadRequest(absl::StrCat("unknown subresource \"", subresource, "\" of ",
+    return api::NewBadRequest(absl::StrCat("unknown subresource \"", subresource, "\" of ",
                                       kind.GroupResource()));
   }
   if (subresource == "status" && !strategy.traits().status_subresource) {
-    return NewApiError(absl::StatusCode::kNotFound, "NotFound", 404,
+    return api::NewApiError(absl::StatusCode::kNotFound, "NotFound", 404,
                        absl::StrCat("the server could not find the requested resource (",
                                     kind.resource, "/status)"),
                        {});
@@ -435,18 +435,18 @@ absl::StatusOr<MessagePtr> Handler::UpdateObject(const Strategy& strategy, const
         ASSIGN_OR_RETURN(MessagePtr object, produce(current));
         meta::v1::ObjectMeta* meta = MutableMeta(object.get());
         if (!meta->name().empty() && meta->name() != name) {
-          return NewBadRequest(absl::StrCat("the name of the object (", meta->name(),
+          return api::NewBadRequest(absl::StrCat("the name of the object (", meta->name(),
                                             ") does not match the name on the URL (", name, ")"));
         }
         if (!meta->namespace_().empty() && meta->namespace_() != ns) {
-          return NewBadRequest(
+          return api::NewBadRequest(
               "the namespace of the provided object does not match the namespace sent on the "
               "request");
         }
         const meta::v1::ObjectMeta& current_meta = Meta(current);
         if (!meta->resource_version().empty() &&
             meta->resource_version() != current_meta.resource_version()) {
-          return NewStaleConflict(kind, name);
+          return api::NewStaleConflict(kind, name);
         }
         if (subresource == "status") {
           strategy.PrepareForStatusUpdate(object.get(), current);
@@ -480,7 +480,7 @@ absl::StatusOr<MessagePtr> Handler::UpdateScale(
     bool dry_run) {
   const api::KindInfo& kind = strategy.kind();
   if (!strategy.has_scale()) {
-    return NewApiError(absl::StatusCode::kNotFound, "NotFound", 404,
+    return api::NewApiError(absl::StatusCode::kNotFound, "NotFound", 404,
                        absl::StrCat("the server could not find the requested resource (",
                                     kind.resource, "/scale)"),
                        {});
@@ -492,12 +492,12 @@ absl::StatusOr<MessagePtr> Handler::UpdateScale(
         ASSIGN_OR_RETURN(autoscaling::v1::Scale current_scale, strategy.ToScale(current));
         ASSIGN_OR_RETURN(autoscaling::v1::Scale scale, produce(current_scale));
         if (!scale.metadata().name().empty() && scale.metadata().name() != name) {
-          return NewBadRequest(absl::StrCat("the name of the object (", scale.metadata().name(),
+          return api::NewBadRequest(absl::StrCat("the name of the object (", scale.metadata().name(),
                                             ") does not match the name on the URL (", name, ")"));
         }
         if (!scale.metadata().resource_version().empty() &&
             scale.metadata().resource_version() != Meta(current).resource_version()) {
-          return NewStaleConflict(kind, name);
+          return api::NewStaleConflict(kind, name);
         }
         if (scale.spec().replicas() < 0) {
           meta::v1::StatusCause cause;
@@ -507,7 +507,7 @@ absl::StatusOr<MessagePtr> Handler::UpdateScale(
           cause.set_field("spec.replicas");
           const api::KindInfo* scale_kind =
               registry_->scheme().FindByDescriptor(autoscaling::v1::Scale::descriptor());
-          return NewInvalid(scale_kind != nullptr ? *scale_kind : kind, name,
+          return api::NewInvalid(scale_kind != nullptr ? *scale_kind : kind, name,
                             absl::StrCat("Scale.autoscaling \"", name,
                                          "\" is invalid: spec.replicas: ", cause.message()),
                             {cause});
@@ -533,11 +533,11 @@ absl::Status Handler::Update(const apiv1::UpdateRequest& request,
                              apiv1::ObjectResponse* response) {
   ASSIGN_OR_RETURN(const Strategy* strategy, registry_->Find(request.resource()));
   ASSIGN_OR_RETURN(std::string ns, RequestNamespace(*strategy, request.namespace_(), false));
-  if (request.name().empty()) return NewBadRequest("a name is required");
+  if (request.name().empty()) return api::NewBadRequest("a name is required");
   if (request.subresource() == "scale") {
     autoscaling::v1::Scale scale;
     if (!scale.ParseFromString(request.object())) {
-      return NewBadRequest("the object is not a valid serialized minik8s.autoscaling.v1.Scale");
+      return api::NewBadRequest("the object is not a valid serialized minik8s.autoscaling.v1.Scale");
     }
     ASSIGN_OR_RETURN(MessagePtr object,
                      UpdateScale(
@@ -563,7 +563,7 @@ absl::Status Handler::Update(const apiv1::UpdateRequest& request,
 absl::Status Handler::Patch(const apiv1::PatchRequest& request, apiv1::ObjectResponse* response) {
   ASSIGN_OR_RETURN(const Strategy* strategy, registry_->Find(request.resource()));
   ASSIGN_OR_RETURN(std::string ns, RequestNamespace(*strategy, request.namespace_(), false));
-  if (request.name().empty()) return NewBadRequest("a name is required");
+  if (request.name().empty()) return api::NewBadRequest("a name is required");
   if (request.subresource() == "scale") {
     ASSIGN_OR_RETURN(
         MessagePtr object,
@@ -599,7 +599,7 @@ absl::StatusOr<Handler::DeleteResult> Handler::DeleteObject(
   std::string policy = options.has_propagation_policy() ? options.propagation_policy() : "";
   if (options.has_orphan_dependents()) {
     if (!policy.empty()) {
-      return NewBadRequest("orphanDependents and propagationPolicy cannot both be set");
+      return api::NewBadRequest("orphanDependents and propagationPolicy cannot both be set");
     }
     policy = options.orphan_dependents() ? "Orphan" : "Background";
   }
@@ -610,13 +610,13 @@ absl::StatusOr<Handler::DeleteResult> Handler::DeleteObject(
     cause.set_message(absl::StrCat("Unsupported value: \"", policy,
                                    "\": supported values: \"Foreground\", \"Background\", "
                                    "\"Orphan\""));
-    return NewInvalid(
+    return api::NewInvalid(
         kind, name,
         absl::StrCat("DeleteOptions \"\" is invalid: propagationPolicy: ", cause.message()),
         {cause});
   }
   if (options.has_grace_period_seconds() && options.grace_period_seconds() < 0) {
-    return NewBadRequest("gracePeriodSeconds must not be negative");
+    return api::NewBadRequest("gracePeriodSeconds must not be negative");
   }
   const meta::v1::Preconditions& pre = options.preconditions();
 
@@ -624,7 +624,7 @@ absl::StatusOr<Handler::DeleteResult> Handler::DeleteObject(
   bool dry_run = false;
   for (const std::string& value : options.dry_run()) {
     if (value != "All") {
-      return NewBadRequest(
+      return api::NewBadRequest(
           absl::StrCat("dryRun: Unsupported value: \"", value, "\": supported values: \"All\""));
     }
     dry_run = true;
@@ -634,12 +634,12 @@ absl::StatusOr<Handler::DeleteResult> Handler::DeleteObject(
   auto decide = [&](const google::protobuf::Message& current) -> absl::StatusOr<UpdateAction> {
     const meta::v1::ObjectMeta& current_meta = Meta(current);
     if (pre.has_uid() && pre.uid() != current_meta.uid()) {
-      return NewConflict(kind, name,
+      return api::NewConflict(kind, name,
                          absl::StrCat("Precondition failed: UID in precondition: ", pre.uid(),
                                       ", UID in object meta: ", current_meta.uid()));
     }
     if (pre.has_resource_version() && pre.resource_version() != current_meta.resource_version()) {
-      return NewConflict(
+      return api::NewConflict(
           kind, name,
           absl::StrCat(
               "Precondition failed: ResourceVersion in precondition: ", pre.resource_version(),
@@ -725,10 +725,10 @@ absl::StatusOr<Handler::DeleteResult> Handler::DeleteObject(
 absl::Status Handler::Delete(const apiv1::DeleteRequest& request, apiv1::DeleteResponse* response) {
   ASSIGN_OR_RETURN(const Strategy* strategy, registry_->Find(request.resource()));
   ASSIGN_OR_RETURN(std::string ns, RequestNamespace(*strategy, request.namespace_(), false));
-  if (request.name().empty()) return NewBadRequest("a name is required");
+  if (request.name().empty()) return api::NewBadRequest("a name is required");
   meta::v1::DeleteOptions options;
   if (!options.ParseFromString(request.options())) {
-    return NewBadRequest("the options are not a valid serialized minik8s.meta.v1.DeleteOptions");
+    return api::NewBadRequest("the options are not a valid serialized minik8s.meta.v1.DeleteOptions");
   }
   ASSIGN_OR_RETURN(DeleteResult result, DeleteObject(*strategy, ns, request.name(), options));
   response->set_object(result.object->SerializeAsString());
@@ -743,13 +743,13 @@ absl::Status Handler::Bind(const apiv1::BindRequest& request, apiv1::BindRespons
   const api::KindInfo& kind = strategy->kind();
   core::v1::Binding binding;
   if (!binding.ParseFromString(request.binding())) {
-    return NewBadRequest("the binding is not a valid serialized minik8s.core.v1.Binding");
+    return api::NewBadRequest("the binding is not a valid serialized minik8s.core.v1.Binding");
   }
   const std::string ns =
       request.namespace_().empty() ? binding.metadata().namespace_() : request.namespace_();
   const std::string name = request.name().empty() ? binding.metadata().name() : request.name();
   if (ns.empty() || name.empty()) {
-    return NewBadRequest("a binding needs the pod's namespace and name");
+    return api::NewBadRequest("a binding needs the pod's namespace and name");
   }
   const std::string& node = binding.target().name();
   if (node.empty() || (!binding.target().kind().empty() && binding.target().kind() != "Node")) {
@@ -757,7 +757,7 @@ absl::Status Handler::Bind(const apiv1::BindRequest& request, apiv1::BindRespons
     cause.set_reason("FieldValueRequired");
     cause.set_field("target.name");
     cause.set_message("Required value: a binding must target a Node by name");
-    return NewInvalid(kind, name,
+    return api::NewInvalid(kind, name,
                       absl::StrCat("Binding \"", name,
                                    "\" is invalid: target: Required value: a binding must target "
                                    "a Node by name"),
@@ -773,18 +773,18 @@ absl::Status Handler::Bind(const apiv1::BindRequest& request, apiv1::BindRespons
       [&](const google::protobuf::Message& current) -> absl::StatusOr<UpdateAction> {
         const auto& pod = static_cast<const core::v1::Pod&>(current);
         if (!binding.metadata().uid().empty() && binding.metadata().uid() != pod.metadata().uid()) {
-          return NewConflict(pods_binding, name,
+          return api::NewConflict(pods_binding, name,
                              absl::StrCat("Precondition failed: UID in precondition: ",
                                           binding.metadata().uid(),
                                           ", UID in object meta: ", pod.metadata().uid()));
         }
         if (pod.metadata().has_deletion_timestamp()) {
-          return NewConflict(pods_binding, name,
+          return api::NewConflict(pods_binding, name,
                              absl::StrCat("pod ", name,
                                           " is being deleted, cannot be assigned to a host"));
         }
         if (!pod.spec().node_name().empty()) {
-          return NewConflict(pods_binding, name,
+          return api::NewConflict(pods_binding, name,
                              absl::StrCat("pod ", name, " is already assigned to node \"",
                                           pod.spec().node_name(), "\""));
         }
@@ -825,7 +825,7 @@ absl::StatusOr<Handler::WatchStream> Handler::Watch(const apiv1::WatchRequest& r
   ASSIGN_OR_RETURN(Filter filter, Filter::Make(kind, ns, request.label_selector(),
                                                request.field_selector()));
   WatchCache* cache = CacheFor(&kind);
-  if (cache == nullptr) return NewMethodNotSupported(kind, "watch");
+  if (cache == nullptr) return api::NewMethodNotSupported(kind, "watch");
   WatchCache::WatchOptions options;
   options.filter = std::move(filter);
   options.allow_bookmarks = request.allow_watch_bookmarks();

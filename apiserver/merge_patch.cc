@@ -8,7 +8,7 @@
 #include "api/patch/json_patch.h"
 #include "api/patch/strategic_merge_patch.h"
 #include "api/yaml_limits.h"
-#include "apiserver/errors.h"
+#include "api/errors.h"
 
 namespace minik8s::apiserver {
 
@@ -35,19 +35,19 @@ absl::StatusOr<std::unique_ptr<google::protobuf::Message>> ApplyMergePatch(
     const google::protobuf::Message& object, absl::string_view patch) {
   absl::StatusOr<YAML::Node> parsed = api::LoadLimited(patch);
   if (!parsed.ok()) {
-    return NewBadRequest(absl::StrCat("invalid JSON merge patch: ", parsed.status().message()));
+    return api::NewBadRequest(absl::StrCat("invalid JSON merge patch: ", parsed.status().message()));
   }
   const YAML::Node patch_node = *std::move(parsed);
   if (!patch_node.IsMap()) {
-    return NewBadRequest("invalid JSON merge patch: the patch must be a JSON object");
+    return api::NewBadRequest("invalid JSON merge patch: the patch must be a JSON object");
   }
   std::unique_ptr<google::protobuf::Message> out(object.New());
   try {
     YAML::Node merged = MergePatchNodes(api::EncodeNode(object), patch_node);
     absl::Status status = api::DecodeNode(merged, out.get());
-    if (!status.ok()) return NewBadRequest(status.message());
+    if (!status.ok()) return api::NewBadRequest(status.message());
   } catch (const YAML::Exception& e) {
-    return NewBadRequest(absl::StrCat("invalid JSON merge patch: ", e.what()));
+    return api::NewBadRequest(absl::StrCat("invalid JSON merge patch: ", e.what()));
   }
   return out;
 }
@@ -58,7 +58,7 @@ absl::StatusOr<std::unique_ptr<google::protobuf::Message>> ApplyPatch(
   if (patch_type.empty() || patch_type == kMergePatchType) return ApplyMergePatch(object, patch);
   const bool strategic = patch_type == kStrategicMergePatchType;
   if (!strategic && patch_type != kJsonPatchType) {
-    return NewApiError(absl::StatusCode::kInvalidArgument, "UnsupportedMediaType", 415,
+    return api::NewApiError(absl::StatusCode::kInvalidArgument, "UnsupportedMediaType", 415,
                        absl::StrCat("the body of the request was in an unknown format - accepted "
                                     "media types include: ",
                                     kJsonPatchType, ", ", kMergePatchType, ", ",
@@ -68,34 +68,34 @@ absl::StatusOr<std::unique_ptr<google::protobuf::Message>> ApplyPatch(
   const char* what = strategic ? "strategic merge patch" : "JSON patch";
   absl::StatusOr<YAML::Node> parsed = api::LoadLimited(patch);
   if (!parsed.ok()) {
-    return NewBadRequest(absl::StrCat("invalid ", what, ": ", parsed.status().message()));
+    return api::NewBadRequest(absl::StrCat("invalid ", what, ": ", parsed.status().message()));
   }
   const YAML::Node patch_node = *std::move(parsed);
   absl::StatusOr<YAML::Node> patched;
   try {
     if (strategic) {
       if (!patch_node.IsMap()) {
-        return NewBadRequest("invalid strategic merge patch: the patch must be a JSON object");
+        return api::NewBadRequest("invalid strategic merge patch: the patch must be a JSON object");
       }
       patched = patch::StrategicMergePatch(api::EncodeNode(object), patch_node,
                                            object.GetDescriptor());
     } else {
       if (!patch_node.IsSequence()) {
-        return NewBadRequest("invalid JSON patch: the patch must be a JSON array of operations");
+        return api::NewBadRequest("invalid JSON patch: the patch must be a JSON array of operations");
       }
       patched = patch::ApplyJsonPatch(api::EncodeNode(object), patch_node);
     }
   } catch (const YAML::Exception& e) {
-    return NewBadRequest(absl::StrCat("invalid ", what, ": ", e.what()));
+    return api::NewBadRequest(absl::StrCat("invalid ", what, ": ", e.what()));
   }
   if (!patched.ok()) {
-    if (strategic) return NewBadRequest(patched.status().message());
-    return NewApiError(absl::StatusCode::kInvalidArgument, "Invalid", 422,
+    if (strategic) return api::NewBadRequest(patched.status().message());
+    return api::NewApiError(absl::StatusCode::kInvalidArgument, "Invalid", 422,
                        std::string(patched.status().message()), {});
   }
   std::unique_ptr<google::protobuf::Message> out(object.New());
   absl::Status status = api::DecodeNode(*patched, out.get());
-  if (!status.ok()) return NewBadRequest(status.message());
+  if (!status.ok()) return api::NewBadRequest(status.message());
   return out;
 }
 

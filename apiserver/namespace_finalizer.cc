@@ -1,6 +1,6 @@
 #include "apiserver/namespace_finalizer.h"
 
-#include "apiserver/errors.h"
+#include "api/errors.h"
 #include "apiserver/object_meta.h"
 #include "common/status_macros.h"
 #include "k8s/core/v1/core.pb.h"

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "apiserver/errors.h"
+#include "api/errors.h"
 #include "apiserver/object_meta.h"
 #include "apiserver/watch_encoding.h"
 
@@ -15,7 +15,7 @@ namespace minik8s::apiserver {
 grpc::Status ToGrpc(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
   return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()),
-                      ToApiStatus(status).SerializeAsString());
+                      api::ToApiStatus(status).SerializeAsString());
 }
 
 template <typename Fn>
@@ -117,7 +117,7 @@ class WatchReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
     apiv1::WatchRequest request;
     if (!ParseRequest(request_bytes, &request)) {
       absl::MutexLock lock(&reactor->mu_);
-      reactor->FinishLocked(ToGrpc(NewBadRequest("the request is not a valid serialized "
+      reactor->FinishLocked(ToGrpc(api::NewBadRequest("the request is not a valid serialized "
                                                  "minik8s.apiserver.v1.WatchRequest")));
       return reactor;
     }

@@ -7,7 +7,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "api/selector/fields.h"
-#include "apiserver/errors.h"
+#include "api/errors.h"
 #include "apiserver/object_meta.h"
 
 namespace minik8s::apiserver {
@@ -111,7 +111,7 @@ void Watcher::PushLive(Delivery delivery) {
     if (queue_.size() >= buffer_ + allowance_) {
       closed_ = true;
       queue_.clear();
-      error_ = NewGone(absl::StrCat("the watcher could not keep up: ", buffer_,
+      error_ = api::NewGone(absl::StrCat("the watcher could not keep up: ", buffer_,
                                     " events were buffered; relist and watch again"));
     } else {
       last_revision_ = std::max(last_revision_, delivery.revision);
@@ -198,10 +198,10 @@ absl::Status WatchCache::WaitUntilFresh(int64_t revision) const {
   }
   if (fresh()) return absl::OkStatus();
   if (!ready_) {
-    return NewServiceUnavailable(
+    return api::NewServiceUnavailable(
         absl::StrCat("the watch cache of ", kind_->GroupResource(), " is not ready yet"));
   }
-  return NewTimeout(
+  return api::NewTimeout(
       absl::StrCat("Too large resource version: ", revision, ", current: ", revision_));
 }
 
@@ -220,7 +220,7 @@ void WatchCache::Replace(std::vector<CachedObjectPtr> objects, int64_t revision)
   window_start_ = revision;
   ready_ = true;
   if (relist) {
-    absl::Status gone = NewGone(absl::StrCat("the watch cache of ", kind_->GroupResource(),
+    absl::Status gone = api::NewGone(absl::StrCat("the watch cache of ", kind_->GroupResource(),
                                              " was relisted at resource version ", revision,
                                              "; relist and watch again"));
     for (const auto& w : unindexed_) w->Close(gone);
@@ -356,7 +356,7 @@ absl::StatusOr<std::shared_ptr<Watcher>> WatchCache::Watch(WatchOptions options,
     absl::Status fresh = WaitUntilFresh(options.resource_version);
     if (!fresh.ok()) return fresh;
   } else if (!WaitReady(options_.freshness_timeout)) {
-    return NewServiceUnavailable(
+    return api::NewServiceUnavailable(
         absl::StrCat("the watch cache of ", kind_->GroupResource(), " is not ready yet"));
   }
   std::shared_ptr<Watcher> watcher(new Watcher(std::move(options.filter), options.allow_bookmarks,
@@ -374,7 +374,7 @@ absl::StatusOr<std::shared_ptr<Watcher>> WatchCache::Watch(WatchOptions options,
   } else {
     const int64_t rv = options.resource_version;
     if (rv < window_start_) {
-      return NewGone(absl::StrCat("too old resource version: ", rv, " (", window_start_, ")"));
+      return api::NewGone(absl::StrCat("too old resource version: ", rv, " (", window_start_, ")"));
     }
     Delivery delivery;
     for (const Event& event : window_) {

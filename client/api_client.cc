@@ -9,7 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
-#include "client/errors.h"
+#include "api/errors.h"
 #include "client/resource.h"
 #include "common/metrics.h"
 #include "common/net.h"
@@ -136,7 +136,7 @@ class GrpcWatchStream : public WatchStream {
     if (cancelled_.load()) {
       final_status_ = absl::OkStatus();
     } else {
-      final_status_ = FromGrpcError(status);
+      final_status_ = api::FromGrpcError(status);
     }
     CountRequest(host_, "GET", final_status_);  // a watch counts when it ends
     return false;
@@ -165,7 +165,7 @@ class GrpcWatchStream : public WatchStream {
       if (!status.ParseFromString(raw.object())) {
         event->error = absl::UnknownError("watch ERROR event with an undecodable status");
       } else {
-        event->error = FromStatusObject(status);
+        event->error = api::FromStatusObject(status);
       }
       return absl::OkStatus();
     }
@@ -274,7 +274,7 @@ absl::Status ApiClient::Create(absl::string_view resource, absl::string_view ns,
   pb::ObjectResponse resp;
   grpc::ClientContext ctx;
   PrepareContext(&ctx);
-  absl::Status s = CountRequest(options_.server, "POST", FromGrpcError(stub_->Create(&ctx, req, &resp)), 201);
+  absl::Status s = CountRequest(options_.server, "POST", api::FromGrpcError(stub_->Create(&ctx, req, &resp)), 201);
   if (!s.ok()) return s;
   return ParseInto(resp.object(), out, "create answer");
 }
@@ -290,7 +290,7 @@ absl::Status ApiClient::Get(absl::string_view resource, absl::string_view ns,
   pb::ObjectResponse resp;
   grpc::ClientContext ctx;
   PrepareContext(&ctx);
-  absl::Status s = CountRequest(options_.server, "GET", FromGrpcError(stub_->Get(&ctx, req, &resp)));
+  absl::Status s = CountRequest(options_.server, "GET", api::FromGrpcError(stub_->Get(&ctx, req, &resp)));
   if (!s.ok()) return s;
   return ParseInto(resp.object(), out, "get answer");
 }
@@ -310,7 +310,7 @@ absl::StatusOr<ObjectList> ApiClient::List(absl::string_view resource, absl::str
   pb::ListResponse resp;
   grpc::ClientContext ctx;
   PrepareContext(&ctx);
-  absl::Status s = CountRequest(options_.server, "GET", FromGrpcError(stub_->List(&ctx, req, &resp)));
+  absl::Status s = CountRequest(options_.server, "GET", api::FromGrpcError(stub_->List(&ctx, req, &resp)));
   if (!s.ok()) return s;
   ObjectList list;
   list.items.reserve(resp.items_size());
@@ -338,7 +338,7 @@ absl::Status ApiClient::Update(absl::string_view resource, absl::string_view ns,
   pb::ObjectResponse resp;
   grpc::ClientContext ctx;
   PrepareContext(&ctx);
-  absl::Status s = CountRequest(options_.server, "PUT", FromGrpcError(stub_->Update(&ctx, req, &resp)));
+  absl::Status s = CountRequest(options_.server, "PUT", api::FromGrpcError(stub_->Update(&ctx, req, &resp)));
   if (!s.ok()) return s;
   return ParseInto(resp.object(), out, "update answer");
 }
@@ -357,7 +357,7 @@ absl::Status ApiClient::Patch(absl::string_view resource, absl::string_view ns,
   pb::ObjectResponse resp;
   grpc::ClientContext ctx;
   PrepareContext(&ctx);
-  absl::Status s = CountRequest(options_.server, "PATCH", FromGrpcError(stub_->Patch(&ctx, req, &resp)));
+  absl::Status s = CountRequest(options_.server, "PATCH", api::FromGrpcError(stub_->Patch(&ctx, req, &resp)));
   if (!s.ok()) return s;
   return ParseInto(resp.object(), out, "patch answer");
 }
@@ -373,7 +373,7 @@ absl::Status ApiClient::Delete(absl::string_view resource, absl::string_view ns,
   pb::DeleteResponse resp;
   grpc::ClientContext ctx;
   PrepareContext(&ctx);
-  absl::Status s = CountRequest(options_.server, "DELETE", FromGrpcError(stub_->Delete(&ctx, req, &resp)));
+  absl::Status s = CountRequest(options_.server, "DELETE", api::FromGrpcError(stub_->Delete(&ctx, req, &resp)));
   if (!s.ok()) return s;
   if (deleted != nullptr) *deleted = resp.deleted();
   return ParseInto(resp.object(), out, "delete answer");
@@ -405,7 +405,7 @@ absl::Status ApiClient::Bind(const minik8s::core::v1::Binding& binding) {
   pb::BindResponse resp;
   grpc::ClientContext ctx;
   PrepareContext(&ctx);
-  return CountRequest(options_.server, "POST", FromGrpcError(stub_->Bind(&ctx, req, &resp)), 201);
+  return CountRequest(options_.server, "POST", api::FromGrpcError(stub_->Bind(&ctx, req, &resp)), 201);
 }
 
 absl::Status ApiClient::Bind(absl::string_view ns, absl::string_view pod_name,
@@ -426,7 +426,7 @@ absl::StatusOr<std::vector<pb::ApiResource>> ApiClient::ListResources() {
   pb::ListResourcesResponse resp;
   grpc::ClientContext ctx;
   PrepareContext(&ctx);
-  absl::Status s = CountRequest(options_.server, "GET", FromGrpcError(stub_->ListResources(&ctx, req, &resp)));
+  absl::Status s = CountRequest(options_.server, "GET", api::FromGrpcError(stub_->ListResources(&ctx, req, &resp)));
   if (!s.ok()) return s;
   return std::vector<pb::ApiResource>(resp.resources().begin(), resp.resources().end());
 }
@@ -436,7 +436,7 @@ absl::StatusOr<pb::VersionResponse> ApiClient::Version() {
   pb::VersionResponse resp;
   grpc::ClientContext ctx;
   PrepareContext(&ctx);
-  absl::Status s = CountRequest(options_.server, "GET", FromGrpcError(stub_->Version(&ctx, req, &resp)));
+  absl::Status s = CountRequest(options_.server, "GET", api::FromGrpcError(stub_->Version(&ctx, req, &resp)));
   if (!s.ok()) return s;
   return resp;
 }

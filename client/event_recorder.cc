@@ -5,7 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "client/errors.h"
+#include "api/errors.h"
 #include "client/resource.h"
 #include "spdlog/spdlog.h"
 
@@ -342,7 +342,7 @@ void EventRecorder::Write(Pending p) {
       entry.lru = lru_.begin();
       return;
     }
-    if (!client::IsNotFound(patched.status())) {
+    if (!api::IsNotFound(patched.status())) {
       spdlog::warn("event recorder: could not update event {}/{}: {}", entry.ns, entry.name,
                    patched.status().ToString());
       return;

@@ -4,7 +4,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/random/random.h"
-#include "client/errors.h"
+#include "api/errors.h"
 #include "spdlog/spdlog.h"
 
 namespace minik8s::client {
@@ -223,7 +223,7 @@ void SharedInformer::ReflectorLoop() {
     watch_options.allow_bookmarks = true;
     absl::StatusOr<std::unique_ptr<WatchStream>> watch = lister_watcher_->Watch(watch_options);
     if (!watch.ok()) {
-      if (IsGone(watch.status())) {
+      if (api::IsGone(watch.status())) {
         spdlog::info("informer {}: watch from {} too old, relisting", name,
                      watch_options.resource_version);
         need_list = true;
@@ -264,7 +264,7 @@ void SharedInformer::ReflectorLoop() {
       if (stopped_) return;
     }
     stream.reset();
-    if (IsGone(status)) {
+    if (api::IsGone(status)) {
       spdlog::info("informer {}: resourceVersion {} too old ({}), relisting", name,
                    LastSyncResourceVersion(), std::string(status.message()));
       need_list = true;

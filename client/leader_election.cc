@@ -7,7 +7,7 @@
 
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
-#include "client/errors.h"
+#include "api/errors.h"
 #include "client/typed_client.h"
 #include "spdlog/spdlog.h"
 
@@ -108,7 +108,7 @@ bool LeaderElector::TryAcquireOrRenew() {
   const int32_t duration_s = static_cast<int32_t>(absl::ToInt64Seconds(config_.lease_duration));
   absl::StatusOr<Lease> current = client_->Get(config_.lease_namespace, config_.lease_name);
   if (!current.ok()) {
-    if (!client::IsNotFound(current.status())) {
+    if (!api::IsNotFound(current.status())) {
       spdlog::warn("leader election {}/{}: cannot read lease: {}", config_.lease_namespace,
                    config_.lease_name, current.status().ToString());
       return false;
@@ -148,7 +148,7 @@ bool LeaderElector::TryAcquireOrRenew() {
   }
   absl::StatusOr<Lease> updated = client_->Update(next);
   if (!updated.ok()) {
-    if (!IsConflict(updated.status())) {
+    if (!api::IsConflict(updated.status())) {
       spdlog::warn("leader election {}/{}: cannot update lease: {}", config_.lease_namespace,
                    config_.lease_name, updated.status().ToString());
     }

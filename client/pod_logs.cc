@@ -5,13 +5,13 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "client/errors.h"
+#include "api/errors.h"
 
 namespace minik8s::client {
 namespace {
 
 absl::Status BadRequest(absl::string_view message) {
-  return NewApiError(absl::StatusCode::kInvalidArgument, kReasonBadRequest, 400, message);
+  return api::NewApiError(absl::StatusCode::kInvalidArgument, api::kReasonBadRequest, 400, message);
 }
 
 const core::v1::ContainerStatus* FindStatus(const core::v1::Pod& pod, const std::string& name) {

@@ -6,7 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "api/time.h"
-#include "client/errors.h"
+#include "api/errors.h"
 #include "spdlog/spdlog.h"
 
 namespace minik8s::kubelet {
@@ -190,7 +190,7 @@ absl::Status Kubelet::RegisterNode(const std::string& name) {
     spdlog::info("node {} registered", n.config.name);
     return absl::OkStatus();
   }
-  if (!client::IsAlreadyExists(created.status())) return created.status();
+  if (!api::IsAlreadyExists(created.status())) return created.status();
   // Re-registration: keep the object, bring our labels, taints and CIDR.
   auto got = clientset_->Nodes().Get("", n.config.name);
   if (!got.ok()) return got.status();
@@ -227,7 +227,7 @@ absl::Status Kubelet::SyncNodeStatus(const std::string& name) {
     return absl::OkStatus();
   }
   auto got = clientset_->Nodes().Get("", n.config.name);
-  if (client::IsNotFound(got.status())) {
+  if (api::IsNotFound(got.status())) {
     // Deleted under us: the heartbeat registers it again.
     n.posted.reset();
     return got.status();
@@ -255,7 +255,7 @@ absl::Status Kubelet::RenewLease(const std::string& name) {
   auto leases = clientset_->Leases();
   if (!n.lease.has_value()) {
     auto got = leases.Get(kNodeLeaseNamespace, n.config.name);
-    if (client::IsNotFound(got.status())) {
+    if (api::IsNotFound(got.status())) {
       auto created = leases.Create(
           BuildLease(n.config.name, uid, options_.node_lease_duration_seconds, now));
       if (!created.ok()) return created.status();

@@ -10,7 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "api/time.h"
-#include "client/errors.h"
+#include "api/errors.h"
 #include "kubelet/kubelet.h"
 #include "spdlog/spdlog.h"
 

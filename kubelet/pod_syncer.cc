@@ -10,7 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "api/time.h"
-#include "client/errors.h"
+#include "api/errors.h"
 #include "common/metrics.h"
 #include "common/duration.h"
 #include "spdlog/spdlog.h"
@@ -615,7 +615,7 @@ void PodSyncer::TeardownPod(PodWorker& w, int64_t grace_seconds, bool record_eve
 absl::Status PodSyncer::TerminatePod(PodWorker& w, const core::Pod& pod) {
   TeardownPod(w, GraceOf(pod), true);
   absl::Status deleted = host_->DeletePod(pod);
-  if (!deleted.ok() && !client::IsNotFound(deleted) && !client::IsConflict(deleted)) {
+  if (!deleted.ok() && !api::IsNotFound(deleted) && !api::IsConflict(deleted)) {
     return deleted;
   }
   return absl::OkStatus();

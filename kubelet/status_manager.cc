@@ -1,6 +1,6 @@
 #include "kubelet/status_manager.h"
 
-#include "client/errors.h"
+#include "api/errors.h"
 #include "kubelet/pod_status.h"
 
 namespace minik8s::kubelet {
@@ -29,7 +29,7 @@ absl::Status StatusManager::SetPodStatus(const core::Pod& pod, const core::PodSt
   out.mutable_metadata()->clear_resource_version();
   absl::Status updated = writer_->UpdatePodStatus(out);
   if (!updated.ok()) {
-    if (client::IsNotFound(updated)) return absl::OkStatus();  // its delete event follows
+    if (api::IsNotFound(updated)) return absl::OkStatus();  // its delete event follows
     return updated;
   }
   absl::MutexLock lock(&mu_);

@@ -4,7 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "api/time.h"
-#include "client/errors.h"
+#include "api/errors.h"
 #include "scheduler/metrics.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "spdlog/spdlog.h"
@@ -194,7 +194,7 @@ void Scheduler::HandleFailure(QueuedPodInfo info, int64_t cycle, const std::stri
     std::optional<Pod> updated = PodWithUnschedulableCondition(*pod, message);
     if (!updated) return;
     absl::Status s = writer_->UpdatePodStatus(*updated);
-    if (!s.ok() && !client::IsConflict(s) && !client::IsNotFound(s)) {
+    if (!s.ok() && !api::IsConflict(s) && !api::IsNotFound(s)) {
       SPDLOG_WARN("updating the PodScheduled condition of {}: {}", PodKey(*pod), std::string(s.message()));
     }
   });
@@ -215,7 +215,7 @@ void Scheduler::Bind(QueuedPodInfo info, PodInfo pod_info, std::string node, int
   ++bind_errors_;
   (void)cache_.ForgetPod(info.key);
   SPDLOG_WARN("binding {} to {}: {}", info.key, node, std::string(s.message()));
-  if (client::IsNotFound(s) || client::IsConflict(s)) {
+  if (api::IsNotFound(s) || api::IsConflict(s)) {
     // Gone, or bound by someone else: the informer tells the rest.
     return;
   }

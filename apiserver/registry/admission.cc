@@ -1,7 +1,7 @@
 #include "apiserver/registry/admission.h"
 
 #include "absl/strings/str_cat.h"
-#include "apiserver/errors.h"
+#include "api/errors.h"
 #include "apiserver/object_meta.h"
 
 #ifdef MINIK8S_APISERVER_HAVE_VALIDATION
@@ -59,7 +59,7 @@ absl::Status ValidateForStorage(const api::KindInfo& kind, const google::protobu
     causes.push_back(std::move(cause));
   }
   std::string kind_group = kind.group.empty() ? kind.kind : kind.kind + "." + kind.group;
-  return NewInvalid(kind, Meta(object).name(),
+  return api::NewInvalid(kind, Meta(object).name(),
                     validation::InvalidMessage(kind_group, Meta(object).name(), errors), causes);
 }
 
@@ -109,11 +109,11 @@ absl::Status AdmitPodCreate(const api::KindInfo& kind, core::v1::Pod* pod,
   } else if (class_name == kSystemNodeCritical) {
     priority = kSystemNodeCriticalPriority;
   } else if (!class_name.empty()) {
-    return NewForbidden(kind, name,
+    return api::NewForbidden(kind, name,
                         absl::StrCat("no PriorityClass with name ", class_name, " was found"));
   }
   if (spec->has_priority() && spec->priority() != priority) {
-    return NewForbidden(
+    return api::NewForbidden(
         kind, name,
         absl::StrCat("the integer value of priority (", spec->priority(),
                      ") must not be provided in pod spec; priority admission controller "
@@ -122,7 +122,7 @@ absl::Status AdmitPodCreate(const api::KindInfo& kind, core::v1::Pod* pod,
   }
   spec->set_priority(priority);
   if (!spec->preemption_policy().empty() && spec->preemption_policy() != kPreemptLowerPriority) {
-    return NewForbidden(
+    return api::NewForbidden(
         kind, name,
         absl::StrCat("the string value of PreemptionPolicy (", spec->preemption_policy(),
                      ") must not be provided in pod spec; priority admission controller "

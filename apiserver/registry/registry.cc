@@ -3,7 +3,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "apiserver/errors.h"
+#include "api/errors.h"
 #include "kinds/scheme_entry.h"
 #include "kinds/strategy_entry.h"
 #include "spdlog/spdlog.h"
@@ -43,7 +43,7 @@ absl::StatusOr<const Strategy*> Registry::Find(std::string_view resource) const 
   const api::KindInfo* kind = scheme_.FindByResource(resource);
   const Strategy* strategy = kind == nullptr ? nullptr : ForKind(kind);
   if (strategy == nullptr) {
-    return NewApiError(absl::StatusCode::kNotFound, "NotFound", 404,
+    return api::NewApiError(absl::StatusCode::kNotFound, "NotFound", 404,
                        absl::StrCat("the server could not find the requested resource (",
                                     std::string(resource), ")"),
                        {});

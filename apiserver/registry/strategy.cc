@@ -2,7 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "api/selector/labels.h"
-#include "apiserver/errors.h"
+#include "api/errors.h"
 #include "apiserver/object_meta.h"
 
 namespace minik8s::apiserver {
@@ -72,12 +72,12 @@ int64_t Strategy::GracePeriod(const google::protobuf::Message& object, int64_t r
 
 absl::StatusOr<autoscaling::v1::Scale> Strategy::ToScale(
     const google::protobuf::Message& object) const {
-  return NewMethodNotSupported(*kind_, "scale");
+  return api::NewMethodNotSupported(*kind_, "scale");
 }
 
 absl::Status Strategy::ApplyScale(const autoscaling::v1::Scale& scale,
                                   google::protobuf::Message* object) const {
-  return NewMethodNotSupported(*kind_, "scale");
+  return api::NewMethodNotSupported(*kind_, "scale");
 }
 
 absl::StatusOr<autoscaling::v1::Scale> ScaleFromReplicas(const google::protobuf::Message& object,
@@ -99,7 +99,7 @@ absl::StatusOr<autoscaling::v1::Scale> ScaleFromReplicas(const google::protobuf:
   scale.mutable_status()->set_replicas(status_replicas);
   if (selector != nullptr) {
     absl::StatusOr<api::LabelSelector> parsed = api::LabelSelector::FromProto(*selector);
-    if (!parsed.ok()) return NewInternalError(parsed.status().message());
+    if (!parsed.ok()) return api::NewInternalError(parsed.status().message());
     scale.mutable_status()->set_selector(parsed->ToString());
   }
   return scale;

@@ -12,7 +12,7 @@
 #include "absl/time/clock.h"
 #include "api/codec.h"
 #include "api/k8s_protobuf.h"
-#include "apiserver/errors.h"
+#include "api/errors.h"
 #include "apiserver/object_meta.h"
 #include "apiserver/rest/discovery.h"
 #include "apiserver/rest/encoding.h"
@@ -81,12 +81,12 @@ HttpResponse ErrorResponse(const absl::Status& status) {
 }
 
 absl::Status NotFoundPath() {
-  return NewApiError(absl::StatusCode::kNotFound, "NotFound", 404,
+  return api::NewApiError(absl::StatusCode::kNotFound, "NotFound", 404,
                      "the server could not find the requested resource", {});
 }
 
 absl::Status MethodNotAllowed(absl::string_view method) {
-  return NewApiError(absl::StatusCode::kUnimplemented, "MethodNotAllowed", 405,
+  return api::NewApiError(absl::StatusCode::kUnimplemented, "MethodNotAllowed", 405,
                      absl::StrCat("the server does not allow this method on the requested "
                                   "resource (",
                                   method, ")"),
@@ -98,7 +98,7 @@ absl::StatusOr<bool> DryRun(const HttpRequest& request) {
   absl::string_view value = request.Query("dryRun");
   if (value.empty()) return false;
   if (value == "All") return true;
-  return NewBadRequest(absl::StrCat("dryRun: Unsupported value: \"", value,
+  return api::NewBadRequest(absl::StrCat("dryRun: Unsupported value: \"", value,
                                     "\": supported values: \"All\""));
 }
 
@@ -108,7 +108,7 @@ absl::StatusOr<std::string> FieldValidation(const HttpRequest& request) {
   absl::string_view value = request.Query("fieldValidation");
   if (value.empty()) return std::string("Warn");
   if (value == "Strict" || value == "Warn" || value == "Ignore") return std::string(value);
-  return NewBadRequest(absl::StrCat("fieldValidation: Unsupported value: \"", value,
+  return api::NewBadRequest(absl::StrCat("fieldValidation: Unsupported value: \"", value,
                                     "\": supported values: \"Ignore\", \"Strict\", \"Warn\""));
 }
 
@@ -120,11 +120,11 @@ absl::Status DecodeBody(const HttpRequest& request, Message* out, absl::string_v
   const api::KindInfo* kind = api::Scheme::Default().FindByDescriptor(out->GetDescriptor());
   const std::string kind_name = kind != nullptr ? kind->kind : out->GetDescriptor()->name();
   const std::string version = kind != nullptr ? kind->api_version : "";
-  if (request.body.empty()) return NewBadRequest("the request body is empty");
+  if (request.body.empty()) return api::NewBadRequest("the request body is empty");
   if (media == kProtobufType) {
     absl::Status status = api::DecodeK8sProtobufInto(request.body, out);
     if (!status.ok()) {
-      return NewBadRequest(absl::StrCat(kind_name, " in version \"", version,
+      return api::NewBadRequest(absl::StrCat(kind_name, " in version \"", version,
                                         "\" cannot be handled as a ", kind_name, ": ",
                                         status.message()));
     }
@@ -138,7 +138,7 @@ absl::Status DecodeBody(const HttpRequest& request, Message* out, absl::string_v
   api::DecodeOptions options{.allow_unknown_fields = true, .unknown_fields = &unknown};
   absl::Status status = api::DecodeInto(request.body, out, options);
   if (!status.ok()) {
-    return NewBadRequest(absl::StrCat(kind_name, " in version \"", version,
+    return api::NewBadRequest(absl::StrCat(kind_name, " in version \"", version,
                                       "\" cannot be handled as a ", kind_name, ": ",
                                       status.message()));
   }
@@ -146,7 +146,7 @@ absl::Status DecodeBody(const HttpRequest& request, Message* out, absl::string_v
     if (validation == "Strict") {
       std::vector<std::string> parts;
       for (const std::string& field : unknown) parts.push_back(absl::StrCat("unknown field \"", field, "\""));
-      return NewBadRequest(absl::StrCat(kind_name, " in version \"", version,
+      return api::NewBadRequest(absl::StrCat(kind_name, " in version \"", version,
                                         "\" cannot be handled as a ", kind_name,
                                         ": strict decoding error: ", absl::StrJoin(parts, ", ")));
     }
@@ -171,7 +171,7 @@ absl::Status CheckBodyNamespace(const api::KindInfo& kind, const std::string& ns
   if (meta->namespace_().empty()) {
     meta->set_namespace_(ns);
   } else if (meta->namespace_() != ns) {
-    return NewBadRequest(
+    return api::NewBadRequest(
         "the namespace of the provided object does not match the namespace sent on the request");
   }
   return absl::OkStatus();
@@ -439,7 +439,7 @@ void ApiRouter::List(std::shared_ptr<Call> call) {
   if (absl::string_view limit = http.Query("limit"); !limit.empty()) {
     int64_t n = 0;
     if (!absl::SimpleAtoi(limit, &n) || n < 0) {
-      return call->Fail(NewBadRequest(absl::StrCat("invalid limit \"", limit, "\"")));
+      return call->Fail(api::NewBadRequest(absl::StrCat("invalid limit \"", limit, "\"")));
     }
     request.set_limit(n);
   }
@@ -482,7 +482,7 @@ void ApiRouter::Watch(std::shared_ptr<Call> call) {
   if (absl::string_view seconds = http.Query("timeoutSeconds"); !seconds.empty()) {
     int64_t n = 0;
     if (!absl::SimpleAtoi(seconds, &n) || n < 0) {
-      return call->Fail(NewBadRequest(absl::StrCat("invalid timeoutSeconds \"", seconds, "\"")));
+      return call->Fail(api::NewBadRequest(absl::StrCat("invalid timeoutSeconds \"", seconds, "\"")));
     }
     if (n > 0) timeout = absl::Seconds(n);
   } else {
@@ -558,7 +558,7 @@ void ApiRouter::Update(std::shared_ptr<Call> call) {
   if (!status.ok()) return call->Fail(status);
   const std::string& body_name = Meta(*object).name();
   if (body_name != call->info.name) {
-    return call->Fail(NewBadRequest(absl::StrCat("the name of the object (", body_name,
+    return call->Fail(api::NewBadRequest(absl::StrCat("the name of the object (", body_name,
                                                  ") does not match the name on the URL (",
                                                  call->info.name, ")")));
   }
@@ -588,7 +588,7 @@ void ApiRouter::Patch(std::shared_ptr<Call> call) {
     return call->Fail(UnsupportedMediaType(
         media, {kJsonPatchType, kMergePatchType, kStrategicMergePatchType}));
   }
-  if (call->request.body.empty()) return call->Fail(NewBadRequest("the request body is empty"));
+  if (call->request.body.empty()) return call->Fail(api::NewBadRequest("the request body is empty"));
   apiv1::PatchRequest request;
   request.set_resource(call->kind().GroupResource());
   request.set_namespace_(call->info.namespace_);
@@ -619,17 +619,17 @@ absl::StatusOr<meta::v1::DeleteOptions> ReadDeleteOptions(const HttpRequest& req
     } else {
       absl::StatusOr<YAML::Node> node = ParseJsonBody(request.body);
       if (!node.ok()) return node.status();
-      if (!node->IsMap()) return NewBadRequest("DeleteOptions must be an object");
+      if (!node->IsMap()) return api::NewBadRequest("DeleteOptions must be an object");
       node->remove("apiVersion");
       node->remove("kind");
       absl::Status status = api::DecodeNode(*node, &options);
-      if (!status.ok()) return NewBadRequest(absl::StrCat("DeleteOptions: ", status.message()));
+      if (!status.ok()) return api::NewBadRequest(absl::StrCat("DeleteOptions: ", status.message()));
     }
   }
   if (absl::string_view grace = request.Query("gracePeriodSeconds"); !grace.empty()) {
     int64_t n = 0;
     if (!absl::SimpleAtoi(grace, &n)) {
-      return NewBadRequest(absl::StrCat("invalid gracePeriodSeconds \"", grace, "\""));
+      return api::NewBadRequest(absl::StrCat("invalid gracePeriodSeconds \"", grace, "\""));
     }
     options.set_grace_period_seconds(n);
   }
@@ -734,7 +734,7 @@ void ApiRouter::Bind(std::shared_ptr<Call> call) {
 
 void ApiRouter::Log(std::shared_ptr<Call> call) {
   if (options_.logs == nullptr) {
-    return call->Fail(NewServiceUnavailable("pods/log is not available on this apiserver"));
+    return call->Fail(api::NewServiceUnavailable("pods/log is not available on this apiserver"));
   }
   options_.logs->Serve(handler_, call->info.namespace_, call->info.name, call->request,
                        call->responder);

@@ -7,7 +7,7 @@
 #include "api/k8s_protobuf.h"
 #include "api/yaml_scalar.h"
 #include "api/yaml_limits.h"
-#include "apiserver/errors.h"
+#include "api/errors.h"
 #include "apiserver/object_meta.h"
 #include "common/metrics.h"
 #include "common/version.h"
@@ -26,7 +26,7 @@ std::string JsonEscape(absl::string_view s) {
 }
 
 meta::v1::Status ErrorStatus(const absl::Status& status) {
-  meta::v1::Status api = ToApiStatus(status);
+  meta::v1::Status api = api::ToApiStatus(status);
   api.set_api_version("v1");
   api.set_kind("Status");
   api.mutable_metadata();
@@ -145,7 +145,7 @@ std::string EncodeTable(const api::KindInfo& kind, const std::vector<const Messa
 absl::Status CheckTableOptions(const HttpRequest& request) {
   absl::StatusOr<printers::IncludeObject> include =
       printers::ParseIncludeObject(StdView(request.Query("includeObject")));
-  if (!include.ok()) return NewBadRequest(include.status().message());
+  if (!include.ok()) return api::NewBadRequest(include.status().message());
   return absl::OkStatus();
 }
 
@@ -159,7 +159,7 @@ absl::StatusOr<std::unique_ptr<Message>> ParseResponseObject(const api::KindInfo
     object = kind.New();
   }
   if (!object->ParseFromString(bytes)) {
-    return NewInternalError(absl::StrCat("cannot parse the stored ", kind.kind));
+    return api::NewInternalError(absl::StrCat("cannot parse the stored ", kind.kind));
   }
   api::Scheme::Default().SetTypeMeta(object.get()).IgnoreError();
   return object;
@@ -172,12 +172,12 @@ absl::Status FillList(const api::KindInfo& kind, const v1::ListResponse& respons
   const FieldDescriptor* items = d->FindFieldByName("items");
   const FieldDescriptor* metadata = d->FindFieldByName("metadata");
   if (items == nullptr || metadata == nullptr) {
-    return NewInternalError(absl::StrCat(kind.list_kind, " has no items or metadata"));
+    return api::NewInternalError(absl::StrCat(kind.list_kind, " has no items or metadata"));
   }
   for (const std::string& bytes : response.items()) {
     Message* item = r->AddMessage(list, items);
     if (!item->ParseFromString(bytes)) {
-      return NewInternalError(absl::StrCat("cannot parse a stored ", kind.kind));
+      return api::NewInternalError(absl::StrCat("cannot parse a stored ", kind.kind));
     }
     api::Scheme::Default().SetTypeMeta(item).IgnoreError();
   }
@@ -193,7 +193,7 @@ absl::Status FillList(const api::KindInfo& kind, const v1::ListResponse& respons
 absl::StatusOr<YAML::Node> ParseJsonBody(absl::string_view body) {
   absl::StatusOr<YAML::Node> node = api::LoadLimited(body);
   if (!node.ok()) {
-    return NewBadRequest(
+    return api::NewBadRequest(
         absl::StrCat("the request body is not valid JSON: ", node.status().message()));
   }
   return node;

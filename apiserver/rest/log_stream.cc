@@ -10,9 +10,8 @@
 #include "absl/strings/string_view.h"
 #include "api/scheme.h"
 #include "api/time.h"
-#include "apiserver/errors.h"
+#include "api/errors.h"
 #include "apiserver/rest/encoding.h"
-#include "client/errors.h"
 #include "client/pod_logs.h"
 #include "k8s/core/v1/core.pb.h"
 #include "k8s/meta/v1/meta.pb.h"
@@ -36,18 +35,18 @@ absl::StatusOr<int64_t> QueryInt(absl::string_view value) {
     negative = digits.front() == '-';
     digits.remove_prefix(1);
   }
-  if (digits.empty()) return NewBadRequest(absl::StrCat(quoted, "invalid syntax"));
+  if (digits.empty()) return api::NewBadRequest(absl::StrCat(quoted, "invalid syntax"));
   // Accumulated negative: the range of int64 is one larger below zero.
   int64_t out = 0;
   bool overflow = false;
   for (char c : digits) {
-    if (c < '0' || c > '9') return NewBadRequest(absl::StrCat(quoted, "invalid syntax"));
+    if (c < '0' || c > '9') return api::NewBadRequest(absl::StrCat(quoted, "invalid syntax"));
     const int d = c - '0';
     if (out < (std::numeric_limits<int64_t>::min() + d) / 10) overflow = true;
     if (!overflow) out = out * 10 - d;
   }
   if (!overflow && !negative && out == std::numeric_limits<int64_t>::min()) overflow = true;
-  if (overflow) return NewBadRequest(absl::StrCat(quoted, "value out of range"));
+  if (overflow) return api::NewBadRequest(absl::StrCat(quoted, "value out of range"));
   return negative ? out : -out;
 }
 
@@ -65,7 +64,7 @@ absl::Status InvalidOptions(const std::string& pod, std::vector<meta::v1::Status
   }
   const std::string what =
       texts.size() == 1 ? texts[0] : absl::StrCat("[", absl::StrJoin(texts, ", "), "]");
-  return NewInvalid(*kKind, pod, absl::StrCat("PodLogOptions \"", pod, "\" is invalid: ", what),
+  return api::NewInvalid(*kKind, pod, absl::StrCat("PodLogOptions \"", pod, "\" is invalid: ", what),
                     causes);
 }
 
@@ -80,8 +79,8 @@ meta::v1::StatusCause Cause(const char* reason, const char* field, std::string m
 // An error of the client library (client/pod_logs.h) as this server's API
 // error: BadRequest stays BadRequest, anything else is an InternalError.
 absl::Status ServerError(const absl::Status& status) {
-  if (client::IsBadRequest(status)) return NewBadRequest(status.message());
-  return NewInternalError(status.message());
+  if (api::IsBadRequest(status)) return api::NewBadRequest(status.message());
+  return api::NewInternalError(status.message());
 }
 
 template <typename Message>
@@ -95,7 +94,7 @@ absl::Status ReadObject(Handler* handler, const char* resource, const std::strin
   absl::Status status = handler->Get(request, &response);
   if (!status.ok()) return status;
   if (!out->ParseFromString(response.object())) {
-    return NewInternalError(absl::StrCat("cannot decode ", resource, " \"", name, "\""));
+    return api::NewInternalError(absl::StrCat("cannot decode ", resource, " \"", name, "\""));
   }
   return absl::OkStatus();
 }
@@ -119,7 +118,7 @@ absl::StatusOr<PodLogOptions> ParsePodLogOptions(const HttpRequest& request,
   }
   if (request.HasQuery("sinceTime")) {
     absl::StatusOr<absl::Time> since = api::ParseRfc3339(std::string(request.Query("sinceTime")));
-    if (!since.ok()) return NewBadRequest(since.status().message());
+    if (!since.ok()) return api::NewBadRequest(since.status().message());
     options.since_time = *since;
   }
 

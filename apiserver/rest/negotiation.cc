@@ -5,7 +5,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "apiserver/errors.h"
+#include "api/errors.h"
 
 namespace minik8s::apiserver::rest {
 
@@ -54,7 +54,7 @@ absl::StatusOr<Format> NegotiateResponse(absl::string_view accept, bool table_al
     if (media.type == kYamlType) return Format::kYaml;
     if (media.type == kProtobufType) return Format::kProtobuf;
   }
-  return NewApiError(absl::StatusCode::kInvalidArgument, "NotAcceptable", 406,
+  return api::NewApiError(absl::StatusCode::kInvalidArgument, "NotAcceptable", 406,
                      "only the following media types are accepted: application/json, "
                      "application/yaml, application/vnd.kubernetes.protobuf",
                      {});
@@ -78,7 +78,7 @@ std::string BodyMediaType(absl::string_view content_type) {
 }
 
 absl::Status UnsupportedMediaType(absl::string_view got, const std::vector<std::string>& accepted) {
-  return NewApiError(absl::StatusCode::kInvalidArgument, "UnsupportedMediaType", 415,
+  return api::NewApiError(absl::StatusCode::kInvalidArgument, "UnsupportedMediaType", 415,
                      absl::StrCat("the body of the request was in an unknown format (", got,
                                   ") - accepted media types include: ",
                                   absl::StrJoin(accepted, ", ")),

@@ -3,7 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "apiserver/errors.h"
+#include "api/errors.h"
 #include "apiserver/object_meta.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
@@ -71,7 +71,7 @@ absl::StatusOr<MessagePtr> ObjectStore::Decode(const api::KindInfo& kind,
                                                const mvccpb::KeyValue& kv) const {
   MessagePtr object = kind.New();
   if (!object->ParseFromString(kv.value())) {
-    return NewInternalError(absl::StrCat("unable to decode the stored object at ", kv.key()));
+    return api::NewInternalError(absl::StrCat("unable to decode the stored object at ", kv.key()));
   }
   if (meta::v1::ObjectMeta* meta = MutableMeta(object.get()); meta != nullptr) {
     meta->set_resource_version(absl::StrCat(kv.mod_revision()));
@@ -109,7 +109,7 @@ absl::StatusOr<MessagePtr> ObjectStore::Create(const api::KindInfo& kind, const 
   }
   absl::StatusOr<etcdserverpb::TxnResponse> response = client_->Txn(txn);
   if (!response.ok()) return response.status();
-  if (!response->succeeded()) return NewAlreadyExists(kind, Meta(object).name());
+  if (!response->succeeded()) return api::NewAlreadyExists(kind, Meta(object).name());
   MessagePtr out = CloneMessage(object);
   if (meta::v1::ObjectMeta* meta = MutableMeta(out.get()); meta != nullptr) {
     meta->set_resource_version(absl::StrCat(response->header().revision()));
@@ -139,7 +139,7 @@ void ObjectStore::CreateAsync(const api::KindInfo& kind, const std::string& key,
         if (!response.ok()) {
           done(response.status());
         } else if (!response->succeeded()) {
-          done(NewAlreadyExists(*kind, name));
+          done(api::NewAlreadyExists(*kind, name));
         } else {
           done(response->header().revision());
         }
@@ -152,7 +152,7 @@ absl::StatusOr<MessagePtr> ObjectStore::Get(const api::KindInfo& kind, const std
   request.set_key(key);
   absl::StatusOr<etcdserverpb::RangeResponse> response = client_->Range(request);
   if (!response.ok()) return response.status();
-  if (response->kvs_size() == 0) return NewNotFound(kind, name);
+  if (response->kvs_size() == 0) return api::NewNotFound(kind, name);
   return Decode(kind, response->kvs(0));
 }
 
@@ -165,7 +165,7 @@ absl::StatusOr<UpdateResult> ObjectStore::GuaranteedUpdate(const api::KindInfo& 
   get.set_key(key);
   absl::StatusOr<etcdserverpb::RangeResponse> read = client_->Range(get);
   if (!read.ok()) return read.status();
-  if (read->kvs_size() == 0) return NewNotFound(kind, name);
+  if (read->kvs_size() == 0) return api::NewNotFound(kind, name);
   mvccpb::KeyValue current_kv = read->kvs(0);
   for (int attempt = 0;; ++attempt) {
     absl::StatusOr<MessagePtr> current = Decode(kind, current_kv);
@@ -214,10 +214,10 @@ absl::StatusOr<UpdateResult> ObjectStore::GuaranteedUpdate(const api::KindInfo& 
     }
     // Stale read: retry on the fresh value the failure branch returned.
     const etcdserverpb::RangeResponse& fresh = response->responses(0).response_range();
-    if (fresh.kvs_size() == 0) return NewNotFound(kind, name);
+    if (fresh.kvs_size() == 0) return api::NewNotFound(kind, name);
     current_kv = fresh.kvs(0);
     if (attempt > 100) {
-      return NewInternalError(absl::StrCat("too many conflicting updates of ", key));
+      return api::NewInternalError(absl::StrCat("too many conflicting updates of ", key));
     }
   }
 }

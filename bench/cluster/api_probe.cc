@@ -9,7 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "api/time.h"
-#include "client/errors.h"
+#include "api/errors.h"
 
 namespace minik8s::bench {
 namespace {
@@ -63,7 +63,7 @@ absl::Status ApiProbe::Start() {
   lease.mutable_spec()->set_lease_duration_seconds(10);
   *lease.mutable_spec()->mutable_renew_time() = api::NowMicroTime();
   auto created = cs_->Leases().Create(lease);
-  if (!created.ok() && !client::IsAlreadyExists(created.status())) {
+  if (!created.ok() && !api::IsAlreadyExists(created.status())) {
     return absl::Status(created.status().code(),
                         absl::StrCat("creating the probe Lease: ", created.status().message()));
   }

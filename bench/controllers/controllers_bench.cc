@@ -33,7 +33,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "bench/proc_stats.h"
-#include "client/errors.h"
+#include "api/errors.h"
 #include "client/watch.h"
 #include "testing/subprocess.h"
 #include "testing/control_plane.h"

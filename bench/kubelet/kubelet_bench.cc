@@ -27,7 +27,7 @@
 #include "absl/synchronization/mutex.h"
 #include "bench/proc_stats.h"
 #include "client/clientset.h"
-#include "client/errors.h"
+#include "api/errors.h"
 #include "client/event_recorder.h"
 #include "common/net.h"
 #include "kubelet/ip_allocator.h"

@@ -3,7 +3,7 @@
 #include <utility>
 
 #include "api/selector/labels.h"
-#include "client/errors.h"
+#include "api/errors.h"
 #include "client/resource.h"
 #include "controllers/util/owner_refs.h"
 #include "spdlog/spdlog.h"
@@ -181,7 +181,7 @@ absl::StatusOr<RsList> DeploymentController::ClaimReplicaSets(const Deployment& 
         auto updated = client_->UpdateReplicaSet(copy);
         if (updated.ok()) {
           claimed.push_back(std::make_shared<ReplicaSet>(*std::move(updated)));
-        } else if (!client::IsNotFound(updated.status()) && first_error.ok()) {
+        } else if (!api::IsNotFound(updated.status()) && first_error.ok()) {
           first_error = updated.status();
         }
         break;
@@ -190,7 +190,7 @@ absl::StatusOr<RsList> DeploymentController::ClaimReplicaSets(const Deployment& 
         ReplicaSet copy = *rs;
         RemoveOwnerReference(copy.mutable_metadata(), d.metadata().uid());
         auto updated = client_->UpdateReplicaSet(copy);
-        if (!updated.ok() && !client::IsNotFound(updated.status()) && first_error.ok()) {
+        if (!updated.ok() && !api::IsNotFound(updated.status()) && first_error.ok()) {
           first_error = updated.status();
         }
         break;

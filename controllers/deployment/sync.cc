@@ -6,7 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "client/errors.h"
+#include "api/errors.h"
 #include "controllers/deployment/deployment_controller.h"
 #include "controllers/util/owner_refs.h"
 #include "spdlog/spdlog.h"
@@ -35,7 +35,7 @@ absl::Status DeploymentController::WriteStatus(Deployment* d, const DeploymentSt
     return client_->UpdateDeploymentStatus(target);
   };
   auto updated = write(*d);
-  if (client::IsConflict(updated.status())) updated = RetryOnFresh(*d, updated.status(), write);
+  if (api::IsConflict(updated.status())) updated = RetryOnFresh(*d, updated.status(), write);
   if (!updated.ok()) return updated.status();
   *d = *std::move(updated);
   return absl::OkStatus();
@@ -49,7 +49,7 @@ absl::Status DeploymentController::WriteRevision(Deployment* d, const std::strin
     return client_->UpdateDeployment(target);
   };
   auto updated = write(*d);
-  if (client::IsConflict(updated.status())) updated = RetryOnFresh(*d, updated.status(), write);
+  if (api::IsConflict(updated.status())) updated = RetryOnFresh(*d, updated.status(), write);
   if (!updated.ok()) return updated.status();
   *d = *std::move(updated);
   return absl::OkStatus();
@@ -122,7 +122,7 @@ absl::StatusOr<RsPtr> DeploymentController::GetNewReplicaSet(Deployment* d, cons
 
   bool already_exists = false;
   auto created = client_->CreateReplicaSet(*rs);
-  if (!created.ok() && client::IsAlreadyExists(created.status())) {
+  if (!created.ok() && api::IsAlreadyExists(created.status())) {
     // Ours already (an informer lagging behind), or a hash collision.
     auto cached = rs_lister_.Get(meta->namespace_(), meta->name());
     const minik8s::meta::v1::OwnerReference* ref = cached ? GetControllerOf(cached->metadata()) : nullptr;
@@ -275,7 +275,7 @@ absl::Status DeploymentController::CleanupDeployment(const RsList& old_rss, cons
       continue;
     }
     absl::Status s = client_->DeleteReplicaSet(rs.metadata().namespace_(), rs.metadata().name());
-    if (!s.ok() && !client::IsNotFound(s)) return s;
+    if (!s.ok() && !api::IsNotFound(s)) return s;
   }
   return absl::OkStatus();
 }

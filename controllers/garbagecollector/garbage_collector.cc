@@ -5,7 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "client/errors.h"
+#include "api/errors.h"
 #include "client/resource.h"
 #include "spdlog/spdlog.h"
 
@@ -146,7 +146,7 @@ absl::StatusOr<bool> GarbageCollector::OwnerExists(const std::string& ns,
   // Not in the cache (or another uid): the cache may lag; ask the apiserver.
   std::unique_ptr<google::protobuf::Message> fresh(ops->prototype->New());
   absl::Status s = cs_->api()->Get(ops->resource, ns, ref.name(), fresh.get());
-  if (client::IsNotFound(s)) return false;
+  if (api::IsNotFound(s)) return false;
   if (!s.ok()) return s;
   return client::MetaOf(*fresh).uid() == ref.uid();
 }
@@ -179,7 +179,7 @@ absl::Status GarbageCollector::SyncDependent(const KindOps& ops, const std::stri
   spdlog::info("garbagecollector: deleting {} {}/{} ({})", ops.kind, ns, name,
                foreground_owner ? "owner deleted in foreground" : "all owners gone");
   absl::Status s = cs_->api()->Delete(ops.resource, ns, name, options);
-  if (client::IsNotFound(s) || client::IsConflict(s)) return absl::OkStatus();
+  if (api::IsNotFound(s) || api::IsConflict(s)) return absl::OkStatus();
   return s;
 }
 
@@ -204,7 +204,7 @@ absl::Status GarbageCollector::SyncOwner(const KindOps& ops, const std::string& 
       std::unique_ptr<google::protobuf::Message> out(dep->New());
       absl::Status s = cs_->api()->Update(dep_ops->resource, ns, client::MetaOf(*dep).name(), "",
                                           *copy, out.get());
-      if (!s.ok() && !client::IsNotFound(s)) return s;
+      if (!s.ok() && !api::IsNotFound(s)) return s;
     }
     finalizer = kOrphanFinalizer;
   } else if (HasFinalizer(meta, kForegroundDeletionFinalizer)) {
@@ -228,12 +228,12 @@ absl::Status GarbageCollector::SyncOwner(const KindOps& ops, const std::string& 
   // Remove the finalizer from the current object (CAS; a conflict retries).
   std::unique_ptr<google::protobuf::Message> current(ops.prototype->New());
   absl::Status s = cs_->api()->Get(ops.resource, ns, name, current.get());
-  if (client::IsNotFound(s)) return absl::OkStatus();
+  if (api::IsNotFound(s)) return absl::OkStatus();
   if (!s.ok()) return s;
   RemoveFinalizer(client::MutableMetaOf(current.get()), finalizer);
   std::unique_ptr<google::protobuf::Message> out(ops.prototype->New());
   s = cs_->api()->Update(ops.resource, ns, name, "", *current, out.get());
-  if (client::IsNotFound(s)) return absl::OkStatus();
+  if (api::IsNotFound(s)) return absl::OkStatus();
   return s;
 }
 

@@ -4,7 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "api/time.h"
-#include "client/errors.h"
+#include "api/errors.h"
 #include "client/indexer.h"
 #include "controllers/util/pod_util.h"
 #include "spdlog/spdlog.h"
@@ -231,7 +231,7 @@ absl::Status NodeLifecycleController::MarkPodsNotReady(const std::string& node_n
       *c.mutable_last_transition_time() = api::ToProtoTime(clock_->Now());
     }
     auto updated = client_->UpdatePodStatus(pod);
-    if (!updated.ok() && !client::IsNotFound(updated.status())) {
+    if (!updated.ok() && !api::IsNotFound(updated.status())) {
       if (first.ok()) first = updated.status();
       continue;
     }
@@ -260,7 +260,7 @@ absl::Status NodeLifecycleController::EvictPods(const Node& node, absl::Time now
     }
     if (!deadline.has_value() || now < *deadline) continue;
     absl::Status s = client_->DeletePod(pod->metadata().namespace_(), pod->metadata().name());
-    if (!s.ok() && !client::IsNotFound(s)) {
+    if (!s.ok() && !api::IsNotFound(s)) {
       if (first.ok()) first = s;
       continue;
     }

@@ -3,7 +3,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
-#include "client/errors.h"
+#include "api/errors.h"
 #include "spdlog/spdlog.h"
 
 namespace minik8s::controllers {
@@ -87,7 +87,7 @@ absl::Status PodGCController::GcOnce() {
   for (const auto& [node, since] : missing_since_) {
     if (now - since < options_.quarantine) continue;
     absl::Status s = client_->GetNode(node);
-    if (client::IsNotFound(s)) {
+    if (api::IsNotFound(s)) {
       deleted.insert(node);
     } else if (!s.ok()) {
       note(s);
@@ -104,7 +104,7 @@ absl::Status PodGCController::GcOnce() {
     const std::string& ns = pod->metadata().namespace_();
     const std::string& name = pod->metadata().name();
     absl::Status s = client_->ForceDeletePod(ns, name);
-    if (!s.ok() && !client::IsNotFound(s)) {
+    if (!s.ok() && !api::IsNotFound(s)) {
       note(s);
       continue;
     }

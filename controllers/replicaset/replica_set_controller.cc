@@ -7,7 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
-#include "client/errors.h"
+#include "api/errors.h"
 #include "client/resource.h"
 #include "controllers/replicaset/replica_set_status.h"
 #include "controllers/util/owner_refs.h"
@@ -220,7 +220,7 @@ absl::StatusOr<std::vector<PodPtr>> ReplicaSetController::ClaimPods(
         auto updated = client_->UpdatePod(copy);
         if (updated.ok()) {
           claimed.push_back(std::make_shared<const Pod>(*std::move(updated)));
-        } else if (!client::IsNotFound(updated.status()) && first_error.ok()) {
+        } else if (!api::IsNotFound(updated.status()) && first_error.ok()) {
           first_error = updated.status();
         }
         break;
@@ -229,7 +229,7 @@ absl::StatusOr<std::vector<PodPtr>> ReplicaSetController::ClaimPods(
         Pod copy = *pod;
         RemoveOwnerReference(copy.mutable_metadata(), rs.metadata().uid());
         auto updated = client_->UpdatePod(copy);
-        if (!updated.ok() && !client::IsNotFound(updated.status()) && first_error.ok()) {
+        if (!updated.ok() && !api::IsNotFound(updated.status()) && first_error.ok()) {
           first_error = updated.status();
         }
         break;
@@ -304,7 +304,7 @@ absl::Status ReplicaSetController::ManageReplicas(const std::vector<PodPtr>& pod
         }
         // Never reached the server's state: the informer will not report it.
         expectations_.DeletionObserved(key, victim_keys[i]);
-        if (client::IsNotFound(s)) continue;
+        if (api::IsNotFound(s)) continue;
         recorder_->Event(rs, client::kEventTypeWarning, "FailedDelete",
                          absl::StrCat("Error deleting: ", s.message()));
         absl::MutexLock lock(&mu);
@@ -367,7 +367,7 @@ absl::Status ReplicaSetController::Sync(const std::string& key) {
       CalculateReplicaSetStatus(rs, *claimed, manage_error, diff, clock_->Now());
   auto updated = UpdateStatus(rs, std::move(status));
   if (!updated.ok()) {
-    if (client::IsNotFound(updated.status())) return manage_error;
+    if (api::IsNotFound(updated.status())) return manage_error;
     return updated.status();
   }
   // Pods ready but not yet available: look again when they should be.

@@ -4,7 +4,7 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
-#include "client/errors.h"
+#include "api/errors.h"
 #include "client/resource.h"
 #include "kubectl/apply/last_applied.h"
 #include "kubectl/apply/manifests.h"
@@ -30,12 +30,12 @@ std::string ReadStdin() {
 // keeping its reason (kubectl's AddSourceToErr).
 absl::Status WithSource(const absl::Status& status, absl::string_view verb,
                         absl::string_view source) {
-  std::optional<meta::v1::Status> object = client::StatusObject(status);
-  if (!object.has_value() || object->reason() == client::kReasonInvalid) return status;
+  std::optional<meta::v1::Status> object = api::StatusObject(status);
+  if (!object.has_value() || object->reason() == api::kReasonInvalid) return status;
   object->set_message(
       absl::StrCat("error when ", verb, " \"", source, "\": ", object->message()));
   absl::Status out(status.code(), object->message());
-  out.SetPayload(client::kStatusPayloadUrl, absl::Cord(object->SerializeAsString()));
+  out.SetPayload(api::kStatusPayloadUrl, absl::Cord(object->SerializeAsString()));
   return out;
 }
 
@@ -89,7 +89,7 @@ int RunApply(Context& ctx, const ApplyOptions& o) {
     const std::string display = QualifiedName(kind, name);
     OwnedObject live = kind.New();
     absl::Status got = (*client)->Get(kind.resource, ns, name, live.get());
-    if (client::IsNotFound(got)) {
+    if (api::IsNotFound(got)) {
       if (o.dry_run != "client") {
         OwnedObject created = kind.New();
         absl::Status st = (*client)->Create(kind.resource, ns, *object, created.get(), dry_run);

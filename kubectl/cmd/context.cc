@@ -3,7 +3,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "client/errors.h"
+#include "api/errors.h"
 
 namespace minik8s::kubectl {
 
@@ -56,9 +56,9 @@ int Context::Fail(const absl::Status& status) {
 }
 
 std::string FormatError(const absl::Status& status, const std::string& server_host_port) {
-  std::optional<meta::v1::Status> object = client::StatusObject(status);
+  std::optional<meta::v1::Status> object = api::StatusObject(status);
   if (object.has_value() && !object->reason().empty()) {
-    if (object->reason() == client::kReasonInvalid && object->has_details() &&
+    if (object->reason() == api::kReasonInvalid && object->has_details() &&
         !object->details().kind().empty()) {
       const auto& details = object->details();
       std::vector<std::string> causes;

@@ -5,7 +5,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
-#include "client/errors.h"
+#include "api/errors.h"
 #include "client/resource.h"
 #include "kubectl/apply/manifests.h"
 #include "kubectl/cmd/commands.h"
@@ -150,7 +150,7 @@ int RunDelete(Context& ctx, const DeleteCmdOptions& o) {
     bool deleted = false;
     absl::Status st = (*client)->Delete(t.kind->resource, t.ns, t.name, options, nullptr, &deleted);
     if (!st.ok()) {
-      if (client::IsNotFound(st) && o.ignore_not_found) continue;
+      if (api::IsNotFound(st) && o.ignore_not_found) continue;
       ctx.Fail(st);
       exit_code = 1;
       continue;
@@ -170,7 +170,7 @@ int RunDelete(Context& ctx, const DeleteCmdOptions& o) {
     while (true) {
       OwnedObject obj = t.kind->New();
       absl::Status st = (*client)->Get(t.kind->resource, t.ns, t.name, obj.get());
-      if (client::IsNotFound(st)) break;
+      if (api::IsNotFound(st)) break;
       if (!st.ok()) return ctx.Fail(st);
       // Another object took the name: ours is gone.
       if (!client::MetaOf(*obj).has_deletion_timestamp()) break;

@@ -3,7 +3,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "api/codec.h"
-#include "client/errors.h"
+#include "api/errors.h"
 #include "client/resource.h"
 #include "k8s/coordination/v1/coordination.pb.h"
 #include "kubectl/cmd/commands.h"

@@ -5,7 +5,7 @@
 #include "api/codec.h"
 #include "api/selector/fields.h"
 #include "api/selector/labels.h"
-#include "client/errors.h"
+#include "api/errors.h"
 #include "client/resource.h"
 #include "kubectl/cmd/commands.h"
 #include "kubectl/cmd/objects.h"
@@ -136,7 +136,7 @@ int RunGet(Context& ctx, const GetOptions& o) {
       for (const std::string& name : r.names) {
         absl::StatusOr<OwnedObject> object = GetObject(**client, *r.kind, ns, name);
         if (!object.ok()) {
-          if (!client::IsNotFound(object.status())) return ctx.Fail(object.status());
+          if (!api::IsNotFound(object.status())) return ctx.Fail(object.status());
           ctx.Fail(object.status());
           exit_code = 1;
           continue;

@@ -3,7 +3,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "api/time.h"
-#include "client/errors.h"
+#include "api/errors.h"
 #include "k8s/apps/v1/apps.pb.h"
 #include "kubectl/apply/json_node.h"
 #include "kubectl/cmd/commands.h"

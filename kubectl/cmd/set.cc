@@ -3,7 +3,7 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
-#include "client/errors.h"
+#include "api/errors.h"
 #include "k8s/apps/v1/apps.pb.h"
 #include "kubectl/cmd/commands.h"
 #include "kubectl/cmd/objects.h"
@@ -96,7 +96,7 @@ int RunSetImage(Context& ctx, const SetImageOptions& o) {
           OwnedObject out = r.kind->New();
           absl::Status st = (*client)->Update(r.kind->resource, r.kind->namespaced ? ctx.Namespace() : "",
                                               name, "", **obj, out.get());
-          if (client::IsConflict(st) && attempt < 5) continue;
+          if (api::IsConflict(st) && attempt < 5) continue;
           if (!st.ok()) {
             ctx.Fail(st);
             exit_code = 1;

@@ -1,7 +1,7 @@
 // Unit tests of the HTTP API's pure parts: path → RequestInfo, content
 // negotiation, target parsing and error encoding.
 #include "absl/status/status.h"
-#include "apiserver/errors.h"
+#include "api/errors.h"
 #include "apiserver/rest/encoding.h"
 #include "apiserver/rest/http_server.h"
 #include "apiserver/rest/negotiation.h"
@@ -111,13 +111,13 @@ TEST(Negotiation, PicksTheFirstAcceptable) {
             Format::kMetadata);
   absl::StatusOr<Format> refused = NegotiateResponse("image/png", true);
   ASSERT_FALSE(refused.ok());
-  EXPECT_EQ(ToApiStatus(refused.status()).code(), 406);
+  EXPECT_EQ(api::ToApiStatus(refused.status()).code(), 406);
   EXPECT_EQ(BodyMediaType("application/json; charset=utf-8"), "application/json");
   EXPECT_EQ(BodyMediaType(""), "application/json");
 }
 
 TEST(Encoding, ErrorsAreStatusObjects) {
-  auto [code, body] = EncodeError(NewBadRequest("bad \"thing\"\n"));
+  auto [code, body] = EncodeError(api::NewBadRequest("bad \"thing\"\n"));
   EXPECT_EQ(code, 400);
   YAML::Node status = YAML::Load(body);
   EXPECT_EQ(status["kind"].as<std::string>(), "Status");

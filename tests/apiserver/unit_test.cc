@@ -13,7 +13,7 @@
 
 #include "api/scheme.h"
 #include "apiserver/continue_token.h"
-#include "apiserver/errors.h"
+#include "api/errors.h"
 #include "apiserver/filter.h"
 #include "apiserver/identity.h"
 #include "apiserver/merge_patch.h"
@@ -219,7 +219,7 @@ TEST(Admission, UnknownClassOrOwnPriorityIsForbidden) {
   pod.mutable_spec()->set_priority_class_name("nope");
   absl::Status s = AdmitPodCreate(PodKind(), &pod, AdmissionOptions{});
   EXPECT_EQ(s.message(), "pods \"x\" is forbidden: no PriorityClass with name nope was found");
-  meta::v1::Status api_status = ToApiStatus(s);
+  meta::v1::Status api_status = api::ToApiStatus(s);
   EXPECT_EQ(api_status.reason(), "Forbidden");
   EXPECT_EQ(api_status.code(), 403);
   EXPECT_EQ(api_status.details().name(), "x");
@@ -231,7 +231,7 @@ TEST(Admission, UnknownClassOrOwnPriorityIsForbidden) {
   EXPECT_EQ(s.message(),
             "pods \"y\" is forbidden: the integer value of priority (10) must not be provided in "
             "pod spec; priority admission controller computed 0 from the given PriorityClass name");
-  EXPECT_EQ(Reason(s), "Forbidden");
+  EXPECT_EQ(api::Reason(s), "Forbidden");
   // Stating the computed 0 is fine.
   Pod zero = MakePod("default", "z", "", 0);
   zero.mutable_spec()->set_priority(0);
@@ -280,7 +280,7 @@ TEST(Strategy, OnlyPodsAreAdmitted) {
   EXPECT_EQ(pod.spec().tolerations_size(), 2);
   Pod unknown_class = MakePod("default", "q", "", 0);
   unknown_class.mutable_spec()->set_priority_class_name("nope");
-  EXPECT_EQ(Reason((*registry.Find("pods"))->Admit(&unknown_class, nullptr, AdmissionOptions{})),
+  EXPECT_EQ(api::Reason((*registry.Find("pods"))->Admit(&unknown_class, nullptr, AdmissionOptions{})),
             "Forbidden");
   apps::v1::Deployment d;
   d.mutable_metadata()->set_name("web");
@@ -307,12 +307,12 @@ TEST(Identity, GenerateNameUsesKubernetesAlphabet) {
 
 TEST(Errors, ConflictCarriesKubernetesMessageAndStatus) {
   const api::KindInfo* deployments = api::Scheme::Default().FindByResource("deployments");
-  absl::Status status = NewStaleConflict(*deployments, "x");
+  absl::Status status = api::NewStaleConflict(*deployments, "x");
   EXPECT_EQ(status.code(), absl::StatusCode::kAborted);
   EXPECT_EQ(status.message(),
             "Operation cannot be fulfilled on deployments.apps \"x\": the object has been "
             "modified; please apply your changes to the latest version and try again");
-  meta::v1::Status api_status = ToApiStatus(status);
+  meta::v1::Status api_status = api::ToApiStatus(status);
   EXPECT_EQ(api_status.reason(), "Conflict");
   EXPECT_EQ(api_status.code(), 409);
   EXPECT_EQ(api_status.details().name(), "x");

@@ -14,7 +14,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
 #include "client/clientset.h"
-#include "client/errors.h"
+#include "api/errors.h"
 #include "client/informer.h"
 #include "client/leader_election.h"
 #include "testing/control_plane.h"
@@ -46,7 +46,7 @@ class ClientE2E : public ::testing::Test {
       minik8s::core::v1::Namespace n;
       n.mutable_metadata()->set_name(ns);
       auto created = cs_->Namespaces().Create(n);
-      ASSERT_TRUE(created.ok() || client::IsAlreadyExists(created.status())) << created.status();
+      ASSERT_TRUE(created.ok() || api::IsAlreadyExists(created.status())) << created.status();
     }
   }
 
@@ -123,18 +123,18 @@ TEST_F(ClientE2E, TypedClientVerbs) {
   auto created = cs_->Pods().Create(MakePod("verbs"));
   ASSERT_TRUE(created.ok()) << created.status();
   EXPECT_FALSE(created->metadata().uid().empty());
-  EXPECT_TRUE(client::IsAlreadyExists(cs_->Pods().Create(MakePod("verbs")).status()));
+  EXPECT_TRUE(api::IsAlreadyExists(cs_->Pods().Create(MakePod("verbs")).status()));
   auto got = cs_->Pods().Get("default", "verbs");
   ASSERT_TRUE(got.ok()) << got.status();
-  EXPECT_TRUE(client::IsNotFound(cs_->Pods().Get("default", "nope").status()));
-  EXPECT_EQ(Reason(cs_->Pods().Get("default", "nope").status()), "NotFound");
+  EXPECT_TRUE(api::IsNotFound(cs_->Pods().Get("default", "nope").status()));
+  EXPECT_EQ(api::Reason(cs_->Pods().Get("default", "nope").status()), "NotFound");
 
   Pod stale = *got;
   Pod changed = *got;
   (*changed.mutable_metadata()->mutable_labels())["v"] = "2";
   ASSERT_TRUE(cs_->Pods().Update(changed).ok());
   (*stale.mutable_metadata()->mutable_labels())["v"] = "3";
-  EXPECT_TRUE(IsConflict(cs_->Pods().Update(stale).status()));
+  EXPECT_TRUE(api::IsConflict(cs_->Pods().Update(stale).status()));
 
   auto patched = cs_->Pods().Patch("default", "verbs", R"({"metadata":{"labels":{"p":"x"}}})");
   ASSERT_TRUE(patched.ok()) << patched.status();
@@ -149,7 +149,7 @@ TEST_F(ClientE2E, TypedClientVerbs) {
   opts.grace_period_seconds = 0;
   auto deleted = cs_->Pods().Delete("default", "verbs", opts);
   ASSERT_TRUE(deleted.ok()) << deleted.status();
-  EXPECT_TRUE(WaitFor([&] { return client::IsNotFound(cs_->Pods().Get("default", "verbs").status()); },
+  EXPECT_TRUE(WaitFor([&] { return api::IsNotFound(cs_->Pods().Get("default", "verbs").status()); },
                       absl::Seconds(10)));
 }
 
@@ -217,7 +217,7 @@ TEST_F(ClientE2E, InformerMirrorsPodsAcrossApiserverRestarts) {
         absl::Status s = cs_->Pods().Create(MakePod(name)).status();
         // AlreadyExists: an earlier try went through but its answer was lost
         // with the apiserver.
-        if (s.ok() || client::IsAlreadyExists(s)) break;
+        if (s.ok() || api::IsAlreadyExists(s)) break;
         absl::SleepFor(absl::Milliseconds(20));  // retry pause through the outage
       }
       created.fetch_add(1);
@@ -226,7 +226,7 @@ TEST_F(ClientE2E, InformerMirrorsPodsAcrossApiserverRestarts) {
         opts.grace_period_seconds = 0;
         while (!done.load()) {
           absl::Status s = cs_->Pods().Delete("default", name, opts).status();
-          if (s.ok() || client::IsNotFound(s)) break;
+          if (s.ok() || api::IsNotFound(s)) break;
           absl::SleepFor(absl::Milliseconds(20));
         }
       }

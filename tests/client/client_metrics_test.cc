@@ -10,7 +10,7 @@
 #include "client/api_client.h"
 #include "common/clock.h"
 #include "common/fake_clock.h"
-#include "client/errors.h"
+#include "api/errors.h"
 #include "client/leader_election.h"
 #include "client/workqueue.h"
 #include "common/metrics.h"
@@ -91,20 +91,20 @@ class FakeLeases : public LeaseClient {
   absl::StatusOr<Lease> Get(absl::string_view, absl::string_view name) override {
     absl::MutexLock lock(&mu_);
     if (down_) return absl::UnavailableError("down");
-    if (!exists_) return NewNotFound("leases.coordination.k8s.io", name);
+    if (!exists_) return api::NewNotFound("leases.coordination.k8s.io", name);
     return lease_;
   }
   absl::StatusOr<Lease> Create(const Lease& lease) override {
     absl::MutexLock lock(&mu_);
     if (down_) return absl::UnavailableError("down");
-    if (exists_) return NewAlreadyExists("leases.coordination.k8s.io", lease.metadata().name());
+    if (exists_) return api::NewAlreadyExists("leases.coordination.k8s.io", lease.metadata().name());
     return Store(lease);
   }
   absl::StatusOr<Lease> Update(const Lease& lease) override {
     absl::MutexLock lock(&mu_);
     if (down_) return absl::UnavailableError("down");
     if (lease_.metadata().resource_version() != lease.metadata().resource_version()) {
-      return NewConflict("leases.coordination.k8s.io", lease.metadata().name(), "modified");
+      return api::NewConflict("leases.coordination.k8s.io", lease.metadata().name(), "modified");
     }
     return Store(lease);
   }

@@ -12,7 +12,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/clock.h"
 #include "common/fake_clock.h"
-#include "client/errors.h"
+#include "api/errors.h"
 #include "tests/client/fake_lister_watcher.h"
 
 namespace minik8s::client {
@@ -36,7 +36,7 @@ class FakeSink : public EventSink {
     ++patches_;
     patch_bodies_.push_back(std::string(json));
     auto it = events_.find(MakeKey(ns, name));
-    if (it == events_.end()) return NewNotFound("events", name);
+    if (it == events_.end()) return api::NewNotFound("events", name);
     // The recorder sends {"count":N,"lastTimestamp":"..."} and, for an
     // aggregate Event, "message":"..." (test messages escape only quotes).
     std::string s(json);

@@ -13,7 +13,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/synchronization/mutex.h"
-#include "client/errors.h"
+#include "api/errors.h"
 #include "client/informer.h"
 #include "client/resource.h"
 #include "k8s/core/v1/core.pb.h"
@@ -122,7 +122,7 @@ class FakeListerWatcher {
     for (auto& s : streams_) {
       WatchEvent e;
       e.type = WatchEventType::kError;
-      e.error = NewResourceExpired("too old resource version");
+      e.error = api::NewResourceExpired("too old resource version");
       s->Push(std::move(e));
     }
   }
@@ -189,7 +189,7 @@ class FakeListerWatcher {
     last_watch_from_ = options.resource_version;
     int64_t from = 0;
     if (!absl::SimpleAtoi(options.resource_version, &from)) from = 0;
-    if (from < compacted_) return NewResourceExpired("too old resource version");
+    if (from < compacted_) return api::NewResourceExpired("too old resource version");
     auto stream = std::make_shared<FakeWatchStream>();
     for (auto& [rv, e] : history_) {
       if (rv > from) stream->Push(e);

@@ -10,7 +10,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/clock.h"
 #include "common/fake_clock.h"
-#include "client/errors.h"
+#include "api/errors.h"
 #include "client/resource.h"
 
 namespace minik8s::client {
@@ -26,7 +26,7 @@ class FakeLeases : public LeaseClient {
     absl::MutexLock lock(&mu_);
     if (down_) return absl::UnavailableError("down");
     auto it = leases_.find(MakeKey(ns, name));
-    if (it == leases_.end()) return NewNotFound("leases.coordination.k8s.io", name);
+    if (it == leases_.end()) return api::NewNotFound("leases.coordination.k8s.io", name);
     return it->second;
   }
   absl::StatusOr<Lease> Create(const Lease& lease) override {
@@ -34,7 +34,7 @@ class FakeLeases : public LeaseClient {
     if (down_) return absl::UnavailableError("down");
     std::string key = MakeKey(lease.metadata().namespace_(), lease.metadata().name());
     if (leases_.count(key)) {
-      return NewAlreadyExists("leases.coordination.k8s.io", lease.metadata().name());
+      return api::NewAlreadyExists("leases.coordination.k8s.io", lease.metadata().name());
     }
     Lease stored = lease;
     stored.mutable_metadata()->set_resource_version(std::to_string(++rv_));
@@ -46,9 +46,9 @@ class FakeLeases : public LeaseClient {
     if (down_) return absl::UnavailableError("down");
     std::string key = MakeKey(lease.metadata().namespace_(), lease.metadata().name());
     auto it = leases_.find(key);
-    if (it == leases_.end()) return NewNotFound("leases.coordination.k8s.io", key);
+    if (it == leases_.end()) return api::NewNotFound("leases.coordination.k8s.io", key);
     if (it->second.metadata().resource_version() != lease.metadata().resource_version()) {
-      return NewConflict("leases.coordination.k8s.io", lease.metadata().name(),
+      return api::NewConflict("leases.coordination.k8s.io", lease.metadata().name(),
                          "the object has been modified");
     }
     Lease stored = lease;

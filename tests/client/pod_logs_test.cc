@@ -8,7 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "api/codec.h"
-#include "client/errors.h"
+#include "api/errors.h"
 #include "gtest/gtest.h"
 
 namespace minik8s::client {
@@ -36,14 +36,14 @@ core::v1::Pod PodWithStatus(const std::string& node, const std::string& containe
 // message` shows it; "" for OK.
 std::string Refusal(const absl::Status& s) {
   if (s.ok()) return "";
-  return absl::StrCat("(", Reason(s), ") ", s.message());
+  return absl::StrCat("(", api::Reason(s), ") ", s.message());
 }
 
 std::string Checked(const core::v1::Pod& pod, const std::string& container, bool previous) {
   absl::Status s = CheckLogRequest(pod, container, previous);
   if (!s.ok()) {
     EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
-    EXPECT_EQ(StatusObject(s).value_or(meta::v1::Status()).code(), 400) << s;
+    EXPECT_EQ(api::StatusObject(s).value_or(meta::v1::Status()).code(), 400) << s;
   }
   return Refusal(s);
 }

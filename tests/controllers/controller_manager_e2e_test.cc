@@ -7,7 +7,7 @@
 #include <atomic>
 #include <string>
 
-#include "client/errors.h"
+#include "api/errors.h"
 #include "gtest/gtest.h"
 #include "testing/control_plane.h"
 #include "testing/wait.h"

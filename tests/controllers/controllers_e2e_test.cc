@@ -16,7 +16,7 @@
 #include "api/intstr.h"
 #include "api/time.h"
 #include "client/clientset.h"
-#include "client/errors.h"
+#include "api/errors.h"
 #include "gtest/gtest.h"
 #include "testing/control_plane.h"
 #include "testing/fake_kubelet.h"
@@ -101,7 +101,7 @@ class ControllersE2E : public ::testing::Test {
           auto d = cs_->Deployments().Get("default", deployment);
           auto r = cs_->ReplicaSets().List("default");
           auto p = cs_->Pods().List("default");
-          return client::IsNotFound(d.status()) && r.ok() && p.ok() && r->items.empty() &&
+          return api::IsNotFound(d.status()) && r.ok() && p.ok() && r->items.empty() &&
                  p->items.empty();
         },
         absl::Seconds(60));
@@ -275,7 +275,7 @@ TEST_F(ControllersE2E, OrphanDeletionKeepsDependents) {
       [&] {
         auto d = cs_->Deployments().Get("default", "web");
         auto r = cs_->ReplicaSets().List("default");
-        return client::IsNotFound(d.status()) && r.ok() && r->items.size() == 1 &&
+        return api::IsNotFound(d.status()) && r.ok() && r->items.size() == 1 &&
                r->items[0].metadata().owner_references_size() == 0;
       },
       absl::Seconds(60)))
@@ -415,7 +415,7 @@ TEST_F(PodGCE2E, PodBoundToADeletedNodeIsForceDeleted) {
   // No kubelet will ever confirm it: the GC removes it outright.
   ASSERT_TRUE(cs_->Nodes().Delete("", "node-gone").ok());
   EXPECT_TRUE(testing::WaitFor(
-      [&] { return client::IsNotFound(cs_->Pods().Get("default", "orphan").status()); },
+      [&] { return api::IsNotFound(cs_->Pods().Get("default", "orphan").status()); },
       absl::Seconds(30)))
       << "the pod bound to the deleted node was not garbage-collected";
   auto pending = cs_->Pods().Get("default", "pending");

@@ -8,7 +8,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/fake_clock.h"
 #include "api/time.h"
-#include "client/errors.h"
+#include "api/errors.h"
 #include "client/event_recorder.h"
 #include "client/indexer.h"
 #include "controllers/replicaset/replica_set_controller.h"

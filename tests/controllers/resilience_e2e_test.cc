@@ -28,7 +28,7 @@
 #include "api/intstr.h"
 #include "api/quantity.h"
 #include "api/time.h"
-#include "client/errors.h"
+#include "api/errors.h"
 #include "gtest/gtest.h"
 #include "testing/control_plane.h"
 #include "testing/fake_kubelet.h"
@@ -131,7 +131,7 @@ class ControlPlaneE2E : public ::testing::Test {
       auto updated = cs_->Deployments().Update(*d);
       if (updated.ok()) return absl::OkStatus();
       last = updated.status();
-      if (!client::IsConflict(last)) absl::SleepFor(absl::Milliseconds(100));
+      if (!api::IsConflict(last)) absl::SleepFor(absl::Milliseconds(100));
     }
     return last;
   }

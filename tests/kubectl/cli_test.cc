@@ -3,7 +3,7 @@
 #include <sstream>
 
 #include "absl/strings/match.h"
-#include "client/errors.h"
+#include "api/errors.h"
 #include "gtest/gtest.h"
 #include "kubectl/cmd/commands.h"
 #include "kubectl/cmd/context.h"
@@ -136,7 +136,7 @@ TEST(Cli, ClientOnlyCommands) {
 }
 
 TEST(FormatError, KubernetesMessages) {
-  EXPECT_EQ(FormatError(client::NewNotFound("deployments.apps", "x"), "h:1"),
+  EXPECT_EQ(FormatError(api::NewNotFound("deployments.apps", "x"), "h:1"),
             "Error from server (NotFound): deployments.apps \"x\" not found");
   EXPECT_EQ(FormatError(absl::UnavailableError("failed to connect to all addresses"), "127.0.0.1:6443"),
             "The connection to the server 127.0.0.1:6443 was refused - did you specify the right "
@@ -152,14 +152,14 @@ TEST(FormatError, KubernetesMessages) {
   auto* cause = status.mutable_details()->add_causes();
   cause->set_field("spec.replicas");
   cause->set_message("Invalid value: -1: must be greater than or equal to 0");
-  absl::Status invalid = client::FromStatusObject(status);
+  absl::Status invalid = api::FromStatusObject(status);
   EXPECT_EQ(FormatError(invalid, "h:1"),
             "The Deployment \"x\" is invalid: spec.replicas: Invalid value: -1: must be greater "
             "than or equal to 0");
   auto* cause2 = status.mutable_details()->add_causes();
   cause2->set_field("metadata.name");
   cause2->set_message("Required value");
-  EXPECT_EQ(FormatError(client::FromStatusObject(status), "h:1"),
+  EXPECT_EQ(FormatError(api::FromStatusObject(status), "h:1"),
             "The Deployment \"x\" is invalid: \n* spec.replicas: Invalid value: -1: must be "
             "greater than or equal to 0\n* metadata.name: Required value");
 }

@@ -19,7 +19,7 @@
 #include "absl/synchronization/mutex.h"
 #include "api/time.h"
 #include "client/clientset.h"
-#include "client/errors.h"
+#include "api/errors.h"
 #include "common/net.h"
 #include "common/version.h"
 #include "gtest/gtest.h"
@@ -598,7 +598,7 @@ TEST_F(KubeletE2eTest, GracefulDeleteWaitsThenRemoves) {
   auto deleted = cs_->Pods().Delete("default", "stubborn");
   ASSERT_TRUE(deleted.ok()) << deleted.status();
   EXPECT_FALSE(deleted->deleted);
-  ASSERT_TRUE(WaitFor([&] { return client::IsNotFound(cs_->Pods().Get("default", "stubborn").status()); },
+  ASSERT_TRUE(WaitFor([&] { return api::IsNotFound(cs_->Pods().Get("default", "stubborn").status()); },
                       absl::Seconds(20)));
   absl::Duration took = absl::Now() - t0;
   EXPECT_GE(took, absl::Milliseconds(1500)) << "the grace period was not honoured";

@@ -3,7 +3,7 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
-#include "client/errors.h"
+#include "api/errors.h"
 #include "client/event_recorder.h"
 #include "gtest/gtest.h"
 

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
-#include "client/errors.h"
+#include "api/errors.h"
 #include "gtest/gtest.h"
 #include "tests/scheduler/test_util.h"
 

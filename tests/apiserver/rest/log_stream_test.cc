@@ -23,10 +23,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
-#include "apiserver/errors.h"
+#include "api/errors.h"
 #include "apiserver/rest/kubelet_logs.h"
 #include "apiserver/rest/log_stream.h"
-#include "client/errors.h"
 #include "gtest/gtest.h"
 #include "kubelet/v1/kubelet.grpc.pb.h"
 
@@ -334,7 +333,7 @@ TEST_F(KubeletLogsTest, ARefusalBeforeAnyLineIsABadRequest) {
                             "container \"nginx\" in pod \"web\" is not available"));
   absl::StatusOr<std::shared_ptr<KubeletLogStream>> stream = reader().Open(address_, Request(true));
   ASSERT_FALSE(stream.ok());
-  EXPECT_TRUE(client::IsBadRequest(stream.status())) << stream.status();
+  EXPECT_TRUE(api::IsBadRequest(stream.status())) << stream.status();
   EXPECT_EQ(stream.status().message(), "container \"nginx\" in pod \"web\" is not available");
   EXPECT_EQ(reader().running(), 0u);
 }
@@ -487,13 +486,13 @@ TEST(ParsePodLogOptions, SinceTime) {
   ASSERT_TRUE(options.ok()) << options.status();
   EXPECT_EQ(options->since_time.value_or(absl::InfinitePast()), absl::FromUnixSeconds(1700000000));
   absl::Status bad = ParsePodLogOptions(Query({{"sinceTime", "yesterday"}}), "web").status();
-  EXPECT_EQ(Reason(bad), "BadRequest") << bad;
+  EXPECT_EQ(api::Reason(bad), "BadRequest") << bad;
 }
 
 TEST(ParsePodLogOptions, NumbersThatAreNotNumbersAreBadRequests) {
   absl::Status s = ParsePodLogOptions(Query({{"tailLines", "ten"}}), "web").status();
-  EXPECT_EQ(Reason(s), "BadRequest");
-  EXPECT_EQ(ToApiStatus(s).code(), 400);
+  EXPECT_EQ(api::Reason(s), "BadRequest");
+  EXPECT_EQ(api::ToApiStatus(s).code(), 400);
   EXPECT_EQ(s.message(), "strconv.ParseInt: parsing \"ten\": invalid syntax");
   s = ParsePodLogOptions(Query({{"limitBytes", "99999999999999999999"}}), "web").status();
   EXPECT_EQ(s.message(), "strconv.ParseInt: parsing \"99999999999999999999\": value out of range");
@@ -511,8 +510,8 @@ TEST(ParsePodLogOptions, NumbersThatAreNotNumbersAreBadRequests) {
 
 TEST(ParsePodLogOptions, OutOfRangeValuesAreInvalid) {
   absl::Status s = ParsePodLogOptions(Query({{"tailLines", "-1"}}), "web").status();
-  EXPECT_EQ(Reason(s), "Invalid");
-  meta::v1::Status api = ToApiStatus(s);
+  EXPECT_EQ(api::Reason(s), "Invalid");
+  meta::v1::Status api = api::ToApiStatus(s);
   EXPECT_EQ(api.code(), 422);
   EXPECT_EQ(api.details().kind(), "PodLogOptions");
   EXPECT_EQ(api.details().name(), "web");
@@ -528,7 +527,7 @@ TEST(ParsePodLogOptions, OutOfRangeValuesAreInvalid) {
   s = ParsePodLogOptions(
           Query({{"sinceSeconds", "5"}, {"sinceTime", "2023-11-14T22:13:20Z"}}), "web")
           .status();
-  EXPECT_EQ(Reason(s), "Invalid");
+  EXPECT_EQ(api::Reason(s), "Invalid");
   EXPECT_TRUE(absl::StrContains(s.message(),
                                 "at most one of `sinceTime` or `sinceSeconds` may be specified"))
       << s;

@@ -9,7 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "api/quantity.h"
-#include "client/errors.h"
+#include "api/errors.h"
 #include "gtest/gtest.h"
 #include "testing/control_plane.h"
 #include "tests/scheduler/test_util.h"
