@@ -25,7 +25,10 @@
 namespace minik8s::patch {
 
 // Limits every patch function applies to its inputs.
-inline constexpr int kMaxDepth = 1000;            // nesting of objects and arrays
+// Nesting of objects and arrays: the same bound as every parse
+// (api/yaml_limits.h), and shallow enough that the recursive merge stays far
+// from the end of an 8 MiB stack even in an unoptimised sanitizer build.
+inline constexpr int kMaxDepth = 256;
 inline constexpr size_t kMaxNodes = 1000000;      // nodes per input, after alias expansion
 
 struct JsonValue {

@@ -1,4 +1,5 @@
 #include "api/patch/json_patch.h"
+#include "api/patch/json_value.h"
 
 #include <string>
 
@@ -212,15 +213,15 @@ std::string ApplyTo(const YAML::Node& document, const std::string& operations) {
 }
 
 TEST(JsonPatch, DepthAndCopiesAreBounded) {
-  EXPECT_EQ(ApplyTo(NestedObjects(1001), "[]"),
-            "error: the document is nested more than 1000 levels deep");
-  // The document's deepest value sits at level 1000; moving it one level
+  EXPECT_EQ(ApplyTo(NestedObjects(kMaxDepth + 1), "[]"),
+            "error: the document is nested more than 256 levels deep");
+  // The document's deepest value sits at level 256; moving it one level
   // down would pass the limit, moving it sideways does not.
   YAML::Node doc;
-  doc["x"] = NestedObjects(999);
+  doc["x"] = NestedObjects(kMaxDepth - 1);
   EXPECT_EQ(ApplyTo(doc, R"([{"op":"add","path":"/y","value":{}},
                              {"op":"move","from":"/x","path":"/y/z"}])"),
-            "error: the patched document would be nested more than 1000 levels deep");
+            "error: the patched document would be nested more than 256 levels deep");
   EXPECT_EQ(ApplyTo(doc, R"([{"op":"move","from":"/x","path":"/z"}])").substr(0, 7), "{\"z\":{\"");
   // Each copy doubles the document; the total copied is capped.
   std::string ops = R"([{"op":"add","path":"/a","value":[1,2,3,4,5,6,7,8]})";

@@ -1,4 +1,5 @@
 #include "api/patch/strategic_merge_patch.h"
+#include "api/patch/json_value.h"
 
 #include <string>
 
@@ -446,20 +447,20 @@ TEST(StrategicMergePatchErrors, BadShapes) {
 }
 
 TEST(StrategicMergePatchErrors, DepthIsBounded) {
-  // The deepest value sits at level 1002.
+  // The deepest value sits at level 258.
   YAML::Node deep;
-  deep["metadata"]["annotations"] = NestedObjects(1000);
+  deep["metadata"]["annotations"] = NestedObjects(kMaxDepth);
   absl::StatusOr<YAML::Node> out = StrategicMergePatch(Json("{}"), deep, nullptr);
   ASSERT_FALSE(out.ok());
-  EXPECT_EQ(out.status().message(), "the patch is nested more than 1000 levels deep");
+  EXPECT_EQ(out.status().message(), "the patch is nested more than 256 levels deep");
   out = StrategicMergePatch(deep, Json("{}"), nullptr);
   ASSERT_FALSE(out.ok());
-  EXPECT_EQ(out.status().message(), "the object to patch is nested more than 1000 levels deep");
+  EXPECT_EQ(out.status().message(), "the object to patch is nested more than 256 levels deep");
 
-  // Level 999 works (and does not exhaust the stack).
-  out = StrategicMergePatch(NestedObjects(999), NestedObjects(999), nullptr);
+  // Level 255 works (and does not exhaust the stack).
+  out = StrategicMergePatch(NestedObjects(kMaxDepth - 1), NestedObjects(kMaxDepth - 1), nullptr);
   ASSERT_TRUE(out.ok()) << out.status();
-  EXPECT_EQ(Canon(*out), Canon(NestedObjects(999)));
+  EXPECT_EQ(Canon(*out), Canon(NestedObjects(kMaxDepth - 1)));
 }
 
 }  // namespace
