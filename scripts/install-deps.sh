@@ -10,6 +10,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   etcd-server etcd-client
   libssl-dev libboost-dev procps iproute2 curl
+  clang libclang-rt-14-dev clang-format
   python3-kubernetes
 )
 

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Runs the whole test suite: builds, then runs every test (unit + end-to-end)
-# in the normal build, then the unit tests again under ASan + UBSan.
+# Runs the whole test suite: builds, runs every test (unit + end-to-end) in
+# the normal build, then builds the unit tests with clang under ASan + UBSan,
+# with clang's lock analysis (-Wthread-safety) failing the build on a violated
+# locking annotation, and runs them.
 #   scripts/test.sh              everything
 #   scripts/test.sh --quick      normal build only, no sanitizer pass
 # Tests labelled `perf` (etcdctl check perf: throughput verdicts that depend on
@@ -9,6 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+scripts/install-deps.sh
 scripts/build.sh
 (cd build && ctest --output-on-failure --timeout 600 -j 2 -LE perf)
 
