@@ -34,7 +34,8 @@ std::string Where(const YAML::Mark& mark) {
 absl::Status Error(const YAML::Node& node, std::string_view path, std::string_view message) {
   std::string where = Where(node.Mark());
   if (path.empty()) return absl::InvalidArgumentError(absl::StrCat(where, std::string(message)));
-  return absl::InvalidArgumentError(absl::StrCat(where, std::string(path), ": ", std::string(message)));
+  return absl::InvalidArgumentError(
+      absl::StrCat(where, std::string(path), ": ", std::string(message)));
 }
 
 bool IsQuotedString(const YAML::Node& node) {
@@ -63,7 +64,8 @@ std::string Describe(const YAML::Node& node) {
 }
 
 absl::Status TypeError(const YAML::Node& node, std::string_view path, std::string_view expected) {
-  return Error(node, path, absl::StrCat("expected ", std::string(expected), ", got ", Describe(node)));
+  return Error(node, path,
+               absl::StrCat("expected ", std::string(expected), ", got ", Describe(node)));
 }
 
 std::string Join(std::string_view path, std::string_view key) {
@@ -136,8 +138,7 @@ absl::Status DecodeIntOrString(const YAML::Node& node, Message* msg, const std::
   return absl::OkStatus();
 }
 
-absl::Status DecodeTime(const YAML::Node& node, Message* msg, const std::string& path,
-                        bool micro) {
+absl::Status DecodeTime(const YAML::Node& node, Message* msg, const std::string& path, bool micro) {
   if (!node.IsScalar() || KindOf(node) != ScalarKind::kString) {
     return TypeError(node, path, "RFC3339 time string");
   }
@@ -197,14 +198,14 @@ absl::Status DecodeScalar(const YAML::Node& node, Message* msg, const FieldDescr
       repeated ? r->AddInt64(msg, f, s) : r->SetInt64(msg, f, s);
       return absl::OkStatus();
     case FieldDescriptor::CPPTYPE_UINT32:
-      RETURN_IF_ERROR(DecodeInteger(node, path, "uint32", 0, std::numeric_limits<uint32_t>::max(),
-                                    &s, &u));
+      RETURN_IF_ERROR(
+          DecodeInteger(node, path, "uint32", 0, std::numeric_limits<uint32_t>::max(), &s, &u));
       repeated ? r->AddUInt32(msg, f, static_cast<uint32_t>(u))
                : r->SetUInt32(msg, f, static_cast<uint32_t>(u));
       return absl::OkStatus();
     case FieldDescriptor::CPPTYPE_UINT64:
-      RETURN_IF_ERROR(DecodeInteger(node, path, "uint64", 0, std::numeric_limits<uint64_t>::max(),
-                                    &s, &u));
+      RETURN_IF_ERROR(
+          DecodeInteger(node, path, "uint64", 0, std::numeric_limits<uint64_t>::max(), &s, &u));
       repeated ? r->AddUInt64(msg, f, u) : r->SetUInt64(msg, f, u);
       return absl::OkStatus();
     case FieldDescriptor::CPPTYPE_DOUBLE:
@@ -421,8 +422,8 @@ absl::Status DecodeDocument(const YAML::Node& doc, const Scheme& scheme,
       if (items.IsNull()) continue;
       if (!items.IsSequence()) return TypeError(items, Join(path, "items"), "array");
       for (size_t i = 0; i < items.size(); ++i) {
-        RETURN_IF_ERROR(DecodeDocument(items[i], scheme, out,
-                                       absl::StrCat(Join(path, "items"), "[", i, "]")));
+        RETURN_IF_ERROR(
+            DecodeDocument(items[i], scheme, out, absl::StrCat(Join(path, "items"), "[", i, "]")));
       }
     }
     return absl::OkStatus();
@@ -487,9 +488,9 @@ absl::Status DecodeIntoImpl(std::string_view text, Message* out, const Scheme& s
                                 JsonQuote(tm.api_version.Scalar())));
     }
     if (tm.kind.IsDefined() && !tm.kind.Scalar().empty() && tm.kind.Scalar() != want_kind) {
-      return Error(tm.kind, "kind",
-                   absl::StrCat("expected ", JsonQuote(want_kind), ", got ",
-                                JsonQuote(tm.kind.Scalar())));
+      return Error(
+          tm.kind, "kind",
+          absl::StrCat("expected ", JsonQuote(want_kind), ", got ", JsonQuote(tm.kind.Scalar())));
     }
   }
   out->Clear();

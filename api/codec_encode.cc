@@ -112,7 +112,7 @@ Value MapValue(const Message& msg, const FieldDescriptor* f) {
     std::string key_text = key.type == Value::Type::kString ? key.s
                            : key.type == Value::Type::kUint ? absl::StrCat(key.u)
                            : key.type == Value::Type::kBool ? (key.b ? "true" : "false")
-                                                             : absl::StrCat(key.i);
+                                                            : absl::StrCat(key.i);
     entries.emplace_back(std::move(key_text), ScalarValue(entry, value_field, -1));
   }
   std::sort(entries.begin(), entries.end(),
@@ -132,7 +132,8 @@ Value ToValue(const Message& msg) {
   if (type == "minik8s.meta.v1.Quantity") return QuantityValue(msg);
   if (type == "minik8s.meta.v1.IntOrString") {
     const auto& v = static_cast<const minik8s::meta::v1::IntOrString&>(msg);
-    if (v.value_case() == minik8s::meta::v1::IntOrString::kStrVal) return Value::String(v.str_val());
+    if (v.value_case() == minik8s::meta::v1::IntOrString::kStrVal)
+      return Value::String(v.str_val());
     return Value::Int(v.int_val());
   }
   if (type == "minik8s.meta.v1.Time") {
@@ -185,16 +186,23 @@ std::string DoubleText(double d) {
 
 std::string ScalarText(const Value& v, bool yaml) {
   switch (v.type) {
-    case Value::Type::kNull: return "null";
-    case Value::Type::kBool: return v.b ? "true" : "false";
-    case Value::Type::kInt: return absl::StrCat(v.i);
-    case Value::Type::kUint: return absl::StrCat(v.u);
-    case Value::Type::kDouble: return DoubleText(v.d);
+    case Value::Type::kNull:
+      return "null";
+    case Value::Type::kBool:
+      return v.b ? "true" : "false";
+    case Value::Type::kInt:
+      return absl::StrCat(v.i);
+    case Value::Type::kUint:
+      return absl::StrCat(v.u);
+    case Value::Type::kDouble:
+      return DoubleText(v.d);
     case Value::Type::kString:
       if (yaml && !YamlNeedsQuotes(v.s)) return v.s;
       return JsonQuote(v.s);
-    case Value::Type::kObject: return "{}";
-    case Value::Type::kArray: return "[]";
+    case Value::Type::kObject:
+      return "{}";
+    case Value::Type::kArray:
+      return "[]";
   }
   return "null";
 }
@@ -287,7 +295,8 @@ void WriteYamlBlock(const Value& v, int indent, bool first_inline, std::string* 
 
 YAML::Node ToNode(const Value& v) {
   switch (v.type) {
-    case Value::Type::kNull: return YAML::Node(YAML::NodeType::Null);
+    case Value::Type::kNull:
+      return YAML::Node(YAML::NodeType::Null);
     case Value::Type::kString: {
       YAML::Node n(v.s);
       n.SetTag("!");

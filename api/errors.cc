@@ -131,16 +131,16 @@ absl::Status NewAlreadyExists(absl::string_view group_resource, absl::string_vie
 
 absl::Status NewConflict(const KindInfo& kind, absl::string_view name, absl::string_view detail) {
   return NewApiError(absl::StatusCode::kAborted, kReasonConflict, 409,
-                     absl::StrCat("Operation cannot be fulfilled on ", kind.GroupResource(),
-                                  " \"", name, "\": ", detail),
+                     absl::StrCat("Operation cannot be fulfilled on ", kind.GroupResource(), " \"",
+                                  name, "\": ", detail),
                      DetailsFor(kind, name));
 }
 
 absl::Status NewConflict(absl::string_view group_resource, absl::string_view name,
                          absl::string_view detail) {
   return NewApiError(absl::StatusCode::kAborted, kReasonConflict, 409,
-                     absl::StrCat("Operation cannot be fulfilled on ", group_resource, " \"",
-                                  name, "\": ", detail));
+                     absl::StrCat("Operation cannot be fulfilled on ", group_resource, " \"", name,
+                                  "\": ", detail));
 }
 
 absl::Status NewStaleConflict(const KindInfo& kind, absl::string_view name) {
@@ -250,9 +250,7 @@ absl::Status FromStatusObject(const meta::v1::Status& status) {
 }
 
 bool IsNotFound(const absl::Status& status) { return HasReason(status, kReasonNotFound); }
-bool IsAlreadyExists(const absl::Status& status) {
-  return HasReason(status, kReasonAlreadyExists);
-}
+bool IsAlreadyExists(const absl::Status& status) { return HasReason(status, kReasonAlreadyExists); }
 bool IsConflict(const absl::Status& status) { return HasReason(status, kReasonConflict); }
 bool IsInvalid(const absl::Status& status) { return HasReason(status, kReasonInvalid); }
 bool IsBadRequest(const absl::Status& status) { return HasReason(status, kReasonBadRequest); }

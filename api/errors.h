@@ -27,11 +27,11 @@
 #ifndef MINIK8S_API_ERRORS_H_
 #define MINIK8S_API_ERRORS_H_
 
+#include <grpcpp/support/status.h>
+
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <grpcpp/support/status.h>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
@@ -41,8 +41,7 @@
 namespace minik8s::api {
 
 // Payload type URL under which the meta.v1.Status travels inside a process.
-inline constexpr absl::string_view kStatusPayloadUrl =
-    "type.googleapis.com/minik8s.meta.v1.Status";
+inline constexpr absl::string_view kStatusPayloadUrl = "type.googleapis.com/minik8s.meta.v1.Status";
 
 // Kubernetes reasons (metav1.StatusReason).
 inline constexpr absl::string_view kReasonNotFound = "NotFound";
@@ -62,8 +61,7 @@ inline constexpr absl::string_view kReasonInternalError = "InternalError";
 // ---- Building errors (as the apiserver sends them) ----
 
 absl::Status NewApiError(absl::StatusCode code, absl::string_view reason, int http_code,
-                         absl::string_view message,
-                         const meta::v1::StatusDetails& details = {});
+                         absl::string_view message, const meta::v1::StatusDetails& details = {});
 
 // `pods "x" not found` / `deployments.apps "x" not found`. The second form
 // takes the group-resource string itself ("leases.coordination.k8s.io").

@@ -29,8 +29,7 @@ std::string IntOrStringToString(const IntOrString& v) {
   return absl::StrCat(v.int_val());
 }
 
-absl::StatusOr<int> GetScaledValueFromIntOrPercent(const IntOrString* v, int total,
-                                                   bool round_up) {
+absl::StatusOr<int> GetScaledValueFromIntOrPercent(const IntOrString* v, int total, bool round_up) {
   if (v == nullptr) return absl::InvalidArgumentError("nil value for IntOrString");
   if (!IsString(*v)) return v->int_val();
   const std::string& s = v->str_val();
@@ -48,9 +47,9 @@ absl::StatusOr<int> GetScaledValueFromIntOrPercent(const IntOrString* v, int tot
     if (c < '0' || c > '9') digits_only = false;
   }
   if (!digits_only || !absl::SimpleAtoi(std::string(number), &percent)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "invalid value for IntOrString: invalid value \"", s, "\": strconv.Atoi: parsing \"",
-        std::string(number), "\": invalid syntax"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid value for IntOrString: invalid value \"", s,
+                     "\": strconv.Atoi: parsing \"", std::string(number), "\": invalid syntax"));
   }
   int64_t product = static_cast<int64_t>(percent) * total;
   int64_t quotient = product / 100;

@@ -22,7 +22,8 @@ constexpr int128 kMaxNanos = static_cast<int128>(1) << 126;
 
 absl::Status FormatError() { return absl::InvalidArgumentError(kQuantityRegexError); }
 absl::Status TooLarge(std::string_view text) {
-  return absl::InvalidArgumentError(absl::StrCat("quantity \"", std::string(text), "\" is too large"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("quantity \"", std::string(text), "\" is too large"));
 }
 
 // Multiplies *v by m if the result stays within kMaxNanos.
@@ -129,16 +130,35 @@ absl::StatusOr<Quantity> Quantity::Parse(std::string_view text) {
     format = Format::kBinarySI;
   } else if (suffix.size() == 1) {
     switch (suffix[0]) {
-      case 'n': decimal_exponent = -9; break;
-      case 'u': decimal_exponent = -6; break;
-      case 'm': decimal_exponent = -3; break;
-      case 'k': decimal_exponent = 3; break;
-      case 'M': decimal_exponent = 6; break;
-      case 'G': decimal_exponent = 9; break;
-      case 'T': decimal_exponent = 12; break;
-      case 'P': decimal_exponent = 15; break;
-      case 'E': decimal_exponent = 18; break;
-      default: return FormatError();
+      case 'n':
+        decimal_exponent = -9;
+        break;
+      case 'u':
+        decimal_exponent = -6;
+        break;
+      case 'm':
+        decimal_exponent = -3;
+        break;
+      case 'k':
+        decimal_exponent = 3;
+        break;
+      case 'M':
+        decimal_exponent = 6;
+        break;
+      case 'G':
+        decimal_exponent = 9;
+        break;
+      case 'T':
+        decimal_exponent = 12;
+        break;
+      case 'P':
+        decimal_exponent = 15;
+        break;
+      case 'E':
+        decimal_exponent = 18;
+        break;
+      default:
+        return FormatError();
     }
   } else if (suffix[0] == 'e' || suffix[0] == 'E') {
     size_t i = 1;
@@ -253,16 +273,36 @@ std::string Quantity::String() const {
   }
   const char* suffix = "";
   switch (exponent) {
-    case -9: suffix = "n"; break;
-    case -6: suffix = "u"; break;
-    case -3: suffix = "m"; break;
-    case 0: suffix = ""; break;
-    case 3: suffix = "k"; break;
-    case 6: suffix = "M"; break;
-    case 9: suffix = "G"; break;
-    case 12: suffix = "T"; break;
-    case 15: suffix = "P"; break;
-    case 18: suffix = "E"; break;
+    case -9:
+      suffix = "n";
+      break;
+    case -6:
+      suffix = "u";
+      break;
+    case -3:
+      suffix = "m";
+      break;
+    case 0:
+      suffix = "";
+      break;
+    case 3:
+      suffix = "k";
+      break;
+    case 6:
+      suffix = "M";
+      break;
+    case 9:
+      suffix = "G";
+      break;
+    case 12:
+      suffix = "T";
+      break;
+    case 15:
+      suffix = "P";
+      break;
+    case 18:
+      suffix = "E";
+      break;
   }
   return Int128ToString(mantissa) + suffix;
 }

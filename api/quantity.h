@@ -68,8 +68,14 @@ class Quantity {
   void Sub(const Quantity& other);
   void Neg() { nanos_ = -nanos_; }
 
-  friend Quantity operator+(Quantity a, const Quantity& b) { a.Add(b); return a; }
-  friend Quantity operator-(Quantity a, const Quantity& b) { a.Sub(b); return a; }
+  friend Quantity operator+(Quantity a, const Quantity& b) {
+    a.Add(b);
+    return a;
+  }
+  friend Quantity operator-(Quantity a, const Quantity& b) {
+    a.Sub(b);
+    return a;
+  }
   // Compares values only (1000m == 1 regardless of format).
   friend bool operator==(const Quantity& a, const Quantity& b) { return a.Cmp(b) == 0; }
   friend bool operator<(const Quantity& a, const Quantity& b) { return a.Cmp(b) < 0; }

@@ -44,8 +44,8 @@ void RegisterBuiltins(Scheme* scheme) {
   namespace core = minik8s::core::v1;
   namespace meta = minik8s::meta::v1;
   std::vector<KindInfo> kinds = {
-      // Every kind of kinds/kinds.def, in its order; each entry is defined in
-      // kinds/<name>/<name>_scheme.cc.
+  // Every kind of kinds/kinds.def, in its order; each entry is defined in
+  // kinds/<name>/<name>_scheme.cc.
 #define MINIK8S_KIND(Name) Name##Scheme(),
 #include "kinds/kinds.def"
 #undef MINIK8S_KIND
@@ -93,10 +93,12 @@ absl::Status Scheme::Register(KindInfo info) {
     return absl::InvalidArgumentError("kind registration needs a kind, a version and a descriptor");
   }
   if (info.api_version.empty()) {
-    info.api_version = info.group.empty() ? info.version : absl::StrCat(info.group, "/", info.version);
+    info.api_version =
+        info.group.empty() ? info.version : absl::StrCat(info.group, "/", info.version);
   }
   if (!info.list_kind.empty() && info.list_descriptor == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat("kind ", info.kind, ": list kind without a descriptor"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("kind ", info.kind, ": list kind without a descriptor"));
   }
   const std::string kind_key = KindKey(info.api_version, info.kind);
   if (by_kind_.contains(kind_key)) {
@@ -109,7 +111,8 @@ absl::Status Scheme::Register(KindInfo info) {
   // Resource names, unqualified and group-qualified.
   std::vector<std::string> names;
   if (!info.resource.empty()) {
-    std::vector<std::string> bases = {info.resource, info.singular, absl::AsciiStrToLower(info.kind)};
+    std::vector<std::string> bases = {info.resource, info.singular,
+                                      absl::AsciiStrToLower(info.kind)};
     for (const std::string& s : info.short_names) bases.push_back(s);
     for (const std::string& base : bases) {
       if (base.empty()) continue;
@@ -120,8 +123,8 @@ absl::Status Scheme::Register(KindInfo info) {
     for (const std::string& name : names) {
       auto it = by_resource_.find(name);
       if (it != by_resource_.end()) {
-        return absl::AlreadyExistsError(absl::StrCat("resource name \"", name,
-                                                     "\" is already used by ", it->second->kind));
+        return absl::AlreadyExistsError(
+            absl::StrCat("resource name \"", name, "\" is already used by ", it->second->kind));
       }
     }
   }

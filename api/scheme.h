@@ -36,8 +36,8 @@ struct KindInfo {
   std::string list_kind;    // "PodList"; empty when the kind has no list
   // Resource names; `resource` is empty for kinds that are not stored
   // resources of their own (Scale, Status, DeleteOptions, Binding).
-  std::string resource;  // plural, lower case: "pods"
-  std::string singular;  // "pod"
+  std::string resource;                  // plural, lower case: "pods"
+  std::string singular;                  // "pod"
   std::vector<std::string> short_names;  // "po"
   bool namespaced = false;
   const google::protobuf::Descriptor* descriptor = nullptr;       // minik8s.core.v1.Pod

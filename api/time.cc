@@ -50,7 +50,8 @@ absl::StatusOr<absl::Time> ParseRfc3339(std::string_view text) {
   if (input.size() < 20 || input[4] != '-' || input[7] != '-' ||
       !absl::ParseTime(kRfc3339In, input, absl::UTCTimeZone(), &t, &err)) {
     return absl::InvalidArgumentError(
-        absl::StrCat("parsing time \"", std::string(text), "\" as RFC3339: not of the form 2006-01-02T15:04:05Z07:00"));
+        absl::StrCat("parsing time \"", std::string(text),
+                     "\" as RFC3339: not of the form 2006-01-02T15:04:05Z07:00"));
   }
   return t;
 }

@@ -1,8 +1,8 @@
 #include "api/yaml_limits.h"
 
 #include <algorithm>
-#include <cstring>
 #include <cstdint>
+#include <cstring>
 #include <exception>
 #include <sstream>
 #include <string>
@@ -69,10 +69,10 @@ absl::Status PrescanFlowDepth(absl::string_view text, size_t limit, size_t max_d
       while (i + 1 < n && text[i + 1] != '\n') ++i;
       continue;
     }
-    const bool token_start =
-        prev == '\n' || (prev != '\0' && std::strchr("[]{},:\"'", prev) != nullptr) ||
-        (blank && (prev == '-' || prev == '?' || word_first == '!' || word_first == '&' ||
-                   word_first == '*'));
+    const bool token_start = prev == '\n' ||
+                             (prev != '\0' && std::strchr("[]{},:\"'", prev) != nullptr) ||
+                             (blank && (prev == '-' || prev == '?' || word_first == '!' ||
+                                        word_first == '&' || word_first == '*'));
     if ((c == '"' || c == '\'') && token_start) {
       for (++i; i < n; ++i) {
         if (text[i] == '\n') {
@@ -133,9 +133,7 @@ class Measurer : public YAML::EventHandler {
   }
   void OnDocumentEnd() override {}
 
-  void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
-    Leaf(mark, anchor, 0);
-  }
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override { Leaf(mark, anchor, 0); }
   void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
                 const std::string& value) override {
     Leaf(mark, anchor, value.size());
@@ -157,13 +155,13 @@ class Measurer : public YAML::EventHandler {
     }
     nodes_ += a.nodes;
     if (nodes_ > limits_.max_nodes) {
-      Stop(Refuse(mark, absl::StrCat("aliases would expand the document beyond ",
-                                     limits_.max_nodes, " nodes")));
+      Stop(Refuse(mark, absl::StrCat("aliases would expand the document beyond ", limits_.max_nodes,
+                                     " nodes")));
     }
     bytes_ += a.bytes;
     if (bytes_ > limits_.max_bytes) {
-      Stop(Refuse(mark, absl::StrCat("aliases would expand the document beyond ",
-                                     limits_.max_bytes, " bytes")));
+      Stop(Refuse(mark, absl::StrCat("aliases would expand the document beyond ", limits_.max_bytes,
+                                     " bytes")));
     }
     ChildHeight(a.height);
   }
@@ -198,13 +196,12 @@ class Measurer : public YAML::EventHandler {
 
   void CountNode(const YAML::Mark& mark, size_t bytes) {
     if (++nodes_ > limits_.max_nodes) {
-      Stop(Refuse(mark, absl::StrCat("the document has more than ", limits_.max_nodes,
-                                     " nodes")));
+      Stop(Refuse(mark, absl::StrCat("the document has more than ", limits_.max_nodes, " nodes")));
     }
     bytes_ += bytes;
     if (bytes_ > limits_.max_bytes) {
-      Stop(Refuse(mark, absl::StrCat("the document decodes to more than ", limits_.max_bytes,
-                                     " bytes")));
+      Stop(Refuse(mark,
+                  absl::StrCat("the document decodes to more than ", limits_.max_bytes, " bytes")));
     }
   }
 

@@ -55,9 +55,9 @@ bool IsFloat(std::string_view s) {
 // yes/no/on/off/y/n, 0x/0o/0b integers, `_` digit separators, sexagesimal
 // numbers, timestamps, `<<` and `=`.
 bool LooksNonStringToYaml11(std::string_view s) {
-  static constexpr std::string_view kWords[] = {
-      "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO",
-      "on", "On", "ON", "off", "Off", "OFF", "<<", "="};
+  static constexpr std::string_view kWords[] = {"y",  "Y",   "yes", "Yes", "YES", "n",
+                                                "N",  "no",  "No",  "NO",  "on",  "On",
+                                                "ON", "off", "Off", "OFF", "<<",  "="};
   for (std::string_view w : kWords) {
     if (s == w) return true;
   }
@@ -103,11 +103,15 @@ ScalarKind ResolvePlainScalar(std::string_view text) {
 
 const char* ScalarKindName(ScalarKind kind) {
   switch (kind) {
-    case ScalarKind::kNull: return "null";
-    case ScalarKind::kBool: return "boolean";
+    case ScalarKind::kNull:
+      return "null";
+    case ScalarKind::kBool:
+      return "boolean";
     case ScalarKind::kInteger:
-    case ScalarKind::kFloat: return "number";
-    case ScalarKind::kString: return "string";
+    case ScalarKind::kFloat:
+      return "number";
+    case ScalarKind::kString:
+      return "string";
   }
   return "string";
 }
@@ -135,13 +139,27 @@ std::string JsonQuote(std::string_view s) {
   for (char ch : s) {
     unsigned char c = static_cast<unsigned char>(ch);
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
       default:
         if (c < 0x20 || c == 0x7f) {
           char buf[8];

@@ -72,9 +72,8 @@ void CacheReflector::RunTicker() {
       if (absl::Now() < earliest) {
         mu_.AwaitWithDeadline(absl::Condition(&stopping_), std::min(earliest, next_tick));
       }
-      auto woken = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-        return stopping_ || progress_wanted_;
-      };
+      auto woken = [this]()
+                       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_ || progress_wanted_; };
       mu_.AwaitWithDeadline(absl::Condition(&woken), next_tick);
       if (stopping_) return;
       request = std::exchange(progress_wanted_, false);
@@ -152,11 +151,12 @@ void CacheReflector::Run() {
             } else {
               absl::StatusOr<MessagePtr> object = store_->Decode(kind, kv);
               if (!object.ok()) {
-                spdlog::warn("watch cache {}: {}", kind.resource, std::string(object.status().message()));
+                spdlog::warn("watch cache {}: {}", kind.resource,
+                             std::string(object.status().message()));
                 continue;
               }
               EventType type = kv.create_revision() == kv.mod_revision() ? EventType::kAdded
-                                                                          : EventType::kModified;
+                                                                         : EventType::kModified;
               cache_->Apply(type, key, MakeCachedObject(kind, std::move(*object)),
                             kv.mod_revision());
             }
@@ -201,9 +201,8 @@ void CacheReflector::Run() {
       need_list = true;
       continue;
     }
-    spdlog::warn("watch cache {}: store watch ended: {}; resuming from revision {}",
-                 kind.resource, status.ok() ? "closed" : std::string(status.message()),
-                 cache_->revision() + 1);
+    spdlog::warn("watch cache {}: store watch ended: {}; resuming from revision {}", kind.resource,
+                 status.ok() ? "closed" : std::string(status.message()), cache_->revision() + 1);
     if (WaitStopped(backoff)) return;
     backoff = std::min(backoff * 2, absl::Seconds(2));
   }

@@ -56,7 +56,8 @@ absl::StatusOr<ContinueToken> DecodeContinueToken(absl::string_view text) {
   } catch (const YAML::Exception& e) {
     return Invalid(e.what());
   }
-  if (token.revision <= 0) return Invalid("incorrect encoded start resourceVersion (version meta.k8s.io/v1)");
+  if (token.revision <= 0)
+    return Invalid("incorrect encoded start resourceVersion (version meta.k8s.io/v1)");
   if (token.last_key.empty() || token.last_key.find("..") != std::string::npos) {
     return Invalid("bad start key");
   }

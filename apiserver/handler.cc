@@ -7,15 +7,15 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/notification.h"
-#include "api/time.h"
-#include "common/version.h"
-#include "apiserver/continue_token.h"
 #include "api/errors.h"
+#include "api/time.h"
+#include "apiserver/continue_token.h"
 #include "apiserver/identity.h"
 #include "apiserver/merge_patch.h"
 #include "apiserver/object_meta.h"
 #include "apiserver/registry/admission.h"
 #include "common/status_macros.h"
+#include "common/version.h"
 #include "k8s/core/v1/core.pb.h"
 
 namespace minik8s::apiserver {
@@ -54,7 +54,6 @@ absl::StatusOr<int64_t> ParseResourceVersion(const std::string& rv) {
   return value;
 }
 
-
 }  // namespace
 
 Handler::Handler(ObjectStore* store, const Registry* registry, Options options)
@@ -72,8 +71,7 @@ int64_t Handler::TtlFor(const Strategy& strategy) const {
 }
 
 absl::StatusOr<std::string> Handler::RequestNamespace(const Strategy& strategy,
-                                                      const std::string& ns,
-                                                      bool for_list) const {
+                                                      const std::string& ns, bool for_list) const {
   if (!strategy.namespaced()) return std::string();
   if (ns.empty() && !for_list) {
     return api::NewBadRequest(
@@ -87,7 +85,7 @@ absl::StatusOr<MessagePtr> Handler::ParseObject(const Strategy& strategy,
   MessagePtr object = strategy.kind().New();
   if (!object->ParseFromString(bytes)) {
     return api::NewBadRequest(absl::StrCat("the object is not a valid serialized ",
-                                      strategy.kind().descriptor->full_name()));
+                                           strategy.kind().descriptor->full_name()));
   }
   registry_->scheme().SetTypeMeta(object.get()).IgnoreError();
   return object;
@@ -122,16 +120,15 @@ absl::Status Handler::CheckNamespace(const Strategy& strategy, const std::string
   if (namespace_object.metadata().has_deletion_timestamp() ||
       namespace_object.status().phase() == "Terminating") {
     return api::NewForbidden(strategy.kind(), "",
-                        absl::StrCat("unable to create new content in namespace ", ns,
-                                     " because it is being terminated"));
+                             absl::StrCat("unable to create new content in namespace ", ns,
+                                          " because it is being terminated"));
   }
   return absl::OkStatus();
 }
 
 // ---------------------------------------------------------------- Create
 
-absl::Status Handler::Create(const apiv1::CreateRequest& request,
-                             apiv1::ObjectResponse* response) {
+absl::Status Handler::Create(const apiv1::CreateRequest& request, apiv1::ObjectResponse* response) {
   absl::Notification finished;
   absl::Status result;
   CreateAsync(request, response, [&](absl::Status status) {
@@ -192,8 +189,8 @@ void Handler::StoreCreate(std::shared_ptr<PendingCreate> pending) {
   const meta::v1::ObjectMeta& meta = Meta(*pending->object);
   PendingCreate* raw = pending.get();
   store_->CreateAsync(
-      kind, store_->Key(kind, meta.namespace_(), meta.name()), *raw->object,
-      TtlFor(*raw->strategy), [this, pending = std::move(pending)](absl::StatusOr<int64_t> revision) {
+      kind, store_->Key(kind, meta.namespace_(), meta.name()), *raw->object, TtlFor(*raw->strategy),
+      [this, pending = std::move(pending)](absl::StatusOr<int64_t> revision) {
         meta::v1::ObjectMeta* meta = MutableMeta(pending->object.get());
         if (revision.ok()) {
           meta->set_resource_version(absl::StrCat(*revision));
@@ -241,10 +238,10 @@ absl::Status Handler::PrepareCreate(const apiv1::CreateRequest& request, Pending
     cause.set_message("Required value: name or generateName is required");
     cause.set_field("metadata.name");
     return api::NewInvalid(kind, "",
-                      absl::StrCat(kind.kind, kind.group.empty() ? "" : ".", kind.group,
-                                   " \"\" is invalid: metadata.name: Required value: name or "
-                                   "generateName is required"),
-                      {cause});
+                           absl::StrCat(kind.kind, kind.group.empty() ? "" : ".", kind.group,
+                                        " \"\" is invalid: metadata.name: Required value: name or "
+                                        "generateName is required"),
+                           {cause});
   }
 
   // Server-set fields.
@@ -289,9 +286,9 @@ absl::Status Handler::Get(const apiv1::GetRequest& request, apiv1::ObjectRespons
     return absl::OkStatus();
   }
   return api::NewApiError(absl::StatusCode::kNotFound, "NotFound", 404,
-                     absl::StrCat("the server could not find the requested resource (",
-                                  kind.resource, "/", request.subresource(), ")"),
-                     {});
+                          absl::StrCat("the server could not find the requested resource (",
+                                       kind.resource, "/", request.subresource(), ")"),
+                          {});
 }
 
 // ---------------------------------------------------------------- List
@@ -300,8 +297,8 @@ absl::Status Handler::List(const apiv1::ListRequest& request, apiv1::ListRespons
   ASSIGN_OR_RETURN(const Strategy* strategy, registry_->Find(request.resource()));
   const api::KindInfo& kind = strategy->kind();
   ASSIGN_OR_RETURN(std::string ns, RequestNamespace(*strategy, request.namespace_(), true));
-  ASSIGN_OR_RETURN(Filter filter, Filter::Make(kind, ns, request.label_selector(),
-                                               request.field_selector()));
+  ASSIGN_OR_RETURN(Filter filter,
+                   Filter::Make(kind, ns, request.label_selector(), request.field_selector()));
   if (request.limit() < 0) return api::NewBadRequest("limit must not be negative");
   WatchCache* cache = CacheFor(&kind);
 
@@ -336,8 +333,9 @@ absl::Status Handler::List(const apiv1::ListRequest& request, apiv1::ListRespons
             "resourceVersion \"0\"");
       }
     } else {
-      return api::NewBadRequest(absl::StrCat("resourceVersionMatch: Unsupported value: \"", match_mode,
-                                        "\": supported values: \"Exact\", \"NotOlderThan\""));
+      return api::NewBadRequest(absl::StrCat("resourceVersionMatch: Unsupported value: \"",
+                                             match_mode,
+                                             "\": supported values: \"Exact\", \"NotOlderThan\""));
     }
   }
   int64_t exact_revision = 0;
@@ -404,9 +402,9 @@ absl::Status Handler::List(const apiv1::ListRequest& request, apiv1::ListRespons
     return result.status();
   }
   for (const MessagePtr& item : result->items) response->add_items(item->SerializeAsString());
-  std::string last_key =
-      result->last_key.size() > kind_prefix.size() ? result->last_key.substr(kind_prefix.size())
-                                                   : "";
+  std::string last_key = result->last_key.size() > kind_prefix.size()
+                             ? result->last_key.substr(kind_prefix.size())
+                             : "";
   finish_page(result->revision, result->more, last_key, result->remaining);
   return absl::OkStatus();
 }
@@ -419,14 +417,14 @@ absl::StatusOr<MessagePtr> Handler::UpdateObject(const Strategy& strategy, const
                                                  const Produce& produce, bool dry_run) {
   const api::KindInfo& kind = strategy.kind();
   if (!subresource.empty() && subresource != "status") {
-    return api::NewBadRequest(absl::StrCat("unknown subresource \"", subresource, "\" of ",
-                                      kind.GroupResource()));
+    return api::NewBadRequest(
+        absl::StrCat("unknown subresource \"", subresource, "\" of ", kind.GroupResource()));
   }
   if (subresource == "status" && !strategy.traits().status_subresource) {
     return api::NewApiError(absl::StatusCode::kNotFound, "NotFound", 404,
-                       absl::StrCat("the server could not find the requested resource (",
-                                    kind.resource, "/status)"),
-                       {});
+                            absl::StrCat("the server could not find the requested resource (",
+                                         kind.resource, "/status)"),
+                            {});
   }
   MessagePtr dry_run_result;
   absl::StatusOr<UpdateResult> result = store_->GuaranteedUpdate(
@@ -436,7 +434,8 @@ absl::StatusOr<MessagePtr> Handler::UpdateObject(const Strategy& strategy, const
         meta::v1::ObjectMeta* meta = MutableMeta(object.get());
         if (!meta->name().empty() && meta->name() != name) {
           return api::NewBadRequest(absl::StrCat("the name of the object (", meta->name(),
-                                            ") does not match the name on the URL (", name, ")"));
+                                                 ") does not match the name on the URL (", name,
+                                                 ")"));
         }
         if (!meta->namespace_().empty() && meta->namespace_() != ns) {
           return api::NewBadRequest(
@@ -481,9 +480,9 @@ absl::StatusOr<MessagePtr> Handler::UpdateScale(
   const api::KindInfo& kind = strategy.kind();
   if (!strategy.has_scale()) {
     return api::NewApiError(absl::StatusCode::kNotFound, "NotFound", 404,
-                       absl::StrCat("the server could not find the requested resource (",
-                                    kind.resource, "/scale)"),
-                       {});
+                            absl::StrCat("the server could not find the requested resource (",
+                                         kind.resource, "/scale)"),
+                            {});
   }
   MessagePtr dry_run_result;
   absl::StatusOr<UpdateResult> result = store_->GuaranteedUpdate(
@@ -492,8 +491,9 @@ absl::StatusOr<MessagePtr> Handler::UpdateScale(
         ASSIGN_OR_RETURN(autoscaling::v1::Scale current_scale, strategy.ToScale(current));
         ASSIGN_OR_RETURN(autoscaling::v1::Scale scale, produce(current_scale));
         if (!scale.metadata().name().empty() && scale.metadata().name() != name) {
-          return api::NewBadRequest(absl::StrCat("the name of the object (", scale.metadata().name(),
-                                            ") does not match the name on the URL (", name, ")"));
+          return api::NewBadRequest(
+              absl::StrCat("the name of the object (", scale.metadata().name(),
+                           ") does not match the name on the URL (", name, ")"));
         }
         if (!scale.metadata().resource_version().empty() &&
             scale.metadata().resource_version() != Meta(current).resource_version()) {
@@ -508,9 +508,9 @@ absl::StatusOr<MessagePtr> Handler::UpdateScale(
           const api::KindInfo* scale_kind =
               registry_->scheme().FindByDescriptor(autoscaling::v1::Scale::descriptor());
           return api::NewInvalid(scale_kind != nullptr ? *scale_kind : kind, name,
-                            absl::StrCat("Scale.autoscaling \"", name,
-                                         "\" is invalid: spec.replicas: ", cause.message()),
-                            {cause});
+                                 absl::StrCat("Scale.autoscaling \"", name,
+                                              "\" is invalid: spec.replicas: ", cause.message()),
+                                 {cause});
         }
         MessagePtr object = CloneMessage(current);
         RETURN_IF_ERROR(strategy.ApplyScale(scale, object.get()));
@@ -529,15 +529,15 @@ absl::StatusOr<MessagePtr> Handler::UpdateScale(
   return std::move(result->object);
 }
 
-absl::Status Handler::Update(const apiv1::UpdateRequest& request,
-                             apiv1::ObjectResponse* response) {
+absl::Status Handler::Update(const apiv1::UpdateRequest& request, apiv1::ObjectResponse* response) {
   ASSIGN_OR_RETURN(const Strategy* strategy, registry_->Find(request.resource()));
   ASSIGN_OR_RETURN(std::string ns, RequestNamespace(*strategy, request.namespace_(), false));
   if (request.name().empty()) return api::NewBadRequest("a name is required");
   if (request.subresource() == "scale") {
     autoscaling::v1::Scale scale;
     if (!scale.ParseFromString(request.object())) {
-      return api::NewBadRequest("the object is not a valid serialized minik8s.autoscaling.v1.Scale");
+      return api::NewBadRequest(
+          "the object is not a valid serialized minik8s.autoscaling.v1.Scale");
     }
     ASSIGN_OR_RETURN(MessagePtr object,
                      UpdateScale(
@@ -548,14 +548,13 @@ absl::Status Handler::Update(const apiv1::UpdateRequest& request,
     return absl::OkStatus();
   }
   ASSIGN_OR_RETURN(MessagePtr object, ParseObject(*strategy, request.object()));
-  ASSIGN_OR_RETURN(
-      MessagePtr updated,
-      UpdateObject(
-          *strategy, ns, request.name(), request.subresource(),
-          [&](const google::protobuf::Message&) -> absl::StatusOr<MessagePtr> {
-            return CloneMessage(*object);
-          },
-          request.dry_run()));
+  ASSIGN_OR_RETURN(MessagePtr updated,
+                   UpdateObject(
+                       *strategy, ns, request.name(), request.subresource(),
+                       [&](const google::protobuf::Message&) -> absl::StatusOr<MessagePtr> {
+                         return CloneMessage(*object);
+                       },
+                       request.dry_run()));
   response->set_object(updated->SerializeAsString());
   return absl::OkStatus();
 }
@@ -579,13 +578,13 @@ absl::Status Handler::Patch(const apiv1::PatchRequest& request, apiv1::ObjectRes
     response->set_object(out.SerializeAsString());
     return absl::OkStatus();
   }
-  ASSIGN_OR_RETURN(MessagePtr updated,
-                   UpdateObject(
-                       *strategy, ns, request.name(), request.subresource(),
-                       [&](const google::protobuf::Message& current) {
-                         return ApplyPatch(current, request.patch_type(), request.patch());
-                       },
-                       request.dry_run()));
+  ASSIGN_OR_RETURN(MessagePtr updated, UpdateObject(
+                                           *strategy, ns, request.name(), request.subresource(),
+                                           [&](const google::protobuf::Message& current) {
+                                             return ApplyPatch(current, request.patch_type(),
+                                                               request.patch());
+                                           },
+                                           request.dry_run()));
   response->set_object(updated->SerializeAsString());
   return absl::OkStatus();
 }
@@ -635,8 +634,8 @@ absl::StatusOr<Handler::DeleteResult> Handler::DeleteObject(
     const meta::v1::ObjectMeta& current_meta = Meta(current);
     if (pre.has_uid() && pre.uid() != current_meta.uid()) {
       return api::NewConflict(kind, name,
-                         absl::StrCat("Precondition failed: UID in precondition: ", pre.uid(),
-                                      ", UID in object meta: ", current_meta.uid()));
+                              absl::StrCat("Precondition failed: UID in precondition: ", pre.uid(),
+                                           ", UID in object meta: ", current_meta.uid()));
     }
     if (pre.has_resource_version() && pre.resource_version() != current_meta.resource_version()) {
       return api::NewConflict(
@@ -728,7 +727,8 @@ absl::Status Handler::Delete(const apiv1::DeleteRequest& request, apiv1::DeleteR
   if (request.name().empty()) return api::NewBadRequest("a name is required");
   meta::v1::DeleteOptions options;
   if (!options.ParseFromString(request.options())) {
-    return api::NewBadRequest("the options are not a valid serialized minik8s.meta.v1.DeleteOptions");
+    return api::NewBadRequest(
+        "the options are not a valid serialized minik8s.meta.v1.DeleteOptions");
   }
   ASSIGN_OR_RETURN(DeleteResult result, DeleteObject(*strategy, ns, request.name(), options));
   response->set_object(result.object->SerializeAsString());
@@ -757,11 +757,12 @@ absl::Status Handler::Bind(const apiv1::BindRequest& request, apiv1::BindRespons
     cause.set_reason("FieldValueRequired");
     cause.set_field("target.name");
     cause.set_message("Required value: a binding must target a Node by name");
-    return api::NewInvalid(kind, name,
-                      absl::StrCat("Binding \"", name,
-                                   "\" is invalid: target: Required value: a binding must target "
-                                   "a Node by name"),
-                      {cause});
+    return api::NewInvalid(
+        kind, name,
+        absl::StrCat("Binding \"", name,
+                     "\" is invalid: target: Required value: a binding must target "
+                     "a Node by name"),
+        {cause});
   }
   const api::KindInfo* binding_kind =
       registry_->scheme().FindByDescriptor(core::v1::Binding::descriptor());
@@ -773,20 +774,20 @@ absl::Status Handler::Bind(const apiv1::BindRequest& request, apiv1::BindRespons
       [&](const google::protobuf::Message& current) -> absl::StatusOr<UpdateAction> {
         const auto& pod = static_cast<const core::v1::Pod&>(current);
         if (!binding.metadata().uid().empty() && binding.metadata().uid() != pod.metadata().uid()) {
-          return api::NewConflict(pods_binding, name,
-                             absl::StrCat("Precondition failed: UID in precondition: ",
-                                          binding.metadata().uid(),
-                                          ", UID in object meta: ", pod.metadata().uid()));
+          return api::NewConflict(
+              pods_binding, name,
+              absl::StrCat("Precondition failed: UID in precondition: ", binding.metadata().uid(),
+                           ", UID in object meta: ", pod.metadata().uid()));
         }
         if (pod.metadata().has_deletion_timestamp()) {
-          return api::NewConflict(pods_binding, name,
-                             absl::StrCat("pod ", name,
-                                          " is being deleted, cannot be assigned to a host"));
+          return api::NewConflict(
+              pods_binding, name,
+              absl::StrCat("pod ", name, " is being deleted, cannot be assigned to a host"));
         }
         if (!pod.spec().node_name().empty()) {
           return api::NewConflict(pods_binding, name,
-                             absl::StrCat("pod ", name, " is already assigned to node \"",
-                                          pod.spec().node_name(), "\""));
+                                  absl::StrCat("pod ", name, " is already assigned to node \"",
+                                               pod.spec().node_name(), "\""));
         }
         auto updated = std::make_unique<core::v1::Pod>(pod);
         updated->mutable_spec()->set_node_name(node);
@@ -822,8 +823,8 @@ absl::StatusOr<Handler::WatchStream> Handler::Watch(const apiv1::WatchRequest& r
   ASSIGN_OR_RETURN(const Strategy* strategy, registry_->Find(request.resource()));
   const api::KindInfo& kind = strategy->kind();
   ASSIGN_OR_RETURN(std::string ns, RequestNamespace(*strategy, request.namespace_(), true));
-  ASSIGN_OR_RETURN(Filter filter, Filter::Make(kind, ns, request.label_selector(),
-                                               request.field_selector()));
+  ASSIGN_OR_RETURN(Filter filter,
+                   Filter::Make(kind, ns, request.label_selector(), request.field_selector()));
   WatchCache* cache = CacheFor(&kind);
   if (cache == nullptr) return api::NewMethodNotSupported(kind, "watch");
   WatchCache::WatchOptions options;

@@ -9,10 +9,9 @@
 // Reads: Get always reads the store (consistent). List with
 // resourceVersion "" reads the store; "0" or a number is served from the
 // watch cache (after waiting, up to 3 s, for the cache to reach that
-// number); resourceVersionMatch "Exact" reads the store at that revision. Continue tokens keep the list's revision: the next page comes
-// from the cache while it is still at that revision, else from the store at
-// that revision (Gone once compacted). Watch is always served from the
-// cache.
+// number); resourceVersionMatch "Exact" reads the store at that revision. Continue tokens keep the
+// list's revision: the next page comes from the cache while it is still at that revision, else from
+// the store at that revision (Gone once compacted). Watch is always served from the cache.
 //
 // Namespace lifecycle: a create in a namespace checks the namespace in the
 // watch cache (the store when absent there). A namespace this apiserver has

@@ -5,6 +5,7 @@
 #define MINIK8S_APISERVER_IDENTITY_H_
 
 #include <string>
+
 #include "absl/strings/string_view.h"
 
 namespace minik8s::apiserver {

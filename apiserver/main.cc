@@ -87,10 +87,10 @@ int main(int argc, char** argv) {
   absl::StatusOr<std::vector<std::string>> endpoints =
       minik8s::UrlListToGrpcAddresses(etcd_servers);
   if (!endpoints.ok() || endpoints->empty()) {
-    return daemon.Fail(absl::StrCat("--etcd-servers: ", endpoints.ok()
-                                                            ? "no endpoint given"
-                                                            : endpoints.status().message()),
-                       2);
+    return daemon.Fail(
+        absl::StrCat("--etcd-servers: ",
+                     endpoints.ok() ? "no endpoint given" : endpoints.status().message()),
+        2);
   }
   options.etcd_endpoints = *endpoints;
   options.etcd_prefix = etcd_prefix;

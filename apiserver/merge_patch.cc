@@ -5,10 +5,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "api/codec.h"
+#include "api/errors.h"
 #include "api/patch/json_patch.h"
 #include "api/patch/strategic_merge_patch.h"
 #include "api/yaml_limits.h"
-#include "api/errors.h"
 
 namespace minik8s::apiserver {
 
@@ -35,7 +35,8 @@ absl::StatusOr<std::unique_ptr<google::protobuf::Message>> ApplyMergePatch(
     const google::protobuf::Message& object, absl::string_view patch) {
   absl::StatusOr<YAML::Node> parsed = api::LoadLimited(patch);
   if (!parsed.ok()) {
-    return api::NewBadRequest(absl::StrCat("invalid JSON merge patch: ", parsed.status().message()));
+    return api::NewBadRequest(
+        absl::StrCat("invalid JSON merge patch: ", parsed.status().message()));
   }
   const YAML::Node patch_node = *std::move(parsed);
   if (!patch_node.IsMap()) {
@@ -58,12 +59,12 @@ absl::StatusOr<std::unique_ptr<google::protobuf::Message>> ApplyPatch(
   if (patch_type.empty() || patch_type == kMergePatchType) return ApplyMergePatch(object, patch);
   const bool strategic = patch_type == kStrategicMergePatchType;
   if (!strategic && patch_type != kJsonPatchType) {
-    return api::NewApiError(absl::StatusCode::kInvalidArgument, "UnsupportedMediaType", 415,
-                       absl::StrCat("the body of the request was in an unknown format - accepted "
-                                    "media types include: ",
-                                    kJsonPatchType, ", ", kMergePatchType, ", ",
-                                    kStrategicMergePatchType),
-                       {});
+    return api::NewApiError(
+        absl::StatusCode::kInvalidArgument, "UnsupportedMediaType", 415,
+        absl::StrCat("the body of the request was in an unknown format - accepted "
+                     "media types include: ",
+                     kJsonPatchType, ", ", kMergePatchType, ", ", kStrategicMergePatchType),
+        {});
   }
   const char* what = strategic ? "strategic merge patch" : "JSON patch";
   absl::StatusOr<YAML::Node> parsed = api::LoadLimited(patch);
@@ -77,11 +78,12 @@ absl::StatusOr<std::unique_ptr<google::protobuf::Message>> ApplyPatch(
       if (!patch_node.IsMap()) {
         return api::NewBadRequest("invalid strategic merge patch: the patch must be a JSON object");
       }
-      patched = patch::StrategicMergePatch(api::EncodeNode(object), patch_node,
-                                           object.GetDescriptor());
+      patched =
+          patch::StrategicMergePatch(api::EncodeNode(object), patch_node, object.GetDescriptor());
     } else {
       if (!patch_node.IsSequence()) {
-        return api::NewBadRequest("invalid JSON patch: the patch must be a JSON array of operations");
+        return api::NewBadRequest(
+            "invalid JSON patch: the patch must be a JSON array of operations");
       }
       patched = patch::ApplyJsonPatch(api::EncodeNode(object), patch_node);
     }
@@ -91,7 +93,7 @@ absl::StatusOr<std::unique_ptr<google::protobuf::Message>> ApplyPatch(
   if (!patched.ok()) {
     if (strategic) return api::NewBadRequest(patched.status().message());
     return api::NewApiError(absl::StatusCode::kInvalidArgument, "Invalid", 422,
-                       std::string(patched.status().message()), {});
+                            std::string(patched.status().message()), {});
   }
   std::unique_ptr<google::protobuf::Message> out(object.New());
   absl::Status status = api::DecodeNode(*patched, out.get());

@@ -16,9 +16,9 @@
 #define MINIK8S_APISERVER_MERGE_PATCH_H_
 
 #include <memory>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "google/protobuf/message.h"
 #include "yaml-cpp/yaml.h"
 
@@ -43,8 +43,7 @@ inline constexpr char kJsonPatchType[] = "application/json-patch+json";
 // malformed patch or result, Invalid (422) for a JSON patch whose operation
 // cannot apply (a failed test, a missing path).
 absl::StatusOr<std::unique_ptr<google::protobuf::Message>> ApplyPatch(
-    const google::protobuf::Message& object, absl::string_view patch_type,
-    absl::string_view patch);
+    const google::protobuf::Message& object, absl::string_view patch_type, absl::string_view patch);
 
 }  // namespace minik8s::apiserver
 

@@ -22,11 +22,10 @@ void NamespaceFinalizer::Start() {
     const bool is_namespace = ns_strategy.ok() && *ns_strategy == strategy.get();
     if (!is_namespace && !strategy->namespaced()) continue;
     const int id = cache->AddChangeListener(
-        is_namespace
-            ? WatchCache::ChangeListener(
-                  [this](EventType type, const CachedObject* o) { OnNamespace(type, o); })
-            : WatchCache::ChangeListener(
-                  [this](EventType type, const CachedObject* o) { OnObject(type, o); }));
+        is_namespace ? WatchCache::ChangeListener(
+                           [this](EventType type, const CachedObject* o) { OnNamespace(type, o); })
+                     : WatchCache::ChangeListener(
+                           [this](EventType type, const CachedObject* o) { OnObject(type, o); }));
     listeners_.emplace_back(cache, id);
   }
   {
@@ -159,14 +158,14 @@ absl::StatusOr<bool> NamespaceFinalizer::Finalize(const std::string& ns) {
   const api::KindInfo& ns_kind = (*handler_->registry().Find("namespaces"))->kind();
   // Only a namespace that is still terminating (it may have been finalized
   // by a pass before, or re-created since).
-  absl::StatusOr<MessagePtr> removed = store->Delete(
-      ns_kind, store->Key(ns_kind, "", ns), ns,
-      [&](const google::protobuf::Message& current) -> absl::Status {
-        if (!Meta(current).has_deletion_timestamp()) {
-          return absl::FailedPreconditionError("the namespace is not terminating");
-        }
-        return absl::OkStatus();
-      });
+  absl::StatusOr<MessagePtr> removed =
+      store->Delete(ns_kind, store->Key(ns_kind, "", ns), ns,
+                    [&](const google::protobuf::Message& current) -> absl::Status {
+                      if (!Meta(current).has_deletion_timestamp()) {
+                        return absl::FailedPreconditionError("the namespace is not terminating");
+                      }
+                      return absl::OkStatus();
+                    });
   if (!removed.ok() && removed.status().code() != absl::StatusCode::kNotFound &&
       removed.status().code() != absl::StatusCode::kFailedPrecondition) {
     return removed.status();

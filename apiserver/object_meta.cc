@@ -30,8 +30,7 @@ meta::v1::ObjectMeta* MutableMeta(Message* object) {
   if (field == nullptr || field->message_type() != meta::v1::ObjectMeta::descriptor()) {
     return nullptr;
   }
-  return static_cast<meta::v1::ObjectMeta*>(
-      object->GetReflection()->MutableMessage(object, field));
+  return static_cast<meta::v1::ObjectMeta*>(object->GetReflection()->MutableMessage(object, field));
 }
 
 bool FieldEquals(const Message& a, const Message& b, const char* name) {

@@ -47,15 +47,16 @@ absl::Status Server::Start() {
   absl::StatusOr<metrics::GaugeFuncFamily*> objects = metrics::NewGaugeFunc(
       registry, "apiserver_storage_objects",
       "Number of stored objects at the time of last check split by kind.", {"resource"});
-  absl::StatusOr<metrics::GaugeFuncFamily*> watchers = metrics::NewGaugeFunc(
-      registry, "apiserver_registered_watchers",
-      "Number of currently registered watchers for a given resources", {"group", "kind", "version"});
+  absl::StatusOr<metrics::GaugeFuncFamily*> watchers =
+      metrics::NewGaugeFunc(registry, "apiserver_registered_watchers",
+                            "Number of currently registered watchers for a given resources",
+                            {"group", "kind", "version"});
   if (objects.ok() && watchers.ok()) {
     metric_registrations_.push_back((*objects)->AddCallback([this] {
       std::vector<metrics::GaugeFuncFamily::Sample> samples;
       for (const auto& cache : caches_) {
-        samples.push_back({{cache->kind().GroupResource()},
-                           static_cast<double>(cache->object_count())});
+        samples.push_back(
+            {{cache->kind().GroupResource()}, static_cast<double>(cache->object_count())});
       }
       return samples;
     }));
@@ -63,8 +64,8 @@ absl::Status Server::Start() {
       std::vector<metrics::GaugeFuncFamily::Sample> samples;
       for (const auto& cache : caches_) {
         const api::KindInfo& kind = cache->kind();
-        samples.push_back({{kind.group, kind.kind, kind.version},
-                           static_cast<double>(cache->watcher_count())});
+        samples.push_back(
+            {{kind.group, kind.kind, kind.version}, static_cast<double>(cache->watcher_count())});
       }
       return samples;
     }));
@@ -92,17 +93,16 @@ absl::Status Server::Start() {
       rest::ApiRouter::Options{
           .storage_healthy = [this] { return storage_healthy_.load(); },
           .logs = logs_.get(),
-          .server_address = options_.port > 0
-                                ? absl::StrCat(options_.bind_address, ":", options_.port)
-                                : "",
+          .server_address =
+              options_.port > 0 ? absl::StrCat(options_.bind_address, ":", options_.port) : "",
       });
   http_ = std::make_unique<rest::HttpServer>(
       rest::HttpServerOptions{
           .bind_address = options_.bind_address,
           .port = options_.port,
           .threads = options_.http_threads,
-          .http2_handoff = [server = grpc_server_.get()](
-                               int fd) { grpc::AddInsecureChannelFromFd(server, fd); },
+          .http2_handoff =
+              [server = grpc_server_.get()](int fd) { grpc::AddInsecureChannelFromFd(server, fd); },
       },
       router_.get());
   RETURN_IF_ERROR(http_->Start());

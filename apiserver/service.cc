@@ -117,15 +117,15 @@ class WatchReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
     apiv1::WatchRequest request;
     if (!ParseRequest(request_bytes, &request)) {
       absl::MutexLock lock(&reactor->mu_);
-      reactor->FinishLocked(ToGrpc(api::NewBadRequest("the request is not a valid serialized "
-                                                 "minik8s.apiserver.v1.WatchRequest")));
+      reactor->FinishLocked(
+          ToGrpc(api::NewBadRequest("the request is not a valid serialized "
+                                    "minik8s.apiserver.v1.WatchRequest")));
       return reactor;
     }
     reactor->kind_ = handler->registry().scheme().FindByResource(request.resource());
     reactor->batches_ = request.allow_event_batches();
-    pool->Schedule([reactor, handler, request = std::move(request)] {
-      reactor->Register(handler, request);
-    });
+    pool->Schedule(
+        [reactor, handler, request = std::move(request)] { reactor->Register(handler, request); });
     return reactor;
   }
 
@@ -169,8 +169,7 @@ class WatchReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   }
 
   void Register(Handler* handler, const apiv1::WatchRequest& request) {
-    absl::StatusOr<Handler::WatchStream> stream =
-        handler->Watch(request, [this] { TryWrite(); });
+    absl::StatusOr<Handler::WatchStream> stream = handler->Watch(request, [this] { TryWrite(); });
     if (!stream.ok()) {
       absl::MutexLock lock(&mu_);
       FinishLocked(ToGrpc(stream.status()));
@@ -245,8 +244,7 @@ class WatchReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
     }
     batch_.clear();
     grpc::Slice slice(
-        bytes->data(), bytes->size(), [](void* p) { delete static_cast<std::string*>(p); },
-        bytes);
+        bytes->data(), bytes->size(), [](void* p) { delete static_cast<std::string*>(p); }, bytes);
     message_ = grpc::ByteBuffer(&slice, 1);
     writing_ = true;
     // More events queued: let gRPC coalesce this message with the next

@@ -6,8 +6,8 @@
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "api/selector/fields.h"
 #include "api/errors.h"
+#include "api/selector/fields.h"
 #include "apiserver/object_meta.h"
 
 namespace minik8s::apiserver {
@@ -112,7 +112,7 @@ void Watcher::PushLive(Delivery delivery) {
       closed_ = true;
       queue_.clear();
       error_ = api::NewGone(absl::StrCat("the watcher could not keep up: ", buffer_,
-                                    " events were buffered; relist and watch again"));
+                                         " events were buffered; relist and watch again"));
     } else {
       last_revision_ = std::max(last_revision_, delivery.revision);
       queue_.push_back(std::move(delivery));
@@ -179,9 +179,8 @@ absl::Status WatchCache::WaitUntilFresh(int64_t revision) const {
   freshness_waiters_.fetch_add(1, std::memory_order_relaxed);
   absl::Cleanup done = [this] { freshness_waiters_.fetch_sub(1, std::memory_order_relaxed); };
   absl::MutexLock lock(&mu_);
-  auto fresh = [this, revision]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return ready_ && revision_ >= revision;
-  };
+  auto fresh = [this, revision]()
+                   ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return ready_ && revision_ >= revision; };
   while (!fresh()) {
     const absl::Time now = absl::Now();
     if (now >= deadline) break;
@@ -221,8 +220,8 @@ void WatchCache::Replace(std::vector<CachedObjectPtr> objects, int64_t revision)
   ready_ = true;
   if (relist) {
     absl::Status gone = api::NewGone(absl::StrCat("the watch cache of ", kind_->GroupResource(),
-                                             " was relisted at resource version ", revision,
-                                             "; relist and watch again"));
+                                                  " was relisted at resource version ", revision,
+                                                  "; relist and watch again"));
     for (const auto& w : unindexed_) w->Close(gone);
     for (const auto& [value, set] : by_index_) {
       for (const auto& w : set) w->Close(gone);
@@ -351,7 +350,7 @@ void WatchCache::AddIndexed(const std::shared_ptr<Watcher>& w) {
 }
 
 absl::StatusOr<std::shared_ptr<Watcher>> WatchCache::Watch(WatchOptions options,
-                                                          std::function<void()> notify) {
+                                                           std::function<void()> notify) {
   if (!options.initial_events && options.resource_version > 0) {
     absl::Status fresh = WaitUntilFresh(options.resource_version);
     if (!fresh.ok()) return fresh;

@@ -39,15 +39,13 @@ absl::string_view FramedDelivery(const api::KindInfo* kind, const Delivery& deli
                                  std::string* buffer) {
   if (delivery.object != nullptr && delivery.object->revision == delivery.revision) {
     return delivery.object->WireForm(delivery.type, [&delivery] {
-      return EncodeFramedWatchEvent(delivery.type, delivery.revision,
-                                    delivery.object->serialized);
+      return EncodeFramedWatchEvent(delivery.type, delivery.revision, delivery.object->serialized);
     });
   }
   if (delivery.object != nullptr) {
     // Not the object's own resourceVersion (not produced by the cache): not
     // shared.
-    *buffer = EncodeFramedWatchEvent(delivery.type, delivery.revision,
-                                              delivery.object->serialized);
+    *buffer = EncodeFramedWatchEvent(delivery.type, delivery.revision, delivery.object->serialized);
     return *buffer;
   }
   std::string object;

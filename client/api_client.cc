@@ -1,11 +1,11 @@
 #include "client/api_client.h"
 
-#include <atomic>
-
 #include <grpcpp/client_context.h>
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
 #include <grpcpp/support/channel_arguments.h>
+
+#include <atomic>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
@@ -27,29 +27,40 @@ using google::protobuf::Message;
 // cancelled or timed out on the client).
 std::string HttpCodeLabel(const absl::Status& status, int ok_code) {
   switch (status.code()) {
-    case absl::StatusCode::kOk: return absl::StrCat(ok_code);
-    case absl::StatusCode::kInvalidArgument: return "422";
-    case absl::StatusCode::kNotFound: return "404";
+    case absl::StatusCode::kOk:
+      return absl::StrCat(ok_code);
+    case absl::StatusCode::kInvalidArgument:
+      return "422";
+    case absl::StatusCode::kNotFound:
+      return "404";
     case absl::StatusCode::kAlreadyExists:
     case absl::StatusCode::kAborted:
-    case absl::StatusCode::kFailedPrecondition: return "409";
-    case absl::StatusCode::kPermissionDenied: return "403";
-    case absl::StatusCode::kUnauthenticated: return "401";
-    case absl::StatusCode::kResourceExhausted: return "429";
-    case absl::StatusCode::kOutOfRange: return "410";
-    case absl::StatusCode::kUnimplemented: return "405";
+    case absl::StatusCode::kFailedPrecondition:
+      return "409";
+    case absl::StatusCode::kPermissionDenied:
+      return "403";
+    case absl::StatusCode::kUnauthenticated:
+      return "401";
+    case absl::StatusCode::kResourceExhausted:
+      return "429";
+    case absl::StatusCode::kOutOfRange:
+      return "410";
+    case absl::StatusCode::kUnimplemented:
+      return "405";
     case absl::StatusCode::kInternal:
     case absl::StatusCode::kUnknown:
-    case absl::StatusCode::kDataLoss: return "500";
-    default: return "<error>";  // kUnavailable, kDeadlineExceeded, kCancelled
+    case absl::StatusCode::kDataLoss:
+      return "500";
+    default:
+      return "<error>";  // kUnavailable, kDeadlineExceeded, kCancelled
   }
 }
 
 // Counts one call in rest_client_requests_total{code, method, host}
 // (client-go's metric; method is the HTTP verb the call stands for) and
 // returns `status`.
-absl::Status CountRequest(const std::string& host, absl::string_view method,
-                          absl::Status status, int ok_code = 200) {
+absl::Status CountRequest(const std::string& host, absl::string_view method, absl::Status status,
+                          int ok_code = 200) {
   static metrics::CounterFamily* const family = [] {
     absl::StatusOr<metrics::CounterFamily*> f = metrics::NewCounter(
         metrics::Registry::Default(), "rest_client_requests_total",
@@ -86,8 +97,8 @@ absl::StatusOr<ObjectPtr> Decode(const std::string& bytes, const Message& protot
 // (WatchEvent.events) are returned one event at a time.
 class GrpcWatchStream : public WatchStream {
  public:
-  GrpcWatchStream(pb::ApiServer::Stub* stub, pb::WatchRequest request,
-                  const Message& prototype, absl::string_view user_agent, std::string host)
+  GrpcWatchStream(pb::ApiServer::Stub* stub, pb::WatchRequest request, const Message& prototype,
+                  absl::string_view user_agent, std::string host)
       : prototype_(prototype), host_(std::move(host)) {
     context_.AddMetadata("user-agent-client", std::string(user_agent));
     reader_ = stub->Watch(&context_, request);
@@ -250,15 +261,12 @@ absl::StatusOr<std::unique_ptr<ApiClient>> ApiClient::Connect(const ApiClientOpt
               static_cast<int>(absl::ToInt64Milliseconds(options.max_reconnect_backoff)));
   args.SetInt(GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH, 256 << 20);
   args.SetUserAgentPrefix(options.user_agent);
-  auto channel =
-      grpc::CreateCustomChannel(*address, grpc::InsecureChannelCredentials(), args);
+  auto channel = grpc::CreateCustomChannel(*address, grpc::InsecureChannelCredentials(), args);
   return std::make_unique<ApiClient>(std::move(channel), options);
 }
 
 ApiClient::ApiClient(std::shared_ptr<grpc::Channel> channel, const ApiClientOptions& options)
-    : options_(options),
-      channel_(std::move(channel)),
-      stub_(pb::ApiServer::NewStub(channel_)) {}
+    : options_(options), channel_(std::move(channel)), stub_(pb::ApiServer::NewStub(channel_)) {}
 
 void ApiClient::PrepareContext(grpc::ClientContext* context) const {
   context->set_deadline(absl::ToChronoTime(absl::Now() + options_.timeout));
@@ -274,14 +282,14 @@ absl::Status ApiClient::Create(absl::string_view resource, absl::string_view ns,
   pb::ObjectResponse resp;
   grpc::ClientContext ctx;
   PrepareContext(&ctx);
-  absl::Status s = CountRequest(options_.server, "POST", api::FromGrpcError(stub_->Create(&ctx, req, &resp)), 201);
+  absl::Status s = CountRequest(options_.server, "POST",
+                                api::FromGrpcError(stub_->Create(&ctx, req, &resp)), 201);
   if (!s.ok()) return s;
   return ParseInto(resp.object(), out, "create answer");
 }
 
 absl::Status ApiClient::Get(absl::string_view resource, absl::string_view ns,
-                            absl::string_view name, Message* out,
-                            absl::string_view subresource) {
+                            absl::string_view name, Message* out, absl::string_view subresource) {
   pb::GetRequest req;
   req.set_resource(std::string(resource));
   req.set_namespace_(std::string(ns));
@@ -290,14 +298,14 @@ absl::Status ApiClient::Get(absl::string_view resource, absl::string_view ns,
   pb::ObjectResponse resp;
   grpc::ClientContext ctx;
   PrepareContext(&ctx);
-  absl::Status s = CountRequest(options_.server, "GET", api::FromGrpcError(stub_->Get(&ctx, req, &resp)));
+  absl::Status s =
+      CountRequest(options_.server, "GET", api::FromGrpcError(stub_->Get(&ctx, req, &resp)));
   if (!s.ok()) return s;
   return ParseInto(resp.object(), out, "get answer");
 }
 
 absl::StatusOr<ObjectList> ApiClient::List(absl::string_view resource, absl::string_view ns,
-                                           const ListOptions& options,
-                                           const Message& prototype) {
+                                           const ListOptions& options, const Message& prototype) {
   pb::ListRequest req;
   req.set_resource(std::string(resource));
   req.set_namespace_(std::string(ns));
@@ -310,7 +318,8 @@ absl::StatusOr<ObjectList> ApiClient::List(absl::string_view resource, absl::str
   pb::ListResponse resp;
   grpc::ClientContext ctx;
   PrepareContext(&ctx);
-  absl::Status s = CountRequest(options_.server, "GET", api::FromGrpcError(stub_->List(&ctx, req, &resp)));
+  absl::Status s =
+      CountRequest(options_.server, "GET", api::FromGrpcError(stub_->List(&ctx, req, &resp)));
   if (!s.ok()) return s;
   ObjectList list;
   list.items.reserve(resp.items_size());
@@ -338,7 +347,8 @@ absl::Status ApiClient::Update(absl::string_view resource, absl::string_view ns,
   pb::ObjectResponse resp;
   grpc::ClientContext ctx;
   PrepareContext(&ctx);
-  absl::Status s = CountRequest(options_.server, "PUT", api::FromGrpcError(stub_->Update(&ctx, req, &resp)));
+  absl::Status s =
+      CountRequest(options_.server, "PUT", api::FromGrpcError(stub_->Update(&ctx, req, &resp)));
   if (!s.ok()) return s;
   return ParseInto(resp.object(), out, "update answer");
 }
@@ -357,14 +367,15 @@ absl::Status ApiClient::Patch(absl::string_view resource, absl::string_view ns,
   pb::ObjectResponse resp;
   grpc::ClientContext ctx;
   PrepareContext(&ctx);
-  absl::Status s = CountRequest(options_.server, "PATCH", api::FromGrpcError(stub_->Patch(&ctx, req, &resp)));
+  absl::Status s =
+      CountRequest(options_.server, "PATCH", api::FromGrpcError(stub_->Patch(&ctx, req, &resp)));
   if (!s.ok()) return s;
   return ParseInto(resp.object(), out, "patch answer");
 }
 
 absl::Status ApiClient::Delete(absl::string_view resource, absl::string_view ns,
-                               absl::string_view name, const DeleteOptions& options,
-                               Message* out, bool* deleted) {
+                               absl::string_view name, const DeleteOptions& options, Message* out,
+                               bool* deleted) {
   pb::DeleteRequest req;
   req.set_resource(std::string(resource));
   req.set_namespace_(std::string(ns));
@@ -373,7 +384,8 @@ absl::Status ApiClient::Delete(absl::string_view resource, absl::string_view ns,
   pb::DeleteResponse resp;
   grpc::ClientContext ctx;
   PrepareContext(&ctx);
-  absl::Status s = CountRequest(options_.server, "DELETE", api::FromGrpcError(stub_->Delete(&ctx, req, &resp)));
+  absl::Status s =
+      CountRequest(options_.server, "DELETE", api::FromGrpcError(stub_->Delete(&ctx, req, &resp)));
   if (!s.ok()) return s;
   if (deleted != nullptr) *deleted = resp.deleted();
   return ParseInto(resp.object(), out, "delete answer");
@@ -392,9 +404,8 @@ absl::StatusOr<std::unique_ptr<WatchStream>> ApiClient::Watch(absl::string_view 
   req.set_allow_watch_bookmarks(options.allow_bookmarks);
   // GrpcWatchStream reads batch messages (several events in one).
   req.set_allow_event_batches(true);
-  return std::unique_ptr<WatchStream>(
-      new GrpcWatchStream(stub_.get(), std::move(req), prototype, options_.user_agent,
-                          options_.server));
+  return std::unique_ptr<WatchStream>(new GrpcWatchStream(stub_.get(), std::move(req), prototype,
+                                                          options_.user_agent, options_.server));
 }
 
 absl::Status ApiClient::Bind(const minik8s::core::v1::Binding& binding) {
@@ -405,7 +416,8 @@ absl::Status ApiClient::Bind(const minik8s::core::v1::Binding& binding) {
   pb::BindResponse resp;
   grpc::ClientContext ctx;
   PrepareContext(&ctx);
-  return CountRequest(options_.server, "POST", api::FromGrpcError(stub_->Bind(&ctx, req, &resp)), 201);
+  return CountRequest(options_.server, "POST", api::FromGrpcError(stub_->Bind(&ctx, req, &resp)),
+                      201);
 }
 
 absl::Status ApiClient::Bind(absl::string_view ns, absl::string_view pod_name,
@@ -426,7 +438,8 @@ absl::StatusOr<std::vector<pb::ApiResource>> ApiClient::ListResources() {
   pb::ListResourcesResponse resp;
   grpc::ClientContext ctx;
   PrepareContext(&ctx);
-  absl::Status s = CountRequest(options_.server, "GET", api::FromGrpcError(stub_->ListResources(&ctx, req, &resp)));
+  absl::Status s = CountRequest(options_.server, "GET",
+                                api::FromGrpcError(stub_->ListResources(&ctx, req, &resp)));
   if (!s.ok()) return s;
   return std::vector<pb::ApiResource>(resp.resources().begin(), resp.resources().end());
 }
@@ -436,7 +449,8 @@ absl::StatusOr<pb::VersionResponse> ApiClient::Version() {
   pb::VersionResponse resp;
   grpc::ClientContext ctx;
   PrepareContext(&ctx);
-  absl::Status s = CountRequest(options_.server, "GET", api::FromGrpcError(stub_->Version(&ctx, req, &resp)));
+  absl::Status s =
+      CountRequest(options_.server, "GET", api::FromGrpcError(stub_->Version(&ctx, req, &resp)));
   if (!s.ok()) return s;
   return resp;
 }

@@ -20,13 +20,13 @@
 #ifndef MINIK8S_CLIENT_API_CLIENT_H_
 #define MINIK8S_CLIENT_API_CLIENT_H_
 
+#include <grpcpp/channel.h>
+
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <grpcpp/channel.h>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -128,8 +128,7 @@ class ApiClient {
                                                      const WatchOptions& options,
                                                      const google::protobuf::Message& prototype);
   // pods/binding: assigns pod ns/name to `node_name`.
-  absl::Status Bind(absl::string_view ns, absl::string_view pod_name,
-                    absl::string_view node_name);
+  absl::Status Bind(absl::string_view ns, absl::string_view pod_name, absl::string_view node_name);
   absl::Status Bind(const minik8s::core::v1::Binding& binding);
 
   absl::StatusOr<std::vector<minik8s::apiserver::v1::ApiResource>> ListResources();

@@ -38,9 +38,7 @@ class Clientset {
   TypedClient<minik8s::core::v1::Namespace> Namespaces() const {
     return For<minik8s::core::v1::Namespace>();
   }
-  TypedClient<minik8s::core::v1::Event> Events() const {
-    return For<minik8s::core::v1::Event>();
-  }
+  TypedClient<minik8s::core::v1::Event> Events() const { return For<minik8s::core::v1::Event>(); }
   TypedClient<minik8s::apps::v1::Deployment> Deployments() const {
     return For<minik8s::apps::v1::Deployment>();
   }

@@ -140,8 +140,8 @@ EventRecorder::EventRecorder(EventSink* sink, EventRecorderOptions options)
 
 EventRecorder::~EventRecorder() { Shutdown(); }
 
-void EventRecorder::Event(const Message& object, absl::string_view type,
-                          absl::string_view reason, absl::string_view message) {
+void EventRecorder::Event(const Message& object, absl::string_view type, absl::string_view reason,
+                          absl::string_view message) {
   Event(ReferenceTo(object), type, reason, message);
 }
 
@@ -150,9 +150,9 @@ void EventRecorder::Event(const ObjectReference& ref, absl::string_view type,
   const absl::Time now = clock_->Now();
   std::string spam_key;
   if (options_.spam_burst > 0) {
-    spam_key = absl::StrCat(options_.component, kSep, options_.host, kSep, ref.kind(), kSep,
-                            ref.namespace_(), kSep, ref.name(), kSep, ref.uid(), kSep,
-                            ref.api_version());
+    spam_key =
+        absl::StrCat(options_.component, kSep, options_.host, kSep, ref.kind(), kSep,
+                     ref.namespace_(), kSep, ref.name(), kSep, ref.uid(), kSep, ref.api_version());
   }
   int64_t filtered_to_log = 0;
   {
@@ -180,14 +180,14 @@ void EventRecorder::Event(const ObjectReference& ref, absl::string_view type,
   // Logged outside the lock, and only now and then: under load the logging
   // itself would cost more than the events.
   spdlog::debug("event recorder: too many events from {} about {} {}/{}, dropping {} {}: {}",
-                options_.component, ref.kind(), ref.namespace_(), ref.name(), Sv(type),
-                Sv(reason), Sv(message));
+                options_.component, ref.kind(), ref.namespace_(), ref.name(), Sv(type), Sv(reason),
+                Sv(message));
   if (filtered_to_log > 0) {
     spdlog::info(
         "event recorder: {} dropped {} event(s) about objects that had more than {} recent "
         "events (latest: {} {} on {} {}/{})",
-        options_.component, filtered_to_log, options_.spam_burst, Sv(type), Sv(reason),
-        ref.kind(), ref.namespace_(), ref.name());
+        options_.component, filtered_to_log, options_.spam_burst, Sv(type), Sv(reason), ref.kind(),
+        ref.namespace_(), ref.name());
   }
 }
 
@@ -237,9 +237,10 @@ void EventRecorder::Shutdown() {
         const size_t left = queue_.size();
         dropped_ += static_cast<int64_t>(left);
         queue_.clear();
-        spdlog::warn("event recorder: shutting down, dropped {} queued event(s) not written "
-                     "within {}",
-                     left, absl::FormatDuration(options_.shutdown_timeout));
+        spdlog::warn(
+            "event recorder: shutting down, dropped {} queued event(s) not written "
+            "within {}",
+            left, absl::FormatDuration(options_.shutdown_timeout));
       }
     }
   }
@@ -262,9 +263,7 @@ void EventRecorder::WorkerLoop() {
     {
       absl::MutexLock lock(&mu_);
       busy_ = false;
-      auto ready = [this]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
-        return !queue_.empty() || stopping_;
-      };
+      auto ready = [this]() ABSL_NO_THREAD_SAFETY_ANALYSIS { return !queue_.empty() || stopping_; };
       mu_.Await(absl::Condition(&ready));
       if (queue_.empty()) return;  // stopping, everything written
       p = std::move(queue_.front());
@@ -278,8 +277,8 @@ void EventRecorder::WorkerLoop() {
 std::string EventRecorder::KeyOf(const Pending& p) const {
   return absl::StrCat(options_.component, kSep, options_.host, kSep, p.ref.kind(), kSep,
                       p.ref.namespace_(), kSep, p.ref.name(), kSep, p.ref.field_path(), kSep,
-                      p.ref.uid(), kSep, p.ref.api_version(), kSep, p.type, kSep, p.reason,
-                      kSep, p.message);
+                      p.ref.uid(), kSep, p.ref.api_version(), kSep, p.type, kSep, p.reason, kSep,
+                      p.message);
 }
 
 bool EventRecorder::Aggregate(Pending* p, std::string* key) {

@@ -98,7 +98,7 @@ struct EventRecorderOptions {
   // Entries of each LRU: spam filter buckets, similar-event groups, and
   // recent events for counting repeats.
   size_t cache_size = 4096;
-  common::Clock* clock = nullptr;    // borrowed; null = real clock
+  common::Clock* clock = nullptr;  // borrowed; null = real clock
   // How long Shutdown() keeps writing queued events (real time) before it
   // drops what is left.
   absl::Duration shutdown_timeout = absl::Seconds(2);

@@ -14,9 +14,8 @@ using google::protobuf::Message;
 
 class ApiListerWatcher : public ListerWatcher {
  public:
-  ApiListerWatcher(ApiClient* api, std::string resource, std::string ns,
-                   std::string label_selector, std::string field_selector,
-                   const Message& prototype)
+  ApiListerWatcher(ApiClient* api, std::string resource, std::string ns, std::string label_selector,
+                   std::string field_selector, const Message& prototype)
       : api_(api),
         resource_(std::move(resource)),
         ns_(std::move(ns)),
@@ -282,9 +281,8 @@ void SharedInformer::ReflectorLoop() {
 void SharedInformer::DispatchLoop() {
   absl::MutexLock lock(&mu_);
   while (true) {
-    auto ready = [this]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
-      return stopped_ || !notifications_.empty();
-    };
+    auto ready = [this]()
+                     ABSL_NO_THREAD_SAFETY_ANALYSIS { return stopped_ || !notifications_.empty(); };
     clock_->AwaitWithDeadline(&mu_, absl::Condition(&ready), next_resync_);
     if (stopped_) return;
     if (notifications_.empty()) {

@@ -44,11 +44,11 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "client/api_client.h"
-#include "common/clock.h"
 #include "client/indexer.h"
 #include "client/lister.h"
 #include "client/resource.h"
 #include "client/watch.h"
+#include "common/clock.h"
 #include "google/protobuf/message.h"
 
 namespace minik8s::client {

@@ -80,10 +80,9 @@ bool LeaderElector::Sleep(absl::Duration d) {
 }
 
 void LeaderElector::Observe(const Lease& lease, absl::Time now) {
-  std::string record = absl::StrCat(lease.spec().holder_identity(), "|",
-                                    lease.spec().renew_time().seconds(), ".",
-                                    lease.spec().renew_time().nanos(), "|",
-                                    lease.metadata().resource_version());
+  std::string record =
+      absl::StrCat(lease.spec().holder_identity(), "|", lease.spec().renew_time().seconds(), ".",
+                   lease.spec().renew_time().nanos(), "|", lease.metadata().resource_version());
   if (record != observed_renew_) {
     observed_renew_ = std::move(record);
     observed_time_ = now;
@@ -132,8 +131,7 @@ bool LeaderElector::TryAcquireOrRenew() {
   Observe(*current, now);
   const std::string& holder = current->spec().holder_identity();
   bool mine = holder == config_.identity;
-  if (!holder.empty() && !mine &&
-      observed_time_ + absl::Seconds(observed_duration_s_) > now) {
+  if (!holder.empty() && !mine && observed_time_ + absl::Seconds(observed_duration_s_) > now) {
     return false;  // held by someone else and not expired
   }
 

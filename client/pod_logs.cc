@@ -15,8 +15,8 @@ absl::Status BadRequest(absl::string_view message) {
 }
 
 const core::v1::ContainerStatus* FindStatus(const core::v1::Pod& pod, const std::string& name) {
-  for (const auto* list : {&pod.status().container_statuses(),
-                           &pod.status().init_container_statuses()}) {
+  for (const auto* list :
+       {&pod.status().container_statuses(), &pod.status().init_container_statuses()}) {
     for (const auto& cs : *list) {
       if (cs.name() == name) return &cs;
     }
@@ -57,9 +57,8 @@ absl::StatusOr<std::string> LogContainer(const core::v1::Pod& pod, const std::st
     case 0:
       return BadRequest(absl::StrCat("a container name must be specified for pod ", name));
     default: {
-      std::string message =
-          absl::StrCat("a container name must be specified for pod ", name, ", choose one of: [",
-                       Names(pod.spec().containers()), "]");
+      std::string message = absl::StrCat("a container name must be specified for pod ", name,
+                                         ", choose one of: [", Names(pod.spec().containers()), "]");
       if (pod.spec().init_containers_size() > 0) {
         absl::StrAppend(&message, " or one of the init containers: [",
                         Names(pod.spec().init_containers()), "]");
@@ -149,8 +148,8 @@ absl::Status KubeletLogsError(const grpc::Status& status, absl::string_view pod,
     case grpc::StatusCode::UNAVAILABLE:
     case grpc::StatusCode::DEADLINE_EXCEEDED:
       return absl::InternalError(absl::StrCat("cannot read the logs of pod \"", pod,
-                                              "\" from the kubelet of node ", node, " at ",
-                                              address, ": ", status.error_message()));
+                                              "\" from the kubelet of node ", node, " at ", address,
+                                              ": ", status.error_message()));
     default:
       return absl::InternalError(status.error_message());
   }

@@ -17,9 +17,9 @@
 #ifndef MINIK8S_CLIENT_POD_LOGS_H_
 #define MINIK8S_CLIENT_POD_LOGS_H_
 
-#include <string>
-
 #include <grpcpp/support/status.h>
+
+#include <string>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -47,8 +47,7 @@ absl::StatusOr<std::string> LogContainer(const core::v1::Pod& pod, const std::st
 //     instance to read), `container "C" in pod "P" is not available` (no
 //     status yet).
 // `container` must be named (see LogContainer).
-absl::Status CheckLogRequest(const core::v1::Pod& pod, const std::string& container,
-                             bool previous);
+absl::Status CheckLogRequest(const core::v1::Pod& pod, const std::string& container, bool previous);
 
 // The address of a Node's kubelet API, `HOST:PORT` (`[v6]:PORT`): the
 // status.addresses InternalIP, else Hostname, and

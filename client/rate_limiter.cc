@@ -66,7 +66,7 @@ int MaxOfRateLimiter::NumRequeues(const std::string& item) {
 std::unique_ptr<RateLimiter> DefaultControllerRateLimiter(common::Clock* clock) {
   std::vector<std::unique_ptr<RateLimiter>> limiters;
   limiters.push_back(std::make_unique<ItemExponentialFailureRateLimiter>(absl::Milliseconds(5),
-                                                                          absl::Seconds(1000)));
+                                                                         absl::Seconds(1000)));
   limiters.push_back(std::make_unique<BucketRateLimiter>(10.0, 100, clock));
   return std::make_unique<MaxOfRateLimiter>(std::move(limiters));
 }

@@ -83,7 +83,8 @@ class MaxOfRateLimiter : public RateLimiter {
   std::vector<std::unique_ptr<RateLimiter>> limiters_;
 };
 
-std::unique_ptr<RateLimiter> DefaultControllerRateLimiter(common::Clock* clock = common::RealClock::Get());
+std::unique_ptr<RateLimiter> DefaultControllerRateLimiter(
+    common::Clock* clock = common::RealClock::Get());
 
 }  // namespace minik8s::client
 

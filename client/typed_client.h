@@ -55,8 +55,8 @@ class TypedClient {
 
   absl::StatusOr<T> Create(const T& object, bool dry_run = false) const {
     T out;
-    absl::Status s = api_->Create(info_->resource, object.metadata().namespace_(), object, &out,
-                                  dry_run);
+    absl::Status s =
+        api_->Create(info_->resource, object.metadata().namespace_(), object, &out, dry_run);
     if (!s.ok()) return s;
     return out;
   }

@@ -89,9 +89,8 @@ void WorkQueue::Add(const std::string& item) {
 bool WorkQueue::Get(std::string* item) {
   absl::MutexLock lock(&mu_);
   mu_.Await(absl::Condition(
-      +[](WorkQueue* q) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-        return !q->queue_.empty() || q->shutting_down_;
-      },
+      +[](WorkQueue* q)
+           ABSL_NO_THREAD_SAFETY_ANALYSIS { return !q->queue_.empty() || q->shutting_down_; },
       this));
   if (queue_.empty()) return false;  // shut down and drained
   *item = std::move(queue_.front());
@@ -155,8 +154,7 @@ void WorkQueue::ShutDownWithDrain() {
   absl::MutexLock lock(&mu_);
   shutting_down_ = true;
   mu_.Await(absl::Condition(
-      +[](WorkQueue* q) ABSL_NO_THREAD_SAFETY_ANALYSIS { return q->processing_.empty(); },
-      this));
+      +[](WorkQueue* q) ABSL_NO_THREAD_SAFETY_ANALYSIS { return q->processing_.empty(); }, this));
 }
 
 bool WorkQueue::ShuttingDown() const {
@@ -193,14 +191,14 @@ void WorkQueue::TimerLoop() {
       WorkQueue* q;
       uint64_t generation;
     } args{this, generation};
-    clock_->AwaitWithDeadline(
-        &mu_,
-        absl::Condition(
-            +[](Args* a) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-              return a->q->shutting_down_ || a->q->waiting_generation_ != a->generation;
-            },
-            &args),
-        deadline);
+    clock_->AwaitWithDeadline(&mu_,
+                              absl::Condition(
+                                  +[](Args* a) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+                                    return a->q->shutting_down_ ||
+                                           a->q->waiting_generation_ != a->generation;
+                                  },
+                                  &args),
+                              deadline);
   }
   waiting_ = {};
   waiting_ready_.clear();

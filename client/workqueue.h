@@ -36,8 +36,8 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
-#include <queue>
 #include <optional>
+#include <queue>
 #include <string>
 #include <thread>
 #include <vector>
@@ -47,8 +47,8 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "common/clock.h"
 #include "client/rate_limiter.h"
+#include "common/clock.h"
 #include "common/metrics.h"
 
 namespace minik8s::client {

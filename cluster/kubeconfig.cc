@@ -54,9 +54,10 @@ absl::Status CheckReplaceable(const std::string& path, std::string* ns) {
     text.append(buf, n);
   }
   close(fd);
-  const std::string refused = absl::StrCat(
-      path, " is not a kubeconfig written by `minik8s up`; left as it is (choose another "
-      "--kubeconfig)");
+  const std::string refused =
+      absl::StrCat(path,
+                   " is not a kubeconfig written by `minik8s up`; left as it is (choose another "
+                   "--kubeconfig)");
   if (text.size() > kMaxExistingSize) {
     return absl::FailedPreconditionError(refused);
   }
@@ -77,14 +78,13 @@ absl::Status CheckReplaceable(const std::string& path, std::string* ns) {
       for (const YAML::Node& entry : entries) {
         if (!entry.IsMap() || !entry["name"] || !entry["name"].IsScalar() ||
             entry["name"].Scalar() != kKubeconfigEntryName) {
-          return absl::FailedPreconditionError(absl::StrCat(
-              path, " holds ", list, " other than ", kKubeconfigEntryName,
-              "; left as it is (choose another --kubeconfig)"));
+          return absl::FailedPreconditionError(
+              absl::StrCat(path, " holds ", list, " other than ", kKubeconfigEntryName,
+                           "; left as it is (choose another --kubeconfig)"));
         }
         const YAML::Node context = entry["context"];
-        if (std::string(list) == "contexts" && context && context.IsMap() &&
-            context["namespace"] && context["namespace"].IsScalar() &&
-            IsDnsLabel(context["namespace"].Scalar())) {
+        if (std::string(list) == "contexts" && context && context.IsMap() && context["namespace"] &&
+            context["namespace"].IsScalar() && IsDnsLabel(context["namespace"].Scalar())) {
           *ns = context["namespace"].Scalar();
         }
       }
@@ -105,21 +105,20 @@ std::string KubeconfigText(const std::string& apiserver_address, const std::stri
       "apiVersion: v1\n"
       "clusters:\n"
       "- cluster:\n"
-      "    server: http://", apiserver_address, "\n",
-      "  name: ", name, "\n",
+      "    server: http://",
+      apiserver_address, "\n", "  name: ", name, "\n",
       "contexts:\n"
       "- context:\n"
-      "    cluster: ", name, "\n");
+      "    cluster: ",
+      name, "\n");
   if (!ns.empty()) absl::StrAppend(&out, "    namespace: ", ns, "\n");
-  absl::StrAppend(&out,
-                  "    user: ", name, "\n",
-                  "  name: ", name, "\n",
-                  "current-context: ", name, "\n",
+  absl::StrAppend(&out, "    user: ", name, "\n", "  name: ", name, "\n", "current-context: ", name,
+                  "\n",
                   "kind: Config\n"
                   "preferences: {}\n"
                   "users:\n"
-                  "- name: ", name, "\n",
-                  "  user: {}\n");
+                  "- name: ",
+                  name, "\n", "  user: {}\n");
   return out;
 }
 
@@ -134,7 +133,8 @@ absl::Status MakePrivateDirs(const std::string& dir) {
   }
   struct stat st;
   if (stat(dir.c_str(), &st) != 0) return ErrnoError(absl::StrCat("cannot create ", dir));
-  if (!S_ISDIR(st.st_mode)) return absl::FailedPreconditionError(absl::StrCat(dir, " is not a folder"));
+  if (!S_ISDIR(st.st_mode))
+    return absl::FailedPreconditionError(absl::StrCat(dir, " is not a folder"));
   return absl::OkStatus();
 }
 

@@ -41,9 +41,7 @@ constexpr absl::Duration kPollInterval = absl::Milliseconds(100);
 constexpr absl::Duration kStaysUpGrace = absl::Seconds(1);
 constexpr int kLogTailLines = 15;
 
-void Out(const std::string& text) {
-  std::cout << text << std::flush;
-}
+void Out(const std::string& text) { std::cout << text << std::flush; }
 
 void Err(absl::string_view text) {
   std::cerr << "minik8s: " << absl::StripTrailingAsciiWhitespace(text) << "\n" << std::flush;
@@ -72,7 +70,8 @@ class DataDirLock {
   // False when another process holds it.
   absl::StatusOr<bool> TryAcquire(const std::string& path) {
     fd_ = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd_ < 0) return absl::InternalError(absl::StrCat("cannot open ", path, ": ", strerror(errno)));
+    if (fd_ < 0)
+      return absl::InternalError(absl::StrCat("cannot open ", path, ": ", strerror(errno)));
     if (flock(fd_, LOCK_EX | LOCK_NB) == 0) return true;
     close(fd_);
     fd_ = -1;
@@ -120,7 +119,8 @@ absl::Status WriteMkctlConfig(const std::string& path, const std::string& server
   const std::string tmp = path + ".tmp";
   {
     std::ofstream out(tmp, std::ios::trunc);
-    out << "# written by `minik8s up`; read by mkctl\n" << "server: " << server << "\n";
+    out << "# written by `minik8s up`; read by mkctl\n"
+        << "server: " << server << "\n";
     if (!ns.empty()) out << "namespace: " << ns << "\n";
     out.flush();
     if (!out) return absl::InternalError(absl::StrCat("cannot write ", tmp));
@@ -160,9 +160,9 @@ std::string Indent(const std::string& text) {
 std::string DeathMessage(const ChildProcess& c) {
   std::string tail = LogTail(c.log_file, kLogTailLines);
   return absl::StrCat(c.name, " (pid ", c.pid, ") ", DescribeWaitStatus(*c.wait_status),
-                      tail.empty() ? absl::StrCat("; its log ", c.log_file, " is empty")
-                                   : absl::StrCat("; last lines of ", c.log_file, ":\n",
-                                                  Indent(tail)));
+                      tail.empty()
+                          ? absl::StrCat("; its log ", c.log_file, " is empty")
+                          : absl::StrCat("; last lines of ", c.log_file, ":\n", Indent(tail)));
 }
 
 // Runs the cluster of one `minik8s up`: starts the planned components stage
@@ -266,9 +266,8 @@ class Cluster {
         const ComponentSpec& spec = *pending.front();
         std::string tail = LogTail(spec.log_file, kLogTailLines);
         Err(absl::StrCat(spec.name, " is not healthy after ",
-                         absl::FormatDuration(options_.start_timeout), " (",
-                         last_reason[spec.name], "); last lines of ", spec.log_file, ":\n",
-                         Indent(tail)));
+                         absl::FormatDuration(options_.start_timeout), " (", last_reason[spec.name],
+                         "); last lines of ", spec.log_file, ":\n", Indent(tail)));
         Err("stopping the cluster");
         return 1;
       }
@@ -314,15 +313,17 @@ class Cluster {
     for (const ComponentSpec& spec : specs_) {
       const ChildProcess* c = supervisor_.Find(spec.name);
       std::string address = spec.address.empty() ? "-" : spec.address;
-      if (spec.node_names.size() == 1) absl::StrAppend(&address, " (node ", spec.node_names[0], ")");
+      if (spec.node_names.size() == 1)
+        absl::StrAppend(&address, " (node ", spec.node_names[0], ")");
       if (spec.node_names.size() > 1) {
-        absl::StrAppend(&address, " (nodes ", spec.node_names.front(), "..",
-                        spec.node_names.back(), ")");
+        absl::StrAppend(&address, " (nodes ", spec.node_names.front(), "..", spec.node_names.back(),
+                        ")");
       }
       rows.push_back({spec.name, c ? absl::StrCat(c->pid) : "-", address, spec.log_file});
     }
     const ClusterOptions& co = options_.cluster;
-    if (!co.etcd_servers.empty()) rows.insert(rows.begin() + 1, {"etcd", "-", co.etcd_servers, "-"});
+    if (!co.etcd_servers.empty())
+      rows.insert(rows.begin() + 1, {"etcd", "-", co.etcd_servers, "-"});
     std::string text = absl::StrCat("\n", Table(rows), "\n");
     const std::string mkctl = absl::StrCat(co.bin_dir, "/mkctl");
     const bool have_mkctl = access(mkctl.c_str(), X_OK) == 0;
@@ -339,14 +340,13 @@ class Cluster {
     } else {
       absl::StrAppend(&text, "mkctl talks to this cluster with --server ", state_.apiserver, "\n");
     }
-    absl::StrAppend(&text, have_mkctl ? "" : absl::StrCat("  (mkctl is not built in ", co.bin_dir, ")\n"),
-                    "  mkctl get nodes\n",
-                    "  mkctl apply -f examples/nginx-deployment.yaml\n",
+    absl::StrAppend(&text,
+                    have_mkctl ? "" : absl::StrCat("  (mkctl is not built in ", co.bin_dir, ")\n"),
+                    "  mkctl get nodes\n", "  mkctl apply -f examples/nginx-deployment.yaml\n",
                     "  mkctl get pods -o wide\n");
     if (kubeconfig_written_) {
       absl::StrAppend(&text, "kubectl reaches the cluster through ", options_.kubeconfig, "\n",
-                      "  export KUBECONFIG=", options_.kubeconfig, "\n",
-                      "  kubectl get nodes\n");
+                      "  export KUBECONFIG=", options_.kubeconfig, "\n", "  kubectl get nodes\n");
     }
     absl::StrAppend(&text, "\nStop with Ctrl-C, or from another shell: minik8s down --data-dir ",
                     co.data_dir, "\n");
@@ -395,12 +395,12 @@ int Up(const UpOptions& options) {
   }
   if (!*locked) {
     absl::StatusOr<ClusterState> state = ReadStateFile(StateFilePath(co.data_dir));
-    Err(absl::StrCat("a cluster is already running from ", co.data_dir,
-                     state.ok() ? absl::StrCat(" (minik8s up, pid ", state->supervisor_pid, ")")
-                                : "",
-                     "; see `minik8s status --data-dir ", co.data_dir,
-                     "`, stop it with `minik8s down --data-dir ", co.data_dir,
-                     "`, or choose another --data-dir"));
+    Err(absl::StrCat(
+        "a cluster is already running from ", co.data_dir,
+        state.ok() ? absl::StrCat(" (minik8s up, pid ", state->supervisor_pid, ")") : "",
+        "; see `minik8s status --data-dir ", co.data_dir,
+        "`, stop it with `minik8s down --data-dir ", co.data_dir,
+        "`, or choose another --data-dir"));
     return 1;
   }
   absl::StatusOr<std::vector<ComponentSpec>> specs = PlanCluster(co);
@@ -435,8 +435,8 @@ int Up(const UpOptions& options) {
     }
   }
   Out(absl::StrCat("minik8s: starting a cluster with ", co.nodes + co.scale_nodes,
-                   co.nodes + co.scale_nodes == 1 ? " node" : " nodes", " (data dir ",
-                   co.data_dir, ", ports from ", co.port_base, ")\n"));
+                   co.nodes + co.scale_nodes == 1 ? " node" : " nodes", " (data dir ", co.data_dir,
+                   ", ports from ", co.port_base, ")\n"));
   Cluster cluster(options, *std::move(specs));
   return cluster.Run();
 }

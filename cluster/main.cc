@@ -57,8 +57,9 @@ int main(int argc, char** argv) {
   // its children unblock them before exec.
   minik8s::BlockShutdownSignals();
 
-  CLI::App app{"minik8s: run a local minik8s cluster (store, apiserver, controller-manager, "
-               "scheduler, and a runtime + kubelet per node) as processes on this machine"};
+  CLI::App app{
+      "minik8s: run a local minik8s cluster (store, apiserver, controller-manager, "
+      "scheduler, and a runtime + kubelet per node) as processes on this machine"};
   app.require_subcommand(1);
   std::string data_dir = "~/.minik8s/data";
   const std::string data_dir_help =
@@ -78,20 +79,23 @@ int main(int argc, char** argv) {
   CLI::App* up_cmd = app.add_subcommand(
       "up", "Start a cluster and supervise it in the foreground until Ctrl-C or SIGTERM");
   up_cmd->add_option("--data-dir", data_dir, data_dir_help)->capture_default_str();
-  up_cmd->add_option("--nodes", co.nodes,
-                     "Nodes node-1..node-N, each a minik8s-runtime and a minik8s-kubelet")
+  up_cmd
+      ->add_option("--nodes", co.nodes,
+                   "Nodes node-1..node-N, each a minik8s-runtime and a minik8s-kubelet")
       ->capture_default_str()
       ->check(CLI::Range(0, kMaxNodes));
-  up_cmd->add_option("--scale-nodes", co.scale_nodes,
-                     "Also simulate this many nodes (sim-node-0..) in one extra kubelet "
-                     "process (the kubelet's --nodes scale mode, in-process runtime)")
+  up_cmd
+      ->add_option("--scale-nodes", co.scale_nodes,
+                   "Also simulate this many nodes (sim-node-0..) in one extra kubelet "
+                   "process (the kubelet's --nodes scale mode, in-process runtime)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
-  up_cmd->add_option("--port-base", co.port_base,
-                     "First port: store = base, apiserver = base+3, controller-manager and "
-                     "scheduler health = base+7 and base+8, scale kubelet = base+9, "
-                     "kubelet of node-i = base+9+i; clusters whose ranges do not overlap run "
-                     "side by side")
+  up_cmd
+      ->add_option("--port-base", co.port_base,
+                   "First port: store = base, apiserver = base+3, controller-manager and "
+                   "scheduler health = base+7 and base+8, scale kubelet = base+9, "
+                   "kubelet of node-i = base+9+i; clusters whose ranges do not overlap run "
+                   "side by side")
       ->capture_default_str();
   up_cmd->add_option("--etcd-servers", co.etcd_servers,
                      "Use this etcd (comma-separated URLs, e.g. http://127.0.0.1:2379) instead "
@@ -101,22 +105,26 @@ int main(int argc, char** argv) {
   up_cmd->add_option("--log-level", co.log_level, "Log level of every daemon")
       ->capture_default_str()
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
-  up_cmd->add_option("--mkctl-config", mkctl_config,
-                     "Where to write the mkctl config (server: 127.0.0.1:<apiserver port>); "
-                     "default $MINIK8S_CONFIG, else ~/.minik8s/config; empty: write none")
+  up_cmd
+      ->add_option("--mkctl-config", mkctl_config,
+                   "Where to write the mkctl config (server: 127.0.0.1:<apiserver port>); "
+                   "default $MINIK8S_CONFIG, else ~/.minik8s/config; empty: write none")
       ->capture_default_str();
-  up_cmd->add_option("--kubeconfig", kubeconfig,
-                     "Where to write the kubeconfig for kubectl (cluster, user and context "
-                     "\"minik8s\", server http://127.0.0.1:<apiserver port>); use it with "
-                     "KUBECONFIG=PATH. Never ~/.kube/config unless given; a file with other "
-                     "clusters is left alone; empty: write none")
+  up_cmd
+      ->add_option("--kubeconfig", kubeconfig,
+                   "Where to write the kubeconfig for kubectl (cluster, user and context "
+                   "\"minik8s\", server http://127.0.0.1:<apiserver port>); use it with "
+                   "KUBECONFIG=PATH. Never ~/.kube/config unless given; a file with other "
+                   "clusters is left alone; empty: write none")
       ->capture_default_str();
-  up_cmd->add_option("--start-timeout", start_timeout_s,
-                     "Seconds each start stage may take to become healthy")
+  up_cmd
+      ->add_option("--start-timeout", start_timeout_s,
+                   "Seconds each start stage may take to become healthy")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  up_cmd->add_option("--stop-timeout", stop_timeout_s,
-                     "Seconds a daemon gets after SIGTERM before SIGKILL")
+  up_cmd
+      ->add_option("--stop-timeout", stop_timeout_s,
+                   "Seconds a daemon gets after SIGTERM before SIGKILL")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   struct Extra {
@@ -131,10 +139,11 @@ int main(int argc, char** argv) {
                           {"--runtime-arg", kRuntime, &runtime_args},
                           {"--kubelet-arg", kKubelet, &kubelet_args}};
   for (const Extra& e : extras) {
-    up_cmd->add_option(e.flag, *e.values,
-                       absl::StrCat("Extra flag for every minik8s-", e.kind,
-                                    " (repeatable; write it with =, e.g. ", e.flag,
-                                    "=--log-level=debug)"))
+    up_cmd
+        ->add_option(
+            e.flag, *e.values,
+            absl::StrCat("Extra flag for every minik8s-", e.kind,
+                         " (repeatable; write it with =, e.g. ", e.flag, "=--log-level=debug)"))
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
         ->allow_extra_args(false);
   }
@@ -143,8 +152,9 @@ int main(int argc, char** argv) {
   CLI::App* down_cmd = app.add_subcommand(
       "down", "Stop the cluster running from a data dir (started by `minik8s up` elsewhere)");
   down_cmd->add_option("--data-dir", data_dir, data_dir_help)->capture_default_str();
-  down_cmd->add_option("--timeout", down_timeout_s,
-                       "Seconds a daemon gets after SIGTERM before SIGKILL")
+  down_cmd
+      ->add_option("--timeout", down_timeout_s,
+                   "Seconds a daemon gets after SIGTERM before SIGKILL")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
 

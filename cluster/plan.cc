@@ -54,10 +54,10 @@ absl::StatusOr<PortPlan> DerivePorts(int port_base, int nodes) {
   plan.first = port_base;
   plan.last = port_base + kFirstKubeletOffset + (nodes > 0 ? nodes - 1 : 0);
   if (plan.first < 1024 || plan.last > 65535) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--port-base ", port_base, " gives ports ", plan.first, "-", plan.last,
-        "; they must lie within 1024-65535 (a cluster with ", nodes, " nodes uses ",
-        plan.last - plan.first + 1, " ports from the base)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--port-base ", port_base, " gives ports ", plan.first, "-", plan.last,
+                     "; they must lie within 1024-65535 (a cluster with ", nodes, " nodes uses ",
+                     plan.last - plan.first + 1, " ports from the base)"));
   }
   return plan;
 }
@@ -80,15 +80,16 @@ std::string ApiserverAddress(const ClusterOptions& options) {
 
 absl::StatusOr<std::vector<ComponentSpec>> PlanCluster(const ClusterOptions& options) {
   if (options.nodes < 0 || options.nodes > kMaxNodes) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--nodes must be between 0 and ", kMaxNodes, " (got ", options.nodes,
-        "); simulate more with --scale-nodes"));
+    return absl::InvalidArgumentError(absl::StrCat("--nodes must be between 0 and ", kMaxNodes,
+                                                   " (got ", options.nodes,
+                                                   "); simulate more with --scale-nodes"));
   }
   if (options.scale_nodes < 0) {
     return absl::InvalidArgumentError("--scale-nodes cannot be negative");
   }
   if (options.nodes == 0 && options.scale_nodes == 0) {
-    return absl::InvalidArgumentError("a cluster needs at least one node (--nodes or --scale-nodes)");
+    return absl::InvalidArgumentError(
+        "a cluster needs at least one node (--nodes or --scale-nodes)");
   }
   absl::StatusOr<PortPlan> ports = DerivePorts(options.port_base, options.nodes);
   if (!ports.ok()) return ports.status();
@@ -105,8 +106,14 @@ absl::StatusOr<std::vector<ComponentSpec>> PlanCluster(const ClusterOptions& opt
     s.address = Loopback(ports->store);
     s.port = ports->store;
     etcd_servers = absl::StrCat("http://", s.address);
-    s.args = {"--name", "minik8s", "--data-dir", StoreDataDir(options.data_dir),
-              "--listen-client-urls", etcd_servers, "--log-level", options.log_level};
+    s.args = {"--name",
+              "minik8s",
+              "--data-dir",
+              StoreDataDir(options.data_dir),
+              "--listen-client-urls",
+              etcd_servers,
+              "--log-level",
+              options.log_level};
     s.log_file = log_file(s.name);
     s.stage = kStageStore;
     s.health = HealthCheck::kEtcdStatus;
@@ -119,8 +126,9 @@ absl::StatusOr<std::vector<ComponentSpec>> PlanCluster(const ClusterOptions& opt
     s.binary = Bin(options, "minik8s-apiserver");
     s.address = api;
     s.port = ports->apiserver;
-    s.args = {"--etcd-servers", etcd_servers, "--bind-address", "127.0.0.1",
-              "--port", absl::StrCat(ports->apiserver), "--log-level", options.log_level};
+    s.args = {"--etcd-servers", etcd_servers,     "--bind-address",
+              "127.0.0.1",      "--port",         absl::StrCat(ports->apiserver),
+              "--log-level",    options.log_level};
     s.log_file = log_file(s.name);
     s.stage = kStageApiserver;
     s.health = HealthCheck::kGrpcHealth;
@@ -135,8 +143,8 @@ absl::StatusOr<std::vector<ComponentSpec>> PlanCluster(const ClusterOptions& opt
     s.binary = Bin(options, absl::StrCat("minik8s-", kind));
     s.port = std::string(kind) == kScheduler ? ports->scheduler : ports->controller_manager;
     s.address = Loopback(s.port);
-    s.args = {"--server", api, "--leader-elect", "false", "--health-address", s.address,
-              "--log-level", options.log_level};
+    s.args = {"--server",         api,       "--leader-elect", "false",
+              "--health-address", s.address, "--log-level",    options.log_level};
     s.log_file = log_file(s.name);
     s.stage = kStageControlPlane;
     s.health = HealthCheck::kGrpcHealth;
@@ -175,9 +183,18 @@ absl::StatusOr<std::vector<ComponentSpec>> PlanCluster(const ClusterOptions& opt
     s.binary = Bin(options, "minik8s-kubelet");
     s.port = ports->kubelets[i - 1];
     s.address = Loopback(s.port);
-    s.args = {"--server", api, "--node-name", node, "--container-runtime-endpoint",
-              sockets[i - 1], "--port", absl::StrCat(s.port), "--pod-cidr", NodePodCidr(i),
-              "--log-level", options.log_level};
+    s.args = {"--server",
+              api,
+              "--node-name",
+              node,
+              "--container-runtime-endpoint",
+              sockets[i - 1],
+              "--port",
+              absl::StrCat(s.port),
+              "--pod-cidr",
+              NodePodCidr(i),
+              "--log-level",
+              options.log_level};
     s.log_file = log_file(s.name);
     s.stage = kStageKubelets;
     s.health = HealthCheck::kNodesReady;
@@ -192,10 +209,18 @@ absl::StatusOr<std::vector<ComponentSpec>> PlanCluster(const ClusterOptions& opt
     s.binary = Bin(options, "minik8s-kubelet");
     s.port = ports->scale_kubelet;
     s.address = Loopback(s.port);
-    s.args = {"--server", api, "--nodes", absl::StrCat(options.scale_nodes),
-              "--node-name-prefix", kScaleNodePrefix, "--port", absl::StrCat(s.port),
-              "--workers", absl::StrCat(ScaleKubeletWorkers(options.scale_nodes)),
-              "--log-level", options.log_level};
+    s.args = {"--server",
+              api,
+              "--nodes",
+              absl::StrCat(options.scale_nodes),
+              "--node-name-prefix",
+              kScaleNodePrefix,
+              "--port",
+              absl::StrCat(s.port),
+              "--workers",
+              absl::StrCat(ScaleKubeletWorkers(options.scale_nodes)),
+              "--log-level",
+              options.log_level};
     s.log_file = log_file(s.name);
     s.stage = kStageKubelets;
     s.health = HealthCheck::kNodesReady;

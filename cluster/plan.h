@@ -39,12 +39,12 @@ inline constexpr char kRuntime[] = "runtime";
 inline constexpr char kKubelet[] = "kubelet";
 
 struct ClusterOptions {
-  std::string data_dir;      // absolute
-  std::string bin_dir;       // where the minik8s-* daemons are
+  std::string data_dir;  // absolute
+  std::string bin_dir;   // where the minik8s-* daemons are
   int port_base = kDefaultPortBase;
   std::string etcd_servers;  // "" = start minik8s-store; else the apiserver uses these
   int nodes = kDefaultNodes;
-  int scale_nodes = 0;       // > 0: one extra kubelet simulating this many nodes
+  int scale_nodes = 0;  // > 0: one extra kubelet simulating this many nodes
   std::string log_level = "info";
   // Extra flags per component kind (kStore, ..., kKubelet), appended last so
   // they override the derived ones.
@@ -73,12 +73,12 @@ enum class HealthCheck {
 };
 
 struct ComponentSpec {
-  std::string name;    // unique: "store", "runtime-node-1", "kubelet-sim", ...
-  std::string kind;    // kStore, ..., kKubelet
-  std::string binary;  // absolute path of the executable
+  std::string name;               // unique: "store", "runtime-node-1", "kubelet-sim", ...
+  std::string kind;               // kStore, ..., kKubelet
+  std::string binary;             // absolute path of the executable
   std::vector<std::string> args;  // argv[1..]
-  std::string address;  // what it serves: "127.0.0.1:6443", "unix:///...", "" for nothing
-  int port = 0;         // TCP port that must be free before the start; 0 = none
+  std::string address;            // what it serves: "127.0.0.1:6443", "unix:///...", "" for nothing
+  int port = 0;                   // TCP port that must be free before the start; 0 = none
   std::string log_file;
   // Components start stage by stage in increasing order (each stage healthy
   // before the next) and stop in decreasing order.

@@ -16,9 +16,7 @@ namespace {
 
 constexpr char kVersion[] = "1";
 
-bool HasSeparator(const std::string& s) {
-  return s.find_first_of("\t\n") != std::string::npos;
-}
+bool HasSeparator(const std::string& s) { return s.find_first_of("\t\n") != std::string::npos; }
 
 }  // namespace
 
@@ -28,12 +26,12 @@ std::string FormatState(const ClusterState& state) {
   absl::StrAppend(&out, "supervisor\t", state.supervisor_pid, "\n");
   absl::StrAppend(&out, "apiserver\t", state.apiserver, "\n");
   for (const ProcessRecord& p : state.processes) {
-    absl::StrAppend(&out, "process\t",
-                    absl::StrJoin({p.name, absl::StrCat(p.stage), absl::StrCat(p.pid),
-                                   p.address.empty() ? std::string("-") : p.address, p.binary,
-                                   p.log_file},
-                                  "\t"),
-                    "\n");
+    absl::StrAppend(
+        &out, "process\t",
+        absl::StrJoin({p.name, absl::StrCat(p.stage), absl::StrCat(p.pid),
+                       p.address.empty() ? std::string("-") : p.address, p.binary, p.log_file},
+                      "\t"),
+        "\n");
   }
   return out;
 }

@@ -29,8 +29,7 @@ constexpr absl::Duration kPollInterval = absl::Milliseconds(20);
 Supervisor::~Supervisor() { StopAll(absl::Seconds(10)); }
 
 absl::Status Supervisor::Start(const std::string& name, int stage,
-                               const std::vector<std::string>& argv,
-                               const std::string& log_file) {
+                               const std::vector<std::string>& argv, const std::string& log_file) {
   if (argv.empty()) return absl::InvalidArgumentError("empty command line");
   // Everything the child needs is prepared before fork: after it, the child
   // of a multi-threaded parent may only make async-signal-safe calls.

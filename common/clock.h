@@ -49,8 +49,8 @@ class Clock {
   // again on return. Returns the value of `cond` on return (true = the
   // condition, not the deadline, ended the wait). InfiniteFuture waits for
   // the condition only.
-  virtual bool AwaitWithDeadline(absl::Mutex* mu, const absl::Condition& cond,
-                                 absl::Time deadline) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) = 0;
+  virtual bool AwaitWithDeadline(absl::Mutex* mu, const absl::Condition& cond, absl::Time deadline)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) = 0;
 
   // Schedules `fn` to run at `when` (as soon as possible if `when` has
   // passed). Returns an id for Cancel.

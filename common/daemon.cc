@@ -19,11 +19,21 @@ class JsonMessageFlag : public spdlog::custom_flag_formatter {
     static constexpr char kHex[] = "0123456789abcdef";
     for (char c : absl::string_view(msg.payload.data(), msg.payload.size())) {
       switch (c) {
-        case '"': dest.append(absl::string_view("\\\"")); break;
-        case '\\': dest.append(absl::string_view("\\\\")); break;
-        case '\n': dest.append(absl::string_view("\\n")); break;
-        case '\r': dest.append(absl::string_view("\\r")); break;
-        case '\t': dest.append(absl::string_view("\\t")); break;
+        case '"':
+          dest.append(absl::string_view("\\\""));
+          break;
+        case '\\':
+          dest.append(absl::string_view("\\\\"));
+          break;
+        case '\n':
+          dest.append(absl::string_view("\\n"));
+          break;
+        case '\r':
+          dest.append(absl::string_view("\\r"));
+          break;
+        case '\t':
+          dest.append(absl::string_view("\\t"));
+          break;
         default:
           if (static_cast<unsigned char>(c) < 0x20) {
             const char escaped[] = {'\\', 'u', '0', '0', kHex[(c >> 4) & 0xf], kHex[c & 0xf]};
@@ -45,8 +55,9 @@ Daemon::Daemon(DaemonInfo info)
     : info_(std::move(info)), app_(absl::StrCat(info_.name, ": ", info_.description)) {
   BlockShutdownSignals();
   health_address_ = info_.default_health_address;
-  app_.add_option("--log-level", log_level_, "Log level: trace, debug, info, warn, error, "
-                                             "critical or off")
+  app_.add_option("--log-level", log_level_,
+                  "Log level: trace, debug, info, warn, error, "
+                  "critical or off")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
   app_.add_option("--log-format", log_format_,
@@ -78,8 +89,7 @@ void Daemon::AddLeaderElectionFlags(LeaderElectionFlags* flags, bool resource_fl
                   "(the process then exits)",
                   DurationBound::kPositive);
   AddDurationFlag("--leader-elect-retry-period", &flags->retry_period,
-                  "Wait between attempts to acquire or renew leadership",
-                  DurationBound::kPositive);
+                  "Wait between attempts to acquire or renew leadership", DurationBound::kPositive);
   if (resource_flags) {
     app_.add_option("--leader-elect-resource-namespace", flags->resource_namespace,
                     "Namespace of the leader election Lease")
@@ -103,15 +113,14 @@ std::optional<int> Daemon::Parse(int argc, char** argv) {
     auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
     formatter->add_flag<JsonMessageFlag>('j').set_pattern(
         R"({"ts":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","logger":")" + info_.name +
-            R"(","msg":"%j"})");
+        R"(","msg":"%j"})");
     spdlog::set_formatter(std::move(formatter));
   }
   return std::nullopt;
 }
 
 absl::Status Daemon::StartHealth() {
-  absl::StatusOr<std::unique_ptr<HealthServer>> started =
-      HealthServer::StartIfSet(health_address_);
+  absl::StatusOr<std::unique_ptr<HealthServer>> started = HealthServer::StartIfSet(health_address_);
   if (!started.ok()) return started.status();
   health_ = *std::move(started);
   if (health_ != nullptr) {

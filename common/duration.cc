@@ -10,9 +10,9 @@ namespace minik8s {
 namespace {
 
 absl::Status Invalid(absl::string_view text, absl::string_view why) {
-  return absl::InvalidArgumentError(absl::StrCat(
-      "invalid duration \"", text, "\": ", why,
-      " (use Go's syntax with a unit, e.g. 500ms, 10s, 1m30s, 2h)"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("invalid duration \"", text, "\": ", why,
+                   " (use Go's syntax with a unit, e.g. 500ms, 10s, 1m30s, 2h)"));
 }
 
 // Nanoseconds per unit, 0 for an unknown unit.

@@ -67,9 +67,9 @@ bool WriteAll(int fd, absl::string_view data, int wake_fd, absl::Time deadline) 
 
 std::string Response(int code, absl::string_view reason, absl::string_view content_type,
                      absl::string_view body, bool head) {
-  std::string out = absl::StrCat("HTTP/1.1 ", code, " ", reason, "\r\nContent-Type: ",
-                                 content_type, "\r\nContent-Length: ", body.size(),
-                                 "\r\nConnection: close\r\n\r\n");
+  std::string out =
+      absl::StrCat("HTTP/1.1 ", code, " ", reason, "\r\nContent-Type: ", content_type,
+                   "\r\nContent-Length: ", body.size(), "\r\nConnection: close\r\n\r\n");
   if (!head) absl::StrAppend(&out, body);
   return out;
 }
@@ -92,7 +92,7 @@ absl::Status SplitHostPort(const std::string& address, std::string* host, std::s
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<HealthServer>> HealthServer::StartIfSet(const std::string& address,
-                                                                      Options options) {
+                                                                       Options options) {
   if (address.empty()) return std::unique_ptr<HealthServer>();
   return Start(address, std::move(options));
 }
@@ -114,8 +114,8 @@ absl::StatusOr<std::unique_ptr<HealthServer>> HealthServer::Start(const std::str
   addrinfo* found = nullptr;
   if (int rc = getaddrinfo(host.empty() ? nullptr : host.c_str(), port.c_str(), &hints, &found);
       rc != 0) {
-    return absl::UnavailableError(absl::StrCat("cannot serve the health endpoint on ", address,
-                                               ": ", gai_strerror(rc)));
+    return absl::UnavailableError(
+        absl::StrCat("cannot serve the health endpoint on ", address, ": ", gai_strerror(rc)));
   }
   std::unique_ptr<HealthServer> health(new HealthServer(std::move(options)));
   int fd = socket(found->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -134,9 +134,9 @@ absl::StatusOr<std::unique_ptr<HealthServer>> HealthServer::Start(const std::str
   sockaddr_storage bound{};
   socklen_t len = sizeof(bound);
   getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &len);
-  health->port_ = ntohs(bound.ss_family == AF_INET6
-                            ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
-                            : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+  health->port_ =
+      ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
+                                        : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
   health->listen_fd_ = fd;
   if (pipe2(health->wake_pipe_, O_CLOEXEC) != 0) {
     return absl::InternalError(absl::StrCat("pipe: ", strerror(errno)));
@@ -249,8 +249,7 @@ void HealthServer::ServeHttp(int fd) {
   while (end == std::string::npos) {
     if (request.size() > kMaxRequestHead) {
       WriteAll(fd,
-               Response(431, "Request Header Fields Too Large", "text/plain", "too large\n",
-                        false),
+               Response(431, "Request Header Fields Too Large", "text/plain", "too large\n", false),
                wake_pipe_[0], deadline);
       return;
     }
@@ -288,8 +287,8 @@ void HealthServer::ServeHttp(int fd) {
   } else if (path == "/livez") {
     response = Response(200, "OK", "text/plain; charset=utf-8", "ok", head);
   } else {
-    response = Response(404, "Not Found", "text/plain; charset=utf-8", "404 page not found\n",
-                        head);
+    response =
+        Response(404, "Not Found", "text/plain; charset=utf-8", "404 page not found\n", head);
   }
   WriteAll(fd, response, wake_pipe_[0], deadline);
 }

@@ -15,9 +15,7 @@
 namespace minik8s::metrics {
 namespace {
 
-bool IsNameStart(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-}
+bool IsNameStart(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
 // [a-zA-Z_:][a-zA-Z0-9_:]*
@@ -87,9 +85,9 @@ absl::StatusOr<std::vector<double>> CheckBuckets(const std::string& metric,
   if (!buckets.empty() && std::isinf(buckets.back()) && buckets.back() > 0) buckets.pop_back();
   for (size_t i = 0; i < buckets.size(); ++i) {
     if (!std::isfinite(buckets[i])) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("histogram ", metric, ": bucket bound ", FormatValue(buckets[i]),
-                       " is not a finite number"));
+      return absl::InvalidArgumentError(absl::StrCat("histogram ", metric, ": bucket bound ",
+                                                     FormatValue(buckets[i]),
+                                                     " is not a finite number"));
     }
     if (i > 0 && !(buckets[i - 1] < buckets[i])) {
       return absl::InvalidArgumentError(
@@ -100,9 +98,7 @@ absl::StatusOr<std::vector<double>> CheckBuckets(const std::string& metric,
   return buckets;
 }
 
-void AtomicAdd(std::atomic<double>& a, double v) {
-  a.fetch_add(v, std::memory_order_relaxed);
-}
+void AtomicAdd(std::atomic<double>& a, double v) { a.fetch_add(v, std::memory_order_relaxed); }
 
 void AppendSample(std::string* out, absl::string_view name, const std::string& labels,
                   double value) {
@@ -284,9 +280,9 @@ ChildFamily<Child>::ChildFamily(std::string name, std::string help, MetricType t
 template <typename Child>
 absl::StatusOr<Child*> ChildFamily<Child>::Get(LabelValues values) {
   if (values.size() != label_names().size()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("metric ", name(), " has ", label_names().size(), " labels (",
-                     absl::StrJoin(label_names(), ","), "), got ", values.size(), " values"));
+    return absl::InvalidArgumentError(absl::StrCat("metric ", name(), " has ", label_names().size(),
+                                                   " labels (", absl::StrJoin(label_names(), ","),
+                                                   "), got ", values.size(), " values"));
   }
   {
     absl::ReaderMutexLock lock(&mu_);
@@ -296,8 +292,8 @@ absl::StatusOr<Child*> ChildFamily<Child>::Get(LabelValues values) {
   absl::MutexLock lock(&mu_);
   auto it = children_.find(values);
   if (it == children_.end()) {
-    it = children_.emplace(std::vector<std::string>(values.begin(), values.end()), NewChild())
-             .first;
+    it =
+        children_.emplace(std::vector<std::string>(values.begin(), values.end()), NewChild()).first;
   }
   return it->second.get();
 }
@@ -332,7 +328,8 @@ ChildFamily<Child>::SortedChildren() const {
   }
   // Keys and children never move (node-based map) or go away (never erased),
   // so they may be read after the lock is released.
-  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return *a.first < *b.first; });
+  std::sort(out.begin(), out.end(),
+            [](const auto& a, const auto& b) { return *a.first < *b.first; });
   return out;
 }
 
@@ -365,8 +362,7 @@ void GaugeFamily::AppendSamples(std::string* out) const {
 
 HistogramFamily::HistogramFamily(std::string name, std::string help,
                                  std::vector<std::string> label_names, std::vector<double> buckets)
-    : ChildFamily(std::move(name), std::move(help), MetricType::kHistogram,
-                  std::move(label_names)),
+    : ChildFamily(std::move(name), std::move(help), MetricType::kHistogram, std::move(label_names)),
       buckets_(std::move(buckets)) {
   if (this->label_names().empty()) WithLabelValues(LabelValues());
 }
@@ -440,8 +436,7 @@ Registry& Registry::Default() {
 absl::StatusOr<Family*> Registry::Register(std::unique_ptr<Family> family) {
   if (family == nullptr) return absl::InvalidArgumentError("no family to register");
   if (!ValidMetricName(family->name())) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("invalid metric name \"", family->name(), "\""));
+    return absl::InvalidArgumentError(absl::StrCat("invalid metric name \"", family->name(), "\""));
   }
   if (absl::Status s = CheckLabelNames(family->name(), family->label_names(),
                                        family->type() == MetricType::kHistogram);
@@ -453,15 +448,15 @@ absl::StatusOr<Family*> Registry::Register(std::unique_ptr<Family> family) {
                               [](const auto& f, const std::string& n) { return f->name() < n; });
   if (pos != families_.end() && (*pos)->name() == family->name()) {
     if (SameDefinition(**pos, *family)) return pos->get();
-    return absl::AlreadyExistsError(absl::StrCat(
-        "metric ", family->name(),
-        " is already registered with another type, help, label names or buckets"));
+    return absl::AlreadyExistsError(
+        absl::StrCat("metric ", family->name(),
+                     " is already registered with another type, help, label names or buckets"));
   }
   const std::vector<std::string> series = SeriesNames(*family);
   for (const std::string& s : series) {
     if (series_names_.contains(s)) {
-      return absl::AlreadyExistsError(absl::StrCat(
-          "metric ", family->name(), ": the series name ", s, " is taken by another metric"));
+      return absl::AlreadyExistsError(absl::StrCat("metric ", family->name(), ": the series name ",
+                                                   s, " is taken by another metric"));
     }
   }
   series_names_.insert(series.begin(), series.end());
@@ -484,7 +479,8 @@ std::string Registry::Expose() const {
     samples.clear();
     f->AppendSamples(&samples);
     if (samples.empty()) continue;
-    if (!f->help().empty()) absl::StrAppend(&out, "# HELP ", f->name(), " ", EscapeHelp(f->help()), "\n");
+    if (!f->help().empty())
+      absl::StrAppend(&out, "# HELP ", f->name(), " ", EscapeHelp(f->help()), "\n");
     absl::StrAppend(&out, "# TYPE ", f->name(), " ", TypeName(f->type()), "\n", samples);
   }
   return out;
@@ -532,17 +528,18 @@ std::vector<double> KubernetesLatencyBuckets() {
 absl::StatusOr<std::vector<double>> ExponentialBuckets(double start, double factor, int count) {
   if (!(start > 0) || !(factor > 1) || count < 1 || count > 1000 || !std::isfinite(start) ||
       !std::isfinite(factor)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "exponential buckets need start > 0, factor > 1 and 1 <= count <= 1000 (got ",
-        FormatValue(start), ", ", FormatValue(factor), ", ", count, ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("exponential buckets need start > 0, factor > 1 and 1 <= count <= 1000 (got ",
+                     FormatValue(start), ", ", FormatValue(factor), ", ", count, ")"));
   }
   std::vector<double> out;
   out.reserve(count);
   double b = start;
   for (int i = 0; i < count; ++i, b *= factor) {
     if (!std::isfinite(b)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "exponential buckets from ", FormatValue(start), " by ", FormatValue(factor), " reach +Inf"));
+      return absl::InvalidArgumentError(absl::StrCat("exponential buckets from ",
+                                                     FormatValue(start), " by ",
+                                                     FormatValue(factor), " reach +Inf"));
     }
     out.push_back(b);
   }

@@ -150,8 +150,7 @@ class Family {
   virtual void AppendSamples(std::string* out) const = 0;
 
  protected:
-  Family(std::string name, std::string help, MetricType type,
-         std::vector<std::string> label_names)
+  Family(std::string name, std::string help, MetricType type, std::vector<std::string> label_names)
       : name_(std::move(name)),
         help_(std::move(help)),
         type_(type),

@@ -10,9 +10,9 @@
 #define MINIK8S_CONCAT_(a, b) MINIK8S_CONCAT_INNER_(a, b)
 
 // Returns from the current function if `expr` yields a non-OK absl::Status.
-#define RETURN_IF_ERROR(expr)                      \
-  do {                                             \
-    ::absl::Status minik8s_status_ = (expr);       \
+#define RETURN_IF_ERROR(expr)                          \
+  do {                                                 \
+    ::absl::Status minik8s_status_ = (expr);           \
     if (!minik8s_status_.ok()) return minik8s_status_; \
   } while (0)
 

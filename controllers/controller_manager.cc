@@ -26,8 +26,8 @@ absl::StatusOr<std::unique_ptr<ControllerManager>> ControllerManager::Create(
       for (const char* k : kControllerNames) known = known || name == k;
       if (!known) {
         return absl::InvalidArgumentError(
-            absl::StrCat("--controllers: unknown controller \"", name, "\" (known: ",
-                         absl::StrJoin(kControllerNames, ","), ")"));
+            absl::StrCat("--controllers: unknown controller \"", name,
+                         "\" (known: ", absl::StrJoin(kControllerNames, ","), ")"));
       }
       enabled.emplace_back(name);
     }
@@ -39,11 +39,11 @@ absl::StatusOr<std::unique_ptr<ControllerManager>> ControllerManager::Create(
   std::unique_ptr<ControllerManager> cm(new ControllerManager(std::move(options)));
   cm->enabled_ = std::move(enabled);
   const ControllerManagerOptions& o = cm->options_;
-  absl::StatusOr<std::unique_ptr<client::Clientset>> cs = client::Clientset::Connect(
-      {.server = o.server, .user_agent = "minik8s-controller-manager"});
+  absl::StatusOr<std::unique_ptr<client::Clientset>> cs =
+      client::Clientset::Connect({.server = o.server, .user_agent = "minik8s-controller-manager"});
   if (!cs.ok()) {
-    return absl::Status(cs.status().code(), absl::StrCat("cannot connect to ", o.server, ": ",
-                                                         cs.status().message()));
+    return absl::Status(cs.status().code(),
+                        absl::StrCat("cannot connect to ", o.server, ": ", cs.status().message()));
   }
   cm->clientset_ = *std::move(cs);
   client::ApiClient* api = cm->clientset_->api();

@@ -68,10 +68,9 @@ int main(int argc, char** argv) {
   if (absl::Status s = daemon.StartHealth(); !s.ok()) return daemon.Fail(s);
 
   auto cm = minik8s::controllers::ControllerManager::Create(o);
-  if (!cm.ok()) return daemon.Fail(cm.status(), cm.status().code() ==
-                                                        absl::StatusCode::kInvalidArgument
-                                                    ? 2
-                                                    : 1);
+  if (!cm.ok())
+    return daemon.Fail(cm.status(),
+                       cm.status().code() == absl::StatusCode::kInvalidArgument ? 2 : 1);
   // A signal (or the SIGTERM of a lost Lease) may come at any time, also
   // while Start() still waits for the caches.
   absl::Notification signalled;

@@ -21,8 +21,7 @@ namespace minik8s::api {
 // A v1 stored resource with message T and list message L ("<Kind>List").
 template <typename T, typename L>
 KindInfo ResourceKind(std::string group, std::string kind, std::string resource,
-                      std::string singular, std::vector<std::string> short_names,
-                      bool namespaced) {
+                      std::string singular, std::vector<std::string> short_names, bool namespaced) {
   KindInfo info;
   info.group = std::move(group);
   info.version = "v1";

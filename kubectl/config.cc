@@ -53,8 +53,8 @@ absl::StatusOr<ClusterConfig> ResolveServer(const ServerEnvironment& env) {
       return config;
     }
     if (required || !absl::IsNotFound(text.status())) {
-      return absl::InvalidArgumentError(absl::StrCat("error loading config file \"", path,
-                                                     "\": ", text.status().message()));
+      return absl::InvalidArgumentError(
+          absl::StrCat("error loading config file \"", path, "\": ", text.status().message()));
     }
   }
   return ClusterConfig{kDefaultServer, "", "default"};

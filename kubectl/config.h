@@ -24,7 +24,7 @@ namespace minik8s::kubectl {
 inline constexpr char kDefaultServer[] = "127.0.0.1:6443";
 
 struct ServerEnvironment {
-  std::string server_flag;     // "" = not given
+  std::string server_flag;                // "" = not given
   std::optional<std::string> env_server;  // $MINIK8S_SERVER
   std::optional<std::string> env_config;  // $MINIK8S_CONFIG
   std::optional<std::string> home;        // $HOME
@@ -33,9 +33,9 @@ struct ServerEnvironment {
 };
 
 struct ClusterConfig {
-  std::string server;     // "127.0.0.1:6443"
+  std::string server;      // "127.0.0.1:6443"
   std::string namespace_;  // "" = not set
-  std::string source;     // "--server", "MINIK8S_SERVER", the file path, or "default"
+  std::string source;      // "--server", "MINIK8S_SERVER", the file path, or "default"
 };
 
 absl::StatusOr<ClusterConfig> ResolveServer(const ServerEnvironment& env);

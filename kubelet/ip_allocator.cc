@@ -10,7 +10,8 @@ namespace minik8s::kubelet {
 
 absl::StatusOr<uint32_t> ParseIpv4(const std::string& text) {
   std::vector<std::string> parts = absl::StrSplit(text, '.');
-  if (parts.size() != 4) return absl::InvalidArgumentError(absl::StrCat("invalid IPv4 address \"", text, "\""));
+  if (parts.size() != 4)
+    return absl::InvalidArgumentError(absl::StrCat("invalid IPv4 address \"", text, "\""));
   uint32_t ip = 0;
   for (const auto& p : parts) {
     uint32_t octet;

@@ -5,8 +5,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
-#include "api/time.h"
 #include "api/errors.h"
+#include "api/time.h"
 #include "spdlog/spdlog.h"
 
 namespace minik8s::kubelet {
@@ -96,12 +96,14 @@ absl::Status Kubelet::Start() {
   informer_->AddEventHandler({
       .on_add = [this](const std::shared_ptr<const core::Pod>& p) { EnqueuePod(*p); },
       .on_update =
-          [this](const std::shared_ptr<const core::Pod>& old, const std::shared_ptr<const core::Pod>& p) {
+          [this](const std::shared_ptr<const core::Pod>& old,
+                 const std::shared_ptr<const core::Pod>& p) {
             // Our own status writes come back as updates; only spec/metadata
             // changes need a sync.
             if (old->metadata().resource_version() != p->metadata().resource_version() &&
                 (old->metadata().generation() != p->metadata().generation() ||
-                 old->metadata().has_deletion_timestamp() != p->metadata().has_deletion_timestamp() ||
+                 old->metadata().has_deletion_timestamp() !=
+                     p->metadata().has_deletion_timestamp() ||
                  old->metadata().uid() != p->metadata().uid())) {
               EnqueuePod(*p);
             }
@@ -128,8 +130,7 @@ absl::Status Kubelet::Start() {
     for (const auto& k : pod_workers_->Keys()) pod_workers_->Enqueue(k);
   });
   started_ = true;
-  spdlog::info("kubelet started for {} node(s), {} pod(s) adopted", nodes_.size(),
-               NumPodWorkers());
+  spdlog::info("kubelet started for {} node(s), {} pod(s) adopted", nodes_.size(), NumPodWorkers());
   return absl::OkStatus();
 }
 
@@ -155,9 +156,7 @@ bool Kubelet::Stopping() const {
   return stopping_;
 }
 
-int Kubelet::NumPodWorkers() const {
-  return pod_workers_->Size();
-}
+int Kubelet::NumPodWorkers() const { return pod_workers_->Size(); }
 
 bool Kubelet::HasSynced() const { return informer_ && informer_->HasSynced(); }
 
@@ -195,7 +194,8 @@ absl::Status Kubelet::RegisterNode(const std::string& name) {
   auto got = clientset_->Nodes().Get("", n.config.name);
   if (!got.ok()) return got.status();
   core::Node node = *got;
-  for (const auto& [k, v] : want.metadata().labels()) (*node.mutable_metadata()->mutable_labels())[k] = v;
+  for (const auto& [k, v] : want.metadata().labels())
+    (*node.mutable_metadata()->mutable_labels())[k] = v;
   if (node.spec().pod_cidr().empty()) {
     node.mutable_spec()->set_pod_cidr(want.spec().pod_cidr());
     *node.mutable_spec()->mutable_pod_cidrs() = want.spec().pod_cidrs();
@@ -256,8 +256,8 @@ absl::Status Kubelet::RenewLease(const std::string& name) {
   if (!n.lease.has_value()) {
     auto got = leases.Get(kNodeLeaseNamespace, n.config.name);
     if (api::IsNotFound(got.status())) {
-      auto created = leases.Create(
-          BuildLease(n.config.name, uid, options_.node_lease_duration_seconds, now));
+      auto created =
+          leases.Create(BuildLease(n.config.name, uid, options_.node_lease_duration_seconds, now));
       if (!created.ok()) return created.status();
       n.lease = *created;
       return absl::OkStatus();
@@ -319,10 +319,9 @@ absl::Status Kubelet::Adopt() {
       }());
       continue;
     }
-    auto w = std::make_unique<PodWorker>(options_.crash_loop_backoff_initial,
-                                         options_.crash_loop_backoff_max,
-                                         options_.image_pull_backoff_initial,
-                                         options_.image_pull_backoff_max);
+    auto w = std::make_unique<PodWorker>(
+        options_.crash_loop_backoff_initial, options_.crash_loop_backoff_max,
+        options_.image_pull_backoff_initial, options_.image_pull_backoff_max);
     w->key = key;
     w->uid = label(kLabelPodUid);
     w->node = node->config.name;
@@ -359,9 +358,12 @@ absl::Status Kubelet::Adopt() {
     if (!st.ok()) continue;
     if (r.status.has_value() && r.status->state() == cri::CONTAINER_EXITED) {
       const auto& p = *r.status;
-      r.last_terminated = TerminatedView{p.exit_code(), p.reason(), p.message(),
+      r.last_terminated = TerminatedView{p.exit_code(),
+                                         p.reason(),
+                                         p.message(),
                                          absl::FromUnixNanos(p.started_at()),
-                                         absl::FromUnixNanos(p.finished_at()), p.id()};
+                                         absl::FromUnixNanos(p.finished_at()),
+                                         p.id()};
     }
     r.id = c.id();
     r.attempt = attempt;

@@ -12,8 +12,8 @@
 //     pod filtered locally in scale mode) whose handlers only enqueue the
 //     pod key;
 //   - pod workers (PodWorkers, pod_workers.h): `workers` threads draining a
-//     work queue of pod keys, one sync of a pod at a time; SyncPod (pod_sync.cc) finds the pod and its PodWorker and hands them
-//     to the PodSyncer (pod_syncer.h), which is level-triggered — it
+//     work queue of pod keys, one sync of a pod at a time; SyncPod (pod_sync.cc) finds the pod and
+//     its PodWorker and hands them to the PodSyncer (pod_syncer.h), which is level-triggered — it
 //     compares the pod with the runtime, takes the next steps (sandbox,
 //     image by the ImageManager, create, start, probes by the
 //     ProberManager, restart with back-off, stop) and hands the pod status

@@ -1,9 +1,9 @@
 #include "kubelet/log_service.h"
 
+#include <grpcpp/server_builder.h>
+
 #include <map>
 #include <set>
-
-#include <grpcpp/server_builder.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -38,16 +38,16 @@ absl::StatusOr<std::string> LogReader::FindContainer(const kv1::ContainerLogsReq
   std::string container = req.container();
   if (container.empty()) {
     if (regular.size() != 1) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("a container name must be specified for pod ", req.pod(),
-                       ", choose one of: [", absl::StrJoin(regular, " "), "]"));
+      return absl::InvalidArgumentError(absl::StrCat("a container name must be specified for pod ",
+                                                     req.pod(), ", choose one of: [",
+                                                     absl::StrJoin(regular, " "), "]"));
     }
     container = *regular.begin();
   }
   auto it = by_name.find(container);
   if (it == by_name.end()) {
-    return absl::NotFoundError(absl::StrCat("container \"", container, "\" in pod \"", req.pod(),
-                                            "\" is not available"));
+    return absl::NotFoundError(
+        absl::StrCat("container \"", container, "\" in pod \"", req.pod(), "\" is not available"));
   }
   const auto& attempts = it->second;
   if (!req.previous()) return attempts.rbegin()->second;
@@ -71,10 +71,10 @@ absl::Status LogReader::Read(const kv1::ContainerLogsRequest& req,
     line.set_timestamp(e.timestamp());
     line.set_stream(e.stream());
     if (req.timestamps()) {
-      line.set_text(absl::StrCat(absl::FormatTime("%Y-%m-%dT%H:%M:%E*SZ",
-                                                  absl::FromUnixNanos(e.timestamp()),
-                                                  absl::UTCTimeZone()),
-                                 " ", e.text()));
+      line.set_text(
+          absl::StrCat(absl::FormatTime("%Y-%m-%dT%H:%M:%E*SZ", absl::FromUnixNanos(e.timestamp()),
+                                        absl::UTCTimeZone()),
+                       " ", e.text()));
     } else {
       line.set_text(e.text());
     }

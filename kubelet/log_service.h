@@ -12,11 +12,11 @@
 #ifndef MINIK8S_KUBELET_LOG_SERVICE_H_
 #define MINIK8S_KUBELET_LOG_SERVICE_H_
 
+#include <grpcpp/server.h>
+
 #include <functional>
 #include <memory>
 #include <string>
-
-#include <grpcpp/server.h>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"

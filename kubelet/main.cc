@@ -64,8 +64,7 @@ int Run(int argc, char** argv) {
   const DurationBound kPositive = DurationBound::kPositive;
   daemon.AddDurationFlag("--node-lease-renew-interval", &options.node_lease_renew_interval,
                          "How often the node Lease is renewed", kPositive);
-  daemon.AddDurationFlag("--node-status-update-frequency",
-                         &options.node_status_update_frequency,
+  daemon.AddDurationFlag("--node-status-update-frequency", &options.node_status_update_frequency,
                          "How often node status is computed (posted when changed, or every 5m)",
                          kPositive);
   daemon.AddDurationFlag("--relist-period", &options.relist_period,
@@ -123,7 +122,9 @@ int Run(int argc, char** argv) {
   for (int i = 0; i < 60; ++i) {
     version = rt->Version({});
     if (version.ok()) break;
-    if (i == 0) spdlog::warn("waiting for the container runtime at {}: {}", runtime_endpoint, version.status().ToString());
+    if (i == 0)
+      spdlog::warn("waiting for the container runtime at {}: {}", runtime_endpoint,
+                   version.status().ToString());
     absl::SleepFor(absl::Seconds(1));
   }
   if (!version.ok()) {
@@ -153,14 +154,14 @@ int Run(int argc, char** argv) {
   };
   if (nodes > 0) {
     for (int i = 0; i < nodes; ++i) {
-      options.nodes.push_back(make_node(absl::StrCat(node_name_prefix, i), kubelet::DerivedPodCidr(i)));
+      options.nodes.push_back(
+          make_node(absl::StrCat(node_name_prefix, i), kubelet::DerivedPodCidr(i)));
     }
   } else {
     options.nodes.push_back(make_node(node_name, pod_cidr.empty() ? "10.244.0.0/24" : pod_cidr));
   }
 
-  auto clientset =
-      client::Clientset::Connect({.server = server, .user_agent = "minik8s-kubelet"});
+  auto clientset = client::Clientset::Connect({.server = server, .user_agent = "minik8s-kubelet"});
   if (!clientset.ok()) return Fail(absl::StrCat("--server: ", clientset.status().message()));
   std::unique_ptr<client::EventSink> events = client::NewApiEventSink((*clientset)->api());
   kubelet::Kubelet k(clientset->get(), rt.get(), events.get(), options);

@@ -100,14 +100,14 @@ void NodeHeartbeat::WorkerLoop() {
         key = TakeDueLocked(clock_->Now(), &next);
         if (!key.empty()) break;
         Args args{this, generation_};
-        clock_->AwaitWithDeadline(
-            &mu_,
-            absl::Condition(
-                +[](Args* a) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-                  return a->self->stopping_ || a->self->generation_ != a->generation;
-                },
-                &args),
-            next);
+        clock_->AwaitWithDeadline(&mu_,
+                                  absl::Condition(
+                                      +[](Args* a) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+                                        return a->self->stopping_ ||
+                                               a->self->generation_ != a->generation;
+                                      },
+                                      &args),
+                                  next);
       }
     }
     Run(key);

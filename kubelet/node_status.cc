@@ -27,7 +27,9 @@ absl::StatusOr<std::vector<core::Taint>> ParseTaints(const std::string& text) {
     }
     core::Taint t;
     std::vector<std::string> kv = absl::StrSplit(kv_effect[0], absl::MaxSplits('=', 1));
-    if (kv[0].empty()) return absl::InvalidArgumentError(absl::StrCat("invalid taint spec \"", item, "\": empty key"));
+    if (kv[0].empty())
+      return absl::InvalidArgumentError(
+          absl::StrCat("invalid taint spec \"", item, "\": empty key"));
     t.set_key(kv[0]);
     if (kv.size() == 2) t.set_value(kv[1]);
     t.set_effect(effect);
@@ -42,7 +44,8 @@ absl::StatusOr<std::map<std::string, std::string>> ParseLabels(const std::string
     item = absl::StripAsciiWhitespace(item);
     std::vector<std::string> kv = absl::StrSplit(item, absl::MaxSplits('=', 1));
     if (kv.size() != 2 || kv[0].empty()) {
-      return absl::InvalidArgumentError(absl::StrCat("invalid label \"", item, "\": want key=value"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("invalid label \"", item, "\": want key=value"));
     }
     out[kv[0]] = kv[1];
   }
@@ -91,8 +94,8 @@ void FillStatic(const NodeConfig& c, core::NodeStatus* st) {
 }
 
 void AddCondition(const core::NodeStatus& old, core::NodeStatus* st, const std::string& type,
-                  const std::string& status, const std::string& reason,
-                  const std::string& message, absl::Time now) {
+                  const std::string& status, const std::string& reason, const std::string& message,
+                  absl::Time now) {
   core::NodeCondition* c = st->add_conditions();
   c->set_type(type);
   c->set_status(status);
@@ -129,8 +132,8 @@ core::Node BuildNode(const NodeConfig& c) {
   return node;
 }
 
-core::NodeStatus BuildNodeStatus(const NodeConfig& c, const core::NodeStatus& old,
-                                 absl::Time now, const std::string& runtime_error) {
+core::NodeStatus BuildNodeStatus(const NodeConfig& c, const core::NodeStatus& old, absl::Time now,
+                                 const std::string& runtime_error) {
   core::NodeStatus st;
   FillStatic(c, &st);
   AddCondition(old, &st, "MemoryPressure", "False", "KubeletHasSufficientMemory",
@@ -140,8 +143,7 @@ core::NodeStatus BuildNodeStatus(const NodeConfig& c, const core::NodeStatus& ol
   AddCondition(old, &st, "PIDPressure", "False", "KubeletHasSufficientPID",
                "kubelet has sufficient PID available", now);
   if (runtime_error.empty()) {
-    AddCondition(old, &st, "Ready", "True", "KubeletReady", "kubelet is posting ready status",
-                 now);
+    AddCondition(old, &st, "Ready", "True", "KubeletReady", "kubelet is posting ready status", now);
   } else {
     AddCondition(old, &st, "Ready", "False", "KubeletNotReady", runtime_error, now);
   }
@@ -158,8 +160,8 @@ bool SameNodeStatusIgnoringHeartbeat(const core::NodeStatus& a, const core::Node
 }
 
 minik8s::coordination::v1::Lease BuildLease(const std::string& node_name,
-                                            const std::string& node_uid,
-                                            int lease_duration_seconds, absl::Time now) {
+                                            const std::string& node_uid, int lease_duration_seconds,
+                                            absl::Time now) {
   minik8s::coordination::v1::Lease lease;
   lease.set_api_version("coordination.k8s.io/v1");
   lease.set_kind("Lease");

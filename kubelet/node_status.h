@@ -32,7 +32,7 @@ struct NodeConfig {
   int max_pods = 110;
   std::string pod_cidr;  // required
   std::string internal_ip = "127.0.0.1";
-  int kubelet_port = 0;  // 0: not published
+  int kubelet_port = 0;                   // 0: not published
   std::string container_runtime_version;  // "minik8s-runtime://0.1.0"
 };
 
@@ -63,8 +63,8 @@ bool SameNodeStatusIgnoringHeartbeat(const minik8s::core::v1::NodeStatus& a,
 // The node Lease: holder = node name, leaseDurationSeconds, renewTime now,
 // owned by the Node (uid `node_uid`, when known).
 minik8s::coordination::v1::Lease BuildLease(const std::string& node_name,
-                                            const std::string& node_uid,
-                                            int lease_duration_seconds, absl::Time now);
+                                            const std::string& node_uid, int lease_duration_seconds,
+                                            absl::Time now);
 
 }  // namespace minik8s::kubelet
 

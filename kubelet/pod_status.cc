@@ -146,8 +146,7 @@ core::ContainerStatus ToContainerStatus(const ContainerView& v) {
       break;
     }
     case ContainerView::State::kRunning:
-      *cs.mutable_state()->mutable_running()->mutable_started_at() =
-          api::ToProtoTime(v.started_at);
+      *cs.mutable_state()->mutable_running()->mutable_started_at() = api::ToProtoTime(v.started_at);
       cs.set_container_id(kContainerIdScheme + v.container_id);
       break;
     case ContainerView::State::kTerminated:
@@ -206,8 +205,7 @@ core::PodStatus ComputePodStatus(const PodStatusInput& in) {
     SetCondition(old, &st, "Initialized", true, "", "", in.now);
   } else {
     SetCondition(old, &st, "Initialized", false, "ContainersNotInitialized",
-                 absl::StrCat("containers with incomplete status: ", NameList(incomplete)),
-                 in.now);
+                 absl::StrCat("containers with incomplete status: ", NameList(incomplete)), in.now);
   }
 
   std::vector<std::string> unready;

@@ -9,8 +9,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "api/time.h"
 #include "api/errors.h"
+#include "api/time.h"
 #include "kubelet/kubelet.h"
 #include "spdlog/spdlog.h"
 
@@ -19,14 +19,14 @@ namespace minik8s::kubelet {
 namespace core = ::minik8s::core::v1;
 namespace cri = ::minik8s::cri::v1;
 
-
 void Kubelet::Event(const core::Pod& pod, const std::string& container, const std::string& type,
                     const std::string& reason, const std::string& message) {
   core::ObjectReference ref = client::ReferenceTo(pod);
   if (!container.empty()) {
     bool init = false;
     for (const auto& c : pod.spec().init_containers()) init |= c.name() == container;
-    ref.set_field_path(absl::StrCat(init ? "spec.initContainers{" : "spec.containers{", container, "}"));
+    ref.set_field_path(
+        absl::StrCat(init ? "spec.initContainers{" : "spec.containers{", container, "}"));
   }
   if (node_events_) node_events_->Remember(pod.metadata().uid(), pod.spec().node_name());
   recorder_->Event(ref, type, reason, message);
@@ -106,7 +106,8 @@ absl::Status Kubelet::DeletePod(const core::Pod& pod) {
   client::DeleteOptions opts;
   opts.grace_period_seconds = 0;
   opts.precondition_uid = pod.metadata().uid();
-  return clientset_->Pods().Delete(pod.metadata().namespace_(), pod.metadata().name(), opts)
+  return clientset_->Pods()
+      .Delete(pod.metadata().namespace_(), pod.metadata().name(), opts)
       .status();
 }
 

@@ -9,10 +9,10 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "api/time.h"
 #include "api/errors.h"
-#include "common/metrics.h"
+#include "api/time.h"
 #include "common/duration.h"
+#include "common/metrics.h"
 #include "spdlog/spdlog.h"
 
 namespace minik8s::kubelet {
@@ -27,8 +27,9 @@ constexpr char kSandboxChanged[] = "Pod sandbox changed, it will be killed and r
 absl::Time FromNanos(int64_t n) { return n == 0 ? absl::Time() : absl::FromUnixNanos(n); }
 
 TerminatedView TerminatedOf(const cri::ContainerStatus& s) {
-  return TerminatedView{s.exit_code(), s.reason(), s.message(), FromNanos(s.started_at()),
-                        FromNanos(s.finished_at()), s.id()};
+  return TerminatedView{
+      s.exit_code(), s.reason(), s.message(), FromNanos(s.started_at()), FromNanos(s.finished_at()),
+      s.id()};
 }
 
 std::string PodRef(const core::Pod& pod) {
@@ -55,8 +56,8 @@ metrics::Histogram& PodStartDuration() {
         metrics::Registry::Default(), "kubelet_pod_start_duration_seconds",
         "Duration in seconds from kubelet seeing a pod for the first time to the pod starting to "
         "run",
-        {}, {0.5, 1, 2, 3, 4, 5, 6, 8, 10, 20, 30, 45, 60, 120, 180, 240, 300, 360, 480, 600, 900,
-             1200, 1800, 2700, 3600});
+        {}, {0.5, 1,   2,   3,   4,   5,   6,   8,   10,   20,   30,   45,  60,
+             120, 180, 240, 300, 360, 480, 600, 900, 1200, 1800, 2700, 3600});
     return &(*family)->WithLabelValues({});
   }();
   return *h;
@@ -120,7 +121,7 @@ bool PodSyncer::EnsureSandbox(PodWorker& w, const core::Pod& pod) {
   absl::StatusOr<std::string> ip = host_->AllocatePodIp(w.node);
   if (!ip.ok()) {
     host_->Event(pod, "", "Warning", "FailedCreatePodSandBox",
-          absl::StrCat("Failed to create pod sandbox: ", ip.status().message()));
+                 absl::StrCat("Failed to create pod sandbox: ", ip.status().message()));
     return false;
   }
   cri::RunPodSandboxRequest req;
@@ -140,7 +141,7 @@ bool PodSyncer::EnsureSandbox(PodWorker& w, const core::Pod& pod) {
     host_->ReleasePodIp(w.node, *ip);
     if (!host_->RuntimeUnreachable(resp.status())) {
       host_->Event(pod, "", "Warning", "FailedCreatePodSandBox",
-            absl::StrCat("Failed to create pod sandbox: ", resp.status().message()));
+                   absl::StrCat("Failed to create pod sandbox: ", resp.status().message()));
     }
     return false;
   }
@@ -221,7 +222,8 @@ void PodSyncer::RefreshContainer(ContainerRecord& r) {
 
 void PodSyncer::MarkLost(ContainerRecord& r) {
   r.lost = true;
-  if (r.status.has_value() && r.status->state() == cri::CONTAINER_EXITED) return;  // its end is known
+  if (r.status.has_value() && r.status->state() == cri::CONTAINER_EXITED)
+    return;  // its end is known
   // What Kubernetes reports for a container the runtime cannot locate
   // (kubelet_pods.go, convertToAPIContainerStatuses).
   cri::ContainerStatus s = r.status.value_or(cri::ContainerStatus());
@@ -235,7 +237,7 @@ void PodSyncer::MarkLost(ContainerRecord& r) {
 }
 
 bool PodSyncer::StartContainer(PodWorker& w, const core::Pod& pod, const core::Container& c,
-                             bool init, ContainerRecord& r, absl::Time now, absl::Time* wake) {
+                               bool init, ContainerRecord& r, absl::Time now, absl::Time* wake) {
   r.waiting_reason.clear();
   r.waiting_message.clear();
   // As Kubernetes does, the pod shows its containers waiting in
@@ -333,8 +335,8 @@ bool PodSyncer::StartContainer(PodWorker& w, const core::Pod& pod, const core::C
   return true;
 }
 
-bool PodSyncer::RunProbes(const core::Pod& pod, const core::Container& c,
-                          ContainerRecord& r, absl::Time now, absl::Time* wake) {
+bool PodSyncer::RunProbes(const core::Pod& pod, const core::Container& c, ContainerRecord& r,
+                          absl::Time now, absl::Time* wake) {
   const ProberManager::Verdict verdict =
       prober_.Probe(pod, c, r.id, FromNanos(r.status->started_at()), now, wake);
   if (verdict != ProberManager::Verdict::kLivenessFailed &&
@@ -414,7 +416,7 @@ ContainerView PodSyncer::ViewOf(const PodWorker& w, const core::Container& c,
 }
 
 absl::Status PodSyncer::SyncRunningPod(PodWorker& w, const core::Pod& pod,
-                                     absl::Duration* requeue_after) {
+                                       absl::Duration* requeue_after) {
   const absl::Time now = clock_->Now();
   absl::Time wake = absl::InfiniteFuture();
   const std::optional<core::PodStatus> reported = status_.GetPodStatus(w.uid);
@@ -449,7 +451,8 @@ absl::Status PodSyncer::SyncRunningPod(PodWorker& w, const core::Pod& pod,
     }
   }
   // Kubernetes announces the new sandbox only when it makes one.
-  if (sandbox_lost && needs_sandbox) host_->Event(pod, "", "Normal", "SandboxChanged", kSandboxChanged);
+  if (sandbox_lost && needs_sandbox)
+    host_->Event(pod, "", "Normal", "SandboxChanged", kSandboxChanged);
   bool sandbox_ready = !finished && needs_sandbox && EnsureSandbox(w, pod);
   if (!host_->RuntimeReady()) return absl::OkStatus();
   if (!finished && needs_sandbox && !sandbox_ready) wake = now + absl::Seconds(1);
@@ -476,13 +479,13 @@ absl::Status PodSyncer::SyncRunningPod(PodWorker& w, const core::Pod& pod,
     if (w.crash_backoff.IsInBackOffSince(bkey, finished_at, now)) {
       absl::Duration delay = w.crash_backoff.Get(bkey);
       r.waiting_reason = "CrashLoopBackOff";
-      r.waiting_message = absl::StrCat("back-off ", FormatGoDuration(delay),
-                                       " restarting failed container=", c.name(),
-                                       " pod=", PodRef(pod));
+      r.waiting_message =
+          absl::StrCat("back-off ", FormatGoDuration(delay),
+                       " restarting failed container=", c.name(), " pod=", PodRef(pod));
       if (r.backoff_event_for != finished_at) {
         host_->Event(pod, c.name(), "Warning", "BackOff",
-              absl::StrCat("Back-off restarting failed container ", c.name(), " in pod ",
-                           PodRef(pod)));
+                     absl::StrCat("Back-off restarting failed container ", c.name(), " in pod ",
+                                  PodRef(pod)));
         r.backoff_event_for = finished_at;
       }
       wake = std::min(wake, finished_at + delay);
@@ -516,7 +519,8 @@ absl::Status PodSyncer::SyncRunningPod(PodWorker& w, const core::Pod& pod,
       for (const core::Container& c : pod.spec().containers()) {
         ContainerRecord& r = w.containers[c.name()];
         if (!r.status) {
-          if (r.attempt < 0 || ShouldRestart(policy, r.last_terminated ? r.last_terminated->exit_code : 1)) {
+          if (r.attempt < 0 ||
+              ShouldRestart(policy, r.last_terminated ? r.last_terminated->exit_code : 1)) {
             StartContainer(w, pod, c, false, r, now, &wake);
           }
           continue;
@@ -541,12 +545,13 @@ absl::Status PodSyncer::SyncRunningPod(PodWorker& w, const core::Pod& pod,
 
   absl::Status written = ReportStatus(w, pod, sandbox_ready, finished ? phase_before : "");
   if (written.ok()) ObservePodStart(w);
-  if (wake != absl::InfiniteFuture()) *requeue_after = std::max(wake - clock_->Now(), absl::ZeroDuration());
+  if (wake != absl::InfiniteFuture())
+    *requeue_after = std::max(wake - clock_->Now(), absl::ZeroDuration());
   return written;
 }
 
 absl::Status PodSyncer::ReportStatus(PodWorker& w, const core::Pod& pod, bool sandbox_ready,
-                                   const std::string& finished_phase) {
+                                     const std::string& finished_phase) {
   PodStatusInput in;
   core::Pod old = pod;
   if (std::optional<core::PodStatus> reported = status_.GetPodStatus(w.uid)) {
@@ -582,12 +587,13 @@ void PodSyncer::TeardownPod(PodWorker& w, int64_t grace_seconds, bool record_eve
     RefreshContainer(r);
     if (!r.status || r.status->state() == cri::CONTAINER_EXITED) continue;
     if (record_events) {
-      host_->Event(w.last_pod, name, "Normal", "Killing", absl::StrCat("Stopping container ", name));
+      host_->Event(w.last_pod, name, "Normal", "Killing",
+                   absl::StrCat("Stopping container ", name));
     }
     cri::StopContainerRequest req;
     req.set_container_id(r.id);
-    req.set_timeout(std::max<int64_t>(0, static_cast<int64_t>(
-                                             std::ceil(absl::ToDoubleSeconds(deadline - clock_->Now())))));
+    req.set_timeout(std::max<int64_t>(
+        0, static_cast<int64_t>(std::ceil(absl::ToDoubleSeconds(deadline - clock_->Now())))));
     auto s = runtime_->StopContainer(req);
     if (!s.ok() && s.status().code() != absl::StatusCode::kNotFound) {
       spdlog::warn("pod {}: stopping container {}: {}", w.key, name, s.status().ToString());

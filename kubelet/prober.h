@@ -67,7 +67,7 @@ class ProbeState {
   const ProbeTiming timing_;
   absl::Time next_;
   ProbeResult result_ = ProbeResult::kUnknown;  // kUnknown: the initial result
-  int consecutive_ = 0;                          // of the last outcome
+  int consecutive_ = 0;                         // of the last outcome
   bool last_success_ = false;
 };
 

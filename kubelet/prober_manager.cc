@@ -26,8 +26,8 @@ ProberManager::Verdict ProberManager::Probe(const core::Pod& pod, const core::Co
     p.readiness.reset();
     p.startup.reset();
     if (c.has_liveness_probe()) {
-      p.liveness = std::make_unique<ProbeState>(ProbeKind::kLiveness, TimingOf(c.liveness_probe()),
-                                                started);
+      p.liveness =
+          std::make_unique<ProbeState>(ProbeKind::kLiveness, TimingOf(c.liveness_probe()), started);
     }
     if (c.has_readiness_probe()) {
       p.readiness = std::make_unique<ProbeState>(ProbeKind::kReadiness,
@@ -44,7 +44,8 @@ ProberManager::Verdict ProberManager::Probe(const core::Pod& pod, const core::Co
     absl::StatusOr<ProbeCheck> result =
         RunProbe(runtime_, container_id, spec, state.kind(), state.timing().timeout);
     if (!result.ok() && health_->RuntimeUnreachable(result.status())) return false;
-    ProbeCheck r = result.ok() ? *result : ProbeCheck{false, std::string(result.status().message())};
+    ProbeCheck r =
+        result.ok() ? *result : ProbeCheck{false, std::string(result.status().message())};
     if (!r.success) {
       events_->Event(pod, c.name(), "Warning", "Unhealthy",
                      absl::StrCat(ProbeKindName(state.kind()), " probe failed: ", r.message));

@@ -113,8 +113,7 @@ PodSummary SummarizePod(const Pod& pod) {
 
 std::string RestartsColumn(const PodSummary& summary, absl::Time now) {
   if (summary.restarts != 0 && summary.last_restart != absl::InfinitePast()) {
-    return absl::StrCat(summary.restarts, " (", HumanDuration(now - summary.last_restart),
-                        " ago)");
+    return absl::StrCat(summary.restarts, " (", HumanDuration(now - summary.last_restart), " ago)");
   }
   return absl::StrCat(summary.restarts);
 }

@@ -29,9 +29,9 @@ const Registry& TheRegistry() {
     // Every kind of kinds/kinds.def, keyed by the group and kind of its
     // scheme entry (kinds/<name>/<name>_scheme.cc); each printer is defined
     // in kinds/<name>/<name>_printer.cc.
-#define MINIK8S_KIND(Name)                               \
-  {                                                      \
-    const api::KindInfo kind = api::Name##Scheme();      \
+#define MINIK8S_KIND(Name)                                           \
+  {                                                                  \
+    const api::KindInfo kind = api::Name##Scheme();                  \
     r->by_kind.emplace(Key(kind.group, kind.kind), Name##Printer()); \
   }
 #include "kinds/kinds.def"

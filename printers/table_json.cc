@@ -60,8 +60,8 @@ void AppendColumns(const KindPrinter& printer, std::string* out) {
     if (i > 0) out->push_back(',');
     absl::StrAppend(out, "{\"name\":", JsonString(c.name), ",\"type\":", JsonString(c.type),
                     ",\"format\":", JsonString(c.format),
-                    ",\"description\":", JsonString(c.description),
-                    ",\"priority\":", c.priority, "}");
+                    ",\"description\":", JsonString(c.description), ",\"priority\":", c.priority,
+                    "}");
   }
   out->push_back(']');
 }

@@ -32,8 +32,7 @@ std::vector<Container*> ContainerStore::List(const cri::ContainerFilter& f) cons
     if (!LabelsMatch(f.label_selector(), c->config.labels())) continue;
     found.push_back(c.get());
   }
-  std::sort(found.begin(), found.end(),
-            [](Container* a, Container* b) { return a->seq < b->seq; });
+  std::sort(found.begin(), found.end(), [](Container* a, Container* b) { return a->seq < b->seq; });
   return found;
 }
 
@@ -77,10 +76,14 @@ void ContainerStore::FillItem(const Container& c, cri::Container* out) {
 
 const char* ContainerStateName(cri::ContainerState s) {
   switch (s) {
-    case cri::CONTAINER_CREATED: return "CREATED";
-    case cri::CONTAINER_RUNNING: return "RUNNING";
-    case cri::CONTAINER_EXITED: return "EXITED";
-    default: return "UNKNOWN";
+    case cri::CONTAINER_CREATED:
+      return "CREATED";
+    case cri::CONTAINER_RUNNING:
+      return "RUNNING";
+    case cri::CONTAINER_EXITED:
+      return "EXITED";
+    default:
+      return "UNKNOWN";
   }
 }
 

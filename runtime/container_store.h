@@ -19,8 +19,8 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "cri/v1/api.pb.h"
 #include "common/clock.h"
+#include "cri/v1/api.pb.h"
 #include "runtime/script.h"
 #include "runtime/sim_options.h"
 

@@ -6,9 +6,9 @@
 #define MINIK8S_RUNTIME_CRI_LOG_H_
 
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "cri/v1/api.pb.h"
 
 namespace minik8s::runtime {

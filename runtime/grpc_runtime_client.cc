@@ -23,12 +23,12 @@ class GrpcRuntimeClient : public RuntimeClient {
         images_(cri::ImageService::NewStub(channel)),
         options_(options) {}
 
-#define MINIK8S_RUNTIME_RPC(stub, Name, timeout)                                     \
-  absl::StatusOr<cri::Name##Response> Name(const cri::Name##Request& req) override { \
-    return Call<cri::Name##Response>(timeout, [&](grpc::ClientContext* ctx,           \
-                                                  cri::Name##Response* resp) {        \
-      return stub->Name(ctx, req, resp);                                             \
-    });                                                                              \
+#define MINIK8S_RUNTIME_RPC(stub, Name, timeout)                                                \
+  absl::StatusOr<cri::Name##Response> Name(const cri::Name##Request& req) override {            \
+    return Call<cri::Name##Response>(timeout,                                                   \
+                                     [&](grpc::ClientContext* ctx, cri::Name##Response* resp) { \
+                                       return stub->Name(ctx, req, resp);                       \
+                                     });                                                        \
   }
 
   MINIK8S_RUNTIME_RPC(runtime_, Version, options_.timeout)

@@ -20,9 +20,9 @@ std::string NormalizeImageName(absl::string_view image) {
   std::string out;
   size_t slash = name.find('/');
   absl::string_view first = name.substr(0, slash);
-  bool has_domain = slash != absl::string_view::npos &&
-                    (absl::StrContains(first, '.') || absl::StrContains(first, ':') ||
-                     first == "localhost");
+  bool has_domain =
+      slash != absl::string_view::npos &&
+      (absl::StrContains(first, '.') || absl::StrContains(first, ':') || first == "localhost");
   if (has_domain) {
     out = std::string(name);
   } else if (slash == absl::string_view::npos) {
@@ -31,7 +31,8 @@ std::string NormalizeImageName(absl::string_view image) {
     out = absl::StrCat("docker.io/", name);
   }
   size_t last_slash = out.rfind('/');
-  bool has_tag = out.find(':', last_slash == std::string::npos ? 0 : last_slash) != std::string::npos;
+  bool has_tag =
+      out.find(':', last_slash == std::string::npos ? 0 : last_slash) != std::string::npos;
   if (!has_tag && digest.empty()) absl::StrAppend(&out, ":latest");
   absl::StrAppend(&out, digest);
   return out;

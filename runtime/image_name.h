@@ -13,6 +13,7 @@
 #define MINIK8S_RUNTIME_IMAGE_NAME_H_
 
 #include <string>
+
 #include "absl/strings/string_view.h"
 
 namespace minik8s::runtime {

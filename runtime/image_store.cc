@@ -19,8 +19,8 @@ ImageRecord ImageStore::Synthesize(const std::string& name) {
   img.id = absl::StrCat("sha256:", hex);
   img.repo_digest = absl::StrContains(name, '@')
                         ? name
-                        : absl::StrCat(ImageRepository(name), "@sha256:",
-                                       Sha256Hex(absl::StrCat("manifest:", name)));
+                        : absl::StrCat(ImageRepository(name),
+                                       "@sha256:", Sha256Hex(absl::StrCat("manifest:", name)));
   uint64_t h = 0;
   absl::SimpleHexAtoi(hex.substr(0, 12), &h);
   img.size = 5'000'000 + h % 200'000'000;

@@ -99,9 +99,8 @@ class InProcessRuntimeClient : public RuntimeClient {
       {
         absl::MutexLock lock(&q->mu);
         q->mu.Await(absl::Condition(
-            +[](Queue* q) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-              return q->ended || !q->entries.empty();
-            },
+            +[](Queue* q)
+                 ABSL_NO_THREAD_SAFETY_ANALYSIS { return q->ended || !q->entries.empty(); },
             q.get()));
         batch.swap(q->entries);
         ended = q->ended;

@@ -54,8 +54,8 @@ absl::Status PrepareSocketPath(const std::string& path) {
         absl::StrCat(path, " exists and is not a socket; refusing to replace it"));
   }
   if (SocketIsLive(path)) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "another runtime is already serving on ", path, " (stop it first)"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("another runtime is already serving on ", path, " (stop it first)"));
   }
   if (unlink(path.c_str()) != 0) {
     return absl::FailedPreconditionError(
@@ -106,7 +106,8 @@ int Run(int argc, char** argv) {
     }
     absl::StatusOr<absl::Duration> d = ParseGoDuration(spec.substr(eq + 1));
     if (d.ok() && *d < absl::ZeroDuration()) {
-      d = absl::InvalidArgumentError(absl::StrCat("negative duration \"", spec.substr(eq + 1), "\""));
+      d = absl::InvalidArgumentError(
+          absl::StrCat("negative duration \"", spec.substr(eq + 1), "\""));
     }
     if (!d.ok()) {
       return fail(absl::InvalidArgumentError(

@@ -8,8 +8,8 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
-#include "runtime/image_name.h"
 #include "common/clock.h"
+#include "runtime/image_name.h"
 #include "runtime/runtime_client.h"
 #include "runtime/workload_logs.h"
 #include "spdlog/spdlog.h"
@@ -30,7 +30,8 @@ std::string NewBootId() {
   std::random_device rd;
   std::mt19937_64 gen((static_cast<uint64_t>(rd()) << 32) ^ rd() ^
                       static_cast<uint64_t>(absl::ToUnixNanos(absl::Now())));
-  std::string hex = absl::StrCat(absl::Hex(gen(), absl::kZeroPad16), absl::Hex(gen(), absl::kZeroPad16));
+  std::string hex =
+      absl::StrCat(absl::Hex(gen(), absl::kZeroPad16), absl::Hex(gen(), absl::kZeroPad16));
   return absl::StrCat(hex.substr(0, 8), "-", hex.substr(8, 4), "-", hex.substr(12, 4), "-",
                       hex.substr(16, 4), "-", hex.substr(20));
 }
@@ -139,14 +140,14 @@ void Runtime::ScheduleForContainerLocked(Container& c, absl::Time when,
   // The timer id is known only after RunAt returns; the callback cannot run
   // before (it needs mu_, which is held here), so it finds it in `slot`.
   auto slot = std::make_shared<common::TimerId>(0);
-  common::TimerId id = ScheduleLocked(
-      when, [this, id = c.id, epoch = c.epoch, slot, fn = std::move(fn)](Deferred& deferred)
-                ABSL_NO_THREAD_SAFETY_ANALYSIS {
-                  Container* c = containers_.Find(id);
-                  if (c == nullptr || c->epoch != epoch) return;
-                  c->timers.erase(*slot);
-                  fn(*c, deferred);
-                });
+  common::TimerId id =
+      ScheduleLocked(when, [this, id = c.id, epoch = c.epoch, slot,
+                            fn = std::move(fn)](Deferred& deferred) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+        Container* c = containers_.Find(id);
+        if (c == nullptr || c->epoch != epoch) return;
+        c->timers.erase(*slot);
+        fn(*c, deferred);
+      });
   *slot = id;
   c.timers.insert(id);
 }
@@ -171,19 +172,20 @@ void Runtime::BeginRunningLocked(Container& c, Deferred& deferred) {
   spdlog::debug("container {} ({}) running: {}", c.id.substr(0, 13), c.config.metadata().name(),
                 c.program.description);
   if (c.sim.crash_after) {
-    ScheduleForContainerLocked(c, now + *c.sim.crash_after, [this](Container& c, Deferred& d)
-                                                                ABSL_NO_THREAD_SAFETY_ANALYSIS {
-      AppendLogLocked(c, "stderr",
-                      absl::StrCat("minik8s-runtime: simulated crash (exit code ",
-                                   c.sim.exit_code, ")"));
-      ExitLocked(c, c.sim.exit_code, ExitReason(c.sim.exit_code), "", d);
-    });
+    ScheduleForContainerLocked(
+        c, now + *c.sim.crash_after,
+        [this](Container& c, Deferred& d) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+          AppendLogLocked(
+              c, "stderr",
+              absl::StrCat("minik8s-runtime: simulated crash (exit code ", c.sim.exit_code, ")"));
+          ExitLocked(c, c.sim.exit_code, ExitReason(c.sim.exit_code), "", d);
+        });
   }
   if (c.sim.oom_after) {
-    ScheduleForContainerLocked(c, now + *c.sim.oom_after, [this](Container& c, Deferred& d)
-                                                              ABSL_NO_THREAD_SAFETY_ANALYSIS {
-      ExitLocked(c, kSigkillExitCode, "OOMKilled", "", d);
-    });
+    ScheduleForContainerLocked(c, now + *c.sim.oom_after,
+                               [this](Container& c, Deferred& d) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+                                 ExitLocked(c, kSigkillExitCode, "OOMKilled", "", d);
+                               });
   }
   if (c.program.image_default && c.nginx_like) {
     for (const LogLine& line : NginxStartLines(c.image_name, now)) {
@@ -202,10 +204,10 @@ void Runtime::ContinueScriptLocked(Container& c, Deferred& deferred) {
   Blocked b = RunUntilBlocked(c.program, &c.script, io);
   switch (b.kind) {
     case Blocked::kSleep:
-      ScheduleForContainerLocked(c, Now() + b.sleep, [this](Container& c, Deferred& d)
-                                                         ABSL_NO_THREAD_SAFETY_ANALYSIS {
-        ContinueScriptLocked(c, d);
-      });
+      ScheduleForContainerLocked(c, Now() + b.sleep,
+                                 [this](Container& c, Deferred& d) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+                                   ContinueScriptLocked(c, d);
+                                 });
       break;
     case Blocked::kExit:
       ExitLocked(c, b.exit_code, ExitReason(b.exit_code), "", deferred);
@@ -382,8 +384,8 @@ absl::StatusOr<cri::CreateContainerResponse> Runtime::CreateContainer(
   for (const auto& kv : config.envs()) env[kv.key()] = kv.value();
   absl::StatusOr<SimOptions> sim = ParseSimOptions(env);
   if (!sim.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("container \"", config.metadata().name(),
-                                                   "\": ", sim.status().message()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("container \"", config.metadata().name(), "\": ", sim.status().message()));
   }
 
   absl::MutexLock lock(&mu_);
@@ -405,19 +407,18 @@ absl::StatusOr<cri::CreateContainerResponse> Runtime::CreateContainer(
     Container* other = containers_.Find(id);
     if (other && other->config.metadata().name() == config.metadata().name() &&
         other->config.metadata().attempt() == config.metadata().attempt()) {
-      return absl::AlreadyExistsError(absl::StrCat(
-          "failed to reserve container name \"", config.metadata().name(), "_",
-          sb->config.metadata().name(), "_", sb->config.metadata().namespace_(), "_",
-          sb->config.metadata().uid(), "_", config.metadata().attempt(),
-          "\": name is reserved for \"", id, "\""));
+      return absl::AlreadyExistsError(
+          absl::StrCat("failed to reserve container name \"", config.metadata().name(), "_",
+                       sb->config.metadata().name(), "_", sb->config.metadata().namespace_(), "_",
+                       sb->config.metadata().uid(), "_", config.metadata().attempt(),
+                       "\": name is reserved for \"", id, "\""));
     }
   }
   auto c = std::make_unique<Container>();
   if (!sb->config.log_directory().empty()) {
-    std::string rel = config.log_path().empty()
-                          ? absl::StrCat(config.metadata().name(), "/",
-                                         config.metadata().attempt(), ".log")
-                          : config.log_path();
+    std::string rel = config.log_path().empty() ? absl::StrCat(config.metadata().name(), "/",
+                                                               config.metadata().attempt(), ".log")
+                                                : config.log_path();
     std::filesystem::path path = std::filesystem::path(sb->config.log_directory()) / rel;
     std::error_code ec;
     std::filesystem::create_directories(path.parent_path(), ec);
@@ -460,16 +461,14 @@ void Runtime::StartContainer(const cri::StartContainerRequest& req,
   Container* c = containers_.Find(req.container_id());
   if (c == nullptr) return fail(ContainerNotFound(req.container_id()));
   if (c->state != cri::CONTAINER_CREATED || c->starting) {
-    return fail(absl::FailedPreconditionError(
-        absl::StrCat("container \"", c->id, "\" is in ",
-                     c->starting ? "STARTING" : ContainerStateName(c->state),
-                     " state; only a CREATED container can be started")));
+    return fail(absl::FailedPreconditionError(absl::StrCat(
+        "container \"", c->id, "\" is in ", c->starting ? "STARTING" : ContainerStateName(c->state),
+        " state; only a CREATED container can be started")));
   }
   Sandbox* sb = sandboxes_.Find(c->sandbox_id);
   if (sb == nullptr || sb->state != cri::SANDBOX_READY) {
-    return fail(absl::FailedPreconditionError(
-        absl::StrCat("pod sandbox \"", c->sandbox_id, "\" of container \"", c->id,
-                     "\" is not ready")));
+    return fail(absl::FailedPreconditionError(absl::StrCat(
+        "pod sandbox \"", c->sandbox_id, "\" of container \"", c->id, "\" is not ready")));
   }
   if (options_.container_start_delay <= absl::ZeroDuration()) {
     BeginRunningLocked(*c, deferred);
@@ -533,9 +532,8 @@ void Runtime::StopContainer(const cri::StopContainerRequest& req,
   c->sigterm_sent = true;
   c->stop_waiters.push_back(std::move(done));
   ScheduleForContainerLocked(*c, Now() + absl::Seconds(req.timeout()),
-                             [this](Container& c, Deferred& d) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-                               KillLocked(c, d);
-                             });
+                             [this](Container& c, Deferred& d)
+                                 ABSL_NO_THREAD_SAFETY_ANALYSIS { KillLocked(c, d); });
 }
 
 absl::StatusOr<cri::StopContainerResponse> Runtime::StopContainer(
@@ -645,8 +643,7 @@ absl::StatusOr<cri::ProbeResponse> Runtime::Probe(const cri::ProbeRequest& req) 
   } else if (req.handler() == cri::HTTP_GET) {
     r.set_message("HTTP probe failed with statuscode: 503");
   } else if (req.handler() == cri::TCP_SOCKET) {
-    r.set_message(
-        absl::StrCat("dial tcp ", ip, ":", req.port(), ": connect: connection refused"));
+    r.set_message(absl::StrCat("dial tcp ", ip, ":", req.port(), ": connect: connection refused"));
   } else {
     r.set_message("service unhealthy (responded with \"NOT_SERVING\")");
   }
@@ -704,8 +701,7 @@ absl::StatusOr<cri::ListImagesResponse> Runtime::ListImages(const cri::ListImage
   return r;
 }
 
-absl::StatusOr<cri::ImageStatusResponse> Runtime::ImageStatus(
-    const cri::ImageStatusRequest& req) {
+absl::StatusOr<cri::ImageStatusResponse> Runtime::ImageStatus(const cri::ImageStatusRequest& req) {
   if (absl::StripAsciiWhitespace(req.image().image()).empty()) {
     return absl::InvalidArgumentError("image name is empty");
   }
@@ -755,11 +751,11 @@ void Runtime::PullImage(const cri::PullImageRequest& req, Done<cri::PullImageRes
     return;
   }
   auto slot = std::make_shared<common::TimerId>(0);
-  common::TimerId t = ScheduleLocked(Now() + delay,
-                             [this, slot, finish](Deferred& d) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-                               pull_timers_.erase(*slot);
-                               finish(d);
-                             });
+  common::TimerId t = ScheduleLocked(
+      Now() + delay, [this, slot, finish](Deferred& d) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+        pull_timers_.erase(*slot);
+        finish(d);
+      });
   *slot = t;
   pull_timers_.insert(t);
 }
@@ -769,8 +765,7 @@ absl::StatusOr<cri::PullImageResponse> Runtime::PullImage(const cri::PullImageRe
       [&](Done<cri::PullImageResponse> done) { PullImage(req, std::move(done)); });
 }
 
-absl::StatusOr<cri::RemoveImageResponse> Runtime::RemoveImage(
-    const cri::RemoveImageRequest& req) {
+absl::StatusOr<cri::RemoveImageResponse> Runtime::RemoveImage(const cri::RemoveImageRequest& req) {
   absl::MutexLock lock(&mu_);
   images_.Remove(req.image().image());
   return cri::RemoveImageResponse();

@@ -43,9 +43,9 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "cri/v1/api.pb.h"
 #include "common/clock.h"
 #include "common/fake_clock.h"
+#include "cri/v1/api.pb.h"
 #include "runtime/container_store.h"
 #include "runtime/image_store.h"
 #include "runtime/log_store.h"
@@ -88,27 +88,23 @@ class Runtime {
   absl::StatusOr<cri::StatusResponse> Status(const cri::StatusRequest& req);
 
   absl::StatusOr<cri::RunPodSandboxResponse> RunPodSandbox(const cri::RunPodSandboxRequest& req);
-  absl::StatusOr<cri::StopPodSandboxResponse> StopPodSandbox(
-      const cri::StopPodSandboxRequest& req);
+  absl::StatusOr<cri::StopPodSandboxResponse> StopPodSandbox(const cri::StopPodSandboxRequest& req);
   absl::StatusOr<cri::RemovePodSandboxResponse> RemovePodSandbox(
       const cri::RemovePodSandboxRequest& req);
   absl::StatusOr<cri::PodSandboxStatusResponse> PodSandboxStatus(
       const cri::PodSandboxStatusRequest& req);
-  absl::StatusOr<cri::ListPodSandboxResponse> ListPodSandbox(
-      const cri::ListPodSandboxRequest& req);
+  absl::StatusOr<cri::ListPodSandboxResponse> ListPodSandbox(const cri::ListPodSandboxRequest& req);
 
   absl::StatusOr<cri::CreateContainerResponse> CreateContainer(
       const cri::CreateContainerRequest& req);
   void StartContainer(const cri::StartContainerRequest& req,
                       Done<cri::StartContainerResponse> done);
-  absl::StatusOr<cri::StartContainerResponse> StartContainer(
-      const cri::StartContainerRequest& req);
+  absl::StatusOr<cri::StartContainerResponse> StartContainer(const cri::StartContainerRequest& req);
   void StopContainer(const cri::StopContainerRequest& req, Done<cri::StopContainerResponse> done);
   absl::StatusOr<cri::StopContainerResponse> StopContainer(const cri::StopContainerRequest& req);
   absl::StatusOr<cri::RemoveContainerResponse> RemoveContainer(
       const cri::RemoveContainerRequest& req);
-  absl::StatusOr<cri::ListContainersResponse> ListContainers(
-      const cri::ListContainersRequest& req);
+  absl::StatusOr<cri::ListContainersResponse> ListContainers(const cri::ListContainersRequest& req);
   absl::StatusOr<cri::ContainerStatusResponse> ContainerStatus(
       const cri::ContainerStatusRequest& req);
   absl::StatusOr<cri::ExecSyncResponse> ExecSync(const cri::ExecSyncRequest& req);

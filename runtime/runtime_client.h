@@ -61,8 +61,7 @@ class RuntimeClient {
       const cri::ListContainersRequest& req) = 0;
   virtual absl::StatusOr<cri::ContainerStatusResponse> ContainerStatus(
       const cri::ContainerStatusRequest& req) = 0;
-  virtual absl::StatusOr<cri::ExecSyncResponse> ExecSync(
-      const cri::ExecSyncRequest& req) = 0;
+  virtual absl::StatusOr<cri::ExecSyncResponse> ExecSync(const cri::ExecSyncRequest& req) = 0;
   virtual absl::StatusOr<cri::ProbeResponse> Probe(const cri::ProbeRequest& req) = 0;
 
   // Calls `on_entry` for each log entry, in order. Without req.follow it
@@ -73,12 +72,10 @@ class RuntimeClient {
                                 const std::function<bool(const cri::LogEntry&)>& on_entry) = 0;
 
   // ---- ImageService
-  virtual absl::StatusOr<cri::ListImagesResponse> ListImages(
-      const cri::ListImagesRequest& req) = 0;
+  virtual absl::StatusOr<cri::ListImagesResponse> ListImages(const cri::ListImagesRequest& req) = 0;
   virtual absl::StatusOr<cri::ImageStatusResponse> ImageStatus(
       const cri::ImageStatusRequest& req) = 0;
-  virtual absl::StatusOr<cri::PullImageResponse> PullImage(
-      const cri::PullImageRequest& req) = 0;
+  virtual absl::StatusOr<cri::PullImageResponse> PullImage(const cri::PullImageRequest& req) = 0;
   virtual absl::StatusOr<cri::RemoveImageResponse> RemoveImage(
       const cri::RemoveImageRequest& req) = 0;
 };

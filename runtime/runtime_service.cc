@@ -145,10 +145,17 @@ class LogsReactor : public grpc::ServerWriteReactor<cri::ReadLogsResponse> {
       }
     }
     switch (action) {
-      case kWrite: StartWrite(&current_); break;
-      case kFinishOk: Finish(grpc::Status::OK); break;
-      case kFinishCancelled: Finish(grpc::Status::CANCELLED); break;
-      case kNothing: break;
+      case kWrite:
+        StartWrite(&current_);
+        break;
+      case kFinishOk:
+        Finish(grpc::Status::OK);
+        break;
+      case kFinishCancelled:
+        Finish(grpc::Status::CANCELLED);
+        break;
+      case kNothing:
+        break;
     }
   }
 
@@ -167,19 +174,19 @@ class LogsReactor : public grpc::ServerWriteReactor<cri::ReadLogsResponse> {
 
 }  // namespace
 
-#define MINIK8S_UNARY(Service, Name)                                                        \
-  grpc::ServerUnaryReactor* Service::Name(grpc::CallbackServerContext* ctx,                 \
-                                          const cri::Name##Request* req,                    \
-                                          cri::Name##Response* resp) {                      \
-    return Reply(ctx, rt_->Name(*req), resp);                                               \
+#define MINIK8S_UNARY(Service, Name)                                        \
+  grpc::ServerUnaryReactor* Service::Name(grpc::CallbackServerContext* ctx, \
+                                          const cri::Name##Request* req,    \
+                                          cri::Name##Response* resp) {      \
+    return Reply(ctx, rt_->Name(*req), resp);                               \
   }
-#define MINIK8S_UNARY_ASYNC(Service, Name)                                                  \
-  grpc::ServerUnaryReactor* Service::Name(grpc::CallbackServerContext* ctx,                 \
-                                          const cri::Name##Request* req,                    \
-                                          cri::Name##Response* resp) {                      \
-    grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();                              \
-    rt_->Name(*req, ReplyLater(reactor, resp));                                             \
-    return reactor;                                                                         \
+#define MINIK8S_UNARY_ASYNC(Service, Name)                                  \
+  grpc::ServerUnaryReactor* Service::Name(grpc::CallbackServerContext* ctx, \
+                                          const cri::Name##Request* req,    \
+                                          cri::Name##Response* resp) {      \
+    grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();              \
+    rt_->Name(*req, ReplyLater(reactor, resp));                             \
+    return reactor;                                                         \
   }
 
 MINIK8S_UNARY(RuntimeServiceImpl, Version)

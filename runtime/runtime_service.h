@@ -23,8 +23,7 @@ class RuntimeServiceImpl final : public cri::RuntimeService::CallbackService {
   grpc::ServerUnaryReactor* Version(grpc::CallbackServerContext* ctx,
                                     const cri::VersionRequest* req,
                                     cri::VersionResponse* resp) override;
-  grpc::ServerUnaryReactor* Status(grpc::CallbackServerContext* ctx,
-                                   const cri::StatusRequest* req,
+  grpc::ServerUnaryReactor* Status(grpc::CallbackServerContext* ctx, const cri::StatusRequest* req,
                                    cri::StatusResponse* resp) override;
   grpc::ServerUnaryReactor* RunPodSandbox(grpc::CallbackServerContext* ctx,
                                           const cri::RunPodSandboxRequest* req,

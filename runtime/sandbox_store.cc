@@ -53,8 +53,7 @@ absl::StatusOr<Sandbox*> SandboxStore::Add(std::unique_ptr<Sandbox> sb) {
   std::string name = ReservedNameOf(sb->config.metadata());
   if (auto it = names_.find(name); it != names_.end()) {
     return absl::AlreadyExistsError(absl::StrCat("failed to reserve sandbox name \"", name,
-                                                 "\": name is reserved for \"", it->second,
-                                                 "\""));
+                                                 "\": name is reserved for \"", it->second, "\""));
   }
   if (!sb->ip.empty()) {
     if (auto it = ips_.find(sb->ip); it != ips_.end()) {

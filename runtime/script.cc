@@ -133,8 +133,8 @@ class Tokenizer {
     ++i_;
     while (i_ < s_.size() && s_[i_] != '"') {
       char c = s_[i_];
-      if (c == '\\' && i_ + 1 < s_.size() && std::string("\"\\$`\n").find(s_[i_ + 1]) !=
-                                                  std::string::npos) {
+      if (c == '\\' && i_ + 1 < s_.size() &&
+          std::string("\"\\$`\n").find(s_[i_ + 1]) != std::string::npos) {
         if (s_[i_ + 1] != '\n') word_ += s_[i_ + 1];
         i_ += 2;
       } else if (c == '$') {
@@ -241,8 +241,8 @@ void EmitSimple(std::vector<std::string> words, const std::string& redirect, boo
       code = absl::SimpleAtoi(rest[0], &n) && n >= 0 ? (n & 255) : 2;
     }
     emit({.op = Instr::kExit, .code = code});
-  } else if (name == "true" || name == ":" || name == "mkdir" || name == "chmod" ||
-             name == "cd" || name == "export" || name == "trap" || name == "set") {
+  } else if (name == "true" || name == ":" || name == "mkdir" || name == "chmod" || name == "cd" ||
+             name == "export" || name == "trap" || name == "set") {
     emit({.op = Instr::kStatus, .code = 0});
   } else if (name == "false") {
     emit({.op = Instr::kStatus, .code = 1});
@@ -397,7 +397,7 @@ class Compiler {
       return ParseList({"}"}) && Expect("}");
     }
     static const std::set<std::string> kReserved = {"do", "done", "then", "else", "elif",
-                                                    "fi", "}", "for", "case", "esac"};
+                                                    "fi", "}",    "for",  "case", "esac"};
     if (t_[pos_].kind == Token::kWord && kReserved.count(w)) return false;
 
     std::vector<std::string> words;
@@ -477,11 +477,20 @@ bool ParseSleepDuration(const std::vector<std::string>& operands, absl::Duration
     double unit = 1;
     if (!num.empty() && std::isalpha(static_cast<unsigned char>(num.back()))) {
       switch (num.back()) {
-        case 's': unit = 1; break;
-        case 'm': unit = 60; break;
-        case 'h': unit = 3600; break;
-        case 'd': unit = 86400; break;
-        default: return false;
+        case 's':
+          unit = 1;
+          break;
+        case 'm':
+          unit = 60;
+          break;
+        case 'h':
+          unit = 3600;
+          break;
+        case 'd':
+          unit = 86400;
+          break;
+        default:
+          return false;
       }
       num.pop_back();
     }

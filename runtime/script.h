@@ -79,8 +79,7 @@ Program CompileCommand(const std::vector<std::string>& argv,
 
 // Parses a `sleep` operand list ("5", "0.5", "2m", "1h 30m", "infinity").
 // Returns false on bad input; `*forever` set for infinity.
-bool ParseSleepDuration(const std::vector<std::string>& operands, absl::Duration* d,
-                        bool* forever);
+bool ParseSleepDuration(const std::vector<std::string>& operands, absl::Duration* d, bool* forever);
 
 struct ScriptState {
   size_t pc = 0;

@@ -62,8 +62,8 @@ absl::StatusOr<SimOptions> ParseSimOptions(const std::map<std::string, std::stri
     int code = 0;
     if (!absl::SimpleAtoi(absl::StripAsciiWhitespace(it->second), &code) || code < 0 ||
         code > 255) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "MINIK8S_SIM_EXIT_CODE: invalid exit code \"", it->second, "\" (want 0..255)"));
+      return absl::InvalidArgumentError(absl::StrCat("MINIK8S_SIM_EXIT_CODE: invalid exit code \"",
+                                                     it->second, "\" (want 0..255)"));
     }
     o.exit_code = code;
     if (!o.crash_after) o.crash_after = absl::ZeroDuration();

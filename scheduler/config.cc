@@ -16,7 +16,9 @@ absl::Status CheckKeys(const YAML::Node& map, std::initializer_list<std::string_
     std::string key = kv.first.as<std::string>();
     bool ok = false;
     for (auto a : allowed) ok |= key == a;
-    if (!ok) return absl::InvalidArgumentError(absl::StrCat(std::string(where), ": unknown field \"", key, "\""));
+    if (!ok)
+      return absl::InvalidArgumentError(
+          absl::StrCat(std::string(where), ": unknown field \"", key, "\""));
   }
   return absl::OkStatus();
 }
@@ -78,8 +80,7 @@ absl::StatusOr<SchedulerConfig> Parse(const YAML::Node& root) {
 }  // namespace
 
 absl::StatusOr<SchedulerConfig> ParseSchedulerConfig(std::string_view yaml) {
-  absl::StatusOr<YAML::Node> node =
-      api::LoadLimited(absl::string_view(yaml.data(), yaml.size()));
+  absl::StatusOr<YAML::Node> node = api::LoadLimited(absl::string_view(yaml.data(), yaml.size()));
   if (!node.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("config: ", node.status().message()));
   }

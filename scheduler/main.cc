@@ -17,13 +17,13 @@
 #include "spdlog/spdlog.h"
 
 int main(int argc, char** argv) {
-  minik8s::Daemon daemon(
-      {.name = "minik8s-scheduler",
-       .description = "assigns pending pods to nodes",
-       .health_help = "host:port of the health and metrics endpoint, e.g. 127.0.0.1:10259: "
-                      "gRPC health (grpc.health.v1; SERVING once the informer caches have "
-                      "synced) and HTTP GET /healthz, /readyz, /livez and /metrics on one "
-                      "port; empty = none"});
+  minik8s::Daemon daemon({.name = "minik8s-scheduler",
+                          .description = "assigns pending pods to nodes",
+                          .health_help =
+                              "host:port of the health and metrics endpoint, e.g. 127.0.0.1:10259: "
+                              "gRPC health (grpc.health.v1; SERVING once the informer caches have "
+                              "synced) and HTTP GET /healthz, /readyz, /livez and /metrics on one "
+                              "port; empty = none"});
   CLI::App& app = daemon.app();
   minik8s::scheduler::ServerOptions options;
   std::string config_path;
@@ -32,11 +32,11 @@ int main(int argc, char** argv) {
   int percentage = -1;
   int parallelism = 16;
   int bind_workers = 32;
-  app.add_option("--server,--master", options.server,
-                 "Address of the apiserver (host:port or URL)")
+  app.add_option("--server,--master", options.server, "Address of the apiserver (host:port or URL)")
       ->capture_default_str();
-  app.add_option("--config", config_path,
-                 "YAML file choosing the filter/score plugins and weights (see scheduler/config.h)");
+  app.add_option(
+      "--config", config_path,
+      "YAML file choosing the filter/score plugins and weights (see scheduler/config.h)");
   app.add_option("--scheduler-name", scheduler_name,
                  "Schedule only pods whose spec.schedulerName is this")
       ->capture_default_str();

@@ -3,10 +3,10 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "api/time.h"
 #include "api/errors.h"
-#include "scheduler/metrics.h"
+#include "api/time.h"
 #include "google/protobuf/util/message_differencer.h"
+#include "scheduler/metrics.h"
 #include "spdlog/spdlog.h"
 
 namespace minik8s::scheduler {
@@ -67,7 +67,7 @@ std::optional<Pod> PodWithUnschedulableCondition(const Pod& pod, const std::stri
 }
 
 absl::StatusOr<std::unique_ptr<Scheduler>> Scheduler::Create(ApiWriter* writer,
-                                                            SchedulerOptions options) {
+                                                             SchedulerOptions options) {
   auto fw = Framework::Create(options.profile);
   if (!fw.ok()) return fw.status();
   return std::unique_ptr<Scheduler>(new Scheduler(writer, std::move(options), *std::move(fw)));
@@ -195,7 +195,8 @@ void Scheduler::HandleFailure(QueuedPodInfo info, int64_t cycle, const std::stri
     if (!updated) return;
     absl::Status s = writer_->UpdatePodStatus(*updated);
     if (!s.ok() && !api::IsConflict(s) && !api::IsNotFound(s)) {
-      SPDLOG_WARN("updating the PodScheduled condition of {}: {}", PodKey(*pod), std::string(s.message()));
+      SPDLOG_WARN("updating the PodScheduled condition of {}: {}", PodKey(*pod),
+                  std::string(s.message()));
     }
   });
 }

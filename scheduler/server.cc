@@ -18,9 +18,8 @@ absl::Status SchedulerServer::Start() {
   clientset_ = *std::move(cs);
   event_sink_ = client::NewApiEventSink(clientset_->api());
   recorder_ = std::make_unique<client::EventRecorder>(
-      event_sink_.get(),
-      client::EventRecorderOptions{.component = options_.scheduler.scheduler_name,
-                                   .queue_size = 20000});
+      event_sink_.get(), client::EventRecorderOptions{
+                             .component = options_.scheduler.scheduler_name, .queue_size = 20000});
   writer_ = NewClientApiWriter(clientset_.get(), recorder_.get());
   auto sched = Scheduler::Create(writer_.get(), options_.scheduler);
   if (!sched.ok()) return sched.status();
@@ -70,8 +69,8 @@ absl::Status SchedulerServer::Start() {
   // Losing the Lease sends the process SIGTERM: main's wait for a shutdown
   // signal ends, and the process exits non-zero so a fresh one rebuilds
   // its state and campaigns again.
-  election_ = std::make_unique<client::DaemonLeaderElection>(
-      lease_client_.get(), std::move(config), [this] { StartScheduling(); });
+  election_ = std::make_unique<client::DaemonLeaderElection>(lease_client_.get(), std::move(config),
+                                                             [this] { StartScheduling(); });
   election_->Start();
   return absl::OkStatus();
 }

@@ -10,8 +10,8 @@ absl::StatusOr<AutoCompactionConfig> ParseAutoCompaction(const std::string& mode
                                                          const std::string& retention) {
   AutoCompactionConfig c;
   if (mode != "periodic" && mode != "revision") {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--auto-compaction-mode must be 'periodic' or 'revision', got '", mode, "'"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--auto-compaction-mode must be 'periodic' or 'revision', got '", mode, "'"));
   }
   if (retention.empty() || retention == "0") return c;
   if (mode == "revision") {
@@ -43,7 +43,8 @@ absl::StatusOr<AutoCompactionConfig> ParseAutoCompaction(const std::string& mode
   return c;
 }
 
-AutoCompactor::AutoCompactor(KvStore* store, AutoCompactionConfig config, const common::Clock* clock)
+AutoCompactor::AutoCompactor(KvStore* store, AutoCompactionConfig config,
+                             const common::Clock* clock)
     : store_(store), config_(config), clock_(clock) {}
 
 AutoCompactor::~AutoCompactor() { Stop(); }

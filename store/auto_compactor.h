@@ -24,8 +24,8 @@ namespace minik8s::store {
 struct AutoCompactionConfig {
   enum class Mode { kOff, kPeriodic, kRevision };
   Mode mode = Mode::kOff;
-  absl::Duration retention;   // periodic
-  int64_t revisions = 0;      // revision
+  absl::Duration retention;  // periodic
+  int64_t revisions = 0;     // revision
 };
 
 // Parses the two flags as etcd does: periodic retention is a duration ("1h",
@@ -36,7 +36,8 @@ absl::StatusOr<AutoCompactionConfig> ParseAutoCompaction(const std::string& mode
 
 class AutoCompactor {
  public:
-  AutoCompactor(KvStore* store, AutoCompactionConfig config, const common::Clock* clock = common::RealClock::Get());
+  AutoCompactor(KvStore* store, AutoCompactionConfig config,
+                const common::Clock* clock = common::RealClock::Get());
   ~AutoCompactor();
 
   void Start();

@@ -14,8 +14,12 @@ inline absl::Status ErrCompacted() {
 inline absl::Status ErrFutureRev() {
   return absl::OutOfRangeError("etcdserver: mvcc: required revision is a future revision");
 }
-inline absl::Status ErrEmptyKey() { return absl::InvalidArgumentError("etcdserver: key is not provided"); }
-inline absl::Status ErrKeyNotFound() { return absl::InvalidArgumentError("etcdserver: key not found"); }
+inline absl::Status ErrEmptyKey() {
+  return absl::InvalidArgumentError("etcdserver: key is not provided");
+}
+inline absl::Status ErrKeyNotFound() {
+  return absl::InvalidArgumentError("etcdserver: key not found");
+}
 inline absl::Status ErrTooManyOps() {
   return absl::InvalidArgumentError("etcdserver: too many operations in txn request");
 }
@@ -28,9 +32,15 @@ inline absl::Status ErrRequestTooLarge() {
 inline absl::Status ErrNoSpace() {
   return absl::ResourceExhaustedError("etcdserver: mvcc: database space exceeded");
 }
-inline absl::Status ErrLeaseNotFound() { return absl::NotFoundError("etcdserver: requested lease not found"); }
-inline absl::Status ErrLeaseExists() { return absl::FailedPreconditionError("etcdserver: lease already exists"); }
-inline absl::Status ErrLeaseTTLTooLarge() { return absl::OutOfRangeError("etcdserver: too large lease TTL"); }
+inline absl::Status ErrLeaseNotFound() {
+  return absl::NotFoundError("etcdserver: requested lease not found");
+}
+inline absl::Status ErrLeaseExists() {
+  return absl::FailedPreconditionError("etcdserver: lease already exists");
+}
+inline absl::Status ErrLeaseTTLTooLarge() {
+  return absl::OutOfRangeError("etcdserver: too large lease TTL");
+}
 inline absl::Status ErrStopped() { return absl::UnavailableError("etcdserver: server stopped"); }
 
 }  // namespace minik8s::store

@@ -52,8 +52,8 @@ void Index::Visit(const std::string& key, const std::string& end,
   }
 }
 
-std::vector<IndexEntry> Index::Range(const std::string& key, const std::string& end,
-                                     int64_t at_rev, int64_t limit, int64_t* total) const {
+std::vector<IndexEntry> Index::Range(const std::string& key, const std::string& end, int64_t at_rev,
+                                     int64_t limit, int64_t* total) const {
   absl::ReaderMutexLock lock(&mu_);
   std::vector<IndexEntry> out;
   int64_t count = 0;

@@ -42,8 +42,8 @@
 namespace minik8s::store {
 
 struct Generation {
-  int64_t ver = 0;           // number of revisions in this generation
-  Revision created;          // first revision of the generation
+  int64_t ver = 0;   // number of revisions in this generation
+  Revision created;  // first revision of the generation
   std::vector<Revision> revs;
   bool empty() const { return revs.empty(); }
 };

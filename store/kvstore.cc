@@ -67,14 +67,16 @@ absl::Status KvStore::Recover() {
   ASSIGN_OR_RETURN(auto nospace, backend_->GetMeta(kMetaAlarmNoSpace));
   nospace_alarm_.store(nospace.value_or(0) != 0);
   if (NoSpaceAlarm()) {
-    spdlog::warn("store: the NOSPACE alarm is raised: writes that add data are refused until "
-                 "it is disarmed (etcdctl alarm disarm)");
+    spdlog::warn(
+        "store: the NOSPACE alarm is raised: writes that add data are refused until "
+        "it is disarmed (etcdctl alarm disarm)");
   }
   // Like etcd, an empty store is at revision 1: the first write gets 2.
   int64_t rev = current.value_or(1);
 
   // Leases first, so keys can be attached while the index is rebuilt.
-  RETURN_IF_ERROR(backend_->ScanLeases([this](int64_t id, int64_t ttl) { lessor_->Restore(id, ttl); }));
+  RETURN_IF_ERROR(
+      backend_->ScanLeases([this](int64_t id, int64_t ttl) { lessor_->Restore(id, ttl); }));
 
   absl::flat_hash_map<std::string, int64_t> key_lease;
   absl::Status parse_status;
@@ -110,8 +112,8 @@ absl::Status KvStore::Recover() {
     index_.Compact(compact);
   }
   db_size_.store(backend_->ApproximateSize());
-  spdlog::info("store: recovered data dir {}: revision {}, compacted {}, {} keys", options_.data_dir,
-               rev, compact, index_.KeyCount());
+  spdlog::info("store: recovered data dir {}: revision {}, compacted {}, {} keys",
+               options_.data_dir, rev, compact, index_.KeyCount());
   return absl::OkStatus();
 }
 
@@ -279,7 +281,8 @@ void KvStore::ApplyBatch(std::deque<PendingWrite>* batch) {
   }
   int64_t new_compact = 0;
   for (PendingWrite& w : *batch) {
-    if (w.kind == Kind::kCompact && w.status.ok()) new_compact = std::max(new_compact, w.compact_rev);
+    if (w.kind == Kind::kCompact && w.status.ok())
+      new_compact = std::max(new_compact, w.compact_rev);
   }
   if (new_compact > 0) compacted_rev_.store(new_compact, std::memory_order_release);
   for (PendingWrite& w : *batch) {
@@ -301,8 +304,7 @@ void KvStore::ApplyBatch(std::deque<PendingWrite>* batch) {
   batch_events_.clear();
   {
     absl::MutexLock lock(&completion_mu_);
-    const bool inline_ok = !completion_busy_ && completion_queue_.empty() &&
-                           c.writes.size() <= 4 &&
+    const bool inline_ok = !completion_busy_ && completion_queue_.empty() && c.writes.size() <= 4 &&
                            (c.events.empty() || watchable_->SyncedCountHint() <= 16);
     if (!inline_ok) {
       completion_queue_.push_back(std::move(c));
@@ -436,10 +438,11 @@ absl::Status KvStore::CheckSpace(size_t request_bytes) {
   if (!QuotaExceeded(request_bytes)) return absl::OkStatus();
   nospace_alarm_.store(true, std::memory_order_release);
   batch_.Put(backend_->meta(), kMetaAlarmNoSpace, EncodeInt64(1));
-  spdlog::warn("store: database space exceeded (about {} bytes, quota {}): NOSPACE alarm "
-               "raised; writes that add data are refused until it is disarmed "
-               "(etcdctl alarm disarm) once space is freed (compact, delete)",
-               db_size_.load(), quota_);
+  spdlog::warn(
+      "store: database space exceeded (about {} bytes, quota {}): NOSPACE alarm "
+      "raised; writes that add data are refused until it is disarmed "
+      "(etcdctl alarm disarm) once space is freed (compact, delete)",
+      db_size_.load(), quota_);
   return ErrNoSpace();
 }
 
@@ -459,7 +462,8 @@ absl::Status KvStore::ApplyAlarm(const etcdserverpb::AlarmRequest& req,
     case AlarmRequest::ACTIVATE:
       if (req.alarm() == etcdserverpb::NONE) return absl::OkStatus();
       if (req.alarm() != etcdserverpb::NOSPACE) {
-        return absl::UnimplementedError("etcdserver: minik8s-store only implements the NOSPACE alarm");
+        return absl::UnimplementedError(
+            "etcdserver: minik8s-store only implements the NOSPACE alarm");
       }
       if (!NoSpaceAlarm()) {
         nospace_alarm_.store(true, std::memory_order_release);
@@ -563,8 +567,10 @@ absl::Status KvStore::RangeAt(const RangeRequest& req, int64_t current, int64_t 
   auto keep = [&req](const mvccpb::KeyValue& kv) {
     if (req.max_mod_revision() != 0 && kv.mod_revision() > req.max_mod_revision()) return false;
     if (req.min_mod_revision() != 0 && kv.mod_revision() < req.min_mod_revision()) return false;
-    if (req.max_create_revision() != 0 && kv.create_revision() > req.max_create_revision()) return false;
-    if (req.min_create_revision() != 0 && kv.create_revision() < req.min_create_revision()) return false;
+    if (req.max_create_revision() != 0 && kv.create_revision() > req.max_create_revision())
+      return false;
+    if (req.min_create_revision() != 0 && kv.create_revision() < req.min_create_revision())
+      return false;
     return true;
   };
   kvs.erase(std::remove_if(kvs.begin(), kvs.end(), [&](const auto& kv) { return !keep(kv); }),
@@ -577,11 +583,16 @@ absl::Status KvStore::RangeAt(const RangeRequest& req, int64_t current, int64_t 
   if (order != RangeRequest::NONE) {
     auto less = [&req](const mvccpb::KeyValue& a, const mvccpb::KeyValue& b) {
       switch (req.sort_target()) {
-        case RangeRequest::VERSION: return a.version() < b.version();
-        case RangeRequest::CREATE: return a.create_revision() < b.create_revision();
-        case RangeRequest::MOD: return a.mod_revision() < b.mod_revision();
-        case RangeRequest::VALUE: return a.value() < b.value();
-        default: return a.key() < b.key();
+        case RangeRequest::VERSION:
+          return a.version() < b.version();
+        case RangeRequest::CREATE:
+          return a.create_revision() < b.create_revision();
+        case RangeRequest::MOD:
+          return a.mod_revision() < b.mod_revision();
+        case RangeRequest::VALUE:
+          return a.value() < b.value();
+        default:
+          return a.key() < b.key();
       }
     };
     if (order == RangeRequest::ASCEND) {
@@ -702,7 +713,9 @@ void KvStore::LeaseExpiryLoop() {
   while (true) {
     {
       absl::MutexLock lock(&lease_loop_mu_);
-      auto cond = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(lease_loop_mu_) { return lease_loop_stopping_; };
+      auto cond = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(lease_loop_mu_) {
+        return lease_loop_stopping_;
+      };
       lease_loop_mu_.AwaitWithTimeout(absl::Condition(&cond), options_.lease_check_interval);
       if (lease_loop_stopping_) return;
     }
@@ -728,14 +741,16 @@ absl::Status Wait(Fn&& start) {
 
 }  // namespace
 
-absl::Status KvStore::PutSync(const etcdserverpb::PutRequest& req, etcdserverpb::PutResponse* resp) {
+absl::Status KvStore::PutSync(const etcdserverpb::PutRequest& req,
+                              etcdserverpb::PutResponse* resp) {
   return Wait([&](Done d) { Put(&req, resp, std::move(d)); });
 }
 absl::Status KvStore::DeleteRangeSync(const etcdserverpb::DeleteRangeRequest& req,
                                       etcdserverpb::DeleteRangeResponse* resp) {
   return Wait([&](Done d) { DeleteRange(&req, resp, std::move(d)); });
 }
-absl::Status KvStore::TxnSync(const etcdserverpb::TxnRequest& req, etcdserverpb::TxnResponse* resp) {
+absl::Status KvStore::TxnSync(const etcdserverpb::TxnRequest& req,
+                              etcdserverpb::TxnResponse* resp) {
   return Wait([&](Done d) { Txn(&req, resp, std::move(d)); });
 }
 absl::Status KvStore::CompactSync(const etcdserverpb::CompactionRequest& req,

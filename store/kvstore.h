@@ -41,10 +41,10 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/clock.h"
 #include "etcd/etcdserverpb/rpc.pb.h"
 #include "rocksdb/write_batch.h"
 #include "store/backend.h"
-#include "common/clock.h"
 #include "store/index.h"
 #include "store/lease.h"
 #include "store/metrics.h"
@@ -86,7 +86,8 @@ class KvStore : public HistorySource {
   void Stop();
 
   // ---- KV. Asynchronous writes: req and resp must stay alive until done runs.
-  absl::Status Range(const etcdserverpb::RangeRequest& req, etcdserverpb::RangeResponse* resp) const;
+  absl::Status Range(const etcdserverpb::RangeRequest& req,
+                     etcdserverpb::RangeResponse* resp) const;
   void Put(const etcdserverpb::PutRequest* req, etcdserverpb::PutResponse* resp, Done done);
   void DeleteRange(const etcdserverpb::DeleteRangeRequest* req,
                    etcdserverpb::DeleteRangeResponse* resp, Done done);
@@ -132,7 +133,9 @@ class KvStore : public HistorySource {
 
   // ---- State.
   int64_t CurrentRevision() const { return committed_rev_.load(std::memory_order_acquire); }
-  int64_t CompactedRevision() const override { return compacted_rev_.load(std::memory_order_acquire); }
+  int64_t CompactedRevision() const override {
+    return compacted_rev_.load(std::memory_order_acquire);
+  }
   // Compaction whose history deletion has finished (<= CompactedRevision()).
   int64_t FinishedCompactRevision() const { return finished_compact_rev_.load(); }
   uint64_t member_id() const { return member_id_; }

@@ -40,7 +40,8 @@ absl::Status CheckPutFields(const etcdserverpb::PutRequest& put) {
 absl::Status CheckOpFields(const Ops& ops, int64_t max_ops);
 
 absl::Status CheckTxnFields(const TxnRequest& req, int64_t max_ops) {
-  if (req.compare_size() > max_ops || req.success_size() > max_ops || req.failure_size() > max_ops) {
+  if (req.compare_size() > max_ops || req.success_size() > max_ops ||
+      req.failure_size() > max_ops) {
     return ErrTooManyOps();
   }
   RETURN_IF_ERROR(CheckOpFields(req.success(), max_ops));
@@ -71,7 +72,8 @@ absl::Status CheckOpFields(const Ops& ops, int64_t max_ops) {
 
 // etcd's checkIntervals: a key may be put at most once per executed path and
 // never inside a range deleted on that path.
-absl::Status CheckIntervals(const Ops& ops, std::set<std::string>* puts, std::vector<Interval>* dels) {
+absl::Status CheckIntervals(const Ops& ops, std::set<std::string>* puts,
+                            std::vector<Interval>* dels) {
   for (const RequestOp& op : ops) {
     if (op.has_request_delete_range()) {
       dels->push_back({op.request_delete_range().key(), op.request_delete_range().range_end()});
@@ -113,18 +115,32 @@ bool CompareKV(const Compare& c, const mvccpb::KeyValue& kv) {
       r = x < 0 ? -1 : (x > 0 ? 1 : 0);
       break;
     }
-    case Compare::CREATE: r = cmp(kv.create_revision(), c.create_revision()); break;
-    case Compare::MOD: r = cmp(kv.mod_revision(), c.mod_revision()); break;
-    case Compare::VERSION: r = cmp(kv.version(), c.version()); break;
-    case Compare::LEASE: r = cmp(kv.lease(), c.lease()); break;
-    default: return false;
+    case Compare::CREATE:
+      r = cmp(kv.create_revision(), c.create_revision());
+      break;
+    case Compare::MOD:
+      r = cmp(kv.mod_revision(), c.mod_revision());
+      break;
+    case Compare::VERSION:
+      r = cmp(kv.version(), c.version());
+      break;
+    case Compare::LEASE:
+      r = cmp(kv.lease(), c.lease());
+      break;
+    default:
+      return false;
   }
   switch (c.result()) {
-    case Compare::EQUAL: return r == 0;
-    case Compare::NOT_EQUAL: return r != 0;
-    case Compare::GREATER: return r > 0;
-    case Compare::LESS: return r < 0;
-    default: return false;
+    case Compare::EQUAL:
+      return r == 0;
+    case Compare::NOT_EQUAL:
+      return r != 0;
+    case Compare::GREATER:
+      return r > 0;
+    case Compare::LESS:
+      return r < 0;
+    default:
+      return false;
   }
 }
 
@@ -277,7 +293,8 @@ absl::Status KvStore::ApplyTxn(const TxnRequest& req, WriteCtx* ctx,
     switch (op.request_case()) {
       case RequestOp::kRequestRange: {
         const int64_t rev = ctx->sub > 0 ? ctx->rev : before;
-        RETURN_IF_ERROR(RangeAt(op.request_range(), before, rev, true, r->mutable_response_range()));
+        RETURN_IF_ERROR(
+            RangeAt(op.request_range(), before, rev, true, r->mutable_response_range()));
         break;
       }
       case RequestOp::kRequestPut:
@@ -347,7 +364,8 @@ void KvStore::DeleteKey(const std::string& key, WriteCtx* ctx, mvccpb::KeyValue*
   mvccpb::KeyValue tomb;
   tomb.set_key(key);
   tomb.set_mod_revision(ctx->rev);
-  batch_.Put(backend_->history(), EncodeRevision(rev, /*tombstone=*/true), tomb.SerializeAsString());
+  batch_.Put(backend_->history(), EncodeRevision(rev, /*tombstone=*/true),
+             tomb.SerializeAsString());
   if (prev.lease() != 0) lessor_->Detach(prev.lease(), key);
   mvccpb::Event& ev = ctx->events.events.emplace_back();
   ev.set_type(mvccpb::Event::DELETE);

@@ -46,7 +46,8 @@ int main(int argc, char** argv) {
 
   CLI::App& app = daemon.app();
   app.add_option("--name", name, "Human-readable name of this member")->capture_default_str();
-  app.add_option("--data-dir", data_dir, "Path to the data directory (default: <name>.minik8s-store)");
+  app.add_option("--data-dir", data_dir,
+                 "Path to the data directory (default: <name>.minik8s-store)");
   app.add_option("--listen-client-urls", listen_urls,
                  "Comma-separated URLs to serve clients on (http://host:port or unix:///path)")
       ->capture_default_str();
@@ -55,8 +56,9 @@ int main(int argc, char** argv) {
   app.add_option("--initial-advertise-peer-urls", peer_urls,
                  "Peer URLs reported by MemberList (no peer traffic is served)")
       ->capture_default_str();
-  app.add_option("--auto-compaction-mode", compaction_mode,
-                 "Interpret --auto-compaction-retention as 'periodic' (a duration) or 'revision' (a count)")
+  app.add_option(
+         "--auto-compaction-mode", compaction_mode,
+         "Interpret --auto-compaction-retention as 'periodic' (a duration) or 'revision' (a count)")
       ->capture_default_str();
   app.add_option("--auto-compaction-retention", compaction_retention,
                  "History to keep: e.g. 1h or 30m (periodic; a bare number means hours), or a "

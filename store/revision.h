@@ -34,7 +34,8 @@ inline constexpr char kTombstoneMark = 't';
 
 // Appends the 8 big-endian bytes of v to out.
 inline void AppendBigEndian64(std::string* out, uint64_t v) {
-  for (int shift = 56; shift >= 0; shift -= 8) out->push_back(static_cast<char>((v >> shift) & 0xff));
+  for (int shift = 56; shift >= 0; shift -= 8)
+    out->push_back(static_cast<char>((v >> shift) & 0xff));
 }
 
 inline uint64_t ReadBigEndian64(std::string_view in) {

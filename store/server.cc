@@ -43,9 +43,9 @@ absl::StatusOr<std::unique_ptr<StoreServer>> StoreServer::Start(KvStore* store,
 
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr) {
-    return absl::UnavailableError(absl::StrCat(
-        "cannot listen on ", absl::StrJoin(options.listen_addresses, ", "),
-        " (address already in use or not available)"));
+    return absl::UnavailableError(absl::StrCat("cannot listen on ",
+                                               absl::StrJoin(options.listen_addresses, ", "),
+                                               " (address already in use or not available)"));
   }
   for (size_t i = 0; i < ports.size(); ++i) {
     const bool is_unix = options.listen_addresses[i].rfind("unix:", 0) == 0;

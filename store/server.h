@@ -5,11 +5,11 @@
 #ifndef MINIK8S_STORE_SERVER_H_
 #define MINIK8S_STORE_SERVER_H_
 
+#include <grpcpp/grpcpp.h>
+
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/status/statusor.h"
 #include "store/kvstore.h"

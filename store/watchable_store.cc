@@ -221,7 +221,8 @@ void WatchableStore::Start() {
     while (true) {
       {
         absl::MutexLock lock(&loop_mu_);
-        auto cond = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_mu_) { return stopping_ || kicked_; };
+        auto cond = [this]()
+                        ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop_mu_) { return stopping_ || kicked_; };
         loop_mu_.AwaitWithTimeout(absl::Condition(&cond), options_.sync_interval);
         if (stopping_) return;
         kicked_ = false;
@@ -358,7 +359,8 @@ size_t WatchableStore::AppendEvents(const Watcher& w, const RevisionEvents& re,
         // The watcher appeared after the put was applied without its
         // previous value (rare): read it back.
         mvccpb::KeyValue prev;
-        if (source_->ReadPrevKv(ev.kv().key(), re.rev, &prev)) *out->mutable_prev_kv() = std::move(prev);
+        if (source_->ReadPrevKv(ev.kv().key(), re.rev, &prev))
+          *out->mutable_prev_kv() = std::move(prev);
       }
     }
     ++n;

@@ -72,17 +72,25 @@ absl::Status ClusterHarness::Start() {
     if (port_base_ == 0) return absl::UnavailableError("no free port range found");
     api_ = absl::StrCat("127.0.0.1:", port_base_ + 3);
   }
-  std::vector<std::string> argv = {testing::BinPath("minik8s"), "up", "--nodes",
-                                   std::to_string(options_.nodes), "--port-base",
-                                   std::to_string(port_base_), "--data-dir", data_dir_,
-                                   "--mkctl-config", "", "--kubeconfig", kubeconfig()};
+  std::vector<std::string> argv = {testing::BinPath("minik8s"),
+                                   "up",
+                                   "--nodes",
+                                   std::to_string(options_.nodes),
+                                   "--port-base",
+                                   std::to_string(port_base_),
+                                   "--data-dir",
+                                   data_dir_,
+                                   "--mkctl-config",
+                                   "",
+                                   "--kubeconfig",
+                                   kubeconfig()};
   if (options_.backend == BackendKind::kEtcd) {
     if (etcd_ == nullptr) {
       etcd_ = std::make_unique<testing::StoreBackend>(
           testing::StoreBackend::Options{.kind = testing::BackendKind::kEtcd});
     }
-    absl::Status s = etcd_started_ ? (etcd_->running() ? absl::OkStatus() : etcd_->Restart())
-                                   : etcd_->Start();
+    absl::Status s =
+        etcd_started_ ? (etcd_->running() ? absl::OkStatus() : etcd_->Restart()) : etcd_->Start();
     if (!s.ok()) return s;
     etcd_started_ = true;
     argv.push_back("--etcd-servers");
@@ -127,9 +135,9 @@ absl::Status ClusterHarness::Stop(bool stop_etcd) {
   }
   std::optional<int> status = up_.Stop(SIGTERM, absl::Seconds(90));
   if (!status.has_value() || !WIFEXITED(*status) || WEXITSTATUS(*status) != 0) {
-    return absl::InternalError(absl::StrCat(
-        "minik8s up did not exit cleanly: ",
-        status.has_value() ? cluster::DescribeWaitStatus(*status) : "no status"));
+    return absl::InternalError(
+        absl::StrCat("minik8s up did not exit cleanly: ",
+                     status.has_value() ? cluster::DescribeWaitStatus(*status) : "no status"));
   }
   for (const cluster::ProcessRecord& p : daemons) {
     if (cluster::ProcessRunning(p.pid, p.binary)) {
@@ -183,7 +191,6 @@ std::string ClusterHarness::Diagnostics() const {
   if (etcd_ != nullptr) absl::StrAppend(&out, "---- etcd log (tail)\n", etcd_->LogTail(15), "\n");
   return out;
 }
-
 
 std::vector<std::vector<std::string>> TableRows(const std::string& table) {
   std::vector<std::vector<std::string>> rows;

@@ -37,13 +37,14 @@ class ControlPlane {
 
   // The binaries among `names` missing from the build tree (empty: all
   // there). Without arguments: store, apiserver and scheduler.
-  static std::vector<std::string> MissingBinaries(
-      const std::vector<std::string>& names = {"minik8s-store", "minik8s-apiserver",
-                                               "minik8s-scheduler"});
+  static std::vector<std::string> MissingBinaries(const std::vector<std::string>& names = {
+                                                      "minik8s-store", "minik8s-apiserver",
+                                                      "minik8s-scheduler"});
   // Why a control plane over `backend` with the daemons `names` cannot run
   // here ("" when it can): a binary that is not built, or no etcd on PATH.
-  static std::string MissingPrerequisite(
-      BackendKind backend, const std::vector<std::string>& names = {"minik8s-apiserver"});
+  static std::string MissingPrerequisite(BackendKind backend,
+                                         const std::vector<std::string>& names = {
+                                             "minik8s-apiserver"});
 
   ControlPlane() : ControlPlane(Options{}) {}
   explicit ControlPlane(Options options);

@@ -5,9 +5,9 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <deque>
 #include <fstream>
 #include <sstream>
-#include <deque>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -77,14 +77,10 @@ std::string StoreBackend::grpc_address() const { return absl::StrCat("127.0.0.1:
 
 std::vector<std::string> StoreBackend::DaemonArgv() const {
   std::string client_url = endpoint();
-  std::vector<std::string> argv = {binary_,
-                                   "--name",
-                                   "default",
-                                   "--data-dir",
-                                   data_dir(),
-                                   "--listen-client-urls",
-                                   client_url,
-                                   "--advertise-client-urls",
+  std::vector<std::string> argv = {binary_,    "--name",
+                                   "default",  "--data-dir",
+                                   data_dir(), "--listen-client-urls",
+                                   client_url, "--advertise-client-urls",
                                    client_url};
   if (options_.kind == BackendKind::kEtcd) {
     std::string peer_url = absl::StrCat("http://127.0.0.1:", peer_port_);

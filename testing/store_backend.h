@@ -46,8 +46,8 @@ std::string DefaultBinary(BackendKind kind);
 std::string FindOnPath(const std::string& name);
 
 struct CommandResult {
-  int exit_code = -1;   // -1: could not start, or killed after its timeout
-  std::string output;   // stdout and stderr, interleaved
+  int exit_code = -1;  // -1: could not start, or killed after its timeout
+  std::string output;  // stdout and stderr, interleaved
 };
 
 class StoreBackend {

@@ -28,8 +28,8 @@ absl::StatusOr<std::vector<std::string>> ParsePointer(absl::string_view path) {
   std::vector<std::string> tokens;
   if (path.empty()) return tokens;
   if (path[0] != '/') {
-    return Invalid(absl::StrCat("invalid JSON pointer \"", path,
-                                "\": it must be empty or start with \"/\""));
+    return Invalid(
+        absl::StrCat("invalid JSON pointer \"", path, "\": it must be empty or start with \"/\""));
   }
   for (absl::string_view raw : absl::StrSplit(path.substr(1), '/')) {
     std::string token;
@@ -142,8 +142,8 @@ class Patcher {
 
     if (kind == "add") {
       return Add(path->text, tokens, *value,
-                 {absl::StrCat("add operation does not apply: doc is missing path: \"",
-                               path->text, "\": missing value"),
+                 {absl::StrCat("add operation does not apply: doc is missing path: \"", path->text,
+                               "\": missing value"),
                   absl::StrCat("error in add for path: '", path->text, "': ")});
     }
     if (kind == "remove") return Remove(path->text, tokens).status();
@@ -164,8 +164,8 @@ class Patcher {
     return absl::OkStatus();
   }
 
-  absl::Status Add(const std::string& path, const std::vector<std::string>& tokens,
-                   JsonValue value, const AddWording& wording) {
+  absl::Status Add(const std::string& path, const std::vector<std::string>& tokens, JsonValue value,
+                   const AddWording& wording) {
     RETURN_IF_ERROR(CheckDepth(tokens, value));
     if (tokens.empty()) {
       doc_ = std::move(value);
@@ -187,8 +187,8 @@ class Patcher {
     }
     std::optional<size_t> index = ParseIndex(key);
     if (!index.has_value()) {
-      return Invalid(absl::StrCat(wording.prefix, "value was not a proper array index: '", key,
-                                  "'"));
+      return Invalid(
+          absl::StrCat(wording.prefix, "value was not a proper array index: '", key, "'"));
     }
     if (*index > elements.size()) {
       return Invalid(absl::StrCat(wording.prefix, "Unable to access invalid index: ", key,
@@ -201,11 +201,10 @@ class Patcher {
   // Removes and returns the value at `tokens`.
   absl::StatusOr<JsonValue> Remove(const std::string& path,
                                    const std::vector<std::string>& tokens) {
-    JsonValue* parent =
-        tokens.empty() ? nullptr : Walk(&doc_, tokens, tokens.size() - 1);
+    JsonValue* parent = tokens.empty() ? nullptr : Walk(&doc_, tokens, tokens.size() - 1);
     if (parent == nullptr || !(parent->is_object() || parent->is_array())) {
-      return Invalid(absl::StrCat("remove operation does not apply: doc is missing path: \"",
-                                  path, "\": missing value"));
+      return Invalid(absl::StrCat("remove operation does not apply: doc is missing path: \"", path,
+                                  "\": missing value"));
     }
     const std::string& key = tokens.back();
     if (parent->is_object()) {
@@ -240,13 +239,13 @@ class Patcher {
     }
     JsonValue* parent = Walk(&doc_, tokens, tokens.size() - 1);
     if (parent == nullptr || !(parent->is_object() || parent->is_array())) {
-      return Invalid(absl::StrCat("replace operation does not apply: doc is missing path: ",
-                                  path, ": missing value"));
+      return Invalid(absl::StrCat("replace operation does not apply: doc is missing path: ", path,
+                                  ": missing value"));
     }
     JsonValue* target = Walk(parent, {tokens.back()}, 1);
     if (target == nullptr) {
-      return Invalid(absl::StrCat("replace operation does not apply: doc is missing key: ",
-                                  path, ": missing value"));
+      return Invalid(absl::StrCat("replace operation does not apply: doc is missing key: ", path,
+                                  ": missing value"));
     }
     *target = value;
     return absl::OkStatus();
@@ -270,8 +269,8 @@ class Patcher {
     if (from_tokens == tokens) {
       // Moving a value onto itself changes nothing, but the value must exist.
       if (Walk(&doc_, tokens, tokens.size()) == nullptr) {
-        return Invalid(absl::StrCat("move operation does not apply: doc is missing from path: ",
-                                    from, ": missing value"));
+        return Invalid(absl::StrCat(
+            "move operation does not apply: doc is missing from path: ", from, ": missing value"));
       }
       return absl::OkStatus();
     }
@@ -281,8 +280,8 @@ class Patcher {
                                   " is a prefix of \"path\" ", path));
     }
     if (Walk(&doc_, from_tokens, from_tokens.size()) == nullptr) {
-      return Invalid(absl::StrCat("move operation does not apply: doc is missing from path: ",
-                                  from, ": missing value"));
+      return Invalid(absl::StrCat("move operation does not apply: doc is missing from path: ", from,
+                                  ": missing value"));
     }
     ASSIGN_OR_RETURN(JsonValue value, Remove(from, from_tokens));
     return Add(path, tokens, std::move(value),
@@ -295,8 +294,8 @@ class Patcher {
                     const std::string& path, const std::vector<std::string>& tokens) {
     const JsonValue* source = Walk(&doc_, from_tokens, from_tokens.size());
     if (source == nullptr) {
-      return Invalid(absl::StrCat("copy operation does not apply: doc is missing from path: ",
-                                  from, ": missing value"));
+      return Invalid(absl::StrCat("copy operation does not apply: doc is missing from path: ", from,
+                                  ": missing value"));
     }
     copied_ += CountValues(*source);
     if (copied_ > kMaxNodes) {
@@ -320,9 +319,8 @@ absl::StatusOr<YAML::Node> ApplyJsonPatch(const YAML::Node& document,
                                           const YAML::Node& operations) {
   try {
     if (operations.IsSequence() && operations.size() > kMaxJsonPatchOperations) {
-      return Invalid(absl::StrCat("the JSON patch has ", operations.size(),
-                                  " operations; at most ", kMaxJsonPatchOperations,
-                                  " are allowed"));
+      return Invalid(absl::StrCat("the JSON patch has ", operations.size(), " operations; at most ",
+                                  kMaxJsonPatchOperations, " are allowed"));
     }
     ASSIGN_OR_RETURN(JsonValue ops, FromNode(operations, "JSON patch"));
     if (!ops.is_array()) return Invalid("a JSON patch must be a JSON array of operations");

@@ -42,8 +42,7 @@ inline constexpr size_t kMaxJsonPatchOperations = 10000;
 
 // Applies `operations` (a JSON array) to `document`. Returns a new tree that
 // shares no node with either input; string scalars keep their "!" tag.
-absl::StatusOr<YAML::Node> ApplyJsonPatch(const YAML::Node& document,
-                                          const YAML::Node& operations);
+absl::StatusOr<YAML::Node> ApplyJsonPatch(const YAML::Node& document, const YAML::Node& operations);
 
 }  // namespace minik8s::patch
 

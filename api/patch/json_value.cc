@@ -28,12 +28,12 @@ class Converter {
 
   absl::Status Convert(const YAML::Node& node, int depth, JsonValue* out) {
     if (++nodes_ > kMaxNodes) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "the ", what_, " has more than ", kMaxNodes, " values (after expanding aliases)"));
+      return absl::InvalidArgumentError(absl::StrCat("the ", what_, " has more than ", kMaxNodes,
+                                                     " values (after expanding aliases)"));
     }
     if (depth > kMaxDepth) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "the ", what_, " is nested more than ", kMaxDepth, " levels deep"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("the ", what_, " is nested more than ", kMaxDepth, " levels deep"));
     }
     switch (node.Type()) {
       case YAML::NodeType::Undefined:
@@ -55,8 +55,7 @@ class Converter {
           out->elements.push_back(std::move(element));
         }
         return absl::OkStatus();
-      case YAML::NodeType::Map:
-      {
+      case YAML::NodeType::Map: {
         out->type = JsonValue::Type::kObject;
         absl::flat_hash_map<std::string, size_t> index;  // key -> position in members
         for (auto it = node.begin(); it != node.end(); ++it) {
@@ -101,10 +100,18 @@ void AppendJson(const JsonValue& v, size_t max_len, std::string* out) {
       return;
     case JsonValue::Type::kScalar:
       switch (v.scalar_type()) {
-        case JsonValue::ScalarType::kString: out->append(api::JsonQuote(v.text)); return;
-        case JsonValue::ScalarType::kNull: out->append("null"); return;
-        case JsonValue::ScalarType::kBool: out->append(absl::AsciiStrToLower(v.text)); return;
-        case JsonValue::ScalarType::kNumber: out->append(v.text); return;
+        case JsonValue::ScalarType::kString:
+          out->append(api::JsonQuote(v.text));
+          return;
+        case JsonValue::ScalarType::kNull:
+          out->append("null");
+          return;
+        case JsonValue::ScalarType::kBool:
+          out->append(absl::AsciiStrToLower(v.text));
+          return;
+        case JsonValue::ScalarType::kNumber:
+          out->append(v.text);
+          return;
       }
       return;
     case JsonValue::Type::kObject: {
@@ -152,7 +159,7 @@ void FillNode(const JsonValue& v, YAML::Node out) {
       out = YAML::Node(YAML::NodeType::Map);
       for (const auto& [key, member] : v.members) {
         YAML::Node child(YAML::NodeType::Null);  // allocated now, not on first use
-        out.force_insert(key, child);  // keys are unique; skip yaml-cpp's linear lookup
+        out.force_insert(key, child);            // keys are unique; skip yaml-cpp's linear lookup
         FillNode(member, child);
       }
       return;
@@ -181,11 +188,15 @@ JsonValue::ScalarType JsonValue::scalar_type() const {
   if (type != Type::kScalar) return ScalarType::kNull;
   if (IsStringTag(tag)) return ScalarType::kString;
   switch (api::ResolvePlainScalar(text)) {
-    case api::ScalarKind::kNull: return ScalarType::kNull;
-    case api::ScalarKind::kBool: return ScalarType::kBool;
+    case api::ScalarKind::kNull:
+      return ScalarType::kNull;
+    case api::ScalarKind::kBool:
+      return ScalarType::kBool;
     case api::ScalarKind::kInteger:
-    case api::ScalarKind::kFloat: return ScalarType::kNumber;
-    case api::ScalarKind::kString: return ScalarType::kString;
+    case api::ScalarKind::kFloat:
+      return ScalarType::kNumber;
+    case api::ScalarKind::kString:
+      return ScalarType::kString;
   }
   return ScalarType::kString;
 }
@@ -250,11 +261,14 @@ bool JsonEqual(const JsonValue& a, const JsonValue& b) {
       JsonValue::ScalarType ta = a.scalar_type();
       if (ta != b.scalar_type()) return false;
       switch (ta) {
-        case JsonValue::ScalarType::kString: return a.text == b.text;
-        case JsonValue::ScalarType::kNumber: return NumbersEqual(a.text, b.text);
+        case JsonValue::ScalarType::kString:
+          return a.text == b.text;
+        case JsonValue::ScalarType::kNumber:
+          return NumbersEqual(a.text, b.text);
         case JsonValue::ScalarType::kBool:
           return absl::AsciiStrToLower(a.text) == absl::AsciiStrToLower(b.text);
-        case JsonValue::ScalarType::kNull: return true;
+        case JsonValue::ScalarType::kNull:
+          return true;
       }
       return false;
     }

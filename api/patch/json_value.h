@@ -29,7 +29,7 @@ namespace minik8s::patch {
 // (api/yaml_limits.h), and shallow enough that the recursive merge stays far
 // from the end of an 8 MiB stack even in an unoptimised sanitizer build.
 inline constexpr int kMaxDepth = 256;
-inline constexpr size_t kMaxNodes = 1000000;      // nodes per input, after alias expansion
+inline constexpr size_t kMaxNodes = 1000000;  // nodes per input, after alias expansion
 
 struct JsonValue {
   enum class Type { kNull, kScalar, kObject, kArray };

@@ -102,10 +102,14 @@ Kind KindOf(const JsonValue& v) {
   if (v.is_object()) return Kind::kObject;
   if (v.is_array()) return Kind::kArray;
   switch (v.scalar_type()) {
-    case JsonValue::ScalarType::kString: return Kind::kString;
-    case JsonValue::ScalarType::kNumber: return Kind::kNumber;
-    case JsonValue::ScalarType::kBool: return Kind::kBool;
-    case JsonValue::ScalarType::kNull: return Kind::kNull;
+    case JsonValue::ScalarType::kString:
+      return Kind::kString;
+    case JsonValue::ScalarType::kNumber:
+      return Kind::kNumber;
+    case JsonValue::ScalarType::kBool:
+      return Kind::kBool;
+    case JsonValue::ScalarType::kNull:
+      return Kind::kNull;
   }
   return Kind::kNull;
 }
@@ -234,8 +238,8 @@ absl::StatusOr<Kind> ElementKind(const JsonValue& original, const JsonValue& pat
         kind = k;
         have = true;
       } else if (k != kind) {
-        return Invalid(absl::StrCat("list element types are not identical in \"", field, "\": ",
-                                    ToJsonText(original), " and ", ToJsonText(patch)));
+        return Invalid(absl::StrCat("list element types are not identical in \"", field,
+                                    "\": ", ToJsonText(original), " and ", ToJsonText(patch)));
       }
     }
   }
@@ -326,11 +330,11 @@ absl::StatusOr<JsonValue> MergeSlice(JsonValue original, const JsonValue& patch,
   for (const JsonValue& e : plain.elements) {
     const JsonValue* value = e.Find(key);
     if (value == nullptr) return NoMergeKey(e, key);
-    auto match = std::find_if(original.elements.begin(), original.elements.end(),
-                              [&](const JsonValue& o) {
-                                const JsonValue* id = Identity(o, key);
-                                return id != nullptr && JsonEqual(*id, *value);
-                              });
+    auto match =
+        std::find_if(original.elements.begin(), original.elements.end(), [&](const JsonValue& o) {
+          const JsonValue* id = Identity(o, key);
+          return id != nullptr && JsonEqual(*id, *value);
+        });
     if (match != original.elements.end()) {
       ASSIGN_OR_RETURN(*match, MergeMap(std::move(*match), e, meta.schema));
     } else {
@@ -420,12 +424,11 @@ absl::Status ValidateElementOrder(const JsonValue& patch_list, const JsonValue& 
 // $setElementOrder/<key>: merges the list at `key` and orders the result.
 absl::Status ApplySetElementOrder(absl::string_view directive_key, const JsonValue& order,
                                   const JsonValue& patch, const Descriptor* schema,
-                                  JsonValue* original,
-                                  absl::flat_hash_set<std::string>* consumed) {
+                                  JsonValue* original, absl::flat_hash_set<std::string>* consumed) {
   ASSIGN_OR_RETURN(std::string key, ExtractKey(directive_key, kSetElementOrderPrefix));
   if (!order.is_array()) {
-    return Invalid(absl::StrCat("invalid patch format of setElementOrder list: \"",
-                                directive_key, "\" must be a list"));
+    return Invalid(absl::StrCat("invalid patch format of setElementOrder list: \"", directive_key,
+                                "\" must be a list"));
   }
   JsonValue* current = original->Find(key);
   const JsonValue* patch_list = patch.Find(key);
@@ -433,8 +436,8 @@ absl::Status ApplySetElementOrder(absl::string_view directive_key, const JsonVal
     return Invalid(absl::StrCat("$setElementOrder/", key, ": \"", key, "\" is not a list"));
   }
   if (patch_list != nullptr && !patch_list->is_array()) {
-    return Invalid(absl::StrCat("$setElementOrder/", key, ": the patch's \"", key,
-                                "\" is not a list"));
+    return Invalid(
+        absl::StrCat("$setElementOrder/", key, ": the patch's \"", key, "\" is not a list"));
   }
   ASSIGN_OR_RETURN(FieldMeta meta, Lookup(schema, key, /*required=*/true));
   if (patch_list != nullptr) {
@@ -443,9 +446,8 @@ absl::Status ApplySetElementOrder(absl::string_view directive_key, const JsonVal
   if (!meta.merge_key.empty()) {
     for (const JsonValue& o : order.elements) {
       if (!o.is_object()) {
-        return Invalid(absl::StrCat("invalid patch format of setElementOrder list: ",
-                                    ToJsonText(o), " in \"", directive_key,
-                                    "\" is not an object"));
+        return Invalid(absl::StrCat("invalid patch format of setElementOrder list: ", ToJsonText(o),
+                                    " in \"", directive_key, "\" is not an object"));
       }
     }
   }
@@ -549,8 +551,7 @@ absl::StatusOr<JsonValue> MergeMap(JsonValue original, const JsonValue& patch,
 
 }  // namespace
 
-absl::StatusOr<YAML::Node> StrategicMergePatch(const YAML::Node& original,
-                                               const YAML::Node& patch,
+absl::StatusOr<YAML::Node> StrategicMergePatch(const YAML::Node& original, const YAML::Node& patch,
                                                const google::protobuf::Descriptor* type) {
   try {
     ASSIGN_OR_RETURN(JsonValue patch_value, FromNode(patch, "patch"));

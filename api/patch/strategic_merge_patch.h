@@ -62,8 +62,7 @@ namespace minik8s::patch {
 // message of `type`, as api::EncodeNode gives it). With `type` == nullptr
 // objects merge without metadata (every list is replaced) and directives
 // still apply.
-absl::StatusOr<YAML::Node> StrategicMergePatch(const YAML::Node& original,
-                                               const YAML::Node& patch,
+absl::StatusOr<YAML::Node> StrategicMergePatch(const YAML::Node& original, const YAML::Node& patch,
                                                const google::protobuf::Descriptor* type);
 
 }  // namespace minik8s::patch

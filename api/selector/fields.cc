@@ -31,8 +31,7 @@ std::vector<std::string> SplitTerms(std::string_view s) {
 
 // The first operator in the term splits it: `!=`, then `==`, then `=`. The
 // field part has no escaping.
-bool SplitTerm(std::string_view term, std::string_view* lhs, bool* equals,
-               std::string_view* rhs) {
+bool SplitTerm(std::string_view term, std::string_view* lhs, bool* equals, std::string_view* rhs) {
   for (size_t i = 0; i < term.size(); ++i) {
     std::string_view rest = term.substr(i);
     size_t op_len = 0;
@@ -56,7 +55,8 @@ bool SplitTerm(std::string_view term, std::string_view* lhs, bool* equals,
 }
 
 absl::Status NotSupported(std::string_view field) {
-  return absl::InvalidArgumentError(absl::StrCat("field label not supported: ", std::string(field)));
+  return absl::InvalidArgumentError(
+      absl::StrCat("field label not supported: ", std::string(field)));
 }
 
 const char* Bool(bool b) { return b ? "true" : "false"; }
@@ -137,8 +137,8 @@ absl::StatusOr<FieldSelector> FieldSelector::Parse(std::string_view text) {
     std::string_view lhs, rhs;
     bool equals = true;
     if (!SplitTerm(part, &lhs, &equals, &rhs)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("invalid selector: '", std::string(text), "'; can't understand '", part, "'"));
+      return absl::InvalidArgumentError(absl::StrCat("invalid selector: '", std::string(text),
+                                                     "'; can't understand '", part, "'"));
     }
     auto value = UnescapeFieldValue(rhs);
     if (!value.ok()) return value.status();
@@ -275,8 +275,8 @@ absl::StatusOr<std::string> ObjectFieldValue(const google::protobuf::Message& ob
   // Any other kind: only the metadata fields, read through reflection.
   const google::protobuf::FieldDescriptor* meta_field = d->FindFieldByName("metadata");
   if (meta_field != nullptr && meta_field->message_type() == meta::v1::ObjectMeta::descriptor()) {
-    const auto& meta = static_cast<const meta::v1::ObjectMeta&>(
-        obj.GetReflection()->GetMessage(obj, meta_field));
+    const auto& meta =
+        static_cast<const meta::v1::ObjectMeta&>(obj.GetReflection()->GetMessage(obj, meta_field));
     std::string out;
     if (MetaField(meta, field, &out)) return out;
   }

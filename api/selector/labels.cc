@@ -100,16 +100,26 @@ bool IsSpecial(char c) {
 
 // Tokens made of special characters; the lexer takes the longest one.
 bool SymbolToken(std::string_view s, Token* tok) {
-  if (s == ")") *tok = Token::kClosedPar;
-  else if (s == ",") *tok = Token::kComma;
-  else if (s == "!") *tok = Token::kDoesNotExist;
-  else if (s == "==") *tok = Token::kDoubleEquals;
-  else if (s == "=") *tok = Token::kEquals;
-  else if (s == ">") *tok = Token::kGreaterThan;
-  else if (s == "<") *tok = Token::kLessThan;
-  else if (s == "!=") *tok = Token::kNotEquals;
-  else if (s == "(") *tok = Token::kOpenPar;
-  else return false;
+  if (s == ")")
+    *tok = Token::kClosedPar;
+  else if (s == ",")
+    *tok = Token::kComma;
+  else if (s == "!")
+    *tok = Token::kDoesNotExist;
+  else if (s == "==")
+    *tok = Token::kDoubleEquals;
+  else if (s == "=")
+    *tok = Token::kEquals;
+  else if (s == ">")
+    *tok = Token::kGreaterThan;
+  else if (s == "<")
+    *tok = Token::kLessThan;
+  else if (s == "!=")
+    *tok = Token::kNotEquals;
+  else if (s == "(")
+    *tok = Token::kOpenPar;
+  else
+    return false;
   return true;
 }
 
@@ -247,13 +257,27 @@ class Parser {
     auto [op_tok, op_lit] = Consume(Context::kKeyAndOperator);
     Op op;
     switch (op_tok) {
-      case Token::kIn: op = Op::kIn; break;
-      case Token::kNotIn: op = Op::kNotIn; break;
-      case Token::kEquals: op = Op::kEquals; break;
-      case Token::kDoubleEquals: op = Op::kDoubleEquals; break;
-      case Token::kNotEquals: op = Op::kNotEquals; break;
-      case Token::kGreaterThan: op = Op::kGreaterThan; break;
-      case Token::kLessThan: op = Op::kLessThan; break;
+      case Token::kIn:
+        op = Op::kIn;
+        break;
+      case Token::kNotIn:
+        op = Op::kNotIn;
+        break;
+      case Token::kEquals:
+        op = Op::kEquals;
+        break;
+      case Token::kDoubleEquals:
+        op = Op::kDoubleEquals;
+        break;
+      case Token::kNotEquals:
+        op = Op::kNotEquals;
+        break;
+      case Token::kGreaterThan:
+        op = Op::kGreaterThan;
+        break;
+      case Token::kLessThan:
+        op = Op::kLessThan;
+        break;
       default:
         return absl::InvalidArgumentError(
             absl::StrCat("found '", op_lit, "', expected: in, notin, =, ==, !=, gt, lt"));
@@ -329,8 +353,9 @@ class Parser {
 };
 
 void SortByKey(std::vector<LabelRequirement>* reqs) {
-  std::stable_sort(reqs->begin(), reqs->end(),
-                   [](const LabelRequirement& a, const LabelRequirement& b) { return a.key < b.key; });
+  std::stable_sort(
+      reqs->begin(), reqs->end(),
+      [](const LabelRequirement& a, const LabelRequirement& b) { return a.key < b.key; });
 }
 
 }  // namespace
@@ -432,13 +457,27 @@ std::string LabelRequirement::ToString() const {
   if (op == Op::kDoesNotExist) out += "!";
   out += key;
   switch (op) {
-    case Op::kEquals: out += "="; break;
-    case Op::kDoubleEquals: out += "=="; break;
-    case Op::kNotEquals: out += "!="; break;
-    case Op::kIn: out += " in ("; break;
-    case Op::kNotIn: out += " notin ("; break;
-    case Op::kGreaterThan: out += ">"; break;
-    case Op::kLessThan: out += "<"; break;
+    case Op::kEquals:
+      out += "=";
+      break;
+    case Op::kDoubleEquals:
+      out += "==";
+      break;
+    case Op::kNotEquals:
+      out += "!=";
+      break;
+    case Op::kIn:
+      out += " in (";
+      break;
+    case Op::kNotIn:
+      out += " notin (";
+      break;
+    case Op::kGreaterThan:
+      out += ">";
+      break;
+    case Op::kLessThan:
+      out += "<";
+      break;
     case Op::kExists:
     case Op::kDoesNotExist:
       return out;
@@ -492,8 +531,8 @@ absl::StatusOr<LabelSelector> LabelSelector::FromProto(
       return absl::InvalidArgumentError(
           absl::StrCat(Quote(expr.operator_()), " is not a valid label selector operator"));
     }
-    auto r = LabelRequirement::Make(expr.key(), op,
-                                    std::vector<std::string>(expr.values().begin(), expr.values().end()));
+    auto r = LabelRequirement::Make(
+        expr.key(), op, std::vector<std::string>(expr.values().begin(), expr.values().end()));
     if (!r.ok()) return r.status();
     s.requirements_.push_back(*std::move(r));
   }

@@ -39,7 +39,8 @@ const char* DefaultImagePullPolicy(std::string_view image) {
     std::string_view name = image.substr(0, image.find('@'));
     size_t colon = name.rfind(':');
     size_t slash = name.rfind('/');
-    bool tagged = colon != std::string_view::npos && (slash == std::string_view::npos || colon > slash);
+    bool tagged =
+        colon != std::string_view::npos && (slash == std::string_view::npos || colon > slash);
     if (!tagged) return "IfNotPresent";
     return name.substr(colon + 1) == "latest" ? "Always" : "IfNotPresent";
   }
@@ -117,7 +118,8 @@ void SetDeploymentDefaults(minik8s::apps::v1::Deployment* d) {
   if (strategy->type().empty()) strategy->set_type("RollingUpdate");
   if (strategy->type() == "RollingUpdate") {
     auto* ru = strategy->mutable_rolling_update();
-    if (!ru->has_max_unavailable()) *ru->mutable_max_unavailable() = api::IntOrStringFromString("25%");
+    if (!ru->has_max_unavailable())
+      *ru->mutable_max_unavailable() = api::IntOrStringFromString("25%");
     if (!ru->has_max_surge()) *ru->mutable_max_surge() = api::IntOrStringFromString("25%");
   }
   if (!spec->has_revision_history_limit()) spec->set_revision_history_limit(10);

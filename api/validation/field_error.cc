@@ -28,22 +28,30 @@ FieldPath FieldPath::Key(std::string_view key) const {
 
 std::string_view FieldError::TypeString(Type type) {
   switch (type) {
-    case Type::kRequired: return "Required value";
-    case Type::kInvalid: return "Invalid value";
-    case Type::kNotSupported: return "Unsupported value";
-    case Type::kDuplicate: return "Duplicate value";
-    case Type::kForbidden: return "Forbidden";
-    case Type::kTooLong: return "Too long";
-    case Type::kTooMany: return "Too many";
-    case Type::kNotFound: return "Not found";
+    case Type::kRequired:
+      return "Required value";
+    case Type::kInvalid:
+      return "Invalid value";
+    case Type::kNotSupported:
+      return "Unsupported value";
+    case Type::kDuplicate:
+      return "Duplicate value";
+    case Type::kForbidden:
+      return "Forbidden";
+    case Type::kTooLong:
+      return "Too long";
+    case Type::kTooMany:
+      return "Too many";
+    case Type::kNotFound:
+      return "Not found";
   }
   return "";
 }
 
 std::string FieldError::ErrorBody() const {
   std::string s(TypeString(type));
-  bool omit_value = type == Type::kRequired || type == Type::kForbidden ||
-                    type == Type::kTooLong || (type == Type::kTooMany && bad_value.empty());
+  bool omit_value = type == Type::kRequired || type == Type::kForbidden || type == Type::kTooLong ||
+                    (type == Type::kTooMany && bad_value.empty());
   if (!omit_value) {
     s += ": ";
     s += bad_value;
@@ -64,15 +72,33 @@ std::string QuoteValue(std::string_view s) {
   std::string out = "\"";
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      case '\a': out += "\\a"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\v': out += "\\v"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\a':
+        out += "\\a";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\v':
+        out += "\\v";
+        break;
       default:
         if (c < 0x20 || c == 0x7f) {
           out += "\\x";
@@ -161,8 +187,7 @@ FieldError TooLong(const FieldPath& path, int max_length) {
 FieldError TooMany(const FieldPath& path, int actual, int max) {
   std::string detail =
       max >= 0 ? "must have at most " + std::to_string(max) + " items" : "has too many items";
-  return {FieldError::Type::kTooMany, path.String(), actual >= 0 ? PrintValue(actual) : "",
-          detail};
+  return {FieldError::Type::kTooMany, path.String(), actual >= 0 ? PrintValue(actual) : "", detail};
 }
 
 FieldError NotFound(const FieldPath& path, std::string_view value) {

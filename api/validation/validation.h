@@ -40,8 +40,7 @@ std::string_view QualifiedKind(const google::protobuf::Message& obj);
 
 // ---------------------------------------------------------------- per kind
 FieldErrors ValidatePod(const minik8s::core::v1::Pod& pod);
-FieldErrors ValidatePodUpdate(const minik8s::core::v1::Pod& pod,
-                              const minik8s::core::v1::Pod& old);
+FieldErrors ValidatePodUpdate(const minik8s::core::v1::Pod& pod, const minik8s::core::v1::Pod& old);
 FieldErrors ValidateDeployment(const minik8s::apps::v1::Deployment& d);
 FieldErrors ValidateDeploymentUpdate(const minik8s::apps::v1::Deployment& d,
                                      const minik8s::apps::v1::Deployment& old);
@@ -88,9 +87,9 @@ FieldErrors ValidateResourceRequirements(const minik8s::core::v1::ResourceRequir
                                          const FieldPath& path);
 // A ReplicaSet/Deployment template: pod template checks, the selector must
 // match the template labels, restartPolicy Always, no activeDeadlineSeconds.
-FieldErrors ValidatePodTemplateSpecForReplicaSet(
-    const minik8s::core::v1::PodTemplateSpec& tmpl,
-    const minik8s::meta::v1::LabelSelector* selector, const FieldPath& path);
+FieldErrors ValidatePodTemplateSpecForReplicaSet(const minik8s::core::v1::PodTemplateSpec& tmpl,
+                                                 const minik8s::meta::v1::LabelSelector* selector,
+                                                 const FieldPath& path);
 
 // Kubernetes' %#v of a LabelSelector, used as the bad value of selector
 // errors: v1.LabelSelector{MatchLabels:map[string]string{"app":"x"},

@@ -20,10 +20,6 @@
 
 namespace minik8s::validation {
 
-using minik8s::apps::v1::Deployment;
-using minik8s::apps::v1::ReplicaSet;
-using minik8s::meta::v1::IntOrString;
-using minik8s::meta::v1::LabelSelector;
 using google::protobuf::util::MessageDifferencer;
 using internal::Append;
 using internal::kImmutableMsg;
@@ -31,13 +27,16 @@ using internal::kMaxInt32;
 using internal::NonNegative;
 using internal::PrintLabels;
 using internal::ValidateAnnotations;
+using minik8s::apps::v1::Deployment;
+using minik8s::apps::v1::ReplicaSet;
+using minik8s::meta::v1::IntOrString;
+using minik8s::meta::v1::LabelSelector;
 namespace {
 
 std::string PrintIntOrString(const IntOrString& v) {
   if (v.has_str_val()) return v.str_val();
   return std::to_string(v.int_val());
 }
-
 
 void ValidatePositiveIntOrPercent(const IntOrString& v, const FieldPath& path, FieldErrors* errs) {
   if (v.has_str_val()) {
@@ -81,11 +80,13 @@ void ValidateDeploymentStrategy(const minik8s::apps::v1::DeploymentStrategy& str
     return;
   }
   if (strategy.type() != "RollingUpdate") {
-    errs->push_back(NotSupported(path.Child("type"), strategy.type(), {"Recreate", "RollingUpdate"}));
+    errs->push_back(
+        NotSupported(path.Child("type"), strategy.type(), {"Recreate", "RollingUpdate"}));
     return;
   }
   if (!strategy.has_rolling_update()) {
-    errs->push_back(Required(path.Child("rollingUpdate"), "this should be defaulted and never be nil"));
+    errs->push_back(
+        Required(path.Child("rollingUpdate"), "this should be defaulted and never be nil"));
     return;
   }
   FieldPath rp = path.Child("rollingUpdate");
@@ -96,11 +97,13 @@ void ValidateDeploymentStrategy(const minik8s::apps::v1::DeploymentStrategy& str
   int64_t unavailable = IntOrPercentValue(ru.max_unavailable(), &unavailable_percent);
   int64_t surge = IntOrPercentValue(ru.max_surge(), &surge_percent);
   if (unavailable == 0 && surge == 0) {
-    errs->push_back(InvalidPrinted(rp.Child("maxUnavailable"), PrintIntOrString(ru.max_unavailable()),
+    errs->push_back(InvalidPrinted(rp.Child("maxUnavailable"),
+                                   PrintIntOrString(ru.max_unavailable()),
                                    "may not be 0 when `maxSurge` is 0"));
   }
   if (unavailable_percent && unavailable > 100) {
-    errs->push_back(InvalidPrinted(rp.Child("maxUnavailable"), PrintIntOrString(ru.max_unavailable()),
+    errs->push_back(InvalidPrinted(rp.Child("maxUnavailable"),
+                                   PrintIntOrString(ru.max_unavailable()),
                                    "must not be greater than 100%"));
   }
 }
@@ -145,7 +148,6 @@ FieldErrors ValidatePodTemplateSpec(const minik8s::core::v1::PodTemplateSpec& tm
   return errs;
 }
 
-
 }  // namespace
 
 FieldErrors ValidatePodTemplateSpecForReplicaSet(const minik8s::core::v1::PodTemplateSpec& tmpl,
@@ -170,7 +172,6 @@ FieldErrors ValidatePodTemplateSpecForReplicaSet(const minik8s::core::v1::PodTem
   }
   return errs;
 }
-
 
 FieldErrors ValidateDeployment(const Deployment& d) {
   FieldErrors errs =
@@ -202,9 +203,9 @@ FieldErrors ValidateDeploymentUpdate(const Deployment& d, const Deployment& old)
   for (FieldError& e : create) {
     if (!absl::StartsWith(e.field, "metadata")) errs.push_back(std::move(e));
   }
-  Append(&errs, ImmutableSelector(d.spec().has_selector(), d.spec().selector(),
-                                  old.spec().has_selector(), old.spec().selector(),
-                                  FieldPath("spec").Child("selector")));
+  Append(&errs,
+         ImmutableSelector(d.spec().has_selector(), d.spec().selector(), old.spec().has_selector(),
+                           old.spec().selector(), FieldPath("spec").Child("selector")));
   return errs;
 }
 
@@ -229,6 +230,5 @@ FieldErrors ValidateReplicaSetUpdate(const ReplicaSet& rs, const ReplicaSet& old
                                   FieldPath("spec").Child("selector")));
   return errs;
 }
-
 
 }  // namespace minik8s::validation

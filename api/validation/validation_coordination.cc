@@ -20,9 +20,9 @@
 
 namespace minik8s::validation {
 
-using minik8s::coordination::v1::Lease;
 using internal::Append;
 using internal::kNegativeMsg;
+using minik8s::coordination::v1::Lease;
 namespace {
 FieldErrors ValidateLeaseSpec(const Lease& lease) {
   FieldErrors errs;
@@ -41,17 +41,17 @@ FieldErrors ValidateLeaseSpec(const Lease& lease) {
 }  // namespace
 
 FieldErrors ValidateLease(const Lease& lease) {
-  FieldErrors errs =
-      ValidateObjectMeta(lease.metadata(), true, NameRule::kDNS1123Subdomain, FieldPath("metadata"));
+  FieldErrors errs = ValidateObjectMeta(lease.metadata(), true, NameRule::kDNS1123Subdomain,
+                                        FieldPath("metadata"));
   Append(&errs, ValidateLeaseSpec(lease));
   return errs;
 }
 
 FieldErrors ValidateLeaseUpdate(const Lease& lease, const Lease& old) {
-  FieldErrors errs = ValidateObjectMetaUpdate(lease.metadata(), old.metadata(), FieldPath("metadata"));
+  FieldErrors errs =
+      ValidateObjectMetaUpdate(lease.metadata(), old.metadata(), FieldPath("metadata"));
   Append(&errs, ValidateLeaseSpec(lease));
   return errs;
 }
-
 
 }  // namespace minik8s::validation

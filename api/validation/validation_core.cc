@@ -20,6 +20,14 @@
 
 namespace minik8s::validation {
 
+using google::protobuf::util::MessageDifferencer;
+using internal::Append;
+using internal::kImmutableMsg;
+using internal::kMaxInt32;
+using internal::kNegativeMsg;
+using internal::NonNegative;
+using internal::Sorted;
+using internal::ValidateLabelName;
 using minik8s::core::v1::Binding;
 using minik8s::core::v1::Container;
 using minik8s::core::v1::Event;
@@ -30,14 +38,6 @@ using minik8s::core::v1::PodSpec;
 using minik8s::core::v1::Probe;
 using minik8s::core::v1::Toleration;
 using minik8s::meta::v1::IntOrString;
-using google::protobuf::util::MessageDifferencer;
-using internal::Append;
-using internal::kImmutableMsg;
-using internal::kMaxInt32;
-using internal::kNegativeMsg;
-using internal::NonNegative;
-using internal::Sorted;
-using internal::ValidateLabelName;
 namespace {
 
 std::string PrintToleration(const Toleration& t) {
@@ -59,7 +59,6 @@ void ValidateTaintEffect(std::string_view effect, bool allow_empty, const FieldP
     errs->push_back(NotSupported(path, effect, {"NoSchedule", "PreferNoSchedule", "NoExecute"}));
   }
 }
-
 
 // ------------------------------------------------------------------ containers
 
@@ -155,8 +154,8 @@ void ValidateContainer(const Container& ctr, const FieldPath& path, FieldErrors*
   if (ctr.image().empty()) {
     errs->push_back(Required(path.Child("image"), ""));
   } else if (absl::StripAsciiWhitespace(ctr.image()).size() != ctr.image().size()) {
-    errs->push_back(Invalid(path.Child("image"), ctr.image(),
-                            "must not have leading or trailing whitespace"));
+    errs->push_back(
+        Invalid(path.Child("image"), ctr.image(), "must not have leading or trailing whitespace"));
   }
 
   // Probes.
@@ -193,7 +192,8 @@ void ValidateContainer(const Container& ctr, const FieldPath& path, FieldErrors*
     if (!port.name().empty()) {
       std::vector<std::string> msgs = IsValidPortName(port.name());
       if (!msgs.empty()) {
-        for (const std::string& msg : msgs) errs->push_back(Invalid(ip.Child("name"), port.name(), msg));
+        for (const std::string& msg : msgs)
+          errs->push_back(Invalid(ip.Child("name"), port.name(), msg));
       } else if (!port_names.insert(port.name()).second) {
         errs->push_back(Duplicate(ip.Child("name"), port.name()));
       }
@@ -202,8 +202,8 @@ void ValidateContainer(const Container& ctr, const FieldPath& path, FieldErrors*
       errs->push_back(Required(ip.Child("containerPort"), ""));
     } else {
       for (const std::string& msg : IsValidPortNum(port.container_port())) {
-        errs->push_back(Invalid(ip.Child("containerPort"),
-                                static_cast<int64_t>(port.container_port()), msg));
+        errs->push_back(
+            Invalid(ip.Child("containerPort"), static_cast<int64_t>(port.container_port()), msg));
       }
     }
     if (port.host_port() != 0) {
@@ -225,7 +225,8 @@ void ValidateContainer(const Container& ctr, const FieldPath& path, FieldErrors*
     if (name.empty()) {
       errs->push_back(Required(ep.Child("name"), ""));
     } else {
-      for (const std::string& msg : IsEnvVarName(name)) errs->push_back(Invalid(ep.Child("name"), name, msg));
+      for (const std::string& msg : IsEnvVarName(name))
+        errs->push_back(Invalid(ep.Child("name"), name, msg));
     }
   }
 
@@ -265,7 +266,6 @@ void ValidateContainers(const google::protobuf::RepeatedPtrField<Container>& con
   }
 }
 
-
 FieldErrors ValidateNodeSpec(const Node& node) {
   FieldErrors errs;
   FieldPath tp = FieldPath("spec").Child("taints");
@@ -275,7 +275,8 @@ FieldErrors ValidateNodeSpec(const Node& node) {
     FieldPath ip = tp.Index(i);
     ValidateLabelName(t.key(), ip.Child("key"), &errs);
     std::vector<std::string> msgs = IsValidLabelValue(t.value());
-    if (!msgs.empty()) errs.push_back(Invalid(ip.Child("value"), t.value(), absl::StrJoin(msgs, ";")));
+    if (!msgs.empty())
+      errs.push_back(Invalid(ip.Child("value"), t.value(), absl::StrJoin(msgs, ";")));
     ValidateTaintEffect(t.effect(), false, ip.Child("effect"), &errs);
     if (!seen.insert({t.effect(), t.key()}).second) {
       FieldError e = DuplicatePrinted(
@@ -329,9 +330,9 @@ FieldErrors ValidateResourceRequirements(const minik8s::core::v1::ResourceRequir
       errs.push_back(Invalid(req_path, parsed->String(),
                              "must be equal to " + name + " limit of " + lim->second.String()));
     } else if (parsed->Cmp(lim->second) > 0) {
-      errs.push_back(Invalid(req_path, parsed->String(),
-                             "must be less than or equal to " + name + " limit of " +
-                                 lim->second.String()));
+      errs.push_back(
+          Invalid(req_path, parsed->String(),
+                  "must be less than or equal to " + name + " limit of " + lim->second.String()));
     }
   }
   return errs;
@@ -380,7 +381,8 @@ FieldErrors ValidatePodSpec(const PodSpec& spec, const FieldPath& path) {
     if (name.empty()) {
       errs.push_back(Required(vp.Child("name"), ""));
     } else {
-      for (const std::string& msg : IsDNS1123Label(name)) errs.push_back(Invalid(vp.Child("name"), name, msg));
+      for (const std::string& msg : IsDNS1123Label(name))
+        errs.push_back(Invalid(vp.Child("name"), name, msg));
       if (!volume_names.insert(name).second) errs.push_back(Duplicate(vp.Child("name"), name));
     }
   }
@@ -418,7 +420,8 @@ FieldErrors ValidatePodSpec(const PodSpec& spec, const FieldPath& path) {
   if (spec.has_active_deadline_seconds()) {
     int64_t v = spec.active_deadline_seconds();
     if (v < 1 || v > kMaxInt32) {
-      errs.push_back(Invalid(path.Child("activeDeadlineSeconds"), v, InclusiveRangeError(1, kMaxInt32)));
+      errs.push_back(
+          Invalid(path.Child("activeDeadlineSeconds"), v, InclusiveRangeError(1, kMaxInt32)));
     }
   }
   if (spec.has_termination_grace_period_seconds()) {
@@ -444,7 +447,6 @@ FieldErrors ValidatePodSpec(const PodSpec& spec, const FieldPath& path) {
   return errs;
 }
 
-
 FieldErrors ValidatePod(const Pod& pod) {
   FieldErrors errs =
       ValidateObjectMeta(pod.metadata(), true, NameRule::kDNS1123Subdomain, FieldPath("metadata"));
@@ -454,7 +456,8 @@ FieldErrors ValidatePod(const Pod& pod) {
 
 FieldErrors ValidatePodUpdate(const Pod& pod, const Pod& old) {
   FieldPath spec_path("spec");
-  FieldErrors errs = ValidateObjectMetaUpdate(pod.metadata(), old.metadata(), FieldPath("metadata"));
+  FieldErrors errs =
+      ValidateObjectMetaUpdate(pod.metadata(), old.metadata(), FieldPath("metadata"));
   Append(&errs, ValidatePodSpec(pod.spec(), spec_path));
 
   // Container images may change; the set of containers may not.
@@ -509,8 +512,9 @@ FieldErrors ValidatePodUpdate(const Pod& pod, const Pod& old) {
       }
     }
     if (!found) {
-      errs.push_back(Forbidden(spec_path.Child("tolerations"),
-                               "existing toleration can not be modified except its tolerationSeconds"));
+      errs.push_back(
+          Forbidden(spec_path.Child("tolerations"),
+                    "existing toleration can not be modified except its tolerationSeconds"));
       break;
     }
   }
@@ -546,16 +550,16 @@ FieldErrors ValidatePodUpdate(const Pod& pod, const Pod& old) {
   return errs;
 }
 
-
 FieldErrors ValidateNode(const Node& node) {
-  FieldErrors errs =
-      ValidateObjectMeta(node.metadata(), false, NameRule::kDNS1123Subdomain, FieldPath("metadata"));
+  FieldErrors errs = ValidateObjectMeta(node.metadata(), false, NameRule::kDNS1123Subdomain,
+                                        FieldPath("metadata"));
   Append(&errs, ValidateNodeSpec(node));
   return errs;
 }
 
 FieldErrors ValidateNodeUpdate(const Node& node, const Node& old) {
-  FieldErrors errs = ValidateObjectMetaUpdate(node.metadata(), old.metadata(), FieldPath("metadata"));
+  FieldErrors errs =
+      ValidateObjectMetaUpdate(node.metadata(), old.metadata(), FieldPath("metadata"));
   Append(&errs, ValidateNodeSpec(node));
   return errs;
 }
@@ -575,14 +579,15 @@ FieldErrors ValidateNamespaceUpdate(const Namespace& ns, const Namespace& old) {
 }
 
 FieldErrors ValidateEvent(const Event& event) {
-  FieldErrors errs =
-      ValidateObjectMeta(event.metadata(), true, NameRule::kDNS1123Subdomain, FieldPath("metadata"));
+  FieldErrors errs = ValidateObjectMeta(event.metadata(), true, NameRule::kDNS1123Subdomain,
+                                        FieldPath("metadata"));
   const std::string& ns = event.metadata().namespace_();
   const std::string& obj_ns = event.involved_object().namespace_();
   FieldPath p = FieldPath("involvedObject").Child("namespace");
   if (obj_ns.empty()) {
     // Cluster-scoped object: the event lives in "default" (or nowhere).
-    if (!ns.empty() && ns != "default") errs.push_back(Invalid(p, obj_ns, "does not match event.namespace"));
+    if (!ns.empty() && ns != "default")
+      errs.push_back(Invalid(p, obj_ns, "does not match event.namespace"));
   } else if (ns != obj_ns) {
     errs.push_back(Invalid(p, obj_ns, "does not match event.namespace"));
   }
@@ -590,7 +595,8 @@ FieldErrors ValidateEvent(const Event& event) {
 }
 
 FieldErrors ValidateEventUpdate(const Event& event, const Event& old) {
-  FieldErrors errs = ValidateObjectMetaUpdate(event.metadata(), old.metadata(), FieldPath("metadata"));
+  FieldErrors errs =
+      ValidateObjectMetaUpdate(event.metadata(), old.metadata(), FieldPath("metadata"));
   for (FieldError& e : ValidateEvent(event)) {
     if (!absl::StartsWith(e.field, "metadata")) errs.push_back(std::move(e));
   }
@@ -606,6 +612,5 @@ FieldErrors ValidateBinding(const Binding& binding) {
   if (binding.target().name().empty()) errs.push_back(Required(tp.Child("name"), ""));
   return errs;
 }
-
 
 }  // namespace minik8s::validation

@@ -24,8 +24,7 @@ inline constexpr int64_t kMaxInt32 = std::numeric_limits<int32_t>::max();
 // Appends `more` to `out`.
 void Append(FieldErrors* out, FieldErrors more);
 // Go-like iteration over a proto map in key order (deterministic errors).
-std::map<std::string, std::string> Sorted(
-    const google::protobuf::Map<std::string, std::string>& m);
+std::map<std::string, std::string> Sorted(const google::protobuf::Map<std::string, std::string>& m);
 // Invalid `kNegativeMsg` when `value` < 0.
 void NonNegative(int64_t value, const FieldPath& path, FieldErrors* errs);
 // A label key (qualified name) with one Invalid per problem.

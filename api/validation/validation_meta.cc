@@ -21,17 +21,17 @@
 
 namespace minik8s::validation {
 
-using minik8s::meta::v1::LabelSelector;
-using minik8s::meta::v1::ObjectMeta;
 using google::protobuf::util::MessageDifferencer;
+using internal::Append;
 using internal::kImmutableMsg;
 using internal::kNegativeMsg;
-using internal::Append;
 using internal::NonNegative;
 using internal::PrintLabels;
 using internal::Sorted;
 using internal::ValidateAnnotations;
 using internal::ValidateLabelName;
+using minik8s::meta::v1::LabelSelector;
+using minik8s::meta::v1::ObjectMeta;
 
 namespace internal {
 namespace {
@@ -80,7 +80,6 @@ std::string PrintLabels(const google::protobuf::Map<std::string, std::string>& l
   return PrintStringMap(Sorted(labels));
 }
 
-
 }  // namespace internal
 
 namespace {
@@ -95,13 +94,15 @@ std::string MaskTrailingDash(std::string_view name) {
 std::vector<std::string> CheckName(NameRule rule, std::string_view name, bool prefix) {
   std::string n = prefix ? MaskTrailingDash(name) : std::string(name);
   switch (rule) {
-    case NameRule::kDNS1123Subdomain: return IsDNS1123Subdomain(n);
-    case NameRule::kDNS1123Label: return IsDNS1123Label(n);
-    case NameRule::kNone: return {};
+    case NameRule::kDNS1123Subdomain:
+      return IsDNS1123Subdomain(n);
+    case NameRule::kDNS1123Label:
+      return IsDNS1123Label(n);
+    case NameRule::kNone:
+      return {};
   }
   return {};
 }
-
 
 std::string VersionOf(std::string_view api_version) {
   size_t slash = api_version.find('/');
@@ -117,7 +118,8 @@ FieldErrors ValidateOwnerReferences(
   std::vector<std::string> controllers;
   for (const auto& ref : refs) {
     if (VersionOf(ref.api_version()).empty()) {
-      errs.push_back(Invalid(path.Child("apiVersion"), ref.api_version(), "version must not be empty"));
+      errs.push_back(
+          Invalid(path.Child("apiVersion"), ref.api_version(), "version must not be empty"));
     }
     if (ref.kind().empty()) {
       errs.push_back(Invalid(path.Child("kind"), ref.kind(), "kind must not be empty"));
@@ -194,13 +196,14 @@ FieldErrors ValidateLabelSelector(const LabelSelector& selector, const FieldPath
     const std::string& op = e.operator_();
     if (op == "In" || op == "NotIn") {
       if (e.values().empty()) {
-        errs.push_back(Required(ep.Child("values"),
-                                "must be specified when `operator` is 'In' or 'NotIn'"));
+        errs.push_back(
+            Required(ep.Child("values"), "must be specified when `operator` is 'In' or 'NotIn'"));
       }
     } else if (op == "Exists" || op == "DoesNotExist") {
       if (!e.values().empty()) {
-        errs.push_back(Forbidden(ep.Child("values"),
-                                 "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"));
+        errs.push_back(
+            Forbidden(ep.Child("values"),
+                      "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"));
       }
     } else {
       errs.push_back(Invalid(ep.Child("operator"), op, "not a valid selector operator"));
@@ -277,6 +280,5 @@ FieldErrors ValidateObjectMetaUpdate(const ObjectMeta& meta, const ObjectMeta& o
   Append(&errs, ValidateFinalizers(meta.finalizers(), path.Child("finalizers")));
   return errs;
 }
-
 
 }  // namespace minik8s::validation

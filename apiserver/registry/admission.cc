@@ -60,7 +60,8 @@ absl::Status ValidateForStorage(const api::KindInfo& kind, const google::protobu
   }
   std::string kind_group = kind.group.empty() ? kind.kind : kind.kind + "." + kind.group;
   return api::NewInvalid(kind, Meta(object).name(),
-                    validation::InvalidMessage(kind_group, Meta(object).name(), errors), causes);
+                         validation::InvalidMessage(kind_group, Meta(object).name(), errors),
+                         causes);
 }
 
 namespace {
@@ -110,7 +111,7 @@ absl::Status AdmitPodCreate(const api::KindInfo& kind, core::v1::Pod* pod,
     priority = kSystemNodeCriticalPriority;
   } else if (!class_name.empty()) {
     return api::NewForbidden(kind, name,
-                        absl::StrCat("no PriorityClass with name ", class_name, " was found"));
+                             absl::StrCat("no PriorityClass with name ", class_name, " was found"));
   }
   if (spec->has_priority() && spec->priority() != priority) {
     return api::NewForbidden(
@@ -133,8 +134,7 @@ absl::Status AdmitPodCreate(const api::KindInfo& kind, core::v1::Pod* pod,
   return absl::OkStatus();
 }
 
-void AdmitPodUpdate(core::v1::Pod* pod, const core::v1::Pod& old,
-                    const AdmissionOptions& options) {
+void AdmitPodUpdate(core::v1::Pod* pod, const core::v1::Pod& old, const AdmissionOptions& options) {
   AddTolerations(pod, options);
   core::v1::PodSpec* spec = pod->mutable_spec();
   if (!spec->has_priority() && old.spec().has_priority()) {

@@ -63,8 +63,7 @@ inline constexpr char kDefaultServiceAccountName[] = "default";
 // `kind` is the pods kind, for the Forbidden error.
 absl::Status AdmitPodCreate(const api::KindInfo& kind, core::v1::Pod* pod,
                             const AdmissionOptions& options);
-void AdmitPodUpdate(core::v1::Pod* pod, const core::v1::Pod& old,
-                    const AdmissionOptions& options);
+void AdmitPodUpdate(core::v1::Pod* pod, const core::v1::Pod& old, const AdmissionOptions& options);
 
 bool HaveValidation();
 void ApplyDefaults(google::protobuf::Message* object);

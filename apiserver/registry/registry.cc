@@ -23,8 +23,7 @@ std::vector<KindRegistration> BuiltinKinds() {
 
 }  // namespace
 
-Registry::Registry(const api::Scheme& scheme)
-    : Registry(scheme, BuiltinKinds()) {}
+Registry::Registry(const api::Scheme& scheme) : Registry(scheme, BuiltinKinds()) {}
 
 Registry::Registry(const api::Scheme& scheme, const std::vector<KindRegistration>& kinds)
     : scheme_(scheme) {
@@ -44,9 +43,9 @@ absl::StatusOr<const Strategy*> Registry::Find(std::string_view resource) const 
   const Strategy* strategy = kind == nullptr ? nullptr : ForKind(kind);
   if (strategy == nullptr) {
     return api::NewApiError(absl::StatusCode::kNotFound, "NotFound", 404,
-                       absl::StrCat("the server could not find the requested resource (",
-                                    std::string(resource), ")"),
-                       {});
+                            absl::StrCat("the server could not find the requested resource (",
+                                         std::string(resource), ")"),
+                            {});
   }
   return strategy;
 }

@@ -1,8 +1,8 @@
 #include "apiserver/registry/strategy.h"
 
 #include "absl/strings/str_cat.h"
-#include "api/selector/labels.h"
 #include "api/errors.h"
+#include "api/selector/labels.h"
 #include "apiserver/object_meta.h"
 
 namespace minik8s::apiserver {

@@ -11,8 +11,8 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "api/codec.h"
-#include "api/k8s_protobuf.h"
 #include "api/errors.h"
+#include "api/k8s_protobuf.h"
 #include "apiserver/object_meta.h"
 #include "apiserver/rest/discovery.h"
 #include "apiserver/rest/encoding.h"
@@ -82,15 +82,15 @@ HttpResponse ErrorResponse(const absl::Status& status) {
 
 absl::Status NotFoundPath() {
   return api::NewApiError(absl::StatusCode::kNotFound, "NotFound", 404,
-                     "the server could not find the requested resource", {});
+                          "the server could not find the requested resource", {});
 }
 
 absl::Status MethodNotAllowed(absl::string_view method) {
   return api::NewApiError(absl::StatusCode::kUnimplemented, "MethodNotAllowed", 405,
-                     absl::StrCat("the server does not allow this method on the requested "
-                                  "resource (",
-                                  method, ")"),
-                     {});
+                          absl::StrCat("the server does not allow this method on the requested "
+                                       "resource (",
+                                       method, ")"),
+                          {});
 }
 
 // dryRun=All (the only value Kubernetes knows); anything else is 400.
@@ -98,8 +98,8 @@ absl::StatusOr<bool> DryRun(const HttpRequest& request) {
   absl::string_view value = request.Query("dryRun");
   if (value.empty()) return false;
   if (value == "All") return true;
-  return api::NewBadRequest(absl::StrCat("dryRun: Unsupported value: \"", value,
-                                    "\": supported values: \"All\""));
+  return api::NewBadRequest(
+      absl::StrCat("dryRun: Unsupported value: \"", value, "\": supported values: \"All\""));
 }
 
 // fieldValidation: Strict refuses unknown fields, Warn (the default) drops
@@ -109,7 +109,7 @@ absl::StatusOr<std::string> FieldValidation(const HttpRequest& request) {
   if (value.empty()) return std::string("Warn");
   if (value == "Strict" || value == "Warn" || value == "Ignore") return std::string(value);
   return api::NewBadRequest(absl::StrCat("fieldValidation: Unsupported value: \"", value,
-                                    "\": supported values: \"Ignore\", \"Strict\", \"Warn\""));
+                                         "\": supported values: \"Ignore\", \"Strict\", \"Warn\""));
 }
 
 // Reads a request body of a known type: JSON, YAML or Kubernetes protobuf.
@@ -125,8 +125,8 @@ absl::Status DecodeBody(const HttpRequest& request, Message* out, absl::string_v
     absl::Status status = api::DecodeK8sProtobufInto(request.body, out);
     if (!status.ok()) {
       return api::NewBadRequest(absl::StrCat(kind_name, " in version \"", version,
-                                        "\" cannot be handled as a ", kind_name, ": ",
-                                        status.message()));
+                                             "\" cannot be handled as a ", kind_name, ": ",
+                                             status.message()));
     }
     return absl::OkStatus();
   }
@@ -139,16 +139,17 @@ absl::Status DecodeBody(const HttpRequest& request, Message* out, absl::string_v
   absl::Status status = api::DecodeInto(request.body, out, options);
   if (!status.ok()) {
     return api::NewBadRequest(absl::StrCat(kind_name, " in version \"", version,
-                                      "\" cannot be handled as a ", kind_name, ": ",
-                                      status.message()));
+                                           "\" cannot be handled as a ", kind_name, ": ",
+                                           status.message()));
   }
   if (!unknown.empty()) {
     if (validation == "Strict") {
       std::vector<std::string> parts;
-      for (const std::string& field : unknown) parts.push_back(absl::StrCat("unknown field \"", field, "\""));
-      return api::NewBadRequest(absl::StrCat(kind_name, " in version \"", version,
-                                        "\" cannot be handled as a ", kind_name,
-                                        ": strict decoding error: ", absl::StrJoin(parts, ", ")));
+      for (const std::string& field : unknown)
+        parts.push_back(absl::StrCat("unknown field \"", field, "\""));
+      return api::NewBadRequest(
+          absl::StrCat(kind_name, " in version \"", version, "\" cannot be handled as a ",
+                       kind_name, ": strict decoding error: ", absl::StrJoin(parts, ", ")));
     }
     if (validation == "Warn") {
       for (const std::string& field : unknown) {
@@ -160,8 +161,7 @@ absl::Status DecodeBody(const HttpRequest& request, Message* out, absl::string_v
 }
 
 // Kubernetes' rule for the namespace of a body against the URL's.
-absl::Status CheckBodyNamespace(const api::KindInfo& kind, const std::string& ns,
-                                Message* object) {
+absl::Status CheckBodyNamespace(const api::KindInfo& kind, const std::string& ns, Message* object) {
   meta::v1::ObjectMeta* meta = MutableMeta(object);
   if (meta == nullptr) return absl::OkStatus();
   if (!kind.namespaced) {
@@ -197,10 +197,9 @@ struct RequestMetrics {
           registry, "apiserver_request_duration_seconds",
           "Response latency distribution in seconds for each verb, dry run value, group, "
           "version, resource, subresource, scope and component.",
-          {"component", "dry_run", "group", "resource", "scope", "subresource", "verb",
-           "version"},
-          {0.005, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1.0, 1.25, 1.5, 2, 3, 4, 5, 6, 8, 10, 15,
-           20, 30, 45, 60});
+          {"component", "dry_run", "group", "resource", "scope", "subresource", "verb", "version"},
+          {0.005, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1.0, 1.25, 1.5, 2,
+           3,     4,     5,    6,   8,   10,  15,  20,  30,  45,   60});
       return m;
     }();
     return *instance;
@@ -224,7 +223,7 @@ class MeteredResponder : public Responder {
       version_ = info->version;
       resource_ = info->resource;
       subresource_ = info->subresource;
-      scope_ = !info->name.empty() ? "resource"
+      scope_ = !info->name.empty()         ? "resource"
                : !info->namespace_.empty() ? "namespace"
                                            : "cluster";
     } else {
@@ -250,8 +249,8 @@ class MeteredResponder : public Responder {
                            subresource_, verb_, version_})
         .Inc();
     m.duration
-        ->WithLabelValues({"apiserver", dry_run_, group_, resource_, scope_, subresource_, verb_,
-                           version_})
+        ->WithLabelValues(
+            {"apiserver", dry_run_, group_, resource_, scope_, subresource_, verb_, version_})
         .Observe(absl::ToDoubleSeconds(absl::Now() - start_));
   }
 
@@ -309,18 +308,20 @@ bool ApiRouter::ServeNonResource(const HttpRequest& request, const ResponderPtr&
     if (path == probe || absl::StartsWith(path, absl::StrCat(probe, "/"))) {
       const bool needs_storage = absl::string_view(probe) != "/livez";
       const bool ok = !needs_storage || !options_.storage_healthy || options_.storage_healthy();
-      std::string body = ok ? "ok" : absl::StrCat("[-]etcd failed: reason withheld\n", probe + 1,
-                                                  " check failed");
+      std::string body =
+          ok ? "ok" : absl::StrCat("[-]etcd failed: reason withheld\n", probe + 1, " check failed");
       if (ok && request.HasQuery("verbose")) {
         body = absl::StrCat("[+]ping ok\n", needs_storage ? "[+]etcd ok\n" : "", probe + 1,
                             " check passed");
       }
-      responder->Respond(JsonResponse(ok ? 200 : 500, std::move(body), "text/plain; charset=utf-8"));
+      responder->Respond(
+          JsonResponse(ok ? 200 : 500, std::move(body), "text/plain; charset=utf-8"));
       return true;
     }
   }
   if (path == "/metrics") {
-    responder->Respond(JsonResponse(200, MetricsText(), "text/plain; version=0.0.4; charset=utf-8"));
+    responder->Respond(
+        JsonResponse(200, MetricsText(), "text/plain; version=0.0.4; charset=utf-8"));
     return true;
   }
   std::string trimmed = path;
@@ -482,7 +483,8 @@ void ApiRouter::Watch(std::shared_ptr<Call> call) {
   if (absl::string_view seconds = http.Query("timeoutSeconds"); !seconds.empty()) {
     int64_t n = 0;
     if (!absl::SimpleAtoi(seconds, &n) || n < 0) {
-      return call->Fail(api::NewBadRequest(absl::StrCat("invalid timeoutSeconds \"", seconds, "\"")));
+      return call->Fail(
+          api::NewBadRequest(absl::StrCat("invalid timeoutSeconds \"", seconds, "\"")));
     }
     if (n > 0) timeout = absl::Seconds(n);
   } else {
@@ -502,9 +504,9 @@ void ApiRouter::Watch(std::shared_ptr<Call> call) {
     // is what clients expect (they relist on 410 Expired).
     if (stream.status().code() == absl::StatusCode::kOutOfRange) {
       source->FailWith(stream.status());
-      call->responder->Stream(200, ContentTypeOf(call->format == Format::kTable ? Format::kJson
-                                                                                 : call->format),
-                              source, timeout);
+      call->responder->Stream(
+          200, ContentTypeOf(call->format == Format::kTable ? Format::kJson : call->format), source,
+          timeout);
       return;
     }
     return call->Fail(stream.status());
@@ -559,8 +561,8 @@ void ApiRouter::Update(std::shared_ptr<Call> call) {
   const std::string& body_name = Meta(*object).name();
   if (body_name != call->info.name) {
     return call->Fail(api::NewBadRequest(absl::StrCat("the name of the object (", body_name,
-                                                 ") does not match the name on the URL (",
-                                                 call->info.name, ")")));
+                                                      ") does not match the name on the URL (",
+                                                      call->info.name, ")")));
   }
   apiv1::UpdateRequest request;
   request.set_resource(call->kind().GroupResource());
@@ -585,10 +587,11 @@ void ApiRouter::Patch(std::shared_ptr<Call> call) {
   if (!validation.ok()) return call->Fail(validation.status());
   const std::string media = BodyMediaType(call->request.Header("content-type"));
   if (media != kMergePatchType && media != kStrategicMergePatchType && media != kJsonPatchType) {
-    return call->Fail(UnsupportedMediaType(
-        media, {kJsonPatchType, kMergePatchType, kStrategicMergePatchType}));
+    return call->Fail(
+        UnsupportedMediaType(media, {kJsonPatchType, kMergePatchType, kStrategicMergePatchType}));
   }
-  if (call->request.body.empty()) return call->Fail(api::NewBadRequest("the request body is empty"));
+  if (call->request.body.empty())
+    return call->Fail(api::NewBadRequest("the request body is empty"));
   apiv1::PatchRequest request;
   request.set_resource(call->kind().GroupResource());
   request.set_namespace_(call->info.namespace_);
@@ -623,7 +626,8 @@ absl::StatusOr<meta::v1::DeleteOptions> ReadDeleteOptions(const HttpRequest& req
       node->remove("apiVersion");
       node->remove("kind");
       absl::Status status = api::DecodeNode(*node, &options);
-      if (!status.ok()) return api::NewBadRequest(absl::StrCat("DeleteOptions: ", status.message()));
+      if (!status.ok())
+        return api::NewBadRequest(absl::StrCat("DeleteOptions: ", status.message()));
     }
   }
   if (absl::string_view grace = request.Query("gracePeriodSeconds"); !grace.empty()) {
@@ -669,8 +673,8 @@ std::string DeletedStatusJson(const api::KindInfo& kind, const Message& object) 
 void ApiRouter::Delete(std::shared_ptr<Call> call) {
   absl::StatusOr<meta::v1::DeleteOptions> options = ReadDeleteOptions(call->request);
   if (!options.ok()) return call->Fail(options.status());
-  absl::StatusOr<Handler::DeleteResult> result = handler_->DeleteObject(
-      *call->strategy, call->info.namespace_, call->info.name, *options);
+  absl::StatusOr<Handler::DeleteResult> result =
+      handler_->DeleteObject(*call->strategy, call->info.namespace_, call->info.name, *options);
   if (!result.ok()) return call->Fail(result.status());
   if (result->deleted && !call->strategy->traits().return_deleted_object) {
     return call->Reply(200, Format::kJson, DeletedStatusJson(call->kind(), *result->object));

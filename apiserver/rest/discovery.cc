@@ -84,8 +84,8 @@ std::string GroupVersionForDiscovery(const ApiGroupVersion& gv) {
 }
 
 std::string ServerAddresses(const std::string& server_address) {
-  return absl::StrCat("[{\"clientCIDR\":\"0.0.0.0/0\",\"serverAddress\":",
-                      api::JsonQuote(server_address), "}]");
+  return absl::StrCat(
+      "[{\"clientCIDR\":\"0.0.0.0/0\",\"serverAddress\":", api::JsonQuote(server_address), "}]");
 }
 
 // One APIResource object. `group` and `version` appear only when the kind
@@ -98,8 +98,8 @@ std::string ResourceJson(const ApiResource& r, const ApiGroupVersion& gv) {
     absl::StrAppend(&out, ",\"group\":", api::JsonQuote(r.kind->group),
                     ",\"version\":", api::JsonQuote(r.kind->version));
   }
-  absl::StrAppend(&out, ",\"kind\":", api::JsonQuote(r.kind->kind), ",\"verbs\":",
-                  QuotedList(r.verbs));
+  absl::StrAppend(&out, ",\"kind\":", api::JsonQuote(r.kind->kind),
+                  ",\"verbs\":", QuotedList(r.verbs));
   if (!r.short_names.empty()) absl::StrAppend(&out, ",\"shortNames\":", QuotedList(r.short_names));
   if (!r.categories.empty()) absl::StrAppend(&out, ",\"categories\":", QuotedList(r.categories));
   return out + "}";
@@ -135,7 +135,8 @@ std::string ApiGroupVersion::GroupVersion() const {
 }
 
 std::string ApiGroupVersion::PathPrefix() const {
-  return group.empty() ? absl::StrCat("/api/", version) : absl::StrCat("/apis/", group, "/", version);
+  return group.empty() ? absl::StrCat("/api/", version)
+                       : absl::StrCat("/apis/", group, "/", version);
 }
 
 std::vector<ApiGroupVersion> ServedGroupVersions(const Registry& registry) {
@@ -192,13 +193,13 @@ DiscoveryDocs::DiscoveryDocs(const Registry& registry, std::string server_addres
                                ",\"serverAddressByClientCIDRs\":", addresses, "}");
   std::vector<std::string> group_items;
   for (const auto& versions : groups) {
-    group_items.push_back(
-        absl::StrCat("{", GroupMembers(versions), ",\"serverAddressByClientCIDRs\":", addresses, "}"));
+    group_items.push_back(absl::StrCat("{", GroupMembers(versions),
+                                       ",\"serverAddressByClientCIDRs\":", addresses, "}"));
     docs_[absl::StrCat("/apis/", versions.front()->group)] =
         absl::StrCat("{\"kind\":\"APIGroup\",\"apiVersion\":\"v1\",", GroupMembers(versions), "}");
   }
-  docs_["/apis"] =
-      absl::StrCat("{\"kind\":\"APIGroupList\",\"groups\":[", absl::StrJoin(group_items, ","), "]}");
+  docs_["/apis"] = absl::StrCat("{\"kind\":\"APIGroupList\",\"groups\":[",
+                                absl::StrJoin(group_items, ","), "]}");
 }
 
 const std::string* DiscoveryDocs::Find(std::string_view path) const {

@@ -4,10 +4,10 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "api/codec.h"
-#include "api/k8s_protobuf.h"
-#include "api/yaml_scalar.h"
-#include "api/yaml_limits.h"
 #include "api/errors.h"
+#include "api/k8s_protobuf.h"
+#include "api/yaml_limits.h"
+#include "api/yaml_scalar.h"
 #include "apiserver/object_meta.h"
 #include "common/metrics.h"
 #include "common/version.h"
@@ -50,13 +50,12 @@ bool HasTypeMeta(const Message& object) {
          !object.GetReflection()->GetString(object, kind).empty();
 }
 
-std::string MetadataJson(const Message& object) {
-  return api::EncodeJson(Meta(object));
-}
+std::string MetadataJson(const Message& object) { return api::EncodeJson(Meta(object)); }
 
 std::string PartialObjectMetadata(const Message& object) {
-  return absl::StrCat(R"({"kind":"PartialObjectMetadata","apiVersion":"meta.k8s.io/v1","metadata":)",
-                      MetadataJson(object), "}");
+  return absl::StrCat(
+      R"({"kind":"PartialObjectMetadata","apiVersion":"meta.k8s.io/v1","metadata":)",
+      MetadataJson(object), "}");
 }
 
 }  // namespace
@@ -150,8 +149,8 @@ absl::Status CheckTableOptions(const HttpRequest& request) {
 }
 
 absl::StatusOr<std::unique_ptr<Message>> ParseResponseObject(const api::KindInfo& kind,
-                                                              const std::string& subresource,
-                                                              const std::string& bytes) {
+                                                             const std::string& subresource,
+                                                             const std::string& bytes) {
   std::unique_ptr<Message> object;
   if (subresource == "scale") {
     object = std::make_unique<autoscaling::v1::Scale>();
@@ -165,8 +164,7 @@ absl::StatusOr<std::unique_ptr<Message>> ParseResponseObject(const api::KindInfo
   return object;
 }
 
-absl::Status FillList(const api::KindInfo& kind, const v1::ListResponse& response,
-                      Message* list) {
+absl::Status FillList(const api::KindInfo& kind, const v1::ListResponse& response, Message* list) {
   const google::protobuf::Descriptor* d = list->GetDescriptor();
   const google::protobuf::Reflection* r = list->GetReflection();
   const FieldDescriptor* items = d->FindFieldByName("items");

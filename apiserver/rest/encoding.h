@@ -9,12 +9,12 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "api/scheme.h"
 #include "apiserver/rest/http_types.h"
 #include "apiserver/rest/negotiation.h"

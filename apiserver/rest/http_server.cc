@@ -47,7 +47,8 @@ int HexValue(char c) {
 }
 
 std::chrono::steady_clock::duration ToChrono(absl::Duration d) {
-  return std::chrono::duration_cast<std::chrono::steady_clock::duration>(absl::ToChronoNanoseconds(d));
+  return std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      absl::ToChronoNanoseconds(d));
 }
 
 // The status text of an error the server answers itself (before any
@@ -148,11 +149,11 @@ class Session : public std::enable_shared_from_this<Session> {
   }
   void PostStream(int status, std::string content_type, std::shared_ptr<StreamSource> source,
                   absl::Duration max_duration) {
-    net::post(stream_.get_executor(), [self = shared_from_this(), status,
-                                       content_type = std::move(content_type),
-                                       source = std::move(source), max_duration]() mutable {
-      self->StartStream(status, std::move(content_type), std::move(source), max_duration);
-    });
+    net::post(stream_.get_executor(),
+              [self = shared_from_this(), status, content_type = std::move(content_type),
+               source = std::move(source), max_duration]() mutable {
+                self->StartStream(status, std::move(content_type), std::move(source), max_duration);
+              });
   }
 
  private:
@@ -162,10 +163,9 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->body_limit(server_->options.max_body_bytes);
     parser_->header_limit(static_cast<std::uint32_t>(server_->options.max_header_bytes));
     stream_.expires_after(ToChrono(server_->options.idle_timeout));
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, size_t) {
-                       self->OnRead(ec);
-                     });
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
   }
 
   void OnRead(beast::error_code ec) {
@@ -173,10 +173,9 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec) {
       if (ec == http::error::body_limit) {
         keep_alive_ = false;
-        WriteResponse(ErrorResponse(
-            413, "RequestEntityTooLarge",
-            absl::StrCat("the request body is larger than ", server_->options.max_body_bytes,
-                         " bytes")));
+        WriteResponse(ErrorResponse(413, "RequestEntityTooLarge",
+                                    absl::StrCat("the request body is larger than ",
+                                                 server_->options.max_body_bytes, " bytes")));
         return;
       }
       if (ec == http::error::header_limit) {
@@ -192,8 +191,8 @@ class Session : public std::enable_shared_from_this<Session> {
         return;
       }
       keep_alive_ = false;
-      WriteResponse(ErrorResponse(400, "BadRequest",
-                                  absl::StrCat("malformed HTTP request: ", ec.message())));
+      WriteResponse(
+          ErrorResponse(400, "BadRequest", absl::StrCat("malformed HTTP request: ", ec.message())));
       return;
     }
     http::request<http::string_body> raw = parser_->release();
@@ -263,8 +262,8 @@ class Session : public std::enable_shared_from_this<Session> {
         if (!ec) self->EndStream();
       });
     }
-    auto head = std::make_shared<http::response<http::empty_body>>(
-        static_cast<http::status>(status), 11);
+    auto head =
+        std::make_shared<http::response<http::empty_body>>(static_cast<http::status>(status), 11);
     head->set(http::field::content_type, content_type);
     head->set(http::field::cache_control, "no-cache, private");
     head->chunked(true);
@@ -295,10 +294,8 @@ class Session : public std::enable_shared_from_this<Session> {
   // ends.
   void DetectClose() {
     stream_.expires_never();
-    stream_.async_read_some(net::buffer(probe_), [self = shared_from_this()](beast::error_code,
-                                                                             size_t) {
-      self->Close();
-    });
+    stream_.async_read_some(net::buffer(probe_), [self = shared_from_this()](
+                                                     beast::error_code, size_t) { self->Close(); });
   }
 
   void Pump() {
@@ -354,15 +351,15 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void Drain() {
-    stream_.async_read_some(net::buffer(drain_), [self = shared_from_this()](beast::error_code ec,
-                                                                             size_t n) {
-      if (ec || n >= self->linger_budget_) {
-        self->Close();
-        return;
-      }
-      self->linger_budget_ -= n;
-      self->Drain();
-    });
+    stream_.async_read_some(net::buffer(drain_),
+                            [self = shared_from_this()](beast::error_code ec, size_t n) {
+                              if (ec || n >= self->linger_budget_) {
+                                self->Close();
+                                return;
+                              }
+                              self->linger_budget_ -= n;
+                              self->Drain();
+                            });
   }
 
   // The stream's time is up: the source stops, what it had queued is not

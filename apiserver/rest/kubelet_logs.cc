@@ -1,12 +1,12 @@
 #include "apiserver/rest/kubelet_logs.h"
 
-#include <algorithm>
-#include <utility>
-#include <vector>
-
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
 #include <grpcpp/support/channel_arguments.h>
+
+#include <algorithm>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "client/pod_logs.h"
@@ -148,9 +148,9 @@ absl::StatusOr<std::shared_ptr<KubeletLogStream>> KubeletLogReader::Open(
         if (it != channels_.end() && it->second == channel) channels_.erase(it);
       }
       return client::KubeletLogsError(
-          grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                       absl::StrCat("no connection within ",
-                                    absl::FormatDuration(options_.dial_timeout))),
+          grpc::Status(
+              grpc::StatusCode::UNAVAILABLE,
+              absl::StrCat("no connection within ", absl::FormatDuration(options_.dial_timeout))),
           pod, node, address);
     }
   }
@@ -190,13 +190,12 @@ void KubeletLogStream::Begin(std::unique_ptr<kv1::Kubelet::Stub> stub,
 
 bool KubeletLogStream::AwaitAnswer(absl::Time deadline) {
   absl::MutexLock lock(&mu_);
-  return mu_.AwaitWithDeadline(
-      absl::Condition(
-          +[](KubeletLogStream* s) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-            return s->answered_ || s->Stopping();
-          },
-          this),
-      deadline);
+  return mu_.AwaitWithDeadline(absl::Condition(
+                                   +[](KubeletLogStream* s) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+                                     return s->answered_ || s->Stopping();
+                                   },
+                                   this),
+                               deadline);
 }
 
 std::optional<grpc::Status> KubeletLogStream::FailedBeforeText() {

@@ -23,16 +23,16 @@
 #ifndef MINIK8S_APISERVER_REST_KUBELET_LOGS_H_
 #define MINIK8S_APISERVER_REST_KUBELET_LOGS_H_
 
+#include <grpcpp/channel.h>
+#include <grpcpp/client_context.h>
+#include <grpcpp/support/client_callback.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
-
-#include <grpcpp/channel.h>
-#include <grpcpp/client_context.h>
-#include <grpcpp/support/client_callback.h>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
@@ -114,10 +114,9 @@ class KubeletLogReader {
 // callback runs on. When the call finishes, its own reference goes to the
 // reader, which drops it on an apiserver thread (the next Open(), or its
 // destructor).
-class KubeletLogStream final
-    : public StreamSource,
-      public std::enable_shared_from_this<KubeletLogStream>,
-      private grpc::ClientReadReactor<kubelet::v1::ContainerLogsResponse> {
+class KubeletLogStream final : public StreamSource,
+                               public std::enable_shared_from_this<KubeletLogStream>,
+                               private grpc::ClientReadReactor<kubelet::v1::ContainerLogsResponse> {
  public:
   // Use KubeletLogReader::Open.
   KubeletLogStream(KubeletLogRequest request, size_t max_buffered_bytes);

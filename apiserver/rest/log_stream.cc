@@ -8,9 +8,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
+#include "api/errors.h"
 #include "api/scheme.h"
 #include "api/time.h"
-#include "api/errors.h"
 #include "apiserver/rest/encoding.h"
 #include "client/pod_logs.h"
 #include "k8s/core/v1/core.pb.h"
@@ -64,8 +64,8 @@ absl::Status InvalidOptions(const std::string& pod, std::vector<meta::v1::Status
   }
   const std::string what =
       texts.size() == 1 ? texts[0] : absl::StrCat("[", absl::StrJoin(texts, ", "), "]");
-  return api::NewInvalid(*kKind, pod, absl::StrCat("PodLogOptions \"", pod, "\" is invalid: ", what),
-                    causes);
+  return api::NewInvalid(*kKind, pod,
+                         absl::StrCat("PodLogOptions \"", pod, "\" is invalid: ", what), causes);
 }
 
 meta::v1::StatusCause Cause(const char* reason, const char* field, std::string message) {
@@ -129,18 +129,18 @@ absl::StatusOr<PodLogOptions> ParsePodLogOptions(const HttpRequest& request,
                                         ": must be greater than or equal to 0")));
   }
   if (options.limit_bytes.has_value() && *options.limit_bytes < 1) {
-    causes.push_back(Cause("FieldValueInvalid", "limitBytes",
-                           absl::StrCat("Invalid value: ", *options.limit_bytes,
-                                        ": must be greater than 0")));
+    causes.push_back(
+        Cause("FieldValueInvalid", "limitBytes",
+              absl::StrCat("Invalid value: ", *options.limit_bytes, ": must be greater than 0")));
   }
   if (options.since_seconds.has_value() && options.since_time.has_value()) {
     causes.push_back(Cause("FieldValueForbidden", "",
                            "Forbidden: at most one of `sinceTime` or `sinceSeconds` may be "
                            "specified"));
   } else if (options.since_seconds.has_value() && *options.since_seconds < 1) {
-    causes.push_back(Cause("FieldValueInvalid", "sinceSeconds",
-                           absl::StrCat("Invalid value: ", *options.since_seconds,
-                                        ": must be greater than 0")));
+    causes.push_back(
+        Cause("FieldValueInvalid", "sinceSeconds",
+              absl::StrCat("Invalid value: ", *options.since_seconds, ": must be greater than 0")));
   }
   if (!causes.empty()) return InvalidOptions(pod, std::move(causes));
   return options;

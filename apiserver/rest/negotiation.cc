@@ -55,9 +55,9 @@ absl::StatusOr<Format> NegotiateResponse(absl::string_view accept, bool table_al
     if (media.type == kProtobufType) return Format::kProtobuf;
   }
   return api::NewApiError(absl::StatusCode::kInvalidArgument, "NotAcceptable", 406,
-                     "only the following media types are accepted: application/json, "
-                     "application/yaml, application/vnd.kubernetes.protobuf",
-                     {});
+                          "only the following media types are accepted: application/json, "
+                          "application/yaml, application/vnd.kubernetes.protobuf",
+                          {});
 }
 
 const char* ContentTypeOf(Format format) {
@@ -78,11 +78,11 @@ std::string BodyMediaType(absl::string_view content_type) {
 }
 
 absl::Status UnsupportedMediaType(absl::string_view got, const std::vector<std::string>& accepted) {
-  return api::NewApiError(absl::StatusCode::kInvalidArgument, "UnsupportedMediaType", 415,
-                     absl::StrCat("the body of the request was in an unknown format (", got,
-                                  ") - accepted media types include: ",
-                                  absl::StrJoin(accepted, ", ")),
-                     {});
+  return api::NewApiError(
+      absl::StatusCode::kInvalidArgument, "UnsupportedMediaType", 415,
+      absl::StrCat("the body of the request was in an unknown format (", got,
+                   ") - accepted media types include: ", absl::StrJoin(accepted, ", ")),
+      {});
 }
 
 }  // namespace minik8s::apiserver::rest

@@ -40,8 +40,8 @@ constexpr char kRawExtensionSchema[] = "io.k8s.apimachinery.pkg.runtime.RawExten
 // content.
 class Json {
  public:
-  Json() = default;  // null
-  Json(bool value) : type_(Type::kBool), bool_(value) {}  // NOLINT: implicit by design
+  Json() = default;                                                  // null
+  Json(bool value) : type_(Type::kBool), bool_(value) {}             // NOLINT: implicit by design
   Json(const char* value) : type_(Type::kString), string_(value) {}  // NOLINT
   Json(std::string value) : type_(Type::kString), string_(std::move(value)) {}  // NOLINT
 
@@ -161,22 +161,19 @@ std::optional<Json> ScalarMessageSchema(const Descriptor* descriptor) {
   const std::string& name = descriptor->full_name();
   if (name == "minik8s.meta.v1.Quantity") {
     return Json::Object(
-        {{"description",
-          "A fixed-point number with an optional unit suffix: 500m, 128Mi, 2, 1e3."},
-         {"oneOf", Json::Array({Json::Object({{"type", "string"}}),
-                                Json::Object({{"type", "number"}})})}});
+        {{"description", "A fixed-point number with an optional unit suffix: 500m, 128Mi, 2, 1e3."},
+         {"oneOf",
+          Json::Array({Json::Object({{"type", "string"}}), Json::Object({{"type", "number"}})})}});
   }
   if (name == "minik8s.meta.v1.IntOrString") {
-    return Json::Object(
-        {{"description", "An int32 or a string: 80, http, 25%."},
-         {"format", "int-or-string"},
-         {"oneOf", Json::Array({Json::Object({{"type", "integer"}}),
-                                Json::Object({{"type", "string"}})})}});
+    return Json::Object({{"description", "An int32 or a string: 80, http, 25%."},
+                         {"format", "int-or-string"},
+                         {"oneOf", Json::Array({Json::Object({{"type", "integer"}}),
+                                                Json::Object({{"type", "string"}})})}});
   }
   if (name == "minik8s.meta.v1.Time" || name == "minik8s.meta.v1.MicroTime") {
-    return Json::Object({{"description", "An RFC 3339 timestamp."},
-                         {"format", "date-time"},
-                         {"type", "string"}});
+    return Json::Object(
+        {{"description", "An RFC 3339 timestamp."}, {"format", "date-time"}, {"type", "string"}});
   }
   return std::nullopt;
 }
@@ -244,8 +241,9 @@ Json PropertySchema(const FieldDescriptor* field) {
   Json extensions = FieldExtensions(field);
   Json schema;
   if (field->is_map()) {
-    schema = Json::Object({{"additionalProperties", ValueSchema(field->message_type()->map_value())},
-                           {"type", "object"}});
+    schema =
+        Json::Object({{"additionalProperties", ValueSchema(field->message_type()->map_value())},
+                      {"type", "object"}});
   } else if (field->is_repeated()) {
     schema = Json::Object({{"items", ValueSchema(field)}, {"type", "array"}});
   } else if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE && !extensions.IsEmptyObject()) {
@@ -302,12 +300,13 @@ void AddRequestSchemas(std::map<std::string, Json>* schemas) {
        {"type", "object"}});
   (*schemas)[kRawExtensionSchema] =
       Json::Object({{"description", "An embedded object of any kind."}, {"type", "object"}});
-  Json watch_event = Json::Object(
-      {{"properties",
-        Json::Object({{"object", Ref(kRawExtensionSchema)}, {"type", Json::Object({{"type", "string"}})}})},
-       {"required", Json::Strings({"type", "object"})},
-       {"type", "object"},
-       {"x-kubernetes-group-version-kind", Json::Array({GroupVersionKind("", "v1", "WatchEvent")})}});
+  Json watch_event =
+      Json::Object({{"properties", Json::Object({{"object", Ref(kRawExtensionSchema)},
+                                                 {"type", Json::Object({{"type", "string"}})}})},
+                    {"required", Json::Strings({"type", "object"})},
+                    {"type", "object"},
+                    {"x-kubernetes-group-version-kind",
+                     Json::Array({GroupVersionKind("", "v1", "WatchEvent")})}});
   (*schemas)[kWatchEventSchema] = watch_event;
 }
 
@@ -347,11 +346,16 @@ struct ParamSpec {
 };
 
 const ParamSpec kListParams[] = {
-    {"allowWatchBookmarks", "boolean"}, {"continue", "string"},
-    {"fieldSelector", "string"},        {"labelSelector", "string"},
-    {"limit", "integer"},               {"resourceVersion", "string"},
-    {"resourceVersionMatch", "string"}, {"sendInitialEvents", "boolean"},
-    {"timeoutSeconds", "integer"},      {"watch", "boolean"},
+    {"allowWatchBookmarks", "boolean"},
+    {"continue", "string"},
+    {"fieldSelector", "string"},
+    {"labelSelector", "string"},
+    {"limit", "integer"},
+    {"resourceVersion", "string"},
+    {"resourceVersionMatch", "string"},
+    {"sendInitialEvents", "boolean"},
+    {"timeoutSeconds", "integer"},
+    {"watch", "boolean"},
 };
 const ParamSpec kWriteParams[] = {
     {"dryRun", "string"}, {"fieldManager", "string"}, {"fieldValidation", "string"}};
@@ -372,16 +376,20 @@ const ParamSpec kDeleteCollectionParams[] = {
     {"sendInitialEvents", "boolean"}, {"timeoutSeconds", "integer"},
 };
 const ParamSpec kLogParams[] = {
-    {"container", "string"},   {"follow", "boolean"},     {"insecureSkipTLSVerifyBackend", "boolean"},
-    {"limitBytes", "integer"}, {"previous", "boolean"},   {"sinceSeconds", "integer"},
-    {"tailLines", "integer"},  {"timestamps", "boolean"},
+    {"container", "string"},
+    {"follow", "boolean"},
+    {"insecureSkipTLSVerifyBackend", "boolean"},
+    {"limitBytes", "integer"},
+    {"previous", "boolean"},
+    {"sinceSeconds", "integer"},
+    {"tailLines", "integer"},
+    {"timestamps", "boolean"},
 };
 
 Json Parameter(const std::string& name, const std::string& in, const std::string& type) {
-  Json param = Json::Object(
-      {{"in", in},
-       {"name", name},
-       {"schema", Json::Object({{"type", type}, {"uniqueItems", true}})}});
+  Json param = Json::Object({{"in", in},
+                             {"name", name},
+                             {"schema", Json::Object({{"type", type}, {"uniqueItems", true}})}});
   if (in == "path") param["required"] = true;
   return param;
 }
@@ -402,8 +410,8 @@ const std::vector<std::string> kListMediaTypes = {
 // What kubectl and client-go send a PATCH as; kubectl builds strategic
 // merge patches from the schemas only when the operation lists it.
 const std::vector<std::string> kPatchMediaTypes = {
-    "application/apply-patch+yaml", "application/json-patch+json",
-    "application/merge-patch+json", "application/strategic-merge-patch+json"};
+    "application/apply-patch+yaml", "application/json-patch+json", "application/merge-patch+json",
+    "application/strategic-merge-patch+json"};
 
 Json Content(const std::string& schema_name, const std::vector<std::string>& media_types) {
   Json out = Json::Object();
@@ -440,11 +448,10 @@ struct PathContext {
   // [Namespaced], the resource's kind, the subresource, [suffix].
   std::string OperationId(absl::string_view verb, bool collection = false,
                           bool all_namespaces = false) const {
-    return absl::StrCat(verb, OperationGroup(gv.group), Capitalized(gv.version),
-                        collection ? "Collection" : "",
-                        resource.namespaced && !all_namespaces ? "Namespaced" : "",
-                        resource.strategy->kind().kind, Capitalized(resource.subresource),
-                        all_namespaces ? "ForAllNamespaces" : "");
+    return absl::StrCat(
+        verb, OperationGroup(gv.group), Capitalized(gv.version), collection ? "Collection" : "",
+        resource.namespaced && !all_namespaces ? "Namespaced" : "", resource.strategy->kind().kind,
+        Capitalized(resource.subresource), all_namespaces ? "ForAllNamespaces" : "");
   }
 
   // The fields every operation has: description, operationId, tags,
@@ -481,8 +488,8 @@ Json CreateOperation(const PathContext& c) {
 }
 
 Json ReadOperation(const PathContext& c) {
-  Json op = c.Operation(absl::StrCat("read the specified ", c.kind().kind), c.OperationId("read"),
-                        "get");
+  Json op =
+      c.Operation(absl::StrCat("read the specified ", c.kind().kind), c.OperationId("read"), "get");
   op["responses"]["200"] = Response("OK", Content(c.ObjectSchema(), kObjectMediaTypes));
   return op;
 }
@@ -494,8 +501,8 @@ Json ReadLogOperation(const PathContext& c) {
   op["parameters"] = QueryParameters(kLogParams);
   op["responses"]["200"] = Json::Object(
       {{"content",
-        Json::Object({{"text/plain",
-                       Json::Object({{"schema", Json::Object({{"type", "string"}})}})}})},
+        Json::Object(
+            {{"text/plain", Json::Object({{"schema", Json::Object({{"type", "string"}})}})}})},
        {"description", "OK"}});
   return op;
 }
@@ -522,8 +529,8 @@ Json PatchOperation(const PathContext& c) {
 
 Json DeleteOperation(const PathContext& c) {
   const std::string status = OpenApiSchemaName(meta::v1::Status::descriptor());
-  Json op = c.Operation(absl::StrCat("delete a ", c.kind().kind), c.OperationId("delete"),
-                        "delete");
+  Json op =
+      c.Operation(absl::StrCat("delete a ", c.kind().kind), c.OperationId("delete"), "delete");
   op["parameters"] = QueryParameters(kDeleteParams);
   op["requestBody"] =
       RequestBody(OpenApiSchemaName(meta::v1::DeleteOptions::descriptor()), {"*/*"}, false);
@@ -538,8 +545,8 @@ Json DeleteCollectionOperation(const PathContext& c) {
   op["parameters"] = QueryParameters(kDeleteCollectionParams);
   op["requestBody"] =
       RequestBody(OpenApiSchemaName(meta::v1::DeleteOptions::descriptor()), {"*/*"}, false);
-  op["responses"]["200"] = Response(
-      "OK", Content(OpenApiSchemaName(meta::v1::Status::descriptor()), kObjectMediaTypes));
+  op["responses"]["200"] =
+      Response("OK", Content(OpenApiSchemaName(meta::v1::Status::descriptor()), kObjectMediaTypes));
   return op;
 }
 
@@ -551,7 +558,8 @@ bool HasVerb(const ApiResource& resource, std::string_view verb) {
 }
 
 // The paths of one discovery entry, with an operation per verb it lists:
-//   resource:    <prefix>[/namespaces/{namespace}]/<resource>         list, create, deletecollection
+//   resource:    <prefix>[/namespaces/{namespace}]/<resource>         list, create,
+//   deletecollection
 //                <prefix>[/namespaces/{namespace}]/<resource>/{name}  get, update, patch, delete
 //                <prefix>/<resource> (namespaced only)                 list across namespaces
 //   subresource: .../<resource>/{name}/<subresource>                  get, update, patch, create
@@ -559,9 +567,9 @@ bool HasVerb(const ApiResource& resource, std::string_view verb) {
 void AddResourcePaths(const ApiGroupVersion& gv, const ApiResource& resource, Json* paths) {
   const PathContext c{gv, resource};
   const std::string plural = resource.strategy->kind().resource;
-  const std::string collection = resource.namespaced
-                                     ? absl::StrCat(gv.PathPrefix(), "/namespaces/{namespace}/", plural)
-                                     : absl::StrCat(gv.PathPrefix(), "/", plural);
+  const std::string collection =
+      resource.namespaced ? absl::StrCat(gv.PathPrefix(), "/namespaces/{namespace}/", plural)
+                          : absl::StrCat(gv.PathPrefix(), "/", plural);
   const std::string item = absl::StrCat(collection, "/{name}");
 
   const Json pretty = Parameter("pretty", "query", "string");
@@ -625,11 +633,11 @@ std::string GroupVersionDocument(const ApiGroupVersion& gv, const api::Scheme& s
 
   Json components_schemas = Json::Object();
   for (auto& [name, schema] : schemas) components_schemas[name] = std::move(schema);
-  Json doc = Json::Object(
-      {{"components", Json::Object({{"schemas", std::move(components_schemas)}})},
-       {"info", Json::Object({{"title", "Kubernetes"}, {"version", "unversioned"}})},
-       {"openapi", "3.0.0"},
-       {"paths", std::move(paths)}});
+  Json doc =
+      Json::Object({{"components", Json::Object({{"schemas", std::move(components_schemas)}})},
+                    {"info", Json::Object({{"title", "Kubernetes"}, {"version", "unversioned"}})},
+                    {"openapi", "3.0.0"},
+                    {"paths", std::move(paths)}});
   return doc.Dump();
 }
 
@@ -659,8 +667,8 @@ OpenApiDocs::OpenApiDocs(const Registry& registry) {
     std::string doc = GroupVersionDocument(gv, registry.scheme());
     const std::string key = IndexKey(gv);
     const std::string path = absl::StrCat(kIndexPath, "/", key);
-    index_paths[key] = Json::Object(
-        {{"serverRelativeURL", absl::StrCat(path, "?hash=", DocumentHash(doc))}});
+    index_paths[key] =
+        Json::Object({{"serverRelativeURL", absl::StrCat(path, "?hash=", DocumentHash(doc))}});
     docs_[path] = std::move(doc);
   }
   docs_[kIndexPath] = Json::Object({{"paths", std::move(index_paths)}}).Dump();

@@ -18,8 +18,8 @@
 
 #include <optional>
 #include <string>
-#include "absl/strings/string_view.h"
 
+#include "absl/strings/string_view.h"
 #include "apiserver/rest/http_types.h"
 
 namespace minik8s::apiserver::rest {

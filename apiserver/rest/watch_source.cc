@@ -97,7 +97,8 @@ void WatchSource::Cancel() {
   }
   // Without our lock: Unregister takes the cache's lock, under which the
   // cache may be calling Wake().
-  if (stream.cache != nullptr && stream.watcher != nullptr) stream.cache->Unregister(stream.watcher);
+  if (stream.cache != nullptr && stream.watcher != nullptr)
+    stream.cache->Unregister(stream.watcher);
 }
 
 void WatchSource::AppendEvent(const Delivery& delivery, std::string* out) {

@@ -226,9 +226,9 @@ absl::Status EtcdClient::RunWatch(
     // Try the next endpoint on the next attempt.
     size_t expected = index;
     current_.compare_exchange_strong(expected, (index + 1) % endpoints_.size());
-    return StorageError("watch", status.ok() ? grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                                                            "watch stream closed")
-                                             : status);
+    return StorageError(
+        "watch",
+        status.ok() ? grpc::Status(grpc::StatusCode::UNAVAILABLE, "watch stream closed") : status);
   }
   {
     absl::MutexLock lock(&watch->mu_);
@@ -249,8 +249,8 @@ absl::Status EtcdClient::RunWatch(
     if (response.compact_revision() != 0 && response.canceled()) {
       watch->Cancel();
       finish();
-      return absl::OutOfRangeError(absl::StrCat("required revision has been compacted: ",
-                                                response.compact_revision()));
+      return absl::OutOfRangeError(
+          absl::StrCat("required revision has been compacted: ", response.compact_revision()));
     }
     if (response.canceled()) {
       watch->Cancel();

@@ -82,7 +82,8 @@ class EtcdClient {
 
    private:
     friend class EtcdClient;
-    using Stream = grpc::ClientReaderWriter<etcdserverpb::WatchRequest, etcdserverpb::WatchResponse>;
+    using Stream =
+        grpc::ClientReaderWriter<etcdserverpb::WatchRequest, etcdserverpb::WatchResponse>;
 
     grpc::ClientContext context_;
     absl::Mutex mu_;

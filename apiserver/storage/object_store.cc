@@ -38,7 +38,8 @@ std::string ObjectStore::Key(const api::KindInfo& kind, const std::string& ns,
 }
 
 std::string ObjectStore::ResourcePrefix(const api::KindInfo& kind, const std::string& ns) const {
-  if (kind.namespaced && !ns.empty()) return absl::StrCat(prefix_, "/", kind.resource, "/", ns, "/");
+  if (kind.namespaced && !ns.empty())
+    return absl::StrCat(prefix_, "/", kind.resource, "/", ns, "/");
   return absl::StrCat(prefix_, "/", kind.resource, "/");
 }
 
@@ -133,17 +134,17 @@ void ObjectStore::CreateAsync(const api::KindInfo& kind, const std::string& key,
     }
     put->set_lease(*lease);
   }
-  client_->TxnAsync(
-      std::move(txn), [kind = &kind, name = Meta(object).name(), done = std::move(done)](
-                          absl::StatusOr<etcdserverpb::TxnResponse> response) {
-        if (!response.ok()) {
-          done(response.status());
-        } else if (!response->succeeded()) {
-          done(api::NewAlreadyExists(*kind, name));
-        } else {
-          done(response->header().revision());
-        }
-      });
+  client_->TxnAsync(std::move(txn),
+                    [kind = &kind, name = Meta(object).name(),
+                     done = std::move(done)](absl::StatusOr<etcdserverpb::TxnResponse> response) {
+                      if (!response.ok()) {
+                        done(response.status());
+                      } else if (!response->succeeded()) {
+                        done(api::NewAlreadyExists(*kind, name));
+                      } else {
+                        done(response->header().revision());
+                      }
+                    });
 }
 
 absl::StatusOr<MessagePtr> ObjectStore::Get(const api::KindInfo& kind, const std::string& key,
@@ -226,7 +227,8 @@ absl::StatusOr<MessagePtr> ObjectStore::Delete(
     const api::KindInfo& kind, const std::string& key, const std::string& name,
     const std::function<absl::Status(const google::protobuf::Message&)>& precondition) {
   absl::StatusOr<UpdateResult> result = GuaranteedUpdate(
-      kind, key, name, [&](const google::protobuf::Message& current) -> absl::StatusOr<UpdateAction> {
+      kind, key, name,
+      [&](const google::protobuf::Message& current) -> absl::StatusOr<UpdateAction> {
         if (precondition) {
           absl::Status status = precondition(current);
           if (!status.ok()) return status;

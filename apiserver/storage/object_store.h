@@ -75,8 +75,7 @@ class ObjectStore {
   const std::string& prefix() const { return prefix_; }
 
   // `/registry/pods/ns/name` or `/registry/nodes/name`.
-  std::string Key(const api::KindInfo& kind, const std::string& ns,
-                  const std::string& name) const;
+  std::string Key(const api::KindInfo& kind, const std::string& ns, const std::string& name) const;
   // All keys of the resource (`/registry/pods/`) or of one namespace
   // (`/registry/pods/ns/`) when `ns` is non-empty.
   std::string ResourcePrefix(const api::KindInfo& kind, const std::string& ns) const;
@@ -95,8 +94,7 @@ class ObjectStore {
   // before the store was asked, on the calling thread.
   using CreateDone = std::function<void(absl::StatusOr<int64_t>)>;
   void CreateAsync(const api::KindInfo& kind, const std::string& key,
-                   const google::protobuf::Message& object, int64_t ttl_seconds,
-                   CreateDone done);
+                   const google::protobuf::Message& object, int64_t ttl_seconds, CreateDone done);
 
   absl::StatusOr<MessagePtr> Get(const api::KindInfo& kind, const std::string& key,
                                  const std::string& name);
@@ -105,8 +103,8 @@ class ObjectStore {
       std::function<absl::StatusOr<UpdateAction>(const google::protobuf::Message& current)>;
   // NotFound when the key does not exist. An unchanged object (same bytes) is
   // not written again.
-  absl::StatusOr<UpdateResult> GuaranteedUpdate(const api::KindInfo& kind,
-                                                const std::string& key, const std::string& name,
+  absl::StatusOr<UpdateResult> GuaranteedUpdate(const api::KindInfo& kind, const std::string& key,
+                                                const std::string& name,
                                                 const TryUpdate& try_update,
                                                 int64_t ttl_seconds = 0);
 

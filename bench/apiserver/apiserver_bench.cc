@@ -28,7 +28,6 @@
 //   apiserver_bench [--quick] [--backend minik8s-store|etcd] [--watchers 1000]
 //                   [--front-end all|grpc|rest-json|rest-protobuf]
 #include <grpcpp/grpcpp.h>
-
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -57,9 +56,9 @@
 #include "common/net.h"
 #include "k8s/core/v1/core.pb.h"
 #include "testing/http_client.h"
+#include "testing/store_backend.h"
 #include "testing/subprocess.h"
 #include "testing/temp_dir.h"
-#include "testing/store_backend.h"
 
 namespace {
 
@@ -112,18 +111,17 @@ class CreateCall {
     call->context_.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
     call->done_ = std::move(done);
     call->start_ = absl::Now();
-    stub->async()->Create(&call->context_, &call->request_, &call->response_,
-                          [call](grpc::Status status) {
-                            const absl::Duration latency = absl::Now() - call->start_;
-                            static std::atomic<int> logged{0};
-                            if (!status.ok() && logged++ < 5) {
-                              std::fprintf(stderr, "create failed: %s\n",
-                                           status.error_message().c_str());
-                            }
-                            auto done = std::move(call->done_);
-                            delete call;
-                            done(status.ok(), latency);
-                          });
+    stub->async()->Create(
+        &call->context_, &call->request_, &call->response_, [call](grpc::Status status) {
+          const absl::Duration latency = absl::Now() - call->start_;
+          static std::atomic<int> logged{0};
+          if (!status.ok() && logged++ < 5) {
+            std::fprintf(stderr, "create failed: %s\n", status.error_message().c_str());
+          }
+          auto done = std::move(call->done_);
+          delete call;
+          done(status.ok(), latency);
+        });
   }
 
  private:
@@ -269,9 +267,8 @@ PhaseResult OpenLoop(const std::string& name, const CreateFn& create, int rate,
         total, static_cast<int64_t>(absl::ToDoubleSeconds(absl::Now() - start) * rate) + 1);
     for (; issued < due; ++issued) {
       stats->Issued();
-      create("bench", NextPodName("o"), [stats](bool ok, absl::Duration latency) {
-        stats->Record(ok, latency);
-      });
+      create("bench", NextPodName("o"),
+             [stats](bool ok, absl::Duration latency) { stats->Record(ok, latency); });
     }
     absl::SleepFor(absl::Microseconds(500));
   }
@@ -336,20 +333,17 @@ HttpLoadRequest RestCreateRequest(FrontEnd f, const std::string& ns, const std::
 CreateFn RestCreate(HttpConnectionPool* pool, FrontEnd f) {
   return [pool, f](const std::string& ns, const std::string& name,
                    std::function<void(bool, absl::Duration)> done) {
-    pool->Send(RestCreateRequest(f, ns, name),
-               [done = std::move(done)](HttpLoadResponse response) {
-                 const bool ok = response.error.ok() && response.status == 201;
-                 static std::atomic<int> logged{0};
-                 if (!ok && logged++ < 5) {
-                   std::fprintf(stderr, "REST create failed: %s\n",
-                                response.error.ok()
-                                    ? absl::StrCat(response.status, " ",
-                                                   response.body.substr(0, 300))
-                                          .c_str()
-                                    : std::string(response.error.message()).c_str());
-                 }
-                 done(ok, response.latency);
-               });
+    pool->Send(RestCreateRequest(f, ns, name), [done = std::move(done)](HttpLoadResponse response) {
+      const bool ok = response.error.ok() && response.status == 201;
+      static std::atomic<int> logged{0};
+      if (!ok && logged++ < 5) {
+        std::fprintf(stderr, "REST create failed: %s\n",
+                     response.error.ok()
+                         ? absl::StrCat(response.status, " ", response.body.substr(0, 300)).c_str()
+                         : std::string(response.error.message()).c_str());
+      }
+      done(ok, response.latency);
+    });
   };
 }
 
@@ -648,8 +642,7 @@ absl::StatusOr<std::string> ListResourceVersion(int port, const std::string& ns)
   call.target = absl::StrCat("/api/v1/namespaces/", ns, "/pods");
   call.headers["Accept"] = kJson;
   call.timeout = absl::Seconds(10);
-  absl::StatusOr<minik8s::testing::HttpResult> result =
-      minik8s::testing::HttpRequest(port, call);
+  absl::StatusOr<minik8s::testing::HttpResult> result = minik8s::testing::HttpRequest(port, call);
   if (!result.ok()) return result.status();
   if (result->status != 200) {
     return absl::InternalError(
@@ -716,9 +709,8 @@ void PrintFanOut(const std::vector<FanOutResult>& fans) {
   row("pods created (s)", [](const FanOutResult& f) {
     return absl::StrFormat("%d (%.2f s)", f.pods, f.create_seconds);
   });
-  row("events delivered / expected", [](const FanOutResult& f) {
-    return absl::StrFormat("%d / %d", f.delivered, f.expected);
-  });
+  row("events delivered / expected",
+      [](const FanOutResult& f) { return absl::StrFormat("%d / %d", f.delivered, f.expected); });
   row("first create -> last event (s)",
       [](const FanOutResult& f) { return absl::StrFormat("%.2f", f.deliver_seconds); });
   row("watch body bytes per event", [](const FanOutResult& f) {
@@ -743,10 +735,9 @@ void PrintFanOut(const std::vector<FanOutResult>& fans) {
                         MiB(f.rss_after_kb), " / ", MiB(f.rss_closed_kb));
   });
   row("RSS per established watch (KiB)", [](const FanOutResult& f) {
-    return absl::StrFormat("%.1f", f.started > 0 ? static_cast<double>(f.rss_watching_kb -
-                                                                       f.rss_before_kb) /
-                                                       f.started
-                                                 : 0.0);
+    return absl::StrFormat(
+        "%.1f",
+        f.started > 0 ? static_cast<double>(f.rss_watching_kb - f.rss_before_kb) / f.started : 0.0);
   });
   row("watches ended early", [](const FanOutResult& f) { return absl::StrCat(f.ended_early); });
   bool any_error = false;
@@ -862,8 +853,7 @@ int main(int argc, char** argv) {
   minik8s::testing::Subprocess apiserver;
   absl::StatusOr<int> port = minik8s::PickFreeLoopbackPort();
   if (!port.ok()) return 1;
-  std::vector<std::string> args = {apiserver_bin,
-                                   "--etcd-servers=" + store.endpoint(),
+  std::vector<std::string> args = {apiserver_bin, "--etcd-servers=" + store.endpoint(),
                                    absl::StrCat("--secure-port=", *port)};
   for (const std::string& f : apiserver_flags) args.push_back(f);
   if (absl::Status s = apiserver.Start(args, dir.Join("apiserver.log")); !s.ok()) {
@@ -963,18 +953,16 @@ int main(int argc, char** argv) {
   if (grpc_selected) {
     fans.push_back(RunFanOut(
         "gRPC", batches ? "streams, batch messages" : "streams, one event per message",
-        [&] {
-          return std::make_unique<GrpcWatcherSet>(stub.get(), "fanout", watchers, batches);
-        },
+        [&] { return std::make_unique<GrpcWatcherSet>(stub.get(), "fanout", watchers, batches); },
         stub.get(), "fanout", watchers, fanout_pods, fanout_clients, pid));
     std::fprintf(stderr, "gRPC fan-out done\n");
   }
   if (rest_selected) {
     absl::StatusOr<std::string> rv = ListResourceVersion(*port, "fanout-rest");
     if (!rv.ok()) return fail("list before the REST watches", rv.status());
-    const std::string target = absl::StrCat(
-        "/api/v1/namespaces/fanout-rest/pods?watch=true&resourceVersion=", *rv,
-        "&timeoutSeconds=600");
+    const std::string target =
+        absl::StrCat("/api/v1/namespaces/fanout-rest/pods?watch=true&resourceVersion=", *rv,
+                     "&timeoutSeconds=600");
     fans.push_back(RunFanOut(
         "REST (JSON)", "a connection each",
         [&] {
@@ -986,8 +974,8 @@ int main(int argc, char** argv) {
   const int64_t hwm_kb = ProcStatusKb(pid, "VmHWM");
   const std::string load_after = LoadAverage();
 
-  std::printf("\nminik8s-apiserver over %s (%s); load average before %s, after %s\n", backend.c_str(),
-              quick ? "quick" : "full", load_before.c_str(), load_after.c_str());
+  std::printf("\nminik8s-apiserver over %s (%s); load average before %s, after %s\n",
+              backend.c_str(), quick ? "quick" : "full", load_before.c_str(), load_after.c_str());
   if (!closed.empty()) {
     std::printf("\n");
     PrintClosedLoop(closed);
@@ -1006,8 +994,8 @@ int main(int argc, char** argv) {
   }
   for (const FanOutResult& f : fans) {
     const double events_per_s = PerSecond(static_cast<double>(f.delivered), f.deliver_seconds);
-    std::printf("| %d %s watchers >= 100,000 events/s | %.0f | %s |\n", f.watchers,
-                f.label.c_str(), events_per_s,
+    std::printf("| %d %s watchers >= 100,000 events/s | %.0f | %s |\n", f.watchers, f.label.c_str(),
+                events_per_s,
                 events_per_s >= 100000 && f.delivered >= f.expected && f.started == f.watchers
                     ? "yes"
                     : "no");

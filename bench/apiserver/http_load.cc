@@ -184,11 +184,10 @@ class HttpConnectionPool::Impl::Connection
     }
     const absl::Duration left = current_.start + r.timeout - absl::Now();
     stream_.expires_after(ToChrono(std::max(left, absl::Milliseconds(1))));
-    http::async_write(stream_, request_,
-                      [self = shared_from_this()](beast::error_code ec, size_t) {
-                        if (ec) return self->Fail(ec, "write");
-                        self->Read();
-                      });
+    http::async_write(stream_, request_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (ec) return self->Fail(ec, "write");
+      self->Read();
+    });
   }
 
   void Read() {
@@ -228,9 +227,8 @@ class HttpConnectionPool::Impl::Connection
       return;
     }
     HttpLoadResponse response;
-    response.error = absl::UnavailableError(
-        absl::StrCat(current_.request.method, " ", current_.request.target, ": ", step, ": ",
-                     ec.message()));
+    response.error = absl::UnavailableError(absl::StrCat(
+        current_.request.method, " ", current_.request.target, ": ", step, ": ", ec.message()));
     Deliver(std::move(response));
   }
 
@@ -371,11 +369,10 @@ class HttpWatchers::Impl::Watch : public std::enable_shared_from_this<HttpWatche
   void Start() {
     net::post(stream_.get_executor(), [self = shared_from_this()] {
       self->stream_.expires_after(ToChrono(self->head_timeout_));
-      self->stream_.async_connect(self->owner_->endpoint,
-                                  [self](beast::error_code ec) {
-                                    if (ec) return self->End("connect: " + ec.message());
-                                    self->Write();
-                                  });
+      self->stream_.async_connect(self->owner_->endpoint, [self](beast::error_code ec) {
+        if (ec) return self->End("connect: " + ec.message());
+        self->Write();
+      });
     });
   }
 
@@ -410,16 +407,17 @@ class HttpWatchers::Impl::Watch : public std::enable_shared_from_this<HttpWatche
   void ReadBody() {
     parser_.get().body().data = chunk_;
     parser_.get().body().size = sizeof(chunk_);
-    http::async_read_some(
-        stream_, buffer_, parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
-          if (ec == http::error::need_buffer) ec = {};
-          const size_t n = sizeof(self->chunk_) - self->parser_.get().body().size;
-          self->owner_->bytes.fetch_add(n, std::memory_order_relaxed);
-          self->Consume(self->chunk_, n);
-          if (ec) return self->End("read: " + ec.message());
-          if (self->parser_.is_done()) return self->End("the server ended the watch");
-          self->ReadBody();
-        });
+    http::async_read_some(stream_, buffer_, parser_,
+                          [self = shared_from_this()](beast::error_code ec, size_t) {
+                            if (ec == http::error::need_buffer) ec = {};
+                            const size_t n = sizeof(self->chunk_) - self->parser_.get().body().size;
+                            self->owner_->bytes.fetch_add(n, std::memory_order_relaxed);
+                            self->Consume(self->chunk_, n);
+                            if (ec) return self->End("read: " + ec.message());
+                            if (self->parser_.is_done())
+                              return self->End("the server ended the watch");
+                            self->ReadBody();
+                          });
   }
 
   // Counts the complete lines in `data`, remembering the start of a line
@@ -469,8 +467,7 @@ class HttpWatchers::Impl::Watch : public std::enable_shared_from_this<HttpWatche
   char chunk_[kReadBytes];
 };
 
-HttpWatchers::HttpWatchers(int port, int threads)
-    : impl_(std::make_unique<Impl>(port, threads)) {}
+HttpWatchers::HttpWatchers(int port, int threads) : impl_(std::make_unique<Impl>(port, threads)) {}
 
 HttpWatchers::~HttpWatchers() { Stop(); }
 

@@ -61,8 +61,7 @@ class HttpConnectionPool {
   // `threads` event-loop threads. Error if any cannot connect within
   // `connect_timeout`.
   static absl::StatusOr<std::unique_ptr<HttpConnectionPool>> Open(
-      int port, int connections, int threads,
-      absl::Duration connect_timeout = absl::Seconds(10));
+      int port, int connections, int threads, absl::Duration connect_timeout = absl::Seconds(10));
   ~HttpConnectionPool();
   HttpConnectionPool(const HttpConnectionPool&) = delete;
   HttpConnectionPool& operator=(const HttpConnectionPool&) = delete;

@@ -1,15 +1,15 @@
 #include "bench/cluster/api_probe.h"
 
+#include <grpcpp/create_channel.h>
+
 #include <chrono>
 #include <optional>
 #include <utility>
 
-#include <grpcpp/create_channel.h>
-
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "api/time.h"
 #include "api/errors.h"
+#include "api/time.h"
 
 namespace minik8s::bench {
 namespace {
@@ -26,8 +26,7 @@ std::chrono::system_clock::time_point Deadline() {
 using minik8s::coordination::v1::Lease;
 
 absl::StatusOr<std::unique_ptr<ApiProbe>> ApiProbe::Create(const std::string& server,
-                                                           const std::string& store,
-                                                           std::string ns,
+                                                           const std::string& store, std::string ns,
                                                            std::string node,
                                                            std::string label_selector,
                                                            absl::Duration interval) {
@@ -44,8 +43,8 @@ absl::StatusOr<std::unique_ptr<ApiProbe>> ApiProbe::Create(const std::string& se
 }
 
 ApiProbe::ApiProbe(std::unique_ptr<client::Clientset> cs,
-                   std::unique_ptr<etcdserverpb::KV::Stub> store, std::string ns,
-                   std::string node, std::string label_selector, absl::Duration interval)
+                   std::unique_ptr<etcdserverpb::KV::Stub> store, std::string ns, std::string node,
+                   std::string label_selector, absl::Duration interval)
     : cs_(std::move(cs)),
       store_(std::move(store)),
       ns_(std::move(ns)),
@@ -81,8 +80,7 @@ ApiProbe::Stats ApiProbe::stats() const {
   return stats_;
 }
 
-void ApiProbe::Record(std::vector<double> Stats::*series, absl::Time start,
-                      const absl::Status& s) {
+void ApiProbe::Record(std::vector<double> Stats::*series, absl::Time start, const absl::Status& s) {
   const double ms = absl::ToDoubleMilliseconds(absl::Now() - start);
   absl::MutexLock l(&mu_);
   if (s.ok()) {

@@ -47,8 +47,7 @@ class ApiProbe {
   // Connects its own clients to the apiserver `server` and (unless empty)
   // the store `store` ("127.0.0.1:2379").
   static absl::StatusOr<std::unique_ptr<ApiProbe>> Create(const std::string& server,
-                                                          const std::string& store,
-                                                          std::string ns,
+                                                          const std::string& store, std::string ns,
                                                           std::string node,
                                                           std::string label_selector,
                                                           absl::Duration interval);
@@ -62,9 +61,8 @@ class ApiProbe {
   Stats stats() const;
 
  private:
-  ApiProbe(std::unique_ptr<client::Clientset> cs,
-           std::unique_ptr<etcdserverpb::KV::Stub> store, std::string ns, std::string node,
-           std::string label_selector, absl::Duration interval);
+  ApiProbe(std::unique_ptr<client::Clientset> cs, std::unique_ptr<etcdserverpb::KV::Stub> store,
+           std::string ns, std::string node, std::string label_selector, absl::Duration interval);
   void ProbeStore();
   void Loop();
   void Record(std::vector<double> Stats::*series, absl::Time start, const absl::Status& s);

@@ -40,8 +40,8 @@
 #include "api/quantity.h"
 #include "bench/cluster/api_probe.h"
 #include "bench/cluster/pod_tracker.h"
-#include "bench/proc_stats.h"
 #include "bench/cluster/store_census.h"
+#include "bench/proc_stats.h"
 #include "client/clientset.h"
 #include "cluster/plan.h"
 #include "cluster/state_file.h"
@@ -206,7 +206,7 @@ struct Daemon {
 struct Sample {
   double t = 0;  // seconds since the Deployment create
   PodTracker::Counts counts;
-  std::vector<double> cpu_s;   // cumulative CPU seconds per daemon (+ the bench, last)
+  std::vector<double> cpu_s;    // cumulative CPU seconds per daemon (+ the bench, last)
   std::vector<int64_t> rss_kb;  // current RSS per daemon (+ the bench, last)
 };
 
@@ -262,7 +262,9 @@ class Sampler {
 // Rows of "| metric | value |".
 class Table {
  public:
-  void Row(const std::string& metric, const std::string& value) { rows_.push_back({metric, value}); }
+  void Row(const std::string& metric, const std::string& value) {
+    rows_.push_back({metric, value});
+  }
   void Print() const {
     size_t w0 = 6, w1 = 5;
     for (const auto& [m, v] : rows_) {
@@ -315,8 +317,9 @@ double FirstAt(const std::vector<PodTimes>& pods, absl::Time PodTimes::*field, a
 }
 
 void PrintTimeline(const std::vector<Daemon>& daemons, const std::vector<Sample>& samples) {
-  std::printf("\nTimeline (t = seconds since the Deployment create; counts as the watcher saw "
-              "them; CPU as %% of one core over the previous interval; RSS now)\n\n");
+  std::printf(
+      "\nTimeline (t = seconds since the Deployment create; counts as the watcher saw "
+      "them; CPU as %% of one core over the previous interval; RSS now)\n\n");
   std::string header = absl::StrFormat("%7s %8s %8s %8s", "t", "created", "bound", "running");
   for (const Daemon& d : daemons) absl::StrAppend(&header, absl::StrFormat(" %11.11s", d.name));
   absl::StrAppend(&header, absl::StrFormat(" %11s %10s", "bench", "cp_rss_MiB"));
@@ -329,11 +332,10 @@ void PrintTimeline(const std::vector<Daemon>& daemons, const std::vector<Sample>
     std::string line = absl::StrFormat("%7.1f %8d %8d %8d", b.t, b.counts.created,
                                        b.counts.scheduled, b.counts.running);
     for (size_t j = 0; j < b.cpu_s.size(); ++j) {
-      const double pct = (a.cpu_s[j] < 0 || b.cpu_s[j] < 0)
-                             ? -1
-                             : 100.0 * (b.cpu_s[j] - a.cpu_s[j]) / dt;
-      absl::StrAppend(&line, pct < 0 ? absl::StrFormat(" %11s", "-")
-                                     : absl::StrFormat(" %10.0f%%", pct));
+      const double pct =
+          (a.cpu_s[j] < 0 || b.cpu_s[j] < 0) ? -1 : 100.0 * (b.cpu_s[j] - a.cpu_s[j]) / dt;
+      absl::StrAppend(&line,
+                      pct < 0 ? absl::StrFormat(" %11s", "-") : absl::StrFormat(" %10.0f%%", pct));
     }
     int64_t cp_rss = 0;
     for (size_t j = 0; j < daemons.size(); ++j) {
@@ -350,9 +352,10 @@ void PrintTimeline(const std::vector<Daemon>& daemons, const std::vector<Sample>
 void PrintWrites(const StoreCensus& before, const StoreCensus& after, double run_s) {
   const std::map<std::string, int64_t> writes = bench::WritesBetween(before, after);
   const int64_t revisions = after.revision - before.revision;
-  std::printf("\nStore writes during the run: %lld revisions (%.0f/s); per resource, from key "
-              "versions (deleted keys not counted):\n\n",
-              static_cast<long long>(revisions), run_s > 0 ? revisions / run_s : 0);
+  std::printf(
+      "\nStore writes during the run: %lld revisions (%.0f/s); per resource, from key "
+      "versions (deleted keys not counted):\n\n",
+      static_cast<long long>(revisions), run_s > 0 ? revisions / run_s : 0);
   std::printf("%-16s %10s %8s %12s\n", "resource", "writes", "share", "keys at end");
   int64_t total = 0;
   for (const auto& [resource, n] : writes) total += n;
@@ -368,7 +371,7 @@ void PrintWrites(const StoreCensus& before, const StoreCensus& after, double run
 // if it does not exit in time, or daemons are left over, `minik8s down`.
 // Returns the seconds the stop took.
 double StopCluster(testing::Subprocess* up, const std::string& minik8s_bin,
-                 const std::string& data_dir, absl::Duration timeout) {
+                   const std::string& data_dir, absl::Duration timeout) {
   const absl::Time start = absl::Now();
   if (up->running()) {
     std::optional<int> status = up->Stop(SIGINT, timeout);
@@ -411,24 +414,15 @@ int Run(const Flags& f) {
   testing::TempDir tmp;
   const std::string data_dir = tmp.Join("data");
   const std::string up_log = tmp.Join("minik8s-up.log");
-  std::vector<std::string> argv = {minik8s_bin,
-                                   "up",
-                                   "--data-dir",
-                                   data_dir,
-                                   "--nodes",
-                                   "0",
-                                   "--scale-nodes",
-                                   absl::StrCat(f.nodes),
-                                   "--port-base",
-                                   absl::StrCat(port_base),
-                                   "--mkctl-config",
-                                   "",
-                                   "--log-level",
-                                   f.log_level,
-                                   "--start-timeout",
-                                   absl::StrCat(f.start_timeout_s),
-                                   "--stop-timeout",
-                                   absl::StrCat(f.stop_timeout_s)};
+  std::vector<std::string> argv = {minik8s_bin,       "up",
+                                   "--data-dir",      data_dir,
+                                   "--nodes",         "0",
+                                   "--scale-nodes",   absl::StrCat(f.nodes),
+                                   "--port-base",     absl::StrCat(port_base),
+                                   "--mkctl-config",  "",
+                                   "--log-level",     f.log_level,
+                                   "--start-timeout", absl::StrCat(f.start_timeout_s),
+                                   "--stop-timeout",  absl::StrCat(f.stop_timeout_s)};
   argv.insert(argv.end(), f.up_args.begin(), f.up_args.end());
   std::fprintf(stderr, "cluster_bench: %s\n", absl::StrJoin(argv, " ").c_str());
   std::fprintf(stderr, "cluster_bench: logs in %s/logs (%s)\n", data_dir.c_str(),
@@ -546,8 +540,7 @@ int Run(const Flags& f) {
       if (tracker.AwaitRunning(f.replicas, absl::Seconds(1))) break;
       const absl::Time now = absl::Now();
       PodTracker::Counts c = tracker.counts();
-      if (c.created != last.created || c.scheduled != last.scheduled ||
-          c.running != last.running) {
+      if (c.created != last.created || c.scheduled != last.scheduled || c.running != last.running) {
         last = c;
         last_progress = now;
       }
@@ -641,12 +634,11 @@ int Run(const Flags& f) {
     t.Row("pods Running / s (overall)",
           all_running > 0 ? absl::StrFormat("%.0f", f.replicas / all_running) : "-");
     t.Row("startup p50 / p90 / p99, creationTimestamp -> Running (s)",
-          absl::StrCat(Secs(Percentile(from_ts, 0.5)), " / ", Secs(Percentile(from_ts, 0.9)),
-                       " / ", Secs(Percentile(from_ts, 0.99))));
+          absl::StrCat(Secs(Percentile(from_ts, 0.5)), " / ", Secs(Percentile(from_ts, 0.9)), " / ",
+                       Secs(Percentile(from_ts, 0.99))));
     t.Row("startup p50 / p90 / p99, first seen -> Running (s)",
-          absl::StrCat(Secs(Percentile(from_seen, 0.5)), " / ",
-                       Secs(Percentile(from_seen, 0.9)), " / ",
-                       Secs(Percentile(from_seen, 0.99))));
+          absl::StrCat(Secs(Percentile(from_seen, 0.5)), " / ", Secs(Percentile(from_seen, 0.9)),
+                       " / ", Secs(Percentile(from_seen, 0.99))));
     t.Row("  first seen -> bound p50 / p99 (s)",
           absl::StrCat(Secs(Percentile(to_bound, 0.5)), " / ", Secs(Percentile(to_bound, 0.99))));
     t.Row("  bound -> Running p50 / p99 (s)",
@@ -656,11 +648,9 @@ int Run(const Flags& f) {
     t.Row("  get node p50 / p99 (ms)",
           absl::StrCat(Ms(Percentile(api.get_ms, 0.5)), " / ", Ms(Percentile(api.get_ms, 0.99))));
     t.Row("  list pods limit 100 p50 / p99 (ms)",
-          absl::StrCat(Ms(Percentile(api.list_ms, 0.5)), " / ",
-                       Ms(Percentile(api.list_ms, 0.99))));
-    t.Row("  update lease p50 / p99 (ms)",
-          absl::StrCat(Ms(Percentile(api.update_ms, 0.5)), " / ",
-                       Ms(Percentile(api.update_ms, 0.99))));
+          absl::StrCat(Ms(Percentile(api.list_ms, 0.5)), " / ", Ms(Percentile(api.list_ms, 0.99))));
+    t.Row("  update lease p50 / p99 (ms)", absl::StrCat(Ms(Percentile(api.update_ms, 0.5)), " / ",
+                                                        Ms(Percentile(api.update_ms, 0.99))));
     t.Row("  probe calls / errors", absl::StrCat(api_all.size(), " / ", api.errors));
     t.Row("store put p50 / p99, direct (ms)",
           absl::StrCat(Ms(Percentile(api.store_put_ms, 0.5)), " / ",
@@ -678,20 +668,21 @@ int Run(const Flags& f) {
     t.Row("cluster stop, SIGINT to minik8s up -> all exited (s)", Secs(stop_s));
     t.Print();
 
-    std::printf("\nTargets: all Running <= 20 s: %s; startup p99 (creationTimestamp) <= 2 s: %s; "
-                "control plane <= 1024 MiB: %s\n",
-                all_running >= 0 && all_running <= 20 ? "met" : "NOT met",
-                !from_ts.empty() && counts.running >= f.replicas &&
-                        Percentile(from_ts, 0.99) <= 2
-                    ? "met"
-                    : "NOT met",
-                cp_hwm / kMiB <= 1024 ? "met" : "NOT met");
+    std::printf(
+        "\nTargets: all Running <= 20 s: %s; startup p99 (creationTimestamp) <= 2 s: %s; "
+        "control plane <= 1024 MiB: %s\n",
+        all_running >= 0 && all_running <= 20 ? "met" : "NOT met",
+        !from_ts.empty() && counts.running >= f.replicas && Percentile(from_ts, 0.99) <= 2
+            ? "met"
+            : "NOT met",
+        cp_hwm / kMiB <= 1024 ? "met" : "NOT met");
     if (!api.first_error.empty()) std::printf("first probe error: %s\n", api.first_error.c_str());
 
-    std::printf("\nPer daemon: CPU seconds while the nodes registered (launch -> Ready) and "
-                "during the run (Deployment create -> end, %.1f s), CPU per pod Running, peak "
-                "RSS, RSS growth over the run per pod Running, threads\n\n",
-                run_s);
+    std::printf(
+        "\nPer daemon: CPU seconds while the nodes registered (launch -> Ready) and "
+        "during the run (Deployment create -> end, %.1f s), CPU per pod Running, peak "
+        "RSS, RSS growth over the run per pod Running, threads\n\n",
+        run_s);
     const int pods_running = std::max(1, counts.running);
     std::printf("%-20s %8s %10s %10s %8s %12s %10s %12s %8s\n", "daemon", "pid", "startup_s",
                 "run_cpu_s", "run_%", "cpu_ms/pod", "VmHWM_MiB", "rss_KiB/pod", "threads");
@@ -701,9 +692,9 @@ int Run(const Flags& f) {
       total_cpu += run_cpu;
       // RSS growth over the run per pod Running: what one pod costs the daemon.
       const double rss_growth_kb =
-          samples.size() >= 2 ? static_cast<double>(samples.back().rss_kb[i] -
-                                                    samples.front().rss_kb[i])
-                              : 0;
+          samples.size() >= 2
+              ? static_cast<double>(samples.back().rss_kb[i] - samples.front().rss_kb[i])
+              : 0;
       std::printf("%-20s %8d %10.1f %10.1f %7.0f%% %12.2f %10.0f %12.1f %8lld\n",
                   daemons[i].name.c_str(), daemons[i].pid, cpu_at_ready[i], run_cpu,
                   run_s > 0 ? 100 * run_cpu / run_s : 0, 1000 * run_cpu / pods_running,
@@ -712,22 +703,22 @@ int Run(const Flags& f) {
     }
     if (samples.size() >= 2) {
       const double bench_cpu = samples.back().cpu_s.back() - samples.front().cpu_s.back();
-      std::printf("%-20s %8d %10s %10.1f %7.0f%% %12.2f %10.0f\n", "cluster_bench (self)",
-                  getpid(), "-", bench_cpu, run_s > 0 ? 100 * bench_cpu / run_s : 0,
+      std::printf("%-20s %8d %10s %10.1f %7.0f%% %12.2f %10.0f\n", "cluster_bench (self)", getpid(),
+                  "-", bench_cpu, run_s > 0 ? 100 * bench_cpu / run_s : 0,
                   1000 * bench_cpu / pods_running, bench::ProcStatusKb(getpid(), "VmHWM") / kMiB);
     }
-    std::printf("%-20s %8s %10s %10.1f %7.0f%% %12.2f   (daemons only; cpu_ms/pod per pod "
-                "Running)\n",
-                "cluster total", "", "", total_cpu, run_s > 0 ? 100 * total_cpu / run_s : 0,
-                1000 * total_cpu / pods_running);
+    std::printf(
+        "%-20s %8s %10s %10.1f %7.0f%% %12.2f   (daemons only; cpu_ms/pod per pod "
+        "Running)\n",
+        "cluster total", "", "", total_cpu, run_s > 0 ? 100 * total_cpu / run_s : 0,
+        1000 * total_cpu / pods_running);
 
     if (census_before.ok() && census_after.ok()) {
       PrintWrites(*census_before, *census_after, run_s);
     } else {
-      std::printf("\nstore census failed: %s\n",
-                  (census_before.ok() ? census_after.status() : census_before.status())
-                      .ToString()
-                      .c_str());
+      std::printf(
+          "\nstore census failed: %s\n",
+          (census_before.ok() ? census_after.status() : census_before.status()).ToString().c_str());
     }
 
     PrintTimeline(daemons, samples);
@@ -736,9 +727,10 @@ int Run(const Flags& f) {
       std::printf("\nINCOMPLETE: %s\n", stop_reason.c_str());
       const std::string where =
           counts.created < f.replicas
-              ? absl::StrFormat("pod creation: %d of %d pods exist (ReplicaSet controller -> "
-                                "apiserver -> store)",
-                                counts.created, f.replicas)
+              ? absl::StrFormat(
+                    "pod creation: %d of %d pods exist (ReplicaSet controller -> "
+                    "apiserver -> store)",
+                    counts.created, f.replicas)
           : counts.scheduled < counts.created
               ? absl::StrFormat("scheduling: %d of %d pods are not bound (scheduler)",
                                 counts.created - counts.scheduled, counts.created)
@@ -755,9 +747,10 @@ int Run(const Flags& f) {
 
 int main(int argc, char** argv) {
   BlockShutdownSignals();  // polled by Interrupted(); inherited by every thread
-  CLI::App app{"cluster_bench: `minik8s up --scale-nodes N`, then one Deployment of R replicas; "
-               "time until every pod is Running, startup latency, API latency, CPU and peak "
-               "RSS per daemon, and a per-second timeline"};
+  CLI::App app{
+      "cluster_bench: `minik8s up --scale-nodes N`, then one Deployment of R replicas; "
+      "time until every pod is Running, startup latency, API latency, CPU and peak "
+      "RSS per daemon, and a per-second timeline"};
   Flags f;
   app.add_option("--nodes", f.nodes, "Simulated nodes (minik8s up --scale-nodes)")
       ->capture_default_str()

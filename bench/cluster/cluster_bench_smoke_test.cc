@@ -24,18 +24,18 @@ std::string TableLine(const std::string& output, const std::string& row) {
 }
 
 TEST(ClusterBenchSmokeTest, SmallRunPrintsEverything) {
-  std::vector<std::string> argv = {testing::BinPath("cluster_bench"), "--nodes=20",
-                                   "--replicas=60", "--timeout=60", "--sample-interval=0.2"};
+  std::vector<std::string> argv = {testing::BinPath("cluster_bench"), "--nodes=20", "--replicas=60",
+                                   "--timeout=60", "--sample-interval=0.2"};
   std::string output;
   int rc = testing::RunCommand(argv, &output, absl::Seconds(150));
   ASSERT_EQ(rc, 0) << output;
   EXPECT_TRUE(absl::StrContains(TableLine(output, "nodes Ready"), "20 / 20")) << output;
-  EXPECT_TRUE(absl::StrContains(TableLine(output, "pods created / bound / Running"),
-                                "60 / 60 / 60"))
+  EXPECT_TRUE(
+      absl::StrContains(TableLine(output, "pods created / bound / Running"), "60 / 60 / 60"))
       << output;
-  for (const char* row : {"-> all pods Running (s)", "startup p50 / p90 / p99",
-                          "API p99, all probe calls (ms)", "store put p50 / p99",
-                          "peak RSS apiserver (MiB)", "peak RSS control plane, sum (MiB)"}) {
+  for (const char* row :
+       {"-> all pods Running (s)", "startup p50 / p90 / p99", "API p99, all probe calls (ms)",
+        "store put p50 / p99", "peak RSS apiserver (MiB)", "peak RSS control plane, sum (MiB)"}) {
     std::string line = TableLine(output, row);
     ASSERT_FALSE(line.empty()) << "row \"" << row << "\" missing:\n" << output;
     // The value cell (between the last two '|') holds figures, never "-".

@@ -36,10 +36,10 @@ namespace minik8s::bench {
 struct PodTimes {
   std::string name;
   absl::Time creation_timestamp = absl::InfiniteFuture();  // metadata (whole seconds)
-  absl::Time seen = absl::InfiniteFuture();       // first event for it
-  absl::Time scheduled = absl::InfiniteFuture();  // first seen with spec.nodeName
-  absl::Time running = absl::InfiniteFuture();    // first seen with phase Running
-  absl::Time failed = absl::InfiniteFuture();     // first seen with phase Failed
+  absl::Time seen = absl::InfiniteFuture();                // first event for it
+  absl::Time scheduled = absl::InfiniteFuture();           // first seen with spec.nodeName
+  absl::Time running = absl::InfiniteFuture();             // first seen with phase Running
+  absl::Time failed = absl::InfiniteFuture();              // first seen with phase Failed
 };
 
 class PodTracker {

@@ -39,8 +39,8 @@ absl::StatusOr<StoreCensus> TakeStoreCensus(const std::string& target) {
     etcdserverpb::RangeResponse resp;
     grpc::Status s = kv->Range(&ctx, req, &resp);
     if (!s.ok()) {
-      return absl::UnavailableError(absl::StrCat("store Range on ", target, ": ",
-                                                 s.error_message()));
+      return absl::UnavailableError(
+          absl::StrCat("store Range on ", target, ": ", s.error_message()));
     }
     if (census.revision == 0) census.revision = resp.header().revision();
     for (const auto& item : resp.kvs()) {

@@ -24,19 +24,19 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "absl/strings/match.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
-#include "bench/proc_stats.h"
 #include "api/errors.h"
+#include "bench/proc_stats.h"
 #include "client/watch.h"
-#include "testing/subprocess.h"
 #include "testing/control_plane.h"
+#include "testing/subprocess.h"
 
 namespace {
 
@@ -213,18 +213,17 @@ int main(int argc, char** argv) {
                 rss[i]);
     std::printf("| %-42s | %14.0f |\n", absl::StrCat(daemons[i].name, " peak RSS (MiB)").c_str(),
                 hwm[i]);
-    std::printf("| %-42s | %14.2f |\n", absl::StrCat(daemons[i].name, " CPU (s)").c_str(),
-                cpu[i]);
+    std::printf("| %-42s | %14.2f |\n", absl::StrCat(daemons[i].name, " CPU (s)").c_str(), cpu[i]);
   }
   std::printf("| %-42s | %14.2f |\n", "target (s)", target_s);
   std::printf("\nload average at the end: %s\n", load.c_str());
   const bool met = done && total <= target_s;
-  std::printf("%s: %d pods in %.2f s (target %.1f s)%s\n", met ? "MEETS TARGET" : "BELOW TARGET",
-              pods, total, target_s,
-              done ? ""
-                   : absl::StrFormat(" (timed out after %d s with %d/%d pods)", timeout_s, pods,
-                                     replicas)
-                         .c_str());
+  std::printf(
+      "%s: %d pods in %.2f s (target %.1f s)%s\n", met ? "MEETS TARGET" : "BELOW TARGET", pods,
+      total, target_s,
+      done ? ""
+           : absl::StrFormat(" (timed out after %d s with %d/%d pods)", timeout_s, pods, replicas)
+                 .c_str());
   if (listed != replicas) {
     std::printf("WRONG END STATE: %d pods listed, want %d\n", listed, replicas);
     return 1;

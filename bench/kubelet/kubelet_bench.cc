@@ -11,6 +11,7 @@
 //   kubelet_bench [--nodes 1000] [--pods 1000] [--steady-seconds 20]
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <fstream>
@@ -19,15 +20,13 @@
 #include <sstream>
 #include <thread>
 
-#include <unistd.h>
-
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
+#include "api/errors.h"
 #include "bench/proc_stats.h"
 #include "client/clientset.h"
-#include "api/errors.h"
 #include "client/event_recorder.h"
 #include "common/net.h"
 #include "kubelet/ip_allocator.h"
@@ -78,10 +77,11 @@ int Run(int argc, char** argv) {
   auto api_port = PickFreeLoopbackPort();
   if (!store_port.ok() || !api_port.ok()) return 1;
   testing::Subprocess store, api;
-  if (!store.Start({testing::BinPath("minik8s-store"), "--name", "default", "--data-dir",
-                    dir.Join("store"), "--listen-client-urls",
-                    absl::StrCat("http://127.0.0.1:", *store_port)},
-                   dir.Join("store.log"))
+  if (!store
+           .Start({testing::BinPath("minik8s-store"), "--name", "default", "--data-dir",
+                   dir.Join("store"), "--listen-client-urls",
+                   absl::StrCat("http://127.0.0.1:", *store_port)},
+                  dir.Join("store.log"))
            .ok() ||
       !testing::WaitFor([&] { return testing::PortAcceptsConnections(*store_port); },
                         absl::Seconds(20))) {
@@ -224,7 +224,8 @@ int Run(int argc, char** argv) {
                                100 * api_cpu);
   std::cout << absl::StrFormat("%-44s %d/%d%s\n", "pods Running", static_cast<int>(lat.size()),
                                pods, all ? "" : " (timed out)");
-  std::cout << absl::StrFormat("%-44s %.1f s\n", "all pods Running after", absl::ToDoubleSeconds(total));
+  std::cout << absl::StrFormat("%-44s %.1f s\n", "all pods Running after",
+                               absl::ToDoubleSeconds(total));
   std::cout << absl::StrFormat("%-44s %.1f ms\n", "pod startup latency p50", Percentile(lat, 0.5));
   std::cout << absl::StrFormat("%-44s %.1f ms\n", "pod startup latency p99", Percentile(lat, 0.99));
   return all && registered ? 0 : 1;

@@ -25,8 +25,8 @@
 #include "absl/time/clock.h"
 #include "api/quantity.h"
 #include "client/informer.h"
-#include "testing/subprocess.h"
 #include "testing/control_plane.h"
+#include "testing/subprocess.h"
 
 namespace {
 
@@ -91,8 +91,9 @@ int main(int argc, char** argv) {
   app.add_option("--create-threads", create_threads, "Concurrent creates while setting up");
   app.add_option("--target", target, "Target figure in pods/s");
   app.add_option("--timeout", timeout_s, "Give up after this many seconds of scheduling");
-  app.add_option("--scheduler-flag", scheduler_flags,
-                 "Extra flag passed to minik8s-scheduler (repeatable), e.g. --scheduler-flag=--parallelism=4");
+  app.add_option(
+      "--scheduler-flag", scheduler_flags,
+      "Extra flag passed to minik8s-scheduler (repeatable), e.g. --scheduler-flag=--parallelism=4");
   CLI11_PARSE(app, argc, argv);
 
   auto missing = minik8s::testing::ControlPlane::MissingBinaries();
@@ -128,7 +129,8 @@ int main(int argc, char** argv) {
   std::fprintf(stderr, "created %d nodes in %.1f s\n", nodes, node_secs);
 
   t = absl::Now();
-  failed = ParallelFor(pods, create_threads, [&](int i) { return cs.Pods().Create(MakePod(i)).ok(); });
+  failed =
+      ParallelFor(pods, create_threads, [&](int i) { return cs.Pods().Create(MakePod(i)).ok(); });
   double pod_secs = absl::ToDoubleSeconds(absl::Now() - t);
   if (failed > 0) {
     std::fprintf(stderr, "%d pod creates failed\n", failed);
@@ -149,7 +151,10 @@ int main(int argc, char** argv) {
     last_bound = now;
   };
   informer.AddEventHandler({
-      .on_add = [&](const auto& p) { if (!p->spec().node_name().empty()) on_bound(); },
+      .on_add =
+          [&](const auto& p) {
+            if (!p->spec().node_name().empty()) on_bound();
+          },
       .on_update =
           [&](const auto& o, const auto& n) {
             if (o->spec().node_name().empty() && !n->spec().node_name().empty()) on_bound();
@@ -196,10 +201,12 @@ int main(int argc, char** argv) {
   std::printf("| %-38s | %14.0f |\n", "pods/s bound (first -> last)", rate);
   std::printf("| %-38s | %14.0f |\n", "pods/s bound (incl. startup)", rate_total);
   std::printf("| %-38s | %14.0f |\n", "target pods/s", target);
-  std::printf("\n%s: %.0f pods/s is %.0f%% of the %.0f pods/s target%s\n",
-              rate >= target ? "MEETS TARGET" : "BELOW TARGET", rate, 100 * rate / target, target,
-              done ? "" : absl::StrFormat(" (timed out after %d s with %d/%d bound)", timeout_s,
-                                          bound, pods).c_str());
+  std::printf(
+      "\n%s: %.0f pods/s is %.0f%% of the %.0f pods/s target%s\n",
+      rate >= target ? "MEETS TARGET" : "BELOW TARGET", rate, 100 * rate / target, target,
+      done ? ""
+           : absl::StrFormat(" (timed out after %d s with %d/%d bound)", timeout_s, bound, pods)
+                 .c_str());
   (void)end;
   return done ? 0 : 1;
 }

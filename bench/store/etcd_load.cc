@@ -306,8 +306,8 @@ class WatchGroup {
 };
 
 // One Watch stream on a prefix, counting the events it receives.
-class Watcher : public grpc::ClientBidiReactor<etcdserverpb::WatchRequest,
-                                               etcdserverpb::WatchResponse> {
+class Watcher
+    : public grpc::ClientBidiReactor<etcdserverpb::WatchRequest, etcdserverpb::WatchResponse> {
  public:
   // `stub` and `group` must outlive the stream (until group->StreamDone()).
   Watcher(etcdserverpb::Watch::Stub* stub, const std::string& prefix, WatchGroup* group)
@@ -372,8 +372,8 @@ absl::StatusOr<WatchResult> RunWatchFanout(const LoadOptions& options, int watch
     int n = group.created();
     std::string err = group.error();
     cancel_all();
-    return absl::DeadlineExceededError(absl::StrCat("only ", n, " of ", watchers,
-                                                    " watches were created", err.empty() ? "" : ": ", err));
+    return absl::DeadlineExceededError(absl::StrCat(
+        "only ", n, " of ", watchers, " watches were created", err.empty() ? "" : ": ", err));
   }
 
   WatchResult result;
@@ -394,8 +394,8 @@ absl::StatusOr<WatchResult> RunWatchFanout(const LoadOptions& options, int watch
   cancel_all();
   if (!err.empty()) return absl::InternalError(err);
   if (put_result.errors > 0) {
-    return absl::UnavailableError(
-        absl::StrCat("watch writer: ", put_result.errors, " puts failed: ", put_result.first_error));
+    return absl::UnavailableError(absl::StrCat("watch writer: ", put_result.errors,
+                                               " puts failed: ", put_result.first_error));
   }
   return result;
 }

@@ -19,8 +19,8 @@
 namespace minik8s::bench {
 
 struct LoadOptions {
-  std::string address;   // "127.0.0.1:port"
-  int clients = 1;       // concurrent outstanding requests
+  std::string address;     // "127.0.0.1:port"
+  int clients = 1;         // concurrent outstanding requests
   int max_channels = 100;  // clients are spread round-robin over this many channels
   absl::Duration duration = absl::Seconds(5);
 };
@@ -49,8 +49,8 @@ struct WatchResult {
   int64_t puts = 0;             // acknowledged puts under the watched prefix
   int64_t events_expected = 0;  // puts x watchers
   int64_t events_delivered = 0;
-  absl::Duration elapsed;       // first put to last event (or the timeout)
-  bool complete = false;        // every watcher received every event
+  absl::Duration elapsed;  // first put to last event (or the timeout)
+  bool complete = false;   // every watcher received every event
 
   double EventsPerSecond() const;
 };

@@ -9,12 +9,12 @@
 #include <vector>
 
 #include "CLI/CLI.hpp"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
-#include "absl/strings/match.h"
 #include "absl/time/time.h"
 #include "bench/proc_stats.h"
 #include "bench/store/etcd_load.h"
@@ -120,8 +120,8 @@ int Run(const Flags& flags) {
                 << "\n(use --only etcd or --only minik8s to benchmark one backend)\n";
       return 1;
     }
-    std::cerr << "  " << testing::BackendName(kind) << " on " << backend->endpoint()
-              << ", pid " << backend->pid() << ", log " << backend->log_path() << "\n";
+    std::cerr << "  " << testing::BackendName(kind) << " on " << backend->endpoint() << ", pid "
+              << backend->pid() << ", log " << backend->log_path() << "\n";
     daemons.push_back({kind, std::move(backend)});
   }
 
@@ -158,7 +158,8 @@ int Run(const Flags& flags) {
         }
         Set(&bench_cpu, d.kind, (bench_after - bench_before) * 1e6 / r.ok);
       }
-      if (r.errors > 0) AddNote(&tput, d.kind, absl::StrCat(r.errors, " errors, first: ", r.first_error));
+      if (r.errors > 0)
+        AddNote(&tput, d.kind, absl::StrCat(r.errors, " errors, first: ", r.first_error));
     }
     rows.push_back(tput);
     rows.push_back(p50);
@@ -168,10 +169,9 @@ int Run(const Flags& flags) {
   }
 
   for (int prefix_keys : Wants(flags, "range") ? std::vector<int>{0, 100} : std::vector<int>{}) {
-    Row row{prefix_keys == 0
-                ? absl::StrCat("range/s single key, ", flags.range_clients, " clients")
-                : absl::StrCat("range/s prefix of ", prefix_keys, " keys, ", flags.range_clients,
-                               " clients"),
+    Row row{prefix_keys == 0 ? absl::StrCat("range/s single key, ", flags.range_clients, " clients")
+                             : absl::StrCat("range/s prefix of ", prefix_keys, " keys, ",
+                                            flags.range_clients, " clients"),
             "ops/s"};
     for (const Daemon& d : daemons) {
       progress(row.name, d);
@@ -182,15 +182,16 @@ int Run(const Flags& flags) {
         continue;
       }
       if (r->ok > 0) Set(&row, d.kind, r->PerSecond());
-      if (r->errors > 0) AddNote(&row, d.kind, absl::StrCat(r->errors, " errors: ", r->first_error));
+      if (r->errors > 0)
+        AddNote(&row, d.kind, absl::StrCat(r->errors, " errors: ", r->first_error));
     }
     rows.push_back(row);
   }
 
   if (Wants(flags, "watch")) {
-    Row row{absl::StrCat("watch events/s, ", flags.watchers, " watchers x ", flags.watch_puts,
-                         " puts"),
-            "events/s"};
+    Row row{
+        absl::StrCat("watch events/s, ", flags.watchers, " watchers x ", flags.watch_puts, " puts"),
+        "events/s"};
     for (const Daemon& d : daemons) {
       progress(row.name, d);
       LoadOptions o{d.backend->grpc_address(), 0, flags.max_channels, duration};
@@ -247,8 +248,8 @@ int Run(const Flags& flags) {
   for (Daemon& d : daemons) {
     absl::Status s = d.backend->Stop();
     if (!s.ok()) {
-      std::cerr << "store_bench: " << testing::BackendName(d.kind)
-                << " did not stop cleanly: " << s << "\n";
+      std::cerr << "store_bench: " << testing::BackendName(d.kind) << " did not stop cleanly: " << s
+                << "\n";
       rc = 1;
     }
   }

@@ -2,8 +2,8 @@
 
 #include <utility>
 
-#include "api/selector/labels.h"
 #include "api/errors.h"
+#include "api/selector/labels.h"
 #include "client/resource.h"
 #include "controllers/util/owner_refs.h"
 #include "spdlog/spdlog.h"
@@ -27,8 +27,7 @@ client::WorkQueueOptions QueueOptions(common::Clock* clock) {
 
 DeploymentController::DeploymentController(client::Lister<Deployment> d_lister,
                                            client::Lister<ReplicaSet> rs_lister,
-                                           client::Lister<Pod> pod_lister,
-                                           DeploymentClient* client,
+                                           client::Lister<Pod> pod_lister, DeploymentClient* client,
                                            client::EventRecorder* recorder,
                                            DeploymentControllerOptions options)
     : d_lister_(d_lister),
@@ -46,16 +45,14 @@ void DeploymentController::RegisterHandlers(client::Informer<Deployment>* d_info
                                             client::Informer<Pod>* pod_informer) {
   d_informer->AddEventHandler({
       .on_add = [this](const DeploymentPtr& d) { OnDeploymentAdd(d); },
-      .on_update = [this](const DeploymentPtr& a, const DeploymentPtr& b) {
-        OnDeploymentUpdate(a, b);
-      },
+      .on_update = [this](const DeploymentPtr& a,
+                          const DeploymentPtr& b) { OnDeploymentUpdate(a, b); },
       .on_delete = [this](const DeploymentPtr& d, bool) { OnDeploymentDelete(d); },
   });
   rs_informer->AddEventHandler({
       .on_add = [this](const ReplicaSetPtr& rs) { OnReplicaSetAdd(rs); },
-      .on_update = [this](const ReplicaSetPtr& a, const ReplicaSetPtr& b) {
-        OnReplicaSetUpdate(a, b);
-      },
+      .on_update = [this](const ReplicaSetPtr& a,
+                          const ReplicaSetPtr& b) { OnReplicaSetUpdate(a, b); },
       .on_delete = [this](const ReplicaSetPtr& rs, bool) { OnReplicaSetDelete(rs); },
   });
   pod_informer->AddEventHandler({
@@ -64,8 +61,8 @@ void DeploymentController::RegisterHandlers(client::Informer<Deployment>* d_info
 }
 
 void DeploymentController::Run(int workers) {
-  workers_.Start(&queue_, workers, [this](const std::string& key) { return Sync(key); },
-                 "deployment");
+  workers_.Start(
+      &queue_, workers, [this](const std::string& key) { return Sync(key); }, "deployment");
 }
 
 void DeploymentController::Stop() {

@@ -29,11 +29,11 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "common/clock.h"
 #include "client/event_recorder.h"
 #include "client/informer.h"
 #include "client/lister.h"
 #include "client/workqueue.h"
+#include "common/clock.h"
 #include "controllers/deployment/deployment_client.h"
 #include "controllers/deployment/deployment_util.h"
 #include "controllers/util/worker.h"
@@ -53,9 +53,8 @@ class DeploymentController {
   using PodPtr = std::shared_ptr<const minik8s::core::v1::Pod>;
 
   DeploymentController(client::Lister<Deployment> d_lister, client::Lister<ReplicaSet> rs_lister,
-                       client::Lister<minik8s::core::v1::Pod> pod_lister,
-                       DeploymentClient* client, client::EventRecorder* recorder,
-                       DeploymentControllerOptions options = {});
+                       client::Lister<minik8s::core::v1::Pod> pod_lister, DeploymentClient* client,
+                       client::EventRecorder* recorder, DeploymentControllerOptions options = {});
   ~DeploymentController();
 
   void RegisterHandlers(client::Informer<Deployment>* d_informer,

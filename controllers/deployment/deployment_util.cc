@@ -16,8 +16,8 @@
 namespace minik8s::controllers::deployment {
 namespace {
 
-using minik8s::core::v1::PodTemplateSpec;
 using google::protobuf::util::MessageDifferencer;
+using minik8s::core::v1::PodTemplateSpec;
 
 absl::Time CreationTime(const ReplicaSet& rs) {
   return TimeOrZero(rs.metadata().creation_timestamp(), rs.metadata().has_creation_timestamp());
@@ -422,8 +422,7 @@ bool HasProgressDeadline(const Deployment& d) {
 }
 
 bool HasRevisionHistoryLimit(const Deployment& d) {
-  return d.spec().has_revision_history_limit() &&
-         d.spec().revision_history_limit() != INT32_MAX;
+  return d.spec().has_revision_history_limit() && d.spec().revision_history_limit() != INT32_MAX;
 }
 
 bool DeploymentComplete(const Deployment& d, const DeploymentStatus& s) {
@@ -468,8 +467,7 @@ DeploymentStatus CalculateStatus(const RsList& all_rss, const ReplicaSet* new_rs
     SetCondition(&s, NewCondition(kConditionAvailable, "True", kReasonMinimumReplicasAvailable,
                                   "Deployment has minimum availability.", now));
   } else {
-    SetCondition(&s, NewCondition(kConditionAvailable, "False",
-                                  kReasonMinimumReplicasUnavailable,
+    SetCondition(&s, NewCondition(kConditionAvailable, "False", kReasonMinimumReplicasUnavailable,
                                   "Deployment does not have minimum availability.", now));
   }
   return s;

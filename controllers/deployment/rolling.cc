@@ -75,10 +75,10 @@ absl::StatusOr<int32_t> DeploymentController::CleanupUnhealthyReplicas(RsList* o
         std::min(max_cleanup - total, Replicas(*rs) - rs->status().available_replicas());
     const int32_t new_size = Replicas(*rs) - count;
     if (new_size > Replicas(*rs)) {
-      return absl::InternalError(absl::StrCat("when cleaning up unhealthy replicas, got invalid "
-                                              "request to scale down ",
-                                              rs->metadata().name(), " ", Replicas(*rs), " -> ",
-                                              new_size));
+      return absl::InternalError(
+          absl::StrCat("when cleaning up unhealthy replicas, got invalid "
+                       "request to scale down ",
+                       rs->metadata().name(), " ", Replicas(*rs), " -> ", new_size));
     }
     if (auto s = ScaleReplicaSetAndRecordEvent(rs, new_size, d); !s.ok()) return s.status();
     total += count;
@@ -106,10 +106,10 @@ absl::StatusOr<int32_t> DeploymentController::ScaleDownOldReplicaSetsForRollingU
     const int32_t count = std::min(Replicas(*rs), to_scale_down - total);
     const int32_t new_size = Replicas(*rs) - count;
     if (new_size > Replicas(d)) {
-      return absl::InternalError(absl::StrCat("when scaling down old replica set, got invalid "
-                                              "request to scale down ",
-                                              rs->metadata().name(), " ", Replicas(*rs), " -> ",
-                                              new_size));
+      return absl::InternalError(
+          absl::StrCat("when scaling down old replica set, got invalid "
+                       "request to scale down ",
+                       rs->metadata().name(), " ", Replicas(*rs), " -> ", new_size));
     }
     if (auto s = ScaleReplicaSetAndRecordEvent(rs, new_size, d); !s.ok()) return s.status();
     total += count;

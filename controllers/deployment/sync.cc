@@ -55,15 +55,16 @@ absl::Status DeploymentController::WriteRevision(Deployment* d, const std::strin
   return absl::OkStatus();
 }
 
-absl::StatusOr<RsPtr> DeploymentController::GetAllReplicaSetsAndSyncRevision(
-    Deployment* d, const RsList& rs_list, bool create, RsList* old_rss) {
+absl::StatusOr<RsPtr> DeploymentController::GetAllReplicaSetsAndSyncRevision(Deployment* d,
+                                                                             const RsList& rs_list,
+                                                                             bool create,
+                                                                             RsList* old_rss) {
   *old_rss = FindOldReplicaSets(*d, rs_list);
   return GetNewReplicaSet(d, rs_list, *old_rss, create);
 }
 
 absl::StatusOr<RsPtr> DeploymentController::GetNewReplicaSet(Deployment* d, const RsList& rs_list,
-                                                             const RsList& old_rss,
-                                                             bool create) {
+                                                             const RsList& old_rss, bool create) {
   RsPtr existing = FindNewReplicaSet(*d, rs_list);
   const std::string new_revision = absl::StrCat(MaxRevision(old_rss) + 1);
   const absl::Time now = clock_->Now();
@@ -125,7 +126,8 @@ absl::StatusOr<RsPtr> DeploymentController::GetNewReplicaSet(Deployment* d, cons
   if (!created.ok() && api::IsAlreadyExists(created.status())) {
     // Ours already (an informer lagging behind), or a hash collision.
     auto cached = rs_lister_.Get(meta->namespace_(), meta->name());
-    const minik8s::meta::v1::OwnerReference* ref = cached ? GetControllerOf(cached->metadata()) : nullptr;
+    const minik8s::meta::v1::OwnerReference* ref =
+        cached ? GetControllerOf(cached->metadata()) : nullptr;
     if (cached != nullptr && ref != nullptr && ref->uid() == d->metadata().uid() &&
         EqualIgnoreHash(cached->spec().template_(), d->spec().template_())) {
       already_exists = true;
@@ -154,18 +156,17 @@ absl::StatusOr<RsPtr> DeploymentController::GetNewReplicaSet(Deployment* d, cons
   }
   *rs = *std::move(created);
   if (!already_exists && *new_replicas > 0) {
-    recorder_->Event(*d, client::kEventTypeNormal, "ScalingReplicaSet",
-                     absl::StrFormat("Scaled up replica set %s to %d", rs->metadata().name(),
-                                     *new_replicas));
+    recorder_->Event(
+        *d, client::kEventTypeNormal, "ScalingReplicaSet",
+        absl::StrFormat("Scaled up replica set %s to %d", rs->metadata().name(), *new_replicas));
   }
   if (absl::Status s = WriteRevision(d, new_revision); !s.ok()) return s;
   if (!already_exists && HasProgressDeadline(*d)) {
     DeploymentStatus status = d->status();
-    SetCondition(&status,
-                 NewCondition(kConditionProgressing, "True", kReasonNewReplicaSetCreated,
-                              absl::StrFormat("Created new replica set \"%s\"",
-                                              rs->metadata().name()),
-                              now));
+    SetCondition(&status, NewCondition(kConditionProgressing, "True", kReasonNewReplicaSetCreated,
+                                       absl::StrFormat("Created new replica set \"%s\"",
+                                                       rs->metadata().name()),
+                                       now));
     if (absl::Status s = WriteStatus(d, status); !s.ok()) return s;
   }
   return rs;

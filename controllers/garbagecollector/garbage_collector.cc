@@ -54,8 +54,8 @@ GarbageCollector::GarbageCollector(const client::Clientset* clientset,
     : cs_(clientset), queue_(QueueOptions()) {
   auto add = [this](auto* informer, const std::string& kind, const std::string& resource,
                     const google::protobuf::Message* prototype) {
-    kinds_.push_back(std::make_unique<KindOps>(
-        KindOps{kind, resource, &informer->GetIndexer(), prototype}));
+    kinds_.push_back(
+        std::make_unique<KindOps>(KindOps{kind, resource, &informer->GetIndexer(), prototype}));
     using Ptr = typename std::remove_pointer_t<decltype(informer)>::Ptr;
     informer->AddEventHandler({
         .on_add = [this, kind](const Ptr& o) { OnObject(kind, *o, false); },
@@ -63,18 +63,16 @@ GarbageCollector::GarbageCollector(const client::Clientset* clientset,
         .on_delete = [this, kind](const Ptr& o, bool) { OnObject(kind, *o, true); },
     });
   };
-  add(deployments, "Deployment", "deployments",
-      &minik8s::apps::v1::Deployment::default_instance());
-  add(replicasets, "ReplicaSet", "replicasets",
-      &minik8s::apps::v1::ReplicaSet::default_instance());
+  add(deployments, "Deployment", "deployments", &minik8s::apps::v1::Deployment::default_instance());
+  add(replicasets, "ReplicaSet", "replicasets", &minik8s::apps::v1::ReplicaSet::default_instance());
   add(pods, "Pod", "pods", &minik8s::core::v1::Pod::default_instance());
 }
 
 GarbageCollector::~GarbageCollector() { Stop(); }
 
 void GarbageCollector::Run(int workers) {
-  workers_.Start(&queue_, workers, [this](const std::string& item) { return Sync(item); },
-                 "garbagecollector");
+  workers_.Start(
+      &queue_, workers, [this](const std::string& item) { return Sync(item); }, "garbagecollector");
 }
 
 void GarbageCollector::Stop() {

@@ -60,7 +60,7 @@ class GarbageCollector {
   void OnObject(const std::string& kind, const google::protobuf::Message& object, bool deleted);
   // Dependents (any cached kind) with an ownerReference to `uid` in `ns`.
   std::vector<std::pair<std::string, client::ObjectPtr>> Dependents(const std::string& ns,
-                                                                   const std::string& uid) const;
+                                                                    const std::string& uid) const;
   // Whether the owner a reference names still exists.
   absl::StatusOr<bool> OwnerExists(const std::string& ns,
                                    const minik8s::meta::v1::OwnerReference& ref) const;

@@ -3,8 +3,8 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
-#include "api/time.h"
 #include "api/errors.h"
+#include "api/time.h"
 #include "client/indexer.h"
 #include "controllers/util/pod_util.h"
 #include "spdlog/spdlog.h"
@@ -25,9 +25,7 @@ class ApiNodeLifecycleClient : public NodeLifecycleClient {
   absl::StatusOr<Node> UpdateNodeStatus(const Node& n) override {
     return cs_->Nodes().UpdateStatus(n);
   }
-  absl::StatusOr<Pod> UpdatePodStatus(const Pod& p) override {
-    return cs_->Pods().UpdateStatus(p);
-  }
+  absl::StatusOr<Pod> UpdatePodStatus(const Pod& p) override { return cs_->Pods().UpdateStatus(p); }
   absl::Status DeletePod(absl::string_view ns, absl::string_view name) override {
     return cs_->Pods().Delete(ns, name).status();
   }
@@ -51,8 +49,7 @@ const NodeCondition* ReadyCondition(const Node& node) {
 
 }  // namespace
 
-std::unique_ptr<NodeLifecycleClient> NewApiNodeLifecycleClient(
-    const client::Clientset* clientset) {
+std::unique_ptr<NodeLifecycleClient> NewApiNodeLifecycleClient(const client::Clientset* clientset) {
   return std::make_unique<ApiNodeLifecycleClient>(clientset);
 }
 
@@ -134,9 +131,9 @@ absl::Status NodeLifecycleController::MonitorNode(const Node& cached, absl::Time
   Health& h = it->second;
   std::string renew;
   if (auto lease = leases_.Get(kNodeLeaseNamespace, name)) {
-    renew = absl::StrCat(lease->spec().renew_time().seconds(), ".",
-                         lease->spec().renew_time().nanos(), "/",
-                         lease->metadata().resource_version());
+    renew =
+        absl::StrCat(lease->spec().renew_time().seconds(), ".", lease->spec().renew_time().nanos(),
+                     "/", lease->metadata().resource_version());
   }
   const int64_t heartbeat = ready != nullptr ? ready->last_heartbeat_time().seconds() : 0;
   if (inserted || renew != h.lease_renew || heartbeat != h.heartbeat_seconds) {

@@ -45,9 +45,9 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "client/clientset.h"
-#include "common/clock.h"
 #include "client/event_recorder.h"
 #include "client/lister.h"
+#include "common/clock.h"
 #include "k8s/coordination/v1/coordination.pb.h"
 #include "k8s/core/v1/core.pb.h"
 

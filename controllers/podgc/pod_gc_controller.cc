@@ -50,8 +50,7 @@ void PodGCController::Run() {
       absl::Status s = GcOnce();
       if (!s.ok()) spdlog::warn("podgc: {}", s.ToString());
       mu_.Lock();
-      clock_->AwaitWithDeadline(&mu_, absl::Condition(&stopping_),
-                                clock_->Now() + options_.period);
+      clock_->AwaitWithDeadline(&mu_, absl::Condition(&stopping_), clock_->Now() + options_.period);
     }
   });
 }
@@ -98,8 +97,7 @@ absl::Status PodGCController::GcOnce() {
   for (const auto& pod : pods) {
     const std::string& node = pod->spec().node_name();
     const bool orphaned = !node.empty() && deleted.contains(node);
-    const bool unscheduled_terminating =
-        node.empty() && pod->metadata().has_deletion_timestamp();
+    const bool unscheduled_terminating = node.empty() && pod->metadata().has_deletion_timestamp();
     if (!orphaned && !unscheduled_terminating) continue;
     const std::string& ns = pod->metadata().namespace_();
     const std::string& name = pod->metadata().name();

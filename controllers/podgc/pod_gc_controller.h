@@ -27,8 +27,8 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "client/clientset.h"
-#include "common/clock.h"
 #include "client/lister.h"
+#include "common/clock.h"
 #include "k8s/core/v1/core.pb.h"
 
 namespace minik8s::controllers {

@@ -15,8 +15,7 @@ class ApiReplicaSetClient : public ReplicaSetClient {
     return cs_->Pods().Delete(ns, name).status();
   }
   absl::StatusOr<Pod> UpdatePod(const Pod& pod) override { return cs_->Pods().Update(pod); }
-  absl::StatusOr<ReplicaSet> GetReplicaSet(absl::string_view ns,
-                                           absl::string_view name) override {
+  absl::StatusOr<ReplicaSet> GetReplicaSet(absl::string_view ns, absl::string_view name) override {
     return cs_->ReplicaSets().Get(ns, name);
   }
   absl::StatusOr<ReplicaSet> UpdateReplicaSetStatus(const ReplicaSet& rs) override {

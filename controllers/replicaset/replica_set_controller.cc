@@ -51,8 +51,7 @@ Pod PodFromTemplate(const ReplicaSet& rs) {
 }  // namespace
 
 ReplicaSetController::ReplicaSetController(client::Lister<ReplicaSet> rs_lister,
-                                           client::Lister<Pod> pod_lister,
-                                           ReplicaSetClient* client,
+                                           client::Lister<Pod> pod_lister, ReplicaSetClient* client,
                                            client::EventRecorder* recorder,
                                            ReplicaSetControllerOptions options)
     : rs_lister_(rs_lister),
@@ -70,9 +69,8 @@ void ReplicaSetController::RegisterHandlers(client::Informer<ReplicaSet>* rs_inf
                                             client::Informer<Pod>* pod_informer) {
   rs_informer->AddEventHandler({
       .on_add = [this](const ReplicaSetPtr& rs) { OnReplicaSetAdd(rs); },
-      .on_update = [this](const ReplicaSetPtr& a, const ReplicaSetPtr& b) {
-        OnReplicaSetUpdate(a, b);
-      },
+      .on_update = [this](const ReplicaSetPtr& a,
+                          const ReplicaSetPtr& b) { OnReplicaSetUpdate(a, b); },
       .on_delete = [this](const ReplicaSetPtr& rs, bool) { OnReplicaSetDelete(rs); },
   });
   pod_informer->AddEventHandler({
@@ -83,8 +81,8 @@ void ReplicaSetController::RegisterHandlers(client::Informer<ReplicaSet>* rs_inf
 }
 
 void ReplicaSetController::Run(int workers) {
-  workers_.Start(&queue_, workers, [this](const std::string& key) { return Sync(key); },
-                 "replicaset");
+  workers_.Start(
+      &queue_, workers, [this](const std::string& key) { return Sync(key); }, "replicaset");
 }
 
 void ReplicaSetController::Stop() {
@@ -247,8 +245,8 @@ std::vector<PodPtr> ReplicaSetController::RelatedPods(const ReplicaSet& rs,
   std::vector<PodPtr> related;
   for (const ReplicaSetPtr& sibling :
        rs_lister_.ListByIndex(client::kIndexControllerUid, owner->uid())) {
-    for (PodPtr& p : pod_lister_.ListByIndex(client::kIndexControllerUid,
-                                             sibling->metadata().uid())) {
+    for (PodPtr& p :
+         pod_lister_.ListByIndex(client::kIndexControllerUid, sibling->metadata().uid())) {
       if (IsPodActive(*p)) related.push_back(std::move(p));
     }
   }
@@ -285,8 +283,7 @@ absl::Status ReplicaSetController::ManageReplicas(const std::vector<PodPtr>& pod
   }
   if (diff > 0) {
     const int count = std::min(diff, options_.burst_replicas);
-    std::vector<PodPtr> victims =
-        PodsToDelete(pods, RelatedPods(rs, pods), count, clock_->Now());
+    std::vector<PodPtr> victims = PodsToDelete(pods, RelatedPods(rs, pods), count, clock_->Now());
     std::vector<std::string> victim_keys;
     for (const PodPtr& p : victims) victim_keys.push_back(client::KeyOf(*p));
     expectations_.ExpectDeletions(key, victim_keys);

@@ -29,11 +29,11 @@
 
 #include "absl/status/status.h"
 #include "api/selector/labels.h"
-#include "common/clock.h"
 #include "client/event_recorder.h"
 #include "client/informer.h"
 #include "client/lister.h"
 #include "client/workqueue.h"
+#include "common/clock.h"
 #include "controllers/replicaset/replica_set_client.h"
 #include "controllers/util/expectations.h"
 #include "controllers/util/pod_ranking.h"
@@ -44,7 +44,7 @@
 namespace minik8s::controllers {
 
 struct ReplicaSetControllerOptions {
-  int burst_replicas = 500;  // creates/deletes per sync
+  int burst_replicas = 500;        // creates/deletes per sync
   common::Clock* clock = nullptr;  // null = real clock
 };
 
@@ -53,9 +53,8 @@ class ReplicaSetController {
   using ReplicaSetPtr = std::shared_ptr<const minik8s::apps::v1::ReplicaSet>;
 
   ReplicaSetController(client::Lister<minik8s::apps::v1::ReplicaSet> rs_lister,
-                       client::Lister<minik8s::core::v1::Pod> pod_lister,
-                       ReplicaSetClient* client, client::EventRecorder* recorder,
-                       ReplicaSetControllerOptions options = {});
+                       client::Lister<minik8s::core::v1::Pod> pod_lister, ReplicaSetClient* client,
+                       client::EventRecorder* recorder, ReplicaSetControllerOptions options = {});
   ~ReplicaSetController();
 
   // Adds the handlers to the informers (which must outlive the controller).

@@ -37,8 +37,7 @@ void ControllerExpectations::CreationObserved(const std::string& key) {
   if (it != entries_.end() && it->second.adds > 0) --it->second.adds;
 }
 
-void ControllerExpectations::DeletionObserved(const std::string& key,
-                                              const std::string& pod_key) {
+void ControllerExpectations::DeletionObserved(const std::string& key, const std::string& pod_key) {
   absl::MutexLock lock(&mu_);
   auto it = entries_.find(key);
   if (it != entries_.end()) it->second.deletes.erase(pod_key);

@@ -34,8 +34,7 @@ int64_t LogRank(absl::Time t, absl::Time now) {
 
 // Compares two times in log2 buckets of their age; ties by uid. Returns
 // whether `a` goes first.
-bool LogarithmicBefore(absl::Time ta, absl::Time tb, const Pod& a, const Pod& b,
-                       absl::Time now) {
+bool LogarithmicBefore(absl::Time ta, absl::Time tb, const Pod& a, const Pod& b, absl::Time now) {
   if (IsZero(now) || IsZero(ta) || IsZero(tb)) return AfterOrZero(ta, tb);
   const int64_t diff = LogRank(ta, now) - LogRank(tb, now);
   if (diff == 0) return a.metadata().uid() < b.metadata().uid();

@@ -32,8 +32,8 @@ inline constexpr char kPodDeletionCostAnnotation[] = "controller.kubernetes.io/p
 int32_t PodDeletionCost(const minik8s::core::v1::Pod& pod);
 
 // True when `a` (with rank_a) should be deleted before `b`.
-bool PodDeletesBefore(const minik8s::core::v1::Pod& a, int rank_a,
-                      const minik8s::core::v1::Pod& b, int rank_b, absl::Time now);
+bool PodDeletesBefore(const minik8s::core::v1::Pod& a, int rank_a, const minik8s::core::v1::Pod& b,
+                      int rank_b, absl::Time now);
 
 // Rank of each pod in `pods`: the number of active `related` pods on the
 // same node (the pods of every ReplicaSet of the same owner).

@@ -38,14 +38,17 @@ Row DeploymentRow(const apps::Deployment& d, absl::Time now) {
 KindPrinter DeploymentPrinter() {
   // Kubernetes declares READY, UP-TO-DATE and AVAILABLE as string columns
   // although the last two hold integers.
-  return {{NameColumn(),
-           {"Ready", "string", "", "Ready replicas out of the desired replicas.", 0},
-           {"Up-to-date", "string", "",
-            "Replicas that run the current pod template (status.updatedReplicas).", 0},
-           {"Available", "string", "",
-            "Replicas available to serve (status.availableReplicas).", 0},
-           AgeColumn(), ContainersColumn(), ImagesColumn(), SelectorColumn()},
-          &TypedRow<apps::Deployment, &DeploymentRow>};
+  return {
+      {NameColumn(),
+       {"Ready", "string", "", "Ready replicas out of the desired replicas.", 0},
+       {"Up-to-date", "string", "",
+        "Replicas that run the current pod template (status.updatedReplicas).", 0},
+       {"Available", "string", "", "Replicas available to serve (status.availableReplicas).", 0},
+       AgeColumn(),
+       ContainersColumn(),
+       ImagesColumn(),
+       SelectorColumn()},
+      &TypedRow<apps::Deployment, &DeploymentRow>};
 }
 
 }  // namespace minik8s::printers

@@ -1,7 +1,7 @@
 // apps/v1 Deployment: the replicated strategy (replicated.h).
-#include "kinds/strategy_entry.h"
-#include "kinds/replicated_strategy.h"
 #include "k8s/apps/v1/apps.pb.h"
+#include "kinds/replicated_strategy.h"
+#include "kinds/strategy_entry.h"
 
 namespace minik8s::apiserver {
 

@@ -5,8 +5,8 @@
 namespace minik8s::validation {
 
 KindRules DeploymentRules() {
-  return RulesOf<apps::v1::Deployment, SetDeploymentDefaults,
-                 ValidateDeployment, ValidateDeploymentUpdate>("Deployment.apps");
+  return RulesOf<apps::v1::Deployment, SetDeploymentDefaults, ValidateDeployment,
+                 ValidateDeploymentUpdate>("Deployment.apps");
 }
 
 }  // namespace minik8s::validation

@@ -35,8 +35,9 @@ Row EventRow(const core::Event& e, absl::Time now) {
     count = 1;  // events of the events.k8s.io API leave count unset
   }
   const std::string kind = absl::AsciiStrToLower(e.involved_object().kind());
-  std::string target =
-      e.involved_object().name().empty() ? kind : absl::StrCat(kind, "/", e.involved_object().name());
+  std::string target = e.involved_object().name().empty()
+                           ? kind
+                           : absl::StrCat(kind, "/", e.involved_object().name());
   Row row;
   row.cells = {last,
                e.type(),

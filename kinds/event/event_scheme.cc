@@ -5,8 +5,8 @@
 namespace minik8s::api {
 
 KindInfo EventScheme() {
-  return ResourceKind<core::v1::Event, core::v1::EventList>(
-      "", "Event", "events", "event", {"ev"}, true);
+  return ResourceKind<core::v1::Event, core::v1::EventList>("", "Event", "events", "event", {"ev"},
+                                                            true);
 }
 
 }  // namespace minik8s::api

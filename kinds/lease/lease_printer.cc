@@ -20,10 +20,11 @@ Row LeaseRow(const coordination::Lease& lease, absl::Time now) {
 }  // namespace
 
 KindPrinter LeasePrinter() {
-  return {{NameColumn(),
-           {"Holder", "string", "", "Identity of the lease's current holder (spec.holderIdentity).", 0},
-           AgeColumn()},
-          &TypedRow<coordination::Lease, &LeaseRow>};
+  return {
+      {NameColumn(),
+       {"Holder", "string", "", "Identity of the lease's current holder (spec.holderIdentity).", 0},
+       AgeColumn()},
+      &TypedRow<coordination::Lease, &LeaseRow>};
 }
 
 }  // namespace minik8s::printers

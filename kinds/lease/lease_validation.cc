@@ -5,8 +5,8 @@
 namespace minik8s::validation {
 
 KindRules LeaseRules() {
-  return RulesOf<coordination::v1::Lease, nullptr,
-                 ValidateLease, ValidateLeaseUpdate>("Lease.coordination.k8s.io");
+  return RulesOf<coordination::v1::Lease, nullptr, ValidateLease, ValidateLeaseUpdate>(
+      "Lease.coordination.k8s.io");
 }
 
 }  // namespace minik8s::validation

@@ -20,7 +20,8 @@ Row NamespaceRow(const core::Namespace& ns, absl::Time now) {
 }  // namespace
 
 KindPrinter NamespacePrinter() {
-  return {{NameColumn(), {"Status", "string", "", "Active or Terminating (status.phase).", 0},
+  return {{NameColumn(),
+           {"Status", "string", "", "Active or Terminating (status.phase).", 0},
            AgeColumn()},
           &TypedRow<core::Namespace, &NamespaceRow>};
 }

@@ -5,8 +5,8 @@
 namespace minik8s::api {
 
 KindInfo NamespaceScheme() {
-  return ResourceKind<core::v1::Namespace, core::v1::NamespaceList>(
-      "", "Namespace", "namespaces", "namespace", {"ns"}, false);
+  return ResourceKind<core::v1::Namespace, core::v1::NamespaceList>("", "Namespace", "namespaces",
+                                                                    "namespace", {"ns"}, false);
 }
 
 }  // namespace minik8s::api

@@ -4,8 +4,8 @@
 // and then removes it.
 #include "api/time.h"
 #include "apiserver/object_meta.h"
-#include "kinds/strategy_entry.h"
 #include "k8s/core/v1/core.pb.h"
+#include "kinds/strategy_entry.h"
 
 namespace minik8s::apiserver {
 namespace {

@@ -5,8 +5,8 @@
 namespace minik8s::validation {
 
 KindRules NamespaceRules() {
-  return RulesOf<core::v1::Namespace, SetNamespaceDefaults,
-                 ValidateNamespace, ValidateNamespaceUpdate>("Namespace");
+  return RulesOf<core::v1::Namespace, SetNamespaceDefaults, ValidateNamespace,
+                 ValidateNamespaceUpdate>("Namespace");
 }
 
 }  // namespace minik8s::validation

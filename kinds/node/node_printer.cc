@@ -77,8 +77,10 @@ Row NodeRow(const core::Node& node, absl::Time now) {
 
 KindPrinter NodePrinter() {
   return {{NameColumn(),
-           {"Status", "string", "", "Ready, NotReady or Unknown from the Ready condition, "
-                                    "and SchedulingDisabled for a cordoned node.", 0},
+           {"Status", "string", "",
+            "Ready, NotReady or Unknown from the Ready condition, "
+            "and SchedulingDisabled for a cordoned node.",
+            0},
            {"Roles", "string", "", "Roles from the node-role.kubernetes.io/<role> labels.", 0},
            AgeColumn(),
            {"Version", "string", "", "Kubelet version (status.nodeInfo.kubeletVersion).", 0},

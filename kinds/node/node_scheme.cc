@@ -5,8 +5,8 @@
 namespace minik8s::api {
 
 KindInfo NodeScheme() {
-  return ResourceKind<core::v1::Node, core::v1::NodeList>(
-      "", "Node", "nodes", "node", {"no"}, false);
+  return ResourceKind<core::v1::Node, core::v1::NodeList>("", "Node", "nodes", "node", {"no"},
+                                                          false);
 }
 
 }  // namespace minik8s::api

@@ -21,14 +21,10 @@ Row PodRow(const core::Pod& pod, absl::Time now) {
   if (pod.status().pod_ips_size() > 0) ip = pod.status().pod_ips(0).ip();
   if (ip.empty()) ip = pod.status().pod_ip();
   Row row;
-  row.cells = {pod.metadata().name(),
-               absl::StrCat(s.ready_containers, "/", s.total_containers),
-               s.status,
-               RestartsColumn(s, now),
-               TimestampSince(pod.metadata().creation_timestamp(), now),
-               OrNone(ip),
-               OrNone(pod.spec().node_name()),
-               OrNone(pod.status().nominated_node_name()),
+  row.cells = {pod.metadata().name(), absl::StrCat(s.ready_containers, "/", s.total_containers),
+               s.status, RestartsColumn(s, now),
+               TimestampSince(pod.metadata().creation_timestamp(), now), OrNone(ip),
+               OrNone(pod.spec().node_name()), OrNone(pod.status().nominated_node_name()),
                // Pod readiness gates are not part of our PodSpec.
                std::string("<none>")};
   // Finished pods carry a Completed condition, as Kubernetes marks them.
@@ -44,22 +40,23 @@ Row PodRow(const core::Pod& pod, absl::Time now) {
 }  // namespace
 
 KindPrinter PodPrinter() {
-  return {{NameColumn(),
-           {"Ready", "string", "", "Ready containers out of all containers of the pod.", 0},
-           {"Status", "string", "",
-            "The pod's phase, or the reason of the container state that explains it best.", 0},
-           {"Restarts", "string", "",
-            "Container restarts in the pod, and how long ago the last restarted container ended.", 0},
-           AgeColumn(),
-           {"IP", "string", "", "The pod's first IP address (status.podIPs).", 1},
-           {"Node", "string", "", "The node the pod is bound to (spec.nodeName).", 1},
-           {"Nominated Node", "string", "",
-            "The node the scheduler nominated for the pod when it preempted others "
-            "(status.nominatedNodeName).",
-            1},
-           {"Readiness Gates", "string", "",
-            "Readiness gates whose condition is True, out of all readiness gates.", 1}},
-          &TypedRow<core::Pod, &PodRow>};
+  return {
+      {NameColumn(),
+       {"Ready", "string", "", "Ready containers out of all containers of the pod.", 0},
+       {"Status", "string", "",
+        "The pod's phase, or the reason of the container state that explains it best.", 0},
+       {"Restarts", "string", "",
+        "Container restarts in the pod, and how long ago the last restarted container ended.", 0},
+       AgeColumn(),
+       {"IP", "string", "", "The pod's first IP address (status.podIPs).", 1},
+       {"Node", "string", "", "The node the pod is bound to (spec.nodeName).", 1},
+       {"Nominated Node", "string", "",
+        "The node the scheduler nominated for the pod when it preempted others "
+        "(status.nominatedNodeName).",
+        1},
+       {"Readiness Gates", "string", "",
+        "Readiness gates whose condition is True, out of all readiness gates.", 1}},
+      &TypedRow<core::Pod, &PodRow>};
 }
 
 }  // namespace minik8s::printers

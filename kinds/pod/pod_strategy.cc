@@ -2,8 +2,8 @@
 // subresource, graceful deletion (a scheduled, non-terminal pod waits its
 // grace period for the kubelet), generation on spec change; admission:
 // service account, default tolerations and priority (admission.h).
-#include "kinds/strategy_entry.h"
 #include "k8s/core/v1/core.pb.h"
+#include "kinds/strategy_entry.h"
 
 namespace minik8s::apiserver {
 namespace {

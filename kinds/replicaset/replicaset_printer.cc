@@ -36,7 +36,10 @@ KindPrinter ReplicaSetPrinter() {
            {"Desired", "integer", "", "Desired replicas (spec.replicas).", 0},
            {"Current", "integer", "", "Replicas that exist (status.replicas).", 0},
            {"Ready", "integer", "", "Ready replicas (status.readyReplicas).", 0},
-           AgeColumn(), ContainersColumn(), ImagesColumn(), SelectorColumn()},
+           AgeColumn(),
+           ContainersColumn(),
+           ImagesColumn(),
+           SelectorColumn()},
           &TypedRow<apps::ReplicaSet, &ReplicaSetRow>};
 }
 

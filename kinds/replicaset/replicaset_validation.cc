@@ -5,8 +5,8 @@
 namespace minik8s::validation {
 
 KindRules ReplicaSetRules() {
-  return RulesOf<apps::v1::ReplicaSet, SetReplicaSetDefaults,
-                 ValidateReplicaSet, ValidateReplicaSetUpdate>("ReplicaSet.apps");
+  return RulesOf<apps::v1::ReplicaSet, SetReplicaSetDefaults, ValidateReplicaSet,
+                 ValidateReplicaSetUpdate>("ReplicaSet.apps");
 }
 
 }  // namespace minik8s::validation

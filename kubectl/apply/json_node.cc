@@ -26,13 +26,27 @@ void AppendString(const std::string& s, std::string* out) {
   out->push_back('"');
   for (unsigned char c : s) {
     switch (c) {
-      case '"': *out += "\\\""; break;
-      case '\\': *out += "\\\\"; break;
-      case '\n': *out += "\\n"; break;
-      case '\r': *out += "\\r"; break;
-      case '\t': *out += "\\t"; break;
-      case '\b': *out += "\\b"; break;
-      case '\f': *out += "\\f"; break;
+      case '"':
+        *out += "\\\"";
+        break;
+      case '\\':
+        *out += "\\\\";
+        break;
+      case '\n':
+        *out += "\\n";
+        break;
+      case '\r':
+        *out += "\\r";
+        break;
+      case '\t':
+        *out += "\\t";
+        break;
+      case '\b':
+        *out += "\\b";
+        break;
+      case '\f':
+        *out += "\\f";
+        break;
       default:
         if (c < 0x20) {
           *out += absl::StrFormat("\\u%04x", c);
@@ -72,14 +86,20 @@ void Append(const YAML::Node& node, std::string* out) {
     return;
   }
   switch (Resolve(node)) {
-    case ScalarType::kNull: *out += "null"; break;
+    case ScalarType::kNull:
+      *out += "null";
+      break;
     case ScalarType::kBool: {
       const std::string& s = node.Scalar();
       *out += (s[0] == 't' || s[0] == 'T') ? "true" : "false";
       break;
     }
-    case ScalarType::kNumber: *out += node.Scalar(); break;
-    case ScalarType::kString: AppendString(node.Scalar(), out); break;
+    case ScalarType::kNumber:
+      *out += node.Scalar();
+      break;
+    case ScalarType::kString:
+      AppendString(node.Scalar(), out);
+      break;
   }
 }
 

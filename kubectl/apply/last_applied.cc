@@ -29,8 +29,7 @@ absl::StatusOr<std::string> ComputeApplyPatch(const google::protobuf::Message& m
     }
     original = *parsed;
   }
-  YAML::Node patch =
-      ThreeWayMergePatch(original, api::EncodeNode(manifest), api::EncodeNode(live));
+  YAML::Node patch = ThreeWayMergePatch(original, api::EncodeNode(manifest), api::EncodeNode(live));
   // The type of an object cannot change; the apiserver may omit it.
   patch.remove("apiVersion");
   patch.remove("kind");

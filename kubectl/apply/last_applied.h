@@ -14,8 +14,7 @@
 
 namespace minik8s::kubectl {
 
-inline constexpr char kLastAppliedAnnotation[] =
-    "kubectl.kubernetes.io/last-applied-configuration";
+inline constexpr char kLastAppliedAnnotation[] = "kubectl.kubernetes.io/last-applied-configuration";
 
 // Sets the annotation on `manifest` to the manifest's own JSON.
 void SetLastApplied(google::protobuf::Message* manifest);

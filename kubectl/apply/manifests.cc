@@ -38,8 +38,9 @@ absl::Status CollectFiles(const fs::path& dir, bool recursive, std::vector<std::
   std::error_code ec;
   std::vector<fs::path> entries;
   for (const auto& entry : fs::directory_iterator(dir, ec)) entries.push_back(entry.path());
-  if (ec) return absl::InvalidArgumentError(absl::StrCat("error reading \"", dir.string(), "\": ",
-                                                         ec.message()));
+  if (ec)
+    return absl::InvalidArgumentError(
+        absl::StrCat("error reading \"", dir.string(), "\": ", ec.message()));
   std::sort(entries.begin(), entries.end());
   for (const fs::path& p : entries) {
     if (fs::is_directory(p)) {
@@ -85,8 +86,7 @@ absl::StatusOr<std::vector<Manifest>> DecodeManifests(const std::string& source,
     if (std::regex_search(message, m, kLine) && absl::SimpleAtoi(m[1].str(), &line)) {
       where = absl::StrCat("document ", DocumentOfLine(text, line), ": ");
     }
-    return absl::InvalidArgumentError(
-        absl::StrCat("error parsing ", source, ": ", where, message));
+    return absl::InvalidArgumentError(absl::StrCat("error parsing ", source, ": ", where, message));
   }
   std::vector<Manifest> out;
   for (api::DecodedObject& d : *decoded) out.push_back({source, std::move(d)});

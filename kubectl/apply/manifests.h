@@ -32,9 +32,9 @@ absl::StatusOr<std::vector<Manifest>> DecodeManifests(const std::string& source,
 int DocumentOfLine(const std::string& text, int line);
 
 // Reads and decodes every path. `read_stdin` supplies standard input.
-absl::StatusOr<std::vector<Manifest>> ReadManifests(
-    const std::vector<std::string>& paths, bool recursive,
-    const std::function<std::string()>& read_stdin);
+absl::StatusOr<std::vector<Manifest>> ReadManifests(const std::vector<std::string>& paths,
+                                                    bool recursive,
+                                                    const std::function<std::string()>& read_stdin);
 
 }  // namespace minik8s::kubectl
 

@@ -55,45 +55,55 @@ std::string BashCompletion() {
   const std::string commands =
       "apply api-resources cluster-info completion create delete describe get logs rollout "
       "scale set trace version";
-  std::string out = "# bash completion for mkctl\n"
-                    "# Load it with: source <(mkctl completion bash)\n"
-                    "_mkctl() {\n"
-                    "  local cur prev cmd\n"
-                    "  cur=\"${COMP_WORDS[COMP_CWORD]}\"\n"
-                    "  prev=\"${COMP_WORDS[COMP_CWORD-1]}\"\n"
-                    "  cmd=\"${COMP_WORDS[1]}\"\n"
-                    "  if [ \"$COMP_CWORD\" -eq 1 ]; then\n";
+  std::string out =
+      "# bash completion for mkctl\n"
+      "# Load it with: source <(mkctl completion bash)\n"
+      "_mkctl() {\n"
+      "  local cur prev cmd\n"
+      "  cur=\"${COMP_WORDS[COMP_CWORD]}\"\n"
+      "  prev=\"${COMP_WORDS[COMP_CWORD-1]}\"\n"
+      "  cmd=\"${COMP_WORDS[1]}\"\n"
+      "  if [ \"$COMP_CWORD\" -eq 1 ]; then\n";
   absl::StrAppend(&out, "    COMPREPLY=( $(compgen -W \"", commands, "\" -- \"$cur\") )\n");
   out += "    return 0\n  fi\n";
-  out += "  case \"$prev\" in\n"
-         "    -f|--filename) COMPREPLY=( $(compgen -f -- \"$cur\") ); return 0 ;;\n"
-         "    -o|--output) COMPREPLY=( $(compgen -W \"wide yaml json name\" -- \"$cur\") ); return 0 ;;\n"
-         "    --cascade) COMPREPLY=( $(compgen -W \"background foreground orphan\" -- \"$cur\") ); return 0 ;;\n"
-         "    -n|--namespace)\n"
-         "      COMPREPLY=( $(compgen -W \"$(mkctl get namespaces -o name 2>/dev/null | sed 's|.*/||')\" -- \"$cur\") )\n"
-         "      return 0 ;;\n"
-         "  esac\n";
+  out +=
+      "  case \"$prev\" in\n"
+      "    -f|--filename) COMPREPLY=( $(compgen -f -- \"$cur\") ); return 0 ;;\n"
+      "    -o|--output) COMPREPLY=( $(compgen -W \"wide yaml json name\" -- \"$cur\") ); return 0 "
+      ";;\n"
+      "    --cascade) COMPREPLY=( $(compgen -W \"background foreground orphan\" -- \"$cur\") ); "
+      "return 0 ;;\n"
+      "    -n|--namespace)\n"
+      "      COMPREPLY=( $(compgen -W \"$(mkctl get namespaces -o name 2>/dev/null | sed "
+      "'s|.*/||')\" -- \"$cur\") )\n"
+      "      return 0 ;;\n"
+      "  esac\n";
   out += "  case \"$cmd\" in\n";
-  absl::StrAppend(&out, "    get|describe|delete|scale|trace|set)\n"
-                        "      if [ \"$COMP_CWORD\" -eq 2 ]; then\n"
-                        "        COMPREPLY=( $(compgen -W \"",
+  absl::StrAppend(&out,
+                  "    get|describe|delete|scale|trace|set)\n"
+                  "      if [ \"$COMP_CWORD\" -eq 2 ]; then\n"
+                  "        COMPREPLY=( $(compgen -W \"",
                   absl::StrJoin(resources, " "),
                   "\" -- \"$cur\") )\n"
                   "      elif [ \"$COMP_CWORD\" -eq 3 ] && [[ \"$prev\" != -* ]]; then\n"
-                  "        COMPREPLY=( $(compgen -W \"$(mkctl get \"$prev\" -o name 2>/dev/null | sed 's|.*/||')\" -- \"$cur\") )\n"
+                  "        COMPREPLY=( $(compgen -W \"$(mkctl get \"$prev\" -o name 2>/dev/null | "
+                  "sed 's|.*/||')\" -- \"$cur\") )\n"
                   "      fi ;;\n");
-  out += "    rollout)\n"
-         "      if [ \"$COMP_CWORD\" -eq 2 ]; then\n"
-         "        COMPREPLY=( $(compgen -W \"status history undo restart pause resume\" -- \"$cur\") )\n"
-         "      fi ;;\n"
-         "    create)\n"
-         "      [ \"$COMP_CWORD\" -eq 2 ] && COMPREPLY=( $(compgen -W \"deployment\" -- \"$cur\") ) ;;\n"
-         "    completion)\n"
-         "      [ \"$COMP_CWORD\" -eq 2 ] && COMPREPLY=( $(compgen -W \"bash\" -- \"$cur\") ) ;;\n"
-         "  esac\n"
-         "  return 0\n"
-         "}\n"
-         "complete -F _mkctl mkctl\n";
+  out +=
+      "    rollout)\n"
+      "      if [ \"$COMP_CWORD\" -eq 2 ]; then\n"
+      "        COMPREPLY=( $(compgen -W \"status history undo restart pause resume\" -- \"$cur\") "
+      ")\n"
+      "      fi ;;\n"
+      "    create)\n"
+      "      [ \"$COMP_CWORD\" -eq 2 ] && COMPREPLY=( $(compgen -W \"deployment\" -- \"$cur\") ) "
+      ";;\n"
+      "    completion)\n"
+      "      [ \"$COMP_CWORD\" -eq 2 ] && COMPREPLY=( $(compgen -W \"bash\" -- \"$cur\") ) ;;\n"
+      "  esac\n"
+      "  return 0\n"
+      "}\n"
+      "complete -F _mkctl mkctl\n";
   return out;
 }
 
@@ -103,8 +113,8 @@ void AddApiResourcesCommand(CLI::App& app, Context& ctx, int& exit_code) {
   auto output = std::make_shared<std::string>();
   auto no_headers = std::make_shared<bool>(false);
   auto namespaced = std::make_shared<std::string>();
-  CLI::App* cmd = app.add_subcommand("api-resources",
-                                     "Print the supported API resources on the server");
+  CLI::App* cmd =
+      app.add_subcommand("api-resources", "Print the supported API resources on the server");
   cmd->add_option("-o,--output", *output, "Output format. One of: (wide, name).");
   cmd->add_flag("--no-headers", *no_headers,
                 "When using the default or custom-column output format, don't print headers "
@@ -124,8 +134,8 @@ void AddCompletionCommand(CLI::App& app, Context& ctx, int& exit_code) {
   cmd->add_option("shell", *shell, "The shell: bash")->required();
   cmd->callback([&ctx, &exit_code, shell] {
     if (*shell != "bash") {
-      exit_code = ctx.Fail(absl::InvalidArgumentError(
-          absl::StrCat("Unsupported shell type \"", *shell, "\".")));
+      exit_code = ctx.Fail(
+          absl::InvalidArgumentError(absl::StrCat("Unsupported shell type \"", *shell, "\".")));
       return;
     }
     ctx.out() << BashCompletion();

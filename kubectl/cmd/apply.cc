@@ -32,8 +32,7 @@ absl::Status WithSource(const absl::Status& status, absl::string_view verb,
                         absl::string_view source) {
   std::optional<meta::v1::Status> object = api::StatusObject(status);
   if (!object.has_value() || object->reason() == api::kReasonInvalid) return status;
-  object->set_message(
-      absl::StrCat("error when ", verb, " \"", source, "\": ", object->message()));
+  object->set_message(absl::StrCat("error when ", verb, " \"", source, "\": ", object->message()));
   absl::Status out(status.code(), object->message());
   out.SetPayload(api::kStatusPayloadUrl, absl::Cord(object->SerializeAsString()));
   return out;
@@ -49,17 +48,18 @@ int RunApply(Context& ctx, const ApplyOptions& o) {
         absl::StrCat("unable to match a printer suitable for the output format \"", o.output,
                      "\", allowed formats are: name")));
   }
-  absl::StatusOr<std::vector<Manifest>> manifests = ReadManifests(o.filenames, o.recursive, ReadStdin);
+  absl::StatusOr<std::vector<Manifest>> manifests =
+      ReadManifests(o.filenames, o.recursive, ReadStdin);
   if (!manifests.ok()) return ctx.Fail(manifests.status());
   // Namespace checks before anything is sent.
   for (const Manifest& m : *manifests) {
     const std::string& obj_ns = client::MetaOf(*m.decoded.object).namespace_();
     if (m.decoded.kind->namespaced && ctx.NamespaceExplicit() && !obj_ns.empty() &&
         obj_ns != ctx.Namespace()) {
-      return ctx.Fail(absl::InvalidArgumentError(absl::StrCat(
-          "the namespace from the provided object \"", obj_ns,
-          "\" does not match the namespace \"", ctx.Namespace(),
-          "\". You must pass '--namespace=", obj_ns, "' to perform this operation.")));
+      return ctx.Fail(absl::InvalidArgumentError(
+          absl::StrCat("the namespace from the provided object \"", obj_ns,
+                       "\" does not match the namespace \"", ctx.Namespace(),
+                       "\". You must pass '--namespace=", obj_ns, "' to perform this operation.")));
     }
   }
   absl::StatusOr<client::ApiClient*> client = ctx.Client();
@@ -73,15 +73,14 @@ int RunApply(Context& ctx, const ApplyOptions& o) {
     const api::KindInfo& kind = *m.decoded.kind;
     google::protobuf::Message* object = m.decoded.object.get();
     auto* meta = client::MutableMetaOf(object);
-    const std::string ns = kind.namespaced
-                               ? (meta->namespace_().empty() ? ctx.Namespace() : meta->namespace_())
-                               : "";
+    const std::string ns =
+        kind.namespaced ? (meta->namespace_().empty() ? ctx.Namespace() : meta->namespace_()) : "";
     const std::string name = meta->name();
     if (name.empty()) {
-      ctx.Fail(absl::InvalidArgumentError(absl::StrCat(
-          "error when retrieving current configuration of:\nResource: \"", kind.GroupResource(),
-          "\", Namespace: \"", ns, "\"\nfrom server for: \"", m.source,
-          "\": resource name may not be empty")));
+      ctx.Fail(absl::InvalidArgumentError(
+          absl::StrCat("error when retrieving current configuration of:\nResource: \"",
+                       kind.GroupResource(), "\", Namespace: \"", ns, "\"\nfrom server for: \"",
+                       m.source, "\": resource name may not be empty")));
       exit_code = 1;
       continue;
     }
@@ -119,7 +118,8 @@ int RunApply(Context& ctx, const ApplyOptions& o) {
     }
     if (o.dry_run != "client") {
       OwnedObject patched = kind.New();
-      absl::Status st = (*client)->Patch(kind.resource, ns, name, "", *patch, patched.get(), dry_run);
+      absl::Status st =
+          (*client)->Patch(kind.resource, ns, name, "", *patch, patched.get(), dry_run);
       if (!st.ok()) {
         ctx.Fail(WithSource(st, "patching", m.source));
         exit_code = 1;
@@ -135,8 +135,8 @@ int RunApply(Context& ctx, const ApplyOptions& o) {
 
 void AddApplyCommand(CLI::App& app, Context& ctx, int& exit_code) {
   auto o = std::make_shared<ApplyOptions>();
-  CLI::App* cmd = app.add_subcommand(
-      "apply", "Apply a configuration to a resource by file name or stdin");
+  CLI::App* cmd =
+      app.add_subcommand("apply", "Apply a configuration to a resource by file name or stdin");
   cmd->add_option("-f,--filename", o->filenames,
                   "The files that contain the configurations to apply (a file, a folder, or - "
                   "for stdin)");

@@ -63,8 +63,9 @@ std::string FormatError(const absl::Status& status, const std::string& server_ho
       const auto& details = object->details();
       std::vector<std::string> causes;
       for (const auto& cause : details.causes()) {
-        causes.push_back(cause.field().empty() ? cause.message()
-                                               : absl::StrCat(cause.field(), ": ", cause.message()));
+        causes.push_back(cause.field().empty()
+                             ? cause.message()
+                             : absl::StrCat(cause.field(), ": ", cause.message()));
       }
       std::string what;
       if (causes.size() == 1) {

@@ -24,16 +24,15 @@ int RunCreateDeployment(Context& ctx, const CreateDeploymentOptions& o) {
     return ctx.Fail(absl::InvalidArgumentError(absl::StrCat(
         "Invalid dry-run value (", o.dry_run, "). Must be \"none\", \"server\", or \"client\".")));
   }
-  absl::StatusOr<apps::v1::Deployment> d =
-      BuildDeployment(o.name, o.images, o.replicas, o.port);
+  absl::StatusOr<apps::v1::Deployment> d = BuildDeployment(o.name, o.images, o.replicas, o.port);
   if (!d.ok()) return ctx.Fail(d.status());
   d->mutable_metadata()->set_namespace_(ctx.Namespace());
   apps::v1::Deployment out = *d;
   if (o.dry_run != "client") {
     absl::StatusOr<client::ApiClient*> client = ctx.Client();
     if (!client.ok()) return ctx.Fail(client.status());
-    absl::Status st = (*client)->Create("deployments", ctx.Namespace(), *d, &out,
-                                        o.dry_run == "server");
+    absl::Status st =
+        (*client)->Create("deployments", ctx.Namespace(), *d, &out, o.dry_run == "server");
     if (!st.ok()) return ctx.Fail(st);
   }
   (void)api::Scheme::Default().SetTypeMeta(&out);
@@ -58,10 +57,13 @@ void AddCreateCommand(CLI::App& app, Context& ctx, int& exit_code) {
   CLI::App* create = app.add_subcommand("create", "Create a resource from a file or from stdin");
   create->require_subcommand(1);
   auto o = std::make_shared<CreateDeploymentOptions>();
-  CLI::App* cmd = create->add_subcommand("deployment", "Create a deployment with the specified name");
+  CLI::App* cmd =
+      create->add_subcommand("deployment", "Create a deployment with the specified name");
   cmd->alias("deploy");
   cmd->add_option("name", o->name, "Name of the deployment")->required();
-  cmd->add_option("--image", o->images, "Image names to run. A deployment can have multiple images set for multi-container pod.")
+  cmd->add_option(
+         "--image", o->images,
+         "Image names to run. A deployment can have multiple images set for multi-container pod.")
       ->required();
   cmd->add_option("-r,--replicas", o->replicas, "Number of replicas to create. Default is 1.")
       ->capture_default_str();

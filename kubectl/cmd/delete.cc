@@ -47,8 +47,9 @@ absl::StatusOr<std::string> CascadeToPropagation(const std::string& cascade) {
   if (cascade == "background" || cascade == "true") return std::string("Background");
   if (cascade == "foreground") return std::string("Foreground");
   if (cascade == "orphan" || cascade == "false") return std::string("Orphan");
-  return absl::InvalidArgumentError(absl::StrCat(
-      "invalid cascade value (", cascade, "). Must be \"background\", \"foreground\", or \"orphan\""));
+  return absl::InvalidArgumentError(
+      absl::StrCat("invalid cascade value (", cascade,
+                   "). Must be \"background\", \"foreground\", or \"orphan\""));
 }
 
 namespace {
@@ -65,7 +66,8 @@ int RunDelete(Context& ctx, const DeleteCmdOptions& o) {
   int grace = o.grace_period;
   if (o.now) {
     if (grace >= 0) {
-      return ctx.Fail(absl::InvalidArgumentError("--now and --grace-period cannot be specified together"));
+      return ctx.Fail(
+          absl::InvalidArgumentError("--now and --grace-period cannot be specified together"));
     }
     grace = 1;
   }
@@ -102,14 +104,14 @@ int RunDelete(Context& ctx, const DeleteCmdOptions& o) {
     for (const ResourceRequest& r : *requests) {
       if (r.names.empty()) {
         if (!o.all && o.selector.empty() && o.field_selector.empty()) {
-          return ctx.Fail(absl::InvalidArgumentError(
-              "resource(s) were provided, but no name was specified"));
+          return ctx.Fail(
+              absl::InvalidArgumentError("resource(s) were provided, but no name was specified"));
         }
         lists.push_back(r);
       } else {
         if (o.all || !o.selector.empty()) {
-          return ctx.Fail(absl::InvalidArgumentError(
-              "name cannot be provided when a selector is specified"));
+          return ctx.Fail(
+              absl::InvalidArgumentError("name cannot be provided when a selector is specified"));
         }
         for (const std::string& name : r.names) {
           targets.push_back({r.kind, NamespaceFor(*r.kind, ctx.Namespace()), name});
@@ -189,8 +191,9 @@ int RunDelete(Context& ctx, const DeleteCmdOptions& o) {
 void AddDeleteCommand(CLI::App& app, Context& ctx, int& exit_code) {
   auto o = std::make_shared<DeleteCmdOptions>();
   CLI::App* cmd = app.add_subcommand(
-      "delete", "Delete resources by file names, stdin, resources and names, or by resources "
-                "and label selector");
+      "delete",
+      "Delete resources by file names, stdin, resources and names, or by resources "
+      "and label selector");
   cmd->add_option("resources", o->args, "TYPE NAME..., TYPE/NAME..., or TYPE with -l/--all");
   cmd->add_option("-f,--filename", o->filenames,
                   "Files, folders or - (stdin) containing the resources to delete");
@@ -201,7 +204,8 @@ void AddDeleteCommand(CLI::App& app, Context& ctx, int& exit_code) {
                   "'notin', 'key' and '!key'");
   cmd->add_option("--field-selector", o->field_selector,
                   "Selector (field query) to filter on, supports '=', '==', and '!='");
-  cmd->add_flag("--all", o->all, "Delete all resources, in the namespace of the specified resource types");
+  cmd->add_flag("--all", o->all,
+                "Delete all resources, in the namespace of the specified resource types");
   cmd->add_flag("-A,--all-namespaces", o->all_namespaces,
                 "If present, list the requested object(s) across all namespaces");
   cmd->add_option("--cascade", o->cascade,

@@ -1,4 +1,6 @@
 // mkctl describe: pods, deployments, replica sets and nodes with their events.
+#include "kubectl/printers/describe.h"
+
 #include <memory>
 
 #include "absl/strings/str_cat.h"
@@ -10,7 +12,6 @@
 #include "kubectl/cmd/objects.h"
 #include "kubectl/cmd/related.h"
 #include "kubectl/cmd/resource_args.h"
-#include "kubectl/printers/describe.h"
 
 namespace minik8s::kubectl {
 namespace {
@@ -23,8 +24,8 @@ struct DescribeOptions {
 };
 
 absl::StatusOr<std::string> Describe(Context& ctx, client::ApiClient& client,
-                                     const api::KindInfo& kind, const google::protobuf::Message& obj,
-                                     bool show_events) {
+                                     const api::KindInfo& kind,
+                                     const google::protobuf::Message& obj, bool show_events) {
   const auto& meta = client::MetaOf(obj);
   std::vector<core::v1::Event> events;
   if (show_events) {
@@ -49,7 +50,8 @@ absl::StatusOr<std::string> Describe(Context& ctx, client::ApiClient& client,
     return DescribeDeployment(d, old_rs, new_rs, events, now);
   }
   if (kind.kind == "ReplicaSet") {
-    absl::StatusOr<std::vector<core::v1::Pod>> pods = PodsOwnedBy(client, meta.namespace_(), meta.uid());
+    absl::StatusOr<std::vector<core::v1::Pod>> pods =
+        PodsOwnedBy(client, meta.namespace_(), meta.uid());
     if (!pods.ok()) return pods.status();
     std::vector<const core::v1::Pod*> ptrs;
     for (const auto& p : *pods) ptrs.push_back(&p);
@@ -127,7 +129,8 @@ int RunDescribe(Context& ctx, const DescribeOptions& o) {
 
 void AddDescribeCommand(CLI::App& app, Context& ctx, int& exit_code) {
   auto o = std::make_shared<DescribeOptions>();
-  CLI::App* cmd = app.add_subcommand("describe", "Show details of a specific resource or group of resources");
+  CLI::App* cmd =
+      app.add_subcommand("describe", "Show details of a specific resource or group of resources");
   cmd->add_option("resources", o->args, "TYPE [NAME...] or TYPE/NAME...");
   cmd->add_option("-l,--selector", o->selector,
                   "Selector (label query) to filter on, supports '=', '==', '!=', 'in', "

@@ -3,9 +3,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "api/codec.h"
+#include "api/errors.h"
 #include "api/selector/fields.h"
 #include "api/selector/labels.h"
-#include "api/errors.h"
 #include "client/resource.h"
 #include "kubectl/cmd/commands.h"
 #include "kubectl/cmd/objects.h"
@@ -58,9 +58,9 @@ void PrintWatched(Context& ctx, const api::KindInfo& kind, const google::protobu
 // Prints the events of a watch with `field_selector` that starts at
 // `resource_version` (the initial list's, or the one object's when it was
 // got by name). `printed`: the objects the initial list printed.
-int Watch(Context& ctx, client::ApiClient& client, const api::KindInfo& kind,
-          const std::string& ns, const GetOptions& o, const std::string& field_selector,
-          WatchTable& table, const std::string& resource_version, int printed) {
+int Watch(Context& ctx, client::ApiClient& client, const api::KindInfo& kind, const std::string& ns,
+          const GetOptions& o, const std::string& field_selector, WatchTable& table,
+          const std::string& resource_version, int printed) {
   client::WatchOptions options;
   options.label_selector = o.selector;
   options.field_selector = field_selector;
@@ -111,8 +111,7 @@ int RunGet(Context& ctx, const GetOptions& o) {
         "selectors and the all flag cannot be used when passing resource/name arguments"));
   }
   if (o.watch && requests->size() != 1) {
-    return ctx.Fail(absl::InvalidArgumentError(
-        "you may only specify a single resource type"));
+    return ctx.Fail(absl::InvalidArgumentError("you may only specify a single resource type"));
   }
   if (o.watch && by_name && (*requests)[0].names.size() != 1) {
     return ctx.Fail(absl::InvalidArgumentError(absl::StrCat(
@@ -191,7 +190,7 @@ int RunGet(Context& ctx, const GetOptions& o) {
       // Printed one object at a time, as the events are (below).
     } else if (single && all.size() == 1) {
       ctx.out() << (o.output == "yaml" ? api::EncodeYaml(*all[0])
-                                      : api::EncodeJsonIndented(*all[0]) + "\n");
+                                       : api::EncodeJsonIndented(*all[0]) + "\n");
     } else if (!(by_name && all.empty())) {
       ctx.out() << (o.output == "yaml" ? YamlList(all) : JsonList(all));
     }

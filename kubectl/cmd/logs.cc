@@ -38,7 +38,8 @@ absl::StatusOr<core::v1::Pod> PodForController(client::ApiClient& client, const 
         ReplicaSetsOwnedBy(client, ns, d.metadata().uid());
     if (!sets.ok()) return sets.status();
     for (const auto& rs : *sets) {
-      absl::StatusOr<std::vector<core::v1::Pod>> pods = PodsOwnedBy(client, ns, rs.metadata().uid());
+      absl::StatusOr<std::vector<core::v1::Pod>> pods =
+          PodsOwnedBy(client, ns, rs.metadata().uid());
       if (pods.ok() && !pods->empty()) return pods->front();
     }
   } else if (kind.kind == "ReplicaSet") {
@@ -49,10 +50,11 @@ absl::StatusOr<core::v1::Pod> PodForController(client::ApiClient& client, const 
     if (!pods.ok()) return pods.status();
     if (!pods->empty()) return pods->front();
   } else {
-    return absl::InvalidArgumentError(
-        absl::StrCat("cannot get logs of ", kind.GroupResource(), ": use a pod, deployment or replicaset"));
+    return absl::InvalidArgumentError(absl::StrCat("cannot get logs of ", kind.GroupResource(),
+                                                   ": use a pod, deployment or replicaset"));
   }
-  return absl::NotFoundError(absl::StrCat("no pods found for ", kind.GroupResource(), " \"", name, "\""));
+  return absl::NotFoundError(
+      absl::StrCat("no pods found for ", kind.GroupResource(), " \"", name, "\""));
 }
 
 bool HasContainerNamed(const core::v1::Pod& pod, const std::string& name) {
@@ -116,12 +118,12 @@ int RunLogs(Context& ctx, const LogsOptions& o) {
       std::vector<std::string> names;
       for (const auto& c : pod.spec().init_containers()) names.push_back(c.name() + " (init)");
       for (const auto& c : pod.spec().containers()) names.push_back(c.name());
-      ctx.err() << "Defaulted container \"" << container << "\" out of: "
-                << absl::StrJoin(names, ", ") << "\n";
+      ctx.err() << "Defaulted container \"" << container
+                << "\" out of: " << absl::StrJoin(names, ", ") << "\n";
     }
   } else if (!HasContainerNamed(pod, container)) {
-    return ctx.Fail(absl::InvalidArgumentError(absl::StrCat(
-        "container ", container, " is not valid for pod ", pod.metadata().name())));
+    return ctx.Fail(absl::InvalidArgumentError(
+        absl::StrCat("container ", container, " is not valid for pod ", pod.metadata().name())));
   }
   absl::Status checked = CheckLogRequest(pod, container, o.previous);
   if (!checked.ok()) return ctx.Fail(checked);
@@ -169,9 +171,7 @@ void AddLogsCommand(CLI::App& app, Context& ctx, int& exit_code) {
       ->capture_default_str();
   cmd->add_option("--since", o->since,
                   "Only return logs newer than a relative duration like 5s, 2m, or 3h.");
-  cmd->callback([&ctx, &exit_code, o] {
-    exit_code = RunLogs(ctx, *o);
-  });
+  cmd->callback([&ctx, &exit_code, o] { exit_code = RunLogs(ctx, *o); });
 }
 
 }  // namespace minik8s::kubectl

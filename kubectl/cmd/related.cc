@@ -8,8 +8,10 @@ namespace {
 
 template <typename T>
 absl::StatusOr<std::vector<T>> ListTyped(client::ApiClient& client, const std::string& resource,
-                                         const std::string& ns, const client::ListOptions& options) {
-  absl::StatusOr<client::ObjectList> list = client.List(resource, ns, options, T::default_instance());
+                                         const std::string& ns,
+                                         const client::ListOptions& options) {
+  absl::StatusOr<client::ObjectList> list =
+      client.List(resource, ns, options, T::default_instance());
   if (!list.ok()) return list.status();
   std::vector<T> out;
   out.reserve(list->items.size());

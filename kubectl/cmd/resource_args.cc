@@ -29,8 +29,8 @@ absl::StatusOr<std::pair<const api::KindInfo*, std::string>> ParseTypeName(
   return std::make_pair(*kind, arg.substr(slash + 1));
 }
 
-absl::StatusOr<std::vector<ResourceRequest>> ParseResourceArgs(
-    const std::vector<std::string>& args, const api::Scheme& scheme) {
+absl::StatusOr<std::vector<ResourceRequest>> ParseResourceArgs(const std::vector<std::string>& args,
+                                                               const api::Scheme& scheme) {
   std::vector<ResourceRequest> out;
   if (args.empty()) {
     return absl::InvalidArgumentError(
@@ -46,8 +46,7 @@ absl::StatusOr<std::vector<ResourceRequest>> ParseResourceArgs(
             "arguments in resource/name form (e.g. 'mkctl get resource/<resource_name>' instead "
             "of 'mkctl get resource resource/<resource_name>'");
       }
-      absl::StatusOr<std::pair<const api::KindInfo*, std::string>> tn =
-          ParseTypeName(arg, scheme);
+      absl::StatusOr<std::pair<const api::KindInfo*, std::string>> tn = ParseTypeName(arg, scheme);
       if (!tn.ok()) return tn.status();
       // Consecutive names of the same kind share one request.
       if (!out.empty() && out.back().kind == tn->first) {

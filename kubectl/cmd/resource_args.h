@@ -31,8 +31,8 @@ absl::StatusOr<std::vector<ResourceRequest>> ParseResourceArgs(
 
 // One type name → its kind; NotFound `the server doesn't have a resource
 // type "x"`.
-absl::StatusOr<const api::KindInfo*> ResolveType(const std::string& type,
-                                                 const api::Scheme& scheme = api::Scheme::Default());
+absl::StatusOr<const api::KindInfo*> ResolveType(
+    const std::string& type, const api::Scheme& scheme = api::Scheme::Default());
 
 // Splits `TYPE/NAME`; InvalidArgument when there is no `/` or a side is empty.
 absl::StatusOr<std::pair<const api::KindInfo*, std::string>> ParseTypeName(

@@ -1,16 +1,17 @@
 // mkctl rollout status|history|undo|restart|pause|resume for deployments.
+#include "kubectl/printers/rollout.h"
+
 #include <memory>
 
 #include "absl/strings/str_cat.h"
-#include "api/time.h"
 #include "api/errors.h"
+#include "api/time.h"
 #include "k8s/apps/v1/apps.pb.h"
 #include "kubectl/apply/json_node.h"
 #include "kubectl/cmd/commands.h"
 #include "kubectl/cmd/related.h"
 #include "kubectl/cmd/resource_args.h"
 #include "kubectl/printers/resource_tables.h"
-#include "kubectl/printers/rollout.h"
 
 namespace minik8s::kubectl {
 namespace {
@@ -30,13 +31,11 @@ absl::StatusOr<std::vector<std::string>> DeploymentNames(const std::vector<std::
   std::vector<std::string> names;
   for (const ResourceRequest& r : *requests) {
     if (r.kind->resource != "deployments") {
-      return absl::InvalidArgumentError(
-          absl::StrCat("no rollout support for ", r.kind->GroupResource(),
-                       " (minik8s supports deployments)"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "no rollout support for ", r.kind->GroupResource(), " (minik8s supports deployments)"));
     }
     if (r.names.empty()) {
-      return absl::InvalidArgumentError(
-          "resource(s) were provided, but no name was specified");
+      return absl::InvalidArgumentError("resource(s) were provided, but no name was specified");
     }
     names.insert(names.end(), r.names.begin(), r.names.end());
   }
@@ -47,7 +46,8 @@ int RunStatus(Context& ctx, client::ApiClient& client, const std::string& name,
               const RolloutOptions& o) {
   absl::Duration timeout;
   if (!absl::ParseDuration(o.timeout, &timeout)) {
-    return ctx.Fail(absl::InvalidArgumentError(absl::StrCat("invalid timeout \"", o.timeout, "\"")));
+    return ctx.Fail(
+        absl::InvalidArgumentError(absl::StrCat("invalid timeout \"", o.timeout, "\"")));
   }
   const absl::Time deadline =
       timeout > absl::ZeroDuration() ? absl::Now() + timeout : absl::InfiniteFuture();
@@ -144,7 +144,8 @@ int RunRestart(Context& ctx, client::ApiClient& client, const std::string& name)
   if (!st.ok()) return ctx.Fail(st);
   if (d.spec().paused()) {
     return ctx.Fail(absl::FailedPreconditionError(
-        absl::StrCat("deployments.apps \"", name, "\" can't restart paused deployment (run rollout resume first)")));
+        absl::StrCat("deployments.apps \"", name,
+                     "\" can't restart paused deployment (run rollout resume first)")));
   }
   const std::string now = api::FormatRfc3339(ctx.Now());
   return PatchDeployment(ctx, client, name,
@@ -201,12 +202,18 @@ void AddVerb(CLI::App* rollout, Context& ctx, int& exit_code, const std::string&
     exit_code = 0;
     for (const std::string& name : *names) {
       int rc = 0;
-      if (verb == "status") rc = RunStatus(ctx, **client, name, *o);
-      else if (verb == "history") rc = RunHistory(ctx, **client, name, *o);
-      else if (verb == "undo") rc = RunUndo(ctx, **client, name, *o);
-      else if (verb == "restart") rc = RunRestart(ctx, **client, name);
-      else if (verb == "pause") rc = RunPause(ctx, **client, name, true);
-      else if (verb == "resume") rc = RunPause(ctx, **client, name, false);
+      if (verb == "status")
+        rc = RunStatus(ctx, **client, name, *o);
+      else if (verb == "history")
+        rc = RunHistory(ctx, **client, name, *o);
+      else if (verb == "undo")
+        rc = RunUndo(ctx, **client, name, *o);
+      else if (verb == "restart")
+        rc = RunRestart(ctx, **client, name);
+      else if (verb == "pause")
+        rc = RunPause(ctx, **client, name, true);
+      else if (verb == "resume")
+        rc = RunPause(ctx, **client, name, false);
       if (rc != 0) exit_code = rc;
     }
   });

@@ -25,7 +25,8 @@ int RunScale(Context& ctx, const ScaleOptions& o) {
     return ctx.Fail(absl::InvalidArgumentError("required flag(s) \"replicas\" not set"));
   }
   if (o.replicas < 0) {
-    return ctx.Fail(absl::InvalidArgumentError("The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0"));
+    return ctx.Fail(absl::InvalidArgumentError(
+        "The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0"));
   }
   absl::StatusOr<std::vector<ResourceRequest>> requests = ParseResourceArgs(o.args);
   if (!requests.ok()) return ctx.Fail(requests.status());
@@ -39,8 +40,8 @@ int RunScale(Context& ctx, const ScaleOptions& o) {
                        ": only deployments and replicasets have a scale subresource")));
     }
     if (r.names.empty()) {
-      return ctx.Fail(absl::InvalidArgumentError(
-          "resource(s) were provided, but no name was specified"));
+      return ctx.Fail(
+          absl::InvalidArgumentError("resource(s) were provided, but no name was specified"));
     }
     const std::string ns = r.kind->namespaced ? ctx.Namespace() : "";
     for (const std::string& name : r.names) {
@@ -78,8 +79,7 @@ int RunScale(Context& ctx, const ScaleOptions& o) {
 
 void AddScaleCommand(CLI::App& app, Context& ctx, int& exit_code) {
   auto o = std::make_shared<ScaleOptions>();
-  CLI::App* cmd = app.add_subcommand(
-      "scale", "Set a new size for a deployment or replica set");
+  CLI::App* cmd = app.add_subcommand("scale", "Set a new size for a deployment or replica set");
   cmd->add_option("resources", o->args, "TYPE NAME or TYPE/NAME (deployment/web)");
   cmd->add_option("--replicas", o->replicas, "The new desired number of replicas. Required.");
   cmd->add_option("--current-replicas", o->current_replicas,

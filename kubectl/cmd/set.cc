@@ -94,8 +94,9 @@ int RunSetImage(Context& ctx, const SetImageOptions& o) {
         }
         if (changed) {
           OwnedObject out = r.kind->New();
-          absl::Status st = (*client)->Update(r.kind->resource, r.kind->namespaced ? ctx.Namespace() : "",
-                                              name, "", **obj, out.get());
+          absl::Status st =
+              (*client)->Update(r.kind->resource, r.kind->namespaced ? ctx.Namespace() : "", name,
+                                "", **obj, out.get());
           if (api::IsConflict(st) && attempt < 5) continue;
           if (!st.ok()) {
             ctx.Fail(st);

@@ -1,5 +1,7 @@
 // mkctl trace deployment/NAME | rs/NAME | pod/NAME: the object, what it
 // owns, and the timeline of how it came to be (printers/trace.h).
+#include "kubectl/printers/trace.h"
+
 #include <memory>
 #include <set>
 
@@ -7,7 +9,6 @@
 #include "kubectl/cmd/commands.h"
 #include "kubectl/cmd/related.h"
 #include "kubectl/cmd/resource_args.h"
-#include "kubectl/printers/trace.h"
 
 namespace minik8s::kubectl {
 namespace {
@@ -49,7 +50,8 @@ int RunTrace(Context& ctx, const std::vector<std::string>& args) {
         "cannot trace ", kind.GroupResource(), ": use a deployment, replicaset or pod")));
   }
   for (const auto& rs : input.replica_sets) {
-    absl::StatusOr<std::vector<core::v1::Pod>> pods = PodsOwnedBy(**client, ns, rs.metadata().uid());
+    absl::StatusOr<std::vector<core::v1::Pod>> pods =
+        PodsOwnedBy(**client, ns, rs.metadata().uid());
     if (!pods.ok()) return ctx.Fail(pods.status());
     for (auto& p : *pods) input.pods.push_back(std::move(p));
   }
@@ -73,8 +75,9 @@ int RunTrace(Context& ctx, const std::vector<std::string>& args) {
 void AddTraceCommand(CLI::App& app, Context& ctx, int& exit_code) {
   auto args = std::make_shared<std::vector<std::string>>();
   CLI::App* cmd = app.add_subcommand(
-      "trace", "Show how an object came to be: its owned objects and the timeline of their "
-               "creation, scheduling, start and readiness, with the component of each step");
+      "trace",
+      "Show how an object came to be: its owned objects and the timeline of their "
+      "creation, scheduling, start and readiness, with the component of each step");
   cmd->add_option("object", *args, "deployment/NAME, replicaset/NAME or pod/NAME")->required();
   cmd->callback([&ctx, &exit_code, args] { exit_code = RunTrace(ctx, *args); });
 }

@@ -1,8 +1,9 @@
 // mkctl version and mkctl cluster-info.
+#include "common/version.h"
+
 #include <memory>
 
 #include "absl/strings/str_cat.h"
-#include "common/version.h"
 #include "kubectl/cmd/commands.h"
 
 namespace minik8s::kubectl {
@@ -19,7 +20,8 @@ int RunVersion(Context& ctx, bool client_only, const std::string& output) {
   }
   if (output == "yaml" || output == "json") {
     if (output == "json") {
-      ctx.out() << "{\n  \"clientVersion\": {\n    \"gitVersion\": \"" << kClientVersion << "\"\n  }";
+      ctx.out() << "{\n  \"clientVersion\": {\n    \"gitVersion\": \"" << kClientVersion
+                << "\"\n  }";
       if (server.ok() && !client_only) {
         ctx.out() << ",\n  \"serverVersion\": {\n    \"major\": \"" << server->major()
                   << "\",\n    \"minor\": \"" << server->minor() << "\",\n    \"gitVersion\": \""
@@ -30,14 +32,15 @@ int RunVersion(Context& ctx, bool client_only, const std::string& output) {
     } else {
       ctx.out() << "clientVersion:\n  gitVersion: " << kClientVersion << "\n";
       if (server.ok() && !client_only) {
-        ctx.out() << "serverVersion:\n  gitVersion: " << server->git_version()
-                  << "\n  major: \"" << server->major() << "\"\n  minor: \"" << server->minor()
+        ctx.out() << "serverVersion:\n  gitVersion: " << server->git_version() << "\n  major: \""
+                  << server->major() << "\"\n  minor: \"" << server->minor()
                   << "\"\n  platform: " << server->platform() << "\n";
       }
     }
   } else {
     ctx.out() << "Client Version: " << kClientVersion << "\n";
-    if (server.ok() && !client_only) ctx.out() << "Server Version: " << server->git_version() << "\n";
+    if (server.ok() && !client_only)
+      ctx.out() << "Server Version: " << server->git_version() << "\n";
   }
   if (!client_only && !server.ok()) return ctx.Fail(server.status());
   return 0;

@@ -1,10 +1,10 @@
 #include "kubectl/logs/log_source.h"
 
-#include <deque>
-
 #include <grpcpp/client_context.h>
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
+
+#include <deque>
 
 #include "absl/strings/str_cat.h"
 #include "client/pod_logs.h"
@@ -36,8 +36,8 @@ class KubeletLogSource : public LogSource {
     req.set_timestamps(request.timestamps);
     // With --since the tail is taken here, after the filter (unless
     // following, where the kubelet's tail is the only way to skip the past).
-    const bool tail_here = request.since.has_value() && request.tail_lines.has_value() &&
-                           !request.follow;
+    const bool tail_here =
+        request.since.has_value() && request.tail_lines.has_value() && !request.follow;
     if (request.tail_lines.has_value() && !tail_here) req.set_tail_lines(*request.tail_lines);
     const int64_t since_nanos =
         request.since.has_value() ? absl::ToUnixNanos(absl::Now() - *request.since) : 0;

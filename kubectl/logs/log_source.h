@@ -36,12 +36,12 @@ struct LogRequest {
   std::string namespace_;
   std::string pod;
   std::string container;
-  std::string node;                // spec.nodeName of the pod
-  bool follow = false;             // -f
-  bool previous = false;           // --previous: the last terminated instance
-  bool timestamps = false;         // prefix each line with its RFC3339 time
-  std::optional<int64_t> tail_lines;     // --tail (unset: everything)
-  std::optional<absl::Duration> since;   // --since
+  std::string node;                     // spec.nodeName of the pod
+  bool follow = false;                  // -f
+  bool previous = false;                // --previous: the last terminated instance
+  bool timestamps = false;              // prefix each line with its RFC3339 time
+  std::optional<int64_t> tail_lines;    // --tail (unset: everything)
+  std::optional<absl::Duration> since;  // --since
 };
 
 class LogSource {

@@ -1,9 +1,9 @@
 #include "kubectl/printers/describe.h"
 
+#include <google/protobuf/util/message_differencer.h>
+
 #include <algorithm>
 #include <map>
-
-#include <google/protobuf/util/message_differencer.h>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -58,7 +58,8 @@ class Writer {
 
 std::string OrNone(const std::string& s) { return s.empty() ? "<none>" : s; }
 
-void PrintLabelsMultiline(Writer& w, const std::string& title, const Map<std::string, std::string>& labels) {
+void PrintLabelsMultiline(Writer& w, const std::string& title,
+                          const Map<std::string, std::string>& labels) {
   w.Write(0, title, ":\t");
   if (labels.empty()) {
     w.Write(0, "<none>\n");
@@ -202,7 +203,8 @@ void DescribeContainers(Writer& w, const std::string& label,
     }
     if (status != nullptr) {
       DescribeState(w, "State", status->state());
-      if (status->last_state().has_terminated()) DescribeState(w, "Last State", status->last_state());
+      if (status->last_state().has_terminated())
+        DescribeState(w, "Last State", status->last_state());
       w.Write(2, "Ready:\t", status->ready() ? "True" : "False", "\n");
       w.Write(2, "Restart Count:\t", status->restart_count(), "\n");
     }
@@ -217,7 +219,8 @@ void DescribeContainers(Writer& w, const std::string& label,
           const auto& vf = e.value_from();
           std::string source = "<set from a reference>";
           if (vf.has_field_ref()) {
-            source = absl::StrCat(" (", vf.field_ref().api_version(), ":", vf.field_ref().field_path(), ")");
+            source = absl::StrCat(" (", vf.field_ref().api_version(), ":",
+                                  vf.field_ref().field_path(), ")");
           } else if (vf.has_config_map_key_ref()) {
             source = absl::StrCat("<set to the key '", vf.config_map_key_ref().key(),
                                   "' of config map '", vf.config_map_key_ref().name(), "'>");
@@ -255,7 +258,8 @@ void DescribeVolumes(Writer& w, const google::protobuf::RepeatedPtrField<core::V
       w.Write(2, "Type:\tEmptyDir (a temporary directory that shares a pod's lifetime)\n");
       w.Write(2, "Medium:\t", v.empty_dir().medium(), "\n");
       w.Write(2, "SizeLimit:\t",
-              v.empty_dir().size_limit().value().empty() ? "<unset>" : v.empty_dir().size_limit().value(),
+              v.empty_dir().size_limit().value().empty() ? "<unset>"
+                                                         : v.empty_dir().size_limit().value(),
               "\n");
     } else if (v.has_config_map()) {
       w.Write(2, "Type:\tConfigMap (a volume populated by a ConfigMap)\n");
@@ -401,7 +405,8 @@ std::string DescribeEvents(const std::vector<core::Event>& events, absl::Time no
   return w.Done();
 }
 
-std::string DescribePod(const core::Pod& pod, const std::vector<core::Event>& events, absl::Time now) {
+std::string DescribePod(const core::Pod& pod, const std::vector<core::Event>& events,
+                        absl::Time now) {
   Writer w;
   const auto& meta = pod.metadata();
   w.Write(0, "Name:\t", meta.name(), "\n");
@@ -423,7 +428,8 @@ std::string DescribePod(const core::Pod& pod, const std::vector<core::Event>& ev
   PrintAnnotationsMultiline(w, "Annotations", meta.annotations());
   const std::string& phase = pod.status().phase();
   if (meta.has_deletion_timestamp() && phase != "Failed" && phase != "Succeeded") {
-    w.Write(0, "Status:\tTerminating (lasts ", TimestampSince(meta.deletion_timestamp(), now), ")\n");
+    w.Write(0, "Status:\tTerminating (lasts ", TimestampSince(meta.deletion_timestamp(), now),
+            ")\n");
     w.Write(0, "Termination Grace Period:\t", meta.deletion_grace_period_seconds(), "s\n");
   } else {
     w.Write(0, "Status:\t", phase, "\n");
@@ -446,7 +452,8 @@ std::string DescribePod(const core::Pod& pod, const std::vector<core::Event>& ev
     DescribeContainers(w, "Init Containers", pod.spec().init_containers(),
                        &pod.status().init_container_statuses(), "");
   }
-  DescribeContainers(w, "Containers", pod.spec().containers(), &pod.status().container_statuses(), "");
+  DescribeContainers(w, "Containers", pod.spec().containers(), &pod.status().container_statuses(),
+                     "");
   if (!pod.status().conditions().empty()) {
     w.Write(0, "Conditions:\n  Type\tStatus\n");
     for (const auto& c : pod.status().conditions()) w.Write(1, c.type(), " \t", c.status(), " \n");
@@ -460,7 +467,8 @@ std::string DescribePod(const core::Pod& pod, const std::vector<core::Event>& ev
 }
 
 void SplitReplicaSets(const apps::Deployment& d, const std::vector<const apps::ReplicaSet*>& owned,
-                      std::vector<const apps::ReplicaSet*>* old_rs, const apps::ReplicaSet** new_rs) {
+                      std::vector<const apps::ReplicaSet*>* old_rs,
+                      const apps::ReplicaSet** new_rs) {
   // Compared as messages: serialized bytes of maps (labels, resources)
   // have no fixed order.
   auto without_hash = [](core::PodTemplateSpec t) {
@@ -526,7 +534,8 @@ std::string DescribeDeployment(const apps::Deployment& d,
   return w.Done();
 }
 
-std::string DescribeReplicaSet(const apps::ReplicaSet& rs, const std::vector<const core::Pod*>& pods,
+std::string DescribeReplicaSet(const apps::ReplicaSet& rs,
+                               const std::vector<const core::Pod*>& pods,
                                const std::vector<core::Event>& events, absl::Time now) {
   Writer w;
   const auto& meta = rs.metadata();
@@ -542,10 +551,14 @@ std::string DescribeReplicaSet(const apps::ReplicaSet& rs, const std::vector<con
   int running = 0, waiting = 0, succeeded = 0, failed = 0;
   for (const auto* p : pods) {
     const std::string& phase = p->status().phase();
-    if (phase == "Running") ++running;
-    else if (phase == "Pending") ++waiting;
-    else if (phase == "Succeeded") ++succeeded;
-    else if (phase == "Failed") ++failed;
+    if (phase == "Running")
+      ++running;
+    else if (phase == "Pending")
+      ++waiting;
+    else if (phase == "Succeeded")
+      ++succeeded;
+    else if (phase == "Failed")
+      ++failed;
   }
   w.Write(0, "Pods Status:\t", running, " Running / ", waiting, " Waiting / ", succeeded,
           " Succeeded / ", failed, " Failed\n");
@@ -593,26 +606,32 @@ std::string DescribeNode(const core::Node& node, const coordination::v1::Lease* 
   if (lease != nullptr) {
     w.Write(0, "Lease:\n");
     w.Write(1, "HolderIdentity:\t",
-            lease->spec().has_holder_identity() ? lease->spec().holder_identity() : "<unset>", "\n");
+            lease->spec().has_holder_identity() ? lease->spec().holder_identity() : "<unset>",
+            "\n");
     auto micro = [](const minik8s::meta::v1::MicroTime& t, bool set) -> std::string {
       if (!set) return "<unset>";
       return absl::FormatTime("%a, %d %b %Y %H:%M:%S %z", api::FromProtoMicroTime(t),
                               absl::UTCTimeZone());
     };
-    w.Write(1, "AcquireTime:\t", micro(lease->spec().acquire_time(), lease->spec().has_acquire_time()), "\n");
-    w.Write(1, "RenewTime:\t", micro(lease->spec().renew_time(), lease->spec().has_renew_time()), "\n");
+    w.Write(1, "AcquireTime:\t",
+            micro(lease->spec().acquire_time(), lease->spec().has_acquire_time()), "\n");
+    w.Write(1, "RenewTime:\t", micro(lease->spec().renew_time(), lease->spec().has_renew_time()),
+            "\n");
   }
   if (!node.status().conditions().empty()) {
-    w.Write(0, "Conditions:\n  Type\tStatus\tLastHeartbeatTime\tLastTransitionTime\tReason\tMessage\n");
+    w.Write(
+        0, "Conditions:\n  Type\tStatus\tLastHeartbeatTime\tLastTransitionTime\tReason\tMessage\n");
     w.Write(1, "----\t------\t-----------------\t------------------\t------\t-------\n");
     for (const auto& c : node.status().conditions()) {
       w.Write(1, c.type(), " \t", c.status(), " \t", FormatRfc1123z(c.last_heartbeat_time()), " \t",
-              FormatRfc1123z(c.last_transition_time()), " \t", c.reason(), " \t", c.message(), "\n");
+              FormatRfc1123z(c.last_transition_time()), " \t", c.reason(), " \t", c.message(),
+              "\n");
     }
   }
   w.Write(0, "Addresses:\n");
   for (const auto& a : node.status().addresses()) w.Write(1, a.type(), ":\t", a.address(), "\n");
-  auto resources = [&w](const std::string& title, const Map<std::string, minik8s::meta::v1::Quantity>& m) {
+  auto resources = [&w](const std::string& title,
+                        const Map<std::string, minik8s::meta::v1::Quantity>& m) {
     if (m.empty()) return;
     w.Write(0, title, ":\n");
     std::map<std::string, std::string> sorted;
@@ -637,12 +656,14 @@ std::string DescribeNode(const core::Node& node, const coordination::v1::Lease* 
   if (!node.spec().pod_cidrs().empty()) {
     w.Write(0, "PodCIDRs:\t", absl::StrJoin(node.spec().pod_cidrs(), ","), "\n");
   }
-  if (!node.spec().provider_id().empty()) w.Write(0, "ProviderID:\t", node.spec().provider_id(), "\n");
+  if (!node.spec().provider_id().empty())
+    w.Write(0, "ProviderID:\t", node.spec().provider_id(), "\n");
 
   // Requests and limits of the pods on the node against its allocatable.
   auto alloc = [&node](const char* name) {
     auto it = node.status().allocatable().find(name);
-    return it == node.status().allocatable().end() ? api::Quantity() : api::QuantityOrZero(it->second);
+    return it == node.status().allocatable().end() ? api::Quantity()
+                                                   : api::QuantityOrZero(it->second);
   };
   const api::Quantity alloc_cpu = alloc("cpu"), alloc_mem = alloc("memory");
   auto pod_sum = [](const core::Pod& p, bool limits, const char* name) {
@@ -675,7 +696,8 @@ std::string DescribeNode(const core::Node& node, const coordination::v1::Lease* 
             cpu_cell(cl), "\t", mem_cell(mr), "\t", mem_cell(ml), "\t",
             TimestampSince(p->metadata().creation_timestamp(), now), "\n");
   }
-  w.Write(0, "Allocated resources:\n  (Total limits may be over 100 percent, i.e., overcommitted.)\n");
+  w.Write(0,
+          "Allocated resources:\n  (Total limits may be over 100 percent, i.e., overcommitted.)\n");
   w.Write(1, "Resource\tRequests\tLimits\n");
   w.Write(1, "--------\t--------\t------\n");
   w.Write(1, "cpu\t", cpu_cell(cpu_req), "\t", cpu_cell(cpu_lim), "\n");

@@ -49,7 +49,8 @@ std::string JsonList(const std::vector<const google::protobuf::Message*>& items)
     }
     out += "    ],\n";
   }
-  out += "    \"kind\": \"List\",\n    \"metadata\": {\n        \"resourceVersion\": \"\"\n    }\n}\n";
+  out +=
+      "    \"kind\": \"List\",\n    \"metadata\": {\n        \"resourceVersion\": \"\"\n    }\n}\n";
   return out;
 }
 

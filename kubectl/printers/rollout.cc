@@ -19,9 +19,9 @@ absl::StatusOr<RolloutState> DeploymentRolloutStatus(const apps::v1::Deployment&
   if (revision > 0) {
     const int64_t current = RevisionOf(d.metadata());
     if (current != revision) {
-      return absl::FailedPreconditionError(absl::StrCat("desired revision (", revision,
-                                                        ") is different from the running revision (",
-                                                        current, ")"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("desired revision (", revision, ") is different from the running revision (",
+                       current, ")"));
     }
   }
   const auto& s = d.status();
@@ -34,9 +34,9 @@ absl::StatusOr<RolloutState> DeploymentRolloutStatus(const apps::v1::Deployment&
     }
     const int replicas = d.spec().has_replicas() ? d.spec().replicas() : 1;
     if (d.spec().has_replicas() && s.updated_replicas() < replicas) {
-      return RolloutState{absl::StrCat("Waiting for deployment \"", name, "\" rollout to finish: ",
-                                       s.updated_replicas(), " out of ", replicas,
-                                       " new replicas have been updated...\n"),
+      return RolloutState{absl::StrCat("Waiting for deployment \"", name,
+                                       "\" rollout to finish: ", s.updated_replicas(), " out of ",
+                                       replicas, " new replicas have been updated...\n"),
                           false};
     }
     if (s.replicas() > s.updated_replicas()) {
@@ -69,7 +69,8 @@ std::string RolloutHistoryTable(const std::vector<const apps::v1::ReplicaSet*>& 
     const int64_t rev = RevisionOf(rs->metadata());
     if (rev == 0) continue;
     auto it = rs->metadata().annotations().find(kChangeCauseAnnotation);
-    revisions[rev] = it == rs->metadata().annotations().end() || it->second.empty() ? "<none>" : it->second;
+    revisions[rev] =
+        it == rs->metadata().annotations().end() || it->second.empty() ? "<none>" : it->second;
   }
   std::string text = "REVISION\tCHANGE-CAUSE\n";
   for (const auto& [rev, cause] : revisions) absl::StrAppend(&text, rev, "\t", cause, "\n");
@@ -93,8 +94,8 @@ absl::StatusOr<const apps::v1::ReplicaSet*> RollbackTarget(
     return it->second;
   }
   if (by_revision.size() < 2) {
-    return absl::NotFoundError(absl::StrCat("no rollout history found for deployment \"",
-                                            d.metadata().name(), "\""));
+    return absl::NotFoundError(
+        absl::StrCat("no rollout history found for deployment \"", d.metadata().name(), "\""));
   }
   // The second highest revision: the one before the current.
   auto it = by_revision.rbegin();

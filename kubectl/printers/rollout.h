@@ -56,8 +56,8 @@ core::v1::PodTemplateSpec TemplateWithoutHash(const apps::v1::ReplicaSet& rs);
 // takes every other annotation from the replica set (such as
 // kubernetes.io/change-cause); annotations of the deployment that the
 // replica set lacks are dropped.
-google::protobuf::Map<std::string, std::string> RollbackAnnotations(
-    const apps::v1::Deployment& d, const apps::v1::ReplicaSet& rs);
+google::protobuf::Map<std::string, std::string> RollbackAnnotations(const apps::v1::Deployment& d,
+                                                                    const apps::v1::ReplicaSet& rs);
 
 // Whether two pod templates are equal field by field (maps compared as maps,
 // whatever their order), ignoring the pod-template-hash label of either, as

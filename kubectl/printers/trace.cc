@@ -45,7 +45,8 @@ void AddEventSteps(const TraceInput& input, const std::string& uid, const std::s
                    std::vector<TraceStep>* steps) {
   for (const core::Event& e : input.events) {
     const auto& io = e.involved_object();
-    const bool match = !io.uid().empty() ? io.uid() == uid : (io.kind() == kind && io.name() == name);
+    const bool match =
+        !io.uid().empty() ? io.uid() == uid : (io.kind() == kind && io.name() == name);
     if (!match) continue;
     TraceStep s;
     if (!IsZero(e.event_time())) {
@@ -59,9 +60,9 @@ void AddEventSteps(const TraceInput& input, const std::string& uid, const std::s
     s.rank = rank + 1;
     s.object = object;
     s.step = e.reason();
-    s.by = !e.source().component().empty() ? e.source().component()
+    s.by = !e.source().component().empty()    ? e.source().component()
            : !e.reporting_component().empty() ? e.reporting_component()
-                                               : "-";
+                                              : "-";
     s.detail = e.message();
     const int count = e.has_series() ? e.series().count() : e.count();
     if (count > 1) absl::StrAppend(&s.detail, " (x", count, ")");
@@ -98,10 +99,10 @@ TraceStep ConditionStep(const core::Pod& pod, const core::PodCondition& c,
   if (c.status() == "True") {
     // The binding sets PodScheduled=True; the kubelet sets the others.
     s.by = scheduled ? "-" : "kubelet";
-    s.detail = scheduled ? absl::StrCat("bound to ", pod.spec().node_name().empty()
-                                                         ? "<none>"
-                                                         : pod.spec().node_name())
-                         : "True";
+    s.detail =
+        scheduled ? absl::StrCat("bound to ",
+                                 pod.spec().node_name().empty() ? "<none>" : pod.spec().node_name())
+                  : "True";
     return s;
   }
   // The scheduler writes PodScheduled=False (Unschedulable).
@@ -139,13 +140,15 @@ std::vector<TraceStep> TraceSteps(const TraceInput& input) {
   for (const auto& d : input.deployments) {
     const std::string object = absl::StrCat("deployment/", d.metadata().name());
     AddCreated(d.metadata(), object, rank, &steps);
-    AddEventSteps(input, d.metadata().uid(), "Deployment", d.metadata().name(), object, rank, &steps);
+    AddEventSteps(input, d.metadata().uid(), "Deployment", d.metadata().name(), object, rank,
+                  &steps);
     rank += 10;
   }
   for (const auto& rs : input.replica_sets) {
     const std::string object = absl::StrCat("replicaset/", rs.metadata().name());
     AddCreated(rs.metadata(), object, rank, &steps);
-    AddEventSteps(input, rs.metadata().uid(), "ReplicaSet", rs.metadata().name(), object, rank, &steps);
+    AddEventSteps(input, rs.metadata().uid(), "ReplicaSet", rs.metadata().name(), object, rank,
+                  &steps);
     rank += 10;
   }
   for (const auto& pod : input.pods) {
@@ -189,17 +192,18 @@ std::string RenderTrace(const TraceInput& input, absl::Time now) {
   std::string indent;
   for (const auto& d : input.deployments) {
     const auto& s = d.status();
-    absl::StrAppend(&out, "Deployment ", d.metadata().name(), " (namespace ", d.metadata().namespace_(),
-                    "): ", s.ready_replicas(), "/", d.spec().has_replicas() ? d.spec().replicas() : 0,
-                    " ready, ", s.updated_replicas(), " up-to-date, revision ",
-                    RevisionOf(d.metadata()), ", age ",
-                    TimestampSince(d.metadata().creation_timestamp(), now), "\n");
+    absl::StrAppend(&out, "Deployment ", d.metadata().name(), " (namespace ",
+                    d.metadata().namespace_(), "): ", s.ready_replicas(), "/",
+                    d.spec().has_replicas() ? d.spec().replicas() : 0, " ready, ",
+                    s.updated_replicas(), " up-to-date, revision ", RevisionOf(d.metadata()),
+                    ", age ", TimestampSince(d.metadata().creation_timestamp(), now), "\n");
     indent = "  ";
   }
   for (const auto& rs : input.replica_sets) {
     absl::StrAppend(&out, indent, "ReplicaSet ", rs.metadata().name(), ": ",
-                    rs.status().ready_replicas(), "/", rs.spec().has_replicas() ? rs.spec().replicas() : 0,
-                    " ready, revision ", RevisionOf(rs.metadata()), "\n");
+                    rs.status().ready_replicas(), "/",
+                    rs.spec().has_replicas() ? rs.spec().replicas() : 0, " ready, revision ",
+                    RevisionOf(rs.metadata()), "\n");
     for (const auto& pod : input.pods) {
       if (ControlledBy(pod.metadata(), rs.metadata().uid())) {
         absl::StrAppend(&out, indent, "  ", PodLine(pod), "\n");

@@ -81,8 +81,12 @@ absl::Status Cache::ForgetPod(const std::string& key) {
 }
 
 void Cache::AddPod(const Pod& pod) {
-  PodState s{pod.spec().node_name(), PodRequests(pod), PodNonZeroRequests(pod),
-             ControllerUid(pod), false, false};
+  PodState s{pod.spec().node_name(),
+             PodRequests(pod),
+             PodNonZeroRequests(pod),
+             ControllerUid(pod),
+             false,
+             false};
   std::string key = PodKey(pod);
   absl::MutexLock l(&mu_);
   auto it = pods_.find(key);

@@ -201,8 +201,7 @@ std::optional<QueuedPodInfo> SchedulingQueue::Pop() {
     // change to their sizes also ends the wait.
     size_t nb = backoff_.size(), nu = unschedulable_.size();
     auto cond = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return closed_ || !active_.empty() || backoff_.size() != nb ||
-             unschedulable_.size() != nu;
+      return closed_ || !active_.empty() || backoff_.size() != nb || unschedulable_.size() != nu;
     };
     clock_->AwaitWithDeadline(&mu_, absl::Condition(&cond), NextWakeupLocked());
   }

@@ -46,9 +46,9 @@ namespace minik8s::scheduler {
 struct QueuedPodInfo {
   std::shared_ptr<const Pod> pod;
   std::string key;
-  int attempts = 0;             // times popped
-  absl::Time timestamp;         // last (re)queue or failure
-  absl::Time initial_attempt;   // first pop
+  int attempts = 0;            // times popped
+  absl::Time timestamp;        // last (re)queue or failure
+  absl::Time initial_attempt;  // first pop
 };
 
 struct SchedulingQueueOptions {

@@ -89,8 +89,8 @@ grpc::ServerUnaryReactor* LeaseService::LeaseRevoke(grpc::CallbackServerContext*
   return reactor;
 }
 
-grpc::ServerBidiReactor<LeaseKeepAliveRequest, LeaseKeepAliveResponse>* LeaseService::LeaseKeepAlive(
-    grpc::CallbackServerContext* ctx) {
+grpc::ServerBidiReactor<LeaseKeepAliveRequest, LeaseKeepAliveResponse>*
+LeaseService::LeaseKeepAlive(grpc::CallbackServerContext* ctx) {
   return new KeepAliveReactor(store_);
 }
 

@@ -34,7 +34,9 @@ class ClusterService final : public etcdserverpb::Cluster::CallbackService {
  public:
   ClusterService(KvStore* store, std::string name, std::vector<std::string> client_urls,
                  std::vector<std::string> peer_urls)
-      : store_(store), name_(std::move(name)), client_urls_(std::move(client_urls)),
+      : store_(store),
+        name_(std::move(name)),
+        client_urls_(std::move(client_urls)),
         peer_urls_(std::move(peer_urls)) {}
   grpc::ServerUnaryReactor* MemberList(grpc::CallbackServerContext* ctx,
                                        const etcdserverpb::MemberListRequest* req,

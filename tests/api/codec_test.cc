@@ -71,7 +71,7 @@ TEST(Codec, InvalidManifestsFailWithExactMessages) {
 
 TEST(Codec, StrictScalarTypes) {
   struct Case {
-    const char* yaml;  // a Pod spec fragment under `spec:`
+    const char* yaml;   // a Pod spec fragment under `spec:`
     const char* error;  // empty = must decode
   };
   const Case cases[] = {
@@ -81,7 +81,8 @@ TEST(Codec, StrictScalarTypes) {
       {"restartPolicy: [a]", "spec.restartPolicy: expected string, got array"},
       {"restartPolicy: null", ""},
       {"hostNetwork: true", ""},
-      {"hostNetwork: \"true\"", "spec.hostNetwork: expected boolean (true or false), got string \"true\""},
+      {"hostNetwork: \"true\"",
+       "spec.hostNetwork: expected boolean (true or false), got string \"true\""},
       {"hostNetwork: 1", "spec.hostNetwork: expected boolean (true or false), got number 1"},
       {"hostNetwork: on", "spec.hostNetwork: expected boolean (true or false), got string \"on\""},
       {"priority: -5", ""},
@@ -160,8 +161,7 @@ TEST(Codec, MissingOrUnknownTypeIsAnError) {
             "line 1, column 7: no matches for kind \"Pod\" in version \"v9\"");
   EXPECT_EQ(Msg(Decode("apiVersion: 1\nkind: Pod\n").status()),
             "line 1, column 13: apiVersion: expected string, got number 1");
-  EXPECT_EQ(Msg(Decode("apiVersion: v1\nkind: Pod\n---\napiVersion: v1\nkind: Pod\n")
-                .status()),
+  EXPECT_EQ(Msg(Decode("apiVersion: v1\nkind: Pod\n---\napiVersion: v1\nkind: Pod\n").status()),
             "expected one object, found 2");
 }
 
@@ -234,10 +234,10 @@ TEST(Codec, EncodesOptionalZeroesAndOmitsEmptyValues) {
   d.set_api_version("apps/v1");
   d.set_kind("Deployment");
   d.mutable_metadata()->set_name("zero");
-  d.mutable_spec()->set_replicas(0);          // optional: printed although zero
+  d.mutable_spec()->set_replicas(0);           // optional: printed although zero
   d.mutable_spec()->set_min_ready_seconds(0);  // plain: omitted
   d.mutable_spec()->set_paused(false);
-  d.mutable_status();                          // set but empty: {}
+  d.mutable_status();  // set but empty: {}
   EXPECT_EQ(EncodeJson(d),
             R"({"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"zero"},)"
             R"("spec":{"replicas":0},"status":{}})");
@@ -259,9 +259,10 @@ TEST(Codec, QuotesStringsThatWouldReadBackAsSomethingElse) {
   pod.set_api_version("v1");
   pod.set_kind("Pod");
   auto& labels = *pod.mutable_metadata()->mutable_labels();
-  const char* values[] = {"3", "true", "yes", "", "1.5", "null", "~", "2024-01-01", "0x1F",
-                          "- a", "a: b", "#x", "multi\nline", " pad", "1e3", "*ref", "1:30",
-                          "plain", "nginx:1.14.2", "1.14.2", "500m", "ünïcödé"};
+  const char* values[] = {
+      "3",    "true",  "yes",          "",       "1.5",         "null",   "~",   "2024-01-01",
+      "0x1F", "- a",   "a: b",         "#x",     "multi\nline", " pad",   "1e3", "*ref",
+      "1:30", "plain", "nginx:1.14.2", "1.14.2", "500m",        "ünïcödé"};
   int i = 0;
   for (const char* v : values) labels["k" + std::to_string(i++)] = v;
   std::string yaml = EncodeYaml(pod);
@@ -382,8 +383,8 @@ TEST(Codec, EveryExampleRoundTrips) {
     ASSERT_TRUE(first.ok()) << first.status();
     ASSERT_FALSE(first->empty());
     for (const DecodedObject& obj : *first) {
-      for (const std::string& text : {EncodeYaml(*obj.object), EncodeJson(*obj.object),
-                                      EncodeJsonIndented(*obj.object)}) {
+      for (const std::string& text :
+           {EncodeYaml(*obj.object), EncodeJson(*obj.object), EncodeJsonIndented(*obj.object)}) {
         auto again = Decode(text);
         ASSERT_TRUE(again.ok()) << again.status() << "\n" << text;
         EXPECT_EQ(again->kind, obj.kind);
@@ -413,8 +414,13 @@ TEST(Codec, ExampleFieldsLandWhereKubernetesPutsThem) {
   const auto& pod = web->spec().template_().spec();
   EXPECT_TRUE(pod.has_security_context());
   EXPECT_EQ(pod.tolerations(0).toleration_seconds(), 60);
-  EXPECT_EQ(pod.affinity().node_affinity().required_during_scheduling_ignored_during_execution()
-                .node_selector_terms(0).match_expressions(0).values(0), "linux");
+  EXPECT_EQ(pod.affinity()
+                .node_affinity()
+                .required_during_scheduling_ignored_during_execution()
+                .node_selector_terms(0)
+                .match_expressions(0)
+                .values(0),
+            "linux");
   EXPECT_EQ(pod.containers(0).readiness_probe().http_get().port().str_val(), "http");
   EXPECT_EQ(pod.containers(0).resources().limits().at("cpu").value(), "500m");
   EXPECT_EQ(pod.containers(0).env(1).value(), "4");
@@ -425,9 +431,9 @@ TEST(Codec, ExampleFieldsLandWhereKubernetesPutsThem) {
   EXPECT_EQ(node->status().capacity().at("memory").value(), "8Gi");
   EXPECT_EQ(node->status().node_info().machine_id(), "5f2a7c1e9b0d4c3a8e6f1b2d3c4e5f60");
   std::string json = EncodeJson(*node);
-  for (const char* name : {"\"podCIDR\":", "\"podCIDRs\":", "\"providerID\":", "\"machineID\":",
-                           "\"systemUUID\":", "\"bootID\":", "\"osImage\":",
-                           "\"lastHeartbeatTime\":\"2024-05-01T10:00:00Z\""}) {
+  for (const char* name :
+       {"\"podCIDR\":", "\"podCIDRs\":", "\"providerID\":", "\"machineID\":", "\"systemUUID\":",
+        "\"bootID\":", "\"osImage\":", "\"lastHeartbeatTime\":\"2024-05-01T10:00:00Z\""}) {
     EXPECT_NE(json.find(name), std::string::npos) << name;
   }
 }

@@ -10,7 +10,8 @@ namespace minik8s::api {
 namespace {
 
 const KindInfo& Kind(absl::string_view resource) {
-  const KindInfo* kind = Scheme::Default().FindByResource(std::string_view(resource.data(), resource.size()));
+  const KindInfo* kind =
+      Scheme::Default().FindByResource(std::string_view(resource.data(), resource.size()));
   EXPECT_NE(kind, nullptr) << resource;
   return *kind;
 }
@@ -105,9 +106,9 @@ TEST(ApiErrorsTest, InvalidCarriesCauses) {
   cause.set_reason("FieldValueInvalid");
   cause.set_field("spec.replicas");
   cause.set_message("Invalid value: -1: must be greater than or equal to 0");
-  absl::Status s = NewInvalid(Kind("deployments"), "web",
-                              "Deployment.apps \"web\" is invalid: spec.replicas: Invalid value",
-                              {cause});
+  absl::Status s =
+      NewInvalid(Kind("deployments"), "web",
+                 "Deployment.apps \"web\" is invalid: spec.replicas: Invalid value", {cause});
   meta::v1::Status st = ToApiStatus(s);
   ASSERT_EQ(st.details().causes_size(), 1);
   EXPECT_EQ(st.details().causes(0).field(), "spec.replicas");

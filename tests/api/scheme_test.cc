@@ -21,7 +21,7 @@ TEST(Scheme, FindsKindsByApiVersionAndKind) {
   const KindInfo* deploy = s.FindByKind("apps/v1", "Deployment");
   ASSERT_NE(deploy, nullptr);
   EXPECT_EQ(deploy->GroupResource(), "deployments.apps");
-  EXPECT_EQ(s.FindByKind("v1", "Deployment"), nullptr);  // wrong group
+  EXPECT_EQ(s.FindByKind("v1", "Deployment"), nullptr);       // wrong group
   EXPECT_EQ(s.FindByKind("apps/v1", "deployment"), nullptr);  // kinds are case sensitive
   EXPECT_EQ(s.FindByListKind("apps/v1", "DeploymentList"), deploy);
 
@@ -40,13 +40,25 @@ TEST(Scheme, ResolvesResourceNamesUsersType) {
     const char* kind;
   };
   const Case cases[] = {
-      {"pods", "Pod"},          {"pod", "Pod"},           {"po", "Pod"},
-      {"Pod", "Pod"},           {"deployments", "Deployment"}, {"deploy", "Deployment"},
-      {"deployment", "Deployment"}, {"deployments.apps", "Deployment"},
-      {"deploy.apps", "Deployment"}, {"rs", "ReplicaSet"}, {"replicasets", "ReplicaSet"},
-      {"no", "Node"},           {"nodes", "Node"},        {"ns", "Namespace"},
-      {"namespaces", "Namespace"}, {"ev", "Event"},       {"events", "Event"},
-      {"leases", "Lease"},      {"NODES", "Node"},
+      {"pods", "Pod"},
+      {"pod", "Pod"},
+      {"po", "Pod"},
+      {"Pod", "Pod"},
+      {"deployments", "Deployment"},
+      {"deploy", "Deployment"},
+      {"deployment", "Deployment"},
+      {"deployments.apps", "Deployment"},
+      {"deploy.apps", "Deployment"},
+      {"rs", "ReplicaSet"},
+      {"replicasets", "ReplicaSet"},
+      {"no", "Node"},
+      {"nodes", "Node"},
+      {"ns", "Namespace"},
+      {"namespaces", "Namespace"},
+      {"ev", "Event"},
+      {"events", "Event"},
+      {"leases", "Lease"},
+      {"NODES", "Node"},
   };
   for (const auto& c : cases) {
     const KindInfo* info = s.FindByResource(c.name);

@@ -6,8 +6,8 @@ namespace minik8s::api {
 namespace {
 
 TEST(Time, FormatsRfc3339InUtc) {
-  absl::Time t = absl::FromUnixSeconds(1714557600) + absl::Microseconds(123456) +
-                 absl::Nanoseconds(789);
+  absl::Time t =
+      absl::FromUnixSeconds(1714557600) + absl::Microseconds(123456) + absl::Nanoseconds(789);
   EXPECT_EQ(FormatRfc3339(t), "2024-05-01T10:00:00Z");
   EXPECT_EQ(FormatRfc3339Micro(t), "2024-05-01T10:00:00.123456Z");
   EXPECT_EQ(FormatRfc3339Micro(absl::FromUnixSeconds(1714557600)), "2024-05-01T10:00:00.000000Z");

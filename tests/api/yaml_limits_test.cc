@@ -238,8 +238,8 @@ TEST(YamlLimits, BracketsInQuotesCommentsAndPlainTextDoNotCountAsNesting) {
   EXPECT_TRUE(LoadLimited(absl::StrCat(R"(["\")", many, R"(", 'it''s )", many, "']")).ok());
   // Brackets inside a block scalar or a plain scalar are text; unbalanced
   // ones count only past the loose pre-scan bound.
-  EXPECT_TRUE(LoadLimited(absl::StrCat("script: |\n  if [ -f x ]; then echo ", std::string(300, '['),
-                                       "\n  fi\nregex: a[b\n"))
+  EXPECT_TRUE(LoadLimited(absl::StrCat("script: |\n  if [ -f x ]; then echo ",
+                                       std::string(300, '['), "\n  fi\nregex: a[b\n"))
                   .ok());
 }
 

@@ -4,13 +4,12 @@
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
-
 #include <sys/wait.h>
 
-#include <csignal>
 #include <condition_variable>
-#include <mutex>
+#include <csignal>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -91,7 +90,7 @@ class ApiServerE2E : public ::testing::TestWithParam<BackendKind> {
 
   template <typename Req, typename Resp>
   grpc::Status Call(grpc::Status (v1::ApiServer::Stub::*method)(grpc::ClientContext*, const Req&,
-                                                                 Resp*),
+                                                                Resp*),
                     const Req& req, Resp* resp) {
     grpc::ClientContext ctx;
     ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
@@ -195,7 +194,8 @@ class ApiServerE2E : public ::testing::TestWithParam<BackendKind> {
     std::vector<grpc::Slice> slices;
     if (!response.Dump(&slices).ok()) return -1;
     std::string bytes;
-    for (const auto& slice : slices) bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+    for (const auto& slice : slices)
+      bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
     if (bytes.empty()) return 0;  // UNKNOWN (the default value is not sent)
     if (bytes.size() != 2 || bytes[0] != 0x08) return -1;
     return bytes[1];
@@ -384,9 +384,10 @@ TEST_P(ApiServerE2E, PodCreateIsAdmitted) {
   ASSERT_TRUE(Create("pods", "default", critical, &critical).ok());
   EXPECT_EQ(critical.spec().priority(), 2000001000);
   EXPECT_EQ(critical.spec().service_account_name(), "builder");
-  EXPECT_EQ(TolerationLines(critical),
-            (std::vector<std::string>{"node.kubernetes.io/not-ready:NoExecute op=Exists",
-                                      "node.kubernetes.io/unreachable:NoExecute op=Exists for 300s"}));
+  EXPECT_EQ(
+      TolerationLines(critical),
+      (std::vector<std::string>{"node.kubernetes.io/not-ready:NoExecute op=Exists",
+                                "node.kubernetes.io/unreachable:NoExecute op=Exists for 300s"}));
 
   // Updates: an existing toleration's seconds may change; an update that
   // leaves out the admitted tolerations and priority gets them again (as
@@ -395,9 +396,10 @@ TEST_P(ApiServerE2E, PodCreateIsAdmitted) {
   update.mutable_spec()->mutable_tolerations(0)->set_toleration_seconds(60);
   Pod updated;
   ASSERT_TRUE(Update("pods", "default", update, &updated).ok());
-  EXPECT_EQ(TolerationLines(updated),
-            (std::vector<std::string>{"node.kubernetes.io/not-ready:NoExecute op=Exists for 60s",
-                                      "node.kubernetes.io/unreachable:NoExecute op=Exists for 300s"}));
+  EXPECT_EQ(
+      TolerationLines(updated),
+      (std::vector<std::string>{"node.kubernetes.io/not-ready:NoExecute op=Exists for 60s",
+                                "node.kubernetes.io/unreachable:NoExecute op=Exists for 300s"}));
   update = updated;
   update.mutable_spec()->clear_tolerations();
   update.mutable_spec()->clear_priority();
@@ -418,7 +420,8 @@ TEST_P(ApiServerE2E, PodCreateIsAdmitted) {
   ASSERT_TRUE(Create("pods", "default", custom, &custom).ok());
   ASSERT_EQ(custom.spec().tolerations_size(), 3);
   update = custom;
-  update.mutable_spec()->mutable_tolerations()->erase(update.mutable_spec()->mutable_tolerations()->begin());
+  update.mutable_spec()->mutable_tolerations()->erase(
+      update.mutable_spec()->mutable_tolerations()->begin());
   us = Update("pods", "default", update, static_cast<Pod*>(nullptr));
   EXPECT_EQ(us.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_NE(us.error_message().find(
@@ -570,9 +573,9 @@ TEST_P(ApiServerE2E, SelectorsInListAndWatch) {
   EXPECT_EQ(List("pods", "default", "", "spec.nodeName=").items_size(), 2);
   // From the watch cache: at least as new as the last create. (With "0" the
   // cache may answer from before it, as Kubernetes allows.)
-  EXPECT_EQ(List("pods", "default", "app=web", "", 0, "", p.metadata().resource_version())
-                .items_size(),
-            1);
+  EXPECT_EQ(
+      List("pods", "default", "app=web", "", 0, "", p.metadata().resource_version()).items_size(),
+      1);
 
   v1::ListRequest bad;
   bad.set_resource("pods");
@@ -604,8 +607,8 @@ TEST_P(ApiServerE2E, SelectorsInListAndWatch) {
 
 TEST_P(ApiServerE2E, WatchSeesLastMatchingStateWhenAnObjectLeavesItsSelection) {
   Pod p;
-  ASSERT_TRUE(Create("pods", "default", NewPod("leaver", {{"app", "web"}, {"tier", "a"}}), &p)
-                  .ok());
+  ASSERT_TRUE(
+      Create("pods", "default", NewPod("leaver", {{"app", "web"}, {"tier", "a"}}), &p).ok());
   v1::WatchRequest req;
   req.set_resource("pods");
   req.set_namespace_("default");
@@ -651,8 +654,8 @@ TEST_P(ApiServerE2E, WatchWithBatchesPacksQueuedEventsIntoOneMessage) {
   const std::string start_rv = p.metadata().resource_version();
   std::vector<std::string> rvs;
   for (int i = 1; i <= 12; ++i) {
-    ASSERT_TRUE(Create("pods", "default", NewPod(absl::StrCat("bt-", i < 10 ? "0" : "", i)), &p)
-                    .ok());
+    ASSERT_TRUE(
+        Create("pods", "default", NewPod(absl::StrCat("bt-", i < 10 ? "0" : "", i)), &p).ok());
     rvs.push_back(p.metadata().resource_version());
   }
   // Once the watch cache has them (a List at the last resourceVersion waits
@@ -731,8 +734,7 @@ TEST_P(ApiServerE2E, WatchResumeTooOldAndBookmarks) {
     EXPECT_FALSE(watch.Next(&event));
     grpc::Status s = watch.Finish();
     EXPECT_EQ(s.error_code(), grpc::StatusCode::OUT_OF_RANGE);
-    EXPECT_NE(s.error_message().find("too old resource version: " + start_rv),
-              std::string::npos)
+    EXPECT_NE(s.error_message().find("too old resource version: " + start_rv), std::string::npos)
         << s.error_message();
   }
   // Bookmarks for a watcher whose selection sees nothing.
@@ -832,7 +834,9 @@ TEST_P(ApiServerE2E, NamespaceDeletionRemovesItsObjects) {
   grpc::Status forbidden = Create("pods", "team", NewPod("q"), &p);
   EXPECT_EQ(forbidden.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   ASSERT_TRUE(testing::WaitFor(
-      [&] { return Get("namespaces", "", "team", &ns).error_code() == grpc::StatusCode::NOT_FOUND; },
+      [&] {
+        return Get("namespaces", "", "team", &ns).error_code() == grpc::StatusCode::NOT_FOUND;
+      },
       absl::Seconds(15)));
   EXPECT_EQ(Get("pods", "team", "p", &p).error_code(), grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(Get("deployments", "team", "d", &d).error_code(), grpc::StatusCode::NOT_FOUND);
@@ -872,7 +876,9 @@ TEST_P(ApiServerE2E, TerminatingNamespaceGoesWhenItsLastPodDoes) {
   now.set_grace_period_seconds(0);
   ASSERT_TRUE(Delete("pods", "slow", "bound", now, &del).ok());
   EXPECT_TRUE(testing::WaitFor(
-      [&] { return Get("namespaces", "", "slow", &ns).error_code() == grpc::StatusCode::NOT_FOUND; },
+      [&] {
+        return Get("namespaces", "", "slow", &ns).error_code() == grpc::StatusCode::NOT_FOUND;
+      },
       absl::Seconds(15)))
       << Log();
 }
@@ -890,8 +896,8 @@ TEST_P(ApiServerE2E, StoreDownIsUnavailableFastAndRecovers) {
       << s.error_message();
   EXPECT_LT(absl::Now() - start, absl::Seconds(7));
   ASSERT_TRUE(cp_->store().Restart().ok());
-  EXPECT_TRUE(testing::WaitFor(
-      [&] { return Create("pods", "default", NewPod("up"), &p).ok(); }, absl::Seconds(20)))
+  EXPECT_TRUE(testing::WaitFor([&] { return Create("pods", "default", NewPod("up"), &p).ok(); },
+                               absl::Seconds(20)))
       << Log();
   // The watch cache resumed: a list from the cache sees the new pod.
   EXPECT_TRUE(testing::WaitFor(
@@ -962,9 +968,10 @@ class ApiServerTolerationFlagsE2E : public ApiServerE2E {
 TEST_P(ApiServerTolerationFlagsE2E, NewPodsTolerateForTheFlagsSeconds) {
   Pod pod;
   ASSERT_TRUE(Create("pods", "default", NewPod("short"), &pod).ok());
-  EXPECT_EQ(TolerationLines(pod),
-            (std::vector<std::string>{"node.kubernetes.io/not-ready:NoExecute op=Exists for 2s",
-                                      "node.kubernetes.io/unreachable:NoExecute op=Exists for 3s"}));
+  EXPECT_EQ(
+      TolerationLines(pod),
+      (std::vector<std::string>{"node.kubernetes.io/not-ready:NoExecute op=Exists for 2s",
+                                "node.kubernetes.io/unreachable:NoExecute op=Exists for 3s"}));
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ApiServerTolerationFlagsE2E,

@@ -62,8 +62,8 @@ void SetWidgetDefaults(Lease* widget) {
 validation::FieldErrors ValidateWidget(const Lease& widget) {
   validation::FieldErrors errors;
   if (widget.metadata().name().empty()) {
-    errors.push_back(validation::Required(
-        validation::FieldPath("metadata").Child("name"), "name is required"));
+    errors.push_back(
+        validation::Required(validation::FieldPath("metadata").Child("name"), "name is required"));
   }
   return errors;
 }
@@ -71,9 +71,8 @@ validation::FieldErrors ValidateWidget(const Lease& widget) {
 validation::FieldErrors ValidateWidgetUpdate(const Lease& widget, const Lease& old) {
   validation::FieldErrors errors = ValidateWidget(widget);
   if (widget.spec().holder_identity() != old.spec().holder_identity()) {
-    errors.push_back(validation::Invalid(
-        validation::FieldPath("spec").Child("holderIdentity"), widget.spec().holder_identity(),
-        "field is immutable"));
+    errors.push_back(validation::Invalid(validation::FieldPath("spec").Child("holderIdentity"),
+                                         widget.spec().holder_identity(), "field is immutable"));
   }
   return errors;
 }

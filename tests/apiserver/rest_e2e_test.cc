@@ -18,8 +18,8 @@
 #include "api/k8s_protobuf.h"
 #include "gtest/gtest.h"
 #include "k8s/core/v1/core.pb.h"
-#include "testing/http_client.h"
 #include "testing/control_plane.h"
+#include "testing/http_client.h"
 #include "yaml-cpp/yaml.h"
 
 namespace minik8s {
@@ -30,7 +30,8 @@ using testing::ControlPlane;
 using testing::HttpCall;
 using testing::HttpResult;
 
-constexpr char kPod[] = R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"%s","labels":{"app":"web"}},
+constexpr char kPod[] =
+    R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"%s","labels":{"app":"web"}},
   "spec":{"containers":[{"name":"c","image":"nginx:1.25"}]}})";
 
 std::string PodJson(const std::string& name) {
@@ -81,10 +82,8 @@ class RestE2E : public ::testing::TestWithParam<BackendKind> {
   absl::StatusOr<HttpResult> Send(const std::string& method, const std::string& target,
                                   const std::string& body,
                                   const std::string& type = "application/json") {
-    return Do({.method = method,
-               .target = target,
-               .headers = {{"Content-Type", type}},
-               .body = body});
+    return Do(
+        {.method = method, .target = target, .headers = {{"Content-Type", type}}, .body = body});
   }
 
   std::unique_ptr<ControlPlane> cp_;
@@ -96,8 +95,8 @@ TEST_P(RestE2E, VersionHealthAndDiscovery) {
   ASSERT_TRUE(version.ok()) << version.status();
   EXPECT_EQ(version->status, 200);
   EXPECT_EQ(version->headers["content-type"], "application/json");
-  EXPECT_TRUE(absl::StartsWith(Json(version->body)["gitVersion"].as<std::string>(),
-                               "v1.32.0-minik8s"))
+  EXPECT_TRUE(
+      absl::StartsWith(Json(version->body)["gitVersion"].as<std::string>(), "v1.32.0-minik8s"))
       << version->body;
   for (const char* probe : {"/healthz", "/livez", "/readyz"}) {
     absl::StatusOr<HttpResult> r = Get(probe);
@@ -138,8 +137,7 @@ TEST_P(RestE2E, CreateGetConflictNotFound) {
   EXPECT_EQ(got->status, 200);
   EXPECT_EQ(Json(got->body)["metadata"]["name"].as<std::string>(), "p1");
 
-  absl::StatusOr<HttpResult> again =
-      Send("POST", "/api/v1/namespaces/default/pods", PodJson("p1"));
+  absl::StatusOr<HttpResult> again = Send("POST", "/api/v1/namespaces/default/pods", PodJson("p1"));
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->status, 409);
   YAML::Node status = Json(again->body);
@@ -176,8 +174,8 @@ TEST_P(RestE2E, ValidationAndFieldValidation) {
 
   std::string unknown = kDeployment;
   unknown.replace(unknown.find("\"replicas\":2"), 12, "\"replicas\":2,\"foo\":1");
-  absl::StatusOr<HttpResult> strict = Send(
-      "POST", "/apis/apps/v1/namespaces/default/deployments?fieldValidation=Strict", unknown);
+  absl::StatusOr<HttpResult> strict =
+      Send("POST", "/apis/apps/v1/namespaces/default/deployments?fieldValidation=Strict", unknown);
   ASSERT_TRUE(strict.ok());
   EXPECT_EQ(strict->status, 400);
   EXPECT_TRUE(absl::StrContains(Json(strict->body)["message"].as<std::string>(),
@@ -205,9 +203,9 @@ TEST_P(RestE2E, ListWithSelectorsAndTables) {
   EXPECT_EQ(pods["kind"].as<std::string>(), "PodList");
   EXPECT_EQ(pods["items"].size(), 1u);
   EXPECT_FALSE(pods["metadata"]["continue"].as<std::string>().empty());
-  absl::StatusOr<HttpResult> rest = Get(absl::StrCat(
-      "/api/v1/namespaces/default/pods?labelSelector=app%3Dweb&limit=1&continue=",
-      pods["metadata"]["continue"].as<std::string>()));
+  absl::StatusOr<HttpResult> rest =
+      Get(absl::StrCat("/api/v1/namespaces/default/pods?labelSelector=app%3Dweb&limit=1&continue=",
+                       pods["metadata"]["continue"].as<std::string>()));
   ASSERT_TRUE(rest.ok());
   EXPECT_EQ(Json(rest->body)["items"][0]["metadata"]["name"].as<std::string>(), "b");
 
@@ -224,14 +222,15 @@ TEST_P(RestE2E, ListWithSelectorsAndTables) {
   EXPECT_EQ(t["rows"].size(), 2u);
   EXPECT_EQ(t["rows"][0]["object"]["kind"].as<std::string>(), "PartialObjectMetadata");
 
-  absl::StatusOr<HttpResult> yaml = Get("/api/v1/namespaces/default/pods/a",
-                                        {{"Accept", "application/yaml"}});
+  absl::StatusOr<HttpResult> yaml =
+      Get("/api/v1/namespaces/default/pods/a", {{"Accept", "application/yaml"}});
   ASSERT_TRUE(yaml.ok());
   EXPECT_EQ(yaml->headers["content-type"], "application/yaml");
   EXPECT_TRUE(absl::StrContains(yaml->body, "kind: Pod")) << yaml->body;
 
   // An empty list still has its items (kubectl tells lists by them).
-  absl::StatusOr<HttpResult> empty = Get("/api/v1/namespaces/default/pods?labelSelector=app%3Dnone");
+  absl::StatusOr<HttpResult> empty =
+      Get("/api/v1/namespaces/default/pods?labelSelector=app%3Dnone");
   ASSERT_TRUE(empty.ok());
   EXPECT_TRUE(absl::StrContains(empty->body, R"("items":[])")) << empty->body;
 
@@ -271,9 +270,9 @@ TEST_P(RestE2E, WatchStreamsEventsAndEnds) {
 
   // A compacted-away resourceVersion: one ERROR event with 410 Expired.
   for (int i = 0; i < 60; ++i) {
-    ASSERT_EQ(Send("POST", "/api/v1/namespaces/default/pods", PodJson(absl::StrCat("x", i)))
-                  ->status,
-              201);
+    ASSERT_EQ(
+        Send("POST", "/api/v1/namespaces/default/pods", PodJson(absl::StrCat("x", i)))->status,
+        201);
   }
   absl::StatusOr<std::unique_ptr<testing::HttpStream>> old = testing::HttpStream::Open(
       port_, {.target = "/api/v1/namespaces/default/pods?watch=1&resourceVersion=2"});
@@ -287,14 +286,13 @@ TEST_P(RestE2E, WatchStreamsEventsAndEnds) {
 }
 
 TEST_P(RestE2E, PatchTypesAndScale) {
-  ASSERT_EQ(Send("POST", "/apis/apps/v1/namespaces/default/deployments", kDeployment)->status,
-            201);
+  ASSERT_EQ(Send("POST", "/apis/apps/v1/namespaces/default/deployments", kDeployment)->status, 201);
   const std::string path = "/apis/apps/v1/namespaces/default/deployments/web";
   // Strategic merge: the container list merges by name.
-  absl::StatusOr<HttpResult> smp =
-      Send("PATCH", path,
-           R"({"spec":{"template":{"spec":{"containers":[{"name":"nginx","image":"nginx:1.16"}]}}}})",
-           "application/strategic-merge-patch+json");
+  absl::StatusOr<HttpResult> smp = Send(
+      "PATCH", path,
+      R"({"spec":{"template":{"spec":{"containers":[{"name":"nginx","image":"nginx:1.16"}]}}}})",
+      "application/strategic-merge-patch+json");
   ASSERT_TRUE(smp.ok());
   ASSERT_EQ(smp->status, 200) << smp->body;
   YAML::Node containers = Json(smp->body)["spec"]["template"]["spec"]["containers"];
@@ -309,21 +307,21 @@ TEST_P(RestE2E, PatchTypesAndScale) {
   ASSERT_EQ(merge->status, 200) << merge->body;
   EXPECT_EQ(Json(merge->body)["spec"]["template"]["spec"]["containers"].size(), 1u);
   // JSON patch, and a failing test operation.
-  absl::StatusOr<HttpResult> json = Send(
-      "PATCH", path, R"([{"op":"replace","path":"/spec/replicas","value":4}])",
-      "application/json-patch+json");
+  absl::StatusOr<HttpResult> json =
+      Send("PATCH", path, R"([{"op":"replace","path":"/spec/replicas","value":4}])",
+           "application/json-patch+json");
   ASSERT_EQ(json->status, 200) << json->body;
   EXPECT_EQ(Json(json->body)["spec"]["replicas"].as<int>(), 4);
-  absl::StatusOr<HttpResult> failed = Send(
-      "PATCH", path, R"([{"op":"test","path":"/spec/replicas","value":9}])",
-      "application/json-patch+json");
+  absl::StatusOr<HttpResult> failed =
+      Send("PATCH", path, R"([{"op":"test","path":"/spec/replicas","value":9}])",
+           "application/json-patch+json");
   EXPECT_EQ(failed->status, 422) << failed->body;
   absl::StatusOr<HttpResult> unsupported = Send("PATCH", path, "{}", "text/plain");
   EXPECT_EQ(unsupported->status, 415) << unsupported->body;
 
   // The scale subresource answers an autoscaling/v1 Scale.
-  absl::StatusOr<HttpResult> scale = Send("PATCH", path + "/scale", R"({"spec":{"replicas":7}})",
-                                          "application/merge-patch+json");
+  absl::StatusOr<HttpResult> scale =
+      Send("PATCH", path + "/scale", R"({"spec":{"replicas":7}})", "application/merge-patch+json");
   ASSERT_EQ(scale->status, 200) << scale->body;
   YAML::Node s = Json(scale->body);
   EXPECT_EQ(s["kind"].as<std::string>(), "Scale");
@@ -346,7 +344,8 @@ TEST_P(RestE2E, PatchTypesAndScale) {
 
   // Delete: a Success Status for an object deleted at once.
   absl::StatusOr<HttpResult> deleted =
-      Send("DELETE", path, R"({"kind":"DeleteOptions","apiVersion":"v1","propagationPolicy":"Background"})");
+      Send("DELETE", path,
+           R"({"kind":"DeleteOptions","apiVersion":"v1","propagationPolicy":"Background"})");
   ASSERT_EQ(deleted->status, 200) << deleted->body;
   EXPECT_EQ(Json(deleted->body)["status"].as<std::string>(), "Success");
   EXPECT_EQ(Get(path)->status, 404);
@@ -355,14 +354,14 @@ TEST_P(RestE2E, PatchTypesAndScale) {
 TEST_P(RestE2E, ProtobufRequestsAndResponses) {
   core::v1::Pod pod;
   ASSERT_TRUE(api::DecodeInto(PodJson("proto"), &pod).ok());
-  absl::StatusOr<HttpResult> created = Do({.method = "POST",
-                                           .target = "/api/v1/namespaces/default/pods",
-                                           .headers = {{"Content-Type",
-                                                        "application/vnd.kubernetes.protobuf"},
-                                                       {"Accept",
-                                                        "application/vnd.kubernetes.protobuf,"
-                                                        "application/json"}},
-                                           .body = api::EncodeK8sProtobuf(pod)});
+  absl::StatusOr<HttpResult> created =
+      Do({.method = "POST",
+          .target = "/api/v1/namespaces/default/pods",
+          .headers = {{"Content-Type", "application/vnd.kubernetes.protobuf"},
+                      {"Accept",
+                       "application/vnd.kubernetes.protobuf,"
+                       "application/json"}},
+          .body = api::EncodeK8sProtobuf(pod)});
   ASSERT_TRUE(created.ok());
   ASSERT_EQ(created->status, 201) << created->body;
   EXPECT_EQ(created->headers["content-type"], "application/vnd.kubernetes.protobuf");
@@ -375,8 +374,8 @@ TEST_P(RestE2E, ProtobufRequestsAndResponses) {
 
 TEST_P(RestE2E, BadRequestsGetErrorsAndTheServerCarriesOn) {
   // Over 3 MiB: 413.
-  absl::StatusOr<HttpResult> big = Send("POST", "/api/v1/namespaces/default/pods",
-                                        std::string(4 * 1024 * 1024, ' '));
+  absl::StatusOr<HttpResult> big =
+      Send("POST", "/api/v1/namespaces/default/pods", std::string(4 * 1024 * 1024, ' '));
   ASSERT_TRUE(big.ok()) << big.status();
   EXPECT_EQ(big->status, 413);
   // Malformed JSON: 400.

@@ -77,9 +77,10 @@ TEST(RequestInfo, NotResourcePaths) {
 
 TEST(ParseTarget, DecodesPathAndQuery) {
   HttpRequest request;
-  ParseTarget("/api/v1/pods?labelSelector=app%3Dweb%2Ctier+in+(a)&fieldSelector=spec.nodeName%3D"
-              "n1&limit=500&limit=7&flag",
-              &request);
+  ParseTarget(
+      "/api/v1/pods?labelSelector=app%3Dweb%2Ctier+in+(a)&fieldSelector=spec.nodeName%3D"
+      "n1&limit=500&limit=7&flag",
+      &request);
   EXPECT_EQ(request.path, "/api/v1/pods");
   EXPECT_EQ(request.Query("labelSelector"), "app=web,tier in (a)");
   EXPECT_EQ(request.Query("fieldSelector"), "spec.nodeName=n1");
@@ -97,18 +98,18 @@ TEST(Negotiation, PicksTheFirstAcceptable) {
                 true),
             Format::kTable);
   // Tables only for reads.
-  EXPECT_EQ(*NegotiateResponse("application/json;as=Table;v=v1;g=meta.k8s.io,application/json",
-                               false),
-            Format::kJson);
+  EXPECT_EQ(
+      *NegotiateResponse("application/json;as=Table;v=v1;g=meta.k8s.io,application/json", false),
+      Format::kJson);
   // v1beta1 Tables are not served: the next entry wins.
-  EXPECT_EQ(*NegotiateResponse("application/json;as=Table;v=v1beta1;g=meta.k8s.io, application/yaml",
-                               true),
+  EXPECT_EQ(*NegotiateResponse(
+                "application/json;as=Table;v=v1beta1;g=meta.k8s.io, application/yaml", true),
             Format::kYaml);
   EXPECT_EQ(*NegotiateResponse("application/vnd.kubernetes.protobuf,application/json", true),
             Format::kProtobuf);
-  EXPECT_EQ(*NegotiateResponse(
-                "application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io", true),
-            Format::kMetadata);
+  EXPECT_EQ(
+      *NegotiateResponse("application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io", true),
+      Format::kMetadata);
   absl::StatusOr<Format> refused = NegotiateResponse("image/png", true);
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(api::ToApiStatus(refused.status()).code(), 406);

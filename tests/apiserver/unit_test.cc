@@ -5,15 +5,14 @@
 
 #include <atomic>
 #include <optional>
+#include <thread>
 #include <utility>
 #include <vector>
-#include <thread>
 
 #include "absl/time/clock.h"
-
+#include "api/errors.h"
 #include "api/scheme.h"
 #include "apiserver/continue_token.h"
-#include "api/errors.h"
 #include "apiserver/filter.h"
 #include "apiserver/identity.h"
 #include "apiserver/merge_patch.h"
@@ -33,8 +32,8 @@ using core::v1::Pod;
 
 const api::KindInfo& PodKind() { return *api::Scheme::Default().FindByResource("pods"); }
 
-Pod MakePod(const std::string& ns, const std::string& name, const std::string& node,
-            int64_t rv, std::map<std::string, std::string> labels = {}) {
+Pod MakePod(const std::string& ns, const std::string& name, const std::string& node, int64_t rv,
+            std::map<std::string, std::string> labels = {}) {
   Pod pod;
   pod.mutable_metadata()->set_namespace_(ns);
   pod.mutable_metadata()->set_name(name);
@@ -158,9 +157,9 @@ TEST(Admission, PodCreateGetsServiceAccountTolerationsAndPriority) {
   Pod pod = MakePod("default", "p", "", 0);
   ASSERT_TRUE(AdmitPodCreate(PodKind(), &pod, AdmissionOptions{}).ok());
   EXPECT_EQ(pod.spec().service_account_name(), "default");
-  EXPECT_EQ(Tolerations(pod),
-            (std::vector<std::string>{"node.kubernetes.io/not-ready:NoExecute op=Exists for 300s",
-                                      "node.kubernetes.io/unreachable:NoExecute op=Exists for 300s"}));
+  EXPECT_EQ(Tolerations(pod), (std::vector<std::string>{
+                                  "node.kubernetes.io/not-ready:NoExecute op=Exists for 300s",
+                                  "node.kubernetes.io/unreachable:NoExecute op=Exists for 300s"}));
   ASSERT_TRUE(pod.spec().has_priority());
   EXPECT_EQ(pod.spec().priority(), 0);
   EXPECT_EQ(pod.spec().priority_class_name(), "");
@@ -177,9 +176,9 @@ TEST(Admission, TolerationSecondsComeFromTheOptionsAndOwnTolerationsStay) {
                            .default_unreachable_toleration_seconds = 9};
   Pod pod = MakePod("default", "p", "", 0);
   ASSERT_TRUE(AdmitPodCreate(PodKind(), &pod, options).ok());
-  EXPECT_EQ(Tolerations(pod),
-            (std::vector<std::string>{"node.kubernetes.io/not-ready:NoExecute op=Exists for 2s",
-                                      "node.kubernetes.io/unreachable:NoExecute op=Exists for 9s"}));
+  EXPECT_EQ(Tolerations(pod), (std::vector<std::string>{
+                                  "node.kubernetes.io/not-ready:NoExecute op=Exists for 2s",
+                                  "node.kubernetes.io/unreachable:NoExecute op=Exists for 9s"}));
 
   // The pod's own unreachable toleration (without seconds: forever) is kept
   // and not doubled; a NoSchedule one does not count.
@@ -262,9 +261,10 @@ TEST(Admission, PodUpdateKeepsPriorityAndReaddsTolerations) {
   update = old;
   update.mutable_spec()->mutable_tolerations(0)->set_toleration_seconds(5);
   AdmitPodUpdate(&update, old, AdmissionOptions{});
-  EXPECT_EQ(Tolerations(update),
-            (std::vector<std::string>{"node.kubernetes.io/not-ready:NoExecute op=Exists for 5s",
-                                      "node.kubernetes.io/unreachable:NoExecute op=Exists for 300s"}));
+  EXPECT_EQ(
+      Tolerations(update),
+      (std::vector<std::string>{"node.kubernetes.io/not-ready:NoExecute op=Exists for 5s",
+                                "node.kubernetes.io/unreachable:NoExecute op=Exists for 300s"}));
   // The service account is not defaulted on update (validation refuses the
   // change).
   update.mutable_spec()->clear_service_account_name();
@@ -280,8 +280,9 @@ TEST(Strategy, OnlyPodsAreAdmitted) {
   EXPECT_EQ(pod.spec().tolerations_size(), 2);
   Pod unknown_class = MakePod("default", "q", "", 0);
   unknown_class.mutable_spec()->set_priority_class_name("nope");
-  EXPECT_EQ(api::Reason((*registry.Find("pods"))->Admit(&unknown_class, nullptr, AdmissionOptions{})),
-            "Forbidden");
+  EXPECT_EQ(
+      api::Reason((*registry.Find("pods"))->Admit(&unknown_class, nullptr, AdmissionOptions{})),
+      "Forbidden");
   apps::v1::Deployment d;
   d.mutable_metadata()->set_name("web");
   const std::string before = d.SerializeAsString();
@@ -328,8 +329,8 @@ TEST(MergePatch, MergesDeletesAndReplaces) {
   (*d.mutable_metadata()->mutable_labels())["a"] = "1";
   (*d.mutable_metadata()->mutable_labels())["b"] = "2";
   d.mutable_spec()->set_replicas(1);
-  auto patched = ApplyMergePatch(
-      d, R"({"metadata":{"labels":{"a":null,"c":"3"}},"spec":{"replicas":4}})");
+  auto patched =
+      ApplyMergePatch(d, R"({"metadata":{"labels":{"a":null,"c":"3"}},"spec":{"replicas":4}})");
   ASSERT_TRUE(patched.ok()) << patched.status();
   const auto& out = static_cast<const apps::v1::Deployment&>(**patched);
   EXPECT_EQ(out.spec().replicas(), 4);
@@ -343,8 +344,7 @@ TEST(MergePatch, RejectsBadPatches) {
   apps::v1::Deployment d;
   d.mutable_metadata()->set_name("web");
   EXPECT_EQ(ApplyMergePatch(d, "[1,2]").status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(ApplyMergePatch(d, "{not json").status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ApplyMergePatch(d, "{not json").status().code(), absl::StatusCode::kInvalidArgument);
   auto wrong_type = ApplyMergePatch(d, R"({"spec":{"replicas":"three"}})");
   EXPECT_EQ(wrong_type.status().code(), absl::StatusCode::kInvalidArgument);
 }
@@ -417,18 +417,16 @@ TEST(WatchCache, InitialEventsThenFilteredChanges) {
   EXPECT_EQ(wire.metadata().resource_version(), "12");
 
   // A watcher resuming from before the change replays the same DELETED event.
-  auto resumed = cache.Watch({.filter = *filter, .resource_version = 10, .initial_events = false},
-                             [] {});
+  auto resumed =
+      cache.Watch({.filter = *filter, .resource_version = 10, .initial_events = false}, [] {});
   ASSERT_TRUE(resumed.ok()) << resumed.status();
   Collector r;
   r.Drain(**resumed);
   ASSERT_EQ(r.events.size(), 1u);
   EXPECT_EQ(r.events[0].type, EventType::kDeleted);
-  EXPECT_EQ(static_cast<const core::v1::Pod&>(*r.events[0].object->object)
-                .metadata()
-                .labels()
-                .at("app"),
-            "web");
+  EXPECT_EQ(
+      static_cast<const core::v1::Pod&>(*r.events[0].object->object).metadata().labels().at("app"),
+      "web");
 }
 
 TEST(WatchCache, ResumeWithinWindowAndTooOld) {
@@ -524,8 +522,8 @@ TEST(WatchCache, ListPagesInKeyOrder) {
 }
 
 TEST(WatchCache, WaitUntilFreshRequestsProgressAndWakesOnIt) {
-  WatchCache cache(&PodKind(), {.freshness_timeout = absl::Seconds(10),
-                                .progress_retry = absl::Seconds(10)});
+  WatchCache cache(&PodKind(),
+                   {.freshness_timeout = absl::Seconds(10), .progress_retry = absl::Seconds(10)});
   cache.Replace({}, 5);
   std::atomic<int> requests{0};
   std::thread source;
@@ -621,8 +619,8 @@ TEST(WatchCache, ChangeListenersSeeChangesAndRelistsUntilRemoved) {
   cache.Replace({}, 1);
   std::vector<std::pair<EventType, std::string>> seen;
   const int id = cache.AddChangeListener([&](EventType type, const CachedObject* object) {
-    seen.emplace_back(type, object == nullptr ? "<relist>"
-                                              : object->ns + "/" + Meta(*object->object).name());
+    seen.emplace_back(
+        type, object == nullptr ? "<relist>" : object->ns + "/" + Meta(*object->object).name());
   });
   cache.Apply(EventType::kAdded, "default/a", Cached(MakePod("default", "a", "", 2)), 2);
   cache.Apply(EventType::kDeleted, "default/a", Cached(MakePod("default", "a", "", 3)), 3);

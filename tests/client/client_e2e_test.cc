@@ -1,6 +1,8 @@
 // End-to-end: the client library against the real minik8s-store and
 // minik8s-apiserver binaries on free loopback ports. Skips (with a message)
 // when the binaries are not in this build.
+#include <gtest/gtest.h>
+
 #include <atomic>
 #include <csignal>
 #include <map>
@@ -8,13 +10,11 @@
 #include <thread>
 #include <vector>
 
-#include <gtest/gtest.h>
-
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
-#include "client/clientset.h"
 #include "api/errors.h"
+#include "client/clientset.h"
 #include "client/informer.h"
 #include "client/leader_election.h"
 #include "testing/control_plane.h"
@@ -168,8 +168,8 @@ TEST_F(ClientE2E, WatchYieldsBatchedEventsOneByOneInOrder) {
   // the watch below replays all 15 at once.
   ASSERT_TRUE(cs_->Pods().List("default", {.resource_version = rvs.back()}).ok());
   auto watch = cs_->Pods().Watch(
-      "default", {.resource_version = first->metadata().resource_version(),
-                  .allow_bookmarks = false});
+      "default",
+      {.resource_version = first->metadata().resource_version(), .allow_bookmarks = false});
   ASSERT_TRUE(watch.ok()) << watch.status();
   for (int i = 1; i <= 15; ++i) {
     WatchEvent event;

@@ -7,12 +7,12 @@
 #include <string>
 
 #include "absl/synchronization/mutex.h"
-#include "client/api_client.h"
-#include "common/clock.h"
-#include "common/fake_clock.h"
 #include "api/errors.h"
+#include "client/api_client.h"
 #include "client/leader_election.h"
 #include "client/workqueue.h"
+#include "common/clock.h"
+#include "common/fake_clock.h"
 #include "common/metrics.h"
 #include "gtest/gtest.h"
 #include "testing/wait.h"
@@ -56,12 +56,12 @@ TEST(WorkQueueMetrics, CountsAddsDepthQueueAndWorkTimeAndRetries) {
     EXPECT_EQ(e.Sum("workqueue_depth", q), 1);
     EXPECT_EQ(e.Sum("workqueue_queue_duration_seconds_count", q), 1);
     EXPECT_DOUBLE_EQ(e.Sum("workqueue_queue_duration_seconds_sum", q), 2);
-    EXPECT_EQ(e.Sum("workqueue_queue_duration_seconds_bucket", {{"name", "metrics-test"},
-                                                                  {"le", "1"}}),
-              0);
-    EXPECT_EQ(e.Sum("workqueue_queue_duration_seconds_bucket", {{"name", "metrics-test"},
-                                                                  {"le", "10"}}),
-              1);
+    EXPECT_EQ(
+        e.Sum("workqueue_queue_duration_seconds_bucket", {{"name", "metrics-test"}, {"le", "1"}}),
+        0);
+    EXPECT_EQ(
+        e.Sum("workqueue_queue_duration_seconds_bucket", {{"name", "metrics-test"}, {"le", "10"}}),
+        1);
     EXPECT_DOUBLE_EQ(e.Sum("workqueue_work_duration_seconds_sum", q), 0.5);
     EXPECT_EQ(e.Sum("workqueue_retries_total", q), 1);
   }
@@ -97,7 +97,8 @@ class FakeLeases : public LeaseClient {
   absl::StatusOr<Lease> Create(const Lease& lease) override {
     absl::MutexLock lock(&mu_);
     if (down_) return absl::UnavailableError("down");
-    if (exists_) return api::NewAlreadyExists("leases.coordination.k8s.io", lease.metadata().name());
+    if (exists_)
+      return api::NewAlreadyExists("leases.coordination.k8s.io", lease.metadata().name());
     return Store(lease);
   }
   absl::StatusOr<Lease> Update(const Lease& lease) override {
@@ -142,7 +143,8 @@ LeaderElectionConfig ShortConfig() {
 TEST(DaemonLeaderElection, LeadsOnceAndALostLeaseIsFatal) {
   FakeLeases leases;
   std::atomic<int> led{0}, lost{0};
-  DaemonLeaderElection election(&leases, ShortConfig(), [&] { ++led; }, [&] { ++lost; });
+  DaemonLeaderElection election(
+      &leases, ShortConfig(), [&] { ++led; }, [&] { ++lost; });
   EXPECT_FALSE(election.identity().empty());
   EXPECT_NE(election.identity(), NewLeaderIdentity());  // unique per candidate
   election.Start();
@@ -160,7 +162,8 @@ TEST(DaemonLeaderElection, LeadsOnceAndALostLeaseIsFatal) {
 TEST(DaemonLeaderElection, AStopReleasesTheLeaseAndIsNoLoss) {
   FakeLeases leases;
   std::atomic<int> led{0}, lost{0};
-  DaemonLeaderElection election(&leases, ShortConfig(), [&] { ++led; }, [&] { ++lost; });
+  DaemonLeaderElection election(
+      &leases, ShortConfig(), [&] { ++led; }, [&] { ++lost; });
   election.Start();
   ASSERT_TRUE(testing::WaitFor([&] { return led.load() == 1; }, absl::Seconds(10)));
   election.MarkStopping();

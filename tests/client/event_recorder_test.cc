@@ -1,18 +1,18 @@
 #include "client/event_recorder.h"
 
+#include <gtest/gtest.h>
+
 #include <map>
-#include <set>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include <gtest/gtest.h>
-
 #include "absl/synchronization/mutex.h"
+#include "api/errors.h"
 #include "common/clock.h"
 #include "common/fake_clock.h"
-#include "api/errors.h"
 #include "tests/client/fake_lister_watcher.h"
 
 namespace minik8s::client {
@@ -129,7 +129,7 @@ TEST(EventRecorder, EventTimeHasMicrosecondPrecision) {
   // Two events 250.5 microseconds apart within one second: the
   // second-precision timestamps are equal, eventTime tells them apart.
   common::FakeClock clock(absl::FromUnixSeconds(1700000000) + absl::Microseconds(123456) +
-                  absl::Nanoseconds(789));
+                          absl::Nanoseconds(789));
   FakeSink sink;
   EventRecorder recorder(&sink, Opts(&clock));
   auto pod = testing::MakePod("default", "web-1");

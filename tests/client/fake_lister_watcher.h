@@ -22,8 +22,7 @@ namespace minik8s::client::testing {
 
 using minik8s::core::v1::Pod;
 
-inline Pod MakePod(const std::string& ns, const std::string& name,
-                   const std::string& node = "") {
+inline Pod MakePod(const std::string& ns, const std::string& name, const std::string& node = "") {
   Pod p;
   p.mutable_metadata()->set_namespace_(ns);
   p.mutable_metadata()->set_name(name);
@@ -39,9 +38,8 @@ class FakeWatchStream : public WatchStream {
   bool Next(WatchEvent* event) override {
     absl::MutexLock lock(&mu_);
     mu_.Await(absl::Condition(
-        +[](FakeWatchStream* s) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-          return !s->events_.empty() || s->closed_;
-        },
+        +[](FakeWatchStream* s)
+             ABSL_NO_THREAD_SAFETY_ANALYSIS { return !s->events_.empty() || s->closed_; },
         this));
     if (events_.empty()) return false;
     *event = std::move(events_.front());
@@ -82,8 +80,7 @@ class FakeListerWatcher {
   void Upsert(Pod pod) {
     absl::MutexLock lock(&mu_);
     std::string key = KeyOf(pod);
-    WatchEventType type =
-        objects_.count(key) ? WatchEventType::kModified : WatchEventType::kAdded;
+    WatchEventType type = objects_.count(key) ? WatchEventType::kModified : WatchEventType::kAdded;
     pod.mutable_metadata()->set_resource_version(std::to_string(++rv_));
     objects_[key] = pod;
     RecordLocked(type, std::make_shared<Pod>(pod));

@@ -1,8 +1,8 @@
 #include "client/indexer.h"
 
-#include <algorithm>
-
 #include <gtest/gtest.h>
+
+#include <algorithm>
 
 #include "client/lister.h"
 #include "tests/client/fake_lister_watcher.h"

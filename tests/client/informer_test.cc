@@ -1,10 +1,10 @@
 #include "client/informer.h"
 
+#include <gtest/gtest.h>
+
 #include <map>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
@@ -98,15 +98,15 @@ TEST(Informer, ListsThenWatches) {
   EXPECT_EQ(informer.LastSyncResourceVersion(), "3");
 
   ASSERT_TRUE(WaitUntil([&] { return fake.NumOpenWatches() == 1; }));
-  fake.Upsert(MakePod("default", "c"));                // rv 4
+  fake.Upsert(MakePod("default", "c"));  // rv 4
   Pod a = MakePod("default", "a");
   a.mutable_metadata()->mutable_labels()->insert({"x", "y"});
-  fake.Upsert(a);                                      // rv 5
-  fake.Delete("default/b");                            // rv 6
+  fake.Upsert(a);            // rv 5
+  fake.Delete("default/b");  // rv 6
   ASSERT_TRUE(rec.WaitForCount(5));
-  EXPECT_EQ(rec.Events(), (std::vector<std::string>{"add default/a@2", "add default/b@3",
-                                                    "add default/c@4", "update default/a@2->5",
-                                                    "delete default/b"}));
+  EXPECT_EQ(rec.Events(),
+            (std::vector<std::string>{"add default/a@2", "add default/b@3", "add default/c@4",
+                                      "update default/a@2->5", "delete default/b"}));
   EXPECT_EQ(fake.LastWatchFrom(), "3");
   ExpectMirror(fake, informer);
   auto got = informer.GetLister().Get("default", "a");
@@ -178,7 +178,7 @@ TEST(Informer, RelistsWhenTooOldAndEmitsTheDifference) {
 
   fake.SetUnavailable(true);
   fake.DropWatches();
-  fake.Delete("default/a");              // rv 5, vanishes unseen
+  fake.Delete("default/a");  // rv 5, vanishes unseen
   Pod b = MakePod("default", "b");
   b.mutable_spec()->set_node_name("n1");
   fake.Upsert(b);                        // rv 6

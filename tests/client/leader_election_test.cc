@@ -1,17 +1,17 @@
 #include "client/leader_election.h"
 
+#include <gtest/gtest.h>
+
 #include <atomic>
 #include <map>
 #include <string>
 
-#include <gtest/gtest.h>
-
 #include "absl/strings/numbers.h"
 #include "absl/synchronization/mutex.h"
-#include "common/clock.h"
-#include "common/fake_clock.h"
 #include "api/errors.h"
 #include "client/resource.h"
+#include "common/clock.h"
+#include "common/fake_clock.h"
 
 namespace minik8s::client {
 namespace {
@@ -49,7 +49,7 @@ class FakeLeases : public LeaseClient {
     if (it == leases_.end()) return api::NewNotFound("leases.coordination.k8s.io", key);
     if (it->second.metadata().resource_version() != lease.metadata().resource_version()) {
       return api::NewConflict("leases.coordination.k8s.io", lease.metadata().name(),
-                         "the object has been modified");
+                              "the object has been modified");
     }
     Lease stored = lease;
     stored.mutable_metadata()->set_resource_version(std::to_string(++rv_));
@@ -119,11 +119,11 @@ TEST(LeaderElection, AcquiresAFreeLeaseAndRenews) {
   EXPECT_EQ(lease.spec().lease_duration_seconds(), 15);
   EXPECT_EQ(lease.spec().lease_transitions(), 0);
   int64_t first_renew = lease.spec().renew_time().seconds();
-  ASSERT_TRUE(AdvanceUntil(clock, [&] {
-    return leases.Current().spec().renew_time().seconds() >= first_renew + 4;
-  }));
+  ASSERT_TRUE(AdvanceUntil(
+      clock, [&] { return leases.Current().spec().renew_time().seconds() >= first_renew + 4; }));
   EXPECT_TRUE(a.IsLeader());
-  EXPECT_EQ(leases.Current().spec().acquire_time().seconds(), lease.spec().acquire_time().seconds());
+  EXPECT_EQ(leases.Current().spec().acquire_time().seconds(),
+            lease.spec().acquire_time().seconds());
   EXPECT_EQ(a.GetLeader(), "a");
   {
     absl::MutexLock lock(&c.mu);
@@ -213,7 +213,7 @@ TEST(LeaderElection, TryAcquireRespectsAnUnexpiredHolder) {
   clock.Advance(absl::Seconds(14));
   EXPECT_FALSE(b.TryAcquireOrRenew());
   clock.Advance(absl::Seconds(2));
-  EXPECT_TRUE(b.TryAcquireOrRenew());  // 16 s without a renewal: expired
+  EXPECT_TRUE(b.TryAcquireOrRenew());   // 16 s without a renewal: expired
   EXPECT_FALSE(a.TryAcquireOrRenew());  // a sees b's fresh record
   EXPECT_EQ(leases.Current().spec().holder_identity(), "b");
 }

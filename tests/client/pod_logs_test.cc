@@ -88,7 +88,8 @@ TEST(CheckLogRequest, RunningTerminatedAndPrevious) {
   const core::v1::Pod pod = PodWithStatus(
       "node-1",
       "  - name: nginx\n    containerID: containerd://c2\n    state:\n      running: {}\n"
-      "    lastState:\n      terminated:\n        exitCode: 1\n        containerID: containerd://c1\n"
+      "    lastState:\n      terminated:\n        exitCode: 1\n        containerID: "
+      "containerd://c1\n"
       "  - name: side\n    containerID: containerd://s1\n    state:\n      terminated:\n"
       "        exitCode: 0\n        containerID: containerd://s1\n");
   EXPECT_EQ(Checked(pod, "nginx", false), "");
@@ -100,7 +101,8 @@ TEST(CheckLogRequest, RunningTerminatedAndPrevious) {
   const core::v1::Pod backoff = PodWithStatus(
       "node-1",
       "  - name: nginx\n    state:\n      waiting:\n        reason: CrashLoopBackOff\n"
-      "    lastState:\n      terminated:\n        exitCode: 1\n        containerID: containerd://c1\n");
+      "    lastState:\n      terminated:\n        exitCode: 1\n        containerID: "
+      "containerd://c1\n");
   EXPECT_EQ(Checked(backoff, "nginx", false), "");
   EXPECT_EQ(Checked(backoff, "nginx", true), "");
   // Terminated without an instance left to read.
@@ -164,9 +166,9 @@ TEST(KubeletLogsError, RefusalsAreBadRequestsAndAnUnreachableKubeletIsNamed) {
     EXPECT_EQ(Refusal(KubeletLogsError(grpc::Status(code, refused), "p", "n", "a:1")),
               absl::StrCat("(BadRequest) ", refused));
   }
-  absl::Status unreachable = KubeletLogsError(
-      grpc::Status(grpc::StatusCode::UNAVAILABLE, "connection refused"), "p", "node-1",
-      "10.0.0.1:10250");
+  absl::Status unreachable =
+      KubeletLogsError(grpc::Status(grpc::StatusCode::UNAVAILABLE, "connection refused"), "p",
+                       "node-1", "10.0.0.1:10250");
   EXPECT_EQ(unreachable.code(), absl::StatusCode::kInternal);
   EXPECT_EQ(unreachable.message(),
             "cannot read the logs of pod \"p\" from the kubelet of node node-1 at "

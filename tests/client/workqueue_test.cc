@@ -1,13 +1,13 @@
 #include "client/workqueue.h"
 
+#include <gtest/gtest.h>
+
 #include <atomic>
 #include <thread>
 
-#include <gtest/gtest.h>
-
+#include "client/rate_limiter.h"
 #include "common/clock.h"
 #include "common/fake_clock.h"
-#include "client/rate_limiter.h"
 
 namespace minik8s::client {
 namespace {

@@ -12,7 +12,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -85,9 +84,9 @@ apps::v1::Deployment NginxDeployment() {
 class ClusterE2eTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    for (const char* bin : {"minik8s", "minik8s-store", "minik8s-apiserver",
-                            "minik8s-controller-manager", "minik8s-scheduler", "minik8s-runtime",
-                            "minik8s-kubelet"}) {
+    for (const char* bin :
+         {"minik8s", "minik8s-store", "minik8s-apiserver", "minik8s-controller-manager",
+          "minik8s-scheduler", "minik8s-runtime", "minik8s-kubelet"}) {
       if (!Exists(BinPath(bin))) {
         GTEST_SKIP() << bin << " is not built in " << BinPath("")
                      << "; build the daemons to run the cluster e2e tests";
@@ -113,18 +112,20 @@ class ClusterE2eTest : public ::testing::Test {
   std::string UpLog() const { return dir_.Join("up.log"); }
 
   std::vector<std::string> UpCommand() const {
-    return {BinPath("minik8s"), "up", "--nodes", std::to_string(kNodes), "--port-base",
-            std::to_string(base_), "--data-dir", data_dir_, "--mkctl-config",
-            dir_.Join("mkctl-config")};
+    return {BinPath("minik8s"), "up",
+            "--nodes",          std::to_string(kNodes),
+            "--port-base",      std::to_string(base_),
+            "--data-dir",       data_dir_,
+            "--mkctl-config",   dir_.Join("mkctl-config")};
   }
 
   // Starts `minik8s up` and waits for its ready line.
   void StartCluster() {
     std::remove(UpLog().c_str());
     ASSERT_TRUE(up_.Start(UpCommand(), UpLog()).ok());
-    ASSERT_TRUE(WaitFor(
-        [&] { return absl::StrContains(ReadFile(UpLog()), kReadyLine) || up_.Exited(); },
-        absl::Seconds(120)));
+    ASSERT_TRUE(
+        WaitFor([&] { return absl::StrContains(ReadFile(UpLog()), kReadyLine) || up_.Exited(); },
+                absl::Seconds(120)));
     ASSERT_TRUE(up_.running()) << "minik8s up exited:\n" << ReadFile(UpLog());
     ASSERT_THAT(ReadFile(UpLog()), HasSubstr(kReadyLine));
     auto cs = client::Clientset::Connect({.server = api_, .timeout = absl::Seconds(5)});
@@ -182,9 +183,9 @@ TEST_F(ClusterE2eTest, UpRunsADeploymentAndKeepsItAcrossRestarts) {
   ASSERT_NO_FATAL_FAILURE(StartCluster());
   EXPECT_THAT(ReadFile(dir_.Join("mkctl-config")), HasSubstr("server: " + api_));
   const std::string out = ReadFile(UpLog());
-  for (const char* name : {"store", "apiserver", "controller-manager", "scheduler",
-                           "runtime-node-1", "runtime-node-2", "kubelet-node-1",
-                           "kubelet-node-2"}) {
+  for (const char* name :
+       {"store", "apiserver", "controller-manager", "scheduler", "runtime-node-1", "runtime-node-2",
+        "kubelet-node-1", "kubelet-node-2"}) {
     EXPECT_THAT(out, HasSubstr(name));
     EXPECT_TRUE(Exists(absl::StrCat(data_dir_, "/logs/", name, ".log"))) << name;
   }
@@ -260,9 +261,9 @@ TEST_F(ClusterE2eTest, UpRunsADeploymentAndKeepsItAcrossRestarts) {
   // `minik8s down` from "another shell" stops it.
   daemons = Daemons();
   std::string down;
-  EXPECT_EQ(RunCommand({BinPath("minik8s"), "down", "--data-dir", data_dir_}, &down,
-                       absl::Seconds(120)),
-            0)
+  EXPECT_EQ(
+      RunCommand({BinPath("minik8s"), "down", "--data-dir", data_dir_}, &down, absl::Seconds(120)),
+      0)
       << down;
   EXPECT_TRUE(WaitFor([&] { return up_.Exited(); }, absl::Seconds(10)));
   for (const ProcessRecord& p : daemons) {
@@ -274,10 +275,10 @@ TEST_F(ClusterE2eTest, BusyPortIsAClearError) {
   PortHolder holder(base_ + 3);
   ASSERT_TRUE(holder.ok());
   std::string out;
-  const int code = RunCommand({BinPath("minik8s"), "up", "--nodes", "1", "--port-base",
-                               std::to_string(base_), "--data-dir", data_dir_, "--mkctl-config",
-                               ""},
-                              &out, absl::Seconds(30));
+  const int code =
+      RunCommand({BinPath("minik8s"), "up", "--nodes", "1", "--port-base", std::to_string(base_),
+                  "--data-dir", data_dir_, "--mkctl-config", ""},
+                 &out, absl::Seconds(30));
   EXPECT_NE(code, 0);
   EXPECT_THAT(out, HasSubstr(absl::StrCat("port ", base_ + 3,
                                           " is already in use (apiserver); choose another "
@@ -287,10 +288,10 @@ TEST_F(ClusterE2eTest, BusyPortIsAClearError) {
 
 TEST_F(ClusterE2eTest, DaemonDyingAtStartStopsTheOthers) {
   std::string out;
-  const int code = RunCommand({BinPath("minik8s"), "up", "--nodes", "1", "--port-base",
-                               std::to_string(base_), "--data-dir", data_dir_, "--mkctl-config",
-                               "", "--apiserver-arg=--event-ttl=bogus"},
-                              &out, absl::Seconds(60));
+  const int code = RunCommand(
+      {BinPath("minik8s"), "up", "--nodes", "1", "--port-base", std::to_string(base_), "--data-dir",
+       data_dir_, "--mkctl-config", "", "--apiserver-arg=--event-ttl=bogus"},
+      &out, absl::Seconds(60));
   EXPECT_EQ(code, 1) << out;
   EXPECT_THAT(out, HasSubstr("apiserver (pid "));
   EXPECT_THAT(out, HasSubstr("exited with status"));
@@ -302,10 +303,10 @@ TEST_F(ClusterE2eTest, DaemonDyingAtStartStopsTheOthers) {
 
 TEST_F(ClusterE2eTest, MissingBinaryIsAClearError) {
   std::string out;
-  const int code = RunCommand({BinPath("minik8s"), "up", "--port-base", std::to_string(base_),
-                               "--data-dir", data_dir_, "--mkctl-config", "", "--bin-dir",
-                               dir_.Join("empty")},
-                              &out, absl::Seconds(30));
+  const int code =
+      RunCommand({BinPath("minik8s"), "up", "--port-base", std::to_string(base_), "--data-dir",
+                  data_dir_, "--mkctl-config", "", "--bin-dir", dir_.Join("empty")},
+                 &out, absl::Seconds(30));
   EXPECT_NE(code, 0);
   EXPECT_THAT(out, HasSubstr("cannot find " + dir_.Join("empty") + "/minik8s-store (store)"));
 }

@@ -1,12 +1,11 @@
 // The health endpoint of the controller-manager and the scheduler
 // (common/health_server.h), checked the way `minik8s up` checks it
 // (cluster/health.h), on a loopback port.
-#include "common/health_server.h"
-
 #include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
 #include "cluster/health.h"
+#include "common/health_server.h"
 #include "common/net.h"
 
 namespace minik8s {

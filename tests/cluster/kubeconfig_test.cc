@@ -22,9 +22,7 @@ std::string Read(const std::string& path) {
   return s.str();
 }
 
-void Write(const std::string& path, const std::string& text) {
-  std::ofstream(path) << text;
-}
+void Write(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
 
 mode_t Mode(const std::string& path) {
   struct stat st;
@@ -148,8 +146,7 @@ TEST_F(KubeconfigFileTest, NeverReplacesSomeoneElsesKubeconfig) {
         std::string("apiVersion: v1\nkind: Pod\n"),
         std::string("users:\n- name: admin\n  user: {token: secret}\n")}) {
     Write(path, other);
-    EXPECT_EQ(WriteKubeconfig(path, "127.0.0.1:6443").code(),
-              absl::StatusCode::kFailedPrecondition)
+    EXPECT_EQ(WriteKubeconfig(path, "127.0.0.1:6443").code(), absl::StatusCode::kFailedPrecondition)
         << other;
     EXPECT_EQ(Read(path), other);
   }

@@ -112,15 +112,14 @@ class KubectlE2E : public ::testing::TestWithParam<BackendKind> {
     if (HasFailure() && cluster_ != nullptr) std::cerr << cluster_->Diagnostics();
   }
 
-  int Kubectl(std::vector<std::string> args, std::string* out,
-              const std::string& stdin_data = "") {
+  int Kubectl(std::vector<std::string> args, std::string* out, const std::string& stdin_data = "") {
     return cluster_->Kubectl(std::move(args), out, stdin_data);
   }
   // kubectl's output; a test failure (with the output) unless it exits 0.
   std::string KubectlOk(std::vector<std::string> args, const std::string& stdin_data = "") {
     std::string out;
-    EXPECT_EQ(Kubectl(args, &out, stdin_data), 0)
-        << "kubectl " << absl::StrJoin(args, " ") << "\n" << out;
+    EXPECT_EQ(Kubectl(args, &out, stdin_data), 0) << "kubectl " << absl::StrJoin(args, " ") << "\n"
+                                                  << out;
     return out;
   }
   // `kubectl get KIND NAME -o jsonpath=PATH`.
@@ -145,9 +144,8 @@ class KubectlE2E : public ::testing::TestWithParam<BackendKind> {
     for (const auto& c : s.conditions()) {
       if (c.type() == "Progressing" && c.reason() == "NewReplicaSetAvailable") complete = true;
     }
-    return complete && s.observed_generation() >= d->metadata().generation() &&
-           s.replicas() == n && s.updated_replicas() == n && s.ready_replicas() == n &&
-           s.available_replicas() == n;
+    return complete && s.observed_generation() >= d->metadata().generation() && s.replicas() == n &&
+           s.updated_replicas() == n && s.ready_replicas() == n && s.available_replicas() == n;
   }
   void WaitSettled(const std::string& name, int n) {
     EXPECT_TRUE(WaitFor([&] { return DeploymentSettled(name, n); }, kConverge))
@@ -183,8 +181,8 @@ TEST_P(KubectlE2E, VersionApiResourcesAndExplain) {
       << out;
 
   out = KubectlOk({"api-resources"});
-  EXPECT_THAT(Header(out), ::testing::ElementsAre("NAME", "SHORTNAMES", "APIVERSION",
-                                                  "NAMESPACED", "KIND"))
+  EXPECT_THAT(Header(out),
+              ::testing::ElementsAre("NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND"))
       << out;
   std::map<std::string, std::vector<std::string>> by_name;
   for (const auto& row : TableRows(out)) by_name[row[0]] = row;
@@ -234,9 +232,9 @@ TEST_P(KubectlE2E, ApplyGetAndDescribeTheExample) {
     EXPECT_EQ(row[3], "0");
   }
   out = KubectlOk({"get", "pods", "-l", "app=nginx", "-o", "wide"});
-  EXPECT_THAT(Header(out), ::testing::ElementsAre("NAME", "READY", "STATUS", "RESTARTS", "AGE",
-                                                  "IP", "NODE", "NOMINATED", "NODE", "READINESS",
-                                                  "GATES"))
+  EXPECT_THAT(Header(out),
+              ::testing::ElementsAre("NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "NODE",
+                                     "NOMINATED", "NODE", "READINESS", "GATES"))
       << out;
   for (const auto& row : TableRows(out)) {
     ASSERT_GE(row.size(), 7u) << out;
@@ -247,8 +245,8 @@ TEST_P(KubectlE2E, ApplyGetAndDescribeTheExample) {
   EXPECT_THAT(Header(out),
               ::testing::ElementsAre("NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"));
   ASSERT_EQ(TableRows(out).size(), 1u) << out;
-  EXPECT_THAT(TableRows(out)[0], ::testing::ElementsAre("nginx-deployment", "4/4", "4", "4",
-                                                        ::testing::_));
+  EXPECT_THAT(TableRows(out)[0],
+              ::testing::ElementsAre("nginx-deployment", "4/4", "4", "4", ::testing::_));
   // -A adds the namespace column; the short name works.
   out = KubectlOk({"get", "deploy", "-A"});
   EXPECT_THAT(Header(out), ::testing::ElementsAre("NAMESPACE", "NAME", "READY", "UP-TO-DATE",
@@ -299,14 +297,15 @@ TEST_P(KubectlE2E, GetWatchSeesAScale) {
   EXPECT_EQ(KubectlOk({"scale", "deployment/watched", "--replicas=3"}),
             "deployment.apps/watched scaled\n");
   static const std::regex kThreeReady("\nwatched +3/3 +3 +3 ");
-  EXPECT_TRUE(WaitFor([&] { return std::regex_search(ReadWholeFile(log), kThreeReady); },
-                      kConverge))
+  EXPECT_TRUE(
+      WaitFor([&] { return std::regex_search(ReadWholeFile(log), kThreeReady); }, kConverge))
       << ReadWholeFile(log);
   // Still watching: the stream did not end after the changes.
   EXPECT_FALSE(watch.Exited()) << ReadWholeFile(log);
   watch.Stop(SIGTERM);
   const std::string seen = ReadWholeFile(log);
-  EXPECT_THAT(seen, StartsWith("NAME      READY   UP-TO-DATE   AVAILABLE   AGE\nwatched   1/1")) << seen;
+  EXPECT_THAT(seen, StartsWith("NAME      READY   UP-TO-DATE   AVAILABLE   AGE\nwatched   1/1"))
+      << seen;
   // The rows in between show the scale-up as it went (desired 3 before 3 ready).
   EXPECT_THAT(seen, ::testing::ContainsRegex("\nwatched +[12]/3 ")) << seen;
 }
@@ -334,17 +333,20 @@ TEST_P(KubectlE2E, ScaleSetImageAndRollout) {
   ASSERT_NO_FATAL_FAILURE(WaitSettled("roll", 5));
   EXPECT_EQ(JsonPath("deploy roll", "{.spec.template.spec.containers[0].image}"), "nginx:1.25");
   out = KubectlOk({"rollout", "history", "deployment/roll"});
-  EXPECT_THAT(out, HasSubstr("REVISION  CHANGE-CAUSE\n1         <none>\n2         <none>\n")) << out;
+  EXPECT_THAT(out, HasSubstr("REVISION  CHANGE-CAUSE\n1         <none>\n2         <none>\n"))
+      << out;
   out = KubectlOk({"rollout", "history", "deployment/roll", "--revision=1"});
   EXPECT_THAT(out, HasSubstr("deployment.apps/roll with revision #1\nPod Template:\n")) << out;
   EXPECT_THAT(out, ::testing::ContainsRegex("Image:[[:space:]]+nginx:1.24\n")) << out;
 
-  EXPECT_EQ(KubectlOk({"rollout", "undo", "deployment/roll"}), "deployment.apps/roll rolled back\n");
+  EXPECT_EQ(KubectlOk({"rollout", "undo", "deployment/roll"}),
+            "deployment.apps/roll rolled back\n");
   out = KubectlOk({"rollout", "status", "deployment/roll", "--timeout=120s"});
   EXPECT_THAT(out, ::testing::EndsWith("deployment \"roll\" successfully rolled out\n")) << out;
   EXPECT_EQ(JsonPath("deploy roll", "{.spec.template.spec.containers[0].image}"), "nginx:1.24");
   out = KubectlOk({"rollout", "history", "deployment/roll"});
-  EXPECT_THAT(out, HasSubstr("REVISION  CHANGE-CAUSE\n2         <none>\n3         <none>\n")) << out;
+  EXPECT_THAT(out, HasSubstr("REVISION  CHANGE-CAUSE\n2         <none>\n3         <none>\n"))
+      << out;
   // Two ReplicaSets: the current one with 5, the other scaled to 0.
   out = KubectlOk({"get", "rs", "-l", "app=roll", "--no-headers"});
   std::vector<std::string> desired;
@@ -361,9 +363,10 @@ TEST_P(KubectlE2E, ScaleSetImageAndRollout) {
 
   EXPECT_EQ(KubectlOk({"rollout", "restart", "deployment/roll"}),
             "deployment.apps/roll restarted\n");
-  EXPECT_THAT(JsonPath("deploy roll",
-                       "{.spec.template.metadata.annotations.kubectl\\.kubernetes\\.io/restartedAt}"),
-              ::testing::MatchesRegex("[0-9]{4}-[0-9]{2}-[0-9]{2}T.*"));
+  EXPECT_THAT(
+      JsonPath("deploy roll",
+               "{.spec.template.metadata.annotations.kubectl\\.kubernetes\\.io/restartedAt}"),
+      ::testing::MatchesRegex("[0-9]{4}-[0-9]{2}-[0-9]{2}T.*"));
   out = KubectlOk({"rollout", "status", "deployment/roll", "--timeout=120s"});
   EXPECT_THAT(out, ::testing::EndsWith("deployment \"roll\" successfully rolled out\n")) << out;
   out = KubectlOk({"rollout", "history", "deployment/roll"});
@@ -391,11 +394,12 @@ TEST_P(KubectlE2E, LogsOfADeploymentAndFollow) {
   ASSERT_TRUE(
       follow.Start(cluster_->KubectlCommand({"logs", "-f", "--tail=1", "deployment/logger"}), log)
           .ok());
-  ASSERT_TRUE(WaitFor([&] { return absl::StrContains(ReadWholeFile(log), "\n"); },
-                      absl::Seconds(30)));
+  ASSERT_TRUE(
+      WaitFor([&] { return absl::StrContains(ReadWholeFile(log), "\n"); }, absl::Seconds(30)));
   EXPECT_FALSE(follow.Exited()) << ReadWholeFile(log);
   follow.Stop(SIGTERM);
-  EXPECT_THAT(ReadWholeFile(log), ::testing::MatchesRegex(".*\\[notice\\] 1#1: start worker processes\n"));
+  EXPECT_THAT(ReadWholeFile(log),
+              ::testing::MatchesRegex(".*\\[notice\\] 1#1: start worker processes\n"));
 }
 
 TEST_P(KubectlE2E, RunCreateLabelAnnotateAndWait) {
@@ -422,7 +426,8 @@ TEST_P(KubectlE2E, RunCreateLabelAnnotateAndWait) {
             "deployment.apps/made\n");
   // Changing a label needs --overwrite.
   EXPECT_EQ(Kubectl({"label", "deployment", "made", "tier=back"}, &out), 1);
-  EXPECT_THAT(out, HasSubstr("'tier' already has a value (front), and --overwrite is false")) << out;
+  EXPECT_THAT(out, HasSubstr("'tier' already has a value (front), and --overwrite is false"))
+      << out;
   EXPECT_EQ(KubectlOk({"label", "deployment", "made", "tier=back", "--overwrite"}),
             "deployment.apps/made labeled\n");
   EXPECT_EQ(JsonPath("deploy made", "{.metadata.labels.tier}"), "back");
@@ -447,20 +452,24 @@ TEST_P(KubectlE2E, RunCreateLabelAnnotateAndWait) {
 }
 
 TEST_P(KubectlE2E, PatchEveryTypeAndEdit) {
-  EXPECT_EQ(KubectlOk({"apply", "-f", "-"},
-                      DeploymentYaml("patched", 1, {"nginx:1.24", "nginx:1.24"})),
-            "deployment.apps/patched created\n");
+  EXPECT_EQ(
+      KubectlOk({"apply", "-f", "-"}, DeploymentYaml("patched", 1, {"nginx:1.24", "nginx:1.24"})),
+      "deployment.apps/patched created\n");
   // Strategic merge: containers merge by name, the other one stays.
-  EXPECT_EQ(KubectlOk({"patch", "deployment", "patched", "--type", "strategic", "-p",
-                       R"({"spec":{"template":{"spec":{"containers":[{"name":"web","image":"nginx:1.26"}]}}}})"}),
-            "deployment.apps/patched patched\n");
+  EXPECT_EQ(
+      KubectlOk(
+          {"patch", "deployment", "patched", "--type", "strategic", "-p",
+           R"({"spec":{"template":{"spec":{"containers":[{"name":"web","image":"nginx:1.26"}]}}}})"}),
+      "deployment.apps/patched patched\n");
   EXPECT_EQ(JsonPath("deploy patched", "{.spec.template.spec.containers[*].name}"), "web side-1");
   EXPECT_EQ(JsonPath("deploy patched", "{.spec.template.spec.containers[*].image}"),
             "nginx:1.26 nginx:1.24");
   // Strategic is the default type; $patch: delete removes a list element.
-  EXPECT_EQ(KubectlOk({"patch", "deployment", "patched", "-p",
-                       R"({"spec":{"template":{"spec":{"containers":[{"name":"side-1","$patch":"delete"}]}}}})"}),
-            "deployment.apps/patched patched\n");
+  EXPECT_EQ(
+      KubectlOk(
+          {"patch", "deployment", "patched", "-p",
+           R"({"spec":{"template":{"spec":{"containers":[{"name":"side-1","$patch":"delete"}]}}}})"}),
+      "deployment.apps/patched patched\n");
   EXPECT_EQ(JsonPath("deploy patched", "{.spec.template.spec.containers[*].name}"), "web");
   // Merge patch: maps merge, null removes.
   EXPECT_EQ(KubectlOk({"patch", "deployment", "patched", "--type", "merge", "-p",
@@ -483,10 +492,12 @@ TEST_P(KubectlE2E, PatchEveryTypeAndEdit) {
   EXPECT_EQ(JsonPath("deploy patched", "{.spec.replicas}"), "2");
   // A JSON patch whose test fails is refused, nothing changes.
   std::string out;
-  EXPECT_EQ(Kubectl({"patch", "deployment", "patched", "--type", "json", "-p",
-                     R"([{"op":"test","path":"/spec/replicas","value":7},{"op":"replace","path":"/spec/replicas","value":9}])"},
-                    &out),
-            1);
+  EXPECT_EQ(
+      Kubectl(
+          {"patch", "deployment", "patched", "--type", "json", "-p",
+           R"([{"op":"test","path":"/spec/replicas","value":7},{"op":"replace","path":"/spec/replicas","value":9}])"},
+          &out),
+      1);
   EXPECT_THAT(out, HasSubstr("test failed")) << out;
   EXPECT_EQ(JsonPath("deploy patched", "{.spec.replicas}"), "2");
   // A patch that makes the object invalid is refused with the field path.

@@ -48,10 +48,10 @@ class LogsE2E : public ::testing::Test {
       skip_reason_ = new std::string(missing);
       return;
     }
-    cluster_ = new ClusterHarness(ClusterHarness::Options{
-        .backend = BackendKind::kMinik8sStore,
-        .nodes = 1,
-        .up_flags = {"--kubelet-arg=--relist-period=200ms"}});
+    cluster_ = new ClusterHarness(
+        ClusterHarness::Options{.backend = BackendKind::kMinik8sStore,
+                                .nodes = 1,
+                                .up_flags = {"--kubelet-arg=--relist-period=200ms"}});
     absl::Status s = cluster_->Start();
     ASSERT_TRUE(s.ok()) << s << cluster_->Diagnostics();
   }
@@ -111,8 +111,11 @@ TEST_F(LogsE2E, PrintsWhatTheContainerWrote) {
   ASSERT_NO_FATAL_FAILURE(WaitForStatus("hello", "Running"));
   // The lines are written right after the start; wait until both are there.
   std::string out;
-  EXPECT_TRUE(WaitFor([&] { return Mkctl({"logs", "hello"}, &out) == 0 && out == "hello\nworld\n"; },
-                      absl::Seconds(30)))
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        return Mkctl({"logs", "hello"}, &out) == 0 && out == "hello\nworld\n";
+      },
+      absl::Seconds(30)))
       << out;
   EXPECT_EQ(MkctlOk({"logs", "pod/hello"}), "hello\nworld\n");
   EXPECT_EQ(MkctlOk({"logs", "hello", "--tail", "1"}), "world\n");
@@ -152,11 +155,11 @@ TEST_F(LogsE2E, FollowKeepsStreamingARunningContainerUntilInterrupted) {
   ASSERT_NO_FATAL_FAILURE(WaitForStatus("server", "Running"));
   const std::string log = cluster_->WriteFile("follow.log", "");
   testing::Subprocess follow;
-  ASSERT_TRUE(follow
-                  .Start({testing::BinPath("mkctl"), "--server", cluster_->api(), "logs", "-f",
-                          "server"},
-                         log)
-                  .ok());
+  ASSERT_TRUE(
+      follow
+          .Start({testing::BinPath("mkctl"), "--server", cluster_->api(), "logs", "-f", "server"},
+                 log)
+          .ok());
   ASSERT_TRUE(WaitFor([&] { return ReadFile(log) == "listening\n"; }, absl::Seconds(30)))
       << ReadFile(log);
   // The container still runs, so the stream stays open until Ctrl-C.
@@ -185,12 +188,17 @@ TEST_F(LogsE2E, PreviousShowsTheCrashedInstance) {
 TEST_F(LogsE2E, SeveralContainersDefaultToTheFirst) {
   MkctlOk({"apply", "-f", "-"},
           "apiVersion: v1\nkind: Pod\nmetadata:\n  name: duo\nspec:\n  containers:\n"
-          "  - name: a\n    image: busybox:1.36\n    command: [\"sh\", \"-c\", \"echo from-a; sleep 3600\"]\n"
-          "  - name: b\n    image: busybox:1.36\n    command: [\"sh\", \"-c\", \"echo from-b; sleep 3600\"]\n");
+          "  - name: a\n    image: busybox:1.36\n    command: [\"sh\", \"-c\", \"echo from-a; "
+          "sleep 3600\"]\n"
+          "  - name: b\n    image: busybox:1.36\n    command: [\"sh\", \"-c\", \"echo from-b; "
+          "sleep 3600\"]\n");
   ASSERT_NO_FATAL_FAILURE(WaitForStatus("duo", "Running"));
   std::string out;
-  ASSERT_TRUE(WaitFor([&] { return Mkctl({"logs", "duo", "-c", "b"}, &out) == 0 && out == "from-b\n"; },
-                      absl::Seconds(30)))
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return Mkctl({"logs", "duo", "-c", "b"}, &out) == 0 && out == "from-b\n";
+      },
+      absl::Seconds(30)))
       << out;
   EXPECT_EQ(MkctlOk({"logs", "duo", "b"}), "from-b\n");
   // kubectl picks the first container and says so on stderr.
@@ -221,8 +229,9 @@ TEST_F(LogsE2E, NotScheduledAndNotStartedAreClearErrors) {
   EXPECT_TRUE(WaitFor(
       [&] {
         return Mkctl({"logs", "nopull"}, &out) == 1 &&
-               out == "Error from server (BadRequest): container \"app\" in pod \"nopull\" is "
-                      "waiting to start: trying and failing to pull image\n";
+               out ==
+                   "Error from server (BadRequest): container \"app\" in pod \"nopull\" is "
+                   "waiting to start: trying and failing to pull image\n";
       },
       absl::Seconds(60)))
       << out;

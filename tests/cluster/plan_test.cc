@@ -73,9 +73,9 @@ TEST(PlanCluster, ComponentsInStartOrder) {
   ASSERT_TRUE(specs.ok()) << specs.status();
   std::vector<std::string> names;
   for (const auto& s : *specs) names.push_back(s.name);
-  EXPECT_THAT(names, ElementsAre("store", "apiserver", "controller-manager", "scheduler",
-                                 "runtime-node-1", "runtime-node-2", "kubelet-node-1",
-                                 "kubelet-node-2"));
+  EXPECT_THAT(names,
+              ElementsAre("store", "apiserver", "controller-manager", "scheduler", "runtime-node-1",
+                          "runtime-node-2", "kubelet-node-1", "kubelet-node-2"));
   int stage = -1;
   for (const auto& s : *specs) {
     EXPECT_GE(s.stage, stage) << s.name;

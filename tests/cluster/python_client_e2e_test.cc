@@ -28,8 +28,7 @@ class PythonClientE2E : public ::testing::TestWithParam<BackendKind> {
   void SetUp() override {
     std::string out;
     if (testing::RunCommand({kPython, "-c", "import kubernetes"}, &out, absl::Seconds(60)) != 0) {
-      GTEST_SKIP() << kPython << " cannot import kubernetes (install python3-kubernetes): "
-                   << out;
+      GTEST_SKIP() << kPython << " cannot import kubernetes (install python3-kubernetes): " << out;
     }
     const std::string missing = ClusterHarness::MissingPrerequisite(GetParam());
     if (!missing.empty()) GTEST_SKIP() << missing;
@@ -43,8 +42,8 @@ class PythonClientE2E : public ::testing::TestWithParam<BackendKind> {
 };
 
 TEST_P(PythonClientE2E, ScriptPassesEveryCheck) {
-  cluster_ = std::make_unique<ClusterHarness>(
-      ClusterHarness::Options{.backend = GetParam(), .nodes = 2});
+  cluster_ =
+      std::make_unique<ClusterHarness>(ClusterHarness::Options{.backend = GetParam(), .nodes = 2});
   absl::Status s = cluster_->Start();
   ASSERT_TRUE(s.ok()) << s;
   std::string out;
@@ -53,7 +52,8 @@ TEST_P(PythonClientE2E, ScriptPassesEveryCheck) {
        "--kubeconfig", cluster_->kubeconfig()},
       &out, absl::Seconds(600));
   EXPECT_EQ(rc, 0) << out;
-  EXPECT_THAT(out, ::testing::ContainsRegex("ok: load_kube_config: http://127\\.0\\.0\\.1:[0-9]+\n"))
+  EXPECT_THAT(out,
+              ::testing::ContainsRegex("ok: load_kube_config: http://127\\.0\\.0\\.1:[0-9]+\n"))
       << out;
   for (const char* line : {
            "ok: list_namespace includes default\n",

@@ -16,8 +16,8 @@ ClusterState Sample() {
   ClusterState s;
   s.supervisor_pid = 4242;
   s.apiserver = "127.0.0.1:6443";
-  s.processes.push_back({"store", 0, 4243, "127.0.0.1:6440", "/bin dir/minik8s-store",
-                         "/data dir/logs/store.log"});
+  s.processes.push_back(
+      {"store", 0, 4243, "127.0.0.1:6440", "/bin dir/minik8s-store", "/data dir/logs/store.log"});
   s.processes.push_back({"scheduler", 2, 4244, "", "/b/minik8s-scheduler", "/d/logs/s.log"});
   s.processes.push_back({"runtime-node-1", 3, 4245, "unix:///d/run/node-1.sock",
                          "/b/minik8s-runtime", "/d/logs/runtime-node-1.log"});

@@ -44,9 +44,9 @@ bool SaidReady(const std::string& log) {
 
 TEST_F(SupervisorTest, OutputGoesToTheLogAndExitsAreReaped) {
   Supervisor s;
-  ASSERT_TRUE(s.Start("quick", 0, {"/bin/sh", "-c", "echo hello; echo oops >&2; exit 3"},
-                      Log("quick"))
-                  .ok());
+  ASSERT_TRUE(
+      s.Start("quick", 0, {"/bin/sh", "-c", "echo hello; echo oops >&2; exit 3"}, Log("quick"))
+          .ok());
   std::vector<const ChildProcess*> exited;
   ASSERT_TRUE(WaitUntil([&] {
     auto r = s.Reap();
@@ -75,8 +75,9 @@ TEST_F(SupervisorTest, StopsHighestStageFirst) {
   auto start = [&](const std::string& name, int stage) {
     ASSERT_TRUE(s.Start(name, stage,
                         {"/bin/sh", "-c",
-                         "trap 'echo " + name + " >> " + order + "; exit 0' TERM; "
-                         "echo ready; while true; do sleep 0.05; done"},
+                         "trap 'echo " + name + " >> " + order +
+                             "; exit 0' TERM; "
+                             "echo ready; while true; do sleep 0.05; done"},
                         Log(name))
                     .ok());
   };
@@ -102,10 +103,11 @@ TEST_F(SupervisorTest, StopsHighestStageFirst) {
 
 TEST_F(SupervisorTest, KillsWhatIgnoresSigterm) {
   Supervisor s;
-  ASSERT_TRUE(s.Start("stubborn", 0,
-                      {"/bin/sh", "-c", "trap '' TERM; echo ready; while true; do sleep 0.05; done"},
-                      Log("stubborn"))
-                  .ok());
+  ASSERT_TRUE(
+      s.Start("stubborn", 0,
+              {"/bin/sh", "-c", "trap '' TERM; echo ready; while true; do sleep 0.05; done"},
+              Log("stubborn"))
+          .ok());
   ASSERT_TRUE(WaitUntil([&] { return SaidReady(Log("stubborn")); }));
   const absl::Time start = absl::Now();
   s.StopAll(absl::Milliseconds(300));

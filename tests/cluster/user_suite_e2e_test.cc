@@ -113,7 +113,8 @@ class UserSuite : public ::testing::TestWithParam<BackendKind> {
   }
   void ExpectConverges(const std::string& app, int n) {
     EXPECT_TRUE(WaitFor([&] { return Converged(app, n); }, kConverge))
-        << "pods of " << app << ":\n" << MkctlOk({"get", "pods", "-l", "app=" + app, "-o", "wide"})
+        << "pods of " << app << ":\n"
+        << MkctlOk({"get", "pods", "-l", "app=" + app, "-o", "wide"})
         << MkctlOk({"get", "deploy,rs"});
   }
 
@@ -124,9 +125,9 @@ TEST_P(UserSuite, ApplyTheExampleThenScaleUpAndDown) {
   ASSERT_NO_FATAL_FAILURE(StartCluster());
   const std::string nodes = MkctlOk({"get", "nodes"});
   EXPECT_EQ(TableRows(nodes).size(), 2u) << nodes;
-  EXPECT_EQ(MkctlOk({"apply", "-f", std::string(MINIK8S_SOURCE_DIR) +
-                                        "/examples/nginx-deployment.yaml"}),
-            "deployment.apps/nginx-deployment created\n");
+  EXPECT_EQ(
+      MkctlOk({"apply", "-f", std::string(MINIK8S_SOURCE_DIR) + "/examples/nginx-deployment.yaml"}),
+      "deployment.apps/nginx-deployment created\n");
   // The example's pods carry app=nginx; the Deployment is nginx-deployment.
   auto converged = [&](int n) {
     const std::vector<PodRow> pods = Pods("nginx");
@@ -290,7 +291,7 @@ class RolloutObserver {
   std::unique_ptr<client::WatchStream> pod_watch_, rs_watch_;
   std::thread pod_thread_, rs_thread_;
   absl::Mutex mu_;
-  std::map<std::string, bool> live_ ABSL_GUARDED_BY(mu_);      // pod → Ready
+  std::map<std::string, bool> live_ ABSL_GUARDED_BY(mu_);     // pod → Ready
   std::map<std::string, int> replicas_ ABSL_GUARDED_BY(mu_);  // RS → spec.replicas
   int max_total_seen_ ABSL_GUARDED_BY(mu_) = 0;
   int max_live_ ABSL_GUARDED_BY(mu_) = 0;
@@ -425,13 +426,14 @@ TEST_P(UserSuite, InvalidManifestIsRefusedAndNothingIsCreated) {
   // Decoded before anything is sent: the namespace of document 1 is not
   // created because document 2 has an unknown field.
   const std::string bad = cluster_->WriteFile(
-      "bad.yaml",
-      absl::StrCat("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: never\n---\n",
-                   absl::StrReplaceAll(Example("nginx-deployment.yaml"),
-                                       {{"        image: nginx:1.14.2\n",
-                                         "        image: nginx:1.14.2\n        imagePolicy: x\n"}})));
+      "bad.yaml", absl::StrCat("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: never\n---\n",
+                               absl::StrReplaceAll(
+                                   Example("nginx-deployment.yaml"),
+                                   {{"        image: nginx:1.14.2\n",
+                                     "        image: nginx:1.14.2\n        imagePolicy: x\n"}})));
   EXPECT_EQ(Mkctl({"apply", "-f", bad}, &out), 1);
-  EXPECT_THAT(out, ::testing::StartsWith(absl::StrCat("error: error parsing ", bad, ": document 2:")));
+  EXPECT_THAT(out,
+              ::testing::StartsWith(absl::StrCat("error: error parsing ", bad, ": document 2:")));
   EXPECT_THAT(out, HasSubstr("spec.template.spec.containers[0].imagePolicy"));
   // Refused by the apiserver's validation, with the field path.
   EXPECT_EQ(Mkctl({"apply", "-f", "-"}, &out, DeploymentYaml("neg", -1, "nginx")), 1);
@@ -451,11 +453,12 @@ TEST_P(UserSuite, KilledKubeletsPodsAreRecreatedOnTheOtherNode) {
   // Short node-lifecycle periods: unreachable after 4 s without a Lease
   // renewal, pods evicted 2 s after the taint (the tolerations the
   // apiserver's admission gives every new pod).
-  ASSERT_NO_FATAL_FAILURE(StartCluster({"--kubelet-arg=--node-lease-renew-interval=1s",
-                                        "--controller-manager-arg=--node-monitor-period=1s",
-                                        "--controller-manager-arg=--node-monitor-grace-period=4s",
-                                        "--apiserver-arg=--default-not-ready-toleration-seconds=2",
-                                        "--apiserver-arg=--default-unreachable-toleration-seconds=2"}));
+  ASSERT_NO_FATAL_FAILURE(
+      StartCluster({"--kubelet-arg=--node-lease-renew-interval=1s",
+                    "--controller-manager-arg=--node-monitor-period=1s",
+                    "--controller-manager-arg=--node-monitor-grace-period=4s",
+                    "--apiserver-arg=--default-not-ready-toleration-seconds=2",
+                    "--apiserver-arg=--default-unreachable-toleration-seconds=2"}));
   MkctlOk({"apply", "-f", "-"}, DeploymentYaml("web", 4, "nginx:1.25"));
   ASSERT_NO_FATAL_FAILURE(ExpectConverges("web", 4));
   int on_node1 = 0;
@@ -522,7 +525,8 @@ TEST_P(UserSuite, StoppedAndStartedAgainEverythingIsStillThere) {
       kConverge))
       << out << MkctlOk({"get", "pods", "-A"});
   const std::string rs_before = MkctlOk({"get", "rs", "-A", "-o", "name"});
-  const std::string uid_before = UidOf(MkctlOk({"get", "deploy", "nginx-deployment", "-o", "json"}));
+  const std::string uid_before =
+      UidOf(MkctlOk({"get", "deploy", "nginx-deployment", "-o", "json"}));
   ASSERT_FALSE(uid_before.empty());
 
   // Everything stops (etcd too); the same data dir (and etcd data) again.

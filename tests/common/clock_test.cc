@@ -1,12 +1,13 @@
 // The one clock (common/clock.h, common/fake_clock.h): the fake's timers and
 // waits move only with the fake time; the real clock's wait and timers.
+#include "common/clock.h"
+
 #include <atomic>
 #include <thread>
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
-#include "common/clock.h"
 #include "common/fake_clock.h"
 #include "gtest/gtest.h"
 
@@ -18,8 +19,14 @@ TEST(FakeClockTest, AdvanceRunsDueTimersInOrderAndCancelDropsOne) {
   const absl::Time t0 = clock.Now();
   std::vector<int> ran;
   std::vector<absl::Time> at;
-  clock.RunAt(t0 + absl::Seconds(2), [&] { ran.push_back(2); at.push_back(clock.Now()); });
-  clock.RunAt(t0 + absl::Seconds(1), [&] { ran.push_back(1); at.push_back(clock.Now()); });
+  clock.RunAt(t0 + absl::Seconds(2), [&] {
+    ran.push_back(2);
+    at.push_back(clock.Now());
+  });
+  clock.RunAt(t0 + absl::Seconds(1), [&] {
+    ran.push_back(1);
+    at.push_back(clock.Now());
+  });
   TimerId dropped = clock.RunAt(t0 + absl::Seconds(1), [&] { ran.push_back(99); });
   clock.Cancel(dropped);
   EXPECT_EQ(clock.NextTimer(), t0 + absl::Seconds(1));

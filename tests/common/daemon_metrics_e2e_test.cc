@@ -84,30 +84,29 @@ TEST_F(DaemonMetricsE2E, EveryDaemonServesItsMetricsOnItsHealthPort) {
   const std::string api = absl::StrCat("127.0.0.1:", *api_port);
   const std::string runtime_socket = absl::StrCat("unix://", dir_.path(), "/runtime.sock");
 
-  Daemon* store = Start("minik8s-store",
-                        {"--data-dir", dir_.path() + "/store", "--listen-client-urls",
-                         absl::StrCat("http://127.0.0.1:", *store_port)});
+  Daemon* store =
+      Start("minik8s-store", {"--data-dir", dir_.path() + "/store", "--listen-client-urls",
+                              absl::StrCat("http://127.0.0.1:", *store_port)});
   ASSERT_TRUE(testing::WaitFor([&] { return testing::PortAcceptsConnections(*store_port); },
                                absl::Seconds(20)));
   Daemon* apiserver =
       Start("minik8s-apiserver", {"--etcd-servers", absl::StrCat("http://127.0.0.1:", *store_port),
                                   "--port", absl::StrCat(*api_port)});
-  ASSERT_TRUE(testing::WaitFor(
-      [&] { return cluster::CheckGrpcHealth(api, absl::Seconds(1)).ok(); }, absl::Seconds(30)));
+  ASSERT_TRUE(testing::WaitFor([&] { return cluster::CheckGrpcHealth(api, absl::Seconds(1)).ok(); },
+                               absl::Seconds(30)));
   Daemon* cm = Start("minik8s-controller-manager", {"--server", api, "--leader-elect=false"});
   Daemon* scheduler = Start("minik8s-scheduler", {"--server", api, "--leader-elect=false"});
   Daemon* runtime = Start("minik8s-runtime", {"--listen", runtime_socket});
   Daemon* kubelet =
-      Start("minik8s-kubelet", {"--server", api, "--node-name", "metrics-node",
-                                "--container-runtime-endpoint", runtime_socket, "--port",
-                                absl::StrCat(*kubelet_port), "--relist-period=200ms"});
+      Start("minik8s-kubelet",
+            {"--server", api, "--node-name", "metrics-node", "--container-runtime-endpoint",
+             runtime_socket, "--port", absl::StrCat(*kubelet_port), "--relist-period=200ms"});
   // Ready when each says so, over HTTP and over gRPC on the same port.
   for (const auto& d : daemons_) {
     EXPECT_TRUE(testing::WaitFor([&] { return Healthy(*d); }, absl::Seconds(60)))
         << d->name << " never became healthy";
-    EXPECT_TRUE(cluster::CheckGrpcHealth(absl::StrCat("127.0.0.1:", d->health_port),
-                                         absl::Seconds(5))
-                    .ok())
+    EXPECT_TRUE(
+        cluster::CheckGrpcHealth(absl::StrCat("127.0.0.1:", d->health_port), absl::Seconds(5)).ok())
         << d->name;
   }
 

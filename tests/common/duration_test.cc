@@ -35,8 +35,7 @@ TEST(ParseGoDuration, AcceptsGoSyntax) {
       {"10\xCE\xBCs", absl::Microseconds(10)},
       {"7ns", absl::Nanoseconds(7)},
       {"1h1m1s1ms1us1ns", absl::Hours(1) + absl::Minutes(1) + absl::Seconds(1) +
-                              absl::Milliseconds(1) + absl::Microseconds(1) +
-                              absl::Nanoseconds(1)},
+                              absl::Milliseconds(1) + absl::Microseconds(1) + absl::Nanoseconds(1)},
       {"9223372036854775807ns", absl::Nanoseconds(9223372036854775807LL)},
       {"-9223372036854775808ns", absl::Nanoseconds(-9223372036854775807LL - 1)},
   };
@@ -57,8 +56,7 @@ TEST(ParseGoDuration, RefusesBareNumbersAndJunkWithAClearError) {
         << d.status();
   }
   EXPECT_NE(ParseGoDuration("10").status().message().find("missing unit"), std::string::npos);
-  EXPECT_NE(ParseGoDuration("1d").status().message().find("unknown unit \"d\""),
-            std::string::npos);
+  EXPECT_NE(ParseGoDuration("1d").status().message().find("unknown unit \"d\""), std::string::npos);
 }
 
 TEST(FormatGoDuration, PrintsAsGoAndReadsBack) {

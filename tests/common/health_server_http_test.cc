@@ -1,8 +1,6 @@
 // The health port (common/health_server.h) speaking both protocols on one
 // loopback port: HTTP GET /metrics, /healthz, /readyz, /livez and the gRPC
 // health service `minik8s up` asks.
-#include "common/health_server.h"
-
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -12,6 +10,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "cluster/health.h"
+#include "common/health_server.h"
 #include "common/metrics.h"
 #include "gtest/gtest.h"
 #include "tests/common/prometheus_text.h"
@@ -63,8 +62,7 @@ TEST(HealthServerHttp, ServesMetricsHealthAndGrpcOnOnePort) {
 
   std::string r = Get(port, "/metrics");
   EXPECT_TRUE(absl::StartsWith(r, "HTTP/1.1 200 OK\r\n")) << r;
-  EXPECT_TRUE(absl::StrContains(r, "Content-Type: text/plain; version=0.0.4; charset=utf-8"))
-      << r;
+  EXPECT_TRUE(absl::StrContains(r, "Content-Type: text/plain; version=0.0.4; charset=utf-8")) << r;
   EXPECT_TRUE(absl::StrContains(r, absl::StrCat("Content-Length: ", Body(r).size()))) << r;
   absl::StatusOr<testing::Exposition> e = testing::ParsePrometheusText(Body(r));
   ASSERT_TRUE(e.ok()) << e.status() << "\n" << r;

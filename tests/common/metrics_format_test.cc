@@ -16,15 +16,15 @@ using testing::ParsePrometheusText;
 
 TEST(MetricsFormat, HostileInputsStillFollowTheTextFormat) {
   Registry r;
-  CounterFamily* c = *NewCounter(r, "x_requests_total", "Help with \\ and\nnewline \"quoted\".",
-                                 {"code", "path"});
+  CounterFamily* c =
+      *NewCounter(r, "x_requests_total", "Help with \\ and\nnewline \"quoted\".", {"code", "path"});
   c->WithLabelValues({"200", "/a\"b\\c\nd"}).Inc();
   c->WithLabelValues({"", "ü/ö"}).Add(3);
   GaugeFamily* g = *NewGauge(r, "x_temperature", "", {"room"});
   g->WithLabelValues({"cellar"}).Set(-std::numeric_limits<double>::infinity());
   g->WithLabelValues({"attic"}).Set(std::nan(""));
-  HistogramFamily* h = *NewHistogram(r, "x_latency_seconds", "Latency.", {"verb"},
-                                     {0.001, 0.5, 1, 60});
+  HistogramFamily* h =
+      *NewHistogram(r, "x_latency_seconds", "Latency.", {"verb"}, {0.001, 0.5, 1, 60});
   for (double v : {0.0005, 0.001, 0.7, 100.0, std::nan("")}) {
     h->WithLabelValues({"GET"}).Observe(v);
   }

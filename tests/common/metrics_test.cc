@@ -44,8 +44,8 @@ TEST(Registry, CountersWithLabelsSortedAndEscaped) {
   Registry r;
   CounterFamily* requests =
       *NewCounter(r, "apiserver_request_total", "Requests by verb\nand \\code.", {"verb", "code"});
-  GaugeFamily* inflight = *NewGauge(r, "apiserver_current_inflight_requests", "In flight.",
-                                    {"request_kind"});
+  GaugeFamily* inflight =
+      *NewGauge(r, "apiserver_current_inflight_requests", "In flight.", {"request_kind"});
   requests->WithLabelValues({"LIST", "200"}).Inc();
   requests->WithLabelValues({"GET", "404"}).Add(2);
   requests->WithLabelValues({"GET", "200"}).Inc();
@@ -90,8 +90,8 @@ TEST(Counter, NeverGoesDown) {
 
 TEST(Registry, HistogramBucketsAreCumulative) {
   Registry r;
-  HistogramFamily* h = *NewHistogram(r, "request_duration_seconds", "Latency.", {"verb"},
-                                     {0.25, 0.5, 1});
+  HistogramFamily* h =
+      *NewHistogram(r, "request_duration_seconds", "Latency.", {"verb"}, {0.25, 0.5, 1});
   Histogram& get = h->WithLabelValues({"GET"});
   // 0.25 sits on a bound: buckets are inclusive.
   for (double v : {0.125, 0.25, 0.375, 0.75, 2.0}) get.Observe(v);
@@ -116,8 +116,8 @@ TEST(Registry, HistogramBucketsAreCumulative) {
 
 TEST(Registry, UnlabelledHistogramHasOnlyLe) {
   Registry r;
-  HistogramFamily* h = *NewHistogram(r, "x_seconds", "X.", {},
-                                     {1e6, std::numeric_limits<double>::infinity()});
+  HistogramFamily* h =
+      *NewHistogram(r, "x_seconds", "X.", {}, {1e6, std::numeric_limits<double>::infinity()});
   EXPECT_EQ(h->buckets(), std::vector<double>{1e6});  // the trailing +Inf is implicit
   h->WithLabelValues({}).Observe(std::nan(""));
   EXPECT_EQ(r.Expose(),
@@ -223,9 +223,8 @@ TEST(GaugeFunc, ReadsCallbacksAtExpositionAndStopsAfterRegistrationDies) {
       *NewGaugeFunc(r, "apiserver_storage_objects", "Stored objects.", {"resource"});
   int pods = 3;
   auto first = objects->AddCallback([&] {
-    return std::vector<GaugeFuncFamily::Sample>{{{"pods"}, static_cast<double>(pods)},
-                                               {{"deployments.apps"}, 1},
-                                               {{"too", "many"}, 9}};
+    return std::vector<GaugeFuncFamily::Sample>{
+        {{"pods"}, static_cast<double>(pods)}, {{"deployments.apps"}, 1}, {{"too", "many"}, 9}};
   });
   // Reports pods again: the first callback's value wins.
   auto second = objects->AddCallback([] {
@@ -265,9 +264,7 @@ TEST(Buckets, KubernetesAndPrometheusDefaults) {
   EXPECT_TRUE(NewHistogram(r, "b", "B.", {}, def).ok());
 }
 
-TEST(Registry, DefaultIsOneInstance) {
-  EXPECT_EQ(&Registry::Default(), &Registry::Default());
-}
+TEST(Registry, DefaultIsOneInstance) { EXPECT_EQ(&Registry::Default(), &Registry::Default()); }
 
 }  // namespace
 }  // namespace minik8s::metrics

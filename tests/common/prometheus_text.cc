@@ -19,8 +19,8 @@ bool ValidMetricName(absl::string_view n) {
   if (n.empty()) return false;
   for (size_t i = 0; i < n.size(); ++i) {
     const char c = n[i];
-    const bool ok = absl::ascii_isalpha(c) || c == '_' || c == ':' ||
-                    (i > 0 && absl::ascii_isdigit(c));
+    const bool ok =
+        absl::ascii_isalpha(c) || c == '_' || c == ':' || (i > 0 && absl::ascii_isdigit(c));
     if (!ok) return false;
   }
   return true;
@@ -121,9 +121,12 @@ absl::StatusOr<Exposition> ParsePrometheusText(absl::string_view text) {
           }
           if (i + 1 == rest.size()) return Bad(line_no, "HELP ends in a lone backslash");
           const char c = rest[++i];
-          if (c == '\\') help.push_back('\\');
-          else if (c == 'n') help.push_back('\n');
-          else return Bad(line_no, absl::StrCat("HELP escapes '", std::string(1, c), "'"));
+          if (c == '\\')
+            help.push_back('\\');
+          else if (c == 'n')
+            help.push_back('\n');
+          else
+            return Bad(line_no, absl::StrCat("HELP escapes '", std::string(1, c), "'"));
         }
         e.help[name] = help;
       } else {
@@ -170,17 +173,23 @@ absl::StatusOr<Exposition> ParsePrometheusText(absl::string_view text) {
           }
           if (i >= line.size()) break;
           const char x = line[i++];
-          if (x == '\\') value.push_back('\\');
-          else if (x == '"') value.push_back('"');
-          else if (x == 'n') value.push_back('\n');
-          else return Bad(line_no, absl::StrCat("label value escapes '", std::string(1, x), "'"));
+          if (x == '\\')
+            value.push_back('\\');
+          else if (x == '"')
+            value.push_back('"');
+          else if (x == 'n')
+            value.push_back('\n');
+          else
+            return Bad(line_no, absl::StrCat("label value escapes '", std::string(1, x), "'"));
         }
         if (!closed) return Bad(line_no, "unterminated label value");
         if (!s.labels.emplace(lname, value).second) {
           return Bad(line_no, absl::StrCat("label ", lname, " repeated"));
         }
-        if (i < line.size() && line[i] == ',') ++i;
-        else if (i >= line.size() || line[i] != '}') return Bad(line_no, "expected ',' or '}'");
+        if (i < line.size() && line[i] == ',')
+          ++i;
+        else if (i >= line.size() || line[i] != '}')
+          return Bad(line_no, "expected ',' or '}'");
       }
     }
     if (i >= line.size() || line[i] != ' ') return Bad(line_no, "no value");

@@ -2,12 +2,11 @@
 // real store and apiserver: it starts, takes the Lease, runs the enabled
 // controllers, and stops in order, releasing the Lease; a bad controller
 // list is refused before any connection.
-#include "controllers/controller_manager.h"
-
 #include <atomic>
 #include <string>
 
 #include "api/errors.h"
+#include "controllers/controller_manager.h"
 #include "gtest/gtest.h"
 #include "testing/control_plane.h"
 #include "testing/wait.h"

@@ -13,10 +13,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "api/errors.h"
 #include "api/intstr.h"
 #include "api/time.h"
 #include "client/clientset.h"
-#include "api/errors.h"
 #include "gtest/gtest.h"
 #include "testing/control_plane.h"
 #include "testing/fake_kubelet.h"
@@ -32,8 +32,7 @@ class ControllersE2E : public ::testing::Test {
  protected:
   void SetUp() override {
     std::string why = testing::ControlPlane::MissingPrerequisite(
-        testing::BackendKind::kMinik8sStore,
-        {"minik8s-apiserver", "minik8s-controller-manager"});
+        testing::BackendKind::kMinik8sStore, {"minik8s-apiserver", "minik8s-controller-manager"});
     if (!why.empty()) GTEST_SKIP() << why << "; build them to run this test";
     absl::Status started = cp_.Start();
     ASSERT_TRUE(started.ok()) << started;
@@ -346,8 +345,7 @@ TEST_F(NodeLifecycleE2E, SilentNodeIsTaintedAndItsPodsReplaced) {
         }
         for (const auto& t : n->spec().taints()) {
           tainted |= t.key() == "node.kubernetes.io/unreachable" && t.effect() == "NoExecute";
-          no_schedule |=
-              t.key() == "node.kubernetes.io/unreachable" && t.effect() == "NoSchedule";
+          no_schedule |= t.key() == "node.kubernetes.io/unreachable" && t.effect() == "NoSchedule";
         }
         return unknown && tainted && no_schedule;
       },
@@ -361,7 +359,8 @@ TEST_F(NodeLifecycleE2E, SilentNodeIsTaintedAndItsPodsReplaced) {
         if (!pods.ok()) return false;
         int evicted = 0, replacements = 0;
         for (const Pod& p : pods->items) {
-          const bool old = std::find(bound.begin(), bound.end(), p.metadata().name()) != bound.end();
+          const bool old =
+              std::find(bound.begin(), bound.end(), p.metadata().name()) != bound.end();
           if (old && p.metadata().has_deletion_timestamp()) ++evicted;
           if (!old && !p.metadata().has_deletion_timestamp()) ++replacements;
         }
@@ -382,9 +381,7 @@ TEST_F(NodeLifecycleE2E, SilentNodeIsTaintedAndItsPodsReplaced) {
 
 class PodGCE2E : public ControllersE2E {
  protected:
-  PodGCE2E() {
-    extra_args_ = {"--pod-gc-period", "200ms", "--pod-gc-node-quarantine", "500ms"};
-  }
+  PodGCE2E() { extra_args_ = {"--pod-gc-period", "200ms", "--pod-gc-node-quarantine", "500ms"}; }
 };
 
 TEST_F(PodGCE2E, PodBoundToADeletedNodeIsForceDeleted) {
@@ -426,8 +423,12 @@ TEST_F(PodGCE2E, PodBoundToADeletedNodeIsForceDeleted) {
 class LeaderElectionE2E : public ControllersE2E {
  protected:
   LeaderElectionE2E() {
-    extra_args_ = {"--leader-elect=true", "--leader-elect-lease-duration", "2s",
-                   "--leader-elect-renew-deadline", "1500ms", "--leader-elect-retry-period",
+    extra_args_ = {"--leader-elect=true",
+                   "--leader-elect-lease-duration",
+                   "2s",
+                   "--leader-elect-renew-deadline",
+                   "1500ms",
+                   "--leader-elect-retry-period",
                    "200ms"};
   }
   std::string Holder() {
@@ -450,8 +451,8 @@ TEST_F(LeaderElectionE2E, StandbyTakesOverWhenTheLeaderStops) {
   // The leader stops cleanly (releasing the Lease); the standby takes over.
   auto rc = cp_.StopControllerManager(0, SIGTERM);
   EXPECT_TRUE(rc.has_value() && *rc == 0);
-  ASSERT_TRUE(testing::WaitFor([&] { return !Holder().empty() && Holder() != first; },
-                               absl::Seconds(30)))
+  ASSERT_TRUE(
+      testing::WaitFor([&] { return !Holder().empty() && Holder() != first; }, absl::Seconds(30)))
       << "the standby never became leader";
   auto d = cs_->Deployments().Get("default", "web");
   ASSERT_TRUE(d.ok());

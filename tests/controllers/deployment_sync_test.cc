@@ -5,12 +5,12 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "common/fake_clock.h"
 #include "absl/synchronization/mutex.h"
 #include "api/intstr.h"
 #include "api/time.h"
 #include "client/event_recorder.h"
 #include "client/indexer.h"
+#include "common/fake_clock.h"
 #include "controllers/deployment/deployment_controller.h"
 #include "gtest/gtest.h"
 
@@ -43,9 +43,7 @@ class CacheClient : public DeploymentClient {
     if (!o) return absl::NotFoundError("no");
     return static_cast<const Deployment&>(*o);
   }
-  absl::StatusOr<Deployment> UpdateDeployment(const Deployment& d) override {
-    return Store(d);
-  }
+  absl::StatusOr<Deployment> UpdateDeployment(const Deployment& d) override { return Store(d); }
   absl::StatusOr<Deployment> UpdateDeploymentStatus(const Deployment& d) override {
     return Store(d);
   }
@@ -178,9 +176,8 @@ TEST_F(DeploymentSyncTest, CreatesTheNewReplicaSet) {
   ASSERT_NE(c, nullptr);
   EXPECT_EQ(c->reason(), kReasonNewReplicaSetCreated);
   EXPECT_EQ(c->message(), absl::StrCat("Created new replica set \"web-", hash, "\""));
-  EXPECT_EQ(Events(), (std::vector<std::string>{
-                          absl::StrCat("ScalingReplicaSet: Scaled up replica set web-", hash,
-                                       " to 3")}));
+  EXPECT_EQ(Events(), (std::vector<std::string>{absl::StrCat(
+                          "ScalingReplicaSet: Scaled up replica set web-", hash, " to 3")}));
 }
 
 TEST_F(DeploymentSyncTest, RollingUpdateStepsWithinSurgeAndUnavailable) {
@@ -275,7 +272,7 @@ TEST_F(DeploymentSyncTest, PausedScalesButDoesNotRollOut) {
   d.mutable_spec()->set_paused(true);
   ds_.Upsert(std::make_shared<Deployment>(d));
   ASSERT_TRUE(controller_.Sync("default/web").ok());
-  EXPECT_EQ(Rs("nginx:2"), nullptr);  // no new ReplicaSet while paused
+  EXPECT_EQ(Rs("nginx:2"), nullptr);               // no new ReplicaSet while paused
   EXPECT_EQ(Rs("nginx:1")->spec().replicas(), 6);  // but scaling applies
   auto stored = client_.GetDeployment("default", "web");
   EXPECT_EQ(GetCondition(stored->status(), kConditionProgressing)->reason(),

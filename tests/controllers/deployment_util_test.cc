@@ -1,9 +1,10 @@
 // Deployment arithmetic as upstream's deployment_util_test.go tables it.
+#include "controllers/deployment/deployment_util.h"
+
 #include <memory>
 
 #include "api/intstr.h"
 #include "api/time.h"
-#include "controllers/deployment/deployment_util.h"
 #include "gtest/gtest.h"
 
 namespace minik8s::controllers::deployment {
@@ -44,19 +45,16 @@ TEST(ResolveFenceposts, RoundingTable) {
     int desired, want_surge, want_unavailable;
   } cases[] = {
       {S("25%"), S("25%"), 10, 3, 2},  // surge rounds up, unavailable down
-      {S("25%"), S("25%"), 4, 1, 1},
-      {S("25%"), S("25%"), 1, 1, 0},
+      {S("25%"), S("25%"), 4, 1, 1},  {S("25%"), S("25%"), 1, 1, 0},
       {I(0), I(0), 5, 0, 1},  // both zero → unavailable 1
-      {S("0%"), S("0%"), 5, 0, 1},
-      {I(2), I(1), 5, 2, 1},
-      {S("50%"), S("10%"), 5, 3, 0},
-      {S("100%"), S("100%"), 3, 3, 3},
+      {S("0%"), S("0%"), 5, 0, 1},    {I(2), I(1), 5, 2, 1},
+      {S("50%"), S("10%"), 5, 3, 0},  {S("100%"), S("100%"), 3, 3, 3},
   };
   for (const Case& c : cases) {
     auto f = ResolveFenceposts(&c.surge, &c.unavailable, c.desired);
     ASSERT_TRUE(f.ok());
-    EXPECT_EQ(f->max_surge, c.want_surge) << api::IntOrStringToString(c.surge) << " of "
-                                          << c.desired;
+    EXPECT_EQ(f->max_surge, c.want_surge)
+        << api::IntOrStringToString(c.surge) << " of " << c.desired;
     EXPECT_EQ(f->max_unavailable, c.want_unavailable)
         << api::IntOrStringToString(c.unavailable) << " of " << c.desired;
   }
@@ -80,10 +78,8 @@ TEST(NewRSNewReplicas, Table) {
     IntOrString surge;
     int old_size, new_size, want;
   } cases[] = {
-      {"room for surge", 10, I(2), 10, 0, 2},
-      {"bounded by replicas - new", 10, I(5), 2, 8, 10},
-      {"at surge limit", 10, I(2), 10, 2, 2},
-      {"percent surge", 10, S("25%"), 10, 0, 3},
+      {"room for surge", 10, I(2), 10, 0, 2}, {"bounded by replicas - new", 10, I(5), 2, 8, 10},
+      {"at surge limit", 10, I(2), 10, 2, 2}, {"percent surge", 10, S("25%"), 10, 0, 3},
       {"old shrank", 10, I(1), 5, 4, 6},
   };
   for (const Case& c : cases) {
@@ -119,7 +115,8 @@ TEST(PodTemplateHash, StableAndSensitive) {
   Deployment d = MakeDeployment(3, I(1), I(1));
   const std::string h1 = ComputeHash(d.spec().template_(), std::nullopt);
   EXPECT_EQ(h1, ComputeHash(d.spec().template_(), std::nullopt));
-  for (char c : h1) EXPECT_NE(std::string("bcdfghjklmnpqrstvwxz2456789").find(c), std::string::npos);
+  for (char c : h1)
+    EXPECT_NE(std::string("bcdfghjklmnpqrstvwxz2456789").find(c), std::string::npos);
   EXPECT_GE(h1.size(), 1u);
   EXPECT_LE(h1.size(), 10u);
   Deployment changed = d;
@@ -166,8 +163,8 @@ TEST(ProportionalScaling, ScaleDownGivesLeftoverToLargestOldest) {
   auto sizes = ProportionalSizes(d, &active);
   EXPECT_EQ(sizes["old"] + sizes["new"], 6);
   EXPECT_EQ(active.front()->metadata().name(), "old");  // largest first
-  EXPECT_EQ(sizes["old"], 3);  // 6*6/11 = 3.27 → 3
-  EXPECT_EQ(sizes["new"], 3);  // 5*6/11 = 2.7 → 3
+  EXPECT_EQ(sizes["old"], 3);                           // 6*6/11 = 3.27 → 3
+  EXPECT_EQ(sizes["new"], 3);                           // 5*6/11 = 2.7 → 3
   // Scaling to zero empties everything.
   Deployment zero = MakeDeployment(0, I(1), I(1));
   RsList again = {old_rs, new_rs};
@@ -205,7 +202,7 @@ TEST(FindActiveOrLatest, Table) {
   RsPtr new_rs = MakeRs("new", 0, 0, 3);
   RsPtr old1 = MakeRs("old1", 0, 0, 1), old2 = MakeRs("old2", 0, 0, 2);
   EXPECT_EQ(FindActiveOrLatest(new_rs, {old1, old2}), new_rs);  // none active
-  EXPECT_EQ(FindActiveOrLatest(nullptr, {old1, old2}), old2);    // newest old
+  EXPECT_EQ(FindActiveOrLatest(nullptr, {old1, old2}), old2);   // newest old
   old1->mutable_spec()->set_replicas(2);
   EXPECT_EQ(FindActiveOrLatest(new_rs, {old1, old2}), old1);  // the one active
   new_rs->mutable_spec()->set_replicas(1);

@@ -8,10 +8,10 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
-#include "common/fake_clock.h"
 #include "api/time.h"
 #include "client/event_recorder.h"
 #include "client/indexer.h"
+#include "common/fake_clock.h"
 #include "controllers/nodelifecycle/node_lifecycle_controller.h"
 #include "gtest/gtest.h"
 
@@ -173,8 +173,7 @@ TEST_F(NodeLifecycleTest, LostHeartbeatTaintsMarksAndEvicts) {
   EXPECT_EQ(client_->deleted.size(), 1u);
   clock_.Advance(absl::Seconds(2));
   ASSERT_TRUE(controller_->MonitorOnce().ok());
-  EXPECT_EQ(client_->deleted,
-            (std::vector<std::string>{"short", "default-toleration"}));
+  EXPECT_EQ(client_->deleted, (std::vector<std::string>{"short", "default-toleration"}));
 
   // The kubelet comes back: Ready=True again removes the taint.
   Node n = *client::Lister<Node>(&nodes_).Get("", "node-1");

@@ -6,9 +6,9 @@
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
-#include "common/fake_clock.h"
 #include "api/time.h"
 #include "client/indexer.h"
+#include "common/fake_clock.h"
 #include "controllers/podgc/pod_gc_controller.h"
 #include "gtest/gtest.h"
 
@@ -49,8 +49,8 @@ class PodGCTest : public ::testing::Test {
     client_ = c.get();
     gc_ = std::make_unique<PodGCController>(
         client::Lister<Pod>(&pods_), client::Lister<Node>(&nodes_), std::move(c),
-        PodGCOptions{.period = absl::Seconds(20), .quarantine = absl::Seconds(40),
-                     .clock = &clock_});
+        PodGCOptions{
+            .period = absl::Seconds(20), .quarantine = absl::Seconds(40), .clock = &clock_});
   }
 
   void AddNode(const std::string& name) {
@@ -83,7 +83,7 @@ TEST_F(PodGCTest, OrphanedPodIsDeletedAfterQuarantineAndLiveNotFound) {
   AddPod("pending", "");  // not scheduled, not terminating: the scheduler's business
 
   ASSERT_TRUE(gc_->GcOnce().ok());
-  EXPECT_TRUE(client_->deleted.empty());   // quarantined, not yet asked
+  EXPECT_TRUE(client_->deleted.empty());  // quarantined, not yet asked
   EXPECT_TRUE(client_->lookups.empty());
   clock_.Advance(absl::Seconds(39));
   ASSERT_TRUE(gc_->GcOnce().ok());

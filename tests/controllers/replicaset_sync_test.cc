@@ -6,11 +6,11 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
-#include "common/fake_clock.h"
-#include "api/time.h"
 #include "api/errors.h"
+#include "api/time.h"
 #include "client/event_recorder.h"
 #include "client/indexer.h"
+#include "common/fake_clock.h"
 #include "controllers/replicaset/replica_set_controller.h"
 #include "gtest/gtest.h"
 
@@ -49,8 +49,7 @@ class FakeClient : public ReplicaSetClient {
       return absl::ResourceExhaustedError("exceeded quota");
     }
     Pod p = pod;
-    p.mutable_metadata()->set_name(pod.metadata().generate_name() +
-                                   std::to_string(created.size()));
+    p.mutable_metadata()->set_name(pod.metadata().generate_name() + std::to_string(created.size()));
     p.mutable_metadata()->set_uid("pod-uid-" + std::to_string(created.size()));
     created.push_back(p);
     return p;

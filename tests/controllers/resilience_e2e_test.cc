@@ -25,10 +25,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
+#include "api/errors.h"
 #include "api/intstr.h"
 #include "api/quantity.h"
 #include "api/time.h"
-#include "api/errors.h"
 #include "gtest/gtest.h"
 #include "testing/control_plane.h"
 #include "testing/fake_kubelet.h"
@@ -52,10 +52,13 @@ const std::vector<std::string> kManagerFlags = {
     "--leader-elect=false", "--controllers=deployment,replicaset,garbagecollector"};
 
 // Short leader election, so a standby takes over in seconds.
-const std::vector<std::string> kFastLeaderElection = {
-    "--leader-elect=true",           "--leader-elect-lease-duration", "2s",
-    "--leader-elect-renew-deadline", "1500ms",
-    "--leader-elect-retry-period",   "200ms"};
+const std::vector<std::string> kFastLeaderElection = {"--leader-elect=true",
+                                                      "--leader-elect-lease-duration",
+                                                      "2s",
+                                                      "--leader-elect-renew-deadline",
+                                                      "1500ms",
+                                                      "--leader-elect-retry-period",
+                                                      "200ms"};
 
 Node MakeNode(const std::string& name) {
   Node n;
@@ -75,8 +78,7 @@ class ControlPlaneE2E : public ::testing::Test {
  protected:
   void SetUp() override {
     auto missing = ControlPlane::MissingBinaries(
-        {"minik8s-store", "minik8s-apiserver", "minik8s-controller-manager",
-         "minik8s-scheduler"});
+        {"minik8s-store", "minik8s-apiserver", "minik8s-controller-manager", "minik8s-scheduler"});
     if (!missing.empty()) {
       GTEST_SKIP() << "missing binaries in the build tree: " << absl::StrJoin(missing, ", ");
     }
@@ -137,10 +139,11 @@ class ControlPlaneE2E : public ::testing::Test {
   }
 
   void SetImage(const std::string& image) {
-    ASSERT_TRUE(UpdateDeployment([&](Deployment* d) {
-                  d->mutable_spec()->mutable_template_()->mutable_spec()->mutable_containers(0)
-                      ->set_image(image);
-                }).ok());
+    ASSERT_TRUE(
+        UpdateDeployment([&](Deployment* d) {
+          d->mutable_spec()->mutable_template_()->mutable_spec()->mutable_containers(0)->set_image(
+              image);
+        }).ok());
   }
 
   // True when the Deployment reports `n` updated (unless !updated: a
@@ -200,8 +203,8 @@ class ControlPlaneE2E : public ::testing::Test {
       EXPECT_EQ(ref.kind(), "ReplicaSet");
       EXPECT_TRUE(ref.controller());
       auto it = rs_by_uid.find(ref.uid());
-      ASSERT_NE(it, rs_by_uid.end()) << "pod " << p.metadata().name() << " is an orphan of "
-                                     << ref.name();
+      ASSERT_NE(it, rs_by_uid.end())
+          << "pod " << p.metadata().name() << " is an orphan of " << ref.name();
       EXPECT_EQ(ref.name(), it->second->metadata().name());
       ++pods_per_rs[ref.uid()];
     }
@@ -232,16 +235,15 @@ class ControlPlaneE2E : public ::testing::Test {
     if (auto rss = cs_->ReplicaSets().List("default"); rss.ok()) {
       for (const ReplicaSet& rs : rss->items) {
         absl::StrAppend(&out, "rs ", rs.metadata().name(), " spec ", rs.spec().replicas(),
-                        " status ", rs.status().replicas(), " ready ",
-                        rs.status().ready_replicas(), " available ",
-                        rs.status().available_replicas(), "\n");
+                        " status ", rs.status().replicas(), " ready ", rs.status().ready_replicas(),
+                        " available ", rs.status().available_replicas(), "\n");
       }
     }
     if (auto pods = cs_->Pods().List("default"); pods.ok()) {
       for (const Pod& p : pods->items) {
         absl::StrAppend(&out, "pod ", p.metadata().name(), " node ", p.spec().node_name(),
-                        " ready ", IsPodReady(p), p.metadata().has_deletion_timestamp() ? " deleting" : "",
-                        "\n");
+                        " ready ", IsPodReady(p),
+                        p.metadata().has_deletion_timestamp() ? " deleting" : "", "\n");
       }
     }
     return out;
@@ -320,8 +322,7 @@ class PodWatcher {
       auto pod = client::ObjectAs<Pod>(ev);
       if (pod == nullptr) continue;
       absl::MutexLock l(&mu_);
-      if (ev.type == client::WatchEventType::kDeleted ||
-          pod->metadata().has_deletion_timestamp()) {
+      if (ev.type == client::WatchEventType::kDeleted || pod->metadata().has_deletion_timestamp()) {
         live_.erase(pod->metadata().name());
       } else {
         live_[pod->metadata().name()] = *pod;
@@ -341,8 +342,7 @@ class PodWatcher {
     max_live_ = std::max(max_live_, live);
     min_ready_ = std::min(min_ready_, ready);
     if ((bound_live_ > 0 && live > bound_live_) || ready < bound_ready_) {
-      absl::StrAppend(&violation_log_, "event ", events_, ": ", live, " live, ", ready,
-                      " ready\n");
+      absl::StrAppend(&violation_log_, "event ", events_, ": ", live, " live, ", ready, " ready\n");
     }
   }
 
@@ -407,10 +407,9 @@ TEST_F(RollingUpdateE2E, SurgeAndUnavailabilityBoundsHoldThroughRolloutPauseAndR
   EXPECT_TRUE(Converged(kReplicas, kImage2, /*updated=*/false));
   // A paused Deployment still scales, within the ReplicaSet it runs.
   ASSERT_TRUE(
-      UpdateDeployment([](Deployment* d) { d->mutable_spec()->set_replicas(kReplicas + 1); })
-          .ok());
-  ASSERT_TRUE(testing::WaitFor([&] { return Converged(kReplicas + 1, kImage2, false); },
-                               absl::Seconds(60)))
+      UpdateDeployment([](Deployment* d) { d->mutable_spec()->set_replicas(kReplicas + 1); }).ok());
+  ASSERT_TRUE(
+      testing::WaitFor([&] { return Converged(kReplicas + 1, kImage2, false); }, absl::Seconds(60)))
       << "scaling a paused Deployment";
   EXPECT_GT(watcher.events(), events_when_paused);
   rss = cs_->ReplicaSets().List("default");
@@ -418,8 +417,8 @@ TEST_F(RollingUpdateE2E, SurgeAndUnavailabilityBoundsHoldThroughRolloutPauseAndR
   EXPECT_EQ(rss->items.size(), 2u) << "a paused Deployment created a ReplicaSet";
   ASSERT_TRUE(
       UpdateDeployment([](Deployment* d) { d->mutable_spec()->set_replicas(kReplicas); }).ok());
-  ASSERT_TRUE(testing::WaitFor([&] { return Converged(kReplicas, kImage2, false); },
-                               absl::Seconds(60)));
+  ASSERT_TRUE(
+      testing::WaitFor([&] { return Converged(kReplicas, kImage2, false); }, absl::Seconds(60)));
 
   // 3. Resume: the paused template change rolls out within the bounds.
   watcher.Reset();
@@ -531,7 +530,8 @@ TEST_P(LeaderFailoverE2E, StandbyTakesOverAndWorkContinues) {
   StartKubelet(/*bound_only=*/true);
   ASSERT_TRUE(StartInstance().ok());
   ASSERT_TRUE(testing::WaitFor([&] { return Leader() >= 0; }, absl::Seconds(30)))
-      << "no instance became leader\n" << Log(0);
+      << "no instance became leader\n"
+      << Log(0);
   ASSERT_TRUE(StartInstance().ok());
   const int leader = Leader();
   const int standby = 1 - leader;
@@ -556,7 +556,8 @@ TEST_P(LeaderFailoverE2E, StandbyTakesOverAndWorkContinues) {
         return !h.empty() && h != first_holder;
       },
       absl::Seconds(60)))
-      << "the standby never took the Lease\n" << Log(standby);
+      << "the standby never took the Lease\n"
+      << Log(standby);
   // Informational (the machine is shared, so not asserted): with a 2 s
   // lease, a killed leader is replaced after about 2 s, a stopped one (which
   // releases the Lease) at the standby's next retry.
@@ -632,7 +633,7 @@ TEST_P(RestartMidRolloutE2E, ConvergesToExactlyTheDesiredPods) {
   ASSERT_TRUE(WaitConverged(kReplicas, kImage2, absl::Seconds(120)))
       << State() << "controller-manager:\n"
       << cp_.LogTail(daemon == "controller-manager" ? "controller-manager-1.log"
-                                                   : "controller-manager-0.log");
+                                                    : "controller-manager-0.log");
   ExpectExactOwnership(kReplicas, kImage2);
   // Every pod is bound, and each node's pods are the pods that exist.
   auto pods = cs_->Pods().List("default");
@@ -641,8 +642,7 @@ TEST_P(RestartMidRolloutE2E, ConvergesToExactlyTheDesiredPods) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Daemons, RestartMidRolloutE2E,
-                         ::testing::Values("controller-manager", "scheduler", "apiserver",
-                                           "store"),
+                         ::testing::Values("controller-manager", "scheduler", "apiserver", "store"),
                          [](const auto& info) {
                            std::string name = info.param;
                            name.erase(std::remove(name.begin(), name.end(), '-'), name.end());

@@ -77,8 +77,8 @@ TEST(SlowStartBatch, StopsAfterTheBatchWithTheFirstError) {
   EXPECT_EQ(err.code(), absl::StatusCode::kUnavailable);
 }
 
-Pod MakePod(const std::string& name, const std::string& node, const std::string& phase,
-            bool ready, absl::Time ready_since, absl::Time created, int restarts = 0) {
+Pod MakePod(const std::string& name, const std::string& node, const std::string& phase, bool ready,
+            absl::Time ready_since, absl::Time created, int restarts = 0) {
   Pod p;
   p.mutable_metadata()->set_name(name);
   p.mutable_metadata()->set_uid("uid-" + name);

@@ -1,4 +1,6 @@
 // The three-way merge patch, last-applied bookkeeping and manifest reading.
+#include <fstream>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "api/codec.h"
@@ -11,8 +13,6 @@
 #include "testing/temp_dir.h"
 #include "tests/kubectl/test_objects.h"
 
-#include <fstream>
-
 namespace minik8s::kubectl {
 namespace {
 
@@ -20,8 +20,8 @@ using testing::FromYaml;
 
 std::string Patch(const std::string& original, const std::string& modified,
                   const std::string& current) {
-  return NodeToJson(ThreeWayMergePatch(YAML::Load(original), YAML::Load(modified),
-                                       YAML::Load(current)));
+  return NodeToJson(
+      ThreeWayMergePatch(YAML::Load(original), YAML::Load(modified), YAML::Load(current)));
 }
 
 TEST(ThreeWayMerge, AddedChangedRemoved) {
@@ -33,8 +33,11 @@ TEST(ThreeWayMerge, AddedChangedRemoved) {
 
 TEST(ThreeWayMerge, UnchangedGivesEmptyPatch) {
   const std::string doc = R"({"metadata":{"name":"x","labels":{"a":"b"}},"spec":{"replicas":3}})";
-  EXPECT_EQ(Patch(doc, doc, R"({"metadata":{"name":"x","uid":"u","labels":{"a":"b"}},"spec":{"replicas":3,"paused":false}})"),
-            "{}");
+  EXPECT_EQ(
+      Patch(
+          doc, doc,
+          R"({"metadata":{"name":"x","uid":"u","labels":{"a":"b"}},"spec":{"replicas":3,"paused":false}})"),
+      "{}");
 }
 
 TEST(ThreeWayMerge, FieldsChangedByOthersAreRestored) {
@@ -45,16 +48,18 @@ TEST(ThreeWayMerge, FieldsChangedByOthersAreRestored) {
 }
 
 TEST(ThreeWayMerge, RemovedFieldAlreadyGoneIsNotPatched) {
-  EXPECT_EQ(Patch(R"({"metadata":{"labels":{"a":"1","b":"2"}}})", R"({"metadata":{"labels":{"a":"1"}}})",
-                  R"({"metadata":{"labels":{"a":"1"}}})"),
+  EXPECT_EQ(Patch(R"({"metadata":{"labels":{"a":"1","b":"2"}}})",
+                  R"({"metadata":{"labels":{"a":"1"}}})", R"({"metadata":{"labels":{"a":"1"}}})"),
             "{}");
-  EXPECT_EQ(Patch(R"({"metadata":{"labels":{"a":"1","b":"2"}}})", R"({"metadata":{"labels":{"a":"1"}}})",
-                  R"({"metadata":{"labels":{"a":"1","b":"2"}}})"),
-            R"({"metadata":{"labels":{"b":null}}})");
+  EXPECT_EQ(
+      Patch(R"({"metadata":{"labels":{"a":"1","b":"2"}}})", R"({"metadata":{"labels":{"a":"1"}}})",
+            R"({"metadata":{"labels":{"a":"1","b":"2"}}})"),
+      R"({"metadata":{"labels":{"b":null}}})");
 }
 
 TEST(ThreeWayMerge, ListsWithOnlyDefaultedFieldsAreUnchanged) {
-  const std::string manifest = R"({"spec":{"containers":[{"name":"c","ports":[{"containerPort":80}]}]}})";
+  const std::string manifest =
+      R"({"spec":{"containers":[{"name":"c","ports":[{"containerPort":80}]}]}})";
   const std::string live =
       R"({"spec":{"containers":[{"name":"c","imagePullPolicy":"Always","ports":[{"containerPort":80,"protocol":"TCP"}]}]}})";
   EXPECT_EQ(Patch(manifest, manifest, live), "{}");
@@ -64,8 +69,10 @@ TEST(ThreeWayMerge, ListsWithOnlyDefaultedFieldsAreUnchanged) {
   const std::string without_port = R"({"spec":{"containers":[{"name":"c"}]}})";
   EXPECT_EQ(Patch(manifest, without_port, live), R"({"spec":{"containers":[{"name":"c"}]}})");
   // Someone else changed the list's values: restored.
-  const std::string changed_live = R"({"spec":{"containers":[{"name":"c","ports":[{"containerPort":81,"protocol":"TCP"}]}]}})";
-  EXPECT_EQ(Patch(manifest, manifest, changed_live), R"({"spec":{"containers":[{"name":"c","ports":[{"containerPort":80}]}]}})");
+  const std::string changed_live =
+      R"({"spec":{"containers":[{"name":"c","ports":[{"containerPort":81,"protocol":"TCP"}]}]}})";
+  EXPECT_EQ(Patch(manifest, manifest, changed_live),
+            R"({"spec":{"containers":[{"name":"c","ports":[{"containerPort":80}]}]}})");
 }
 
 TEST(ThreeWayMerge, ScalarTypesMatter) {
@@ -103,8 +110,7 @@ spec:
 TEST(LastApplied, AnnotationAndPatch) {
   auto manifest = FromYaml<apps::v1::Deployment>(kManifest);
   SetLastApplied(&manifest);
-  const std::string annotation =
-      manifest.metadata().annotations().at(kLastAppliedAnnotation);
+  const std::string annotation = manifest.metadata().annotations().at(kLastAppliedAnnotation);
   EXPECT_EQ(annotation.back(), '\n');
   EXPECT_EQ(annotation.find("last-applied"), std::string::npos);  // not nested
   EXPECT_NE(annotation.find("\"replicas\":2"), std::string::npos) << annotation;
@@ -140,9 +146,9 @@ TEST(LastApplied, AnnotationAndPatch) {
 }
 
 TEST(Manifests, DocumentNumbersInErrors) {
-  const std::string text = absl::StrCat(
-      "# comment\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n---\n", kManifest,
-      "  bogus: 1\n");
+  const std::string text =
+      absl::StrCat("# comment\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n---\n",
+                   kManifest, "  bogus: 1\n");
   absl::StatusOr<std::vector<Manifest>> m = DecodeManifests("web.yaml", text);
   ASSERT_FALSE(m.ok());
   EXPECT_TRUE(absl::StartsWith(m.status().message(), "error parsing web.yaml: document 2: line "))

@@ -138,15 +138,18 @@ TEST(Cli, ClientOnlyCommands) {
 TEST(FormatError, KubernetesMessages) {
   EXPECT_EQ(FormatError(api::NewNotFound("deployments.apps", "x"), "h:1"),
             "Error from server (NotFound): deployments.apps \"x\" not found");
-  EXPECT_EQ(FormatError(absl::UnavailableError("failed to connect to all addresses"), "127.0.0.1:6443"),
-            "The connection to the server 127.0.0.1:6443 was refused - did you specify the right "
-            "host or port?");
+  EXPECT_EQ(
+      FormatError(absl::UnavailableError("failed to connect to all addresses"), "127.0.0.1:6443"),
+      "The connection to the server 127.0.0.1:6443 was refused - did you specify the right "
+      "host or port?");
   EXPECT_EQ(FormatError(absl::InvalidArgumentError("bad"), "h:1"), "error: bad");
 
   meta::v1::Status status;
   status.set_reason("Invalid");
   status.set_code(422);
-  status.set_message("Deployment.apps \"x\" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0");
+  status.set_message(
+      "Deployment.apps \"x\" is invalid: spec.replicas: Invalid value: -1: must be greater than or "
+      "equal to 0");
   status.mutable_details()->set_kind("Deployment");
   status.mutable_details()->set_name("x");
   auto* cause = status.mutable_details()->add_causes();

@@ -29,7 +29,9 @@ source:
   component: default-scheduler
 type: Normal
 count: 1
-firstTimestamp: )", Ago(absl::Minutes(5)), "\nlastTimestamp: ", Ago(absl::Minutes(5)), "\n"));
+firstTimestamp: )",
+                                                Ago(absl::Minutes(5)),
+                                                "\nlastTimestamp: ", Ago(absl::Minutes(5)), "\n"));
 }
 
 TEST(DescribePod, Golden) {
@@ -74,7 +76,8 @@ status:
   podIP: 10.244.1.5
   podIPs:
   - ip: 10.244.1.5
-  startTime: )", Ago(absl::Minutes(5)), R"(
+  startTime: )",
+                                                  Ago(absl::Minutes(5)), R"(
   conditions:
   - type: PodScheduled
     status: "True"
@@ -88,7 +91,8 @@ status:
     ready: true
     state:
       running:
-        startedAt: )", Ago(absl::Seconds(298)), "\n"));
+        startedAt: )",
+                                                  Ago(absl::Seconds(298)), "\n"));
   EXPECT_EQ(DescribePod(pod, {ScheduledEvent()}, Now()),
             "Name:             web-1\n"
             "Namespace:        default\n"
@@ -129,7 +133,8 @@ status:
             "Events:\n"
             "  Type    Reason     Age   From               Message\n"
             "  ----    ------     ----  ----               -------\n"
-            "  Normal  Scheduled  5m    default-scheduler  Successfully assigned default/web-1 to node-1\n");
+            "  Normal  Scheduled  5m    default-scheduler  Successfully assigned default/web-1 to "
+            "node-1\n");
 }
 
 apps::v1::ReplicaSet Rs(const std::string& name, int replicas, absl::Duration age,
@@ -137,11 +142,14 @@ apps::v1::ReplicaSet Rs(const std::string& name, int replicas, absl::Duration ag
   return FromYaml<apps::v1::ReplicaSet>(absl::StrCat(R"(apiVersion: apps/v1
 kind: ReplicaSet
 metadata:
-  name: )", name, R"(
+  name: )",
+                                                     name, R"(
   namespace: default
-  creationTimestamp: )", Ago(age), R"(
+  creationTimestamp: )",
+                                                     Ago(age), R"(
 spec:
-  replicas: )", replicas, R"(
+  replicas: )",
+                                                     replicas, R"(
   selector:
     matchLabels:
       app: nginx
@@ -149,16 +157,19 @@ spec:
     metadata:
       labels:
         app: nginx
-        pod-template-hash: h)", name, R"(
+        pod-template-hash: h)",
+                                                     name, R"(
     spec:
       containers:
       - name: nginx
-        image: )", image, R"(
+        image: )",
+                                                     image, R"(
         ports:
         - containerPort: 80
           protocol: TCP
 status:
-  replicas: )", replicas, "\n"));
+  replicas: )",
+                                                     replicas, "\n"));
 }
 
 TEST(DescribeDeployment, Golden) {
@@ -167,7 +178,8 @@ kind: Deployment
 metadata:
   name: nginx
   namespace: default
-  creationTimestamp: )", Ago(absl::Minutes(10)), R"(
+  creationTimestamp: )",
+                                                       Ago(absl::Minutes(10)), R"(
   annotations:
     deployment.kubernetes.io/revision: "2"
 spec:
@@ -211,37 +223,38 @@ status:
   SplitReplicaSets(d, {&new_rs, &old_rs}, &olds, &found);
   ASSERT_EQ(found, &new_rs);
   ASSERT_EQ(olds.size(), 1u);
-  EXPECT_EQ(DescribeDeployment(d, olds, found, {}, Now()),
-            "Name:                   nginx\n"
-            "Namespace:              default\n"
-            "CreationTimestamp:      Tue, 14 Nov 2023 22:03:20 +0000\n"
-            "Labels:                 <none>\n"
-            "Annotations:            deployment.kubernetes.io/revision: 2\n"
-            "Selector:               app=nginx\n"
-            "Replicas:               3 desired | 3 updated | 3 total | 2 available | 1 unavailable\n"
-            "StrategyType:           RollingUpdate\n"
-            "MinReadySeconds:        0\n"
-            "RollingUpdateStrategy:  25% max unavailable, 25% max surge\n"
-            "Pod Template:\n"
-            "  Labels:  app=nginx\n"
-            "  Containers:\n"
-            "   nginx:\n"
-            "    Image:         nginx:1.25\n"
-            "    Port:          80/TCP\n"
-            "    Host Port:     0/TCP\n"
-            "    Environment:   <none>\n"
-            "    Mounts:        <none>\n"
-            "  Volumes:         <none>\n"
-            "  Node-Selectors:  <none>\n"
-            "  Tolerations:     <none>\n"
-            "Conditions:\n"
-            "  Type           Status  Reason\n"
-            "  ----           ------  ------\n"
-            "  Available      True    MinimumReplicasAvailable\n"
-            "  Progressing    True    NewReplicaSetAvailable\n"
-            "OldReplicaSets:  nginx-old (0/0 replicas created)\n"
-            "NewReplicaSet:   nginx-new (3/3 replicas created)\n"
-            "Events:          <none>\n");
+  EXPECT_EQ(
+      DescribeDeployment(d, olds, found, {}, Now()),
+      "Name:                   nginx\n"
+      "Namespace:              default\n"
+      "CreationTimestamp:      Tue, 14 Nov 2023 22:03:20 +0000\n"
+      "Labels:                 <none>\n"
+      "Annotations:            deployment.kubernetes.io/revision: 2\n"
+      "Selector:               app=nginx\n"
+      "Replicas:               3 desired | 3 updated | 3 total | 2 available | 1 unavailable\n"
+      "StrategyType:           RollingUpdate\n"
+      "MinReadySeconds:        0\n"
+      "RollingUpdateStrategy:  25% max unavailable, 25% max surge\n"
+      "Pod Template:\n"
+      "  Labels:  app=nginx\n"
+      "  Containers:\n"
+      "   nginx:\n"
+      "    Image:         nginx:1.25\n"
+      "    Port:          80/TCP\n"
+      "    Host Port:     0/TCP\n"
+      "    Environment:   <none>\n"
+      "    Mounts:        <none>\n"
+      "  Volumes:         <none>\n"
+      "  Node-Selectors:  <none>\n"
+      "  Tolerations:     <none>\n"
+      "Conditions:\n"
+      "  Type           Status  Reason\n"
+      "  ----           ------  ------\n"
+      "  Available      True    MinimumReplicasAvailable\n"
+      "  Progressing    True    NewReplicaSetAvailable\n"
+      "OldReplicaSets:  nginx-old (0/0 replicas created)\n"
+      "NewReplicaSet:   nginx-new (3/3 replicas created)\n"
+      "Events:          <none>\n");
 }
 
 TEST(DescribeReplicaSet, PodsStatusAndController) {
@@ -267,7 +280,8 @@ TEST(DescribeNode, ConditionsCapacityAndPods) {
 kind: Node
 metadata:
   name: node-1
-  creationTimestamp: )", Ago(absl::Hours(1)), R"(
+  creationTimestamp: )",
+                                                    Ago(absl::Hours(1)), R"(
 spec:
   unschedulable: true
   taints:
@@ -298,7 +312,8 @@ kind: Pod
 metadata:
   name: web-1
   namespace: default
-  creationTimestamp: )", Ago(absl::Minutes(5)), R"(
+  creationTimestamp: )",
+                                                  Ago(absl::Minutes(5)), R"(
 spec:
   nodeName: node-1
   containers:
@@ -318,9 +333,11 @@ spec:
             std::string::npos)
       << text;
   // Unset times print as Go's zero time, as kubectl does.
-  EXPECT_NE(text.find("  Ready   True    Mon, 01 Jan 0001 00:00:00 +0000   Mon, 01 Jan 0001 00:00:00 +0000   "
-                      "KubeletReady   kubelet is posting ready status\n"),
-            std::string::npos)
+  EXPECT_NE(
+      text.find(
+          "  Ready   True    Mon, 01 Jan 0001 00:00:00 +0000   Mon, 01 Jan 0001 00:00:00 +0000   "
+          "KubeletReady   kubelet is posting ready status\n"),
+      std::string::npos)
       << text;
   EXPECT_NE(text.find("  InternalIP:  10.0.0.1\n"), std::string::npos) << text;
   EXPECT_NE(text.find("(1 in total)"), std::string::npos) << text;

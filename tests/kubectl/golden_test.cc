@@ -94,13 +94,20 @@ const Objects& Load() {
     EXPECT_FALSE(text.empty());
     for (absl::string_view doc : absl::StrSplit(text, "\n---\n")) {
       const std::string d(doc);
-      if (absl::StrContains(d, "\nkind: Pod\n")) DecodeInto(d, &o->pods);
-      else if (absl::StrContains(d, "\nkind: Deployment\n")) DecodeInto(d, &o->deployments);
-      else if (absl::StrContains(d, "\nkind: ReplicaSet\n")) DecodeInto(d, &o->replica_sets);
-      else if (absl::StrContains(d, "\nkind: Node\n")) DecodeInto(d, &o->nodes);
-      else if (absl::StrContains(d, "\nkind: Event\n")) DecodeInto(d, &o->events);
-      else if (absl::StrContains(d, "\nkind: Lease\n")) DecodeInto(d, &o->leases);
-      else ADD_FAILURE() << "unknown document:\n" << d;
+      if (absl::StrContains(d, "\nkind: Pod\n"))
+        DecodeInto(d, &o->pods);
+      else if (absl::StrContains(d, "\nkind: Deployment\n"))
+        DecodeInto(d, &o->deployments);
+      else if (absl::StrContains(d, "\nkind: ReplicaSet\n"))
+        DecodeInto(d, &o->replica_sets);
+      else if (absl::StrContains(d, "\nkind: Node\n"))
+        DecodeInto(d, &o->nodes);
+      else if (absl::StrContains(d, "\nkind: Event\n"))
+        DecodeInto(d, &o->events);
+      else if (absl::StrContains(d, "\nkind: Lease\n"))
+        DecodeInto(d, &o->leases);
+      else
+        ADD_FAILURE() << "unknown document:\n" << d;
     }
     return o;
   }();
@@ -180,9 +187,9 @@ TEST(GoldenDescribe, ReplicaSet) {
       if (ref.uid() == rs.metadata().uid()) pods.push_back(&p);
     }
   }
-  ExpectGolden("describe_replicaset_web-5f6c7d8b9",
-               DescribeReplicaSet(rs, pods, o.EventsAbout("ReplicaSet", rs.metadata().name()),
-                                  Now()));
+  ExpectGolden(
+      "describe_replicaset_web-5f6c7d8b9",
+      DescribeReplicaSet(rs, pods, o.EventsAbout("ReplicaSet", rs.metadata().name()), Now()));
 }
 
 TEST(GoldenDescribe, Nodes) {
@@ -200,9 +207,9 @@ TEST(GoldenDescribe, Nodes) {
     for (const auto& l : o.leases) {
       if (l.metadata().name() == name) lease = &l;
     }
-    ExpectGolden(std::string("describe_node_") + name,
-                 DescribeNode(o.Named(o.nodes, name), lease, pods, o.EventsAbout("Node", name),
-                              Now()));
+    ExpectGolden(
+        std::string("describe_node_") + name,
+        DescribeNode(o.Named(o.nodes, name), lease, pods, o.EventsAbout("Node", name), Now()));
   }
 }
 

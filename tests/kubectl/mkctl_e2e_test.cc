@@ -7,10 +7,10 @@
 #include <regex>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "common/net.h"
 #include "gtest/gtest.h"
@@ -51,7 +51,8 @@ class MkctlE2E : public ::testing::Test {
     // The namespaces the tests use (a multi-document manifest on stdin).
     std::string manifest;
     for (const char* ns : {"sel", "ro", "forms", "tr", "logs", "byname"}) {
-      absl::StrAppend(&manifest, "---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: ", ns, "\n");
+      absl::StrAppend(&manifest, "---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: ", ns,
+                      "\n");
     }
     std::string out;
     ASSERT_EQ(testing::RunCommand({testing::BinPath("mkctl"), "--server",
@@ -99,8 +100,7 @@ class MkctlE2E : public ::testing::Test {
   // The apiserver's apiserver_registered_watchers gauge for `kind`
   // (-1 when /metrics cannot be read).
   static int RegisteredWatchers(const std::string& kind) {
-    absl::StatusOr<testing::HttpResult> r =
-        testing::HttpRequest(api_port_, {.target = "/metrics"});
+    absl::StatusOr<testing::HttpResult> r = testing::HttpRequest(api_port_, {.target = "/metrics"});
     if (!r.ok() || r->status != 200) return -1;
     int total = 0;
     for (absl::string_view line : absl::StrSplit(r->body, '\n')) {
@@ -115,7 +115,6 @@ class MkctlE2E : public ::testing::Test {
     }
     return total;
   }
-
 
   static std::string* skip_reason_;
   static testing::ControlPlane* cp_;
@@ -169,7 +168,8 @@ TEST_F(MkctlE2E, ApplyCreatedUnchangedConfigured) {
   const std::string table = MkctlOk({"get", "deploy"});
   EXPECT_TRUE(absl::StartsWith(table, "NAME               READY   UP-TO-DATE   AVAILABLE   AGE\n"))
       << table;
-  EXPECT_TRUE(std::regex_search(table, std::regex("\nnginx-deployment   0/2     0            0           [0-9]+s\n")))
+  EXPECT_TRUE(std::regex_search(
+      table, std::regex("\nnginx-deployment   0/2     0            0           [0-9]+s\n")))
       << table;
 
   EXPECT_EQ(MkctlOk({"scale", "--replicas=5", "deployment/nginx-deployment"}),
@@ -188,21 +188,23 @@ TEST_F(MkctlE2E, InvalidManifestsCreateNothing) {
       "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: should-not-exist\n---\n",
       absl::StrReplaceAll(Example("nginx-deployment.yaml"),
                           {{"name: nginx-deployment", "name: bad-deploy"},
-                           {"        image: nginx:1.14.2\n", "        image: nginx:1.14.2\n        imagePolicy: x\n"}}));
+                           {"        image: nginx:1.14.2\n",
+                            "        image: nginx:1.14.2\n        imagePolicy: x\n"}}));
   const std::string path = WriteFile("bad.yaml", bad);
   std::string out;
   EXPECT_EQ(Mkctl({"apply", "-f", path}, &out), 1);
-  EXPECT_TRUE(absl::StartsWith(out, absl::StrCat("error: error parsing ", path, ": document 2: line ")))
+  EXPECT_TRUE(
+      absl::StartsWith(out, absl::StrCat("error: error parsing ", path, ": document 2: line ")))
       << out;
   EXPECT_NE(out.find("spec.template.spec.containers[0].imagePolicy"), std::string::npos) << out;
   EXPECT_EQ(Mkctl({"get", "ns", "should-not-exist"}, &out), 1) << out;
   EXPECT_EQ(Mkctl({"get", "deploy", "bad-deploy"}, &out), 1) << out;
 
   // A server-side validation error.
-  const std::string negative = WriteFile(
-      "negative.yaml", absl::StrReplaceAll(Example("nginx-deployment.yaml"),
-                                           {{"name: nginx-deployment", "name: negative"},
-                                            {"replicas: 3", "replicas: -1"}}));
+  const std::string negative =
+      WriteFile("negative.yaml", absl::StrReplaceAll(Example("nginx-deployment.yaml"),
+                                                     {{"name: nginx-deployment", "name: negative"},
+                                                      {"replicas: 3", "replicas: -1"}}));
   EXPECT_EQ(Mkctl({"apply", "-f", negative}, &out), 1);
   EXPECT_EQ(out,
             "The Deployment \"negative\" is invalid: spec.replicas: Invalid value: -1: must be "
@@ -250,12 +252,15 @@ TEST_F(MkctlE2E, DeleteBySelectorAndAll) {
 
 TEST_F(MkctlE2E, RolloutPauseResumeRestartAndSetImage) {
   MkctlOk({"create", "deployment", "web", "--image=nginx:1.24", "--replicas=2", "-n", "ro"});
-  EXPECT_EQ(MkctlOk({"rollout", "pause", "deployment/web", "-n", "ro"}), "deployment.apps/web paused\n");
+  EXPECT_EQ(MkctlOk({"rollout", "pause", "deployment/web", "-n", "ro"}),
+            "deployment.apps/web paused\n");
   std::string out;
   EXPECT_EQ(Mkctl({"rollout", "pause", "deployment/web", "-n", "ro"}, &out), 1);
   EXPECT_EQ(out, "error: deployments.apps \"web\" is already paused\n");
-  EXPECT_EQ(MkctlOk({"rollout", "resume", "deployment/web", "-n", "ro"}), "deployment.apps/web resumed\n");
-  EXPECT_EQ(MkctlOk({"rollout", "restart", "deployment/web", "-n", "ro"}), "deployment.apps/web restarted\n");
+  EXPECT_EQ(MkctlOk({"rollout", "resume", "deployment/web", "-n", "ro"}),
+            "deployment.apps/web resumed\n");
+  EXPECT_EQ(MkctlOk({"rollout", "restart", "deployment/web", "-n", "ro"}),
+            "deployment.apps/web restarted\n");
   std::string yaml = MkctlOk({"get", "deploy", "web", "-n", "ro", "-o", "yaml"});
   EXPECT_NE(yaml.find("kubectl.kubernetes.io/restartedAt"), std::string::npos) << yaml;
   EXPECT_EQ(MkctlOk({"set", "image", "deployment/web", "nginx=nginx:1.25", "-n", "ro"}),
@@ -270,9 +275,11 @@ TEST_F(MkctlE2E, RolloutPauseResumeRestartAndSetImage) {
             "Waiting for deployment spec update to be observed...\n");
 
   const std::string describe = MkctlOk({"describe", "deployment", "web", "-n", "ro"});
-  EXPECT_TRUE(absl::StartsWith(describe, "Name:                   web\nNamespace:              ro\n"))
+  EXPECT_TRUE(
+      absl::StartsWith(describe, "Name:                   web\nNamespace:              ro\n"))
       << describe;
-  EXPECT_NE(describe.find("Replicas:               2 desired | 0 updated | 0 total | 0 available | 0 unavailable\n"),
+  EXPECT_NE(describe.find("Replicas:               2 desired | 0 updated | 0 total | 0 available | "
+                          "0 unavailable\n"),
             std::string::npos)
       << describe;
   EXPECT_NE(describe.find("    Image:         nginx:1.25\n"), std::string::npos) << describe;
@@ -288,25 +295,29 @@ TEST_F(MkctlE2E, GetFormsAndDiscovery) {
   EXPECT_NE(ns.find("LABELS"), std::string::npos) << ns;
   const std::string resources = MkctlOk({"api-resources"});
   EXPECT_TRUE(absl::StartsWith(resources, "NAME")) << resources;
-  EXPECT_TRUE(std::regex_search(resources, std::regex("\ndeployments +deploy +apps/v1 +true +Deployment\n")))
+  EXPECT_TRUE(std::regex_search(resources,
+                                std::regex("\ndeployments +deploy +apps/v1 +true +Deployment\n")))
       << resources;
   const std::string version = MkctlOk({"version"});
   EXPECT_NE(version.find("Server Version: "), std::string::npos) << version;
   EXPECT_NE(MkctlOk({"cluster-info"}).find("is running at 127.0.0.1:"), std::string::npos);
 
   // MINIK8S_CONFIG names the config file the launcher writes.
-  const std::string config = WriteFile("config", absl::StrCat("server: 127.0.0.1:", api_port_, "\n"));
+  const std::string config =
+      WriteFile("config", absl::StrCat("server: 127.0.0.1:", api_port_, "\n"));
   std::string out;
-  EXPECT_EQ(testing::RunCommand({"/usr/bin/env", "-u", "MINIK8S_SERVER", absl::StrCat("MINIK8S_CONFIG=", config),
-                                 testing::BinPath("mkctl"), "get", "deploy", "multi", "-n", "forms", "-o", "name"},
-                                &out),
+  EXPECT_EQ(testing::RunCommand(
+                {"/usr/bin/env", "-u", "MINIK8S_SERVER", absl::StrCat("MINIK8S_CONFIG=", config),
+                 testing::BinPath("mkctl"), "get", "deploy", "multi", "-n", "forms", "-o", "name"},
+                &out),
             0)
       << out;
   EXPECT_EQ(out, "deployment.apps/multi\n");
   // MINIK8S_SERVER works too.
-  EXPECT_EQ(testing::RunCommand({"/usr/bin/env", absl::StrCat("MINIK8S_SERVER=127.0.0.1:", api_port_),
-                                 testing::BinPath("mkctl"), "get", "deploy", "multi", "-n", "forms", "-o", "name"},
-                                &out),
+  EXPECT_EQ(testing::RunCommand(
+                {"/usr/bin/env", absl::StrCat("MINIK8S_SERVER=127.0.0.1:", api_port_),
+                 testing::BinPath("mkctl"), "get", "deploy", "multi", "-n", "forms", "-o", "name"},
+                &out),
             0)
       << out;
 }
@@ -314,16 +325,17 @@ TEST_F(MkctlE2E, GetFormsAndDiscovery) {
 TEST_F(MkctlE2E, GetWatchPrintsNewRows) {
   const std::string log = cp_->dir().Join("watch.log");
   testing::Subprocess watch;
-  ASSERT_TRUE(watch
-                  .Start({testing::BinPath("mkctl"), "--server", absl::StrCat("127.0.0.1:", api_port_),
-                          "get", "deploy", "-w", "-n", "forms", "-l", "app=watched"},
-                         log)
-                  .ok());
+  ASSERT_TRUE(
+      watch
+          .Start({testing::BinPath("mkctl"), "--server", absl::StrCat("127.0.0.1:", api_port_),
+                  "get", "deploy", "-w", "-n", "forms", "-l", "app=watched"},
+                 log)
+          .ok());
   // The empty list prints nothing (no "No resources found"): the header
   // comes with the row of the new deployment. mkctl lists before it
   // watches, so once its watch is registered the list was empty.
-  ASSERT_TRUE(testing::WaitFor([&] { return RegisteredWatchers("Deployment") >= 1; },
-                               absl::Seconds(20)))
+  ASSERT_TRUE(
+      testing::WaitFor([&] { return RegisteredWatchers("Deployment") >= 1; }, absl::Seconds(20)))
       << "mkctl's watch never reached the apiserver\n"
       << ReadFile(log);
   EXPECT_EQ(ReadFile(log), "");
@@ -351,11 +363,12 @@ TEST_F(MkctlE2E, GetNameWatchFollowsOnlyThatObject) {
             "but 2 resources were found\n");
   const std::string log = cp_->dir().Join("watch-name.log");
   testing::Subprocess watch;
-  ASSERT_TRUE(watch
-                  .Start({testing::BinPath("mkctl"), "--server", absl::StrCat("127.0.0.1:", api_port_),
-                          "get", "deploy", "followed", "-w", "-n", "byname"},
-                         log)
-                  .ok());
+  ASSERT_TRUE(
+      watch
+          .Start({testing::BinPath("mkctl"), "--server", absl::StrCat("127.0.0.1:", api_port_),
+                  "get", "deploy", "followed", "-w", "-n", "byname"},
+                 log)
+          .ok());
   ASSERT_TRUE(testing::WaitFor([&] { return ReadFile(log).find("followed") != std::string::npos; },
                                absl::Seconds(20)))
       << ReadFile(log);
@@ -368,7 +381,8 @@ TEST_F(MkctlE2E, GetNameWatchFollowsOnlyThatObject) {
   watch.Stop(SIGTERM);
   const std::string printed = ReadFile(log);
   EXPECT_EQ(printed.find("other"), std::string::npos) << printed;
-  EXPECT_TRUE(absl::StartsWith(printed, "NAME       READY   UP-TO-DATE   AVAILABLE   AGE\nfollowed "))
+  EXPECT_TRUE(
+      absl::StartsWith(printed, "NAME       READY   UP-TO-DATE   AVAILABLE   AGE\nfollowed "))
       << printed;
 }
 
@@ -387,28 +401,34 @@ TEST_F(MkctlE2E, PodWithoutANodeHasNoLogs) {
   std::string out;
   EXPECT_EQ(Mkctl({"logs", "nope"}, &out), 1);
   EXPECT_EQ(out, "Error from server (NotFound): pods \"nope\" not found\n");
-  const std::string pod = WriteFile("pod.yaml", absl::StrReplaceAll(Example("pod.yaml"),
-                                                                    {{"namespace: default", "namespace: logs"}}));
+  const std::string pod = WriteFile(
+      "pod.yaml",
+      absl::StrReplaceAll(Example("pod.yaml"), {{"namespace: default", "namespace: logs"}}));
   EXPECT_EQ(MkctlOk({"apply", "-f", pod}), "pod/nginx created\n");
   const std::string table = MkctlOk({"get", "pods", "-n", "logs"});
-  EXPECT_TRUE(std::regex_search(table, std::regex("^NAME    READY   STATUS    RESTARTS   AGE\nnginx   0/1     Pending   0          [0-9]+s\n$")))
+  EXPECT_TRUE(
+      std::regex_search(table, std::regex("^NAME    READY   STATUS    RESTARTS   AGE\nnginx   0/1  "
+                                          "   Pending   0          [0-9]+s\n$")))
       << table;
   EXPECT_EQ(Mkctl({"logs", "nginx", "-n", "logs", "-c", "other"}, &out), 1);
   EXPECT_EQ(out, "error: container other is not valid for pod nginx\n");
   EXPECT_EQ(Mkctl({"logs", "nginx", "-n", "logs"}, &out), 1);
   EXPECT_EQ(out, "Error from server (BadRequest): pod nginx does not have a host assigned\n");
   const std::string describe = MkctlOk({"describe", "pod", "nginx", "-n", "logs"});
-  EXPECT_TRUE(absl::StartsWith(describe, "Name:             nginx\nNamespace:        logs\n")) << describe;
+  EXPECT_TRUE(absl::StartsWith(describe, "Name:             nginx\nNamespace:        logs\n"))
+      << describe;
   EXPECT_NE(describe.find("Node:             <none>\n"), std::string::npos) << describe;
   // What the apiserver's admission gave the pod.
-  EXPECT_TRUE(std::regex_search(describe, std::regex("\nPriority: +0\nService Account: +default\n")))
+  EXPECT_TRUE(
+      std::regex_search(describe, std::regex("\nPriority: +0\nService Account: +default\n")))
       << describe;
   EXPECT_TRUE(std::regex_search(
-      describe, std::regex("\nTolerations: +node\\.kubernetes\\.io/not-ready:NoExecute op=Exists for "
-                           "300s\n +node\\.kubernetes\\.io/unreachable:NoExecute op=Exists for 300s\n")))
+      describe,
+      std::regex("\nTolerations: +node\\.kubernetes\\.io/not-ready:NoExecute op=Exists for "
+                 "300s\n +node\\.kubernetes\\.io/unreachable:NoExecute op=Exists for 300s\n")))
       << describe;
-  EXPECT_EQ(MkctlOk({"delete", "pod", "nginx", "-n", "logs", "--grace-period=0", "--force"}).find("pod \"nginx\" deleted\n") !=
-                std::string::npos,
+  EXPECT_EQ(MkctlOk({"delete", "pod", "nginx", "-n", "logs", "--grace-period=0", "--force"})
+                    .find("pod \"nginx\" deleted\n") != std::string::npos,
             true);
 }
 
@@ -418,7 +438,9 @@ TEST(MkctlNoServer, ConnectionRefused) {
   absl::StatusOr<int> port = PickFreeLoopbackPort();
   ASSERT_TRUE(port.ok());
   std::string out;
-  EXPECT_EQ(testing::RunCommand({mkctl, "--server", absl::StrCat("127.0.0.1:", *port), "get", "pods"}, &out), 1);
+  EXPECT_EQ(testing::RunCommand(
+                {mkctl, "--server", absl::StrCat("127.0.0.1:", *port), "get", "pods"}, &out),
+            1);
   EXPECT_EQ(out, absl::StrCat("The connection to the server 127.0.0.1:", *port,
                               " was refused - did you specify the right host or port?\n"));
 }

@@ -18,11 +18,12 @@ apps::v1::Deployment D(int generation, int observed, int replicas, int updated, 
                        int available, const std::string& progressing_reason = "") {
   std::string yaml = absl::StrCat(
       "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  generation: ", generation,
-      "\n  annotations:\n    deployment.kubernetes.io/revision: \"2\"\nspec:\n  replicas: ", replicas,
-      "\nstatus:\n  observedGeneration: ", observed, "\n  replicas: ", total,
+      "\n  annotations:\n    deployment.kubernetes.io/revision: \"2\"\nspec:\n  replicas: ",
+      replicas, "\nstatus:\n  observedGeneration: ", observed, "\n  replicas: ", total,
       "\n  updatedReplicas: ", updated, "\n  availableReplicas: ", available, "\n");
   if (!progressing_reason.empty()) {
-    absl::StrAppend(&yaml, "  conditions:\n  - type: Progressing\n    status: \"False\"\n    reason: ",
+    absl::StrAppend(&yaml,
+                    "  conditions:\n  - type: Progressing\n    status: \"False\"\n    reason: ",
                     progressing_reason, "\n");
   }
   return FromYaml<apps::v1::Deployment>(yaml);
@@ -37,11 +38,14 @@ std::string Message(const apps::v1::Deployment& d) {
 TEST(RolloutStatus, Messages) {
   EXPECT_EQ(Message(D(2, 1, 3, 0, 3, 3)), "Waiting for deployment spec update to be observed...\n");
   EXPECT_EQ(Message(D(2, 2, 3, 1, 4, 3)),
-            "Waiting for deployment \"web\" rollout to finish: 1 out of 3 new replicas have been updated...\n");
+            "Waiting for deployment \"web\" rollout to finish: 1 out of 3 new replicas have been "
+            "updated...\n");
   EXPECT_EQ(Message(D(2, 2, 3, 3, 4, 3)),
-            "Waiting for deployment \"web\" rollout to finish: 1 old replicas are pending termination...\n");
+            "Waiting for deployment \"web\" rollout to finish: 1 old replicas are pending "
+            "termination...\n");
   EXPECT_EQ(Message(D(2, 2, 3, 3, 3, 2)),
-            "Waiting for deployment \"web\" rollout to finish: 2 of 3 updated replicas are available...\n");
+            "Waiting for deployment \"web\" rollout to finish: 2 of 3 updated replicas are "
+            "available...\n");
   absl::StatusOr<RolloutState> done = DeploymentRolloutStatus(D(2, 2, 3, 3, 3, 3));
   ASSERT_TRUE(done.ok());
   EXPECT_TRUE(done->done);
@@ -49,22 +53,27 @@ TEST(RolloutStatus, Messages) {
 }
 
 TEST(RolloutStatus, ProgressDeadlineAndRevision) {
-  absl::StatusOr<RolloutState> s = DeploymentRolloutStatus(D(2, 2, 3, 1, 3, 1, "ProgressDeadlineExceeded"));
+  absl::StatusOr<RolloutState> s =
+      DeploymentRolloutStatus(D(2, 2, 3, 1, 3, 1, "ProgressDeadlineExceeded"));
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.status().message(), "deployment \"web\" exceeded its progress deadline");
   s = DeploymentRolloutStatus(D(2, 2, 3, 3, 3, 3), 5);
   ASSERT_FALSE(s.ok());
-  EXPECT_EQ(s.status().message(), "desired revision (5) is different from the running revision (2)");
+  EXPECT_EQ(s.status().message(),
+            "desired revision (5) is different from the running revision (2)");
   EXPECT_TRUE(DeploymentRolloutStatus(D(2, 2, 3, 3, 3, 3), 2).ok());
 }
 
 apps::v1::ReplicaSet Rs(const std::string& name, int revision, const std::string& image,
                         const std::string& cause = "") {
-  std::string yaml = absl::StrCat("apiVersion: apps/v1\nkind: ReplicaSet\nmetadata:\n  name: ", name,
-                                  "\n  annotations:\n    deployment.kubernetes.io/revision: \"", revision, "\"\n");
+  std::string yaml =
+      absl::StrCat("apiVersion: apps/v1\nkind: ReplicaSet\nmetadata:\n  name: ", name,
+                   "\n  annotations:\n    deployment.kubernetes.io/revision: \"", revision, "\"\n");
   if (!cause.empty()) absl::StrAppend(&yaml, "    kubernetes.io/change-cause: ", cause, "\n");
-  absl::StrAppend(&yaml, "spec:\n  template:\n    metadata:\n      labels:\n        app: web\n"
-                         "        pod-template-hash: h", revision,
+  absl::StrAppend(&yaml,
+                  "spec:\n  template:\n    metadata:\n      labels:\n        app: web\n"
+                  "        pod-template-hash: h",
+                  revision,
                   "\n    spec:\n      containers:\n      - name: c\n        image: ", image, "\n");
   return FromYaml<apps::v1::ReplicaSet>(yaml);
 }
@@ -79,7 +88,8 @@ TEST(RolloutHistory, Table) {
 
 TEST(RolloutUndo, Target) {
   apps::v1::Deployment d = D(2, 2, 3, 3, 3, 3);
-  apps::v1::ReplicaSet a = Rs("a", 1, "nginx:1"), b = Rs("b", 2, "nginx:2"), c = Rs("c", 3, "nginx:3");
+  apps::v1::ReplicaSet a = Rs("a", 1, "nginx:1"), b = Rs("b", 2, "nginx:2"),
+                       c = Rs("c", 3, "nginx:3");
   absl::StatusOr<const apps::v1::ReplicaSet*> t = RollbackTarget(d, {&a, &c, &b}, 0);
   ASSERT_TRUE(t.ok());
   EXPECT_EQ(*t, &b);  // the revision before the latest
@@ -133,8 +143,8 @@ core::v1::PodTemplateSpec TemplateWithKeys(const std::vector<std::string>& keys,
     absl::StrAppend(&limits, "          example.com/r-", k, ": \"", k.size(), "\"\n");
   }
   return FromYaml<core::v1::PodTemplateSpec>(absl::StrCat(
-      "metadata:\n  labels:\n", labels, "  annotations:\n", annotations,
-      "spec:\n  nodeSelector:\n", selector, "  containers:\n  - name: c\n    image: ", image,
+      "metadata:\n  labels:\n", labels, "  annotations:\n", annotations, "spec:\n  nodeSelector:\n",
+      selector, "  containers:\n  - name: c\n    image: ", image,
       "\n    resources:\n      limits:\n", limits));
 }
 

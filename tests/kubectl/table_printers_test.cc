@@ -36,8 +36,9 @@ TEST(Table, PadsLikeTabwriter) {
   Table t;
   t.headers = {"A", "LONGER", "Z"};
   t.rows = {{"x", "y", "last cell is not padded"}};
-  EXPECT_EQ(RenderTable(t), "A     LONGER   Z\n"
-                            "x     y        last cell is not padded\n");
+  EXPECT_EQ(RenderTable(t),
+            "A     LONGER   Z\n"
+            "x     y        last cell is not padded\n");
   // Columns are at least 6 wide (kubectl's tabwriter minwidth).
   EXPECT_EQ(RenderTable(t, /*no_headers=*/true), "x     y     last cell is not padded\n");
 }
@@ -56,7 +57,8 @@ kind: Pod
 metadata:
   name: web-1
   namespace: default
-  creationTimestamp: )", Ago(absl::Minutes(5)), R"(
+  creationTimestamp: )",
+                                              Ago(absl::Minutes(5)), R"(
   labels:
     app: web
 spec:
@@ -81,7 +83,8 @@ kind: Pod
 metadata:
   name: crash-2
   namespace: default
-  creationTimestamp: )", Ago(absl::Hours(50)), R"(
+  creationTimestamp: )",
+                                              Ago(absl::Hours(50)), R"(
 spec:
   containers:
   - name: app
@@ -98,7 +101,8 @@ status:
     lastState:
       terminated:
         exitCode: 1
-        finishedAt: )", Ago(absl::Seconds(45)), "\n"));
+        finishedAt: )",
+                                              Ago(absl::Seconds(45)), "\n"));
 }
 
 TEST(PodTable, Columns) {
@@ -138,7 +142,8 @@ apps::v1::Deployment NginxDeployment() {
 kind: Deployment
 metadata:
   name: nginx
-  creationTimestamp: )", Ago(absl::Minutes(10)), R"(
+  creationTimestamp: )",
+                                                     Ago(absl::Minutes(10)), R"(
 spec:
   replicas: 3
   selector:
@@ -178,7 +183,8 @@ kind: ReplicaSet
 metadata:
   name: nginx-abc
   namespace: prod
-  creationTimestamp: )", Ago(absl::Minutes(10)), R"(
+  creationTimestamp: )",
+                                                        Ago(absl::Minutes(10)), R"(
   labels:
     pod-template-hash: abc
     app: nginx
@@ -211,7 +217,8 @@ TEST(NodeTable, StatusAndRoles) {
 kind: Node
 metadata:
   name: node-1
-  creationTimestamp: )", Ago(absl::Hours(50)), R"(
+  creationTimestamp: )",
+                                                  Ago(absl::Hours(50)), R"(
   labels:
     node-role.kubernetes.io/control-plane: ""
 status:
@@ -225,7 +232,8 @@ status:
 kind: Node
 metadata:
   name: node-2
-  creationTimestamp: )", Ago(absl::Hours(5)), R"(
+  creationTimestamp: )",
+                                                  Ago(absl::Hours(5)), R"(
 spec:
   unschedulable: true
 status:
@@ -239,7 +247,8 @@ status:
 kind: Node
 metadata:
   name: node-3
-  creationTimestamp: )", Ago(absl::Seconds(45)), R"(
+  creationTimestamp: )",
+                                                  Ago(absl::Seconds(45)), R"(
 status:
   nodeInfo:
     kubeletVersion: v1.32.0
@@ -252,7 +261,8 @@ status:
 }
 
 TEST(EventTable, LastSeenFromLastTimestampOrEventTime) {
-  auto e1 = FromYaml<core::v1::Event>(absl::StrCat(R"(apiVersion: v1
+  auto e1 = FromYaml<core::v1::Event>(
+      absl::StrCat(R"(apiVersion: v1
 kind: Event
 metadata:
   name: web-1.1
@@ -263,8 +273,10 @@ involvedObject:
 reason: Scheduled
 message: Successfully assigned default/web-1 to node-1
 type: Normal
-firstTimestamp: )", Ago(absl::Seconds(30)), "\nlastTimestamp: ", Ago(absl::Seconds(30)), "\n"));
-  auto e2 = FromYaml<core::v1::Event>(absl::StrCat(R"(apiVersion: v1
+firstTimestamp: )",
+                   Ago(absl::Seconds(30)), "\nlastTimestamp: ", Ago(absl::Seconds(30)), "\n"));
+  auto e2 = FromYaml<core::v1::Event>(
+      absl::StrCat(R"(apiVersion: v1
 kind: Event
 metadata:
   name: crash-2.1
@@ -279,19 +291,23 @@ type: Warning
 reportingComponent: kubelet
 reportingInstance: node-1
 count: 4
-eventTime: )", api::FormatRfc3339Micro(Now() - absl::Seconds(10)), "\n"));
-  EXPECT_EQ(Render("events", {&e1, &e2}),
-            "LAST SEEN   TYPE      REASON      OBJECT        MESSAGE\n"
-            "30s         Normal    Scheduled   pod/web-1     Successfully assigned default/web-1 to node-1\n"
-            "10s         Warning   BackOff     pod/crash-2   Back-off restarting failed container\n");
+eventTime: )",
+                   api::FormatRfc3339Micro(Now() - absl::Seconds(10)), "\n"));
+  EXPECT_EQ(
+      Render("events", {&e1, &e2}),
+      "LAST SEEN   TYPE      REASON      OBJECT        MESSAGE\n"
+      "30s         Normal    Scheduled   pod/web-1     Successfully assigned default/web-1 to "
+      "node-1\n"
+      "10s         Warning   BackOff     pod/crash-2   Back-off restarting failed container\n");
   TableOptions o;
   o.wide = true;
   const std::string wide = Render("events", {&e2}, o);
-  EXPECT_EQ(wide,
-            "LAST SEEN   TYPE      REASON    OBJECT        SUBOBJECT              SOURCE            "
-            "MESSAGE                                FIRST SEEN   COUNT   NAME\n"
-            "10s         Warning   BackOff   pod/crash-2   spec.containers{app}   kubelet, node-1   "
-            "Back-off restarting failed container   10s          4       crash-2.1\n");
+  EXPECT_EQ(
+      wide,
+      "LAST SEEN   TYPE      REASON    OBJECT        SUBOBJECT              SOURCE            "
+      "MESSAGE                                FIRST SEEN   COUNT   NAME\n"
+      "10s         Warning   BackOff   pod/crash-2   spec.containers{app}   kubelet, node-1   "
+      "Back-off restarting failed container   10s          4       crash-2.1\n");
 }
 
 TEST(NamespaceAndLeaseTables, Columns) {
@@ -299,10 +315,10 @@ TEST(NamespaceAndLeaseTables, Columns) {
       "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: default\n  creationTimestamp: ",
       Ago(absl::Hours(3)), "\nstatus:\n  phase: Active\n"));
   EXPECT_EQ(Render("namespaces", {&ns}), "NAME      STATUS   AGE\ndefault   Active   3h\n");
-  auto lease = FromYaml<coordination::v1::Lease>(absl::StrCat(
-      "apiVersion: coordination.k8s.io/v1\nkind: Lease\nmetadata:\n  name: node-1\n"
-      "  namespace: kube-node-lease\n  creationTimestamp: ",
-      Ago(absl::Seconds(10)), "\nspec:\n  holderIdentity: node-1\n"));
+  auto lease = FromYaml<coordination::v1::Lease>(
+      absl::StrCat("apiVersion: coordination.k8s.io/v1\nkind: Lease\nmetadata:\n  name: node-1\n"
+                   "  namespace: kube-node-lease\n  creationTimestamp: ",
+                   Ago(absl::Seconds(10)), "\nspec:\n  holderIdentity: node-1\n"));
   EXPECT_EQ(Render("leases", {&lease}), "NAME     HOLDER   AGE\nnode-1   node-1   10s\n");
 }
 
@@ -313,15 +329,21 @@ TEST(QualifiedName, CoreAndGroups) {
 }
 
 TEST(ObjectOutput, YamlAndJsonLists) {
-  auto ns = FromYaml<core::v1::Namespace>("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n");
-  EXPECT_EQ(YamlList({&ns}),
-            "apiVersion: v1\nitems:\n- apiVersion: v1\n  kind: Namespace\n  metadata:\n    name: a\n"
-            "kind: List\nmetadata:\n  resourceVersion: \"\"\n");
-  EXPECT_EQ(YamlList({}), "apiVersion: v1\nitems: []\nkind: List\nmetadata:\n  resourceVersion: \"\"\n");
+  auto ns =
+      FromYaml<core::v1::Namespace>("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n");
+  EXPECT_EQ(
+      YamlList({&ns}),
+      "apiVersion: v1\nitems:\n- apiVersion: v1\n  kind: Namespace\n  metadata:\n    name: a\n"
+      "kind: List\nmetadata:\n  resourceVersion: \"\"\n");
+  EXPECT_EQ(YamlList({}),
+            "apiVersion: v1\nitems: []\nkind: List\nmetadata:\n  resourceVersion: \"\"\n");
   const std::string json = JsonList({&ns});
-  EXPECT_TRUE(absl::StartsWith(json, "{\n    \"apiVersion\": \"v1\",\n    \"items\": [\n        {\n")) << json;
+  EXPECT_TRUE(
+      absl::StartsWith(json, "{\n    \"apiVersion\": \"v1\",\n    \"items\": [\n        {\n"))
+      << json;
   EXPECT_NE(json.find("            \"kind\": \"Namespace\""), std::string::npos) << json;
-  EXPECT_NE(json.find("    \"kind\": \"List\",\n    \"metadata\": {\n        \"resourceVersion\": \"\"\n    }\n}\n"),
+  EXPECT_NE(json.find("    \"kind\": \"List\",\n    \"metadata\": {\n        \"resourceVersion\": "
+                      "\"\"\n    }\n}\n"),
             std::string::npos)
       << json;
   EXPECT_TRUE(IsKnownOutputFormat("wide"));
@@ -333,11 +355,14 @@ TEST(ObjectOutput, YamlAndJsonLists) {
 
 TEST(SortBy, TimestampsAndNumbers) {
   auto e = [](const char* name, absl::Duration ago) {
-    return FromYaml<core::v1::Event>(absl::StrCat("apiVersion: v1\nkind: Event\nmetadata:\n  name: ", name,
-                                                  "\nlastTimestamp: ", Ago(ago), "\n"));
+    return FromYaml<core::v1::Event>(
+        absl::StrCat("apiVersion: v1\nkind: Event\nmetadata:\n  name: ", name,
+                     "\nlastTimestamp: ", Ago(ago), "\n"));
   };
-  core::v1::Event a = e("a", absl::Minutes(1)), b = e("b", absl::Minutes(5)), c = e("c", absl::Seconds(5));
-  core::v1::Event none = FromYaml<core::v1::Event>("apiVersion: v1\nkind: Event\nmetadata:\n  name: n\n");
+  core::v1::Event a = e("a", absl::Minutes(1)), b = e("b", absl::Minutes(5)),
+                  c = e("c", absl::Seconds(5));
+  core::v1::Event none =
+      FromYaml<core::v1::Event>("apiVersion: v1\nkind: Event\nmetadata:\n  name: n\n");
   std::vector<const google::protobuf::Message*> v = {&a, &b, &c, &none};
   ASSERT_TRUE(SortObjects(".lastTimestamp", &v).ok());
   EXPECT_EQ(v, (std::vector<const google::protobuf::Message*>{&none, &b, &a, &c}));
@@ -345,8 +370,9 @@ TEST(SortBy, TimestampsAndNumbers) {
   EXPECT_EQ(v, (std::vector<const google::protobuf::Message*>{&a, &b, &c, &none}));
 
   auto d = [](const char* name, int replicas) {
-    return FromYaml<apps::v1::Deployment>(absl::StrCat(
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ", name, "\nspec:\n  replicas: ", replicas, "\n"));
+    return FromYaml<apps::v1::Deployment>(
+        absl::StrCat("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ", name,
+                     "\nspec:\n  replicas: ", replicas, "\n"));
   };
   apps::v1::Deployment d10 = d("ten", 10), d9 = d("nine", 9);
   std::vector<const google::protobuf::Message*> ds = {&d10, &d9};

@@ -1,7 +1,7 @@
 #include "kubelet/backoff.h"
 
-#include "gtest/gtest.h"
 #include "common/duration.h"
+#include "gtest/gtest.h"
 
 namespace minik8s::kubelet {
 namespace {

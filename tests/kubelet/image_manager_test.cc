@@ -101,9 +101,9 @@ TEST_F(ImageManagerTest, IfNotPresentUsesAnImageAlreadyOnTheNode) {
   EXPECT_TRUE(runtime_.pulls.empty());
   EXPECT_EQ(record_.image_id, "sha256:nginx:1.25");
   EXPECT_EQ(before_pull_calls_, 0);
-  EXPECT_EQ(recorder_.events, std::vector<std::string>{
-                                  "Normal Pulled app: Container image \"nginx:1.25\" already "
-                                  "present on machine"});
+  EXPECT_EQ(recorder_.events,
+            std::vector<std::string>{"Normal Pulled app: Container image \"nginx:1.25\" already "
+                                     "present on machine"});
 }
 
 TEST_F(ImageManagerTest, IfNotPresentPullsAnAbsentImageAndSaysHowLongItTook) {

@@ -2,6 +2,7 @@
 // minik8s-kubelet as real processes on free loopback ports and a unix socket
 // in a temp dir. Pods are created with spec.nodeName set (no scheduler).
 // Skips with a message when a binary is not built.
+#include <grpcpp/create_channel.h>
 #include <signal.h>
 #include <sys/stat.h>
 
@@ -12,14 +13,12 @@
 #include <thread>
 #include <vector>
 
-#include <grpcpp/create_channel.h>
-
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "api/errors.h"
 #include "api/time.h"
 #include "client/clientset.h"
-#include "api/errors.h"
 #include "common/net.h"
 #include "common/version.h"
 #include "gtest/gtest.h"
@@ -56,7 +55,8 @@ std::string ReadFile(const std::string& path) {
 class KubeletE2eTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    for (const char* bin : {"minik8s-store", "minik8s-apiserver", "minik8s-runtime", "minik8s-kubelet"}) {
+    for (const char* bin :
+         {"minik8s-store", "minik8s-apiserver", "minik8s-runtime", "minik8s-kubelet"}) {
       if (!Exists(BinPath(bin))) {
         GTEST_SKIP() << bin << " is not built in " << BinPath("")
                      << "; build it to run the kubelet e2e tests";
@@ -67,12 +67,12 @@ class KubeletE2eTest : public ::testing::Test {
     ASSERT_TRUE(store_port.ok() && api_port.ok());
     store_port_ = *store_port;
     api_port_ = *api_port;
-    ASSERT_TRUE(store_
-                    .Start({BinPath("minik8s-store"), "--name", "default", "--data-dir",
-                            dir_.Join("store"), "--listen-client-urls",
-                            absl::StrCat("http://127.0.0.1:", store_port_)},
-                           dir_.Join("store.log"))
-                    .ok());
+    ASSERT_TRUE(
+        store_
+            .Start({BinPath("minik8s-store"), "--name", "default", "--data-dir", dir_.Join("store"),
+                    "--listen-client-urls", absl::StrCat("http://127.0.0.1:", store_port_)},
+                   dir_.Join("store.log"))
+            .ok());
     ASSERT_TRUE(WaitFor([&] { return PortAcceptsConnections(store_port_); }, absl::Seconds(20)));
     ASSERT_TRUE(api_.Start({BinPath("minik8s-apiserver"), "--etcd-servers",
                             absl::StrCat("http://127.0.0.1:", store_port_), "--bind-address",
@@ -134,15 +134,35 @@ class KubeletE2eTest : public ::testing::Test {
 
   void StartKubelet() {
     ASSERT_TRUE(kubelet_
-                    .Start({BinPath("minik8s-kubelet"), "--server",
-                            absl::StrCat("127.0.0.1:", api_port_), "--node-name", kNode,
-                            "--container-runtime-endpoint", socket_, "--port", "0",
-                            "--node-lease-renew-interval", "1s", "--node-status-update-frequency",
-                            "1s", "--relist-period", "200ms", "--crash-loop-backoff-initial", "1s",
-                            "--crash-loop-backoff-max", "4s", "--image-pull-backoff-initial", "1s",
-                            "--image-pull-backoff-max", "4s", "--register-with-taints",
-                            "example.com/e2e=yes:PreferNoSchedule", "--node-labels", "zone=e2e",
-                            "--log-level", "debug"},
+                    .Start({BinPath("minik8s-kubelet"),
+                            "--server",
+                            absl::StrCat("127.0.0.1:", api_port_),
+                            "--node-name",
+                            kNode,
+                            "--container-runtime-endpoint",
+                            socket_,
+                            "--port",
+                            "0",
+                            "--node-lease-renew-interval",
+                            "1s",
+                            "--node-status-update-frequency",
+                            "1s",
+                            "--relist-period",
+                            "200ms",
+                            "--crash-loop-backoff-initial",
+                            "1s",
+                            "--crash-loop-backoff-max",
+                            "4s",
+                            "--image-pull-backoff-initial",
+                            "1s",
+                            "--image-pull-backoff-max",
+                            "4s",
+                            "--register-with-taints",
+                            "example.com/e2e=yes:PreferNoSchedule",
+                            "--node-labels",
+                            "zone=e2e",
+                            "--log-level",
+                            "debug"},
                            dir_.Join("kubelet.log"))
                     .ok());
     ASSERT_TRUE(WaitFor([&] { return cs_->Nodes().Get("", kNode).ok(); }, absl::Seconds(20)))
@@ -244,7 +264,8 @@ TEST_F(KubeletE2eTest, NodeRegistersReadyAndLeaseRenews) {
   EXPECT_EQ(node.spec().taints(0).key(), "example.com/e2e");
   EXPECT_EQ(node.status().capacity().at("pods").value(), "110");
   EXPECT_EQ(node.status().node_info().kubelet_version(), version::kGitVersion);
-  EXPECT_TRUE(absl::StartsWith(node.status().node_info().container_runtime_version(), "minik8s-runtime://"));
+  EXPECT_TRUE(absl::StartsWith(node.status().node_info().container_runtime_version(),
+                               "minik8s-runtime://"));
   EXPECT_GT(node.status().daemon_endpoints().kubelet_endpoint().port(), 0);
   EXPECT_EQ(node.spec().pod_cidr(), "10.244.0.0/24");
 
@@ -277,7 +298,8 @@ TEST_F(KubeletE2eTest, PodRunsAndIsReady) {
         return p.status().phase() == "Running" && r && r->status() == "True";
       },
       absl::Seconds(30), &pod));
-  for (const char* t : {"PodReadyToStartContainers", "Initialized", "ContainersReady", "PodScheduled"}) {
+  for (const char* t :
+       {"PodReadyToStartContainers", "Initialized", "ContainersReady", "PodScheduled"}) {
     ASSERT_NE(Cond(pod, t), nullptr) << t;
     EXPECT_EQ(Cond(pod, t)->status(), "True") << t;
   }
@@ -408,19 +430,23 @@ TEST_F(KubeletE2eTest, ContainerExitingZeroCompletes) {
   env->set_value("200ms");
   Create(oom);
   core::Pod pod;
-  ASSERT_TRUE(WaitPod("job-never", [](const core::Pod& p) { return p.status().phase() == "Succeeded"; },
-                      absl::Seconds(30), &pod));
+  ASSERT_TRUE(WaitPod(
+      "job-never", [](const core::Pod& p) { return p.status().phase() == "Succeeded"; },
+      absl::Seconds(30), &pod));
   EXPECT_EQ(pod.status().container_statuses(0).state().terminated().reason(), "Completed");
   EXPECT_EQ(Cond(pod, "Ready")->reason(), "PodCompleted");
-  ASSERT_TRUE(WaitPod("job-onfailure", [](const core::Pod& p) { return p.status().phase() == "Succeeded"; },
-                      absl::Seconds(30)));
-  ASSERT_TRUE(WaitPod("job-failed", [](const core::Pod& p) { return p.status().phase() == "Failed"; },
-                      absl::Seconds(30), &pod));
+  ASSERT_TRUE(WaitPod(
+      "job-onfailure", [](const core::Pod& p) { return p.status().phase() == "Succeeded"; },
+      absl::Seconds(30)));
+  ASSERT_TRUE(WaitPod(
+      "job-failed", [](const core::Pod& p) { return p.status().phase() == "Failed"; },
+      absl::Seconds(30), &pod));
   EXPECT_EQ(pod.status().container_statuses(0).state().terminated().exit_code(), 3);
   EXPECT_EQ(pod.status().container_statuses(0).state().terminated().reason(), "Error");
   EXPECT_EQ(pod.status().container_statuses(0).restart_count(), 0);
-  ASSERT_TRUE(WaitPod("job-oom", [](const core::Pod& p) { return p.status().phase() == "Failed"; },
-                      absl::Seconds(30), &pod));
+  ASSERT_TRUE(WaitPod(
+      "job-oom", [](const core::Pod& p) { return p.status().phase() == "Failed"; },
+      absl::Seconds(30), &pod));
   EXPECT_EQ(pod.status().container_statuses(0).state().terminated().reason(), "OOMKilled");
   EXPECT_EQ(pod.status().container_statuses(0).state().terminated().exit_code(), 137);
 }
@@ -446,8 +472,12 @@ TEST_F(KubeletE2eTest, CrashingContainerGoesToCrashLoopBackOff) {
         return saw_backoff && cs.restart_count() >= 2;
       },
       absl::Seconds(30), &pod));
-  EXPECT_TRUE(WaitFor([&] { return HasEvent("crasher", "BackOff", "Back-off restarting failed container main in pod crasher_default("); },
-                      absl::Seconds(10)));
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        return HasEvent("crasher", "BackOff",
+                        "Back-off restarting failed container main in pod crasher_default(");
+      },
+      absl::Seconds(10)));
   // Repeats are aggregated into one Event with a count (client EventRecorder).
   EXPECT_TRUE(WaitFor(
       [&] {
@@ -493,43 +523,58 @@ TEST_F(KubeletE2eTest, ImagePullPolicies) {
   never.mutable_spec()->mutable_containers(0)->set_image_pull_policy("Never");
   Create(never);
   core::Pod pod;
-  ASSERT_TRUE(WaitPod("never-pull", [](const core::Pod& p) {
-    return p.status().container_statuses_size() == 1 &&
-           p.status().container_statuses(0).state().waiting().reason() == "ErrImageNeverPull";
-  }, absl::Seconds(20), &pod));
+  ASSERT_TRUE(WaitPod(
+      "never-pull",
+      [](const core::Pod& p) {
+        return p.status().container_statuses_size() == 1 &&
+               p.status().container_statuses(0).state().waiting().reason() == "ErrImageNeverPull";
+      },
+      absl::Seconds(20), &pod));
   EXPECT_EQ(pod.status().phase(), "Pending");
   EXPECT_EQ(pod.status().container_statuses(0).state().waiting().message(),
             "Container image \"busybox:1.36\" is not present with pull policy of Never");
-  EXPECT_TRUE(WaitFor([&] {
-    return HasEvent("never-pull", "ErrImageNeverPull",
-                    "Container image \"busybox:1.36\" is not present with pull policy of Never");
-  }, absl::Seconds(10)));
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        return HasEvent(
+            "never-pull", "ErrImageNeverPull",
+            "Container image \"busybox:1.36\" is not present with pull policy of Never");
+      },
+      absl::Seconds(10)));
   EXPECT_FALSE(HasEvent("never-pull", "Pulling", ""));
 
   Create(MakePod("puller", "busybox:1.36", {"sleep", "3600"}));  // IfNotPresent: pulls it
-  ASSERT_TRUE(WaitPod("puller", [](const core::Pod& p) { return p.status().phase() == "Running"; },
-                      absl::Seconds(20)));
-  ASSERT_TRUE(WaitPod("never-pull", [](const core::Pod& p) { return p.status().phase() == "Running"; },
-                      absl::Seconds(20)));
-  EXPECT_TRUE(WaitFor([&] {
-    return HasEvent("puller", "Pulling", "Pulling image \"busybox:1.36\"") &&
-           HasEvent("never-pull", "Pulled", "Container image \"busybox:1.36\" already present on machine");
-  }, absl::Seconds(10)));
+  ASSERT_TRUE(WaitPod(
+      "puller", [](const core::Pod& p) { return p.status().phase() == "Running"; },
+      absl::Seconds(20)));
+  ASSERT_TRUE(WaitPod(
+      "never-pull", [](const core::Pod& p) { return p.status().phase() == "Running"; },
+      absl::Seconds(20)));
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        return HasEvent("puller", "Pulling", "Pulling image \"busybox:1.36\"") &&
+               HasEvent("never-pull", "Pulled",
+                        "Container image \"busybox:1.36\" already present on machine");
+      },
+      absl::Seconds(10)));
 
   // IfNotPresent with the image there: no pull. Always: pulls anyway.
   Create(MakePod("if-not-present", "busybox:1.36", {"sleep", "3600"}));
   core::Pod always = MakePod("always-pull", "busybox:1.36", {"sleep", "3600"});
   always.mutable_spec()->mutable_containers(0)->set_image_pull_policy("Always");
   Create(always);
-  ASSERT_TRUE(WaitPod("if-not-present", [](const core::Pod& p) { return p.status().phase() == "Running"; },
-                      absl::Seconds(20)));
-  ASSERT_TRUE(WaitPod("always-pull", [](const core::Pod& p) { return p.status().phase() == "Running"; },
-                      absl::Seconds(20)));
-  EXPECT_TRUE(WaitFor([&] {
-    return HasEvent("always-pull", "Pulling", "Pulling image \"busybox:1.36\"") &&
-           HasEvent("always-pull", "Pulled", "Successfully pulled image \"busybox:1.36\"") &&
-           HasEvent("if-not-present", "Pulled", "already present on machine");
-  }, absl::Seconds(10)));
+  ASSERT_TRUE(WaitPod(
+      "if-not-present", [](const core::Pod& p) { return p.status().phase() == "Running"; },
+      absl::Seconds(20)));
+  ASSERT_TRUE(WaitPod(
+      "always-pull", [](const core::Pod& p) { return p.status().phase() == "Running"; },
+      absl::Seconds(20)));
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        return HasEvent("always-pull", "Pulling", "Pulling image \"busybox:1.36\"") &&
+               HasEvent("always-pull", "Pulled", "Successfully pulled image \"busybox:1.36\"") &&
+               HasEvent("if-not-present", "Pulled", "already present on machine");
+      },
+      absl::Seconds(10)));
   EXPECT_FALSE(HasEvent("if-not-present", "Pulling", ""));
 }
 
@@ -556,15 +601,16 @@ TEST_F(KubeletE2eTest, FailingLivenessProbeRestartsContainer) {
   EXPECT_TRUE(WaitFor(
       [&] {
         return HasEvent("sick", "Unhealthy", "Liveness probe failed: ") &&
-               HasEvent("sick", "Killing", "Container main failed liveness probe, will be restarted");
+               HasEvent("sick", "Killing",
+                        "Container main failed liveness probe, will be restarted");
       },
       absl::Seconds(10)));
 }
 
 TEST_F(KubeletE2eTest, ReadinessProbeGatesReady) {
   // Ready once the container has written /tmp/ready (an exec probe).
-  core::Pod p = MakePod("slow", "busybox:1.36",
-                        {"sh", "-c", "sleep 2; touch /tmp/ready; sleep 3600"});
+  core::Pod p =
+      MakePod("slow", "busybox:1.36", {"sh", "-c", "sleep 2; touch /tmp/ready; sleep 3600"});
   auto* c = p.mutable_spec()->mutable_containers(0);
   auto* probe = c->mutable_readiness_probe();
   probe->mutable_exec()->add_command("cat");
@@ -572,17 +618,21 @@ TEST_F(KubeletE2eTest, ReadinessProbeGatesReady) {
   probe->set_period_seconds(1);
   Create(p);
   core::Pod pod;
-  ASSERT_TRUE(WaitPod("slow", [](const core::Pod& p) { return p.status().phase() == "Running"; },
-                      absl::Seconds(20), &pod));
+  ASSERT_TRUE(WaitPod(
+      "slow", [](const core::Pod& p) { return p.status().phase() == "Running"; }, absl::Seconds(20),
+      &pod));
   const auto* ready = Cond(pod, "Ready");
   ASSERT_NE(ready, nullptr);
   EXPECT_EQ(ready->status(), "False");
   EXPECT_EQ(ready->reason(), "ContainersNotReady");
   EXPECT_EQ(ready->message(), "containers with unready status: [main]");
-  ASSERT_TRUE(WaitPod("slow", [](const core::Pod& p) {
-    const auto* r = Cond(p, "Ready");
-    return r && r->status() == "True";
-  }, absl::Seconds(20)));
+  ASSERT_TRUE(WaitPod(
+      "slow",
+      [](const core::Pod& p) {
+        const auto* r = Cond(p, "Ready");
+        return r && r->status() == "True";
+      },
+      absl::Seconds(20)));
 }
 
 TEST_F(KubeletE2eTest, GracefulDeleteWaitsThenRemoves) {
@@ -592,14 +642,16 @@ TEST_F(KubeletE2eTest, GracefulDeleteWaitsThenRemoves) {
   env->set_value("1");
   p.mutable_spec()->set_termination_grace_period_seconds(2);
   core::Pod created = Create(p);
-  ASSERT_TRUE(WaitPod("stubborn", [](const core::Pod& p) { return p.status().phase() == "Running"; },
-                      absl::Seconds(20)));
+  ASSERT_TRUE(WaitPod(
+      "stubborn", [](const core::Pod& p) { return p.status().phase() == "Running"; },
+      absl::Seconds(20)));
   absl::Time t0 = absl::Now();
   auto deleted = cs_->Pods().Delete("default", "stubborn");
   ASSERT_TRUE(deleted.ok()) << deleted.status();
   EXPECT_FALSE(deleted->deleted);
-  ASSERT_TRUE(WaitFor([&] { return api::IsNotFound(cs_->Pods().Get("default", "stubborn").status()); },
-                      absl::Seconds(20)));
+  ASSERT_TRUE(
+      WaitFor([&] { return api::IsNotFound(cs_->Pods().Get("default", "stubborn").status()); },
+              absl::Seconds(20)));
   absl::Duration took = absl::Now() - t0;
   EXPECT_GE(took, absl::Milliseconds(1500)) << "the grace period was not honoured";
   EXPECT_EQ(RuntimeContainersFor(created.metadata().uid()), 0);
@@ -609,17 +661,20 @@ TEST_F(KubeletE2eTest, GracefulDeleteWaitsThenRemoves) {
 TEST_F(KubeletE2eTest, RestartedKubeletAdoptsWithoutDuplicates) {
   core::Pod created = Create(MakePod("survivor", "nginx:1.14.2"));
   core::Pod before;
-  ASSERT_TRUE(WaitPod("survivor", [](const core::Pod& p) { return p.status().phase() == "Running"; },
-                      absl::Seconds(20), &before));
+  ASSERT_TRUE(WaitPod(
+      "survivor", [](const core::Pod& p) { return p.status().phase() == "Running"; },
+      absl::Seconds(20), &before));
   kubelet_.Stop(SIGTERM);
   // Created while the kubelet is down: started once it is back.
   Create(MakePod("latecomer", "nginx:1.14.2"));
   StartKubelet();
-  ASSERT_TRUE(WaitPod("latecomer", [](const core::Pod& p) { return p.status().phase() == "Running"; },
-                      absl::Seconds(20)));
+  ASSERT_TRUE(WaitPod(
+      "latecomer", [](const core::Pod& p) { return p.status().phase() == "Running"; },
+      absl::Seconds(20)));
   core::Pod after;
-  ASSERT_TRUE(WaitPod("survivor", [](const core::Pod& p) { return p.status().phase() == "Running"; },
-                      absl::Seconds(5), &after));
+  ASSERT_TRUE(WaitPod(
+      "survivor", [](const core::Pod& p) { return p.status().phase() == "Running"; },
+      absl::Seconds(5), &after));
   EXPECT_EQ(after.status().container_statuses(0).container_id(),
             before.status().container_statuses(0).container_id());
   EXPECT_EQ(after.status().container_statuses(0).restart_count(), 0);
@@ -652,17 +707,22 @@ TEST_F(KubeletE2eTest, RestartedRuntimeGetsPodsBackByRestartPolicy) {
   ASSERT_TRUE(WaitPod("reborn", running_ready, absl::Seconds(30), &before));
   ASSERT_TRUE(WaitPod("reborn-onfailure", running_ready, absl::Seconds(30)));
   ASSERT_TRUE(WaitPod("reborn-never", running_ready, absl::Seconds(30)));
-  ASSERT_TRUE(WaitFor([&] {
-    auto r = NodeReady();
-    return r && r->status() == "True";
-  }, absl::Seconds(20)));
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto r = NodeReady();
+        return r && r->status() == "True";
+      },
+      absl::Seconds(20)));
 
   runtime_proc_.Stop(SIGKILL);
   // The node says why it is not ready, as Kubernetes' kubelet does.
-  ASSERT_TRUE(WaitFor([&] {
-    auto r = NodeReady();
-    return r && r->status() == "False";
-  }, absl::Seconds(20))) << NodeReady()->DebugString();
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto r = NodeReady();
+        return r && r->status() == "False";
+      },
+      absl::Seconds(20)))
+      << NodeReady()->DebugString();
   auto down = NodeReady();
   EXPECT_EQ(down->reason(), "KubeletNotReady");
   EXPECT_EQ(down->message(), "container runtime is down");
@@ -670,24 +730,31 @@ TEST_F(KubeletE2eTest, RestartedRuntimeGetsPodsBackByRestartPolicy) {
   core::Pod late = Create(MakePod("reborn-late", "busybox:1.36", {"sleep", "3600"}));
   // The kubelet is still alive and renewing its Lease.
   absl::Time renewed;
-  ASSERT_TRUE(WaitFor([&] {
-    auto l = cs_->Leases().Get("kube-node-lease", kNode);
-    if (!l.ok()) return false;
-    renewed = api::FromProtoMicroTime(l->spec().renew_time());
-    return true;
-  }, absl::Seconds(5)));
-  EXPECT_TRUE(WaitFor([&] {
-    auto l = cs_->Leases().Get("kube-node-lease", kNode);
-    return l.ok() && api::FromProtoMicroTime(l->spec().renew_time()) > renewed;
-  }, absl::Seconds(10)));
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto l = cs_->Leases().Get("kube-node-lease", kNode);
+        if (!l.ok()) return false;
+        renewed = api::FromProtoMicroTime(l->spec().renew_time());
+        return true;
+      },
+      absl::Seconds(5)));
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        auto l = cs_->Leases().Get("kube-node-lease", kNode);
+        return l.ok() && api::FromProtoMicroTime(l->spec().renew_time()) > renewed;
+      },
+      absl::Seconds(10)));
   EXPECT_TRUE(kubelet_.running());
 
   // Back on the same socket, empty.
   StartRuntime();
   core::Pod after;
-  ASSERT_TRUE(WaitPod("reborn", [&](const core::Pod& p) {
-    return running_ready(p) && p.status().container_statuses(0).restart_count() == 1;
-  }, absl::Seconds(30), &after));
+  ASSERT_TRUE(WaitPod(
+      "reborn",
+      [&](const core::Pod& p) {
+        return running_ready(p) && p.status().container_statuses(0).restart_count() == 1;
+      },
+      absl::Seconds(30), &after));
   const auto& cs = after.status().container_statuses(0);
   EXPECT_TRUE(cs.state().has_running());
   EXPECT_NE(cs.container_id(), before.status().container_statuses(0).container_id());
@@ -699,16 +766,20 @@ TEST_F(KubeletE2eTest, RestartedRuntimeGetsPodsBackByRestartPolicy) {
   EXPECT_TRUE(absl::StartsWith(after.status().pod_ip(), "10.244.0.")) << after.status().pod_ip();
 
   core::Pod onfail_after;
-  ASSERT_TRUE(WaitPod("reborn-onfailure", [&](const core::Pod& p) {
-    return running_ready(p) && p.status().container_statuses(0).restart_count() == 1;
-  }, absl::Seconds(30), &onfail_after));
+  ASSERT_TRUE(WaitPod(
+      "reborn-onfailure",
+      [&](const core::Pod& p) {
+        return running_ready(p) && p.status().container_statuses(0).restart_count() == 1;
+      },
+      absl::Seconds(30), &onfail_after));
   EXPECT_EQ(onfail_after.status().container_statuses(0).last_state().terminated().reason(),
             "ContainerStatusUnknown");
 
   // restartPolicy Never: the container is gone for good, so is the pod.
   core::Pod never_after;
-  ASSERT_TRUE(WaitPod("reborn-never", [](const core::Pod& p) { return p.status().phase() == "Failed"; },
-                      absl::Seconds(30), &never_after));
+  ASSERT_TRUE(WaitPod(
+      "reborn-never", [](const core::Pod& p) { return p.status().phase() == "Failed"; },
+      absl::Seconds(30), &never_after));
   const auto& ncs = never_after.status().container_statuses(0);
   ASSERT_TRUE(ncs.state().has_terminated()) << ncs.DebugString();
   EXPECT_EQ(ncs.state().terminated().reason(), "ContainerStatusUnknown");
@@ -717,10 +788,12 @@ TEST_F(KubeletE2eTest, RestartedRuntimeGetsPodsBackByRestartPolicy) {
   EXPECT_FALSE(ncs.ready());
 
   ASSERT_TRUE(WaitPod("reborn-late", running_ready, absl::Seconds(30)));
-  ASSERT_TRUE(WaitFor([&] {
-    auto r = NodeReady();
-    return r && r->status() == "True";
-  }, absl::Seconds(20)));
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto r = NodeReady();
+        return r && r->status() == "True";
+      },
+      absl::Seconds(20)));
   EXPECT_EQ(NodeReady()->reason(), "KubeletReady");
 
   // One container per restarted pod, none for the failed one: nothing was
@@ -732,10 +805,13 @@ TEST_F(KubeletE2eTest, RestartedRuntimeGetsPodsBackByRestartPolicy) {
   auto sandboxes = runtime_->ListPodSandbox({});
   ASSERT_TRUE(sandboxes.ok());
   EXPECT_EQ(sandboxes->items_size(), 3);
-  EXPECT_TRUE(WaitFor([&] {
-    return HasEvent("reborn", "SandboxChanged", "Pod sandbox changed, it will be killed and re-created.") &&
-           HasEvent("reborn", "Started", "Started container main");
-  }, absl::Seconds(10)));
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        return HasEvent("reborn", "SandboxChanged",
+                        "Pod sandbox changed, it will be killed and re-created.") &&
+               HasEvent("reborn", "Started", "Started container main");
+      },
+      absl::Seconds(10)));
   // The Never pod gets no new sandbox, so no SandboxChanged either.
   EXPECT_FALSE(HasEvent("reborn-never", "SandboxChanged", ""));
 
@@ -743,14 +819,20 @@ TEST_F(KubeletE2eTest, RestartedRuntimeGetsPodsBackByRestartPolicy) {
   // boot id (or the vanished containers) still tells.
   runtime_proc_.Stop(SIGKILL);
   StartRuntime();
-  ASSERT_TRUE(WaitPod("reborn", [&](const core::Pod& p) {
-    return running_ready(p) && p.status().container_statuses(0).restart_count() == 2;
-  }, absl::Seconds(30), &after));
+  ASSERT_TRUE(WaitPod(
+      "reborn",
+      [&](const core::Pod& p) {
+        return running_ready(p) && p.status().container_statuses(0).restart_count() == 2;
+      },
+      absl::Seconds(30), &after));
   EXPECT_EQ(after.status().container_statuses(0).last_state().terminated().reason(),
             "ContainerStatusUnknown");
-  ASSERT_TRUE(WaitPod("reborn-late", [&](const core::Pod& p) {
-    return running_ready(p) && p.status().container_statuses(0).restart_count() == 1;
-  }, absl::Seconds(30)));
+  ASSERT_TRUE(WaitPod(
+      "reborn-late",
+      [&](const core::Pod& p) {
+        return running_ready(p) && p.status().container_statuses(0).restart_count() == 1;
+      },
+      absl::Seconds(30)));
   EXPECT_EQ(RuntimeContainersFor(always.metadata().uid()), 1);
   EXPECT_EQ(RuntimeContainersFor(late.metadata().uid()), 1);
   EXPECT_EQ(RuntimeContainersFor(never.metadata().uid()), 0);
@@ -758,12 +840,14 @@ TEST_F(KubeletE2eTest, RestartedRuntimeGetsPodsBackByRestartPolicy) {
 
 TEST_F(KubeletE2eTest, LogsThroughTheKubeletApi) {
   Create(MakePod("talker", "busybox:1.36", {"sh", "-c", "echo hello; echo world; sleep 3600"}));
-  ASSERT_TRUE(WaitPod("talker", [](const core::Pod& p) { return p.status().phase() == "Running"; },
-                      absl::Seconds(20)));
+  ASSERT_TRUE(WaitPod(
+      "talker", [](const core::Pod& p) { return p.status().phase() == "Running"; },
+      absl::Seconds(20)));
   auto node = cs_->Nodes().Get("", kNode);
   ASSERT_TRUE(node.ok());
   int port = node->status().daemon_endpoints().kubelet_endpoint().port();
-  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials());
+  auto channel =
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials());
   auto stub = minik8s::kubelet::v1::Kubelet::NewStub(channel);
   minik8s::kubelet::v1::ContainerLogsRequest req;
   req.set_namespace_("default");
@@ -786,8 +870,9 @@ TEST_F(KubeletE2eTest, PodsKeepRunningWhileApiserverIsAwayAndStatusCatchesUp) {
   core::Pod job = MakePod("short-job", "busybox:1.36", {"sh", "-c", "sleep 2; exit 0"});
   job.mutable_spec()->set_restart_policy("Never");
   core::Pod job_created = Create(job);
-  ASSERT_TRUE(WaitPod("short-job", [](const core::Pod& p) { return p.status().phase() == "Running"; },
-                      absl::Seconds(20)));
+  ASSERT_TRUE(WaitPod(
+      "short-job", [](const core::Pod& p) { return p.status().phase() == "Running"; },
+      absl::Seconds(20)));
   api_.Stop(SIGKILL);
   // The job finishes while nobody can be told.
   auto state_of = [&](const std::string& uid) {
@@ -797,8 +882,9 @@ TEST_F(KubeletE2eTest, PodsKeepRunningWhileApiserverIsAwayAndStatusCatchesUp) {
     return list.ok() && list->containers_size() == 1 ? list->containers(0).state()
                                                      : cri::v1::CONTAINER_UNKNOWN;
   };
-  ASSERT_TRUE(WaitFor([&] { return state_of(job_created.metadata().uid()) == cri::v1::CONTAINER_EXITED; },
-                      absl::Seconds(10)));
+  ASSERT_TRUE(
+      WaitFor([&] { return state_of(job_created.metadata().uid()) == cri::v1::CONTAINER_EXITED; },
+              absl::Seconds(10)));
   EXPECT_EQ(state_of(steady.metadata().uid()), cri::v1::CONTAINER_RUNNING);
   ASSERT_TRUE(api_.Start({BinPath("minik8s-apiserver"), "--etcd-servers",
                           absl::StrCat("http://127.0.0.1:", store_port_), "--bind-address",
@@ -806,27 +892,30 @@ TEST_F(KubeletE2eTest, PodsKeepRunningWhileApiserverIsAwayAndStatusCatchesUp) {
                          dir_.Join("apiserver.log"))
                   .ok());
   ASSERT_TRUE(WaitFor([&] { return PortAcceptsConnections(api_port_); }, absl::Seconds(20)));
-  ASSERT_TRUE(WaitPod("short-job", [](const core::Pod& p) { return p.status().phase() == "Succeeded"; },
-                      absl::Seconds(30)));
+  ASSERT_TRUE(WaitPod(
+      "short-job", [](const core::Pod& p) { return p.status().phase() == "Succeeded"; },
+      absl::Seconds(30)));
   core::Pod pod;
-  ASSERT_TRUE(WaitPod("steady", [](const core::Pod& p) { return p.status().phase() == "Running"; },
-                      absl::Seconds(5), &pod));
+  ASSERT_TRUE(WaitPod(
+      "steady", [](const core::Pod& p) { return p.status().phase() == "Running"; },
+      absl::Seconds(5), &pod));
   EXPECT_EQ(pod.status().container_statuses(0).restart_count(), 0);
 }
 
 // Scale mode of the binary: N simulated nodes on an in-process runtime.
 TEST_F(KubeletE2eTest, ScaleModeSimulatesNodes) {
   Subprocess sim;
-  ASSERT_TRUE(sim.Start({BinPath("minik8s-kubelet"), "--server",
-                         absl::StrCat("127.0.0.1:", api_port_), "--nodes", "3",
-                         "--node-name-prefix", "sim-", "--port", "0",
-                         "--node-lease-renew-interval", "1s", "--relist-period", "200ms"},
-                        dir_.Join("kubelet-sim.log"))
-                  .ok());
+  ASSERT_TRUE(
+      sim.Start({BinPath("minik8s-kubelet"), "--server", absl::StrCat("127.0.0.1:", api_port_),
+                 "--nodes", "3", "--node-name-prefix", "sim-", "--port", "0",
+                 "--node-lease-renew-interval", "1s", "--relist-period", "200ms"},
+                dir_.Join("kubelet-sim.log"))
+          .ok());
   for (const char* name : {"sim-0", "sim-1", "sim-2"}) {
-    ASSERT_TRUE(WaitFor([&] { return cs_->Leases().Get("kube-node-lease", name).ok(); },
-                        absl::Seconds(20)))
-        << name << "\n" << ReadFile(dir_.Join("kubelet-sim.log"));
+    ASSERT_TRUE(
+        WaitFor([&] { return cs_->Leases().Get("kube-node-lease", name).ok(); }, absl::Seconds(20)))
+        << name << "\n"
+        << ReadFile(dir_.Join("kubelet-sim.log"));
   }
   auto n1 = cs_->Nodes().Get("", "sim-1");
   ASSERT_TRUE(n1.ok());
@@ -835,8 +924,9 @@ TEST_F(KubeletE2eTest, ScaleModeSimulatesNodes) {
   p.mutable_spec()->set_node_name("sim-1");
   Create(p);
   core::Pod pod;
-  ASSERT_TRUE(WaitPod("on-sim", [](const core::Pod& p) { return p.status().phase() == "Running"; },
-                      absl::Seconds(20), &pod));
+  ASSERT_TRUE(WaitPod(
+      "on-sim", [](const core::Pod& p) { return p.status().phase() == "Running"; },
+      absl::Seconds(20), &pod));
   EXPECT_TRUE(absl::StartsWith(pod.status().pod_ip(), "10.128.1.")) << pod.status().pod_ip();
   // The real kubelet (node-e2e) leaves pods of other nodes alone.
   EXPECT_EQ(RuntimeContainersFor(pod.metadata().uid()), 0);

@@ -1,8 +1,7 @@
 // LogReader over an in-process runtime: finds the container instance by the
 // kubelet's labels and reads its log (no network).
-#include "kubelet/log_service.h"
-
 #include "gtest/gtest.h"
+#include "kubelet/log_service.h"
 #include "kubelet/pod_worker.h"
 #include "runtime/in_process_runtime_client.h"
 #include "runtime/runtime.h"

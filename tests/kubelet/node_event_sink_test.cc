@@ -102,8 +102,10 @@ TEST(NodeEventSink, BehindTheSharedRecorder) {
     ref.set_name("web");
     ref.set_uid("uid-w");
     sink.Remember("uid-w", "sim-7");
-    recorder.Event(ref, client::kEventTypeWarning, "BackOff", "Back-off restarting failed container");
-    recorder.Event(ref, client::kEventTypeWarning, "BackOff", "Back-off restarting failed container");
+    recorder.Event(ref, client::kEventTypeWarning, "BackOff",
+                   "Back-off restarting failed container");
+    recorder.Event(ref, client::kEventTypeWarning, "BackOff",
+                   "Back-off restarting failed container");
     recorder.Flush();
   }
   auto created = inner.created();

@@ -52,8 +52,8 @@ class FakeNodeApi : public NodeApi {
  private:
   absl::Status Call(const char* op, const std::string& node, std::deque<absl::Status>& script) {
     absl::MutexLock lock(&mu_);
-    calls_.push_back(absl::StrCat(op, " ", node, " +",
-                                  absl::FormatDuration(clock_->Now() - start_)));
+    calls_.push_back(
+        absl::StrCat(op, " ", node, " +", absl::FormatDuration(clock_->Now() - start_)));
     if (script.empty()) return absl::OkStatus();
     absl::Status s = script.front();
     script.pop_front();
@@ -138,10 +138,9 @@ TEST_F(NodeHeartbeatTest, RegistrationIsRetriedEverySecondAndTheLeaseWaitsForIt)
   EXPECT_EQ(hb.RunDue(), t0_ + absl::Seconds(1));
   EXPECT_FALSE(hb.Registered("node-1"));
   RunUntil(hb, t0_ + absl::Seconds(12));
-  EXPECT_EQ(api_.Take(),
-            (Calls{"register node-1 +0", "register node-1 +1s", "register node-1 +2s",
-                   "status node-1 +2s", "lease node-1 +2s", "status node-1 +12s",
-                   "lease node-1 +12s"}));
+  EXPECT_EQ(api_.Take(), (Calls{"register node-1 +0", "register node-1 +1s", "register node-1 +2s",
+                                "status node-1 +2s", "lease node-1 +2s", "status node-1 +12s",
+                                "lease node-1 +12s"}));
   EXPECT_TRUE(hb.Registered("node-1"));
 }
 
@@ -161,10 +160,9 @@ TEST_F(NodeHeartbeatTest, AFailedRenewalIsRetriedSooner) {
   NodeHeartbeat hb(&api_, &clock_, {"node-1"}, Options());
   RunUntil(hb, t0_ + absl::Seconds(21));
   // Back on the renew interval after a success.
-  EXPECT_EQ(api_.Take(),
-            (Calls{"register node-1 +0", "status node-1 +0", "lease node-1 +0",
-                   "status node-1 +10s", "lease node-1 +10s", "lease node-1 +10.5s",
-                   "lease node-1 +11s", "status node-1 +20s", "lease node-1 +21s"}));
+  EXPECT_EQ(api_.Take(), (Calls{"register node-1 +0", "status node-1 +0", "lease node-1 +0",
+                                "status node-1 +10s", "lease node-1 +10s", "lease node-1 +10.5s",
+                                "lease node-1 +11s", "status node-1 +20s", "lease node-1 +21s"}));
 }
 
 TEST_F(NodeHeartbeatTest, ADeletedNodeIsRegisteredAgainAtOnce) {
@@ -174,10 +172,9 @@ TEST_F(NodeHeartbeatTest, ADeletedNodeIsRegisteredAgainAtOnce) {
   RunUntil(hb, t0_ + absl::Seconds(11));
   // Deleted at +10s: registered again at once; that failing, retried every
   // second; the Lease loop goes on.
-  EXPECT_EQ(api_.Take(),
-            (Calls{"register node-1 +0", "status node-1 +0", "lease node-1 +0",
-                   "status node-1 +10s", "register node-1 +10s", "lease node-1 +10s",
-                   "register node-1 +11s", "status node-1 +11s"}));
+  EXPECT_EQ(api_.Take(), (Calls{"register node-1 +0", "status node-1 +0", "lease node-1 +0",
+                                "status node-1 +10s", "register node-1 +10s", "lease node-1 +10s",
+                                "register node-1 +11s", "status node-1 +11s"}));
   EXPECT_TRUE(hb.Registered("node-1"));
 }
 

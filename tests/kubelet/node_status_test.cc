@@ -80,7 +80,8 @@ TEST(BuildNodeStatus, ReadyAndNoPressure) {
   auto later = BuildNodeStatus(Config(), st, kNow + absl::Seconds(10));
   EXPECT_TRUE(SameNodeStatusIgnoringHeartbeat(st, later));
   EXPECT_EQ(api::FromProtoTime(later.conditions(3).last_transition_time()), kNow);
-  EXPECT_EQ(api::FromProtoTime(later.conditions(3).last_heartbeat_time()), kNow + absl::Seconds(10));
+  EXPECT_EQ(api::FromProtoTime(later.conditions(3).last_heartbeat_time()),
+            kNow + absl::Seconds(10));
   NodeConfig other = Config();
   other.cpu = "4";
   EXPECT_FALSE(SameNodeStatusIgnoringHeartbeat(st, BuildNodeStatus(other, st, kNow)));
@@ -88,7 +89,8 @@ TEST(BuildNodeStatus, ReadyAndNoPressure) {
 
 TEST(BuildNodeStatus, RuntimeDownMakesTheNodeNotReady) {
   auto ready = BuildNodeStatus(Config(), {}, kNow);
-  auto down = BuildNodeStatus(Config(), ready, kNow + absl::Seconds(10), "container runtime is down");
+  auto down =
+      BuildNodeStatus(Config(), ready, kNow + absl::Seconds(10), "container runtime is down");
   const minik8s::core::v1::NodeCondition* r = nullptr;
   for (const auto& c : down.conditions()) {
     if (c.type() == "Ready") r = &c;

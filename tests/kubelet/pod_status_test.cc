@@ -49,8 +49,16 @@ TEST(ComputePhase, Table) {
   std::vector<PhaseCase> cases = {
       {"creating", "Always", {}, {Waiting("a", "ContainerCreating")}, "Pending"},
       {"running", "Always", {}, {Running("a")}, "Running"},
-      {"one running one creating", "Always", {}, {Running("a"), Waiting("b", "ErrImagePull")}, "Pending"},
-      {"crashloop counts as restarting", "Always", {}, {Waiting("a", "CrashLoopBackOff", 1)}, "Running"},
+      {"one running one creating",
+       "Always",
+       {},
+       {Running("a"), Waiting("b", "ErrImagePull")},
+       "Pending"},
+      {"crashloop counts as restarting",
+       "Always",
+       {},
+       {Waiting("a", "CrashLoopBackOff", 1)},
+       "Running"},
       {"exit 0 under Always restarts", "Always", {}, {Exited("a", 0)}, "Running"},
       {"exit 0 under Never", "Never", {}, {Exited("a", 0)}, "Succeeded"},
       {"exit 0 under OnFailure", "OnFailure", {}, {Exited("a", 0)}, "Succeeded"},
@@ -60,8 +68,16 @@ TEST(ComputePhase, Table) {
       {"one still running", "Never", {}, {Exited("a", 1), Running("b")}, "Running"},
       {"init running", "Always", {Running("init")}, {Waiting("a", "PodInitializing")}, "Pending"},
       {"init done", "Always", {Exited("init", 0)}, {Running("a")}, "Running"},
-      {"init failed Never", "Never", {Exited("init", 1)}, {Waiting("a", "PodInitializing")}, "Failed"},
-      {"init failed Always retries", "Always", {Exited("init", 1)}, {Waiting("a", "PodInitializing")}, "Pending"},
+      {"init failed Never",
+       "Never",
+       {Exited("init", 1)},
+       {Waiting("a", "PodInitializing")},
+       "Failed"},
+      {"init failed Always retries",
+       "Always",
+       {Exited("init", 1)},
+       {Waiting("a", "PodInitializing")},
+       "Pending"},
   };
   for (const auto& c : cases) {
     core::PodSpec spec;
@@ -122,7 +138,8 @@ TEST(ComputePodStatus, RunningAndReady) {
   ASSERT_EQ(st.pod_ips_size(), 1);
   EXPECT_EQ(st.host_ip(), "127.0.0.1");
   EXPECT_EQ(st.qos_class(), "BestEffort");
-  for (const char* t : {"PodReadyToStartContainers", "Initialized", "ContainersReady", "Ready", "PodScheduled"}) {
+  for (const char* t :
+       {"PodReadyToStartContainers", "Initialized", "ContainersReady", "Ready", "PodScheduled"}) {
     ASSERT_NE(Cond(st, t), nullptr) << t;
     EXPECT_EQ(Cond(st, t)->status(), "True") << t;
   }
@@ -138,7 +155,8 @@ TEST(ComputePodStatus, NotReadyNamesContainers) {
   core::Pod pod;
   PodStatusInput in;
   in.pod = &pod;
-  in.containers = {Running("nginx", false), Running("side", true), Waiting("log", "ContainerCreating")};
+  in.containers = {Running("nginx", false), Running("side", true),
+                   Waiting("log", "ContainerCreating")};
   in.sandbox_ready = true;
   in.now = kNow;
   core::PodStatus st = ComputePodStatus(in);
@@ -218,7 +236,8 @@ TEST(ComputePodStatus, TransitionTimesKeptWhileUnchanged) {
   in.containers = {Running("a", false)};
   core::PodStatus third = ComputePodStatus(in);
   EXPECT_FALSE(SameStatus(first, third));
-  EXPECT_EQ(api::FromProtoTime(Cond(third, "Ready")->last_transition_time()), kNow + absl::Seconds(30));
+  EXPECT_EQ(api::FromProtoTime(Cond(third, "Ready")->last_transition_time()),
+            kNow + absl::Seconds(30));
   EXPECT_EQ(api::FromProtoTime(Cond(third, "Initialized")->last_transition_time()), kNow);
 }
 

@@ -262,8 +262,8 @@ TEST_F(PodSyncerTest, CrashLoopBackOffDoublesUpToTheMaxAndResetsAfterALongRun) {
   EXPECT_EQ(Status0().restart_count(), 1);
 
   // Each later crash waits: 10 s, 20 s, 40 s, then 40 s (the max).
-  for (absl::Duration want : {absl::Seconds(10), absl::Seconds(20), absl::Seconds(40),
-                              absl::Seconds(40)}) {
+  for (absl::Duration want :
+       {absl::Seconds(10), absl::Seconds(20), absl::Seconds(40), absl::Seconds(40)}) {
     SCOPED_TRACE(absl::FormatDuration(want));
     clock_.Advance(absl::Seconds(1));
     runtime_.Exit(runtime_.LastContainer(), 1);

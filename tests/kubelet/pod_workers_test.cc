@@ -32,9 +32,8 @@ class Syncs {
     ++running_;
     max_running_ = std::max(max_running_, running_);
     log_.push_back(absl::StrCat(key, " +", absl::FormatDuration(clock_->Now() - start_)));
-    auto released = [this, key]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return !held_.contains(key);
-    };
+    auto released = [this, key]()
+                        ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return !held_.contains(key); };
     mu_.Await(absl::Condition(&released));
     --in_flight_[key];
     --running_;
@@ -175,9 +174,9 @@ TEST_F(PodWorkersTest, AFailedSyncIsRetriedAfterASecond) {
 }
 
 TEST_F(PodWorkersTest, StopLeavesQueuedSyncsUndone) {
-  PodWorkers one([this](const std::string& key,
-                        absl::Duration* requeue) { return syncs_.Sync(key, requeue); },
-                 PodWorkersOptions{.threads = 1, .clock = &clock_});
+  PodWorkers one(
+      [this](const std::string& key, absl::Duration* requeue) { return syncs_.Sync(key, requeue); },
+      PodWorkersOptions{.threads = 1, .clock = &clock_});
   one.Start();
   syncs_.Hold("default/a");
   one.Enqueue("default/a");

@@ -145,8 +145,9 @@ TEST_F(ProberManagerTest, ReadinessWaitsItsInitialDelayThenRunsEveryPeriod) {
   }
   EXPECT_EQ(runtime_.calls.size(), 4u);
   ASSERT_EQ(recorder_.events.size(), 3u);
-  EXPECT_EQ(recorder_.events[0],
-            "Warning Unhealthy app: Readiness probe failed: HTTP probe failed with statuscode: 503");
+  EXPECT_EQ(
+      recorder_.events[0],
+      "Warning Unhealthy app: Readiness probe failed: HTTP probe failed with statuscode: 503");
 }
 
 TEST_F(ProberManagerTest, LivenessFailsAfterItsThreshold) {

@@ -15,9 +15,9 @@ namespace cri = ::minik8s::cri::v1;
 
 class UnimplementedRuntime : public runtime::RuntimeClient {
  public:
-#define MINIK8S_UNIMPLEMENTED(Resp, Method, ReqT)                                    \
-  absl::StatusOr<cri::Resp> Method(const cri::ReqT&) override {                       \
-    return absl::UnimplementedError(#Method);                                         \
+#define MINIK8S_UNIMPLEMENTED(Resp, Method, ReqT)               \
+  absl::StatusOr<cri::Resp> Method(const cri::ReqT&) override { \
+    return absl::UnimplementedError(#Method);                   \
   }
   MINIK8S_UNIMPLEMENTED(VersionResponse, Version, VersionRequest)
   MINIK8S_UNIMPLEMENTED(StatusResponse, Status, StatusRequest)

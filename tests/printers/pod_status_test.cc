@@ -14,11 +14,11 @@ using kubectl::testing::FromYaml;
 using kubectl::testing::Now;
 
 Pod PodWith(const std::string& status_yaml, const std::string& extra_spec = "") {
-  return FromYaml<Pod>(absl::StrCat(
-      "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n", extra_spec,
-      "  containers:\n  - name: a\n    image: nginx\n  - name: b\n    image: redis\n"
-      "status:\n",
-      status_yaml));
+  return FromYaml<Pod>(
+      absl::StrCat("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n", extra_spec,
+                   "  containers:\n  - name: a\n    image: nginx\n  - name: b\n    image: redis\n"
+                   "status:\n",
+                   status_yaml));
 }
 
 TEST(PodStatus, PhaseWhenNothingElse) {
@@ -34,78 +34,92 @@ TEST(PodStatus, ReasonOverridesPhase) {
 }
 
 TEST(PodStatus, RunningAndReadyCounts) {
-  PodSummary s = SummarizePod(PodWith(
-      "  phase: Running\n"
-      "  containerStatuses:\n"
-      "  - name: a\n    ready: true\n    state:\n      running:\n        startedAt: " + Ago(absl::Minutes(3)) + "\n"
-      "  - name: b\n    ready: false\n    state:\n      running:\n        startedAt: " + Ago(absl::Minutes(3)) + "\n"));
+  PodSummary s = SummarizePod(
+      PodWith("  phase: Running\n"
+              "  containerStatuses:\n"
+              "  - name: a\n    ready: true\n    state:\n      running:\n        startedAt: " +
+              Ago(absl::Minutes(3)) +
+              "\n"
+              "  - name: b\n    ready: false\n    state:\n      running:\n        startedAt: " +
+              Ago(absl::Minutes(3)) + "\n"));
   EXPECT_EQ(s.status, "Running");
   EXPECT_EQ(s.ready_containers, 1);
 }
 
 TEST(PodStatus, WaitingReasonWinsAndRestartsShowAge) {
-  PodSummary s = SummarizePod(PodWith(
-      "  phase: Running\n"
-      "  containerStatuses:\n"
-      "  - name: a\n    ready: false\n    restartCount: 3\n"
-      "    state:\n      waiting:\n        reason: CrashLoopBackOff\n"
-      "    lastState:\n      terminated:\n        exitCode: 1\n        reason: Error\n"
-      "        finishedAt: " + Ago(absl::Seconds(45)) + "\n"
-      "  - name: b\n    ready: true\n    state:\n      running: {}\n"));
+  PodSummary s = SummarizePod(
+      PodWith("  phase: Running\n"
+              "  containerStatuses:\n"
+              "  - name: a\n    ready: false\n    restartCount: 3\n"
+              "    state:\n      waiting:\n        reason: CrashLoopBackOff\n"
+              "    lastState:\n      terminated:\n        exitCode: 1\n        reason: Error\n"
+              "        finishedAt: " +
+              Ago(absl::Seconds(45)) +
+              "\n"
+              "  - name: b\n    ready: true\n    state:\n      running: {}\n"));
   EXPECT_EQ(s.status, "CrashLoopBackOff");
   EXPECT_EQ(s.restarts, 3);
   EXPECT_EQ(RestartsColumn(s, Now()), "3 (45s ago)");
 }
 
 TEST(PodStatus, TerminatedWithoutReasonShowsExitCodeOrSignal) {
-  EXPECT_EQ(SummarizePod(PodWith("  phase: Running\n  containerStatuses:\n"
-                                 "  - name: a\n    state:\n      terminated:\n        exitCode: 2\n"))
-                .status,
-            "ExitCode:2");
-  EXPECT_EQ(SummarizePod(PodWith("  phase: Running\n  containerStatuses:\n"
-                                 "  - name: a\n    state:\n      terminated:\n        exitCode: 137\n"
-                                 "        signal: 9\n"))
-                .status,
-            "Signal:9");
+  EXPECT_EQ(
+      SummarizePod(PodWith("  phase: Running\n  containerStatuses:\n"
+                           "  - name: a\n    state:\n      terminated:\n        exitCode: 2\n"))
+          .status,
+      "ExitCode:2");
+  EXPECT_EQ(
+      SummarizePod(PodWith("  phase: Running\n  containerStatuses:\n"
+                           "  - name: a\n    state:\n      terminated:\n        exitCode: 137\n"
+                           "        signal: 9\n"))
+          .status,
+      "Signal:9");
 }
 
 TEST(PodStatus, CompletedWithRunningContainerReadsRunningOrNotReady) {
   const std::string statuses =
       "  containerStatuses:\n"
       "  - name: a\n    ready: true\n    state:\n      running: {}\n"
-      "  - name: b\n    state:\n      terminated:\n        exitCode: 0\n        reason: Completed\n";
+      "  - name: b\n    state:\n      terminated:\n        exitCode: 0\n        reason: "
+      "Completed\n";
   EXPECT_EQ(SummarizePod(PodWith("  phase: Running\n" + statuses)).status, "NotReady");
-  EXPECT_EQ(SummarizePod(PodWith("  phase: Running\n  conditions:\n  - type: Ready\n    status: \"True\"\n" +
-                                 statuses))
+  EXPECT_EQ(SummarizePod(
+                PodWith("  phase: Running\n  conditions:\n  - type: Ready\n    status: \"True\"\n" +
+                        statuses))
                 .status,
             "Running");
 }
 
 TEST(PodStatus, InitContainers) {
-  const std::string spec = "  initContainers:\n  - name: init1\n    image: busybox\n"
-                           "  - name: init2\n    image: busybox\n";
+  const std::string spec =
+      "  initContainers:\n  - name: init1\n    image: busybox\n"
+      "  - name: init2\n    image: busybox\n";
   EXPECT_EQ(SummarizePod(PodWith("  phase: Pending\n  initContainerStatuses:\n"
                                  "  - name: init1\n    state:\n      running: {}\n",
                                  spec))
                 .status,
             "Init:0/2");
-  EXPECT_EQ(SummarizePod(PodWith("  phase: Pending\n  initContainerStatuses:\n"
-                                 "  - name: init1\n    state:\n      terminated:\n        exitCode: 0\n"
-                                 "  - name: init2\n    state:\n      waiting:\n        reason: ImagePullBackOff\n",
-                                 spec))
-                .status,
-            "Init:ImagePullBackOff");
-  EXPECT_EQ(SummarizePod(PodWith("  phase: Pending\n  initContainerStatuses:\n"
-                                 "  - name: init1\n    state:\n      terminated:\n        exitCode: 3\n",
-                                 spec))
-                .status,
-            "Init:ExitCode:3");
-  EXPECT_EQ(SummarizePod(PodWith("  phase: Pending\n  initContainerStatuses:\n"
-                                 "  - name: init1\n    state:\n      terminated:\n        exitCode: 1\n"
-                                 "        reason: Error\n",
-                                 spec))
-                .status,
-            "Init:Error");
+  EXPECT_EQ(
+      SummarizePod(
+          PodWith("  phase: Pending\n  initContainerStatuses:\n"
+                  "  - name: init1\n    state:\n      terminated:\n        exitCode: 0\n"
+                  "  - name: init2\n    state:\n      waiting:\n        reason: ImagePullBackOff\n",
+                  spec))
+          .status,
+      "Init:ImagePullBackOff");
+  EXPECT_EQ(
+      SummarizePod(PodWith("  phase: Pending\n  initContainerStatuses:\n"
+                           "  - name: init1\n    state:\n      terminated:\n        exitCode: 3\n",
+                           spec))
+          .status,
+      "Init:ExitCode:3");
+  EXPECT_EQ(
+      SummarizePod(PodWith("  phase: Pending\n  initContainerStatuses:\n"
+                           "  - name: init1\n    state:\n      terminated:\n        exitCode: 1\n"
+                           "        reason: Error\n",
+                           spec))
+          .status,
+      "Init:Error");
 }
 
 TEST(PodStatus, TerminatingUnlessFinished) {

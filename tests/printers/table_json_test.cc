@@ -75,7 +75,8 @@ metadata:
   namespace: default
   uid: 7f1c
   resourceVersion: "41"
-  creationTimestamp: )", Ago(absl::Minutes(5)), R"(
+  creationTimestamp: )",
+                                              Ago(absl::Minutes(5)), R"(
   labels:
     app: web
 spec:
@@ -100,7 +101,8 @@ kind: Pod
 metadata:
   name: queued
   namespace: default
-  creationTimestamp: )", Ago(absl::Seconds(10)), R"(
+  creationTimestamp: )",
+                                              Ago(absl::Seconds(10)), R"(
 spec:
   containers:
   - name: app
@@ -168,7 +170,8 @@ kind: Deployment
 metadata:
   name: nginx
   namespace: default
-  creationTimestamp: )", Ago(absl::Minutes(10)), R"(
+  creationTimestamp: )",
+                                                       Ago(absl::Minutes(10)), R"(
 spec:
   replicas: 3
   selector:
@@ -207,16 +210,16 @@ TEST(TableJson, ReplicaSetCountsAreIntegerColumns) {
       "      - name: web\n        image: nginx\nstatus:\n  replicas: 4\n  readyReplicas: 1\n");
   const YAML::Node t = Parse(EncodeTableJson(Kind("replicasets"), {&rs}, At(Now())));
   EXPECT_EQ(t["columnDefinitions"][1]["type"].as<std::string>(), "integer");
-  EXPECT_EQ(Cells(t["rows"][0]), (std::vector<std::string>{"web-abc", "#4", "#4", "#1",
-                                                           "<unknown>", "web", "nginx", "app=web"}));
+  EXPECT_EQ(Cells(t["rows"][0]), (std::vector<std::string>{"web-abc", "#4", "#4", "#1", "<unknown>",
+                                                           "web", "nginx", "app=web"}));
 }
 
 TEST(TableJson, KindWithoutOwnColumnsGetsNameAndAge) {
   const api::KindInfo* binding = api::Scheme::Default().FindByKind("v1", "Binding");
   ASSERT_NE(binding, nullptr);
-  auto b = FromYaml<core::v1::Binding>(absl::StrCat(
-      "apiVersion: v1\nkind: Binding\nmetadata:\n  name: web-1\n  creationTimestamp: ",
-      Ago(absl::Hours(3)), "\ntarget:\n  kind: Node\n  name: node-1\n"));
+  auto b = FromYaml<core::v1::Binding>(
+      absl::StrCat("apiVersion: v1\nkind: Binding\nmetadata:\n  name: web-1\n  creationTimestamp: ",
+                   Ago(absl::Hours(3)), "\ntarget:\n  kind: Node\n  name: node-1\n"));
   const YAML::Node t = Parse(EncodeTableJson(*binding, {&b}, At(Now())));
   EXPECT_EQ(ColumnNames(t), (std::vector<std::string>{"Name", "Age"}));
   EXPECT_EQ(t["columnDefinitions"][0]["format"].as<std::string>(), "name");
@@ -225,7 +228,8 @@ TEST(TableJson, KindWithoutOwnColumnsGetsNameAndAge) {
 }
 
 TEST(TableJson, EventCountIsANumberAndNameIsTheWideNameColumn) {
-  auto e = FromYaml<core::v1::Event>(absl::StrCat(R"(apiVersion: v1
+  auto e = FromYaml<core::v1::Event>(
+      absl::StrCat(R"(apiVersion: v1
 kind: Event
 metadata:
   name: crash.1
@@ -237,17 +241,18 @@ reason: BackOff
 message: "  Back-off restarting failed container  "
 type: Warning
 count: 4
-firstTimestamp: )", Ago(absl::Minutes(3)), "\nlastTimestamp: ", Ago(absl::Seconds(20)), "\n"));
+firstTimestamp: )",
+                   Ago(absl::Minutes(3)), "\nlastTimestamp: ", Ago(absl::Seconds(20)), "\n"));
   const YAML::Node t = Parse(EncodeTableJson(Kind("events"), {&e}, At(Now())));
   EXPECT_EQ(ColumnNames(t),
-            (std::vector<std::string>{"Last Seen", "Type", "Reason", "Object", "Subobject", "Source",
-                                      "Message", "First Seen", "Count", "Name"}));
+            (std::vector<std::string>{"Last Seen", "Type", "Reason", "Object", "Subobject",
+                                      "Source", "Message", "First Seen", "Count", "Name"}));
   EXPECT_EQ(Priorities(t), (std::vector<int>{0, 0, 0, 0, 1, 1, 0, 1, 1, 1}));
   EXPECT_EQ(t["columnDefinitions"][9]["format"].as<std::string>(), "name");
-  EXPECT_EQ(Cells(t["rows"][0]),
-            (std::vector<std::string>{"20s", "Warning", "BackOff", "pod/crash", "", "",
-                                      "Back-off restarting failed container", "3m", "#4",
-                                      "crash.1"}));
+  EXPECT_EQ(
+      Cells(t["rows"][0]),
+      (std::vector<std::string>{"20s", "Warning", "BackOff", "pod/crash", "", "",
+                                "Back-off restarting failed container", "3m", "#4", "crash.1"}));
 }
 
 TEST(TableJson, EscapesOddNamesLabelsAndInvalidUtf8) {
@@ -319,8 +324,9 @@ TEST(TableJson, ParseIncludeObject) {
   absl::StatusOr<IncludeObject> bad = ParseIncludeObject("all");
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(bad.status().message(),
-            "includeObject: Invalid value: \"all\": must be 'Metadata', 'Object', 'None', or empty");
+  EXPECT_EQ(
+      bad.status().message(),
+      "includeObject: Invalid value: \"all\": must be 'Metadata', 'Object', 'None', or empty");
 }
 
 TEST(Registry, MessageOfAnotherTypePrintsEmptyCells) {

@@ -1,9 +1,10 @@
+#include "common/clock.h"
+
 #include <vector>
 
 #include "absl/synchronization/notification.h"
-#include "gtest/gtest.h"
-#include "common/clock.h"
 #include "common/fake_clock.h"
+#include "gtest/gtest.h"
 
 namespace minik8s::runtime {
 namespace {
@@ -18,7 +19,9 @@ TEST(FakeClock, RunsDueTimersInDeadlineOrderWithNowAtTheDeadline) {
     // Scheduled from a callback, inside the advanced span: runs too.
     clock.RunAt(clock.Now() + absl::Seconds(1), [&] { ran.push_back({2, clock.Now()}); });
   });
-  common::TimerId cancelled = clock.RunAt(t0 + absl::Seconds(2), [&] { ran.push_back({-1, clock.Now()}); });
+  common::TimerId cancelled = clock.RunAt(t0 + absl::Seconds(2), [&] {
+    ran.push_back({-1, clock.Now()});
+  });
   clock.Cancel(cancelled);
   clock.Advance(absl::Seconds(2));
   ASSERT_EQ(ran.size(), 2u);
@@ -36,7 +39,8 @@ TEST(RealClock, RunsCallbacksOnItsThreadAndHonoursCancel) {
   common::RealClock clock;
   absl::Notification first, second;
   bool cancelled_ran = false;
-  common::TimerId c = clock.RunAt(clock.Now() + absl::Milliseconds(20), [&] { cancelled_ran = true; });
+  common::TimerId c =
+      clock.RunAt(clock.Now() + absl::Milliseconds(20), [&] { cancelled_ran = true; });
   clock.RunAt(clock.Now() + absl::Milliseconds(30), [&] { second.Notify(); });
   clock.RunAt(clock.Now(), [&] { first.Notify(); });
   clock.Cancel(c);

@@ -1,7 +1,8 @@
+#include "runtime/image_name.h"
+
 #include "gtest/gtest.h"
 #include "runtime/cri_log.h"
 #include "runtime/endpoint.h"
-#include "runtime/image_name.h"
 
 namespace minik8s::runtime {
 namespace {

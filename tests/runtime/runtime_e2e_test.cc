@@ -116,10 +116,13 @@ TEST_F(RuntimeE2eTest, PodLifecycleOverGrpc) {
   logs.set_container_id(nginx->container_id());
   logs.set_tail_lines(1);
   std::vector<std::string> lines;
-  ASSERT_TRUE(client_->ReadLogs(logs, [&](const cri::LogEntry& e) {
-    lines.push_back(e.text());
-    return true;
-  }).ok());
+  ASSERT_TRUE(client_
+                  ->ReadLogs(logs,
+                             [&](const cri::LogEntry& e) {
+                               lines.push_back(e.text());
+                               return true;
+                             })
+                  .ok());
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_NE(lines[0].find("start worker processes"), std::string::npos);
   struct stat st;
@@ -154,10 +157,13 @@ TEST_F(RuntimeE2eTest, PodLifecycleOverGrpc) {
   logs.set_container_id(job->container_id());
   logs.set_follow(true);
   lines.clear();
-  ASSERT_TRUE(client_->ReadLogs(logs, [&](const cri::LogEntry& e) {
-    lines.push_back(e.text());
-    return true;
-  }).ok());
+  ASSERT_TRUE(client_
+                  ->ReadLogs(logs,
+                             [&](const cri::LogEntry& e) {
+                               lines.push_back(e.text());
+                               return true;
+                             })
+                  .ok());
   EXPECT_EQ(lines, (std::vector<std::string>{"one", "two"}));
   cst.set_container_id(job->container_id());
   status = client_->ContainerStatus(cst);
@@ -258,9 +264,9 @@ TEST_F(RuntimeE2eTest, SocketHandlingAndCleanShutdown) {
   EXPECT_NE(after->info().at(kBootIdInfoKey), boot_before);
 
   // Bad flags: a clear message, no crash.
-  rc = RunCommand({BinPath("minik8s-runtime"), "--listen", dir_.Join("x.sock"),
-                   "--image-pull-delay-for=nginx"},
-                  &out);
+  rc = RunCommand(
+      {BinPath("minik8s-runtime"), "--listen", dir_.Join("x.sock"), "--image-pull-delay-for=nginx"},
+      &out);
   EXPECT_EQ(rc, 2);
   EXPECT_NE(out.find("is not IMAGE=DURATION"), std::string::npos) << out;
 }

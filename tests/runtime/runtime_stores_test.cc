@@ -22,8 +22,8 @@ namespace {
 
 const absl::Time kT0 = absl::FromUnixSeconds(1700000000);
 
-std::unique_ptr<Sandbox> MakeSandbox(const std::string& id, const std::string& name,
-                                     uint64_t seq, const std::string& ip = "") {
+std::unique_ptr<Sandbox> MakeSandbox(const std::string& id, const std::string& name, uint64_t seq,
+                                     const std::string& ip = "") {
   auto sb = std::make_unique<Sandbox>();
   sb->id = id;
   sb->seq = seq;
@@ -275,8 +275,7 @@ TEST(ImageStore, RegistryMissingImagesAndDelays) {
   EXPECT_FALSE(s.IsMissing(NormalizeImageName("private/app:v1")));
   auto missing = s.CompletePull(NormalizeImageName("private/app:v2"));
   EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
-  EXPECT_NE(missing.status().message().find("failed to pull and unpack image"),
-            std::string::npos);
+  EXPECT_NE(missing.status().message().find("failed to pull and unpack image"), std::string::npos);
   EXPECT_TRUE(s.List().empty());
   // List is by name.
   ASSERT_TRUE(s.CompletePull(NormalizeImageName("redis")).ok());
@@ -395,7 +394,8 @@ TEST(WorkloadLogs, NginxLinesCarryVersionAndTime) {
   EXPECT_EQ(start[3].text, "1970/01/01 00:00:00 [notice] 1#1: nginx/1.14.2");
   auto stop = NginxStopLines(absl::FromUnixSeconds(61));
   ASSERT_EQ(stop.size(), 2u);
-  EXPECT_EQ(stop[0].text, "1970/01/01 00:01:01 [notice] 1#1: signal 15 (SIGTERM) received, exiting");
+  EXPECT_EQ(stop[0].text,
+            "1970/01/01 00:01:01 [notice] 1#1: signal 15 (SIGTERM) received, exiting");
   EXPECT_EQ(stop[1].text, "1970/01/01 00:01:01 [notice] 1#1: exit");
 }
 

@@ -4,10 +4,10 @@
 #include <fstream>
 #include <optional>
 
-#include "gtest/gtest.h"
-#include "runtime/cri_log.h"
 #include "common/clock.h"
 #include "common/fake_clock.h"
+#include "gtest/gtest.h"
+#include "runtime/cri_log.h"
 #include "runtime/in_process_runtime_client.h"
 #include "runtime/runtime_client.h"
 #include "testing/temp_dir.h"
@@ -327,8 +327,7 @@ TEST_F(RuntimeTest, SandboxReportsTheIpItWasGiven) {
   // Not an IPv4 address.
   for (const char* bad : {"10.1.2", "10.1.2.300", "fd00::1", "10.1.2.x", ""}) {
     (*req.mutable_config()->mutable_annotations())[kPodIpAnnotation] = bad;
-    EXPECT_EQ(rt_->RunPodSandbox(req).status().code(), absl::StatusCode::kInvalidArgument)
-        << bad;
+    EXPECT_EQ(rt_->RunPodSandbox(req).status().code(), absl::StatusCode::kInvalidArgument) << bad;
   }
   // Stopped, b's address is free for another sandbox.
   cri::StopPodSandboxRequest stop;
@@ -391,10 +390,11 @@ TEST_F(RuntimeTest, StatesAndTimestampsOfASleepingContainer) {
   EXPECT_EQ(s.started_at(), 0);
   clock_.Advance(absl::Seconds(1));
   ASSERT_TRUE(rt_->StartContainer([&] {
-    cri::StartContainerRequest r;
-    r.set_container_id(id);
-    return r;
-  }()).ok());
+                   cri::StartContainerRequest r;
+                   r.set_container_id(id);
+                   return r;
+                 }())
+                  .ok());
   int64_t started = NowNanos();
   s = Status(id);
   EXPECT_EQ(s.state(), cri::CONTAINER_RUNNING);
@@ -472,8 +472,8 @@ TEST_F(RuntimeTest, ForeverForms) {
 
 TEST_F(RuntimeTest, CrashAfterWithExitCode) {
   std::string sb = RunSandbox();
-  std::string id = RunContainer(sb, "crash", {},
-                                {{"MINIK8S_SIM_CRASH_AFTER", "5s"}, {"MINIK8S_SIM_EXIT_CODE", "2"}});
+  std::string id = RunContainer(
+      sb, "crash", {}, {{"MINIK8S_SIM_CRASH_AFTER", "5s"}, {"MINIK8S_SIM_EXIT_CODE", "2"}});
   clock_.Advance(absl::Milliseconds(4999));
   EXPECT_EQ(Status(id).state(), cri::CONTAINER_RUNNING);
   clock_.Advance(absl::Milliseconds(1));
@@ -542,8 +542,8 @@ TEST_F(RuntimeTest, ReadinessLivenessAndStartupProbes) {
 
 TEST_F(RuntimeTest, AlwaysFailingProbesAndStoppedContainers) {
   std::string sb = RunSandbox();
-  std::string id = RunContainer(sb, "app", {},
-                                {{"MINIK8S_SIM_READINESS", "fail"}, {"MINIK8S_SIM_LIVENESS", "fail"}});
+  std::string id = RunContainer(
+      sb, "app", {}, {{"MINIK8S_SIM_READINESS", "fail"}, {"MINIK8S_SIM_LIVENESS", "fail"}});
   clock_.Advance(absl::Hours(1));
   EXPECT_FALSE(Probe(id, cri::READINESS, cri::GRPC)->success());
   EXPECT_FALSE(Probe(id, cri::LIVENESS)->success());
@@ -631,8 +631,8 @@ TEST_F(RuntimeTest, NginxPrintsStartupAndShutdownLines) {
 TEST_F(RuntimeTest, LogTailAndFile) {
   testing::TempDir dir;
   std::string sb = RunSandbox("web", dir.path());
-  std::string id =
-      RunContainer(sb, "app", {"sh", "-c", "echo one; echo two; sleep 1; echo three >&2; echo four"});
+  std::string id = RunContainer(
+      sb, "app", {"sh", "-c", "echo one; echo two; sleep 1; echo three >&2; echo four"});
   clock_.Advance(absl::Seconds(1));
   EXPECT_EQ(Logs(id), (std::vector<std::string>{"one", "two", "three", "four"}));
   EXPECT_EQ(Logs(id, 2), (std::vector<std::string>{"three", "four"}));
@@ -762,8 +762,10 @@ TEST_F(RuntimeTest, ListContainersFilters) {
 
 TEST_F(RuntimeTest, ExecSyncRunsSimpleCommands) {
   std::string sb = RunSandbox();
-  std::string id = RunContainer(sb, "app", {"sh", "-c", "touch /tmp/healthy; sleep 30; "
-                                                        "rm -f /tmp/healthy; sleep 600"});
+  std::string id = RunContainer(sb, "app",
+                                {"sh", "-c",
+                                 "touch /tmp/healthy; sleep 30; "
+                                 "rm -f /tmp/healthy; sleep 600"});
   auto r = Exec(id, {"echo", "hi"});
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->stdout(), "hi\n");
@@ -797,9 +799,8 @@ TEST_F(RuntimeTest, RemovingARunningContainerKillsItAndEndsFollowers) {
   cri::ReadLogsRequest lreq;
   lreq.set_container_id(id);
   lreq.set_follow(true);
-  ASSERT_TRUE(rt_->FollowLogs(lreq, [&](std::vector<cri::LogEntry>, bool end) {
-                   ended |= end;
-                 }).ok());
+  ASSERT_TRUE(
+      rt_->FollowLogs(lreq, [&](std::vector<cri::LogEntry>, bool end) { ended |= end; }).ok());
   cri::RemoveContainerRequest rm;
   rm.set_container_id(id);
   ASSERT_TRUE(rt_->RemoveContainer(rm).ok());
@@ -873,7 +874,8 @@ TEST_F(RuntimeTest, InProcessClientFollowsLogs) {
   creq.set_pod_sandbox_id(sb->pod_sandbox_id());
   creq.mutable_config()->mutable_metadata()->set_name("c");
   creq.mutable_config()->mutable_image()->set_image("busybox");
-  for (const char* a : {"sh", "-c", "echo a; sleep 0.05; echo b"}) creq.mutable_config()->add_command(a);
+  for (const char* a : {"sh", "-c", "echo a; sleep 0.05; echo b"})
+    creq.mutable_config()->add_command(a);
   auto c = client->CreateContainer(creq);
   ASSERT_TRUE(c.ok());
   cri::StartContainerRequest start;
@@ -883,10 +885,13 @@ TEST_F(RuntimeTest, InProcessClientFollowsLogs) {
   cri::ReadLogsRequest lreq;
   lreq.set_container_id(c->container_id());
   lreq.set_follow(true);
-  ASSERT_TRUE(client->ReadLogs(lreq, [&](const cri::LogEntry& e) {
-    got.push_back(e.text());
-    return true;
-  }).ok());
+  ASSERT_TRUE(client
+                  ->ReadLogs(lreq,
+                             [&](const cri::LogEntry& e) {
+                               got.push_back(e.text());
+                               return true;
+                             })
+                  .ok());
   EXPECT_EQ(got, (std::vector<std::string>{"a", "b"}));
   cri::ContainerStatusRequest st;
   st.set_container_id(c->container_id());

@@ -1,5 +1,6 @@
-#include "gtest/gtest.h"
 #include "runtime/script.h"
+
+#include "gtest/gtest.h"
 
 namespace minik8s::runtime {
 namespace {
@@ -107,16 +108,17 @@ TEST(Script, UnknownCommandsRunForeverAndSaySo) {
 TEST(Script, IfElseAndTests) {
   FileMap files;
   Outcome r = RunAll(Sh("if [ -f /tmp/x ]; then echo yes; else echo no; fi; touch /tmp/x\n"
-                    "if test -e /tmp/x; then echo yes; fi; [ a = b ] || echo differ"),
-                 &files);
+                        "if test -e /tmp/x; then echo yes; fi; [ a = b ] || echo differ"),
+                     &files);
   EXPECT_EQ(r.out, (std::vector<std::string>{"stdout: no", "stdout: yes", "stdout: differ"}));
 }
 
 TEST(Script, FilesRedirectionCatAndRm) {
   FileMap files;
-  Outcome r = RunAll(Sh("echo hi > /tmp/f; echo there >> /tmp/f; cat /tmp/f; rm /tmp/f; cat /tmp/f; "
-                    "echo gone >/dev/null"),
-                 &files);
+  Outcome r =
+      RunAll(Sh("echo hi > /tmp/f; echo there >> /tmp/f; cat /tmp/f; rm /tmp/f; cat /tmp/f; "
+                "echo gone >/dev/null"),
+             &files);
   EXPECT_EQ(r.out, (std::vector<std::string>{"stdout: hi", "stdout: there",
                                              "stderr: cat: /tmp/f: No such file or directory"}));
   EXPECT_EQ(r.last.exit_code, 0);

@@ -1,5 +1,6 @@
-#include "gtest/gtest.h"
 #include "runtime/sim_options.h"
+
+#include "gtest/gtest.h"
 
 namespace minik8s::runtime {
 namespace {

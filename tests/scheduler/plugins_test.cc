@@ -331,8 +331,9 @@ TEST(NodeResourcesLeastAllocated, Table) {
   // A pod without requests counts as 100m / 200Mi.
   PodInfo bare = Info(MakePod("bare"));
   EXPECT_EQ(bare.non_zero_requests.milli_cpu, 100);
-  EXPECT_EQ(LeastAllocatedScore(bare.non_zero_requests, NodeInfo(Share(MakeNode("n", "1", "2000Mi")))),
-            (90 + 90) / 2);
+  EXPECT_EQ(
+      LeastAllocatedScore(bare.non_zero_requests, NodeInfo(Share(MakeNode("n", "1", "2000Mi")))),
+      (90 + 90) / 2);
 }
 
 TEST(NodeResourcesBalancedAllocation, Table) {

@@ -1,8 +1,7 @@
-#include "scheduler/queue/scheduling_queue.h"
-#include "common/fake_clock.h"
-
 #include "api/time.h"
+#include "common/fake_clock.h"
 #include "gtest/gtest.h"
+#include "scheduler/queue/scheduling_queue.h"
 #include "tests/scheduler/test_util.h"
 
 namespace minik8s::scheduler {

@@ -2,13 +2,13 @@
 // the handlers by hand and a fake ApiWriter records bindings, conditions
 // and events.
 #include "scheduler/scheduler.h"
-#include "common/fake_clock.h"
 
 #include <map>
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
 #include "api/errors.h"
+#include "common/fake_clock.h"
 #include "gtest/gtest.h"
 #include "tests/scheduler/test_util.h"
 
@@ -86,7 +86,8 @@ TEST_F(SchedulerTest, BindsAndEmitsScheduled) {
   {
     absl::MutexLock l(&writer_.mu_);
     ASSERT_EQ(writer_.events_.size(), 1u);
-    EXPECT_EQ(writer_.events_[0], "Normal Scheduled Successfully assigned default/nginx-1 to node-1");
+    EXPECT_EQ(writer_.events_[0],
+              "Normal Scheduled Successfully assigned default/nginx-1 to node-1");
   }
   // The informer shows it bound: confirmed, removed from the queue.
   Pod bound = p;

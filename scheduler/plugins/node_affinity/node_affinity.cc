@@ -7,8 +7,7 @@
 namespace minik8s::scheduler::plugins {
 namespace {
 
-bool Contains(const google::protobuf::RepeatedPtrField<std::string>& values,
-              const std::string& v) {
+bool Contains(const google::protobuf::RepeatedPtrField<std::string>& values, const std::string& v) {
   for (const auto& x : values) {
     if (x == v) return true;
   }

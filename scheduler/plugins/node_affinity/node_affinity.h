@@ -31,8 +31,7 @@ using Labels = google::protobuf::Map<std::string, std::string>;
 
 bool MatchLabelRequirement(const minik8s::core::v1::NodeSelectorRequirement& req,
                            const Labels& labels);
-bool MatchFieldRequirement(const minik8s::core::v1::NodeSelectorRequirement& req,
-                           const Node& node);
+bool MatchFieldRequirement(const minik8s::core::v1::NodeSelectorRequirement& req, const Node& node);
 bool MatchNodeSelectorTerm(const minik8s::core::v1::NodeSelectorTerm& term, const Node& node);
 bool MatchNodeSelector(const minik8s::core::v1::NodeSelector& selector, const Node& node);
 // nodeSelector and required node affinity together (the Filter decision).

@@ -49,8 +49,8 @@ int64_t CountIntolerablePreferNoSchedule(const Taints& taints, const Tolerations
 }
 
 FilterStatus TaintToleration::Filter(const PodInfo& pod, const NodeInfo& node) const {
-  const auto* taint = FindUntoleratedTaint(node.node()->spec().taints(),
-                                           pod.get().spec().tolerations());
+  const auto* taint =
+      FindUntoleratedTaint(node.node()->spec().taints(), pod.get().spec().tolerations());
   if (taint == nullptr) return FilterStatus::Success();
   return FilterStatus::Unresolvable(UntoleratedTaintReason(*taint));
 }

@@ -1,9 +1,9 @@
 #include "api/patch/json_patch.h"
-#include "api/patch/json_value.h"
 
 #include <string>
 
 #include "api/codec.h"
+#include "api/patch/json_value.h"
 #include "gtest/gtest.h"
 #include "k8s/core/v1/core.pb.h"
 #include "tests/api/patch/patch_test_util.h"
@@ -45,9 +45,9 @@ TEST(JsonPatchRfc6902, A4RemovingAnArrayElement) {
 }
 
 TEST(JsonPatchRfc6902, A5ReplacingAValue) {
-  EXPECT_EQ(Apply(R"({"baz":"qux","foo":"bar"})",
-                  R"([{"op":"replace","path":"/baz","value":"boo"}])"),
-            CanonJson(R"({"baz":"boo","foo":"bar"})"));
+  EXPECT_EQ(
+      Apply(R"({"baz":"qux","foo":"bar"})", R"([{"op":"replace","path":"/baz","value":"boo"}])"),
+      CanonJson(R"({"baz":"boo","foo":"bar"})"));
 }
 
 TEST(JsonPatchRfc6902, A6MovingAValue) {
@@ -75,14 +75,13 @@ TEST(JsonPatchRfc6902, A9TestingAValueError) {
 }
 
 TEST(JsonPatchRfc6902, A10AddingANestedMemberObject) {
-  EXPECT_EQ(Apply(R"({"foo":"bar"})",
-                  R"([{"op":"add","path":"/child","value":{"grandchild":{}}}])"),
-            CanonJson(R"({"foo":"bar","child":{"grandchild":{}}})"));
+  EXPECT_EQ(
+      Apply(R"({"foo":"bar"})", R"([{"op":"add","path":"/child","value":{"grandchild":{}}}])"),
+      CanonJson(R"({"foo":"bar","child":{"grandchild":{}}})"));
 }
 
 TEST(JsonPatchRfc6902, A11IgnoringUnrecognizedElements) {
-  EXPECT_EQ(Apply(R"({"foo":"bar"})",
-                  R"([{"op":"add","path":"/baz","value":"qux","xyz":123}])"),
+  EXPECT_EQ(Apply(R"({"foo":"bar"})", R"([{"op":"add","path":"/baz","value":"qux","xyz":123}])"),
             CanonJson(R"({"foo":"bar","baz":"qux"})"));
 }
 
@@ -94,8 +93,7 @@ TEST(JsonPatchRfc6902, A12AddingToANonexistentTarget) {
 
 TEST(JsonPatchRfc6902, A13InvalidPatchDocumentFails) {
   // Two "op" members: whichever is read, this patch cannot apply.
-  EXPECT_EQ(Apply(R"({"foo":"bar"})",
-                  R"([{"op":"add","path":"/baz","value":"qux","op":"remove"}])")
+  EXPECT_EQ(Apply(R"({"foo":"bar"})", R"([{"op":"add","path":"/baz","value":"qux","op":"remove"}])")
                 .substr(0, 7),
             "error: ");
 }
@@ -111,8 +109,7 @@ TEST(JsonPatchRfc6902, A15ComparingStringsAndNumbers) {
 }
 
 TEST(JsonPatchRfc6902, A16AddingAnArrayValue) {
-  EXPECT_EQ(Apply(R"({"foo":["bar"]})",
-                  R"([{"op":"add","path":"/foo/-","value":["abc","def"]}])"),
+  EXPECT_EQ(Apply(R"({"foo":["bar"]})", R"([{"op":"add","path":"/foo/-","value":["abc","def"]}])"),
             CanonJson(R"({"foo":["bar",["abc","def"]]})"));
 }
 

@@ -50,7 +50,7 @@ inline std::string CanonJson(const std::string& text) { return Canon(Json(text))
 // yaml-cpp parser itself refuses documents nested about this deep.
 inline YAML::Node NestedObjects(int depth) {
   YAML::Node root(YAML::NodeType::Null);  // allocated now, so handles share it
-  YAML::Node current = root;  // a second handle on the same node
+  YAML::Node current = root;              // a second handle on the same node
   for (int i = 0; i < depth; ++i) {
     YAML::Node child(YAML::NodeType::Null);
     current.force_insert("a", child);

@@ -1,9 +1,9 @@
 #include "api/patch/strategic_merge_patch.h"
-#include "api/patch/json_value.h"
 
 #include <string>
 
 #include "api/codec.h"
+#include "api/patch/json_value.h"
 #include "gtest/gtest.h"
 #include "k8s/apps/v1/apps.pb.h"
 #include "k8s/core/v1/core.pb.h"
@@ -122,8 +122,7 @@ TEST(FieldOptions, CarryKubernetesPatchMetadata) {
   ASSERT_EQ(ports->options().ExtensionSize(minik8s::meta::v1::list_map_keys), 2);
   EXPECT_EQ(ports->options().GetExtension(minik8s::meta::v1::list_map_keys, 1), "protocol");
   const auto* volumes = minik8s::core::v1::PodSpec::descriptor()->FindFieldByName("volumes");
-  EXPECT_EQ(volumes->options().GetExtension(minik8s::meta::v1::patch_strategy),
-            "merge,retainKeys");
+  EXPECT_EQ(volumes->options().GetExtension(minik8s::meta::v1::patch_strategy), "merge,retainKeys");
   const auto* strategy =
       minik8s::apps::v1::DeploymentSpec::descriptor()->FindFieldByName("strategy");
   EXPECT_EQ(strategy->options().GetExtension(minik8s::meta::v1::patch_strategy), "retainKeys");
@@ -131,8 +130,8 @@ TEST(FieldOptions, CarryKubernetesPatchMetadata) {
       minik8s::core::v1::PodSpec::descriptor()->FindFieldByName("tolerations");
   EXPECT_EQ(tolerations->options().GetExtension(minik8s::meta::v1::patch_strategy), "");
   EXPECT_EQ(tolerations->options().GetExtension(minik8s::meta::v1::list_type), "atomic");
-  const auto* owners = minik8s::meta::v1::ObjectMeta::descriptor()->FindFieldByName(
-      "owner_references");
+  const auto* owners =
+      minik8s::meta::v1::ObjectMeta::descriptor()->FindFieldByName("owner_references");
   EXPECT_EQ(owners->options().GetExtension(minik8s::meta::v1::patch_merge_key), "uid");
 }
 
@@ -206,8 +205,7 @@ TEST(StrategicMergePatch, PatchReplaceOnList) {
 }
 
 TEST(StrategicMergePatch, PatchReplaceOnMap) {
-  Pod p = Patched(TwoContainerPod(),
-                  R"({"metadata":{"labels":{"$patch":"replace","new":"yes"}}})");
+  Pod p = Patched(TwoContainerPod(), R"({"metadata":{"labels":{"$patch":"replace","new":"yes"}}})");
   ASSERT_EQ(p.metadata().labels_size(), 1);
   EXPECT_EQ(p.metadata().labels().at("new"), "yes");
 
@@ -236,8 +234,8 @@ TEST(StrategicMergePatch, RetainKeysSwitchesDeploymentStrategy) {
   EXPECT_EQ(without.spec().strategy().type(), "Recreate");
   EXPECT_TRUE(without.spec().strategy().has_rolling_update());  // merged, so still there
 
-  Deployment d = Patched(PatchDemo(),
-                         R"({"spec":{"strategy":{"$retainKeys":["type"],"type":"Recreate"}}})");
+  Deployment d =
+      Patched(PatchDemo(), R"({"spec":{"strategy":{"$retainKeys":["type"],"type":"Recreate"}}})");
   EXPECT_EQ(d.spec().strategy().type(), "Recreate");
   EXPECT_FALSE(d.spec().strategy().has_rolling_update());
   EXPECT_EQ(d.spec().replicas(), 2);
@@ -376,9 +374,9 @@ TEST(StrategicMergePatch, ResultSharesNothingWithInputsAndKeepsStringTags) {
 }
 
 TEST(StrategicMergePatch, WithoutTypeMapsMergeAndListsReplace) {
-  absl::StatusOr<YAML::Node> out = StrategicMergePatch(
-      Json(R"({"a":{"b":1,"c":[1,2]},"d":"x"})"), Json(R"({"a":{"c":[3],"e":null},"f":true})"),
-      nullptr);
+  absl::StatusOr<YAML::Node> out =
+      StrategicMergePatch(Json(R"({"a":{"b":1,"c":[1,2]},"d":"x"})"),
+                          Json(R"({"a":{"c":[3],"e":null},"f":true})"), nullptr);
   ASSERT_TRUE(out.ok()) << out.status();
   EXPECT_EQ(Canon(*out), CanonJson(R"({"a":{"b":1,"c":[3]},"d":"x","f":true})"));
 }
@@ -419,19 +417,19 @@ TEST(StrategicMergePatchErrors, MalformedDirectives) {
             "$retainKeys does not list");
   EXPECT_EQ(PatchError(d, R"({"spec":{"strategy":{"$retainKeys":"type"}}})", kDeployment),
             "invalid patch format of retainKeys: $retainKeys must be a list");
-  EXPECT_EQ(PatchError(d, R"({"metadata":{"$deleteFromPrimitiveListfinalizers":["x"]}})",
-                       kDeployment),
-            "invalid patch format of primitive list: \"$deleteFromPrimitiveListfinalizers\"");
+  EXPECT_EQ(
+      PatchError(d, R"({"metadata":{"$deleteFromPrimitiveListfinalizers":["x"]}})", kDeployment),
+      "invalid patch format of primitive list: \"$deleteFromPrimitiveListfinalizers\"");
   YAML::Node pod = api::EncodeNode(TwoContainerPod());
   EXPECT_EQ(PatchError(pod, R"({"spec":{"$setElementOrder/containers":[{"name":"app"}],
       "containers":[{"name":"logger"},{"name":"app"}]}})",
                        kPod)
                 .substr(0, 23),
             "the order in patch list");
-  EXPECT_NE(PatchError(pod, R"({"spec":{"$deleteFromPrimitiveList/containers":[{"name":"x"}]}})",
-                       kPod)
-                .find("not a list of primitives with patch strategy merge"),
-            std::string::npos);
+  EXPECT_NE(
+      PatchError(pod, R"({"spec":{"$deleteFromPrimitiveList/containers":[{"name":"x"}]}})", kPod)
+          .find("not a list of primitives with patch strategy merge"),
+      std::string::npos);
 }
 
 TEST(StrategicMergePatchErrors, BadShapes) {

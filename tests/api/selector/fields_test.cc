@@ -76,9 +76,11 @@ TEST(FieldSelectorMatch, Table) {
       {"spec.nodeName!=", {}, false},
       {"spec.nodeName!=", {{"spec.nodeName", "n1"}}, true},
       {"status.phase!=Running,spec.nodeName=n1",
-       {{"spec.nodeName", "n1"}, {"status.phase", "Pending"}}, true},
+       {{"spec.nodeName", "n1"}, {"status.phase", "Pending"}},
+       true},
       {"status.phase!=Running,spec.nodeName=n1",
-       {{"spec.nodeName", "n1"}, {"status.phase", "Running"}}, false},
+       {{"spec.nodeName", "n1"}, {"status.phase", "Running"}},
+       false},
   };
   for (const Case& c : cases) {
     auto s = FieldSelector::Parse(c.selector);
@@ -112,10 +114,13 @@ TEST(FieldSelectorKinds, PodFields) {
     std::string want;
   };
   const Case cases[] = {
-      {"metadata.name", "web-1"},       {"metadata.namespace", "prod"},
-      {"spec.nodeName", "node-3"},      {"spec.restartPolicy", "Always"},
+      {"metadata.name", "web-1"},
+      {"metadata.namespace", "prod"},
+      {"spec.nodeName", "node-3"},
+      {"spec.restartPolicy", "Always"},
       {"spec.schedulerName", "default-scheduler"},
-      {"status.phase", "Running"},      {"status.podIP", "10.0.0.7"},
+      {"status.phase", "Running"},
+      {"status.podIP", "10.0.0.7"},
       {"spec.hostNetwork", "false"},
   };
   for (const Case& c : cases) {
@@ -130,7 +135,8 @@ TEST(FieldSelectorKinds, PodFields) {
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().message(), "field label not supported: spec.containers");
 
-  EXPECT_TRUE(MatchesObject(*FieldSelector::Parse("spec.nodeName=node-3,status.phase=Running"), pod));
+  EXPECT_TRUE(
+      MatchesObject(*FieldSelector::Parse("spec.nodeName=node-3,status.phase=Running"), pod));
   EXPECT_FALSE(MatchesObject(*FieldSelector::Parse("spec.nodeName=node-4"), pod));
   EXPECT_TRUE(CheckSupportedFields(pod, *FieldSelector::Parse("spec.nodeName=x")).ok());
   absl::Status st = CheckSupportedFields(pod, *FieldSelector::Parse("spec.nodeName=x,foo=bar"));

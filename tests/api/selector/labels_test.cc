@@ -80,11 +80,12 @@ TEST(LabelSelectorParse, Errors) {
        "the value must be an integer"},
       {"-x=a", "unable to parse requirement: <nil>: Invalid value: \"-x\": " + kNamePart},
       {"x=-a", "unable to parse requirement: values[0][x]: Invalid value: \"-a\": " + kValue},
-      {"a/b/c", "unable to parse requirement: <nil>: Invalid value: \"a/b/c\": a qualified name "
-                "must consist of alphanumeric characters, '-', '_' or '.', and must start and end "
-                "with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', "
-                "regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') with an "
-                "optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"},
+      {"a/b/c",
+       "unable to parse requirement: <nil>: Invalid value: \"a/b/c\": a qualified name "
+       "must consist of alphanumeric characters, '-', '_' or '.', and must start and end "
+       "with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', "
+       "regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') with an "
+       "optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"},
   };
   for (const Case& c : cases) {
     auto s = LabelSelector::Parse(c.in);
@@ -166,12 +167,8 @@ TEST(LabelSelector, RequiresExactMatch) {
     std::string value;
   };
   const Case cases[] = {
-      {"x=a", "x", true, "a"},
-      {"x==a", "x", true, "a"},
-      {"x in (a)", "x", true, "a"},
-      {"x in (a,b)", "x", false, ""},
-      {"x!=a", "x", false, ""},
-      {"y=a", "x", false, ""},
+      {"x=a", "x", true, "a"},        {"x==a", "x", true, "a"}, {"x in (a)", "x", true, "a"},
+      {"x in (a,b)", "x", false, ""}, {"x!=a", "x", false, ""}, {"y=a", "x", false, ""},
       {"x", "x", false, ""},
   };
   for (const Case& c : cases) {
@@ -228,7 +225,8 @@ TEST(LabelSelectorFromProto, Errors) {
     std::string error;
   };
   const Case cases[] = {
-      {MakeProto({}, {{"x", "Equals", {"a"}}}), "\"Equals\" is not a valid label selector operator"},
+      {MakeProto({}, {{"x", "Equals", {"a"}}}),
+       "\"Equals\" is not a valid label selector operator"},
       {MakeProto({}, {{"x", "In", {}}}),
        "values: Invalid value: []string{}: for 'in', 'notin' operators, values set can't be empty"},
       {MakeProto({}, {{"x", "Exists", {"a", "b"}}}),

@@ -43,7 +43,8 @@ TEST(FieldError, ToStringTable) {
 TEST(FieldError, Printers) {
   EXPECT_EQ(PrintStringSlice({}), "[]string{}");
   EXPECT_EQ(PrintStringSlice({"a", "b"}), "[]string{\"a\", \"b\"}");
-  EXPECT_EQ(PrintStringMap({{"b", "2"}, {"a", "1"}}), "map[string]string{\"a\":\"1\", \"b\":\"2\"}");
+  EXPECT_EQ(PrintStringMap({{"b", "2"}, {"a", "1"}}),
+            "map[string]string{\"a\":\"1\", \"b\":\"2\"}");
   EXPECT_EQ(QuoteValue("tab\there"), "\"tab\\there\"");
   EXPECT_EQ(QuoteValue(std::string("\x01", 1)), "\"\\x01\"");
 }

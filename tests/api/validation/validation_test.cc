@@ -69,7 +69,8 @@ TEST(ValidatePod, Rules) {
     std::vector<std::string> want;
   };
   const std::vector<Case> cases = {
-      {"name required", [](Pod* p) { p->mutable_metadata()->clear_name(); },
+      {"name required",
+       [](Pod* p) { p->mutable_metadata()->clear_name(); },
        {"metadata.name: Required value: name or generateName is required"}},
       {"generateName is enough",
        [](Pod* p) {
@@ -77,11 +78,14 @@ TEST(ValidatePod, Rules) {
          p->mutable_metadata()->set_generate_name("web-");
        },
        {}},
-      {"bad name", [](Pod* p) { p->mutable_metadata()->set_name("Web_1"); },
+      {"bad name",
+       [](Pod* p) { p->mutable_metadata()->set_name("Web_1"); },
        {"metadata.name: Invalid value: \"Web_1\": " + kSubdomainMsg}},
-      {"namespace required", [](Pod* p) { p->mutable_metadata()->clear_namespace_(); },
+      {"namespace required",
+       [](Pod* p) { p->mutable_metadata()->clear_namespace_(); },
        {"metadata.namespace: Required value"}},
-      {"bad label value", [](Pod* p) { (*p->mutable_metadata()->mutable_labels())["app"] = "-x"; },
+      {"bad label value",
+       [](Pod* p) { (*p->mutable_metadata()->mutable_labels())["app"] = "-x"; },
        {"metadata.labels: Invalid value: \"-x\": a valid label must be an empty string or consist "
         "of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric "
         "character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is "
@@ -91,7 +95,8 @@ TEST(ValidatePod, Rules) {
        {"metadata.ownerReferences.kind: Invalid value: \"\": kind must not be empty",
         "metadata.ownerReferences.name: Invalid value: \"\": name must not be empty",
         "metadata.ownerReferences.uid: Invalid value: \"\": uid must not be empty"}},
-      {"containers required", [](Pod* p) { p->mutable_spec()->clear_containers(); },
+      {"containers required",
+       [](Pod* p) { p->mutable_spec()->clear_containers(); },
        {"spec.containers: Required value"}},
       {"duplicate container name",
        [](Pod* p) { *p->mutable_spec()->add_containers() = p->spec().containers(0); },
@@ -99,17 +104,23 @@ TEST(ValidatePod, Rules) {
       {"container name is a DNS label",
        [](Pod* p) { p->mutable_spec()->mutable_containers(0)->set_name("Nginx"); },
        {"spec.containers[0].name: Invalid value: \"Nginx\": " + kLabelMsg}},
-      {"image required", [](Pod* p) { p->mutable_spec()->mutable_containers(0)->clear_image(); },
+      {"image required",
+       [](Pod* p) { p->mutable_spec()->mutable_containers(0)->clear_image(); },
        {"spec.containers[0].image: Required value"}},
       {"port range",
-       [](Pod* p) { p->mutable_spec()->mutable_containers(0)->mutable_ports(0)->set_container_port(70000); },
+       [](Pod* p) {
+         p->mutable_spec()->mutable_containers(0)->mutable_ports(0)->set_container_port(70000);
+       },
        {"spec.containers[0].ports[0].containerPort: Invalid value: 70000: must be between 1 and "
         "65535, inclusive"}},
       {"port protocol",
-       [](Pod* p) { p->mutable_spec()->mutable_containers(0)->mutable_ports(0)->set_protocol("HTTP"); },
+       [](Pod* p) {
+         p->mutable_spec()->mutable_containers(0)->mutable_ports(0)->set_protocol("HTTP");
+       },
        {"spec.containers[0].ports[0].protocol: Unsupported value: \"HTTP\": supported values: "
         "\"SCTP\", \"TCP\", \"UDP\""}},
-      {"restart policy", [](Pod* p) { p->mutable_spec()->set_restart_policy("Sometimes"); },
+      {"restart policy",
+       [](Pod* p) { p->mutable_spec()->set_restart_policy("Sometimes"); },
        {"spec.restartPolicy: Unsupported value: \"Sometimes\": supported values: \"Always\", "
         "\"OnFailure\", \"Never\""}},
       {"pull policy",
@@ -183,10 +194,12 @@ TEST(ValidatePod, Rules) {
         "characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. "
         "'MyName',  or 'my.name',  or '123-abc', regex used for validation is "
         "'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"}},
-      {"grace period", [](Pod* p) { p->mutable_spec()->set_termination_grace_period_seconds(-5); },
+      {"grace period",
+       [](Pod* p) { p->mutable_spec()->set_termination_grace_period_seconds(-5); },
        {"spec.terminationGracePeriodSeconds: Invalid value: -5: must be greater than or equal to "
         "0"}},
-      {"active deadline", [](Pod* p) { p->mutable_spec()->set_active_deadline_seconds(0); },
+      {"active deadline",
+       [](Pod* p) { p->mutable_spec()->set_active_deadline_seconds(0); },
        {"spec.activeDeadlineSeconds: Invalid value: 0: must be between 1 and 2147483647, "
         "inclusive"}},
   };
@@ -212,9 +225,11 @@ TEST(ValidatePodUpdate, Rules) {
   const std::vector<Case> cases = {
       {"no change", [](Pod*) {}, {}},
       {"image may change",
-       [](Pod* p) { p->mutable_spec()->mutable_containers(0)->set_image("nginx:1.26"); }, {}},
+       [](Pod* p) { p->mutable_spec()->mutable_containers(0)->set_image("nginx:1.26"); },
+       {}},
       {"labels may change",
-       [](Pod* p) { (*p->mutable_metadata()->mutable_labels())["x"] = "y"; }, {}},
+       [](Pod* p) { (*p->mutable_metadata()->mutable_labels())["x"] = "y"; },
+       {}},
       {"tolerations may be added",
        [](Pod* p) {
          auto* t = p->mutable_spec()->add_tolerations();
@@ -223,11 +238,15 @@ TEST(ValidatePodUpdate, Rules) {
        },
        {}},
       {"active deadline may be set",
-       [](Pod* p) { p->mutable_spec()->set_active_deadline_seconds(30); }, {}},
+       [](Pod* p) { p->mutable_spec()->set_active_deadline_seconds(30); },
+       {}},
       {"restart policy may not change",
-       [](Pod* p) { p->mutable_spec()->set_restart_policy("Never"); }, {kForbidden}},
+       [](Pod* p) { p->mutable_spec()->set_restart_policy("Never"); },
+       {kForbidden}},
       {"ports may not change",
-       [](Pod* p) { p->mutable_spec()->mutable_containers(0)->mutable_ports(0)->set_container_port(81); },
+       [](Pod* p) {
+         p->mutable_spec()->mutable_containers(0)->mutable_ports(0)->set_container_port(81);
+       },
        {kForbidden}},
       {"containers may not be added",
        [](Pod* p) {
@@ -236,7 +255,8 @@ TEST(ValidatePodUpdate, Rules) {
          c->set_name("sidecar");
        },
        {"spec.containers: Forbidden: pod updates may not add or remove containers"}},
-      {"name is immutable", [](Pod* p) { p->mutable_metadata()->set_name("web2"); },
+      {"name is immutable",
+       [](Pod* p) { p->mutable_metadata()->set_name("web2"); },
        {"metadata.name: Invalid value: \"web2\": field is immutable"}},
   };
   for (const Case& c : cases) {
@@ -278,7 +298,8 @@ TEST(ValidateDeployment, Rules) {
     std::vector<std::string> want;
   };
   const std::vector<Case> cases = {
-      {"negative replicas", [](Deployment* d) { d->mutable_spec()->set_replicas(-1); },
+      {"negative replicas",
+       [](Deployment* d) { d->mutable_spec()->set_replicas(-1); },
        {"spec.replicas: Invalid value: -1: must be greater than or equal to 0"}},
       {"selector mismatch",
        [](Deployment* d) {
@@ -292,7 +313,8 @@ TEST(ValidateDeployment, Rules) {
        {"spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string(nil), "
         "MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: empty selector is invalid for "
         "deployment"}},
-      {"missing selector", [](Deployment* d) { d->mutable_spec()->clear_selector(); },
+      {"missing selector",
+       [](Deployment* d) { d->mutable_spec()->clear_selector(); },
        {"spec.selector: Required value",
         "spec.template.metadata.labels: Invalid value: map[string]string{\"app\":\"web\"}: "
         "`selector` does not match template `labels`"}},
@@ -359,12 +381,11 @@ TEST(ValidateDeployment, Rules) {
        },
        {"spec.strategy.rollingUpdate.maxSurge: Invalid value: -1: must be greater than or equal "
         "to 0"}},
-      {"revision history", [](Deployment* d) { d->mutable_spec()->set_revision_history_limit(-1); },
+      {"revision history",
+       [](Deployment* d) { d->mutable_spec()->set_revision_history_limit(-1); },
        {"spec.revisionHistoryLimit: Invalid value: -1: must be greater than or equal to 0"}},
       {"progress deadline",
-       [](Deployment* d) {
-         d->mutable_spec()->set_min_ready_seconds(600);
-       },
+       [](Deployment* d) { d->mutable_spec()->set_min_ready_seconds(600); },
        {"spec.progressDeadlineSeconds: Invalid value: 600: must be greater than minReadySeconds"}},
   };
   for (const Case& c : cases) {
@@ -415,8 +436,9 @@ TEST(ValidateReplicaSet, Rules) {
 TEST(ValidateOtherKinds, NamespaceNodeEventLeaseBinding) {
   minik8s::core::v1::Namespace ns;
   ns.mutable_metadata()->set_name("team.a");
-  EXPECT_EQ(Strings(ValidateNamespace(ns)),
-            std::vector<std::string>{"metadata.name: Invalid value: \"team.a\": must not contain dots"});
+  EXPECT_EQ(
+      Strings(ValidateNamespace(ns)),
+      std::vector<std::string>{"metadata.name: Invalid value: \"team.a\": must not contain dots"});
   ns.mutable_metadata()->set_name("team-a");
   ns.mutable_metadata()->set_namespace_("x");
   EXPECT_EQ(Strings(ValidateNamespace(ns)),
@@ -441,9 +463,10 @@ TEST(ValidateOtherKinds, NamespaceNodeEventLeaseBinding) {
   ev.mutable_metadata()->set_name("web.17a");
   ev.mutable_metadata()->set_namespace_("default");
   ev.mutable_involved_object()->set_namespace_("prod");
-  EXPECT_EQ(Strings(ValidateEvent(ev)),
-            std::vector<std::string>{
-                "involvedObject.namespace: Invalid value: \"prod\": does not match event.namespace"});
+  EXPECT_EQ(
+      Strings(ValidateEvent(ev)),
+      std::vector<std::string>{
+          "involvedObject.namespace: Invalid value: \"prod\": does not match event.namespace"});
   ev.mutable_involved_object()->set_namespace_("default");
   EXPECT_TRUE(ValidateEvent(ev).empty());
 

@@ -4,7 +4,11 @@
 // order and as soon as the kubelet sends them, a followed log runs until the
 // kubelet ends it, cancelling the HTTP side cancels the kubelet's stream,
 // the request's fields reach the kubelet, refusals become API errors.
+#include "apiserver/rest/log_stream.h"
+
 #include <arpa/inet.h>
+#include <grpcpp/server.h>
+#include <grpcpp/server_builder.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -16,16 +20,12 @@
 #include <string>
 #include <vector>
 
-#include <grpcpp/server.h>
-#include <grpcpp/server_builder.h>
-
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "api/errors.h"
 #include "apiserver/rest/kubelet_logs.h"
-#include "apiserver/rest/log_stream.h"
 #include "gtest/gtest.h"
 #include "kubelet/v1/kubelet.grpc.pb.h"
 
@@ -449,11 +449,14 @@ HttpRequest Query(std::map<std::string, std::string, std::less<>> query) {
 }
 
 TEST(ParsePodLogOptions, AsKubectlSendsThem) {
-  absl::StatusOr<PodLogOptions> options = ParsePodLogOptions(
-      Query({{"container", "nginx"}, {"follow", "true"}, {"tailLines", "10"},
-             {"timestamps", "true"}, {"previous", "false"}, {"limitBytes", "500"},
-             {"sinceSeconds", "60"}}),
-      "web");
+  absl::StatusOr<PodLogOptions> options = ParsePodLogOptions(Query({{"container", "nginx"},
+                                                                    {"follow", "true"},
+                                                                    {"tailLines", "10"},
+                                                                    {"timestamps", "true"},
+                                                                    {"previous", "false"},
+                                                                    {"limitBytes", "500"},
+                                                                    {"sinceSeconds", "60"}}),
+                                                             "web");
   ASSERT_TRUE(options.ok()) << options.status();
   EXPECT_EQ(options->container, "nginx");
   EXPECT_TRUE(options->follow);
@@ -498,11 +501,10 @@ TEST(ParsePodLogOptions, NumbersThatAreNotNumbersAreBadRequests) {
   EXPECT_EQ(s.message(), "strconv.ParseInt: parsing \"99999999999999999999\": value out of range");
   EXPECT_EQ(ParsePodLogOptions(Query({{"tailLines", ""}}), "web").status().message(),
             "strconv.ParseInt: parsing \"\": invalid syntax");
-  EXPECT_EQ(ParsePodLogOptions(Query({{"tailLines", "-9223372036854775808"}}), "web")
-                .status()
-                .message(),
-            "PodLogOptions \"web\" is invalid: tailLines: Invalid value: -9223372036854775808: "
-            "must be greater than or equal to 0");
+  EXPECT_EQ(
+      ParsePodLogOptions(Query({{"tailLines", "-9223372036854775808"}}), "web").status().message(),
+      "PodLogOptions \"web\" is invalid: tailLines: Invalid value: -9223372036854775808: "
+      "must be greater than or equal to 0");
   EXPECT_EQ(ParsePodLogOptions(Query({{"tailLines", "+9223372036854775807"}}), "web")
                 ->tail_lines.value_or(0),
             9223372036854775807);
@@ -524,8 +526,8 @@ TEST(ParsePodLogOptions, OutOfRangeValuesAreInvalid) {
   EXPECT_EQ(s.message(),
             "PodLogOptions \"web\" is invalid: [limitBytes: Invalid value: 0: must be greater "
             "than 0, sinceSeconds: Invalid value: 0: must be greater than 0]");
-  s = ParsePodLogOptions(
-          Query({{"sinceSeconds", "5"}, {"sinceTime", "2023-11-14T22:13:20Z"}}), "web")
+  s = ParsePodLogOptions(Query({{"sinceSeconds", "5"}, {"sinceTime", "2023-11-14T22:13:20Z"}}),
+                         "web")
           .status();
   EXPECT_EQ(api::Reason(s), "Invalid");
   EXPECT_TRUE(absl::StrContains(s.message(),

@@ -181,9 +181,7 @@ TEST(DiscoveryDocs, UnknownPathsAreNotFoundAndATrailingSlashIsIgnored) {
 
 class OpenApiDocsTest : public ::testing::Test {
  protected:
-  YAML::Node Document(const std::string& key) {
-    return Parse(docs_.Find("/openapi/v3/" + key));
-  }
+  YAML::Node Document(const std::string& key) { return Parse(docs_.Find("/openapi/v3/" + key)); }
 
   OpenApiDocs docs_{TheRegistry()};
 };
@@ -252,7 +250,8 @@ TEST_F(OpenApiDocsTest, IndexListsEveryGroupVersionWithItsDocument) {
 TEST_F(OpenApiDocsTest, DeploymentPatchDeclaresFieldValidationAndItsKind) {
   const YAML::Node doc = Document("apis/apps/v1");
   EXPECT_EQ(doc["openapi"].as<std::string>(), "3.0.0");
-  YAML::Node patch = doc["paths"]["/apis/apps/v1/namespaces/{namespace}/deployments/{name}"]["patch"];
+  YAML::Node patch =
+      doc["paths"]["/apis/apps/v1/namespaces/{namespace}/deployments/{name}"]["patch"];
   ASSERT_TRUE(patch.IsMap());
   EXPECT_EQ(patch["operationId"].as<std::string>(), "patchAppsV1NamespacedDeployment");
   EXPECT_EQ(patch["x-kubernetes-action"].as<std::string>(), "patch");
@@ -264,25 +263,27 @@ TEST_F(OpenApiDocsTest, DeploymentPatchDeclaresFieldValidationAndItsKind) {
   for (const char* name : {"fieldValidation", "dryRun", "fieldManager", "force"}) {
     EXPECT_EQ(query.count(name), 1u) << name;
   }
-  for (const char* type : {"application/json-patch+json", "application/merge-patch+json",
-                           "application/strategic-merge-patch+json",
-                           "application/apply-patch+yaml"}) {
+  for (const char* type :
+       {"application/json-patch+json", "application/merge-patch+json",
+        "application/strategic-merge-patch+json", "application/apply-patch+yaml"}) {
     EXPECT_TRUE(patch["requestBody"]["content"][type].IsMap()) << type;
   }
-  EXPECT_EQ(patch["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
-                .as<std::string>(),
-            "#/components/schemas/io.k8s.api.apps.v1.Deployment");
+  EXPECT_EQ(
+      patch["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].as<std::string>(),
+      "#/components/schemas/io.k8s.api.apps.v1.Deployment");
 
   YAML::Node scale = doc["paths"]["/apis/apps/v1/namespaces/{namespace}/deployments/{name}/scale"];
-  EXPECT_TRUE(IsGvk(scale["patch"]["x-kubernetes-group-version-kind"], "autoscaling", "v1", "Scale"));
+  EXPECT_TRUE(
+      IsGvk(scale["patch"]["x-kubernetes-group-version-kind"], "autoscaling", "v1", "Scale"));
   EXPECT_EQ(scale["get"]["operationId"].as<std::string>(), "readAppsV1NamespacedDeploymentScale");
   EXPECT_TRUE(doc["components"]["schemas"]["io.k8s.api.autoscaling.v1.Scale"].IsMap());
 
   YAML::Node list = doc["paths"]["/apis/apps/v1/deployments"]["get"];
   EXPECT_EQ(list["operationId"].as<std::string>(), "listAppsV1DeploymentForAllNamespaces");
-  EXPECT_EQ(doc["paths"]["/apis/apps/v1/namespaces/{namespace}/deployments"]["delete"]
-                ["operationId"].as<std::string>(),
-            "deleteAppsV1CollectionNamespacedDeployment");
+  EXPECT_EQ(
+      doc["paths"]["/apis/apps/v1/namespaces/{namespace}/deployments"]["delete"]["operationId"]
+          .as<std::string>(),
+      "deleteAppsV1CollectionNamespacedDeployment");
 }
 
 // cli-runtime's query_param_verifier_v3: for a kind, the first PATCH
@@ -297,7 +298,8 @@ TEST_F(OpenApiDocsTest, EveryPatchOfEveryKindPassesKubectlsFieldValidationCheck)
       int patches = 0;
       for (const auto& path : doc["paths"]) {
         YAML::Node op = path.second["patch"];
-        if (!op || !IsGvk(op["x-kubernetes-group-version-kind"], kind.group, kind.version, kind.kind)) {
+        if (!op ||
+            !IsGvk(op["x-kubernetes-group-version-kind"], kind.group, kind.version, kind.kind)) {
           continue;
         }
         ++patches;
@@ -365,8 +367,8 @@ TEST_F(OpenApiDocsTest, SchemasAreNamedAndTypedAsKubernetesPublishesThem) {
   YAML::Node pod = schemas["io.k8s.api.core.v1.Pod"];
   ASSERT_TRUE(pod.IsMap());
   EXPECT_TRUE(IsGvk(pod["x-kubernetes-group-version-kind"][0], "", "v1", "Pod"));
-  EXPECT_TRUE(IsGvk(schemas["io.k8s.api.core.v1.PodList"]["x-kubernetes-group-version-kind"][0],
-                    "", "v1", "PodList"));
+  EXPECT_TRUE(IsGvk(schemas["io.k8s.api.core.v1.PodList"]["x-kubernetes-group-version-kind"][0], "",
+                    "v1", "PodList"));
   EXPECT_EQ(pod["properties"]["metadata"]["$ref"].as<std::string>(),
             "#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta");
 
@@ -387,20 +389,20 @@ TEST_F(OpenApiDocsTest, SchemasAreNamedAndTypedAsKubernetesPublishesThem) {
   YAML::Node quantity = schemas["io.k8s.apimachinery.pkg.api.resource.Quantity"];
   ASSERT_TRUE(quantity.IsMap());
   EXPECT_EQ(quantity["oneOf"].size(), 2u);
-  YAML::Node requests = Resolve(
-      doc, schemas["io.k8s.api.core.v1.ResourceRequirements"]["properties"]["requests"]);
+  YAML::Node requests =
+      Resolve(doc, schemas["io.k8s.api.core.v1.ResourceRequirements"]["properties"]["requests"]);
   EXPECT_EQ(requests["additionalProperties"]["$ref"].as<std::string>(),
             "#/components/schemas/io.k8s.apimachinery.pkg.api.resource.Quantity");
   YAML::Node int_or_string = schemas["io.k8s.apimachinery.pkg.util.intstr.IntOrString"];
   EXPECT_EQ(int_or_string["format"].as<std::string>(), "int-or-string");
 
   // The shared meta.k8s.io schemas the operations use.
-  for (const char* name : {"io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta",
-                           "io.k8s.apimachinery.pkg.apis.meta.v1.Status",
-                           "io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions",
-                           "io.k8s.apimachinery.pkg.apis.meta.v1.Patch",
-                           "io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent",
-                           "io.k8s.api.core.v1.Binding"}) {
+  for (const char* name :
+       {"io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta",
+        "io.k8s.apimachinery.pkg.apis.meta.v1.Status",
+        "io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions",
+        "io.k8s.apimachinery.pkg.apis.meta.v1.Patch",
+        "io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent", "io.k8s.api.core.v1.Binding"}) {
     EXPECT_TRUE(schemas[name].IsMap()) << name;
   }
 

@@ -8,8 +8,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "api/quantity.h"
 #include "api/errors.h"
+#include "api/quantity.h"
 #include "gtest/gtest.h"
 #include "testing/control_plane.h"
 #include "tests/scheduler/test_util.h"
@@ -113,8 +113,7 @@ TEST_F(SchedulerE2eTest, TooBigPodWaitsWithExplanationUntilABigNodeArrives) {
       "{node.kubernetes.io/unreachable: }, 2 Insufficient cpu.";
   std::string msg;
   ASSERT_TRUE(testing::WaitFor(
-      [&] { return !(msg = EventMessage("big", "FailedScheduling")).empty(); },
-      absl::Seconds(30)))
+      [&] { return !(msg = EventMessage("big", "FailedScheduling")).empty(); }, absl::Seconds(30)))
       << cp_.LogTail("scheduler-0.log");
   EXPECT_EQ(msg, want);
   // The PodScheduled condition carries the same explanation.
@@ -166,8 +165,8 @@ TEST_F(SchedulerE2eTest, NodeSelectorTaintsAndSchedulerNameRespected) {
   (*db.mutable_spec()->mutable_node_selector())["disk"] = "ssd";
   testutil::AddToleration(&db, "dedicated", "Equal", "db", "NoSchedule");
   auto* na = db.mutable_spec()->mutable_affinity()->mutable_node_affinity();
-  auto* term = na->mutable_required_during_scheduling_ignored_during_execution()
-                   ->add_node_selector_terms();
+  auto* term =
+      na->mutable_required_during_scheduling_ignored_during_execution()->add_node_selector_terms();
   auto* field = term->add_match_fields();
   field->set_key("metadata.name");
   field->set_operator_("In");

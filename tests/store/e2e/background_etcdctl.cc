@@ -18,8 +18,7 @@ std::string BackgroundEtcdctl::Output() const {
   return ss.str();
 }
 
-std::string BackgroundEtcdctl::WaitForOutput(const std::string& expected,
-                                             absl::Duration timeout) {
+std::string BackgroundEtcdctl::WaitForOutput(const std::string& expected, absl::Duration timeout) {
   std::string last;
   testing::WaitFor(
       [&] {

@@ -9,9 +9,9 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "testing/store_backend.h"
 #include "testing/subprocess.h"
 #include "testing/temp_dir.h"
-#include "testing/store_backend.h"
 
 namespace minik8s::storetest {
 

@@ -49,9 +49,8 @@ class CheckPerfTest : public StoreE2ETest {
 
   static std::string Summary(const PerfResult& r) {
     std::string s = absl::StrJoin(r.verdicts, "\n");
-    return s.empty() ? r.command.output.substr(r.command.output.size() > 2000
-                                                   ? r.command.output.size() - 2000
-                                                   : 0)
+    return s.empty() ? r.command.output.substr(
+                           r.command.output.size() > 2000 ? r.command.output.size() - 2000 : 0)
                      : s;
   }
 };

@@ -128,8 +128,8 @@ class CrashTest : public StoreE2ETest {
                 resp.kvs(0).mod_revision() == a.revision;
       if (!ok && ++missing <= 5) {
         ADD_FAILURE() << "acknowledged put lost: " << a.key << "=" << a.value << " at revision "
-                      << a.revision << "; read: "
-                      << (s.ok() ? resp.ShortDebugString() : s.error_message());
+                      << a.revision
+                      << "; read: " << (s.ok() ? resp.ShortDebugString() : s.error_message());
       }
       if (s.ok()) {
         EXPECT_GE(resp.header().revision(), max_rev) << "store restarted at an older revision";

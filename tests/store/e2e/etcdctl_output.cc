@@ -25,8 +25,7 @@ absl::StatusOr<T> ParseJsonInto(const std::string& json) {
   options.ignore_unknown_fields = true;
   auto status = google::protobuf::util::JsonStringToMessage(json, &message, options);
   if (!status.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("bad JSON (", status.ToString(), "): ", json));
+    return absl::InvalidArgumentError(absl::StrCat("bad JSON (", status.ToString(), "): ", json));
   }
   return message;
 }
@@ -60,8 +59,8 @@ absl::StatusOr<etcdserverpb::StatusResponse> ParseEndpointStatusJson(const std::
 }
 
 absl::StatusOr<std::string> ParseLeaseGrant(const std::string& output, int ttl_seconds) {
-  std::regex shape(absl::StrCat(R"(^lease ([0-9a-f]{16}) granted with TTL\()", ttl_seconds,
-                                R"(s\)\n$)"));
+  std::regex shape(
+      absl::StrCat(R"(^lease ([0-9a-f]{16}) granted with TTL\()", ttl_seconds, R"(s\)\n$)"));
   std::smatch m;
   if (!std::regex_match(output, m, shape)) {
     return absl::InvalidArgumentError(absl::StrCat("unexpected lease grant output: ", output));

@@ -204,10 +204,10 @@ TEST_P(KvInteropTest, PutWithLease) {
 TEST_P(KvInteropTest, DeleteVariants) {
   WriteSampleKeys();  // revision 8
   EXPECT_EQ(CtlOk({"del", "missing"}), "0\n");
-  EXPECT_EQ(GetJson({"a"}).header().revision(), 8);  // deleting nothing is no write
-  EXPECT_EQ(CtlOk({"del", "c"}), "1\n");             // 9
+  EXPECT_EQ(GetJson({"a"}).header().revision(), 8);          // deleting nothing is no write
+  EXPECT_EQ(CtlOk({"del", "c"}), "1\n");                     // 9
   EXPECT_EQ(CtlOk({"del", "b", "--prev-kv"}), "1\nb\n2\n");  // 10
-  EXPECT_EQ(CtlOk({"del", "p/", "--prefix"}), "2\n");         // 11
+  EXPECT_EQ(CtlOk({"del", "p/", "--prefix"}), "2\n");        // 11
   EXPECT_EQ(CtlOk({"get", "", "--prefix"}), "a\n11\nq\nz\n");
   EXPECT_EQ(CtlOk({"get", "c", "--rev=8"}), "c\n3\n");
   EXPECT_EQ(CtlOk({"del", "a", "--from-key", "--prev-kv"}), "2\na\n11\nq\nz\n");  // 12
@@ -250,8 +250,8 @@ TEST_P(KvInteropTest, TxnSuccessBranch) {
 }
 
 TEST_P(KvInteropTest, TxnFailureBranch) {
-  ASSERT_EQ(CtlOk({"put", "k", "v1"}), "OK\n");      // 2
-  ASSERT_EQ(CtlOk({"put", "gone", "g"}), "OK\n");    // 3
+  ASSERT_EQ(CtlOk({"put", "k", "v1"}), "OK\n");    // 2
+  ASSERT_EQ(CtlOk({"put", "gone", "g"}), "OK\n");  // 3
   std::string txn =
       "version(\"k\") > \"5\"\n"
       "\n"
@@ -278,8 +278,7 @@ TEST_P(KvInteropTest, TxnLimitsAndDuplicates) {
   for (int i = 0; i < 129; ++i) absl::StrAppend(&too_many, "put k", i, " v\n");
   absl::StrAppend(&too_many, "\n\n");
   CtlFails({"txn"}, "etcdserver: too many operations in txn request", too_many);
-  CtlFails({"txn"}, "etcdserver: duplicate key given in txn request",
-           "\nput k 1\nput k 2\n\n\n");
+  CtlFails({"txn"}, "etcdserver: duplicate key given in txn request", "\nput k 1\nput k 2\n\n\n");
   std::string max_ops = "\n";
   for (int i = 0; i < 128; ++i) absl::StrAppend(&max_ops, "put k", i, " v\n");
   absl::StrAppend(&max_ops, "\n\n");

@@ -31,7 +31,8 @@ TEST_P(LeaseInteropTest, GrantKeepAliveTimeToLive) {
             absl::StrCat("lease ", id, " keepalived with TTL(100)\n"));
   std::string ttl = CtlOk({"lease", "timetolive", id});
   EXPECT_TRUE(std::regex_match(
-      ttl, std::regex(absl::StrCat("lease ", id, R"( granted with TTL\(100s\), remaining\((9[89]|100)s\)\n)"))))
+      ttl, std::regex(absl::StrCat("lease ", id,
+                                   R"( granted with TTL\(100s\), remaining\((9[89]|100)s\)\n)"))))
       << ttl;
 
   ASSERT_EQ(CtlOk({"put", "k1", "v", absl::StrCat("--lease=", id)}), "OK\n");
@@ -39,9 +40,10 @@ TEST_P(LeaseInteropTest, GrantKeepAliveTimeToLive) {
   std::string keys = CtlOk({"lease", "timetolive", "--keys", id});
   // etcd lists attached keys in no particular order.
   EXPECT_TRUE(std::regex_match(
-      keys, std::regex(absl::StrCat(
-                "lease ", id,
-                R"( granted with TTL\(100s\), remaining\((9[89]|100)s\), attached keys\(\[(k1 k2|k2 k1)\]\)\n)"))))
+      keys,
+      std::regex(absl::StrCat(
+          "lease ", id,
+          R"( granted with TTL\(100s\), remaining\((9[89]|100)s\), attached keys\(\[(k1 k2|k2 k1)\]\)\n)"))))
       << keys;
   std::string json = CtlOk({"lease", "timetolive", "--keys", id, "-w", "json"});
   EXPECT_NE(json.find(R"("granted-ttl":100)"), std::string::npos) << json;
@@ -87,8 +89,11 @@ TEST_P(LeaseInteropTest, ExpiryDeletesAttachedKeys) {
   ASSERT_EQ(CtlOk({"put", "ephemeral2", "w", absl::StrCat("--lease=", id)}), "OK\n");
   ASSERT_EQ(CtlOk({"put", "stays", "s"}), "OK\n");
   EXPECT_EQ(CtlOk({"get", "ephemeral"}), "ephemeral\nv\n");
-  ASSERT_TRUE(testing::WaitFor([&] { return CtlOk({"get", "ephemeral", "--prefix"}) == ""; },
-                               absl::Seconds(10)))
+  ASSERT_TRUE(testing::WaitFor(
+      [&] {
+        return CtlOk({"get", "ephemeral", "--prefix"}) == "";
+      },
+      absl::Seconds(10)))
       << "keys of a 2 s lease still present after 10 s";
   EXPECT_GE(absl::Now() - granted, absl::Milliseconds(1500));
   EXPECT_EQ(CtlOk({"get", "stays"}), "stays\ns\n");

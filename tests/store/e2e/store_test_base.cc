@@ -25,7 +25,8 @@ const std::map<std::string, std::string>& KnownStoreFailures() {
   return *known;
 }
 
-// "Backends/KvInteropTest" + "PutAndGetSingleKey/minik8s_store" -> "KvInteropTest.PutAndGetSingleKey"
+// "Backends/KvInteropTest" + "PutAndGetSingleKey/minik8s_store" ->
+// "KvInteropTest.PutAndGetSingleKey"
 std::string CurrentTestKey() {
   const ::testing::TestInfo* info = ::testing::UnitTest::GetInstance()->current_test_info();
   std::vector<std::string> suite = absl::StrSplit(info->test_suite_name(), '/');
@@ -73,10 +74,11 @@ void StoreE2ETest::CtlFails(const std::vector<std::string>& args, const std::str
                             const std::string& stdin_data) {
   CommandResult r = Ctl(args, stdin_data);
   EXPECT_NE(r.exit_code, 0) << "etcdctl " << absl::StrJoin(args, " ")
-                            << " unexpectedly succeeded:\n" << r.output;
+                            << " unexpectedly succeeded:\n"
+                            << r.output;
   EXPECT_NE(r.output.find(message), std::string::npos)
-      << "etcdctl " << absl::StrJoin(args, " ") << ": expected \"" << message
-      << "\" in output:\n" << r.output;
+      << "etcdctl " << absl::StrJoin(args, " ") << ": expected \"" << message << "\" in output:\n"
+      << r.output;
 }
 
 std::string BackendParamName(const ::testing::TestParamInfo<BackendKind>& info) {

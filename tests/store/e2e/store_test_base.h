@@ -56,10 +56,10 @@ std::string BackendParamName(const ::testing::TestParamInfo<BackendKind>& info);
 }  // namespace minik8s::storetest
 
 // Runs every TEST_P of `suite` against both backends.
-#define MINIK8S_INSTANTIATE_STORE_E2E(suite)                                          \
-  INSTANTIATE_TEST_SUITE_P(Backends, suite,                                           \
+#define MINIK8S_INSTANTIATE_STORE_E2E(suite)                                                   \
+  INSTANTIATE_TEST_SUITE_P(Backends, suite,                                                    \
                            ::testing::Values(::minik8s::storetest::BackendKind::kMinik8sStore, \
-                                             ::minik8s::storetest::BackendKind::kEtcd),  \
+                                             ::minik8s::storetest::BackendKind::kEtcd),        \
                            ::minik8s::storetest::BackendParamName)
 
 #endif  // MINIK8S_TESTS_STORE_E2E_STORE_TEST_BASE_H_

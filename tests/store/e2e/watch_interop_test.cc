@@ -34,7 +34,8 @@ TEST_P(WatchInteropTest, LiveEventsArriveInOrder) {
         return false;
       },
       kEventWait))
-      << "no watch event; output so far:\n" << watch.Output();
+      << "no watch event; output so far:\n"
+      << watch.Output();
   ASSERT_EQ(CtlOk({"put", "other", "ignored"}), "OK\n");
   ASSERT_EQ(CtlOk({"put", "live", "last"}), "OK\n");
   ASSERT_EQ(CtlOk({"del", "live"}), "1\n");
@@ -60,10 +61,10 @@ TEST_P(WatchInteropTest, HistoryFromRevision) {
 }
 
 TEST_P(WatchInteropTest, PrefixWatch) {
-  ASSERT_EQ(CtlOk({"put", "p/1", "a"}), "OK\n");  // 2
-  ASSERT_EQ(CtlOk({"put", "q", "b"}), "OK\n");    // 3
-  ASSERT_EQ(CtlOk({"put", "p/2", "c"}), "OK\n");  // 4
-  ASSERT_EQ(CtlOk({"put", "p", "d"}), "OK\n");    // 5: not under "p/"
+  ASSERT_EQ(CtlOk({"put", "p/1", "a"}), "OK\n");       // 2
+  ASSERT_EQ(CtlOk({"put", "q", "b"}), "OK\n");         // 3
+  ASSERT_EQ(CtlOk({"put", "p/2", "c"}), "OK\n");       // 4
+  ASSERT_EQ(CtlOk({"put", "p", "d"}), "OK\n");         // 5: not under "p/"
   ASSERT_EQ(CtlOk({"del", "p/", "--prefix"}), "2\n");  // 6: one txn, two events
   BackgroundEtcdctl watch(&backend());
   ASSERT_TRUE(watch.Start({"watch", "--prefix", "p/", "--rev=1"}).ok());
@@ -90,9 +91,9 @@ TEST_P(WatchInteropTest, CompactedStartRevisionCancelsTheWatch) {
   ASSERT_EQ(CtlOk({"compaction", "4"}), "compacted revision 4\n");
   CommandResult r = backend().Etcdctl({"watch", "k", "--rev=2"}, "", absl::Seconds(15));
   EXPECT_NE(r.exit_code, 0) << r.output;
-  EXPECT_NE(r.output.find(
-                "watch was canceled (etcdserver: mvcc: required revision has been compacted)"),
-            std::string::npos)
+  EXPECT_NE(
+      r.output.find("watch was canceled (etcdserver: mvcc: required revision has been compacted)"),
+      std::string::npos)
       << r.output;
   // Watching from exactly the compacted revision is still allowed.
   BackgroundEtcdctl watch(&backend());

@@ -1,9 +1,8 @@
 // Starts the real minik8s-store, talks etcd v3 gRPC to it (Put, Range,
 // Watch), restarts it on the same data dir, and stops it with SIGTERM.
+#include <grpcpp/grpcpp.h>
 #include <signal.h>
 #include <sys/wait.h>
-
-#include <grpcpp/grpcpp.h>
 
 #include "common/net.h"
 #include "etcd/etcdserverpb/rpc.grpc.pb.h"
@@ -21,11 +20,12 @@ class StoreSmokeTest : public ::testing::Test {
     ASSERT_TRUE(port.ok());
     port_ = *port;
     const std::string url = "http://127.0.0.1:" + std::to_string(port_);
-    ASSERT_TRUE(proc_.Start({testing::BinPath("minik8s-store"), "--name", "default", "--data-dir",
-                             dir_.Join("data"), "--listen-client-urls", url,
-                             "--advertise-client-urls", url},
-                            dir_.Join("store.log"))
-                    .ok());
+    ASSERT_TRUE(
+        proc_
+            .Start({testing::BinPath("minik8s-store"), "--name", "default", "--data-dir",
+                    dir_.Join("data"), "--listen-client-urls", url, "--advertise-client-urls", url},
+                   dir_.Join("store.log"))
+            .ok());
     ASSERT_TRUE(testing::WaitFor([&] { return testing::PortAcceptsConnections(port_); },
                                  absl::Seconds(20)));
     channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(port_),
@@ -99,10 +99,10 @@ TEST_F(StoreSmokeTest, PutRangeWatchRestartAndSigterm) {
   std::string output;
   auto port = PickFreeLoopbackPort();
   ASSERT_TRUE(port.ok());
-  int rc = testing::RunCommand(
-      {testing::BinPath("minik8s-store"), "--data-dir", dir_.Join("data"), "--listen-client-urls",
-       "http://127.0.0.1:" + std::to_string(*port)},
-      &output, absl::Seconds(20));
+  int rc =
+      testing::RunCommand({testing::BinPath("minik8s-store"), "--data-dir", dir_.Join("data"),
+                           "--listen-client-urls", "http://127.0.0.1:" + std::to_string(*port)},
+                          &output, absl::Seconds(20));
   EXPECT_EQ(rc, 1);
   EXPECT_NE(output.find("in use"), std::string::npos) << output;
 

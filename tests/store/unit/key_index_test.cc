@@ -105,11 +105,13 @@ TEST(Index, CompactionInStepsGivesTheSameResultAsInOne) {
   // every fifth one rewritten.
   auto build = [](Index* idx) {
     int64_t rev = 0;
-    for (int i = 0; i < 100; ++i) ASSERT_TRUE(idx->Put(absl::StrFormat("k%03d", i), {++rev, 0}).ok());
+    for (int i = 0; i < 100; ++i)
+      ASSERT_TRUE(idx->Put(absl::StrFormat("k%03d", i), {++rev, 0}).ok());
     for (int i = 0; i < 100; i += 3) {
       ASSERT_TRUE(idx->Tombstone(absl::StrFormat("k%03d", i), {++rev, 0}).ok());
     }
-    for (int i = 1; i < 100; i += 5) ASSERT_TRUE(idx->Put(absl::StrFormat("k%03d", i), {++rev, 0}).ok());
+    for (int i = 1; i < 100; i += 5)
+      ASSERT_TRUE(idx->Put(absl::StrFormat("k%03d", i), {++rev, 0}).ok());
   };
   Index whole, steps;
   build(&whole);

@@ -15,12 +15,23 @@ Compare Cmp(const std::string& key, Compare::CompareTarget t, Compare::CompareRe
   c.set_target(t);
   c.set_result(r);
   switch (t) {
-    case Compare::VERSION: c.set_version(n); break;
-    case Compare::CREATE: c.set_create_revision(n); break;
-    case Compare::MOD: c.set_mod_revision(n); break;
-    case Compare::LEASE: c.set_lease(n); break;
-    case Compare::VALUE: c.set_value(value); break;
-    default: break;
+    case Compare::VERSION:
+      c.set_version(n);
+      break;
+    case Compare::CREATE:
+      c.set_create_revision(n);
+      break;
+    case Compare::MOD:
+      c.set_mod_revision(n);
+      break;
+    case Compare::LEASE:
+      c.set_lease(n);
+      break;
+    case Compare::VALUE:
+      c.set_value(value);
+      break;
+    default:
+      break;
   }
   return c;
 }
@@ -32,7 +43,8 @@ void AddPut(google::protobuf::RepeatedPtrField<etcdserverpb::RequestOp>* ops, co
   p->set_value(v);
 }
 
-void AddGet(google::protobuf::RepeatedPtrField<etcdserverpb::RequestOp>* ops, const std::string& k) {
+void AddGet(google::protobuf::RepeatedPtrField<etcdserverpb::RequestOp>* ops,
+            const std::string& k) {
   ops->Add()->mutable_request_range()->set_key(k);
 }
 
@@ -72,7 +84,7 @@ TEST_F(TxnTest, CompareTargetsAndResults) {
   range.set_range_end("zz");
   EXPECT_TRUE(Eval(range));
   range.set_mod_revision(3);
-  EXPECT_FALSE(Eval(range));  // k has mod 3
+  EXPECT_FALSE(Eval(range));                // k has mod 3
   EXPECT_EQ(store_->CurrentRevision(), 4);  // read-only txns do not bump
 }
 

@@ -6,8 +6,8 @@
 #include <memory>
 #include <string>
 
-#include "gtest/gtest.h"
 #include "common/fake_clock.h"
+#include "gtest/gtest.h"
 #include "store/kvstore.h"
 #include "testing/temp_dir.h"
 

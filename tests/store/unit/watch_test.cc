@@ -90,7 +90,7 @@ TEST_F(StoreTest, WatchLiveEventsWithIdsAndCreatedReply) {
   EXPECT_EQ(ev[1].kv().key(), "p/x");
   EXPECT_EQ(ev[2].type(), mvccpb::Event::DELETE);
   EXPECT_EQ(ev[2].kv().mod_revision(), 5);  // a fresh store is at revision 1
-  EXPECT_FALSE(ev[2].has_prev_kv());  // not asked for
+  EXPECT_FALSE(ev[2].has_prev_kv());        // not asked for
 }
 
 TEST_F(StoreTest, WatchFromHistoryFiltersAndPrevKv) {
