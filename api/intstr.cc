@@ -1,6 +1,8 @@
 #include "api/intstr.h"
 
+#include <algorithm>
 #include <cstdint>
+#include <limits>
 
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
@@ -59,7 +61,10 @@ absl::StatusOr<int> GetScaledValueFromIntOrPercent(const IntOrString* v, int tot
     if (round_up && product > 0) ++quotient;
     if (!round_up && product < 0) --quotient;
   }
-  return static_cast<int>(quotient);
+  // A percentage above 100 of a large total exceeds an int: clamp rather
+  // than wrap (200% of 2147483647 must not come out negative).
+  return static_cast<int>(std::clamp<int64_t>(quotient, std::numeric_limits<int>::min(),
+                                              std::numeric_limits<int>::max()));
 }
 
 }  // namespace minik8s::api

@@ -118,9 +118,9 @@ class DeploymentController {
                                               const Deployment& d);
   absl::StatusOr<bool> ReconcileOldReplicaSets(const RsList& all_rss, RsList old_rss,
                                                const RsPtr& new_rs, const Deployment& d);
-  absl::StatusOr<int32_t> CleanupUnhealthyReplicas(RsList* old_rss, const Deployment& d,
-                                                   int32_t max_cleanup);
-  absl::StatusOr<int32_t> ScaleDownOldReplicaSetsForRollingUpdate(const RsList& all_rss,
+  absl::StatusOr<int64_t> CleanupUnhealthyReplicas(RsList* old_rss, const Deployment& d,
+                                                   int64_t max_cleanup);
+  absl::StatusOr<int64_t> ScaleDownOldReplicaSetsForRollingUpdate(const RsList& all_rss,
                                                                   RsList old_rss,
                                                                   const Deployment& d);
 

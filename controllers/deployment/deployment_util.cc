@@ -9,6 +9,7 @@
 #include "api/intstr.h"
 #include "api/time.h"
 #include "controllers/util/pod_util.h"
+#include "controllers/util/replica_math.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/util/message_differencer.h"
@@ -119,29 +120,29 @@ RsPtr FindActiveOrLatest(const RsPtr& new_rs, RsList old_rss) {
   return nullptr;
 }
 
-int32_t GetReplicaCountForReplicaSets(const RsList& list) {
-  int32_t n = 0;
+int64_t GetReplicaCountForReplicaSets(const RsList& list) {
+  int64_t n = 0;
   for (const RsPtr& rs : list) {
     if (rs != nullptr) n += Replicas(*rs);
   }
   return n;
 }
-int32_t GetActualReplicaCountForReplicaSets(const RsList& list) {
-  int32_t n = 0;
+int64_t GetActualReplicaCountForReplicaSets(const RsList& list) {
+  int64_t n = 0;
   for (const RsPtr& rs : list) {
     if (rs != nullptr) n += rs->status().replicas();
   }
   return n;
 }
-int32_t GetReadyReplicaCountForReplicaSets(const RsList& list) {
-  int32_t n = 0;
+int64_t GetReadyReplicaCountForReplicaSets(const RsList& list) {
+  int64_t n = 0;
   for (const RsPtr& rs : list) {
     if (rs != nullptr) n += rs->status().ready_replicas();
   }
   return n;
 }
-int32_t GetAvailableReplicaCountForReplicaSets(const RsList& list) {
-  int32_t n = 0;
+int64_t GetAvailableReplicaCountForReplicaSets(const RsList& list) {
+  int64_t n = 0;
   for (const RsPtr& rs : list) {
     if (rs != nullptr) n += rs->status().available_replicas();
   }
@@ -249,8 +250,7 @@ bool SetNewReplicaSetAnnotations(const Deployment& d, ReplicaSet* rs,
     }
   }
   if (!exists) {
-    const int32_t replicas = Replicas(d);
-    if (SetReplicasAnnotations(rs, replicas, replicas + MaxSurge(d))) changed = true;
+    if (SetReplicasAnnotations(rs, Replicas(d), MaxReplicas(d))) changed = true;
   }
   return changed;
 }
@@ -295,6 +295,10 @@ int32_t MaxSurge(const Deployment& d) {
   return f.ok() ? f->max_surge : 0;
 }
 
+int32_t MaxReplicas(const Deployment& d) {
+  return ClampReplicas(int64_t{Replicas(d)} + MaxSurge(d));
+}
+
 int32_t MaxUnavailable(const Deployment& d) {
   if (!IsRollingUpdate(d) || Replicas(d) == 0) return 0;
   auto f = DeploymentFenceposts(d);
@@ -307,18 +311,23 @@ absl::StatusOr<int32_t> NewRSNewReplicas(const Deployment& d, const RsList& all_
   if (!IsRollingUpdate(d)) return Replicas(d);
   auto f = DeploymentFenceposts(d);
   if (!f.ok()) return f.status();
-  const int32_t current = GetReplicaCountForReplicaSets(all_rss);
-  const int32_t max_total = Replicas(d) + f->max_surge;
+  // In int64: replicas + maxSurge overflows int32 for replicas near
+  // INT32_MAX (upstream's int32 sum wraps negative and never scales up).
+  const int64_t current = GetReplicaCountForReplicaSets(all_rss);
+  const int64_t max_total = int64_t{Replicas(d)} + f->max_surge;
   if (current >= max_total) return Replicas(new_rs);
-  const int32_t scale_up = std::min(max_total - current, Replicas(d) - Replicas(new_rs));
-  return Replicas(new_rs) + scale_up;
+  const int64_t scale_up =
+      std::min(max_total - current, int64_t{Replicas(d)} - int64_t{Replicas(new_rs)});
+  return ClampReplicas(int64_t{Replicas(new_rs)} + scale_up);
 }
 
-int32_t MaxScaledDown(const Deployment& d, const RsList& all_rss, const ReplicaSet* new_rs) {
-  const int32_t all_pods = GetReplicaCountForReplicaSets(all_rss);
-  const int32_t min_available = Replicas(d) - MaxUnavailable(d);
-  const int32_t new_unavailable =
-      new_rs == nullptr ? 0 : Replicas(*new_rs) - new_rs->status().available_replicas();
+int64_t MaxScaledDown(const Deployment& d, const RsList& all_rss, const ReplicaSet* new_rs) {
+  const int64_t all_pods = GetReplicaCountForReplicaSets(all_rss);
+  const int64_t min_available = int64_t{Replicas(d)} - MaxUnavailable(d);
+  const int64_t new_unavailable =
+      new_rs == nullptr
+          ? 0
+          : int64_t{Replicas(*new_rs)} - int64_t{new_rs->status().available_replicas()};
   return all_pods - min_available - new_unavailable;
 }
 
@@ -332,37 +341,42 @@ bool IsSaturated(const Deployment& d, const ReplicaSet* rs) {
 
 int32_t GetReplicaSetFraction(const ReplicaSet& rs, const Deployment& d) {
   if (Replicas(d) == 0) return -Replicas(rs);
-  const int32_t deployment_replicas = Replicas(d) + MaxSurge(d);
-  const int32_t annotated = MaxReplicasAnnotation(rs).value_or(d.status().replicas());
+  const int64_t deployment_replicas = int64_t{Replicas(d)} + MaxSurge(d);
+  const int64_t annotated = MaxReplicasAnnotation(rs).value_or(d.status().replicas());
   if (annotated == 0) return 0;
+  // In double, clamped to a replica count before the conversion: the
+  // product of two replica counts overflows int32 (upstream multiplies in
+  // int32), and the quotient may exceed INT32_MAX.
   const double new_size =
-      static_cast<double>(Replicas(rs)) * deployment_replicas / static_cast<double>(annotated);
-  return static_cast<int32_t>(std::round(new_size)) - Replicas(rs);
+      std::round(static_cast<double>(Replicas(rs)) * static_cast<double>(deployment_replicas) /
+                 static_cast<double>(annotated));
+  const double clamped = std::clamp(new_size, 0.0, static_cast<double>(kMaxReplicas));
+  return static_cast<int32_t>(clamped) - Replicas(rs);
 }
 
-int32_t GetProportion(const ReplicaSet* rs, const Deployment& d, int32_t to_add, int32_t added) {
+int64_t GetProportion(const ReplicaSet* rs, const Deployment& d, int64_t to_add, int64_t added) {
   if (rs == nullptr || Replicas(*rs) == 0 || to_add == 0 || to_add == added) return 0;
-  const int32_t fraction = GetReplicaSetFraction(*rs, d);
-  const int32_t allowed = to_add - added;
+  const int64_t fraction = GetReplicaSetFraction(*rs, d);
+  const int64_t allowed = to_add - added;
   return to_add > 0 ? std::min(fraction, allowed) : std::max(fraction, allowed);
 }
 
 std::map<std::string, int32_t> ProportionalSizes(const Deployment& d, RsList* active) {
   std::map<std::string, int32_t> sizes;
   if (active->empty()) return sizes;
-  const int32_t current = GetReplicaCountForReplicaSets(*active);
-  const int32_t allowed = Replicas(d) > 0 ? Replicas(d) + MaxSurge(d) : 0;
-  const int32_t to_add = allowed - current;
+  const int64_t current = GetReplicaCountForReplicaSets(*active);
+  const int64_t allowed = Replicas(d) > 0 ? int64_t{Replicas(d)} + MaxSurge(d) : 0;
+  const int64_t to_add = allowed - current;
   if (to_add > 0) {
     SortBySizeNewer(active);
   } else if (to_add < 0) {
     SortBySizeOlder(active);
   }
-  int32_t added = 0;
+  int64_t added = 0;
   for (const RsPtr& rs : *active) {
     if (to_add != 0) {
-      const int32_t proportion = GetProportion(rs.get(), d, to_add, added);
-      sizes[rs->metadata().name()] = Replicas(*rs) + proportion;
+      const int64_t proportion = GetProportion(rs.get(), d, to_add, added);
+      sizes[rs->metadata().name()] = ClampReplicas(int64_t{Replicas(*rs)} + proportion);
       added += proportion;
     } else {
       sizes[rs->metadata().name()] = Replicas(*rs);
@@ -370,8 +384,7 @@ std::map<std::string, int32_t> ProportionalSizes(const Deployment& d, RsList* ac
   }
   if (to_add != 0) {
     int32_t& first = sizes[active->front()->metadata().name()];
-    first += to_add - added;
-    if (first < 0) first = 0;
+    first = ClampReplicas(int64_t{first} + (to_add - added));
   }
   return sizes;
 }
@@ -433,8 +446,8 @@ bool DeploymentComplete(const Deployment& d, const DeploymentStatus& s) {
 
 bool DeploymentProgressing(const Deployment& d, const DeploymentStatus& s) {
   const DeploymentStatus& old = d.status();
-  const int32_t old_old_replicas = old.replicas() - old.updated_replicas();
-  const int32_t new_old_replicas = s.replicas() - s.updated_replicas();
+  const int64_t old_old_replicas = int64_t{old.replicas()} - old.updated_replicas();
+  const int64_t new_old_replicas = int64_t{s.replicas()} - s.updated_replicas();
   return s.updated_replicas() > old.updated_replicas() || new_old_replicas < old_old_replicas ||
          s.ready_replicas() > old.ready_replicas() ||
          s.available_replicas() > old.available_replicas();
@@ -452,18 +465,18 @@ bool DeploymentTimedOut(const Deployment& d, const DeploymentStatus& s, absl::Ti
 
 DeploymentStatus CalculateStatus(const RsList& all_rss, const ReplicaSet* new_rs,
                                  const Deployment& d, absl::Time now) {
-  const int32_t available = GetAvailableReplicaCountForReplicaSets(all_rss);
-  const int32_t total = GetReplicaCountForReplicaSets(all_rss);
+  const int64_t available = GetAvailableReplicaCountForReplicaSets(all_rss);
+  const int64_t total = GetReplicaCountForReplicaSets(all_rss);
   DeploymentStatus s;
   s.set_observed_generation(d.metadata().generation());
-  s.set_replicas(GetActualReplicaCountForReplicaSets(all_rss));
+  s.set_replicas(ClampReplicas(GetActualReplicaCountForReplicaSets(all_rss)));
   s.set_updated_replicas(new_rs != nullptr ? new_rs->status().replicas() : 0);
-  s.set_ready_replicas(GetReadyReplicaCountForReplicaSets(all_rss));
-  s.set_available_replicas(available);
-  s.set_unavailable_replicas(std::max(0, total - available));
+  s.set_ready_replicas(ClampReplicas(GetReadyReplicaCountForReplicaSets(all_rss)));
+  s.set_available_replicas(ClampReplicas(available));
+  s.set_unavailable_replicas(ClampReplicas(total - available));
   if (d.status().has_collision_count()) s.set_collision_count(d.status().collision_count());
   *s.mutable_conditions() = d.status().conditions();
-  if (available >= Replicas(d) - MaxUnavailable(d)) {
+  if (available >= int64_t{Replicas(d)} - MaxUnavailable(d)) {
     SetCondition(&s, NewCondition(kConditionAvailable, "True", kReasonMinimumReplicasAvailable,
                                   "Deployment has minimum availability.", now));
   } else {

@@ -81,10 +81,12 @@ RsList FilterActiveReplicaSets(const RsList& list);  // spec.replicas > 0
 // The one active ReplicaSet, or (none active) the new or newest one; null
 // when several are active.
 RsPtr FindActiveOrLatest(const RsPtr& new_rs, RsList old_rss);
-int32_t GetReplicaCountForReplicaSets(const RsList& list);        // Σ spec.replicas
-int32_t GetActualReplicaCountForReplicaSets(const RsList& list);  // Σ status.replicas
-int32_t GetReadyReplicaCountForReplicaSets(const RsList& list);
-int32_t GetAvailableReplicaCountForReplicaSets(const RsList& list);
+// Sums over ReplicaSets, in int64: several counts near INT32_MAX overflow
+// int32 (replica_math.h).
+int64_t GetReplicaCountForReplicaSets(const RsList& list);        // Σ spec.replicas
+int64_t GetActualReplicaCountForReplicaSets(const RsList& list);  // Σ status.replicas
+int64_t GetReadyReplicaCountForReplicaSets(const RsList& list);
+int64_t GetAvailableReplicaCountForReplicaSets(const RsList& list);
 
 // ---- orders
 // Older first; equal times by name.
@@ -126,20 +128,26 @@ absl::StatusOr<Fenceposts> ResolveFenceposts(const minik8s::meta::v1::IntOrStrin
                                              int32_t desired);
 int32_t MaxSurge(const Deployment& d);        // 0 unless RollingUpdate
 int32_t MaxUnavailable(const Deployment& d);  // 0 unless RollingUpdate, ≤ replicas
+// replicas + maxSurge (the max-replicas annotation), summed in int64 and
+// clamped to INT32_MAX.
+int32_t MaxReplicas(const Deployment& d);
 // The size the new ReplicaSet may grow to now: RollingUpdate →
 // min(replicas + surge − all pods, replicas − new) added to new's size
 // (unchanged when all pods ≥ replicas + surge); Recreate → replicas.
+// Computed in int64, so replicas up to INT32_MAX with any maxSurge work.
 absl::StatusOr<int32_t> NewRSNewReplicas(const Deployment& d, const RsList& all_rss,
                                          const ReplicaSet& new_rs);
 // maxScaledDown of reconcileOldReplicaSets: all pods − (replicas −
 // maxUnavailable) − unavailable pods of the new ReplicaSet.
-int32_t MaxScaledDown(const Deployment& d, const RsList& all_rss, const ReplicaSet* new_rs);
+int64_t MaxScaledDown(const Deployment& d, const RsList& all_rss, const ReplicaSet* new_rs);
 // The new ReplicaSet is at full size and fully available.
 bool IsSaturated(const Deployment& d, const ReplicaSet* rs);
 
 // ---- proportional scaling (replicas changed in the middle of a rollout)
+// The change of `rs`'s size that keeps its share of replicas + maxSurge;
+// the new size is clamped into [0, INT32_MAX].
 int32_t GetReplicaSetFraction(const ReplicaSet& rs, const Deployment& d);
-int32_t GetProportion(const ReplicaSet* rs, const Deployment& d, int32_t to_add, int32_t added);
+int64_t GetProportion(const ReplicaSet* rs, const Deployment& d, int64_t to_add, int64_t added);
 // New sizes (by ReplicaSet name) of the active ReplicaSets so that they sum
 // to replicas + maxSurge, each taking its share; the rounding leftover goes
 // to the first in the order (largest; newest first when growing, oldest

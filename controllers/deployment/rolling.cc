@@ -47,7 +47,7 @@ absl::StatusOr<bool> DeploymentController::ReconcileOldReplicaSets(const RsList&
                                                                    const RsPtr& new_rs,
                                                                    const Deployment& d) {
   if (GetReplicaCountForReplicaSets(old_rss) == 0) return false;
-  const int32_t max_scaled_down = MaxScaledDown(d, all_rss, new_rs.get());
+  const int64_t max_scaled_down = MaxScaledDown(d, all_rss, new_rs.get());
   if (max_scaled_down <= 0) return false;
   // Unhealthy old replicas first: they do not count as available anyway.
   auto cleaned = CleanupUnhealthyReplicas(&old_rss, d, max_scaled_down);
@@ -59,11 +59,11 @@ absl::StatusOr<bool> DeploymentController::ReconcileOldReplicaSets(const RsList&
   return *cleaned + *scaled > 0;
 }
 
-absl::StatusOr<int32_t> DeploymentController::CleanupUnhealthyReplicas(RsList* old_rss,
+absl::StatusOr<int64_t> DeploymentController::CleanupUnhealthyReplicas(RsList* old_rss,
                                                                        const Deployment& d,
-                                                                       int32_t max_cleanup) {
+                                                                       int64_t max_cleanup) {
   SortByCreation(old_rss);
-  int32_t total = 0;
+  int64_t total = 0;
   for (const RsPtr& rs : *old_rss) {
     if (total >= max_cleanup) break;
     if (Replicas(*rs) == 0) continue;
@@ -71,8 +71,9 @@ absl::StatusOr<int32_t> DeploymentController::CleanupUnhealthyReplicas(RsList* o
     // than spec.replicas (a scale-down whose deletions the ReplicaSet's
     // status does not show yet): none of its wanted replicas is unhealthy.
     if (rs->status().available_replicas() >= Replicas(*rs)) continue;
-    const int32_t count =
-        std::min(max_cleanup - total, Replicas(*rs) - rs->status().available_replicas());
+    // ≤ spec.replicas − available (> 0 here), so it fits an int32.
+    const int32_t count = static_cast<int32_t>(std::min<int64_t>(
+        max_cleanup - total, int64_t{Replicas(*rs)} - rs->status().available_replicas()));
     const int32_t new_size = Replicas(*rs) - count;
     if (new_size > Replicas(*rs)) {
       return absl::InternalError(
@@ -86,24 +87,25 @@ absl::StatusOr<int32_t> DeploymentController::CleanupUnhealthyReplicas(RsList* o
   return total;
 }
 
-absl::StatusOr<int32_t> DeploymentController::ScaleDownOldReplicaSetsForRollingUpdate(
+absl::StatusOr<int64_t> DeploymentController::ScaleDownOldReplicaSetsForRollingUpdate(
     const RsList& all_rss, RsList old_rss, const Deployment& d) {
-  const int32_t min_available = Replicas(d) - MaxUnavailable(d);
+  const int64_t min_available = int64_t{Replicas(d)} - MaxUnavailable(d);
   // A ReplicaSet's available pods beyond its spec.replicas are being
   // deleted (its status lags a scale-down): counting them would scale the
   // others down too far, below minAvailable.
-  int32_t available = 0;
+  int64_t available = 0;  // a sum over ReplicaSets: int64 (replica_math.h)
   for (const RsPtr& rs : all_rss) {
     if (rs != nullptr) available += std::min(rs->status().available_replicas(), Replicas(*rs));
   }
   if (available <= min_available) return 0;
   SortByCreation(&old_rss);
-  const int32_t to_scale_down = available - min_available;
-  int32_t total = 0;
+  const int64_t to_scale_down = available - min_available;
+  int64_t total = 0;
   for (const RsPtr& rs : old_rss) {
     if (total >= to_scale_down) break;
     if (Replicas(*rs) == 0) continue;
-    const int32_t count = std::min(Replicas(*rs), to_scale_down - total);
+    const int32_t count =
+        static_cast<int32_t>(std::min<int64_t>(Replicas(*rs), to_scale_down - total));
     const int32_t new_size = Replicas(*rs) - count;
     if (new_size > Replicas(d)) {
       return absl::InternalError(

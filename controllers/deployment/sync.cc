@@ -217,8 +217,8 @@ absl::Status DeploymentController::Scale(const Deployment& d, const RsPtr& new_r
     RsList all = old_rss;
     if (new_rs != nullptr) all.push_back(new_rs);
     RsList active = FilterActiveReplicaSets(all);
-    const int32_t current = GetReplicaCountForReplicaSets(active);
-    const int32_t allowed = Replicas(d) > 0 ? Replicas(d) + MaxSurge(d) : 0;
+    const int64_t current = GetReplicaCountForReplicaSets(active);
+    const int64_t allowed = Replicas(d) > 0 ? int64_t{Replicas(d)} + MaxSurge(d) : 0;
     const std::string operation = allowed > current ? "up" : (allowed < current ? "down" : "");
     std::map<std::string, int32_t> sizes = ProportionalSizes(d, &active);
     for (const RsPtr& rs : active) {
@@ -240,7 +240,7 @@ absl::StatusOr<bool> DeploymentController::ScaleReplicaSet(const RsPtr& rs, int3
                                                            const Deployment& d,
                                                            const std::string& operation) {
   const bool size_changes = Replicas(*rs) != new_scale;
-  const int32_t max_replicas = Replicas(d) + MaxSurge(d);
+  const int32_t max_replicas = MaxReplicas(d);
   const bool annotations_change = ReplicasAnnotationsNeedUpdate(*rs, Replicas(d), max_replicas);
   if (!size_changes && !annotations_change) return false;
   const int32_t old_scale = Replicas(*rs);

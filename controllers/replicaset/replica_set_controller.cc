@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <thread>
 #include <utility>
 
@@ -12,6 +13,7 @@
 #include "controllers/replicaset/replica_set_status.h"
 #include "controllers/util/owner_refs.h"
 #include "controllers/util/pod_util.h"
+#include "controllers/util/replica_math.h"
 #include "controllers/util/slow_start.h"
 #include "spdlog/spdlog.h"
 
@@ -257,10 +259,12 @@ absl::Status ReplicaSetController::ManageReplicas(const std::vector<PodPtr>& pod
                                                   const ReplicaSet& rs, const std::string& key,
                                                   int* diff_out) {
   const int replicas = rs.spec().has_replicas() ? rs.spec().replicas() : 1;
-  int diff = static_cast<int>(pods.size()) - replicas;
-  *diff_out = diff;
+  // In int64: spec.replicas may be INT32_MAX (replica_math.h); the burst
+  // bounds what one sync does.
+  const int64_t diff = static_cast<int64_t>(pods.size()) - replicas;
+  *diff_out = ClampInt32(diff);
   if (diff < 0) {
-    const int count = std::min(-diff, options_.burst_replicas);
+    const int count = static_cast<int>(std::min<int64_t>(-diff, options_.burst_replicas));
     // Expect first: the pods' ADD events may arrive before the calls return.
     expectations_.ExpectCreations(key, count);
     const Pod pod = PodFromTemplate(rs);
@@ -282,7 +286,7 @@ absl::Status ReplicaSetController::ManageReplicas(const std::vector<PodPtr>& pod
     return err;
   }
   if (diff > 0) {
-    const int count = std::min(diff, options_.burst_replicas);
+    const int count = static_cast<int>(std::min<int64_t>(diff, options_.burst_replicas));
     std::vector<PodPtr> victims = PodsToDelete(pods, RelatedPods(rs, pods), count, clock_->Now());
     std::vector<std::string> victim_keys;
     for (const PodPtr& p : victims) victim_keys.push_back(client::KeyOf(*p));

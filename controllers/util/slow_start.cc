@@ -2,17 +2,27 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <thread>
 
 #include "absl/synchronization/mutex.h"
 
 namespace minik8s::controllers {
+namespace {
+
+// min(2 × batch, remaining), doubled in int64: 2 × batch overflows an int
+// once batch passes 2^30 (a count near INT32_MAX gets there).
+int NextBatch(int batch, int remaining) {
+  return static_cast<int>(std::min<int64_t>(2 * int64_t{batch}, remaining));
+}
+
+}  // namespace
 
 std::vector<int> SlowStartBatchSizes(int count, int initial_batch_size) {
   std::vector<int> sizes;
   int remaining = count;
   for (int batch = std::min(remaining, initial_batch_size); batch > 0;
-       batch = std::min(2 * batch, remaining)) {
+       batch = NextBatch(batch, remaining)) {
     sizes.push_back(batch);
     remaining -= batch;
   }
@@ -24,7 +34,7 @@ std::pair<int, absl::Status> SlowStartBatch(int count, int initial_batch_size,
   int successes = 0;
   int remaining = count;
   for (int batch = std::min(remaining, initial_batch_size); batch > 0;
-       batch = std::min(2 * batch, remaining)) {
+       batch = NextBatch(batch, remaining)) {
     std::atomic<int> next{0};
     std::atomic<int> ok{0};
     absl::Mutex mu;

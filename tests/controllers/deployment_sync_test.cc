@@ -279,5 +279,30 @@ TEST_F(DeploymentSyncTest, PausedScalesButDoesNotRollOut) {
             kReasonDeploymentPaused);
 }
 
+TEST_F(DeploymentSyncTest, MaximalReplicasReachTheReplicaSet) {
+  // replicas + maxSurge overflows int32: the new ReplicaSet must still get
+  // every replica, not 0, and the annotations the clamped maximum.
+  Put(INT32_MAX, "nginx:1");
+  ASSERT_TRUE(controller_.Sync("default/web").ok());
+  auto rs = Rs("nginx:1");
+  ASSERT_NE(rs, nullptr);
+  EXPECT_EQ(rs->spec().replicas(), INT32_MAX);
+  EXPECT_EQ(rs->metadata().annotations().at(kDesiredReplicasAnnotation), "2147483647");
+  EXPECT_EQ(rs->metadata().annotations().at(kMaxReplicasAnnotation), "2147483647");
+
+  // A rollout from there surges by 2 on top of INT32_MAX old replicas.
+  SettleReplicaSets();
+  ASSERT_TRUE(controller_.Sync("default/web").ok());
+  clock_.Advance(absl::Seconds(5));
+  Put(INT32_MAX, "nginx:2");
+  ASSERT_TRUE(controller_.Sync("default/web").ok());
+  ASSERT_NE(Rs("nginx:2"), nullptr);
+  EXPECT_EQ(Rs("nginx:2")->spec().replicas(), 2);
+  EXPECT_EQ(Rs("nginx:1")->spec().replicas(), INT32_MAX - 2);
+  auto stored = client_.GetDeployment("default", "web");
+  EXPECT_GE(stored->status().replicas(), 0);
+  EXPECT_GE(stored->status().unavailable_replicas(), 0);
+}
+
 }  // namespace
 }  // namespace minik8s::controllers::deployment
