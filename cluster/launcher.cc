@@ -23,6 +23,7 @@
 #include "client/clientset.h"
 #include "cluster/health.h"
 #include "cluster/kubeconfig.h"
+#include "cluster/listener.h"
 #include "cluster/state_file.h"
 #include "cluster/supervisor.h"
 #include "common/net.h"
@@ -167,6 +168,38 @@ std::string DeathMessage(const ChildProcess& c) {
 
 // Runs the cluster of one `minik8s up`: starts the planned components stage
 // by stage, then supervises them until a shutdown signal.
+// The running process of a recorded daemon: the recorded pid, or else the
+// process of the same executable now serving the recorded address (a daemon
+// restarted by hand after the recorded one died). `by_hand` says which.
+std::optional<pid_t> LivePid(const ProcessRecord& p, bool* by_hand) {
+  *by_hand = false;
+  if (ProcessRunning(p.pid, p.binary)) return p.pid;
+  if (p.address.empty()) return std::nullopt;
+  std::optional<pid_t> pid = FindDaemonServing(p.address, p.binary);
+  *by_hand = pid.has_value();
+  return pid;
+}
+
+void StopDaemons(const ClusterState& state, int max_stage, absl::Duration timeout) {
+  for (int stage = max_stage; stage >= 0; --stage) {
+    std::vector<std::pair<pid_t, std::string>> group;
+    for (const ProcessRecord& p : state.processes) {
+      if (p.stage != stage) continue;
+      bool by_hand = false;
+      std::optional<pid_t> pid = LivePid(p, &by_hand);
+      if (!pid) continue;
+      Out(absl::StrFormat("  stopping %s (pid %d%s)\n", p.name, *pid,
+                          by_hand ? ", started outside minik8s up" : ""));
+      // An empty binary: TerminateProcesses checks only that the pid lives
+      // (a hand-started daemon's argv[0] need not be the recorded path).
+      group.push_back({*pid, by_hand ? "" : p.binary});
+    }
+    for (pid_t pid : TerminateProcesses(group, timeout)) {
+      Out(absl::StrFormat("  killed pid %d after %s\n", pid, absl::FormatDuration(timeout)));
+    }
+  }
+}
+
 class Cluster {
  public:
   Cluster(const UpOptions& options, std::vector<ComponentSpec> specs)
@@ -299,10 +332,25 @@ class Cluster {
   }
 
   void Shutdown(bool quiet) {
+    // A daemon that died and was restarted by hand is no child of ours:
+    // found by the address it serves, and stopped first.
+    int max_stage = 0;
+    std::vector<ProcessRecord> replaced;
+    for (const ProcessRecord& p : state_.processes) {
+      if (ProcessRunning(p.pid, p.binary)) continue;  // ours, stopped below
+      replaced.push_back(p);
+      max_stage = std::max(max_stage, p.stage);
+    }
+    if (!replaced.empty()) {
+      StopDaemons({.processes = std::move(replaced)}, max_stage, options_.stop_timeout);
+    }
+    const absl::Time stop_start = absl::Now();
     supervisor_.StopAll(options_.stop_timeout, [&](const ChildProcess& c) {
       if (!quiet) {
-        Out(absl::StrFormat("  %-20s stopped (pid %d, %s)\n", c.name, c.pid,
-                            DescribeWaitStatus(*c.wait_status)));
+        // The time since the stop began: where a slow stop spends it.
+        Out(absl::StrFormat("  %-20s stopped (pid %d, %s) at +%s\n", c.name, c.pid,
+                            DescribeWaitStatus(*c.wait_status),
+                            FormatStartupTime(absl::Now() - stop_start)));
       }
     });
     std::remove(StateFilePath(options_.cluster.data_dir).c_str());
@@ -465,19 +513,8 @@ int Down(const std::string& data_dir, absl::Duration timeout) {
     }
   }
   // Whatever still runs (after a clean stop: nothing; after `up` was killed:
-  // its daemons), stage by stage from the last.
-  for (int stage = max_stage; stage >= 0; --stage) {
-    std::vector<std::pair<pid_t, std::string>> group;
-    for (const ProcessRecord& p : state->processes) {
-      if (p.stage == stage && ProcessRunning(p.pid, p.binary)) {
-        Out(absl::StrFormat("  stopping %s (pid %d)\n", p.name, p.pid));
-        group.push_back({p.pid, p.binary});
-      }
-    }
-    for (pid_t pid : TerminateProcesses(group, timeout)) {
-      Out(absl::StrFormat("  killed pid %d after %s\n", pid, absl::FormatDuration(timeout)));
-    }
-  }
+  // its daemons; and daemons restarted by hand), stage by stage from the last.
+  StopDaemons(*state, max_stage, timeout);
   std::remove(StateFilePath(data_dir).c_str());
   Out("minik8s: cluster stopped\n");
   return 0;
@@ -499,9 +536,13 @@ int Status(const std::string& data_dir) {
                   up_alive ? "running" : "not running", "-", "-"});
   bool all = up_alive;
   for (const ProcessRecord& p : state->processes) {
-    const bool alive = ProcessRunning(p.pid, p.binary);
-    all = all && alive;
-    rows.push_back({p.name, absl::StrCat(p.pid), alive ? "running" : "not running",
+    bool by_hand = false;
+    const std::optional<pid_t> pid = LivePid(p, &by_hand);
+    all = all && pid.has_value();
+    rows.push_back({p.name, absl::StrCat(pid.value_or(p.pid)),
+                    !pid      ? "not running"
+                    : by_hand ? "running (started by hand)"
+                              : "running",
                     p.address.empty() ? "-" : p.address, p.log_file});
   }
   Out(Table(rows));

@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "client/clientset.h"
+#include "cluster/listener.h"
 #include "cluster/plan.h"
 #include "cluster/state_file.h"
 #include "cluster/supervisor.h"
@@ -269,6 +270,49 @@ TEST_F(ClusterE2eTest, UpRunsADeploymentAndKeepsItAcrossRestarts) {
   for (const ProcessRecord& p : daemons) {
     EXPECT_FALSE(ProcessRunning(p.pid, p.binary)) << p.name << " still runs";
   }
+}
+
+// A daemon that died and was restarted by hand (same command line: it serves
+// the recorded address under a new pid) still belongs to the cluster:
+// `status` shows it and `down` stops it.
+TEST_F(ClusterE2eTest, DownStopsADaemonRestartedByHand) {
+  ASSERT_NO_FATAL_FAILURE(StartCluster());
+  ProcessRecord scheduler;
+  for (const ProcessRecord& p : Daemons()) {
+    if (p.name == "scheduler") scheduler = p;
+  }
+  ASSERT_GT(scheduler.pid, 0);
+  std::vector<std::string> argv =
+      absl::StrSplit(ReadFile(absl::StrCat("/proc/", scheduler.pid, "/cmdline")), '\0');
+  while (!argv.empty() && argv.back().empty()) argv.pop_back();
+  ASSERT_FALSE(argv.empty());
+  ASSERT_EQ(kill(scheduler.pid, SIGKILL), 0);
+  ASSERT_TRUE(
+      WaitFor([&] { return !ProcessRunning(scheduler.pid, scheduler.binary); }, absl::Seconds(10)));
+
+  Subprocess by_hand;
+  ASSERT_TRUE(by_hand.Start(argv, dir_.Join("scheduler-by-hand.log")).ok());
+  const pid_t hand_pid = by_hand.pid();
+  ASSERT_TRUE(
+      WaitFor([&] { return FindDaemonServing(scheduler.address, scheduler.binary) == hand_pid; },
+              absl::Seconds(30)))
+      << ReadFile(dir_.Join("scheduler-by-hand.log"));
+  std::string status;
+  EXPECT_EQ(RunCommand({BinPath("minik8s"), "status", "--data-dir", data_dir_}, &status), 0)
+      << status;
+  EXPECT_THAT(status, HasSubstr(absl::StrCat(hand_pid)));
+  EXPECT_THAT(status, HasSubstr("running (started by hand)"));
+
+  std::string down;
+  EXPECT_EQ(
+      RunCommand({BinPath("minik8s"), "down", "--data-dir", data_dir_}, &down, absl::Seconds(120)),
+      0)
+      << down;
+  EXPECT_TRUE(WaitFor([&] { return by_hand.Exited(); }, absl::Seconds(10)))
+      << "the scheduler started by hand still runs";
+  EXPECT_TRUE(WaitFor([&] { return up_.Exited(); }, absl::Seconds(10)));
+  EXPECT_THAT(ReadFile(UpLog()), HasSubstr(absl::StrCat("stopping scheduler (pid ", hand_pid,
+                                                        ", started outside minik8s up)")));
 }
 
 TEST_F(ClusterE2eTest, BusyPortIsAClearError) {
