@@ -19,6 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "cluster/launcher.h"
 #include "cluster/plan.h"
+#include "common/duration_flag.h"
 #include "common/signals.h"
 
 namespace {
@@ -73,7 +74,6 @@ int main(int argc, char** argv) {
   // Not $KUBECONFIG: that usually names ~/.kube/config, which `up` never
   // touches.
   std::string kubeconfig = "~/.minik8s/kubeconfig";
-  double start_timeout_s = 60, stop_timeout_s = 10;
   std::vector<std::string> store_args, apiserver_args, cm_args, scheduler_args, runtime_args,
       kubelet_args;
   CLI::App* up_cmd = app.add_subcommand(
@@ -117,16 +117,13 @@ int main(int argc, char** argv) {
                    "KUBECONFIG=PATH. Never ~/.kube/config unless given; a file with other "
                    "clusters is left alone; empty: write none")
       ->capture_default_str();
-  up_cmd
-      ->add_option("--start-timeout", start_timeout_s,
-                   "Seconds each start stage may take to become healthy")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  up_cmd
-      ->add_option("--stop-timeout", stop_timeout_s,
-                   "Seconds a daemon gets after SIGTERM before SIGKILL")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+  minik8s::AddDurationFlag(
+      *up_cmd, "--start-timeout", &up.start_timeout,
+      "How long each start stage may take to become healthy (Go duration, e.g. 90s)",
+      minik8s::DurationBound::kPositive);
+  minik8s::AddDurationFlag(*up_cmd, "--stop-timeout", &up.stop_timeout,
+                           "How long a daemon gets after SIGTERM before SIGKILL (Go duration)",
+                           minik8s::DurationBound::kPositive);
   struct Extra {
     const char* flag;
     const char* kind;
@@ -148,15 +145,13 @@ int main(int argc, char** argv) {
         ->allow_extra_args(false);
   }
 
-  double down_timeout_s = 10;
+  absl::Duration down_timeout = absl::Seconds(10);
   CLI::App* down_cmd = app.add_subcommand(
       "down", "Stop the cluster running from a data dir (started by `minik8s up` elsewhere)");
   down_cmd->add_option("--data-dir", data_dir, data_dir_help)->capture_default_str();
-  down_cmd
-      ->add_option("--timeout", down_timeout_s,
-                   "Seconds a daemon gets after SIGTERM before SIGKILL")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+  minik8s::AddDurationFlag(*down_cmd, "--timeout", &down_timeout,
+                           "How long a daemon gets after SIGTERM before SIGKILL (Go duration)",
+                           minik8s::DurationBound::kPositive);
 
   CLI::App* status_cmd = app.add_subcommand(
       "status", "Show which daemons of the cluster in a data dir are running (exit 0: all)");
@@ -169,7 +164,7 @@ int main(int argc, char** argv) {
   }
 
   data_dir = ExpandPath(data_dir);
-  if (*down_cmd) return Down(data_dir, absl::Seconds(down_timeout_s));
+  if (*down_cmd) return Down(data_dir, down_timeout);
   if (*status_cmd) return Status(data_dir);
 
   co.data_dir = data_dir;
@@ -179,7 +174,5 @@ int main(int argc, char** argv) {
   }
   up.mkctl_config = mkctl_config.empty() ? "" : ExpandPath(mkctl_config);
   up.kubeconfig = kubeconfig.empty() ? "" : ExpandPath(kubeconfig);
-  up.start_timeout = absl::Seconds(start_timeout_s);
-  up.stop_timeout = absl::Seconds(stop_timeout_s);
   return Up(up);
 }

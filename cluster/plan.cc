@@ -10,6 +10,8 @@ namespace minik8s::cluster {
 namespace {
 
 constexpr int kStoreOffset = 0;
+constexpr int kStoreHealthOffset = 1;
+constexpr int kScaleKubeletHealthOffset = 2;
 constexpr int kApiserverOffset = 3;
 constexpr int kControllerManagerOffset = 7;
 constexpr int kSchedulerOffset = 8;
@@ -46,13 +48,19 @@ absl::StatusOr<PortPlan> DerivePorts(int port_base, int nodes) {
   if (nodes < 0) return absl::InvalidArgumentError("the node count cannot be negative");
   PortPlan plan;
   plan.store = port_base + kStoreOffset;
+  plan.store_health = port_base + kStoreHealthOffset;
+  plan.scale_kubelet_health = port_base + kScaleKubeletHealthOffset;
   plan.apiserver = port_base + kApiserverOffset;
   plan.controller_manager = port_base + kControllerManagerOffset;
   plan.scheduler = port_base + kSchedulerOffset;
   plan.scale_kubelet = port_base + kScaleKubeletOffset;
-  for (int i = 0; i < nodes; ++i) plan.kubelets.push_back(port_base + kFirstKubeletOffset + i);
+  for (int i = 0; i < nodes; ++i) {
+    plan.kubelets.push_back(port_base + kFirstKubeletOffset + i);
+    plan.kubelet_health.push_back(port_base + kFirstKubeletOffset + nodes + i);
+    plan.runtime_health.push_back(port_base + kFirstKubeletOffset + 2 * nodes + i);
+  }
   plan.first = port_base;
-  plan.last = port_base + kFirstKubeletOffset + (nodes > 0 ? nodes - 1 : 0);
+  plan.last = port_base + kFirstKubeletOffset + (nodes > 0 ? 3 * nodes - 1 : 0);
   if (plan.first < 1024 || plan.last > 65535) {
     return absl::InvalidArgumentError(
         absl::StrCat("--port-base ", port_base, " gives ports ", plan.first, "-", plan.last,
@@ -112,6 +120,8 @@ absl::StatusOr<std::vector<ComponentSpec>> PlanCluster(const ClusterOptions& opt
               StoreDataDir(options.data_dir),
               "--listen-client-urls",
               etcd_servers,
+              "--health-address",
+              Loopback(ports->store_health),
               "--log-level",
               options.log_level};
     s.log_file = log_file(s.name);
@@ -168,7 +178,9 @@ absl::StatusOr<std::vector<ComponentSpec>> PlanCluster(const ClusterOptions& opt
     s.address = sockets.back();
     // The runtime hands out no addresses: the node's kubelet assigns pod IPs
     // from its --pod-cidr and passes each to the runtime (as with CRI).
-    s.args = {"--listen", s.address, "--log-level", options.log_level};
+    s.args = {"--listen",         s.address,
+              "--health-address", Loopback(ports->runtime_health[i - 1]),
+              "--log-level",      options.log_level};
     s.log_file = log_file(s.name);
     s.stage = kStageRuntimes;
     s.health = HealthCheck::kGrpcHealth;
@@ -193,6 +205,8 @@ absl::StatusOr<std::vector<ComponentSpec>> PlanCluster(const ClusterOptions& opt
               absl::StrCat(s.port),
               "--pod-cidr",
               NodePodCidr(i),
+              "--health-address",
+              Loopback(ports->kubelet_health[i - 1]),
               "--log-level",
               options.log_level};
     s.log_file = log_file(s.name);
@@ -219,6 +233,8 @@ absl::StatusOr<std::vector<ComponentSpec>> PlanCluster(const ClusterOptions& opt
               absl::StrCat(s.port),
               "--workers",
               absl::StrCat(ScaleKubeletWorkers(options.scale_nodes)),
+              "--health-address",
+              Loopback(ports->scale_kubelet_health),
               "--log-level",
               options.log_level};
     s.log_file = log_file(s.name);

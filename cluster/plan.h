@@ -4,16 +4,21 @@
 //
 // Every TCP port comes from --port-base (all on 127.0.0.1):
 //
-//   base + 0        minik8s-store client URL
-//   base + 3        minik8s-apiserver (6443 with the default base 6440)
-//   base + 7        minik8s-controller-manager's health endpoint
-//   base + 8        minik8s-scheduler's health endpoint
-//   base + 9        the scale-mode kubelet's API (--scale-nodes)
-//   base + 10 + i   the kubelet of node-(i+1)
+//   base + 0          minik8s-store client URL
+//   base + 1          minik8s-store's health and metrics endpoint
+//   base + 2          the scale-mode kubelet's health and metrics endpoint
+//   base + 3          minik8s-apiserver (6443 with the default base 6440;
+//                     it serves /healthz and /metrics itself)
+//   base + 7          minik8s-controller-manager's health and metrics endpoint
+//   base + 8          minik8s-scheduler's health and metrics endpoint
+//   base + 9          the scale-mode kubelet's API (--scale-nodes)
+//   base + 10 + i     the kubelet of node-(i+1)
+//   base + 10 + N + i that kubelet's health and metrics endpoint
+//   base + 10 + 2N + i  the health and metrics endpoint of node-(i+1)'s runtime
 //
-// so a cluster with N nodes uses ports [base, base + 10 + N); two clusters run
-// side by side when their bases are at least that far apart. Runtimes listen
-// on unix sockets under <data-dir>/run.
+// so a cluster with N nodes uses ports [base, base + 10 + 3N); two clusters
+// run side by side when their bases are at least that far apart. Runtimes
+// serve the CRI on unix sockets under <data-dir>/run.
 #ifndef MINIK8S_CLUSTER_PLAN_H_
 #define MINIK8S_CLUSTER_PLAN_H_
 
@@ -54,11 +59,15 @@ struct ClusterOptions {
 struct PortPlan {
   int store = 0;
   int apiserver = 0;
+  int store_health = 0;
   int controller_manager = 0;  // health endpoint
   int scheduler = 0;           // health endpoint
   int scale_kubelet = 0;
-  std::vector<int> kubelets;  // kubelets[i] is node-(i+1)'s
-  int first = 0, last = 0;    // the whole range used
+  int scale_kubelet_health = 0;
+  std::vector<int> kubelets;        // kubelets[i] is node-(i+1)'s
+  std::vector<int> kubelet_health;  // kubelet_health[i] is node-(i+1)'s kubelet's
+  std::vector<int> runtime_health;  // runtime_health[i] is node-(i+1)'s runtime's
+  int first = 0, last = 0;          // the whole range used
 };
 
 // InvalidArgument when a derived port leaves [1024, 65535].

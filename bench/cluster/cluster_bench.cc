@@ -381,7 +381,7 @@ double StopCluster(testing::Subprocess* up, const std::string& minik8s_bin,
   }
   if (std::filesystem::exists(cluster::StateFilePath(data_dir))) {
     std::string out;
-    testing::RunCommand({minik8s_bin, "down", "--data-dir", data_dir, "--timeout", "10"}, &out,
+    testing::RunCommand({minik8s_bin, "down", "--data-dir", data_dir, "--timeout", "10s"}, &out,
                         absl::Seconds(120));
     std::fprintf(stderr, "cluster_bench: minik8s down:\n%s", out.c_str());
   }
@@ -421,8 +421,8 @@ int Run(const Flags& f) {
                                    "--port-base",     absl::StrCat(port_base),
                                    "--mkctl-config",  "",
                                    "--log-level",     f.log_level,
-                                   "--start-timeout", absl::StrCat(f.start_timeout_s),
-                                   "--stop-timeout",  absl::StrCat(f.stop_timeout_s)};
+                                   "--start-timeout", absl::StrCat(f.start_timeout_s, "s"),
+                                   "--stop-timeout",  absl::StrCat(f.stop_timeout_s, "s")};
   argv.insert(argv.end(), f.up_args.begin(), f.up_args.end());
   std::fprintf(stderr, "cluster_bench: %s\n", absl::StrJoin(argv, " ").c_str());
   std::fprintf(stderr, "cluster_bench: logs in %s/logs (%s)\n", data_dir.c_str(),

@@ -46,16 +46,23 @@ TEST(DerivePorts, FromTheBase) {
   EXPECT_EQ(p->scheduler, 6448);
   EXPECT_EQ(p->scale_kubelet, 6449);
   EXPECT_THAT(p->kubelets, ElementsAre(6450, 6451, 6452));
+  EXPECT_EQ(p->store_health, 6441);
+  EXPECT_EQ(p->scale_kubelet_health, 6442);
+  EXPECT_THAT(p->kubelet_health, ElementsAre(6453, 6454, 6455));
+  EXPECT_THAT(p->runtime_health, ElementsAre(6456, 6457, 6458));
   EXPECT_EQ(p->first, 6440);
-  EXPECT_EQ(p->last, 6452);
+  EXPECT_EQ(p->last, 6458);
 }
 
 TEST(DerivePorts, AllDistinct) {
   auto p = DerivePorts(20000, 50);
   ASSERT_TRUE(p.ok());
   std::set<int> all(p->kubelets.begin(), p->kubelets.end());
-  all.insert({p->store, p->apiserver, p->controller_manager, p->scheduler, p->scale_kubelet});
-  EXPECT_EQ(all.size(), 55u);
+  all.insert(p->kubelet_health.begin(), p->kubelet_health.end());
+  all.insert(p->runtime_health.begin(), p->runtime_health.end());
+  all.insert({p->store, p->store_health, p->apiserver, p->controller_manager, p->scheduler,
+              p->scale_kubelet, p->scale_kubelet_health});
+  EXPECT_EQ(all.size(), 157u);
   EXPECT_EQ(*all.begin(), p->first);
   EXPECT_EQ(*all.rbegin(), p->last);
 }
@@ -65,7 +72,8 @@ TEST(DerivePorts, OutOfRange) {
   auto p = DerivePorts(65530, 3);
   ASSERT_FALSE(p.ok());
   EXPECT_THAT(std::string(p.status().message()), HasSubstr("--port-base 65530"));
-  EXPECT_TRUE(DerivePorts(65535 - 10 - 2, 3).ok());
+  EXPECT_TRUE(DerivePorts(65535 - 10 - 8, 3).ok());
+  EXPECT_FALSE(DerivePorts(65535 - 10 - 7, 3).ok());
 }
 
 TEST(PlanCluster, ComponentsInStartOrder) {
@@ -97,6 +105,7 @@ TEST(PlanCluster, StoreArguments) {
   EXPECT_EQ(Flag(s, "--data-dir"), "/d/store");
   EXPECT_EQ(Flag(s, "--listen-client-urls"), "http://127.0.0.1:7000");
   EXPECT_EQ(Flag(s, "--log-level"), "info");
+  EXPECT_EQ(Flag(s, "--health-address"), "127.0.0.1:7001");
   EXPECT_EQ(s.port, 7000);
   EXPECT_EQ(s.health, HealthCheck::kEtcdStatus);
 }
@@ -138,6 +147,8 @@ TEST(PlanCluster, RuntimeAndKubeletArguments) {
   EXPECT_EQ(Flag(rt, "--listen"), "unix:///d/run/node-2.sock");
   EXPECT_EQ(rt.address, "unix:///d/run/node-2.sock");
   EXPECT_EQ(Flag(rt, "--pod-cidr"), "") << "the kubelet assigns pod IPs, not the runtime";
+  // Two nodes: kubelets 7010-7011, their health 7012-7013, runtimes' 7014-7015.
+  EXPECT_EQ(Flag(rt, "--health-address"), "127.0.0.1:7015");
   const ComponentSpec& k = Get(*specs, "kubelet-node-2");
   EXPECT_EQ(k.binary, "/b/minik8s-kubelet");
   EXPECT_EQ(Flag(k, "--server"), "127.0.0.1:7003");
@@ -145,6 +156,7 @@ TEST(PlanCluster, RuntimeAndKubeletArguments) {
   EXPECT_EQ(Flag(k, "--container-runtime-endpoint"), "unix:///d/run/node-2.sock");
   EXPECT_EQ(Flag(k, "--port"), "7011");
   EXPECT_EQ(Flag(k, "--pod-cidr"), "10.244.2.0/24");
+  EXPECT_EQ(Flag(k, "--health-address"), "127.0.0.1:7013");
   EXPECT_EQ(k.port, 7011);
   EXPECT_EQ(k.health, HealthCheck::kNodesReady);
   EXPECT_THAT(k.node_names, ElementsAre("node-2"));
@@ -170,6 +182,7 @@ TEST(PlanCluster, ScaleNodesAddOneKubelet) {
   EXPECT_EQ(Flag(s, "--nodes"), "3");
   EXPECT_EQ(Flag(s, "--node-name-prefix"), "sim-node-");
   EXPECT_EQ(Flag(s, "--port"), "7009");
+  EXPECT_EQ(Flag(s, "--health-address"), "127.0.0.1:7002");
   EXPECT_THAT(s.node_names, ElementsAre("sim-node-0", "sim-node-1", "sim-node-2"));
   EXPECT_EQ(Flag(s, "--container-runtime-endpoint"), "");
 }
