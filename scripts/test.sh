@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs the whole test suite: builds, runs every test (unit + end-to-end) in
-# the normal build, then builds the unit tests with clang under ASan + UBSan,
+# Runs the whole test suite: checks the formatting (scripts/format.sh
+# --check), builds, runs every test (unit + end-to-end) in the normal build,
+# then builds the unit tests with clang under ASan + UBSan,
 # with clang's lock analysis (-Wthread-safety) failing the build on a violated
 # locking annotation, and runs them.
 #   scripts/test.sh              everything
@@ -12,6 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
+scripts/format.sh --check
 scripts/build.sh
 (cd build && ctest --output-on-failure --timeout 600 -j 2 -LE perf)
 

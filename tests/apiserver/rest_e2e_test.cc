@@ -395,7 +395,9 @@ TEST_P(RestE2E, BadRequestsGetErrorsAndTheServerCarriesOn) {
     ASSERT_GT(write(fd, garbage, sizeof(garbage) - 1), 0);
     char buf[256];
     ssize_t n = read(fd, buf, sizeof(buf));
-    if (n > 0) EXPECT_TRUE(absl::StartsWith(std::string(buf, n), "HTTP/1.1 400"));
+    if (n > 0) {
+      EXPECT_TRUE(absl::StartsWith(std::string(buf, n), "HTTP/1.1 400"));
+    }
     close(fd);
   }
   // A client that connects and says nothing does not block others.

@@ -40,6 +40,25 @@ TEST(FakeClockTest, AdvanceRunsDueTimersInOrderAndCancelDropsOne) {
   EXPECT_EQ(clock.NextTimer(), absl::InfiniteFuture());
 }
 
+TEST(FakeClockTest, ATimerScheduledFromACallbackInsideTheAdvancedSpanRunsToo) {
+  FakeClock clock;
+  const absl::Time t0 = clock.Now();
+  std::vector<std::pair<int, absl::Time>> ran;
+  clock.RunAt(t0 + absl::Seconds(1), [&] {
+    ran.push_back({1, clock.Now()});
+    clock.RunAt(clock.Now() + absl::Seconds(1), [&] { ran.push_back({2, clock.Now()}); });
+    clock.RunAt(clock.Now() + absl::Seconds(5), [&] { ran.push_back({3, clock.Now()}); });
+  });
+  clock.Advance(absl::Seconds(2));
+  ASSERT_EQ(ran.size(), 2u);
+  EXPECT_EQ(ran[0], std::make_pair(1, t0 + absl::Seconds(1)));
+  EXPECT_EQ(ran[1], std::make_pair(2, t0 + absl::Seconds(2)));
+  EXPECT_EQ(clock.PendingTimers(), 1u);
+  clock.Advance(absl::Seconds(10));
+  ASSERT_EQ(ran.size(), 3u);
+  EXPECT_EQ(ran[2], std::make_pair(3, t0 + absl::Seconds(6)));
+}
+
 TEST(FakeClockTest, SetTimeMayGoBackAndAdvanceToNeverDoes) {
   FakeClock clock(absl::FromUnixSeconds(100));
   clock.SetTime(absl::FromUnixSeconds(50));
@@ -127,6 +146,15 @@ TEST(RealClockTest, AwaitWithDeadlineTimesOut) {
   EXPECT_FALSE(RealClock::Get()->AwaitWithDeadline(&mu, absl::Condition(&kNever),
                                                    absl::Now() + absl::Milliseconds(5)));
   EXPECT_EQ(RealClock::Get(), RealClock::Get());
+}
+
+TEST(RealClockTest, DestroyingDropsPendingTimers) {
+  std::atomic<bool> ran{false};
+  {
+    RealClock clock;
+    clock.RunAt(clock.Now() + absl::Hours(1), [&] { ran = true; });
+  }
+  EXPECT_FALSE(ran.load());
 }
 
 }  // namespace
