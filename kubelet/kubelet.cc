@@ -32,6 +32,8 @@ Kubelet::Kubelet(const client::Clientset* clientset, runtime::RuntimeClient* run
   for (const NodeConfig& c : options_.nodes) {
     auto n = std::make_unique<NodeState>();
     n->config = c;
+    n->status_sync = std::make_unique<NodeStatusSync>(c, static_cast<NodeStatusApi*>(this),
+                                                      options_.node_status_report_frequency);
     nodes_[c.name] = std::move(n);
   }
   std::vector<std::string> names;
@@ -98,13 +100,15 @@ absl::Status Kubelet::Start() {
       .on_update =
           [this](const std::shared_ptr<const core::Pod>& old,
                  const std::shared_ptr<const core::Pod>& p) {
-            // Our own status writes come back as updates; only spec/metadata
-            // changes need a sync.
+            // Our own status writes come back as updates; spec/metadata
+            // changes need a sync, and so does a status someone else wrote
+            // (it is not the one the StatusManager holds).
             if (old->metadata().resource_version() != p->metadata().resource_version() &&
                 (old->metadata().generation() != p->metadata().generation() ||
                  old->metadata().has_deletion_timestamp() !=
                      p->metadata().has_deletion_timestamp() ||
-                 old->metadata().uid() != p->metadata().uid())) {
+                 old->metadata().uid() != p->metadata().uid() ||
+                 syncer_->status_manager().NeedsReconcile(*p))) {
               EnqueuePod(*p);
             }
           },
@@ -112,9 +116,21 @@ absl::Status Kubelet::Start() {
   });
   informer_->Start();
 
+  client::InformerOptions no;
+  no.name = "nodes";
+  if (nodes_.size() == 1) {
+    no.field_selector = absl::StrCat("metadata.name=", nodes_.begin()->first);
+  }
+  no.initial_backoff = absl::Milliseconds(200);
+  no.max_backoff = absl::Seconds(5);
+  no.clock = clock_;
+  node_informer_ = std::make_unique<client::Informer<core::Node>>(clientset_->api(), no);
+  node_informer_->Start();
+
   heartbeat_->Start();
   pod_workers_->Start();
   threads_.emplace_back([this] { RelistLoop(); });
+  threads_.emplace_back([this] { StatusSyncLoop(); });
   // Adopted pods are checked against the apiserver once the informer synced.
   threads_.emplace_back([this] {
     while (true) {
@@ -145,6 +161,7 @@ void Kubelet::Stop() {
   for (auto& t : threads_) t.join();
   threads_.clear();
   if (informer_) informer_->Stop();
+  if (node_informer_) node_informer_->Stop();
   // Writes what is queued for a bounded time, then drops the rest.
   recorder_->Shutdown();
 }
@@ -170,6 +187,29 @@ void Kubelet::EnqueueAllPods() {
     }
   }
   for (const auto& k : keys) pod_workers_->Enqueue(k);
+}
+
+void Kubelet::StatusSyncLoop() {
+  while (true) {
+    {
+      absl::MutexLock lock(&stop_mu_);
+      if (clock_->AwaitWithDeadline(&stop_mu_, absl::Condition(&stopping_),
+                                    clock_->Now() + options_.status_sync_period)) {
+        return;
+      }
+    }
+    if (!informer_->HasSynced()) continue;
+    int enqueued = 0;
+    for (const auto& p : informer_->GetLister().List()) {
+      if (FindNode(p->spec().node_name()) == nullptr) continue;
+      if (!syncer_->status_manager().NeedsReconcile(*p)) continue;
+      EnqueuePod(*p);
+      ++enqueued;
+    }
+    if (enqueued > 0) {
+      spdlog::debug("status sync: {} pod(s) whose status differs from the kubelet's", enqueued);
+    }
+  }
 }
 
 void Kubelet::EnqueuePod(const core::Pod& pod) {
@@ -217,33 +257,27 @@ absl::Status Kubelet::RegisterNode(const std::string& name) {
 absl::Status Kubelet::SyncNodeStatus(const std::string& name) {
   NodeState* node_state = FindNode(name);
   if (node_state == nullptr) return absl::OkStatus();
-  NodeState& n = *node_state;
-  absl::Time now = clock_->Now();
-  const std::string runtime_error = RuntimeError();
-  core::NodeStatus old = n.posted.value_or(core::NodeStatus());
-  core::NodeStatus want = BuildNodeStatus(n.config, old, now, runtime_error);
-  if (n.posted.has_value() && SameNodeStatusIgnoringHeartbeat(*n.posted, want) &&
-      now - n.posted_at < options_.node_status_report_frequency) {
-    return absl::OkStatus();
+  return node_state->status_sync->Sync(clock_->Now(), RuntimeError());
+}
+
+absl::StatusOr<core::Node> Kubelet::CachedNode(const std::string& name) {
+  if (!node_informer_ || !node_informer_->HasSynced()) {
+    return absl::UnavailableError("the node informer has not synced");
   }
-  auto got = clientset_->Nodes().Get("", n.config.name);
-  if (api::IsNotFound(got.status())) {
-    // Deleted under us: the heartbeat registers it again.
-    n.posted.reset();
-    return got.status();
-  }
-  if (!got.ok()) return got.status();
-  core::Node node = *got;
-  if (!n.posted.has_value()) {
-    want = BuildNodeStatus(n.config, node.status(), now, runtime_error);
-  }
-  *node.mutable_status() = want;
+  std::shared_ptr<const core::Node> node = node_informer_->GetLister().Get("", name);
+  if (node == nullptr) return absl::NotFoundError(absl::StrCat("node ", name, " not cached"));
+  return *node;
+}
+
+absl::StatusOr<core::Node> Kubelet::GetNode(const std::string& name) {
+  return clientset_->Nodes().Get("", name);
+}
+
+absl::StatusOr<core::Node> Kubelet::UpdateNodeStatus(const core::Node& node) {
+  NodeState* node_state = FindNode(node.metadata().name());
   auto updated = clientset_->Nodes().UpdateStatus(node);
-  if (!updated.ok()) return updated.status();
-  SetUid(n, updated->metadata().uid());
-  n.posted = want;
-  n.posted_at = now;
-  return absl::OkStatus();
+  if (updated.ok() && node_state != nullptr) SetUid(*node_state, updated->metadata().uid());
+  return updated;
 }
 
 absl::Status Kubelet::RenewLease(const std::string& name) {

@@ -6,8 +6,12 @@
 //   - heartbeats (NodeHeartbeat, node_heartbeat.h, through the NodeApi the
 //     Kubelet implements): registers each Node (create, or update
 //     labels/taints/podCIDR of an existing one), reports node status
-//     (only when changed, or every node_status_report_frequency), and renews
-//     the node's Lease in kube-node-lease;
+//     (NodeStatusSync, node_status_sync.h: rebuilt every
+//     node_status_update_frequency and written when the apiserver's copy,
+//     as a node informer holds it, differs — so a status someone else wrote
+//     is corrected within one period — or every
+//     node_status_report_frequency), and renews the node's Lease in
+//     kube-node-lease;
 //   - a pod informer (field selector spec.nodeName=<node>, or every bound
 //     pod filtered locally in scale mode) whose handlers only enqueue the
 //     pod key;
@@ -21,7 +25,12 @@
 //     re-queues the pod for the next probe or back-off expiry;
 //   - a relister (PLEG): every relist_period asks the runtime for its
 //     Status, then lists its containers and enqueues the pods whose
-//     containers changed state or vanished.
+//     containers changed state or vanished;
+//   - pod status reconciliation: a pod whose status in the informer differs
+//     from the one the StatusManager holds (someone else wrote it) is
+//     enqueued, at once by the informer's update handler and, as a
+//     backstop, by a pass over the informer every status_sync_period; its
+//     sync writes the kubelet's status back (status_manager.h).
 // PodWorkers never sync one pod on two threads, so a pod's PodWorker has a
 // single user at a time.
 //
@@ -83,6 +92,7 @@
 #include "kubelet/node_event_sink.h"
 #include "kubelet/node_heartbeat.h"
 #include "kubelet/node_status.h"
+#include "kubelet/node_status_sync.h"
 #include "kubelet/pod_syncer.h"
 #include "kubelet/pod_worker.h"
 #include "kubelet/pod_workers.h"
@@ -97,6 +107,9 @@ struct KubeletOptions {
   absl::Duration node_status_update_frequency = absl::Seconds(10);
   absl::Duration node_status_report_frequency = absl::Minutes(5);
   absl::Duration relist_period = absl::Seconds(1);
+  // How often every pod's status in the informer is compared with the
+  // StatusManager's (Kubernetes' status manager syncs its batch every 10 s).
+  absl::Duration status_sync_period = absl::Seconds(10);
   absl::Duration crash_loop_backoff_initial = absl::Seconds(10);
   absl::Duration crash_loop_backoff_max = absl::Minutes(5);
   // A container that ran this long before exiting restarts without delay.
@@ -111,7 +124,7 @@ struct KubeletOptions {
   common::Clock* clock = nullptr;
 };
 
-class Kubelet : private PodSyncHost, private NodeApi {
+class Kubelet : private PodSyncHost, private NodeApi, private NodeStatusApi {
  public:
   // `events`: where Events are written (client::NewApiEventSink, or a fake).
   Kubelet(const client::Clientset* clientset, runtime::RuntimeClient* runtime,
@@ -143,8 +156,7 @@ class Kubelet : private PodSyncHost, private NodeApi {
     std::string uid ABSL_GUARDED_BY(uid_mu);
     // Heartbeat fields: only the loop named touches them (NodeHeartbeat
     // never runs one loop of a node on two threads). Status loop:
-    std::optional<minik8s::core::v1::NodeStatus> posted;
-    absl::Time posted_at;
+    std::unique_ptr<NodeStatusSync> status_sync;
     // Lease loop: the Lease as last written (its resourceVersion makes the
     // next renewal a single Update; a conflict drops it and re-reads).
     std::optional<minik8s::coordination::v1::Lease> lease;
@@ -154,6 +166,11 @@ class Kubelet : private PodSyncHost, private NodeApi {
   absl::Status RegisterNode(const std::string& node) override;
   absl::Status SyncNodeStatus(const std::string& node) override;
   absl::Status RenewLease(const std::string& node) override;
+  // NodeStatusApi (NodeStatusSync's apiserver side).
+  absl::StatusOr<minik8s::core::v1::Node> CachedNode(const std::string& name) override;
+  absl::StatusOr<minik8s::core::v1::Node> GetNode(const std::string& name) override;
+  absl::StatusOr<minik8s::core::v1::Node> UpdateNodeStatus(
+      const minik8s::core::v1::Node& node) override;
 
   // Pods (pod_sync.cc).
   absl::Status SyncPod(const std::string& key, absl::Duration* requeue_after);
@@ -166,6 +183,8 @@ class Kubelet : private PodSyncHost, private NodeApi {
   void ReleasePodIp(const std::string& node, const std::string& ip) override;
   std::string HostIp(const std::string& node) override;
   absl::Status UpdatePodStatus(const minik8s::core::v1::Pod& pod) override;
+  absl::StatusOr<minik8s::core::v1::Pod> GetPod(const std::string& ns,
+                                                const std::string& name) override;
   absl::Status DeletePod(const minik8s::core::v1::Pod& pod) override;
   uint64_t RuntimeEpoch() override { return runtime_epoch_.load(); }
 
@@ -183,6 +202,9 @@ class Kubelet : private PodSyncHost, private NodeApi {
   std::string RuntimeError() const;
   // Enqueues every pod with a worker and every pod of our nodes in the cache.
   void EnqueueAllPods();
+  // Every status_sync_period: enqueues the pods whose status in the
+  // informer is not the StatusManager's.
+  void StatusSyncLoop();
 
   NodeState* FindNode(const std::string& name) const;
   static void SetUid(NodeState& n, const std::string& uid);
@@ -202,6 +224,9 @@ class Kubelet : private PodSyncHost, private NodeApi {
   std::map<std::string, std::unique_ptr<NodeState>> nodes_;
 
   std::unique_ptr<client::Informer<minik8s::core::v1::Pod>> informer_;
+  // Our Nodes (one by name, or all in scale mode): the apiserver's copy the
+  // node status is compared with. Set before the heartbeats start.
+  std::unique_ptr<client::Informer<minik8s::core::v1::Node>> node_informer_;
   std::unique_ptr<PodWorkers> pod_workers_;
   std::unique_ptr<NodeHeartbeat> heartbeat_;
 

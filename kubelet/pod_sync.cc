@@ -102,6 +102,10 @@ absl::Status Kubelet::UpdatePodStatus(const core::Pod& pod) {
   return clientset_->Pods().UpdateStatus(pod).status();
 }
 
+absl::StatusOr<core::Pod> Kubelet::GetPod(const std::string& ns, const std::string& name) {
+  return clientset_->Pods().Get(ns, name);
+}
+
 absl::Status Kubelet::DeletePod(const core::Pod& pod) {
   client::DeleteOptions opts;
   opts.grace_period_seconds = 0;

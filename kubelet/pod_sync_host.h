@@ -5,7 +5,8 @@
 //   - PodEventRecorder: Events about a pod;
 //   - RuntimeHealth: whether the container runtime answers, and when it
 //     restarted;
-//   - PodStatusWriter: the pods/status write to the apiserver;
+//   - PodStatusWriter: the pods/status write to the apiserver, and the read
+//     that confirms what the apiserver holds;
 //   - PodSyncHost: all of them, plus pod IPs and the final pod delete.
 // The Kubelet implements PodSyncHost. Implementations must be safe to call
 // from several pod worker threads at once.
@@ -48,6 +49,9 @@ class PodStatusWriter {
   virtual ~PodStatusWriter() = default;
   // Writes `pod`'s status to the apiserver (pods/status).
   virtual absl::Status UpdatePodStatus(const minik8s::core::v1::Pod& pod) = 0;
+  // Reads the pod from the apiserver itself (not a cache): what it holds now.
+  virtual absl::StatusOr<minik8s::core::v1::Pod> GetPod(const std::string& ns,
+                                                        const std::string& name) = 0;
 };
 
 class PodSyncHost : public PodEventRecorder, public RuntimeHealth, public PodStatusWriter {

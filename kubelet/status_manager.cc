@@ -2,6 +2,7 @@
 
 #include "api/errors.h"
 #include "kubelet/pod_status.h"
+#include "spdlog/spdlog.h"
 
 namespace minik8s::kubelet {
 
@@ -17,7 +18,37 @@ std::optional<core::PodStatus> StatusManager::GetPodStatus(const std::string& ui
 absl::Status StatusManager::SetPodStatus(const core::Pod& pod, const core::PodStatus& status) {
   const std::string& uid = pod.metadata().uid();
   std::optional<core::PodStatus> cached = GetPodStatus(uid);
-  if (cached ? SameStatus(*cached, status) : SameStatus(pod.status(), status)) {
+  bool write;
+  if (!cached.has_value()) {
+    write = !SameStatus(pod.status(), status);
+  } else if (!SameStatus(*cached, status)) {
+    write = true;
+  } else if (SameStatus(pod.status(), status)) {
+    write = false;
+  } else {
+    // Nothing changed on our side, but the caller's copy of the pod says
+    // otherwise: someone else wrote its status, or the copy predates our
+    // last write. Only the apiserver can tell which.
+    {
+      absl::MutexLock lock(&mu_);
+      ++reads_;
+    }
+    absl::StatusOr<core::Pod> current =
+        writer_->GetPod(pod.metadata().namespace_(), pod.metadata().name());
+    if (api::IsNotFound(current.status())) return absl::OkStatus();  // its delete event follows
+    if (!current.ok()) return current.status();
+    // A new pod by that name is not ours to write; its own sync follows.
+    if (current->metadata().uid() != uid) return absl::OkStatus();
+    write = !SameStatus(current->status(), status);
+    if (write) {
+      spdlog::warn(
+          "pod {}/{}: its status was changed behind the kubelet's back (phase \"{}\"); writing "
+          "the kubelet's (phase \"{}\")",
+          pod.metadata().namespace_(), pod.metadata().name(), current->status().phase(),
+          status.phase());
+    }
+  }
+  if (!write) {
     // Nothing the apiserver needs to learn; keep the newest form (its
     // condition times are the ones the next comparison starts from).
     absl::MutexLock lock(&mu_);
@@ -27,6 +58,10 @@ absl::Status StatusManager::SetPodStatus(const core::Pod& pod, const core::PodSt
   core::Pod out = pod;
   *out.mutable_status() = status;
   out.mutable_metadata()->clear_resource_version();
+  {
+    absl::MutexLock lock(&mu_);
+    ++writes_;
+  }
   absl::Status updated = writer_->UpdatePodStatus(out);
   if (!updated.ok()) {
     if (api::IsNotFound(updated)) return absl::OkStatus();  // its delete event follows
@@ -35,6 +70,22 @@ absl::Status StatusManager::SetPodStatus(const core::Pod& pod, const core::PodSt
   absl::MutexLock lock(&mu_);
   statuses_[uid] = status;
   return absl::OkStatus();
+}
+
+bool StatusManager::NeedsReconcile(const core::Pod& pod) const {
+  absl::MutexLock lock(&mu_);
+  auto it = statuses_.find(pod.metadata().uid());
+  return it != statuses_.end() && !SameStatus(it->second, pod.status());
+}
+
+int64_t StatusManager::writes() const {
+  absl::MutexLock lock(&mu_);
+  return writes_;
+}
+
+int64_t StatusManager::reads() const {
+  absl::MutexLock lock(&mu_);
+  return reads_;
 }
 
 void StatusManager::RemovePod(const std::string& uid) {

@@ -838,6 +838,89 @@ TEST_F(KubeletE2eTest, RestartedRuntimeGetsPodsBackByRestartPolicy) {
   EXPECT_EQ(RuntimeContainersFor(never.metadata().uid()), 0);
 }
 
+// The kubelet owns pod and node status: a client that forges a Running
+// pod's phase to Failed, or the node's Ready condition to False, is
+// overwritten within one period (node status every second here), and a
+// status the apiserver already holds is not written again.
+TEST_F(KubeletE2eTest, ForgedPodAndNodeStatusAreWrittenBack) {
+  Create(MakePod("forged", "nginx:1.14.2"));
+  core::Pod pod;
+  ASSERT_TRUE(WaitPod(
+      "forged",
+      [](const core::Pod& p) {
+        const auto* r = Cond(p, "Ready");
+        return p.status().phase() == "Running" && r && r->status() == "True";
+      },
+      absl::Seconds(30), &pod));
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto n = NodeReady();
+        return n && n->status() == "True";
+      },
+      absl::Seconds(20)));
+
+  // Steady: a few node-status periods and relists write neither object.
+  auto node = cs_->Nodes().Get("", kNode);
+  ASSERT_TRUE(node.ok()) << node.status();
+  absl::SleepFor(absl::Seconds(3));
+  auto pod_now = cs_->Pods().Get("default", "forged");
+  auto node_now = cs_->Nodes().Get("", kNode);
+  ASSERT_TRUE(pod_now.ok() && node_now.ok());
+  EXPECT_EQ(pod_now->metadata().resource_version(), pod.metadata().resource_version());
+  EXPECT_EQ(node_now->metadata().resource_version(), node->metadata().resource_version());
+
+  // Forge the pod's phase.
+  core::Pod forged = *pod_now;
+  forged.mutable_status()->set_phase("Failed");
+  forged.mutable_status()->set_reason("Forged");
+  forged.mutable_status()->set_message("written by a test, not the kubelet");
+  auto written = cs_->Pods().UpdateStatus(forged);
+  ASSERT_TRUE(written.ok()) << written.status();
+  ASSERT_EQ(written->status().phase(), "Failed");
+  const absl::Time pod_forged_at = absl::Now();
+  EXPECT_TRUE(WaitPod(
+      "forged",
+      [](const core::Pod& p) {
+        return p.status().phase() == "Running" && p.status().reason().empty();
+      },
+      absl::Seconds(10)));
+  std::cerr << "pod status written back after " << absl::Now() - pod_forged_at << "\n";
+
+  // Forge the node's Ready condition.
+  core::Node forged_node = *node_now;
+  for (auto& c : *forged_node.mutable_status()->mutable_conditions()) {
+    if (c.type() != "Ready") continue;
+    c.set_status("False");
+    c.set_reason("Forged");
+    c.set_message("written by a test, not the kubelet");
+  }
+  auto node_written = cs_->Nodes().UpdateStatus(forged_node);
+  ASSERT_TRUE(node_written.ok()) << node_written.status();
+  const absl::Time node_forged_at = absl::Now();
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        auto r = NodeReady();
+        return r && r->status() == "True" && r->reason() == "KubeletReady";
+      },
+      absl::Seconds(10)))
+      << "Ready is " << (NodeReady() ? NodeReady()->DebugString() : "missing");
+  std::cerr << "node Ready written back after " << absl::Now() - node_forged_at << "\n";
+
+  // Nothing flaps afterwards: the pod stays Running and neither object is
+  // written again while nothing changes.
+  auto pod_after = cs_->Pods().Get("default", "forged");
+  auto node_after = cs_->Nodes().Get("", kNode);
+  ASSERT_TRUE(pod_after.ok() && node_after.ok());
+  absl::SleepFor(absl::Seconds(3));
+  auto pod_later = cs_->Pods().Get("default", "forged");
+  auto node_later = cs_->Nodes().Get("", kNode);
+  ASSERT_TRUE(pod_later.ok() && node_later.ok());
+  EXPECT_EQ(pod_later->status().phase(), "Running");
+  EXPECT_EQ(pod_later->metadata().resource_version(), pod_after->metadata().resource_version());
+  EXPECT_EQ(node_later->metadata().resource_version(), node_after->metadata().resource_version());
+  EXPECT_EQ(RuntimeContainersFor(pod.metadata().uid()), 1);  // never restarted
+}
+
 TEST_F(KubeletE2eTest, LogsThroughTheKubeletApi) {
   Create(MakePod("talker", "busybox:1.36", {"sh", "-c", "echo hello; echo world; sleep 3600"}));
   ASSERT_TRUE(WaitPod(

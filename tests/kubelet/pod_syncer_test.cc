@@ -179,8 +179,15 @@ class RecordingHost : public PodSyncHost {
   std::string HostIp(const std::string&) override { return "192.168.0.10"; }
   absl::Status UpdatePodStatus(const core::Pod& pod) override {
     status = pod.status();
+    written = pod;
     ++status_writes;
     return absl::OkStatus();
+  }
+  // The apiserver holds what was last written.
+  absl::StatusOr<core::Pod> GetPod(const std::string&, const std::string& name) override {
+    if (status_writes == 0)
+      return absl::NotFoundError(absl::StrCat("pods \"", name, "\" not found"));
+    return written;
   }
   absl::Status DeletePod(const core::Pod&) override {
     ++deletes;
@@ -200,6 +207,7 @@ class RecordingHost : public PodSyncHost {
 
   std::vector<std::string> events;
   core::PodStatus status;
+  core::Pod written;
   int status_writes = 0;
   int deletes = 0;
 };

@@ -2,6 +2,7 @@
 // keeps the last written one per pod, and retries a failed write.
 #include "kubelet/status_manager.h"
 
+#include <map>
 #include <string>
 #include <thread>
 #include <vector>
@@ -20,7 +21,17 @@ class FakeWriter : public PodStatusWriter {
   absl::Status UpdatePodStatus(const core::Pod& pod) override {
     absl::MutexLock lock(&mu_);
     writes.push_back(pod);
+    if (result.ok()) server[pod.metadata().uid()] = pod;
     return result;
+  }
+  // What the apiserver holds: the pod as last written (tests may change it).
+  absl::StatusOr<core::Pod> GetPod(const std::string& ns, const std::string& name) override {
+    absl::MutexLock lock(&mu_);
+    ++reads;
+    for (const auto& [uid, pod] : server) {
+      if (pod.metadata().namespace_() == ns && pod.metadata().name() == name) return pod;
+    }
+    return absl::NotFoundError(absl::StrCat("pods \"", name, "\" not found"));
   }
   int count() const {
     absl::MutexLock lock(&mu_);
@@ -28,6 +39,8 @@ class FakeWriter : public PodStatusWriter {
   }
   absl::Status result = absl::OkStatus();
   std::vector<core::Pod> writes;
+  std::map<std::string, core::Pod> server;  // by uid
+  int reads = 0;
 
  private:
   mutable absl::Mutex mu_;
