@@ -3,11 +3,13 @@
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "api/yaml_limits.h"
+#include "kubectl/kubeconfig.h"
 #include "yaml-cpp/yaml.h"
 
 namespace minik8s::kubectl {
@@ -28,41 +30,103 @@ absl::StatusOr<ClusterConfig> ParseConfigFile(const std::string& text) {
   return config;
 }
 
-absl::StatusOr<ClusterConfig> ResolveServer(const ServerEnvironment& env) {
-  if (!env.server_flag.empty()) return ClusterConfig{env.server_flag, "", "--server"};
-  if (env.env_server.has_value() && !env.env_server->empty()) {
-    return ClusterConfig{*env.env_server, "", "MINIK8S_SERVER"};
-  }
-  std::string path;
-  bool required = false;
-  if (env.env_config.has_value() && !env.env_config->empty()) {
-    path = *env.env_config;
-    required = true;
-  } else if (env.home.has_value() && !env.home->empty()) {
-    path = absl::StrCat(*env.home, "/.minik8s/config");
-  }
-  if (!path.empty() && env.read_file) {
-    absl::StatusOr<std::string> text = env.read_file(path);
-    if (text.ok()) {
-      absl::StatusOr<ClusterConfig> config = ParseConfigFile(*text);
-      if (!config.ok()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("error loading config file \"", path, "\": ", config.status().message()));
-      }
-      config->source = path;
-      return config;
-    }
+namespace {
+
+// The server of a kubeconfig's current context; nullopt when the file is
+// absent (and not `required`) or names no server.
+absl::StatusOr<std::optional<ClusterConfig>> FromKubeconfig(const ServerEnvironment& env,
+                                                            const std::string& path,
+                                                            bool required) {
+  if (path.empty() || !env.read_file) return std::optional<ClusterConfig>();
+  absl::StatusOr<std::string> text = env.read_file(path);
+  if (!text.ok()) {
     if (required || !absl::IsNotFound(text.status())) {
       return absl::InvalidArgumentError(
           absl::StrCat("error loading config file \"", path, "\": ", text.status().message()));
     }
+    return std::optional<ClusterConfig>();
   }
-  return ClusterConfig{kDefaultServer, "", "default"};
+  absl::StatusOr<Kubeconfig> kc = Kubeconfig::Parse(*text);
+  if (!kc.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("error loading config file \"", path, "\": ", kc.status().message()));
+  }
+  const KubeContext* context = kc->FindContext(kc->current_context());
+  if (context == nullptr) return std::optional<ClusterConfig>();
+  const std::string server = kc->ClusterServer(context->cluster);
+  if (server.empty()) return std::optional<ClusterConfig>();
+  ClusterConfig config;
+  config.server = server;
+  config.namespace_ = context->namespace_;
+  config.source = path;
+  config.context = context->name;
+  return std::optional<ClusterConfig>(config);
 }
 
-ServerEnvironment ProcessEnvironment(const std::string& server_flag) {
+// The minik8s config file at `path` (absent: nullopt unless `required`).
+absl::StatusOr<std::optional<ClusterConfig>> FromConfigFile(const ServerEnvironment& env,
+                                                            const std::string& path,
+                                                            bool required) {
+  if (path.empty() || !env.read_file) return std::optional<ClusterConfig>();
+  absl::StatusOr<std::string> text = env.read_file(path);
+  if (text.ok()) {
+    absl::StatusOr<ClusterConfig> config = ParseConfigFile(*text);
+    if (!config.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("error loading config file \"", path, "\": ", config.status().message()));
+    }
+    config->source = path;
+    return std::optional<ClusterConfig>(*config);
+  }
+  if (required || !absl::IsNotFound(text.status())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("error loading config file \"", path, "\": ", text.status().message()));
+  }
+  return std::optional<ClusterConfig>();
+}
+
+}  // namespace
+
+absl::StatusOr<ClusterConfig> ResolveServer(const ServerEnvironment& env) {
+  if (!env.server_flag.empty()) return ClusterConfig{env.server_flag, "", "--server", ""};
+  if (env.env_server.has_value() && !env.env_server->empty()) {
+    return ClusterConfig{*env.env_server, "", "MINIK8S_SERVER", ""};
+  }
+  const std::string home = env.home.has_value() && !env.home->empty() ? *env.home : std::string();
+  // In order: (kind, path, required).
+  struct Source {
+    bool kubeconfig;
+    std::string path;
+    bool required;
+  };
+  std::vector<Source> sources;
+  if (!env.kubeconfig_flag.empty()) sources.push_back({true, env.kubeconfig_flag, true});
+  if (env.env_config.has_value() && !env.env_config->empty()) {
+    sources.push_back({false, *env.env_config, true});
+  }
+  if (env.env_kubeconfig.has_value()) {
+    const std::string path = KubeconfigPath("", env.env_kubeconfig, std::nullopt);
+    if (!path.empty()) sources.push_back({true, path, false});
+  }
+  if (!home.empty()) {
+    sources.push_back({false, absl::StrCat(home, "/.minik8s/config"), false});
+    sources.push_back({true, absl::StrCat(home, "/.minik8s/kubeconfig"), false});
+  }
+  for (const Source& s : sources) {
+    absl::StatusOr<std::optional<ClusterConfig>> config =
+        s.kubeconfig ? FromKubeconfig(env, s.path, s.required)
+                     : FromConfigFile(env, s.path, s.required);
+    if (!config.ok()) return config.status();
+    if (config->has_value()) return **config;
+  }
+  return ClusterConfig{kDefaultServer, "", "default", ""};
+}
+
+ServerEnvironment ProcessEnvironment(const std::string& server_flag,
+                                     const std::string& kubeconfig_flag) {
   ServerEnvironment env;
   env.server_flag = server_flag;
+  env.kubeconfig_flag = kubeconfig_flag;
   auto get = [](const char* name) -> std::optional<std::string> {
     const char* v = std::getenv(name);
     if (v == nullptr) return std::nullopt;
@@ -71,6 +135,7 @@ ServerEnvironment ProcessEnvironment(const std::string& server_flag) {
   env.env_server = get("MINIK8S_SERVER");
   env.env_config = get("MINIK8S_CONFIG");
   env.home = get("HOME");
+  env.env_kubeconfig = get("KUBECONFIG");
   env.read_file = [](const std::string& path) -> absl::StatusOr<std::string> {
     std::ifstream in(path);
     if (!in) return absl::NotFoundError("open " + path + ": no such file or directory");

@@ -1,6 +1,7 @@
 // mkctl api-resources (from the apiserver's discovery) and mkctl completion.
 #include <algorithm>
 #include <memory>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -53,8 +54,8 @@ std::string BashCompletion() {
   }
   resources.push_back("all");
   const std::string commands =
-      "apply api-resources cluster-info completion create delete describe get logs rollout "
-      "scale set trace version";
+      "annotate api-resources api-versions apply cluster-info completion config create delete "
+      "describe get help label logs patch rollout scale set trace version";
   std::string out =
       "# bash completion for mkctl\n"
       "# Load it with: source <(mkctl completion bash)\n"
@@ -80,7 +81,7 @@ std::string BashCompletion() {
       "  esac\n";
   out += "  case \"$cmd\" in\n";
   absl::StrAppend(&out,
-                  "    get|describe|delete|scale|trace|set)\n"
+                  "    get|describe|delete|scale|trace|set|label|annotate|patch)\n"
                   "      if [ \"$COMP_CWORD\" -eq 2 ]; then\n"
                   "        COMPREPLY=( $(compgen -W \"",
                   absl::StrJoin(resources, " "),
@@ -124,6 +125,30 @@ void AddApiResourcesCommand(CLI::App& app, Context& ctx, int& exit_code) {
                   "namespaced resources by default.");
   cmd->callback([&ctx, &exit_code, output, no_headers, namespaced] {
     exit_code = RunApiResources(ctx, *output, *no_headers, *namespaced);
+  });
+}
+
+void AddApiVersionsCommand(CLI::App& app, Context& ctx, int& exit_code) {
+  CLI::App* cmd = app.add_subcommand(
+      "api-versions",
+      "Print the supported API versions on the server, in the form of \"group/version\"");
+  cmd->callback([&ctx, &exit_code] {
+    absl::StatusOr<client::ApiClient*> client = ctx.Client();
+    if (!client.ok()) {
+      exit_code = ctx.Fail(client.status());
+      return;
+    }
+    absl::StatusOr<std::vector<apiserver::v1::ApiResource>> resources = (*client)->ListResources();
+    if (!resources.ok()) {
+      exit_code = ctx.Fail(resources.status());
+      return;
+    }
+    std::set<std::string> versions;
+    for (const auto& r : *resources) {
+      versions.insert(r.group().empty() ? r.version() : absl::StrCat(r.group(), "/", r.version()));
+    }
+    for (const std::string& v : versions) ctx.out() << v << "\n";
+    exit_code = 0;
   });
 }
 

@@ -24,6 +24,11 @@ void AddClusterInfoCommand(CLI::App& app, Context& ctx, int& exit_code);
 void AddApiResourcesCommand(CLI::App& app, Context& ctx, int& exit_code);
 void AddCompletionCommand(CLI::App& app, Context& ctx, int& exit_code);
 void AddTraceCommand(CLI::App& app, Context& ctx, int& exit_code);
+void AddLabelCommand(CLI::App& app, Context& ctx, int& exit_code);
+void AddAnnotateCommand(CLI::App& app, Context& ctx, int& exit_code);
+void AddPatchCommand(CLI::App& app, Context& ctx, int& exit_code);
+void AddApiVersionsCommand(CLI::App& app, Context& ctx, int& exit_code);
+void AddConfigCommand(CLI::App& app, Context& ctx, int& exit_code);
 
 // --cascade → propagation policy ("Background", "Foreground", "Orphan");
 // InvalidArgument with kubectl's message otherwise.
@@ -31,6 +36,9 @@ absl::StatusOr<std::string> CascadeToPropagation(const std::string& cascade);
 
 // Builds the root app with the global flags and every command.
 void BuildApp(CLI::App& app, Context& ctx, int& exit_code);
+
+// The commands of `app` close to `typed` (cobra's "Did you mean this?").
+std::vector<std::string> SuggestCommands(const CLI::App& app, const std::string& typed);
 
 // Runs mkctl with `args` (without the program name); returns the exit code.
 int RunMkctl(const std::vector<std::string>& args, Context& ctx);

@@ -9,7 +9,8 @@ namespace minik8s::kubectl {
 
 absl::StatusOr<ClusterConfig> Context::Config() {
   if (!config_.has_value()) {
-    absl::StatusOr<ClusterConfig> config = ResolveServer(ProcessEnvironment(flags_.server));
+    absl::StatusOr<ClusterConfig> config =
+        ResolveServer(ProcessEnvironment(flags_.server, flags_.kubeconfig));
     if (!config.ok()) return config.status();
     config_ = *config;
   }

@@ -24,6 +24,7 @@ struct GlobalFlags {
   std::string server;
   std::string namespace_;
   std::string request_timeout = "0";
+  std::string kubeconfig;  // --kubeconfig
 };
 
 class Context {

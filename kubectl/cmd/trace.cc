@@ -2,16 +2,139 @@
 // owns, and the timeline of how it came to be (printers/trace.h).
 #include "kubectl/printers/trace.h"
 
+#include <functional>
+#include <map>
 #include <memory>
 #include <set>
+#include <thread>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "api/errors.h"
+#include "client/resource.h"
 #include "kubectl/cmd/commands.h"
 #include "kubectl/cmd/related.h"
 #include "kubectl/cmd/resource_args.h"
 
 namespace minik8s::kubectl {
 namespace {
+
+// How long a replay may take per resource before what it saw is used as is.
+constexpr absl::Duration kReplayDeadline = absl::Seconds(3);
+
+// The revision in `too old resource version: R (W)`: W, where the server's
+// history starts; 0 when the message has no such number.
+int64_t WindowStart(const absl::Status& status) {
+  absl::string_view m = status.message();
+  const size_t open = m.rfind('(');
+  const size_t close = m.rfind(')');
+  int64_t w = 0;
+  if (open == absl::string_view::npos || close == absl::string_view::npos || close < open ||
+      !absl::SimpleAtoi(m.substr(open + 1, close - open - 1), &w)) {
+    return 0;
+  }
+  return w;
+}
+
+// Replays the history of `resource` in `ns`: a watch from the oldest
+// revision the server still has, read until every object of `current`
+// (uid → its resourceVersion now) was seen at that version, or the deadline.
+// Calls `seen` for each event with an object, in revision order. Returns the
+// revision the replay started after.
+absl::StatusOr<int64_t> Replay(client::ApiClient& client, const std::string& ns,
+                               const std::string& resource,
+                               const google::protobuf::Message& prototype,
+                               std::map<std::string, std::string> current,
+                               const std::function<void(const client::WatchEvent&)>& seen) {
+  client::WatchOptions options;
+  options.allow_bookmarks = false;
+  int64_t from = 1;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    options.resource_version = absl::StrCat(from);
+    absl::StatusOr<std::unique_ptr<client::WatchStream>> w =
+        client.Watch(resource, ns, options, prototype);
+    absl::Status gone;
+    if (!w.ok()) {
+      gone = w.status();
+    } else {
+      client::WatchStream* stream = w->get();
+      absl::Notification done;
+      std::thread deadline([&done, stream] {
+        if (!done.WaitForNotificationWithTimeout(kReplayDeadline)) stream->Cancel();
+      });
+      client::WatchEvent e;
+      bool first = true;
+      while (!current.empty() && stream->Next(&e)) {
+        if (e.type == client::WatchEventType::kError) {
+          // A too old version comes as the stream's first event.
+          if (first) gone = e.error;
+          break;
+        }
+        first = false;
+        if (e.object == nullptr) continue;
+        seen(e);
+        const auto& meta = client::MetaOf(*e.object);
+        auto it = current.find(meta.uid());
+        if (it != current.end() && it->second == meta.resource_version()) current.erase(it);
+      }
+      done.Notify();
+      deadline.join();
+      stream->Cancel();
+      if (gone.ok() && first && !stream->status().ok()) gone = stream->status();
+      if (gone.ok()) return from;
+    }
+    if (!api::IsGone(gone) || WindowStart(gone) <= from) return gone;
+    from = WindowStart(gone);
+  }
+  return absl::OutOfRangeError("the store's history moved on while being read");
+}
+
+// Fills input->history from a replay of the deployments, replica sets and
+// pods of `ns`. Failures only make the order approximate: they become the
+// note.
+void ReplayHistory(client::ApiClient& client, const std::string& ns, TraceInput* input) {
+  TraceHistory& h = input->history;
+  int64_t latest_start = 0;
+  auto record = [&h](const client::WatchEvent& e) {
+    if (e.type == client::WatchEventType::kAdded) {
+      const auto& meta = client::MetaOf(*e.object);
+      int64_t rv = 0;
+      if (absl::SimpleAtoi(meta.resource_version(), &rv)) h.created.emplace(meta.uid(), rv);
+    }
+  };
+  auto run = [&](const std::string& resource, const google::protobuf::Message& prototype,
+                 std::map<std::string, std::string> current,
+                 const std::function<void(const client::WatchEvent&)>& seen) {
+    if (current.empty() || !h.note.empty()) return;
+    absl::StatusOr<int64_t> from = Replay(client, ns, resource, prototype, current, seen);
+    if (!from.ok()) {
+      h.note = absl::StrCat("the store's history could not be read: ", from.status().message());
+      return;
+    }
+    latest_start = std::max(latest_start, *from);
+  };
+  std::map<std::string, std::string> deployments, sets, pods;
+  for (const auto& d : input->deployments) {
+    deployments[d.metadata().uid()] = d.metadata().resource_version();
+  }
+  for (const auto& rs : input->replica_sets) {
+    sets[rs.metadata().uid()] = rs.metadata().resource_version();
+  }
+  for (const auto& p : input->pods) pods[p.metadata().uid()] = p.metadata().resource_version();
+  run("deployments", apps::v1::Deployment::default_instance(), deployments, record);
+  run("replicasets", apps::v1::ReplicaSet::default_instance(), sets, record);
+  run("pods", core::v1::Pod::default_instance(), pods, [&](const client::WatchEvent& e) {
+    record(e);
+    if (e.type == client::WatchEventType::kAdded || e.type == client::WatchEventType::kModified) {
+      h.pod_versions.push_back(static_cast<const core::v1::Pod&>(*e.object));
+    }
+  });
+  if (h.note.empty() && latest_start > 1) {
+    h.note = absl::StrCat("the apiserver's history starts after revision ", latest_start,
+                          ": older writes were compacted or predate its cache");
+  }
+}
 
 int RunTrace(Context& ctx, const std::vector<std::string>& args) {
   absl::StatusOr<std::vector<ResourceRequest>> requests = ParseResourceArgs(args);
@@ -66,6 +189,7 @@ int RunTrace(Context& ctx, const std::vector<std::string>& args) {
     const auto& e = static_cast<const core::v1::Event&>(*item);
     if (uids.count(e.involved_object().uid()) > 0) input.events.push_back(e);
   }
+  ReplayHistory(**client, ns, &input);
   ctx.out() << RenderTrace(input, ctx.Now());
   return 0;
 }

@@ -1,6 +1,7 @@
 #include "kubectl/printers/sort.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <optional>
 
@@ -84,16 +85,36 @@ absl::Status SortObjects(const std::string& expression,
   struct Keyed {
     std::optional<std::string> value;
     const google::protobuf::Message* object;
+    int64_t revision;  // events: metadata.resourceVersion; others 0
   };
   std::vector<Keyed> keyed;
-  for (const auto* m : *objects) keyed.push_back({ValueAt(api::EncodeNode(*m), *path), m});
-  std::stable_sort(keyed.begin(), keyed.end(), [](const Keyed& a, const Keyed& b) {
+  for (const auto* m : *objects) {
+    int64_t revision = 0;
+    if (m->GetDescriptor()->name() == "Event") {
+      // A tree of its own: ValueAt walks by assigning nodes, which yaml-cpp
+      // does in place.
+      std::optional<std::string> rv = ValueAt(api::EncodeNode(*m), {"metadata", "resourceVersion"});
+      if (!rv.has_value() || !absl::SimpleAtoi(*rv, &revision)) revision = 0;
+    }
+    keyed.push_back({ValueAt(api::EncodeNode(*m), *path), m, revision});
+  }
+  // -1, 0, 1 as a is before, tied with, after b.
+  auto compare = [](const Keyed& a, const Keyed& b) {
     if (!a.value.has_value() || !b.value.has_value()) {
-      return !a.value.has_value() && b.value.has_value();
+      return a.value.has_value() == b.value.has_value() ? 0 : (a.value.has_value() ? 1 : -1);
     }
     double x, y;
-    if (absl::SimpleAtod(*a.value, &x) && absl::SimpleAtod(*b.value, &y)) return x < y;
-    return *a.value < *b.value;
+    if (absl::SimpleAtod(*a.value, &x) && absl::SimpleAtod(*b.value, &y)) {
+      return x < y ? -1 : (y < x ? 1 : 0);
+    }
+    return *a.value < *b.value ? -1 : (*b.value < *a.value ? 1 : 0);
+  };
+  std::stable_sort(keyed.begin(), keyed.end(), [&compare](const Keyed& a, const Keyed& b) {
+    const int c = compare(a, b);
+    if (c != 0) return c < 0;
+    // Events tied on the field (timestamps to the second) keep the order they
+    // were written in: the store revision. Others keep the list order.
+    return a.revision < b.revision;
   });
   for (size_t i = 0; i < keyed.size(); ++i) (*objects)[i] = keyed[i].object;
   return absl::OkStatus();

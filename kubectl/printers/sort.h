@@ -2,7 +2,11 @@
 // (`.metadata.creationTimestamp`, `{.lastTimestamp}`, `.spec.replicas`,
 // `.spec.containers[0].image`). Numbers compare numerically, everything
 // else as text (RFC3339 timestamps sort in time order); objects without the
-// field sort first. The sort is stable.
+// field sort first. The sort is stable, with one addition to kubectl's
+// rule: Events that tie on the field are ordered by metadata.resourceVersion
+// (the store revision: the order they were last written in), so events
+// stamped within one second read in the order they happened rather than in
+// the list's (by name) order.
 //
 // Thread safety: pure functions.
 #ifndef MINIK8S_KUBECTL_PRINTERS_SORT_H_

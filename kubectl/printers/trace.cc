@@ -1,7 +1,9 @@
 #include "kubectl/printers/trace.h"
 
 #include <algorithm>
+#include <functional>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -36,6 +38,52 @@ std::string OwnerOf(const minik8s::meta::v1::ObjectMeta& meta) {
   return "";
 }
 
+int64_t Revision(const std::string& resource_version) {
+  int64_t r = 0;
+  return absl::SimpleAtoi(resource_version, &r) && r > 0 ? r : 0;
+}
+
+// The causal stages of a pod (trace.h): a step cannot precede a step of the
+// same pod with a lower stage.
+constexpr int kPhaseCreated = 0;
+constexpr int kPhaseScheduled = 1;
+constexpr int kPhaseStarting = 2;  // Initialized, image pulls, container created/started
+constexpr int kPhaseRunning = 3;
+constexpr int kPhaseContainersReady = 4;
+constexpr int kPhaseReady = 5;
+
+int EventPhase(const std::string& reason) {
+  if (reason == "Scheduled") return kPhaseScheduled;
+  if (reason == "Pulling" || reason == "Pulled" || reason == "Created" || reason == "Started") {
+    return kPhaseStarting;
+  }
+  return -1;
+}
+
+int ConditionPhase(const std::string& type) {
+  if (type == "PodScheduled") return kPhaseScheduled;
+  if (type == "Initialized") return kPhaseStarting;
+  if (type == "ContainersReady") return kPhaseContainersReady;
+  if (type == "Ready") return kPhaseReady;
+  return -1;
+}
+
+// The revision of the first observed pod version for which `has` holds, when
+// the replay saw the pod's creation (so every later write too); else 0.
+int64_t FirstRevisionWith(const TraceHistory& history, const std::string& uid,
+                          const std::function<bool(const core::Pod&)>& has) {
+  if (history.created.count(uid) == 0) return 0;
+  for (const core::Pod& v : history.pod_versions) {
+    if (v.metadata().uid() == uid && has(v)) return Revision(v.metadata().resource_version());
+  }
+  return 0;
+}
+
+int64_t CreatedRevision(const TraceHistory& history, const std::string& uid) {
+  auto it = history.created.find(uid);
+  return it == history.created.end() ? 0 : it->second;
+}
+
 std::string FormatClock(absl::Time t, bool precise) {
   return absl::FormatTime(precise ? "%H:%M:%E3S" : "%H:%M:%S", t, absl::UTCTimeZone());
 }
@@ -60,23 +108,29 @@ void AddEventSteps(const TraceInput& input, const std::string& uid, const std::s
     s.rank = rank + 1;
     s.object = object;
     s.step = e.reason();
+    const int count = e.has_series() ? e.series().count() : e.count();
+    // An event written once sits at its revision; a repeated one was
+    // rewritten since its first time (its resourceVersion is the last write).
+    if (count <= 1) s.revision = Revision(e.metadata().resource_version());
+    if (kind == "Pod") s.phase = EventPhase(e.reason());
     s.by = !e.source().component().empty()    ? e.source().component()
            : !e.reporting_component().empty() ? e.reporting_component()
                                               : "-";
     s.detail = e.message();
-    const int count = e.has_series() ? e.series().count() : e.count();
     if (count > 1) absl::StrAppend(&s.detail, " (x", count, ")");
     if (e.type() == "Warning") s.detail = absl::StrCat("Warning: ", s.detail);
     steps->push_back(std::move(s));
   }
 }
 
-void AddCreated(const minik8s::meta::v1::ObjectMeta& meta, const std::string& object, int rank,
-                std::vector<TraceStep>* steps) {
+void AddCreated(const minik8s::meta::v1::ObjectMeta& meta, const TraceHistory& history,
+                const std::string& object, int rank, std::vector<TraceStep>* steps) {
   if (IsZero(meta.creation_timestamp())) return;
   TraceStep s;
   s.time = api::FromProtoTime(meta.creation_timestamp());
   s.rank = rank;
+  s.revision = CreatedRevision(history, meta.uid());
+  s.phase = kPhaseCreated;
   s.object = object;
   s.step = "Created";
   s.by = "-";
@@ -96,6 +150,7 @@ TraceStep ConditionStep(const core::Pod& pod, const core::PodCondition& c,
   s.rank = rank;
   s.object = object;
   s.step = absl::StrCat("Condition ", c.type());
+  s.phase = ConditionPhase(c.type());
   if (c.status() == "True") {
     // The binding sets PodScheduled=True; the kubelet sets the others.
     s.by = scheduled ? "-" : "kubelet";
@@ -135,34 +190,48 @@ std::string FormatDelta(absl::Duration d) {
 }
 
 std::vector<TraceStep> TraceSteps(const TraceInput& input) {
+  const TraceHistory& history = input.history;
   std::vector<TraceStep> steps;
   int rank = 0;
   for (const auto& d : input.deployments) {
     const std::string object = absl::StrCat("deployment/", d.metadata().name());
-    AddCreated(d.metadata(), object, rank, &steps);
+    AddCreated(d.metadata(), history, object, rank, &steps);
     AddEventSteps(input, d.metadata().uid(), "Deployment", d.metadata().name(), object, rank,
                   &steps);
     rank += 10;
   }
   for (const auto& rs : input.replica_sets) {
     const std::string object = absl::StrCat("replicaset/", rs.metadata().name());
-    AddCreated(rs.metadata(), object, rank, &steps);
+    AddCreated(rs.metadata(), history, object, rank, &steps);
     AddEventSteps(input, rs.metadata().uid(), "ReplicaSet", rs.metadata().name(), object, rank,
                   &steps);
     rank += 10;
   }
   for (const auto& pod : input.pods) {
+    const std::string& uid = pod.metadata().uid();
     const std::string object = absl::StrCat("pod/", pod.metadata().name());
-    AddCreated(pod.metadata(), object, rank, &steps);
-    AddEventSteps(input, pod.metadata().uid(), "Pod", pod.metadata().name(), object, rank, &steps);
-    static const char* kConditions[] = {"PodScheduled", "Initialized", "ContainersReady", "Ready"};
-    int crank = rank + 2;
-    for (const char* type : kConditions) {
+    AddCreated(pod.metadata(), history, object, rank, &steps);
+    AddEventSteps(input, uid, "Pod", pod.metadata().name(), object, rank, &steps);
+    // Chain order within the pod: created 0, events 1, then these; a
+    // container runs (rank 4) before the pod's containers are ready.
+    static const std::pair<const char*, int> kConditions[] = {
+        {"PodScheduled", 2}, {"Initialized", 3}, {"ContainersReady", 5}, {"Ready", 6}};
+    for (const auto& [type, offset] : kConditions) {
       for (const auto& c : pod.status().conditions()) {
         if (c.type() != type || IsZero(c.last_transition_time())) continue;
-        steps.push_back(ConditionStep(pod, c, object, crank));
+        TraceStep s = ConditionStep(pod, c, object, rank + offset);
+        // The write that made the condition what it is now.
+        s.revision = FirstRevisionWith(history, uid, [&c](const core::Pod& v) {
+          for (const auto& vc : v.status().conditions()) {
+            if (vc.type() == c.type()) {
+              return vc.status() == c.status() &&
+                     vc.last_transition_time().seconds() == c.last_transition_time().seconds();
+            }
+          }
+          return false;
+        });
+        steps.push_back(std::move(s));
       }
-      ++crank;
     }
     for (const auto& cs : pod.status().container_statuses()) {
       if (!cs.state().has_running() || IsZero(cs.state().running().started_at())) continue;
@@ -173,17 +242,72 @@ std::vector<TraceStep> TraceSteps(const TraceInput& input) {
       s.step = "Running";
       s.by = "kubelet";
       s.detail = absl::StrCat("container ", cs.name(), " (", cs.image(), ") running");
+      s.phase = kPhaseRunning;
+      const int64_t started = cs.state().running().started_at().seconds();
+      s.revision = FirstRevisionWith(history, uid, [&cs, started](const core::Pod& v) {
+        for (const auto& vcs : v.status().container_statuses()) {
+          if (vcs.name() == cs.name()) {
+            return vcs.state().has_running() &&
+                   vcs.state().running().started_at().seconds() == started;
+          }
+        }
+        return false;
+      });
       steps.push_back(std::move(s));
     }
     rank += 10;
   }
-  // A time known only to the second counts as the start of that second: a
-  // creation then sorts before the events it caused within the same second.
-  std::stable_sort(steps.begin(), steps.end(), [](const TraceStep& a, const TraceStep& b) {
-    if (a.time != b.time) return a.time < b.time;
-    return a.rank < b.rank;
+
+  // The steps placed by revision, in revision order.
+  std::vector<TraceStep> by_revision;
+  // The others, by time: a whole-second time is the start of its second,
+  // moved after the latest step of the same pod at an earlier stage.
+  std::vector<std::pair<absl::Time, TraceStep>> by_time;
+  for (const TraceStep& s : steps) {
+    if (s.revision > 0) by_revision.push_back(s);
+  }
+  for (const TraceStep& s : steps) {
+    if (s.revision > 0) continue;
+    absl::Time at = s.time;
+    if (!s.precise && s.phase > kPhaseCreated) {
+      for (const TraceStep& o : steps) {
+        if (o.object == s.object && o.phase >= 0 && o.phase < s.phase) at = std::max(at, o.time);
+      }
+    }
+    by_time.emplace_back(at, s);
+  }
+  std::stable_sort(by_revision.begin(), by_revision.end(),
+                   [](const TraceStep& a, const TraceStep& b) {
+                     if (a.revision != b.revision) return a.revision < b.revision;
+                     return a.rank < b.rank;
+                   });
+  std::stable_sort(by_time.begin(), by_time.end(), [](const auto& a, const auto& b) {
+    if (a.first != b.first) return a.first < b.first;
+    return a.second.rank < b.second.rank;
   });
-  return steps;
+  // A revision-placed step happened no earlier than the ones before it: its
+  // time for the merge is the latest time so far.
+  std::vector<absl::Time> revision_time;
+  for (const TraceStep& s : by_revision) {
+    revision_time.push_back(revision_time.empty() ? s.time
+                                                  : std::max(revision_time.back(), s.time));
+  }
+  std::vector<TraceStep> out;
+  out.reserve(steps.size());
+  size_t i = 0, j = 0;
+  while (i < by_revision.size() || j < by_time.size()) {
+    const bool take_time =
+        i == by_revision.size() ||
+        (j < by_time.size() &&
+         (by_time[j].first < revision_time[i] ||
+          (by_time[j].first == revision_time[i] && by_time[j].second.rank < by_revision[i].rank)));
+    if (take_time) {
+      out.push_back(std::move(by_time[j++].second));
+    } else {
+      out.push_back(std::move(by_revision[i++]));
+    }
+  }
+  return out;
 }
 
 std::string RenderTrace(const TraceInput& input, absl::Time now) {
@@ -225,15 +349,29 @@ std::string RenderTrace(const TraceInput& input, absl::Time now) {
     return out;
   }
   std::string text = "#\tTIME (UTC)\tAFTER\tOBJECT\tSTEP\tBY\tDETAIL\n";
+  // AFTER counts from the latest time shown so far: a whole-second time
+  // after a precise one in the same second shows +0ms.
+  absl::Time latest = steps.front().time;
+  int approximate = 0;
   for (size_t i = 0; i < steps.size(); ++i) {
     const TraceStep& s = steps[i];
-    const std::string after = i == 0 ? "-" : FormatDelta(s.time - steps[i - 1].time);
+    const std::string after = i == 0 ? "-" : FormatDelta(s.time - latest);
+    latest = std::max(latest, s.time);
+    if (s.revision == 0 && !s.precise) ++approximate;
     absl::StrAppend(&text, i + 1, "\t", FormatClock(s.time, s.precise), "\t", after, "\t", s.object,
                     "\t", s.step, "\t", s.by, "\t", s.detail, "\n");
   }
   absl::StrAppend(&out, TabAlign(text, 0, 3));
-  const absl::Duration total = steps.back().time - steps.front().time;
+  const absl::Duration total = latest - steps.front().time;
   absl::StrAppend(&out, "\n", steps.size(), " steps over ", FormatDelta(total).substr(1), "\n");
+  if (approximate > 0) {
+    absl::StrAppend(&out, "Order approximate for ", approximate,
+                    approximate == 1 ? " step" : " steps",
+                    " known only to the second, placed by time (",
+                    input.history.note.empty() ? "their writes were not seen in the store's history"
+                                               : input.history.note,
+                    ")\n");
+  }
   return out;
 }
 

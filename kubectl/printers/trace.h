@@ -4,7 +4,7 @@
 // ReplicaSet, it and its Pods; for a Pod, the Pod alone (with its owners
 // named in the tree).
 //
-// The timeline merges, in time order:
+// The timeline merges:
 //   - each object's creation (metadata.creationTimestamp);
 //   - a pod's condition transitions (PodScheduled, Initialized,
 //     ContainersReady, Ready: the lastTransitionTime of each, with its
@@ -15,16 +15,32 @@
 //     reported it: source.component or reportingComponent; its first time:
 //     eventTime (microseconds, set by minik8s' event recorders), else
 //     firstTimestamp (seconds), else lastTimestamp).
+//
+// Order. Times alone cannot order the steps: creations, conditions and
+// container starts carry whole seconds. The store revision can: every write
+// gets the next one, and it is each object's and event's
+// metadata.resourceVersion. So:
+//   - an event recorded once (count 1) is placed at its resourceVersion;
+//   - a creation, condition transition or container start is placed at the
+//     revision of the write that made it, when `history` (a replay of the
+//     store's history, see TraceHistory) saw that write;
+//   - these revision-placed steps keep revision order; every other step
+//     (repeated events, steps the replay could not see) is merged in by
+//     time. For those, a time known only to the second counts as the start
+//     of its second, but never before a step of the same pod it depends on
+//     (Created < Scheduled < Initialized, image and container events <
+//     container running < ContainersReady < Ready); ties keep the chain
+//     order (owner before owned; creation first). RenderTrace says when
+//     steps were placed this way (the order is then approximate).
 // Each step shows the time (UTC, with milliseconds when known), how long
-// after the previous step it happened, the object, the step, who did it and
-// the detail. Times known only to the second (creationTimestamp, condition
-// transitions) count as the start of their second; ties keep the chain
-// order (owner before owned; creation first).
+// after the previous step it happened (never negative), the object, the
+// step, who did it and the detail.
 //
 // Thread safety: pure functions.
 #ifndef MINIK8S_KUBECTL_PRINTERS_TRACE_H_
 #define MINIK8S_KUBECTL_PRINTERS_TRACE_H_
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -35,17 +51,34 @@
 
 namespace minik8s::kubectl {
 
+// What a replay of the store's history observed: a watch of each resource
+// from an old resourceVersion delivers every write since, in revision order.
+struct TraceHistory {
+  // The revision of each object's creation (its ADDED event), by uid. An
+  // object absent here was created before the replayed history began.
+  std::map<std::string, int64_t> created;
+  // Every observed version of the pods (metadata.resourceVersion set), in
+  // revision order.
+  std::vector<core::v1::Pod> pod_versions;
+  // Why part of the history is missing ("" when nothing is known missing),
+  // e.g. `history before revision 812 was already compacted`.
+  std::string note;
+};
+
 struct TraceInput {
   std::vector<apps::v1::Deployment> deployments;  // at most one: the root
   std::vector<apps::v1::ReplicaSet> replica_sets;
   std::vector<core::v1::Pod> pods;
   std::vector<core::v1::Event> events;  // about any of the objects above
+  TraceHistory history;
 };
 
 struct TraceStep {
   absl::Time time;
   bool precise = false;  // sub-second time known
   int rank = 0;          // tie-break: chain order
+  int64_t revision = 0;  // the store revision of the write, 0 when unknown
+  int phase = -1;        // causal stage within a pod (see above), -1: none
   std::string object;    // `pod/x`
   std::string step;      // `Created`, `Scheduled`, an event reason
   std::string by;        // component, "-" when unknown

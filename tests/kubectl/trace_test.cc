@@ -79,8 +79,9 @@ TEST(Trace, StepsInOrderWithComponents) {
                      "pod/web-abc-x Condition PodScheduled -",
                      "replicaset/web-abc SuccessfulCreate replicaset-controller",
                      "pod/web-abc-x Scheduled default-scheduler",
-                     "pod/web-abc-x Running kubelet",
                      "pod/web-abc-x Started kubelet",
+                     // Known only to the second: after the Started event.
+                     "pod/web-abc-x Running kubelet",
                      "pod/web-abc-x Condition Ready kubelet",
                  }));
 }

@@ -1,0 +1,235 @@
+#include "kubectl/kubeconfig.h"
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "api/yaml_limits.h"
+#include "kubectl/printers/table.h"
+
+namespace minik8s::kubectl {
+namespace {
+
+std::string ScalarAt(const YAML::Node& map, const char* key) {
+  if (!map.IsDefined() || !map.IsMap()) return "";
+  const YAML::Node v = map[key];
+  return v.IsDefined() && v.IsScalar() ? v.Scalar() : "";
+}
+
+// The named entry of a list (`clusters`, `contexts`, `users`), or undefined.
+YAML::Node Entry(const YAML::Node& root, const char* list, const std::string& name) {
+  const YAML::Node entries = root[list];
+  if (entries.IsDefined() && entries.IsSequence()) {
+    for (const YAML::Node& e : entries) {
+      if (ScalarAt(e, "name") == name) return e;
+    }
+  }
+  return YAML::Node(YAML::NodeType::Undefined);
+}
+
+// A scalar as YAML text: plain when it reads back as the same string,
+// else double-quoted.
+std::string ScalarYaml(const std::string& v) {
+  bool quote = v.empty() || v.front() == ' ' || v.back() == ' ' ||
+               v.find(": ") != std::string::npos || v.find(" #") != std::string::npos ||
+               std::string("-?:,[]{}#&*!|>'\"%@`").find(v.front()) != std::string::npos ||
+               v == "true" || v == "false" || v == "null" || v == "~" || v.back() == ':';
+  if (!quote) {
+    double d;
+    quote = absl::SimpleAtod(v, &d);
+  }
+  for (char c : v) {
+    if (c == '\n' || c == '\t' || static_cast<unsigned char>(c) < 0x20) quote = true;
+  }
+  if (!quote) return v;
+  std::string out = "\"";
+  for (char c : v) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out + "\"";
+}
+
+void AppendValue(const YAML::Node& v, int indent, std::string* out);
+
+// A block mapping at `indent`; `inline_first`: the first key follows a
+// sequence's "- " already written.
+void AppendMap(const YAML::Node& map, int indent, bool inline_first, std::string* out) {
+  bool first = true;
+  for (const auto& kv : map) {
+    if (!(first && inline_first)) out->append(indent, ' ');
+    first = false;
+    absl::StrAppend(out, ScalarYaml(kv.first.Scalar()), ":");
+    AppendValue(kv.second, indent, out);
+  }
+}
+
+// The value after `key:` (a key at `indent`).
+void AppendValue(const YAML::Node& v, int indent, std::string* out) {
+  if (!v.IsDefined() || v.IsNull()) {
+    absl::StrAppend(out, " null\n");
+  } else if (v.IsScalar()) {
+    absl::StrAppend(out, " ", ScalarYaml(v.Scalar()), "\n");
+  } else if (v.IsMap()) {
+    if (v.size() == 0) {
+      absl::StrAppend(out, " {}\n");
+      return;
+    }
+    absl::StrAppend(out, "\n");
+    AppendMap(v, indent + 2, false, out);
+  } else {
+    if (v.size() == 0) {
+      absl::StrAppend(out, " []\n");
+      return;
+    }
+    absl::StrAppend(out, "\n");
+    for (const YAML::Node& item : v) {
+      out->append(indent, ' ');
+      out->append("- ");
+      if (item.IsMap() && item.size() > 0) {
+        AppendMap(item, indent + 2, true, out);
+      } else if (item.IsScalar()) {
+        absl::StrAppend(out, ScalarYaml(item.Scalar()), "\n");
+      } else {
+        absl::StrAppend(out, item.IsMap() ? "{}" : (item.IsSequence() ? "[]" : "null"), "\n");
+      }
+    }
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<Kubeconfig> Kubeconfig::Parse(const std::string& text) {
+  absl::StatusOr<YAML::Node> parsed = api::LoadLimited(text);
+  if (!parsed.ok()) return parsed.status();
+  Kubeconfig config;
+  try {
+    config.root_ = YAML::Clone(*parsed);
+    if (config.root_.IsNull() || !config.root_.IsDefined()) {
+      config.root_ = YAML::Node(YAML::NodeType::Map);
+    }
+    if (!config.root_.IsMap()) {
+      return absl::InvalidArgumentError("a kubeconfig is a mapping (kind: Config)");
+    }
+    config.current_context_ = ScalarAt(config.root_, "current-context");
+    for (const char* list : {"clusters", "contexts", "users"}) {
+      const YAML::Node entries = config.root_[list];
+      if (entries.IsDefined() && !entries.IsNull() && !entries.IsSequence()) {
+        return absl::InvalidArgumentError(absl::StrCat("`", list, "` must be a list"));
+      }
+    }
+    const YAML::Node contexts = config.root_["contexts"];
+    if (contexts.IsDefined() && contexts.IsSequence()) {
+      for (const YAML::Node& e : contexts) {
+        if (!e.IsMap()) return absl::InvalidArgumentError("a context entry must be a mapping");
+        KubeContext c;
+        c.name = ScalarAt(e, "name");
+        const YAML::Node body = e["context"];
+        c.cluster = ScalarAt(body, "cluster");
+        c.user = ScalarAt(body, "user");
+        c.namespace_ = ScalarAt(body, "namespace");
+        config.contexts_.push_back(std::move(c));
+      }
+    }
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(e.what());
+  }
+  return config;
+}
+
+const KubeContext* Kubeconfig::FindContext(const std::string& name) const {
+  for (const KubeContext& c : contexts_) {
+    if (c.name == name) return &c;
+  }
+  return nullptr;
+}
+
+std::string Kubeconfig::ClusterServer(const std::string& cluster) const {
+  const YAML::Node e = Entry(root_, "clusters", cluster);
+  return e.IsDefined() ? ScalarAt(e["cluster"], "server") : "";
+}
+
+void Kubeconfig::SetCurrentContext(const std::string& name) {
+  current_context_ = name;
+  root_["current-context"] = name;
+}
+
+std::string Kubeconfig::View(bool minify) const {
+  YAML::Node out(YAML::NodeType::Map);
+  out["apiVersion"] = root_["apiVersion"].IsDefined() ? root_["apiVersion"] : YAML::Node("v1");
+  auto list = [&](const char* name, const std::string& only) {
+    const YAML::Node entries = root_[name];
+    if (!entries.IsDefined() || !entries.IsSequence() || entries.size() == 0) {
+      out[name] = YAML::Node(YAML::NodeType::Null);
+      return;
+    }
+    if (!minify) {
+      out[name] = entries;
+      return;
+    }
+    YAML::Node kept(YAML::NodeType::Sequence);
+    for (const YAML::Node& e : entries) {
+      if (ScalarAt(e, "name") == only) kept.push_back(e);
+    }
+    out[name] = kept.size() > 0 ? kept : YAML::Node(YAML::NodeType::Null);
+  };
+  const KubeContext* current = FindContext(current_context_);
+  list("clusters", current != nullptr ? current->cluster : "");
+  list("contexts", current_context_);
+  out["current-context"] = current_context_;
+  out["kind"] = "Config";
+  out["preferences"] = root_["preferences"].IsDefined() && root_["preferences"].IsMap()
+                           ? root_["preferences"]
+                           : YAML::Node(YAML::NodeType::Map);
+  list("users", current != nullptr ? current->user : "");
+  std::string text;
+  AppendMap(out, 0, false, &text);
+  return text;
+}
+
+std::string KubeconfigPath(const std::string& flag, const std::optional<std::string>& env,
+                           const std::optional<std::string>& home) {
+  if (!flag.empty()) return flag;
+  if (env.has_value()) {
+    for (absl::string_view p : absl::StrSplit(*env, ':')) {
+      if (!p.empty()) return std::string(p);
+    }
+  }
+  if (home.has_value() && !home->empty()) return absl::StrCat(*home, "/.minik8s/kubeconfig");
+  return "";
+}
+
+absl::Status GetContextsTable(const Kubeconfig& config, const std::vector<std::string>& names,
+                              bool names_only, std::string* out) {
+  std::vector<const KubeContext*> selected;
+  absl::Status missing;
+  if (names.empty()) {
+    for (const KubeContext& c : config.contexts()) selected.push_back(&c);
+  } else {
+    for (const std::string& n : names) {
+      const KubeContext* c = config.FindContext(n);
+      if (c == nullptr) {
+        if (missing.ok()) missing = absl::NotFoundError(absl::StrCat("context ", n, " not found"));
+        continue;
+      }
+      selected.push_back(c);
+    }
+  }
+  if (names_only) {
+    for (const KubeContext* c : selected) absl::StrAppend(out, c->name, "\n");
+    return missing;
+  }
+  Table table;
+  table.headers = {"CURRENT", "NAME", "CLUSTER", "AUTHINFO", "NAMESPACE"};
+  for (const KubeContext* c : selected) {
+    table.rows.push_back({c->name == config.current_context() ? "*" : "", c->name, c->cluster,
+                          c->user, c->namespace_});
+  }
+  absl::StrAppend(out, RenderTable(table, false));
+  return missing;
+}
+
+}  // namespace minik8s::kubectl
