@@ -4,13 +4,8 @@
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/server.h>
 #include <grpcpp/server_builder.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,45 +20,6 @@
 
 namespace minik8s::runtime {
 namespace {
-
-// True if something accepts connections on the unix socket at `path`.
-bool SocketIsLive(const std::string& path) {
-  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-  if (fd < 0) return false;
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
-  bool live = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
-  close(fd);
-  return live;
-}
-
-// Removes a stale socket file left by a runtime that died; refuses to take
-// over a live one or to delete something that is not a socket.
-absl::Status PrepareSocketPath(const std::string& path) {
-  if (path.size() >= sizeof(sockaddr_un::sun_path)) {
-    return absl::InvalidArgumentError(absl::StrCat("socket path too long: ", path));
-  }
-  struct stat st;
-  if (lstat(path.c_str(), &st) != 0) {
-    if (errno == ENOENT) return absl::OkStatus();
-    return absl::FailedPreconditionError(absl::StrCat("stat ", path, ": ", strerror(errno)));
-  }
-  if (!S_ISSOCK(st.st_mode)) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(path, " exists and is not a socket; refusing to replace it"));
-  }
-  if (SocketIsLive(path)) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("another runtime is already serving on ", path, " (stop it first)"));
-  }
-  if (unlink(path.c_str()) != 0) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("cannot remove stale socket ", path, ": ", strerror(errno)));
-  }
-  spdlog::info("removed stale socket {}", path);
-  return absl::OkStatus();
-}
 
 int Run(int argc, char** argv) {
   Daemon daemon({.name = "minik8s-runtime",
@@ -134,9 +90,22 @@ int Run(int argc, char** argv) {
   builder.AddListeningPort(*address, grpc::InsecureServerCredentials());
   builder.RegisterService(&runtime_service);
   builder.RegisterService(&image_service);
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  std::unique_ptr<grpc::Server> server;
+  if (socket_path.empty()) {
+    server = builder.BuildAndStart();
+  } else {
+    // The bind happens in BuildAndStart: the socket is born 0600.
+    ScopedSocketUmask private_socket;
+    server = builder.BuildAndStart();
+  }
   if (!server) {
     return fail(absl::UnavailableError(absl::StrCat("cannot listen on ", *address)));
+  }
+  if (!socket_path.empty()) {
+    if (absl::Status s = RestrictSocket(socket_path); !s.ok()) {
+      server->Shutdown();
+      return fail(s);
+    }
   }
   if (grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService()) {
     health->SetServingStatus(true);
