@@ -5,7 +5,10 @@
 #include <grpcpp/security/credentials.h>
 #include <grpcpp/support/channel_arguments.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cstdint>
+#include <limits>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
@@ -72,6 +75,22 @@ absl::Status CountRequest(const std::string& host, absl::string_view method, abs
     family->WithLabelValues({HttpCodeLabel(status, ok_code), method, host}).Inc();
   }
   return status;
+}
+
+// The status of a unary call. A deadline the client set and the server
+// never answered within (no API Status in the details: not the server's own
+// Timeout) is reported as kubectl reports a client timeout, naming the
+// server and the time waited, rather than as gRPC's bare "Deadline
+// Exceeded".
+absl::Status UnaryStatus(const ApiClientOptions& options, const grpc::Status& status) {
+  if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED &&
+      status.error_details().empty()) {
+    return absl::DeadlineExceededError(
+        absl::StrCat("Unable to connect to the server: timed out after ",
+                     absl::FormatDuration(options.timeout), " waiting for the server at ",
+                     options.server, " (Client.Timeout exceeded while awaiting headers)"));
+  }
+  return api::FromGrpcError(status);
 }
 
 absl::Status ParseInto(const std::string& bytes, Message* out, absl::string_view what) {
@@ -254,9 +273,17 @@ absl::StatusOr<std::unique_ptr<ApiClient>> ApiClient::Connect(const ApiClientOpt
               static_cast<int>(absl::ToInt64Milliseconds(options.keepalive_timeout)));
   args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
-  // Not GRPC_ARG_MIN_RECONNECT_BACKOFF_MS: gRPC also uses it as the shortest
-  // time a connection attempt is given, so a small value makes connects fail
-  // spuriously ("connection refused") on a loaded machine.
+  // GRPC_ARG_MIN_RECONNECT_BACKOFF_MS is, in gRPC, only the shortest time a
+  // connection attempt is given (not a backoff; a small value makes connects
+  // fail spuriously on a loaded machine). Longer than a call's deadline: a
+  // server that accepts the connection but never answers (frozen, SIGSTOP)
+  // then fails the call with its own deadline, reported as a timeout, not
+  // with UNAVAILABLE after gRPC's 20 s connect timeout, which reads as
+  // "connection refused". A refused connection still fails at once.
+  const int64_t connect_ms =
+      absl::ToInt64Milliseconds(std::max(absl::Seconds(20), options.timeout + absl::Seconds(1)));
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS,
+              static_cast<int>(std::min<int64_t>(connect_ms, std::numeric_limits<int>::max())));
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS,
               static_cast<int>(absl::ToInt64Milliseconds(options.max_reconnect_backoff)));
   args.SetInt(GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH, 256 << 20);
@@ -283,7 +310,7 @@ absl::Status ApiClient::Create(absl::string_view resource, absl::string_view ns,
   grpc::ClientContext ctx;
   PrepareContext(&ctx);
   absl::Status s = CountRequest(options_.server, "POST",
-                                api::FromGrpcError(stub_->Create(&ctx, req, &resp)), 201);
+                                UnaryStatus(options_, stub_->Create(&ctx, req, &resp)), 201);
   if (!s.ok()) return s;
   return ParseInto(resp.object(), out, "create answer");
 }
@@ -299,7 +326,7 @@ absl::Status ApiClient::Get(absl::string_view resource, absl::string_view ns,
   grpc::ClientContext ctx;
   PrepareContext(&ctx);
   absl::Status s =
-      CountRequest(options_.server, "GET", api::FromGrpcError(stub_->Get(&ctx, req, &resp)));
+      CountRequest(options_.server, "GET", UnaryStatus(options_, stub_->Get(&ctx, req, &resp)));
   if (!s.ok()) return s;
   return ParseInto(resp.object(), out, "get answer");
 }
@@ -319,7 +346,7 @@ absl::StatusOr<ObjectList> ApiClient::List(absl::string_view resource, absl::str
   grpc::ClientContext ctx;
   PrepareContext(&ctx);
   absl::Status s =
-      CountRequest(options_.server, "GET", api::FromGrpcError(stub_->List(&ctx, req, &resp)));
+      CountRequest(options_.server, "GET", UnaryStatus(options_, stub_->List(&ctx, req, &resp)));
   if (!s.ok()) return s;
   ObjectList list;
   list.items.reserve(resp.items_size());
@@ -348,7 +375,7 @@ absl::Status ApiClient::Update(absl::string_view resource, absl::string_view ns,
   grpc::ClientContext ctx;
   PrepareContext(&ctx);
   absl::Status s =
-      CountRequest(options_.server, "PUT", api::FromGrpcError(stub_->Update(&ctx, req, &resp)));
+      CountRequest(options_.server, "PUT", UnaryStatus(options_, stub_->Update(&ctx, req, &resp)));
   if (!s.ok()) return s;
   return ParseInto(resp.object(), out, "update answer");
 }
@@ -368,7 +395,7 @@ absl::Status ApiClient::Patch(absl::string_view resource, absl::string_view ns,
   grpc::ClientContext ctx;
   PrepareContext(&ctx);
   absl::Status s =
-      CountRequest(options_.server, "PATCH", api::FromGrpcError(stub_->Patch(&ctx, req, &resp)));
+      CountRequest(options_.server, "PATCH", UnaryStatus(options_, stub_->Patch(&ctx, req, &resp)));
   if (!s.ok()) return s;
   return ParseInto(resp.object(), out, "patch answer");
 }
@@ -384,8 +411,8 @@ absl::Status ApiClient::Delete(absl::string_view resource, absl::string_view ns,
   pb::DeleteResponse resp;
   grpc::ClientContext ctx;
   PrepareContext(&ctx);
-  absl::Status s =
-      CountRequest(options_.server, "DELETE", api::FromGrpcError(stub_->Delete(&ctx, req, &resp)));
+  absl::Status s = CountRequest(options_.server, "DELETE",
+                                UnaryStatus(options_, stub_->Delete(&ctx, req, &resp)));
   if (!s.ok()) return s;
   if (deleted != nullptr) *deleted = resp.deleted();
   return ParseInto(resp.object(), out, "delete answer");
@@ -416,7 +443,7 @@ absl::Status ApiClient::Bind(const minik8s::core::v1::Binding& binding) {
   pb::BindResponse resp;
   grpc::ClientContext ctx;
   PrepareContext(&ctx);
-  return CountRequest(options_.server, "POST", api::FromGrpcError(stub_->Bind(&ctx, req, &resp)),
+  return CountRequest(options_.server, "POST", UnaryStatus(options_, stub_->Bind(&ctx, req, &resp)),
                       201);
 }
 
@@ -439,7 +466,7 @@ absl::StatusOr<std::vector<pb::ApiResource>> ApiClient::ListResources() {
   grpc::ClientContext ctx;
   PrepareContext(&ctx);
   absl::Status s = CountRequest(options_.server, "GET",
-                                api::FromGrpcError(stub_->ListResources(&ctx, req, &resp)));
+                                UnaryStatus(options_, stub_->ListResources(&ctx, req, &resp)));
   if (!s.ok()) return s;
   return std::vector<pb::ApiResource>(resp.resources().begin(), resp.resources().end());
 }
@@ -450,7 +477,7 @@ absl::StatusOr<pb::VersionResponse> ApiClient::Version() {
   grpc::ClientContext ctx;
   PrepareContext(&ctx);
   absl::Status s =
-      CountRequest(options_.server, "GET", api::FromGrpcError(stub_->Version(&ctx, req, &resp)));
+      CountRequest(options_.server, "GET", UnaryStatus(options_, stub_->Version(&ctx, req, &resp)));
   if (!s.ok()) return s;
   return resp;
 }

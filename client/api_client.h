@@ -9,7 +9,11 @@
 // The channel reconnects quickly after an apiserver restart (reconnect
 // backoff 100 ms → options.max_reconnect_backoff) and sends HTTP/2 keepalive
 // pings so a silent peer is noticed. Calls fail fast with UNAVAILABLE while
-// the server is down.
+// the server is down (connection refused). A server that accepts the
+// connection but does not answer (frozen, overloaded) fails the call at its
+// deadline with kDeadlineExceeded and kubectl's wording: "Unable to connect
+// to the server: timed out after 30s waiting for the server at ADDR
+// (Client.Timeout exceeded while awaiting headers)".
 //
 // Errors: absl::Status with the apiserver's code and message, and the
 // meta.v1.Status from the error details as a payload (see errors.h).
