@@ -142,6 +142,28 @@ void ValidateProbe(const Probe& probe, const FieldPath& path, FieldErrors* errs)
   }
 }
 
+// apimachinery's IsValidUserID / IsValidGroupID: 0 to 2147483647.
+void ValidateId(const FieldPath& path, int64_t id, FieldErrors* errs) {
+  if (id < 0 || id > kMaxInt32)
+    errs->push_back(Invalid(path, id, InclusiveRangeError(0, kMaxInt32)));
+}
+
+// Kubernetes' fileModeErrorMsg: a mode of a volume's files.
+void ValidateFileMode(const FieldPath& path, int32_t mode, FieldErrors* errs) {
+  if (mode < 0 || mode > 0777) {
+    errs->push_back(Invalid(path, static_cast<int64_t>(mode),
+                            "must be a number between 0 and 0777 (octal), both inclusive"));
+  }
+}
+
+void ValidateKeyToPathModes(
+    const google::protobuf::RepeatedPtrField<minik8s::core::v1::KeyToPath>& items,
+    const FieldPath& path, FieldErrors* errs) {
+  for (int i = 0; i < items.size(); ++i) {
+    if (items[i].has_mode()) ValidateFileMode(path.Index(i).Child("mode"), items[i].mode(), errs);
+  }
+}
+
 void ValidateContainer(const Container& ctr, const FieldPath& path, FieldErrors* errs) {
   FieldPath name_path = path.Child("name");
   if (ctr.name().empty()) {
@@ -240,6 +262,13 @@ void ValidateContainer(const Container& ctr, const FieldPath& path, FieldErrors*
   }
 
   Append(errs, ValidateResourceRequirements(ctr.resources(), path.Child("resources")));
+
+  if (ctr.has_security_context()) {
+    const auto& sc = ctr.security_context();
+    FieldPath sp = path.Child("securityContext");
+    if (sc.has_run_as_user()) ValidateId(sp.Child("runAsUser"), sc.run_as_user(), errs);
+    if (sc.has_run_as_group()) ValidateId(sp.Child("runAsGroup"), sc.run_as_group(), errs);
+  }
 
   const std::string& tmp = ctr.termination_message_policy();
   if (tmp.empty()) {
@@ -385,6 +414,21 @@ FieldErrors ValidatePodSpec(const PodSpec& spec, const FieldPath& path) {
         errs.push_back(Invalid(vp.Child("name"), name, msg));
       if (!volume_names.insert(name).second) errs.push_back(Duplicate(vp.Child("name"), name));
     }
+    const auto& volume = spec.volumes(i);
+    if (volume.has_config_map()) {
+      FieldPath cp = vp.Child("configMap");
+      if (volume.config_map().has_default_mode()) {
+        ValidateFileMode(cp.Child("defaultMode"), volume.config_map().default_mode(), &errs);
+      }
+      ValidateKeyToPathModes(volume.config_map().items(), cp.Child("items"), &errs);
+    }
+    if (volume.has_secret()) {
+      FieldPath sp = vp.Child("secret");
+      if (volume.secret().has_default_mode()) {
+        ValidateFileMode(sp.Child("defaultMode"), volume.secret().default_mode(), &errs);
+      }
+      ValidateKeyToPathModes(volume.secret().items(), sp.Child("items"), &errs);
+    }
   }
   std::set<std::string> container_names;
   ValidateContainers(spec.containers(), path.Child("containers"), /*required=*/true,
@@ -407,6 +451,29 @@ FieldErrors ValidatePodSpec(const PodSpec& spec, const FieldPath& path) {
                                 {"ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"}));
   }
   Append(&errs, ValidateLabels(spec.node_selector(), path.Child("nodeSelector")));
+  if (spec.has_security_context()) {
+    const auto& sc = spec.security_context();
+    FieldPath sp = path.Child("securityContext");
+    if (sc.has_fs_group()) ValidateId(sp.Child("fsGroup"), sc.fs_group(), &errs);
+    if (sc.has_run_as_user()) ValidateId(sp.Child("runAsUser"), sc.run_as_user(), &errs);
+    if (sc.has_run_as_group()) ValidateId(sp.Child("runAsGroup"), sc.run_as_group(), &errs);
+    for (int i = 0; i < sc.supplemental_groups_size(); ++i) {
+      ValidateId(sp.Child("supplementalGroups").Index(i), sc.supplemental_groups(i), &errs);
+    }
+  }
+  if (spec.affinity().has_node_affinity()) {
+    FieldPath pp = path.Child("affinity")
+                       .Child("nodeAffinity")
+                       .Child("preferredDuringSchedulingIgnoredDuringExecution");
+    const auto& terms =
+        spec.affinity().node_affinity().preferred_during_scheduling_ignored_during_execution();
+    for (int i = 0; i < terms.size(); ++i) {
+      if (terms[i].weight() <= 0 || terms[i].weight() > 100) {
+        errs.push_back(Invalid(pp.Index(i).Child("weight"), static_cast<int64_t>(terms[i].weight()),
+                               "must be in the range 1-100"));
+      }
+    }
+  }
   if (!spec.service_account_name().empty()) {
     for (const std::string& msg : IsDNS1123Subdomain(spec.service_account_name())) {
       errs.push_back(Invalid(path.Child("serviceAccountName"), spec.service_account_name(), msg));
