@@ -40,11 +40,31 @@ inline constexpr char kMetaAlarmNoSpace[] = "alarm_nospace";
 std::string EncodeInt64(int64_t v);
 int64_t DecodeInt64(const std::string& s);
 
+struct BackendOptions {
+  // Open a data dir whose newest write-ahead log is torn (ends inside a
+  // record): drop the torn tail and recover to the last complete record
+  // (`--unsafe-repair`). Without it such a dir is refused.
+  bool unsafe_repair = false;
+};
+
 class Backend {
  public:
   // Opens or creates the database in `dir`. A directory locked by another
   // process gives FailedPrecondition with a sentence saying so.
-  static absl::StatusOr<std::unique_ptr<Backend>> Open(const std::string& dir);
+  //
+  // A new `dir` is created 0700 and every file RocksDB creates in it is made
+  // 0600 (as etcd's data dir); an existing dir that others may read or enter
+  // is used with a warning.
+  //
+  // Before opening, the write-ahead logs are replayed read-only in RocksDB's
+  // kAbsoluteConsistency mode, which, unlike the kPointInTimeRecovery the
+  // store runs with, fails on a log that ends inside a record. Such a torn log
+  // gives DataLoss naming the file and --unsafe-repair, unless
+  // `options.unsafe_repair`: then the torn tail is dropped (point-in-time
+  // recovery) and the revision recovered to, and the revisions lost when
+  // readable records beyond the tear tell them, are logged.
+  static absl::StatusOr<std::unique_ptr<Backend>> Open(const std::string& dir,
+                                                       const BackendOptions& options = {});
   ~Backend();
   Backend(const Backend&) = delete;
   Backend& operator=(const Backend&) = delete;
@@ -76,6 +96,14 @@ class Backend {
 
   // Approximate bytes on disk and in memtables.
   int64_t ApproximateSize() const;
+
+  // etcd's defragment: flushes the memtables and rewrites every column
+  // family's files down to the last level, so that deleted and overwritten
+  // records (compacted history) leave the disk and ApproximateSize() drops.
+  // Blocking; Aborted once AbortDefragment() was called.
+  absl::Status Defragment();
+  // Makes a running or later Defragment() return promptly (shutdown).
+  void AbortDefragment();
 
   rocksdb::DB* db() const { return db_; }
 

@@ -20,7 +20,8 @@ KvStore::KvStore(const StoreOptions& options) : options_(options) {
 
 absl::StatusOr<std::unique_ptr<KvStore>> KvStore::Open(const StoreOptions& options) {
   auto store = std::unique_ptr<KvStore>(new KvStore(options));
-  ASSIGN_OR_RETURN(store->backend_, Backend::Open(options.data_dir));
+  ASSIGN_OR_RETURN(store->backend_,
+                   Backend::Open(options.data_dir, {.unsafe_repair = options.unsafe_repair}));
   store->lessor_ = std::make_unique<Lessor>(options.clock, options.min_lease_ttl);
   RETURN_IF_ERROR(store->Recover());
   if (metrics::GaugeFuncFamily* keys = GetStoreMetrics().keys) {
@@ -128,6 +129,10 @@ void KvStore::Stop() {
     stopping_ = true;
   }
   if (apply_thread_.joinable()) apply_thread_.join();
+  // Writes are done: what the compactor still has to do (deleting compacted
+  // history, defragmenting) is left for later, not waited for.
+  compactor_abort_.store(true);
+  if (backend_ != nullptr && compactor_thread_.joinable()) backend_->AbortDefragment();
   {
     absl::MutexLock lock(&completion_mu_);
     completion_stopping_ = true;
@@ -760,6 +765,9 @@ absl::Status KvStore::CompactSync(const etcdserverpb::CompactionRequest& req,
 absl::Status KvStore::LeaseGrantSync(const etcdserverpb::LeaseGrantRequest& req,
                                      etcdserverpb::LeaseGrantResponse* resp) {
   return Wait([&](Done d) { LeaseGrant(&req, resp, std::move(d)); });
+}
+absl::Status KvStore::DefragmentSync() {
+  return Wait([&](Done d) { Defragment(std::move(d)); });
 }
 absl::Status KvStore::AlarmSync(const etcdserverpb::AlarmRequest& req,
                                 etcdserverpb::AlarmResponse* resp) {

@@ -58,6 +58,9 @@ struct StoreOptions {
   int64_t max_request_bytes = 1572864;
   // 0 = the default (2 GiB).
   int64_t quota_backend_bytes = 0;
+  // Open a data dir with a torn write-ahead log by dropping the torn tail
+  // (--unsafe-repair; see Backend::Open).
+  bool unsafe_repair = false;
   const common::Clock* clock = common::RealClock::Get();
   // Run the lease expiry loop (tests drive RevokeExpiredLeases() instead).
   bool lease_expiry_loop = true;
@@ -82,7 +85,10 @@ class KvStore : public HistorySource {
   KvStore(const KvStore&) = delete;
   KvStore& operator=(const KvStore&) = delete;
 
-  // Stops accepting writes, finishes queued ones, stops background loops.
+  // Stops accepting writes, finishes queued ones, stops background loops. A
+  // compaction's history deletion still running is left for the next Open()
+  // to finish, and a running defragment is aborted, so Stop() returns
+  // promptly; every acknowledged write is already durable.
   void Stop();
 
   // ---- KV. Asynchronous writes: req and resp must stay alive until done runs.
@@ -94,6 +100,14 @@ class KvStore : public HistorySource {
   void Txn(const etcdserverpb::TxnRequest* req, etcdserverpb::TxnResponse* resp, Done done);
   void Compact(const etcdserverpb::CompactionRequest* req, etcdserverpb::CompactionResponse* resp,
                Done done);
+
+  // etcd's Maintenance.Defragment: rewrites RocksDB's files without the
+  // deleted and compacted records and refreshes DbSize(), so that after
+  // deletes and a compaction the space counts as free for the quota (and the
+  // NOSPACE alarm can be disarmed for good). Runs on the compactor thread,
+  // after the compactions scheduled before it; `done` runs there.
+  void Defragment(Done done);
+  absl::Status DefragmentSync();
 
   // ---- Leases.
   void LeaseGrant(const etcdserverpb::LeaseGrantRequest* req,
@@ -230,6 +244,8 @@ class KvStore : public HistorySource {
   // the compaction as finished. Runs on the compactor thread (or in Recover).
   absl::Status RunCompaction(int64_t rev);
   void CompactorLoop();
+  // Backend::Defragment, then DbSize() refreshed. Compactor thread.
+  absl::Status RunDefragment();
 
   const StoreOptions options_;
   std::unique_ptr<Backend> backend_;
@@ -274,11 +290,14 @@ class KvStore : public HistorySource {
   bool completion_stopping_ ABSL_GUARDED_BY(completion_mu_) = false;
   std::thread completion_thread_;
 
-  // Compactor: scheduled compactions waiting to run, with their waiters.
+  // Compactor: scheduled compactions waiting to run, with their waiters;
+  // revision 0 is a defragment (a compaction's revision is always > 0).
   mutable absl::Mutex compact_mu_;
   std::deque<std::pair<int64_t, Done>> compact_queue_ ABSL_GUARDED_BY(compact_mu_);
   bool compact_stopping_ ABSL_GUARDED_BY(compact_mu_) = false;
   std::thread compactor_thread_;
+  // Set when Stop() begins: a running compaction stops between steps.
+  std::atomic<bool> compactor_abort_{false};
 
   absl::Mutex lease_loop_mu_;
   bool lease_loop_stopping_ ABSL_GUARDED_BY(lease_loop_mu_) = false;

@@ -43,6 +43,11 @@ absl::Status KvStore::RunCompaction(int64_t rev) {
           return true;
         }));
     if (doomed.empty()) break;
+    if (compactor_abort_.load()) {
+      // Stopping: the compaction stays scheduled but unfinished in meta, and
+      // the next Open() runs it again.
+      return absl::AbortedError("compaction interrupted by shutdown");
+    }
     wb.Clear();
     for (const auto& k : doomed) wb.Delete(backend_->history(), k);
     RETURN_IF_ERROR(backend_->Write(&wb));
@@ -59,6 +64,33 @@ absl::Status KvStore::RunCompaction(int64_t rev) {
   return absl::OkStatus();
 }
 
+void KvStore::Defragment(Done done) {
+  {
+    absl::MutexLock lock(&compact_mu_);
+    if (!compact_stopping_ && !compactor_abort_.load()) {
+      compact_queue_.emplace_back(0, std::move(done));
+      return;
+    }
+  }
+  done(ErrStopped());
+}
+
+absl::Status KvStore::RunDefragment() {
+  const absl::Time start = absl::Now();
+  const int64_t before = backend_->ApproximateSize();
+  absl::Status s = backend_->Defragment();
+  if (absl::IsAborted(s)) return ErrStopped();
+  if (!s.ok()) {
+    spdlog::error("store: defragment failed: {}", s.ToString());
+    return s;
+  }
+  const int64_t after = backend_->ApproximateSize();
+  db_size_.store(after);
+  spdlog::info("store: defragmented in {}: database size {} -> {} bytes",
+               absl::FormatDuration(absl::Now() - start), before, after);
+  return absl::OkStatus();
+}
+
 void KvStore::CompactorLoop() {
   while (true) {
     std::pair<int64_t, Done> job;
@@ -72,8 +104,21 @@ void KvStore::CompactorLoop() {
       job = std::move(compact_queue_.front());
       compact_queue_.pop_front();
     }
-    absl::Status s = RunCompaction(job.first);
-    if (!s.ok()) spdlog::error("store: compaction at {} failed: {}", job.first, s.ToString());
+    if (job.first == 0) {
+      absl::Status s = compactor_abort_.load() ? ErrStopped() : RunDefragment();
+      if (job.second) job.second(s);
+      continue;
+    }
+    absl::Status s = compactor_abort_.load()
+                         ? absl::AbortedError("compaction interrupted by shutdown")
+                         : RunCompaction(job.first);
+    if (absl::IsAborted(s)) {
+      spdlog::info("store: compaction at {} left for the next start: {}", job.first,
+                   std::string(s.message()));
+      s = ErrStopped();
+    } else if (!s.ok()) {
+      spdlog::error("store: compaction at {} failed: {}", job.first, s.ToString());
+    }
     if (job.second) job.second(s);
   }
 }

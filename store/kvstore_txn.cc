@@ -1,4 +1,5 @@
 // KvStore: transactions, puts and deletes (the write half of the applier).
+#include <algorithm>
 #include <set>
 
 #include "common/status_macros.h"
@@ -39,13 +40,15 @@ absl::Status CheckPutFields(const etcdserverpb::PutRequest& put) {
 
 absl::Status CheckOpFields(const Ops& ops, int64_t max_ops);
 
+// etcd's checkTxnRequest: the largest of a txn's compare, success and
+// failure lists counts against the budget, and what is left of it is the
+// budget of every txn nested in it. So nesting uses the budget up too: with
+// --max-txn-ops=128, a chain of one-op txns can be at most 129 deep.
 absl::Status CheckTxnFields(const TxnRequest& req, int64_t max_ops) {
-  if (req.compare_size() > max_ops || req.success_size() > max_ops ||
-      req.failure_size() > max_ops) {
-    return ErrTooManyOps();
-  }
-  RETURN_IF_ERROR(CheckOpFields(req.success(), max_ops));
-  return CheckOpFields(req.failure(), max_ops);
+  const int64_t ops = std::max({req.compare_size(), req.success_size(), req.failure_size()});
+  if (ops > max_ops) return ErrTooManyOps();
+  RETURN_IF_ERROR(CheckOpFields(req.success(), max_ops - ops));
+  return CheckOpFields(req.failure(), max_ops - ops);
 }
 
 absl::Status CheckOpFields(const Ops& ops, int64_t max_ops) {

@@ -42,6 +42,7 @@ int main(int argc, char** argv) {
   int64_t max_request_bytes = 1572864;
   int64_t quota_bytes = 0;
   int64_t max_txn_ops = 128;
+  bool unsafe_repair = false;
   absl::Duration progress = absl::Minutes(10);
 
   CLI::App& app = daemon.app();
@@ -76,6 +77,12 @@ int main(int argc, char** argv) {
   app.add_option("--max-txn-ops", max_txn_ops, "Maximum number of operations in one transaction")
       ->capture_default_str()
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
+  app.add_flag("--unsafe-repair", unsafe_repair,
+               "Start even though the newest write-ahead log is torn (it ends inside a "
+               "record, e.g. the file was truncated): drop the torn tail and recover to the "
+               "last complete record, logging the revision recovered to and, when the "
+               "records beyond the tear tell, the revisions lost. Without it the store "
+               "refuses to start on a torn log, since acknowledged writes would be lost");
   daemon.AddDurationFlag("--progress-notify-interval", &progress,
                          "Period of watch progress notifications (e.g. 10m, 5s)",
                          minik8s::DurationBound::kPositive);
@@ -96,6 +103,7 @@ int main(int argc, char** argv) {
   options.max_txn_ops = max_txn_ops;
   options.max_request_bytes = max_request_bytes;
   options.quota_backend_bytes = quota_bytes;
+  options.unsafe_repair = unsafe_repair;
   options.watch.progress_notify_interval = progress;
   auto store = minik8s::store::KvStore::Open(options);
   if (!store.ok()) return Fail(std::string(store.status().message()));
@@ -125,7 +133,12 @@ int main(int argc, char** argv) {
                listen_urls, (*store)->member_id(), data_dir, (*store)->CurrentRevision());
   daemon.WaitForShutdown();
   compactor.Stop();
-  (*server)->Shutdown(absl::Seconds(5));
+  // Watch and lease keep-alive streams never end by themselves, so gRPC's
+  // shutdown waits for its whole deadline before it cancels them: keep it
+  // short. A unary write still in flight then is either already durable and
+  // answered, or answered CANCELLED (never acknowledged); nothing that was
+  // acknowledged is lost, as every acknowledgement follows its sync.
+  (*server)->Shutdown(absl::Milliseconds(250));
   (*store)->Stop();
   store->reset();
   spdlog::info("stopped");

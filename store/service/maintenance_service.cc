@@ -35,6 +35,18 @@ grpc::ServerUnaryReactor* MaintenanceService::Alarm(grpc::CallbackServerContext*
   return reactor;
 }
 
+grpc::ServerUnaryReactor* MaintenanceService::Defragment(grpc::CallbackServerContext* ctx,
+                                                         const etcdserverpb::DefragmentRequest* req,
+                                                         etcdserverpb::DefragmentResponse* resp) {
+  auto* reactor = ctx->DefaultReactor();
+  KvStore* store = store_;
+  store_->Defragment([reactor, resp, store](absl::Status s) {
+    if (s.ok()) store->FillHeader(resp->mutable_header(), store->CurrentRevision());
+    reactor->Finish(ToGrpcStatus(s));
+  });
+  return reactor;
+}
+
 grpc::ServerUnaryReactor* ClusterService::MemberList(grpc::CallbackServerContext* ctx,
                                                      const etcdserverpb::MemberListRequest* req,
                                                      etcdserverpb::MemberListResponse* resp) {

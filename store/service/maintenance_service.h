@@ -1,4 +1,4 @@
-// gRPC edges of etcdserverpb.Maintenance (Status and Alarm) and
+// gRPC edges of etcdserverpb.Maintenance (Status, Alarm, Defragment) and
 // etcdserverpb.Cluster (MemberList only): the store presents itself as a
 // one-member cluster whose leader is itself. Thread-safe; `store` must
 // outlive the services.
@@ -25,6 +25,10 @@ class MaintenanceService final : public etcdserverpb::Maintenance::CallbackServi
   grpc::ServerUnaryReactor* Alarm(grpc::CallbackServerContext* ctx,
                                   const etcdserverpb::AlarmRequest* req,
                                   etcdserverpb::AlarmResponse* resp) override;
+  // Answered once the store's files are rewritten (KvStore::Defragment).
+  grpc::ServerUnaryReactor* Defragment(grpc::CallbackServerContext* ctx,
+                                       const etcdserverpb::DefragmentRequest* req,
+                                       etcdserverpb::DefragmentResponse* resp) override;
 
  private:
   KvStore* store_;
