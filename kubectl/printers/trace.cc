@@ -258,55 +258,77 @@ std::vector<TraceStep> TraceSteps(const TraceInput& input) {
     rank += 10;
   }
 
-  // The steps placed by revision, in revision order.
-  std::vector<TraceStep> by_revision;
-  // The others, by time: a whole-second time is the start of its second,
-  // moved after the latest step of the same pod at an earlier stage.
-  std::vector<std::pair<absl::Time, TraceStep>> by_time;
+  // Each step's place in time, `at`. An event is at its eventTime (its
+  // write lags: recorders send events asynchronously). An object write
+  // (creation, condition, container start) carries whole seconds, so it is
+  // placed no earlier than: its second; the previous write in revision
+  // order; every event written at a lower revision (it happened before
+  // that write, so before this one); and the steps of the same pod at an
+  // earlier stage.
+  std::vector<absl::Time> at(steps.size());
+  std::vector<bool> done(steps.size(), false);
+  std::vector<std::pair<int64_t, absl::Time>> marks;  // events: (revision, eventTime)
   for (const TraceStep& s : steps) {
-    if (s.revision > 0) by_revision.push_back(s);
+    if (s.precise && s.revision > 0) marks.emplace_back(s.revision, s.time);
   }
-  for (const TraceStep& s : steps) {
-    if (s.revision > 0) continue;
-    absl::Time at = s.time;
-    if (!s.precise && s.phase > kPhaseCreated) {
-      for (const TraceStep& o : steps) {
-        if (o.object == s.object && o.phase >= 0 && o.phase < s.phase) at = std::max(at, o.time);
-      }
+  std::sort(marks.begin(), marks.end());
+  for (size_t i = 1; i < marks.size(); ++i) {
+    marks[i].second = std::max(marks[i].second, marks[i - 1].second);
+  }
+  auto stage_bound = [&](size_t k, absl::Time t) {
+    const TraceStep& s = steps[k];
+    if (s.phase <= kPhaseCreated) return t;
+    for (size_t o = 0; o < steps.size(); ++o) {
+      const TraceStep& x = steps[o];
+      if (x.object != s.object || x.phase < 0 || x.phase >= s.phase) continue;
+      t = std::max(t, done[o] ? at[o] : x.time);
     }
-    by_time.emplace_back(at, s);
+    return t;
+  };
+  std::vector<size_t> writes;
+  for (size_t k = 0; k < steps.size(); ++k) {
+    if (steps[k].precise) {
+      at[k] = steps[k].time;
+      done[k] = true;
+    } else if (steps[k].revision > 0) {
+      writes.push_back(k);
+    }
   }
-  std::stable_sort(by_revision.begin(), by_revision.end(),
-                   [](const TraceStep& a, const TraceStep& b) {
-                     if (a.revision != b.revision) return a.revision < b.revision;
-                     return a.rank < b.rank;
-                   });
-  std::stable_sort(by_time.begin(), by_time.end(), [](const auto& a, const auto& b) {
-    if (a.first != b.first) return a.first < b.first;
-    return a.second.rank < b.second.rank;
+  std::stable_sort(writes.begin(), writes.end(), [&](size_t a, size_t b) {
+    if (steps[a].revision != steps[b].revision) return steps[a].revision < steps[b].revision;
+    return steps[a].rank < steps[b].rank;
   });
-  // A revision-placed step happened no earlier than the ones before it: its
-  // time for the merge is the latest time so far.
-  std::vector<absl::Time> revision_time;
-  for (const TraceStep& s : by_revision) {
-    revision_time.push_back(revision_time.empty() ? s.time
-                                                  : std::max(revision_time.back(), s.time));
+  absl::Time previous = absl::InfinitePast();
+  for (size_t k : writes) {
+    absl::Time t = std::max(steps[k].time, previous);
+    auto it = std::lower_bound(marks.begin(), marks.end(),
+                               std::make_pair(steps[k].revision, absl::InfinitePast()));
+    if (it != marks.begin()) t = std::max(t, std::prev(it)->second);
+    t = stage_bound(k, t);
+    at[k] = previous = t;
+    done[k] = true;
   }
+  for (size_t k = 0; k < steps.size(); ++k) {
+    if (done[k]) continue;
+    at[k] = stage_bound(k, steps[k].time);
+    done[k] = true;
+  }
+  std::vector<size_t> order(steps.size());
+  for (size_t k = 0; k < order.size(); ++k) order[k] = k;
+  // Ties: an event before the write it bounds; writes by revision; else
+  // the chain order.
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    if (at[a] != at[b]) return at[a] < at[b];
+    if (steps[a].precise != steps[b].precise) return steps[a].precise;
+    if (!steps[a].precise && steps[a].revision > 0 && steps[b].revision > 0 &&
+        steps[a].revision != steps[b].revision) {
+      return steps[a].revision < steps[b].revision;
+    }
+    return steps[a].rank < steps[b].rank;
+  });
   std::vector<TraceStep> out;
   out.reserve(steps.size());
-  size_t i = 0, j = 0;
-  while (i < by_revision.size() || j < by_time.size()) {
-    const bool take_time =
-        i == by_revision.size() ||
-        (j < by_time.size() &&
-         (by_time[j].first < revision_time[i] ||
-          (by_time[j].first == revision_time[i] && by_time[j].second.rank < by_revision[i].rank)));
-    if (take_time) {
-      out.push_back(std::move(by_time[j++].second));
-    } else {
-      out.push_back(std::move(by_revision[i++]));
-    }
-  }
+  for (size_t k : order) out.push_back(std::move(steps[k]));
   return out;
 }
 

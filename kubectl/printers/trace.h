@@ -17,21 +17,23 @@
 //     firstTimestamp (seconds), else lastTimestamp).
 //
 // Order. Times alone cannot order the steps: creations, conditions and
-// container starts carry whole seconds. The store revision can: every write
-// gets the next one, and it is each object's and event's
-// metadata.resourceVersion. So:
-//   - an event recorded once (count 1) is placed at its resourceVersion;
-//   - a creation, condition transition or container start is placed at the
-//     revision of the write that made it, when `history` (a replay of the
-//     store's history, see TraceHistory) saw that write;
-//   - these revision-placed steps keep revision order; every other step
-//     (repeated events, steps the replay could not see) is merged in by
-//     time. For those, a time known only to the second counts as the start
-//     of its second, but never before a step of the same pod it depends on
-//     (Created < Scheduled < Initialized, image and container events <
-//     container running < ContainersReady < Ready); ties keep the chain
-//     order (owner before owned; creation first). RenderTrace says when
-//     steps were placed this way (the order is then approximate).
+// container starts carry whole seconds. The store revision orders every
+// write (it is each object's and event's metadata.resourceVersion), but
+// events are written asynchronously, after they happened. So each step gets
+// a place in time:
+//   - an event: its eventTime (microseconds), else its first time;
+//   - a creation, condition transition or container start whose write the
+//     replay of the store's history saw (`history`, TraceHistory): no
+//     earlier than its second, the previous such write in revision order,
+//     every event written at a lower revision (it happened before), and the
+//     steps of the same pod at an earlier stage (below);
+//   - any other step (a write the replay did not see): its second, moved
+//     after the steps of the same pod at an earlier stage. RenderTrace says
+//     when steps were placed this way (the order is then approximate).
+// Stages of a pod: Created < Scheduled < Initialized, image and container
+// events < container running < ContainersReady < Ready. Steps are listed by
+// place; ties put an event before a write, writes in revision order, then
+// the chain order (owner before owned; creation first).
 // Each step shows the time (UTC, with milliseconds when known), how long
 // after the previous step it happened (never negative), the object, the
 // step, who did it and the detail.

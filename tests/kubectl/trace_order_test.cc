@@ -212,6 +212,31 @@ TEST(TraceOrder, RepeatedEventIsPlacedByItsFirstTime) {
   EXPECT_LT(Pos(steps, "pod/web-abc-a", "BackOff"), Pos(steps, "pod/web-abc-b", "Started"));
 }
 
+TEST(TraceOrder, EventsWrittenLateStillPrecedeTheWritesTheyCaused) {
+  // What a real cluster shows: the kubelet's events are sent asynchronously,
+  // so Pulling/Started land in the store after the status write that says
+  // the container runs (revision 40 for pod a, 45 for pod b). Their
+  // eventTime says when they happened; the writes follow their causes.
+  TraceInput in = TwoPods(true);
+  in.events = {
+      Ev("Deployment", "web", "d1", "ScalingReplicaSet", 12, 100),
+      Ev("ReplicaSet", "web-abc", "r1", "SuccessfulCreate", 14, 150),
+      Ev("ReplicaSet", "web-abc", "r1", "SuccessfulCreate", 16, 160),
+      Ev("Pod", "web-abc-a", "pa", "Scheduled", 18, 200),
+      Ev("Pod", "web-abc-b", "pb", "Scheduled", 20, 210),
+      Ev("Pod", "web-abc-a", "pa", "Pulling", 50, 300),
+      Ev("Pod", "web-abc-b", "pb", "Pulling", 51, 310),
+      Ev("Pod", "web-abc-a", "pa", "Started", 52, 600),
+      Ev("Pod", "web-abc-b", "pb", "Started", 53, 900),
+  };
+  const std::vector<std::string> steps = Steps(in);
+  ExpectCausalOrder(steps);
+  // Pod a ran before pod b started: its status write (revision 40) needs
+  // only its own Started (600 ms).
+  EXPECT_LT(Pos(steps, "pod/web-abc-a", "Condition Ready"), Pos(steps, "pod/web-abc-b", "Started"));
+  EXPECT_EQ(RenderTrace(in, Now()).find("Order approximate"), std::string::npos);
+}
+
 TEST(SortEvents, TiesOnLastTimestampKeepTheWriteOrder) {
   // The list comes by name: the pod's and the ReplicaSet's events (`web-…`)
   // before the Deployment's (`web.…`), all stamped in the same second.
