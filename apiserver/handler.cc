@@ -256,6 +256,12 @@ absl::Status Handler::PrepareCreate(const apiv1::CreateRequest& request, Pending
   const bool generated = meta->name().empty();
   if (generated) meta->set_name(GenerateName(meta->generate_name()));
   RETURN_IF_ERROR(ValidateForStorage(kind, *object, nullptr));
+  {
+    // Refused now if it, or it with the status it will get, cannot be stored.
+    const Strategy::StatusReserve reserve = strategy->ReserveForStatus(*object);
+    RETURN_IF_ERROR(store_->CheckSize(kind, store_->Key(kind, meta->namespace_(), meta->name()),
+                                      *object, reserve.bytes, reserve.why));
+  }
   RETURN_IF_ERROR(CheckNamespace(*strategy, meta->namespace_()));
   if (request.dry_run()) {
     response->set_object(object->SerializeAsString());

@@ -43,6 +43,12 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--etcd-prefix", etcd_prefix, "Prefix of every key the apiserver stores")
       ->capture_default_str();
+  app.add_option("--etcd-max-request-bytes", options.etcd_max_request_bytes,
+                 "The store's --max-request-bytes: a write that needs a larger request (or a "
+                 "pod whose status could not fit beside it) is refused with "
+                 "RequestEntityTooLarge (413)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   daemon.AddDurationFlag("--event-ttl", &options.event_ttl,
                          "How long Events are kept (e.g. 1h, 30m; at least 1s)");
   daemon.AddDurationFlag("--etcd-compaction-interval", &options.compaction_interval,

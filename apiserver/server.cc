@@ -26,7 +26,8 @@ absl::Status Server::Start() {
       EtcdClient::Create({options_.etcd_endpoints, options_.storage_timeout});
   if (!client.ok()) return client.status();
   client_ = std::move(*client);
-  store_ = std::make_unique<ObjectStore>(client_.get(), options_.etcd_prefix);
+  store_ = std::make_unique<ObjectStore>(client_.get(), options_.etcd_prefix,
+                                         options_.etcd_max_request_bytes);
   registry_ = std::make_unique<Registry>(api::Scheme::Default());
   handler_ = std::make_unique<Handler>(
       store_.get(), registry_.get(),

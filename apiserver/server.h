@@ -45,6 +45,9 @@ namespace minik8s::apiserver {
 struct ServerOptions {
   std::vector<std::string> etcd_endpoints;  // gRPC addresses
   std::string etcd_prefix = "/registry";
+  // The store's --max-request-bytes (etcd's default): larger writes are
+  // refused with RequestEntityTooLarge before they reach it.
+  int64_t etcd_max_request_bytes = ObjectStore::kDefaultMaxRequestBytes;
   std::string bind_address = "127.0.0.1";
   int port = 6443;
   absl::Duration event_ttl = absl::Hours(1);

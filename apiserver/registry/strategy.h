@@ -108,6 +108,20 @@ class Strategy {
   // False (a normal deletion) by default.
   virtual bool MarkForDeletion(google::protobuf::Message* object) const { return false; }
 
+  // Room an object must keep in the store for the status written to it
+  // later (by the kubelet, a controller), checked when it is created: an
+  // object whose status could never be stored is refused at once with
+  // RequestEntityTooLarge rather than accepted and left stuck. `why` is
+  // worded for the error ("with room for the status of its 3 containers").
+  // No reserve by default.
+  struct StatusReserve {
+    int64_t bytes = 0;
+    std::string why;
+  };
+  virtual StatusReserve ReserveForStatus(const google::protobuf::Message& object) const {
+    return {};
+  }
+
   // Scale subresource. Unimplemented (MethodNotAllowed) by default.
   virtual bool has_scale() const { return false; }
   virtual absl::StatusOr<autoscaling::v1::Scale> ToScale(

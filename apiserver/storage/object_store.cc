@@ -1,7 +1,9 @@
 #include "apiserver/storage/object_store.h"
 
+#include <algorithm>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "api/errors.h"
 #include "apiserver/object_meta.h"
@@ -15,6 +17,24 @@ namespace {
 // extended by the window so no key expires early.
 constexpr absl::Duration kLeaseReuseWindow = absl::Minutes(1);
 
+// Kubernetes' RequestEntityTooLarge (413): "Request entity too large: ..."
+// as apimachinery's NewRequestEntityTooLargeError words it, with etcd's own
+// words for the cause. `limit` < 0: the store's own limit, not known here.
+absl::Status TooLarge(const api::KindInfo& kind, const std::string& name, int64_t bytes,
+                      int64_t limit, const std::string& why) {
+  std::string message = absl::StrCat(
+      "Request entity too large: ", limit >= 0 ? absl::StrCat("limit is ", limit, ": ") : "",
+      kind.GroupResource(), " \"", name, "\" ", why.empty() ? "" : absl::StrCat(why, " "), "needs ",
+      bytes, " bytes in the store", limit >= 0 ? "" : ", over the store's limit",
+      " (etcdserver: request is too large)");
+  meta::v1::StatusDetails details;
+  details.set_name(name);
+  details.set_group(kind.group);
+  details.set_kind(kind.resource);
+  return api::NewApiError(absl::StatusCode::kInvalidArgument, "RequestEntityTooLarge", 413, message,
+                          details);
+}
+
 etcdserverpb::Compare ModRevisionEquals(const std::string& key, int64_t revision) {
   etcdserverpb::Compare compare;
   compare.set_key(key);
@@ -26,8 +46,8 @@ etcdserverpb::Compare ModRevisionEquals(const std::string& key, int64_t revision
 
 }  // namespace
 
-ObjectStore::ObjectStore(EtcdClient* client, std::string prefix)
-    : client_(client), prefix_(std::move(prefix)) {
+ObjectStore::ObjectStore(EtcdClient* client, std::string prefix, int64_t max_request_bytes)
+    : client_(client), prefix_(std::move(prefix)), max_request_bytes_(max_request_bytes) {
   while (!prefix_.empty() && prefix_.back() == '/') prefix_.pop_back();
 }
 
@@ -80,6 +100,42 @@ absl::StatusOr<MessagePtr> ObjectStore::Decode(const api::KindInfo& kind,
   return object;
 }
 
+absl::Status ObjectStore::CheckSize(const api::KindInfo& kind, const std::string& key,
+                                    const google::protobuf::Message& object, int64_t reserve_bytes,
+                                    const std::string& reserve_why) const {
+  // The update transaction: compare(key), put(key, value), range(key).
+  etcdserverpb::TxnRequest txn;
+  *txn.add_compare() = ModRevisionEquals(key, 1);
+  etcdserverpb::PutRequest* put = txn.add_success()->mutable_request_put();
+  put->set_key(key);
+  put->set_value(Encode(object));
+  put->set_lease(1);
+  txn.add_failure()->mutable_request_range()->set_key(key);
+  const int64_t bytes =
+      static_cast<int64_t>(txn.ByteSizeLong()) + std::max<int64_t>(reserve_bytes, 0);
+  if (bytes <= max_request_bytes_) return absl::OkStatus();
+  return TooLarge(kind, Meta(object).name(), bytes, max_request_bytes_, reserve_why);
+}
+
+absl::Status ObjectStore::CheckTxnSize(const api::KindInfo& kind, const std::string& name,
+                                       const etcdserverpb::TxnRequest& txn) const {
+  const int64_t bytes = static_cast<int64_t>(txn.ByteSizeLong());
+  if (bytes <= max_request_bytes_) return absl::OkStatus();
+  return TooLarge(kind, name, bytes, max_request_bytes_, "");
+}
+
+absl::Status ObjectStore::InterpretTxnError(const api::KindInfo& kind, const std::string& name,
+                                            int64_t request_bytes, absl::Status error) const {
+  // etcd (and minik8s-store) refuse with "etcdserver: request is too large";
+  // a request past the store's gRPC message limit never reaches it and
+  // comes back as RESOURCE_EXHAUSTED "... larger than max ...".
+  const bool too_large = absl::StrContains(error.message(), "request is too large") ||
+                         (error.code() == absl::StatusCode::kResourceExhausted &&
+                          absl::StrContains(error.message(), "larger than max"));
+  if (!too_large) return error;
+  return TooLarge(kind, name, request_bytes, /*limit=*/-1, "");
+}
+
 absl::StatusOr<int64_t> ObjectStore::LeaseFor(int64_t ttl_seconds) {
   absl::MutexLock lock(&lease_mu_);
   absl::Time now = absl::Now();
@@ -108,8 +164,12 @@ absl::StatusOr<MessagePtr> ObjectStore::Create(const api::KindInfo& kind, const 
     if (!lease.ok()) return lease.status();
     put->set_lease(*lease);
   }
+  if (absl::Status s = CheckTxnSize(kind, Meta(object).name(), txn); !s.ok()) return s;
   absl::StatusOr<etcdserverpb::TxnResponse> response = client_->Txn(txn);
-  if (!response.ok()) return response.status();
+  if (!response.ok()) {
+    return InterpretTxnError(kind, Meta(object).name(), static_cast<int64_t>(txn.ByteSizeLong()),
+                             response.status());
+  }
   if (!response->succeeded()) return api::NewAlreadyExists(kind, Meta(object).name());
   MessagePtr out = CloneMessage(object);
   if (meta::v1::ObjectMeta* meta = MutableMeta(out.get()); meta != nullptr) {
@@ -134,11 +194,16 @@ void ObjectStore::CreateAsync(const api::KindInfo& kind, const std::string& key,
     }
     put->set_lease(*lease);
   }
+  if (absl::Status s = CheckTxnSize(kind, Meta(object).name(), txn); !s.ok()) {
+    done(s);
+    return;
+  }
+  const int64_t request_bytes = static_cast<int64_t>(txn.ByteSizeLong());
   client_->TxnAsync(std::move(txn),
-                    [kind = &kind, name = Meta(object).name(),
+                    [this, kind = &kind, name = Meta(object).name(), request_bytes,
                      done = std::move(done)](absl::StatusOr<etcdserverpb::TxnResponse> response) {
                       if (!response.ok()) {
-                        done(response.status());
+                        done(InterpretTxnError(*kind, name, request_bytes, response.status()));
                       } else if (!response->succeeded()) {
                         done(api::NewAlreadyExists(*kind, name));
                       } else {
@@ -198,8 +263,12 @@ absl::StatusOr<UpdateResult> ObjectStore::GuaranteedUpdate(const api::KindInfo& 
       }
     }
     txn.add_failure()->mutable_request_range()->set_key(key);
+    if (absl::Status s = CheckTxnSize(kind, name, txn); !s.ok()) return s;
     absl::StatusOr<etcdserverpb::TxnResponse> response = client_->Txn(txn);
-    if (!response.ok()) return response.status();
+    if (!response.ok()) {
+      return InterpretTxnError(kind, name, static_cast<int64_t>(txn.ByteSizeLong()),
+                               response.status());
+    }
     if (response->succeeded()) {
       UpdateResult result;
       if (action->delete_object) {

@@ -20,6 +20,13 @@
 // errors.h); store failures as kUnavailable "storage is unavailable: ...";
 // a compacted list revision as kOutOfRange.
 //
+// Size: a write whose etcd request would exceed max_request_bytes (etcd's
+// --max-request-bytes, 1.5 MiB by default) is refused before it is sent,
+// and a store that refuses one anyway ("etcdserver: request is too large",
+// or its gRPC message limit) is answered the same way: RequestEntityTooLarge
+// (HTTP 413), naming the object, its size and the limit, never an opaque
+// storage error (see apiserver/README.md, "Object size").
+//
 // Thread safety: all methods are safe to call concurrently.
 #ifndef MINIK8S_APISERVER_STORAGE_OBJECT_STORE_H_
 #define MINIK8S_APISERVER_STORAGE_OBJECT_STORE_H_
@@ -68,8 +75,22 @@ struct ListResult {
 
 class ObjectStore {
  public:
+  // etcd's default --max-request-bytes, also minik8s-store's.
+  static constexpr int64_t kDefaultMaxRequestBytes = 1572864;
+
   // `client` must outlive the store. `prefix` is --etcd-prefix ("/registry").
-  ObjectStore(EtcdClient* client, std::string prefix);
+  ObjectStore(EtcdClient* client, std::string prefix,
+              int64_t max_request_bytes = kDefaultMaxRequestBytes);
+
+  int64_t max_request_bytes() const { return max_request_bytes_; }
+
+  // RequestEntityTooLarge when writing `object` at `key` would need a
+  // request larger than max_request_bytes, counting `reserve_bytes` more
+  // (room the object must keep for what is written to it later, e.g. a
+  // pod's status) and explained by `reserve_why` ("" when none).
+  absl::Status CheckSize(const api::KindInfo& kind, const std::string& key,
+                         const google::protobuf::Message& object, int64_t reserve_bytes = 0,
+                         const std::string& reserve_why = "") const;
 
   EtcdClient* client() const { return client_; }
   const std::string& prefix() const { return prefix_; }
@@ -124,9 +145,17 @@ class ObjectStore {
  private:
   absl::StatusOr<int64_t> LeaseFor(int64_t ttl_seconds);
   static std::string Encode(const google::protobuf::Message& object);
+  // RequestEntityTooLarge for `txn` over the limit; OK otherwise.
+  absl::Status CheckTxnSize(const api::KindInfo& kind, const std::string& name,
+                            const etcdserverpb::TxnRequest& txn) const;
+  // A store's refusal of an oversized request, as RequestEntityTooLarge;
+  // any other error unchanged.
+  absl::Status InterpretTxnError(const api::KindInfo& kind, const std::string& name,
+                                 int64_t request_bytes, absl::Status error) const;
 
   EtcdClient* client_;
   std::string prefix_;  // without a trailing slash
+  const int64_t max_request_bytes_;
 
   absl::Mutex lease_mu_;
   int64_t lease_id_ ABSL_GUARDED_BY(lease_mu_) = 0;

@@ -2,6 +2,7 @@
 // subresource, graceful deletion (a scheduled, non-terminal pod waits its
 // grace period for the kubelet), generation on spec change; admission:
 // service account, default tolerations and priority (admission.h).
+#include "absl/strings/str_cat.h"
 #include "k8s/core/v1/core.pb.h"
 #include "kinds/strategy_entry.h"
 
@@ -40,6 +41,32 @@ std::string QosClass(const Pod& pod) {
   return guaranteed ? "Guaranteed" : "Burstable";
 }
 
+// The largest status the kubelet writes for a container (kubelet/pod_status.cc),
+// in protobuf bytes beyond its name and image: a terminated state and a
+// terminated last state (exit code, signal, reason, two timestamps and a
+// containerd:// ID each), the container ID, an image ID (a repo digest, the
+// image plus ~80 bytes), ready, started and the restart count, with field
+// overhead.
+constexpr int64_t kStatusBytesPerContainer = 512;
+// Pod-level fields: phase, conditions, IPs, start time, QoS class, and the
+// termination messages Kubernetes caps at 12 KiB a pod.
+constexpr int64_t kStatusBytesPerPod = 16 * 1024;
+
+// The worst-case size of the status of `pod`: per container the constant
+// above plus its name three times (its status, and the Ready and
+// ContainersReady condition messages that list unready containers) and its
+// image twice (image and imageID).
+int64_t WorstCaseStatusBytes(const Pod& pod) {
+  int64_t bytes = kStatusBytesPerPod;
+  auto add = [&bytes](const core::v1::Container& c) {
+    bytes += kStatusBytesPerContainer + 3 * static_cast<int64_t>(c.name().size()) +
+             2 * static_cast<int64_t>(c.image().size());
+  };
+  for (const auto& c : pod.spec().init_containers()) add(c);
+  for (const auto& c : pod.spec().containers()) add(c);
+  return bytes;
+}
+
 class PodStrategy : public Strategy {
  public:
   explicit PodStrategy(const api::KindInfo* kind)
@@ -65,6 +92,17 @@ class PodStrategy : public Strategy {
     if (old == nullptr) return AdmitPodCreate(kind(), pod, options);
     AdmitPodUpdate(pod, static_cast<const Pod&>(*old), options);
     return absl::OkStatus();
+  }
+
+  // The kubelet's status of every container must fit beside the spec: a
+  // pod with thousands of containers is refused at creation instead of
+  // staying Pending because no status update can be stored.
+  StatusReserve ReserveForStatus(const google::protobuf::Message& object) const override {
+    const auto& pod = static_cast<const Pod&>(object);
+    const int containers = pod.spec().containers_size() + pod.spec().init_containers_size();
+    return {WorstCaseStatusBytes(pod),
+            absl::StrCat("with room for the status of its ", containers,
+                         containers == 1 ? " container" : " containers")};
   }
 
   int64_t GracePeriod(const google::protobuf::Message& object, int64_t requested) const override {
