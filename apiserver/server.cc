@@ -181,9 +181,12 @@ void Server::Shutdown() {
   spdlog::debug("shutdown: stopping the HTTP server");
   if (http_) http_->Shutdown();
   spdlog::debug("shutdown: stopping the gRPC server");
-  // Calls still running after a second are cancelled (this also ends
-  // connections that never completed their HTTP/2 handshake).
-  if (grpc_server_) grpc_server_->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(1)));
+  // Calls still running after 250 ms are cancelled (this also ends
+  // connections that never completed their HTTP/2 handshake); a request
+  // cancelled here was never answered, so its client retries or reports it.
+  if (grpc_server_) {
+    grpc_server_->Shutdown(absl::ToChronoTime(absl::Now() + absl::Milliseconds(250)));
+  }
   spdlog::debug("shutdown: stopping the workers");
   pool_.reset();
   logs_.reset();

@@ -100,8 +100,9 @@ struct EventRecorderOptions {
   size_t cache_size = 4096;
   common::Clock* clock = nullptr;  // borrowed; null = real clock
   // How long Shutdown() keeps writing queued events (real time) before it
-  // drops what is left.
-  absl::Duration shutdown_timeout = absl::Seconds(2);
+  // drops what is left. Short: events are best effort, and a daemon asked to
+  // stop should stop (a whole cluster stops stage by stage, so this adds up).
+  absl::Duration shutdown_timeout = absl::Milliseconds(500);
   // Spam filter: events one source may record about one object at once, and
   // the tokens per second that come back after. spam_burst 0 turns the
   // filter off.
