@@ -87,7 +87,11 @@ std::string FormatError(const absl::Status& status, const std::string& server_ho
                         " was refused - did you specify the right host or port?");
   }
   std::string message(status.message());
-  if (absl::StartsWith(message, "error: ")) return message;
+  // kubectl prints these two as they are, with no "error: " in front.
+  if (absl::StartsWith(message, "error: ") ||
+      absl::StartsWith(message, "Unable to connect to the server: ")) {
+    return message;
+  }
   return absl::StrCat("error: ", message);
 }
 

@@ -143,6 +143,13 @@ TEST(FormatError, KubernetesMessages) {
       "The connection to the server 127.0.0.1:6443 was refused - did you specify the right "
       "host or port?");
   EXPECT_EQ(FormatError(absl::InvalidArgumentError("bad"), "h:1"), "error: bad");
+  // A frozen server: the client's timeout message, as kubectl prints it.
+  EXPECT_EQ(FormatError(absl::DeadlineExceededError(
+                            "Unable to connect to the server: timed out after 30s waiting for "
+                            "the server at h:1 (Client.Timeout exceeded while awaiting headers)"),
+                        "h:1"),
+            "Unable to connect to the server: timed out after 30s waiting for the server at h:1 "
+            "(Client.Timeout exceeded while awaiting headers)");
 
   meta::v1::Status status;
   status.set_reason("Invalid");
