@@ -181,10 +181,11 @@ std::optional<pid_t> LivePid(const ProcessRecord& p, bool* by_hand) {
 }
 
 void StopDaemons(const ClusterState& state, int max_stage, absl::Duration timeout) {
-  for (int stage = max_stage; stage >= 0; --stage) {
+  auto stop_stage = [](int stage) { return std::min(stage, kStopTogetherFromStage); };
+  for (int stage = stop_stage(max_stage); stage >= 0; --stage) {
     std::vector<std::pair<pid_t, std::string>> group;
     for (const ProcessRecord& p : state.processes) {
-      if (p.stage != stage) continue;
+      if (stop_stage(p.stage) != stage) continue;
       bool by_hand = false;
       std::optional<pid_t> pid = LivePid(p, &by_hand);
       if (!pid) continue;
@@ -345,14 +346,17 @@ class Cluster {
       StopDaemons({.processes = std::move(replaced)}, max_stage, options_.stop_timeout);
     }
     const absl::Time stop_start = absl::Now();
-    supervisor_.StopAll(options_.stop_timeout, [&](const ChildProcess& c) {
-      if (!quiet) {
-        // The time since the stop began: where a slow stop spends it.
-        Out(absl::StrFormat("  %-20s stopped (pid %d, %s) at +%s\n", c.name, c.pid,
-                            DescribeWaitStatus(*c.wait_status),
-                            FormatStartupTime(absl::Now() - stop_start)));
-      }
-    });
+    supervisor_.StopAll(
+        options_.stop_timeout,
+        [&](const ChildProcess& c) {
+          if (!quiet) {
+            // The time since the stop began: where a slow stop spends it.
+            Out(absl::StrFormat("  %-20s stopped (pid %d, %s) at +%s\n", c.name, c.pid,
+                                DescribeWaitStatus(*c.wait_status),
+                                FormatStartupTime(absl::Now() - stop_start)));
+          }
+        },
+        kStopTogetherFromStage);
     std::remove(StateFilePath(options_.cluster.data_dir).c_str());
   }
 

@@ -20,7 +20,7 @@ constexpr int kFirstKubeletOffset = 10;
 
 constexpr int kStageStore = 0;
 constexpr int kStageApiserver = 1;
-constexpr int kStageControlPlane = 2;  // controller-manager and scheduler
+constexpr int kStageControlPlane = kStopTogetherFromStage;  // controller-manager and scheduler
 constexpr int kStageRuntimes = 3;
 constexpr int kStageKubelets = 4;
 

@@ -35,6 +35,14 @@ inline constexpr int kDefaultNodes = 3;
 inline constexpr int kMaxNodes = 200;  // one runtime + kubelet each; beyond: --scale-nodes
 inline constexpr char kScaleNodePrefix[] = "sim-node-";
 
+// Start stages: store 0, apiserver 1, controller-manager and scheduler 2,
+// runtimes 3, kubelets 4; each starts once the one before is healthy. They
+// stop in reverse, except that every stage from this one up stops at once:
+// the apiserver's clients need no order among themselves, and the store and
+// the apiserver still stop last (nothing is lost either way: every
+// acknowledged write is durable).
+inline constexpr int kStopTogetherFromStage = 2;
+
 // Component kinds, also the keys of ClusterOptions::extra_args.
 inline constexpr char kStore[] = "store";
 inline constexpr char kApiserver[] = "apiserver";

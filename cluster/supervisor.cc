@@ -100,16 +100,18 @@ const ChildProcess* Supervisor::Find(const std::string& name) const {
 }
 
 void Supervisor::StopAll(absl::Duration timeout,
-                         const std::function<void(const ChildProcess&)>& on_stopped) {
+                         const std::function<void(const ChildProcess&)>& on_stopped,
+                         int together_from) {
+  auto stop_stage = [together_from](int stage) { return std::min(stage, together_from); };
   std::vector<int> stages;
-  for (const ChildProcess& c : children_) stages.push_back(c.stage);
+  for (const ChildProcess& c : children_) stages.push_back(stop_stage(c.stage));
   std::sort(stages.rbegin(), stages.rend());
   stages.erase(std::unique(stages.begin(), stages.end()), stages.end());
   for (int stage : stages) {
     std::vector<ChildProcess*> group;
     // Reverse start order within a stage too.
     for (auto it = children_.rbegin(); it != children_.rend(); ++it) {
-      if (it->stage == stage && it->running()) group.push_back(&*it);
+      if (stop_stage(it->stage) == stage && it->running()) group.push_back(&*it);
     }
     for (ChildProcess* c : group) kill(c->pid, SIGTERM);
     const absl::Time deadline = absl::Now() + timeout;

@@ -15,6 +15,7 @@
 #include <sys/types.h>
 
 #include <functional>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -57,9 +58,11 @@ class Supervisor {
 
   // Stops every running child, highest stage first, all of a stage at once:
   // SIGTERM, then SIGKILL to those still running after `timeout`. `on_stopped`
-  // (optional) is called for each child as it is reaped.
+  // (optional) is called for each child as it is reaped. Children of stage
+  // `together_from` and above stop as one group (default: none merged).
   void StopAll(absl::Duration timeout,
-               const std::function<void(const ChildProcess&)>& on_stopped = nullptr);
+               const std::function<void(const ChildProcess&)>& on_stopped = nullptr,
+               int together_from = std::numeric_limits<int>::max());
 
  private:
   std::vector<ChildProcess> children_;  // in start order

@@ -101,6 +101,39 @@ TEST_F(SupervisorTest, StopsHighestStageFirst) {
   }
 }
 
+// From `together_from` up, stages stop as one group: a stage-2 child gets
+// SIGTERM at once although a stage-3 child ignores it until the SIGKILL;
+// lower stages still wait for the group.
+TEST_F(SupervisorTest, StagesFromTogetherFromStopAsOneGroup) {
+  Supervisor s;
+  ASSERT_TRUE(
+      s.Start("apiserver", 1,
+              {"/bin/sh", "-c", "trap 'exit 0' TERM; echo ready; while true; do sleep 0.05; done"},
+              Log("apiserver"))
+          .ok());
+  ASSERT_TRUE(
+      s.Start("scheduler", 2,
+              {"/bin/sh", "-c", "trap 'exit 0' TERM; echo ready; while true; do sleep 0.05; done"},
+              Log("scheduler"))
+          .ok());
+  ASSERT_TRUE(
+      s.Start("stubborn-kubelet", 3,
+              {"/bin/sh", "-c", "trap '' TERM; echo ready; while true; do sleep 0.05; done"},
+              Log("stubborn-kubelet"))
+          .ok());
+  for (const char* name : {"apiserver", "scheduler", "stubborn-kubelet"}) {
+    ASSERT_TRUE(WaitUntil([&] { return SaidReady(Log(name)); })) << name;
+  }
+  std::vector<std::string> stopped;
+  s.StopAll(
+      absl::Milliseconds(500), [&](const ChildProcess& c) { stopped.push_back(c.name); },
+      /*together_from=*/2);
+  // Stage by stage, the scheduler would wait for the kubelet's SIGKILL.
+  EXPECT_THAT(stopped, ElementsAre("scheduler", "stubborn-kubelet", "apiserver"));
+  EXPECT_EQ(DescribeWaitStatus(*s.Find("scheduler")->wait_status), "exited normally");
+  EXPECT_TRUE(WIFSIGNALED(*s.Find("stubborn-kubelet")->wait_status));
+}
+
 TEST_F(SupervisorTest, KillsWhatIgnoresSigterm) {
   Supervisor s;
   ASSERT_TRUE(
