@@ -168,6 +168,31 @@ std::string DeathMessage(const ChildProcess& c) {
 
 // Runs the cluster of one `minik8s up`: starts the planned components stage
 // by stage, then supervises them until a shutdown signal.
+// How a user types the program at `path` from any folder: its bare name when
+// the first of that name on $PATH is this very file, else the full path.
+std::string CommandFor(const std::string& path) {
+  const std::filesystem::path file(path);
+  const std::string name = file.filename().string();
+  const char* env = std::getenv("PATH");
+  for (absl::string_view dir : absl::StrSplit(env != nullptr ? env : "", ':', absl::SkipEmpty())) {
+    const std::filesystem::path candidate = std::filesystem::path(std::string(dir)) / name;
+    if (access(candidate.c_str(), X_OK) != 0) continue;
+    std::error_code ec;
+    return std::filesystem::equivalent(candidate, file, ec) ? name : path;
+  }
+  return path;
+}
+
+// The example Deployment of the source tree the binaries were built in
+// (<bin>/../../examples), by absolute path; else the path within a checkout.
+std::string ExampleManifest(const std::string& bin_dir) {
+  std::error_code ec;
+  const std::filesystem::path example = std::filesystem::weakly_canonical(
+      std::filesystem::path(bin_dir) / ".." / ".." / "examples" / "nginx-deployment.yaml", ec);
+  if (!ec && std::filesystem::exists(example, ec)) return example.string();
+  return "examples/nginx-deployment.yaml";
+}
+
 // The running process of a recorded daemon: the recorded pid, or else the
 // process of the same executable now serving the recorded address (a daemon
 // restarted by hand after the recorded one died). `by_hand` says which.
@@ -392,10 +417,12 @@ class Cluster {
     } else {
       absl::StrAppend(&text, "mkctl talks to this cluster with --server ", state_.apiserver, "\n");
     }
+    // Commands that work from any folder, as printed.
+    const std::string mkctl_cmd = CommandFor(mkctl);
     absl::StrAppend(&text,
                     have_mkctl ? "" : absl::StrCat("  (mkctl is not built in ", co.bin_dir, ")\n"),
-                    "  mkctl get nodes\n", "  mkctl apply -f examples/nginx-deployment.yaml\n",
-                    "  mkctl get pods -o wide\n");
+                    "  ", mkctl_cmd, " get nodes\n", "  ", mkctl_cmd, " apply -f ",
+                    ExampleManifest(co.bin_dir), "\n", "  ", mkctl_cmd, " get pods -o wide\n");
     if (kubeconfig_written_) {
       absl::StrAppend(&text, "kubectl reaches the cluster through ", options_.kubeconfig, "\n",
                       "  export KUBECONFIG=", options_.kubeconfig, "\n", "  kubectl get nodes\n");
