@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <algorithm>
+#include <fstream>
 #include <random>
 
 #include "absl/strings/match.h"
@@ -28,9 +30,20 @@ bool Exists(const std::string& path) {
 
 int PickClusterPortBase(int nodes) {
   std::mt19937 rng(std::random_device{}());
-  std::uniform_int_distribution<int> dist(200, 580);
+  // Below the kernel's ephemeral range (ip_local_port_range, 32768 by
+  // default): a client socket of a test running beside this one can take any
+  // port in that range between our check and the daemon's bind.
+  int ephemeral_low = 32768;
+  {
+    std::ifstream range("/proc/sys/net/ipv4/ip_local_port_range");
+    int low = 0;
+    if (range >> low && low > 12000) ephemeral_low = low;
+  }
+  const absl::StatusOr<cluster::PortPlan> probe = cluster::DerivePorts(20000, nodes);
+  const int span = probe.ok() ? probe->last - probe->first + 1 : 1000;
+  std::uniform_int_distribution<int> dist(100, std::max(100, (ephemeral_low - span) / 100 - 1));
   for (int attempt = 0; attempt < 200; ++attempt) {
-    const int base = dist(rng) * 100;  // 20000 .. 58000
+    const int base = dist(rng) * 100;  // 10000 .. below the ephemeral range
     auto ports = cluster::DerivePorts(base, nodes);
     if (!ports.ok()) continue;
     bool free = true;
