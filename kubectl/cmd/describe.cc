@@ -88,25 +88,15 @@ int RunDescribe(Context& ctx, const DescribeOptions& o) {
   bool first = true;
   bool any = false;
   for (const ResourceRequest& r : *requests) {
-    std::vector<OwnedObject> objects;
-    if (r.names.empty()) {
-      client::ListOptions options;
-      options.label_selector = o.selector;
-      absl::StatusOr<std::vector<OwnedObject>> list = ListObjects(**client, *r.kind, ns, options);
-      if (!list.ok()) return ctx.Fail(list.status());
-      objects = std::move(*list);
-    } else {
-      for (const std::string& name : r.names) {
-        absl::StatusOr<OwnedObject> obj = GetObject(**client, *r.kind, ctx.Namespace(), name);
-        if (!obj.ok()) {
-          ctx.Fail(obj.status());
+    client::ListOptions options;
+    options.label_selector = o.selector;
+    absl::StatusOr<std::vector<OwnedObject>> objects = NamedOrSelectedObjects(
+        **client, *r.kind, ctx.Namespace(), ns, r.names, options, [&](const absl::Status& s) {
+          ctx.Fail(s);
           exit_code = 1;
-          continue;
-        }
-        objects.push_back(std::move(*obj));
-      }
-    }
-    for (const OwnedObject& obj : objects) {
+        });
+    if (!objects.ok()) return ctx.Fail(objects.status());
+    for (const OwnedObject& obj : *objects) {
       absl::StatusOr<std::string> text = Describe(ctx, **client, *r.kind, *obj, o.show_events);
       if (!text.ok()) return ctx.Fail(text.status());
       if (!first) ctx.out() << "\n\n";

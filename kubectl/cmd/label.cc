@@ -67,31 +67,21 @@ int RunMetadataCommand(Context& ctx, const MetadataCmdOptions& o, MetadataField 
   int exit_code = 0;
   int seen = 0;
   for (const ResourceRequest& r : *requests) {
-    std::vector<OwnedObject> objects;
-    if (by_selector) {
-      client::ListOptions options;
-      options.label_selector = o.selector;
-      absl::StatusOr<std::vector<OwnedObject>> list =
-          ListObjects(**client, *r.kind, ctx.Namespace(), options);
-      if (!list.ok()) return ctx.Fail(list.status());
-      objects = std::move(*list);
-    } else {
-      for (const std::string& name : r.names) {
-        absl::StatusOr<OwnedObject> obj = GetObject(**client, *r.kind, ctx.Namespace(), name);
-        if (!obj.ok()) {
-          ctx.Fail(obj.status());
-          exit_code = 1;
-          continue;
-        }
-        objects.push_back(std::move(*obj));
-      }
-    }
-    for (const OwnedObject& obj : objects) {
+    client::ListOptions options;
+    options.label_selector = o.selector;
+    absl::StatusOr<std::vector<OwnedObject>> objects =
+        NamedOrSelectedObjects(**client, *r.kind, ctx.Namespace(), ctx.Namespace(), r.names,
+                               options, [&](const absl::Status& s) {
+                                 ctx.Fail(s);
+                                 exit_code = 1;
+                               });
+    if (!objects.ok()) return ctx.Fail(objects.status());
+    for (const OwnedObject& obj : *objects) {
       ++seen;
       const std::string name = client::MetaOf(*obj).name();
       const std::map<std::string, std::string> current = MapOf(*obj, field);
       if (o.list) {
-        if (objects.size() > 1 || requests->size() > 1) {
+        if (objects->size() > 1 || requests->size() > 1) {
           ctx.out() << "Listing " << (labels ? "labels" : "annotations") << " for " << r.kind->kind
                     << (r.kind->group.empty() ? "" : ".") << r.kind->group << "/" << name << ":\n";
         }

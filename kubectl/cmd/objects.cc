@@ -41,4 +41,21 @@ std::vector<const google::protobuf::Message*> Pointers(const std::vector<OwnedOb
   return out;
 }
 
+absl::StatusOr<std::vector<OwnedObject>> NamedOrSelectedObjects(
+    client::ApiClient& client, const api::KindInfo& kind, const std::string& get_ns,
+    const std::string& list_ns, const std::vector<std::string>& names,
+    const client::ListOptions& options, const std::function<void(const absl::Status&)>& on_error) {
+  if (names.empty()) return ListObjects(client, kind, list_ns, options);
+  std::vector<OwnedObject> objects;
+  for (const std::string& name : names) {
+    absl::StatusOr<OwnedObject> obj = GetObject(client, kind, get_ns, name);
+    if (obj.ok()) {
+      objects.push_back(*std::move(obj));
+    } else {
+      on_error(obj.status());
+    }
+  }
+  return objects;
+}
+
 }  // namespace minik8s::kubectl

@@ -5,6 +5,7 @@
 #ifndef MINIK8S_KUBECTL_CMD_OBJECTS_H_
 #define MINIK8S_KUBECTL_CMD_OBJECTS_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -27,6 +28,15 @@ absl::StatusOr<std::vector<OwnedObject>> ListObjects(client::ApiClient& client,
                                                      const api::KindInfo& kind,
                                                      const std::string& ns,
                                                      const client::ListOptions& options = {});
+
+// The objects one resource argument names: each of `names`, read from
+// `get_ns` (a name that cannot be read goes to `on_error` and is skipped, as
+// kubectl goes on with the others), or, with no names, those `options`
+// select in `list_ns` (a failed list is the error returned).
+absl::StatusOr<std::vector<OwnedObject>> NamedOrSelectedObjects(
+    client::ApiClient& client, const api::KindInfo& kind, const std::string& get_ns,
+    const std::string& list_ns, const std::vector<std::string>& names,
+    const client::ListOptions& options, const std::function<void(const absl::Status&)>& on_error);
 
 // Borrowed pointers to `objects` (valid while `objects` lives).
 std::vector<const google::protobuf::Message*> Pointers(const std::vector<OwnedObject>& objects);
