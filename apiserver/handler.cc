@@ -169,6 +169,8 @@ struct Handler::PendingCreate {
   int attempt = 0;
   apiv1::ObjectResponse* response = nullptr;
   std::function<void(absl::Status)> done;
+  // What Strategy::Allocate took, committed or given back with the write.
+  std::unique_ptr<Strategy::Allocation> allocation;
 };
 
 void Handler::CreateAsync(const apiv1::CreateRequest& request, apiv1::ObjectResponse* response,
@@ -193,6 +195,7 @@ void Handler::StoreCreate(std::shared_ptr<PendingCreate> pending) {
       [this, pending = std::move(pending)](absl::StatusOr<int64_t> revision) {
         meta::v1::ObjectMeta* meta = MutableMeta(pending->object.get());
         if (revision.ok()) {
+          if (pending->allocation != nullptr) pending->allocation->Commit();
           meta->set_resource_version(absl::StrCat(*revision));
           pending->object->SerializeToString(pending->response->mutable_object());
           pending->done(absl::OkStatus());
@@ -200,6 +203,7 @@ void Handler::StoreCreate(std::shared_ptr<PendingCreate> pending) {
         }
         if (!pending->generated || revision.status().code() != absl::StatusCode::kAlreadyExists ||
             ++pending->attempt >= kGenerateNameAttempts) {
+          if (pending->allocation != nullptr) pending->allocation->Abort();
           pending->done(revision.status());
           return;
         }
@@ -263,10 +267,14 @@ absl::Status Handler::PrepareCreate(const apiv1::CreateRequest& request, Pending
                                       *object, reserve.bytes, reserve.why));
   }
   RETURN_IF_ERROR(CheckNamespace(*strategy, meta->namespace_()));
+  ASSIGN_OR_RETURN(std::unique_ptr<Strategy::Allocation> allocation,
+                   strategy->Allocate(object.get(), nullptr, options_.pools));
   if (request.dry_run()) {
+    if (allocation != nullptr) allocation->Abort();
     response->set_object(object->SerializeAsString());
     return absl::OkStatus();
   }
+  pending->allocation = std::move(allocation);
   pending->strategy = strategy;
   pending->generated = generated;
   pending->object = std::move(object);
@@ -433,9 +441,17 @@ absl::StatusOr<MessagePtr> Handler::UpdateObject(const Strategy& strategy, const
                             {});
   }
   MessagePtr dry_run_result;
+  // What Strategy::Allocate took for the attempt being written; an attempt
+  // retried on a conflict gives back the previous one's.
+  std::unique_ptr<Strategy::Allocation> allocation;
+  auto abort_allocation = [&allocation] {
+    if (allocation != nullptr) allocation->Abort();
+    allocation.reset();
+  };
   absl::StatusOr<UpdateResult> result = store_->GuaranteedUpdate(
       kind, store_->Key(kind, ns, name), name,
       [&](const google::protobuf::Message& current) -> absl::StatusOr<UpdateAction> {
+        abort_allocation();
         ASSIGN_OR_RETURN(MessagePtr object, produce(current));
         meta::v1::ObjectMeta* meta = MutableMeta(object.get());
         if (!meta->name().empty() && meta->name() != name) {
@@ -464,17 +480,23 @@ absl::StatusOr<MessagePtr> Handler::UpdateObject(const Strategy& strategy, const
         }
         RETURN_IF_ERROR(ValidateForStorage(kind, *object, &current));
         UpdateAction action;
+        action.delete_object = ReadyToRemove(Meta(*object));
+        if (subresource != "status" && !action.delete_object) {
+          ASSIGN_OR_RETURN(allocation, strategy.Allocate(object.get(), &current, options_.pools));
+        }
         if (dry_run) {
           dry_run_result = std::move(object);
           return absl::CancelledError("dry run");
         }
-        action.delete_object = ReadyToRemove(Meta(*object));
         action.object = std::move(object);
         return action;
       },
       TtlFor(strategy));
+  if (dry_run || !result.ok()) abort_allocation();
   if (dry_run && dry_run_result != nullptr) return dry_run_result;
   if (!result.ok()) return result.status();
+  if (allocation != nullptr) allocation->Commit();
+  if (result->deleted) strategy.Release(*result->object, options_.pools);
   return std::move(result->object);
 }
 
@@ -709,6 +731,7 @@ absl::StatusOr<Handler::DeleteResult> Handler::DeleteObject(
   if (!result.ok()) return result.status();
   out.object = std::move(result->object);
   out.deleted = result->deleted;
+  if (out.deleted) strategy.Release(*out.object, options_.pools);
   // Namespace lifecycle: remember the namespaces marked Terminating here
   // until the namespaces cache has seen that write (CheckNamespace).
   absl::StatusOr<const Strategy*> ns_strategy = registry_->Find("namespaces");

@@ -49,6 +49,8 @@ class Handler {
   struct Options {
     int64_t event_ttl_seconds = 3600;
     AdmissionOptions admission;
+    // Cluster IPs and node ports (Strategy::Allocate).
+    ServerPools pools;
   };
 
   Handler(ObjectStore* store, const Registry* registry, Options options);
@@ -100,6 +102,7 @@ class Handler {
   absl::Status EnsureNamespace(const std::string& name);
   ObjectStore* store() const { return store_; }
   const Registry& registry() const { return *registry_; }
+  const ServerPools& pools() const { return options_.pools; }
 
  private:
   struct PendingCreate;

@@ -88,7 +88,30 @@ int main(int argc, char** argv) {
                  "it stays on an unreachable node before it is evicted)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
+  app.add_option("--service-cluster-ip-range", options.service_network.cluster_ip_range,
+                 "IPv4 CIDR Services' cluster IPs are allocated from; its first address is the "
+                 "kubernetes Service's")
+      ->capture_default_str();
+  app.add_option("--service-node-port-range", options.service_network.node_port_range,
+                 "Port range (inclusive) NodePort and LoadBalancer Services' node ports are "
+                 "allocated from")
+      ->capture_default_str();
+  daemon.AddDurationFlag("--service-allocator-repair-interval", &options.service_repair_interval,
+                         "How often the cluster IP and node port allocators are checked against "
+                         "the stored Services (values a Service holds are taken, values none "
+                         "holds are released after three checks), e.g. 10s");
+  app.add_option("--advertise-address", options.advertise_address,
+                 "IP address the kubernetes Service's endpoints point at (default: "
+                 "--bind-address, 127.0.0.1 when that is 0.0.0.0)");
   if (std::optional<int> exit = daemon.Parse(argc, argv)) return *exit;
+  if (options.service_repair_interval < absl::Seconds(1)) {
+    return daemon.Fail("--service-allocator-repair-interval: must be at least 1s", 2);
+  }
+  if (absl::Status s =
+          minik8s::apiserver::ServiceAllocators::Create(options.service_network).status();
+      !s.ok()) {
+    return daemon.Fail(s, 2);
+  }
 
   absl::StatusOr<std::vector<std::string>> endpoints =
       minik8s::UrlListToGrpcAddresses(etcd_servers);

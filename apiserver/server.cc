@@ -5,6 +5,8 @@
 #include <grpcpp/server_posix.h>
 
 #include "absl/strings/str_cat.h"
+#include "apiserver/kubernetes_service.h"
+#include "apiserver/object_meta.h"
 #include "common/metrics.h"
 #include "common/status_macros.h"
 #include "spdlog/spdlog.h"
@@ -29,10 +31,12 @@ absl::Status Server::Start() {
   store_ = std::make_unique<ObjectStore>(client_.get(), options_.etcd_prefix,
                                          options_.etcd_max_request_bytes);
   registry_ = std::make_unique<Registry>(api::Scheme::Default());
+  ASSIGN_OR_RETURN(service_allocators_, ServiceAllocators::Create(options_.service_network));
   handler_ = std::make_unique<Handler>(
       store_.get(), registry_.get(),
       Handler::Options{.event_ttl_seconds = absl::ToInt64Seconds(options_.event_ttl),
-                       .admission = options_.admission});
+                       .admission = options_.admission,
+                       .pools = {.services = service_allocators_.get()}});
   for (const auto& strategy : registry_->strategies()) {
     auto cache = std::make_unique<WatchCache>(
         &strategy->kind(), WatchCache::Options{.window_size = options_.watch_cache_size,
@@ -112,9 +116,33 @@ absl::Status Server::Start() {
   return absl::OkStatus();
 }
 
-// Health checks, system namespaces and compaction, on one thread.
+absl::Status Server::RepairServiceAllocators() {
+  ASSIGN_OR_RETURN(const Strategy* strategy, registry_->Find("services"));
+  const api::KindInfo& kind = strategy->kind();
+  ASSIGN_OR_RETURN(ListResult listed,
+                   store_->List(kind, store_->ResourcePrefix(kind, ""), "", 0, 0, nullptr));
+  std::vector<const core::v1::Service*> services;
+  for (const MessagePtr& item : listed.items) {
+    services.push_back(static_cast<const core::v1::Service*>(item.get()));
+  }
+  const bool first = !service_allocators_->ready();
+  ServiceAllocators::RepairReport report = service_allocators_->Repair(services);
+  if (first) {
+    spdlog::info("service allocators: {} cluster IPs and {} node ports held by {} services",
+                 service_allocators_->ips_used(), service_allocators_->ports_used(),
+                 services.size());
+  } else if (report.marked + report.freed > 0) {
+    spdlog::info("service allocators repaired: {} taken, {} released", report.marked, report.freed);
+  }
+  return absl::OkStatus();
+}
+
+// Health checks, system namespaces, the service allocators and the
+// `kubernetes` Service, and compaction, on one thread.
 void Server::RunMaintenance() {
   bool namespaces_done = false;
+  absl::Time next_repair = absl::InfinitePast();
+  absl::Time next_kubernetes_service = absl::InfinitePast();
   bool healthy = false;
   bool first = true;
   int64_t compact_target = 0;
@@ -147,6 +175,27 @@ void Server::RunMaintenance() {
           spdlog::warn("creating namespace {}: {}", ns, std::string(status.message()));
           namespaces_done = false;
         }
+      }
+    }
+    if (absl::Now() >= next_repair) {
+      if (absl::Status status = RepairServiceAllocators(); !status.ok()) {
+        spdlog::warn("repairing the service allocators: {}", std::string(status.message()));
+      } else {
+        next_repair = absl::Now() + options_.service_repair_interval;
+      }
+    }
+    if (namespaces_done && service_allocators_->ready() && absl::Now() >= next_kubernetes_service) {
+      std::string address = options_.advertise_address;
+      if (address.empty()) {
+        address = options_.bind_address == "0.0.0.0" ? "127.0.0.1" : options_.bind_address;
+      }
+      absl::Status status = EnsureKubernetesService(handler_.get(), service_allocators_->FirstIp(),
+                                                    address, bound_port_);
+      if (!status.ok()) {
+        spdlog::warn("the kubernetes service: {}", std::string(status.message()));
+        next_kubernetes_service = absl::Now() + absl::Seconds(1);
+      } else {
+        next_kubernetes_service = absl::Now() + options_.service_repair_interval;
       }
     }
     if (options_.compaction_interval > absl::ZeroDuration() && absl::Now() >= next_compaction) {

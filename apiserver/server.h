@@ -30,6 +30,7 @@
 #include "apiserver/namespace_finalizer.h"
 #include "apiserver/registry/admission.h"
 #include "apiserver/registry/registry.h"
+#include "apiserver/registry/service_allocator.h"
 #include "apiserver/rest/api_router.h"
 #include "apiserver/rest/http_server.h"
 #include "apiserver/rest/log_stream.h"
@@ -60,6 +61,14 @@ struct ServerOptions {
   // Event-loop threads of the HTTP server.
   int http_threads = 2;
   AdmissionOptions admission;
+  // --service-cluster-ip-range, --service-node-port-range.
+  ServiceNetworkOptions service_network;
+  // How often the service allocators are repaired from the stored Services
+  // (Kubernetes' repair controllers).
+  absl::Duration service_repair_interval = absl::Seconds(10);
+  // The address the `kubernetes` Service's endpoints point at; empty: the
+  // bind address (127.0.0.1 when it is 0.0.0.0).
+  std::string advertise_address;
 };
 
 class Server {
@@ -75,11 +84,14 @@ class Server {
 
  private:
   void RunMaintenance();
+  // Rebuilds or repairs the service allocators from the stored Services.
+  absl::Status RepairServiceAllocators();
 
   ServerOptions options_;
   std::unique_ptr<EtcdClient> client_;
   std::unique_ptr<ObjectStore> store_;
   std::unique_ptr<Registry> registry_;
+  std::unique_ptr<ServiceAllocators> service_allocators_;
   std::vector<std::unique_ptr<WatchCache>> caches_;
   std::vector<std::unique_ptr<CacheReflector>> reflectors_;
   std::unique_ptr<Handler> handler_;

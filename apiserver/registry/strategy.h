@@ -44,10 +44,18 @@
 #include "absl/status/statusor.h"
 #include "api/scheme.h"
 #include "apiserver/registry/admission.h"
+#include "apiserver/registry/service_allocator.h"
 #include "google/protobuf/message.h"
 #include "k8s/autoscaling/v1/autoscaling.pb.h"
 
 namespace minik8s::apiserver {
+
+// The pools the server hands values out of (borrowed; null when the server
+// keeps none), for the kinds whose objects hold some: Services take cluster
+// IPs and node ports.
+struct ServerPools {
+  ServiceAllocators* services = nullptr;
+};
 
 class Strategy {
  public:
@@ -121,6 +129,26 @@ class Strategy {
   virtual StatusReserve ReserveForStatus(const google::protobuf::Message& object) const {
     return {};
   }
+
+  // Values from the server's pools. After a create (`old` nullptr) or an
+  // update of the main resource has passed validation, the handler calls
+  // Allocate, which may fill fields of `object` (a Service's clusterIP and
+  // nodePorts) or refuse the write; then exactly one of Commit (the object
+  // was written) or Abort (it was not: a failed write, a dry run) on the
+  // returned Allocation. nullptr: nothing taken (the default).
+  class Allocation {
+   public:
+    virtual ~Allocation() = default;
+    virtual void Commit() = 0;
+    virtual void Abort() = 0;
+  };
+  virtual absl::StatusOr<std::unique_ptr<Allocation>> Allocate(google::protobuf::Message* object,
+                                                               const google::protobuf::Message* old,
+                                                               const ServerPools& pools) const {
+    return nullptr;
+  }
+  // `removed` has left the store: give back what it held.
+  virtual void Release(const google::protobuf::Message& removed, const ServerPools& pools) const {}
 
   // Scale subresource. Unimplemented (MethodNotAllowed) by default.
   virtual bool has_scale() const { return false; }

@@ -1,0 +1,12 @@
+// EndpointSlices (discovery.k8s.io/v1): plain objects without status,
+// written by the EndpointSlice controller (or by hand for a Service without
+// a selector).
+#include "kinds/strategy_entry.h"
+
+namespace minik8s::apiserver {
+
+std::unique_ptr<Strategy> NewEndpointSliceStrategy(const api::KindInfo* kind) {
+  return std::make_unique<Strategy>(kind, Strategy::Traits{});
+}
+
+}  // namespace minik8s::apiserver
