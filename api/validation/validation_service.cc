@@ -417,7 +417,8 @@ FieldErrors ValidateService(const Service& service) {
   if (spec.has_internal_traffic_policy()) {
     OneOf(spec.internal_traffic_policy(), kTrafficPolicies, sp.Child("internalTrafficPolicy"),
           &errs);
-  } else if (spec.type() != "ExternalName") {
+  } else if (spec.type() == "ClusterIP" || spec.type() == "NodePort" ||
+             spec.type() == "LoadBalancer") {
     errs.push_back(Required(sp.Child("internalTrafficPolicy"), ""));
   }
   return errs;

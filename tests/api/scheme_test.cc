@@ -58,6 +58,12 @@ TEST(Scheme, ResolvesResourceNamesUsersType) {
       {"ev", "Event"},
       {"events", "Event"},
       {"leases", "Lease"},
+      {"svc", "Service"},
+      {"services", "Service"},
+      {"ep", "Endpoints"},
+      {"endpoints", "Endpoints"},
+      {"endpointslices", "EndpointSlice"},
+      {"endpointslices.discovery.k8s.io", "EndpointSlice"},
       {"NODES", "Node"},
   };
   for (const auto& c : cases) {
@@ -65,7 +71,7 @@ TEST(Scheme, ResolvesResourceNamesUsersType) {
     ASSERT_NE(info, nullptr) << c.name;
     EXPECT_EQ(info->kind, c.kind) << c.name;
   }
-  EXPECT_EQ(s.FindByResource("services"), nullptr);
+  EXPECT_EQ(s.FindByResource("configmaps"), nullptr);
   EXPECT_EQ(s.FindByResource("scale"), nullptr);  // not a stored resource
   EXPECT_EQ(s.FindByResource("pods.apps"), nullptr);
 }

@@ -181,7 +181,8 @@ TEST(KindRegistration, EveryListedKindHasEveryPiece) {
     EXPECT_GT(printers::PrinterFor(kind).columns.size(), 2u) << kind.kind;
   }
   EXPECT_EQ(served, (std::vector<std::string>{"Namespace", "Pod", "Node", "Event", "Deployment",
-                                              "ReplicaSet", "Lease"}));
+                                              "ReplicaSet", "Lease", "Service", "Endpoints",
+                                              "EndpointSlice"}));
   // Every stored resource of the scheme is served.
   size_t resources = 0;
   for (const auto& kind : scheme.kinds()) resources += kind->resource.empty() ? 0 : 1;
