@@ -12,8 +12,11 @@ namespace minik8s::controllers {
 using apps::v1::Deployment;
 using apps::v1::ReplicaSet;
 using coordination::v1::Lease;
+using core::v1::Endpoints;
 using core::v1::Node;
 using core::v1::Pod;
+using core::v1::Service;
+using discovery::v1::EndpointSlice;
 
 absl::StatusOr<std::unique_ptr<ControllerManager>> ControllerManager::Create(
     ControllerManagerOptions options) {
@@ -33,8 +36,12 @@ absl::StatusOr<std::unique_ptr<ControllerManager>> ControllerManager::Create(
     }
   }
   for (int n : {options.concurrent_deployment_syncs, options.concurrent_replicaset_syncs,
-                options.concurrent_gc_syncs}) {
+                options.concurrent_gc_syncs, options.concurrent_endpoint_syncs,
+                options.concurrent_service_endpoint_syncs}) {
     if (n < 1) return absl::InvalidArgumentError("worker counts must be at least 1");
+  }
+  if (options.max_endpoints_per_slice < 1 || options.max_endpoints_per_slice > 1000) {
+    return absl::InvalidArgumentError("--max-endpoints-per-slice must be between 1 and 1000");
   }
   std::unique_ptr<ControllerManager> cm(new ControllerManager(std::move(options)));
   cm->enabled_ = std::move(enabled);
@@ -86,6 +93,43 @@ absl::StatusOr<std::unique_ptr<ControllerManager>> ControllerManager::Create(
     cm->garbage_collector_ = std::make_unique<GarbageCollector>(
         cm->clientset_.get(), cm->deployments_.get(), cm->replicasets_.get(), cm->pods_.get());
   }
+  cm->run_services_ = cm->IsEnabled("endpoint") || cm->IsEnabled("endpointslice");
+  if (cm->run_services_) {
+    cm->services_ = std::make_unique<client::Informer<Service>>(
+        api, client::InformerOptions{.name = "services", .resync_period = o.resync_period});
+    cm->endpoints_client_ = NewApiEndpointsClient(clientset);
+  }
+  if (cm->IsEnabled("endpointslice")) {
+    cm->endpointslice_events_ = std::make_unique<client::EventRecorder>(
+        cm->event_sink_.get(),
+        client::EventRecorderOptions{.component = "endpoint-slice-controller"});
+    cm->endpointslices_ = std::make_unique<client::Informer<EndpointSlice>>(
+        api, client::InformerOptions{.name = "endpointslices", .resync_period = o.resync_period});
+    cm->endpointslice_controller_ = std::make_unique<EndpointSliceController>(
+        cm->services_->GetLister(), cm->pods_->GetLister(), cm->endpointslices_->GetLister(),
+        cm->endpoints_client_.get(), cm->endpointslice_events_.get(),
+        EndpointsControllerOptions{.batch_period = o.endpointslice_updates_batch_period,
+                                   .max_endpoints_per_slice = o.max_endpoints_per_slice});
+    cm->endpointslice_controller_->RegisterHandlers(cm->services_.get(), cm->pods_.get(),
+                                                    cm->endpointslices_.get());
+    // Slices go with their Service.
+    if (cm->garbage_collector_) {
+      cm->garbage_collector_->AddKind(cm->services_.get(), "Service", "services");
+      cm->garbage_collector_->AddKind(cm->endpointslices_.get(), "EndpointSlice", "endpointslices");
+    }
+  }
+  if (cm->IsEnabled("endpoint")) {
+    cm->endpoint_events_ = std::make_unique<client::EventRecorder>(
+        cm->event_sink_.get(), client::EventRecorderOptions{.component = "endpoint-controller"});
+    cm->endpoints_ = std::make_unique<client::Informer<Endpoints>>(
+        api, client::InformerOptions{.name = "endpoints", .resync_period = o.resync_period});
+    cm->endpoints_controller_ = std::make_unique<EndpointsController>(
+        cm->services_->GetLister(), cm->pods_->GetLister(), cm->endpoints_->GetLister(),
+        cm->endpoints_client_.get(), cm->endpoint_events_.get(),
+        EndpointsControllerOptions{.batch_period = o.endpoint_updates_batch_period});
+    cm->endpoints_controller_->RegisterHandlers(cm->services_.get(), cm->pods_.get(),
+                                                cm->endpoints_.get());
+  }
   cm->run_nodes_ = cm->IsEnabled("nodelifecycle") || cm->IsEnabled("podgc");
   if (cm->IsEnabled("podgc")) {
     cm->pod_gc_controller_ = std::make_unique<PodGCController>(
@@ -125,9 +169,18 @@ absl::Status ControllerManager::Start() {
   pods_->Start();
   replicasets_->Start();
   deployments_->Start();
+  if (services_) services_->Start();
+  if (endpointslices_) endpointslices_->Start();
+  if (endpoints_) endpoints_->Start();
+  auto services_synced = [this] {
+    return (!services_ || services_->HasSynced()) &&
+           (!endpointslices_ || endpointslices_->HasSynced()) &&
+           (!endpoints_ || endpoints_->HasSynced());
+  };
   absl::Time next_log = absl::Now() + absl::Seconds(5);
   while (!(pods_->HasSynced() && replicasets_->HasSynced() && deployments_->HasSynced() &&
-           (!run_nodes_ || (nodes_->HasSynced() && node_leases_->HasSynced())))) {
+           (!run_nodes_ || (nodes_->HasSynced() && node_leases_->HasSynced())) &&
+           services_synced())) {
     if (stop_requested_.load()) return absl::CancelledError("stopped before the caches synced");
     client::WaitForCacheSync(absl::Milliseconds(100), *pods_, *replicasets_, *deployments_);
     if (absl::Now() >= next_log) {
@@ -156,6 +209,10 @@ void ControllerManager::RunControllers() {
   if (garbage_collector_) garbage_collector_->Run(options_.concurrent_gc_syncs);
   if (node_lifecycle_controller_) node_lifecycle_controller_->Run();
   if (pod_gc_controller_) pod_gc_controller_->Run();
+  if (endpointslice_controller_) {
+    endpointslice_controller_->Run(options_.concurrent_service_endpoint_syncs);
+  }
+  if (endpoints_controller_) endpoints_controller_->Run(options_.concurrent_endpoint_syncs);
 }
 
 void ControllerManager::Stop() {
@@ -163,6 +220,8 @@ void ControllerManager::Stop() {
   stopped_ = true;
   RequestStop();
   if (election_) election_->MarkStopping();
+  if (endpoints_controller_) endpoints_controller_->Stop();
+  if (endpointslice_controller_) endpointslice_controller_->Stop();
   if (pod_gc_controller_) pod_gc_controller_->Stop();
   if (node_lifecycle_controller_) node_lifecycle_controller_->Stop();
   if (garbage_collector_) garbage_collector_->Stop();
@@ -174,10 +233,15 @@ void ControllerManager::Stop() {
     deployments_->Stop();
     nodes_->Stop();
     node_leases_->Stop();
+    if (services_) services_->Stop();
+    if (endpointslices_) endpointslices_->Stop();
+    if (endpoints_) endpoints_->Stop();
   }
   if (deployment_events_) deployment_events_->Shutdown();
   if (replicaset_events_) replicaset_events_->Shutdown();
   if (node_events_) node_events_->Shutdown();
+  if (endpoint_events_) endpoint_events_->Shutdown();
+  if (endpointslice_events_) endpointslice_events_->Shutdown();
   if (election_) election_->Stop();  // releases the Lease for a successor
   running_ = false;
 }

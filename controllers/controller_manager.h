@@ -1,6 +1,7 @@
 // ControllerManager: the minik8s-controller-manager's wiring, as a class a
 // test can start and stop — one clientset, the shared informers (pods,
-// replicasets, deployments, nodes, node Leases), the controllers enabled by
+// replicasets, deployments, nodes, node Leases; services, endpointslices and
+// endpoints when an endpoint controller runs), the controllers enabled by
 // `controllers`, their event recorders, and leader election on the Lease
 // kube-system/kube-controller-manager (kube-controller-manager's): only the
 // leader runs controllers, and losing the Lease is fatal (see
@@ -35,6 +36,8 @@
 #include "common/daemon.h"
 #include "controllers/deployment/deployment_client.h"
 #include "controllers/deployment/deployment_controller.h"
+#include "controllers/endpointslice/endpoints_client.h"
+#include "controllers/endpointslice/endpoints_controllers.h"
 #include "controllers/garbagecollector/garbage_collector.h"
 #include "controllers/nodelifecycle/node_lifecycle_controller.h"
 #include "controllers/podgc/pod_gc_controller.h"
@@ -44,8 +47,9 @@
 namespace minik8s::controllers {
 
 // The controllers by the names --controllers takes.
-inline constexpr const char* kControllerNames[] = {"deployment", "replicaset", "garbagecollector",
-                                                   "nodelifecycle", "podgc"};
+inline constexpr const char* kControllerNames[] = {
+    "deployment", "replicaset", "garbagecollector", "nodelifecycle",
+    "podgc",      "endpoint",   "endpointslice"};
 
 struct ControllerManagerOptions {
   std::string server = "127.0.0.1:6443";
@@ -54,6 +58,11 @@ struct ControllerManagerOptions {
   int concurrent_deployment_syncs = 5;
   int concurrent_replicaset_syncs = 5;
   int concurrent_gc_syncs = 20;
+  int concurrent_endpoint_syncs = 5;          // Endpoints
+  int concurrent_service_endpoint_syncs = 5;  // EndpointSlices
+  int max_endpoints_per_slice = 100;
+  absl::Duration endpoint_updates_batch_period = absl::ZeroDuration();
+  absl::Duration endpointslice_updates_batch_period = absl::ZeroDuration();
   absl::Duration node_monitor_period = absl::Seconds(5);
   absl::Duration node_monitor_grace_period = absl::Seconds(40);
   absl::Duration node_startup_grace_period = absl::Seconds(60);
@@ -104,11 +113,16 @@ class ControllerManager {
   std::unique_ptr<client::EventRecorder> deployment_events_;
   std::unique_ptr<client::EventRecorder> replicaset_events_;
   std::unique_ptr<client::EventRecorder> node_events_;
+  std::unique_ptr<client::EventRecorder> endpoint_events_;
+  std::unique_ptr<client::EventRecorder> endpointslice_events_;
   std::unique_ptr<client::Informer<core::v1::Pod>> pods_;
   std::unique_ptr<client::Informer<apps::v1::ReplicaSet>> replicasets_;
   std::unique_ptr<client::Informer<apps::v1::Deployment>> deployments_;
   std::unique_ptr<client::Informer<core::v1::Node>> nodes_;
   std::unique_ptr<client::Informer<coordination::v1::Lease>> node_leases_;
+  std::unique_ptr<client::Informer<core::v1::Service>> services_;
+  std::unique_ptr<client::Informer<discovery::v1::EndpointSlice>> endpointslices_;
+  std::unique_ptr<client::Informer<core::v1::Endpoints>> endpoints_;
   std::unique_ptr<ReplicaSetClient> replicaset_client_;
   std::unique_ptr<deployment::DeploymentClient> deployment_client_;
   std::unique_ptr<ReplicaSetController> replicaset_controller_;
@@ -116,9 +130,13 @@ class ControllerManager {
   std::unique_ptr<GarbageCollector> garbage_collector_;
   std::unique_ptr<NodeLifecycleController> node_lifecycle_controller_;
   std::unique_ptr<PodGCController> pod_gc_controller_;
+  std::unique_ptr<EndpointsClient> endpoints_client_;
+  std::unique_ptr<EndpointSliceController> endpointslice_controller_;
+  std::unique_ptr<EndpointsController> endpoints_controller_;
   std::unique_ptr<client::LeaseClient> lease_client_;
   std::unique_ptr<client::DaemonLeaderElection> election_;
   bool run_nodes_ = false;
+  bool run_services_ = false;  // the services/endpoints informers
   bool started_ = false;
   bool stopped_ = false;
   std::atomic<bool> running_{false};

@@ -1,5 +1,6 @@
 // minik8s-controller-manager: runs the replicaset, deployment, garbage
-// collector, node lifecycle and pod GC controllers against the apiserver.
+// collector, node lifecycle, pod GC, endpoint and endpointslice controllers
+// against the apiserver.
 // Flags and wiring only: controllers/controller_manager.h owns the work.
 #include <signal.h>
 #include <unistd.h>
@@ -17,8 +18,8 @@
 int main(int argc, char** argv) {
   minik8s::Daemon daemon(
       {.name = "minik8s-controller-manager",
-       .description = "deployment, replicaset, garbage collector, node lifecycle and pod GC "
-                      "controllers",
+       .description = "deployment, replicaset, garbage collector, node lifecycle, pod GC, "
+                      "endpoint and endpointslice controllers",
        .health_help = "host:port of the health and metrics endpoint, e.g. 127.0.0.1:10257: "
                       "gRPC health (grpc.health.v1; SERVING once the informer caches have "
                       "synced) and HTTP GET /healthz, /readyz, /livez and /metrics on one "
@@ -36,6 +37,22 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--concurrent-gc-syncs", o.concurrent_gc_syncs, "Garbage collector workers")
       ->capture_default_str();
+  app.add_option("--concurrent-endpoint-syncs", o.concurrent_endpoint_syncs,
+                 "Services whose Endpoints object is synced concurrently")
+      ->capture_default_str();
+  app.add_option("--concurrent-service-endpoint-syncs", o.concurrent_service_endpoint_syncs,
+                 "Services whose EndpointSlices are synced concurrently")
+      ->capture_default_str();
+  app.add_option("--max-endpoints-per-slice", o.max_endpoints_per_slice,
+                 "Most endpoints one EndpointSlice holds (1-1000)")
+      ->capture_default_str();
+  daemon.AddDurationFlag("--endpoint-updates-batch-period", &o.endpoint_updates_batch_period,
+                         "How long a pod change waits before its Services' Endpoints are "
+                         "written, so that a burst of changes makes one write (0 = at once)");
+  daemon.AddDurationFlag("--endpointslice-updates-batch-period",
+                         &o.endpointslice_updates_batch_period,
+                         "How long a pod change waits before its Services' EndpointSlices "
+                         "are written, so that a burst of changes makes one write (0 = at once)");
   daemon.AddDurationFlag("--node-monitor-period", &o.node_monitor_period,
                          "How often node health is checked", minik8s::DurationBound::kPositive);
   daemon.AddDurationFlag("--node-monitor-grace-period", &o.node_monitor_grace_period,
@@ -62,7 +79,7 @@ int main(int argc, char** argv) {
                          "GC asks the apiserver whether it is really gone");
   app.add_option("--controllers", o.controllers,
                  "Controllers to run: * or a comma list of deployment,replicaset,"
-                 "garbagecollector,nodelifecycle,podgc")
+                 "garbagecollector,nodelifecycle,podgc,endpoint,endpointslice")
       ->capture_default_str();
   if (std::optional<int> exit = daemon.Parse(argc, argv)) return *exit;
   if (absl::Status s = daemon.StartHealth(); !s.ok()) return daemon.Fail(s);

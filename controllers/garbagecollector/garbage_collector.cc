@@ -52,20 +52,15 @@ GarbageCollector::GarbageCollector(const client::Clientset* clientset,
                                    client::Informer<minik8s::apps::v1::ReplicaSet>* replicasets,
                                    client::Informer<minik8s::core::v1::Pod>* pods)
     : cs_(clientset), queue_(QueueOptions()) {
-  auto add = [this](auto* informer, const std::string& kind, const std::string& resource,
-                    const google::protobuf::Message* prototype) {
-    kinds_.push_back(
-        std::make_unique<KindOps>(KindOps{kind, resource, &informer->GetIndexer(), prototype}));
-    using Ptr = typename std::remove_pointer_t<decltype(informer)>::Ptr;
-    informer->AddEventHandler({
-        .on_add = [this, kind](const Ptr& o) { OnObject(kind, *o, false); },
-        .on_update = [this, kind](const Ptr&, const Ptr& o) { OnObject(kind, *o, false); },
-        .on_delete = [this, kind](const Ptr& o, bool) { OnObject(kind, *o, true); },
-    });
-  };
-  add(deployments, "Deployment", "deployments", &minik8s::apps::v1::Deployment::default_instance());
-  add(replicasets, "ReplicaSet", "replicasets", &minik8s::apps::v1::ReplicaSet::default_instance());
-  add(pods, "Pod", "pods", &minik8s::core::v1::Pod::default_instance());
+  AddKind(deployments, "Deployment", "deployments");
+  AddKind(replicasets, "ReplicaSet", "replicasets");
+  AddKind(pods, "Pod", "pods");
+}
+
+void GarbageCollector::AddCachedKind(const std::string& kind, const std::string& resource,
+                                     const client::Indexer* cache,
+                                     const google::protobuf::Message* prototype) {
+  kinds_.push_back(std::make_unique<KindOps>(KindOps{kind, resource, cache, prototype}));
 }
 
 GarbageCollector::~GarbageCollector() { Stop(); }

@@ -1,5 +1,7 @@
 // The garbage collector (Kubernetes pkg/controller/garbagecollector), over
-// the kinds the controller-manager caches: Deployments, ReplicaSets, Pods.
+// the kinds the controller-manager caches: Deployments, ReplicaSets, Pods,
+// and whatever else AddKind names (Services and EndpointSlices when the
+// endpoint controllers run).
 //
 // Ownership comes from metadata.ownerReferences (owner uid, kind, name; the
 // owner lives in the dependent's namespace). Work items are
@@ -48,6 +50,21 @@ class GarbageCollector {
                    client::Informer<minik8s::core::v1::Pod>* pods);
   ~GarbageCollector();
 
+  // Watches one more kind, as owner and as dependent (before Run).
+  // `resource` is its plural name ("services"); `informer` must outlive the
+  // collector.
+  template <typename T>
+  void AddKind(client::Informer<T>* informer, const std::string& kind,
+               const std::string& resource) {
+    AddCachedKind(kind, resource, &informer->GetIndexer(), &T::default_instance());
+    using Ptr = typename client::Informer<T>::Ptr;
+    informer->AddEventHandler({
+        .on_add = [this, kind](const Ptr& o) { OnObject(kind, *o, false); },
+        .on_update = [this, kind](const Ptr&, const Ptr& o) { OnObject(kind, *o, false); },
+        .on_delete = [this, kind](const Ptr& o, bool) { OnObject(kind, *o, true); },
+    });
+  }
+
   void Run(int workers);
   void Stop();
   absl::Status Sync(const std::string& item);
@@ -55,6 +72,8 @@ class GarbageCollector {
 
  private:
   struct KindOps;  // per-kind lister and client calls
+  void AddCachedKind(const std::string& kind, const std::string& resource,
+                     const client::Indexer* cache, const google::protobuf::Message* prototype);
   const KindOps* OpsFor(const std::string& kind) const;
   // An object changed (or appeared / vanished): enqueue what it implies.
   void OnObject(const std::string& kind, const google::protobuf::Message& object, bool deleted);
