@@ -2,6 +2,7 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "api/codec.h"
 #include "api/errors.h"
 #include "api/selector/fields.h"
@@ -10,6 +11,8 @@
 #include "kubectl/cmd/commands.h"
 #include "kubectl/cmd/objects.h"
 #include "kubectl/cmd/resource_args.h"
+#include "kubectl/printers/custom_columns.h"
+#include "kubectl/printers/jsonpath.h"
 #include "kubectl/printers/object_output.h"
 #include "kubectl/printers/resource_tables.h"
 #include "kubectl/printers/sort.h"
@@ -28,7 +31,47 @@ struct GetOptions {
   bool all_namespaces = false;
   bool show_labels = false;
   bool no_headers = false;
+  std::vector<std::string> label_columns;  // -L, each possibly comma-separated
+  std::string template_text;               // --template
+  bool allow_missing_template_keys = true;
+  OutputFormat format;  // parsed from `output`
 };
+
+// -L values split at commas, as a string slice flag.
+std::vector<std::string> LabelColumns(const std::vector<std::string>& flags) {
+  std::vector<std::string> out;
+  for (const std::string& f : flags) {
+    for (absl::string_view k : absl::StrSplit(f, ',', absl::SkipEmpty())) out.emplace_back(k);
+  }
+  return out;
+}
+
+// Prints `object` (several: a List) with a jsonpath or custom-columns format.
+// Returns the exit code.
+int PrintTemplated(Context& ctx, const GetOptions& o,
+                   const std::vector<const google::protobuf::Message*>& objects, bool single) {
+  std::vector<jsonpath::Value> values;
+  for (const auto* m : objects) values.push_back(jsonpath::FromMessage(*m));
+  if (o.format.kind == OutputFormat::Kind::kCustomColumns) {
+    std::string partial;
+    absl::StatusOr<std::string> text =
+        PrintCustomColumns(o.format.columns, values, o.no_headers, &partial);
+    if (!text.ok()) {
+      ctx.out() << partial;
+      ctx.out().flush();
+      return ctx.Fail(text.status());
+    }
+    ctx.out() << *text;
+    return 0;
+  }
+  jsonpath::Value root =
+      single && values.size() == 1 ? std::move(values[0]) : jsonpath::ListOf(std::move(values));
+  absl::StatusOr<std::string> text = jsonpath::PrintJsonPath(
+      o.format.jsonpath, root, o.allow_missing_template_keys, o.format.jsonpath_as_json);
+  if (!text.ok()) return ctx.Fail(text.status());
+  ctx.out() << *text;
+  return 0;
+}
 
 struct Group {
   const api::KindInfo* kind;
@@ -41,7 +84,16 @@ struct Group {
 // `printed` counts the objects printed so far.
 void PrintWatched(Context& ctx, const api::KindInfo& kind, const google::protobuf::Message& object,
                   const GetOptions& o, WatchTable& table, int& printed) {
-  if (o.output == "yaml") {
+  if (o.format.kind == OutputFormat::Kind::kJsonPath) {
+    absl::StatusOr<std::string> text =
+        jsonpath::PrintJsonPath(o.format.jsonpath, jsonpath::FromMessage(object),
+                                o.allow_missing_template_keys, o.format.jsonpath_as_json);
+    if (!text.ok()) {
+      ctx.Fail(text.status());
+    } else {
+      ctx.out() << *text;
+    }
+  } else if (o.output == "yaml") {
     if (printed > 0) ctx.out() << "---\n";
     ctx.out() << api::EncodeYaml(object);
   } else if (o.output == "json") {
@@ -84,9 +136,19 @@ int Watch(Context& ctx, client::ApiClient& client, const api::KindInfo& kind, co
   return 0;
 }
 
-int RunGet(Context& ctx, const GetOptions& o) {
-  if (!IsKnownOutputFormat(o.output)) {
-    return ctx.Fail(absl::InvalidArgumentError(UnknownOutputFormatMessage(o.output)));
+int RunGet(Context& ctx, GetOptions& o) {
+  // pflag reads `-o=json` as `json`; CLI11 keeps the '='.
+  if (!o.output.empty() && o.output[0] == '=') o.output.erase(0, 1);
+  for (std::string& l : o.label_columns) {
+    if (!l.empty() && l[0] == '=') l.erase(0, 1);
+  }
+  absl::StatusOr<OutputFormat> format = ParseOutputFormat(o.output, o.template_text);
+  if (!format.ok()) return ctx.Fail(format.status());
+  o.format = std::move(*format);
+  const bool templated = o.format.kind == OutputFormat::Kind::kJsonPath ||
+                         o.format.kind == OutputFormat::Kind::kCustomColumns;
+  if (o.watch && o.format.kind == OutputFormat::Kind::kCustomColumns) {
+    return ctx.Fail(absl::UnimplementedError("mkctl get -w does not print custom-columns"));
   }
   if (o.args.empty()) {
     ctx.err() << "You must specify the type of resource to get. Use \"mkctl api-resources\" for "
@@ -180,12 +242,24 @@ int RunGet(Context& ctx, const GetOptions& o) {
 
   const bool multi = groups.size() > 1;
   std::vector<size_t> widths;
-  if (o.output == "yaml" || o.output == "json") {
+  const bool single = by_name && requests->size() == 1 && (*requests)[0].names.size() == 1;
+  if (templated) {
     std::vector<const google::protobuf::Message*> all;
     for (const Group& g : groups) {
       for (const auto& obj : g.objects) all.push_back(obj.get());
     }
-    const bool single = by_name && requests->size() == 1 && (*requests)[0].names.size() == 1;
+    if (o.watch) {
+      int printed = 0;
+      WatchTable unused(*groups[0].kind, TableOptions{}, true, {}, [&ctx] { return ctx.Now(); });
+      for (const auto* obj : all) PrintWatched(ctx, *groups[0].kind, *obj, o, unused, printed);
+    } else if (!(by_name && all.empty())) {
+      if (PrintTemplated(ctx, o, all, single) != 0) return 1;
+    }
+  } else if (o.output == "yaml" || o.output == "json") {
+    std::vector<const google::protobuf::Message*> all;
+    for (const Group& g : groups) {
+      for (const auto& obj : g.objects) all.push_back(obj.get());
+    }
     if (o.watch) {
       // Printed one object at a time, as the events are (below).
     } else if (single && all.size() == 1) {
@@ -208,6 +282,7 @@ int RunGet(Context& ctx, const GetOptions& o) {
       options.wide = o.output == "wide";
       options.with_namespace = o.all_namespaces && g.kind->namespaced;
       options.show_labels = o.show_labels;
+      options.label_columns = LabelColumns(o.label_columns);
       options.with_kind = multi;
       options.now = ctx.Now();
       Table table = ResourceTable(*g.kind, Pointers(g.objects), options);
@@ -236,9 +311,10 @@ int RunGet(Context& ctx, const GetOptions& o) {
     watch_options.wide = o.output == "wide";
     watch_options.with_namespace = o.all_namespaces && kind.namespaced;
     watch_options.show_labels = o.show_labels;
+    watch_options.label_columns = LabelColumns(o.label_columns);
     WatchTable table(kind, watch_options, o.no_headers, widths, [&ctx] { return ctx.Now(); });
     int printed = static_cast<int>(total);
-    if (o.output == "yaml" || o.output == "json") {
+    if (o.output == "yaml" || o.output == "json" || templated) {
       printed = 0;
       for (const auto& obj : groups[0].objects) PrintWatched(ctx, kind, *obj, o, table, printed);
     }
@@ -266,7 +342,20 @@ void AddGetCommand(CLI::App& app, Context& ctx, int& exit_code) {
   CLI::App* cmd = app.add_subcommand("get", "Display one or many resources");
   cmd->add_option("resources", o->args,
                   "TYPE[,TYPE...] [NAME...] or TYPE/NAME... (e.g. pods, deploy,rs, deploy/web)");
-  cmd->add_option("-o,--output", o->output, "Output format: wide, yaml, json or name");
+  cmd->add_option("-o,--output", o->output,
+                  "Output format. One of: (json, yaml, name, wide, jsonpath=TEMPLATE, "
+                  "jsonpath-file=FILE, jsonpath-as-json=TEMPLATE, custom-columns=SPEC, "
+                  "custom-columns-file=FILE)");
+  cmd->add_option("--template", o->template_text,
+                  "Template string or path to template file to use when -o=jsonpath, "
+                  "-o=jsonpath-file or -o=custom-columns-file");
+  cmd->add_flag("--allow-missing-template-keys", o->allow_missing_template_keys,
+                "If true, ignore any errors in templates when a field or map key is missing "
+                "in the template. Only applies to jsonpath output formats.");
+  cmd->add_option("-L,--label-columns", o->label_columns,
+                  "Accepts a comma separated list of labels that are going to be presented as "
+                  "columns. Names are case-sensitive. You can also use multiple flag options "
+                  "like -L label1 -L label2...");
   cmd->add_option("-l,--selector", o->selector,
                   "Selector (label query) to filter on, supports '=', '==', '!=', 'in', "
                   "'notin', 'key' and '!key' (e.g. -l key1=value1,key2=value2)");

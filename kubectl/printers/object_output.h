@@ -9,7 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "google/protobuf/message.h"
+#include "kubectl/printers/custom_columns.h"
 
 namespace minik8s::kubectl {
 
@@ -17,8 +19,26 @@ namespace minik8s::kubectl {
 std::string YamlList(const std::vector<const google::protobuf::Message*>& items);
 std::string JsonList(const std::vector<const google::protobuf::Message*>& items);
 
-// The output formats get accepts; "" is the table.
+// The output formats get accepts; "" is the table. `format` is the whole -o
+// value (`jsonpath={.a}` counts as jsonpath).
 bool IsKnownOutputFormat(const std::string& format);
+
+// A parsed -o value.
+struct OutputFormat {
+  enum class Kind { kTable, kWide, kYaml, kJson, kName, kJsonPath, kCustomColumns };
+  Kind kind = Kind::kTable;
+  std::string jsonpath;               // kJsonPath: the template
+  bool jsonpath_as_json = false;      // kJsonPath: -o jsonpath-as-json
+  std::vector<CustomColumn> columns;  // kCustomColumns
+};
+
+// Parses `-o` as kubectl does: `jsonpath=T`, `jsonpath-file=F`,
+// `jsonpath-as-json=T`, `custom-columns=SPEC`, `custom-columns-file=F`;
+// `template` is --template (the template when -o has none). Errors in
+// kubectl's words ("template format specified but no template given",
+// "error reading --template F, open F: no such file or directory", ...).
+absl::StatusOr<OutputFormat> ParseOutputFormat(const std::string& output,
+                                               const std::string& template_flag);
 // kubectl's message for an unknown -o value.
 std::string UnknownOutputFormatMessage(const std::string& format);
 

@@ -34,6 +34,11 @@ Table ResourceTable(const api::KindInfo& kind,
   Table table;
   if (options.with_namespace) table.headers.push_back("NAMESPACE");
   for (size_t i : shown) table.headers.push_back(absl::AsciiStrToUpper(printer.columns[i].name));
+  for (const std::string& key : options.label_columns) {
+    const size_t slash = key.rfind('/');
+    table.headers.push_back(
+        absl::AsciiStrToUpper(slash == std::string::npos ? key : key.substr(slash + 1)));
+  }
   if (options.show_labels) table.headers.push_back("LABELS");
 
   for (const google::protobuf::Message* m : objects) {
@@ -48,6 +53,10 @@ Table ResourceTable(const api::KindInfo& kind,
         text = QualifiedName(kind, text);
       }
       cells.push_back(std::move(text));
+    }
+    for (const std::string& key : options.label_columns) {
+      auto it = meta.labels().find(key);
+      cells.push_back(it == meta.labels().end() ? "" : it->second);
     }
     if (options.show_labels) cells.push_back(LabelsColumn(meta.labels()));
     table.rows.push_back(std::move(cells));

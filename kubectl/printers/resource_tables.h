@@ -27,6 +27,9 @@ struct TableOptions {
   bool with_namespace = false;  // -A: NAMESPACE first
   bool show_labels = false;     // LABELS last
   bool with_kind = false;       // NAME is `deployment.apps/x`
+  // -L: one column per label key, after the kind's columns and before
+  // LABELS, headed by the key's last `/` segment upper-cased.
+  std::vector<std::string> label_columns;
   absl::Time now = absl::UnixEpoch();
 };
 

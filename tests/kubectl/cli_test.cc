@@ -39,7 +39,8 @@ TEST(Cli, GetArgumentErrors) {
   EXPECT_EQ(r.code, 1);
   EXPECT_EQ(r.err,
             "error: unable to match a printer suitable for the output format \"xml\", allowed "
-            "formats are: json,name,wide,yaml\n");
+            "formats are: custom-columns,custom-columns-file,json,jsonpath,jsonpath-as-json,"
+            "jsonpath-file,name,wide,yaml\n");
   r = Mk({"get", "pods", "--sort-by", "metadata.name"});
   EXPECT_EQ(r.code, 1);
   EXPECT_TRUE(absl::StartsWith(r.err, "error: couldn't parse JSONPath")) << r.err;

@@ -350,7 +350,8 @@ TEST(ObjectOutput, YamlAndJsonLists) {
   EXPECT_FALSE(IsKnownOutputFormat("xml"));
   EXPECT_EQ(UnknownOutputFormatMessage("xml"),
             "unable to match a printer suitable for the output format \"xml\", allowed formats "
-            "are: json,name,wide,yaml");
+            "are: custom-columns,custom-columns-file,json,jsonpath,jsonpath-as-json,jsonpath-file,"
+            "name,wide,yaml");
 }
 
 TEST(SortBy, TimestampsAndNumbers) {
