@@ -59,7 +59,10 @@ absl::StatusOr<std::vector<ResourceRequest>> ParseResourceArgs(const std::vector
   }
   for (absl::string_view type : absl::StrSplit(args[0], ',', absl::SkipEmpty())) {
     if (absl::AsciiStrToLower(type) == "all") {
-      for (const char* name : {"pods", "deployments", "replicasets"}) {
+      // The kinds whose discovery categories include "all" (their
+      // strategies' traits), in the order kubectl lists them: by API group
+      // as discovery serves the groups, then by resource name.
+      for (const char* name : {"pods", "services", "deployments", "replicasets"}) {
         const api::KindInfo* kind = scheme.FindByResource(name);
         if (kind != nullptr) out.push_back({kind, {}});
       }

@@ -24,8 +24,10 @@ struct ResourceRequest {
   std::vector<std::string> names;  // empty: all objects of the kind
 };
 
-// `all` expands to pods, deployments, replicasets (the kinds of kubectl's
-// "all" category that minik8s serves).
+// `all` expands to pods, services, deployments, replicasets: the kinds whose
+// discovery categories include "all" (kubectl's `get all`), in kubectl's
+// order. Written out here because the gRPC discovery (ListResources) does
+// not carry categories; the HTTP discovery does.
 absl::StatusOr<std::vector<ResourceRequest>> ParseResourceArgs(
     const std::vector<std::string>& args, const api::Scheme& scheme = api::Scheme::Default());
 

@@ -30,8 +30,11 @@ TEST(ResourceArgs, TypesNamesAndLists) {
 
   r = ParseResourceArgs({"all"});
   ASSERT_TRUE(r.ok());
-  ASSERT_EQ(r->size(), 3u);
+  ASSERT_EQ(r->size(), 4u);
   EXPECT_EQ((*r)[0].kind->resource, "pods");
+  EXPECT_EQ((*r)[1].kind->resource, "services");
+  EXPECT_EQ((*r)[2].kind->resource, "deployments");
+  EXPECT_EQ((*r)[3].kind->resource, "replicasets");
 
   for (const char* t : {"no", "ev", "ns", "leases"}) EXPECT_TRUE(ParseResourceArgs({t}).ok()) << t;
 }
