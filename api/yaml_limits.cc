@@ -127,7 +127,15 @@ class Measurer : public YAML::EventHandler {
  public:
   explicit Measurer(const YamlLimits& limits) : limits_(limits) {}
 
-  void OnDocumentStart(const YAML::Mark&) override {
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    // yaml-cpp (0.7) answers a stray `,` after a top-level node (`{"a":1},`,
+    // `"x",`, `,`) with an endless run of empty documents that all start
+    // where the one before did; a real document always starts after it.
+    if (documents_ > 0 && mark.pos <= last_document_pos_) {
+      Stop(Refuse(mark, "did not find expected node content"));
+    }
+    ++documents_;
+    last_document_pos_ = mark.pos;
     anchors_.clear();  // anchor ids restart with every document
     open_.clear();
   }
@@ -255,6 +263,8 @@ class Measurer : public YAML::EventHandler {
   uint64_t nodes_ = 0;             // totals over every document so far
   uint64_t bytes_ = 0;
   uint64_t alias_nodes_ = 0;
+  uint64_t documents_ = 0;
+  int last_document_pos_ = 0;  // where the latest document started
 };
 
 absl::Status FromYamlCpp(const YAML::Exception& e) {

@@ -23,7 +23,9 @@
 //      multiply as they would in a copy;
 //   3. only then YAML::Load/LoadAll build the nodes.
 // An alias to a collection that is still open (`&a [*a]`, a cycle yaml-cpp
-// would build and our walkers would follow forever) is refused too.
+// would build and our walkers would follow forever) is refused too, and so
+// is a stray `,` after a top-level node (`{"a":1},`), which yaml-cpp reads as
+// an endless run of empty documents ("did not find expected node content").
 //
 // Errors are absl::InvalidArgumentError naming the position (when known) and
 // the limit, e.g. `line 1, column 2: yaml: the document nests deeper than 256
