@@ -64,7 +64,52 @@ std::string StatusJson(int code, absl::string_view reason, absl::string_view mes
                       "}");
 }
 
+// The handler's view of a request Beast parsed: method, decoded target,
+// lower-case header names, body.
+HttpRequest FromBeast(http::request<http::string_body>&& raw) {
+  HttpRequest request;
+  request.method = std::string(raw.method_string());
+  ParseTarget(absl::string_view(raw.target().data(), raw.target().size()), &request);
+  for (const auto& field : raw) {
+    std::string name = absl::AsciiStrToLower(
+        absl::string_view(field.name_string().data(), field.name_string().size()));
+    request.headers.emplace(std::move(name),
+                            std::string(field.value().data(), field.value().size()));
+  }
+  request.body = std::move(raw.body());
+  return request;
+}
+
 }  // namespace
+
+absl::StatusOr<HttpRequest> ParseHttpRequest(absl::string_view bytes, size_t max_body_bytes,
+                                             size_t max_header_bytes) {
+  http::request_parser<http::string_body> parser;
+  // Not eager: one put() per piece (the header, then body pieces). Beast
+  // (1.74) spins in an eager put() whose buffer ends inside a body.
+  parser.body_limit(max_body_bytes);
+  parser.header_limit(static_cast<std::uint32_t>(max_header_bytes));
+  net::const_buffer rest(bytes.data(), bytes.size());
+  beast::error_code ec;
+  while (!parser.is_done()) {
+    size_t used = 0;
+    if (rest.size() > 0) {
+      used = parser.put(rest, ec);
+      rest += used;
+      if (ec == http::error::need_more) ec = {};
+    }
+    if (!ec && used == 0) {
+      // Everything there is was offered: the message ends here or nowhere.
+      if (!parser.got_some()) return absl::InvalidArgumentError("malformed HTTP request: empty");
+      parser.put_eof(ec);
+      if (!ec && !parser.is_done()) ec = http::error::partial_message;
+    }
+    if (ec) {
+      return absl::InvalidArgumentError(absl::StrCat("malformed HTTP request: ", ec.message()));
+    }
+  }
+  return FromBeast(parser.release());
+}
 
 std::string PercentDecode(absl::string_view s, bool plus_is_space) {
   std::string out;
@@ -199,16 +244,7 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.reset();
     keep_alive_ = raw.keep_alive();
     head_ = raw.method() == http::verb::head;
-    HttpRequest request;
-    request.method = std::string(raw.method_string());
-    ParseTarget(absl::string_view(raw.target().data(), raw.target().size()), &request);
-    for (const auto& field : raw) {
-      std::string name = absl::AsciiStrToLower(
-          absl::string_view(field.name_string().data(), field.name_string().size()));
-      request.headers.emplace(std::move(name),
-                              std::string(field.value().data(), field.value().size()));
-    }
-    request.body = std::move(raw.body());
+    HttpRequest request = FromBeast(std::move(raw));
     stream_.expires_never();
     server_->handler->Serve(std::move(request),
                             std::make_shared<SessionResponder>(shared_from_this()));

@@ -29,6 +29,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "apiserver/rest/http_types.h"
@@ -78,6 +79,14 @@ std::string PercentDecode(absl::string_view s, bool plus_is_space = false);
 
 // Splits a request target into its decoded path and query parameters.
 void ParseTarget(absl::string_view target, HttpRequest* request);
+
+// Parses one HTTP/1.1 request from `bytes` with the limits and the
+// conversion a connection applies (bytes after the request are ignored):
+// the server's request path without a socket, for tests and fuzzing.
+// InvalidArgument for a malformed, incomplete or too large request.
+absl::StatusOr<HttpRequest> ParseHttpRequest(absl::string_view bytes,
+                                             size_t max_body_bytes = 3 * 1024 * 1024,
+                                             size_t max_header_bytes = 1 << 20);
 
 }  // namespace minik8s::apiserver::rest
 
