@@ -25,6 +25,8 @@
 namespace minik8s::apiserver {
 
 // RFC 7386 MergePatch(target, patch) on node trees; returns a new tree.
+// Throws YAML::Exception for a mapping key of the patch that is not a
+// scalar (ApplyMergePatch turns that into BadRequest).
 YAML::Node MergePatchNodes(const YAML::Node& target, const YAML::Node& patch);
 
 absl::StatusOr<std::unique_ptr<google::protobuf::Message>> ApplyMergePatch(

@@ -3,6 +3,7 @@
 #   scripts/build.sh            -> build/          (RelWithDebInfo)
 #   scripts/build.sh --asan     -> build-asan/     (clang, ASan + UBSan + lock analysis;
 #                                                   unit tests only)
+#   scripts/build.sh --fuzz     -> build-asan/     (the libFuzzer targets of fuzz/, same build)
 #   scripts/build.sh --programs -> build/          (only the daemons, minik8s and mkctl:
 #                                                   what scripts/demo.sh runs)
 # Environment: BUILD_DIR overrides the folder, JOBS the parallelism.
@@ -13,9 +14,10 @@ mode=release
 target=
 case "${1:-}" in
   --asan) mode=asan; target=unit_tests ;;
+  --fuzz) mode=asan; target=fuzzers ;;
   --programs) target=programs ;;
   "") ;;
-  *) echo "usage: scripts/build.sh [--asan|--programs]" >&2; exit 2 ;;
+  *) echo "usage: scripts/build.sh [--asan|--fuzz|--programs]" >&2; exit 2 ;;
 esac
 
 export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/minik8s-ccache}"
