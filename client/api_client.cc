@@ -14,6 +14,7 @@
 #include "absl/synchronization/mutex.h"
 #include "api/errors.h"
 #include "client/resource.h"
+#include "common/grpc_setup.h"
 #include "common/metrics.h"
 #include "common/net.h"
 
@@ -266,6 +267,7 @@ minik8s::meta::v1::DeleteOptions DeleteOptions::ToProto() const {
 absl::StatusOr<std::unique_ptr<ApiClient>> ApiClient::Connect(const ApiClientOptions& options) {
   auto address = UrlToGrpcAddress(options.server);
   if (!address.ok()) return address.status();
+  ConfigureGrpcForProcess();
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS,
               static_cast<int>(absl::ToInt64Milliseconds(options.keepalive_time)));

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/grpc_setup.h"
 #include "common/signals.h"
 #include "spdlog/pattern_formatter.h"
 #include "spdlog/spdlog.h"
@@ -53,6 +54,7 @@ class JsonMessageFlag : public spdlog::custom_flag_formatter {
 
 Daemon::Daemon(DaemonInfo info)
     : info_(std::move(info)), app_(absl::StrCat(info_.name, ": ", info_.description)) {
+  ConfigureGrpcForProcess();
   BlockShutdownSignals();
   health_address_ = info_.default_health_address;
   app_.add_option("--log-level", log_level_,

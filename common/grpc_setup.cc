@@ -1,0 +1,17 @@
+#include "common/grpc_setup.h"
+
+#include <stdlib.h>
+
+#include <mutex>
+
+namespace minik8s {
+
+void ConfigureGrpcForProcess() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    // overwrite = 0: an operator's own setting wins.
+    setenv("GRPC_CLIENT_CHANNEL_BACKUP_POLL_INTERVAL_MS", "100", 0);
+  });
+}
+
+}  // namespace minik8s
