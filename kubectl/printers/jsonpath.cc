@@ -280,7 +280,7 @@ std::string GoQuote(std::string_view s) {
       if (r < 0) {
         absl::StrAppendFormat(&out, "\\x%02x", c);
       } else if (r < 0xa0 || r == 0xad || r == 0x2028 || r == 0x2029 || r == 0xfeff) {
-        absl::StrAppendFormat(&out, r > 0xffff ? "\\U%08x" : "\\u%04x", r);
+        absl::StrAppendFormat(&out, "\\u%04x", r);  // every rune here is below 0x10000
       } else {
         out.append(s.substr(start, i - start));
       }
