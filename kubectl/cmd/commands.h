@@ -29,6 +29,8 @@ void AddAnnotateCommand(CLI::App& app, Context& ctx, int& exit_code);
 void AddPatchCommand(CLI::App& app, Context& ctx, int& exit_code);
 void AddApiVersionsCommand(CLI::App& app, Context& ctx, int& exit_code);
 void AddConfigCommand(CLI::App& app, Context& ctx, int& exit_code);
+void AddRunCommand(CLI::App& app, Context& ctx, int& exit_code);
+void AddExposeCommand(CLI::App& app, Context& ctx, int& exit_code);
 
 // --cascade → propagation policy ("Background", "Foreground", "Orphan");
 // InvalidArgument with kubectl's message otherwise.

@@ -76,6 +76,8 @@ void BuildApp(CLI::App& app, Context& ctx, int& exit_code) {
   AddRolloutCommand(app, ctx, exit_code);
   AddLogsCommand(app, ctx, exit_code);
   AddCreateCommand(app, ctx, exit_code);
+  AddRunCommand(app, ctx, exit_code);
+  AddExposeCommand(app, ctx, exit_code);
   AddSetCommand(app, ctx, exit_code);
   AddVersionCommand(app, ctx, exit_code);
   AddClusterInfoCommand(app, ctx, exit_code);
