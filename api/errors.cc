@@ -2,6 +2,7 @@
 
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
+#include "api/yaml_scalar.h"
 
 namespace minik8s::api {
 namespace {
@@ -98,10 +99,18 @@ absl::Status NewApiError(absl::StatusCode code, absl::string_view reason, int ht
   api_status.set_api_version("v1");
   api_status.set_kind("Status");
   api_status.set_status("Failure");
-  api_status.set_message(std::string(message));
+  // Messages quote client input (a patch, a field value), which need not be
+  // UTF-8; proto3 strings must be.
+  api_status.set_message(ToValidUtf8(std::string_view(message.data(), message.size())));
   api_status.set_reason(std::string(reason));
   api_status.set_code(http_code);
-  if (details.ByteSizeLong() > 0) *api_status.mutable_details() = details;
+  if (details.ByteSizeLong() > 0) {
+    *api_status.mutable_details() = details;
+    for (meta::v1::StatusCause& cause : *api_status.mutable_details()->mutable_causes()) {
+      cause.set_message(ToValidUtf8(cause.message()));
+      cause.set_field(ToValidUtf8(cause.field()));
+    }
+  }
   absl::Status status(code, message);
   status.SetPayload(kStatusPayloadUrl, absl::Cord(api_status.SerializeAsString()));
   return status;
@@ -219,7 +228,7 @@ meta::v1::Status ToApiStatus(const absl::Status& status) {
   }
   CodeInfo info = DefaultsForCode(status.code());
   out.set_status("Failure");
-  out.set_message(std::string(status.message()));
+  out.set_message(ToValidUtf8(std::string_view(status.message().data(), status.message().size())));
   out.set_reason(std::string(info.reason));
   out.set_code(info.http);
   return out;

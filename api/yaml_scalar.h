@@ -35,6 +35,11 @@ std::string JsonQuote(std::string_view s);
 // True when `s` is valid UTF-8.
 bool IsValidUtf8(std::string_view s);
 
+// `s` with every byte that does not start a valid UTF-8 sequence replaced
+// by U+FFFD, as Go does when it encodes a string to JSON: for messages that
+// quote client input and must go into proto3 `string` fields.
+std::string ToValidUtf8(std::string_view s);
+
 }  // namespace minik8s::api
 
 #endif  // MINIK8S_API_YAML_SCALAR_H_
