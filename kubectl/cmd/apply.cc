@@ -26,18 +26,6 @@ std::string ReadStdin() {
   return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
 }
 
-// Prefixes an API error's message with `error when <verb> "<source>": `,
-// keeping its reason (kubectl's AddSourceToErr).
-absl::Status WithSource(const absl::Status& status, absl::string_view verb,
-                        absl::string_view source) {
-  std::optional<meta::v1::Status> object = api::StatusObject(status);
-  if (!object.has_value() || object->reason() == api::kReasonInvalid) return status;
-  object->set_message(absl::StrCat("error when ", verb, " \"", source, "\": ", object->message()));
-  absl::Status out(status.code(), object->message());
-  out.SetPayload(api::kStatusPayloadUrl, absl::Cord(object->SerializeAsString()));
-  return out;
-}
-
 int RunApply(Context& ctx, const ApplyOptions& o) {
   if (o.dry_run != "none" && o.dry_run != "server" && o.dry_run != "client") {
     return ctx.Fail(absl::InvalidArgumentError(absl::StrCat(

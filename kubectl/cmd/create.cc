@@ -1,11 +1,19 @@
-// mkctl create deployment NAME --image=IMG [--replicas=N] [--port=P].
+// mkctl create -f FILE|-, create namespace NAME, and create deployment NAME
+// --image=IMG [--replicas=N] [--port=P].
+#include <iostream>
+#include <iterator>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
 #include "api/codec.h"
+#include "client/resource.h"
 #include "k8s/apps/v1/apps.pb.h"
+#include "k8s/core/v1/core.pb.h"
+#include "kubectl/apply/manifests.h"
 #include "kubectl/cmd/commands.h"
 #include "kubectl/cmd/create_deployment.h"
+#include "kubectl/cmd/objects.h"
+#include "kubectl/printers/resource_tables.h"
 
 namespace minik8s::kubectl {
 namespace {
@@ -18,6 +26,131 @@ struct CreateDeploymentOptions {
   std::string dry_run = "none";
   std::string output;
 };
+
+absl::Status CheckDryRun(const std::string& dry_run) {
+  if (dry_run != "none" && dry_run != "server" && dry_run != "client") {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "Invalid dry-run value (", dry_run, "). Must be \"none\", \"server\", or \"client\"."));
+  }
+  return absl::OkStatus();
+}
+
+std::string DryRunSuffix(const std::string& dry_run) {
+  return dry_run == "client" ? " (dry run)" : dry_run == "server" ? " (server dry run)" : "";
+}
+
+absl::Status CheckOutput(const std::string& output) {
+  if (output.empty() || output == "name" || output == "yaml" || output == "json") {
+    return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("unable to match a printer suitable for the output format \"", output,
+                   "\", allowed formats are: json,name,yaml"));
+}
+
+// Prints a created object as -o asks: `kind.group/name created` by default.
+void PrintCreated(Context& ctx, const std::string& output, const std::string& display,
+                  const std::string& dry_run, google::protobuf::Message* object) {
+  (void)api::Scheme::Default().SetTypeMeta(object);
+  if (output == "yaml") {
+    ctx.out() << api::EncodeYaml(*object);
+  } else if (output == "json") {
+    ctx.out() << api::EncodeJsonIndented(*object) << "\n";
+  } else if (output == "name") {
+    ctx.out() << display << "\n";
+  } else {
+    ctx.out() << display << " created" << DryRunSuffix(dry_run) << "\n";
+  }
+}
+
+struct CreateOptions {
+  std::vector<std::string> filenames;
+  bool recursive = false;
+  std::string dry_run = "none";
+  std::string output;
+};
+
+// `create -f`: every document is created in turn; a failed one (say
+// AlreadyExists) is reported after the others were tried, as kubectl does.
+int RunCreateFromFiles(Context& ctx, const CreateOptions& o) {
+  if (o.filenames.empty()) {
+    ctx.err() << "error: must specify one of -f and -k\n";
+    return 1;
+  }
+  if (absl::Status st = CheckDryRun(o.dry_run); !st.ok()) return ctx.Fail(st);
+  if (absl::Status st = CheckOutput(o.output); !st.ok()) return ctx.Fail(st);
+  absl::StatusOr<std::vector<Manifest>> manifests = ReadManifests(o.filenames, o.recursive, [] {
+    return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+  });
+  if (!manifests.ok()) return ctx.Fail(manifests.status());
+  for (const Manifest& m : *manifests) {
+    const std::string& obj_ns = client::MetaOf(*m.decoded.object).namespace_();
+    if (m.decoded.kind->namespaced && ctx.NamespaceExplicit() && !obj_ns.empty() &&
+        obj_ns != ctx.Namespace()) {
+      return ctx.Fail(absl::InvalidArgumentError(
+          absl::StrCat("the namespace from the provided object \"", obj_ns,
+                       "\" does not match the namespace \"", ctx.Namespace(),
+                       "\". You must pass '--namespace=", obj_ns, "' to perform this operation.")));
+    }
+  }
+  if (manifests->empty()) {
+    return ctx.Fail(absl::InvalidArgumentError("no objects passed to create"));
+  }
+  absl::StatusOr<client::ApiClient*> client = ctx.Client();
+  if (!client.ok()) return ctx.Fail(client.status());
+  std::vector<absl::Status> errors;
+  for (Manifest& m : *manifests) {
+    const api::KindInfo& kind = *m.decoded.kind;
+    google::protobuf::Message* object = m.decoded.object.get();
+    auto* meta = client::MutableMetaOf(object);
+    const std::string ns =
+        kind.namespaced ? (meta->namespace_().empty() ? ctx.Namespace() : meta->namespace_()) : "";
+    if (kind.namespaced) meta->set_namespace_(ns);
+    OwnedObject created = kind.New();
+    if (o.dry_run == "client") {
+      created->CopyFrom(*object);
+    } else {
+      absl::Status st =
+          (*client)->Create(kind.resource, ns, *object, created.get(), o.dry_run == "server");
+      if (!st.ok()) {
+        errors.push_back(WithSource(st, "creating", m.source));
+        continue;
+      }
+    }
+    const std::string name = client::MetaOf(*created).name();
+    PrintCreated(ctx, o.output, QualifiedName(kind, name), o.dry_run, created.get());
+  }
+  ctx.out().flush();
+  for (const absl::Status& st : errors) ctx.Fail(st);
+  return errors.empty() ? 0 : 1;
+}
+
+struct CreateNamespaceOptions {
+  std::vector<std::string> names;
+  std::string dry_run = "none";
+  std::string output;
+};
+
+int RunCreateNamespace(Context& ctx, const CreateNamespaceOptions& o) {
+  if (o.names.size() != 1) {
+    ctx.err() << "error: exactly one NAME is required, got " << o.names.size()
+              << "\nSee 'mkctl create namespace -h' for help and examples\n";
+    return 1;
+  }
+  if (absl::Status st = CheckDryRun(o.dry_run); !st.ok()) return ctx.Fail(st);
+  if (absl::Status st = CheckOutput(o.output); !st.ok()) return ctx.Fail(st);
+  core::v1::Namespace ns;
+  ns.mutable_metadata()->set_name(o.names[0]);
+  core::v1::Namespace out = ns;
+  if (o.dry_run != "client") {
+    absl::StatusOr<client::ApiClient*> client = ctx.Client();
+    if (!client.ok()) return ctx.Fail(client.status());
+    absl::Status st = (*client)->Create("namespaces", "", ns, &out, o.dry_run == "server");
+    if (!st.ok()) return ctx.Fail(st);
+  }
+  PrintCreated(ctx, o.output, absl::StrCat("namespace/", o.names[0]), o.dry_run, &out);
+  return 0;
+}
 
 int RunCreateDeployment(Context& ctx, const CreateDeploymentOptions& o) {
   if (o.dry_run != "none" && o.dry_run != "server" && o.dry_run != "client") {
@@ -55,7 +188,37 @@ int RunCreateDeployment(Context& ctx, const CreateDeploymentOptions& o) {
 
 void AddCreateCommand(CLI::App& app, Context& ctx, int& exit_code) {
   CLI::App* create = app.add_subcommand("create", "Create a resource from a file or from stdin");
-  create->require_subcommand(1);
+  create->require_subcommand(0, 1);
+  auto files = std::make_shared<CreateOptions>();
+  create->add_option("-f,--filename", files->filenames,
+                     "Filename, directory, or URL to files to use to create the resource (- for "
+                     "stdin)");
+  create->add_flag("-R,--recursive", files->recursive,
+                   "Process the directory used in -f, --filename recursively");
+  create
+      ->add_option("--dry-run", files->dry_run,
+                   "Must be \"none\", \"server\", or \"client\". If client strategy, only "
+                   "print the object that would be sent, without sending it.")
+      ->capture_default_str();
+  create->add_option("-o,--output", files->output, "Output format: yaml, json or name");
+  create->callback([&ctx, &exit_code, create, files] {
+    if (create->get_subcommands().empty()) exit_code = RunCreateFromFiles(ctx, *files);
+  });
+
+  auto n = std::make_shared<CreateNamespaceOptions>();
+  CLI::App* ns_cmd =
+      create->add_subcommand("namespace", "Create a namespace with the specified name");
+  ns_cmd->alias("ns");
+  ns_cmd->add_option("name", n->names, "Name of the namespace");
+  ns_cmd
+      ->add_option("--dry-run", n->dry_run,
+                   "Must be \"none\", \"server\", or \"client\". If client strategy, only "
+                   "print the object that would be sent, without sending it.")
+      ->capture_default_str();
+  ns_cmd->add_option("-o,--output", n->output, "Output format: yaml, json or name");
+  ns_cmd->fallthrough(true);
+  ns_cmd->callback([&ctx, &exit_code, n] { exit_code = RunCreateNamespace(ctx, *n); });
+
   auto o = std::make_shared<CreateDeploymentOptions>();
   CLI::App* cmd =
       create->add_subcommand("deployment", "Create a deployment with the specified name");

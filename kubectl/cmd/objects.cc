@@ -1,6 +1,19 @@
 #include "kubectl/cmd/objects.h"
 
+#include "absl/strings/str_cat.h"
+#include "api/errors.h"
+
 namespace minik8s::kubectl {
+
+absl::Status WithSource(const absl::Status& status, absl::string_view verb,
+                        absl::string_view source) {
+  std::optional<meta::v1::Status> object = api::StatusObject(status);
+  if (!object.has_value() || object->reason() == api::kReasonInvalid) return status;
+  object->set_message(absl::StrCat("error when ", verb, " \"", source, "\": ", object->message()));
+  absl::Status out(status.code(), object->message());
+  out.SetPayload(api::kStatusPayloadUrl, absl::Cord(object->SerializeAsString()));
+  return out;
+}
 
 std::string NamespaceFor(const api::KindInfo& kind, const std::string& ns) {
   return kind.namespaced ? ns : "";

@@ -41,6 +41,11 @@ absl::StatusOr<std::vector<OwnedObject>> NamedOrSelectedObjects(
 // Borrowed pointers to `objects` (valid while `objects` lives).
 std::vector<const google::protobuf::Message*> Pointers(const std::vector<OwnedObject>& objects);
 
+// Prefixes an API error's message with `error when <verb> "<source>": `,
+// keeping its reason (kubectl's AddSourceToErr); Invalid errors unchanged.
+absl::Status WithSource(const absl::Status& status, absl::string_view verb,
+                        absl::string_view source);
+
 // The object's namespace if namespaced kind; "" otherwise.
 std::string NamespaceFor(const api::KindInfo& kind, const std::string& ns);
 
