@@ -29,6 +29,7 @@ void AddAnnotateCommand(CLI::App& app, Context& ctx, int& exit_code);
 void AddPatchCommand(CLI::App& app, Context& ctx, int& exit_code);
 void AddApiVersionsCommand(CLI::App& app, Context& ctx, int& exit_code);
 void AddConfigCommand(CLI::App& app, Context& ctx, int& exit_code);
+void AddWaitCommand(CLI::App& app, Context& ctx, int& exit_code);
 void AddRunCommand(CLI::App& app, Context& ctx, int& exit_code);
 void AddExposeCommand(CLI::App& app, Context& ctx, int& exit_code);
 

@@ -1,10 +1,11 @@
 // End to end, against the real minik8s-store and minik8s-apiserver: create
-// -f and create namespace, wait and replace, compared with the real kubectl
-// over the apiserver's HTTP API when /usr/bin/kubectl exists. Skips when the
-// daemons are not built.
+// -f and create namespace, wait (conditions, jsonpath, delete, create), compared with the real
+// kubectl over the apiserver's HTTP API when /usr/bin/kubectl exists. Skips when the daemons are
+// not built.
 #include <unistd.h>
 
 #include <fstream>
+#include <thread>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -199,6 +200,109 @@ TEST_F(MkctlCreateWaitE2E, CreateNamespaceAsKubectl) {
   EXPECT_EQ(Mkctl({"create", "namespace", "n2", "--dry-run=client"}, &out), 0);
   EXPECT_EQ(out, "namespace/n2 created (dry run)\n");
   EXPECT_EQ(Mkctl({"get", "ns", "n2"}, &out), 1);
+}
+
+constexpr char kPod[] = R"(apiVersion: v1
+kind: Pod
+metadata:
+  name: NAME
+  labels: {app: NAME}
+spec:
+  containers:
+  - name: c
+    image: nginx
+)";
+
+std::string PodYaml(const std::string& name) {
+  std::string out = kPod;
+  for (size_t at; (at = out.find("NAME")) != std::string::npos;) out.replace(at, 4, name);
+  return out;
+}
+
+TEST_F(MkctlCreateWaitE2E, WaitForConditionAsKubectl) {
+  Setup({"create", "-f", "-"}, PodYaml("w1"));
+  EXPECT_EQ(Both({"wait", "--for=condition=Ready", "pod/w1", "--timeout=0"}, 1),
+            "error: condition not met for pods/w1\n");
+  EXPECT_EQ(Both({"wait", "--for=condition=Ready", "pods", "w1", "--timeout=1s"}, 1),
+            "error: timed out waiting for the condition on pods/w1\n");
+  // Errors in the order of the arguments, one a line, no "error: " in front.
+  EXPECT_EQ(
+      Both({"wait", "--for=condition=Ready", "pod/w1", "pod/nope", "--timeout=0"}, 1),
+      "condition not met for pods/w1\nError from server (NotFound): pods \"nope\" not found\n");
+  EXPECT_EQ(Both({"wait", "--for=condition=Ready", "pod", "-l", "app=none"}, 1),
+            "error: no matching resources found\n");
+  EXPECT_EQ(Both({"wait", "--for=jsonpath={.metadata.labels.app}=w1", "pod/w1"}, 0),
+            "pod/w1 condition met\n");
+  EXPECT_EQ(Both({"wait", "--for=jsonpath=.spec.nodeName", "pod/w1", "--timeout=0"}, 1),
+            "error: condition not met for pods/w1\n");
+  EXPECT_EQ(Both({"wait", "--for=bogus", "pod/w1"}, 1),
+            "error: unrecognized condition: \"bogus\"\n");
+  EXPECT_EQ(Both({"wait", "--for=delete", "pod"}, 1),
+            "error: resource(s) were provided, but no name was specified\n");
+
+  // The status turns Ready while mkctl waits.
+  std::string waited;
+  int code = -1;
+  std::thread waiter([&] {
+    code = Mkctl({"-n", "m", "wait", "--for=condition=ready", "pod", "--all", "--timeout=30s"},
+                 &waited);
+  });
+  absl::SleepFor(absl::Seconds(1));
+  const std::string ready = R"({"status":{"conditions":[{"type":"Ready","status":"True"}]}})";
+  for (const char* ns : {"m", "k"}) {
+    MkctlOk({"-n", ns, "patch", "pod", "w1", "--subresource=status", "--type=merge", "-p", ready});
+  }
+  waiter.join();
+  EXPECT_EQ(code, 0) << waited;
+  EXPECT_EQ(waited, "pod/w1 condition met\n");
+  EXPECT_EQ(Both({"wait", "--for=condition=Ready=true", "pod/w1"}, 0), "pod/w1 condition met\n");
+  EXPECT_EQ(Both({"wait", "--for=condition=Ready=False", "pod/w1", "--timeout=0"}, 1),
+            "error: condition not met for pods/w1\n");
+}
+
+TEST_F(MkctlCreateWaitE2E, WaitForDeploymentAvailableHonoursObservedGeneration) {
+  Setup({"create", "deployment", "avail", "--image=nginx"});
+  const std::string observed1 =
+      R"({"status":{"observedGeneration":1,"conditions":[{"type":"Available","status":"True"}]}})";
+  const std::string observed2 =
+      R"({"status":{"observedGeneration":2,"conditions":[{"type":"Available","status":"True"}]}})";
+  Setup({"patch", "deploy", "avail", "--subresource=status", "--type=merge", "-p", observed1});
+  EXPECT_EQ(Both({"wait", "--for=condition=Available", "deploy/avail", "--timeout=0"}, 0),
+            "deployment.apps/avail condition met\n");
+  // A spec change (generation 2) not yet observed: the condition is stale.
+  Setup({"scale", "deploy", "avail", "--replicas=2"});
+  EXPECT_EQ(Both({"wait", "--for=condition=Available", "deploy/avail", "--timeout=0"}, 1),
+            "error: condition not met for deployments/avail\n");
+  Setup({"patch", "deploy", "avail", "--subresource=status", "--type=merge", "-p", observed2});
+  EXPECT_EQ(Both({"wait", "--for=condition=Available", "deployment/avail"}, 0),
+            "deployment.apps/avail condition met\n");
+}
+
+TEST_F(MkctlCreateWaitE2E, WaitForDeleteAndCreate) {
+  // Gone already: nothing to wait for, as kubectl.
+  EXPECT_EQ(Both({"wait", "--for=delete", "pod/never"}, 0), "");
+  EXPECT_EQ(Both({"wait", "--for=delete", "pod", "-l", "app=none"}, 0), "");
+  EXPECT_EQ(Both({"wait", "--for=create", "pod/never", "--timeout=1s"}, 1),
+            "error: timed out waiting for the condition\n");
+  Setup({"create", "-f", "-"}, PodYaml("gone"));
+  std::string waited;
+  int code = -1;
+  std::thread waiter([&] {
+    code = Mkctl({"-n", "m", "wait", "--for=delete", "pod/gone", "--timeout=30s"}, &waited);
+  });
+  absl::SleepFor(absl::Seconds(1));
+  MkctlOk({"-n", "m", "delete", "pod", "gone", "--wait=false"});
+  waiter.join();
+  EXPECT_EQ(code, 0) << waited;
+  EXPECT_EQ(waited, "pod/gone condition met\n");
+  std::thread creator([&] {
+    code = Mkctl({"-n", "m", "wait", "--for=create", "pod/late", "--timeout=30s"}, &waited);
+  });
+  absl::SleepFor(absl::Seconds(1));
+  MkctlOk({"-n", "m", "create", "-f", "-"}, PodYaml("late"));
+  creator.join();
+  EXPECT_EQ(code, 0) << waited;
+  EXPECT_EQ(waited, "pod/late condition met\n");
 }
 
 }  // namespace
