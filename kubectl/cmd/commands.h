@@ -30,6 +30,7 @@ void AddPatchCommand(CLI::App& app, Context& ctx, int& exit_code);
 void AddApiVersionsCommand(CLI::App& app, Context& ctx, int& exit_code);
 void AddConfigCommand(CLI::App& app, Context& ctx, int& exit_code);
 void AddWaitCommand(CLI::App& app, Context& ctx, int& exit_code);
+void AddReplaceCommand(CLI::App& app, Context& ctx, int& exit_code);
 void AddRunCommand(CLI::App& app, Context& ctx, int& exit_code);
 void AddExposeCommand(CLI::App& app, Context& ctx, int& exit_code);
 

@@ -1,7 +1,7 @@
 // End to end, against the real minik8s-store and minik8s-apiserver: create
-// -f and create namespace, wait (conditions, jsonpath, delete, create), compared with the real
-// kubectl over the apiserver's HTTP API when /usr/bin/kubectl exists. Skips when the daemons are
-// not built.
+// -f and create namespace, wait (conditions, jsonpath, delete, create) and
+// replace -f, compared with the real kubectl over the apiserver's HTTP API
+// when /usr/bin/kubectl exists. Skips when the daemons are not built.
 #include <unistd.h>
 
 #include <fstream>
@@ -303,6 +303,29 @@ TEST_F(MkctlCreateWaitE2E, WaitForDeleteAndCreate) {
   creator.join();
   EXPECT_EQ(code, 0) << waited;
   EXPECT_EQ(waited, "pod/late condition met\n");
+}
+
+TEST_F(MkctlCreateWaitE2E, ReplaceAsKubectl) {
+  testing::TempDir dir;
+  const std::string path = dir.Join("rep.yaml");
+  std::string manifest = kWebAndNamespace;
+  manifest = manifest.substr(0, manifest.find("---"));
+  for (size_t at; (at = manifest.find("web")) != std::string::npos;) {
+    manifest.replace(at, 3, "rep");
+  }
+  std::ofstream(path) << manifest;
+  EXPECT_EQ(Both({"replace", "-f", path}, 1),
+            absl::StrCat("Error from server (NotFound): error when replacing \"", path,
+                         "\": deployments.apps \"rep\" not found\n"));
+  Setup({"create", "deployment", "rep", "--image=busybox", "--replicas=2"});
+  EXPECT_EQ(Both({"replace", "-f", path}, 0), "deployment.apps/rep replaced\n");
+  EXPECT_EQ(Both({"get", "deploy", "rep", "-o",
+                  "jsonpath={.spec.replicas} {.spec.template.spec.containers[0].image}"},
+                 0),
+            "1 nginx");
+  EXPECT_EQ(Both({"replace", "-f", path, "--dry-run=server", "-o", "name"}, 0),
+            "deployment.apps/rep\n");
+  EXPECT_EQ(Both({"replace"}, 1), "error: must specify one of -f and -k\n");
 }
 
 }  // namespace
