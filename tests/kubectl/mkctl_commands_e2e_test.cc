@@ -10,107 +10,12 @@
 #include "gtest/gtest.h"
 #include "testing/control_plane.h"
 #include "testing/file_util.h"
+#include "tests/kubectl/mkctl_vs_kubectl.h"
 
 namespace minik8s {
 namespace {
 
-constexpr char kRealKubectl[] = "/usr/bin/kubectl";
-
-class MkctlCommandsE2E : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    std::string why = testing::ControlPlane::MissingPrerequisite(
-        testing::BackendKind::kMinik8sStore, {"minik8s-apiserver", "mkctl"});
-    if (!why.empty()) {
-      skip_reason_ = new std::string(why);
-      return;
-    }
-    cp_ = new testing::ControlPlane();
-    absl::Status started = cp_->Start();
-    ASSERT_TRUE(started.ok()) << started;
-    api_port_ = cp_->apiserver_port();
-    ASSERT_TRUE(testing::WaitFor(
-        [&] {
-          std::string out;
-          return testing::RunCommand({testing::BinPath("mkctl"), "--server",
-                                      absl::StrCat("127.0.0.1:", api_port_), "get", "ns"},
-                                     &out, absl::Seconds(10)) == 0;
-        },
-        absl::Seconds(30)));
-    std::string out;
-    ASSERT_EQ(testing::RunCommand({testing::BinPath("mkctl"), "--server",
-                                   absl::StrCat("127.0.0.1:", api_port_), "apply", "-f", "-"},
-                                  &out, absl::Seconds(30),
-                                  "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: m\n---\n"
-                                  "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: k\n"),
-              0)
-        << out;
-  }
-
-  static void TearDownTestSuite() {
-    delete cp_;
-    delete skip_reason_;
-    cp_ = nullptr;
-    skip_reason_ = nullptr;
-  }
-
-  void SetUp() override {
-    if (skip_reason_ != nullptr) GTEST_SKIP() << *skip_reason_;
-  }
-
-  // mkctl against the test apiserver: the exit code; stdout+stderr in *out.
-  int Mkctl(std::vector<std::string> args, std::string* out, const std::string& stdin_data = "") {
-    args.insert(args.begin(),
-                {testing::BinPath("mkctl"), "--server", absl::StrCat("127.0.0.1:", api_port_)});
-    return testing::RunCommand(args, out, absl::Seconds(60), stdin_data);
-  }
-  std::string MkctlOk(std::vector<std::string> args, const std::string& stdin_data = "") {
-    std::string out;
-    EXPECT_EQ(Mkctl(args, &out, stdin_data), 0) << absl::StrJoin(args, " ") << "\n" << out;
-    return out;
-  }
-  // The real kubectl over HTTP; false when it is not installed.
-  bool Kubectl(std::vector<std::string> args, std::string* out, int* code) {
-    if (access(kRealKubectl, X_OK) != 0) return false;
-    args.insert(args.begin(),
-                {kRealKubectl, "--server", absl::StrCat("http://127.0.0.1:", api_port_)});
-    *code = testing::RunCommand(args, out, absl::Seconds(60));
-    return true;
-  }
-  // Runs `args` with mkctl in namespace `m` and, when installed, the real
-  // kubectl in namespace `k` (the same objects, made the same way with
-  // Setup); expects the same exit code and output, and returns mkctl's.
-  std::string Both(const std::vector<std::string>& args, int want_code) {
-    std::vector<std::string> m = args, k = args;
-    m.insert(m.begin(), {"-n", "m"});
-    k.insert(k.begin(), {"-n", "k"});
-    std::string out;
-    EXPECT_EQ(Mkctl(m, &out), want_code) << absl::StrJoin(args, " ") << "\n" << out;
-    std::string real;
-    int code = 0;
-    if (Kubectl(k, &real, &code)) {
-      EXPECT_EQ(code, want_code) << "kubectl " << absl::StrJoin(args, " ") << "\n" << real;
-      EXPECT_EQ(out, real) << "kubectl " << absl::StrJoin(args, " ");
-    }
-    return out;
-  }
-  // Runs mkctl with `args` in both namespaces `m` and `k`.
-  void Setup(const std::vector<std::string>& args, const std::string& stdin_data = "") {
-    for (const char* ns : {"m", "k"}) {
-      std::vector<std::string> a = args;
-      a.insert(a.begin(), {"-n", ns});
-      MkctlOk(a, stdin_data);
-    }
-  }
-
-  static std::string* skip_reason_;
-  static testing::ControlPlane* cp_;
-  static int api_port_;
-};
-
-std::string* MkctlCommandsE2E::skip_reason_ = nullptr;
-testing::ControlPlane* MkctlCommandsE2E::cp_ = nullptr;
-int MkctlCommandsE2E::api_port_ = 0;
+class MkctlCommandsE2E : public MkctlVsKubectlE2E {};
 
 TEST_F(MkctlCommandsE2E, LabelAndAnnotateAsKubectl) {
   Setup({"create", "deployment", "lab", "--image=nginx"});
