@@ -13,6 +13,7 @@
 #include "kubectl/cmd/commands.h"
 #include "kubectl/cmd/create_deployment.h"
 #include "kubectl/cmd/objects.h"
+#include "kubectl/cmd/write_output.h"
 #include "kubectl/printers/resource_tables.h"
 
 namespace minik8s::kubectl {
@@ -26,42 +27,6 @@ struct CreateDeploymentOptions {
   std::string dry_run = "none";
   std::string output;
 };
-
-absl::Status CheckDryRun(const std::string& dry_run) {
-  if (dry_run != "none" && dry_run != "server" && dry_run != "client") {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "Invalid dry-run value (", dry_run, "). Must be \"none\", \"server\", or \"client\"."));
-  }
-  return absl::OkStatus();
-}
-
-std::string DryRunSuffix(const std::string& dry_run) {
-  return dry_run == "client" ? " (dry run)" : dry_run == "server" ? " (server dry run)" : "";
-}
-
-absl::Status CheckOutput(const std::string& output) {
-  if (output.empty() || output == "name" || output == "yaml" || output == "json") {
-    return absl::OkStatus();
-  }
-  return absl::InvalidArgumentError(
-      absl::StrCat("unable to match a printer suitable for the output format \"", output,
-                   "\", allowed formats are: json,name,yaml"));
-}
-
-// Prints a created object as -o asks: `kind.group/name created` by default.
-void PrintCreated(Context& ctx, const std::string& output, const std::string& display,
-                  const std::string& dry_run, google::protobuf::Message* object) {
-  (void)api::Scheme::Default().SetTypeMeta(object);
-  if (output == "yaml") {
-    ctx.out() << api::EncodeYaml(*object);
-  } else if (output == "json") {
-    ctx.out() << api::EncodeJsonIndented(*object) << "\n";
-  } else if (output == "name") {
-    ctx.out() << display << "\n";
-  } else {
-    ctx.out() << display << " created" << DryRunSuffix(dry_run) << "\n";
-  }
-}
 
 struct CreateOptions {
   std::vector<std::string> filenames;
@@ -78,7 +43,7 @@ int RunCreateFromFiles(Context& ctx, const CreateOptions& o) {
     return 1;
   }
   if (absl::Status st = CheckDryRun(o.dry_run); !st.ok()) return ctx.Fail(st);
-  if (absl::Status st = CheckOutput(o.output); !st.ok()) return ctx.Fail(st);
+  if (absl::Status st = CheckWriteOutput(o.output); !st.ok()) return ctx.Fail(st);
   absl::StatusOr<std::vector<Manifest>> manifests = ReadManifests(o.filenames, o.recursive, [] {
     return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
   });
@@ -118,7 +83,7 @@ int RunCreateFromFiles(Context& ctx, const CreateOptions& o) {
       }
     }
     const std::string name = client::MetaOf(*created).name();
-    PrintCreated(ctx, o.output, QualifiedName(kind, name), o.dry_run, created.get());
+    PrintWritten(ctx, o.output, QualifiedName(kind, name), "created", o.dry_run, created.get());
   }
   ctx.out().flush();
   for (const absl::Status& st : errors) ctx.Fail(st);
@@ -138,7 +103,7 @@ int RunCreateNamespace(Context& ctx, const CreateNamespaceOptions& o) {
     return 1;
   }
   if (absl::Status st = CheckDryRun(o.dry_run); !st.ok()) return ctx.Fail(st);
-  if (absl::Status st = CheckOutput(o.output); !st.ok()) return ctx.Fail(st);
+  if (absl::Status st = CheckWriteOutput(o.output); !st.ok()) return ctx.Fail(st);
   core::v1::Namespace ns;
   ns.mutable_metadata()->set_name(o.names[0]);
   core::v1::Namespace out = ns;
@@ -148,15 +113,12 @@ int RunCreateNamespace(Context& ctx, const CreateNamespaceOptions& o) {
     absl::Status st = (*client)->Create("namespaces", "", ns, &out, o.dry_run == "server");
     if (!st.ok()) return ctx.Fail(st);
   }
-  PrintCreated(ctx, o.output, absl::StrCat("namespace/", o.names[0]), o.dry_run, &out);
+  PrintWritten(ctx, o.output, absl::StrCat("namespace/", o.names[0]), "created", o.dry_run, &out);
   return 0;
 }
 
 int RunCreateDeployment(Context& ctx, const CreateDeploymentOptions& o) {
-  if (o.dry_run != "none" && o.dry_run != "server" && o.dry_run != "client") {
-    return ctx.Fail(absl::InvalidArgumentError(absl::StrCat(
-        "Invalid dry-run value (", o.dry_run, "). Must be \"none\", \"server\", or \"client\".")));
-  }
+  if (absl::Status s = CheckDryRun(o.dry_run); !s.ok()) return ctx.Fail(s);
   absl::StatusOr<apps::v1::Deployment> d = BuildDeployment(o.name, o.images, o.replicas, o.port);
   if (!d.ok()) return ctx.Fail(d.status());
   d->mutable_metadata()->set_namespace_(ctx.Namespace());
@@ -168,19 +130,7 @@ int RunCreateDeployment(Context& ctx, const CreateDeploymentOptions& o) {
         (*client)->Create("deployments", ctx.Namespace(), *d, &out, o.dry_run == "server");
     if (!st.ok()) return ctx.Fail(st);
   }
-  (void)api::Scheme::Default().SetTypeMeta(&out);
-  if (o.output == "yaml") {
-    ctx.out() << api::EncodeYaml(out);
-  } else if (o.output == "json") {
-    ctx.out() << api::EncodeJsonIndented(out) << "\n";
-  } else if (o.output == "name") {
-    ctx.out() << "deployment.apps/" << o.name << "\n";
-  } else {
-    const std::string suffix = o.dry_run == "client"   ? " (dry run)"
-                               : o.dry_run == "server" ? " (server dry run)"
-                                                       : "";
-    ctx.out() << "deployment.apps/" << o.name << " created" << suffix << "\n";
-  }
+  PrintWritten(ctx, o.output, "deployment.apps/" + o.name, "created", o.dry_run, &out);
   return 0;
 }
 

@@ -16,6 +16,7 @@
 #include "kubectl/cmd/commands.h"
 #include "kubectl/cmd/resource_args.h"
 #include "kubectl/cmd/run.h"
+#include "kubectl/cmd/write_output.h"
 
 namespace minik8s::kubectl {
 namespace {
@@ -205,32 +206,13 @@ int ExposeOne(Context& ctx, const ExposeCommandOptions& o, const api::KindInfo& 
     st = (*client)->Create("services", ctx.Namespace(), *svc, &out, o.dry_run == "server");
     if (!st.ok()) return ctx.Fail(st);
   }
-  (void)api::Scheme::Default().SetTypeMeta(&out);
-  if (o.output == "yaml") {
-    ctx.out() << api::EncodeYaml(out);
-  } else if (o.output == "json") {
-    ctx.out() << api::EncodeJsonIndented(out) << "\n";
-  } else if (o.output == "name") {
-    ctx.out() << "service/" << out.metadata().name() << "\n";
-  } else {
-    const std::string suffix = o.dry_run == "client"   ? " (dry run)"
-                               : o.dry_run == "server" ? " (server dry run)"
-                                                       : "";
-    ctx.out() << "service/" << out.metadata().name() << " exposed" << suffix << "\n";
-  }
+  PrintWritten(ctx, o.output, "service/" + out.metadata().name(), "exposed", o.dry_run, &out);
   return 0;
 }
 
 int RunExpose(Context& ctx, const ExposeCommandOptions& o) {
-  if (o.dry_run != "none" && o.dry_run != "server" && o.dry_run != "client") {
-    return ctx.Fail(absl::InvalidArgumentError(absl::StrCat(
-        "Invalid dry-run value (", o.dry_run, "). Must be \"none\", \"server\", or \"client\".")));
-  }
-  if (!o.output.empty() && o.output != "yaml" && o.output != "json" && o.output != "name") {
-    return ctx.Fail(absl::InvalidArgumentError(
-        absl::StrCat("unable to match a printer suitable for the output format \"", o.output,
-                     "\", allowed formats are: json,name,yaml")));
-  }
+  if (absl::Status s = CheckDryRun(o.dry_run); !s.ok()) return ctx.Fail(s);
+  if (absl::Status s = CheckWriteOutput(o.output); !s.ok()) return ctx.Fail(s);
   if (o.args.empty()) {
     ctx.err() << "error: You must provide one or more resources by argument or filename.\n"
                  "Example resource specifications include:\n"

@@ -13,6 +13,7 @@
 #include "api/codec.h"
 #include "api/scheme.h"
 #include "kubectl/cmd/commands.h"
+#include "kubectl/cmd/write_output.h"
 
 namespace minik8s::kubectl {
 
@@ -102,19 +103,12 @@ struct RunCommandOptions {
 };
 
 int RunRun(Context& ctx, const RunCommandOptions& o) {
-  if (o.dry_run != "none" && o.dry_run != "server" && o.dry_run != "client") {
-    return ctx.Fail(absl::InvalidArgumentError(absl::StrCat(
-        "Invalid dry-run value (", o.dry_run, "). Must be \"none\", \"server\", or \"client\".")));
-  }
+  if (absl::Status s = CheckDryRun(o.dry_run); !s.ok()) return ctx.Fail(s);
   if (o.run.name.empty()) {
     ctx.err() << "error: NAME is required for run\nSee 'mkctl run -h' for help and examples\n";
     return 1;
   }
-  if (!o.output.empty() && o.output != "yaml" && o.output != "json" && o.output != "name") {
-    return ctx.Fail(absl::InvalidArgumentError(
-        absl::StrCat("unable to match a printer suitable for the output format \"", o.output,
-                     "\", allowed formats are: json,name,yaml")));
-  }
+  if (absl::Status s = CheckWriteOutput(o.output); !s.ok()) return ctx.Fail(s);
   absl::StatusOr<core::v1::Pod> pod = BuildRunPod(o.run);
   if (!pod.ok()) {
     if (absl::StartsWith(pod.status().message(), "invalid restart policy")) {
@@ -135,19 +129,7 @@ int RunRun(Context& ctx, const RunCommandOptions& o) {
     absl::Status st = (*client)->Create("pods", ctx.Namespace(), *pod, &out, o.dry_run == "server");
     if (!st.ok()) return ctx.Fail(st);
   }
-  (void)api::Scheme::Default().SetTypeMeta(&out);
-  if (o.output == "yaml") {
-    ctx.out() << api::EncodeYaml(out);
-  } else if (o.output == "json") {
-    ctx.out() << api::EncodeJsonIndented(out) << "\n";
-  } else if (o.output == "name") {
-    ctx.out() << "pod/" << out.metadata().name() << "\n";
-  } else {
-    const std::string suffix = o.dry_run == "client"   ? " (dry run)"
-                               : o.dry_run == "server" ? " (server dry run)"
-                                                       : "";
-    ctx.out() << "pod/" << out.metadata().name() << " created" << suffix << "\n";
-  }
+  PrintWritten(ctx, o.output, "pod/" + out.metadata().name(), "created", o.dry_run, &out);
   return 0;
 }
 
