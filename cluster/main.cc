@@ -92,10 +92,11 @@ int main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber);
   up_cmd
       ->add_option("--port-base", co.port_base,
-                   "First port: store = base, apiserver = base+3, controller-manager and "
-                   "scheduler health = base+7 and base+8, scale kubelet = base+9, "
-                   "kubelet of node-i = base+9+i; clusters whose ranges do not overlap run "
-                   "side by side")
+                   "First port: store = base (its health base+1), apiserver = base+3, "
+                   "controller-manager and scheduler health = base+7 and base+8, scale "
+                   "kubelet = base+9 (its health base+2), kubelet of node-i = base+9+i, its "
+                   "health base+9+N+i and its runtime's health base+9+2N+i for N nodes; "
+                   "clusters whose ranges do not overlap run side by side")
       ->capture_default_str();
   up_cmd->add_option("--etcd-servers", co.etcd_servers,
                      "Use this etcd (comma-separated URLs, e.g. http://127.0.0.1:2379) instead "
