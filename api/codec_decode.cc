@@ -285,7 +285,13 @@ absl::Status DecodeMapField(const YAML::Node& node, Message* msg, const FieldDes
     const YAML::Node& value = kv.second;
     if (value_field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
       Message* v = entry->GetReflection()->MutableMessage(entry, value_field);
-      if (!value.IsNull()) RETURN_IF_ERROR(DecodeMessage(value, v, child));
+      if (!value.IsNull()) {
+        RETURN_IF_ERROR(DecodeMessage(value, v, child));
+      } else if (v->GetDescriptor()->full_name() == kQuantityType) {
+        // `memory:` / `memory: null` in a resource list: Go's zero Quantity,
+        // which prints as "0".
+        v->GetReflection()->SetString(v, v->GetDescriptor()->FindFieldByName("value"), "0");
+      }
     } else if (!value.IsNull()) {
       RETURN_IF_ERROR(DecodeScalar(value, entry, value_field, child, /*repeated=*/false));
     } else if (value_field->cpp_type() == FieldDescriptor::CPPTYPE_STRING) {

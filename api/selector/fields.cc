@@ -144,6 +144,13 @@ absl::StatusOr<FieldSelector> FieldSelector::Parse(std::string_view text) {
     if (!value.ok()) return value.status();
     s.terms_.push_back({std::string(lhs), equals, *std::move(value)});
   }
+  // Kubernetes sorts the raw terms; sorting again by the printed form makes
+  // ToString() canonical also when `==` and `=` terms mix ("==a" sorts
+  // before "=b" raw, but prints as "=a", after it).
+  std::stable_sort(s.terms_.begin(), s.terms_.end(),
+                   [](const FieldRequirement& a, const FieldRequirement& b) {
+                     return a.ToString() < b.ToString();
+                   });
   return s;
 }
 
