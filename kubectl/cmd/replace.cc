@@ -10,6 +10,7 @@
 #include "kubectl/apply/manifests.h"
 #include "kubectl/cmd/commands.h"
 #include "kubectl/cmd/objects.h"
+#include "kubectl/cmd/write_output.h"
 #include "kubectl/printers/resource_tables.h"
 
 namespace minik8s::kubectl {
@@ -27,10 +28,7 @@ int RunReplace(Context& ctx, const ReplaceOptions& o) {
     ctx.err() << "error: must specify one of -f and -k\n";
     return 1;
   }
-  if (o.dry_run != "none" && o.dry_run != "server" && o.dry_run != "client") {
-    return ctx.Fail(absl::InvalidArgumentError(absl::StrCat(
-        "Invalid dry-run value (", o.dry_run, "). Must be \"none\", \"server\", or \"client\".")));
-  }
+  if (absl::Status st = CheckDryRun(o.dry_run); !st.ok()) return ctx.Fail(st);
   if (!o.output.empty() && o.output != "name") {
     return ctx.Fail(absl::InvalidArgumentError(
         absl::StrCat("unable to match a printer suitable for the output format \"", o.output,
@@ -52,9 +50,7 @@ int RunReplace(Context& ctx, const ReplaceOptions& o) {
   }
   absl::StatusOr<client::ApiClient*> client = ctx.Client();
   if (!client.ok()) return ctx.Fail(client.status());
-  const std::string suffix = o.dry_run == "client"   ? " (dry run)"
-                             : o.dry_run == "server" ? " (server dry run)"
-                                                     : "";
+  const std::string suffix = DryRunSuffix(o.dry_run);
   std::vector<absl::Status> errors;
   for (Manifest& m : *manifests) {
     const api::KindInfo& kind = *m.decoded.kind;
