@@ -10,6 +10,7 @@
 #include "kubectl/apply/manifests.h"
 #include "kubectl/cmd/commands.h"
 #include "kubectl/cmd/objects.h"
+#include "kubectl/cmd/write_output.h"
 #include "kubectl/printers/resource_tables.h"
 
 namespace minik8s::kubectl {
@@ -22,10 +23,6 @@ struct ApplyOptions {
   std::string dry_run = "none";
 };
 
-std::string ReadStdin() {
-  return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-}
-
 int RunApply(Context& ctx, const ApplyOptions& o) {
   if (o.dry_run != "none" && o.dry_run != "server" && o.dry_run != "client") {
     return ctx.Fail(absl::InvalidArgumentError(absl::StrCat(
@@ -37,19 +34,9 @@ int RunApply(Context& ctx, const ApplyOptions& o) {
                      "\", allowed formats are: name")));
   }
   absl::StatusOr<std::vector<Manifest>> manifests =
-      ReadManifests(o.filenames, o.recursive, ReadStdin);
+      ReadCommandManifests(ctx, o.filenames, o.recursive);
   if (!manifests.ok()) return ctx.Fail(manifests.status());
   // Namespace checks before anything is sent.
-  for (const Manifest& m : *manifests) {
-    const std::string& obj_ns = client::MetaOf(*m.decoded.object).namespace_();
-    if (m.decoded.kind->namespaced && ctx.NamespaceExplicit() && !obj_ns.empty() &&
-        obj_ns != ctx.Namespace()) {
-      return ctx.Fail(absl::InvalidArgumentError(
-          absl::StrCat("the namespace from the provided object \"", obj_ns,
-                       "\" does not match the namespace \"", ctx.Namespace(),
-                       "\". You must pass '--namespace=", obj_ns, "' to perform this operation.")));
-    }
-  }
   absl::StatusOr<client::ApiClient*> client = ctx.Client();
   if (!client.ok()) return ctx.Fail(client.status());
   const bool dry_run = o.dry_run != "none";

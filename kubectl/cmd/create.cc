@@ -44,20 +44,9 @@ int RunCreateFromFiles(Context& ctx, const CreateOptions& o) {
   }
   if (absl::Status st = CheckDryRun(o.dry_run); !st.ok()) return ctx.Fail(st);
   if (absl::Status st = CheckWriteOutput(o.output); !st.ok()) return ctx.Fail(st);
-  absl::StatusOr<std::vector<Manifest>> manifests = ReadManifests(o.filenames, o.recursive, [] {
-    return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-  });
+  absl::StatusOr<std::vector<Manifest>> manifests =
+      ReadCommandManifests(ctx, o.filenames, o.recursive);
   if (!manifests.ok()) return ctx.Fail(manifests.status());
-  for (const Manifest& m : *manifests) {
-    const std::string& obj_ns = client::MetaOf(*m.decoded.object).namespace_();
-    if (m.decoded.kind->namespaced && ctx.NamespaceExplicit() && !obj_ns.empty() &&
-        obj_ns != ctx.Namespace()) {
-      return ctx.Fail(absl::InvalidArgumentError(
-          absl::StrCat("the namespace from the provided object \"", obj_ns,
-                       "\" does not match the namespace \"", ctx.Namespace(),
-                       "\". You must pass '--namespace=", obj_ns, "' to perform this operation.")));
-    }
-  }
   if (manifests->empty()) {
     return ctx.Fail(absl::InvalidArgumentError("no objects passed to create"));
   }

@@ -34,20 +34,9 @@ int RunReplace(Context& ctx, const ReplaceOptions& o) {
         absl::StrCat("unable to match a printer suitable for the output format \"", o.output,
                      "\", allowed formats are: name")));
   }
-  absl::StatusOr<std::vector<Manifest>> manifests = ReadManifests(o.filenames, o.recursive, [] {
-    return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-  });
+  absl::StatusOr<std::vector<Manifest>> manifests =
+      ReadCommandManifests(ctx, o.filenames, o.recursive);
   if (!manifests.ok()) return ctx.Fail(manifests.status());
-  for (const Manifest& m : *manifests) {
-    const std::string& obj_ns = client::MetaOf(*m.decoded.object).namespace_();
-    if (m.decoded.kind->namespaced && ctx.NamespaceExplicit() && !obj_ns.empty() &&
-        obj_ns != ctx.Namespace()) {
-      return ctx.Fail(absl::InvalidArgumentError(
-          absl::StrCat("the namespace from the provided object \"", obj_ns,
-                       "\" does not match the namespace \"", ctx.Namespace(),
-                       "\". You must pass '--namespace=", obj_ns, "' to perform this operation.")));
-    }
-  }
   absl::StatusOr<client::ApiClient*> client = ctx.Client();
   if (!client.ok()) return ctx.Fail(client.status());
   const std::string suffix = DryRunSuffix(o.dry_run);

@@ -1,10 +1,34 @@
 #include "kubectl/cmd/write_output.h"
 
+#include <iostream>
+#include <iterator>
+
 #include "absl/strings/str_cat.h"
 #include "api/codec.h"
 #include "api/scheme.h"
+#include "client/resource.h"
 
 namespace minik8s::kubectl {
+
+absl::StatusOr<std::vector<Manifest>> ReadCommandManifests(Context& ctx,
+                                                           const std::vector<std::string>& paths,
+                                                           bool recursive) {
+  absl::StatusOr<std::vector<Manifest>> manifests = ReadManifests(paths, recursive, [] {
+    return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+  });
+  if (!manifests.ok()) return manifests.status();
+  for (const Manifest& m : *manifests) {
+    const std::string& obj_ns = client::MetaOf(*m.decoded.object).namespace_();
+    if (m.decoded.kind->namespaced && ctx.NamespaceExplicit() && !obj_ns.empty() &&
+        obj_ns != ctx.Namespace()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("the namespace from the provided object \"", obj_ns,
+                       "\" does not match the namespace \"", ctx.Namespace(),
+                       "\". You must pass '--namespace=", obj_ns, "' to perform this operation."));
+    }
+  }
+  return manifests;
+}
 
 absl::Status CheckDryRun(const std::string& dry_run) {
   if (dry_run != "none" && dry_run != "server" && dry_run != "client") {

@@ -1,16 +1,26 @@
-// What the commands that create one object (create, run, expose) share:
-// kubectl's --dry-run and -o checks and the line or document printed for
-// the object they made.
+// What the commands that write objects (apply, create, replace, run,
+// expose) share: reading -f manifests, kubectl's --dry-run and -o checks and
+// the line or document printed for the object they made.
 #ifndef MINIK8S_KUBECTL_CMD_WRITE_OUTPUT_H_
 #define MINIK8S_KUBECTL_CMD_WRITE_OUTPUT_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "google/protobuf/message.h"
+#include "kubectl/apply/manifests.h"
 #include "kubectl/cmd/context.h"
 
 namespace minik8s::kubectl {
+
+// The documents of -f (files, folders with `recursive`, `-` for stdin),
+// refused with kubectl's message when one names another namespace than an
+// explicit --namespace, before anything is sent.
+absl::StatusOr<std::vector<Manifest>> ReadCommandManifests(Context& ctx,
+                                                           const std::vector<std::string>& paths,
+                                                           bool recursive);
 
 // --dry-run must be none, server or client (kubectl's message otherwise).
 absl::Status CheckDryRun(const std::string& dry_run);

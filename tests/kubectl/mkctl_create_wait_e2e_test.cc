@@ -233,5 +233,28 @@ TEST_F(MkctlCreateWaitE2E, ReplaceAsKubectl) {
   EXPECT_EQ(Both({"replace"}, 1), "error: must specify one of -f and -k\n");
 }
 
+// create, apply and replace refuse a document whose namespace is not the
+// explicit --namespace, before sending anything (kubectl's message).
+TEST_F(MkctlCreateWaitE2E, ManifestInAnotherNamespaceIsRefusedBeforeSending) {
+  testing::TempDir dir;
+  const std::string path = dir.Join("cm.yaml");
+  std::ofstream(path) << "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: fine\n---\n"
+                         "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: elsewhere\n"
+                         "  namespace: other\nspec:\n  selector:\n    matchLabels: {app: x}\n"
+                         "  template:\n    metadata:\n      labels: {app: x}\n    spec:\n"
+                         "      containers:\n      - name: c\n        image: nginx\n";
+  for (const char* verb : {"create", "apply", "replace"}) {
+    std::string out;
+    EXPECT_EQ(Mkctl({"-n", "m", verb, "-f", path}, &out), 1) << verb;
+    EXPECT_EQ(out,
+              "error: the namespace from the provided object \"other\" does not match the "
+              "namespace \"m\". You must pass '--namespace=other' to perform this operation.\n")
+        << verb;
+  }
+  // Nothing was sent: not even the first document.
+  std::string out;
+  EXPECT_EQ(Mkctl({"get", "namespace", "fine"}, &out), 1) << out;
+}
+
 }  // namespace
 }  // namespace minik8s
