@@ -1,9 +1,11 @@
-// `mkctl logs` against running containers: one `minik8s up` cluster (one
-// node, minik8s-store) for the whole suite; pods whose commands the fake
-// runtime simulates (runtime/README.md) print known lines. mkctl reads
-// them from the node's kubelet. Skips when a binary is not built.
+// `mkctl logs` (by pod, and by selector with -l) against running
+// containers: one `minik8s up` cluster (one node, minik8s-store) for the
+// whole suite; pods whose commands the fake runtime simulates
+// (runtime/README.md) print known lines. mkctl reads them from the node's
+// kubelet. Skips when a binary is not built.
 #include <signal.h>
 
+#include <algorithm>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -11,6 +13,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "testing/cluster_harness.h"
@@ -26,6 +29,7 @@ using ::minik8s::testing::Example;
 using ::minik8s::testing::TableRows;
 
 using ::minik8s::testing::WaitFor;
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
 using ::minik8s::testing::ReadFile;
@@ -38,6 +42,26 @@ std::string ScriptPod(const std::string& name, const std::string& script,
                       "\n  containers:\n  - name: main\n    image: busybox:1.36\n"
                       "    command: [\"sh\", \"-c\", \"",
                       script, "\"]\n");
+}
+
+// A pod labelled app=APP whose containers (name, script) run `sh -c SCRIPT`.
+std::string LabelledPod(const std::string& name, const std::string& app,
+                        const std::vector<std::pair<std::string, std::string>>& containers,
+                        const std::string& restart_policy = "Always") {
+  std::string yaml = absl::StrCat(
+      "apiVersion: v1\nkind: Pod\nmetadata:\n  name: ", name, "\n  labels:\n    app: ", app,
+      "\nspec:\n  restartPolicy: ", restart_policy, "\n  containers:\n");
+  for (const auto& [container, script] : containers) {
+    absl::StrAppend(&yaml, "  - name: ", container,
+                    "\n    image: busybox:1.36\n    command: [\"sh\", \"-c\", \"", script, "\"]\n");
+  }
+  return yaml;
+}
+
+std::vector<std::string> SortedLines(const std::string& text) {
+  std::vector<std::string> lines = absl::StrSplit(text, '\n', absl::SkipEmpty());
+  std::sort(lines.begin(), lines.end());
+  return lines;
 }
 
 class LogsE2E : public ::testing::Test {
@@ -97,6 +121,28 @@ class LogsE2E : public ::testing::Test {
         },
         absl::Seconds(60)))
         << MkctlOk({"get", "pod", name, "-o", "wide"});
+  }
+  // Waits until the pod's STATUS column is one of `statuses`.
+  void WaitForStatusIn(const std::string& name, const std::vector<std::string>& statuses) {
+    std::string out;
+    ASSERT_TRUE(WaitFor(
+        [&] {
+          if (Mkctl({"get", "pod", name}, &out) != 0) return false;
+          auto rows = TableRows(out);
+          return rows.size() == 1 && rows[0].size() > 2 &&
+                 std::find(statuses.begin(), statuses.end(), rows[0][2]) != statuses.end();
+        },
+        absl::Seconds(60)))
+        << out;
+  }
+
+  // Waits until `mkctl ARGS` prints `want` (the lines are written right
+  // after the containers start).
+  void ExpectLogs(const std::vector<std::string>& args, const std::string& want) {
+    std::string out;
+    EXPECT_TRUE(WaitFor([&] { return Mkctl(args, &out) == 0 && out == want; }, absl::Seconds(30)))
+        << "mkctl " << absl::StrJoin(args, " ") << "\n"
+        << out;
   }
 
   static std::string* skip_reason_;
@@ -252,6 +298,73 @@ TEST_F(LogsE2E, DeploymentPicksOneOfItsPods) {
       },
       absl::Seconds(60)))
       << out;
+}
+
+// `mkctl logs -l SELECTOR` with --prefix, --all-containers, -f and
+// --max-log-requests.
+
+TEST_F(LogsE2E, SelectorPrintsEachPodInTurnWithPrefixes) {
+  for (const std::string name : {"multi-c", "multi-a", "multi-b"}) {
+    MkctlOk({"apply", "-f", "-"},
+            LabelledPod(
+                name, "multi",
+                {{"main", absl::StrCat("echo ", name, " one; echo ", name, " two; sleep 3600")}}));
+  }
+  for (const std::string name : {"multi-a", "multi-b", "multi-c"}) {
+    ASSERT_NO_FATAL_FAILURE(WaitForStatusIn(name, {"Running"}));
+  }
+  ExpectLogs({"logs", "-l", "app=multi", "--prefix"},
+             "[pod/multi-a/main] multi-a one\n[pod/multi-a/main] multi-a two\n"
+             "[pod/multi-b/main] multi-b one\n[pod/multi-b/main] multi-b two\n"
+             "[pod/multi-c/main] multi-c one\n[pod/multi-c/main] multi-c two\n");
+  EXPECT_EQ(MkctlOk({"logs", "-l", "app=multi", "--tail", "1"}),
+            "multi-a two\nmulti-b two\nmulti-c two\n");
+  // --prefix works for a single pod too.
+  EXPECT_EQ(MkctlOk({"logs", "multi-a", "--prefix"}),
+            "[pod/multi-a/main] multi-a one\n[pod/multi-a/main] multi-a two\n");
+
+  // Following three streams with room for two is refused, as kubectl does.
+  std::string out;
+  EXPECT_EQ(Mkctl({"logs", "-f", "-l", "app=multi", "--max-log-requests", "2"}, &out), 1);
+  EXPECT_EQ(out,
+            "error: you are attempting to follow 3 log streams, but maximum allowed concurrency "
+            "is 2, use --max-log-requests to increase the limit\n");
+  EXPECT_EQ(Mkctl({"logs", "multi-a", "-l", "app=multi"}, &out), 1);
+  EXPECT_EQ(out, "error: only a selector (-l) or a POD name is allowed\n");
+}
+
+TEST_F(LogsE2E, NoMatchingPodsIsNotAnError) {
+  std::string out;
+  EXPECT_EQ(Mkctl({"logs", "-l", "app=nothing-has-this"}, &out), 0);
+  EXPECT_EQ(out, "No resources found in default namespace.\n");
+}
+
+TEST_F(LogsE2E, FollowsSeveralStreamsAtOnceUntilTheyEnd) {
+  for (const std::string name : {"fin-a", "fin-b"}) {
+    MkctlOk(
+        {"apply", "-f", "-"},
+        LabelledPod(name, "fin",
+                    {{"main", absl::StrCat("echo ", name, " start; sleep 2; echo ", name, " end")}},
+                    "Never"));
+  }
+  for (const std::string name : {"fin-a", "fin-b"}) {
+    ASSERT_NO_FATAL_FAILURE(WaitForStatusIn(name, {"Running", "Completed"}));
+  }
+  std::string out;
+  EXPECT_EQ(Mkctl({"logs", "-f", "-l", "app=fin", "--prefix"}, &out), 0) << out;
+  EXPECT_THAT(SortedLines(out),
+              ElementsAre("[pod/fin-a/main] fin-a end", "[pod/fin-a/main] fin-a start",
+                          "[pod/fin-b/main] fin-b end", "[pod/fin-b/main] fin-b start"));
+}
+
+TEST_F(LogsE2E, AllContainersReadsEveryContainer) {
+  MkctlOk({"apply", "-f", "-"}, LabelledPod("pair", "pair",
+                                            {{"web", "echo from web; sleep 3600"},
+                                             {"sidecar", "echo from sidecar; sleep 3600"}}));
+  ASSERT_NO_FATAL_FAILURE(WaitForStatus("pair", {"Running"}));
+  ExpectLogs({"logs", "pair", "--all-containers", "--prefix"},
+             "[pod/pair/web] from web\n[pod/pair/sidecar] from sidecar\n");
+  ExpectLogs({"logs", "-l", "app=pair", "--all-containers"}, "from web\nfrom sidecar\n");
 }
 
 }  // namespace
