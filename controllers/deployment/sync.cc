@@ -124,11 +124,18 @@ absl::StatusOr<RsPtr> DeploymentController::GetNewReplicaSet(Deployment* d, cons
   bool already_exists = false;
   auto created = client_->CreateReplicaSet(*rs);
   if (!created.ok() && api::IsAlreadyExists(created.status())) {
-    // Ours already (an informer lagging behind), or a hash collision.
+    // Ours already (an informer lagging behind), or a hash collision. Only a
+    // ReplicaSet the cache has seen can tell which: one it has not (a create
+    // whose answer was lost, then a watch that broke) is retried later rather
+    // than counted as a collision, or every lost answer would start another
+    // ReplicaSet with the same template under the next hash.
     auto cached = rs_lister_.Get(meta->namespace_(), meta->name());
-    const minik8s::meta::v1::OwnerReference* ref =
-        cached ? GetControllerOf(cached->metadata()) : nullptr;
-    if (cached != nullptr && ref != nullptr && ref->uid() == d->metadata().uid() &&
+    if (cached == nullptr) {
+      return absl::UnavailableError(
+          absl::StrFormat("replica set \"%s\" exists but is not in the cache yet", meta->name()));
+    }
+    const minik8s::meta::v1::OwnerReference* ref = GetControllerOf(cached->metadata());
+    if (ref != nullptr && ref->uid() == d->metadata().uid() &&
         EqualIgnoreHash(cached->spec().template_(), d->spec().template_())) {
       already_exists = true;
       created = *cached;

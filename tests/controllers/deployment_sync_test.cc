@@ -1,5 +1,6 @@
 // DeploymentController::Sync against in-memory caches and a fake client that
 // writes straight back into them (as the informers would deliver).
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -48,6 +49,15 @@ class CacheClient : public DeploymentClient {
     return Store(d);
   }
   absl::StatusOr<ReplicaSet> CreateReplicaSet(const ReplicaSet& rs) override {
+    const std::string& name = rs.metadata().name();
+    if (rss_->Get(rs.metadata().namespace_(), name) != nullptr || unseen.contains(name)) {
+      return absl::AlreadyExistsError(absl::StrCat("replicasets \"", name, "\" already exists"));
+    }
+    if (lose_answers) {
+      // Stored, but the answer is lost and the informer has not seen it.
+      unseen[name] = rs;
+      return absl::UnavailableError("connection reset");
+    }
     ReplicaSet r = rs;
     r.mutable_metadata()->set_uid("uid-" + rs.metadata().name());
     *r.mutable_metadata()->mutable_creation_timestamp() = api::ToProtoTime(clock_->Now());
@@ -66,7 +76,19 @@ class CacheClient : public DeploymentClient {
     rss_->Delete(absl::StrCat(ns, "/", name));
     return absl::OkStatus();
   }
+  // The cache catches up with every ReplicaSet created while answers were lost.
+  void CatchUp() {
+    for (const auto& [name, rs] : unseen) {
+      ReplicaSet r = rs;
+      r.mutable_metadata()->set_uid("uid-" + name);
+      r.mutable_metadata()->set_resource_version(absl::StrCat(++rv_));
+      rss_->Upsert(std::make_shared<ReplicaSet>(r));
+    }
+    unseen.clear();
+  }
   std::vector<std::string> deleted;
+  bool lose_answers = false;
+  std::map<std::string, ReplicaSet> unseen;
 
  private:
   Deployment Store(const Deployment& d) {
@@ -302,6 +324,38 @@ TEST_F(DeploymentSyncTest, MaximalReplicasReachTheReplicaSet) {
   auto stored = client_.GetDeployment("default", "web");
   EXPECT_GE(stored->status().replicas(), 0);
   EXPECT_GE(stored->status().unavailable_replicas(), 0);
+}
+
+TEST_F(DeploymentSyncTest, ALostCreateAnswerIsRetriedNotCountedAsACollision) {
+  Put(3, "nginx:1");
+  client_.lose_answers = true;
+  EXPECT_FALSE(controller_.Sync("default/web").ok());  // created, answer lost
+  client_.lose_answers = false;
+  // The informer has not seen it yet: AlreadyExists, and no collision.
+  EXPECT_FALSE(controller_.Sync("default/web").ok());
+  EXPECT_FALSE(client_.GetDeployment("default", "web")->status().has_collision_count());
+  client_.CatchUp();
+  ASSERT_TRUE(controller_.Sync("default/web").ok());
+  EXPECT_EQ(rss_.List().size(), 1u);
+  EXPECT_FALSE(client_.GetDeployment("default", "web")->status().has_collision_count());
+}
+
+TEST_F(DeploymentSyncTest, ANameTakenByAnotherTemplateBumpsTheCollisionCount) {
+  Deployment d = Put(3, "nginx:1");
+  const std::string hash = ComputeHash(d.spec().template_(), std::nullopt);
+  ReplicaSet squatter;
+  squatter.mutable_metadata()->set_name("web-" + hash);
+  squatter.mutable_metadata()->set_namespace_("default");
+  squatter.mutable_spec()->mutable_template_()->mutable_spec()->add_containers()->set_image(
+      "other");
+  rss_.Upsert(std::make_shared<ReplicaSet>(squatter));
+
+  EXPECT_FALSE(controller_.Sync("default/web").ok());
+  EXPECT_EQ(client_.GetDeployment("default", "web")->status().collision_count(), 1);
+  ASSERT_TRUE(controller_.Sync("default/web").ok());
+  auto rs = Rs("nginx:1");
+  ASSERT_NE(rs, nullptr);
+  EXPECT_EQ(rs->metadata().name(), "web-" + ComputeHash(d.spec().template_(), 1));
 }
 
 }  // namespace
