@@ -1,11 +1,16 @@
 // mkctl replace -f FILE|DIR|-: each document PUT whole over the live object
 // (an update without resourceVersion replaces unconditionally), as kubectl
 // replace; failures are reported after the other documents were tried.
+// --force deletes every object first (a missing one is simply created), waits
+// until each is gone from storage (finalizers, graceful pod deletion) and
+// creates them again from the manifests, as kubectl replace --force.
 #include <iostream>
 #include <iterator>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "api/errors.h"
 #include "client/resource.h"
 #include "kubectl/apply/manifests.h"
 #include "kubectl/cmd/commands.h"
@@ -21,7 +26,78 @@ struct ReplaceOptions {
   bool recursive = false;
   std::string dry_run = "none";
   std::string output;
+  bool force = false;
+  int grace_period = -1;
+  std::string cascade = "background";
+  std::string timeout = "0s";
 };
+
+// kubectl replace --force: delete, wait until gone, create.
+int ForceReplace(Context& ctx, const ReplaceOptions& o, client::ApiClient& client,
+                 std::vector<Manifest>& manifests) {
+  absl::StatusOr<std::string> propagation = CascadeToPropagation(o.cascade);
+  if (!propagation.ok()) return ctx.Fail(propagation.status());
+  absl::Duration timeout = absl::ZeroDuration();
+  if (!absl::ParseDuration(o.timeout, &timeout) || timeout < absl::ZeroDuration()) {
+    return ctx.Fail(absl::InvalidArgumentError(
+        absl::StrCat("invalid argument \"", o.timeout, "\" for \"--timeout\" flag")));
+  }
+  if (timeout == absl::ZeroDuration()) timeout = absl::Minutes(5);
+  client::DeleteOptions options;
+  options.propagation_policy = *propagation;
+  if (o.grace_period >= 0) options.grace_period_seconds = o.grace_period;
+  struct Target {
+    Manifest* manifest;
+    std::string ns;
+    std::string name;
+  };
+  std::vector<Target> targets;
+  for (Manifest& m : manifests) {
+    const api::KindInfo& kind = *m.decoded.kind;
+    auto* meta = client::MutableMetaOf(m.decoded.object.get());
+    const std::string ns =
+        kind.namespaced ? (meta->namespace_().empty() ? ctx.Namespace() : meta->namespace_()) : "";
+    if (kind.namespaced) meta->set_namespace_(ns);
+    targets.push_back({&m, ns, meta->name()});
+  }
+  // Everything is deleted before anything is created; a missing object is
+  // not an error (replace --force creates it).
+  for (const Target& t : targets) {
+    const api::KindInfo& kind = *t.manifest->decoded.kind;
+    absl::Status st = client.Delete(kind.resource, t.ns, t.name, options);
+    if (api::IsNotFound(st)) continue;
+    if (!st.ok()) return ctx.Fail(st);
+    ctx.out() << KindPrefix(kind) << " \"" << t.name << "\" deleted\n";
+  }
+  ctx.out().flush();
+  const absl::Time deadline = absl::Now() + timeout;
+  for (const Target& t : targets) {
+    const api::KindInfo& kind = *t.manifest->decoded.kind;
+    for (;;) {
+      OwnedObject live = kind.New();
+      absl::Status st = client.Get(kind.resource, t.ns, t.name, live.get());
+      if (api::IsNotFound(st)) break;
+      if (!st.ok()) return ctx.Fail(st);
+      if (absl::Now() > deadline) {
+        return ctx.Fail(absl::DeadlineExceededError("timed out waiting for the condition"));
+      }
+      absl::SleepFor(absl::Milliseconds(200));
+    }
+  }
+  for (const Target& t : targets) {
+    const api::KindInfo& kind = *t.manifest->decoded.kind;
+    google::protobuf::Message* object = t.manifest->decoded.object.get();
+    client::MutableMetaOf(object)->clear_resource_version();
+    OwnedObject out = kind.New();
+    absl::Status st = client.Create(kind.resource, t.ns, *object, out.get());
+    if (!st.ok()) return ctx.Fail(st);
+    ctx.out() << QualifiedName(kind, t.name) << (o.output == "name" ? "" : " replaced") << "\n";
+  }
+  if (targets.empty()) {
+    return ctx.Fail(absl::InvalidArgumentError("no objects passed to replace"));
+  }
+  return 0;
+}
 
 int RunReplace(Context& ctx, const ReplaceOptions& o) {
   if (o.filenames.empty()) {
@@ -29,6 +105,9 @@ int RunReplace(Context& ctx, const ReplaceOptions& o) {
     return 1;
   }
   if (absl::Status st = CheckDryRun(o.dry_run); !st.ok()) return ctx.Fail(st);
+  if (o.force && o.dry_run != "none") {
+    return ctx.Fail(absl::InvalidArgumentError("--dry-run can not be used when --force is set"));
+  }
   if (!o.output.empty() && o.output != "name") {
     return ctx.Fail(absl::InvalidArgumentError(
         absl::StrCat("unable to match a printer suitable for the output format \"", o.output,
@@ -39,6 +118,7 @@ int RunReplace(Context& ctx, const ReplaceOptions& o) {
   if (!manifests.ok()) return ctx.Fail(manifests.status());
   absl::StatusOr<client::ApiClient*> client = ctx.Client();
   if (!client.ok()) return ctx.Fail(client.status());
+  if (o.force) return ForceReplace(ctx, o, **client, *manifests);
   const std::string suffix = DryRunSuffix(o.dry_run);
   std::vector<absl::Status> errors;
   for (Manifest& m : *manifests) {
@@ -80,6 +160,19 @@ void AddReplaceCommand(CLI::App& app, Context& ctx, int& exit_code) {
   cmd->add_option("--dry-run", o->dry_run,
                   "Must be \"none\", \"server\", or \"client\". If client strategy, only print "
                   "the object that would be sent, without sending it.")
+      ->capture_default_str();
+  cmd->add_flag("--force", o->force,
+                "Delete the objects, wait until they are gone, then create them again from the "
+                "files");
+  cmd->add_option("--grace-period", o->grace_period,
+                  "With --force: seconds given to the objects to terminate gracefully (-1: "
+                  "their default)")
+      ->capture_default_str();
+  cmd->add_option("--cascade", o->cascade,
+                  "With --force: \"background\", \"orphan\" or \"foreground\", as for delete")
+      ->capture_default_str();
+  cmd->add_option("--timeout", o->timeout,
+                  "With --force: how long to wait for the objects to be gone (0: 5m)")
       ->capture_default_str();
   cmd->callback([&ctx, &exit_code, o] { exit_code = RunReplace(ctx, *o); });
 }
