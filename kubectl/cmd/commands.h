@@ -33,6 +33,8 @@ void AddWaitCommand(CLI::App& app, Context& ctx, int& exit_code);
 void AddReplaceCommand(CLI::App& app, Context& ctx, int& exit_code);
 void AddRunCommand(CLI::App& app, Context& ctx, int& exit_code);
 void AddExposeCommand(CLI::App& app, Context& ctx, int& exit_code);
+void AddDiffCommand(CLI::App& app, Context& ctx, int& exit_code);
+void AddEditCommand(CLI::App& app, Context& ctx, int& exit_code);
 
 // --cascade → propagation policy ("Background", "Foreground", "Orphan");
 // InvalidArgument with kubectl's message otherwise.
