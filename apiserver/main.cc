@@ -8,6 +8,7 @@
 #include "apiserver/server.h"
 #include "common/daemon.h"
 #include "common/net.h"
+#include "common/tls.h"
 #include "spdlog/spdlog.h"
 
 int main(int argc, char** argv) {
@@ -33,6 +34,14 @@ int main(int argc, char** argv) {
                  "Comma-separated etcd v3 endpoints (etcd or minik8s-store); the next one is "
                  "tried when one is unavailable")
       ->capture_default_str();
+  minik8s::TlsClientFiles etcd_tls;
+  app.add_option("--etcd-cafile", etcd_tls.ca_file,
+                 "PEM CA bundle the https:// --etcd-servers' certificates are checked against "
+                 "(default: the system's roots)");
+  app.add_option("--etcd-certfile", etcd_tls.cert_file,
+                 "PEM client certificate presented to https:// --etcd-servers (with "
+                 "--etcd-keyfile; needed when the store runs with --client-cert-auth)");
+  app.add_option("--etcd-keyfile", etcd_tls.key_file, "PEM private key of --etcd-certfile");
   app.add_option("--bind-address", bind_address,
                  "IP address to serve on: the Kubernetes HTTP API and the gRPC API share it")
       ->capture_default_str();
@@ -113,15 +122,34 @@ int main(int argc, char** argv) {
     return daemon.Fail(s, 2);
   }
 
-  absl::StatusOr<std::vector<std::string>> endpoints =
-      minik8s::UrlListToGrpcAddresses(etcd_servers);
+  absl::StatusOr<std::vector<minik8s::GrpcEndpoint>> endpoints =
+      minik8s::UrlListToGrpcEndpoints(etcd_servers);
   if (!endpoints.ok() || endpoints->empty()) {
     return daemon.Fail(
         absl::StrCat("--etcd-servers: ",
                      endpoints.ok() ? "no endpoint given" : endpoints.status().message()),
         2);
   }
-  options.etcd_endpoints = *endpoints;
+  std::shared_ptr<grpc::ChannelCredentials> etcd_credentials;
+  for (const minik8s::GrpcEndpoint& endpoint : *endpoints) {
+    options.etcd_endpoints.push_back(endpoint.address);
+    if (!endpoint.tls) {
+      options.etcd_credentials.push_back(nullptr);
+      continue;
+    }
+    if (etcd_credentials == nullptr) {
+      auto made = minik8s::MakeChannelCredentials(etcd_tls);
+      if (!made.ok())
+        return daemon.Fail(absl::StrCat("--etcd-*file: ", made.status().message()), 2);
+      etcd_credentials = *std::move(made);
+    }
+    options.etcd_credentials.push_back(etcd_credentials);
+  }
+  if (etcd_credentials == nullptr && !etcd_tls.cert_file.empty()) {
+    spdlog::warn(
+        "--etcd-certfile given but no --etcd-servers URL is https://: the store is "
+        "reached in plaintext");
+  }
   options.etcd_prefix = etcd_prefix;
   options.bind_address = bind_address;
   options.port = port;

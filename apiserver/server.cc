@@ -24,8 +24,8 @@ Server::Server(ServerOptions options) : options_(std::move(options)) {}
 Server::~Server() { Shutdown(); }
 
 absl::Status Server::Start() {
-  absl::StatusOr<std::unique_ptr<EtcdClient>> client =
-      EtcdClient::Create({options_.etcd_endpoints, options_.storage_timeout});
+  absl::StatusOr<std::unique_ptr<EtcdClient>> client = EtcdClient::Create(
+      {options_.etcd_endpoints, options_.storage_timeout, options_.etcd_credentials});
   if (!client.ok()) return client.status();
   client_ = std::move(*client);
   store_ = std::make_unique<ObjectStore>(client_.get(), options_.etcd_prefix,

@@ -45,6 +45,8 @@ namespace minik8s::apiserver {
 
 struct ServerOptions {
   std::vector<std::string> etcd_endpoints;  // gRPC addresses
+  // One per etcd endpoint when set (TLS for https:// ones); empty = plaintext.
+  std::vector<std::shared_ptr<grpc::ChannelCredentials>> etcd_credentials;
   std::string etcd_prefix = "/registry";
   // The store's --max-request-bytes (etcd's default): larger writes are
   // refused with RequestEntityTooLarge before they reach it.

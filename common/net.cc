@@ -32,6 +32,36 @@ absl::StatusOr<std::string> UrlToGrpcAddress(const std::string& url) {
   return std::string(u);
 }
 
+absl::StatusOr<GrpcEndpoint> UrlToGrpcEndpoint(const std::string& url) {
+  absl::string_view u = absl::StripAsciiWhitespace(url);
+  if (absl::ConsumePrefix(&u, "unixs:")) {
+    if (u.empty()) return absl::InvalidArgumentError(absl::StrCat("URL \"", url, "\" has no path"));
+    return GrpcEndpoint{.address = absl::StrCat("unix:", u), .tls = true};
+  }
+  if (absl::ConsumePrefix(&u, "https://")) {
+    auto address = UrlToGrpcAddress(absl::StrCat("http://", u));
+    if (!address.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("URL \"", url, "\" is not of the form https://host:port"));
+    }
+    return GrpcEndpoint{.address = *std::move(address), .tls = true};
+  }
+  auto address = UrlToGrpcAddress(url);
+  if (!address.ok()) return address.status();
+  return GrpcEndpoint{.address = *std::move(address), .tls = false};
+}
+
+absl::StatusOr<std::vector<GrpcEndpoint>> UrlListToGrpcEndpoints(const std::string& urls) {
+  std::vector<GrpcEndpoint> out;
+  for (absl::string_view part : absl::StrSplit(urls, ',', absl::SkipWhitespace())) {
+    auto endpoint = UrlToGrpcEndpoint(std::string(part));
+    if (!endpoint.ok()) return endpoint.status();
+    out.push_back(*std::move(endpoint));
+  }
+  if (out.empty()) return absl::InvalidArgumentError("no URL given");
+  return out;
+}
+
 absl::StatusOr<std::vector<std::string>> UrlListToGrpcAddresses(const std::string& urls) {
   std::vector<std::string> out;
   for (absl::string_view part : absl::StrSplit(urls, ',', absl::SkipWhitespace())) {

@@ -11,8 +11,24 @@ namespace minik8s {
 
 // Turns an etcd-style URL ("http://127.0.0.1:2379", "unix:///run/x.sock") or a
 // bare "host:port" into a gRPC target/listen address ("127.0.0.1:2379",
-// "unix:///run/x.sock"). https is refused: minik8s serves plaintext only.
+// "unix:///run/x.sock"). https is refused: use UrlToGrpcEndpoint where TLS is
+// supported.
 absl::StatusOr<std::string> UrlToGrpcAddress(const std::string& url);
+
+// A gRPC address and whether it is reached over TLS.
+struct GrpcEndpoint {
+  std::string address;  // "127.0.0.1:2379", "unix:///run/x.sock"
+  bool tls = false;
+  bool operator==(const GrpcEndpoint&) const = default;
+};
+
+// As UrlToGrpcAddress, but https:// (and unixs:// for a unix socket) are
+// accepted and marked TLS, as etcd reads its URLs; a bare host:port is
+// plaintext.
+absl::StatusOr<GrpcEndpoint> UrlToGrpcEndpoint(const std::string& url);
+
+// Splits a comma-separated URL list into endpoints.
+absl::StatusOr<std::vector<GrpcEndpoint>> UrlListToGrpcEndpoints(const std::string& urls);
 
 // Splits a comma-separated URL list ("http://a:1,http://b:2") into addresses.
 absl::StatusOr<std::vector<std::string>> UrlListToGrpcAddresses(const std::string& urls);

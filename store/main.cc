@@ -10,6 +10,7 @@
 #include "absl/time/time.h"
 #include "common/daemon.h"
 #include "common/net.h"
+#include "common/tls.h"
 #include "spdlog/spdlog.h"
 #include "store/auto_compactor.h"
 #include "store/kvstore.h"
@@ -44,13 +45,16 @@ int main(int argc, char** argv) {
   int64_t max_txn_ops = 128;
   bool unsafe_repair = false;
   absl::Duration progress = absl::Minutes(10);
+  minik8s::TlsServerFiles tls;
 
   CLI::App& app = daemon.app();
   app.add_option("--name", name, "Human-readable name of this member")->capture_default_str();
   app.add_option("--data-dir", data_dir,
                  "Path to the data directory (default: <name>.minik8s-store)");
   app.add_option("--listen-client-urls", listen_urls,
-                 "Comma-separated URLs to serve clients on (http://host:port or unix:///path)")
+                 "Comma-separated URLs to serve clients on: http://host:port or unix:///path "
+                 "(plaintext), https://host:port or unixs:///path (TLS: needs --cert-file and "
+                 "--key-file)")
       ->capture_default_str();
   app.add_option("--advertise-client-urls", advertise_urls,
                  "Comma-separated client URLs reported by MemberList (default: the listen URLs)");
@@ -83,6 +87,14 @@ int main(int argc, char** argv) {
                "last complete record, logging the revision recovered to and, when the "
                "records beyond the tear tell, the revisions lost. Without it the store "
                "refuses to start on a torn log, since acknowledged writes would be lost");
+  app.add_option("--cert-file", tls.cert_file,
+                 "PEM certificate the https:// and unixs:// client URLs present (with --key-file)");
+  app.add_option("--key-file", tls.key_file, "PEM private key of --cert-file");
+  app.add_option("--trusted-ca-file", tls.trusted_ca_file,
+                 "PEM CA bundle client certificates are checked against (with --client-cert-auth)");
+  app.add_flag("--client-cert-auth", tls.client_cert_auth,
+               "On TLS URLs, refuse clients that present no certificate signed by "
+               "--trusted-ca-file (checked during the handshake)");
   daemon.AddDurationFlag("--progress-notify-interval", &progress,
                          "Period of watch progress notifications (e.g. 10m, 5s)",
                          minik8s::DurationBound::kPositive);
@@ -92,11 +104,36 @@ int main(int argc, char** argv) {
 
   auto compaction = minik8s::store::ParseAutoCompaction(compaction_mode, compaction_retention);
   if (!compaction.ok()) return Fail(std::string(compaction.status().message()));
-  auto addresses = minik8s::UrlListToGrpcAddresses(listen_urls);
-  if (!addresses.ok()) {
-    return Fail("bad --listen-client-urls: " + std::string(addresses.status().message()));
+  auto endpoints = minik8s::UrlListToGrpcEndpoints(listen_urls);
+  if (!endpoints.ok()) {
+    return Fail("bad --listen-client-urls: " + std::string(endpoints.status().message()));
   }
-  if (addresses->empty()) return Fail("--listen-client-urls is empty");
+  std::vector<std::string> addresses;
+  std::vector<std::shared_ptr<grpc::ServerCredentials>> credentials;
+  std::shared_ptr<grpc::ServerCredentials> tls_credentials;
+  for (const minik8s::GrpcEndpoint& endpoint : *endpoints) {
+    addresses.push_back(endpoint.address);
+    if (!endpoint.tls) {
+      credentials.push_back(grpc::InsecureServerCredentials());
+      continue;
+    }
+    if (tls_credentials == nullptr) {
+      if (tls.cert_file.empty() || tls.key_file.empty()) {
+        return Fail("--listen-client-urls " + listen_urls +
+                    ": a TLS URL needs --cert-file and --key-file");
+      }
+      auto made = minik8s::MakeServerCredentials(tls);
+      if (!made.ok()) return Fail("TLS: " + std::string(made.status().message()));
+      tls_credentials = *std::move(made);
+    }
+    credentials.push_back(tls_credentials);
+  }
+  if (tls_credentials == nullptr && (!tls.cert_file.empty() || tls.client_cert_auth)) {
+    spdlog::warn(
+        "--cert-file/--client-cert-auth given but no https:// or unixs:// URL in "
+        "--listen-client-urls {}: every client URL serves plaintext",
+        listen_urls);
+  }
 
   minik8s::store::StoreOptions options;
   options.data_dir = data_dir;
@@ -110,7 +147,8 @@ int main(int argc, char** argv) {
 
   minik8s::store::ServerOptions server_options;
   server_options.name = name;
-  server_options.listen_addresses = *addresses;
+  server_options.listen_addresses = addresses;
+  server_options.credentials = credentials;
   server_options.advertise_client_urls = absl::StrSplit(advertise_urls, ',', absl::SkipEmpty());
   server_options.peer_urls = absl::StrSplit(peer_urls, ',', absl::SkipEmpty());
   server_options.max_request_bytes = max_request_bytes;

@@ -18,8 +18,11 @@ absl::StatusOr<std::unique_ptr<StoreServer>> StoreServer::Start(KvStore* store,
   grpc::ServerBuilder builder;
   std::vector<int> ports(options.listen_addresses.size(), 0);
   for (size_t i = 0; i < options.listen_addresses.size(); ++i) {
-    builder.AddListeningPort(options.listen_addresses[i], grpc::InsecureServerCredentials(),
-                             &ports[i]);
+    std::shared_ptr<grpc::ServerCredentials> credentials =
+        i < options.credentials.size() && options.credentials[i] != nullptr
+            ? options.credentials[i]
+            : grpc::InsecureServerCredentials();
+    builder.AddListeningPort(options.listen_addresses[i], credentials, &ports[i]);
   }
   // As etcd: the gRPC limit leaves a margin above --max-request-bytes so that
   // slightly larger requests reach our own check and get etcd's error text.

@@ -19,6 +19,9 @@ namespace minik8s::store {
 struct ServerOptions {
   std::string name = "default";
   std::vector<std::string> listen_addresses;  // gRPC addresses ("127.0.0.1:2379", "unix:///x")
+  // One per listen address when set: the credentials it serves with (TLS for
+  // an https:// or unixs:// URL); empty = plaintext everywhere.
+  std::vector<std::shared_ptr<grpc::ServerCredentials>> credentials;
   std::vector<std::string> advertise_client_urls;
   std::vector<std::string> peer_urls;
   int64_t max_request_bytes = 1572864;

@@ -43,7 +43,9 @@ absl::StatusOr<std::unique_ptr<EtcdClient>> EtcdClient::Create(Options options) 
     return absl::InvalidArgumentError("at least one etcd endpoint is required");
   }
   std::unique_ptr<EtcdClient> client(new EtcdClient(std::move(options)));
-  for (const std::string& address : client->options_.endpoints) {
+  for (size_t i = 0; i < client->options_.endpoints.size(); ++i) {
+    const std::string& address = client->options_.endpoints[i];
+    const auto& credentials = client->options_.credentials;
     grpc::ChannelArguments args;
     // Reconnect quickly once a store comes back.
     args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
@@ -57,8 +59,11 @@ absl::StatusOr<std::unique_ptr<EtcdClient>> EtcdClient::Create(Options options) 
     args.SetMaxReceiveMessageSize(256 * 1024 * 1024);
     auto endpoint = std::make_unique<Endpoint>();
     endpoint->address = address;
-    endpoint->channel =
-        grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+    endpoint->channel = grpc::CreateCustomChannel(
+        address,
+        i < credentials.size() && credentials[i] != nullptr ? credentials[i]
+                                                            : grpc::InsecureChannelCredentials(),
+        args);
     endpoint->kv = etcdserverpb::KV::NewStub(endpoint->channel);
     endpoint->watch = etcdserverpb::Watch::NewStub(endpoint->channel);
     endpoint->lease = etcdserverpb::Lease::NewStub(endpoint->channel);

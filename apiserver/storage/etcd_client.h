@@ -48,6 +48,9 @@ class EtcdClient {
     // gRPC addresses ("127.0.0.1:2379"), at least one.
     std::vector<std::string> endpoints;
     absl::Duration call_timeout = absl::Seconds(5);
+    // One per endpoint when set: how it is dialled (TLS for an https://
+    // endpoint); empty or nullptr = plaintext.
+    std::vector<std::shared_ptr<grpc::ChannelCredentials>> credentials;
   };
 
   // Creates the channels; does not connect yet.

@@ -27,5 +27,30 @@ TEST(UrlListToGrpcAddresses, SplitsOnCommas) {
   EXPECT_FALSE(UrlListToGrpcAddresses(" , ").ok());
 }
 
+TEST(UrlToGrpcEndpoint, MarksHttpsAndUnixsAsTls) {
+  EXPECT_EQ(*UrlToGrpcEndpoint("https://127.0.0.1:2379"),
+            (GrpcEndpoint{.address = "127.0.0.1:2379", .tls = true}));
+  EXPECT_EQ(*UrlToGrpcEndpoint("https://localhost:2379/"),
+            (GrpcEndpoint{.address = "localhost:2379", .tls = true}));
+  EXPECT_EQ(*UrlToGrpcEndpoint("unixs:///run/s.sock"),
+            (GrpcEndpoint{.address = "unix:///run/s.sock", .tls = true}));
+  EXPECT_EQ(*UrlToGrpcEndpoint("http://127.0.0.1:2379"),
+            (GrpcEndpoint{.address = "127.0.0.1:2379", .tls = false}));
+  EXPECT_EQ(*UrlToGrpcEndpoint("127.0.0.1:2379"),
+            (GrpcEndpoint{.address = "127.0.0.1:2379", .tls = false}));
+  EXPECT_FALSE(UrlToGrpcEndpoint("https://").ok());
+  EXPECT_FALSE(UrlToGrpcEndpoint("https://a:1/path").ok());
+  EXPECT_FALSE(UrlToGrpcEndpoint("unixs:").ok());
+}
+
+TEST(UrlListToGrpcEndpoints, KeepsEachUrlsScheme) {
+  auto list = UrlListToGrpcEndpoints("https://a:1, http://b:2");
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_TRUE((*list)[0].tls);
+  EXPECT_FALSE((*list)[1].tls);
+  EXPECT_FALSE(UrlListToGrpcEndpoints("https://a:1,ftp://b").ok());
+}
+
 }  // namespace
 }  // namespace minik8s

@@ -1,0 +1,122 @@
+#include "common/tls.h"
+
+#include <grpcpp/security/server_credentials.h>
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+
+namespace minik8s {
+
+absl::StatusOr<std::string> ReadPemFile(const std::string& path) {
+  if (path.empty()) return absl::InvalidArgumentError("no PEM file named");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::NotFoundError(absl::StrCat("cannot read ", path, ": ", std::strerror(errno)));
+  }
+  std::ostringstream data;
+  data << in.rdbuf();
+  std::string pem = data.str();
+  if (pem.empty()) return absl::InvalidArgumentError(absl::StrCat(path, " is empty"));
+  if (!absl::StrContains(pem, "-----BEGIN ")) {
+    return absl::InvalidArgumentError(absl::StrCat(path, " holds no PEM block"));
+  }
+  return pem;
+}
+
+namespace {
+
+// The certificate parses, the key parses, and the key is the certificate's:
+// a mistake here is reported at start, naming the files, instead of as a
+// handshake that fails later on every connection.
+absl::Status CheckCertAndKey(const std::string& cert_file, const std::string& cert_pem,
+                             const std::string& key_file, const std::string& key_pem) {
+  std::unique_ptr<BIO, decltype(&BIO_free)> cert_bio(
+      BIO_new_mem_buf(cert_pem.data(), static_cast<int>(cert_pem.size())), BIO_free);
+  std::unique_ptr<X509, decltype(&X509_free)> cert(
+      PEM_read_bio_X509(cert_bio.get(), nullptr, nullptr, nullptr), X509_free);
+  if (cert == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat(cert_file, " holds no PEM certificate"));
+  }
+  std::unique_ptr<BIO, decltype(&BIO_free)> key_bio(
+      BIO_new_mem_buf(key_pem.data(), static_cast<int>(key_pem.size())), BIO_free);
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(
+      PEM_read_bio_PrivateKey(key_bio.get(), nullptr, nullptr, nullptr), EVP_PKEY_free);
+  if (key == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(key_file, " holds no unencrypted PEM private key"));
+  }
+  if (X509_check_private_key(cert.get(), key.get()) != 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the key in ", key_file, " is not the key of the certificate in ", cert_file));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
+    const TlsServerFiles& files) {
+  if (files.cert_file.empty() || files.key_file.empty()) {
+    return absl::InvalidArgumentError("TLS needs both a certificate file and a key file");
+  }
+  auto cert = ReadPemFile(files.cert_file);
+  if (!cert.ok()) return cert.status();
+  auto key = ReadPemFile(files.key_file);
+  if (!key.ok()) return key.status();
+  if (absl::Status s = CheckCertAndKey(files.cert_file, *cert, files.key_file, *key); !s.ok()) {
+    return s;
+  }
+  grpc::SslServerCredentialsOptions options;
+  options.pem_key_cert_pairs.push_back({*key, *cert});
+  if (!files.trusted_ca_file.empty()) {
+    auto ca = ReadPemFile(files.trusted_ca_file);
+    if (!ca.ok()) return ca.status();
+    options.pem_root_certs = *ca;
+  }
+  if (files.client_cert_auth) {
+    if (files.trusted_ca_file.empty()) {
+      return absl::InvalidArgumentError("client certificate auth needs a trusted CA file");
+    }
+    options.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+  } else {
+    options.client_certificate_request = GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE;
+  }
+  return grpc::SslServerCredentials(options);
+}
+
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> MakeChannelCredentials(
+    const TlsClientFiles& files) {
+  if (files.cert_file.empty() != files.key_file.empty()) {
+    return absl::InvalidArgumentError(
+        "a client certificate needs its key and a key its certificate (give both or neither)");
+  }
+  grpc::SslCredentialsOptions options;
+  if (!files.ca_file.empty()) {
+    auto ca = ReadPemFile(files.ca_file);
+    if (!ca.ok()) return ca.status();
+    options.pem_root_certs = *ca;
+  }
+  if (!files.cert_file.empty()) {
+    auto cert = ReadPemFile(files.cert_file);
+    if (!cert.ok()) return cert.status();
+    auto key = ReadPemFile(files.key_file);
+    if (!key.ok()) return key.status();
+    if (absl::Status s = CheckCertAndKey(files.cert_file, *cert, files.key_file, *key); !s.ok()) {
+      return s;
+    }
+    options.pem_cert_chain = *cert;
+    options.pem_private_key = *key;
+  }
+  return grpc::SslCredentials(options);
+}
+
+}  // namespace minik8s
