@@ -26,8 +26,15 @@ absl::Status FromGrpc(const grpc::Status& s, const std::string& what) {
 
 }  // namespace
 
-absl::Status CheckEtcd(const std::string& target, absl::Duration timeout) {
-  auto channel = grpc::CreateChannel(target, grpc::InsecureChannelCredentials());
+absl::Status CheckEtcd(const std::string& target, absl::Duration timeout,
+                       const std::optional<TlsClientFiles>& tls) {
+  std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
+  if (tls.has_value()) {
+    auto made = MakeChannelCredentials(*tls);
+    if (!made.ok()) return made.status();
+    credentials = *std::move(made);
+  }
+  auto channel = grpc::CreateChannel(target, credentials);
   auto stub = etcdserverpb::Maintenance::NewStub(channel);
   grpc::ClientContext ctx;
   ctx.set_deadline(Deadline(timeout));

@@ -5,17 +5,21 @@
 #ifndef MINIK8S_CLUSTER_HEALTH_H_
 #define MINIK8S_CLUSTER_HEALTH_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "client/clientset.h"
+#include "common/tls.h"
 
 namespace minik8s::cluster {
 
-// etcd Maintenance.Status on a gRPC target ("127.0.0.1:2379").
-absl::Status CheckEtcd(const std::string& target, absl::Duration timeout);
+// etcd Maintenance.Status on a gRPC target ("127.0.0.1:2379"), in
+// plaintext, or over TLS with `tls`'s CA and client certificate.
+absl::Status CheckEtcd(const std::string& target, absl::Duration timeout,
+                       const std::optional<TlsClientFiles>& tls = std::nullopt);
 
 // grpc.health.v1.Health/Check for the server as a whole (service "") is
 // SERVING. Target: "127.0.0.1:6443" or "unix:///path".

@@ -27,6 +27,7 @@
 #include "cluster/state_file.h"
 #include "cluster/supervisor.h"
 #include "common/net.h"
+#include "pki/cluster_pki.h"
 #include "yaml-cpp/yaml.h"
 
 namespace minik8s::cluster {
@@ -338,7 +339,8 @@ class Cluster {
   absl::Status Probe(const ComponentSpec& spec, absl::Duration running_for) {
     switch (spec.health) {
       case HealthCheck::kEtcdStatus:
-        return CheckEtcd(spec.address, kProbeTimeout);
+        return CheckEtcd(spec.address, kProbeTimeout,
+                         spec.health_uses_tls ? std::optional(spec.health_tls) : std::nullopt);
       case HealthCheck::kGrpcHealth:
         return CheckGrpcHealth(spec.address, kProbeTimeout);
       case HealthCheck::kStaysUp:
@@ -451,8 +453,9 @@ std::string FormatStartupTime(absl::Duration d) {
   return absl::StrFormat("%.1fs", absl::ToDoubleSeconds(d));
 }
 
-int Up(const UpOptions& options) {
-  const ClusterOptions& co = options.cluster;
+int Up(const UpOptions& up_options) {
+  UpOptions options = up_options;
+  ClusterOptions& co = options.cluster;
   if (!options.kubeconfig.empty()) {
     // Before the data dir, so that a fresh ~/.minik8s (the default home of
     // both) is created private. A failure here shows up when the kubeconfig
@@ -482,6 +485,23 @@ int Up(const UpOptions& options) {
         "`, or choose another --data-dir"));
     return 1;
   }
+  if (co.etcd_servers.empty()) {
+    // The cluster's certificates (kubeadm's certs phase): made on the first
+    // start, checked and completed on every later one.
+    pki::ClusterPkiOptions pki_options;
+    for (int i = 1; i <= co.nodes; ++i) pki_options.nodes.push_back({.name = NodeName(i)});
+    absl::StatusOr<pki::ClusterPkiPaths> pki =
+        pki::EnsureClusterPki(PkiDir(co.data_dir), pki_options);
+    if (!pki.ok()) {
+      Err(absl::StrCat("cluster certificates: ", pki.status().message()));
+      return 1;
+    }
+    if (!pki->written.empty()) {
+      Out(absl::StrCat("minik8s: wrote ", pki->written.size(), " certificate and key files under ",
+                       pki->dir, "\n"));
+    }
+    co.store_tls = StoreTlsFromPki(pki->dir);
+  }
   absl::StatusOr<std::vector<ComponentSpec>> specs = PlanCluster(co);
   if (!specs.ok()) {
     Err(std::string(specs.status().message()));
@@ -502,14 +522,18 @@ int Up(const UpOptions& options) {
     }
   }
   if (!co.etcd_servers.empty()) {
-    absl::StatusOr<std::vector<std::string>> endpoints = UrlListToGrpcAddresses(co.etcd_servers);
+    absl::StatusOr<std::vector<GrpcEndpoint>> endpoints = UrlListToGrpcEndpoints(co.etcd_servers);
     if (!endpoints.ok() || endpoints->empty()) {
       Err(absl::StrCat("--etcd-servers ", co.etcd_servers, ": ",
                        endpoints.ok() ? "no endpoint" : endpoints.status().message()));
       return 2;
     }
-    if (absl::Status s = CheckEtcd(endpoints->front(), absl::Seconds(5)); !s.ok()) {
-      Err(absl::StrCat("cannot reach etcd at ", endpoints->front(), ": ", s.message()));
+    const GrpcEndpoint& first = endpoints->front();
+    if (absl::Status s =
+            CheckEtcd(first.address, absl::Seconds(5),
+                      first.tls ? std::optional(co.store_tls.ClientFiles()) : std::nullopt);
+        !s.ok()) {
+      Err(absl::StrCat("cannot reach etcd at ", first.address, ": ", s.message()));
       return 1;
     }
   }

@@ -101,6 +101,14 @@ int main(int argc, char** argv) {
   up_cmd->add_option("--etcd-servers", co.etcd_servers,
                      "Use this etcd (comma-separated URLs, e.g. http://127.0.0.1:2379) instead "
                      "of starting minik8s-store");
+  up_cmd->add_option("--etcd-cafile", co.store_tls.ca_file,
+                     "With an https:// --etcd-servers: PEM CA bundle its certificate is checked "
+                     "against");
+  up_cmd->add_option("--etcd-certfile", co.store_tls.client_cert,
+                     "With an https:// --etcd-servers: PEM client certificate the apiserver "
+                     "presents (with --etcd-keyfile)");
+  up_cmd->add_option("--etcd-keyfile", co.store_tls.client_key,
+                     "PEM private key of --etcd-certfile");
   up_cmd->add_option("--bin-dir", bin_dir,
                      "Folder with the minik8s-* daemons (default: the folder of this executable)");
   up_cmd->add_option("--log-level", co.log_level, "Log level of every daemon")
@@ -170,6 +178,17 @@ int main(int argc, char** argv) {
 
   co.data_dir = data_dir;
   co.bin_dir = bin_dir.empty() ? ExecutableDir() : ExpandPath(bin_dir);
+  for (std::string* file :
+       {&co.store_tls.ca_file, &co.store_tls.client_cert, &co.store_tls.client_key}) {
+    if (file->empty()) continue;
+    if (co.etcd_servers.empty()) {
+      std::cerr << "minik8s: --etcd-cafile, --etcd-certfile and --etcd-keyfile go with "
+                   "--etcd-servers (the minik8s-store that up starts uses the cluster's own "
+                   "certificates)\n";
+      return 2;
+    }
+    *file = ExpandPath(*file);
+  }
   for (const Extra& e : extras) {
     if (!e.values->empty()) co.extra_args[e.kind] = *e.values;
   }

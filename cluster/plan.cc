@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "pki/cluster_pki.h"
 
 namespace minik8s::cluster {
 namespace {
@@ -71,6 +72,16 @@ absl::StatusOr<PortPlan> DerivePorts(int port_base, int nodes) {
 }
 
 std::string StoreDataDir(const std::string& data_dir) { return data_dir + "/store"; }
+std::string PkiDir(const std::string& data_dir) { return data_dir + "/pki"; }
+
+StoreTls StoreTlsFromPki(const std::string& pki_dir) {
+  const pki::ClusterPkiPaths paths = pki::ClusterPkiLayout(pki_dir, {});
+  return {.ca_file = paths.ca.cert,
+          .server_cert = paths.store.cert,
+          .server_key = paths.store.key,
+          .client_cert = paths.apiserver_etcd_client.cert,
+          .client_key = paths.apiserver_etcd_client.key};
+}
 std::string LogDir(const std::string& data_dir) { return data_dir + "/logs"; }
 std::string RunDir(const std::string& data_dir) { return data_dir + "/run"; }
 std::string StateFilePath(const std::string& data_dir) { return data_dir + "/minik8s.state"; }
@@ -113,7 +124,9 @@ absl::StatusOr<std::vector<ComponentSpec>> PlanCluster(const ClusterOptions& opt
     s.binary = Bin(options, "minik8s-store");
     s.address = Loopback(ports->store);
     s.port = ports->store;
-    etcd_servers = absl::StrCat("http://", s.address);
+    const StoreTls& tls = options.store_tls;
+    const bool serve_tls = !tls.server_cert.empty();
+    etcd_servers = absl::StrCat(serve_tls ? "https://" : "http://", s.address);
     s.args = {"--name",
               "minik8s",
               "--data-dir",
@@ -124,6 +137,12 @@ absl::StatusOr<std::vector<ComponentSpec>> PlanCluster(const ClusterOptions& opt
               Loopback(ports->store_health),
               "--log-level",
               options.log_level};
+    if (serve_tls) {
+      s.args.insert(s.args.end(), {"--cert-file", tls.server_cert, "--key-file", tls.server_key,
+                                   "--trusted-ca-file", tls.ca_file, "--client-cert-auth"});
+      s.health_tls = tls.ClientFiles();
+      s.health_uses_tls = true;
+    }
     s.log_file = log_file(s.name);
     s.stage = kStageStore;
     s.health = HealthCheck::kEtcdStatus;
@@ -139,6 +158,12 @@ absl::StatusOr<std::vector<ComponentSpec>> PlanCluster(const ClusterOptions& opt
     s.args = {"--etcd-servers", etcd_servers,     "--bind-address",
               "127.0.0.1",      "--port",         absl::StrCat(ports->apiserver),
               "--log-level",    options.log_level};
+    const StoreTls& tls = options.store_tls;
+    for (const auto& [flag, value] :
+         {std::pair{"--etcd-cafile", tls.ca_file}, std::pair{"--etcd-certfile", tls.client_cert},
+          std::pair{"--etcd-keyfile", tls.client_key}}) {
+      if (!value.empty()) s.args.insert(s.args.end(), {flag, value});
+    }
     s.log_file = log_file(s.name);
     s.stage = kStageApiserver;
     s.health = HealthCheck::kGrpcHealth;

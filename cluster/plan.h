@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/tls.h"
 
 namespace minik8s::cluster {
 
@@ -51,11 +52,32 @@ inline constexpr char kScheduler[] = "scheduler";
 inline constexpr char kRuntime[] = "runtime";
 inline constexpr char kKubelet[] = "kubelet";
 
+// TLS between the apiserver and the store, as etcd does it: the store serves
+// https with --client-cert-auth, and the apiserver presents a client
+// certificate signed by the CA the store trusts. All empty: plaintext.
+struct StoreTls {
+  std::string ca_file;      // the CA both sides' certificates chain to
+  std::string server_cert;  // minik8s-store's serving certificate and key
+  std::string server_key;
+  std::string client_cert;  // the apiserver's (and the launcher's) client certificate and key
+  std::string client_key;
+
+  TlsClientFiles ClientFiles() const {
+    return {.ca_file = ca_file, .cert_file = client_cert, .key_file = client_key};
+  }
+};
+
+// Derived from the PKI `minik8s up` keeps under PkiDir(data_dir).
+StoreTls StoreTlsFromPki(const std::string& pki_dir);
+
 struct ClusterOptions {
   std::string data_dir;  // absolute
   std::string bin_dir;   // where the minik8s-* daemons are
   int port_base = kDefaultPortBase;
   std::string etcd_servers;  // "" = start minik8s-store; else the apiserver uses these
+  // The started store serves TLS when server_cert is set; the apiserver dials
+  // an https:// store with the client files.
+  StoreTls store_tls;
   int nodes = kDefaultNodes;
   int scale_nodes = 0;  // > 0: one extra kubelet simulating this many nodes
   std::string log_level = "info";
@@ -102,10 +124,13 @@ struct ComponentSpec {
   int stage = 0;
   HealthCheck health = HealthCheck::kStaysUp;
   std::vector<std::string> node_names;  // kNodesReady: the nodes it registers
+  TlsClientFiles health_tls;            // kEtcdStatus over TLS: how to dial `address`
+  bool health_uses_tls = false;
 };
 
 // Derived paths inside the data dir.
 std::string StoreDataDir(const std::string& data_dir);
+std::string PkiDir(const std::string& data_dir);
 std::string LogDir(const std::string& data_dir);
 std::string RunDir(const std::string& data_dir);
 std::string StateFilePath(const std::string& data_dir);

@@ -70,7 +70,8 @@ StoreBackend::~StoreBackend() {
 }
 
 std::string StoreBackend::endpoint() const {
-  return absl::StrCat("http://127.0.0.1:", client_port_);
+  return absl::StrCat(options_.tls.ca_file.empty() ? "http" : "https",
+                      "://127.0.0.1:", client_port_);
 }
 
 std::string StoreBackend::grpc_address() const { return absl::StrCat("127.0.0.1:", client_port_); }
@@ -86,6 +87,10 @@ std::vector<std::string> StoreBackend::DaemonArgv() const {
     std::string peer_url = absl::StrCat("http://127.0.0.1:", peer_port_);
     argv.insert(argv.end(), {"--listen-peer-urls", peer_url, "--initial-advertise-peer-urls",
                              peer_url, "--initial-cluster", absl::StrCat("default=", peer_url)});
+  }
+  if (const Options::Tls& tls = options_.tls; !tls.ca_file.empty()) {
+    argv.insert(argv.end(), {"--cert-file", tls.server_cert, "--key-file", tls.server_key,
+                             "--trusted-ca-file", tls.ca_file, "--client-cert-auth"});
   }
   argv.insert(argv.end(), options_.extra_flags.begin(), options_.extra_flags.end());
   return argv;
@@ -179,6 +184,12 @@ std::vector<std::string> StoreBackend::EtcdctlArgv(const std::vector<std::string
   std::vector<std::string> argv = {etcdctl.empty() ? "/usr/bin/etcdctl" : etcdctl,
                                    absl::StrCat("--endpoints=", endpoint()),
                                    "--command-timeout=5s"};
+  if (const Options::Tls& tls = options_.tls; !tls.ca_file.empty()) {
+    argv.push_back("--cacert=" + tls.ca_file);
+    if (!tls.client_cert.empty()) {
+      argv.insert(argv.end(), {"--cert=" + tls.client_cert, "--key=" + tls.client_key});
+    }
+  }
   argv.insert(argv.end(), args.begin(), args.end());
   return argv;
 }

@@ -59,6 +59,16 @@ class StoreBackend {
     // Appended to the daemon's command line, e.g. {"--max-txn-ops=16"}.
     std::vector<std::string> extra_flags;
     absl::Duration ready_timeout = absl::Seconds(30);
+    // When ca_file is set the daemon serves https with etcd's flags (the same
+    // for both kinds): --cert-file/--key-file, --trusted-ca-file and
+    // --client-cert-auth; etcdctl and grpc clients then dial with the CA and
+    // the client certificate.
+    struct Tls {
+      std::string ca_file;
+      std::string server_cert, server_key;
+      std::string client_cert, client_key;
+    };
+    Tls tls;
   };
 
   explicit StoreBackend(Options options);
@@ -80,7 +90,7 @@ class StoreBackend {
   pid_t pid() const { return process_.pid(); }
   BackendKind kind() const { return options_.kind; }
   int client_port() const { return client_port_; }
-  // "http://127.0.0.1:<port>", as etcdctl --endpoints wants it.
+  // "http(s)://127.0.0.1:<port>", as etcdctl --endpoints wants it.
   std::string endpoint() const;
   // "127.0.0.1:<port>", as grpc::CreateChannel wants it.
   std::string grpc_address() const;

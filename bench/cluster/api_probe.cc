@@ -25,17 +25,16 @@ std::chrono::system_clock::time_point Deadline() {
 
 using minik8s::coordination::v1::Lease;
 
-absl::StatusOr<std::unique_ptr<ApiProbe>> ApiProbe::Create(const std::string& server,
-                                                           const std::string& store, std::string ns,
-                                                           std::string node,
-                                                           std::string label_selector,
-                                                           absl::Duration interval) {
+absl::StatusOr<std::unique_ptr<ApiProbe>> ApiProbe::Create(
+    const std::string& server, const std::string& store,
+    std::shared_ptr<grpc::ChannelCredentials> store_credentials, std::string ns, std::string node,
+    std::string label_selector, absl::Duration interval) {
   auto cs = client::Clientset::Connect(
       {.server = server, .timeout = absl::Seconds(30), .user_agent = "cluster-bench-probe"});
   if (!cs.ok()) return cs.status();
   std::unique_ptr<etcdserverpb::KV::Stub> kv;
   if (!store.empty()) {
-    kv = etcdserverpb::KV::NewStub(grpc::CreateChannel(store, grpc::InsecureChannelCredentials()));
+    kv = etcdserverpb::KV::NewStub(grpc::CreateChannel(store, store_credentials));
   }
   return std::unique_ptr<ApiProbe>(new ApiProbe(*std::move(cs), std::move(kv), std::move(ns),
                                                 std::move(node), std::move(label_selector),

@@ -21,6 +21,8 @@
 #ifndef MINIK8S_BENCH_CLUSTER_API_PROBE_H_
 #define MINIK8S_BENCH_CLUSTER_API_PROBE_H_
 
+#include <grpcpp/security/credentials.h>
+
 #include <memory>
 #include <string>
 #include <thread>
@@ -45,12 +47,11 @@ class ApiProbe {
   };
 
   // Connects its own clients to the apiserver `server` and (unless empty)
-  // the store `store` ("127.0.0.1:2379").
-  static absl::StatusOr<std::unique_ptr<ApiProbe>> Create(const std::string& server,
-                                                          const std::string& store, std::string ns,
-                                                          std::string node,
-                                                          std::string label_selector,
-                                                          absl::Duration interval);
+  // the store `store` ("127.0.0.1:2379", dialled with `store_credentials`).
+  static absl::StatusOr<std::unique_ptr<ApiProbe>> Create(
+      const std::string& server, const std::string& store,
+      std::shared_ptr<grpc::ChannelCredentials> store_credentials, std::string ns, std::string node,
+      std::string label_selector, absl::Duration interval);
   ~ApiProbe();
   ApiProbe(const ApiProbe&) = delete;
   ApiProbe& operator=(const ApiProbe&) = delete;

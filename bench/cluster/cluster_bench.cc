@@ -47,6 +47,7 @@
 #include "cluster/state_file.h"
 #include "cluster/supervisor.h"
 #include "common/signals.h"
+#include "common/tls.h"
 #include "testing/file_util.h"
 #include "testing/subprocess.h"
 #include "testing/temp_dir.h"
@@ -505,7 +506,15 @@ int Run(const Flags& f) {
       StopCluster(&up, minik8s_bin, data_dir, absl::Seconds(f.stop_timeout_s * 6));
       return 1;
     }
-    auto probe = ApiProbe::Create(state->apiserver, store_address, kNamespace,
+    // The store serves TLS with client certificates (the cluster's PKI).
+    absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> store_credentials =
+        MakeChannelCredentials(cluster::StoreTlsFromPki(cluster::PkiDir(data_dir)).ClientFiles());
+    if (!store_credentials.ok()) {
+      std::fprintf(stderr, "cluster_bench: %s\n", store_credentials.status().ToString().c_str());
+      StopCluster(&up, minik8s_bin, data_dir, absl::Seconds(f.stop_timeout_s * 6));
+      return 1;
+    }
+    auto probe = ApiProbe::Create(state->apiserver, store_address, *store_credentials, kNamespace,
                                   absl::StrCat(cluster::kScaleNodePrefix, 0), kSelector,
                                   absl::Milliseconds(f.probe_interval_ms));
     if (!probe.ok() || !(*probe)->Start().ok()) {
@@ -513,7 +522,8 @@ int Run(const Flags& f) {
       StopCluster(&up, minik8s_bin, data_dir, absl::Seconds(f.stop_timeout_s * 6));
       return 1;
     }
-    absl::StatusOr<StoreCensus> census_before = bench::TakeStoreCensus(store_address);
+    absl::StatusOr<StoreCensus> census_before =
+        bench::TakeStoreCensus(store_address, *store_credentials);
     const absl::Time t0 = absl::Now();
     Sampler sampler(daemons, &tracker, t0, absl::Seconds(f.sample_interval_s));
     sampler.Start();
@@ -582,7 +592,8 @@ int Run(const Flags& f) {
       hwm_kb.push_back(bench::ProcStatusKb(d.pid, "VmHWM"));
       threads.push_back(bench::ProcThreads(d.pid));
     }
-    absl::StatusOr<StoreCensus> census_after = bench::TakeStoreCensus(store_address);
+    absl::StatusOr<StoreCensus> census_after =
+        bench::TakeStoreCensus(store_address, *store_credentials);
     tracker.Stop();
     const std::vector<PodTimes> pods = tracker.Snapshot();
     const PodTracker::Counts counts = tracker.counts();

@@ -21,8 +21,9 @@ std::string ResourceOf(const std::string& key) {
 
 }  // namespace
 
-absl::StatusOr<StoreCensus> TakeStoreCensus(const std::string& target) {
-  auto channel = grpc::CreateChannel(target, grpc::InsecureChannelCredentials());
+absl::StatusOr<StoreCensus> TakeStoreCensus(const std::string& target,
+                                            std::shared_ptr<grpc::ChannelCredentials> credentials) {
+  auto channel = grpc::CreateChannel(target, credentials);
   auto kv = etcdserverpb::KV::NewStub(channel);
   StoreCensus census;
   std::string from = kPrefix;

@@ -9,8 +9,11 @@
 #ifndef MINIK8S_BENCH_CLUSTER_STORE_CENSUS_H_
 #define MINIK8S_BENCH_CLUSTER_STORE_CENSUS_H_
 
+#include <grpcpp/security/credentials.h>
+
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -30,8 +33,10 @@ struct StoreCensus {
   std::map<std::string, int64_t> key_versions;
 };
 
-// Reads the census from the etcd endpoint `target` ("127.0.0.1:2379").
-absl::StatusOr<StoreCensus> TakeStoreCensus(const std::string& target);
+// Reads the census from the etcd endpoint `target` ("127.0.0.1:2379"),
+// dialled with `credentials`.
+absl::StatusOr<StoreCensus> TakeStoreCensus(const std::string& target,
+                                            std::shared_ptr<grpc::ChannelCredentials> credentials);
 
 // Writes per resource between two censuses: for every key of `after`, its
 // version minus its version in `before` (0 when it did not exist). Keys

@@ -78,6 +78,7 @@
 #include "cluster/plan.h"
 #include "cluster/state_file.h"
 #include "cluster/supervisor.h"
+#include "common/tls.h"
 #include "etcd/etcdserverpb/rpc.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "testing/cluster_harness.h"
@@ -123,8 +124,11 @@ int64_t ParseRv(const std::string& rv) {
 }
 
 // The store's revision from etcd Maintenance.Status.
-absl::StatusOr<int64_t> StoreRevision(const std::string& target) {
-  auto channel = grpc::CreateChannel(target, grpc::InsecureChannelCredentials());
+absl::StatusOr<int64_t> StoreRevision(const std::string& target,
+                                      const minik8s::TlsClientFiles& tls) {
+  auto credentials = minik8s::MakeChannelCredentials(tls);
+  if (!credentials.ok()) return credentials.status();
+  auto channel = grpc::CreateChannel(target, *credentials);
   auto stub = etcdserverpb::Maintenance::NewStub(channel);
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
@@ -434,6 +438,12 @@ class ChaosE2eTest : public ::testing::Test {
     return out;
   }
 
+  // How the store is dialled: TLS with the apiserver's client certificate
+  // from the cluster's PKI.
+  minik8s::TlsClientFiles StoreTls() const {
+    return cluster::StoreTlsFromPki(cluster::PkiDir(cluster_->data_dir())).ClientFiles();
+  }
+
   // Reads the daemons `minik8s up` started: their command lines and health
   // endpoints.
   void LoadDaemons() {
@@ -541,7 +551,7 @@ class ChaosE2eTest : public ::testing::Test {
   // The store's revision now, when it answers; also checks it against the
   // highest seen so far.
   void ObserveStoreRevision(const std::string& when) {
-    auto rev = StoreRevision(daemons_[cluster::kStore]->etcd);
+    auto rev = StoreRevision(daemons_[cluster::kStore]->etcd, StoreTls());
     if (!rev.ok()) return;
     if (*rev < max_store_revision_) {
       failures_.push_back(absl::StrCat("the store's revision went backwards ", when, ": ", *rev,
@@ -729,7 +739,7 @@ TEST_F(ChaosE2eTest, KillingRandomDaemonsLosesNothingAndConverges) {
     if (victim == cluster::kStore) {
       // The store answers again: its revision must not be behind what it
       // reported before the kill.
-      testing::WaitFor([&] { return StoreRevision(d.etcd).ok(); }, absl::Seconds(10));
+      testing::WaitFor([&] { return StoreRevision(d.etcd, StoreTls()).ok(); }, absl::Seconds(10));
       ObserveStoreRevision(absl::StrCat("after kill ", kills));
     }
   }
@@ -790,7 +800,7 @@ TEST_F(ChaosE2eTest, KillingRandomDaemonsLosesNothingAndConverges) {
   EXPECT_GE(max_store_revision_, driver.max_acked_rv())
       << "the store's revision is behind an acknowledged write's resourceVersion (" << Seed()
       << ")";
-  EXPECT_EQ(StoreRevision(daemons_[cluster::kStore]->etcd).status(), absl::OkStatus());
+  EXPECT_EQ(StoreRevision(daemons_[cluster::kStore]->etcd, StoreTls()).status(), absl::OkStatus());
 
   EXPECT_TRUE(failures_.empty()) << absl::StrJoin(failures_, "\n");
   EXPECT_GT(kills, 0);

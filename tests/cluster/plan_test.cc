@@ -123,6 +123,41 @@ TEST(PlanCluster, ApiserverArguments) {
   EXPECT_EQ(ApiserverAddress(Options()), "127.0.0.1:7003");
 }
 
+TEST(PlanCluster, StoreTlsFromThePkiSecuresStoreAndApiserver) {
+  ClusterOptions o = Options();
+  o.store_tls = StoreTlsFromPki(PkiDir(o.data_dir));
+  auto specs = PlanCluster(o);
+  ASSERT_TRUE(specs.ok());
+  const ComponentSpec& store = Get(*specs, "store");
+  EXPECT_EQ(Flag(store, "--listen-client-urls"), "https://127.0.0.1:7000");
+  EXPECT_EQ(Flag(store, "--cert-file"), "/d/pki/store-server.crt");
+  EXPECT_EQ(Flag(store, "--key-file"), "/d/pki/store-server.key");
+  EXPECT_EQ(Flag(store, "--trusted-ca-file"), "/d/pki/ca.crt");
+  EXPECT_NE(std::find(store.args.begin(), store.args.end(), "--client-cert-auth"),
+            store.args.end());
+  EXPECT_TRUE(store.health_uses_tls);
+  EXPECT_EQ(store.health_tls.cert_file, "/d/pki/apiserver-etcd-client.crt");
+
+  const ComponentSpec& api = Get(*specs, "apiserver");
+  EXPECT_EQ(Flag(api, "--etcd-servers"), "https://127.0.0.1:7000");
+  EXPECT_EQ(Flag(api, "--etcd-cafile"), "/d/pki/ca.crt");
+  EXPECT_EQ(Flag(api, "--etcd-certfile"), "/d/pki/apiserver-etcd-client.crt");
+  EXPECT_EQ(Flag(api, "--etcd-keyfile"), "/d/pki/apiserver-etcd-client.key");
+}
+
+TEST(PlanCluster, ExternalEtcdGetsTheGivenClientFiles) {
+  ClusterOptions o = Options();
+  o.etcd_servers = "https://127.0.0.1:2379";
+  o.store_tls = {.ca_file = "/c/ca.pem", .client_cert = "/c/c.pem", .client_key = "/c/k.pem"};
+  auto specs = PlanCluster(o);
+  ASSERT_TRUE(specs.ok());
+  const ComponentSpec& api = Get(*specs, "apiserver");
+  EXPECT_EQ(Flag(api, "--etcd-servers"), "https://127.0.0.1:2379");
+  EXPECT_EQ(Flag(api, "--etcd-cafile"), "/c/ca.pem");
+  EXPECT_EQ(Flag(api, "--etcd-certfile"), "/c/c.pem");
+  EXPECT_EQ(Flag(api, "--etcd-keyfile"), "/c/k.pem");
+}
+
 TEST(PlanCluster, ControllerManagerAndSchedulerArguments) {
   auto specs = PlanCluster(Options());
   ASSERT_TRUE(specs.ok());
