@@ -24,10 +24,7 @@ struct ApplyOptions {
 };
 
 int RunApply(Context& ctx, const ApplyOptions& o) {
-  if (o.dry_run != "none" && o.dry_run != "server" && o.dry_run != "client") {
-    return ctx.Fail(absl::InvalidArgumentError(absl::StrCat(
-        "Invalid dry-run value (", o.dry_run, "). Must be \"none\", \"server\", or \"client\".")));
-  }
+  if (absl::Status st = CheckDryRun(o.dry_run); !st.ok()) return ctx.Fail(st);
   if (!o.output.empty() && o.output != "name") {
     return ctx.Fail(absl::InvalidArgumentError(
         absl::StrCat("unable to match a printer suitable for the output format \"", o.output,
@@ -40,9 +37,7 @@ int RunApply(Context& ctx, const ApplyOptions& o) {
   absl::StatusOr<client::ApiClient*> client = ctx.Client();
   if (!client.ok()) return ctx.Fail(client.status());
   const bool dry_run = o.dry_run != "none";
-  const std::string suffix = o.dry_run == "client"   ? " (dry run)"
-                             : o.dry_run == "server" ? " (server dry run)"
-                                                     : "";
+  const std::string suffix = DryRunSuffix(o.dry_run);
   int exit_code = 0;
   for (Manifest& m : *manifests) {
     const api::KindInfo& kind = *m.decoded.kind;

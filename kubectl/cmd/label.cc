@@ -9,6 +9,7 @@
 #include "kubectl/cmd/metadata_update.h"
 #include "kubectl/cmd/objects.h"
 #include "kubectl/cmd/resource_args.h"
+#include "kubectl/cmd/write_output.h"
 #include "kubectl/printers/resource_tables.h"
 
 namespace minik8s::kubectl {
@@ -41,10 +42,7 @@ int RunMetadataCommand(Context& ctx, const MetadataCmdOptions& o, MetadataField 
     if (!parsed.ok()) return ctx.Fail(parsed.status());
     changes = std::move(*parsed);
   }
-  if (o.dry_run != "none" && o.dry_run != "client" && o.dry_run != "server") {
-    return ctx.Fail(absl::InvalidArgumentError(absl::StrCat(
-        "Invalid dry-run value (", o.dry_run, "). Must be \"none\", \"server\", or \"client\".")));
-  }
+  if (absl::Status st = CheckDryRun(o.dry_run); !st.ok()) return ctx.Fail(st);
   if (changes.resources.empty()) {
     return ctx.Fail(absl::InvalidArgumentError(
         "one or more resources must be specified as <resource> <name> or <resource>/<name>"));
@@ -111,10 +109,8 @@ int RunMetadataCommand(Context& ctx, const MetadataCmdOptions& o, MetadataField 
           continue;
         }
       }
-      const char* suffix = o.dry_run == "client"   ? " (dry run)"
-                           : o.dry_run == "server" ? " (server dry run)"
-                                                   : "";
-      ctx.out() << QualifiedName(*r.kind, name) << " " << update->verb << suffix << "\n";
+      ctx.out() << QualifiedName(*r.kind, name) << " " << update->verb << DryRunSuffix(o.dry_run)
+                << "\n";
     }
   }
   if (seen == 0 && exit_code == 0) {

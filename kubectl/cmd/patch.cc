@@ -21,6 +21,7 @@
 #include "kubectl/cmd/commands.h"
 #include "kubectl/cmd/objects.h"
 #include "kubectl/cmd/resource_args.h"
+#include "kubectl/cmd/write_output.h"
 #include "kubectl/printers/resource_tables.h"
 
 namespace minik8s::kubectl {
@@ -83,10 +84,7 @@ int RunPatch(Context& ctx, const PatchCmdOptions& o) {
     return ctx.Fail(absl::InvalidArgumentError(
         absl::StrCat("--type must be one of [json merge strategic], not \"", o.type, "\"")));
   }
-  if (o.dry_run != "none" && o.dry_run != "client" && o.dry_run != "server") {
-    return ctx.Fail(absl::InvalidArgumentError(absl::StrCat(
-        "Invalid dry-run value (", o.dry_run, "). Must be \"none\", \"server\", or \"client\".")));
-  }
+  if (absl::Status st = CheckDryRun(o.dry_run); !st.ok()) return ctx.Fail(st);
   if (!o.patch.empty() && !o.patch_file.empty()) {
     return ctx.Fail(absl::InvalidArgumentError("cannot specify --patch and --patch-file together"));
   }
@@ -138,7 +136,8 @@ int RunPatch(Context& ctx, const PatchCmdOptions& o) {
         continue;
       }
       if (o.dry_run == "client") {
-        ctx.out() << QualifiedName(*r.kind, name) << " patched (dry run)\n";
+        // kubectl patch adds no "(dry run)" to its line.
+        ctx.out() << QualifiedName(*r.kind, name) << " patched\n";
         continue;
       }
       OwnedObject after =
@@ -154,7 +153,7 @@ int RunPatch(Context& ctx, const PatchCmdOptions& o) {
           o.subresource == "scale" || (after->GetDescriptor() == (*before)->GetDescriptor() &&
                                        !SameIgnoringVersion(**before, *after));
       ctx.out() << QualifiedName(*r.kind, name) << (changed ? " patched" : " patched (no change)")
-                << (o.dry_run == "server" ? " (server dry run)" : "") << "\n";
+                << "\n";
     }
   }
   return exit_code;

@@ -1,6 +1,6 @@
-// What the commands that write objects (apply, create, replace, run,
-// expose) share: reading -f manifests, kubectl's --dry-run and -o checks and
-// the line or document printed for the object they made.
+// What the commands that write objects (apply, create, replace, run, expose,
+// label, annotate, patch) share: reading -f manifests, kubectl's --dry-run and -o
+// checks and the line or document printed for the object they made.
 #ifndef MINIK8S_KUBECTL_CMD_WRITE_OUTPUT_H_
 #define MINIK8S_KUBECTL_CMD_WRITE_OUTPUT_H_
 

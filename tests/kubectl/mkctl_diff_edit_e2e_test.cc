@@ -395,5 +395,42 @@ TEST_F(MkctlDiffEditE2E, ReplaceForceAsKubectl) {
             "error: --dry-run can not be used when --force is set\n");
 }
 
+// apply, label and patch share create's --dry-run check; apply and label
+// its suffixes (kubectl patch prints none).
+TEST_F(MkctlDiffEditE2E, DryRunOfApplyLabelAndPatchAsKubectl) {
+  testing::TempDir dir;
+  Setup({"create", "-f", "-"}, DeploymentYaml("dryweb", 1, "nginx"));
+  EXPECT_EQ(Both({"label", "deploy", "dryweb", "a=b", "--dry-run=client"}, 0),
+            "deployment.apps/dryweb labeled (dry run)\n");
+  EXPECT_EQ(Both({"label", "deploy/dryweb", "a=b", "--dry-run=server"}, 0),
+            "deployment.apps/dryweb labeled (server dry run)\n");
+  EXPECT_EQ(Both({"label", "deploy", "dryweb", "a=b", "--dry-run=bogus"}, 1),
+            "error: Invalid dry-run value (bogus). Must be \"none\", \"server\", or \"client\".\n");
+  EXPECT_EQ(
+      Both({"patch", "deploy", "dryweb", "-p", R"({"spec":{"replicas":2}})", "--dry-run=server"},
+           0),
+      "deployment.apps/dryweb patched\n");
+  EXPECT_EQ(
+      Both({"patch", "deploy", "dryweb", "-p", R"({"spec":{"replicas":2}})", "--dry-run=client"},
+           0),
+      "deployment.apps/dryweb patched\n");
+  EXPECT_EQ(Both({"patch", "deploy", "dryweb", "-p", "{}", "--dry-run=bogus"}, 1),
+            "error: Invalid dry-run value (bogus). Must be \"none\", \"server\", or \"client\".\n");
+  const std::string path = dir.Join("dryapply.yaml");
+  std::ofstream(path) << DeploymentYaml("dryapply", 1, "nginx");
+  EXPECT_EQ(Both({"apply", "-f", path, "--dry-run=server"}, 0),
+            "deployment.apps/dryapply created (server dry run)\n");
+  EXPECT_EQ(Both({"apply", "-f", path, "--dry-run=client"}, 0),
+            "deployment.apps/dryapply created (dry run)\n");
+  EXPECT_EQ(Both({"apply", "-f", path, "--dry-run=bogus"}, 1),
+            "error: Invalid dry-run value (bogus). Must be \"none\", \"server\", or \"client\".\n");
+  // Nothing was written.
+  EXPECT_EQ(
+      Both({"get", "deploy", "dryweb", "-o", "jsonpath={.spec.replicas} {.metadata.labels}"}, 0),
+      "1 ");
+  std::string out;
+  EXPECT_EQ(Run(false, {}, {"get", "deploy", "dryapply"}, &out), 1) << out;
+}
+
 }  // namespace
 }  // namespace minik8s
