@@ -109,6 +109,11 @@ int main(int argc, char** argv) {
                          "How often the cluster IP and node port allocators are checked against "
                          "the stored Services (values a Service holds are taken, values none "
                          "holds are released after three checks), e.g. 10s");
+  app.add_option("--audit-log-path", options.audit_log_path,
+                 "Write one audit.k8s.io/v1 Event (JSON, one per line, Metadata level: user, "
+                 "verb, object, response code, timestamps) per API request, of both the HTTP and "
+                 "the gRPC API, to this file (appended to, created 0600); \"-\" is standard "
+                 "output; empty: no audit log");
   app.add_option("--advertise-address", options.advertise_address,
                  "IP address the kubernetes Service's endpoints point at (default: "
                  "--bind-address, 127.0.0.1 when that is 0.0.0.0)");

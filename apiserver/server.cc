@@ -78,8 +78,14 @@ absl::Status Server::Start() {
   finalizer_ = std::make_unique<NamespaceFinalizer>(handler_.get(), NamespaceFinalizer::Options{});
   finalizer_->Start();
 
+  if (!options_.audit_log_path.empty()) {
+    absl::StatusOr<std::unique_ptr<audit::AuditLog>> log =
+        audit::AuditLog::Open(options_.audit_log_path);
+    if (!log.ok()) return log.status();
+    audit_ = *std::move(log);
+  }
   pool_ = std::make_unique<WorkerPool>(options_.workers);
-  service_ = std::make_unique<ApiServerService>(handler_.get(), pool_.get());
+  service_ = std::make_unique<ApiServerService>(handler_.get(), pool_.get(), audit_.get());
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   // The gRPC server listens on no port of its own: the HTTP server hands it
@@ -100,6 +106,7 @@ absl::Status Server::Start() {
           .logs = logs_.get(),
           .server_address =
               options_.port > 0 ? absl::StrCat(options_.bind_address, ":", options_.port) : "",
+          .audit = audit_.get(),
       });
   http_ = std::make_unique<rest::HttpServer>(
       rest::HttpServerOptions{

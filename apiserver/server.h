@@ -25,6 +25,7 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "apiserver/audit/audit_log.h"
 #include "apiserver/cache_reflector.h"
 #include "apiserver/handler.h"
 #include "apiserver/namespace_finalizer.h"
@@ -71,6 +72,9 @@ struct ServerOptions {
   // The address the `kubernetes` Service's endpoints point at; empty: the
   // bind address (127.0.0.1 when it is 0.0.0.0).
   std::string advertise_address;
+  // --audit-log-path: a file (appended to) or "-" for standard output;
+  // empty: no audit log.
+  std::string audit_log_path;
 };
 
 class Server {
@@ -96,6 +100,7 @@ class Server {
   std::unique_ptr<ServiceAllocators> service_allocators_;
   std::vector<std::unique_ptr<WatchCache>> caches_;
   std::vector<std::unique_ptr<CacheReflector>> reflectors_;
+  std::unique_ptr<audit::AuditLog> audit_;  // outlives the service and the router
   std::unique_ptr<Handler> handler_;
   std::unique_ptr<NamespaceFinalizer> finalizer_;
   std::unique_ptr<WorkerPool> pool_;

@@ -6,7 +6,9 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "api/errors.h"
+#include "apiserver/identity.h"
 #include "apiserver/object_meta.h"
 #include "apiserver/watch_encoding.h"
 
@@ -18,10 +20,68 @@ grpc::Status ToGrpc(const absl::Status& status) {
                       api::ToApiStatus(status).SerializeAsString());
 }
 
+namespace {
+
+// "ipv4:127.0.0.1:5000" → "127.0.0.1"; "ipv6:[::1]:5000" → "::1".
+std::string PeerIp(const std::string& peer) {
+  absl::string_view p = peer;
+  if (absl::ConsumePrefix(&p, "ipv4:")) return std::string(p.substr(0, p.rfind(':')));
+  if (absl::ConsumePrefix(&p, "ipv6:")) {
+    p = p.substr(0, p.rfind(':'));
+    absl::ConsumePrefix(&p, "[");
+    absl::ConsumeSuffix(&p, "]");
+    return std::string(p);
+  }
+  return "";
+}
+
+}  // namespace
+
+std::optional<audit::Event> ApiServerService::AuditEvent(grpc::CallbackServerContext* context,
+                                                         const char* method, const char* verb,
+                                                         const std::string& resource,
+                                                         const std::string& ns,
+                                                         const std::string& name,
+                                                         const std::string& subresource) const {
+  if (audit_ == nullptr) return std::nullopt;
+  audit::Event e;
+  e.received = absl::Now();
+  e.verb = verb;
+  e.request_uri = absl::StrCat("/minik8s.apiserver.v1.ApiServer/", method);
+  e.source_ip = PeerIp(context->peer());
+  const auto& metadata = context->client_metadata();
+  if (auto it = metadata.find("user-agent"); it != metadata.end()) {
+    e.user_agent = std::string(it->second.data(), it->second.size());
+  }
+  if (!resource.empty()) {
+    const api::KindInfo* kind = handler_->registry().scheme().FindByResource(resource);
+    e.object_ref = {.resource = kind != nullptr ? kind->resource : resource,
+                    .namespace_ = ns,
+                    .name = name,
+                    .api_group = kind != nullptr ? kind->group : "",
+                    .api_version = kind != nullptr ? kind->version : "",
+                    .subresource = subresource};
+  }
+  return e;
+}
+
+void ApiServerService::Audit(std::optional<audit::Event> event, const absl::Status& status,
+                             int ok_code) const {
+  if (!event.has_value()) return;
+  event->code = status.ok() ? ok_code : audit::HttpCodeOf(static_cast<int>(status.code()));
+  event->stage_time = absl::Now();
+  audit_->Write(*std::move(event));
+}
+
 template <typename Fn>
-grpc::ServerUnaryReactor* ApiServerService::Unary(grpc::CallbackServerContext* context, Fn fn) {
+grpc::ServerUnaryReactor* ApiServerService::Unary(grpc::CallbackServerContext* context, Fn fn,
+                                                  std::optional<audit::Event> event) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  pool_->Schedule([reactor, fn = std::move(fn)]() mutable { reactor->Finish(ToGrpc(fn())); });
+  pool_->Schedule([this, reactor, fn = std::move(fn), event = std::move(event)]() mutable {
+    const absl::Status status = fn();
+    Audit(std::move(event), status);
+    reactor->Finish(ToGrpc(status));
+  });
   return reactor;
 }
 
@@ -33,9 +93,13 @@ grpc::ServerUnaryReactor* ApiServerService::Create(grpc::CallbackServerContext* 
                                                    const apiv1::CreateRequest* request,
                                                    apiv1::ObjectResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  std::optional<audit::Event> event =
+      AuditEvent(context, "Create", "create", request->resource(), request->namespace_(), "", "");
   auto create = [=, this] {
-    handler_->CreateAsync(*request, response,
-                          [reactor](absl::Status status) { reactor->Finish(ToGrpc(status)); });
+    handler_->CreateAsync(*request, response, [this, reactor, event](absl::Status status) {
+      Audit(event, status, 201);
+      reactor->Finish(ToGrpc(status));
+    });
   };
   if (handler_->CreateRunsWithoutWaiting(*request)) {
     create();
@@ -48,44 +112,64 @@ grpc::ServerUnaryReactor* ApiServerService::Create(grpc::CallbackServerContext* 
 grpc::ServerUnaryReactor* ApiServerService::Get(grpc::CallbackServerContext* context,
                                                 const apiv1::GetRequest* request,
                                                 apiv1::ObjectResponse* response) {
-  return Unary(context, [=, this] { return handler_->Get(*request, response); });
+  return Unary(
+      context, [=, this] { return handler_->Get(*request, response); },
+      AuditEvent(context, "Get", "get", request->resource(), request->namespace_(), request->name(),
+                 request->subresource()));
 }
 
 grpc::ServerUnaryReactor* ApiServerService::List(grpc::CallbackServerContext* context,
                                                  const apiv1::ListRequest* request,
                                                  apiv1::ListResponse* response) {
-  return Unary(context, [=, this] { return handler_->List(*request, response); });
+  return Unary(
+      context, [=, this] { return handler_->List(*request, response); },
+      AuditEvent(context, "List", "list", request->resource(), request->namespace_(), "", ""));
 }
 
 grpc::ServerUnaryReactor* ApiServerService::Update(grpc::CallbackServerContext* context,
                                                    const apiv1::UpdateRequest* request,
                                                    apiv1::ObjectResponse* response) {
-  return Unary(context, [=, this] { return handler_->Update(*request, response); });
+  return Unary(
+      context, [=, this] { return handler_->Update(*request, response); },
+      AuditEvent(context, "Update", "update", request->resource(), request->namespace_(),
+                 request->name(), request->subresource()));
 }
 
 grpc::ServerUnaryReactor* ApiServerService::Patch(grpc::CallbackServerContext* context,
                                                   const apiv1::PatchRequest* request,
                                                   apiv1::ObjectResponse* response) {
-  return Unary(context, [=, this] { return handler_->Patch(*request, response); });
+  return Unary(
+      context, [=, this] { return handler_->Patch(*request, response); },
+      AuditEvent(context, "Patch", "patch", request->resource(), request->namespace_(),
+                 request->name(), request->subresource()));
 }
 
 grpc::ServerUnaryReactor* ApiServerService::Delete(grpc::CallbackServerContext* context,
                                                    const apiv1::DeleteRequest* request,
                                                    apiv1::DeleteResponse* response) {
-  return Unary(context, [=, this] { return handler_->Delete(*request, response); });
+  return Unary(
+      context, [=, this] { return handler_->Delete(*request, response); },
+      AuditEvent(context, "Delete", "delete", request->resource(), request->namespace_(),
+                 request->name(), ""));
 }
 
 grpc::ServerUnaryReactor* ApiServerService::Bind(grpc::CallbackServerContext* context,
                                                  const apiv1::BindRequest* request,
                                                  apiv1::BindResponse* response) {
-  return Unary(context, [=, this] { return handler_->Bind(*request, response); });
+  return Unary(
+      context, [=, this] { return handler_->Bind(*request, response); },
+      AuditEvent(context, "Bind", "create", "pods", request->namespace_(), request->name(),
+                 "binding"));
 }
 
 grpc::ServerUnaryReactor* ApiServerService::ListResources(
     grpc::CallbackServerContext* context, const apiv1::ListResourcesRequest* request,
     apiv1::ListResourcesResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(ToGrpc(handler_->ListResources(*request, response)));
+  std::optional<audit::Event> event = AuditEvent(context, "ListResources", "get", "", "", "", "");
+  const absl::Status status = handler_->ListResources(*request, response);
+  Audit(std::move(event), status);
+  reactor->Finish(ToGrpc(status));
   return reactor;
 }
 
@@ -93,7 +177,10 @@ grpc::ServerUnaryReactor* ApiServerService::Version(grpc::CallbackServerContext*
                                                     const apiv1::VersionRequest* request,
                                                     apiv1::VersionResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(ToGrpc(handler_->Version(*request, response)));
+  std::optional<audit::Event> event = AuditEvent(context, "Version", "get", "", "", "", "");
+  const absl::Status status = handler_->Version(*request, response);
+  Audit(std::move(event), status);
+  reactor->Finish(ToGrpc(status));
   return reactor;
 }
 
@@ -111,9 +198,18 @@ namespace {
 class WatchReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
   // A request that does not parse is answered at once.
+  // `audit` (may be null) gets ResponseStarted once the watch is
+  // established and ResponseComplete when the call ends; `event` is its
+  // event without the object.
   static WatchReactor* Start(Handler* handler, WorkerPool* pool,
-                             const grpc::ByteBuffer& request_bytes) {
+                             const grpc::ByteBuffer& request_bytes, audit::AuditLog* audit,
+                             std::optional<audit::Event> event) {
     auto* reactor = new WatchReactor;
+    reactor->audit_ = audit;
+    {
+      absl::MutexLock lock(&reactor->mu_);
+      reactor->event_ = std::move(event);
+    }
     apiv1::WatchRequest request;
     if (!ParseRequest(request_bytes, &request)) {
       absl::MutexLock lock(&reactor->mu_);
@@ -124,6 +220,14 @@ class WatchReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
     }
     reactor->kind_ = handler->registry().scheme().FindByResource(request.resource());
     reactor->batches_ = request.allow_event_batches();
+    if (absl::MutexLock lock(&reactor->mu_); reactor->event_.has_value()) {
+      const api::KindInfo* kind = reactor->kind_;
+      reactor->event_->object_ref = {
+          .resource = kind != nullptr ? kind->resource : request.resource(),
+          .namespace_ = request.namespace_(),
+          .api_group = kind != nullptr ? kind->group : "",
+          .api_version = kind != nullptr ? kind->version : ""};
+    }
     pool->Schedule(
         [reactor, handler, request = std::move(request)] { reactor->Register(handler, request); });
     return reactor;
@@ -183,7 +287,10 @@ class WatchReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
       cancelled = unregistered_;
       // The watch is established: tell the client now rather than with the
       // first event (which may be long in coming).
-      if (!cancelled) StartSendInitialMetadata();
+      if (!cancelled) {
+        StartSendInitialMetadata();
+        AuditLocked("ResponseStarted", absl::OkStatus());
+      }
     }
     if (cancelled) stream->cache->Unregister(stream->watcher);
     TryWrite();
@@ -203,7 +310,21 @@ class WatchReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   void FinishLocked(const grpc::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (finished_) return;
     finished_ = true;
+    AuditLocked("ResponseComplete",
+                absl::Status(static_cast<absl::StatusCode>(status.error_code()), ""));
     Finish(status);
+  }
+
+  void AuditLocked(const char* stage, const absl::Status& status)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (audit_ == nullptr || !event_.has_value()) return;
+    audit::Event e = *event_;
+    e.stage = stage;
+    e.code = audit::HttpCodeOf(static_cast<int>(status.code()));
+    e.stage_time = absl::Now();
+    if (e.audit_id.empty()) e.audit_id = NewUuidV4();
+    event_->audit_id = e.audit_id;  // both stages share the ID
+    audit_->Write(std::move(e));
   }
 
   void TryWrite() {
@@ -254,6 +375,8 @@ class WatchReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
 
   const api::KindInfo* kind_ = nullptr;
   bool batches_ = false;
+  audit::AuditLog* audit_ = nullptr;
+  std::optional<audit::Event> event_ ABSL_GUARDED_BY(mu_);
   absl::Mutex mu_;
   Handler::WatchStream stream_ ABSL_GUARDED_BY(mu_);
   std::vector<Delivery> batch_ ABSL_GUARDED_BY(mu_);
@@ -267,7 +390,8 @@ class WatchReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* ApiServerService::Watch(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) {
-  return WatchReactor::Start(handler_, pool_, *request);
+  return WatchReactor::Start(handler_, pool_, *request, audit_,
+                             AuditEvent(context, "Watch", "watch", "", "", "", ""));
 }
 
 }  // namespace minik8s::apiserver

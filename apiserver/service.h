@@ -24,6 +24,9 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <optional>
+
+#include "apiserver/audit/audit_log.h"
 #include "apiserver/handler.h"
 #include "apiserver/v1/apiserver.grpc.pb.h"
 #include "apiserver/worker_pool.h"
@@ -38,7 +41,9 @@ grpc::Status ToGrpc(const absl::Status& status);
 class ApiServerService final
     : public apiv1::ApiServer::WithRawCallbackMethod_Watch<apiv1::ApiServer::CallbackService> {
  public:
-  ApiServerService(Handler* handler, WorkerPool* pool) : handler_(handler), pool_(pool) {}
+  // `audit` (may be null: no audit log) gets one event per call.
+  ApiServerService(Handler* handler, WorkerPool* pool, audit::AuditLog* audit = nullptr)
+      : handler_(handler), pool_(pool), audit_(audit) {}
 
   grpc::ServerUnaryReactor* Create(grpc::CallbackServerContext* context,
                                    const apiv1::CreateRequest* request,
@@ -78,10 +83,21 @@ class ApiServerService final
 
  private:
   template <typename Fn>
-  grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* context, Fn fn);
+  grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* context, Fn fn,
+                                  std::optional<audit::Event> event);
+  // The audit event of a call (nullopt without an audit log): `method` is
+  // the gRPC method's name, the rest names the object as the request does.
+  std::optional<audit::Event> AuditEvent(grpc::CallbackServerContext* context, const char* method,
+                                         const char* verb, const std::string& resource,
+                                         const std::string& ns, const std::string& name,
+                                         const std::string& subresource) const;
+  // `ok_code`: the HTTP code of success (201 for a create).
+  void Audit(std::optional<audit::Event> event, const absl::Status& status,
+             int ok_code = 200) const;
 
   Handler* const handler_;
   WorkerPool* const pool_;
+  audit::AuditLog* const audit_;
 };
 
 }  // namespace minik8s::apiserver

@@ -13,6 +13,7 @@
 #include "api/codec.h"
 #include "api/errors.h"
 #include "api/k8s_protobuf.h"
+#include "apiserver/identity.h"
 #include "apiserver/object_meta.h"
 #include "apiserver/rest/discovery.h"
 #include "apiserver/rest/encoding.h"
@@ -278,9 +279,86 @@ ApiRouter::ApiRouter(Handler* handler, WorkerPool* pool, Options options)
 
 ApiRouter::~ApiRouter() = default;
 
+// Writes a request's audit events: ResponseComplete when it is answered, or
+// ResponseStarted when a stream (a watch, a log) opens and ResponseComplete
+// when that stream ends.
+class AuditingResponder : public Responder {
+ public:
+  AuditingResponder(ResponderPtr inner, const HttpRequest& request,
+                    const std::optional<RequestInfo>& info, audit::AuditLog* log)
+      : inner_(std::move(inner)), log_(log) {
+    event_.received = absl::Now();
+    event_.audit_id = NewUuidV4();
+    event_.request_uri = request.target.empty() ? request.path : request.target;
+    event_.source_ip = request.remote_ip;
+    event_.user_agent = std::string(request.Header("user-agent"));
+    if (info.has_value() && !info->verb.empty()) {
+      event_.verb = info->verb;
+      event_.object_ref = {.resource = info->resource,
+                           .namespace_ = info->namespace_,
+                           .name = info->name,
+                           .api_group = info->group,
+                           .api_version = info->version,
+                           .subresource = info->subresource};
+    } else {
+      event_.verb = absl::AsciiStrToLower(request.method);
+    }
+  }
+  void Respond(HttpResponse response) override {
+    Write(event_, "ResponseComplete", response.status);
+    inner_->Respond(std::move(response));
+  }
+  void Stream(int status, std::string content_type, std::shared_ptr<StreamSource> source,
+              absl::Duration max_duration) override {
+    Write(event_, "ResponseStarted", status);
+    inner_->Stream(status, std::move(content_type),
+                   std::make_shared<Source>(std::move(source), event_, status, log_), max_duration);
+  }
+
+ private:
+  // The stream's producer; ResponseComplete is written once the connection
+  // lets go of it (the stream ended or the client left).
+  class Source : public StreamSource {
+   public:
+    Source(std::shared_ptr<StreamSource> inner, audit::Event event, int status,
+           audit::AuditLog* log)
+        : inner_(std::move(inner)), event_(std::move(event)), status_(status), log_(log) {}
+    ~Source() override {
+      event_.stage = "ResponseComplete";
+      event_.code = status_;
+      event_.stage_time = absl::Now();
+      log_->Write(std::move(event_));
+    }
+    void Start(std::function<void()> wake) override { inner_->Start(std::move(wake)); }
+    Next Pull(std::string* out) override { return inner_->Pull(out); }
+    void Cancel() override { inner_->Cancel(); }
+
+   private:
+    std::shared_ptr<StreamSource> inner_;
+    audit::Event event_;
+    const int status_;
+    audit::AuditLog* const log_;
+  };
+
+  void Write(audit::Event e, const char* stage, int code) {
+    e.stage = stage;
+    e.code = code;
+    e.stage_time = absl::Now();
+    log_->Write(std::move(e));
+  }
+
+  ResponderPtr inner_;
+  audit::AuditLog* const log_;
+  audit::Event event_;
+};
+
 void ApiRouter::Serve(HttpRequest request, ResponderPtr responder) {
   std::optional<RequestInfo> info = ParseRequestInfo(request);
   responder = std::make_shared<MeteredResponder>(std::move(responder), request, info);
+  if (options_.audit != nullptr) {
+    responder =
+        std::make_shared<AuditingResponder>(std::move(responder), request, info, options_.audit);
+  }
   if (ServeNonResource(request, responder)) return;
   if (!info.has_value()) {
     responder->Respond(ErrorResponse(NotFoundPath()));

@@ -27,6 +27,7 @@
 #include <string>
 
 #include "absl/time/time.h"
+#include "apiserver/audit/audit_log.h"
 #include "apiserver/handler.h"
 #include "apiserver/rest/http_types.h"
 #include "apiserver/rest/request_info.h"
@@ -52,6 +53,8 @@ class ApiRouter : public HttpHandler {
     // host:port clients reach this server at (discovery's
     // serverAddressByClientCIDRs); may be empty.
     std::string server_address;
+    // Every request's audit events go here; nullptr: no audit log.
+    audit::AuditLog* audit = nullptr;
   };
 
   ApiRouter(Handler* handler, WorkerPool* pool, Options options);

@@ -241,10 +241,15 @@ class Session : public std::enable_shared_from_this<Session> {
       return;
     }
     http::request<http::string_body> raw = parser_->release();
+    std::string target(raw.target().data(), raw.target().size());
     parser_.reset();
     keep_alive_ = raw.keep_alive();
     head_ = raw.method() == http::verb::head;
     HttpRequest request = FromBeast(std::move(raw));
+    request.target = std::move(target);
+    beast::error_code ignored;
+    const auto remote = stream_.socket().remote_endpoint(ignored);
+    if (!ignored) request.remote_ip = remote.address().to_string();
     stream_.expires_never();
     server_->handler->Serve(std::move(request),
                             std::make_shared<SessionResponder>(shared_from_this()));

@@ -27,6 +27,8 @@ struct HttpRequest {
   // Header names lower case.
   std::map<std::string, std::string, std::less<>> headers;
   std::string body;
+  std::string target;     // the request target as sent (path and query, not decoded)
+  std::string remote_ip;  // the client's address, when known
 
   // The header's value, or "" when absent.
   absl::string_view Header(absl::string_view name) const;
