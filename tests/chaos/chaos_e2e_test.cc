@@ -528,7 +528,8 @@ class ChaosE2eTest : public ::testing::Test {
   absl::Status Healthy(Daemon& d) {
     if (!Alive(d)) return absl::UnavailableError("not running");
     if (!d.etcd.empty()) {
-      if (absl::Status s = cluster::CheckEtcd(d.etcd, absl::Seconds(2)); !s.ok()) return s;
+      absl::Status s = cluster::CheckEtcd(d.etcd, absl::Seconds(2), StoreTls());
+      if (!s.ok()) return s;
     }
     return cluster::CheckGrpcHealth(d.grpc_health, absl::Seconds(2));
   }
