@@ -35,6 +35,7 @@ void AddRunCommand(CLI::App& app, Context& ctx, int& exit_code);
 void AddExposeCommand(CLI::App& app, Context& ctx, int& exit_code);
 void AddDiffCommand(CLI::App& app, Context& ctx, int& exit_code);
 void AddEditCommand(CLI::App& app, Context& ctx, int& exit_code);
+void AddExplainCommand(CLI::App& app, Context& ctx, int& exit_code);
 
 // --cascade → propagation policy ("Background", "Foreground", "Orphan");
 // InvalidArgument with kubectl's message otherwise.
