@@ -6,6 +6,7 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -388,6 +389,12 @@ absl::Status Backend::Write(rocksdb::WriteBatch* batch) {
   return s;
 }
 
+absl::Status Backend::WriteUnsynced(rocksdb::WriteBatch* batch) {
+  rocksdb::WriteOptions wo;
+  wo.sync = false;
+  return FromRocks(db_->Write(wo, batch), "backend write");
+}
+
 absl::Status Backend::GetKeyValue(const Revision& rev, mvccpb::KeyValue* kv) const {
   std::string value;
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), history_, EncodeRevision(rev), &value);
@@ -437,6 +444,32 @@ absl::Status Backend::ScanHistory(
     }
     if (rev.main > to) break;
     if (!fn(rev, tombstone, it->value().ToString())) break;
+  }
+  return FromRocks(it->status(), "history scan");
+}
+
+absl::Status Backend::ScanHistoryKeys(
+    const std::string& start, int64_t to,
+    const std::function<bool(std::string_view, const Revision&, bool)>& fn) const {
+  rocksdb::ReadOptions ro;
+  // The bound keeps the iterator from stepping through deletion markers
+  // above `to` after the last record it visits.
+  const std::string upper =
+      EncodeRevision(Revision{to == std::numeric_limits<int64_t>::max() ? to : to + 1, 0});
+  rocksdb::Slice upper_slice(upper);
+  if (to != std::numeric_limits<int64_t>::max()) ro.iterate_upper_bound = &upper_slice;
+  // A bulk pass: do not push the blocks hot readers need out of the cache.
+  ro.fill_cache = false;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, history_));
+  for (start.empty() ? it->SeekToFirst() : it->Seek(start); it->Valid(); it->Next()) {
+    Revision rev;
+    bool tombstone = false;
+    const std::string_view key = it->key().ToStringView();
+    if (!DecodeRevision(key, &rev, &tombstone)) {
+      return absl::DataLossError("corrupt revision key in history");
+    }
+    if (rev.main > to) break;
+    if (!fn(key, rev, tombstone)) break;
   }
   return FromRocks(it->status(), "history scan");
 }

@@ -17,6 +17,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -75,6 +76,11 @@ class Backend {
 
   // Writes the batch durably (sync).
   absl::Status Write(rocksdb::WriteBatch* batch);
+  // Writes the batch without waiting for the disk: it becomes durable with
+  // the next synced write (RocksDB syncs every earlier log record with it) or
+  // memtable flush, and is lost in a crash before either. For work that is
+  // redone after a crash anyway (compaction's history deletion).
+  absl::Status WriteUnsynced(rocksdb::WriteBatch* batch);
 
   // The live KeyValue stored at `rev` (not a tombstone). NotFound if absent.
   absl::Status GetKeyValue(const Revision& rev, mvccpb::KeyValue* kv) const;
@@ -90,6 +96,15 @@ class Backend {
   absl::Status ScanHistory(int64_t from, int64_t to,
                            const std::function<bool(const Revision&, bool tombstone,
                                                     const std::string& value)>& fn) const;
+
+  // Visits the keys of history records from the encoded key `start` on
+  // (inclusive; "" = the first) while their revision.main <= to, in order,
+  // without reading values out; stops when fn returns false. `key` is only
+  // valid during the call. Records deleted before the call are not visited,
+  // nor are the deletion markers RocksDB keeps for records before `start`.
+  absl::Status ScanHistoryKeys(
+      const std::string& start, int64_t to,
+      const std::function<bool(std::string_view key, const Revision&, bool tombstone)>& fn) const;
 
   // Visits every stored lease (id, ttl).
   absl::Status ScanLeases(const std::function<void(int64_t id, int64_t ttl)>& fn) const;

@@ -1,6 +1,46 @@
 #include "store/index.h"
 
+#include <thread>
+
+#include "absl/time/clock.h"
+
 namespace minik8s::store {
+
+namespace {
+
+// Writer and reader locks on the index that count themselves in `waiting`
+// while they block on a busy lock.
+class ABSL_SCOPED_LOCKABLE WaitingLock {
+ public:
+  WaitingLock(absl::Mutex* mu, std::atomic<int>* waiting) ABSL_EXCLUSIVE_LOCK_FUNCTION(mu)
+      : mu_(mu) {
+    if (mu_->TryLock()) return;
+    waiting->fetch_add(1, std::memory_order_relaxed);
+    mu_->Lock();
+    waiting->fetch_sub(1, std::memory_order_relaxed);
+  }
+  ~WaitingLock() ABSL_UNLOCK_FUNCTION() { mu_->Unlock(); }
+
+ private:
+  absl::Mutex* const mu_;
+};
+
+class ABSL_SCOPED_LOCKABLE WaitingReaderLock {
+ public:
+  WaitingReaderLock(absl::Mutex* mu, std::atomic<int>* waiting) ABSL_SHARED_LOCK_FUNCTION(mu)
+      : mu_(mu) {
+    if (mu_->ReaderTryLock()) return;
+    waiting->fetch_add(1, std::memory_order_relaxed);
+    mu_->ReaderLock();
+    waiting->fetch_sub(1, std::memory_order_relaxed);
+  }
+  ~WaitingReaderLock() ABSL_UNLOCK_FUNCTION() { mu_->ReaderUnlock(); }
+
+ private:
+  absl::Mutex* const mu_;
+};
+
+}  // namespace
 
 bool InRange(const std::string& key, const std::string& begin, const std::string& end) {
   if (end.empty()) return key == begin;
@@ -9,14 +49,14 @@ bool InRange(const std::string& key, const std::string& begin, const std::string
 }
 
 absl::Status Index::Put(const std::string& key, const Revision& rev) {
-  absl::MutexLock lock(&mu_);
+  WaitingLock lock(&mu_, &waiting_);
   auto it = tree_.find(key);
   if (it == tree_.end()) it = tree_.emplace(key, KeyIndex(key)).first;
   return it->second.Put(rev);
 }
 
 absl::Status Index::Tombstone(const std::string& key, const Revision& rev) {
-  absl::MutexLock lock(&mu_);
+  WaitingLock lock(&mu_, &waiting_);
   auto it = tree_.find(key);
   if (it == tree_.end()) return absl::NotFoundError("index: key not found");
   return it->second.Tombstone(rev);
@@ -24,14 +64,14 @@ absl::Status Index::Tombstone(const std::string& key, const Revision& rev) {
 
 void Index::Restore(const std::string& key, const Revision& rev, const Revision& created,
                     int64_t version, bool tombstone) {
-  absl::MutexLock lock(&mu_);
+  WaitingLock lock(&mu_, &waiting_);
   auto it = tree_.find(key);
   if (it == tree_.end()) it = tree_.emplace(key, KeyIndex(key)).first;
   it->second.Restore(rev, created, version, tombstone);
 }
 
 bool Index::Get(const std::string& key, int64_t at_rev, KeyAt* out) const {
-  absl::ReaderMutexLock lock(&mu_);
+  WaitingReaderLock lock(&mu_, &waiting_);
   auto it = tree_.find(key);
   if (it == tree_.end()) return false;
   return it->second.Get(at_rev, out);
@@ -54,7 +94,7 @@ void Index::Visit(const std::string& key, const std::string& end,
 
 std::vector<IndexEntry> Index::Range(const std::string& key, const std::string& end, int64_t at_rev,
                                      int64_t limit, int64_t* total) const {
-  absl::ReaderMutexLock lock(&mu_);
+  WaitingReaderLock lock(&mu_, &waiting_);
   std::vector<IndexEntry> out;
   int64_t count = 0;
   Visit(key, end, [&](const KeyIndex& ki) {
@@ -81,24 +121,43 @@ absl::flat_hash_set<Revision> Index::Compact(int64_t at_rev, size_t keys_per_loc
   std::string last;
   bool started = false;
   while (true) {
-    absl::MutexLock lock(&mu_);
-    auto it = started ? tree_.upper_bound(last) : tree_.begin();
-    started = true;
-    for (size_t n = 0; it != tree_.end() && n < keys_per_lock; ++n) {
-      last = it->first;
-      it->second.Compact(at_rev, &keep);
-      if (it->second.Empty()) {
-        it = tree_.erase(it);
-      } else {
-        ++it;
+    if (started) {
+      // Let the threads blocked on the lock during the last step take it
+      // first (not forever: a steady stream of them would stall compaction).
+      const absl::Time until = absl::Now() + absl::Milliseconds(5);
+      while (waiting_.load(std::memory_order_relaxed) > 0 && absl::Now() < until) {
+        std::this_thread::yield();
       }
     }
-    if (it == tree_.end()) return keep;
+    // Keys left with nothing are unlinked under the lock and freed after it,
+    // so that a step holds the lock only to trim and unlink.
+    std::vector<decltype(tree_)::node_type> dropped;
+    dropped.reserve(keys_per_lock);
+    bool done = false;
+    {
+      absl::MutexLock lock(&mu_);
+      auto it = started ? tree_.upper_bound(last) : tree_.begin();
+      started = true;
+      for (size_t n = 0; it != tree_.end() && n < keys_per_lock; ++n) {
+        last = it->first;
+        it->second.Compact(at_rev, &keep);
+        if (it->second.Empty()) {
+          auto next = std::next(it);
+          dropped.push_back(tree_.extract(it));
+          it = next;
+        } else {
+          ++it;
+        }
+      }
+      done = it == tree_.end();
+    }
+    dropped.clear();
+    if (done) return keep;
   }
 }
 
 size_t Index::KeyCount() const {
-  absl::ReaderMutexLock lock(&mu_);
+  WaitingReaderLock lock(&mu_, &waiting_);
   return tree_.size();
 }
 

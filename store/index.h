@@ -12,6 +12,7 @@
 #ifndef MINIK8S_STORE_INDEX_H_
 #define MINIK8S_STORE_INDEX_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -62,6 +63,12 @@ class Index {
              const std::function<bool(const KeyIndex&)>& fn) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
 
   mutable absl::Mutex mu_;
+  // Lock takers other than Compact() that found the lock busy and are
+  // blocked on it (index.cc, WaitingLock). Compact() lets them in between its
+  // steps: absl::Mutex lets a thread that unlocks take the lock again at
+  // once, ahead of the threads it woke, so a compaction retaking it step
+  // after step kept the apply thread out for its whole run.
+  mutable std::atomic<int> waiting_{0};
   std::map<std::string, KeyIndex, std::less<>> tree_ ABSL_GUARDED_BY(mu_);
 };
 
