@@ -5,6 +5,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <thread>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -88,6 +89,7 @@ class ClosedLoopDriver {
       };
       r.p50_ms = pct(0.50);
       r.p99_ms = pct(0.99);
+      r.max_ms = *std::max_element(latencies.begin(), latencies.end());
     }
     return r;
   }
@@ -167,8 +169,10 @@ std::string UniquePrefix(const std::string& kind) {
   return absl::StrCat("bench/", kind, "/", absl::ToUnixMicros(absl::Now()), "-", n++, "/");
 }
 
+// Each client rewrites its own 100 keys; with `distinct`, every put writes a
+// key of its own instead.
 LoadResult RunPuts(const LoadOptions& options, int value_size, const std::string& prefix,
-                   int64_t max_ops) {
+                   int64_t max_ops, bool distinct = false) {
   auto channels = MakeChannels(options.address, ChannelCount(options, options.clients));
   std::vector<std::unique_ptr<etcdserverpb::KV::Stub>> stubs;
   for (auto& ch : channels) stubs.push_back(etcdserverpb::KV::NewStub(ch));
@@ -180,10 +184,15 @@ LoadResult RunPuts(const LoadOptions& options, int value_size, const std::string
   std::vector<Call> calls(options.clients);
   std::string value(value_size, 'v');
   for (int i = 0; i < options.clients; ++i) calls[i].req.set_value(value);
+  std::atomic<int64_t> next_key{0};
   ClosedLoopDriver driver(options.clients, [&](int i, grpc::ClientContext* ctx,
                                                std::function<void(grpc::Status)> done) {
     Call& c = calls[i];
-    c.req.set_key(absl::StrCat(prefix, i, "/", c.seq++ % 100));
+    if (distinct) {
+      c.req.set_key(absl::StrCat(prefix, absl::Dec(next_key++, absl::kZeroPad10)));
+    } else {
+      c.req.set_key(absl::StrCat(prefix, i, "/", c.seq++ % 100));
+    }
     stubs[i % stubs.size()]->async()->Put(ctx, &c.req, &c.resp, std::move(done));
   });
   return driver.Run(options.duration, max_ops);
@@ -252,6 +261,89 @@ absl::StatusOr<LoadResult> RunRangeLoad(const LoadOptions& options, int prefix_k
         absl::StrCat(wrong_counts.load(), " range responses had the wrong number of keys"));
   }
   return r;
+}
+
+absl::StatusOr<CompactionResult> RunCompaction(const LoadOptions& options, int64_t keys,
+                                               int value_size) {
+  CompactionResult result;
+  const std::string prefix = UniquePrefix("compact");
+  LoadOptions put_options = options;
+  put_options.duration = absl::Hours(1);
+  LoadResult puts = RunPuts(put_options, value_size, prefix, keys, /*distinct=*/true);
+  if (puts.errors > 0) {
+    return absl::UnavailableError(
+        absl::StrCat(puts.errors, " puts failed, first: ", puts.first_error));
+  }
+  result.keys = puts.ok;
+  result.put_elapsed = puts.elapsed;
+
+  auto channel = grpc::CreateChannel(options.address, grpc::InsecureChannelCredentials());
+  auto stub = etcdserverpb::KV::NewStub(channel);
+  etcdserverpb::DeleteRangeRequest del;
+  del.set_key(prefix);
+  del.set_range_end(PrefixEnd(prefix));
+  etcdserverpb::DeleteRangeResponse del_resp;
+  {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::minutes(5));
+    absl::Time start = absl::Now();
+    grpc::Status s = stub->DeleteRange(&ctx, del, &del_resp);
+    result.delete_elapsed = absl::Now() - start;
+    if (!s.ok()) return absl::UnavailableError(absl::StrCat("delete: ", s.error_message()));
+    if (del_resp.deleted() != result.keys) {
+      return absl::InternalError(
+          absl::StrCat("delete removed ", del_resp.deleted(), " keys, not ", result.keys));
+    }
+  }
+
+  // A single writer on other keys, one put at a time, while the compaction
+  // runs.
+  std::atomic<bool> compacting{true};
+  LoadResult concurrent;
+  absl::Duration slowest_at;
+  // Its own connection, up before the compaction is asked for.
+  auto writer_stub = etcdserverpb::KV::NewStub(MakeChannels(options.address, 1).front());
+  const absl::Time start = absl::Now();
+  std::thread writer([&] {
+    etcdserverpb::PutRequest put;
+    put.set_value(std::string(value_size, 'w'));
+    const std::string during = UniquePrefix("during-compact");
+    // At least one put, even when a small compaction is over at once.
+    for (int i = 0; i == 0 || compacting.load(); ++i) {
+      put.set_key(absl::StrCat(during, i % 100));
+      etcdserverpb::PutResponse resp;
+      grpc::ClientContext put_ctx;
+      put_ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+      const absl::Time put_start = absl::Now();
+      grpc::Status s = writer_stub->Put(&put_ctx, put, &resp);
+      const absl::Time put_end = absl::Now();
+      if (!s.ok()) {
+        if (concurrent.errors++ == 0) concurrent.first_error = s.error_message();
+        continue;
+      }
+      concurrent.ok++;
+      const double ms = absl::ToDoubleMilliseconds(put_end - put_start);
+      if (ms > concurrent.max_ms) {
+        concurrent.max_ms = ms;
+        slowest_at = put_start - start;
+      }
+    }
+    concurrent.elapsed = absl::Now() - start;
+  });
+  etcdserverpb::CompactionRequest compact;
+  compact.set_revision(del_resp.header().revision());
+  compact.set_physical(true);
+  etcdserverpb::CompactionResponse compact_resp;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::minutes(10));
+  grpc::Status s = stub->Compact(&ctx, compact, &compact_resp);
+  result.compact_elapsed = absl::Now() - start;
+  compacting = false;
+  writer.join();
+  result.concurrent_puts = concurrent;
+  result.slowest_put_at = slowest_at;
+  if (!s.ok()) return absl::UnavailableError(absl::StrCat("compact: ", s.error_message()));
+  return result;
 }
 
 namespace {

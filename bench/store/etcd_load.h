@@ -33,6 +33,7 @@ struct LoadResult {
   // Latency percentiles of successful requests, in milliseconds.
   double p50_ms = 0;
   double p99_ms = 0;
+  double max_ms = 0;
 
   double PerSecond() const;
 };
@@ -62,6 +63,26 @@ struct WatchResult {
 absl::StatusOr<WatchResult> RunWatchFanout(const LoadOptions& options, int watchers, int puts,
                                            int writer_clients, int value_size,
                                            absl::Duration timeout);
+
+struct CompactionResult {
+  int64_t keys = 0;               // distinct keys put (and then deleted)
+  absl::Duration put_elapsed;     // putting them, `options.clients` at a time
+  absl::Duration delete_elapsed;  // one DeleteRange of their prefix
+  // One Compact(revision of the delete, physical=true), until it answered.
+  absl::Duration compact_elapsed;
+  // One client putting other keys, one at a time, while the compaction runs:
+  // its slowest put shows how long the compaction stalled writes.
+  // (Only ok, errors, first_error, elapsed and max_ms are filled in.)
+  LoadResult concurrent_puts;
+  absl::Duration slowest_put_at;  // when the slowest one started, from the compaction's start
+};
+
+// Puts `keys` distinct keys under a fresh prefix (`options.clients` closed
+// loops over the channels of `options`), deletes them with one DeleteRange,
+// then times a physical compaction at the delete's revision while a single
+// client keeps putting.
+absl::StatusOr<CompactionResult> RunCompaction(const LoadOptions& options, int64_t keys,
+                                               int value_size);
 
 }  // namespace minik8s::bench
 

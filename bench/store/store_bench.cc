@@ -17,6 +17,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "bench/proc_stats.h"
+#include "bench/store/cpu_affinity.h"
 #include "bench/store/etcd_load.h"
 #include "testing/store_backend.h"
 
@@ -39,8 +40,12 @@ struct Flags {
   int watchers = 1000;
   int watch_puts = 1000;
   int max_channels = 100;
-  // Row groups to run: put, range, watch.
-  std::vector<std::string> rows = {"put", "range", "watch"};
+  // Compaction row: distinct keys put, deleted, then compacted physically.
+  int64_t compact_keys = 100000;
+  std::string daemon_cpus;
+  std::string generator_cpus;
+  // Row groups to run: put, range, watch, compact.
+  std::vector<std::string> rows = {"put", "range", "watch", "compact"};
 };
 
 bool Wants(const Flags& flags, const std::string& group) {
@@ -123,6 +128,28 @@ int Run(const Flags& flags) {
     std::cerr << "  " << testing::BackendName(kind) << " on " << backend->endpoint() << ", pid "
               << backend->pid() << ", log " << backend->log_path() << "\n";
     daemons.push_back({kind, std::move(backend)});
+  }
+  // Pinning after the daemons started: they inherit nothing from the
+  // generator's mask, and each gets --daemon-cpus for all its threads.
+  if (!flags.daemon_cpus.empty()) {
+    absl::StatusOr<cpu_set_t> cpus = ParseCpuList(flags.daemon_cpus);
+    for (const Daemon& d : daemons) {
+      absl::Status s = cpus.ok() ? PinProcess(d.backend->pid(), *cpus) : cpus.status();
+      if (!s.ok()) {
+        std::cerr << "store_bench: --daemon-cpus: " << s << "\n";
+        return 1;
+      }
+    }
+    std::cerr << "  daemons pinned to CPUs " << flags.daemon_cpus << "\n";
+  }
+  if (!flags.generator_cpus.empty()) {
+    absl::StatusOr<cpu_set_t> cpus = ParseCpuList(flags.generator_cpus);
+    absl::Status s = cpus.ok() ? PinProcess(0, *cpus) : cpus.status();
+    if (!s.ok()) {
+      std::cerr << "store_bench: --generator-cpus: " << s << "\n";
+      return 1;
+    }
+    std::cerr << "  load generator pinned to CPUs " << flags.generator_cpus << "\n";
   }
 
   absl::Duration duration = absl::Seconds(flags.duration_s);
@@ -212,6 +239,35 @@ int Run(const Flags& flags) {
     rows.push_back(row);
   }
 
+  if (Wants(flags, "compact")) {
+    const std::string n = absl::StrCat(flags.compact_keys);
+    Row put_time{absl::StrCat("put ", n, " distinct keys, 256 clients"), "s"};
+    Row compact_time{absl::StrCat("physical compaction after deleting ", n, " keys"), "s"};
+    Row stall{"slowest put during that compaction, 1 client", "ms"};
+    for (const Daemon& d : daemons) {
+      progress(compact_time.name, d);
+      LoadOptions o{d.backend->grpc_address(), 256, flags.max_channels, duration};
+      absl::StatusOr<CompactionResult> r = RunCompaction(o, flags.compact_keys, flags.value_size);
+      if (!r.ok()) {
+        AddNote(&compact_time, d.kind, std::string(r.status().message()));
+        continue;
+      }
+      Set(&put_time, d.kind, absl::ToDoubleSeconds(r->put_elapsed));
+      Set(&compact_time, d.kind, absl::ToDoubleSeconds(r->compact_elapsed));
+      if (r->concurrent_puts.ok > 0) Set(&stall, d.kind, r->concurrent_puts.max_ms);
+      std::cerr << "    " << r->concurrent_puts.ok << " puts during the compaction; the slowest "
+                << "started " << r->slowest_put_at << " after it\n";
+      if (r->concurrent_puts.errors > 0) {
+        AddNote(&stall, d.kind,
+                absl::StrCat(r->concurrent_puts.errors,
+                             " errors, first: ", r->concurrent_puts.first_error));
+      }
+    }
+    rows.push_back(put_time);
+    rows.push_back(compact_time);
+    rows.push_back(stall);
+  }
+
   {
     Row row{"peak RSS (VmHWM)", "MiB"};
     for (const Daemon& d : daemons) {
@@ -288,14 +344,24 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 100000));
   app.add_option("--watch-puts", flags.watch_puts, "Puts the watch fan-out row writes")
       ->check(CLI::Range(1, 10000000));
-  app.add_option("--rows", flags.rows,
-                 "Row groups to run, comma-separated: put, range, watch (default: all; peak RSS "
-                 "is always printed)")
+  app.add_option(
+         "--rows", flags.rows,
+         "Row groups to run, comma-separated: put, range, watch, compact (default: all; peak "
+         "RSS "
+         "is always printed)")
       ->delimiter(',')
-      ->check(CLI::IsMember({"put", "range", "watch"}));
-  app.add_option("--max-channels", flags.max_channels,
-                 "Most gRPC channels (TCP connections) clients are spread over")
-      ->check(CLI::Range(1, 10000));
+      ->check(CLI::IsMember({"put", "range", "watch", "compact"}));
+  app.add_option("--connections,--max-channels", flags.max_channels,
+                 "gRPC connections (channels) the clients of a row are spread over, "
+                 "round-robin; a row with fewer clients uses one connection per client")
+      ->check(CLI::Range(1, 100000));
+  app.add_option("--compact-keys", flags.compact_keys,
+                 "Distinct keys the compaction row puts, deletes and compacts")
+      ->check(CLI::Range(1, 100000000));
+  app.add_option("--daemon-cpus", flags.daemon_cpus,
+                 "Pin both daemons (every thread) to these CPUs, taskset style: 0-3,8");
+  app.add_option("--generator-cpus", flags.generator_cpus,
+                 "Pin the load generator (this process) to these CPUs, taskset style: 4-7");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -308,6 +374,7 @@ int main(int argc, char** argv) {
     if (!given("--range-clients")) flags.range_clients = 8;
     if (!given("--watchers")) flags.watchers = 50;
     if (!given("--watch-puts")) flags.watch_puts = 50;
+    if (!given("--compact-keys")) flags.compact_keys = 2000;
   }
   return minik8s::bench::Run(flags);
 }
