@@ -109,6 +109,11 @@ int main(int argc, char** argv) {
                          "How often the cluster IP and node port allocators are checked against "
                          "the stored Services (values a Service holds are taken, values none "
                          "holds are released after three checks), e.g. 10s");
+  app.add_option("--token-auth-file", options.token_auth_file,
+                 "Authenticate requests by bearer token (HTTP Authorization: Bearer, gRPC "
+                 "authorization metadata) from this CSV file, kube-apiserver's format: "
+                 "token,user,uid[,\"group1,group2\"]; requests without a token are then refused "
+                 "(401) except /healthz, /livez, /readyz and /version. Empty: no authentication");
   app.add_option("--audit-log-path", options.audit_log_path,
                  "Write one audit.k8s.io/v1 Event (JSON, one per line, Metadata level: user, "
                  "verb, object, response code, timestamps) per API request, of both the HTTP and "

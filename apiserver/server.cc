@@ -84,8 +84,20 @@ absl::Status Server::Start() {
     if (!log.ok()) return log.status();
     audit_ = *std::move(log);
   }
+  std::optional<authn::TokenFile> tokens;
+  if (!options_.token_auth_file.empty()) {
+    absl::StatusOr<authn::TokenFile> loaded = authn::TokenFile::Load(options_.token_auth_file);
+    if (!loaded.ok()) return loaded.status();
+    spdlog::info("authentication: {} bearer tokens from {}", loaded->size(),
+                 options_.token_auth_file);
+    tokens = *std::move(loaded);
+  } else {
+    spdlog::warn("no --token-auth-file: every caller is served as system:anonymous");
+  }
+  authenticator_ = std::make_unique<authn::Authenticator>(std::move(tokens));
   pool_ = std::make_unique<WorkerPool>(options_.workers);
-  service_ = std::make_unique<ApiServerService>(handler_.get(), pool_.get(), audit_.get());
+  service_ = std::make_unique<ApiServerService>(handler_.get(), pool_.get(), audit_.get(),
+                                                authenticator_.get());
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   // The gRPC server listens on no port of its own: the HTTP server hands it
@@ -107,6 +119,7 @@ absl::Status Server::Start() {
           .server_address =
               options_.port > 0 ? absl::StrCat(options_.bind_address, ":", options_.port) : "",
           .audit = audit_.get(),
+          .authenticator = authenticator_.get(),
       });
   http_ = std::make_unique<rest::HttpServer>(
       rest::HttpServerOptions{

@@ -75,6 +75,9 @@ struct ServerOptions {
   // --audit-log-path: a file (appended to) or "-" for standard output;
   // empty: no audit log.
   std::string audit_log_path;
+  // --token-auth-file: bearer tokens (authn/authenticator.h); empty: no
+  // authentication, every caller is system:anonymous.
+  std::string token_auth_file;
 };
 
 class Server {
@@ -100,7 +103,8 @@ class Server {
   std::unique_ptr<ServiceAllocators> service_allocators_;
   std::vector<std::unique_ptr<WatchCache>> caches_;
   std::vector<std::unique_ptr<CacheReflector>> reflectors_;
-  std::unique_ptr<audit::AuditLog> audit_;  // outlives the service and the router
+  std::unique_ptr<audit::AuditLog> audit_;               // outlives the service and the router
+  std::unique_ptr<authn::Authenticator> authenticator_;  // likewise
   std::unique_ptr<Handler> handler_;
   std::unique_ptr<NamespaceFinalizer> finalizer_;
   std::unique_ptr<WorkerPool> pool_;

@@ -37,15 +37,32 @@ std::string PeerIp(const std::string& peer) {
 
 }  // namespace
 
-std::optional<audit::Event> ApiServerService::AuditEvent(grpc::CallbackServerContext* context,
-                                                         const char* method, const char* verb,
-                                                         const std::string& resource,
-                                                         const std::string& ns,
-                                                         const std::string& name,
-                                                         const std::string& subresource) const {
+ApiServerService::Caller ApiServerService::Authenticate(grpc::CallbackServerContext* context,
+                                                        bool public_call) const {
+  Caller caller{.user = authn::Anonymous()};
+  if (authenticator_ == nullptr || !authenticator_->enabled()) return caller;
+  const auto& metadata = context->client_metadata();
+  absl::string_view authorization;
+  if (auto it = metadata.find("authorization"); it != metadata.end()) {
+    authorization = absl::string_view(it->second.data(), it->second.size());
+  }
+  authn::Authenticator::Result who = authenticator_->Authenticate(authorization);
+  caller.user = std::move(who.user);
+  if (who.outcome == authn::Authenticator::Outcome::kRejected ||
+      (who.outcome == authn::Authenticator::Outcome::kAnonymous && !public_call)) {
+    caller.refused = authn::UnauthorizedError();
+  }
+  return caller;
+}
+
+std::optional<audit::Event> ApiServerService::AuditEvent(
+    grpc::CallbackServerContext* context, const authn::UserInfo& user, const char* method,
+    const char* verb, const std::string& resource, const std::string& ns, const std::string& name,
+    const std::string& subresource) const {
   if (audit_ == nullptr) return std::nullopt;
   audit::Event e;
   e.received = absl::Now();
+  e.user = user;
   e.verb = verb;
   e.request_uri = absl::StrCat("/minik8s.apiserver.v1.ApiServer/", method);
   e.source_ip = PeerIp(context->peer());
@@ -75,8 +92,14 @@ void ApiServerService::Audit(std::optional<audit::Event> event, const absl::Stat
 
 template <typename Fn>
 grpc::ServerUnaryReactor* ApiServerService::Unary(grpc::CallbackServerContext* context, Fn fn,
-                                                  std::optional<audit::Event> event) {
+                                                  std::optional<audit::Event> event,
+                                                  const absl::Status& refused) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (!refused.ok()) {
+    Audit(std::move(event), refused);
+    reactor->Finish(ToGrpc(refused));
+    return reactor;
+  }
   pool_->Schedule([this, reactor, fn = std::move(fn), event = std::move(event)]() mutable {
     const absl::Status status = fn();
     Audit(std::move(event), status);
@@ -93,8 +116,14 @@ grpc::ServerUnaryReactor* ApiServerService::Create(grpc::CallbackServerContext* 
                                                    const apiv1::CreateRequest* request,
                                                    apiv1::ObjectResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  std::optional<audit::Event> event =
-      AuditEvent(context, "Create", "create", request->resource(), request->namespace_(), "", "");
+  const Caller caller = Authenticate(context, false);
+  std::optional<audit::Event> event = AuditEvent(
+      context, caller.user, "Create", "create", request->resource(), request->namespace_(), "", "");
+  if (!caller.refused.ok()) {
+    Audit(std::move(event), caller.refused);
+    reactor->Finish(ToGrpc(caller.refused));
+    return reactor;
+  }
   auto create = [=, this] {
     handler_->CreateAsync(*request, response, [this, reactor, event](absl::Status status) {
       Audit(event, status, 201);
@@ -112,62 +141,78 @@ grpc::ServerUnaryReactor* ApiServerService::Create(grpc::CallbackServerContext* 
 grpc::ServerUnaryReactor* ApiServerService::Get(grpc::CallbackServerContext* context,
                                                 const apiv1::GetRequest* request,
                                                 apiv1::ObjectResponse* response) {
+  const Caller caller = Authenticate(context, false);
   return Unary(
       context, [=, this] { return handler_->Get(*request, response); },
-      AuditEvent(context, "Get", "get", request->resource(), request->namespace_(), request->name(),
-                 request->subresource()));
+      AuditEvent(context, caller.user, "Get", "get", request->resource(), request->namespace_(),
+                 request->name(), request->subresource()),
+      caller.refused);
 }
 
 grpc::ServerUnaryReactor* ApiServerService::List(grpc::CallbackServerContext* context,
                                                  const apiv1::ListRequest* request,
                                                  apiv1::ListResponse* response) {
+  const Caller caller = Authenticate(context, false);
   return Unary(
       context, [=, this] { return handler_->List(*request, response); },
-      AuditEvent(context, "List", "list", request->resource(), request->namespace_(), "", ""));
+      AuditEvent(context, caller.user, "List", "list", request->resource(), request->namespace_(),
+                 "", ""),
+      caller.refused);
 }
 
 grpc::ServerUnaryReactor* ApiServerService::Update(grpc::CallbackServerContext* context,
                                                    const apiv1::UpdateRequest* request,
                                                    apiv1::ObjectResponse* response) {
+  const Caller caller = Authenticate(context, false);
   return Unary(
       context, [=, this] { return handler_->Update(*request, response); },
-      AuditEvent(context, "Update", "update", request->resource(), request->namespace_(),
-                 request->name(), request->subresource()));
+      AuditEvent(context, caller.user, "Update", "update", request->resource(),
+                 request->namespace_(), request->name(), request->subresource()),
+      caller.refused);
 }
 
 grpc::ServerUnaryReactor* ApiServerService::Patch(grpc::CallbackServerContext* context,
                                                   const apiv1::PatchRequest* request,
                                                   apiv1::ObjectResponse* response) {
+  const Caller caller = Authenticate(context, false);
   return Unary(
       context, [=, this] { return handler_->Patch(*request, response); },
-      AuditEvent(context, "Patch", "patch", request->resource(), request->namespace_(),
-                 request->name(), request->subresource()));
+      AuditEvent(context, caller.user, "Patch", "patch", request->resource(), request->namespace_(),
+                 request->name(), request->subresource()),
+      caller.refused);
 }
 
 grpc::ServerUnaryReactor* ApiServerService::Delete(grpc::CallbackServerContext* context,
                                                    const apiv1::DeleteRequest* request,
                                                    apiv1::DeleteResponse* response) {
+  const Caller caller = Authenticate(context, false);
   return Unary(
       context, [=, this] { return handler_->Delete(*request, response); },
-      AuditEvent(context, "Delete", "delete", request->resource(), request->namespace_(),
-                 request->name(), ""));
+      AuditEvent(context, caller.user, "Delete", "delete", request->resource(),
+                 request->namespace_(), request->name(), ""),
+      caller.refused);
 }
 
 grpc::ServerUnaryReactor* ApiServerService::Bind(grpc::CallbackServerContext* context,
                                                  const apiv1::BindRequest* request,
                                                  apiv1::BindResponse* response) {
+  const Caller caller = Authenticate(context, false);
   return Unary(
       context, [=, this] { return handler_->Bind(*request, response); },
-      AuditEvent(context, "Bind", "create", "pods", request->namespace_(), request->name(),
-                 "binding"));
+      AuditEvent(context, caller.user, "Bind", "create", "pods", request->namespace_(),
+                 request->name(), "binding"),
+      caller.refused);
 }
 
 grpc::ServerUnaryReactor* ApiServerService::ListResources(
     grpc::CallbackServerContext* context, const apiv1::ListResourcesRequest* request,
     apiv1::ListResourcesResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  std::optional<audit::Event> event = AuditEvent(context, "ListResources", "get", "", "", "", "");
-  const absl::Status status = handler_->ListResources(*request, response);
+  const Caller caller = Authenticate(context, false);
+  std::optional<audit::Event> event =
+      AuditEvent(context, caller.user, "ListResources", "get", "", "", "", "");
+  const absl::Status status =
+      caller.refused.ok() ? handler_->ListResources(*request, response) : caller.refused;
   Audit(std::move(event), status);
   reactor->Finish(ToGrpc(status));
   return reactor;
@@ -177,8 +222,11 @@ grpc::ServerUnaryReactor* ApiServerService::Version(grpc::CallbackServerContext*
                                                     const apiv1::VersionRequest* request,
                                                     apiv1::VersionResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  std::optional<audit::Event> event = AuditEvent(context, "Version", "get", "", "", "", "");
-  const absl::Status status = handler_->Version(*request, response);
+  const Caller caller = Authenticate(context, true);
+  std::optional<audit::Event> event =
+      AuditEvent(context, caller.user, "Version", "get", "", "", "", "");
+  const absl::Status status =
+      caller.refused.ok() ? handler_->Version(*request, response) : caller.refused;
   Audit(std::move(event), status);
   reactor->Finish(ToGrpc(status));
   return reactor;
@@ -203,12 +251,17 @@ class WatchReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   // event without the object.
   static WatchReactor* Start(Handler* handler, WorkerPool* pool,
                              const grpc::ByteBuffer& request_bytes, audit::AuditLog* audit,
-                             std::optional<audit::Event> event) {
+                             std::optional<audit::Event> event, const absl::Status& refused) {
     auto* reactor = new WatchReactor;
     reactor->audit_ = audit;
     {
       absl::MutexLock lock(&reactor->mu_);
       reactor->event_ = std::move(event);
+    }
+    if (!refused.ok()) {
+      absl::MutexLock lock(&reactor->mu_);
+      reactor->FinishLocked(ToGrpc(refused));
+      return reactor;
     }
     apiv1::WatchRequest request;
     if (!ParseRequest(request_bytes, &request)) {
@@ -390,8 +443,10 @@ class WatchReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* ApiServerService::Watch(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) {
+  const Caller caller = Authenticate(context, false);
   return WatchReactor::Start(handler_, pool_, *request, audit_,
-                             AuditEvent(context, "Watch", "watch", "", "", "", ""));
+                             AuditEvent(context, caller.user, "Watch", "watch", "", "", "", ""),
+                             caller.refused);
 }
 
 }  // namespace minik8s::apiserver

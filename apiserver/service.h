@@ -27,6 +27,7 @@
 #include <optional>
 
 #include "apiserver/audit/audit_log.h"
+#include "apiserver/authn/authenticator.h"
 #include "apiserver/handler.h"
 #include "apiserver/v1/apiserver.grpc.pb.h"
 #include "apiserver/worker_pool.h"
@@ -41,9 +42,11 @@ grpc::Status ToGrpc(const absl::Status& status);
 class ApiServerService final
     : public apiv1::ApiServer::WithRawCallbackMethod_Watch<apiv1::ApiServer::CallbackService> {
  public:
-  // `audit` (may be null: no audit log) gets one event per call.
-  ApiServerService(Handler* handler, WorkerPool* pool, audit::AuditLog* audit = nullptr)
-      : handler_(handler), pool_(pool), audit_(audit) {}
+  // `audit` (may be null: no audit log) gets one event per call;
+  // `authenticator` (may be null: everyone is anonymous) says who calls.
+  ApiServerService(Handler* handler, WorkerPool* pool, audit::AuditLog* audit = nullptr,
+                   const authn::Authenticator* authenticator = nullptr)
+      : handler_(handler), pool_(pool), audit_(audit), authenticator_(authenticator) {}
 
   grpc::ServerUnaryReactor* Create(grpc::CallbackServerContext* context,
                                    const apiv1::CreateRequest* request,
@@ -82,12 +85,21 @@ class ApiServerService final
   static constexpr size_t kMaxBatchBytes = 1 << 20;
 
  private:
+  // Runs `fn` on the pool, or answers `refused` at once when it is an error.
   template <typename Fn>
   grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* context, Fn fn,
-                                  std::optional<audit::Event> event);
+                                  std::optional<audit::Event> event, const absl::Status& refused);
+  struct Caller {
+    authn::UserInfo user;
+    absl::Status refused;  // UNAUTHENTICATED (401) when the call may not go on
+  };
+  // Who the call is from (its `authorization` metadata); `public_call`:
+  // anonymous callers may make it (Version).
+  Caller Authenticate(grpc::CallbackServerContext* context, bool public_call) const;
   // The audit event of a call (nullopt without an audit log): `method` is
   // the gRPC method's name, the rest names the object as the request does.
-  std::optional<audit::Event> AuditEvent(grpc::CallbackServerContext* context, const char* method,
+  std::optional<audit::Event> AuditEvent(grpc::CallbackServerContext* context,
+                                         const authn::UserInfo& user, const char* method,
                                          const char* verb, const std::string& resource,
                                          const std::string& ns, const std::string& name,
                                          const std::string& subresource) const;
@@ -98,6 +110,7 @@ class ApiServerService final
   Handler* const handler_;
   WorkerPool* const pool_;
   audit::AuditLog* const audit_;
+  const authn::Authenticator* const authenticator_;
 };
 
 }  // namespace minik8s::apiserver

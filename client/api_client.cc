@@ -118,9 +118,10 @@ absl::StatusOr<ObjectPtr> Decode(const std::string& bytes, const Message& protot
 class GrpcWatchStream : public WatchStream {
  public:
   GrpcWatchStream(pb::ApiServer::Stub* stub, pb::WatchRequest request, const Message& prototype,
-                  absl::string_view user_agent, std::string host)
+                  absl::string_view user_agent, std::string host, const std::string& bearer_token)
       : prototype_(prototype), host_(std::move(host)) {
     context_.AddMetadata("user-agent-client", std::string(user_agent));
+    if (!bearer_token.empty()) context_.AddMetadata("authorization", "Bearer " + bearer_token);
     reader_ = stub->Watch(&context_, request);
   }
 
@@ -169,7 +170,7 @@ class GrpcWatchStream : public WatchStream {
     } else {
       final_status_ = api::FromGrpcError(status);
     }
-    CountRequest(host_, "GET", final_status_);  // a watch counts when it ends
+    CountRequest(host_, "GET", final_status_).IgnoreError();  // a watch counts when it ends
     return false;
   }
 
@@ -299,6 +300,9 @@ ApiClient::ApiClient(std::shared_ptr<grpc::Channel> channel, const ApiClientOpti
 
 void ApiClient::PrepareContext(grpc::ClientContext* context) const {
   context->set_deadline(absl::ToChronoTime(absl::Now() + options_.timeout));
+  if (!options_.bearer_token.empty()) {
+    context->AddMetadata("authorization", "Bearer " + options_.bearer_token);
+  }
 }
 
 absl::Status ApiClient::Create(absl::string_view resource, absl::string_view ns,
@@ -434,7 +438,8 @@ absl::StatusOr<std::unique_ptr<WatchStream>> ApiClient::Watch(absl::string_view 
   // GrpcWatchStream reads batch messages (several events in one).
   req.set_allow_event_batches(true);
   return std::unique_ptr<WatchStream>(new GrpcWatchStream(stub_.get(), std::move(req), prototype,
-                                                          options_.user_agent, options_.server));
+                                                          options_.user_agent, options_.server,
+                                                          options_.bearer_token));
 }
 
 absl::Status ApiClient::Bind(const minik8s::core::v1::Binding& binding) {

@@ -53,6 +53,9 @@ struct ApiClientOptions {
   absl::Duration keepalive_timeout = absl::Seconds(20);
   absl::Duration max_reconnect_backoff = absl::Seconds(2);
   std::string user_agent = "minik8s-client";
+  // Sent with every call as `authorization: Bearer <token>` (the apiserver's
+  // --token-auth-file); empty: none.
+  std::string bearer_token;
 };
 
 struct ListOptions {

@@ -82,7 +82,8 @@ absl::Status ControlPlane::Start() {
   } while (*api_port == store_.client_port());
   apiserver_port_ = *api_port;
   apiserver_address_ = absl::StrCat("127.0.0.1:", apiserver_port_);
-  auto cs = client::Clientset::Connect({.server = apiserver_address_});
+  auto cs = client::Clientset::Connect(
+      {.server = apiserver_address_, .bearer_token = options_.bearer_token});
   if (!cs.ok()) return cs.status();
   clientset_ = *std::move(cs);
   return StartApiserver();

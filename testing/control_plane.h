@@ -33,6 +33,8 @@ class ControlPlane {
     BackendKind backend = BackendKind::kMinik8sStore;
     // Appended to minik8s-apiserver's command line, e.g. {"--watch-cache-size=50"}.
     std::vector<std::string> apiserver_flags;
+    // The clientset's bearer token (for an apiserver given --token-auth-file).
+    std::string bearer_token;
   };
 
   // The binaries among `names` missing from the build tree (empty: all

@@ -24,7 +24,8 @@ std::string FormatEvent(const Event& e) {
   std::string out = absl::StrCat(
       R"({"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":)",
       Quote(e.audit_id), R"(,"stage":)", Quote(e.stage), R"(,"requestURI":)", Quote(e.request_uri),
-      R"(,"verb":)", Quote(e.verb), R"(,"user":{"username":)", Quote(e.user.username));
+      R"(,"verb":)", Quote(e.verb), R"(,"user":{"username":)", Quote(e.user.name));
+  if (!e.user.uid.empty()) absl::StrAppend(&out, R"(,"uid":)", Quote(e.user.uid));
   if (!e.user.groups.empty()) {
     out += R"(,"groups":[)";
     for (size_t i = 0; i < e.user.groups.size(); ++i) {

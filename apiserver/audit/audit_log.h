@@ -25,15 +25,9 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "apiserver/authn/authenticator.h"
 
 namespace minik8s::apiserver::audit {
-
-struct UserInfo {
-  // Until the apiserver authenticates callers, every request is anonymous,
-  // as kube-apiserver's without authenticators.
-  std::string username = "system:anonymous";
-  std::vector<std::string> groups = {"system:unauthenticated"};
-};
 
 struct ObjectRef {
   std::string resource;  // "pods"; empty: the request names no resource
@@ -49,7 +43,7 @@ struct Event {
   std::string stage = "ResponseComplete";
   std::string verb;         // get, list, watch, create, update, patch, delete, ...
   std::string request_uri;  // path and query ("/api/v1/namespaces/default/pods?limit=5")
-  UserInfo user;
+  authn::UserInfo user = authn::Anonymous();  // who asked (authn/authenticator.h)
   std::string source_ip;
   std::string user_agent;
   ObjectRef object_ref;

@@ -38,6 +38,7 @@ struct ApiRouter::Call {
   HttpRequest request;
   ResponderPtr responder;
   RequestInfo info;
+  authn::UserInfo user;  // who asked
   const Strategy* strategy = nullptr;
   Format format = Format::kJson;
   std::vector<std::string> warnings;
@@ -285,9 +286,11 @@ ApiRouter::~ApiRouter() = default;
 class AuditingResponder : public Responder {
  public:
   AuditingResponder(ResponderPtr inner, const HttpRequest& request,
-                    const std::optional<RequestInfo>& info, audit::AuditLog* log)
+                    const std::optional<RequestInfo>& info, authn::UserInfo user,
+                    audit::AuditLog* log)
       : inner_(std::move(inner)), log_(log) {
     event_.received = absl::Now();
+    event_.user = std::move(user);
     event_.audit_id = NewUuidV4();
     event_.request_uri = request.target.empty() ? request.path : request.target;
     event_.source_ip = request.remote_ip;
@@ -354,10 +357,20 @@ class AuditingResponder : public Responder {
 
 void ApiRouter::Serve(HttpRequest request, ResponderPtr responder) {
   std::optional<RequestInfo> info = ParseRequestInfo(request);
+  authn::Authenticator::Result who{.user = authn::Anonymous()};
+  const bool authenticating =
+      options_.authenticator != nullptr && options_.authenticator->enabled();
+  if (authenticating) who = options_.authenticator->Authenticate(request.Header("authorization"));
   responder = std::make_shared<MeteredResponder>(std::move(responder), request, info);
   if (options_.audit != nullptr) {
-    responder =
-        std::make_shared<AuditingResponder>(std::move(responder), request, info, options_.audit);
+    responder = std::make_shared<AuditingResponder>(std::move(responder), request, info, who.user,
+                                                    options_.audit);
+  }
+  if (authenticating && (who.outcome == authn::Authenticator::Outcome::kRejected ||
+                         (who.outcome == authn::Authenticator::Outcome::kAnonymous &&
+                          !authn::IsPublicPath(request.path)))) {
+    responder->Respond(ErrorResponse(authn::UnauthorizedError()));
+    return;
   }
   if (ServeNonResource(request, responder)) return;
   if (!info.has_value()) {
@@ -368,6 +381,7 @@ void ApiRouter::Serve(HttpRequest request, ResponderPtr responder) {
   call->request = std::move(request);
   call->responder = std::move(responder);
   call->info = std::move(*info);
+  call->user = std::move(who.user);
   pool_->Schedule([this, call] { ServeResource(call); });
 }
 

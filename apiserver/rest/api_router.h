@@ -28,6 +28,7 @@
 
 #include "absl/time/time.h"
 #include "apiserver/audit/audit_log.h"
+#include "apiserver/authn/authenticator.h"
 #include "apiserver/handler.h"
 #include "apiserver/rest/http_types.h"
 #include "apiserver/rest/request_info.h"
@@ -55,6 +56,9 @@ class ApiRouter : public HttpHandler {
     std::string server_address;
     // Every request's audit events go here; nullptr: no audit log.
     audit::AuditLog* audit = nullptr;
+    // Who a request is from; nullptr or one with nothing configured: every
+    // request is served as system:anonymous.
+    const authn::Authenticator* authenticator = nullptr;
   };
 
   ApiRouter(Handler* handler, WorkerPool* pool, Options options);
