@@ -500,7 +500,7 @@ int Up(const UpOptions& up_options) {
       Out(absl::StrCat("minik8s: wrote ", pki->written.size(), " certificate and key files under ",
                        pki->dir, "\n"));
     }
-    co.store_tls = StoreTlsFromPki(pki->dir);
+    if (options.store_tls) co.store_tls = StoreTlsFromPki(pki->dir);
   }
   absl::StatusOr<std::vector<ComponentSpec>> specs = PlanCluster(co);
   if (!specs.ok()) {

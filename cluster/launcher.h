@@ -20,6 +20,9 @@ struct UpOptions {
   std::string mkctl_config;
   // Where the kubeconfig for kubectl is written (kubeconfig.h); "" = don't.
   std::string kubeconfig;
+  // The started minik8s-store serves TLS with client certificates from the
+  // cluster PKI; false: plaintext (for comparisons, and a plain etcdctl).
+  bool store_tls = true;
   absl::Duration start_timeout = absl::Seconds(60);  // per stage
   absl::Duration stop_timeout = absl::Seconds(10);   // per stage, then SIGKILL
 };

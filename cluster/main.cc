@@ -109,6 +109,12 @@ int main(int argc, char** argv) {
                      "presents (with --etcd-keyfile)");
   up_cmd->add_option("--etcd-keyfile", co.store_tls.client_key,
                      "PEM private key of --etcd-certfile");
+  up_cmd
+      ->add_option("--store-tls", up.store_tls,
+                   "Run minik8s-store on https with client-certificate auth, the apiserver "
+                   "presenting its certificate from <data-dir>/pki (true/false; false: "
+                   "plaintext, for comparisons or a plain etcdctl)")
+      ->capture_default_str();
   up_cmd->add_option("--bin-dir", bin_dir,
                      "Folder with the minik8s-* daemons (default: the folder of this executable)");
   up_cmd->add_option("--log-level", co.log_level, "Log level of every daemon")
