@@ -193,7 +193,7 @@ void AddDiffCommand(CLI::App& app, Context& ctx, int& exit_code) {
                   "for stdin)");
   cmd->add_flag("-R,--recursive", o->recursive,
                 "Process the directory used in -f, --filename recursively");
-  cmd->add_option("args", o->args);
+  cmd->add_option("args", o->args)->group("");  // refused: kubectl diff takes none
   cmd->footer(
       "Output is always YAML. KUBECTL_EXTERNAL_DIFF selects the diff program (default "
       "\"diff -u -N\").\nExit status: 0 no differences, 1 differences found, >1 mkctl or diff "

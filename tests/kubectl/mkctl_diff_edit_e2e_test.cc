@@ -214,6 +214,9 @@ TEST_F(MkctlDiffEditE2E, DiffAsKubectl) {
     EXPECT_EQ(code, 2) << real << "\n" << out;
     EXPECT_EQ(out, "error: must specify one of -f and -k\n") << real;
   }
+  // Arguments are refused (kubectl's message names kubectl).
+  EXPECT_EQ(Run(false, {}, {"diff", "web", "-f", changed}, &out), 2) << out;
+  EXPECT_EQ(out, "error: Unexpected args: [web]\nSee 'mkctl diff -h' for help and examples\n");
 }
 
 TEST_F(MkctlDiffEditE2E, EditChangesTheObject) {
