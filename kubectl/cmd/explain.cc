@@ -34,7 +34,8 @@ struct ExplainOptions {
 
 // The body of `GET http://host:port<path>`; Unavailable when nothing
 // answers, Internal on a non-200 answer.
-absl::StatusOr<std::string> HttpGet(const std::string& host_port, const std::string& path) {
+absl::StatusOr<std::string> HttpGet(const std::string& host_port, const std::string& path,
+                                    const std::string& bearer_token) {
   const size_t colon = host_port.rfind(':');
   if (colon == std::string::npos) {
     return absl::InvalidArgumentError(absl::StrCat("cannot read OpenAPI from ", host_port));
@@ -66,7 +67,9 @@ absl::StatusOr<std::string> HttpGet(const std::string& host_port, const std::str
   if (fd < 0) return absl::UnavailableError(absl::StrCat("connection refused: ", host_port));
   const std::string request = absl::StrCat(
       "GET ", path, " HTTP/1.1\r\nHost: ", host_port,
-      "\r\nAccept: application/json\r\nUser-Agent: mkctl\r\nConnection: close\r\n\r\n");
+      "\r\nAccept: application/json\r\nUser-Agent: mkctl\r\nConnection: close\r\n",
+      bearer_token.empty() ? "" : absl::StrCat("Authorization: Bearer ", bearer_token, "\r\n"),
+      "\r\n");
   for (size_t sent = 0; sent < request.size();) {
     const ssize_t n = send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
     if (n <= 0) {
@@ -155,7 +158,11 @@ int RunExplain(Context& ctx, const ExplainOptions& o) {
   const std::string path = kind->group.empty()
                                ? absl::StrCat("/openapi/v3/api/", kind->version)
                                : absl::StrCat("/openapi/v3/apis/", kind->group, "/", kind->version);
-  absl::StatusOr<std::string> body = HttpGet(ctx.ServerHostPort(), path);
+  // The client is not dialed; it carries the credentials the gRPC calls send.
+  absl::StatusOr<client::ApiClient*> client = ctx.Client();
+  if (!client.ok()) return ctx.Fail(client.status());
+  absl::StatusOr<std::string> body =
+      HttpGet(ctx.ServerHostPort(), path, (*client)->options().bearer_token);
   if (!body.ok()) return ctx.Fail(body.status());
   absl::StatusOr<YAML::Node> document = api::LoadLimited(*body);
   if (!document.ok()) {
