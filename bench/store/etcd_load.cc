@@ -296,6 +296,10 @@ absl::StatusOr<CompactionResult> RunCompaction(const LoadOptions& options, int64
     }
   }
 
+  // Let the delete settle first: right after a DeleteRange of many keys the
+  // next write may wait for its aftermath (store/README.md, "Compaction"),
+  // which is not the compaction's doing.
+  absl::SleepFor(absl::Seconds(2));
   // A single writer on other keys, one put at a time, while the compaction
   // runs.
   std::atomic<bool> compacting{true};

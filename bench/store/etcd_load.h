@@ -79,8 +79,8 @@ struct CompactionResult {
 
 // Puts `keys` distinct keys under a fresh prefix (`options.clients` closed
 // loops over the channels of `options`), deletes them with one DeleteRange,
-// then times a physical compaction at the delete's revision while a single
-// client keeps putting.
+// waits 2 s, then times a physical compaction at the delete's revision while
+// a single client keeps putting.
 absl::StatusOr<CompactionResult> RunCompaction(const LoadOptions& options, int64_t keys,
                                                int value_size);
 
