@@ -506,9 +506,14 @@ int Run(const Flags& f) {
       StopCluster(&up, minik8s_bin, data_dir, absl::Seconds(f.stop_timeout_s * 6));
       return 1;
     }
-    // The store serves TLS with client certificates (the cluster's PKI).
+    // The store serves TLS with client certificates (the cluster's PKI)
+    // unless the run asked minik8s up for --store-tls=false.
+    const bool store_tls =
+        std::find(f.up_args.begin(), f.up_args.end(), "--store-tls=false") == f.up_args.end();
     absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> store_credentials =
-        MakeChannelCredentials(cluster::StoreTlsFromPki(cluster::PkiDir(data_dir)).ClientFiles());
+        store_tls ? MakeChannelCredentials(
+                        cluster::StoreTlsFromPki(cluster::PkiDir(data_dir)).ClientFiles())
+                  : grpc::InsecureChannelCredentials();
     if (!store_credentials.ok()) {
       std::fprintf(stderr, "cluster_bench: %s\n", store_credentials.status().ToString().c_str());
       StopCluster(&up, minik8s_bin, data_dir, absl::Seconds(f.stop_timeout_s * 6));
