@@ -1,4 +1,5 @@
-// mkctl describe: pods, deployments, replica sets and nodes with their events.
+// mkctl describe: pods, deployments, replica sets, nodes, services and
+// endpoints with their events.
 #include "kubectl/printers/describe.h"
 
 #include <memory>
@@ -8,6 +9,7 @@
 #include "api/errors.h"
 #include "client/resource.h"
 #include "k8s/coordination/v1/coordination.pb.h"
+#include "k8s/discovery/v1/discovery.pb.h"
 #include "kubectl/cmd/commands.h"
 #include "kubectl/cmd/objects.h"
 #include "kubectl/cmd/related.h"
@@ -73,6 +75,22 @@ absl::StatusOr<std::string> Describe(Context& ctx, client::ApiClient& client,
     }
     return DescribeNode(static_cast<const core::v1::Node&>(obj), has_lease ? &lease : nullptr, pods,
                         events, now);
+  }
+  if (kind.kind == "Service") {
+    client::ListOptions options;
+    options.label_selector = absl::StrCat("kubernetes.io/service-name=", meta.name());
+    absl::StatusOr<client::ObjectList> list =
+        client.List("endpointslices", meta.namespace_(), options,
+                    discovery::v1::EndpointSlice::default_instance());
+    if (!list.ok()) return list.status();
+    std::vector<discovery::v1::EndpointSlice> slices;
+    for (const auto& item : list->items) {
+      slices.push_back(static_cast<const discovery::v1::EndpointSlice&>(*item));
+    }
+    return DescribeService(static_cast<const core::v1::Service&>(obj), slices, events, now);
+  }
+  if (kind.kind == "Endpoints") {
+    return DescribeEndpoints(static_cast<const core::v1::Endpoints&>(obj), events, now);
   }
   // Other kinds: the object as YAML, then its events.
   return absl::StrCat(api::EncodeYaml(obj), DescribeEvents(events, now));

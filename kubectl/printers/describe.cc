@@ -706,4 +706,142 @@ std::string DescribeNode(const core::Node& node, const coordination::v1::Lease* 
   return w.Done();
 }
 
+std::string FormatEndpoints(const std::vector<discovery::v1::EndpointSlice>& slices,
+                            const std::optional<std::string>& port_name) {
+  if (slices.empty()) return "<none>";
+  constexpr int kMax = 3;
+  std::vector<std::string> list;
+  bool more = false;
+  int count = 0;  // every ready endpoint, listed or not
+  // As kubectl: "more" is set as soon as the list is full when another
+  // endpoint comes up, ready or not.
+  auto visit = [&](const discovery::v1::Endpoint& e, const std::optional<int32_t>& port) {
+    if (static_cast<int>(list.size()) == kMax) more = true;
+    // No condition is an unknown state, read as ready.
+    if (e.conditions().has_ready() && !e.conditions().ready()) return;
+    if (e.addresses().empty()) return;
+    if (!more) {
+      const std::string& ip = e.addresses(0);
+      if (!port.has_value()) {
+        list.push_back(ip);
+      } else {
+        const std::string host = absl::StrContains(ip, ':') ? absl::StrCat("[", ip, "]") : ip;
+        list.push_back(absl::StrCat(host, ":", *port));
+      }
+    }
+    ++count;
+  };
+  for (const discovery::v1::EndpointSlice& slice : slices) {
+    if (slice.ports().empty()) {
+      // A headless Service may have no ports: the bare addresses.
+      for (const discovery::v1::Endpoint& e : slice.endpoints()) visit(e, std::nullopt);
+      continue;
+    }
+    for (const discovery::v1::EndpointPort& port : slice.ports()) {
+      if (port_name.has_value() && port.name() != *port_name) continue;
+      for (const discovery::v1::Endpoint& e : slice.endpoints()) visit(e, port.port());
+    }
+  }
+  std::string out = absl::StrJoin(list, ",");
+  if (more) absl::StrAppend(&out, " + ", count - kMax, " more...");
+  return out;
+}
+
+std::string DescribeService(const core::Service& service,
+                            const std::vector<discovery::v1::EndpointSlice>& slices,
+                            const std::vector<core::Event>& events, absl::Time now) {
+  Writer w;
+  const auto& meta = service.metadata();
+  const auto& spec = service.spec();
+  w.Write(0, "Name:\t", meta.name(), "\n");
+  w.Write(0, "Namespace:\t", meta.namespace_(), "\n");
+  PrintLabelsMultiline(w, "Labels", meta.labels());
+  PrintAnnotationsMultiline(w, "Annotations", meta.annotations());
+  std::map<std::string, std::string> selector(spec.selector().begin(), spec.selector().end());
+  std::vector<std::string> pairs;
+  for (const auto& [k, v] : selector) pairs.push_back(absl::StrCat(k, "=", v));
+  w.Write(0, "Selector:\t", pairs.empty() ? "<none>" : absl::StrJoin(pairs, ","), "\n");
+  w.Write(0, "Type:\t", spec.type(), "\n");
+  if (spec.has_ip_family_policy()) w.Write(0, "IP Family Policy:\t", spec.ip_family_policy(), "\n");
+  w.Write(0, "IP Families:\t",
+          spec.ip_families().empty() ? "<none>" : absl::StrJoin(spec.ip_families(), ","), "\n");
+  w.Write(0, "IP:\t", spec.cluster_ip(), "\n");
+  w.Write(0, "IPs:\t",
+          spec.cluster_ips().empty() ? "<none>" : absl::StrJoin(spec.cluster_ips(), ","), "\n");
+  if (!spec.external_ips().empty()) {
+    w.Write(0, "External IPs:\t", absl::StrJoin(spec.external_ips(), ","), "\n");
+  }
+  if (!spec.load_balancer_ip().empty()) {
+    w.Write(0, "IP:\t", spec.load_balancer_ip(), "\n");
+  }
+  if (!spec.external_name().empty()) {
+    w.Write(0, "External Name:\t", spec.external_name(), "\n");
+  }
+  std::vector<std::string> ingress;
+  for (const auto& i : service.status().load_balancer().ingress()) {
+    ingress.push_back(!i.ip().empty() ? i.ip() : i.hostname());
+  }
+  if (!ingress.empty()) w.Write(0, "LoadBalancer Ingress:\t", absl::StrJoin(ingress, ", "), "\n");
+  for (const core::ServicePort& port : spec.ports()) {
+    const std::string name = port.name().empty() ? "<unset>" : port.name();
+    w.Write(0, "Port:\t", name, "\t", port.port(), "/", port.protocol(), "\n");
+    if (port.target_port().value_case() == minik8s::meta::v1::IntOrString::kStrVal) {
+      w.Write(0, "TargetPort:\t", port.target_port().str_val(), "/", port.protocol(), "\n");
+    } else {
+      w.Write(0, "TargetPort:\t", port.target_port().int_val(), "/", port.protocol(), "\n");
+    }
+    if (port.node_port() != 0) {
+      w.Write(0, "NodePort:\t", name, "\t", port.node_port(), "/", port.protocol(), "\n");
+    }
+    w.Write(0, "Endpoints:\t", FormatEndpoints(slices, port.name()), "\n");
+  }
+  w.Write(0, "Session Affinity:\t", spec.session_affinity(), "\n");
+  if (!spec.external_traffic_policy().empty()) {
+    w.Write(0, "External Traffic Policy:\t", spec.external_traffic_policy(), "\n");
+  }
+  if (spec.has_internal_traffic_policy()) {
+    w.Write(0, "Internal Traffic Policy:\t", spec.internal_traffic_policy(), "\n");
+  }
+  if (spec.health_check_node_port() != 0) {
+    w.Write(0, "HealthCheck NodePort:\t", spec.health_check_node_port(), "\n");
+  }
+  if (!spec.load_balancer_source_ranges().empty()) {
+    w.Write(0, "LoadBalancer Source Ranges:\t",
+            absl::StrJoin(spec.load_balancer_source_ranges(), ","), "\n");
+  }
+  DescribeEventsTo(w, events, now);
+  return w.Done();
+}
+
+std::string DescribeEndpoints(const core::Endpoints& endpoints,
+                              const std::vector<core::Event>& events, absl::Time now) {
+  Writer w;
+  const auto& meta = endpoints.metadata();
+  w.Write(0, "Name:\t", meta.name(), "\n");
+  w.Write(0, "Namespace:\t", meta.namespace_(), "\n");
+  PrintLabelsMultiline(w, "Labels", meta.labels());
+  PrintAnnotationsMultiline(w, "Annotations", meta.annotations());
+  w.Write(0, "Subsets:\n");
+  for (const core::EndpointSubset& subset : endpoints.subsets()) {
+    std::vector<std::string> ready, not_ready;
+    for (const auto& a : subset.addresses()) ready.push_back(a.ip());
+    for (const auto& a : subset.not_ready_addresses()) not_ready.push_back(a.ip());
+    w.Write(0, "  Addresses:\t", ready.empty() ? "<none>" : absl::StrJoin(ready, ","), "\n");
+    w.Write(0, "  NotReadyAddresses:\t",
+            not_ready.empty() ? "<none>" : absl::StrJoin(not_ready, ","), "\n");
+    if (!subset.ports().empty()) {
+      w.Write(0, "  Ports:\n");
+      w.Write(0, "    Name\tPort\tProtocol\n");
+      w.Write(0, "    ----\t----\t--------\n");
+      for (const auto& port : subset.ports()) {
+        w.Write(0, "    ", port.name().empty() ? "<unset>" : port.name(), "\t", port.port(), "\t",
+                port.protocol(), "\n");
+      }
+    }
+    w.Write(0, "\n");
+  }
+  DescribeEventsTo(w, events, now);
+  return w.Done();
+}
+
 }  // namespace minik8s::kubectl

@@ -12,6 +12,7 @@
 #ifndef MINIK8S_KUBECTL_PRINTERS_DESCRIBE_H_
 #define MINIK8S_KUBECTL_PRINTERS_DESCRIBE_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,7 @@
 #include "k8s/apps/v1/apps.pb.h"
 #include "k8s/coordination/v1/coordination.pb.h"
 #include "k8s/core/v1/core.pb.h"
+#include "k8s/discovery/v1/discovery.pb.h"
 
 namespace minik8s::kubectl {
 
@@ -51,6 +53,21 @@ std::string DescribeNode(const core::v1::Node& node, const coordination::v1::Lea
 
 // The `Pod Template:` section alone (rollout history --revision).
 std::string DescribePodTemplateText(const core::v1::PodTemplateSpec& t);
+
+// kubectl's describe of a Service: `slices` are its EndpointSlices (label
+// kubernetes.io/service-name; kubectl v1.32 reads these, not Endpoints).
+std::string DescribeService(const core::v1::Service& service,
+                            const std::vector<discovery::v1::EndpointSlice>& slices,
+                            const std::vector<core::v1::Event>& events, absl::Time now);
+
+std::string DescribeEndpoints(const core::v1::Endpoints& endpoints,
+                              const std::vector<core::v1::Event>& events, absl::Time now);
+
+// kubectl's list of the ready endpoints of a Service port (`port_name`;
+// nullopt: every port): host:port (a bare address for a slice without
+// ports) for at most three, then " + N more..."; "<none>" without slices.
+std::string FormatEndpoints(const std::vector<discovery::v1::EndpointSlice>& slices,
+                            const std::optional<std::string>& port_name);
 
 // Splits a deployment's replica sets (those it controls) into the new one
 // (template equal to the deployment's, ignoring pod-template-hash) and the
