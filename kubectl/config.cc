@@ -60,6 +60,7 @@ absl::StatusOr<std::optional<ClusterConfig>> FromKubeconfig(const ServerEnvironm
   config.namespace_ = context->namespace_;
   config.source = path;
   config.context = context->name;
+  config.token = kc->UserToken(context->user);
   return std::optional<ClusterConfig>(config);
 }
 

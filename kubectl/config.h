@@ -44,6 +44,7 @@ struct ClusterConfig {
   std::string namespace_;  // "" = not set
   std::string source;      // "--server", "MINIK8S_SERVER", the file path, or "default"
   std::string context;     // the kubeconfig context used, "" when none
+  std::string token;       // the kubeconfig context's user's bearer token, "" when none
 };
 
 absl::StatusOr<ClusterConfig> ResolveServer(const ServerEnvironment& env);

@@ -152,6 +152,12 @@ std::string Kubeconfig::ClusterServer(const std::string& cluster) const {
   return e.IsDefined() ? ScalarAt(e["cluster"], "server") : "";
 }
 
+std::string Kubeconfig::UserToken(const std::string& user) const {
+  if (user.empty()) return "";
+  const YAML::Node e = Entry(root_, "users", user);
+  return e.IsDefined() ? ScalarAt(e["user"], "token") : "";
+}
+
 void Kubeconfig::SetCurrentContext(const std::string& name) {
   current_context_ = name;
   root_["current-context"] = name;

@@ -37,6 +37,8 @@ class Kubeconfig {
   const KubeContext* FindContext(const std::string& name) const;
   // The `server` of the named cluster, "" when absent.
   std::string ClusterServer(const std::string& cluster) const;
+  // The `token` of the named user, "" when absent.
+  std::string UserToken(const std::string& user) const;
 
   // Sets current-context (the caller checks the context exists).
   void SetCurrentContext(const std::string& name);

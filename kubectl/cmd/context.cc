@@ -24,6 +24,8 @@ absl::StatusOr<client::ApiClient*> Context::Client() {
   client::ApiClientOptions options;
   options.server = config->server;
   options.user_agent = "mkctl";
+  // --token, else the kubeconfig user's token (kubectl's order).
+  options.bearer_token = flags_.token.empty() ? config->token : flags_.token;
   absl::Duration timeout;
   if (flags_.request_timeout != "0" && !flags_.request_timeout.empty()) {
     if (!absl::ParseDuration(flags_.request_timeout, &timeout) || timeout <= absl::ZeroDuration()) {
@@ -79,6 +81,9 @@ std::string FormatError(const absl::Status& status, const std::string& server_ho
         what = at == std::string::npos ? message : message.substr(at + 13);
       }
       return absl::StrCat("The ", details.kind(), " \"", details.name(), "\" is invalid: ", what);
+    }
+    if (object->reason() == "Unauthorized") {
+      return absl::StrCat("error: You must be logged in to the server (", status.message(), ")");
     }
     return absl::StrCat("Error from server (", object->reason(), "): ", status.message());
   }

@@ -25,6 +25,7 @@ struct GlobalFlags {
   std::string namespace_;
   std::string request_timeout = "0";
   std::string kubeconfig;  // --kubeconfig
+  std::string token;       // --token
 };
 
 class Context {

@@ -64,6 +64,9 @@ void BuildApp(CLI::App& app, Context& ctx, int& exit_code) {
                  "If present, the namespace scope for this CLI request");
   app.add_option("--kubeconfig", ctx.flags().kubeconfig,
                  "Path to the kubeconfig file to use for CLI requests (see `mkctl config`)");
+  app.add_option("--token", ctx.flags().token,
+                 "Bearer token for authentication to the API server (else the kubeconfig "
+                 "user's token)");
   app.add_option("--request-timeout", ctx.flags().request_timeout,
                  "The length of time to wait before giving up on a single server request "
                  "(e.g. 1s, 2m); 0 uses the default")
@@ -112,7 +115,7 @@ int RunMkctl(const std::vector<std::string>& args, Context& ctx) {
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
     if (arg == "-s" || arg == "--server" || arg == "-n" || arg == "--namespace" ||
-        arg == "--request-timeout" || arg == "--kubeconfig") {
+        arg == "--request-timeout" || arg == "--kubeconfig" || arg == "--token") {
       ++i;
       continue;
     }

@@ -4,6 +4,7 @@
 // one, and the audit log names the user. The real kubectl, given --token,
 // works against it. Skips when the binaries are not built.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <memory>
 #include <string>
@@ -155,6 +156,22 @@ TEST_F(AuthnE2E, TheAuditLogNamesTheUser) {
   EXPECT_EQ(events[0]["responseStatus"]["code"].as<int>(), 200);
   EXPECT_EQ(events[1]["user"]["username"].as<std::string>(), "system:anonymous");
   EXPECT_EQ(events[1]["responseStatus"]["code"].as<int>(), 401);
+}
+
+TEST_F(AuthnE2E, MkctlTokenFlag) {
+  const std::string mkctl = testing::BinPath("mkctl");
+  if (access(mkctl.c_str(), X_OK) != 0) GTEST_SKIP() << "mkctl is not built";
+  std::string out;
+  int code = testing::RunCommand(
+      {mkctl, "--server", cp_->apiserver_address(), "get", "namespaces", "-o", "name"}, &out,
+      absl::Seconds(30));
+  EXPECT_EQ(code, 1);
+  EXPECT_EQ(out, "error: You must be logged in to the server (Unauthorized)\n");
+  code = testing::RunCommand({mkctl, "--server", cp_->apiserver_address(), "--token", kAdminToken,
+                              "get", "namespaces", "-o", "name"},
+                             &out, absl::Seconds(30));
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_TRUE(absl::StrContains(out, "namespace/default")) << out;
 }
 
 // The real kubectl sends a bearer token only over https (client-go), so

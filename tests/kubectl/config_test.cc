@@ -47,6 +47,40 @@ TEST(ResolveServer, ConfigFromMinik8sConfigThenHome) {
   EXPECT_EQ(c->namespace_, "dev");
 }
 
+TEST(ResolveServer, KubeconfigUserTokenComesAlong) {
+  ServerEnvironment env = Env({{"/k", R"(apiVersion: v1
+kind: Config
+clusters:
+- name: c
+  cluster: {server: "http://127.0.0.1:5555"}
+users:
+- name: alice
+  user: {token: s3cret}
+- name: bob
+  user: {}
+contexts:
+- name: a
+  context: {cluster: c, user: alice}
+- name: b
+  context: {cluster: c, user: bob}
+current-context: a
+)"}});
+  env.kubeconfig_flag = "/k";
+  absl::StatusOr<ClusterConfig> c = ResolveServer(env);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->token, "s3cret");
+  ServerEnvironment without = Env({{"/k", R"(clusters:
+- name: c
+  cluster: {server: "http://127.0.0.1:5555"}
+contexts:
+- name: b
+  context: {cluster: c, user: bob}
+current-context: b
+)"}});
+  without.kubeconfig_flag = "/k";
+  EXPECT_EQ(ResolveServer(without)->token, "");
+}
+
 TEST(ResolveServer, DefaultWhenNothingConfigured) {
   absl::StatusOr<ClusterConfig> c = ResolveServer(Env({}));
   ASSERT_TRUE(c.ok());
