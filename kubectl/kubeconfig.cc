@@ -163,11 +163,34 @@ void Kubeconfig::SetCurrentContext(const std::string& name) {
   root_["current-context"] = name;
 }
 
-std::string Kubeconfig::View(bool minify) const {
+std::string Kubeconfig::View(bool minify, bool redact) const {
   YAML::Node out(YAML::NodeType::Map);
+  // Replaces the listed keys of each entry's `inner` map, on a copy.
+  auto redacted = [&](const YAML::Node& entries, const char* inner,
+                      std::initializer_list<std::pair<const char*, const char*>> keys) {
+    if (!redact) return entries;
+    YAML::Node copy = YAML::Clone(entries);
+    for (YAML::Node e : copy) {
+      if (!e.IsMap() || !e[inner].IsDefined() || !e[inner].IsMap()) continue;
+      YAML::Node m = e[inner];
+      for (const auto& [key, value] : keys) {
+        if (m[key].IsDefined()) m[key] = value;
+      }
+    }
+    return copy;
+  };
   out["apiVersion"] = root_["apiVersion"].IsDefined() ? root_["apiVersion"] : YAML::Node("v1");
   auto list = [&](const char* name, const std::string& only) {
-    const YAML::Node entries = root_[name];
+    YAML::Node entries = root_[name];
+    if (std::string(name) == "users" && entries.IsDefined() && entries.IsSequence()) {
+      entries = redacted(entries, "user",
+                         {{"token", "REDACTED"},
+                          {"password", "REDACTED"},
+                          {"client-certificate-data", "DATA+OMITTED"},
+                          {"client-key-data", "DATA+OMITTED"}});
+    } else if (std::string(name) == "clusters" && entries.IsDefined() && entries.IsSequence()) {
+      entries = redacted(entries, "cluster", {{"certificate-authority-data", "DATA+OMITTED"}});
+    }
     if (!entries.IsDefined() || !entries.IsSequence() || entries.size() == 0) {
       out[name] = YAML::Node(YAML::NodeType::Null);
       return;

@@ -46,7 +46,9 @@ class Kubeconfig {
   // The YAML kubectl's `config view` prints: apiVersion, clusters, contexts,
   // current-context, kind, preferences, users (in that order, absent lists
   // as `null`; `minify` keeps only the current context and what it names).
-  std::string View(bool minify) const;
+  // `redact`: as kubectl without --raw, users' `token` and `password` read
+  // REDACTED and certificate and key data DATA+OMITTED.
+  std::string View(bool minify, bool redact = false) const;
 
  private:
   YAML::Node root_;

@@ -89,7 +89,6 @@ void AddConfigCommand(CLI::App& app, Context& ctx, int& exit_code) {
   view->add_flag("--raw", *raw, "Display raw byte data and sensitive data");
   view->add_option("-o,--output", *output, "Output format: yaml")->capture_default_str();
   view->callback([&ctx, &exit_code, minify, raw, output] {
-    (void)*raw;  // nothing is redacted: minik8s kubeconfigs hold no credentials
     if (*output != "yaml") {
       exit_code = ctx.Fail(absl::InvalidArgumentError(
           absl::StrCat("unable to match a printer suitable for the output format \"", *output,
@@ -106,7 +105,7 @@ void AddConfigCommand(CLI::App& app, Context& ctx, int& exit_code) {
           ctx.Fail(absl::InvalidArgumentError("current-context must exist in order to minify"));
       return;
     }
-    ctx.out() << kc->View(*minify);
+    ctx.out() << kc->View(*minify, /*redact=*/!*raw);
     exit_code = 0;
   });
 
