@@ -108,6 +108,19 @@ grpc::ServerUnaryReactor* ApiServerService::Unary(grpc::CallbackServerContext* c
   return reactor;
 }
 
+template <typename Fn>
+grpc::ServerUnaryReactor* ApiServerService::Inline(grpc::CallbackServerContext* context,
+                                                   bool public_call, const char* method, Fn fn) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  const Caller caller = Authenticate(context, public_call);
+  std::optional<audit::Event> event =
+      AuditEvent(context, caller.user, method, "get", "", "", "", "");
+  const absl::Status status = caller.refused.ok() ? fn() : caller.refused;
+  Audit(std::move(event), status);
+  reactor->Finish(ToGrpc(status));
+  return reactor;
+}
+
 // Create never holds a thread during its store write: the call finishes
 // from the store's answer, on a gRPC thread. Its checks run right here on
 // gRPC's thread when they need no store read (the common case: the
@@ -207,29 +220,14 @@ grpc::ServerUnaryReactor* ApiServerService::Bind(grpc::CallbackServerContext* co
 grpc::ServerUnaryReactor* ApiServerService::ListResources(
     grpc::CallbackServerContext* context, const apiv1::ListResourcesRequest* request,
     apiv1::ListResourcesResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  const Caller caller = Authenticate(context, false);
-  std::optional<audit::Event> event =
-      AuditEvent(context, caller.user, "ListResources", "get", "", "", "", "");
-  const absl::Status status =
-      caller.refused.ok() ? handler_->ListResources(*request, response) : caller.refused;
-  Audit(std::move(event), status);
-  reactor->Finish(ToGrpc(status));
-  return reactor;
+  return Inline(context, false, "ListResources",
+                [&] { return handler_->ListResources(*request, response); });
 }
 
 grpc::ServerUnaryReactor* ApiServerService::Version(grpc::CallbackServerContext* context,
                                                     const apiv1::VersionRequest* request,
                                                     apiv1::VersionResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  const Caller caller = Authenticate(context, true);
-  std::optional<audit::Event> event =
-      AuditEvent(context, caller.user, "Version", "get", "", "", "", "");
-  const absl::Status status =
-      caller.refused.ok() ? handler_->Version(*request, response) : caller.refused;
-  Audit(std::move(event), status);
-  reactor->Finish(ToGrpc(status));
-  return reactor;
+  return Inline(context, true, "Version", [&] { return handler_->Version(*request, response); });
 }
 
 namespace {

@@ -89,6 +89,11 @@ class ApiServerService final
   template <typename Fn>
   grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* context, Fn fn,
                                   std::optional<audit::Event> event, const absl::Status& refused);
+  // Runs `fn` (a read of no object: a "get") on gRPC's thread; `public_call`
+  // as for Authenticate.
+  template <typename Fn>
+  grpc::ServerUnaryReactor* Inline(grpc::CallbackServerContext* context, bool public_call,
+                                   const char* method, Fn fn);
   struct Caller {
     authn::UserInfo user;
     absl::Status refused;  // UNAUTHENTICATED (401) when the call may not go on

@@ -113,26 +113,33 @@ std::string Certificate::IssuerCommonName() const {
   return FirstOrEmpty(NameEntries(X509_get_issuer_name(x509_.get()), NID_commonName));
 }
 
-std::vector<std::string> Certificate::DnsNames() const {
-  std::vector<std::string> out;
-  GeneralNamesPtr names(static_cast<GENERAL_NAMES*>(
-      X509_get_ext_d2i(x509_.get(), NID_subject_alt_name, nullptr, nullptr)));
-  if (names == nullptr) return out;
+namespace {
+
+// Calls `visit` with each subject alternative name of type `type`.
+template <typename Visit>
+void ForEachSubjectAltName(const X509* x509, int type, Visit visit) {
+  GeneralNamesPtr names(
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(x509, NID_subject_alt_name, nullptr, nullptr)));
+  if (names == nullptr) return;
   for (int i = 0; i < sk_GENERAL_NAME_num(names.get()); ++i) {
     const GENERAL_NAME* name = sk_GENERAL_NAME_value(names.get(), i);
-    if (name->type == GEN_DNS) out.push_back(Asn1StringToString(name->d.dNSName));
+    if (name->type == type) visit(name);
   }
+}
+
+}  // namespace
+
+std::vector<std::string> Certificate::DnsNames() const {
+  std::vector<std::string> out;
+  ForEachSubjectAltName(x509_.get(), GEN_DNS, [&](const GENERAL_NAME* name) {
+    out.push_back(Asn1StringToString(name->d.dNSName));
+  });
   return out;
 }
 
 std::vector<std::string> Certificate::IpAddresses() const {
   std::vector<std::string> out;
-  GeneralNamesPtr names(static_cast<GENERAL_NAMES*>(
-      X509_get_ext_d2i(x509_.get(), NID_subject_alt_name, nullptr, nullptr)));
-  if (names == nullptr) return out;
-  for (int i = 0; i < sk_GENERAL_NAME_num(names.get()); ++i) {
-    const GENERAL_NAME* name = sk_GENERAL_NAME_value(names.get(), i);
-    if (name->type != GEN_IPADD) continue;
+  ForEachSubjectAltName(x509_.get(), GEN_IPADD, [&](const GENERAL_NAME* name) {
     const ASN1_OCTET_STRING* ip = name->d.iPAddress;
     char text[INET6_ADDRSTRLEN];
     int len = ASN1_STRING_length(ip);
@@ -142,7 +149,7 @@ std::vector<std::string> Certificate::IpAddresses() const {
     } else if (len == 16 && inet_ntop(AF_INET6, data, text, sizeof(text)) != nullptr) {
       out.push_back(text);
     }
-  }
+  });
   return out;
 }
 

@@ -6,6 +6,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "kubectl/cmd/context.h"
 
 namespace minik8s::kubectl {
@@ -40,6 +42,11 @@ void AddExplainCommand(CLI::App& app, Context& ctx, int& exit_code);
 // --cascade → propagation policy ("Background", "Foreground", "Orphan");
 // InvalidArgument with kubectl's message otherwise.
 absl::StatusOr<std::string> CascadeToPropagation(const std::string& cascade);
+
+// delete's and replace --force's --timeout: a duration, 0 meaning
+// `zero_means`; InvalidArgument with kubectl's message otherwise.
+absl::StatusOr<absl::Duration> ParseWaitTimeout(const std::string& value,
+                                                absl::Duration zero_means);
 
 // Builds the root app with the global flags and every command.
 void BuildApp(CLI::App& app, Context& ctx, int& exit_code);

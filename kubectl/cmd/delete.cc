@@ -52,17 +52,24 @@ absl::StatusOr<std::string> CascadeToPropagation(const std::string& cascade) {
                    "). Must be \"background\", \"foreground\", or \"orphan\""));
 }
 
+absl::StatusOr<absl::Duration> ParseWaitTimeout(const std::string& value,
+                                                absl::Duration zero_means) {
+  absl::Duration timeout = absl::ZeroDuration();
+  if (!absl::ParseDuration(value, &timeout) || timeout < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid argument \"", value, "\" for \"--timeout\" flag"));
+  }
+  return timeout == absl::ZeroDuration() ? zero_means : timeout;
+}
+
 namespace {
 
 int RunDelete(Context& ctx, const DeleteCmdOptions& o) {
   absl::StatusOr<std::string> propagation = CascadeToPropagation(o.cascade);
   if (!propagation.ok()) return ctx.Fail(propagation.status());
-  absl::Duration timeout = absl::ZeroDuration();
-  if (!absl::ParseDuration(o.timeout, &timeout) || timeout < absl::ZeroDuration()) {
-    return ctx.Fail(absl::InvalidArgumentError(
-        absl::StrCat("invalid argument \"", o.timeout, "\" for \"--timeout\" flag")));
-  }
-  if (timeout == absl::ZeroDuration()) timeout = absl::Seconds(60);
+  absl::StatusOr<absl::Duration> parsed = ParseWaitTimeout(o.timeout, absl::Seconds(60));
+  if (!parsed.ok()) return ctx.Fail(parsed.status());
+  const absl::Duration timeout = *parsed;
   int grace = o.grace_period;
   if (o.now) {
     if (grace >= 0) {

@@ -37,12 +37,9 @@ int ForceReplace(Context& ctx, const ReplaceOptions& o, client::ApiClient& clien
                  std::vector<Manifest>& manifests) {
   absl::StatusOr<std::string> propagation = CascadeToPropagation(o.cascade);
   if (!propagation.ok()) return ctx.Fail(propagation.status());
-  absl::Duration timeout = absl::ZeroDuration();
-  if (!absl::ParseDuration(o.timeout, &timeout) || timeout < absl::ZeroDuration()) {
-    return ctx.Fail(absl::InvalidArgumentError(
-        absl::StrCat("invalid argument \"", o.timeout, "\" for \"--timeout\" flag")));
-  }
-  if (timeout == absl::ZeroDuration()) timeout = absl::Minutes(5);
+  absl::StatusOr<absl::Duration> parsed = ParseWaitTimeout(o.timeout, absl::Minutes(5));
+  if (!parsed.ok()) return ctx.Fail(parsed.status());
+  const absl::Duration timeout = *parsed;
   client::DeleteOptions options;
   options.propagation_policy = *propagation;
   if (o.grace_period >= 0) options.grace_period_seconds = o.grace_period;
