@@ -152,6 +152,9 @@ class KvStore : public HistorySource {
   }
   // Compaction whose history deletion has finished (<= CompactedRevision()).
   int64_t FinishedCompactRevision() const { return finished_compact_rev_.load(); }
+  // History records compactions have deleted since Open() (each step adds
+  // its batch once written).
+  int64_t CompactionDeletedRecords() const { return compaction_deleted_.load(); }
   uint64_t member_id() const { return member_id_; }
   uint64_t cluster_id() const { return cluster_id_; }
   int64_t DbSize() const { return db_size_.load(); }
@@ -262,6 +265,7 @@ class KvStore : public HistorySource {
   std::atomic<int64_t> committed_rev_{0};
   std::atomic<int64_t> compacted_rev_{0};
   std::atomic<int64_t> finished_compact_rev_{0};
+  std::atomic<int64_t> compaction_deleted_{0};
   std::atomic<int64_t> db_size_{0};
 
   // The write queue.

@@ -69,6 +69,7 @@ absl::Status KvStore::RunCompaction(int64_t rev) {
       // on the next Open(), and deleting a deleted record is harmless.
       RETURN_IF_ERROR(backend_->WriteUnsynced(&wb));
       deleted += static_cast<int64_t>(doomed.size());
+      compaction_deleted_.fetch_add(static_cast<int64_t>(doomed.size()));
       ++steps;
     }
     if (!more) break;

@@ -128,8 +128,15 @@ TEST_F(CompactionStallTest, CompactionStoppedHalfWayIsFinishedOnOpen) {
     status = s;
     answered.Notify();
   });
-  // 200 steps of 20 ms at least: stopping after a few leaves most undone.
-  absl::SleepFor(absl::Milliseconds(200));
+  // 200 steps of 20 ms at least: stopping once the first is written leaves
+  // most undone (waiting for it, not for a fixed time: the index part
+  // before the first step takes long in a sanitizer build).
+  const absl::Time deadline = absl::Now() + absl::Seconds(60);
+  while (store_->CompactionDeletedRecords() == 0 && !answered.HasBeenNotified() &&
+         absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  ASSERT_GT(store_->CompactionDeletedRecords(), 0);
   store_->Stop();
   answered.WaitForNotification();
   ASSERT_EQ(status, ErrStopped()) << "the compaction should still have been running";
