@@ -61,6 +61,22 @@ absl::Status CheckCertAndKey(const std::string& cert_file, const std::string& ce
   return absl::OkStatus();
 }
 
+struct CertAndKey {
+  std::string cert;
+  std::string key;
+};
+
+// Both PEM files, checked to be a certificate and its key.
+absl::StatusOr<CertAndKey> ReadCertAndKey(const std::string& cert_file,
+                                          const std::string& key_file) {
+  auto cert = ReadPemFile(cert_file);
+  if (!cert.ok()) return cert.status();
+  auto key = ReadPemFile(key_file);
+  if (!key.ok()) return key.status();
+  if (absl::Status s = CheckCertAndKey(cert_file, *cert, key_file, *key); !s.ok()) return s;
+  return CertAndKey{*std::move(cert), *std::move(key)};
+}
+
 }  // namespace
 
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
@@ -68,15 +84,10 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
   if (files.cert_file.empty() || files.key_file.empty()) {
     return absl::InvalidArgumentError("TLS needs both a certificate file and a key file");
   }
-  auto cert = ReadPemFile(files.cert_file);
-  if (!cert.ok()) return cert.status();
-  auto key = ReadPemFile(files.key_file);
-  if (!key.ok()) return key.status();
-  if (absl::Status s = CheckCertAndKey(files.cert_file, *cert, files.key_file, *key); !s.ok()) {
-    return s;
-  }
+  absl::StatusOr<CertAndKey> pair = ReadCertAndKey(files.cert_file, files.key_file);
+  if (!pair.ok()) return pair.status();
   grpc::SslServerCredentialsOptions options;
-  options.pem_key_cert_pairs.push_back({*key, *cert});
+  options.pem_key_cert_pairs.push_back({pair->key, pair->cert});
   if (!files.trusted_ca_file.empty()) {
     auto ca = ReadPemFile(files.trusted_ca_file);
     if (!ca.ok()) return ca.status();
@@ -106,15 +117,10 @@ absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> MakeChannelCredentials
     options.pem_root_certs = *ca;
   }
   if (!files.cert_file.empty()) {
-    auto cert = ReadPemFile(files.cert_file);
-    if (!cert.ok()) return cert.status();
-    auto key = ReadPemFile(files.key_file);
-    if (!key.ok()) return key.status();
-    if (absl::Status s = CheckCertAndKey(files.cert_file, *cert, files.key_file, *key); !s.ok()) {
-      return s;
-    }
-    options.pem_cert_chain = *cert;
-    options.pem_private_key = *key;
+    absl::StatusOr<CertAndKey> pair = ReadCertAndKey(files.cert_file, files.key_file);
+    if (!pair.ok()) return pair.status();
+    options.pem_cert_chain = pair->cert;
+    options.pem_private_key = pair->key;
   }
   return grpc::SslCredentials(options);
 }

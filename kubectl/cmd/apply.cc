@@ -43,8 +43,7 @@ int RunApply(Context& ctx, const ApplyOptions& o) {
     const api::KindInfo& kind = *m.decoded.kind;
     google::protobuf::Message* object = m.decoded.object.get();
     auto* meta = client::MutableMetaOf(object);
-    const std::string ns =
-        kind.namespaced ? (meta->namespace_().empty() ? ctx.Namespace() : meta->namespace_()) : "";
+    const std::string ns = ManifestNamespace(ctx, m);
     const std::string name = meta->name();
     if (name.empty()) {
       ctx.Fail(absl::InvalidArgumentError(

@@ -57,8 +57,7 @@ int RunCreateFromFiles(Context& ctx, const CreateOptions& o) {
     const api::KindInfo& kind = *m.decoded.kind;
     google::protobuf::Message* object = m.decoded.object.get();
     auto* meta = client::MutableMetaOf(object);
-    const std::string ns =
-        kind.namespaced ? (meta->namespace_().empty() ? ctx.Namespace() : meta->namespace_()) : "";
+    const std::string ns = ManifestNamespace(ctx, m);
     if (kind.namespaced) meta->set_namespace_(ns);
     OwnedObject created = kind.New();
     if (o.dry_run == "client") {

@@ -52,8 +52,7 @@ int ForceReplace(Context& ctx, const ReplaceOptions& o, client::ApiClient& clien
   for (Manifest& m : manifests) {
     const api::KindInfo& kind = *m.decoded.kind;
     auto* meta = client::MutableMetaOf(m.decoded.object.get());
-    const std::string ns =
-        kind.namespaced ? (meta->namespace_().empty() ? ctx.Namespace() : meta->namespace_()) : "";
+    const std::string ns = ManifestNamespace(ctx, m);
     if (kind.namespaced) meta->set_namespace_(ns);
     targets.push_back({&m, ns, meta->name()});
   }
@@ -122,8 +121,7 @@ int RunReplace(Context& ctx, const ReplaceOptions& o) {
     const api::KindInfo& kind = *m.decoded.kind;
     google::protobuf::Message* object = m.decoded.object.get();
     auto* meta = client::MutableMetaOf(object);
-    const std::string ns =
-        kind.namespaced ? (meta->namespace_().empty() ? ctx.Namespace() : meta->namespace_()) : "";
+    const std::string ns = ManifestNamespace(ctx, m);
     if (kind.namespaced) meta->set_namespace_(ns);
     const std::string name = meta->name();
     if (o.dry_run != "client") {

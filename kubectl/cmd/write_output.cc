@@ -66,4 +66,10 @@ void PrintWritten(Context& ctx, const std::string& output, const std::string& di
   }
 }
 
+std::string ManifestNamespace(Context& ctx, const Manifest& manifest) {
+  if (!manifest.decoded.kind->namespaced) return "";
+  const std::string& own = client::MetaOf(*manifest.decoded.object).namespace_();
+  return own.empty() ? ctx.Namespace() : own;
+}
+
 }  // namespace minik8s::kubectl

@@ -22,6 +22,10 @@ absl::StatusOr<std::vector<Manifest>> ReadCommandManifests(Context& ctx,
                                                            const std::vector<std::string>& paths,
                                                            bool recursive);
 
+// The namespace a manifest's object goes to: its own, else the command's
+// (-n, the kubeconfig's, "default"); "" for a cluster-scoped kind.
+std::string ManifestNamespace(Context& ctx, const Manifest& manifest);
+
 // --dry-run must be none, server or client (kubectl's message otherwise).
 absl::Status CheckDryRun(const std::string& dry_run);
 // " (dry run)", " (server dry run)" or "".
