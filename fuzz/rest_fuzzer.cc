@@ -7,7 +7,8 @@
 // decoded into the resource's type as JSON, YAML or Kubernetes protobuf
 // (fieldValidation=Warn), then defaulted, prepared and validated as a
 // create, or applied as a PATCH of the content type's kind to a fresh
-// object.
+// object. The Authorization header goes through the bearer-token
+// authenticator, and the body is also read as a --token-auth-file.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -24,6 +25,7 @@
 #include "api/selector/labels.h"
 #include "api/validation/defaults.h"
 #include "api/validation/validation.h"
+#include "apiserver/authn/authenticator.h"
 #include "apiserver/continue_token.h"
 #include "apiserver/merge_patch.h"
 #include "apiserver/registry/registry.h"
@@ -79,6 +81,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const absl::string_view bytes(reinterpret_cast<const char*>(data), size);
   absl::StatusOr<rest::HttpRequest> request = rest::ParseHttpRequest(bytes);
   if (!request.ok()) return 0;
+  static const minik8s::apiserver::authn::Authenticator* const authenticator =
+      new minik8s::apiserver::authn::Authenticator(
+          *minik8s::apiserver::authn::TokenFile::Parse("good,alice,u1,\"a,b\"\n", "fuzz"));
+  (void)authenticator->Authenticate(request->Header("authorization"));
+  (void)minik8s::apiserver::authn::IsPublicPath(request->path);
+  if (auto tokens = minik8s::apiserver::authn::TokenFile::Parse(request->body, "body");
+      tokens.ok()) {
+    (void)tokens->Find(request->Header("authorization"));
+  }
 
   std::optional<rest::RequestInfo> info = rest::ParseRequestInfo(*request);
   if (!info.has_value()) return 0;
