@@ -25,11 +25,7 @@ struct ApplyOptions {
 
 int RunApply(Context& ctx, const ApplyOptions& o) {
   if (absl::Status st = CheckDryRun(o.dry_run); !st.ok()) return ctx.Fail(st);
-  if (!o.output.empty() && o.output != "name") {
-    return ctx.Fail(absl::InvalidArgumentError(
-        absl::StrCat("unable to match a printer suitable for the output format \"", o.output,
-                     "\", allowed formats are: name")));
-  }
+  if (absl::Status st = CheckNameOutput(o.output); !st.ok()) return ctx.Fail(st);
   absl::StatusOr<std::vector<Manifest>> manifests =
       ReadCommandManifests(ctx, o.filenames, o.recursive);
   if (!manifests.ok()) return ctx.Fail(manifests.status());

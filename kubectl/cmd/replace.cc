@@ -104,11 +104,7 @@ int RunReplace(Context& ctx, const ReplaceOptions& o) {
   if (o.force && o.dry_run != "none") {
     return ctx.Fail(absl::InvalidArgumentError("--dry-run can not be used when --force is set"));
   }
-  if (!o.output.empty() && o.output != "name") {
-    return ctx.Fail(absl::InvalidArgumentError(
-        absl::StrCat("unable to match a printer suitable for the output format \"", o.output,
-                     "\", allowed formats are: name")));
-  }
+  if (absl::Status st = CheckNameOutput(o.output); !st.ok()) return ctx.Fail(st);
   absl::StatusOr<std::vector<Manifest>> manifests =
       ReadCommandManifests(ctx, o.filenames, o.recursive);
   if (!manifests.ok()) return ctx.Fail(manifests.status());

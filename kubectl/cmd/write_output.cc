@@ -72,4 +72,11 @@ std::string ManifestNamespace(Context& ctx, const Manifest& manifest) {
   return own.empty() ? ctx.Namespace() : own;
 }
 
+absl::Status CheckNameOutput(const std::string& output) {
+  if (output.empty() || output == "name") return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat("unable to match a printer suitable for the output format \"", output,
+                   "\", allowed formats are: name"));
+}
+
 }  // namespace minik8s::kubectl

@@ -32,6 +32,8 @@ absl::Status CheckDryRun(const std::string& dry_run);
 std::string DryRunSuffix(const std::string& dry_run);
 // -o must be empty, name, yaml or json (kubectl's message otherwise).
 absl::Status CheckWriteOutput(const std::string& output);
+// -o must be empty or name (apply's and replace's; kubectl's message otherwise).
+absl::Status CheckNameOutput(const std::string& output);
 
 // Prints the object a command made as -o asks: YAML, JSON, `display`
 // (-o name, e.g. "pod/web"), or by default "<display> <verb>" with the
