@@ -259,7 +259,7 @@ absl::Status Handler::PrepareCreate(const apiv1::CreateRequest& request, Pending
   RETURN_IF_ERROR(strategy->Admit(object.get(), nullptr, options_.admission));
   const bool generated = meta->name().empty();
   if (generated) meta->set_name(GenerateName(meta->generate_name()));
-  RETURN_IF_ERROR(ValidateForStorage(kind, *object, nullptr));
+  RETURN_IF_ERROR(ValidateForStorage(kind, *object, nullptr, options_.admission));
   {
     // Refused now if it, or it with the status it will get, cannot be stored.
     const Strategy::StatusReserve reserve = strategy->ReserveForStatus(*object);
@@ -478,7 +478,7 @@ absl::StatusOr<MessagePtr> Handler::UpdateObject(const Strategy& strategy, const
         if (subresource != "status") {
           RETURN_IF_ERROR(strategy.Admit(object.get(), &current, options_.admission));
         }
-        RETURN_IF_ERROR(ValidateForStorage(kind, *object, &current));
+        RETURN_IF_ERROR(ValidateForStorage(kind, *object, &current, options_.admission));
         UpdateAction action;
         action.delete_object = ReadyToRemove(Meta(*object));
         if (subresource != "status" && !action.delete_object) {
@@ -543,7 +543,7 @@ absl::StatusOr<MessagePtr> Handler::UpdateScale(
         MessagePtr object = CloneMessage(current);
         RETURN_IF_ERROR(strategy.ApplyScale(scale, object.get()));
         strategy.PrepareForUpdate(object.get(), current);
-        RETURN_IF_ERROR(ValidateForStorage(kind, *object, &current));
+        RETURN_IF_ERROR(ValidateForStorage(kind, *object, &current, options_.admission));
         if (dry_run) {
           dry_run_result = std::move(object);
           return absl::CancelledError("dry run");

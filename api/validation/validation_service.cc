@@ -204,7 +204,7 @@ std::vector<std::string> NonSpecialIpv4Errors(std::string_view ip) {
   if (inet_pton(AF_INET, std::string(ip).c_str(), &addr) != 1) return {};
   const uint32_t v = ntohl(addr.s_addr);
   if (v == 0) return {"may not be unspecified (0.0.0.0)"};
-  if ((v >> 24) == 127) return {"may not be in the loopback range (127.0.0.0/8, ::1/128)"};
+  if ((v >> 24) == 127) return {kLoopbackRangeMsg};
   if ((v >> 16) == 0xA9FE)
     return {"may not be in the link-local range (169.254.0.0/16, fe80::/10)"};
   if ((v >> 8) == 0xE00000) {

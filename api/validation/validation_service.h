@@ -43,6 +43,12 @@ FieldErrors ValidateEndpointSliceUpdate(const minik8s::discovery::v1::EndpointSl
 // loopback, link-local or link-local multicast IPv4 address; none otherwise.
 std::vector<std::string> NonSpecialIpv4Errors(std::string_view ip);
 
+// NonSpecialIpv4Errors' message for a 127.0.0.0/8 address (the detail of
+// the field error): the apiserver's --allow-loopback-endpoints drops the
+// Endpoints and EndpointSlice errors that carry it.
+inline constexpr char kLoopbackRangeMsg[] =
+    "may not be in the loopback range (127.0.0.0/8, ::1/128)";
+
 }  // namespace minik8s::validation
 
 #endif  // MINIK8S_API_VALIDATION_VALIDATION_SERVICE_H_

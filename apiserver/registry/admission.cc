@@ -7,6 +7,7 @@
 #ifdef MINIK8S_APISERVER_HAVE_VALIDATION
 #include "api/validation/defaults.h"
 #include "api/validation/validation.h"
+#include "api/validation/validation_service.h"
 #endif
 
 namespace minik8s::apiserver {
@@ -46,9 +47,17 @@ const char* CauseReason(validation::FieldError::Type type) {
 void ApplyDefaults(google::protobuf::Message* object) { validation::SetDefaults(object); }
 
 absl::Status ValidateForStorage(const api::KindInfo& kind, const google::protobuf::Message& object,
-                                const google::protobuf::Message* old) {
+                                const google::protobuf::Message* old,
+                                const AdmissionOptions& options) {
   validation::FieldErrors errors = old == nullptr ? validation::ValidateObject(object)
                                                   : validation::ValidateObjectUpdate(object, *old);
+  if (options.allow_loopback_endpoints &&
+      (kind.kind == "Endpoints" || kind.kind == "EndpointSlice")) {
+    std::erase_if(errors, [](const validation::FieldError& error) {
+      return error.type == validation::FieldError::Type::kInvalid &&
+             error.detail == validation::kLoopbackRangeMsg;
+    });
+  }
   if (errors.empty()) return absl::OkStatus();
   std::vector<meta::v1::StatusCause> causes;
   for (const validation::FieldError& error : errors) {
@@ -86,7 +95,8 @@ void AddTolerations(core::v1::Pod* pod, const AdmissionOptions& options) {}
 void ApplyDefaults(google::protobuf::Message* object) {}
 
 absl::Status ValidateForStorage(const api::KindInfo& kind, const google::protobuf::Message& object,
-                                const google::protobuf::Message* old) {
+                                const google::protobuf::Message* old,
+                                const AdmissionOptions& options) {
   return absl::OkStatus();
 }
 

@@ -27,6 +27,11 @@
 // preemptionPolicy when the new object leaves them out (update validation
 // forbids changing either).
 //
+// With AdmissionOptions::allow_loopback_endpoints, ValidateForStorage drops
+// the loopback-range errors (validation::kLoopbackRangeMsg) of Endpoints and
+// EndpointSlices, so that minik8s' 127.244.x.y pod addresses can be
+// endpoints; every other check stays.
+//
 // When the binary is built without api/validation (MINIK8S_APISERVER_HAVE_
 // VALIDATION undefined), objects are stored without defaulting, validation
 // or the default tolerations; HaveValidation() tells which.
@@ -50,6 +55,10 @@ struct AdmissionOptions {
   int64_t default_not_ready_toleration_seconds = 300;
   // --default-unreachable-toleration-seconds
   int64_t default_unreachable_toleration_seconds = 300;
+  // --allow-loopback-endpoints: Endpoints and EndpointSlices may hold
+  // 127.0.0.0/8 addresses (minik8s' rootless pod network), which Kubernetes'
+  // validation refuses ("may not be in the loopback range").
+  bool allow_loopback_endpoints = false;
 };
 
 // Built-in PriorityClasses (Kubernetes creates them at startup).
@@ -67,9 +76,10 @@ void AdmitPodUpdate(core::v1::Pod* pod, const core::v1::Pod& old, const Admissio
 
 bool HaveValidation();
 void ApplyDefaults(google::protobuf::Message* object);
-// `old` is nullptr on create.
+// `old` is nullptr on create. `options` only for allow_loopback_endpoints.
 absl::Status ValidateForStorage(const api::KindInfo& kind, const google::protobuf::Message& object,
-                                const google::protobuf::Message* old);
+                                const google::protobuf::Message* old,
+                                const AdmissionOptions& options = {});
 
 }  // namespace minik8s::apiserver
 

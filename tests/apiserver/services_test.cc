@@ -9,6 +9,7 @@
 #include "api/codec.h"
 #include "api/validation/validation.h"
 #include "api/validation/validation_service.h"
+#include "apiserver/registry/admission.h"
 #include "apiserver/registry/service_allocator.h"
 #include "gtest/gtest.h"
 #include "k8s/core/v1/core.pb.h"
@@ -307,6 +308,35 @@ TEST(EndpointsValidation, Rules) {
   EXPECT_EQ(Errors(validation::ValidateEndpoints(*ep)),
             "subsets[0].ports[0].name: Required value\nsubsets[1]: Required value: must specify "
             "`addresses` or `notReadyAddresses`\n");
+}
+
+TEST(EndpointsValidation, AllowLoopbackEndpointsDropsOnlyTheLoopbackErrors) {
+  const api::KindInfo endpoints_kind{.group = "", .version = "v1", .kind = "Endpoints"};
+  auto ep = api::DecodeAs<core::v1::Endpoints>(
+      "apiVersion: v1\nkind: Endpoints\nmetadata: {name: e, namespace: default}\nsubsets:\n- "
+      "addresses: [{ip: 127.244.1.5}]\n  ports: [{port: 80}]\n");
+  ASSERT_TRUE(ep.ok()) << ep.status();
+  validation::SetEndpointsDefaults(&*ep);
+  const absl::Status refused = apiserver::ValidateForStorage(endpoints_kind, *ep, nullptr);
+  EXPECT_NE(refused.message().find("may not be in the loopback range"), std::string::npos)
+      << refused;
+  const apiserver::AdmissionOptions allow{.allow_loopback_endpoints = true};
+  EXPECT_TRUE(apiserver::ValidateForStorage(endpoints_kind, *ep, nullptr, allow).ok());
+  ep->mutable_subsets(0)->mutable_addresses(0)->set_ip("0.0.0.0");
+  EXPECT_FALSE(apiserver::ValidateForStorage(endpoints_kind, *ep, nullptr, allow).ok());
+
+  const api::KindInfo slice_kind{
+      .group = "discovery.k8s.io", .version = "v1", .kind = "EndpointSlice"};
+  auto slice = api::DecodeAs<discovery::v1::EndpointSlice>(
+      "apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: s, namespace: "
+      "default}\naddressType: IPv4\nendpoints:\n- addresses: [127.244.0.5]\nports: [{port: "
+      "80}]\n");
+  ASSERT_TRUE(slice.ok()) << slice.status();
+  validation::SetEndpointSliceDefaults(&*slice);
+  EXPECT_FALSE(apiserver::ValidateForStorage(slice_kind, *slice, nullptr).ok());
+  EXPECT_TRUE(apiserver::ValidateForStorage(slice_kind, *slice, nullptr, allow).ok());
+  slice->mutable_endpoints(0)->clear_addresses();
+  EXPECT_FALSE(apiserver::ValidateForStorage(slice_kind, *slice, nullptr, allow).ok());
 }
 
 // ---------------------------------------------------------------- printers
