@@ -64,6 +64,10 @@ TEST(Scheme, ResolvesResourceNamesUsersType) {
       {"endpoints", "Endpoints"},
       {"endpointslices", "EndpointSlice"},
       {"endpointslices.discovery.k8s.io", "EndpointSlice"},
+      {"roles", "Role"},
+      {"clusterroles.rbac.authorization.k8s.io", "ClusterRole"},
+      {"rolebindings", "RoleBinding"},
+      {"clusterrolebindings", "ClusterRoleBinding"},
       {"NODES", "Node"},
   };
   for (const auto& c : cases) {
