@@ -121,8 +121,9 @@ std::optional<int> Daemon::Parse(int argc, char** argv) {
   return std::nullopt;
 }
 
-absl::Status Daemon::StartHealth() {
-  absl::StatusOr<std::unique_ptr<HealthServer>> started = HealthServer::StartIfSet(health_address_);
+absl::Status Daemon::StartHealth(HealthServer::Options options) {
+  absl::StatusOr<std::unique_ptr<HealthServer>> started =
+      HealthServer::StartIfSet(health_address_, std::move(options));
   if (!started.ok()) return started.status();
   health_ = *std::move(started);
   if (health_ != nullptr) {

@@ -95,7 +95,7 @@ class Daemon {
   std::optional<int> Parse(int argc, char** argv);
 
   // Starts the health endpoint at --health-address (nothing when empty).
-  absl::Status StartHealth();
+  absl::Status StartHealth(HealthServer::Options options = {});
   // The endpoint, or nullptr when there is none.
   HealthServer* health() { return health_.get(); }
   // Whether the daemon is ready (gRPC health SERVING, /healthz 200).

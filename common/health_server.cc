@@ -286,6 +286,9 @@ void HealthServer::ServeHttp(int fd) {
                                    "not serving", head);
   } else if (path == "/livez") {
     response = Response(200, "OK", "text/plain; charset=utf-8", "ok", head);
+  } else if (auto page = options_.json_pages.find(std::string(path));
+             page != options_.json_pages.end()) {
+    response = Response(200, "OK", "application/json", page->second(), head);
   } else {
     response =
         Response(404, "Not Found", "text/plain; charset=utf-8", "404 page not found\n", head);

@@ -10,6 +10,7 @@
 //                  metrics::Registry::Default())
 //   GET /healthz   200 "ok" while serving, 503 otherwise (also /readyz)
 //   GET /livez     200 "ok" while the process runs
+//   GET <page>     200, a page of the daemon's own (Options::json_pages)
 //
 // Every HTTP response closes its connection (a scrape is one request).
 //
@@ -24,6 +25,7 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -40,6 +42,9 @@ class HealthServer {
   struct Options {
     // Produces the /metrics body; unset: metrics::Registry::Default().Expose().
     std::function<std::string()> metrics;
+    // A daemon's own read-only pages: GET <path> answers 200 with the
+    // function's body as application/json (e.g. minik8s-proxy's /rules).
+    std::map<std::string, std::function<std::string()>> json_pages;
   };
 
   // Listens on `address` (host:port; port 0 picks a free one); Unavailable
