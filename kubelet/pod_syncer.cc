@@ -9,10 +9,12 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "api/codec.h"
 #include "api/errors.h"
 #include "api/time.h"
 #include "common/duration.h"
 #include "common/metrics.h"
+#include "runtime/container_ports.h"
 #include "spdlog/spdlog.h"
 
 namespace minik8s::kubelet {
@@ -282,6 +284,15 @@ bool PodSyncer::StartContainer(PodWorker& w, const core::Pod& pod, const core::C
   labels[kLabelContainerName] = c.name();
   labels[kLabelNodeName] = w.node;
   if (init) labels[kLabelInitContainer] = "true";
+  if (c.ports_size() > 0) {
+    // The Kubernetes kubelet's annotation: the runtime answers on these
+    // ports at the pod's address (runtime/port_listeners.h).
+    std::string ports = "[";
+    for (int i = 0; i < c.ports_size(); ++i) {
+      absl::StrAppend(&ports, i > 0 ? "," : "", api::EncodeJson(c.ports(i)));
+    }
+    (*cfg->mutable_annotations())[runtime::kContainerPortsAnnotation] = ports + "]";
+  }
   auto created = runtime_->CreateContainer(req);
   if (!created.ok() && host_->RuntimeUnreachable(created.status())) return false;
   if (!created.ok() &&

@@ -46,6 +46,10 @@ struct Container {
   ScriptState script;
   FileMap files;
   bool nginx_like = false;  // prints nginx's lines (workload_logs.h)
+  // The declared TCP ports (container_ports.h) and whether the runtime
+  // listens on them now (port_listeners.h; only for a loopback pod IP).
+  std::vector<int> tcp_ports;
+  bool listening = false;
 
   cri::ContainerState state = cri::CONTAINER_CREATED;
   absl::Time created_at;

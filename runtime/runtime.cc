@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "common/clock.h"
+#include "runtime/container_ports.h"
 #include "runtime/image_name.h"
 #include "runtime/runtime_client.h"
 #include "runtime/workload_logs.h"
@@ -78,21 +79,35 @@ Runtime::Runtime(RuntimeOptions options)
       owned_clock_(options_.clock ? nullptr : std::make_unique<common::RealClock>()),
       clock_(options_.clock ? options_.clock : owned_clock_.get()),
       lifeline_(std::make_shared<Lifeline>()),
+      access_log_life_(std::make_shared<Lifeline>()),
       boot_id_(NewBootId()),
+      listeners_(std::make_unique<PortListeners>(
+          [life = access_log_life_](const std::string& id, const std::string& line) {
+            absl::ReaderMutexLock lock(&life->mu);
+            if (life->runtime != nullptr) life->runtime->AppendAccessLog(id, line);
+          })),
       images_(ImageRegistryOptions{.pull_delay = options_.image_pull_delay,
                                    .pull_delay_for = options_.image_pull_delay_for,
                                    .missing_images = options_.missing_images}),
       logs_(options_.max_log_lines) {
   absl::MutexLock lock(&lifeline_->mu);
   lifeline_->runtime = this;
+  absl::MutexLock log_lock(&access_log_life_->mu);
+  access_log_life_->runtime = this;
 }
 
 Runtime::~Runtime() {
+  {
+    // Waits for an access log line being appended; later ones are dropped.
+    absl::MutexLock lock(&access_log_life_->mu);
+    access_log_life_->runtime = nullptr;
+  }
   {
     // Waits for a running timer callback; later ones find no runtime.
     absl::MutexLock lock(&lifeline_->mu);
     lifeline_->runtime = nullptr;
   }
+  listeners_.reset();  // closes every port and joins its thread
   Deferred deferred;
   absl::MutexLock lock(&mu_);
   absl::Status gone = absl::UnavailableError("the container runtime is shutting down");
@@ -192,7 +207,41 @@ void Runtime::BeginRunningLocked(Container& c, Deferred& deferred) {
       AppendLogLocked(c, line.stream, line.text);
     }
   }
+  OpenPortsLocked(c, deferred);
   ContinueScriptLocked(c, deferred);
+}
+
+void Runtime::OpenPortsLocked(Container& c, Deferred& deferred) {
+  if (c.tcp_ports.empty() || c.listening) return;
+  const Sandbox* sb = sandboxes_.Find(c.sandbox_id);
+  // Only the rootless network's addresses: scale mode's 10.x pods cost
+  // nothing.
+  if (sb == nullptr || !IsLoopbackIpv4(sb->ip)) return;
+  const cri::PodSandboxMetadata& md = sb->config.metadata();
+  ListenerSpec spec{.container_id = c.id,
+                    .ip = sb->ip,
+                    .ports = c.tcp_ports,
+                    .http = c.nginx_like,
+                    .who = {.pod_namespace = md.namespace_(),
+                            .pod_name = md.name(),
+                            .container_name = c.config.metadata().name(),
+                            .nginx_version = NginxVersion(c.image_name)}};
+  std::shared_future<void> opened = listeners_->Open(std::move(spec));
+  c.listening = true;
+  deferred.Add([opened] { opened.wait(); });
+}
+
+void Runtime::ClosePortsLocked(Container& c, Deferred& deferred) {
+  if (!c.listening) return;
+  c.listening = false;
+  std::shared_future<void> closed = listeners_->Close(c.id);
+  deferred.Add([closed] { closed.wait(); });
+}
+
+void Runtime::AppendAccessLog(const std::string& container_id, const std::string& line) {
+  absl::MutexLock lock(&mu_);
+  Container* c = containers_.Find(container_id);
+  if (c != nullptr && c->state == cri::CONTAINER_RUNNING) AppendLogLocked(*c, "stdout", line);
 }
 
 void Runtime::ContinueScriptLocked(Container& c, Deferred& deferred) {
@@ -233,6 +282,7 @@ void Runtime::ExitLocked(Container& c, int exit_code, const std::string& reason,
   ++c.epoch;
   for (common::TimerId t : c.timers) clock_->Cancel(t);
   c.timers.clear();
+  ClosePortsLocked(c, deferred);  // before the stop waiters learn it stopped
   for (auto& w : c.stop_waiters) {
     deferred.Add([w = std::move(w)] { w(cri::StopContainerResponse()); });
   }
@@ -444,6 +494,13 @@ absl::StatusOr<cri::CreateContainerResponse> Runtime::CreateContainer(
   c->sim = *sim;
   c->program = CompileCommand(argv, c->env);
   c->nginx_like = IsNginxImage(image->name);
+  if (absl::StatusOr<std::vector<int>> ports = TcpPortsOf(config); ports.ok()) {
+    c->tcp_ports = *std::move(ports);
+  } else {
+    spdlog::warn("container {} ({}/{}): ignoring its ports: {}", c->id.substr(0, 13),
+                 sb->config.metadata().name(), config.metadata().name(),
+                 std::string(ports.status().message()));
+  }
   c->created_at = Now();
   sb->container_ids.push_back(c->id);
   logs_.Open(c->id, c->log_path);

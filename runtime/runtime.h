@@ -26,7 +26,15 @@
 // `done` callbacks run with no Runtime lock held. Log-follow sinks
 // (FollowLogs) run with the Runtime lock held, to keep lines in order: they
 // must only buffer and must not call back into the Runtime.
-// Lock order: Lifeline::mu (timer callbacks) -> Runtime::mu_ -> the common::Clock's lock.
+// Lock order: Lifeline::mu (timer callbacks) -> Runtime::mu_ -> the common::Clock's lock;
+// access_log_life_->mu (the port listeners' thread) -> Runtime::mu_.
+//
+// Ports: a container whose pod IP is a loopback address answers TCP on its
+// declared ports (port_listeners.h). The listeners are opened and closed
+// under mu_ (in order) and waited for once it is released (Deferred), so
+// StartContainer returns once they listen and StopContainer once they are
+// closed. The listeners' thread takes mu_ to append nginx's access log
+// lines, never Lifeline::mu, so a timer callback may wait for it.
 #ifndef MINIK8S_RUNTIME_RUNTIME_H_
 #define MINIK8S_RUNTIME_RUNTIME_H_
 
@@ -49,6 +57,7 @@
 #include "runtime/container_store.h"
 #include "runtime/image_store.h"
 #include "runtime/log_store.h"
+#include "runtime/port_listeners.h"
 #include "runtime/sandbox_store.h"
 
 namespace minik8s::runtime {
@@ -181,12 +190,23 @@ class Runtime {
   // A line of the container's output, stamped now.
   void AppendLogLocked(Container& c, const std::string& stream, const std::string& text)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Opens / closes the container's ports (see the top); the wait is added
+  // to `deferred`.
+  void OpenPortsLocked(Container& c, Deferred& deferred) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void ClosePortsLocked(Container& c, Deferred& deferred) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // An access log line of a running container (the listeners' thread).
+  void AppendAccessLog(const std::string& container_id, const std::string& line)
+      ABSL_LOCKS_EXCLUDED(mu_);
 
   const RuntimeOptions options_;
   std::unique_ptr<common::Clock> owned_clock_;  // set when options_.clock is null
   common::Clock* const clock_;
   std::shared_ptr<Lifeline> lifeline_;
+  // The same, for the port listeners' access log callback.
+  std::shared_ptr<Lifeline> access_log_life_;
   const std::string boot_id_;
+  // Thread-safe on its own; destroyed first (the destructor resets it).
+  std::unique_ptr<PortListeners> listeners_;
 
   absl::Mutex mu_;
   uint64_t next_seq_ ABSL_GUARDED_BY(mu_) = 1;

@@ -13,6 +13,7 @@
 #include "common/fake_clock.h"
 #include "common/metrics.h"
 #include "gtest/gtest.h"
+#include "runtime/container_ports.h"
 
 namespace minik8s::kubelet {
 namespace {
@@ -36,6 +37,7 @@ class ScriptedRuntime : public runtime::RuntimeClient {
     s.set_finished_at(Nanos(clock_->Now()));
   }
   std::string LastContainer() const { return last_container_; }
+  cri::ContainerConfig last_config;  // of the last CreateContainer
   bool probe_ok = true;
   int probes = 0;
   // Time a StopContainer takes (the fake clock moves by it).
@@ -87,6 +89,7 @@ class ScriptedRuntime : public runtime::RuntimeClient {
     s.set_created_at(Nanos(clock_->Now()));
     s.set_image_ref("sha256:img");
     last_container_ = s.id();
+    last_config = req.config();
     containers_[s.id()] = s;
     cri::CreateContainerResponse r;
     r.set_container_id(s.id());
@@ -304,6 +307,32 @@ TEST_F(PodSyncerTest, CrashLoopBackOffDoublesUpToTheMaxAndResetsAfterALongRun) {
   runtime_.Exit(runtime_.LastContainer(), 1);
   EXPECT_EQ(Sync(pod), absl::Seconds(10));
   EXPECT_EQ(Status0().state().waiting().reason(), "CrashLoopBackOff");
+}
+
+TEST_F(PodSyncerTest, ContainerPortsReachTheRuntimeAsTheKubeletAnnotation) {
+  core::Pod pod = MakePod({"app"});
+  core::Container* c = pod.mutable_spec()->mutable_containers(0);
+  core::ContainerPort* http = c->add_ports();
+  http->set_name("http");
+  http->set_container_port(80);
+  http->set_protocol("TCP");
+  core::ContainerPort* dns = c->add_ports();
+  dns->set_container_port(53);
+  dns->set_protocol("UDP");
+  Sync(pod);
+  const auto& annotations = runtime_.last_config.annotations();
+  ASSERT_TRUE(annotations.contains(runtime::kContainerPortsAnnotation));
+  EXPECT_EQ(annotations.at(runtime::kContainerPortsAnnotation),
+            R"([{"name":"http","containerPort":80,"protocol":"TCP"},)"
+            R"({"containerPort":53,"protocol":"UDP"}])");
+  EXPECT_EQ(*runtime::TcpPortsOf(runtime_.last_config), std::vector<int>{80});
+
+  // No ports, no annotation (as the Kubernetes kubelet).
+  clock_.Advance(absl::Seconds(1));
+  runtime_.Exit(runtime_.LastContainer(), 0);
+  pod.mutable_spec()->mutable_containers(0)->clear_ports();
+  Sync(pod);
+  EXPECT_FALSE(runtime_.last_config.annotations().contains(runtime::kContainerPortsAnnotation));
 }
 
 TEST_F(PodSyncerTest, TeardownGivesEachContainerWhatIsLeftOfTheGracePeriod) {
