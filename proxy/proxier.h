@@ -13,7 +13,10 @@
 // The proxier remembers when each rule and each of its endpoints was first
 // programmed (RulesSnapshot), logs each change (info: a frontend gaining or
 // losing endpoints; debug: every endpoint), and counts syncs in kube-proxy's
-// metrics (kubeproxy_sync_proxy_rules_*).
+// metrics (kubeproxy_sync_proxy_rules_*). A slice that carries
+// endpoints.kubernetes.io/last-change-trigger-time (the time of the pod or
+// Service change it reflects) adds, once programmed, the time since then to
+// kubeproxy_network_programming_duration_seconds, as kube-proxy does.
 //
 // Thread safety: all public methods are safe from any thread. The informers
 // (listers) must outlive the proxier.
@@ -40,6 +43,10 @@
 #include "proxy/tcp_proxy.h"
 
 namespace minik8s::proxy {
+
+// The annotation the EndpointSlice controller stamps with the time of the
+// change a slice reflects (Kubernetes' EndpointsLastChangeTriggerTime).
+inline constexpr char kLastChangeTriggerTime[] = "endpoints.kubernetes.io/last-change-trigger-time";
 
 struct ProxierOptions {
   // The nodes this process serves (their endpoints are "local").
@@ -79,6 +86,10 @@ class Proxier {
   void Run();
   void Stop();
 
+  // What the slice informer's handlers call (public for tests): marks the
+  // state dirty and notes the slice's change trigger time.
+  void OnSliceChange(const minik8s::discovery::v1::EndpointSlice& slice);
+
   // One sync now, on the calling thread.
   void Sync();
   // Completed syncs.
@@ -98,6 +109,7 @@ class Proxier {
   const ProxierOptions options_;
   const absl::flat_hash_set<std::string> local_nodes_;
   TcpProxy data_plane_;
+  const absl::Time started_;
 
   absl::Mutex sync_mu_;  // one Sync at a time; before mu_
   mutable absl::Mutex mu_;
@@ -108,6 +120,8 @@ class Proxier {
   // rule key (service port name + frontend) -> programmed state.
   std::map<std::string, ProgrammedRule> programmed_ ABSL_GUARDED_BY(mu_);
   std::set<std::string> unsupported_logged_ ABSL_GUARDED_BY(mu_);
+  // The trigger times of the slice changes the next sync programs.
+  std::vector<absl::Time> pending_triggers_ ABSL_GUARDED_BY(mu_);
   std::thread thread_;
 };
 

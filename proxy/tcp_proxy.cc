@@ -261,8 +261,10 @@ class TcpProxy::Impl {
       });
     }
 
+    // Also forgets the backends: a connection still retrying is reset.
     void Close() {
       open = false;
+      backends.clear();
       error_code ignored;
       retry.cancel();
       acceptor.close(ignored);
