@@ -114,6 +114,17 @@ int main(int argc, char** argv) {
                  "authorization metadata) from this CSV file, kube-apiserver's format: "
                  "token,user,uid[,\"group1,group2\"]; requests without a token are then refused "
                  "(401) except /healthz, /livez, /readyz and /version. Empty: no authentication");
+  app.add_option("--tls-cert-file", options.tls_cert_file,
+                 "PEM certificate (chain) the apiserver presents: with it the port speaks only "
+                 "TLS, for both the HTTP API and gRPC (ALPN: http/1.1 clients get the HTTP API, "
+                 "h2-only clients gRPC). Empty: plaintext");
+  app.add_option("--tls-private-key-file", options.tls_private_key_file,
+                 "PEM private key of --tls-cert-file");
+  app.add_option("--client-ca-file", options.client_ca_file,
+                 "Authenticate clients by TLS certificate: one signed by this PEM CA is the user "
+                 "of its Common Name, in the groups of its Organizations (kube-apiserver's x509 "
+                 "authentication); requests without credentials are then refused (401) except "
+                 "/healthz, /livez, /readyz and /version. Needs --tls-cert-file");
   app.add_option("--audit-log-path", options.audit_log_path,
                  "Write one audit.k8s.io/v1 Event (JSON, one per line, Metadata level: user, "
                  "verb, object, response code, timestamps) per API request, of both the HTTP and "

@@ -94,10 +94,23 @@ absl::Status Server::Start() {
   } else {
     spdlog::warn("no --token-auth-file: every caller is served as system:anonymous");
   }
-  authenticator_ = std::make_unique<authn::Authenticator>(std::move(tokens));
+  const bool tls = !options_.tls_cert_file.empty() || !options_.tls_private_key_file.empty();
+  if (tls && (options_.tls_cert_file.empty() || options_.tls_private_key_file.empty())) {
+    return absl::InvalidArgumentError(
+        "--tls-cert-file and --tls-private-key-file go together: give both or neither");
+  }
+  if (!options_.client_ca_file.empty() && !tls) {
+    return absl::InvalidArgumentError(
+        "--client-ca-file needs TLS: give --tls-cert-file and --tls-private-key-file too");
+  }
+  if (!options_.client_ca_file.empty()) {
+    spdlog::info("authentication: client certificates signed by {}", options_.client_ca_file);
+  }
+  authenticator_ =
+      std::make_unique<authn::Authenticator>(std::move(tokens), !options_.client_ca_file.empty());
   pool_ = std::make_unique<WorkerPool>(options_.workers);
   service_ = std::make_unique<ApiServerService>(handler_.get(), pool_.get(), audit_.get(),
-                                                authenticator_.get());
+                                                authenticator_.get(), &grpc_identities_);
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   // The gRPC server listens on no port of its own: the HTTP server hands it
@@ -126,14 +139,29 @@ absl::Status Server::Start() {
           .bind_address = options_.bind_address,
           .port = options_.port,
           .threads = options_.http_threads,
+          .tls = tls ? std::make_optional(rest::HttpTlsOptions{
+                           .cert_file = options_.tls_cert_file,
+                           .key_file = options_.tls_private_key_file,
+                           .client_ca_file = options_.client_ca_file,
+                       })
+                     : std::nullopt,
           .http2_handoff =
-              [server = grpc_server_.get()](int fd) { grpc::AddInsecureChannelFromFd(server, fd); },
+              [this](int fd, std::optional<authn::CertificateIdentity> client) {
+                HandOffToGrpc(fd, std::move(client));
+              },
       },
       router_.get());
   RETURN_IF_ERROR(http_->Start());
   bound_port_ = http_->port();
   maintenance_ = std::thread([this] { RunMaintenance(); });
   return absl::OkStatus();
+}
+
+void Server::HandOffToGrpc(int fd, std::optional<authn::CertificateIdentity> client) {
+  // gRPC names a connection it got by descriptor "fd:N": the handlers find
+  // its certificate under that name.
+  grpc_identities_.Set(absl::StrCat("fd:", fd), std::move(client));
+  grpc::AddInsecureChannelFromFd(grpc_server_.get(), fd);
 }
 
 absl::Status Server::RepairServiceAllocators() {

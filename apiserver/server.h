@@ -78,6 +78,12 @@ struct ServerOptions {
   // --token-auth-file: bearer tokens (authn/authenticator.h); empty: no
   // authentication, every caller is system:anonymous.
   std::string token_auth_file;
+  // --tls-cert-file, --tls-private-key-file: serve TLS only (both APIs);
+  // empty: plaintext. --client-ca-file: authenticate client certificates
+  // signed by this CA (authn/authenticator.h); needs TLS.
+  std::string tls_cert_file;
+  std::string tls_private_key_file;
+  std::string client_ca_file;
 };
 
 class Server {
@@ -93,6 +99,8 @@ class Server {
 
  private:
   void RunMaintenance();
+  // The gRPC server takes a connection from the HTTP server's port.
+  void HandOffToGrpc(int fd, std::optional<authn::CertificateIdentity> client);
   // Rebuilds or repairs the service allocators from the stored Services.
   absl::Status RepairServiceAllocators();
 
@@ -105,6 +113,7 @@ class Server {
   std::vector<std::unique_ptr<CacheReflector>> reflectors_;
   std::unique_ptr<audit::AuditLog> audit_;               // outlives the service and the router
   std::unique_ptr<authn::Authenticator> authenticator_;  // likewise
+  authn::ConnectionIdentities grpc_identities_;
   std::unique_ptr<Handler> handler_;
   std::unique_ptr<NamespaceFinalizer> finalizer_;
   std::unique_ptr<WorkerPool> pool_;

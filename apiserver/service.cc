@@ -46,7 +46,10 @@ ApiServerService::Caller ApiServerService::Authenticate(grpc::CallbackServerCont
   if (auto it = metadata.find("authorization"); it != metadata.end()) {
     authorization = absl::string_view(it->second.data(), it->second.size());
   }
-  authn::Authenticator::Result who = authenticator_->Authenticate(authorization);
+  std::optional<authn::CertificateIdentity> certificate;
+  if (identities_ != nullptr) certificate = identities_->Find(context->peer());
+  authn::Authenticator::Result who = authenticator_->Authenticate(
+      authorization, certificate.has_value() ? &*certificate : nullptr);
   caller.user = std::move(who.user);
   if (who.outcome == authn::Authenticator::Outcome::kRejected ||
       (who.outcome == authn::Authenticator::Outcome::kAnonymous && !public_call)) {

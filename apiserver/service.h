@@ -43,10 +43,17 @@ class ApiServerService final
     : public apiv1::ApiServer::WithRawCallbackMethod_Watch<apiv1::ApiServer::CallbackService> {
  public:
   // `audit` (may be null: no audit log) gets one event per call;
-  // `authenticator` (may be null: everyone is anonymous) says who calls.
+  // `authenticator` (may be null: everyone is anonymous) says who calls;
+  // `identities` (may be null) holds the client certificates of the
+  // connections handed over from the TLS port.
   ApiServerService(Handler* handler, WorkerPool* pool, audit::AuditLog* audit = nullptr,
-                   const authn::Authenticator* authenticator = nullptr)
-      : handler_(handler), pool_(pool), audit_(audit), authenticator_(authenticator) {}
+                   const authn::Authenticator* authenticator = nullptr,
+                   const authn::ConnectionIdentities* identities = nullptr)
+      : handler_(handler),
+        pool_(pool),
+        audit_(audit),
+        authenticator_(authenticator),
+        identities_(identities) {}
 
   grpc::ServerUnaryReactor* Create(grpc::CallbackServerContext* context,
                                    const apiv1::CreateRequest* request,
@@ -116,6 +123,7 @@ class ApiServerService final
   WorkerPool* const pool_;
   audit::AuditLog* const audit_;
   const authn::Authenticator* const authenticator_;
+  const authn::ConnectionIdentities* const identities_;
 };
 
 }  // namespace minik8s::apiserver

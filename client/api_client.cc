@@ -266,9 +266,17 @@ minik8s::meta::v1::DeleteOptions DeleteOptions::ToProto() const {
 }
 
 absl::StatusOr<std::unique_ptr<ApiClient>> ApiClient::Connect(const ApiClientOptions& options) {
-  auto address = UrlToGrpcAddress(options.server);
-  if (!address.ok()) return address.status();
+  // Before anything that starts gRPC (credentials do).
   ConfigureGrpcForProcess();
+  absl::StatusOr<GrpcEndpoint> endpoint = UrlToGrpcEndpoint(options.server);
+  if (!endpoint.ok()) return endpoint.status();
+  std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
+  if (endpoint->tls || options.tls.has_value()) {
+    absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> tls =
+        MakeChannelCredentials(options.tls.value_or(TlsClientFiles{}));
+    if (!tls.ok()) return tls.status();
+    credentials = *std::move(tls);
+  }
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS,
               static_cast<int>(absl::ToInt64Milliseconds(options.keepalive_time)));
@@ -291,7 +299,7 @@ absl::StatusOr<std::unique_ptr<ApiClient>> ApiClient::Connect(const ApiClientOpt
               static_cast<int>(absl::ToInt64Milliseconds(options.max_reconnect_backoff)));
   args.SetInt(GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH, 256 << 20);
   args.SetUserAgentPrefix(options.user_agent);
-  auto channel = grpc::CreateCustomChannel(*address, grpc::InsecureChannelCredentials(), args);
+  auto channel = grpc::CreateCustomChannel(endpoint->address, credentials, args);
   return std::make_unique<ApiClient>(std::move(channel), options);
 }
 

@@ -38,6 +38,7 @@
 #include "absl/time/time.h"
 #include "apiserver/v1/apiserver.grpc.pb.h"
 #include "client/watch.h"
+#include "common/tls.h"
 #include "google/protobuf/message.h"
 #include "k8s/autoscaling/v1/autoscaling.pb.h"
 #include "k8s/core/v1/core.pb.h"
@@ -46,7 +47,8 @@
 namespace minik8s::client {
 
 struct ApiClientOptions {
-  // Apiserver address: "127.0.0.1:6443", "http://127.0.0.1:6443" or "unix:///path".
+  // Apiserver address: "127.0.0.1:6443", "http://127.0.0.1:6443",
+  // "https://127.0.0.1:6443" or "unix:///path".
   std::string server = "127.0.0.1:6443";
   absl::Duration timeout = absl::Seconds(30);  // per unary call
   absl::Duration keepalive_time = absl::Minutes(5);
@@ -56,6 +58,10 @@ struct ApiClientOptions {
   // Sent with every call as `authorization: Bearer <token>` (the apiserver's
   // --token-auth-file); empty: none.
   std::string bearer_token;
+  // TLS: the CA the apiserver's certificate must chain to and the client
+  // certificate to present (x509 authentication). Used for an https://
+  // server, or for any server when set.
+  std::optional<TlsClientFiles> tls;
 };
 
 struct ListOptions {

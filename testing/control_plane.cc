@@ -83,7 +83,7 @@ absl::Status ControlPlane::Start() {
   apiserver_port_ = *api_port;
   apiserver_address_ = absl::StrCat("127.0.0.1:", apiserver_port_);
   auto cs = client::Clientset::Connect(
-      {.server = apiserver_address_, .bearer_token = options_.bearer_token});
+      {.server = apiserver_address_, .bearer_token = options_.bearer_token, .tls = options_.tls});
   if (!cs.ok()) return cs.status();
   clientset_ = *std::move(cs);
   return StartApiserver();

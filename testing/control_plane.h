@@ -21,6 +21,7 @@
 
 #include "absl/status/status.h"
 #include "client/clientset.h"
+#include "common/tls.h"
 #include "testing/store_backend.h"
 #include "testing/subprocess.h"
 #include "testing/temp_dir.h"
@@ -35,6 +36,8 @@ class ControlPlane {
     std::vector<std::string> apiserver_flags;
     // The clientset's bearer token (for an apiserver given --token-auth-file).
     std::string bearer_token;
+    // The clientset's TLS files (for an apiserver given --tls-cert-file).
+    std::optional<TlsClientFiles> tls;
   };
 
   // The binaries among `names` missing from the build tree (empty: all

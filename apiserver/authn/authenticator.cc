@@ -101,10 +101,43 @@ const UserInfo* TokenFile::Find(absl::string_view token) const {
   return it == users_.end() ? nullptr : &it->second;
 }
 
-Authenticator::Result Authenticator::Authenticate(absl::string_view authorization) const {
+void ConnectionIdentities::Set(std::string peer, std::optional<CertificateIdentity> identity) {
+  absl::MutexLock lock(&mu_);
+  if (identity.has_value()) {
+    by_peer_.insert_or_assign(std::move(peer), *std::move(identity));
+  } else {
+    by_peer_.erase(peer);
+  }
+}
+
+std::optional<CertificateIdentity> ConnectionIdentities::Find(absl::string_view peer) const {
+  absl::MutexLock lock(&mu_);
+  auto it = by_peer_.find(peer);
+  if (it == by_peer_.end()) return std::nullopt;
+  return it->second;
+}
+
+namespace {
+
+void AddAuthenticatedGroup(UserInfo* user) {
+  bool has_group = false;
+  for (const std::string& g : user->groups) has_group |= g == kAuthenticatedGroup;
+  if (!has_group) user->groups.push_back(kAuthenticatedGroup);
+}
+
+}  // namespace
+
+Authenticator::Result Authenticator::Authenticate(absl::string_view authorization,
+                                                  const CertificateIdentity* certificate) const {
   Result result{.outcome = Outcome::kAnonymous, .user = Anonymous()};
+  if (client_certificates_ && certificate != nullptr && !certificate->common_name.empty()) {
+    result.outcome = Outcome::kAuthenticated;
+    result.user = UserInfo{.name = certificate->common_name, .groups = certificate->organizations};
+    AddAuthenticatedGroup(&result.user);
+    return result;
+  }
   authorization = absl::StripAsciiWhitespace(authorization);
-  if (authorization.empty() || !enabled()) return result;
+  if (authorization.empty() || !tokens_.has_value()) return result;
   // The scheme is case-insensitive; the token follows one or more spaces.
   const size_t space = authorization.find(' ');
   if (space == absl::string_view::npos ||
@@ -120,9 +153,7 @@ Authenticator::Result Authenticator::Authenticate(absl::string_view authorizatio
   }
   result.outcome = Outcome::kAuthenticated;
   result.user = *user;
-  bool has_group = false;
-  for (const std::string& g : result.user.groups) has_group |= g == kAuthenticatedGroup;
-  if (!has_group) result.user.groups.push_back(kAuthenticatedGroup);
+  AddAuthenticatedGroup(&result.user);
   return result;
 }
 

@@ -1,5 +1,11 @@
 // Who is asking: the apiserver's authentication, as kube-apiserver's
-// request authenticators do it for bearer tokens.
+// request authenticators do it for client certificates and bearer tokens.
+//
+// --client-ca-file turns on x509 authentication: a client certificate the
+// TLS handshake verified against that CA names the user (its Common Name)
+// and the groups (its Organizations), plus system:authenticated. It is
+// tried first; a request with a verified certificate is that user whatever
+// else it carries.
 //
 // --token-auth-file is kube-apiserver's static token file: CSV, one line a
 // user, `token,user,uid[,"group1,group2"]`. A request that carries
@@ -11,7 +17,7 @@
 // endpoints Kubernetes shows everyone (/healthz, /livez, /readyz, /version,
 // and the gRPC Version call).
 //
-// With no --token-auth-file the apiserver authenticates nobody and serves
+// With neither --client-ca-file nor --token-auth-file the apiserver authenticates nobody and serves
 // everyone as system:anonymous (kube-apiserver with no authenticator and
 // AlwaysAllow).
 //
@@ -23,9 +29,11 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 
 namespace minik8s::apiserver::authn {
 
@@ -41,6 +49,30 @@ struct UserInfo {
 };
 
 UserInfo Anonymous();
+
+// What a verified TLS client certificate says: Subject CN and O.
+struct CertificateIdentity {
+  std::string common_name;
+  std::vector<std::string> organizations;
+  bool operator==(const CertificateIdentity&) const = default;
+};
+
+// The client certificates of the connections the HTTP server handed to the
+// gRPC server, by the peer name gRPC gives such a connection ("fd:N"). The
+// entry is written before the connection is handed over, so a reused
+// descriptor number always finds its own connection's entry.
+//
+// Thread safety: safe to call concurrently.
+class ConnectionIdentities {
+ public:
+  // `identity` nullopt: the connection presented no certificate.
+  void Set(std::string peer, std::optional<CertificateIdentity> identity);
+  std::optional<CertificateIdentity> Find(absl::string_view peer) const;
+
+ private:
+  mutable absl::Mutex mu_;
+  absl::flat_hash_map<std::string, CertificateIdentity> by_peer_ ABSL_GUARDED_BY(mu_);
+};
 
 // The parsed --token-auth-file.
 class TokenFile {
@@ -66,19 +98,24 @@ class Authenticator {
     UserInfo user;  // anonymous unless kAuthenticated
   };
 
-  explicit Authenticator(std::optional<TokenFile> tokens = std::nullopt)
-      : tokens_(std::move(tokens)) {}
+  explicit Authenticator(std::optional<TokenFile> tokens = std::nullopt,
+                         bool client_certificates = false)
+      : tokens_(std::move(tokens)), client_certificates_(client_certificates) {}
 
   // Whether any authenticator is configured: then anonymous requests are
   // refused outside the public endpoints.
-  bool enabled() const { return tokens_.has_value(); }
+  bool enabled() const { return tokens_.has_value() || client_certificates_; }
 
-  // From the Authorization header's (or metadata's) value; "" when absent.
-  // A scheme other than Bearer is rejected when authentication is enabled.
-  Result Authenticate(absl::string_view authorization) const;
+  // From the connection's verified client certificate (nullptr: none) and
+  // the Authorization header's (or metadata's) value ("" when absent). With
+  // a token file, a scheme other than Bearer or an unknown token is
+  // rejected; without one the header is not looked at.
+  Result Authenticate(absl::string_view authorization,
+                      const CertificateIdentity* certificate = nullptr) const;
 
  private:
   std::optional<TokenFile> tokens_;
+  bool client_certificates_ = false;
 };
 
 // Kubernetes' answer to a request that fails authentication: 401, reason

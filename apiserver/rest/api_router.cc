@@ -360,7 +360,11 @@ void ApiRouter::Serve(HttpRequest request, ResponderPtr responder) {
   authn::Authenticator::Result who{.user = authn::Anonymous()};
   const bool authenticating =
       options_.authenticator != nullptr && options_.authenticator->enabled();
-  if (authenticating) who = options_.authenticator->Authenticate(request.Header("authorization"));
+  if (authenticating) {
+    who = options_.authenticator->Authenticate(
+        request.Header("authorization"),
+        request.client_certificate.has_value() ? &*request.client_certificate : nullptr);
+  }
   responder = std::make_shared<MeteredResponder>(std::move(responder), request, info);
   if (options_.audit != nullptr) {
     responder = std::make_shared<AuditingResponder>(std::move(responder), request, info, who.user,

@@ -1,5 +1,8 @@
 #include "apiserver/rest/http_server.h"
 
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -16,8 +19,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "boost/asio.hpp"
+#include "boost/asio/ssl.hpp"
 #include "boost/beast/core.hpp"
 #include "boost/beast/http.hpp"
+#include "boost/beast/ssl.hpp"
+#include "common/status_macros.h"
+#include "common/tls.h"
 #include "spdlog/spdlog.h"
 
 namespace minik8s::apiserver::rest {
@@ -25,7 +32,9 @@ namespace minik8s::apiserver::rest {
 namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace http = boost::beast::http;
+namespace ssl = boost::asio::ssl;
 using tcp = boost::asio::ip::tcp;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 absl::string_view HttpRequest::Header(absl::string_view name) const {
   auto it = headers.find(name);
@@ -148,7 +157,13 @@ void ParseTarget(absl::string_view target, HttpRequest* request) {
   }
 }
 
-class Session;
+// A connection Shutdown() must close: an HTTP/1.1 session or a gRPC relay.
+class Connection {
+ public:
+  virtual ~Connection() = default;
+  // From any thread.
+  virtual void PostClose() = 0;
+};
 
 // What one write of a stream carries at most (the source is pulled until
 // this much is queued).
@@ -160,42 +175,54 @@ struct HttpServer::Impl {
   net::io_context ioc;
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
   std::optional<tcp::acceptor> acceptor;
+  std::unique_ptr<ssl::context> tls;  // set: the port speaks TLS
   std::vector<std::thread> threads;
   int port = 0;
 
   absl::Mutex mu;
   bool stopping ABSL_GUARDED_BY(mu) = false;
-  // Live sessions, so that Shutdown can close them.
-  absl::flat_hash_map<Session*, std::weak_ptr<Session>> sessions ABSL_GUARDED_BY(mu);
+  // Live connections, so that Shutdown can close them.
+  absl::flat_hash_map<Connection*, std::weak_ptr<Connection>> sessions ABSL_GUARDED_BY(mu);
 
   void Accept();
   void Sniff(std::shared_ptr<tcp::socket> socket, std::shared_ptr<net::steady_timer> deadline);
-  void StartSession(tcp::socket socket);
+  void SniffTls(std::shared_ptr<tcp::socket> socket, std::shared_ptr<net::steady_timer> deadline);
+  void Handshake(tcp::socket socket);
+  void StartRelay(TlsStream stream, std::optional<authn::CertificateIdentity> client);
+  template <typename Stream>
+  void StartSession(Stream stream, std::optional<authn::CertificateIdentity> client);
+  // Registers a connection; false once the server is stopping.
+  bool Track(const std::shared_ptr<Connection>& connection);
+  void Untrack(Connection* connection);
 };
 
-// One HTTP/1.1 connection. Every member is used on the session's strand
+// One HTTP/1.1 connection over `Stream` (beast::tcp_stream, or TlsStream
+// once its handshake is done). Every member is used on the session's strand
 // only (the stream's executor), except where noted.
-class Session : public std::enable_shared_from_this<Session> {
+template <typename Stream>
+class Session : public Connection, public std::enable_shared_from_this<Session<Stream>> {
  public:
-  Session(tcp::socket socket, HttpServer::Impl* server)
-      : stream_(std::move(socket)), server_(server) {}
+  Session(Stream stream, HttpServer::Impl* server,
+          std::optional<authn::CertificateIdentity> client_certificate)
+      : stream_(std::move(stream)),
+        server_(server),
+        client_certificate_(std::move(client_certificate)) {}
 
   void Run() { ReadRequest(); }
 
-  // From any thread.
-  void PostClose() {
-    net::post(stream_.get_executor(), [self = shared_from_this()] { self->Close(); });
+  void PostClose() override {
+    net::post(stream_.get_executor(), [self = this->shared_from_this()] { self->Close(); });
   }
   void PostResponse(HttpResponse response) {
     net::post(stream_.get_executor(),
-              [self = shared_from_this(), response = std::move(response)]() mutable {
+              [self = this->shared_from_this(), response = std::move(response)]() mutable {
                 self->WriteResponse(std::move(response));
               });
   }
   void PostStream(int status, std::string content_type, std::shared_ptr<StreamSource> source,
                   absl::Duration max_duration) {
     net::post(stream_.get_executor(),
-              [self = shared_from_this(), status, content_type = std::move(content_type),
+              [self = this->shared_from_this(), status, content_type = std::move(content_type),
                source = std::move(source), max_duration]() mutable {
                 self->StartStream(status, std::move(content_type), std::move(source), max_duration);
               });
@@ -207,10 +234,10 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.emplace();
     parser_->body_limit(server_->options.max_body_bytes);
     parser_->header_limit(static_cast<std::uint32_t>(server_->options.max_header_bytes));
-    stream_.expires_after(ToChrono(server_->options.idle_timeout));
+    Lowest().expires_after(ToChrono(server_->options.idle_timeout));
     http::async_read(
         stream_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+        [self = this->shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
   }
 
   void OnRead(beast::error_code ec) {
@@ -247,12 +274,13 @@ class Session : public std::enable_shared_from_this<Session> {
     head_ = raw.method() == http::verb::head;
     HttpRequest request = FromBeast(std::move(raw));
     request.target = std::move(target);
+    request.client_certificate = client_certificate_;
     beast::error_code ignored;
-    const auto remote = stream_.socket().remote_endpoint(ignored);
+    const auto remote = Lowest().socket().remote_endpoint(ignored);
     if (!ignored) request.remote_ip = remote.address().to_string();
-    stream_.expires_never();
+    Lowest().expires_never();
     server_->handler->Serve(std::move(request),
-                            std::make_shared<SessionResponder>(shared_from_this()));
+                            std::make_shared<SessionResponder>(this->shared_from_this()));
   }
 
   static HttpResponse ErrorResponse(int code, absl::string_view reason, absl::string_view message) {
@@ -274,9 +302,9 @@ class Session : public std::enable_shared_from_this<Session> {
     res->prepare_payload();
     // HEAD: the GET's headers (its Content-Length included), no body.
     if (head_) res->body().clear();
-    stream_.expires_after(ToChrono(server_->options.write_timeout));
+    Lowest().expires_after(ToChrono(server_->options.write_timeout));
     http::async_write(stream_, *res,
-                      [self = shared_from_this(), res](beast::error_code ec, size_t) {
+                      [self = this->shared_from_this(), res](beast::error_code ec, size_t) {
                         if (ec) {
                           self->Close();
                           return;
@@ -299,7 +327,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (max_duration < absl::InfiniteDuration()) {
       stream_deadline_.emplace(stream_.get_executor());
       stream_deadline_->expires_after(ToChrono(max_duration));
-      stream_deadline_->async_wait([self = shared_from_this()](beast::error_code ec) {
+      stream_deadline_->async_wait([self = this->shared_from_this()](beast::error_code ec) {
         if (!ec) self->EndStream();
       });
     }
@@ -310,10 +338,10 @@ class Session : public std::enable_shared_from_this<Session> {
     head->chunked(true);
     auto serializer = std::make_shared<http::response_serializer<http::empty_body>>(*head);
     writing_ = true;
-    stream_.expires_after(ToChrono(server_->options.write_timeout));
+    Lowest().expires_after(ToChrono(server_->options.write_timeout));
     http::async_write_header(
         stream_, *serializer,
-        [self = shared_from_this(), head, serializer](beast::error_code ec, size_t) {
+        [self = this->shared_from_this(), head, serializer](beast::error_code ec, size_t) {
           self->writing_ = false;
           if (ec) {
             self->Close();
@@ -334,8 +362,8 @@ class Session : public std::enable_shared_from_this<Session> {
   // closed the connection (or broke the protocol); either way the stream
   // ends.
   void DetectClose() {
-    stream_.expires_never();
-    stream_.async_read_some(net::buffer(probe_), [self = shared_from_this()](
+    Lowest().expires_never();
+    stream_.async_read_some(net::buffer(probe_), [self = this->shared_from_this()](
                                                      beast::error_code, size_t) { self->Close(); });
   }
 
@@ -354,9 +382,9 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!chunk_.empty()) {
       ended_ = next == StreamSource::Next::kEnd;
       writing_ = true;
-      stream_.expires_after(ToChrono(server_->options.write_timeout));
+      Lowest().expires_after(ToChrono(server_->options.write_timeout));
       net::async_write(stream_, http::make_chunk(net::buffer(chunk_)),
-                       [self = shared_from_this()](beast::error_code ec, size_t) {
+                       [self = this->shared_from_this()](beast::error_code ec, size_t) {
                          self->writing_ = false;
                          if (ec) {
                            self->Close();
@@ -385,15 +413,15 @@ class Session : public std::enable_shared_from_this<Session> {
   void LingerClose() {
     if (closed_) return;
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    Lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
     linger_budget_ = 2 * server_->options.max_body_bytes + (1 << 20);
-    stream_.expires_after(std::chrono::seconds(2));
+    Lowest().expires_after(std::chrono::seconds(2));
     Drain();
   }
 
   void Drain() {
     stream_.async_read_some(net::buffer(drain_),
-                            [self = shared_from_this()](beast::error_code ec, size_t n) {
+                            [self = this->shared_from_this()](beast::error_code ec, size_t n) {
                               if (ec || n >= self->linger_budget_) {
                                 self->Close();
                                 return;
@@ -416,9 +444,10 @@ class Session : public std::enable_shared_from_this<Session> {
   void WriteLastChunk() {
     if (closed_) return;
     writing_ = true;
-    stream_.expires_after(ToChrono(server_->options.write_timeout));
-    net::async_write(stream_, http::make_chunk_last(),
-                     [self = shared_from_this()](beast::error_code, size_t) { self->Close(); });
+    Lowest().expires_after(ToChrono(server_->options.write_timeout));
+    net::async_write(
+        stream_, http::make_chunk_last(),
+        [self = this->shared_from_this()](beast::error_code, size_t) { self->Close(); });
   }
 
   void Close() {
@@ -430,11 +459,12 @@ class Session : public std::enable_shared_from_this<Session> {
       source_.reset();
     }
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.close();
-    absl::MutexLock lock(&server_->mu);
-    server_->sessions.erase(this);
+    Lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    Lowest().close();
+    server_->Untrack(this);
   }
+
+  beast::tcp_stream& Lowest() { return beast::get_lowest_layer(stream_); }
 
   class SessionResponder : public Responder {
    public:
@@ -454,8 +484,9 @@ class Session : public std::enable_shared_from_this<Session> {
     std::atomic<bool> answered_{false};
   };
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   HttpServer::Impl* server_;
+  const std::optional<authn::CertificateIdentity> client_certificate_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   bool keep_alive_ = true;
@@ -470,6 +501,187 @@ class Session : public std::enable_shared_from_this<Session> {
   char drain_[16 * 1024];
   size_t linger_budget_ = 0;
 };
+
+namespace {
+
+// The client's verified certificate, if it sent one.
+std::optional<authn::CertificateIdentity> ClientIdentity(SSL* ssl) {
+  X509* cert = SSL_get0_peer_certificate(ssl);
+  if (cert == nullptr || SSL_get_verify_result(ssl) != X509_V_OK) return std::nullopt;
+  authn::CertificateIdentity identity;
+  const X509_NAME* subject = X509_get_subject_name(cert);
+  auto text = [](const X509_NAME_ENTRY* entry) {
+    const ASN1_STRING* data = X509_NAME_ENTRY_get_data(entry);
+    unsigned char* utf8 = nullptr;
+    const int n = ASN1_STRING_to_UTF8(&utf8, data);
+    std::string out;
+    if (n > 0) out.assign(reinterpret_cast<const char*>(utf8), static_cast<size_t>(n));
+    OPENSSL_free(utf8);
+    return out;
+  };
+  // The last CN wins, as Go's pkix.Name keeps the last one it reads.
+  for (int i = -1; (i = X509_NAME_get_index_by_NID(subject, NID_commonName, i)) >= 0;) {
+    identity.common_name = text(X509_NAME_get_entry(subject, i));
+  }
+  for (int i = -1; (i = X509_NAME_get_index_by_NID(subject, NID_organizationName, i)) >= 0;) {
+    identity.organizations.push_back(text(X509_NAME_get_entry(subject, i)));
+  }
+  return identity;
+}
+
+// ALPN: HTTP/1.1 whenever the client offers it, h2 (gRPC) only when it
+// offers nothing else we speak.
+int SelectAlpn(SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in,
+               unsigned int inlen, void*) {
+  const unsigned char* h2 = nullptr;
+  for (unsigned int i = 0; i < inlen;) {
+    const unsigned int len = in[i];
+    if (i + 1 + len > inlen) break;
+    const absl::string_view name(reinterpret_cast<const char*>(in + i + 1), len);
+    if (name == "http/1.1") {
+      *out = in + i + 1;
+      *outlen = static_cast<unsigned char>(len);
+      return SSL_TLSEXT_ERR_OK;
+    }
+    if (name == "h2") h2 = in + i + 1;
+    i += 1 + len;
+  }
+  if (h2 == nullptr) return SSL_TLSEXT_ERR_NOACK;
+  *out = h2;
+  *outlen = 2;
+  return SSL_TLSEXT_ERR_OK;
+}
+
+absl::StatusOr<std::unique_ptr<ssl::context>> MakeTlsContext(const HttpTlsOptions& options) {
+  ASSIGN_OR_RETURN(std::string cert, ReadPemFile(options.cert_file));
+  ASSIGN_OR_RETURN(std::string key, ReadPemFile(options.key_file));
+  auto ctx = std::make_unique<ssl::context>(ssl::context::tls_server);
+  beast::error_code ec;
+  ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                       ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1,
+                   ec);
+  ctx->use_certificate_chain(net::buffer(cert), ec);
+  if (ec) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--tls-cert-file ", options.cert_file, ": ", ec.message()));
+  }
+  ctx->use_private_key(net::buffer(key), ssl::context::pem, ec);
+  if (ec || SSL_CTX_check_private_key(ctx->native_handle()) != 1) {
+    return absl::InvalidArgumentError(absl::StrCat("--tls-private-key-file ", options.key_file,
+                                                   " is not the key of --tls-cert-file ",
+                                                   options.cert_file));
+  }
+  if (!options.client_ca_file.empty()) {
+    ASSIGN_OR_RETURN(std::string ca, ReadPemFile(options.client_ca_file));
+    ctx->add_certificate_authority(net::buffer(ca), ec);
+    if (ec) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--client-ca-file ", options.client_ca_file, ": ", ec.message()));
+    }
+    // Ask for a certificate; one that is sent must verify, and be meant for
+    // clients. None at all is allowed (tokens, anonymous).
+    ctx->set_verify_mode(ssl::verify_peer);
+    SSL_CTX_set_purpose(ctx->native_handle(), X509_PURPOSE_SSL_CLIENT);
+    STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(options.client_ca_file.c_str());
+    if (names != nullptr) SSL_CTX_set_client_CA_list(ctx->native_handle(), names);
+  }
+  SSL_CTX_set_alpn_select_cb(ctx->native_handle(), SelectAlpn, nullptr);
+  return ctx;
+}
+
+}  // namespace
+
+// A gRPC connection over TLS: the decrypted bytes go both ways between the
+// TLS stream and a local socket pair whose other end the gRPC server owns.
+class Relay : public Connection, public std::enable_shared_from_this<Relay> {
+ public:
+  Relay(TlsStream stream, HttpServer::Impl* server)
+      : tls_(std::move(stream)), local_(tls_.get_executor()), server_(server) {}
+
+  // Connects the pair; the returned descriptor is the gRPC side's.
+  absl::StatusOr<int> Open() {
+    net::local::stream_protocol::socket peer(tls_.get_executor());
+    beast::error_code ec;
+    net::local::connect_pair(local_, peer, ec);
+    if (ec) return absl::InternalError(absl::StrCat("socketpair: ", ec.message()));
+    const int fd = peer.release(ec);
+    if (ec) return absl::InternalError(absl::StrCat("socketpair: ", ec.message()));
+    // gRPC expects a non-blocking descriptor; a blocking one stalls its
+    // reads until more bytes come.
+    const int flags = ::fcntl(fd, F_GETFL);
+    if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+      ::close(fd);
+      return absl::InternalError("socketpair: cannot make the descriptor non-blocking");
+    }
+    return fd;
+  }
+
+  void Run() {
+    beast::get_lowest_layer(tls_).expires_never();
+    Up();
+    Down();
+  }
+
+  void PostClose() override {
+    net::post(tls_.get_executor(), [self = shared_from_this()] { self->Close(); });
+  }
+
+ private:
+  // Client → gRPC.
+  void Up() {
+    tls_.async_read_some(net::buffer(up_),
+                         [self = shared_from_this()](beast::error_code ec, size_t n) {
+                           if (ec) return self->Close();
+                           net::async_write(self->local_, net::buffer(self->up_, n),
+                                            [self](beast::error_code ec, size_t) {
+                                              if (ec) return self->Close();
+                                              self->Up();
+                                            });
+                         });
+  }
+
+  // gRPC → client.
+  void Down() {
+    local_.async_read_some(net::buffer(down_),
+                           [self = shared_from_this()](beast::error_code ec, size_t n) {
+                             if (ec) return self->Close();
+                             net::async_write(self->tls_, net::buffer(self->down_, n),
+                                              [self](beast::error_code ec, size_t) {
+                                                if (ec) return self->Close();
+                                                self->Down();
+                                              });
+                           });
+  }
+
+  void Close() {
+    if (closed_) return;
+    closed_ = true;
+    beast::error_code ignored;
+    beast::get_lowest_layer(tls_).socket().shutdown(tcp::socket::shutdown_both, ignored);
+    beast::get_lowest_layer(tls_).close();
+    local_.close(ignored);
+    server_->Untrack(this);
+  }
+
+  TlsStream tls_;
+  net::local::stream_protocol::socket local_;
+  HttpServer::Impl* server_;
+  bool closed_ = false;
+  char up_[16 * 1024];
+  char down_[16 * 1024];
+};
+
+bool HttpServer::Impl::Track(const std::shared_ptr<Connection>& connection) {
+  absl::MutexLock lock(&mu);
+  if (stopping) return false;
+  sessions.emplace(connection.get(), connection);
+  return true;
+}
+
+void HttpServer::Impl::Untrack(Connection* connection) {
+  absl::MutexLock lock(&mu);
+  sessions.erase(connection);
+}
 
 void HttpServer::Impl::Accept() {
   acceptor->async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
@@ -492,7 +704,11 @@ void HttpServer::Impl::Accept() {
           shared->close(ignored);
         }
       });
-      Sniff(std::move(shared), std::move(deadline));
+      if (tls != nullptr) {
+        SniffTls(std::move(shared), std::move(deadline));
+      } else {
+        Sniff(std::move(shared), std::move(deadline));
+      }
     } else {
       spdlog::warn("http: accept: {}", ec.message());
     }
@@ -530,20 +746,94 @@ void HttpServer::Impl::Sniff(std::shared_ptr<tcp::socket> socket,
       beast::error_code err;
       const int fd = socket->release(err);
       if (err) return;
-      options.http2_handoff(fd);
+      options.http2_handoff(fd, std::nullopt);
       return;
     }
-    StartSession(std::move(*socket));
+    StartSession(beast::tcp_stream(std::move(*socket)), std::nullopt);
   });
 }
 
-void HttpServer::Impl::StartSession(tcp::socket socket) {
-  auto session = std::make_shared<Session>(std::move(socket), this);
-  {
-    absl::MutexLock lock(&mu);
-    if (stopping) return;
-    sessions.emplace(session.get(), session);
+// On the TLS port: a TLS handshake record starts the handshake; a plaintext
+// HTTP request gets Go's answer; anything else is closed.
+void HttpServer::Impl::SniffTls(std::shared_ptr<tcp::socket> socket,
+                                std::shared_ptr<net::steady_timer> deadline) {
+  socket->async_wait(tcp::socket::wait_read, [this, socket, deadline](beast::error_code ec) {
+    if (ec || !socket->is_open()) return;
+    char head[1];
+    const ssize_t n = ::recv(socket->native_handle(), head, sizeof(head), MSG_PEEK | MSG_DONTWAIT);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+      SniffTls(socket, deadline);
+      return;
+    }
+    deadline->cancel();
+    constexpr char kHandshakeRecord = 0x16;
+    if (n == 1 && head[0] == kHandshakeRecord) {
+      Handshake(std::move(*socket));
+      return;
+    }
+    if (n == 1 && head[0] >= 'A' && head[0] <= 'Z' && head[0] != 'P') {
+      // Go answers a plaintext request on a TLS port so.
+      static const std::string kAnswer =
+          "HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n";
+      net::async_write(*socket, net::buffer(kAnswer), [socket](beast::error_code, size_t) {
+        beast::error_code ignored;
+        socket->shutdown(tcp::socket::shutdown_both, ignored);
+        socket->close(ignored);
+      });
+      return;
+    }
+    beast::error_code ignored;
+    socket->close(ignored);
+  });
+}
+
+void HttpServer::Impl::Handshake(tcp::socket socket) {
+  auto stream = std::make_shared<TlsStream>(beast::tcp_stream(std::move(socket)), *tls);
+  // A client gets as long for its handshake as for a request's headers.
+  beast::get_lowest_layer(*stream).expires_after(ToChrono(options.idle_timeout));
+  stream->async_handshake(ssl::stream_base::server, [this, stream](beast::error_code ec) {
+    if (ec) {
+      spdlog::debug("http: TLS handshake: {}", ec.message());
+      beast::get_lowest_layer(*stream).close();
+      return;
+    }
+    std::optional<authn::CertificateIdentity> client = ClientIdentity(stream->native_handle());
+    const unsigned char* alpn = nullptr;
+    unsigned int alpn_len = 0;
+    SSL_get0_alpn_selected(stream->native_handle(), &alpn, &alpn_len);
+    if (absl::string_view(reinterpret_cast<const char*>(alpn), alpn_len) == "h2") {
+      StartRelay(std::move(*stream), std::move(client));
+    } else {
+      StartSession(std::move(*stream), std::move(client));
+    }
+  });
+}
+
+void HttpServer::Impl::StartRelay(TlsStream stream,
+                                  std::optional<authn::CertificateIdentity> client) {
+  if (!options.http2_handoff) {
+    beast::get_lowest_layer(stream).close();
+    return;
   }
+  auto relay = std::make_shared<Relay>(std::move(stream), this);
+  absl::StatusOr<int> fd = relay->Open();
+  if (!fd.ok()) {
+    spdlog::warn("http: cannot relay a gRPC connection: {}", fd.status().ToString());
+    return;
+  }
+  if (!Track(relay)) {
+    ::close(*fd);
+    return;
+  }
+  options.http2_handoff(*fd, std::move(client));
+  relay->Run();
+}
+
+template <typename Stream>
+void HttpServer::Impl::StartSession(Stream stream,
+                                    std::optional<authn::CertificateIdentity> client) {
+  auto session = std::make_shared<Session<Stream>>(std::move(stream), this, std::move(client));
+  if (!Track(session)) return;
   session->Run();
 }
 
@@ -557,6 +847,11 @@ HttpServer::~HttpServer() { Shutdown(); }
 
 absl::Status HttpServer::Start() {
   Impl& impl = *impl_;
+  if (impl.options.tls.has_value()) {
+    absl::StatusOr<std::unique_ptr<ssl::context>> ctx = MakeTlsContext(*impl.options.tls);
+    if (!ctx.ok()) return ctx.status();
+    impl.tls = *std::move(ctx);
+  }
   beast::error_code ec;
   const net::ip::address address = net::ip::make_address(impl.options.bind_address, ec);
   if (ec) {
@@ -586,7 +881,7 @@ int HttpServer::port() const { return impl_->port; }
 
 void HttpServer::Shutdown() {
   Impl& impl = *impl_;
-  std::vector<std::shared_ptr<Session>> sessions;
+  std::vector<std::shared_ptr<Connection>> sessions;
   {
     absl::MutexLock lock(&impl.mu);
     if (impl.stopping) return;

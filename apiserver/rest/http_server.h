@@ -18,6 +18,19 @@
 // ends the connection when it ends, and a client that goes away cancels its
 // stream's source.
 //
+// TLS (options.tls set): the port speaks only TLS, as kube-apiserver's
+// secure port. ALPN decides the protocol: a client that offers http/1.1
+// (kubectl offers h2 and http/1.1; client-go, curl and Python's client do
+// too) is served HTTP/1.1 here; one that offers only h2 (every gRPC client)
+// is gRPC. The gRPC server cannot take a TLS connection by its descriptor,
+// so the server keeps the TLS session and relays the decrypted bytes
+// through a socket pair whose other end `http2_handoff` receives, with the
+// client certificate the handshake verified. A client certificate is asked
+// for when client_ca_file is set and then must chain to it (a wrong one
+// fails the handshake); a client may also send none. A plain-HTTP request
+// to the TLS port gets Go's 400 "Client sent an HTTP request to an HTTPS
+// server."; other plaintext is closed.
+//
 // Thread safety: Start() and Shutdown() from one owner thread; the handler
 // is called concurrently from the event-loop threads.
 #ifndef MINIK8S_APISERVER_REST_HTTP_SERVER_H_
@@ -26,6 +39,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
@@ -35,6 +49,12 @@
 #include "apiserver/rest/http_types.h"
 
 namespace minik8s::apiserver::rest {
+
+struct HttpTlsOptions {
+  std::string cert_file;       // PEM serving certificate (chain)
+  std::string key_file;        // its PEM private key
+  std::string client_ca_file;  // PEM CA for client certificates; empty: none asked for
+};
 
 struct HttpServerOptions {
   std::string bind_address = "127.0.0.1";
@@ -46,9 +66,12 @@ struct HttpServerOptions {
   size_t max_header_bytes = 1 << 20;
   absl::Duration idle_timeout = absl::Seconds(90);
   absl::Duration write_timeout = absl::Seconds(60);
+  // Serve TLS instead of plaintext; the files are read by Start().
+  std::optional<HttpTlsOptions> tls;
   // Takes ownership of the socket of a connection that opened with the
-  // HTTP/2 preface. Unset: such connections are closed.
-  std::function<void(int fd)> http2_handoff;
+  // HTTP/2 preface (over TLS: of the relay's end, with the client's verified
+  // certificate). Unset: such connections are closed.
+  std::function<void(int fd, std::optional<authn::CertificateIdentity> client)> http2_handoff;
 };
 
 class HttpServer {

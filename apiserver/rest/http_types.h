@@ -10,12 +10,14 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "apiserver/authn/authenticator.h"
 
 namespace minik8s::apiserver::rest {
 
@@ -29,6 +31,9 @@ struct HttpRequest {
   std::string body;
   std::string target;     // the request target as sent (path and query, not decoded)
   std::string remote_ip;  // the client's address, when known
+  // The client certificate the TLS handshake verified; nullopt over plain
+  // HTTP or when the client sent none.
+  std::optional<authn::CertificateIdentity> client_certificate;
 
   // The header's value, or "" when absent.
   absl::string_view Header(absl::string_view name) const;
