@@ -240,9 +240,13 @@ struct PortListeners::Impl {
       if (!ec) acceptor->bind(endpoint, ec);
       if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
       if (ec) {
-        spdlog::warn("container {} ({}/{} {}): cannot listen on {}:{}: {}",
+        spdlog::warn("container {} ({}/{} {}): cannot listen on {}:{}: {}{}",
                      s.container_id.substr(0, 13), s.who.pod_namespace, s.who.pod_name,
-                     s.who.container_name, s.ip, port, ec.message());
+                     s.who.container_name, s.ip, port, ec.message(),
+                     ec == asio::error::access_denied
+                         ? " (ports below net.ipv4.ip_unprivileged_port_start, 1024 by default, "
+                           "need root or CAP_NET_BIND_SERVICE)"
+                         : "");
         continue;
       }
       spdlog::debug("container {} listens on {}:{} ({})", s.container_id.substr(0, 13), s.ip, port,
