@@ -106,17 +106,36 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
 
 absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> MakeChannelCredentials(
     const TlsClientFiles& files) {
-  if (files.cert_file.empty() != files.key_file.empty()) {
+  const bool has_cert = !files.cert_file.empty() || !files.cert_pem.empty();
+  const bool has_key = !files.key_file.empty() || !files.key_pem.empty();
+  if (has_cert != has_key) {
     return absl::InvalidArgumentError(
         "a client certificate needs its key and a key its certificate (give both or neither)");
   }
   grpc::SslCredentialsOptions options;
-  if (!files.ca_file.empty()) {
+  if (!files.ca_pem.empty()) {
+    options.pem_root_certs = files.ca_pem;
+  } else if (!files.ca_file.empty()) {
     auto ca = ReadPemFile(files.ca_file);
     if (!ca.ok()) return ca.status();
     options.pem_root_certs = *ca;
   }
-  if (!files.cert_file.empty()) {
+  if (!files.cert_pem.empty() || !files.key_pem.empty()) {
+    // PEM text given inline (the key may still come from a file, or the
+    // reverse).
+    options.pem_cert_chain = files.cert_pem;
+    options.pem_private_key = files.key_pem;
+    if (options.pem_cert_chain.empty()) {
+      absl::StatusOr<std::string> cert = ReadPemFile(files.cert_file);
+      if (!cert.ok()) return cert.status();
+      options.pem_cert_chain = *cert;
+    }
+    if (options.pem_private_key.empty()) {
+      absl::StatusOr<std::string> key = ReadPemFile(files.key_file);
+      if (!key.ok()) return key.status();
+      options.pem_private_key = *key;
+    }
+  } else if (!files.cert_file.empty()) {
     absl::StatusOr<CertAndKey> pair = ReadCertAndKey(files.cert_file, files.key_file);
     if (!pair.ok()) return pair.status();
     options.pem_cert_chain = pair->cert;

@@ -34,6 +34,11 @@ struct TlsClientFiles {
   std::string ca_file;    // PEM CA bundle; empty = the system's roots
   std::string cert_file;  // client certificate; empty = none (both or neither)
   std::string key_file;
+  // The same as PEM text (a kubeconfig's *-data fields); each, when set,
+  // is used instead of its file.
+  std::string ca_pem;
+  std::string cert_pem;
+  std::string key_pem;
 };
 
 // Reads a whole PEM file; the error names the file and what is wrong with it

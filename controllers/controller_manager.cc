@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "client/kubeconfig.h"
 #include "spdlog/spdlog.h"
 
 namespace minik8s::controllers {
@@ -46,8 +47,11 @@ absl::StatusOr<std::unique_ptr<ControllerManager>> ControllerManager::Create(
   std::unique_ptr<ControllerManager> cm(new ControllerManager(std::move(options)));
   cm->enabled_ = std::move(enabled);
   const ControllerManagerOptions& o = cm->options_;
-  absl::StatusOr<std::unique_ptr<client::Clientset>> cs =
-      client::Clientset::Connect({.server = o.server, .user_agent = "minik8s-controller-manager"});
+  absl::StatusOr<client::ApiClientOptions> api_options =
+      client::ComponentApiClientOptions(o.server, o.kubeconfig, "minik8s-controller-manager");
+  if (!api_options.ok()) return api_options.status();
+  cm->options_.server = api_options->server;
+  absl::StatusOr<std::unique_ptr<client::Clientset>> cs = client::Clientset::Connect(*api_options);
   if (!cs.ok()) {
     return absl::Status(cs.status().code(),
                         absl::StrCat("cannot connect to ", o.server, ": ", cs.status().message()));

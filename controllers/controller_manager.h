@@ -53,6 +53,9 @@ inline constexpr const char* kControllerNames[] = {
 
 struct ControllerManagerOptions {
   std::string server = "127.0.0.1:6443";
+  // A kubeconfig with the server, CA and client certificate ("" = none);
+  // `server`, when not empty, overrides its server.
+  std::string kubeconfig;
   // "*" or a comma list of kControllerNames.
   std::string controllers = "*";
   int concurrent_deployment_syncs = 5;

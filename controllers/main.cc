@@ -28,6 +28,9 @@ int main(int argc, char** argv) {
   CLI::App& app = daemon.app();
   app.add_option("--server,--master", o.server, "Address of the apiserver (host:port)")
       ->capture_default_str();
+  app.add_option("--kubeconfig", o.kubeconfig,
+                 "kubeconfig file with the apiserver's address, the CA to trust and the client "
+                 "certificate (or token) to present; --server, when given, overrides its server");
   daemon.AddLeaderElectionFlags(&o.leader_election, /*resource_flags=*/false);
   app.add_option("--concurrent-deployment-syncs", o.concurrent_deployment_syncs,
                  "Deployments synced concurrently")
@@ -82,6 +85,8 @@ int main(int argc, char** argv) {
                  "garbagecollector,nodelifecycle,podgc,endpoint,endpointslice")
       ->capture_default_str();
   if (std::optional<int> exit = daemon.Parse(argc, argv)) return *exit;
+  // With a kubeconfig the server is its own unless --server says otherwise.
+  if (!o.kubeconfig.empty() && app.count("--server") == 0) o.server.clear();
   if (absl::Status s = daemon.StartHealth(); !s.ok()) return daemon.Fail(s);
 
   auto cm = minik8s::controllers::ControllerManager::Create(o);

@@ -9,10 +9,15 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "api/yaml_limits.h"
-#include "kubectl/kubeconfig.h"
+#include "client/kubeconfig.h"
+#include "kubectl/printers/table.h"
 #include "yaml-cpp/yaml.h"
 
 namespace minik8s::kubectl {
+
+using client::Kubeconfig;
+using client::KubeconfigPath;
+using client::KubeContext;
 
 absl::StatusOr<ClusterConfig> ParseConfigFile(const std::string& text) {
   absl::StatusOr<YAML::Node> parsed = api::LoadLimited(text);
@@ -61,6 +66,10 @@ absl::StatusOr<std::optional<ClusterConfig>> FromKubeconfig(const ServerEnvironm
   config.source = path;
   config.context = context->name;
   config.token = kc->UserToken(context->user);
+  absl::StatusOr<client::ApiClientOptions> connection =
+      client::ApiClientOptionsFromKubeconfig(*kc, path);
+  if (!connection.ok()) return connection.status();
+  config.tls = connection->tls;
   return std::optional<ClusterConfig>(config);
 }
 
@@ -152,6 +161,37 @@ std::string HostPort(const std::string& server) {
   if (!absl::ConsumePrefix(&s, "http://")) absl::ConsumePrefix(&s, "https://");
   absl::ConsumeSuffix(&s, "/");
   return std::string(s);
+}
+
+absl::Status GetContextsTable(const client::Kubeconfig& config,
+                              const std::vector<std::string>& names, bool names_only,
+                              std::string* out) {
+  std::vector<const KubeContext*> selected;
+  absl::Status missing;
+  if (names.empty()) {
+    for (const KubeContext& c : config.contexts()) selected.push_back(&c);
+  } else {
+    for (const std::string& n : names) {
+      const KubeContext* c = config.FindContext(n);
+      if (c == nullptr) {
+        if (missing.ok()) missing = absl::NotFoundError(absl::StrCat("context ", n, " not found"));
+        continue;
+      }
+      selected.push_back(c);
+    }
+  }
+  if (names_only) {
+    for (const KubeContext* c : selected) absl::StrAppend(out, c->name, "\n");
+    return missing;
+  }
+  Table table;
+  table.headers = {"CURRENT", "NAME", "CLUSTER", "AUTHINFO", "NAMESPACE"};
+  for (const KubeContext* c : selected) {
+    table.rows.push_back({c->name == config.current_context() ? "*" : "", c->name, c->cluster,
+                          c->user, c->namespace_});
+  }
+  absl::StrAppend(out, RenderTable(table, false));
+  return missing;
 }
 
 }  // namespace minik8s::kubectl

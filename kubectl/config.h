@@ -23,6 +23,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "client/kubeconfig.h"
 
 namespace minik8s::kubectl {
 
@@ -45,6 +46,9 @@ struct ClusterConfig {
   std::string source;      // "--server", "MINIK8S_SERVER", the file path, or "default"
   std::string context;     // the kubeconfig context used, "" when none
   std::string token;       // the kubeconfig context's user's bearer token, "" when none
+  // The kubeconfig's CA and client certificate (client/kubeconfig.h), when
+  // it gives any or its server is https://.
+  std::optional<TlsClientFiles> tls;
 };
 
 absl::StatusOr<ClusterConfig> ResolveServer(const ServerEnvironment& env);
@@ -60,6 +64,12 @@ ServerEnvironment ProcessEnvironment(const std::string& server_flag,
 
 // "http://127.0.0.1:6443/" → "127.0.0.1:6443" (for messages).
 std::string HostPort(const std::string& server);
+
+// The `get-contexts` table (names = only those; all when empty). NotFound
+// `context x not found` for an unknown name, with the table so far in *out.
+absl::Status GetContextsTable(const client::Kubeconfig& config,
+                              const std::vector<std::string>& names, bool names_only,
+                              std::string* out);
 
 }  // namespace minik8s::kubectl
 

@@ -9,6 +9,7 @@
 #include "api/quantity.h"
 #include "client/clientset.h"
 #include "client/event_recorder.h"
+#include "client/kubeconfig.h"
 #include "common/daemon.h"
 #include "kubelet/ip_allocator.h"
 #include "kubelet/kubelet.h"
@@ -46,6 +47,10 @@ int Run(int argc, char** argv) {
   CLI::App& app = daemon.app();
   app.add_option("--server,--api-server", server, "Apiserver address (host:port)")
       ->capture_default_str();
+  std::string kubeconfig;
+  app.add_option("--kubeconfig", kubeconfig,
+                 "kubeconfig file with the apiserver's address, the CA to trust and the client "
+                 "certificate (or token) to present; --server, when given, overrides its server");
   app.add_option("--hostname-override,--node-name", node_name,
                  "Node name to register (default: the host name)");
   app.add_option("--container-runtime-endpoint", runtime_endpoint,
@@ -89,6 +94,8 @@ int Run(int argc, char** argv) {
                  "Scale mode: node names are <prefix><index>")
       ->capture_default_str();
   if (std::optional<int> exit = daemon.Parse(argc, argv)) return *exit;
+  // With a kubeconfig the server is its own unless --server says otherwise.
+  if (!kubeconfig.empty() && app.count("--server") == 0) server.clear();
   options.workers = workers;
   for (const std::string* q : {&cpu, &memory}) {
     auto parsed = api::Quantity::Parse(*q);
@@ -161,7 +168,10 @@ int Run(int argc, char** argv) {
     options.nodes.push_back(make_node(node_name, pod_cidr.empty() ? "10.244.0.0/24" : pod_cidr));
   }
 
-  auto clientset = client::Clientset::Connect({.server = server, .user_agent = "minik8s-kubelet"});
+  absl::StatusOr<client::ApiClientOptions> api =
+      client::ComponentApiClientOptions(server, kubeconfig, "minik8s-kubelet");
+  if (!api.ok()) return Fail(std::string(api.status().message()));
+  auto clientset = client::Clientset::Connect(*api);
   if (!clientset.ok()) return Fail(absl::StrCat("--server: ", clientset.status().message()));
   std::unique_ptr<client::EventSink> events = client::NewApiEventSink((*clientset)->api());
   kubelet::Kubelet k(clientset->get(), rt.get(), events.get(), options);

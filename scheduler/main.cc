@@ -34,6 +34,9 @@ int main(int argc, char** argv) {
   int bind_workers = 32;
   app.add_option("--server,--master", options.server, "Address of the apiserver (host:port or URL)")
       ->capture_default_str();
+  app.add_option("--kubeconfig", options.kubeconfig,
+                 "kubeconfig file with the apiserver's address, the CA to trust and the client "
+                 "certificate (or token) to present; --server, when given, overrides its server");
   app.add_option(
       "--config", config_path,
       "YAML file choosing the filter/score plugins and weights (see scheduler/config.h)");
@@ -54,6 +57,8 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(1, 256));
   if (std::optional<int> exit = daemon.Parse(argc, argv)) return *exit;
+  // With a kubeconfig the server is its own unless --server says otherwise.
+  if (!options.kubeconfig.empty() && app.count("--server") == 0) options.server.clear();
 
   options.leader_elect = election.leader_elect;
   options.lease_namespace = election.resource_namespace;

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "client/kubeconfig.h"
 #include "spdlog/spdlog.h"
 
 namespace minik8s::scheduler {
@@ -12,8 +13,11 @@ SchedulerServer::SchedulerServer(ServerOptions options) : options_(std::move(opt
 SchedulerServer::~SchedulerServer() { Stop(); }
 
 absl::Status SchedulerServer::Start() {
-  auto cs = client::Clientset::Connect(
-      {.server = options_.server, .user_agent = options_.scheduler.scheduler_name});
+  absl::StatusOr<client::ApiClientOptions> api = client::ComponentApiClientOptions(
+      options_.server, options_.kubeconfig, options_.scheduler.scheduler_name);
+  if (!api.ok()) return api.status();
+  options_.server = api->server;
+  auto cs = client::Clientset::Connect(*api);
   if (!cs.ok()) return cs.status();
   clientset_ = *std::move(cs);
   event_sink_ = client::NewApiEventSink(clientset_->api());

@@ -23,6 +23,9 @@ namespace minik8s::scheduler {
 
 struct ServerOptions {
   std::string server = "127.0.0.1:6443";
+  // A kubeconfig with the server, CA and client certificate ("" = none);
+  // `server`, when not empty, overrides its server.
+  std::string kubeconfig;
   SchedulerOptions scheduler;
   bool leader_elect = true;
   std::string lease_namespace = "kube-system";

@@ -14,11 +14,15 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "client/kubeconfig.h"
 #include "kubectl/cmd/commands.h"
-#include "kubectl/kubeconfig.h"
+#include "kubectl/config.h"
 
 namespace minik8s::kubectl {
 namespace {
+
+using client::Kubeconfig;
+using client::KubeconfigPath;
 
 std::optional<std::string> Env(const char* name) {
   const char* v = std::getenv(name);

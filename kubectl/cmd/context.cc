@@ -26,6 +26,7 @@ absl::StatusOr<client::ApiClient*> Context::Client() {
   options.user_agent = "mkctl";
   // --token, else the kubeconfig user's token (kubectl's order).
   options.bearer_token = flags_.token.empty() ? config->token : flags_.token;
+  options.tls = config->tls;
   absl::Duration timeout;
   if (flags_.request_timeout != "0" && !flags_.request_timeout.empty()) {
     if (!absl::ParseDuration(flags_.request_timeout, &timeout) || timeout <= absl::ZeroDuration()) {

@@ -8,14 +8,17 @@
 #include <sstream>
 
 #include "absl/strings/match.h"
+#include "client/kubeconfig.h"
 #include "gtest/gtest.h"
 #include "kubectl/cmd/context.h"
 #include "kubectl/cmd/metadata_update.h"
 #include "kubectl/config.h"
-#include "kubectl/kubeconfig.h"
 
 namespace minik8s::kubectl {
 namespace {
+
+using client::Kubeconfig;
+using client::KubeconfigPath;
 
 TEST(LabelArgs, ResourcesThenChanges) {
   absl::StatusOr<MetadataChanges> c =

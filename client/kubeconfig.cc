@@ -1,12 +1,16 @@
-#include "kubectl/kubeconfig.h"
+#include "client/kubeconfig.h"
 
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "api/yaml_limits.h"
-#include "kubectl/printers/table.h"
 
-namespace minik8s::kubectl {
+namespace minik8s::client {
 namespace {
 
 std::string ScalarAt(const YAML::Node& map, const char* key) {
@@ -158,6 +162,17 @@ std::string Kubeconfig::UserToken(const std::string& user) const {
   return e.IsDefined() ? ScalarAt(e["user"], "token") : "";
 }
 
+std::string Kubeconfig::ClusterField(const std::string& cluster, const char* field) const {
+  const YAML::Node e = Entry(root_, "clusters", cluster);
+  return e.IsDefined() ? ScalarAt(e["cluster"], field) : "";
+}
+
+std::string Kubeconfig::UserField(const std::string& user, const char* field) const {
+  if (user.empty()) return "";
+  const YAML::Node e = Entry(root_, "users", user);
+  return e.IsDefined() ? ScalarAt(e["user"], field) : "";
+}
+
 void Kubeconfig::SetCurrentContext(const std::string& name) {
   current_context_ = name;
   root_["current-context"] = name;
@@ -231,34 +246,89 @@ std::string KubeconfigPath(const std::string& flag, const std::optional<std::str
   return "";
 }
 
-absl::Status GetContextsTable(const Kubeconfig& config, const std::vector<std::string>& names,
-                              bool names_only, std::string* out) {
-  std::vector<const KubeContext*> selected;
-  absl::Status missing;
-  if (names.empty()) {
-    for (const KubeContext& c : config.contexts()) selected.push_back(&c);
-  } else {
-    for (const std::string& n : names) {
-      const KubeContext* c = config.FindContext(n);
-      if (c == nullptr) {
-        if (missing.ok()) missing = absl::NotFoundError(absl::StrCat("context ", n, " not found"));
-        continue;
-      }
-      selected.push_back(c);
-    }
-  }
-  if (names_only) {
-    for (const KubeContext* c : selected) absl::StrAppend(out, c->name, "\n");
-    return missing;
-  }
-  Table table;
-  table.headers = {"CURRENT", "NAME", "CLUSTER", "AUTHINFO", "NAMESPACE"};
-  for (const KubeContext* c : selected) {
-    table.rows.push_back({c->name == config.current_context() ? "*" : "", c->name, c->cluster,
-                          c->user, c->namespace_});
-  }
-  absl::StrAppend(out, RenderTable(table, false));
-  return missing;
+absl::StatusOr<ApiClientOptions> ApiClientOptionsFromKubeconfig(const std::string& path) {
+  auto fail = [&](absl::string_view why) {
+    return absl::InvalidArgumentError(absl::StrCat("kubeconfig ", path, ": ", why));
+  };
+  std::ifstream in(path);
+  if (!in) return fail("cannot be read");
+  std::stringstream text;
+  text << in.rdbuf();
+  absl::StatusOr<Kubeconfig> config = Kubeconfig::Parse(text.str());
+  if (!config.ok()) return fail(config.status().message());
+  return ApiClientOptionsFromKubeconfig(*config, path);
 }
 
-}  // namespace minik8s::kubectl
+absl::StatusOr<ApiClientOptions> ApiClientOptionsFromKubeconfig(const Kubeconfig& kubeconfig,
+                                                                const std::string& path) {
+  auto fail = [&](absl::string_view why) {
+    return absl::InvalidArgumentError(absl::StrCat("kubeconfig ", path, ": ", why));
+  };
+  const Kubeconfig* config = &kubeconfig;
+  const KubeContext* context = config->FindContext(config->current_context());
+  if (context == nullptr) {
+    return fail(
+        absl::StrCat("the current context \"", config->current_context(), "\" is not defined"));
+  }
+  ApiClientOptions options;
+  options.server = config->ClusterServer(context->cluster);
+  if (options.server.empty()) {
+    return fail(absl::StrCat("cluster \"", context->cluster, "\" has no server"));
+  }
+  options.bearer_token = config->UserToken(context->user);
+  const std::string folder = path.find('/') == std::string::npos
+                                 ? std::string(".")
+                                 : path.substr(0, path.rfind('/') == 0 ? 1 : path.rfind('/'));
+  auto resolve = [&](const std::string& file) {
+    return file.empty() || file.front() == '/' ? file : absl::StrCat(folder, "/", file);
+  };
+  TlsClientFiles tls;
+  // A path, or base64 PEM data, for each of the three.
+  struct Source {
+    std::string file, data;
+    const char* name;
+    std::string* path_out;
+    std::string* pem_out;
+  };
+  Source sources[] = {
+      {config->ClusterField(context->cluster, "certificate-authority"),
+       config->ClusterField(context->cluster, "certificate-authority-data"),
+       "certificate-authority-data", &tls.ca_file, &tls.ca_pem},
+      {config->UserField(context->user, "client-certificate"),
+       config->UserField(context->user, "client-certificate-data"), "client-certificate-data",
+       &tls.cert_file, &tls.cert_pem},
+      {config->UserField(context->user, "client-key"),
+       config->UserField(context->user, "client-key-data"), "client-key-data", &tls.key_file,
+       &tls.key_pem},
+  };
+  bool any = false;
+  for (Source& s : sources) {
+    if (!s.data.empty()) {
+      if (!absl::Base64Unescape(s.data, s.pem_out)) {
+        return fail(absl::StrCat(s.name, " is not base64"));
+      }
+      any = true;
+    } else if (!s.file.empty()) {
+      *s.path_out = resolve(s.file);
+      any = true;
+    }
+  }
+  if (any || absl::StartsWith(options.server, "https://")) options.tls = std::move(tls);
+  return options;
+}
+
+absl::StatusOr<ApiClientOptions> ComponentApiClientOptions(const std::string& server,
+                                                           const std::string& kubeconfig,
+                                                           const std::string& user_agent) {
+  ApiClientOptions options;
+  if (!kubeconfig.empty()) {
+    absl::StatusOr<ApiClientOptions> loaded = ApiClientOptionsFromKubeconfig(kubeconfig);
+    if (!loaded.ok()) return loaded.status();
+    options = *std::move(loaded);
+  }
+  if (!server.empty()) options.server = server;
+  options.user_agent = user_agent;
+  return options;
+}
+
+}  // namespace minik8s::client

@@ -7,17 +7,18 @@
 // $KUBECONFIG; mkctl reads and writes the first only.
 //
 // Thread safety: pure functions; Kubeconfig is a value.
-#ifndef MINIK8S_KUBECTL_KUBECONFIG_H_
-#define MINIK8S_KUBECTL_KUBECONFIG_H_
+#ifndef MINIK8S_CLIENT_KUBECONFIG_H_
+#define MINIK8S_CLIENT_KUBECONFIG_H_
 
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "client/api_client.h"
 #include "yaml-cpp/yaml.h"
 
-namespace minik8s::kubectl {
+namespace minik8s::client {
 
 struct KubeContext {
   std::string name;
@@ -39,6 +40,10 @@ class Kubeconfig {
   std::string ClusterServer(const std::string& cluster) const;
   // The `token` of the named user, "" when absent.
   std::string UserToken(const std::string& user) const;
+  // A scalar field of the named cluster's or user's body
+  // ("certificate-authority", "client-key-data", ...), "" when absent.
+  std::string ClusterField(const std::string& cluster, const char* field) const;
+  std::string UserField(const std::string& user, const char* field) const;
 
   // Sets current-context (the caller checks the context exists).
   void SetCurrentContext(const std::string& name);
@@ -62,11 +67,28 @@ class Kubeconfig {
 std::string KubeconfigPath(const std::string& flag, const std::optional<std::string>& env,
                            const std::optional<std::string>& home);
 
-// The `get-contexts` table (names = only those; all when empty). NotFound
-// `context x not found` for an unknown name, with the table so far in *out.
-absl::Status GetContextsTable(const Kubeconfig& config, const std::vector<std::string>& names,
-                              bool names_only, std::string* out);
+// How to reach the apiserver, as a kubeconfig's current context says:
+// the cluster's server and CA (certificate-authority, or
+// certificate-authority-data in base64), the user's client certificate and
+// key (client-certificate/client-key, or their -data forms) and token.
+// Relative paths are relative to the kubeconfig's folder, as kubectl reads
+// them. An https:// server, a CA or a client certificate turn TLS on.
+// InvalidArgument naming the file for a file that cannot be read or
+// parsed, a current context that is missing or names no server, or bad
+// base64.
+absl::StatusOr<ApiClientOptions> ApiClientOptionsFromKubeconfig(const std::string& path);
+// The same for a kubeconfig already read from `path`.
+absl::StatusOr<ApiClientOptions> ApiClientOptionsFromKubeconfig(const Kubeconfig& config,
+                                                                const std::string& path);
 
-}  // namespace minik8s::kubectl
+// A component's connection (the scheduler's, the controller-manager's, a
+// kubelet's, a proxy's): its --kubeconfig ("" = none) as above, with
+// `server` (its --server; "" = the kubeconfig's) overriding the server;
+// without a kubeconfig, plaintext to `server`.
+absl::StatusOr<ApiClientOptions> ComponentApiClientOptions(const std::string& server,
+                                                           const std::string& kubeconfig,
+                                                           const std::string& user_agent);
 
-#endif  // MINIK8S_KUBECTL_KUBECONFIG_H_
+}  // namespace minik8s::client
+
+#endif  // MINIK8S_CLIENT_KUBECONFIG_H_
