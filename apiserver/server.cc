@@ -5,6 +5,8 @@
 #include <grpcpp/server_posix.h>
 
 #include "absl/strings/str_cat.h"
+#include "apiserver/authz/bootstrap_policy.h"
+#include "apiserver/authz/chain.h"
 #include "apiserver/kubernetes_service.h"
 #include "apiserver/object_meta.h"
 #include "common/metrics.h"
@@ -108,9 +110,19 @@ absl::Status Server::Start() {
   }
   authenticator_ =
       std::make_unique<authn::Authenticator>(std::move(tokens), !options_.client_ca_file.empty());
+  ASSIGN_OR_RETURN(const std::vector<std::string> modes,
+                   authz::ParseModes(options_.authorization_mode));
+  if (modes != std::vector<std::string>{"AlwaysAllow"}) {
+    if (authz::HasRbac(modes)) {
+      policy_source_ = std::make_unique<authz::CachePolicySource>(handler_.get());
+    }
+    ASSIGN_OR_RETURN(authorizer_, authz::NewAuthorizer(modes, policy_source_.get()));
+    spdlog::info("authorization: {}", options_.authorization_mode);
+  }
   pool_ = std::make_unique<WorkerPool>(options_.workers);
   service_ = std::make_unique<ApiServerService>(handler_.get(), pool_.get(), audit_.get(),
-                                                authenticator_.get(), &grpc_identities_);
+                                                authenticator_.get(), &grpc_identities_,
+                                                authorizer_.get());
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   // The gRPC server listens on no port of its own: the HTTP server hands it
@@ -133,6 +145,7 @@ absl::Status Server::Start() {
               options_.port > 0 ? absl::StrCat(options_.bind_address, ":", options_.port) : "",
           .audit = audit_.get(),
           .authenticator = authenticator_.get(),
+          .authorizer = authorizer_.get(),
       });
   http_ = std::make_unique<rest::HttpServer>(
       rest::HttpServerOptions{
@@ -189,6 +202,7 @@ absl::Status Server::RepairServiceAllocators() {
 // `kubernetes` Service, and compaction, on one thread.
 void Server::RunMaintenance() {
   bool namespaces_done = false;
+  bool rbac_done = policy_source_ == nullptr;
   absl::Time next_repair = absl::InfinitePast();
   absl::Time next_kubernetes_service = absl::InfinitePast();
   bool healthy = false;
@@ -223,6 +237,13 @@ void Server::RunMaintenance() {
           spdlog::warn("creating namespace {}: {}", ns, std::string(status.message()));
           namespaces_done = false;
         }
+      }
+    }
+    if (!rbac_done) {
+      if (absl::Status status = authz::EnsureBootstrapPolicy(handler_.get()); !status.ok()) {
+        spdlog::warn("RBAC bootstrap policy: {}", std::string(status.message()));
+      } else {
+        rbac_done = true;
       }
     }
     if (absl::Now() >= next_repair) {

@@ -26,6 +26,8 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "apiserver/audit/audit_log.h"
+#include "apiserver/authz/authorizer.h"
+#include "apiserver/authz/cache_policy_source.h"
 #include "apiserver/cache_reflector.h"
 #include "apiserver/handler.h"
 #include "apiserver/namespace_finalizer.h"
@@ -84,6 +86,10 @@ struct ServerOptions {
   std::string tls_cert_file;
   std::string tls_private_key_file;
   std::string client_ca_file;
+  // --authorization-mode: comma-separated AlwaysAllow, AlwaysDeny, RBAC
+  // (authz/authorizer.h). With RBAC the bootstrap roles and bindings are
+  // created at start (authz/bootstrap_policy.h).
+  std::string authorization_mode = "AlwaysAllow";
 };
 
 class Server {
@@ -113,6 +119,11 @@ class Server {
   std::vector<std::unique_ptr<CacheReflector>> reflectors_;
   std::unique_ptr<audit::AuditLog> audit_;               // outlives the service and the router
   std::unique_ptr<authn::Authenticator> authenticator_;  // likewise
+  // RBAC's view of the caches (after caches_: it listens to them) and the
+  // authorizer (null with AlwaysAllow alone); both outlive the service and
+  // the router.
+  std::unique_ptr<authz::CachePolicySource> policy_source_;
+  std::unique_ptr<authz::Authorizer> authorizer_;
   authn::ConnectionIdentities grpc_identities_;
   std::unique_ptr<Handler> handler_;
   std::unique_ptr<NamespaceFinalizer> finalizer_;

@@ -1,5 +1,6 @@
 #include "apiserver/service.h"
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -58,6 +59,35 @@ ApiServerService::Caller ApiServerService::Authenticate(grpc::CallbackServerCont
   return caller;
 }
 
+absl::Status ApiServerService::Admit(const Caller& caller, const char* verb,
+                                     const std::string& resource, const std::string& ns,
+                                     const std::string& name,
+                                     const std::string& subresource) const {
+  if (!caller.refused.ok() || authorizer_ == nullptr) return caller.refused;
+  authz::Attributes attributes;
+  attributes.user = &caller.user;
+  attributes.verb = verb;
+  attributes.resource_request = true;
+  const api::KindInfo* kind = handler_->registry().scheme().FindByResource(resource);
+  attributes.api_group = kind != nullptr ? kind->group : "";
+  attributes.api_version = kind != nullptr ? kind->version : "";
+  attributes.resource = kind != nullptr ? kind->resource : resource;
+  attributes.subresource = subresource;
+  attributes.name = name;
+  // A namespace's own namespace is its name, as on the HTTP API.
+  attributes.namespace_ = attributes.resource == "namespaces" && ns.empty() ? name : ns;
+  return authz::Check(*authorizer_, attributes);
+}
+
+absl::Status ApiServerService::AdmitPath(const Caller& caller, const char* path) const {
+  if (!caller.refused.ok() || authorizer_ == nullptr) return caller.refused;
+  authz::Attributes attributes;
+  attributes.user = &caller.user;
+  attributes.verb = "get";
+  attributes.path = path;
+  return authz::Check(*authorizer_, attributes);
+}
+
 std::optional<audit::Event> ApiServerService::AuditEvent(
     grpc::CallbackServerContext* context, const authn::UserInfo& user, const char* method,
     const char* verb, const std::string& resource, const std::string& ns, const std::string& name,
@@ -113,12 +143,14 @@ grpc::ServerUnaryReactor* ApiServerService::Unary(grpc::CallbackServerContext* c
 
 template <typename Fn>
 grpc::ServerUnaryReactor* ApiServerService::Inline(grpc::CallbackServerContext* context,
-                                                   bool public_call, const char* method, Fn fn) {
+                                                   bool public_call, const char* method,
+                                                   const char* path, Fn fn) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   const Caller caller = Authenticate(context, public_call);
   std::optional<audit::Event> event =
       AuditEvent(context, caller.user, method, "get", "", "", "", "");
-  const absl::Status status = caller.refused.ok() ? fn() : caller.refused;
+  const absl::Status refused = AdmitPath(caller, path);
+  const absl::Status status = refused.ok() ? fn() : refused;
   Audit(std::move(event), status);
   reactor->Finish(ToGrpc(status));
   return reactor;
@@ -135,9 +167,11 @@ grpc::ServerUnaryReactor* ApiServerService::Create(grpc::CallbackServerContext* 
   const Caller caller = Authenticate(context, false);
   std::optional<audit::Event> event = AuditEvent(
       context, caller.user, "Create", "create", request->resource(), request->namespace_(), "", "");
-  if (!caller.refused.ok()) {
-    Audit(std::move(event), caller.refused);
-    reactor->Finish(ToGrpc(caller.refused));
+  const absl::Status refused =
+      Admit(caller, "create", request->resource(), request->namespace_(), "", "");
+  if (!refused.ok()) {
+    Audit(std::move(event), refused);
+    reactor->Finish(ToGrpc(refused));
     return reactor;
   }
   auto create = [=, this] {
@@ -162,7 +196,8 @@ grpc::ServerUnaryReactor* ApiServerService::Get(grpc::CallbackServerContext* con
       context, [=, this] { return handler_->Get(*request, response); },
       AuditEvent(context, caller.user, "Get", "get", request->resource(), request->namespace_(),
                  request->name(), request->subresource()),
-      caller.refused);
+      Admit(caller, "get", request->resource(), request->namespace_(), request->name(),
+            request->subresource()));
 }
 
 grpc::ServerUnaryReactor* ApiServerService::List(grpc::CallbackServerContext* context,
@@ -173,7 +208,7 @@ grpc::ServerUnaryReactor* ApiServerService::List(grpc::CallbackServerContext* co
       context, [=, this] { return handler_->List(*request, response); },
       AuditEvent(context, caller.user, "List", "list", request->resource(), request->namespace_(),
                  "", ""),
-      caller.refused);
+      Admit(caller, "list", request->resource(), request->namespace_(), "", ""));
 }
 
 grpc::ServerUnaryReactor* ApiServerService::Update(grpc::CallbackServerContext* context,
@@ -184,7 +219,8 @@ grpc::ServerUnaryReactor* ApiServerService::Update(grpc::CallbackServerContext* 
       context, [=, this] { return handler_->Update(*request, response); },
       AuditEvent(context, caller.user, "Update", "update", request->resource(),
                  request->namespace_(), request->name(), request->subresource()),
-      caller.refused);
+      Admit(caller, "update", request->resource(), request->namespace_(), request->name(),
+            request->subresource()));
 }
 
 grpc::ServerUnaryReactor* ApiServerService::Patch(grpc::CallbackServerContext* context,
@@ -195,7 +231,8 @@ grpc::ServerUnaryReactor* ApiServerService::Patch(grpc::CallbackServerContext* c
       context, [=, this] { return handler_->Patch(*request, response); },
       AuditEvent(context, caller.user, "Patch", "patch", request->resource(), request->namespace_(),
                  request->name(), request->subresource()),
-      caller.refused);
+      Admit(caller, "patch", request->resource(), request->namespace_(), request->name(),
+            request->subresource()));
 }
 
 grpc::ServerUnaryReactor* ApiServerService::Delete(grpc::CallbackServerContext* context,
@@ -206,7 +243,7 @@ grpc::ServerUnaryReactor* ApiServerService::Delete(grpc::CallbackServerContext* 
       context, [=, this] { return handler_->Delete(*request, response); },
       AuditEvent(context, caller.user, "Delete", "delete", request->resource(),
                  request->namespace_(), request->name(), ""),
-      caller.refused);
+      Admit(caller, "delete", request->resource(), request->namespace_(), request->name(), ""));
 }
 
 grpc::ServerUnaryReactor* ApiServerService::Bind(grpc::CallbackServerContext* context,
@@ -217,20 +254,21 @@ grpc::ServerUnaryReactor* ApiServerService::Bind(grpc::CallbackServerContext* co
       context, [=, this] { return handler_->Bind(*request, response); },
       AuditEvent(context, caller.user, "Bind", "create", "pods", request->namespace_(),
                  request->name(), "binding"),
-      caller.refused);
+      Admit(caller, "create", "pods", request->namespace_(), request->name(), "binding"));
 }
 
 grpc::ServerUnaryReactor* ApiServerService::ListResources(
     grpc::CallbackServerContext* context, const apiv1::ListResourcesRequest* request,
     apiv1::ListResourcesResponse* response) {
-  return Inline(context, false, "ListResources",
+  return Inline(context, false, "ListResources", "/apis",
                 [&] { return handler_->ListResources(*request, response); });
 }
 
 grpc::ServerUnaryReactor* ApiServerService::Version(grpc::CallbackServerContext* context,
                                                     const apiv1::VersionRequest* request,
                                                     apiv1::VersionResponse* response) {
-  return Inline(context, true, "Version", [&] { return handler_->Version(*request, response); });
+  return Inline(context, true, "Version", "/version",
+                [&] { return handler_->Version(*request, response); });
 }
 
 namespace {
@@ -246,13 +284,15 @@ namespace {
 // OnDone() follows, so the pooled registration may use it.
 class WatchReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
-  // A request that does not parse is answered at once.
+  // A request that does not parse, or that `admit` refuses, is answered at
+  // once.
   // `audit` (may be null) gets ResponseStarted once the watch is
   // established and ResponseComplete when the call ends; `event` is its
   // event without the object.
   static WatchReactor* Start(Handler* handler, WorkerPool* pool,
                              const grpc::ByteBuffer& request_bytes, audit::AuditLog* audit,
-                             std::optional<audit::Event> event, const absl::Status& refused) {
+                             std::optional<audit::Event> event, const absl::Status& refused,
+                             const std::function<absl::Status(const apiv1::WatchRequest&)>& admit) {
     auto* reactor = new WatchReactor;
     reactor->audit_ = audit;
     {
@@ -281,6 +321,11 @@ class WatchReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
           .namespace_ = request.namespace_(),
           .api_group = kind != nullptr ? kind->group : "",
           .api_version = kind != nullptr ? kind->version : ""};
+    }
+    if (absl::Status allowed = admit(request); !allowed.ok()) {
+      absl::MutexLock lock(&reactor->mu_);
+      reactor->FinishLocked(ToGrpc(allowed));
+      return reactor;
     }
     pool->Schedule(
         [reactor, handler, request = std::move(request)] { reactor->Register(handler, request); });
@@ -447,7 +492,10 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* ApiServerService::Watch(
   const Caller caller = Authenticate(context, false);
   return WatchReactor::Start(handler_, pool_, *request, audit_,
                              AuditEvent(context, caller.user, "Watch", "watch", "", "", "", ""),
-                             caller.refused);
+                             caller.refused, [this, caller](const apiv1::WatchRequest& request) {
+                               return Admit(caller, "watch", request.resource(),
+                                            request.namespace_(), "", "");
+                             });
 }
 
 }  // namespace minik8s::apiserver

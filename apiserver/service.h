@@ -28,6 +28,7 @@
 
 #include "apiserver/audit/audit_log.h"
 #include "apiserver/authn/authenticator.h"
+#include "apiserver/authz/authorizer.h"
 #include "apiserver/handler.h"
 #include "apiserver/v1/apiserver.grpc.pb.h"
 #include "apiserver/worker_pool.h"
@@ -45,15 +46,24 @@ class ApiServerService final
   // `audit` (may be null: no audit log) gets one event per call;
   // `authenticator` (may be null: everyone is anonymous) says who calls;
   // `identities` (may be null) holds the client certificates of the
-  // connections handed over from the TLS port.
+  // connections handed over from the TLS port; `authorizer` (may be null:
+  // everyone may do everything) decides whether an authenticated call may
+  // go on: each RPC is authorized as the Kubernetes request it stands for
+  // (Get: get, List: list, Watch: watch, Create: create, Update: update,
+  // Patch: patch, Delete: delete of its resource; Bind: create pods/binding;
+  // ListResources: get of the path /apis; Version: get of /version), and a
+  // refused one ends with PERMISSION_DENIED and Kubernetes' Forbidden
+  // message.
   ApiServerService(Handler* handler, WorkerPool* pool, audit::AuditLog* audit = nullptr,
                    const authn::Authenticator* authenticator = nullptr,
-                   const authn::ConnectionIdentities* identities = nullptr)
+                   const authn::ConnectionIdentities* identities = nullptr,
+                   const authz::Authorizer* authorizer = nullptr)
       : handler_(handler),
         pool_(pool),
         audit_(audit),
         authenticator_(authenticator),
-        identities_(identities) {}
+        identities_(identities),
+        authorizer_(authorizer) {}
 
   grpc::ServerUnaryReactor* Create(grpc::CallbackServerContext* context,
                                    const apiv1::CreateRequest* request,
@@ -100,7 +110,7 @@ class ApiServerService final
   // as for Authenticate.
   template <typename Fn>
   grpc::ServerUnaryReactor* Inline(grpc::CallbackServerContext* context, bool public_call,
-                                   const char* method, Fn fn);
+                                   const char* method, const char* path, Fn fn);
   struct Caller {
     authn::UserInfo user;
     absl::Status refused;  // UNAUTHENTICATED (401) when the call may not go on
@@ -108,6 +118,14 @@ class ApiServerService final
   // Who the call is from (its `authorization` metadata); `public_call`:
   // anonymous callers may make it (Version).
   Caller Authenticate(grpc::CallbackServerContext* context, bool public_call) const;
+  // `caller.refused` when set, else whether the authorizer lets the caller
+  // make the request (the resource as the request names it: a short name or
+  // `resource.group` is resolved through the scheme).
+  absl::Status Admit(const Caller& caller, const char* verb, const std::string& resource,
+                     const std::string& ns, const std::string& name,
+                     const std::string& subresource) const;
+  // The same for a non-resource `path`.
+  absl::Status AdmitPath(const Caller& caller, const char* path) const;
   // The audit event of a call (nullopt without an audit log): `method` is
   // the gRPC method's name, the rest names the object as the request does.
   std::optional<audit::Event> AuditEvent(grpc::CallbackServerContext* context,
@@ -124,6 +142,7 @@ class ApiServerService final
   audit::AuditLog* const audit_;
   const authn::Authenticator* const authenticator_;
   const authn::ConnectionIdentities* const identities_;
+  const authz::Authorizer* const authorizer_;
 };
 
 }  // namespace minik8s::apiserver

@@ -15,6 +15,7 @@
 #include "api/k8s_protobuf.h"
 #include "apiserver/identity.h"
 #include "apiserver/object_meta.h"
+#include "apiserver/rest/authorization.h"
 #include "apiserver/rest/discovery.h"
 #include "apiserver/rest/encoding.h"
 #include "apiserver/rest/log_stream.h"
@@ -375,6 +376,14 @@ void ApiRouter::Serve(HttpRequest request, ResponderPtr responder) {
                           !authn::IsPublicPath(request.path)))) {
     responder->Respond(ErrorResponse(authn::UnauthorizedError()));
     return;
+  }
+  if (options_.authorizer != nullptr) {
+    absl::Status allowed =
+        authz::Check(*options_.authorizer, RequestAttributes(request, info, who.user));
+    if (!allowed.ok()) {
+      responder->Respond(ErrorResponse(allowed));
+      return;
+    }
   }
   if (ServeNonResource(request, responder)) return;
   if (!info.has_value()) {

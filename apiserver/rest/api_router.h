@@ -29,6 +29,7 @@
 #include "absl/time/time.h"
 #include "apiserver/audit/audit_log.h"
 #include "apiserver/authn/authenticator.h"
+#include "apiserver/authz/authorizer.h"
 #include "apiserver/handler.h"
 #include "apiserver/rest/http_types.h"
 #include "apiserver/rest/request_info.h"
@@ -59,6 +60,9 @@ class ApiRouter : public HttpHandler {
     // Who a request is from; nullptr or one with nothing configured: every
     // request is served as system:anonymous.
     const authn::Authenticator* authenticator = nullptr;
+    // Whether the caller may make the request (after authentication, before
+    // anything is served; 403 Forbidden otherwise); nullptr: everyone may.
+    const authz::Authorizer* authorizer = nullptr;
   };
 
   ApiRouter(Handler* handler, WorkerPool* pool, Options options);

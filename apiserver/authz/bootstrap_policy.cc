@@ -1,0 +1,216 @@
+#include "apiserver/authz/bootstrap_policy.h"
+
+#include <initializer_list>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "api/errors.h"
+#include "spdlog/spdlog.h"
+
+namespace minik8s::apiserver::authz {
+
+namespace {
+
+using rbac::v1::ClusterRole;
+using rbac::v1::ClusterRoleBinding;
+using rbac::v1::PolicyRule;
+using Strings = std::initializer_list<const char*>;
+
+constexpr char kGroup[] = "rbac.authorization.k8s.io";
+constexpr char kAggregateLabel[] = "rbac.authorization.k8s.io/aggregate-to-";
+
+const Strings kRead = {"get", "list", "watch"};
+const Strings kWrite = {"create", "delete", "deletecollection", "patch", "update"};
+const Strings kAll = {"create", "delete", "deletecollection", "get",
+                      "list",   "patch",  "update",           "watch"};
+
+PolicyRule Rule(Strings verbs, Strings groups, Strings resources, Strings names = {}) {
+  PolicyRule rule;
+  for (const char* v : verbs) rule.add_verbs(v);
+  for (const char* g : groups) rule.add_api_groups(g);
+  for (const char* r : resources) rule.add_resources(r);
+  for (const char* n : names) rule.add_resource_names(n);
+  return rule;
+}
+
+PolicyRule Urls(Strings verbs, Strings urls) {
+  PolicyRule rule;
+  for (const char* v : verbs) rule.add_verbs(v);
+  for (const char* u : urls) rule.add_non_resource_urls(u);
+  return rule;
+}
+
+void Bootstrap(minik8s::meta::v1::ObjectMeta* meta, const std::string& name) {
+  meta->set_name(name);
+  (*meta->mutable_labels())["kubernetes.io/bootstrapping"] = "rbac-defaults";
+  (*meta->mutable_annotations())["rbac.authorization.kubernetes.io/autoupdate"] = "true";
+}
+
+ClusterRole Role(const std::string& name, std::vector<PolicyRule> rules) {
+  ClusterRole role;
+  role.set_api_version(absl::StrCat(kGroup, "/v1"));
+  role.set_kind("ClusterRole");
+  Bootstrap(role.mutable_metadata(), name);
+  for (PolicyRule& rule : rules) *role.add_rules() = std::move(rule);
+  return role;
+}
+
+// admin, edit, view: aggregated from the roles labelled aggregate-to-<name>,
+// and themselves labelled into the next wider one (view → edit → admin).
+ClusterRole Aggregated(const std::string& name, const char* into, std::vector<PolicyRule> rules) {
+  ClusterRole role = Role(name, std::move(rules));
+  (*role.mutable_aggregation_rule()
+        ->add_cluster_role_selectors()
+        ->mutable_match_labels())[absl::StrCat(kAggregateLabel, name)] = "true";
+  if (into != nullptr) {
+    (*role.mutable_metadata()->mutable_labels())[absl::StrCat(kAggregateLabel, into)] = "true";
+  }
+  return role;
+}
+
+ClusterRoleBinding Binding(const std::string& name, const std::string& role,
+                           std::vector<std::pair<const char*, const char*>> subjects) {
+  ClusterRoleBinding binding;
+  binding.set_api_version(absl::StrCat(kGroup, "/v1"));
+  binding.set_kind("ClusterRoleBinding");
+  Bootstrap(binding.mutable_metadata(), name);
+  binding.mutable_role_ref()->set_api_group(kGroup);
+  binding.mutable_role_ref()->set_kind("ClusterRole");
+  binding.mutable_role_ref()->set_name(role);
+  for (const auto& [kind, subject_name] : subjects) {
+    auto* subject = binding.add_subjects();
+    subject->set_kind(kind);
+    subject->set_api_group(kGroup);
+    subject->set_name(subject_name);
+  }
+  return binding;
+}
+
+std::vector<PolicyRule> ViewRules() {
+  return {
+      Rule(kRead, {""},
+           {"pods", "pods/log", "pods/status", "services", "services/status", "endpoints", "events",
+            "namespaces", "namespaces/status"}),
+      Rule(kRead, {"apps"},
+           {"deployments", "deployments/scale", "deployments/status", "replicasets",
+            "replicasets/scale", "replicasets/status"}),
+      Rule(kRead, {"discovery.k8s.io"}, {"endpointslices"}),
+      Rule(kRead, {"events.k8s.io"}, {"events"}),
+  };
+}
+
+std::vector<PolicyRule> EditRules() {
+  std::vector<PolicyRule> rules = ViewRules();
+  rules.push_back(Rule(kWrite, {""}, {"pods", "services", "endpoints"}));
+  rules.push_back(Rule(kWrite, {"apps"},
+                       {"deployments", "deployments/scale", "replicasets", "replicasets/scale"}));
+  rules.push_back(Rule(kWrite, {"discovery.k8s.io"}, {"endpointslices"}));
+  rules.push_back(Rule(kRead, {"coordination.k8s.io"}, {"leases"}));
+  rules.push_back(Rule(kWrite, {"coordination.k8s.io"}, {"leases"}));
+  return rules;
+}
+
+std::vector<PolicyRule> AdminRules() {
+  std::vector<PolicyRule> rules = EditRules();
+  rules.push_back(Rule(kAll, {kGroup}, {"roles", "rolebindings"}));
+  rules.push_back(Rule({"create"}, {"authorization.k8s.io"}, {"localsubjectaccessreviews"}));
+  return rules;
+}
+
+}  // namespace
+
+Policy BootstrapPolicy() {
+  Policy policy;
+  auto& roles = policy.cluster_roles;
+  roles.push_back(Role("cluster-admin", {Rule({"*"}, {"*"}, {"*"}), Urls({"*"}, {"*"})}));
+  roles.push_back(Aggregated("admin", nullptr, AdminRules()));
+  roles.push_back(Aggregated("edit", "admin", EditRules()));
+  roles.push_back(Aggregated("view", "edit", ViewRules()));
+  roles.push_back(
+      Role("system:discovery",
+           {Urls({"get"}, {"/api", "/api/*", "/apis", "/apis/*", "/healthz", "/livez", "/openapi",
+                           "/openapi/*", "/readyz", "/version", "/version/"})}));
+  roles.push_back(Role("system:basic-user",
+                       {Rule({"create"}, {"authorization.k8s.io"},
+                             {"selfsubjectaccessreviews", "selfsubjectrulesreviews"}),
+                        Rule({"create"}, {"authentication.k8s.io"}, {"selfsubjectreviews"})}));
+  roles.push_back(Role("system:public-info-viewer", {Urls({"get"}, {"/healthz", "/livez", "/readyz",
+                                                                    "/version", "/version/"})}));
+  roles.push_back(Role(
+      "system:kube-scheduler",
+      {Rule({"create", "patch", "update"}, {"", "events.k8s.io"}, {"events"}),
+       Rule({"create"}, {"coordination.k8s.io"}, {"leases"}),
+       Rule({"get", "update"}, {"coordination.k8s.io"}, {"leases"}, {"kube-scheduler"}),
+       Rule({"delete", "get", "list", "watch"}, {""}, {"pods"}),
+       Rule(kRead, {""}, {"nodes", "namespaces", "services"}),
+       Rule({"create"}, {""}, {"bindings", "pods/binding"}),
+       Rule({"patch", "update"}, {""}, {"pods/status"}), Rule(kRead, {"apps"}, {"replicasets"})}));
+  roles.push_back(Role(
+      "system:kube-controller-manager",
+      {Rule(kRead, {"*"}, {"*"}),
+       Rule({"create", "patch", "update"}, {"", "events.k8s.io"}, {"events"}),
+       Rule({"create", "delete", "patch", "update"}, {""}, {"pods", "endpoints", "nodes"}),
+       Rule({"patch", "update"}, {""}, {"pods/status", "nodes/status", "namespaces/status"}),
+       Rule({"create", "delete", "patch", "update"}, {"apps"}, {"deployments", "replicasets"}),
+       Rule({"patch", "update"}, {"apps"},
+            {"deployments/status", "replicasets/status", "deployments/scale", "replicasets/scale"}),
+       Rule({"create", "delete", "patch", "update"}, {"discovery.k8s.io"}, {"endpointslices"}),
+       Rule({"create", "get", "update"}, {"coordination.k8s.io"}, {"leases"})}));
+  roles.push_back(Role(
+      "system:node",
+      {Rule({"create", "get", "list", "watch", "patch", "update", "delete"}, {""}, {"nodes"}),
+       Rule({"patch", "update"}, {""}, {"nodes/status", "pods/status"}),
+       Rule({"create", "delete", "get", "list", "watch"}, {""}, {"pods"}),
+       Rule(kRead, {""}, {"services", "endpoints"}),
+       Rule({"create", "patch", "update"}, {"", "events.k8s.io"}, {"events"}),
+       Rule({"create", "delete", "get", "patch", "update"}, {"coordination.k8s.io"}, {"leases"})}));
+  roles.push_back(Role("system:node-proxier",
+                       {Rule({"list", "watch"}, {""}, {"services", "endpoints"}),
+                        Rule({"get", "list", "watch"}, {""}, {"nodes"}),
+                        Rule({"list", "watch"}, {"discovery.k8s.io"}, {"endpointslices"}),
+                        Rule({"create", "patch", "update"}, {"", "events.k8s.io"}, {"events"})}));
+
+  auto& bindings = policy.cluster_role_bindings;
+  bindings.push_back(Binding("cluster-admin", "cluster-admin", {{"Group", "system:masters"}}));
+  bindings.push_back(
+      Binding("system:discovery", "system:discovery", {{"Group", "system:authenticated"}}));
+  bindings.push_back(
+      Binding("system:basic-user", "system:basic-user", {{"Group", "system:authenticated"}}));
+  bindings.push_back(
+      Binding("system:public-info-viewer", "system:public-info-viewer",
+              {{"Group", "system:authenticated"}, {"Group", "system:unauthenticated"}}));
+  bindings.push_back(Binding("system:kube-scheduler", "system:kube-scheduler",
+                             {{"User", "system:kube-scheduler"}}));
+  bindings.push_back(Binding("system:kube-controller-manager", "system:kube-controller-manager",
+                             {{"User", "system:kube-controller-manager"}}));
+  bindings.push_back(Binding("system:node", "system:node", {}));
+  bindings.push_back(
+      Binding("system:node-proxier", "system:node-proxier", {{"User", "system:kube-proxy"}}));
+  return policy;
+}
+
+absl::Status EnsureBootstrapPolicy(Handler* handler) {
+  const Policy policy = BootstrapPolicy();
+  int created = 0;
+  auto create = [&](const char* resource, const google::protobuf::Message& object) {
+    apiv1::CreateRequest request;
+    request.set_resource(resource);
+    request.set_object(object.SerializeAsString());
+    apiv1::ObjectResponse response;
+    absl::Status status = handler->Create(request, &response);
+    if (status.ok()) ++created;
+    return status.code() == absl::StatusCode::kAlreadyExists ? absl::OkStatus() : status;
+  };
+  for (const ClusterRole& role : policy.cluster_roles) {
+    if (absl::Status status = create("clusterroles", role); !status.ok()) return status;
+  }
+  for (const ClusterRoleBinding& binding : policy.cluster_role_bindings) {
+    if (absl::Status status = create("clusterrolebindings", binding); !status.ok()) return status;
+  }
+  if (created > 0) spdlog::info("RBAC: created {} bootstrap roles and bindings", created);
+  return absl::OkStatus();
+}
+
+}  // namespace minik8s::apiserver::authz

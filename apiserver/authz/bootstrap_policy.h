@@ -1,0 +1,53 @@
+// Kubernetes' bootstrap RBAC policy (plugin/pkg/auth/authorizer/rbac/
+// bootstrappolicy), created when the apiserver starts with RBAC on, as
+// kube-apiserver's rbac/bootstrap-roles post-start hook does: an object that
+// is missing is created; one that exists is left as it is (Kubernetes also
+// adds missing rules to roles annotated autoupdate; minik8s does not).
+// Every object carries the label kubernetes.io/bootstrapping=rbac-defaults
+// and the annotation rbac.authorization.kubernetes.io/autoupdate=true.
+//
+// ClusterRoles: cluster-admin, admin, edit, view (with their aggregation
+// rules, and the rules the aggregation controller would fill in, for the
+// resources minik8s serves), system:discovery, system:basic-user,
+// system:public-info-viewer, system:kube-scheduler,
+// system:kube-controller-manager, system:node, system:node-proxier.
+//
+// Condensed where minik8s differs:
+//   - system:kube-controller-manager holds what all of minik8s' controllers
+//     need (read everything; write pods, replicasets, deployments, events,
+//     endpoints, endpointslices, nodes, leases and their status): Kubernetes
+//     gives each controller its own role and service account
+//     (--use-service-account-credentials), minik8s runs them as one user.
+//   - the rules of every role name only the resources minik8s serves.
+//
+// ClusterRoleBindings: cluster-admin (group system:masters),
+// system:discovery and system:basic-user (group system:authenticated),
+// system:public-info-viewer (groups system:authenticated and
+// system:unauthenticated), system:kube-scheduler, system:kube-controller-
+// manager (the users of those names), system:node-proxier (user
+// system:kube-proxy), and system:node with no subjects: nodes are
+// authorized by the Node authorizer in Kubernetes, which minik8s does not
+// have yet (nor NodeRestriction admission).
+//
+// Thread safety: BootstrapPolicy() builds a new value; EnsureBootstrapPolicy
+// from one thread at a time.
+#ifndef MINIK8S_APISERVER_AUTHZ_BOOTSTRAP_POLICY_H_
+#define MINIK8S_APISERVER_AUTHZ_BOOTSTRAP_POLICY_H_
+
+#include "absl/status/status.h"
+#include "apiserver/authz/rbac_authorizer.h"
+#include "apiserver/handler.h"
+
+namespace minik8s::apiserver::authz {
+
+// The cluster roles and cluster role bindings above (no namespaced ones).
+Policy BootstrapPolicy();
+
+// Creates what of BootstrapPolicy() is missing, through `handler`
+// (validation included). Returns the first error other than AlreadyExists;
+// the caller retries.
+absl::Status EnsureBootstrapPolicy(Handler* handler);
+
+}  // namespace minik8s::apiserver::authz
+
+#endif  // MINIK8S_APISERVER_AUTHZ_BOOTSTRAP_POLICY_H_
