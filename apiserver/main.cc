@@ -101,6 +101,10 @@ int main(int argc, char** argv) {
                  "IPv4 CIDR Services' cluster IPs are allocated from; its first address is the "
                  "kubernetes Service's")
       ->capture_default_str();
+  app.add_flag("--allow-loopback-endpoints", options.admission.allow_loopback_endpoints,
+               "Let Endpoints and EndpointSlices hold 127.0.0.0/8 addresses, which Kubernetes' "
+               "validation refuses (\"may not be in the loopback range\"): minik8s' rootless "
+               "network gives pods 127.244.x.y addresses (`minik8s up` sets it)");
   app.add_option("--service-node-port-range", options.service_network.node_port_range,
                  "Port range (inclusive) NodePort and LoadBalancer Services' node ports are "
                  "allocated from")
