@@ -38,10 +38,14 @@ void AppendExtra(const ClusterOptions& options, const std::string& kind,
   args->insert(args->end(), it->second.begin(), it->second.end());
 }
 
-// 10.244.<index>.0/24 for node-(index): distinct per node, like the
-// per-node podCIDRs Kubernetes hands out of 10.244.0.0/16. (Scale-mode nodes
-// get 10.128.0.0/9 ranges from the kubelet itself.)
-std::string NodePodCidr(int index) { return absl::StrCat("10.244.", index, ".0/24"); }
+// 127.244.<index>.0/24 for node-(index): distinct per node, like the
+// per-node podCIDRs Kubernetes hands out of 10.244.0.0/16 with the leading
+// 10 replaced by 127, so that the runtime can answer on pod addresses
+// without root (every 127.0.0.0/8 address is the loopback interface's; see
+// runtime/README.md). Services get 127.96.0.0/12 (kServiceClusterIpRange).
+// Scale-mode nodes get 10.128.0.0/9 ranges from the kubelet itself, on
+// which nothing listens.
+std::string NodePodCidr(int index) { return absl::StrCat("127.244.", index, ".0/24"); }
 
 }  // namespace
 
@@ -158,6 +162,10 @@ absl::StatusOr<std::vector<ComponentSpec>> PlanCluster(const ClusterOptions& opt
     s.args = {"--etcd-servers", etcd_servers,     "--bind-address",
               "127.0.0.1",      "--port",         absl::StrCat(ports->apiserver),
               "--log-level",    options.log_level};
+    // The rootless network: cluster IPs on loopback, and EndpointSlices that
+    // may hold the 127.244.x.y pod addresses.
+    s.args.insert(s.args.end(), {"--service-cluster-ip-range", kServiceClusterIpRange,
+                                 "--allow-loopback-endpoints"});
     const StoreTls& tls = options.store_tls;
     for (const auto& [flag, value] :
          {std::pair{"--etcd-cafile", tls.ca_file}, std::pair{"--etcd-certfile", tls.client_cert},

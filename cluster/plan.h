@@ -34,6 +34,10 @@ namespace minik8s::cluster {
 inline constexpr int kDefaultPortBase = 6440;
 inline constexpr int kDefaultNodes = 3;
 inline constexpr int kMaxNodes = 200;  // one runtime + kubelet each; beyond: --scale-nodes
+// The apiserver's --service-cluster-ip-range in a cluster `up` starts: the
+// apiserver's default 10.96.0.0/12 with the leading 10 replaced by 127 (the
+// rootless network; node i's pods get 127.244.i.0/24).
+inline constexpr char kServiceClusterIpRange[] = "127.96.0.0/12";
 inline constexpr char kScaleNodePrefix[] = "sim-node-";
 
 // Start stages: store 0, apiserver 1, controller-manager and scheduler 2,

@@ -118,6 +118,9 @@ TEST(PlanCluster, ApiserverArguments) {
   EXPECT_EQ(Flag(s, "--etcd-servers"), "http://127.0.0.1:7000");
   EXPECT_EQ(Flag(s, "--bind-address"), "127.0.0.1");
   EXPECT_EQ(Flag(s, "--port"), "7003");
+  // The rootless network: cluster IPs and pod addresses on loopback.
+  EXPECT_EQ(Flag(s, "--service-cluster-ip-range"), "127.96.0.0/12");
+  EXPECT_NE(std::find(s.args.begin(), s.args.end(), "--allow-loopback-endpoints"), s.args.end());
   EXPECT_EQ(s.address, "127.0.0.1:7003");
   EXPECT_EQ(s.health, HealthCheck::kGrpcHealth);
   EXPECT_EQ(ApiserverAddress(Options()), "127.0.0.1:7003");
@@ -190,7 +193,7 @@ TEST(PlanCluster, RuntimeAndKubeletArguments) {
   EXPECT_EQ(Flag(k, "--node-name"), "node-2");
   EXPECT_EQ(Flag(k, "--container-runtime-endpoint"), "unix:///d/run/node-2.sock");
   EXPECT_EQ(Flag(k, "--port"), "7011");
-  EXPECT_EQ(Flag(k, "--pod-cidr"), "10.244.2.0/24");
+  EXPECT_EQ(Flag(k, "--pod-cidr"), "127.244.2.0/24");
   EXPECT_EQ(Flag(k, "--health-address"), "127.0.0.1:7013");
   EXPECT_EQ(k.port, 7011);
   EXPECT_EQ(k.health, HealthCheck::kNodesReady);
