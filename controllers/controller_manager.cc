@@ -50,11 +50,10 @@ absl::StatusOr<std::unique_ptr<ControllerManager>> ControllerManager::Create(
   absl::StatusOr<client::ApiClientOptions> api_options =
       client::ComponentApiClientOptions(o.server, o.kubeconfig, "minik8s-controller-manager");
   if (!api_options.ok()) return api_options.status();
-  cm->options_.server = api_options->server;
   absl::StatusOr<std::unique_ptr<client::Clientset>> cs = client::Clientset::Connect(*api_options);
   if (!cs.ok()) {
-    return absl::Status(cs.status().code(),
-                        absl::StrCat("cannot connect to ", o.server, ": ", cs.status().message()));
+    return absl::Status(cs.status().code(), absl::StrCat("cannot connect to ", api_options->server,
+                                                         ": ", cs.status().message()));
   }
   cm->clientset_ = *std::move(cs);
   client::ApiClient* api = cm->clientset_->api();
@@ -188,7 +187,8 @@ absl::Status ControllerManager::Start() {
     if (stop_requested_.load()) return absl::CancelledError("stopped before the caches synced");
     client::WaitForCacheSync(absl::Milliseconds(100), *pods_, *replicasets_, *deployments_);
     if (absl::Now() >= next_log) {
-      spdlog::info("waiting for informer caches to sync with {}", options_.server);
+      spdlog::info("waiting for informer caches to sync with {}",
+                   clientset_->api()->options().server);
       next_log = absl::Now() + absl::Seconds(5);
     }
   }

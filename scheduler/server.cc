@@ -16,7 +16,6 @@ absl::Status SchedulerServer::Start() {
   absl::StatusOr<client::ApiClientOptions> api = client::ComponentApiClientOptions(
       options_.server, options_.kubeconfig, options_.scheduler.scheduler_name);
   if (!api.ok()) return api.status();
-  options_.server = api->server;
   auto cs = client::Clientset::Connect(*api);
   if (!cs.ok()) return cs.status();
   clientset_ = *std::move(cs);
@@ -54,7 +53,7 @@ absl::Status SchedulerServer::Start() {
   if (!(nodes_->HasSynced() && pods_->HasSynced())) {
     return absl::DeadlineExceededError(absl::StrCat(
         "informer caches did not sync within ", absl::FormatDuration(options_.cache_sync_timeout),
-        " (is the apiserver at ", options_.server, " up?)"));
+        " (is the apiserver at ", clientset_->api()->options().server, " up?)"));
   }
   spdlog::info("caches synced: {} node(s), {} pod(s) counted", s->cache().NumNodes(),
                s->cache().NumPods());
