@@ -129,6 +129,12 @@ int main(int argc, char** argv) {
                  "of its Common Name, in the groups of its Organizations (kube-apiserver's x509 "
                  "authentication); requests without credentials are then refused (401) except "
                  "/healthz, /livez, /readyz and /version. Needs --tls-cert-file");
+  app.add_option("--authorization-mode", options.authorization_mode,
+                 "Comma-separated authorizers asked in order, kube-apiserver's: AlwaysAllow, "
+                 "AlwaysDeny, RBAC (Roles and Bindings of rbac.authorization.k8s.io/v1; the "
+                 "bootstrap roles and bindings are created at start). Members of system:masters "
+                 "are always allowed; a request nobody allows is refused (403)")
+      ->capture_default_str();
   app.add_option("--audit-log-path", options.audit_log_path,
                  "Write one audit.k8s.io/v1 Event (JSON, one per line, Metadata level: user, "
                  "verb, object, response code, timestamps) per API request, of both the HTTP and "
