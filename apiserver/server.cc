@@ -93,8 +93,10 @@ absl::Status Server::Start() {
     spdlog::info("authentication: {} bearer tokens from {}", loaded->size(),
                  options_.token_auth_file);
     tokens = *std::move(loaded);
-  } else {
-    spdlog::warn("no --token-auth-file: every caller is served as system:anonymous");
+  } else if (options_.client_ca_file.empty()) {
+    spdlog::warn(
+        "neither --token-auth-file nor --client-ca-file: every caller is served as "
+        "system:anonymous");
   }
   const bool tls = !options_.tls_cert_file.empty() || !options_.tls_private_key_file.empty();
   if (tls && (options_.tls_cert_file.empty() || options_.tls_private_key_file.empty())) {

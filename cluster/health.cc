@@ -45,11 +45,18 @@ absl::Status CheckEtcd(const std::string& target, absl::Duration timeout,
   return absl::OkStatus();
 }
 
-absl::Status CheckGrpcHealth(const std::string& target, absl::Duration timeout) {
+absl::Status CheckGrpcHealth(const std::string& target, absl::Duration timeout,
+                             const std::optional<TlsClientFiles>& tls) {
   // The health protocol by hand (grpc++ ships no client stub for it):
   // HealthCheckRequest{service: ""} is the empty message, and the answer
   // HealthCheckResponse{status: SERVING(1)} is the two bytes 08 01.
-  auto channel = grpc::CreateChannel(target, grpc::InsecureChannelCredentials());
+  std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
+  if (tls.has_value()) {
+    auto made = MakeChannelCredentials(*tls);
+    if (!made.ok()) return made.status();
+    credentials = *std::move(made);
+  }
+  auto channel = grpc::CreateChannel(target, credentials);
   grpc::GenericStub stub(channel);
   grpc::ClientContext ctx;
   ctx.set_deadline(Deadline(timeout));

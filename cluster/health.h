@@ -23,7 +23,8 @@ absl::Status CheckEtcd(const std::string& target, absl::Duration timeout,
 
 // grpc.health.v1.Health/Check for the server as a whole (service "") is
 // SERVING. Target: "127.0.0.1:6443" or "unix:///path".
-absl::Status CheckGrpcHealth(const std::string& target, absl::Duration timeout);
+absl::Status CheckGrpcHealth(const std::string& target, absl::Duration timeout,
+                             const std::optional<TlsClientFiles>& tls = std::nullopt);
 
 // Every node in `names` exists and its Ready condition is True. On failure
 // the message names the nodes that are not (yet) Ready.

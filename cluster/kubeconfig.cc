@@ -97,20 +97,24 @@ absl::Status CheckReplaceable(const std::string& path, std::string* ns) {
 
 }  // namespace
 
-std::string KubeconfigText(const std::string& apiserver_address, const std::string& ns) {
+std::string KubeconfigText(const std::string& apiserver_address, const std::string& ns,
+                           const std::optional<TlsClientFiles>& tls) {
   const std::string name = kKubeconfigEntryName;
   std::string out = absl::StrCat(
       "# Written by `minik8s up`: kubectl reaches the cluster with\n"
       "# KUBECONFIG=<this file> (or --kubeconfig). Rewritten on each `up`.\n"
       "apiVersion: v1\n"
       "clusters:\n"
-      "- cluster:\n"
-      "    server: http://",
-      apiserver_address, "\n", "  name: ", name, "\n",
-      "contexts:\n"
-      "- context:\n"
-      "    cluster: ",
-      name, "\n");
+      "- cluster:\n");
+  if (tls.has_value() && !tls->ca_file.empty()) {
+    absl::StrAppend(&out, "    certificate-authority: ", tls->ca_file, "\n");
+  }
+  absl::StrAppend(&out, "    server: ", tls.has_value() ? "https://" : "http://", apiserver_address,
+                  "\n", "  name: ", name, "\n",
+                  "contexts:\n"
+                  "- context:\n"
+                  "    cluster: ",
+                  name, "\n");
   if (!ns.empty()) absl::StrAppend(&out, "    namespace: ", ns, "\n");
   absl::StrAppend(&out, "    user: ", name, "\n", "  name: ", name, "\n", "current-context: ", name,
                   "\n",
@@ -118,7 +122,13 @@ std::string KubeconfigText(const std::string& apiserver_address, const std::stri
                   "preferences: {}\n"
                   "users:\n"
                   "- name: ",
-                  name, "\n", "  user: {}\n");
+                  name, "\n");
+  if (tls.has_value() && !tls->cert_file.empty()) {
+    absl::StrAppend(&out, "  user:\n    client-certificate: ", tls->cert_file,
+                    "\n    client-key: ", tls->key_file, "\n");
+  } else {
+    absl::StrAppend(&out, "  user: {}\n");
+  }
   return out;
 }
 
@@ -138,7 +148,8 @@ absl::Status MakePrivateDirs(const std::string& dir) {
   return absl::OkStatus();
 }
 
-absl::Status WriteKubeconfig(const std::string& path, const std::string& apiserver_address) {
+absl::Status WriteKubeconfig(const std::string& path, const std::string& apiserver_address,
+                             const std::optional<TlsClientFiles>& tls) {
   if (path.empty()) return absl::InvalidArgumentError("no kubeconfig path");
   std::string ns;
   if (absl::Status s = CheckReplaceable(path, &ns); !s.ok()) return s;
@@ -146,7 +157,7 @@ absl::Status WriteKubeconfig(const std::string& path, const std::string& apiserv
   if (p.has_parent_path()) {
     if (absl::Status s = MakePrivateDirs(p.parent_path().string()); !s.ok()) return s;
   }
-  const std::string text = KubeconfigText(apiserver_address, ns);
+  const std::string text = KubeconfigText(apiserver_address, ns, tls);
   std::string tmp = path + ".XXXXXX";
   const int fd = mkstemp(tmp.data());
   if (fd < 0) return ErrnoError(absl::StrCat("cannot create a temp file beside ", path));

@@ -9,9 +9,11 @@
 #ifndef MINIK8S_CLUSTER_KUBECONFIG_H_
 #define MINIK8S_CLUSTER_KUBECONFIG_H_
 
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
+#include "common/tls.h"
 
 namespace minik8s::cluster {
 
@@ -19,9 +21,11 @@ namespace minik8s::cluster {
 inline constexpr char kKubeconfigEntryName[] = "minik8s";
 
 // The kubeconfig text for an apiserver at `apiserver_address` (host:port):
-// server http://<address>. `ns` (a DNS label, or "") becomes the context's
-// namespace.
-std::string KubeconfigText(const std::string& apiserver_address, const std::string& ns = "");
+// server http://<address>, or with `tls` https://<address>, the CA as
+// certificate-authority and the user's client certificate and key (paths).
+// `ns` (a DNS label, or "") becomes the context's namespace.
+std::string KubeconfigText(const std::string& apiserver_address, const std::string& ns = "",
+                           const std::optional<TlsClientFiles>& tls = std::nullopt);
 
 // Writes KubeconfigText to `path` atomically (a temp file in the same folder,
 // fsync, rename), mode 0600. Missing parent folders are created with mode
@@ -33,7 +37,8 @@ std::string KubeconfigText(const std::string& apiserver_address, const std::stri
 // clusters, users or contexts, or one that is not a kubeconfig, is left as it
 // is: FailedPrecondition, so that `--kubeconfig ~/.kube/config` cannot wipe
 // a user's other clusters.
-absl::Status WriteKubeconfig(const std::string& path, const std::string& apiserver_address);
+absl::Status WriteKubeconfig(const std::string& path, const std::string& apiserver_address,
+                             const std::optional<TlsClientFiles>& tls = std::nullopt);
 
 // Creates `dir` and its missing parents with mode 0700.
 absl::Status MakePrivateDirs(const std::string& dir);

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -100,8 +101,10 @@ absl::Status MakeDirs(const std::string& dir) {
   return absl::OkStatus();
 }
 
-// Writes `server: <address>` for mkctl, keeping a `namespace:` the user set.
-absl::Status WriteMkctlConfig(const std::string& path, const std::string& server) {
+// Writes `server: <address>` for mkctl (with `tls`: the https URL and the
+// CA and client certificate to use), keeping a `namespace:` the user set.
+absl::Status WriteMkctlConfig(const std::string& path, const std::string& server,
+                              const std::optional<TlsClientFiles>& tls) {
   std::string ns;
   std::ifstream existing(path);
   std::stringstream text;
@@ -121,8 +124,15 @@ absl::Status WriteMkctlConfig(const std::string& path, const std::string& server
   const std::string tmp = path + ".tmp";
   {
     std::ofstream out(tmp, std::ios::trunc);
-    out << "# written by `minik8s up`; read by mkctl\n"
-        << "server: " << server << "\n";
+    out << "# written by `minik8s up`; read by mkctl\n";
+    if (tls.has_value()) {
+      out << "server: https://" << server << "\n"
+          << "certificate-authority: " << tls->ca_file << "\n"
+          << "client-certificate: " << tls->cert_file << "\n"
+          << "client-key: " << tls->key_file << "\n";
+    } else {
+      out << "server: " << server << "\n";
+    }
     if (!ns.empty()) out << "namespace: " << ns << "\n";
     out.flush();
     if (!out) return absl::InternalError(absl::StrCat("cannot write ", tmp));
@@ -227,6 +237,47 @@ void StopDaemons(const ClusterState& state, int max_stage, absl::Duration timeou
   }
 }
 
+// The admin's TLS files when the apiserver serves TLS (nullopt: plaintext).
+std::optional<TlsClientFiles> AdminTls(const UpOptions& options) {
+  if (!options.cluster.apiserver_tls) return std::nullopt;
+  const pki::ClusterPkiPaths pki = pki::ClusterPkiLayout(options.cluster.pki_dir, {});
+  return TlsClientFiles{
+      .ca_file = pki.ca.cert, .cert_file = pki.admin.cert, .key_file = pki.admin.key};
+}
+
+// Each component's kubeconfig (ComponentKubeconfigPath) with its own client
+// certificate: the controller-manager's and the scheduler's, each kubelet's
+// system:node:<name>; the simulated nodes' kubelet presents the admin's.
+absl::Status WriteComponentKubeconfigs(const ClusterOptions& co,
+                                       const std::vector<ComponentSpec>& specs,
+                                       const std::string& apiserver) {
+  std::vector<std::string> nodes;
+  for (int i = 1; i <= co.nodes; ++i) nodes.push_back(NodeName(i));
+  const pki::ClusterPkiPaths pki = pki::ClusterPkiLayout(co.pki_dir, nodes);
+  for (const ComponentSpec& spec : specs) {
+    if (std::find(spec.args.begin(), spec.args.end(), "--kubeconfig") == spec.args.end()) continue;
+    pki::CertKeyPaths who = pki.admin;
+    if (spec.name == kControllerManager) who = pki.controller_manager;
+    if (spec.name == kScheduler) who = pki.scheduler;
+    for (const std::string& node : spec.node_names) {
+      if (auto it = pki.kubelets.find(node); it != pki.kubelets.end()) who = it->second.client;
+    }
+    const std::string path = ComponentKubeconfigPath(co.data_dir, spec.name);
+    const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+    if (absl::Status s = MakePrivateDirs(parent.string()); !s.ok()) return s;
+    std::ofstream out(path + ".tmp", std::ios::trunc);
+    out << KubeconfigText(
+        apiserver, "",
+        TlsClientFiles{.ca_file = pki.ca.cert, .cert_file = who.cert, .key_file = who.key});
+    out.close();
+    if (!out || std::rename((path + ".tmp").c_str(), path.c_str()) != 0) {
+      return absl::InternalError(absl::StrCat("cannot write ", path));
+    }
+    chmod(path.c_str(), 0600);
+  }
+  return absl::OkStatus();
+}
+
 class Cluster {
  public:
   Cluster(const UpOptions& options, std::vector<ComponentSpec> specs)
@@ -247,12 +298,16 @@ class Cluster {
       }
     }
     if (!options_.mkctl_config.empty()) {
-      if (absl::Status s = WriteMkctlConfig(options_.mkctl_config, state_.apiserver); !s.ok()) {
+      if (absl::Status s =
+              WriteMkctlConfig(options_.mkctl_config, state_.apiserver, AdminTls(options_));
+          !s.ok()) {
         Err(absl::StrCat("warning: ", s.message()));
       }
     }
     if (!options_.kubeconfig.empty()) {
-      if (absl::Status s = WriteKubeconfig(options_.kubeconfig, state_.apiserver); s.ok()) {
+      if (absl::Status s =
+              WriteKubeconfig(options_.kubeconfig, state_.apiserver, AdminTls(options_));
+          s.ok()) {
         kubeconfig_written_ = true;
       } else {
         Err(absl::StrCat("warning: ", s.message()));
@@ -342,14 +397,18 @@ class Cluster {
         return CheckEtcd(spec.address, kProbeTimeout,
                          spec.health_uses_tls ? std::optional(spec.health_tls) : std::nullopt);
       case HealthCheck::kGrpcHealth:
-        return CheckGrpcHealth(spec.address, kProbeTimeout);
+        return CheckGrpcHealth(
+            spec.address, kProbeTimeout,
+            spec.health_uses_tls ? std::optional(spec.health_tls) : std::nullopt);
       case HealthCheck::kStaysUp:
         if (running_for >= kStaysUpGrace) return absl::OkStatus();
         return absl::UnavailableError("just started");
       case HealthCheck::kNodesReady: {
         if (clientset_ == nullptr) {
-          auto cs = client::Clientset::Connect(
-              {.server = state_.apiserver, .timeout = absl::Seconds(2), .user_agent = "minik8s"});
+          auto cs = client::Clientset::Connect({.server = state_.apiserver,
+                                                .timeout = absl::Seconds(2),
+                                                .user_agent = "minik8s",
+                                                .tls = AdminTls(options_)});
           if (!cs.ok()) return cs.status();
           clientset_ = *std::move(cs);
         }
@@ -485,7 +544,9 @@ int Up(const UpOptions& up_options) {
         "`, or choose another --data-dir"));
     return 1;
   }
-  if (co.etcd_servers.empty()) {
+  co.apiserver_tls = options.apiserver_tls;
+  co.pki_dir = PkiDir(co.data_dir);
+  if (co.etcd_servers.empty() || co.apiserver_tls) {
     // The cluster's certificates (kubeadm's certs phase): made on the first
     // start, checked and completed on every later one.
     pki::ClusterPkiOptions pki_options;
@@ -500,7 +561,7 @@ int Up(const UpOptions& up_options) {
       Out(absl::StrCat("minik8s: wrote ", pki->written.size(), " certificate and key files under ",
                        pki->dir, "\n"));
     }
-    if (options.store_tls) co.store_tls = StoreTlsFromPki(pki->dir);
+    if (options.store_tls && co.etcd_servers.empty()) co.store_tls = StoreTlsFromPki(pki->dir);
   }
   absl::StatusOr<std::vector<ComponentSpec>> specs = PlanCluster(co);
   if (!specs.ok()) {
@@ -518,6 +579,12 @@ int Up(const UpOptions& up_options) {
     if (spec.port > 0 && LoopbackPortInUse(spec.port)) {
       Err(absl::StrCat("port ", spec.port, " is already in use (", spec.name,
                        "); choose another --port-base"));
+      return 1;
+    }
+  }
+  if (co.apiserver_tls) {
+    if (absl::Status s = WriteComponentKubeconfigs(co, *specs, ApiserverAddress(co)); !s.ok()) {
+      Err(absl::StrCat("component kubeconfigs: ", s.message()));
       return 1;
     }
   }

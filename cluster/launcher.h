@@ -23,6 +23,10 @@ struct UpOptions {
   // The started minik8s-store serves TLS with client certificates from the
   // cluster PKI; false: plaintext (for comparisons, and a plain etcdctl).
   bool store_tls = true;
+  // The apiserver serves TLS and authenticates client certificates; each
+  // component gets its own certificate and kubeconfig, and the kubeconfig
+  // and mkctl config `up` writes carry the CA and the admin's certificate.
+  bool apiserver_tls = false;
   absl::Duration start_timeout = absl::Seconds(60);  // per stage
   absl::Duration stop_timeout = absl::Seconds(10);   // per stage, then SIGKILL
 };

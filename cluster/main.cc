@@ -115,6 +115,14 @@ int main(int argc, char** argv) {
                    "presenting its certificate from <data-dir>/pki (true/false; false: "
                    "plaintext, for comparisons or a plain etcdctl)")
       ->capture_default_str();
+  up_cmd
+      ->add_option("--apiserver-tls", up.apiserver_tls,
+                   "Serve the apiserver's port over TLS only, with client certificates from "
+                   "<data-dir>/pki: each component presents its own (the controller-manager's, "
+                   "the scheduler's, each kubelet's system:node:<name>) through a kubeconfig "
+                   "under <data-dir>/kubeconfigs, and the kubeconfig and mkctl config written "
+                   "carry the CA and the admin's certificate (true/false)")
+      ->capture_default_str();
   up_cmd->add_option("--bin-dir", bin_dir,
                      "Folder with the minik8s-* daemons (default: the folder of this executable)");
   up_cmd->add_option("--log-level", co.log_level, "Log level of every daemon")

@@ -87,6 +87,9 @@ StoreTls StoreTlsFromPki(const std::string& pki_dir) {
           .client_key = paths.apiserver_etcd_client.key};
 }
 std::string LogDir(const std::string& data_dir) { return data_dir + "/logs"; }
+std::string ComponentKubeconfigPath(const std::string& data_dir, const std::string& component) {
+  return absl::StrCat(data_dir, "/kubeconfigs/", component, ".conf");
+}
 std::string RunDir(const std::string& data_dir) { return data_dir + "/run"; }
 std::string StateFilePath(const std::string& data_dir) { return data_dir + "/minik8s.state"; }
 std::string LockFilePath(const std::string& data_dir) { return data_dir + "/minik8s.lock"; }
@@ -99,6 +102,18 @@ int ScaleKubeletWorkers(int scale_nodes) {
 
 std::string ApiserverAddress(const ClusterOptions& options) {
   return Loopback(options.port_base + kApiserverOffset);
+}
+
+// How a component reaches the apiserver: --server, or over TLS its own
+// kubeconfig.
+void ApiserverFlags(const ClusterOptions& options, const std::string& api,
+                    const std::string& component, std::vector<std::string>* args) {
+  if (options.apiserver_tls) {
+    args->insert(args->end(),
+                 {"--kubeconfig", ComponentKubeconfigPath(options.data_dir, component)});
+  } else {
+    args->insert(args->end(), {"--server", api});
+  }
 }
 
 absl::StatusOr<std::vector<ComponentSpec>> PlanCluster(const ClusterOptions& options) {
@@ -172,6 +187,14 @@ absl::StatusOr<std::vector<ComponentSpec>> PlanCluster(const ClusterOptions& opt
           std::pair{"--etcd-keyfile", tls.client_key}}) {
       if (!value.empty()) s.args.insert(s.args.end(), {flag, value});
     }
+    if (options.apiserver_tls) {
+      const pki::ClusterPkiPaths pki = pki::ClusterPkiLayout(options.pki_dir, {});
+      s.args.insert(s.args.end(), {"--tls-cert-file", pki.apiserver.cert, "--tls-private-key-file",
+                                   pki.apiserver.key, "--client-ca-file", pki.ca.cert});
+      s.health_tls = {
+          .ca_file = pki.ca.cert, .cert_file = pki.admin.cert, .key_file = pki.admin.key};
+      s.health_uses_tls = true;
+    }
     s.log_file = log_file(s.name);
     s.stage = kStageApiserver;
     s.health = HealthCheck::kGrpcHealth;
@@ -186,8 +209,9 @@ absl::StatusOr<std::vector<ComponentSpec>> PlanCluster(const ClusterOptions& opt
     s.binary = Bin(options, absl::StrCat("minik8s-", kind));
     s.port = std::string(kind) == kScheduler ? ports->scheduler : ports->controller_manager;
     s.address = Loopback(s.port);
-    s.args = {"--server",         api,       "--leader-elect", "false",
-              "--health-address", s.address, "--log-level",    options.log_level};
+    s.args = {"--leader-elect", "false",       "--health-address",
+              s.address,        "--log-level", options.log_level};
+    ApiserverFlags(options, api, s.name, &s.args);
     s.log_file = log_file(s.name);
     s.stage = kStageControlPlane;
     s.health = HealthCheck::kGrpcHealth;
@@ -228,9 +252,7 @@ absl::StatusOr<std::vector<ComponentSpec>> PlanCluster(const ClusterOptions& opt
     s.binary = Bin(options, "minik8s-kubelet");
     s.port = ports->kubelets[i - 1];
     s.address = Loopback(s.port);
-    s.args = {"--server",
-              api,
-              "--node-name",
+    s.args = {"--node-name",
               node,
               "--container-runtime-endpoint",
               sockets[i - 1],
@@ -242,6 +264,7 @@ absl::StatusOr<std::vector<ComponentSpec>> PlanCluster(const ClusterOptions& opt
               Loopback(ports->kubelet_health[i - 1]),
               "--log-level",
               options.log_level};
+    ApiserverFlags(options, api, s.name, &s.args);
     s.log_file = log_file(s.name);
     s.stage = kStageKubelets;
     s.health = HealthCheck::kNodesReady;
@@ -256,9 +279,7 @@ absl::StatusOr<std::vector<ComponentSpec>> PlanCluster(const ClusterOptions& opt
     s.binary = Bin(options, "minik8s-kubelet");
     s.port = ports->scale_kubelet;
     s.address = Loopback(s.port);
-    s.args = {"--server",
-              api,
-              "--nodes",
+    s.args = {"--nodes",
               absl::StrCat(options.scale_nodes),
               "--node-name-prefix",
               kScaleNodePrefix,
@@ -270,6 +291,7 @@ absl::StatusOr<std::vector<ComponentSpec>> PlanCluster(const ClusterOptions& opt
               Loopback(ports->scale_kubelet_health),
               "--log-level",
               options.log_level};
+    ApiserverFlags(options, api, s.name, &s.args);
     s.log_file = log_file(s.name);
     s.stage = kStageKubelets;
     s.health = HealthCheck::kNodesReady;

@@ -82,6 +82,12 @@ struct ClusterOptions {
   // The started store serves TLS when server_cert is set; the apiserver dials
   // an https:// store with the client files.
   StoreTls store_tls;
+  // The apiserver serves TLS and authenticates client certificates from the
+  // cluster PKI under pki_dir; the controller-manager, the scheduler and the
+  // kubelets reach it with their own kubeconfigs (ComponentKubeconfigPath,
+  // written by `up`), the launcher's probes with the admin certificate.
+  bool apiserver_tls = false;
+  std::string pki_dir;
   int nodes = kDefaultNodes;
   int scale_nodes = 0;  // > 0: one extra kubelet simulating this many nodes
   std::string log_level = "info";
@@ -136,6 +142,10 @@ struct ComponentSpec {
 std::string StoreDataDir(const std::string& data_dir);
 std::string PkiDir(const std::string& data_dir);
 std::string LogDir(const std::string& data_dir);
+// <data_dir>/kubeconfigs/<component>.conf: how the component (its ComponentSpec
+// name: controller-manager, scheduler, kubelet-node-1, ...) reaches an
+// apiserver that serves TLS.
+std::string ComponentKubeconfigPath(const std::string& data_dir, const std::string& component);
 std::string RunDir(const std::string& data_dir);
 std::string StateFilePath(const std::string& data_dir);
 std::string LockFilePath(const std::string& data_dir);

@@ -32,6 +32,19 @@ absl::StatusOr<ClusterConfig> ParseConfigFile(const std::string& text) {
   config.server = server.Scalar();
   const YAML::Node ns = root["namespace"];
   if (ns && ns.IsScalar()) config.namespace_ = ns.Scalar();
+  // `minik8s up --apiserver-tls` adds the CA and the client certificate.
+  TlsClientFiles tls;
+  bool any = false;
+  for (auto [key, field] :
+       {std::pair{"certificate-authority", &tls.ca_file},
+        std::pair{"client-certificate", &tls.cert_file}, std::pair{"client-key", &tls.key_file}}) {
+    const YAML::Node v = root[key];
+    if (v && v.IsScalar() && !v.Scalar().empty()) {
+      *field = v.Scalar();
+      any = true;
+    }
+  }
+  if (any || absl::StartsWith(config.server, "https://")) config.tls = tls;
   return config;
 }
 

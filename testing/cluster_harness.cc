@@ -109,6 +109,7 @@ absl::Status ClusterHarness::Start() {
     argv.push_back("--etcd-servers");
     argv.push_back(etcd_->endpoint());
   }
+  if (options_.apiserver_tls) argv.push_back("--apiserver-tls=true");
   for (const std::string& f : options_.up_flags) argv.push_back(f);
   const std::string log = dir_.Join("up.log");
   std::remove(log.c_str());
@@ -120,7 +121,15 @@ absl::Status ClusterHarness::Start() {
       !up_.running()) {
     return absl::InternalError(absl::StrCat("minik8s up did not get ready:\n", ReadFile(log)));
   }
-  auto cs = client::Clientset::Connect({.server = api_, .timeout = absl::Seconds(10)});
+  std::optional<TlsClientFiles> tls;
+  if (options_.apiserver_tls) {
+    const std::string pki = cluster::PkiDir(data_dir_);
+    tls = TlsClientFiles{.ca_file = pki + "/ca.crt",
+                         .cert_file = pki + "/admin.crt",
+                         .key_file = pki + "/admin.key"};
+  }
+  auto cs = client::Clientset::Connect(
+      {.server = api_, .timeout = absl::Seconds(10), .tls = std::move(tls)});
   if (!cs.ok()) return cs.status();
   cs_ = *std::move(cs);
   const bool ready = testing::WaitFor(
@@ -163,7 +172,12 @@ absl::Status ClusterHarness::Stop(bool stop_etcd) {
 
 int ClusterHarness::Mkctl(std::vector<std::string> args, std::string* out,
                           const std::string& stdin_data) const {
-  args.insert(args.begin(), {testing::BinPath("mkctl"), "--server", api_});
+  if (options_.apiserver_tls) {
+    // The kubeconfig `up` wrote carries the CA and the admin's certificate.
+    args.insert(args.begin(), {testing::BinPath("mkctl"), "--kubeconfig", kubeconfig()});
+  } else {
+    args.insert(args.begin(), {testing::BinPath("mkctl"), "--server", api_});
+  }
   return testing::RunCommand(args, out, absl::Seconds(120), stdin_data);
 }
 

@@ -41,6 +41,9 @@ class ClusterHarness {
     int nodes = 2;
     // Extra `minik8s up` flags, e.g. "--controller-manager-arg=--node-monitor-grace-period=4s".
     std::vector<std::string> up_flags;
+    // `minik8s up --apiserver-tls=true`: the harness's client and mkctl
+    // then use the admin certificate `up` made.
+    bool apiserver_tls = false;
   };
 
   explicit ClusterHarness(Options options);

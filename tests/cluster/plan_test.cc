@@ -177,6 +177,25 @@ TEST(PlanCluster, ControllerManagerAndSchedulerArguments) {
   }
 }
 
+TEST(PlanCluster, ApiserverTlsGivesEachComponentItsKubeconfig) {
+  ClusterOptions o = Options(1);
+  o.apiserver_tls = true;
+  o.pki_dir = "/d/pki";
+  auto specs = PlanCluster(o);
+  ASSERT_TRUE(specs.ok());
+  const ComponentSpec& api = Get(*specs, "apiserver");
+  EXPECT_EQ(Flag(api, "--tls-cert-file"), "/d/pki/apiserver.crt");
+  EXPECT_EQ(Flag(api, "--tls-private-key-file"), "/d/pki/apiserver.key");
+  EXPECT_EQ(Flag(api, "--client-ca-file"), "/d/pki/ca.crt");
+  EXPECT_TRUE(api.health_uses_tls);
+  EXPECT_EQ(api.health_tls.cert_file, "/d/pki/admin.crt");
+  for (const char* name : {"controller-manager", "scheduler", "kubelet-node-1"}) {
+    const ComponentSpec& s = Get(*specs, name);
+    EXPECT_EQ(Flag(s, "--server"), "") << name;
+    EXPECT_EQ(Flag(s, "--kubeconfig"), absl::StrCat("/d/kubeconfigs/", name, ".conf")) << name;
+  }
+}
+
 TEST(PlanCluster, RuntimeAndKubeletArguments) {
   auto specs = PlanCluster(Options(2));
   ASSERT_TRUE(specs.ok());
