@@ -494,12 +494,16 @@ absl::StatusOr<cri::CreateContainerResponse> Runtime::CreateContainer(
   c->sim = *sim;
   c->program = CompileCommand(argv, c->env);
   c->nginx_like = IsNginxImage(image->name);
-  if (absl::StatusOr<std::vector<int>> ports = TcpPortsOf(config); ports.ok()) {
-    c->tcp_ports = *std::move(ports);
-  } else {
-    spdlog::warn("container {} ({}/{}): ignoring its ports: {}", c->id.substr(0, 13),
-                 sb->config.metadata().name(), config.metadata().name(),
-                 std::string(ports.status().message()));
+  // Ports are answered only on loopback pod addresses: scale mode's 10.x
+  // pods do not even parse them.
+  if (IsLoopbackIpv4(sb->ip)) {
+    if (absl::StatusOr<std::vector<int>> ports = TcpPortsOf(config); ports.ok()) {
+      c->tcp_ports = *std::move(ports);
+    } else {
+      spdlog::warn("container {} ({}/{}): ignoring its ports: {}", c->id.substr(0, 13),
+                   sb->config.metadata().name(), config.metadata().name(),
+                   std::string(ports.status().message()));
+    }
   }
   c->created_at = Now();
   sb->container_ids.push_back(c->id);

@@ -3,12 +3,16 @@
 // sockets here; port_listeners_e2e_test.cc has them.
 #include "runtime/sim_http.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "common/fake_clock.h"
 #include "gtest/gtest.h"
 #include "runtime/container_ports.h"
+#include "runtime/runtime.h"
+#include "runtime/runtime_client.h"
 
 namespace minik8s::runtime {
 namespace {
@@ -42,7 +46,7 @@ TEST(ContainerPorts, RefusesWhatIsNotAnArrayOfPorts) {
 }
 
 TEST(ContainerPorts, TcpPortsOfAConfigAreDistinctAndInOrder) {
-  cri::v1::ContainerConfig config;
+  cri::ContainerConfig config;
   EXPECT_TRUE(TcpPortsOf(config)->empty());
   (*config.mutable_annotations())[kContainerPortsAnnotation] =
       R"([{"containerPort":8080},{"containerPort":53,"protocol":"UDP"},)"
@@ -60,6 +64,37 @@ TEST(ContainerPorts, LoopbackAddresses) {
   EXPECT_FALSE(IsLoopbackIpv4(""));
   EXPECT_FALSE(IsLoopbackIpv4("127.1"));
   EXPECT_FALSE(IsLoopbackIpv4("::1"));
+}
+
+// Off loopback (scale mode's 10.x pods) the annotation is not even read: a
+// malformed one creates and starts the container as before, with no socket.
+TEST(ContainerPorts, PodsOffLoopbackIgnoreTheAnnotation) {
+  common::FakeClock clock;
+  auto rt = Runtime::Create(RuntimeOptions{.clock = &clock});
+  ASSERT_TRUE(rt.ok()) << rt.status();
+  cri::RunPodSandboxRequest sandbox;
+  auto* md = sandbox.mutable_config()->mutable_metadata();
+  md->set_name("web");
+  md->set_namespace_("default");
+  md->set_uid("uid-web");
+  (*sandbox.mutable_config()->mutable_annotations())[kPodIpAnnotation] = "10.244.0.5";
+  auto sb = (*rt)->RunPodSandbox(sandbox);
+  ASSERT_TRUE(sb.ok()) << sb.status();
+  cri::PullImageRequest pull;
+  pull.mutable_image()->set_image("nginx");
+  ASSERT_TRUE((*rt)->PullImage(pull).ok());
+  cri::CreateContainerRequest create;
+  create.set_pod_sandbox_id(sb->pod_sandbox_id());
+  create.mutable_config()->mutable_metadata()->set_name("nginx");
+  create.mutable_config()->mutable_image()->set_image("nginx");
+  (*create.mutable_config()->mutable_annotations())[kContainerPortsAnnotation] = "not json";
+  auto created = (*rt)->CreateContainer(create);
+  ASSERT_TRUE(created.ok()) << created.status();
+  std::optional<absl::StatusOr<cri::StartContainerResponse>> started;
+  cri::StartContainerRequest start;
+  start.set_container_id(created->container_id());
+  (*rt)->StartContainer(start, [&](auto r) { started = std::move(r); });
+  ASSERT_TRUE(started.has_value() && started->ok());
 }
 
 TEST(SimHttp, ParsesARequestHead) {
