@@ -28,9 +28,11 @@ using minik8s::coordination::v1::Lease;
 absl::StatusOr<std::unique_ptr<ApiProbe>> ApiProbe::Create(
     const std::string& server, const std::string& store,
     std::shared_ptr<grpc::ChannelCredentials> store_credentials, std::string ns, std::string node,
-    std::string label_selector, absl::Duration interval) {
-  auto cs = client::Clientset::Connect(
-      {.server = server, .timeout = absl::Seconds(30), .user_agent = "cluster-bench-probe"});
+    std::string label_selector, absl::Duration interval, std::optional<TlsClientFiles> api_tls) {
+  auto cs = client::Clientset::Connect({.server = server,
+                                        .timeout = absl::Seconds(30),
+                                        .user_agent = "cluster-bench-probe",
+                                        .tls = std::move(api_tls)});
   if (!cs.ok()) return cs.status();
   std::unique_ptr<etcdserverpb::KV::Stub> kv;
   if (!store.empty()) {

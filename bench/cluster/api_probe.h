@@ -24,6 +24,7 @@
 #include <grpcpp/security/credentials.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -34,6 +35,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "client/clientset.h"
+#include "common/tls.h"
 #include "etcd/etcdserverpb/rpc.grpc.pb.h"
 
 namespace minik8s::bench {
@@ -51,7 +53,8 @@ class ApiProbe {
   static absl::StatusOr<std::unique_ptr<ApiProbe>> Create(
       const std::string& server, const std::string& store,
       std::shared_ptr<grpc::ChannelCredentials> store_credentials, std::string ns, std::string node,
-      std::string label_selector, absl::Duration interval);
+      std::string label_selector, absl::Duration interval,
+      std::optional<TlsClientFiles> api_tls = std::nullopt);
   ~ApiProbe();
   ApiProbe(const ApiProbe&) = delete;
   ApiProbe& operator=(const ApiProbe&) = delete;

@@ -483,8 +483,19 @@ int Run(const Flags& f) {
 
   int exit_code = 0;
   {
-    auto cs = client::Clientset::Connect(
-        {.server = state->apiserver, .timeout = absl::Seconds(60), .user_agent = "cluster-bench"});
+    // With --up-arg=--apiserver-tls=true the apiserver serves TLS: the bench
+    // dials it with the admin's certificate.
+    std::optional<TlsClientFiles> api_tls;
+    if (std::find(f.up_args.begin(), f.up_args.end(), "--apiserver-tls=true") != f.up_args.end()) {
+      const std::string pki = cluster::PkiDir(data_dir);
+      api_tls = TlsClientFiles{.ca_file = pki + "/ca.crt",
+                               .cert_file = pki + "/admin.crt",
+                               .key_file = pki + "/admin.key"};
+    }
+    auto cs = client::Clientset::Connect({.server = state->apiserver,
+                                          .timeout = absl::Seconds(60),
+                                          .user_agent = "cluster-bench",
+                                          .tls = api_tls});
     if (!cs.ok()) {
       std::fprintf(stderr, "cluster_bench: %s\n", cs.status().ToString().c_str());
       StopCluster(&up, minik8s_bin, data_dir, absl::Seconds(f.stop_timeout_s * 6));
@@ -521,7 +532,7 @@ int Run(const Flags& f) {
     }
     auto probe = ApiProbe::Create(state->apiserver, store_address, *store_credentials, kNamespace,
                                   absl::StrCat(cluster::kScaleNodePrefix, 0), kSelector,
-                                  absl::Milliseconds(f.probe_interval_ms));
+                                  absl::Milliseconds(f.probe_interval_ms), api_tls);
     if (!probe.ok() || !(*probe)->Start().ok()) {
       std::fprintf(stderr, "cluster_bench: cannot start the API probe\n");
       StopCluster(&up, minik8s_bin, data_dir, absl::Seconds(f.stop_timeout_s * 6));
