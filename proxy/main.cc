@@ -40,6 +40,9 @@ int main(int argc, char** argv) {
   std::string node_name_prefix = "sim-node-";
   app.add_option("--server,--master", options.server, "Address of the apiserver (host:port)")
       ->capture_default_str();
+  app.add_option("--kubeconfig", options.kubeconfig,
+                 "kubeconfig file with the apiserver's address, the CA to trust and the client "
+                 "certificate (or token) to present; --server, when given, overrides its server");
   app.add_option("--hostname-override,--node-name", node_names,
                  "The node this proxy serves: its endpoints are the local ones for "
                  "internalTrafficPolicy/externalTrafficPolicy Local. Repeat it or give a comma "
@@ -74,12 +77,9 @@ int main(int argc, char** argv) {
   daemon.AddDurationFlag("--tcp-idle-timeout", &p.tcp.idle_timeout,
                          "A proxied connection with no byte either way for this long is closed",
                          minik8s::DurationBound::kPositive);
-  std::string token_file;
-  app.add_option("--token-file", token_file,
-                 "File holding a bearer token sent to the apiserver (for an apiserver run "
-                 "with --token-auth-file)")
-      ->check(CLI::ExistingFile);
   if (std::optional<int> exit = daemon.Parse(argc, argv)) return *exit;
+  // With a kubeconfig the server is its own unless --server says otherwise.
+  if (!options.kubeconfig.empty() && app.count("--server") == 0) options.server.clear();
 
   for (int i = 0; i < nodes; ++i) node_names.push_back(absl::StrCat(node_name_prefix, i));
   if (node_names.empty()) {
@@ -92,11 +92,6 @@ int main(int argc, char** argv) {
   p.node_names = node_names;
   if (p.nodeport_addresses.empty()) {
     return daemon.Fail("--nodeport-addresses needs at least one address", 2);
-  }
-  if (!token_file.empty()) {
-    absl::StatusOr<std::string> token = minik8s::proxy::ReadTokenFile(token_file);
-    if (!token.ok()) return daemon.Fail(token.status(), 2);
-    options.bearer_token = *token;
   }
   proxy = std::make_unique<minik8s::proxy::ProxyServer>(options);
   minik8s::HealthServer::Options health;

@@ -1,12 +1,10 @@
 #include "proxy/server.h"
 
-#include <fstream>
-#include <sstream>
 #include <utility>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "client/kubeconfig.h"
 #include "proxy/rules_page.h"
 #include "spdlog/spdlog.h"
 
@@ -21,29 +19,19 @@ namespace {
 constexpr char kNotOtherProxy[] = "!service.kubernetes.io/service-proxy-name";
 }  // namespace
 
-absl::StatusOr<std::string> ReadTokenFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream buf;
-  buf << in.rdbuf();
-  if (!in) return absl::InvalidArgumentError(absl::StrCat("cannot read token file ", path));
-  std::string token(absl::StripAsciiWhitespace(buf.str()));
-  if (token.empty())
-    return absl::InvalidArgumentError(absl::StrCat("token file ", path, " is empty"));
-  return token;
-}
-
 ProxyServer::ProxyServer(ProxyServerOptions options) : options_(std::move(options)) {}
 
 ProxyServer::~ProxyServer() { Stop(); }
 
 absl::Status ProxyServer::Start() {
-  absl::StatusOr<std::unique_ptr<client::Clientset>> cs =
-      client::Clientset::Connect({.server = options_.server,
-                                  .user_agent = "minik8s-proxy",
-                                  .bearer_token = options_.bearer_token});
+  absl::StatusOr<client::ApiClientOptions> api =
+      client::ComponentApiClientOptions(options_.server, options_.kubeconfig, "minik8s-proxy");
+  if (!api.ok()) return api.status();
+  server_ = api->server;
+  absl::StatusOr<std::unique_ptr<client::Clientset>> cs = client::Clientset::Connect(*api);
   if (!cs.ok()) {
-    return absl::Status(cs.status().code(), absl::StrCat("cannot connect to ", options_.server,
-                                                         ": ", cs.status().message()));
+    return absl::Status(cs.status().code(),
+                        absl::StrCat("cannot connect to ", server_, ": ", cs.status().message()));
   }
   clientset_ = *std::move(cs);
   services_ = std::make_unique<client::Informer<Service>>(
@@ -62,7 +50,7 @@ absl::Status ProxyServer::Start() {
   while (!client::WaitForCacheSync(absl::Milliseconds(100), *services_, *slices_)) {
     if (stop_requested_.load()) return absl::CancelledError("stopped before the caches synced");
     if (absl::Now() >= next_log) {
-      spdlog::info("waiting for informer caches to sync with {}", options_.server);
+      spdlog::info("waiting for informer caches to sync with {}", server_);
       next_log = absl::Now() + absl::Seconds(5);
     }
   }

@@ -17,7 +17,6 @@
 #include <string>
 
 #include "absl/status/status.h"
-#include "absl/status/statusor.h"
 #include "client/clientset.h"
 #include "client/informer.h"
 #include "proxy/proxier.h"
@@ -25,14 +24,12 @@
 namespace minik8s::proxy {
 
 struct ProxyServerOptions {
-  std::string server = "127.0.0.1:6443";
-  std::string bearer_token;  // sent with every call when set
+  std::string server = "127.0.0.1:6443";  // "" with a kubeconfig: its server
+  // kubeconfig file: the apiserver's address, CA and the client certificate
+  // or token (client/kubeconfig.h); "" = plaintext to `server`.
+  std::string kubeconfig;
   ProxierOptions proxier;
 };
-
-// The token in `path` (surrounding whitespace removed); InvalidArgument when
-// the file cannot be read or holds none.
-absl::StatusOr<std::string> ReadTokenFile(const std::string& path);
 
 class ProxyServer {
  public:
@@ -54,6 +51,7 @@ class ProxyServer {
 
  private:
   const ProxyServerOptions options_;
+  std::string server_;  // the apiserver dialled (from the kubeconfig or --server)
   std::unique_ptr<client::Clientset> clientset_;
   std::unique_ptr<client::Informer<minik8s::core::v1::Service>> services_;
   std::unique_ptr<client::Informer<minik8s::discovery::v1::EndpointSlice>> slices_;

@@ -18,6 +18,7 @@
 #include "k8s/core/v1/core.pb.h"
 #include "k8s/discovery/v1/discovery.pb.h"
 #include "testing/control_plane.h"
+#include "testing/file_util.h"
 #include "testing/http_client.h"
 #include "testing/subprocess.h"
 #include "testing/wait.h"
@@ -121,10 +122,23 @@ TEST(ProxyE2E, CarriesTrafficThroughClusterIPAndNodePort) {
 
   absl::StatusOr<int> health_port = PickFreeLoopbackPort();
   ASSERT_TRUE(health_port.ok());
+  // The proxy finds the apiserver through a kubeconfig, as the other daemons
+  // can.
+  const std::string kubeconfig = cp.dir().Join("proxy.kubeconfig");
+  ASSERT_TRUE(::minik8s::testing::WriteFile(kubeconfig,
+                                            absl::StrCat("apiVersion: v1\nkind: Config\n"
+                                                         "clusters:\n- name: local\n  cluster:\n"
+                                                         "    server: http://",
+                                                         cp.apiserver_address(),
+                                                         "\nusers:\n- name: proxy\n  user: {}\n"
+                                                         "contexts:\n- name: local\n  context:\n"
+                                                         "    cluster: local\n    user: proxy\n"
+                                                         "current-context: local\n"))
+                  .ok());
   ::minik8s::testing::Subprocess proxy;
   ASSERT_TRUE(
       proxy
-          .Start({::minik8s::testing::BinPath("minik8s-proxy"), "--server", cp.apiserver_address(),
+          .Start({::minik8s::testing::BinPath("minik8s-proxy"), "--kubeconfig", kubeconfig,
                   "--node-name", "node-1", "--nodeport-addresses", "127.0.0.1", "--health-address",
                   absl::StrCat("127.0.0.1:", *health_port), "--log-level", "debug"},
                  cp.dir().Join("proxy.log"))
