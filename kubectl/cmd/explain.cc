@@ -7,6 +7,10 @@
 #include "kubectl/printers/explain.h"
 
 #include <netdb.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -32,10 +36,83 @@ struct ExplainOptions {
   std::string api_version;
 };
 
-// The body of `GET http://host:port<path>`; Unavailable when nothing
-// answers, Internal on a non-200 answer.
+// A TLS session over a connected socket, with the CA and client
+// certificate of `tls` (files or PEM text).
+class TlsConnection {
+ public:
+  ~TlsConnection() {
+    if (ssl_ != nullptr) SSL_free(ssl_);
+    if (ctx_ != nullptr) SSL_CTX_free(ctx_);
+  }
+
+  absl::Status Connect(int fd, const std::string& host, const TlsClientFiles& tls) {
+    ctx_ = SSL_CTX_new(TLS_client_method());
+    if (ctx_ == nullptr) return absl::InternalError("cannot create a TLS context");
+    SSL_CTX_set_min_proto_version(ctx_, TLS1_2_VERSION);
+    std::string ca = tls.ca_pem, cert = tls.cert_pem, key = tls.key_pem;
+    for (auto [text, file] : {std::pair{&ca, &tls.ca_file}, std::pair{&cert, &tls.cert_file},
+                              std::pair{&key, &tls.key_file}}) {
+      if (!text->empty() || file->empty()) continue;
+      absl::StatusOr<std::string> pem = ReadPemFile(*file);
+      if (!pem.ok()) return pem.status();
+      *text = *pem;
+    }
+    if (ca.empty()) {
+      SSL_CTX_set_default_verify_paths(ctx_);
+    } else {
+      BIO* bio = BIO_new_mem_buf(ca.data(), static_cast<int>(ca.size()));
+      X509_STORE* store = SSL_CTX_get_cert_store(ctx_);
+      while (X509* x = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr)) {
+        X509_STORE_add_cert(store, x);
+        X509_free(x);
+      }
+      BIO_free(bio);
+    }
+    if (!cert.empty()) {
+      BIO* cert_bio = BIO_new_mem_buf(cert.data(), static_cast<int>(cert.size()));
+      X509* x = PEM_read_bio_X509(cert_bio, nullptr, nullptr, nullptr);
+      BIO_free(cert_bio);
+      BIO* key_bio = BIO_new_mem_buf(key.data(), static_cast<int>(key.size()));
+      EVP_PKEY* k = PEM_read_bio_PrivateKey(key_bio, nullptr, nullptr, nullptr);
+      BIO_free(key_bio);
+      const bool ok = x != nullptr && k != nullptr && SSL_CTX_use_certificate(ctx_, x) == 1 &&
+                      SSL_CTX_use_PrivateKey(ctx_, k) == 1;
+      X509_free(x);
+      EVP_PKEY_free(k);
+      if (!ok) return absl::InvalidArgumentError("cannot use the client certificate and key");
+    }
+    SSL_CTX_set_verify(ctx_, SSL_VERIFY_PEER, nullptr);
+    ssl_ = SSL_new(ctx_);
+    SSL_set_fd(ssl_, fd);
+    SSL_set_tlsext_host_name(ssl_, host.c_str());
+    // The name to check: an IP address or a DNS name, as the URL gives it.
+    X509_VERIFY_PARAM* param = SSL_get0_param(ssl_);
+    if (X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str()) != 1) {
+      X509_VERIFY_PARAM_set1_host(param, host.c_str(), 0);
+    }
+    static const unsigned char kAlpn[] = "\x08http/1.1";
+    SSL_set_alpn_protos(ssl_, kAlpn, sizeof(kAlpn) - 1);
+    if (SSL_connect(ssl_) != 1) {
+      return absl::UnavailableError(
+          absl::StrCat("TLS handshake with ", host,
+                       " failed: ", X509_verify_cert_error_string(SSL_get_verify_result(ssl_))));
+    }
+    return absl::OkStatus();
+  }
+
+  ssize_t Send(const char* data, size_t n) { return SSL_write(ssl_, data, static_cast<int>(n)); }
+  ssize_t Recv(char* data, size_t n) { return SSL_read(ssl_, data, static_cast<int>(n)); }
+
+ private:
+  SSL_CTX* ctx_ = nullptr;
+  SSL* ssl_ = nullptr;
+};
+
+// The body of `GET http(s)://host:port<path>` (https when `tls` is set);
+// Unavailable when nothing answers, Internal on a non-200 answer.
 absl::StatusOr<std::string> HttpGet(const std::string& host_port, const std::string& path,
-                                    const std::string& bearer_token) {
+                                    const std::string& bearer_token,
+                                    const std::optional<TlsClientFiles>& tls) {
   const size_t colon = host_port.rfind(':');
   if (colon == std::string::npos) {
     return absl::InvalidArgumentError(absl::StrCat("cannot read OpenAPI from ", host_port));
@@ -65,13 +142,26 @@ absl::StatusOr<std::string> HttpGet(const std::string& host_port, const std::str
   }
   freeaddrinfo(found);
   if (fd < 0) return absl::UnavailableError(absl::StrCat("connection refused: ", host_port));
+  TlsConnection secure;
+  if (tls.has_value()) {
+    if (absl::Status s = secure.Connect(fd, host, *tls); !s.ok()) {
+      close(fd);
+      return s;
+    }
+  }
+  auto send_some = [&](const char* data, size_t n) -> ssize_t {
+    return tls.has_value() ? secure.Send(data, n) : send(fd, data, n, MSG_NOSIGNAL);
+  };
+  auto recv_some = [&](char* data, size_t n) -> ssize_t {
+    return tls.has_value() ? secure.Recv(data, n) : recv(fd, data, n, 0);
+  };
   const std::string request = absl::StrCat(
       "GET ", path, " HTTP/1.1\r\nHost: ", host_port,
       "\r\nAccept: application/json\r\nUser-Agent: mkctl\r\nConnection: close\r\n",
       bearer_token.empty() ? "" : absl::StrCat("Authorization: Bearer ", bearer_token, "\r\n"),
       "\r\n");
   for (size_t sent = 0; sent < request.size();) {
-    const ssize_t n = send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+    const ssize_t n = send_some(request.data() + sent, request.size() - sent);
     if (n <= 0) {
       close(fd);
       return absl::UnavailableError(absl::StrCat("cannot send to ", host_port));
@@ -81,7 +171,7 @@ absl::StatusOr<std::string> HttpGet(const std::string& host_port, const std::str
   std::string response;
   char buf[16384];
   for (;;) {
-    const ssize_t n = recv(fd, buf, sizeof(buf), 0);
+    const ssize_t n = recv_some(buf, sizeof(buf));
     if (n <= 0) break;
     response.append(buf, n);
   }
@@ -161,8 +251,8 @@ int RunExplain(Context& ctx, const ExplainOptions& o) {
   // The client is not dialed; it carries the credentials the gRPC calls send.
   absl::StatusOr<client::ApiClient*> client = ctx.Client();
   if (!client.ok()) return ctx.Fail(client.status());
-  absl::StatusOr<std::string> body =
-      HttpGet(ctx.ServerHostPort(), path, (*client)->options().bearer_token);
+  absl::StatusOr<std::string> body = HttpGet(
+      ctx.ServerHostPort(), path, (*client)->options().bearer_token, (*client)->options().tls);
   if (!body.ok()) return ctx.Fail(body.status());
   absl::StatusOr<YAML::Node> document = api::LoadLimited(*body);
   if (!document.ok()) {
