@@ -1,8 +1,8 @@
 #include "apiserver/rest/http_server.h"
 
+#include <fcntl.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
-#include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
