@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "api/errors.h"
+#include "apiserver/authz/access_review.h"
 #include "apiserver/identity.h"
 #include "apiserver/object_meta.h"
 #include "apiserver/watch_encoding.h"
@@ -69,7 +70,9 @@ absl::Status ApiServerService::Admit(const Caller& caller, const char* verb,
   attributes.verb = verb;
   attributes.resource_request = true;
   const api::KindInfo* kind = handler_->registry().scheme().FindByResource(resource);
-  attributes.api_group = kind != nullptr ? kind->group : "";
+  attributes.api_group = kind != nullptr                            ? kind->group
+                         : resource == authz::kAccessReviewResource ? authz::kAccessReviewGroup
+                                                                    : "";
   attributes.api_version = kind != nullptr ? kind->version : "";
   attributes.resource = kind != nullptr ? kind->resource : resource;
   attributes.subresource = subresource;
@@ -172,6 +175,18 @@ grpc::ServerUnaryReactor* ApiServerService::Create(grpc::CallbackServerContext* 
   if (!refused.ok()) {
     Audit(std::move(event), refused);
     reactor->Finish(ToGrpc(refused));
+    return reactor;
+  }
+  if (request->resource() == authz::kAccessReviewResource) {
+    // Answered for the caller, never stored.
+    authorization::v1::SelfSubjectAccessReview review;
+    absl::Status status =
+        review.ParseFromString(request->object())
+            ? authz::Review(authorizer_, caller.user, &review)
+            : api::NewBadRequest("the object is not a serialized SelfSubjectAccessReview");
+    if (status.ok()) response->set_object(review.SerializeAsString());
+    Audit(std::move(event), status, 201);
+    reactor->Finish(ToGrpc(status));
     return reactor;
   }
   auto create = [=, this] {

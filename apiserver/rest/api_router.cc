@@ -13,6 +13,7 @@
 #include "api/codec.h"
 #include "api/errors.h"
 #include "api/k8s_protobuf.h"
+#include "apiserver/authz/access_review.h"
 #include "apiserver/identity.h"
 #include "apiserver/object_meta.h"
 #include "apiserver/rest/authorization.h"
@@ -262,6 +263,35 @@ class MeteredResponder : public Responder {
   std::string verb_, dry_run_, group_, version_, resource_, subresource_, scope_;
 };
 
+// POST of a SelfSubjectAccessReview (authz/access_review.h): answered for
+// the caller, never stored.
+void ServeAccessReview(const HttpRequest& request, const RequestInfo& info,
+                       const authn::UserInfo& user, const authz::Authorizer* authorizer,
+                       const ResponderPtr& responder) {
+  if (info.verb != "create" || !info.name.empty() || !info.namespace_.empty()) {
+    responder->Respond(ErrorResponse(MethodNotAllowed(request.method)));
+    return;
+  }
+  absl::StatusOr<Format> format = NegotiateResponse(request.Header("accept"), false);
+  if (!format.ok()) {
+    responder->Respond(ErrorResponse(format.status()));
+    return;
+  }
+  authorization::v1::SelfSubjectAccessReview review;
+  std::vector<std::string> warnings;
+  absl::Status status = DecodeBody(request, &review, "Strict", &warnings);
+  if (status.ok()) status = authz::Review(authorizer, user, &review);
+  if (!status.ok()) {
+    responder->Respond(ErrorResponse(status));
+    return;
+  }
+  HttpResponse response;
+  response.status = 201;
+  response.content_type = ContentTypeOf(*format);
+  response.body = EncodeObject(review, *format);
+  responder->Respond(std::move(response));
+}
+
 bool StrategyHasSubresource(const Strategy& strategy, absl::string_view subresource) {
   if (subresource == "status") return strategy.traits().status_subresource;
   if (subresource == "scale") return strategy.has_scale();
@@ -384,6 +414,11 @@ void ApiRouter::Serve(HttpRequest request, ResponderPtr responder) {
       responder->Respond(ErrorResponse(allowed));
       return;
     }
+  }
+  if (info.has_value() && info->group == authz::kAccessReviewGroup &&
+      info->resource == authz::kAccessReviewResource) {
+    ServeAccessReview(request, *info, who.user, options_.authorizer, responder);
+    return;
   }
   if (ServeNonResource(request, responder)) return;
   if (!info.has_value()) {

@@ -6,6 +6,7 @@
 // identity read nodes but not delete one. Skips when the binaries are not
 // built.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <memory>
 #include <string>
@@ -22,6 +23,7 @@
 #include "testing/file_util.h"
 #include "testing/http_client.h"
 #include "testing/store_backend.h"
+#include "testing/subprocess.h"
 #include "testing/temp_dir.h"
 #include "testing/wait.h"
 #include "yaml-cpp/yaml.h"
@@ -220,6 +222,66 @@ TEST_F(AuthzE2E, SchedulerIdentityCannotDeleteANode) {
   EXPECT_EQ(s.code(), absl::StatusCode::kPermissionDenied) << s;
   EXPECT_EQ(s.message(), message);
   EXPECT_TRUE(admin_->Get("nodes", "", "node-1", &stored).ok()) << "the node is still there";
+}
+
+// mkctl auth can-i and the HTTP SelfSubjectAccessReview answer for the
+// caller, through a grant.
+TEST_F(AuthzE2E, AuthCanI) {
+  const std::string mkctl = testing::BinPath("mkctl");
+  if (access(mkctl.c_str(), X_OK) != 0) GTEST_SKIP() << "mkctl is not built";
+  auto can_i = [&](const std::string& token, std::vector<std::string> args, std::string* out) {
+    std::vector<std::string> argv = {mkctl,  "--server", cp_->apiserver_address(), "--token", token,
+                                     "auth", "can-i"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return testing::RunCommand(argv, out, absl::Seconds(30));
+  };
+  std::string out;
+  // basic-user (which lets bob ask) comes with the bootstrap policy.
+  ASSERT_TRUE(testing::WaitFor(
+      [&] {
+        return can_i(kBobToken, {"get", "pods"}, &out) == 1;
+      },
+      absl::Seconds(10)))
+      << out;
+  EXPECT_EQ(out, "no\n");
+  EXPECT_EQ(can_i(kAdminToken, {"delete", "nodes", "-A"}, &out), 0) << out;
+  EXPECT_EQ(out, "yes\n");
+  EXPECT_EQ(can_i(kSchedulerToken, {"delete", "nodes/node-1"}, &out), 1) << out;
+  EXPECT_EQ(can_i(kSchedulerToken, {"create", "pods", "--subresource", "binding"}, &out), 0) << out;
+  EXPECT_EQ(can_i(kBobToken, {"get", "/version"}, &out), 0) << out;
+
+  rbac::v1::RoleBinding binding;
+  binding.mutable_metadata()->set_name("bob-views");
+  binding.mutable_role_ref()->set_kind("ClusterRole");
+  binding.mutable_role_ref()->set_name("view");
+  auto* subject = binding.add_subjects();
+  subject->set_kind("User");
+  subject->set_name("bob");
+  rbac::v1::RoleBinding stored;
+  ASSERT_TRUE(admin_->Create("rolebindings", "default", binding, &stored).ok());
+  ASSERT_TRUE(testing::WaitFor(
+      [&] {
+        return can_i(kBobToken, {"list", "pods"}, &out) == 0;
+      },
+      absl::Seconds(10)))
+      << out;
+  EXPECT_EQ(can_i(kBobToken, {"list", "pods", "-n", "kube-system"}, &out), 1) << out;
+  EXPECT_EQ(can_i(kBobToken, {"delete", "pods"}, &out), 1) << out;
+
+  testing::HttpCall call{
+      .method = "POST",
+      .target = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
+      .headers = {{"Authorization", absl::StrCat("Bearer ", kBobToken)},
+                  {"Content-Type", "application/json"}},
+      .body = R"({"apiVersion":"authorization.k8s.io/v1","kind":"SelfSubjectAccessReview",)"
+              R"("spec":{"resourceAttributes":{"namespace":"default","verb":"get",)"
+              R"("resource":"pods"}}})"};
+  auto r = testing::HttpRequest(cp_->apiserver_port(), call);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, 201) << r->body;
+  YAML::Node answer = YAML::Load(r->body);
+  EXPECT_EQ(answer["kind"].as<std::string>(), "SelfSubjectAccessReview");
+  EXPECT_TRUE(answer["status"]["allowed"].as<bool>()) << r->body;
 }
 
 TEST_F(AuthzE2E, BootstrapPolicyIsCreated) {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "api/errors.h"
+#include "apiserver/authz/access_review.h"
 #include "apiserver/authz/authorizer.h"
 #include "apiserver/authz/bootstrap_policy.h"
 
@@ -265,6 +266,48 @@ TEST(BootstrapPolicy, GrantsTheComponentsWhatKubernetesGrants) {
   // system:node is bound to nobody (the Node authorizer's job in Kubernetes).
   const authn::UserInfo node{.name = "system:node:n1", .groups = {"system:nodes"}};
   EXPECT_FALSE(Allowed(rbac, Request(node, "get", "", "nodes", "", "n1")));
+}
+
+TEST(AccessReview, AnswersForTheCaller) {
+  StaticPolicySource source;
+  Policy policy;
+  policy.cluster_roles.push_back(ClusterRole("reader", {Rule({"get", "list"}, {""}, {"pods"})}));
+  policy.role_bindings.push_back(
+      Bind<rbac::v1::RoleBinding>("ClusterRole", "reader", {{"User", "bob"}}, "default"));
+  source.Set(policy);
+  RbacAuthorizer rbac(&source);
+
+  authorization::v1::SelfSubjectAccessReview review;
+  auto* attributes = review.mutable_spec()->mutable_resource_attributes();
+  attributes->set_verb("list");
+  attributes->set_resource("pods");
+  attributes->set_namespace_("default");
+  ASSERT_TRUE(Review(&rbac, kBob, &review).ok());
+  EXPECT_TRUE(review.status().allowed());
+  EXPECT_EQ(review.kind(), "SelfSubjectAccessReview");
+  EXPECT_EQ(review.api_version(), "authorization.k8s.io/v1");
+  attributes->set_namespace_("");  // every namespace: not granted
+  ASSERT_TRUE(Review(&rbac, kBob, &review).ok());
+  EXPECT_FALSE(review.status().allowed());
+  EXPECT_FALSE(review.status().denied());
+  // AlwaysAllow (no authorizer) allows.
+  ASSERT_TRUE(Review(nullptr, kBob, &review).ok());
+  EXPECT_TRUE(review.status().allowed());
+
+  authorization::v1::SelfSubjectAccessReview path;
+  path.mutable_spec()->mutable_non_resource_attributes()->set_verb("get");
+  path.mutable_spec()->mutable_non_resource_attributes()->set_path("/healthz");
+  ASSERT_TRUE(Review(&rbac, kBob, &path).ok());
+  EXPECT_FALSE(path.status().allowed());
+
+  authorization::v1::SelfSubjectAccessReview empty;
+  absl::Status invalid = Review(&rbac, kBob, &empty);
+  EXPECT_EQ(api::Reason(invalid), "Invalid");
+  EXPECT_EQ(
+      invalid.message(),
+      "SelfSubjectAccessReview.authorization.k8s.io \"\" is invalid: spec.resourceAttributes: "
+      "Invalid value: \"null\": exactly one of nonResourceAttributes or resourceAttributes "
+      "must be specified");
 }
 
 }  // namespace
