@@ -200,6 +200,29 @@ TEST_F(ApiserverTlsE2E, RealKubectlWithTheAdminCertificate) {
   EXPECT_EQ(events[1]["responseStatus"]["code"].as<int>(), 401);
 }
 
+TEST_F(ApiserverTlsE2E, MkctlThroughTheKubeconfig) {
+  const std::string mkctl = testing::BinPath("mkctl");
+  if (access(mkctl.c_str(), X_OK) != 0) GTEST_SKIP() << "mkctl is not built";
+  const std::string admin = Kubeconfig("admin.conf", &pki_.admin);
+  std::string out;
+  // gRPC over TLS with the admin's certificate.
+  int code = testing::RunCommand({mkctl, "--kubeconfig", admin, "get", "namespaces", "-o", "name"},
+                                 &out, absl::Seconds(30));
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_TRUE(absl::StrContains(out, "namespace/default")) << out;
+  // explain reads the OpenAPI document over https.
+  code = testing::RunCommand({mkctl, "--kubeconfig", admin, "explain", "pod.spec.nodeName"}, &out,
+                             absl::Seconds(30));
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_TRUE(absl::StrContains(out, "FIELD: nodeName <string>")) << out;
+  // Without a certificate: refused.
+  code = testing::RunCommand(
+      {mkctl, "--kubeconfig", Kubeconfig("nobody.conf", nullptr), "get", "namespaces"}, &out,
+      absl::Seconds(30));
+  EXPECT_EQ(code, 1);
+  EXPECT_EQ(out, "error: You must be logged in to the server (Unauthorized)\n");
+}
+
 TEST_F(ApiserverTlsE2E, CurlSeesTlsOnlyAndThePublicEndpoints) {
   const std::string curl = testing::FindOnPath("curl");
   if (curl.empty()) GTEST_SKIP() << "curl is not installed";
