@@ -1,0 +1,135 @@
+// RBAC with the real kubectl: minik8s-apiserver over TLS with client
+// certificates (pki/cluster_pki.h) and --authorization-mode=RBAC. The
+// admin's certificate (O=system:masters) lists the bootstrap ClusterRoles
+// and applies a Role; the scheduler's (CN=system:kube-scheduler) may list
+// nodes but deleting one is Forbidden with Kubernetes' message, and
+// `kubectl auth can-i` answers for it. Skips when the binaries or kubectl
+// are missing.
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "client/api_client.h"
+#include "k8s/core/v1/core.pb.h"
+#include "pki/cluster_pki.h"
+#include "testing/control_plane.h"
+#include "testing/file_util.h"
+#include "testing/store_backend.h"
+#include "testing/subprocess.h"
+#include "testing/temp_dir.h"
+#include "testing/wait.h"
+
+namespace minik8s::apiserver {
+namespace {
+
+using minik8s::testing::BackendKind;
+using minik8s::testing::ControlPlane;
+
+constexpr char kRole[] = R"(apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  namespace: default
+  name: pod-reader
+rules:
+- apiGroups: [""]
+  resources: ["pods"]
+  verbs: ["get", "watch", "list"]
+)";
+
+class RbacKubectlE2E : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (std::string why = ControlPlane::MissingPrerequisite(BackendKind::kMinik8sStore);
+        !why.empty()) {
+      GTEST_SKIP() << why;
+    }
+    kubectl_ = testing::FindOnPath("kubectl");
+    if (kubectl_.empty()) GTEST_SKIP() << "kubectl is not installed";
+    auto made = pki::EnsureClusterPki(dir_.Join("pki"), {});
+    ASSERT_TRUE(made.ok()) << made.status();
+    pki_ = *made;
+    cp_ = std::make_unique<ControlPlane>(ControlPlane::Options{
+        .backend = BackendKind::kMinik8sStore,
+        .apiserver_flags = {"--tls-cert-file=" + pki_.apiserver.cert,
+                            "--tls-private-key-file=" + pki_.apiserver.key,
+                            "--client-ca-file=" + pki_.ca.cert, "--authorization-mode=RBAC"},
+        .tls = TlsClientFiles{
+            .ca_file = pki_.ca.cert, .cert_file = pki_.admin.cert, .key_file = pki_.admin.key}});
+    absl::Status started = cp_->Start();
+    ASSERT_TRUE(started.ok()) << started;
+  }
+
+  std::string Kubeconfig(const std::string& name, const pki::CertKeyPaths& user) {
+    const std::string text = absl::StrCat(
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: https://",
+        cp_->apiserver_address(), "\n    certificate-authority: ", pki_.ca.cert,
+        "\ncontexts:\n- name: c\n  context:\n    cluster: c\n    user: u\n"
+        "current-context: c\nusers:\n- name: u\n  user:\n    client-certificate: ",
+        user.cert, "\n    client-key: ", user.key, "\n");
+    const std::string path = dir_.Join(name);
+    EXPECT_TRUE(testing::WriteFile(path, text).ok());
+    return path;
+  }
+
+  int Kubectl(const pki::CertKeyPaths& user, std::vector<std::string> args, std::string* out) {
+    std::vector<std::string> argv = {kubectl_, "--kubeconfig",
+                                     Kubeconfig(absl::StrCat(user.cert.size(), ".conf"), user)};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return testing::RunCommand(argv, out, absl::Seconds(30));
+  }
+
+  testing::TempDir dir_;
+  pki::ClusterPkiPaths pki_;
+  std::string kubectl_;
+  std::unique_ptr<ControlPlane> cp_;
+};
+
+TEST_F(RbacKubectlE2E, AdminManagesRolesAndTheSchedulerIsForbiddenToDeleteANode) {
+  std::string out;
+  ASSERT_TRUE(testing::WaitFor(
+      [&] {
+        return Kubectl(pki_.admin, {"get", "clusterroles", "-o", "name"}, &out) == 0 &&
+               absl::StrContains(out, "clusterrole.rbac.authorization.k8s.io/system:node\n");
+      },
+      absl::Seconds(20)))
+      << out;
+  EXPECT_TRUE(absl::StrContains(out, "clusterrole.rbac.authorization.k8s.io/cluster-admin\n"))
+      << out;
+  const std::string role = dir_.Join("role.yaml");
+  ASSERT_TRUE(testing::WriteFile(role, kRole).ok());
+  EXPECT_EQ(Kubectl(pki_.admin, {"apply", "-f", role}, &out), 0) << out;
+  EXPECT_EQ(out, "role.rbac.authorization.k8s.io/pod-reader created\n");
+  EXPECT_EQ(Kubectl(pki_.admin, {"get", "clusterrolebinding", "system:kube-scheduler"}, &out), 0)
+      << out;
+  EXPECT_TRUE(absl::StrContains(out, "ClusterRole/system:kube-scheduler")) << out;
+
+  core::v1::Node node;
+  node.mutable_metadata()->set_name("node-1");
+  ASSERT_TRUE(cp_->clientset()->Nodes().Create(node).ok());
+  ASSERT_TRUE(testing::WaitFor(
+      [&] {
+        return Kubectl(pki_.scheduler, {"get", "nodes", "-o", "name"}, &out) == 0;
+      },
+      absl::Seconds(20)))
+      << out;
+  EXPECT_EQ(out, "node/node-1\n");
+  EXPECT_EQ(Kubectl(pki_.scheduler, {"delete", "node", "node-1"}, &out), 1) << out;
+  EXPECT_EQ(out,
+            "Error from server (Forbidden): nodes \"node-1\" is forbidden: User "
+            "\"system:kube-scheduler\" cannot delete resource \"nodes\" in API group \"\" at the "
+            "cluster scope\n");
+  // kubectl warns (on stderr) that nodes have no namespace, then answers.
+  EXPECT_EQ(Kubectl(pki_.scheduler, {"auth", "can-i", "delete", "nodes"}, &out), 1) << out;
+  EXPECT_TRUE(absl::EndsWith(out, "\nno\n")) << out;
+  EXPECT_EQ(
+      Kubectl(pki_.scheduler, {"auth", "can-i", "create", "pods", "--subresource=binding"}, &out),
+      0)
+      << out;
+  EXPECT_EQ(out, "yes\n");
+}
+
+}  // namespace
+}  // namespace minik8s::apiserver
