@@ -75,7 +75,7 @@ int main(int argc, char** argv) {
   // touches.
   std::string kubeconfig = "~/.minik8s/kubeconfig";
   std::vector<std::string> store_args, apiserver_args, cm_args, scheduler_args, runtime_args,
-      kubelet_args;
+      kubelet_args, proxy_args;
   CLI::App* up_cmd = app.add_subcommand(
       "up", "Start a cluster and supervise it in the foreground until Ctrl-C or SIGTERM");
   up_cmd->add_option("--data-dir", data_dir, data_dir_help)->capture_default_str();
@@ -95,7 +95,8 @@ int main(int argc, char** argv) {
                    "First port: store = base (its health base+1), apiserver = base+3, "
                    "controller-manager and scheduler health = base+7 and base+8, scale "
                    "kubelet = base+9 (its health base+2), kubelet of node-i = base+9+i, its "
-                   "health base+9+N+i and its runtime's health base+9+2N+i for N nodes; "
+                   "health base+9+N+i, its runtime's health base+9+2N+i and its proxy's "
+                   "health base+9+3N+i for N nodes (the scale proxy's health base+4); "
                    "clusters whose ranges do not overlap run side by side")
       ->capture_default_str();
   up_cmd->add_option("--etcd-servers", co.etcd_servers,
@@ -157,7 +158,8 @@ int main(int argc, char** argv) {
                           {"--controller-manager-arg", kControllerManager, &cm_args},
                           {"--scheduler-arg", kScheduler, &scheduler_args},
                           {"--runtime-arg", kRuntime, &runtime_args},
-                          {"--kubelet-arg", kKubelet, &kubelet_args}};
+                          {"--kubelet-arg", kKubelet, &kubelet_args},
+                          {"--proxy-arg", kProxy, &proxy_args}};
   for (const Extra& e : extras) {
     up_cmd
         ->add_option(

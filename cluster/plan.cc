@@ -14,6 +14,7 @@ constexpr int kStoreOffset = 0;
 constexpr int kStoreHealthOffset = 1;
 constexpr int kScaleKubeletHealthOffset = 2;
 constexpr int kApiserverOffset = 3;
+constexpr int kScaleProxyHealthOffset = 4;
 constexpr int kControllerManagerOffset = 7;
 constexpr int kSchedulerOffset = 8;
 constexpr int kScaleKubeletOffset = 9;
@@ -24,6 +25,7 @@ constexpr int kStageApiserver = 1;
 constexpr int kStageControlPlane = kStopTogetherFromStage;  // controller-manager and scheduler
 constexpr int kStageRuntimes = 3;
 constexpr int kStageKubelets = 4;
+constexpr int kStageProxies = 5;  // after the kubelets: pods get addresses first
 
 std::string Loopback(int port) { return absl::StrCat("127.0.0.1:", port); }
 
@@ -55,6 +57,7 @@ absl::StatusOr<PortPlan> DerivePorts(int port_base, int nodes) {
   plan.store = port_base + kStoreOffset;
   plan.store_health = port_base + kStoreHealthOffset;
   plan.scale_kubelet_health = port_base + kScaleKubeletHealthOffset;
+  plan.scale_proxy_health = port_base + kScaleProxyHealthOffset;
   plan.apiserver = port_base + kApiserverOffset;
   plan.controller_manager = port_base + kControllerManagerOffset;
   plan.scheduler = port_base + kSchedulerOffset;
@@ -63,9 +66,10 @@ absl::StatusOr<PortPlan> DerivePorts(int port_base, int nodes) {
     plan.kubelets.push_back(port_base + kFirstKubeletOffset + i);
     plan.kubelet_health.push_back(port_base + kFirstKubeletOffset + nodes + i);
     plan.runtime_health.push_back(port_base + kFirstKubeletOffset + 2 * nodes + i);
+    plan.proxy_health.push_back(port_base + kFirstKubeletOffset + 3 * nodes + i);
   }
   plan.first = port_base;
-  plan.last = port_base + kFirstKubeletOffset + (nodes > 0 ? 3 * nodes - 1 : 0);
+  plan.last = port_base + kFirstKubeletOffset + (nodes > 0 ? 4 * nodes - 1 : 0);
   if (plan.first < 1024 || plan.last > 65535) {
     return absl::InvalidArgumentError(
         absl::StrCat("--port-base ", port_base, " gives ports ", plan.first, "-", plan.last,
@@ -300,6 +304,36 @@ absl::StatusOr<std::vector<ComponentSpec>> PlanCluster(const ClusterOptions& opt
     }
     AppendExtra(options, kKubelet, &s.args);
     specs.push_back(std::move(s));
+  }
+  // The service proxies: one per node, as kube-proxy runs, and one process
+  // for all the simulated nodes. Node ports listen on 127.0.0.1; every
+  // proxy binds the same addresses (SO_REUSEPORT, proxy/README.md).
+  auto add_proxy = [&](const std::string& name, int health_port,
+                       const std::vector<std::string>& node_args) {
+    ComponentSpec s;
+    s.name = name;
+    s.kind = kProxy;
+    s.binary = Bin(options, "minik8s-proxy");
+    s.port = health_port;
+    s.address = Loopback(health_port);
+    ApiserverFlags(options, api, s.name, &s.args);
+    s.args.insert(s.args.end(), node_args.begin(), node_args.end());
+    s.args.insert(s.args.end(), {"--nodeport-addresses", "127.0.0.1", "--health-address", s.address,
+                                 "--log-level", options.log_level});
+    s.log_file = log_file(s.name);
+    s.stage = kStageProxies;
+    s.health = HealthCheck::kGrpcHealth;
+    AppendExtra(options, kProxy, &s.args);
+    specs.push_back(std::move(s));
+  };
+  for (int i = 1; i <= options.nodes; ++i) {
+    add_proxy(absl::StrCat("proxy-", NodeName(i)), ports->proxy_health[i - 1],
+              {"--node-name", NodeName(i)});
+  }
+  if (options.scale_nodes > 0) {
+    add_proxy(
+        "proxy-sim", ports->scale_proxy_health,
+        {"--nodes", absl::StrCat(options.scale_nodes), "--node-name-prefix", kScaleNodePrefix});
   }
   return specs;
 }

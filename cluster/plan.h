@@ -9,14 +9,16 @@
 //   base + 2          the scale-mode kubelet's health and metrics endpoint
 //   base + 3          minik8s-apiserver (6443 with the default base 6440;
 //                     it serves /healthz and /metrics itself)
+//   base + 4          the scale-mode proxy's health and metrics endpoint
 //   base + 7          minik8s-controller-manager's health and metrics endpoint
 //   base + 8          minik8s-scheduler's health and metrics endpoint
 //   base + 9          the scale-mode kubelet's API (--scale-nodes)
 //   base + 10 + i     the kubelet of node-(i+1)
 //   base + 10 + N + i that kubelet's health and metrics endpoint
 //   base + 10 + 2N + i  the health and metrics endpoint of node-(i+1)'s runtime
+//   base + 10 + 3N + i  the health and metrics endpoint of node-(i+1)'s proxy
 //
-// so a cluster with N nodes uses ports [base, base + 10 + 3N); two clusters
+// so a cluster with N nodes uses ports [base, base + 10 + 4N); two clusters
 // run side by side when their bases are at least that far apart. Runtimes
 // serve the CRI on unix sockets under <data-dir>/run.
 #ifndef MINIK8S_CLUSTER_PLAN_H_
@@ -41,11 +43,11 @@ inline constexpr char kServiceClusterIpRange[] = "127.96.0.0/12";
 inline constexpr char kScaleNodePrefix[] = "sim-node-";
 
 // Start stages: store 0, apiserver 1, controller-manager and scheduler 2,
-// runtimes 3, kubelets 4; each starts once the one before is healthy. They
-// stop in reverse, except that every stage from this one up stops at once:
-// the apiserver's clients need no order among themselves, and the store and
-// the apiserver still stop last (nothing is lost either way: every
-// acknowledged write is durable).
+// runtimes 3, kubelets 4, proxies 5; each starts once the one before is
+// healthy. They stop in reverse, except that every stage from this one up
+// stops at once: the apiserver's clients need no order among themselves, and
+// the store and the apiserver still stop last (nothing is lost either way:
+// every acknowledged write is durable).
 inline constexpr int kStopTogetherFromStage = 2;
 
 // Component kinds, also the keys of ClusterOptions::extra_args.
@@ -55,6 +57,7 @@ inline constexpr char kControllerManager[] = "controller-manager";
 inline constexpr char kScheduler[] = "scheduler";
 inline constexpr char kRuntime[] = "runtime";
 inline constexpr char kKubelet[] = "kubelet";
+inline constexpr char kProxy[] = "proxy";
 
 // TLS between the apiserver and the store, as etcd does it: the store serves
 // https with --client-cert-auth, and the apiserver presents a client
@@ -104,9 +107,11 @@ struct PortPlan {
   int scheduler = 0;           // health endpoint
   int scale_kubelet = 0;
   int scale_kubelet_health = 0;
+  int scale_proxy_health = 0;
   std::vector<int> kubelets;        // kubelets[i] is node-(i+1)'s
   std::vector<int> kubelet_health;  // kubelet_health[i] is node-(i+1)'s kubelet's
   std::vector<int> runtime_health;  // runtime_health[i] is node-(i+1)'s runtime's
+  std::vector<int> proxy_health;    // proxy_health[i] is node-(i+1)'s proxy's
   int first = 0, last = 0;          // the whole range used
 };
 
@@ -155,7 +160,8 @@ std::string NodeName(int index);
 
 // The components of the cluster in start order: store (unless etcd_servers),
 // apiserver, controller-manager, scheduler, one runtime per node, one kubelet
-// per node, the scale kubelet. InvalidArgument on bad options (ports out of
+// per node, the scale kubelet, one minik8s-proxy per node and one for the
+// simulated nodes. InvalidArgument on bad options (ports out of
 // range, too many nodes, a socket path longer than a unix socket allows).
 absl::StatusOr<std::vector<ComponentSpec>> PlanCluster(const ClusterOptions& options);
 

@@ -362,8 +362,12 @@ class TcpProxy::Impl {
         if (!error.empty()) {
           auto [failed, first] = bind_failures_.emplace(address, error);
           if (first) {
-            spdlog::warn("{}: cannot listen: {} (retried at each sync; logged once)",
-                         address.ToString(), error);
+            spdlog::warn("{}: cannot listen: {}{} (retried at each sync; logged once)",
+                         address.ToString(), error,
+                         address.port < 1024 ? "; ports below 1024 need root, "
+                                               "CAP_NET_BIND_SERVICE or a lower "
+                                               "net.ipv4.ip_unprivileged_port_start"
+                                             : "");
           }
           continue;
         }

@@ -186,13 +186,13 @@ TEST_F(ClusterE2eTest, UpRunsADeploymentAndKeepsItAcrossRestarts) {
   const std::string out = ReadFile(UpLog());
   for (const char* name :
        {"store", "apiserver", "controller-manager", "scheduler", "runtime-node-1", "runtime-node-2",
-        "kubelet-node-1", "kubelet-node-2"}) {
+        "kubelet-node-1", "kubelet-node-2", "proxy-node-1", "proxy-node-2"}) {
     EXPECT_THAT(out, HasSubstr(name));
     EXPECT_TRUE(Exists(absl::StrCat(data_dir_, "/logs/", name, ".log"))) << name;
   }
   ExpectNodesReady();
   std::vector<ProcessRecord> daemons = Daemons();
-  EXPECT_EQ(daemons.size(), 8u);
+  EXPECT_EQ(daemons.size(), 10u);
 
   // status: everything runs.
   std::string status;

@@ -50,8 +50,10 @@ TEST(DerivePorts, FromTheBase) {
   EXPECT_EQ(p->scale_kubelet_health, 6442);
   EXPECT_THAT(p->kubelet_health, ElementsAre(6453, 6454, 6455));
   EXPECT_THAT(p->runtime_health, ElementsAre(6456, 6457, 6458));
+  EXPECT_THAT(p->proxy_health, ElementsAre(6459, 6460, 6461));
+  EXPECT_EQ(p->scale_proxy_health, 6444);
   EXPECT_EQ(p->first, 6440);
-  EXPECT_EQ(p->last, 6458);
+  EXPECT_EQ(p->last, 6461);
 }
 
 TEST(DerivePorts, AllDistinct) {
@@ -60,9 +62,10 @@ TEST(DerivePorts, AllDistinct) {
   std::set<int> all(p->kubelets.begin(), p->kubelets.end());
   all.insert(p->kubelet_health.begin(), p->kubelet_health.end());
   all.insert(p->runtime_health.begin(), p->runtime_health.end());
+  all.insert(p->proxy_health.begin(), p->proxy_health.end());
   all.insert({p->store, p->store_health, p->apiserver, p->controller_manager, p->scheduler,
-              p->scale_kubelet, p->scale_kubelet_health});
-  EXPECT_EQ(all.size(), 157u);
+              p->scale_kubelet, p->scale_kubelet_health, p->scale_proxy_health});
+  EXPECT_EQ(all.size(), 208u);
   EXPECT_EQ(*all.begin(), p->first);
   EXPECT_EQ(*all.rbegin(), p->last);
 }
@@ -72,8 +75,8 @@ TEST(DerivePorts, OutOfRange) {
   auto p = DerivePorts(65530, 3);
   ASSERT_FALSE(p.ok());
   EXPECT_THAT(std::string(p.status().message()), HasSubstr("--port-base 65530"));
-  EXPECT_TRUE(DerivePorts(65535 - 10 - 8, 3).ok());
-  EXPECT_FALSE(DerivePorts(65535 - 10 - 7, 3).ok());
+  EXPECT_TRUE(DerivePorts(65535 - 10 - 11, 3).ok());
+  EXPECT_FALSE(DerivePorts(65535 - 10 - 10, 3).ok());
 }
 
 TEST(PlanCluster, ComponentsInStartOrder) {
@@ -81,9 +84,9 @@ TEST(PlanCluster, ComponentsInStartOrder) {
   ASSERT_TRUE(specs.ok()) << specs.status();
   std::vector<std::string> names;
   for (const auto& s : *specs) names.push_back(s.name);
-  EXPECT_THAT(names,
-              ElementsAre("store", "apiserver", "controller-manager", "scheduler", "runtime-node-1",
-                          "runtime-node-2", "kubelet-node-1", "kubelet-node-2"));
+  EXPECT_THAT(names, ElementsAre("store", "apiserver", "controller-manager", "scheduler",
+                                 "runtime-node-1", "runtime-node-2", "kubelet-node-1",
+                                 "kubelet-node-2", "proxy-node-1", "proxy-node-2"));
   int stage = -1;
   for (const auto& s : *specs) {
     EXPECT_GE(s.stage, stage) << s.name;
@@ -95,6 +98,8 @@ TEST(PlanCluster, ComponentsInStartOrder) {
   EXPECT_LT(Get(*specs, "store").stage, Get(*specs, "apiserver").stage);
   EXPECT_LT(Get(*specs, "apiserver").stage, Get(*specs, "scheduler").stage);
   EXPECT_LT(Get(*specs, "runtime-node-1").stage, Get(*specs, "kubelet-node-1").stage);
+  // Proxies start once the nodes are Ready.
+  EXPECT_LT(Get(*specs, "kubelet-node-1").stage, Get(*specs, "proxy-node-1").stage);
 }
 
 TEST(PlanCluster, StoreArguments) {
@@ -234,7 +239,7 @@ TEST(PlanCluster, ScaleNodesAddOneKubelet) {
   o.scale_nodes = 3;
   auto specs = PlanCluster(o);
   ASSERT_TRUE(specs.ok());
-  const ComponentSpec& s = specs->back();
+  const ComponentSpec& s = Get(*specs, "kubelet-sim");
   EXPECT_EQ(s.name, "kubelet-sim");
   EXPECT_EQ(Flag(s, "--nodes"), "3");
   EXPECT_EQ(Flag(s, "--node-name-prefix"), "sim-node-");
@@ -242,6 +247,25 @@ TEST(PlanCluster, ScaleNodesAddOneKubelet) {
   EXPECT_EQ(Flag(s, "--health-address"), "127.0.0.1:7002");
   EXPECT_THAT(s.node_names, ElementsAre("sim-node-0", "sim-node-1", "sim-node-2"));
   EXPECT_EQ(Flag(s, "--container-runtime-endpoint"), "");
+}
+
+TEST(PlanCluster, OneProxyPerNodeAndOneForTheSimulatedNodes) {
+  ClusterOptions o = Options(2);
+  o.scale_nodes = 3;
+  auto specs = PlanCluster(o);
+  ASSERT_TRUE(specs.ok());
+  const ComponentSpec& p = Get(*specs, "proxy-node-2");
+  EXPECT_EQ(p.kind, kProxy);
+  EXPECT_EQ(Flag(p, "--server"), "127.0.0.1:7003");
+  EXPECT_EQ(Flag(p, "--node-name"), "node-2");
+  EXPECT_EQ(Flag(p, "--nodeport-addresses"), "127.0.0.1");
+  EXPECT_EQ(Flag(p, "--health-address"), "127.0.0.1:7017");  // base + 10 + 3N + 1
+  EXPECT_EQ(p.health, HealthCheck::kGrpcHealth);
+  EXPECT_GT(p.stage, Get(*specs, "kubelet-sim").stage);
+  const ComponentSpec& sim = Get(*specs, "proxy-sim");
+  EXPECT_EQ(Flag(sim, "--nodes"), "3");
+  EXPECT_EQ(Flag(sim, "--node-name-prefix"), "sim-node-");
+  EXPECT_EQ(Flag(sim, "--health-address"), "127.0.0.1:7004");
 }
 
 TEST(PlanCluster, ExtraArgumentsComeLast) {
