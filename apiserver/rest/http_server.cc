@@ -189,20 +189,20 @@ struct HttpServer::Impl {
   void SniffTls(std::shared_ptr<tcp::socket> socket, std::shared_ptr<net::steady_timer> deadline);
   void Handshake(tcp::socket socket);
   void StartRelay(TlsStream stream, std::optional<authn::CertificateIdentity> client);
-  template <typename Stream>
-  void StartSession(Stream stream, std::optional<authn::CertificateIdentity> client);
+  template <typename Transport>
+  void StartSession(Transport stream, std::optional<authn::CertificateIdentity> client);
   // Registers a connection; false once the server is stopping.
   bool Track(const std::shared_ptr<Connection>& connection);
   void Untrack(Connection* connection);
 };
 
-// One HTTP/1.1 connection over `Stream` (beast::tcp_stream, or TlsStream
+// One HTTP/1.1 connection over `Transport` (beast::tcp_stream, or TlsStream
 // once its handshake is done). Every member is used on the session's strand
 // only (the stream's executor), except where noted.
-template <typename Stream>
-class Session : public Connection, public std::enable_shared_from_this<Session<Stream>> {
+template <typename Transport>
+class Session : public Connection, public std::enable_shared_from_this<Session<Transport>> {
  public:
-  Session(Stream stream, HttpServer::Impl* server,
+  Session(Transport stream, HttpServer::Impl* server,
           std::optional<authn::CertificateIdentity> client_certificate)
       : stream_(std::move(stream)),
         server_(server),
@@ -484,7 +484,7 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
     std::atomic<bool> answered_{false};
   };
 
-  Stream stream_;
+  Transport stream_;
   HttpServer::Impl* server_;
   const std::optional<authn::CertificateIdentity> client_certificate_;
   beast::flat_buffer buffer_;
@@ -829,10 +829,10 @@ void HttpServer::Impl::StartRelay(TlsStream stream,
   relay->Run();
 }
 
-template <typename Stream>
-void HttpServer::Impl::StartSession(Stream stream,
+template <typename Transport>
+void HttpServer::Impl::StartSession(Transport stream,
                                     std::optional<authn::CertificateIdentity> client) {
-  auto session = std::make_shared<Session<Stream>>(std::move(stream), this, std::move(client));
+  auto session = std::make_shared<Session<Transport>>(std::move(stream), this, std::move(client));
   if (!Track(session)) return;
   session->Run();
 }
