@@ -27,6 +27,24 @@ absl::StatusOr<client::ApiClient*> Context::Client() {
   // --token, else the kubeconfig user's token (kubectl's order).
   options.bearer_token = flags_.token.empty() ? config->token : flags_.token;
   options.tls = config->tls;
+  // The flags win over the kubeconfig, file by file (kubectl's order).
+  if (!flags_.certificate_authority.empty() || !flags_.client_certificate.empty() ||
+      !flags_.client_key.empty()) {
+    TlsClientFiles tls = options.tls.value_or(TlsClientFiles{});
+    if (!flags_.certificate_authority.empty()) {
+      tls.ca_file = flags_.certificate_authority;
+      tls.ca_pem.clear();
+    }
+    if (!flags_.client_certificate.empty()) {
+      tls.cert_file = flags_.client_certificate;
+      tls.cert_pem.clear();
+    }
+    if (!flags_.client_key.empty()) {
+      tls.key_file = flags_.client_key;
+      tls.key_pem.clear();
+    }
+    options.tls = std::move(tls);
+  }
   absl::Duration timeout;
   if (flags_.request_timeout != "0" && !flags_.request_timeout.empty()) {
     if (!absl::ParseDuration(flags_.request_timeout, &timeout) || timeout <= absl::ZeroDuration()) {

@@ -26,6 +26,11 @@ struct GlobalFlags {
   std::string request_timeout = "0";
   std::string kubeconfig;  // --kubeconfig
   std::string token;       // --token
+  // --certificate-authority, --client-certificate, --client-key (kubectl's):
+  // over the kubeconfig's.
+  std::string certificate_authority;
+  std::string client_certificate;
+  std::string client_key;
 };
 
 class Context {

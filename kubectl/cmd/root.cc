@@ -67,6 +67,11 @@ void BuildApp(CLI::App& app, Context& ctx, int& exit_code) {
   app.add_option("--token", ctx.flags().token,
                  "Bearer token for authentication to the API server (else the kubeconfig "
                  "user's token)");
+  app.add_option("--certificate-authority", ctx.flags().certificate_authority,
+                 "Path to a cert file for the certificate authority");
+  app.add_option("--client-certificate", ctx.flags().client_certificate,
+                 "Path to a client certificate file for TLS");
+  app.add_option("--client-key", ctx.flags().client_key, "Path to a client key file for TLS");
   app.add_option("--request-timeout", ctx.flags().request_timeout,
                  "The length of time to wait before giving up on a single server request "
                  "(e.g. 1s, 2m); 0 uses the default")
@@ -78,6 +83,7 @@ void BuildApp(CLI::App& app, Context& ctx, int& exit_code) {
   AddDescribeCommand(app, ctx, exit_code);
   AddRolloutCommand(app, ctx, exit_code);
   AddLogsCommand(app, ctx, exit_code);
+  AddPortForwardCommand(app, ctx, exit_code);
   AddCreateCommand(app, ctx, exit_code);
   AddRunCommand(app, ctx, exit_code);
   AddExposeCommand(app, ctx, exit_code);
@@ -116,7 +122,9 @@ int RunMkctl(const std::vector<std::string>& args, Context& ctx) {
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
     if (arg == "-s" || arg == "--server" || arg == "-n" || arg == "--namespace" ||
-        arg == "--request-timeout" || arg == "--kubeconfig" || arg == "--token") {
+        arg == "--request-timeout" || arg == "--kubeconfig" || arg == "--token" ||
+        arg == "--certificate-authority" || arg == "--client-certificate" ||
+        arg == "--client-key") {
       ++i;
       continue;
     }

@@ -215,6 +215,13 @@ TEST_F(ApiserverTlsE2E, MkctlThroughTheKubeconfig) {
                              absl::Seconds(30));
   EXPECT_EQ(code, 0) << out;
   EXPECT_TRUE(absl::StrContains(out, "FIELD: nodeName <string>")) << out;
+  // kubectl's TLS flags instead of a kubeconfig.
+  code = testing::RunCommand(
+      {mkctl, "--server", Https(), "--certificate-authority", pki_.ca.cert, "--client-certificate",
+       pki_.admin.cert, "--client-key", pki_.admin.key, "get", "namespaces", "-o", "name"},
+      &out, absl::Seconds(30));
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_TRUE(absl::StrContains(out, "namespace/default")) << out;
   // Without a certificate: refused.
   code = testing::RunCommand(
       {mkctl, "--kubeconfig", Kubeconfig("nobody.conf", nullptr), "get", "namespaces"}, &out,
