@@ -56,8 +56,9 @@ int PickClusterPortBase(int nodes) {
 }
 
 std::string ClusterHarness::MissingPrerequisite(BackendKind backend) {
-  for (const char* bin : {"minik8s", "minik8s-apiserver", "minik8s-controller-manager",
-                          "minik8s-scheduler", "minik8s-runtime", "minik8s-kubelet", "mkctl"}) {
+  for (const char* bin :
+       {"minik8s", "minik8s-apiserver", "minik8s-controller-manager", "minik8s-scheduler",
+        "minik8s-runtime", "minik8s-kubelet", "minik8s-proxy", "mkctl"}) {
     if (!Exists(testing::BinPath(bin))) return absl::StrCat(testing::BinPath(bin), " is not built");
   }
   if (backend == BackendKind::kMinik8sStore && !Exists(testing::BinPath("minik8s-store"))) {

@@ -393,8 +393,9 @@ int Run(const Flags& f) {
   const std::string bin = f.bin_dir.empty() ? ExecutableDir() : f.bin_dir;
   const std::string minik8s_bin = absl::StrCat(bin, "/minik8s");
   std::vector<std::string> missing;
-  for (const char* b : {"minik8s", "minik8s-store", "minik8s-apiserver",
-                        "minik8s-controller-manager", "minik8s-scheduler", "minik8s-kubelet"}) {
+  for (const char* b :
+       {"minik8s", "minik8s-store", "minik8s-apiserver", "minik8s-controller-manager",
+        "minik8s-scheduler", "minik8s-kubelet", "minik8s-proxy"}) {
     if (access(absl::StrCat(bin, "/", b).c_str(), X_OK) != 0) missing.push_back(b);
   }
   if (!missing.empty()) {
