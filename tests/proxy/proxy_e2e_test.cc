@@ -1,7 +1,8 @@
 // minik8s-proxy end to end: a real store and apiserver (with minik8s' rootless
 // network: cluster IPs from 127.96.0.0/16, loopback endpoints allowed), the
-// real minik8s-proxy binary, and two TCP servers of the test's own behind a
-// selector-less NodePort Service with a hand-written EndpointSlice.
+// real minik8s-proxy binary (reaching the apiserver through a kubeconfig),
+// and two TCP servers of the test's own behind a selector-less NodePort
+// Service with a hand-written EndpointSlice.
 // Connections through the cluster IP and through 127.0.0.1:<nodePort> reach
 // both servers; an endpoint marked not ready leaves the rotation; without
 // endpoints a connection is refused at once.
