@@ -10,6 +10,7 @@
 #include "api/time.h"
 #include "common/grpc_status.h"
 #include "kubelet/pod_worker.h"
+#include "kubelet/port_forward.h"
 
 namespace minik8s::kubelet {
 
@@ -84,7 +85,7 @@ absl::Status LogReader::Read(const kv1::ContainerLogsRequest& req,
 
 class KubeletServer::Service final : public kv1::Kubelet::Service {
  public:
-  explicit Service(runtime::RuntimeClient* runtime) : reader_(runtime) {}
+  explicit Service(runtime::RuntimeClient* runtime) : reader_(runtime), dialer_(runtime) {}
 
   grpc::Status ContainerLogs(grpc::ServerContext* context, const kv1::ContainerLogsRequest* req,
                              grpc::ServerWriter<kv1::ContainerLogsResponse>* writer) override {
@@ -97,8 +98,15 @@ class KubeletServer::Service final : public kv1::Kubelet::Service {
     return ToGrpcStatus(s);
   }
 
+  grpc::Status PortForward(grpc::ServerContext* context,
+                           grpc::ServerReaderWriter<kv1::PortForwardResponse,
+                                                    kv1::PortForwardRequest>* stream) override {
+    return ServePortForward(dialer_, context, stream);
+  }
+
  private:
   LogReader reader_;
+  PodDialer dialer_;
 };
 
 absl::StatusOr<std::unique_ptr<KubeletServer>> KubeletServer::Start(

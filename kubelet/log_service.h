@@ -1,5 +1,6 @@
 // The kubelet's gRPC API (proto/kubelet/v1/kubelet.proto): container logs
-// for `mkctl logs`, read from the container runtime.
+// for `mkctl logs`, read from the container runtime, and port forwarding
+// for `mkctl port-forward` (port_forward.h).
 //
 // LogReader is the core (no gRPC): it finds the container instance by the
 // labels the kubelet puts on it (pod namespace/name, container name; the
