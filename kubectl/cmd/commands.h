@@ -19,6 +19,7 @@ void AddScaleCommand(CLI::App& app, Context& ctx, int& exit_code);
 void AddDescribeCommand(CLI::App& app, Context& ctx, int& exit_code);
 void AddRolloutCommand(CLI::App& app, Context& ctx, int& exit_code);
 void AddLogsCommand(CLI::App& app, Context& ctx, int& exit_code);
+void AddPortForwardCommand(CLI::App& app, Context& ctx, int& exit_code);
 void AddCreateCommand(CLI::App& app, Context& ctx, int& exit_code);
 void AddSetCommand(CLI::App& app, Context& ctx, int& exit_code);
 void AddVersionCommand(CLI::App& app, Context& ctx, int& exit_code);

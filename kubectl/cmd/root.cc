@@ -83,6 +83,7 @@ void BuildApp(CLI::App& app, Context& ctx, int& exit_code) {
   AddDescribeCommand(app, ctx, exit_code);
   AddRolloutCommand(app, ctx, exit_code);
   AddLogsCommand(app, ctx, exit_code);
+  AddPortForwardCommand(app, ctx, exit_code);
   AddCreateCommand(app, ctx, exit_code);
   AddRunCommand(app, ctx, exit_code);
   AddExposeCommand(app, ctx, exit_code);
