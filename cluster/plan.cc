@@ -40,16 +40,30 @@ void AppendExtra(const ClusterOptions& options, const std::string& kind,
   args->insert(args->end(), it->second.begin(), it->second.end());
 }
 
+}  // namespace
+
+int ClusterNetworkIndex(int port_base) {
+  if (port_base == kDefaultPortBase) return 0;
+  return 1 + (port_base / 100) % kClusterNetworks;
+}
+
 // 127.244.<index>.0/24 for node-(index): distinct per node, like the
 // per-node podCIDRs Kubernetes hands out of 10.244.0.0/16 with the leading
 // 10 replaced by 127, so that the runtime can answer on pod addresses
 // without root (every 127.0.0.0/8 address is the loopback interface's; see
-// runtime/README.md). Services get 127.96.0.0/12 (kServiceClusterIpRange).
+// runtime/README.md). Another cluster network n takes 127.(244-n).
 // Scale-mode nodes get 10.128.0.0/9 ranges from the kubelet itself, on
 // which nothing listens.
-std::string NodePodCidr(int index) { return absl::StrCat("127.244.", index, ".0/24"); }
+std::string NodePodCidr(int port_base, int index) {
+  return absl::StrCat("127.", 244 - ClusterNetworkIndex(port_base), ".", index, ".0/24");
+}
 
-}  // namespace
+std::string ServiceClusterIpRange(int port_base) {
+  const int n = ClusterNetworkIndex(port_base);
+  if (n == 0) return kServiceClusterIpRange;
+  // The (n-1)-th /20 of 127.112.0.0/12, beside the default's 127.96.0.0/12.
+  return absl::StrCat("127.", 112 + (n - 1) / 16, ".", ((n - 1) % 16) * 16, ".0/20");
+}
 
 absl::StatusOr<PortPlan> DerivePorts(int port_base, int nodes) {
   if (nodes < 0) return absl::InvalidArgumentError("the node count cannot be negative");
@@ -183,8 +197,9 @@ absl::StatusOr<std::vector<ComponentSpec>> PlanCluster(const ClusterOptions& opt
               "--log-level",    options.log_level};
     // The rootless network: cluster IPs on loopback, and EndpointSlices that
     // may hold the 127.244.x.y pod addresses.
-    s.args.insert(s.args.end(), {"--service-cluster-ip-range", kServiceClusterIpRange,
-                                 "--allow-loopback-endpoints"});
+    s.args.insert(s.args.end(),
+                  {"--service-cluster-ip-range", ServiceClusterIpRange(options.port_base),
+                   "--allow-loopback-endpoints"});
     const StoreTls& tls = options.store_tls;
     for (const auto& [flag, value] :
          {std::pair{"--etcd-cafile", tls.ca_file}, std::pair{"--etcd-certfile", tls.client_cert},
@@ -263,7 +278,7 @@ absl::StatusOr<std::vector<ComponentSpec>> PlanCluster(const ClusterOptions& opt
               "--port",
               absl::StrCat(s.port),
               "--pod-cidr",
-              NodePodCidr(i),
+              NodePodCidr(options.port_base, i),
               "--health-address",
               Loopback(ports->kubelet_health[i - 1]),
               "--log-level",

@@ -40,6 +40,19 @@ inline constexpr int kMaxNodes = 200;  // one runtime + kubelet each; beyond: --
 // apiserver's default 10.96.0.0/12 with the leading 10 replaced by 127 (the
 // rootless network; node i's pods get 127.244.i.0/24).
 inline constexpr char kServiceClusterIpRange[] = "127.96.0.0/12";
+// Clusters on one machine (tests run side by side) must not share pod or
+// service addresses: the runtime binds pod IPs and the proxies cluster IPs
+// on the loopback interface they all share. A cluster on the default
+// --port-base uses network 0 (127.244.i.0/24 and 127.96.0.0/12); another
+// uses network 1 + (port_base / 100) % kClusterNetworks: pods
+// 127.(244-n).i.0/24, cluster IPs the (n-1)-th /20 of 127.112.0.0/12. Port
+// bases that differ by less than 100 * kClusterNetworks in steps of 100
+// (what the test harness picks) never share one.
+inline constexpr int kClusterNetworks = 116;
+int ClusterNetworkIndex(int port_base);
+// Node `index`'s pod CIDR and the apiserver's --service-cluster-ip-range.
+std::string NodePodCidr(int port_base, int index);
+std::string ServiceClusterIpRange(int port_base);
 inline constexpr char kScaleNodePrefix[] = "sim-node-";
 
 // Start stages: store 0, apiserver 1, controller-manager and scheduler 2,

@@ -41,7 +41,11 @@ int PickClusterPortBase(int nodes) {
   }
   const absl::StatusOr<cluster::PortPlan> probe = cluster::DerivePorts(20000, nodes);
   const int span = probe.ok() ? probe->last - probe->first + 1 : 1000;
-  std::uniform_int_distribution<int> dist(100, std::max(100, (ephemeral_low - span) / 100 - 1));
+  // Bases 100 * [100, 100 + kClusterNetworks): clusters running side by side
+  // then also get distinct pod and service networks (cluster/plan.h).
+  std::uniform_int_distribution<int> dist(
+      100, std::max(100, std::min((ephemeral_low - span) / 100 - 1,
+                                  100 + cluster::kClusterNetworks - 1)));
   for (int attempt = 0; attempt < 200; ++attempt) {
     const int base = dist(rng) * 100;  // 10000 .. below the ephemeral range
     auto ports = cluster::DerivePorts(base, nodes);

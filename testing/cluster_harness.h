@@ -86,6 +86,8 @@ class ClusterHarness {
 
   const std::string& api() const { return api_; }
   const std::string& data_dir() const { return data_dir_; }
+  // The cluster's --port-base (0 before the first Start).
+  int port_base() const { return port_base_; }
   client::Clientset& clientset() { return *cs_; }
 
  private:

@@ -124,7 +124,8 @@ TEST(PlanCluster, ApiserverArguments) {
   EXPECT_EQ(Flag(s, "--bind-address"), "127.0.0.1");
   EXPECT_EQ(Flag(s, "--port"), "7003");
   // The rootless network: cluster IPs and pod addresses on loopback.
-  EXPECT_EQ(Flag(s, "--service-cluster-ip-range"), "127.96.0.0/12");
+  // --port-base 7000: cluster network 1 + 70 % 116 = 71.
+  EXPECT_EQ(Flag(s, "--service-cluster-ip-range"), "127.116.96.0/20");
   EXPECT_NE(std::find(s.args.begin(), s.args.end(), "--allow-loopback-endpoints"), s.args.end());
   EXPECT_EQ(s.address, "127.0.0.1:7003");
   EXPECT_EQ(s.health, HealthCheck::kGrpcHealth);
@@ -182,6 +183,26 @@ TEST(PlanCluster, ControllerManagerAndSchedulerArguments) {
   }
 }
 
+TEST(ClusterNetwork, DefaultAndSideBySideClustersNeverShareAddresses) {
+  EXPECT_EQ(ClusterNetworkIndex(kDefaultPortBase), 0);
+  EXPECT_EQ(NodePodCidr(kDefaultPortBase, 3), "127.244.3.0/24");
+  EXPECT_EQ(ServiceClusterIpRange(kDefaultPortBase), "127.96.0.0/12");
+  // Every base the test harness picks (100 * [100, 216)) has its own network.
+  std::set<std::string> pods, services;
+  for (int b = 100; b < 100 + kClusterNetworks; ++b) {
+    const int n = ClusterNetworkIndex(b * 100);
+    EXPECT_GE(n, 1);
+    EXPECT_LE(n, kClusterNetworks);
+    EXPECT_TRUE(pods.insert(NodePodCidr(b * 100, 1)).second) << b;
+    EXPECT_TRUE(services.insert(ServiceClusterIpRange(b * 100)).second) << b;
+  }
+  // The highest network (116, base 11500) stays inside 127.112.0.0/12, and
+  // its pods above the services.
+  EXPECT_EQ(ClusterNetworkIndex(11500), kClusterNetworks);
+  EXPECT_EQ(ServiceClusterIpRange(11500), "127.119.48.0/20");
+  EXPECT_EQ(NodePodCidr(11500, 1), "127.128.1.0/24");
+}
+
 TEST(PlanCluster, ApiserverTlsGivesEachComponentItsKubeconfig) {
   ClusterOptions o = Options(1);
   o.apiserver_tls = true;
@@ -217,7 +238,7 @@ TEST(PlanCluster, RuntimeAndKubeletArguments) {
   EXPECT_EQ(Flag(k, "--node-name"), "node-2");
   EXPECT_EQ(Flag(k, "--container-runtime-endpoint"), "unix:///d/run/node-2.sock");
   EXPECT_EQ(Flag(k, "--port"), "7011");
-  EXPECT_EQ(Flag(k, "--pod-cidr"), "127.244.2.0/24");
+  EXPECT_EQ(Flag(k, "--pod-cidr"), "127.173.2.0/24");
   EXPECT_EQ(Flag(k, "--health-address"), "127.0.0.1:7013");
   EXPECT_EQ(k.port, 7011);
   EXPECT_EQ(k.health, HealthCheck::kNodesReady);
