@@ -1,7 +1,8 @@
 // mkctl port-forward on a `minik8s up` cluster (minik8s-store, two nodes):
 // through the kubelet of the pod's node, a local port reaches an nginx pod
 // (by pod and by Service, whose port maps to the pod's named targetPort),
-// `:REMOTE` picks a free local port, a refused pod port fails that
+// `:REMOTE` picks a free local port, a Deployment's selector picks a
+// running pod, a refused pod port fails that
 // connection only, a missing pod is refused in kubectl's words, and SIGTERM
 // ends the command with exit 0. Skips when a binary is not built.
 #include <arpa/inet.h>
@@ -192,6 +193,30 @@ spec:
   status = by_service.Stop(SIGINT);
   ASSERT_TRUE(status.has_value());
   EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << testing::ReadFile(svc_log);
+}
+
+TEST_F(PortForwardE2E, DeploymentPicksARunningPodBySelector) {
+  int code = 0;
+  Mkctl({"create", "deployment", "dep", "--image=nginx:1.25.3", "--port=8080", "--replicas=2"},
+        &code);
+  ASSERT_EQ(code, 0);
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return absl::StrContains(
+            Mkctl({"get", "pods", "-l", "app=dep", "-o", "jsonpath={.items[*].status.phase}"}),
+            "Running");
+      },
+      absl::Seconds(60)))
+      << Mkctl({"get", "pods", "-o", "wide"});
+  Subprocess forward;
+  const std::string log = cluster_->WriteFile("pf-dep.log", "");
+  StartForward(forward, log, {"deployment/dep", ":8080"});
+  const int local = ForwardedPort(log, 8080);
+  ASSERT_GT(local, 0) << testing::ReadFile(log);
+  const std::string page = Exchange(local, kGet, 1 << 20);
+  EXPECT_TRUE(absl::StartsWith(page, "HTTP/1.1 200 OK")) << page << testing::ReadFile(log);
+  EXPECT_TRUE(absl::StrContains(page, "default/dep-")) << page;
+  forward.Stop(SIGTERM);
 }
 
 TEST_F(PortForwardE2E, MissingPodIsRefusedInKubectlWords) {
