@@ -481,13 +481,18 @@ class ChaosE2eTest : public ::testing::Test {
           if (p.name == absl::StrCat("kubelet-", cluster::NodeName(i))) {
             d->grpc_health = loopback(ports->kubelet_health[i - 1]);
           }
+          if (p.name == absl::StrCat("proxy-", cluster::NodeName(i))) {
+            d->grpc_health = loopback(ports->proxy_health[i - 1]);
+          }
         }
       }
       ASSERT_FALSE(d->grpc_health.empty()) << "no health endpoint known for " << p.name;
       names_.push_back(p.name);
       daemons_[p.name] = std::move(d);
     }
-    ASSERT_EQ(static_cast<int>(daemons_.size()), 4 + 2 * nodes_);
+    // Store, apiserver, controller-manager, scheduler; a runtime, a kubelet
+    // and a proxy per node.
+    ASSERT_EQ(static_cast<int>(daemons_.size()), 4 + 3 * nodes_);
   }
 
   bool Alive(Daemon& d) {
