@@ -21,6 +21,7 @@
 #include "cluster/plan.h"
 #include "gtest/gtest.h"
 #include "testing/cluster_harness.h"
+#include "testing/tcp_exchange.h"
 #include "testing/wait.h"
 
 namespace minik8s::clustertest {
@@ -43,35 +44,13 @@ bool InCidr(const std::string& ip, const std::string& cidr) {
   return (ntohl(a.s_addr) & mask) == (ntohl(net.s_addr) & mask);
 }
 
-// Connects to ip:port, sends `request`, reads until the peer closes or
-// `enough` bytes arrived (5 s at most). nullopt-like "" with *refused set
-// when the connection was refused.
+// ip:port's answer to `request` ("" with *refused set when the connection
+// was refused).
 std::string Exchange(const std::string& ip, int port, const std::string& request, size_t enough,
                      bool* refused) {
-  *refused = false;
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  inet_pton(AF_INET, ip.c_str(), &addr.sin_addr);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    *refused = errno == ECONNREFUSED;
-    close(fd);
-    return "";
-  }
-  send(fd, request.data(), request.size(), MSG_NOSIGNAL);
-  std::string in;
-  const absl::Time deadline = absl::Now() + absl::Seconds(5);
-  while (in.size() < enough && absl::Now() < deadline) {
-    pollfd p{fd, POLLIN, 0};
-    if (poll(&p, 1, 100) <= 0) continue;
-    char buf[4096];
-    ssize_t n = recv(fd, buf, sizeof(buf), 0);
-    if (n <= 0) break;
-    in.append(buf, n);
-  }
-  close(fd);
-  return in;
+  testing::TcpExchangeResult r = testing::TcpExchange(ip, port, request, enough);
+  *refused = r.refused;
+  return r.answer;
 }
 
 class PodNetworkE2E : public ::testing::Test {

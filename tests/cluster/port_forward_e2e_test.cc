@@ -26,6 +26,7 @@
 #include "testing/cluster_harness.h"
 #include "testing/file_util.h"
 #include "testing/subprocess.h"
+#include "testing/tcp_exchange.h"
 #include "testing/wait.h"
 
 namespace minik8s::clustertest {
@@ -36,31 +37,9 @@ using ::minik8s::testing::ClusterHarness;
 using ::minik8s::testing::Subprocess;
 using ::minik8s::testing::WaitFor;
 
-// Sends `request` to 127.0.0.1:port and reads until the peer closes or
-// `enough` bytes arrived (5 s at most).
+// 127.0.0.1:port's answer to `request` ("" when nothing answers).
 std::string Exchange(int port, const std::string& request, size_t enough) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    close(fd);
-    return "";
-  }
-  send(fd, request.data(), request.size(), MSG_NOSIGNAL);
-  std::string in;
-  const absl::Time deadline = absl::Now() + absl::Seconds(5);
-  while (in.size() < enough && absl::Now() < deadline) {
-    pollfd p{fd, POLLIN, 0};
-    if (poll(&p, 1, 100) <= 0) continue;
-    char buf[4096];
-    ssize_t n = recv(fd, buf, sizeof(buf), 0);
-    if (n <= 0) break;
-    in.append(buf, n);
-  }
-  close(fd);
-  return in;
+  return testing::TcpExchange("127.0.0.1", port, request, enough).answer;
 }
 
 constexpr char kGet[] = "GET / HTTP/1.1\r\nHost: web\r\nConnection: close\r\n\r\n";

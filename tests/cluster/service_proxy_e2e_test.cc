@@ -19,6 +19,7 @@
 #include "absl/strings/strip.h"
 #include "gtest/gtest.h"
 #include "testing/cluster_harness.h"
+#include "testing/tcp_exchange.h"
 #include "testing/wait.h"
 
 namespace minik8s::clustertest {
@@ -32,29 +33,10 @@ using ::minik8s::testing::WaitFor;
 // nginx names its pod there), "refused" when the connection is refused,
 // "error: ..." otherwise.
 std::string PodBehind(const std::string& ip, int port) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  inet_pton(AF_INET, ip.c_str(), &addr.sin_addr);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    const int err = errno;
-    close(fd);
-    return err == ECONNREFUSED ? "refused" : absl::StrCat("error: connect: ", strerror(err));
-  }
-  const std::string request = "GET / HTTP/1.1\r\nHost: web\r\nConnection: close\r\n\r\n";
-  send(fd, request.data(), request.size(), MSG_NOSIGNAL);
-  std::string in;
-  const absl::Time deadline = absl::Now() + absl::Seconds(5);
-  while (absl::Now() < deadline) {
-    pollfd p{fd, POLLIN, 0};
-    if (poll(&p, 1, 100) <= 0) continue;
-    char buf[4096];
-    ssize_t n = recv(fd, buf, sizeof(buf), 0);
-    if (n <= 0) break;
-    in.append(buf, static_cast<size_t>(n));
-  }
-  close(fd);
+  testing::TcpExchangeResult r =
+      testing::TcpExchange(ip, port, "GET / HTTP/1.1\r\nHost: web\r\nConnection: close\r\n\r\n");
+  if (!r.connected) return r.refused ? "refused" : absl::StrCat("error: ", r.error);
+  const std::string& in = r.answer;
   const size_t open = in.find("<title>");
   const size_t end = in.find("</title>");
   if (open == std::string::npos || end == std::string::npos) return "error: page: " + in;
