@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -89,6 +90,25 @@ absl::StatusOr<int> PickFreeLoopbackPort() {
   getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
   close(fd);
   return static_cast<int>(ntohs(addr.sin_port));
+}
+
+bool SendAllUntil(int fd, absl::string_view data, const std::function<bool()>& stop,
+                  int poll_millis) {
+  size_t sent = 0;
+  while (sent < data.size()) {
+    if (stop()) return false;
+    pollfd p{fd, POLLOUT, 0};
+    const int r = poll(&p, 1, poll_millis);
+    if (r < 0 && errno != EINTR) return false;
+    if (r <= 0) continue;
+    const ssize_t n = send(fd, data.data() + sent, data.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) continue;
+      return false;
+    }
+    sent += static_cast<size_t>(n);
+  }
+  return true;
 }
 
 }  // namespace minik8s

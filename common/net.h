@@ -2,10 +2,12 @@
 #ifndef MINIK8S_COMMON_NET_H_
 #define MINIK8S_COMMON_NET_H_
 
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace minik8s {
 
@@ -36,6 +38,12 @@ absl::StatusOr<std::vector<std::string>> UrlListToGrpcAddresses(const std::strin
 // Asks the kernel for a currently free TCP port on 127.0.0.1. The port is free
 // when the call returns; another process may take it afterwards.
 absl::StatusOr<int> PickFreeLoopbackPort();
+
+// Sends all of `data` to the socket `fd` with non-blocking sends, waiting
+// for room at most `poll_millis` at a time so that `stop` is looked at
+// that often; false on a socket error or once `stop` returns true.
+bool SendAllUntil(int fd, absl::string_view data, const std::function<bool()>& stop,
+                  int poll_millis = 200);
 
 }  // namespace minik8s
 

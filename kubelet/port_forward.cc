@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/grpc_status.h"
+#include "common/net.h"
 #include "kubelet/pod_worker.h"
 
 namespace minik8s::kubelet {
@@ -25,27 +26,6 @@ namespace {
 constexpr size_t kChunk = 64 * 1024;
 // How often a thread blocked on a socket looks at the call's cancellation.
 constexpr int kPollMillis = 200;
-
-// Sends all of `data` to `fd`, waiting for room at most kPollMillis at a
-// time; false on a socket error or once `stop` returns true.
-template <typename Stop>
-bool SendAll(int fd, const std::string& data, Stop stop) {
-  size_t sent = 0;
-  while (sent < data.size()) {
-    if (stop()) return false;
-    pollfd p{fd, POLLOUT, 0};
-    int r = poll(&p, 1, kPollMillis);
-    if (r < 0 && errno != EINTR) return false;
-    if (r <= 0) continue;
-    ssize_t n = send(fd, data.data() + sent, data.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (n < 0) {
-      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) continue;
-      return false;
-    }
-    sent += static_cast<size_t>(n);
-  }
-  return true;
-}
 
 }  // namespace
 
@@ -115,9 +95,9 @@ grpc::Status ServePortForward(
   // client -> pod. Ends when the client finishes writing (the pod's side is
   // then half-closed), the call is cancelled, or the pod stops accepting.
   std::thread up([&] {
-    bool ok = SendAll(fd, first.data(), cancelled);
+    bool ok = SendAllUntil(fd, first.data(), cancelled, kPollMillis);
     kv1::PortForwardRequest req;
-    while (ok && stream->Read(&req)) ok = SendAll(fd, req.data(), cancelled);
+    while (ok && stream->Read(&req)) ok = SendAllUntil(fd, req.data(), cancelled, kPollMillis);
     // Either the client is done (its later reads fail fast) or the pod
     // refused more data: nothing more goes to the pod.
     shutdown(fd, SHUT_WR);

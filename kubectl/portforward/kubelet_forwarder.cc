@@ -18,6 +18,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/net.h"
 #include "kubelet/v1/kubelet.grpc.pb.h"
 
 namespace minik8s::kubectl {
@@ -28,26 +29,6 @@ namespace kv1 = ::minik8s::kubelet::v1;
 constexpr size_t kChunk = 64 * 1024;
 // How often a blocked thread looks at Stop().
 constexpr int kPollMillis = 200;
-
-// Sends all of `data` to `fd`; false on a socket error or once `stop` holds.
-template <typename Stop>
-bool SendAll(int fd, const std::string& data, Stop stop) {
-  size_t sent = 0;
-  while (sent < data.size()) {
-    if (stop()) return false;
-    pollfd p{fd, POLLOUT, 0};
-    int r = poll(&p, 1, kPollMillis);
-    if (r < 0 && errno != EINTR) return false;
-    if (r <= 0) continue;
-    ssize_t n = send(fd, data.data() + sent, data.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (n < 0) {
-      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) continue;
-      return false;
-    }
-    sent += static_cast<size_t>(n);
-  }
-  return true;
-}
 
 // A listening socket on address:port (port 0: the kernel picks); the bound
 // port in *bound.
@@ -203,7 +184,7 @@ void KubeletForwarder::Handle(int fd, int local, int remote) {
   // Read to the end of the call (Finish may block otherwise): after
   // `closed` the kubelet ends it once the up thread has finished writing.
   while (stream->Read(&resp)) {
-    if (!resp.data().empty() && !SendAll(fd, resp.data(), stopped)) {
+    if (!resp.data().empty() && !SendAllUntil(fd, resp.data(), stopped, kPollMillis)) {
       we_cancelled = true;
       context.TryCancel();
       continue;
