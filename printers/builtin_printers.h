@@ -25,6 +25,10 @@ ColumnDefinition AgeColumn();
 ColumnDefinition ContainersColumn();
 ColumnDefinition ImagesColumn();
 ColumnDefinition SelectorColumn();
+// "Created At": the creation time as an RFC 3339 date (kubectl's column of
+// Roles and ClusterRoles), and the row of the name and it for any object.
+ColumnDefinition CreatedAtColumn();
+Row NameAndCreatedAt(const meta::v1::ObjectMeta& metadata);
 
 // Adapts a row function over the generated type T to a RowFunction. A message
 // of another type yields a row without cells (callers pad rows to the column

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "api/time.h"
 #include "google/protobuf/descriptor.h"
 #include "printers/builtin_printers.h"
 #include "printers/duration.h"
@@ -24,6 +25,20 @@ Row MetadataRow(const google::protobuf::Message& object, absl::Time now) {
 std::string CellText(const Cell& cell) {
   if (const auto* s = std::get_if<std::string>(&cell)) return *s;
   return absl::StrCat(std::get<int64_t>(cell));
+}
+
+ColumnDefinition CreatedAtColumn() {
+  return {"Created At", "date", "",
+          "CreationTimestamp is a timestamp representing the server time when this object was "
+          "created.",
+          0};
+}
+
+Row NameAndCreatedAt(const meta::v1::ObjectMeta& metadata) {
+  Row row;
+  row.cells = {metadata.name(),
+               api::FormatRfc3339(absl::FromUnixSeconds(metadata.creation_timestamp().seconds()))};
+  return row;
 }
 
 ColumnDefinition NameColumn() {
