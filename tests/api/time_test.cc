@@ -13,6 +13,18 @@ TEST(Time, FormatsRfc3339InUtc) {
   EXPECT_EQ(FormatRfc3339Micro(absl::FromUnixSeconds(1714557600)), "2024-05-01T10:00:00.000000Z");
 }
 
+TEST(Time, EarlyYearsKeepFourDigitsAndParseBack) {
+  // Go's RFC 3339 pads the year to four digits; an unpadded "47-05-01..."
+  // would not parse back (found by the codec fuzzer).
+  absl::StatusOr<absl::Time> t = ParseRfc3339("0047-05-01T10:00:00Z");
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(FormatRfc3339(*t), "0047-05-01T10:00:00Z");
+  EXPECT_EQ(FormatRfc3339Micro(*t), "0047-05-01T10:00:00.000000Z");
+  absl::StatusOr<absl::Time> back = ParseRfc3339(FormatRfc3339(*t));
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(*back, *t);
+}
+
 TEST(Time, ParsesRfc3339) {
   const absl::Time want = absl::FromUnixSeconds(1714557600);
   EXPECT_EQ(*ParseRfc3339("2024-05-01T10:00:00Z"), want);
