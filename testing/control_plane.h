@@ -96,6 +96,14 @@ class ControlPlane {
   int apiserver_port() const { return apiserver_port_; }
   StoreBackend& store() { return store_; }
   const TempDir& dir() const { return dir_; }
+  // The flags the real kubectl needs so that its discovery cache is this
+  // control plane's own: "--cache-dir <dir>/kube-cache". Without them kubectl
+  // reads ~/.kube/cache/discovery/127.0.0.1_<port>, which an earlier
+  // apiserver on the same (reused) port may have filled, so it skips
+  // discovery and answers from another server's resource list.
+  std::vector<std::string> KubectlCacheFlags() const {
+    return {"--cache-dir", dir_.Join("kube-cache")};
+  }
   // The tail of a process log (for failure messages): "store.log",
   // "apiserver.log", "scheduler-<n>.log", "controller-manager-<n>.log".
   std::string LogTail(const std::string& name, size_t bytes = 4000) const;

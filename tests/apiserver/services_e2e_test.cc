@@ -38,6 +38,8 @@ class ServicesE2eTest : public ::testing::Test {
   }
 
   int Kubectl(std::vector<std::string> args, std::string* out) {
+    std::vector<std::string> flags = cp_->KubectlCacheFlags();
+    args.insert(args.begin(), flags.begin(), flags.end());
     args.insert(args.begin(),
                 {kKubectl, "--server", absl::StrCat("http://127.0.0.1:", cp_->apiserver_port())});
     return testing::RunCommand(args, out, absl::Seconds(60));

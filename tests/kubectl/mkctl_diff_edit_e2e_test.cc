@@ -70,6 +70,8 @@ class MkctlDiffEditE2E : public MkctlVsKubectlE2E {
     if (real) {
       argv.insert(argv.end(), {kRealKubectl, "--server",
                                absl::StrCat("http://127.0.0.1:", api_port_), "-n", "k"});
+      std::vector<std::string> flags = cp_->KubectlCacheFlags();
+      argv.insert(argv.end(), flags.begin(), flags.end());
     } else {
       argv.insert(argv.end(), {testing::BinPath("mkctl"), "--server",
                                absl::StrCat("127.0.0.1:", api_port_), "-n", "m"});

@@ -68,6 +68,8 @@ std::string MkctlVsKubectlE2E::MkctlOk(std::vector<std::string> args,
 
 bool MkctlVsKubectlE2E::Kubectl(std::vector<std::string> args, std::string* out, int* code) {
   if (access(kRealKubectl, X_OK) != 0) return false;
+  std::vector<std::string> flags = cp_->KubectlCacheFlags();
+  args.insert(args.begin(), flags.begin(), flags.end());
   args.insert(args.begin(),
               {kRealKubectl, "--server", absl::StrCat("http://127.0.0.1:", api_port_)});
   *code = testing::RunCommand(args, out, absl::Seconds(60));

@@ -180,15 +180,16 @@ TEST_F(ApiserverTlsE2E, RealKubectlWithTheAdminCertificate) {
   const std::string kubectl = testing::FindOnPath("kubectl");
   if (kubectl.empty()) GTEST_SKIP() << "kubectl is not installed";
   std::string out;
+  const std::vector<std::string> cache = cp_->KubectlCacheFlags();
   int code = testing::RunCommand({kubectl, "--kubeconfig", Kubeconfig("admin.conf", &pki_.admin),
-                                  "get", "namespaces", "-o", "name"},
+                                  cache[0], cache[1], "get", "namespaces", "-o", "name"},
                                  &out, absl::Seconds(30));
   EXPECT_EQ(code, 0) << out;
   EXPECT_TRUE(absl::StrContains(out, "namespace/default")) << out;
   // Without a certificate: Unauthorized, as kubectl words it.
-  code = testing::RunCommand(
-      {kubectl, "--kubeconfig", Kubeconfig("nobody.conf", nullptr), "get", "namespaces"}, &out,
-      absl::Seconds(30));
+  code = testing::RunCommand({kubectl, "--kubeconfig", Kubeconfig("nobody.conf", nullptr), cache[0],
+                              cache[1], "get", "namespaces"},
+                             &out, absl::Seconds(30));
   EXPECT_NE(code, 0);
   EXPECT_TRUE(absl::StrContains(out, "You must be logged in to the server")) << out;
   // The HTTP audit event names the certificate's user.

@@ -77,6 +77,8 @@ class RbacKubectlE2E : public ::testing::Test {
   int Kubectl(const pki::CertKeyPaths& user, std::vector<std::string> args, std::string* out) {
     std::vector<std::string> argv = {kubectl_, "--kubeconfig",
                                      Kubeconfig(absl::StrCat(user.cert.size(), ".conf"), user)};
+    std::vector<std::string> cache = cp_->KubectlCacheFlags();
+    argv.insert(argv.end(), cache.begin(), cache.end());
     argv.insert(argv.end(), args.begin(), args.end());
     return testing::RunCommand(argv, out, absl::Seconds(30));
   }
