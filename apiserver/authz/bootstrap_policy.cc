@@ -96,6 +96,7 @@ std::vector<PolicyRule> ViewRules() {
       Rule(kRead, {"apps"},
            {"deployments", "deployments/scale", "deployments/status", "replicasets",
             "replicasets/scale", "replicasets/status"}),
+      Rule(kRead, {"batch"}, {"jobs", "jobs/status"}),
       Rule(kRead, {"discovery.k8s.io"}, {"endpointslices"}),
       Rule(kRead, {"events.k8s.io"}, {"events"}),
   };
@@ -106,6 +107,7 @@ std::vector<PolicyRule> EditRules() {
   rules.push_back(Rule(kWrite, {""}, {"pods", "services", "endpoints"}));
   rules.push_back(Rule(kWrite, {"apps"},
                        {"deployments", "deployments/scale", "replicasets", "replicasets/scale"}));
+  rules.push_back(Rule(kWrite, {"batch"}, {"jobs"}));
   rules.push_back(Rule(kWrite, {"discovery.k8s.io"}, {"endpointslices"}));
   rules.push_back(Rule(kRead, {"coordination.k8s.io"}, {"leases"}));
   rules.push_back(Rule(kWrite, {"coordination.k8s.io"}, {"leases"}));
@@ -156,6 +158,8 @@ Policy BootstrapPolicy() {
        Rule({"create", "delete", "patch", "update"}, {"apps"}, {"deployments", "replicasets"}),
        Rule({"patch", "update"}, {"apps"},
             {"deployments/status", "replicasets/status", "deployments/scale", "replicasets/scale"}),
+       Rule({"create", "delete", "patch", "update"}, {"batch"}, {"jobs"}),
+       Rule({"patch", "update"}, {"batch"}, {"jobs/status"}),
        Rule({"create", "delete", "patch", "update"}, {"discovery.k8s.io"}, {"endpointslices"}),
        Rule({"create", "get", "update"}, {"coordination.k8s.io"}, {"leases"})}));
   roles.push_back(Role(
