@@ -246,8 +246,9 @@ std::optional<TlsClientFiles> AdminTls(const UpOptions& options) {
 }
 
 // Each component's kubeconfig (ComponentKubeconfigPath) with its own client
-// certificate: the controller-manager's and the scheduler's, each kubelet's
-// system:node:<name>; the simulated nodes' kubelet presents the admin's.
+// certificate: the controller-manager's, the scheduler's, the proxies'
+// system:kube-proxy and each kubelet's system:node:<name>; the simulated
+// nodes' kubelet, which writes many Node objects, presents the admin's.
 absl::Status WriteComponentKubeconfigs(const ClusterOptions& co,
                                        const std::vector<ComponentSpec>& specs,
                                        const std::string& apiserver) {
@@ -259,6 +260,7 @@ absl::Status WriteComponentKubeconfigs(const ClusterOptions& co,
     pki::CertKeyPaths who = pki.admin;
     if (spec.name == kControllerManager) who = pki.controller_manager;
     if (spec.name == kScheduler) who = pki.scheduler;
+    if (spec.kind == kProxy) who = pki.kube_proxy;
     for (const std::string& node : spec.node_names) {
       if (auto it = pki.kubelets.find(node); it != pki.kubelets.end()) who = it->second.client;
     }
@@ -475,6 +477,14 @@ class Cluster {
           (env == nullptr && options_.mkctl_config != home_config)) {
         absl::StrAppend(&text, "  export MINIK8S_CONFIG=", options_.mkctl_config, "\n");
       }
+    } else if (co.apiserver_tls && kubeconfig_written_) {
+      absl::StrAppend(&text, "mkctl talks to this cluster with --kubeconfig ", options_.kubeconfig,
+                      "\n");
+    } else if (co.apiserver_tls) {
+      const pki::ClusterPkiPaths pki = pki::ClusterPkiLayout(co.pki_dir, {});
+      absl::StrAppend(&text, "mkctl talks to this cluster with --server https://", state_.apiserver,
+                      " --certificate-authority ", pki.ca.cert, " --client-certificate ",
+                      pki.admin.cert, " --client-key ", pki.admin.key, "\n");
     } else {
       absl::StrAppend(&text, "mkctl talks to this cluster with --server ", state_.apiserver, "\n");
     }

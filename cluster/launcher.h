@@ -26,7 +26,8 @@ struct UpOptions {
   // The apiserver serves TLS and authenticates client certificates; each
   // component gets its own certificate and kubeconfig, and the kubeconfig
   // and mkctl config `up` writes carry the CA and the admin's certificate.
-  bool apiserver_tls = false;
+  // false: plaintext, for comparisons.
+  bool apiserver_tls = true;
   absl::Duration start_timeout = absl::Seconds(60);  // per stage
   absl::Duration stop_timeout = absl::Seconds(10);   // per stage, then SIGKILL
 };

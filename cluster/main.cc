@@ -120,9 +120,11 @@ int main(int argc, char** argv) {
       ->add_option("--apiserver-tls", up.apiserver_tls,
                    "Serve the apiserver's port over TLS only, with client certificates from "
                    "<data-dir>/pki: each component presents its own (the controller-manager's, "
-                   "the scheduler's, each kubelet's system:node:<name>) through a kubeconfig "
+                   "the scheduler's, the proxies' system:kube-proxy, each kubelet's "
+                   "system:node:<name>) through a kubeconfig "
                    "under <data-dir>/kubeconfigs, and the kubeconfig and mkctl config written "
-                   "carry the CA and the admin's certificate (true/false)")
+                   "carry the CA and the admin's certificate (true/false; false: plaintext, "
+                   "anyone on this machine can do anything, for comparisons)")
       ->capture_default_str();
   up_cmd->add_option("--bin-dir", bin_dir,
                      "Folder with the minik8s-* daemons (default: the folder of this executable)");

@@ -255,6 +255,7 @@ absl::StatusOr<std::vector<Leaf>> PlanLeaves(const ClusterPkiPaths& layout,
   leaves.push_back({layout.admin, ClientSpec("kubernetes-admin", {"system:masters"})});
   leaves.push_back({layout.scheduler, ClientSpec("system:kube-scheduler", {})});
   leaves.push_back({layout.controller_manager, ClientSpec("system:kube-controller-manager", {})});
+  leaves.push_back({layout.kube_proxy, ClientSpec("system:kube-proxy", {})});
   for (const NodeCertOptions& node : options.nodes) {
     RETURN_IF_ERROR(CheckDnsNames(node.dns_names, absl::StrCat("node ", node.name, " DNS name")));
     const KubeletPkiPaths& paths = layout.kubelets.at(node.name);
@@ -305,6 +306,7 @@ ClusterPkiPaths ClusterPkiLayout(const std::string& dir, const std::vector<std::
   paths.admin = Pair(dir, "admin");
   paths.scheduler = Pair(dir, "kube-scheduler");
   paths.controller_manager = Pair(dir, "kube-controller-manager");
+  paths.kube_proxy = Pair(dir, "kube-proxy");
   for (const std::string& node : nodes) {
     std::string node_dir = NodeDir(dir, node);
     paths.kubelets[node] = {Pair(node_dir, "kubelet"), Pair(node_dir, "kubelet-client")};

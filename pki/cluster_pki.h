@@ -89,6 +89,7 @@ struct ClusterPkiPaths {
   CertKeyPaths admin;
   CertKeyPaths scheduler;
   CertKeyPaths controller_manager;
+  CertKeyPaths kube_proxy;                          // every node's minik8s-proxy
   std::map<std::string, KubeletPkiPaths> kubelets;  // by node name
   // The CA pin for `minik8s join --ca-cert-hash` (see pin.h). Empty from
   // ClusterPkiLayout.

@@ -114,7 +114,7 @@ absl::Status ClusterHarness::Start() {
     argv.push_back("--etcd-servers");
     argv.push_back(etcd_->endpoint());
   }
-  if (options_.apiserver_tls) argv.push_back("--apiserver-tls=true");
+  argv.push_back(options_.apiserver_tls ? "--apiserver-tls=true" : "--apiserver-tls=false");
   for (const std::string& f : options_.up_flags) argv.push_back(f);
   const std::string log = dir_.Join("up.log");
   std::remove(log.c_str());
@@ -126,15 +126,8 @@ absl::Status ClusterHarness::Start() {
       !up_.running()) {
     return absl::InternalError(absl::StrCat("minik8s up did not get ready:\n", ReadFile(log)));
   }
-  std::optional<TlsClientFiles> tls;
-  if (options_.apiserver_tls) {
-    const std::string pki = cluster::PkiDir(data_dir_);
-    tls = TlsClientFiles{.ca_file = pki + "/ca.crt",
-                         .cert_file = pki + "/admin.crt",
-                         .key_file = pki + "/admin.key"};
-  }
   auto cs = client::Clientset::Connect(
-      {.server = api_, .timeout = absl::Seconds(10), .tls = std::move(tls)});
+      {.server = api_, .timeout = absl::Seconds(10), .tls = admin_tls()});
   if (!cs.ok()) return cs.status();
   cs_ = *std::move(cs);
   const bool ready = testing::WaitFor(
@@ -175,15 +168,26 @@ absl::Status ClusterHarness::Stop(bool stop_etcd) {
   return absl::OkStatus();
 }
 
-int ClusterHarness::Mkctl(std::vector<std::string> args, std::string* out,
-                          const std::string& stdin_data) const {
+std::optional<TlsClientFiles> ClusterHarness::admin_tls() const {
+  if (!options_.apiserver_tls) return std::nullopt;
+  const std::string pki = cluster::PkiDir(data_dir_);
+  return TlsClientFiles{
+      .ca_file = pki + "/ca.crt", .cert_file = pki + "/admin.crt", .key_file = pki + "/admin.key"};
+}
+
+std::vector<std::string> ClusterHarness::MkctlCommand(std::vector<std::string> args) const {
   if (options_.apiserver_tls) {
     // The kubeconfig `up` wrote carries the CA and the admin's certificate.
     args.insert(args.begin(), {testing::BinPath("mkctl"), "--kubeconfig", kubeconfig()});
   } else {
     args.insert(args.begin(), {testing::BinPath("mkctl"), "--server", api_});
   }
-  return testing::RunCommand(args, out, absl::Seconds(120), stdin_data);
+  return args;
+}
+
+int ClusterHarness::Mkctl(std::vector<std::string> args, std::string* out,
+                          const std::string& stdin_data) const {
+  return testing::RunCommand(MkctlCommand(std::move(args)), out, absl::Seconds(120), stdin_data);
 }
 
 std::vector<std::string> ClusterHarness::KubectlCommand(std::vector<std::string> args) const {

@@ -20,6 +20,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "client/clientset.h"
+#include "common/tls.h"
 #include "testing/store_backend.h"
 #include "testing/subprocess.h"
 #include "testing/temp_dir.h"
@@ -41,9 +42,10 @@ class ClusterHarness {
     int nodes = 2;
     // Extra `minik8s up` flags, e.g. "--controller-manager-arg=--node-monitor-grace-period=4s".
     std::vector<std::string> up_flags;
-    // `minik8s up --apiserver-tls=true`: the harness's client and mkctl
-    // then use the admin certificate `up` made.
-    bool apiserver_tls = false;
+    // `minik8s up --apiserver-tls` (true, as `up` defaults): the harness's
+    // client, mkctl and kubectl use the admin certificate `up` made; false
+    // runs the apiserver in plaintext.
+    bool apiserver_tls = true;
   };
 
   explicit ClusterHarness(Options options);
@@ -60,7 +62,10 @@ class ClusterHarness {
   absl::Status Stop(bool stop_etcd = false);
   bool running() { return up_.running() && !up_.Exited(); }
 
-  // Runs mkctl against the cluster: exit code, stdout+stderr in *out.
+  // The argv that runs mkctl against the cluster (the kubeconfig `up` wrote,
+  // or --server in plaintext), then `args`.
+  std::vector<std::string> MkctlCommand(std::vector<std::string> args) const;
+  // Runs MkctlCommand(args): exit code, stdout+stderr in *out.
   int Mkctl(std::vector<std::string> args, std::string* out,
             const std::string& stdin_data = "") const;
 
@@ -85,6 +90,8 @@ class ClusterHarness {
   std::string Diagnostics() const;
 
   const std::string& api() const { return api_; }
+  // The CA and the admin's certificate when the apiserver serves TLS.
+  std::optional<TlsClientFiles> admin_tls() const;
   const std::string& data_dir() const { return data_dir_; }
   // The cluster's --port-base (0 before the first Start).
   int port_base() const { return port_base_; }

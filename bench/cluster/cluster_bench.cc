@@ -484,10 +484,10 @@ int Run(const Flags& f) {
 
   int exit_code = 0;
   {
-    // With --up-arg=--apiserver-tls=true the apiserver serves TLS: the bench
-    // dials it with the admin's certificate.
+    // The apiserver serves TLS (`up`'s default; --up-arg=--apiserver-tls=false
+    // runs it in plaintext): the bench dials it with the admin's certificate.
     std::optional<TlsClientFiles> api_tls;
-    if (std::find(f.up_args.begin(), f.up_args.end(), "--apiserver-tls=true") != f.up_args.end()) {
+    if (std::find(f.up_args.begin(), f.up_args.end(), "--apiserver-tls=false") == f.up_args.end()) {
       const std::string pki = cluster::PkiDir(data_dir);
       api_tls = TlsClientFiles{.ca_file = pki + "/ca.crt",
                                .cert_file = pki + "/admin.crt",

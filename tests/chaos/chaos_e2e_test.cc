@@ -180,10 +180,12 @@ struct Acked {
 // each write retried until acknowledged.
 class Driver {
  public:
-  Driver(std::string api, uint64_t seed) : api_(std::move(api)), rng_(seed) {}
+  Driver(std::string api, std::optional<minik8s::TlsClientFiles> tls, uint64_t seed)
+      : api_(std::move(api)), tls_(std::move(tls)), rng_(seed) {}
 
   absl::Status Connect() {
-    auto cs = client::Clientset::Connect({.server = api_, .timeout = absl::Seconds(5)});
+    auto cs =
+        client::Clientset::Connect({.server = api_, .timeout = absl::Seconds(5), .tls = tls_});
     if (!cs.ok()) return cs.status();
     cs_ = *std::move(cs);
     return absl::OkStatus();
@@ -352,6 +354,7 @@ class Driver {
   }
 
   const std::string api_;
+  const std::optional<minik8s::TlsClientFiles> tls_;
   std::mt19937_64 rng_;
   std::unique_ptr<client::Clientset> cs_;
   std::thread thread_;
@@ -536,7 +539,11 @@ class ChaosE2eTest : public ::testing::Test {
       absl::Status s = cluster::CheckEtcd(d.etcd, absl::Seconds(2), StoreTls());
       if (!s.ok()) return s;
     }
-    return cluster::CheckGrpcHealth(d.grpc_health, absl::Seconds(2));
+    // The apiserver's port speaks TLS only: its gRPC health check presents
+    // the admin's certificate.
+    return cluster::CheckGrpcHealth(
+        d.grpc_health, absl::Seconds(2),
+        d.name == cluster::kApiserver ? cluster_->admin_tls() : std::nullopt);
   }
 
   // A daemon that died on its own (not by our kill) is a failure: recorded
@@ -711,7 +718,7 @@ TEST_F(ChaosE2eTest, KillingRandomDaemonsLosesNothingAndConverges) {
   ASSERT_NO_FATAL_FAILURE(LoadDaemons());
   ObserveStoreRevision("at the start");
 
-  Driver driver(cluster_->api(), seed_ + 1);
+  Driver driver(cluster_->api(), cluster_->admin_tls(), seed_ + 1);
   ASSERT_TRUE(driver.Connect().ok());
   absl::Status created = driver.CreateInitial();
   ASSERT_TRUE(created.ok()) << created;

@@ -129,9 +129,28 @@ class ClusterE2eTest : public ::testing::Test {
                 absl::Seconds(120)));
     ASSERT_TRUE(up_.running()) << "minik8s up exited:\n" << ReadFile(UpLog());
     ASSERT_THAT(ReadFile(UpLog()), HasSubstr(kReadyLine));
-    auto cs = client::Clientset::Connect({.server = api_, .timeout = absl::Seconds(5)});
+    auto cs = client::Clientset::Connect(
+        {.server = api_, .timeout = absl::Seconds(5), .tls = AdminTls()});
     ASSERT_TRUE(cs.ok()) << cs.status();
     cs_ = *std::move(cs);
+  }
+
+  // The apiserver serves TLS (`up`'s default): the CA and the admin's
+  // certificate from the cluster's PKI.
+  TlsClientFiles AdminTls() const {
+    const std::string pki = PkiDir(data_dir_);
+    return {.ca_file = pki + "/ca.crt",
+            .cert_file = pki + "/admin.crt",
+            .key_file = pki + "/admin.key"};
+  }
+
+  // mkctl with kubectl's flags for the admin, then `args`.
+  std::vector<std::string> Mkctl(std::vector<std::string> args) const {
+    const TlsClientFiles tls = AdminTls();
+    args.insert(args.begin(),
+                {BinPath("mkctl"), "--server", "https://" + api_, "--certificate-authority",
+                 tls.ca_file, "--client-certificate", tls.cert_file, "--client-key", tls.key_file});
+    return args;
   }
 
   // Every node Ready.
@@ -182,7 +201,7 @@ class ClusterE2eTest : public ::testing::Test {
 
 TEST_F(ClusterE2eTest, UpRunsADeploymentAndKeepsItAcrossRestarts) {
   ASSERT_NO_FATAL_FAILURE(StartCluster());
-  EXPECT_THAT(ReadFile(dir_.Join("mkctl-config")), HasSubstr("server: " + api_));
+  EXPECT_THAT(ReadFile(dir_.Join("mkctl-config")), HasSubstr("server: https://" + api_));
   const std::string out = ReadFile(UpLog());
   for (const char* name :
        {"store", "apiserver", "controller-manager", "scheduler", "runtime-node-1", "runtime-node-2",
@@ -214,10 +233,11 @@ TEST_F(ClusterE2eTest, UpRunsADeploymentAndKeepsItAcrossRestarts) {
   const bool have_mkctl = Exists(mkctl);
   if (have_mkctl) {
     std::string applied;
-    ASSERT_EQ(RunCommand({mkctl, "--server", api_, "apply", "-f",
-                          std::string(MINIK8S_SOURCE_DIR) + "/examples/nginx-deployment.yaml"},
-                         &applied),
-              0)
+    ASSERT_EQ(
+        RunCommand(Mkctl({"apply", "-f",
+                          std::string(MINIK8S_SOURCE_DIR) + "/examples/nginx-deployment.yaml"}),
+                   &applied),
+        0)
         << applied;
     EXPECT_THAT(applied, HasSubstr("deployment.apps/nginx-deployment created"));
   } else {
@@ -228,7 +248,7 @@ TEST_F(ClusterE2eTest, UpRunsADeploymentAndKeepsItAcrossRestarts) {
       << "running nginx pods: " << RunningNginxPods();
   if (have_mkctl) {
     std::string pods;
-    ASSERT_EQ(RunCommand({mkctl, "--server", api_, "get", "pods"}, &pods), 0) << pods;
+    ASSERT_EQ(RunCommand(Mkctl({"get", "pods"}), &pods), 0) << pods;
     int running = 0;
     for (absl::string_view line : absl::StrSplit(pods, '\n')) {
       if (absl::StrContains(line, "nginx-deployment-") && absl::StrContains(line, "Running")) {

@@ -201,11 +201,7 @@ TEST_F(LogsE2E, FollowKeepsStreamingARunningContainerUntilInterrupted) {
   ASSERT_NO_FATAL_FAILURE(WaitForStatus("server", "Running"));
   const std::string log = cluster_->WriteFile("follow.log", "");
   testing::Subprocess follow;
-  ASSERT_TRUE(
-      follow
-          .Start({testing::BinPath("mkctl"), "--server", cluster_->api(), "logs", "-f", "server"},
-                 log)
-          .ok());
+  ASSERT_TRUE(follow.Start(cluster_->MkctlCommand({"logs", "-f", "server"}), log).ok());
   ASSERT_TRUE(WaitFor([&] { return ReadFile(log) == "listening\n"; }, absl::Seconds(30)))
       << ReadFile(log);
   // The container still runs, so the stream stays open until Ctrl-C.

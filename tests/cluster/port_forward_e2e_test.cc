@@ -73,9 +73,8 @@ class PortForwardE2E : public ::testing::Test {
 
   // Starts `mkctl port-forward args...` in the background, output in `log`.
   void StartForward(Subprocess& p, const std::string& log, std::vector<std::string> args) {
-    args.insert(args.begin(),
-                {testing::BinPath("mkctl"), "--server", cluster_->api(), "port-forward"});
-    ASSERT_TRUE(p.Start(args, log).ok());
+    args.insert(args.begin(), "port-forward");
+    ASSERT_TRUE(p.Start(cluster_->MkctlCommand(std::move(args)), log).ok());
   }
 
   // The local port of the first `Forwarding from 127.0.0.1:L -> remote`

@@ -53,7 +53,7 @@ TEST_P(PythonClientE2E, ScriptPassesEveryCheck) {
       &out, absl::Seconds(600));
   EXPECT_EQ(rc, 0) << out;
   EXPECT_THAT(out,
-              ::testing::ContainsRegex("ok: load_kube_config: http://127\\.0\\.0\\.1:[0-9]+\n"))
+              ::testing::ContainsRegex("ok: load_kube_config: https://127\\.0\\.0\\.1:[0-9]+\n"))
       << out;
   for (const char* line : {
            "ok: list_namespace includes default\n",

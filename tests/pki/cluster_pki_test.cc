@@ -35,9 +35,15 @@ ClusterPkiOptions Options() {
 }
 
 std::vector<CertKeyPaths> AllPairs(const ClusterPkiPaths& p) {
-  std::vector<CertKeyPaths> out = {
-      p.ca,    p.apiserver, p.apiserver_etcd_client, p.apiserver_kubelet_client, p.store,
-      p.admin, p.scheduler, p.controller_manager};
+  std::vector<CertKeyPaths> out = {p.ca,
+                                   p.apiserver,
+                                   p.apiserver_etcd_client,
+                                   p.apiserver_kubelet_client,
+                                   p.store,
+                                   p.admin,
+                                   p.scheduler,
+                                   p.controller_manager,
+                                   p.kube_proxy};
   for (const auto& [name, kubelet] : p.kubelets) {
     out.push_back(kubelet.serving);
     out.push_back(kubelet.client);
@@ -115,6 +121,7 @@ TEST_F(ClusterPkiTest, FirstCallCreatesEveryCertificateWithTheRightIdentity) {
            {p.admin, "kubernetes-admin", {"system:masters"}},
            {p.scheduler, "system:kube-scheduler", {}},
            {p.controller_manager, "system:kube-controller-manager", {}},
+           {p.kube_proxy, "system:kube-proxy", {}},
            {p.apiserver_etcd_client, "kube-apiserver-etcd-client", {}},
            {p.apiserver_kubelet_client, "kube-apiserver-kubelet-client", {"system:masters"}},
            {p.kubelets.at("node-1").client, "system:node:node-1", {"system:nodes"}},
