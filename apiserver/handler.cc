@@ -126,15 +126,35 @@ absl::Status Handler::CheckNamespace(const Strategy& strategy, const std::string
   return absl::OkStatus();
 }
 
+absl::Status Handler::AdmitWrite(const authn::UserInfo* user, admission::Operation operation,
+                                 const Strategy& strategy, const std::string& ns,
+                                 const std::string& name, const std::string& subresource,
+                                 const google::protobuf::Message* object,
+                                 const google::protobuf::Message* old) const {
+  if (user == nullptr || options_.plugins == nullptr) return absl::OkStatus();
+  return options_.plugins->Admit({.user = user,
+                                  .operation = operation,
+                                  .kind = &strategy.kind(),
+                                  .namespace_ = ns,
+                                  .name = name,
+                                  .subresource = subresource,
+                                  .object = object,
+                                  .old_object = old});
+}
+
 // ---------------------------------------------------------------- Create
 
-absl::Status Handler::Create(const apiv1::CreateRequest& request, apiv1::ObjectResponse* response) {
+absl::Status Handler::Create(const apiv1::CreateRequest& request, apiv1::ObjectResponse* response,
+                             const authn::UserInfo* user) {
   absl::Notification finished;
   absl::Status result;
-  CreateAsync(request, response, [&](absl::Status status) {
-    result = std::move(status);
-    finished.Notify();
-  });
+  CreateAsync(
+      request, response,
+      [&](absl::Status status) {
+        result = std::move(status);
+        finished.Notify();
+      },
+      user);
   finished.WaitForNotification();
   return result;
 }
@@ -174,11 +194,11 @@ struct Handler::PendingCreate {
 };
 
 void Handler::CreateAsync(const apiv1::CreateRequest& request, apiv1::ObjectResponse* response,
-                          std::function<void(absl::Status)> done) {
+                          std::function<void(absl::Status)> done, const authn::UserInfo* user) {
   auto pending = std::make_shared<PendingCreate>();
   pending->response = response;
   pending->done = std::move(done);
-  absl::Status prepared = PrepareCreate(request, pending.get());
+  absl::Status prepared = PrepareCreate(request, pending.get(), user);
   if (!prepared.ok() || pending->object == nullptr) {
     pending->done(prepared);
     return;
@@ -215,7 +235,8 @@ void Handler::StoreCreate(std::shared_ptr<PendingCreate> pending) {
 
 // Everything a create does before the store: the object to store in
 // `pending` (left null for a dry run, whose answer is then in the response).
-absl::Status Handler::PrepareCreate(const apiv1::CreateRequest& request, PendingCreate* pending) {
+absl::Status Handler::PrepareCreate(const apiv1::CreateRequest& request, PendingCreate* pending,
+                                    const authn::UserInfo* user) {
   apiv1::ObjectResponse* response = pending->response;
   ASSIGN_OR_RETURN(const Strategy* strategy, registry_->Find(request.resource()));
   const api::KindInfo& kind = strategy->kind();
@@ -256,6 +277,8 @@ absl::Status Handler::PrepareCreate(const apiv1::CreateRequest& request, Pending
   *meta->mutable_creation_timestamp() = api::NowTime();
   strategy->PrepareForCreate(object.get());
   ApplyDefaults(object.get());
+  RETURN_IF_ERROR(AdmitWrite(user, admission::Operation::kCreate, *strategy, meta->namespace_(),
+                             meta->name(), "", object.get(), nullptr));
   RETURN_IF_ERROR(strategy->Admit(object.get(), nullptr, options_.admission));
   const bool generated = meta->name().empty();
   if (generated) meta->set_name(GenerateName(meta->generate_name()));
@@ -428,7 +451,8 @@ absl::Status Handler::List(const apiv1::ListRequest& request, apiv1::ListRespons
 absl::StatusOr<MessagePtr> Handler::UpdateObject(const Strategy& strategy, const std::string& ns,
                                                  const std::string& name,
                                                  const std::string& subresource,
-                                                 const Produce& produce, bool dry_run) {
+                                                 const Produce& produce, bool dry_run,
+                                                 const authn::UserInfo* user) {
   const api::KindInfo& kind = strategy.kind();
   if (!subresource.empty() && subresource != "status") {
     return api::NewBadRequest(
@@ -469,6 +493,10 @@ absl::StatusOr<MessagePtr> Handler::UpdateObject(const Strategy& strategy, const
             meta->resource_version() != current_meta.resource_version()) {
           return api::NewStaleConflict(kind, name);
         }
+        // As Kubernetes' mutating admission: the object as sent, before the
+        // strategy keeps what this write may not change.
+        RETURN_IF_ERROR(AdmitWrite(user, admission::Operation::kUpdate, strategy, ns, name,
+                                   subresource, object.get(), &current));
         if (subresource == "status") {
           strategy.PrepareForStatusUpdate(object.get(), current);
         } else {
@@ -504,7 +532,7 @@ absl::StatusOr<MessagePtr> Handler::UpdateScale(
     const Strategy& strategy, const std::string& ns, const std::string& name,
     const std::function<absl::StatusOr<autoscaling::v1::Scale>(const autoscaling::v1::Scale&)>&
         produce,
-    bool dry_run) {
+    bool dry_run, const authn::UserInfo* user) {
   const api::KindInfo& kind = strategy.kind();
   if (!strategy.has_scale()) {
     return api::NewApiError(absl::StatusCode::kNotFound, "NotFound", 404,
@@ -543,6 +571,8 @@ absl::StatusOr<MessagePtr> Handler::UpdateScale(
         MessagePtr object = CloneMessage(current);
         RETURN_IF_ERROR(strategy.ApplyScale(scale, object.get()));
         strategy.PrepareForUpdate(object.get(), current);
+        RETURN_IF_ERROR(AdmitWrite(user, admission::Operation::kUpdate, strategy, ns, name, "scale",
+                                   object.get(), &current));
         RETURN_IF_ERROR(ValidateForStorage(kind, *object, &current, options_.admission));
         if (dry_run) {
           dry_run_result = std::move(object);
@@ -557,7 +587,8 @@ absl::StatusOr<MessagePtr> Handler::UpdateScale(
   return std::move(result->object);
 }
 
-absl::Status Handler::Update(const apiv1::UpdateRequest& request, apiv1::ObjectResponse* response) {
+absl::Status Handler::Update(const apiv1::UpdateRequest& request, apiv1::ObjectResponse* response,
+                             const authn::UserInfo* user) {
   ASSIGN_OR_RETURN(const Strategy* strategy, registry_->Find(request.resource()));
   ASSIGN_OR_RETURN(std::string ns, RequestNamespace(*strategy, request.namespace_(), false));
   if (request.name().empty()) return api::NewBadRequest("a name is required");
@@ -567,10 +598,10 @@ absl::Status Handler::Update(const apiv1::UpdateRequest& request, apiv1::ObjectR
       return api::NewBadRequest(
           "the object is not a valid serialized minik8s.autoscaling.v1.Scale");
     }
-    ASSIGN_OR_RETURN(MessagePtr object,
-                     UpdateScale(
-                         *strategy, ns, request.name(),
-                         [&](const autoscaling::v1::Scale&) { return scale; }, request.dry_run()));
+    ASSIGN_OR_RETURN(MessagePtr object, UpdateScale(
+                                            *strategy, ns, request.name(),
+                                            [&](const autoscaling::v1::Scale&) { return scale; },
+                                            request.dry_run(), user));
     ASSIGN_OR_RETURN(autoscaling::v1::Scale out, strategy->ToScale(*object));
     response->set_object(out.SerializeAsString());
     return absl::OkStatus();
@@ -582,12 +613,13 @@ absl::Status Handler::Update(const apiv1::UpdateRequest& request, apiv1::ObjectR
                        [&](const google::protobuf::Message&) -> absl::StatusOr<MessagePtr> {
                          return CloneMessage(*object);
                        },
-                       request.dry_run()));
+                       request.dry_run(), user));
   response->set_object(updated->SerializeAsString());
   return absl::OkStatus();
 }
 
-absl::Status Handler::Patch(const apiv1::PatchRequest& request, apiv1::ObjectResponse* response) {
+absl::Status Handler::Patch(const apiv1::PatchRequest& request, apiv1::ObjectResponse* response,
+                            const authn::UserInfo* user) {
   ASSIGN_OR_RETURN(const Strategy* strategy, registry_->Find(request.resource()));
   ASSIGN_OR_RETURN(std::string ns, RequestNamespace(*strategy, request.namespace_(), false));
   if (request.name().empty()) return api::NewBadRequest("a name is required");
@@ -601,7 +633,7 @@ absl::Status Handler::Patch(const apiv1::PatchRequest& request, apiv1::ObjectRes
                                ApplyPatch(current, request.patch_type(), request.patch()));
               return static_cast<const autoscaling::v1::Scale&>(*patched);
             },
-            request.dry_run()));
+            request.dry_run(), user));
     ASSIGN_OR_RETURN(autoscaling::v1::Scale out, strategy->ToScale(*object));
     response->set_object(out.SerializeAsString());
     return absl::OkStatus();
@@ -612,16 +644,18 @@ absl::Status Handler::Patch(const apiv1::PatchRequest& request, apiv1::ObjectRes
                                              return ApplyPatch(current, request.patch_type(),
                                                                request.patch());
                                            },
-                                           request.dry_run()));
+                                           request.dry_run(), user));
   response->set_object(updated->SerializeAsString());
   return absl::OkStatus();
 }
 
 // ---------------------------------------------------------------- Delete
 
-absl::StatusOr<Handler::DeleteResult> Handler::DeleteObject(
-    const Strategy& strategy, const std::string& ns, const std::string& name,
-    const meta::v1::DeleteOptions& options) {
+absl::StatusOr<Handler::DeleteResult> Handler::DeleteObject(const Strategy& strategy,
+                                                            const std::string& ns,
+                                                            const std::string& name,
+                                                            const meta::v1::DeleteOptions& options,
+                                                            const authn::UserInfo* user) {
   const api::KindInfo& kind = strategy.kind();
   std::string policy = options.has_propagation_policy() ? options.propagation_policy() : "";
   if (options.has_orphan_dependents()) {
@@ -659,6 +693,8 @@ absl::StatusOr<Handler::DeleteResult> Handler::DeleteObject(
 
   DeleteResult out;
   auto decide = [&](const google::protobuf::Message& current) -> absl::StatusOr<UpdateAction> {
+    RETURN_IF_ERROR(
+        AdmitWrite(user, admission::Operation::kDelete, strategy, ns, name, "", nullptr, &current));
     const meta::v1::ObjectMeta& current_meta = Meta(current);
     if (pre.has_uid() && pre.uid() != current_meta.uid()) {
       return api::NewConflict(kind, name,
@@ -750,7 +786,8 @@ absl::StatusOr<Handler::DeleteResult> Handler::DeleteObject(
   return out;
 }
 
-absl::Status Handler::Delete(const apiv1::DeleteRequest& request, apiv1::DeleteResponse* response) {
+absl::Status Handler::Delete(const apiv1::DeleteRequest& request, apiv1::DeleteResponse* response,
+                             const authn::UserInfo* user) {
   ASSIGN_OR_RETURN(const Strategy* strategy, registry_->Find(request.resource()));
   ASSIGN_OR_RETURN(std::string ns, RequestNamespace(*strategy, request.namespace_(), false));
   if (request.name().empty()) return api::NewBadRequest("a name is required");
@@ -759,7 +796,7 @@ absl::Status Handler::Delete(const apiv1::DeleteRequest& request, apiv1::DeleteR
     return api::NewBadRequest(
         "the options are not a valid serialized minik8s.meta.v1.DeleteOptions");
   }
-  ASSIGN_OR_RETURN(DeleteResult result, DeleteObject(*strategy, ns, request.name(), options));
+  ASSIGN_OR_RETURN(DeleteResult result, DeleteObject(*strategy, ns, request.name(), options, user));
   response->set_object(result.object->SerializeAsString());
   response->set_deleted(result.deleted);
   return absl::OkStatus();

@@ -19,8 +19,13 @@
 // up with that write, so a create right after the namespace's Delete
 // returned is refused.
 //
+// Admission plugins (admission/interface.h, Options::plugins) are asked on
+// create, update, patch and delete when the write names its caller (`user`,
+// borrowed for the call): the HTTP and gRPC edges pass the authenticated
+// user; the apiserver's own writes pass none and are not asked.
+//
 // Thread safety: all methods are safe to call concurrently; the store,
-// registry and caches must outlive the handler.
+// registry, caches and plugins must outlive the handler.
 #ifndef MINIK8S_APISERVER_HANDLER_H_
 #define MINIK8S_APISERVER_HANDLER_H_
 
@@ -33,6 +38,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "apiserver/admission/interface.h"
+#include "apiserver/authn/authenticator.h"
 #include "apiserver/registry/admission.h"
 #include "apiserver/registry/registry.h"
 #include "apiserver/storage/object_store.h"
@@ -51,6 +58,8 @@ class Handler {
     AdmissionOptions admission;
     // Cluster IPs and node ports (Strategy::Allocate).
     ServerPools pools;
+    // --enable-admission-plugins (borrowed); null: none.
+    const admission::Plugin* plugins = nullptr;
   };
 
   Handler(ObjectStore* store, const Registry* registry, Options options);
@@ -59,13 +68,14 @@ class Handler {
   void AddCache(const api::KindInfo* kind, WatchCache* cache);
   WatchCache* CacheFor(const api::KindInfo* kind) const;
 
-  absl::Status Create(const apiv1::CreateRequest& request, apiv1::ObjectResponse* response);
+  absl::Status Create(const apiv1::CreateRequest& request, apiv1::ObjectResponse* response,
+                      const authn::UserInfo* user = nullptr);
   // Create without waiting for the store: the checks run on the calling
   // thread, the store's answer arrives on a gRPC thread, and `done` runs
   // once (on either) when `response` is filled. `request` may go once this
   // returns; `response` must live until `done`.
   void CreateAsync(const apiv1::CreateRequest& request, apiv1::ObjectResponse* response,
-                   std::function<void(absl::Status)> done);
+                   std::function<void(absl::Status)> done, const authn::UserInfo* user = nullptr);
   // Whether CreateAsync(request) will not wait for anything but CPU and
   // locks: a kind stored without TTL, in a namespace (named on the request)
   // that the namespaces cache knows as active. Then it may run on a thread
@@ -74,9 +84,12 @@ class Handler {
   bool CreateRunsWithoutWaiting(const apiv1::CreateRequest& request) const;
   absl::Status Get(const apiv1::GetRequest& request, apiv1::ObjectResponse* response);
   absl::Status List(const apiv1::ListRequest& request, apiv1::ListResponse* response);
-  absl::Status Update(const apiv1::UpdateRequest& request, apiv1::ObjectResponse* response);
-  absl::Status Patch(const apiv1::PatchRequest& request, apiv1::ObjectResponse* response);
-  absl::Status Delete(const apiv1::DeleteRequest& request, apiv1::DeleteResponse* response);
+  absl::Status Update(const apiv1::UpdateRequest& request, apiv1::ObjectResponse* response,
+                      const authn::UserInfo* user = nullptr);
+  absl::Status Patch(const apiv1::PatchRequest& request, apiv1::ObjectResponse* response,
+                     const authn::UserInfo* user = nullptr);
+  absl::Status Delete(const apiv1::DeleteRequest& request, apiv1::DeleteResponse* response,
+                      const authn::UserInfo* user = nullptr);
   absl::Status Bind(const apiv1::BindRequest& request, apiv1::BindResponse* response);
   absl::Status ListResources(const apiv1::ListResourcesRequest& request,
                              apiv1::ListResourcesResponse* response);
@@ -97,7 +110,8 @@ class Handler {
   };
   absl::StatusOr<DeleteResult> DeleteObject(const Strategy& strategy, const std::string& ns,
                                             const std::string& name,
-                                            const meta::v1::DeleteOptions& options);
+                                            const meta::v1::DeleteOptions& options,
+                                            const authn::UserInfo* user = nullptr);
   // Creates the namespace if it is missing (startup: default, kube-system, ...).
   absl::Status EnsureNamespace(const std::string& name);
   ObjectStore* store() const { return store_; }
@@ -106,19 +120,26 @@ class Handler {
 
  private:
   struct PendingCreate;
-  absl::Status PrepareCreate(const apiv1::CreateRequest& request, PendingCreate* pending);
+  absl::Status PrepareCreate(const apiv1::CreateRequest& request, PendingCreate* pending,
+                             const authn::UserInfo* user);
+  // Asks the admission plugins about one write of `user` (OK without either).
+  absl::Status AdmitWrite(const authn::UserInfo* user, admission::Operation operation,
+                          const Strategy& strategy, const std::string& ns, const std::string& name,
+                          const std::string& subresource, const google::protobuf::Message* object,
+                          const google::protobuf::Message* old) const;
   void StoreCreate(std::shared_ptr<PendingCreate> pending);
 
   // Produces the object to store from the current one (patch or update).
   using Produce = std::function<absl::StatusOr<MessagePtr>(const google::protobuf::Message&)>;
   absl::StatusOr<MessagePtr> UpdateObject(const Strategy& strategy, const std::string& ns,
                                           const std::string& name, const std::string& subresource,
-                                          const Produce& produce, bool dry_run);
+                                          const Produce& produce, bool dry_run,
+                                          const authn::UserInfo* user);
   absl::StatusOr<MessagePtr> UpdateScale(
       const Strategy& strategy, const std::string& ns, const std::string& name,
       const std::function<absl::StatusOr<autoscaling::v1::Scale>(const autoscaling::v1::Scale&)>&
           produce,
-      bool dry_run);
+      bool dry_run, const authn::UserInfo* user);
   absl::Status CheckNamespace(const Strategy& strategy, const std::string& ns);
   absl::StatusOr<std::string> RequestNamespace(const Strategy& strategy, const std::string& ns,
                                                bool for_list) const;
