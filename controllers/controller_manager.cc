@@ -38,7 +38,7 @@ absl::StatusOr<std::unique_ptr<ControllerManager>> ControllerManager::Create(
   }
   for (int n : {options.concurrent_deployment_syncs, options.concurrent_replicaset_syncs,
                 options.concurrent_gc_syncs, options.concurrent_endpoint_syncs,
-                options.concurrent_service_endpoint_syncs}) {
+                options.concurrent_service_endpoint_syncs, options.concurrent_job_syncs}) {
     if (n < 1) return absl::InvalidArgumentError("worker counts must be at least 1");
   }
   if (options.max_endpoints_per_slice < 1 || options.max_endpoints_per_slice > 1000) {
@@ -133,6 +133,19 @@ absl::StatusOr<std::unique_ptr<ControllerManager>> ControllerManager::Create(
     cm->endpoints_controller_->RegisterHandlers(cm->services_.get(), cm->pods_.get(),
                                                 cm->endpoints_.get());
   }
+  if (cm->IsEnabled("job")) {
+    cm->job_events_ = std::make_unique<client::EventRecorder>(
+        cm->event_sink_.get(), client::EventRecorderOptions{.component = "job-controller"});
+    cm->jobs_ = std::make_unique<client::Informer<batch::v1::Job>>(
+        api, client::InformerOptions{.name = "jobs", .resync_period = o.resync_period});
+    cm->job_client_ = NewApiJobClient(clientset);
+    cm->job_controller_ =
+        std::make_unique<JobController>(cm->jobs_->GetLister(), cm->pods_->GetLister(),
+                                        cm->job_client_.get(), cm->job_events_.get());
+    cm->job_controller_->RegisterHandlers(cm->jobs_.get(), cm->pods_.get());
+    // A Job's pods go with it.
+    if (cm->garbage_collector_) cm->garbage_collector_->AddKind(cm->jobs_.get(), "Job", "jobs");
+  }
   cm->run_nodes_ = cm->IsEnabled("nodelifecycle") || cm->IsEnabled("podgc");
   if (cm->IsEnabled("podgc")) {
     cm->pod_gc_controller_ = std::make_unique<PodGCController>(
@@ -175,8 +188,9 @@ absl::Status ControllerManager::Start() {
   if (services_) services_->Start();
   if (endpointslices_) endpointslices_->Start();
   if (endpoints_) endpoints_->Start();
+  if (jobs_) jobs_->Start();
   auto services_synced = [this] {
-    return (!services_ || services_->HasSynced()) &&
+    return (!jobs_ || jobs_->HasSynced()) && (!services_ || services_->HasSynced()) &&
            (!endpointslices_ || endpointslices_->HasSynced()) &&
            (!endpoints_ || endpoints_->HasSynced());
   };
@@ -217,6 +231,7 @@ void ControllerManager::RunControllers() {
     endpointslice_controller_->Run(options_.concurrent_service_endpoint_syncs);
   }
   if (endpoints_controller_) endpoints_controller_->Run(options_.concurrent_endpoint_syncs);
+  if (job_controller_) job_controller_->Run(options_.concurrent_job_syncs);
 }
 
 void ControllerManager::Stop() {
@@ -224,6 +239,7 @@ void ControllerManager::Stop() {
   stopped_ = true;
   RequestStop();
   if (election_) election_->MarkStopping();
+  if (job_controller_) job_controller_->Stop();
   if (endpoints_controller_) endpoints_controller_->Stop();
   if (endpointslice_controller_) endpointslice_controller_->Stop();
   if (pod_gc_controller_) pod_gc_controller_->Stop();
@@ -240,12 +256,14 @@ void ControllerManager::Stop() {
     if (services_) services_->Stop();
     if (endpointslices_) endpointslices_->Stop();
     if (endpoints_) endpoints_->Stop();
+    if (jobs_) jobs_->Stop();
   }
   if (deployment_events_) deployment_events_->Shutdown();
   if (replicaset_events_) replicaset_events_->Shutdown();
   if (node_events_) node_events_->Shutdown();
   if (endpoint_events_) endpoint_events_->Shutdown();
   if (endpointslice_events_) endpointslice_events_->Shutdown();
+  if (job_events_) job_events_->Shutdown();
   if (election_) election_->Stop();  // releases the Lease for a successor
   running_ = false;
 }

@@ -1,7 +1,8 @@
 // ControllerManager: the minik8s-controller-manager's wiring, as a class a
 // test can start and stop — one clientset, the shared informers (pods,
 // replicasets, deployments, nodes, node Leases; services, endpointslices and
-// endpoints when an endpoint controller runs), the controllers enabled by
+// endpoints when an endpoint controller runs; jobs when the job controller
+// runs), the controllers enabled by
 // `controllers`, their event recorders, and leader election on the Lease
 // kube-system/kube-controller-manager (kube-controller-manager's): only the
 // leader runs controllers, and losing the Lease is fatal (see
@@ -39,6 +40,8 @@
 #include "controllers/endpointslice/endpoints_client.h"
 #include "controllers/endpointslice/endpoints_controllers.h"
 #include "controllers/garbagecollector/garbage_collector.h"
+#include "controllers/job/job_client.h"
+#include "controllers/job/job_controller.h"
 #include "controllers/nodelifecycle/node_lifecycle_controller.h"
 #include "controllers/podgc/pod_gc_controller.h"
 #include "controllers/replicaset/replica_set_client.h"
@@ -49,7 +52,7 @@ namespace minik8s::controllers {
 // The controllers by the names --controllers takes.
 inline constexpr const char* kControllerNames[] = {
     "deployment", "replicaset", "garbagecollector", "nodelifecycle",
-    "podgc",      "endpoint",   "endpointslice"};
+    "podgc",      "endpoint",   "endpointslice",    "job"};
 
 struct ControllerManagerOptions {
   std::string server = "127.0.0.1:6443";
@@ -63,6 +66,7 @@ struct ControllerManagerOptions {
   int concurrent_gc_syncs = 20;
   int concurrent_endpoint_syncs = 5;          // Endpoints
   int concurrent_service_endpoint_syncs = 5;  // EndpointSlices
+  int concurrent_job_syncs = 5;
   int max_endpoints_per_slice = 100;
   absl::Duration endpoint_updates_batch_period = absl::ZeroDuration();
   absl::Duration endpointslice_updates_batch_period = absl::ZeroDuration();
@@ -118,6 +122,7 @@ class ControllerManager {
   std::unique_ptr<client::EventRecorder> node_events_;
   std::unique_ptr<client::EventRecorder> endpoint_events_;
   std::unique_ptr<client::EventRecorder> endpointslice_events_;
+  std::unique_ptr<client::EventRecorder> job_events_;
   std::unique_ptr<client::Informer<core::v1::Pod>> pods_;
   std::unique_ptr<client::Informer<apps::v1::ReplicaSet>> replicasets_;
   std::unique_ptr<client::Informer<apps::v1::Deployment>> deployments_;
@@ -126,6 +131,7 @@ class ControllerManager {
   std::unique_ptr<client::Informer<core::v1::Service>> services_;
   std::unique_ptr<client::Informer<discovery::v1::EndpointSlice>> endpointslices_;
   std::unique_ptr<client::Informer<core::v1::Endpoints>> endpoints_;
+  std::unique_ptr<client::Informer<batch::v1::Job>> jobs_;
   std::unique_ptr<ReplicaSetClient> replicaset_client_;
   std::unique_ptr<deployment::DeploymentClient> deployment_client_;
   std::unique_ptr<ReplicaSetController> replicaset_controller_;
@@ -136,6 +142,8 @@ class ControllerManager {
   std::unique_ptr<EndpointsClient> endpoints_client_;
   std::unique_ptr<EndpointSliceController> endpointslice_controller_;
   std::unique_ptr<EndpointsController> endpoints_controller_;
+  std::unique_ptr<JobClient> job_client_;
+  std::unique_ptr<JobController> job_controller_;
   std::unique_ptr<client::LeaseClient> lease_client_;
   std::unique_ptr<client::DaemonLeaderElection> election_;
   bool run_nodes_ = false;

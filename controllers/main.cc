@@ -46,6 +46,8 @@ int main(int argc, char** argv) {
   app.add_option("--concurrent-service-endpoint-syncs", o.concurrent_service_endpoint_syncs,
                  "Services whose EndpointSlices are synced concurrently")
       ->capture_default_str();
+  app.add_option("--concurrent-job-syncs", o.concurrent_job_syncs, "Jobs synced concurrently")
+      ->capture_default_str();
   app.add_option("--max-endpoints-per-slice", o.max_endpoints_per_slice,
                  "Most endpoints one EndpointSlice holds (1-1000)")
       ->capture_default_str();
@@ -82,7 +84,7 @@ int main(int argc, char** argv) {
                          "GC asks the apiserver whether it is really gone");
   app.add_option("--controllers", o.controllers,
                  "Controllers to run: * or a comma list of deployment,replicaset,"
-                 "garbagecollector,nodelifecycle,podgc,endpoint,endpointslice")
+                 "garbagecollector,nodelifecycle,podgc,endpoint,endpointslice,job")
       ->capture_default_str();
   if (std::optional<int> exit = daemon.Parse(argc, argv)) return *exit;
   // With a kubeconfig the server is its own unless --server says otherwise.
