@@ -186,7 +186,7 @@ TEST(KindRegistration, EveryListedKindHasEveryPiece) {
   EXPECT_EQ(served, (std::vector<std::string>{"Namespace", "Pod", "Node", "Event", "Deployment",
                                               "ReplicaSet", "Lease", "Service", "Endpoints",
                                               "EndpointSlice", "Role", "ClusterRole", "RoleBinding",
-                                              "ClusterRoleBinding"}));
+                                              "ClusterRoleBinding", "Job"}));
   // Every stored resource of the scheme is served.
   size_t resources = 0;
   for (const auto& kind : scheme.kinds()) resources += kind->resource.empty() ? 0 : 1;
