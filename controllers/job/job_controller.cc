@@ -418,9 +418,9 @@ absl::Status JobController::TrackFinishedPods(Job* job, const std::vector<PodPtr
     absl::StatusOr<Job> written = client_->UpdateJobStatus(*job);
     if (!written.ok()) return written.status();
     RememberWritten(*written);
-    *job = *std::move(written);
-    status = job->mutable_status();
-    uncounted = status->mutable_uncounted_terminated_pods();
+    // Only the resourceVersion changes (the status is what was sent); the
+    // caller's references into `job` stay valid.
+    job->mutable_metadata()->set_resource_version(written->metadata().resource_version());
   }
   // Step 2: the finalizers.
   absl::Status first_error;
