@@ -124,6 +124,14 @@ int main(int argc, char** argv) {
                  "h2-only clients gRPC). Empty: plaintext");
   app.add_option("--tls-private-key-file", options.tls_private_key_file,
                  "PEM private key of --tls-cert-file");
+  app.add_option("--kubelet-certificate-authority", options.kubelet_certificate_authority,
+                 "PEM CA bundle the kubelets' serving certificates are checked against: with it "
+                 "the apiserver dials the kubelet API (pods/log) over TLS. Empty: plaintext");
+  app.add_option("--kubelet-client-certificate", options.kubelet_client_certificate,
+                 "PEM client certificate the apiserver presents to the kubelets (with "
+                 "--kubelet-client-key; the kubelets serve members of system:masters)");
+  app.add_option("--kubelet-client-key", options.kubelet_client_key,
+                 "PEM private key of --kubelet-client-certificate");
   app.add_option("--client-ca-file", options.client_ca_file,
                  "Authenticate clients by TLS certificate: one signed by this PEM CA is the user "
                  "of its Common Name, in the groups of its Organizations (kube-apiserver's x509 "

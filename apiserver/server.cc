@@ -137,7 +137,14 @@ absl::Status Server::Start() {
   if (grpc_server_ == nullptr) return absl::InternalError("cannot start the gRPC server");
   grpc_server_->GetHealthCheckService()->SetServingStatus(false);
 
-  logs_ = std::make_unique<rest::LogStreamer>(rest::LogStreamer::Options{});
+  rest::LogStreamer::Options log_options;
+  if (!options_.kubelet_certificate_authority.empty() ||
+      !options_.kubelet_client_certificate.empty() || !options_.kubelet_client_key.empty()) {
+    log_options.kubelet_tls = TlsClientFiles{.ca_file = options_.kubelet_certificate_authority,
+                                             .cert_file = options_.kubelet_client_certificate,
+                                             .key_file = options_.kubelet_client_key};
+  }
+  logs_ = std::make_unique<rest::LogStreamer>(log_options);
   router_ = std::make_unique<rest::ApiRouter>(
       handler_.get(), pool_.get(),
       rest::ApiRouter::Options{

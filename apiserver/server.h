@@ -86,6 +86,13 @@ struct ServerOptions {
   std::string tls_cert_file;
   std::string tls_private_key_file;
   std::string client_ca_file;
+  // --kubelet-certificate-authority, --kubelet-client-certificate,
+  // --kubelet-client-key: the kubelets' API (pods/log) is dialled over TLS,
+  // their certificates checked against this CA, presenting this client
+  // certificate; all empty: plaintext.
+  std::string kubelet_certificate_authority;
+  std::string kubelet_client_certificate;
+  std::string kubelet_client_key;
   // --authorization-mode: comma-separated AlwaysAllow, AlwaysDeny, RBAC
   // (authz/authorizer.h). With RBAC the bootstrap roles and bindings are
   // created at start (authz/bootstrap_policy.h).

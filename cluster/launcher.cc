@@ -561,6 +561,7 @@ int Up(const UpOptions& up_options) {
     // start, checked and completed on every later one.
     pki::ClusterPkiOptions pki_options;
     for (int i = 1; i <= co.nodes; ++i) pki_options.nodes.push_back({.name = NodeName(i)});
+    if (co.scale_nodes > 0) pki_options.nodes.push_back({.name = kScaleKubeletPkiName});
     absl::StatusOr<pki::ClusterPkiPaths> pki =
         pki::EnsureClusterPki(PkiDir(co.data_dir), pki_options);
     if (!pki.ok()) {

@@ -134,6 +134,18 @@ void ApiserverFlags(const ClusterOptions& options, const std::string& api,
   }
 }
 
+// With the apiserver on TLS, a kubelet serves its API over TLS too, with
+// the serving certificate the PKI holds for `pki_node`, and serves only
+// callers whose certificate the cluster CA signed (kubelet/log_service.h).
+void KubeletApiTlsFlags(const ClusterOptions& options, const std::string& pki_node,
+                        std::vector<std::string>* args) {
+  if (!options.apiserver_tls) return;
+  const pki::ClusterPkiPaths pki = pki::ClusterPkiLayout(options.pki_dir, {pki_node});
+  const pki::CertKeyPaths& serving = pki.kubelets.at(pki_node).serving;
+  args->insert(args->end(), {"--tls-cert-file", serving.cert, "--tls-private-key-file", serving.key,
+                             "--client-ca-file", pki.ca.cert});
+}
+
 absl::StatusOr<std::vector<ComponentSpec>> PlanCluster(const ClusterOptions& options) {
   if (options.nodes < 0 || options.nodes > kMaxNodes) {
     return absl::InvalidArgumentError(absl::StrCat("--nodes must be between 0 and ", kMaxNodes,
@@ -213,6 +225,11 @@ absl::StatusOr<std::vector<ComponentSpec>> PlanCluster(const ClusterOptions& opt
       s.health_tls = {
           .ca_file = pki.ca.cert, .cert_file = pki.admin.cert, .key_file = pki.admin.key};
       s.health_uses_tls = true;
+      // The kubelets' API (pods/log) over TLS, as kubeadm sets it up.
+      s.args.insert(s.args.end(),
+                    {"--kubelet-certificate-authority", pki.ca.cert, "--kubelet-client-certificate",
+                     pki.apiserver_kubelet_client.cert, "--kubelet-client-key",
+                     pki.apiserver_kubelet_client.key});
     }
     s.log_file = log_file(s.name);
     s.stage = kStageApiserver;
@@ -284,6 +301,7 @@ absl::StatusOr<std::vector<ComponentSpec>> PlanCluster(const ClusterOptions& opt
               "--log-level",
               options.log_level};
     ApiserverFlags(options, api, s.name, &s.args);
+    KubeletApiTlsFlags(options, node, &s.args);
     s.log_file = log_file(s.name);
     s.stage = kStageKubelets;
     s.health = HealthCheck::kNodesReady;
@@ -311,6 +329,7 @@ absl::StatusOr<std::vector<ComponentSpec>> PlanCluster(const ClusterOptions& opt
               "--log-level",
               options.log_level};
     ApiserverFlags(options, api, s.name, &s.args);
+    KubeletApiTlsFlags(options, kScaleKubeletPkiName, &s.args);
     s.log_file = log_file(s.name);
     s.stage = kStageKubelets;
     s.health = HealthCheck::kNodesReady;

@@ -54,6 +54,9 @@ int ClusterNetworkIndex(int port_base);
 std::string NodePodCidr(int port_base, int index);
 std::string ServiceClusterIpRange(int port_base);
 inline constexpr char kScaleNodePrefix[] = "sim-node-";
+// The scale-mode kubelet's certificates in the cluster PKI (one kubelet API
+// for all its nodes).
+inline constexpr char kScaleKubeletPkiName[] = "sim-nodes";
 
 // Start stages: store 0, apiserver 1, controller-manager and scheduler 2,
 // runtimes 3, kubelets 4, proxies 5; each starts once the one before is

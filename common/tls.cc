@@ -144,4 +144,10 @@ absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> MakeChannelCredentials
   return grpc::SslCredentials(options);
 }
 
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> MakeChannelCredentialsOrPlaintext(
+    const std::optional<TlsClientFiles>& files) {
+  if (!files.has_value()) return grpc::InsecureChannelCredentials();
+  return MakeChannelCredentials(*files);
+}
+
 }  // namespace minik8s

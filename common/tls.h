@@ -17,6 +17,7 @@
 #include <grpcpp/security/server_credentials.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -53,6 +54,10 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
 // Credentials for grpc::CreateCustomChannel.
 absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> MakeChannelCredentials(
     const TlsClientFiles& files);
+
+// MakeChannelCredentials(*files), or plaintext credentials without files.
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> MakeChannelCredentialsOrPlaintext(
+    const std::optional<TlsClientFiles>& files);
 
 }  // namespace minik8s
 

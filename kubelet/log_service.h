@@ -9,6 +9,15 @@
 // KubeletServer serves it (synchronous gRPC API; one thread per open
 // stream, fine for the handful of log readers a node sees).
 //
+// With TLS files the API is served over TLS (kubelet's --tls-cert-file,
+// --tls-private-key-file). With a client CA as well (--client-ca-file) every
+// caller must present a certificate signed by it, and is then authorized:
+// Kubernetes' kubelet asks the apiserver (a SubjectAccessReview for
+// nodes/proxy); this one allows the members of system:masters, which the
+// apiserver's kubelet client certificate and the admin's are, and refuses
+// everyone else with the kubelet's message,
+//   Forbidden (user=system:node:n2, verb=get, resource=nodes, subresource=proxy)
+//
 // Thread-safe. The RuntimeClient must outlive both.
 #ifndef MINIK8S_KUBELET_LOG_SERVICE_H_
 #define MINIK8S_KUBELET_LOG_SERVICE_H_
@@ -17,10 +26,12 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "common/tls.h"
 #include "kubelet/v1/kubelet.grpc.pb.h"
 #include "runtime/runtime_client.h"
 
@@ -41,11 +52,19 @@ class LogReader {
   runtime::RuntimeClient* const runtime_;
 };
 
+// Whether the caller behind `context` may use the kubelet API with `verb`
+// (get for logs, create for port forwarding); see above. OK for every
+// caller when the server verifies no client certificates.
+grpc::Status AuthorizeKubeletCaller(const grpc::ServerContext& context, bool verify_clients,
+                                    const char* verb);
+
 class KubeletServer {
  public:
-  // Serves on `address` ("127.0.0.1:10250"; port 0 picks one).
-  static absl::StatusOr<std::unique_ptr<KubeletServer>> Start(const std::string& address,
-                                                              runtime::RuntimeClient* runtime);
+  // Serves on `address` ("127.0.0.1:10250"; port 0 picks one), in
+  // plaintext or with `tls` (see above).
+  static absl::StatusOr<std::unique_ptr<KubeletServer>> Start(
+      const std::string& address, runtime::RuntimeClient* runtime,
+      const std::optional<TlsServerFiles>& tls = std::nullopt);
   ~KubeletServer();
   int port() const { return port_; }
   void Shutdown();

@@ -84,8 +84,18 @@ int Run(int argc, char** argv) {
                          "First image pull back-off", kPositive);
   daemon.AddDurationFlag("--image-pull-backoff-max", &options.image_pull_backoff_max,
                          "Longest image pull back-off", kPositive);
-  app.add_option("--port", port, "Loopback port of the kubelet API (logs); 0 picks one")
+  app.add_option("--port", port,
+                 "Loopback port of the kubelet API (logs, port forwarding); 0 picks one")
       ->capture_default_str();
+  TlsServerFiles api_tls;
+  app.add_option("--tls-cert-file", api_tls.cert_file,
+                 "PEM certificate the kubelet API presents (with --tls-private-key-file): the API "
+                 "is then served over TLS only; empty = plaintext");
+  app.add_option("--tls-private-key-file", api_tls.key_file, "PEM private key of --tls-cert-file");
+  app.add_option("--client-ca-file", api_tls.trusted_ca_file,
+                 "PEM CA bundle: callers of the kubelet API must present a certificate signed by "
+                 "it, and only members of system:masters (the apiserver's kubelet client, the "
+                 "admin) are served; needs --tls-cert-file");
   app.add_option("--workers", workers, "Pod worker threads")->capture_default_str();
   app.add_option("--nodes", nodes,
                  "Scale mode: simulate this many nodes in one process on an in-process runtime")
@@ -142,9 +152,20 @@ int Run(int argc, char** argv) {
       absl::StrCat(version->runtime_name(), "://", version->runtime_version());
 
   if (absl::Status s = daemon.StartHealth(); !s.ok()) return daemon.Fail(s);
-  auto log_server = kubelet::KubeletServer::Start(absl::StrCat("127.0.0.1:", port), rt.get());
+  std::optional<TlsServerFiles> served_tls;
+  if (!api_tls.cert_file.empty() || !api_tls.key_file.empty()) {
+    api_tls.client_cert_auth = !api_tls.trusted_ca_file.empty();
+    served_tls = api_tls;
+  } else if (!api_tls.trusted_ca_file.empty()) {
+    return Fail("--client-ca-file needs --tls-cert-file and --tls-private-key-file");
+  }
+  auto log_server =
+      kubelet::KubeletServer::Start(absl::StrCat("127.0.0.1:", port), rt.get(), served_tls);
   if (!log_server.ok()) return Fail(std::string(log_server.status().message()));
-  spdlog::info("kubelet API (logs) on 127.0.0.1:{}", (*log_server)->port());
+  spdlog::info("kubelet API (logs, port forwarding) on 127.0.0.1:{}{}", (*log_server)->port(),
+               !served_tls.has_value()        ? " (plaintext)"
+               : served_tls->client_cert_auth ? " (TLS, client certificates)"
+                                              : " (TLS)");
 
   auto make_node = [&](const std::string& name, const std::string& cidr) {
     kubelet::NodeConfig n;

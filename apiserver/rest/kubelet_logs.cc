@@ -98,7 +98,8 @@ KubeletLogReader::~KubeletLogReader() {
 
 size_t KubeletLogReader::running() const { return streams_->size(); }
 
-std::shared_ptr<grpc::Channel> KubeletLogReader::Channel(const std::string& address) {
+absl::StatusOr<std::shared_ptr<grpc::Channel>> KubeletLogReader::Channel(
+    const std::string& address) {
   absl::MutexLock lock(&mu_);
   auto it = channels_.find(address);
   if (it != channels_.end()) {
@@ -112,8 +113,13 @@ std::shared_ptr<grpc::Channel> KubeletLogReader::Channel(const std::string& addr
   // Subchannels of its own: otherwise a fresh channel would share the
   // failed one's connection and its back-off.
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-  std::shared_ptr<grpc::Channel> channel =
-      grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
+      MakeChannelCredentialsOrPlaintext(options_.kubelet_tls);
+  if (!credentials.ok()) {
+    return absl::InternalError(
+        absl::StrCat("the kubelet client certificate: ", credentials.status().message()));
+  }
+  std::shared_ptr<grpc::Channel> channel = grpc::CreateCustomChannel(address, *credentials, args);
   channels_[address] = channel;
   return channel;
 }
@@ -123,7 +129,9 @@ absl::StatusOr<std::shared_ptr<KubeletLogStream>> KubeletLogReader::Open(
   streams_->Drain();
   const std::string pod = request.kubelet.pod();
   const std::string node = request.node;
-  std::shared_ptr<grpc::Channel> channel = Channel(address);
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> dialled = Channel(address);
+  if (!dialled.ok()) return dialled.status();
+  const std::shared_ptr<grpc::Channel> channel = *std::move(dialled);
   auto stream = std::make_shared<KubeletLogStream>(std::move(request), options_.max_buffered_bytes);
   streams_->Add(stream);
   stream->Begin(kv1::Kubelet::NewStub(channel), streams_);

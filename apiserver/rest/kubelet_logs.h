@@ -41,6 +41,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "apiserver/rest/http_types.h"
+#include "common/tls.h"
 #include "kubelet/v1/kubelet.grpc.pb.h"
 
 namespace minik8s::apiserver::rest {
@@ -75,6 +76,9 @@ class KubeletLogReader {
     size_t max_buffered_bytes = 1 << 20;
     // Cached kubelet channels at most; beyond that the cache starts over.
     size_t max_channels = 256;
+    // The kubelets serve TLS: their certificates are checked against this
+    // CA, and this client certificate is presented; nullopt: plaintext.
+    std::optional<TlsClientFiles> kubelet_tls;
   };
 
   explicit KubeletLogReader(Options options);
@@ -96,7 +100,9 @@ class KubeletLogReader {
   size_t running() const;
 
  private:
-  std::shared_ptr<grpc::Channel> Channel(const std::string& address);
+  // The cached channel to `address`; an error when the TLS files cannot be
+  // read.
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> Channel(const std::string& address);
 
   const Options options_;
   const std::shared_ptr<KubeletLogStreamSet> streams_;

@@ -151,6 +151,7 @@ LogStreamer::LogStreamer(Options options)
         KubeletLogReader::Options reader;
         reader.dial_timeout = options.dial_timeout;
         reader.first_answer_wait = options.first_answer_wait;
+        reader.kubelet_tls = options.kubelet_tls;
         return reader;
       }()) {}
 

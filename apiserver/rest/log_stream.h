@@ -69,6 +69,8 @@ class LogStreamer {
     // How long to wait for the kubelet's first answer before the body
     // starts anyway (a followed log may stay quiet); see kubelet_logs.h.
     absl::Duration first_answer_wait = absl::Seconds(1);
+    // TLS to the kubelets (KubeletLogReader::Options); nullopt: plaintext.
+    std::optional<TlsClientFiles> kubelet_tls;
   };
 
   explicit LogStreamer(Options options);

@@ -315,7 +315,10 @@ int RunPortForward(Context& ctx, const PortForwardOptions& o) {
   absl::StatusOr<std::string> kubelet = client::KubeletAddress(node);
   if (!kubelet.ok()) return ctx.Fail(kubelet.status());
 
-  KubeletForwarder forwarder({*kubelet, ns, pod->metadata().name()}, ctx.out(), ctx.err());
+  // The kubelet API speaks TLS where the apiserver does (`minik8s up`):
+  // the same CA and client certificate.
+  KubeletForwarder forwarder({*kubelet, ns, pod->metadata().name(), (*client)->options().tls},
+                             ctx.out(), ctx.err());
   std::atomic<bool> done{false};
   std::thread signals(WatchSignals, &forwarder, &done);
   std::vector<std::pair<int, int>> pairs;

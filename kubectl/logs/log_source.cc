@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "client/pod_logs.h"
+#include "common/tls.h"
 #include "kubelet/v1/kubelet.grpc.pb.h"
 
 namespace minik8s::kubectl {
@@ -42,7 +43,12 @@ class KubeletLogSource : public LogSource {
     const int64_t since_nanos =
         request.since.has_value() ? absl::ToUnixNanos(absl::Now() - *request.since) : 0;
 
-    auto channel = grpc::CreateChannel(*address, grpc::InsecureChannelCredentials());
+    // The kubelet API speaks TLS where the apiserver does (`minik8s up`):
+    // the same CA and client certificate.
+    absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
+        MakeChannelCredentialsOrPlaintext(api_->options().tls);
+    if (!credentials.ok()) return credentials.status();
+    auto channel = grpc::CreateChannel(*address, *credentials);
     auto stub = kv1::Kubelet::NewStub(channel);
     grpc::ClientContext context;
     if (!request.follow) context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Minutes(5)));

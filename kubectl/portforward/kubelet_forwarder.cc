@@ -142,7 +142,14 @@ absl::Status KubeletForwarder::Run(const std::vector<std::string>& addresses,
 }
 
 void KubeletForwarder::Handle(int fd, int local, int remote) {
-  auto channel = grpc::CreateChannel(target_.kubelet, grpc::InsecureChannelCredentials());
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
+      MakeChannelCredentialsOrPlaintext(target_.tls);
+  if (!credentials.ok()) {
+    Print(err_, absl::StrCat("error: ", credentials.status().message()));
+    close(fd);
+    return;
+  }
+  auto channel = grpc::CreateChannel(target_.kubelet, *credentials);
   auto stub = kv1::Kubelet::NewStub(channel);
   grpc::ClientContext context;
   std::unique_ptr<grpc::ClientReaderWriter<kv1::PortForwardRequest, kv1::PortForwardResponse>>

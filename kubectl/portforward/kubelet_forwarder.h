@@ -16,6 +16,7 @@
 #define MINIK8S_KUBECTL_PORTFORWARD_KUBELET_FORWARDER_H_
 
 #include <atomic>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <utility>
@@ -23,6 +24,7 @@
 
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "common/tls.h"
 
 namespace minik8s::kubectl {
 
@@ -30,6 +32,8 @@ struct ForwardTarget {
   std::string kubelet;  // HOST:PORT of the node's kubelet API
   std::string namespace_;
   std::string pod;
+  // TLS to the kubelet (its CA, the client certificate); nullopt: plaintext.
+  std::optional<TlsClientFiles> tls;
 };
 
 class KubeletForwarder {

@@ -3,7 +3,11 @@
 // through the kubeconfig `up` wrote (the cluster CA and the admin's client
 // certificate); each component presents its own certificate through its
 // kubeconfig under <data-dir>/kubeconfigs, which the audit log shows by user
-// name; a Deployment runs to completion. Skips when a binary is not built.
+// name; a Deployment runs to completion. The kubelets' API speaks TLS too:
+// logs reach kubectl through the apiserver's kubelet client certificate and
+// mkctl with the admin's, while a node's own certificate is forbidden and a
+// plaintext caller gets nowhere. Skips when a binary is not built.
+#include <grpcpp/create_channel.h>
 #include <sys/stat.h>
 
 #include <set>
@@ -14,7 +18,9 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "cluster/plan.h"
+#include "common/tls.h"
 #include "gtest/gtest.h"
+#include "kubelet/v1/kubelet.grpc.pb.h"
 #include "testing/cluster_harness.h"
 #include "testing/file_util.h"
 #include "testing/temp_dir.h"
@@ -27,6 +33,26 @@ namespace {
 using ::minik8s::testing::BackendKind;
 using ::minik8s::testing::ClusterHarness;
 using ::minik8s::testing::WaitFor;
+
+// ContainerLogs of `pod`'s container `container` from the kubelet API at
+// `address`, dialled with `tls` (nullopt: plaintext): the call's status.
+grpc::Status ReadLogs(const std::string& address, const std::optional<TlsClientFiles>& tls,
+                      const std::string& pod, const std::string& container) {
+  auto credentials = MakeChannelCredentialsOrPlaintext(tls);
+  if (!credentials.ok()) return grpc::Status(grpc::StatusCode::INTERNAL, "bad TLS files");
+  auto stub = kubelet::v1::Kubelet::NewStub(grpc::CreateChannel(address, *credentials));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  kubelet::v1::ContainerLogsRequest request;
+  request.set_namespace_("default");
+  request.set_pod(pod);
+  request.set_container(container);
+  auto reader = stub->ContainerLogs(&context, request);
+  kubelet::v1::ContainerLogsResponse response;
+  while (reader->Read(&response)) {
+  }
+  return reader->Finish();
+}
 
 TEST(ApiserverTlsUpE2E, ComponentsAndClientsUseTheirCertificates) {
   if (std::string why = ClusterHarness::MissingPrerequisite(BackendKind::kMinik8sStore);
@@ -66,6 +92,43 @@ TEST(ApiserverTlsUpE2E, ComponentsAndClientsUseTheirCertificates) {
       absl::Seconds(60)))
       << cluster.Diagnostics();
 
+  // The kubelets' API over TLS. kubectl logs goes through the apiserver,
+  // which presents its kubelet client certificate; mkctl dials the kubelet
+  // with the admin's.
+  ASSERT_EQ(cluster.Kubectl({"logs", "deployment/web"}, &out), 0) << out;
+  auto pods = cluster.clientset().Pods().List("default");
+  ASSERT_TRUE(pods.ok()) << pods.status();
+  ASSERT_FALSE(pods->items.empty());
+  const auto& pod = pods->items.front();
+  ASSERT_EQ(cluster.Mkctl({"logs", pod.metadata().name()}, &out), 0) << out;
+  auto node = cluster.clientset().Nodes().Get("", pod.spec().node_name());
+  ASSERT_TRUE(node.ok()) << node.status();
+  const std::string kubelet =
+      absl::StrCat("127.0.0.1:", node->status().daemon_endpoints().kubelet_endpoint().port());
+  const std::string pki = cluster::PkiDir(cluster.data_dir());
+  const std::string other = pod.spec().node_name() == "node-1" ? "node-2" : "node-1";
+  const std::string container = pod.spec().containers(0).name();
+  EXPECT_TRUE(ReadLogs(kubelet, cluster.admin_tls(), pod.metadata().name(), container).ok());
+  // Another node's certificate is authenticated, then refused as the
+  // kubelet refuses it.
+  grpc::Status refused = ReadLogs(
+      kubelet,
+      TlsClientFiles{.ca_file = pki + "/ca.crt",
+                     .cert_file = absl::StrCat(pki, "/kubelets/", other, "/kubelet-client.crt"),
+                     .key_file = absl::StrCat(pki, "/kubelets/", other, "/kubelet-client.key")},
+      pod.metadata().name(), container);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::PERMISSION_DENIED) << refused.error_message();
+  EXPECT_EQ(refused.error_message(),
+            absl::StrCat("Forbidden (user=system:node:", other,
+                         ", verb=get, resource=nodes, subresource=proxy)"));
+  // Without a client certificate, or in plaintext, the handshake fails.
+  EXPECT_EQ(ReadLogs(kubelet, TlsClientFiles{.ca_file = pki + "/ca.crt"}, pod.metadata().name(),
+                     container)
+                .error_code(),
+            grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(ReadLogs(kubelet, std::nullopt, pod.metadata().name(), container).error_code(),
+            grpc::StatusCode::UNAVAILABLE);
+
   // Each component's kubeconfig is private and names its own certificate.
   struct stat st;
   const std::string kubelet_conf =
@@ -85,7 +148,7 @@ TEST(ApiserverTlsUpE2E, ComponentsAndClientsUseTheirCertificates) {
         }
         for (const char* want :
              {"kubernetes-admin", "system:kube-scheduler", "system:kube-controller-manager",
-              "system:node:node-1", "system:node:node-2"}) {
+              "system:node:node-1", "system:node:node-2", "system:kube-proxy"}) {
           if (users.count(want) == 0) return false;
         }
         return true;
