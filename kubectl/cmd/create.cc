@@ -1,5 +1,6 @@
-// mkctl create -f FILE|-, create namespace NAME, and create deployment NAME
-// --image=IMG [--replicas=N] [--port=P].
+// mkctl create -f FILE|-, create namespace NAME, create deployment NAME
+// --image=IMG [--replicas=N] [--port=P], and create job NAME --image=IMG
+// [-- COMMAND [ARG...]].
 #include <iostream>
 #include <iterator>
 #include <memory>
@@ -12,6 +13,7 @@
 #include "kubectl/apply/manifests.h"
 #include "kubectl/cmd/commands.h"
 #include "kubectl/cmd/create_deployment.h"
+#include "kubectl/cmd/create_job.h"
 #include "kubectl/cmd/objects.h"
 #include "kubectl/cmd/write_output.h"
 #include "kubectl/printers/resource_tables.h"
@@ -122,6 +124,36 @@ int RunCreateDeployment(Context& ctx, const CreateDeploymentOptions& o) {
   return 0;
 }
 
+struct CreateJobOptions {
+  std::string name;
+  std::string image;
+  std::string from;
+  std::vector<std::string> command;
+  std::string dry_run = "none";
+  std::string output;
+};
+
+int RunCreateJob(Context& ctx, const CreateJobOptions& o) {
+  if (absl::Status s = CheckDryRun(o.dry_run); !s.ok()) return ctx.Fail(s);
+  if (absl::Status s = CheckWriteOutput(o.output); !s.ok()) return ctx.Fail(s);
+  if (!o.from.empty()) {
+    return ctx.Fail(absl::InvalidArgumentError(
+        absl::StrCat("--from=", o.from, ": minik8s serves no CronJob kind to create a Job from")));
+  }
+  absl::StatusOr<batch::v1::Job> job = BuildJob(o.name, o.image, o.command);
+  if (!job.ok()) return ctx.Fail(job.status());
+  job->mutable_metadata()->set_namespace_(ctx.Namespace());
+  batch::v1::Job out = *job;
+  if (o.dry_run != "client") {
+    absl::StatusOr<client::ApiClient*> client = ctx.Client();
+    if (!client.ok()) return ctx.Fail(client.status());
+    absl::Status st = (*client)->Create("jobs", ctx.Namespace(), *job, &out, o.dry_run == "server");
+    if (!st.ok()) return ctx.Fail(st);
+  }
+  PrintWritten(ctx, o.output, "job.batch/" + o.name, "created", o.dry_run, &out);
+  return 0;
+}
+
 }  // namespace
 
 void AddCreateCommand(CLI::App& app, Context& ctx, int& exit_code) {
@@ -176,6 +208,22 @@ void AddCreateCommand(CLI::App& app, Context& ctx, int& exit_code) {
   cmd->add_option("-o,--output", o->output, "Output format: yaml, json or name");
   cmd->fallthrough(true);
   cmd->callback([&ctx, &exit_code, o] { exit_code = RunCreateDeployment(ctx, *o); });
+
+  auto j = std::make_shared<CreateJobOptions>();
+  CLI::App* job_cmd = create->add_subcommand("job", "Create a job with the specified name");
+  job_cmd->add_option("name", j->name, "Name of the job")->required();
+  job_cmd->add_option("command", j->command, "After `--`: the container's command and arguments");
+  job_cmd->add_option("--image", j->image, "Image name to run.");
+  job_cmd->add_option("--from", j->from,
+                      "The name of the resource to create a Job from (only cronjob is supported).");
+  job_cmd
+      ->add_option("--dry-run", j->dry_run,
+                   "Must be \"none\", \"server\", or \"client\". If client strategy, only "
+                   "print the object that would be sent, without sending it.")
+      ->capture_default_str();
+  job_cmd->add_option("-o,--output", j->output, "Output format: yaml, json or name");
+  job_cmd->fallthrough(true);
+  job_cmd->callback([&ctx, &exit_code, j] { exit_code = RunCreateJob(ctx, *j); });
 }
 
 }  // namespace minik8s::kubectl

@@ -1,4 +1,4 @@
-// mkctl describe: pods, deployments, replica sets, nodes, services and
+// mkctl describe: pods, deployments, replica sets, jobs, nodes, services and
 // endpoints with their events.
 #include "kubectl/printers/describe.h"
 
@@ -58,6 +58,9 @@ absl::StatusOr<std::string> Describe(Context& ctx, client::ApiClient& client,
     std::vector<const core::v1::Pod*> ptrs;
     for (const auto& p : *pods) ptrs.push_back(&p);
     return DescribeReplicaSet(static_cast<const apps::v1::ReplicaSet&>(obj), ptrs, events, now);
+  }
+  if (kind.kind == "Job" && kind.group == "batch") {
+    return DescribeJob(static_cast<const batch::v1::Job&>(obj), events, now);
   }
   if (kind.kind == "Node") {
     coordination::v1::Lease lease;

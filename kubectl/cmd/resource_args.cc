@@ -62,7 +62,7 @@ absl::StatusOr<std::vector<ResourceRequest>> ParseResourceArgs(const std::vector
       // The kinds whose discovery categories include "all" (their
       // strategies' traits), in the order kubectl lists them: by API group
       // as discovery serves the groups, then by resource name.
-      for (const char* name : {"pods", "services", "deployments", "replicasets"}) {
+      for (const char* name : {"pods", "services", "deployments", "replicasets", "jobs"}) {
         const api::KindInfo* kind = scheme.FindByResource(name);
         if (kind != nullptr) out.push_back({kind, {}});
       }

@@ -24,7 +24,7 @@ struct ResourceRequest {
   std::vector<std::string> names;  // empty: all objects of the kind
 };
 
-// `all` expands to pods, services, deployments, replicasets: the kinds whose
+// `all` expands to pods, services, deployments, replicasets, jobs: the kinds whose
 // discovery categories include "all" (kubectl's `get all`), in kubectl's
 // order. Written out here because the gRPC discovery (ListResources) does
 // not carry categories; the HTTP discovery does.

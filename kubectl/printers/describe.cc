@@ -845,3 +845,59 @@ std::string DescribeEndpoints(const core::Endpoints& endpoints,
 }
 
 }  // namespace minik8s::kubectl
+
+namespace minik8s::kubectl {
+
+std::string DescribeJob(const batch::v1::Job& job, const std::vector<core::Event>& events,
+                        absl::Time now) {
+  Writer w;
+  const auto& meta = job.metadata();
+  const auto& spec = job.spec();
+  const auto& status = job.status();
+  w.Write(0, "Name:\t", meta.name(), "\n");
+  w.Write(0, "Namespace:\t", meta.namespace_(), "\n");
+  w.Write(0, "Selector:\t", SelectorString(spec.selector()), "\n");
+  PrintLabelsMultiline(w, "Labels", meta.labels());
+  PrintAnnotationsMultiline(w, "Annotations", meta.annotations());
+  const std::string controller = ControlledBy(meta);
+  if (!controller.empty()) w.Write(0, "Controlled By:\t", controller, "\n");
+  if (spec.has_parallelism()) w.Write(0, "Parallelism:\t", spec.parallelism(), "\n");
+  if (spec.has_completions()) {
+    w.Write(0, "Completions:\t", spec.completions(), "\n");
+  } else {
+    w.Write(0, "Completions:\t<unset>\n");
+  }
+  if (spec.has_completion_mode()) w.Write(0, "Completion Mode:\t", spec.completion_mode(), "\n");
+  if (spec.has_suspend()) w.Write(0, "Suspend:\t", spec.suspend() ? "true" : "false", "\n");
+  if (spec.has_backoff_limit()) w.Write(0, "Backoff Limit:\t", spec.backoff_limit(), "\n");
+  if (spec.has_ttl_seconds_after_finished()) {
+    w.Write(0, "TTL Seconds After Finished:\t", spec.ttl_seconds_after_finished(), "\n");
+  }
+  if (status.has_start_time()) {
+    w.Write(0, "Start Time:\t", FormatRfc1123z(status.start_time()), "\n");
+  }
+  if (status.has_completion_time()) {
+    w.Write(0, "Completed At:\t", FormatRfc1123z(status.completion_time()), "\n");
+  }
+  if (status.has_start_time() && status.has_completion_time()) {
+    w.Write(0, "Duration:\t",
+            printers::HumanDuration(api::FromProtoTime(status.completion_time()) -
+                                    api::FromProtoTime(status.start_time())),
+            "\n");
+  }
+  if (spec.has_active_deadline_seconds()) {
+    w.Write(0, "Active Deadline Seconds:\t", spec.active_deadline_seconds(), "s\n");
+  }
+  if (status.has_ready()) {
+    w.Write(0, "Pods Statuses:\t", status.active(), " Active (", status.ready(), " Ready) / ",
+            status.succeeded(), " Succeeded / ", status.failed(), " Failed\n");
+  } else {
+    w.Write(0, "Pods Statuses:\t", status.active(), " Active / ", status.succeeded(),
+            " Succeeded / ", status.failed(), " Failed\n");
+  }
+  DescribePodTemplate(w, spec.template_());
+  DescribeEventsTo(w, events, now);
+  return w.Done();
+}
+
+}  // namespace minik8s::kubectl

@@ -1,6 +1,7 @@
-// `kubectl describe` text for pods, deployments, replica sets and nodes, in
-// the layout of Kubernetes' describers (pkg/describe/describe.go): labelled
-// fields aligned like Go's tabwriter (padding 2, see TabAlign), nested
+// `kubectl describe` text for pods, deployments, replica sets, jobs, nodes,
+// services and endpoints, in the layout of Kubernetes' describers
+// (pkg/describe/describe.go): labelled fields aligned like Go's tabwriter
+// (padding 2, see TabAlign), nested
 // sections indented by two spaces, times in RFC1123Z (UTC here), and the
 // object's Events table last.
 //
@@ -18,6 +19,7 @@
 
 #include "absl/time/time.h"
 #include "k8s/apps/v1/apps.pb.h"
+#include "k8s/batch/v1/batch.pb.h"
 #include "k8s/coordination/v1/coordination.pb.h"
 #include "k8s/core/v1/core.pb.h"
 #include "k8s/discovery/v1/discovery.pb.h"
@@ -44,6 +46,10 @@ std::string DescribeDeployment(const apps::v1::Deployment& d,
 std::string DescribeReplicaSet(const apps::v1::ReplicaSet& rs,
                                const std::vector<const core::v1::Pod*>& pods,
                                const std::vector<core::v1::Event>& events, absl::Time now);
+
+// kubectl's describe of a Job (the Pods Statuses line from its status).
+std::string DescribeJob(const batch::v1::Job& job, const std::vector<core::v1::Event>& events,
+                        absl::Time now);
 
 // `lease` (may be null): the node's Lease in kube-node-lease; `pods`: the
 // non-terminated pods bound to the node.

@@ -30,11 +30,12 @@ TEST(ResourceArgs, TypesNamesAndLists) {
 
   r = ParseResourceArgs({"all"});
   ASSERT_TRUE(r.ok());
-  ASSERT_EQ(r->size(), 4u);
+  ASSERT_EQ(r->size(), 5u);
   EXPECT_EQ((*r)[0].kind->resource, "pods");
   EXPECT_EQ((*r)[1].kind->resource, "services");
   EXPECT_EQ((*r)[2].kind->resource, "deployments");
   EXPECT_EQ((*r)[3].kind->resource, "replicasets");
+  EXPECT_EQ((*r)[4].kind->resource, "jobs");
 
   for (const char* t : {"no", "ev", "ns", "leases"}) EXPECT_TRUE(ParseResourceArgs({t}).ok()) << t;
 }
