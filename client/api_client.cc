@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <limits>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "api/errors.h"
@@ -113,15 +114,25 @@ absl::StatusOr<ObjectPtr> Decode(const std::string& bytes, const Message& protot
   return ObjectPtr(std::move(object));
 }
 
+// The credentials and impersonation every call carries.
+void AddCallMetadata(grpc::ClientContext* context, const ApiClientOptions& options) {
+  if (!options.bearer_token.empty()) {
+    context->AddMetadata("authorization", "Bearer " + options.bearer_token);
+  }
+  for (const auto& [name, value] : ImpersonationHeaders(options.impersonate)) {
+    context->AddMetadata(absl::AsciiStrToLower(name), value);  // gRPC keys are lower case
+  }
+}
+
 // A server-streaming Watch call read synchronously; batch messages
 // (WatchEvent.events) are returned one event at a time.
 class GrpcWatchStream : public WatchStream {
  public:
   GrpcWatchStream(pb::ApiServer::Stub* stub, pb::WatchRequest request, const Message& prototype,
-                  absl::string_view user_agent, std::string host, const std::string& bearer_token)
-      : prototype_(prototype), host_(std::move(host)) {
-    context_.AddMetadata("user-agent-client", std::string(user_agent));
-    if (!bearer_token.empty()) context_.AddMetadata("authorization", "Bearer " + bearer_token);
+                  const ApiClientOptions& options)
+      : prototype_(prototype), host_(options.server) {
+    context_.AddMetadata("user-agent-client", options.user_agent);
+    AddCallMetadata(&context_, options);
     reader_ = stub->Watch(&context_, request);
   }
 
@@ -308,9 +319,7 @@ ApiClient::ApiClient(std::shared_ptr<grpc::Channel> channel, const ApiClientOpti
 
 void ApiClient::PrepareContext(grpc::ClientContext* context) const {
   context->set_deadline(absl::ToChronoTime(absl::Now() + options_.timeout));
-  if (!options_.bearer_token.empty()) {
-    context->AddMetadata("authorization", "Bearer " + options_.bearer_token);
-  }
+  AddCallMetadata(context, options_);
 }
 
 absl::Status ApiClient::Create(absl::string_view resource, absl::string_view ns,
@@ -445,9 +454,8 @@ absl::StatusOr<std::unique_ptr<WatchStream>> ApiClient::Watch(absl::string_view 
   req.set_allow_watch_bookmarks(options.allow_bookmarks);
   // GrpcWatchStream reads batch messages (several events in one).
   req.set_allow_event_batches(true);
-  return std::unique_ptr<WatchStream>(new GrpcWatchStream(stub_.get(), std::move(req), prototype,
-                                                          options_.user_agent, options_.server,
-                                                          options_.bearer_token));
+  return std::unique_ptr<WatchStream>(
+      new GrpcWatchStream(stub_.get(), std::move(req), prototype, options_));
 }
 
 absl::Status ApiClient::Bind(const minik8s::core::v1::Binding& binding) {
@@ -495,6 +503,17 @@ absl::StatusOr<pb::VersionResponse> ApiClient::Version() {
       CountRequest(options_.server, "GET", UnaryStatus(options_, stub_->Version(&ctx, req, &resp)));
   if (!s.ok()) return s;
   return resp;
+}
+
+std::vector<std::pair<std::string, std::string>> ImpersonationHeaders(
+    const Impersonation& impersonation) {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (!impersonation.user.empty()) out.emplace_back("Impersonate-User", impersonation.user);
+  for (const std::string& group : impersonation.groups) {
+    out.emplace_back("Impersonate-Group", group);
+  }
+  if (!impersonation.uid.empty()) out.emplace_back("Impersonate-Uid", impersonation.uid);
+  return out;
 }
 
 }  // namespace minik8s::client

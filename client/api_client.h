@@ -30,6 +30,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -46,6 +47,23 @@
 
 namespace minik8s::client {
 
+// Whom every call acts as (kubectl's --as, --as-group, --as-uid and the
+// kubeconfig user's as, as-groups, as-uid): sent as the impersonate-user,
+// impersonate-group (one each) and impersonate-uid metadata, which the
+// apiserver honours when the caller may impersonate them
+// (apiserver/authz/impersonation.h).
+struct Impersonation {
+  std::string user;  // "" = none
+  std::vector<std::string> groups;
+  std::string uid;
+  bool empty() const { return user.empty() && groups.empty() && uid.empty(); }
+};
+
+// The header lines of `impersonation`, with the names as HTTP spells them
+// (Impersonate-User, Impersonate-Group once a group, Impersonate-Uid).
+std::vector<std::pair<std::string, std::string>> ImpersonationHeaders(
+    const Impersonation& impersonation);
+
 struct ApiClientOptions {
   // Apiserver address: "127.0.0.1:6443", "http://127.0.0.1:6443",
   // "https://127.0.0.1:6443" or "unix:///path".
@@ -58,6 +76,7 @@ struct ApiClientOptions {
   // Sent with every call as `authorization: Bearer <token>` (the apiserver's
   // --token-auth-file); empty: none.
   std::string bearer_token;
+  Impersonation impersonate;
   // TLS: the CA the apiserver's certificate must chain to and the client
   // certificate to present (x509 authentication). Used for an https://
   // server, or for any server when set.

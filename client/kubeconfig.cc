@@ -162,6 +162,23 @@ std::string Kubeconfig::UserToken(const std::string& user) const {
   return e.IsDefined() ? ScalarAt(e["user"], "token") : "";
 }
 
+Impersonation Kubeconfig::UserImpersonation(const std::string& user) const {
+  Impersonation out;
+  if (user.empty()) return out;
+  const YAML::Node e = Entry(root_, "users", user);
+  if (!e.IsDefined() || !e["user"].IsMap()) return out;
+  const YAML::Node body = e["user"];
+  out.user = ScalarAt(body, "as");
+  out.uid = ScalarAt(body, "as-uid");
+  const YAML::Node groups = body["as-groups"];
+  if (groups.IsDefined() && groups.IsSequence()) {
+    for (const YAML::Node& group : groups) {
+      if (group.IsScalar()) out.groups.push_back(group.Scalar());
+    }
+  }
+  return out;
+}
+
 std::string Kubeconfig::ClusterField(const std::string& cluster, const char* field) const {
   const YAML::Node e = Entry(root_, "clusters", cluster);
   return e.IsDefined() ? ScalarAt(e["cluster"], field) : "";
@@ -276,6 +293,7 @@ absl::StatusOr<ApiClientOptions> ApiClientOptionsFromKubeconfig(const Kubeconfig
     return fail(absl::StrCat("cluster \"", context->cluster, "\" has no server"));
   }
   options.bearer_token = config->UserToken(context->user);
+  options.impersonate = config->UserImpersonation(context->user);
   const std::string folder = path.find('/') == std::string::npos
                                  ? std::string(".")
                                  : path.substr(0, path.rfind('/') == 0 ? 1 : path.rfind('/'));

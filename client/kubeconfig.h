@@ -40,6 +40,9 @@ class Kubeconfig {
   std::string ClusterServer(const std::string& cluster) const;
   // The `token` of the named user, "" when absent.
   std::string UserToken(const std::string& user) const;
+  // The named user's `as`, `as-groups` and `as-uid` (kubectl's
+  // impersonation fields); empty when absent.
+  Impersonation UserImpersonation(const std::string& user) const;
   // A scalar field of the named cluster's or user's body
   // ("certificate-authority", "client-key-data", ...), "" when absent.
   std::string ClusterField(const std::string& cluster, const char* field) const;
@@ -70,7 +73,8 @@ std::string KubeconfigPath(const std::string& flag, const std::optional<std::str
 // How to reach the apiserver, as a kubeconfig's current context says:
 // the cluster's server and CA (certificate-authority, or
 // certificate-authority-data in base64), the user's client certificate and
-// key (client-certificate/client-key, or their -data forms) and token.
+// key (client-certificate/client-key, or their -data forms), token and
+// impersonation (as, as-groups, as-uid).
 // Relative paths are relative to the kubeconfig's folder, as kubectl reads
 // them. An https:// server, a CA or a client certificate turn TLS on.
 // InvalidArgument naming the file for a file that cannot be read or

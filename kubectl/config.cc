@@ -79,10 +79,12 @@ absl::StatusOr<std::optional<ClusterConfig>> FromKubeconfig(const ServerEnvironm
   config.source = path;
   config.context = context->name;
   config.token = kc->UserToken(context->user);
+  config.user = context->user;
   absl::StatusOr<client::ApiClientOptions> connection =
       client::ApiClientOptionsFromKubeconfig(*kc, path);
   if (!connection.ok()) return connection.status();
   config.tls = connection->tls;
+  config.impersonate = connection->impersonate;
   return std::optional<ClusterConfig>(config);
 }
 

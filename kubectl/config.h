@@ -41,11 +41,13 @@ struct ServerEnvironment {
 };
 
 struct ClusterConfig {
-  std::string server;      // "127.0.0.1:6443"
-  std::string namespace_;  // "" = not set
-  std::string source;      // "--server", "MINIK8S_SERVER", the file path, or "default"
-  std::string context;     // the kubeconfig context used, "" when none
-  std::string token;       // the kubeconfig context's user's bearer token, "" when none
+  std::string server;                 // "127.0.0.1:6443"
+  std::string namespace_;             // "" = not set
+  std::string source;                 // "--server", "MINIK8S_SERVER", the file path, or "default"
+  std::string context;                // the kubeconfig context used, "" when none
+  std::string user;                   // the kubeconfig context's user, "" when none
+  std::string token;                  // the kubeconfig context's user's bearer token, "" when none
+  client::Impersonation impersonate;  // the user's as, as-groups, as-uid
   // The kubeconfig's CA and client certificate (client/kubeconfig.h), when
   // it gives any or its server is https://.
   std::optional<TlsClientFiles> tls;

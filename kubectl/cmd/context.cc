@@ -27,6 +27,15 @@ absl::StatusOr<client::ApiClient*> Context::Client() {
   // --token, else the kubeconfig user's token (kubectl's order).
   options.bearer_token = flags_.token.empty() ? config->token : flags_.token;
   options.tls = config->tls;
+  options.impersonate = config->impersonate;
+  if (!flags_.as.empty()) options.impersonate.user = flags_.as;
+  if (!flags_.as_groups.empty()) options.impersonate.groups = flags_.as_groups;
+  if (!flags_.as_uid.empty()) options.impersonate.uid = flags_.as_uid;
+  if (options.impersonate.user.empty() && !options.impersonate.empty()) {
+    // client-go's check of the configuration, before any request.
+    return absl::InvalidArgumentError(absl::StrCat("requesting uid, groups or user-extra for ",
+                                                   config->user, " without impersonating a user"));
+  }
   // The flags win over the kubeconfig, file by file (kubectl's order).
   if (!flags_.certificate_authority.empty() || !flags_.client_certificate.empty() ||
       !flags_.client_key.empty()) {

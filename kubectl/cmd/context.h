@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -31,6 +32,11 @@ struct GlobalFlags {
   std::string certificate_authority;
   std::string client_certificate;
   std::string client_key;
+  // --as, --as-group (repeatable), --as-uid: impersonation, each over the
+  // kubeconfig user's as, as-groups, as-uid (kubectl's order).
+  std::string as;
+  std::vector<std::string> as_groups;
+  std::string as_uid;
 };
 
 class Context {

@@ -112,6 +112,7 @@ class TlsConnection {
 // Unavailable when nothing answers, Internal on a non-200 answer.
 absl::StatusOr<std::string> HttpGet(const std::string& host_port, const std::string& path,
                                     const std::string& bearer_token,
+                                    const client::Impersonation& impersonate,
                                     const std::optional<TlsClientFiles>& tls) {
   const size_t colon = host_port.rfind(':');
   if (colon == std::string::npos) {
@@ -155,11 +156,14 @@ absl::StatusOr<std::string> HttpGet(const std::string& host_port, const std::str
   auto recv_some = [&](char* data, size_t n) -> ssize_t {
     return tls.has_value() ? secure.Recv(data, n) : recv(fd, data, n, 0);
   };
-  const std::string request = absl::StrCat(
+  std::string request = absl::StrCat(
       "GET ", path, " HTTP/1.1\r\nHost: ", host_port,
       "\r\nAccept: application/json\r\nUser-Agent: mkctl\r\nConnection: close\r\n",
-      bearer_token.empty() ? "" : absl::StrCat("Authorization: Bearer ", bearer_token, "\r\n"),
-      "\r\n");
+      bearer_token.empty() ? "" : absl::StrCat("Authorization: Bearer ", bearer_token, "\r\n"));
+  for (const auto& [name, value] : client::ImpersonationHeaders(impersonate)) {
+    absl::StrAppend(&request, name, ": ", value, "\r\n");
+  }
+  request += "\r\n";
   for (size_t sent = 0; sent < request.size();) {
     const ssize_t n = send_some(request.data() + sent, request.size() - sent);
     if (n <= 0) {
@@ -251,8 +255,9 @@ int RunExplain(Context& ctx, const ExplainOptions& o) {
   // The client is not dialed; it carries the credentials the gRPC calls send.
   absl::StatusOr<client::ApiClient*> client = ctx.Client();
   if (!client.ok()) return ctx.Fail(client.status());
-  absl::StatusOr<std::string> body = HttpGet(
-      ctx.ServerHostPort(), path, (*client)->options().bearer_token, (*client)->options().tls);
+  absl::StatusOr<std::string> body =
+      HttpGet(ctx.ServerHostPort(), path, (*client)->options().bearer_token,
+              (*client)->options().impersonate, (*client)->options().tls);
   if (!body.ok()) return ctx.Fail(body.status());
   absl::StatusOr<YAML::Node> document = api::LoadLimited(*body);
   if (!document.ok()) {

@@ -72,6 +72,15 @@ void BuildApp(CLI::App& app, Context& ctx, int& exit_code) {
   app.add_option("--client-certificate", ctx.flags().client_certificate,
                  "Path to a client certificate file for TLS");
   app.add_option("--client-key", ctx.flags().client_key, "Path to a client key file for TLS");
+  app.add_option("--as", ctx.flags().as,
+                 "Username to impersonate for the operation. User could be a regular user or a "
+                 "service account in a namespace.");
+  app.add_option("--as-group", ctx.flags().as_groups,
+                 "Group to impersonate for the operation, this flag can be repeated to specify "
+                 "multiple groups.")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app.add_option("--as-uid", ctx.flags().as_uid, "UID to impersonate for the operation.");
   app.add_option("--request-timeout", ctx.flags().request_timeout,
                  "The length of time to wait before giving up on a single server request "
                  "(e.g. 1s, 2m); 0 uses the default")
@@ -124,7 +133,7 @@ int RunMkctl(const std::vector<std::string>& args, Context& ctx) {
     if (arg == "-s" || arg == "--server" || arg == "-n" || arg == "--namespace" ||
         arg == "--request-timeout" || arg == "--kubeconfig" || arg == "--token" ||
         arg == "--certificate-authority" || arg == "--client-certificate" ||
-        arg == "--client-key") {
+        arg == "--client-key" || arg == "--as" || arg == "--as-group" || arg == "--as-uid") {
       ++i;
       continue;
     }
