@@ -190,5 +190,30 @@ TEST_F(JobE2E, CreateJobFromTheCommandLine) {
   MkctlOk({"delete", "job", "hello", "hello2"});
 }
 
+TEST_F(JobE2E, FinishedJobIsDeletedAfterItsTtl) {
+  std::string job = ScriptJob("shortlived", "echo bye", 1, 1, 6);
+  job.replace(job.find("  template:"), 0, "  ttlSecondsAfterFinished: 0\n");
+  MkctlOk({"apply", "-f", "-"}, job);
+  std::string out;
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        return cluster_->Mkctl({"get", "job", "shortlived", "-o", "name"}, &out) != 0 &&
+               out.find("NotFound") != std::string::npos;
+      },
+      absl::Seconds(60)))
+      << out;
+  // It was deleted once complete: its events stay.
+  const std::string events =
+      MkctlOk({"get", "events", "--field-selector", "involvedObject.name=shortlived", "-o",
+               "jsonpath={.items[*].reason}"});
+  EXPECT_NE(events.find("Completed"), std::string::npos) << events;
+}
+
+TEST_F(JobE2E, KubectlExplainsJobs) {
+  const std::string out = KubectlOk({"explain", "job.spec.backoffLimit"});
+  EXPECT_NE(out.find("GROUP:      batch"), std::string::npos) << out;
+  EXPECT_NE(out.find("backoffLimit"), std::string::npos) << out;
+}
+
 }  // namespace
 }  // namespace minik8s::clustertest
