@@ -10,6 +10,7 @@
 #include "absl/strings/strip.h"
 #include "api/errors.h"
 #include "apiserver/authz/access_review.h"
+#include "apiserver/authz/impersonation.h"
 #include "apiserver/identity.h"
 #include "apiserver/object_meta.h"
 #include "apiserver/watch_encoding.h"
@@ -42,20 +43,39 @@ std::string PeerIp(const std::string& peer) {
 ApiServerService::Caller ApiServerService::Authenticate(grpc::CallbackServerContext* context,
                                                         bool public_call) const {
   Caller caller{.user = authn::Anonymous()};
-  if (authenticator_ == nullptr || !authenticator_->enabled()) return caller;
   const auto& metadata = context->client_metadata();
-  absl::string_view authorization;
-  if (auto it = metadata.find("authorization"); it != metadata.end()) {
-    authorization = absl::string_view(it->second.data(), it->second.size());
+  if (authenticator_ != nullptr && authenticator_->enabled()) {
+    absl::string_view authorization;
+    if (auto it = metadata.find("authorization"); it != metadata.end()) {
+      authorization = absl::string_view(it->second.data(), it->second.size());
+    }
+    std::optional<authn::CertificateIdentity> certificate;
+    if (identities_ != nullptr) certificate = identities_->Find(context->peer());
+    authn::Authenticator::Result who = authenticator_->Authenticate(
+        authorization, certificate.has_value() ? &*certificate : nullptr);
+    caller.user = std::move(who.user);
+    if (who.outcome == authn::Authenticator::Outcome::kRejected ||
+        (who.outcome == authn::Authenticator::Outcome::kAnonymous && !public_call)) {
+      caller.refused = authn::UnauthorizedError();
+      return caller;
+    }
   }
-  std::optional<authn::CertificateIdentity> certificate;
-  if (identities_ != nullptr) certificate = identities_->Find(context->peer());
-  authn::Authenticator::Result who = authenticator_->Authenticate(
-      authorization, certificate.has_value() ? &*certificate : nullptr);
-  caller.user = std::move(who.user);
-  if (who.outcome == authn::Authenticator::Outcome::kRejected ||
-      (who.outcome == authn::Authenticator::Outcome::kAnonymous && !public_call)) {
-    caller.refused = authn::UnauthorizedError();
+  // Impersonation (authz/impersonation.h) from the impersonate-* metadata.
+  authz::HeaderLines lines;
+  for (const auto& [key, value] : metadata) {
+    absl::string_view name(key.data(), key.size());
+    if (authz::IsImpersonationHeader(name)) {
+      lines.emplace_back(std::string(name), std::string(value.data(), value.size()));
+    }
+  }
+  if (lines.empty()) return caller;
+  absl::StatusOr<std::optional<authn::UserInfo>> acting_as =
+      authz::Impersonate(authorizer_, caller.user, lines);
+  if (!acting_as.ok()) {
+    caller.refused = acting_as.status();
+  } else if (acting_as->has_value()) {
+    caller.impersonated = std::move(caller.user);
+    caller.user = **std::move(acting_as);
   }
   return caller;
 }
@@ -70,9 +90,9 @@ absl::Status ApiServerService::Admit(const Caller& caller, const char* verb,
   attributes.verb = verb;
   attributes.resource_request = true;
   const api::KindInfo* kind = handler_->registry().scheme().FindByResource(resource);
-  attributes.api_group = kind != nullptr                            ? kind->group
-                         : resource == authz::kAccessReviewResource ? authz::kAccessReviewGroup
-                                                                    : "";
+  attributes.api_group = kind != nullptr                     ? kind->group
+                         : authz::IsReviewResource(resource) ? authz::kAccessReviewGroup
+                                                             : "";
   attributes.api_version = kind != nullptr ? kind->version : "";
   attributes.resource = kind != nullptr ? kind->resource : resource;
   attributes.subresource = subresource;
@@ -92,13 +112,18 @@ absl::Status ApiServerService::AdmitPath(const Caller& caller, const char* path)
 }
 
 std::optional<audit::Event> ApiServerService::AuditEvent(
-    grpc::CallbackServerContext* context, const authn::UserInfo& user, const char* method,
+    grpc::CallbackServerContext* context, const Caller& caller, const char* method,
     const char* verb, const std::string& resource, const std::string& ns, const std::string& name,
     const std::string& subresource) const {
   if (audit_ == nullptr) return std::nullopt;
   audit::Event e;
   e.received = absl::Now();
-  e.user = user;
+  if (caller.impersonated.has_value()) {
+    e.user = *caller.impersonated;
+    e.impersonated_user = caller.user;
+  } else {
+    e.user = caller.user;
+  }
   e.verb = verb;
   e.request_uri = absl::StrCat("/minik8s.apiserver.v1.ApiServer/", method);
   e.source_ip = PeerIp(context->peer());
@@ -150,8 +175,7 @@ grpc::ServerUnaryReactor* ApiServerService::Inline(grpc::CallbackServerContext* 
                                                    const char* path, Fn fn) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   const Caller caller = Authenticate(context, public_call);
-  std::optional<audit::Event> event =
-      AuditEvent(context, caller.user, method, "get", "", "", "", "");
+  std::optional<audit::Event> event = AuditEvent(context, caller, method, "get", "", "", "", "");
   const absl::Status refused = AdmitPath(caller, path);
   const absl::Status status = refused.ok() ? fn() : refused;
   Audit(std::move(event), status);
@@ -169,7 +193,7 @@ grpc::ServerUnaryReactor* ApiServerService::Create(grpc::CallbackServerContext* 
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   const Caller caller = Authenticate(context, false);
   std::optional<audit::Event> event = AuditEvent(
-      context, caller.user, "Create", "create", request->resource(), request->namespace_(), "", "");
+      context, caller, "Create", "create", request->resource(), request->namespace_(), "", "");
   const absl::Status refused =
       Admit(caller, "create", request->resource(), request->namespace_(), "", "");
   if (!refused.ok()) {
@@ -177,14 +201,16 @@ grpc::ServerUnaryReactor* ApiServerService::Create(grpc::CallbackServerContext* 
     reactor->Finish(ToGrpc(refused));
     return reactor;
   }
-  if (request->resource() == authz::kAccessReviewResource) {
+  if (authz::IsReviewResource(request->resource())) {
     // Answered for the caller, never stored.
-    authorization::v1::SelfSubjectAccessReview review;
+    std::unique_ptr<google::protobuf::Message> review = authz::NewReview(request->resource());
     absl::Status status =
-        review.ParseFromString(request->object())
-            ? authz::Review(authorizer_, caller.user, &review)
-            : api::NewBadRequest("the object is not a serialized SelfSubjectAccessReview");
-    if (status.ok()) response->set_object(review.SerializeAsString());
+        review->ParseFromString(request->object())
+            ? authz::AnswerReview(request->resource(), request->namespace_(), authorizer_,
+                                  caller.user, review.get())
+            : api::NewBadRequest(absl::StrCat("the object is not a serialized ",
+                                              authz::ReviewKind(request->resource())));
+    if (status.ok()) response->set_object(review->SerializeAsString());
     Audit(std::move(event), status, 201);
     reactor->Finish(ToGrpc(status));
     return reactor;
@@ -209,7 +235,7 @@ grpc::ServerUnaryReactor* ApiServerService::Get(grpc::CallbackServerContext* con
   const Caller caller = Authenticate(context, false);
   return Unary(
       context, [=, this] { return handler_->Get(*request, response); },
-      AuditEvent(context, caller.user, "Get", "get", request->resource(), request->namespace_(),
+      AuditEvent(context, caller, "Get", "get", request->resource(), request->namespace_(),
                  request->name(), request->subresource()),
       Admit(caller, "get", request->resource(), request->namespace_(), request->name(),
             request->subresource()));
@@ -221,8 +247,8 @@ grpc::ServerUnaryReactor* ApiServerService::List(grpc::CallbackServerContext* co
   const Caller caller = Authenticate(context, false);
   return Unary(
       context, [=, this] { return handler_->List(*request, response); },
-      AuditEvent(context, caller.user, "List", "list", request->resource(), request->namespace_(),
-                 "", ""),
+      AuditEvent(context, caller, "List", "list", request->resource(), request->namespace_(), "",
+                 ""),
       Admit(caller, "list", request->resource(), request->namespace_(), "", ""));
 }
 
@@ -232,8 +258,8 @@ grpc::ServerUnaryReactor* ApiServerService::Update(grpc::CallbackServerContext* 
   const Caller caller = Authenticate(context, false);
   return Unary(
       context, [=, this] { return handler_->Update(*request, response); },
-      AuditEvent(context, caller.user, "Update", "update", request->resource(),
-                 request->namespace_(), request->name(), request->subresource()),
+      AuditEvent(context, caller, "Update", "update", request->resource(), request->namespace_(),
+                 request->name(), request->subresource()),
       Admit(caller, "update", request->resource(), request->namespace_(), request->name(),
             request->subresource()));
 }
@@ -244,7 +270,7 @@ grpc::ServerUnaryReactor* ApiServerService::Patch(grpc::CallbackServerContext* c
   const Caller caller = Authenticate(context, false);
   return Unary(
       context, [=, this] { return handler_->Patch(*request, response); },
-      AuditEvent(context, caller.user, "Patch", "patch", request->resource(), request->namespace_(),
+      AuditEvent(context, caller, "Patch", "patch", request->resource(), request->namespace_(),
                  request->name(), request->subresource()),
       Admit(caller, "patch", request->resource(), request->namespace_(), request->name(),
             request->subresource()));
@@ -256,8 +282,8 @@ grpc::ServerUnaryReactor* ApiServerService::Delete(grpc::CallbackServerContext* 
   const Caller caller = Authenticate(context, false);
   return Unary(
       context, [=, this] { return handler_->Delete(*request, response); },
-      AuditEvent(context, caller.user, "Delete", "delete", request->resource(),
-                 request->namespace_(), request->name(), ""),
+      AuditEvent(context, caller, "Delete", "delete", request->resource(), request->namespace_(),
+                 request->name(), ""),
       Admit(caller, "delete", request->resource(), request->namespace_(), request->name(), ""));
 }
 
@@ -267,8 +293,8 @@ grpc::ServerUnaryReactor* ApiServerService::Bind(grpc::CallbackServerContext* co
   const Caller caller = Authenticate(context, false);
   return Unary(
       context, [=, this] { return handler_->Bind(*request, response); },
-      AuditEvent(context, caller.user, "Bind", "create", "pods", request->namespace_(),
-                 request->name(), "binding"),
+      AuditEvent(context, caller, "Bind", "create", "pods", request->namespace_(), request->name(),
+                 "binding"),
       Admit(caller, "create", "pods", request->namespace_(), request->name(), "binding"));
 }
 
@@ -506,7 +532,7 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* ApiServerService::Watch(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) {
   const Caller caller = Authenticate(context, false);
   return WatchReactor::Start(handler_, pool_, *request, audit_,
-                             AuditEvent(context, caller.user, "Watch", "watch", "", "", "", ""),
+                             AuditEvent(context, caller, "Watch", "watch", "", "", "", ""),
                              caller.refused, [this, caller](const apiv1::WatchRequest& request) {
                                return Admit(caller, "watch", request.resource(),
                                             request.namespace_(), "", "");

@@ -48,7 +48,9 @@ class ApiServerService final
   // `identities` (may be null) holds the client certificates of the
   // connections handed over from the TLS port; `authorizer` (may be null:
   // everyone may do everything) decides whether an authenticated call may
-  // go on: each RPC is authorized as the Kubernetes request it stands for
+  // go on (a caller may impersonate another user through impersonate-*
+  // metadata, authz/impersonation.h): each RPC is authorized as the
+  // Kubernetes request it stands for
   // (Get: get, List: list, Watch: watch, Create: create, Update: update,
   // Patch: patch, Delete: delete of its resource; Bind: create pods/binding;
   // ListResources: get of the path /apis; Version: get of /version), and a
@@ -112,10 +114,15 @@ class ApiServerService final
   grpc::ServerUnaryReactor* Inline(grpc::CallbackServerContext* context, bool public_call,
                                    const char* method, const char* path, Fn fn);
   struct Caller {
-    authn::UserInfo user;
-    absl::Status refused;  // UNAUTHENTICATED (401) when the call may not go on
+    authn::UserInfo user;  // whom the call is made as
+    // The authenticated caller when it impersonates `user`.
+    std::optional<authn::UserInfo> impersonated;
+    // UNAUTHENTICATED (401) or a refused impersonation (403) when the call
+    // may not go on.
+    absl::Status refused;
   };
-  // Who the call is from (its `authorization` metadata); `public_call`:
+  // Who the call is from (its `authorization` metadata), and whom it acts
+  // as (impersonate-* metadata, authz/impersonation.h); `public_call`:
   // anonymous callers may make it (Version).
   Caller Authenticate(grpc::CallbackServerContext* context, bool public_call) const;
   // `caller.refused` when set, else whether the authorizer lets the caller
@@ -128,10 +135,10 @@ class ApiServerService final
   absl::Status AdmitPath(const Caller& caller, const char* path) const;
   // The audit event of a call (nullopt without an audit log): `method` is
   // the gRPC method's name, the rest names the object as the request does.
-  std::optional<audit::Event> AuditEvent(grpc::CallbackServerContext* context,
-                                         const authn::UserInfo& user, const char* method,
-                                         const char* verb, const std::string& resource,
-                                         const std::string& ns, const std::string& name,
+  std::optional<audit::Event> AuditEvent(grpc::CallbackServerContext* context, const Caller& caller,
+                                         const char* method, const char* verb,
+                                         const std::string& resource, const std::string& ns,
+                                         const std::string& name,
                                          const std::string& subresource) const;
   // `ok_code`: the HTTP code of success (201 for a create).
   void Audit(std::optional<audit::Event> event, const absl::Status& status,

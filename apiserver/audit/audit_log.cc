@@ -18,23 +18,42 @@ namespace {
 
 std::string Quote(const std::string& s) { return api::JsonQuote(s); }
 
+// {"username":...,"uid":...,"groups":[...],"extra":{...}}: audit's UserInfo.
+std::string UserJson(const authn::UserInfo& user) {
+  std::string out = absl::StrCat(R"({"username":)", Quote(user.name));
+  if (!user.uid.empty()) absl::StrAppend(&out, R"(,"uid":)", Quote(user.uid));
+  auto list = [](const std::vector<std::string>& items) {
+    std::string s = "[";
+    for (size_t i = 0; i < items.size(); ++i) {
+      if (i > 0) s += ",";
+      s += Quote(items[i]);
+    }
+    return s + "]";
+  };
+  if (!user.groups.empty()) absl::StrAppend(&out, R"(,"groups":)", list(user.groups));
+  if (!user.extra.empty()) {
+    out += R"(,"extra":{)";
+    bool first = true;
+    for (const auto& [key, values] : user.extra) {
+      if (!first) out += ",";
+      first = false;
+      absl::StrAppend(&out, Quote(key), ":", list(values));
+    }
+    out += "}";
+  }
+  return out + "}";
+}
+
 }  // namespace
 
 std::string FormatEvent(const Event& e) {
   std::string out = absl::StrCat(
       R"({"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":)",
       Quote(e.audit_id), R"(,"stage":)", Quote(e.stage), R"(,"requestURI":)", Quote(e.request_uri),
-      R"(,"verb":)", Quote(e.verb), R"(,"user":{"username":)", Quote(e.user.name));
-  if (!e.user.uid.empty()) absl::StrAppend(&out, R"(,"uid":)", Quote(e.user.uid));
-  if (!e.user.groups.empty()) {
-    out += R"(,"groups":[)";
-    for (size_t i = 0; i < e.user.groups.size(); ++i) {
-      if (i > 0) out += ",";
-      out += Quote(e.user.groups[i]);
-    }
-    out += "]";
+      R"(,"verb":)", Quote(e.verb), R"(,"user":)", UserJson(e.user));
+  if (e.impersonated_user.has_value()) {
+    absl::StrAppend(&out, R"(,"impersonatedUser":)", UserJson(*e.impersonated_user));
   }
-  out += "}";
   if (!e.source_ip.empty()) absl::StrAppend(&out, R"(,"sourceIPs":[)", Quote(e.source_ip), "]");
   if (!e.user_agent.empty()) absl::StrAppend(&out, R"(,"userAgent":)", Quote(e.user_agent));
   if (!e.object_ref.resource.empty()) {

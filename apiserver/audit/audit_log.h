@@ -1,6 +1,7 @@
 // The audit log (kube-apiserver's --audit-log-path): one JSON
 // audit.k8s.io/v1 Event per line for every API request, at the Metadata
-// level: who asked (user, source IP, user agent), what (verb, request URI,
+// level: who asked (user, and impersonatedUser when the caller acted as
+// someone else; source IP, user agent), what (verb, request URI,
 // the object's resource, namespace and name), the answer's code and the
 // timestamps. Request and response bodies are never written.
 //
@@ -18,6 +19,7 @@
 
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,6 +46,9 @@ struct Event {
   std::string verb;         // get, list, watch, create, update, patch, delete, ...
   std::string request_uri;  // path and query ("/api/v1/namespaces/default/pods?limit=5")
   authn::UserInfo user = authn::Anonymous();  // who asked (authn/authenticator.h)
+  // Whom the request was made as, when the caller impersonated someone
+  // (authz/impersonation.h); `user` stays the caller.
+  std::optional<authn::UserInfo> impersonated_user;
   std::string source_ip;
   std::string user_agent;
   ObjectRef object_ref;

@@ -25,6 +25,7 @@
 #ifndef MINIK8S_APISERVER_AUTHN_AUTHENTICATOR_H_
 #define MINIK8S_APISERVER_AUTHN_AUTHENTICATOR_H_
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -45,6 +46,8 @@ struct UserInfo {
   std::string name;
   std::string uid;
   std::vector<std::string> groups;
+  // Kubernetes' user extra (key → values); only impersonation sets it.
+  std::map<std::string, std::vector<std::string>> extra;
   bool operator==(const UserInfo&) const = default;
 };
 

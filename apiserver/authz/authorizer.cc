@@ -30,6 +30,11 @@ Result UnionAuthorizer::Authorize(const Attributes& attributes) const {
   return {Decision::kNoOpinion, absl::StrJoin(reasons, "\n")};
 }
 
+void UnionAuthorizer::RulesFor(const authn::UserInfo& user, const std::string& ns,
+                               RuleList* out) const {
+  for (const auto& authorizer : authorizers_) authorizer->RulesFor(user, ns, out);
+}
+
 absl::StatusOr<std::vector<std::string>> ParseModes(absl::string_view flag) {
   std::vector<std::string> modes;
   for (absl::string_view mode : absl::StrSplit(flag, ',')) {

@@ -61,16 +61,44 @@ struct Result {
   std::string reason;
 };
 
+// What a user may do, as an authorizer that can list it says
+// (Kubernetes' authorizer.RuleResolver): rules in RBAC's shape, for
+// SelfSubjectRulesReview (access_review.h).
+struct ResourceRuleInfo {
+  std::vector<std::string> verbs;
+  std::vector<std::string> api_groups;
+  std::vector<std::string> resources;
+  std::vector<std::string> resource_names;
+};
+struct NonResourceRuleInfo {
+  std::vector<std::string> verbs;
+  std::vector<std::string> non_resource_urls;
+};
+struct RuleList {
+  std::vector<ResourceRuleInfo> resource_rules;
+  std::vector<NonResourceRuleInfo> non_resource_rules;
+  bool incomplete = false;          // an authorizer could not list all it allows
+  std::vector<std::string> errors;  // e.g. a bound role that does not exist
+};
+
 class Authorizer {
  public:
   virtual ~Authorizer() = default;
   virtual Result Authorize(const Attributes& attributes) const = 0;
+  // Appends to `out` the rules that hold for `user` in namespace `ns`
+  // (cluster-wide ones included). The default lists nothing, as Kubernetes'
+  // authorizers that are no rule resolvers (system:masters' is one).
+  virtual void RulesFor(const authn::UserInfo& user, const std::string& ns, RuleList* out) const {}
 };
 
-// Allows every request.
+// Allows every request; lists `*` for every resource and every path.
 class AlwaysAllowAuthorizer : public Authorizer {
  public:
   Result Authorize(const Attributes&) const override { return {Decision::kAllow, ""}; }
+  void RulesFor(const authn::UserInfo&, const std::string&, RuleList* out) const override {
+    out->resource_rules.push_back({{"*"}, {"*"}, {"*"}, {}});
+    out->non_resource_rules.push_back({{"*"}, {"*"}});
+  }
 };
 
 // Has no opinion on any request, with the reason "Everything is forbidden.".
@@ -88,12 +116,13 @@ class PrivilegedGroupsAuthorizer : public Authorizer {
 };
 
 // Asks each authorizer in order: the first Allow or Deny decides; with none,
-// NoOpinion with the reasons given, one a line.
+// NoOpinion with the reasons given, one a line. Its rules are all of theirs.
 class UnionAuthorizer : public Authorizer {
  public:
   explicit UnionAuthorizer(std::vector<std::unique_ptr<Authorizer>> authorizers)
       : authorizers_(std::move(authorizers)) {}
   Result Authorize(const Attributes& attributes) const override;
+  void RulesFor(const authn::UserInfo& user, const std::string& ns, RuleList* out) const override;
 
  private:
   std::vector<std::unique_ptr<Authorizer>> authorizers_;

@@ -1,5 +1,6 @@
 #include "apiserver/authz/rbac_authorizer.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -48,9 +49,12 @@ PolicyIndex::PolicyIndex(const Policy& policy) {
   for (const auto& binding : policy.cluster_role_bindings) {
     if (binding.role_ref().kind() != "ClusterRole") continue;
     const Grant grant = cluster_grant(binding.role_ref().name());
+    OrderedBinding& ordered = cluster_bindings_.emplace_back(OrderedBinding{{}, grant});
     for (const auto& subject : binding.subjects()) {
       const std::string key = SubjectKey(subject, "");
-      if (!key.empty()) cluster_grants_[key].push_back(grant);
+      if (key.empty()) continue;
+      cluster_grants_[key].push_back(grant);
+      ordered.keys.push_back(key);
     }
   }
   for (const auto& binding : policy.role_bindings) {
@@ -66,10 +70,51 @@ PolicyIndex::PolicyIndex(const Policy& policy) {
     } else {
       continue;
     }
+    OrderedBinding& ordered = namespace_bindings_[ns].emplace_back(OrderedBinding{{}, grant});
     for (const auto& subject : binding.subjects()) {
       const std::string key = SubjectKey(subject, ns);
-      if (!key.empty()) namespace_grants_[absl::StrCat(key, "\n", ns)].push_back(grant);
+      if (key.empty()) continue;
+      namespace_grants_[absl::StrCat(key, "\n", ns)].push_back(grant);
+      ordered.keys.push_back(key);
     }
+  }
+}
+
+void PolicyIndex::RulesFor(const authn::UserInfo& user, const std::string& ns,
+                           RuleList* out) const {
+  std::vector<std::string> keys;
+  keys.push_back(absl::StrCat("u:", user.name));
+  for (const std::string& group : user.groups) keys.push_back(absl::StrCat("g:", group));
+  auto visit = [&](const std::vector<OrderedBinding>& bindings) {
+    for (const OrderedBinding& binding : bindings) {
+      const bool applies = std::any_of(
+          binding.keys.begin(), binding.keys.end(),
+          [&](const auto& k) { return std::find(keys.begin(), keys.end(), k) != keys.end(); });
+      if (!applies) continue;
+      if (binding.grant.rules == nullptr) {
+        out->errors.push_back(absl::StrCat(binding.grant.missing, " not found"));
+        continue;
+      }
+      for (const auto& rule : *binding.grant.rules) {
+        if (!rule.resources().empty()) {
+          out->resource_rules.push_back(
+              {{rule.verbs().begin(), rule.verbs().end()},
+               {rule.api_groups().begin(), rule.api_groups().end()},
+               {rule.resources().begin(), rule.resources().end()},
+               {rule.resource_names().begin(), rule.resource_names().end()}});
+        }
+        if (!rule.non_resource_urls().empty()) {
+          out->non_resource_rules.push_back(
+              {{rule.verbs().begin(), rule.verbs().end()},
+               {rule.non_resource_urls().begin(), rule.non_resource_urls().end()}});
+        }
+      }
+    }
+  };
+  visit(cluster_bindings_);
+  if (!ns.empty()) {
+    auto it = namespace_bindings_.find(ns);
+    if (it != namespace_bindings_.end()) visit(it->second);
   }
 }
 
@@ -141,6 +186,16 @@ Result RbacAuthorizer::Authorize(const Attributes& attributes) const {
     return {Decision::kNoOpinion, absl::StrCat("RBAC: ", index.status().message())};
   }
   return (*index)->Authorize(attributes);
+}
+
+void RbacAuthorizer::RulesFor(const authn::UserInfo& user, const std::string& ns,
+                              RuleList* out) const {
+  absl::StatusOr<std::shared_ptr<const PolicyIndex>> index = Current();
+  if (!index.ok()) {
+    out->errors.push_back(std::string(index.status().message()));
+    return;
+  }
+  (*index)->RulesFor(user, ns, out);
 }
 
 void StaticPolicySource::Set(Policy policy) {

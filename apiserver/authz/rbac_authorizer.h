@@ -56,6 +56,12 @@ class PolicyIndex {
   // the missing roles met on the way as the reason.
   Result Authorize(const Attributes& attributes) const;
 
+  // The rules bound to `user`: those of the ClusterRoleBindings naming it,
+  // then, when `ns` is not empty, those of the RoleBindings naming it in
+  // `ns`, each in the policy's order (Kubernetes' rule resolver visits them
+  // so). A binding of a missing role adds an error.
+  void RulesFor(const authn::UserInfo& user, const std::string& ns, RuleList* out) const;
+
  private:
   using Rules = std::vector<rbac::v1::PolicyRule>;
   // A binding's grant: its role's rules (nullptr when the role is missing)
@@ -71,6 +77,13 @@ class PolicyIndex {
   absl::flat_hash_map<std::string, std::vector<Grant>> cluster_grants_;
   // Subject key + "\n" + namespace → grants of RoleBindings there.
   absl::flat_hash_map<std::string, std::vector<Grant>> namespace_grants_;
+  // The bindings in order, for RulesFor: each with its subjects' keys.
+  struct OrderedBinding {
+    std::vector<std::string> keys;
+    Grant grant;
+  };
+  std::vector<OrderedBinding> cluster_bindings_;
+  absl::flat_hash_map<std::string, std::vector<OrderedBinding>> namespace_bindings_;  // by ns
 };
 
 // Where the RBAC objects come from: the apiserver's watch caches
@@ -90,6 +103,7 @@ class RbacAuthorizer : public Authorizer {
   explicit RbacAuthorizer(const PolicySource* source) : source_(source) {}
 
   Result Authorize(const Attributes& attributes) const override;
+  void RulesFor(const authn::UserInfo& user, const std::string& ns, RuleList* out) const override;
 
   // The index the next request uses (rebuilt when the source changed).
   absl::StatusOr<std::shared_ptr<const PolicyIndex>> Current() const;

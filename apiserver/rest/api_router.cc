@@ -14,6 +14,7 @@
 #include "api/errors.h"
 #include "api/k8s_protobuf.h"
 #include "apiserver/authz/access_review.h"
+#include "apiserver/authz/impersonation.h"
 #include "apiserver/identity.h"
 #include "apiserver/object_meta.h"
 #include "apiserver/rest/authorization.h"
@@ -263,12 +264,12 @@ class MeteredResponder : public Responder {
   std::string verb_, dry_run_, group_, version_, resource_, subresource_, scope_;
 };
 
-// POST of a SelfSubjectAccessReview (authz/access_review.h): answered for
-// the caller, never stored.
-void ServeAccessReview(const HttpRequest& request, const RequestInfo& info,
-                       const authn::UserInfo& user, const authz::Authorizer* authorizer,
-                       const ResponderPtr& responder) {
-  if (info.verb != "create" || !info.name.empty() || !info.namespace_.empty()) {
+// POST of an authorization.k8s.io review (authz/access_review.h): answered
+// for the caller, never stored.
+void ServeReview(const HttpRequest& request, const RequestInfo& info, const authn::UserInfo& user,
+                 const authz::Authorizer* authorizer, const ResponderPtr& responder) {
+  if (info.verb != "create" || !info.name.empty() ||
+      (!info.namespace_.empty() && !authz::IsNamespacedReview(info.resource))) {
     responder->Respond(ErrorResponse(MethodNotAllowed(request.method)));
     return;
   }
@@ -277,10 +278,12 @@ void ServeAccessReview(const HttpRequest& request, const RequestInfo& info,
     responder->Respond(ErrorResponse(format.status()));
     return;
   }
-  authorization::v1::SelfSubjectAccessReview review;
+  std::unique_ptr<Message> review = authz::NewReview(info.resource);
   std::vector<std::string> warnings;
-  absl::Status status = DecodeBody(request, &review, "Strict", &warnings);
-  if (status.ok()) status = authz::Review(authorizer, user, &review);
+  absl::Status status = DecodeBody(request, review.get(), "Strict", &warnings);
+  if (status.ok()) {
+    status = authz::AnswerReview(info.resource, info.namespace_, authorizer, user, review.get());
+  }
   if (!status.ok()) {
     responder->Respond(ErrorResponse(status));
     return;
@@ -288,7 +291,7 @@ void ServeAccessReview(const HttpRequest& request, const RequestInfo& info,
   HttpResponse response;
   response.status = 201;
   response.content_type = ContentTypeOf(*format);
-  response.body = EncodeObject(review, *format);
+  response.body = EncodeObject(*review, *format);
   responder->Respond(std::move(response));
 }
 
@@ -318,10 +321,11 @@ class AuditingResponder : public Responder {
  public:
   AuditingResponder(ResponderPtr inner, const HttpRequest& request,
                     const std::optional<RequestInfo>& info, authn::UserInfo user,
-                    audit::AuditLog* log)
+                    std::optional<authn::UserInfo> impersonated, audit::AuditLog* log)
       : inner_(std::move(inner)), log_(log) {
     event_.received = absl::Now();
     event_.user = std::move(user);
+    event_.impersonated_user = std::move(impersonated);
     event_.audit_id = NewUuidV4();
     event_.request_uri = request.target.empty() ? request.path : request.target;
     event_.source_ip = request.remote_ip;
@@ -396,28 +400,56 @@ void ApiRouter::Serve(HttpRequest request, ResponderPtr responder) {
         request.Header("authorization"),
         request.client_certificate.has_value() ? &*request.client_certificate : nullptr);
   }
+  const bool unauthenticated =
+      authenticating && (who.outcome == authn::Authenticator::Outcome::kRejected ||
+                         (who.outcome == authn::Authenticator::Outcome::kAnonymous &&
+                          !authn::IsPublicPath(request.path)));
+  // Impersonation (authz/impersonation.h): after authentication, before
+  // authorization, which then sees the impersonated user.
+  absl::StatusOr<std::optional<authn::UserInfo>> acting_as = std::optional<authn::UserInfo>();
+  if (!unauthenticated) {
+    authz::HeaderLines lines;
+    for (const auto& line : request.header_lines) {
+      if (authz::IsImpersonationHeader(line.first)) lines.push_back(line);
+    }
+    if (!lines.empty()) acting_as = authz::Impersonate(options_.authorizer, who.user, lines);
+  }
   responder = std::make_shared<MeteredResponder>(std::move(responder), request, info);
   if (options_.audit != nullptr) {
-    responder = std::make_shared<AuditingResponder>(std::move(responder), request, info, who.user,
-                                                    options_.audit);
+    responder = std::make_shared<AuditingResponder>(
+        std::move(responder), request, info, who.user,
+        acting_as.ok() ? *acting_as : std::optional<authn::UserInfo>(), options_.audit);
   }
-  if (authenticating && (who.outcome == authn::Authenticator::Outcome::kRejected ||
-                         (who.outcome == authn::Authenticator::Outcome::kAnonymous &&
-                          !authn::IsPublicPath(request.path)))) {
+  if (unauthenticated) {
     responder->Respond(ErrorResponse(authn::UnauthorizedError()));
     return;
   }
+  if (!acting_as.ok()) {
+    if (acting_as.status().code() == absl::StatusCode::kInternal) {
+      // responsewriters.InternalError: plain text, as Kubernetes answers.
+      responder->Respond(
+          JsonResponse(500,
+                       absl::StrCat("Internal Server Error: \"",
+                                    request.target.empty() ? request.path : request.target,
+                                    "\": ", acting_as.status().message(), "\n"),
+                       "text/plain; charset=utf-8"));
+    } else {
+      responder->Respond(ErrorResponse(acting_as.status()));
+    }
+    return;
+  }
+  authn::UserInfo user = acting_as->has_value() ? **std::move(acting_as) : std::move(who.user);
   if (options_.authorizer != nullptr) {
     absl::Status allowed =
-        authz::Check(*options_.authorizer, RequestAttributes(request, info, who.user));
+        authz::Check(*options_.authorizer, RequestAttributes(request, info, user));
     if (!allowed.ok()) {
       responder->Respond(ErrorResponse(allowed));
       return;
     }
   }
   if (info.has_value() && info->group == authz::kAccessReviewGroup &&
-      info->resource == authz::kAccessReviewResource) {
-    ServeAccessReview(request, *info, who.user, options_.authorizer, responder);
+      authz::IsReviewResource(info->resource)) {
+    ServeReview(request, *info, user, options_.authorizer, responder);
     return;
   }
   if (ServeNonResource(request, responder)) return;
@@ -429,7 +461,7 @@ void ApiRouter::Serve(HttpRequest request, ResponderPtr responder) {
   call->request = std::move(request);
   call->responder = std::move(responder);
   call->info = std::move(*info);
-  call->user = std::move(who.user);
+  call->user = std::move(user);
   pool_->Schedule([this, call] { ServeResource(call); });
 }
 

@@ -1,11 +1,13 @@
 #include "apiserver/rest/discovery.h"
 
 #include <algorithm>
+#include <deque>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "api/yaml_scalar.h"
+#include "apiserver/authz/access_review.h"
 #include "spdlog/spdlog.h"
 
 namespace minik8s::apiserver::rest {
@@ -187,6 +189,28 @@ DiscoveryDocs::DiscoveryDocs(const Registry& registry, std::string server_addres
       it->push_back(&gv);
     }
   }
+
+  // The authorization.k8s.io reviews (authz/access_review.h): create-only
+  // and never stored, so the registry does not know them.
+  std::deque<api::KindInfo> review_kinds;
+  ApiGroupVersion reviews{authz::kAccessReviewGroup, "v1", {}};
+  for (const char* resource :
+       {authz::kLocalSubjectAccessReviewResource, authz::kAccessReviewResource,
+        authz::kRulesReviewResource, authz::kSubjectAccessReviewResource}) {
+    api::KindInfo& kind = review_kinds.emplace_back();
+    kind.group = reviews.group;
+    kind.version = reviews.version;
+    kind.kind = authz::ReviewKind(resource);
+    ApiResource r;
+    r.name = resource;
+    r.singular_name = r.name.substr(0, r.name.size() - 1);
+    r.namespaced = authz::IsNamespacedReview(resource);
+    r.kind = &kind;
+    r.verbs = {"create"};
+    reviews.resources.push_back(std::move(r));
+  }
+  docs_[reviews.PathPrefix()] = ResourceListJson(reviews);
+  groups.push_back({&reviews});
 
   // APIVersions: written without apiVersion, like APIGroupList.
   docs_["/api"] = absl::StrCat("{\"kind\":\"APIVersions\",\"versions\":", QuotedList(core_versions),

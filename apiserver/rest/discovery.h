@@ -1,6 +1,8 @@
 // API discovery: what the apiserver serves, described as Kubernetes'
 // discovery endpoints do, derived once from the registry (the scheme's
-// kinds and each strategy's subresources).
+// kinds and each strategy's subresources), plus the create-only reviews of
+// authorization.k8s.io/v1 (authz/access_review.h), which only the
+// discovery documents list.
 //
 // Two parts:
 //   - ServedGroupVersions(): the model — every group-version with its

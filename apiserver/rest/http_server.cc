@@ -82,8 +82,9 @@ HttpRequest FromBeast(http::request<http::string_body>&& raw) {
   for (const auto& field : raw) {
     std::string name = absl::AsciiStrToLower(
         absl::string_view(field.name_string().data(), field.name_string().size()));
-    request.headers.emplace(std::move(name),
-                            std::string(field.value().data(), field.value().size()));
+    std::string value(field.value().data(), field.value().size());
+    request.header_lines.emplace_back(name, value);
+    request.headers.emplace(std::move(name), std::move(value));
   }
   request.body = std::move(raw.body());
   return request;

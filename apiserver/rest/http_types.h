@@ -26,8 +26,11 @@ struct HttpRequest {
   std::string path;    // percent-decoded, without the query
   // Query parameters, percent-decoded; a repeated name keeps its first value.
   std::map<std::string, std::string, std::less<>> query;
-  // Header names lower case.
+  // Header names lower case; a repeated header keeps its first value.
   std::map<std::string, std::string, std::less<>> headers;
+  // Every header line as sent (names lower case), for headers that repeat
+  // (Impersonate-Group).
+  std::vector<std::pair<std::string, std::string>> header_lines;
   std::string body;
   std::string target;     // the request target as sent (path and query, not decoded)
   std::string remote_ip;  // the client's address, when known
