@@ -139,10 +139,16 @@ int main(int argc, char** argv) {
                  "/healthz, /livez, /readyz and /version. Needs --tls-cert-file");
   app.add_option("--authorization-mode", options.authorization_mode,
                  "Comma-separated authorizers asked in order, kube-apiserver's: AlwaysAllow, "
-                 "AlwaysDeny, RBAC (Roles and Bindings of rbac.authorization.k8s.io/v1; the "
-                 "bootstrap roles and bindings are created at start). Members of system:masters "
-                 "are always allowed; a request nobody allows is refused (403)")
+                 "AlwaysDeny, Node (kubelets: system:node:<name> in system:nodes), RBAC (Roles "
+                 "and Bindings of rbac.authorization.k8s.io/v1; the bootstrap roles and bindings "
+                 "are created at start). Members of system:masters are always allowed; a request "
+                 "nobody allows is refused (403)")
       ->capture_default_str();
+  app.add_option("--enable-admission-plugins", options.enable_admission_plugins,
+                 "Comma-separated admission plugins to enable, kube-apiserver's: NodeRestriction "
+                 "(a kubelet writes only its own Node and Lease and the pods bound to it). "
+                 "NamespaceLifecycle, ServiceAccount, DefaultTolerationSeconds and Priority are "
+                 "always on and accepted here; any other name is an error");
   app.add_option("--audit-log-path", options.audit_log_path,
                  "Write one audit.k8s.io/v1 Event (JSON, one per line, Metadata level: user, "
                  "verb, object, response code, timestamps) per API request, of both the HTTP and "

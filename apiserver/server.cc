@@ -5,6 +5,7 @@
 #include <grpcpp/server_posix.h>
 
 #include "absl/strings/str_cat.h"
+#include "api/errors.h"
 #include "apiserver/authz/bootstrap_policy.h"
 #include "apiserver/authz/chain.h"
 #include "apiserver/kubernetes_service.h"
@@ -34,11 +35,19 @@ absl::Status Server::Start() {
                                          options_.etcd_max_request_bytes);
   registry_ = std::make_unique<Registry>(api::Scheme::Default());
   ASSIGN_OR_RETURN(service_allocators_, ServiceAllocators::Create(options_.service_network));
+  ASSIGN_OR_RETURN(const std::vector<std::string> plugins,
+                   admission::ParseEnabledPlugins(options_.enable_admission_plugins));
+  admission_ = admission::NewChain(
+      plugins, {.node_uid = [this](const std::string& name) { return NodeUid(name); }});
+  if (admission_ != nullptr) {
+    spdlog::info("admission plugins: {}", options_.enable_admission_plugins);
+  }
   handler_ = std::make_unique<Handler>(
       store_.get(), registry_.get(),
       Handler::Options{.event_ttl_seconds = absl::ToInt64Seconds(options_.event_ttl),
                        .admission = options_.admission,
-                       .pools = {.services = service_allocators_.get()}});
+                       .pools = {.services = service_allocators_.get()},
+                       .plugins = admission_.get()});
   for (const auto& strategy : registry_->strategies()) {
     auto cache = std::make_unique<WatchCache>(
         &strategy->kind(), WatchCache::Options{.window_size = options_.watch_cache_size,
@@ -184,6 +193,14 @@ void Server::HandOffToGrpc(int fd, std::optional<authn::CertificateIdentity> cli
   // its certificate under that name.
   grpc_identities_.Set(absl::StrCat("fd:", fd), std::move(client));
   grpc::AddInsecureChannelFromFd(grpc_server_.get(), fd);
+}
+
+absl::StatusOr<std::string> Server::NodeUid(const std::string& name) const {
+  ASSIGN_OR_RETURN(const Strategy* strategy, registry_->Find("nodes"));
+  WatchCache* cache = handler_->CacheFor(&strategy->kind());
+  CachedObjectPtr node = cache != nullptr ? cache->Get(name) : nullptr;
+  if (node == nullptr) return api::NewNotFound(strategy->kind(), name);
+  return Meta(*node->object).uid();
 }
 
 absl::Status Server::RepairServiceAllocators() {

@@ -25,6 +25,7 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "apiserver/admission/plugins.h"
 #include "apiserver/audit/audit_log.h"
 #include "apiserver/authz/authorizer.h"
 #include "apiserver/authz/cache_policy_source.h"
@@ -93,10 +94,12 @@ struct ServerOptions {
   std::string kubelet_certificate_authority;
   std::string kubelet_client_certificate;
   std::string kubelet_client_key;
-  // --authorization-mode: comma-separated AlwaysAllow, AlwaysDeny, RBAC
+  // --authorization-mode: comma-separated AlwaysAllow, AlwaysDeny, Node, RBAC
   // (authz/authorizer.h). With RBAC the bootstrap roles and bindings are
   // created at start (authz/bootstrap_policy.h).
   std::string authorization_mode = "AlwaysAllow";
+  // --enable-admission-plugins: comma-separated (admission/plugins.h).
+  std::string enable_admission_plugins;
 };
 
 class Server {
@@ -116,6 +119,9 @@ class Server {
   void HandOffToGrpc(int fd, std::optional<authn::CertificateIdentity> client);
   // Rebuilds or repairs the service allocators from the stored Services.
   absl::Status RepairServiceAllocators();
+  // The uid of the Node `name` in the watch cache, as NodeRestriction asks
+  // it (NotFound when there is none).
+  absl::StatusOr<std::string> NodeUid(const std::string& name) const;
 
   ServerOptions options_;
   std::unique_ptr<EtcdClient> client_;
@@ -132,6 +138,8 @@ class Server {
   std::unique_ptr<authz::CachePolicySource> policy_source_;
   std::unique_ptr<authz::Authorizer> authorizer_;
   authn::ConnectionIdentities grpc_identities_;
+  // --enable-admission-plugins (null: none); outlives the handler.
+  std::unique_ptr<admission::Chain> admission_;
   std::unique_ptr<Handler> handler_;
   std::unique_ptr<NamespaceFinalizer> finalizer_;
   std::unique_ptr<WorkerPool> pool_;

@@ -216,10 +216,13 @@ grpc::ServerUnaryReactor* ApiServerService::Create(grpc::CallbackServerContext* 
     return reactor;
   }
   auto create = [=, this] {
-    handler_->CreateAsync(*request, response, [this, reactor, event](absl::Status status) {
-      Audit(event, status, 201);
-      reactor->Finish(ToGrpc(status));
-    });
+    handler_->CreateAsync(
+        *request, response,
+        [this, reactor, event](absl::Status status) {
+          Audit(event, status, 201);
+          reactor->Finish(ToGrpc(status));
+        },
+        &caller.user);
   };
   if (handler_->CreateRunsWithoutWaiting(*request)) {
     create();
@@ -257,7 +260,7 @@ grpc::ServerUnaryReactor* ApiServerService::Update(grpc::CallbackServerContext* 
                                                    apiv1::ObjectResponse* response) {
   const Caller caller = Authenticate(context, false);
   return Unary(
-      context, [=, this] { return handler_->Update(*request, response); },
+      context, [=, this] { return handler_->Update(*request, response, &caller.user); },
       AuditEvent(context, caller, "Update", "update", request->resource(), request->namespace_(),
                  request->name(), request->subresource()),
       Admit(caller, "update", request->resource(), request->namespace_(), request->name(),
@@ -269,7 +272,7 @@ grpc::ServerUnaryReactor* ApiServerService::Patch(grpc::CallbackServerContext* c
                                                   apiv1::ObjectResponse* response) {
   const Caller caller = Authenticate(context, false);
   return Unary(
-      context, [=, this] { return handler_->Patch(*request, response); },
+      context, [=, this] { return handler_->Patch(*request, response, &caller.user); },
       AuditEvent(context, caller, "Patch", "patch", request->resource(), request->namespace_(),
                  request->name(), request->subresource()),
       Admit(caller, "patch", request->resource(), request->namespace_(), request->name(),
@@ -281,7 +284,7 @@ grpc::ServerUnaryReactor* ApiServerService::Delete(grpc::CallbackServerContext* 
                                                    apiv1::DeleteResponse* response) {
   const Caller caller = Authenticate(context, false);
   return Unary(
-      context, [=, this] { return handler_->Delete(*request, response); },
+      context, [=, this] { return handler_->Delete(*request, response, &caller.user); },
       AuditEvent(context, caller, "Delete", "delete", request->resource(), request->namespace_(),
                  request->name(), ""),
       Admit(caller, "delete", request->resource(), request->namespace_(), request->name(), ""));

@@ -39,10 +39,10 @@ absl::StatusOr<std::vector<std::string>> ParseModes(absl::string_view flag) {
   std::vector<std::string> modes;
   for (absl::string_view mode : absl::StrSplit(flag, ',')) {
     mode = absl::StripAsciiWhitespace(mode);
-    if (mode != "AlwaysAllow" && mode != "AlwaysDeny" && mode != "RBAC") {
+    if (mode != "AlwaysAllow" && mode != "AlwaysDeny" && mode != "Node" && mode != "RBAC") {
       return absl::InvalidArgumentError(
           absl::StrCat("authorization-mode \"", mode,
-                       "\" is not a valid mode (supported: AlwaysAllow, AlwaysDeny, RBAC)"));
+                       "\" is not a valid mode (supported: AlwaysAllow, AlwaysDeny, Node, RBAC)"));
     }
     if (std::find(modes.begin(), modes.end(), mode) != modes.end()) {
       return absl::InvalidArgumentError(

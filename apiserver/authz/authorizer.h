@@ -8,10 +8,11 @@
 // answers Allow, Deny or NoOpinion with an optional reason.
 //
 // --authorization-mode is kube-apiserver's flag: a comma-separated list of
-// AlwaysAllow, AlwaysDeny and RBAC, asked in that order; the first Allow or
-// Deny decides, and a request nobody allows is forbidden. Before them, as in
-// Kubernetes, members of the group system:masters are always allowed. The
-// default, AlwaysAllow, serves every caller as before authorization existed.
+// AlwaysAllow, AlwaysDeny, Node (node_authorizer.h) and RBAC, asked in the
+// order given; the first Allow or Deny decides, and a request nobody allows
+// is forbidden. Before them, as in Kubernetes, members of the group
+// system:masters are always allowed. The default, AlwaysAllow, serves every
+// caller as before authorization existed.
 //
 // A forbidden request gets Kubernetes' answer (ForbiddenError): HTTP 403,
 // reason Forbidden, the message

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "api/errors.h"
+#include "apiserver/authz/node_authorizer.h"
 #include "spdlog/spdlog.h"
 
 namespace minik8s::apiserver::authz {
@@ -162,14 +163,7 @@ Policy BootstrapPolicy() {
        Rule({"patch", "update"}, {"batch"}, {"jobs/status"}),
        Rule({"create", "delete", "patch", "update"}, {"discovery.k8s.io"}, {"endpointslices"}),
        Rule({"create", "get", "update"}, {"coordination.k8s.io"}, {"leases"})}));
-  roles.push_back(Role(
-      "system:node",
-      {Rule({"create", "get", "list", "watch", "patch", "update", "delete"}, {""}, {"nodes"}),
-       Rule({"patch", "update"}, {""}, {"nodes/status", "pods/status"}),
-       Rule({"create", "delete", "get", "list", "watch"}, {""}, {"pods"}),
-       Rule(kRead, {""}, {"services", "endpoints"}),
-       Rule({"create", "patch", "update"}, {"", "events.k8s.io"}, {"events"}),
-       Rule({"create", "delete", "get", "patch", "update"}, {"coordination.k8s.io"}, {"leases"})}));
+  roles.push_back(Role("system:node", NodeRules()));
   roles.push_back(Role("system:node-proxier",
                        {Rule({"list", "watch"}, {""}, {"services", "endpoints"}),
                         Rule({"get", "list", "watch"}, {""}, {"nodes"}),

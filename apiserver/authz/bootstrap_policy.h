@@ -25,9 +25,9 @@
 // system:public-info-viewer (groups system:authenticated and
 // system:unauthenticated), system:kube-scheduler, system:kube-controller-
 // manager (the users of those names), system:node-proxier (user
-// system:kube-proxy), and system:node with no subjects: nodes are
-// authorized by the Node authorizer in Kubernetes, which minik8s does not
-// have yet (nor NodeRestriction admission).
+// system:kube-proxy), and system:node (the Node authorizer's NodeRules,
+// node_authorizer.h) with no subjects: nodes are authorized by the Node
+// authorizer, as in Kubernetes.
 //
 // Thread safety: BootstrapPolicy() builds a new value; EnsureBootstrapPolicy
 // from one thread at a time.

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "apiserver/authz/node_authorizer.h"
+
 namespace minik8s::apiserver::authz {
 
 bool HasRbac(const std::vector<std::string>& modes) {
@@ -18,6 +20,8 @@ absl::StatusOr<std::unique_ptr<Authorizer>> NewAuthorizer(const std::vector<std:
       chain.push_back(std::make_unique<AlwaysAllowAuthorizer>());
     } else if (mode == "AlwaysDeny") {
       chain.push_back(std::make_unique<AlwaysDenyAuthorizer>());
+    } else if (mode == "Node") {
+      chain.push_back(std::make_unique<NodeAuthorizer>());
     } else if (mode == "RBAC") {
       if (rbac_source == nullptr) return absl::InvalidArgumentError("RBAC needs a policy source");
       chain.push_back(std::make_unique<RbacAuthorizer>(rbac_source));

@@ -1,5 +1,5 @@
 // The authorizer of a --authorization-mode list (authorizer.h): system:masters
-// first, then each mode in order (AlwaysAllow, AlwaysDeny, RBAC), as
+// first, then each mode in order (AlwaysAllow, AlwaysDeny, Node, RBAC), as
 // kube-apiserver builds its union authorizer.
 //
 // Thread safety: the result is safe for concurrent use.

@@ -708,13 +708,16 @@ void ApiRouter::Create(std::shared_ptr<Call> call) {
   request->set_object(object->SerializeAsString());
   request->set_dry_run(*dry_run);
   auto response = std::make_shared<apiv1::ObjectResponse>();
-  handler_->CreateAsync(*request, response.get(), [call, request, response](absl::Status status) {
-    if (!status.ok()) return call->Fail(status);
-    absl::StatusOr<std::unique_ptr<Message>> created =
-        ParseResponseObject(call->kind(), "", response->object());
-    if (!created.ok()) return call->Fail(created.status());
-    call->ReplyObject(201, **created);
-  });
+  handler_->CreateAsync(
+      *request, response.get(),
+      [call, request, response](absl::Status status) {
+        if (!status.ok()) return call->Fail(status);
+        absl::StatusOr<std::unique_ptr<Message>> created =
+            ParseResponseObject(call->kind(), "", response->object());
+        if (!created.ok()) return call->Fail(created.status());
+        call->ReplyObject(201, **created);
+      },
+      &call->user);
 }
 
 void ApiRouter::Update(std::shared_ptr<Call> call) {
@@ -744,7 +747,7 @@ void ApiRouter::Update(std::shared_ptr<Call> call) {
   request.set_object(object->SerializeAsString());
   request.set_dry_run(*dry_run);
   apiv1::ObjectResponse response;
-  status = handler_->Update(request, &response);
+  status = handler_->Update(request, &response, &call->user);
   if (!status.ok()) return call->Fail(status);
   absl::StatusOr<std::unique_ptr<Message>> updated =
       ParseResponseObject(call->kind(), call->info.subresource, response.object());
@@ -773,7 +776,7 @@ void ApiRouter::Patch(std::shared_ptr<Call> call) {
   request.set_patch(call->request.body);
   request.set_dry_run(*dry_run);
   apiv1::ObjectResponse response;
-  absl::Status status = handler_->Patch(request, &response);
+  absl::Status status = handler_->Patch(request, &response, &call->user);
   if (!status.ok()) return call->Fail(status);
   absl::StatusOr<std::unique_ptr<Message>> patched =
       ParseResponseObject(call->kind(), call->info.subresource, response.object());
@@ -845,8 +848,8 @@ std::string DeletedStatusJson(const api::KindInfo& kind, const Message& object) 
 void ApiRouter::Delete(std::shared_ptr<Call> call) {
   absl::StatusOr<meta::v1::DeleteOptions> options = ReadDeleteOptions(call->request);
   if (!options.ok()) return call->Fail(options.status());
-  absl::StatusOr<Handler::DeleteResult> result =
-      handler_->DeleteObject(*call->strategy, call->info.namespace_, call->info.name, *options);
+  absl::StatusOr<Handler::DeleteResult> result = handler_->DeleteObject(
+      *call->strategy, call->info.namespace_, call->info.name, *options, &call->user);
   if (!result.ok()) return call->Fail(result.status());
   if (result->deleted && !call->strategy->traits().return_deleted_object) {
     return call->Reply(200, Format::kJson, DeletedStatusJson(call->kind(), *result->object));
@@ -873,8 +876,8 @@ void ApiRouter::DeleteCollection(std::shared_ptr<Call> call) {
     std::unique_ptr<Message> item = call->kind().New();
     if (!item->ParseFromString(bytes)) continue;
     const meta::v1::ObjectMeta& meta = Meta(*item);
-    absl::StatusOr<Handler::DeleteResult> result =
-        handler_->DeleteObject(*call->strategy, meta.namespace_(), meta.name(), *options);
+    absl::StatusOr<Handler::DeleteResult> result = handler_->DeleteObject(
+        *call->strategy, meta.namespace_(), meta.name(), *options, &call->user);
     if (!result.ok()) {
       if (result.status().code() == absl::StatusCode::kNotFound) continue;
       return call->Fail(result.status());

@@ -202,7 +202,7 @@ TEST(ParseModes, KubeApiserverModeList) {
   auto modes = ParseModes("RBAC,AlwaysDeny");
   ASSERT_TRUE(modes.ok()) << modes.status();
   EXPECT_EQ(*modes, (std::vector<std::string>{"RBAC", "AlwaysDeny"}));
-  EXPECT_FALSE(ParseModes("Node,RBAC").ok());
+  EXPECT_FALSE(ParseModes("Webhook,RBAC").ok());
   EXPECT_FALSE(ParseModes("RBAC,RBAC").ok());
   EXPECT_FALSE(ParseModes("").ok());
 }

@@ -1,0 +1,103 @@
+#include "apiserver/authz/node_authorizer.h"
+
+#include <algorithm>
+#include <initializer_list>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "apiserver/authz/rule_match.h"
+
+namespace minik8s::apiserver::authz {
+
+namespace {
+
+using Strings = std::initializer_list<const char*>;
+
+rbac::v1::PolicyRule Rule(Strings verbs, Strings groups, Strings resources) {
+  rbac::v1::PolicyRule rule;
+  for (const char* v : verbs) rule.add_verbs(v);
+  for (const char* g : groups) rule.add_api_groups(g);
+  for (const char* r : resources) rule.add_resources(r);
+  return rule;
+}
+
+constexpr char kCoordinationGroup[] = "coordination.k8s.io";
+
+// Kubernetes' authorizeLease.
+Result AuthorizeLease(const std::string& node, const Attributes& attributes) {
+  const std::string& verb = attributes.verb;
+  if (verb != "get" && verb != "create" && verb != "update" && verb != "patch" &&
+      verb != "delete") {
+    return {Decision::kNoOpinion, "can only get, create, update, patch, or delete a node lease"};
+  }
+  if (attributes.namespace_ != kNodeLeaseNamespace) {
+    return {Decision::kNoOpinion, absl::StrCat("can only access leases in the \"",
+                                               kNodeLeaseNamespace, "\" system namespace")};
+  }
+  if (verb != "create" && attributes.name != node) {
+    return {Decision::kNoOpinion,
+            "can only access node lease with the same name as the requesting node"};
+  }
+  return {Decision::kAllow, ""};
+}
+
+}  // namespace
+
+NodeIdentity NodeIdentityOf(const authn::UserInfo* user) {
+  if (user == nullptr || !absl::StartsWith(user->name, kNodeUserPrefix)) return {};
+  const auto& groups = user->groups;
+  if (std::find(groups.begin(), groups.end(), kNodesGroup) == groups.end()) return {};
+  return {.is_node = true, .name = user->name.substr(sizeof(kNodeUserPrefix) - 1)};
+}
+
+std::vector<rbac::v1::PolicyRule> NodeRules() {
+  return {
+      // API access checks (non-mutating creates).
+      Rule({"create"}, {"authentication.k8s.io"}, {"tokenreviews"}),
+      Rule({"create"}, {"authorization.k8s.io"},
+           {"subjectaccessreviews", "localsubjectaccessreviews"}),
+      // Services, for the environment variables of pods.
+      Rule({"get", "list", "watch"}, {""}, {"services"}),
+      // The node's own Node object and its status (NodeRestriction: its own).
+      Rule({"create", "get", "list", "watch"}, {""}, {"nodes"}),
+      Rule({"update", "patch"}, {""}, {"nodes/status"}),
+      Rule({"update", "patch"}, {""}, {"nodes"}),
+      Rule({"create", "update", "patch"}, {"", "events.k8s.io"}, {"events"}),
+      // Pods: read; mirror pods; the status of the pods it runs; evictions
+      // (NodeRestriction: the pods bound to it).
+      Rule({"get", "list", "watch"}, {""}, {"pods"}),
+      Rule({"create", "delete"}, {""}, {"pods"}),
+      Rule({"update", "patch"}, {""}, {"pods/status"}),
+      Rule({"create"}, {""}, {"pods/eviction"}),
+      // Its lease (authorized by name before the rules are asked).
+      Rule({"get", "create", "update", "patch", "delete"}, {kCoordinationGroup}, {"leases"}),
+  };
+}
+
+NodeAuthorizer::NodeAuthorizer() : rules_(NodeRules()) {}
+
+Result NodeAuthorizer::Authorize(const Attributes& attributes) const {
+  const NodeIdentity node = NodeIdentityOf(attributes.user);
+  if (!node.is_node) return {Decision::kNoOpinion, ""};
+  if (node.name.empty()) {
+    return {Decision::kNoOpinion,
+            absl::StrCat("unknown node for user \"", attributes.user->name, "\"")};
+  }
+  if (attributes.resource_request && attributes.api_group == kCoordinationGroup &&
+      attributes.resource == "leases") {
+    return AuthorizeLease(node.name, attributes);
+  }
+  for (const auto& rule : rules_) {
+    if (RuleAllows(attributes, rule)) return {Decision::kAllow, ""};
+  }
+  return {Decision::kNoOpinion, ""};
+}
+
+void NodeAuthorizer::RulesFor(const authn::UserInfo& user, const std::string& ns,
+                              RuleList* out) const {
+  if (!NodeIdentityOf(&user).is_node) return;
+  out->incomplete = true;
+  out->errors.push_back("node authorizer does not support user rule resolution");
+}
+
+}  // namespace minik8s::apiserver::authz
