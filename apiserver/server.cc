@@ -243,13 +243,26 @@ void Server::RunMaintenance() {
     }
     absl::StatusOr<int64_t> revision = client_->CurrentRevision();
     bool now_healthy = revision.ok();
+    // With RBAC, the bootstrap roles and bindings come first: until they
+    // exist every component would be forbidden (kube-apiserver's readyz
+    // waits for its rbac/bootstrap-roles hook the same way).
+    if (now_healthy && !rbac_done) {
+      if (absl::Status status = authz::EnsureBootstrapPolicy(handler_.get()); !status.ok()) {
+        spdlog::warn("RBAC bootstrap policy: {}", std::string(status.message()));
+        now_healthy = false;
+      } else {
+        rbac_done = true;
+      }
+    }
     if (now_healthy != healthy || first) {
       grpc_server_->GetHealthCheckService()->SetServingStatus(now_healthy);
       storage_healthy_.store(now_healthy);
       if (now_healthy) {
         spdlog::info("storage reachable: serving");
-      } else {
+      } else if (!revision.ok()) {
         spdlog::warn("{}: not serving", std::string(revision.status().message()));
+      } else {
+        spdlog::warn("the RBAC bootstrap policy is not in place yet: not serving");
       }
       healthy = now_healthy;
     }
@@ -263,13 +276,6 @@ void Server::RunMaintenance() {
           spdlog::warn("creating namespace {}: {}", ns, std::string(status.message()));
           namespaces_done = false;
         }
-      }
-    }
-    if (!rbac_done) {
-      if (absl::Status status = authz::EnsureBootstrapPolicy(handler_.get()); !status.ok()) {
-        spdlog::warn("RBAC bootstrap policy: {}", std::string(status.message()));
-      } else {
-        rbac_done = true;
       }
     }
     if (absl::Now() >= next_repair) {

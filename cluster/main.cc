@@ -126,6 +126,12 @@ int main(int argc, char** argv) {
                    "carry the CA and the admin's certificate (true/false; false: plaintext, "
                    "anyone on this machine can do anything, for comparisons)")
       ->capture_default_str();
+  up_cmd
+      ->add_option("--authorization-mode", co.authorization_mode,
+                   "The apiserver's --authorization-mode when it serves TLS: Node,RBAC as "
+                   "kubeadm sets it (kubelets by the Node authorizer and NodeRestriction, every "
+                   "other caller by RBAC and its bootstrap roles); AlwaysAllow for comparisons")
+      ->capture_default_str();
   up_cmd->add_option("--bin-dir", bin_dir,
                      "Folder with the minik8s-* daemons (default: the folder of this executable)");
   up_cmd->add_option("--log-level", co.log_level, "Log level of every daemon")

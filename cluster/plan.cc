@@ -5,6 +5,8 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
 #include "pki/cluster_pki.h"
 
 namespace minik8s::cluster {
@@ -225,6 +227,15 @@ absl::StatusOr<std::vector<ComponentSpec>> PlanCluster(const ClusterOptions& opt
       s.health_tls = {
           .ca_file = pki.ca.cert, .cert_file = pki.admin.cert, .key_file = pki.admin.key};
       s.health_uses_tls = true;
+      // Every caller is someone: authorized as kubeadm sets it up, the
+      // kubelets by the Node authorizer and NodeRestriction, everyone else
+      // by RBAC and its bootstrap roles.
+      s.args.insert(s.args.end(), {"--authorization-mode", options.authorization_mode});
+      for (absl::string_view mode : absl::StrSplit(options.authorization_mode, ',')) {
+        if (mode == "Node") {
+          s.args.insert(s.args.end(), {"--enable-admission-plugins", "NodeRestriction"});
+        }
+      }
       // The kubelets' API (pods/log) over TLS, as kubeadm sets it up.
       s.args.insert(s.args.end(),
                     {"--kubelet-certificate-authority", pki.ca.cert, "--kubelet-client-certificate",

@@ -106,6 +106,10 @@ struct ClusterOptions {
   // kubelets reach it with their own kubeconfigs (ComponentKubeconfigPath,
   // written by `up`), the launcher's probes with the admin certificate.
   bool apiserver_tls = false;
+  // The apiserver's --authorization-mode over TLS (kubeadm's); with Node,
+  // NodeRestriction admission as well. Unused in plaintext, where every
+  // caller is anonymous.
+  std::string authorization_mode = "Node,RBAC";
   std::string pki_dir;
   int nodes = kDefaultNodes;
   int scale_nodes = 0;  // > 0: one extra kubelet simulating this many nodes

@@ -215,6 +215,19 @@ TEST(PlanCluster, ApiserverTlsGivesEachComponentItsKubeconfig) {
   EXPECT_EQ(Flag(api, "--client-ca-file"), "/d/pki/ca.crt");
   EXPECT_TRUE(api.health_uses_tls);
   EXPECT_EQ(api.health_tls.cert_file, "/d/pki/admin.crt");
+  EXPECT_EQ(Flag(api, "--authorization-mode"), "Node,RBAC");
+  EXPECT_EQ(Flag(api, "--enable-admission-plugins"), "NodeRestriction");
+  EXPECT_EQ(Flag(api, "--kubelet-certificate-authority"), "/d/pki/ca.crt");
+  EXPECT_EQ(Flag(api, "--kubelet-client-certificate"), "/d/pki/apiserver-kubelet-client.crt");
+  const ComponentSpec& kubelet = Get(*specs, "kubelet-node-1");
+  EXPECT_EQ(Flag(kubelet, "--tls-cert-file"), "/d/pki/kubelets/node-1/kubelet.crt");
+  EXPECT_EQ(Flag(kubelet, "--client-ca-file"), "/d/pki/ca.crt");
+  // Without the Node authorizer, no NodeRestriction either.
+  o.authorization_mode = "AlwaysAllow";
+  specs = PlanCluster(o);
+  ASSERT_TRUE(specs.ok());
+  EXPECT_EQ(Flag(Get(*specs, "apiserver"), "--authorization-mode"), "AlwaysAllow");
+  EXPECT_EQ(Flag(Get(*specs, "apiserver"), "--enable-admission-plugins"), "");
   for (const char* name : {"controller-manager", "scheduler", "kubelet-node-1"}) {
     const ComponentSpec& s = Get(*specs, name);
     EXPECT_EQ(Flag(s, "--server"), "") << name;
