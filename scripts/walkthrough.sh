@@ -327,8 +327,13 @@ if command -v kubectl >/dev/null 2>&1; then
   echo
   kube_run rollout status deployment/nginx-deployment --timeout=${timeout_s}s
   api=$(awk '/server:/ {print $2; exit}' "$kubeconfig")
-  echo "\$ curl -s \"$api/api/v1/namespaces/default/pods?watch=true&labelSelector=app%3Dnginx&timeoutSeconds=2\" | cut -c1-150"
-  curl -s "$api/api/v1/namespaces/default/pods?watch=true&labelSelector=app%3Dnginx&timeoutSeconds=2" | cut -c1-150
+  # The apiserver's port is TLS-only: curl shows the cluster CA and the
+  # admin's client certificate, as kubectl does from the kubeconfig.
+  pki="$data/pki"
+  echo "\$ curl -s --cacert \$PKI/ca.crt --cert \$PKI/admin.crt --key \$PKI/admin.key \\"
+  echo "    \"$api/api/v1/namespaces/default/pods?watch=true&labelSelector=app%3Dnginx&timeoutSeconds=2\" | cut -c1-150"
+  curl -s --cacert "$pki/ca.crt" --cert "$pki/admin.crt" --key "$pki/admin.key" \
+    "$api/api/v1/namespaces/default/pods?watch=true&labelSelector=app%3Dnginx&timeoutSeconds=2" | cut -c1-150
   echo
   sed -e 's/^  replicas: 3/  replicas: 3\n  foo: 1/' -e 's/^  name: nginx-deployment/  name: bad/' \
     examples/nginx-deployment.yaml > "$work/bad.yaml"
