@@ -78,13 +78,31 @@ TEST(DiscoveryDocs, ApisListsEveryNamedGroupWithItsPreferredVersion) {
     EXPECT_EQ(group["serverAddressByClientCIDRs"][0]["serverAddress"].as<std::string>(),
               "127.0.0.1:6443");
   }
-  EXPECT_EQ(names, (std::set<std::string>{"apps", "coordination.k8s.io", "discovery.k8s.io",
-                                          "rbac.authorization.k8s.io"}));
+  EXPECT_EQ(names,
+            (std::set<std::string>{"apps", "authorization.k8s.io", "batch", "coordination.k8s.io",
+                                   "discovery.k8s.io", "rbac.authorization.k8s.io"}));
 
   YAML::Node apps = Parse(docs.Find("/apis/apps"));
   EXPECT_EQ(apps["kind"].as<std::string>(), "APIGroup");
   EXPECT_EQ(apps["name"].as<std::string>(), "apps");
   EXPECT_EQ(apps["preferredVersion"]["groupVersion"].as<std::string>(), "apps/v1");
+}
+
+TEST(DiscoveryDocs, AuthorizationReviewsAreCreateOnly) {
+  DiscoveryDocs docs(TheRegistry());
+  YAML::Node list = Parse(docs.Find("/apis/authorization.k8s.io/v1"));
+  EXPECT_EQ(list["groupVersion"].as<std::string>(), "authorization.k8s.io/v1");
+  std::vector<std::string> names;
+  for (const auto& r : list["resources"]) {
+    names.push_back(r["name"].as<std::string>());
+    EXPECT_EQ(Strings(r["verbs"]), std::vector<std::string>{"create"});
+    EXPECT_EQ(r["namespaced"].as<bool>(), names.back() == "localsubjectaccessreviews");
+  }
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"localsubjectaccessreviews", "selfsubjectaccessreviews",
+                                      "selfsubjectrulesreviews", "subjectaccessreviews"}));
+  EXPECT_EQ(FindResource(list, "selfsubjectrulesreviews")["kind"].as<std::string>(),
+            "SelfSubjectRulesReview");
 }
 
 TEST(DiscoveryDocs, CoreResourcesCarryShortNamesCategoriesAndSubresources) {
@@ -170,7 +188,7 @@ TEST(DiscoveryDocs, ScaleSubresourceIsAnAutoscalingV1Scale) {
 TEST(DiscoveryDocs, UnknownPathsAreNotFoundAndATrailingSlashIsIgnored) {
   DiscoveryDocs docs(TheRegistry());
   EXPECT_EQ(docs.Find("/api/v2"), nullptr);
-  EXPECT_EQ(docs.Find("/apis/batch"), nullptr);
+  EXPECT_EQ(docs.Find("/apis/extensions"), nullptr);
   EXPECT_EQ(docs.Find("/apis/apps/v1/deployments"), nullptr);
   EXPECT_EQ(docs.Find(""), nullptr);
   EXPECT_EQ(docs.Find("/"), nullptr);
@@ -239,14 +257,14 @@ TEST_F(OpenApiDocsTest, IndexListsEveryGroupVersionWithItsDocument) {
     served.insert(gv.PathPrefix().substr(1));
   }
   EXPECT_EQ(keys, served);
-  EXPECT_EQ(keys, (std::set<std::string>{"api/v1", "apis/apps/v1", "apis/coordination.k8s.io/v1",
-                                         "apis/discovery.k8s.io/v1",
+  EXPECT_EQ(keys, (std::set<std::string>{"api/v1", "apis/apps/v1", "apis/batch/v1",
+                                         "apis/coordination.k8s.io/v1", "apis/discovery.k8s.io/v1",
                                          "apis/rbac.authorization.k8s.io/v1"}));
 
   // The same registry gives the same bytes, so the same hashes.
   OpenApiDocs again(TheRegistry());
   EXPECT_EQ(*again.Find("/openapi/v3"), *docs_.Find("/openapi/v3"));
-  EXPECT_EQ(docs_.Find("/openapi/v3/apis/batch/v1"), nullptr);
+  EXPECT_EQ(docs_.Find("/openapi/v3/apis/extensions/v1beta1"), nullptr);
   EXPECT_EQ(docs_.Find("/openapi/v2"), nullptr);
 }
 
