@@ -9,6 +9,7 @@
 #include "absl/synchronization/notification.h"
 #include "api/errors.h"
 #include "api/time.h"
+#include "apiserver/authz/access_review.h"
 #include "apiserver/continue_token.h"
 #include "apiserver/identity.h"
 #include "apiserver/merge_patch.h"
@@ -942,6 +943,21 @@ absl::Status Handler::ListResources(const apiv1::ListResourcesRequest& request,
       b->set_kind("Binding");
       b->add_verbs("create");
     }
+  }
+  // The authorization.k8s.io reviews (authz/access_review.h), create-only
+  // and never stored, as HTTP discovery lists them.
+  for (const char* resource :
+       {authz::kLocalSubjectAccessReviewResource, authz::kAccessReviewResource,
+        authz::kRulesReviewResource, authz::kSubjectAccessReviewResource}) {
+    apiv1::ApiResource* r = response->add_resources();
+    const std::string name = resource;
+    r->set_name(name);
+    r->set_singular_name(name.substr(0, name.size() - 1));
+    r->set_namespaced(authz::IsNamespacedReview(resource));
+    r->set_group(authz::kAccessReviewGroup);
+    r->set_version("v1");
+    r->set_kind(authz::ReviewKind(resource));
+    r->add_verbs("create");
   }
   return absl::OkStatus();
 }
