@@ -11,6 +11,7 @@
 #include "api/time.h"
 #include "client/indexer.h"
 #include "client/resource.h"
+#include "controllers/util/claim_pods.h"
 #include "controllers/util/owner_refs.h"
 #include "controllers/util/pod_util.h"
 #include "controllers/util/slow_start.h"
@@ -337,49 +338,18 @@ absl::Status JobController::RemoveTrackingFinalizer(const Pod& pod) {
 absl::StatusOr<std::vector<PodPtr>> JobController::ClaimPods(const Job& job,
                                                              const api::LabelSelector& selector,
                                                              const std::vector<PodPtr>& pods) {
-  std::vector<PodPtr> claimed;
-  bool checked_fresh = false;
-  bool can_adopt = false;
-  absl::Status first_error;
-  for (const PodPtr& pod : pods) {
-    switch (DecideClaim(job.metadata(), selector, pod->metadata())) {
-      case ClaimAction::kIgnore:
-        break;
-      case ClaimAction::kKeep:
-        claimed.push_back(pod);
-        break;
-      case ClaimAction::kAdopt: {
-        if (!checked_fresh) {
-          checked_fresh = true;
-          auto fresh = client_->GetJob(job.metadata().namespace_(), job.metadata().name());
-          can_adopt = fresh.ok() && fresh->metadata().uid() == job.metadata().uid() &&
-                      !fresh->metadata().has_deletion_timestamp();
-        }
-        if (!can_adopt || IsTerminal(*pod)) break;
-        Pod copy = *pod;
-        *copy.mutable_metadata()->add_owner_references() =
-            NewControllerRef(job.metadata(), kApiVersion, kKind);
-        auto updated = client_->UpdatePod(copy);
-        if (updated.ok()) {
-          claimed.push_back(std::make_shared<const Pod>(*std::move(updated)));
-        } else if (!api::IsNotFound(updated.status()) && first_error.ok()) {
-          first_error = updated.status();
-        }
-        break;
-      }
-      case ClaimAction::kRelease: {
-        Pod copy = *pod;
-        RemoveOwnerReference(copy.mutable_metadata(), job.metadata().uid());
-        auto updated = client_->UpdatePod(copy);
-        if (!updated.ok() && !api::IsNotFound(updated.status()) && first_error.ok()) {
-          first_error = updated.status();
-        }
-        break;
-      }
-    }
-  }
-  if (!first_error.ok()) return first_error;
-  return claimed;
+  return controllers::ClaimPods(
+      job.metadata(), kApiVersion, kKind, selector, pods,
+      PodClaimer{.owner_is_live =
+                     [&] {
+                       auto fresh =
+                           client_->GetJob(job.metadata().namespace_(), job.metadata().name());
+                       return fresh.ok() && fresh->metadata().uid() == job.metadata().uid() &&
+                              !fresh->metadata().has_deletion_timestamp();
+                     },
+                 // A finished pod is not adopted: it would count again.
+                 .may_adopt = [](const Pod& pod) { return !IsTerminal(pod); },
+                 .update_pod = [&](const Pod& pod) { return client_->UpdatePod(pod); }});
 }
 
 absl::Status JobController::TrackFinishedPods(Job* job, const std::vector<PodPtr>& pods) {

@@ -11,6 +11,7 @@
 #include "api/errors.h"
 #include "client/resource.h"
 #include "controllers/replicaset/replica_set_status.h"
+#include "controllers/util/claim_pods.h"
 #include "controllers/util/owner_refs.h"
 #include "controllers/util/pod_util.h"
 #include "controllers/util/replica_math.h"
@@ -193,51 +194,16 @@ void ReplicaSetController::OnPodDelete(const PodPtr& pod) {
 
 absl::StatusOr<std::vector<PodPtr>> ReplicaSetController::ClaimPods(
     const ReplicaSet& rs, const api::LabelSelector& selector, const std::vector<PodPtr>& pods) {
-  std::vector<PodPtr> claimed;
-  bool checked_fresh = false;
-  bool can_adopt = false;
-  absl::Status first_error;
-  for (const PodPtr& pod : pods) {
-    switch (DecideClaim(rs.metadata(), selector, pod->metadata())) {
-      case ClaimAction::kIgnore:
-        break;
-      case ClaimAction::kKeep:
-        claimed.push_back(pod);
-        break;
-      case ClaimAction::kAdopt: {
-        // Recheck with a fresh read that the ReplicaSet is still the same
-        // live object before taking anything (the cache may be stale).
-        if (!checked_fresh) {
-          checked_fresh = true;
-          auto fresh = client_->GetReplicaSet(rs.metadata().namespace_(), rs.metadata().name());
-          can_adopt = fresh.ok() && fresh->metadata().uid() == rs.metadata().uid() &&
-                      !fresh->metadata().has_deletion_timestamp();
-        }
-        if (!can_adopt) break;
-        Pod copy = *pod;
-        *copy.mutable_metadata()->add_owner_references() =
-            NewControllerRef(rs.metadata(), kApiVersion, kKind);
-        auto updated = client_->UpdatePod(copy);
-        if (updated.ok()) {
-          claimed.push_back(std::make_shared<const Pod>(*std::move(updated)));
-        } else if (!api::IsNotFound(updated.status()) && first_error.ok()) {
-          first_error = updated.status();
-        }
-        break;
-      }
-      case ClaimAction::kRelease: {
-        Pod copy = *pod;
-        RemoveOwnerReference(copy.mutable_metadata(), rs.metadata().uid());
-        auto updated = client_->UpdatePod(copy);
-        if (!updated.ok() && !api::IsNotFound(updated.status()) && first_error.ok()) {
-          first_error = updated.status();
-        }
-        break;
-      }
-    }
-  }
-  if (!first_error.ok()) return first_error;
-  return claimed;
+  return controllers::ClaimPods(
+      rs.metadata(), kApiVersion, kKind, selector, pods,
+      PodClaimer{.owner_is_live =
+                     [&] {
+                       auto fresh =
+                           client_->GetReplicaSet(rs.metadata().namespace_(), rs.metadata().name());
+                       return fresh.ok() && fresh->metadata().uid() == rs.metadata().uid() &&
+                              !fresh->metadata().has_deletion_timestamp();
+                     },
+                 .update_pod = [&](const Pod& pod) { return client_->UpdatePod(pod); }});
 }
 
 std::vector<PodPtr> ReplicaSetController::RelatedPods(const ReplicaSet& rs,
