@@ -240,9 +240,7 @@ void StopDaemons(const ClusterState& state, int max_stage, absl::Duration timeou
 // The admin's TLS files when the apiserver serves TLS (nullopt: plaintext).
 std::optional<TlsClientFiles> AdminTls(const UpOptions& options) {
   if (!options.cluster.apiserver_tls) return std::nullopt;
-  const pki::ClusterPkiPaths pki = pki::ClusterPkiLayout(options.cluster.pki_dir, {});
-  return TlsClientFiles{
-      .ca_file = pki.ca.cert, .cert_file = pki.admin.cert, .key_file = pki.admin.key};
+  return AdminTlsFromPki(options.cluster.pki_dir);
 }
 
 // Each component's kubeconfig (ComponentKubeconfigPath) with its own client

@@ -106,6 +106,10 @@ StoreTls StoreTlsFromPki(const std::string& pki_dir) {
           .client_cert = paths.apiserver_etcd_client.cert,
           .client_key = paths.apiserver_etcd_client.key};
 }
+TlsClientFiles AdminTlsFromPki(const std::string& pki_dir) {
+  const pki::ClusterPkiPaths paths = pki::ClusterPkiLayout(pki_dir, {});
+  return {.ca_file = paths.ca.cert, .cert_file = paths.admin.cert, .key_file = paths.admin.key};
+}
 std::string LogDir(const std::string& data_dir) { return data_dir + "/logs"; }
 std::string ComponentKubeconfigPath(const std::string& data_dir, const std::string& component) {
   return absl::StrCat(data_dir, "/kubeconfigs/", component, ".conf");
@@ -224,8 +228,7 @@ absl::StatusOr<std::vector<ComponentSpec>> PlanCluster(const ClusterOptions& opt
       const pki::ClusterPkiPaths pki = pki::ClusterPkiLayout(options.pki_dir, {});
       s.args.insert(s.args.end(), {"--tls-cert-file", pki.apiserver.cert, "--tls-private-key-file",
                                    pki.apiserver.key, "--client-ca-file", pki.ca.cert});
-      s.health_tls = {
-          .ca_file = pki.ca.cert, .cert_file = pki.admin.cert, .key_file = pki.admin.key};
+      s.health_tls = AdminTlsFromPki(options.pki_dir);
       s.health_uses_tls = true;
       // Every caller is someone: authorized as kubeadm sets it up, the
       // kubelets by the Node authorizer and NodeRestriction, everyone else

@@ -93,6 +93,10 @@ struct StoreTls {
 // Derived from the PKI `minik8s up` keeps under PkiDir(data_dir).
 StoreTls StoreTlsFromPki(const std::string& pki_dir);
 
+// How the admin dials the apiserver: the cluster CA and the admin's client
+// certificate (kubernetes-admin, system:masters) from that PKI.
+TlsClientFiles AdminTlsFromPki(const std::string& pki_dir);
+
 struct ClusterOptions {
   std::string data_dir;  // absolute
   std::string bin_dir;   // where the minik8s-* daemons are

@@ -170,9 +170,7 @@ absl::Status ClusterHarness::Stop(bool stop_etcd) {
 
 std::optional<TlsClientFiles> ClusterHarness::admin_tls() const {
   if (!options_.apiserver_tls) return std::nullopt;
-  const std::string pki = cluster::PkiDir(data_dir_);
-  return TlsClientFiles{
-      .ca_file = pki + "/ca.crt", .cert_file = pki + "/admin.crt", .key_file = pki + "/admin.key"};
+  return cluster::AdminTlsFromPki(cluster::PkiDir(data_dir_));
 }
 
 std::vector<std::string> ClusterHarness::MkctlCommand(std::vector<std::string> args) const {

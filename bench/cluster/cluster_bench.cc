@@ -488,10 +488,7 @@ int Run(const Flags& f) {
     // runs it in plaintext): the bench dials it with the admin's certificate.
     std::optional<TlsClientFiles> api_tls;
     if (std::find(f.up_args.begin(), f.up_args.end(), "--apiserver-tls=false") == f.up_args.end()) {
-      const std::string pki = cluster::PkiDir(data_dir);
-      api_tls = TlsClientFiles{.ca_file = pki + "/ca.crt",
-                               .cert_file = pki + "/admin.crt",
-                               .key_file = pki + "/admin.key"};
+      api_tls = cluster::AdminTlsFromPki(cluster::PkiDir(data_dir));
     }
     auto cs = client::Clientset::Connect({.server = state->apiserver,
                                           .timeout = absl::Seconds(60),

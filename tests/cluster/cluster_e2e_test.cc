@@ -137,12 +137,7 @@ class ClusterE2eTest : public ::testing::Test {
 
   // The apiserver serves TLS (`up`'s default): the CA and the admin's
   // certificate from the cluster's PKI.
-  TlsClientFiles AdminTls() const {
-    const std::string pki = PkiDir(data_dir_);
-    return {.ca_file = pki + "/ca.crt",
-            .cert_file = pki + "/admin.crt",
-            .key_file = pki + "/admin.key"};
-  }
+  TlsClientFiles AdminTls() const { return AdminTlsFromPki(PkiDir(data_dir_)); }
 
   // mkctl with kubectl's flags for the admin, then `args`.
   std::vector<std::string> Mkctl(std::vector<std::string> args) const {
