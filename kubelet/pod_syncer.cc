@@ -347,9 +347,9 @@ bool PodSyncer::StartContainer(PodWorker& w, const core::Pod& pod, const core::C
 }
 
 bool PodSyncer::RunProbes(const core::Pod& pod, const core::Container& c, ContainerRecord& r,
-                          absl::Time now, absl::Time* wake) {
+                          const std::string& pod_ip, absl::Time now, absl::Time* wake) {
   const ProberManager::Verdict verdict =
-      prober_.Probe(pod, c, r.id, FromNanos(r.status->started_at()), now, wake);
+      prober_.Probe(pod, c, r.id, pod_ip, FromNanos(r.status->started_at()), now, wake);
   if (verdict != ProberManager::Verdict::kLivenessFailed &&
       verdict != ProberManager::Verdict::kStartupFailed) {
     return false;
@@ -543,7 +543,7 @@ absl::Status PodSyncer::SyncRunningPod(PodWorker& w, const core::Pod& pod,
           RefreshContainer(r);
         }
         if (r.status && r.status->state() == cri::CONTAINER_RUNNING) {
-          if (!RunProbes(pod, c, r, now, &wake)) continue;
+          if (!RunProbes(pod, c, r, w.pod_ip, now, &wake)) continue;
         }
         if (r.status && r.status->state() == cri::CONTAINER_EXITED) handle_exited(c, false, r);
       }

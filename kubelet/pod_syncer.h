@@ -100,7 +100,7 @@ class PodSyncer {
   // Runs the probes that are due (ProberManager); true if liveness or
   // startup failed and the instance was killed.
   bool RunProbes(const minik8s::core::v1::Pod& pod, const minik8s::core::v1::Container& c,
-                 ContainerRecord& r, absl::Time now, absl::Time* wake);
+                 ContainerRecord& r, const std::string& pod_ip, absl::Time now, absl::Time* wake);
   ContainerView ViewOf(const PodWorker& w, const minik8s::core::v1::Container& c,
                        const ContainerRecord& r, bool init, bool init_pending) const;
   // Computes the pod's status from what the worker knows (condition

@@ -1,6 +1,9 @@
 #include "kubelet/prober.h"
 
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "kubelet/net_probe.h"
 
 namespace minik8s::kubelet {
 
@@ -68,11 +71,64 @@ bool ProbeState::Record(bool success, absl::Time now) {
   return result() != before;
 }
 
+std::optional<int> ResolveProbePort(const minik8s::meta::v1::IntOrString& port,
+                                    const minik8s::core::v1::Container* container) {
+  if (port.has_int_val()) return port.int_val();
+  if (!port.has_str_val()) return 0;
+  if (container != nullptr) {
+    for (const auto& p : container->ports()) {
+      if (p.name() == port.str_val()) return p.container_port();
+    }
+  }
+  int n = 0;
+  if (absl::SimpleAtoi(port.str_val(), &n)) return n;
+  return std::nullopt;
+}
+
+namespace {
+
+namespace cri = ::minik8s::cri::v1;
+
+// The kubelet's own check of an httpGet or tcpSocket probe against a real
+// pod address; nullopt when this probe is left to the runtime's simulation.
+std::optional<ProbeCheck> NetworkCheck(const minik8s::core::v1::Probe& spec,
+                                       const ProbeTarget& target, absl::Duration timeout) {
+  if (!IsLoopbackIpv4(target.pod_ip)) return std::nullopt;
+  const std::string container_name = target.container ? target.container->name() : "";
+  auto no_port = [&](const minik8s::meta::v1::IntOrString& port) {
+    return ProbeCheck{false,
+                      absl::StrCat("couldn't find port: ", port.str_val(), " in ", container_name)};
+  };
+  if (spec.has_http_get()) {
+    const auto& h = spec.http_get();
+    if (!h.scheme().empty() && !absl::EqualsIgnoreCase(h.scheme(), "HTTP")) return std::nullopt;
+    std::optional<int> port = ResolveProbePort(h.port(), target.container);
+    if (!port) return no_port(h.port());
+    HttpProbeRequest req;
+    req.host = h.host().empty() ? target.pod_ip : h.host();
+    req.port = *port;
+    req.path = h.path();
+    for (const auto& header : h.http_headers())
+      req.headers.emplace_back(header.name(), header.value());
+    NetProbeOutcome out = HttpProbe(req, timeout);
+    return ProbeCheck{out.success, out.message};
+  }
+  if (spec.has_tcp_socket()) {
+    const auto& t = spec.tcp_socket();
+    std::optional<int> port = ResolveProbePort(t.port(), target.container);
+    if (!port) return no_port(t.port());
+    NetProbeOutcome out = TcpProbe(t.host().empty() ? target.pod_ip : t.host(), *port, timeout);
+    return ProbeCheck{out.success, out.message};
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 absl::StatusOr<ProbeCheck> RunProbe(runtime::RuntimeClient* runtime,
                                     const std::string& container_id,
                                     const minik8s::core::v1::Probe& spec, ProbeKind kind,
-                                    absl::Duration timeout) {
-  namespace cri = ::minik8s::cri::v1;
+                                    absl::Duration timeout, const ProbeTarget& target) {
   const cri::ProbeKind cri_kind = kind == ProbeKind::kLiveness    ? cri::LIVENESS
                                   : kind == ProbeKind::kReadiness ? cri::READINESS
                                                                   : cri::STARTUP;
@@ -89,16 +145,20 @@ absl::StatusOr<ProbeCheck> RunProbe(runtime::RuntimeClient* runtime,
     if (out.empty()) out = absl::StrCat("command exited with code ", resp->exit_code());
     return ProbeCheck{false, out};
   }
+  // A real address: the port must answer first.
+  if (std::optional<ProbeCheck> net = NetworkCheck(spec, target, timeout)) {
+    if (!net->success) return *net;
+  }
   cri::ProbeRequest req;
   req.set_container_id(container_id);
   req.set_kind(cri_kind);
   if (spec.has_http_get()) {
     req.set_handler(cri::HTTP_GET);
-    req.set_port(spec.http_get().port().int_val());
+    req.set_port(ResolveProbePort(spec.http_get().port(), target.container).value_or(0));
     req.set_path(spec.http_get().path());
   } else if (spec.has_tcp_socket()) {
     req.set_handler(cri::TCP_SOCKET);
-    req.set_port(spec.tcp_socket().port().int_val());
+    req.set_port(ResolveProbePort(spec.tcp_socket().port(), target.container).value_or(0));
   } else if (spec.has_grpc()) {
     req.set_handler(cri::GRPC);
     req.set_port(spec.grpc().port());

@@ -14,11 +14,17 @@
 // ProbeState is pure and thread-compatible.
 //
 // RunProbe is the one place a probe is executed: one check of a probe spec
-// (exec, httpGet, tcpSocket, grpc) against a container, through the
-// runtime. Thread-safe as far as the RuntimeClient is.
+// (exec, httpGet, tcpSocket, grpc) against a container. Where the pod's
+// address is real (127.0.0.0/8, the rootless pod network on which the
+// runtime answers on each container's ports), httpGet (HTTP scheme) and
+// tcpSocket probes are run by the kubelet against podIP:port as Kubernetes
+// runs them (net_probe.h); elsewhere (scale mode's 10.x pods) and for exec,
+// grpc and HTTPS probes the runtime simulates the check. Thread-safe as far
+// as the RuntimeClient is.
 #ifndef MINIK8S_KUBELET_PROBER_H_
 #define MINIK8S_KUBELET_PROBER_H_
 
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -78,15 +84,30 @@ struct ProbeCheck {
   std::string message;
 };
 
-// Runs one check of `spec` on container `container_id`. A probe with no
-// handler passes. A non-OK status is the runtime call's own error (the
+// Where a network probe goes: the pod's IP and the container (its ports
+// name the probe's named port).
+struct ProbeTarget {
+  std::string pod_ip;
+  const minik8s::core::v1::Container* container = nullptr;
+};
+
+// The port a probe's IntOrString names: a number, or the name of one of the
+// container's ports. nullopt when the name is not found.
+std::optional<int> ResolveProbePort(const minik8s::meta::v1::IntOrString& port,
+                                    const minik8s::core::v1::Container* container);
+
+// Runs one check of `spec` on container `container_id` of the pod at
+// `target`. A probe with no handler passes. On a pod address that is real
+// the kubelet's own check must pass and then the runtime's simulated
+// failure modes (MINIK8S_SIM_READINESS and the like, asked through Probe)
+// still apply. A non-OK status is the runtime call's own error (the
 // caller decides whether the runtime is unreachable or the check simply
 // failed); a command that ran and exited non-zero, or a handler that
 // answered failure, is a ProbeCheck with success false.
 absl::StatusOr<ProbeCheck> RunProbe(runtime::RuntimeClient* runtime,
                                     const std::string& container_id,
                                     const minik8s::core::v1::Probe& spec, ProbeKind kind,
-                                    absl::Duration timeout);
+                                    absl::Duration timeout, const ProbeTarget& target);
 
 }  // namespace minik8s::kubelet
 

@@ -17,7 +17,8 @@ ProberManager::PodProbes* ProberManager::Find(const std::string& uid, bool creat
 }
 
 ProberManager::Verdict ProberManager::Probe(const core::Pod& pod, const core::Container& c,
-                                            const std::string& container_id, absl::Time started,
+                                            const std::string& container_id,
+                                            const std::string& pod_ip, absl::Time started,
                                             absl::Time now, absl::Time* wake) {
   Probes& p = (*Find(pod.metadata().uid(), /*create=*/true))[c.name()];
   if (p.instance != container_id) {
@@ -41,8 +42,8 @@ ProberManager::Verdict ProberManager::Probe(const core::Pod& pod, const core::Co
   }
   // One check and its bookkeeping; false when the runtime did not answer.
   auto check = [&](const core::Probe& spec, ProbeState& state) {
-    absl::StatusOr<ProbeCheck> result =
-        RunProbe(runtime_, container_id, spec, state.kind(), state.timing().timeout);
+    absl::StatusOr<ProbeCheck> result = RunProbe(runtime_, container_id, spec, state.kind(),
+                                                 state.timing().timeout, ProbeTarget{pod_ip, &c});
     if (!result.ok() && health_->RuntimeUnreachable(result.status())) return false;
     ProbeCheck r =
         result.ok() ? *result : ProbeCheck{false, std::string(result.status().message())};

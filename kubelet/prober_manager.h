@@ -59,11 +59,12 @@ class ProberManager {
   ProberManager& operator=(const ProberManager&) = delete;
 
   // Runs the probes of `c` that are due at `now`, for its running instance
-  // `container_id` (started at `started`; zero: `now`). Lowers `*wake` to
-  // the next probe due.
+  // `container_id` (started at `started`; zero: `now`) in the pod's sandbox
+  // at `pod_ip` (network probes go there, RunProbe). Lowers `*wake` to the
+  // next probe due.
   Verdict Probe(const minik8s::core::v1::Pod& pod, const minik8s::core::v1::Container& c,
-                const std::string& container_id, absl::Time started, absl::Time now,
-                absl::Time* wake);
+                const std::string& container_id, const std::string& pod_ip, absl::Time started,
+                absl::Time now, absl::Time* wake);
 
   // The probe results of `c` in pod `uid` as the status shows them. With no
   // state (not probed yet, or dropped): started unless it has a startup

@@ -89,7 +89,7 @@ class ProberManagerTest : public ::testing::Test {
   // One sync's probing at the fake clock's time; `*wake` gets the next probe.
   Verdict ProbeNow(absl::Time* wake, const std::string& id = "c1") {
     *wake = absl::InfiniteFuture();
-    return prober_.Probe(pod_, container(), id, started_, clock_.Now(), wake);
+    return prober_.Probe(pod_, container(), id, "10.0.0.2", started_, clock_.Now(), wake);
   }
 
   common::FakeClock clock_;
