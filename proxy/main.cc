@@ -59,6 +59,10 @@ int main(int argc, char** argv) {
                  "Unlike kube-proxy's flag these are addresses, not CIDRs")
       ->delimiter(',')
       ->capture_default_str();
+  daemon.AddDurationFlag("--report-programming-period", &options.report_period,
+                         "How often the proxy reports, as an EndpointsProgrammed Event per "
+                         "Service, which EndpointSlice versions it programmed and when "
+                         "(only Services whose slices changed; 0 = never)");
   daemon.AddDurationFlag("--min-sync-period", &p.min_sync_period,
                          "Least time between two rule syncs, so a burst of changes makes one "
                          "sync (0 = sync at every change)");

@@ -266,6 +266,16 @@ void Proxier::Sync() {
     }
   }
   programmed_ = std::move(next);
+  std::map<std::string, std::string> with_rules;  // "ns/name" -> uid
+  for (const auto& [key, p] : programmed_) {
+    with_rules.emplace(absl::StrCat(p.rule.service_namespace, "/", p.rule.service_name), "");
+  }
+  for (const Service* svc : service_ptrs) {
+    auto it =
+        with_rules.find(absl::StrCat(svc->metadata().namespace_(), "/", svc->metadata().name()));
+    if (it != with_rules.end()) it->second = svc->metadata().uid();
+  }
+  programming_log_.Record(with_rules, slice_ptrs, programmed);
   last_sync_ = absl::Now();
   ++syncs_;
   if (m.sync_duration != nullptr) {
@@ -294,6 +304,11 @@ std::string Proxier::RulesPageJson() {
   }
   in.rules = RulesSnapshot();
   return RulesPage(in);
+}
+
+std::vector<ProgrammingReport> Proxier::TakeProgrammingReports() {
+  absl::MutexLock l(&mu_);
+  return programming_log_.TakeChanged(options_.node_names);
 }
 
 std::vector<ProgrammedRule> Proxier::RulesSnapshot() const {

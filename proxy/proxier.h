@@ -17,6 +17,9 @@
 // endpoints.kubernetes.io/last-change-trigger-time (the time of the pod or
 // Service change it reflects) adds, once programmed, the time since then to
 // kubeproxy_network_programming_duration_seconds, as kube-proxy does.
+// It also remembers which resourceVersion of each slice each sync programmed
+// (ProgrammingLog, programming_report.h), for the reports the
+// ProgrammingReporter writes through the apiserver.
 //
 // Thread safety: all public methods are safe from any thread. The informers
 // (listers) must outlive the proxier.
@@ -39,6 +42,7 @@
 #include "client/lister.h"
 #include "k8s/core/v1/core.pb.h"
 #include "k8s/discovery/v1/discovery.pb.h"
+#include "proxy/programming_report.h"
 #include "proxy/rules.h"
 #include "proxy/tcp_proxy.h"
 
@@ -96,6 +100,9 @@ class Proxier {
   int64_t syncs() const;
 
   std::vector<ProgrammedRule> RulesSnapshot() const;
+  // The programming reports of the Services whose slices were programmed at
+  // a new version since the last call.
+  std::vector<ProgrammingReport> TakeProgrammingReports();
   // The /rules page (rules_page.h).
   std::string RulesPageJson();
   TcpProxy* data_plane() { return &data_plane_; }
@@ -122,6 +129,7 @@ class Proxier {
   std::set<std::string> unsupported_logged_ ABSL_GUARDED_BY(mu_);
   // The trigger times of the slice changes the next sync programs.
   std::vector<absl::Time> pending_triggers_ ABSL_GUARDED_BY(mu_);
+  ProgrammingLog programming_log_ ABSL_GUARDED_BY(mu_);
   std::thread thread_;
 };
 

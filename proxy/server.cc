@@ -58,6 +58,11 @@ absl::Status ProxyServer::Start() {
                absl::StrJoin(options_.proxier.node_names, ","));
   proxier_->Sync();
   proxier_->Run();
+  if (options_.report_period > absl::ZeroDuration()) {
+    reporter_ = std::make_unique<ProgrammingReporter>(clientset_->api(), proxier_.get(),
+                                                      options_.report_period);
+    reporter_->Start();
+  }
   return absl::OkStatus();
 }
 
@@ -68,6 +73,7 @@ std::string ProxyServer::RulesPageJson() {
 }
 
 void ProxyServer::Stop() {
+  if (reporter_) reporter_->Stop();
   if (proxier_) proxier_->Stop();
   if (slices_) slices_->Stop();
   if (services_) services_->Stop();

@@ -5,7 +5,8 @@
 //
 // Lifecycle: Start() connects, starts the informers, waits for their caches
 // (logging while the apiserver is away) and runs the first sync before the
-// sync thread; Stop() stops the sync thread, then the informers. A proxy
+// sync thread and the programming reporter; Stop() stops the reporter, the
+// sync thread, then the informers. A proxy
 // keeps serving its last rules while the apiserver is away.
 //
 // Thread safety: Start/Stop from one owner thread; RequestStop from any.
@@ -19,6 +20,7 @@
 #include "absl/status/status.h"
 #include "client/clientset.h"
 #include "client/informer.h"
+#include "proxy/programming_reporter.h"
 #include "proxy/proxier.h"
 
 namespace minik8s::proxy {
@@ -29,6 +31,9 @@ struct ProxyServerOptions {
   // or token (client/kubeconfig.h); "" = plaintext to `server`.
   std::string kubeconfig;
   ProxierOptions proxier;
+  // How often the programming reports (Events, programming_report.h) are
+  // written; 0 = never.
+  absl::Duration report_period = absl::Seconds(1);
 };
 
 class ProxyServer {
@@ -56,6 +61,7 @@ class ProxyServer {
   std::unique_ptr<client::Informer<minik8s::core::v1::Service>> services_;
   std::unique_ptr<client::Informer<minik8s::discovery::v1::EndpointSlice>> slices_;
   std::unique_ptr<Proxier> proxier_;
+  std::unique_ptr<ProgrammingReporter> reporter_;
   std::atomic<Proxier*> published_{nullptr};  // proxier_ once it exists
   std::atomic<bool> stop_requested_{false};
 };
