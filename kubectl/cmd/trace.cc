@@ -16,6 +16,7 @@
 #include "kubectl/cmd/commands.h"
 #include "kubectl/cmd/related.h"
 #include "kubectl/cmd/resource_args.h"
+#include "kubectl/cmd/trace_replay.h"
 
 namespace minik8s::kubectl {
 namespace {
@@ -36,6 +37,8 @@ int64_t WindowStart(const absl::Status& status) {
   }
   return w;
 }
+
+}  // namespace
 
 // Replays the history of `resource` in `ns`: a watch from the oldest
 // revision the server still has, read until every object of `current`
@@ -90,6 +93,8 @@ absl::StatusOr<int64_t> Replay(client::ApiClient& client, const std::string& ns,
   return absl::OutOfRangeError("the store's history moved on while being read");
 }
 
+namespace {
+
 // Fills input->history from a replay of the deployments, replica sets and
 // pods of `ns`. Failures only make the order approximate: they become the
 // note.
@@ -141,10 +146,12 @@ int RunTrace(Context& ctx, const std::vector<std::string>& args) {
   if (!requests.ok()) return ctx.Fail(requests.status());
   if (requests->size() != 1 || (*requests)[0].names.size() != 1) {
     return ctx.Fail(absl::InvalidArgumentError(
-        "trace needs exactly one object: deployment/NAME, replicaset/NAME or pod/NAME"));
+        "trace needs exactly one object: deployment/NAME, replicaset/NAME, pod/NAME or "
+        "service/NAME"));
   }
   const api::KindInfo& kind = *(*requests)[0].kind;
   const std::string name = (*requests)[0].names[0];
+  if (kind.kind == "Service") return RunTraceService(ctx, name);
   absl::StatusOr<client::ApiClient*> client = ctx.Client();
   if (!client.ok()) return ctx.Fail(client.status());
   const std::string ns = ctx.Namespace();
@@ -170,7 +177,7 @@ int RunTrace(Context& ctx, const std::vector<std::string>& args) {
     input.pods.push_back(std::move(pod));
   } else {
     return ctx.Fail(absl::InvalidArgumentError(absl::StrCat(
-        "cannot trace ", kind.GroupResource(), ": use a deployment, replicaset or pod")));
+        "cannot trace ", kind.GroupResource(), ": use a deployment, replicaset, pod or service")));
   }
   for (const auto& rs : input.replica_sets) {
     absl::StatusOr<std::vector<core::v1::Pod>> pods =
@@ -201,8 +208,15 @@ void AddTraceCommand(CLI::App& app, Context& ctx, int& exit_code) {
   CLI::App* cmd = app.add_subcommand(
       "trace",
       "Show how an object came to be: its owned objects and the timeline of their "
-      "creation, scheduling, start and readiness, with the component of each step");
-  cmd->add_option("object", *args, "deployment/NAME, replicaset/NAME or pod/NAME")->required();
+      "creation, scheduling, start and readiness, with the component of each step. "
+      "service/NAME: when the Service was created and its clusterIP allocated, when each "
+      "selected pod became Ready, each EndpointSlice write that changed its ready endpoints "
+      "(at the slice's endpoints.kubernetes.io/last-change-trigger-time) and when each node's "
+      "proxy programmed them (from the proxies' EndpointsProgrammed events), with the time "
+      "after the previous step; then per endpoint how many nodes programmed it and how long "
+      "after Ready the last one did");
+  cmd->add_option("object", *args, "deployment/NAME, replicaset/NAME, pod/NAME or service/NAME")
+      ->required();
   cmd->callback([&ctx, &exit_code, args] { exit_code = RunTrace(ctx, *args); });
 }
 
