@@ -78,9 +78,9 @@ TEST(DiscoveryDocs, ApisListsEveryNamedGroupWithItsPreferredVersion) {
     EXPECT_EQ(group["serverAddressByClientCIDRs"][0]["serverAddress"].as<std::string>(),
               "127.0.0.1:6443");
   }
-  EXPECT_EQ(names,
-            (std::set<std::string>{"apps", "authorization.k8s.io", "batch", "coordination.k8s.io",
-                                   "discovery.k8s.io", "rbac.authorization.k8s.io"}));
+  EXPECT_EQ(names, (std::set<std::string>{"apps", "authorization.k8s.io", "batch",
+                                          "certificates.k8s.io", "coordination.k8s.io",
+                                          "discovery.k8s.io", "rbac.authorization.k8s.io"}));
 
   YAML::Node apps = Parse(docs.Find("/apis/apps"));
   EXPECT_EQ(apps["kind"].as<std::string>(), "APIGroup");
@@ -258,6 +258,7 @@ TEST_F(OpenApiDocsTest, IndexListsEveryGroupVersionWithItsDocument) {
   }
   EXPECT_EQ(keys, served);
   EXPECT_EQ(keys, (std::set<std::string>{"api/v1", "apis/apps/v1", "apis/batch/v1",
+                                         "apis/certificates.k8s.io/v1",
                                          "apis/coordination.k8s.io/v1", "apis/discovery.k8s.io/v1",
                                          "apis/rbac.authorization.k8s.io/v1"}));
 
