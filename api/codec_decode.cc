@@ -4,6 +4,8 @@
 #include <string>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "api/codec.h"
@@ -25,6 +27,8 @@ constexpr std::string_view kQuantityType = "minik8s.meta.v1.Quantity";
 constexpr std::string_view kIntOrStringType = "minik8s.meta.v1.IntOrString";
 constexpr std::string_view kTimeType = "minik8s.meta.v1.Time";
 constexpr std::string_view kMicroTimeType = "minik8s.meta.v1.MicroTime";
+// Kubernetes' ExtraValue is a []string: a JSON array, held in `items`.
+constexpr std::string_view kExtraValueType = "minik8s.certificates.v1.ExtraValue";
 
 std::string Where(const YAML::Mark& mark) {
   if (mark.is_null() || mark.line < 0) return "";
@@ -66,6 +70,29 @@ std::string Describe(const YAML::Node& node) {
 absl::Status TypeError(const YAML::Node& node, std::string_view path, std::string_view expected) {
   return Error(node, path,
                absl::StrCat("expected ", std::string(expected), ", got ", Describe(node)));
+}
+
+// A []byte field's JSON form: standard base64 with padding, as Go's
+// encoding/json reads it (line breaks are skipped, anything else outside the
+// alphabet is refused with Go's message).
+absl::Status DecodeBase64(const YAML::Node& node, std::string_view path, std::string* out) {
+  const std::string& text = node.Scalar();
+  std::string clean;
+  clean.reserve(text.size());
+  size_t padding = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '\r' || c == '\n') continue;
+    bool alphabet = absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/';
+    if ((alphabet && padding > 0) || (!alphabet && c != '=') || (c == '=' && ++padding > 2)) {
+      return Error(node, path, absl::StrCat("illegal base64 data at input byte ", i));
+    }
+    clean.push_back(c);
+  }
+  if (clean.size() % 4 != 0 || !absl::Base64Unescape(clean, out)) {
+    return Error(node, path, absl::StrCat("illegal base64 data at input byte ", text.size()));
+  }
+  return absl::OkStatus();
 }
 
 std::string Join(std::string_view path, std::string_view key) {
@@ -239,6 +266,12 @@ absl::Status DecodeScalar(const YAML::Node& node, Message* msg, const FieldDescr
       if (!node.IsScalar() || KindOf(node) != ScalarKind::kString) {
         return TypeError(node, path, "string");
       }
+      if (f->type() == FieldDescriptor::TYPE_BYTES) {
+        std::string bytes;
+        RETURN_IF_ERROR(DecodeBase64(node, path, &bytes));
+        repeated ? r->AddString(msg, f, std::move(bytes)) : r->SetString(msg, f, std::move(bytes));
+        return absl::OkStatus();
+      }
       if (!IsValidUtf8(node.Scalar())) return Error(node, path, "invalid UTF-8 in string");
       repeated ? r->AddString(msg, f, node.Scalar()) : r->SetString(msg, f, node.Scalar());
       return absl::OkStatus();
@@ -347,6 +380,7 @@ absl::Status DecodeMessage(const YAML::Node& node, Message* msg, const std::stri
   if (type == kIntOrStringType) return DecodeIntOrString(node, msg, path);
   if (type == kTimeType) return DecodeTime(node, msg, path, /*micro=*/false);
   if (type == kMicroTimeType) return DecodeTime(node, msg, path, /*micro=*/true);
+  if (type == kExtraValueType) return DecodeField(node, msg, d->FindFieldByName("items"), path);
   if (!node.IsMap()) return TypeError(node, path, "object");
   absl::flat_hash_set<std::string> seen;
   for (const auto& kv : node) {

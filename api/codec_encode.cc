@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "api/codec.h"
 #include "api/quantity.h"
@@ -88,8 +89,12 @@ Value ScalarValue(const Message& msg, const FieldDescriptor* f, int index) {
       v.type = Value::Type::kBool;
       v.b = rep ? r->GetRepeatedBool(msg, f, index) : r->GetBool(msg, f);
       return v;
-    case FieldDescriptor::CPPTYPE_STRING:
-      return Value::String(rep ? r->GetRepeatedString(msg, f, index) : r->GetString(msg, f));
+    case FieldDescriptor::CPPTYPE_STRING: {
+      std::string text = rep ? r->GetRepeatedString(msg, f, index) : r->GetString(msg, f);
+      // bytes are base64 in JSON, as Go's encoding/json writes []byte.
+      if (f->type() == FieldDescriptor::TYPE_BYTES) return Value::String(absl::Base64Escape(text));
+      return Value::String(std::move(text));
+    }
     case FieldDescriptor::CPPTYPE_ENUM:
       return Value::String(rep ? r->GetRepeatedEnum(msg, f, index)->name()
                                : r->GetEnum(msg, f)->name());
@@ -145,6 +150,16 @@ Value ToValue(const Message& msg) {
     return Value::String(FormatRfc3339Micro(FromProtoMicroTime(t)));
   }
   const Reflection* r = msg.GetReflection();
+  if (type == "minik8s.certificates.v1.ExtraValue") {
+    // Kubernetes' ExtraValue is a []string: an array, also when empty.
+    const FieldDescriptor* items = d->FindFieldByName("items");
+    Value list;
+    list.type = Value::Type::kArray;
+    for (int k = 0; k < r->FieldSize(msg, items); ++k) {
+      list.values.push_back(ScalarValue(msg, items, k));
+    }
+    return list;
+  }
   Value out;
   out.type = Value::Type::kObject;
   for (int i = 0; i < d->field_count(); ++i) {
