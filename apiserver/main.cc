@@ -118,6 +118,11 @@ int main(int argc, char** argv) {
                  "authorization metadata) from this CSV file, kube-apiserver's format: "
                  "token,user,uid[,\"group1,group2\"]; requests without a token are then refused "
                  "(401) except /healthz, /livez, /readyz and /version. Empty: no authentication");
+  app.add_flag("--enable-bootstrap-token-auth", options.enable_bootstrap_token_auth,
+               "Authenticate bearer tokens of the form <id>.<secret> against the Secrets "
+               "kube-system/bootstrap-token-<id> of type bootstrap.kubernetes.io/token (the "
+               "tokens `minik8s join` uses): the user system:bootstrap:<id>, in the group "
+               "system:bootstrappers and the Secret's auth-extra-groups");
   app.add_option("--tls-cert-file", options.tls_cert_file,
                  "PEM certificate (chain) the apiserver presents: with it the port speaks only "
                  "TLS, for both the HTTP API and gRPC (ALPN: http/1.1 clients get the HTTP API, "

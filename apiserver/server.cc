@@ -12,6 +12,7 @@
 #include "apiserver/object_meta.h"
 #include "common/metrics.h"
 #include "common/status_macros.h"
+#include "k8s/core/v1/core.pb.h"
 #include "spdlog/spdlog.h"
 
 namespace minik8s::apiserver {
@@ -38,8 +39,9 @@ absl::Status Server::Start() {
   ASSIGN_OR_RETURN(const std::vector<std::string> plugins,
                    admission::ParseEnabledPlugins(options_.enable_admission_plugins));
   admission_ = admission::NewChain(
-      plugins, {.node_uid = [this](const std::string& name) { return NodeUid(name); }});
-  if (admission_ != nullptr) {
+      plugins, {.node_uid = [this](const std::string& name) { return NodeUid(name); },
+                .authorizer = [this] { return authorizer_.get(); }});
+  if (!plugins.empty()) {
     spdlog::info("admission plugins: {}", options_.enable_admission_plugins);
   }
   handler_ = std::make_unique<Handler>(
@@ -102,7 +104,7 @@ absl::Status Server::Start() {
     spdlog::info("authentication: {} bearer tokens from {}", loaded->size(),
                  options_.token_auth_file);
     tokens = *std::move(loaded);
-  } else if (options_.client_ca_file.empty()) {
+  } else if (options_.client_ca_file.empty() && !options_.enable_bootstrap_token_auth) {
     spdlog::warn(
         "neither --token-auth-file nor --client-ca-file: every caller is served as "
         "system:anonymous");
@@ -119,8 +121,23 @@ absl::Status Server::Start() {
   if (!options_.client_ca_file.empty()) {
     spdlog::info("authentication: client certificates signed by {}", options_.client_ca_file);
   }
-  authenticator_ =
-      std::make_unique<authn::Authenticator>(std::move(tokens), !options_.client_ca_file.empty());
+  if (options_.enable_bootstrap_token_auth) {
+    ASSIGN_OR_RETURN(const Strategy* secrets, registry_->Find("secrets"));
+    WatchCache* cache = handler_->CacheFor(&secrets->kind());
+    if (cache == nullptr) return absl::InternalError("no cache of secrets");
+    bootstrap_tokens_ = std::make_unique<authn::BootstrapTokenAuthenticator>(
+        [cache](const std::string& ns, const std::string& name) -> std::optional<core::v1::Secret> {
+          CachedObjectPtr cached = cache->Get(absl::StrCat(ns, "/", name));
+          if (cached == nullptr ||
+              cached->object->GetDescriptor() != core::v1::Secret::descriptor()) {
+            return std::nullopt;
+          }
+          return static_cast<const core::v1::Secret&>(*cached->object);
+        });
+    spdlog::info("authentication: bootstrap tokens from kube-system Secrets");
+  }
+  authenticator_ = std::make_unique<authn::Authenticator>(
+      std::move(tokens), !options_.client_ca_file.empty(), bootstrap_tokens_.get());
   ASSIGN_OR_RETURN(const std::vector<std::string> modes,
                    authz::ParseModes(options_.authorization_mode));
   if (modes != std::vector<std::string>{"AlwaysAllow"}) {

@@ -27,6 +27,7 @@
 #include "absl/time/time.h"
 #include "apiserver/admission/plugins.h"
 #include "apiserver/audit/audit_log.h"
+#include "apiserver/authn/bootstrap_token.h"
 #include "apiserver/authz/authorizer.h"
 #include "apiserver/authz/cache_policy_source.h"
 #include "apiserver/cache_reflector.h"
@@ -81,6 +82,9 @@ struct ServerOptions {
   // --token-auth-file: bearer tokens (authn/authenticator.h); empty: no
   // authentication, every caller is system:anonymous.
   std::string token_auth_file;
+  // --enable-bootstrap-token-auth: bearer tokens "<id>.<secret>" backed by
+  // kube-system/bootstrap-token-<id> Secrets (authn/bootstrap_token.h).
+  bool enable_bootstrap_token_auth = false;
   // --tls-cert-file, --tls-private-key-file: serve TLS only (both APIs);
   // empty: plaintext. --client-ca-file: authenticate client certificates
   // signed by this CA (authn/authenticator.h); needs TLS.
@@ -130,7 +134,9 @@ class Server {
   std::unique_ptr<ServiceAllocators> service_allocators_;
   std::vector<std::unique_ptr<WatchCache>> caches_;
   std::vector<std::unique_ptr<CacheReflector>> reflectors_;
-  std::unique_ptr<audit::AuditLog> audit_;               // outlives the service and the router
+  std::unique_ptr<audit::AuditLog> audit_;  // outlives the service and the router
+  // Reads the secrets cache (after caches_); outlives the authenticator.
+  std::unique_ptr<authn::BootstrapTokenAuthenticator> bootstrap_tokens_;
   std::unique_ptr<authn::Authenticator> authenticator_;  // likewise
   // RBAC's view of the caches (after caches_: it listens to them) and the
   // authorizer (null with AlwaysAllow alone); both outlive the service and

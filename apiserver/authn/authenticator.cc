@@ -9,6 +9,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "api/errors.h"
+#include "apiserver/authn/bootstrap_token.h"
 
 namespace minik8s::apiserver::authn {
 namespace {
@@ -137,7 +138,7 @@ Authenticator::Result Authenticator::Authenticate(absl::string_view authorizatio
     return result;
   }
   authorization = absl::StripAsciiWhitespace(authorization);
-  if (authorization.empty() || !tokens_.has_value()) return result;
+  if (authorization.empty() || (!tokens_.has_value() && bootstrap_ == nullptr)) return result;
   // The scheme is case-insensitive; the token follows one or more spaces.
   const size_t space = authorization.find(' ');
   if (space == absl::string_view::npos ||
@@ -146,14 +147,21 @@ Authenticator::Result Authenticator::Authenticate(absl::string_view authorizatio
     return result;
   }
   absl::string_view token = absl::StripLeadingAsciiWhitespace(authorization.substr(space));
-  const UserInfo* user = token.empty() ? nullptr : tokens_->Find(token);
-  if (user == nullptr) {
+  const UserInfo* user = token.empty() || !tokens_.has_value() ? nullptr : tokens_->Find(token);
+  if (user != nullptr) {
+    result.outcome = Outcome::kAuthenticated;
+    result.user = *user;
+    AddAuthenticatedGroup(&result.user);
+    return result;
+  }
+  std::optional<UserInfo> bootstrap =
+      bootstrap_ != nullptr && !token.empty() ? bootstrap_->Authenticate(token) : std::nullopt;
+  if (!bootstrap.has_value()) {
     result.outcome = Outcome::kRejected;
     return result;
   }
   result.outcome = Outcome::kAuthenticated;
-  result.user = *user;
-  AddAuthenticatedGroup(&result.user);
+  result.user = *std::move(bootstrap);
   return result;
 }
 

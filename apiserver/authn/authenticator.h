@@ -17,6 +17,9 @@
 // endpoints Kubernetes shows everyone (/healthz, /livez, /readyz, /version,
 // and the gRPC Version call).
 //
+// --enable-bootstrap-token-auth adds bootstrap tokens (bootstrap_token.h),
+// tried after the token file.
+//
 // With neither --client-ca-file nor --token-auth-file the apiserver authenticates nobody and serves
 // everyone as system:anonymous (kube-apiserver with no authenticator and
 // AlwaysAllow).
@@ -93,6 +96,8 @@ class TokenFile {
   absl::flat_hash_map<std::string, UserInfo> users_;
 };
 
+class BootstrapTokenAuthenticator;
+
 class Authenticator {
  public:
   enum class Outcome { kAnonymous, kAuthenticated, kRejected };
@@ -101,24 +106,32 @@ class Authenticator {
     UserInfo user;  // anonymous unless kAuthenticated
   };
 
+  // `bootstrap` (borrowed, may be null): bootstrap tokens
+  // (bootstrap_token.h), tried after the token file.
   explicit Authenticator(std::optional<TokenFile> tokens = std::nullopt,
-                         bool client_certificates = false)
-      : tokens_(std::move(tokens)), client_certificates_(client_certificates) {}
+                         bool client_certificates = false,
+                         const BootstrapTokenAuthenticator* bootstrap = nullptr)
+      : tokens_(std::move(tokens)),
+        client_certificates_(client_certificates),
+        bootstrap_(bootstrap) {}
 
   // Whether any authenticator is configured: then anonymous requests are
   // refused outside the public endpoints.
-  bool enabled() const { return tokens_.has_value() || client_certificates_; }
+  bool enabled() const {
+    return tokens_.has_value() || client_certificates_ || bootstrap_ != nullptr;
+  }
 
   // From the connection's verified client certificate (nullptr: none) and
   // the Authorization header's (or metadata's) value ("" when absent). With
-  // a token file, a scheme other than Bearer or an unknown token is
-  // rejected; without one the header is not looked at.
+  // a token file or bootstrap tokens, a scheme other than Bearer or an
+  // unknown token is rejected; without either the header is not looked at.
   Result Authenticate(absl::string_view authorization,
                       const CertificateIdentity* certificate = nullptr) const;
 
  private:
   std::optional<TokenFile> tokens_;
   bool client_certificates_ = false;
+  const BootstrapTokenAuthenticator* bootstrap_ = nullptr;
 };
 
 // Kubernetes' answer to a request that fails authentication: 401, reason
