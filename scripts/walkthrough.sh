@@ -11,6 +11,10 @@
 #   5. a rollback
 #   6. a node dies: NotReady, its pods evicted and recreated elsewhere; then it
 #      comes back
+#   7. the same with the real kubectl (when installed)
+#   8. reach the app: a Deployment exposed as a NodePort Service, curl through
+#      its cluster IP and its node port (each node's minik8s-proxy), scaled
+#      while its EndpointSlice is watched
 #
 # The cluster is stopped at the end (also on failure or Ctrl-C).
 #
@@ -28,7 +32,7 @@ keep=0
 for arg in "$@"; do
   case "$arg" in
     --keep) keep=1 ;;
-    -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "walkthrough: unknown argument: $arg (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -39,7 +43,7 @@ port_base=${MINIK8S_PORT_BASE:-6540}
 timeout_s=${WALKTHROUGH_TIMEOUT:-120}
 
 for b in minik8s mkctl minik8s-store minik8s-apiserver minik8s-controller-manager \
-         minik8s-scheduler minik8s-kubelet minik8s-runtime; do
+         minik8s-scheduler minik8s-kubelet minik8s-runtime minik8s-proxy; do
   if [ ! -x "$bin/$b" ]; then
     echo "walkthrough: $bin/$b is missing; building (BUILD_DIR=$build_dir scripts/build.sh --programs)" >&2
     BUILD_DIR="$build_dir" scripts/build.sh --programs >&2
@@ -343,6 +347,69 @@ if command -v kubectl >/dev/null 2>&1; then
 else
   note "kubectl is not installed: skipped"
 fi
+
+section "8. Reach the app: a Service, its cluster IP and its node port"
+
+# The answering pod, from the page the simulated nginx serves.
+title() { grep -o '<title>[^<]*</title>' | sed -e 's/<title>//' -e 's/<\/title>//'; }
+svc_answers() { curl -s --max-time 2 "http://$1:$2/" | grep -q '<title>'; }
+answering_pods() {
+  local ip=$1 port=$2 n=$3 seen
+  seen=$(for _ in $(seq 20); do curl -s --max-time 2 "http://$ip:$port/" | title; done | sort -u | grep -c .)
+  [ "$seen" = "$n" ]
+}
+
+run create deployment web --image=nginx:1.25.3 --replicas=2 --port=8080
+run expose deployment web --port=8080 --type=NodePort
+run rollout status deployment/web --timeout=${timeout_s}s
+run get svc web -o wide
+run get endpointslices -l kubernetes.io/service-name=web -o wide
+cluster_ip=$(mk get svc web -o 'jsonpath={.spec.clusterIP}')
+node_port=$(mk get svc web -o 'jsonpath={.spec.ports[0].nodePort}')
+wait_until "the Service answering on $cluster_ip:8080" svc_answers "$cluster_ip" 8080
+wait_until "both pods answering on $cluster_ip:8080" answering_pods "$cluster_ip" 8080 2
+note "each request is a new connection: the kernel hands it to one of the three nodes' proxies (one SO_REUSEPORT group), which picks its next endpoint"
+echo "\$ curl -si http://$cluster_ip:8080/ | head -n 4"
+curl -si "http://$cluster_ip:8080/" | head -n 4 || true
+echo
+echo "\$ for i in 1 2 3 4; do curl -s http://$cluster_ip:8080/ | grep -o '<title>.*</title>'; done"
+for _ in 1 2 3 4; do curl -s "http://$cluster_ip:8080/" | grep -o '<title>.*</title>'; done
+echo
+echo "\$ curl -s http://127.0.0.1:$node_port/ | grep -o '<title>.*</title>'     # the node port"
+curl -s "http://127.0.0.1:$node_port/" | grep -o '<title>.*</title>'
+echo
+
+# Scale up while a watch on the Service's EndpointSlice shows each change.
+slice_watch="$work/slices.out"
+"$bin/mkctl" get endpointslices -l kubernetes.io/service-name=web --watch >"$slice_watch" 2>&1 &
+slice_watch_pid=$!
+started_pids+=("$slice_watch_pid")
+sleep 1
+run scale deployment/web --replicas=4
+run rollout status deployment/web --timeout=${timeout_s}s
+wait_until "four pods answering on $cluster_ip:8080" answering_pods "$cluster_ip" 8080 4
+sleep 1
+kill -TERM "$slice_watch_pid" 2>/dev/null || true
+wait "$slice_watch_pid" 2>/dev/null || true
+note "a watch started in a second terminal before the scale, stopped once four pods answered:"
+echo "\$ mkctl get endpointslices -l kubernetes.io/service-name=web --watch"
+cat "$slice_watch"
+echo
+echo "\$ for i in \$(seq 8); do curl -s http://$cluster_ip:8080/ | grep -o '<title>.*</title>'; done | sort | uniq -c"
+for _ in $(seq 8); do curl -s "http://$cluster_ip:8080/" | grep -o '<title>.*</title>'; done | sort | uniq -c
+echo
+run describe svc web
+run get pods -l app=web -o wide
+
+run scale deployment/web --replicas=0
+no_answer() { ! svc_answers "$cluster_ip" 8080; }
+wait_until "no endpoint left on $cluster_ip:8080" no_answer
+note "no endpoint: the proxies close the Service's socket, a connection is refused at once"
+echo "\$ curl -sS http://$cluster_ip:8080/"
+curl -sS --max-time 2 "http://$cluster_ip:8080/" 2>&1 || true
+echo
+run delete svc web
+run delete deployment web
 
 echo "Walkthrough finished in $(( $(date +%s) - started ))s (cluster start included; steps $(( $(date +%s) - t0 ))s)."
 if [ "$keep" = 1 ]; then
