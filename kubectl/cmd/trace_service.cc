@@ -72,6 +72,11 @@ int RunTraceService(Context& ctx, const std::string& name) {
                  if (e.type == client::WatchEventType::kAdded ||
                      e.type == client::WatchEventType::kModified) {
                    input.slice_versions.push_back(s);
+                 } else if (e.type == client::WatchEventType::kDeleted) {
+                   int64_t rv = 0;
+                   if (absl::SimpleAtoi(s.metadata().resource_version(), &rv)) {
+                     input.slices_deleted[s.metadata().name()] = rv;
+                   }
                  }
                });
     if (!from.ok()) {

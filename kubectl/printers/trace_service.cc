@@ -209,6 +209,23 @@ Built Build(const ServiceTraceInput& input) {
     }
   }
 
+  for (const auto& [name, rv] : input.slices_deleted) {
+    absl::Time at = created;
+    for (const TraceStep& s : b.steps) {
+      if (s.rank == kRankSlice && s.revision > 0 && s.revision < rv) at = std::max(at, s.time);
+    }
+    TraceStep s;
+    s.time = at;
+    s.rank = kRankSlice;
+    s.revision = rv;
+    s.object = absl::StrCat("endpointslice/", name);
+    s.step = "Deleted";
+    s.by = "endpointslice-controller";
+    s.detail =
+        absl::StrCat("revision ", rv, " (no write time: placed after the slice writes before it)");
+    b.steps.push_back(std::move(s));
+  }
+
   for (const proxy::ProgrammingReport& r : input.reports) {
     for (const std::string& n : r.nodes) b.reporting_nodes.insert(n);
     for (const auto& [name, sp] : r.slices) {

@@ -12,7 +12,8 @@
 //     unready. A slice carries no write time; it is shown at its
 //     endpoints.kubernetes.io/last-change-trigger-time — the pod or Service
 //     change it reflects, which the write follows — or, without one, at the
-//     previous step of the slice;
+//     previous step of the slice; a slice's deletion, which carries no
+//     time either, at the latest slice step of a lower revision;
 //   - each proxy's programming report (proxy/programming_report.h: per
 //     slice, the resourceVersions its rules reflected and when): one step
 //     per programmed version that changed which endpoints are ready, naming
@@ -28,6 +29,8 @@
 #ifndef MINIK8S_KUBECTL_PRINTERS_TRACE_SERVICE_H_
 #define MINIK8S_KUBECTL_PRINTERS_TRACE_SERVICE_H_
 
+#include <cstdint>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -48,6 +51,8 @@ struct ServiceTraceInput {
   std::vector<minik8s::discovery::v1::EndpointSlice> slice_versions;
   // The slices whose creation the replay saw (earlier versions are known).
   std::set<std::string> slices_created;
+  // The slices the replay saw deleted: name -> the revision of the deletion.
+  std::map<std::string, int64_t> slices_deleted;
   std::vector<proxy::ProgrammingReport> reports;
   std::vector<std::string> nodes;  // the cluster's nodes ("" list: unknown)
   std::string note;                // why the history is incomplete, "" if it is not

@@ -148,6 +148,26 @@ TEST(TraceService, RenderedTimelineAndSummary) {
   EXPECT_THAT(out, Not(HasSubstr("Order approximate")));
 }
 
+TEST(TraceService, DeletedSliceAfterTheWritesBeforeIt) {
+  ServiceTraceInput in = Scenario();
+  in.slice_versions.insert(in.slice_versions.begin(), Slice("9", {}, kT0));
+  in.slice_versions[0].mutable_metadata()->set_name("web-placeholder");
+  in.slices_created.insert("web-placeholder");
+  in.slices_deleted["web-placeholder"] = 13;
+  const std::vector<TraceStep> steps = ServiceTraceSteps(in);
+  std::vector<std::string> slice_steps;
+  for (const TraceStep& s : steps) {
+    if (absl::StartsWith(s.object, "endpointslice/")) {
+      slice_steps.push_back(absl::StrCat(s.object, " ", s.step, " ", s.revision));
+    }
+  }
+  EXPECT_THAT(slice_steps, ::testing::ElementsAre("endpointslice/web-placeholder Created 9",
+                                                  "endpointslice/web-x Created 10",
+                                                  "endpointslice/web-x Updated 12",
+                                                  "endpointslice/web-placeholder Deleted 13",
+                                                  "endpointslice/web-x Updated 14"));
+}
+
 TEST(TraceService, UnreadyEndpointLeavesAndHistoryGaps) {
   ServiceTraceInput in = Scenario();
   // b became unready: revision 16 drops it, node-2 programs that.
