@@ -277,6 +277,7 @@ absl::Status Handler::PrepareCreate(const apiv1::CreateRequest& request, Pending
   meta->set_uid(NewUuidV4());
   *meta->mutable_creation_timestamp() = api::NowTime();
   strategy->PrepareForCreate(object.get());
+  strategy->PrepareForCreateBy(object.get(), user);
   ApplyDefaults(object.get());
   RETURN_IF_ERROR(AdmitWrite(user, admission::Operation::kCreate, *strategy, meta->namespace_(),
                              meta->name(), "", object.get(), nullptr));
@@ -314,7 +315,8 @@ absl::Status Handler::Get(const apiv1::GetRequest& request, apiv1::ObjectRespons
   if (request.name().empty()) return api::NewBadRequest("a name is required");
   ASSIGN_OR_RETURN(MessagePtr object,
                    store_->Get(kind, store_->Key(kind, ns, request.name()), request.name()));
-  if (request.subresource().empty() || request.subresource() == "status") {
+  if (request.subresource().empty() || request.subresource() == "status" ||
+      (request.subresource() == "approval" && strategy->traits().approval_subresource)) {
     response->set_object(object->SerializeAsString());
     return absl::OkStatus();
   }
@@ -455,14 +457,15 @@ absl::StatusOr<MessagePtr> Handler::UpdateObject(const Strategy& strategy, const
                                                  const Produce& produce, bool dry_run,
                                                  const authn::UserInfo* user) {
   const api::KindInfo& kind = strategy.kind();
-  if (!subresource.empty() && subresource != "status") {
+  if (!subresource.empty() && subresource != "status" && subresource != "approval") {
     return api::NewBadRequest(
         absl::StrCat("unknown subresource \"", subresource, "\" of ", kind.GroupResource()));
   }
-  if (subresource == "status" && !strategy.traits().status_subresource) {
+  if ((subresource == "status" && !strategy.traits().status_subresource) ||
+      (subresource == "approval" && !strategy.traits().approval_subresource)) {
     return api::NewApiError(absl::StatusCode::kNotFound, "NotFound", 404,
                             absl::StrCat("the server could not find the requested resource (",
-                                         kind.resource, "/status)"),
+                                         kind.resource, "/", subresource, ")"),
                             {});
   }
   MessagePtr dry_run_result;
@@ -500,17 +503,19 @@ absl::StatusOr<MessagePtr> Handler::UpdateObject(const Strategy& strategy, const
                                    subresource, object.get(), &current));
         if (subresource == "status") {
           strategy.PrepareForStatusUpdate(object.get(), current);
+        } else if (subresource == "approval") {
+          strategy.PrepareForApprovalUpdate(object.get(), current);
         } else {
           strategy.PrepareForUpdate(object.get(), current);
         }
         ApplyDefaults(object.get());
-        if (subresource != "status") {
+        if (subresource.empty()) {
           RETURN_IF_ERROR(strategy.Admit(object.get(), &current, options_.admission));
         }
-        RETURN_IF_ERROR(ValidateForStorage(kind, *object, &current, options_.admission));
+        RETURN_IF_ERROR(strategy.ValidateUpdate(*object, current, subresource, options_.admission));
         UpdateAction action;
         action.delete_object = ReadyToRemove(Meta(*object));
-        if (subresource != "status" && !action.delete_object) {
+        if (subresource.empty() && !action.delete_object) {
           ASSIGN_OR_RETURN(allocation, strategy.Allocate(object.get(), &current, options_.pools));
         }
         if (dry_run) {
@@ -933,6 +938,7 @@ absl::Status Handler::ListResources(const apiv1::ListResourcesRequest& request,
       s->set_kind(sub_kind);
       for (const char* verb : {"get", "patch", "update"}) s->add_verbs(verb);
     };
+    if (strategy->traits().approval_subresource) sub("approval", kind.kind);
     if (strategy->traits().status_subresource) sub("status", kind.kind);
     if (strategy->has_scale()) sub("scale", "Scale");
     if (strategy->traits().binding_subresource) {

@@ -1,7 +1,10 @@
 #include "pki/pem_check.h"
 
+#include <arpa/inet.h>
 #include <openssl/evp.h>
+#include <openssl/objects.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include <cctype>
 
@@ -91,7 +94,11 @@ std::vector<PemBlock> DecodePemBlocks(absl::string_view data) {
   return blocks;
 }
 
-absl::Status CheckCertificateRequestPem(absl::string_view data) {
+namespace {
+
+// The first block of `data` parsed as a PKCS#10 request, as Kubernetes'
+// ParseCSR.
+absl::StatusOr<X509ReqPtr> ParseRequest(absl::string_view data) {
   std::vector<PemBlock> blocks = DecodePemBlocks(data);
   if (blocks.empty() || blocks[0].type != "CERTIFICATE REQUEST") {
     return absl::InvalidArgumentError("PEM block type must be CERTIFICATE REQUEST");
@@ -107,6 +114,98 @@ absl::Status CheckCertificateRequestPem(absl::string_view data) {
   if (p != reinterpret_cast<const unsigned char*>(der.data()) + der.size()) {
     return absl::InvalidArgumentError("x509: trailing data");
   }
+  return req;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<std::string>> CertificateRequestOrganizations(absl::string_view data) {
+  absl::StatusOr<CertificateRequestInfo> info = DescribeCertificateRequest(data);
+  if (!info.ok()) return info.status();
+  return std::move(info->organizations);
+}
+
+absl::StatusOr<CertificateRequestInfo> DescribeCertificateRequest(absl::string_view data) {
+  absl::StatusOr<X509ReqPtr> req = ParseRequest(data);
+  if (!req.ok()) return req.status();
+  auto text = [](const ASN1_STRING* value) {
+    unsigned char* utf8 = nullptr;
+    int len = ASN1_STRING_to_UTF8(&utf8, value);
+    if (len < 0 || utf8 == nullptr) return std::string();
+    std::string out(reinterpret_cast<char*>(utf8), static_cast<size_t>(len));
+    OPENSSL_free(utf8);
+    return out;
+  };
+  CertificateRequestInfo info;
+  const X509_NAME* subject = X509_REQ_get_subject_name(req->get());
+  for (int i = 0; i < X509_NAME_entry_count(subject); ++i) {
+    const X509_NAME_ENTRY* entry = X509_NAME_get_entry(subject, i);
+    std::string value = text(X509_NAME_ENTRY_get_data(entry));
+    switch (OBJ_obj2nid(X509_NAME_ENTRY_get_object(entry))) {
+      case NID_commonName:
+        info.common_name = std::move(value);
+        break;
+      case NID_serialNumber:
+        info.serial_number = std::move(value);
+        break;
+      case NID_organizationName:
+        info.organizations.push_back(std::move(value));
+        break;
+      case NID_organizationalUnitName:
+        info.organizational_units.push_back(std::move(value));
+        break;
+      case NID_countryName:
+        info.countries.push_back(std::move(value));
+        break;
+      case NID_localityName:
+        info.localities.push_back(std::move(value));
+        break;
+      case NID_stateOrProvinceName:
+        info.provinces.push_back(std::move(value));
+        break;
+      case NID_streetAddress:
+        info.street_addresses.push_back(std::move(value));
+        break;
+      case NID_postalCode:
+        info.postal_codes.push_back(std::move(value));
+        break;
+      default:
+        break;
+    }
+  }
+  STACK_OF(X509_EXTENSION)* exts = X509_REQ_get_extensions(req->get());
+  if (exts != nullptr) {
+    auto* names =
+        static_cast<GENERAL_NAMES*>(X509V3_get_d2i(exts, NID_subject_alt_name, nullptr, nullptr));
+    for (int i = 0; names != nullptr && i < sk_GENERAL_NAME_num(names); ++i) {
+      const GENERAL_NAME* name = sk_GENERAL_NAME_value(names, i);
+      if (name->type == GEN_DNS) {
+        info.dns_names.push_back(text(name->d.dNSName));
+      } else if (name->type == GEN_EMAIL) {
+        info.email_addresses.push_back(text(name->d.rfc822Name));
+      } else if (name->type == GEN_URI) {
+        info.uris.push_back(text(name->d.uniformResourceIdentifier));
+      } else if (name->type == GEN_IPADD) {
+        const ASN1_OCTET_STRING* ip = name->d.iPAddress;
+        char buf[INET6_ADDRSTRLEN];
+        int len = ASN1_STRING_length(ip);
+        int family = len == 4 ? AF_INET : len == 16 ? AF_INET6 : -1;
+        if (family >= 0 && inet_ntop(family, ASN1_STRING_get0_data(ip), buf, sizeof(buf))) {
+          info.ip_addresses.push_back(buf);
+        }
+      }
+    }
+    GENERAL_NAMES_free(names);
+    sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+  }
+  ClearOpenSslErrors();
+  return info;
+}
+
+absl::Status CheckCertificateRequestPem(absl::string_view data) {
+  absl::StatusOr<X509ReqPtr> parsed = ParseRequest(data);
+  if (!parsed.ok()) return parsed.status();
+  X509ReqPtr req = *std::move(parsed);
   EVP_PKEY* key = X509_REQ_get0_pubkey(req.get());
   if (key == nullptr) {
     ClearOpenSslErrors();

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
 namespace minik8s::pki {
@@ -35,6 +36,26 @@ std::vector<PemBlock> DecodePemBlocks(absl::string_view data);
 // InvalidArgument with Kubernetes' message (`PEM block type must be
 // CERTIFICATE REQUEST`, `x509: ECDSA verification failure`, ...).
 absl::Status CheckCertificateRequestPem(absl::string_view data);
+
+// The subject organizations (O) of the first PEM block of `data`, a
+// "CERTIFICATE REQUEST" (CheckCertificateRequestPem's parse, without the
+// signature check); InvalidArgument with its message otherwise.
+absl::StatusOr<std::vector<std::string>> CertificateRequestOrganizations(absl::string_view data);
+
+// What `kubectl describe csr` shows of a request: its subject and
+// subjectAltNames (IP addresses in text form).
+struct CertificateRequestInfo {
+  std::string common_name;
+  std::string serial_number;
+  std::vector<std::string> organizations, organizational_units, countries, localities, provinces,
+      street_addresses, postal_codes;
+  std::vector<std::string> dns_names, email_addresses, ip_addresses, uris;
+};
+
+// The first block of `data` as a "CERTIFICATE REQUEST"; InvalidArgument
+// with CheckCertificateRequestPem's messages otherwise (the signature is
+// not checked).
+absl::StatusOr<CertificateRequestInfo> DescribeCertificateRequest(absl::string_view data);
 
 // InvalidArgument with Kubernetes' message (`must contain at least one
 // CERTIFICATE PEM block`, `only CERTIFICATE PEM blocks are allowed, found

@@ -29,8 +29,14 @@ absl::Status Chain::Admit(const Attributes& attributes) const {
 }
 
 const std::vector<std::string>& AlwaysOnPlugins() {
-  static const std::vector<std::string>* const kAlwaysOn = new std::vector<std::string>{
-      "NamespaceLifecycle", "ServiceAccount", "DefaultTolerationSeconds", "Priority"};
+  static const std::vector<std::string>* const kAlwaysOn =
+      new std::vector<std::string>{"NamespaceLifecycle",
+                                   "ServiceAccount",
+                                   "DefaultTolerationSeconds",
+                                   "Priority",
+                                   kCertificateApprovalName,
+                                   kCertificateSigningName,
+                                   kCertificateSubjectRestrictionName};
   return *kAlwaysOn;
 }
 
@@ -61,7 +67,9 @@ std::unique_ptr<Chain> NewChain(const std::vector<std::string>& names,
       plugins.push_back(std::make_unique<NodeRestriction>(dependencies.node_uid));
     }
   }
-  if (plugins.empty()) return nullptr;
+  plugins.push_back(std::make_unique<CertificateApproval>(dependencies.authorizer));
+  plugins.push_back(std::make_unique<CertificateSigning>(dependencies.authorizer));
+  plugins.push_back(std::make_unique<CertificateSubjectRestriction>());
   return std::make_unique<Chain>(std::move(plugins));
 }
 

@@ -1,12 +1,15 @@
 // The admission plugins of --enable-admission-plugins (kube-apiserver's
 // flag, a comma-separated list of plugin names) and the Chain they make.
 //
-// Plugins minik8s has: NodeRestriction (noderestriction/node_restriction.h).
-// Always on, accepted and ignored in the list: NamespaceLifecycle,
-// ServiceAccount, DefaultTolerationSeconds, Priority (what minik8s does of
-// them: handler.h, registry/admission.h). Any other name, a Kubernetes
-// plugin minik8s lacks included, is an error naming the supported ones, so
-// a command line is never silently weaker than it reads.
+// Plugins minik8s has: NodeRestriction (noderestriction/node_restriction.h),
+// enabled by the list. Always on, accepted and ignored in the list:
+// NamespaceLifecycle, ServiceAccount, DefaultTolerationSeconds, Priority
+// (what minik8s does of them: handler.h, registry/admission.h), and
+// CertificateApproval, CertificateSigning, CertificateSubjectRestriction
+// (certificates/certificates.h), which every chain holds, after the enabled
+// ones, as kube-apiserver enables them by default. Any other name, a
+// Kubernetes plugin minik8s lacks included, is an error naming the
+// supported ones, so a command line is never silently weaker than it reads.
 //
 // Thread safety: pure functions; the Chain is immutable.
 #ifndef MINIK8S_APISERVER_ADMISSION_PLUGINS_H_
@@ -18,6 +21,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "apiserver/admission/certificates/certificates.h"
 #include "apiserver/admission/interface.h"
 #include "apiserver/admission/noderestriction/node_restriction.h"
 
@@ -33,9 +37,11 @@ absl::StatusOr<std::vector<std::string>> ParseEnabledPlugins(absl::string_view f
 // What plugins need from the server.
 struct PluginDependencies {
   NodeRestriction::NodeUid node_uid;  // NodeRestriction
+  AuthorizerGetter authorizer;        // CertificateApproval, CertificateSigning
 };
 
-// The chain of `names` (from ParseEnabledPlugins); null when empty.
+// The chain of `names` (from ParseEnabledPlugins) and the always-on
+// certificate plugins.
 std::unique_ptr<Chain> NewChain(const std::vector<std::string>& names,
                                 const PluginDependencies& dependencies);
 

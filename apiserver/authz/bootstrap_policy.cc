@@ -21,6 +21,11 @@ using Strings = std::initializer_list<const char*>;
 
 constexpr char kGroup[] = "rbac.authorization.k8s.io";
 constexpr char kAggregateLabel[] = "rbac.authorization.k8s.io/aggregate-to-";
+constexpr char kCertificatesGroup[] = "certificates.k8s.io";
+constexpr char kClientSigner[] = "kubernetes.io/kube-apiserver-client";
+constexpr char kKubeletClientSigner[] = "kubernetes.io/kube-apiserver-client-kubelet";
+constexpr char kKubeletServingSigner[] = "kubernetes.io/kubelet-serving";
+constexpr char kLegacyUnknownSigner[] = "kubernetes.io/legacy-unknown";
 
 const Strings kRead = {"get", "list", "watch"};
 const Strings kWrite = {"create", "delete", "deletecollection", "patch", "update"};
@@ -162,8 +167,38 @@ Policy BootstrapPolicy() {
        Rule({"create", "delete", "patch", "update"}, {"batch"}, {"jobs"}),
        Rule({"patch", "update"}, {"batch"}, {"jobs/status"}),
        Rule({"create", "delete", "patch", "update"}, {"discovery.k8s.io"}, {"endpointslices"}),
-       Rule({"create", "get", "update"}, {"coordination.k8s.io"}, {"leases"})}));
+       Rule({"create", "get", "update"}, {"coordination.k8s.io"}, {"leases"}),
+       // The certificate controllers: Kubernetes' certificate-controller role.
+       Rule({"delete"}, {kCertificatesGroup}, {"certificatesigningrequests"}),
+       Rule({"update"}, {kCertificatesGroup},
+            {"certificatesigningrequests/status", "certificatesigningrequests/approval"}),
+       Rule({"approve"}, {kCertificatesGroup}, {"signers"}, {kKubeletClientSigner}),
+       Rule({"sign"}, {kCertificatesGroup}, {"signers"},
+            {kLegacyUnknownSigner, kClientSigner, kKubeletClientSigner, kKubeletServingSigner}),
+       Rule({"create"}, {"authorization.k8s.io"}, {"subjectaccessreviews"})}));
   roles.push_back(Role("system:node", NodeRules()));
+  // Joining nodes (bound by minik8s up, as kubeadm binds them): bootstrap
+  // tokens create CSRs, and the approver auto-approves the node client CSRs
+  // of requesters that may create nodeclient (a new node) or selfnodeclient
+  // (a node renewing its own certificate).
+  roles.push_back(Role("system:node-bootstrapper",
+                       {Rule({"create", "get", "list", "watch"}, {kCertificatesGroup},
+                             {"certificatesigningrequests"})}));
+  roles.push_back(
+      Role("system:certificates.k8s.io:certificatesigningrequests:nodeclient",
+           {Rule({"create"}, {kCertificatesGroup}, {"certificatesigningrequests/nodeclient"})}));
+  roles.push_back(Role(
+      "system:certificates.k8s.io:certificatesigningrequests:selfnodeclient",
+      {Rule({"create"}, {kCertificatesGroup}, {"certificatesigningrequests/selfnodeclient"})}));
+  // Who may approve requests to each built-in signer (bound by nobody).
+  for (const auto& [role, signer] : std::vector<std::pair<const char*, const char*>>{
+           {"system:certificates.k8s.io:kube-apiserver-client-approver", kClientSigner},
+           {"system:certificates.k8s.io:kube-apiserver-client-kubelet-approver",
+            kKubeletClientSigner},
+           {"system:certificates.k8s.io:kubelet-serving-approver", kKubeletServingSigner},
+           {"system:certificates.k8s.io:legacy-unknown-approver", kLegacyUnknownSigner}}) {
+    roles.push_back(Role(role, {Rule({"approve"}, {kCertificatesGroup}, {"signers"}, {signer})}));
+  }
   roles.push_back(Role("system:node-proxier",
                        {Rule({"list", "watch"}, {""}, {"services", "endpoints"}),
                         Rule({"get", "list", "watch"}, {""}, {"nodes"}),

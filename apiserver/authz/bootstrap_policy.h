@@ -10,12 +10,22 @@
 // rules, and the rules the aggregation controller would fill in, for the
 // resources minik8s serves), system:discovery, system:basic-user,
 // system:public-info-viewer, system:kube-scheduler,
-// system:kube-controller-manager, system:node, system:node-proxier.
+// system:kube-controller-manager, system:node, system:node-proxier,
+// system:node-bootstrapper (create, get, list, watch certificatesigningrequests),
+// system:certificates.k8s.io:certificatesigningrequests:nodeclient and
+// :selfnodeclient (create on those synthetic subresources, which the CSR
+// approver asks about), and system:certificates.k8s.io:<signer>-approver
+// (approve on signers/kubernetes.io/<signer>) for kube-apiserver-client,
+// kube-apiserver-client-kubelet, kubelet-serving and legacy-unknown. None of
+// these is bound here: `minik8s up` binds bootstrap tokens' group, as
+// kubeadm does.
 //
 // Condensed where minik8s differs:
 //   - system:kube-controller-manager holds what all of minik8s' controllers
 //     need (read everything; write pods, replicasets, deployments, events,
-//     endpoints, endpointslices, nodes, leases and their status): Kubernetes
+//     endpoints, endpointslices, nodes, leases and their status; update
+//     CSRs' status and approval, approve kubelet client requests, sign for
+//     the built-in signers, create SubjectAccessReviews): Kubernetes
 //     gives each controller its own role and service account
 //     (--use-service-account-credentials), minik8s runs them as one user.
 //   - the rules of every role name only the resources minik8s serves.

@@ -58,6 +58,11 @@ absl::Status ValidateForStorage(const api::KindInfo& kind, const google::protobu
              error.detail == validation::kLoopbackRangeMsg;
     });
   }
+  return InvalidObjectStatus(kind, object, errors);
+}
+
+absl::Status InvalidObjectStatus(const api::KindInfo& kind, const google::protobuf::Message& object,
+                                 const validation::FieldErrors& errors) {
   if (errors.empty()) return absl::OkStatus();
   std::vector<meta::v1::StatusCause> causes;
   for (const validation::FieldError& error : errors) {

@@ -47,6 +47,10 @@
 #include "google/protobuf/message.h"
 #include "k8s/core/v1/core.pb.h"
 
+#ifdef MINIK8S_APISERVER_HAVE_VALIDATION
+#include "api/validation/field_error.h"
+#endif
+
 namespace minik8s::apiserver {
 
 // The apiserver flags of the admission steps.
@@ -80,6 +84,14 @@ void ApplyDefaults(google::protobuf::Message* object);
 absl::Status ValidateForStorage(const api::KindInfo& kind, const google::protobuf::Message& object,
                                 const google::protobuf::Message* old,
                                 const AdmissionOptions& options = {});
+
+#ifdef MINIK8S_APISERVER_HAVE_VALIDATION
+// The Invalid error ValidateForStorage makes of `errors` about `object` (a
+// StatusCause per field error); OK for none. For strategies that run rules
+// of their own (Strategy::ValidateUpdate).
+absl::Status InvalidObjectStatus(const api::KindInfo& kind, const google::protobuf::Message& object,
+                                 const validation::FieldErrors& errors);
+#endif
 
 }  // namespace minik8s::apiserver
 

@@ -60,6 +60,18 @@ void Strategy::PrepareForStatusUpdate(google::protobuf::Message* object,
   meta->set_resource_version(resource_version);
 }
 
+void Strategy::PrepareForApprovalUpdate(google::protobuf::Message* object,
+                                        const google::protobuf::Message& old) const {
+  PrepareForStatusUpdate(object, old);
+}
+
+absl::Status Strategy::ValidateUpdate(const google::protobuf::Message& object,
+                                      const google::protobuf::Message& old,
+                                      const std::string& subresource,
+                                      const AdmissionOptions& options) const {
+  return ValidateForStorage(*kind_, object, &old, options);
+}
+
 absl::Status Strategy::Admit(google::protobuf::Message* object,
                              const google::protobuf::Message* old,
                              const AdmissionOptions& options) const {

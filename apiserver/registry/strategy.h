@@ -29,6 +29,7 @@
 //     generation + 1 when the spec changed.
 //   - PrepareForStatusUpdate ("status"): keeps the stored spec and metadata,
 //     takes only the new status.
+//   - PrepareForApprovalUpdate ("approval"): as "status".
 // Defaulting, validation and the admission steps go through admission.h;
 // Admit is where a kind calls its admission steps.
 //
@@ -43,6 +44,7 @@
 
 #include "absl/status/statusor.h"
 #include "api/scheme.h"
+#include "apiserver/authn/authenticator.h"
 #include "apiserver/registry/admission.h"
 #include "apiserver/registry/service_allocator.h"
 #include "google/protobuf/message.h"
@@ -75,6 +77,10 @@ class Strategy {
     // node) and "log" (GET the containers' logs as text).
     bool binding_subresource = false;
     bool log_subresource = false;
+    // "approval" (CertificateSigningRequests): get, update and patch of the
+    // object where only the approval conditions change
+    // (PrepareForApprovalUpdate).
+    bool approval_subresource = false;
     // A delete that removes the object at once answers with the object
     // (Kubernetes' ReturnDeletedObject, set for pods) rather than a
     // Success Status.
@@ -96,6 +102,26 @@ class Strategy {
                                 const google::protobuf::Message& old) const;
   virtual void PrepareForStatusUpdate(google::protobuf::Message* object,
                                       const google::protobuf::Message& old) const;
+  // "approval" (Traits::approval_subresource): as a status update by
+  // default; a kind with the subresource keeps what approval may not change.
+  virtual void PrepareForApprovalUpdate(google::protobuf::Message* object,
+                                        const google::protobuf::Message& old) const;
+
+  // Records the caller of a create in the object, after PrepareForCreate:
+  // CertificateSigningRequests take spec.username, uid, groups and extra
+  // from it, whatever the client sent. `user` is null for the apiserver's
+  // own writes. Nothing by default.
+  virtual void PrepareForCreateBy(google::protobuf::Message* object,
+                                  const authn::UserInfo* user) const {}
+
+  // Validation of an update through `subresource` ("" for the object
+  // itself, "status", "approval"), after the Prepare step: the kind's
+  // update rules (ValidateForStorage) by default; a kind whose subresources
+  // allow different changes validates each its own way.
+  virtual absl::Status ValidateUpdate(const google::protobuf::Message& object,
+                                      const google::protobuf::Message& old,
+                                      const std::string& subresource,
+                                      const AdmissionOptions& options) const;
 
   // Mutating admission of a create (`old` nullptr) or of an update of the
   // main resource (`old` the stored object; status updates are not

@@ -300,6 +300,7 @@ bool StrategyHasSubresource(const Strategy& strategy, absl::string_view subresou
   if (subresource == "scale") return strategy.has_scale();
   if (subresource == "binding") return strategy.traits().binding_subresource;
   if (subresource == "log") return strategy.traits().log_subresource;
+  if (subresource == "approval") return strategy.traits().approval_subresource;
   return false;
 }
 

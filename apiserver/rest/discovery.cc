@@ -49,6 +49,9 @@ std::vector<ApiResource> ResourcesOf(const Strategy& strategy, const api::Scheme
 
   std::vector<ApiResource> out = {main};
   const Strategy::Traits& traits = strategy.traits();
+  if (traits.approval_subresource) {
+    out.push_back(Subresource(main, "approval", &kind, kStatusVerbs));
+  }
   if (traits.binding_subresource) {
     const api::KindInfo* binding = scheme.FindByKind("v1", "Binding");
     if (binding != nullptr) {

@@ -250,14 +250,16 @@ TEST(EnabledPlugins, NodeRestrictionAndAlwaysOn) {
   ASSERT_TRUE(plugins.ok()) << plugins.status();
   EXPECT_EQ(*plugins, std::vector<std::string>{"NodeRestriction"});
   EXPECT_TRUE(ParseEnabledPlugins("").ok());
-  EXPECT_EQ(NewChain(*ParseEnabledPlugins(""), {}), nullptr);
+  // The certificate plugins are always there.
+  EXPECT_NE(NewChain(*ParseEnabledPlugins(""), {}), nullptr);
   EXPECT_NE(NewChain(*plugins, {}), nullptr);
   absl::StatusOr<std::vector<std::string>> unknown = ParseEnabledPlugins("NodeRestriction,Foo");
   EXPECT_EQ(unknown.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(unknown.status().message(),
             "enable-admission-plugins plugin \"Foo\" is unknown to minik8s-apiserver (supported: "
             "NodeRestriction; always on, accepted: NamespaceLifecycle, ServiceAccount, "
-            "DefaultTolerationSeconds, Priority)");
+            "DefaultTolerationSeconds, Priority, CertificateApproval, CertificateSigning, "
+            "CertificateSubjectRestriction)");
   EXPECT_FALSE(ParseEnabledPlugins("LimitRanger").ok());
 }
 
