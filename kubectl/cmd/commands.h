@@ -40,6 +40,7 @@ void AddDiffCommand(CLI::App& app, Context& ctx, int& exit_code);
 void AddEditCommand(CLI::App& app, Context& ctx, int& exit_code);
 void AddExplainCommand(CLI::App& app, Context& ctx, int& exit_code);
 void AddAuthCommand(CLI::App& app, Context& ctx, int& exit_code);
+void AddCertificateCommand(CLI::App& app, Context& ctx, int& exit_code);
 
 // --cascade → propagation policy ("Background", "Foreground", "Orphan");
 // InvalidArgument with kubectl's message otherwise.

@@ -1,5 +1,5 @@
-// mkctl describe: pods, deployments, replica sets, jobs, nodes, services and
-// endpoints with their events.
+// mkctl describe: pods, deployments, replica sets, jobs, nodes, services,
+// endpoints and certificate signing requests with their events.
 #include "kubectl/printers/describe.h"
 
 #include <memory>
@@ -14,6 +14,7 @@
 #include "kubectl/cmd/objects.h"
 #include "kubectl/cmd/related.h"
 #include "kubectl/cmd/resource_args.h"
+#include "kubectl/printers/describe_certificates.h"
 
 namespace minik8s::kubectl {
 namespace {
@@ -58,6 +59,10 @@ absl::StatusOr<std::string> Describe(Context& ctx, client::ApiClient& client,
     std::vector<const core::v1::Pod*> ptrs;
     for (const auto& p : *pods) ptrs.push_back(&p);
     return DescribeReplicaSet(static_cast<const apps::v1::ReplicaSet&>(obj), ptrs, events, now);
+  }
+  if (kind.kind == "CertificateSigningRequest" && kind.group == "certificates.k8s.io") {
+    return DescribeCertificateSigningRequest(
+        static_cast<const certificates::v1::CertificateSigningRequest&>(obj), events, now);
   }
   if (kind.kind == "Job" && kind.group == "batch") {
     return DescribeJob(static_cast<const batch::v1::Job&>(obj), events, now);

@@ -113,6 +113,7 @@ void BuildApp(CLI::App& app, Context& ctx, int& exit_code) {
   AddEditCommand(app, ctx, exit_code);
   AddExplainCommand(app, ctx, exit_code);
   AddAuthCommand(app, ctx, exit_code);
+  AddCertificateCommand(app, ctx, exit_code);
   app.add_subcommand("help", "Help about any command")->allow_extras();
   for (CLI::App* sub : app.get_subcommands({})) sub->fallthrough(true);
 }
