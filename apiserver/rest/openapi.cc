@@ -171,6 +171,9 @@ std::optional<Json> ScalarMessageSchema(const Descriptor* descriptor) {
                          {"oneOf", Json::Array({Json::Object({{"type", "integer"}}),
                                                 Json::Object({{"type", "string"}})})}});
   }
+  if (name == "minik8s.certificates.v1.ExtraValue") {
+    return Json::Object({{"items", Json::Object({{"type", "string"}})}, {"type", "array"}});
+  }
   if (name == "minik8s.meta.v1.Time" || name == "minik8s.meta.v1.MicroTime") {
     return Json::Object(
         {{"description", "An RFC 3339 timestamp."}, {"format", "date-time"}, {"type", "string"}});

@@ -6,6 +6,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "api/codec.h"
 #include "api/validation/validation_certificates.h"
 #include "gtest/gtest.h"
 #include "pki/csr.h"
@@ -305,6 +306,26 @@ TEST(CsrValidationUpdate, StoredDataKeepsBeingAccepted) {
   (*updated.mutable_metadata()->mutable_labels())["a"] = "b";
   EXPECT_EQ(Strings(ValidateCertificateSigningRequestUpdate(updated, old)),
             std::vector<std::string>{});
+}
+
+TEST(CsrJson, RequestIsBase64AndExtraValuesAreArrays) {
+  CertificateSigningRequest csr = NodeCsr();
+  (*csr.mutable_spec()->mutable_extra())["scopes"].add_items("a");
+  (*csr.mutable_spec()->mutable_extra())["scopes"].add_items("b");
+  (*csr.mutable_spec()->mutable_extra())["none"];
+  const std::string json = api::EncodeJson(csr);
+  EXPECT_NE(json.find(absl::StrCat("\"request\":\"", absl::Base64Escape(NodeCsrPem()), "\"")),
+            std::string::npos)
+      << json;
+  EXPECT_NE(json.find("\"extra\":{\"none\":[],\"scopes\":[\"a\",\"b\"]}"), std::string::npos)
+      << json;
+  absl::StatusOr<CertificateSigningRequest> back = api::DecodeAs<CertificateSigningRequest>(json);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->spec().request(), NodeCsrPem());
+  EXPECT_EQ(back->spec().extra().at("scopes").items_size(), 2);
+  EXPECT_FALSE(
+      api::DecodeAs<CertificateSigningRequest>(R"({"spec":{"extra":{"scopes":"not-a-list"}}})")
+          .ok());
 }
 
 TEST(PemBlocks, AsGoDecodesThem) {
