@@ -335,6 +335,33 @@ absl::StatusOr<ApiClientOptions> ApiClientOptionsFromKubeconfig(const Kubeconfig
   return options;
 }
 
+std::string KubeconfigText(const KubeconfigSpec& spec) {
+  const std::string& name = spec.name;
+  std::string out = spec.comment;
+  absl::StrAppend(&out, "apiVersion: v1\nclusters:\n- cluster:\n");
+  if (!spec.certificate_authority.empty()) {
+    absl::StrAppend(&out, "    certificate-authority: ", spec.certificate_authority, "\n");
+  }
+  absl::StrAppend(&out, "    server: ", spec.server, "\n  name: ", name,
+                  "\ncontexts:\n- context:\n    cluster: ", name, "\n");
+  if (!spec.context_namespace.empty()) {
+    absl::StrAppend(&out, "    namespace: ", spec.context_namespace, "\n");
+  }
+  absl::StrAppend(&out, "    user: ", name, "\n  name: ", name, "\ncurrent-context: ", name,
+                  "\nkind: Config\npreferences: {}\nusers:\n- name: ", name, "\n");
+  if (spec.client_certificate.empty() && spec.token.empty()) {
+    absl::StrAppend(&out, "  user: {}\n");
+    return out;
+  }
+  absl::StrAppend(&out, "  user:\n");
+  if (!spec.client_certificate.empty()) {
+    absl::StrAppend(&out, "    client-certificate: ", spec.client_certificate,
+                    "\n    client-key: ", spec.client_key, "\n");
+  }
+  if (!spec.token.empty()) absl::StrAppend(&out, "    token: ", spec.token, "\n");
+  return out;
+}
+
 absl::StatusOr<ApiClientOptions> ComponentApiClientOptions(const std::string& server,
                                                            const std::string& kubeconfig,
                                                            const std::string& user_agent) {

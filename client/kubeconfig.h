@@ -64,6 +64,23 @@ class Kubeconfig {
   std::vector<KubeContext> contexts_;
 };
 
+// One cluster, one user and one context, all named `name`, the current
+// context: what `minik8s up` and `minik8s join` write for kubectl and the
+// components.
+struct KubeconfigSpec {
+  std::string name = "minik8s";
+  // Lines put first, each already starting with "# " ("" = none).
+  std::string comment;
+  std::string server;                 // a URL: "https://127.0.0.1:6443"
+  std::string certificate_authority;  // file path ("" = none)
+  std::string context_namespace;      // "" = none
+  // The user: client-certificate and client-key (paths), and/or a token.
+  std::string client_certificate;
+  std::string client_key;
+  std::string token;
+};
+std::string KubeconfigText(const KubeconfigSpec& spec);
+
 // `--kubeconfig`, else the first non-empty path of `kubeconfig_env`
 // ($KUBECONFIG, `:`-separated), else `<home>/.minik8s/kubeconfig`; "" when
 // none can be formed.

@@ -12,6 +12,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "api/yaml_limits.h"
+#include "client/kubeconfig.h"
 #include "yaml-cpp/yaml.h"
 
 namespace minik8s::cluster {
@@ -99,37 +100,20 @@ absl::Status CheckReplaceable(const std::string& path, std::string* ns) {
 
 std::string KubeconfigText(const std::string& apiserver_address, const std::string& ns,
                            const std::optional<TlsClientFiles>& tls) {
-  const std::string name = kKubeconfigEntryName;
-  std::string out = absl::StrCat(
-      "# Written by `minik8s up`: kubectl reaches the cluster with\n"
-      "# KUBECONFIG=<this file> (or --kubeconfig). Rewritten on each `up`.\n"
-      "apiVersion: v1\n"
-      "clusters:\n"
-      "- cluster:\n");
-  if (tls.has_value() && !tls->ca_file.empty()) {
-    absl::StrAppend(&out, "    certificate-authority: ", tls->ca_file, "\n");
+  client::KubeconfigSpec spec{
+      .name = kKubeconfigEntryName,
+      .comment =
+          "# Written by `minik8s up`: kubectl reaches the cluster with\n"
+          "# KUBECONFIG=<this file> (or --kubeconfig). Rewritten on each `up`.\n",
+      .server = absl::StrCat(tls.has_value() ? "https://" : "http://", apiserver_address),
+      .context_namespace = ns,
+  };
+  if (tls.has_value()) {
+    spec.certificate_authority = tls->ca_file;
+    spec.client_certificate = tls->cert_file;
+    spec.client_key = tls->key_file;
   }
-  absl::StrAppend(&out, "    server: ", tls.has_value() ? "https://" : "http://", apiserver_address,
-                  "\n", "  name: ", name, "\n",
-                  "contexts:\n"
-                  "- context:\n"
-                  "    cluster: ",
-                  name, "\n");
-  if (!ns.empty()) absl::StrAppend(&out, "    namespace: ", ns, "\n");
-  absl::StrAppend(&out, "    user: ", name, "\n", "  name: ", name, "\n", "current-context: ", name,
-                  "\n",
-                  "kind: Config\n"
-                  "preferences: {}\n"
-                  "users:\n"
-                  "- name: ",
-                  name, "\n");
-  if (tls.has_value() && !tls->cert_file.empty()) {
-    absl::StrAppend(&out, "  user:\n    client-certificate: ", tls->cert_file,
-                    "\n    client-key: ", tls->key_file, "\n");
-  } else {
-    absl::StrAppend(&out, "  user: {}\n");
-  }
-  return out;
+  return client::KubeconfigText(spec);
 }
 
 absl::Status MakePrivateDirs(const std::string& dir) {

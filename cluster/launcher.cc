@@ -23,12 +23,15 @@
 #include "api/yaml_limits.h"
 #include "client/clientset.h"
 #include "cluster/health.h"
+#include "cluster/join.h"
 #include "cluster/kubeconfig.h"
 #include "cluster/listener.h"
 #include "cluster/state_file.h"
 #include "cluster/supervisor.h"
 #include "common/net.h"
 #include "pki/cluster_pki.h"
+#include "pki/pem_file.h"
+#include "pki/pin.h"
 #include "yaml-cpp/yaml.h"
 
 namespace minik8s::cluster {
@@ -280,8 +283,11 @@ absl::Status WriteComponentKubeconfigs(const ClusterOptions& co,
 
 class Cluster {
  public:
-  Cluster(const UpOptions& options, std::vector<ComponentSpec> specs)
-      : options_(options), specs_(std::move(specs)) {
+  // `ready_text`: printed once every component is healthy, instead of the
+  // cluster's summary, and nothing else is written (`minik8s join`).
+  Cluster(const UpOptions& options, std::vector<ComponentSpec> specs,
+          std::optional<std::string> ready_text = std::nullopt)
+      : options_(options), specs_(std::move(specs)), ready_text_(std::move(ready_text)) {
     state_.supervisor_pid = getpid();
     state_.apiserver = ApiserverAddress(options.cluster);
   }
@@ -297,6 +303,11 @@ class Cluster {
         return code;
       }
     }
+    if (ready_text_.has_value()) {
+      Out(*ready_text_);
+      return WaitAndStop();
+    }
+    if (options_.cluster.apiserver_tls) PrepareJoin();
     if (!options_.mkctl_config.empty()) {
       if (absl::Status s =
               WriteMkctlConfig(options_.mkctl_config, state_.apiserver, AdminTls(options_));
@@ -314,6 +325,12 @@ class Cluster {
       }
     }
     PrintReady();
+    return WaitAndStop();
+  }
+
+ private:
+  // Supervises until SIGINT or SIGTERM, then stops everything.
+  int WaitAndStop() {
     int sig = 0;
     while ((sig = WaitSignal(absl::Milliseconds(500))) == 0) {
       for (const ChildProcess* c : supervisor_.Reap()) {
@@ -322,12 +339,34 @@ class Cluster {
     }
     Out(absl::StrCat("\nminik8s: ", strsignal(sig), ": stopping the cluster\n"));
     Shutdown(/*quiet=*/false);
-    Out(absl::StrCat("minik8s: cluster stopped; its data stays in ", options_.cluster.data_dir,
-                     "\n"));
+    Out(absl::StrCat("minik8s: ", ready_text_.has_value() ? "node" : "cluster",
+                     " stopped; its data stays in ", options_.cluster.data_dir, "\n"));
     return 0;
   }
 
- private:
+  // The bootstrap token and bindings nodes join with (join.h); a failure
+  // only costs `minik8s join`, so it is a warning.
+  void PrepareJoin() {
+    const ClusterOptions& co = options_.cluster;
+    absl::StatusOr<std::unique_ptr<client::ApiClient>> admin =
+        client::ApiClient::Connect({.server = state_.apiserver,
+                                    .timeout = absl::Seconds(10),
+                                    .user_agent = "minik8s",
+                                    .tls = AdminTls(options_)});
+    absl::StatusOr<std::string> token =
+        admin.ok() ? EnsureJoinToken(admin->get(), absl::Now()) : admin.status();
+    absl::StatusOr<pki::Certificate> ca =
+        token.ok() ? pki::LoadCertificateFile(pki::ClusterPkiLayout(co.pki_dir, {}).ca.cert)
+                   : token.status();
+    absl::StatusOr<std::string> pin = ca.ok() ? pki::CaCertHash(*ca) : ca.status();
+    if (!pin.ok()) {
+      Err(absl::StrCat("warning: no join token (other machines cannot join): ",
+                       pin.status().message()));
+      return;
+    }
+    join_command_ = JoinCommand(state_.apiserver, *token, *pin);
+  }
+
   // Starts a stage's components and waits until all are healthy. Returns 0
   // or the exit code of `up`.
   int StartStage(const std::vector<const ComponentSpec*>& group) {
@@ -496,6 +535,10 @@ class Cluster {
       absl::StrAppend(&text, "kubectl reaches the cluster through ", options_.kubeconfig, "\n",
                       "  export KUBECONFIG=", options_.kubeconfig, "\n", "  kubectl get nodes\n");
     }
+    if (!join_command_.empty()) {
+      absl::StrAppend(&text, "Another machine joins as a node with (token valid 24 hours):\n  ",
+                      join_command_, " --data-dir DIR\n");
+    }
     absl::StrAppend(&text, "\nStop with Ctrl-C, or from another shell: minik8s down --data-dir ",
                     co.data_dir, "\n");
     const int nodes = co.nodes + co.scale_nodes;
@@ -510,6 +553,8 @@ class Cluster {
   ClusterState state_;
   std::unique_ptr<client::Clientset> clientset_;
   bool kubeconfig_written_ = false;
+  const std::optional<std::string> ready_text_;
+  std::string join_command_;
 };
 
 }  // namespace
@@ -559,6 +604,9 @@ int Up(const UpOptions& up_options) {
     // start, checked and completed on every later one.
     pki::ClusterPkiOptions pki_options;
     for (int i = 1; i <= co.nodes; ++i) pki_options.nodes.push_back({.name = NodeName(i)});
+    if (co.advertise_address != "127.0.0.1") {
+      pki_options.apiserver_ip_addresses.push_back(co.advertise_address);
+    }
     if (co.scale_nodes > 0) pki_options.nodes.push_back({.name = kScaleKubeletPkiName});
     absl::StatusOr<pki::ClusterPkiPaths> pki =
         pki::EnsureClusterPki(PkiDir(co.data_dir), pki_options);
@@ -617,6 +665,22 @@ int Up(const UpOptions& up_options) {
                    co.nodes + co.scale_nodes == 1 ? " node" : " nodes", " (data dir ", co.data_dir,
                    ", ports from ", co.port_base, ")\n"));
   Cluster cluster(options, *std::move(specs));
+  return cluster.Run();
+}
+
+int Supervise(const UpOptions& options, std::vector<ComponentSpec> specs,
+              const std::string& ready_text) {
+  const std::string& data_dir = options.cluster.data_dir;
+  DataDirLock lock;
+  absl::StatusOr<bool> locked = lock.TryAcquire(LockFilePath(data_dir));
+  if (!locked.ok() || !*locked) {
+    Err(locked.ok() ? absl::StrCat("something already runs from ", data_dir,
+                                   "; stop it with `minik8s down --data-dir ", data_dir,
+                                   "` or choose another --data-dir")
+                    : std::string(locked.status().message()));
+    return 1;
+  }
+  Cluster cluster(options, std::move(specs), ready_text);
   return cluster.Run();
 }
 

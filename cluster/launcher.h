@@ -40,6 +40,12 @@ int Up(const UpOptions& options);
 // a tenth of a second, else seconds with one decimal (`0.4s`, `1.0s`,
 // `12.3s`).
 std::string FormatStartupTime(absl::Duration d);
+// Runs `specs` as `up` runs a cluster (stage by stage, each healthy before
+// the next, then supervised in the foreground until SIGINT or SIGTERM, with
+// the state file that `down` and `status` read), printing `ready_text` once
+// all are healthy. `minik8s join` runs a node's components with it.
+int Supervise(const UpOptions& options, std::vector<ComponentSpec> specs,
+              const std::string& ready_text);
 int Down(const std::string& data_dir, absl::Duration timeout);
 int Status(const std::string& data_dir);
 

@@ -4,6 +4,7 @@
 //              [--kubeconfig ~/.minik8s/kubeconfig]
 //   minik8s status [--data-dir DIR]
 //   minik8s down [--data-dir DIR]
+//   minik8s join --server https://ADDR:PORT --token T --ca-cert-hash sha256:H [--node-ip IP]
 //
 // Only parses flags; the work is in launcher.h.
 #include <unistd.h>
@@ -17,6 +18,7 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
+#include "cluster/join.h"
 #include "cluster/launcher.h"
 #include "cluster/plan.h"
 #include "common/duration_flag.h"
@@ -132,6 +134,12 @@ int main(int argc, char** argv) {
                    "kubeadm sets it (kubelets by the Node authorizer and NodeRestriction, every "
                    "other caller by RBAC and its bootstrap roles); AlwaysAllow for comparisons")
       ->capture_default_str();
+  up_cmd
+      ->add_option("--advertise-address", co.advertise_address,
+                   "The IP address the apiserver binds and every component dials; it goes into "
+                   "the apiserver's certificate, and `minik8s join` on another machine reaches "
+                   "the cluster through it")
+      ->capture_default_str();
   up_cmd->add_option("--bin-dir", bin_dir,
                      "Folder with the minik8s-* daemons (default: the folder of this executable)");
   up_cmd->add_option("--log-level", co.log_level, "Log level of every daemon")
@@ -178,6 +186,50 @@ int main(int argc, char** argv) {
         ->allow_extra_args(false);
   }
 
+  JoinOptions join;
+  std::string join_bin_dir;
+  CLI::App* join_cmd = app.add_subcommand(
+      "join",
+      "Start a node (a runtime and a kubelet) that joins the cluster of another `minik8s up`, "
+      "as kubeadm join does: the CA is pinned by --ca-cert-hash, the kubelet gets its "
+      "certificate through the bootstrap token and a CertificateSigningRequest; supervised in "
+      "the foreground until Ctrl-C or SIGTERM");
+  join_cmd->add_option("--server", join.server, "The apiserver: https://ADDR:PORT")->required();
+  join_cmd
+      ->add_option("--token", join.token,
+                   "The bootstrap token <id>.<secret> that `minik8s up` printed")
+      ->required();
+  join_cmd
+      ->add_option("--ca-cert-hash", join.ca_cert_hash,
+                   "sha256:<hex> of the cluster CA's public key, as `minik8s up` printed it; "
+                   "the apiserver must prove it holds that CA before the token is sent")
+      ->required();
+  join_cmd->add_option("--node-name", join.node_name, "The node's name (default: the host name)");
+  join_cmd
+      ->add_option("--node-ip", join.node_ip,
+                   "The node's address (its InternalIP); on one machine a second loopback "
+                   "address such as 127.0.0.2 gives the node an address of its own")
+      ->capture_default_str();
+  join_cmd->add_option("--pod-cidr", join.pod_cidr, "The addresses of the node's pods")
+      ->capture_default_str();
+  join_cmd
+      ->add_option("--data-dir", data_dir, "Folder of the node: pki/, kubeconfigs/, logs/, run/")
+      ->capture_default_str();
+  join_cmd
+      ->add_option("--port-base", join.port_base,
+                   "The node's health endpoints: runtime = base, kubelet = base+1")
+      ->capture_default_str();
+  join_cmd->add_option("--bin-dir", join_bin_dir,
+                       "Folder with the minik8s-* daemons (default: the folder of this "
+                       "executable)");
+  join_cmd->add_option("--log-level", join.log_level, "Log level of the node's daemons")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
+  minik8s::AddDurationFlag(*join_cmd, "--start-timeout", &join.start_timeout,
+                           "How long each start stage may take, the kubelet's TLS bootstrap "
+                           "included (Go duration)",
+                           minik8s::DurationBound::kPositive);
+
   absl::Duration down_timeout = absl::Seconds(10);
   CLI::App* down_cmd = app.add_subcommand(
       "down", "Stop the cluster running from a data dir (started by `minik8s up` elsewhere)");
@@ -199,6 +251,16 @@ int main(int argc, char** argv) {
   data_dir = ExpandPath(data_dir);
   if (*down_cmd) return Down(data_dir, down_timeout);
   if (*status_cmd) return Status(data_dir);
+  if (*join_cmd) {
+    join.data_dir = data_dir;
+    join.bin_dir = join_bin_dir.empty() ? ExecutableDir() : ExpandPath(join_bin_dir);
+    if (join.node_name.empty()) {
+      char host[256] = {0};
+      gethostname(host, sizeof(host) - 1);
+      join.node_name = host;
+    }
+    return Join(join);
+  }
 
   co.data_dir = data_dir;
   co.bin_dir = bin_dir.empty() ? ExecutableDir() : ExpandPath(bin_dir);

@@ -101,6 +101,9 @@ struct ClusterOptions {
   std::string data_dir;  // absolute
   std::string bin_dir;   // where the minik8s-* daemons are
   int port_base = kDefaultPortBase;
+  // The address the apiserver binds and the components and clients dial
+  // (`up --advertise-address`); another machine joins through it.
+  std::string advertise_address = "127.0.0.1";
   std::string etcd_servers;  // "" = start minik8s-store; else the apiserver uses these
   // The started store serves TLS when server_cert is set; the apiserver dials
   // an https:// store with the client files.
@@ -197,7 +200,8 @@ absl::StatusOr<std::vector<ComponentSpec>> PlanCluster(const ClusterOptions& opt
 // cluster has a kubelet, with its own workers, per node).
 int ScaleKubeletWorkers(int scale_nodes);
 
-// The apiserver's address for clients, e.g. "127.0.0.1:6443".
+// The apiserver's address for clients, e.g. "127.0.0.1:6443"
+// (<advertise_address>:<port>).
 std::string ApiserverAddress(const ClusterOptions& options);
 
 }  // namespace minik8s::cluster

@@ -31,4 +31,11 @@ int WaitForShutdownSignal() {
   return sig;
 }
 
+bool ShutdownSignalPending() {
+  sigset_t pending;
+  sigemptyset(&pending);
+  if (sigpending(&pending) != 0) return false;
+  return sigismember(&pending, SIGINT) == 1 || sigismember(&pending, SIGTERM) == 1;
+}
+
 }  // namespace minik8s

@@ -14,6 +14,10 @@ void BlockShutdownSignals();
 // Waits until SIGINT or SIGTERM arrives; returns the signal number.
 int WaitForShutdownSignal();
 
+// Whether SIGINT or SIGTERM has arrived and waits, blocked, to be taken
+// (a long start-up step polls it to give up early). Does not take it.
+bool ShutdownSignalPending();
+
 }  // namespace minik8s
 
 #endif  // MINIK8S_COMMON_SIGNALS_H_

@@ -1,5 +1,6 @@
 // minik8s-kubelet: runs the pods bound to its node on a container runtime.
 // Flags only; the work is in kubelet.h.
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -11,6 +12,8 @@
 #include "client/event_recorder.h"
 #include "client/kubeconfig.h"
 #include "common/daemon.h"
+#include "common/signals.h"
+#include "kubelet/bootstrap.h"
 #include "kubelet/ip_allocator.h"
 #include "kubelet/kubelet.h"
 #include "kubelet/log_service.h"
@@ -51,6 +54,21 @@ int Run(int argc, char** argv) {
   app.add_option("--kubeconfig", kubeconfig,
                  "kubeconfig file with the apiserver's address, the CA to trust and the client "
                  "certificate (or token) to present; --server, when given, overrides its server");
+  std::string bootstrap_kubeconfig;
+  app.add_option("--bootstrap-kubeconfig", bootstrap_kubeconfig,
+                 "kubeconfig with a bootstrap token (`minik8s join` writes it): when --kubeconfig "
+                 "holds no usable client certificate, the kubelet asks for one with a "
+                 "CertificateSigningRequest (signer kubernetes.io/kube-apiserver-client-kubelet), "
+                 "waits for it to be signed, then writes --kubeconfig");
+  std::string cert_dir;
+  app.add_option("--cert-dir", cert_dir,
+                 "Folder of the bootstrapped client key and certificate (kubelet-client.key, "
+                 ".crt); default: the folder of --kubeconfig");
+  std::string node_ip = "127.0.0.1";
+  app.add_option("--node-ip", node_ip,
+                 "The node's InternalIP, where the kubelet API listens (a second loopback "
+                 "address such as 127.0.0.2 gives a joined node of its own on one machine)")
+      ->capture_default_str();
   app.add_option("--hostname-override,--node-name", node_name,
                  "Node name to register (default: the host name)");
   app.add_option("--container-runtime-endpoint", runtime_endpoint,
@@ -86,6 +104,11 @@ int Run(int argc, char** argv) {
                          "Longest image pull back-off", kPositive);
   app.add_option("--port", port,
                  "Loopback port of the kubelet API (logs, port forwarding); 0 picks one")
+      ->capture_default_str();
+  bool enable_server = true;
+  app.add_option("--enable-server", enable_server,
+                 "Serve the kubelet API (logs, port forwarding); false: the node runs pods but "
+                 "serves neither (a joined node without a serving certificate)")
       ->capture_default_str();
   TlsServerFiles api_tls;
   app.add_option("--tls-cert-file", api_tls.cert_file,
@@ -159,13 +182,19 @@ int Run(int argc, char** argv) {
   } else if (!api_tls.trusted_ca_file.empty()) {
     return Fail("--client-ca-file needs --tls-cert-file and --tls-private-key-file");
   }
-  auto log_server =
-      kubelet::KubeletServer::Start(absl::StrCat("127.0.0.1:", port), rt.get(), served_tls);
-  if (!log_server.ok()) return Fail(std::string(log_server.status().message()));
-  spdlog::info("kubelet API (logs, port forwarding) on 127.0.0.1:{}{}", (*log_server)->port(),
-               !served_tls.has_value()        ? " (plaintext)"
-               : served_tls->client_cert_auth ? " (TLS, client certificates)"
-                                              : " (TLS)");
+  std::unique_ptr<kubelet::KubeletServer> log_server;
+  if (enable_server) {
+    auto started =
+        kubelet::KubeletServer::Start(absl::StrCat(node_ip, ":", port), rt.get(), served_tls);
+    if (!started.ok()) return Fail(std::string(started.status().message()));
+    log_server = *std::move(started);
+    spdlog::info("kubelet API (logs, port forwarding) on {}:{}{}", node_ip, log_server->port(),
+                 !served_tls.has_value()        ? " (plaintext)"
+                 : served_tls->client_cert_auth ? " (TLS, client certificates)"
+                                                : " (TLS)");
+  } else {
+    spdlog::info("kubelet API off (--enable-server=false): no logs or port forwarding");
+  }
 
   auto make_node = [&](const std::string& name, const std::string& cidr) {
     kubelet::NodeConfig n;
@@ -176,7 +205,8 @@ int Run(int argc, char** argv) {
     n.memory = memory;
     n.max_pods = max_pods;
     n.pod_cidr = cidr;
-    n.kubelet_port = (*log_server)->port();
+    n.kubelet_port = log_server != nullptr ? log_server->port() : 0;
+    n.internal_ip = node_ip;
     n.container_runtime_version = runtime_version;
     return n;
   };
@@ -189,6 +219,19 @@ int Run(int argc, char** argv) {
     options.nodes.push_back(make_node(node_name, pod_cidr.empty() ? "10.244.0.0/24" : pod_cidr));
   }
 
+  if (!bootstrap_kubeconfig.empty()) {
+    if (kubeconfig.empty()) return Fail("--bootstrap-kubeconfig needs --kubeconfig");
+    if (nodes > 0) return Fail("--bootstrap-kubeconfig is for one node, not --nodes");
+    absl::Status bootstrapped = kubelet::BootstrapClientCertificate({
+        .kubeconfig = kubeconfig,
+        .bootstrap_kubeconfig = bootstrap_kubeconfig,
+        .cert_dir =
+            cert_dir.empty() ? std::filesystem::path(kubeconfig).parent_path().string() : cert_dir,
+        .node_name = node_name,
+        .stopping = [] { return ShutdownSignalPending(); },
+    });
+    if (!bootstrapped.ok()) return Fail(absl::StrCat("TLS bootstrap: ", bootstrapped.message()));
+  }
   absl::StatusOr<client::ApiClientOptions> api =
       client::ComponentApiClientOptions(server, kubeconfig, "minik8s-kubelet");
   if (!api.ok()) return Fail(std::string(api.status().message()));
@@ -203,7 +246,7 @@ int Run(int argc, char** argv) {
   daemon.WaitForShutdown();
   spdlog::info("stopping (containers keep running)");
   k.Stop();
-  (*log_server)->Shutdown();
+  if (log_server != nullptr) log_server->Shutdown();
   return 0;
 }
 

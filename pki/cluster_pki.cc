@@ -300,6 +300,7 @@ ClusterPkiPaths ClusterPkiLayout(const std::string& dir, const std::vector<std::
   paths.dir = dir;
   paths.ca = Pair(dir, "ca");
   paths.apiserver = Pair(dir, "apiserver");
+  paths.apiserver_bundle = absl::StrCat(dir, "/apiserver-bundle.crt");
   paths.apiserver_etcd_client = Pair(dir, "apiserver-etcd-client");
   paths.apiserver_kubelet_client = Pair(dir, "apiserver-kubelet-client");
   paths.store = Pair(dir, "store-server");
@@ -342,6 +343,14 @@ absl::StatusOr<ClusterPkiPaths> EnsureClusterPki(const std::string& dir,
   ASSIGN_OR_RETURN(CertificateAuthority ca, EnsureCa(paths.ca, &paths.written));
   for (const Leaf& leaf : leaves) {
     RETURN_IF_ERROR(EnsureLeaf(ca, leaf.paths, leaf.spec, &paths.written));
+  }
+  ASSIGN_OR_RETURN(std::string apiserver_pem, ReadSmallFile(paths.apiserver.cert));
+  ASSIGN_OR_RETURN(std::string ca_pem, ReadSmallFile(paths.ca.cert));
+  const std::string bundle = absl::StrCat(apiserver_pem, ca_pem);
+  absl::StatusOr<std::string> old_bundle = ReadSmallFile(paths.apiserver_bundle);
+  if (!old_bundle.ok() || *old_bundle != bundle) {
+    RETURN_IF_ERROR(WriteFileAtomically(paths.apiserver_bundle, bundle, 0644));
+    paths.written.push_back(paths.apiserver_bundle);
   }
   ASSIGN_OR_RETURN(paths.ca_cert_hash, CaCertHash(ca.cert));
   return paths;

@@ -6,6 +6,7 @@
 // 0700, *.key files 0600, *.crt files 0644, all PEM):
 //   ca.crt, ca.key                          cluster CA (CN=minik8s-ca, 10 years)
 //   apiserver.crt, .key                     apiserver serving (CN=kube-apiserver)
+//   apiserver-bundle.crt                    apiserver.crt then ca.crt (rewritten each call)
 //   apiserver-etcd-client.crt, .key         apiserver -> store client
 //                                           (CN=kube-apiserver-etcd-client)
 //   apiserver-kubelet-client.crt, .key      apiserver -> kubelet client
@@ -82,7 +83,11 @@ struct KubeletPkiPaths {
 struct ClusterPkiPaths {
   std::string dir;
   CertKeyPaths ca;
-  CertKeyPaths apiserver;                 // serving
+  CertKeyPaths apiserver;  // serving
+  // apiserver.crt followed by ca.crt: what the apiserver presents, so that
+  // a joining node learns the CA from the handshake and pins it by
+  // `--ca-cert-hash` before it trusts it (see cluster/join.h).
+  std::string apiserver_bundle;
   CertKeyPaths apiserver_etcd_client;     // apiserver -> store
   CertKeyPaths apiserver_kubelet_client;  // apiserver -> kubelets
   CertKeyPaths store;                     // store serving

@@ -23,35 +23,15 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "api/bootstrap_token.h"
 #include "apiserver/authn/authenticator.h"
 #include "k8s/core/v1/core.pb.h"
 
 namespace minik8s::apiserver::authn {
 
-inline constexpr char kBootstrapTokenNamespace[] = "kube-system";
-inline constexpr char kBootstrapTokenSecretPrefix[] = "bootstrap-token-";
-inline constexpr char kBootstrapTokenSecretType[] = "bootstrap.kubernetes.io/token";
-inline constexpr char kBootstrapUserPrefix[] = "system:bootstrap:";
-inline constexpr char kBootstrappersGroup[] = "system:bootstrappers";
-// The Secret's data keys.
-inline constexpr char kBootstrapTokenIdKey[] = "token-id";
-inline constexpr char kBootstrapTokenSecretKey[] = "token-secret";
-inline constexpr char kBootstrapTokenExpirationKey[] = "expiration";
-inline constexpr char kBootstrapTokenUsageAuthenticationKey[] = "usage-bootstrap-authentication";
-inline constexpr char kBootstrapTokenUsageSigningKey[] = "usage-bootstrap-signing";
-inline constexpr char kBootstrapTokenExtraGroupsKey[] = "auth-extra-groups";
-inline constexpr char kBootstrapTokenDescriptionKey[] = "description";
-
-struct BootstrapToken {
-  std::string id;      // 6 characters
-  std::string secret;  // 16 characters
-};
-
-// Splits "<id>.<secret>"; nullopt when `token` does not have that form.
-std::optional<BootstrapToken> ParseBootstrapToken(absl::string_view token);
-
-// A new random token (from the system's CSPRNG).
-absl::StatusOr<BootstrapToken> GenerateBootstrapToken();
+using api::BootstrapToken;
+using api::GenerateBootstrapToken;
+using api::ParseBootstrapToken;
 
 class BootstrapTokenAuthenticator {
  public:

@@ -84,7 +84,9 @@ TEST_F(ClusterPkiTest, FirstCallCreatesEveryCertificateWithTheRightIdentity) {
   EXPECT_EQ(p.dir, Dir());
   EXPECT_EQ(p.ca.cert, Dir() + "/ca.crt");
   EXPECT_EQ(p.kubelets.at("node-1").client.cert, Dir() + "/kubelets/node-1/kubelet-client.crt");
-  EXPECT_EQ(p.written.size(), 2 * AllPairs(p).size());
+  EXPECT_EQ(p.written.size(), 2 * AllPairs(p).size() + 1);  // and apiserver-bundle.crt
+  EXPECT_EQ(test::ReadAll(p.apiserver_bundle),
+            test::ReadAll(p.apiserver.cert) + test::ReadAll(p.ca.cert));
 
   Certificate ca = Load(p.ca.cert);
   EXPECT_EQ(ca.CommonName(), "minik8s-ca");
@@ -187,8 +189,8 @@ TEST_F(ClusterPkiTest, MissingFilesAreRecreated) {
   ASSERT_EQ(::unlink(p.scheduler.key.c_str()), 0);  // key gone: new key and cert
   ASSERT_EQ(::unlink(p.ca.cert.c_str()), 0);        // CA cert gone: re-made for ca.key
   ClusterPkiPaths again = Ensure();
-  EXPECT_THAT(again.written,
-              UnorderedElementsAre(p.ca.cert, p.admin.cert, p.scheduler.cert, p.scheduler.key));
+  EXPECT_THAT(again.written, UnorderedElementsAre(p.ca.cert, p.admin.cert, p.scheduler.cert,
+                                                  p.scheduler.key, p.apiserver_bundle));
   std::map<std::string, std::string> after = Snapshot(again);
   EXPECT_EQ(after[p.admin.key], before[p.admin.key]);
   EXPECT_NE(after[p.scheduler.key], before[p.scheduler.key]);
@@ -289,8 +291,10 @@ TEST_F(ClusterPkiTest, ServingCertIsReissuedWhenItsSansNoLongerCoverTheRequest) 
   moved.nodes[0].dns_names = {"node-1.example.com"};
   absl::StatusOr<ClusterPkiPaths> again = EnsureClusterPki(Dir(), moved);
   ASSERT_TRUE(again.ok()) << again.status();
-  EXPECT_THAT(again->written,
-              UnorderedElementsAre(p.apiserver.cert, p.kubelets.at("node-1").serving.cert));
+  EXPECT_THAT(again->written, UnorderedElementsAre(p.apiserver.cert, p.apiserver_bundle,
+                                                   p.kubelets.at("node-1").serving.cert));
+  EXPECT_EQ(test::ReadAll(p.apiserver_bundle),
+            test::ReadAll(p.apiserver.cert) + test::ReadAll(p.ca.cert));
   Certificate apiserver = Load(p.apiserver.cert);
   EXPECT_THAT(apiserver.IpAddresses(),
               UnorderedElementsAre("127.0.0.1", "::1", "192.168.1.20", "10.96.0.1"));

@@ -1,0 +1,89 @@
+// More than one machine: what `minik8s up` prepares so that nodes can join,
+// and `minik8s join`, which starts a node that joins, as kubeadm's
+// "bootstrap-token" phase and `kubeadm join` do.
+//
+// The control plane side (`up`, with the apiserver on TLS):
+//   - a bootstrap token: the Secret kube-system/bootstrap-token-<id> of type
+//     bootstrap.kubernetes.io/token, for authentication, in the group
+//     system:bootstrappers:minik8s:default-node-token, valid 24 hours; a
+//     later `up` reuses it while it has more than an hour left;
+//   - three ClusterRoleBindings, kubeadm's under minik8s' names: that group
+//     may create CSRs (system:node-bootstrapper) and have node client CSRs
+//     approved (...:nodeclient); nodes may renew their own
+//     (...:selfnodeclient, for the group system:nodes);
+//   - the join command, printed: server, token and the CA's pin.
+//
+// The joining side (`minik8s join --server https://ADDR:PORT --token T
+// --ca-cert-hash sha256:H`):
+//   1. Discovery: a TLS handshake with the apiserver that trusts nothing
+//      yet. The apiserver presents its certificate followed by the cluster
+//      CA (pki/cluster_pki.h, apiserver-bundle.crt); the CA whose public key
+//      has the pin H is taken, the apiserver's certificate must chain to it
+//      and name the server's address, and nothing is sent before that, so
+//      the token never reaches a server that cannot prove it holds the
+//      pinned CA. (kubeadm reaches the same trust through the cluster-info
+//      ConfigMap and a JWS signed with the token; minik8s has no
+//      ConfigMaps.)
+//   2. <data-dir>/pki/ca.crt and <data-dir>/kubeconfigs/bootstrap-kubelet.conf
+//      (server, CA, token) are written.
+//   3. A runtime and a kubelet for the node start and are supervised in the
+//      foreground, as `up` does; the kubelet's TLS bootstrap
+//      (kubelet/bootstrap.h) turns the token into its own client
+//      certificate, and the node registers.
+#ifndef MINIK8S_CLUSTER_JOIN_H_
+#define MINIK8S_CLUSTER_JOIN_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "client/api_client.h"
+#include "pki/certificate.h"
+
+namespace minik8s::cluster {
+
+inline constexpr char kDefaultNodeTokenGroup[] = "system:bootstrappers:minik8s:default-node-token";
+inline constexpr char kDefaultNodeTokenDescription[] =
+    "The default bootstrap token of minik8s up, for minik8s join.";
+inline constexpr absl::Duration kDefaultTokenTtl = absl::Hours(24);
+
+// The bootstrap token "<id>.<secret>" nodes join with: the default token's
+// when it is still valid for more than an hour, else a new one. Also makes
+// sure the three ClusterRoleBindings exist. `admin` must be allowed to.
+absl::StatusOr<std::string> EnsureJoinToken(client::ApiClient* admin, absl::Time now);
+
+// "minik8s join --server https://<address> --token <token> --ca-cert-hash <pin>".
+std::string JoinCommand(const std::string& apiserver_address, const std::string& token,
+                        const std::string& ca_cert_hash);
+
+// Step 1 above: the cluster CA, learned from the apiserver at `host:port`
+// and checked against `ca_cert_hash`. PermissionDenied when no presented
+// certificate has the pin or the server's certificate does not chain to it
+// or name `host`; Unavailable when the server cannot be reached.
+absl::StatusOr<pki::Certificate> DiscoverClusterCa(const std::string& host, int port,
+                                                   const std::string& ca_cert_hash,
+                                                   absl::Duration timeout = absl::Seconds(10));
+
+struct JoinOptions {
+  std::string server;  // https://ADDR:PORT
+  std::string token;
+  std::string ca_cert_hash;
+  std::string node_name;
+  // The node's address: its kubelet listens there and it is the Node's
+  // InternalIP (a second loopback address, e.g. 127.0.0.2, on one machine).
+  std::string node_ip = "127.0.0.1";
+  std::string pod_cidr = "127.244.255.0/24";
+  std::string data_dir;  // absolute
+  std::string bin_dir;
+  int port_base = 10240;  // the node's health ports: base+0 runtime, base+1 kubelet
+  std::string log_level = "info";
+  absl::Duration start_timeout = absl::Seconds(120);
+  absl::Duration stop_timeout = absl::Seconds(10);
+};
+
+// Call BlockShutdownSignals() first. Returns the process exit code.
+int Join(const JoinOptions& options);
+
+}  // namespace minik8s::cluster
+
+#endif  // MINIK8S_CLUSTER_JOIN_H_
