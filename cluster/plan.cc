@@ -125,7 +125,7 @@ int ScaleKubeletWorkers(int scale_nodes) {
 }
 
 std::string ApiserverAddress(const ClusterOptions& options) {
-  return Loopback(options.port_base + kApiserverOffset);
+  return absl::StrCat(options.advertise_address, ":", options.port_base + kApiserverOffset);
 }
 
 // How a component reaches the apiserver: --server, or over TLS its own
@@ -168,7 +168,7 @@ absl::StatusOr<std::vector<ComponentSpec>> PlanCluster(const ClusterOptions& opt
   absl::StatusOr<PortPlan> ports = DerivePorts(options.port_base, options.nodes);
   if (!ports.ok()) return ports.status();
   const std::string logs = LogDir(options.data_dir);
-  const std::string api = Loopback(ports->apiserver);
+  const std::string api = ApiserverAddress(options);
   auto log_file = [&](const std::string& name) { return absl::StrCat(logs, "/", name, ".log"); };
 
   std::vector<ComponentSpec> specs;
@@ -210,8 +210,9 @@ absl::StatusOr<std::vector<ComponentSpec>> PlanCluster(const ClusterOptions& opt
     s.binary = Bin(options, "minik8s-apiserver");
     s.address = api;
     s.port = ports->apiserver;
-    s.args = {"--etcd-servers", etcd_servers,     "--bind-address",
-              "127.0.0.1",      "--port",         absl::StrCat(ports->apiserver),
+    s.args = {"--etcd-servers", etcd_servers,
+              "--bind-address", options.advertise_address,
+              "--port",         absl::StrCat(ports->apiserver),
               "--log-level",    options.log_level};
     // The rootless network: cluster IPs on loopback, and EndpointSlices that
     // may hold the 127.244.x.y pod addresses.
@@ -226,8 +227,11 @@ absl::StatusOr<std::vector<ComponentSpec>> PlanCluster(const ClusterOptions& opt
     }
     if (options.apiserver_tls) {
       const pki::ClusterPkiPaths pki = pki::ClusterPkiLayout(options.pki_dir, {});
-      s.args.insert(s.args.end(), {"--tls-cert-file", pki.apiserver.cert, "--tls-private-key-file",
-                                   pki.apiserver.key, "--client-ca-file", pki.ca.cert});
+      // The bundle (certificate, then the CA) lets a joining node pin the
+      // CA by its hash; bootstrap tokens are how it first authenticates.
+      s.args.insert(s.args.end(), {"--tls-cert-file", pki.apiserver_bundle,
+                                   "--tls-private-key-file", pki.apiserver.key, "--client-ca-file",
+                                   pki.ca.cert, "--enable-bootstrap-token-auth"});
       s.health_tls = AdminTlsFromPki(options.pki_dir);
       s.health_uses_tls = true;
       // Every caller is someone: authorized as kubeadm sets it up, the

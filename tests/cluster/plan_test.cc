@@ -203,6 +203,18 @@ TEST(ClusterNetwork, DefaultAndSideBySideClustersNeverShareAddresses) {
   EXPECT_EQ(NodePodCidr(11500, 1), "127.128.1.0/24");
 }
 
+TEST(PlanCluster, TheAdvertiseAddressIsWhereTheApiserverListensAndIsDialled) {
+  ClusterOptions o = Options(1);
+  o.advertise_address = "127.0.0.9";
+  auto specs = PlanCluster(o);
+  ASSERT_TRUE(specs.ok());
+  const ComponentSpec& api = Get(*specs, "apiserver");
+  EXPECT_EQ(Flag(api, "--bind-address"), "127.0.0.9");
+  EXPECT_EQ(api.address, ApiserverAddress(o));
+  EXPECT_EQ(ApiserverAddress(o), absl::StrCat("127.0.0.9:", o.port_base + 3));
+  EXPECT_EQ(Flag(Get(*specs, "scheduler"), "--server"), ApiserverAddress(o));
+}
+
 TEST(PlanCluster, ApiserverTlsGivesEachComponentItsKubeconfig) {
   ClusterOptions o = Options(1);
   o.apiserver_tls = true;
@@ -210,7 +222,9 @@ TEST(PlanCluster, ApiserverTlsGivesEachComponentItsKubeconfig) {
   auto specs = PlanCluster(o);
   ASSERT_TRUE(specs.ok());
   const ComponentSpec& api = Get(*specs, "apiserver");
-  EXPECT_EQ(Flag(api, "--tls-cert-file"), "/d/pki/apiserver.crt");
+  EXPECT_EQ(Flag(api, "--tls-cert-file"), "/d/pki/apiserver-bundle.crt");
+  EXPECT_NE(std::find(api.args.begin(), api.args.end(), "--enable-bootstrap-token-auth"),
+            api.args.end());
   EXPECT_EQ(Flag(api, "--tls-private-key-file"), "/d/pki/apiserver.key");
   EXPECT_EQ(Flag(api, "--client-ca-file"), "/d/pki/ca.crt");
   EXPECT_TRUE(api.health_uses_tls);
