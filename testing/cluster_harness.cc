@@ -214,6 +214,8 @@ pid_t ClusterHarness::DaemonPid(const std::string& name) const {
   return 0;
 }
 
+std::string ClusterHarness::UpOutput() const { return ReadFile(dir_.Join("up.log")); }
+
 std::string ClusterHarness::Diagnostics() const {
   std::string out = absl::StrCat("---- minik8s up output\n", ReadFile(dir_.Join("up.log")), "\n");
   std::vector<std::string> names = {"apiserver", "controller-manager", "scheduler"};

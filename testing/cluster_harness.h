@@ -86,6 +86,9 @@ class ClusterHarness {
   // The pid `minik8s up` recorded for a daemon ("kubelet-node-1"), 0 if none.
   pid_t DaemonPid(const std::string& name) const;
 
+  // What `minik8s up` has printed so far.
+  std::string UpOutput() const;
+
   // What to print when a test fails: `up`'s output and the daemons' log tails.
   std::string Diagnostics() const;
 

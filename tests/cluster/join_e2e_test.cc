@@ -1,0 +1,195 @@
+// `minik8s join` end to end on one machine, as the issue asks: a cluster
+// from `minik8s up` (TLS, Node,RBAC) and a second node joined with the
+// command `up` printed, through the address 127.0.0.2 and its own data dir.
+// The joining side pins the CA (a wrong --ca-cert-hash sends nothing), the
+// kubelet gets its certificate through the bootstrap token and a CSR the
+// controller-manager approves and signs, the node registers and runs a pod,
+// and the token by itself can do nothing else. Skips when a binary is not
+// built.
+#include <signal.h>
+
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "cluster/plan.h"
+#include "gtest/gtest.h"
+#include "pki/pem_file.h"
+#include "testing/cluster_harness.h"
+#include "testing/file_util.h"
+#include "testing/subprocess.h"
+#include "testing/temp_dir.h"
+#include "testing/wait.h"
+
+namespace minik8s::clustertest {
+namespace {
+
+using ::minik8s::testing::BackendKind;
+using ::minik8s::testing::ClusterHarness;
+using ::minik8s::testing::TableRows;
+using ::minik8s::testing::WaitFor;
+
+struct JoinCommand {
+  std::string server, token, ca_cert_hash;
+};
+
+class JoinE2E : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const std::string missing = ClusterHarness::MissingPrerequisite(BackendKind::kMinik8sStore);
+    if (!missing.empty()) GTEST_SKIP() << missing;
+    cluster_ = std::make_unique<ClusterHarness>(
+        ClusterHarness::Options{.backend = BackendKind::kMinik8sStore, .nodes = 1});
+    absl::Status s = cluster_->Start();
+    ASSERT_TRUE(s.ok()) << s << cluster_->Diagnostics();
+    std::smatch m;
+    const std::string out = cluster_->UpOutput();
+    ASSERT_TRUE(std::regex_search(out, m,
+                                  std::regex("minik8s join --server (https://\\S+) --token "
+                                             "([a-z0-9]{6}\\.[a-z0-9]{16}) --ca-cert-hash "
+                                             "(sha256:[0-9a-f]{64})")))
+        << out;
+    join_ = {m[1], m[2], m[3]};
+  }
+
+  std::vector<std::string> JoinArgv(const std::string& ca_cert_hash) const {
+    return {testing::BinPath("minik8s"),
+            "join",
+            "--server",
+            join_.server,
+            "--token",
+            join_.token,
+            "--ca-cert-hash",
+            ca_cert_hash,
+            "--node-name",
+            "joined-1",
+            "--node-ip",
+            "127.0.0.2",
+            "--pod-cidr",
+            cluster::NodePodCidr(cluster_->port_base(), 250),
+            "--data-dir",
+            node_dir_.Join("data"),
+            "--port-base",
+            absl::StrCat(testing::PickClusterPortBase(0))};
+  }
+
+  std::string NodeLogs() const {
+    return absl::StrCat(
+        "\njoin output:\n", testing::ReadFile(node_dir_.Join("join.log")), "\nkubelet log:\n",
+        testing::ReadFile(node_dir_.Join("data/logs/kubelet.log")), cluster_->Diagnostics());
+  }
+
+  std::unique_ptr<ClusterHarness> cluster_;
+  JoinCommand join_;
+  testing::TempDir node_dir_;
+};
+
+TEST_F(JoinE2E, AWrongCaPinSendsNothing) {
+  std::string out;
+  const int code = testing::RunCommand(JoinArgv(absl::StrCat("sha256:", std::string(64, '0'))),
+                                       &out, absl::Seconds(30));
+  EXPECT_EQ(code, 1) << out;
+  EXPECT_TRUE(absl::StrContains(out, "presented no CA with the public key")) << out;
+  // Nothing reached the apiserver: no CSR, and no bootstrap kubeconfig written.
+  ASSERT_EQ(cluster_->Mkctl({"get", "csr"}, &out), 0) << out;
+  EXPECT_TRUE(absl::StrContains(out, "No resources found")) << out;
+  EXPECT_FALSE(testing::ReadFile(node_dir_.Join("data/kubeconfigs/bootstrap-kubelet.conf")) != "");
+  EXPECT_EQ(testing::RunCommand(JoinArgv("sha256:abc"), &out, absl::Seconds(30)), 2) << out;
+}
+
+TEST_F(JoinE2E, AJoinedNodeGetsItsCertificateRegistersAndRunsPods) {
+  testing::Subprocess node;
+  ASSERT_TRUE(node.Start(JoinArgv(join_.ca_cert_hash), node_dir_.Join("join.log")).ok());
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return absl::StrContains(testing::ReadFile(node_dir_.Join("join.log")),
+                                 "joined the cluster") ||
+               node.Exited();
+      },
+      absl::Seconds(90)))
+      << NodeLogs();
+  ASSERT_TRUE(node.running()) << NodeLogs();
+
+  std::string out;
+  // The node is Ready at its own address.
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return cluster_->Mkctl({"get", "node", "joined-1", "-o", "wide"}, &out) == 0 &&
+               absl::StrContains(out, " Ready ");
+      },
+      absl::Seconds(30)))
+      << out << NodeLogs();
+  EXPECT_TRUE(absl::StrContains(out, "127.0.0.2")) << out;
+
+  // One CSR, sent with the token, approved and signed by the controller-manager.
+  ASSERT_EQ(cluster_->Mkctl({"get", "csr"}, &out), 0) << out;
+  auto rows = TableRows(out);
+  ASSERT_EQ(rows.size(), 1u) << out;
+  const std::string token_id = join_.token.substr(0, 6);
+  EXPECT_EQ(rows[0][2], "kubernetes.io/kube-apiserver-client-kubelet") << out;
+  EXPECT_EQ(rows[0][3], absl::StrCat("system:bootstrap:", token_id)) << out;
+  EXPECT_EQ(rows[0].back(), "Approved,Issued") << out;
+  auto cert = pki::LoadCertificateFile(node_dir_.Join("data/pki/kubelet-client.crt"));
+  ASSERT_TRUE(cert.ok()) << cert.status();
+  EXPECT_EQ(cert->CommonName(), "system:node:joined-1");
+  EXPECT_EQ(cert->Organizations(), std::vector<std::string>{"system:nodes"});
+  auto ca = pki::LoadCertificateFile(node_dir_.Join("data/pki/ca.crt"));
+  ASSERT_TRUE(ca.ok()) << ca.status();
+  EXPECT_TRUE(cert->VerifySignedBy(*ca).ok());
+
+  // A pod for the joined node runs there, at an address of its pod CIDR.
+  const std::string pod = cluster_->WriteFile(
+      "pod.yaml",
+      "apiVersion: v1\nkind: Pod\nmetadata: {name: on-joined}\nspec:\n"
+      "  nodeSelector: {kubernetes.io/hostname: joined-1}\n"
+      "  containers: [{name: web, image: nginx:1.25, ports: [{containerPort: 8080}]}]\n");
+  ASSERT_EQ(cluster_->Mkctl({"apply", "-f", pod}, &out), 0) << out;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return cluster_->Mkctl({"get", "pod", "on-joined", "-o", "wide"}, &out) == 0 &&
+               absl::StrContains(out, "Running");
+      },
+      absl::Seconds(30)))
+      << out << NodeLogs();
+  const std::string cidr = cluster::NodePodCidr(cluster_->port_base(), 250);
+  EXPECT_TRUE(absl::StrContains(out, cidr.substr(0, cidr.rfind('.')))) << out;
+  EXPECT_TRUE(absl::StrContains(out, "joined-1")) << out;
+
+  // The token alone is a bootstrapper, nothing more.
+  const std::string token_kubeconfig = cluster_->WriteFile(
+      "token.kubeconfig",
+      absl::StrCat("apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n"
+                   "    server: ",
+                   join_.server, "\n    certificate-authority: ", cluster_->data_dir(),
+                   "/pki/ca.crt\nusers:\n- name: u\n  user:\n    token: ", join_.token,
+                   "\ncontexts:\n- name: x\n  context: {cluster: c, user: u}\n"
+                   "current-context: x\n"));
+  ASSERT_NE(testing::RunCommand({"/usr/bin/kubectl", "--kubeconfig", token_kubeconfig,
+                                 "--cache-dir", node_dir_.Join("kubectl-cache"), "get", "pods"},
+                                &out),
+            0)
+      << out;
+  EXPECT_TRUE(absl::StrContains(
+      out, absl::StrCat("User \"system:bootstrap:", token_id, "\" cannot list resource \"pods\"")))
+      << out;
+
+  // Stopped and started again, the node keeps its certificate: no new CSR.
+  ASSERT_EQ(node.Stop(SIGTERM, absl::Seconds(30)), 0) << NodeLogs();
+  ASSERT_TRUE(node.Start(JoinArgv(join_.ca_cert_hash), node_dir_.Join("join2.log")).ok());
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return absl::StrContains(testing::ReadFile(node_dir_.Join("join2.log")),
+                                 "joined the cluster") ||
+               node.Exited();
+      },
+      absl::Seconds(90)))
+      << NodeLogs();
+  ASSERT_EQ(cluster_->Mkctl({"get", "csr"}, &out), 0) << out;
+  EXPECT_EQ(TableRows(out).size(), 1u) << out;
+  EXPECT_EQ(node.Stop(SIGTERM, absl::Seconds(30)), 0) << NodeLogs();
+}
+
+}  // namespace
+}  // namespace minik8s::clustertest
