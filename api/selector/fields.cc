@@ -254,6 +254,14 @@ absl::StatusOr<std::string> LeaseFieldValue(const minik8s::coordination::v1::Lea
   return NotSupported(field);
 }
 
+absl::StatusOr<std::string> CertificateSigningRequestFieldValue(
+    const minik8s::certificates::v1::CertificateSigningRequest& csr, std::string_view field) {
+  std::string out;
+  if (MetaField(csr.metadata(), field, &out)) return out;
+  if (field == "spec.signerName") return csr.spec().signer_name();
+  return NotSupported(field);
+}
+
 absl::StatusOr<std::string> ObjectFieldValue(const google::protobuf::Message& obj,
                                              std::string_view field) {
   using namespace minik8s;  // NOLINT: local brevity for the type switch
@@ -278,6 +286,10 @@ absl::StatusOr<std::string> ObjectFieldValue(const google::protobuf::Message& ob
   }
   if (d == coordination::v1::Lease::descriptor()) {
     return LeaseFieldValue(static_cast<const coordination::v1::Lease&>(obj), field);
+  }
+  if (d == certificates::v1::CertificateSigningRequest::descriptor()) {
+    return CertificateSigningRequestFieldValue(
+        static_cast<const certificates::v1::CertificateSigningRequest&>(obj), field);
   }
   // Any other kind: only the metadata fields, read through reflection.
   const google::protobuf::FieldDescriptor* meta_field = d->FindFieldByName("metadata");

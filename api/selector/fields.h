@@ -27,6 +27,7 @@
 #include "absl/status/statusor.h"
 #include "google/protobuf/message.h"
 #include "k8s/apps/v1/apps.pb.h"
+#include "k8s/certificates/v1/certificates.pb.h"
 #include "k8s/coordination/v1/coordination.pb.h"
 #include "k8s/core/v1/core.pb.h"
 
@@ -86,6 +87,7 @@ absl::StatusOr<std::string> UnescapeFieldValue(std::string_view value);
 //   Node: spec.unschedulable
 //   Namespace: status.phase
 //   ReplicaSet: status.replicas
+//   CertificateSigningRequest: spec.signerName
 absl::StatusOr<std::string> PodFieldValue(const minik8s::core::v1::Pod& pod,
                                           std::string_view field);
 absl::StatusOr<std::string> EventFieldValue(const minik8s::core::v1::Event& event,
@@ -100,6 +102,9 @@ absl::StatusOr<std::string> DeploymentFieldValue(const minik8s::apps::v1::Deploy
                                                  std::string_view field);
 absl::StatusOr<std::string> LeaseFieldValue(const minik8s::coordination::v1::Lease& lease,
                                             std::string_view field);
+
+absl::StatusOr<std::string> CertificateSigningRequestFieldValue(
+    const minik8s::certificates::v1::CertificateSigningRequest& csr, std::string_view field);
 
 // Dispatches on the message type (any of the kinds above, or any message
 // with an ObjectMeta `metadata` field for the two metadata fields).

@@ -7,6 +7,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "api/codec.h"
+#include "api/selector/fields.h"
 #include "api/validation/validation_certificates.h"
 #include "gtest/gtest.h"
 #include "pki/csr.h"
@@ -326,6 +327,20 @@ TEST(CsrJson, RequestIsBase64AndExtraValuesAreArrays) {
   EXPECT_FALSE(
       api::DecodeAs<CertificateSigningRequest>(R"({"spec":{"extra":{"scopes":"not-a-list"}}})")
           .ok());
+}
+
+TEST(CsrFields, SignerNameIsSelectable) {
+  CertificateSigningRequest csr = NodeCsr();
+  absl::StatusOr<api::FieldSelector> selector =
+      api::FieldSelector::Parse("spec.signerName=kubernetes.io/kube-apiserver-client-kubelet");
+  ASSERT_TRUE(selector.ok()) << selector.status();
+  EXPECT_TRUE(api::CheckSupportedFields(csr, *selector).ok());
+  EXPECT_TRUE(api::MatchesObject(*selector, csr));
+  csr.mutable_spec()->set_signer_name("example.com/other");
+  EXPECT_FALSE(api::MatchesObject(*selector, csr));
+  EXPECT_EQ(*api::ObjectFieldValue(csr, "metadata.name"), "node-csr-abc");
+  EXPECT_EQ(api::ObjectFieldValue(csr, "spec.username").status().message(),
+            "field label not supported: spec.username");
 }
 
 TEST(PemBlocks, AsGoDecodesThem) {
