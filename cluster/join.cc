@@ -308,8 +308,9 @@ int Join(const JoinOptions& options) {
               bootstrap_conf,
               "--cert-dir",
               pki_dir,
-              "--enable-server",
-              "false",
+              "--rotate-server-certificates",
+              "--port",
+              absl::StrCat(options.port_base + 2),
               "--health-address",
               kubelet_health,
               "--log-level",
@@ -332,9 +333,13 @@ int Join(const JoinOptions& options) {
   up.stop_timeout = options.stop_timeout;
   const std::string ready = absl::StrCat(
       "minik8s: node ", options.node_name, " (", options.node_ip, ") joined the cluster at ", host,
-      ":", port, "; its kubelet's certificate is in ", pki_dir,
-      "\nStop with Ctrl-C, or from another shell: minik8s down --data-dir ", options.data_dir,
-      "\n");
+      ":", port, "; its kubelet's certificate is in ", pki_dir, "\n",
+      "Its kubelet API (logs, port forwarding) starts on ", options.node_ip, ":",
+      options.port_base + 2,
+      " once an admin approves its serving certificate, as with kubeadm's serverTLSBootstrap:\n"
+      "  mkctl get csr      (signer kubernetes.io/kubelet-serving, requestor system:node:",
+      options.node_name, ")\n  mkctl certificate approve <name>\n",
+      "Stop with Ctrl-C, or from another shell: minik8s down --data-dir ", options.data_dir, "\n");
   Out(absl::StrCat("minik8s: starting node ", options.node_name, " (data dir ", options.data_dir,
                    ")\n"));
   return Supervise(up, std::move(specs), ready);

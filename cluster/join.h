@@ -29,7 +29,9 @@
 //   3. A runtime and a kubelet for the node start and are supervised in the
 //      foreground, as `up` does; the kubelet's TLS bootstrap
 //      (kubelet/bootstrap.h) turns the token into its own client
-//      certificate, and the node registers.
+//      certificate, and the node registers. Its serving certificate comes
+//      the same way (signer kubernetes.io/kubelet-serving) once an admin
+//      approves it; then the kubelet API starts.
 #ifndef MINIK8S_CLUSTER_JOIN_H_
 #define MINIK8S_CLUSTER_JOIN_H_
 
@@ -75,7 +77,9 @@ struct JoinOptions {
   std::string pod_cidr = "127.244.255.0/24";
   std::string data_dir;  // absolute
   std::string bin_dir;
-  int port_base = 10240;  // the node's health ports: base+0 runtime, base+1 kubelet
+  // The node's ports: runtime health base+0, kubelet health base+1, kubelet
+  // API base+2 (on node_ip).
+  int port_base = 10240;
   std::string log_level = "info";
   absl::Duration start_timeout = absl::Seconds(120);
   absl::Duration stop_timeout = absl::Seconds(10);

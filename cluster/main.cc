@@ -216,8 +216,10 @@ int main(int argc, char** argv) {
       ->add_option("--data-dir", data_dir, "Folder of the node: pki/, kubeconfigs/, logs/, run/")
       ->capture_default_str();
   join_cmd
-      ->add_option("--port-base", join.port_base,
-                   "The node's health endpoints: runtime = base, kubelet = base+1")
+      ->add_option(
+          "--port-base", join.port_base,
+          "The node's ports: runtime health = base, kubelet health = base+1, kubelet API = "
+          "base+2 (on --node-ip)")
       ->capture_default_str();
   join_cmd->add_option("--bin-dir", join_bin_dir,
                        "Folder with the minik8s-* daemons (default: the folder of this "

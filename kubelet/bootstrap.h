@@ -25,11 +25,13 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 
 namespace minik8s::kubelet {
 
 inline constexpr char kKubeletClientSigner[] = "kubernetes.io/kube-apiserver-client-kubelet";
+inline constexpr char kKubeletServingSigner[] = "kubernetes.io/kubelet-serving";
 
 struct BootstrapOptions {
   std::string kubeconfig;            // --kubeconfig: read when valid, else written
@@ -48,6 +50,23 @@ std::string BootstrapCsrName(const std::string& public_key_pem, const std::strin
 
 // Steps 1-3 above. OK once --kubeconfig holds a usable client certificate.
 absl::Status BootstrapClientCertificate(const BootstrapOptions& options);
+
+struct ServingFiles {
+  std::string cert_file;
+  std::string key_file;
+  std::string client_ca_file;  // the CA of --kubeconfig: clients must chain to it
+};
+
+// The kubelet's serving certificate (--rotate-server-certificates, Kubernetes'
+// serverTLSBootstrap): <cert-dir>/kubelet.crt when it still names `node_ip`,
+// else a CertificateSigningRequest for signer kubernetes.io/kubelet-serving
+// (CN=system:node:<node>, O=system:nodes, SANs the node name and `node_ip`,
+// usages digital signature and server auth) sent with the node's own client
+// certificate (--kubeconfig). Kubernetes approves no such request by itself:
+// an admin does (`mkctl certificate approve`), then the controller-manager
+// signs it. Waits for that as BootstrapClientCertificate does.
+absl::StatusOr<ServingFiles> BootstrapServingCertificate(const BootstrapOptions& options,
+                                                         const std::string& node_ip);
 
 }  // namespace minik8s::kubelet
 

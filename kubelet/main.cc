@@ -1,12 +1,15 @@
 // minik8s-kubelet: runs the pods bound to its node on a container runtime.
 // Flags only; the work is in kubelet.h.
+#include <atomic>
 #include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "api/quantity.h"
 #include "client/clientset.h"
 #include "client/event_recorder.h"
@@ -110,6 +113,13 @@ int Run(int argc, char** argv) {
                  "Serve the kubelet API (logs, port forwarding); false: the node runs pods but "
                  "serves neither (a joined node without a serving certificate)")
       ->capture_default_str();
+  bool rotate_server_certificates = false;
+  app.add_flag("--rotate-server-certificates", rotate_server_certificates,
+               "Get the kubelet API's serving certificate from the cluster: a "
+               "CertificateSigningRequest (signer kubernetes.io/kubelet-serving) for the node name "
+               "and --node-ip, sent with --kubeconfig's certificate; an admin approves it "
+               "(`mkctl certificate approve`), and the API starts once it is signed. Needs a "
+               "fixed --port and --kubeconfig; instead of --tls-cert-file");
   TlsServerFiles api_tls;
   app.add_option("--tls-cert-file", api_tls.cert_file,
                  "PEM certificate the kubelet API presents (with --tls-private-key-file): the API "
@@ -183,7 +193,13 @@ int Run(int argc, char** argv) {
     return Fail("--client-ca-file needs --tls-cert-file and --tls-private-key-file");
   }
   std::unique_ptr<kubelet::KubeletServer> log_server;
-  if (enable_server) {
+  if (rotate_server_certificates &&
+      (!enable_server || port == 0 || kubeconfig.empty() || served_tls.has_value() || nodes > 0)) {
+    return Fail(
+        "--rotate-server-certificates needs --enable-server, a fixed --port, --kubeconfig and one "
+        "node, and replaces --tls-cert-file");
+  }
+  if (enable_server && !rotate_server_certificates) {
     auto started =
         kubelet::KubeletServer::Start(absl::StrCat(node_ip, ":", port), rt.get(), served_tls);
     if (!started.ok()) return Fail(std::string(started.status().message()));
@@ -192,7 +208,7 @@ int Run(int argc, char** argv) {
                  !served_tls.has_value()        ? " (plaintext)"
                  : served_tls->client_cert_auth ? " (TLS, client certificates)"
                                                 : " (TLS)");
-  } else {
+  } else if (!enable_server) {
     spdlog::info("kubelet API off (--enable-server=false): no logs or port forwarding");
   }
 
@@ -205,7 +221,9 @@ int Run(int argc, char** argv) {
     n.memory = memory;
     n.max_pods = max_pods;
     n.pod_cidr = cidr;
-    n.kubelet_port = log_server != nullptr ? log_server->port() : 0;
+    n.kubelet_port = log_server != nullptr        ? log_server->port()
+                     : rotate_server_certificates ? port
+                                                  : 0;
     n.internal_ip = node_ip;
     n.container_runtime_version = runtime_version;
     return n;
@@ -243,10 +261,52 @@ int Run(int argc, char** argv) {
   if (!started.ok()) return Fail(std::string(started.message()));
   daemon.SetServing(true);
 
+  // With --rotate-server-certificates the API starts once its certificate
+  // is signed, which may take an admin's approval: the node runs meanwhile.
+  std::atomic<bool> stopping{false};
+  absl::Mutex serving_mu;
+  std::unique_ptr<kubelet::KubeletServer> rotated_server;
+  std::thread serving_bootstrap;
+  if (rotate_server_certificates) {
+    serving_bootstrap = std::thread([&] {
+      absl::StatusOr<kubelet::ServingFiles> files = kubelet::BootstrapServingCertificate(
+          {.kubeconfig = kubeconfig,
+           .cert_dir = cert_dir.empty() ? std::filesystem::path(kubeconfig).parent_path().string()
+                                        : cert_dir,
+           .node_name = node_name,
+           .timeout = absl::InfiniteDuration(),
+           .stopping = [&] { return stopping.load(); }},
+          node_ip);
+      if (!files.ok()) {
+        if (!absl::IsCancelled(files.status())) {
+          spdlog::error("kubelet API not served: {}", files.status().ToString());
+        }
+        return;
+      }
+      auto started =
+          kubelet::KubeletServer::Start(absl::StrCat(node_ip, ":", port), rt.get(),
+                                        TlsServerFiles{.cert_file = files->cert_file,
+                                                       .key_file = files->key_file,
+                                                       .trusted_ca_file = files->client_ca_file,
+                                                       .client_cert_auth = true});
+      if (!started.ok()) {
+        spdlog::error("kubelet API not served: {}", started.status().ToString());
+        return;
+      }
+      spdlog::info("kubelet API (logs, port forwarding) on {}:{} (TLS, client certificates)",
+                   node_ip, (*started)->port());
+      absl::MutexLock lock(&serving_mu);
+      rotated_server = *std::move(started);
+    });
+  }
+
   daemon.WaitForShutdown();
+  stopping = true;
+  if (serving_bootstrap.joinable()) serving_bootstrap.join();
   spdlog::info("stopping (containers keep running)");
   k.Stop();
   if (log_server != nullptr) log_server->Shutdown();
+  if (rotated_server != nullptr) rotated_server->Shutdown();
   return 0;
 }
 

@@ -69,6 +69,10 @@ std::vector<rbac::v1::PolicyRule> NodeRules() {
       Rule({"create", "delete"}, {""}, {"pods"}),
       Rule({"update", "patch"}, {""}, {"pods/status"}),
       Rule({"create"}, {""}, {"pods/eviction"}),
+      // Its own certificates: a client certificate before the old one
+      // expires and a serving certificate (the kubelet's TLS bootstrap).
+      Rule({"create", "get", "list", "watch"}, {"certificates.k8s.io"},
+           {"certificatesigningrequests"}),
       // Its lease (authorized by name before the rules are asked).
       Rule({"get", "create", "update", "patch", "delete"}, {kCoordinationGroup}, {"leases"}),
   };

@@ -4,7 +4,8 @@
 // The joining side pins the CA (a wrong --ca-cert-hash sends nothing), the
 // kubelet gets its certificate through the bootstrap token and a CSR the
 // controller-manager approves and signs, the node registers and runs a pod,
-// and the token by itself can do nothing else. Skips when a binary is not
+// its kubelet API serves logs once an admin approves its serving
+// certificate, and the token by itself can do nothing else. Skips when a binary is not
 // built.
 #include <signal.h>
 
@@ -123,14 +124,30 @@ TEST_F(JoinE2E, AJoinedNodeGetsItsCertificateRegistersAndRunsPods) {
       << out << NodeLogs();
   EXPECT_TRUE(absl::StrContains(out, "127.0.0.2")) << out;
 
-  // One CSR, sent with the token, approved and signed by the controller-manager.
-  ASSERT_EQ(cluster_->Mkctl({"get", "csr"}, &out), 0) << out;
-  auto rows = TableRows(out);
-  ASSERT_EQ(rows.size(), 1u) << out;
+  // The client CSR, sent with the token, approved and signed by the
+  // controller-manager; the serving CSR, sent as the node, waits for an admin.
   const std::string token_id = join_.token.substr(0, 6);
-  EXPECT_EQ(rows[0][2], "kubernetes.io/kube-apiserver-client-kubelet") << out;
-  EXPECT_EQ(rows[0][3], absl::StrCat("system:bootstrap:", token_id)) << out;
-  EXPECT_EQ(rows[0].back(), "Approved,Issued") << out;
+  std::string serving_csr;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        if (cluster_->Mkctl({"get", "csr"}, &out) != 0) return false;
+        for (const auto& row : TableRows(out)) {
+          if (row.size() >= 6 && row[2] == "kubernetes.io/kubelet-serving") serving_csr = row[0];
+        }
+        return TableRows(out).size() == 2 && !serving_csr.empty();
+      },
+      absl::Seconds(30)))
+      << out << NodeLogs();
+  for (const auto& row : TableRows(out)) {
+    if (row[0] == serving_csr) {
+      EXPECT_EQ(row[3], "system:node:joined-1") << out;
+      EXPECT_EQ(row.back(), "Pending") << out;
+    } else {
+      EXPECT_EQ(row[2], "kubernetes.io/kube-apiserver-client-kubelet") << out;
+      EXPECT_EQ(row[3], absl::StrCat("system:bootstrap:", token_id)) << out;
+      EXPECT_EQ(row.back(), "Approved,Issued") << out;
+    }
+  }
   auto cert = pki::LoadCertificateFile(node_dir_.Join("data/pki/kubelet-client.crt"));
   ASSERT_TRUE(cert.ok()) << cert.status();
   EXPECT_EQ(cert->CommonName(), "system:node:joined-1");
@@ -156,6 +173,17 @@ TEST_F(JoinE2E, AJoinedNodeGetsItsCertificateRegistersAndRunsPods) {
   const std::string cidr = cluster::NodePodCidr(cluster_->port_base(), 250);
   EXPECT_TRUE(absl::StrContains(out, cidr.substr(0, cidr.rfind('.')))) << out;
   EXPECT_TRUE(absl::StrContains(out, "joined-1")) << out;
+
+  // Once an admin approves the serving certificate, the kubelet API starts
+  // and the apiserver reaches it (verifying it against the cluster CA).
+  ASSERT_EQ(cluster_->Mkctl({"certificate", "approve", serving_csr}, &out), 0) << out;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return cluster_->Kubectl({"logs", "on-joined"}, &out) == 0 &&
+               absl::StrContains(out, "start worker processes");
+      },
+      absl::Seconds(30)))
+      << out << NodeLogs();
 
   // The token alone is a bootstrapper, nothing more.
   const std::string token_kubeconfig = cluster_->WriteFile(
@@ -187,7 +215,10 @@ TEST_F(JoinE2E, AJoinedNodeGetsItsCertificateRegistersAndRunsPods) {
       absl::Seconds(90)))
       << NodeLogs();
   ASSERT_EQ(cluster_->Mkctl({"get", "csr"}, &out), 0) << out;
-  EXPECT_EQ(TableRows(out).size(), 1u) << out;
+  EXPECT_EQ(TableRows(out).size(), 2u) << out;
+  EXPECT_TRUE(absl::StrContains(testing::ReadFile(node_dir_.Join("data/logs/kubelet.log")),
+                                "kubelet API (logs, port forwarding) on 127.0.0.2"))
+      << NodeLogs();
   EXPECT_EQ(node.Stop(SIGTERM, absl::Seconds(30)), 0) << NodeLogs();
 }
 

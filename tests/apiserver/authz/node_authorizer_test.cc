@@ -74,6 +74,10 @@ TEST(NodeAuthorizer, AllowsWhatTheKubeletCalls) {
       Request(kN1, "update", "coordination.k8s.io", "leases", "kube-node-lease", "n1"),
       Request(kN1, "patch", "coordination.k8s.io", "leases", "kube-node-lease", "n1"),
       Request(kN1, "delete", "coordination.k8s.io", "leases", "kube-node-lease", "n1"),
+      // Its certificates (the TLS bootstrap's serving certificate, renewals).
+      Request(kN1, "create", "certificates.k8s.io", "certificatesigningrequests"),
+      Request(kN1, "get", "certificates.k8s.io", "certificatesigningrequests", "", "csr-1"),
+      Request(kN1, "watch", "certificates.k8s.io", "certificatesigningrequests"),
   };
   for (const Attributes& a : allowed) {
     EXPECT_EQ(node.Authorize(a).decision, Decision::kAllow)
@@ -93,6 +97,9 @@ TEST(NodeAuthorizer, NoOpinionOnTheRest) {
       Request(kN1, "create", "apps", "deployments", "default"),
       Request(kN1, "get", "rbac.authorization.k8s.io", "clusterroles", "", "admin"),
       Request(kN1, "delete", "", "events", "default", "e"),
+      Request(kN1, "update", "certificates.k8s.io", "certificatesigningrequests", "", "csr-1",
+              "approval"),
+      Request(kN1, "delete", "certificates.k8s.io", "certificatesigningrequests", "", "csr-1"),
   };
   for (const Attributes& a : refused) {
     const Result result = node.Authorize(a);
