@@ -38,7 +38,8 @@ absl::StatusOr<std::unique_ptr<ControllerManager>> ControllerManager::Create(
   }
   for (int n : {options.concurrent_deployment_syncs, options.concurrent_replicaset_syncs,
                 options.concurrent_gc_syncs, options.concurrent_endpoint_syncs,
-                options.concurrent_service_endpoint_syncs, options.concurrent_job_syncs}) {
+                options.concurrent_service_endpoint_syncs, options.concurrent_job_syncs,
+                options.concurrent_csr_syncs}) {
     if (n < 1) return absl::InvalidArgumentError("worker counts must be at least 1");
   }
   if (options.max_endpoints_per_slice < 1 || options.max_endpoints_per_slice > 1000) {
@@ -146,6 +147,43 @@ absl::StatusOr<std::unique_ptr<ControllerManager>> ControllerManager::Create(
     // A Job's pods go with it.
     if (cm->garbage_collector_) cm->garbage_collector_->AddKind(cm->jobs_.get(), "Job", "jobs");
   }
+  const bool signing_files =
+      !o.cluster_signing_cert_file.empty() || !o.cluster_signing_key_file.empty();
+  if (signing_files &&
+      (o.cluster_signing_cert_file.empty() || o.cluster_signing_key_file.empty())) {
+    return absl::InvalidArgumentError(
+        "--cluster-signing-cert-file and --cluster-signing-key-file go together");
+  }
+  if (cm->IsEnabled("csrsigning") && !signing_files) {
+    // As kube-controller-manager: no CA files, no signer.
+    spdlog::info(
+        "csrsigning: not starting, no --cluster-signing-cert-file/--cluster-signing-key-file");
+  }
+  const bool run_signer = cm->IsEnabled("csrsigning") && signing_files;
+  if (cm->IsEnabled("csrapproving") || run_signer) {
+    cm->csrs_ = std::make_unique<client::Informer<certificates::v1::CertificateSigningRequest>>(
+        api, client::InformerOptions{.name = "certificatesigningrequests",
+                                     .resync_period = o.resync_period});
+    cm->csr_client_ = NewApiCsrClient(clientset);
+  }
+  if (cm->IsEnabled("csrapproving")) {
+    cm->csr_approver_ = std::make_unique<CsrApprover>(cm->csr_client_.get());
+    cm->csr_approving_controller_ = std::make_unique<CertificateController>(
+        "csrapproving", cm->csrs_->GetLister(),
+        [approver = cm->csr_approver_.get()](const auto& csr) { return approver->Handle(csr); });
+    cm->csr_approving_controller_->RegisterHandlers(cm->csrs_.get());
+  }
+  if (run_signer) {
+    absl::StatusOr<std::unique_ptr<CsrSigner>> signer =
+        CsrSigner::FromFiles(o.cluster_signing_cert_file, o.cluster_signing_key_file,
+                             cm->csr_client_.get(), o.cluster_signing_duration);
+    if (!signer.ok()) return signer.status();
+    cm->csr_signer_ = *std::move(signer);
+    cm->csr_signing_controller_ = std::make_unique<CertificateController>(
+        "csrsigning", cm->csrs_->GetLister(),
+        [signer = cm->csr_signer_.get()](const auto& csr) { return signer->Handle(csr); });
+    cm->csr_signing_controller_->RegisterHandlers(cm->csrs_.get());
+  }
   cm->run_nodes_ = cm->IsEnabled("nodelifecycle") || cm->IsEnabled("podgc");
   if (cm->IsEnabled("podgc")) {
     cm->pod_gc_controller_ = std::make_unique<PodGCController>(
@@ -189,8 +227,10 @@ absl::Status ControllerManager::Start() {
   if (endpointslices_) endpointslices_->Start();
   if (endpoints_) endpoints_->Start();
   if (jobs_) jobs_->Start();
+  if (csrs_) csrs_->Start();
   auto services_synced = [this] {
-    return (!jobs_ || jobs_->HasSynced()) && (!services_ || services_->HasSynced()) &&
+    return (!jobs_ || jobs_->HasSynced()) && (!csrs_ || csrs_->HasSynced()) &&
+           (!services_ || services_->HasSynced()) &&
            (!endpointslices_ || endpointslices_->HasSynced()) &&
            (!endpoints_ || endpoints_->HasSynced());
   };
@@ -232,6 +272,8 @@ void ControllerManager::RunControllers() {
   }
   if (endpoints_controller_) endpoints_controller_->Run(options_.concurrent_endpoint_syncs);
   if (job_controller_) job_controller_->Run(options_.concurrent_job_syncs);
+  if (csr_approving_controller_) csr_approving_controller_->Run(options_.concurrent_csr_syncs);
+  if (csr_signing_controller_) csr_signing_controller_->Run(options_.concurrent_csr_syncs);
 }
 
 void ControllerManager::Stop() {
@@ -239,6 +281,8 @@ void ControllerManager::Stop() {
   stopped_ = true;
   RequestStop();
   if (election_) election_->MarkStopping();
+  if (csr_signing_controller_) csr_signing_controller_->Stop();
+  if (csr_approving_controller_) csr_approving_controller_->Stop();
   if (job_controller_) job_controller_->Stop();
   if (endpoints_controller_) endpoints_controller_->Stop();
   if (endpointslice_controller_) endpointslice_controller_->Stop();
@@ -257,6 +301,7 @@ void ControllerManager::Stop() {
     if (endpointslices_) endpointslices_->Stop();
     if (endpoints_) endpoints_->Stop();
     if (jobs_) jobs_->Stop();
+    if (csrs_) csrs_->Stop();
   }
   if (deployment_events_) deployment_events_->Shutdown();
   if (replicaset_events_) replicaset_events_->Shutdown();

@@ -2,7 +2,8 @@
 // test can start and stop — one clientset, the shared informers (pods,
 // replicasets, deployments, nodes, node Leases; services, endpointslices and
 // endpoints when an endpoint controller runs; jobs when the job controller
-// runs), the controllers enabled by
+// runs; certificatesigningrequests when csrapproving or csrsigning runs),
+// the controllers enabled by
 // `controllers`, their event recorders, and leader election on the Lease
 // kube-system/kube-controller-manager (kube-controller-manager's): only the
 // leader runs controllers, and losing the Lease is fatal (see
@@ -35,6 +36,10 @@
 #include "client/informer.h"
 #include "client/leader_election.h"
 #include "common/daemon.h"
+#include "controllers/certificates/certificate_controller.h"
+#include "controllers/certificates/csr_approver.h"
+#include "controllers/certificates/csr_client.h"
+#include "controllers/certificates/csr_signer.h"
 #include "controllers/deployment/deployment_client.h"
 #include "controllers/deployment/deployment_controller.h"
 #include "controllers/endpointslice/endpoints_client.h"
@@ -51,8 +56,8 @@ namespace minik8s::controllers {
 
 // The controllers by the names --controllers takes.
 inline constexpr const char* kControllerNames[] = {
-    "deployment", "replicaset", "garbagecollector", "nodelifecycle",
-    "podgc",      "endpoint",   "endpointslice",    "job"};
+    "deployment",    "replicaset", "garbagecollector", "nodelifecycle", "podgc", "endpoint",
+    "endpointslice", "job",        "csrapproving",     "csrsigning"};
 
 struct ControllerManagerOptions {
   std::string server = "127.0.0.1:6443";
@@ -67,6 +72,13 @@ struct ControllerManagerOptions {
   int concurrent_endpoint_syncs = 5;          // Endpoints
   int concurrent_service_endpoint_syncs = 5;  // EndpointSlices
   int concurrent_job_syncs = 5;
+  int concurrent_csr_syncs = 5;  // per certificate controller (no flag, as Kubernetes)
+  // The CA the csrsigning controller signs with (PEM files; both or none).
+  // Without them csrsigning does not run.
+  std::string cluster_signing_cert_file;
+  std::string cluster_signing_key_file;
+  // The longest certificate csrsigning issues.
+  absl::Duration cluster_signing_duration = absl::Hours(8760);
   int max_endpoints_per_slice = 100;
   absl::Duration endpoint_updates_batch_period = absl::ZeroDuration();
   absl::Duration endpointslice_updates_batch_period = absl::ZeroDuration();
@@ -132,6 +144,7 @@ class ControllerManager {
   std::unique_ptr<client::Informer<discovery::v1::EndpointSlice>> endpointslices_;
   std::unique_ptr<client::Informer<core::v1::Endpoints>> endpoints_;
   std::unique_ptr<client::Informer<batch::v1::Job>> jobs_;
+  std::unique_ptr<client::Informer<certificates::v1::CertificateSigningRequest>> csrs_;
   std::unique_ptr<ReplicaSetClient> replicaset_client_;
   std::unique_ptr<deployment::DeploymentClient> deployment_client_;
   std::unique_ptr<ReplicaSetController> replicaset_controller_;
@@ -144,6 +157,11 @@ class ControllerManager {
   std::unique_ptr<EndpointsController> endpoints_controller_;
   std::unique_ptr<JobClient> job_client_;
   std::unique_ptr<JobController> job_controller_;
+  std::unique_ptr<CsrClient> csr_client_;
+  std::unique_ptr<CsrApprover> csr_approver_;
+  std::unique_ptr<CsrSigner> csr_signer_;
+  std::unique_ptr<CertificateController> csr_approving_controller_;
+  std::unique_ptr<CertificateController> csr_signing_controller_;
   std::unique_ptr<client::LeaseClient> lease_client_;
   std::unique_ptr<client::DaemonLeaderElection> election_;
   bool run_nodes_ = false;

@@ -1,6 +1,6 @@
 // minik8s-controller-manager: runs the replicaset, deployment, garbage
-// collector, node lifecycle, pod GC, endpoint and endpointslice controllers
-// against the apiserver.
+// collector, node lifecycle, pod GC, endpoint, endpointslice, job,
+// csrapproving and csrsigning controllers against the apiserver.
 // Flags and wiring only: controllers/controller_manager.h owns the work.
 #include <signal.h>
 #include <unistd.h>
@@ -19,7 +19,8 @@ int main(int argc, char** argv) {
   minik8s::Daemon daemon(
       {.name = "minik8s-controller-manager",
        .description = "deployment, replicaset, garbage collector, node lifecycle, pod GC, "
-                      "endpoint and endpointslice controllers",
+                      "endpoint, endpointslice, job and certificate signing request "
+                      "controllers",
        .health_help = "host:port of the health and metrics endpoint, e.g. 127.0.0.1:10257: "
                       "gRPC health (grpc.health.v1; SERVING once the informer caches have "
                       "synced) and HTTP GET /healthz, /readyz, /livez and /metrics on one "
@@ -48,6 +49,17 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--concurrent-job-syncs", o.concurrent_job_syncs, "Jobs synced concurrently")
       ->capture_default_str();
+  app.add_option("--cluster-signing-cert-file", o.cluster_signing_cert_file,
+                 "PEM CA certificate the csrsigning controller signs approved "
+                 "CertificateSigningRequests with (kubernetes.io/kube-apiserver-client, "
+                 "kube-apiserver-client-kubelet and kubelet-serving); without it and "
+                 "--cluster-signing-key-file csrsigning does not run");
+  app.add_option("--cluster-signing-key-file", o.cluster_signing_key_file,
+                 "PEM private key of --cluster-signing-cert-file");
+  daemon.AddDurationFlag("--cluster-signing-duration", &o.cluster_signing_duration,
+                         "The longest validity of a certificate csrsigning issues (a request's "
+                         "spec.expirationSeconds may ask for less, at least 10m)",
+                         minik8s::DurationBound::kPositive);
   app.add_option("--max-endpoints-per-slice", o.max_endpoints_per_slice,
                  "Most endpoints one EndpointSlice holds (1-1000)")
       ->capture_default_str();
@@ -84,7 +96,8 @@ int main(int argc, char** argv) {
                          "GC asks the apiserver whether it is really gone");
   app.add_option("--controllers", o.controllers,
                  "Controllers to run: * or a comma list of deployment,replicaset,"
-                 "garbagecollector,nodelifecycle,podgc,endpoint,endpointslice,job")
+                 "garbagecollector,nodelifecycle,podgc,endpoint,endpointslice,job,"
+                 "csrapproving,csrsigning")
       ->capture_default_str();
   if (std::optional<int> exit = daemon.Parse(argc, argv)) return *exit;
   // With a kubeconfig the server is its own unless --server says otherwise.
