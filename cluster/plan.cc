@@ -266,6 +266,12 @@ absl::StatusOr<std::vector<ComponentSpec>> PlanCluster(const ClusterOptions& opt
     s.args = {"--leader-elect", "false",       "--health-address",
               s.address,        "--log-level", options.log_level};
     ApiserverFlags(options, api, s.name, &s.args);
+    if (std::string(kind) == kControllerManager && options.apiserver_tls) {
+      // The cluster CA signs approved CSRs (a joining kubelet's), as kubeadm sets it up.
+      const pki::ClusterPkiPaths pki = pki::ClusterPkiLayout(options.pki_dir, {});
+      s.args.insert(s.args.end(), {"--cluster-signing-cert-file", pki.ca.cert,
+                                   "--cluster-signing-key-file", pki.ca.key});
+    }
     s.log_file = log_file(s.name);
     s.stage = kStageControlPlane;
     s.health = HealthCheck::kGrpcHealth;

@@ -180,6 +180,7 @@ TEST(PlanCluster, ControllerManagerAndSchedulerArguments) {
     EXPECT_EQ(Flag(s, "--health-address"), absl::StrCat("127.0.0.1:", port));
     EXPECT_EQ(s.address, absl::StrCat("127.0.0.1:", port));
     EXPECT_EQ(s.health, HealthCheck::kGrpcHealth);
+    EXPECT_EQ(Flag(s, "--cluster-signing-cert-file"), "") << "no CA without TLS";
   }
 }
 
@@ -236,6 +237,11 @@ TEST(PlanCluster, ApiserverTlsGivesEachComponentItsKubeconfig) {
   const ComponentSpec& kubelet = Get(*specs, "kubelet-node-1");
   EXPECT_EQ(Flag(kubelet, "--tls-cert-file"), "/d/pki/kubelets/node-1/kubelet.crt");
   EXPECT_EQ(Flag(kubelet, "--client-ca-file"), "/d/pki/ca.crt");
+  // The controller-manager signs approved CSRs with the cluster CA.
+  const ComponentSpec& cm = Get(*specs, "controller-manager");
+  EXPECT_EQ(Flag(cm, "--cluster-signing-cert-file"), "/d/pki/ca.crt");
+  EXPECT_EQ(Flag(cm, "--cluster-signing-key-file"), "/d/pki/ca.key");
+  EXPECT_EQ(Flag(Get(*specs, "scheduler"), "--cluster-signing-cert-file"), "");
   // Without the Node authorizer, no NodeRestriction either.
   o.authorization_mode = "AlwaysAllow";
   specs = PlanCluster(o);
