@@ -194,6 +194,7 @@ absl::Status EndpointSliceController::Sync(const std::string& key) {
   ServicePtr service = services_.Get(ns, name);
   if (service == nullptr) {
     // The garbage collector deletes the slices the Service owned.
+    trigger_times_.DeleteService(ns, name);
     absl::MutexLock lock(&mu_);
     written_.erase(key);
     return absl::OkStatus();
@@ -208,6 +209,7 @@ absl::Status EndpointSliceController::Sync(const std::string& key) {
 
   std::vector<PodPtr> holder;
   std::vector<const Pod*> pods = SelectedPods(*service, &holder);
+  const absl::Time trigger = trigger_times_.Compute(*service, pods);
   std::vector<EndpointSlice> existing;
   for (const SlicePtr& s : slices_.ListNamespace(ns)) {
     const auto& labels = s->metadata().labels();
@@ -220,6 +222,12 @@ absl::Status EndpointSliceController::Sync(const std::string& key) {
   SliceChanges changes = ReconcileSlices(*service, DesiredEndpoints(*service, pods), existing,
                                          options_.max_endpoints_per_slice);
   if (changes.empty()) return absl::OkStatus();
+  for (EndpointSlice& slice : changes.create) {
+    SetTriggerTimeAnnotation(trigger, slice.mutable_metadata()->mutable_annotations());
+  }
+  for (EndpointSlice& slice : changes.update) {
+    SetTriggerTimeAnnotation(trigger, slice.mutable_metadata()->mutable_annotations());
+  }
 
   absl::Status first_error;
   auto note = [&](const absl::Status& s) {
@@ -295,6 +303,7 @@ absl::Status EndpointsController::Sync(const std::string& key) {
   client::SplitKey(key, &ns, &name);
   ServicePtr service = services_.Get(ns, name);
   if (service == nullptr) {
+    trigger_times_.DeleteService(ns, name);
     if (endpoints_.Get(ns, name) == nullptr) return absl::OkStatus();
     absl::Status deleted = client_->DeleteEndpoints(ns, name);
     return deleted.ok() || api::IsNotFound(deleted) ? absl::OkStatus() : deleted;
@@ -303,12 +312,15 @@ absl::Status EndpointsController::Sync(const std::string& key) {
     return absl::OkStatus();
   }
   std::vector<PodPtr> holder;
-  Endpoints desired = DesiredLegacyEndpoints(*service, SelectedPods(*service, &holder));
+  const std::vector<const Pod*> pods = SelectedPods(*service, &holder);
+  const absl::Time trigger = trigger_times_.Compute(*service, pods);
+  Endpoints desired = DesiredLegacyEndpoints(*service, pods);
   std::shared_ptr<const Endpoints> current = endpoints_.Get(ns, name);
   if (current != nullptr && LegacyEndpointsEqual(*current, desired)) return absl::OkStatus();
 
   absl::Status written;
   if (current == nullptr) {
+    SetTriggerTimeAnnotation(trigger, desired.mutable_metadata()->mutable_annotations());
     written = client_->CreateEndpoints(desired).status();
   } else {
     Endpoints next = *current;
@@ -317,6 +329,7 @@ absl::Status EndpointsController::Sync(const std::string& key) {
     auto* annotations = next.mutable_metadata()->mutable_annotations();
     annotations->erase(kAnnotationOverCapacity);
     for (const auto& [k, v] : desired.metadata().annotations()) (*annotations)[k] = v;
+    SetTriggerTimeAnnotation(trigger, annotations);
     written = client_->UpdateEndpoints(next).status();
   }
   if (!written.ok() && recorder_ != nullptr) {

@@ -41,6 +41,7 @@
 #include "common/clock.h"
 #include "controllers/endpointslice/endpoints_client.h"
 #include "controllers/endpointslice/service_pods.h"
+#include "controllers/endpointslice/trigger_time_tracker.h"
 #include "controllers/util/worker.h"
 #include "k8s/core/v1/core.pb.h"
 #include "k8s/discovery/v1/discovery.pb.h"
@@ -94,6 +95,8 @@ class ServiceEndpointsControllerBase {
   const EndpointsControllerOptions options_;
   common::Clock* const clock_;
   client::WorkQueue queue_;
+  // The endpoints.kubernetes.io/last-change-trigger-time of each write.
+  TriggerTimeTracker trigger_times_;
 
  private:
   void EnqueueForPod(const minik8s::core::v1::Pod& pod);

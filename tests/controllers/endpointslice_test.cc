@@ -10,12 +10,14 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "api/intstr.h"
+#include "api/time.h"
 #include "client/indexer.h"
 #include "common/fake_clock.h"
 #include "controllers/endpointslice/endpoints_controllers.h"
 #include "controllers/endpointslice/legacy_endpoints.h"
 #include "controllers/endpointslice/service_pods.h"
 #include "controllers/endpointslice/slice_reconciler.h"
+#include "controllers/endpointslice/trigger_time_tracker.h"
 #include "gtest/gtest.h"
 
 namespace minik8s::controllers {
@@ -414,6 +416,207 @@ TEST_F(EndpointSliceSyncTest, PodChangesEnqueueOnlyTheirServices) {
   controller_.OnPodUpdate(before, ready);
   EXPECT_EQ(controller_.queue()->Len(), 1);
 }
+
+// endpoints.kubernetes.io/last-change-trigger-time: the tracker's times
+// (Service creation first, then the earliest Ready transition that moved,
+// none for an undatable change) and the annotation on the slices and the
+// Endpoints object the controllers write.
+namespace trigger_time {
+
+using minik8s::core::v1::Endpoints;
+using minik8s::core::v1::Pod;
+using minik8s::core::v1::Service;
+using minik8s::discovery::v1::EndpointSlice;
+
+const absl::Time kT0 = absl::FromUnixSeconds(1796000000);  // 2026-11-30T...
+
+Service MakeService(absl::Time created) {
+  Service s;
+  s.mutable_metadata()->set_name("web");
+  s.mutable_metadata()->set_namespace_("default");
+  s.mutable_metadata()->set_uid("svc-uid");
+  *s.mutable_metadata()->mutable_creation_timestamp() = api::ToProtoTime(created);
+  (*s.mutable_spec()->mutable_selector())["app"] = "web";
+  s.mutable_spec()->set_cluster_ip("10.96.0.10");
+  auto* port = s.mutable_spec()->add_ports();
+  port->set_name("http");
+  port->set_protocol("TCP");
+  port->set_port(80);
+  *port->mutable_target_port() = api::IntOrStringFromInt(8080);
+  return s;
+}
+
+Pod MakePod(const std::string& name, const std::string& ip, bool ready, absl::Time transition) {
+  Pod p;
+  p.mutable_metadata()->set_name(name);
+  p.mutable_metadata()->set_namespace_("default");
+  p.mutable_metadata()->set_uid("uid-" + name);
+  (*p.mutable_metadata()->mutable_labels())["app"] = "web";
+  p.mutable_spec()->set_node_name("node-1");
+  auto* c = p.mutable_spec()->add_containers();
+  c->set_name("nginx");
+  auto* cp = c->add_ports();
+  cp->set_container_port(8080);
+  cp->set_protocol("TCP");
+  p.mutable_status()->set_phase("Running");
+  p.mutable_status()->set_pod_ip(ip);
+  auto* cond = p.mutable_status()->add_conditions();
+  cond->set_type("Ready");
+  cond->set_status(ready ? "True" : "False");
+  *cond->mutable_last_transition_time() = api::ToProtoTime(transition);
+  return p;
+}
+
+TEST(TriggerTimeTracker, NewServiceIsDatedByItsCreation) {
+  TriggerTimeTracker tracker;
+  const Service svc = MakeService(kT0);
+  const Pod a = MakePod("a", "10.244.0.2", true, kT0 + absl::Seconds(5));
+  // Even with a pod that became ready later: the endpoints are new with the
+  // Service.
+  EXPECT_EQ(tracker.Compute(svc, {&a}), kT0);
+}
+
+TEST(TriggerTimeTracker, EarliestReadyTransitionSinceThePreviousSync) {
+  TriggerTimeTracker tracker;
+  const Service svc = MakeService(kT0);
+  Pod a = MakePod("a", "10.244.0.2", false, kT0 + absl::Seconds(1));
+  Pod b = MakePod("b", "10.244.0.3", false, kT0 + absl::Seconds(1));
+  tracker.Compute(svc, {&a, &b});
+  // Nothing moved: no time to stamp.
+  EXPECT_EQ(tracker.Compute(svc, {&a, &b}), absl::InfinitePast());
+  // b became ready at +7, a at +9: the earliest change is stamped.
+  a = MakePod("a", "10.244.0.2", true, kT0 + absl::Seconds(9));
+  b = MakePod("b", "10.244.0.3", true, kT0 + absl::Seconds(7));
+  EXPECT_EQ(tracker.Compute(svc, {&a, &b}), kT0 + absl::Seconds(7));
+  // A new pod that is ready already counts with its transition.
+  const Pod c = MakePod("c", "10.244.0.4", true, kT0 + absl::Seconds(11));
+  EXPECT_EQ(tracker.Compute(svc, {&a, &b, &c}), kT0 + absl::Seconds(11));
+  // A pod that went away cannot be dated.
+  EXPECT_EQ(tracker.Compute(svc, {&a, &c}), absl::InfinitePast());
+  // Pods without a Ready condition are not dated either.
+  Pod d = MakePod("d", "10.244.0.5", false, kT0);
+  d.mutable_status()->clear_conditions();
+  EXPECT_EQ(tracker.Compute(svc, {&a, &c, &d}), absl::InfinitePast());
+}
+
+TEST(TriggerTimeTracker, RecreatedServiceAndForgottenService) {
+  TriggerTimeTracker tracker;
+  const Pod a = MakePod("a", "10.244.0.2", true, kT0 + absl::Seconds(1));
+  tracker.Compute(MakeService(kT0), {&a});
+  // Deleted and created again between two syncs: its new creation counts.
+  EXPECT_EQ(tracker.Compute(MakeService(kT0 + absl::Seconds(30)), {&a}), kT0 + absl::Seconds(30));
+  tracker.DeleteService("default", "web");
+  EXPECT_EQ(tracker.Compute(MakeService(kT0 + absl::Seconds(30)), {&a}), kT0 + absl::Seconds(30));
+}
+
+TEST(TriggerTimeAnnotation, FormattedAsRfc3339NanoAndRemovedWhenUndated) {
+  google::protobuf::Map<std::string, std::string> annotations;
+  SetTriggerTimeAnnotation(
+      absl::FromCivil(absl::CivilSecond(2026, 12, 5, 9, 25, 33), absl::UTCTimeZone()),
+      &annotations);
+  EXPECT_EQ(annotations.at(kAnnotationLastChangeTriggerTime), "2026-12-05T09:25:33Z");
+  SetTriggerTimeAnnotation(
+      absl::FromCivil(absl::CivilSecond(2026, 12, 5, 9, 25, 33), absl::UTCTimeZone()) +
+          absl::Milliseconds(120),
+      &annotations);
+  EXPECT_EQ(annotations.at(kAnnotationLastChangeTriggerTime), "2026-12-05T09:25:33.12Z");
+  SetTriggerTimeAnnotation(absl::InfinitePast(), &annotations);
+  EXPECT_FALSE(annotations.contains(kAnnotationLastChangeTriggerTime));
+}
+
+class Client : public EndpointsClient {
+ public:
+  absl::StatusOr<EndpointSlice> CreateSlice(const EndpointSlice& slice) override {
+    absl::MutexLock l(&mu);
+    EndpointSlice s = slice;
+    s.mutable_metadata()->set_name(absl::StrCat(slice.metadata().generate_name(), "x"));
+    s.mutable_metadata()->set_resource_version(absl::StrCat(++rv));
+    slices.push_back(s);
+    return s;
+  }
+  absl::StatusOr<EndpointSlice> UpdateSlice(const EndpointSlice& slice) override {
+    absl::MutexLock l(&mu);
+    EndpointSlice s = slice;
+    s.mutable_metadata()->set_resource_version(absl::StrCat(++rv));
+    slices.push_back(s);
+    return s;
+  }
+  absl::Status DeleteSlice(absl::string_view, absl::string_view) override {
+    return absl::OkStatus();
+  }
+  absl::StatusOr<Endpoints> CreateEndpoints(const Endpoints& e) override {
+    absl::MutexLock l(&mu);
+    endpoints.push_back(e);
+    return e;
+  }
+  absl::StatusOr<Endpoints> UpdateEndpoints(const Endpoints& e) override {
+    absl::MutexLock l(&mu);
+    endpoints.push_back(e);
+    return e;
+  }
+  absl::Status DeleteEndpoints(absl::string_view, absl::string_view) override {
+    return absl::OkStatus();
+  }
+  absl::Mutex mu;
+  int64_t rv = 100;
+  std::vector<EndpointSlice> slices;
+  std::vector<Endpoints> endpoints;
+};
+
+std::string Annotation(const google::protobuf::Map<std::string, std::string>& annotations) {
+  auto it = annotations.find(kAnnotationLastChangeTriggerTime);
+  return it == annotations.end() ? "<none>" : it->second;
+}
+
+TEST(TriggerTimeAnnotation, StampedOnSlicesAndEndpoints) {
+  common::FakeClock clock;
+  client::Indexer services(client::DefaultIndexersFor(Service::descriptor()));
+  client::Indexer pods(client::DefaultIndexersFor(Pod::descriptor()));
+  client::Indexer slices(client::DefaultIndexersFor(EndpointSlice::descriptor()));
+  client::Indexer endpoints(client::DefaultIndexersFor(Endpoints::descriptor()));
+  Client fake;
+  EndpointSliceController controller(client::Lister<Service>(&services), client::Lister<Pod>(&pods),
+                                     client::Lister<EndpointSlice>(&slices), &fake, nullptr,
+                                     {.clock = &clock});
+  EndpointsController legacy(client::Lister<Service>(&services), client::Lister<Pod>(&pods),
+                             client::Lister<Endpoints>(&endpoints), &fake, nullptr,
+                             {.clock = &clock});
+  services.Upsert(std::make_shared<Service>(MakeService(kT0)));
+  pods.Upsert(std::make_shared<Pod>(MakePod("a", "10.244.0.2", false, kT0)));
+  ASSERT_TRUE(controller.Sync("default/web").ok());
+  ASSERT_TRUE(legacy.Sync("default/web").ok());
+  ASSERT_EQ(fake.slices.size(), 1u);
+  ASSERT_EQ(fake.endpoints.size(), 1u);
+  const std::string created = api::FormatRfc3339(kT0);
+  EXPECT_EQ(Annotation(fake.slices[0].metadata().annotations()), created);
+  EXPECT_EQ(Annotation(fake.endpoints[0].metadata().annotations()), created);
+  slices.Upsert(std::make_shared<EndpointSlice>(fake.slices[0]));
+  endpoints.Upsert(std::make_shared<Endpoints>(fake.endpoints[0]));
+
+  // The pod becomes ready at +4: the update carries +4.
+  pods.Upsert(std::make_shared<Pod>(MakePod("a", "10.244.0.2", true, kT0 + absl::Seconds(4))));
+  ASSERT_TRUE(controller.Sync("default/web").ok());
+  ASSERT_TRUE(legacy.Sync("default/web").ok());
+  ASSERT_EQ(fake.slices.size(), 2u);
+  ASSERT_EQ(fake.endpoints.size(), 2u);
+  const std::string ready = api::FormatRfc3339(kT0 + absl::Seconds(4));
+  EXPECT_EQ(Annotation(fake.slices[1].metadata().annotations()), ready);
+  EXPECT_EQ(Annotation(fake.endpoints[1].metadata().annotations()), ready);
+  slices.Upsert(std::make_shared<EndpointSlice>(fake.slices[1]));
+  endpoints.Upsert(std::make_shared<Endpoints>(fake.endpoints[1]));
+
+  // The pod goes away: a write without a datable change drops the
+  // annotation.
+  pods.Delete("default/a");
+  ASSERT_TRUE(controller.Sync("default/web").ok());
+  ASSERT_TRUE(legacy.Sync("default/web").ok());
+  ASSERT_EQ(fake.slices.size(), 3u);
+  ASSERT_EQ(fake.endpoints.size(), 3u);
+  EXPECT_EQ(Annotation(fake.slices[2].metadata().annotations()), "<none>");
+  EXPECT_EQ(Annotation(fake.endpoints[2].metadata().annotations()), "<none>");
+}
+
+}  // namespace trigger_time
 
 }  // namespace
 }  // namespace minik8s::controllers
