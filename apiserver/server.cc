@@ -13,6 +13,7 @@
 #include "common/metrics.h"
 #include "common/status_macros.h"
 #include "k8s/core/v1/core.pb.h"
+#include "k8s/rbac/v1/rbac.pb.h"
 #include "spdlog/spdlog.h"
 
 namespace minik8s::apiserver {
@@ -39,8 +40,11 @@ absl::Status Server::Start() {
   ASSIGN_OR_RETURN(const std::vector<std::string> plugins,
                    admission::ParseEnabledPlugins(options_.enable_admission_plugins));
   admission_ = admission::NewChain(
-      plugins, {.node_uid = [this](const std::string& name) { return NodeUid(name); },
-                .authorizer = [this] { return authorizer_.get(); }});
+      plugins,
+      {.node_uid = [this](const std::string& name) { return NodeUid(name); },
+       .authorizer = [this] { return authorizer_.get(); },
+       .role_rules = [this](const std::string& kind, const std::string& ns,
+                            const std::string& name) { return RoleRules(kind, ns, name); }});
   if (!plugins.empty()) {
     spdlog::info("admission plugins: {}", options_.enable_admission_plugins);
   }
@@ -218,6 +222,20 @@ absl::StatusOr<std::string> Server::NodeUid(const std::string& name) const {
   CachedObjectPtr node = cache != nullptr ? cache->Get(name) : nullptr;
   if (node == nullptr) return api::NewNotFound(strategy->kind(), name);
   return Meta(*node->object).uid();
+}
+
+absl::StatusOr<std::vector<rbac::v1::PolicyRule>> Server::RoleRules(const std::string& kind,
+                                                                    const std::string& ns,
+                                                                    const std::string& name) const {
+  const bool cluster = kind == "ClusterRole";
+  ASSIGN_OR_RETURN(const Strategy* strategy, registry_->Find(cluster ? "clusterroles" : "roles"));
+  WatchCache* cache = handler_->CacheFor(&strategy->kind());
+  CachedObjectPtr cached =
+      cache != nullptr ? cache->Get(cluster ? name : absl::StrCat(ns, "/", name)) : nullptr;
+  if (cached == nullptr) return api::NewNotFound(strategy->kind(), name);
+  const auto& rules = cluster ? static_cast<const rbac::v1::ClusterRole&>(*cached->object).rules()
+                              : static_cast<const rbac::v1::Role&>(*cached->object).rules();
+  return std::vector<rbac::v1::PolicyRule>(rules.begin(), rules.end());
 }
 
 absl::Status Server::RepairServiceAllocators() {

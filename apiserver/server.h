@@ -126,6 +126,11 @@ class Server {
   // The uid of the Node `name` in the watch cache, as NodeRestriction asks
   // it (NotFound when there is none).
   absl::StatusOr<std::string> NodeUid(const std::string& name) const;
+  // The rules of a Role or ClusterRole, from the cache (RBAC's escalation
+  // check).
+  absl::StatusOr<std::vector<rbac::v1::PolicyRule>> RoleRules(const std::string& kind,
+                                                              const std::string& ns,
+                                                              const std::string& name) const;
 
   ServerOptions options_;
   std::unique_ptr<EtcdClient> client_;

@@ -70,6 +70,8 @@ std::unique_ptr<Chain> NewChain(const std::vector<std::string>& names,
   plugins.push_back(std::make_unique<CertificateApproval>(dependencies.authorizer));
   plugins.push_back(std::make_unique<CertificateSigning>(dependencies.authorizer));
   plugins.push_back(std::make_unique<CertificateSubjectRestriction>());
+  plugins.push_back(
+      std::make_unique<RbacEscalation>(dependencies.authorizer, dependencies.role_rules));
   return std::make_unique<Chain>(std::move(plugins));
 }
 

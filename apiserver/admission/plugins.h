@@ -7,7 +7,9 @@
 // (what minik8s does of them: handler.h, registry/admission.h), and
 // CertificateApproval, CertificateSigning, CertificateSubjectRestriction
 // (certificates/certificates.h), which every chain holds, after the enabled
-// ones, as kube-apiserver enables them by default. Any other name, a
+// ones, as kube-apiserver enables them by default; and RBAC's escalation
+// check (rbac/escalation.h), which Kubernetes makes in RBAC's storage, not
+// as a plugin, and which no flag turns off. Any other name, a
 // Kubernetes plugin minik8s lacks included, is an error naming the
 // supported ones, so a command line is never silently weaker than it reads.
 //
@@ -24,6 +26,7 @@
 #include "apiserver/admission/certificates/certificates.h"
 #include "apiserver/admission/interface.h"
 #include "apiserver/admission/noderestriction/node_restriction.h"
+#include "apiserver/admission/rbac/escalation.h"
 
 namespace minik8s::apiserver::admission {
 
@@ -37,7 +40,8 @@ absl::StatusOr<std::vector<std::string>> ParseEnabledPlugins(absl::string_view f
 // What plugins need from the server.
 struct PluginDependencies {
   NodeRestriction::NodeUid node_uid;  // NodeRestriction
-  AuthorizerGetter authorizer;        // CertificateApproval, CertificateSigning
+  AuthorizerGetter authorizer;        // CertificateApproval, CertificateSigning, RBAC
+  RoleRulesGetter role_rules;         // RBAC's escalation check
 };
 
 // The chain of `names` (from ParseEnabledPlugins) and the always-on
