@@ -133,5 +133,68 @@ TEST_F(RbacKubectlE2E, AdminManagesRolesAndTheSchedulerIsForbiddenToDeleteANode)
   EXPECT_EQ(out, "yes\n");
 }
 
+// RBAC's escalation prevention: allowed to write bindings, the scheduler
+// still cannot bind itself to cluster-admin, nor write a role granting more
+// than it holds, until it is allowed to bind or escalate.
+TEST_F(RbacKubectlE2E, NobodyGrantsWhatTheyDoNotHold) {
+  std::string out;
+  const std::string writer = dir_.Join("writer.yaml");
+  ASSERT_TRUE(testing::WriteFile(writer, R"(apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: rbac-writer}
+rules:
+- apiGroups: [rbac.authorization.k8s.io]
+  resources: [clusterroles, clusterrolebindings]
+  verbs: [create, get, list]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: scheduler-rbac-writer}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: rbac-writer}
+subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: system:kube-scheduler}]
+)")
+                  .ok());
+  ASSERT_TRUE(testing::WaitFor(
+      [&] {
+        return Kubectl(pki_.admin, {"apply", "-f", writer}, &out) == 0;
+      },
+      absl::Seconds(20)))
+      << out;
+  ASSERT_TRUE(testing::WaitFor(
+      [&] {
+        return Kubectl(pki_.scheduler, {"auth", "can-i", "create", "clusterrolebindings"}, &out) ==
+               0;
+      },
+      absl::Seconds(20)))
+      << out;
+  EXPECT_EQ(Kubectl(pki_.scheduler,
+                    {"create", "clusterrolebinding", "self-admin", "--clusterrole=cluster-admin",
+                     "--user=system:kube-scheduler"},
+                    &out),
+            1)
+      << out;
+  EXPECT_TRUE(absl::StrContains(
+      out,
+      "error: failed to create clusterrolebinding: clusterrolebindings.rbac.authorization.k8s.io "
+      "\"self-admin\" is forbidden: user \"system:kube-scheduler\" "
+      "(groups=[\"system:authenticated\"]) is attempting to grant RBAC permissions not "
+      "currently held:\n{APIGroups:[\"*\"], Resources:[\"*\"], Verbs:[\"*\"]}"))
+      << out;
+  EXPECT_EQ(
+      Kubectl(pki_.scheduler,
+              {"create", "clusterrole", "deleter", "--verb=delete", "--resource=nodes"}, &out),
+      1)
+      << out;
+  EXPECT_TRUE(
+      absl::StrContains(out, "{APIGroups:[\"\"], Resources:[\"nodes\"], Verbs:[\"delete\"]}"))
+      << out;
+  // A role within what it holds is fine.
+  EXPECT_EQ(Kubectl(pki_.scheduler,
+                    {"create", "clusterrole", "binder", "--verb=create", "--resource=pods/binding"},
+                    &out),
+            0)
+      << out;
+}
+
 }  // namespace
 }  // namespace minik8s::apiserver
