@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -16,6 +17,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "api/bootstrap_token.h"
 #include "api/errors.h"
@@ -24,6 +26,7 @@
 #include "cluster/kubeconfig.h"
 #include "cluster/launcher.h"
 #include "cluster/plan.h"
+#include "cluster/state_file.h"
 #include "k8s/core/v1/core.pb.h"
 #include "k8s/rbac/v1/rbac.pb.h"
 #include "pki/pem_file.h"
@@ -128,6 +131,11 @@ absl::StatusOr<std::string> EnsureJoinToken(client::ApiClient* admin, absl::Time
     const auto& secret = static_cast<const Secret&>(*item);
     if (std::optional<std::string> token = UsableDefaultToken(secret, now)) return *token;
   }
+  return CreateJoinToken(admin, kDefaultTokenTtl, kDefaultNodeTokenDescription, now);
+}
+
+absl::StatusOr<std::string> CreateJoinToken(client::ApiClient* admin, absl::Duration ttl,
+                                            const std::string& description, absl::Time now) {
   absl::StatusOr<authn::BootstrapToken> token = authn::GenerateBootstrapToken();
   if (!token.ok()) return token.status();
   Secret secret;
@@ -135,10 +143,12 @@ absl::StatusOr<std::string> EnsureJoinToken(client::ApiClient* admin, absl::Time
   secret.mutable_metadata()->set_namespace_(authn::kBootstrapTokenNamespace);
   secret.set_type(authn::kBootstrapTokenSecretType);
   auto& data = *secret.mutable_data();
-  data[authn::kBootstrapTokenDescriptionKey] = kDefaultNodeTokenDescription;
+  if (!description.empty()) data[authn::kBootstrapTokenDescriptionKey] = description;
   data[authn::kBootstrapTokenIdKey] = token->id;
   data[authn::kBootstrapTokenSecretKey] = token->secret;
-  data[authn::kBootstrapTokenExpirationKey] = api::FormatRfc3339(now + kDefaultTokenTtl);
+  if (ttl > absl::ZeroDuration()) {
+    data[authn::kBootstrapTokenExpirationKey] = api::FormatRfc3339(now + ttl);
+  }
   data[authn::kBootstrapTokenUsageAuthenticationKey] = "true";
   data[authn::kBootstrapTokenUsageSigningKey] = "true";
   data[authn::kBootstrapTokenExtraGroupsKey] = kDefaultNodeTokenGroup;
@@ -223,6 +233,100 @@ absl::StatusOr<pki::Certificate> DiscoverClusterCa(const std::string& host, int 
         " (start the control plane with `minik8s up --advertise-address ", host, "`)"));
   }
   return ca->Clone();
+}
+
+int Token(const TokenOptions& options) {
+  absl::StatusOr<ClusterState> state = ReadStateFile(StateFilePath(options.data_dir));
+  if (!state.ok()) {
+    Err(absl::StrCat("no cluster runs from ", options.data_dir, " (", state.status().message(),
+                     "); start one with `minik8s up`"));
+    return 1;
+  }
+  const TlsClientFiles admin_tls = AdminTlsFromPki(PkiDir(options.data_dir));
+  absl::StatusOr<std::unique_ptr<client::ApiClient>> admin =
+      client::ApiClient::Connect({.server = state->apiserver,
+                                  .timeout = absl::Seconds(10),
+                                  .user_agent = "minik8s",
+                                  .tls = admin_tls});
+  if (!admin.ok()) {
+    Err(std::string(admin.status().message()));
+    return 1;
+  }
+  const absl::Time now = absl::Now();
+  if (options.verb == "create") {
+    absl::StatusOr<std::string> token =
+        CreateJoinToken(admin->get(), options.ttl, options.description, now);
+    if (!token.ok()) {
+      Err(std::string(token.status().message()));
+      return 1;
+    }
+    if (!options.print_join_command) {
+      Out(absl::StrCat(*token, "\n"));
+      return 0;
+    }
+    absl::StatusOr<pki::Certificate> ca = pki::LoadCertificateFile(admin_tls.ca_file);
+    absl::StatusOr<std::string> pin = ca.ok() ? pki::CaCertHash(*ca) : ca.status();
+    if (!pin.ok()) {
+      Err(std::string(pin.status().message()));
+      return 1;
+    }
+    Out(absl::StrCat(JoinCommand(state->apiserver, *token, *pin), "\n"));
+    return 0;
+  }
+  absl::StatusOr<client::ObjectList> listed =
+      (*admin)->List("secrets", authn::kBootstrapTokenNamespace, {}, Secret::default_instance());
+  if (!listed.ok()) {
+    Err(std::string(listed.status().message()));
+    return 1;
+  }
+  if (options.verb == "delete") {
+    int code = 0;
+    for (const std::string& given : options.tokens) {
+      const std::string id = given.substr(0, given.find('.'));
+      const std::string name = absl::StrCat(authn::kBootstrapTokenSecretPrefix, id);
+      Secret out;
+      absl::Status s = (*admin)->Delete("secrets", authn::kBootstrapTokenNamespace, name, {}, &out);
+      if (s.ok()) {
+        Out(absl::StrCat("bootstrap token \"", id, "\" deleted\n"));
+      } else {
+        Err(absl::StrCat("bootstrap token \"", id, "\": ", s.message()));
+        code = 1;
+      }
+    }
+    return code;
+  }
+  std::vector<std::vector<std::string>> rows = {
+      {"TOKEN", "TTL", "EXPIRES", "USAGES", "DESCRIPTION", "EXTRA GROUPS"}};
+  for (const client::ObjectPtr& item : listed->items) {
+    const auto& secret = static_cast<const Secret&>(*item);
+    if (secret.type() != authn::kBootstrapTokenSecretType) continue;
+    const std::string* id = DataOf(secret, authn::kBootstrapTokenIdKey);
+    const std::string* token_secret = DataOf(secret, authn::kBootstrapTokenSecretKey);
+    if (id == nullptr || token_secret == nullptr) continue;
+    std::string ttl = "<forever>", expires = "<never>";
+    if (const std::string* e = DataOf(secret, authn::kBootstrapTokenExpirationKey)) {
+      expires = *e;
+      absl::StatusOr<absl::Time> until = api::ParseRfc3339(*e);
+      ttl = !until.ok()     ? "<invalid>"
+            : *until <= now ? "<expired>"
+                            : absl::StrCat(absl::ToInt64Hours(*until - now), "h");
+    }
+    std::vector<std::string> usages;
+    for (const auto& [key, value] : secret.data()) {
+      if (absl::StartsWith(key, "usage-bootstrap-") && value == "true") {
+        usages.push_back(key.substr(std::strlen("usage-bootstrap-")));
+      }
+    }
+    std::sort(usages.begin(), usages.end());
+    const std::string* description = DataOf(secret, authn::kBootstrapTokenDescriptionKey);
+    const std::string* groups = DataOf(secret, authn::kBootstrapTokenExtraGroupsKey);
+    rows.push_back({absl::StrCat(*id, ".", *token_secret), ttl, expires,
+                    usages.empty() ? "<none>" : absl::StrJoin(usages, ","),
+                    description != nullptr ? *description : "<none>",
+                    groups != nullptr ? *groups : "<none>"});
+  }
+  Out(FormatTable(rows));
+  return 0;
 }
 
 int Join(const JoinOptions& options) {

@@ -36,6 +36,7 @@
 #define MINIK8S_CLUSTER_JOIN_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -53,6 +54,26 @@ inline constexpr absl::Duration kDefaultTokenTtl = absl::Hours(24);
 // when it is still valid for more than an hour, else a new one. Also makes
 // sure the three ClusterRoleBindings exist. `admin` must be allowed to.
 absl::StatusOr<std::string> EnsureJoinToken(client::ApiClient* admin, absl::Time now);
+
+// A new bootstrap token "<id>.<secret>" for joining nodes, valid `ttl`
+// (zero: never expires), in the default group, with `description`.
+absl::StatusOr<std::string> CreateJoinToken(client::ApiClient* admin, absl::Duration ttl,
+                                            const std::string& description, absl::Time now);
+
+// `minik8s token create|list|delete` on the cluster `up` runs from
+// `data_dir`, as the admin (kubeadm token's commands): create prints a new
+// token, or with `print_join_command` the whole join command; list prints
+// kubeadm's table (TOKEN TTL EXPIRES USAGES DESCRIPTION EXTRA GROUPS);
+// delete takes a token or its id. Returns the exit code.
+struct TokenOptions {
+  std::string data_dir;
+  std::string verb;  // "create", "list", "delete"
+  absl::Duration ttl = absl::Hours(24);
+  std::string description;
+  bool print_join_command = false;
+  std::vector<std::string> tokens;  // delete
+};
+int Token(const TokenOptions& options);
 
 // "minik8s join --server https://<address> --token <token> --ca-cert-hash <pin>".
 std::string JoinCommand(const std::string& apiserver_address, const std::string& token,

@@ -146,24 +146,6 @@ absl::Status WriteMkctlConfig(const std::string& path, const std::string& server
   return absl::OkStatus();
 }
 
-std::string Table(const std::vector<std::vector<std::string>>& rows) {
-  std::vector<size_t> width;
-  for (const auto& row : rows) {
-    if (width.size() < row.size()) width.resize(row.size(), 0);
-    for (size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
-  }
-  std::string out;
-  for (const auto& row : rows) {
-    std::string line;
-    for (size_t i = 0; i < row.size(); ++i) {
-      line += row[i];
-      if (i + 1 < row.size()) line += std::string(width[i] - row[i].size() + 3, ' ');
-    }
-    absl::StrAppend(&out, line, "\n");
-  }
-  return out;
-}
-
 std::string Indent(const std::string& text) {
   std::string out;
   for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
@@ -501,7 +483,7 @@ class Cluster {
     const ClusterOptions& co = options_.cluster;
     if (!co.etcd_servers.empty())
       rows.insert(rows.begin() + 1, {"etcd", "-", co.etcd_servers, "-"});
-    std::string text = absl::StrCat("\n", Table(rows), "\n");
+    std::string text = absl::StrCat("\n", FormatTable(rows), "\n");
     const std::string mkctl = absl::StrCat(co.bin_dir, "/mkctl");
     const bool have_mkctl = access(mkctl.c_str(), X_OK) == 0;
     if (!options_.mkctl_config.empty()) {
@@ -558,6 +540,24 @@ class Cluster {
 };
 
 }  // namespace
+
+std::string FormatTable(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> width;
+  for (const auto& row : rows) {
+    if (width.size() < row.size()) width.resize(row.size(), 0);
+    for (size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
+  }
+  std::string out;
+  for (const auto& row : rows) {
+    std::string line;
+    for (size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) line += std::string(width[i] - row[i].size() + 3, ' ');
+    }
+    absl::StrAppend(&out, line, "\n");
+  }
+  return out;
+}
 
 std::string FormatStartupTime(absl::Duration d) {
   if (d < absl::ZeroDuration()) d = absl::ZeroDuration();
@@ -740,7 +740,7 @@ int Status(const std::string& data_dir) {
                               : "running",
                     p.address.empty() ? "-" : p.address, p.log_file});
   }
-  Out(Table(rows));
+  Out(FormatTable(rows));
   Out(absl::StrCat("apiserver: ", state->apiserver, "\n"));
   return all ? 0 : 1;
 }

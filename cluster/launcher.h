@@ -47,6 +47,9 @@ std::string FormatStartupTime(absl::Duration d);
 int Supervise(const UpOptions& options, std::vector<ComponentSpec> specs,
               const std::string& ready_text);
 int Down(const std::string& data_dir, absl::Duration timeout);
+// Rows as `status` prints them: columns padded to their widest cell, three
+// spaces apart.
+std::string FormatTable(const std::vector<std::vector<std::string>>& rows);
 int Status(const std::string& data_dir);
 
 }  // namespace minik8s::cluster

@@ -4,6 +4,7 @@
 //              [--kubeconfig ~/.minik8s/kubeconfig]
 //   minik8s status [--data-dir DIR]
 //   minik8s down [--data-dir DIR]
+//   minik8s token create|list|delete [--data-dir DIR]
 //   minik8s join --server https://ADDR:PORT --token T --ca-cert-hash sha256:H [--node-ip IP]
 //
 // Only parses flags; the work is in launcher.h.
@@ -232,6 +233,27 @@ int main(int argc, char** argv) {
                            "included (Go duration)",
                            minik8s::DurationBound::kPositive);
 
+  TokenOptions token;
+  CLI::App* token_cmd = app.add_subcommand(
+      "token",
+      "Bootstrap tokens of the cluster running from --data-dir, for `minik8s join` (kubeadm "
+      "token's commands): create, list, delete");
+  token_cmd->require_subcommand(1);
+  token_cmd->add_option("--data-dir", data_dir, data_dir_help)->capture_default_str();
+  CLI::App* token_create = token_cmd->add_subcommand("create", "Create a new token and print it");
+  minik8s::AddDurationFlag(*token_create, "--ttl", &token.ttl,
+                           "How long the token is valid (Go duration; 0s: never expires)",
+                           minik8s::DurationBound::kNonNegative);
+  token_create->add_option("--description", token.description, "What the token is for");
+  token_create->add_flag("--print-join-command", token.print_join_command,
+                         "Print the whole `minik8s join` command, not just the token");
+  CLI::App* token_list = token_cmd->add_subcommand("list", "List the bootstrap tokens");
+  CLI::App* token_delete =
+      token_cmd->add_subcommand("delete", "Delete tokens, given whole or by their id");
+  token_delete->add_option("token", token.tokens, "<id>.<secret> or <id>")->required();
+  // --data-dir may follow the verb too.
+  for (CLI::App* verb : {token_create, token_list, token_delete}) verb->fallthrough();
+
   absl::Duration down_timeout = absl::Seconds(10);
   CLI::App* down_cmd = app.add_subcommand(
       "down", "Stop the cluster running from a data dir (started by `minik8s up` elsewhere)");
@@ -253,6 +275,11 @@ int main(int argc, char** argv) {
   data_dir = ExpandPath(data_dir);
   if (*down_cmd) return Down(data_dir, down_timeout);
   if (*status_cmd) return Status(data_dir);
+  if (*token_cmd) {
+    token.data_dir = data_dir;
+    token.verb = *token_create ? "create" : *token_list ? "list" : "delete";
+    return Token(token);
+  }
   if (*join_cmd) {
     join.data_dir = data_dir;
     join.bin_dir = join_bin_dir.empty() ? ExecutableDir() : ExpandPath(join_bin_dir);

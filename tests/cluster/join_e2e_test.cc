@@ -101,6 +101,28 @@ TEST_F(JoinE2E, AWrongCaPinSendsNothing) {
 }
 
 TEST_F(JoinE2E, AJoinedNodeGetsItsCertificateRegistersAndRunsPods) {
+  // A token of its own, made by `minik8s token create` (kubeadm token create).
+  std::string out;
+  ASSERT_EQ(testing::RunCommand(
+                {testing::BinPath("minik8s"), "token", "create", "--data-dir", cluster_->data_dir(),
+                 "--ttl", "1h", "--description", "e2e", "--print-join-command"},
+                &out),
+            0)
+      << out;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(out, m, std::regex("--token ([a-z0-9]{6}\\.[a-z0-9]{16}) ")))
+      << out;
+  EXPECT_NE(m[1], join_.token);
+  EXPECT_TRUE(absl::StrContains(out, join_.ca_cert_hash)) << out;
+  join_.token = m[1];
+  ASSERT_EQ(
+      testing::RunCommand(
+          {testing::BinPath("minik8s"), "token", "list", "--data-dir", cluster_->data_dir()}, &out),
+      0)
+      << out;
+  EXPECT_TRUE(absl::StrContains(out, join_.token)) << out;
+  EXPECT_EQ(TableRows(out).size(), 2u) << out;
+
   testing::Subprocess node;
   ASSERT_TRUE(node.Start(JoinArgv(join_.ca_cert_hash), node_dir_.Join("join.log")).ok());
   ASSERT_TRUE(WaitFor(
@@ -113,7 +135,6 @@ TEST_F(JoinE2E, AJoinedNodeGetsItsCertificateRegistersAndRunsPods) {
       << NodeLogs();
   ASSERT_TRUE(node.running()) << NodeLogs();
 
-  std::string out;
   // The node is Ready at its own address.
   ASSERT_TRUE(WaitFor(
       [&] {
