@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "api/bootstrap_token.h"
 #include "client/kubeconfig.h"
 #include "spdlog/spdlog.h"
 
@@ -184,6 +185,16 @@ absl::StatusOr<std::unique_ptr<ControllerManager>> ControllerManager::Create(
         [signer = cm->csr_signer_.get()](const auto& csr) { return signer->Handle(csr); });
     cm->csr_signing_controller_->RegisterHandlers(cm->csrs_.get());
   }
+  if (cm->IsEnabled("tokencleaner")) {
+    cm->token_secrets_ = std::make_unique<client::Informer<core::v1::Secret>>(
+        api, client::InformerOptions{.name = "token-secrets",
+                                     .namespace_ = api::kBootstrapTokenNamespace,
+                                     .resync_period = o.resync_period});
+    cm->token_secret_client_ = NewApiTokenSecretClient(clientset);
+    cm->token_cleaner_ = std::make_unique<TokenCleaner>(cm->token_secrets_->GetLister(),
+                                                        cm->token_secret_client_.get());
+    cm->token_cleaner_->RegisterHandlers(cm->token_secrets_.get());
+  }
   cm->run_nodes_ = cm->IsEnabled("nodelifecycle") || cm->IsEnabled("podgc");
   if (cm->IsEnabled("podgc")) {
     cm->pod_gc_controller_ = std::make_unique<PodGCController>(
@@ -228,8 +239,10 @@ absl::Status ControllerManager::Start() {
   if (endpoints_) endpoints_->Start();
   if (jobs_) jobs_->Start();
   if (csrs_) csrs_->Start();
+  if (token_secrets_) token_secrets_->Start();
   auto services_synced = [this] {
     return (!jobs_ || jobs_->HasSynced()) && (!csrs_ || csrs_->HasSynced()) &&
+           (!token_secrets_ || token_secrets_->HasSynced()) &&
            (!services_ || services_->HasSynced()) &&
            (!endpointslices_ || endpointslices_->HasSynced()) &&
            (!endpoints_ || endpoints_->HasSynced());
@@ -274,6 +287,7 @@ void ControllerManager::RunControllers() {
   if (job_controller_) job_controller_->Run(options_.concurrent_job_syncs);
   if (csr_approving_controller_) csr_approving_controller_->Run(options_.concurrent_csr_syncs);
   if (csr_signing_controller_) csr_signing_controller_->Run(options_.concurrent_csr_syncs);
+  if (token_cleaner_) token_cleaner_->Run();
 }
 
 void ControllerManager::Stop() {
@@ -281,6 +295,7 @@ void ControllerManager::Stop() {
   stopped_ = true;
   RequestStop();
   if (election_) election_->MarkStopping();
+  if (token_cleaner_) token_cleaner_->Stop();
   if (csr_signing_controller_) csr_signing_controller_->Stop();
   if (csr_approving_controller_) csr_approving_controller_->Stop();
   if (job_controller_) job_controller_->Stop();
@@ -302,6 +317,7 @@ void ControllerManager::Stop() {
     if (endpoints_) endpoints_->Stop();
     if (jobs_) jobs_->Stop();
     if (csrs_) csrs_->Stop();
+    if (token_secrets_) token_secrets_->Stop();
   }
   if (deployment_events_) deployment_events_->Shutdown();
   if (replicaset_events_) replicaset_events_->Shutdown();

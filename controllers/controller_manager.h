@@ -2,8 +2,8 @@
 // test can start and stop — one clientset, the shared informers (pods,
 // replicasets, deployments, nodes, node Leases; services, endpointslices and
 // endpoints when an endpoint controller runs; jobs when the job controller
-// runs; certificatesigningrequests when csrapproving or csrsigning runs),
-// the controllers enabled by
+// runs; certificatesigningrequests when csrapproving or csrsigning runs;
+// kube-system secrets when tokencleaner runs), the controllers enabled by
 // `controllers`, their event recorders, and leader election on the Lease
 // kube-system/kube-controller-manager (kube-controller-manager's): only the
 // leader runs controllers, and losing the Lease is fatal (see
@@ -51,13 +51,17 @@
 #include "controllers/podgc/pod_gc_controller.h"
 #include "controllers/replicaset/replica_set_client.h"
 #include "controllers/replicaset/replica_set_controller.h"
+#include "controllers/tokencleaner/token_cleaner.h"
+#include "controllers/tokencleaner/token_secret_client.h"
 
 namespace minik8s::controllers {
 
-// The controllers by the names --controllers takes.
+// The controllers by the names --controllers takes; "*" runs them all.
+// tokencleaner is among them although kube-controller-manager leaves it
+// off unless asked (kubeadm asks): `minik8s up` makes bootstrap tokens.
 inline constexpr const char* kControllerNames[] = {
-    "deployment",    "replicaset", "garbagecollector", "nodelifecycle", "podgc", "endpoint",
-    "endpointslice", "job",        "csrapproving",     "csrsigning"};
+    "deployment",    "replicaset", "garbagecollector", "nodelifecycle", "podgc",       "endpoint",
+    "endpointslice", "job",        "csrapproving",     "csrsigning",    "tokencleaner"};
 
 struct ControllerManagerOptions {
   std::string server = "127.0.0.1:6443";
@@ -145,6 +149,7 @@ class ControllerManager {
   std::unique_ptr<client::Informer<core::v1::Endpoints>> endpoints_;
   std::unique_ptr<client::Informer<batch::v1::Job>> jobs_;
   std::unique_ptr<client::Informer<certificates::v1::CertificateSigningRequest>> csrs_;
+  std::unique_ptr<client::Informer<core::v1::Secret>> token_secrets_;  // kube-system
   std::unique_ptr<ReplicaSetClient> replicaset_client_;
   std::unique_ptr<deployment::DeploymentClient> deployment_client_;
   std::unique_ptr<ReplicaSetController> replicaset_controller_;
@@ -162,6 +167,8 @@ class ControllerManager {
   std::unique_ptr<CsrSigner> csr_signer_;
   std::unique_ptr<CertificateController> csr_approving_controller_;
   std::unique_ptr<CertificateController> csr_signing_controller_;
+  std::unique_ptr<TokenSecretClient> token_secret_client_;
+  std::unique_ptr<TokenCleaner> token_cleaner_;
   std::unique_ptr<client::LeaseClient> lease_client_;
   std::unique_ptr<client::DaemonLeaderElection> election_;
   bool run_nodes_ = false;

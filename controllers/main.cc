@@ -1,6 +1,7 @@
 // minik8s-controller-manager: runs the replicaset, deployment, garbage
 // collector, node lifecycle, pod GC, endpoint, endpointslice, job,
-// csrapproving and csrsigning controllers against the apiserver.
+// csrapproving, csrsigning and tokencleaner controllers against the
+// apiserver.
 // Flags and wiring only: controllers/controller_manager.h owns the work.
 #include <signal.h>
 #include <unistd.h>
@@ -19,8 +20,8 @@ int main(int argc, char** argv) {
   minik8s::Daemon daemon(
       {.name = "minik8s-controller-manager",
        .description = "deployment, replicaset, garbage collector, node lifecycle, pod GC, "
-                      "endpoint, endpointslice, job and certificate signing request "
-                      "controllers",
+                      "endpoint, endpointslice, job, certificate signing request and "
+                      "bootstrap token cleaner controllers",
        .health_help = "host:port of the health and metrics endpoint, e.g. 127.0.0.1:10257: "
                       "gRPC health (grpc.health.v1; SERVING once the informer caches have "
                       "synced) and HTTP GET /healthz, /readyz, /livez and /metrics on one "
@@ -95,9 +96,12 @@ int main(int argc, char** argv) {
                          "How long a node missing from the cache is quarantined before the pod "
                          "GC asks the apiserver whether it is really gone");
   app.add_option("--controllers", o.controllers,
-                 "Controllers to run: * or a comma list of deployment,replicaset,"
-                 "garbagecollector,nodelifecycle,podgc,endpoint,endpointslice,job,"
-                 "csrapproving,csrsigning")
+                 "Controllers to run: * (all of them) or a comma list of deployment,"
+                 "replicaset,garbagecollector,nodelifecycle,podgc,endpoint,endpointslice,job,"
+                 "csrapproving,csrsigning,tokencleaner. Unlike kube-controller-manager, * "
+                 "includes tokencleaner (deletes expired bootstrap token Secrets in "
+                 "kube-system), since minik8s up makes bootstrap tokens as kubeadm does, and "
+                 "kubeadm turns it on")
       ->capture_default_str();
   if (std::optional<int> exit = daemon.Parse(argc, argv)) return *exit;
   // With a kubeconfig the server is its own unless --server says otherwise.
