@@ -17,6 +17,7 @@ namespace {
 using rbac::v1::ClusterRole;
 using rbac::v1::ClusterRoleBinding;
 using rbac::v1::PolicyRule;
+using rbac::v1::RoleBinding;
 using Strings = std::initializer_list<const char*>;
 
 constexpr char kGroup[] = "rbac.authorization.k8s.io";
@@ -26,6 +27,7 @@ constexpr char kClientSigner[] = "kubernetes.io/kube-apiserver-client";
 constexpr char kKubeletClientSigner[] = "kubernetes.io/kube-apiserver-client-kubelet";
 constexpr char kKubeletServingSigner[] = "kubernetes.io/kubelet-serving";
 constexpr char kLegacyUnknownSigner[] = "kubernetes.io/legacy-unknown";
+constexpr char kSystemNamespace[] = "kube-system";
 
 const Strings kRead = {"get", "list", "watch"};
 const Strings kWrite = {"create", "delete", "deletecollection", "patch", "update"};
@@ -85,6 +87,38 @@ ClusterRoleBinding Binding(const std::string& name, const std::string& role,
   binding.mutable_role_ref()->set_api_group(kGroup);
   binding.mutable_role_ref()->set_kind("ClusterRole");
   binding.mutable_role_ref()->set_name(role);
+  for (const auto& [kind, subject_name] : subjects) {
+    auto* subject = binding.add_subjects();
+    subject->set_kind(kind);
+    subject->set_api_group(kGroup);
+    subject->set_name(subject_name);
+  }
+  return binding;
+}
+
+// A Role of `ns` (Kubernetes' namespace_policy.go roles).
+rbac::v1::Role NamespacedRole(const std::string& ns, const std::string& name,
+                              std::vector<PolicyRule> rules) {
+  rbac::v1::Role role;
+  role.set_api_version(absl::StrCat(kGroup, "/v1"));
+  role.set_kind("Role");
+  Bootstrap(role.mutable_metadata(), name);
+  role.mutable_metadata()->set_namespace_(ns);
+  for (PolicyRule& rule : rules) *role.add_rules() = std::move(rule);
+  return role;
+}
+
+// A RoleBinding of `ns` to the Role of that name there.
+RoleBinding NamespacedBinding(const std::string& ns, const std::string& name,
+                              std::vector<std::pair<const char*, const char*>> subjects) {
+  RoleBinding binding;
+  binding.set_api_version(absl::StrCat(kGroup, "/v1"));
+  binding.set_kind("RoleBinding");
+  Bootstrap(binding.mutable_metadata(), name);
+  binding.mutable_metadata()->set_namespace_(ns);
+  binding.mutable_role_ref()->set_api_group(kGroup);
+  binding.mutable_role_ref()->set_kind("Role");
+  binding.mutable_role_ref()->set_name(name);
   for (const auto& [kind, subject_name] : subjects) {
     auto* subject = binding.add_subjects();
     subject->set_kind(kind);
@@ -221,15 +255,28 @@ Policy BootstrapPolicy() {
   bindings.push_back(Binding("system:node", "system:node", {}));
   bindings.push_back(
       Binding("system:node-proxier", "system:node-proxier", {{"User", "system:kube-proxy"}}));
+
+  // The tokencleaner deletes expired bootstrap token Secrets, and only in
+  // kube-system: Kubernetes' role of that name, bound to the
+  // controller-manager's user rather than a token-cleaner service account.
+  policy.roles.push_back(
+      NamespacedRole(kSystemNamespace, "system:controller:token-cleaner",
+                     {Rule({"delete", "get", "list", "watch"}, {""}, {"secrets"}),
+                      Rule({"create", "patch", "update"}, {"", "events.k8s.io"}, {"events"})}));
+  policy.role_bindings.push_back(NamespacedBinding(kSystemNamespace,
+                                                   "system:controller:token-cleaner",
+                                                   {{"User", "system:kube-controller-manager"}}));
   return policy;
 }
 
 absl::Status EnsureBootstrapPolicy(Handler* handler) {
   const Policy policy = BootstrapPolicy();
   int created = 0;
-  auto create = [&](const char* resource, const google::protobuf::Message& object) {
+  auto create = [&](const char* resource, const google::protobuf::Message& object,
+                    const std::string& ns = "") {
     apiv1::CreateRequest request;
     request.set_resource(resource);
+    request.set_namespace_(ns);
     request.set_object(object.SerializeAsString());
     apiv1::ObjectResponse response;
     absl::Status status = handler->Create(request, &response);
@@ -241,6 +288,20 @@ absl::Status EnsureBootstrapPolicy(Handler* handler) {
   }
   for (const ClusterRoleBinding& binding : policy.cluster_role_bindings) {
     if (absl::Status status = create("clusterrolebindings", binding); !status.ok()) return status;
+  }
+  // A namespaced role needs its namespace, which may not exist yet (the
+  // apiserver makes its system namespaces afterwards): created first, as
+  // kube-apiserver's hook does.
+  for (const rbac::v1::Role& role : policy.roles) {
+    const std::string& ns = role.metadata().namespace_();
+    if (absl::Status status = handler->EnsureNamespace(ns); !status.ok()) return status;
+    if (absl::Status status = create("roles", role, ns); !status.ok()) return status;
+  }
+  for (const RoleBinding& binding : policy.role_bindings) {
+    if (absl::Status status = create("rolebindings", binding, binding.metadata().namespace_());
+        !status.ok()) {
+      return status;
+    }
   }
   if (created > 0) spdlog::info("RBAC: created {} bootstrap roles and bindings", created);
   return absl::OkStatus();

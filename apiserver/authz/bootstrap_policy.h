@@ -39,6 +39,12 @@
 // node_authorizer.h) with no subjects: nodes are authorized by the Node
 // authorizer, as in Kubernetes.
 //
+// In kube-system, the Role system:controller:token-cleaner (get, list,
+// watch, delete secrets; write events), bound by the RoleBinding of that
+// name to the user system:kube-controller-manager (Kubernetes binds it to
+// the token-cleaner service account), for the tokencleaner controller.
+// EnsureBootstrapPolicy creates kube-system first when it is missing.
+//
 // Thread safety: BootstrapPolicy() builds a new value; EnsureBootstrapPolicy
 // from one thread at a time.
 #ifndef MINIK8S_APISERVER_AUTHZ_BOOTSTRAP_POLICY_H_
@@ -50,7 +56,7 @@
 
 namespace minik8s::apiserver::authz {
 
-// The cluster roles and cluster role bindings above (no namespaced ones).
+// The cluster roles and bindings, and the kube-system role and binding, above.
 Policy BootstrapPolicy();
 
 // Creates what of BootstrapPolicy() is missing, through `handler`
