@@ -39,6 +39,7 @@
 #include "absl/time/clock.h"
 #include "api/quantity.h"
 #include "bench/cluster/api_probe.h"
+#include "bench/cluster/bench_util.h"
 #include "bench/cluster/pod_tracker.h"
 #include "bench/cluster/store_census.h"
 #include "bench/proc_stats.h"
@@ -87,41 +88,6 @@ struct Flags {
   int direct_pods = 0;  // > 0: the bench creates the pods itself, this many at once
 };
 
-// SIGINT/SIGTERM are blocked (inherited by every thread); the main thread
-// polls for them so that an interrupted run still stops the cluster.
-bool Interrupted() {
-  static bool interrupted = false;
-  if (interrupted) return true;
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  timespec zero = {0, 0};
-  if (sigtimedwait(&set, nullptr, &zero) > 0) {
-    interrupted = true;
-    std::fprintf(stderr, "cluster_bench: interrupted; stopping the cluster\n");
-  }
-  return interrupted;
-}
-
-std::string ExecutableDir() {
-  std::error_code ec;
-  std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return ec ? "." : self.parent_path().string();
-}
-
-// A base whose ports [base, base + 10] (store, apiserver, scale kubelet; no
-// per-node kubelets with --nodes 0) are all free.
-std::optional<int> PickPortBase() {
-  for (int attempt = 0; attempt < 200; ++attempt) {
-    const int base = 20000 + static_cast<int>((getpid() * 7919 + attempt * 104729) % 30000);
-    bool free = true;
-    for (int p = base; p <= base + 10 && free; ++p) free = !cluster::LoopbackPortInUse(p);
-    if (free) return base;
-  }
-  return std::nullopt;
-}
-
 Deployment MakeDeployment(const Flags& f) {
   Deployment d;
   d.mutable_metadata()->set_name(kDeployment);
@@ -137,13 +103,6 @@ Deployment MakeDeployment(const Flags& f) {
   (*req)["cpu"] = api::Quantity::MustParse(f.cpu_request).ToProto();
   (*req)["memory"] = api::Quantity::MustParse(f.memory_request).ToProto();
   return d;
-}
-
-double Percentile(std::vector<double> v, double p) {
-  if (v.empty()) return -1;
-  std::sort(v.begin(), v.end());
-  size_t i = static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
-  return v[std::min(i, v.size() - 1)];
 }
 
 // --direct-pods: creates the Deployment's pods (its template, label
@@ -390,7 +349,7 @@ double StopCluster(testing::Subprocess* up, const std::string& minik8s_bin,
 }
 
 int Run(const Flags& f) {
-  const std::string bin = f.bin_dir.empty() ? ExecutableDir() : f.bin_dir;
+  const std::string bin = f.bin_dir.empty() ? bench::ExecutableDir() : f.bin_dir;
   const std::string minik8s_bin = absl::StrCat(bin, "/minik8s");
   std::vector<std::string> missing;
   for (const char* b :
@@ -405,7 +364,7 @@ int Run(const Flags& f) {
   }
   int port_base = f.port_base;
   if (port_base == 0) {
-    std::optional<int> picked = PickPortBase();
+    std::optional<int> picked = bench::PickPortBase();
     if (!picked) {
       std::fprintf(stderr, "cluster_bench: no free port range found\n");
       return 1;
@@ -442,7 +401,7 @@ int Run(const Flags& f) {
   // 1. Until `minik8s up` says the cluster (every node) is ready.
   bool ready = false;
   while (!ready) {
-    if (Interrupted()) break;
+    if (bench::Interrupted("cluster_bench")) break;
     if (up.Exited()) {
       std::fprintf(stderr, "cluster_bench: minik8s up exited while starting:\n%s\n",
                    cluster::LogTail(up_log, 30).c_str());
@@ -574,7 +533,7 @@ int Run(const Flags& f) {
                      c.created, c.scheduled, c.running);
         last_report_s = elapsed;
       }
-      if (Interrupted()) {
+      if (bench::Interrupted("cluster_bench")) {
         stop_reason = "interrupted";
       } else if (up.Exited()) {
         stop_reason = absl::StrCat("minik8s up exited:\n", cluster::LogTail(up_log, 30));
@@ -659,30 +618,35 @@ int Run(const Flags& f) {
     t.Row("pods Running / s (overall)",
           all_running > 0 ? absl::StrFormat("%.0f", f.replicas / all_running) : "-");
     t.Row("startup p50 / p90 / p99, creationTimestamp -> Running (s)",
-          absl::StrCat(Secs(Percentile(from_ts, 0.5)), " / ", Secs(Percentile(from_ts, 0.9)), " / ",
-                       Secs(Percentile(from_ts, 0.99))));
+          absl::StrCat(Secs(bench::Percentile(from_ts, 0.5)), " / ",
+                       Secs(bench::Percentile(from_ts, 0.9)), " / ",
+                       Secs(bench::Percentile(from_ts, 0.99))));
     t.Row("startup p50 / p90 / p99, first seen -> Running (s)",
-          absl::StrCat(Secs(Percentile(from_seen, 0.5)), " / ", Secs(Percentile(from_seen, 0.9)),
-                       " / ", Secs(Percentile(from_seen, 0.99))));
+          absl::StrCat(Secs(bench::Percentile(from_seen, 0.5)), " / ",
+                       Secs(bench::Percentile(from_seen, 0.9)), " / ",
+                       Secs(bench::Percentile(from_seen, 0.99))));
     t.Row("  first seen -> bound p50 / p99 (s)",
-          absl::StrCat(Secs(Percentile(to_bound, 0.5)), " / ", Secs(Percentile(to_bound, 0.99))));
+          absl::StrCat(Secs(bench::Percentile(to_bound, 0.5)), " / ",
+                       Secs(bench::Percentile(to_bound, 0.99))));
     t.Row("  bound -> Running p50 / p99 (s)",
-          absl::StrCat(Secs(Percentile(bound_to_running, 0.5)), " / ",
-                       Secs(Percentile(bound_to_running, 0.99))));
-    t.Row("API p99, all probe calls (ms)", Ms(Percentile(api_all, 0.99)));
-    t.Row("  get node p50 / p99 (ms)",
-          absl::StrCat(Ms(Percentile(api.get_ms, 0.5)), " / ", Ms(Percentile(api.get_ms, 0.99))));
+          absl::StrCat(Secs(bench::Percentile(bound_to_running, 0.5)), " / ",
+                       Secs(bench::Percentile(bound_to_running, 0.99))));
+    t.Row("API p99, all probe calls (ms)", Ms(bench::Percentile(api_all, 0.99)));
+    t.Row("  get node p50 / p99 (ms)", absl::StrCat(Ms(bench::Percentile(api.get_ms, 0.5)), " / ",
+                                                    Ms(bench::Percentile(api.get_ms, 0.99))));
     t.Row("  list pods limit 100 p50 / p99 (ms)",
-          absl::StrCat(Ms(Percentile(api.list_ms, 0.5)), " / ", Ms(Percentile(api.list_ms, 0.99))));
-    t.Row("  update lease p50 / p99 (ms)", absl::StrCat(Ms(Percentile(api.update_ms, 0.5)), " / ",
-                                                        Ms(Percentile(api.update_ms, 0.99))));
+          absl::StrCat(Ms(bench::Percentile(api.list_ms, 0.5)), " / ",
+                       Ms(bench::Percentile(api.list_ms, 0.99))));
+    t.Row("  update lease p50 / p99 (ms)",
+          absl::StrCat(Ms(bench::Percentile(api.update_ms, 0.5)), " / ",
+                       Ms(bench::Percentile(api.update_ms, 0.99))));
     t.Row("  probe calls / errors", absl::StrCat(api_all.size(), " / ", api.errors));
     t.Row("store put p50 / p99, direct (ms)",
-          absl::StrCat(Ms(Percentile(api.store_put_ms, 0.5)), " / ",
-                       Ms(Percentile(api.store_put_ms, 0.99))));
+          absl::StrCat(Ms(bench::Percentile(api.store_put_ms, 0.5)), " / ",
+                       Ms(bench::Percentile(api.store_put_ms, 0.99))));
     t.Row("store range p50 / p99, direct (ms)",
-          absl::StrCat(Ms(Percentile(api.store_range_ms, 0.5)), " / ",
-                       Ms(Percentile(api.store_range_ms, 0.99))));
+          absl::StrCat(Ms(bench::Percentile(api.store_range_ms, 0.5)), " / ",
+                       Ms(bench::Percentile(api.store_range_ms, 0.99))));
     int64_t cp_hwm = 0;
     for (size_t i = 0; i < daemons.size(); ++i) {
       t.Row(absl::StrCat("peak RSS ", daemons[i].name, " (MiB)"),
@@ -697,7 +661,7 @@ int Run(const Flags& f) {
         "\nTargets: all Running <= 20 s: %s; startup p99 (creationTimestamp) <= 2 s: %s; "
         "control plane <= 1024 MiB: %s\n",
         all_running >= 0 && all_running <= 20 ? "met" : "NOT met",
-        !from_ts.empty() && counts.running >= f.replicas && Percentile(from_ts, 0.99) <= 2
+        !from_ts.empty() && counts.running >= f.replicas && bench::Percentile(from_ts, 0.99) <= 2
             ? "met"
             : "NOT met",
         cp_hwm / kMiB <= 1024 ? "met" : "NOT met");
@@ -771,7 +735,8 @@ int Run(const Flags& f) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  BlockShutdownSignals();  // polled by Interrupted(); inherited by every thread
+  BlockShutdownSignals();  // polled by bench::Interrupted("cluster_bench"); inherited by every
+                           // thread
   CLI::App app{
       "cluster_bench: `minik8s up --scale-nodes N`, then one Deployment of R replicas; "
       "time until every pod is Running, startup latency, API latency, CPU and peak "

@@ -44,6 +44,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "api/time.h"
+#include "bench/cluster/bench_util.h"
 #include "bench/proc_stats.h"
 #include "client/clientset.h"
 #include "client/informer.h"
@@ -85,39 +86,6 @@ struct Flags {
   bool keep_data = false;
 };
 
-bool Interrupted() {
-  static bool interrupted = false;
-  if (interrupted) return true;
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  timespec zero = {0, 0};
-  if (sigtimedwait(&set, nullptr, &zero) > 0) {
-    interrupted = true;
-    std::fprintf(stderr, "netprog_bench: interrupted; stopping the cluster\n");
-  }
-  return interrupted;
-}
-
-std::string ExecutableDir() {
-  std::error_code ec;
-  std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return ec ? "." : self.parent_path().string();
-}
-
-// A base whose ports [base, base + 10] are all free (--nodes 0: no per-node
-// daemons; the scale proxy's health port is base + 4).
-std::optional<int> PickPortBase() {
-  for (int attempt = 0; attempt < 200; ++attempt) {
-    const int base = 20000 + static_cast<int>((getpid() * 7919 + attempt * 104729) % 30000);
-    bool free = true;
-    for (int p = base; p <= base + 10 && free; ++p) free = !cluster::LoopbackPortInUse(p);
-    if (free) return base;
-  }
-  return std::nullopt;
-}
-
 minik8s::core::v1::Service MakeService() {
   minik8s::core::v1::Service s;
   s.mutable_metadata()->set_name(kName);
@@ -147,13 +115,6 @@ minik8s::apps::v1::Deployment MakeDeployment(int replicas) {
   port->set_container_port(kTargetPort);
   port->set_protocol("TCP");
   return d;
-}
-
-double Percentile(std::vector<double> v, double p) {
-  if (v.empty()) return -1;
-  std::sort(v.begin(), v.end());
-  size_t i = static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
-  return v[std::min(i, v.size() - 1)];
 }
 
 std::string Secs(double s) { return absl::StrFormat("%.3f", s); }
@@ -354,7 +315,7 @@ struct Daemon {
 };
 
 int Run(const Flags& f) {
-  const std::string bin = f.bin_dir.empty() ? ExecutableDir() : f.bin_dir;
+  const std::string bin = f.bin_dir.empty() ? bench::ExecutableDir() : f.bin_dir;
   const std::string minik8s_bin = absl::StrCat(bin, "/minik8s");
   for (const char* b :
        {"minik8s", "minik8s-store", "minik8s-apiserver", "minik8s-controller-manager",
@@ -366,7 +327,7 @@ int Run(const Flags& f) {
   }
   int port_base = f.port_base;
   if (port_base == 0) {
-    std::optional<int> picked = PickPortBase();
+    std::optional<int> picked = bench::PickPortBase();
     if (!picked) {
       std::fprintf(stderr, "netprog_bench: no free port range found\n");
       return 1;
@@ -399,7 +360,7 @@ int Run(const Flags& f) {
   }
   const absl::Duration stop_timeout = absl::Seconds(f.stop_timeout_s * 6);
   bool ready = false;
-  while (!ready && !Interrupted()) {
+  while (!ready && !bench::Interrupted("netprog_bench")) {
     if (up.Exited()) {
       std::fprintf(stderr, "netprog_bench: minik8s up exited while starting:\n%s\n",
                    cluster::LogTail(up_log, 30).c_str());
@@ -507,7 +468,7 @@ int Run(const Flags& f) {
                    pods.size(), watcher.ready(), proxies[0].name.c_str(),
                    proxies[0].programmed.size());
     }
-    if (Interrupted()) {
+    if (bench::Interrupted("netprog_bench")) {
       stop_reason = "interrupted";
     } else if (up.Exited()) {
       stop_reason = absl::StrCat("minik8s up exited:\n", cluster::LogTail(up_log, 30));
@@ -570,15 +531,17 @@ int Run(const Flags& f) {
     std::printf("| %-70s | %30s |\n", m.c_str(), v.c_str());
   };
   auto dist = [](const std::vector<double>& v) {
-    return absl::StrCat(Secs(Percentile(v, 0.5)), " / ", Secs(Percentile(v, 0.9)), " / ",
-                        Secs(Percentile(v, 0.99)), " / ", Secs(Percentile(v, 1.0)));
+    return absl::StrCat(Secs(bench::Percentile(v, 0.5)), " / ", Secs(bench::Percentile(v, 0.9)),
+                        " / ", Secs(bench::Percentile(v, 0.99)), " / ",
+                        Secs(bench::Percentile(v, 1.0)));
   };
   row("nodes (simulated) / proxy processes",
       absl::StrCat(f.nodes, " / ", proxies.size(), " (", proxies[0].name, ")"));
   row("minik8s up -> all nodes Ready (s)", absl::StrFormat("%.2f", startup_s));
   row("pods seen / Ready / in every proxy's rules",
       absl::StrCat(pods.size(), " / ", ready_after_t0.size(), " / ", programmed_everywhere));
-  row("Deployment create -> last pod Ready, as watched (s)", Secs(Percentile(ready_after_t0, 1.0)));
+  row("Deployment create -> last pod Ready, as watched (s)",
+      Secs(bench::Percentile(ready_after_t0, 1.0)));
   row("Deployment create -> last endpoint programmed (s)",
       last_programmed == absl::InfinitePast() ? "-"
                                               : Secs(absl::ToDoubleSeconds(last_programmed - t0)));
@@ -600,11 +563,11 @@ int Run(const Flags& f) {
       "\nTargets: p99 (lastTransitionTime -> programmed) <= 30 s (Kubernetes SLO): %s; "
       "<= 1 s (minik8s): %s\n",
       !from_transition.empty() && programmed_everywhere >= f.replicas &&
-              Percentile(from_transition, 0.99) <= 30
+              bench::Percentile(from_transition, 0.99) <= 30
           ? "met"
           : "NOT met",
       !from_transition.empty() && programmed_everywhere >= f.replicas &&
-              Percentile(from_transition, 0.99) <= 1
+              bench::Percentile(from_transition, 0.99) <= 1
           ? "met"
           : "NOT met");
 
