@@ -21,6 +21,7 @@
 #include "cluster/plan.h"
 #include "gtest/gtest.h"
 #include "testing/cluster_harness.h"
+#include "testing/cluster_test.h"
 #include "testing/tcp_exchange.h"
 #include "testing/wait.h"
 
@@ -53,24 +54,8 @@ std::string Exchange(const std::string& ip, int port, const std::string& request
   return r.answer;
 }
 
-class PodNetworkE2E : public ::testing::Test {
+class PodNetworkE2E : public testing::TwoNodeClusterTest {
  protected:
-  void SetUp() override {
-    const std::string missing = ClusterHarness::MissingPrerequisite(BackendKind::kMinik8sStore);
-    if (!missing.empty()) GTEST_SKIP() << missing;
-    cluster_ = std::make_unique<ClusterHarness>(
-        ClusterHarness::Options{.backend = BackendKind::kMinik8sStore, .nodes = 2});
-    absl::Status s = cluster_->Start();
-    ASSERT_TRUE(s.ok()) << s << cluster_->Diagnostics();
-  }
-
-  std::string Mkctl(std::vector<std::string> args, int* code = nullptr) {
-    std::string out;
-    int rc = cluster_->Mkctl(std::move(args), &out);
-    if (code != nullptr) *code = rc;
-    return out;
-  }
-
   // The pod's IP once it is Running ("" after 60 s).
   std::string RunningPodIp(const std::string& name) {
     std::string ip;
@@ -85,8 +70,6 @@ class PodNetworkE2E : public ::testing::Test {
         absl::Seconds(60));
     return ip;
   }
-
-  std::unique_ptr<ClusterHarness> cluster_;
 };
 
 TEST_F(PodNetworkE2E, PodsAnswerOnTheirLoopbackAddresses) {

@@ -24,6 +24,7 @@
 #include "common/net.h"
 #include "gtest/gtest.h"
 #include "testing/cluster_harness.h"
+#include "testing/cluster_test.h"
 #include "testing/file_util.h"
 #include "testing/subprocess.h"
 #include "testing/tcp_exchange.h"
@@ -44,24 +45,8 @@ std::string Exchange(int port, const std::string& request, size_t enough) {
 
 constexpr char kGet[] = "GET / HTTP/1.1\r\nHost: web\r\nConnection: close\r\n\r\n";
 
-class PortForwardE2E : public ::testing::Test {
+class PortForwardE2E : public testing::TwoNodeClusterTest {
  protected:
-  void SetUp() override {
-    const std::string missing = ClusterHarness::MissingPrerequisite(BackendKind::kMinik8sStore);
-    if (!missing.empty()) GTEST_SKIP() << missing;
-    cluster_ = std::make_unique<ClusterHarness>(
-        ClusterHarness::Options{.backend = BackendKind::kMinik8sStore, .nodes = 2});
-    absl::Status s = cluster_->Start();
-    ASSERT_TRUE(s.ok()) << s << cluster_->Diagnostics();
-  }
-
-  std::string Mkctl(std::vector<std::string> args, int* code = nullptr) {
-    std::string out;
-    int rc = cluster_->Mkctl(std::move(args), &out);
-    if (code != nullptr) *code = rc;
-    return out;
-  }
-
   bool WaitRunning(const std::string& name) {
     return WaitFor(
         [&] {
@@ -96,8 +81,6 @@ class PortForwardE2E : public ::testing::Test {
         absl::Seconds(20));
     return port;
   }
-
-  std::unique_ptr<ClusterHarness> cluster_;
 };
 
 TEST_F(PortForwardE2E, ForwardsToAPodAndAServiceThroughTheKubelet) {

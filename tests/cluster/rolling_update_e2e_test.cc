@@ -27,6 +27,7 @@
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "testing/cluster_harness.h"
+#include "testing/cluster_test.h"
 #include "testing/tcp_exchange.h"
 #include "testing/wait.h"
 
@@ -180,24 +181,8 @@ std::string Describe(const std::map<std::string, int>& m) {
   return out;
 }
 
-class ServiceRollingUpdateE2E : public ::testing::Test {
+class ServiceRollingUpdateE2E : public testing::TwoNodeClusterTest {
  protected:
-  void SetUp() override {
-    const std::string missing = ClusterHarness::MissingPrerequisite(BackendKind::kMinik8sStore);
-    if (!missing.empty()) GTEST_SKIP() << missing;
-    cluster_ = std::make_unique<ClusterHarness>(
-        ClusterHarness::Options{.backend = BackendKind::kMinik8sStore, .nodes = 2});
-    absl::Status s = cluster_->Start();
-    ASSERT_TRUE(s.ok()) << s << cluster_->Diagnostics();
-  }
-
-  std::string Mkctl(std::vector<std::string> args, int* code = nullptr) {
-    std::string out;
-    int rc = cluster_->Mkctl(std::move(args), &out);
-    if (code != nullptr) *code = rc;
-    return out;
-  }
-
   std::set<std::string> PodNames() {
     std::string out = Mkctl({"get", "pods", "-l", "app=web", "-o",
                              "jsonpath={range .items[*]}{.metadata.name}{\"\\n\"}{end}"});
@@ -232,7 +217,6 @@ class ServiceRollingUpdateE2E : public ::testing::Test {
         << seen.size() << cluster_->Diagnostics();
   }
 
-  std::unique_ptr<ClusterHarness> cluster_;
   std::string ip_;
   std::set<std::string> old_pods_;
 };

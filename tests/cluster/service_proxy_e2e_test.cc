@@ -19,6 +19,7 @@
 #include "absl/strings/strip.h"
 #include "gtest/gtest.h"
 #include "testing/cluster_harness.h"
+#include "testing/cluster_test.h"
 #include "testing/tcp_exchange.h"
 #include "testing/wait.h"
 
@@ -49,26 +50,7 @@ std::string Describe(const std::map<std::string, int>& m) {
   return out;
 }
 
-class ServiceProxyE2E : public ::testing::Test {
- protected:
-  void SetUp() override {
-    const std::string missing = ClusterHarness::MissingPrerequisite(BackendKind::kMinik8sStore);
-    if (!missing.empty()) GTEST_SKIP() << missing;
-    cluster_ = std::make_unique<ClusterHarness>(
-        ClusterHarness::Options{.backend = BackendKind::kMinik8sStore, .nodes = 2});
-    absl::Status s = cluster_->Start();
-    ASSERT_TRUE(s.ok()) << s << cluster_->Diagnostics();
-  }
-
-  std::string Mkctl(std::vector<std::string> args, int* code = nullptr) {
-    std::string out;
-    int rc = cluster_->Mkctl(std::move(args), &out);
-    if (code != nullptr) *code = rc;
-    return out;
-  }
-
-  std::unique_ptr<ClusterHarness> cluster_;
-};
+class ServiceProxyE2E : public testing::TwoNodeClusterTest {};
 
 TEST_F(ServiceProxyE2E, ClusterIPAndNodePortReachEveryReplica) {
   // Ports above 1024: neither the runtime nor the proxy needs root.

@@ -14,6 +14,7 @@
 #include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
 #include "testing/cluster_harness.h"
+#include "testing/cluster_test.h"
 #include "testing/wait.h"
 
 namespace minik8s::clustertest {
@@ -23,26 +24,7 @@ using ::minik8s::testing::BackendKind;
 using ::minik8s::testing::ClusterHarness;
 using ::minik8s::testing::WaitFor;
 
-class ServiceTraceE2E : public ::testing::Test {
- protected:
-  void SetUp() override {
-    const std::string missing = ClusterHarness::MissingPrerequisite(BackendKind::kMinik8sStore);
-    if (!missing.empty()) GTEST_SKIP() << missing;
-    cluster_ = std::make_unique<ClusterHarness>(
-        ClusterHarness::Options{.backend = BackendKind::kMinik8sStore, .nodes = 2});
-    absl::Status s = cluster_->Start();
-    ASSERT_TRUE(s.ok()) << s << cluster_->Diagnostics();
-  }
-
-  std::string Mkctl(std::vector<std::string> args, int* code = nullptr) {
-    std::string out;
-    int rc = cluster_->Mkctl(std::move(args), &out);
-    if (code != nullptr) *code = rc;
-    return out;
-  }
-
-  std::unique_ptr<ClusterHarness> cluster_;
-};
+class ServiceTraceE2E : public testing::TwoNodeClusterTest {};
 
 std::vector<std::string> Lines(const std::string& text) {
   return absl::StrSplit(text, '\n', absl::SkipEmpty());
