@@ -7,7 +7,12 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "cluster/plan.h"
 #include "cluster/supervisor.h"
+#include "testing/file_util.h"
 
 namespace minik8s::bench {
 
@@ -47,6 +52,101 @@ double Percentile(std::vector<double> v, double p) {
   std::sort(v.begin(), v.end());
   size_t i = static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
   return v[std::min(i, v.size() - 1)];
+}
+
+int ScaleCluster::Start(const ScaleClusterOptions& options) {
+  options_ = options;
+  const char* program = options_.program.c_str();
+  const std::string bin = options_.bin_dir.empty() ? ExecutableDir() : options_.bin_dir;
+  minik8s_bin_ = absl::StrCat(bin, "/minik8s");
+  std::vector<std::string> missing;
+  for (const char* b :
+       {"minik8s", "minik8s-store", "minik8s-apiserver", "minik8s-controller-manager",
+        "minik8s-scheduler", "minik8s-kubelet", "minik8s-proxy"}) {
+    if (access(absl::StrCat(bin, "/", b).c_str(), X_OK) != 0) missing.push_back(b);
+  }
+  if (!missing.empty()) {
+    std::fprintf(stderr, "%s: missing in %s: %s (build them)\n", program, bin.c_str(),
+                 absl::StrJoin(missing, ", ").c_str());
+    return 2;
+  }
+  int port_base = options_.port_base;
+  if (port_base == 0) {
+    std::optional<int> picked = PickPortBase();
+    if (!picked) {
+      std::fprintf(stderr, "%s: no free port range found\n", program);
+      return 1;
+    }
+    port_base = *picked;
+  }
+  tmp_ = std::make_unique<testing::TempDir>();
+  data_dir_ = tmp_->Join("data");
+  up_log_ = tmp_->Join("minik8s-up.log");
+  std::vector<std::string> argv = {minik8s_bin_,      "up",
+                                   "--data-dir",      data_dir_,
+                                   "--nodes",         "0",
+                                   "--scale-nodes",   absl::StrCat(options_.nodes),
+                                   "--port-base",     absl::StrCat(port_base),
+                                   "--mkctl-config",  "",
+                                   "--log-level",     options_.log_level,
+                                   "--start-timeout", absl::StrCat(options_.start_timeout_s, "s"),
+                                   "--stop-timeout",  absl::StrCat(options_.stop_timeout_s, "s")};
+  argv.insert(argv.end(), options_.up_args.begin(), options_.up_args.end());
+  std::fprintf(stderr, "%s: %s\n", program, absl::StrJoin(argv, " ").c_str());
+
+  const absl::Time launch = absl::Now();
+  if (absl::Status s = up_.Start(argv, up_log_); !s.ok()) {
+    std::fprintf(stderr, "%s: cannot start minik8s up: %s\n", program,
+                 std::string(s.message()).c_str());
+    return 1;
+  }
+  bool ready = false;
+  while (!ready && !Interrupted(program)) {
+    if (up_.Exited()) {
+      std::fprintf(stderr, "%s: minik8s up exited while starting:\n%s\n", program,
+                   cluster::LogTail(up_log_, 30).c_str());
+      return 1;
+    }
+    if (absl::Now() - launch > absl::Seconds(options_.start_timeout_s + 30)) {
+      std::fprintf(stderr, "%s: the cluster is not ready after %.0f s:\n%s\n", program,
+                   absl::ToDoubleSeconds(absl::Now() - launch),
+                   cluster::LogTail(up_log_, 30).c_str());
+      break;
+    }
+    ready = testing::ReadFile(up_log_).find("minik8s: cluster is ready") != std::string::npos;
+    if (!ready) absl::SleepFor(absl::Milliseconds(100));
+  }
+  startup_s_ = absl::ToDoubleSeconds(absl::Now() - launch);
+  absl::StatusOr<cluster::ClusterState> state =
+      ready ? cluster::ReadStateFile(cluster::StateFilePath(data_dir_))
+            : absl::StatusOr<cluster::ClusterState>(absl::UnavailableError("not ready"));
+  if (!state.ok()) {
+    std::fprintf(stderr, "%s: cluster not ready: %s\n", program, state.status().ToString().c_str());
+    Stop();
+    return 1;
+  }
+  state_ = *std::move(state);
+  std::fprintf(stderr, "%s: %d nodes Ready after %.1f s\n", program, options_.nodes, startup_s_);
+  return 0;
+}
+
+double ScaleCluster::Stop() {
+  const char* program = options_.program.c_str();
+  const absl::Duration timeout = absl::Seconds(options_.stop_timeout_s * 6);
+  const absl::Time start = absl::Now();
+  if (up_.running()) {
+    std::optional<int> status = up_.Stop(SIGINT, timeout);
+    std::fprintf(stderr, "%s: minik8s up %s after %.1f s\n", program,
+                 status ? cluster::DescribeWaitStatus(*status).c_str() : "was not running",
+                 absl::ToDoubleSeconds(absl::Now() - start));
+  }
+  if (!data_dir_.empty() && std::filesystem::exists(cluster::StateFilePath(data_dir_))) {
+    std::string out;
+    testing::RunCommand({minik8s_bin_, "down", "--data-dir", data_dir_, "--timeout", "10s"}, &out,
+                        absl::Seconds(120));
+    std::fprintf(stderr, "%s: minik8s down:\n%s", program, out.c_str());
+  }
+  return absl::ToDoubleSeconds(absl::Now() - start);
 }
 
 }  // namespace minik8s::bench

@@ -3,9 +3,14 @@
 #ifndef MINIK8S_BENCH_CLUSTER_BENCH_UTIL_H_
 #define MINIK8S_BENCH_CLUSTER_BENCH_UTIL_H_
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "cluster/state_file.h"
+#include "testing/subprocess.h"
+#include "testing/temp_dir.h"
 
 namespace minik8s::bench {
 
@@ -23,6 +28,47 @@ std::optional<int> PickPortBase();
 
 // The p-quantile (0..1) of `v`, nearest rank; -1 for no values.
 double Percentile(std::vector<double> v, double p);
+
+// `minik8s up --nodes 0 --scale-nodes N` in a temp data dir, as the
+// benchmarks run it: the daemons checked to be built, a free port base,
+// started and waited for until `up` says the cluster is ready, its state
+// file read; stopped with SIGINT (and `minik8s down` if a state file is
+// left). Messages go to stderr, prefixed with the program's name.
+struct ScaleClusterOptions {
+  std::string program;  // "cluster_bench"
+  std::string bin_dir;  // "" = ExecutableDir()
+  int nodes = 1000;
+  int port_base = 0;  // 0 = PickPortBase()
+  std::string log_level = "info";
+  double start_timeout_s = 300;
+  double stop_timeout_s = 30;
+  std::vector<std::string> up_args;
+};
+
+class ScaleCluster {
+ public:
+  // 0 once the cluster is ready; otherwise the exit code for main (2: a
+  // daemon is not built), with the reason printed and the cluster stopped.
+  int Start(const ScaleClusterOptions& options);
+  // Stops the cluster; the seconds it took.
+  double Stop();
+  // Whether `minik8s up` has exited (reaps it).
+  bool Exited() { return up_.Exited(); }
+
+  const std::string& data_dir() const { return data_dir_; }
+  const std::string& up_log() const { return up_log_; }
+  const cluster::ClusterState& state() const { return state_; }
+  // From the launch to the ready line, in seconds.
+  double startup_s() const { return startup_s_; }
+
+ private:
+  ScaleClusterOptions options_;
+  std::unique_ptr<testing::TempDir> tmp_;
+  std::string minik8s_bin_, data_dir_, up_log_;
+  testing::Subprocess up_;
+  cluster::ClusterState state_;
+  double startup_s_ = 0;
+};
 
 }  // namespace minik8s::bench
 

@@ -330,106 +330,26 @@ void PrintWrites(const StoreCensus& before, const StoreCensus& after, double run
 // Stops `minik8s up` with SIGINT (it stops its daemons in reverse order);
 // if it does not exit in time, or daemons are left over, `minik8s down`.
 // Returns the seconds the stop took.
-double StopCluster(testing::Subprocess* up, const std::string& minik8s_bin,
-                   const std::string& data_dir, absl::Duration timeout) {
-  const absl::Time start = absl::Now();
-  if (up->running()) {
-    std::optional<int> status = up->Stop(SIGINT, timeout);
-    std::fprintf(stderr, "cluster_bench: minik8s up %s after %.1f s\n",
-                 status ? cluster::DescribeWaitStatus(*status).c_str() : "was not running",
-                 absl::ToDoubleSeconds(absl::Now() - start));
-  }
-  if (std::filesystem::exists(cluster::StateFilePath(data_dir))) {
-    std::string out;
-    testing::RunCommand({minik8s_bin, "down", "--data-dir", data_dir, "--timeout", "10s"}, &out,
-                        absl::Seconds(120));
-    std::fprintf(stderr, "cluster_bench: minik8s down:\n%s", out.c_str());
-  }
-  return absl::ToDoubleSeconds(absl::Now() - start);
-}
-
 int Run(const Flags& f) {
-  const std::string bin = f.bin_dir.empty() ? bench::ExecutableDir() : f.bin_dir;
-  const std::string minik8s_bin = absl::StrCat(bin, "/minik8s");
-  std::vector<std::string> missing;
-  for (const char* b :
-       {"minik8s", "minik8s-store", "minik8s-apiserver", "minik8s-controller-manager",
-        "minik8s-scheduler", "minik8s-kubelet", "minik8s-proxy"}) {
-    if (access(absl::StrCat(bin, "/", b).c_str(), X_OK) != 0) missing.push_back(b);
+  const std::string load_at_start = bench::LoadAverage();
+  bench::ScaleCluster scale;
+  if (int code = scale.Start({.program = "cluster_bench",
+                              .bin_dir = f.bin_dir,
+                              .nodes = f.nodes,
+                              .port_base = f.port_base,
+                              .log_level = f.log_level,
+                              .start_timeout_s = f.start_timeout_s,
+                              .stop_timeout_s = f.stop_timeout_s,
+                              .up_args = f.up_args});
+      code != 0) {
+    return code;
   }
-  if (!missing.empty()) {
-    std::fprintf(stderr, "cluster_bench: missing in %s: %s (build them)\n", bin.c_str(),
-                 absl::StrJoin(missing, ", ").c_str());
-    return 2;
-  }
-  int port_base = f.port_base;
-  if (port_base == 0) {
-    std::optional<int> picked = bench::PickPortBase();
-    if (!picked) {
-      std::fprintf(stderr, "cluster_bench: no free port range found\n");
-      return 1;
-    }
-    port_base = *picked;
-  }
-
-  testing::TempDir tmp;
-  const std::string data_dir = tmp.Join("data");
-  const std::string up_log = tmp.Join("minik8s-up.log");
-  std::vector<std::string> argv = {minik8s_bin,       "up",
-                                   "--data-dir",      data_dir,
-                                   "--nodes",         "0",
-                                   "--scale-nodes",   absl::StrCat(f.nodes),
-                                   "--port-base",     absl::StrCat(port_base),
-                                   "--mkctl-config",  "",
-                                   "--log-level",     f.log_level,
-                                   "--start-timeout", absl::StrCat(f.start_timeout_s, "s"),
-                                   "--stop-timeout",  absl::StrCat(f.stop_timeout_s, "s")};
-  argv.insert(argv.end(), f.up_args.begin(), f.up_args.end());
-  std::fprintf(stderr, "cluster_bench: %s\n", absl::StrJoin(argv, " ").c_str());
+  const std::string& data_dir = scale.data_dir();
+  const std::string& up_log = scale.up_log();
+  const double startup_s = scale.startup_s();
+  const cluster::ClusterState* state = &scale.state();
   std::fprintf(stderr, "cluster_bench: logs in %s/logs (%s)\n", data_dir.c_str(),
                f.keep_data ? "kept" : "removed at the end; --keep-data keeps them");
-
-  testing::Subprocess up;
-  const absl::Time launch = absl::Now();
-  if (absl::Status s = up.Start(argv, up_log); !s.ok()) {
-    std::fprintf(stderr, "cluster_bench: cannot start minik8s up: %s\n",
-                 std::string(s.message()).c_str());
-    return 1;
-  }
-  const std::string load_at_start = bench::LoadAverage();
-
-  // 1. Until `minik8s up` says the cluster (every node) is ready.
-  bool ready = false;
-  while (!ready) {
-    if (bench::Interrupted("cluster_bench")) break;
-    if (up.Exited()) {
-      std::fprintf(stderr, "cluster_bench: minik8s up exited while starting:\n%s\n",
-                   cluster::LogTail(up_log, 30).c_str());
-      return 1;
-    }
-    if (absl::Now() - launch > absl::Seconds(f.start_timeout_s + 30)) {
-      std::fprintf(stderr, "cluster_bench: the cluster is not ready after %.0f s:\n%s\n",
-                   absl::ToDoubleSeconds(absl::Now() - launch),
-                   cluster::LogTail(up_log, 30).c_str());
-      break;
-    }
-    ready = ReadFile(up_log).find("minik8s: cluster is ready") != std::string::npos;
-    if (!ready) absl::SleepFor(absl::Milliseconds(100));
-  }
-  const double startup_s = absl::ToDoubleSeconds(absl::Now() - launch);
-  if (!ready) {
-    StopCluster(&up, minik8s_bin, data_dir, absl::Seconds(f.stop_timeout_s * 6));
-    return 1;
-  }
-  std::fprintf(stderr, "cluster_bench: %d nodes Ready after %.1f s\n", f.nodes, startup_s);
-
-  absl::StatusOr<cluster::ClusterState> state =
-      cluster::ReadStateFile(cluster::StateFilePath(data_dir));
-  if (!state.ok()) {
-    std::fprintf(stderr, "cluster_bench: %s\n", state.status().ToString().c_str());
-    StopCluster(&up, minik8s_bin, data_dir, absl::Seconds(f.stop_timeout_s * 6));
-    return 1;
-  }
   std::vector<Daemon> daemons;
   std::string store_address;
   for (const cluster::ProcessRecord& p : state->processes) {
@@ -455,7 +375,7 @@ int Run(const Flags& f) {
                                           .tls = api_tls});
     if (!cs.ok()) {
       std::fprintf(stderr, "cluster_bench: %s\n", cs.status().ToString().c_str());
-      StopCluster(&up, minik8s_bin, data_dir, absl::Seconds(f.stop_timeout_s * 6));
+      scale.Stop();
       return 1;
     }
     int nodes_ready = 0;
@@ -471,7 +391,7 @@ int Run(const Flags& f) {
     PodTracker tracker((*cs)->api(), kNamespace, kSelector);
     if (absl::Status s = tracker.Start(absl::Seconds(60)); !s.ok()) {
       std::fprintf(stderr, "cluster_bench: %s\n", s.ToString().c_str());
-      StopCluster(&up, minik8s_bin, data_dir, absl::Seconds(f.stop_timeout_s * 6));
+      scale.Stop();
       return 1;
     }
     // The store serves TLS with client certificates (the cluster's PKI)
@@ -484,7 +404,7 @@ int Run(const Flags& f) {
                   : grpc::InsecureChannelCredentials();
     if (!store_credentials.ok()) {
       std::fprintf(stderr, "cluster_bench: %s\n", store_credentials.status().ToString().c_str());
-      StopCluster(&up, minik8s_bin, data_dir, absl::Seconds(f.stop_timeout_s * 6));
+      scale.Stop();
       return 1;
     }
     auto probe = ApiProbe::Create(state->apiserver, store_address, *store_credentials, kNamespace,
@@ -492,7 +412,7 @@ int Run(const Flags& f) {
                                   absl::Milliseconds(f.probe_interval_ms), api_tls);
     if (!probe.ok() || !(*probe)->Start().ok()) {
       std::fprintf(stderr, "cluster_bench: cannot start the API probe\n");
-      StopCluster(&up, minik8s_bin, data_dir, absl::Seconds(f.stop_timeout_s * 6));
+      scale.Stop();
       return 1;
     }
     absl::StatusOr<StoreCensus> census_before =
@@ -535,7 +455,7 @@ int Run(const Flags& f) {
       }
       if (bench::Interrupted("cluster_bench")) {
         stop_reason = "interrupted";
-      } else if (up.Exited()) {
+      } else if (scale.Exited()) {
         stop_reason = absl::StrCat("minik8s up exited:\n", cluster::LogTail(up_log, 30));
       } else if (now - t0 > absl::Seconds(f.timeout_s)) {
         stop_reason = absl::StrFormat("--timeout %.0f s reached", f.timeout_s);
@@ -574,8 +494,7 @@ int Run(const Flags& f) {
     const std::vector<Sample> samples = sampler.samples();
 
     // 4. Stop the cluster, then print.
-    const double stop_s =
-        StopCluster(&up, minik8s_bin, data_dir, absl::Seconds(f.stop_timeout_s * 6));
+    const double stop_s = scale.Stop();
 
     const double run_s = absl::ToDoubleSeconds(t_end - t0);
     std::vector<double> from_ts, from_seen, to_bound, bound_to_running;

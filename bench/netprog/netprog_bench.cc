@@ -295,18 +295,6 @@ Histogram ProxyHistogram(int port) {
   return h;
 }
 
-double StopCluster(testing::Subprocess* up, const std::string& minik8s_bin,
-                   const std::string& data_dir, absl::Duration timeout) {
-  const absl::Time start = absl::Now();
-  if (up->running()) up->Stop(SIGINT, timeout);
-  if (std::filesystem::exists(cluster::StateFilePath(data_dir))) {
-    std::string out;
-    testing::RunCommand({minik8s_bin, "down", "--data-dir", data_dir, "--timeout", "10s"}, &out,
-                        absl::Seconds(120));
-  }
-  return absl::ToDoubleSeconds(absl::Now() - start);
-}
-
 struct Daemon {
   std::string name;
   pid_t pid = 0;
@@ -315,72 +303,23 @@ struct Daemon {
 };
 
 int Run(const Flags& f) {
-  const std::string bin = f.bin_dir.empty() ? bench::ExecutableDir() : f.bin_dir;
-  const std::string minik8s_bin = absl::StrCat(bin, "/minik8s");
-  for (const char* b :
-       {"minik8s", "minik8s-store", "minik8s-apiserver", "minik8s-controller-manager",
-        "minik8s-scheduler", "minik8s-kubelet", "minik8s-proxy"}) {
-    if (access(absl::StrCat(bin, "/", b).c_str(), X_OK) != 0) {
-      std::fprintf(stderr, "netprog_bench: missing %s/%s (build it)\n", bin.c_str(), b);
-      return 2;
-    }
-  }
-  int port_base = f.port_base;
-  if (port_base == 0) {
-    std::optional<int> picked = bench::PickPortBase();
-    if (!picked) {
-      std::fprintf(stderr, "netprog_bench: no free port range found\n");
-      return 1;
-    }
-    port_base = *picked;
-  }
-
-  testing::TempDir tmp;
-  const std::string data_dir = tmp.Join("data");
-  const std::string up_log = tmp.Join("minik8s-up.log");
-  std::vector<std::string> argv = {minik8s_bin,       "up",
-                                   "--data-dir",      data_dir,
-                                   "--nodes",         "0",
-                                   "--scale-nodes",   absl::StrCat(f.nodes),
-                                   "--port-base",     absl::StrCat(port_base),
-                                   "--mkctl-config",  "",
-                                   "--log-level",     f.log_level,
-                                   "--start-timeout", absl::StrCat(f.start_timeout_s, "s"),
-                                   "--stop-timeout",  absl::StrCat(f.stop_timeout_s, "s")};
-  argv.insert(argv.end(), f.up_args.begin(), f.up_args.end());
-  std::fprintf(stderr, "netprog_bench: %s\n", absl::StrJoin(argv, " ").c_str());
   const std::string load_at_start = bench::LoadAverage();
-
-  testing::Subprocess up;
-  const absl::Time launch = absl::Now();
-  if (absl::Status s = up.Start(argv, up_log); !s.ok()) {
-    std::fprintf(stderr, "netprog_bench: cannot start minik8s up: %s\n",
-                 std::string(s.message()).c_str());
-    return 1;
+  bench::ScaleCluster scale;
+  if (int code = scale.Start({.program = "netprog_bench",
+                              .bin_dir = f.bin_dir,
+                              .nodes = f.nodes,
+                              .port_base = f.port_base,
+                              .log_level = f.log_level,
+                              .start_timeout_s = f.start_timeout_s,
+                              .stop_timeout_s = f.stop_timeout_s,
+                              .up_args = f.up_args});
+      code != 0) {
+    return code;
   }
-  const absl::Duration stop_timeout = absl::Seconds(f.stop_timeout_s * 6);
-  bool ready = false;
-  while (!ready && !bench::Interrupted("netprog_bench")) {
-    if (up.Exited()) {
-      std::fprintf(stderr, "netprog_bench: minik8s up exited while starting:\n%s\n",
-                   cluster::LogTail(up_log, 30).c_str());
-      return 1;
-    }
-    if (absl::Now() - launch > absl::Seconds(f.start_timeout_s + 30)) break;
-    ready = ReadFile(up_log).find("minik8s: cluster is ready") != std::string::npos;
-    if (!ready) absl::SleepFor(absl::Milliseconds(100));
-  }
-  const double startup_s = absl::ToDoubleSeconds(absl::Now() - launch);
-  absl::StatusOr<cluster::ClusterState> state =
-      ready ? cluster::ReadStateFile(cluster::StateFilePath(data_dir))
-            : absl::StatusOr<cluster::ClusterState>(absl::UnavailableError("not ready"));
-  if (!state.ok()) {
-    std::fprintf(stderr, "netprog_bench: cluster not ready: %s\n%s\n",
-                 state.status().ToString().c_str(), cluster::LogTail(up_log, 30).c_str());
-    StopCluster(&up, minik8s_bin, data_dir, stop_timeout);
-    return 1;
-  }
-  std::fprintf(stderr, "netprog_bench: %d nodes Ready after %.1f s\n", f.nodes, startup_s);
+  const std::string& data_dir = scale.data_dir();
+  const std::string& up_log = scale.up_log();
+  const double startup_s = scale.startup_s();
+  const cluster::ClusterState* state = &scale.state();
 
   std::vector<Daemon> daemons;
   std::vector<Proxy> proxies;
@@ -393,7 +332,7 @@ int Run(const Flags& f) {
           !absl::SimpleAtoi(p.address.substr(colon + 1), &proxy.port)) {
         std::fprintf(stderr, "netprog_bench: no health port for %s (%s)\n", p.name.c_str(),
                      p.address.c_str());
-        StopCluster(&up, minik8s_bin, data_dir, stop_timeout);
+        scale.Stop();
         return 1;
       }
       proxies.push_back(std::move(proxy));
@@ -401,7 +340,7 @@ int Run(const Flags& f) {
   }
   if (proxies.empty()) {
     std::fprintf(stderr, "netprog_bench: the cluster runs no proxy\n");
-    StopCluster(&up, minik8s_bin, data_dir, stop_timeout);
+    scale.Stop();
     return 1;
   }
 
@@ -415,20 +354,20 @@ int Run(const Flags& f) {
                                         .tls = api_tls});
   if (!cs.ok()) {
     std::fprintf(stderr, "netprog_bench: %s\n", cs.status().ToString().c_str());
-    StopCluster(&up, minik8s_bin, data_dir, stop_timeout);
+    scale.Stop();
     return 1;
   }
   auto service = (*cs)->For<minik8s::core::v1::Service>().Create(MakeService());
   if (!service.ok()) {
     std::fprintf(stderr, "netprog_bench: creating the Service: %s\n",
                  service.status().ToString().c_str());
-    StopCluster(&up, minik8s_bin, data_dir, stop_timeout);
+    scale.Stop();
     return 1;
   }
   PodWatcher watcher((*cs)->api());
   if (!watcher.Start()) {
     std::fprintf(stderr, "netprog_bench: the pod watch did not sync\n");
-    StopCluster(&up, minik8s_bin, data_dir, stop_timeout);
+    scale.Stop();
     return 1;
   }
   for (Daemon& d : daemons) {
@@ -470,7 +409,7 @@ int Run(const Flags& f) {
     }
     if (bench::Interrupted("netprog_bench")) {
       stop_reason = "interrupted";
-    } else if (up.Exited()) {
+    } else if (scale.Exited()) {
       stop_reason = absl::StrCat("minik8s up exited:\n", cluster::LogTail(up_log, 30));
     } else if (absl::Now() - t0 > absl::Seconds(f.timeout_s)) {
       stop_reason = absl::StrFormat("--timeout %.0f s reached", f.timeout_s);
@@ -488,7 +427,7 @@ int Run(const Flags& f) {
   for (const Proxy& p : proxies) histograms.push_back(ProxyHistogram(p.port));
   watcher.Stop();
   const auto pods = watcher.Snapshot();
-  const double stop_s = StopCluster(&up, minik8s_bin, data_dir, stop_timeout);
+  const double stop_s = scale.Stop();
 
   // Per pod: the latest proxy's programmed time of its endpoint.
   std::vector<double> from_transition, from_seen, ready_after_t0;
