@@ -14,6 +14,7 @@
 #include <tuple>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -338,6 +339,13 @@ int Join(const JoinOptions& options) {
   }
   if (!authn::ParseBootstrapToken(options.token).has_value()) {
     Err("--token must have the form [a-z0-9]{6}.[a-z0-9]{16}, as `minik8s up` prints it");
+    return 2;
+  }
+  absl::string_view hex = options.ca_cert_hash;
+  if (!absl::ConsumePrefix(&hex, pki::kPinPrefix) || hex.size() != 64 ||
+      !std::all_of(hex.begin(), hex.end(),
+                   [](char c) { return absl::ascii_isxdigit(static_cast<unsigned char>(c)); })) {
+    Err("--ca-cert-hash must be sha256:<64 hex digits>, as `minik8s up` prints it");
     return 2;
   }
   absl::StatusOr<pki::Certificate> ca = DiscoverClusterCa(host, port, options.ca_cert_hash);
