@@ -138,6 +138,9 @@ absl::Status ReviewSubject(const Authorizer* authorizer, const std::string& ns, 
   subject.name = spec.user();
   subject.uid = spec.uid();
   subject.groups.assign(spec.groups().begin(), spec.groups().end());
+  for (const auto& [key, values] : spec.extra()) {
+    subject.extra[key].assign(values.items().begin(), values.items().end());
+  }
   const Attributes attributes = AttributesOf(
       spec.has_resource_attributes() ? &spec.resource_attributes() : nullptr,
       spec.has_non_resource_attributes() ? &spec.non_resource_attributes() : nullptr, subject);

@@ -8,16 +8,20 @@
 //                              the authorizers can list (Authorizer::
 //                              RulesFor: RBAC's bound rules, AlwaysAllow's
 //                              `*`); `kubectl auth can-i --list` prints them
-//   SubjectAccessReview        may spec.user (with spec.groups, spec.uid)
-//                              make this request? (cluster scope)
+//   SubjectAccessReview        may spec.user (with spec.groups, spec.uid,
+//                              spec.extra) make this request? (cluster
+//                              scope; what a kubelet with
+//                              --authorization-mode=Webhook asks for each
+//                              caller of its API)
 //   LocalSubjectAccessReview   the same, namespaced: the request's namespace
 //                              must be spec.resourceAttributes.namespace
 //
 // Making a review needs `create` on its resource (group
 // authorization.k8s.io): the bootstrap policy grants the two self reviews
 // to every authenticated user (system:basic-user), the others only to
-// whoever may create them (cluster-admin; admin in a namespace for the
-// local one).
+// whoever may create them (cluster-admin, system:auth-delegator; admin in a
+// namespace for the local one), and to the kubelets through the Node
+// authorizer's NodeRules.
 //
 // Both APIs serve them: POST /apis/authorization.k8s.io/v1/<resource> (the
 // local one under /namespaces/<ns>/), and the gRPC Create of the resource.

@@ -234,6 +234,20 @@ Policy BootstrapPolicy() {
     roles.push_back(Role(role, {Rule({"approve"}, {kCertificatesGroup}, {"signers"}, {signer})}));
   }
   roles.push_back(Role("system:node-proxier",
+  // Delegated authentication and authorization (a kubelet's webhook
+  // checks, an aggregated server's): Kubernetes' system:auth-delegator.
+  roles.push_back(
+      Role("system:auth-delegator",
+           {Rule({"create"}, {"authentication.k8s.io"}, {"tokenreviews"}),
+            Rule({"create"}, {"authorization.k8s.io"}, {"subjectaccessreviews"})}));
+  // Full use of every kubelet's API (kubelet --authorization-mode=Webhook
+  // asks for nodes/<subresource>): Kubernetes' system:kubelet-api-admin,
+  // which `minik8s up` binds to the apiserver's kubelet client.
+  roles.push_back(Role("system:kubelet-api-admin",
+                       {Rule(kRead, {""}, {"nodes"}), Rule({"proxy"}, {""}, {"nodes"}),
+                        Rule({"*"}, {""},
+                             {"nodes/proxy", "nodes/metrics", "nodes/spec", "nodes/stats",
+                              "nodes/log", "nodes/pods", "nodes/healthz", "nodes/configz"})}));
                        {Rule({"list", "watch"}, {""}, {"services", "endpoints"}),
                         Rule({"get", "list", "watch"}, {""}, {"nodes"}),
                         Rule({"list", "watch"}, {"discovery.k8s.io"}, {"endpointslices"}),

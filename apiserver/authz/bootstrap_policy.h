@@ -16,9 +16,13 @@
 // :selfnodeclient (create on those synthetic subresources, which the CSR
 // approver asks about), and system:certificates.k8s.io:<signer>-approver
 // (approve on signers/kubernetes.io/<signer>) for kube-apiserver-client,
-// kube-apiserver-client-kubelet, kubelet-serving and legacy-unknown. None of
-// these is bound here: `minik8s up` binds bootstrap tokens' group, as
-// kubeadm does.
+// kube-apiserver-client-kubelet, kubelet-serving and legacy-unknown;
+// system:auth-delegator (create tokenreviews and subjectaccessreviews) and
+// system:kubelet-api-admin (read nodes, proxy, and every verb on
+// nodes/proxy, log, stats, metrics, spec, pods, healthz, configz: what a
+// kubelet's Webhook authorization asks). None of these is bound here:
+// `minik8s up` binds bootstrap tokens' group, as kubeadm does, and
+// system:kubelet-api-admin to the apiserver's kubelet client.
 //
 // Condensed where minik8s differs:
 //   - system:kube-controller-manager holds what all of minik8s' controllers

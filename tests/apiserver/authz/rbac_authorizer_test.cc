@@ -268,6 +268,42 @@ TEST(BootstrapPolicy, GrantsTheComponentsWhatKubernetesGrants) {
   EXPECT_FALSE(Allowed(rbac, Request(node, "get", "", "nodes", "", "n1")));
 }
 
+TEST(BootstrapPolicy, KubeletApiAdminAndAuthDelegatorGrantWhatKubernetesGrants) {
+  StaticPolicySource source;
+  Policy policy = BootstrapPolicy();
+  policy.cluster_role_bindings.push_back(Bind<rbac::v1::ClusterRoleBinding>(
+      "ClusterRole", "system:kubelet-api-admin", {{"User", "kube-apiserver-kubelet-client"}}));
+  rbac::v1::ClusterRoleBinding delegator = Bind<rbac::v1::ClusterRoleBinding>(
+      "ClusterRole", "system:auth-delegator", {{"User", "webhook"}});
+  delegator.mutable_metadata()->set_name("d");
+  policy.cluster_role_bindings.push_back(delegator);
+  source.Set(policy);
+  RbacAuthorizer rbac(&source);
+  const authn::UserInfo apiserver{.name = "kube-apiserver-kubelet-client",
+                                  .groups = {"system:authenticated"}};
+  for (const char* subresource : {"proxy", "log", "stats", "metrics", "spec", "pods"}) {
+    EXPECT_TRUE(Allowed(rbac, Request(apiserver, "get", "", "nodes", "", "n1", subresource)))
+        << subresource;
+    EXPECT_TRUE(Allowed(rbac, Request(apiserver, "create", "", "nodes", "", "n1", subresource)))
+        << subresource;
+    EXPECT_FALSE(Allowed(rbac, Request(kBob, "get", "", "nodes", "", "n1", subresource)))
+        << subresource;
+  }
+  EXPECT_TRUE(Allowed(rbac, Request(apiserver, "list", "", "nodes")));
+  EXPECT_FALSE(Allowed(rbac, Request(apiserver, "delete", "", "nodes", "", "n1")));
+  EXPECT_FALSE(Allowed(rbac, Request(apiserver, "get", "", "pods", "default", "p")));
+
+  const authn::UserInfo webhook{.name = "webhook", .groups = {"system:authenticated"}};
+  EXPECT_TRUE(Allowed(rbac, Request(webhook, "create", "authorization.k8s.io",
+                                    "subjectaccessreviews")));
+  EXPECT_TRUE(
+      Allowed(rbac, Request(webhook, "create", "authentication.k8s.io", "tokenreviews")));
+  EXPECT_FALSE(Allowed(rbac, Request(webhook, "create", "authorization.k8s.io",
+                                     "localsubjectaccessreviews", "default")));
+  EXPECT_FALSE(
+      Allowed(rbac, Request(kBob, "create", "authorization.k8s.io", "subjectaccessreviews")));
+}
+
 TEST(AccessReview, AnswersForTheCaller) {
   StaticPolicySource source;
   Policy policy;

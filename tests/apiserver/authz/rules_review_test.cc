@@ -149,6 +149,44 @@ TEST_F(ReviewTest, SubjectAccessReviewAsksForAnotherUser) {
   EXPECT_FALSE(review.status().allowed());
 }
 
+TEST_F(ReviewTest, SubjectAccessReviewCarriesGroupsUidAndExtra) {
+  // What a kubelet asks about a caller of its API: the user as it
+  // authenticated them, nodes/proxy of its node.
+  class Recorder : public Authorizer {
+   public:
+    Result Authorize(const Attributes& attributes) const override {
+      seen = *attributes.user;
+      seen_attributes = attributes;
+      return {Decision::kDeny, "recorded"};
+    }
+    mutable authn::UserInfo seen;
+    mutable Attributes seen_attributes;
+  } recorder;
+  authzv1::SubjectAccessReview review;
+  review.mutable_spec()->set_user("alice");
+  review.mutable_spec()->set_uid("uid-1");
+  review.mutable_spec()->add_groups("dev");
+  (*review.mutable_spec()->mutable_extra())["scopes"].add_items("a");
+  (*review.mutable_spec()->mutable_extra())["scopes"].add_items("b");
+  auto* attributes = review.mutable_spec()->mutable_resource_attributes();
+  attributes->set_verb("get");
+  attributes->set_version("v1");
+  attributes->set_resource("nodes");
+  attributes->set_subresource("proxy");
+  attributes->set_name("node-1");
+  ASSERT_TRUE(AnswerReview(kSubjectAccessReviewResource, "", &recorder, kAdmin, &review).ok());
+  EXPECT_EQ(recorder.seen.name, "alice");
+  EXPECT_EQ(recorder.seen.uid, "uid-1");
+  EXPECT_EQ(recorder.seen.groups, std::vector<std::string>{"dev"});
+  EXPECT_EQ(recorder.seen.extra.at("scopes"), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(recorder.seen_attributes.resource, "nodes");
+  EXPECT_EQ(recorder.seen_attributes.subresource, "proxy");
+  EXPECT_EQ(recorder.seen_attributes.name, "node-1");
+  EXPECT_FALSE(review.status().allowed());
+  EXPECT_TRUE(review.status().denied());
+  EXPECT_EQ(review.status().reason(), "recorded");
+}
+
 TEST_F(ReviewTest, SubjectAccessReviewErrors) {
   authzv1::SubjectAccessReview review;
   review.mutable_spec()->mutable_resource_attributes()->set_verb("get");
