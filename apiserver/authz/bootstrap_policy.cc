@@ -233,7 +233,6 @@ Policy BootstrapPolicy() {
            {"system:certificates.k8s.io:legacy-unknown-approver", kLegacyUnknownSigner}}) {
     roles.push_back(Role(role, {Rule({"approve"}, {kCertificatesGroup}, {"signers"}, {signer})}));
   }
-  roles.push_back(Role("system:node-proxier",
   // Delegated authentication and authorization (a kubelet's webhook
   // checks, an aggregated server's): Kubernetes' system:auth-delegator.
   roles.push_back(
@@ -248,6 +247,7 @@ Policy BootstrapPolicy() {
                         Rule({"*"}, {""},
                              {"nodes/proxy", "nodes/metrics", "nodes/spec", "nodes/stats",
                               "nodes/log", "nodes/pods", "nodes/healthz", "nodes/configz"})}));
+  roles.push_back(Role("system:node-proxier",
                        {Rule({"list", "watch"}, {""}, {"services", "endpoints"}),
                         Rule({"get", "list", "watch"}, {""}, {"nodes"}),
                         Rule({"list", "watch"}, {"discovery.k8s.io"}, {"endpointslices"}),
