@@ -14,6 +14,13 @@ namespace minik8s::store {
 using etcdserverpb::RangeRequest;
 using etcdserverpb::RangeResponse;
 
+namespace {
+
+// etcd's warning threshold for a slow apply (its "expected-duration").
+constexpr absl::Duration kSlowApply = absl::Milliseconds(100);
+
+}  // namespace
+
 KvStore::KvStore(const StoreOptions& options) : options_(options) {
   if (options_.quota_backend_bytes > 0) quota_ = options_.quota_backend_bytes;
 }
@@ -257,11 +264,13 @@ void KvStore::ApplyLoop() {
 }
 
 void KvStore::ApplyBatch(std::deque<PendingWrite>* batch) {
+  const absl::Time start = absl::Now();
   batch_.Clear();
   overlay_.clear();
   batch_events_.clear();
   const int64_t rev_before = applied_rev_;
   for (PendingWrite& w : *batch) ApplyOne(&w);
+  const absl::Time applied = absl::Now();
   if (batch_.Count() > 0) {
     if (applied_rev_ != rev_before) {
       batch_.Put(backend_->meta(), kMetaCurrentRev, EncodeInt64(applied_rev_));
@@ -304,19 +313,34 @@ void KvStore::ApplyBatch(std::deque<PendingWrite>* batch) {
       }
     }
   }
+  const absl::Time written = absl::Now();
+  const size_t writes = batch->size();
   Committed c{std::move(*batch), std::move(batch_events_), applied_rev_};
   batch->clear();
   batch_events_.clear();
+  bool inline_ok = false;
   {
     absl::MutexLock lock(&completion_mu_);
-    const bool inline_ok = !completion_busy_ && completion_queue_.empty() && c.writes.size() <= 4 &&
-                           (c.events.empty() || watchable_->SyncedCountHint() <= 16);
-    if (!inline_ok) {
-      completion_queue_.push_back(std::move(c));
-      return;
-    }
+    inline_ok = !completion_busy_ && completion_queue_.empty() && c.writes.size() <= 4 &&
+                (c.events.empty() || watchable_->SyncedCountHint() <= 16);
+    if (!inline_ok) completion_queue_.push_back(std::move(c));
   }
-  Complete(&c);
+  if (inline_ok) {
+    Complete(&c);
+    c = Committed();  // the batch's requests and events are freed here, inside the timing
+  }
+  // As etcd's "apply request took too long": a batch that held the writes
+  // queued behind it for longer than kSlowApply says where the time went.
+  const absl::Time end = absl::Now();
+  if (end - start > kSlowApply) {
+    spdlog::warn(
+        "store: applying {} writes up to revision {} took {} (in memory {}, backend write of {} "
+        "bytes {}, completion{} {}), expected under {}",
+        writes, applied_rev_, absl::FormatDuration(end - start),
+        absl::FormatDuration(applied - start), batch_.GetDataSize(),
+        absl::FormatDuration(written - applied), inline_ok ? "" : " hand-off",
+        absl::FormatDuration(end - written), absl::FormatDuration(kSlowApply));
+  }
 }
 
 void KvStore::Complete(Committed* c) {

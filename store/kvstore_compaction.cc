@@ -39,7 +39,9 @@ absl::Status KvStore::RunCompaction(int64_t rev) {
   // many keys puts them all in one revision, which made the pass quadratic.
   const size_t batch = std::max<size_t>(1, options_.compaction_batch);
   std::string next;  // "" = from the first record
+  absl::Duration slowest_step;
   while (true) {
+    const absl::Time step_start = absl::Now();
     doomed.clear();
     bool more = false;
     size_t scanned = 0;
@@ -72,6 +74,7 @@ absl::Status KvStore::RunCompaction(int64_t rev) {
       compaction_deleted_.fetch_add(static_cast<int64_t>(doomed.size()));
       ++steps;
     }
+    slowest_step = std::max(slowest_step, absl::Now() - step_start);
     if (!more) break;
     if (!doomed.empty() && options_.compaction_pause > absl::ZeroDuration()) {
       absl::SleepFor(options_.compaction_pause);
@@ -82,9 +85,10 @@ absl::Status KvStore::RunCompaction(int64_t rev) {
   RETURN_IF_ERROR(backend_->Write(&wb));
   finished_compact_rev_.store(rev);
   spdlog::info(
-      "store: finished compaction at revision {}: {} records deleted in {} steps, {} (index {})",
+      "store: finished compaction at revision {}: {} records deleted in {} steps, {} (index {}, "
+      "slowest step {})",
       rev, deleted, steps, absl::FormatDuration(absl::Now() - start),
-      absl::FormatDuration(index_done - start));
+      absl::FormatDuration(index_done - start), absl::FormatDuration(slowest_step));
   return absl::OkStatus();
 }
 

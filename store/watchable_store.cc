@@ -355,9 +355,9 @@ size_t WatchableStore::AppendEvents(const Watcher& w, const RevisionEvents& re,
     if (w.prev_kv) {
       if (ev.has_prev_kv()) {
         *out->mutable_prev_kv() = ev.prev_kv();
-      } else if (re.prev_kv_missing && ev.type() == mvccpb::Event::PUT) {
-        // The watcher appeared after the put was applied without its
-        // previous value (rare): read it back.
+      } else if (re.prev_kv_missing) {
+        // The watcher appeared after the put or delete was applied without
+        // its previous value (rare): read it back.
         mvccpb::KeyValue prev;
         if (source_->ReadPrevKv(ev.kv().key(), re.rev, &prev))
           *out->mutable_prev_kv() = std::move(prev);

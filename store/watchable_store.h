@@ -53,7 +53,7 @@ namespace minik8s::store {
 
 // All events of one revision, in the order of the changes. prev_kv is set on
 // every event whose key existed before, except that the apply path skips
-// reading the previous value of a put while no watcher asks for prev_kv
+// reading the previous value of a put or delete while no watcher asks for prev_kv
 // (WatchableStore::WantsPrevKv); it then sets prev_kv_missing, and a prev_kv
 // watcher that appeared meanwhile gets the value read back from history.
 struct RevisionEvents {

@@ -143,5 +143,22 @@ TEST_F(LeaseTest, PutWithoutALeaseDetachesTheOldOneAlsoAfterRestart) {
   EXPECT_EQ(Get("b").kvs_size(), 0);
 }
 
+TEST_F(LeaseTest, DeleteWithoutPrevKvDetachesTheKeysLease) {
+  // Nothing asks for the deleted keys' previous values, so the delete learns
+  // their leases from the lessor instead of reading them.
+  const int64_t l1 = Grant(30);
+  Put("d/a", "v", l1);
+  Put("d/b", "v", l1);
+  Put("keep", "v", l1);
+  EXPECT_EQ(Delete("d/", "d0"), 2);
+  ASSERT_EQ(TTL(l1).keys_size(), 1);
+  EXPECT_EQ(TTL(l1).keys(0), "keep");
+  Put("d/a", "again");  // no lease now: l1's expiry must not delete it
+  clock_.Advance(absl::Seconds(31));
+  store_->RevokeExpiredLeases();
+  EXPECT_EQ(Get("d/a").kvs_size(), 1);
+  EXPECT_EQ(Get("keep").kvs_size(), 0);
+}
+
 }  // namespace
 }  // namespace minik8s::store

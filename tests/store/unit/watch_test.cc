@@ -163,9 +163,12 @@ class OneValueHistory : public HistorySource {
   mutable int reads = 0;
 };
 
-TEST(WatchableStoreTest, EventAppliedWithoutItsPreviousValueIsCompletedForPrevKvWatchers) {
-  // The race the flag covers: a prev_kv watcher registered after the put was
-  // applied without reading the previous value, but before it was notified.
+class WatchableStoreTest : public ::testing::TestWithParam<mvccpb::Event::EventType> {};
+
+TEST_P(WatchableStoreTest, EventAppliedWithoutItsPreviousValueIsCompletedForPrevKvWatchers) {
+  // The race the flag covers: a prev_kv watcher registered after the put or
+  // delete was applied without reading the previous value, but before it was
+  // notified.
   OneValueHistory history;
   WatchableStore ws(&history, 5, WatchOptions());
   std::vector<WatchResponse> got;
@@ -185,9 +188,9 @@ TEST(WatchableStoreTest, EventAppliedWithoutItsPreviousValueIsCompletedForPrevKv
   re.rev = 6;
   re.prev_kv_missing = true;
   mvccpb::Event& ev = re.events.emplace_back();
-  ev.set_type(mvccpb::Event::PUT);
+  ev.set_type(GetParam());
   ev.mutable_kv()->set_key("k");
-  ev.mutable_kv()->set_value("new");
+  if (GetParam() == mvccpb::Event::PUT) ev.mutable_kv()->set_value("new");
   ws.Notify({re}, 6);
   ws.StartPendingSends();
   {
@@ -197,7 +200,7 @@ TEST(WatchableStoreTest, EventAppliedWithoutItsPreviousValueIsCompletedForPrevKv
       for (const auto& e : r.events()) by_watch[r.watch_id()] = e;
     }
     ASSERT_EQ(by_watch.size(), 2u);
-    EXPECT_EQ(by_watch[0].kv().value(), "new");
+    EXPECT_EQ(by_watch[0].type(), GetParam());
     EXPECT_EQ(by_watch[0].prev_kv().value(), "old");
     EXPECT_FALSE(by_watch[1].has_prev_kv());
   }
@@ -205,6 +208,9 @@ TEST(WatchableStoreTest, EventAppliedWithoutItsPreviousValueIsCompletedForPrevKv
   stream->Close();
   EXPECT_FALSE(ws.WantsPrevKv());
 }
+
+INSTANTIATE_TEST_SUITE_P(PutAndDelete, WatchableStoreTest,
+                         ::testing::Values(mvccpb::Event::PUT, mvccpb::Event::DELETE));
 
 TEST_F(StoreTest, WatchCompactedStartIsCanceled) {
   Put("k", "1");
