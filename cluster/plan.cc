@@ -3,6 +3,7 @@
 #include <sys/un.h>
 
 #include <algorithm>
+#include <iterator>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -152,6 +153,26 @@ void KubeletApiTlsFlags(const ClusterOptions& options, const std::string& pki_no
                              "--client-ca-file", pki.ca.cert});
 }
 
+// With the apiserver on TLS, every health endpoint speaks TLS only (as
+// kube-scheduler's and kube-controller-manager's secure ports), presenting
+// the PKI's health-serving certificate; /metrics asks for a certificate the
+// cluster CA signed.
+void HealthTlsFlags(const ClusterOptions& options, ComponentSpec* s) {
+  if (!options.apiserver_tls) return;
+  const pki::ClusterPkiPaths pki = pki::ClusterPkiLayout(options.pki_dir, {});
+  s->args.insert(s->args.end(),
+                 {"--health-tls-cert-file", pki.health.cert, "--health-tls-private-key-file",
+                  pki.health.key, "--health-client-ca-file", pki.ca.cert});
+  // `up` checks the health port itself for some (the runtime it checks on
+  // its own socket).
+  auto flag = std::find(s->args.begin(), s->args.end(), "--health-address");
+  if (s->health == HealthCheck::kGrpcHealth && flag != s->args.end() &&
+      std::next(flag) != s->args.end() && *std::next(flag) == s->address) {
+    s->health_tls = AdminTlsFromPki(options.pki_dir);
+    s->health_uses_tls = true;
+  }
+}
+
 absl::StatusOr<std::vector<ComponentSpec>> PlanCluster(const ClusterOptions& options) {
   if (options.nodes < 0 || options.nodes > kMaxNodes) {
     return absl::InvalidArgumentError(absl::StrCat("--nodes must be between 0 and ", kMaxNodes,
@@ -201,6 +222,7 @@ absl::StatusOr<std::vector<ComponentSpec>> PlanCluster(const ClusterOptions& opt
     s.log_file = log_file(s.name);
     s.stage = kStageStore;
     s.health = HealthCheck::kEtcdStatus;
+    HealthTlsFlags(options, &s);
     AppendExtra(options, kStore, &s.args);
     specs.push_back(std::move(s));
   }
@@ -275,6 +297,7 @@ absl::StatusOr<std::vector<ComponentSpec>> PlanCluster(const ClusterOptions& opt
     s.log_file = log_file(s.name);
     s.stage = kStageControlPlane;
     s.health = HealthCheck::kGrpcHealth;
+    HealthTlsFlags(options, &s);
     AppendExtra(options, kind, &s.args);
     specs.push_back(std::move(s));
   }
@@ -301,6 +324,7 @@ absl::StatusOr<std::vector<ComponentSpec>> PlanCluster(const ClusterOptions& opt
     s.log_file = log_file(s.name);
     s.stage = kStageRuntimes;
     s.health = HealthCheck::kGrpcHealth;
+    HealthTlsFlags(options, &s);
     AppendExtra(options, kRuntime, &s.args);
     specs.push_back(std::move(s));
   }
@@ -330,6 +354,7 @@ absl::StatusOr<std::vector<ComponentSpec>> PlanCluster(const ClusterOptions& opt
     s.stage = kStageKubelets;
     s.health = HealthCheck::kNodesReady;
     s.node_names = {node};
+    HealthTlsFlags(options, &s);
     AppendExtra(options, kKubelet, &s.args);
     specs.push_back(std::move(s));
   }
@@ -360,6 +385,7 @@ absl::StatusOr<std::vector<ComponentSpec>> PlanCluster(const ClusterOptions& opt
     for (int i = 0; i < options.scale_nodes; ++i) {
       s.node_names.push_back(absl::StrCat(kScaleNodePrefix, i));
     }
+    HealthTlsFlags(options, &s);
     AppendExtra(options, kKubelet, &s.args);
     specs.push_back(std::move(s));
   }
@@ -381,6 +407,7 @@ absl::StatusOr<std::vector<ComponentSpec>> PlanCluster(const ClusterOptions& opt
     s.log_file = log_file(s.name);
     s.stage = kStageProxies;
     s.health = HealthCheck::kGrpcHealth;
+    HealthTlsFlags(options, &s);
     AppendExtra(options, kProxy, &s.args);
     specs.push_back(std::move(s));
   };

@@ -74,6 +74,18 @@ Daemon::Daemon(DaemonInfo info)
                         "(Prometheus text) on one port; empty = none"
                       : info_.health_help)
       ->capture_default_str();
+  app_.add_option("--health-tls-cert-file", health_cert_file_,
+                  "PEM certificate (chain) the health endpoint presents; with "
+                  "--health-tls-private-key-file the endpoint speaks TLS only (HTTPS and gRPC "
+                  "over TLS), as kube-scheduler's and kube-controller-manager's secure ports do; "
+                  "empty = plaintext");
+  app_.add_option("--health-tls-private-key-file", health_key_file_,
+                  "PEM private key of --health-tls-cert-file");
+  app_.add_option("--health-client-ca-file", health_client_ca_file_,
+                  "PEM CA bundle: a client certificate that is sent to the TLS health endpoint "
+                  "must chain to it, and GET /metrics and the daemon's own pages need one "
+                  "(401 without); /healthz, /readyz, /livez and gRPC health stay open. Needs "
+                  "--health-tls-cert-file");
 }
 
 Daemon::~Daemon() = default;
@@ -122,12 +134,28 @@ std::optional<int> Daemon::Parse(int argc, char** argv) {
 }
 
 absl::Status Daemon::StartHealth(HealthServer::Options options) {
+  if (health_cert_file_.empty() != health_key_file_.empty()) {
+    return absl::InvalidArgumentError(
+        "--health-tls-cert-file and --health-tls-private-key-file go together");
+  }
+  if (!health_client_ca_file_.empty() && health_cert_file_.empty()) {
+    return absl::InvalidArgumentError("--health-client-ca-file needs --health-tls-cert-file");
+  }
+  if (!health_cert_file_.empty()) {
+    if (health_address_.empty()) {
+      return absl::InvalidArgumentError("--health-tls-cert-file needs --health-address");
+    }
+    options.tls = TlsServerFiles{.cert_file = health_cert_file_,
+                                 .key_file = health_key_file_,
+                                 .trusted_ca_file = health_client_ca_file_};
+  }
   absl::StatusOr<std::unique_ptr<HealthServer>> started =
       HealthServer::StartIfSet(health_address_, std::move(options));
   if (!started.ok()) return started.status();
   health_ = *std::move(started);
   if (health_ != nullptr) {
-    spdlog::info("health and metrics on {} (port {})", health_address_, health_->port());
+    spdlog::info("health and metrics on {} (port {}{})", health_address_, health_->port(),
+                 health_cert_file_.empty() ? ", plaintext" : ", TLS");
   }
   return absl::OkStatus();
 }

@@ -22,7 +22,10 @@
 //   --log-format (text, json), applied by Parse().
 // - --health-address: the health and metrics port (common/health_server.h):
 //   gRPC health, GET /healthz, /readyz, /livez and /metrics (the process'
-//   metrics::Registry::Default()); empty = none.
+//   metrics::Registry::Default()); empty = none. With
+//   --health-tls-cert-file and --health-tls-private-key-file it speaks TLS
+//   only, and --health-client-ca-file makes /metrics and the daemon's pages
+//   ask for a client certificate signed by that CA (health stays open).
 // - optional leader-election flags (AddLeaderElectionFlags) with Kubernetes'
 //   names; the election itself runs in client/leader_election.h
 //   (DaemonLeaderElection), whose lost lease ends WaitForShutdown().
@@ -117,6 +120,9 @@ class Daemon {
   std::string log_level_ = "info";
   std::string log_format_ = "text";
   std::string health_address_;
+  std::string health_cert_file_;
+  std::string health_key_file_;
+  std::string health_client_ca_file_;
   std::unique_ptr<HealthServer> health_;
 };
 

@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -89,7 +91,69 @@ absl::Status SplitHostPort(const std::string& address, std::string* host, std::s
   return absl::OkStatus();
 }
 
+// Waits for what the last OpenSSL call on `ssl` asked for (more bytes to
+// read, or room to write); false when it failed for good, on timeout or on
+// wake-up.
+bool WaitForSsl(SSL* ssl, int result, int fd, int wake_fd, absl::Time deadline) {
+  switch (SSL_get_error(ssl, result)) {
+    case SSL_ERROR_WANT_READ:
+      return WaitFor(fd, POLLIN, wake_fd, deadline);
+    case SSL_ERROR_WANT_WRITE:
+      return WaitFor(fd, POLLOUT, wake_fd, deadline);
+    default:
+      return false;
+  }
+}
+
+struct SslDeleter {
+  void operator()(SSL* ssl) const { SSL_free(ssl); }
+};
+
 }  // namespace
+
+// One connection's bytes, plaintext or TLS, read and written with the
+// connection's deadline.
+class HealthServer::Stream {
+ public:
+  Stream(int fd, SSL* ssl, int wake_fd, absl::Time deadline)
+      : fd_(fd), ssl_(ssl), wake_fd_(wake_fd), deadline_(deadline) {}
+
+  // Bytes read into `buf` (at most `size`); 0 at the end, on error or on
+  // timeout.
+  size_t Read(char* buf, size_t size) {
+    while (true) {
+      if (ssl_ != nullptr) {
+        const int n = SSL_read(ssl_, buf, static_cast<int>(size));
+        if (n > 0) return static_cast<size_t>(n);
+        if (!WaitForSsl(ssl_, n, fd_, wake_fd_, deadline_)) return 0;
+        continue;
+      }
+      if (!WaitFor(fd_, POLLIN, wake_fd_, deadline_)) return 0;
+      const ssize_t n = recv(fd_, buf, size, MSG_DONTWAIT);
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) continue;
+      return n <= 0 ? 0 : static_cast<size_t>(n);
+    }
+  }
+
+  bool Write(absl::string_view data) {
+    if (ssl_ == nullptr) return WriteAll(fd_, data, wake_fd_, deadline_);
+    while (!data.empty()) {
+      const int n = SSL_write(ssl_, data.data(), static_cast<int>(data.size()));
+      if (n > 0) {
+        data.remove_prefix(static_cast<size_t>(n));
+        continue;
+      }
+      if (!WaitForSsl(ssl_, n, fd_, wake_fd_, deadline_)) return false;
+    }
+    return true;
+  }
+
+ private:
+  int fd_;
+  SSL* ssl_;  // nullptr: plaintext
+  int wake_fd_;
+  absl::Time deadline_;
+};
 
 absl::StatusOr<std::unique_ptr<HealthServer>> HealthServer::StartIfSet(const std::string& address,
                                                                        Options options) {
@@ -117,7 +181,19 @@ absl::StatusOr<std::unique_ptr<HealthServer>> HealthServer::Start(const std::str
     return absl::UnavailableError(
         absl::StrCat("cannot serve the health endpoint on ", address, ": ", gai_strerror(rc)));
   }
+  SslCtxPtr ssl_ctx;
+  if (options.tls.has_value()) {
+    TlsServerFiles files = *options.tls;
+    files.client_cert_auth = false;
+    absl::StatusOr<SslCtxPtr> made = MakeServerSslContext(files);
+    if (!made.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("health endpoint TLS: ", made.status().message()));
+    }
+    ssl_ctx = *std::move(made);
+  }
   std::unique_ptr<HealthServer> health(new HealthServer(std::move(options)));
+  health->ssl_ctx_ = std::move(ssl_ctx);
   int fd = socket(found->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
   const int one = 1;
   // SO_REUSEADDR only (never SO_REUSEPORT): a restarted daemon may rebind
@@ -214,6 +290,10 @@ void HealthServer::AcceptLoop() {
 }
 
 void HealthServer::HandleConnection(int fd) {
+  if (ssl_ctx_ != nullptr) {
+    HandleTlsConnection(fd);
+    return;
+  }
   // Peek at the first three bytes: "PRI" (the HTTP/2 preface) or not.
   const absl::Time deadline = absl::Now() + kIoTimeout;
   constexpr absl::string_view kPreface = "PRI";
@@ -237,28 +317,171 @@ void HealthServer::HandleConnection(int fd) {
     grpc::AddInsecureChannelFromFd(server_.get(), fd);  // gRPC owns fd now
     return;
   }
-  ServeHttp(fd);
+  Stream stream(fd, nullptr, wake_pipe_[0], absl::Now() + kIoTimeout);
+  ServeHttp(stream, /*authenticated=*/true);
   shutdown(fd, SHUT_WR);
   close(fd);
 }
 
-void HealthServer::ServeHttp(int fd) {
+void HealthServer::HandleTlsConnection(int fd) {
   const absl::Time deadline = absl::Now() + kIoTimeout;
+  // The first byte: 0x16 opens a TLS handshake; a capital letter, a
+  // plaintext HTTP request (answered as Go's servers answer it).
+  char first = 0;
+  while (true) {
+    if (!WaitFor(fd, POLLIN, wake_pipe_[0], deadline)) {
+      close(fd);
+      return;
+    }
+    const ssize_t n = recv(fd, &first, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n == 1) break;
+    if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+      close(fd);
+      return;
+    }
+  }
+  constexpr char kHandshakeRecord = 0x16;
+  if (first != kHandshakeRecord) {
+    if (first >= 'A' && first <= 'Z' && first != 'P') {
+      WriteAll(fd,
+               "HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS "
+               "server.\n",
+               wake_pipe_[0], deadline);
+      shutdown(fd, SHUT_WR);
+    }
+    close(fd);
+    return;
+  }
+  const int flags = fcntl(fd, F_GETFL);
+  std::unique_ptr<SSL, SslDeleter> ssl(SSL_new(ssl_ctx_.get()));
+  if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0 || ssl == nullptr ||
+      SSL_set_fd(ssl.get(), fd) != 1) {
+    close(fd);
+    return;
+  }
+  while (true) {
+    const int rc = SSL_accept(ssl.get());
+    if (rc == 1) break;
+    if (!WaitForSsl(ssl.get(), rc, fd, wake_pipe_[0], deadline)) {
+      // An unknown client certificate ends here, in the handshake.
+      char reason[256] = "closed or timed out";
+      if (const unsigned long code = ERR_get_error(); code != 0) {  // NOLINT(runtime/int)
+        ERR_error_string_n(code, reason, sizeof(reason));
+      }
+      ERR_clear_error();
+      spdlog::debug("health: TLS handshake failed: {}", reason);
+      close(fd);
+      return;
+    }
+  }
+  const unsigned char* alpn = nullptr;
+  unsigned int alpn_len = 0;
+  SSL_get0_alpn_selected(ssl.get(), &alpn, &alpn_len);
+  if (absl::string_view(reinterpret_cast<const char*>(alpn), alpn_len) == "h2") {
+    RelayToGrpc(ssl.get(), fd);
+  } else {
+    const bool authenticated =
+        options_.tls->trusted_ca_file.empty() || PeerCertificateVerified(ssl.get());
+    Stream stream(fd, ssl.get(), wake_pipe_[0], deadline);
+    ServeHttp(stream, authenticated);
+    SSL_shutdown(ssl.get());  // close_notify, best effort
+  }
+  ssl.reset();
+  close(fd);
+}
+
+void HealthServer::RelayToGrpc(SSL* ssl, int fd) {
+  int pair[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, pair) != 0) {
+    spdlog::warn("health: socketpair: {}", strerror(errno));
+    return;
+  }
+  grpc::AddInsecureChannelFromFd(server_.get(), pair[1]);  // gRPC owns pair[1] now
+  const int local = pair[0];
+  constexpr size_t kBuffer = 64 * 1024;
+  std::string up;    // read from the client, not yet written to gRPC
+  std::string down;  // read from gRPC, not yet written to the client
+  char buf[16 * 1024];
+  bool open = true;
+  while (open) {
+    bool progress = false;
+    short tls_events = 0;
+    short local_events = 0;
+    auto want = [&](int result) {
+      switch (SSL_get_error(ssl, result)) {
+        case SSL_ERROR_WANT_READ:
+          tls_events |= POLLIN;
+          return true;
+        case SSL_ERROR_WANT_WRITE:
+          tls_events |= POLLOUT;
+          return true;
+        default:
+          return false;  // closed by the client, or broken
+      }
+    };
+    if (up.size() < kBuffer) {
+      const int n = SSL_read(ssl, buf, sizeof(buf));
+      if (n > 0) {
+        up.append(buf, static_cast<size_t>(n));
+        progress = true;
+      } else if (!want(n)) {
+        open = false;
+      }
+    }
+    if (open && !up.empty()) {
+      const ssize_t n = send(local, up.data(), up.size(), MSG_NOSIGNAL);
+      if (n > 0) {
+        up.erase(0, static_cast<size_t>(n));
+        progress = true;
+      } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        local_events |= POLLOUT;
+      } else if (n < 0 && errno != EINTR) {
+        open = false;
+      }
+    }
+    if (open && down.size() < kBuffer) {
+      const ssize_t n = recv(local, buf, sizeof(buf), 0);
+      if (n > 0) {
+        down.append(buf, static_cast<size_t>(n));
+        progress = true;
+      } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+        local_events |= POLLIN;
+      } else {
+        open = false;  // gRPC closed the connection
+      }
+    }
+    if (open && !down.empty()) {
+      const int n = SSL_write(ssl, down.data(), static_cast<int>(down.size()));
+      if (n > 0) {
+        down.erase(0, static_cast<size_t>(n));
+        progress = true;
+      } else if (!want(n)) {
+        open = false;
+      }
+    }
+    if (!open || progress) continue;
+    pollfd fds[3] = {{fd, tls_events, 0}, {local, local_events, 0}, {wake_pipe_[0], POLLIN, 0}};
+    const int n = poll(fds, 3, -1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 || fds[2].revents != 0) break;
+    // A hang-up or error shows in the next read or write.
+  }
+  close(local);
+}
+
+void HealthServer::ServeHttp(Stream& stream, bool authenticated) {
   std::string request;
   size_t end = std::string::npos;
   while (end == std::string::npos) {
     if (request.size() > kMaxRequestHead) {
-      WriteAll(fd,
-               Response(431, "Request Header Fields Too Large", "text/plain", "too large\n", false),
-               wake_pipe_[0], deadline);
+      stream.Write(
+          Response(431, "Request Header Fields Too Large", "text/plain", "too large\n", false));
       return;
     }
-    if (!WaitFor(fd, POLLIN, wake_pipe_[0], deadline)) return;
     char buf[4096];
-    const ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) continue;
-    if (n <= 0) return;
-    request.append(buf, static_cast<size_t>(n));
+    const size_t n = stream.Read(buf, sizeof(buf));
+    if (n == 0) return;
+    request.append(buf, n);
     end = request.find("\r\n\r\n");
     if (end == std::string::npos) end = request.find("\n\n");  // lenient, as Go is
   }
@@ -267,17 +490,24 @@ void HealthServer::ServeHttp(int fd) {
   const size_t sp1 = line.find(' ');
   const size_t sp2 = sp1 == absl::string_view::npos ? sp1 : line.find(' ', sp1 + 1);
   if (sp2 == absl::string_view::npos || !absl::StartsWith(line.substr(sp2 + 1), "HTTP/1.")) {
-    WriteAll(fd, Response(400, "Bad Request", "text/plain", "malformed request\n", false),
-             wake_pipe_[0], deadline);
+    stream.Write(Response(400, "Bad Request", "text/plain", "malformed request\n", false));
     return;
   }
   const absl::string_view method = line.substr(0, sp1);
   absl::string_view path = line.substr(sp1 + 1, sp2 - sp1 - 1);
   path = path.substr(0, path.find('?'));
   const bool head = method == "HEAD";
+  const bool health_path = path == "/healthz" || path == "/readyz" || path == "/livez";
   std::string response;
   if (method != "GET" && !head) {
     response = Response(405, "Method Not Allowed", "text/plain", "only GET and HEAD\n", false);
+  } else if (!authenticated && !health_path) {
+    // Health is for anyone; the metrics and pages for clients the cluster
+    // CA vouches for.
+    response = Response(401, "Unauthorized", "text/plain; charset=utf-8",
+                        "Unauthorized: a client certificate signed by the cluster CA is "
+                        "required\n",
+                        head);
   } else if (path == "/metrics") {
     response = Response(200, "OK", metrics::kTextContentType, options_.metrics(), head);
   } else if (path == "/healthz" || path == "/readyz") {
@@ -293,7 +523,7 @@ void HealthServer::ServeHttp(int fd) {
     response =
         Response(404, "Not Found", "text/plain; charset=utf-8", "404 page not found\n", head);
   }
-  WriteAll(fd, response, wake_pipe_[0], deadline);
+  stream.Write(response);
 }
 
 }  // namespace minik8s

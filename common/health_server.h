@@ -14,6 +14,16 @@
 //
 // Every HTTP response closes its connection (a scrape is one request).
 //
+// With Options::tls the port speaks TLS only (as kube-scheduler's and
+// kube-controller-manager's secure ports): ALPN tells HTTP/1.1 from gRPC
+// (h2, relayed to the gRPC server through a local socket pair); a plaintext
+// HTTP request is answered 400 ("Client sent an HTTP request to an HTTPS
+// server.") and any other plaintext connection is closed. With a trusted CA
+// file as well, a client certificate that is sent must verify (one that does
+// not fails the handshake), and /metrics and the daemon's pages answer 401
+// without one; health (gRPC, /healthz, /readyz, /livez) stays open to every
+// client, as Kubernetes' always-allowed health paths.
+//
 // Check("") and /healthz answer NOT_SERVING from Start() until
 // SetServing(true) (the daemon's caches have synced), and NOT_SERVING
 // again after SetServing(false) (shutting down).
@@ -27,11 +37,13 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "common/tls.h"
 #include "grpcpp/generic/async_generic_service.h"
 #include "grpcpp/server.h"
 
@@ -45,6 +57,10 @@ class HealthServer {
     // A daemon's own read-only pages: GET <path> answers 200 with the
     // function's body as application/json (e.g. minik8s-proxy's /rules).
     std::map<std::string, std::function<std::string()>> json_pages;
+    // Serve TLS only (see the top of this file). cert_file and key_file are
+    // required; trusted_ca_file is optional; client_cert_auth is ignored
+    // (health never needs a certificate).
+    std::optional<TlsServerFiles> tls;
   };
 
   // Listens on `address` (host:port; port 0 picks a free one); Unavailable
@@ -66,11 +82,19 @@ class HealthServer {
  private:
   explicit HealthServer(Options options);
   void AcceptLoop();
+  class Stream;
   // Runs on its own thread per connection; owns `fd`.
   void HandleConnection(int fd);
-  void ServeHttp(int fd);
+  void HandleTlsConnection(int fd);
+  // Reads one request from `stream` and answers it; `authenticated`: the
+  // client presented a verified certificate (or the port has no CA).
+  void ServeHttp(Stream& stream, bool authenticated);
+  // Copies bytes both ways between a TLS connection and gRPC until either
+  // side closes or the server stops.
+  void RelayToGrpc(SSL* ssl, int fd);
 
   Options options_;
+  SslCtxPtr ssl_ctx_;  // set with Options::tls
   // Answers every other method UNIMPLEMENTED; a server needs one service of
   // its own beside the health service to start.
   grpc::CallbackGenericService unimplemented_;

@@ -2,14 +2,17 @@
 
 #include <grpcpp/security/server_credentials.h>
 #include <openssl/bio.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -148,6 +151,87 @@ absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> MakeChannelCredentials
     const std::optional<TlsClientFiles>& files) {
   if (!files.has_value()) return grpc::InsecureChannelCredentials();
   return MakeChannelCredentials(*files);
+}
+
+int SelectHttp1OrH2Alpn(SSL*, const unsigned char** out, unsigned char* outlen,
+                        const unsigned char* in, unsigned int inlen, void*) {
+  const unsigned char* h2 = nullptr;
+  for (unsigned int i = 0; i < inlen;) {
+    const unsigned int len = in[i];
+    if (i + 1 + len > inlen) break;  // a malformed list: take what parsed
+    const std::string_view name(reinterpret_cast<const char*>(in + i + 1), len);
+    if (name == "http/1.1") {
+      *out = in + i + 1;
+      *outlen = static_cast<unsigned char>(len);
+      return SSL_TLSEXT_ERR_OK;
+    }
+    if (name == "h2") h2 = in + i + 1;
+    i += 1 + len;
+  }
+  if (h2 == nullptr) return SSL_TLSEXT_ERR_NOACK;
+  *out = h2;
+  *outlen = 2;
+  return SSL_TLSEXT_ERR_OK;
+}
+
+namespace {
+
+std::string OpenSslError() {
+  const unsigned long code = ERR_get_error();  // NOLINT(runtime/int): OpenSSL's type
+  if (code == 0) return "unknown OpenSSL error";
+  char text[256];
+  ERR_error_string_n(code, text, sizeof(text));
+  ERR_clear_error();
+  return text;
+}
+
+}  // namespace
+
+absl::StatusOr<SslCtxPtr> MakeServerSslContext(const TlsServerFiles& files) {
+  if (files.cert_file.empty() || files.key_file.empty()) {
+    return absl::InvalidArgumentError("TLS needs both a certificate file and a key file");
+  }
+  if (files.client_cert_auth && files.trusted_ca_file.empty()) {
+    return absl::InvalidArgumentError("client certificate auth needs a trusted CA file");
+  }
+  // Read and matched first, so a wrong file is named plainly.
+  absl::StatusOr<CertAndKey> pair = ReadCertAndKey(files.cert_file, files.key_file);
+  if (!pair.ok()) return pair.status();
+  SslCtxPtr ctx(SSL_CTX_new(TLS_server_method()));
+  if (ctx == nullptr) return absl::InternalError(absl::StrCat("SSL_CTX_new: ", OpenSslError()));
+  SSL_CTX_set_min_proto_version(ctx.get(), TLS1_2_VERSION);
+  // Writes may be retried with the rest of a buffer that has since moved.
+  SSL_CTX_set_mode(ctx.get(), SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  if (SSL_CTX_use_certificate_chain_file(ctx.get(), files.cert_file.c_str()) != 1) {
+    return absl::InvalidArgumentError(absl::StrCat(files.cert_file, ": ", OpenSslError()));
+  }
+  if (SSL_CTX_use_PrivateKey_file(ctx.get(), files.key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
+    return absl::InvalidArgumentError(absl::StrCat(files.key_file, ": ", OpenSslError()));
+  }
+  if (!files.trusted_ca_file.empty()) {
+    if (absl::StatusOr<std::string> ca = ReadPemFile(files.trusted_ca_file); !ca.ok()) {
+      return ca.status();
+    }
+    if (SSL_CTX_load_verify_locations(ctx.get(), files.trusted_ca_file.c_str(), nullptr) != 1) {
+      return absl::InvalidArgumentError(absl::StrCat(files.trusted_ca_file, ": ", OpenSslError()));
+    }
+    SSL_CTX_set_verify(ctx.get(),
+                       files.client_cert_auth ? SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT
+                                              : SSL_VERIFY_PEER,
+                       nullptr);
+    // Certificates meant for clients only.
+    SSL_CTX_set_purpose(ctx.get(), X509_PURPOSE_SSL_CLIENT);
+    if (STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(files.trusted_ca_file.c_str())) {
+      SSL_CTX_set_client_CA_list(ctx.get(), names);
+    }
+  }
+  SSL_CTX_set_alpn_select_cb(ctx.get(), SelectHttp1OrH2Alpn, nullptr);
+  return ctx;
+}
+
+bool PeerCertificateVerified(const SSL* ssl) {
+  X509* peer = SSL_get0_peer_certificate(ssl);
+  return peer != nullptr && SSL_get_verify_result(ssl) == X509_V_OK;
 }
 
 }  // namespace minik8s

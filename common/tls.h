@@ -15,6 +15,7 @@
 
 #include <grpcpp/security/credentials.h>
 #include <grpcpp/security/server_credentials.h>
+#include <openssl/ssl.h>
 
 #include <memory>
 #include <optional>
@@ -58,6 +59,30 @@ absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> MakeChannelCredentials
 // MakeChannelCredentials(*files), or plaintext credentials without files.
 absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> MakeChannelCredentialsOrPlaintext(
     const std::optional<TlsClientFiles>& files);
+
+// ALPN for a TLS port that serves HTTP/1.1 and gRPC alike (the apiserver's,
+// a daemon's health port): http/1.1 whenever the client offers it (curl and
+// kubectl offer h2 too, and are served HTTP/1.1), h2 when it is all the
+// client offers (a gRPC client), no ALPN otherwise. An
+// SSL_CTX_set_alpn_select_cb callback.
+int SelectHttp1OrH2Alpn(SSL* ssl, const unsigned char** out, unsigned char* outlen,
+                        const unsigned char* in, unsigned int inlen, void* arg);
+
+struct SslCtxDeleter {
+  void operator()(SSL_CTX* ctx) const { SSL_CTX_free(ctx); }
+};
+using SslCtxPtr = std::unique_ptr<SSL_CTX, SslCtxDeleter>;
+
+// An OpenSSL server context (TLS 1.2 and later) presenting files.cert_file
+// (a chain) with files.key_file, with SelectHttp1OrH2Alpn. With a
+// trusted_ca_file it asks every client for a certificate and refuses one
+// that is sent and does not verify; client_cert_auth makes one required.
+// Errors name the file that is wrong.
+absl::StatusOr<SslCtxPtr> MakeServerSslContext(const TlsServerFiles& files);
+
+// Whether the peer of a finished handshake presented a certificate that
+// verified against the context's trusted CA.
+bool PeerCertificateVerified(const SSL* ssl);
 
 }  // namespace minik8s
 

@@ -252,6 +252,7 @@ absl::StatusOr<std::vector<Leaf>> PlanLeaves(const ClusterPkiPaths& layout,
   leaves.push_back(
       {layout.store, ServingSpec("minik8s-store", with({"localhost"}, options.store_dns_names),
                                  with(loopback_ips, options.store_ip_addresses))});
+  leaves.push_back({layout.health, ServingSpec("minik8s-health", {"localhost"}, loopback_ips)});
   leaves.push_back({layout.admin, ClientSpec("kubernetes-admin", {"system:masters"})});
   leaves.push_back({layout.scheduler, ClientSpec("system:kube-scheduler", {})});
   leaves.push_back({layout.controller_manager, ClientSpec("system:kube-controller-manager", {})});
@@ -304,6 +305,7 @@ ClusterPkiPaths ClusterPkiLayout(const std::string& dir, const std::vector<std::
   paths.apiserver_etcd_client = Pair(dir, "apiserver-etcd-client");
   paths.apiserver_kubelet_client = Pair(dir, "apiserver-kubelet-client");
   paths.store = Pair(dir, "store-server");
+  paths.health = Pair(dir, "health-serving");
   paths.admin = Pair(dir, "admin");
   paths.scheduler = Pair(dir, "kube-scheduler");
   paths.controller_manager = Pair(dir, "kube-controller-manager");

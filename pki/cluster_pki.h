@@ -12,6 +12,9 @@
 //   apiserver-kubelet-client.crt, .key      apiserver -> kubelet client
 //                                           (CN=kube-apiserver-kubelet-client, O=system:masters)
 //   store-server.crt, .key                  store serving (CN=minik8s-store)
+//   health-serving.crt, .key                the daemons' health endpoints
+//                                           (--health-address) on loopback
+//                                           (CN=minik8s-health)
 //   admin.crt, .key                         CN=kubernetes-admin, O=system:masters
 //   kube-scheduler.crt, .key                CN=system:kube-scheduler
 //   kube-controller-manager.crt, .key       CN=system:kube-controller-manager
@@ -91,6 +94,7 @@ struct ClusterPkiPaths {
   CertKeyPaths apiserver_etcd_client;     // apiserver -> store
   CertKeyPaths apiserver_kubelet_client;  // apiserver -> kubelets
   CertKeyPaths store;                     // store serving
+  CertKeyPaths health;                    // every daemon's health endpoint
   CertKeyPaths admin;
   CertKeyPaths scheduler;
   CertKeyPaths controller_manager;

@@ -5,8 +5,10 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "boost/asio.hpp"
+#include "boost/asio/ssl.hpp"
 #include "boost/beast/core.hpp"
 #include "boost/beast/http.hpp"
+#include "boost/beast/ssl.hpp"
 
 namespace minik8s::testing {
 
@@ -44,23 +46,53 @@ std::map<std::string, std::string> Headers(const Fields& fields) {
   return out;
 }
 
+// Writes `call` on `stream` and reads the whole response.
+template <typename Stream>
+HttpResult Exchange(Stream& stream, const HttpCall& call) {
+  http::write(stream, BuildRequest(call));
+  beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(256 * 1024 * 1024);
+  http::read(stream, buffer, parser);
+  HttpResult result;
+  result.status = parser.get().result_int();
+  result.headers = Headers(parser.get());
+  result.body = std::move(parser.get().body());
+  return result;
+}
+
+absl::StatusOr<HttpResult> HttpsRequest(int port, const HttpCall& call) {
+  const TlsClientFiles& tls = *call.tls;
+  namespace ssl = boost::asio::ssl;
+  ssl::context ctx(ssl::context::tls_client);
+  ctx.set_verify_mode(ssl::verify_peer);
+  ctx.load_verify_file(tls.ca_file);
+  if (!tls.cert_file.empty()) {
+    ctx.use_certificate_chain_file(tls.cert_file);
+    ctx.use_private_key_file(tls.key_file, ssl::context::pem);
+  }
+  net::io_context ioc;
+  beast::ssl_stream<beast::tcp_stream> stream(ioc, ctx);
+  SSL_set1_host(stream.native_handle(), "127.0.0.1");
+  beast::get_lowest_layer(stream).expires_after(ToChrono(call.timeout));
+  beast::get_lowest_layer(stream).connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
+  stream.handshake(ssl::stream_base::client);
+  HttpResult result = Exchange(stream, call);
+  beast::error_code ignored;
+  stream.shutdown(ignored);
+  return result;
+}
+
 }  // namespace
 
 absl::StatusOr<HttpResult> HttpRequest(int port, const HttpCall& call) {
   try {
+    if (call.tls.has_value()) return HttpsRequest(port, call);
     net::io_context ioc;
     beast::tcp_stream stream(ioc);
     stream.expires_after(ToChrono(call.timeout));
     stream.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
-    http::write(stream, BuildRequest(call));
-    beast::flat_buffer buffer;
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(256 * 1024 * 1024);
-    http::read(stream, buffer, parser);
-    HttpResult result;
-    result.status = parser.get().result_int();
-    result.headers = Headers(parser.get());
-    result.body = std::move(parser.get().body());
+    HttpResult result = Exchange(stream, call);
     beast::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
     return result;

@@ -10,10 +10,12 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/tls.h"
 
 namespace minik8s::testing {
 
@@ -29,6 +31,9 @@ struct HttpCall {
   std::map<std::string, std::string> headers;
   std::string body;
   absl::Duration timeout = absl::Seconds(30);
+  // HTTPS: the server's certificate must chain to tls->ca_file and carry
+  // 127.0.0.1; cert_file/key_file, when set, are presented. HttpRequest only.
+  std::optional<TlsClientFiles> tls;
 };
 
 // Sends `call` to 127.0.0.1:port and reads the whole response.

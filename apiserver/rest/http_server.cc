@@ -530,29 +530,6 @@ std::optional<authn::CertificateIdentity> ClientIdentity(SSL* ssl) {
   return identity;
 }
 
-// ALPN: HTTP/1.1 whenever the client offers it, h2 (gRPC) only when it
-// offers nothing else we speak.
-int SelectAlpn(SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in,
-               unsigned int inlen, void*) {
-  const unsigned char* h2 = nullptr;
-  for (unsigned int i = 0; i < inlen;) {
-    const unsigned int len = in[i];
-    if (i + 1 + len > inlen) break;
-    const absl::string_view name(reinterpret_cast<const char*>(in + i + 1), len);
-    if (name == "http/1.1") {
-      *out = in + i + 1;
-      *outlen = static_cast<unsigned char>(len);
-      return SSL_TLSEXT_ERR_OK;
-    }
-    if (name == "h2") h2 = in + i + 1;
-    i += 1 + len;
-  }
-  if (h2 == nullptr) return SSL_TLSEXT_ERR_NOACK;
-  *out = h2;
-  *outlen = 2;
-  return SSL_TLSEXT_ERR_OK;
-}
-
 absl::StatusOr<std::unique_ptr<ssl::context>> MakeTlsContext(const HttpTlsOptions& options) {
   ASSIGN_OR_RETURN(std::string cert, ReadPemFile(options.cert_file));
   ASSIGN_OR_RETURN(std::string key, ReadPemFile(options.key_file));
@@ -586,7 +563,7 @@ absl::StatusOr<std::unique_ptr<ssl::context>> MakeTlsContext(const HttpTlsOption
     STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(options.client_ca_file.c_str());
     if (names != nullptr) SSL_CTX_set_client_CA_list(ctx->native_handle(), names);
   }
-  SSL_CTX_set_alpn_select_cb(ctx->native_handle(), SelectAlpn, nullptr);
+  SSL_CTX_set_alpn_select_cb(ctx->native_handle(), SelectHttp1OrH2Alpn, nullptr);
   return ctx;
 }
 

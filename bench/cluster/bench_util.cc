@@ -149,4 +149,10 @@ double ScaleCluster::Stop() {
   return absl::ToDoubleSeconds(absl::Now() - start);
 }
 
+std::optional<TlsClientFiles> ScaleCluster::admin_tls() const {
+  const std::string pki_dir = cluster::PkiDir(data_dir_);
+  if (!std::filesystem::exists(pki_dir + "/admin.crt")) return std::nullopt;
+  return cluster::AdminTlsFromPki(pki_dir);
+}
+
 }  // namespace minik8s::bench

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cluster/state_file.h"
+#include "common/tls.h"
 #include "testing/subprocess.h"
 #include "testing/temp_dir.h"
 
@@ -58,6 +59,9 @@ class ScaleCluster {
   const std::string& data_dir() const { return data_dir_; }
   const std::string& up_log() const { return up_log_; }
   const cluster::ClusterState& state() const { return state_; }
+  // The admin's certificate for the daemons' TLS health ports (their
+  // /metrics and pages), or nullopt when the cluster runs without a PKI.
+  std::optional<TlsClientFiles> admin_tls() const;
   // From the launch to the ready line, in seconds.
   double startup_s() const { return startup_s_; }
 

@@ -179,7 +179,8 @@ class PodWatcher {
 struct Proxy {
   std::string name;
   pid_t pid = 0;
-  int port = 0;  // health port: /rules, /metrics
+  int port = 0;                       // health port: /rules, /metrics
+  std::optional<TlsClientFiles> tls;  // the port's TLS (the admin's certificate)
   // endpoint "ip:port" -> when this proxy added it to the Service's rule
   absl::flat_hash_map<std::string, absl::Time> programmed;
   int polls = 0, poll_errors = 0;
@@ -233,7 +234,8 @@ void ParseRules(const std::string& page, Proxy* proxy) {
 
 bool PollProxy(Proxy* p) {
   const absl::Time start = absl::Now();
-  auto r = testing::HttpRequest(p->port, {.target = "/rules", .timeout = absl::Seconds(10)});
+  auto r = testing::HttpRequest(p->port,
+                                {.target = "/rules", .timeout = absl::Seconds(10), .tls = p->tls});
   ++p->polls;
   p->poll_ms_total += absl::ToDoubleMilliseconds(absl::Now() - start);
   if (!r.ok() || r->status != 200) {
@@ -258,9 +260,10 @@ struct Histogram {
   }
 };
 
-Histogram ProxyHistogram(int port) {
+Histogram ProxyHistogram(int port, const std::optional<TlsClientFiles>& tls) {
   Histogram h;
-  auto r = testing::HttpRequest(port, {.target = "/metrics", .timeout = absl::Seconds(10)});
+  auto r =
+      testing::HttpRequest(port, {.target = "/metrics", .timeout = absl::Seconds(10), .tls = tls});
   if (!r.ok() || r->status != 200) {
     std::fprintf(stderr, "netprog_bench: GET /metrics on port %d: %s\n", port,
                  r.ok() ? absl::StrCat("HTTP ", r->status).c_str() : r.status().ToString().c_str());
@@ -326,7 +329,7 @@ int Run(const Flags& f) {
   for (const cluster::ProcessRecord& p : state->processes) {
     daemons.push_back({.name = p.name, .pid = p.pid, .cpu_ready = bench::ProcCpuSeconds(p.pid)});
     if (absl::StartsWith(p.name, "proxy")) {
-      Proxy proxy{.name = p.name, .pid = p.pid};
+      Proxy proxy{.name = p.name, .pid = p.pid, .tls = scale.admin_tls()};
       const size_t colon = p.address.rfind(':');
       if (colon == std::string::npos ||
           !absl::SimpleAtoi(p.address.substr(colon + 1), &proxy.port)) {
@@ -424,7 +427,7 @@ int Run(const Flags& f) {
     d.hwm = bench::ProcStatusKb(d.pid, "VmHWM");
   }
   std::vector<Histogram> histograms;
-  for (const Proxy& p : proxies) histograms.push_back(ProxyHistogram(p.port));
+  for (const Proxy& p : proxies) histograms.push_back(ProxyHistogram(p.port, p.tls));
   watcher.Stop();
   const auto pods = watcher.Snapshot();
   const double stop_s = scale.Stop();

@@ -539,11 +539,9 @@ class ChaosE2eTest : public ::testing::Test {
       absl::Status s = cluster::CheckEtcd(d.etcd, absl::Seconds(2), StoreTls());
       if (!s.ok()) return s;
     }
-    // The apiserver's port speaks TLS only: its gRPC health check presents
-    // the admin's certificate.
-    return cluster::CheckGrpcHealth(
-        d.grpc_health, absl::Seconds(2),
-        d.name == cluster::kApiserver ? cluster_->admin_tls() : std::nullopt);
+    // Every health port speaks TLS only (the apiserver's API port too): the
+    // check presents the admin's certificate.
+    return cluster::CheckGrpcHealth(d.grpc_health, absl::Seconds(2), cluster_->admin_tls());
   }
 
   // A daemon that died on its own (not by our kill) is a failure: recorded

@@ -184,6 +184,39 @@ TEST(PlanCluster, ControllerManagerAndSchedulerArguments) {
   }
 }
 
+TEST(PlanCluster, WithThePkiEveryHealthPortSpeaksTls) {
+  ClusterOptions o = Options();
+  o.apiserver_tls = true;
+  o.pki_dir = PkiDir(o.data_dir);
+  o.store_tls = StoreTlsFromPki(o.pki_dir);
+  auto specs = PlanCluster(o);
+  ASSERT_TRUE(specs.ok()) << specs.status();
+  int with_health = 0;
+  for (const ComponentSpec& s : *specs) {
+    if (Flag(s, "--health-address").empty()) continue;
+    ++with_health;
+    SCOPED_TRACE(s.name);
+    EXPECT_EQ(Flag(s, "--health-tls-cert-file"), "/d/pki/health-serving.crt");
+    EXPECT_EQ(Flag(s, "--health-tls-private-key-file"), "/d/pki/health-serving.key");
+    EXPECT_EQ(Flag(s, "--health-client-ca-file"), "/d/pki/ca.crt");
+    if (s.health == HealthCheck::kGrpcHealth && s.address == Flag(s, "--health-address")) {
+      // `up` checks gRPC health there over TLS with the admin's certificate.
+      EXPECT_TRUE(s.health_uses_tls);
+      EXPECT_EQ(s.health_tls.cert_file, "/d/pki/admin.crt");
+    }
+  }
+  // store, controller-manager, scheduler, and per node runtime, kubelet, proxy.
+  EXPECT_EQ(with_health, 3 + 3 * o.nodes);
+  // The runtime is checked on its own socket, in plaintext.
+  EXPECT_FALSE(Get(*specs, "runtime-node-1").health_uses_tls);
+  EXPECT_TRUE(Get(*specs, "scheduler").health_uses_tls);
+  EXPECT_TRUE(Get(*specs, "proxy-node-1").health_uses_tls);
+  // Without the PKI, plaintext as before.
+  auto plain = PlanCluster(Options());
+  ASSERT_TRUE(plain.ok());
+  for (const ComponentSpec& s : *plain) EXPECT_EQ(Flag(s, "--health-tls-cert-file"), "") << s.name;
+}
+
 TEST(ClusterNetwork, DefaultAndSideBySideClustersNeverShareAddresses) {
   EXPECT_EQ(ClusterNetworkIndex(kDefaultPortBase), 0);
   EXPECT_EQ(NodePodCidr(kDefaultPortBase, 3), "127.244.3.0/24");

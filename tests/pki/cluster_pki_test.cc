@@ -40,6 +40,7 @@ std::vector<CertKeyPaths> AllPairs(const ClusterPkiPaths& p) {
                                    p.apiserver_etcd_client,
                                    p.apiserver_kubelet_client,
                                    p.store,
+                                   p.health,
                                    p.admin,
                                    p.scheduler,
                                    p.controller_manager,
@@ -113,6 +114,11 @@ TEST_F(ClusterPkiTest, FirstCallCreatesEveryCertificateWithTheRightIdentity) {
   EXPECT_TRUE(store.HasServerAuth());
   EXPECT_THAT(store.IpAddresses(), UnorderedElementsAre("127.0.0.1", "::1"));
   EXPECT_THAT(store.DnsNames(), ElementsAre("localhost"));
+  Certificate health = Load(p.health.cert);
+  EXPECT_EQ(health.CommonName(), "minik8s-health");
+  EXPECT_TRUE(health.HasServerAuth());
+  EXPECT_EQ(test::VerifyWithOpenSsl(health, ca, X509_PURPOSE_SSL_SERVER), "");
+  EXPECT_THAT(health.IpAddresses(), UnorderedElementsAre("127.0.0.1", "::1"));
 
   struct Want {
     CertKeyPaths paths;
