@@ -6,6 +6,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/message.h"
+#include "k8s/authentication/v1/authentication.pb.h"
 #include "k8s/autoscaling/v1/autoscaling.pb.h"
 #include "k8s/core/v1/core.pb.h"
 #include "k8s/meta/v1/meta.pb.h"
@@ -51,12 +52,14 @@ void RegisterBuiltins(Scheme* scheme) {
 #undef MINIK8S_KIND
       // The meta kinds: request and response bodies with a type but no
       // resource, storage or list of their own (the pods/binding body, the
-      // error Status, the delete body, the scale subresource's body). They
+      // error Status, the delete body, the scale subresource's body, the
+      // serviceaccounts/token subresource's body). They
       // are not kinds of kinds.def, whose entries are served resources.
       Unlisted<core::Binding>("", "Binding"),
       Unlisted<meta::Status>("", "Status"),
       Unlisted<meta::DeleteOptions>("", "DeleteOptions"),
       Unlisted<minik8s::autoscaling::v1::Scale>("autoscaling", "Scale"),
+      Unlisted<minik8s::authentication::v1::TokenRequest>("authentication.k8s.io", "TokenRequest"),
   };
   for (KindInfo& info : kinds) {
     absl::Status status = scheme->Register(std::move(info));

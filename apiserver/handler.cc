@@ -949,6 +949,15 @@ absl::Status Handler::ListResources(const apiv1::ListResourcesRequest& request,
       b->set_kind("Binding");
       b->add_verbs("create");
     }
+    if (strategy->traits().token_subresource) {
+      apiv1::ApiResource* t = response->add_resources();
+      t->set_name(kind.resource + "/token");
+      t->set_namespaced(kind.namespaced);
+      t->set_group("authentication.k8s.io");
+      t->set_version("v1");
+      t->set_kind("TokenRequest");
+      t->add_verbs("create");
+    }
   }
   // The authorization.k8s.io reviews (authz/access_review.h), create-only
   // and never stored, as HTTP discovery lists them.

@@ -123,6 +123,26 @@ int main(int argc, char** argv) {
                "kube-system/bootstrap-token-<id> of type bootstrap.kubernetes.io/token (the "
                "tokens `minik8s join` uses): the user system:bootstrap:<id>, in the group "
                "system:bootstrappers and the Secret's auth-extra-groups");
+  app.add_option("--service-account-key-file", options.service_account_key_files,
+                 "PEM file of RSA public keys (private keys and certificates give theirs) that "
+                 "verify ServiceAccount tokens; repeatable. A bearer token signed by one of them, "
+                 "from an accepted issuer, for one of --api-audiences, unexpired, naming a "
+                 "ServiceAccount that still exists with the same uid is the user "
+                 "system:serviceaccount:<namespace>:<name>. Default: the "
+                 "--service-account-signing-key-file");
+  app.add_option("--service-account-signing-key-file", options.service_account_signing_key_file,
+                 "PEM RSA private key that signs the ServiceAccount tokens the "
+                 "serviceaccounts/token subresource issues (`kubectl create token`); empty: no "
+                 "tokens are issued (404)");
+  app.add_option("--service-account-issuer", options.service_account_issuers,
+                 "Issuer (iss) of ServiceAccount tokens; repeatable: the first names new tokens, "
+                 "tokens of any are accepted. Default: "
+                 "https://kubernetes.default.svc.cluster.local");
+  app.add_option("--api-audiences", options.api_audiences,
+                 "Comma-separated audiences of the API: a ServiceAccount token must name one, and "
+                 "new tokens name them all unless the request asks for others. Default: the "
+                 "first --service-account-issuer")
+      ->delimiter(',');
   app.add_option("--tls-cert-file", options.tls_cert_file,
                  "PEM certificate (chain) the apiserver presents: with it the port speaks only "
                  "TLS, for both the HTTP API and gRPC (ALPN: http/1.1 clients get the HTTP API, "
@@ -134,7 +154,8 @@ int main(int argc, char** argv) {
                  "the apiserver dials the kubelet API (pods/log) over TLS. Empty: plaintext");
   app.add_option("--kubelet-client-certificate", options.kubelet_client_certificate,
                  "PEM client certificate the apiserver presents to the kubelets (with "
-                 "--kubelet-client-key; the kubelets serve members of system:masters)");
+                 "--kubelet-client-key; kubelets in Webhook mode ask whether its user may, e.g. "
+                 "through RBAC's system:kubelet-api-admin)");
   app.add_option("--kubelet-client-key", options.kubelet_client_key,
                  "PEM private key of --kubelet-client-certificate");
   app.add_option("--client-ca-file", options.client_ca_file,

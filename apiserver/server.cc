@@ -10,6 +10,7 @@
 #include "apiserver/authz/chain.h"
 #include "apiserver/kubernetes_service.h"
 #include "apiserver/object_meta.h"
+#include "apiserver/serviceaccount/token.h"
 #include "common/metrics.h"
 #include "common/status_macros.h"
 #include "k8s/core/v1/core.pb.h"
@@ -108,7 +109,9 @@ absl::Status Server::Start() {
     spdlog::info("authentication: {} bearer tokens from {}", loaded->size(),
                  options_.token_auth_file);
     tokens = *std::move(loaded);
-  } else if (options_.client_ca_file.empty() && !options_.enable_bootstrap_token_auth) {
+  } else if (options_.client_ca_file.empty() && !options_.enable_bootstrap_token_auth &&
+             options_.service_account_key_files.empty() &&
+             options_.service_account_signing_key_file.empty()) {
     spdlog::warn(
         "neither --token-auth-file nor --client-ca-file: every caller is served as "
         "system:anonymous");
@@ -140,8 +143,10 @@ absl::Status Server::Start() {
         });
     spdlog::info("authentication: bootstrap tokens from kube-system Secrets");
   }
+  RETURN_IF_ERROR(SetUpServiceAccountTokens());
   authenticator_ = std::make_unique<authn::Authenticator>(
-      std::move(tokens), !options_.client_ca_file.empty(), bootstrap_tokens_.get());
+      std::move(tokens), !options_.client_ca_file.empty(), bootstrap_tokens_.get(),
+      service_account_tokens_.get());
   ASSIGN_OR_RETURN(const std::vector<std::string> modes,
                    authz::ParseModes(options_.authorization_mode));
   if (modes != std::vector<std::string>{"AlwaysAllow"}) {
@@ -185,6 +190,7 @@ absl::Status Server::Start() {
           .audit = audit_.get(),
           .authenticator = authenticator_.get(),
           .authorizer = authorizer_.get(),
+          .token_issuer = token_issuer_.get(),
       });
   http_ = std::make_unique<rest::HttpServer>(
       rest::HttpServerOptions{
@@ -214,6 +220,66 @@ void Server::HandOffToGrpc(int fd, std::optional<authn::CertificateIdentity> cli
   // its certificate under that name.
   grpc_identities_.Set(absl::StrCat("fd:", fd), std::move(client));
   grpc::AddInsecureChannelFromFd(grpc_server_.get(), fd);
+}
+
+absl::Status Server::SetUpServiceAccountTokens() {
+  std::vector<std::string> key_files = options_.service_account_key_files;
+  const std::string& signing_file = options_.service_account_signing_key_file;
+  // As kube-apiserver: a signing key alone also verifies.
+  if (key_files.empty() && !signing_file.empty()) key_files.push_back(signing_file);
+  if (key_files.empty()) return absl::OkStatus();
+  std::vector<std::string> issuers = options_.service_account_issuers;
+  if (issuers.empty()) issuers.push_back(serviceaccount::kDefaultIssuer);
+  for (const std::string& issuer : issuers) {
+    if (issuer.empty()) {
+      return absl::InvalidArgumentError("--service-account-issuer: an issuer is empty");
+    }
+  }
+  std::vector<std::string> audiences = options_.api_audiences;
+  if (audiences.empty()) audiences.push_back(issuers.front());
+  absl::StatusOr<pki::PublicKeySet> keys = pki::PublicKeySet::Load(key_files);
+  if (!keys.ok()) {
+    return absl::Status(keys.status().code(),
+                        absl::StrCat("--service-account-key-file: ", keys.status().message()));
+  }
+  spdlog::info("authentication: ServiceAccount tokens from issuer {} ({} keys)", issuers.front(),
+               keys->size());
+  service_account_tokens_ = std::make_unique<authn::ServiceAccountTokenAuthenticator>(
+      *std::move(keys), issuers, audiences, [this](const std::string& ns, const std::string& name) {
+        return FindServiceAccount(ns, name);
+      });
+  if (!signing_file.empty()) {
+    absl::StatusOr<serviceaccount::JwtSigner> signer =
+        serviceaccount::JwtSigner::Load(signing_file);
+    if (!signer.ok()) {
+      return absl::Status(
+          signer.status().code(),
+          absl::StrCat("--service-account-signing-key-file: ", signer.status().message()));
+    }
+    token_issuer_ = std::make_unique<serviceaccount::TokenIssuer>(*std::move(signer),
+                                                                  issuers.front(), audiences);
+    spdlog::info("serviceaccounts/token: signing with {}", signing_file);
+  }
+  return absl::OkStatus();
+}
+
+std::optional<core::v1::ServiceAccount> Server::FindServiceAccount(const std::string& ns,
+                                                                   const std::string& name) const {
+  absl::StatusOr<const Strategy*> strategy = registry_->Find("serviceaccounts");
+  if (!strategy.ok()) return std::nullopt;
+  const api::KindInfo& kind = (*strategy)->kind();
+  if (WatchCache* cache = handler_->CacheFor(&kind); cache != nullptr) {
+    CachedObjectPtr cached = cache->Get(absl::StrCat(ns, "/", name));
+    if (cached != nullptr &&
+        cached->object->GetDescriptor() == core::v1::ServiceAccount::descriptor()) {
+      return static_cast<const core::v1::ServiceAccount&>(*cached->object);
+    }
+  }
+  absl::StatusOr<MessagePtr> stored = store_->Get(kind, store_->Key(kind, ns, name), name);
+  if (!stored.ok() || (*stored)->GetDescriptor() != core::v1::ServiceAccount::descriptor()) {
+    return std::nullopt;
+  }
+  return static_cast<const core::v1::ServiceAccount&>(**stored);
 }
 
 absl::StatusOr<std::string> Server::NodeUid(const std::string& name) const {

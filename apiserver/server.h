@@ -28,6 +28,7 @@
 #include "apiserver/admission/plugins.h"
 #include "apiserver/audit/audit_log.h"
 #include "apiserver/authn/bootstrap_token.h"
+#include "apiserver/authn/service_account_token.h"
 #include "apiserver/authz/authorizer.h"
 #include "apiserver/authz/cache_policy_source.h"
 #include "apiserver/cache_reflector.h"
@@ -40,6 +41,7 @@
 #include "apiserver/rest/http_server.h"
 #include "apiserver/rest/log_stream.h"
 #include "apiserver/service.h"
+#include "apiserver/serviceaccount/token_request.h"
 #include "apiserver/storage/etcd_client.h"
 #include "apiserver/storage/object_store.h"
 #include "apiserver/watch_cache.h"
@@ -85,6 +87,21 @@ struct ServerOptions {
   // --enable-bootstrap-token-auth: bearer tokens "<id>.<secret>" backed by
   // kube-system/bootstrap-token-<id> Secrets (authn/bootstrap_token.h).
   bool enable_bootstrap_token_auth = false;
+  // --service-account-key-file (repeatable): PEM public keys (private keys
+  // and certificates give theirs) that verify ServiceAccount tokens, which
+  // turns their authentication on (authn/service_account_token.h). Empty
+  // with a signing key: the signing key's public half.
+  std::vector<std::string> service_account_key_files;
+  // --service-account-signing-key-file: the RSA private key new tokens are
+  // signed with (the serviceaccounts/token subresource,
+  // serviceaccount/token_request.h); empty: no tokens are issued.
+  std::string service_account_signing_key_file;
+  // --service-account-issuer (repeatable): the first is the iss of new
+  // tokens; tokens from any of them are accepted. Empty: the default issuer.
+  std::vector<std::string> service_account_issuers;
+  // --api-audiences: the audiences a token must name one of, and the
+  // default audiences of new tokens; empty: the first issuer.
+  std::vector<std::string> api_audiences;
   // --tls-cert-file, --tls-private-key-file: serve TLS only (both APIs);
   // empty: plaintext. --client-ca-file: authenticate client certificates
   // signed by this CA (authn/authenticator.h); needs TLS.
@@ -126,6 +143,14 @@ class Server {
   // The uid of the Node `name` in the watch cache, as NodeRestriction asks
   // it (NotFound when there is none).
   absl::StatusOr<std::string> NodeUid(const std::string& name) const;
+  // The ServiceAccounts' token authenticator and issuer from the
+  // --service-account-* flags (none when no key is given).
+  absl::Status SetUpServiceAccountTokens();
+  // The ServiceAccount ns/name from the watch cache, or from the store when
+  // the cache has not seen it yet (a token used right after its account
+  // was made); nullopt when there is none.
+  std::optional<core::v1::ServiceAccount> FindServiceAccount(const std::string& ns,
+                                                             const std::string& name) const;
   // The rules of a Role or ClusterRole, from the cache (RBAC's escalation
   // check).
   absl::StatusOr<std::vector<rbac::v1::PolicyRule>> RoleRules(const std::string& kind,
@@ -142,6 +167,10 @@ class Server {
   std::unique_ptr<audit::AuditLog> audit_;  // outlives the service and the router
   // Reads the secrets cache (after caches_); outlives the authenticator.
   std::unique_ptr<authn::BootstrapTokenAuthenticator> bootstrap_tokens_;
+  // Reads the serviceaccounts cache (and the store on a miss); likewise.
+  std::unique_ptr<authn::ServiceAccountTokenAuthenticator> service_account_tokens_;
+  // Signs TokenRequests (null without a signing key); outlives the router.
+  std::unique_ptr<serviceaccount::TokenIssuer> token_issuer_;
   std::unique_ptr<authn::Authenticator> authenticator_;  // likewise
   // RBAC's view of the caches (after caches_: it listens to them) and the
   // authorizer (null with AlwaysAllow alone); both outlive the service and

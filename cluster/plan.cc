@@ -270,6 +270,12 @@ absl::StatusOr<std::vector<ComponentSpec>> PlanCluster(const ClusterOptions& opt
                     {"--kubelet-certificate-authority", pki.ca.cert, "--kubelet-client-certificate",
                      pki.apiserver_kubelet_client.cert, "--kubelet-client-key",
                      pki.apiserver_kubelet_client.key});
+      // ServiceAccount tokens, signed and verified with kubeadm's sa.key
+      // and sa.pub under kubeadm's issuer.
+      s.args.insert(s.args.end(),
+                    {"--service-account-key-file", pki.service_account_public_key,
+                     "--service-account-signing-key-file", pki.service_account_key,
+                     "--service-account-issuer", "https://kubernetes.default.svc.cluster.local"});
     }
     s.log_file = log_file(s.name);
     s.stage = kStageApiserver;

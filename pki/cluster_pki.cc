@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -208,6 +209,36 @@ absl::Status EnsureLeaf(const CertificateAuthority& ca, const CertKeyPaths& path
   return absl::OkStatus();
 }
 
+// sa.key (RSA, made when missing) and sa.pub, its public half (rewritten
+// when missing or not the key's). A sa.key that is not an RSA key is an
+// error: tokens are RS256.
+absl::Status EnsureServiceAccountKeys(const ClusterPkiPaths& paths,
+                                      std::vector<std::string>* written) {
+  ASSIGN_OR_RETURN(bool have_key, Exists(paths.service_account_key));
+  std::optional<PrivateKey> key;
+  if (have_key) {
+    ASSIGN_OR_RETURN(key, LoadPrivateKeyFile(paths.service_account_key));
+    if (EVP_PKEY_get_base_id(key->get()) != EVP_PKEY_RSA) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(paths.service_account_key,
+                       ": not an RSA key (ServiceAccount tokens are RS256; remove it to have a "
+                       "new one made, which invalidates every token issued so far)"));
+    }
+  } else {
+    ASSIGN_OR_RETURN(key, PrivateKey::GenerateRsa(2048));
+    RETURN_IF_ERROR(WritePrivateKeyFile(paths.service_account_key, *key));
+    written->push_back(paths.service_account_key);
+  }
+  ASSIGN_OR_RETURN(std::string public_pem, key->PublicKeyPem());
+  absl::StatusOr<std::string> old_public = ReadSmallFile(paths.service_account_public_key);
+  if (!old_public.ok() || *old_public != public_pem) {
+    RETURN_IF_ERROR(
+        WriteFileAtomically(paths.service_account_public_key, public_pem, kCertificateFileMode));
+    written->push_back(paths.service_account_public_key);
+  }
+  return absl::OkStatus();
+}
+
 struct Leaf {
   CertKeyPaths paths;
   CertificateSpec spec;
@@ -314,6 +345,8 @@ ClusterPkiPaths ClusterPkiLayout(const std::string& dir, const std::vector<std::
     std::string node_dir = NodeDir(dir, node);
     paths.kubelets[node] = {Pair(node_dir, "kubelet"), Pair(node_dir, "kubelet-client")};
   }
+  paths.service_account_key = absl::StrCat(dir, "/sa.key");
+  paths.service_account_public_key = absl::StrCat(dir, "/sa.pub");
   return paths;
 }
 
@@ -354,6 +387,7 @@ absl::StatusOr<ClusterPkiPaths> EnsureClusterPki(const std::string& dir,
     RETURN_IF_ERROR(WriteFileAtomically(paths.apiserver_bundle, bundle, 0644));
     paths.written.push_back(paths.apiserver_bundle);
   }
+  RETURN_IF_ERROR(EnsureServiceAccountKeys(paths, &paths.written));
   ASSIGN_OR_RETURN(paths.ca_cert_hash, CaCertHash(ca.cert));
   return paths;
 }

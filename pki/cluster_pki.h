@@ -22,6 +22,8 @@
 //                                           (CN=system:node:<node>, O=system:nodes)
 //   kubelets/<node>/kubelet-client.crt, .key kubelet client
 //                                           (CN=system:node:<node>, O=system:nodes)
+//   sa.key, sa.pub                          ServiceAccount token signing key (RSA
+//                                           2048, kubeadm's) and its public key
 // Leaf certificates are valid 1 year; profiles are described in issue.h.
 //
 // On each call: what is missing is created; what exists is loaded and checked
@@ -100,6 +102,11 @@ struct ClusterPkiPaths {
   CertKeyPaths controller_manager;
   CertKeyPaths kube_proxy;                          // every node's minik8s-proxy
   std::map<std::string, KubeletPkiPaths> kubelets;  // by node name
+  // The ServiceAccount token key pair, as kubeadm names it: the apiserver
+  // signs tokens with sa.key (--service-account-signing-key-file) and
+  // verifies them with sa.pub (--service-account-key-file).
+  std::string service_account_key;         // sa.key, PKCS#8, 0600
+  std::string service_account_public_key;  // sa.pub, SubjectPublicKeyInfo, 0644
   // The CA pin for `minik8s join --ca-cert-hash` (see pin.h). Empty from
   // ClusterPkiLayout.
   std::string ca_cert_hash;

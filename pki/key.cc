@@ -3,6 +3,9 @@
 #include <openssl/ec.h>
 #include <openssl/obj_mac.h>
 #include <openssl/pem.h>
+#include <openssl/rsa.h>
+
+#include "absl/strings/str_cat.h"
 
 namespace minik8s::pki {
 namespace {
@@ -24,6 +27,25 @@ absl::StatusOr<PrivateKey> PrivateKey::Generate() {
   EVP_PKEY* raw = nullptr;
   if (EVP_PKEY_keygen(ctx.get(), &raw) <= 0) {
     return OpenSslError(absl::StatusCode::kInternal, "generating a P-256 key");
+  }
+  return PrivateKey(EvpPkeyPtr(raw));
+}
+
+absl::StatusOr<PrivateKey> PrivateKey::GenerateRsa(int bits) {
+  if (bits < 2048) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("an RSA key needs at least 2048 bits, asked for ", bits));
+  }
+  ClearOpenSslErrors();
+  EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_id(EVP_PKEY_RSA, nullptr));
+  if (ctx == nullptr) return OpenSslError(absl::StatusCode::kInternal, "EVP_PKEY_CTX_new_id(RSA)");
+  if (EVP_PKEY_keygen_init(ctx.get()) <= 0 ||
+      EVP_PKEY_CTX_set_rsa_keygen_bits(ctx.get(), bits) <= 0) {
+    return OpenSslError(absl::StatusCode::kInternal, "setting up RSA key generation");
+  }
+  EVP_PKEY* raw = nullptr;
+  if (EVP_PKEY_keygen(ctx.get(), &raw) <= 0) {
+    return OpenSslError(absl::StatusCode::kInternal, "generating an RSA key");
   }
   return PrivateKey(EvpPkeyPtr(raw));
 }

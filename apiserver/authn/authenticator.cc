@@ -10,6 +10,7 @@
 #include "absl/strings/strip.h"
 #include "api/errors.h"
 #include "apiserver/authn/bootstrap_token.h"
+#include "apiserver/authn/service_account_token.h"
 
 namespace minik8s::apiserver::authn {
 namespace {
@@ -138,7 +139,10 @@ Authenticator::Result Authenticator::Authenticate(absl::string_view authorizatio
     return result;
   }
   authorization = absl::StripAsciiWhitespace(authorization);
-  if (authorization.empty() || (!tokens_.has_value() && bootstrap_ == nullptr)) return result;
+  if (authorization.empty() ||
+      (!tokens_.has_value() && bootstrap_ == nullptr && service_accounts_ == nullptr)) {
+    return result;
+  }
   // The scheme is case-insensitive; the token follows one or more spaces.
   const size_t space = authorization.find(' ');
   if (space == absl::string_view::npos ||
@@ -154,14 +158,17 @@ Authenticator::Result Authenticator::Authenticate(absl::string_view authorizatio
     AddAuthenticatedGroup(&result.user);
     return result;
   }
-  std::optional<UserInfo> bootstrap =
+  std::optional<UserInfo> found =
       bootstrap_ != nullptr && !token.empty() ? bootstrap_->Authenticate(token) : std::nullopt;
-  if (!bootstrap.has_value()) {
+  if (!found.has_value() && service_accounts_ != nullptr && !token.empty()) {
+    found = service_accounts_->Authenticate(token);
+  }
+  if (!found.has_value()) {
     result.outcome = Outcome::kRejected;
     return result;
   }
   result.outcome = Outcome::kAuthenticated;
-  result.user = *std::move(bootstrap);
+  result.user = *std::move(found);
   return result;
 }
 

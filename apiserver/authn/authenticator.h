@@ -18,7 +18,8 @@
 // and the gRPC Version call).
 //
 // --enable-bootstrap-token-auth adds bootstrap tokens (bootstrap_token.h),
-// tried after the token file.
+// tried after the token file; --service-account-key-file adds
+// ServiceAccount tokens (service_account_token.h), tried last.
 //
 // With neither --client-ca-file nor --token-auth-file the apiserver authenticates nobody and serves
 // everyone as system:anonymous (kube-apiserver with no authenticator and
@@ -97,6 +98,7 @@ class TokenFile {
 };
 
 class BootstrapTokenAuthenticator;
+class ServiceAccountTokenAuthenticator;
 
 class Authenticator {
  public:
@@ -107,24 +109,29 @@ class Authenticator {
   };
 
   // `bootstrap` (borrowed, may be null): bootstrap tokens
-  // (bootstrap_token.h), tried after the token file.
+  // (bootstrap_token.h), tried after the token file. `service_accounts`
+  // (borrowed, may be null): ServiceAccount tokens, tried after those.
   explicit Authenticator(std::optional<TokenFile> tokens = std::nullopt,
                          bool client_certificates = false,
-                         const BootstrapTokenAuthenticator* bootstrap = nullptr)
+                         const BootstrapTokenAuthenticator* bootstrap = nullptr,
+                         const ServiceAccountTokenAuthenticator* service_accounts = nullptr)
       : tokens_(std::move(tokens)),
         client_certificates_(client_certificates),
-        bootstrap_(bootstrap) {}
+        bootstrap_(bootstrap),
+        service_accounts_(service_accounts) {}
 
   // Whether any authenticator is configured: then anonymous requests are
   // refused outside the public endpoints.
   bool enabled() const {
-    return tokens_.has_value() || client_certificates_ || bootstrap_ != nullptr;
+    return tokens_.has_value() || client_certificates_ || bootstrap_ != nullptr ||
+           service_accounts_ != nullptr;
   }
 
   // From the connection's verified client certificate (nullptr: none) and
   // the Authorization header's (or metadata's) value ("" when absent). With
-  // a token file or bootstrap tokens, a scheme other than Bearer or an
-  // unknown token is rejected; without either the header is not looked at.
+  // a token file, bootstrap tokens or ServiceAccount tokens, a scheme other
+  // than Bearer or an unknown token is rejected; without any of them the
+  // header is not looked at.
   Result Authenticate(absl::string_view authorization,
                       const CertificateIdentity* certificate = nullptr) const;
 
@@ -132,6 +139,7 @@ class Authenticator {
   std::optional<TokenFile> tokens_;
   bool client_certificates_ = false;
   const BootstrapTokenAuthenticator* bootstrap_ = nullptr;
+  const ServiceAccountTokenAuthenticator* service_accounts_ = nullptr;
 };
 
 // Kubernetes' answer to a request that fails authentication: 401, reason

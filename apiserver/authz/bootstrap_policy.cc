@@ -132,7 +132,7 @@ std::vector<PolicyRule> ViewRules() {
   return {
       Rule(kRead, {""},
            {"pods", "pods/log", "pods/status", "services", "services/status", "endpoints", "events",
-            "namespaces", "namespaces/status"}),
+            "namespaces", "namespaces/status", "serviceaccounts"}),
       Rule(kRead, {"apps"},
            {"deployments", "deployments/scale", "deployments/status", "replicasets",
             "replicasets/scale", "replicasets/status"}),
@@ -144,7 +144,8 @@ std::vector<PolicyRule> ViewRules() {
 
 std::vector<PolicyRule> EditRules() {
   std::vector<PolicyRule> rules = ViewRules();
-  rules.push_back(Rule(kWrite, {""}, {"pods", "services", "endpoints"}));
+  rules.push_back(Rule(kWrite, {""}, {"pods", "services", "endpoints", "serviceaccounts"}));
+  rules.push_back(Rule({"create"}, {""}, {"serviceaccounts/token"}));
   rules.push_back(Rule(kWrite, {"apps"},
                        {"deployments", "deployments/scale", "replicasets", "replicasets/scale"}));
   rules.push_back(Rule(kWrite, {"batch"}, {"jobs"}));
@@ -280,6 +281,16 @@ Policy BootstrapPolicy() {
   policy.role_bindings.push_back(NamespacedBinding(kSystemNamespace,
                                                    "system:controller:token-cleaner",
                                                    {{"User", "system:kube-controller-manager"}}));
+  // The serviceaccount controller makes every namespace's "default"
+  // ServiceAccount: Kubernetes' role of that name, bound to the
+  // controller-manager's user rather than a service-account-controller
+  // service account.
+  roles.push_back(Role("system:controller:service-account-controller",
+                       {Rule({"create"}, {""}, {"serviceaccounts"}),
+                        Rule({"create", "patch", "update"}, {"", "events.k8s.io"}, {"events"})}));
+  bindings.push_back(Binding("system:controller:service-account-controller",
+                             "system:controller:service-account-controller",
+                             {{"User", "system:kube-controller-manager"}}));
   return policy;
 }
 

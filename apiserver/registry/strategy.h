@@ -81,6 +81,9 @@ class Strategy {
     // object where only the approval conditions change
     // (PrepareForApprovalUpdate).
     bool approval_subresource = false;
+    // "token" (ServiceAccounts): create a TokenRequest, answered with a
+    // signed token for the account (apiserver/serviceaccount/).
+    bool token_subresource = false;
     // A delete that removes the object at once answers with the object
     // (Kubernetes' ReturnDeletedObject, set for pods) rather than a
     // Success Status.

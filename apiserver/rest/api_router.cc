@@ -13,6 +13,7 @@
 #include "api/codec.h"
 #include "api/errors.h"
 #include "api/k8s_protobuf.h"
+#include "apiserver/authn/self_subject_review.h"
 #include "apiserver/authz/access_review.h"
 #include "apiserver/authz/impersonation.h"
 #include "apiserver/identity.h"
@@ -24,8 +25,10 @@
 #include "apiserver/rest/negotiation.h"
 #include "apiserver/rest/openapi.h"
 #include "apiserver/rest/watch_source.h"
+#include "apiserver/serviceaccount/token_request.h"
 #include "common/metrics.h"
 #include "common/status_macros.h"
+#include "k8s/authentication/v1/authentication.pb.h"
 #include "k8s/autoscaling/v1/autoscaling.pb.h"
 #include "k8s/core/v1/core.pb.h"
 #include "k8s/meta/v1/meta.pb.h"
@@ -295,12 +298,39 @@ void ServeReview(const HttpRequest& request, const RequestInfo& info, const auth
   responder->Respond(std::move(response));
 }
 
+// POST of a SelfSubjectReview (authn/self_subject_review.h): who the
+// caller is.
+void ServeSelfSubjectReview(const HttpRequest& request, const RequestInfo& info,
+                            const authn::UserInfo& user, const ResponderPtr& responder) {
+  if (info.verb != "create" || !info.name.empty() || !info.namespace_.empty()) {
+    responder->Respond(ErrorResponse(MethodNotAllowed(request.method)));
+    return;
+  }
+  absl::StatusOr<Format> format = NegotiateResponse(request.Header("accept"), false);
+  if (!format.ok()) {
+    responder->Respond(ErrorResponse(format.status()));
+    return;
+  }
+  authentication::v1::SelfSubjectReview review;
+  std::vector<std::string> warnings;
+  if (absl::Status status = DecodeBody(request, &review, "Strict", &warnings); !status.ok()) {
+    responder->Respond(ErrorResponse(status));
+    return;
+  }
+  HttpResponse response;
+  response.status = 201;
+  response.content_type = ContentTypeOf(*format);
+  response.body = EncodeObject(authn::SelfSubjectReviewOf(user), *format);
+  responder->Respond(std::move(response));
+}
+
 bool StrategyHasSubresource(const Strategy& strategy, absl::string_view subresource) {
   if (subresource == "status") return strategy.traits().status_subresource;
   if (subresource == "scale") return strategy.has_scale();
   if (subresource == "binding") return strategy.traits().binding_subresource;
   if (subresource == "log") return strategy.traits().log_subresource;
   if (subresource == "approval") return strategy.traits().approval_subresource;
+  if (subresource == "token") return strategy.traits().token_subresource;
   return false;
 }
 
@@ -453,6 +483,11 @@ void ApiRouter::Serve(HttpRequest request, ResponderPtr responder) {
     ServeReview(request, *info, user, options_.authorizer, responder);
     return;
   }
+  if (info.has_value() && info->group == authn::kAuthenticationGroup && info->version == "v1" &&
+      info->resource == authn::kSelfSubjectReviewResource) {
+    ServeSelfSubjectReview(request, *info, user, responder);
+    return;
+  }
   if (ServeNonResource(request, responder)) return;
   if (!info.has_value()) {
     responder->Respond(ErrorResponse(NotFoundPath()));
@@ -565,6 +600,11 @@ void ApiRouter::ServeResource(std::shared_ptr<Call> call) {
   }
   if (sub == "log") {
     if (info.verb == "get") return Log(call);
+    return call->Fail(MethodNotAllowed(call->request.method));
+  }
+  if (sub == "token") {
+    if (options_.token_issuer == nullptr) return call->Fail(NotFoundPath());
+    if (info.verb == "create") return CreateToken(call);
     return call->Fail(MethodNotAllowed(call->request.method));
   }
   if (!sub.empty() && info.verb != "get" && info.verb != "update" && info.verb != "patch") {
@@ -910,6 +950,35 @@ void ApiRouter::Bind(std::shared_ptr<Call> call) {
   ok.set_status("Success");
   ok.set_code(201);
   call->Reply(201, Format::kJson, api::EncodeJson(ok));
+}
+
+void ApiRouter::CreateToken(std::shared_ptr<Call> call) {
+  absl::StatusOr<bool> dry_run = DryRun(call->request);
+  if (!dry_run.ok()) return call->Fail(dry_run.status());
+  if (*dry_run) {
+    // As kube-apiserver's TokenREST: a token is never made without being
+    // handed out.
+    return call->Fail(api::NewBadRequest("dryRun is not supported"));
+  }
+  absl::StatusOr<std::string> validation = FieldValidation(call->request);
+  if (!validation.ok()) return call->Fail(validation.status());
+  authentication::v1::TokenRequest token_request;
+  absl::Status status = DecodeBody(call->request, &token_request, *validation, &call->warnings);
+  if (!status.ok()) return call->Fail(status);
+  apiv1::GetRequest request;
+  request.set_resource(call->kind().GroupResource());
+  request.set_namespace_(call->info.namespace_);
+  request.set_name(call->info.name);
+  apiv1::ObjectResponse response;
+  status = handler_->Get(request, &response);
+  if (!status.ok()) return call->Fail(status);
+  core::v1::ServiceAccount account;
+  if (!account.ParseFromString(response.object())) {
+    return call->Fail(api::NewInternalError("cannot parse the stored ServiceAccount"));
+  }
+  status = options_.token_issuer->Answer(account, absl::Now(), &token_request);
+  if (!status.ok()) return call->Fail(status);
+  call->Reply(201, call->format, EncodeObject(token_request, call->format));
 }
 
 void ApiRouter::Log(std::shared_ptr<Call> call) {

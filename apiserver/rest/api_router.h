@@ -40,6 +40,13 @@ namespace minik8s::apiserver::rest {
 class DiscoveryDocs;
 class OpenApiDocs;
 class LogStreamer;
+}  // namespace minik8s::apiserver::rest
+
+namespace minik8s::apiserver::serviceaccount {
+class TokenIssuer;
+}  // namespace minik8s::apiserver::serviceaccount
+
+namespace minik8s::apiserver::rest {
 
 class ApiRouter : public HttpHandler {
  public:
@@ -63,6 +70,9 @@ class ApiRouter : public HttpHandler {
     // Whether the caller may make the request (after authentication, before
     // anything is served; 403 Forbidden otherwise); nullptr: everyone may.
     const authz::Authorizer* authorizer = nullptr;
+    // Signs serviceaccounts/token requests; nullptr: that subresource
+    // answers 404, as kube-apiserver without a signing key.
+    const serviceaccount::TokenIssuer* token_issuer = nullptr;
   };
 
   ApiRouter(Handler* handler, WorkerPool* pool, Options options);
@@ -84,6 +94,7 @@ class ApiRouter : public HttpHandler {
   void DeleteCollection(std::shared_ptr<Call> call);
   void Bind(std::shared_ptr<Call> call);
   void Log(std::shared_ptr<Call> call);
+  void CreateToken(std::shared_ptr<Call> call);
 
   Handler* const handler_;
   WorkerPool* const pool_;

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "api/yaml_scalar.h"
+#include "apiserver/authn/self_subject_review.h"
 #include "apiserver/authz/access_review.h"
 #include "spdlog/spdlog.h"
 
@@ -20,6 +21,7 @@ const std::vector<std::string> kResourceVerbs = {"create", "delete", "deletecoll
 const std::vector<std::string> kStatusVerbs = {"get", "patch", "update"};
 const std::vector<std::string> kScaleVerbs = {"get", "patch", "update"};
 const std::vector<std::string> kBindingVerbs = {"create"};
+const std::vector<std::string> kTokenVerbs = {"create"};
 const std::vector<std::string> kLogVerbs = {"get"};
 
 ApiResource Subresource(const ApiResource& parent, std::string subresource,
@@ -61,6 +63,15 @@ std::vector<ApiResource> ResourcesOf(const Strategy& strategy, const api::Scheme
     }
   }
   if (traits.log_subresource) out.push_back(Subresource(main, "log", &kind, kLogVerbs));
+  if (traits.token_subresource) {
+    const api::KindInfo* token = scheme.FindByKind("authentication.k8s.io/v1", "TokenRequest");
+    if (token != nullptr) {
+      out.push_back(Subresource(main, "token", token, kTokenVerbs));
+    } else {
+      spdlog::error("discovery: {}/token: the scheme has no authentication.k8s.io/v1 TokenRequest",
+                    kind.resource);
+    }
+  }
   if (strategy.has_scale()) {
     const api::KindInfo* scale = scheme.FindByKind("autoscaling/v1", "Scale");
     if (scale != nullptr) {
@@ -214,6 +225,23 @@ DiscoveryDocs::DiscoveryDocs(const Registry& registry, std::string server_addres
   }
   docs_[reviews.PathPrefix()] = ResourceListJson(reviews);
   groups.push_back({&reviews});
+  // authentication.k8s.io: SelfSubjectReview (`kubectl auth whoami`),
+  // create-only and never stored.
+  ApiGroupVersion authentication{authn::kAuthenticationGroup, "v1", {}};
+  {
+    api::KindInfo& kind = review_kinds.emplace_back();
+    kind.group = authentication.group;
+    kind.version = authentication.version;
+    kind.kind = "SelfSubjectReview";
+    ApiResource r;
+    r.name = authn::kSelfSubjectReviewResource;
+    r.singular_name = "selfsubjectreview";
+    r.kind = &kind;
+    r.verbs = {"create"};
+    authentication.resources.push_back(std::move(r));
+  }
+  docs_[authentication.PathPrefix()] = ResourceListJson(authentication);
+  groups.push_back({&authentication});
 
   // APIVersions: written without apiVersion, like APIGroupList.
   docs_["/api"] = absl::StrCat("{\"kind\":\"APIVersions\",\"versions\":", QuotedList(core_versions),

@@ -183,11 +183,11 @@ TEST(KindRegistration, EveryListedKindHasEveryPiece) {
     EXPECT_TRUE(columns.size() > 2u || (columns.size() == 2u && columns[1].name != "Age"))
         << kind.kind;
   }
-  EXPECT_EQ(served,
-            (std::vector<std::string>{
-                "Namespace", "Pod", "Node", "Event", "Deployment", "ReplicaSet", "Lease", "Service",
-                "Endpoints", "EndpointSlice", "Role", "ClusterRole", "RoleBinding",
-                "ClusterRoleBinding", "Job", "CertificateSigningRequest", "Secret"}));
+  EXPECT_EQ(served, (std::vector<std::string>{
+                        "Namespace", "Pod", "Node", "Event", "Deployment", "ReplicaSet", "Lease",
+                        "Service", "Endpoints", "EndpointSlice", "Role", "ClusterRole",
+                        "RoleBinding", "ClusterRoleBinding", "Job", "CertificateSigningRequest",
+                        "Secret", "ServiceAccount"}));
   // Every stored resource of the scheme is served.
   size_t resources = 0;
   for (const auto& kind : scheme.kinds()) resources += kind->resource.empty() ? 0 : 1;

@@ -85,7 +85,8 @@ TEST_F(ClusterPkiTest, FirstCallCreatesEveryCertificateWithTheRightIdentity) {
   EXPECT_EQ(p.dir, Dir());
   EXPECT_EQ(p.ca.cert, Dir() + "/ca.crt");
   EXPECT_EQ(p.kubelets.at("node-1").client.cert, Dir() + "/kubelets/node-1/kubelet-client.crt");
-  EXPECT_EQ(p.written.size(), 2 * AllPairs(p).size() + 1);  // and apiserver-bundle.crt
+  // And apiserver-bundle.crt, sa.key and sa.pub.
+  EXPECT_EQ(p.written.size(), 2 * AllPairs(p).size() + 3);
   EXPECT_EQ(test::ReadAll(p.apiserver_bundle),
             test::ReadAll(p.apiserver.cert) + test::ReadAll(p.ca.cert));
 
@@ -338,6 +339,36 @@ TEST_F(ClusterPkiTest, LayoutMatchesWhatEnsureWrites) {
   for (const CertKeyPaths& pair : AllPairs(layout)) b.insert(b.end(), {pair.cert, pair.key});
   EXPECT_EQ(a, b);
   EXPECT_TRUE(layout.ca_cert_hash.empty());
+}
+
+// kubeadm's sa.key / sa.pub: an RSA key for ServiceAccount tokens, made
+// once, its public half rewritten when it goes missing.
+TEST_F(ClusterPkiTest, ServiceAccountKeyPairIsRsaAndKept) {
+  ClusterPkiPaths p = Ensure();
+  EXPECT_EQ(p.service_account_key, Dir() + "/sa.key");
+  EXPECT_EQ(p.service_account_public_key, Dir() + "/sa.pub");
+  EXPECT_EQ(test::FileMode(p.service_account_key), 0600);
+  EXPECT_EQ(test::FileMode(p.service_account_public_key), 0644);
+  absl::StatusOr<PrivateKey> key = LoadPrivateKeyFile(p.service_account_key);
+  ASSERT_TRUE(key.ok()) << key.status();
+  EXPECT_EQ(EVP_PKEY_get_base_id(key->get()), EVP_PKEY_RSA);
+  EXPECT_EQ(EVP_PKEY_get_bits(key->get()), 2048);
+  EXPECT_EQ(test::ReadAll(p.service_account_public_key), *key->PublicKeyPem());
+
+  const std::string before = test::ReadAll(p.service_account_key);
+  ASSERT_EQ(::unlink(p.service_account_public_key.c_str()), 0);
+  EXPECT_THAT(Ensure().written, ElementsAre(p.service_account_public_key));
+  EXPECT_EQ(test::ReadAll(p.service_account_key), before);
+  EXPECT_EQ(test::ReadAll(p.service_account_public_key), *key->PublicKeyPem());
+  EXPECT_THAT(Ensure().written, IsEmpty());
+
+  // An EC key where the RSA one belongs is named, not replaced.
+  absl::StatusOr<PrivateKey> ec = PrivateKey::Generate();
+  ASSERT_TRUE(ec.ok());
+  ASSERT_TRUE(WritePrivateKeyFile(p.service_account_key, *ec).ok());
+  absl::StatusOr<ClusterPkiPaths> refused = EnsureClusterPki(Dir(), Options());
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(refused.status().message()), HasSubstr("sa.key: not an RSA key"));
 }
 
 TEST(IsDns1123Subdomain, FollowsKubernetesRules) {

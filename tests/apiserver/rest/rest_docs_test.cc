@@ -78,8 +78,8 @@ TEST(DiscoveryDocs, ApisListsEveryNamedGroupWithItsPreferredVersion) {
     EXPECT_EQ(group["serverAddressByClientCIDRs"][0]["serverAddress"].as<std::string>(),
               "127.0.0.1:6443");
   }
-  EXPECT_EQ(names, (std::set<std::string>{"apps", "authorization.k8s.io", "batch",
-                                          "certificates.k8s.io", "coordination.k8s.io",
+  EXPECT_EQ(names, (std::set<std::string>{"apps", "authentication.k8s.io", "authorization.k8s.io",
+                                          "batch", "certificates.k8s.io", "coordination.k8s.io",
                                           "discovery.k8s.io", "rbac.authorization.k8s.io"}));
 
   YAML::Node apps = Parse(docs.Find("/apis/apps"));
@@ -103,6 +103,29 @@ TEST(DiscoveryDocs, AuthorizationReviewsAreCreateOnly) {
                                       "selfsubjectrulesreviews", "subjectaccessreviews"}));
   EXPECT_EQ(FindResource(list, "selfsubjectrulesreviews")["kind"].as<std::string>(),
             "SelfSubjectRulesReview");
+}
+
+// SelfSubjectReview (`kubectl auth whoami`), and a ServiceAccount's token
+// subresource, whose kind is authentication.k8s.io/v1 TokenRequest.
+TEST(DiscoveryDocs, AuthenticationServesSelfSubjectReviewsAndTokenRequests) {
+  DiscoveryDocs docs(TheRegistry());
+  YAML::Node list = Parse(docs.Find("/apis/authentication.k8s.io/v1"));
+  EXPECT_EQ(list["groupVersion"].as<std::string>(), "authentication.k8s.io/v1");
+  YAML::Node review = FindResource(list, "selfsubjectreviews");
+  ASSERT_TRUE(review.IsDefined());
+  EXPECT_EQ(review["kind"].as<std::string>(), "SelfSubjectReview");
+  EXPECT_EQ(Strings(review["verbs"]), std::vector<std::string>{"create"});
+
+  YAML::Node v1 = Parse(docs.Find("/api/v1"));
+  YAML::Node accounts = FindResource(v1, "serviceaccounts");
+  ASSERT_TRUE(accounts.IsDefined());
+  EXPECT_EQ(Strings(accounts["shortNames"]), std::vector<std::string>{"sa"});
+  YAML::Node token = FindResource(v1, "serviceaccounts/token");
+  ASSERT_TRUE(token.IsDefined());
+  EXPECT_EQ(token["group"].as<std::string>(), "authentication.k8s.io");
+  EXPECT_EQ(token["version"].as<std::string>(), "v1");
+  EXPECT_EQ(token["kind"].as<std::string>(), "TokenRequest");
+  EXPECT_EQ(Strings(token["verbs"]), std::vector<std::string>{"create"});
 }
 
 TEST(DiscoveryDocs, CoreResourcesCarryShortNamesCategoriesAndSubresources) {
