@@ -195,6 +195,18 @@ absl::StatusOr<std::unique_ptr<ControllerManager>> ControllerManager::Create(
                                                         cm->token_secret_client_.get());
     cm->token_cleaner_->RegisterHandlers(cm->token_secrets_.get());
   }
+  if (cm->IsEnabled("serviceaccount")) {
+    cm->namespaces_ = std::make_unique<client::Informer<core::v1::Namespace>>(
+        api, client::InformerOptions{.name = "namespaces", .resync_period = o.resync_period});
+    cm->service_accounts_ = std::make_unique<client::Informer<core::v1::ServiceAccount>>(
+        api, client::InformerOptions{.name = "serviceaccounts", .resync_period = o.resync_period});
+    cm->service_account_client_ = NewApiServiceAccountClient(clientset);
+    cm->service_accounts_controller_ = std::make_unique<ServiceAccountsController>(
+        cm->namespaces_->GetLister(), cm->service_accounts_->GetLister(),
+        cm->service_account_client_.get());
+    cm->service_accounts_controller_->RegisterHandlers(cm->namespaces_.get(),
+                                                       cm->service_accounts_.get());
+  }
   cm->run_nodes_ = cm->IsEnabled("nodelifecycle") || cm->IsEnabled("podgc");
   if (cm->IsEnabled("podgc")) {
     cm->pod_gc_controller_ = std::make_unique<PodGCController>(
@@ -240,9 +252,13 @@ absl::Status ControllerManager::Start() {
   if (jobs_) jobs_->Start();
   if (csrs_) csrs_->Start();
   if (token_secrets_) token_secrets_->Start();
+  if (namespaces_) namespaces_->Start();
+  if (service_accounts_) service_accounts_->Start();
   auto services_synced = [this] {
     return (!jobs_ || jobs_->HasSynced()) && (!csrs_ || csrs_->HasSynced()) &&
            (!token_secrets_ || token_secrets_->HasSynced()) &&
+           (!namespaces_ || namespaces_->HasSynced()) &&
+           (!service_accounts_ || service_accounts_->HasSynced()) &&
            (!services_ || services_->HasSynced()) &&
            (!endpointslices_ || endpointslices_->HasSynced()) &&
            (!endpoints_ || endpoints_->HasSynced());
@@ -288,6 +304,7 @@ void ControllerManager::RunControllers() {
   if (csr_approving_controller_) csr_approving_controller_->Run(options_.concurrent_csr_syncs);
   if (csr_signing_controller_) csr_signing_controller_->Run(options_.concurrent_csr_syncs);
   if (token_cleaner_) token_cleaner_->Run();
+  if (service_accounts_controller_) service_accounts_controller_->Run();
 }
 
 void ControllerManager::Stop() {
@@ -295,6 +312,7 @@ void ControllerManager::Stop() {
   stopped_ = true;
   RequestStop();
   if (election_) election_->MarkStopping();
+  if (service_accounts_controller_) service_accounts_controller_->Stop();
   if (token_cleaner_) token_cleaner_->Stop();
   if (csr_signing_controller_) csr_signing_controller_->Stop();
   if (csr_approving_controller_) csr_approving_controller_->Stop();
@@ -318,6 +336,8 @@ void ControllerManager::Stop() {
     if (jobs_) jobs_->Stop();
     if (csrs_) csrs_->Stop();
     if (token_secrets_) token_secrets_->Stop();
+    if (namespaces_) namespaces_->Stop();
+    if (service_accounts_) service_accounts_->Stop();
   }
   if (deployment_events_) deployment_events_->Shutdown();
   if (replicaset_events_) replicaset_events_->Shutdown();

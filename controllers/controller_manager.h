@@ -3,7 +3,8 @@
 // replicasets, deployments, nodes, node Leases; services, endpointslices and
 // endpoints when an endpoint controller runs; jobs when the job controller
 // runs; certificatesigningrequests when csrapproving or csrsigning runs;
-// kube-system secrets when tokencleaner runs), the controllers enabled by
+// kube-system secrets when tokencleaner runs; namespaces and
+// serviceaccounts when serviceaccount runs), the controllers enabled by
 // `controllers`, their event recorders, and leader election on the Lease
 // kube-system/kube-controller-manager (kube-controller-manager's): only the
 // leader runs controllers, and losing the Lease is fatal (see
@@ -51,6 +52,7 @@
 #include "controllers/podgc/pod_gc_controller.h"
 #include "controllers/replicaset/replica_set_client.h"
 #include "controllers/replicaset/replica_set_controller.h"
+#include "controllers/serviceaccount/serviceaccounts_controller.h"
 #include "controllers/tokencleaner/token_cleaner.h"
 #include "controllers/tokencleaner/token_secret_client.h"
 
@@ -60,8 +62,9 @@ namespace minik8s::controllers {
 // tokencleaner is among them although kube-controller-manager leaves it
 // off unless asked (kubeadm asks): `minik8s up` makes bootstrap tokens.
 inline constexpr const char* kControllerNames[] = {
-    "deployment",    "replicaset", "garbagecollector", "nodelifecycle", "podgc",       "endpoint",
-    "endpointslice", "job",        "csrapproving",     "csrsigning",    "tokencleaner"};
+    "deployment",   "replicaset", "garbagecollector", "nodelifecycle",
+    "podgc",        "endpoint",   "endpointslice",    "job",
+    "csrapproving", "csrsigning", "tokencleaner",     "serviceaccount"};
 
 struct ControllerManagerOptions {
   std::string server = "127.0.0.1:6443";
@@ -150,6 +153,8 @@ class ControllerManager {
   std::unique_ptr<client::Informer<batch::v1::Job>> jobs_;
   std::unique_ptr<client::Informer<certificates::v1::CertificateSigningRequest>> csrs_;
   std::unique_ptr<client::Informer<core::v1::Secret>> token_secrets_;  // kube-system
+  std::unique_ptr<client::Informer<core::v1::Namespace>> namespaces_;
+  std::unique_ptr<client::Informer<core::v1::ServiceAccount>> service_accounts_;
   std::unique_ptr<ReplicaSetClient> replicaset_client_;
   std::unique_ptr<deployment::DeploymentClient> deployment_client_;
   std::unique_ptr<ReplicaSetController> replicaset_controller_;
@@ -169,6 +174,8 @@ class ControllerManager {
   std::unique_ptr<CertificateController> csr_signing_controller_;
   std::unique_ptr<TokenSecretClient> token_secret_client_;
   std::unique_ptr<TokenCleaner> token_cleaner_;
+  std::unique_ptr<ServiceAccountClient> service_account_client_;
+  std::unique_ptr<ServiceAccountsController> service_accounts_controller_;
   std::unique_ptr<client::LeaseClient> lease_client_;
   std::unique_ptr<client::DaemonLeaderElection> election_;
   bool run_nodes_ = false;

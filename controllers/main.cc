@@ -1,7 +1,7 @@
 // minik8s-controller-manager: runs the replicaset, deployment, garbage
 // collector, node lifecycle, pod GC, endpoint, endpointslice, job,
-// csrapproving, csrsigning and tokencleaner controllers against the
-// apiserver.
+// csrapproving, csrsigning, tokencleaner and serviceaccount controllers
+// against the apiserver.
 // Flags and wiring only: controllers/controller_manager.h owns the work.
 #include <signal.h>
 #include <unistd.h>
@@ -98,10 +98,10 @@ int main(int argc, char** argv) {
   app.add_option("--controllers", o.controllers,
                  "Controllers to run: * (all of them) or a comma list of deployment,"
                  "replicaset,garbagecollector,nodelifecycle,podgc,endpoint,endpointslice,job,"
-                 "csrapproving,csrsigning,tokencleaner. Unlike kube-controller-manager, * "
-                 "includes tokencleaner (deletes expired bootstrap token Secrets in "
-                 "kube-system), since minik8s up makes bootstrap tokens as kubeadm does, and "
-                 "kubeadm turns it on")
+                 "csrapproving,csrsigning,tokencleaner,serviceaccount. Unlike "
+                 "kube-controller-manager, * includes tokencleaner (deletes expired bootstrap "
+                 "token Secrets in kube-system), since minik8s up makes bootstrap tokens as "
+                 "kubeadm does, and kubeadm turns it on")
       ->capture_default_str();
   if (std::optional<int> exit = daemon.Parse(argc, argv)) return *exit;
   // With a kubeconfig the server is its own unless --server says otherwise.
