@@ -321,8 +321,13 @@ void KvStore::ApplyBatch(std::deque<PendingWrite>* batch) {
   bool inline_ok = false;
   {
     absl::MutexLock lock(&completion_mu_);
+    // A batch with many events (a DeleteRange of many keys) goes to the
+    // completion thread even so: freeing its events takes tens of
+    // milliseconds, which the next writes would otherwise wait for.
+    size_t events = 0;
+    for (const RevisionEvents& re : c.events) events += re.events.size();
     inline_ok = !completion_busy_ && completion_queue_.empty() && c.writes.size() <= 4 &&
-                (c.events.empty() || watchable_->SyncedCountHint() <= 16);
+                events <= 1000 && (events == 0 || watchable_->SyncedCountHint() <= 16);
     if (!inline_ok) completion_queue_.push_back(std::move(c));
   }
   if (inline_ok) {

@@ -12,8 +12,9 @@
 // watch streams' writes, while the apply thread already applies and syncs
 // the next batch. The completion stage is one thread that takes batches in
 // order, all that piled up at once, so that a slow fan-out sends fewer and
-// larger responses (a small batch reaching an idle stage with few watchers
-// is completed on the apply thread instead, to save the thread hop). An
+// larger responses (a small batch of at most 1,000 events reaching an idle
+// stage with few watchers is completed on the apply thread instead, to save
+// the thread hop). An
 // acknowledged write is durable.
 //
 // Reads (Range, read-only Txn) run on the caller's thread at the published

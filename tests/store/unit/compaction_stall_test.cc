@@ -151,5 +151,51 @@ TEST_F(CompactionStallTest, CompactionStoppedHalfWayIsFinishedOnOpen) {
   EXPECT_EQ(HistoryRecords(), 1);
 }
 
+TEST_F(CompactionStallTest, LongRunsOfObsoleteRecordsAroundKeptOnesAreDeletedExactly) {
+  // Runs of obsolete records long enough for range deletions (a bulk txn
+  // and its DeleteRange, many revisions of one key) lie between records the
+  // compaction must keep; steps of 10 deletions end runs in the middle too.
+  StoreOptions o = Options();
+  o.max_txn_ops = 1000;
+  o.compaction_batch = 10;
+  store_.reset();
+  auto opened = KvStore::Open(o);
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  store_ = std::move(*opened);
+  Put("keep/a", "a");  // 2
+  etcdserverpb::TxnRequest txn;
+  for (int j = 0; j < 500; ++j) {
+    auto* put = txn.add_success()->mutable_request_put();
+    put->set_key(absl::StrFormat("bulk/%04d", j));
+    put->set_value("v");
+  }
+  etcdserverpb::TxnResponse txn_resp;
+  ASSERT_TRUE(store_->TxnSync(txn, &txn_resp).ok());          // 3, subs 0..499
+  Put("keep/b", "b");                                         // 4
+  for (int i = 0; i < 100; ++i) Put("hot", absl::StrCat(i));  // 5..104
+  Put("keep/c", "c");                                         // 105
+  EXPECT_EQ(Delete("bulk/", "bulk0"), 500);                   // 106
+  const int64_t rev = Put("hot", "last-before");              // 107
+  const int64_t after = Put("hot", "after");                  // 108
+  ASSERT_TRUE(Compact(rev).ok());
+  EXPECT_EQ(store_->FinishedCompactRevision(), rev);
+  auto check = [&] {
+    EXPECT_EQ(Get("keep/a", "", rev).kvs(0).value(), "a");
+    EXPECT_EQ(Get("keep/b", "", rev).kvs(0).value(), "b");
+    EXPECT_EQ(Get("keep/c", "", rev).kvs(0).value(), "c");
+    EXPECT_EQ(Get("hot", "", rev).kvs(0).value(), "last-before");
+    EXPECT_EQ(Get("hot").kvs(0).value(), "after");
+    EXPECT_EQ(Get("hot").kvs(0).version(), 102);
+    EXPECT_EQ(Get("bulk/", "bulk0", rev).kvs_size(), 0);
+  };
+  check();
+  // keep/a, keep/b, keep/c and hot at `rev`, plus hot at `after`.
+  EXPECT_EQ(HistoryRecords(), 5);
+  Reopen();  // the index is rebuilt from what the compaction left
+  check();
+  EXPECT_EQ(store_->CurrentRevision(), after);
+  EXPECT_EQ(HistoryRecords(), 5);
+}
+
 }  // namespace
 }  // namespace minik8s::store
