@@ -263,6 +263,51 @@ absl::StatusOr<LoadResult> RunRangeLoad(const LoadOptions& options, int prefix_k
   return r;
 }
 
+namespace {
+
+// One client, one call at a time, on its own connection, while `running`:
+// the slowest call shows how long something going on in the server stalled
+// calls of that kind. `call(i, ctx)` makes call number i.
+class SerialProbe {
+ public:
+  using CallFn = std::function<grpc::Status(int i, grpc::ClientContext* ctx)>;
+
+  void Start(const std::atomic<bool>* running, absl::Time start, CallFn call) {
+    thread_ = std::thread([this, running, start, call = std::move(call)] {
+      // At least one call, even when what it probes is over at once.
+      for (int i = 0; i == 0 || running->load(); ++i) {
+        grpc::ClientContext ctx;
+        ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+        const absl::Time call_start = absl::Now();
+        grpc::Status s = call(i, &ctx);
+        const absl::Time call_end = absl::Now();
+        if (!s.ok()) {
+          if (result_.errors++ == 0) result_.first_error = s.error_message();
+          continue;
+        }
+        result_.ok++;
+        const double ms = absl::ToDoubleMilliseconds(call_end - call_start);
+        if (ms > result_.max_ms) {
+          result_.max_ms = ms;
+          slowest_at_ = call_start - start;
+        }
+      }
+      result_.elapsed = absl::Now() - start;
+    });
+  }
+  // Waits for the thread; the figures are complete afterwards.
+  void Join() { thread_.join(); }
+  const LoadResult& result() const { return result_; }
+  absl::Duration slowest_at() const { return slowest_at_; }
+
+ private:
+  std::thread thread_;
+  LoadResult result_;  // ok, errors, first_error, elapsed, max_ms
+  absl::Duration slowest_at_;
+};
+
+}  // namespace
+
 absl::StatusOr<CompactionResult> RunCompaction(const LoadOptions& options, int64_t keys,
                                                int value_size) {
   CompactionResult result;
@@ -276,6 +321,22 @@ absl::StatusOr<CompactionResult> RunCompaction(const LoadOptions& options, int64
   }
   result.keys = puts.ok;
   result.put_elapsed = puts.elapsed;
+
+  // The probes' own connections, up before the delete.
+  auto writer_stub = etcdserverpb::KV::NewStub(MakeChannels(options.address, 1).front());
+  auto reader_stub = etcdserverpb::KV::NewStub(MakeChannels(options.address, 1).front());
+  etcdserverpb::PutRequest put;
+  put.set_value(std::string(value_size, 'w'));
+  const std::string during = UniquePrefix("during-compact");
+  {
+    // The key the reader reads.
+    put.set_key(absl::StrCat(during, "read"));
+    etcdserverpb::PutResponse resp;
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+    grpc::Status s = writer_stub->Put(&ctx, put, &resp);
+    if (!s.ok()) return absl::UnavailableError(absl::StrCat("put: ", s.error_message()));
+  }
 
   auto channel = grpc::CreateChannel(options.address, grpc::InsecureChannelCredentials());
   auto stub = etcdserverpb::KV::NewStub(channel);
@@ -295,44 +356,35 @@ absl::StatusOr<CompactionResult> RunCompaction(const LoadOptions& options, int64
           absl::StrCat("delete removed ", del_resp.deleted(), " keys, not ", result.keys));
     }
   }
+  {
+    // The next write, at once: what the delete left behind it to do.
+    put.set_key(absl::StrCat(during, "first"));
+    etcdserverpb::PutResponse resp;
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+    const absl::Time start = absl::Now();
+    grpc::Status s = writer_stub->Put(&ctx, put, &resp);
+    result.first_put_after_delete = absl::Now() - start;
+    if (!s.ok()) return absl::UnavailableError(absl::StrCat("put: ", s.error_message()));
+  }
 
-  // Let the delete settle first: right after a DeleteRange of many keys the
-  // next write may wait for its aftermath (store/README.md, "Compaction"),
-  // which is not the compaction's doing.
-  absl::SleepFor(absl::Seconds(2));
-  // A single writer on other keys, one put at a time, while the compaction
-  // runs.
+  // One writer on other keys and one reader of one key, each one call at a
+  // time, while the compaction runs.
   std::atomic<bool> compacting{true};
-  LoadResult concurrent;
-  absl::Duration slowest_at;
-  // Its own connection, up before the compaction is asked for.
-  auto writer_stub = etcdserverpb::KV::NewStub(MakeChannels(options.address, 1).front());
   const absl::Time start = absl::Now();
-  std::thread writer([&] {
-    etcdserverpb::PutRequest put;
-    put.set_value(std::string(value_size, 'w'));
-    const std::string during = UniquePrefix("during-compact");
-    // At least one put, even when a small compaction is over at once.
-    for (int i = 0; i == 0 || compacting.load(); ++i) {
-      put.set_key(absl::StrCat(during, i % 100));
-      etcdserverpb::PutResponse resp;
-      grpc::ClientContext put_ctx;
-      put_ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
-      const absl::Time put_start = absl::Now();
-      grpc::Status s = writer_stub->Put(&put_ctx, put, &resp);
-      const absl::Time put_end = absl::Now();
-      if (!s.ok()) {
-        if (concurrent.errors++ == 0) concurrent.first_error = s.error_message();
-        continue;
-      }
-      concurrent.ok++;
-      const double ms = absl::ToDoubleMilliseconds(put_end - put_start);
-      if (ms > concurrent.max_ms) {
-        concurrent.max_ms = ms;
-        slowest_at = put_start - start;
-      }
-    }
-    concurrent.elapsed = absl::Now() - start;
+  SerialProbe writer;
+  writer.Start(&compacting, start, [&](int i, grpc::ClientContext* ctx) {
+    etcdserverpb::PutRequest req = put;
+    req.set_key(absl::StrCat(during, i % 100));
+    etcdserverpb::PutResponse resp;
+    return writer_stub->Put(ctx, req, &resp);
+  });
+  etcdserverpb::RangeRequest range;
+  range.set_key(absl::StrCat(during, "read"));
+  SerialProbe reader;
+  reader.Start(&compacting, start, [&](int, grpc::ClientContext* ctx) {
+    etcdserverpb::RangeResponse resp;
+    return reader_stub->Range(ctx, range, &resp);
   });
   etcdserverpb::CompactionRequest compact;
   compact.set_revision(del_resp.header().revision());
@@ -343,9 +395,12 @@ absl::StatusOr<CompactionResult> RunCompaction(const LoadOptions& options, int64
   grpc::Status s = stub->Compact(&ctx, compact, &compact_resp);
   result.compact_elapsed = absl::Now() - start;
   compacting = false;
-  writer.join();
-  result.concurrent_puts = concurrent;
-  result.slowest_put_at = slowest_at;
+  writer.Join();
+  reader.Join();
+  result.concurrent_puts = writer.result();
+  result.slowest_put_at = writer.slowest_at();
+  result.concurrent_ranges = reader.result();
+  result.slowest_range_at = reader.slowest_at();
   if (!s.ok()) return absl::UnavailableError(absl::StrCat("compact: ", s.error_message()));
   return result;
 }

@@ -68,6 +68,9 @@ struct CompactionResult {
   int64_t keys = 0;               // distinct keys put (and then deleted)
   absl::Duration put_elapsed;     // putting them, `options.clients` at a time
   absl::Duration delete_elapsed;  // one DeleteRange of their prefix
+  // One put sent as soon as the DeleteRange was answered: how long the
+  // delete's aftermath held the next write.
+  absl::Duration first_put_after_delete;
   // One Compact(revision of the delete, physical=true), until it answered.
   absl::Duration compact_elapsed;
   // One client putting other keys, one at a time, while the compaction runs:
@@ -75,12 +78,16 @@ struct CompactionResult {
   // (Only ok, errors, first_error, elapsed and max_ms are filled in.)
   LoadResult concurrent_puts;
   absl::Duration slowest_put_at;  // when the slowest one started, from the compaction's start
+  // The same for one client reading one key (linearizable Range).
+  LoadResult concurrent_ranges;
+  absl::Duration slowest_range_at;
 };
 
 // Puts `keys` distinct keys under a fresh prefix (`options.clients` closed
 // loops over the channels of `options`), deletes them with one DeleteRange,
-// waits 2 s, then times a physical compaction at the delete's revision while
-// a single client keeps putting.
+// times one put right after it, then times a physical compaction at the
+// delete's revision while one client keeps putting and another keeps
+// reading, each on its own connection.
 absl::StatusOr<CompactionResult> RunCompaction(const LoadOptions& options, int64_t keys,
                                                int value_size);
 

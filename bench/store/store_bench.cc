@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "CLI/CLI.hpp"
@@ -242,8 +243,11 @@ int Run(const Flags& flags) {
   if (Wants(flags, "compact")) {
     const std::string n = absl::StrCat(flags.compact_keys);
     Row put_time{absl::StrCat("put ", n, " distinct keys, 256 clients"), "s"};
+    Row delete_time{absl::StrCat("DeleteRange of those ", n, " keys"), "s"};
+    Row first_put{"first put right after that DeleteRange", "ms"};
     Row compact_time{absl::StrCat("physical compaction after deleting ", n, " keys"), "s"};
-    Row stall{"slowest put during that compaction, 1 client", "ms"};
+    Row put_stall{"slowest put during that compaction, 1 client", "ms"};
+    Row range_stall{"slowest range during that compaction, 1 client", "ms"};
     for (const Daemon& d : daemons) {
       progress(compact_time.name, d);
       LoadOptions o{d.backend->grpc_address(), 256, flags.max_channels, duration};
@@ -253,19 +257,24 @@ int Run(const Flags& flags) {
         continue;
       }
       Set(&put_time, d.kind, absl::ToDoubleSeconds(r->put_elapsed));
+      Set(&delete_time, d.kind, absl::ToDoubleSeconds(r->delete_elapsed));
+      Set(&first_put, d.kind, absl::ToDoubleMilliseconds(r->first_put_after_delete));
       Set(&compact_time, d.kind, absl::ToDoubleSeconds(r->compact_elapsed));
-      if (r->concurrent_puts.ok > 0) Set(&stall, d.kind, r->concurrent_puts.max_ms);
-      std::cerr << "    " << r->concurrent_puts.ok << " puts during the compaction; the slowest "
-                << "started " << r->slowest_put_at << " after it\n";
-      if (r->concurrent_puts.errors > 0) {
-        AddNote(&stall, d.kind,
-                absl::StrCat(r->concurrent_puts.errors,
-                             " errors, first: ", r->concurrent_puts.first_error));
+      for (auto [probe, at, row, what] :
+           {std::tuple(&r->concurrent_puts, r->slowest_put_at, &put_stall, "puts"),
+            std::tuple(&r->concurrent_ranges, r->slowest_range_at, &range_stall, "ranges")}) {
+        if (probe->ok > 0) Set(row, d.kind, probe->max_ms);
+        std::cerr << "    " << probe->ok << " " << what << " during the compaction; the slowest "
+                  << "started " << at << " after it\n";
+        if (probe->errors > 0) {
+          AddNote(row, d.kind, absl::StrCat(probe->errors, " errors, first: ", probe->first_error));
+        }
       }
     }
-    rows.push_back(put_time);
-    rows.push_back(compact_time);
-    rows.push_back(stall);
+    for (Row* row :
+         {&put_time, &delete_time, &first_put, &compact_time, &put_stall, &range_stall}) {
+      rows.push_back(*row);
+    }
   }
 
   {
