@@ -145,6 +145,17 @@ absl::Status KubeletLogsError(const grpc::Status& status, absl::string_view pod,
     case grpc::StatusCode::INVALID_ARGUMENT:
     case grpc::StatusCode::FAILED_PRECONDITION:
       return BadRequest(status.error_message());
+    // The kubelet refused the apiserver's kubelet client: Kubernetes'
+    // NewGenericServerResponse keeps the kubelet's message and names the
+    // resource (`Forbidden (user=...) ( pods/log web)`).
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return api::NewApiError(absl::StatusCode::kPermissionDenied, api::kReasonForbidden, 403,
+                              absl::StrCat(status.error_message(), " ( pods/log ", pod, ")"));
+    case grpc::StatusCode::UNAUTHENTICATED:
+      return api::NewApiError(
+          absl::StatusCode::kUnauthenticated, "Unauthorized", 401,
+          absl::StrCat("the server has asked for the client to provide credentials ( pods/log ",
+                       pod, ")"));
     case grpc::StatusCode::UNAVAILABLE:
     case grpc::StatusCode::DEADLINE_EXCEEDED:
       return absl::InternalError(absl::StrCat("cannot read the logs of pod \"", pod,

@@ -57,10 +57,12 @@ absl::StatusOr<std::string> KubeletAddress(const core::v1::Node& node);
 
 // A failed `minik8s.kubelet.v1.Kubelet/ContainerLogs` call as the apiserver
 // relays it: the kubelet's refusals (NOT_FOUND, INVALID_ARGUMENT,
-// FAILED_PRECONDITION) become BadRequest with the kubelet's message; an
-// unreachable kubelet (UNAVAILABLE, DEADLINE_EXCEEDED) an InternalError
-// naming the pod, node and address; anything else an InternalError with
-// the kubelet's message.
+// FAILED_PRECONDITION) become BadRequest with the kubelet's message; its
+// authorization refusal (PERMISSION_DENIED) Forbidden (403) with the
+// kubelet's message followed by ` ( pods/log <pod>)`, as Kubernetes relays
+// it, and UNAUTHENTICATED Unauthorized (401); an unreachable kubelet
+// (UNAVAILABLE, DEADLINE_EXCEEDED) an InternalError naming the pod, node
+// and address; anything else an InternalError with the kubelet's message.
 absl::Status KubeletLogsError(const grpc::Status& status, absl::string_view pod,
                               absl::string_view node, absl::string_view address);
 

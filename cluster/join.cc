@@ -421,6 +421,8 @@ int Join(const JoinOptions& options) {
               "--cert-dir",
               pki_dir,
               "--rotate-server-certificates",
+              "--authorization-mode",
+              "Webhook",
               "--port",
               absl::StrCat(options.port_base + 2),
               "--health-address",

@@ -142,15 +142,16 @@ void ApiserverFlags(const ClusterOptions& options, const std::string& api,
 }
 
 // With the apiserver on TLS, a kubelet serves its API over TLS too, with
-// the serving certificate the PKI holds for `pki_node`, and serves only
-// callers whose certificate the cluster CA signed (kubelet/log_service.h).
+// the serving certificate the PKI holds for `pki_node`, to callers whose
+// certificate the cluster CA signed, and asks the apiserver whether each
+// may (Webhook authorization, kubelet/server_auth.h), as kubeadm sets it up.
 void KubeletApiTlsFlags(const ClusterOptions& options, const std::string& pki_node,
                         std::vector<std::string>* args) {
   if (!options.apiserver_tls) return;
   const pki::ClusterPkiPaths pki = pki::ClusterPkiLayout(options.pki_dir, {pki_node});
   const pki::CertKeyPaths& serving = pki.kubelets.at(pki_node).serving;
   args->insert(args->end(), {"--tls-cert-file", serving.cert, "--tls-private-key-file", serving.key,
-                             "--client-ca-file", pki.ca.cert});
+                             "--client-ca-file", pki.ca.cert, "--authorization-mode", "Webhook"});
 }
 
 // With the apiserver on TLS, every health endpoint speaks TLS only (as

@@ -10,13 +10,14 @@
 // stream, fine for the handful of log readers a node sees).
 //
 // With TLS files the API is served over TLS (kubelet's --tls-cert-file,
-// --tls-private-key-file). With a client CA as well (--client-ca-file) every
-// caller must present a certificate signed by it, and is then authorized:
-// Kubernetes' kubelet asks the apiserver (a SubjectAccessReview for
-// nodes/proxy); this one allows the members of system:masters, which the
-// apiserver's kubelet client certificate and the admin's are, and refuses
-// everyone else with the kubelet's message,
-//   Forbidden (user=system:node:n2, verb=get, resource=nodes, subresource=proxy)
+// --tls-private-key-file); with a client CA as well (--client-ca-file) every
+// caller must present a certificate signed by it. Each call is then
+// authorized by the KubeletAuth given (server_auth.h; --authorization-mode
+// Webhook asks the apiserver): ContainerLogs as the kubelet's
+// `GET /containerLogs/<ns>/<pod>/<container>`, PortForward as
+// `POST /portForward`, both nodes/proxy; a refusal is PERMISSION_DENIED
+// with the kubelet's message,
+//   Forbidden (user=system:node:n2, verb=get, resource=nodes, subresource(s)=[proxy])
 //
 // Thread-safe. The RuntimeClient must outlive both.
 #ifndef MINIK8S_KUBELET_LOG_SERVICE_H_
@@ -32,6 +33,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "common/tls.h"
+#include "kubelet/server_auth.h"
 #include "kubelet/v1/kubelet.grpc.pb.h"
 #include "runtime/runtime_client.h"
 
@@ -52,19 +54,15 @@ class LogReader {
   runtime::RuntimeClient* const runtime_;
 };
 
-// Whether the caller behind `context` may use the kubelet API with `verb`
-// (get for logs, create for port forwarding); see above. OK for every
-// caller when the server verifies no client certificates.
-grpc::Status AuthorizeKubeletCaller(const grpc::ServerContext& context, bool verify_clients,
-                                    const char* verb);
-
 class KubeletServer {
  public:
   // Serves on `address` ("127.0.0.1:10250"; port 0 picks one), in
-  // plaintext or with `tls` (see above).
+  // plaintext or with `tls`, authorizing with `auth` (see above; null:
+  // every caller, as --authorization-mode AlwaysAllow). `auth` must
+  // outlive the server.
   static absl::StatusOr<std::unique_ptr<KubeletServer>> Start(
       const std::string& address, runtime::RuntimeClient* runtime,
-      const std::optional<TlsServerFiles>& tls = std::nullopt);
+      const std::optional<TlsServerFiles>& tls = std::nullopt, const KubeletAuth* auth = nullptr);
   ~KubeletServer();
   int port() const { return port_; }
   void Shutdown();

@@ -14,6 +14,7 @@
 #include "client/clientset.h"
 #include "client/event_recorder.h"
 #include "client/kubeconfig.h"
+#include "common/clock.h"
 #include "common/daemon.h"
 #include "common/signals.h"
 #include "kubelet/bootstrap.h"
@@ -21,6 +22,7 @@
 #include "kubelet/kubelet.h"
 #include "kubelet/log_service.h"
 #include "kubelet/node_status.h"
+#include "kubelet/webhook_authorizer.h"
 #include "runtime/grpc_runtime_client.h"
 #include "runtime/in_process_runtime_client.h"
 #include "runtime/runtime.h"
@@ -127,8 +129,23 @@ int Run(int argc, char** argv) {
   app.add_option("--tls-private-key-file", api_tls.key_file, "PEM private key of --tls-cert-file");
   app.add_option("--client-ca-file", api_tls.trusted_ca_file,
                  "PEM CA bundle: callers of the kubelet API must present a certificate signed by "
-                 "it, and only members of system:masters (the apiserver's kubelet client, the "
-                 "admin) are served; needs --tls-cert-file");
+                 "it (CN the user, O the groups); needs --tls-cert-file");
+  std::string authorization_mode = "AlwaysAllow";
+  app.add_option("--authorization-mode", authorization_mode,
+                 "Who may use the kubelet API: AlwaysAllow (every caller) or Webhook (each "
+                 "caller's request, as nodes/<subresource> of this node, is put to the apiserver "
+                 "in a SubjectAccessReview; needs --kubeconfig or --server)")
+      ->check(CLI::IsMember({"AlwaysAllow", "Webhook"}))
+      ->capture_default_str();
+  kubelet::WebhookAuthorizer::Options webhook_options;
+  daemon.AddDurationFlag(
+      "--authorization-webhook-cache-authorized-ttl", &webhook_options.authorized_ttl,
+      "How long an allowed answer of the Webhook authorizer is kept (0: not kept)",
+      DurationBound::kNonNegative);
+  daemon.AddDurationFlag("--authorization-webhook-cache-unauthorized-ttl",
+                         &webhook_options.unauthorized_ttl,
+                         "How long a refusal of the Webhook authorizer is kept (0: not kept)",
+                         DurationBound::kNonNegative);
   app.add_option("--workers", workers, "Pod worker threads")->capture_default_str();
   app.add_option("--nodes", nodes,
                  "Scale mode: simulate this many nodes in one process on an in-process runtime")
@@ -185,6 +202,37 @@ int Run(int argc, char** argv) {
       absl::StrCat(version->runtime_name(), "://", version->runtime_version());
 
   if (absl::Status s = daemon.StartHealth(); !s.ok()) return daemon.Fail(s);
+  if (!bootstrap_kubeconfig.empty()) {
+    if (kubeconfig.empty()) return Fail("--bootstrap-kubeconfig needs --kubeconfig");
+    if (nodes > 0) return Fail("--bootstrap-kubeconfig is for one node, not --nodes");
+    absl::Status bootstrapped = kubelet::BootstrapClientCertificate({
+        .kubeconfig = kubeconfig,
+        .bootstrap_kubeconfig = bootstrap_kubeconfig,
+        .cert_dir =
+            cert_dir.empty() ? std::filesystem::path(kubeconfig).parent_path().string() : cert_dir,
+        .node_name = node_name,
+        .stopping = [] { return ShutdownSignalPending(); },
+    });
+    if (!bootstrapped.ok()) return Fail(absl::StrCat("TLS bootstrap: ", bootstrapped.message()));
+  }
+  absl::StatusOr<client::ApiClientOptions> api =
+      client::ComponentApiClientOptions(server, kubeconfig, "minik8s-kubelet");
+  if (!api.ok()) return Fail(std::string(api.status().message()));
+  auto clientset = client::Clientset::Connect(*api);
+  if (!clientset.ok()) return Fail(absl::StrCat("--server: ", clientset.status().message()));
+
+  // The kubelet API's authorizer: the apiserver, asked through the
+  // kubelet's own client.
+  std::unique_ptr<kubelet::SubjectAccessReviewer> reviewer;
+  std::unique_ptr<kubelet::WebhookAuthorizer> webhook;
+  if (authorization_mode == "Webhook") {
+    reviewer = kubelet::NewApiSubjectAccessReviewer((*clientset)->api());
+    webhook = std::make_unique<kubelet::WebhookAuthorizer>(reviewer.get(), common::RealClock::Get(),
+                                                           webhook_options);
+  }
+  // Scale mode serves many nodes on one API: the name asked about is
+  // empty (rules without resourceNames still match).
+  const kubelet::KubeletAuth api_auth(nodes > 0 ? "" : node_name, webhook.get());
   std::optional<TlsServerFiles> served_tls;
   if (!api_tls.cert_file.empty() || !api_tls.key_file.empty()) {
     api_tls.client_cert_auth = !api_tls.trusted_ca_file.empty();
@@ -200,8 +248,8 @@ int Run(int argc, char** argv) {
         "node, and replaces --tls-cert-file");
   }
   if (enable_server && !rotate_server_certificates) {
-    auto started =
-        kubelet::KubeletServer::Start(absl::StrCat(node_ip, ":", port), rt.get(), served_tls);
+    auto started = kubelet::KubeletServer::Start(absl::StrCat(node_ip, ":", port), rt.get(),
+                                                 served_tls, &api_auth);
     if (!started.ok()) return Fail(std::string(started.status().message()));
     log_server = *std::move(started);
     spdlog::info("kubelet API (logs, port forwarding) on {}:{}{}", node_ip, log_server->port(),
@@ -237,24 +285,6 @@ int Run(int argc, char** argv) {
     options.nodes.push_back(make_node(node_name, pod_cidr.empty() ? "10.244.0.0/24" : pod_cidr));
   }
 
-  if (!bootstrap_kubeconfig.empty()) {
-    if (kubeconfig.empty()) return Fail("--bootstrap-kubeconfig needs --kubeconfig");
-    if (nodes > 0) return Fail("--bootstrap-kubeconfig is for one node, not --nodes");
-    absl::Status bootstrapped = kubelet::BootstrapClientCertificate({
-        .kubeconfig = kubeconfig,
-        .bootstrap_kubeconfig = bootstrap_kubeconfig,
-        .cert_dir =
-            cert_dir.empty() ? std::filesystem::path(kubeconfig).parent_path().string() : cert_dir,
-        .node_name = node_name,
-        .stopping = [] { return ShutdownSignalPending(); },
-    });
-    if (!bootstrapped.ok()) return Fail(absl::StrCat("TLS bootstrap: ", bootstrapped.message()));
-  }
-  absl::StatusOr<client::ApiClientOptions> api =
-      client::ComponentApiClientOptions(server, kubeconfig, "minik8s-kubelet");
-  if (!api.ok()) return Fail(std::string(api.status().message()));
-  auto clientset = client::Clientset::Connect(*api);
-  if (!clientset.ok()) return Fail(absl::StrCat("--server: ", clientset.status().message()));
   std::unique_ptr<client::EventSink> events = client::NewApiEventSink((*clientset)->api());
   kubelet::Kubelet k(clientset->get(), rt.get(), events.get(), options);
   absl::Status started = k.Start();
@@ -288,7 +318,8 @@ int Run(int argc, char** argv) {
                                         TlsServerFiles{.cert_file = files->cert_file,
                                                        .key_file = files->key_file,
                                                        .trusted_ca_file = files->client_ca_file,
-                                                       .client_cert_auth = true});
+                                                       .client_cert_auth = true},
+                                        &api_auth);
       if (!started.ok()) {
         spdlog::error("kubelet API not served: {}", started.status().ToString());
         return;

@@ -173,6 +173,19 @@ TEST(KubeletLogsError, RefusalsAreBadRequestsAndAnUnreachableKubeletIsNamed) {
   EXPECT_EQ(unreachable.message(),
             "cannot read the logs of pod \"p\" from the kubelet of node node-1 at "
             "10.0.0.1:10250: connection refused");
+  // The kubelet's authorization refusal, relayed as Kubernetes relays it.
+  absl::Status forbidden = KubeletLogsError(
+      grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                   "Forbidden (user=x, verb=get, resource=nodes, subresource(s)=[proxy])"),
+      "web", "n", "a:1");
+  EXPECT_EQ(forbidden.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(Refusal(forbidden),
+            "(Forbidden) Forbidden (user=x, verb=get, resource=nodes, subresource(s)=[proxy]) ( "
+            "pods/log web)");
+  EXPECT_EQ(Refusal(KubeletLogsError(grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "x"), "web",
+                                     "n", "a:1")),
+            "(Unauthorized) the server has asked for the client to provide credentials ( pods/log "
+            "web)");
   absl::Status other =
       KubeletLogsError(grpc::Status(grpc::StatusCode::INTERNAL, "runtime broke"), "p", "n", "a");
   EXPECT_EQ(other.code(), absl::StatusCode::kInternal);

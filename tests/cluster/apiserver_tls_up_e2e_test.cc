@@ -109,8 +109,8 @@ TEST(ApiserverTlsUpE2E, ComponentsAndClientsUseTheirCertificates) {
   const std::string other = pod.spec().node_name() == "node-1" ? "node-2" : "node-1";
   const std::string container = pod.spec().containers(0).name();
   EXPECT_TRUE(ReadLogs(kubelet, cluster.admin_tls(), pod.metadata().name(), container).ok());
-  // Another node's certificate is authenticated, then refused as the
-  // kubelet refuses it.
+  // Another node's certificate is authenticated, then refused: the
+  // apiserver, asked by the kubelet, grants nodes nothing of nodes/proxy.
   grpc::Status refused = ReadLogs(
       kubelet,
       TlsClientFiles{.ca_file = pki + "/ca.crt",
@@ -120,7 +120,7 @@ TEST(ApiserverTlsUpE2E, ComponentsAndClientsUseTheirCertificates) {
   EXPECT_EQ(refused.error_code(), grpc::StatusCode::PERMISSION_DENIED) << refused.error_message();
   EXPECT_EQ(refused.error_message(),
             absl::StrCat("Forbidden (user=system:node:", other,
-                         ", verb=get, resource=nodes, subresource=proxy)"));
+                         ", verb=get, resource=nodes, subresource(s)=[proxy])"));
   // Without a client certificate, or in plaintext, the handshake fails.
   EXPECT_EQ(ReadLogs(kubelet, TlsClientFiles{.ca_file = pki + "/ca.crt"}, pod.metadata().name(),
                      container)

@@ -270,6 +270,8 @@ TEST(PlanCluster, ApiserverTlsGivesEachComponentItsKubeconfig) {
   const ComponentSpec& kubelet = Get(*specs, "kubelet-node-1");
   EXPECT_EQ(Flag(kubelet, "--tls-cert-file"), "/d/pki/kubelets/node-1/kubelet.crt");
   EXPECT_EQ(Flag(kubelet, "--client-ca-file"), "/d/pki/ca.crt");
+  // The kubelets ask the apiserver who may use their API, as kubeadm's do.
+  EXPECT_EQ(Flag(kubelet, "--authorization-mode"), "Webhook");
   // The controller-manager signs approved CSRs with the cluster CA.
   const ComponentSpec& cm = Get(*specs, "controller-manager");
   EXPECT_EQ(Flag(cm, "--cluster-signing-cert-file"), "/d/pki/ca.crt");

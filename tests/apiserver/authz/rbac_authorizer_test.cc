@@ -294,10 +294,9 @@ TEST(BootstrapPolicy, KubeletApiAdminAndAuthDelegatorGrantWhatKubernetesGrants) 
   EXPECT_FALSE(Allowed(rbac, Request(apiserver, "get", "", "pods", "default", "p")));
 
   const authn::UserInfo webhook{.name = "webhook", .groups = {"system:authenticated"}};
-  EXPECT_TRUE(Allowed(rbac, Request(webhook, "create", "authorization.k8s.io",
-                                    "subjectaccessreviews")));
   EXPECT_TRUE(
-      Allowed(rbac, Request(webhook, "create", "authentication.k8s.io", "tokenreviews")));
+      Allowed(rbac, Request(webhook, "create", "authorization.k8s.io", "subjectaccessreviews")));
+  EXPECT_TRUE(Allowed(rbac, Request(webhook, "create", "authentication.k8s.io", "tokenreviews")));
   EXPECT_FALSE(Allowed(rbac, Request(webhook, "create", "authorization.k8s.io",
                                      "localsubjectaccessreviews", "default")));
   EXPECT_FALSE(
