@@ -25,6 +25,7 @@
 #include "cluster/health.h"
 #include "cluster/join.h"
 #include "cluster/kubeconfig.h"
+#include "cluster/kubelet_api_access.h"
 #include "cluster/listener.h"
 #include "cluster/state_file.h"
 #include "cluster/supervisor.h"
@@ -289,7 +290,10 @@ class Cluster {
       Out(*ready_text_);
       return WaitAndStop();
     }
-    if (options_.cluster.apiserver_tls) PrepareJoin();
+    if (options_.cluster.apiserver_tls) {
+      GrantKubeletApiAccess();
+      PrepareJoin();
+    }
     if (!options_.mkctl_config.empty()) {
       if (absl::Status s =
               WriteMkctlConfig(options_.mkctl_config, state_.apiserver, AdminTls(options_));
@@ -324,6 +328,22 @@ class Cluster {
     Out(absl::StrCat("minik8s: ", ready_text_.has_value() ? "node" : "cluster",
                      " stopped; its data stays in ", options_.cluster.data_dir, "\n"));
     return 0;
+  }
+
+  // The apiserver's kubelet client may use the kubelets' API
+  // (kubelet_api_access.h); a failure costs `kubectl logs`, so it is a
+  // warning.
+  void GrantKubeletApiAccess() {
+    absl::StatusOr<std::unique_ptr<client::ApiClient>> admin =
+        client::ApiClient::Connect({.server = state_.apiserver,
+                                    .timeout = absl::Seconds(10),
+                                    .user_agent = "minik8s",
+                                    .tls = AdminTls(options_)});
+    absl::Status granted = admin.ok() ? EnsureKubeletApiAccess(admin->get()) : admin.status();
+    if (!granted.ok()) {
+      Err(absl::StrCat("warning: the kubelets will refuse the apiserver (kubectl logs): ",
+                       granted.message()));
+    }
   }
 
   // The bootstrap token and bindings nodes join with (join.h); a failure

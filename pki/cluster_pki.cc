@@ -163,8 +163,11 @@ absl::StatusOr<CertificateAuthority> EnsureCa(const CertKeyPaths& paths,
 }
 
 // Makes sure `paths` hold a certificate for `spec` signed by `ca`.
+// `reissue_on_subject_change`: a certificate whose subject minik8s changed
+// (an older cluster's) is re-issued for its key instead of refused.
 absl::Status EnsureLeaf(const CertificateAuthority& ca, const CertKeyPaths& paths,
-                        const CertificateSpec& spec, std::vector<std::string>* written) {
+                        const CertificateSpec& spec, std::vector<std::string>* written,
+                        bool reissue_on_subject_change = false) {
   ASSIGN_OR_RETURN(bool have_cert, Exists(paths.cert));
   ASSIGN_OR_RETURN(bool have_key, Exists(paths.key));
   if (!have_key) {
@@ -191,6 +194,10 @@ absl::Status EnsureLeaf(const CertificateAuthority& ca, const CertKeyPaths& path
   std::sort(have_orgs.begin(), have_orgs.end());
   std::sort(want_orgs.begin(), want_orgs.end());
   if (cert.CommonName() != spec.common_name || have_orgs != want_orgs) {
+    if (reissue_on_subject_change && cert.CommonName() == spec.common_name) {
+      ASSIGN_OR_RETURN(Certificate reissued, IssueCertificate(ca, key, spec));
+      return WritePair(paths, reissued, nullptr, written);
+    }
     return absl::FailedPreconditionError(absl::StrCat(
         paths.cert, ": subject is ", DescribeSubject(cert.CommonName(), cert.Organizations()),
         ", expected ", DescribeSubject(spec.common_name, spec.organizations),
@@ -242,6 +249,7 @@ absl::Status EnsureServiceAccountKeys(const ClusterPkiPaths& paths,
 struct Leaf {
   CertKeyPaths paths;
   CertificateSpec spec;
+  bool reissue_on_subject_change = false;  // see EnsureLeaf
 };
 
 absl::Status CheckDnsNames(const std::vector<std::string>& names, absl::string_view what) {
@@ -278,8 +286,11 @@ absl::StatusOr<std::vector<Leaf>> PlanLeaves(const ClusterPkiPaths& layout,
                         options.apiserver_dns_names),
                    with(loopback_ips, options.apiserver_ip_addresses))});
   leaves.push_back({layout.apiserver_etcd_client, ClientSpec("kube-apiserver-etcd-client", {})});
+  // No group: RBAC grants it the kubelet API (system:kubelet-api-admin,
+  // bound by `minik8s up`). Clusters made before held O=system:masters.
   leaves.push_back({layout.apiserver_kubelet_client,
-                    ClientSpec("kube-apiserver-kubelet-client", {"system:masters"})});
+                    ClientSpec("kube-apiserver-kubelet-client", {}),
+                    /*reissue_on_subject_change=*/true});
   leaves.push_back(
       {layout.store, ServingSpec("minik8s-store", with({"localhost"}, options.store_dns_names),
                                  with(loopback_ips, options.store_ip_addresses))});
@@ -377,7 +388,8 @@ absl::StatusOr<ClusterPkiPaths> EnsureClusterPki(const std::string& dir,
   }
   ASSIGN_OR_RETURN(CertificateAuthority ca, EnsureCa(paths.ca, &paths.written));
   for (const Leaf& leaf : leaves) {
-    RETURN_IF_ERROR(EnsureLeaf(ca, leaf.paths, leaf.spec, &paths.written));
+    RETURN_IF_ERROR(
+        EnsureLeaf(ca, leaf.paths, leaf.spec, &paths.written, leaf.reissue_on_subject_change));
   }
   ASSIGN_OR_RETURN(std::string apiserver_pem, ReadSmallFile(paths.apiserver.cert));
   ASSIGN_OR_RETURN(std::string ca_pem, ReadSmallFile(paths.ca.cert));

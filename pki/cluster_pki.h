@@ -10,7 +10,8 @@
 //   apiserver-etcd-client.crt, .key         apiserver -> store client
 //                                           (CN=kube-apiserver-etcd-client)
 //   apiserver-kubelet-client.crt, .key      apiserver -> kubelet client
-//                                           (CN=kube-apiserver-kubelet-client, O=system:masters)
+//                                           (CN=kube-apiserver-kubelet-client, no group:
+//                                           RBAC's system:kubelet-api-admin)
 //   store-server.crt, .key                  store serving (CN=minik8s-store)
 //   health-serving.crt, .key                the daemons' health endpoints
 //                                           (--health-address) on loopback
@@ -29,7 +30,9 @@
 // On each call: what is missing is created; what exists is loaded and checked
 // (parses, the key matches the certificate, it chains to ca.crt and has not
 // expired, its subject and usage are the expected ones). A failed check is an
-// error naming the file, and nothing is overwritten. Serving certificates
+// error naming the file, and nothing is overwritten (except
+// apiserver-kubelet-client.crt with an older cluster's O=system:masters,
+// re-issued for its key without the group). Serving certificates
 // whose SANs no longer cover the requested ones are re-issued (same key).
 // Recoverable holes are filled: a missing certificate is issued for its
 // existing key (for ca.crt: a new self-signed certificate for ca.key, under

@@ -132,7 +132,7 @@ TEST_F(ClusterPkiTest, FirstCallCreatesEveryCertificateWithTheRightIdentity) {
            {p.controller_manager, "system:kube-controller-manager", {}},
            {p.kube_proxy, "system:kube-proxy", {}},
            {p.apiserver_etcd_client, "kube-apiserver-etcd-client", {}},
-           {p.apiserver_kubelet_client, "kube-apiserver-kubelet-client", {"system:masters"}},
+           {p.apiserver_kubelet_client, "kube-apiserver-kubelet-client", {}},
            {p.kubelets.at("node-1").client, "system:node:node-1", {"system:nodes"}},
            {p.kubelets.at("node-2").client, "system:node:node-2", {"system:nodes"}},
        }) {
@@ -288,6 +288,36 @@ TEST_F(ClusterPkiTest, CertificateWithAnotherIdentityIsRefused) {
   EXPECT_THAT(status.message(),
               AllOf(HasSubstr(p.admin.cert), HasSubstr("CN=system:kube-scheduler"),
                     HasSubstr("expected CN=kubernetes-admin,O=system:masters")));
+}
+
+TEST_F(ClusterPkiTest, OldKubeletClientCertificateOfTheMastersIsReissuedWithoutTheGroup) {
+  // Clusters made before Webhook authorization on the kubelets gave the
+  // apiserver's kubelet client O=system:masters; it is re-issued, same key.
+  ClusterPkiPaths p = Ensure();
+  absl::StatusOr<PrivateKey> ca_key = LoadPrivateKeyFile(p.ca.key);
+  absl::StatusOr<PrivateKey> key = LoadPrivateKeyFile(p.apiserver_kubelet_client.key);
+  ASSERT_TRUE(ca_key.ok() && key.ok());
+  CertificateAuthority ca{Load(p.ca.cert), std::move(*ca_key)};
+  absl::StatusOr<Certificate> old =
+      IssueCertificate(ca, *key, ClientSpec("kube-apiserver-kubelet-client", {"system:masters"}));
+  ASSERT_TRUE(old.ok()) << old.status();
+  ASSERT_TRUE(WriteCertificateFile(p.apiserver_kubelet_client.cert, *old).ok());
+  const std::string key_pem = test::ReadAll(p.apiserver_kubelet_client.key);
+
+  absl::StatusOr<ClusterPkiPaths> again = EnsureClusterPki(Dir(), Options());
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_THAT(again->written, ::testing::Contains(p.apiserver_kubelet_client.cert));
+  Certificate cert = Load(p.apiserver_kubelet_client.cert);
+  EXPECT_EQ(cert.CommonName(), "kube-apiserver-kubelet-client");
+  EXPECT_TRUE(cert.Organizations().empty());
+  EXPECT_EQ(test::ReadAll(p.apiserver_kubelet_client.key), key_pem);
+
+  // Another user's certificate in its place is still refused.
+  test::WriteAll(p.apiserver_kubelet_client.cert, test::ReadAll(p.scheduler.cert));
+  test::WriteAll(p.apiserver_kubelet_client.key, test::ReadAll(p.scheduler.key));
+  absl::Status status = EnsureClusterPki(Dir(), Options()).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(status.message(), HasSubstr("CN=system:kube-scheduler"));
 }
 
 TEST_F(ClusterPkiTest, ServingCertIsReissuedWhenItsSansNoLongerCoverTheRequest) {
