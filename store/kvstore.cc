@@ -386,6 +386,13 @@ void KvStore::CompletionLoop() {
       completion_busy_ = true;
     }
     Complete(&c);
+    {
+      // Every request of `c` is answered: later batches may be completed
+      // inline while `c` is freed (a large DeleteRange's events take tens of
+      // milliseconds).
+      absl::MutexLock lock(&completion_mu_);
+      if (completion_queue_.empty()) completion_busy_ = false;
+    }
   }
 }
 
