@@ -236,10 +236,9 @@ Policy BootstrapPolicy() {
   }
   // Delegated authentication and authorization (a kubelet's webhook
   // checks, an aggregated server's): Kubernetes' system:auth-delegator.
-  roles.push_back(
-      Role("system:auth-delegator",
-           {Rule({"create"}, {"authentication.k8s.io"}, {"tokenreviews"}),
-            Rule({"create"}, {"authorization.k8s.io"}, {"subjectaccessreviews"})}));
+  roles.push_back(Role("system:auth-delegator",
+                       {Rule({"create"}, {"authentication.k8s.io"}, {"tokenreviews"}),
+                        Rule({"create"}, {"authorization.k8s.io"}, {"subjectaccessreviews"})}));
   // Full use of every kubelet's API (kubelet --authorization-mode=Webhook
   // asks for nodes/<subresource>): Kubernetes' system:kubelet-api-admin,
   // which `minik8s up` binds to the apiserver's kubelet client.
