@@ -69,7 +69,8 @@ struct StoreOptions {
   int64_t min_lease_ttl = kMinLeaseTTL;
   // Requests applied per group commit at most.
   size_t max_batch = 8192;
-  // History records deleted per compaction step.
+  // Deletions (of one record, or of a run of records by range) per
+  // compaction step; a step walks at most 16 times as many records.
   size_t compaction_batch = 1000;
   absl::Duration compaction_pause = absl::Milliseconds(1);
   WatchOptions watch;
