@@ -34,6 +34,10 @@ namespace {
 constexpr absl::Duration kIoTimeout = absl::Seconds(10);
 constexpr size_t kMaxRequestHead = 16 * 1024;
 constexpr int kMaxConnections = 64;
+// A gRPC connection over TLS holds one of those threads while it lasts: one
+// that moves no byte either way for this long is closed, so idle clients
+// cannot hold every slot (a client dials again when it needs to).
+constexpr absl::Duration kRelayIdleTimeout = absl::Minutes(2);
 
 // Waits until `fd` is ready for `events` or `wake_fd` fires; false on
 // timeout, wake-up or error.
@@ -461,8 +465,13 @@ void HealthServer::RelayToGrpc(SSL* ssl, int fd) {
     }
     if (!open || progress) continue;
     pollfd fds[3] = {{fd, tls_events, 0}, {local, local_events, 0}, {wake_pipe_[0], POLLIN, 0}};
-    const int n = poll(fds, 3, -1);
+    const int n = poll(fds, 3, static_cast<int>(absl::ToInt64Milliseconds(kRelayIdleTimeout)));
     if (n < 0 && errno == EINTR) continue;
+    if (n == 0) {
+      spdlog::debug("health: closing a gRPC connection idle for {}",
+                    absl::FormatDuration(kRelayIdleTimeout));
+      break;
+    }
     if (n < 0 || fds[2].revents != 0) break;
     // A hang-up or error shows in the next read or write.
   }

@@ -90,7 +90,7 @@ class HealthServer {
   // client presented a verified certificate (or the port has no CA).
   void ServeHttp(Stream& stream, bool authenticated);
   // Copies bytes both ways between a TLS connection and gRPC until either
-  // side closes or the server stops.
+  // side closes, nothing moves for two minutes, or the server stops.
   void RelayToGrpc(SSL* ssl, int fd);
 
   Options options_;
