@@ -6,6 +6,8 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -286,6 +288,14 @@ void HealthServer::AcceptLoop() {
       ++connections_;
     }
     std::thread([this, fd] {
+      // OpenSSL writes with plain write(): to a client that has gone, that
+      // raises SIGPIPE. Blocked in this thread, the write fails with EPIPE
+      // instead, and the pending signal ends with the thread (a process
+      // that does not ignore SIGPIPE, a test's, is not killed).
+      sigset_t pipe;
+      sigemptyset(&pipe);
+      sigaddset(&pipe, SIGPIPE);
+      pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
       HandleConnection(fd);
       absl::MutexLock lock(&mu_);
       --connections_;
