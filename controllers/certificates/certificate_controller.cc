@@ -2,14 +2,10 @@
 
 #include <utility>
 
-#include "absl/strings/cord.h"
 #include "client/resource.h"
-#include "spdlog/spdlog.h"
 
 namespace minik8s::controllers {
 namespace {
-
-constexpr char kIgnorablePayload[] = "minik8s.io/controllers/certificates/ignorable";
 
 client::WorkQueueOptions QueueOptions(const std::string& name) {
   client::WorkQueueOptions o;
@@ -18,16 +14,6 @@ client::WorkQueueOptions QueueOptions(const std::string& name) {
 }
 
 }  // namespace
-
-absl::Status IgnorableError(absl::string_view message) {
-  absl::Status s = absl::FailedPreconditionError(message);
-  s.SetPayload(kIgnorablePayload, absl::Cord("1"));
-  return s;
-}
-
-bool IsIgnorable(const absl::Status& status) {
-  return status.GetPayload(kIgnorablePayload).has_value();
-}
 
 CertificateController::CertificateController(std::string name, client::Lister<Csr> lister,
                                              Handler handler)
@@ -47,34 +33,14 @@ void CertificateController::RegisterHandlers(client::Informer<Csr>* informer) {
 }
 
 void CertificateController::Run(int workers) {
-  for (int i = 0; i < workers; ++i) workers_.emplace_back([this] { Work(); });
+  workers_.Start(
+      &queue_, workers, [this](const std::string& key) { return Sync(key); }, name_,
+      "certificate signing request");
 }
 
 void CertificateController::Stop() {
   queue_.ShutDown();
-  for (std::thread& t : workers_) {
-    if (t.joinable()) t.join();
-  }
-  workers_.clear();
-}
-
-void CertificateController::Work() {
-  std::string key;
-  while (queue_.Get(&key)) {
-    absl::Status s = Sync(key);
-    if (s.ok()) {
-      queue_.Forget(key);
-    } else {
-      if (IsIgnorable(s)) {
-        spdlog::debug("{}: {}", name_, std::string(s.message()));
-      } else {
-        spdlog::warn("{}: error syncing certificate signing request {} (retry {}): {}", name_, key,
-                     queue_.NumRequeues(key) + 1, s.ToString());
-      }
-      queue_.AddRateLimited(key);
-    }
-    queue_.Done(key);
-  }
+  workers_.Join();
 }
 
 absl::Status CertificateController::Sync(const std::string& key) {

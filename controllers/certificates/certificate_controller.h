@@ -3,10 +3,11 @@
 // handlers enqueue the CSR's name on add, update and delete; workers take a
 // name, read the CSR from the cache and, when it exists and has no
 // certificate yet, call the controller's handler (the approver's or the
-// signer's decision). A handler error re-queues the name rate-limited and is
-// logged as a warning, unless it is an IgnorableError (an expected state,
-// e.g. "recognized, but the SubjectAccessReview was not allowed"), logged
-// at debug level only.
+// signer's decision). The workers are the shared reconcile loop
+// (controllers/util/worker.h): a handler error re-queues the name
+// rate-limited and is logged as a warning, unless it is an IgnorableError
+// (an expected state, e.g. "recognized, but the SubjectAccessReview was not
+// allowed"), logged at debug level only.
 //
 // Thread safety: handlers and Sync are safe from any thread; the work queue
 // keeps one name on one worker at a time. The lister's informer and the
@@ -17,22 +18,15 @@
 #include <functional>
 #include <memory>
 #include <string>
-#include <thread>
-#include <vector>
 
 #include "absl/status/status.h"
-#include "absl/strings/string_view.h"
 #include "client/informer.h"
 #include "client/lister.h"
 #include "client/workqueue.h"
+#include "controllers/util/worker.h"  // IgnorableError, IsIgnorable
 #include "k8s/certificates/v1/certificates.pb.h"
 
 namespace minik8s::controllers {
-
-// An error that re-queues the CSR without a warning (Kubernetes'
-// IgnorableError): FailedPrecondition carrying a marker payload.
-absl::Status IgnorableError(absl::string_view message);
-bool IsIgnorable(const absl::Status& status);
 
 class CertificateController {
  public:
@@ -58,13 +52,11 @@ class CertificateController {
   client::WorkQueue* queue() { return &queue_; }
 
  private:
-  void Work();
-
   const std::string name_;
   client::Lister<Csr> lister_;
   const Handler handler_;
   client::WorkQueue queue_;
-  std::vector<std::thread> workers_;
+  WorkerPool workers_;
 };
 
 }  // namespace minik8s::controllers

@@ -69,30 +69,14 @@ void ServiceAccountsController::RegisterHandlers(client::Informer<Namespace>* na
 }
 
 void ServiceAccountsController::Run(int workers) {
-  for (int i = 0; i < workers; ++i) workers_.emplace_back([this] { Work(); });
+  workers_.Start(
+      &queue_, workers, [this](const std::string& key) { return Sync(key); }, "serviceaccount",
+      "namespace");
 }
 
 void ServiceAccountsController::Stop() {
   queue_.ShutDown();
-  for (std::thread& t : workers_) {
-    if (t.joinable()) t.join();
-  }
-  workers_.clear();
-}
-
-void ServiceAccountsController::Work() {
-  std::string key;
-  while (queue_.Get(&key)) {
-    absl::Status s = Sync(key);
-    if (s.ok()) {
-      queue_.Forget(key);
-    } else {
-      spdlog::warn("serviceaccount: error syncing namespace {} (retry {}): {}", key,
-                   queue_.NumRequeues(key) + 1, s.ToString());
-      queue_.AddRateLimited(key);
-    }
-    queue_.Done(key);
-  }
+  workers_.Join();
 }
 
 absl::Status ServiceAccountsController::Sync(const std::string& name) {

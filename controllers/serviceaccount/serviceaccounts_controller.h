@@ -19,14 +19,13 @@
 
 #include <memory>
 #include <string>
-#include <thread>
-#include <vector>
 
 #include "absl/status/status.h"
 #include "client/clientset.h"
 #include "client/informer.h"
 #include "client/lister.h"
 #include "client/workqueue.h"
+#include "controllers/util/worker.h"
 #include "k8s/core/v1/core.pb.h"
 
 namespace minik8s::controllers {
@@ -76,13 +75,11 @@ class ServiceAccountsController {
   client::WorkQueue* queue() { return &queue_; }
 
  private:
-  void Work();
-
   client::Lister<Namespace> namespaces_;
   client::Lister<ServiceAccount> accounts_;
   ServiceAccountClient* const client_;
   client::WorkQueue queue_;
-  std::vector<std::thread> workers_;
+  WorkerPool workers_;
 };
 
 }  // namespace minik8s::controllers

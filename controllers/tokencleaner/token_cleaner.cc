@@ -71,30 +71,14 @@ void TokenCleaner::RegisterHandlers(client::Informer<Secret>* informer) {
 }
 
 void TokenCleaner::Run(int workers) {
-  for (int i = 0; i < workers; ++i) workers_.emplace_back([this] { Work(); });
+  workers_.Start(
+      &queue_, workers, [this](const std::string& key) { return Sync(key); }, "tokencleaner",
+      "Secret");
 }
 
 void TokenCleaner::Stop() {
   queue_.ShutDown();
-  for (std::thread& t : workers_) {
-    if (t.joinable()) t.join();
-  }
-  workers_.clear();
-}
-
-void TokenCleaner::Work() {
-  std::string key;
-  while (queue_.Get(&key)) {
-    absl::Status s = Sync(key);
-    if (s.ok()) {
-      queue_.Forget(key);
-    } else {
-      spdlog::warn("tokencleaner: error syncing Secret {} (retry {}): {}", key,
-                   queue_.NumRequeues(key) + 1, s.ToString());
-      queue_.AddRateLimited(key);
-    }
-    queue_.Done(key);
-  }
+  workers_.Join();
 }
 
 absl::Status TokenCleaner::Sync(const std::string& key) {

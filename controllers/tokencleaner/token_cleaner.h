@@ -27,8 +27,6 @@
 
 #include <memory>
 #include <string>
-#include <thread>
-#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
@@ -37,6 +35,7 @@
 #include "client/workqueue.h"
 #include "common/clock.h"
 #include "controllers/tokencleaner/token_secret_client.h"
+#include "controllers/util/worker.h"
 #include "k8s/core/v1/core.pb.h"
 
 namespace minik8s::controllers {
@@ -91,13 +90,12 @@ class TokenCleaner {
 
  private:
   void Enqueue(const Secret& secret);
-  void Work();
 
   client::Lister<Secret> lister_;
   TokenSecretClient* const client_;
   common::Clock* const clock_;
   client::WorkQueue queue_;
-  std::vector<std::thread> workers_;
+  WorkerPool workers_;
 };
 
 }  // namespace minik8s::controllers

@@ -1,9 +1,17 @@
 // Pure controller helpers: expectations, slow-start batches, deletion
-// ranking, pod readiness/availability, claim decisions.
+// ranking, pod readiness/availability, claim decisions, the reconcile
+// worker loop.
+#include <algorithm>
 #include <atomic>
 #include <memory>
+#include <string>
+#include <utility>
+#include <vector>
 
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
 #include "api/time.h"
+#include "client/workqueue.h"
 #include "common/clock.h"
 #include "common/fake_clock.h"
 #include "controllers/util/expectations.h"
@@ -11,6 +19,7 @@
 #include "controllers/util/pod_ranking.h"
 #include "controllers/util/pod_util.h"
 #include "controllers/util/slow_start.h"
+#include "controllers/util/worker.h"
 #include "gtest/gtest.h"
 
 namespace minik8s::controllers {
@@ -187,6 +196,75 @@ TEST(OwnerRefs, ClaimDecisions) {
   (*pod.mutable_labels())["app"] = "web";
   pod.mutable_deletion_timestamp()->set_seconds(1);
   EXPECT_EQ(DecideClaim(owner, *selector, pod), ClaimAction::kIgnore);
+}
+
+TEST(Worker, IgnorableErrorIsMarkedFailedPrecondition) {
+  absl::Status ignorable = IgnorableError("recognized, not allowed yet");
+  EXPECT_TRUE(absl::IsFailedPrecondition(ignorable));
+  EXPECT_EQ(ignorable.message(), "recognized, not allowed yet");
+  EXPECT_TRUE(IsIgnorable(ignorable));
+  EXPECT_FALSE(IsIgnorable(absl::FailedPreconditionError("recognized, not allowed yet")));
+  EXPECT_FALSE(IsIgnorable(absl::OkStatus()));
+}
+
+// Success forgets the failure history; an error, ignorable or not, re-queues
+// the key rate-limited; Done always follows (the key can be queued again).
+TEST(Worker, ProcessNextWorkItemForgetsOrRequeues) {
+  common::FakeClock clock;
+  client::WorkQueueOptions options;
+  options.clock = &clock;
+  client::WorkQueue queue(std::move(options));
+  std::vector<std::string> synced;
+  absl::Status next = absl::UnavailableError("apiserver down");
+  const SyncFunc sync = [&](const std::string& key) {
+    synced.push_back(key);
+    return next;
+  };
+
+  queue.Add("ns/a");
+  ASSERT_TRUE(ProcessNextWorkItem(&queue, sync, "test", "thing"));
+  EXPECT_EQ(queue.NumRequeues("ns/a"), 1);
+  EXPECT_EQ(queue.Len(), 0);
+  EXPECT_EQ(queue.NumWaiting(), 1);  // back after the backoff
+
+  next = IgnorableError("not yet");
+  queue.Add("ns/a");  // ready now, ahead of the delayed add
+  ASSERT_TRUE(ProcessNextWorkItem(&queue, sync, "test"));
+  EXPECT_EQ(queue.NumRequeues("ns/a"), 2);
+
+  next = absl::OkStatus();
+  queue.Add("ns/a");
+  ASSERT_TRUE(ProcessNextWorkItem(&queue, sync, "test"));
+  EXPECT_EQ(queue.NumRequeues("ns/a"), 0);
+  EXPECT_EQ(synced, (std::vector<std::string>{"ns/a", "ns/a", "ns/a"}));
+
+  queue.ShutDown();
+  EXPECT_FALSE(ProcessNextWorkItem(&queue, sync, "test"));
+  EXPECT_EQ(synced.size(), 3u);
+}
+
+// The pool's workers sync every key once and end when the queue shuts down.
+TEST(Worker, PoolSyncsUntilShutDown) {
+  client::WorkQueue queue;
+  absl::Mutex mu;
+  std::vector<std::string> synced;
+  WorkerPool pool;
+  pool.Start(
+      &queue, 2,
+      [&](const std::string& key) {
+        absl::MutexLock lock(&mu);
+        synced.push_back(key);
+        return absl::OkStatus();
+      },
+      "test");
+  queue.Add("a");
+  queue.Add("b");
+  queue.Add("c");
+  queue.ShutDown();  // the workers still take what is queued
+  pool.Join();
+  absl::MutexLock lock(&mu);
+  std::sort(synced.begin(), synced.end());
+  EXPECT_EQ(synced, (std::vector<std::string>{"a", "b", "c"}));
 }
 
 }  // namespace
