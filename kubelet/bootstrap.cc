@@ -1,19 +1,15 @@
 #include "kubelet/bootstrap.h"
 
-#include <openssl/sha.h>
-
 #include <algorithm>
 #include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "api/errors.h"
 #include "client/api_client.h"
+#include "client/certificate_request.h"
 #include "client/kubeconfig.h"
-#include "k8s/certificates/v1/certificates.pb.h"
 #include "pki/certificate.h"
 #include "pki/csr.h"
 #include "pki/key.h"
@@ -23,9 +19,6 @@
 namespace minik8s::kubelet {
 namespace {
 
-namespace certificates = minik8s::certificates::v1;
-
-constexpr char kResource[] = "certificatesigningrequests";
 constexpr absl::Duration kMinRemaining = absl::Minutes(1);
 
 std::string Join(const std::string& dir, const char* file) {
@@ -56,89 +49,16 @@ bool HaveClientCertificate(const std::string& kubeconfig) {
   return true;
 }
 
-absl::StatusOr<pki::PrivateKey> LoadOrCreateKey(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::exists(path, ec)) return pki::LoadPrivateKeyFile(path);
-  absl::StatusOr<pki::PrivateKey> key = pki::PrivateKey::Generate();
-  if (!key.ok()) return key.status();
-  if (absl::Status s = pki::WritePrivateKeyFile(path, *key); !s.ok()) return s;
-  return key;
-}
-
-// The condition that ends the wait without a certificate, if any.
-const certificates::CertificateSigningRequestCondition* Refusal(
-    const certificates::CertificateSigningRequest& csr) {
-  for (const auto& c : csr.status().conditions()) {
-    if ((c.type() == "Denied" || c.type() == "Failed") && c.status() == "True") return &c;
-  }
-  return nullptr;
-}
-
-// Sends `request` (for `key`) as CSR `name` and waits until it is signed.
-absl::StatusOr<pki::Certificate> RequestCertificate(
-    client::ApiClient* api, const pki::PrivateKey& key, const std::string& request,
-    const std::string& signer, const std::vector<std::string>& usages, const std::string& name,
-    const BootstrapOptions& options) {
-  certificates::CertificateSigningRequest csr;
-  csr.mutable_metadata()->set_name(name);
-  csr.mutable_spec()->set_request(request);
-  csr.mutable_spec()->set_signer_name(signer);
-  for (const std::string& usage : usages) csr.mutable_spec()->add_usages(usage);
-  certificates::CertificateSigningRequest stored;
-  absl::Status created = api->Create(kResource, "", csr, &stored);
-  if (api::IsAlreadyExists(created)) {
-    created = api->Get(kResource, "", name, &stored);
-    if (created.ok() && stored.spec().request() != request) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("CertificateSigningRequest ", name, " exists with another request"));
-    }
-  }
-  if (!created.ok()) {
-    return absl::Status(created.code(),
-                        absl::StrCat("cannot create the CertificateSigningRequest for node ",
-                                     options.node_name, ": ", created.message()));
-  }
-  spdlog::info(
-      "TLS bootstrap: CertificateSigningRequest {} (signer {}) for system:node:{} sent as {}; "
-      "waiting for it to be approved and signed",
-      name, signer, options.node_name, stored.spec().username());
-  const absl::Time deadline = absl::Now() + options.timeout;
-  while (stored.status().certificate().empty()) {
-    if (const auto* refusal = Refusal(stored); refusal != nullptr) {
-      return absl::PermissionDeniedError(absl::StrCat(
-          "CertificateSigningRequest ", name, " was ", refusal->type(), ": ", refusal->reason(),
-          refusal->message().empty() ? "" : ": ", refusal->message()));
-    }
-    if (options.stopping()) return absl::CancelledError("stopped while waiting for a certificate");
-    if (absl::Now() > deadline) {
-      return absl::DeadlineExceededError(
-          absl::StrCat("CertificateSigningRequest ", name, " was not signed within ",
-                       absl::FormatDuration(options.timeout),
-                       " (`mkctl get csr` shows it; `mkctl certificate "
-                       "approve ",
-                       name, "` approves it)"));
-    }
-    absl::SleepFor(options.poll_interval);
-    absl::Status got = api->Get(kResource, "", name, &stored);
-    if (!got.ok()) spdlog::warn("TLS bootstrap: reading {}: {}", name, got.ToString());
-  }
-  absl::StatusOr<pki::Certificate> cert = pki::Certificate::FromPem(stored.status().certificate());
-  if (!cert.ok()) return cert.status();
-  if (!cert->MatchesKey(key)) {
-    return absl::InternalError(
-        absl::StrCat("the certificate issued for ", name, " does not match the kubelet's key"));
-  }
-  return cert;
+client::CertificateWait Wait(const BootstrapOptions& options) {
+  return {.timeout = options.timeout,
+          .poll_interval = options.poll_interval,
+          .stopping = options.stopping};
 }
 
 }  // namespace
 
 std::string BootstrapCsrName(const std::string& public_key_pem, const std::string& node_name) {
-  const std::string input = absl::StrCat(public_key_pem, "\n", node_name);
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(input.data()), input.size(), digest);
-  return absl::StrCat("node-csr-", absl::WebSafeBase64Escape(std::string(
-                                       reinterpret_cast<char*>(digest), sizeof(digest))));
+  return client::CsrObjectName("node-csr-", public_key_pem, node_name);
 }
 
 absl::Status BootstrapClientCertificate(const BootstrapOptions& options) {
@@ -158,7 +78,7 @@ absl::Status BootstrapClientCertificate(const BootstrapOptions& options) {
   if (absl::Status s = pki::EnsurePrivateDirectory(options.cert_dir); !s.ok()) return s;
   const std::string key_path = Join(options.cert_dir, "kubelet-client.key");
   const std::string cert_path = Join(options.cert_dir, "kubelet-client.crt");
-  absl::StatusOr<pki::PrivateKey> key = LoadOrCreateKey(key_path);
+  absl::StatusOr<pki::PrivateKey> key = client::LoadOrCreatePrivateKey(key_path);
   if (!key.ok()) return key.status();
   absl::StatusOr<std::string> public_pem = key->PublicKeyPem();
   if (!public_pem.ok()) return public_pem.status();
@@ -170,9 +90,14 @@ absl::Status BootstrapClientCertificate(const BootstrapOptions& options) {
   bootstrap->user_agent = "minik8s-kubelet/bootstrap";
   absl::StatusOr<std::unique_ptr<client::ApiClient>> api = client::ApiClient::Connect(*bootstrap);
   if (!api.ok()) return api.status();
-  absl::StatusOr<pki::Certificate> cert = RequestCertificate(
-      api->get(), *key, *request, kKubeletClientSigner, {"digital signature", "client auth"},
-      BootstrapCsrName(*public_pem, options.node_name), options);
+  absl::StatusOr<pki::Certificate> cert =
+      client::RequestCertificate(api->get(), *key,
+                                 {.name = BootstrapCsrName(*public_pem, options.node_name),
+                                  .request = *request,
+                                  .signer = kKubeletClientSigner,
+                                  .usages = {"digital signature", "client auth"},
+                                  .subject = absl::StrCat("node ", options.node_name)},
+                                 Wait(options));
   if (!cert.ok()) return cert.status();
   if (absl::Status s = pki::WriteCertificateFile(cert_path, *cert); !s.ok()) return s;
 
@@ -228,7 +153,7 @@ absl::StatusOr<ServingFiles> BootstrapServingCertificate(const BootstrapOptions&
     }
   }
   if (absl::Status s = pki::EnsurePrivateDirectory(options.cert_dir); !s.ok()) return s;
-  absl::StatusOr<pki::PrivateKey> key = LoadOrCreateKey(key_path);
+  absl::StatusOr<pki::PrivateKey> key = client::LoadOrCreatePrivateKey(key_path);
   if (!key.ok()) return key.status();
   absl::StatusOr<std::string> public_pem = key->PublicKeyPem();
   if (!public_pem.ok()) return public_pem.status();
@@ -241,9 +166,14 @@ absl::StatusOr<ServingFiles> BootstrapServingCertificate(const BootstrapOptions&
   api_options->user_agent = "minik8s-kubelet/serving-bootstrap";
   absl::StatusOr<std::unique_ptr<client::ApiClient>> api = client::ApiClient::Connect(*api_options);
   if (!api.ok()) return api.status();
-  absl::StatusOr<pki::Certificate> cert = RequestCertificate(
-      api->get(), *key, *request, kKubeletServingSigner, {"digital signature", "server auth"},
-      BootstrapCsrName(absl::StrCat(*public_pem, node_ip), options.node_name), options);
+  absl::StatusOr<pki::Certificate> cert = client::RequestCertificate(
+      api->get(), *key,
+      {.name = BootstrapCsrName(absl::StrCat(*public_pem, node_ip), options.node_name),
+       .request = *request,
+       .signer = kKubeletServingSigner,
+       .usages = {"digital signature", "server auth"},
+       .subject = absl::StrCat("node ", options.node_name, "'s serving certificate")},
+      Wait(options));
   if (!cert.ok()) return cert.status();
   if (absl::Status s = pki::WriteCertificateFile(cert_path, *cert); !s.ok()) return s;
   spdlog::info("TLS bootstrap: serving certificate {} for {} (serial {}) written", cert_path,
