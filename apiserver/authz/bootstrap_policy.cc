@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "api/errors.h"
 #include "apiserver/authz/node_authorizer.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "spdlog/spdlog.h"
 
 namespace minik8s::apiserver::authz {
@@ -28,6 +29,38 @@ constexpr char kKubeletClientSigner[] = "kubernetes.io/kube-apiserver-client-kub
 constexpr char kKubeletServingSigner[] = "kubernetes.io/kubelet-serving";
 constexpr char kLegacyUnknownSigner[] = "kubernetes.io/legacy-unknown";
 constexpr char kSystemNamespace[] = "kube-system";
+
+constexpr char kAutoupdateAnnotation[] = "rbac.authorization.kubernetes.io/autoupdate";
+
+// Adds to `existing` the rules (a role) or subjects (a binding) of `want`
+// that it does not hold; whether anything was added.
+template <typename Repeated>
+bool AppendMissing(const Repeated& want, Repeated* have) {
+  bool added = false;
+  for (const auto& item : want) {
+    bool found = false;
+    for (const auto& h : *have) {
+      if (google::protobuf::util::MessageDifferencer::Equals(item, h)) found = true;
+    }
+    if (!found) {
+      *have->Add() = item;
+      added = true;
+    }
+  }
+  return added;
+}
+bool AddMissing(const ClusterRole& want, ClusterRole* existing) {
+  return AppendMissing(want.rules(), existing->mutable_rules());
+}
+bool AddMissing(const rbac::v1::Role& want, rbac::v1::Role* existing) {
+  return AppendMissing(want.rules(), existing->mutable_rules());
+}
+bool AddMissing(const ClusterRoleBinding& want, ClusterRoleBinding* existing) {
+  return AppendMissing(want.subjects(), existing->mutable_subjects());
+}
+bool AddMissing(const RoleBinding& want, RoleBinding* existing) {
+  return AppendMissing(want.subjects(), existing->mutable_subjects());
+}
 
 const Strings kRead = {"get", "list", "watch"};
 const Strings kWrite = {"create", "delete", "deletecollection", "patch", "update"};
@@ -53,7 +86,7 @@ PolicyRule Urls(Strings verbs, Strings urls) {
 void Bootstrap(minik8s::meta::v1::ObjectMeta* meta, const std::string& name) {
   meta->set_name(name);
   (*meta->mutable_labels())["kubernetes.io/bootstrapping"] = "rbac-defaults";
-  (*meta->mutable_annotations())["rbac.authorization.kubernetes.io/autoupdate"] = "true";
+  (*meta->mutable_annotations())[kAutoupdateAnnotation] = "true";
 }
 
 ClusterRole Role(const std::string& name, std::vector<PolicyRule> rules) {
@@ -207,7 +240,9 @@ Policy BootstrapPolicy() {
        Rule({"delete"}, {kCertificatesGroup}, {"certificatesigningrequests"}),
        Rule({"update"}, {kCertificatesGroup},
             {"certificatesigningrequests/status", "certificatesigningrequests/approval"}),
-       Rule({"approve"}, {kCertificatesGroup}, {"signers"}, {kKubeletClientSigner}),
+       // kube-apiserver-client: minik8s' approver also approves a joining
+       // node's system:kube-proxy request (csr_approver.h).
+       Rule({"approve"}, {kCertificatesGroup}, {"signers"}, {kKubeletClientSigner, kClientSigner}),
        Rule({"sign"}, {kCertificatesGroup}, {"signers"},
             {kLegacyUnknownSigner, kClientSigner, kKubeletClientSigner, kKubeletServingSigner}),
        Rule({"create"}, {"authorization.k8s.io"}, {"subjectaccessreviews"})}));
@@ -225,6 +260,11 @@ Policy BootstrapPolicy() {
   roles.push_back(Role(
       "system:certificates.k8s.io:certificatesigningrequests:selfnodeclient",
       {Rule({"create"}, {kCertificatesGroup}, {"certificatesigningrequests/selfnodeclient"})}));
+  // minik8s: who may have a system:kube-proxy client certificate approved
+  // by the csrapproving controller (`minik8s join`'s service proxy).
+  roles.push_back(Role(
+      "minik8s:certificatesigningrequests:kubeproxyclient",
+      {Rule({"create"}, {kCertificatesGroup}, {"certificatesigningrequests/kubeproxyclient"})}));
   // Who may approve requests to each built-in signer (bound by nobody).
   for (const auto& [role, signer] : std::vector<std::pair<const char*, const char*>>{
            {"system:certificates.k8s.io:kube-apiserver-client-approver", kClientSigner},
@@ -296,8 +336,13 @@ Policy BootstrapPolicy() {
 absl::Status EnsureBootstrapPolicy(Handler* handler) {
   const Policy policy = BootstrapPolicy();
   int created = 0;
-  auto create = [&](const char* resource, const google::protobuf::Message& object,
-                    const std::string& ns = "") {
+  int updated = 0;
+  // Creates `object`; when it exists, reconciles it as Kubernetes'
+  // reconciliation does for objects annotated autoupdate=true: the rules a
+  // role lacks, or the subjects a binding lacks, are added; nothing is
+  // removed.
+  auto ensure = [&]<typename T>(const char* resource, const T& object,
+                                const std::string& ns = "") -> absl::Status {
     apiv1::CreateRequest request;
     request.set_resource(resource);
     request.set_namespace_(ns);
@@ -305,13 +350,41 @@ absl::Status EnsureBootstrapPolicy(Handler* handler) {
     apiv1::ObjectResponse response;
     absl::Status status = handler->Create(request, &response);
     if (status.ok()) ++created;
-    return status.code() == absl::StatusCode::kAlreadyExists ? absl::OkStatus() : status;
+    if (status.code() != absl::StatusCode::kAlreadyExists) return status;
+    apiv1::GetRequest get;
+    get.set_resource(resource);
+    get.set_namespace_(ns);
+    get.set_name(object.metadata().name());
+    if (status = handler->Get(get, &response); !status.ok()) return status;
+    T existing;
+    if (!existing.ParseFromString(response.object())) {
+      return absl::InternalError(
+          absl::StrCat("cannot parse the stored ", resource, " ", object.metadata().name()));
+    }
+    auto annotation = existing.metadata().annotations().find(kAutoupdateAnnotation);
+    if (annotation == existing.metadata().annotations().end() || annotation->second != "true") {
+      return absl::OkStatus();
+    }
+    if (!AddMissing(object, &existing)) return absl::OkStatus();
+    apiv1::UpdateRequest update;
+    update.set_resource(resource);
+    update.set_namespace_(ns);
+    update.set_name(object.metadata().name());
+    update.set_object(existing.SerializeAsString());
+    status = handler->Update(update, &response);
+    if (status.ok()) {
+      ++updated;
+      spdlog::info("RBAC: reconciled bootstrap {} {}: added what it lacked", resource,
+                   object.metadata().name());
+    }
+    // Changed meanwhile by someone else: theirs stands until the next start.
+    return api::IsConflict(status) ? absl::OkStatus() : status;
   };
   for (const ClusterRole& role : policy.cluster_roles) {
-    if (absl::Status status = create("clusterroles", role); !status.ok()) return status;
+    if (absl::Status status = ensure("clusterroles", role); !status.ok()) return status;
   }
   for (const ClusterRoleBinding& binding : policy.cluster_role_bindings) {
-    if (absl::Status status = create("clusterrolebindings", binding); !status.ok()) return status;
+    if (absl::Status status = ensure("clusterrolebindings", binding); !status.ok()) return status;
   }
   // A namespaced role needs its namespace, which may not exist yet (the
   // apiserver makes its system namespaces afterwards): created first, as
@@ -319,15 +392,16 @@ absl::Status EnsureBootstrapPolicy(Handler* handler) {
   for (const rbac::v1::Role& role : policy.roles) {
     const std::string& ns = role.metadata().namespace_();
     if (absl::Status status = handler->EnsureNamespace(ns); !status.ok()) return status;
-    if (absl::Status status = create("roles", role, ns); !status.ok()) return status;
+    if (absl::Status status = ensure("roles", role, ns); !status.ok()) return status;
   }
   for (const RoleBinding& binding : policy.role_bindings) {
-    if (absl::Status status = create("rolebindings", binding, binding.metadata().namespace_());
+    if (absl::Status status = ensure("rolebindings", binding, binding.metadata().namespace_());
         !status.ok()) {
       return status;
     }
   }
   if (created > 0) spdlog::info("RBAC: created {} bootstrap roles and bindings", created);
+  if (updated > 0) spdlog::info("RBAC: reconciled {} bootstrap roles and bindings", updated);
   return absl::OkStatus();
 }
 

@@ -1,8 +1,10 @@
 // Kubernetes' bootstrap RBAC policy (plugin/pkg/auth/authorizer/rbac/
 // bootstrappolicy), created when the apiserver starts with RBAC on, as
 // kube-apiserver's rbac/bootstrap-roles post-start hook does: an object that
-// is missing is created; one that exists is left as it is (Kubernetes also
-// adds missing rules to roles annotated autoupdate; minik8s does not).
+// is missing is created; one that exists and is annotated autoupdate=true
+// gets the rules (a role) or subjects (a binding) it lacks added, so a data
+// dir of an older build gains what a newer one grants; nothing is removed,
+// and an object annotated autoupdate=false is left as it is.
 // Every object carries the label kubernetes.io/bootstrapping=rbac-defaults
 // and the annotation rbac.authorization.kubernetes.io/autoupdate=true.
 //
@@ -17,6 +19,9 @@
 // approver asks about), and system:certificates.k8s.io:<signer>-approver
 // (approve on signers/kubernetes.io/<signer>) for kube-apiserver-client,
 // kube-apiserver-client-kubelet, kubelet-serving and legacy-unknown;
+// minik8s:certificatesigningrequests:kubeproxyclient (create on the
+// synthetic subresource certificatesigningrequests/kubeproxyclient, a
+// minik8s addition: `minik8s join`'s service proxy, csr_approver.h);
 // system:auth-delegator (create tokenreviews and subjectaccessreviews) and
 // system:kubelet-api-admin (read nodes, proxy, and every verb on
 // nodes/proxy, log, stats, metrics, spec, pods, healthz, configz: what a
@@ -28,7 +33,8 @@
 //   - system:kube-controller-manager holds what all of minik8s' controllers
 //     need (read everything; write pods, replicasets, deployments, events,
 //     endpoints, endpointslices, nodes, leases and their status; update
-//     CSRs' status and approval, approve kubelet client requests, sign for
+//     CSRs' status and approval, approve kubelet client and kube-proxy
+//     client requests, sign for
 //     the built-in signers, create SubjectAccessReviews): Kubernetes
 //     gives each controller its own role and service account
 //     (--use-service-account-credentials), minik8s runs them as one user.

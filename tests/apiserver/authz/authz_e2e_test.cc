@@ -3,9 +3,12 @@
 // Kubernetes' 403 message (the audit log records the 403); a RoleBinding
 // grants the same request and deleting it revokes the grant (both within
 // the watch cache's lag: polled); the bootstrap policy lets the scheduler's
-// identity read nodes but not delete one. Skips when the binaries are not
-// built.
+// identity read nodes but not delete one; bootstrap roles and bindings
+// annotated autoupdate=true regain what they lack when the apiserver starts
+// again, and one annotated autoupdate=false is left alone. Skips when the
+// binaries are not built.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <memory>
@@ -304,6 +307,64 @@ TEST_F(AuthzE2E, BootstrapPolicyIsCreated) {
   auto version = testing::HttpRequest(cp_->apiserver_port(), call);
   ASSERT_TRUE(version.ok());
   EXPECT_EQ(version->status, 200) << version->body;
+}
+
+TEST_F(AuthzE2E, BootstrapObjectsGainWhatTheyLackAtTheNextStart) {
+  constexpr char kAutoupdate[] = "rbac.authorization.kubernetes.io/autoupdate";
+  rbac::v1::ClusterRole full_cm, cut_cm, sched;
+  ASSERT_TRUE(testing::WaitFor(
+      [&] {
+        return admin_->Get("clusterroles", "", "system:kube-controller-manager", &full_cm).ok();
+      },
+      absl::Seconds(10)));
+  ASSERT_GT(full_cm.rules_size(), 2);
+  // An older build's role, annotated autoupdate=true: it lacks rules.
+  rbac::v1::ClusterRole cm = full_cm;
+  cm.mutable_rules()->DeleteSubrange(1, cm.rules_size() - 1);
+  ASSERT_TRUE(admin_->Update("clusterroles", "", cm.metadata().name(), "", cm, &cut_cm).ok());
+  // An admin's own version, annotated autoupdate=false: left as it is.
+  ASSERT_TRUE(admin_->Get("clusterroles", "", "system:kube-scheduler", &sched).ok());
+  const int sched_rules = sched.rules_size();
+  ASSERT_GT(sched_rules, 1);
+  (*sched.mutable_metadata()->mutable_annotations())[kAutoupdate] = "false";
+  sched.mutable_rules()->DeleteSubrange(0, 1);
+  rbac::v1::ClusterRole stored;
+  ASSERT_TRUE(admin_->Update("clusterroles", "", sched.metadata().name(), "", sched, &stored).ok());
+  // A binding that lost its subject.
+  rbac::v1::ClusterRoleBinding proxier, cut_proxier;
+  ASSERT_TRUE(admin_->Get("clusterrolebindings", "", "system:node-proxier", &proxier).ok());
+  ASSERT_EQ(proxier.subjects_size(), 1);
+  proxier.clear_subjects();
+  ASSERT_TRUE(
+      admin_
+          ->Update("clusterrolebindings", "", proxier.metadata().name(), "", proxier, &cut_proxier)
+          .ok());
+
+  absl::Status restarted = cp_->RestartApiserver(SIGTERM);
+  ASSERT_TRUE(restarted.ok()) << restarted;
+  admin_ = Client(kAdminToken);
+  ASSERT_NE(admin_, nullptr);
+  rbac::v1::ClusterRole after_cm, after_sched;
+  ASSERT_TRUE(testing::WaitFor(
+      [&] {
+        return admin_->Get("clusterroles", "", "system:kube-controller-manager", &after_cm).ok() &&
+               after_cm.rules_size() == full_cm.rules_size();
+      },
+      absl::Seconds(10)))
+      << after_cm.DebugString();
+  for (int i = 0; i < full_cm.rules_size(); ++i) {
+    bool found = false;
+    for (const auto& rule : after_cm.rules()) {
+      found = found || rule.SerializeAsString() == full_cm.rules(i).SerializeAsString();
+    }
+    EXPECT_TRUE(found) << full_cm.rules(i).DebugString();
+  }
+  ASSERT_TRUE(admin_->Get("clusterroles", "", "system:kube-scheduler", &after_sched).ok());
+  EXPECT_EQ(after_sched.rules_size(), sched_rules - 1);
+  rbac::v1::ClusterRoleBinding after_proxier;
+  ASSERT_TRUE(admin_->Get("clusterrolebindings", "", "system:node-proxier", &after_proxier).ok());
+  ASSERT_EQ(after_proxier.subjects_size(), 1);
+  EXPECT_EQ(after_proxier.subjects(0).name(), "system:kube-proxy");
 }
 
 }  // namespace
