@@ -16,10 +16,21 @@ namespace minik8s::controllers {
 using minik8s::certificates::v1::CertificateSigningRequest;
 
 std::vector<CsrApprovalPermission> RecognizeCsr(const CertificateSigningRequest& csr) {
-  if (csr.spec().signer_name() != kKubeApiServerClientKubeletSignerName) return {};
+  const std::string& signer = csr.spec().signer_name();
+  if (signer != kKubeApiServerClientKubeletSignerName && signer != kKubeApiServerClientSignerName) {
+    return {};
+  }
   absl::StatusOr<pki::CsrRequest> request = pki::ParseCsr(csr.spec().request());
   if (!request.ok()) return {};
   const std::vector<std::string> usages(csr.spec().usages().begin(), csr.spec().usages().end());
+  if (signer == kKubeApiServerClientSignerName) {
+    if (request->common_name != kKubeProxyUser || !request->organizations.empty() ||
+        !request->dns_names.empty() || !request->ip_addresses.empty() ||
+        !ValidateApiServerClientUsages(usages).ok()) {
+      return {};
+    }
+    return {{kKubeProxyClientSubresource, kKubeProxyClientMessage}};
+  }
   if (!ValidateKubeletClientCsr(*request, usages).ok()) return {};
   std::vector<CsrApprovalPermission> out;
   if (csr.spec().username() == request->common_name) {

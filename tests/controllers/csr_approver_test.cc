@@ -169,6 +169,57 @@ TEST(CsrApprover, NeverApprovesWhatIsNotANodeClientCsr) {
   }
 }
 
+TEST(CsrApprover, ApprovesAKubeProxyClientCsrOnlyWithKubeProxyClientPermission) {
+  const CertificateSigningRequest csr =
+      BootstrapCsr({.common_name = "system:kube-proxy"}, {"digital signature", "client auth"},
+                   kKubeApiServerClientSignerName);
+  {
+    FakeCsrClient client;
+    client.allowed = {"nodeclient", "selfnodeclient"};
+    CsrApprover approver(&client);
+    EXPECT_FALSE(approver.Handle(csr).ok()) << "recognized but not allowed: retried";
+    ASSERT_EQ(client.reviews.size(), 1u);
+    EXPECT_EQ(client.reviews[0].resource_attributes().subresource(), "kubeproxyclient");
+    EXPECT_TRUE(client.approvals.empty());
+  }
+  FakeCsrClient client;
+  client.allowed = {"kubeproxyclient"};
+  CsrApprover approver(&client);
+  ASSERT_TRUE(approver.Handle(csr).ok());
+  ASSERT_EQ(client.approvals.size(), 1u);
+  const auto& condition = client.approvals[0].status().conditions(0);
+  EXPECT_EQ(condition.type(), "Approved");
+  EXPECT_EQ(condition.reason(), "AutoApproved");
+  EXPECT_EQ(condition.message(),
+            "Auto approving kube-proxy client certificate after SubjectAccessReview.");
+}
+
+TEST(CsrApprover, NeverApprovesAnotherClientCertificateForTheApiServerSigner) {
+  const std::vector<std::string> usages = {"digital signature", "client auth"};
+  std::vector<std::pair<const char*, CertificateSigningRequest>> cases = {
+      {"another user", BootstrapCsr({.common_name = "system:kube-scheduler"}, usages,
+                                    kKubeApiServerClientSignerName)},
+      {"an admin",
+       BootstrapCsr({.common_name = "system:kube-proxy", .organizations = {"system:masters"}},
+                    usages, kKubeApiServerClientSignerName)},
+      {"a DNS SAN", BootstrapCsr({.common_name = "system:kube-proxy", .dns_names = {"proxy"}},
+                                 usages, kKubeApiServerClientSignerName)},
+      {"server auth", BootstrapCsr({.common_name = "system:kube-proxy"},
+                                   {"digital signature", "client auth", "server auth"},
+                                   kKubeApiServerClientSignerName)},
+      {"the kubelet client signer", BootstrapCsr({.common_name = "system:kube-proxy"}, usages,
+                                                 kKubeApiServerClientKubeletSignerName)},
+  };
+  for (const auto& [what, csr] : cases) {
+    FakeCsrClient client;
+    client.allowed = {"nodeclient", "selfnodeclient", "kubeproxyclient"};
+    CsrApprover approver(&client);
+    EXPECT_TRUE(RecognizeCsr(csr).empty()) << what;
+    EXPECT_TRUE(approver.Handle(csr).ok()) << what;
+    EXPECT_TRUE(client.approvals.empty()) << what;
+  }
+}
+
 TEST(CsrApprover, LeavesDecidedAndSignedCsrsAlone) {
   for (const char* type : {"Approved", "Denied"}) {
     FakeCsrClient client;
