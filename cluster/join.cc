@@ -23,6 +23,7 @@
 #include "api/bootstrap_token.h"
 #include "api/errors.h"
 #include "api/time.h"
+#include "client/certificate_request.h"
 #include "client/kubeconfig.h"
 #include "cluster/kubeconfig.h"
 #include "cluster/launcher.h"
@@ -30,6 +31,7 @@
 #include "cluster/state_file.h"
 #include "k8s/core/v1/core.pb.h"
 #include "k8s/rbac/v1/rbac.pb.h"
+#include "pki/csr.h"
 #include "pki/pem_file.h"
 #include "pki/pin.h"
 #include "spdlog/spdlog.h"
@@ -41,6 +43,8 @@ namespace authn = minik8s::api;
 using minik8s::core::v1::Secret;
 
 constexpr absl::Duration kMinTokenLife = absl::Hours(1);
+constexpr char kKubeProxyUser[] = "system:kube-proxy";
+constexpr char kKubeApiServerClientSigner[] = "kubernetes.io/kube-apiserver-client";
 
 void Out(const std::string& text) { std::cout << text << std::flush; }
 void Err(const std::string& text) { std::cerr << "minik8s: " << text << "\n"; }
@@ -112,6 +116,57 @@ std::string OpenSslError() {
   return buf;
 }
 
+// The service proxy's kubeconfig `proxy_conf`: the server and CA of
+// `bootstrap_conf` with the client certificate <pki>/kube-proxy.crt
+// (CN=system:kube-proxy, the user Kubernetes binds to system:node-proxier).
+// A certificate from an earlier start that the CA signed and that is valid
+// for more than a minute is kept; otherwise it is asked for with a CSR for
+// signer kubernetes.io/kube-apiserver-client, sent with the bootstrap
+// token, which the controller-manager approves (csr_approver.h,
+// kubeproxyclient) and signs.
+absl::Status EnsureProxyKubeconfig(const std::string& bootstrap_conf, const std::string& pki_dir,
+                                   const pki::Certificate& ca, const std::string& node_name,
+                                   absl::Duration timeout, const std::string& proxy_conf) {
+  const std::string key_path = absl::StrCat(pki_dir, "/kube-proxy.key");
+  const std::string cert_path = absl::StrCat(pki_dir, "/kube-proxy.crt");
+  absl::StatusOr<client::ApiClientOptions> bootstrap =
+      client::ApiClientOptionsFromKubeconfig(bootstrap_conf);
+  if (!bootstrap.ok()) return bootstrap.status();
+  if (!bootstrap->tls.has_value() || bootstrap->tls->ca_file.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(bootstrap_conf, " names no CA file"));
+  }
+  if (!client::UsableCertificate(cert_path, key_path, absl::Minutes(1), &ca)) {
+    absl::StatusOr<pki::PrivateKey> key = client::LoadOrCreatePrivateKey(key_path);
+    if (!key.ok()) return key.status();
+    absl::StatusOr<std::string> public_pem = key->PublicKeyPem();
+    if (!public_pem.ok()) return public_pem.status();
+    absl::StatusOr<std::string> request = pki::CreateCsr(*key, {.common_name = kKubeProxyUser});
+    if (!request.ok()) return request.status();
+    bootstrap->user_agent = "minik8s/join";
+    absl::StatusOr<std::unique_ptr<client::ApiClient>> api = client::ApiClient::Connect(*bootstrap);
+    if (!api.ok()) return api.status();
+    absl::StatusOr<pki::Certificate> cert = client::RequestCertificate(
+        api->get(), *key,
+        {.name = client::CsrObjectName("kube-proxy-csr-", *public_pem, node_name),
+         .request = *request,
+         .signer = kKubeApiServerClientSigner,
+         .usages = {"digital signature", "client auth"},
+         .subject = absl::StrCat("the service proxy of node ", node_name)},
+        {.timeout = timeout});
+    if (!cert.ok()) return cert.status();
+    if (absl::Status s = pki::WriteCertificateFile(cert_path, *cert); !s.ok()) return s;
+  }
+  const std::string text = client::KubeconfigText({
+      .name = "minik8s",
+      .comment = "# Written by `minik8s join`: the node's service proxy, as system:kube-proxy.\n",
+      .server = bootstrap->server,
+      .certificate_authority = bootstrap->tls->ca_file,
+      .client_certificate = cert_path,
+      .client_key = key_path,
+  });
+  return pki::WriteFileAtomically(proxy_conf, text, 0600);
+}
+
 }  // namespace
 
 absl::StatusOr<std::string> EnsureJoinToken(client::ApiClient* admin, absl::Time now) {
@@ -122,7 +177,9 @@ absl::StatusOr<std::string> EnsureJoinToken(client::ApiClient* admin, absl::Time
                    kDefaultNodeTokenGroup},
         std::tuple{"minik8s:node-autoapprove-certificate-rotation",
                    "system:certificates.k8s.io:certificatesigningrequests:selfnodeclient",
-                   "system:nodes"}}) {
+                   "system:nodes"},
+        std::tuple{"minik8s:node-autoapprove-kube-proxy",
+                   "minik8s:certificatesigningrequests:kubeproxyclient", kDefaultNodeTokenGroup}}) {
     if (absl::Status s = EnsureBinding(admin, name, role, group); !s.ok()) return s;
   }
   absl::StatusOr<client::ObjectList> listed =
@@ -383,9 +440,19 @@ int Join(const JoinOptions& options) {
     return 1;
   }
 
+  const std::string proxy_conf = absl::StrCat(kubeconfigs, "/proxy.conf");
+  Out("minik8s: getting the client certificate of the node's service proxy (system:kube-proxy)\n");
+  if (absl::Status s = EnsureProxyKubeconfig(bootstrap_conf, pki_dir, *ca, options.node_name,
+                                             options.start_timeout, proxy_conf);
+      !s.ok()) {
+    Err(absl::StrCat("the service proxy's certificate: ", s.message()));
+    return 1;
+  }
+
   const std::string socket = absl::StrCat(RunDir(options.data_dir), "/runtime.sock");
   const std::string runtime_health = absl::StrCat("127.0.0.1:", options.port_base);
   const std::string kubelet_health = absl::StrCat("127.0.0.1:", options.port_base + 1);
+  const std::string proxy_health = absl::StrCat("127.0.0.1:", options.port_base + 3);
   std::vector<ComponentSpec> specs;
   {
     ComponentSpec s;
@@ -434,6 +501,24 @@ int Join(const JoinOptions& options) {
     s.health = HealthCheck::kGrpcHealth;
     specs.push_back(std::move(s));
   }
+  {
+    // The node's service proxy, as kube-proxy runs on every node: node
+    // ports on the node's address, cluster IPs shared with the other
+    // proxies of this machine (SO_REUSEPORT, proxy/README.md).
+    ComponentSpec s;
+    s.name = "proxy";
+    s.kind = kProxy;
+    s.binary = absl::StrCat(options.bin_dir, "/minik8s-proxy");
+    s.address = proxy_health;
+    s.port = options.port_base + 3;
+    s.args = {"--kubeconfig",         proxy_conf,       "--node-name",      options.node_name,
+              "--nodeport-addresses", options.node_ip,  "--health-address", proxy_health,
+              "--log-level",          options.log_level};
+    s.log_file = absl::StrCat(LogDir(options.data_dir), "/proxy.log");
+    s.stage = 2;
+    s.health = HealthCheck::kGrpcHealth;
+    specs.push_back(std::move(s));
+  }
   for (const ComponentSpec& spec : specs) {
     if (access(spec.binary.c_str(), X_OK) != 0) {
       Err(absl::StrCat("cannot find ", spec.binary, "; point --bin-dir at the minik8s-* daemons"));
@@ -448,6 +533,7 @@ int Join(const JoinOptions& options) {
   const std::string ready = absl::StrCat(
       "minik8s: node ", options.node_name, " (", options.node_ip, ") joined the cluster at ", host,
       ":", port, "; its kubelet's certificate is in ", pki_dir, "\n",
+      "Its service proxy (system:kube-proxy) serves node ports on ", options.node_ip, "\n",
       "Its kubelet API (logs, port forwarding) starts on ", options.node_ip, ":",
       options.port_base + 2,
       " once an admin approves its serving certificate, as with kubeadm's serverTLSBootstrap:\n"

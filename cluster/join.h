@@ -7,10 +7,12 @@
 //     bootstrap.kubernetes.io/token, for authentication, in the group
 //     system:bootstrappers:minik8s:default-node-token, valid 24 hours; a
 //     later `up` reuses it while it has more than an hour left;
-//   - three ClusterRoleBindings, kubeadm's under minik8s' names: that group
-//     may create CSRs (system:node-bootstrapper) and have node client CSRs
-//     approved (...:nodeclient); nodes may renew their own
-//     (...:selfnodeclient, for the group system:nodes);
+//   - four ClusterRoleBindings, kubeadm's three under minik8s' names: that
+//     group may create CSRs (system:node-bootstrapper) and have node client
+//     CSRs approved (...:nodeclient); nodes may renew their own
+//     (...:selfnodeclient, for the group system:nodes); and minik8s' own:
+//     that group may have a system:kube-proxy client CSR approved
+//     (minik8s:certificatesigningrequests:kubeproxyclient);
 //   - the join command, printed: server, token and the CA's pin.
 //
 // The joining side (`minik8s join --server https://ADDR:PORT --token T
@@ -26,8 +28,18 @@
 //      ConfigMaps.)
 //   2. <data-dir>/pki/ca.crt and <data-dir>/kubeconfigs/bootstrap-kubelet.conf
 //      (server, CA, token) are written.
-//   3. A runtime and a kubelet for the node start and are supervised in the
-//      foreground, as `up` does; the kubelet's TLS bootstrap
+//   3. The node's service proxy gets its client certificate
+//      (<data-dir>/pki/kube-proxy.crt, CN=system:kube-proxy, the user
+//      Kubernetes binds to system:node-proxier) with a CSR for signer
+//      kubernetes.io/kube-apiserver-client sent with the token, which the
+//      controller-manager approves because `up` let the token's group ask
+//      (kubeproxyclient, controllers/certificates/csr_approver.h) and
+//      signs; <data-dir>/kubeconfigs/proxy.conf holds it. (k3s agents get
+//      their kube-proxy certificate from the server with the node token;
+//      kubeadm runs kube-proxy as a DaemonSet with a ServiceAccount, which
+//      minik8s does not have.) A certificate from an earlier start is kept.
+//   4. A runtime, a kubelet and the proxy for the node start and are
+//      supervised in the foreground, as `up` does; the kubelet's TLS bootstrap
 //      (kubelet/bootstrap.h) turns the token into its own client
 //      certificate, and the node registers. Its serving certificate comes
 //      the same way (signer kubernetes.io/kubelet-serving) once an admin
@@ -52,7 +64,7 @@ inline constexpr absl::Duration kDefaultTokenTtl = absl::Hours(24);
 
 // The bootstrap token "<id>.<secret>" nodes join with: the default token's
 // when it is still valid for more than an hour, else a new one. Also makes
-// sure the three ClusterRoleBindings exist. `admin` must be allowed to.
+// sure the four ClusterRoleBindings exist. `admin` must be allowed to.
 absl::StatusOr<std::string> EnsureJoinToken(client::ApiClient* admin, absl::Time now);
 
 // A new bootstrap token "<id>.<secret>" for joining nodes, valid `ttl`
@@ -99,7 +111,7 @@ struct JoinOptions {
   std::string data_dir;  // absolute
   std::string bin_dir;
   // The node's ports: runtime health base+0, kubelet health base+1, kubelet
-  // API base+2 (on node_ip).
+  // API base+2 (on node_ip), proxy health base+3.
   int port_base = 10240;
   std::string log_level = "info";
   absl::Duration start_timeout = absl::Seconds(120);

@@ -220,7 +220,7 @@ int main(int argc, char** argv) {
       ->add_option(
           "--port-base", join.port_base,
           "The node's ports: runtime health = base, kubelet health = base+1, kubelet API = "
-          "base+2 (on --node-ip)")
+          "base+2 (on --node-ip), proxy health = base+3")
       ->capture_default_str();
   join_cmd->add_option("--bin-dir", join_bin_dir,
                        "Folder with the minik8s-* daemons (default: the folder of this "

@@ -4,23 +4,29 @@
 // The joining side pins the CA (a wrong --ca-cert-hash sends nothing), the
 // kubelet gets its certificate through the bootstrap token and a CSR the
 // controller-manager approves and signs, the node registers and runs a pod,
-// its kubelet API serves logs once an admin approves its serving
-// certificate, and the token by itself can do nothing else. Skips when a binary is not
+// its service proxy (system:kube-proxy, its certificate approved the same
+// way) serves a NodePort Service on the node's address, its kubelet API
+// serves logs once an admin approves its serving certificate, and the token
+// by itself can do nothing else. Skips when a binary is not
 // built.
 #include <signal.h>
 
+#include <algorithm>
 #include <regex>
 #include <string>
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "cluster/plan.h"
 #include "gtest/gtest.h"
 #include "pki/pem_file.h"
 #include "testing/cluster_harness.h"
 #include "testing/file_util.h"
 #include "testing/subprocess.h"
+#include "testing/tcp_exchange.h"
 #include "testing/temp_dir.h"
 #include "testing/wait.h"
 
@@ -79,7 +85,8 @@ class JoinE2E : public ::testing::Test {
   std::string NodeLogs() const {
     return absl::StrCat(
         "\njoin output:\n", testing::ReadFile(node_dir_.Join("join.log")), "\nkubelet log:\n",
-        testing::ReadFile(node_dir_.Join("data/logs/kubelet.log")), cluster_->Diagnostics());
+        testing::ReadFile(node_dir_.Join("data/logs/kubelet.log")), "\nproxy log:\n",
+        testing::ReadFile(node_dir_.Join("data/logs/proxy.log")), cluster_->Diagnostics());
   }
 
   std::unique_ptr<ClusterHarness> cluster_;
@@ -145,8 +152,9 @@ TEST_F(JoinE2E, AJoinedNodeGetsItsCertificateRegistersAndRunsPods) {
       << out << NodeLogs();
   EXPECT_TRUE(absl::StrContains(out, "127.0.0.2")) << out;
 
-  // The client CSR, sent with the token, approved and signed by the
-  // controller-manager; the serving CSR, sent as the node, waits for an admin.
+  // The kubelet's and the proxy's client CSRs, sent with the token,
+  // approved and signed by the controller-manager; the serving CSR, sent as
+  // the node, waits for an admin.
   const std::string token_id = join_.token.substr(0, 6);
   std::string serving_csr;
   ASSERT_TRUE(WaitFor(
@@ -155,20 +163,26 @@ TEST_F(JoinE2E, AJoinedNodeGetsItsCertificateRegistersAndRunsPods) {
         for (const auto& row : TableRows(out)) {
           if (row.size() >= 6 && row[2] == "kubernetes.io/kubelet-serving") serving_csr = row[0];
         }
-        return TableRows(out).size() == 2 && !serving_csr.empty();
+        return TableRows(out).size() == 3 && !serving_csr.empty();
       },
       absl::Seconds(30)))
       << out << NodeLogs();
+  std::vector<std::string> client_signers;
   for (const auto& row : TableRows(out)) {
     if (row[0] == serving_csr) {
       EXPECT_EQ(row[3], "system:node:joined-1") << out;
       EXPECT_EQ(row.back(), "Pending") << out;
     } else {
-      EXPECT_EQ(row[2], "kubernetes.io/kube-apiserver-client-kubelet") << out;
+      client_signers.push_back(row[2]);
       EXPECT_EQ(row[3], absl::StrCat("system:bootstrap:", token_id)) << out;
       EXPECT_EQ(row.back(), "Approved,Issued") << out;
     }
   }
+  std::sort(client_signers.begin(), client_signers.end());
+  EXPECT_EQ(client_signers,
+            (std::vector<std::string>{"kubernetes.io/kube-apiserver-client",
+                                      "kubernetes.io/kube-apiserver-client-kubelet"}))
+      << out;
   auto cert = pki::LoadCertificateFile(node_dir_.Join("data/pki/kubelet-client.crt"));
   ASSERT_TRUE(cert.ok()) << cert.status();
   EXPECT_EQ(cert->CommonName(), "system:node:joined-1");
@@ -176,11 +190,17 @@ TEST_F(JoinE2E, AJoinedNodeGetsItsCertificateRegistersAndRunsPods) {
   auto ca = pki::LoadCertificateFile(node_dir_.Join("data/pki/ca.crt"));
   ASSERT_TRUE(ca.ok()) << ca.status();
   EXPECT_TRUE(cert->VerifySignedBy(*ca).ok());
+  auto proxy_cert = pki::LoadCertificateFile(node_dir_.Join("data/pki/kube-proxy.crt"));
+  ASSERT_TRUE(proxy_cert.ok()) << proxy_cert.status();
+  EXPECT_EQ(proxy_cert->CommonName(), "system:kube-proxy");
+  EXPECT_TRUE(proxy_cert->Organizations().empty());
+  EXPECT_TRUE(proxy_cert->VerifySignedBy(*ca).ok());
 
   // A pod for the joined node runs there, at an address of its pod CIDR.
   const std::string pod = cluster_->WriteFile(
       "pod.yaml",
-      "apiVersion: v1\nkind: Pod\nmetadata: {name: on-joined}\nspec:\n"
+      "apiVersion: v1\nkind: Pod\nmetadata: {name: on-joined, labels: {app: on-joined}}\n"
+      "spec:\n"
       "  nodeSelector: {kubernetes.io/hostname: joined-1}\n"
       "  containers: [{name: web, image: nginx:1.25, ports: [{containerPort: 8080}]}]\n");
   ASSERT_EQ(cluster_->Mkctl({"apply", "-f", pod}, &out), 0) << out;
@@ -194,6 +214,30 @@ TEST_F(JoinE2E, AJoinedNodeGetsItsCertificateRegistersAndRunsPods) {
   const std::string cidr = cluster::NodePodCidr(cluster_->port_base(), 250);
   EXPECT_TRUE(absl::StrContains(out, cidr.substr(0, cidr.rfind('.')))) << out;
   EXPECT_TRUE(absl::StrContains(out, "joined-1")) << out;
+
+  // The joined node's own proxy serves a NodePort Service on the node's
+  // address (only that proxy listens on 127.0.0.2) and reaches the pod.
+  const std::string svc = cluster_->WriteFile(
+      "svc.yaml",
+      "apiVersion: v1\nkind: Service\nmetadata: {name: on-joined}\nspec:\n"
+      "  type: NodePort\n  selector: {app: on-joined}\n  ports: [{port: 8080}]\n");
+  ASSERT_EQ(cluster_->Mkctl({"apply", "-f", svc}, &out), 0) << out;
+  int node_port = 0;
+  ASSERT_EQ(cluster_->Mkctl({"get", "svc", "on-joined", "-o", "jsonpath={.spec.ports[0].nodePort}"},
+                            &out),
+            0)
+      << out;
+  ASSERT_TRUE(absl::SimpleAtoi(absl::StripAsciiWhitespace(out), &node_port)) << out;
+  std::string page;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        testing::TcpExchangeResult r = testing::TcpExchange(
+            "127.0.0.2", node_port, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        page = r.connected ? r.answer : (r.refused ? "refused" : r.error);
+        return absl::StrContains(page, "<title>default/on-joined</title>");
+      },
+      absl::Seconds(30)))
+      << page << NodeLogs();
 
   // Once an admin approves the serving certificate, the kubelet API starts
   // and the apiserver reaches it (verifying it against the cluster CA).
@@ -236,7 +280,7 @@ TEST_F(JoinE2E, AJoinedNodeGetsItsCertificateRegistersAndRunsPods) {
       absl::Seconds(90)))
       << NodeLogs();
   ASSERT_EQ(cluster_->Mkctl({"get", "csr"}, &out), 0) << out;
-  EXPECT_EQ(TableRows(out).size(), 2u) << out;
+  EXPECT_EQ(TableRows(out).size(), 3u) << out;
   EXPECT_TRUE(absl::StrContains(testing::ReadFile(node_dir_.Join("data/logs/kubelet.log")),
                                 "kubelet API (logs, port forwarding) on 127.0.0.2"))
       << NodeLogs();
