@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/net.h"
+#include "testing/client_certificate.h"
 #include "testing/file_util.h"
 #include "testing/wait.h"
 
@@ -52,6 +53,15 @@ absl::Status ControlPlane::StartApiserver() {
                                    "127.0.0.1",
                                    "--port",
                                    absl::StrCat(apiserver_port_)};
+  if (options_.pki.has_value()) {
+    argv.insert(argv.end(), {"--tls-cert-file=" + pki_.apiserver.cert,
+                             "--tls-private-key-file=" + pki_.apiserver.key,
+                             "--client-ca-file=" + pki_.ca.cert});
+    if (options_.service_account_keys) {
+      argv.insert(argv.end(), {"--service-account-key-file=" + pki_.service_account_public_key,
+                               "--service-account-signing-key-file=" + pki_.service_account_key});
+    }
+  }
   argv.insert(argv.end(), options_.apiserver_flags.begin(), options_.apiserver_flags.end());
   if (absl::Status s = apiserver_.Start(argv, dir_.Join("apiserver.log")); !s.ok()) return s;
   // Ready once the default namespace can be read (the apiserver creates it).
@@ -82,8 +92,25 @@ absl::Status ControlPlane::Start() {
   } while (*api_port == store_.client_port());
   apiserver_port_ = *api_port;
   apiserver_address_ = absl::StrCat("127.0.0.1:", apiserver_port_);
-  auto cs = client::Clientset::Connect(
-      {.server = apiserver_address_, .bearer_token = options_.bearer_token, .tls = options_.tls});
+  client::ApiClientOptions client_options{
+      .server = apiserver_address_, .bearer_token = options_.bearer_token, .tls = options_.tls};
+  if (options_.pki.has_value()) {
+    absl::StatusOr<pki::ClusterPkiPaths> made =
+        pki::EnsureClusterPki(dir_.Join("pki"), *options_.pki);
+    if (!made.ok()) return made.status();
+    pki_ = *std::move(made);
+    client_options.bearer_token.clear();
+    client_options.tls = TlsClientFiles{
+        .ca_file = pki_.ca.cert, .cert_file = pki_.admin.cert, .key_file = pki_.admin.key};
+    for (const auto& [name, user] :
+         {std::pair{"admin.conf", pki_.admin}, std::pair{"scheduler.conf", pki_.scheduler},
+          std::pair{"controller-manager.conf", pki_.controller_manager}}) {
+      if (absl::StatusOr<std::string> written = WriteKubeconfig(name, user); !written.ok()) {
+        return written.status();
+      }
+    }
+  }
+  auto cs = client::Clientset::Connect(client_options);
   if (!cs.ok()) return cs.status();
   clientset_ = *std::move(cs);
   return StartApiserver();
@@ -132,6 +159,9 @@ std::optional<int> ControlPlane::StopScheduler(size_t n, int sig) {
 absl::Status ControlPlane::StartControllerManager(const std::vector<std::string>& extra_flags) {
   std::vector<std::string> argv = {BinPath("minik8s-controller-manager"), "--server",
                                    apiserver_address_};
+  if (options_.pki.has_value()) {
+    argv.insert(argv.end(), {"--kubeconfig", dir_.Join("controller-manager.conf")});
+  }
   argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
   auto proc = std::make_unique<Subprocess>();
   absl::Status s = proc->Start(
@@ -152,6 +182,65 @@ pid_t ControlPlane::scheduler_pid(size_t n) const {
 
 pid_t ControlPlane::controller_manager_pid(size_t n) const {
   return n < controller_managers_.size() ? controller_managers_[n]->pid() : -1;
+}
+
+absl::StatusOr<std::string> ControlPlane::WriteKubeconfigText(
+    const std::string& name, const std::string& user_fields) const {
+  if (!options_.pki.has_value() || apiserver_address_.empty()) {
+    return absl::FailedPreconditionError(
+        "a kubeconfig needs a control plane started with Options::pki");
+  }
+  const std::string path = dir_.Join(name);
+  absl::Status written = WriteFile(
+      path, absl::StrCat("apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n"
+                         "    server: https://",
+                         apiserver_address_, "\n    certificate-authority: ", pki_.ca.cert,
+                         "\ncontexts:\n- name: c\n  context:\n    cluster: c\n    user: u\n"
+                         "current-context: c\nusers:\n- name: u\n  user:\n",
+                         user_fields));
+  if (!written.ok()) return written;
+  return path;
+}
+
+absl::StatusOr<std::string> ControlPlane::WriteKubeconfig(const std::string& name,
+                                                          const pki::CertKeyPaths& user) const {
+  return WriteKubeconfigText(name, absl::StrCat("    client-certificate: ", user.cert,
+                                                "\n    client-key: ", user.key, "\n"));
+}
+
+absl::StatusOr<std::string> ControlPlane::WriteTokenKubeconfig(const std::string& name,
+                                                               const std::string& token) const {
+  return WriteKubeconfigText(name, absl::StrCat("    token: ", token, "\n"));
+}
+
+absl::StatusOr<pki::CertKeyPaths> ControlPlane::IssueClientCertificate(
+    const std::string& name, std::vector<std::string> groups) const {
+  if (!options_.pki.has_value() || pki_.ca.cert.empty()) {
+    return absl::FailedPreconditionError(
+        "a client certificate needs a control plane started with Options::pki");
+  }
+  return ::minik8s::testing::IssueClientCertificate(pki_.ca, dir_.path(), name, std::move(groups));
+}
+
+int ControlPlane::Kubectl(const std::string& kubeconfig, const std::vector<std::string>& args,
+                          std::string* out) const {
+  const std::string kubectl = FindOnPath("kubectl");
+  if (kubectl.empty()) {
+    *out = "kubectl is not installed (not on PATH)";
+    return -1;
+  }
+  std::vector<std::string> argv = {kubectl, "--kubeconfig", kubeconfig};
+  const std::vector<std::string> cache = KubectlCacheFlags();
+  argv.insert(argv.end(), cache.begin(), cache.end());
+  argv.insert(argv.end(), args.begin(), args.end());
+  return RunCommand(argv, out, absl::Seconds(30));
+}
+
+int ControlPlane::Mkctl(const std::string& kubeconfig, const std::vector<std::string>& args,
+                        std::string* out) const {
+  std::vector<std::string> argv = {BinPath("mkctl"), "--kubeconfig", kubeconfig};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return RunCommand(argv, out, absl::Seconds(30));
 }
 
 std::string ControlPlane::LogTail(const std::string& name, size_t bytes) const {

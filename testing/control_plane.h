@@ -6,6 +6,11 @@
 // clients reconnect to the same addresses). Every process is stopped and
 // reaped by the destructor.
 //
+// With Options::pki the apiserver is secured as `minik8s up` secures it: a
+// cluster PKI, TLS with client certificates, the admin's clientset, a
+// controller-manager with its own certificate, and kubeconfigs and client
+// certificates for the real kubectl (the security end-to-end tests).
+//
 // Not thread-safe: one owner drives it; clientset() may be used from helper
 // threads the owner joins before the ControlPlane is destroyed.
 #ifndef MINIK8S_TESTING_CONTROL_PLANE_H_
@@ -20,8 +25,10 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "client/clientset.h"
 #include "common/tls.h"
+#include "pki/cluster_pki.h"
 #include "testing/store_backend.h"
 #include "testing/subprocess.h"
 #include "testing/temp_dir.h"
@@ -38,6 +45,19 @@ class ControlPlane {
     std::string bearer_token;
     // The clientset's TLS files (for an apiserver given --tls-cert-file).
     std::optional<TlsClientFiles> tls;
+    // TLS as `minik8s up` sets it: Start() makes a cluster PKI under
+    // dir()/pki (pki::EnsureClusterPki with these options, e.g. `nodes` for
+    // kubelet certificates); the apiserver serves TLS with its certificate
+    // and takes client certificates of its CA (--tls-cert-file,
+    // --tls-private-key-file, --client-ca-file, before apiserver_flags); the
+    // clientset is the admin (CN=kubernetes-admin, O=system:masters), so
+    // `tls` and `bearer_token` are not used; controller-managers connect as
+    // system:kube-controller-manager with its certificate.
+    std::optional<pki::ClusterPkiOptions> pki;
+    // With `pki`: the apiserver also signs ServiceAccount tokens with the
+    // PKI's sa.key and verifies them with sa.pub
+    // (--service-account-signing-key-file, --service-account-key-file).
+    bool service_account_keys = false;
   };
 
   // The binaries among `names` missing from the build tree (empty: all
@@ -81,6 +101,8 @@ class ControlPlane {
 
   // Starts a controller-manager with extra flags; its log is
   // controller-manager-<n>.log, and it is number n for the calls below.
+  // With Options::pki it connects through dir()/controller-manager.conf
+  // (the kube-controller-manager certificate).
   absl::Status StartControllerManager(const std::vector<std::string>& extra_flags = {});
   std::optional<int> StopControllerManager(size_t n, int sig);
 
@@ -104,11 +126,45 @@ class ControlPlane {
   std::vector<std::string> KubectlCacheFlags() const {
     return {"--cache-dir", dir_.Join("kube-cache")};
   }
+  // With Options::pki, after Start(): the PKI's files.
+  const pki::ClusterPkiPaths& pki() const { return pki_; }
+  // With Options::pki, after Start(): the kubeconfigs Start() wrote for the
+  // real kubectl and mkctl, dir()/admin.conf (CN=kubernetes-admin,
+  // O=system:masters) and dir()/scheduler.conf (CN=system:kube-scheduler).
+  std::string admin_kubeconfig() const { return dir_.Join("admin.conf"); }
+  std::string scheduler_kubeconfig() const { return dir_.Join("scheduler.conf"); }
+  // With Options::pki, after Start(): writes dir()/<name>, a kubeconfig
+  // naming the apiserver (https://127.0.0.1:<port>, the PKI's CA) whose user
+  // is the client certificate `user`, or the bearer token `token`; returns
+  // its path.
+  absl::StatusOr<std::string> WriteKubeconfig(const std::string& name,
+                                              const pki::CertKeyPaths& user) const;
+  absl::StatusOr<std::string> WriteTokenKubeconfig(const std::string& name,
+                                                   const std::string& token) const;
+  // With Options::pki, after Start(): a new client certificate of the PKI's
+  // CA for CN=`name`, O=`groups`, in dir()/<name>.crt and .key (a user the
+  // apiserver authenticates and RBAC grants nothing yet).
+  absl::StatusOr<pki::CertKeyPaths> IssueClientCertificate(const std::string& name,
+                                                           std::vector<std::string> groups) const;
+  // Runs the real kubectl (from PATH) with `--kubeconfig kubeconfig`,
+  // KubectlCacheFlags() and `args`, for at most 30 s: its exit code (-1
+  // when it is not installed or did not finish), its stdout and stderr in
+  // *out.
+  int Kubectl(const std::string& kubeconfig, const std::vector<std::string>& args,
+              std::string* out) const;
+  // The same with the build's mkctl (which keeps no discovery cache).
+  int Mkctl(const std::string& kubeconfig, const std::vector<std::string>& args,
+            std::string* out) const;
+
   // The tail of a process log (for failure messages): "store.log",
   // "apiserver.log", "scheduler-<n>.log", "controller-manager-<n>.log".
   std::string LogTail(const std::string& name, size_t bytes = 4000) const;
 
  private:
+  // The kubeconfig text for `user_fields` (lines under `user:`).
+  absl::StatusOr<std::string> WriteKubeconfigText(const std::string& name,
+                                                  const std::string& user_fields) const;
+
   Options options_;
   TempDir dir_;
   StoreBackend store_;
@@ -117,6 +173,7 @@ class ControlPlane {
   std::vector<std::unique_ptr<Subprocess>> schedulers_;
   std::vector<std::unique_ptr<Subprocess>> controller_managers_;
   std::string apiserver_address_;
+  pki::ClusterPkiPaths pki_;  // with Options::pki
   std::unique_ptr<client::Clientset> clientset_;
 };
 
