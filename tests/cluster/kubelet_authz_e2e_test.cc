@@ -19,8 +19,8 @@
 #include "k8s/rbac/v1/rbac.pb.h"
 #include "kubelet/v1/kubelet.grpc.pb.h"
 #include "pki/cluster_pki.h"
-#include "pki/issue.h"
 #include "pki/pem_file.h"
+#include "testing/client_certificate.h"
 #include "testing/cluster_harness.h"
 #include "testing/wait.h"
 
@@ -121,15 +121,11 @@ TEST(KubeletAuthzE2E, TheKubeletAsksTheApiserverWhoMayUseItsApi) {
   EXPECT_EQ(out, "system:kubelet-api-admin kube-apiserver-kubelet-client");
 
   // alice: a certificate of the cluster CA, and no grant.
-  auto ca_cert = pki::LoadCertificateFile(pki.ca.cert);
-  auto ca_key = pki::LoadPrivateKeyFile(pki.ca.key);
-  ASSERT_TRUE(ca_cert.ok() && ca_key.ok());
-  pki::CertificateAuthority ca{*std::move(ca_cert), *std::move(ca_key)};
-  auto alice = pki::IssueWithNewKey(ca, pki::ClientSpec("alice", {"dev"}));
+  absl::StatusOr<pki::CertKeyPaths> alice =
+      ::minik8s::testing::IssueClientCertificate(pki.ca, cluster.data_dir(), "alice", {"dev"});
   ASSERT_TRUE(alice.ok()) << alice.status();
-  TlsClientFiles alice_tls{.ca_file = pki.ca.cert};
-  alice_tls.cert_pem = *alice->cert.ToPem();
-  alice_tls.key_pem = *alice->key.ToPem();
+  const TlsClientFiles alice_tls{
+      .ca_file = pki.ca.cert, .cert_file = alice->cert, .key_file = alice->key};
 
   auto node = cluster.clientset().Nodes().Get("", "node-1");
   ASSERT_TRUE(node.ok()) << node.status();

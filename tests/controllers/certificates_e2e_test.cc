@@ -16,7 +16,6 @@
 #include <vector>
 
 #include "absl/strings/match.h"
-#include "absl/strings/str_cat.h"
 #include "api/errors.h"
 #include "client/clientset.h"
 #include "k8s/certificates/v1/certificates.pb.h"
@@ -48,9 +47,6 @@ class CertificatesE2E : public ::testing::Test {
         !why.empty()) {
       GTEST_SKIP() << why;
     }
-    auto made = pki::EnsureClusterPki(dir_.Join("pki"), {});
-    ASSERT_TRUE(made.ok()) << made.status();
-    pki_ = *made;
     const std::string tokens = dir_.Join("tokens.csv");
     ASSERT_TRUE(testing::WriteFile(tokens,
                                    "joiner-token,system:bootstrap:abcdef,joiner-uid,"
@@ -58,13 +54,8 @@ class CertificatesE2E : public ::testing::Test {
                                    "mallory-token,mallory,mallory-uid,\"dev\"\n")
                     .ok());
     cp_ = std::make_unique<ControlPlane>(ControlPlane::Options{
-        .backend = BackendKind::kMinik8sStore,
-        .apiserver_flags = {"--tls-cert-file=" + pki_.apiserver.cert,
-                            "--tls-private-key-file=" + pki_.apiserver.key,
-                            "--client-ca-file=" + pki_.ca.cert, "--token-auth-file=" + tokens,
-                            "--authorization-mode=RBAC"},
-        .tls = TlsClientFiles{
-            .ca_file = pki_.ca.cert, .cert_file = pki_.admin.cert, .key_file = pki_.admin.key}});
+        .apiserver_flags = {"--token-auth-file=" + tokens, "--authorization-mode=RBAC"},
+        .pki = pki::ClusterPkiOptions{}});
     absl::Status started = cp_->Start();
     ASSERT_TRUE(started.ok()) << started;
     admin_ = cp_->clientset();
@@ -79,24 +70,10 @@ class CertificatesE2E : public ::testing::Test {
     GrantCsrRights();
     joiner_ = Connect({.bearer_token = "joiner-token"});
     mallory_ = Connect({.bearer_token = "mallory-token"});
-
-    const std::string kubeconfig = dir_.Join("controller-manager.conf");
-    ASSERT_TRUE(
-        testing::WriteFile(
-            kubeconfig,
-            absl::StrCat("apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n"
-                         "    server: https://",
-                         cp_->apiserver_address(), "\n    certificate-authority: ", pki_.ca.cert,
-                         "\ncontexts:\n- name: c\n  context:\n    cluster: c\n    user: u\n"
-                         "current-context: c\nusers:\n- name: u\n  user:\n"
-                         "    client-certificate: ",
-                         pki_.controller_manager.cert,
-                         "\n    client-key: ", pki_.controller_manager.key, "\n"))
-            .ok());
-    ASSERT_TRUE(cp_->StartControllerManager({"--kubeconfig", kubeconfig, "--leader-elect=false",
+    ASSERT_TRUE(cp_->StartControllerManager({"--leader-elect=false",
                                              "--controllers=csrapproving,csrsigning",
-                                             "--cluster-signing-cert-file", pki_.ca.cert,
-                                             "--cluster-signing-key-file", pki_.ca.key})
+                                             "--cluster-signing-cert-file", cp_->pki().ca.cert,
+                                             "--cluster-signing-key-file", cp_->pki().ca.key})
                     .ok());
   }
 
@@ -109,7 +86,7 @@ class CertificatesE2E : public ::testing::Test {
     o.server = cp_->apiserver_address();
     o.bearer_token = who.bearer_token;
     o.tls = TlsClientFiles{
-        .ca_file = pki_.ca.cert, .cert_file = who.cert_file, .key_file = who.key_file};
+        .ca_file = cp_->pki().ca.cert, .cert_file = who.cert_file, .key_file = who.key_file};
     auto cs = client::Clientset::Connect(o);
     EXPECT_TRUE(cs.ok()) << cs.status();
     return cs.ok() ? *std::move(cs) : nullptr;
@@ -184,8 +161,7 @@ class CertificatesE2E : public ::testing::Test {
 
   std::string Logs() { return cp_->LogTail("controller-manager-0.log"); }
 
-  testing::TempDir dir_;
-  pki::ClusterPkiPaths pki_;
+  testing::TempDir dir_;  // the token file, the signed node certificate
   std::unique_ptr<ControlPlane> cp_;
   client::Clientset* admin_ = nullptr;
   std::unique_ptr<client::Clientset> joiner_, mallory_;
@@ -225,7 +201,7 @@ TEST_F(CertificatesE2E, ANodeClientCsrIsApprovedAndSignedOthersStayPending) {
   absl::StatusOr<pki::Certificate> cert =
       pki::Certificate::FromPem(signed_csr.status().certificate());
   ASSERT_TRUE(cert.ok()) << cert.status();
-  absl::StatusOr<pki::Certificate> ca = pki::LoadCertificateFile(pki_.ca.cert);
+  absl::StatusOr<pki::Certificate> ca = pki::LoadCertificateFile(cp_->pki().ca.cert);
   ASSERT_TRUE(ca.ok());
   EXPECT_TRUE(cert->VerifySignedBy(*ca).ok());
   EXPECT_EQ(cert->CommonName(), "system:node:node-9");

@@ -19,10 +19,7 @@
 #include "client/clientset.h"
 #include "k8s/core/v1/core.pb.h"
 #include "k8s/rbac/v1/rbac.pb.h"
-#include "pki/cluster_pki.h"
 #include "testing/control_plane.h"
-#include "testing/file_util.h"
-#include "testing/temp_dir.h"
 #include "testing/wait.h"
 
 namespace minik8s::controllers {
@@ -54,16 +51,8 @@ class TokenCleanerE2E : public ::testing::Test {
         !why.empty()) {
       GTEST_SKIP() << why;
     }
-    auto made = pki::EnsureClusterPki(dir_.Join("pki"), {});
-    ASSERT_TRUE(made.ok()) << made.status();
-    pki_ = *made;
     cp_ = std::make_unique<ControlPlane>(ControlPlane::Options{
-        .backend = BackendKind::kMinik8sStore,
-        .apiserver_flags = {"--tls-cert-file=" + pki_.apiserver.cert,
-                            "--tls-private-key-file=" + pki_.apiserver.key,
-                            "--client-ca-file=" + pki_.ca.cert, "--authorization-mode=RBAC"},
-        .tls = TlsClientFiles{
-            .ca_file = pki_.ca.cert, .cert_file = pki_.admin.cert, .key_file = pki_.admin.key}});
+        .apiserver_flags = {"--authorization-mode=RBAC"}, .pki = pki::ClusterPkiOptions{}});
     absl::Status started = cp_->Start();
     ASSERT_TRUE(started.ok()) << started;
     admin_ = cp_->clientset();
@@ -75,23 +64,8 @@ class TokenCleanerE2E : public ::testing::Test {
               .ok();
         },
         absl::Seconds(20)));
-
-    const std::string kubeconfig = dir_.Join("controller-manager.conf");
     ASSERT_TRUE(
-        testing::WriteFile(
-            kubeconfig,
-            absl::StrCat("apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n"
-                         "    server: https://",
-                         cp_->apiserver_address(), "\n    certificate-authority: ", pki_.ca.cert,
-                         "\ncontexts:\n- name: c\n  context:\n    cluster: c\n    user: u\n"
-                         "current-context: c\nusers:\n- name: u\n  user:\n"
-                         "    client-certificate: ",
-                         pki_.controller_manager.cert,
-                         "\n    client-key: ", pki_.controller_manager.key, "\n"))
-            .ok());
-    ASSERT_TRUE(cp_->StartControllerManager({"--kubeconfig", kubeconfig, "--leader-elect=false",
-                                             "--controllers=tokencleaner"})
-                    .ok());
+        cp_->StartControllerManager({"--leader-elect=false", "--controllers=tokencleaner"}).ok());
   }
 
   bool Exists(const std::string& name) {
@@ -100,8 +74,6 @@ class TokenCleanerE2E : public ::testing::Test {
     return got.ok();
   }
 
-  testing::TempDir dir_;
-  pki::ClusterPkiPaths pki_;
   std::unique_ptr<ControlPlane> cp_;
   client::Clientset* admin_ = nullptr;
 };

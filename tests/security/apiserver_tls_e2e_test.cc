@@ -40,25 +40,19 @@ class ApiserverTlsE2E : public ::testing::Test {
         !why.empty()) {
       GTEST_SKIP() << why;
     }
-    auto made = pki::EnsureClusterPki(dir_.Join("pki"), {});
-    ASSERT_TRUE(made.ok()) << made.status();
-    pki_ = *made;
     auto other = pki::EnsureClusterPki(dir_.Join("other-pki"), {});
     ASSERT_TRUE(other.ok()) << other.status();
     other_pki_ = *other;
     audit_ = dir_.Join("audit.log");
     cp_ = std::make_unique<ControlPlane>(ControlPlane::Options{
-        .backend = BackendKind::kMinik8sStore,
-        .apiserver_flags = {"--tls-cert-file=" + pki_.apiserver.cert,
-                            "--tls-private-key-file=" + pki_.apiserver.key,
-                            "--client-ca-file=" + pki_.ca.cert, "--audit-log-path=" + audit_},
-        .tls = Admin()});
+        .apiserver_flags = {"--audit-log-path=" + audit_}, .pki = pki::ClusterPkiOptions{}});
     absl::Status started = cp_->Start();
     ASSERT_TRUE(started.ok()) << started;
   }
 
+  const pki::ClusterPkiPaths& pki() const { return cp_->pki(); }
   TlsClientFiles Admin() const {
-    return {.ca_file = pki_.ca.cert, .cert_file = pki_.admin.cert, .key_file = pki_.admin.key};
+    return {.ca_file = pki().ca.cert, .cert_file = pki().admin.cert, .key_file = pki().admin.key};
   }
 
   std::unique_ptr<client::ApiClient> Client(const std::string& server,
@@ -71,25 +65,13 @@ class ApiserverTlsE2E : public ::testing::Test {
 
   std::string Https() const { return absl::StrCat("https://", cp_->apiserver_address()); }
 
-  // A kubeconfig for the real kubectl: the cluster CA, and a client
-  // certificate when `user` has one (else a bearer token the apiserver,
-  // which has no token file, does not look at: without any credentials
-  // kubectl would prompt for a password).
-  std::string Kubeconfig(const std::string& name, const pki::CertKeyPaths* user) {
-    std::string text = absl::StrCat(
-        "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: ", Https(),
-        "\n    certificate-authority: ", pki_.ca.cert,
-        "\ncontexts:\n- name: c\n  context:\n    cluster: c\n    user: u\n"
-        "current-context: c\nusers:\n- name: u\n  user:\n");
-    if (user != nullptr) {
-      absl::StrAppend(&text, "    client-certificate: ", user->cert,
-                      "\n    client-key: ", user->key, "\n");
-    } else {
-      absl::StrAppend(&text, "    token: not-looked-at\n");
-    }
-    const std::string path = dir_.Join(name);
-    EXPECT_TRUE(testing::WriteFile(path, text).ok());
-    return path;
+  // A kubeconfig for the real kubectl without a client certificate: a
+  // bearer token the apiserver, which has no token file, does not look at
+  // (without any credentials kubectl would prompt for a password).
+  std::string NobodyKubeconfig() {
+    absl::StatusOr<std::string> path = cp_->WriteTokenKubeconfig("nobody.conf", "not-looked-at");
+    EXPECT_TRUE(path.ok()) << path.status();
+    return path.value_or("/nonexistent/nobody.conf");
   }
 
   // The audit events for `uri`, once there are `count`.
@@ -112,8 +94,8 @@ class ApiserverTlsE2E : public ::testing::Test {
     return events;
   }
 
-  testing::TempDir dir_;
-  pki::ClusterPkiPaths pki_, other_pki_;
+  testing::TempDir dir_;  // the other CA's PKI, the audit log
+  pki::ClusterPkiPaths other_pki_;
   std::string audit_;
   std::unique_ptr<ControlPlane> cp_;
 };
@@ -127,9 +109,9 @@ TEST_F(ApiserverTlsE2E, GrpcClientCertificateIsTheUser) {
 
   // The scheduler's certificate is another user; the audit log tells them
   // apart.
-  auto scheduler = Client(Https(), TlsClientFiles{.ca_file = pki_.ca.cert,
-                                                  .cert_file = pki_.scheduler.cert,
-                                                  .key_file = pki_.scheduler.key});
+  auto scheduler = Client(Https(), TlsClientFiles{.ca_file = pki().ca.cert,
+                                                  .cert_file = pki().scheduler.cert,
+                                                  .key_file = pki().scheduler.key});
   ASSERT_NE(scheduler, nullptr);
   ASSERT_TRUE(scheduler->Get("namespaces", "", "kube-public", &ns).ok());
   const std::string uri = "/minik8s.apiserver.v1.ApiServer/Get";
@@ -147,7 +129,7 @@ TEST_F(ApiserverTlsE2E, GrpcClientCertificateIsTheUser) {
 }
 
 TEST_F(ApiserverTlsE2E, GrpcWithoutCertificateIsUnauthenticated) {
-  auto anonymous = Client(Https(), TlsClientFiles{.ca_file = pki_.ca.cert});
+  auto anonymous = Client(Https(), TlsClientFiles{.ca_file = pki().ca.cert});
   ASSERT_NE(anonymous, nullptr);
   core::v1::Namespace ns;
   absl::Status s = anonymous->Get("namespaces", "", "default", &ns);
@@ -158,7 +140,7 @@ TEST_F(ApiserverTlsE2E, GrpcWithoutCertificateIsUnauthenticated) {
 TEST_F(ApiserverTlsE2E, GrpcIsRefusedWithAForeignCertificateOrInPlaintext) {
   core::v1::Namespace ns;
   // A client certificate from another CA fails the handshake.
-  auto foreign = Client(Https(), TlsClientFiles{.ca_file = pki_.ca.cert,
+  auto foreign = Client(Https(), TlsClientFiles{.ca_file = pki().ca.cert,
                                                 .cert_file = other_pki_.admin.cert,
                                                 .key_file = other_pki_.admin.key});
   ASSERT_NE(foreign, nullptr);
@@ -177,19 +159,13 @@ TEST_F(ApiserverTlsE2E, GrpcIsRefusedWithAForeignCertificateOrInPlaintext) {
 }
 
 TEST_F(ApiserverTlsE2E, RealKubectlWithTheAdminCertificate) {
-  const std::string kubectl = testing::FindOnPath("kubectl");
-  if (kubectl.empty()) GTEST_SKIP() << "kubectl is not installed";
+  if (testing::FindOnPath("kubectl").empty()) GTEST_SKIP() << "kubectl is not installed";
   std::string out;
-  const std::vector<std::string> cache = cp_->KubectlCacheFlags();
-  int code = testing::RunCommand({kubectl, "--kubeconfig", Kubeconfig("admin.conf", &pki_.admin),
-                                  cache[0], cache[1], "get", "namespaces", "-o", "name"},
-                                 &out, absl::Seconds(30));
+  int code = cp_->Kubectl(cp_->admin_kubeconfig(), {"get", "namespaces", "-o", "name"}, &out);
   EXPECT_EQ(code, 0) << out;
   EXPECT_TRUE(absl::StrContains(out, "namespace/default")) << out;
   // Without a certificate: Unauthorized, as kubectl words it.
-  code = testing::RunCommand({kubectl, "--kubeconfig", Kubeconfig("nobody.conf", nullptr), cache[0],
-                              cache[1], "get", "namespaces"},
-                             &out, absl::Seconds(30));
+  code = cp_->Kubectl(NobodyKubeconfig(), {"get", "namespaces"}, &out);
   EXPECT_NE(code, 0);
   EXPECT_TRUE(absl::StrContains(out, "You must be logged in to the server")) << out;
   // The HTTP audit event names the certificate's user.
@@ -204,29 +180,25 @@ TEST_F(ApiserverTlsE2E, RealKubectlWithTheAdminCertificate) {
 TEST_F(ApiserverTlsE2E, MkctlThroughTheKubeconfig) {
   const std::string mkctl = testing::BinPath("mkctl");
   if (access(mkctl.c_str(), X_OK) != 0) GTEST_SKIP() << "mkctl is not built";
-  const std::string admin = Kubeconfig("admin.conf", &pki_.admin);
+  const std::string admin = cp_->admin_kubeconfig();
   std::string out;
   // gRPC over TLS with the admin's certificate.
-  int code = testing::RunCommand({mkctl, "--kubeconfig", admin, "get", "namespaces", "-o", "name"},
-                                 &out, absl::Seconds(30));
+  int code = cp_->Mkctl(admin, {"get", "namespaces", "-o", "name"}, &out);
   EXPECT_EQ(code, 0) << out;
   EXPECT_TRUE(absl::StrContains(out, "namespace/default")) << out;
   // explain reads the OpenAPI document over https.
-  code = testing::RunCommand({mkctl, "--kubeconfig", admin, "explain", "pod.spec.nodeName"}, &out,
-                             absl::Seconds(30));
+  code = cp_->Mkctl(admin, {"explain", "pod.spec.nodeName"}, &out);
   EXPECT_EQ(code, 0) << out;
   EXPECT_TRUE(absl::StrContains(out, "FIELD: nodeName <string>")) << out;
   // kubectl's TLS flags instead of a kubeconfig.
   code = testing::RunCommand(
-      {mkctl, "--server", Https(), "--certificate-authority", pki_.ca.cert, "--client-certificate",
-       pki_.admin.cert, "--client-key", pki_.admin.key, "get", "namespaces", "-o", "name"},
+      {mkctl, "--server", Https(), "--certificate-authority", pki().ca.cert, "--client-certificate",
+       pki().admin.cert, "--client-key", pki().admin.key, "get", "namespaces", "-o", "name"},
       &out, absl::Seconds(30));
   EXPECT_EQ(code, 0) << out;
   EXPECT_TRUE(absl::StrContains(out, "namespace/default")) << out;
   // Without a certificate: refused.
-  code = testing::RunCommand(
-      {mkctl, "--kubeconfig", Kubeconfig("nobody.conf", nullptr), "get", "namespaces"}, &out,
-      absl::Seconds(30));
+  code = cp_->Mkctl(NobodyKubeconfig(), {"get", "namespaces"}, &out);
   EXPECT_EQ(code, 1);
   EXPECT_EQ(out, "error: You must be logged in to the server (Unauthorized)\n");
 }
@@ -242,23 +214,23 @@ TEST_F(ApiserverTlsE2E, CurlSeesTlsOnlyAndThePublicEndpoints) {
   EXPECT_EQ(code, 0) << out;
   EXPECT_EQ(out, "Client sent an HTTP request to an HTTPS server.\n");
   // Over TLS without a certificate: /readyz is public, the API is not.
-  code = testing::RunCommand({curl, "-sS", "--cacert", pki_.ca.cert, Https() + "/readyz"}, &out,
+  code = testing::RunCommand({curl, "-sS", "--cacert", pki().ca.cert, Https() + "/readyz"}, &out,
                              absl::Seconds(30));
   EXPECT_EQ(code, 0) << out;
   EXPECT_EQ(out, "ok");
   code = testing::RunCommand({curl, "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--cacert",
-                              pki_.ca.cert, Https() + "/api/v1/namespaces"},
+                              pki().ca.cert, Https() + "/api/v1/namespaces"},
                              &out, absl::Seconds(30));
   EXPECT_EQ(out, "401");
   // With the admin certificate, over HTTP/1.1 although curl offers h2 too.
   code = testing::RunCommand({curl, "-sS", "-o", "/dev/null", "-w", "%{http_code} %{http_version}",
-                              "--cacert", pki_.ca.cert, "--cert", pki_.admin.cert, "--key",
-                              pki_.admin.key, Https() + "/api/v1/namespaces"},
+                              "--cacert", pki().ca.cert, "--cert", pki().admin.cert, "--key",
+                              pki().admin.key, Https() + "/api/v1/namespaces"},
                              &out, absl::Seconds(30));
   EXPECT_EQ(out, "200 1.1");
   // A certificate from another CA is refused in the handshake.
   code =
-      testing::RunCommand({curl, "-sS", "--cacert", pki_.ca.cert, "--cert", other_pki_.admin.cert,
+      testing::RunCommand({curl, "-sS", "--cacert", pki().ca.cert, "--cert", other_pki_.admin.cert,
                            "--key", other_pki_.admin.key, Https() + "/readyz"},
                           &out, absl::Seconds(30));
   EXPECT_NE(code, 0) << out;

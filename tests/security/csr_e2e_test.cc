@@ -9,7 +9,6 @@
 // `mkctl describe csr` show the result. Skips when the binaries or kubectl
 // are missing.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <memory>
 #include <string>
@@ -27,13 +26,11 @@
 #include "k8s/rbac/v1/rbac.pb.h"
 #include "pki/cluster_pki.h"
 #include "pki/csr.h"
-#include "pki/issue.h"
 #include "pki/key.h"
 #include "pki/pem_file.h"
 #include "testing/control_plane.h"
 #include "testing/file_util.h"
 #include "testing/store_backend.h"
-#include "testing/subprocess.h"
 #include "testing/temp_dir.h"
 #include "testing/wait.h"
 
@@ -90,29 +87,20 @@ subjects:
 class CsrE2E : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (std::string why = ControlPlane::MissingPrerequisite(BackendKind::kMinik8sStore);
+    if (std::string why = ControlPlane::MissingPrerequisite(BackendKind::kMinik8sStore,
+                                                            {"minik8s-apiserver", "mkctl"});
         !why.empty()) {
       GTEST_SKIP() << why;
     }
-    kubectl_ = testing::FindOnPath("kubectl");
-    if (kubectl_.empty()) GTEST_SKIP() << "kubectl is not installed";
-    mkctl_ = testing::BinPath("mkctl");
-    if (access(mkctl_.c_str(), X_OK) != 0) GTEST_SKIP() << "mkctl is not built";
-    auto made = pki::EnsureClusterPki(dir_.Join("pki"), {});
-    ASSERT_TRUE(made.ok()) << made.status();
-    pki_ = *made;
+    if (testing::FindOnPath("kubectl").empty()) GTEST_SKIP() << "kubectl is not installed";
     cp_ = std::make_unique<ControlPlane>(ControlPlane::Options{
-        .backend = BackendKind::kMinik8sStore,
-        .apiserver_flags = {"--tls-cert-file=" + pki_.apiserver.cert,
-                            "--tls-private-key-file=" + pki_.apiserver.key,
-                            "--client-ca-file=" + pki_.ca.cert, "--authorization-mode=RBAC"},
-        .tls = TlsClientFiles{
-            .ca_file = pki_.ca.cert, .cert_file = pki_.admin.cert, .key_file = pki_.admin.key}});
+        .apiserver_flags = {"--authorization-mode=RBAC"}, .pki = pki::ClusterPkiOptions{}});
     absl::Status started = cp_->Start();
     ASSERT_TRUE(started.ok()) << started;
-    admin_ = Kubeconfig("admin", {pki_.admin.cert, pki_.admin.key});
-    jane_ = Kubeconfig("jane", IssueUser("jane", {"devs"}));
-    carol_ = Kubeconfig("carol", IssueUser("carol", {}));
+    admin_ = cp_->admin_kubeconfig();
+    pki::CertKeyPaths jane_cert;
+    ASSERT_NO_FATAL_FAILURE(AddUser("jane", {"devs"}, &jane_, &jane_cert));
+    ASSERT_NO_FATAL_FAILURE(AddUser("carol", {}, &carol_, &carol_cert_));
     std::string out;
     ASSERT_TRUE(testing::WaitFor(
         [&] {
@@ -132,44 +120,24 @@ class CsrE2E : public ::testing::Test {
         << out;
   }
 
-  // A client certificate for `name` in `groups`, signed by the cluster CA.
-  pki::CertKeyPaths IssueUser(const std::string& name, std::vector<std::string> groups) {
-    auto cert = pki::LoadCertificateFile(pki_.ca.cert);
-    auto key = pki::LoadPrivateKeyFile(pki_.ca.key);
-    EXPECT_TRUE(cert.ok() && key.ok());
-    pki::CertificateAuthority ca{*std::move(cert), *std::move(key)};
-    auto issued = pki::IssueWithNewKey(ca, pki::ClientSpec(name, std::move(groups)));
-    EXPECT_TRUE(issued.ok()) << issued.status();
-    pki::CertKeyPaths paths{dir_.Join(name + ".crt"), dir_.Join(name + ".key")};
-    EXPECT_TRUE(pki::WriteCertificateFile(paths.cert, issued->cert).ok());
-    EXPECT_TRUE(pki::WritePrivateKeyFile(paths.key, issued->key).ok());
-    return paths;
-  }
-
-  std::string Kubeconfig(const std::string& name, const pki::CertKeyPaths& user) {
-    const std::string text = absl::StrCat(
-        "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: https://",
-        cp_->apiserver_address(), "\n    certificate-authority: ", pki_.ca.cert,
-        "\ncontexts:\n- name: c\n  context:\n    cluster: c\n    user: u\n"
-        "current-context: c\nusers:\n- name: u\n  user:\n    client-certificate: ",
-        user.cert, "\n    client-key: ", user.key, "\n");
-    const std::string path = dir_.Join(name + ".conf");
-    EXPECT_TRUE(testing::WriteFile(path, text).ok());
-    return path;
+  // A new user `name` in `groups`: a client certificate of the cluster CA
+  // (*cert) and a kubeconfig presenting it (*config).
+  void AddUser(const std::string& name, std::vector<std::string> groups, std::string* config,
+               pki::CertKeyPaths* cert) {
+    absl::StatusOr<pki::CertKeyPaths> issued = cp_->IssueClientCertificate(name, std::move(groups));
+    ASSERT_TRUE(issued.ok()) << issued.status();
+    *cert = *issued;
+    absl::StatusOr<std::string> path = cp_->WriteKubeconfig(name + ".conf", *cert);
+    ASSERT_TRUE(path.ok()) << path.status();
+    *config = *path;
   }
 
   int Kubectl(const std::string& config, std::vector<std::string> args, std::string* out) {
-    std::vector<std::string> argv = {kubectl_, "--kubeconfig", config};
-    std::vector<std::string> cache = cp_->KubectlCacheFlags();
-    argv.insert(argv.end(), cache.begin(), cache.end());
-    argv.insert(argv.end(), args.begin(), args.end());
-    return testing::RunCommand(argv, out, absl::Seconds(30));
+    return cp_->Kubectl(config, args, out);
   }
 
   int Mkctl(const std::string& config, std::vector<std::string> args, std::string* out) {
-    std::vector<std::string> argv = {mkctl_, "--kubeconfig", config};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return testing::RunCommand(argv, out, absl::Seconds(30));
+    return cp_->Mkctl(config, args, out);
   }
 
   // jane creates request `name` with kubectl, claiming to be the admin.
@@ -198,9 +166,9 @@ class CsrE2E : public ::testing::Test {
     return csr;
   }
 
-  testing::TempDir dir_;
-  pki::ClusterPkiPaths pki_;
-  std::string kubectl_, mkctl_, admin_, jane_, carol_;
+  testing::TempDir dir_;  // the policy and the requests' manifests
+  std::string admin_, jane_, carol_;
+  pki::CertKeyPaths carol_cert_;
   std::unique_ptr<ControlPlane> cp_;
 };
 
@@ -275,13 +243,12 @@ TEST_F(CsrE2E, RequestApproveDenyAndWhoMay) {
 
   // carol may update status, but not set a certificate without `sign`.
   {
-    auto carol =
-        client::ApiClient::Connect({.server = cp_->apiserver_address(),
-                                    .tls = TlsClientFiles{.ca_file = pki_.ca.cert,
-                                                          .cert_file = dir_.Join("carol.crt"),
-                                                          .key_file = dir_.Join("carol.key")}});
+    auto carol = client::ApiClient::Connect({.server = cp_->apiserver_address(),
+                                             .tls = TlsClientFiles{.ca_file = cp_->pki().ca.cert,
+                                                                   .cert_file = carol_cert_.cert,
+                                                                   .key_file = carol_cert_.key}});
     ASSERT_TRUE(carol.ok()) << carol.status();
-    auto ca = pki::LoadCertificateFile(pki_.ca.cert);
+    auto ca = pki::LoadCertificateFile(cp_->pki().ca.cert);
     ASSERT_TRUE(ca.ok());
     CertificateSigningRequest issued = Get("csr-jane");
     issued.mutable_status()->set_certificate(*ca->ToPem());

@@ -8,14 +8,12 @@
 // print the same `auth can-i --list` table, for bob himself and for the
 // admin --as bob. Skips when the binaries or kubectl are missing.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/strings/match.h"
-#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "client/api_client.h"
 #include "pki/cluster_pki.h"
@@ -64,34 +62,25 @@ subjects:
 class ImpersonationE2E : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (std::string why = ControlPlane::MissingPrerequisite(BackendKind::kMinik8sStore);
+    if (std::string why = ControlPlane::MissingPrerequisite(BackendKind::kMinik8sStore,
+                                                            {"minik8s-apiserver", "mkctl"});
         !why.empty()) {
       GTEST_SKIP() << why;
     }
-    kubectl_ = testing::FindOnPath("kubectl");
-    if (kubectl_.empty()) GTEST_SKIP() << "kubectl is not installed";
-    mkctl_ = testing::BinPath("mkctl");
-    if (access(mkctl_.c_str(), X_OK) != 0) GTEST_SKIP() << "mkctl is not built";
-    auto made = pki::EnsureClusterPki(dir_.Join("pki"), {});
-    ASSERT_TRUE(made.ok()) << made.status();
-    pki_ = *made;
+    if (testing::FindOnPath("kubectl").empty()) GTEST_SKIP() << "kubectl is not installed";
     const std::string tokens = dir_.Join("tokens.csv");
     ASSERT_TRUE(testing::WriteFile(tokens, "bob-token,bob,1001\n").ok());
     audit_ = dir_.Join("audit.log");
     cp_ = std::make_unique<ControlPlane>(ControlPlane::Options{
-        .backend = BackendKind::kMinik8sStore,
-        .apiserver_flags = {"--tls-cert-file=" + pki_.apiserver.cert,
-                            "--tls-private-key-file=" + pki_.apiserver.key,
-                            "--client-ca-file=" + pki_.ca.cert, "--token-auth-file=" + tokens,
-                            "--authorization-mode=RBAC", "--audit-log-path=" + audit_},
-        .tls = TlsClientFiles{
-            .ca_file = pki_.ca.cert, .cert_file = pki_.admin.cert, .key_file = pki_.admin.key}});
+        .apiserver_flags = {"--token-auth-file=" + tokens, "--authorization-mode=RBAC",
+                            "--audit-log-path=" + audit_},
+        .pki = pki::ClusterPkiOptions{}});
     absl::Status started = cp_->Start();
     ASSERT_TRUE(started.ok()) << started;
-    admin_config_ =
-        WriteKubeconfig("admin.conf", absl::StrCat("    client-certificate: ", pki_.admin.cert,
-                                                   "\n    client-key: ", pki_.admin.key, "\n"));
-    bob_config_ = WriteKubeconfig("bob.conf", "    token: bob-token\n");
+    admin_config_ = cp_->admin_kubeconfig();
+    absl::StatusOr<std::string> bob = cp_->WriteTokenKubeconfig("bob.conf", "bob-token");
+    ASSERT_TRUE(bob.ok()) << bob.status();
+    bob_config_ = *bob;
     // The bootstrap policy is in place once the admin can list it.
     std::string out;
     ASSERT_TRUE(testing::WaitFor(
@@ -106,30 +95,12 @@ class ImpersonationE2E : public ::testing::Test {
     ASSERT_EQ(Kubectl(admin_config_, {"apply", "-f", manifest}, &out), 0) << out;
   }
 
-  std::string WriteKubeconfig(const std::string& name, const std::string& user) {
-    const std::string text = absl::StrCat(
-        "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: https://",
-        cp_->apiserver_address(), "\n    certificate-authority: ", pki_.ca.cert,
-        "\ncontexts:\n- name: c\n  context:\n    cluster: c\n    user: u\n"
-        "current-context: c\nusers:\n- name: u\n  user:\n",
-        user);
-    const std::string path = dir_.Join(name);
-    EXPECT_TRUE(testing::WriteFile(path, text).ok());
-    return path;
-  }
-
   int Kubectl(const std::string& config, std::vector<std::string> args, std::string* out) {
-    std::vector<std::string> argv = {kubectl_, "--kubeconfig", config};
-    std::vector<std::string> cache = cp_->KubectlCacheFlags();
-    argv.insert(argv.end(), cache.begin(), cache.end());
-    argv.insert(argv.end(), args.begin(), args.end());
-    return testing::RunCommand(argv, out, absl::Seconds(30));
+    return cp_->Kubectl(config, args, out);
   }
 
   int Mkctl(const std::string& config, std::vector<std::string> args, std::string* out) {
-    std::vector<std::string> argv = {mkctl_, "--kubeconfig", config};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return testing::RunCommand(argv, out, absl::Seconds(30));
+    return cp_->Mkctl(config, args, out);
   }
 
   // Both tools, the same arguments: the same exit code and output.
@@ -141,9 +112,8 @@ class ImpersonationE2E : public ::testing::Test {
     return k;
   }
 
-  testing::TempDir dir_;
-  pki::ClusterPkiPaths pki_;
-  std::string kubectl_, mkctl_, audit_, admin_config_, bob_config_;
+  testing::TempDir dir_;  // the token file, the audit log, bob's Role
+  std::string audit_, admin_config_, bob_config_;
   std::unique_ptr<ControlPlane> cp_;
 };
 
@@ -197,10 +167,11 @@ TEST_F(ImpersonationE2E, GroupsWithoutUser) {
   // The apiserver answers such a request as kube-apiserver does.
   const std::string curl = testing::FindOnPath("curl");
   if (curl.empty()) GTEST_SKIP() << "curl is not installed";
+  const pki::ClusterPkiPaths& pki = cp_->pki();
   std::string out;
   ASSERT_EQ(testing::RunCommand(
-                {curl, "-s", "--cacert", pki_.ca.cert, "--cert", pki_.admin.cert, "--key",
-                 pki_.admin.key, "-H", "Impersonate-Group: dev", "-w", "%{http_code}",
+                {curl, "-s", "--cacert", pki.ca.cert, "--cert", pki.admin.cert, "--key",
+                 pki.admin.key, "-H", "Impersonate-Group: dev", "-w", "%{http_code}",
                  "https://" + cp_->apiserver_address() + "/api/v1/namespaces/default/pods"},
                 &out),
             0);

@@ -34,7 +34,6 @@
 #include "testing/file_util.h"
 #include "testing/store_backend.h"
 #include "testing/subprocess.h"
-#include "testing/temp_dir.h"
 #include "testing/wait.h"
 
 namespace minik8s::apiserver {
@@ -92,19 +91,12 @@ class NodeIdentityE2E : public ::testing::Test {
         !why.empty()) {
       GTEST_SKIP() << why;
     }
-    auto made =
-        pki::EnsureClusterPki(dir_.Join("pki"), {.nodes = {{.name = "n1"}, {.name = "n2"}}});
-    ASSERT_TRUE(made.ok()) << made.status();
-    pki_ = *made;
     cp_ = std::make_unique<ControlPlane>(ControlPlane::Options{
-        .backend = BackendKind::kMinik8sStore,
-        .apiserver_flags = {"--tls-cert-file=" + pki_.apiserver.cert,
-                            "--tls-private-key-file=" + pki_.apiserver.key,
-                            "--client-ca-file=" + pki_.ca.cert, kAuthorization, kAdmission},
-        .tls = Files(pki_.admin)});
+        .apiserver_flags = {kAuthorization, kAdmission},
+        .pki = pki::ClusterPkiOptions{.nodes = {{.name = "n1"}, {.name = "n2"}}}});
     absl::Status started = cp_->Start();
     ASSERT_TRUE(started.ok()) << started;
-    n1_ = Connect(pki_.kubelets.at("n1").client);
+    n1_ = Connect(cp_->pki().kubelets.at("n1").client);
     ASSERT_NE(n1_, nullptr);
   }
 
@@ -113,7 +105,7 @@ class NodeIdentityE2E : public ::testing::Test {
   }
 
   TlsClientFiles Files(const pki::CertKeyPaths& user) const {
-    return {.ca_file = pki_.ca.cert, .cert_file = user.cert, .key_file = user.key};
+    return {.ca_file = cp_->pki().ca.cert, .cert_file = user.cert, .key_file = user.key};
   }
 
   std::unique_ptr<client::Clientset> Connect(const pki::CertKeyPaths& user) {
@@ -129,10 +121,10 @@ class NodeIdentityE2E : public ::testing::Test {
   // curl as node n1: "<http code>\n<body>".
   std::string CurlAsN1(const std::string& method, const std::string& path,
                        const std::string& content_type, const std::string& body) {
-    const pki::CertKeyPaths& n1 = pki_.kubelets.at("n1").client;
+    const pki::CertKeyPaths& n1 = cp_->pki().kubelets.at("n1").client;
     std::string out;
     const int code =
-        testing::RunCommand({curl_, "-sS", "-X", method, "--cacert", pki_.ca.cert, "--cert",
+        testing::RunCommand({curl_, "-sS", "-X", method, "--cacert", cp_->pki().ca.cert, "--cert",
                              n1.cert, "--key", n1.key, "-H", "Content-Type: " + content_type,
                              "--data-binary", body, "-w", "\n%{http_code}", Https() + path},
                             &out);
@@ -143,8 +135,6 @@ class NodeIdentityE2E : public ::testing::Test {
                : absl::StrCat(out.substr(last + 1), "\n", out.substr(0, last));
   }
 
-  testing::TempDir dir_;
-  pki::ClusterPkiPaths pki_;
   std::unique_ptr<ControlPlane> cp_;
   std::unique_ptr<client::Clientset> n1_;
   std::string curl_ = testing::FindOnPath("curl");
@@ -187,13 +177,13 @@ TEST_F(NodeIdentityE2E, NodeWritesOnlyItsOwnNodeAndStatus) {
 
   // Somebody who is no node is RBAC's: the controller-manager may write
   // node status, the scheduler may not.
-  auto cm = Connect(pki_.controller_manager);
+  auto cm = Connect(cp_->pki().controller_manager);
   ASSERT_NE(cm, nullptr);
   absl::StatusOr<core::v1::Node> by_cm = cm->Nodes().Get("", "n2");
   ASSERT_TRUE(by_cm.ok()) << by_cm.status();
   MarkReady(&*by_cm, "the controller-manager");
   EXPECT_TRUE(cm->Nodes().UpdateStatus(*by_cm).ok());
-  auto scheduler = Connect(pki_.scheduler);
+  auto scheduler = Connect(cp_->pki().scheduler);
   ASSERT_NE(scheduler, nullptr);
   absl::StatusOr<core::v1::Node> by_scheduler = scheduler->Nodes().Get("", "n2");
   ASSERT_TRUE(by_scheduler.ok()) << by_scheduler.status();

@@ -9,16 +9,15 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/strings/match.h"
-#include "absl/strings/str_cat.h"
 #include "client/api_client.h"
 #include "k8s/core/v1/core.pb.h"
 #include "pki/cluster_pki.h"
 #include "testing/control_plane.h"
 #include "testing/file_util.h"
 #include "testing/store_backend.h"
-#include "testing/subprocess.h"
 #include "testing/temp_dir.h"
 #include "testing/wait.h"
 
@@ -46,54 +45,29 @@ class RbacKubectlE2E : public ::testing::Test {
         !why.empty()) {
       GTEST_SKIP() << why;
     }
-    kubectl_ = testing::FindOnPath("kubectl");
-    if (kubectl_.empty()) GTEST_SKIP() << "kubectl is not installed";
-    auto made = pki::EnsureClusterPki(dir_.Join("pki"), {});
-    ASSERT_TRUE(made.ok()) << made.status();
-    pki_ = *made;
+    if (testing::FindOnPath("kubectl").empty()) GTEST_SKIP() << "kubectl is not installed";
     cp_ = std::make_unique<ControlPlane>(ControlPlane::Options{
-        .backend = BackendKind::kMinik8sStore,
-        .apiserver_flags = {"--tls-cert-file=" + pki_.apiserver.cert,
-                            "--tls-private-key-file=" + pki_.apiserver.key,
-                            "--client-ca-file=" + pki_.ca.cert, "--authorization-mode=RBAC"},
-        .tls = TlsClientFiles{
-            .ca_file = pki_.ca.cert, .cert_file = pki_.admin.cert, .key_file = pki_.admin.key}});
+        .apiserver_flags = {"--authorization-mode=RBAC"}, .pki = pki::ClusterPkiOptions{}});
     absl::Status started = cp_->Start();
     ASSERT_TRUE(started.ok()) << started;
+    admin_ = cp_->admin_kubeconfig();
+    scheduler_ = cp_->scheduler_kubeconfig();
   }
 
-  std::string Kubeconfig(const std::string& name, const pki::CertKeyPaths& user) {
-    const std::string text = absl::StrCat(
-        "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: https://",
-        cp_->apiserver_address(), "\n    certificate-authority: ", pki_.ca.cert,
-        "\ncontexts:\n- name: c\n  context:\n    cluster: c\n    user: u\n"
-        "current-context: c\nusers:\n- name: u\n  user:\n    client-certificate: ",
-        user.cert, "\n    client-key: ", user.key, "\n");
-    const std::string path = dir_.Join(name);
-    EXPECT_TRUE(testing::WriteFile(path, text).ok());
-    return path;
+  int Kubectl(const std::string& kubeconfig, std::vector<std::string> args, std::string* out) {
+    return cp_->Kubectl(kubeconfig, args, out);
   }
 
-  int Kubectl(const pki::CertKeyPaths& user, std::vector<std::string> args, std::string* out) {
-    std::vector<std::string> argv = {kubectl_, "--kubeconfig",
-                                     Kubeconfig(absl::StrCat(user.cert.size(), ".conf"), user)};
-    std::vector<std::string> cache = cp_->KubectlCacheFlags();
-    argv.insert(argv.end(), cache.begin(), cache.end());
-    argv.insert(argv.end(), args.begin(), args.end());
-    return testing::RunCommand(argv, out, absl::Seconds(30));
-  }
-
-  testing::TempDir dir_;
-  pki::ClusterPkiPaths pki_;
-  std::string kubectl_;
+  testing::TempDir dir_;  // the manifests
   std::unique_ptr<ControlPlane> cp_;
+  std::string admin_, scheduler_;  // kubeconfigs
 };
 
 TEST_F(RbacKubectlE2E, AdminManagesRolesAndTheSchedulerIsForbiddenToDeleteANode) {
   std::string out;
   ASSERT_TRUE(testing::WaitFor(
       [&] {
-        return Kubectl(pki_.admin, {"get", "clusterroles", "-o", "name"}, &out) == 0 &&
+        return Kubectl(admin_, {"get", "clusterroles", "-o", "name"}, &out) == 0 &&
                absl::StrContains(out, "clusterrole.rbac.authorization.k8s.io/system:node\n");
       },
       absl::Seconds(20)))
@@ -102,9 +76,9 @@ TEST_F(RbacKubectlE2E, AdminManagesRolesAndTheSchedulerIsForbiddenToDeleteANode)
       << out;
   const std::string role = dir_.Join("role.yaml");
   ASSERT_TRUE(testing::WriteFile(role, kRole).ok());
-  EXPECT_EQ(Kubectl(pki_.admin, {"apply", "-f", role}, &out), 0) << out;
+  EXPECT_EQ(Kubectl(admin_, {"apply", "-f", role}, &out), 0) << out;
   EXPECT_EQ(out, "role.rbac.authorization.k8s.io/pod-reader created\n");
-  EXPECT_EQ(Kubectl(pki_.admin, {"get", "clusterrolebinding", "system:kube-scheduler"}, &out), 0)
+  EXPECT_EQ(Kubectl(admin_, {"get", "clusterrolebinding", "system:kube-scheduler"}, &out), 0)
       << out;
   EXPECT_TRUE(absl::StrContains(out, "ClusterRole/system:kube-scheduler")) << out;
 
@@ -113,22 +87,21 @@ TEST_F(RbacKubectlE2E, AdminManagesRolesAndTheSchedulerIsForbiddenToDeleteANode)
   ASSERT_TRUE(cp_->clientset()->Nodes().Create(node).ok());
   ASSERT_TRUE(testing::WaitFor(
       [&] {
-        return Kubectl(pki_.scheduler, {"get", "nodes", "-o", "name"}, &out) == 0;
+        return Kubectl(scheduler_, {"get", "nodes", "-o", "name"}, &out) == 0;
       },
       absl::Seconds(20)))
       << out;
   EXPECT_EQ(out, "node/node-1\n");
-  EXPECT_EQ(Kubectl(pki_.scheduler, {"delete", "node", "node-1"}, &out), 1) << out;
+  EXPECT_EQ(Kubectl(scheduler_, {"delete", "node", "node-1"}, &out), 1) << out;
   EXPECT_EQ(out,
             "Error from server (Forbidden): nodes \"node-1\" is forbidden: User "
             "\"system:kube-scheduler\" cannot delete resource \"nodes\" in API group \"\" at the "
             "cluster scope\n");
   // kubectl warns (on stderr) that nodes have no namespace, then answers.
-  EXPECT_EQ(Kubectl(pki_.scheduler, {"auth", "can-i", "delete", "nodes"}, &out), 1) << out;
+  EXPECT_EQ(Kubectl(scheduler_, {"auth", "can-i", "delete", "nodes"}, &out), 1) << out;
   EXPECT_TRUE(absl::EndsWith(out, "\nno\n")) << out;
-  EXPECT_EQ(
-      Kubectl(pki_.scheduler, {"auth", "can-i", "create", "pods", "--subresource=binding"}, &out),
-      0)
+  EXPECT_EQ(Kubectl(scheduler_, {"auth", "can-i", "create", "pods", "--subresource=binding"}, &out),
+            0)
       << out;
   EXPECT_EQ(out, "yes\n");
 }
@@ -156,18 +129,17 @@ subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: system:kube-s
                   .ok());
   ASSERT_TRUE(testing::WaitFor(
       [&] {
-        return Kubectl(pki_.admin, {"apply", "-f", writer}, &out) == 0;
+        return Kubectl(admin_, {"apply", "-f", writer}, &out) == 0;
       },
       absl::Seconds(20)))
       << out;
   ASSERT_TRUE(testing::WaitFor(
       [&] {
-        return Kubectl(pki_.scheduler, {"auth", "can-i", "create", "clusterrolebindings"}, &out) ==
-               0;
+        return Kubectl(scheduler_, {"auth", "can-i", "create", "clusterrolebindings"}, &out) == 0;
       },
       absl::Seconds(20)))
       << out;
-  EXPECT_EQ(Kubectl(pki_.scheduler,
+  EXPECT_EQ(Kubectl(scheduler_,
                     {"create", "clusterrolebinding", "self-admin", "--clusterrole=cluster-admin",
                      "--user=system:kube-scheduler"},
                     &out),
@@ -181,15 +153,15 @@ subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: system:kube-s
       "currently held:\n{APIGroups:[\"*\"], Resources:[\"*\"], Verbs:[\"*\"]}"))
       << out;
   EXPECT_EQ(
-      Kubectl(pki_.scheduler,
-              {"create", "clusterrole", "deleter", "--verb=delete", "--resource=nodes"}, &out),
+      Kubectl(scheduler_, {"create", "clusterrole", "deleter", "--verb=delete", "--resource=nodes"},
+              &out),
       1)
       << out;
   EXPECT_TRUE(
       absl::StrContains(out, "{APIGroups:[\"\"], Resources:[\"nodes\"], Verbs:[\"delete\"]}"))
       << out;
   // A role within what it holds is fine.
-  EXPECT_EQ(Kubectl(pki_.scheduler,
+  EXPECT_EQ(Kubectl(scheduler_,
                     {"create", "clusterrole", "binder", "--verb=create", "--resource=pods/binding"},
                     &out),
             0)

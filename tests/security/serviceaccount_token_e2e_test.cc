@@ -17,7 +17,6 @@
 #include <vector>
 
 #include "absl/strings/match.h"
-#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "client/clientset.h"
@@ -25,9 +24,7 @@
 #include "k8s/rbac/v1/rbac.pb.h"
 #include "pki/cluster_pki.h"
 #include "testing/control_plane.h"
-#include "testing/file_util.h"
-#include "testing/subprocess.h"
-#include "testing/temp_dir.h"
+#include "testing/store_backend.h"
 #include "testing/wait.h"
 
 namespace minik8s::apiserver {
@@ -44,20 +41,11 @@ class ServiceAccountTokenE2E : public ::testing::Test {
         !why.empty()) {
       GTEST_SKIP() << why;
     }
-    kubectl_ = testing::FindOnPath("kubectl");
-    if (kubectl_.empty()) GTEST_SKIP() << "kubectl is not installed";
-    auto made = pki::EnsureClusterPki(dir_.Join("pki"), {});
-    ASSERT_TRUE(made.ok()) << made.status();
-    pki_ = *made;
-    cp_ = std::make_unique<ControlPlane>(ControlPlane::Options{
-        .backend = BackendKind::kMinik8sStore,
-        .apiserver_flags = {"--tls-cert-file=" + pki_.apiserver.cert,
-                            "--tls-private-key-file=" + pki_.apiserver.key,
-                            "--client-ca-file=" + pki_.ca.cert, "--authorization-mode=RBAC",
-                            "--service-account-key-file=" + pki_.service_account_public_key,
-                            "--service-account-signing-key-file=" + pki_.service_account_key},
-        .tls = TlsClientFiles{
-            .ca_file = pki_.ca.cert, .cert_file = pki_.admin.cert, .key_file = pki_.admin.key}});
+    if (testing::FindOnPath("kubectl").empty()) GTEST_SKIP() << "kubectl is not installed";
+    cp_ = std::make_unique<ControlPlane>(
+        ControlPlane::Options{.apiserver_flags = {"--authorization-mode=RBAC"},
+                              .pki = pki::ClusterPkiOptions{},
+                              .service_account_keys = true});
     absl::Status started = cp_->Start();
     ASSERT_TRUE(started.ok()) << started;
     admin_ = cp_->clientset();
@@ -69,46 +57,24 @@ class ServiceAccountTokenE2E : public ::testing::Test {
               .ok();
         },
         absl::Seconds(20)));
-    ASSERT_TRUE(cp_->StartControllerManager(
-                       {"--kubeconfig", CertKubeconfig("cm.conf", pki_.controller_manager),
-                        "--leader-elect=false", "--controllers=serviceaccount"})
-                    .ok());
+    ASSERT_TRUE(
+        cp_->StartControllerManager({"--leader-elect=false", "--controllers=serviceaccount"}).ok());
   }
 
-  std::string Kubeconfig(const std::string& name, const std::string& user) {
-    const std::string text = absl::StrCat(
-        "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: https://",
-        cp_->apiserver_address(), "\n    certificate-authority: ", pki_.ca.cert,
-        "\ncontexts:\n- name: c\n  context:\n    cluster: c\n    user: u\n"
-        "current-context: c\nusers:\n- name: u\n  user:\n",
-        user);
-    const std::string path = dir_.Join(name);
-    EXPECT_TRUE(testing::WriteFile(path, text).ok());
-    return path;
-  }
-  std::string CertKubeconfig(const std::string& name, const pki::CertKeyPaths& user) {
-    return Kubeconfig(name, absl::StrCat("    client-certificate: ", user.cert,
-                                         "\n    client-key: ", user.key, "\n"));
-  }
   // A kubeconfig whose only credential is `token`.
   std::string TokenKubeconfig(const std::string& token) {
-    return Kubeconfig("token.conf", absl::StrCat("    token: ", token, "\n"));
+    absl::StatusOr<std::string> path = cp_->WriteTokenKubeconfig("token.conf", token);
+    EXPECT_TRUE(path.ok()) << path.status();
+    return path.value_or("/nonexistent/token.conf");
   }
 
   int Kubectl(const std::string& kubeconfig, std::vector<std::string> args, std::string* out) {
-    std::vector<std::string> argv = {kubectl_, "--kubeconfig", kubeconfig};
-    std::vector<std::string> cache = cp_->KubectlCacheFlags();
-    argv.insert(argv.end(), cache.begin(), cache.end());
-    argv.insert(argv.end(), args.begin(), args.end());
-    return testing::RunCommand(argv, out, absl::Seconds(30));
+    return cp_->Kubectl(kubeconfig, args, out);
   }
   int Admin(std::vector<std::string> args, std::string* out) {
-    return Kubectl(CertKubeconfig("admin.conf", pki_.admin), std::move(args), out);
+    return Kubectl(cp_->admin_kubeconfig(), std::move(args), out);
   }
 
-  testing::TempDir dir_;
-  pki::ClusterPkiPaths pki_;
-  std::string kubectl_;
   std::unique_ptr<ControlPlane> cp_;
   client::Clientset* admin_ = nullptr;
 };
@@ -193,10 +159,7 @@ TEST_F(ServiceAccountTokenE2E, TokenRequestsAreCheckedAndAuthorized) {
   EXPECT_EQ(Kubectl(TokenKubeconfig(out), {"get", "pods"}, &out), 1) << out;
   EXPECT_TRUE(absl::StrContains(out, "error: You must be logged in to the server")) << out;
   // Asking for a token is create on serviceaccounts/token: the scheduler may not.
-  EXPECT_EQ(
-      Kubectl(CertKubeconfig("scheduler.conf", pki_.scheduler), {"create", "token", "robot"}, &out),
-      1)
-      << out;
+  EXPECT_EQ(Kubectl(cp_->scheduler_kubeconfig(), {"create", "token", "robot"}, &out), 1) << out;
   EXPECT_EQ(out,
             "error: failed to create token: serviceaccounts \"robot\" is forbidden: User "
             "\"system:kube-scheduler\" cannot create resource \"serviceaccounts/token\" in API "
