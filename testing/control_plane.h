@@ -152,7 +152,8 @@ class ControlPlane {
   // *out.
   int Kubectl(const std::string& kubeconfig, const std::vector<std::string>& args,
               std::string* out) const;
-  // The same with the build's mkctl (which keeps no discovery cache).
+  // The same with the build's mkctl (which has no discovery cache to keep
+  // apart, so no cache flags).
   int Mkctl(const std::string& kubeconfig, const std::vector<std::string>& args,
             std::string* out) const;
 
@@ -161,7 +162,8 @@ class ControlPlane {
   std::string LogTail(const std::string& name, size_t bytes = 4000) const;
 
  private:
-  // The kubeconfig text for `user_fields` (lines under `user:`).
+  // Writes dir()/<name>, the kubeconfig whose user has `user_fields` (YAML
+  // lines under `user:`); returns its path.
   absl::StatusOr<std::string> WriteKubeconfigText(const std::string& name,
                                                   const std::string& user_fields) const;
 
