@@ -9,6 +9,8 @@
 #include "absl/synchronization/notification.h"
 #include "api/errors.h"
 #include "api/time.h"
+#include "apiserver/authn/reviews.h"
+#include "apiserver/authn/self_subject_review.h"
 #include "apiserver/authz/access_review.h"
 #include "apiserver/continue_token.h"
 #include "apiserver/identity.h"
@@ -972,6 +974,16 @@ absl::Status Handler::ListResources(const apiv1::ListResourcesRequest& request,
     r->set_group(authz::kAccessReviewGroup);
     r->set_version("v1");
     r->set_kind(authz::ReviewKind(resource));
+    r->add_verbs("create");
+  }
+  // The authentication.k8s.io ones (authn/reviews.h).
+  for (const authn::AuthenticationReview& review : authn::AuthenticationReviews()) {
+    apiv1::ApiResource* r = response->add_resources();
+    r->set_name(review.resource);
+    r->set_singular_name(review.singular);
+    r->set_group(authn::kAuthenticationGroup);
+    r->set_version("v1");
+    r->set_kind(review.kind);
     r->add_verbs("create");
   }
   return absl::OkStatus();

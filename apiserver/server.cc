@@ -146,7 +146,7 @@ absl::Status Server::Start() {
   RETURN_IF_ERROR(SetUpServiceAccountTokens());
   authenticator_ = std::make_unique<authn::Authenticator>(
       std::move(tokens), !options_.client_ca_file.empty(), bootstrap_tokens_.get(),
-      service_account_tokens_.get());
+      service_account_tokens_.get(), api_audiences_);
   ASSIGN_OR_RETURN(const std::vector<std::string> modes,
                    authz::ParseModes(options_.authorization_mode));
   if (modes != std::vector<std::string>{"AlwaysAllow"}) {
@@ -223,6 +223,7 @@ void Server::HandOffToGrpc(int fd, std::optional<authn::CertificateIdentity> cli
 }
 
 absl::Status Server::SetUpServiceAccountTokens() {
+  api_audiences_ = options_.api_audiences;
   std::vector<std::string> key_files = options_.service_account_key_files;
   const std::string& signing_file = options_.service_account_signing_key_file;
   // As kube-apiserver: a signing key alone also verifies.
@@ -237,6 +238,7 @@ absl::Status Server::SetUpServiceAccountTokens() {
   }
   std::vector<std::string> audiences = options_.api_audiences;
   if (audiences.empty()) audiences.push_back(issuers.front());
+  api_audiences_ = audiences;
   absl::StatusOr<pki::PublicKeySet> keys = pki::PublicKeySet::Load(key_files);
   if (!keys.ok()) {
     return absl::Status(keys.status().code(),

@@ -144,7 +144,8 @@ class Server {
   // it (NotFound when there is none).
   absl::StatusOr<std::string> NodeUid(const std::string& name) const;
   // The ServiceAccounts' token authenticator and issuer from the
-  // --service-account-* flags (none when no key is given).
+  // --service-account-* flags (none when no key is given), and
+  // api_audiences_.
   absl::Status SetUpServiceAccountTokens();
   // The ServiceAccount ns/name from the watch cache, or from the store when
   // the cache has not seen it yet (a token used right after its account
@@ -171,6 +172,9 @@ class Server {
   std::unique_ptr<authn::ServiceAccountTokenAuthenticator> service_account_tokens_;
   // Signs TokenRequests (null without a signing key); outlives the router.
   std::unique_ptr<serviceaccount::TokenIssuer> token_issuer_;
+  // --api-audiences, by default the first ServiceAccount issuer when
+  // ServiceAccount tokens are on (what TokenReviews check against).
+  std::vector<std::string> api_audiences_;
   std::unique_ptr<authn::Authenticator> authenticator_;  // likewise
   // RBAC's view of the caches (after caches_: it listens to them) and the
   // authorizer (null with AlwaysAllow alone); both outlive the service and

@@ -9,6 +9,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "api/errors.h"
+#include "apiserver/authn/reviews.h"
+#include "apiserver/authn/self_subject_review.h"
 #include "apiserver/authz/access_review.h"
 #include "apiserver/authz/impersonation.h"
 #include "apiserver/identity.h"
@@ -92,7 +94,9 @@ absl::Status ApiServerService::Admit(const Caller& caller, const char* verb,
   const api::KindInfo* kind = handler_->registry().scheme().FindByResource(resource);
   attributes.api_group = kind != nullptr                     ? kind->group
                          : authz::IsReviewResource(resource) ? authz::kAccessReviewGroup
-                                                             : "";
+                         : authn::FindAuthenticationReview(resource) != nullptr
+                             ? authn::kAuthenticationGroup
+                             : "";
   attributes.api_version = kind != nullptr ? kind->version : "";
   attributes.resource = kind != nullptr ? kind->resource : resource;
   attributes.subresource = subresource;
@@ -210,6 +214,22 @@ grpc::ServerUnaryReactor* ApiServerService::Create(grpc::CallbackServerContext* 
                                   caller.user, review.get())
             : api::NewBadRequest(absl::StrCat("the object is not a serialized ",
                                               authz::ReviewKind(request->resource())));
+    if (status.ok()) response->set_object(review->SerializeAsString());
+    Audit(std::move(event), status, 201);
+    reactor->Finish(ToGrpc(status));
+    return reactor;
+  }
+  if (const authn::AuthenticationReview* kind =
+          authn::FindAuthenticationReview(request->resource());
+      kind != nullptr) {
+    // SelfSubjectReview, TokenReview: answered at once, never stored.
+    std::unique_ptr<google::protobuf::Message> review =
+        authn::NewAuthenticationReview(request->resource());
+    absl::Status status =
+        review->ParseFromString(request->object())
+            ? authn::AnswerAuthenticationReview(request->resource(), request->namespace_(),
+                                                caller.user, authenticator_, review.get())
+            : api::NewBadRequest(absl::StrCat("the object is not a serialized ", kind->kind));
     if (status.ok()) response->set_object(review->SerializeAsString());
     Audit(std::move(event), status, 201);
     reactor->Finish(ToGrpc(status));

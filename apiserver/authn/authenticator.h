@@ -111,14 +111,19 @@ class Authenticator {
   // `bootstrap` (borrowed, may be null): bootstrap tokens
   // (bootstrap_token.h), tried after the token file. `service_accounts`
   // (borrowed, may be null): ServiceAccount tokens, tried after those.
+  // `api_audiences`: the apiserver's audiences (--api-audiences, by
+  // default the first ServiceAccount issuer), which AuthenticateToken
+  // checks tokens of the file and bootstrap tokens against.
   explicit Authenticator(std::optional<TokenFile> tokens = std::nullopt,
                          bool client_certificates = false,
                          const BootstrapTokenAuthenticator* bootstrap = nullptr,
-                         const ServiceAccountTokenAuthenticator* service_accounts = nullptr)
+                         const ServiceAccountTokenAuthenticator* service_accounts = nullptr,
+                         std::vector<std::string> api_audiences = {})
       : tokens_(std::move(tokens)),
         client_certificates_(client_certificates),
         bootstrap_(bootstrap),
-        service_accounts_(service_accounts) {}
+        service_accounts_(service_accounts),
+        api_audiences_(std::move(api_audiences)) {}
 
   // Whether any authenticator is configured: then anonymous requests are
   // refused outside the public endpoints.
@@ -135,11 +140,37 @@ class Authenticator {
   Result Authenticate(absl::string_view authorization,
                       const CertificateIdentity* certificate = nullptr) const;
 
+  // Whether any bearer token authenticator is configured (a token file,
+  // bootstrap tokens or ServiceAccount tokens).
+  bool authenticates_tokens() const {
+    return tokens_.has_value() || bootstrap_ != nullptr || service_accounts_ != nullptr;
+  }
+
+  // A bearer token on its own, as a TokenReview asks, for `audiences`
+  // (kube-apiserver's token authenticators in a context with audiences):
+  // a ServiceAccount token must name one of them; tokens of the file and
+  // bootstrap tokens, which name none, count only when one of `audiences`
+  // is one of api_audiences(). The answer's `audiences` are those of
+  // `audiences` the token is valid for. Empty `audiences`: no audience is
+  // asked for (ServiceAccount tokens are checked against the apiserver's
+  // audiences, the others pass, and the answer names none), as a request's
+  // bearer token is checked.
+  struct TokenResult {
+    bool authenticated = false;
+    UserInfo user;  // set when authenticated
+    std::vector<std::string> audiences;
+  };
+  TokenResult AuthenticateToken(absl::string_view token,
+                                const std::vector<std::string>& audiences) const;
+
+  const std::vector<std::string>& api_audiences() const { return api_audiences_; }
+
  private:
   std::optional<TokenFile> tokens_;
   bool client_certificates_ = false;
   const BootstrapTokenAuthenticator* bootstrap_ = nullptr;
   const ServiceAccountTokenAuthenticator* service_accounts_ = nullptr;
+  std::vector<std::string> api_audiences_;
 };
 
 // Kubernetes' answer to a request that fails authentication: 401, reason

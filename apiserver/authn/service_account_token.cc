@@ -1,5 +1,8 @@
 #include "apiserver/authn/service_account_token.h"
 
+#include <algorithm>
+#include <utility>
+
 #include "absl/strings/str_cat.h"
 #include "apiserver/serviceaccount/jwt.h"
 #include "apiserver/serviceaccount/token.h"
@@ -11,14 +14,22 @@ namespace sa = ::minik8s::apiserver::serviceaccount;
 
 std::optional<UserInfo> ServiceAccountTokenAuthenticator::Authenticate(
     absl::string_view token) const {
+  std::optional<Authenticated> found = AuthenticateFor(token, {});
+  if (!found.has_value()) return std::nullopt;
+  return std::move(found->user);
+}
+
+std::optional<ServiceAccountTokenAuthenticator::Authenticated>
+ServiceAccountTokenAuthenticator::AuthenticateFor(absl::string_view token,
+                                                  const std::vector<std::string>& audiences) const {
   if (!sa::LooksLikeJwt(token)) return std::nullopt;
+  const std::vector<std::string>& wanted = audiences.empty() ? audiences_ : audiences;
   absl::StatusOr<v1::JwtClaims> claims = sa::VerifyJwt(keys_, token);
   if (!claims.ok()) {
     spdlog::debug("service account token refused: {}", std::string(claims.status().message()));
     return std::nullopt;
   }
-  absl::StatusOr<sa::ValidatedToken> valid =
-      sa::ValidateClaims(*claims, issuers_, audiences_, now_());
+  absl::StatusOr<sa::ValidatedToken> valid = sa::ValidateClaims(*claims, issuers_, wanted, now_());
   if (!valid.ok()) {
     spdlog::debug("service account token refused: {}", std::string(valid.status().message()));
     return std::nullopt;
@@ -50,7 +61,13 @@ std::optional<UserInfo> ServiceAccountTokenAuthenticator::Authenticate(
   if (!valid->jti.empty()) {
     user.extra[sa::kCredentialIdKey] = {absl::StrCat("JTI=", valid->jti)};
   }
-  return user;
+  Authenticated answer{.user = std::move(user)};
+  for (const std::string& audience : wanted) {
+    if (std::find(claims->aud().begin(), claims->aud().end(), audience) != claims->aud().end()) {
+      answer.audiences.push_back(audience);
+    }
+  }
+  return answer;
 }
 
 }  // namespace minik8s::apiserver::authn

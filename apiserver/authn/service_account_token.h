@@ -49,6 +49,18 @@ class ServiceAccountTokenAuthenticator {
   // one; the reason is logged at debug level, never the token).
   std::optional<UserInfo> Authenticate(absl::string_view token) const;
 
+  // A token checked against `audiences` (a TokenReview's spec.audiences)
+  // instead of the apiserver's own (when `audiences` is empty, the own
+  // ones, as Authenticate): it must name one of them. `audiences` of the
+  // answer: those of `audiences` (or the apiserver's) the token names, in
+  // that order (kube-apiserver's JWT authenticator).
+  struct Authenticated {
+    UserInfo user;
+    std::vector<std::string> audiences;
+  };
+  std::optional<Authenticated> AuthenticateFor(absl::string_view token,
+                                               const std::vector<std::string>& audiences) const;
+
  private:
   pki::PublicKeySet keys_;
   std::vector<std::string> issuers_;

@@ -13,6 +13,7 @@
 #include "api/codec.h"
 #include "api/errors.h"
 #include "api/k8s_protobuf.h"
+#include "apiserver/authn/reviews.h"
 #include "apiserver/authn/self_subject_review.h"
 #include "apiserver/authz/access_review.h"
 #include "apiserver/authz/impersonation.h"
@@ -298,11 +299,13 @@ void ServeReview(const HttpRequest& request, const RequestInfo& info, const auth
   responder->Respond(std::move(response));
 }
 
-// POST of a SelfSubjectReview (authn/self_subject_review.h): who the
-// caller is.
-void ServeSelfSubjectReview(const HttpRequest& request, const RequestInfo& info,
-                            const authn::UserInfo& user, const ResponderPtr& responder) {
-  if (info.verb != "create" || !info.name.empty() || !info.namespace_.empty()) {
+// POST of an authentication.k8s.io review (authn/reviews.h): who the
+// caller is, or whom a token authenticates; never stored.
+void ServeAuthenticationReview(const HttpRequest& request, const RequestInfo& info,
+                               const authn::UserInfo& user,
+                               const authn::Authenticator* authenticator,
+                               const ResponderPtr& responder) {
+  if (info.verb != "create" || !info.name.empty()) {
     responder->Respond(ErrorResponse(MethodNotAllowed(request.method)));
     return;
   }
@@ -311,16 +314,21 @@ void ServeSelfSubjectReview(const HttpRequest& request, const RequestInfo& info,
     responder->Respond(ErrorResponse(format.status()));
     return;
   }
-  authentication::v1::SelfSubjectReview review;
+  std::unique_ptr<Message> review = authn::NewAuthenticationReview(info.resource);
   std::vector<std::string> warnings;
-  if (absl::Status status = DecodeBody(request, &review, "Strict", &warnings); !status.ok()) {
+  absl::Status status = DecodeBody(request, review.get(), "Strict", &warnings);
+  if (status.ok()) {
+    status = authn::AnswerAuthenticationReview(info.resource, info.namespace_, user, authenticator,
+                                               review.get());
+  }
+  if (!status.ok()) {
     responder->Respond(ErrorResponse(status));
     return;
   }
   HttpResponse response;
   response.status = 201;
   response.content_type = ContentTypeOf(*format);
-  response.body = EncodeObject(authn::SelfSubjectReviewOf(user), *format);
+  response.body = EncodeObject(*review, *format);
   responder->Respond(std::move(response));
 }
 
@@ -484,8 +492,8 @@ void ApiRouter::Serve(HttpRequest request, ResponderPtr responder) {
     return;
   }
   if (info.has_value() && info->group == authn::kAuthenticationGroup && info->version == "v1" &&
-      info->resource == authn::kSelfSubjectReviewResource) {
-    ServeSelfSubjectReview(request, *info, user, responder);
+      authn::FindAuthenticationReview(info->resource) != nullptr) {
+    ServeAuthenticationReview(request, *info, user, options_.authenticator, responder);
     return;
   }
   if (ServeNonResource(request, responder)) return;

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "api/yaml_scalar.h"
+#include "apiserver/authn/reviews.h"
 #include "apiserver/authn/self_subject_review.h"
 #include "apiserver/authz/access_review.h"
 #include "spdlog/spdlog.h"
@@ -225,17 +226,17 @@ DiscoveryDocs::DiscoveryDocs(const Registry& registry, std::string server_addres
   }
   docs_[reviews.PathPrefix()] = ResourceListJson(reviews);
   groups.push_back({&reviews});
-  // authentication.k8s.io: SelfSubjectReview (`kubectl auth whoami`),
-  // create-only and never stored.
+  // authentication.k8s.io (authn/reviews.h): SelfSubjectReview (`kubectl
+  // auth whoami`) and TokenReview, create-only and never stored.
   ApiGroupVersion authentication{authn::kAuthenticationGroup, "v1", {}};
-  {
+  for (const authn::AuthenticationReview& review : authn::AuthenticationReviews()) {
     api::KindInfo& kind = review_kinds.emplace_back();
     kind.group = authentication.group;
     kind.version = authentication.version;
-    kind.kind = "SelfSubjectReview";
+    kind.kind = review.kind;
     ApiResource r;
-    r.name = authn::kSelfSubjectReviewResource;
-    r.singular_name = "selfsubjectreview";
+    r.name = review.resource;
+    r.singular_name = review.singular;
     r.kind = &kind;
     r.verbs = {"create"};
     authentication.resources.push_back(std::move(r));
