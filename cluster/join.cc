@@ -530,6 +530,7 @@ int Join(const JoinOptions& options) {
   up.cluster.bin_dir = options.bin_dir;
   up.start_timeout = options.start_timeout;
   up.stop_timeout = options.stop_timeout;
+  up.apiserver = absl::StrCat(host, ":", port);
   const std::string ready = absl::StrCat(
       "minik8s: node ", options.node_name, " (", options.node_ip, ") joined the cluster at ", host,
       ":", port, "; its kubelet's certificate is in ", pki_dir, "\n",

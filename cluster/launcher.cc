@@ -272,7 +272,8 @@ class Cluster {
           std::optional<std::string> ready_text = std::nullopt)
       : options_(options), specs_(std::move(specs)), ready_text_(std::move(ready_text)) {
     state_.supervisor_pid = getpid();
-    state_.apiserver = ApiserverAddress(options.cluster);
+    state_.apiserver =
+        options.apiserver.empty() ? ApiserverAddress(options.cluster) : options.apiserver;
   }
 
   int Run() {

@@ -30,6 +30,9 @@ struct UpOptions {
   bool apiserver_tls = true;
   absl::Duration start_timeout = absl::Seconds(60);  // per stage
   absl::Duration stop_timeout = absl::Seconds(10);   // per stage, then SIGKILL
+  // The apiserver the state file names (`minik8s status`); "" = this
+  // cluster's own (a joined node's is another machine's).
+  std::string apiserver;
 };
 
 // Call BlockShutdownSignals() first (before any thread starts): up waits for

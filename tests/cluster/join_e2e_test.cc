@@ -151,6 +151,19 @@ TEST_F(JoinE2E, AJoinedNodeGetsItsCertificateRegistersAndRunsPods) {
       absl::Seconds(30)))
       << out << NodeLogs();
   EXPECT_TRUE(absl::StrContains(out, "127.0.0.2")) << out;
+  // `minik8s status` on the node's data dir: its three daemons and the
+  // cluster's apiserver.
+  ASSERT_EQ(
+      testing::RunCommand(
+          {testing::BinPath("minik8s"), "status", "--data-dir", node_dir_.Join("data")}, &out),
+      0)
+      << out;
+  for (const char* daemon : {"runtime ", "kubelet ", "proxy "}) {
+    EXPECT_TRUE(absl::StrContains(out, daemon)) << daemon << out;
+  }
+  EXPECT_TRUE(absl::StrContains(
+      out, absl::StrCat("apiserver: ", join_.server.substr(std::string("https://").size()))))
+      << out;
 
   // The kubelet's and the proxy's client CSRs, sent with the token,
   // approved and signed by the controller-manager; the serving CSR, sent as
