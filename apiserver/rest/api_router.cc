@@ -542,6 +542,11 @@ bool ApiRouter::ServeNonResource(const HttpRequest& request, const ResponderPtr&
   }
   std::string trimmed = path;
   while (trimmed.size() > 1 && trimmed.back() == '/') trimmed.pop_back();
+  if (trimmed == "/openapi/v2" && get) {
+    OpenApiV2Answer v2 = OpenApiV2Document(request.Header("accept"));
+    responder->Respond(JsonResponse(200, std::move(v2.body), v2.content_type.c_str()));
+    return true;
+  }
   if (absl::StartsWith(trimmed, "/openapi/")) {
     if (const std::string* doc = openapi_->Find(trimmed); doc != nullptr && get) {
       responder->Respond(JsonResponse(200, *doc));

@@ -677,6 +677,16 @@ OpenApiDocs::OpenApiDocs(const Registry& registry) {
   docs_[kIndexPath] = Json::Object({{"paths", std::move(index_paths)}}).Dump();
 }
 
+OpenApiV2Answer OpenApiV2Document(absl::string_view accept) {
+  if (absl::StrContains(accept, "protobuf")) {
+    return {.content_type = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf",
+            .body = ""};
+  }
+  return {.content_type = "application/json",
+          .body = R"({"swagger":"2.0","info":{"title":"Kubernetes","version":"unversioned"},)"
+                  R"("paths":{},"definitions":{}})"};
+}
+
 const std::string* OpenApiDocs::Find(std::string_view path) const {
   if (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
   auto it = docs_.find(absl::string_view(path.data(), path.size()));

@@ -39,6 +39,7 @@
 #include <string_view>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/string_view.h"
 #include "apiserver/registry/registry.h"
 #include "google/protobuf/descriptor.h"
 
@@ -58,6 +59,22 @@ class OpenApiDocs {
  private:
   absl::flat_hash_map<std::string, std::string> docs_;  // path → JSON body
 };
+
+// GET /openapi/v2. minik8s publishes its schemas in v3 only and answers
+// v2 with an empty document (no paths, no definitions): protobuf (an empty
+// gnostic Document, zero bytes) when `accept` names protobuf, as kubectl
+// asks, else JSON. kubectl falls back to v2 when a kind's v3 document has
+// no PATCH declaring fieldValidation — the create-only reviews (TokenReview,
+// SubjectAccessReview, ...) and kinds the server does not serve — to
+// validate on the client; finding no schema there it skips that validation
+// and lets the server decide (which decodes strictly), where a 404 would
+// stop `kubectl create -f` with "the server could not find the requested
+// resource".
+struct OpenApiV2Answer {
+  std::string content_type;
+  std::string body;
+};
+OpenApiV2Answer OpenApiV2Document(absl::string_view accept);
 
 // The name Kubernetes gives the schema of a message type:
 // minik8s.apps.v1.DeploymentSpec → io.k8s.api.apps.v1.DeploymentSpec,

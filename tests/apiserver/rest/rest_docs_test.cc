@@ -292,6 +292,22 @@ TEST_F(OpenApiDocsTest, IndexListsEveryGroupVersionWithItsDocument) {
   EXPECT_EQ(docs_.Find("/openapi/v2"), nullptr);
 }
 
+// /openapi/v2 is an empty document: protobuf (zero bytes) for kubectl,
+// JSON otherwise, so kubectl's client-side validation finds no schema and
+// leaves the create-only reviews to the server.
+TEST(OpenApiV2, AnEmptyDocumentInTheAskedEncoding) {
+  OpenApiV2Answer pb =
+      OpenApiV2Document("application/com.github.proto-openapi.spec.v2@v1.0+protobuf");
+  EXPECT_EQ(pb.content_type, "application/com.github.proto-openapi.spec.v2.v1.0+protobuf");
+  EXPECT_EQ(pb.body, "");
+  OpenApiV2Answer json = OpenApiV2Document("application/json");
+  EXPECT_EQ(json.content_type, "application/json");
+  YAML::Node doc = YAML::Load(json.body);
+  EXPECT_EQ(doc["swagger"].as<std::string>(), "2.0");
+  EXPECT_EQ(doc["paths"].size(), 0u);
+  EXPECT_EQ(doc["definitions"].size(), 0u);
+}
+
 TEST_F(OpenApiDocsTest, DeploymentPatchDeclaresFieldValidationAndItsKind) {
   const YAML::Node doc = Document("apis/apps/v1");
   EXPECT_EQ(doc["openapi"].as<std::string>(), "3.0.0");
