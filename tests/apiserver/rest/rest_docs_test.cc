@@ -105,8 +105,9 @@ TEST(DiscoveryDocs, AuthorizationReviewsAreCreateOnly) {
             "SelfSubjectRulesReview");
 }
 
-// SelfSubjectReview (`kubectl auth whoami`), and a ServiceAccount's token
-// subresource, whose kind is authentication.k8s.io/v1 TokenRequest.
+// SelfSubjectReview (`kubectl auth whoami`), TokenReview, and a
+// ServiceAccount's token subresource, whose kind is authentication.k8s.io/v1
+// TokenRequest.
 TEST(DiscoveryDocs, AuthenticationServesSelfSubjectReviewsAndTokenRequests) {
   DiscoveryDocs docs(TheRegistry());
   YAML::Node list = Parse(docs.Find("/apis/authentication.k8s.io/v1"));
@@ -115,6 +116,12 @@ TEST(DiscoveryDocs, AuthenticationServesSelfSubjectReviewsAndTokenRequests) {
   ASSERT_TRUE(review.IsDefined());
   EXPECT_EQ(review["kind"].as<std::string>(), "SelfSubjectReview");
   EXPECT_EQ(Strings(review["verbs"]), std::vector<std::string>{"create"});
+  YAML::Node token_review = FindResource(list, "tokenreviews");
+  ASSERT_TRUE(token_review.IsDefined());
+  EXPECT_EQ(token_review["kind"].as<std::string>(), "TokenReview");
+  EXPECT_EQ(token_review["singularName"].as<std::string>(), "tokenreview");
+  EXPECT_FALSE(token_review["namespaced"].as<bool>());
+  EXPECT_EQ(Strings(token_review["verbs"]), std::vector<std::string>{"create"});
 
   YAML::Node v1 = Parse(docs.Find("/api/v1"));
   YAML::Node accounts = FindResource(v1, "serviceaccounts");
