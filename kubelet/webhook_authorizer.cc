@@ -81,21 +81,15 @@ std::unique_ptr<SubjectAccessReviewer> NewApiSubjectAccessReviewer(client::ApiCl
 
 WebhookAuthorizer::WebhookAuthorizer(SubjectAccessReviewer* reviewer, common::Clock* clock,
                                      Options options)
-    : reviewer_(reviewer), clock_(clock), options_(options) {}
+    : reviewer_(reviewer), clock_(clock), options_(options), answers_(options.max_entries) {}
 
 absl::StatusOr<bool> WebhookAuthorizer::Authorize(const KubeletUser& user,
                                                   const NodeAttributes& attributes) {
   const std::string key = CacheKey(user, attributes);
   {
     absl::MutexLock lock(&mu_);
-    auto it = entries_.find(key);
-    if (it != entries_.end()) {
-      if (clock_->Now() < it->second.expires) {
-        lru_.splice(lru_.begin(), lru_, it->second.lru);
-        return it->second.allowed;
-      }
-      lru_.erase(it->second.lru);
-      entries_.erase(it);
+    if (std::optional<bool> cached = answers_.Get(key, clock_->Now()); cached.has_value()) {
+      return *cached;
     }
   }
   absl::StatusOr<authzv1::SubjectAccessReview> answer =
@@ -103,27 +97,15 @@ absl::StatusOr<bool> WebhookAuthorizer::Authorize(const KubeletUser& user,
   if (!answer.ok()) return answer.status();
   const bool allowed = answer->status().allowed();
   const absl::Duration ttl = allowed ? options_.authorized_ttl : options_.unauthorized_ttl;
-  if (ttl <= absl::ZeroDuration() || options_.max_entries == 0) return allowed;
+  if (ttl <= absl::ZeroDuration()) return allowed;
   absl::MutexLock lock(&mu_);
-  auto [it, inserted] = entries_.try_emplace(key);
-  if (inserted) {
-    lru_.push_front(key);
-  } else {
-    lru_.splice(lru_.begin(), lru_, it->second.lru);
-  }
-  it->second.allowed = allowed;
-  it->second.expires = clock_->Now() + ttl;
-  it->second.lru = lru_.begin();
-  while (entries_.size() > options_.max_entries) {
-    entries_.erase(lru_.back());
-    lru_.pop_back();
-  }
+  answers_.Put(key, allowed, clock_->Now() + ttl);
   return allowed;
 }
 
 size_t WebhookAuthorizer::cached() const {
   absl::MutexLock lock(&mu_);
-  return entries_.size();
+  return answers_.size();
 }
 
 }  // namespace minik8s::kubelet

@@ -24,18 +24,17 @@
 #define MINIK8S_KUBELET_WEBHOOK_AUTHORIZER_H_
 
 #include <cstddef>
-#include <list>
 #include <memory>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "client/api_client.h"
 #include "common/clock.h"
 #include "k8s/authorization/v1/authorization.pb.h"
+#include "kubelet/expiring_lru.h"
 #include "kubelet/server_auth.h"
 
 namespace minik8s::kubelet {
@@ -76,18 +75,11 @@ class WebhookAuthorizer : public KubeletAuthorizer {
   size_t cached() const;
 
  private:
-  struct Entry {
-    bool allowed = false;
-    absl::Time expires;
-    std::list<std::string>::iterator lru;  // position in lru_
-  };
-
   SubjectAccessReviewer* const reviewer_;
   common::Clock* const clock_;
   const Options options_;
   mutable absl::Mutex mu_;
-  absl::flat_hash_map<std::string, Entry> entries_ ABSL_GUARDED_BY(mu_);
-  std::list<std::string> lru_ ABSL_GUARDED_BY(mu_);  // most recently used first
+  ExpiringLru<bool> answers_ ABSL_GUARDED_BY(mu_);  // allowed, by CacheKey
 };
 
 }  // namespace minik8s::kubelet
