@@ -1,5 +1,6 @@
 #include "kubelet/log_service.h"
 
+#include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_builder.h>
 
 #include <map>
@@ -83,6 +84,29 @@ absl::Status LogReader::Read(const kv1::ContainerLogsRequest& req,
   });
 }
 
+namespace {
+
+// With --authentication-token-webhook a caller may come with a bearer token
+// instead of a certificate: the handshake asks for a certificate and
+// verifies one that is sent against the client CA, but lets a caller
+// without one in (the kubelet's tls.RequestClientCert); server_auth.h then
+// wants its token.
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> OptionalClientCertificateCredentials(
+    const TlsServerFiles& tls) {
+  absl::StatusOr<std::string> cert = ReadPemFile(tls.cert_file);
+  if (!cert.ok()) return cert.status();
+  absl::StatusOr<std::string> key = ReadPemFile(tls.key_file);
+  if (!key.ok()) return key.status();
+  absl::StatusOr<std::string> ca = ReadPemFile(tls.trusted_ca_file);
+  if (!ca.ok()) return ca.status();
+  grpc::SslServerCredentialsOptions options(GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
+  options.pem_key_cert_pairs.push_back({*key, *cert});
+  options.pem_root_certs = *ca;
+  return grpc::SslServerCredentials(options);
+}
+
+}  // namespace
+
 class KubeletServer::Service final : public kv1::Kubelet::Service {
  public:
   Service(runtime::RuntimeClient* runtime, const KubeletAuth* auth)
@@ -127,9 +151,17 @@ absl::StatusOr<std::unique_ptr<KubeletServer>> KubeletServer::Start(
     const std::optional<TlsServerFiles>& tls, const KubeletAuth* auth) {
   std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
   if (tls.has_value()) {
+    // Checks the files (the key is the certificate's) and makes the usual
+    // credentials.
     absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> made = MakeServerCredentials(*tls);
     if (!made.ok()) return made.status();
     credentials = *std::move(made);
+    if (tls->client_cert_auth && auth != nullptr && auth->authenticates_tokens()) {
+      absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> optional =
+          OptionalClientCertificateCredentials(*tls);
+      if (!optional.ok()) return optional.status();
+      credentials = *std::move(optional);
+    }
   }
   std::unique_ptr<KubeletServer> server(new KubeletServer());
   server->service_ = std::make_unique<Service>(runtime, auth);

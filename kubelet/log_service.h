@@ -11,7 +11,10 @@
 //
 // With TLS files the API is served over TLS (kubelet's --tls-cert-file,
 // --tls-private-key-file); with a client CA as well (--client-ca-file) every
-// caller must present a certificate signed by it. Each call is then
+// caller must present a certificate signed by it — or, when `auth` takes
+// bearer tokens (--authentication-token-webhook), either such a
+// certificate or a token (the handshake then asks for a certificate
+// without requiring one). Each call is then
 // authorized by the KubeletAuth given (server_auth.h; --authorization-mode
 // Webhook asks the apiserver): ContainerLogs as the kubelet's
 // `GET /containerLogs/<ns>/<pod>/<container>`, PortForward as

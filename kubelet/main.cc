@@ -22,6 +22,7 @@
 #include "kubelet/kubelet.h"
 #include "kubelet/log_service.h"
 #include "kubelet/node_status.h"
+#include "kubelet/token_webhook.h"
 #include "kubelet/webhook_authorizer.h"
 #include "runtime/grpc_runtime_client.h"
 #include "runtime/in_process_runtime_client.h"
@@ -146,6 +147,17 @@ int Run(int argc, char** argv) {
                          &webhook_options.unauthorized_ttl,
                          "How long a refusal of the Webhook authorizer is kept (0: not kept)",
                          DurationBound::kNonNegative);
+  bool token_webhook = false;
+  app.add_flag("--authentication-token-webhook", token_webhook,
+               "Callers of the kubelet API may show a bearer token (gRPC metadata "
+               "`authorization: Bearer TOKEN`) instead of a client certificate: the apiserver is "
+               "asked whom it authenticates with a TokenReview; needs --kubeconfig or --server");
+  kubelet::WebhookTokenAuthenticator::Options token_webhook_options;
+  daemon.AddDurationFlag("--authentication-token-webhook-cache-ttl",
+                         &token_webhook_options.cache_ttl,
+                         "How long a TokenReview's answer (authenticated or not) is kept, by "
+                         "token (0: not kept)",
+                         DurationBound::kNonNegative);
   app.add_option("--workers", workers, "Pod worker threads")->capture_default_str();
   app.add_option("--nodes", nodes,
                  "Scale mode: simulate this many nodes in one process on an in-process runtime")
@@ -230,9 +242,21 @@ int Run(int argc, char** argv) {
     webhook = std::make_unique<kubelet::WebhookAuthorizer>(reviewer.get(), common::RealClock::Get(),
                                                            webhook_options);
   }
+  // Bearer tokens: the apiserver says whom they authenticate.
+  std::unique_ptr<kubelet::TokenReviewer> token_reviewer;
+  std::unique_ptr<kubelet::WebhookTokenAuthenticator> token_authenticator;
+  if (token_webhook) {
+    token_reviewer = kubelet::NewApiTokenReviewer((*clientset)->api());
+    token_authenticator = std::make_unique<kubelet::WebhookTokenAuthenticator>(
+        token_reviewer.get(), common::RealClock::Get(), token_webhook_options);
+  }
   // Scale mode serves many nodes on one API: the name asked about is
-  // empty (rules without resourceNames still match).
-  const kubelet::KubeletAuth api_auth(nodes > 0 ? "" : node_name, webhook.get());
+  // empty (rules without resourceNames still match). With a client CA a
+  // caller without certificate or token is refused (the kubelet's
+  // --anonymous-auth=false, as kubeadm sets it).
+  const kubelet::KubeletAuth api_auth(
+      nodes > 0 ? "" : node_name, webhook.get(), token_authenticator.get(),
+      /*anonymous=*/api_tls.trusted_ca_file.empty() && !rotate_server_certificates);
   std::optional<TlsServerFiles> served_tls;
   if (!api_tls.cert_file.empty() || !api_tls.key_file.empty()) {
     api_tls.client_cert_auth = !api_tls.trusted_ca_file.empty();

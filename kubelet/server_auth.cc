@@ -5,6 +5,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "common/grpc_status.h"
 #include "pki/certificate.h"
@@ -85,14 +86,41 @@ absl::StatusOr<KubeletUser> UserFromCertificatePem(absl::string_view pem) {
   return user;
 }
 
-absl::StatusOr<KubeletUser> AuthenticateKubeletCaller(const grpc::ServerContext& context) {
+std::string BearerToken(absl::string_view authorization) {
+  authorization = absl::StripAsciiWhitespace(authorization);
+  std::vector<absl::string_view> parts = absl::StrSplit(authorization, absl::MaxSplits(' ', 2));
+  if (parts.size() < 2 || !absl::EqualsIgnoreCase(parts[0], "bearer")) return "";
+  return std::string(parts[1]);
+}
+
+absl::StatusOr<KubeletUser> AuthenticateKubeletCaller(const grpc::ServerContext& context,
+                                                      KubeletTokenAuthenticator* tokens,
+                                                      bool anonymous) {
   std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
   std::vector<grpc::string_ref> pems =
       auth != nullptr ? auth->FindPropertyValues("x509_pem_cert") : std::vector<grpc::string_ref>{};
-  if (pems.empty()) {
-    return KubeletUser{.name = kAnonymousUser, .groups = {kUnauthenticatedGroup}};
+  if (!pems.empty()) {
+    return UserFromCertificatePem(absl::string_view(pems.front().data(), pems.front().size()));
   }
-  return UserFromCertificatePem(absl::string_view(pems.front().data(), pems.front().size()));
+  if (tokens != nullptr) {
+    const auto& metadata = context.client_metadata();
+    auto it = metadata.find("authorization");
+    const std::string token =
+        it == metadata.end() ? ""
+                             : BearerToken(absl::string_view(it->second.data(), it->second.size()));
+    if (!token.empty()) {
+      absl::StatusOr<std::optional<KubeletUser>> user = tokens->Authenticate(token);
+      if (!user.ok()) {
+        spdlog::warn("kubelet API: unable to authenticate the request due to an error: {}",
+                     user.status().ToString());
+        return absl::UnauthenticatedError("Unauthorized");
+      }
+      if (!user->has_value()) return absl::UnauthenticatedError("Unauthorized");
+      return **std::move(user);
+    }
+  }
+  if (!anonymous) return absl::UnauthenticatedError("Unauthorized");
+  return KubeletUser{.name = kAnonymousUser, .groups = {kUnauthenticatedGroup}};
 }
 
 absl::Status KubeletAuth::Authorize(const KubeletUser& user, absl::string_view method,
@@ -114,8 +142,8 @@ absl::Status KubeletAuth::Authorize(const KubeletUser& user, absl::string_view m
 
 grpc::Status KubeletAuth::AuthorizeCall(const grpc::ServerContext& context,
                                         absl::string_view method, absl::string_view path) const {
-  if (authorizer_ == nullptr) return grpc::Status::OK;
-  absl::StatusOr<KubeletUser> user = AuthenticateKubeletCaller(context);
+  if (authorizer_ == nullptr && tokens_ == nullptr) return grpc::Status::OK;
+  absl::StatusOr<KubeletUser> user = AuthenticateKubeletCaller(context, tokens_, anonymous_);
   if (!user.ok()) return ToGrpcStatus(user.status());
   return ToGrpcStatus(Authorize(*user, method, path));
 }

@@ -3,11 +3,22 @@
 // authenticate the caller, turn the request into authorization attributes
 // on the node object, and ask an authorizer.
 //
-// Authentication (kubelet's x509 authenticator with --client-ca-file): a
-// verified client certificate's CN is the user and its O entries the
-// groups, plus system:authenticated. A caller without a certificate (a
-// server that verifies none) is system:anonymous in system:unauthenticated,
-// as the kubelet's default --anonymous-auth=true makes it.
+// Authentication, in the kubelet's order:
+//   1. x509 (--client-ca-file): a verified client certificate's CN is the
+//      user and its O entries the groups, plus system:authenticated;
+//   2. a bearer token (--authentication-token-webhook; gRPC metadata
+//      `authorization: Bearer <token>`, the scheme in any case), put to a
+//      KubeletTokenAuthenticator (token_webhook.h: a TokenReview to the
+//      apiserver); a token it refuses, or cannot decide on, is
+//      UNAUTHENTICATED `Unauthorized` (the kubelet's 401); other schemes
+//      and an empty token are no token, as the kubelet's bearer token
+//      authenticator reads them;
+//   3. neither: system:anonymous in system:unauthenticated when the
+//      kubelet lets anonymous callers in (no --client-ca-file: a server
+//      that verifies nobody, as the kubelet's default --anonymous-auth=true
+//      makes it); with a client CA, UNAUTHENTICATED `Unauthorized` (the
+//      kubelet's --anonymous-auth=false, which kubeadm sets: with a CA and
+//      no token webhook the TLS handshake already refuses such callers).
 //
 // Attributes (KubeletRequestAttributes): the verb from the HTTP method
 // (GET get, POST create, PUT update, PATCH patch, DELETE delete), resource
@@ -41,6 +52,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -96,9 +108,28 @@ std::string KubeletForbiddenMessage(const KubeletUser& user,
 // Unauthenticated when it does not parse.
 absl::StatusOr<KubeletUser> UserFromCertificatePem(absl::string_view pem);
 
-// The caller of a gRPC call: its verified certificate's user, or anonymous
-// when it presented none.
-absl::StatusOr<KubeletUser> AuthenticateKubeletCaller(const grpc::ServerContext& context);
+// --authentication-token-webhook's authenticator (token_webhook.h), or a
+// test's.
+class KubeletTokenAuthenticator {
+ public:
+  virtual ~KubeletTokenAuthenticator() = default;
+  // The user `token` is; nullopt when it is refused; an error when that
+  // could not be decided.
+  virtual absl::StatusOr<std::optional<KubeletUser>> Authenticate(absl::string_view token) = 0;
+};
+
+// The token of an `authorization` value: `Bearer <token>` (the scheme in
+// any case, then one space; what follows up to the next space), "" for
+// another scheme or none.
+std::string BearerToken(absl::string_view authorization);
+
+// The caller of a gRPC call (see "Authentication" above): its verified
+// certificate's user; else, with `tokens` (may be null), the user of its
+// bearer token; else anonymous when `anonymous` allows it, or
+// Unauthenticated.
+absl::StatusOr<KubeletUser> AuthenticateKubeletCaller(const grpc::ServerContext& context,
+                                                      KubeletTokenAuthenticator* tokens = nullptr,
+                                                      bool anonymous = true);
 
 // --authorization-mode Webhook's authorizer (webhook_authorizer.h), or a
 // test's.
@@ -111,28 +142,42 @@ class KubeletAuthorizer {
 };
 
 // The kubelet's auth filter: --authorization-mode AlwaysAllow (a null
-// authorizer: everyone, authenticated or not) or Webhook.
+// authorizer: every caller authentication lets in) or Webhook.
 class KubeletAuth {
  public:
-  // `authorizer` (may be null: AlwaysAllow) must outlive this.
-  KubeletAuth(std::string node_name, KubeletAuthorizer* authorizer)
-      : node_name_(std::move(node_name)), authorizer_(authorizer) {}
+  // `authorizer` (may be null: AlwaysAllow) and `tokens` (may be null: no
+  // --authentication-token-webhook) must outlive this. `anonymous`: whether
+  // a caller with neither certificate nor token is system:anonymous (true)
+  // or refused (false; the kubelet with --client-ca-file).
+  KubeletAuth(std::string node_name, KubeletAuthorizer* authorizer,
+              KubeletTokenAuthenticator* tokens = nullptr, bool anonymous = true)
+      : node_name_(std::move(node_name)),
+        authorizer_(authorizer),
+        tokens_(tokens),
+        anonymous_(anonymous) {}
 
   // OK, or the kubelet's refusal (see above), for `user` making `method`
   // `path`.
   absl::Status Authorize(const KubeletUser& user, absl::string_view method,
                          absl::string_view path) const;
 
-  // The same for the caller of a gRPC call (Unauthenticated when its
-  // certificate cannot be read).
+  // The same for the caller of a gRPC call, authenticated first
+  // (UNAUTHENTICATED `Unauthorized` when that fails). With neither an
+  // authorizer nor a token authenticator every call is served, as before
+  // authentication existed (the TLS handshake did the checking).
   grpc::Status AuthorizeCall(const grpc::ServerContext& context, absl::string_view method,
                              absl::string_view path) const;
 
   const std::string& node_name() const { return node_name_; }
+  // Whether callers may prove who they are with a bearer token (then a TLS
+  // server asks for client certificates without requiring one).
+  bool authenticates_tokens() const { return tokens_ != nullptr; }
 
  private:
   const std::string node_name_;
   KubeletAuthorizer* const authorizer_;
+  KubeletTokenAuthenticator* const tokens_;
+  const bool anonymous_;
 };
 
 }  // namespace minik8s::kubelet
