@@ -488,6 +488,7 @@ int Join(const JoinOptions& options) {
               "--cert-dir",
               pki_dir,
               "--rotate-server-certificates",
+              "--authentication-token-webhook",
               "--authorization-mode",
               "Webhook",
               "--port",

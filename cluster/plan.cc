@@ -143,15 +143,18 @@ void ApiserverFlags(const ClusterOptions& options, const std::string& api,
 
 // With the apiserver on TLS, a kubelet serves its API over TLS too, with
 // the serving certificate the PKI holds for `pki_node`, to callers whose
-// certificate the cluster CA signed, and asks the apiserver whether each
-// may (Webhook authorization, kubelet/server_auth.h), as kubeadm sets it up.
+// certificate the cluster CA signed or whose bearer token the apiserver
+// authenticates (--authentication-token-webhook, kubelet/token_webhook.h),
+// and asks the apiserver whether each may (Webhook authorization,
+// kubelet/server_auth.h), as kubeadm sets it up.
 void KubeletApiTlsFlags(const ClusterOptions& options, const std::string& pki_node,
                         std::vector<std::string>* args) {
   if (!options.apiserver_tls) return;
   const pki::ClusterPkiPaths pki = pki::ClusterPkiLayout(options.pki_dir, {pki_node});
   const pki::CertKeyPaths& serving = pki.kubelets.at(pki_node).serving;
   args->insert(args->end(), {"--tls-cert-file", serving.cert, "--tls-private-key-file", serving.key,
-                             "--client-ca-file", pki.ca.cert, "--authorization-mode", "Webhook"});
+                             "--client-ca-file", pki.ca.cert, "--authentication-token-webhook",
+                             "--authorization-mode", "Webhook"});
 }
 
 // With the apiserver on TLS, every health endpoint speaks TLS only (as

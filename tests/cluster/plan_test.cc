@@ -272,6 +272,9 @@ TEST(PlanCluster, ApiserverTlsGivesEachComponentItsKubeconfig) {
   EXPECT_EQ(Flag(kubelet, "--client-ca-file"), "/d/pki/ca.crt");
   // The kubelets ask the apiserver who may use their API, as kubeadm's do.
   EXPECT_EQ(Flag(kubelet, "--authorization-mode"), "Webhook");
+  // ... and whom a bearer token shown to their API is (a TokenReview).
+  EXPECT_NE(std::find(kubelet.args.begin(), kubelet.args.end(), "--authentication-token-webhook"),
+            kubelet.args.end());
   // The controller-manager signs approved CSRs with the cluster CA.
   const ComponentSpec& cm = Get(*specs, "controller-manager");
   EXPECT_EQ(Flag(cm, "--cluster-signing-cert-file"), "/d/pki/ca.crt");
