@@ -20,6 +20,12 @@
 //      (which must not grow per watcher) and resident memory meanwhile;
 //   5. peak apiserver RSS (VmHWM) and the load average around the run.
 //
+// --security=off,on runs all of it against two store + apiserver pairs side
+// by side, one plaintext with no authentication (off) and one secured as
+// `minik8s up` secures it (on: TLS, client certificates, Node,RBAC and
+// NodeRestriction; see Target below), every phase alternating between the
+// two, and compares them.
+//
 // gRPC clients are callback-API calls on one channel; REST clients are
 // asynchronous keep-alive connections (http_load.h). No thread per client.
 // Every request has a deadline and every phase a bounded count, so a run
@@ -27,6 +33,7 @@
 //
 //   apiserver_bench [--quick] [--backend minik8s-store|etcd] [--watchers 1000]
 //                   [--front-end all|grpc|rest-json|rest-protobuf]
+//                   [--security off|on|off,on]
 #include <grpcpp/grpcpp.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -37,11 +44,14 @@
 #include <cstdio>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "CLI/CLI.hpp"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
@@ -54,11 +64,16 @@
 #include "bench/apiserver/http_load.h"
 #include "bench/proc_stats.h"
 #include "common/net.h"
+#include "common/tls.h"
 #include "k8s/core/v1/core.pb.h"
+#include "k8s/rbac/v1/rbac.pb.h"
+#include "pki/cluster_pki.h"
+#include "testing/client_certificate.h"
 #include "testing/http_client.h"
 #include "testing/store_backend.h"
 #include "testing/subprocess.h"
 #include "testing/temp_dir.h"
+#include "testing/wait.h"
 
 namespace {
 
@@ -82,7 +97,9 @@ std::string PodBytes(const std::string& ns, const std::string& name) {
   return BenchPod(ns, name).SerializeAsString();
 }
 
+using minik8s::TlsClientFiles;
 using minik8s::bench::HttpConnectionPool;
+using minik8s::bench::HttpEndpoint;
 using minik8s::bench::HttpLoadRequest;
 using minik8s::bench::HttpLoadResponse;
 using minik8s::bench::HttpWatchers;
@@ -180,6 +197,9 @@ struct PhaseStats {
 
 struct PhaseResult {
   std::string name;
+  std::string front_end;     // open loops: FrontEndLabel()
+  std::string security;      // SecurityLabel() of the apiserver measured
+  std::string load;          // the 1-minute load average at the end of the phase
   double apiserver_cpu = 0;  // CPU seconds of the apiserver during the phase
   double bench_cpu = 0;      // CPU seconds of this process during the phase
   int64_t unfinished = 0;    // calls still in flight when the phase gave up
@@ -190,6 +210,7 @@ struct PhaseResult {
   double p50_ms = 0;
   double p99_ms = 0;
   double max_ms = 0;
+  std::vector<double> latencies_ms;  // sorted
 };
 
 PhaseResult Finish(const std::string& name, PhaseStats* stats, absl::Duration elapsed) {
@@ -202,6 +223,9 @@ PhaseResult Finish(const std::string& name, PhaseStats* stats, absl::Duration el
   r.p50_ms = Percentile(&stats->latencies_ms, 0.50);
   r.p99_ms = Percentile(&stats->latencies_ms, 0.99);
   r.max_ms = stats->latencies_ms.empty() ? 0 : stats->latencies_ms.back();
+  r.latencies_ms = stats->latencies_ms;
+  const std::string load = LoadAverage();
+  r.load = load.substr(0, load.find(' '));
   return r;
 }
 
@@ -498,8 +522,8 @@ class GrpcWatcherSet : public WatcherSet {
 class RestWatcherSet : public WatcherSet {
  public:
   // `threads`: the load generator's event-loop threads for every watch.
-  RestWatcherSet(int port, const std::string& target, int count, int threads)
-      : watchers_(port, threads) {
+  RestWatcherSet(const HttpEndpoint& endpoint, const std::string& target, int count, int threads)
+      : watchers_(endpoint, threads) {
     watchers_.Start(count, target, absl::Seconds(60));
   }
 
@@ -636,12 +660,14 @@ FanOutResult RunFanOut(const std::string& label, const std::string& watch_kind,
 }
 
 // The resourceVersion of an (empty) pod list of `ns`, for REST watches to
-// start from.
-absl::StatusOr<std::string> ListResourceVersion(int port, const std::string& ns) {
+// start from; over TLS with `tls`.
+absl::StatusOr<std::string> ListResourceVersion(int port, const std::optional<TlsClientFiles>& tls,
+                                                const std::string& ns) {
   minik8s::testing::HttpCall call;
   call.target = absl::StrCat("/api/v1/namespaces/", ns, "/pods");
   call.headers["Accept"] = kJson;
   call.timeout = absl::Seconds(10);
+  call.tls = tls;
   absl::StatusOr<minik8s::testing::HttpResult> result = minik8s::testing::HttpRequest(port, call);
   if (!result.ok()) return result.status();
   if (result->status != 200) {
@@ -655,6 +681,274 @@ absl::StatusOr<std::string> ListResourceVersion(int port, const std::string& ns)
   }
   return list.metadata().resource_version();
 }
+
+// --- The apiserver under test, per security mode ---------------------------
+
+enum class Security { kOff, kOn };
+
+const char* SecurityLabel(Security s) {
+  return s == Security::kOn ? "security on" : "security off";
+}
+
+// What every Target is started with.
+struct TargetOptions {
+  minik8s::testing::BackendKind backend = minik8s::testing::BackendKind::kMinik8sStore;
+  std::string apiserver_bin;
+  std::vector<std::string> apiserver_flags;  // appended last
+};
+
+// The namespaces the phases create pods in.
+constexpr const char* kBenchNamespaces[] = {"bench", "fanout", "fanout-rest"};
+
+// With security on, the load generator is this user: a client certificate
+// of the cluster CA with no organization (so only system:authenticated),
+// allowed by a Role and RoleBinding in each bench namespace to create, get,
+// list and watch pods and nothing more. Every one of its requests is
+// authenticated by its certificate and authorized by the Node authorizer
+// (no opinion: not a node) and then RBAC, as an ordinary user's. It is not
+// system:masters on purpose: the apiserver allows that group before asking
+// any authorizer.
+constexpr char kBenchUser[] = "apiserver-bench";
+
+grpc::Status CreateObject(v1::ApiServer::Stub* stub, const std::string& resource,
+                          const std::string& ns, const std::string& object) {
+  v1::CreateRequest req;
+  req.set_resource(resource);
+  req.set_namespace_(ns);
+  req.set_object(object);
+  v1::ObjectResponse resp;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+  return stub->Create(&ctx, req, &resp);
+}
+
+grpc::Status ListPods(v1::ApiServer::Stub* stub, const std::string& ns) {
+  v1::ListRequest req;
+  req.set_resource("pods");
+  req.set_namespace_(ns);
+  req.set_limit(1);
+  v1::ListResponse resp;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+  return stub->List(&ctx, req, &resp);
+}
+
+absl::Status FromGrpc(const std::string& what, const grpc::Status& s) {
+  return absl::UnavailableError(absl::StrCat(what, ": ", s.error_message(), " (gRPC code ",
+                                             static_cast<int>(s.error_code()), ")"));
+}
+
+// A gRPC channel to 127.0.0.1:`port`, over TLS with `tls`.
+absl::StatusOr<std::shared_ptr<grpc::Channel>> Dial(int port,
+                                                    const std::optional<TlsClientFiles>& tls) {
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
+      minik8s::MakeChannelCredentialsOrPlaintext(tls);
+  if (!credentials.ok()) return credentials.status();
+  grpc::ChannelArguments channel_args;
+  channel_args.SetMaxReceiveMessageSize(64 * 1024 * 1024);
+  return grpc::CreateCustomChannel(absl::StrCat("127.0.0.1:", port), *credentials, channel_args);
+}
+
+// One store and one minik8s-apiserver, on fresh data in their own temp dirs
+// and free loopback ports, and the load generator's ways to reach the
+// apiserver (a gRPC channel, an HTTP endpoint) as the user it measures with.
+//
+//   off: both plaintext; the apiserver with its defaults, i.e. no
+//        authenticator and AlwaysAllow: every request is system:anonymous.
+//   on:  what `minik8s up` runs by default (cluster/plan.cc): a cluster PKI
+//        (pki::EnsureClusterPki under the temp dir); the store serving TLS
+//        with client-certificate auth (etcd's flags); the apiserver reaching
+//        it with apiserver-etcd-client (--etcd-cafile/certfile/keyfile),
+//        serving TLS with the apiserver bundle (--tls-cert-file,
+//        --tls-private-key-file), authenticating client certificates
+//        (--client-ca-file) and bootstrap and ServiceAccount tokens,
+//        authorizing with --authorization-mode=Node,RBAC and
+//        --enable-admission-plugins=NodeRestriction, with the kubelet client
+//        flags; the load generator is kBenchUser. The admin
+//        (kubernetes-admin, system:masters) only creates the namespaces and
+//        the grants.
+//
+// Not thread-safe: the bench's main thread owns it; stub() and http() are
+// used by the load generators' threads until they are destroyed, before the
+// Target.
+class Target {
+ public:
+  // Starts both daemons, creates kBenchNamespaces and (on) the grants, and
+  // checks that the bench user may do what the phases do (and, on, that it
+  // is refused elsewhere: authorization is in force). Errors name the step
+  // and the apiserver's log.
+  static absl::StatusOr<std::unique_ptr<Target>> Start(Security security,
+                                                       const TargetOptions& options) {
+    std::unique_ptr<Target> t(new Target(security));
+    if (absl::Status s = t->Launch(options); !s.ok()) {
+      return absl::Status(s.code(), absl::StrCat(t->label(), ": ", s.message(),
+                                                 "\napiserver log: ", t->apiserver_log()));
+    }
+    return t;
+  }
+  ~Target() { Stop(); }
+
+  Security security() const { return security_; }
+  const char* label() const { return SecurityLabel(security_); }
+  v1::ApiServer::Stub* stub() { return stub_.get(); }
+  const HttpEndpoint& http() const { return http_; }
+  // The bench user's TLS files for a one-off HTTP request (nullopt: plain).
+  const std::optional<TlsClientFiles>& http_files() const { return user_tls_; }
+  int port() const { return port_; }
+  pid_t pid() const { return apiserver_.pid(); }
+  std::string apiserver_log() const { return dir_.Join("apiserver.log"); }
+
+  void Stop() {
+    stub_.reset();
+    apiserver_.Stop(SIGTERM, absl::Seconds(10));
+    if (store_ != nullptr && store_->running()) (void)store_->Stop(absl::Seconds(10));
+  }
+
+ private:
+  explicit Target(Security security) : security_(security) {}
+
+  absl::Status Launch(const TargetOptions& options) {
+    minik8s::testing::StoreBackend::Options store_options{.kind = options.backend};
+    std::vector<std::string> security_flags;
+    std::optional<TlsClientFiles> admin_tls;
+    minik8s::pki::ClusterPkiPaths pki;
+    if (security_ == Security::kOn) {
+      absl::StatusOr<minik8s::pki::ClusterPkiPaths> made =
+          minik8s::pki::EnsureClusterPki(dir_.Join("pki"), {});
+      if (!made.ok()) return made.status();
+      pki = *std::move(made);
+      store_options.tls = {.ca_file = pki.ca.cert,
+                           .server_cert = pki.store.cert,
+                           .server_key = pki.store.key,
+                           .client_cert = pki.apiserver_etcd_client.cert,
+                           .client_key = pki.apiserver_etcd_client.key};
+      // As cluster/plan.cc passes them to the apiserver of `minik8s up`.
+      security_flags = {"--etcd-cafile=" + pki.ca.cert,
+                        "--etcd-certfile=" + pki.apiserver_etcd_client.cert,
+                        "--etcd-keyfile=" + pki.apiserver_etcd_client.key,
+                        "--tls-cert-file=" + pki.apiserver_bundle,
+                        "--tls-private-key-file=" + pki.apiserver.key,
+                        "--client-ca-file=" + pki.ca.cert,
+                        "--enable-bootstrap-token-auth",
+                        "--authorization-mode=Node,RBAC",
+                        "--enable-admission-plugins=NodeRestriction",
+                        "--kubelet-certificate-authority=" + pki.ca.cert,
+                        "--kubelet-client-certificate=" + pki.apiserver_kubelet_client.cert,
+                        "--kubelet-client-key=" + pki.apiserver_kubelet_client.key,
+                        "--service-account-key-file=" + pki.service_account_public_key,
+                        "--service-account-signing-key-file=" + pki.service_account_key,
+                        "--service-account-issuer=https://kubernetes.default.svc.cluster.local"};
+      admin_tls = TlsClientFiles{
+          .ca_file = pki.ca.cert, .cert_file = pki.admin.cert, .key_file = pki.admin.key};
+    }
+    store_ = std::make_unique<minik8s::testing::StoreBackend>(store_options);
+    if (absl::Status s = store_->Start(); !s.ok()) {
+      return absl::Status(s.code(), absl::StrCat("the store did not start: ", s.message()));
+    }
+    absl::StatusOr<int> port;
+    do {
+      port = minik8s::PickFreeLoopbackPort();
+      if (!port.ok()) return port.status();
+    } while (*port == store_->client_port());
+    port_ = *port;
+    std::vector<std::string> args = {options.apiserver_bin, "--etcd-servers=" + store_->endpoint(),
+                                     absl::StrCat("--secure-port=", port_)};
+    args.insert(args.end(), security_flags.begin(), security_flags.end());
+    args.insert(args.end(), options.apiserver_flags.begin(), options.apiserver_flags.end());
+    if (absl::Status s = apiserver_.Start(args, apiserver_log()); !s.ok()) return s;
+
+    // The admin (anonymous when off) makes the namespaces and the grants.
+    absl::StatusOr<std::shared_ptr<grpc::Channel>> admin_channel = Dial(port_, admin_tls);
+    if (!admin_channel.ok()) return admin_channel.status();
+    auto admin = v1::ApiServer::NewStub(*admin_channel);
+    grpc::Status last;
+    for (const char* name : kBenchNamespaces) {
+      minik8s::core::v1::Namespace ns;
+      ns.mutable_metadata()->set_name(name);
+      const bool created = minik8s::testing::WaitFor(
+          [&] {
+            last = CreateObject(admin.get(), "namespaces", "", ns.SerializeAsString());
+            return last.ok() || last.error_code() == grpc::StatusCode::ALREADY_EXISTS ||
+                   apiserver_.Exited();
+          },
+          absl::Seconds(30));
+      if (apiserver_.Exited()) return absl::UnavailableError("the apiserver exited");
+      if (!created) return FromGrpc(absl::StrCat("creating namespace ", name), last);
+    }
+    if (security_ == Security::kOn) {
+      absl::StatusOr<minik8s::pki::CertKeyPaths> user =
+          minik8s::testing::IssueClientCertificate(pki.ca, dir_.path(), kBenchUser, {});
+      if (!user.ok()) return user.status();
+      user_tls_ =
+          TlsClientFiles{.ca_file = pki.ca.cert, .cert_file = user->cert, .key_file = user->key};
+      for (const char* ns : kBenchNamespaces) {
+        if (absl::Status s = Grant(admin.get(), ns); !s.ok()) return s;
+      }
+    }
+    absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = Dial(port_, user_tls_);
+    if (!channel.ok()) return channel.status();
+    stub_ = v1::ApiServer::NewStub(*channel);
+    http_.port = port_;
+    if (security_ == Security::kOn) {
+      absl::StatusOr<std::shared_ptr<minik8s::bench::HttpTlsContext>> tls =
+          minik8s::bench::MakeHttpTlsContext(*user_tls_);
+      if (!tls.ok()) return tls.status();
+      http_.tls = *std::move(tls);
+      // RBAC reads the grants from its watch caches: wait until they hold.
+      for (const char* ns : kBenchNamespaces) {
+        if (!minik8s::testing::WaitFor(
+                [&] {
+                  last = ListPods(stub_.get(), ns);
+                  return last.ok();
+                },
+                absl::Seconds(10))) {
+          return FromGrpc(absl::StrCat(kBenchUser, " lists the pods of ", ns), last);
+        }
+      }
+      // The user is no admin: outside its grants it is refused.
+      last = CreateObject(stub_.get(), "pods", "default", PodBytes("default", "not-allowed"));
+      if (last.error_code() != grpc::StatusCode::PERMISSION_DENIED) {
+        return FromGrpc(absl::StrCat("authorization is not in force: ", kBenchUser,
+                                     " creating a pod in default should be PERMISSION_DENIED, got"),
+                        last);
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  // A Role allowing what the phases do with pods in `ns`, bound to kBenchUser.
+  static absl::Status Grant(v1::ApiServer::Stub* admin, const std::string& ns) {
+    minik8s::rbac::v1::Role role;
+    role.mutable_metadata()->set_name(kBenchUser);
+    auto* rule = role.add_rules();
+    rule->add_api_groups("");
+    rule->add_resources("pods");
+    for (const char* verb : {"create", "get", "list", "watch"}) rule->add_verbs(verb);
+    grpc::Status s = CreateObject(admin, "roles", ns, role.SerializeAsString());
+    if (!s.ok()) return FromGrpc(absl::StrCat("creating Role ", ns, "/", kBenchUser), s);
+    minik8s::rbac::v1::RoleBinding binding;
+    binding.mutable_metadata()->set_name(kBenchUser);
+    binding.mutable_role_ref()->set_api_group("rbac.authorization.k8s.io");
+    binding.mutable_role_ref()->set_kind("Role");
+    binding.mutable_role_ref()->set_name(kBenchUser);
+    auto* subject = binding.add_subjects();
+    subject->set_kind("User");
+    subject->set_api_group("rbac.authorization.k8s.io");
+    subject->set_name(kBenchUser);
+    s = CreateObject(admin, "rolebindings", ns, binding.SerializeAsString());
+    if (!s.ok()) return FromGrpc(absl::StrCat("creating RoleBinding ", ns, "/", kBenchUser), s);
+    return absl::OkStatus();
+  }
+
+  const Security security_;
+  minik8s::testing::TempDir dir_;
+  std::unique_ptr<minik8s::testing::StoreBackend> store_;
+  minik8s::testing::Subprocess apiserver_;
+  int port_ = 0;
+  std::optional<TlsClientFiles> user_tls_;  // on: kBenchUser's certificate
+  std::unique_ptr<v1::ApiServer::Stub> stub_;
+  HttpEndpoint http_;
+};
 
 // --- Output ----------------------------------------------------------------
 
@@ -677,17 +971,81 @@ void PrintClosedLoop(const std::vector<PhaseResult>& phases) {
 void PrintOpenLoop(const std::vector<PhaseResult>& phases, int rate) {
   std::printf(
       "| Front end, %d creates/s | creates | errors | creates/s | p50 ms | p99 ms | max ms | "
-      "apiserver CPU %% | apiserver CPU µs/create | bench CPU µs/create | transport |\n",
+      "apiserver CPU %% | apiserver CPU µs/create | bench CPU µs/create | transport | load |\n",
       rate);
-  std::printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
+  std::printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|\n");
   for (const PhaseResult& r : phases) {
     const double ok = static_cast<double>(std::max<int64_t>(r.ok, 1));
-    std::printf("| %s | %lld | %lld | %.0f | %.2f | %.2f | %.2f | %.0f | %.0f | %.0f | %s |\n",
+    std::printf("| %s | %lld | %lld | %.0f | %.2f | %.2f | %.2f | %.0f | %.0f | %.0f | %s | %s |\n",
                 r.name.c_str(), static_cast<long long>(r.ok),
                 static_cast<long long>(r.errors + r.unfinished),
                 PerSecond(static_cast<double>(r.ok), r.seconds), r.p50_ms, r.p99_ms, r.max_ms,
                 PerSecond(100 * r.apiserver_cpu, r.seconds), 1e6 * r.apiserver_cpu / ok,
-                1e6 * r.bench_cpu / ok, r.transport.c_str());
+                1e6 * r.bench_cpu / ok, r.transport.c_str(), r.load.c_str());
+  }
+}
+
+// The open loops of one front end and security mode, every round together.
+struct OpenLoopSummary {
+  int64_t creates = 0;
+  int64_t errors = 0;
+  double p50_ms = 0;
+  double p99_ms = 0;
+  double round_p99_min = 0;
+  double round_p99_max = 0;
+  double apiserver_us_per_create = 0;
+  double bench_us_per_create = 0;
+  int rounds = 0;
+};
+
+OpenLoopSummary Summarize(const std::vector<PhaseResult>& phases, const std::string& front_end,
+                          const std::string& security) {
+  OpenLoopSummary s;
+  std::vector<double> all;
+  double apiserver_cpu = 0, bench_cpu = 0;
+  for (const PhaseResult& r : phases) {
+    if (r.front_end != front_end || r.security != security) continue;
+    all.insert(all.end(), r.latencies_ms.begin(), r.latencies_ms.end());
+    s.creates += r.ok;
+    s.errors += r.errors + r.unfinished;
+    apiserver_cpu += r.apiserver_cpu;
+    bench_cpu += r.bench_cpu;
+    s.round_p99_min = s.rounds == 0 ? r.p99_ms : std::min(s.round_p99_min, r.p99_ms);
+    s.round_p99_max = s.rounds == 0 ? r.p99_ms : std::max(s.round_p99_max, r.p99_ms);
+    ++s.rounds;
+  }
+  s.p50_ms = Percentile(&all, 0.50);
+  s.p99_ms = Percentile(&all, 0.99);
+  const double creates = static_cast<double>(std::max<int64_t>(s.creates, 1));
+  s.apiserver_us_per_create = 1e6 * apiserver_cpu / creates;
+  s.bench_us_per_create = 1e6 * bench_cpu / creates;
+  return s;
+}
+
+std::string Change(double on, double off) {
+  return off > 0 ? absl::StrFormat("%+.0f %%", 100 * (on / off - 1)) : std::string("-");
+}
+
+// Security off against on, per front end, every round's creates pooled (the
+// percentiles are over all of them), with on's change against off.
+void PrintSecurityComparison(const std::vector<PhaseResult>& open,
+                             const std::vector<std::string>& front_ends) {
+  std::printf(
+      "| Front end | security | creates | errors | p50 ms | p99 ms | p99 ms per round | "
+      "apiserver CPU µs/create | bench CPU µs/create | p99 vs off | apiserver CPU vs off |\n");
+  std::printf("|---|---|---:|---:|---:|---:|---|---:|---:|---:|---:|\n");
+  for (const std::string& f : front_ends) {
+    const OpenLoopSummary off = Summarize(open, f, SecurityLabel(Security::kOff));
+    const OpenLoopSummary on = Summarize(open, f, SecurityLabel(Security::kOn));
+    for (const auto& [label, s] : {std::pair{"off", off}, std::pair{"on", on}}) {
+      const bool is_on = std::string(label) == "on";
+      std::printf(
+          "| %s | %s | %lld | %lld | %.2f | %.2f | %.2f–%.2f | %.0f | %.0f | %s | %s |\n",
+          f.c_str(), label, static_cast<long long>(s.creates), static_cast<long long>(s.errors),
+          s.p50_ms, s.p99_ms, s.round_p99_min, s.round_p99_max, s.apiserver_us_per_create,
+          s.bench_us_per_create, is_on ? Change(s.p99_ms, off.p99_ms).c_str() : "",
+          is_on ? Change(s.apiserver_us_per_create, off.apiserver_us_per_create).c_str() : "");
+    }
   }
 }
 
@@ -787,6 +1145,7 @@ int main(int argc, char** argv) {
   int rest_connections = 8;
   int rest_watch_threads = 2;
   int rounds = 1;
+  std::vector<std::string> security_flags = {"off"};
   std::string apiserver_bin = minik8s::testing::BinPath("minik8s-apiserver");
   app.add_option("--apiserver-bin", apiserver_bin, "The minik8s-apiserver binary to measure")
       ->capture_default_str();
@@ -825,6 +1184,17 @@ int main(int argc, char** argv) {
                "gRPC fan-out watchers allow batch messages (several events per message), as the "
                "client library's watches do; --no-watch-batches: one event per message");
   app.add_option("--apiserver-flag", apiserver_flags, "Extra minik8s-apiserver flag (repeatable)");
+  app.add_option(
+         "--security", security_flags,
+         "off: plaintext, no authentication, AlwaysAllow (the apiserver's defaults). on: as "
+         "`minik8s up` runs it: the store and the apiserver on TLS with client certificates "
+         "from a cluster CA, --authorization-mode=Node,RBAC and NodeRestriction; the load "
+         "generator is the user apiserver-bench, allowed by RBAC to create, get, list and watch "
+         "pods in the bench namespaces. off,on: both side by side (two store + apiserver pairs), "
+         "every phase run against one then the other, and compared")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"off", "on"}))
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   if (quick) {
     phase_seconds = 1;
@@ -837,151 +1207,175 @@ int main(int argc, char** argv) {
     if (f == "all" || f == "rest-json") front_ends.insert(FrontEnd::kRestJson);
     if (f == "all" || f == "rest-protobuf") front_ends.insert(FrontEnd::kRestProtobuf);
   }
+  std::vector<Security> modes;
+  for (const std::string& m : security_flags) {
+    const Security mode = m == "on" ? Security::kOn : Security::kOff;
+    if (std::find(modes.begin(), modes.end(), mode) == modes.end()) modes.push_back(mode);
+  }
   const bool grpc_selected = front_ends.count(FrontEnd::kGrpc) > 0;
   const bool rest_selected = front_ends.size() > (grpc_selected ? 1u : 0u);
   RaiseOpenFilesLimit();
   const std::string load_before = LoadAverage();
 
-  using minik8s::testing::BackendKind;
-  minik8s::testing::StoreBackend store(minik8s::testing::StoreBackend::Options{
-      .kind = backend == "etcd" ? BackendKind::kEtcd : BackendKind::kMinik8sStore});
-  if (absl::Status s = store.Start(); !s.ok()) {
-    std::fprintf(stderr, "store did not start: %s\n", std::string(s.message()).c_str());
-    return 1;
+  // One store + apiserver pair per security mode, all running for the whole
+  // run. Every phase then runs against each in turn (in round r of the open
+  // loops, in reverse order when r is even), so that a noisy moment of the
+  // shared machine does not hit one mode only.
+  const TargetOptions target_options{.backend = backend == "etcd"
+                                                    ? minik8s::testing::BackendKind::kEtcd
+                                                    : minik8s::testing::BackendKind::kMinik8sStore,
+                                     .apiserver_bin = apiserver_bin,
+                                     .apiserver_flags = apiserver_flags};
+  std::vector<std::unique_ptr<Target>> targets;
+  for (Security mode : modes) {
+    absl::StatusOr<std::unique_ptr<Target>> target = Target::Start(mode, target_options);
+    if (!target.ok()) {
+      std::fprintf(stderr, "%s\n", std::string(target.status().message()).c_str());
+      return 1;
+    }
+    std::fprintf(stderr, "%s: apiserver on 127.0.0.1:%d, log %s\n", (*target)->label(),
+                 (*target)->port(), (*target)->apiserver_log().c_str());
+    targets.push_back(*std::move(target));
   }
-  minik8s::testing::TempDir dir;
-  minik8s::testing::Subprocess apiserver;
-  absl::StatusOr<int> port = minik8s::PickFreeLoopbackPort();
-  if (!port.ok()) return 1;
-  std::vector<std::string> args = {apiserver_bin, "--etcd-servers=" + store.endpoint(),
-                                   absl::StrCat("--secure-port=", *port)};
-  for (const std::string& f : apiserver_flags) args.push_back(f);
-  if (absl::Status s = apiserver.Start(args, dir.Join("apiserver.log")); !s.ok()) {
-    std::fprintf(stderr, "apiserver did not start: %s\n", std::string(s.message()).c_str());
+  auto fail = [&](const Target& t, const std::string& what, const absl::Status& s) {
+    std::fprintf(stderr, "%s, %s: %s\napiserver log: %s\n", t.label(), what.c_str(),
+                 std::string(s.message()).c_str(), t.apiserver_log().c_str());
     return 1;
-  }
-  grpc::ChannelArguments channel_args;
-  channel_args.SetMaxReceiveMessageSize(64 * 1024 * 1024);
-  auto channel = grpc::CreateCustomChannel(absl::StrCat("127.0.0.1:", *port),
-                                           grpc::InsecureChannelCredentials(), channel_args);
-  auto stub = v1::ApiServer::NewStub(channel);
-  auto create_namespace = [&](const std::string& name) {
-    minik8s::core::v1::Namespace ns;
-    ns.mutable_metadata()->set_name(name);
-    v1::CreateRequest req;
-    req.set_resource("namespaces");
-    req.set_object(ns.SerializeAsString());
-    v1::ObjectResponse resp;
-    grpc::ClientContext ctx;
-    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
-    grpc::Status s = stub->Create(&ctx, req, &resp);
-    return s.ok() || s.error_code() == grpc::StatusCode::ALREADY_EXISTS;
   };
-  if (!minik8s::testing::WaitFor([&] { return create_namespace("bench"); }, absl::Seconds(30)) ||
-      !create_namespace("fanout") || !create_namespace("fanout-rest")) {
-    std::fprintf(stderr, "apiserver not ready; log in %s\n", dir.Join("apiserver.log").c_str());
-    return 1;
-  }
-  auto fail = [&](const std::string& what, const absl::Status& s) {
-    std::fprintf(stderr, "%s: %s\napiserver log: %s\n", what.c_str(),
-                 std::string(s.message()).c_str(), dir.Join("apiserver.log").c_str());
-    apiserver.Stop(SIGTERM, absl::Seconds(10));
-    return 1;
+  // A phase's label: the phase, and the security mode when there are two.
+  auto with_mode = [&](std::string name, const Target& t) {
+    if (targets.size() > 1) absl::StrAppend(&name, ", ", t.label());
+    return name;
   };
 
   const absl::Duration phase = absl::Seconds(phase_seconds);
-  const pid_t pid = apiserver.pid();
   // Warm up connections and caches.
-  ClosedLoop(stub.get(), 4, absl::Milliseconds(500));
+  for (auto& t : targets) ClosedLoop(t->stub(), 4, absl::Milliseconds(500));
   std::vector<PhaseResult> closed;
   if (grpc_selected && closed_loop) {
     for (int clients : {1, 16, 256}) {
-      const double cpu = ProcCpuSeconds(pid);
-      closed.push_back(ClosedLoop(stub.get(), clients, phase));
-      closed.back().apiserver_cpu = ProcCpuSeconds(pid) - cpu;
-      std::fprintf(stderr, "%s done\n", closed.back().name.c_str());
+      for (auto& t : targets) {
+        const double cpu = ProcCpuSeconds(t->pid());
+        closed.push_back(ClosedLoop(t->stub(), clients, phase));
+        closed.back().apiserver_cpu = ProcCpuSeconds(t->pid()) - cpu;
+        closed.back().name = with_mode(closed.back().name, *t);
+        std::fprintf(stderr, "%s done\n", closed.back().name.c_str());
+      }
     }
   }
 
   // Open loops: one client (gRPC channel or REST connection pool) per front
-  // end for the whole run, checked and warmed before the first round.
+  // end and apiserver for the whole run, checked and warmed before the first
+  // round.
   struct Client {
     FrontEnd front_end;
+    Target* target;
     std::unique_ptr<HttpConnectionPool> pool;
     CreateFn create;
     std::string transport;
   };
   std::vector<Client> clients;
   for (FrontEnd f : front_ends) {
-    Client c{f, nullptr, nullptr, ""};
-    if (f == FrontEnd::kGrpc) {
-      c.create = GrpcCreate(stub.get());
-      c.transport = "1 HTTP/2 channel";
-    } else {
-      absl::StatusOr<std::unique_ptr<HttpConnectionPool>> pool =
-          HttpConnectionPool::Open(*port, rest_connections, 1);
-      if (!pool.ok()) return fail("REST connections", pool.status());
-      c.pool = std::move(*pool);
-      if (absl::Status s = CheckRestCreate(c.pool.get(), f); !s.ok()) {
-        return fail(absl::StrCat(FrontEndLabel(f), " create"), s);
+    for (auto& t : targets) {
+      Client c{f, t.get(), nullptr, nullptr, ""};
+      const char* tls = t->http().tls != nullptr ? " TLS" : "";
+      if (f == FrontEnd::kGrpc) {
+        c.create = GrpcCreate(t->stub());
+        c.transport = absl::StrCat("1 HTTP/2", tls, " channel");
+      } else {
+        absl::StatusOr<std::unique_ptr<HttpConnectionPool>> pool =
+            HttpConnectionPool::Open(t->http(), rest_connections, 1);
+        if (!pool.ok()) return fail(*t, "REST connections", pool.status());
+        c.pool = std::move(*pool);
+        if (absl::Status s = CheckRestCreate(c.pool.get(), f); !s.ok()) {
+          return fail(*t, absl::StrCat(FrontEndLabel(f), " create"), s);
+        }
+        c.create = RestCreate(c.pool.get(), f);
+        OpenLoop("warm-up", c.create, rate, absl::Milliseconds(300), t->pid());
+        c.transport = absl::StrCat(rest_connections, " keep-alive HTTP/1.1", tls, " connections");
       }
-      c.create = RestCreate(c.pool.get(), f);
-      OpenLoop("warm-up", c.create, rate, absl::Milliseconds(300), pid);
-      c.transport = absl::StrCat(rest_connections, " keep-alive HTTP/1.1 connections");
+      clients.push_back(std::move(c));
     }
-    clients.push_back(std::move(c));
   }
   std::vector<PhaseResult> open;
   for (int round = 1; round <= rounds; ++round) {
-    for (Client& c : clients) {
-      std::string name = FrontEndLabel(c.front_end);
-      if (rounds > 1) absl::StrAppend(&name, " (round ", round, ")");
-      open.push_back(OpenLoop(name, c.create, rate, phase, pid));
-      open.back().transport = c.transport;
-      std::fprintf(stderr, "open loop, %s done\n", name.c_str());
+    for (FrontEnd f : front_ends) {
+      std::vector<Client*> order;
+      for (Client& c : clients) {
+        if (c.front_end == f) order.push_back(&c);
+      }
+      if (round % 2 == 0) std::reverse(order.begin(), order.end());
+      for (Client* c : order) {
+        std::string name = with_mode(FrontEndLabel(f), *c->target);
+        if (rounds > 1) absl::StrAppend(&name, " (round ", round, ")");
+        open.push_back(OpenLoop(name, c->create, rate, phase, c->target->pid()));
+        open.back().transport = c->transport;
+        open.back().front_end = FrontEndLabel(f);
+        open.back().security = c->target->label();
+        std::fprintf(stderr, "open loop, %s done\n", name.c_str());
+      }
     }
   }
   for (Client& c : clients) {
     if (c.pool != nullptr && c.pool->reconnects() > 0) {
-      std::fprintf(stderr, "%s: %lld connections reopened after the server closed them\n",
-                   FrontEndLabel(c.front_end), static_cast<long long>(c.pool->reconnects()));
+      std::fprintf(stderr, "%s, %s: %lld connections reopened after the server closed them\n",
+                   FrontEndLabel(c.front_end), c.target->label(),
+                   static_cast<long long>(c.pool->reconnects()));
     }
   }
   clients.clear();
 
   std::vector<FanOutResult> fans;
   if (grpc_selected) {
-    fans.push_back(RunFanOut(
-        "gRPC", batches ? "streams, batch messages" : "streams, one event per message",
-        [&] { return std::make_unique<GrpcWatcherSet>(stub.get(), "fanout", watchers, batches); },
-        stub.get(), "fanout", watchers, fanout_pods, fanout_clients, pid));
-    std::fprintf(stderr, "gRPC fan-out done\n");
+    for (auto& t : targets) {
+      fans.push_back(RunFanOut(
+          with_mode("gRPC", *t),
+          batches ? "streams, batch messages" : "streams, one event per message",
+          [&] { return std::make_unique<GrpcWatcherSet>(t->stub(), "fanout", watchers, batches); },
+          t->stub(), "fanout", watchers, fanout_pods, fanout_clients, t->pid()));
+      std::fprintf(stderr, "%s fan-out done\n", fans.back().label.c_str());
+    }
   }
   if (rest_selected) {
-    absl::StatusOr<std::string> rv = ListResourceVersion(*port, "fanout-rest");
-    if (!rv.ok()) return fail("list before the REST watches", rv.status());
-    const std::string target =
-        absl::StrCat("/api/v1/namespaces/fanout-rest/pods?watch=true&resourceVersion=", *rv,
-                     "&timeoutSeconds=600");
-    fans.push_back(RunFanOut(
-        "REST (JSON)", "a connection each",
-        [&] {
-          return std::make_unique<RestWatcherSet>(*port, target, watchers, rest_watch_threads);
-        },
-        stub.get(), "fanout-rest", watchers, fanout_pods, fanout_clients, pid));
-    std::fprintf(stderr, "REST fan-out done\n");
+    for (auto& t : targets) {
+      absl::StatusOr<std::string> rv =
+          ListResourceVersion(t->port(), t->http_files(), "fanout-rest");
+      if (!rv.ok()) return fail(*t, "list before the REST watches", rv.status());
+      const std::string target =
+          absl::StrCat("/api/v1/namespaces/fanout-rest/pods?watch=true&resourceVersion=", *rv,
+                       "&timeoutSeconds=600");
+      fans.push_back(RunFanOut(
+          with_mode("REST (JSON)", *t), "a connection each",
+          [&] {
+            return std::make_unique<RestWatcherSet>(t->http(), target, watchers,
+                                                    rest_watch_threads);
+          },
+          t->stub(), "fanout-rest", watchers, fanout_pods, fanout_clients, t->pid()));
+      std::fprintf(stderr, "%s fan-out done\n", fans.back().label.c_str());
+    }
   }
-  const int64_t hwm_kb = ProcStatusKb(pid, "VmHWM");
+  std::vector<int64_t> hwm_kb;
+  for (auto& t : targets) hwm_kb.push_back(ProcStatusKb(t->pid(), "VmHWM"));
   const std::string load_after = LoadAverage();
 
-  std::printf("\nminik8s-apiserver over %s (%s); load average before %s, after %s\n",
-              backend.c_str(), quick ? "quick" : "full", load_before.c_str(), load_after.c_str());
+  std::string mode_names;
+  for (auto& t : targets)
+    absl::StrAppend(&mode_names, mode_names.empty() ? "" : " and ", t->label());
+  std::printf("\nminik8s-apiserver over %s (%s, %s); load average before %s, after %s\n",
+              backend.c_str(), quick ? "quick" : "full", mode_names.c_str(), load_before.c_str(),
+              load_after.c_str());
   if (!closed.empty()) {
     std::printf("\n");
     PrintClosedLoop(closed);
   }
   std::printf("\n");
   PrintOpenLoop(open, rate);
+  std::vector<std::string> front_end_labels;
+  for (FrontEnd f : front_ends) front_end_labels.push_back(FrontEndLabel(f));
+  if (targets.size() > 1) {
+    std::printf("\n");
+    PrintSecurityComparison(open, front_end_labels);
+  }
   std::printf("\n");
   PrintFanOut(fans);
 
@@ -991,6 +1385,17 @@ int main(int argc, char** argv) {
     const bool rate_ok = achieved >= 0.95 * rate && r.errors + r.unfinished == 0;
     std::printf("| create p99 <= 10 ms at %d/s, %s | %.2f ms (%.0f/s) | %s |\n", rate,
                 r.name.c_str(), r.p99_ms, achieved, r.p99_ms <= 10 && rate_ok ? "yes" : "no");
+  }
+  if (targets.size() > 1) {
+    // Issue #14: security must not cost more than 10 % of the create p99.
+    for (const std::string& f : front_end_labels) {
+      const OpenLoopSummary off = Summarize(open, f, SecurityLabel(Security::kOff));
+      const OpenLoopSummary on = Summarize(open, f, SecurityLabel(Security::kOn));
+      std::printf(
+          "| create p99 with security on within 10 %% of off, %s | %.2f vs %.2f ms (%s) | %s |\n",
+          f.c_str(), on.p99_ms, off.p99_ms, Change(on.p99_ms, off.p99_ms).c_str(),
+          on.p99_ms <= 1.1 * off.p99_ms && on.errors == 0 ? "yes" : "no");
+    }
   }
   for (const FanOutResult& f : fans) {
     const double events_per_s = PerSecond(static_cast<double>(f.delivered), f.deliver_seconds);
@@ -1002,8 +1407,12 @@ int main(int argc, char** argv) {
     std::printf("| %s: no thread per watcher | %d -> %d threads (peak) | %s |\n", f.label.c_str(),
                 f.threads_before, f.threads_peak, NoThreadPerWatcher(f) ? "yes" : "no");
   }
-  std::printf("\npeak apiserver RSS (VmHWM): %.1f MiB\n", static_cast<double>(hwm_kb) / 1024);
+  std::printf("\n");
+  for (size_t i = 0; i < targets.size(); ++i) {
+    std::printf("peak apiserver RSS (VmHWM), %s: %.1f MiB\n", targets[i]->label(),
+                static_cast<double>(hwm_kb[i]) / 1024);
+  }
 
-  apiserver.Stop(SIGTERM, absl::Seconds(10));
+  targets.clear();
   return 0;
 }

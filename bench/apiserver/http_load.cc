@@ -7,6 +7,7 @@
 #include <deque>
 #include <optional>
 #include <thread>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -14,16 +15,93 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "boost/asio.hpp"
+#include "boost/asio/ssl.hpp"
 #include "boost/beast/core.hpp"
 #include "boost/beast/http.hpp"
+#include "boost/beast/ssl.hpp"
+#include "openssl/ssl.h"
+#include "openssl/x509v3.h"
 
 namespace minik8s::bench {
 
 namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace http = boost::beast::http;
+namespace ssl = boost::asio::ssl;
 using tcp = boost::asio::ip::tcp;
+
+class HttpTlsContext {
+ public:
+  HttpTlsContext() : ctx_(ssl::context::tls_client) {}
+  ssl::context& ctx() { return ctx_; }
+
+ private:
+  ssl::context ctx_;
+};
+
+namespace {
+
+// The two transports a connection can use; the code below is written once
+// for both (templates), with `if constexpr` where TLS needs a step more.
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+template <typename Stream>
+constexpr bool kIsTls = std::is_same_v<Stream, TlsStream>;
+
+absl::Status TlsFileError(const std::string& what, const std::string& file,
+                          const beast::error_code& ec) {
+  return absl::InvalidArgumentError(absl::StrCat("TLS ", what, " ", file, ": ", ec.message()));
+}
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<HttpTlsContext>> MakeHttpTlsContext(const TlsClientFiles& files) {
+  if (files.ca_file.empty() && files.ca_pem.empty()) {
+    return absl::InvalidArgumentError("TLS needs the CA file that signed the server's certificate");
+  }
+  const bool has_cert = !files.cert_file.empty() || !files.cert_pem.empty();
+  const bool has_key = !files.key_file.empty() || !files.key_pem.empty();
+  if (has_cert != has_key) {
+    return absl::InvalidArgumentError(
+        "a client certificate needs its key, and a key its certificate");
+  }
+  auto tls = std::make_shared<HttpTlsContext>();
+  ssl::context& ctx = tls->ctx();
+  beast::error_code ec;
+  ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                      ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1,
+                  ec);
+  ctx.set_verify_mode(ssl::verify_peer, ec);
+  if (!files.ca_pem.empty()) {
+    ctx.add_certificate_authority(net::buffer(files.ca_pem), ec);
+  } else {
+    ctx.load_verify_file(files.ca_file, ec);
+  }
+  if (ec) return TlsFileError("CA", files.ca_pem.empty() ? files.ca_file : "(PEM)", ec);
+  if (has_cert) {
+    if (!files.cert_pem.empty()) {
+      ctx.use_certificate_chain(net::buffer(files.cert_pem), ec);
+    } else {
+      ctx.use_certificate_chain_file(files.cert_file, ec);
+    }
+    if (ec)
+      return TlsFileError("certificate", files.cert_pem.empty() ? files.cert_file : "(PEM)", ec);
+    if (!files.key_pem.empty()) {
+      ctx.use_private_key(net::buffer(files.key_pem), ssl::context::pem, ec);
+    } else {
+      ctx.use_private_key_file(files.key_file, ssl::context::pem, ec);
+    }
+    if (ec) return TlsFileError("key", files.key_pem.empty() ? files.key_file : "(PEM)", ec);
+  }
+  // ALPN: http/1.1 only (length-prefixed protocol names).
+  static constexpr unsigned char kAlpn[] = "\x08http/1.1";
+  if (SSL_CTX_set_alpn_protos(ctx.native_handle(), kAlpn, sizeof(kAlpn) - 1) != 0) {
+    return absl::InternalError("TLS: cannot set ALPN");
+  }
+  return tls;
+}
 
 namespace {
 
@@ -76,10 +154,46 @@ class EventLoop {
   bool stopped_ = false;
 };
 
-void CloseSocket(beast::tcp_stream* stream) {
+// A new stream for a new connection (a TLS session cannot be reused for
+// another connection): with TLS, the server's certificate must carry the IP
+// address 127.0.0.1.
+template <typename Stream>
+void NewStream(std::optional<Stream>* stream, net::io_context& ioc, HttpTlsContext* tls) {
+  if constexpr (kIsTls<Stream>) {
+    stream->emplace(ioc, tls->ctx());
+    X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param((*stream)->native_handle()), "127.0.0.1");
+  } else {
+    stream->emplace(ioc);
+  }
+}
+
+// Connects `stream` to `endpoint` and, with TLS, does the client handshake,
+// all within `timeout`; then calls done(error, the step that failed). The
+// caller keeps `stream` alive until `done` runs.
+template <typename Stream, typename Done>
+void AsyncOpen(Stream& stream, const tcp::endpoint& endpoint, absl::Duration timeout, Done done) {
+  beast::get_lowest_layer(stream).expires_after(ToChrono(timeout));
+  beast::get_lowest_layer(stream).async_connect(
+      endpoint, [&stream, done = std::move(done)](beast::error_code ec) mutable {
+        if (ec) return done(ec, "connect");
+        beast::error_code ignored;
+        beast::get_lowest_layer(stream).socket().set_option(tcp::no_delay(true), ignored);
+        if constexpr (kIsTls<Stream>) {
+          stream.async_handshake(ssl::stream_base::client,
+                                 [done = std::move(done)](beast::error_code ec) mutable {
+                                   done(ec, "TLS handshake");
+                                 });
+        } else {
+          done(ec, "connect");
+        }
+      });
+}
+
+template <typename Stream>
+void CloseSocket(Stream* stream) {
   beast::error_code ignored;
-  stream->socket().shutdown(tcp::socket::shutdown_both, ignored);
-  stream->socket().close(ignored);
+  beast::get_lowest_layer(*stream).socket().shutdown(tcp::socket::shutdown_both, ignored);
+  beast::get_lowest_layer(*stream).socket().close(ignored);
 }
 
 }  // namespace
@@ -98,9 +212,23 @@ struct Pending {
 }  // namespace
 
 struct HttpConnectionPool::Impl {
-  class Connection;
+  // One keep-alive connection (below, for either transport).
+  class Connection {
+   public:
+    virtual ~Connection() = default;
+    // From any thread, before the loop runs requests: connects (and
+    // handshakes) within `timeout`, blocking.
+    virtual beast::error_code OpenNow(absl::Duration timeout) = 0;
+    // From any thread: runs `pending` on this (idle) connection.
+    virtual void Run(Pending pending) = 0;
+    // With the loop stopped: closes the socket.
+    virtual void Close() = 0;
+  };
+  template <typename Stream>
+  class ConnectionOver;
 
-  explicit Impl(int port, int threads) : endpoint(Loopback(port)), loop(threads) {}
+  Impl(const HttpEndpoint& to, int threads)
+      : endpoint(Loopback(to.port)), tls(to.tls), loop(threads) {}
 
   // Hands `pending` to an idle connection, or queues it.
   void Submit(Pending pending);
@@ -109,6 +237,7 @@ struct HttpConnectionPool::Impl {
   std::optional<Pending> NextFor(Connection* connection);
 
   const tcp::endpoint endpoint;
+  const std::shared_ptr<HttpTlsContext> tls;  // null: plain TCP
   std::atomic<int64_t> reconnects{0};
   std::atomic<bool> stopping{false};
   std::vector<std::shared_ptr<Connection>> connections;  // set before threads use them
@@ -120,31 +249,47 @@ struct HttpConnectionPool::Impl {
   EventLoop loop;  // last: stopped (joined) before the rest goes
 };
 
-// One keep-alive connection; one request at a time, every step on the
-// event loop.
-class HttpConnectionPool::Impl::Connection
-    : public std::enable_shared_from_this<HttpConnectionPool::Impl::Connection> {
+// One request at a time, every step on the event loop.
+template <typename Stream>
+class HttpConnectionPool::Impl::ConnectionOver
+    : public HttpConnectionPool::Impl::Connection,
+      public std::enable_shared_from_this<HttpConnectionPool::Impl::ConnectionOver<Stream>> {
  public:
-  explicit Connection(Impl* pool) : pool_(pool), stream_(pool->loop.ioc()) {}
+  explicit ConnectionOver(Impl* pool) : pool_(pool) {}
 
-  beast::error_code ConnectNow() {
-    beast::error_code ec;
-    stream_.socket().connect(pool_->endpoint, ec);
-    if (!ec) stream_.socket().set_option(tcp::no_delay(true), ec);
-    connected_ = !ec;
-    return ec;
+  beast::error_code OpenNow(absl::Duration timeout) override {
+    absl::Notification opened;
+    beast::error_code result;
+    net::post(pool_->loop.ioc(), [&, self = this->shared_from_this()] {
+      NewStream(&stream_, pool_->loop.ioc(), pool_->tls.get());
+      AsyncOpen(*stream_, pool_->endpoint, timeout, [&, self](beast::error_code ec, const char*) {
+        if (ec) {
+          CloseSocket(&*stream_);
+        } else {
+          Tcp().expires_never();
+          connected_ = true;
+        }
+        result = ec;
+        opened.Notify();
+      });
+    });
+    opened.WaitForNotification();  // the stream's timer ends the attempt
+    return result;
   }
 
-  // From any thread: runs `pending` on this (idle) connection.
-  void Run(Pending pending) {
+  void Run(Pending pending) override {
     current_ = std::move(pending);
     parser_.reset();
-    net::post(stream_.get_executor(), [self = shared_from_this()] { self->Begin(); });
+    net::post(pool_->loop.ioc(), [self = this->shared_from_this()] { self->Begin(); });
   }
 
-  void Close() { CloseSocket(&stream_); }
+  void Close() override {
+    if (stream_.has_value()) CloseSocket(&*stream_);
+  }
 
  private:
+  beast::tcp_stream& Tcp() { return beast::get_lowest_layer(*stream_); }
+
   void Begin() {
     if (connected_) {
       opened_for_request_ = false;
@@ -155,16 +300,15 @@ class HttpConnectionPool::Impl::Connection
     pool_->reconnects.fetch_add(1);
     opened_for_request_ = true;
     buffer_.clear();
-    beast::error_code ignored;
-    stream_.socket().close(ignored);
-    stream_.expires_after(ToChrono(current_.request.timeout));
-    stream_.async_connect(pool_->endpoint, [self = shared_from_this()](beast::error_code ec) {
-      if (ec) return self->Fail(ec, "connect");
-      beast::error_code ignored;
-      self->stream_.socket().set_option(tcp::no_delay(true), ignored);
-      self->connected_ = true;
-      self->Write();
-    });
+    if (stream_.has_value()) CloseSocket(&*stream_);
+    NewStream(&stream_, pool_->loop.ioc(), pool_->tls.get());
+    const absl::Duration left = current_.start + current_.request.timeout - absl::Now();
+    AsyncOpen(*stream_, pool_->endpoint, std::max(left, absl::Milliseconds(1)),
+              [self = this->shared_from_this()](beast::error_code ec, const char* step) {
+                if (ec) return self->Fail(ec, step);
+                self->connected_ = true;
+                self->Write();
+              });
   }
 
   void Write() {
@@ -183,18 +327,19 @@ class HttpConnectionPool::Impl::Connection
       request_.prepare_payload();
     }
     const absl::Duration left = current_.start + r.timeout - absl::Now();
-    stream_.expires_after(ToChrono(std::max(left, absl::Milliseconds(1))));
-    http::async_write(stream_, request_, [self = shared_from_this()](beast::error_code ec, size_t) {
-      if (ec) return self->Fail(ec, "write");
-      self->Read();
-    });
+    Tcp().expires_after(ToChrono(std::max(left, absl::Milliseconds(1))));
+    http::async_write(*stream_, request_,
+                      [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                        if (ec) return self->Fail(ec, "write");
+                        self->Read();
+                      });
   }
 
   void Read() {
     parser_.emplace();
     parser_->body_limit(64 * 1024 * 1024);
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, size_t) {
+    http::async_read(*stream_, buffer_, *parser_,
+                     [self = this->shared_from_this()](beast::error_code ec, size_t) {
                        if (ec) return self->Fail(ec, "read");
                        self->Complete();
                      });
@@ -234,7 +379,7 @@ class HttpConnectionPool::Impl::Connection
 
   void Deliver(HttpLoadResponse response) {
     if (pool_->stopping.load()) return;
-    stream_.expires_never();
+    if (stream_.has_value()) Tcp().expires_never();
     response.latency = absl::Now() - current_.start;
     Done done = std::move(current_.done);
     current_ = {};
@@ -248,7 +393,7 @@ class HttpConnectionPool::Impl::Connection
   }
 
   Impl* const pool_;
-  beast::tcp_stream stream_;
+  std::optional<Stream> stream_;  // a new one for each connection
   beast::flat_buffer buffer_;
   http::request<http::string_body> request_;
   std::optional<http::response_parser<http::string_body>> parser_;
@@ -284,21 +429,28 @@ std::optional<Pending> HttpConnectionPool::Impl::NextFor(Connection* connection)
 }
 
 absl::StatusOr<std::unique_ptr<HttpConnectionPool>> HttpConnectionPool::Open(
-    int port, int connections, int threads, absl::Duration connect_timeout) {
-  auto impl = std::make_unique<Impl>(port, threads);
+    const HttpEndpoint& endpoint, int connections, int threads, absl::Duration connect_timeout) {
+  auto impl = std::make_unique<Impl>(endpoint, threads);
   const absl::Time deadline = absl::Now() + connect_timeout;
   for (int i = 0; i < std::max(1, connections); ++i) {
-    auto connection = std::make_shared<Impl::Connection>(impl.get());
+    std::shared_ptr<Impl::Connection> connection;
+    if (endpoint.tls != nullptr) {
+      connection = std::make_shared<Impl::ConnectionOver<TlsStream>>(impl.get());
+    } else {
+      connection = std::make_shared<Impl::ConnectionOver<PlainStream>>(impl.get());
+    }
     beast::error_code ec;
     // Loopback: a refused connect answers at once; retry until the deadline.
-    while ((ec = connection->ConnectNow()) && absl::Now() < deadline) {
+    while ((ec = connection->OpenNow(std::max(deadline - absl::Now(), absl::Milliseconds(1)))) &&
+           absl::Now() < deadline) {
       absl::SleepFor(absl::Milliseconds(20));
     }
     if (ec) {
-      return absl::UnavailableError(
-          absl::StrCat("connect to 127.0.0.1:", port, ": ", ec.message()));
+      return absl::UnavailableError(absl::StrCat("connect to 127.0.0.1:", endpoint.port,
+                                                 endpoint.tls != nullptr ? " (TLS)" : "", ": ",
+                                                 ec.message()));
     }
-    impl->connections.push_back(connection);
+    impl->connections.push_back(std::move(connection));
   }
   {
     absl::MutexLock lock(&impl->mu);
@@ -327,9 +479,19 @@ int64_t HttpConnectionPool::reconnects() const { return impl_->reconnects.load()
 // HttpWatchers
 
 struct HttpWatchers::Impl {
-  class Watch;
+  // One watch stream (below, for either transport).
+  class Watch {
+   public:
+    virtual ~Watch() = default;
+    virtual void Start() = 0;
+    // With the loop stopped: closes the socket.
+    virtual void Close() = 0;
+  };
+  template <typename Stream>
+  class WatchOver;
 
-  Impl(int port, int threads) : endpoint(Loopback(port)), loop(threads) {}
+  Impl(const HttpEndpoint& to, int threads)
+      : endpoint(Loopback(to.port)), tls(to.tls), loop(threads) {}
 
   void Ended(const std::string& why) {
     ended.fetch_add(1);
@@ -338,6 +500,7 @@ struct HttpWatchers::Impl {
   }
 
   const tcp::endpoint endpoint;
+  const std::shared_ptr<HttpTlsContext> tls;  // null: plain TCP
   std::atomic<int> established{0};
   std::atomic<int> ended{0};
   std::atomic<int64_t> events{0};
@@ -351,12 +514,16 @@ struct HttpWatchers::Impl {
   EventLoop loop;  // last: stopped (joined) before the rest goes
 };
 
-// One watch stream: connect, request, response head, then the body read
-// chunk by chunk and counted line by line.
-class HttpWatchers::Impl::Watch : public std::enable_shared_from_this<HttpWatchers::Impl::Watch> {
+// Connect (and handshake), request, response head, then the body read chunk
+// by chunk and counted line by line.
+template <typename Stream>
+class HttpWatchers::Impl::WatchOver
+    : public HttpWatchers::Impl::Watch,
+      public std::enable_shared_from_this<HttpWatchers::Impl::WatchOver<Stream>> {
  public:
-  Watch(Impl* owner, std::string target, absl::Duration head_timeout)
-      : owner_(owner), stream_(owner->loop.ioc()), head_timeout_(head_timeout) {
+  WatchOver(Impl* owner, std::string target, absl::Duration head_timeout)
+      : owner_(owner), head_timeout_(head_timeout) {
+    NewStream(&stream_, owner->loop.ioc(), owner->tls.get());
     request_.method(http::verb::get);
     request_.target(target);
     request_.version(11);
@@ -366,28 +533,33 @@ class HttpWatchers::Impl::Watch : public std::enable_shared_from_this<HttpWatche
     parser_.body_limit(boost::none);
   }
 
-  void Start() {
-    net::post(stream_.get_executor(), [self = shared_from_this()] {
-      self->stream_.expires_after(ToChrono(self->head_timeout_));
-      self->stream_.async_connect(self->owner_->endpoint, [self](beast::error_code ec) {
-        if (ec) return self->End("connect: " + ec.message());
-        self->Write();
-      });
+  void Start() override {
+    net::post(owner_->loop.ioc(), [self = this->shared_from_this()] {
+      // The timer set here bounds the connect, the handshake, the request
+      // and the response head.
+      AsyncOpen(*self->stream_, self->owner_->endpoint, self->head_timeout_,
+                [self](beast::error_code ec, const char* step) {
+                  if (ec) return self->End(absl::StrCat(step, ": ", ec.message()));
+                  self->Write();
+                });
     });
   }
 
-  void Close() { CloseSocket(&stream_); }
+  void Close() override { CloseSocket(&*stream_); }
 
  private:
   void Write() {
-    http::async_write(stream_, request_, [self = shared_from_this()](beast::error_code ec, size_t) {
-      if (ec) return self->End("write: " + ec.message());
-      http::async_read_header(self->stream_, self->buffer_, self->parser_,
-                              [self](beast::error_code ec, size_t) {
-                                if (ec) return self->End("response head: " + ec.message());
-                                self->Head();
-                              });
-    });
+    http::async_write(
+        *stream_, request_, [self = this->shared_from_this()](beast::error_code ec, size_t) {
+          if (ec) return self->End("write: " + ec.message());
+          http::async_read_header(*self->stream_, self->buffer_, self->parser_,
+                                  [self](beast::error_code ec, size_t) {
+                                    if (ec) {
+                                      return self->End("response head: " + ec.message());
+                                    }
+                                    self->Head();
+                                  });
+        });
   }
 
   void Head() {
@@ -395,7 +567,7 @@ class HttpWatchers::Impl::Watch : public std::enable_shared_from_this<HttpWatche
     if (status != 200) {
       return End(absl::StrCat("watch answered ", status, " (want 200)"));
     }
-    stream_.expires_never();
+    beast::get_lowest_layer(*stream_).expires_never();
     owner_->established.fetch_add(1);
     // Beast reads from the socket as much as the buffer has room for (512
     // bytes at least): without room, a busy watch costs a system call per
@@ -407,8 +579,8 @@ class HttpWatchers::Impl::Watch : public std::enable_shared_from_this<HttpWatche
   void ReadBody() {
     parser_.get().body().data = chunk_;
     parser_.get().body().size = sizeof(chunk_);
-    http::async_read_some(stream_, buffer_, parser_,
-                          [self = shared_from_this()](beast::error_code ec, size_t) {
+    http::async_read_some(*stream_, buffer_, parser_,
+                          [self = this->shared_from_this()](beast::error_code ec, size_t) {
                             if (ec == http::error::need_buffer) ec = {};
                             const size_t n = sizeof(self->chunk_) - self->parser_.get().body().size;
                             self->owner_->bytes.fetch_add(n, std::memory_order_relaxed);
@@ -458,7 +630,7 @@ class HttpWatchers::Impl::Watch : public std::enable_shared_from_this<HttpWatche
   static constexpr size_t kReadBytes = 32 * 1024;
 
   Impl* const owner_;
-  beast::tcp_stream stream_;
+  std::optional<Stream> stream_;  // set by the constructor
   const absl::Duration head_timeout_;
   beast::flat_buffer buffer_;
   http::request<http::empty_body> request_;
@@ -467,13 +639,19 @@ class HttpWatchers::Impl::Watch : public std::enable_shared_from_this<HttpWatche
   char chunk_[kReadBytes];
 };
 
-HttpWatchers::HttpWatchers(int port, int threads) : impl_(std::make_unique<Impl>(port, threads)) {}
+HttpWatchers::HttpWatchers(const HttpEndpoint& endpoint, int threads)
+    : impl_(std::make_unique<Impl>(endpoint, threads)) {}
 
 HttpWatchers::~HttpWatchers() { Stop(); }
 
 void HttpWatchers::Start(int count, const std::string& target, absl::Duration head_timeout) {
   for (int i = 0; i < count; ++i) {
-    auto watch = std::make_shared<Impl::Watch>(impl_.get(), target, head_timeout);
+    std::shared_ptr<Impl::Watch> watch;
+    if (impl_->tls != nullptr) {
+      watch = std::make_shared<Impl::WatchOver<TlsStream>>(impl_.get(), target, head_timeout);
+    } else {
+      watch = std::make_shared<Impl::WatchOver<PlainStream>>(impl_.get(), target, head_timeout);
+    }
     impl_->watches.push_back(watch);
     watch->Start();
   }

@@ -1,6 +1,6 @@
 // Load generators for the apiserver's Kubernetes HTTP API, for
 // apiserver_bench: asynchronous (Boost.Beast on Asio), so that a few threads
-// drive many connections.
+// drive many connections, over plain TCP or TLS (HttpEndpoint).
 //
 //   - HttpConnectionPool: a fixed set of keep-alive HTTP/1.1 connections to
 //     127.0.0.1:<port>. Requests queue until a connection is free, and each
@@ -15,8 +15,8 @@
 //     events of JSON watch bodies (one event per line; BOOKMARK lines are
 //     not counted, ERROR lines are counted apart).
 //
-// Every socket has a deadline (a request's `timeout`; a watch's connect and
-// response head), so every call ends.
+// Every socket has a deadline (a request's `timeout`; a watch's connect,
+// TLS handshake and response head), so every call ends.
 //
 // Thread safety: Send() and the counters from any thread; callbacks run on
 // the object's own threads, one at a time per connection. Destroying the
@@ -33,8 +33,29 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/tls.h"
 
 namespace minik8s::bench {
+
+// A client TLS context for the load generators (OpenSSL through Asio), shared
+// by every connection made with it: TLS 1.2 or later, the server's
+// certificate must chain to the CA and carry the IP address 127.0.0.1, the
+// client certificate (when given) is presented, and ALPN offers only
+// http/1.1 (as client-go does over HTTP/1.1; the apiserver then serves the
+// HTTP API, not gRPC).
+class HttpTlsContext;
+
+// Reads `files` (a CA is required; cert and key both or neither; PEM text
+// fields are used instead of their files when set). The error names the
+// file that could not be used.
+absl::StatusOr<std::shared_ptr<HttpTlsContext>> MakeHttpTlsContext(const TlsClientFiles& files);
+
+// Where the load generators connect: 127.0.0.1:`port`, over TLS when `tls`
+// is set.
+struct HttpEndpoint {
+  int port = 0;
+  std::shared_ptr<HttpTlsContext> tls;  // null: plain TCP
+};
 
 struct HttpLoadRequest {
   std::string method = "GET";
@@ -57,11 +78,12 @@ class HttpConnectionPool {
  public:
   using Done = std::function<void(HttpLoadResponse)>;
 
-  // Opens `connections` connections to 127.0.0.1:`port`, driven by
-  // `threads` event-loop threads. Error if any cannot connect within
-  // `connect_timeout`.
+  // Opens `connections` connections to `endpoint` (each connected, and with
+  // TLS its handshake done), driven by `threads` event-loop threads. Error
+  // if any cannot be opened within `connect_timeout`.
   static absl::StatusOr<std::unique_ptr<HttpConnectionPool>> Open(
-      int port, int connections, int threads, absl::Duration connect_timeout = absl::Seconds(10));
+      const HttpEndpoint& endpoint, int connections, int threads,
+      absl::Duration connect_timeout = absl::Seconds(10));
   ~HttpConnectionPool();
   HttpConnectionPool(const HttpConnectionPool&) = delete;
   HttpConnectionPool& operator=(const HttpConnectionPool&) = delete;
@@ -81,8 +103,8 @@ class HttpConnectionPool {
 
 class HttpWatchers {
  public:
-  // Watches run on `threads` event-loop threads.
-  HttpWatchers(int port, int threads);
+  // Watches of `endpoint` run on `threads` event-loop threads.
+  HttpWatchers(const HttpEndpoint& endpoint, int threads);
   ~HttpWatchers();
   HttpWatchers(const HttpWatchers&) = delete;
   HttpWatchers& operator=(const HttpWatchers&) = delete;
@@ -92,7 +114,7 @@ class HttpWatchers {
   // connection. A watch is established once its 200 response head arrived
   // (the apiserver sends it after registering the watcher); one that fails
   // to connect, gets another status or loses its connection counts in
-  // ended(). `head_timeout` bounds connect + response head.
+  // ended(). `head_timeout` bounds connect, TLS handshake and response head.
   void Start(int count, const std::string& target, absl::Duration head_timeout);
 
   int established() const;
