@@ -53,13 +53,17 @@ void RegisterBuiltins(Scheme* scheme) {
       // The meta kinds: request and response bodies with a type but no
       // resource, storage or list of their own (the pods/binding body, the
       // error Status, the delete body, the scale subresource's body, the
-      // serviceaccounts/token subresource's body). They
+      // serviceaccounts/token subresource's body, the authentication.k8s.io
+      // reviews answered without storing: apiserver/authn/reviews.h). They
       // are not kinds of kinds.def, whose entries are served resources.
       Unlisted<core::Binding>("", "Binding"),
       Unlisted<meta::Status>("", "Status"),
       Unlisted<meta::DeleteOptions>("", "DeleteOptions"),
       Unlisted<minik8s::autoscaling::v1::Scale>("autoscaling", "Scale"),
       Unlisted<minik8s::authentication::v1::TokenRequest>("authentication.k8s.io", "TokenRequest"),
+      Unlisted<minik8s::authentication::v1::SelfSubjectReview>("authentication.k8s.io",
+                                                               "SelfSubjectReview"),
+      Unlisted<minik8s::authentication::v1::TokenReview>("authentication.k8s.io", "TokenReview"),
   };
   for (KindInfo& info : kinds) {
     absl::Status status = scheme->Register(std::move(info));
