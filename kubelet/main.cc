@@ -155,8 +155,8 @@ int Run(int argc, char** argv) {
   kubelet::WebhookTokenAuthenticator::Options token_webhook_options;
   daemon.AddDurationFlag("--authentication-token-webhook-cache-ttl",
                          &token_webhook_options.cache_ttl,
-                         "How long a TokenReview's answer (authenticated or not) is kept, by "
-                         "token (0: not kept)",
+                         "How long a TokenReview's answer is kept, by token: acceptances and "
+                         "refusals the apiserver gives no error for (0: not kept)",
                          DurationBound::kNonNegative);
   app.add_option("--workers", workers, "Pod worker threads")->capture_default_str();
   app.add_option("--nodes", nodes,
