@@ -2,18 +2,24 @@
 // the TokenReview it sends, the user it reads back, and its cache of
 // answers by token on a fake clock (acceptances and refusals kept for the
 // TTL, errors and explained refusals never); the bearer token parsing of
-// server_auth.h; the ExpiringLru both webhook caches use.
+// server_auth.h, and who a gRPC caller is with and without a token (an
+// in-process channel: no network); the ExpiringLru both webhook caches use.
 #include "kubelet/token_webhook.h"
 
 #include <gmock/gmock.h>
+#include <grpcpp/server_builder.h>
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/fake_clock.h"
 #include "kubelet/expiring_lru.h"
 #include "kubelet/server_auth.h"
+#include "kubelet/v1/kubelet.grpc.pb.h"
 
 namespace minik8s::kubelet {
 namespace {
@@ -151,6 +157,77 @@ TEST(BearerToken, ReadsTheKubeletsWay) {
   EXPECT_EQ(BearerToken("Basic abc"), "");
   EXPECT_EQ(BearerToken("Bearer"), "");
   EXPECT_EQ(BearerToken(""), "");
+}
+
+// A kubelet API whose ContainerLogs answers with the caller's user name
+// (or the authentication error), served on an in-process channel.
+class WhoAmIService final : public v1::Kubelet::Service {
+ public:
+  WhoAmIService(KubeletTokenAuthenticator* tokens, bool anonymous)
+      : tokens_(tokens), anonymous_(anonymous) {}
+  grpc::Status ContainerLogs(grpc::ServerContext* context, const v1::ContainerLogsRequest*,
+                             grpc::ServerWriter<v1::ContainerLogsResponse>* writer) override {
+    absl::StatusOr<KubeletUser> user = AuthenticateKubeletCaller(*context, tokens_, anonymous_);
+    if (!user.ok()) return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "Unauthorized");
+    v1::ContainerLogsResponse response;
+    response.add_lines()->set_text(absl::StrCat(user->name, " ", absl::StrJoin(user->groups, ",")));
+    writer->Write(response);
+    return grpc::Status::OK;
+  }
+
+ private:
+  KubeletTokenAuthenticator* const tokens_;
+  const bool anonymous_;
+};
+
+class KubeletCallerTest : public ::testing::Test {
+ protected:
+  // The caller's "name groups" as the service saw it, or the error.
+  std::string WhoAmI(bool with_tokens, bool anonymous, const std::string& authorization) {
+    WebhookTokenAuthenticator tokens(&reviewer_, &clock_, {});
+    WhoAmIService service(with_tokens ? &tokens : nullptr, anonymous);
+    grpc::ServerBuilder builder;
+    builder.RegisterService(&service);
+    std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+    auto stub = v1::Kubelet::NewStub(server->InProcessChannel(grpc::ChannelArguments()));
+    grpc::ClientContext context;
+    if (!authorization.empty()) context.AddMetadata("authorization", authorization);
+    auto reader = stub->ContainerLogs(&context, v1::ContainerLogsRequest());
+    v1::ContainerLogsResponse response;
+    std::string text;
+    while (reader->Read(&response)) text = response.lines(0).text();
+    grpc::Status status = reader->Finish();
+    server->Shutdown();
+    return status.ok() ? text : status.error_message();
+  }
+
+  FakeTokenReviewer reviewer_;
+  common::FakeClock clock_;
+};
+
+TEST_F(KubeletCallerTest, ABearerTokenIsTheReviewedUser) {
+  EXPECT_EQ(WhoAmI(true, false, "Bearer good"),
+            "system:serviceaccount:default:robot system:serviceaccounts,system:authenticated");
+  EXPECT_EQ(reviewer_.last.spec().token(), "good");
+  EXPECT_EQ(WhoAmI(true, false, "bearer good"),
+            "system:serviceaccount:default:robot system:serviceaccounts,system:authenticated");
+}
+
+TEST_F(KubeletCallerTest, RefusedTokensAndMissingCredentialsAreUnauthorized) {
+  EXPECT_EQ(WhoAmI(true, false, "Bearer bad"), "Unauthorized");
+  EXPECT_EQ(WhoAmI(true, false, "Bearer explained"), "Unauthorized");
+  reviewer_.error = absl::UnavailableError("apiserver down");
+  EXPECT_EQ(WhoAmI(true, false, "Bearer good"), "Unauthorized");
+  reviewer_.error = absl::OkStatus();
+  // No token, or not a bearer one: anonymous only where the kubelet lets
+  // anonymous callers in (no client CA).
+  EXPECT_EQ(WhoAmI(true, false, ""), "Unauthorized");
+  EXPECT_EQ(WhoAmI(true, false, "Basic Zm9vOmJhcg=="), "Unauthorized");
+  EXPECT_EQ(WhoAmI(true, true, ""), "system:anonymous system:unauthenticated");
+  const int asked = reviewer_.calls;
+  // Without --authentication-token-webhook the header is not looked at.
+  EXPECT_EQ(WhoAmI(false, true, "Bearer good"), "system:anonymous system:unauthenticated");
+  EXPECT_EQ(reviewer_.calls, asked);
 }
 
 }  // namespace
