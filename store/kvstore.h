@@ -285,6 +285,9 @@ class KvStore : public HistorySource {
   int64_t applied_rev_ = 0;
   absl::flat_hash_map<Revision, mvccpb::KeyValue> overlay_;
   rocksdb::WriteBatch batch_;
+  // A history record being serialized into batch_ (which copies it): reused,
+  // so that a put costs no allocation for it.
+  std::string record_;
   std::vector<RevisionEvents> batch_events_;
   absl::Time last_size_refresh_;
   std::thread apply_thread_;

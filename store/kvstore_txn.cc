@@ -339,7 +339,10 @@ absl::Status KvStore::ApplyPut(const etcdserverpb::PutRequest& req, WriteCtx* ct
   RETURN_IF_ERROR(index_.Put(req.key(), rev));
   if (metrics::Counter* puts = GetStoreMetrics().puts) puts->Inc();
   ++ctx->sub;
-  batch_.Put(backend_->history(), EncodeRevision(rev), kv.SerializeAsString());
+  char rev_key[kRevisionBytes + 1];
+  const size_t rev_key_size = EncodeRevisionTo(rev, /*tombstone=*/false, rev_key);
+  kv.SerializeToString(&record_);
+  batch_.Put(backend_->history(), rocksdb::Slice(rev_key, rev_key_size), record_);
   if (prev_lease != 0 && prev_lease != kv.lease()) lessor_->Detach(prev_lease, kv.key());
   if (kv.lease() != 0) lessor_->Attach(kv.lease(), kv.key());
 
@@ -373,8 +376,10 @@ void KvStore::DeleteKey(const std::string& key, WriteCtx* ctx, mvccpb::KeyValue*
   mvccpb::KeyValue tomb;
   tomb.set_key(key);
   tomb.set_mod_revision(ctx->rev);
-  batch_.Put(backend_->history(), EncodeRevision(rev, /*tombstone=*/true),
-             tomb.SerializeAsString());
+  char rev_key[kRevisionBytes + 1];
+  const size_t rev_key_size = EncodeRevisionTo(rev, /*tombstone=*/true, rev_key);
+  tomb.SerializeToString(&record_);
+  batch_.Put(backend_->history(), rocksdb::Slice(rev_key, rev_key_size), record_);
   if (prev_lease != 0) lessor_->Detach(prev_lease, key);
   mvccpb::Event& ev = ctx->events.events.emplace_back();
   ev.set_type(mvccpb::Event::DELETE);

@@ -44,14 +44,26 @@ inline uint64_t ReadBigEndian64(std::string_view in) {
   return v;
 }
 
+// The encoding written into a caller's buffer, for the write path, which
+// needs no string (16 bytes do not fit a std::string's inline buffer, so
+// each would be a heap allocation). Returns the bytes written: 16, or 17
+// with the tombstone mark.
+inline size_t EncodeRevisionTo(const Revision& rev, bool tombstone,
+                               char (&out)[kRevisionBytes + 1]) {
+  const uint64_t parts[2] = {static_cast<uint64_t>(rev.main), static_cast<uint64_t>(rev.sub)};
+  for (int p = 0; p < 2; ++p) {
+    for (int i = 0; i < 8; ++i)
+      out[p * 8 + i] = static_cast<char>((parts[p] >> (56 - 8 * i)) & 0xff);
+  }
+  if (!tombstone) return kRevisionBytes;
+  out[kRevisionBytes] = kTombstoneMark;
+  return kRevisionBytes + 1;
+}
+
 // 16 bytes (17 with the tombstone mark).
 inline std::string EncodeRevision(const Revision& rev, bool tombstone = false) {
-  std::string out;
-  out.reserve(kRevisionBytes + 1);
-  AppendBigEndian64(&out, static_cast<uint64_t>(rev.main));
-  AppendBigEndian64(&out, static_cast<uint64_t>(rev.sub));
-  if (tombstone) out.push_back(kTombstoneMark);
-  return out;
+  char buf[kRevisionBytes + 1];
+  return std::string(buf, EncodeRevisionTo(rev, tombstone, buf));
 }
 
 // Decodes an encoded revision; returns false if `in` is not 16 or 17 bytes

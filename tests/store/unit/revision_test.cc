@@ -31,5 +31,18 @@ TEST(Revision, RoundTripAndTombstone) {
   EXPECT_FALSE(DecodeRevision(EncodeRevision(r) + "x", &out, &tomb));
 }
 
+// The on-disk key format: existing data dirs depend on these exact bytes.
+TEST(Revision, EncodingIsBigEndianMainThenSub) {
+  const Revision r{0x0102030405060708, 0x1112131415161718};
+  const std::string want("\x01\x02\x03\x04\x05\x06\x07\x08\x11\x12\x13\x14\x15\x16\x17\x18", 16);
+  EXPECT_EQ(EncodeRevision(r), want);
+  EXPECT_EQ(EncodeRevision(r, /*tombstone=*/true), want + "t");
+  char buf[kRevisionBytes + 1];
+  ASSERT_EQ(EncodeRevisionTo(r, /*tombstone=*/true, buf), 17u);
+  EXPECT_EQ(std::string(buf, 17), want + "t");
+  ASSERT_EQ(EncodeRevisionTo(r, /*tombstone=*/false, buf), 16u);
+  EXPECT_EQ(std::string(buf, 16), want);
+}
+
 }  // namespace
 }  // namespace minik8s::store
