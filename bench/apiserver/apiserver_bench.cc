@@ -1095,6 +1095,13 @@ void PrintFanOut(const std::vector<FanOutResult>& fans) {
   row("bench CPU during delivery (% of one core)", [](const FanOutResult& f) {
     return absl::StrFormat("%.0f", PerSecond(100 * f.bench_cpu, f.deliver_seconds));
   });
+  // CPU time per event delivered to one watcher (the creates included): what
+  // the fan-out costs whatever the machine's load, unlike events/s.
+  row("apiserver / bench CPU per event delivered (µs)", [](const FanOutResult& f) {
+    return f.delivered == 0 ? std::string("-")
+                            : absl::StrFormat("%.2f / %.2f", 1e6 * f.apiserver_cpu / f.delivered,
+                                              1e6 * f.bench_cpu / f.delivered);
+  });
   row("apiserver threads: before / watching / peak", [](const FanOutResult& f) {
     return absl::StrFormat("%d / %d / %d", f.threads_before, f.threads_watching, f.threads_peak);
   });
