@@ -8,8 +8,8 @@
 // that concern the kinds minik8s serves, on pods only (other kinds have
 // none). On create (AdmitPodCreate), in Kubernetes' order:
 //   - ServiceAccount: an empty spec.serviceAccountName becomes "default".
-//     minik8s has no ServiceAccount kind: the account is not looked up and
-//     no token volume is mounted.
+//     Unlike Kubernetes' plugin, the account is not looked up (a pod naming
+//     one that does not exist is admitted) and no token volume is mounted.
 //   - DefaultTolerationSeconds: the not-ready and unreachable NoExecute
 //     tolerations (validation::AddDefaultTolerations) with the seconds of
 //     --default-not-ready-toleration-seconds and
