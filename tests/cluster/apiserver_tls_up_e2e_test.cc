@@ -5,8 +5,9 @@
 // kubeconfig under <data-dir>/kubeconfigs, which the audit log shows by user
 // name; a Deployment runs to completion. The kubelets' API speaks TLS too:
 // logs reach kubectl through the apiserver's kubelet client certificate and
-// mkctl with the admin's, while a node's own certificate is forbidden and a
-// plaintext caller gets nowhere. Skips when a binary is not built.
+// mkctl with the admin's, while a node's own certificate is forbidden, a
+// caller without credentials is Unauthorized and a plaintext caller gets
+// nowhere. Skips when a binary is not built.
 #include <grpcpp/create_channel.h>
 #include <sys/stat.h>
 
@@ -121,11 +122,12 @@ TEST(ApiserverTlsUpE2E, ComponentsAndClientsUseTheirCertificates) {
   EXPECT_EQ(refused.error_message(),
             absl::StrCat("Forbidden (user=system:node:", other,
                          ", verb=get, resource=nodes, subresource(s)=[proxy])"));
-  // Without a client certificate, or in plaintext, the handshake fails.
-  EXPECT_EQ(ReadLogs(kubelet, TlsClientFiles{.ca_file = pki + "/ca.crt"}, pod.metadata().name(),
-                     container)
-                .error_code(),
-            grpc::StatusCode::UNAVAILABLE);
+  // Without a client certificate (or a bearer token: the kubelet runs with
+  // --authentication-token-webhook, so the handshake does not require a
+  // certificate) the call is Unauthorized; in plaintext the handshake fails.
+  grpc::Status anonymous = ReadLogs(kubelet, TlsClientFiles{.ca_file = pki + "/ca.crt"},
+                                    pod.metadata().name(), container);
+  EXPECT_EQ(anonymous.error_code(), grpc::StatusCode::UNAUTHENTICATED) << anonymous.error_message();
   EXPECT_EQ(ReadLogs(kubelet, std::nullopt, pod.metadata().name(), container).error_code(),
             grpc::StatusCode::UNAVAILABLE);
 
