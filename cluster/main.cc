@@ -191,10 +191,10 @@ int main(int argc, char** argv) {
   std::string join_bin_dir;
   CLI::App* join_cmd = app.add_subcommand(
       "join",
-      "Start a node (a runtime and a kubelet) that joins the cluster of another `minik8s up`, "
-      "as kubeadm join does: the CA is pinned by --ca-cert-hash, the kubelet gets its "
-      "certificate through the bootstrap token and a CertificateSigningRequest; supervised in "
-      "the foreground until Ctrl-C or SIGTERM");
+      "Start a node (a runtime, a kubelet and a service proxy) that joins the cluster of another "
+      "`minik8s up`, as kubeadm join does: the CA is pinned by --ca-cert-hash, the kubelet and "
+      "the proxy get their certificates through the bootstrap token and "
+      "CertificateSigningRequests; supervised in the foreground until Ctrl-C or SIGTERM");
   join_cmd->add_option("--server", join.server, "The apiserver: https://ADDR:PORT")->required();
   join_cmd
       ->add_option("--token", join.token,
