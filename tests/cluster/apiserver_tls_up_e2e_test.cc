@@ -8,9 +8,10 @@
 // mkctl with the admin's, while a node's own certificate is forbidden, a
 // caller without credentials is Unauthorized and a plaintext caller gets
 // nowhere. Skips when a binary is not built.
-#include <grpcpp/create_channel.h>
+#include <grpcpp/grpcpp.h>
 #include <sys/stat.h>
 
+#include <optional>
 #include <set>
 #include <string>
 
@@ -21,9 +22,9 @@
 #include "cluster/plan.h"
 #include "common/tls.h"
 #include "gtest/gtest.h"
-#include "kubelet/v1/kubelet.grpc.pb.h"
 #include "testing/cluster_harness.h"
 #include "testing/file_util.h"
+#include "testing/kubelet_api.h"
 #include "testing/temp_dir.h"
 #include "testing/wait.h"
 #include "yaml-cpp/yaml.h"
@@ -39,20 +40,7 @@ using ::minik8s::testing::WaitFor;
 // `address`, dialled with `tls` (nullopt: plaintext): the call's status.
 grpc::Status ReadLogs(const std::string& address, const std::optional<TlsClientFiles>& tls,
                       const std::string& pod, const std::string& container) {
-  auto credentials = MakeChannelCredentialsOrPlaintext(tls);
-  if (!credentials.ok()) return grpc::Status(grpc::StatusCode::INTERNAL, "bad TLS files");
-  auto stub = kubelet::v1::Kubelet::NewStub(grpc::CreateChannel(address, *credentials));
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  kubelet::v1::ContainerLogsRequest request;
-  request.set_namespace_("default");
-  request.set_pod(pod);
-  request.set_container(container);
-  auto reader = stub->ContainerLogs(&context, request);
-  kubelet::v1::ContainerLogsResponse response;
-  while (reader->Read(&response)) {
-  }
-  return reader->Finish();
+  return testing::ReadKubeletLogs(address, {.tls = tls, .pod = pod, .container = container});
 }
 
 TEST(ApiserverTlsUpE2E, ComponentsAndClientsUseTheirCertificates) {

@@ -22,6 +22,7 @@
 #include "pki/pem_file.h"
 #include "testing/client_certificate.h"
 #include "testing/cluster_harness.h"
+#include "testing/kubelet_api.h"
 #include "testing/wait.h"
 
 namespace minik8s::clustertest {
@@ -40,17 +41,7 @@ std::unique_ptr<kubelet::v1::Kubelet::Stub> Dial(const std::string& address,
 
 grpc::Status ReadLogs(const std::string& address, const TlsClientFiles& tls,
                       const std::string& pod) {
-  auto stub = Dial(address, tls);
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  kubelet::v1::ContainerLogsRequest request;
-  request.set_namespace_("default");
-  request.set_pod(pod);
-  auto reader = stub->ContainerLogs(&context, request);
-  kubelet::v1::ContainerLogsResponse response;
-  while (reader->Read(&response)) {
-  }
-  return reader->Finish();
+  return testing::ReadKubeletLogs(address, {.tls = tls, .pod = pod});
 }
 
 grpc::Status PortForward(const std::string& address, const TlsClientFiles& tls,

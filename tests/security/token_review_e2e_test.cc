@@ -14,9 +14,8 @@
 //     without a grant on nodes/proxy, served with one; a garbage token and
 //     no credentials at all are Unauthorized.
 // Skips when a binary, kubectl or the Python client is missing.
-#include <grpcpp/create_channel.h>
+#include <grpcpp/grpcpp.h>
 
-#include <chrono>
 #include <string>
 #include <vector>
 
@@ -26,9 +25,9 @@
 #include "cluster/plan.h"
 #include "common/tls.h"
 #include "gtest/gtest.h"
-#include "kubelet/v1/kubelet.grpc.pb.h"
 #include "pki/cluster_pki.h"
 #include "testing/cluster_harness.h"
+#include "testing/kubelet_api.h"
 #include "testing/store_backend.h"
 #include "testing/subprocess.h"
 #include "testing/wait.h"
@@ -46,20 +45,9 @@ constexpr char kPython[] = "/usr/bin/python3";
 // client certificate, with `authorization` metadata when not empty.
 grpc::Status ReadLogs(const std::string& address, const std::string& ca_file,
                       const std::string& pod, const std::string& authorization) {
-  auto credentials = MakeChannelCredentials(TlsClientFiles{.ca_file = ca_file});
-  EXPECT_TRUE(credentials.ok()) << credentials.status();
-  auto stub = kubelet::v1::Kubelet::NewStub(grpc::CreateChannel(address, *credentials));
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  if (!authorization.empty()) context.AddMetadata("authorization", authorization);
-  kubelet::v1::ContainerLogsRequest request;
-  request.set_namespace_("default");
-  request.set_pod(pod);
-  auto reader = stub->ContainerLogs(&context, request);
-  kubelet::v1::ContainerLogsResponse response;
-  while (reader->Read(&response)) {
-  }
-  return reader->Finish();
+  return testing::ReadKubeletLogs(
+      address,
+      {.tls = TlsClientFiles{.ca_file = ca_file}, .pod = pod, .authorization = authorization});
 }
 
 class TokenReviewE2E : public ::testing::Test {
