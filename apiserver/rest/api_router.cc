@@ -1,5 +1,7 @@
 #include "apiserver/rest/api_router.h"
 
+#include <functional>
+#include <memory>
 #include <random>
 #include <utility>
 #include <vector>
@@ -268,12 +270,14 @@ class MeteredResponder : public Responder {
   std::string verb_, dry_run_, group_, version_, resource_, subresource_, scope_;
 };
 
-// POST of an authorization.k8s.io review (authz/access_review.h): answered
-// for the caller, never stored.
-void ServeReview(const HttpRequest& request, const RequestInfo& info, const authn::UserInfo& user,
-                 const authz::Authorizer* authorizer, const ResponderPtr& responder) {
-  if (info.verb != "create" || !info.name.empty() ||
-      (!info.namespace_.empty() && !authz::IsNamespacedReview(info.resource))) {
+// POST of a review: `target_ok` says whether the request names a place a
+// review may be created (create only, no name); the body decodes strictly
+// into `review`, `answer` fills in its status, and the review comes back
+// (201) in the negotiated format, never stored.
+void ServeReviewWith(const HttpRequest& request, bool target_ok, std::unique_ptr<Message> review,
+                     const std::function<absl::Status(Message*)>& answer,
+                     const ResponderPtr& responder) {
+  if (!target_ok) {
     responder->Respond(ErrorResponse(MethodNotAllowed(request.method)));
     return;
   }
@@ -282,12 +286,9 @@ void ServeReview(const HttpRequest& request, const RequestInfo& info, const auth
     responder->Respond(ErrorResponse(format.status()));
     return;
   }
-  std::unique_ptr<Message> review = authz::NewReview(info.resource);
   std::vector<std::string> warnings;
   absl::Status status = DecodeBody(request, review.get(), "Strict", &warnings);
-  if (status.ok()) {
-    status = authz::AnswerReview(info.resource, info.namespace_, authorizer, user, review.get());
-  }
+  if (status.ok()) status = answer(review.get());
   if (!status.ok()) {
     responder->Respond(ErrorResponse(status));
     return;
@@ -299,37 +300,34 @@ void ServeReview(const HttpRequest& request, const RequestInfo& info, const auth
   responder->Respond(std::move(response));
 }
 
+// POST of an authorization.k8s.io review (authz/access_review.h): answered
+// for the caller.
+void ServeReview(const HttpRequest& request, const RequestInfo& info, const authn::UserInfo& user,
+                 const authz::Authorizer* authorizer, const ResponderPtr& responder) {
+  const bool target_ok = info.verb == "create" && info.name.empty() &&
+                         (info.namespace_.empty() || authz::IsNamespacedReview(info.resource));
+  ServeReviewWith(
+      request, target_ok, authz::NewReview(info.resource),
+      [&](Message* review) {
+        return authz::AnswerReview(info.resource, info.namespace_, authorizer, user, review);
+      },
+      responder);
+}
+
 // POST of an authentication.k8s.io review (authn/reviews.h): who the
-// caller is, or whom a token authenticates; never stored.
+// caller is, or whom a token authenticates.
 void ServeAuthenticationReview(const HttpRequest& request, const RequestInfo& info,
                                const authn::UserInfo& user,
                                const authn::Authenticator* authenticator,
                                const ResponderPtr& responder) {
-  if (info.verb != "create" || !info.name.empty()) {
-    responder->Respond(ErrorResponse(MethodNotAllowed(request.method)));
-    return;
-  }
-  absl::StatusOr<Format> format = NegotiateResponse(request.Header("accept"), false);
-  if (!format.ok()) {
-    responder->Respond(ErrorResponse(format.status()));
-    return;
-  }
-  std::unique_ptr<Message> review = authn::NewAuthenticationReview(info.resource);
-  std::vector<std::string> warnings;
-  absl::Status status = DecodeBody(request, review.get(), "Strict", &warnings);
-  if (status.ok()) {
-    status = authn::AnswerAuthenticationReview(info.resource, info.namespace_, user, authenticator,
-                                               review.get());
-  }
-  if (!status.ok()) {
-    responder->Respond(ErrorResponse(status));
-    return;
-  }
-  HttpResponse response;
-  response.status = 201;
-  response.content_type = ContentTypeOf(*format);
-  response.body = EncodeObject(*review, *format);
-  responder->Respond(std::move(response));
+  const bool target_ok = info.verb == "create" && info.name.empty();
+  ServeReviewWith(
+      request, target_ok, authn::NewAuthenticationReview(info.resource),
+      [&](Message* review) {
+        return authn::AnswerAuthenticationReview(info.resource, info.namespace_, user,
+                                                 authenticator, review);
+      },
+      responder);
 }
 
 bool StrategyHasSubresource(const Strategy& strategy, absl::string_view subresource) {
