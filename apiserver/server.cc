@@ -13,6 +13,7 @@
 #include "apiserver/serviceaccount/token.h"
 #include "common/metrics.h"
 #include "common/status_macros.h"
+#include "common/tls.h"
 #include "k8s/core/v1/core.pb.h"
 #include "k8s/rbac/v1/rbac.pb.h"
 #include "spdlog/spdlog.h"
@@ -162,14 +163,37 @@ absl::Status Server::Start() {
                                                 authorizer_.get());
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
-  // The gRPC server listens on no port of its own: the HTTP server hands it
-  // the connections that speak HTTP/2.
+  // The HTTP server hands the gRPC server the connections that speak
+  // HTTP/2; with --grpc-port it also listens on a port of its own.
   grpc::ServerBuilder builder;
+  int grpc_port = 0;
+  if (options_.grpc_port != 0) {
+    std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
+    if (tls) {
+      // As on the HTTP port: a client certificate is optional (a bearer
+      // token will do), but one the CA did not sign ends the handshake.
+      ASSIGN_OR_RETURN(credentials, MakeServerCredentials(
+                                        {.cert_file = options_.tls_cert_file,
+                                         .key_file = options_.tls_private_key_file,
+                                         .trusted_ca_file = options_.client_ca_file,
+                                         .request_client_cert = !options_.client_ca_file.empty()}));
+    }
+    builder.AddListeningPort(
+        absl::StrCat(options_.bind_address, ":", options_.grpc_port < 0 ? 0 : options_.grpc_port),
+        credentials, &grpc_port);
+  }
   builder.RegisterService(service_.get());
   builder.SetMaxReceiveMessageSize(64 * 1024 * 1024);
   builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, 100000);
   grpc_server_ = builder.BuildAndStart();
-  if (grpc_server_ == nullptr) return absl::InternalError("cannot start the gRPC server");
+  if (grpc_server_ == nullptr || (options_.grpc_port != 0 && grpc_port == 0)) {
+    return absl::UnavailableError(options_.grpc_port != 0
+                                      ? absl::StrCat("cannot serve gRPC on ", options_.bind_address,
+                                                     ":", options_.grpc_port,
+                                                     " (in use, or not an address of this machine)")
+                                      : std::string("cannot start the gRPC server"));
+  }
+  bound_grpc_port_ = grpc_port;
   grpc_server_->GetHealthCheckService()->SetServingStatus(false);
 
   rest::LogStreamer::Options log_options;

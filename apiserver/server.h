@@ -4,7 +4,9 @@
 // server (ApiServer service, server reflection, standard health service)
 // and the Kubernetes HTTP API (rest/). Both share one port: the HTTP server
 // listens and hands connections that open with the HTTP/2 preface (gRPC
-// clients) to the gRPC server.
+// clients) to the gRPC server; over TLS it relays their bytes. The gRPC
+// server may also listen on a port of its own (grpc_port), where gRPC does
+// the TLS itself: the faster path, which `minik8s up`'s kubeconfigs name.
 //
 // Health: the overall health status ("" service) is SERVING while the store
 // answers and NOT_SERVING while it is unreachable (checked every second).
@@ -60,6 +62,10 @@ struct ServerOptions {
   int64_t etcd_max_request_bytes = ObjectStore::kDefaultMaxRequestBytes;
   std::string bind_address = "127.0.0.1";
   int port = 6443;
+  // The gRPC API's own port on bind_address (0: none; -1: pick a free one).
+  // gRPC terminates TLS there itself, with the same certificate and client
+  // CA as `port`, so calls skip the HTTP server's relay.
+  int grpc_port = 0;
   absl::Duration event_ttl = absl::Hours(1);
   absl::Duration compaction_interval = absl::Minutes(5);  // zero: off
   size_t watch_cache_size = 10000;
@@ -132,6 +138,8 @@ class Server {
   absl::Status Start();
   // The port actually bound (useful with port 0).
   int port() const { return bound_port_; }
+  // The gRPC port actually bound (0: none).
+  int grpc_port() const { return bound_grpc_port_; }
   void Shutdown();
 
  private:
@@ -195,6 +203,7 @@ class Server {
   std::atomic<bool> storage_healthy_{false};
   std::vector<std::unique_ptr<metrics::GaugeFuncFamily::Registration>> metric_registrations_;
   int bound_port_ = 0;
+  int bound_grpc_port_ = 0;
   std::thread maintenance_;
 
   absl::Mutex mu_;

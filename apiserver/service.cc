@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "api/errors.h"
@@ -51,8 +52,17 @@ ApiServerService::Caller ApiServerService::Authenticate(grpc::CallbackServerCont
     if (auto it = metadata.find("authorization"); it != metadata.end()) {
       authorization = absl::string_view(it->second.data(), it->second.size());
     }
+    // A connection the HTTP server handed over ("fd:N") was verified there;
+    // one on the gRPC port carries its verified certificate in the call's
+    // AuthContext.
     std::optional<authn::CertificateIdentity> certificate;
-    if (identities_ != nullptr) certificate = identities_->Find(context->peer());
+    const std::string peer = context->peer();
+    if (absl::StartsWith(peer, "fd:")) {
+      if (identities_ != nullptr) certificate = identities_->Find(peer);
+    } else if (const std::shared_ptr<const grpc::AuthContext> auth = context->auth_context();
+               auth != nullptr) {
+      certificate = peer_certificates_.Find(*auth);
+    }
     authn::Authenticator::Result who = authenticator_->Authenticate(
         authorization, certificate.has_value() ? &*certificate : nullptr);
     caller.user = std::move(who.user);

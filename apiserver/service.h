@@ -28,6 +28,7 @@
 
 #include "apiserver/audit/audit_log.h"
 #include "apiserver/authn/authenticator.h"
+#include "apiserver/authn/peer_certificate.h"
 #include "apiserver/authz/authorizer.h"
 #include "apiserver/handler.h"
 #include "apiserver/v1/apiserver.grpc.pb.h"
@@ -150,6 +151,8 @@ class ApiServerService final
   const authn::Authenticator* const authenticator_;
   const authn::ConnectionIdentities* const identities_;
   const authz::Authorizer* const authorizer_;
+  // Client certificates of the calls on the apiserver's own gRPC port.
+  authn::PeerCertificates peer_certificates_;
 };
 
 }  // namespace minik8s::apiserver

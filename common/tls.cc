@@ -96,11 +96,13 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
     if (!ca.ok()) return ca.status();
     options.pem_root_certs = *ca;
   }
-  if (files.client_cert_auth) {
+  if (files.client_cert_auth || files.request_client_cert) {
     if (files.trusted_ca_file.empty()) {
       return absl::InvalidArgumentError("client certificate auth needs a trusted CA file");
     }
-    options.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+    options.client_certificate_request =
+        files.client_cert_auth ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
+                               : GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY;
   } else {
     options.client_certificate_request = GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE;
   }

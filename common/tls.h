@@ -29,7 +29,12 @@ struct TlsServerFiles {
   std::string cert_file;        // PEM certificate (chain) the server presents
   std::string key_file;         // its PEM private key
   std::string trusted_ca_file;  // PEM CA bundle client certificates must chain to
+  // Every client must present a certificate that chains to trusted_ca_file.
   bool client_cert_auth = false;
+  // Without client_cert_auth: ask for a certificate, and end the handshake
+  // when one is sent that does not chain to trusted_ca_file, but let clients
+  // without one in (kube-apiserver's --client-ca-file).
+  bool request_client_cert = false;
 };
 
 struct TlsClientFiles {
@@ -48,7 +53,8 @@ struct TlsClientFiles {
 absl::StatusOr<std::string> ReadPemFile(const std::string& path);
 
 // Credentials for grpc::ServerBuilder::AddListeningPort. The certificate and
-// key are required; client_cert_auth requires trusted_ca_file.
+// key are required; client_cert_auth and request_client_cert require
+// trusted_ca_file.
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
     const TlsServerFiles& files);
 

@@ -18,6 +18,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "apiserver/authn/peer_certificate.h"
 #include "boost/asio.hpp"
 #include "boost/asio/ssl.hpp"
 #include "boost/beast/core.hpp"
@@ -509,25 +510,7 @@ namespace {
 std::optional<authn::CertificateIdentity> ClientIdentity(SSL* ssl) {
   X509* cert = SSL_get0_peer_certificate(ssl);
   if (cert == nullptr || SSL_get_verify_result(ssl) != X509_V_OK) return std::nullopt;
-  authn::CertificateIdentity identity;
-  const X509_NAME* subject = X509_get_subject_name(cert);
-  auto text = [](const X509_NAME_ENTRY* entry) {
-    const ASN1_STRING* data = X509_NAME_ENTRY_get_data(entry);
-    unsigned char* utf8 = nullptr;
-    const int n = ASN1_STRING_to_UTF8(&utf8, data);
-    std::string out;
-    if (n > 0) out.assign(reinterpret_cast<const char*>(utf8), static_cast<size_t>(n));
-    OPENSSL_free(utf8);
-    return out;
-  };
-  // The last CN wins, as Go's pkix.Name keeps the last one it reads.
-  for (int i = -1; (i = X509_NAME_get_index_by_NID(subject, NID_commonName, i)) >= 0;) {
-    identity.common_name = text(X509_NAME_get_entry(subject, i));
-  }
-  for (int i = -1; (i = X509_NAME_get_index_by_NID(subject, NID_organizationName, i)) >= 0;) {
-    identity.organizations.push_back(text(X509_NAME_get_entry(subject, i)));
-  }
-  return identity;
+  return authn::CertificateIdentityOf(cert);
 }
 
 absl::StatusOr<std::unique_ptr<ssl::context>> MakeTlsContext(const HttpTlsOptions& options) {
