@@ -279,7 +279,8 @@ minik8s::meta::v1::DeleteOptions DeleteOptions::ToProto() const {
 absl::StatusOr<std::unique_ptr<ApiClient>> ApiClient::Connect(const ApiClientOptions& options) {
   // Before anything that starts gRPC (credentials do).
   ConfigureGrpcForProcess();
-  absl::StatusOr<GrpcEndpoint> endpoint = UrlToGrpcEndpoint(options.server);
+  absl::StatusOr<GrpcEndpoint> endpoint =
+      UrlToGrpcEndpoint(options.grpc_server.empty() ? options.server : options.grpc_server);
   if (!endpoint.ok()) return endpoint.status();
   std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
   if (endpoint->tls || options.tls.has_value()) {

@@ -68,6 +68,11 @@ struct ApiClientOptions {
   // Apiserver address: "127.0.0.1:6443", "http://127.0.0.1:6443",
   // "https://127.0.0.1:6443" or "unix:///path".
   std::string server = "127.0.0.1:6443";
+  // Where the gRPC calls go when not to `server`: the apiserver's own gRPC
+  // port (minik8s-apiserver --grpc-port), same URL forms. `up` names it in
+  // the kubeconfigs it writes (the cluster's `minik8s.io/grpc` extension).
+  // "" = `server`, whose port also accepts gRPC.
+  std::string grpc_server;
   absl::Duration timeout = absl::Seconds(30);  // per unary call
   absl::Duration keepalive_time = absl::Minutes(5);
   absl::Duration keepalive_timeout = absl::Seconds(20);

@@ -156,6 +156,13 @@ std::string Kubeconfig::ClusterServer(const std::string& cluster) const {
   return e.IsDefined() ? ScalarAt(e["cluster"], "server") : "";
 }
 
+std::string Kubeconfig::ClusterGrpcServer(const std::string& cluster) const {
+  const YAML::Node e = Entry(root_, "clusters", cluster);
+  if (!e.IsDefined() || !e["cluster"].IsMap()) return "";
+  const YAML::Node extension = Entry(e["cluster"], "extensions", kGrpcExtension);
+  return extension.IsDefined() ? ScalarAt(extension["extension"], "server") : "";
+}
+
 std::string Kubeconfig::UserToken(const std::string& user) const {
   if (user.empty()) return "";
   const YAML::Node e = Entry(root_, "users", user);
@@ -292,6 +299,7 @@ absl::StatusOr<ApiClientOptions> ApiClientOptionsFromKubeconfig(const Kubeconfig
   if (options.server.empty()) {
     return fail(absl::StrCat("cluster \"", context->cluster, "\" has no server"));
   }
+  options.grpc_server = config->ClusterGrpcServer(context->cluster);
   options.bearer_token = config->UserToken(context->user);
   options.impersonate = config->UserImpersonation(context->user);
   const std::string folder = path.find('/') == std::string::npos
@@ -342,6 +350,10 @@ std::string KubeconfigText(const KubeconfigSpec& spec) {
   if (!spec.certificate_authority.empty()) {
     absl::StrAppend(&out, "    certificate-authority: ", spec.certificate_authority, "\n");
   }
+  if (!spec.grpc_server.empty()) {
+    absl::StrAppend(&out, "    extensions:\n    - extension:\n        server: ", spec.grpc_server,
+                    "\n      name: ", kGrpcExtension, "\n");
+  }
   absl::StrAppend(&out, "    server: ", spec.server, "\n  name: ", name,
                   "\ncontexts:\n- context:\n    cluster: ", name, "\n");
   if (!spec.context_namespace.empty()) {
@@ -371,7 +383,12 @@ absl::StatusOr<ApiClientOptions> ComponentApiClientOptions(const std::string& se
     if (!loaded.ok()) return loaded.status();
     options = *std::move(loaded);
   }
-  if (!server.empty()) options.server = server;
+  if (!server.empty()) {
+    // A server named on the command line is the one to reach, whatever
+    // gRPC port the kubeconfig names for its own.
+    options.server = server;
+    options.grpc_server.clear();
+  }
   options.user_agent = user_agent;
   return options;
 }

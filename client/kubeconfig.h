@@ -20,6 +20,13 @@
 
 namespace minik8s::client {
 
+// The name of the cluster extension that carries ApiClientOptions::grpc_server:
+//   extensions:
+//   - name: minik8s.io/grpc
+//     extension:
+//       server: https://127.0.0.1:6445
+inline constexpr char kGrpcExtension[] = "minik8s.io/grpc";
+
 struct KubeContext {
   std::string name;
   std::string cluster;
@@ -38,6 +45,10 @@ class Kubeconfig {
   const KubeContext* FindContext(const std::string& name) const;
   // The `server` of the named cluster, "" when absent.
   std::string ClusterServer(const std::string& cluster) const;
+  // The apiserver's own gRPC port of the named cluster, as `up` writes it:
+  // the `server` of the cluster's extension named kGrpcExtension; "" when
+  // absent. Tools other than minik8s's keep the extension and ignore it.
+  std::string ClusterGrpcServer(const std::string& cluster) const;
   // The `token` of the named user, "" when absent.
   std::string UserToken(const std::string& user) const;
   // The named user's `as`, `as-groups` and `as-uid` (kubectl's
@@ -72,6 +83,7 @@ struct KubeconfigSpec {
   // Lines put first, each already starting with "# " ("" = none).
   std::string comment;
   std::string server;                 // a URL: "https://127.0.0.1:6443"
+  std::string grpc_server;            // a URL, as the kGrpcExtension ("" = none)
   std::string certificate_authority;  // file path ("" = none)
   std::string context_namespace;      // "" = none
   // The user: client-certificate and client-key (paths), and/or a token.

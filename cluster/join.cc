@@ -160,6 +160,7 @@ absl::Status EnsureProxyKubeconfig(const std::string& bootstrap_conf, const std:
       .name = "minik8s",
       .comment = "# Written by `minik8s join`: the node's service proxy, as system:kube-proxy.\n",
       .server = bootstrap->server,
+      .grpc_server = bootstrap->grpc_server,
       .certificate_authority = bootstrap->tls->ca_file,
       .client_certificate = cert_path,
       .client_key = key_path,

@@ -99,13 +99,16 @@ absl::Status CheckReplaceable(const std::string& path, std::string* ns) {
 }  // namespace
 
 std::string KubeconfigText(const std::string& apiserver_address, const std::string& ns,
-                           const std::optional<TlsClientFiles>& tls) {
+                           const std::optional<TlsClientFiles>& tls,
+                           const std::string& grpc_address) {
+  const char* scheme = tls.has_value() ? "https://" : "http://";
   client::KubeconfigSpec spec{
       .name = kKubeconfigEntryName,
       .comment =
           "# Written by `minik8s up`: kubectl reaches the cluster with\n"
           "# KUBECONFIG=<this file> (or --kubeconfig). Rewritten on each `up`.\n",
-      .server = absl::StrCat(tls.has_value() ? "https://" : "http://", apiserver_address),
+      .server = absl::StrCat(scheme, apiserver_address),
+      .grpc_server = grpc_address.empty() ? "" : absl::StrCat(scheme, grpc_address),
       .context_namespace = ns,
   };
   if (tls.has_value()) {
@@ -133,7 +136,8 @@ absl::Status MakePrivateDirs(const std::string& dir) {
 }
 
 absl::Status WriteKubeconfig(const std::string& path, const std::string& apiserver_address,
-                             const std::optional<TlsClientFiles>& tls) {
+                             const std::optional<TlsClientFiles>& tls,
+                             const std::string& grpc_address) {
   if (path.empty()) return absl::InvalidArgumentError("no kubeconfig path");
   std::string ns;
   if (absl::Status s = CheckReplaceable(path, &ns); !s.ok()) return s;
@@ -141,7 +145,7 @@ absl::Status WriteKubeconfig(const std::string& path, const std::string& apiserv
   if (p.has_parent_path()) {
     if (absl::Status s = MakePrivateDirs(p.parent_path().string()); !s.ok()) return s;
   }
-  const std::string text = KubeconfigText(apiserver_address, ns, tls);
+  const std::string text = KubeconfigText(apiserver_address, ns, tls, grpc_address);
   std::string tmp = path + ".XXXXXX";
   const int fd = mkstemp(tmp.data());
   if (fd < 0) return ErrnoError(absl::StrCat("cannot create a temp file beside ", path));

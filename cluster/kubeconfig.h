@@ -24,8 +24,11 @@ inline constexpr char kKubeconfigEntryName[] = "minik8s";
 // server http://<address>, or with `tls` https://<address>, the CA as
 // certificate-authority and the user's client certificate and key (paths).
 // `ns` (a DNS label, or "") becomes the context's namespace.
+// `grpc_address` (host:port, or ""): the apiserver's own gRPC port, named in
+// the cluster's client::kGrpcExtension with the same scheme.
 std::string KubeconfigText(const std::string& apiserver_address, const std::string& ns = "",
-                           const std::optional<TlsClientFiles>& tls = std::nullopt);
+                           const std::optional<TlsClientFiles>& tls = std::nullopt,
+                           const std::string& grpc_address = "");
 
 // Writes KubeconfigText to `path` atomically (a temp file in the same folder,
 // fsync, rename), mode 0600. Missing parent folders are created with mode
@@ -38,7 +41,8 @@ std::string KubeconfigText(const std::string& apiserver_address, const std::stri
 // is: FailedPrecondition, so that `--kubeconfig ~/.kube/config` cannot wipe
 // a user's other clusters.
 absl::Status WriteKubeconfig(const std::string& path, const std::string& apiserver_address,
-                             const std::optional<TlsClientFiles>& tls = std::nullopt);
+                             const std::optional<TlsClientFiles>& tls = std::nullopt,
+                             const std::string& grpc_address = "");
 
 // Creates `dir` and its missing parents with mode 0700.
 absl::Status MakePrivateDirs(const std::string& dir);

@@ -235,7 +235,8 @@ std::optional<TlsClientFiles> AdminTls(const UpOptions& options) {
 // nodes' kubelet, which writes many Node objects, presents the admin's.
 absl::Status WriteComponentKubeconfigs(const ClusterOptions& co,
                                        const std::vector<ComponentSpec>& specs,
-                                       const std::string& apiserver) {
+                                       const std::string& apiserver,
+                                       const std::string& apiserver_grpc) {
   std::vector<std::string> nodes;
   for (int i = 1; i <= co.nodes; ++i) nodes.push_back(NodeName(i));
   const pki::ClusterPkiPaths pki = pki::ClusterPkiLayout(co.pki_dir, nodes);
@@ -254,7 +255,8 @@ absl::Status WriteComponentKubeconfigs(const ClusterOptions& co,
     std::ofstream out(path + ".tmp", std::ios::trunc);
     out << KubeconfigText(
         apiserver, "",
-        TlsClientFiles{.ca_file = pki.ca.cert, .cert_file = who.cert, .key_file = who.key});
+        TlsClientFiles{.ca_file = pki.ca.cert, .cert_file = who.cert, .key_file = who.key},
+        apiserver_grpc);
     out.close();
     if (!out || std::rename((path + ".tmp").c_str(), path.c_str()) != 0) {
       return absl::InternalError(absl::StrCat("cannot write ", path));
@@ -304,7 +306,8 @@ class Cluster {
     }
     if (!options_.kubeconfig.empty()) {
       if (absl::Status s =
-              WriteKubeconfig(options_.kubeconfig, state_.apiserver, AdminTls(options_));
+              WriteKubeconfig(options_.kubeconfig, state_.apiserver, AdminTls(options_),
+                              ApiserverGrpcAddress(options_.cluster));
           s.ok()) {
         kubeconfig_written_ = true;
       } else {
@@ -661,7 +664,9 @@ int Up(const UpOptions& up_options) {
     }
   }
   if (co.apiserver_tls) {
-    if (absl::Status s = WriteComponentKubeconfigs(co, *specs, ApiserverAddress(co)); !s.ok()) {
+    if (absl::Status s =
+            WriteComponentKubeconfigs(co, *specs, ApiserverAddress(co), ApiserverGrpcAddress(co));
+        !s.ok()) {
       Err(absl::StrCat("component kubeconfigs: ", s.message()));
       return 1;
     }

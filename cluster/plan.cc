@@ -18,6 +18,7 @@ constexpr int kStoreHealthOffset = 1;
 constexpr int kScaleKubeletHealthOffset = 2;
 constexpr int kApiserverOffset = 3;
 constexpr int kScaleProxyHealthOffset = 4;
+constexpr int kApiserverGrpcOffset = 5;
 constexpr int kControllerManagerOffset = 7;
 constexpr int kSchedulerOffset = 8;
 constexpr int kScaleKubeletOffset = 9;
@@ -76,6 +77,7 @@ absl::StatusOr<PortPlan> DerivePorts(int port_base, int nodes) {
   plan.scale_kubelet_health = port_base + kScaleKubeletHealthOffset;
   plan.scale_proxy_health = port_base + kScaleProxyHealthOffset;
   plan.apiserver = port_base + kApiserverOffset;
+  plan.apiserver_grpc = port_base + kApiserverGrpcOffset;
   plan.controller_manager = port_base + kControllerManagerOffset;
   plan.scheduler = port_base + kSchedulerOffset;
   plan.scale_kubelet = port_base + kScaleKubeletOffset;
@@ -127,6 +129,10 @@ int ScaleKubeletWorkers(int scale_nodes) {
 
 std::string ApiserverAddress(const ClusterOptions& options) {
   return absl::StrCat(options.advertise_address, ":", options.port_base + kApiserverOffset);
+}
+
+std::string ApiserverGrpcAddress(const ClusterOptions& options) {
+  return absl::StrCat(options.advertise_address, ":", options.port_base + kApiserverGrpcOffset);
 }
 
 // How a component reaches the apiserver: --server, or over TLS its own
@@ -239,6 +245,7 @@ absl::StatusOr<std::vector<ComponentSpec>> PlanCluster(const ClusterOptions& opt
     s.args = {"--etcd-servers", etcd_servers,
               "--bind-address", options.advertise_address,
               "--port",         absl::StrCat(ports->apiserver),
+              "--grpc-port",    absl::StrCat(ports->apiserver_grpc),
               "--log-level",    options.log_level};
     // The rootless network: cluster IPs on loopback, and EndpointSlices that
     // may hold the 127.244.x.y pod addresses.

@@ -10,6 +10,8 @@
 //   base + 3          minik8s-apiserver (6443 with the default base 6440;
 //                     it serves /healthz and /metrics itself)
 //   base + 4          the scale-mode proxy's health and metrics endpoint
+//   base + 5          minik8s-apiserver's own gRPC port (--grpc-port), which
+//                     the components' kubeconfigs name
 //   base + 7          minik8s-controller-manager's health and metrics endpoint
 //   base + 8          minik8s-scheduler's health and metrics endpoint
 //   base + 9          the scale-mode kubelet's API (--scale-nodes)
@@ -129,6 +131,7 @@ struct ClusterOptions {
 struct PortPlan {
   int store = 0;
   int apiserver = 0;
+  int apiserver_grpc = 0;
   int store_health = 0;
   int controller_manager = 0;  // health endpoint
   int scheduler = 0;           // health endpoint
@@ -203,6 +206,8 @@ int ScaleKubeletWorkers(int scale_nodes);
 // The apiserver's address for clients, e.g. "127.0.0.1:6443"
 // (<advertise_address>:<port>).
 std::string ApiserverAddress(const ClusterOptions& options);
+// Its own gRPC port's: "127.0.0.1:6445".
+std::string ApiserverGrpcAddress(const ClusterOptions& options);
 
 }  // namespace minik8s::cluster
 

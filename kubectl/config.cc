@@ -84,6 +84,7 @@ absl::StatusOr<std::optional<ClusterConfig>> FromKubeconfig(const ServerEnvironm
       client::ApiClientOptionsFromKubeconfig(*kc, path);
   if (!connection.ok()) return connection.status();
   config.tls = connection->tls;
+  config.grpc_server = connection->grpc_server;
   config.impersonate = connection->impersonate;
   return std::optional<ClusterConfig>(config);
 }

@@ -51,6 +51,8 @@ struct ClusterConfig {
   // The kubeconfig's CA and client certificate (client/kubeconfig.h), when
   // it gives any or its server is https://.
   std::optional<TlsClientFiles> tls;
+  // The kubeconfig's gRPC port (client::kGrpcExtension), "" when none.
+  std::string grpc_server;
 };
 
 absl::StatusOr<ClusterConfig> ResolveServer(const ServerEnvironment& env);

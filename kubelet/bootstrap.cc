@@ -105,6 +105,7 @@ absl::Status BootstrapClientCertificate(const BootstrapOptions& options) {
       .name = "default",
       .comment = "# Written by minik8s-kubelet's TLS bootstrap.\n",
       .server = bootstrap->server,
+      .grpc_server = bootstrap->grpc_server,
       .client_certificate = cert_path,
       .client_key = key_path,
   };

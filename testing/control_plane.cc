@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "client/kubeconfig.h"
 #include "common/net.h"
 #include "testing/client_certificate.h"
 #include "testing/file_util.h"
@@ -54,7 +55,8 @@ absl::Status ControlPlane::StartApiserver() {
                                    "--port",
                                    absl::StrCat(apiserver_port_)};
   if (options_.pki.has_value()) {
-    argv.insert(argv.end(), {"--tls-cert-file=" + pki_.apiserver.cert,
+    argv.insert(argv.end(), {"--grpc-port", absl::StrCat(apiserver_grpc_port_),
+                             "--tls-cert-file=" + pki_.apiserver.cert,
                              "--tls-private-key-file=" + pki_.apiserver.key,
                              "--client-ca-file=" + pki_.ca.cert});
     if (options_.service_account_keys) {
@@ -91,6 +93,14 @@ absl::Status ControlPlane::Start() {
     if (!api_port.ok()) return api_port.status();
   } while (*api_port == store_.client_port());
   apiserver_port_ = *api_port;
+  if (options_.pki.has_value()) {
+    absl::StatusOr<int> grpc_port;
+    do {
+      grpc_port = PickFreeLoopbackPort();
+      if (!grpc_port.ok()) return grpc_port.status();
+    } while (*grpc_port == store_.client_port() || *grpc_port == apiserver_port_);
+    apiserver_grpc_port_ = *grpc_port;
+  }
   apiserver_address_ = absl::StrCat("127.0.0.1:", apiserver_port_);
   client::ApiClientOptions client_options{
       .server = apiserver_address_, .bearer_token = options_.bearer_token, .tls = options_.tls};
@@ -192,12 +202,15 @@ absl::StatusOr<std::string> ControlPlane::WriteKubeconfigText(
   }
   const std::string path = dir_.Join(name);
   absl::Status written = WriteFile(
-      path, absl::StrCat("apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n"
-                         "    server: https://",
-                         apiserver_address_, "\n    certificate-authority: ", pki_.ca.cert,
-                         "\ncontexts:\n- name: c\n  context:\n    cluster: c\n    user: u\n"
-                         "current-context: c\nusers:\n- name: u\n  user:\n",
-                         user_fields));
+      path,
+      absl::StrCat("apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n"
+                   "    server: https://",
+                   apiserver_address_, "\n    certificate-authority: ", pki_.ca.cert,
+                   "\n    extensions:\n    - name: ", client::kGrpcExtension,
+                   "\n      extension:\n        server: https://127.0.0.1:", apiserver_grpc_port_,
+                   "\ncontexts:\n- name: c\n  context:\n    cluster: c\n    user: u\n"
+                   "current-context: c\nusers:\n- name: u\n  user:\n",
+                   user_fields));
   if (!written.ok()) return written;
   return path;
 }

@@ -116,6 +116,10 @@ class ControlPlane {
   // "127.0.0.1:<port>": gRPC and the HTTP API share the port.
   const std::string& apiserver_address() const { return apiserver_address_; }
   int apiserver_port() const { return apiserver_port_; }
+  // With Options::pki: the apiserver's own gRPC port (--grpc-port), which
+  // the kubeconfigs below name (client::kGrpcExtension); clientset() goes
+  // through apiserver_port(), whose TLS relays gRPC.
+  int apiserver_grpc_port() const { return apiserver_grpc_port_; }
   StoreBackend& store() { return store_; }
   const TempDir& dir() const { return dir_; }
   // The flags the real kubectl needs so that its discovery cache is this
@@ -172,6 +176,7 @@ class ControlPlane {
   StoreBackend store_;
   Subprocess apiserver_;
   int apiserver_port_ = 0;
+  int apiserver_grpc_port_ = 0;
   std::vector<std::unique_ptr<Subprocess>> schedulers_;
   std::vector<std::unique_ptr<Subprocess>> controller_managers_;
   std::string apiserver_address_;

@@ -23,6 +23,7 @@ absl::StatusOr<client::ApiClient*> Context::Client() {
   if (!config.ok()) return config.status();
   client::ApiClientOptions options;
   options.server = config->server;
+  options.grpc_server = config->grpc_server;
   options.user_agent = "mkctl";
   // --token, else the kubeconfig user's token (kubectl's order).
   options.bearer_token = flags_.token.empty() ? config->token : flags_.token;

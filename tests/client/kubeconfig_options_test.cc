@@ -107,5 +107,35 @@ TEST_F(KubeconfigOptionsTest, ComponentServerFlagOverridesTheKubeconfig) {
   EXPECT_FALSE(o->tls.has_value());
 }
 
+TEST_F(KubeconfigOptionsTest, TheGrpcExtensionNamesTheGrpcServer) {
+  // What `minik8s up` writes (client::KubeconfigText), read back.
+  const std::string text = KubeconfigText({.server = "https://127.0.0.1:6443",
+                                           .grpc_server = "https://127.0.0.1:6445",
+                                           .certificate_authority = "/ca.crt"});
+  const std::string path = Write(text);
+  absl::StatusOr<ApiClientOptions> o = ApiClientOptionsFromKubeconfig(path);
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->server, "https://127.0.0.1:6443");
+  EXPECT_EQ(o->grpc_server, "https://127.0.0.1:6445");
+  // Another extension, or none, names nothing.
+  o = ApiClientOptionsFromKubeconfig(
+      Write(Config("https://127.0.0.1:6443",
+                   "    extensions:\n    - name: example.com/other\n      extension:\n"
+                   "        server: https://127.0.0.1:1\n",
+                   "")));
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->grpc_server, "");
+  // A --server flag names another apiserver: the kubeconfig's gRPC port is
+  // not that one's.
+  Write(text);
+  o = ComponentApiClientOptions("https://127.0.0.1:7443", path, "x");
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->server, "https://127.0.0.1:7443");
+  EXPECT_EQ(o->grpc_server, "");
+  o = ComponentApiClientOptions("", path, "x");
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->grpc_server, "https://127.0.0.1:6445");
+}
+
 }  // namespace
 }  // namespace minik8s::client

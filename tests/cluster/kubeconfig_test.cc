@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "client/kubeconfig.h"
 #include "gtest/gtest.h"
 #include "yaml-cpp/yaml.h"
 
@@ -89,6 +90,29 @@ TEST(KubeconfigText, ParsesAsYamlWithTheExpectedEntries) {
   EXPECT_EQ(doc["users"][0]["name"].as<std::string>(), "minik8s");
   EXPECT_TRUE(doc["users"][0]["user"].IsMap());
   EXPECT_EQ(doc["users"][0]["user"].size(), 0u);
+}
+
+TEST(KubeconfigText, NamesTheApiserversGrpcPortInAnExtension) {
+  const std::string text = KubeconfigText(
+      "127.0.0.1:6443", "",
+      TlsClientFiles{.ca_file = "/p/ca.crt", .cert_file = "/p/a.crt", .key_file = "/p/a.key"},
+      "127.0.0.1:6445");
+  YAML::Node cluster = YAML::Load(text)["clusters"][0]["cluster"];
+  EXPECT_EQ(cluster["server"].as<std::string>(), "https://127.0.0.1:6443");
+  ASSERT_EQ(cluster["extensions"].size(), 1u);
+  EXPECT_EQ(cluster["extensions"][0]["name"].as<std::string>(), client::kGrpcExtension);
+  EXPECT_EQ(cluster["extensions"][0]["extension"]["server"].as<std::string>(),
+            "https://127.0.0.1:6445");
+  // Read back as the components read it.
+  absl::StatusOr<client::Kubeconfig> parsed = client::Kubeconfig::Parse(text);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->ClusterGrpcServer(kKubeconfigEntryName), "https://127.0.0.1:6445");
+  // Without TLS the scheme follows the server's.
+  EXPECT_EQ(YAML::Load(KubeconfigText(
+                "127.0.0.1:6443", "", std::nullopt,
+                "127.0.0.1:6445"))["clusters"][0]["cluster"]["extensions"][0]["extension"]["server"]
+                .as<std::string>(),
+            "http://127.0.0.1:6445");
 }
 
 TEST_F(KubeconfigFileTest, WritesMode0600InNewPrivateFolders) {

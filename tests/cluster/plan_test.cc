@@ -42,6 +42,7 @@ TEST(DerivePorts, FromTheBase) {
   ASSERT_TRUE(p.ok()) << p.status();
   EXPECT_EQ(p->store, 6440);
   EXPECT_EQ(p->apiserver, 6443);
+  EXPECT_EQ(p->apiserver_grpc, 6445);
   EXPECT_EQ(p->controller_manager, 6447);
   EXPECT_EQ(p->scheduler, 6448);
   EXPECT_EQ(p->scale_kubelet, 6449);
@@ -63,9 +64,9 @@ TEST(DerivePorts, AllDistinct) {
   all.insert(p->kubelet_health.begin(), p->kubelet_health.end());
   all.insert(p->runtime_health.begin(), p->runtime_health.end());
   all.insert(p->proxy_health.begin(), p->proxy_health.end());
-  all.insert({p->store, p->store_health, p->apiserver, p->controller_manager, p->scheduler,
-              p->scale_kubelet, p->scale_kubelet_health, p->scale_proxy_health});
-  EXPECT_EQ(all.size(), 208u);
+  all.insert({p->store, p->store_health, p->apiserver, p->apiserver_grpc, p->controller_manager,
+              p->scheduler, p->scale_kubelet, p->scale_kubelet_health, p->scale_proxy_health});
+  EXPECT_EQ(all.size(), 209u);
   EXPECT_EQ(*all.begin(), p->first);
   EXPECT_EQ(*all.rbegin(), p->last);
 }
@@ -123,6 +124,8 @@ TEST(PlanCluster, ApiserverArguments) {
   EXPECT_EQ(Flag(s, "--etcd-servers"), "http://127.0.0.1:7000");
   EXPECT_EQ(Flag(s, "--bind-address"), "127.0.0.1");
   EXPECT_EQ(Flag(s, "--port"), "7003");
+  EXPECT_EQ(Flag(s, "--grpc-port"), "7005");
+  EXPECT_EQ(ApiserverGrpcAddress(Options()), "127.0.0.1:7005");
   // The rootless network: cluster IPs and pod addresses on loopback.
   // --port-base 7000: cluster network 1 + 70 % 116 = 71.
   EXPECT_EQ(Flag(s, "--service-cluster-ip-range"), "127.116.96.0/20");

@@ -4,8 +4,9 @@
 // TLS; a client certificate signed by the cluster CA names the user (CN)
 // and groups (O) on both APIs; a request without one gets 401 outside the
 // public endpoints; a certificate from another CA fails the handshake;
-// plaintext is refused. The real kubectl and curl are the HTTP clients.
-// Skips when the binaries are not built.
+// plaintext is refused. The gRPC checks run on both gRPC listeners: the
+// apiserver's port and its own gRPC port (--grpc-port). The real kubectl and curl are the HTTP
+// clients. Skips when the binaries are not built.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -16,7 +17,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "client/api_client.h"
+#include "client/kubeconfig.h"
 #include "k8s/core/v1/core.pb.h"
 #include "pki/cluster_pki.h"
 #include "testing/control_plane.h"
@@ -64,6 +67,12 @@ class ApiserverTlsE2E : public ::testing::Test {
   }
 
   std::string Https() const { return absl::StrCat("https://", cp_->apiserver_address()); }
+  std::string GrpcHttps() const {
+    return absl::StrCat("https://127.0.0.1:", cp_->apiserver_grpc_port());
+  }
+  // Where gRPC is served: the apiserver's port (its TLS relays gRPC) and
+  // its own gRPC port (gRPC's TLS).
+  std::vector<std::string> Servers() const { return {Https(), GrpcHttps()}; }
 
   // A kubeconfig for the real kubectl without a client certificate: a
   // bearer token the apiserver, which has no token file, does not look at
@@ -101,61 +110,99 @@ class ApiserverTlsE2E : public ::testing::Test {
 };
 
 TEST_F(ApiserverTlsE2E, GrpcClientCertificateIsTheUser) {
-  core::v1::Namespace ns;
-  auto admin = Client(Https(), Admin());
-  ASSERT_NE(admin, nullptr);
-  ASSERT_TRUE(admin->Get("namespaces", "", "default", &ns).ok());
-  EXPECT_EQ(ns.metadata().name(), "default");
-
-  // The scheduler's certificate is another user; the audit log tells them
-  // apart.
-  auto scheduler = Client(Https(), TlsClientFiles{.ca_file = pki().ca.cert,
-                                                  .cert_file = pki().scheduler.cert,
-                                                  .key_file = pki().scheduler.key});
-  ASSERT_NE(scheduler, nullptr);
-  ASSERT_TRUE(scheduler->Get("namespaces", "", "kube-public", &ns).ok());
   const std::string uri = "/minik8s.apiserver.v1.ApiServer/Get";
-  std::vector<YAML::Node> events = AuditEvents(uri, 2);
-  std::vector<std::string> users;
-  for (const YAML::Node& e : events) users.push_back(e["user"]["username"].as<std::string>());
-  EXPECT_NE(std::find(users.begin(), users.end(), "kubernetes-admin"), users.end());
-  EXPECT_NE(std::find(users.begin(), users.end(), "system:kube-scheduler"), users.end());
-  for (const YAML::Node& e : events) {
-    if (e["user"]["username"].as<std::string>() != "kubernetes-admin") continue;
-    std::vector<std::string> groups;
-    for (const YAML::Node& g : e["user"]["groups"]) groups.push_back(g.as<std::string>());
-    EXPECT_EQ(groups, (std::vector<std::string>{"system:masters", "system:authenticated"}));
+  // The control plane's own readiness checks are in the log already.
+  size_t seen = AuditEvents(uri, 0).size();
+  for (const std::string& server : Servers()) {
+    SCOPED_TRACE(server);
+    core::v1::Namespace ns;
+    auto admin = Client(server, Admin());
+    ASSERT_NE(admin, nullptr);
+    ASSERT_TRUE(admin->Get("namespaces", "", "default", &ns).ok());
+    EXPECT_EQ(ns.metadata().name(), "default");
+
+    // The scheduler's certificate is another user; the audit log tells them
+    // apart.
+    auto scheduler = Client(server, TlsClientFiles{.ca_file = pki().ca.cert,
+                                                   .cert_file = pki().scheduler.cert,
+                                                   .key_file = pki().scheduler.key});
+    ASSERT_NE(scheduler, nullptr);
+    ASSERT_TRUE(scheduler->Get("namespaces", "", "kube-public", &ns).ok());
+    seen += 2;
+    std::vector<YAML::Node> events = AuditEvents(uri, seen);
+    ASSERT_GE(events.size(), seen);
+    seen = events.size();  // the log is in order: these two calls are last
+    std::vector<std::string> users;
+    for (size_t i = seen - 2; i < seen; ++i) {
+      users.push_back(events[i]["user"]["username"].as<std::string>());
+    }
+    EXPECT_NE(std::find(users.begin(), users.end(), "kubernetes-admin"), users.end());
+    EXPECT_NE(std::find(users.begin(), users.end(), "system:kube-scheduler"), users.end());
+    for (size_t i = seen - 2; i < seen; ++i) {
+      const YAML::Node& e = events[i];
+      if (e["user"]["username"].as<std::string>() != "kubernetes-admin") continue;
+      std::vector<std::string> groups;
+      for (const YAML::Node& g : e["user"]["groups"]) groups.push_back(g.as<std::string>());
+      EXPECT_EQ(groups, (std::vector<std::string>{"system:masters", "system:authenticated"}));
+    }
   }
 }
 
 TEST_F(ApiserverTlsE2E, GrpcWithoutCertificateIsUnauthenticated) {
-  auto anonymous = Client(Https(), TlsClientFiles{.ca_file = pki().ca.cert});
-  ASSERT_NE(anonymous, nullptr);
-  core::v1::Namespace ns;
-  absl::Status s = anonymous->Get("namespaces", "", "default", &ns);
-  EXPECT_EQ(s.code(), absl::StatusCode::kUnauthenticated) << s;
-  EXPECT_TRUE(anonymous->Version().ok()) << "the version is public";
+  for (const std::string& server : Servers()) {
+    SCOPED_TRACE(server);
+    auto anonymous = Client(server, TlsClientFiles{.ca_file = pki().ca.cert});
+    ASSERT_NE(anonymous, nullptr);
+    core::v1::Namespace ns;
+    absl::Status s = anonymous->Get("namespaces", "", "default", &ns);
+    EXPECT_EQ(s.code(), absl::StatusCode::kUnauthenticated) << s;
+    EXPECT_TRUE(anonymous->Version().ok()) << "the version is public";
+  }
 }
 
 TEST_F(ApiserverTlsE2E, GrpcIsRefusedWithAForeignCertificateOrInPlaintext) {
+  for (const std::string& server : Servers()) {
+    SCOPED_TRACE(server);
+    core::v1::Namespace ns;
+    // A client certificate from another CA fails the handshake.
+    auto foreign = Client(server, TlsClientFiles{.ca_file = pki().ca.cert,
+                                                 .cert_file = other_pki_.admin.cert,
+                                                 .key_file = other_pki_.admin.key});
+    ASSERT_NE(foreign, nullptr);
+    EXPECT_EQ(foreign->Get("namespaces", "", "default", &ns).code(),
+              absl::StatusCode::kUnavailable);
+    // A client that trusts another CA does not accept the server.
+    auto distrustful = Client(server, TlsClientFiles{.ca_file = other_pki_.ca.cert,
+                                                     .cert_file = other_pki_.admin.cert,
+                                                     .key_file = other_pki_.admin.key});
+    ASSERT_NE(distrustful, nullptr);
+    EXPECT_EQ(distrustful->Get("namespaces", "", "default", &ns).code(),
+              absl::StatusCode::kUnavailable);
+    // Plaintext gRPC gets nowhere.
+    auto plain = Client(std::string(absl::StripPrefix(server, "https://")), std::nullopt);
+    ASSERT_NE(plain, nullptr);
+    EXPECT_EQ(plain->Get("namespaces", "", "default", &ns).code(), absl::StatusCode::kUnavailable);
+  }
+}
+
+// The admin kubeconfig names the gRPC port (client::kGrpcExtension): a
+// client built from it goes there, and is still the admin.
+TEST_F(ApiserverTlsE2E, TheKubeconfigLeadsToTheGrpcPort) {
+  absl::StatusOr<client::ApiClientOptions> options =
+      client::ApiClientOptionsFromKubeconfig(cp_->admin_kubeconfig());
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->grpc_server, GrpcHttps());
+  options->timeout = absl::Seconds(5);
+  auto admin = client::ApiClient::Connect(*options);
+  ASSERT_TRUE(admin.ok()) << admin.status();
   core::v1::Namespace ns;
-  // A client certificate from another CA fails the handshake.
-  auto foreign = Client(Https(), TlsClientFiles{.ca_file = pki().ca.cert,
-                                                .cert_file = other_pki_.admin.cert,
-                                                .key_file = other_pki_.admin.key});
-  ASSERT_NE(foreign, nullptr);
-  EXPECT_EQ(foreign->Get("namespaces", "", "default", &ns).code(), absl::StatusCode::kUnavailable);
-  // A client that trusts another CA does not accept the server.
-  auto distrustful = Client(Https(), TlsClientFiles{.ca_file = other_pki_.ca.cert,
-                                                    .cert_file = other_pki_.admin.cert,
-                                                    .key_file = other_pki_.admin.key});
-  ASSERT_NE(distrustful, nullptr);
-  EXPECT_EQ(distrustful->Get("namespaces", "", "default", &ns).code(),
-            absl::StatusCode::kUnavailable);
-  // Plaintext gRPC gets nowhere.
-  auto plain = Client(cp_->apiserver_address(), std::nullopt);
-  ASSERT_NE(plain, nullptr);
-  EXPECT_EQ(plain->Get("namespaces", "", "default", &ns).code(), absl::StatusCode::kUnavailable);
+  ASSERT_TRUE((*admin)->Get("namespaces", "", "kube-system", &ns).ok());
+  std::vector<YAML::Node> events = AuditEvents("/minik8s.apiserver.v1.ApiServer/Get", 1);
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.back()["user"]["username"].as<std::string>(), "kubernetes-admin");
+  // A connection on the gRPC port has its address as the source IP (a
+  // relayed one is only a descriptor).
+  EXPECT_EQ(events.back()["sourceIPs"][0].as<std::string>(), "127.0.0.1");
 }
 
 TEST_F(ApiserverTlsE2E, RealKubectlWithTheAdminCertificate) {
