@@ -695,6 +695,10 @@ struct TargetOptions {
   minik8s::testing::BackendKind backend = minik8s::testing::BackendKind::kMinik8sStore;
   std::string apiserver_bin;
   std::vector<std::string> apiserver_flags;  // appended last
+  // On: the gRPC load goes to the apiserver's own gRPC port (--grpc-port),
+  // as the components of `minik8s up` reach it; false: to its main port,
+  // whose TLS relays gRPC.
+  bool own_grpc_port = true;
 };
 
 // The namespaces the phases create pods in.
@@ -795,6 +799,8 @@ class Target {
   // The bench user's TLS files for a one-off HTTP request (nullopt: plain).
   const std::optional<TlsClientFiles>& http_files() const { return user_tls_; }
   int port() const { return port_; }
+  // Where the gRPC load goes: port(), or the apiserver's own gRPC port.
+  int grpc_port() const { return grpc_port_; }
   pid_t pid() const { return apiserver_.pid(); }
   std::string apiserver_log() const { return dir_.Join("apiserver.log"); }
 
@@ -853,6 +859,16 @@ class Target {
     port_ = *port;
     std::vector<std::string> args = {options.apiserver_bin, "--etcd-servers=" + store_->endpoint(),
                                      absl::StrCat("--secure-port=", port_)};
+    grpc_port_ = port_;
+    if (security_ == Security::kOn && options.own_grpc_port) {
+      absl::StatusOr<int> grpc_port;
+      do {
+        grpc_port = minik8s::PickFreeLoopbackPort();
+        if (!grpc_port.ok()) return grpc_port.status();
+      } while (*grpc_port == store_->client_port() || *grpc_port == port_);
+      grpc_port_ = *grpc_port;
+      args.push_back(absl::StrCat("--grpc-port=", grpc_port_));
+    }
     args.insert(args.end(), security_flags.begin(), security_flags.end());
     args.insert(args.end(), options.apiserver_flags.begin(), options.apiserver_flags.end());
     if (absl::Status s = apiserver_.Start(args, apiserver_log()); !s.ok()) return s;
@@ -885,7 +901,7 @@ class Target {
         if (absl::Status s = Grant(admin.get(), ns); !s.ok()) return s;
       }
     }
-    absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = Dial(port_, user_tls_);
+    absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = Dial(grpc_port_, user_tls_);
     if (!channel.ok()) return channel.status();
     stub_ = v1::ApiServer::NewStub(*channel);
     http_.port = port_;
@@ -945,6 +961,7 @@ class Target {
   std::unique_ptr<minik8s::testing::StoreBackend> store_;
   minik8s::testing::Subprocess apiserver_;
   int port_ = 0;
+  int grpc_port_ = 0;
   std::optional<TlsClientFiles> user_tls_;  // on: kBenchUser's certificate
   std::unique_ptr<v1::ApiServer::Stub> stub_;
   HttpEndpoint http_;
@@ -1212,6 +1229,13 @@ int main(int argc, char** argv) {
       ->delimiter(',')
       ->check(CLI::IsMember({"off", "on"}))
       ->capture_default_str();
+  std::string grpc_listener = "own";
+  app.add_option("--grpc-listener", grpc_listener,
+                 "With --security=on, where the gRPC load goes: own: the apiserver's own gRPC "
+                 "port (--grpc-port, gRPC's TLS), as `minik8s up`'s components; shared: its main "
+                 "port, whose TLS relays gRPC connections to the gRPC server")
+      ->check(CLI::IsMember({"own", "shared"}))
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   if (quick) {
     phase_seconds = 1;
@@ -1242,7 +1266,8 @@ int main(int argc, char** argv) {
                                                     ? minik8s::testing::BackendKind::kEtcd
                                                     : minik8s::testing::BackendKind::kMinik8sStore,
                                      .apiserver_bin = apiserver_bin,
-                                     .apiserver_flags = apiserver_flags};
+                                     .apiserver_flags = apiserver_flags,
+                                     .own_grpc_port = grpc_listener == "own"};
   std::vector<std::unique_ptr<Target>> targets;
   for (Security mode : modes) {
     absl::StatusOr<std::unique_ptr<Target>> target = Target::Start(mode, target_options);
@@ -1250,8 +1275,9 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "%s\n", std::string(target.status().message()).c_str());
       return 1;
     }
-    std::fprintf(stderr, "%s: apiserver on 127.0.0.1:%d, log %s\n", (*target)->label(),
-                 (*target)->port(), (*target)->apiserver_log().c_str());
+    std::fprintf(stderr, "%s: apiserver on 127.0.0.1:%d (gRPC load to port %d), log %s\n",
+                 (*target)->label(), (*target)->port(), (*target)->grpc_port(),
+                 (*target)->apiserver_log().c_str());
     targets.push_back(*std::move(target));
   }
   auto fail = [&](const Target& t, const std::string& what, const absl::Status& s) {
