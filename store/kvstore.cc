@@ -157,7 +157,7 @@ void KvStore::Stop() {
 
 void KvStore::Submit(Kind kind, const google::protobuf::Message* req,
                      google::protobuf::Message* resp, etcdserverpb::ResponseHeader* header,
-                     Done done) {
+                     Done done, ApplyOnCaller on_caller) {
   PendingWrite w{kind, req, resp, std::move(done), header};
   std::deque<PendingWrite> batch;
   bool stopped = false;
@@ -167,7 +167,7 @@ void KvStore::Submit(Kind kind, const google::protobuf::Message* req,
     if (!stopped) {
       queue_.push_back(std::move(w));
       // The applier in progress, or the apply thread it wakes, takes it.
-      if (applying_ || !last_batch_single_) return;
+      if (applying_ || !last_batch_single_ || on_caller == ApplyOnCaller::kNever) return;
       // Writes come one at a time and the store is idle: apply this one on
       // the calling thread rather than waking the apply thread, which saves
       // a thread switch and cuts the latency of a lone writer. Writes that
@@ -193,51 +193,56 @@ void KvStore::TakeBatch(std::deque<PendingWrite>* batch) {
   last_batch_single_ = n == 1;
 }
 
-void KvStore::Put(const etcdserverpb::PutRequest* req, etcdserverpb::PutResponse* resp, Done done) {
+void KvStore::Put(const etcdserverpb::PutRequest* req, etcdserverpb::PutResponse* resp, Done done,
+                  ApplyOnCaller on_caller) {
   if (req->key().empty()) return done(ErrEmptyKey());
   if (static_cast<int64_t>(req->ByteSizeLong()) > options_.max_request_bytes) {
     return done(ErrRequestTooLarge());
   }
-  Submit(Kind::kPut, req, resp, resp->mutable_header(), std::move(done));
+  Submit(Kind::kPut, req, resp, resp->mutable_header(), std::move(done), on_caller);
 }
 
 void KvStore::DeleteRange(const etcdserverpb::DeleteRangeRequest* req,
-                          etcdserverpb::DeleteRangeResponse* resp, Done done) {
+                          etcdserverpb::DeleteRangeResponse* resp, Done done,
+                          ApplyOnCaller on_caller) {
   if (req->key().empty()) return done(ErrEmptyKey());
   if (static_cast<int64_t>(req->ByteSizeLong()) > options_.max_request_bytes) {
     return done(ErrRequestTooLarge());
   }
-  Submit(Kind::kDeleteRange, req, resp, resp->mutable_header(), std::move(done));
+  Submit(Kind::kDeleteRange, req, resp, resp->mutable_header(), std::move(done), on_caller);
 }
 
-void KvStore::Txn(const etcdserverpb::TxnRequest* req, etcdserverpb::TxnResponse* resp, Done done) {
+void KvStore::Txn(const etcdserverpb::TxnRequest* req, etcdserverpb::TxnResponse* resp, Done done,
+                  ApplyOnCaller on_caller) {
   if (static_cast<int64_t>(req->ByteSizeLong()) > options_.max_request_bytes) {
     return done(ErrRequestTooLarge());
   }
   absl::Status s = CheckTxn(*req, options_.max_txn_ops);
   if (!s.ok()) return done(s);
   if (IsReadOnly(*req)) return done(ReadOnlyTxn(*req, CurrentRevision(), resp));
-  Submit(Kind::kTxn, req, resp, resp->mutable_header(), std::move(done));
+  Submit(Kind::kTxn, req, resp, resp->mutable_header(), std::move(done), on_caller);
 }
 
 void KvStore::Compact(const etcdserverpb::CompactionRequest* req,
-                      etcdserverpb::CompactionResponse* resp, Done done) {
-  Submit(Kind::kCompact, req, resp, resp->mutable_header(), std::move(done));
+                      etcdserverpb::CompactionResponse* resp, Done done, ApplyOnCaller on_caller) {
+  Submit(Kind::kCompact, req, resp, resp->mutable_header(), std::move(done), on_caller);
 }
 
 void KvStore::LeaseGrant(const etcdserverpb::LeaseGrantRequest* req,
-                         etcdserverpb::LeaseGrantResponse* resp, Done done) {
-  Submit(Kind::kLeaseGrant, req, resp, resp->mutable_header(), std::move(done));
+                         etcdserverpb::LeaseGrantResponse* resp, Done done,
+                         ApplyOnCaller on_caller) {
+  Submit(Kind::kLeaseGrant, req, resp, resp->mutable_header(), std::move(done), on_caller);
 }
 
 void KvStore::Alarm(const etcdserverpb::AlarmRequest* req, etcdserverpb::AlarmResponse* resp,
-                    Done done) {
-  Submit(Kind::kAlarm, req, resp, resp->mutable_header(), std::move(done));
+                    Done done, ApplyOnCaller on_caller) {
+  Submit(Kind::kAlarm, req, resp, resp->mutable_header(), std::move(done), on_caller);
 }
 
 void KvStore::LeaseRevoke(const etcdserverpb::LeaseRevokeRequest* req,
-                          etcdserverpb::LeaseRevokeResponse* resp, Done done) {
-  Submit(Kind::kLeaseRevoke, req, resp, resp->mutable_header(), std::move(done));
+                          etcdserverpb::LeaseRevokeResponse* resp, Done done,
+                          ApplyOnCaller on_caller) {
+  Submit(Kind::kLeaseRevoke, req, resp, resp->mutable_header(), std::move(done), on_caller);
 }
 
 void KvStore::ApplyLoop() {

@@ -94,14 +94,23 @@ class KvStore : public HistorySource {
   void Stop();
 
   // ---- KV. Asynchronous writes: req and resp must stay alive until done runs.
+  // A write arriving alone while the store is idle is applied, synced and
+  // answered on the calling thread (saving the hand-off to the apply thread)
+  // unless `on_caller` is kNever: a caller that is the only thread serving
+  // other requests must not wait for a sync, nor make every write wait for
+  // the previous one's.
+  enum class ApplyOnCaller { kWhenIdle, kNever };
   absl::Status Range(const etcdserverpb::RangeRequest& req,
                      etcdserverpb::RangeResponse* resp) const;
-  void Put(const etcdserverpb::PutRequest* req, etcdserverpb::PutResponse* resp, Done done);
+  void Put(const etcdserverpb::PutRequest* req, etcdserverpb::PutResponse* resp, Done done,
+           ApplyOnCaller on_caller = ApplyOnCaller::kWhenIdle);
   void DeleteRange(const etcdserverpb::DeleteRangeRequest* req,
-                   etcdserverpb::DeleteRangeResponse* resp, Done done);
-  void Txn(const etcdserverpb::TxnRequest* req, etcdserverpb::TxnResponse* resp, Done done);
+                   etcdserverpb::DeleteRangeResponse* resp, Done done,
+                   ApplyOnCaller on_caller = ApplyOnCaller::kWhenIdle);
+  void Txn(const etcdserverpb::TxnRequest* req, etcdserverpb::TxnResponse* resp, Done done,
+           ApplyOnCaller on_caller = ApplyOnCaller::kWhenIdle);
   void Compact(const etcdserverpb::CompactionRequest* req, etcdserverpb::CompactionResponse* resp,
-               Done done);
+               Done done, ApplyOnCaller on_caller = ApplyOnCaller::kWhenIdle);
 
   // etcd's Maintenance.Defragment: rewrites RocksDB's files without the
   // deleted and compacted records and refreshes DbSize(), so that after
@@ -113,9 +122,11 @@ class KvStore : public HistorySource {
 
   // ---- Leases.
   void LeaseGrant(const etcdserverpb::LeaseGrantRequest* req,
-                  etcdserverpb::LeaseGrantResponse* resp, Done done);
+                  etcdserverpb::LeaseGrantResponse* resp, Done done,
+                  ApplyOnCaller on_caller = ApplyOnCaller::kWhenIdle);
   void LeaseRevoke(const etcdserverpb::LeaseRevokeRequest* req,
-                   etcdserverpb::LeaseRevokeResponse* resp, Done done);
+                   etcdserverpb::LeaseRevokeResponse* resp, Done done,
+                   ApplyOnCaller on_caller = ApplyOnCaller::kWhenIdle);
   // Renews; an unknown lease answers TTL 0 (as etcd), not an error.
   void LeaseKeepAlive(const etcdserverpb::LeaseKeepAliveRequest& req,
                       etcdserverpb::LeaseKeepAliveResponse* resp);
@@ -131,7 +142,8 @@ class KvStore : public HistorySource {
   // survives restarts, and until it is deactivated (`etcdctl alarm disarm`)
   // every write that adds data (put, txn with a put, lease grant) fails with
   // "database space exceeded"; reads, deletes and compaction still work.
-  void Alarm(const etcdserverpb::AlarmRequest* req, etcdserverpb::AlarmResponse* resp, Done done);
+  void Alarm(const etcdserverpb::AlarmRequest* req, etcdserverpb::AlarmResponse* resp, Done done,
+             ApplyOnCaller on_caller = ApplyOnCaller::kWhenIdle);
   absl::Status AlarmSync(const etcdserverpb::AlarmRequest& req, etcdserverpb::AlarmResponse* resp);
   bool NoSpaceAlarm() const { return nospace_alarm_.load(std::memory_order_acquire); }
 
@@ -197,7 +209,8 @@ class KvStore : public HistorySource {
   // Moves up to max_batch queued writes into `batch`.
   void TakeBatch(std::deque<PendingWrite>* batch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(queue_mu_);
   void Submit(Kind kind, const google::protobuf::Message* req, google::protobuf::Message* resp,
-              etcdserverpb::ResponseHeader* header, Done done);
+              etcdserverpb::ResponseHeader* header, Done done,
+              ApplyOnCaller on_caller = ApplyOnCaller::kWhenIdle);
   void ApplyLoop();
   void ApplyBatch(std::deque<PendingWrite>* batch);
   void ApplyOne(PendingWrite* w);

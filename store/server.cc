@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "store/service/async_call.h"
 #include "store/service/kv_service.h"
 #include "store/service/lease_service.h"
 #include "store/service/maintenance_service.h"
@@ -14,7 +15,9 @@ namespace minik8s::store {
 absl::StatusOr<std::unique_ptr<StoreServer>> StoreServer::Start(KvStore* store,
                                                                 const ServerOptions& options) {
   auto server = std::unique_ptr<StoreServer>(new StoreServer());
-  grpc::EnableDefaultHealthCheckService(true);
+  // grpc.health.v1.Health is HealthService: gRPC's default one is a
+  // callback-API service.
+  grpc::EnableDefaultHealthCheckService(false);
   grpc::ServerBuilder builder;
   std::vector<int> ports(options.listen_addresses.size(), 0);
   for (size_t i = 0; i < options.listen_addresses.size(); ++i) {
@@ -52,12 +55,27 @@ absl::StatusOr<std::unique_ptr<StoreServer>> StoreServer::Start(KvStore* store,
   builder.AddChannelArgument(GRPC_ARG_ENABLE_DEADLINE_CHECKS, 0);
   builder.AddChannelArgument(GRPC_ARG_ENABLE_CHANNELZ, 0);
 
-  server->services_.push_back(std::make_unique<KvService>(store));
-  server->services_.push_back(std::make_unique<WatchService>(store->watchable()));
-  server->services_.push_back(std::make_unique<LeaseService>(store));
-  server->services_.push_back(std::make_unique<MaintenanceService>(store));
-  server->services_.push_back(std::make_unique<ClusterService>(
-      store, options.name, options.advertise_client_urls, options.peer_urls));
+  // Every service is on the asynchronous API of one queue (async_call.h):
+  // a single callback-API method would start gRPC's callback threads, which
+  // poll the network beside ours.
+  server->queue_->AddTo(&builder);
+  AsyncQueue* queue = server->queue_.get();
+  auto kv = std::make_unique<KvService>(store, queue);
+  auto watch = std::make_unique<WatchService>(store->watchable(), queue);
+  auto lease = std::make_unique<LeaseService>(store, queue);
+  auto maintenance = std::make_unique<MaintenanceService>(store, queue);
+  auto cluster = std::make_unique<ClusterService>(store, queue, options.name,
+                                                  options.advertise_client_urls, options.peer_urls);
+  auto health = std::make_unique<HealthService>(queue);
+  server->starts_ = {[s = kv.get()] { s->Start(); },      [s = watch.get()] { s->Start(); },
+                     [s = lease.get()] { s->Start(); },   [s = maintenance.get()] { s->Start(); },
+                     [s = cluster.get()] { s->Start(); }, [s = health.get()] { s->Start(); }};
+  server->services_.push_back(std::move(kv));
+  server->services_.push_back(std::move(watch));
+  server->services_.push_back(std::move(lease));
+  server->services_.push_back(std::move(maintenance));
+  server->services_.push_back(std::move(cluster));
+  server->services_.push_back(std::move(health));
   for (auto& s : server->services_) builder.RegisterService(s.get());
 
   server->server_ = builder.BuildAndStart();
@@ -69,11 +87,13 @@ absl::StatusOr<std::unique_ptr<StoreServer>> StoreServer::Start(KvStore* store,
   for (size_t i = 0; i < ports.size(); ++i) {
     const bool is_unix = options.listen_addresses[i].rfind("unix:", 0) == 0;
     if (ports[i] == 0 && !is_unix) {
-      server->server_->Shutdown();
+      server->Shutdown(absl::ZeroDuration());
       return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen_addresses[i],
                                                  " (address already in use or not available)"));
     }
   }
+  for (const auto& start : server->starts_) start();
+  server->queue_->Start(kPollingThreads);
   return server;
 }
 
@@ -84,6 +104,9 @@ void StoreServer::Shutdown(absl::Duration deadline) {
   server_->Shutdown(std::chrono::system_clock::now() +
                     std::chrono::milliseconds(absl::ToInt64Milliseconds(deadline)));
   server_->Wait();
+  // The queue is shut down after the server, once the calls still in the
+  // store are answered; its threads poll until then.
+  queue_->Shutdown();
   server_.reset();
 }
 

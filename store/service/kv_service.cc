@@ -26,10 +26,6 @@ bool ReadVarint(std::string_view bytes, size_t end, size_t* pos, uint64_t* out) 
   return false;
 }
 
-KvStore::Done FinishWith(grpc::ServerUnaryReactor* reactor) {
-  return [reactor](absl::Status s) { reactor->Finish(ToGrpcStatus(s)); };
-}
-
 }  // namespace
 
 int TxnNestingDepth(std::string_view bytes, int stop_above) {
@@ -102,75 +98,92 @@ absl::Status ParseTxnRequest(std::string_view bytes, int64_t max_txn_ops,
   return absl::OkStatus();
 }
 
-grpc::ServerUnaryReactor* KvService::Range(grpc::CallbackServerContext* ctx,
-                                           const etcdserverpb::RangeRequest* req,
-                                           etcdserverpb::RangeResponse* resp) {
-  auto* reactor = ctx->DefaultReactor();
-  absl::Status s = static_cast<int64_t>(req->ByteSizeLong()) > store_->options().max_request_bytes
-                       ? ErrRequestTooLarge()
-                       : store_->Range(*req, resp);
-  reactor->Finish(ToGrpcStatus(s));
-  return reactor;
+KvService::KvService(KvStore* store, AsyncQueue* queue) : store_(store) {
+  // A write from the polling thread always goes to the apply thread: applied
+  // there, it would hold up every other call for a sync, and make each
+  // write wait for the previous one's.
+  constexpr KvStore::ApplyOnCaller kNever = KvStore::ApplyOnCaller::kNever;
+  range_ = {queue,
+            [this](grpc::ServerContext* ctx, etcdserverpb::RangeRequest* req, RangeCall::Writer* w,
+                   grpc::ServerCompletionQueue* cq,
+                   void* tag) { RequestRange(ctx, req, w, cq, cq, tag); },
+            [this](RangeCall* call) {
+              call->Reply(static_cast<int64_t>(call->req.ByteSizeLong()) >
+                                  store_->options().max_request_bytes
+                              ? ErrRequestTooLarge()
+                              : store_->Range(call->req, &call->resp));
+            }};
+  put_ = {
+      queue,
+      [this](grpc::ServerContext* ctx, etcdserverpb::PutRequest* req, PutCall::Writer* w,
+             grpc::ServerCompletionQueue* cq, void* tag) { RequestPut(ctx, req, w, cq, cq, tag); },
+      [this](PutCall* call) {
+        store_->Put(
+            &call->req, &call->resp, [call](absl::Status s) { call->Reply(s); }, kNever);
+      }};
+  delete_range_ = {queue,
+                   [this](grpc::ServerContext* ctx, etcdserverpb::DeleteRangeRequest* req,
+                          DeleteRangeCall::Writer* w, grpc::ServerCompletionQueue* cq,
+                          void* tag) { RequestDeleteRange(ctx, req, w, cq, cq, tag); },
+                   [this](DeleteRangeCall* call) {
+                     store_->DeleteRange(
+                         &call->req, &call->resp, [call](absl::Status s) { call->Reply(s); },
+                         kNever);
+                   }};
+  txn_ = {
+      queue,
+      [this](grpc::ServerContext* ctx, grpc::ByteBuffer* req, TxnCall::Writer* w,
+             grpc::ServerCompletionQueue* cq, void* tag) { RequestTxn(ctx, req, w, cq, cq, tag); },
+      [this](TxnCall* call) { Txn(call); }};
+  compact_ = {queue,
+              [this](grpc::ServerContext* ctx, etcdserverpb::CompactionRequest* req,
+                     CompactCall::Writer* w, grpc::ServerCompletionQueue* cq,
+                     void* tag) { RequestCompact(ctx, req, w, cq, cq, tag); },
+              [this](CompactCall* call) {
+                store_->Compact(
+                    &call->req, &call->resp, [call](absl::Status s) { call->Reply(s); }, kNever);
+              }};
 }
 
-grpc::ServerUnaryReactor* KvService::Put(grpc::CallbackServerContext* ctx,
-                                         const etcdserverpb::PutRequest* req,
-                                         etcdserverpb::PutResponse* resp) {
-  auto* reactor = ctx->DefaultReactor();
-  store_->Put(req, resp, FinishWith(reactor));
-  return reactor;
+void KvService::Start() {
+  for (int i = 0; i < kUnaryCallsAskedFor; ++i) {
+    RangeCall::Ask(&range_);
+    PutCall::Ask(&put_);
+    DeleteRangeCall::Ask(&delete_range_);
+    TxnCall::Ask(&txn_);
+  }
+  CompactCall::Ask(&compact_);
 }
 
-grpc::ServerUnaryReactor* KvService::DeleteRange(grpc::CallbackServerContext* ctx,
-                                                 const etcdserverpb::DeleteRangeRequest* req,
-                                                 etcdserverpb::DeleteRangeResponse* resp) {
-  auto* reactor = ctx->DefaultReactor();
-  store_->DeleteRange(req, resp, FinishWith(reactor));
-  return reactor;
-}
-
-grpc::ServerUnaryReactor* KvService::Txn(grpc::CallbackServerContext* ctx,
-                                         const grpc::ByteBuffer* raw_req,
-                                         grpc::ByteBuffer* raw_resp) {
-  auto* reactor = ctx->DefaultReactor();
-  struct Call {
-    etcdserverpb::TxnRequest req;
-    etcdserverpb::TxnResponse resp;
-  };
-  auto call = std::make_shared<Call>();
+void KvService::Txn(TxnCall* call) {
   std::string bytes;
   std::vector<grpc::Slice> slices;
-  if (!raw_req->Dump(&slices).ok()) {
-    reactor->Finish(grpc::Status(grpc::StatusCode::INTERNAL, "cannot read the request"));
-    return reactor;
+  if (!call->req.Dump(&slices).ok()) {
+    return call->Reply(absl::InternalError("cannot read the request"));
   }
   for (const grpc::Slice& slice : slices) {
     bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
   }
-  absl::Status parsed = ParseTxnRequest(bytes, store_->options().max_txn_ops, &call->req);
-  if (!parsed.ok()) {
-    reactor->Finish(ToGrpcStatus(parsed));
-    return reactor;
-  }
-  // `call` lives in the callback, which the store keeps until it has run.
-  Call* raw = call.get();
-  store_->Txn(&raw->req, &raw->resp, [reactor, raw_resp, call](absl::Status s) {
-    if (s.ok()) {
-      const std::string out = call->resp.SerializeAsString();
-      grpc::Slice slice(out);
-      *raw_resp = grpc::ByteBuffer(&slice, 1);
-    }
-    reactor->Finish(ToGrpcStatus(s));
-  });
-  return reactor;
-}
-
-grpc::ServerUnaryReactor* KvService::Compact(grpc::CallbackServerContext* ctx,
-                                             const etcdserverpb::CompactionRequest* req,
-                                             etcdserverpb::CompactionResponse* resp) {
-  auto* reactor = ctx->DefaultReactor();
-  store_->Compact(req, resp, FinishWith(reactor));
-  return reactor;
+  struct Parsed {
+    etcdserverpb::TxnRequest req;
+    etcdserverpb::TxnResponse resp;
+  };
+  auto parsed = std::make_shared<Parsed>();
+  absl::Status s = ParseTxnRequest(bytes, store_->options().max_txn_ops, &parsed->req);
+  if (!s.ok()) return call->Reply(s);
+  // `parsed` lives in the callback, which the store keeps until it has run.
+  Parsed* raw = parsed.get();
+  store_->Txn(
+      &raw->req, &raw->resp,
+      [call, parsed](absl::Status s) {
+        if (s.ok()) {
+          const std::string out = parsed->resp.SerializeAsString();
+          grpc::Slice slice(out);
+          call->resp = grpc::ByteBuffer(&slice, 1);
+        }
+        call->Reply(s);
+      },
+      KvStore::ApplyOnCaller::kNever);
 }
 
 }  // namespace minik8s::store

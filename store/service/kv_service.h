@@ -1,7 +1,8 @@
-// gRPC edge of etcdserverpb.KV (callback API). Thin: every call goes to the
-// KvStore, whose absl::Status is converted at the edge. Writes complete their
-// reactor from the store's apply thread once durable, so no gRPC thread waits
-// on a sync. Thread-safe; `store` must outlive the service.
+// gRPC edge of etcdserverpb.KV, on the asynchronous API (async_call.h).
+// Thin: every call goes to the KvStore, whose absl::Status is converted at
+// the edge. Writes are answered from the store's apply or completion thread
+// once durable, and never applied on the polling thread, which serves every
+// other call. Thread-safe; `store` and `queue` must outlive the service.
 //
 // Txn takes the raw bytes and parses them itself: gRPC's parser stops at
 // protobuf's default depth of 100 messages (about 50 nested txns) and then
@@ -15,6 +16,7 @@
 
 #include "etcd/etcdserverpb/rpc.grpc.pb.h"
 #include "store/kvstore.h"
+#include "store/service/async_call.h"
 
 namespace minik8s::store {
 
@@ -32,32 +34,33 @@ int TxnNestingDepth(std::string_view bytes, int stop_above);
 absl::Status ParseTxnRequest(std::string_view bytes, int64_t max_txn_ops,
                              etcdserverpb::TxnRequest* req);
 
-using KvServiceBase = etcdserverpb::KV::WithCallbackMethod_Range<
-    etcdserverpb::KV::WithCallbackMethod_Put<etcdserverpb::KV::WithCallbackMethod_DeleteRange<
-        etcdserverpb::KV::WithRawCallbackMethod_Txn<
-            etcdserverpb::KV::WithCallbackMethod_Compact<etcdserverpb::KV::Service>>>>>;
+using KvServiceBase = etcdserverpb::KV::WithAsyncMethod_Range<etcdserverpb::KV::WithAsyncMethod_Put<
+    etcdserverpb::KV::WithAsyncMethod_DeleteRange<etcdserverpb::KV::WithRawMethod_Txn<
+        etcdserverpb::KV::WithAsyncMethod_Compact<etcdserverpb::KV::Service>>>>>;
 
 class KvService final : public KvServiceBase {
  public:
-  explicit KvService(KvStore* store) : store_(store) {}
-
-  grpc::ServerUnaryReactor* Range(grpc::CallbackServerContext* ctx,
-                                  const etcdserverpb::RangeRequest* req,
-                                  etcdserverpb::RangeResponse* resp) override;
-  grpc::ServerUnaryReactor* Put(grpc::CallbackServerContext* ctx,
-                                const etcdserverpb::PutRequest* req,
-                                etcdserverpb::PutResponse* resp) override;
-  grpc::ServerUnaryReactor* DeleteRange(grpc::CallbackServerContext* ctx,
-                                        const etcdserverpb::DeleteRangeRequest* req,
-                                        etcdserverpb::DeleteRangeResponse* resp) override;
-  grpc::ServerUnaryReactor* Txn(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
-                                grpc::ByteBuffer* resp) override;
-  grpc::ServerUnaryReactor* Compact(grpc::CallbackServerContext* ctx,
-                                    const etcdserverpb::CompactionRequest* req,
-                                    etcdserverpb::CompactionResponse* resp) override;
+  KvService(KvStore* store, AsyncQueue* queue);
+  // Asks for the first calls; once the server is started.
+  void Start();
 
  private:
+  using RangeCall = AsyncUnaryCall<etcdserverpb::RangeRequest, etcdserverpb::RangeResponse>;
+  using PutCall = AsyncUnaryCall<etcdserverpb::PutRequest, etcdserverpb::PutResponse>;
+  using DeleteRangeCall =
+      AsyncUnaryCall<etcdserverpb::DeleteRangeRequest, etcdserverpb::DeleteRangeResponse>;
+  using TxnCall = AsyncUnaryCall<grpc::ByteBuffer, grpc::ByteBuffer>;
+  using CompactCall =
+      AsyncUnaryCall<etcdserverpb::CompactionRequest, etcdserverpb::CompactionResponse>;
+
+  void Txn(TxnCall* call);
+
   KvStore* store_;
+  RangeCall::Method range_;
+  PutCall::Method put_;
+  DeleteRangeCall::Method delete_range_;
+  TxnCall::Method txn_;
+  CompactCall::Method compact_;
 };
 
 }  // namespace minik8s::store

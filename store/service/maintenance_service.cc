@@ -1,14 +1,52 @@
 #include "store/service/maintenance_service.h"
 
+#include <string>
+#include <vector>
+
 #include "absl/strings/str_cat.h"
-#include "common/grpc_status.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/wire_format_lite.h"
 
 namespace minik8s::store {
 
-grpc::ServerUnaryReactor* MaintenanceService::Status(grpc::CallbackServerContext* ctx,
-                                                     const etcdserverpb::StatusRequest* req,
-                                                     etcdserverpb::StatusResponse* resp) {
-  auto* reactor = ctx->DefaultReactor();
+MaintenanceService::MaintenanceService(KvStore* store, AsyncQueue* queue) : store_(store) {
+  status_ = {queue,
+             [this](grpc::ServerContext* ctx, etcdserverpb::StatusRequest* req,
+                    StatusCall::Writer* w, grpc::ServerCompletionQueue* cq,
+                    void* tag) { RequestStatus(ctx, req, w, cq, cq, tag); },
+             [this](StatusCall* call) { Status(call); }};
+  alarm_ = {queue,
+            [this](grpc::ServerContext* ctx, etcdserverpb::AlarmRequest* req, AlarmCall::Writer* w,
+                   grpc::ServerCompletionQueue* cq,
+                   void* tag) { RequestAlarm(ctx, req, w, cq, cq, tag); },
+            [this](AlarmCall* call) {
+              store_->Alarm(
+                  &call->req, &call->resp, [call](absl::Status s) { call->Reply(s); },
+                  KvStore::ApplyOnCaller::kNever);
+            }};
+  defragment_ = {queue,
+                 [this](grpc::ServerContext* ctx, etcdserverpb::DefragmentRequest* req,
+                        DefragmentCall::Writer* w, grpc::ServerCompletionQueue* cq,
+                        void* tag) { RequestDefragment(ctx, req, w, cq, cq, tag); },
+                 [this](DefragmentCall* call) {
+                   KvStore* store = store_;
+                   store_->Defragment([call, store](absl::Status s) {
+                     if (s.ok()) {
+                       store->FillHeader(call->resp.mutable_header(), store->CurrentRevision());
+                     }
+                     call->Reply(s);
+                   });
+                 }};
+}
+
+void MaintenanceService::Start() {
+  StatusCall::Ask(&status_);
+  AlarmCall::Ask(&alarm_);
+  DefragmentCall::Ask(&defragment_);
+}
+
+void MaintenanceService::Status(StatusCall* call) {
+  etcdserverpb::StatusResponse* resp = &call->resp;
   const int64_t rev = store_->CurrentRevision();
   store_->FillHeader(resp->mutable_header(), rev);
   resp->set_version(kStoreVersion);
@@ -23,42 +61,82 @@ grpc::ServerUnaryReactor* MaintenanceService::Status(grpc::CallbackServerContext
   if (store_->NoSpaceAlarm()) {
     resp->add_errors(absl::StrCat("memberID:", store_->member_id(), " alarm:NOSPACE "));
   }
-  reactor->Finish(grpc::Status::OK);
-  return reactor;
+  call->Reply(absl::OkStatus());
 }
 
-grpc::ServerUnaryReactor* MaintenanceService::Alarm(grpc::CallbackServerContext* ctx,
-                                                    const etcdserverpb::AlarmRequest* req,
-                                                    etcdserverpb::AlarmResponse* resp) {
-  auto* reactor = ctx->DefaultReactor();
-  store_->Alarm(req, resp, [reactor](absl::Status s) { reactor->Finish(ToGrpcStatus(s)); });
-  return reactor;
+ClusterService::ClusterService(KvStore* store, AsyncQueue* queue, std::string name,
+                               std::vector<std::string> client_urls,
+                               std::vector<std::string> peer_urls)
+    : store_(store),
+      name_(std::move(name)),
+      client_urls_(std::move(client_urls)),
+      peer_urls_(std::move(peer_urls)) {
+  member_list_ = {queue,
+                  [this](grpc::ServerContext* ctx, etcdserverpb::MemberListRequest* req,
+                         MemberListCall::Writer* w, grpc::ServerCompletionQueue* cq,
+                         void* tag) { RequestMemberList(ctx, req, w, cq, cq, tag); },
+                  [this](MemberListCall* call) {
+                    etcdserverpb::MemberListResponse* resp = &call->resp;
+                    store_->FillHeader(resp->mutable_header(), store_->CurrentRevision());
+                    auto* m = resp->add_members();
+                    m->set_id(store_->member_id());
+                    m->set_name(name_);
+                    for (const auto& u : client_urls_) m->add_clienturls(u);
+                    for (const auto& u : peer_urls_) m->add_peerurls(u);
+                    call->Reply(absl::OkStatus());
+                  }};
 }
 
-grpc::ServerUnaryReactor* MaintenanceService::Defragment(grpc::CallbackServerContext* ctx,
-                                                         const etcdserverpb::DefragmentRequest* req,
-                                                         etcdserverpb::DefragmentResponse* resp) {
-  auto* reactor = ctx->DefaultReactor();
-  KvStore* store = store_;
-  store_->Defragment([reactor, resp, store](absl::Status s) {
-    if (s.ok()) store->FillHeader(resp->mutable_header(), store->CurrentRevision());
-    reactor->Finish(ToGrpcStatus(s));
-  });
-  return reactor;
+void ClusterService::Start() { MemberListCall::Ask(&member_list_); }
+
+namespace {
+
+// HealthCheckRequest.service (field 1) of a serialized request; false if the
+// bytes are not a well-formed message.
+bool HealthServiceName(const grpc::ByteBuffer& buffer, std::string* service) {
+  std::vector<grpc::Slice> slices;
+  if (!buffer.Dump(&slices).ok()) return false;
+  std::string bytes;
+  for (const grpc::Slice& slice : slices) {
+    bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  }
+  google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(bytes.data()),
+                                            static_cast<int>(bytes.size()));
+  service->clear();
+  while (uint32_t tag = in.ReadTag()) {
+    if (tag == 10) {  // field 1, length-delimited
+      if (!google::protobuf::internal::WireFormatLite::ReadString(&in, service)) return false;
+    } else if (!google::protobuf::internal::WireFormatLite::SkipField(&in, tag)) {
+      return false;
+    }
+  }
+  return in.ConsumedEntireMessage();
 }
 
-grpc::ServerUnaryReactor* ClusterService::MemberList(grpc::CallbackServerContext* ctx,
-                                                     const etcdserverpb::MemberListRequest* req,
-                                                     etcdserverpb::MemberListResponse* resp) {
-  auto* reactor = ctx->DefaultReactor();
-  store_->FillHeader(resp->mutable_header(), store_->CurrentRevision());
-  auto* m = resp->add_members();
-  m->set_id(store_->member_id());
-  m->set_name(name_);
-  for (const auto& u : client_urls_) m->add_clienturls(u);
-  for (const auto& u : peer_urls_) m->add_peerurls(u);
-  reactor->Finish(grpc::Status::OK);
-  return reactor;
+}  // namespace
+
+HealthService::HealthService(AsyncQueue* queue) {
+  AddMethod(new grpc::internal::RpcServiceMethod("/grpc.health.v1.Health/Check",
+                                                 grpc::internal::RpcMethod::NORMAL_RPC, nullptr));
+  MarkMethodRaw(0);
+  check_ = {queue,
+            [this](grpc::ServerContext* ctx, grpc::ByteBuffer* req, CheckCall::Writer* w,
+                   grpc::ServerCompletionQueue* cq,
+                   void* tag) { RequestAsyncUnary(0, ctx, req, w, cq, cq, tag); },
+            [](CheckCall* call) {
+              std::string service;
+              if (!HealthServiceName(call->req, &service)) {
+                return call->Reply(absl::InvalidArgumentError("could not parse request"));
+              }
+              if (!service.empty()) return call->Reply(absl::NotFoundError("service name unknown"));
+              // HealthCheckResponse{status: SERVING (1)}.
+              static constexpr char kServing[] = {0x08, 0x01};
+              grpc::Slice slice(kServing, sizeof(kServing));
+              call->resp = grpc::ByteBuffer(&slice, 1);
+              call->Reply(absl::OkStatus());
+            }};
 }
+
+void HealthService::Start() { CheckCall::Ask(&check_); }
 
 }  // namespace minik8s::store

@@ -1,7 +1,8 @@
-// gRPC edges of etcdserverpb.Maintenance (Status, Alarm, Defragment) and
-// etcdserverpb.Cluster (MemberList only): the store presents itself as a
-// one-member cluster whose leader is itself. Thread-safe; `store` must
-// outlive the services.
+// gRPC edges of etcdserverpb.Maintenance (Status, Alarm, Defragment),
+// etcdserverpb.Cluster (MemberList only) and grpc.health.v1.Health (Check
+// only), on the asynchronous API (async_call.h): the store presents itself
+// as a one-member cluster whose leader is itself. Thread-safe; `store` and
+// `queue` must outlive the services.
 #ifndef MINIK8S_STORE_SERVICE_MAINTENANCE_SERVICE_H_
 #define MINIK8S_STORE_SERVICE_MAINTENANCE_SERVICE_H_
 
@@ -10,47 +11,70 @@
 
 #include "etcd/etcdserverpb/rpc.grpc.pb.h"
 #include "store/kvstore.h"
+#include "store/service/async_call.h"
 
 namespace minik8s::store {
 
 // The version reported by Status (etcdctl prints it).
 inline constexpr char kStoreVersion[] = "3.4.23-minik8s";
 
-class MaintenanceService final : public etcdserverpb::Maintenance::CallbackService {
+using MaintenanceServiceBase = etcdserverpb::Maintenance::WithAsyncMethod_Alarm<
+    etcdserverpb::Maintenance::WithAsyncMethod_Status<
+        etcdserverpb::Maintenance::WithAsyncMethod_Defragment<etcdserverpb::Maintenance::Service>>>;
+
+class MaintenanceService final : public MaintenanceServiceBase {
  public:
-  explicit MaintenanceService(KvStore* store) : store_(store) {}
-  grpc::ServerUnaryReactor* Status(grpc::CallbackServerContext* ctx,
-                                   const etcdserverpb::StatusRequest* req,
-                                   etcdserverpb::StatusResponse* resp) override;
-  grpc::ServerUnaryReactor* Alarm(grpc::CallbackServerContext* ctx,
-                                  const etcdserverpb::AlarmRequest* req,
-                                  etcdserverpb::AlarmResponse* resp) override;
-  // Answered once the store's files are rewritten (KvStore::Defragment).
-  grpc::ServerUnaryReactor* Defragment(grpc::CallbackServerContext* ctx,
-                                       const etcdserverpb::DefragmentRequest* req,
-                                       etcdserverpb::DefragmentResponse* resp) override;
+  MaintenanceService(KvStore* store, AsyncQueue* queue);
+  // Asks for the first calls; once the server is started.
+  void Start();
 
  private:
+  using StatusCall = AsyncUnaryCall<etcdserverpb::StatusRequest, etcdserverpb::StatusResponse>;
+  using AlarmCall = AsyncUnaryCall<etcdserverpb::AlarmRequest, etcdserverpb::AlarmResponse>;
+  using DefragmentCall =
+      AsyncUnaryCall<etcdserverpb::DefragmentRequest, etcdserverpb::DefragmentResponse>;
+
+  void Status(StatusCall* call);
+
   KvStore* store_;
+  StatusCall::Method status_;
+  AlarmCall::Method alarm_;
+  // Answered once the store's files are rewritten (KvStore::Defragment).
+  DefragmentCall::Method defragment_;
 };
 
-class ClusterService final : public etcdserverpb::Cluster::CallbackService {
+class ClusterService final
+    : public etcdserverpb::Cluster::WithAsyncMethod_MemberList<etcdserverpb::Cluster::Service> {
  public:
-  ClusterService(KvStore* store, std::string name, std::vector<std::string> client_urls,
-                 std::vector<std::string> peer_urls)
-      : store_(store),
-        name_(std::move(name)),
-        client_urls_(std::move(client_urls)),
-        peer_urls_(std::move(peer_urls)) {}
-  grpc::ServerUnaryReactor* MemberList(grpc::CallbackServerContext* ctx,
-                                       const etcdserverpb::MemberListRequest* req,
-                                       etcdserverpb::MemberListResponse* resp) override;
+  ClusterService(KvStore* store, AsyncQueue* queue, std::string name,
+                 std::vector<std::string> client_urls, std::vector<std::string> peer_urls);
+  // Asks for the first call; once the server is started.
+  void Start();
 
  private:
+  using MemberListCall =
+      AsyncUnaryCall<etcdserverpb::MemberListRequest, etcdserverpb::MemberListResponse>;
+
   KvStore* store_;
   const std::string name_;
   const std::vector<std::string> client_urls_;
   const std::vector<std::string> peer_urls_;
+  MemberListCall::Method member_list_;
+};
+
+// grpc.health.v1.Health/Check as gRPC's default health service answers it:
+// SERVING for the empty service name, NOT_FOUND for any other. (gRPC 1.51's
+// default health service is a callback-API service, and the tree has no
+// health proto, so the messages are encoded here; Watch is not served.)
+class HealthService final : public grpc::Service {
+ public:
+  explicit HealthService(AsyncQueue* queue);
+  // Asks for the first call; once the server is started.
+  void Start();
+
+ private:
+  using CheckCall = AsyncUnaryCall<grpc::ByteBuffer, grpc::ByteBuffer>;
+  CheckCall::Method check_;
 };
 
 }  // namespace minik8s::store

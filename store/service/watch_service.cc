@@ -1,28 +1,56 @@
 #include "store/service/watch_service.h"
 
+#include <memory>
+#include <optional>
+
 #include "absl/synchronization/mutex.h"
 
 namespace minik8s::store {
 
-namespace {
-
 using etcdserverpb::WatchRequest;
 using etcdserverpb::WatchResponse;
 
-class WatchReactor final : public grpc::ServerBidiReactor<WatchRequest, WatchResponse> {
+// One stream. Outstanding at once: at most one read and one write; Finish
+// only once reads are done and the WatchStream has nothing left to write,
+// so its event is the last, and deletes the object.
+class WatchService::Call {
  public:
-  explicit WatchReactor(WatchableStore* store) {
-    stream_ = store->NewStream([this](WatchResponse&& resp) {
-      // At most one write is outstanding: the stream only calls this when idle.
-      current_ = std::move(resp);
-      StartWrite(&current_);
-    });
-    StartRead(&request_);
+  static void Ask(WatchService* service) {
+    service->queue_->CallCreated();
+    auto* call = new Call(service);
+    grpc::ServerCompletionQueue* cq = service->queue_->cq();
+    service->RequestWatch(&call->ctx_, &call->stream_, cq, cq, &call->started_);
   }
 
-  void OnReadDone(bool ok) override {
+ private:
+  explicit Call(WatchService* service)
+      : service_(service),
+        stream_(&ctx_),
+        started_(this, &Call::OnStarted),
+        read_(this, &Call::OnRead),
+        write_(this, &Call::OnWrite),
+        finished_tag_(this, &Call::OnFinished) {}
+
+  void Destroy() {
+    AsyncQueue* queue = service_->queue_;
+    delete this;
+    queue->CallDestroyed();
+  }
+
+  void OnStarted(bool ok) {
+    if (!ok) return Destroy();  // server shut down before a stream came
+    Ask(service_);
+    watch_ = service_->store_->NewStream([this](WatchResponse&& resp) {
+      // At most one write is outstanding: the stream only calls this when idle.
+      current_ = std::move(resp);
+      stream_.Write(current_, &write_);
+    });
+    stream_.Read(&request_, &read_);
+  }
+
+  void OnRead(bool ok) {
     if (!ok) {
-      stream_->Close();
+      watch_->Close();
       {
         absl::MutexLock lock(&mu_);
         reads_done_ = true;
@@ -32,42 +60,48 @@ class WatchReactor final : public grpc::ServerBidiReactor<WatchRequest, WatchRes
     }
     switch (request_.request_union_case()) {
       case WatchRequest::kCreateRequest:
-        stream_->Create(request_.create_request());
+        watch_->Create(request_.create_request());
         break;
       case WatchRequest::kCancelRequest:
-        stream_->Cancel(request_.cancel_request().watch_id());
+        watch_->Cancel(request_.cancel_request().watch_id());
         break;
       case WatchRequest::kProgressRequest:
-        stream_->RequestProgress();
+        watch_->RequestProgress();
         break;
       default:
         break;
     }
-    StartRead(&request_);
+    stream_.Read(&request_, &read_);
   }
 
-  void OnWriteDone(bool ok) override {
-    if (!ok) stream_->Close();
-    std::optional<WatchResponse> next = stream_->NextToSend();
+  void OnWrite(bool ok) {
+    if (!ok) watch_->Close();
+    std::optional<WatchResponse> next = watch_->NextToSend();
     if (next.has_value()) {
       current_ = std::move(*next);
-      StartWrite(&current_);
+      stream_.Write(current_, &write_);
       return;
     }
     MaybeFinish();
   }
 
-  void OnDone() override { delete this; }
-
- private:
   void MaybeFinish() {
     absl::MutexLock lock(&mu_);
-    if (finished_ || !reads_done_ || stream_->Writing()) return;
+    if (finished_ || !reads_done_ || watch_->Writing()) return;
     finished_ = true;
-    Finish(grpc::Status::OK);
+    stream_.Finish(grpc::Status::OK, &finished_tag_);
   }
 
-  std::unique_ptr<WatchStream> stream_;
+  void OnFinished(bool) { Destroy(); }
+
+  WatchService* const service_;
+  grpc::ServerContext ctx_;
+  grpc::ServerAsyncReaderWriter<WatchResponse, WatchRequest> stream_;
+  MemberTag<Call> started_;
+  MemberTag<Call> read_;
+  MemberTag<Call> write_;
+  MemberTag<Call> finished_tag_;
+  std::unique_ptr<WatchStream> watch_;
   WatchRequest request_;
   WatchResponse current_;
   absl::Mutex mu_;
@@ -75,11 +109,6 @@ class WatchReactor final : public grpc::ServerBidiReactor<WatchRequest, WatchRes
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
 };
 
-}  // namespace
-
-grpc::ServerBidiReactor<WatchRequest, WatchResponse>* WatchService::Watch(
-    grpc::CallbackServerContext* ctx) {
-  return new WatchReactor(store_);
-}
+void WatchService::Start() { Call::Ask(this); }
 
 }  // namespace minik8s::store
