@@ -134,7 +134,7 @@ KvService::KvService(KvStore* store, AsyncQueue* queue) : store_(store) {
       queue,
       [this](grpc::ServerContext* ctx, grpc::ByteBuffer* req, TxnCall::Writer* w,
              grpc::ServerCompletionQueue* cq, void* tag) { RequestTxn(ctx, req, w, cq, cq, tag); },
-      [this](TxnCall* call) { Txn(call); }};
+      [this](TxnCall* call) { ServeTxn(call); }};
   compact_ = {queue,
               [this](grpc::ServerContext* ctx, etcdserverpb::CompactionRequest* req,
                      CompactCall::Writer* w, grpc::ServerCompletionQueue* cq,
@@ -155,7 +155,7 @@ void KvService::Start() {
   CompactCall::Ask(&compact_);
 }
 
-void KvService::Txn(TxnCall* call) {
+void KvService::ServeTxn(TxnCall* call) {
   std::string bytes;
   std::vector<grpc::Slice> slices;
   if (!call->req.Dump(&slices).ok()) {

@@ -53,7 +53,7 @@ class KvService final : public KvServiceBase {
   using CompactCall =
       AsyncUnaryCall<etcdserverpb::CompactionRequest, etcdserverpb::CompactionResponse>;
 
-  void Txn(TxnCall* call);
+  void ServeTxn(TxnCall* call);
 
   KvStore* store_;
   RangeCall::Method range_;

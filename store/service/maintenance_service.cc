@@ -14,7 +14,7 @@ MaintenanceService::MaintenanceService(KvStore* store, AsyncQueue* queue) : stor
              [this](grpc::ServerContext* ctx, etcdserverpb::StatusRequest* req,
                     StatusCall::Writer* w, grpc::ServerCompletionQueue* cq,
                     void* tag) { RequestStatus(ctx, req, w, cq, cq, tag); },
-             [this](StatusCall* call) { Status(call); }};
+             [this](StatusCall* call) { ServeStatus(call); }};
   alarm_ = {queue,
             [this](grpc::ServerContext* ctx, etcdserverpb::AlarmRequest* req, AlarmCall::Writer* w,
                    grpc::ServerCompletionQueue* cq,
@@ -45,7 +45,7 @@ void MaintenanceService::Start() {
   DefragmentCall::Ask(&defragment_);
 }
 
-void MaintenanceService::Status(StatusCall* call) {
+void MaintenanceService::ServeStatus(StatusCall* call) {
   etcdserverpb::StatusResponse* resp = &call->resp;
   const int64_t rev = store_->CurrentRevision();
   store_->FillHeader(resp->mutable_header(), rev);

@@ -34,7 +34,7 @@ class MaintenanceService final : public MaintenanceServiceBase {
   using DefragmentCall =
       AsyncUnaryCall<etcdserverpb::DefragmentRequest, etcdserverpb::DefragmentResponse>;
 
-  void Status(StatusCall* call);
+  void ServeStatus(StatusCall* call);
 
   KvStore* store_;
   StatusCall::Method status_;
