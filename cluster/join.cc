@@ -91,18 +91,19 @@ absl::Status EnsureBinding(client::ApiClient* admin, const std::string& name,
 }
 
 // The host part of "https://host:port" and the port.
-absl::Status SplitServer(const std::string& server, std::string* host, int* port) {
+absl::Status SplitServer(const std::string& server, std::string* host, int* port,
+                         const char* flag = "--server") {
   absl::string_view rest = server;
   if (!absl::ConsumePrefix(&rest, "https://")) {
     return absl::InvalidArgumentError(
-        absl::StrCat("--server ", server, ": must be https://HOST:PORT"));
+        absl::StrCat(flag, " ", server, ": must be https://HOST:PORT"));
   }
   absl::ConsumeSuffix(&rest, "/");
   const size_t colon = rest.rfind(':');
   if (colon == absl::string_view::npos || !absl::SimpleAtoi(rest.substr(colon + 1), port) ||
       *port <= 0 || *port > 65535 || colon == 0) {
     return absl::InvalidArgumentError(
-        absl::StrCat("--server ", server, ": must be https://HOST:PORT"));
+        absl::StrCat(flag, " ", server, ": must be https://HOST:PORT"));
   }
   *host = std::string(rest.substr(0, colon));
   return absl::OkStatus();
@@ -220,9 +221,16 @@ absl::StatusOr<std::string> CreateJoinToken(client::ApiClient* admin, absl::Dura
 }
 
 std::string JoinCommand(const std::string& apiserver_address, const std::string& token,
-                        const std::string& ca_cert_hash) {
-  return absl::StrCat("minik8s join --server https://", apiserver_address, " --token ", token,
+                        const std::string& ca_cert_hash, const std::string& grpc_server) {
+  return absl::StrCat("minik8s join --server https://", apiserver_address,
+                      grpc_server.empty() ? "" : " --grpc-server ", grpc_server, " --token ", token,
                       " --ca-cert-hash ", ca_cert_hash);
+}
+
+std::string ClusterGrpcServer(const std::string& data_dir) {
+  absl::StatusOr<client::ApiClientOptions> options = client::ApiClientOptionsFromKubeconfig(
+      ComponentKubeconfigPath(data_dir, "controller-manager"));
+  return options.ok() ? options->grpc_server : "";
 }
 
 absl::StatusOr<pki::Certificate> DiscoverClusterCa(const std::string& host, int port,
@@ -329,7 +337,8 @@ int Token(const TokenOptions& options) {
       Err(std::string(pin.status().message()));
       return 1;
     }
-    Out(absl::StrCat(JoinCommand(state->apiserver, *token, *pin), "\n"));
+    Out(absl::StrCat(
+        JoinCommand(state->apiserver, *token, *pin, ClusterGrpcServer(options.data_dir)), "\n"));
     return 0;
   }
   absl::StatusOr<client::ObjectList> listed =
@@ -395,6 +404,15 @@ int Join(const JoinOptions& options) {
     Err(std::string(s.message()));
     return 2;
   }
+  if (!options.grpc_server.empty()) {
+    std::string grpc_host;
+    int grpc_port = 0;
+    if (absl::Status s = SplitServer(options.grpc_server, &grpc_host, &grpc_port, "--grpc-server");
+        !s.ok()) {
+      Err(std::string(s.message()));
+      return 2;
+    }
+  }
   if (!authn::ParseBootstrapToken(options.token).has_value()) {
     Err("--token must have the form [a-z0-9]{6}.[a-z0-9]{16}, as `minik8s up` prints it");
     return 2;
@@ -433,6 +451,7 @@ int Join(const JoinOptions& options) {
       .name = "minik8s",
       .comment = "# Written by `minik8s join`: the kubelet's bootstrap credentials.\n",
       .server = absl::StrCat("https://", host, ":", port),
+      .grpc_server = options.grpc_server,
       .certificate_authority = ca_path,
       .token = options.token,
   });

@@ -13,7 +13,8 @@
 //     (...:selfnodeclient, for the group system:nodes); and minik8s' own:
 //     that group may have a system:kube-proxy client CSR approved
 //     (minik8s:certificatesigningrequests:kubeproxyclient);
-//   - the join command, printed: server, token and the CA's pin.
+//   - the join command, printed: server, the apiserver's gRPC port, token
+//     and the CA's pin.
 //
 // The joining side (`minik8s join --server https://ADDR:PORT --token T
 // --ca-cert-hash sha256:H`):
@@ -27,7 +28,8 @@
 //      ConfigMap and a JWS signed with the token; minik8s has no
 //      ConfigMaps.)
 //   2. <data-dir>/pki/ca.crt and <data-dir>/kubeconfigs/bootstrap-kubelet.conf
-//      (server, CA, token) are written.
+//      (server, CA, token, and --grpc-server as client::kGrpcExtension, which
+//      the kubelet's and the proxy's kubeconfigs keep) are written.
 //   3. The node's service proxy gets its client certificate
 //      (<data-dir>/pki/kube-proxy.crt, CN=system:kube-proxy, the user
 //      Kubernetes binds to system:node-proxier) with a CSR for signer
@@ -87,9 +89,10 @@ struct TokenOptions {
 };
 int Token(const TokenOptions& options);
 
-// "minik8s join --server https://<address> --token <token> --ca-cert-hash <pin>".
+// "minik8s join --server https://<address> [--grpc-server <grpc_server>]
+// --token <token> --ca-cert-hash <pin>"; `grpc_server` is a URL ("" = none).
 std::string JoinCommand(const std::string& apiserver_address, const std::string& token,
-                        const std::string& ca_cert_hash);
+                        const std::string& ca_cert_hash, const std::string& grpc_server = "");
 
 // Step 1 above: the cluster CA, learned from the apiserver at `host:port`
 // and checked against `ca_cert_hash`. PermissionDenied when no presented
@@ -101,6 +104,9 @@ absl::StatusOr<pki::Certificate> DiscoverClusterCa(const std::string& host, int 
 
 struct JoinOptions {
   std::string server;  // https://ADDR:PORT
+  // The apiserver's own gRPC port, https://ADDR:PORT ("" = none: gRPC goes
+  // to `server`), written into the node's kubeconfigs (client::kGrpcExtension).
+  std::string grpc_server;
   std::string token;
   std::string ca_cert_hash;
   std::string node_name;

@@ -370,7 +370,8 @@ class Cluster {
                        pin.status().message()));
       return;
     }
-    join_command_ = JoinCommand(state_.apiserver, *token, *pin);
+    join_command_ = JoinCommand(state_.apiserver, *token, *pin,
+                                absl::StrCat("https://", ApiserverGrpcAddress(options_.cluster)));
   }
 
   // Starts a stage's components and waits until all are healthy. Returns 0

@@ -5,7 +5,8 @@
 //   minik8s status [--data-dir DIR]
 //   minik8s down [--data-dir DIR]
 //   minik8s token create|list|delete [--data-dir DIR]
-//   minik8s join --server https://ADDR:PORT --token T --ca-cert-hash sha256:H [--node-ip IP]
+//   minik8s join --server https://ADDR:PORT [--grpc-server https://ADDR:PORT] --token T
+//                --ca-cert-hash sha256:H [--node-ip IP]
 //
 // Only parses flags; the work is in launcher.h.
 #include <unistd.h>
@@ -196,6 +197,10 @@ int main(int argc, char** argv) {
       "the proxy get their certificates through the bootstrap token and "
       "CertificateSigningRequests; supervised in the foreground until Ctrl-C or SIGTERM");
   join_cmd->add_option("--server", join.server, "The apiserver: https://ADDR:PORT")->required();
+  join_cmd->add_option("--grpc-server", join.grpc_server,
+                       "The apiserver's own gRPC port, https://ADDR:PORT, as `minik8s up` printed "
+                       "it: the node's kubelet and proxy send their gRPC calls there (without it, "
+                       "to --server, which relays them)");
   join_cmd
       ->add_option("--token", join.token,
                    "The bootstrap token <id>.<secret> that `minik8s up` printed")

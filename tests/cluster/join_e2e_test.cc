@@ -20,6 +20,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "client/kubeconfig.h"
 #include "cluster/plan.h"
 #include "gtest/gtest.h"
 #include "pki/pem_file.h"
@@ -39,7 +40,7 @@ using ::minik8s::testing::TableRows;
 using ::minik8s::testing::WaitFor;
 
 struct JoinCommand {
-  std::string server, token, ca_cert_hash;
+  std::string server, grpc_server, token, ca_cert_hash;
 };
 
 class JoinE2E : public ::testing::Test {
@@ -54,11 +55,12 @@ class JoinE2E : public ::testing::Test {
     std::smatch m;
     const std::string out = cluster_->UpOutput();
     ASSERT_TRUE(std::regex_search(out, m,
-                                  std::regex("minik8s join --server (https://\\S+) --token "
+                                  std::regex("minik8s join --server (https://\\S+) --grpc-server "
+                                             "(https://\\S+) --token "
                                              "([a-z0-9]{6}\\.[a-z0-9]{16}) --ca-cert-hash "
                                              "(sha256:[0-9a-f]{64})")))
         << out;
-    join_ = {m[1], m[2], m[3]};
+    join_ = {m[1], m[2], m[3], m[4]};
   }
 
   std::vector<std::string> JoinArgv(const std::string& ca_cert_hash) const {
@@ -66,6 +68,8 @@ class JoinE2E : public ::testing::Test {
             "join",
             "--server",
             join_.server,
+            "--grpc-server",
+            join_.grpc_server,
             "--token",
             join_.token,
             "--ca-cert-hash",
@@ -121,6 +125,7 @@ TEST_F(JoinE2E, AJoinedNodeGetsItsCertificateRegistersAndRunsPods) {
       << out;
   EXPECT_NE(m[1], join_.token);
   EXPECT_TRUE(absl::StrContains(out, join_.ca_cert_hash)) << out;
+  EXPECT_TRUE(absl::StrContains(out, absl::StrCat("--grpc-server ", join_.grpc_server))) << out;
   join_.token = m[1];
   ASSERT_EQ(
       testing::RunCommand(
@@ -164,6 +169,16 @@ TEST_F(JoinE2E, AJoinedNodeGetsItsCertificateRegistersAndRunsPods) {
   EXPECT_TRUE(absl::StrContains(
       out, absl::StrCat("apiserver: ", join_.server.substr(std::string("https://").size()))))
       << out;
+
+  // The node's kubelet and proxy send their gRPC calls to the apiserver's
+  // gRPC port, which their kubeconfigs name.
+  for (const char* conf : {"kubelet.conf", "proxy.conf"}) {
+    absl::StatusOr<client::ApiClientOptions> options = client::ApiClientOptionsFromKubeconfig(
+        node_dir_.Join(absl::StrCat("data/kubeconfigs/", conf)));
+    ASSERT_TRUE(options.ok()) << conf << ": " << options.status();
+    EXPECT_EQ(options->server, join_.server) << conf;
+    EXPECT_EQ(options->grpc_server, join_.grpc_server) << conf;
+  }
 
   // The kubelet's and the proxy's client CSRs, sent with the token,
   // approved and signed by the controller-manager; the serving CSR, sent as
