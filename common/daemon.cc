@@ -54,6 +54,7 @@ class JsonMessageFlag : public spdlog::custom_flag_formatter {
 
 Daemon::Daemon(DaemonInfo info)
     : info_(std::move(info)), app_(absl::StrCat(info_.name, ": ", info_.description)) {
+  TurnOffMutexDeadlockDetection();
   ConfigureGrpcForProcess();
   BlockShutdownSignals();
   health_address_ = info_.default_health_address;

@@ -4,6 +4,8 @@
 
 #include <mutex>
 
+#include "absl/synchronization/mutex.h"
+
 namespace minik8s {
 
 void ConfigureGrpcForProcess() {
@@ -12,6 +14,10 @@ void ConfigureGrpcForProcess() {
     // overwrite = 0: an operator's own setting wins.
     setenv("GRPC_CLIENT_CHANNEL_BACKUP_POLL_INTERVAL_MS", "100", 0);
   });
+}
+
+void TurnOffMutexDeadlockDetection() {
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 }
 
 }  // namespace minik8s

@@ -63,6 +63,7 @@
 #include "apiserver/v1/apiserver.grpc.pb.h"
 #include "bench/apiserver/http_load.h"
 #include "bench/proc_stats.h"
+#include "common/grpc_setup.h"
 #include "common/net.h"
 #include "common/tls.h"
 #include "k8s/core/v1/core.pb.h"
@@ -1162,6 +1163,8 @@ void RaiseOpenFilesLimit() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // The load generator is as lean as the daemons it measures.
+  minik8s::TurnOffMutexDeadlockDetection();
   CLI::App app{
       "apiserver_bench: create-pod latency, cost per request and watch fan-out of "
       "minik8s-apiserver through gRPC and its Kubernetes HTTP API"};

@@ -20,6 +20,7 @@
 #include "bench/proc_stats.h"
 #include "bench/store/cpu_affinity.h"
 #include "bench/store/etcd_load.h"
+#include "common/grpc_setup.h"
 #include "testing/store_backend.h"
 
 namespace minik8s::bench {
@@ -325,6 +326,8 @@ int Run(const Flags& flags) {
 }  // namespace minik8s::bench
 
 int main(int argc, char** argv) {
+  // The load generator is as lean as the daemons it measures.
+  minik8s::TurnOffMutexDeadlockDetection();
   minik8s::bench::Flags flags;
   CLI::App app{
       "Runs the same etcd v3 workload against minik8s-store and a real etcd, started side by "
