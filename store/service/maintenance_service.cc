@@ -1,5 +1,6 @@
 #include "store/service/maintenance_service.h"
 
+#include <atomic>
 #include <string>
 #include <vector>
 
@@ -113,12 +114,85 @@ bool HealthServiceName(const grpc::ByteBuffer& buffer, std::string* service) {
   return in.ConsumedEntireMessage();
 }
 
+// HealthCheckResponse{status: SERVING (1)} and {status: SERVICE_UNKNOWN (3)}.
+constexpr char kServing[] = {0x08, 0x01};
+constexpr char kServiceUnknown[] = {0x08, 0x03};
+
+grpc::ByteBuffer HealthResponse(const char* bytes, size_t size) {
+  grpc::Slice slice(bytes, size);
+  return grpc::ByteBuffer(&slice, 1);
+}
+
+constexpr int kHealthCheckMethod = 0;
+constexpr int kHealthWatchMethod = 1;
+
 }  // namespace
 
-HealthService::HealthService(AsyncQueue* queue) {
+// One Watch. Two events end it: its message written (or the Finish of a
+// malformed request), and the call done (the client cancelled, or the
+// server shut down); the second deletes the object.
+class HealthService::WatchCall {
+ public:
+  static void Ask(HealthService* service) {
+    service->queue_->CallCreated();
+    auto* call = new WatchCall(service);
+    // Delivered once the call has started, when it ends.
+    call->ctx_.AsyncNotifyWhenDone(&call->done_);
+    grpc::ServerCompletionQueue* cq = service->queue_->cq();
+    service->RequestAsyncServerStreaming(kHealthWatchMethod, &call->ctx_, &call->request_,
+                                         &call->writer_, cq, cq, &call->started_);
+  }
+
+ private:
+  explicit WatchCall(HealthService* service)
+      : service_(service),
+        writer_(&ctx_),
+        started_(this, &WatchCall::OnStarted),
+        written_(this, &WatchCall::OnEnded),
+        done_(this, &WatchCall::OnEnded) {}
+
+  void Destroy() {
+    AsyncQueue* queue = service_->queue_;
+    delete this;
+    queue->CallDestroyed();
+  }
+
+  void OnStarted(bool ok) {
+    if (!ok) return Destroy();  // no call came (server shut down): no done event
+    Ask(service_);
+    std::string service;
+    if (!HealthServiceName(request_, &service)) {
+      writer_.Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "could not parse request"),
+                     &written_);
+      return;
+    }
+    response_ = service.empty() ? HealthResponse(kServing, sizeof(kServing))
+                                : HealthResponse(kServiceUnknown, sizeof(kServiceUnknown));
+    writer_.Write(response_, &written_);
+  }
+
+  void OnEnded(bool) {
+    if (ended_.fetch_add(1, std::memory_order_acq_rel) == 1) Destroy();
+  }
+
+  HealthService* const service_;
+  grpc::ServerContext ctx_;
+  grpc::ByteBuffer request_;
+  grpc::ByteBuffer response_;
+  grpc::ServerAsyncWriter<grpc::ByteBuffer> writer_;
+  MemberTag<WatchCall> started_;
+  MemberTag<WatchCall> written_;
+  MemberTag<WatchCall> done_;
+  std::atomic<int> ended_{0};
+};
+
+HealthService::HealthService(AsyncQueue* queue) : queue_(queue) {
   AddMethod(new grpc::internal::RpcServiceMethod("/grpc.health.v1.Health/Check",
                                                  grpc::internal::RpcMethod::NORMAL_RPC, nullptr));
-  MarkMethodRaw(0);
+  MarkMethodRaw(kHealthCheckMethod);
+  AddMethod(new grpc::internal::RpcServiceMethod(
+      "/grpc.health.v1.Health/Watch", grpc::internal::RpcMethod::SERVER_STREAMING, nullptr));
+  MarkMethodRaw(kHealthWatchMethod);
   check_ = {queue,
             [this](grpc::ServerContext* ctx, grpc::ByteBuffer* req, CheckCall::Writer* w,
                    grpc::ServerCompletionQueue* cq,
@@ -129,14 +203,14 @@ HealthService::HealthService(AsyncQueue* queue) {
                 return call->Reply(absl::InvalidArgumentError("could not parse request"));
               }
               if (!service.empty()) return call->Reply(absl::NotFoundError("service name unknown"));
-              // HealthCheckResponse{status: SERVING (1)}.
-              static constexpr char kServing[] = {0x08, 0x01};
-              grpc::Slice slice(kServing, sizeof(kServing));
-              call->resp = grpc::ByteBuffer(&slice, 1);
+              call->resp = HealthResponse(kServing, sizeof(kServing));
               call->Reply(absl::OkStatus());
             }};
 }
 
-void HealthService::Start() { CheckCall::Ask(&check_); }
+void HealthService::Start() {
+  CheckCall::Ask(&check_);
+  WatchCall::Ask(this);
+}
 
 }  // namespace minik8s::store

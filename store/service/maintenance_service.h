@@ -62,18 +62,23 @@ class ClusterService final
   MemberListCall::Method member_list_;
 };
 
-// grpc.health.v1.Health/Check as gRPC's default health service answers it:
-// SERVING for the empty service name, NOT_FOUND for any other. (gRPC 1.51's
-// default health service is a callback-API service, and the tree has no
-// health proto, so the messages are encoded here; Watch is not served.)
+// grpc.health.v1.Health as gRPC's default health service answers it. Check:
+// SERVING for the empty service name, NOT_FOUND for any other. Watch: one
+// message, SERVING for the empty name and SERVICE_UNKNOWN for any other,
+// then the stream stays open (the status never changes) until the client
+// cancels it or the server shuts down. (gRPC 1.51's default health service
+// is a callback-API service, and the tree has no health proto, so the
+// messages are encoded here.)
 class HealthService final : public grpc::Service {
  public:
   explicit HealthService(AsyncQueue* queue);
-  // Asks for the first call; once the server is started.
+  // Asks for the first calls; once the server is started.
   void Start();
 
  private:
+  class WatchCall;
   using CheckCall = AsyncUnaryCall<grpc::ByteBuffer, grpc::ByteBuffer>;
+  AsyncQueue* const queue_;
   CheckCall::Method check_;
 };
 

@@ -1,6 +1,12 @@
 // Compaction and `etcdctl endpoint ...` against both backends.
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
+
+#include <chrono>
+#include <memory>
 #include <regex>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
@@ -89,6 +95,72 @@ TEST_P(MaintenanceInteropTest, EndpointHealth) {
   EXPECT_TRUE(std::regex_match(out, healthy)) << out;
   std::string cluster = CtlOk({"endpoint", "health", "--cluster"});
   EXPECT_TRUE(std::regex_match(cluster, healthy)) << cluster;
+}
+
+// grpc.health.v1.Health/Watch, which gRPC clients with client-side health
+// checking call: the first message is the status (SERVING for the server
+// as a whole, SERVICE_UNKNOWN for a service it does not know), and the
+// stream then stays open until the client cancels it.
+std::string HealthWatchFirstMessage(const std::string& address, const std::string& service,
+                                    grpc::Status* status) {
+  grpc::GenericStub stub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  grpc::CompletionQueue cq;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  std::unique_ptr<grpc::GenericClientAsyncReaderWriter> call =
+      stub.PrepareCall(&ctx, "/grpc.health.v1.Health/Watch", &cq);
+  // HealthCheckRequest{service}.
+  std::string request_bytes;
+  if (!service.empty()) {
+    request_bytes = absl::StrCat(std::string(1, '\x0a'),
+                                 std::string(1, static_cast<char>(service.size())), service);
+  }
+  grpc::Slice slice(request_bytes);
+  grpc::ByteBuffer request(&slice, 1), response;
+  void* tag;
+  bool ok = false;
+  auto next = [&](intptr_t want) {
+    return cq.Next(&tag, &ok) && reinterpret_cast<intptr_t>(tag) == want && ok;
+  };
+  std::string first;
+  call->StartCall(reinterpret_cast<void*>(1));
+  if (next(1)) {
+    call->WriteLast(request, grpc::WriteOptions(), reinterpret_cast<void*>(2));
+    if (next(2)) {
+      call->Read(&response, reinterpret_cast<void*>(3));
+      if (next(3)) {
+        std::vector<grpc::Slice> slices;
+        if (response.Dump(&slices).ok()) {
+          for (const auto& sl : slices) {
+            first.append(reinterpret_cast<const char*>(sl.begin()), sl.size());
+          }
+        }
+        // The stream stays open: a second read only ends when we cancel.
+        call->Read(&response, reinterpret_cast<void*>(4));
+        ctx.TryCancel();
+        next(4);
+      }
+    }
+  }
+  call->Finish(status, reinterpret_cast<void*>(5));
+  while (cq.Next(&tag, &ok) && reinterpret_cast<intptr_t>(tag) != 5) {
+  }
+  cq.Shutdown();
+  while (cq.Next(&tag, &ok)) {
+  }
+  return first;
+}
+
+TEST_P(MaintenanceInteropTest, HealthWatchAnswersAndStaysOpen) {
+  grpc::Status status;
+  EXPECT_EQ(HealthWatchFirstMessage(backend().grpc_address(), "", &status),
+            std::string("\x08\x01", 2))
+      << "SERVING";
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::CANCELLED) << status.error_message();
+  EXPECT_EQ(HealthWatchFirstMessage(backend().grpc_address(), "no.such.Service", &status),
+            std::string("\x08\x03", 2))
+      << "SERVICE_UNKNOWN";
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::CANCELLED) << status.error_message();
 }
 
 MINIK8S_INSTANTIATE_STORE_E2E(MaintenanceInteropTest);
