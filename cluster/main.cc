@@ -116,9 +116,15 @@ int main(int argc, char** argv) {
                      "PEM private key of --etcd-certfile");
   up_cmd
       ->add_option("--store-tls", up.store_tls,
-                   "Run minik8s-store on https with client-certificate auth, the apiserver "
-                   "presenting its certificate from <data-dir>/pki (true/false; false: "
-                   "plaintext, for comparisons or a plain etcdctl)")
+                   "Serve minik8s-store's TCP port on https with client-certificate auth, "
+                   "the certificates from <data-dir>/pki (true/false; false: plaintext, for "
+                   "comparisons or a plain etcdctl)")
+      ->capture_default_str();
+  up_cmd
+      ->add_option("--store-socket", co.store_socket,
+                   "The apiserver reaches the minik8s-store that up starts through a unix "
+                   "socket in <data-dir>/run, created 0600 (true/false; false: through the "
+                   "store's TCP port, on TLS with --store-tls)")
       ->capture_default_str();
   up_cmd
       ->add_option("--apiserver-tls", up.apiserver_tls,

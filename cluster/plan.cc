@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <iterator>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
@@ -118,6 +119,9 @@ std::string ComponentKubeconfigPath(const std::string& data_dir, const std::stri
   return absl::StrCat(data_dir, "/kubeconfigs/", component, ".conf");
 }
 std::string RunDir(const std::string& data_dir) { return data_dir + "/run"; }
+std::string StoreSocketPath(const std::string& data_dir) {
+  return RunDir(data_dir) + "/store.sock";
+}
 std::string StateFilePath(const std::string& data_dir) { return data_dir + "/minik8s.state"; }
 std::string LockFilePath(const std::string& data_dir) { return data_dir + "/minik8s.lock"; }
 std::string NodeName(int index) { return absl::StrCat("node-", index); }
@@ -213,12 +217,24 @@ absl::StatusOr<std::vector<ComponentSpec>> PlanCluster(const ClusterOptions& opt
     const StoreTls& tls = options.store_tls;
     const bool serve_tls = !tls.server_cert.empty();
     etcd_servers = absl::StrCat(serve_tls ? "https://" : "http://", s.address);
+    std::string listen_urls = etcd_servers;
+    if (options.store_socket) {
+      const std::string socket_path = StoreSocketPath(options.data_dir);
+      if (socket_path.size() >= sizeof(sockaddr_un::sun_path)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "the store socket path ", socket_path, " is longer than a unix socket allows (",
+            sizeof(sockaddr_un::sun_path) - 1,
+            " bytes); choose a shorter --data-dir or --store-socket=false"));
+      }
+      etcd_servers = absl::StrCat("unix://", socket_path);
+      absl::StrAppend(&listen_urls, ",", etcd_servers);
+    }
     s.args = {"--name",
               "minik8s",
               "--data-dir",
               StoreDataDir(options.data_dir),
               "--listen-client-urls",
-              etcd_servers,
+              listen_urls,
               "--health-address",
               Loopback(ports->store_health),
               "--log-level",
@@ -252,11 +268,14 @@ absl::StatusOr<std::vector<ComponentSpec>> PlanCluster(const ClusterOptions& opt
     s.args.insert(s.args.end(),
                   {"--service-cluster-ip-range", ServiceClusterIpRange(options.port_base),
                    "--allow-loopback-endpoints"});
+    // The store's client files, for an https:// store (not over the socket).
     const StoreTls& tls = options.store_tls;
     for (const auto& [flag, value] :
          {std::pair{"--etcd-cafile", tls.ca_file}, std::pair{"--etcd-certfile", tls.client_cert},
           std::pair{"--etcd-keyfile", tls.client_key}}) {
-      if (!value.empty()) s.args.insert(s.args.end(), {flag, value});
+      if (!value.empty() && absl::StrContains(etcd_servers, "https://")) {
+        s.args.insert(s.args.end(), {flag, value});
+      }
     }
     if (options.apiserver_tls) {
       const pki::ClusterPkiPaths pki = pki::ClusterPkiLayout(options.pki_dir, {});

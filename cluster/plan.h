@@ -110,6 +110,14 @@ struct ClusterOptions {
   // The started store serves TLS when server_cert is set; the apiserver dials
   // an https:// store with the client files.
   StoreTls store_tls;
+  // The apiserver reaches the store `up` starts through a unix socket in
+  // RunDir (StoreSocketPath), private to the user as the data dir is (it
+  // is created 0600; whoever could connect to it could read the store's
+  // files and keys anyway), as k3s reaches its datastore: no TLS on the
+  // hop every write crosses. The store's TCP port stays for everyone else
+  // (etcdctl, `minik8s status`), on TLS with store_tls. false: the
+  // apiserver dials the TCP port too.
+  bool store_socket = true;
   // The apiserver serves TLS and authenticates client certificates from the
   // cluster PKI under pki_dir; the controller-manager, the scheduler and the
   // kubelets reach it with their own kubeconfigs (ComponentKubeconfigPath,
@@ -182,6 +190,8 @@ std::string LogDir(const std::string& data_dir);
 // apiserver that serves TLS.
 std::string ComponentKubeconfigPath(const std::string& data_dir, const std::string& component);
 std::string RunDir(const std::string& data_dir);
+// The started store's unix socket (ClusterOptions::store_socket).
+std::string StoreSocketPath(const std::string& data_dir);
 std::string StateFilePath(const std::string& data_dir);
 std::string LockFilePath(const std::string& data_dir);
 

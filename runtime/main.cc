@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/daemon.h"
 #include "common/duration.h"
+#include "common/unix_socket.h"
 #include "runtime/endpoint.h"
 #include "runtime/runtime.h"
 #include "runtime/runtime_service.h"

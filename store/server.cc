@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/unix_socket.h"
 #include "store/service/async_call.h"
 #include "store/service/kv_service.h"
 #include "store/service/lease_service.h"
@@ -19,6 +20,16 @@ absl::StatusOr<std::unique_ptr<StoreServer>> StoreServer::Start(KvStore* store,
   // callback-API service.
   grpc::EnableDefaultHealthCheckService(false);
   grpc::ServerBuilder builder;
+  // A unix socket is private to the store's user (common/unix_socket.h):
+  // whoever can connect to it could read the store's files anyway. gRPC
+  // would unlink a live store's socket to bind its own; refuse that instead.
+  std::vector<std::string> sockets;
+  for (const std::string& address : options.listen_addresses) {
+    if (std::string path = UnixSocketPath(address); !path.empty()) {
+      if (absl::Status s = PrepareSocketPath(path); !s.ok()) return s;
+      sockets.push_back(std::move(path));
+    }
+  }
   std::vector<int> ports(options.listen_addresses.size(), 0);
   for (size_t i = 0; i < options.listen_addresses.size(); ++i) {
     std::shared_ptr<grpc::ServerCredentials> credentials =
@@ -78,7 +89,12 @@ absl::StatusOr<std::unique_ptr<StoreServer>> StoreServer::Start(KvStore* store,
   server->services_.push_back(std::move(health));
   for (auto& s : server->services_) builder.RegisterService(s.get());
 
-  server->server_ = builder.BuildAndStart();
+  if (sockets.empty()) {
+    server->server_ = builder.BuildAndStart();
+  } else {
+    ScopedSocketUmask private_sockets;  // each socket is born 0600
+    server->server_ = builder.BuildAndStart();
+  }
   if (server->server_ == nullptr) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ",
                                                absl::StrJoin(options.listen_addresses, ", "),
@@ -90,6 +106,12 @@ absl::StatusOr<std::unique_ptr<StoreServer>> StoreServer::Start(KvStore* store,
       server->Shutdown(absl::ZeroDuration());
       return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen_addresses[i],
                                                  " (address already in use or not available)"));
+    }
+  }
+  for (const std::string& path : sockets) {
+    if (absl::Status s = RestrictSocket(path); !s.ok()) {
+      server->Shutdown(absl::ZeroDuration());
+      return s;
     }
   }
   for (const auto& start : server->starts_) start();

@@ -78,10 +78,12 @@ std::string StoreBackend::grpc_address() const { return absl::StrCat("127.0.0.1:
 
 std::vector<std::string> StoreBackend::DaemonArgv() const {
   std::string client_url = endpoint();
-  std::vector<std::string> argv = {binary_,    "--name",
-                                   "default",  "--data-dir",
-                                   data_dir(), "--listen-client-urls",
-                                   client_url, "--advertise-client-urls",
+  std::string listen_urls = client_url;
+  if (options_.unix_socket) absl::StrAppend(&listen_urls, ",", unix_endpoint());
+  std::vector<std::string> argv = {binary_,     "--name",
+                                   "default",   "--data-dir",
+                                   data_dir(),  "--listen-client-urls",
+                                   listen_urls, "--advertise-client-urls",
                                    client_url};
   if (options_.kind == BackendKind::kEtcd) {
     std::string peer_url = absl::StrCat("http://127.0.0.1:", peer_port_);
@@ -96,8 +98,15 @@ std::vector<std::string> StoreBackend::DaemonArgv() const {
   return argv;
 }
 
+std::string StoreBackend::unix_endpoint() const {
+  return options_.unix_socket ? absl::StrCat("unix://", dir_.Join("store.sock")) : "";
+}
+
 absl::Status StoreBackend::Start() {
   if (process_.running()) return absl::FailedPreconditionError("backend already running");
+  if (options_.unix_socket && options_.kind != BackendKind::kMinik8sStore) {
+    return absl::InvalidArgumentError("a unix socket is for minik8s-store only");
+  }
   if (access(binary_.c_str(), X_OK) != 0) {
     return absl::NotFoundError(absl::StrCat("store binary not found: ", binary_));
   }

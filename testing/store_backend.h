@@ -69,6 +69,10 @@ class StoreBackend {
       std::string client_cert, client_key;
     };
     Tls tls;
+    // minik8s-store only: also listen on a unix socket in the backend's
+    // folder (unix_endpoint()), plaintext, as `minik8s up`'s store serves
+    // its apiserver (cluster/plan.h, ClusterOptions::store_socket).
+    bool unix_socket = false;
   };
 
   explicit StoreBackend(Options options);
@@ -94,6 +98,9 @@ class StoreBackend {
   std::string endpoint() const;
   // "127.0.0.1:<port>", as grpc::CreateChannel wants it.
   std::string grpc_address() const;
+  // With Options::unix_socket: "unix:///<dir>/store.sock", for --etcd-servers
+  // and grpc::CreateChannel alike; else "".
+  std::string unix_endpoint() const;
   std::string data_dir() const { return dir_.Join("data"); }
   std::string log_path() const { return dir_.Join("daemon.log"); }
   // The last `lines` lines of the daemon log, for failure messages.

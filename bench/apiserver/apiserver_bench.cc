@@ -33,7 +33,7 @@
 //
 //   apiserver_bench [--quick] [--backend minik8s-store|etcd] [--watchers 1000]
 //                   [--front-end all|grpc|rest-json|rest-protobuf]
-//                   [--security off|on|off,on]
+//                   [--security off|on|off,on] [--store-transport socket|tcp]
 #include <grpcpp/grpcpp.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -700,6 +700,10 @@ struct TargetOptions {
   // as the components of `minik8s up` reach it; false: to its main port,
   // whose TLS relays gRPC.
   bool own_grpc_port = true;
+  // The apiserver reaches minik8s-store through its unix socket, as
+  // `minik8s up` runs them (--store-socket); false, or an etcd backend:
+  // through the store's TCP port (TLS with security on).
+  bool store_socket = true;
 };
 
 // The namespaces the phases create pods in.
@@ -758,13 +762,16 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> Dial(int port,
 // and free loopback ports, and the load generator's ways to reach the
 // apiserver (a gRPC channel, an HTTP endpoint) as the user it measures with.
 //
-//   off: both plaintext; the apiserver with its defaults, i.e. no
-//        authenticator and AlwaysAllow: every request is system:anonymous.
+//   off: both plaintext (the store reached through its socket all the
+//        same, unless --store-transport=tcp); the apiserver with its
+//        defaults, i.e. no authenticator and AlwaysAllow: every request is
+//        system:anonymous.
 //   on:  what `minik8s up` runs by default (cluster/plan.cc): a cluster PKI
-//        (pki::EnsureClusterPki under the temp dir); the store serving TLS
-//        with client-certificate auth (etcd's flags); the apiserver reaching
-//        it with apiserver-etcd-client (--etcd-cafile/certfile/keyfile),
-//        serving TLS with the apiserver bundle (--tls-cert-file,
+//        (pki::EnsureClusterPki under the temp dir); the store's TCP port
+//        serving TLS with client-certificate auth (etcd's flags); the
+//        apiserver reaching the store through its unix socket (or, with
+//        --store-transport=tcp, that port with apiserver-etcd-client:
+//        --etcd-cafile/certfile/keyfile), serving TLS with the apiserver bundle (--tls-cert-file,
 //        --tls-private-key-file), authenticating client certificates
 //        (--client-ca-file) and bootstrap and ServiceAccount tokens,
 //        authorizing with --authorization-mode=Node,RBAC and
@@ -803,6 +810,8 @@ class Target {
   // Where the gRPC load goes: port(), or the apiserver's own gRPC port.
   int grpc_port() const { return grpc_port_; }
   pid_t pid() const { return apiserver_.pid(); }
+  // Where the apiserver reaches the store (--etcd-servers).
+  const std::string& store_endpoint() const { return store_endpoint_; }
   std::string apiserver_log() const { return dir_.Join("apiserver.log"); }
 
   void Stop() {
@@ -816,6 +825,8 @@ class Target {
 
   absl::Status Launch(const TargetOptions& options) {
     minik8s::testing::StoreBackend::Options store_options{.kind = options.backend};
+    store_options.unix_socket =
+        options.store_socket && options.backend == minik8s::testing::BackendKind::kMinik8sStore;
     std::vector<std::string> security_flags;
     std::optional<TlsClientFiles> admin_tls;
     minik8s::pki::ClusterPkiPaths pki;
@@ -830,10 +841,7 @@ class Target {
                            .client_cert = pki.apiserver_etcd_client.cert,
                            .client_key = pki.apiserver_etcd_client.key};
       // As cluster/plan.cc passes them to the apiserver of `minik8s up`.
-      security_flags = {"--etcd-cafile=" + pki.ca.cert,
-                        "--etcd-certfile=" + pki.apiserver_etcd_client.cert,
-                        "--etcd-keyfile=" + pki.apiserver_etcd_client.key,
-                        "--tls-cert-file=" + pki.apiserver_bundle,
+      security_flags = {"--tls-cert-file=" + pki.apiserver_bundle,
                         "--tls-private-key-file=" + pki.apiserver.key,
                         "--client-ca-file=" + pki.ca.cert,
                         "--enable-bootstrap-token-auth",
@@ -845,6 +853,12 @@ class Target {
                         "--service-account-key-file=" + pki.service_account_public_key,
                         "--service-account-signing-key-file=" + pki.service_account_key,
                         "--service-account-issuer=https://kubernetes.default.svc.cluster.local"};
+      if (!store_options.unix_socket) {
+        security_flags.insert(
+            security_flags.end(),
+            {"--etcd-cafile=" + pki.ca.cert, "--etcd-certfile=" + pki.apiserver_etcd_client.cert,
+             "--etcd-keyfile=" + pki.apiserver_etcd_client.key});
+      }
       admin_tls = TlsClientFiles{
           .ca_file = pki.ca.cert, .cert_file = pki.admin.cert, .key_file = pki.admin.key};
     }
@@ -858,7 +872,8 @@ class Target {
       if (!port.ok()) return port.status();
     } while (*port == store_->client_port());
     port_ = *port;
-    std::vector<std::string> args = {options.apiserver_bin, "--etcd-servers=" + store_->endpoint(),
+    store_endpoint_ = store_options.unix_socket ? store_->unix_endpoint() : store_->endpoint();
+    std::vector<std::string> args = {options.apiserver_bin, "--etcd-servers=" + store_endpoint_,
                                      absl::StrCat("--secure-port=", port_)};
     grpc_port_ = port_;
     if (security_ == Security::kOn && options.own_grpc_port) {
@@ -963,6 +978,7 @@ class Target {
   minik8s::testing::Subprocess apiserver_;
   int port_ = 0;
   int grpc_port_ = 0;
+  std::string store_endpoint_;
   std::optional<TlsClientFiles> user_tls_;  // on: kBenchUser's certificate
   std::unique_ptr<v1::ApiServer::Stub> stub_;
   HttpEndpoint http_;
@@ -1239,6 +1255,14 @@ int main(int argc, char** argv) {
                  "port, whose TLS relays gRPC connections to the gRPC server")
       ->check(CLI::IsMember({"own", "shared"}))
       ->capture_default_str();
+  std::string store_transport = "socket";
+  app.add_option("--store-transport", store_transport,
+                 "How the apiserver reaches minik8s-store: socket: its unix socket, plaintext, "
+                 "as `minik8s up` runs them (--store-socket); tcp: its TCP port, on TLS with "
+                 "the apiserver's client certificate when security is on. An etcd backend is "
+                 "always reached over TCP")
+      ->check(CLI::IsMember({"socket", "tcp"}))
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   if (quick) {
     phase_seconds = 1;
@@ -1270,7 +1294,8 @@ int main(int argc, char** argv) {
                                                     : minik8s::testing::BackendKind::kMinik8sStore,
                                      .apiserver_bin = apiserver_bin,
                                      .apiserver_flags = apiserver_flags,
-                                     .own_grpc_port = grpc_listener == "own"};
+                                     .own_grpc_port = grpc_listener == "own",
+                                     .store_socket = store_transport == "socket"};
   std::vector<std::unique_ptr<Target>> targets;
   for (Security mode : modes) {
     absl::StatusOr<std::unique_ptr<Target>> target = Target::Start(mode, target_options);
@@ -1278,9 +1303,10 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "%s\n", std::string(target.status().message()).c_str());
       return 1;
     }
-    std::fprintf(stderr, "%s: apiserver on 127.0.0.1:%d (gRPC load to port %d), log %s\n",
+    std::fprintf(stderr,
+                 "%s: apiserver on 127.0.0.1:%d (gRPC load to port %d, store at %s), log %s\n",
                  (*target)->label(), (*target)->port(), (*target)->grpc_port(),
-                 (*target)->apiserver_log().c_str());
+                 (*target)->store_endpoint().c_str(), (*target)->apiserver_log().c_str());
     targets.push_back(*std::move(target));
   }
   auto fail = [&](const Target& t, const std::string& what, const absl::Status& s) {

@@ -5,12 +5,18 @@
 // naming it here. Each gets a plaintext HTTP request and a plaintext gRPC
 // health check; neither may be served. Over TLS the health ports answer
 // /healthz to anyone and /metrics only to a client the cluster CA signed.
+// The unix sockets the daemons listen on (/proc/net/unix), which serve
+// plaintext (the store's, which the apiserver uses, and the runtimes'), are
+// each 0600: their owner's alone.
 // Skips when a binary is not built.
 #include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -93,6 +99,25 @@ bool ParseProcAddress(absl::string_view text, bool v6, std::string* ip, int* por
   return true;
 }
 
+// The paths of the unix sockets `pid` listens on.
+std::vector<std::string> UnixListenersOf(pid_t pid) {
+  const std::set<std::string> inodes = SocketInodes(pid);
+  std::vector<std::string> out;
+  std::ifstream in("/proc/net/unix");
+  std::string line;
+  std::getline(in, line);  // the header
+  while (std::getline(in, line)) {
+    std::vector<absl::string_view> f = absl::StrSplit(line, ' ', absl::SkipEmpty());
+    // Num RefCount Protocol Flags Type St Inode Path; __SO_ACCEPTCON in Flags.
+    if (f.size() < 8 || f[3] != "00010000" || !inodes.contains(std::string(f[6]))) continue;
+    // gRPC binds "unix:///p" as "///p": the same file.
+    if (absl::StartsWith(f[7], "/")) {
+      out.push_back(std::filesystem::path(std::string(f[7])).lexically_normal().string());
+    }
+  }
+  return out;
+}
+
 std::vector<Listener> ListenersOf(const cluster::ClusterState& state) {
   std::vector<Listener> out;
   for (const cluster::ProcessRecord& p : state.processes) {
@@ -154,6 +179,28 @@ TEST(ListenersTlsE2E, NoListenerServesPlaintext) {
     const std::string target =
         l.ip == "::1" ? absl::StrCat("[::1]:", l.port) : absl::StrCat(l.ip, ":", l.port);
     EXPECT_FALSE(cluster::CheckGrpcHealth(target, absl::Seconds(3), std::nullopt).ok());
+  }
+
+  // The unix listeners: the store's (for the apiserver) and the runtime's.
+  std::map<std::string, std::vector<std::string>> sockets;
+  for (const cluster::ProcessRecord& p : state->processes) sockets[p.name] = UnixListenersOf(p.pid);
+  const std::string store_socket = cluster::StoreSocketPath(cluster.data_dir());
+  EXPECT_EQ(sockets["store"], std::vector<std::string>{store_socket});
+  EXPECT_EQ(sockets["runtime-node-1"].size(), 1u);
+  for (const auto& [process, paths] : sockets) {
+    for (const std::string& path : paths) {
+      SCOPED_TRACE(absl::StrCat(process, " on ", path));
+      struct stat st {};
+      ASSERT_EQ(stat(path.c_str(), &st), 0);
+      EXPECT_EQ(st.st_mode & 0777, 0600u);
+    }
+  }
+  // The apiserver is the store's client there, not on the TLS port.
+  for (const cluster::ProcessRecord& p : state->processes) {
+    if (p.name != "apiserver") continue;
+    std::ifstream in(absl::StrCat("/proc/", p.pid, "/cmdline"));
+    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_TRUE(absl::StrContains(cmdline, "unix://" + store_socket)) << cmdline;
   }
 
   // Over TLS, each daemon's health port: health for anyone the handshake

@@ -109,7 +109,8 @@ TEST(PlanCluster, StoreArguments) {
   const ComponentSpec& s = Get(*specs, "store");
   EXPECT_EQ(s.binary, "/b/minik8s-store");
   EXPECT_EQ(Flag(s, "--data-dir"), "/d/store");
-  EXPECT_EQ(Flag(s, "--listen-client-urls"), "http://127.0.0.1:7000");
+  // TCP for everyone, and the private socket the apiserver uses.
+  EXPECT_EQ(Flag(s, "--listen-client-urls"), "http://127.0.0.1:7000,unix:///d/run/store.sock");
   EXPECT_EQ(Flag(s, "--log-level"), "info");
   EXPECT_EQ(Flag(s, "--health-address"), "127.0.0.1:7001");
   EXPECT_EQ(s.port, 7000);
@@ -121,7 +122,9 @@ TEST(PlanCluster, ApiserverArguments) {
   ASSERT_TRUE(specs.ok());
   const ComponentSpec& s = Get(*specs, "apiserver");
   EXPECT_EQ(s.binary, "/b/minik8s-apiserver");
-  EXPECT_EQ(Flag(s, "--etcd-servers"), "http://127.0.0.1:7000");
+  // Its own store through the store's private socket.
+  EXPECT_EQ(Flag(s, "--etcd-servers"), "unix:///d/run/store.sock");
+  EXPECT_EQ(StoreSocketPath("/d"), "/d/run/store.sock");
   EXPECT_EQ(Flag(s, "--bind-address"), "127.0.0.1");
   EXPECT_EQ(Flag(s, "--port"), "7003");
   EXPECT_EQ(Flag(s, "--grpc-port"), "7005");
@@ -141,7 +144,7 @@ TEST(PlanCluster, StoreTlsFromThePkiSecuresStoreAndApiserver) {
   auto specs = PlanCluster(o);
   ASSERT_TRUE(specs.ok());
   const ComponentSpec& store = Get(*specs, "store");
-  EXPECT_EQ(Flag(store, "--listen-client-urls"), "https://127.0.0.1:7000");
+  EXPECT_EQ(Flag(store, "--listen-client-urls"), "https://127.0.0.1:7000,unix:///d/run/store.sock");
   EXPECT_EQ(Flag(store, "--cert-file"), "/d/pki/store-server.crt");
   EXPECT_EQ(Flag(store, "--key-file"), "/d/pki/store-server.key");
   EXPECT_EQ(Flag(store, "--trusted-ca-file"), "/d/pki/ca.crt");
@@ -150,11 +153,34 @@ TEST(PlanCluster, StoreTlsFromThePkiSecuresStoreAndApiserver) {
   EXPECT_TRUE(store.health_uses_tls);
   EXPECT_EQ(store.health_tls.cert_file, "/d/pki/apiserver-etcd-client.crt");
 
+  // The apiserver goes through the socket, where no client files apply.
   const ComponentSpec& api = Get(*specs, "apiserver");
-  EXPECT_EQ(Flag(api, "--etcd-servers"), "https://127.0.0.1:7000");
-  EXPECT_EQ(Flag(api, "--etcd-cafile"), "/d/pki/ca.crt");
-  EXPECT_EQ(Flag(api, "--etcd-certfile"), "/d/pki/apiserver-etcd-client.crt");
-  EXPECT_EQ(Flag(api, "--etcd-keyfile"), "/d/pki/apiserver-etcd-client.key");
+  EXPECT_EQ(Flag(api, "--etcd-servers"), "unix:///d/run/store.sock");
+  EXPECT_EQ(Flag(api, "--etcd-cafile"), "");
+  EXPECT_EQ(Flag(api, "--etcd-certfile"), "");
+
+  // --store-socket=false: through the TLS port, with its client certificate.
+  o.store_socket = false;
+  specs = PlanCluster(o);
+  ASSERT_TRUE(specs.ok());
+  EXPECT_EQ(Flag(Get(*specs, "store"), "--listen-client-urls"), "https://127.0.0.1:7000");
+  const ComponentSpec& tls_api = Get(*specs, "apiserver");
+  EXPECT_EQ(Flag(tls_api, "--etcd-servers"), "https://127.0.0.1:7000");
+  EXPECT_EQ(Flag(tls_api, "--etcd-cafile"), "/d/pki/ca.crt");
+  EXPECT_EQ(Flag(tls_api, "--etcd-certfile"), "/d/pki/apiserver-etcd-client.crt");
+  EXPECT_EQ(Flag(tls_api, "--etcd-keyfile"), "/d/pki/apiserver-etcd-client.key");
+}
+
+TEST(PlanCluster, AStoreSocketPathTooLongIsRefusedWithAWayOut) {
+  ClusterOptions o = Options();
+  o.data_dir = "/" + std::string(120, 'd');
+  o.nodes = 0;
+  o.scale_nodes = 1;
+  auto specs = PlanCluster(o);
+  ASSERT_FALSE(specs.ok());
+  EXPECT_THAT(std::string(specs.status().message()), HasSubstr("--store-socket=false"));
+  o.store_socket = false;
+  EXPECT_TRUE(PlanCluster(o).ok()) << PlanCluster(o).status();
 }
 
 TEST(PlanCluster, ExternalEtcdGetsTheGivenClientFiles) {

@@ -2,6 +2,7 @@
 
 #include "gtest/gtest.h"
 #include "runtime/cri_log.h"
+#include "common/unix_socket.h"
 #include "runtime/endpoint.h"
 
 namespace minik8s::runtime {

@@ -1,7 +1,9 @@
 // Starts the real minik8s-store, talks etcd v3 gRPC to it (Put, Range,
-// Watch), restarts it on the same data dir, and stops it with SIGTERM.
+// Watch), restarts it on the same data dir, and stops it with SIGTERM; and
+// serves it on a unix socket (how `minik8s up`'s apiserver reaches it).
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "common/net.h"
@@ -113,6 +115,47 @@ TEST_F(StoreSmokeTest, PutRangeWatchRestartAndSigterm) {
   EXPECT_EQ(rc, 1);
   EXPECT_NE(output.find("cannot listen"), std::string::npos) << output;
 
+  EXPECT_EQ(StopWithSigterm(), 0);
+}
+
+// The unix socket is the store user's only (0600 under any umask, as
+// common/unix_socket.h makes it); a live store's socket is not taken over,
+// a dead one's is.
+TEST_F(StoreSmokeTest, UnixSocketIsPrivateAndNotTakenOverWhileLive) {
+  const std::string socket = dir_.Join("run/store.sock");
+  const std::string url = "unix://" + socket;
+  const std::vector<std::string> args = {testing::BinPath("minik8s-store"), "--data-dir",
+                                         dir_.Join("data"), "--listen-client-urls", url};
+  ASSERT_TRUE(proc_.Start(args, dir_.Join("store.log")).ok());
+  struct stat st {};
+  ASSERT_TRUE(testing::WaitFor([&] { return stat(socket.c_str(), &st) == 0; }, absl::Seconds(20)));
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  ASSERT_EQ(stat(dir_.Join("run").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u) << "the folder the store made for its socket";
+  channel_ = grpc::CreateChannel(url, grpc::InsecureChannelCredentials());
+  kv_ = etcdserverpb::KV::NewStub(channel_);
+  etcdserverpb::PutResponse presp;
+  ASSERT_TRUE(
+      testing::WaitFor([&] { return Put("socket/a", "1", &presp).ok(); }, absl::Seconds(20)));
+
+  // A second store (another data dir) on the same socket is refused.
+  std::string output;
+  int rc = testing::RunCommand({testing::BinPath("minik8s-store"), "--data-dir", dir_.Join("other"),
+                                "--listen-client-urls", url},
+                               &output, absl::Seconds(20));
+  EXPECT_EQ(rc, 1);
+  EXPECT_NE(output.find("already serving on " + socket), std::string::npos) << output;
+  EXPECT_TRUE(Put("socket/b", "2", &presp).ok()) << "the first store still serves";
+
+  // Killed, it leaves its socket behind; the next start replaces it.
+  ASSERT_TRUE(proc_.Stop(SIGKILL, absl::Seconds(15)).has_value());
+  ASSERT_EQ(stat(socket.c_str(), &st), 0);
+  ASSERT_TRUE(proc_.Start(args, dir_.Join("store2.log")).ok());
+  channel_ = grpc::CreateChannel(url, grpc::InsecureChannelCredentials());
+  kv_ = etcdserverpb::KV::NewStub(channel_);
+  ASSERT_TRUE(
+      testing::WaitFor([&] { return Put("socket/c", "3", &presp).ok(); }, absl::Seconds(20)));
+  EXPECT_EQ(presp.header().revision(), 4);
   EXPECT_EQ(StopWithSigterm(), 0);
 }
 

@@ -1,5 +1,5 @@
-// The runtime's unix socket is private whatever the umask: created 0600 in a
-// folder the runtime creates 0700 (etcd and containerd restrict theirs too).
+// A daemon's unix socket (the runtime's, the store's) is private whatever the
+// umask: created 0600 in a folder created 0700 for it.
 #include <grpcpp/generic/async_generic_service.h>
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server.h>
@@ -17,9 +17,9 @@
 #include <string>
 
 #include "gtest/gtest.h"
-#include "runtime/endpoint.h"
+#include "common/unix_socket.h"
 
-namespace minik8s::runtime {
+namespace minik8s {
 namespace {
 
 mode_t ModeOf(const std::string& path) {
@@ -41,7 +41,7 @@ class SocketTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
   }
 
-  // Starts a gRPC server on `path` as the runtime does.
+  // Starts a gRPC server on `path` as the runtime and the store do.
   std::unique_ptr<grpc::Server> Serve(const std::string& path) {
     grpc::ServerBuilder builder;
     builder.AddListeningPort("unix://" + path, grpc::InsecureServerCredentials());
@@ -118,4 +118,4 @@ TEST_F(SocketTest, RefusesToReplaceAFileOrALiveSocket) {
 }
 
 }  // namespace
-}  // namespace minik8s::runtime
+}  // namespace minik8s
