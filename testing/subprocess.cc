@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -40,6 +41,10 @@ absl::Status Subprocess::Start(const std::vector<std::string>& argv, const std::
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+  // The kernel sends the parent-death signal when the thread that forked
+  // exits, not the process: only the main thread's children get it.
+  const pid_t parent = getpid();
+  const bool from_main_thread = gettid() == parent;
   pid_t pid = fork();
   if (pid < 0) {
     close(out_fd);
@@ -52,6 +57,13 @@ absl::Status Subprocess::Start(const std::vector<std::string>& argv, const std::
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
+    // A test or benchmark killed without a chance to clean up (SIGKILL, a
+    // crash) takes its daemons with it: SIGTERM, so that each shuts down as
+    // it would when stopped (`minik8s up` stops its own daemons).
+    if (from_main_thread) {
+      prctl(PR_SET_PDEATHSIG, SIGTERM);
+      if (getppid() != parent) _exit(127);  // the parent died before prctl
+    }
     int in_fd = open("/dev/null", O_RDONLY);
     dup2(in_fd, 0);
     dup2(out_fd, 1);

@@ -1,7 +1,8 @@
 // A child process for end-to-end tests: started with fork/exec, its stdout and
 // stderr appended to a log file, stopped with a signal. The destructor kills
 // (SIGKILL) and reaps a child that is still running, so a failing test never
-// leaves a daemon behind.
+// leaves a daemon behind; and a child started from the main thread gets
+// SIGTERM when its parent dies without running destructors (killed, crashed).
 //
 // Not thread-safe: one owner drives a Subprocess.
 #ifndef MINIK8S_TESTING_SUBPROCESS_H_
