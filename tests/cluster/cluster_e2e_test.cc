@@ -12,6 +12,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
+#include <string>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -52,18 +56,25 @@ class PortHolder {
  public:
   explicit PortHolder(int port) {
     fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    // As the daemons bind: a port another test's connection left in
+    // TIME_WAIT is free to listen on.
+    const int one = 1;
+    setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(static_cast<uint16_t>(port));
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     ok_ = bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 && listen(fd_, 1) == 0;
+    if (!ok_) error_ = strerror(errno);
   }
   ~PortHolder() { close(fd_); }
   bool ok() const { return ok_; }
+  const std::string& error() const { return error_; }
 
  private:
   int fd_ = -1;
   bool ok_ = false;
+  std::string error_;
 };
 
 apps::v1::Deployment NginxDeployment() {
@@ -332,7 +343,7 @@ TEST_F(ClusterE2eTest, DownStopsADaemonRestartedByHand) {
 
 TEST_F(ClusterE2eTest, BusyPortIsAClearError) {
   PortHolder holder(base_ + 3);
-  ASSERT_TRUE(holder.ok());
+  ASSERT_TRUE(holder.ok()) << "port " << base_ + 3 << ": " << holder.error();
   std::string out;
   const int code =
       RunCommand({BinPath("minik8s"), "up", "--nodes", "1", "--port-base", std::to_string(base_),
