@@ -11,9 +11,11 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "gtest/gtest.h"
 #include "testing/control_plane.h"
 #include "testing/subprocess.h"
@@ -93,8 +95,15 @@ TEST_F(ServicesE2eTest, CreateGetAllocateRefuseRestart) {
   ASSERT_EQ(web.size(), 6u) << table;
   EXPECT_EQ(web[1], "NodePort");
   EXPECT_TRUE(absl::StartsWith(web[2], "10.96.")) << web[2];
-  EXPECT_TRUE(absl::StartsWith(web[4], "80:300")) << web[4];
-  EXPECT_TRUE(absl::EndsWith(web[4], "/TCP")) << web[4];
+  // 80:<node port>/TCP, the node port from --service-node-port-range
+  // (30000-30100, both ends included).
+  int port = 0;
+  absl::string_view ports = web[4];
+  EXPECT_TRUE(absl::ConsumePrefix(&ports, "80:") && absl::ConsumeSuffix(&ports, "/TCP") &&
+              absl::SimpleAtoi(ports, &port))
+      << web[4];
+  EXPECT_GE(port, 30000) << web[4];
+  EXPECT_LE(port, 30100) << web[4];
   EXPECT_EQ(Row(table, "db")[2], "10.96.0.50");
   EXPECT_EQ(Row(table, "headless")[2], "None");
   EXPECT_EQ(Row(table, "headless")[4], "<none>");
