@@ -11,6 +11,7 @@
 #include "common/daemon.h"
 #include "common/net.h"
 #include "common/tls.h"
+#include "common/unix_socket.h"
 #include "spdlog/spdlog.h"
 #include "store/auto_compactor.h"
 #include "store/kvstore.h"
@@ -107,6 +108,15 @@ int main(int argc, char** argv) {
   auto endpoints = minik8s::UrlListToGrpcEndpoints(listen_urls);
   if (!endpoints.ok()) {
     return Fail("bad --listen-client-urls: " + std::string(endpoints.status().message()));
+  }
+  // A socket another store serves is refused before anything is opened
+  // (StoreServer::Start checks again when it binds).
+  for (const minik8s::GrpcEndpoint& endpoint : *endpoints) {
+    if (std::string path = minik8s::UnixSocketPath(endpoint.address); !path.empty()) {
+      if (absl::Status s = minik8s::PrepareSocketPath(path); !s.ok()) {
+        return Fail(std::string(s.message()));
+      }
+    }
   }
   std::vector<std::string> addresses;
   std::vector<std::shared_ptr<grpc::ServerCredentials>> credentials;

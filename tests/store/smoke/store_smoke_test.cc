@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <filesystem>
+
 #include "common/net.h"
 #include "etcd/etcdserverpb/rpc.grpc.pb.h"
 #include "gtest/gtest.h"
@@ -145,6 +147,7 @@ TEST_F(StoreSmokeTest, UnixSocketIsPrivateAndNotTakenOverWhileLive) {
                                &output, absl::Seconds(20));
   EXPECT_EQ(rc, 1);
   EXPECT_NE(output.find("already serving on " + socket), std::string::npos) << output;
+  EXPECT_FALSE(std::filesystem::exists(dir_.Join("other"))) << "refused before opening its data";
   EXPECT_TRUE(Put("socket/b", "2", &presp).ok()) << "the first store still serves";
 
   // Killed, it leaves its socket behind; the next start replaces it.
