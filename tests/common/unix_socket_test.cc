@@ -1,5 +1,7 @@
 // A daemon's unix socket (the runtime's, the store's) is private whatever the
 // umask: created 0600 in a folder created 0700 for it.
+#include "common/unix_socket.h"
+
 #include <grpcpp/generic/async_generic_service.h>
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server.h>
@@ -17,7 +19,6 @@
 #include <string>
 
 #include "gtest/gtest.h"
-#include "common/unix_socket.h"
 
 namespace minik8s {
 namespace {

@@ -1,8 +1,8 @@
 #include "runtime/image_name.h"
 
+#include "common/unix_socket.h"
 #include "gtest/gtest.h"
 #include "runtime/cri_log.h"
-#include "common/unix_socket.h"
 #include "runtime/endpoint.h"
 
 namespace minik8s::runtime {
