@@ -17,17 +17,16 @@
 #include <map>
 #include <regex>
 #include <set>
-#include <thread>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
-#include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "testing/cluster_harness.h"
 #include "testing/file_util.h"
+#include "testing/rollout_observer.h"
 
 namespace minik8s::clustertest {
 namespace {
@@ -163,143 +162,6 @@ TEST_P(UserSuite, ApplyTheExampleThenScaleUpAndDown) {
   EXPECT_EQ(absl::StrJoin(rs[0].begin() + 1, rs[0].begin() + 4, " "), "2 2 2");
 }
 
-// Watches the pods and ReplicaSets of `app` during a rollout and checks,
-// on every change seen, Kubernetes' two guarantees:
-//   - maxSurge: the ReplicaSets' spec.replicas add up to at most
-//     `max_total` (the controller's bound; pods follow it, a pod being
-//     replaced may briefly overlap its successor);
-//   - maxUnavailable: at least `min_ready` live (not terminating) pods are
-//     Ready.
-class RolloutObserver {
- public:
-  RolloutObserver(client::Clientset& cs, const std::string& app, int max_total, int min_ready)
-      : cs_(cs), app_(app), max_total_(max_total), min_ready_(min_ready) {}
-  ~RolloutObserver() { StopAndJoin(); }
-
-  absl::Status Start() {
-    const std::string selector = "app=" + app_;
-    auto pods = cs_.Pods().List("default", {.label_selector = selector});
-    if (!pods.ok()) return pods.status();
-    auto sets = cs_.ReplicaSets().List("default", {.label_selector = selector});
-    if (!sets.ok()) return sets.status();
-    // The listed state counts as one change (its first pods alone are not a
-    // state the cluster was in).
-    for (size_t i = 0; i < pods->items.size(); ++i) {
-      ApplyPod(pods->items[i], false, /*check=*/i + 1 == pods->items.size());
-    }
-    for (const auto& rs : sets->items) ApplyReplicaSet(rs, false);
-    auto pw = cs_.Pods().Watch(
-        "default", {.label_selector = selector, .resource_version = pods->resource_version});
-    if (!pw.ok()) return pw.status();
-    auto rw = cs_.ReplicaSets().Watch(
-        "default", {.label_selector = selector, .resource_version = sets->resource_version});
-    if (!rw.ok()) return rw.status();
-    pod_watch_ = *std::move(pw);
-    rs_watch_ = *std::move(rw);
-    pod_thread_ = std::thread([this] {
-      client::WatchEvent e;
-      while (pod_watch_->Next(&e)) {
-        if (e.object == nullptr) continue;
-        const auto pod = client::ObjectAs<core::v1::Pod>(e);
-        if (pod->metadata().name().empty()) continue;  // bookmark
-        ApplyPod(*pod, e.type == client::WatchEventType::kDeleted);
-      }
-    });
-    rs_thread_ = std::thread([this] {
-      client::WatchEvent e;
-      while (rs_watch_->Next(&e)) {
-        if (e.object == nullptr) continue;
-        const auto rs = client::ObjectAs<apps::v1::ReplicaSet>(e);
-        if (rs->metadata().name().empty()) continue;  // bookmark
-        ApplyReplicaSet(*rs, e.type == client::WatchEventType::kDeleted);
-      }
-    });
-    return absl::OkStatus();
-  }
-
-  void StopAndJoin() {
-    if (pod_watch_ != nullptr) pod_watch_->Cancel();
-    if (rs_watch_ != nullptr) rs_watch_->Cancel();
-    if (pod_thread_.joinable()) pod_thread_.join();
-    if (rs_thread_.joinable()) rs_thread_.join();
-  }
-
-  int max_total_seen() {
-    absl::MutexLock lock(&mu_);
-    return max_total_seen_;
-  }
-  int max_live_pods_seen() {
-    absl::MutexLock lock(&mu_);
-    return max_live_;
-  }
-  int min_ready_seen() {
-    absl::MutexLock lock(&mu_);
-    return min_ready_seen_;
-  }
-  std::vector<std::string> violations() {
-    absl::MutexLock lock(&mu_);
-    return violations_;
-  }
-  int pod_changes() {
-    absl::MutexLock lock(&mu_);
-    return pod_changes_;
-  }
-
- private:
-  void ApplyPod(const core::v1::Pod& pod, bool deleted, bool check = true) {
-    absl::MutexLock lock(&mu_);
-    ++pod_changes_;
-    const std::string& name = pod.metadata().name();
-    if (deleted || pod.metadata().has_deletion_timestamp()) {
-      live_.erase(name);
-    } else {
-      bool ready = false;
-      for (const auto& c : pod.status().conditions()) {
-        if (c.type() == "Ready" && c.status() == "True") ready = true;
-      }
-      live_[name] = ready;
-    }
-    if (!check) return;
-    int ready = 0;
-    for (const auto& [n, r] : live_) ready += r ? 1 : 0;
-    max_live_ = std::max(max_live_, static_cast<int>(live_.size()));
-    min_ready_seen_ = std::min(min_ready_seen_, ready);
-    if (ready < min_ready_) {
-      violations_.push_back(absl::StrCat("only ", ready, " ready pods after a change of ", name));
-    }
-  }
-
-  void ApplyReplicaSet(const apps::v1::ReplicaSet& rs, bool deleted) {
-    absl::MutexLock lock(&mu_);
-    if (deleted) {
-      replicas_.erase(rs.metadata().name());
-    } else {
-      replicas_[rs.metadata().name()] = rs.spec().has_replicas() ? rs.spec().replicas() : 1;
-    }
-    int total = 0;
-    for (const auto& [n, r] : replicas_) total += r;
-    max_total_seen_ = std::max(max_total_seen_, total);
-    if (total > max_total_) {
-      violations_.push_back(absl::StrCat("ReplicaSets want ", total, " pods after a change of ",
-                                         rs.metadata().name()));
-    }
-  }
-
-  client::Clientset& cs_;
-  const std::string app_;
-  const int max_total_, min_ready_;
-  std::unique_ptr<client::WatchStream> pod_watch_, rs_watch_;
-  std::thread pod_thread_, rs_thread_;
-  absl::Mutex mu_;
-  std::map<std::string, bool> live_ ABSL_GUARDED_BY(mu_);     // pod → Ready
-  std::map<std::string, int> replicas_ ABSL_GUARDED_BY(mu_);  // RS → spec.replicas
-  int max_total_seen_ ABSL_GUARDED_BY(mu_) = 0;
-  int max_live_ ABSL_GUARDED_BY(mu_) = 0;
-  int min_ready_seen_ ABSL_GUARDED_BY(mu_) = 1 << 30;
-  int pod_changes_ ABSL_GUARDED_BY(mu_) = 0;
-  std::vector<std::string> violations_ ABSL_GUARDED_BY(mu_);
-};
-
 std::vector<std::string> PodImages(ClusterHarness& cluster, const std::string& app) {
   std::vector<std::string> images;
   auto pods = cluster.clientset().Pods().List("default", {.label_selector = "app=" + app});
@@ -325,7 +187,7 @@ TEST_P(UserSuite, RollingUpdateRespectsSurgeAndUnavailabilityThenUndo) {
   ASSERT_EQ(first_rs.size(), 1u);
   const std::string old_rs = first_rs[0][0];
 
-  RolloutObserver observer(cluster_->clientset(), "web", 5, 3);
+  testing::RolloutObserver observer(&cluster_->clientset(), "default", "app=web", 5, 3);
   ASSERT_TRUE(observer.Start().ok());
   EXPECT_EQ(MkctlOk({"set", "image", "deployment/web", "web=nginx:1.25"}),
             "deployment.apps/web image updated\n");
@@ -333,12 +195,12 @@ TEST_P(UserSuite, RollingUpdateRespectsSurgeAndUnavailabilityThenUndo) {
   EXPECT_THAT(status, HasSubstr("deployment \"web\" successfully rolled out")) << status;
   ASSERT_NO_FATAL_FAILURE(ExpectConverges("web", 4));
   EXPECT_THAT(PodImages(*cluster_, "web"), ::testing::Each(std::string("nginx:1.25")));
-  observer.StopAndJoin();
+  observer.Stop();
   EXPECT_THAT(observer.violations(), ::testing::IsEmpty())
       << "most live pods seen: " << observer.max_live_pods_seen();
-  EXPECT_EQ(observer.max_total_seen(), 5) << "the rollout surged by one pod";
+  EXPECT_EQ(observer.max_replicas_seen(), 5) << "the rollout surged by one pod";
   EXPECT_GE(observer.min_ready_seen(), 3);
-  EXPECT_GT(observer.pod_changes(), 8);  // 4 pods replaced: the watch saw them
+  EXPECT_GT(observer.pod_events(), 8);  // 4 pods replaced: the watch saw them
 
   // Two revisions; the old ReplicaSet is kept at 0.
   const std::string history = MkctlOk({"rollout", "history", "deployment/web"});
@@ -352,14 +214,14 @@ TEST_P(UserSuite, RollingUpdateRespectsSurgeAndUnavailabilityThenUndo) {
   }
 
   // Undo: back to nginx:1.24 through the old ReplicaSet, with the same limits.
-  RolloutObserver undo_observer(cluster_->clientset(), "web", 5, 3);
+  testing::RolloutObserver undo_observer(&cluster_->clientset(), "default", "app=web", 5, 3);
   ASSERT_TRUE(undo_observer.Start().ok());
   EXPECT_EQ(MkctlOk({"rollout", "undo", "deployment/web"}), "deployment.apps/web rolled back\n");
   EXPECT_THAT(MkctlOk({"rollout", "status", "deployment/web", "--timeout=120s"}),
               HasSubstr("successfully rolled out"));
   ASSERT_NO_FATAL_FAILURE(ExpectConverges("web", 4));
   EXPECT_THAT(PodImages(*cluster_, "web"), ::testing::Each(std::string("nginx:1.24")));
-  undo_observer.StopAndJoin();
+  undo_observer.Stop();
   EXPECT_THAT(undo_observer.violations(), ::testing::IsEmpty());
   sets = TableRows(MkctlOk({"get", "rs", "-l", "app=web"}));
   ASSERT_EQ(sets.size(), 2u);

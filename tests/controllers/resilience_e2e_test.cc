@@ -4,8 +4,9 @@
 // Running and Ready through the status subresource.
 //
 //   - RollingUpdateE2E: maxSurge holds at every event of a ReplicaSet watch
-//     and maxUnavailable at every event of a pod watch, through a rollout,
-//     a pause and a rollback;
+//     and maxUnavailable at every event of a pod watch
+//     (testing/rollout_observer.h), through a rollout, a pause and a
+//     rollback;
 //   - LeaderFailoverE2E: two controller-managers or two schedulers, the
 //     leader killed (SIGKILL) or stopped (SIGTERM): the standby takes over
 //     and work continues;
@@ -20,12 +21,10 @@
 #include <map>
 #include <set>
 #include <string>
-#include <thread>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/synchronization/mutex.h"
 #include "api/errors.h"
 #include "api/intstr.h"
 #include "api/quantity.h"
@@ -33,6 +32,7 @@
 #include "gtest/gtest.h"
 #include "testing/control_plane.h"
 #include "testing/fake_kubelet.h"
+#include "testing/rollout_observer.h"
 
 namespace minik8s {
 namespace {
@@ -258,166 +258,6 @@ class ControlPlaneE2E : public ::testing::Test {
 // ---------------------------------------------------------------------------
 // Rolling update bounds, pause and rollback.
 
-// Follows the Deployment's ReplicaSets and pods from two watches and checks
-// the rolling-update bounds as Kubernetes states them:
-//   - maxSurge bounds the ReplicaSets: after every ReplicaSet event the sum
-//     of their spec.replicas is at most replicas + maxSurge (what upstream's
-//     e2e check, test/utils/deployment.go, asserts). The live pods are not
-//     bounded at every instant: when an old ReplicaSet is scaled down, its
-//     pods live until its controller deletes them, and the Deployment may
-//     already have scaled the new one up into the room that made. Their
-//     maximum is recorded, for the failure messages;
-//   - maxUnavailable bounds the pods: after every pod event at least
-//     replicas − maxUnavailable live (not terminating) pods are Ready. Old
-//     pods go only after new ones are counted available, so this one holds
-//     pod by pod.
-class RolloutWatcher {
- public:
-  explicit RolloutWatcher(client::Clientset* cs) : cs_(cs) {}
-  ~RolloutWatcher() { Stop(); }
-
-  absl::Status Start() {
-    auto rss = cs_->ReplicaSets().List("default", {.label_selector = "app=web"});
-    if (!rss.ok()) return rss.status();
-    auto pods = cs_->Pods().List("default", {.label_selector = "app=web"});
-    if (!pods.ok()) return pods.status();
-    {
-      absl::MutexLock lock(&mu_);
-      for (const ReplicaSet& rs : rss->items)
-        replicas_[rs.metadata().name()] = rs.spec().replicas();
-      for (const Pod& p : pods->items) {
-        if (!p.metadata().has_deletion_timestamp()) live_[p.metadata().name()] = p;
-      }
-      SnapshotReplicaSets();
-      SnapshotPods();
-    }
-    auto rs_watch = cs_->ReplicaSets().Watch(
-        "default", {.label_selector = "app=web", .resource_version = rss->resource_version});
-    if (!rs_watch.ok()) return rs_watch.status();
-    auto pod_watch = cs_->Pods().Watch(
-        "default", {.label_selector = "app=web", .resource_version = pods->resource_version});
-    if (!pod_watch.ok()) {
-      (*rs_watch)->Cancel();
-      return pod_watch.status();
-    }
-    rs_watch_ = *std::move(rs_watch);
-    pod_watch_ = *std::move(pod_watch);
-    rs_thread_ = std::thread([this] { ReplicaSetLoop(); });
-    pod_thread_ = std::thread([this] { PodLoop(); });
-    return absl::OkStatus();
-  }
-  void Stop() {
-    if (rs_watch_ != nullptr) rs_watch_->Cancel();
-    if (pod_watch_ != nullptr) pod_watch_->Cancel();
-    if (rs_thread_.joinable()) rs_thread_.join();
-    if (pod_thread_.joinable()) pod_thread_.join();
-  }
-  // Clears the extremes (start of a new phase).
-  void Reset() {
-    absl::MutexLock l(&mu_);
-    max_created_ = 0;
-    max_live_ = 0;
-    min_ready_ = 1 << 30;
-    SnapshotReplicaSets();
-    SnapshotPods();
-  }
-  void SetBounds(int max_created, int min_ready) {
-    absl::MutexLock l(&mu_);
-    bound_created_ = max_created;
-    bound_ready_ = min_ready;
-  }
-  // The largest sum of the ReplicaSets' spec.replicas since the last Reset.
-  int max_created() {
-    absl::MutexLock l(&mu_);
-    return max_created_;
-  }
-  int max_live() {
-    absl::MutexLock l(&mu_);
-    return max_live_;
-  }
-  int min_ready() {
-    absl::MutexLock l(&mu_);
-    return min_ready_;
-  }
-  int pod_events() {
-    absl::MutexLock l(&mu_);
-    return pod_events_;
-  }
-  std::string violations() {
-    absl::MutexLock l(&mu_);
-    return violation_log_;
-  }
-
- private:
-  void ReplicaSetLoop() {
-    client::WatchEvent ev;
-    while (rs_watch_->Next(&ev)) {
-      if (ev.type == client::WatchEventType::kBookmark) continue;
-      auto rs = client::ObjectAs<ReplicaSet>(ev);
-      if (rs == nullptr) continue;
-      absl::MutexLock l(&mu_);
-      if (ev.type == client::WatchEventType::kDeleted) {
-        replicas_.erase(rs->metadata().name());
-      } else {
-        replicas_[rs->metadata().name()] = rs->spec().replicas();
-      }
-      SnapshotReplicaSets();
-    }
-  }
-  void PodLoop() {
-    client::WatchEvent ev;
-    while (pod_watch_->Next(&ev)) {
-      if (ev.type == client::WatchEventType::kBookmark) continue;
-      auto pod = client::ObjectAs<Pod>(ev);
-      if (pod == nullptr) continue;
-      absl::MutexLock l(&mu_);
-      if (ev.type == client::WatchEventType::kDeleted || pod->metadata().has_deletion_timestamp()) {
-        live_.erase(pod->metadata().name());
-      } else {
-        live_[pod->metadata().name()] = *pod;
-      }
-      ++pod_events_;
-      SnapshotPods();
-    }
-  }
-  void SnapshotReplicaSets() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    int created = 0;
-    for (const auto& [name, n] : replicas_) created += n;
-    max_created_ = std::max(max_created_, created);
-    if (bound_created_ > 0 && created > bound_created_) {
-      absl::StrAppend(&violation_log_, "replicas of the ReplicaSets: ", created, " (");
-      for (const auto& [name, n] : replicas_) absl::StrAppend(&violation_log_, " ", name, "=", n);
-      absl::StrAppend(&violation_log_, " )\n");
-    }
-  }
-  void SnapshotPods() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    int ready = 0;
-    for (const auto& [name, p] : live_) ready += IsPodReady(p) ? 1 : 0;
-    max_live_ = std::max(max_live_, static_cast<int>(live_.size()));
-    min_ready_ = std::min(min_ready_, ready);
-    if (ready < bound_ready_) {
-      absl::StrAppend(&violation_log_, "pod event ", pod_events_, ": ", live_.size(), " live, ",
-                      ready, " ready\n");
-    }
-  }
-
-  client::Clientset* cs_;
-  std::unique_ptr<client::WatchStream> rs_watch_;
-  std::unique_ptr<client::WatchStream> pod_watch_;
-  std::thread rs_thread_;
-  std::thread pod_thread_;
-  absl::Mutex mu_;
-  std::map<std::string, int> replicas_ ABSL_GUARDED_BY(mu_);  // ReplicaSet → spec.replicas
-  std::map<std::string, Pod> live_ ABSL_GUARDED_BY(mu_);
-  int max_created_ ABSL_GUARDED_BY(mu_) = 0;
-  int max_live_ ABSL_GUARDED_BY(mu_) = 0;
-  int min_ready_ ABSL_GUARDED_BY(mu_) = 1 << 30;
-  int pod_events_ ABSL_GUARDED_BY(mu_) = 0;
-  int bound_created_ ABSL_GUARDED_BY(mu_) = 0;
-  int bound_ready_ ABSL_GUARDED_BY(mu_) = 0;
-  std::string violation_log_ ABSL_GUARDED_BY(mu_);
-};
-
 class RollingUpdateE2E : public ControlPlaneE2E {};
 
 TEST_F(RollingUpdateE2E, SurgeAndUnavailabilityBoundsHoldThroughRolloutPauseAndRollback) {
@@ -431,17 +271,17 @@ TEST_F(RollingUpdateE2E, SurgeAndUnavailabilityBoundsHoldThroughRolloutPauseAndR
   ASSERT_EQ(first_rss->items.size(), 1u);
   const ReplicaSet first_rs = first_rss->items[0];
 
-  RolloutWatcher watcher(cs_);
+  testing::RolloutObserver watcher(cs_, "default", "app=web");
   ASSERT_TRUE(watcher.Start().ok());
   watcher.SetBounds(kReplicas + kSurge, kReplicas - kUnavailable);
 
   // 1. Rollout to a new image.
   SetImage(kImage2);
   ASSERT_TRUE(WaitConverged(kReplicas, kImage2)) << cp_.LogTail("controller-manager-0.log");
-  EXPECT_LE(watcher.max_created(), kReplicas + kSurge)
-      << "live pods at most " << watcher.max_live();
-  EXPECT_GE(watcher.min_ready(), kReplicas - kUnavailable);
-  EXPECT_EQ(watcher.violations(), "");
+  EXPECT_LE(watcher.max_replicas_seen(), kReplicas + kSurge)
+      << "live pods at most " << watcher.max_live_pods_seen();
+  EXPECT_GE(watcher.min_ready_seen(), kReplicas - kUnavailable);
+  EXPECT_TRUE(watcher.violations().empty()) << absl::StrJoin(watcher.violations(), "\n");
   ExpectExactOwnership(kReplicas, kImage2);
 
   // 2. Pause, then change the template: nothing rolls out while paused.
@@ -484,10 +324,10 @@ TEST_F(RollingUpdateE2E, SurgeAndUnavailabilityBoundsHoldThroughRolloutPauseAndR
   watcher.Reset();
   ASSERT_TRUE(UpdateDeployment([](Deployment* d) { d->mutable_spec()->set_paused(false); }).ok());
   ASSERT_TRUE(WaitConverged(kReplicas, "nginx:1.27")) << cp_.LogTail("controller-manager-0.log");
-  EXPECT_LE(watcher.max_created(), kReplicas + kSurge)
-      << "live pods at most " << watcher.max_live();
-  EXPECT_GE(watcher.min_ready(), kReplicas - kUnavailable);
-  EXPECT_EQ(watcher.violations(), "");
+  EXPECT_LE(watcher.max_replicas_seen(), kReplicas + kSurge)
+      << "live pods at most " << watcher.max_live_pods_seen();
+  EXPECT_GE(watcher.min_ready_seen(), kReplicas - kUnavailable);
+  EXPECT_TRUE(watcher.violations().empty()) << absl::StrJoin(watcher.violations(), "\n");
 
   // 4. Rollback as `kubectl rollout undo --to-revision=1` does: the first
   // ReplicaSet's template (without its pod-template-hash label) written
@@ -500,10 +340,10 @@ TEST_F(RollingUpdateE2E, SurgeAndUnavailabilityBoundsHoldThroughRolloutPauseAndR
                 *d->mutable_spec()->mutable_template_() = tmpl;
               }).ok());
   ASSERT_TRUE(WaitConverged(kReplicas, kImage1)) << cp_.LogTail("controller-manager-0.log");
-  EXPECT_LE(watcher.max_created(), kReplicas + kSurge)
-      << "live pods at most " << watcher.max_live();
-  EXPECT_GE(watcher.min_ready(), kReplicas - kUnavailable);
-  EXPECT_EQ(watcher.violations(), "");
+  EXPECT_LE(watcher.max_replicas_seen(), kReplicas + kSurge)
+      << "live pods at most " << watcher.max_live_pods_seen();
+  EXPECT_GE(watcher.min_ready_seen(), kReplicas - kUnavailable);
+  EXPECT_TRUE(watcher.violations().empty()) << absl::StrJoin(watcher.violations(), "\n");
   watcher.Stop();
   auto reused = cs_->ReplicaSets().Get("default", first_rs.metadata().name());
   ASSERT_TRUE(reused.ok());
