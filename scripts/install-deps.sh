@@ -10,6 +10,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   etcd-server etcd-client
   libssl-dev libboost-dev procps iproute2 curl
+  # HTTP/2 for bench/store/rpc_floor_bench's server on nghttp2.
+  libnghttp2-dev
   # clang's sanitizer runtimes; libclang-rt-14-dev also holds libFuzzer's
   # (libclang_rt.fuzzer*.a, what -fsanitize=fuzzer links: fuzz/).
   clang libclang-rt-14-dev clang-format

@@ -13,6 +13,36 @@
 
 namespace minik8s::store {
 
+void ApplyCallSettings(int64_t max_request_bytes, grpc::ServerBuilder* builder) {
+  // As etcd: the gRPC limit leaves a margin above --max-request-bytes so that
+  // slightly larger requests reach our own check and get etcd's error text.
+  builder->SetMaxReceiveMessageSize(static_cast<int>(max_request_bytes + 512 * 1024));
+  builder->SetMaxSendMessageSize(std::numeric_limits<int>::max());
+  builder->AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 1000);
+  builder->AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder->AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 0);
+  builder->AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, 1 << 20);
+  // gRPC sets SO_REUSEPORT by default, which would let a second store share
+  // the port silently; a busy port must be an error.
+  builder->AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  // CPU per request (issue 16, store/README.md "CPU per put at 1,000
+  // connections"): together these saved about 12 % of the CPU per put at
+  // 1,000 connections with one request in flight each.
+  // - No BDP probe: it sends flow-control PINGs per connection as data
+  //   arrives, and its timers wake gRPC's timer threads to send them. The
+  //   stream window it would have grown is set instead, large enough for the
+  //   largest request, so that a big put is not held back by the default
+  //   64 KiB window.
+  // - No server-side deadline timer per call: the client's own deadline
+  //   cancels the call (RST_STREAM) as it does with etcd's Go server.
+  // - No channelz: its per-call and per-message counters are never read.
+  builder->AddChannelArgument(GRPC_ARG_HTTP2_BDP_PROBE, 0);
+  builder->AddChannelArgument(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES,
+                              static_cast<int>(max_request_bytes + 512 * 1024));
+  builder->AddChannelArgument(GRPC_ARG_ENABLE_DEADLINE_CHECKS, 0);
+  builder->AddChannelArgument(GRPC_ARG_ENABLE_CHANNELZ, 0);
+}
+
 absl::StatusOr<std::unique_ptr<StoreServer>> StoreServer::Start(KvStore* store,
                                                                 const ServerOptions& options) {
   auto server = std::unique_ptr<StoreServer>(new StoreServer());
@@ -38,33 +68,7 @@ absl::StatusOr<std::unique_ptr<StoreServer>> StoreServer::Start(KvStore* store,
             : grpc::InsecureServerCredentials();
     builder.AddListeningPort(options.listen_addresses[i], credentials, &ports[i]);
   }
-  // As etcd: the gRPC limit leaves a margin above --max-request-bytes so that
-  // slightly larger requests reach our own check and get etcd's error text.
-  builder.SetMaxReceiveMessageSize(static_cast<int>(options.max_request_bytes + 512 * 1024));
-  builder.SetMaxSendMessageSize(std::numeric_limits<int>::max());
-  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 1000);
-  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
-  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 0);
-  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, 1 << 20);
-  // gRPC sets SO_REUSEPORT by default, which would let a second store share
-  // the port silently; a busy port must be an error.
-  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-  // CPU per request (issue 16, store/README.md "CPU per put at 1,000
-  // connections"): together these saved about 12 % of the CPU per put at
-  // 1,000 connections with one request in flight each.
-  // - No BDP probe: it sends flow-control PINGs per connection as data
-  //   arrives, and its timers wake gRPC's timer threads to send them. The
-  //   stream window it would have grown is set instead, large enough for the
-  //   largest request, so that a big put is not held back by the default
-  //   64 KiB window.
-  // - No server-side deadline timer per call: the client's own deadline
-  //   cancels the call (RST_STREAM) as it does with etcd's Go server.
-  // - No channelz: its per-call and per-message counters are never read.
-  builder.AddChannelArgument(GRPC_ARG_HTTP2_BDP_PROBE, 0);
-  builder.AddChannelArgument(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES,
-                             static_cast<int>(options.max_request_bytes + 512 * 1024));
-  builder.AddChannelArgument(GRPC_ARG_ENABLE_DEADLINE_CHECKS, 0);
-  builder.AddChannelArgument(GRPC_ARG_ENABLE_CHANNELZ, 0);
+  ApplyCallSettings(options.max_request_bytes, &builder);
 
   // Every service is on the asynchronous API of one queue (async_call.h):
   // a single callback-API method would start gRPC's callback threads, which

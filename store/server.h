@@ -31,6 +31,14 @@ struct ServerOptions {
   int64_t max_request_bytes = 1572864;
 };
 
+// The server settings every call is served under, as the store applies
+// them: etcd's message size limits (`max_request_bytes` plus a margin),
+// etcd's keepalive policy, and the per-call tuning of issue 16 (no BDP
+// probe, no server-side deadline timer, no channelz). Shared with
+// bench/store/rpc_floor_bench, whose bare gRPC server must cost what the
+// store's gRPC layer costs.
+void ApplyCallSettings(int64_t max_request_bytes, grpc::ServerBuilder* builder);
+
 class StoreServer {
  public:
   // Binds every address; a busy or invalid address is an error.
