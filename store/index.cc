@@ -48,40 +48,46 @@ bool InRange(const std::string& key, const std::string& begin, const std::string
   return key >= begin && key < end;
 }
 
+KeyIndex* Index::Find(std::string_view key) const {
+  auto it = by_key_.find(key);
+  return it == by_key_.end() ? nullptr : it->second;
+}
+
+KeyIndex* Index::FindOrAdd(const std::string& key) {
+  if (KeyIndex* found = Find(key)) return found;
+  auto it = tree_.emplace(key, KeyIndex(key)).first;
+  by_key_.emplace(std::string_view(it->first), &it->second);
+  return &it->second;
+}
+
 absl::Status Index::Put(const std::string& key, const Revision& rev) {
   WaitingLock lock(&mu_, &waiting_);
-  auto it = tree_.find(key);
-  if (it == tree_.end()) it = tree_.emplace(key, KeyIndex(key)).first;
-  return it->second.Put(rev);
+  return FindOrAdd(key)->Put(rev);
 }
 
 absl::Status Index::Tombstone(const std::string& key, const Revision& rev) {
   WaitingLock lock(&mu_, &waiting_);
-  auto it = tree_.find(key);
-  if (it == tree_.end()) return absl::NotFoundError("index: key not found");
-  return it->second.Tombstone(rev);
+  KeyIndex* ki = Find(key);
+  if (ki == nullptr) return absl::NotFoundError("index: key not found");
+  return ki->Tombstone(rev);
 }
 
 void Index::Restore(const std::string& key, const Revision& rev, const Revision& created,
                     int64_t version, bool tombstone) {
   WaitingLock lock(&mu_, &waiting_);
-  auto it = tree_.find(key);
-  if (it == tree_.end()) it = tree_.emplace(key, KeyIndex(key)).first;
-  it->second.Restore(rev, created, version, tombstone);
+  FindOrAdd(key)->Restore(rev, created, version, tombstone);
 }
 
 bool Index::Get(const std::string& key, int64_t at_rev, KeyAt* out) const {
   WaitingReaderLock lock(&mu_, &waiting_);
-  auto it = tree_.find(key);
-  if (it == tree_.end()) return false;
-  return it->second.Get(at_rev, out);
+  const KeyIndex* ki = Find(key);
+  return ki != nullptr && ki->Get(at_rev, out);
 }
 
 void Index::Visit(const std::string& key, const std::string& end,
                   const std::function<bool(const KeyIndex&)>& fn) const {
   if (end.empty()) {
-    auto it = tree_.find(key);
-    if (it != tree_.end()) fn(it->second);
+    if (const KeyIndex* ki = Find(key)) fn(*ki);
     return;
   }
   const bool to_end = end == std::string(1, '\0');
@@ -143,6 +149,7 @@ absl::flat_hash_set<Revision> Index::Compact(int64_t at_rev, size_t keys_per_loc
         it->second.Compact(at_rev, &keep);
         if (it->second.Empty()) {
           auto next = std::next(it);
+          by_key_.erase(std::string_view(it->first));
           dropped.push_back(tree_.extract(it));
           it = next;
         } else {

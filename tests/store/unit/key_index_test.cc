@@ -128,5 +128,30 @@ TEST(Index, CompactionInStepsGivesTheSameResultAsInOne) {
   EXPECT_EQ(total_whole, total_steps);
 }
 
+TEST(Index, PointLookupsFollowKeysThatCompactionDropsAndThatComeBack) {
+  Index idx;
+  ASSERT_TRUE(idx.Put("gone", {1, 0}).ok());
+  ASSERT_TRUE(idx.Put("kept", {2, 0}).ok());
+  ASSERT_TRUE(idx.Tombstone("gone", {3, 0}).ok());
+  KeyAt at;
+  EXPECT_TRUE(idx.Get("gone", 2, &at));
+  EXPECT_EQ(at.modified, (Revision{1, 0}));
+  idx.Compact(3);  // "gone" ended at 3: dropped from the index
+  EXPECT_EQ(idx.KeyCount(), 1u);
+  EXPECT_FALSE(idx.Get("gone", 3, &at));
+  EXPECT_FALSE(idx.Tombstone("gone", {4, 0}).ok());
+  EXPECT_EQ(idx.Range("gone", "", 3, 0, nullptr).size(), 0u);
+  // Back again: a new history, found by Get and by a single-key Range.
+  ASSERT_TRUE(idx.Put("gone", {5, 0}).ok());
+  ASSERT_TRUE(idx.Get("gone", 5, &at));
+  EXPECT_EQ(at.modified, (Revision{5, 0}));
+  EXPECT_EQ(at.created, (Revision{5, 0}));
+  EXPECT_EQ(at.version, 1);
+  EXPECT_EQ(idx.Range("gone", "", 5, 0, nullptr).size(), 1u);
+  EXPECT_EQ(idx.Range("a", std::string(1, '\0'), 5, 0, nullptr).size(), 2u);
+  EXPECT_TRUE(idx.Get("kept", 5, &at));
+  EXPECT_EQ(at.modified, (Revision{2, 0}));
+}
+
 }  // namespace
 }  // namespace minik8s::store
