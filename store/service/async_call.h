@@ -169,6 +169,101 @@ class MemberTag final : public AsyncTag {
   void (T::*const fn_)(bool);
 };
 
+// One bidirectional stream of a stream class `Derived` (CRTP), whose tags
+// come back on the queue. Outstanding at once: at most one read and one
+// write; Finish only once the reads are done and Derived has nothing left
+// to write, so that its event is the last; it deletes the object. Derived
+// provides, all called on the polling threads unless said otherwise:
+//   static void Ask(...)      a new Derived, then its service's RequestX
+//                             with context(), stream(), cq() and started_tag()
+//   void AskNext()            Ask() for the stream after this one
+//   void Started()            the stream came; the first read follows
+//   void Received(const Req&) a request arrived; the next read follows
+//   void ReadsDone()          the client is done sending, or gone
+//   void Written(bool ok)     the outstanding Write() completed; Derived
+//                             writes again or calls MaybeFinishLocked()
+//   bool WritingLocked()      a write is outstanding or due (under mu_)
+template <typename Derived, typename Req, typename Resp>
+class AsyncBidiCall {
+ public:
+  using Stream = grpc::ServerAsyncReaderWriter<Resp, Req>;
+
+  AsyncBidiCall(const AsyncBidiCall&) = delete;
+  AsyncBidiCall& operator=(const AsyncBidiCall&) = delete;
+
+ protected:
+  explicit AsyncBidiCall(AsyncQueue* queue)
+      : queue_(queue),
+        stream_(&ctx_),
+        started_(this, &AsyncBidiCall::OnStarted),
+        read_(this, &AsyncBidiCall::OnRead),
+        write_(this, &AsyncBidiCall::OnWrite),
+        finished_tag_(this, &AsyncBidiCall::OnFinished) {
+    queue_->CallCreated();
+  }
+  ~AsyncBidiCall() = default;
+
+  grpc::ServerContext* context() { return &ctx_; }
+  Stream* stream() { return &stream_; }
+  grpc::ServerCompletionQueue* cq() const { return queue_->cq(); }
+  void* started_tag() { return &started_; }
+
+  // Sends `resp`, which must stay alive until Written(); from any thread,
+  // with no other write outstanding.
+  void Write(const Resp& resp) { stream_.Write(resp, &write_); }
+
+  // Finishes the stream when the reads are done and nothing is written.
+  void MaybeFinishLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (finished_ || !reads_done_ || static_cast<Derived*>(this)->WritingLocked()) return;
+    finished_ = true;
+    stream_.Finish(grpc::Status::OK, &finished_tag_);
+  }
+
+  absl::Mutex mu_;  // also guards Derived's write state
+
+ private:
+  Derived* derived() { return static_cast<Derived*>(this); }
+
+  void OnStarted(bool ok) {
+    if (!ok) return Destroy();  // server shut down before a stream came
+    derived()->AskNext();
+    derived()->Started();
+    stream_.Read(&request_, &read_);
+  }
+
+  void OnRead(bool ok) {
+    if (!ok) {
+      derived()->ReadsDone();
+      absl::MutexLock lock(&mu_);
+      reads_done_ = true;
+      MaybeFinishLocked();
+      return;
+    }
+    derived()->Received(request_);
+    stream_.Read(&request_, &read_);
+  }
+
+  void OnWrite(bool ok) { derived()->Written(ok); }
+  void OnFinished(bool) { Destroy(); }
+
+  void Destroy() {
+    AsyncQueue* queue = queue_;
+    delete derived();
+    queue->CallDestroyed();
+  }
+
+  AsyncQueue* const queue_;
+  grpc::ServerContext ctx_;
+  Stream stream_;
+  Req request_;
+  MemberTag<AsyncBidiCall> started_;
+  MemberTag<AsyncBidiCall> read_;
+  MemberTag<AsyncBidiCall> write_;
+  MemberTag<AsyncBidiCall> finished_tag_;
+  bool reads_done_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+};
+
 }  // namespace minik8s::store
 
 #endif  // MINIK8S_STORE_SERVICE_ASYNC_CALL_H_

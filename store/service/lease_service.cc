@@ -9,96 +9,59 @@ namespace minik8s::store {
 using etcdserverpb::LeaseKeepAliveRequest;
 using etcdserverpb::LeaseKeepAliveResponse;
 
-// One keep-alive stream: each request is answered in order. Outstanding at
-// once: at most one read and one write; Finish only once reads are done and
-// nothing is left to write, so its event is the last, and deletes the object.
-class LeaseService::KeepAliveCall {
+// One keep-alive stream: each request is answered in order, one write at a
+// time, the answers waiting meanwhile queued.
+class LeaseService::KeepAliveCall final
+    : public AsyncBidiCall<KeepAliveCall, LeaseKeepAliveRequest, LeaseKeepAliveResponse> {
  public:
   static void Ask(LeaseService* service) {
-    service->queue_->CallCreated();
     auto* call = new KeepAliveCall(service);
-    grpc::ServerCompletionQueue* cq = service->queue_->cq();
-    service->RequestLeaseKeepAlive(&call->ctx_, &call->stream_, cq, cq, &call->started_);
+    service->RequestLeaseKeepAlive(call->context(), call->stream(), call->cq(), call->cq(),
+                                   call->started_tag());
   }
 
  private:
+  friend class AsyncBidiCall<KeepAliveCall, LeaseKeepAliveRequest, LeaseKeepAliveResponse>;
+
   explicit KeepAliveCall(LeaseService* service)
-      : service_(service),
-        stream_(&ctx_),
-        started_(this, &KeepAliveCall::OnStarted),
-        read_(this, &KeepAliveCall::OnRead),
-        write_(this, &KeepAliveCall::OnWrite),
-        finished_tag_(this, &KeepAliveCall::OnFinished) {}
+      : AsyncBidiCall(service->queue_), service_(service) {}
 
-  void Destroy() {
-    AsyncQueue* queue = service_->queue_;
-    delete this;
-    queue->CallDestroyed();
-  }
+  void AskNext() { Ask(service_); }
+  void Started() {}
+  void ReadsDone() {}
 
-  void OnStarted(bool ok) {
-    if (!ok) return Destroy();  // server shut down before a stream came
-    Ask(service_);
-    stream_.Read(&request_, &read_);
-  }
-
-  void OnRead(bool ok) {
-    if (!ok) {
-      absl::MutexLock lock(&mu_);
-      reads_done_ = true;
-      MaybeFinishLocked();
-      return;
-    }
+  void Received(const LeaseKeepAliveRequest& request) {
     LeaseKeepAliveResponse resp;
-    service_->store_->LeaseKeepAlive(request_, &resp);
-    {
-      absl::MutexLock lock(&mu_);
-      if (writing_) {
-        queue_.push_back(std::move(resp));
-      } else {
-        writing_ = true;
-        current_ = std::move(resp);
-        stream_.Write(current_, &write_);
-      }
+    service_->store_->LeaseKeepAlive(request, &resp);
+    absl::MutexLock lock(&mu_);
+    if (writing_) {
+      queue_.push_back(std::move(resp));
+    } else {
+      writing_ = true;
+      current_ = std::move(resp);
+      Write(current_);
     }
-    stream_.Read(&request_, &read_);
   }
 
-  void OnWrite(bool ok) {
+  void Written(bool ok) {
     absl::MutexLock lock(&mu_);
     if (!ok) queue_.clear();
     if (!queue_.empty()) {
       current_ = std::move(queue_.front());
       queue_.pop_front();
-      stream_.Write(current_, &write_);
+      Write(current_);
       return;
     }
     writing_ = false;
     MaybeFinishLocked();
   }
 
-  void MaybeFinishLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (finished_ || !reads_done_ || writing_) return;
-    finished_ = true;
-    stream_.Finish(grpc::Status::OK, &finished_tag_);
-  }
-
-  void OnFinished(bool) { Destroy(); }
+  bool WritingLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return writing_; }
 
   LeaseService* const service_;
-  grpc::ServerContext ctx_;
-  grpc::ServerAsyncReaderWriter<LeaseKeepAliveResponse, LeaseKeepAliveRequest> stream_;
-  MemberTag<KeepAliveCall> started_;
-  MemberTag<KeepAliveCall> read_;
-  MemberTag<KeepAliveCall> write_;
-  MemberTag<KeepAliveCall> finished_tag_;
-  LeaseKeepAliveRequest request_;
-  absl::Mutex mu_;
   LeaseKeepAliveResponse current_ ABSL_GUARDED_BY(mu_);
   std::deque<LeaseKeepAliveResponse> queue_ ABSL_GUARDED_BY(mu_);
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
-  bool reads_done_ ABSL_GUARDED_BY(mu_) = false;
-  bool finished_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 LeaseService::LeaseService(KvStore* store, AsyncQueue* queue) : store_(store), queue_(queue) {
