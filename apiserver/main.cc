@@ -141,6 +141,11 @@ int main(int argc, char** argv) {
                  "PEM RSA private key that signs the ServiceAccount tokens the "
                  "serviceaccounts/token subresource issues (`kubectl create token`); empty: no "
                  "tokens are issued (404)");
+  app.add_option("--service-account-jwks-uri", options.service_account_jwks_uri,
+                 "https URL of the JSON Web Key Set that the ServiceAccount issuer's discovery "
+                 "document (/.well-known/openid-configuration) names; the keys are served at "
+                 "/openid/v1/jwks. Default: https://<advertise address>:<port>/openid/v1/jwks. "
+                 "Discovery is served when the first --service-account-issuer is an https URL");
   app.add_option("--service-account-issuer", options.service_account_issuers,
                  "Issuer (iss) of ServiceAccount tokens; repeatable: the first names new tokens, "
                  "tokens of any are accepted. Default: "

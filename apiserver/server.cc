@@ -4,6 +4,7 @@
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/server_posix.h>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "api/errors.h"
 #include "apiserver/authz/bootstrap_policy.h"
@@ -215,6 +216,15 @@ absl::Status Server::Start() {
           .authenticator = authenticator_.get(),
           .authorizer = authorizer_.get(),
           .token_issuer = token_issuer_.get(),
+          .oidc = oidc_.get(),
+          .external_address =
+              [this] {
+                std::string host = options_.advertise_address;
+                if (host.empty()) {
+                  host = options_.bind_address == "0.0.0.0" ? "127.0.0.1" : options_.bind_address;
+                }
+                return absl::StrCat(host, ":", http_->port());
+              },
       });
   http_ = std::make_unique<rest::HttpServer>(
       rest::HttpServerOptions{
@@ -267,6 +277,20 @@ absl::Status Server::SetUpServiceAccountTokens() {
   if (!keys.ok()) {
     return absl::Status(keys.status().code(),
                         absl::StrCat("--service-account-key-file: ", keys.status().message()));
+  }
+  // Issuer discovery needs an https issuer, as kube-apiserver's; a bad
+  // --service-account-jwks-uri is a flag error, another issuer only turns
+  // the discovery documents off.
+  const std::string& jwks_uri = options_.service_account_jwks_uri;
+  absl::StatusOr<serviceaccount::OidcDiscovery> oidc =
+      serviceaccount::OidcDiscovery::Build(issuers.front(), jwks_uri, *keys);
+  if (oidc.ok()) {
+    oidc_ = std::make_unique<serviceaccount::OidcDiscovery>(*std::move(oidc));
+  } else if (!jwks_uri.empty() && !absl::StartsWith(jwks_uri, "https://")) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--service-account-jwks-uri: ", oidc.status().message()));
+  } else {
+    spdlog::warn("ServiceAccount issuer discovery off: {}", std::string(oidc.status().message()));
   }
   spdlog::info("authentication: ServiceAccount tokens from issuer {} ({} keys)", issuers.front(),
                keys->size());

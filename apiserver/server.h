@@ -43,6 +43,7 @@
 #include "apiserver/rest/http_server.h"
 #include "apiserver/rest/log_stream.h"
 #include "apiserver/service.h"
+#include "apiserver/serviceaccount/oidc_discovery.h"
 #include "apiserver/serviceaccount/token_request.h"
 #include "apiserver/storage/etcd_client.h"
 #include "apiserver/storage/object_store.h"
@@ -105,6 +106,10 @@ struct ServerOptions {
   // --service-account-issuer (repeatable): the first is the iss of new
   // tokens; tokens from any of them are accepted. Empty: the default issuer.
   std::vector<std::string> service_account_issuers;
+  // --service-account-jwks-uri: the jwks_uri of the issuer's discovery
+  // document (serviceaccount/oidc_discovery.h); empty:
+  // https://<advertised address>:<port>/openid/v1/jwks.
+  std::string service_account_jwks_uri;
   // --api-audiences: the audiences a token must name one of, and the
   // default audiences of new tokens; empty: the first issuer.
   std::vector<std::string> api_audiences;
@@ -180,6 +185,8 @@ class Server {
   std::unique_ptr<authn::ServiceAccountTokenAuthenticator> service_account_tokens_;
   // Signs TokenRequests (null without a signing key); outlives the router.
   std::unique_ptr<serviceaccount::TokenIssuer> token_issuer_;
+  // The issuer's discovery documents; null when not served.
+  std::unique_ptr<serviceaccount::OidcDiscovery> oidc_;
   // --api-audiences, by default the first ServiceAccount issuer when
   // ServiceAccount tokens are on (what TokenReviews check against).
   std::vector<std::string> api_audiences_;

@@ -1,5 +1,7 @@
 #include "pki/jws.h"
 
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
@@ -230,6 +232,24 @@ absl::StatusOr<PublicKeySet> PublicKeySet::FromPrivateKey(const PrivateKey& key)
   absl::StatusOr<std::string> pem = key.PublicKeyPem();
   if (!pem.ok()) return pem.status();
   return Parse(*pem, "the signing key");
+}
+
+absl::StatusOr<RsaPublicNumbers> RsaNumbers(EVP_PKEY* key) {
+  if (key == nullptr || EVP_PKEY_get_base_id(key) != EVP_PKEY_RSA) {
+    return absl::InvalidArgumentError("not an RSA key");
+  }
+  RsaPublicNumbers out;
+  for (auto [name, bytes] : {std::pair{OSSL_PKEY_PARAM_RSA_N, &out.modulus},
+                             std::pair{OSSL_PKEY_PARAM_RSA_E, &out.exponent}}) {
+    BIGNUM* number = nullptr;
+    if (EVP_PKEY_get_bn_param(key, name, &number) != 1 || number == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat("cannot read the RSA key's ", name));
+    }
+    bytes->resize(static_cast<size_t>(BN_num_bytes(number)));
+    BN_bn2bin(number, reinterpret_cast<unsigned char*>(bytes->data()));
+    BN_free(number);
+  }
+  return out;
 }
 
 bool PublicKeySet::Verify(absl::string_view data, absl::string_view signature,

@@ -34,6 +34,16 @@ absl::StatusOr<std::string> Base64UrlDecode(absl::string_view text);
 // SubjectPublicKeyInfo.
 absl::StatusOr<std::string> KeyId(EVP_PKEY* key);
 
+// An RSA public key's modulus and public exponent as big-endian bytes
+// without leading zeros, as a JSON Web Key's "n" and "e" hold them
+// (base64url-encoded; RFC 7518 section 6.3.1). InvalidArgument for a key
+// that is not RSA.
+struct RsaPublicNumbers {
+  std::string modulus;
+  std::string exponent;
+};
+absl::StatusOr<RsaPublicNumbers> RsaNumbers(EVP_PKEY* key);
+
 // The RS256 signature of `data` (base64url-encode it for a JWS).
 // InvalidArgument when `key` is not an RSA key of at least 2048 bits.
 absl::StatusOr<std::string> SignRs256(const PrivateKey& key, absl::string_view data);
@@ -69,6 +79,7 @@ class PublicKeySet {
               absl::string_view key_id = "") const;
 
   size_t size() const { return keys_.size(); }
+  const std::vector<Entry>& entries() const { return keys_; }
 
  private:
   PublicKeySet() = default;

@@ -214,6 +214,12 @@ Policy BootstrapPolicy() {
                         Rule({"create"}, {"authentication.k8s.io"}, {"selfsubjectreviews"})}));
   roles.push_back(Role("system:public-info-viewer", {Urls({"get"}, {"/healthz", "/livez", "/readyz",
                                                                     "/version", "/version/"})}));
+  // The ServiceAccount issuer's discovery documents, for the accounts
+  // themselves (serviceaccount/oidc_discovery.h).
+  roles.push_back(Role(
+      "system:service-account-issuer-discovery",
+      {Urls({"get"}, {"/.well-known/openid-configuration", "/.well-known/openid-configuration/",
+                      "/openid/v1/jwks", "/openid/v1/jwks/"})}));
   roles.push_back(Role(
       "system:kube-scheduler",
       {Rule({"create", "patch", "update"}, {"", "events.k8s.io"}, {"events"}),
@@ -302,6 +308,9 @@ Policy BootstrapPolicy() {
   bindings.push_back(
       Binding("system:public-info-viewer", "system:public-info-viewer",
               {{"Group", "system:authenticated"}, {"Group", "system:unauthenticated"}}));
+  bindings.push_back(Binding("system:service-account-issuer-discovery",
+                             "system:service-account-issuer-discovery",
+                             {{"Group", "system:serviceaccounts"}}));
   bindings.push_back(Binding("system:kube-scheduler", "system:kube-scheduler",
                              {{"User", "system:kube-scheduler"}}));
   bindings.push_back(Binding("system:kube-controller-manager", "system:kube-controller-manager",

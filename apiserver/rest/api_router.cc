@@ -11,6 +11,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "api/codec.h"
 #include "api/errors.h"
@@ -28,6 +29,7 @@
 #include "apiserver/rest/negotiation.h"
 #include "apiserver/rest/openapi.h"
 #include "apiserver/rest/watch_source.h"
+#include "apiserver/serviceaccount/oidc_discovery.h"
 #include "apiserver/serviceaccount/token_request.h"
 #include "common/metrics.h"
 #include "common/status_macros.h"
@@ -530,6 +532,26 @@ bool ApiRouter::ServeNonResource(const HttpRequest& request, const ResponderPtr&
       }
       responder->Respond(
           JsonResponse(ok ? 200 : 500, std::move(body), "text/plain; charset=utf-8"));
+      return true;
+    }
+  }
+  if (options_.oidc != nullptr) {
+    absl::string_view plain = path;
+    absl::ConsumeSuffix(&plain, "/");
+    const bool configuration = plain == serviceaccount::kOidcConfigurationPath;
+    if (configuration || plain == serviceaccount::kJwksPath) {
+      if (!get) {
+        responder->Respond(ErrorResponse(MethodNotAllowed(request.method)));
+        return true;
+      }
+      const std::string address = options_.external_address ? options_.external_address() : "";
+      HttpResponse answer =
+          configuration
+              ? JsonResponse(200,
+                             options_.oidc->Configuration(serviceaccount::DefaultJwksUri(address)))
+              : JsonResponse(200, options_.oidc->Jwks(), "application/jwk-set+json");
+      answer.headers.emplace_back("Cache-Control", "public, max-age=3600");
+      responder->Respond(std::move(answer));
       return true;
     }
   }

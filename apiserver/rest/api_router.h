@@ -43,6 +43,7 @@ class LogStreamer;
 }  // namespace minik8s::apiserver::rest
 
 namespace minik8s::apiserver::serviceaccount {
+class OidcDiscovery;
 class TokenIssuer;
 }  // namespace minik8s::apiserver::serviceaccount
 
@@ -73,6 +74,12 @@ class ApiRouter : public HttpHandler {
     // Signs serviceaccounts/token requests; nullptr: that subresource
     // answers 404, as kube-apiserver without a signing key.
     const serviceaccount::TokenIssuer* token_issuer = nullptr;
+    // The ServiceAccount issuer's discovery documents
+    // (serviceaccount/oidc_discovery.h); nullptr: their paths answer 404.
+    const serviceaccount::OidcDiscovery* oidc = nullptr;
+    // host:port the apiserver is advertised at, for the discovery
+    // document's default jwks_uri; called per request.
+    std::function<std::string()> external_address;
   };
 
   ApiRouter(Handler* handler, WorkerPool* pool, Options options);

@@ -8,21 +8,26 @@
 // a kubeconfig holding only that token is the ServiceAccount (`auth whoami`,
 // `auth can-i` no, then yes once a RoleBinding grants it); after `kubectl
 // delete sa robot` the same token is refused (401). Every new namespace gets
-// its "default" ServiceAccount, made again when deleted. Skips when the
-// binaries or kubectl are missing.
+// its "default" ServiceAccount, made again when deleted. The issuer's
+// discovery document and key set are served to the accounts, and the key
+// set holds the key a token names. Skips when the binaries or kubectl are
+// missing.
 #include <gtest/gtest.h>
 
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "client/clientset.h"
 #include "k8s/core/v1/core.pb.h"
 #include "k8s/rbac/v1/rbac.pb.h"
 #include "pki/cluster_pki.h"
+#include "pki/jws.h"
 #include "testing/control_plane.h"
 #include "testing/store_backend.h"
 #include "testing/wait.h"
@@ -164,6 +169,47 @@ TEST_F(ServiceAccountTokenE2E, TokenRequestsAreCheckedAndAuthorized) {
             "error: failed to create token: serviceaccounts \"robot\" is forbidden: User "
             "\"system:kube-scheduler\" cannot create resource \"serviceaccounts/token\" in API "
             "group \"\" in the namespace \"default\"\n");
+}
+
+TEST_F(ServiceAccountTokenE2E, IssuerDiscoveryServesTheKeysThatSignTheTokens) {
+  std::string out;
+  ASSERT_EQ(Admin({"get", "--raw", "/.well-known/openid-configuration"}, &out), 0) << out;
+  EXPECT_EQ(out, absl::StrCat(R"({"issuer":"https://kubernetes.default.svc.cluster.local",)",
+                              R"("jwks_uri":"https://127.0.0.1:)", cp_->apiserver_port(),
+                              R"(/openid/v1/jwks","response_types_supported":["id_token"],)",
+                              R"("subject_types_supported":["public"],)",
+                              R"("id_token_signing_alg_values_supported":["RS256"]})"));
+  std::string jwks;
+  ASSERT_EQ(Admin({"get", "--raw", "/openid/v1/jwks"}, &jwks), 0) << jwks;
+  EXPECT_TRUE(absl::StartsWith(jwks, R"({"keys":[{"use":"sig","kty":"RSA","kid":")")) << jwks;
+  EXPECT_TRUE(absl::StrContains(jwks, R"(,"alg":"RS256","n":")")) << jwks;
+  EXPECT_TRUE(absl::EndsWith(jwks, R"(","e":"AQAB"}]})")) << jwks;
+
+  // A token's header names its key by the id the key set gives it.
+  ASSERT_EQ(Admin({"create", "sa", "robot"}, &out), 0) << out;
+  std::string token;
+  ASSERT_EQ(Admin({"create", "token", "robot"}, &token), 0) << token;
+  token = std::string(absl::StripTrailingAsciiWhitespace(token));
+  std::vector<std::string> parts = absl::StrSplit(token, '.');
+  ASSERT_EQ(parts.size(), 3u) << token;
+  absl::StatusOr<std::string> header = pki::Base64UrlDecode(parts[0]);
+  ASSERT_TRUE(header.ok()) << header.status();
+  const size_t kid_at = header->find(R"("kid":")");
+  ASSERT_NE(kid_at, std::string::npos) << *header;
+  const std::string kid = header->substr(kid_at + 7, header->find('"', kid_at + 7) - kid_at - 7);
+  EXPECT_TRUE(absl::StrContains(jwks, absl::StrCat(R"("kid":")", kid, R"(")"))) << jwks;
+
+  // The accounts may read both (system:service-account-issuer-discovery is
+  // bound to system:serviceaccounts); they may not list pods.
+  const std::string as_robot = TokenKubeconfig(token);
+  EXPECT_EQ(Kubectl(as_robot, {"get", "--raw", "/openid/v1/jwks"}, &out), 0) << out;
+  EXPECT_EQ(out, jwks);
+  EXPECT_EQ(Kubectl(as_robot, {"get", "--raw", "/.well-known/openid-configuration/"}, &out), 0)
+      << out;
+  // The scheduler is not an account: no binding lets it.
+  EXPECT_EQ(Kubectl(cp_->scheduler_kubeconfig(), {"get", "--raw", "/openid/v1/jwks"}, &out), 1)
+      << out;
+  EXPECT_TRUE(absl::StrContains(out, "forbidden")) << out;
 }
 
 TEST_F(ServiceAccountTokenE2E, EveryNamespaceGetsItsDefaultServiceAccount) {
