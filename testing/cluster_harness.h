@@ -54,7 +54,8 @@ class ClusterHarness {
   ClusterHarness& operator=(const ClusterHarness&) = delete;
 
   // Starts etcd (first time, for kEtcd) and `minik8s up`, waits for its
-  // ready line and for every node to be Ready.
+  // ready line and for every node to be Ready. The first start picks the
+  // port base, and picks another when `up` finds one of its ports taken.
   absl::Status Start();
   // SIGTERM to `minik8s up`; error unless it exits 0 having stopped every
   // daemon. With kEtcd, `stop_etcd` also stops etcd (Start restarts it on
@@ -101,6 +102,8 @@ class ClusterHarness {
   client::Clientset& clientset() { return *cs_; }
 
  private:
+  // Start() at port_base_.
+  absl::Status StartAtPortBase();
   Options options_;
   TempDir dir_;
   std::string data_dir_;
