@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <future>
 #include <map>
 #include <memory>
 #include <optional>
@@ -50,6 +51,9 @@ struct Container {
   // listens on them now (port_listeners.h; only for a loopback pod IP).
   std::vector<int> tcp_ports;
   bool listening = false;
+  // Ready once the last close of its ports is done (invalid if it never
+  // listened): an exited container is reported after it (runtime.cc).
+  std::shared_future<void> ports_closed;
 
   cri::ContainerState state = cri::CONTAINER_CREATED;
   absl::Time created_at;

@@ -235,6 +235,7 @@ void Runtime::ClosePortsLocked(Container& c, Deferred& deferred) {
   if (!c.listening) return;
   c.listening = false;
   std::shared_future<void> closed = listeners_->Close(c.id);
+  c.ports_closed = closed;
   deferred.Add([closed] { closed.wait(); });
 }
 
@@ -611,23 +612,45 @@ absl::StatusOr<cri::RemoveContainerResponse> Runtime::RemoveContainer(
   return cri::RemoveContainerResponse();
 }
 
+namespace {
+
+// A container that exited on its own is EXITED at once, its ports closing
+// on the listeners' thread meanwhile; it is reported once they are closed,
+// as StopContainer answers only then, so that whoever sees it exited finds
+// its ports refusing. Waited for outside mu_ (port_listeners.h).
+void WaitForClosedPorts(const std::vector<std::shared_future<void>>& closing) {
+  for (const std::shared_future<void>& f : closing) f.wait();
+}
+
+}  // namespace
+
 absl::StatusOr<cri::ListContainersResponse> Runtime::ListContainers(
     const cri::ListContainersRequest& req) {
-  absl::MutexLock lock(&mu_);
   cri::ListContainersResponse r;
-  for (Container* c : containers_.List(req.filter())) {
-    ContainerStore::FillItem(*c, r.add_containers());
+  std::vector<std::shared_future<void>> closing;
+  {
+    absl::MutexLock lock(&mu_);
+    for (Container* c : containers_.List(req.filter())) {
+      ContainerStore::FillItem(*c, r.add_containers());
+      if (c->ports_closed.valid()) closing.push_back(c->ports_closed);
+    }
   }
+  WaitForClosedPorts(closing);
   return r;
 }
 
 absl::StatusOr<cri::ContainerStatusResponse> Runtime::ContainerStatus(
     const cri::ContainerStatusRequest& req) {
-  absl::MutexLock lock(&mu_);
-  Container* c = containers_.Find(req.container_id());
-  if (c == nullptr) return ContainerNotFound(req.container_id());
   cri::ContainerStatusResponse r;
-  ContainerStore::FillStatus(*c, r.mutable_status());
+  std::vector<std::shared_future<void>> closing;
+  {
+    absl::MutexLock lock(&mu_);
+    Container* c = containers_.Find(req.container_id());
+    if (c == nullptr) return ContainerNotFound(req.container_id());
+    ContainerStore::FillStatus(*c, r.mutable_status());
+    if (c->ports_closed.valid()) closing.push_back(c->ports_closed);
+  }
+  WaitForClosedPorts(closing);
   return r;
 }
 

@@ -36,8 +36,7 @@ class OidcDiscovery {
   // InvalidArgument when `issuer` is not an https URL with a host, when
   // `jwks_uri` (if not empty) is not an https URL, or for a key that is not
   // RSA.
-  static absl::StatusOr<OidcDiscovery> Build(const std::string& issuer,
-                                             const std::string& jwks_uri,
+  static absl::StatusOr<OidcDiscovery> Build(const std::string& issuer, const std::string& jwks_uri,
                                              const pki::PublicKeySet& keys);
 
   // The discovery document; `default_jwks_uri` stands in when Build got no

@@ -100,8 +100,8 @@ TEST(OidcDiscovery, ConfigurationNamesTheIssuerAndWhereTheKeysAre) {
 TEST(OidcDiscovery, RefusesWhatIsNotAnHttpsUrl) {
   absl::StatusOr<pki::PublicKeySet> keys = pki::PublicKeySet::FromPrivateKey(SigningKey());
   ASSERT_TRUE(keys.ok());
-  for (const char* issuer : {"kubernetes/serviceaccount", "http://issuer.test", "https://",
-                             "https:///path", ""}) {
+  for (const char* issuer :
+       {"kubernetes/serviceaccount", "http://issuer.test", "https://", "https:///path", ""}) {
     absl::StatusOr<OidcDiscovery> oidc = OidcDiscovery::Build(issuer, "", *keys);
     EXPECT_EQ(oidc.status().code(), absl::StatusCode::kInvalidArgument) << issuer;
   }
