@@ -40,6 +40,8 @@ const TableEntry kTable[] = {
     {"minik8s.core.v1.ConfigMapKeySelector", "name", {1, 1}},
     {"minik8s.core.v1.SecretKeySelector", "name", {1, 1}},
     {"minik8s.core.v1.ConfigMapVolumeSource", "name", {1, 1}},
+    {"minik8s.core.v1.ConfigMapProjection", "name", {1, 1}},
+    {"minik8s.core.v1.SecretProjection", "name", {1, 1}},
 
     // Container: Kubernetes has lifecycle = 12 and stdinOnce = 17, which we
     // lack; our later fields were numbered one off.
@@ -74,6 +76,8 @@ const TableEntry kTable[] = {
     {"minik8s.core.v1.Volume", "empty_dir", {2, 2}},
     {"minik8s.core.v1.Volume", "secret", {2, 6}},
     {"minik8s.core.v1.Volume", "config_map", {2, 19}},
+    {"minik8s.core.v1.Volume", "projected", {2, 26}},
+    {"minik8s.core.v1.Volume", "downward_api", {2, 16}},
 
     // PodSpec: numbered in our own order; Kubernetes' numbers follow.
     {"minik8s.core.v1.PodSpec", "init_containers", {20}},
