@@ -46,6 +46,8 @@ struct Container {
   Program program;
   ScriptState script;
   FileMap files;
+  // The CRI mounts (config.mounts) the shell reads host files through.
+  std::vector<MountPoint> mounts;
   bool nginx_like = false;  // prints nginx's lines (workload_logs.h)
   // The declared TCP ports (container_ports.h) and whether the runtime
   // listens on them now (port_listeners.h; only for a loopback pod IP).

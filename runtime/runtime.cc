@@ -251,6 +251,7 @@ void Runtime::ContinueScriptLocked(Container& c, Deferred& deferred) {
   io.output = [this, &c](const std::string& stream, const std::string& line)
                   ABSL_NO_THREAD_SAFETY_ANALYSIS { AppendLogLocked(c, stream, line); };
   io.files = &c.files;
+  io.mounts = &c.mounts;
   Blocked b = RunUntilBlocked(c.program, &c.script, io);
   switch (b.kind) {
     case Blocked::kSleep:
@@ -438,6 +439,15 @@ absl::StatusOr<cri::CreateContainerResponse> Runtime::CreateContainer(
     return absl::InvalidArgumentError(
         absl::StrCat("container \"", config.metadata().name(), "\": ", sim.status().message()));
   }
+  std::vector<MountPoint> mounts;
+  for (const cri::Mount& m : config.mounts()) {
+    if (m.container_path().empty() || m.container_path()[0] != '/' || m.host_path().empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "container \"", config.metadata().name(), "\": mount \"", m.container_path(), "\" -> \"",
+          m.host_path(), "\": the container path must be absolute and the host path set"));
+    }
+    mounts.push_back({m.container_path(), m.host_path(), m.readonly()});
+  }
 
   absl::MutexLock lock(&mu_);
   Sandbox* sb = sandboxes_.Find(req.pod_sandbox_id());
@@ -493,6 +503,7 @@ absl::StatusOr<cri::CreateContainerResponse> Runtime::CreateContainer(
   c->image_ref = image->repo_digest;
   c->env = std::move(script_env);
   c->sim = *sim;
+  c->mounts = std::move(mounts);
   c->program = CompileCommand(argv, c->env);
   c->nginx_like = IsNginxImage(image->name);
   // Ports are answered only on loopback pod addresses: scale mode's 10.x
@@ -681,6 +692,7 @@ absl::StatusOr<cri::ExecSyncResponse> Runtime::ExecSync(const cri::ExecSyncReque
     absl::StrAppend(stream == "stderr" ? &err : &out, line, "\n");
   };
   io.files = &c->files;
+  io.mounts = &c->mounts;
   ScriptState state;
   while (true) {
     Blocked b = RunUntilBlocked(program, &state, io);

@@ -4,7 +4,13 @@
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <optional>
 #include <set>
+#include <sstream>
+#include <system_error>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -261,7 +267,7 @@ void EmitSimple(std::vector<std::string> words, const std::string& redirect, boo
     if (ops.empty()) {
       emit({.op = Instr::kStatus, .code = 0});
     } else {
-      emit({.op = Instr::kTest, .args = {ops[0]}});
+      emit({.op = Instr::kLs, .args = ops});
     }
   } else if (name == "test" || name == "[" || name == "[[") {
     if (name != "test" && !rest.empty() && (rest.back() == "]" || rest.back() == "]]")) {
@@ -287,7 +293,7 @@ void EmitSimple(std::vector<std::string> words, const std::string& redirect, boo
       result = 0;  // an expression we do not evaluate: true
     }
     if (result < 0) {
-      emit({.op = Instr::kTest, .args = {rest[1]}, .code = negate ? 1 : 0});
+      emit({.op = Instr::kTest, .args = {rest[1], rest[0]}, .code = negate ? 1 : 0});
     } else {
       emit({.op = Instr::kStatus, .code = negate ? 1 - result : result});
     }
@@ -532,11 +538,85 @@ Program CompileCommand(const std::vector<std::string>& argv,
   return prog;
 }
 
+namespace {
+
+namespace fs = std::filesystem;
+
+// The host file behind `path` when a mount covers it.
+struct HostFile {
+  const MountPoint* mount = nullptr;
+  std::string path;
+};
+
+HostFile FindHostFile(const ScriptIo& io, const std::string& path) {
+  HostFile out;
+  if (io.mounts == nullptr || path.empty() || path[0] != '/') return out;
+  size_t best = 0;
+  for (const MountPoint& m : *io.mounts) {
+    std::string cp = m.container_path;
+    while (cp.size() > 1 && cp.back() == '/') cp.pop_back();
+    const bool covers =
+        path == cp || (absl::StartsWith(path, cp) &&
+                       (cp == "/" || (path.size() > cp.size() && path[cp.size()] == '/')));
+    if (!covers || (out.mount != nullptr && cp.size() <= best)) continue;
+    best = cp.size();
+    out.mount = &m;
+    out.path = m.host_path + (cp == "/" ? path : path.substr(cp.size()));
+  }
+  return out;
+}
+
+constexpr char kReadOnly[] = "Read-only file system";
+
+std::optional<std::string> ReadHostFile(const std::string& path, bool* is_dir) {
+  std::error_code ec;
+  *is_dir = fs::is_directory(path, ec);
+  if (*is_dir || !fs::exists(path, ec)) return std::nullopt;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream content;
+  content << in.rdbuf();
+  return content.str();
+}
+
+// Writes `text` to the host file (appending or replacing); false on failure.
+bool WriteHostFile(const std::string& path, const std::string& text, bool append) {
+  std::ofstream out(path,
+                    append ? std::ios::binary | std::ios::app : std::ios::binary | std::ios::trunc);
+  if (!out) return false;
+  out << text;
+  return static_cast<bool>(out);
+}
+
+// `test FLAG path` against the host file system.
+bool TestHostFile(const std::string& path, const std::string& flag) {
+  std::error_code ec;
+  fs::file_status st = fs::status(path, ec);  // follows symlinks
+  if (ec || !fs::exists(st)) return false;
+  if (flag == "-f") return fs::is_regular_file(st);
+  if (flag == "-d") return fs::is_directory(st);
+  if (flag == "-s") return fs::is_regular_file(st) && fs::file_size(path, ec) > 0 && !ec;
+  return true;
+}
+
+}  // namespace
+
 Blocked RunUntilBlocked(const Program& program, ScriptState* state, const ScriptIo& io,
                         int max_steps) {
   auto write = [&](const Instr& in, const std::string& text) {
     if (!in.redirect.empty()) {
-      if (in.redirect == "/dev/null" || io.files == nullptr) return;
+      if (in.redirect == "/dev/null") return;
+      if (HostFile host = FindHostFile(io, in.redirect); host.mount != nullptr) {
+        // A read-only mount was refused before the command ran.
+        std::string line = text;
+        if (line.empty() || line.back() != '\n') line += '\n';
+        if (!WriteHostFile(host.path, line, in.append)) {
+          io.output("stderr",
+                    absl::StrCat("sh: can't create ", in.redirect, ": ", std::strerror(errno)));
+        }
+        return;
+      }
+      if (io.files == nullptr) return;
       std::string& content = (*io.files)[in.redirect];
       if (!in.append) content.clear();
       content += text;
@@ -554,6 +634,17 @@ Blocked RunUntilBlocked(const Program& program, ScriptState* state, const Script
               .note = absl::StrCat("script ran ", max_steps, " steps without sleeping")};
     }
     const Instr& in = program.code[state->pc++];
+    if (!in.redirect.empty() && in.op != Instr::kJump && in.op != Instr::kJumpIfFail &&
+        in.op != Instr::kJumpIfOk) {
+      // As a shell does, the redirection is opened before the command runs:
+      // on a read-only mount the command does not run.
+      HostFile host = FindHostFile(io, in.redirect);
+      if (host.mount != nullptr && host.mount->readonly) {
+        io.output("stderr", absl::StrCat("sh: can't create ", in.redirect, ": ", kReadOnly));
+        state->status = 1;
+        continue;
+      }
+    }
     switch (in.op) {
       case Instr::kEcho:
         write(in, absl::StrJoin(in.args, " "));
@@ -584,14 +675,42 @@ Blocked RunUntilBlocked(const Program& program, ScriptState* state, const Script
                 .note = absl::StrCat("command not simulated: ", absl::StrJoin(in.args, " ")),
                 .unknown = true};
       case Instr::kTouch:
+        state->status = 0;
         for (const auto& f : in.args) {
+          if (HostFile host = FindHostFile(io, f); host.mount != nullptr) {
+            std::error_code ec;
+            if (host.mount->readonly) {
+              io.output("stderr", absl::StrCat("touch: ", f, ": ", kReadOnly));
+              state->status = 1;
+            } else if (!fs::exists(host.path, ec) && !WriteHostFile(host.path, "", true)) {
+              io.output("stderr", absl::StrCat("touch: ", f, ": ", std::strerror(errno)));
+              state->status = 1;
+            }
+            continue;
+          }
           if (io.files) io.files->emplace(f, "");
         }
-        state->status = 0;
         break;
       case Instr::kRm:
         state->status = 0;
         for (const auto& f : in.args) {
+          if (HostFile host = FindHostFile(io, f); host.mount != nullptr) {
+            std::error_code ec;
+            if (!fs::exists(fs::symlink_status(host.path, ec))) {
+              if (in.code == 0) {
+                io.output("stderr",
+                          absl::StrCat("rm: can't remove '", f, "': No such file or directory"));
+                state->status = 1;
+              }
+            } else if (host.mount->readonly) {
+              io.output("stderr", absl::StrCat("rm: can't remove '", f, "': ", kReadOnly));
+              state->status = 1;
+            } else if (!fs::remove(host.path, ec)) {
+              io.output("stderr", absl::StrCat("rm: can't remove '", f, "': ", ec.message()));
+              state->status = 1;
+            }
+            continue;
+          }
           if (io.files && io.files->erase(f) == 0 && in.code == 0) {
             io.output("stderr",
                       absl::StrCat("rm: cannot remove '", f, "': No such file or directory"));
@@ -602,6 +721,19 @@ Blocked RunUntilBlocked(const Program& program, ScriptState* state, const Script
       case Instr::kCat:
         state->status = 0;
         for (const auto& f : in.args) {
+          if (HostFile host = FindHostFile(io, f); host.mount != nullptr) {
+            bool is_dir = false;
+            std::optional<std::string> content = ReadHostFile(host.path, &is_dir);
+            if (content.has_value()) {
+              if (!content->empty()) write(in, *content);
+            } else {
+              io.output("stderr",
+                        absl::StrCat("cat: ", f, ": ",
+                                     is_dir ? "Is a directory" : "No such file or directory"));
+              state->status = 1;
+            }
+            continue;
+          }
           auto it = io.files ? io.files->find(f) : FileMap::iterator();
           if (io.files && it != io.files->end()) {
             if (!it->second.empty()) write(in, it->second);
@@ -612,10 +744,48 @@ Blocked RunUntilBlocked(const Program& program, ScriptState* state, const Script
         }
         break;
       case Instr::kTest: {
-        bool exists = io.files && io.files->count(in.args[0]) > 0;
+        bool exists = false;
+        if (HostFile host = FindHostFile(io, in.args[0]); host.mount != nullptr) {
+          exists = TestHostFile(host.path, in.args.size() > 1 ? in.args[1] : "-e");
+        } else {
+          exists = io.files && io.files->count(in.args[0]) > 0;
+        }
         state->status = (exists ? 0 : 1) ^ in.code;
         break;
       }
+      case Instr::kLs:
+        // Like `ls` into a pipe: one name a line; a folder's entries sorted,
+        // without the hidden ones (a kubelet volume's `..data` and its
+        // timestamped folder).
+        state->status = 0;
+        for (const auto& f : in.args) {
+          HostFile host = FindHostFile(io, f);
+          if (host.mount == nullptr) {
+            if (!io.files || io.files->count(f) == 0) {
+              io.output("stderr", absl::StrCat("ls: ", f, ": No such file or directory"));
+              state->status = 1;
+            } else {
+              write(in, f);
+            }
+            continue;
+          }
+          std::error_code ec;
+          if (!fs::exists(host.path, ec)) {
+            io.output("stderr", absl::StrCat("ls: ", f, ": No such file or directory"));
+            state->status = 1;
+          } else if (fs::is_directory(host.path, ec)) {
+            std::vector<std::string> names;
+            for (const fs::directory_entry& e : fs::directory_iterator(host.path, ec)) {
+              std::string name = e.path().filename().string();
+              if (!name.empty() && name[0] != '.') names.push_back(std::move(name));
+            }
+            std::sort(names.begin(), names.end());
+            for (const std::string& name : names) write(in, name);
+          } else {
+            write(in, f);
+          }
+        }
+        break;
       case Instr::kJump:
         state->pc = in.target;
         break;

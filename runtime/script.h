@@ -11,10 +11,18 @@
 //     (simulated) file.
 //   - simple commands: `echo`, `printf`, `sleep N` (seconds, fractions,
 //     s/m/h/d suffixes, `infinity`), `exit [N]`, `true`, `:`, `false`,
-//     `touch`, `rm`, `cat`, `test -e|-f|-s F` / `[ -e F ]`, `mkdir`, `ls F`,
+//     `touch`, `rm`, `cat`, `test -e|-f|-s|-d F` / `[ -e F ]`, `mkdir`, `ls F`,
 //     `tail -f ...` (runs forever), `nginx` (runs forever), `exec CMD`.
 //   - any other argv: a single simple command.
 // Anything else is "unknown": as the main process it runs until stopped.
+//
+// Files: a container's own files are simulated (a FileMap). A path under a
+// mount's container_path (ScriptIo::mounts, the CRI mounts the kubelet
+// passed) is the host file under its host_path instead: `cat`, `test`/`[`,
+// `ls` read the host file system (following symlinks, so a kubelet volume's
+// `..data` links resolve); `>`, `>>`, `touch`, `rm` there change the host
+// file, or, on a read-only mount, fail as busybox's sh and tools do
+// (`sh: can't create F: Read-only file system`, status 1).
 //
 // A `while` loop whose condition and body never sleep would spin forever and
 // flood the log; it runs its body once and then idles until stopped.
@@ -48,7 +56,8 @@ struct Instr {
     kTouch,
     kRm,
     kCat,
-    kTest,        // status 0 if args[0] exists
+    kTest,        // status 0 if args[0] exists (args[1], if any: the test's flag, "-f")
+    kLs,          // lists args (a mounted directory's entries; otherwise checks existence)
     kJump,        // to target
     kJumpIfFail,  // to target if the status is not 0
     kJumpIfOk,    // to target if the status is 0
@@ -86,10 +95,20 @@ struct ScriptState {
   int status = 0;  // $? of the last command
 };
 
+// A host folder or file a container sees at container_path (a CRI Mount).
+struct MountPoint {
+  std::string container_path;  // absolute
+  std::string host_path;
+  bool readonly = false;
+};
+
 struct ScriptIo {
   // Called with each output line (stream is "stdout" or "stderr").
   std::function<void(const std::string& stream, const std::string& line)> output;
   FileMap* files = nullptr;  // borrowed; must outlive the call
+  // Borrowed; null = no mounts. The longest container_path that is a path
+  // prefix of a file wins.
+  const std::vector<MountPoint>* mounts = nullptr;
 };
 
 struct Blocked {
