@@ -237,6 +237,51 @@ TEST(K8sProtobuf, RenumberedAndInlinedFieldsUseKubernetesNumbers) {
   Equal(*decoded->object, RenumberedPod());
 }
 
+// The ServiceAccount volume Kubernetes' admission adds to every pod: Volume
+// inlines VolumeSource (projected = 26), and the ConfigMap projection embeds
+// LocalObjectReference{name = 1}.
+TEST(K8sProtobuf, ProjectedVolumeUsesKubernetesNumbers) {
+  core::Pod pod;
+  pod.set_api_version("v1");
+  pod.set_kind("Pod");
+  pod.mutable_metadata()->set_name("p");
+  core::Volume* volume = pod.mutable_spec()->add_volumes();
+  volume->set_name("kube-api-access-abcde");
+  core::ProjectedVolumeSource* projected = volume->mutable_projected();
+  projected->set_default_mode(420);
+  core::ServiceAccountTokenProjection* token =
+      projected->add_sources()->mutable_service_account_token();
+  token->set_expiration_seconds(3607);
+  token->set_path("token");
+  core::ConfigMapProjection* config_map = projected->add_sources()->mutable_config_map();
+  config_map->set_name("kube-root-ca.crt");
+  core::KeyToPath* item = config_map->add_items();
+  item->set_key("ca.crt");
+  item->set_path("ca.crt");
+  core::DownwardAPIVolumeFile* file = projected->add_sources()->mutable_downward_api()->add_items();
+  file->set_path("namespace");
+  file->mutable_field_ref()->set_api_version("v1");
+  file->mutable_field_ref()->set_field_path("metadata.namespace");
+  core::Volume* downward = pod.mutable_spec()->add_volumes();
+  downward->set_name("podinfo");
+  downward->mutable_downward_api()->set_default_mode(256);
+
+  const std::string sources = Cat(
+      {L(1, L(4, Cat({V(2, 3607), L(3, "token")}))),
+       L(1,
+         L(3, Cat({L(1, L(1, "kube-root-ca.crt")), L(2, Cat({L(1, "ca.crt"), L(2, "ca.crt")}))}))),
+       L(1, L(2, L(1, Cat({L(1, "namespace"),
+                           L(2, Cat({L(1, "v1"), L(2, "metadata.namespace")}))}))))});
+  const std::string volumes =
+      Cat({L(1, Cat({L(1, "kube-api-access-abcde"), L(2, L(26, Cat({sources, V(2, 420)})))})),
+           L(1, Cat({L(1, "podinfo"), L(2, L(16, V(2, 256)))}))});
+  const std::string raw = Cat({L(1, L(1, "p")), L(2, volumes)});
+  EXPECT_EQ(EncodeK8sProtobuf(pod), Envelope("v1", "Pod", raw));
+  absl::StatusOr<DecodedObject> decoded = DecodeK8sProtobuf(Envelope("v1", "Pod", raw));
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  Equal(*decoded->object, pod);
+}
+
 // What Kubernetes' proto2 encoder really sends: every non-pointer field,
 // zero or not, fields we do not model, an empty (zero) creationTimestamp.
 TEST(K8sProtobuf, AcceptsKubernetesExplicitZerosAndUnknownFields) {
