@@ -64,7 +64,8 @@ std::unique_ptr<Chain> NewChain(const std::vector<std::string>& names,
   std::vector<std::unique_ptr<Plugin>> plugins;
   for (const std::string& name : names) {
     if (name == kNodeRestrictionName) {
-      plugins.push_back(std::make_unique<NodeRestriction>(dependencies.node_uid));
+      plugins.push_back(
+          std::make_unique<NodeRestriction>(dependencies.node_uid, dependencies.pods));
     }
   }
   plugins.push_back(std::make_unique<CertificateApproval>(dependencies.authorizer));

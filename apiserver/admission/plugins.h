@@ -40,6 +40,7 @@ absl::StatusOr<std::vector<std::string>> ParseEnabledPlugins(absl::string_view f
 // What plugins need from the server.
 struct PluginDependencies {
   NodeRestriction::NodeUid node_uid;  // NodeRestriction
+  NodeRestriction::PodGetter pods;    // NodeRestriction (token requests)
   AuthorizerGetter authorizer;        // CertificateApproval, CertificateSigning, RBAC
   RoleRulesGetter role_rules;         // RBAC's escalation check
 };

@@ -11,8 +11,13 @@ bool HasRbac(const std::vector<std::string>& modes) {
   return std::find(modes.begin(), modes.end(), "RBAC") != modes.end();
 }
 
+bool HasNode(const std::vector<std::string>& modes) {
+  return std::find(modes.begin(), modes.end(), "Node") != modes.end();
+}
+
 absl::StatusOr<std::unique_ptr<Authorizer>> NewAuthorizer(const std::vector<std::string>& modes,
-                                                          const PolicySource* rbac_source) {
+                                                          const PolicySource* rbac_source,
+                                                          const NodeGraph* node_graph) {
   std::vector<std::unique_ptr<Authorizer>> chain;
   chain.push_back(std::make_unique<PrivilegedGroupsAuthorizer>());
   for (const std::string& mode : modes) {
@@ -21,7 +26,7 @@ absl::StatusOr<std::unique_ptr<Authorizer>> NewAuthorizer(const std::vector<std:
     } else if (mode == "AlwaysDeny") {
       chain.push_back(std::make_unique<AlwaysDenyAuthorizer>());
     } else if (mode == "Node") {
-      chain.push_back(std::make_unique<NodeAuthorizer>());
+      chain.push_back(std::make_unique<NodeAuthorizer>(node_graph));
     } else if (mode == "RBAC") {
       if (rbac_source == nullptr) return absl::InvalidArgumentError("RBAC needs a policy source");
       chain.push_back(std::make_unique<RbacAuthorizer>(rbac_source));

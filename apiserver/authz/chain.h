@@ -12,6 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "apiserver/authz/authorizer.h"
+#include "apiserver/authz/node_graph.h"
 #include "apiserver/authz/rbac_authorizer.h"
 
 namespace minik8s::apiserver::authz {
@@ -21,8 +22,13 @@ bool HasRbac(const std::vector<std::string>& modes);
 
 // `rbac_source` (must outlive the result) is read when `modes` include RBAC
 // and may be null otherwise; InvalidArgument when RBAC has no source.
+// `node_graph` (likewise; may be null: no paths) is the Node mode's graph.
 absl::StatusOr<std::unique_ptr<Authorizer>> NewAuthorizer(const std::vector<std::string>& modes,
-                                                          const PolicySource* rbac_source);
+                                                          const PolicySource* rbac_source,
+                                                          const NodeGraph* node_graph = nullptr);
+
+// Whether `modes` include Node.
+bool HasNode(const std::vector<std::string>& modes);
 
 }  // namespace minik8s::apiserver::authz
 

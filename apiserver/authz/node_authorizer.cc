@@ -41,6 +41,47 @@ Result AuthorizeLease(const std::string& node, const Attributes& attributes) {
   return {Decision::kAllow, ""};
 }
 
+Result NoRelationship(const std::string& node) {
+  return {Decision::kNoOpinion,
+          absl::StrCat("no relationship found between node '", node, "' and this object")};
+}
+
+// Kubernetes' authorize: a path from the object to the node.
+Result AuthorizePath(const NodeGraph* graph, const std::string& node, GraphVertex vertex,
+                     const Attributes& attributes) {
+  if (attributes.name.empty()) return {Decision::kNoOpinion, "No Object name found"};
+  if (graph == nullptr || !graph->HasPath(node, vertex, attributes.namespace_, attributes.name)) {
+    return NoRelationship(node);
+  }
+  return {Decision::kAllow, ""};
+}
+
+// Kubernetes' authorizeReadNamespacedObject.
+Result AuthorizeRead(const NodeGraph* graph, const std::string& node, GraphVertex vertex,
+                     const Attributes& attributes) {
+  const std::string& verb = attributes.verb;
+  if (verb != "get" && verb != "list" && verb != "watch") {
+    return {Decision::kNoOpinion, "can only read resources of this type"};
+  }
+  if (!attributes.subresource.empty()) return {Decision::kNoOpinion, "cannot read subresource"};
+  if (attributes.namespace_.empty()) {
+    return {Decision::kNoOpinion, "can only read namespaced object of this type"};
+  }
+  return AuthorizePath(graph, node, vertex, attributes);
+}
+
+// Kubernetes' authorizeCreateToken.
+Result AuthorizeCreateToken(const NodeGraph* graph, const std::string& node,
+                            const Attributes& attributes) {
+  if (attributes.verb != "create" || attributes.name.empty()) {
+    return {Decision::kNoOpinion, "can only create tokens for individual service accounts"};
+  }
+  if (attributes.subresource != "token") {
+    return {Decision::kNoOpinion, "can only create token subresource of serviceaccount"};
+  }
+  return AuthorizePath(graph, node, GraphVertex::kServiceAccount, attributes);
+}
+
 }  // namespace
 
 NodeIdentity NodeIdentityOf(const authn::UserInfo* user) {
@@ -78,7 +119,7 @@ std::vector<rbac::v1::PolicyRule> NodeRules() {
   };
 }
 
-NodeAuthorizer::NodeAuthorizer() : rules_(NodeRules()) {}
+NodeAuthorizer::NodeAuthorizer(const NodeGraph* graph) : rules_(NodeRules()), graph_(graph) {}
 
 Result NodeAuthorizer::Authorize(const Attributes& attributes) const {
   const NodeIdentity node = NodeIdentityOf(attributes.user);
@@ -90,6 +131,17 @@ Result NodeAuthorizer::Authorize(const Attributes& attributes) const {
   if (attributes.resource_request && attributes.api_group == kCoordinationGroup &&
       attributes.resource == "leases") {
     return AuthorizeLease(node.name, attributes);
+  }
+  if (attributes.resource_request && attributes.api_group.empty()) {
+    if (attributes.resource == "secrets") {
+      return AuthorizeRead(graph_, node.name, GraphVertex::kSecret, attributes);
+    }
+    if (attributes.resource == "configmaps") {
+      return AuthorizeRead(graph_, node.name, GraphVertex::kConfigMap, attributes);
+    }
+    if (attributes.resource == "serviceaccounts") {
+      return AuthorizeCreateToken(graph_, node.name, attributes);
+    }
   }
   for (const auto& rule : rules_) {
     if (RuleAllows(attributes, rule)) return {Decision::kAllow, ""};

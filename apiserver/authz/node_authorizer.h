@@ -21,13 +21,27 @@
 //     events.k8s.io); read, create and delete pods, update and patch
 //     pods/status, create pods/eviction; create tokenreviews,
 //     subjectaccessreviews and localsubjectaccessreviews.
+//   - secrets and configmaps: get, list and watch of one object (a name;
+//     not a subresource; in a namespace) that a pod bound to the node
+//     references; serviceaccounts: create of the `token` subresource of an
+//     account a pod bound to the node runs as — the graph's paths
+//     (node_graph.h: volumes, projected sources, env refs,
+//     serviceAccountName), as Kubernetes' authorizer follows them. Without
+//     a path the answer is NoOpinion with Kubernetes' reason `no
+//     relationship found between node 'n1' and this object` (so the 403
+//     reads `secrets "s" is forbidden: User "system:node:n1" cannot get
+//     resource "secrets" in API group "" in the namespace "default": no
+//     relationship found between node 'n1' and this object`); other verbs
+//     get `can only read resources of this type`, `cannot read
+//     subresource`, `can only read namespaced object of this type`, `No
+//     Object name found`, `can only create tokens for individual service
+//     accounts` or `can only create token subresource of serviceaccount`.
 // Which node, which pod is the NodeRestriction admission plugin's question
 // (admission/noderestriction), as in Kubernetes: without it a node may
 // update every Node and every pod's status.
 //
-// Not done (minik8s has none of these kinds): the graph of secrets,
-// configmaps, persistent volumes and claims, resource claims and service
-// account tokens reachable from a node's pods, and CSINodes. Nor the newer
+// Not done (minik8s has none of these kinds): persistent volumes and
+// claims, resource claims and CSINodes in the graph. Nor the newer
 // selector-scoped reads (feature AuthorizeNodeWithSelectors: list/watch of
 // pods only with fieldSelector spec.nodeName=<node>, get of its own Node
 // only): nodes read every Node and Pod, as Kubernetes did up to 1.31.
@@ -42,6 +56,7 @@
 
 #include "apiserver/authn/authenticator.h"
 #include "apiserver/authz/authorizer.h"
+#include "apiserver/authz/node_graph.h"
 #include "k8s/rbac/v1/rbac.pb.h"
 
 namespace minik8s::apiserver::authz {
@@ -64,7 +79,8 @@ std::vector<rbac::v1::PolicyRule> NodeRules();
 
 class NodeAuthorizer : public Authorizer {
  public:
-  NodeAuthorizer();
+  // `graph` (borrowed, must outlive the authorizer; null: no paths).
+  explicit NodeAuthorizer(const NodeGraph* graph = nullptr);
   Result Authorize(const Attributes& attributes) const override;
   // For a node: nothing listed, incomplete, and Kubernetes' error (`node
   // authorizer does not support user rule resolution`); others: nothing.
@@ -72,6 +88,7 @@ class NodeAuthorizer : public Authorizer {
 
  private:
   const std::vector<rbac::v1::PolicyRule> rules_;
+  const NodeGraph* const graph_;
 };
 
 }  // namespace minik8s::apiserver::authz

@@ -9,6 +9,7 @@
 #include "api/errors.h"
 #include "apiserver/authz/node_authorizer.h"
 #include "apiserver/object_meta.h"
+#include "k8s/authentication/v1/authentication.pb.h"
 #include "k8s/coordination/v1/coordination.pb.h"
 #include "k8s/core/v1/core.pb.h"
 
@@ -215,6 +216,38 @@ absl::Status NodeRestriction::Admit(const Attributes& a) const {
   }
   if (kind.group.empty() && kind.resource == "nodes") return AdmitNode(node, a);
   if (kind.group == "coordination.k8s.io" && kind.resource == "leases") return AdmitLease(node, a);
+  if (kind.group.empty() && kind.resource == "serviceaccounts") {
+    return AdmitServiceAccount(node, a);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status NodeRestriction::AdmitServiceAccount(const std::string& node,
+                                                  const Attributes& a) const {
+  if (a.operation != Operation::kCreate || a.subresource != "token") return absl::OkStatus();
+  const auto* request = dynamic_cast<const authentication::v1::TokenRequest*>(a.object);
+  if (request == nullptr) return Forbidden(a, "unexpected type");
+  // A token a node asks for must be bound to one of its pods.
+  const authentication::v1::BoundObjectReference& ref = request->spec().bound_object_ref();
+  if (!request->spec().has_bound_object_ref() || ref.api_version() != "v1" || ref.kind() != "Pod" ||
+      ref.name().empty()) {
+    return Forbidden(a, "node requested token not bound to a pod");
+  }
+  if (ref.uid().empty()) {
+    return Forbidden(a, "node requested token with a pod binding without a uid");
+  }
+  if (!pods_) return Forbidden(a, "pods cannot be read here");
+  absl::StatusOr<core::v1::Pod> pod = pods_(a.namespace_, ref.name());
+  if (api::IsNotFound(pod.status())) return pod.status();
+  if (!pod.ok()) return Forbidden(a, pod.status().message());
+  if (ref.uid() != pod->metadata().uid()) {
+    return Forbidden(a, absl::StrCat("the UID in the bound object reference (", ref.uid(),
+                                     ") does not match the UID in record. The object might "
+                                     "have been deleted and then recreated"));
+  }
+  if (pod->spec().node_name() != node) {
+    return Forbidden(a, "node requested token bound to a pod scheduled on a different node");
+  }
   return absl::OkStatus();
 }
 

@@ -25,13 +25,20 @@
 //     the pod's labels through status.
 //   - leases (coordination.k8s.io): only in kube-node-lease, and only the
 //     lease named after the node.
+//   - serviceaccounts/token (create): only tokens bound to a pod (apiVersion
+//     v1, kind Pod, a name: `node requested token not bound to a pod`; a
+//     uid: `node requested token with a pod binding without a uid`) that
+//     exists with that uid (`the UID in the bound object reference (U)
+//     does not match the UID in record. The object might have been deleted
+//     and then recreated`) and is bound to the node (`node requested token
+//     bound to a pod scheduled on a different node`); the pod is read from
+//     the apiserver's cache (`pods`), NotFound when it has none.
 //   - a node identity without a name: every write refused (`could not
 //     determine node from user "system:node:"`).
 // Other resources and other callers pass.
 //
-// Not done (minik8s has none of these): PVC status, service account
-// tokens, CSINodes, ResourceSlices, pods/eviction (minik8s serves no
-// evictions yet; any pod subresource but status is refused), the Node's
+// Not done (minik8s has none of these): PVC status, CSINodes, ResourceSlices, pods/eviction
+// (minik8s serves no evictions yet; any pod subresource but status is refused), the Node's
 // configSource.
 //
 // Thread safety: immutable; `node_uid` must be safe to call concurrently.
@@ -44,6 +51,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "apiserver/admission/interface.h"
+#include "k8s/core/v1/core.pb.h"
 
 namespace minik8s::apiserver::admission {
 
@@ -60,14 +68,22 @@ class NodeRestriction : public Plugin {
   // owner reference must name it.
   using NodeUid = std::function<absl::StatusOr<std::string>(const std::string& name)>;
 
-  explicit NodeRestriction(NodeUid node_uid) : node_uid_(std::move(node_uid)) {}
+  // The pod ns/name (the API's NotFound when there is none): a node's token
+  // request must be bound to one of its pods.
+  using PodGetter =
+      std::function<absl::StatusOr<core::v1::Pod>(const std::string& ns, const std::string& name)>;
+
+  explicit NodeRestriction(NodeUid node_uid, PodGetter pods = nullptr)
+      : node_uid_(std::move(node_uid)), pods_(std::move(pods)) {}
   absl::Status Admit(const Attributes& attributes) const override;
 
  private:
+  absl::Status AdmitServiceAccount(const std::string& node, const Attributes& attributes) const;
   absl::Status AdmitPod(const std::string& node, const Attributes& attributes) const;
   absl::Status AdmitPodCreate(const std::string& node, const Attributes& attributes) const;
 
   const NodeUid node_uid_;
+  const PodGetter pods_;
 };
 
 }  // namespace minik8s::apiserver::admission
