@@ -168,6 +168,7 @@ bool Handler::CreateRunsWithoutWaiting(const apiv1::CreateRequest& request) cons
   if (!(*strategy)->namespaced()) return true;
   const std::string& ns = request.namespace_();
   if (ns.empty()) return false;
+  if (!AdmissionRunsWithoutWaiting((*strategy)->kind(), ns, options_.admission)) return false;
   absl::StatusOr<const Strategy*> ns_strategy = registry_->Find("namespaces");
   if (!ns_strategy.ok()) return false;
   WatchCache* cache = CacheFor(&(*ns_strategy)->kind());

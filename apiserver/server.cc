@@ -25,6 +25,20 @@ namespace {
 const char* const kSystemNamespaces[] = {"default", "kube-system", "kube-node-lease",
                                          "kube-public"};
 
+// The object `resource` ns/name as stored (the API's NotFound when there is
+// none).
+template <typename T>
+absl::StatusOr<T> StoredAs(const Registry& registry, ObjectStore* store, const char* resource,
+                           const std::string& ns, const std::string& name) {
+  ASSIGN_OR_RETURN(const Strategy* strategy, registry.Find(resource));
+  const api::KindInfo& kind = strategy->kind();
+  ASSIGN_OR_RETURN(MessagePtr stored, store->Get(kind, store->Key(kind, ns, name), name));
+  if (stored->GetDescriptor() != T::descriptor()) {
+    return api::NewInternalError(absl::StrCat("the stored ", resource, " are of another type"));
+  }
+  return static_cast<const T&>(*stored);
+}
+
 }  // namespace
 
 Server::Server(ServerOptions options) : options_(std::move(options)) {}
@@ -45,16 +59,27 @@ absl::Status Server::Start() {
   admission_ = admission::NewChain(
       plugins,
       {.node_uid = [this](const std::string& name) { return NodeUid(name); },
+       .pods = [this](const std::string& ns,
+                      const std::string& name) { return CachedPod(ns, name); },
        .authorizer = [this] { return authorizer_.get(); },
        .role_rules = [this](const std::string& kind, const std::string& ns,
                             const std::string& name) { return RoleRules(kind, ns, name); }});
   if (!plugins.empty()) {
     spdlog::info("admission plugins: {}", options_.enable_admission_plugins);
   }
+  AdmissionOptions admission = options_.admission;
+  if (!options_.service_account_signing_key_file.empty()) {
+    // Pods get token volumes only from an apiserver that issues tokens.
+    admission.service_accounts = {
+        .cached = [this](const std::string& ns,
+                         const std::string& name) { return CachedServiceAccount(ns, name); },
+        .stored = [this](const std::string& ns,
+                         const std::string& name) { return StoredServiceAccount(ns, name); }};
+  }
   handler_ = std::make_unique<Handler>(
       store_.get(), registry_.get(),
       Handler::Options{.event_ttl_seconds = absl::ToInt64Seconds(options_.event_ttl),
-                       .admission = options_.admission,
+                       .admission = std::move(admission),
                        .pools = {.services = service_allocators_.get()},
                        .plugins = admission_.get()});
   for (const auto& strategy : registry_->strategies()) {
@@ -155,7 +180,14 @@ absl::Status Server::Start() {
     if (authz::HasRbac(modes)) {
       policy_source_ = std::make_unique<authz::CachePolicySource>(handler_.get());
     }
-    ASSIGN_OR_RETURN(authorizer_, authz::NewAuthorizer(modes, policy_source_.get()));
+    if (authz::HasNode(modes)) {
+      ASSIGN_OR_RETURN(const Strategy* pods, registry_->Find("pods"));
+      WatchCache* cache = handler_->CacheFor(&pods->kind());
+      if (cache == nullptr) return absl::InternalError("no cache of pods");
+      node_graph_ = std::make_unique<authz::CacheNodeGraph>(cache);
+    }
+    ASSIGN_OR_RETURN(authorizer_,
+                     authz::NewAuthorizer(modes, policy_source_.get(), node_graph_.get()));
     spdlog::info("authorization: {}", options_.authorization_mode);
   }
   pool_ = std::make_unique<WorkerPool>(options_.workers);
@@ -295,9 +327,13 @@ absl::Status Server::SetUpServiceAccountTokens() {
   spdlog::info("authentication: ServiceAccount tokens from issuer {} ({} keys)", issuers.front(),
                keys->size());
   service_account_tokens_ = std::make_unique<authn::ServiceAccountTokenAuthenticator>(
-      *std::move(keys), issuers, audiences, [this](const std::string& ns, const std::string& name) {
+      *std::move(keys), issuers, audiences,
+      [this](const std::string& ns, const std::string& name) {
         return FindServiceAccount(ns, name);
-      });
+      },
+      absl::Now,
+      [this](absl::string_view kind, const std::string& ns, const std::string& name,
+             bool from_storage) { return BoundObjectMeta(kind, ns, name, from_storage); });
   if (!signing_file.empty()) {
     absl::StatusOr<serviceaccount::JwtSigner> signer =
         serviceaccount::JwtSigner::Load(signing_file);
@@ -306,30 +342,115 @@ absl::Status Server::SetUpServiceAccountTokens() {
           signer.status().code(),
           absl::StrCat("--service-account-signing-key-file: ", signer.status().message()));
     }
-    token_issuer_ = std::make_unique<serviceaccount::TokenIssuer>(*std::move(signer),
-                                                                  issuers.front(), audiences);
+    serviceaccount::TokenIssuer::Lookups lookups{
+        .pod =
+            [this](const std::string& ns, const std::string& name) {
+              return StoredAs<core::v1::Pod>(*registry_, store_.get(), "pods", ns, name);
+            },
+        .secret =
+            [this](const std::string& ns, const std::string& name) {
+              return StoredAs<core::v1::Secret>(*registry_, store_.get(), "secrets", ns, name);
+            },
+        .node_uid = [this](const std::string& name) -> std::optional<std::string> {
+          absl::StatusOr<std::string> uid = NodeUid(name);
+          if (uid.ok()) return *uid;
+          std::optional<meta::v1::ObjectMeta> stored = BoundObjectMeta("Node", "", name, true);
+          if (!stored.has_value()) return std::nullopt;
+          return stored->uid();
+        },
+        .admit = [this](const authn::UserInfo* user,
+                        const authentication::v1::TokenRequest& request) -> absl::Status {
+          if (user == nullptr || admission_ == nullptr) return absl::OkStatus();
+          ASSIGN_OR_RETURN(const Strategy* strategy, registry_->Find("serviceaccounts"));
+          return admission_->Admit({.user = user,
+                                    .operation = admission::Operation::kCreate,
+                                    .kind = &strategy->kind(),
+                                    .namespace_ = request.metadata().namespace_(),
+                                    .name = request.metadata().name(),
+                                    .subresource = "token",
+                                    .object = &request});
+        }};
+    token_issuer_ = std::make_unique<serviceaccount::TokenIssuer>(
+        *std::move(signer), issuers.front(), audiences, std::move(lookups));
     spdlog::info("serviceaccounts/token: signing with {}", signing_file);
   }
   return absl::OkStatus();
 }
 
-std::optional<core::v1::ServiceAccount> Server::FindServiceAccount(const std::string& ns,
-                                                                   const std::string& name) const {
+std::optional<core::v1::ServiceAccount> Server::CachedServiceAccount(
+    const std::string& ns, const std::string& name) const {
   absl::StatusOr<const Strategy*> strategy = registry_->Find("serviceaccounts");
   if (!strategy.ok()) return std::nullopt;
-  const api::KindInfo& kind = (*strategy)->kind();
-  if (WatchCache* cache = handler_->CacheFor(&kind); cache != nullptr) {
-    CachedObjectPtr cached = cache->Get(absl::StrCat(ns, "/", name));
-    if (cached != nullptr &&
-        cached->object->GetDescriptor() == core::v1::ServiceAccount::descriptor()) {
-      return static_cast<const core::v1::ServiceAccount&>(*cached->object);
-    }
-  }
-  absl::StatusOr<MessagePtr> stored = store_->Get(kind, store_->Key(kind, ns, name), name);
-  if (!stored.ok() || (*stored)->GetDescriptor() != core::v1::ServiceAccount::descriptor()) {
+  WatchCache* cache = handler_->CacheFor(&(*strategy)->kind());
+  if (cache == nullptr) return std::nullopt;
+  CachedObjectPtr cached = cache->Get(absl::StrCat(ns, "/", name));
+  if (cached == nullptr ||
+      cached->object->GetDescriptor() != core::v1::ServiceAccount::descriptor()) {
     return std::nullopt;
   }
-  return static_cast<const core::v1::ServiceAccount&>(**stored);
+  return static_cast<const core::v1::ServiceAccount&>(*cached->object);
+}
+
+absl::StatusOr<core::v1::ServiceAccount> Server::StoredServiceAccount(
+    const std::string& ns, const std::string& name) const {
+  ASSIGN_OR_RETURN(const Strategy* strategy, registry_->Find("serviceaccounts"));
+  const api::KindInfo& kind = strategy->kind();
+  ASSIGN_OR_RETURN(MessagePtr stored, store_->Get(kind, store_->Key(kind, ns, name), name));
+  if (stored->GetDescriptor() != core::v1::ServiceAccount::descriptor()) {
+    return api::NewInternalError("the stored ServiceAccount is of another type");
+  }
+  return static_cast<const core::v1::ServiceAccount&>(*stored);
+}
+
+std::optional<core::v1::ServiceAccount> Server::FindServiceAccount(const std::string& ns,
+                                                                   const std::string& name) const {
+  if (std::optional<core::v1::ServiceAccount> cached = CachedServiceAccount(ns, name)) {
+    return cached;
+  }
+  absl::StatusOr<core::v1::ServiceAccount> stored = StoredServiceAccount(ns, name);
+  if (!stored.ok()) return std::nullopt;
+  return *std::move(stored);
+}
+
+namespace {
+
+const char* ResourceOfKind(absl::string_view kind) {
+  if (kind == "Pod") return "pods";
+  if (kind == "Secret") return "secrets";
+  if (kind == "Node") return "nodes";
+  return "";
+}
+
+}  // namespace
+
+std::optional<meta::v1::ObjectMeta> Server::BoundObjectMeta(absl::string_view kind,
+                                                            const std::string& ns,
+                                                            const std::string& name,
+                                                            bool from_storage) const {
+  absl::StatusOr<const Strategy*> strategy = registry_->Find(ResourceOfKind(kind));
+  if (!strategy.ok()) return std::nullopt;
+  const api::KindInfo& info = (*strategy)->kind();
+  if (!from_storage) {
+    WatchCache* cache = handler_->CacheFor(&info);
+    CachedObjectPtr cached =
+        cache != nullptr ? cache->Get(ns.empty() ? name : absl::StrCat(ns, "/", name)) : nullptr;
+    if (cached == nullptr) return std::nullopt;
+    return Meta(*cached->object);
+  }
+  absl::StatusOr<MessagePtr> stored = store_->Get(info, store_->Key(info, ns, name), name);
+  if (!stored.ok()) return std::nullopt;
+  return Meta(**stored);
+}
+
+absl::StatusOr<core::v1::Pod> Server::CachedPod(const std::string& ns,
+                                                const std::string& name) const {
+  ASSIGN_OR_RETURN(const Strategy* strategy, registry_->Find("pods"));
+  WatchCache* cache = handler_->CacheFor(&strategy->kind());
+  CachedObjectPtr pod = cache != nullptr ? cache->Get(absl::StrCat(ns, "/", name)) : nullptr;
+  if (pod == nullptr || pod->object->GetDescriptor() != core::v1::Pod::descriptor()) {
+    return api::NewNotFound(strategy->kind(), name);
+  }
+  return static_cast<const core::v1::Pod&>(*pod->object);
 }
 
 absl::StatusOr<std::string> Server::NodeUid(const std::string& name) const {

@@ -33,6 +33,7 @@
 #include "apiserver/authn/service_account_token.h"
 #include "apiserver/authz/authorizer.h"
 #include "apiserver/authz/cache_policy_source.h"
+#include "apiserver/authz/node_graph.h"
 #include "apiserver/cache_reflector.h"
 #include "apiserver/handler.h"
 #include "apiserver/namespace_finalizer.h"
@@ -156,6 +157,9 @@ class Server {
   // The uid of the Node `name` in the watch cache, as NodeRestriction asks
   // it (NotFound when there is none).
   absl::StatusOr<std::string> NodeUid(const std::string& name) const;
+  // The pod ns/name in the watch cache (NotFound when there is none), as
+  // NodeRestriction asks it of a node's token request.
+  absl::StatusOr<core::v1::Pod> CachedPod(const std::string& ns, const std::string& name) const;
   // The ServiceAccounts' token authenticator and issuer from the
   // --service-account-* flags (none when no key is given), and
   // api_audiences_.
@@ -165,6 +169,17 @@ class Server {
   // was made); nullopt when there is none.
   std::optional<core::v1::ServiceAccount> FindServiceAccount(const std::string& ns,
                                                              const std::string& name) const;
+  // The same from the cache alone (nullopt when it lacks it), and from the
+  // store alone (NotFound when there is none): ServiceAccount admission's.
+  std::optional<core::v1::ServiceAccount> CachedServiceAccount(const std::string& ns,
+                                                               const std::string& name) const;
+  absl::StatusOr<core::v1::ServiceAccount> StoredServiceAccount(const std::string& ns,
+                                                                const std::string& name) const;
+  // The metadata of the Pod, Secret or Node (`kind`) ns/name a token is
+  // bound to: from the watch cache, or the store when `from_storage`.
+  std::optional<meta::v1::ObjectMeta> BoundObjectMeta(absl::string_view kind, const std::string& ns,
+                                                      const std::string& name,
+                                                      bool from_storage) const;
   // The rules of a Role or ClusterRole, from the cache (RBAC's escalation
   // check).
   absl::StatusOr<std::vector<rbac::v1::PolicyRule>> RoleRules(const std::string& kind,
@@ -195,6 +210,8 @@ class Server {
   // authorizer (null with AlwaysAllow alone); both outlive the service and
   // the router.
   std::unique_ptr<authz::CachePolicySource> policy_source_;
+  // The Node authorizer's graph of the pods cache (with Node mode).
+  std::unique_ptr<authz::CacheNodeGraph> node_graph_;
   std::unique_ptr<authz::Authorizer> authorizer_;
   authn::ConnectionIdentities grpc_identities_;
   // --enable-admission-plugins (null: none); outlives the handler.

@@ -40,13 +40,6 @@ FieldErrors ValidateTokenRequest(const TokenRequest& request) {
     errs.push_back(Invalid(spec.Child("expirationSeconds"), seconds,
                            "may not specify a duration larger than 2^32 seconds"));
   }
-  // Tokens bound to a Pod, Secret or Node (valid while that object
-  // exists) are not issued: minik8s binds tokens to their ServiceAccount
-  // only.
-  if (request.spec().has_bound_object_ref()) {
-    errs.push_back(Forbidden(spec.Child("boundObjectRef"),
-                             "tokens bound to a Pod, Secret or Node are not supported"));
-  }
   return errs;
 }
 

@@ -29,9 +29,10 @@ FieldErrors ValidateServiceAccountUpdate(const minik8s::core::v1::ServiceAccount
 
 // spec.expirationSeconds one hour when unset.
 void SetTokenRequestDefaults(minik8s::authentication::v1::TokenRequest* request);
-// spec.expirationSeconds between ten minutes and 2^32 seconds. Unlike
-// Kubernetes, spec.boundObjectRef is refused (Forbidden): tokens are bound
-// to their ServiceAccount only.
+// spec.expirationSeconds between ten minutes and 2^32 seconds. As in
+// Kubernetes, spec.boundObjectRef is not checked here: which kinds a token
+// may be bound to, and that the object exists, is the TokenRequest
+// handler's question (apiserver/serviceaccount/token_request.h).
 FieldErrors ValidateTokenRequest(const minik8s::authentication::v1::TokenRequest& request);
 
 }  // namespace minik8s::validation

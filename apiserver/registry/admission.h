@@ -7,9 +7,27 @@
 // Admission: the mutating steps of Kubernetes' default admission plugins
 // that concern the kinds minik8s serves, on pods only (other kinds have
 // none). On create (AdmitPodCreate), in Kubernetes' order:
-//   - ServiceAccount: an empty spec.serviceAccountName becomes "default".
-//     Unlike Kubernetes' plugin, the account is not looked up (a pod naming
-//     one that does not exist is admitted) and no token volume is mounted.
+//   - ServiceAccount (Kubernetes' plugin/pkg/admission/serviceaccount): an
+//     empty spec.serviceAccountName becomes "default". With
+//     AdmissionOptions::service_accounts set (the apiserver issues tokens:
+//     --service-account-signing-key-file) the account is looked up, in the
+//     watch cache and then in storage; for "default", which the
+//     controller-manager makes just after its namespace, storage is asked
+//     again every 100-200 ms for up to default_service_account_wait. A
+//     missing account is Forbidden `pods "x" is forbidden: error looking up
+//     service account NS/NAME: serviceaccount "NAME" not found`. When
+//     automount applies (the pod's automountServiceAccountToken, else the
+//     account's, else true) every container and init container that does
+//     not already mount /var/run/secrets/kubernetes.io/serviceaccount gets
+//     a read-only mount of the projected volume `kube-api-access-<5
+//     random>` (a token of 3607 s for the account, the ConfigMap
+//     kube-root-ca.crt's ca.crt and the namespace; defaultMode 0644), added
+//     unless the pod already has a `kube-api-access-` volume. Without
+//     service_accounts (an apiserver with no signing key) the account is
+//     not looked up and nothing is mounted: there is no token to mount.
+//     Mirror pods (annotation kubernetes.io/config.mirror) are never
+//     changed, and may not name an account, a secret or a token projection
+//     (`a mirror pod may not reference service accounts`).
 //   - DefaultTolerationSeconds: the not-ready and unreachable NoExecute
 //     tolerations (validation::AddDefaultTolerations) with the seconds of
 //     --default-not-ready-toleration-seconds and
@@ -41,8 +59,13 @@
 #define MINIK8S_APISERVER_REGISTRY_ADMISSION_H_
 
 #include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "api/scheme.h"
 #include "google/protobuf/message.h"
 #include "k8s/core/v1/core.pb.h"
@@ -53,8 +76,28 @@
 
 namespace minik8s::apiserver {
 
+// Where ServiceAccount admission finds accounts (both must be safe to call
+// concurrently).
+struct ServiceAccountSource {
+  // The account ns/name as the apiserver's watch cache holds it; nullopt
+  // when it does not (yet). Must not block.
+  std::function<std::optional<core::v1::ServiceAccount>(const std::string& ns,
+                                                        const std::string& name)>
+      cached;
+  // The account as storage holds it (NotFound when there is none); blocks.
+  std::function<absl::StatusOr<core::v1::ServiceAccount>(const std::string& ns,
+                                                         const std::string& name)>
+      stored;
+};
+
 // The apiserver flags of the admission steps.
 struct AdmissionOptions {
+  // ServiceAccount admission looks accounts up and mounts their tokens
+  // when `service_accounts.cached` is set (see above).
+  ServiceAccountSource service_accounts;
+  // How long a pod naming "default" waits for the account to appear
+  // (Kubernetes asks ten times, 100-200 ms apart).
+  absl::Duration default_service_account_wait = absl::Seconds(3);
   // --default-not-ready-toleration-seconds
   int64_t default_not_ready_toleration_seconds = 300;
   // --default-unreachable-toleration-seconds
@@ -72,6 +115,27 @@ inline constexpr char kSystemNodeCritical[] = "system-node-critical";
 inline constexpr int32_t kSystemNodeCriticalPriority = 2000001000;
 inline constexpr char kPreemptLowerPriority[] = "PreemptLowerPriority";
 inline constexpr char kDefaultServiceAccountName[] = "default";
+// The token volume ServiceAccount admission adds (a name prefix: a random
+// suffix follows) and where containers see it.
+inline constexpr char kServiceAccountVolumePrefix[] = "kube-api-access-";
+inline constexpr char kServiceAccountTokenMountPath[] =
+    "/var/run/secrets/kubernetes.io/serviceaccount";
+// The lifetime of the volume's token: Kubernetes' 3607 s (an hour and
+// seven seconds), which its TokenRequest recognises as a kubelet's.
+inline constexpr int64_t kServiceAccountVolumeTokenSeconds = 3607;
+inline constexpr char kRootCaConfigMapName[] = "kube-root-ca.crt";
+inline constexpr char kMirrorPodAnnotationKey[] = "kubernetes.io/config.mirror";
+
+// The projected source of the kube-api-access- volume (defaultMode 0644).
+core::v1::ProjectedVolumeSource ServiceAccountTokenVolumeSource();
+
+// Whether AdmitPodCreate of a `kind` object in namespace `ns` runs without
+// waiting for storage: false for a pod when ServiceAccount admission is on
+// and the cache does not hold `ns`/default (the lookup then asks storage,
+// perhaps several times). The handler then runs the create off gRPC's
+// threads.
+bool AdmissionRunsWithoutWaiting(const api::KindInfo& kind, const std::string& ns,
+                                 const AdmissionOptions& options);
 
 // `kind` is the pods kind, for the Forbidden error.
 absl::Status AdmitPodCreate(const api::KindInfo& kind, core::v1::Pod* pod,

@@ -1009,7 +1009,7 @@ void ApiRouter::CreateToken(std::shared_ptr<Call> call) {
   if (!account.ParseFromString(response.object())) {
     return call->Fail(api::NewInternalError("cannot parse the stored ServiceAccount"));
   }
-  status = options_.token_issuer->Answer(account, absl::Now(), &token_request);
+  status = options_.token_issuer->Answer(account, absl::Now(), &token_request, &call->user);
   if (!status.ok()) return call->Fail(status);
   call->Reply(201, call->format, EncodeObject(token_request, call->format));
 }

@@ -20,7 +20,7 @@ std::string ServiceAccountUserName(absl::string_view ns, absl::string_view name)
 
 v1::JwtClaims NewClaims(const std::string& issuer, const std::vector<std::string>& audiences,
                         const AccountRef& account, absl::Time now, absl::Duration lifetime,
-                        std::string jti) {
+                        std::string jti, const BoundObjects& bound, absl::Duration warn_after) {
   v1::JwtClaims claims;
   for (const std::string& audience : audiences) claims.add_aud(audience);
   const int64_t issued = absl::ToUnixSeconds(now);
@@ -34,6 +34,16 @@ v1::JwtClaims NewClaims(const std::string& issuer, const std::vector<std::string
   k8s->set_namespace_(account.namespace_);
   k8s->mutable_serviceaccount()->set_name(account.name);
   k8s->mutable_serviceaccount()->set_uid(account.uid);
+  auto set = [](const std::optional<ObjectRef>& ref, v1::JwtObjectRef* out) {
+    out->set_name(ref->name);
+    out->set_uid(ref->uid);
+  };
+  if (bound.pod.has_value()) set(bound.pod, k8s->mutable_pod());
+  if (bound.secret.has_value()) set(bound.secret, k8s->mutable_secret());
+  if (bound.node.has_value()) set(bound.node, k8s->mutable_node());
+  if (warn_after != absl::ZeroDuration()) {
+    k8s->set_warnafter(issued + absl::ToInt64Seconds(warn_after));
+  }
   return claims;
 }
 
@@ -74,6 +84,24 @@ absl::StatusOr<ValidatedToken> ValidateClaims(const v1::JwtClaims& claims,
   }
   token.jti = claims.jti();
   token.expiration = absl::FromUnixSeconds(claims.exp());
+  token.issued_at = claims.iat() > 0 ? absl::FromUnixSeconds(claims.iat()) : absl::InfinitePast();
+  const v1::JwtKubernetesClaims& k8s = claims.kubernetes();
+  auto ref = [](bool present, const v1::JwtObjectRef& in) -> std::optional<ObjectRef> {
+    if (!present) return std::nullopt;
+    return ObjectRef{.name = in.name(), .uid = in.uid()};
+  };
+  token.bound.pod = ref(k8s.has_pod(), k8s.pod());
+  token.bound.secret = ref(k8s.has_secret(), k8s.secret());
+  token.bound.node = ref(k8s.has_node(), k8s.node());
+  for (const std::optional<ObjectRef>* bound :
+       {&token.bound.pod, &token.bound.secret, &token.bound.node}) {
+    if (bound->has_value() && (*bound)->name.empty()) {
+      return Refuse("the token is bound to an object without a name");
+    }
+  }
+  if (token.bound.pod.has_value() && token.bound.secret.has_value()) {
+    return Refuse("the token is bound to both a pod and a secret");
+  }
   return token;
 }
 

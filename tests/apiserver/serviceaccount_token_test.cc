@@ -6,12 +6,14 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <map>
 #include <optional>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "api/codec.h"
+#include "api/errors.h"
 #include "apiserver/authn/authenticator.h"
 #include "apiserver/authn/service_account_token.h"
 #include "apiserver/serviceaccount/jwt.h"
@@ -152,7 +154,7 @@ TEST(Jwt, MalformedTokensAreRefusedWithTheReason) {
   for (const char* alg : {"none", "HS256", "RS512"}) {
     EXPECT_THAT(reason(absl::StrCat(pki::Base64UrlEncode(absl::StrCat(R"({"alg":")", alg, "\"}")),
                                     ".", Part(token, 1), ".", Part(token, 2))),
-                HasSubstr("is not supported (only RS256)"));
+                HasSubstr("is not supported (only RS256 and ES256)"));
   }
   // A validly signed token whose claims are not JSON.
   const std::string input = absl::StrCat(Part(token, 0), ".", pki::Base64UrlEncode("nope"));
@@ -173,11 +175,16 @@ TEST(Jwt, AudienceMayBeOneString) {
   EXPECT_THAT(claims->aud(), ::testing::ElementsAre("x"));
 }
 
-TEST(Jwt, OnlyRsaKeysOfAtLeast2048Bits) {
+TEST(Jwt, OnlyRsaKeysOfAtLeast2048BitsAndP256Keys) {
   absl::StatusOr<pki::PrivateKey> ec = pki::PrivateKey::Generate();
   ASSERT_TRUE(ec.ok());
-  EXPECT_THAT(std::string(JwtSigner::Create(*std::move(ec)).status().message()),
-              HasSubstr("not an RSA key"));
+  absl::StatusOr<JwtSigner> es256 = JwtSigner::Create(*std::move(ec));
+  ASSERT_TRUE(es256.ok()) << es256.status();
+  EXPECT_EQ(es256->algorithm(), kAlgorithmEs256);
+  EXPECT_EQ(Signer().algorithm(), kAlgorithmRs256);
+  pki::PrivateKey p384(pki::EvpPkeyPtr(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-384")));
+  EXPECT_THAT(std::string(JwtSigner::Create(std::move(p384)).status().message()),
+              HasSubstr("the signing key: an EC key on curve secp384r1 (P-384)"));
   EXPECT_FALSE(pki::PrivateKey::GenerateRsa(1024).ok());
   EXPECT_THAT(std::string(pki::PublicKeySet::Parse("nothing", "f").status().message()),
               HasSubstr("f: no PEM key or certificate"));
@@ -281,13 +288,158 @@ TEST(TokenIssuer, RefusesShortLivesAndMismatchedNames) {
   other.mutable_metadata()->set_name("someone-else");
   EXPECT_EQ(issuer.Answer(Robot(), kNow, &other).code(), absl::StatusCode::kInvalidArgument);
 
+  // Bound to a pod, with no way to read pods.
   authentication::v1::TokenRequest bound;
   bound.mutable_spec()->mutable_bound_object_ref()->set_kind("Pod");
-  EXPECT_THAT(std::string(issuer.Answer(Robot(), kNow, &bound).message()),
-              HasSubstr("spec.boundObjectRef: Forbidden"));
+  bound.mutable_spec()->mutable_bound_object_ref()->set_api_version("v1");
+  EXPECT_EQ(api::Reason(issuer.Answer(Robot(), kNow, &bound)), "ServiceUnavailable");
 }
 
-// The authenticator over a fake ServiceAccount lookup and clock.
+core::v1::Pod RobotPod(const std::string& name, const std::string& node = "n1") {
+  core::v1::Pod pod;
+  pod.mutable_metadata()->set_namespace_("default");
+  pod.mutable_metadata()->set_name(name);
+  pod.mutable_metadata()->set_uid("uid-" + name);
+  pod.mutable_spec()->set_service_account_name(name == "stranger" ? "other" : "robot");
+  pod.mutable_spec()->set_node_name(node);
+  return pod;
+}
+
+TokenIssuer::Lookups FakeLookups() {
+  return {
+      .pod = [](const std::string& ns, const std::string& name) -> absl::StatusOr<core::v1::Pod> {
+        if (name == "web" || name == "stranger") return RobotPod(name);
+        if (name == "pending") return RobotPod(name, "");
+        return api::NewNotFound("pods", name);
+      },
+      .secret = [](const std::string& ns,
+                   const std::string& name) -> absl::StatusOr<core::v1::Secret> {
+        if (name != "vault") return api::NewNotFound("secrets", name);
+        core::v1::Secret secret;
+        secret.mutable_metadata()->set_name(name);
+        secret.mutable_metadata()->set_uid("uid-vault");
+        return secret;
+      },
+      .node_uid = [](const std::string& name) -> std::optional<std::string> {
+        if (name == "n1") return std::string("uid-n1");
+        return std::nullopt;
+      }};
+}
+
+authentication::v1::TokenRequest BoundRequest(const std::string& kind, const std::string& name,
+                                              const std::string& uid = "", int64_t seconds = 3600) {
+  authentication::v1::TokenRequest request;
+  auto* ref = request.mutable_spec()->mutable_bound_object_ref();
+  ref->set_api_version("v1");
+  ref->set_kind(kind);
+  ref->set_name(name);
+  ref->set_uid(uid);
+  request.mutable_spec()->set_expiration_seconds(seconds);
+  return request;
+}
+
+TEST(TokenIssuer, BindsTokensToPodsAndSecrets) {
+  TokenIssuer issuer(Signer(), kIssuer, {kIssuer}, FakeLookups());
+  authentication::v1::TokenRequest request = BoundRequest("Pod", "web", "uid-web");
+  ASSERT_TRUE(issuer.Answer(Robot(), kNow, &request).ok());
+  absl::StatusOr<v1::JwtClaims> claims = VerifyJwt(Keys(), request.status().token());
+  ASSERT_TRUE(claims.ok()) << claims.status();
+  EXPECT_EQ(claims->kubernetes().pod().name(), "web");
+  EXPECT_EQ(claims->kubernetes().pod().uid(), "uid-web");
+  EXPECT_EQ(claims->kubernetes().node().name(), "n1");
+  EXPECT_EQ(claims->kubernetes().node().uid(), "uid-n1");
+  EXPECT_FALSE(claims->kubernetes().has_secret());
+  EXPECT_EQ(claims->kubernetes().warnafter(), 0);
+  EXPECT_EQ(claims->exp() - claims->iat(), 3600);
+  // The JSON holds Kubernetes' claim names.
+  EXPECT_THAT(Decoded(Part(request.status().token(), 1)),
+              HasSubstr(R"("pod":{"name":"web","uid":"uid-web"})"));
+
+  // Without a uid the pod's is taken; an unscheduled pod names no node.
+  authentication::v1::TokenRequest pending = BoundRequest("Pod", "pending");
+  ASSERT_TRUE(issuer.Answer(Robot(), kNow, &pending).ok());
+  claims = VerifyJwt(Keys(), pending.status().token());
+  EXPECT_EQ(claims->kubernetes().pod().uid(), "uid-pending");
+  EXPECT_FALSE(claims->kubernetes().has_node());
+
+  authentication::v1::TokenRequest secret = BoundRequest("Secret", "vault", "uid-vault");
+  ASSERT_TRUE(issuer.Answer(Robot(), kNow, &secret).ok());
+  claims = VerifyJwt(Keys(), secret.status().token());
+  EXPECT_EQ(claims->kubernetes().secret().name(), "vault");
+  EXPECT_FALSE(claims->kubernetes().has_pod());
+}
+
+TEST(TokenIssuer, AKubeletsTokenLivesAYearAndWarnsAfterItsHour) {
+  TokenIssuer issuer(Signer(), kIssuer, {kIssuer}, FakeLookups());
+  authentication::v1::TokenRequest request = BoundRequest("Pod", "web", "uid-web", 3607);
+  ASSERT_TRUE(issuer.Answer(Robot(), kNow, &request).ok());
+  absl::StatusOr<v1::JwtClaims> claims = VerifyJwt(Keys(), request.status().token());
+  ASSERT_TRUE(claims.ok());
+  EXPECT_EQ(claims->exp() - claims->iat(), 365 * 24 * 3600);
+  EXPECT_EQ(claims->kubernetes().warnafter(), claims->iat() + 3607);
+  EXPECT_EQ(request.status().expiration_timestamp().seconds(), absl::ToUnixSeconds(kNow) + 3607);
+  // For another audience, or not bound to a pod: as asked.
+  authentication::v1::TokenRequest vault = BoundRequest("Pod", "web", "uid-web", 3607);
+  vault.mutable_spec()->add_audiences("vault");
+  ASSERT_TRUE(issuer.Answer(Robot(), kNow, &vault).ok());
+  EXPECT_EQ(VerifyJwt(Keys(), vault.status().token())->kubernetes().warnafter(), 0);
+  authentication::v1::TokenRequest unbound;
+  unbound.mutable_spec()->set_expiration_seconds(3607);
+  ASSERT_TRUE(issuer.Answer(Robot(), kNow, &unbound).ok());
+  claims = VerifyJwt(Keys(), unbound.status().token());
+  EXPECT_EQ(claims->exp() - claims->iat(), 3607);
+}
+
+TEST(TokenIssuer, RefusesBindingsKubernetesRefuses) {
+  TokenIssuer issuer(Signer(), kIssuer, {kIssuer}, FakeLookups());
+  authentication::v1::TokenRequest recreated = BoundRequest("Pod", "web", "uid-old");
+  absl::Status status = issuer.Answer(Robot(), kNow, &recreated);
+  EXPECT_TRUE(api::IsConflict(status)) << status;
+  EXPECT_EQ(status.message(),
+            "Operation cannot be fulfilled on Pod \"web\": the UID in the bound object "
+            "reference (uid-old) does not match the UID in record. The object might have been "
+            "deleted and then recreated");
+  EXPECT_TRUE(recreated.status().token().empty());
+
+  authentication::v1::TokenRequest missing = BoundRequest("Pod", "gone");
+  status = issuer.Answer(Robot(), kNow, &missing);
+  EXPECT_TRUE(api::IsNotFound(status)) << status;
+  EXPECT_EQ(status.message(), "pods \"gone\" not found");
+
+  authentication::v1::TokenRequest stranger = BoundRequest("Pod", "stranger");
+  EXPECT_EQ(issuer.Answer(Robot(), kNow, &stranger).message(),
+            "cannot bind token for serviceaccount \"robot\" to pod running with different "
+            "serviceaccount name.");
+  authentication::v1::TokenRequest node = BoundRequest("Node", "n1");
+  status = issuer.Answer(Robot(), kNow, &node);
+  EXPECT_TRUE(api::IsBadRequest(status)) << status;
+  EXPECT_EQ(status.message(), "cannot bind token to object of type /v1, Kind=Node");
+  authentication::v1::TokenRequest apps = BoundRequest("Deployment", "web");
+  apps.mutable_spec()->mutable_bound_object_ref()->set_api_version("apps/v1");
+  EXPECT_EQ(issuer.Answer(Robot(), kNow, &apps).message(),
+            "cannot bind token to object of type apps/v1, Kind=Deployment");
+}
+
+TEST(TokenIssuer, AsksAdmissionWithTheCaller) {
+  TokenIssuer::Lookups lookups = FakeLookups();
+  const authn::UserInfo* asked = nullptr;
+  lookups.admit = [&](const authn::UserInfo* user,
+                      const authentication::v1::TokenRequest& request) -> absl::Status {
+    asked = user;
+    if (!request.spec().has_bound_object_ref()) return absl::PermissionDeniedError("no pod");
+    return absl::OkStatus();
+  };
+  TokenIssuer issuer(Signer(), kIssuer, {kIssuer}, std::move(lookups));
+  const authn::UserInfo node{.name = "system:node:n1"};
+  authentication::v1::TokenRequest unbound;
+  EXPECT_EQ(issuer.Answer(Robot(), kNow, &unbound, &node).message(), "no pod");
+  EXPECT_EQ(asked, &node);
+  authentication::v1::TokenRequest bound = BoundRequest("Pod", "web");
+  EXPECT_TRUE(issuer.Answer(Robot(), kNow, &bound, &node).ok());
+}
+
+// The authenticator over a fake ServiceAccount lookup, bound objects (the
+// cache's and the store's) and clock.
 class AuthenticatorTest : public ::testing::Test {
  protected:
   authn::ServiceAccountTokenAuthenticator Authenticator() {
@@ -301,12 +453,101 @@ class AuthenticatorTest : public ::testing::Test {
           }
           return std::nullopt;
         },
-        [this] { return now_; });
+        [this] { return now_; },
+        [this](absl::string_view kind, const std::string& ns, const std::string& name,
+               bool from_storage) -> std::optional<meta::v1::ObjectMeta> {
+          if (from_storage) ++storage_reads_;
+          const auto& objects = from_storage ? stored_ : cached_;
+          auto it = objects.find(absl::StrCat(kind, "/", ns, "/", name));
+          if (it == objects.end()) return std::nullopt;
+          return it->second;
+        });
+  }
+
+  void AddPod(const std::string& name, const std::string& uid, bool cached = true) {
+    meta::v1::ObjectMeta meta;
+    meta.set_namespace_("default");
+    meta.set_name(name);
+    meta.set_uid(uid);
+    stored_["Pod/default/" + name] = meta;
+    if (cached) cached_["Pod/default/" + name] = meta;
+  }
+
+  // A token for the robot bound to pod `name` (uid `uid`) on node n1.
+  std::string PodToken(const std::string& name, const std::string& uid, absl::Time issued = kNow) {
+    BoundObjects bound{.pod = ObjectRef{name, uid}, .node = ObjectRef{"n1", "uid-n1"}};
+    return Token(NewClaims(kIssuer, {kIssuer}, kRobot, issued, absl::Hours(1), "jti-2", bound));
   }
 
   std::optional<core::v1::ServiceAccount> account_ = Robot();
   absl::Time now_ = kNow;
+  std::map<std::string, meta::v1::ObjectMeta> cached_;
+  std::map<std::string, meta::v1::ObjectMeta> stored_;
+  int storage_reads_ = 0;
 };
+
+TEST_F(AuthenticatorTest, PodBoundTokenNamesItsPodAndNodeWhileThePodLives) {
+  authn::ServiceAccountTokenAuthenticator sa = Authenticator();
+  AddPod("web", "uid-web");
+  now_ = kNow + absl::Minutes(5);
+  const std::string token = PodToken("web", "uid-web");
+  std::optional<authn::UserInfo> user = sa.Authenticate(token);
+  ASSERT_TRUE(user.has_value());
+  EXPECT_EQ(user->name, "system:serviceaccount:default:robot");
+  EXPECT_THAT(user->extra.at("authentication.kubernetes.io/pod-name"),
+              ::testing::ElementsAre("web"));
+  EXPECT_THAT(user->extra.at("authentication.kubernetes.io/pod-uid"),
+              ::testing::ElementsAre("uid-web"));
+  EXPECT_THAT(user->extra.at("authentication.kubernetes.io/node-name"),
+              ::testing::ElementsAre("n1"));
+  EXPECT_THAT(user->extra.at("authentication.kubernetes.io/node-uid"),
+              ::testing::ElementsAre("uid-n1"));
+  EXPECT_THAT(user->extra.at("authentication.kubernetes.io/credential-id"),
+              ::testing::ElementsAre("JTI=jti-2"));
+  EXPECT_EQ(storage_reads_, 0);  // the cache answered
+
+  // Deleted: refused, without asking storage for an old token.
+  cached_.clear();
+  stored_.clear();
+  EXPECT_FALSE(sa.Authenticate(token).has_value());
+  EXPECT_EQ(storage_reads_, 0);
+  // Made again under the same name: a new uid, still refused.
+  AddPod("web", "uid-web-2");
+  EXPECT_FALSE(sa.Authenticate(token).has_value());
+  // Being deleted for longer than a minute: refused; just now: accepted.
+  AddPod("web", "uid-web");
+  cached_["Pod/default/web"].mutable_deletion_timestamp()->set_seconds(
+      absl::ToUnixSeconds(now_ - absl::Seconds(30)));
+  EXPECT_TRUE(sa.Authenticate(token).has_value());
+  cached_["Pod/default/web"].mutable_deletion_timestamp()->set_seconds(
+      absl::ToUnixSeconds(now_ - absl::Minutes(2)));
+  EXPECT_FALSE(sa.Authenticate(token).has_value());
+}
+
+TEST_F(AuthenticatorTest, AFreshTokensPodIsLookedForInStorage) {
+  authn::ServiceAccountTokenAuthenticator sa = Authenticator();
+  AddPod("new", "uid-new", /*cached=*/false);
+  EXPECT_TRUE(sa.Authenticate(PodToken("new", "uid-new")).has_value());
+  EXPECT_EQ(storage_reads_, 1);
+  // An old token whose pod the cache lacks is not.
+  now_ = kNow + absl::Minutes(1);
+  EXPECT_FALSE(sa.Authenticate(PodToken("new", "uid-new")).has_value());
+  EXPECT_EQ(storage_reads_, 1);
+}
+
+TEST_F(AuthenticatorTest, SecretBoundTokenNeedsItsSecret) {
+  authn::ServiceAccountTokenAuthenticator sa = Authenticator();
+  const std::string token = Token(NewClaims(kIssuer, {kIssuer}, kRobot, kNow, absl::Hours(1), "",
+                                            {.secret = ObjectRef{"vault", "uid-vault"}}));
+  now_ = kNow + absl::Minutes(1);
+  EXPECT_FALSE(sa.Authenticate(token).has_value());
+  meta::v1::ObjectMeta meta;
+  meta.set_uid("uid-vault");
+  cached_["Secret/default/vault"] = meta;
+  std::optional<authn::UserInfo> user = sa.Authenticate(token);
+  ASSERT_TRUE(user.has_value());
+  EXPECT_FALSE(user->extra.contains("authentication.kubernetes.io/pod-name"));
+}
 
 TEST_F(AuthenticatorTest, ValidTokenIsTheServiceAccountUser) {
   authn::ServiceAccountTokenAuthenticator sa = Authenticator();
