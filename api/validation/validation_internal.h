@@ -32,6 +32,9 @@ void ValidateLabelName(std::string_view key, const FieldPath& path, FieldErrors*
 // Annotation keys and the total size limit (256 KiB).
 FieldErrors ValidateAnnotations(const google::protobuf::Map<std::string, std::string>& annotations,
                                 const FieldPath& path);
+// Kubernetes' IsConfigMapKey: a key of a Secret's or ConfigMap's data, one
+// Invalid at `path` per problem.
+void ValidateConfigKey(const std::string& key, const FieldPath& path, FieldErrors* errs);
 // Go's %#v of a label map: map[string]string{"app":"x"}, or
 // map[string]string(nil) when empty.
 std::string PrintLabels(const google::protobuf::Map<std::string, std::string>& labels);

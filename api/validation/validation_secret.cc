@@ -14,14 +14,13 @@ namespace minik8s::validation {
 
 using internal::Append;
 using internal::kImmutableMsg;
+using internal::ValidateConfigKey;
 using minik8s::core::v1::Secret;
 
-namespace {
+namespace internal {
 
-constexpr char kImmutableWhenSetMsg[] = "field is immutable when `immutable` is set";
 constexpr int kMaxConfigKeyLength = 253;
 
-// Kubernetes' IsConfigMapKey: the keys of a Secret's (or ConfigMap's) data.
 void ValidateConfigKey(const std::string& key, const FieldPath& path, FieldErrors* errs) {
   if (key.size() > kMaxConfigKeyLength) {
     errs->push_back(Invalid(path, key, "must be no more than 253 characters"));
@@ -46,6 +45,12 @@ void ValidateConfigKey(const std::string& key, const FieldPath& path, FieldError
     errs->push_back(Invalid(path, key, "must not start with '..'"));
   }
 }
+
+}  // namespace internal
+
+namespace {
+
+constexpr char kImmutableWhenSetMsg[] = "field is immutable when `immutable` is set";
 
 bool HasData(const Secret& secret, std::string_view key) {
   return secret.data().contains(std::string(key));

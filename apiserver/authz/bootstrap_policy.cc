@@ -165,7 +165,7 @@ std::vector<PolicyRule> ViewRules() {
   return {
       Rule(kRead, {""},
            {"pods", "pods/log", "pods/status", "services", "services/status", "endpoints", "events",
-            "namespaces", "namespaces/status", "serviceaccounts"}),
+            "namespaces", "namespaces/status", "serviceaccounts", "configmaps"}),
       Rule(kRead, {"apps"},
            {"deployments", "deployments/scale", "deployments/status", "replicasets",
             "replicasets/scale", "replicasets/status"}),
@@ -177,7 +177,8 @@ std::vector<PolicyRule> ViewRules() {
 
 std::vector<PolicyRule> EditRules() {
   std::vector<PolicyRule> rules = ViewRules();
-  rules.push_back(Rule(kWrite, {""}, {"pods", "services", "endpoints", "serviceaccounts"}));
+  rules.push_back(
+      Rule(kWrite, {""}, {"pods", "services", "endpoints", "serviceaccounts", "configmaps"}));
   rules.push_back(Rule({"create"}, {""}, {"serviceaccounts/token"}));
   rules.push_back(Rule(kWrite, {"apps"},
                        {"deployments", "deployments/scale", "replicasets", "replicasets/scale"}));

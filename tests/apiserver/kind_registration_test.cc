@@ -187,7 +187,7 @@ TEST(KindRegistration, EveryListedKindHasEveryPiece) {
                         "Namespace", "Pod", "Node", "Event", "Deployment", "ReplicaSet", "Lease",
                         "Service", "Endpoints", "EndpointSlice", "Role", "ClusterRole",
                         "RoleBinding", "ClusterRoleBinding", "Job", "CertificateSigningRequest",
-                        "Secret", "ServiceAccount"}));
+                        "Secret", "ServiceAccount", "ConfigMap"}));
   // Every stored resource of the scheme is served.
   size_t resources = 0;
   for (const auto& kind : scheme.kinds()) resources += kind->resource.empty() ? 0 : 1;
