@@ -5,6 +5,7 @@
 
 #include "api/intstr.h"
 #include "api/validation/kind_rules.h"
+#include "api/validation/validation_volumes.h"
 
 namespace minik8s::validation {
 namespace {
@@ -92,6 +93,7 @@ void SetPodSpecDefaults(PodSpec* spec) {
   if (spec->scheduler_name().empty()) spec->set_scheduler_name("default-scheduler");
   for (Container& c : *spec->mutable_init_containers()) SetContainerDefaults(&c);
   for (Container& c : *spec->mutable_containers()) SetContainerDefaults(&c);
+  for (auto& volume : *spec->mutable_volumes()) SetVolumeDefaults(&volume);
   if (spec->host_network()) {
     // With the host's network a container port is a host port.
     auto host_ports = [](Container& c) {

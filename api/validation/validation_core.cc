@@ -16,6 +16,7 @@
 #include "api/validation/names.h"
 #include "api/validation/validation.h"
 #include "api/validation/validation_internal.h"
+#include "api/validation/validation_volumes.h"
 #include "google/protobuf/util/message_differencer.h"
 
 namespace minik8s::validation {
@@ -146,22 +147,6 @@ void ValidateProbe(const Probe& probe, const FieldPath& path, FieldErrors* errs)
 void ValidateId(const FieldPath& path, int64_t id, FieldErrors* errs) {
   if (id < 0 || id > kMaxInt32)
     errs->push_back(Invalid(path, id, InclusiveRangeError(0, kMaxInt32)));
-}
-
-// Kubernetes' fileModeErrorMsg: a mode of a volume's files.
-void ValidateFileMode(const FieldPath& path, int32_t mode, FieldErrors* errs) {
-  if (mode < 0 || mode > 0777) {
-    errs->push_back(Invalid(path, static_cast<int64_t>(mode),
-                            "must be a number between 0 and 0777 (octal), both inclusive"));
-  }
-}
-
-void ValidateKeyToPathModes(
-    const google::protobuf::RepeatedPtrField<minik8s::core::v1::KeyToPath>& items,
-    const FieldPath& path, FieldErrors* errs) {
-  for (int i = 0; i < items.size(); ++i) {
-    if (items[i].has_mode()) ValidateFileMode(path.Index(i).Child("mode"), items[i].mode(), errs);
-  }
 }
 
 void ValidateContainer(const Container& ctr, const FieldPath& path, FieldErrors* errs) {
@@ -403,33 +388,7 @@ FieldErrors ValidateTolerations(const google::protobuf::RepeatedPtrField<Tolerat
 
 FieldErrors ValidatePodSpec(const PodSpec& spec, const FieldPath& path) {
   FieldErrors errs;
-  std::set<std::string> volume_names;
-  for (int i = 0; i < spec.volumes_size(); ++i) {
-    FieldPath vp = path.Child("volumes").Index(i);
-    const std::string& name = spec.volumes(i).name();
-    if (name.empty()) {
-      errs.push_back(Required(vp.Child("name"), ""));
-    } else {
-      for (const std::string& msg : IsDNS1123Label(name))
-        errs.push_back(Invalid(vp.Child("name"), name, msg));
-      if (!volume_names.insert(name).second) errs.push_back(Duplicate(vp.Child("name"), name));
-    }
-    const auto& volume = spec.volumes(i);
-    if (volume.has_config_map()) {
-      FieldPath cp = vp.Child("configMap");
-      if (volume.config_map().has_default_mode()) {
-        ValidateFileMode(cp.Child("defaultMode"), volume.config_map().default_mode(), &errs);
-      }
-      ValidateKeyToPathModes(volume.config_map().items(), cp.Child("items"), &errs);
-    }
-    if (volume.has_secret()) {
-      FieldPath sp = vp.Child("secret");
-      if (volume.secret().has_default_mode()) {
-        ValidateFileMode(sp.Child("defaultMode"), volume.secret().default_mode(), &errs);
-      }
-      ValidateKeyToPathModes(volume.secret().items(), sp.Child("items"), &errs);
-    }
-  }
+  Append(&errs, ValidateVolumes(spec.volumes(), path.Child("volumes")));
   std::set<std::string> container_names;
   ValidateContainers(spec.containers(), path.Child("containers"), /*required=*/true,
                      &container_names, &errs);

@@ -171,13 +171,19 @@ TEST(ValidateRanges, Pod) {
          v->set_name("config");
          v->mutable_config_map()->set_name("cm");
          v->mutable_config_map()->set_default_mode(01000);
-         v->mutable_config_map()->add_items()->set_mode(-1);
-         v->mutable_config_map()->add_items()->set_mode(0644);
+         auto item = [](auto* source, int32_t mode) {
+           auto* added = source->add_items();
+           added->set_key("k");
+           added->set_path("p" + std::to_string(source->items_size()));
+           added->set_mode(mode);
+         };
+         item(v->mutable_config_map(), -1);
+         item(v->mutable_config_map(), 0644);
          auto* s = p->mutable_spec()->add_volumes();
          s->set_name("secret");
          s->mutable_secret()->set_secret_name("s");
          s->mutable_secret()->set_default_mode(0777);
-         s->mutable_secret()->add_items()->set_mode(01777);
+         item(s->mutable_secret(), 01777);
        },
        {std::string("spec.volumes[0].configMap.defaultMode: Invalid value: 512: ") + kFileMode,
         std::string("spec.volumes[0].configMap.items[0].mode: Invalid value: -1: ") + kFileMode,
