@@ -245,6 +245,45 @@ void DescribeContainers(Writer& w, const std::string& label,
   }
 }
 
+// kubectl prints an optional ConfigMap or Secret projection's `optional`
+// with Go's %v of a *bool: <nil> when unset.
+std::string OptionalText(bool has, bool value) {
+  if (!has) return "<nil>";
+  return value ? "true" : "false";
+}
+
+void DescribeDownwardApiItems(
+    Writer& w, const google::protobuf::RepeatedPtrField<core::DownwardAPIVolumeFile>& items) {
+  for (const auto& item : items) {
+    if (item.has_field_ref()) w.Write(3, item.field_ref().field_path(), " -> ", item.path(), "\n");
+    if (item.has_resource_field_ref()) {
+      w.Write(3, item.resource_field_ref().resource(), " -> ", item.path(), "\n");
+    }
+  }
+}
+
+// As kubectl's printProjectedVolumeSource: one or two lines per source.
+void DescribeProjectedVolume(Writer& w, const core::ProjectedVolumeSource& projected) {
+  w.Write(2, "Type:\tProjected (a volume that contains injected data from multiple sources)\n");
+  for (const auto& source : projected.sources()) {
+    if (source.has_secret()) {
+      w.Write(2, "SecretName:\t", source.secret().name(), "\n");
+      w.Write(2, "SecretOptionalName:\t",
+              OptionalText(source.secret().has_optional(), source.secret().optional()), "\n");
+    } else if (source.has_downward_api()) {
+      w.Write(2, "DownwardAPI:\ttrue\n");
+    } else if (source.has_config_map()) {
+      w.Write(2, "ConfigMapName:\t", source.config_map().name(), "\n");
+      w.Write(2, "ConfigMapOptional:\t",
+              OptionalText(source.config_map().has_optional(), source.config_map().optional()),
+              "\n");
+    } else if (source.has_service_account_token()) {
+      w.Write(2, "TokenExpirationSeconds:\t", source.service_account_token().expiration_seconds(),
+              "\n");
+    }
+  }
+}
+
 void DescribeVolumes(Writer& w, const google::protobuf::RepeatedPtrField<core::Volume>& volumes,
                      const std::string& space) {
   if (volumes.empty()) {
@@ -273,6 +312,12 @@ void DescribeVolumes(Writer& w, const google::protobuf::RepeatedPtrField<core::V
       w.Write(2, "Type:\tHostPath (bare host directory volume)\n");
       w.Write(2, "Path:\t", v.host_path().path(), "\n");
       w.Write(2, "HostPathType:\t", v.host_path().type(), "\n");
+    } else if (v.has_projected()) {
+      DescribeProjectedVolume(w, v.projected());
+    } else if (v.has_downward_api()) {
+      w.Write(2, "Type:\tDownwardAPI (a volume populated by information about the pod)\n");
+      w.Write(2, "Items:\n");
+      DescribeDownwardApiItems(w, v.downward_api().items());
     } else {
       w.Write(2, "<unknown>\n");
     }

@@ -137,6 +137,84 @@ status:
             "node-1\n");
 }
 
+// The ServiceAccount volume every pod of a TLS cluster gets, and a
+// downwardAPI volume, as kubectl describes them.
+TEST(DescribePod, ProjectedAndDownwardApiVolumes) {
+  auto pod = FromYaml<core::v1::Pod>(R"(apiVersion: v1
+kind: Pod
+metadata:
+  name: web-1
+  namespace: default
+spec:
+  containers:
+  - name: app
+    image: busybox
+    volumeMounts:
+    - name: kube-api-access-x7k2p
+      mountPath: /var/run/secrets/kubernetes.io/serviceaccount
+      readOnly: true
+    - name: podinfo
+      mountPath: /etc/podinfo
+  volumes:
+  - name: kube-api-access-x7k2p
+    projected:
+      defaultMode: 420
+      sources:
+      - serviceAccountToken:
+          expirationSeconds: 3607
+          path: token
+      - configMap:
+          name: kube-root-ca.crt
+          items:
+          - key: ca.crt
+            path: ca.crt
+      - downwardAPI:
+          items:
+          - path: namespace
+            fieldRef:
+              apiVersion: v1
+              fieldPath: metadata.namespace
+      - secret:
+          name: extra
+          optional: true
+  - name: podinfo
+    downwardAPI:
+      items:
+      - path: labels
+        fieldRef:
+          fieldPath: metadata.labels
+      - path: cpu_limit
+        resourceFieldRef:
+          containerName: app
+          resource: limits.cpu
+)");
+  const std::string out = DescribePod(pod, {}, Now());
+  EXPECT_NE(out.find("    Mounts:\n"
+                     "      /var/run/secrets/kubernetes.io/serviceaccount from "
+                     "kube-api-access-x7k2p (ro)\n"
+                     "      /etc/podinfo from podinfo (rw)\n"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("Volumes:\n"
+                     "  kube-api-access-x7k2p:\n"
+                     "    Type:                    Projected (a volume that contains injected data "
+                     "from multiple sources)\n"
+                     "    TokenExpirationSeconds:  3607\n"
+                     "    ConfigMapName:           kube-root-ca.crt\n"
+                     "    ConfigMapOptional:       <nil>\n"
+                     "    DownwardAPI:             true\n"
+                     "    SecretName:              extra\n"
+                     "    SecretOptionalName:      true\n"
+                     "  podinfo:\n"
+                     // A line without a tab ends a column block (Go's tabwriter).
+                     "    Type:  DownwardAPI (a volume populated by information about the pod)\n"
+                     "    Items:\n"
+                     "      metadata.labels -> labels\n"
+                     "      limits.cpu -> cpu_limit\n"),
+            std::string::npos)
+      << out;
+}
+
 apps::v1::ReplicaSet Rs(const std::string& name, int replicas, absl::Duration age,
                         const std::string& image) {
   return FromYaml<apps::v1::ReplicaSet>(absl::StrCat(R"(apiVersion: apps/v1
