@@ -501,6 +501,8 @@ int Join(const JoinOptions& options) {
               absl::StrCat("unix://", socket),
               "--pod-cidr",
               options.pod_cidr,
+              "--root-dir",
+              absl::StrCat(options.data_dir, "/kubelet"),
               "--kubeconfig",
               kubelet_conf,
               "--bootstrap-kubeconfig",

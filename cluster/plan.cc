@@ -119,6 +119,11 @@ std::string ComponentKubeconfigPath(const std::string& data_dir, const std::stri
   return absl::StrCat(data_dir, "/kubeconfigs/", component, ".conf");
 }
 std::string RunDir(const std::string& data_dir) { return data_dir + "/run"; }
+// A kubelet's --root-dir (its pods' volumes): one folder a node, so two
+// kubelets of one cluster never share a pods/<uid> tree.
+static std::string KubeletRootDir(const std::string& data_dir, const std::string& node) {
+  return absl::StrCat(data_dir, "/kubelet/", node);
+}
 std::string StoreSocketPath(const std::string& data_dir) {
   return RunDir(data_dir) + "/store.sock";
 }
@@ -380,6 +385,8 @@ absl::StatusOr<std::vector<ComponentSpec>> PlanCluster(const ClusterOptions& opt
               absl::StrCat(s.port),
               "--pod-cidr",
               NodePodCidr(options.port_base, i),
+              "--root-dir",
+              KubeletRootDir(options.data_dir, node),
               "--health-address",
               Loopback(ports->kubelet_health[i - 1]),
               "--log-level",
@@ -409,6 +416,8 @@ absl::StatusOr<std::vector<ComponentSpec>> PlanCluster(const ClusterOptions& opt
               absl::StrCat(s.port),
               "--workers",
               absl::StrCat(ScaleKubeletWorkers(options.scale_nodes)),
+              "--root-dir",
+              KubeletRootDir(options.data_dir, "sim"),
               "--health-address",
               Loopback(ports->scale_kubelet_health),
               "--log-level",

@@ -25,10 +25,30 @@ Kubelet::Kubelet(const client::Clientset* clientset, runtime::RuntimeClient* run
         return SyncPod(key, requeue_after);
       },
       PodWorkersOptions{.threads = options_.workers, .clock = clock_});
+  volume_api_ = NewApiVolumeObjectApi(clientset_->api());
+  client::ServiceAccountTokenRequester* requester = options_.token_requester;
+  if (requester == nullptr) {
+    absl::StatusOr<std::unique_ptr<client::ServiceAccountTokenClient>> made =
+        client::ServiceAccountTokenClient::Create(clientset_->api()->options());
+    if (made.ok()) {
+      token_client_ = *std::move(made);
+    } else {
+      spdlog::warn("ServiceAccount token volumes will fail: {}", made.status().ToString());
+      token_client_ = NewFailingTokenRequester(made.status());
+    }
+    requester = token_client_.get();
+  }
+  tokens_ = std::make_unique<TokenManager>(requester, clock_);
+  volumes_ = std::make_unique<VolumeManager>(
+      volume_api_.get(), tokens_.get(), clock_,
+      VolumeManagerOptions{.root_dir = options_.root_dir,
+                           .object_ttl = options_.volume_object_ttl});
   syncer_ = std::make_unique<PodSyncer>(
       runtime_, clock_, static_cast<PodSyncHost*>(this),
       PodSyncerOptions{.crash_loop_backoff_reset = options_.crash_loop_backoff_reset,
-                       .image_pull_backoff_initial = options_.image_pull_backoff_initial});
+                       .image_pull_backoff_initial = options_.image_pull_backoff_initial,
+                       .volumes = volumes_.get(),
+                       .volume_resync_period = options_.volume_resync_period});
   for (const NodeConfig& c : options_.nodes) {
     auto n = std::make_unique<NodeState>();
     n->config = c;

@@ -96,6 +96,8 @@
 #include "kubelet/pod_syncer.h"
 #include "kubelet/pod_worker.h"
 #include "kubelet/pod_workers.h"
+#include "kubelet/token_manager.h"
+#include "kubelet/volume_manager.h"
 #include "runtime/runtime_client.h"
 
 namespace minik8s::kubelet {
@@ -122,6 +124,16 @@ struct KubeletOptions {
   size_t event_queue_size = 10000;
   // Borrowed; must outlive the Kubelet. Null: the process-wide real clock.
   common::Clock* clock = nullptr;
+  // Where pod volumes are written (<root_dir>/pods/<uid>/volumes/...;
+  // volume_manager.h). Kubernetes' --root-dir.
+  std::string root_dir = kDefaultRootDir;
+  // How often a pod's volumes are written again (ConfigMap/Secret changes,
+  // token renewal) and how long a ConfigMap or Secret read is reused.
+  absl::Duration volume_resync_period = absl::Minutes(1);
+  absl::Duration volume_object_ttl = absl::Seconds(10);
+  // Borrowed; null: a ServiceAccountTokenClient on the clientset's options
+  // (the apiserver's HTTP API).
+  client::ServiceAccountTokenRequester* token_requester = nullptr;
 };
 
 class Kubelet : private PodSyncHost, private NodeApi, private NodeStatusApi {
@@ -215,6 +227,12 @@ class Kubelet : private PodSyncHost, private NodeApi, private NodeStatusApi {
   runtime::RuntimeClient* const runtime_;
   const KubeletOptions options_;
   common::Clock* const clock_;  // options_.clock or the real clock
+  // Pod volumes: the apiserver reads, the token client (when not given),
+  // the token cache, the writer. Made before syncer_, which borrows them.
+  std::unique_ptr<VolumeObjectApi> volume_api_;
+  std::unique_ptr<client::ServiceAccountTokenRequester> token_client_;
+  std::unique_ptr<TokenManager> tokens_;
+  std::unique_ptr<VolumeManager> volumes_;
   std::unique_ptr<PodSyncer> syncer_;
   // Scale mode only: fills in each Event's node (see node_event_sink.h).
   std::unique_ptr<NodeEventSink> node_events_;

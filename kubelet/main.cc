@@ -158,6 +158,11 @@ int Run(int argc, char** argv) {
                          "How long a TokenReview's answer is kept, by token: acceptances and "
                          "refusals the apiserver gives no error for (0: not kept)",
                          DurationBound::kNonNegative);
+  app.add_option("--root-dir", options.root_dir,
+                 "Directory path for managing kubelet files (volume mounts, etc): each pod's "
+                 "secret, configMap, downwardAPI and projected volumes are written under "
+                 "<root-dir>/pods/<pod uid>/volumes/ and mounted into its containers")
+      ->capture_default_str();
   app.add_option("--workers", workers, "Pod worker threads")->capture_default_str();
   app.add_option("--nodes", nodes,
                  "Scale mode: simulate this many nodes in one process on an in-process runtime")

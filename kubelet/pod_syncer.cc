@@ -106,6 +106,36 @@ void PodSyncer::SandboxAdopted() { SandboxCreated(); }
 void PodSyncer::ForgetPod(const PodWorker& w) {
   status_.RemovePod(w.uid);
   prober_.RemovePod(w.uid);
+  if (options_.volumes != nullptr) options_.volumes->CleanupPod(w.uid);
+}
+
+bool PodSyncer::SetUpVolumes(PodWorker& w, const core::Pod& pod, absl::Time now, absl::Time* wake) {
+  const bool written = w.volumes_set_up_at != absl::Time();
+  if (written && now - w.volumes_set_up_at < options_.volume_resync_period) {
+    *wake = std::min(*wake, w.volumes_set_up_at + options_.volume_resync_period);
+    return true;
+  }
+  if (now < w.volume_retry_at) {
+    *wake = std::min(*wake, w.volume_retry_at);
+    return written;
+  }
+  std::map<std::string, std::string> dirs;
+  absl::Status s = options_.volumes->SetUpPod(pod, &dirs);
+  if (s.ok()) {
+    w.volume_dirs = std::move(dirs);
+    w.volumes_set_up_at = now;
+    w.volume_retry_delay = absl::ZeroDuration();
+    w.volume_retry_at = absl::Time();
+    *wake = std::min(*wake, now + options_.volume_resync_period);
+    return true;
+  }
+  host_->Event(pod, "", "Warning", "FailedMount", std::string(s.message()));
+  w.volume_retry_delay = w.volume_retry_delay == absl::ZeroDuration()
+                             ? options_.volume_retry_initial
+                             : std::min(w.volume_retry_delay * 2, options_.volume_retry_max);
+  w.volume_retry_at = now + w.volume_retry_delay;
+  *wake = std::min(*wake, w.volume_retry_at);
+  return written;
 }
 
 void PodSyncer::ObservePodStart(PodWorker& w) {
@@ -263,6 +293,9 @@ bool PodSyncer::StartContainer(PodWorker& w, const core::Pod& pod, const core::C
   for (const auto& s : c.command()) cfg->add_command(s);
   for (const auto& s : c.args()) cfg->add_args(s);
   cfg->set_working_dir(c.working_dir());
+  for (cri::Mount& m : VolumeManager::MountsFor(c, w.volume_dirs)) {
+    *cfg->add_mounts() = std::move(m);
+  }
   for (const auto& e : c.env()) {
     auto* kv = cfg->add_envs();
     kv->set_key(e.name());
@@ -464,9 +497,19 @@ absl::Status PodSyncer::SyncRunningPod(PodWorker& w, const core::Pod& pod,
   // Kubernetes announces the new sandbox only when it makes one.
   if (sandbox_lost && needs_sandbox)
     host_->Event(pod, "", "Normal", "SandboxChanged", kSandboxChanged);
-  bool sandbox_ready = !finished && needs_sandbox && EnsureSandbox(w, pod);
+  // Volumes come before the sandbox (Kubernetes waits for them before
+  // making it); a pod already running keeps running when a refresh fails.
+  bool volumes_ready = true;
+  if (!finished && needs_sandbox && options_.volumes != nullptr &&
+      VolumeManager::HasMaterializedVolumes(pod)) {
+    volumes_ready = SetUpVolumes(w, pod, now, &wake);
+  }
+  bool sandbox_ready = !finished && needs_sandbox && (volumes_ready || !w.sandbox_id.empty()) &&
+                       EnsureSandbox(w, pod);
   if (!host_->RuntimeReady()) return absl::OkStatus();
-  if (!finished && needs_sandbox && !sandbox_ready) wake = now + absl::Seconds(1);
+  if (!finished && needs_sandbox && !sandbox_ready && volumes_ready) {
+    wake = now + absl::Seconds(1);
+  }
 
   // Restarts an exited container when the policy says so and its back-off
   // allows; otherwise records why it waits.

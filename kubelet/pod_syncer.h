@@ -8,7 +8,12 @@
 // them: a StatusManager (the status last reported per pod; writes only on
 // change), a ProberManager (probe state and periods per container) and an
 // ImageManager (pull policy, pull back-off and pull Events). ForgetPod drops
-// a pod from them when its worker goes.
+// a pod from them when its worker goes. With a VolumeManager
+// (PodSyncerOptions::volumes) the pod's secret, configMap, downwardAPI and
+// projected volumes are written before its sandbox is made (a failure keeps
+// it ContainerCreating, with a FailedMount Event, retried with back-off),
+// each container gets a CRI mount per volumeMount of them, and ForgetPod
+// removes the pod's folder.
 //
 // What it needs from the kubelet around it (the apiserver, Events, pod IPs,
 // the runtime's health) comes through PodSyncHost (pod_sync_host.h); the
@@ -36,6 +41,7 @@
 #include "kubelet/pod_worker.h"
 #include "kubelet/prober_manager.h"
 #include "kubelet/status_manager.h"
+#include "kubelet/volume_manager.h"
 #include "runtime/runtime_client.h"
 
 namespace minik8s::kubelet {
@@ -48,6 +54,16 @@ struct PodSyncerOptions {
   absl::Duration crash_loop_backoff_reset = absl::Minutes(10);
   // How soon a pod whose image may never be pulled is looked at again.
   absl::Duration image_pull_backoff_initial = absl::Seconds(10);
+  // Borrowed; null: pod volumes are not written (nor mounted). Must outlive
+  // the PodSyncer.
+  VolumeManager* volumes = nullptr;
+  // How often a pod's volumes are written again (ConfigMap and Secret
+  // changes, token renewal), as Kubernetes' kubelet resyncs every pod each
+  // --sync-frequency (1m).
+  absl::Duration volume_resync_period = absl::Minutes(1);
+  // The retry delay after a failed volume set-up: doubles up to the max.
+  absl::Duration volume_retry_initial = absl::Seconds(1);
+  absl::Duration volume_retry_max = absl::Seconds(30);
 };
 
 class PodSyncer {
@@ -79,6 +95,11 @@ class PodSyncer {
 
  private:
   bool EnsureSandbox(PodWorker& w, const minik8s::core::v1::Pod& pod);
+  // Writes the pod's volumes when that is due (first sync, resync period,
+  // retry after a failure; FailedMount Event on failure). Returns whether
+  // they were written once: containers may be created.
+  bool SetUpVolumes(PodWorker& w, const minik8s::core::v1::Pod& pod, absl::Time now,
+                    absl::Time* wake);
   void RefreshContainer(ContainerRecord& r);
   // The runtime no longer has instance r.id: keep what is known of it as an
   // exited status (ContainerStatusUnknown, 137, if it had not exited). Its

@@ -77,6 +77,13 @@ struct PodWorker {
   minik8s::core::v1::Pod last_pod;
   Backoff crash_backoff;
   Backoff pull_backoff;
+  // Volumes (volume_manager.h): volume name -> the folder written for it;
+  // when they were last written (zero: never); after a failure, the retry
+  // time and delay.
+  std::map<std::string, std::string> volume_dirs;
+  absl::Time volumes_set_up_at;
+  absl::Time volume_retry_at;
+  absl::Duration volume_retry_delay;
 
   PodWorker(absl::Duration crash_initial, absl::Duration crash_max, absl::Duration pull_initial,
             absl::Duration pull_max)

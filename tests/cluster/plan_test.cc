@@ -339,6 +339,7 @@ TEST(PlanCluster, RuntimeAndKubeletArguments) {
   EXPECT_EQ(Flag(k, "--container-runtime-endpoint"), "unix:///d/run/node-2.sock");
   EXPECT_EQ(Flag(k, "--port"), "7011");
   EXPECT_EQ(Flag(k, "--pod-cidr"), "127.173.2.0/24");
+  EXPECT_EQ(Flag(k, "--root-dir"), "/d/kubelet/node-2") << "one volume folder a node";
   EXPECT_EQ(Flag(k, "--health-address"), "127.0.0.1:7013");
   EXPECT_EQ(k.port, 7011);
   EXPECT_EQ(k.health, HealthCheck::kNodesReady);
@@ -368,6 +369,7 @@ TEST(PlanCluster, ScaleNodesAddOneKubelet) {
   EXPECT_EQ(Flag(s, "--health-address"), "127.0.0.1:7002");
   EXPECT_THAT(s.node_names, ElementsAre("sim-node-0", "sim-node-1", "sim-node-2"));
   EXPECT_EQ(Flag(s, "--container-runtime-endpoint"), "");
+  EXPECT_EQ(Flag(s, "--root-dir"), o.data_dir + "/kubelet/sim");
 }
 
 TEST(PlanCluster, OneProxyPerNodeAndOneForTheSimulatedNodes) {

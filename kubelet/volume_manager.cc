@@ -1,0 +1,401 @@
+#include "kubelet/volume_manager.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <system_error>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "api/errors.h"
+
+namespace minik8s::kubelet {
+
+namespace core = ::minik8s::core::v1;
+namespace cri = ::minik8s::cri::v1;
+namespace fs = std::filesystem;
+using minik8s::authentication::v1::TokenRequest;
+
+namespace {
+
+constexpr int kDefaultMode = 0644;
+constexpr absl::Duration kNotFoundTtl = absl::Seconds(2);
+constexpr size_t kMaxCachedObjects = 4096;
+
+std::string PluginOf(const core::Volume& v) {
+  if (v.has_secret()) return "kubernetes.io~secret";
+  if (v.has_config_map()) return "kubernetes.io~configmap";
+  if (v.has_downward_api()) return "kubernetes.io~downward-api";
+  return "kubernetes.io~projected";
+}
+
+std::string SetUpFailed(const core::Volume& v, absl::string_view why) {
+  return absl::StrCat("MountVolume.SetUp failed for volume \"", v.name(), "\" : ", why);
+}
+
+// A lookup error in Kubernetes' words: `configmap "y" not found`.
+absl::Status ObjectError(absl::string_view kind, absl::string_view name, const absl::Status& s) {
+  if (api::IsNotFound(s)) {
+    return absl::NotFoundError(absl::StrCat(kind, " \"", name, "\" not found"));
+  }
+  return s;
+}
+
+// Kubernetes' fieldpath.FormatMap: sorted `key="value"` lines.
+std::string FormatMap(const google::protobuf::Map<std::string, std::string>& m) {
+  std::vector<std::pair<std::string, std::string>> sorted(m.begin(), m.end());
+  std::sort(sorted.begin(), sorted.end());
+  std::vector<std::string> lines;
+  for (const auto& [k, v] : sorted) {
+    std::string quoted = "\"";
+    for (char c : v) {
+      if (c == '"' || c == '\\') quoted += '\\';
+      if (c == '\n') {
+        quoted += "\\n";
+        continue;
+      }
+      quoted += c;
+    }
+    lines.push_back(absl::StrCat(k, "=", quoted, "\""));
+  }
+  return absl::StrJoin(lines, "\n");
+}
+
+// metadata.labels['k'] -> k (or "" when `path` is not of that form).
+std::string Subscript(const std::string& path, absl::string_view field) {
+  const std::string prefix = absl::StrCat(field, "['");
+  if (path.size() > prefix.size() + 2 && path.compare(0, prefix.size(), prefix) == 0 &&
+      path.compare(path.size() - 2, 2, "']") == 0) {
+    return path.substr(prefix.size(), path.size() - prefix.size() - 2);
+  }
+  return "";
+}
+
+absl::StatusOr<std::string> DownwardValue(const core::Pod& pod,
+                                          const core::DownwardAPIVolumeFile& f) {
+  if (f.has_field_ref()) {
+    const std::string& p = f.field_ref().field_path();
+    const auto& meta = pod.metadata();
+    if (p == "metadata.name") return meta.name();
+    if (p == "metadata.namespace") return meta.namespace_();
+    if (p == "metadata.uid") return meta.uid();
+    if (p == "metadata.labels") return FormatMap(meta.labels());
+    if (p == "metadata.annotations") return FormatMap(meta.annotations());
+    if (p == "spec.serviceAccountName") return pod.spec().service_account_name();
+    if (p == "spec.nodeName") return pod.spec().node_name();
+    if (std::string k = Subscript(p, "metadata.labels"); !k.empty()) {
+      auto it = meta.labels().find(k);
+      return it == meta.labels().end() ? "" : it->second;
+    }
+    if (std::string k = Subscript(p, "metadata.annotations"); !k.empty()) {
+      auto it = meta.annotations().find(k);
+      return it == meta.annotations().end() ? "" : it->second;
+    }
+    return absl::InvalidArgumentError(absl::StrCat("unsupported fieldPath: ", p));
+  }
+  if (f.has_resource_field_ref()) {
+    // The container's request or limit as written (no divisor arithmetic).
+    const auto& ref = f.resource_field_ref();
+    for (const core::Container& c : pod.spec().containers()) {
+      if (c.name() != ref.container_name()) continue;
+      const std::string& r = ref.resource();
+      const bool limit = r.rfind("limits.", 0) == 0;
+      const std::string name = r.substr(r.find('.') + 1);
+      const auto& m = limit ? c.resources().limits() : c.resources().requests();
+      auto it = m.find(name);
+      return it == m.end() ? "0" : it->second.value();
+    }
+    return absl::InvalidArgumentError(
+        absl::StrCat("container ", ref.container_name(), " not found for resourceFieldRef"));
+  }
+  return absl::InvalidArgumentError(absl::StrCat("no fieldRef or resourceFieldRef for ", f.path()));
+}
+
+// Adds `data` (key -> content) by `items` (or every key) to `out`.
+template <typename Data>
+absl::Status AddKeys(const Data& data,
+                     const google::protobuf::RepeatedPtrField<core::KeyToPath>& items, int mode,
+                     bool optional, absl::string_view what, VolumePayload* out) {
+  if (items.empty()) {
+    for (const auto& [key, value] : data) (*out)[key] = {std::string(value), mode};
+    return absl::OkStatus();
+  }
+  for (const core::KeyToPath& item : items) {
+    auto it = data.find(item.key());
+    if (it == data.end()) {
+      if (optional) continue;
+      return absl::NotFoundError(absl::StrCat(what, item.key()));
+    }
+    (*out)[item.path()] = {std::string(it->second), item.has_mode() ? item.mode() : mode};
+  }
+  return absl::OkStatus();
+}
+
+class ApiVolumeObjects : public VolumeObjectApi {
+ public:
+  explicit ApiVolumeObjects(client::ApiClient* api) : api_(api) {}
+  absl::StatusOr<core::ConfigMap> GetConfigMap(const std::string& ns,
+                                               const std::string& name) override {
+    core::ConfigMap out;
+    absl::Status s = api_->Get("configmaps", ns, name, &out);
+    if (!s.ok()) return s;
+    return out;
+  }
+  absl::StatusOr<core::Secret> GetSecret(const std::string& ns, const std::string& name) override {
+    core::Secret out;
+    absl::Status s = api_->Get("secrets", ns, name, &out);
+    if (!s.ok()) return s;
+    return out;
+  }
+
+ private:
+  client::ApiClient* const api_;
+};
+
+class FailingTokenRequester : public client::ServiceAccountTokenRequester {
+ public:
+  explicit FailingTokenRequester(absl::Status error) : error_(std::move(error)) {}
+  absl::StatusOr<TokenRequest> Request(const std::string&, const std::string&,
+                                       const TokenRequest&) override {
+    return error_;
+  }
+
+ private:
+  const absl::Status error_;
+};
+
+}  // namespace
+
+std::unique_ptr<VolumeObjectApi> NewApiVolumeObjectApi(client::ApiClient* api) {
+  return std::make_unique<ApiVolumeObjects>(api);
+}
+
+std::unique_ptr<client::ServiceAccountTokenRequester> NewFailingTokenRequester(absl::Status error) {
+  return std::make_unique<FailingTokenRequester>(std::move(error));
+}
+
+VolumeManager::VolumeManager(VolumeObjectApi* api, TokenManager* tokens, common::Clock* clock,
+                             VolumeManagerOptions options)
+    : api_(api), tokens_(tokens), clock_(clock), options_(std::move(options)) {}
+
+bool VolumeManager::Materialized(const core::Volume& v) {
+  return v.has_secret() || v.has_config_map() || v.has_downward_api() || v.has_projected();
+}
+
+bool VolumeManager::HasMaterializedVolumes(const core::Pod& pod) {
+  for (const core::Volume& v : pod.spec().volumes()) {
+    if (Materialized(v)) return true;
+  }
+  return false;
+}
+
+std::string VolumeManager::VolumeDir(const std::string& pod_uid, const core::Volume& v) const {
+  return absl::StrCat(options_.root_dir, "/pods/", pod_uid, "/volumes/", PluginOf(v), "/",
+                      v.name());
+}
+
+absl::StatusOr<core::ConfigMap> VolumeManager::ConfigMap(const std::string& ns,
+                                                         const std::string& name) {
+  const std::string key = absl::StrCat("configmap/", ns, "/", name);
+  const absl::Time now = clock_->Now();
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = cache_.find(key);
+    if (it != cache_.end() && now - it->second.fetched < it->second.ttl) {
+      return it->second.config_map;
+    }
+  }
+  absl::StatusOr<core::ConfigMap> got = api_->GetConfigMap(ns, name);
+  if (!got.ok() && !api::IsNotFound(got.status())) return got;  // errors are not kept
+  absl::MutexLock lock(&mu_);
+  if (cache_.size() >= kMaxCachedObjects) {
+    absl::erase_if(cache_, [&](const auto& e) { return now - e.second.fetched >= e.second.ttl; });
+  }
+  CachedObject& c = cache_[key];
+  c.fetched = now;
+  c.ttl = got.ok() ? options_.object_ttl : std::min(options_.object_ttl, kNotFoundTtl);
+  c.config_map = got;
+  return got;
+}
+
+absl::StatusOr<core::Secret> VolumeManager::Secret(const std::string& ns, const std::string& name) {
+  const std::string key = absl::StrCat("secret/", ns, "/", name);
+  const absl::Time now = clock_->Now();
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = cache_.find(key);
+    if (it != cache_.end() && now - it->second.fetched < it->second.ttl) {
+      return it->second.secret;
+    }
+  }
+  absl::StatusOr<core::Secret> got = api_->GetSecret(ns, name);
+  if (!got.ok() && !api::IsNotFound(got.status())) return got;
+  absl::MutexLock lock(&mu_);
+  if (cache_.size() >= kMaxCachedObjects) {
+    absl::erase_if(cache_, [&](const auto& e) { return now - e.second.fetched >= e.second.ttl; });
+  }
+  CachedObject& c = cache_[key];
+  c.fetched = now;
+  c.ttl = got.ok() ? options_.object_ttl : std::min(options_.object_ttl, kNotFoundTtl);
+  c.secret = got;
+  return got;
+}
+
+absl::StatusOr<VolumePayload> VolumeManager::Payload(const core::Pod& pod, const core::Volume& v) {
+  const std::string& ns = pod.metadata().namespace_();
+  VolumePayload out;
+  auto add_config_map = [&](const std::string& name,
+                            const google::protobuf::RepeatedPtrField<core::KeyToPath>& items,
+                            int mode, bool optional) -> absl::Status {
+    absl::StatusOr<core::ConfigMap> cm = ConfigMap(ns, name);
+    if (!cm.ok()) {
+      if (optional && api::IsNotFound(cm.status())) return absl::OkStatus();
+      return ObjectError("configmap", name, cm.status());
+    }
+    if (items.empty()) {
+      for (const auto& [key, value] : cm->data()) out[key] = {value, mode};
+      for (const auto& [key, value] : cm->binary_data()) out[key] = {value, mode};
+      return absl::OkStatus();
+    }
+    for (const core::KeyToPath& item : items) {
+      const std::string* value = nullptr;
+      if (auto it = cm->data().find(item.key()); it != cm->data().end()) {
+        value = &it->second;
+      } else if (auto b = cm->binary_data().find(item.key()); b != cm->binary_data().end()) {
+        value = &b->second;
+      }
+      if (value == nullptr) {
+        if (optional) continue;
+        return absl::NotFoundError(
+            absl::StrCat("configmap references non-existent config key: ", item.key()));
+      }
+      out[item.path()] = {*value, item.has_mode() ? item.mode() : mode};
+    }
+    return absl::OkStatus();
+  };
+  auto add_secret = [&](const std::string& name,
+                        const google::protobuf::RepeatedPtrField<core::KeyToPath>& items, int mode,
+                        bool optional) -> absl::Status {
+    absl::StatusOr<core::Secret> secret = Secret(ns, name);
+    if (!secret.ok()) {
+      if (optional && api::IsNotFound(secret.status())) return absl::OkStatus();
+      return ObjectError("secret", name, secret.status());
+    }
+    return AddKeys(secret->data(), items, mode, optional,
+                   "references non-existent secret key: ", &out);
+  };
+  auto add_downward =
+      [&](const google::protobuf::RepeatedPtrField<core::DownwardAPIVolumeFile>& items,
+          int mode) -> absl::Status {
+    for (const core::DownwardAPIVolumeFile& f : items) {
+      absl::StatusOr<std::string> value = DownwardValue(pod, f);
+      if (!value.ok()) return value.status();
+      out[f.path()] = {*std::move(value), f.has_mode() ? f.mode() : mode};
+    }
+    return absl::OkStatus();
+  };
+
+  absl::Status s;
+  if (v.has_config_map()) {
+    const auto& src = v.config_map();
+    s = add_config_map(src.name(), src.items(),
+                       src.has_default_mode() ? src.default_mode() : kDefaultMode,
+                       src.has_optional() && src.optional());
+  } else if (v.has_secret()) {
+    const auto& src = v.secret();
+    s = add_secret(src.secret_name(), src.items(),
+                   src.has_default_mode() ? src.default_mode() : kDefaultMode,
+                   src.has_optional() && src.optional());
+  } else if (v.has_downward_api()) {
+    const auto& src = v.downward_api();
+    s = add_downward(src.items(), src.has_default_mode() ? src.default_mode() : kDefaultMode);
+  } else if (v.has_projected()) {
+    const auto& src = v.projected();
+    const int mode = src.has_default_mode() ? src.default_mode() : kDefaultMode;
+    for (const core::VolumeProjection& p : src.sources()) {
+      if (p.has_secret()) {
+        s = add_secret(p.secret().name(), p.secret().items(), mode,
+                       p.secret().has_optional() && p.secret().optional());
+      } else if (p.has_config_map()) {
+        s = add_config_map(p.config_map().name(), p.config_map().items(), mode,
+                           p.config_map().has_optional() && p.config_map().optional());
+      } else if (p.has_downward_api()) {
+        s = add_downward(p.downward_api().items(), mode);
+      } else if (p.has_service_account_token()) {
+        const core::ServiceAccountTokenProjection& t = p.service_account_token();
+        TokenRequest req;
+        if (!t.audience().empty()) req.mutable_spec()->add_audiences(t.audience());
+        if (t.has_expiration_seconds()) {
+          req.mutable_spec()->set_expiration_seconds(t.expiration_seconds());
+        } else {
+          req.mutable_spec()->set_expiration_seconds(3600);  // the API's default
+        }
+        auto* ref = req.mutable_spec()->mutable_bound_object_ref();
+        ref->set_kind("Pod");
+        ref->set_api_version("v1");
+        ref->set_name(pod.metadata().name());
+        ref->set_uid(pod.metadata().uid());
+        const std::string sa = pod.spec().service_account_name().empty()
+                                   ? "default"
+                                   : pod.spec().service_account_name();
+        absl::StatusOr<TokenRequest> token = tokens_ == nullptr
+                                                 ? absl::UnavailableError("no token manager")
+                                                 : tokens_->GetServiceAccountToken(ns, sa, req);
+        if (!token.ok()) {
+          s = absl::Status(token.status().code(),
+                           absl::StrCat("failed to fetch token: ", token.status().message()));
+        } else {
+          out[t.path()] = {token->status().token(), mode};
+        }
+      }
+      if (!s.ok()) break;
+    }
+  }
+  if (!s.ok()) return s;
+  return out;
+}
+
+absl::Status VolumeManager::SetUpPod(const core::Pod& pod,
+                                     std::map<std::string, std::string>* dirs) {
+  const std::string& uid = pod.metadata().uid();
+  for (const core::Volume& v : pod.spec().volumes()) {
+    if (!Materialized(v)) continue;
+    absl::StatusOr<VolumePayload> payload = Payload(pod, v);
+    if (!payload.ok()) {
+      return absl::Status(payload.status().code(), SetUpFailed(v, payload.status().message()));
+    }
+    const std::string dir = VolumeDir(uid, v);
+    if (absl::Status s = WriteVolumeAtomically(dir, *payload, clock_->Now()); !s.ok()) {
+      return absl::Status(s.code(), SetUpFailed(v, s.message()));
+    }
+    if (dirs != nullptr) (*dirs)[v.name()] = dir;
+  }
+  return absl::OkStatus();
+}
+
+std::vector<cri::Mount> VolumeManager::MountsFor(const core::Container& c,
+                                                 const std::map<std::string, std::string>& dirs) {
+  std::vector<cri::Mount> out;
+  for (const core::VolumeMount& m : c.volume_mounts()) {
+    auto it = dirs.find(m.name());
+    if (it == dirs.end() || m.mount_path().empty()) continue;
+    cri::Mount mount;
+    mount.set_container_path(m.mount_path());
+    mount.set_host_path(m.sub_path().empty() ? it->second
+                                             : absl::StrCat(it->second, "/", m.sub_path()));
+    mount.set_readonly(true);
+    out.push_back(std::move(mount));
+  }
+  return out;
+}
+
+void VolumeManager::CleanupPod(const std::string& pod_uid) {
+  if (tokens_ != nullptr) tokens_->DeleteServiceAccountTokens(pod_uid);
+  if (pod_uid.empty() || pod_uid.find('/') != std::string::npos || pod_uid == "." ||
+      pod_uid == "..") {
+    return;
+  }
+  std::error_code ec;
+  fs::remove_all(fs::path(options_.root_dir) / "pods" / pod_uid, ec);
+}
+
+}  // namespace minik8s::kubelet

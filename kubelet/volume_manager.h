@@ -1,0 +1,136 @@
+// VolumeManager: the pod volumes the kubelet writes to disk before a pod's
+// containers are created — secret, configMap, downwardAPI and projected
+// (sources secret, configMap, downwardAPI, serviceAccountToken) — and the CRI
+// mounts through which each container sees them. emptyDir and hostPath
+// volumes are not materialized (no mount is passed for them).
+//
+// Each volume is a folder
+//   <root-dir>/pods/<pod uid>/volumes/kubernetes.io~<plugin>/<volume name>/
+// (plugin: secret, configmap, downward-api, projected) written atomically
+// (atomic_writer.h: a timestamped folder, `..data` swapped by rename, every
+// file a link through `..data`), with Kubernetes' rules: `items` pick keys
+// and give paths, `mode`/`defaultMode` (default 0644) the file modes, a
+// missing key or object is an error unless `optional`.
+//
+// Objects are read through VolumeObjectApi (the apiserver) and cached per
+// (kind, namespace, name) for `object_ttl` (a NotFound for at most 2 s), so
+// 10,000 pods reading `kube-root-ca.crt` make one request a TTL, not 10,000.
+// ServiceAccount tokens come from the TokenManager (token_manager.h): a
+// TokenRequest for the pod's ServiceAccount with audiences [audience] (none
+// when the projection has none: the apiserver's), the projection's
+// expirationSeconds and boundObjectRef {Pod, v1, name, uid}.
+//
+// A failed volume is an error in Kubernetes' words:
+//   MountVolume.SetUp failed for volume "x" : configmap "y" not found
+// which the PodSyncer turns into a FailedMount Warning Event.
+//
+// Thread safety: SetUpPod and CleanupPod may run on several threads for
+// different pods; one pod is set up by one thread at a time. The api, the
+// token manager and the clock must outlive the VolumeManager.
+#ifndef MINIK8S_KUBELET_VOLUME_MANAGER_H_
+#define MINIK8S_KUBELET_VOLUME_MANAGER_H_
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "client/api_client.h"
+#include "client/token_request.h"
+#include "common/clock.h"
+#include "cri/v1/api.pb.h"
+#include "k8s/core/v1/core.pb.h"
+#include "kubelet/atomic_writer.h"
+#include "kubelet/token_manager.h"
+
+namespace minik8s::kubelet {
+
+// Kubernetes' --root-dir default.
+inline constexpr char kDefaultRootDir[] = "/var/lib/kubelet";
+
+// The apiserver reads the VolumeManager makes.
+class VolumeObjectApi {
+ public:
+  virtual ~VolumeObjectApi() = default;
+  virtual absl::StatusOr<minik8s::core::v1::ConfigMap> GetConfigMap(const std::string& ns,
+                                                                    const std::string& name) = 0;
+  virtual absl::StatusOr<minik8s::core::v1::Secret> GetSecret(const std::string& ns,
+                                                              const std::string& name) = 0;
+};
+
+// Reads through the apiserver's generic verbs (the resources "configmaps"
+// and "secrets"). `api` must outlive the result.
+std::unique_ptr<VolumeObjectApi> NewApiVolumeObjectApi(client::ApiClient* api);
+
+// A token requester that answers every request with `error` (the kubelet
+// could not make its token client).
+std::unique_ptr<client::ServiceAccountTokenRequester> NewFailingTokenRequester(absl::Status error);
+
+struct VolumeManagerOptions {
+  std::string root_dir = kDefaultRootDir;
+  // How long a ConfigMap or Secret read is reused.
+  absl::Duration object_ttl = absl::Seconds(10);
+};
+
+class VolumeManager {
+ public:
+  VolumeManager(VolumeObjectApi* api, TokenManager* tokens, common::Clock* clock,
+                VolumeManagerOptions options);
+
+  // Whether `volume` is one the kubelet writes to disk.
+  static bool Materialized(const minik8s::core::v1::Volume& volume);
+  // Whether the pod has any such volume.
+  static bool HasMaterializedVolumes(const minik8s::core::v1::Pod& pod);
+
+  // Writes (or refreshes) every materialized volume of `pod`. On success
+  // `*dirs` (optional) maps each volume name to its folder. Stops at the
+  // first volume that fails, with the FailedMount message.
+  absl::Status SetUpPod(const minik8s::core::v1::Pod& pod,
+                        std::map<std::string, std::string>* dirs = nullptr);
+
+  // The CRI mounts of container `c`: one per volumeMount of a volume in
+  // `dirs` (subPath: the file or folder under it), all read-only as
+  // Kubernetes mounts these volume types.
+  static std::vector<minik8s::cri::v1::Mount> MountsFor(
+      const minik8s::core::v1::Container& c, const std::map<std::string, std::string>& dirs);
+
+  // The pod is gone: removes <root-dir>/pods/<uid> and its tokens.
+  void CleanupPod(const std::string& pod_uid);
+
+  const std::string& root_dir() const { return options_.root_dir; }
+  // The folder of volume `name` of the pod (whether it exists or not).
+  std::string VolumeDir(const std::string& pod_uid, const minik8s::core::v1::Volume& volume) const;
+
+  // The files a volume holds (exposed for tests).
+  absl::StatusOr<VolumePayload> Payload(const minik8s::core::v1::Pod& pod,
+                                        const minik8s::core::v1::Volume& volume);
+
+ private:
+  struct CachedObject {
+    absl::Time fetched;
+    absl::Duration ttl;
+    absl::StatusOr<minik8s::core::v1::ConfigMap> config_map = absl::UnknownError("");
+    absl::StatusOr<minik8s::core::v1::Secret> secret = absl::UnknownError("");
+  };
+  absl::StatusOr<minik8s::core::v1::ConfigMap> ConfigMap(const std::string& ns,
+                                                         const std::string& name);
+  absl::StatusOr<minik8s::core::v1::Secret> Secret(const std::string& ns, const std::string& name);
+
+  VolumeObjectApi* const api_;
+  TokenManager* const tokens_;
+  common::Clock* const clock_;
+  const VolumeManagerOptions options_;
+  absl::Mutex mu_;
+  // "configmap/<ns>/<name>" or "secret/<ns>/<name>".
+  absl::flat_hash_map<std::string, CachedObject> cache_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace minik8s::kubelet
+
+#endif  // MINIK8S_KUBELET_VOLUME_MANAGER_H_

@@ -1,0 +1,446 @@
+// The kubelet's pod volumes: the atomic writer (atomic_writer.h), the token
+// manager's renewal rule (token_manager.h) and the volume manager's files,
+// cache, errors and mounts (volume_manager.h).
+#include "kubelet/volume_manager.h"
+
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "api/errors.h"
+#include "api/time.h"
+#include "common/fake_clock.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "kubelet/atomic_writer.h"
+#include "kubelet/token_manager.h"
+#include "testing/temp_dir.h"
+
+namespace minik8s::kubelet {
+namespace {
+
+namespace fs = std::filesystem;
+namespace core = ::minik8s::core::v1;
+using minik8s::authentication::v1::TokenRequest;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::UnorderedElementsAre;
+
+std::string Read(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+int ModeOf(const fs::path& p) {
+  struct stat st;
+  return stat(p.c_str(), &st) == 0 ? static_cast<int>(st.st_mode & 07777) : -1;
+}
+
+// Names in `dir`, hidden ones included.
+std::vector<std::string> Entries(const fs::path& dir) {
+  std::vector<std::string> out;
+  for (const auto& e : fs::directory_iterator(dir)) out.push_back(e.path().filename().string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// ------------------------------------------------------------- AtomicWriter
+
+TEST(AtomicWriter, WritesFilesAsLinksThroughData) {
+  testing::TempDir tmp;
+  const fs::path dir = fs::path(tmp.path()) / "vol";
+  bool changed = false;
+  ASSERT_TRUE(WriteVolumeAtomically(dir, {{"a", {"alpha", 0644}}, {"sub/b", {"beta", 0400}}},
+                                    absl::FromUnixSeconds(1700000000), &changed)
+                  .ok());
+  EXPECT_TRUE(changed);
+  EXPECT_EQ(Read(dir / "a"), "alpha");
+  EXPECT_EQ(Read(dir / "sub" / "b"), "beta");
+  EXPECT_TRUE(fs::is_symlink(dir / "a"));
+  EXPECT_EQ(fs::read_symlink(dir / "a"), "..data/a");
+  EXPECT_EQ(fs::read_symlink(dir / "sub"), "..data/sub");
+  ASSERT_TRUE(fs::is_symlink(dir / "..data"));
+  const std::string ts = fs::read_symlink(dir / "..data").string();
+  EXPECT_THAT(ts, HasSubstr("..2023_11_14_22_13_20."));
+  EXPECT_EQ(ModeOf(dir / "a"), 0644);
+  EXPECT_EQ(ModeOf(dir / "sub" / "b"), 0400);
+  EXPECT_THAT(Entries(dir), ElementsAre(ts, "..data", "a", "sub"));
+}
+
+TEST(AtomicWriter, AnUpdateSwapsContentAndRemovesStaleFiles) {
+  testing::TempDir tmp;
+  const fs::path dir = fs::path(tmp.path()) / "vol";
+  ASSERT_TRUE(WriteVolumeAtomically(dir, {{"a", {"1", 0644}}, {"gone", {"x", 0644}}},
+                                    absl::FromUnixSeconds(1700000000))
+                  .ok());
+  const std::string first = fs::read_symlink(dir / "..data").string();
+  bool changed = false;
+  ASSERT_TRUE(WriteVolumeAtomically(dir, {{"a", {"2", 0644}}, {"new", {"n", 0600}}},
+                                    absl::FromUnixSeconds(1700000060), &changed)
+                  .ok());
+  EXPECT_TRUE(changed);
+  const std::string second = fs::read_symlink(dir / "..data").string();
+  EXPECT_NE(first, second);
+  EXPECT_EQ(Read(dir / "a"), "2");
+  EXPECT_EQ(Read(dir / "new"), "n");
+  EXPECT_EQ(ModeOf(dir / "new"), 0600);
+  EXPECT_FALSE(fs::exists(fs::symlink_status(dir / "gone"))) << "stale link removed";
+  EXPECT_FALSE(fs::exists(dir / first)) << "old timestamped folder removed";
+  EXPECT_THAT(Entries(dir), ElementsAre(second, "..data", "a", "new"));
+}
+
+TEST(AtomicWriter, TheSamePayloadWritesNothingButAModeChangeDoes) {
+  testing::TempDir tmp;
+  const fs::path dir = fs::path(tmp.path()) / "vol";
+  ASSERT_TRUE(WriteVolumeAtomically(dir, {{"a", {"1", 0644}}}, absl::FromUnixSeconds(1)).ok());
+  const std::string first = fs::read_symlink(dir / "..data").string();
+  bool changed = true;
+  ASSERT_TRUE(
+      WriteVolumeAtomically(dir, {{"a", {"1", 0644}}}, absl::FromUnixSeconds(2), &changed).ok());
+  EXPECT_FALSE(changed);
+  EXPECT_EQ(fs::read_symlink(dir / "..data").string(), first);
+  ASSERT_TRUE(
+      WriteVolumeAtomically(dir, {{"a", {"1", 0640}}}, absl::FromUnixSeconds(3), &changed).ok());
+  EXPECT_TRUE(changed);
+  EXPECT_EQ(ModeOf(dir / "a"), 0640);
+}
+
+TEST(AtomicWriter, AnEmptyPayloadLeavesAnEmptyVolume) {
+  testing::TempDir tmp;
+  const fs::path dir = fs::path(tmp.path()) / "vol";
+  ASSERT_TRUE(WriteVolumeAtomically(dir, {{"a", {"1", 0644}}}, absl::FromUnixSeconds(1)).ok());
+  ASSERT_TRUE(WriteVolumeAtomically(dir, {}, absl::FromUnixSeconds(2)).ok());
+  EXPECT_FALSE(fs::exists(fs::symlink_status(dir / "a")));
+  EXPECT_TRUE(fs::is_symlink(dir / "..data"));
+}
+
+TEST(AtomicWriter, BadPathsAreRefused) {
+  testing::TempDir tmp;
+  const fs::path dir = fs::path(tmp.path()) / "vol";
+  for (const char* bad : {"/etc/passwd", "../x", "a/../../x", "..data", ""}) {
+    absl::Status s = WriteVolumeAtomically(dir, {{bad, {"x", 0644}}}, absl::FromUnixSeconds(1));
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << bad;
+  }
+  EXPECT_FALSE(fs::exists(fs::path(tmp.path()) / "x"));
+}
+
+// ------------------------------------------------------------- TokenManager
+
+class FakeRequester : public client::ServiceAccountTokenRequester {
+ public:
+  explicit FakeRequester(common::Clock* clock) : clock_(clock) {}
+  absl::StatusOr<TokenRequest> Request(const std::string& ns, const std::string& sa,
+                                       const TokenRequest& request) override {
+    ++calls;
+    last = request;
+    if (!fail.ok()) return fail;
+    TokenRequest out = request;
+    out.mutable_status()->set_token(absl::StrCat("token-", ns, "-", sa, "-", calls));
+    *out.mutable_status()->mutable_expiration_timestamp() =
+        api::ToProtoTime(clock_->Now() + absl::Seconds(request.spec().expiration_seconds()));
+    return out;
+  }
+  int calls = 0;
+  TokenRequest last;
+  absl::Status fail;
+
+ private:
+  common::Clock* clock_;
+};
+
+TokenRequest BoundRequest(int64_t seconds, const std::string& uid = "uid-1") {
+  TokenRequest r;
+  r.mutable_spec()->set_expiration_seconds(seconds);
+  r.mutable_spec()->mutable_bound_object_ref()->set_kind("Pod");
+  r.mutable_spec()->mutable_bound_object_ref()->set_uid(uid);
+  return r;
+}
+
+TEST(TokenManager, RenewsPastEightyPercentOfTheLifetime) {
+  common::FakeClock clock;
+  FakeRequester api(&clock);
+  TokenManager tokens(&api, &clock);
+  auto t1 = tokens.GetServiceAccountToken("ns", "default", BoundRequest(1000));
+  ASSERT_TRUE(t1.ok());
+  EXPECT_EQ(api.calls, 1);
+  clock.Advance(absl::Seconds(800));  // exactly 80 %: still fresh
+  auto t2 = tokens.GetServiceAccountToken("ns", "default", BoundRequest(1000));
+  EXPECT_EQ(api.calls, 1);
+  EXPECT_EQ(t2->status().token(), t1->status().token());
+  clock.Advance(absl::Seconds(1));  // past 80 %
+  auto t3 = tokens.GetServiceAccountToken("ns", "default", BoundRequest(1000));
+  EXPECT_EQ(api.calls, 2);
+  EXPECT_NE(t3->status().token(), t1->status().token());
+}
+
+TEST(TokenManager, RenewsLongLivedTokensAfterADay) {
+  common::FakeClock clock;
+  FakeRequester api(&clock);
+  TokenManager tokens(&api, &clock);
+  const int64_t year = 365 * 24 * 3600;
+  ASSERT_TRUE(tokens.GetServiceAccountToken("ns", "sa", BoundRequest(year)).ok());
+  clock.Advance(absl::Hours(24));
+  ASSERT_TRUE(tokens.GetServiceAccountToken("ns", "sa", BoundRequest(year)).ok());
+  EXPECT_EQ(api.calls, 1);
+  clock.Advance(absl::Seconds(1));
+  ASSERT_TRUE(tokens.GetServiceAccountToken("ns", "sa", BoundRequest(year)).ok());
+  EXPECT_EQ(api.calls, 2);
+}
+
+TEST(TokenManager, TheRuleItself) {
+  TokenRequest t = BoundRequest(3607);
+  const absl::Time exp = absl::FromUnixSeconds(1700003607);
+  *t.mutable_status()->mutable_expiration_timestamp() = api::ToProtoTime(exp);
+  const absl::Time issued = absl::FromUnixSeconds(1700000000);
+  EXPECT_FALSE(TokenManager::RequiresRefresh(t, issued));
+  // 20 % of 3607 s is 721 s (integer arithmetic, as Kubernetes').
+  EXPECT_FALSE(TokenManager::RequiresRefresh(t, exp - absl::Seconds(722)));
+  EXPECT_TRUE(TokenManager::RequiresRefresh(t, exp - absl::Seconds(720)));
+}
+
+TEST(TokenManager, KeysByPodAudienceAndLifetimeAndForgetsAPod) {
+  common::FakeClock clock;
+  FakeRequester api(&clock);
+  TokenManager tokens(&api, &clock);
+  ASSERT_TRUE(tokens.GetServiceAccountToken("ns", "sa", BoundRequest(3607, "a")).ok());
+  ASSERT_TRUE(tokens.GetServiceAccountToken("ns", "sa", BoundRequest(3607, "b")).ok());
+  TokenRequest vault = BoundRequest(3607, "a");
+  vault.mutable_spec()->add_audiences("vault");
+  ASSERT_TRUE(tokens.GetServiceAccountToken("ns", "sa", vault).ok());
+  ASSERT_TRUE(tokens.GetServiceAccountToken("ns", "sa", BoundRequest(3607, "a")).ok());
+  EXPECT_EQ(api.calls, 3);
+  EXPECT_EQ(tokens.size(), 3u);
+  tokens.DeleteServiceAccountTokens("a");
+  EXPECT_EQ(tokens.size(), 1u);
+}
+
+TEST(TokenManager, AFailedRenewalKeepsAnUnexpiredToken) {
+  common::FakeClock clock;
+  FakeRequester api(&clock);
+  TokenManager tokens(&api, &clock);
+  auto first = tokens.GetServiceAccountToken("ns", "sa", BoundRequest(1000));
+  ASSERT_TRUE(first.ok());
+  api.fail = absl::PermissionDeniedError("forbidden");
+  clock.Advance(absl::Seconds(900));
+  auto kept = tokens.GetServiceAccountToken("ns", "sa", BoundRequest(1000));
+  ASSERT_TRUE(kept.ok());
+  EXPECT_EQ(kept->status().token(), first->status().token());
+  clock.Advance(absl::Seconds(101));  // expired
+  EXPECT_EQ(tokens.GetServiceAccountToken("ns", "sa", BoundRequest(1000)).status().code(),
+            absl::StatusCode::kPermissionDenied);
+}
+
+// ------------------------------------------------------------- VolumeManager
+
+class FakeObjects : public VolumeObjectApi {
+ public:
+  absl::StatusOr<core::ConfigMap> GetConfigMap(const std::string& ns,
+                                               const std::string& name) override {
+    ++config_map_gets;
+    auto it = config_maps.find(ns + "/" + name);
+    if (it == config_maps.end()) return api::NewNotFound("configmaps", name);
+    return it->second;
+  }
+  absl::StatusOr<core::Secret> GetSecret(const std::string& ns, const std::string& name) override {
+    auto it = secrets.find(ns + "/" + name);
+    if (it == secrets.end()) return api::NewNotFound("secrets", name);
+    return it->second;
+  }
+  std::map<std::string, core::ConfigMap> config_maps;
+  std::map<std::string, core::Secret> secrets;
+  int config_map_gets = 0;
+};
+
+class VolumeManagerTest : public ::testing::Test {
+ protected:
+  VolumeManagerTest()
+      : api_(&clock_),
+        tokens_(&api_, &clock_),
+        volumes_(&objects_, &tokens_, &clock_,
+                 {.root_dir = tmp_.path(), .object_ttl = absl::Seconds(10)}) {
+    core::ConfigMap cm;
+    (*cm.mutable_data())["a"] = "alpha";
+    (*cm.mutable_data())["b"] = "beta";
+    objects_.config_maps["ns/cfg"] = cm;
+    core::Secret secret;
+    (*secret.mutable_data())["password"] = "s3cret";
+    objects_.secrets["ns/sec"] = secret;
+    pod_.mutable_metadata()->set_name("web");
+    pod_.mutable_metadata()->set_namespace_("ns");
+    pod_.mutable_metadata()->set_uid("uid-1");
+    (*pod_.mutable_metadata()->mutable_labels())["app"] = "web";
+    (*pod_.mutable_metadata()->mutable_labels())["tier"] = "front";
+  }
+
+  core::Volume* AddVolume(const std::string& name) {
+    core::Volume* v = pod_.mutable_spec()->add_volumes();
+    v->set_name(name);
+    return v;
+  }
+  fs::path Dir(const std::string& plugin, const std::string& name) const {
+    return fs::path(tmp_.path()) / "pods" / "uid-1" / "volumes" / plugin / name;
+  }
+
+  testing::TempDir tmp_;
+  common::FakeClock clock_;
+  FakeRequester api_;
+  TokenManager tokens_;
+  FakeObjects objects_;
+  VolumeManager volumes_;
+  core::Pod pod_;
+};
+
+TEST_F(VolumeManagerTest, ConfigMapSecretAndDownwardApiFiles) {
+  AddVolume("cfg")->mutable_config_map()->set_name("cfg");
+  core::SecretVolumeSource* sec = AddVolume("sec")->mutable_secret();
+  sec->set_secret_name("sec");
+  sec->set_default_mode(0400);
+  core::KeyToPath* item = sec->add_items();
+  item->set_key("password");
+  item->set_path("db/pw");
+  core::DownwardAPIVolumeFile* f = AddVolume("info")->mutable_downward_api()->add_items();
+  f->set_path("labels");
+  f->mutable_field_ref()->set_field_path("metadata.labels");
+  std::map<std::string, std::string> dirs;
+  ASSERT_TRUE(volumes_.SetUpPod(pod_, &dirs).ok());
+  EXPECT_EQ(Read(Dir("kubernetes.io~configmap", "cfg") / "a"), "alpha");
+  EXPECT_EQ(Read(Dir("kubernetes.io~configmap", "cfg") / "b"), "beta");
+  EXPECT_EQ(ModeOf(Dir("kubernetes.io~configmap", "cfg") / "a"), 0644);
+  EXPECT_EQ(Read(Dir("kubernetes.io~secret", "sec") / "db" / "pw"), "s3cret");
+  EXPECT_EQ(ModeOf(Dir("kubernetes.io~secret", "sec") / "db" / "pw"), 0400);
+  EXPECT_EQ(Read(Dir("kubernetes.io~downward-api", "info") / "labels"),
+            "app=\"web\"\ntier=\"front\"");
+  EXPECT_EQ(dirs.size(), 3u);
+
+  // Mounts: one per volumeMount of a written volume, read-only; subPath
+  // points under the folder; an emptyDir gets none.
+  AddVolume("scratch")->mutable_empty_dir();
+  core::Container c;
+  auto* m = c.add_volume_mounts();
+  m->set_name("cfg");
+  m->set_mount_path("/etc/cfg");
+  m = c.add_volume_mounts();
+  m->set_name("sec");
+  m->set_mount_path("/etc/pw");
+  m->set_sub_path("db/pw");
+  m = c.add_volume_mounts();
+  m->set_name("scratch");
+  m->set_mount_path("/tmp");
+  std::vector<cri::v1::Mount> mounts = VolumeManager::MountsFor(c, dirs);
+  ASSERT_EQ(mounts.size(), 2u);
+  EXPECT_EQ(mounts[0].container_path(), "/etc/cfg");
+  EXPECT_EQ(mounts[0].host_path(), Dir("kubernetes.io~configmap", "cfg").string());
+  EXPECT_TRUE(mounts[0].readonly());
+  EXPECT_EQ(mounts[1].host_path(), (Dir("kubernetes.io~secret", "sec") / "db/pw").string());
+
+  volumes_.CleanupPod("uid-1");
+  EXPECT_FALSE(fs::exists(fs::path(tmp_.path()) / "pods" / "uid-1"));
+}
+
+TEST_F(VolumeManagerTest, MissingObjectsAndKeysFailInKubernetesWordsUnlessOptional) {
+  AddVolume("config")->mutable_config_map()->set_name("nope");
+  absl::Status s = volumes_.SetUpPod(pod_);
+  EXPECT_EQ(s.message(),
+            "MountVolume.SetUp failed for volume \"config\" : configmap \"nope\" not found");
+  pod_.mutable_spec()->mutable_volumes(0)->mutable_config_map()->set_optional(true);
+  EXPECT_TRUE(volumes_.SetUpPod(pod_).ok());
+
+  pod_.mutable_spec()->clear_volumes();
+  AddVolume("s")->mutable_secret()->set_secret_name("missing");
+  EXPECT_EQ(volumes_.SetUpPod(pod_).message(),
+            "MountVolume.SetUp failed for volume \"s\" : secret \"missing\" not found");
+
+  pod_.mutable_spec()->clear_volumes();
+  core::ConfigMapVolumeSource* cm = AddVolume("k")->mutable_config_map();
+  cm->set_name("cfg");
+  cm->add_items()->set_key("zzz");
+  cm->mutable_items(0)->set_path("z");
+  EXPECT_EQ(volumes_.SetUpPod(pod_).message(),
+            "MountVolume.SetUp failed for volume \"k\" : configmap references non-existent config "
+            "key: zzz");
+}
+
+TEST_F(VolumeManagerTest, ConfigMapsAreReadOnceATtl) {
+  AddVolume("cfg")->mutable_config_map()->set_name("cfg");
+  for (int i = 0; i < 100; ++i) {
+    pod_.mutable_metadata()->set_uid(absl::StrCat("uid-", i));
+    ASSERT_TRUE(volumes_.SetUpPod(pod_).ok());
+  }
+  EXPECT_EQ(objects_.config_map_gets, 1);
+  (*objects_.config_maps["ns/cfg"].mutable_data())["a"] = "changed";
+  clock_.Advance(absl::Seconds(10));
+  pod_.mutable_metadata()->set_uid("uid-1");
+  ASSERT_TRUE(volumes_.SetUpPod(pod_).ok());
+  EXPECT_EQ(objects_.config_map_gets, 2);
+  EXPECT_EQ(Read(Dir("kubernetes.io~configmap", "cfg") / "a"), "changed");
+  // A NotFound is kept for at most 2 s: a ConfigMap created after it shows.
+  pod_.mutable_spec()->mutable_volumes(0)->mutable_config_map()->set_name("later");
+  EXPECT_FALSE(volumes_.SetUpPod(pod_).ok());
+  objects_.config_maps["ns/later"] = objects_.config_maps["ns/cfg"];
+  EXPECT_FALSE(volumes_.SetUpPod(pod_).ok());
+  clock_.Advance(absl::Seconds(2));
+  EXPECT_TRUE(volumes_.SetUpPod(pod_).ok());
+}
+
+TEST_F(VolumeManagerTest, ProjectedServiceAccountVolume) {
+  objects_.config_maps["ns/kube-root-ca.crt"].mutable_data()->insert({"ca.crt", "PEM"});
+  pod_.mutable_spec()->set_service_account_name("robot");
+  core::ProjectedVolumeSource* p = AddVolume("kube-api-access-abcde")->mutable_projected();
+  core::ServiceAccountTokenProjection* t = p->add_sources()->mutable_service_account_token();
+  t->set_expiration_seconds(3607);
+  t->set_path("token");
+  core::ConfigMapProjection* ca = p->add_sources()->mutable_config_map();
+  ca->set_name("kube-root-ca.crt");
+  ca->add_items()->set_key("ca.crt");
+  ca->mutable_items(0)->set_path("ca.crt");
+  core::DownwardAPIVolumeFile* ns = p->add_sources()->mutable_downward_api()->add_items();
+  ns->set_path("namespace");
+  ns->mutable_field_ref()->set_field_path("metadata.namespace");
+  ASSERT_TRUE(volumes_.SetUpPod(pod_).ok());
+  const fs::path dir = Dir("kubernetes.io~projected", "kube-api-access-abcde");
+  EXPECT_EQ(Read(dir / "token"), "token-ns-robot-1");
+  EXPECT_EQ(Read(dir / "ca.crt"), "PEM");
+  EXPECT_EQ(Read(dir / "namespace"), "ns");
+  // The request: bound to the pod, the projection's lifetime, no audience
+  // (the apiserver's own).
+  EXPECT_EQ(api_.last.spec().expiration_seconds(), 3607);
+  EXPECT_TRUE(api_.last.spec().audiences().empty());
+  EXPECT_EQ(api_.last.spec().bound_object_ref().kind(), "Pod");
+  EXPECT_EQ(api_.last.spec().bound_object_ref().api_version(), "v1");
+  EXPECT_EQ(api_.last.spec().bound_object_ref().name(), "web");
+  EXPECT_EQ(api_.last.spec().bound_object_ref().uid(), "uid-1");
+
+  // Renewed (and the file rewritten) once past 80 % of its lifetime.
+  clock_.Advance(absl::Seconds(2800));
+  ASSERT_TRUE(volumes_.SetUpPod(pod_).ok());
+  EXPECT_EQ(Read(dir / "token"), "token-ns-robot-1");
+  clock_.Advance(absl::Seconds(100));
+  ASSERT_TRUE(volumes_.SetUpPod(pod_).ok());
+  EXPECT_EQ(Read(dir / "token"), "token-ns-robot-2");
+
+  // An audience is asked for; a refused request is the pod's FailedMount.
+  t->set_audience("vault");
+  api_.fail = absl::PermissionDeniedError("serviceaccounts \"robot\" is forbidden");
+  absl::Status s = volumes_.SetUpPod(pod_);
+  EXPECT_EQ(s.message(),
+            "MountVolume.SetUp failed for volume \"kube-api-access-abcde\" : failed to fetch "
+            "token: serviceaccounts \"robot\" is forbidden");
+  EXPECT_THAT(api_.last.spec().audiences(), ElementsAre("vault"));
+}
+
+TEST_F(VolumeManagerTest, AnUnwritableRootIsAFailedMountNotACrash) {
+  VolumeManager bad(&objects_, &tokens_, &clock_,
+                    {.root_dir = "/proc/minik8s-no-such-root", .object_ttl = absl::Seconds(10)});
+  AddVolume("cfg")->mutable_config_map()->set_name("cfg");
+  absl::Status s = bad.SetUpPod(pod_);
+  EXPECT_FALSE(s.ok());
+  EXPECT_THAT(std::string(s.message()),
+              HasSubstr("MountVolume.SetUp failed for volume \"cfg\" : cannot create"));
+}
+
+}  // namespace
+}  // namespace minik8s::kubelet
