@@ -54,10 +54,11 @@ absl::Status DecodeJsonObject(absl::string_view json, google::protobuf::Message*
 }  // namespace
 
 absl::StatusOr<JwtSigner> JwtSigner::Create(pki::PrivateKey key) {
-  // Signing once checks the key type and size with the signer's own rules.
-  RETURN_IF_ERROR(pki::SignRs256(key, "").status());
+  ASSIGN_OR_RETURN(std::string algorithm, pki::JwsAlgorithmOf(key.get(), "the signing key"));
+  // Signing once checks that the key can (a public key alone cannot).
+  RETURN_IF_ERROR(pki::SignJws(key, algorithm, "").status());
   ASSIGN_OR_RETURN(std::string key_id, pki::KeyId(key.get()));
-  return JwtSigner(std::move(key), std::move(key_id));
+  return JwtSigner(std::move(key), std::move(key_id), std::move(algorithm));
 }
 
 absl::StatusOr<JwtSigner> JwtSigner::Load(const std::string& path) {
@@ -72,11 +73,11 @@ absl::StatusOr<JwtSigner> JwtSigner::Load(const std::string& path) {
 
 absl::StatusOr<std::string> JwtSigner::Sign(const v1::JwtClaims& claims) const {
   v1::JwtHeader header;
-  header.set_alg(kAlgorithmRs256);
+  header.set_alg(algorithm_);
   header.set_kid(key_id_);
   std::string signing_input = absl::StrCat(pki::Base64UrlEncode(api::EncodeJson(header)), ".",
                                            pki::Base64UrlEncode(api::EncodeJson(claims)));
-  ASSIGN_OR_RETURN(std::string signature, pki::SignRs256(key_, signing_input));
+  ASSIGN_OR_RETURN(std::string signature, pki::SignJws(key_, algorithm_, signing_input));
   return absl::StrCat(signing_input, ".", pki::Base64UrlEncode(signature));
 }
 
@@ -109,18 +110,24 @@ absl::StatusOr<v1::JwtClaims> VerifyJwt(const pki::PublicKeySet& keys, absl::str
   }
   v1::JwtHeader header;
   RETURN_IF_ERROR(DecodeJsonObject(*header_json, &header, "header"));
-  if (header.alg() != kAlgorithmRs256) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("the signing algorithm \"", header.alg(), "\" is not supported (only RS256)"));
+  if (header.alg() != kAlgorithmRs256 && header.alg() != kAlgorithmEs256) {
+    return absl::InvalidArgumentError(absl::StrCat("the signing algorithm \"", header.alg(),
+                                                   "\" is not supported (only RS256 and ES256)"));
   }
   absl::StatusOr<std::string> signature = pki::Base64UrlDecode(parts[2]);
   if (!signature.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("the signature: ", signature.status().message()));
   }
+  if (header.alg() == kAlgorithmEs256 && signature->size() != pki::kEs256SignatureBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the signature: an ES256 signature is ", pki::kEs256SignatureBytes,
+                     " bytes (R then S), this one is ", signature->size()));
+  }
   const absl::string_view signing_input = token.substr(0, parts[0].size() + 1 + parts[1].size());
-  if (!keys.Verify(signing_input, *signature, header.kid())) {
-    return absl::UnauthenticatedError("the signature is not one of the trusted keys'");
+  if (absl::Status checked = keys.Check(header.alg(), signing_input, *signature, header.kid());
+      !checked.ok()) {
+    return checked;
   }
   absl::StatusOr<std::string> claims_json = pki::Base64UrlDecode(parts[1]);
   if (!claims_json.ok()) {

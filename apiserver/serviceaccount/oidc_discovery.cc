@@ -35,15 +35,30 @@ absl::StatusOr<OidcDiscovery> OidcDiscovery::Build(const std::string& issuer,
   out.jwks_ = R"({"keys":[)";
   bool first = true;
   for (const pki::PublicKeySet::Entry& entry : keys.entries()) {
+    absl::StrAppend(&out.jwks_, first ? "" : ",");
+    first = false;
+    // go-jose's field order: use, kty, kid, crv, alg, x, y, n, e.
+    if (entry.algorithm == pki::kJwsEs256) {
+      absl::StatusOr<pki::EcPublicNumbers> numbers = pki::EcNumbers(entry.key.get());
+      if (!numbers.ok()) return numbers.status();
+      absl::StrAppend(&out.jwks_, R"({"use":"sig","kty":"EC","kid":)", api::JsonQuote(entry.key_id),
+                      R"(,"crv":"P-256","alg":"ES256","x":")", pki::Base64UrlEncode(numbers->x),
+                      R"(","y":")", pki::Base64UrlEncode(numbers->y), R"("})");
+      continue;
+    }
     absl::StatusOr<pki::RsaPublicNumbers> numbers = pki::RsaNumbers(entry.key.get());
     if (!numbers.ok()) return numbers.status();
-    absl::StrAppend(&out.jwks_, first ? "" : ",", R"({"use":"sig","kty":"RSA","kid":)",
-                    api::JsonQuote(entry.key_id), R"(,"alg":"RS256","n":")",
-                    pki::Base64UrlEncode(numbers->modulus), R"(","e":")",
+    absl::StrAppend(&out.jwks_, R"({"use":"sig","kty":"RSA","kid":)", api::JsonQuote(entry.key_id),
+                    R"(,"alg":"RS256","n":")", pki::Base64UrlEncode(numbers->modulus), R"(","e":")",
                     pki::Base64UrlEncode(numbers->exponent), R"("})");
-    first = false;
   }
   out.jwks_ += "]}";
+  out.algorithms_ = "[";
+  for (const std::string& algorithm : keys.Algorithms()) {
+    absl::StrAppend(&out.algorithms_, out.algorithms_.size() > 1 ? "," : "",
+                    api::JsonQuote(algorithm));
+  }
+  out.algorithms_ += "]";
   return out;
 }
 
@@ -52,7 +67,7 @@ std::string OidcDiscovery::Configuration(const std::string& default_jwks_uri) co
                       api::JsonQuote(jwks_uri_.empty() ? default_jwks_uri : jwks_uri_),
                       R"(,"response_types_supported":["id_token"],)",
                       R"("subject_types_supported":["public"],)",
-                      R"("id_token_signing_alg_values_supported":["RS256"]})");
+                      R"("id_token_signing_alg_values_supported":)", algorithms_, "}");
 }
 
 std::string DefaultJwksUri(const std::string& address) {
