@@ -195,9 +195,11 @@ absl::StatusOr<std::unique_ptr<ControllerManager>> ControllerManager::Create(
                                                         cm->token_secret_client_.get());
     cm->token_cleaner_->RegisterHandlers(cm->token_secrets_.get());
   }
-  if (cm->IsEnabled("serviceaccount")) {
+  if (cm->IsEnabled("serviceaccount") || cm->IsEnabled("root-ca-cert-publisher")) {
     cm->namespaces_ = std::make_unique<client::Informer<core::v1::Namespace>>(
         api, client::InformerOptions{.name = "namespaces", .resync_period = o.resync_period});
+  }
+  if (cm->IsEnabled("serviceaccount")) {
     cm->service_accounts_ = std::make_unique<client::Informer<core::v1::ServiceAccount>>(
         api, client::InformerOptions{.name = "serviceaccounts", .resync_period = o.resync_period});
     cm->service_account_client_ = NewApiServiceAccountClient(clientset);
@@ -206,6 +208,29 @@ absl::StatusOr<std::unique_ptr<ControllerManager>> ControllerManager::Create(
         cm->service_account_client_.get());
     cm->service_accounts_controller_->RegisterHandlers(cm->namespaces_.get(),
                                                        cm->service_accounts_.get());
+  }
+  if (cm->IsEnabled("root-ca-cert-publisher")) {
+    // As kube-controller-manager: --root-ca-file, else the CA this process
+    // trusts the apiserver with.
+    absl::StatusOr<std::string> root_ca = RootCABundle(o.root_ca_file, api->options());
+    if (!root_ca.ok()) return root_ca.status();
+    if (root_ca->empty()) {
+      spdlog::info(
+          "root-ca-cert-publisher: not starting, no --root-ca-file and no certificate authority "
+          "in the connection to the apiserver");
+    } else {
+      cm->root_ca_config_maps_ = std::make_unique<client::Informer<core::v1::ConfigMap>>(
+          api,
+          client::InformerOptions{.name = "root-ca-configmaps",
+                                  .field_selector = RootCACertPublisher::ConfigMapFieldSelector(),
+                                  .resync_period = o.resync_period});
+      cm->config_map_client_ = NewApiConfigMapClient(clientset);
+      cm->root_ca_cert_publisher_ = std::make_unique<RootCACertPublisher>(
+          cm->namespaces_->GetLister(), cm->root_ca_config_maps_->GetLister(),
+          cm->config_map_client_.get(), *std::move(root_ca));
+      cm->root_ca_cert_publisher_->RegisterHandlers(cm->namespaces_.get(),
+                                                    cm->root_ca_config_maps_.get());
+    }
   }
   cm->run_nodes_ = cm->IsEnabled("nodelifecycle") || cm->IsEnabled("podgc");
   if (cm->IsEnabled("podgc")) {
@@ -254,11 +279,13 @@ absl::Status ControllerManager::Start() {
   if (token_secrets_) token_secrets_->Start();
   if (namespaces_) namespaces_->Start();
   if (service_accounts_) service_accounts_->Start();
+  if (root_ca_config_maps_) root_ca_config_maps_->Start();
   auto services_synced = [this] {
     return (!jobs_ || jobs_->HasSynced()) && (!csrs_ || csrs_->HasSynced()) &&
            (!token_secrets_ || token_secrets_->HasSynced()) &&
            (!namespaces_ || namespaces_->HasSynced()) &&
            (!service_accounts_ || service_accounts_->HasSynced()) &&
+           (!root_ca_config_maps_ || root_ca_config_maps_->HasSynced()) &&
            (!services_ || services_->HasSynced()) &&
            (!endpointslices_ || endpointslices_->HasSynced()) &&
            (!endpoints_ || endpoints_->HasSynced());
@@ -305,6 +332,7 @@ void ControllerManager::RunControllers() {
   if (csr_signing_controller_) csr_signing_controller_->Run(options_.concurrent_csr_syncs);
   if (token_cleaner_) token_cleaner_->Run();
   if (service_accounts_controller_) service_accounts_controller_->Run();
+  if (root_ca_cert_publisher_) root_ca_cert_publisher_->Run();
 }
 
 void ControllerManager::Stop() {
@@ -312,6 +340,7 @@ void ControllerManager::Stop() {
   stopped_ = true;
   RequestStop();
   if (election_) election_->MarkStopping();
+  if (root_ca_cert_publisher_) root_ca_cert_publisher_->Stop();
   if (service_accounts_controller_) service_accounts_controller_->Stop();
   if (token_cleaner_) token_cleaner_->Stop();
   if (csr_signing_controller_) csr_signing_controller_->Stop();
@@ -338,6 +367,7 @@ void ControllerManager::Stop() {
     if (token_secrets_) token_secrets_->Stop();
     if (namespaces_) namespaces_->Stop();
     if (service_accounts_) service_accounts_->Stop();
+    if (root_ca_config_maps_) root_ca_config_maps_->Stop();
   }
   if (deployment_events_) deployment_events_->Shutdown();
   if (replicaset_events_) replicaset_events_->Shutdown();

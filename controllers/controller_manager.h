@@ -4,7 +4,9 @@
 // endpoints when an endpoint controller runs; jobs when the job controller
 // runs; certificatesigningrequests when csrapproving or csrsigning runs;
 // kube-system secrets when tokencleaner runs; namespaces and
-// serviceaccounts when serviceaccount runs), the controllers enabled by
+// serviceaccounts when serviceaccount runs; namespaces and the
+// kube-root-ca.crt ConfigMaps when root-ca-cert-publisher runs), the
+// controllers enabled by
 // `controllers`, their event recorders, and leader election on the Lease
 // kube-system/kube-controller-manager (kube-controller-manager's): only the
 // leader runs controllers, and losing the Lease is fatal (see
@@ -52,6 +54,7 @@
 #include "controllers/podgc/pod_gc_controller.h"
 #include "controllers/replicaset/replica_set_client.h"
 #include "controllers/replicaset/replica_set_controller.h"
+#include "controllers/rootcacertpublisher/root_ca_cert_publisher.h"
 #include "controllers/serviceaccount/serviceaccounts_controller.h"
 #include "controllers/tokencleaner/token_cleaner.h"
 #include "controllers/tokencleaner/token_secret_client.h"
@@ -61,10 +64,19 @@ namespace minik8s::controllers {
 // The controllers by the names --controllers takes; "*" runs them all.
 // tokencleaner is among them although kube-controller-manager leaves it
 // off unless asked (kubeadm asks): `minik8s up` makes bootstrap tokens.
-inline constexpr const char* kControllerNames[] = {
-    "deployment",   "replicaset", "garbagecollector", "nodelifecycle",
-    "podgc",        "endpoint",   "endpointslice",    "job",
-    "csrapproving", "csrsigning", "tokencleaner",     "serviceaccount"};
+inline constexpr const char* kControllerNames[] = {"deployment",
+                                                   "replicaset",
+                                                   "garbagecollector",
+                                                   "nodelifecycle",
+                                                   "podgc",
+                                                   "endpoint",
+                                                   "endpointslice",
+                                                   "job",
+                                                   "csrapproving",
+                                                   "csrsigning",
+                                                   "tokencleaner",
+                                                   "serviceaccount",
+                                                   "root-ca-cert-publisher"};
 
 struct ControllerManagerOptions {
   std::string server = "127.0.0.1:6443";
@@ -84,6 +96,10 @@ struct ControllerManagerOptions {
   // Without them csrsigning does not run.
   std::string cluster_signing_cert_file;
   std::string cluster_signing_key_file;
+  // The CA bundle (PEM) root-ca-cert-publisher puts in every namespace's
+  // kube-root-ca.crt ConfigMap; "" = the CA of the kubeconfig's cluster.
+  // With neither, root-ca-cert-publisher does not run.
+  std::string root_ca_file;
   // The longest certificate csrsigning issues.
   absl::Duration cluster_signing_duration = absl::Hours(8760);
   int max_endpoints_per_slice = 100;
@@ -155,6 +171,7 @@ class ControllerManager {
   std::unique_ptr<client::Informer<core::v1::Secret>> token_secrets_;  // kube-system
   std::unique_ptr<client::Informer<core::v1::Namespace>> namespaces_;
   std::unique_ptr<client::Informer<core::v1::ServiceAccount>> service_accounts_;
+  std::unique_ptr<client::Informer<core::v1::ConfigMap>> root_ca_config_maps_;
   std::unique_ptr<ReplicaSetClient> replicaset_client_;
   std::unique_ptr<deployment::DeploymentClient> deployment_client_;
   std::unique_ptr<ReplicaSetController> replicaset_controller_;
@@ -176,6 +193,8 @@ class ControllerManager {
   std::unique_ptr<TokenCleaner> token_cleaner_;
   std::unique_ptr<ServiceAccountClient> service_account_client_;
   std::unique_ptr<ServiceAccountsController> service_accounts_controller_;
+  std::unique_ptr<ConfigMapClient> config_map_client_;
+  std::unique_ptr<RootCACertPublisher> root_ca_cert_publisher_;
   std::unique_ptr<client::LeaseClient> lease_client_;
   std::unique_ptr<client::DaemonLeaderElection> election_;
   bool run_nodes_ = false;

@@ -1,7 +1,7 @@
 // minik8s-controller-manager: runs the replicaset, deployment, garbage
 // collector, node lifecycle, pod GC, endpoint, endpointslice, job,
-// csrapproving, csrsigning, tokencleaner and serviceaccount controllers
-// against the apiserver.
+// csrapproving, csrsigning, tokencleaner, serviceaccount and
+// root-ca-cert-publisher controllers against the apiserver.
 // Flags and wiring only: controllers/controller_manager.h owns the work.
 #include <signal.h>
 #include <unistd.h>
@@ -20,8 +20,8 @@ int main(int argc, char** argv) {
   minik8s::Daemon daemon(
       {.name = "minik8s-controller-manager",
        .description = "deployment, replicaset, garbage collector, node lifecycle, pod GC, "
-                      "endpoint, endpointslice, job, certificate signing request and "
-                      "bootstrap token cleaner controllers",
+                      "endpoint, endpointslice, job, certificate signing request, "
+                      "bootstrap token cleaner, serviceaccount and root CA publisher controllers",
        .health_help = "host:port of the health and metrics endpoint, e.g. 127.0.0.1:10257: "
                       "gRPC health (grpc.health.v1; SERVING once the informer caches have "
                       "synced) and HTTP GET /healthz, /readyz, /livez and /metrics on one "
@@ -57,6 +57,11 @@ int main(int argc, char** argv) {
                  "--cluster-signing-key-file csrsigning does not run");
   app.add_option("--cluster-signing-key-file", o.cluster_signing_key_file,
                  "PEM private key of --cluster-signing-cert-file");
+  app.add_option("--root-ca-file", o.root_ca_file,
+                 "PEM CA bundle root-ca-cert-publisher puts in every namespace's kube-root-ca.crt "
+                 "ConfigMap (key ca.crt), for pods to verify the apiserver; without it, the "
+                 "certificate authority of --kubeconfig (with neither, root-ca-cert-publisher "
+                 "does not run)");
   daemon.AddDurationFlag("--cluster-signing-duration", &o.cluster_signing_duration,
                          "The longest validity of a certificate csrsigning issues (a request's "
                          "spec.expirationSeconds may ask for less, at least 10m)",
@@ -98,7 +103,8 @@ int main(int argc, char** argv) {
   app.add_option("--controllers", o.controllers,
                  "Controllers to run: * (all of them) or a comma list of deployment,"
                  "replicaset,garbagecollector,nodelifecycle,podgc,endpoint,endpointslice,job,"
-                 "csrapproving,csrsigning,tokencleaner,serviceaccount. Unlike "
+                 "csrapproving,csrsigning,tokencleaner,serviceaccount,root-ca-cert-publisher. "
+                 "Unlike "
                  "kube-controller-manager, * includes tokencleaner (deletes expired bootstrap "
                  "token Secrets in kube-system), since minik8s up makes bootstrap tokens as "
                  "kubeadm does, and kubeadm turns it on")

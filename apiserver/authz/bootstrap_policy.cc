@@ -340,6 +340,15 @@ Policy BootstrapPolicy() {
   bindings.push_back(Binding("system:controller:service-account-controller",
                              "system:controller:service-account-controller",
                              {{"User", "system:kube-controller-manager"}}));
+  // The root-ca-cert-publisher keeps every namespace's kube-root-ca.crt
+  // ConfigMap: Kubernetes' role of that name, bound to the
+  // controller-manager's user.
+  roles.push_back(Role("system:controller:root-ca-cert-publisher",
+                       {Rule({"create", "update"}, {""}, {"configmaps"}),
+                        Rule({"create", "patch", "update"}, {"", "events.k8s.io"}, {"events"})}));
+  bindings.push_back(Binding("system:controller:root-ca-cert-publisher",
+                             "system:controller:root-ca-cert-publisher",
+                             {{"User", "system:kube-controller-manager"}}));
   return policy;
 }
 
