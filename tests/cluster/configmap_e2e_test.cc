@@ -189,7 +189,16 @@ TEST_F(ConfigMapE2E, EveryNamespaceGetsTheClusterCa) {
              R"({"data":{"ca.crt":"not a CA"}})"});
   EXPECT_TRUE(WaitForRootCa("team-a", ca, &last)) << last;
 
+  // A terminating namespace gets nothing: its deletion completes.
   KubectlOk({"delete", "namespace", "team-a", "--wait=false"});
+  std::string out;
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        return cluster_->Kubectl({"get", "namespace", "team-a"}, &out) != 0;
+      },
+      absl::Seconds(60), absl::Milliseconds(200)))
+      << out;
+  EXPECT_NE(out.find("namespaces \"team-a\" not found"), std::string::npos) << out;
 }
 
 }  // namespace
