@@ -23,8 +23,10 @@
 //                                           (CN=system:node:<node>, O=system:nodes)
 //   kubelets/<node>/kubelet-client.crt, .key kubelet client
 //                                           (CN=system:node:<node>, O=system:nodes)
-//   sa.key, sa.pub                          ServiceAccount token signing key (RSA
-//                                           2048, kubeadm's) and its public key
+//   sa.key, sa.pub                          ServiceAccount token signing key and its
+//                                           public key, kubeadm's names: a new
+//                                           cluster's is ECDSA P-256 (ES256 tokens);
+//                                           an existing RSA sa.key is kept (RS256)
 // Leaf certificates are valid 1 year; profiles are described in issue.h.
 //
 // On each call: what is missing is created; what exists is loaded and checked

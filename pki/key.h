@@ -2,8 +2,9 @@
 //
 // Every key the library generates for certificates is ECDSA on NIST P-256
 // (prime256v1, "secp256r1"), signed with SHA-256: fast to generate, accepted
-// by gRPC, Go's crypto/tls (kubectl, etcd) and Python's ssl. The service
-// account token key is RSA (GenerateRsa). Loading accepts any key
+// by gRPC, Go's crypto/tls (kubectl, etcd) and Python's ssl. A new
+// cluster's ServiceAccount token key (sa.key) is one too (ES256 tokens);
+// GenerateRsa makes the RSA keys that sign RS256. Loading accepts any key
 // type OpenSSL reads from an unencrypted PEM (PKCS#8 "PRIVATE KEY", "EC
 // PRIVATE KEY", "RSA PRIVATE KEY"), so a user-supplied RSA key still works.
 //
@@ -24,9 +25,9 @@ class PrivateKey {
  public:
   // A new ECDSA P-256 key from OpenSSL's CSPRNG.
   static absl::StatusOr<PrivateKey> Generate();
-  // A new RSA key of `bits` bits (at least 2048), e=65537: the service
-  // account signing key (sa.key) is RSA, as kubeadm makes it, because
-  // ServiceAccount tokens are RS256 JWTs.
+  // A new RSA key of `bits` bits (at least 2048), e=65537, as kubeadm makes
+  // sa.key: it signs RS256 tokens (pki/jws.h). Clusters made before ES256
+  // have one.
   static absl::StatusOr<PrivateKey> GenerateRsa(int bits = 2048);
 
   // Parses one unencrypted PEM private key. An encrypted key is refused (the

@@ -10,6 +10,8 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "pki/issue.h"
+#include "pki/jws.h"
+#include "pki/key.h"
 #include "pki/pem_file.h"
 #include "pki/pin.h"
 #include "testing/temp_dir.h"
@@ -24,6 +26,7 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::IsSupersetOf;
+using ::testing::Not;
 using ::testing::UnorderedElementsAre;
 
 ClusterPkiOptions Options() {
@@ -371,9 +374,9 @@ TEST_F(ClusterPkiTest, LayoutMatchesWhatEnsureWrites) {
   EXPECT_TRUE(layout.ca_cert_hash.empty());
 }
 
-// kubeadm's sa.key / sa.pub: an RSA key for ServiceAccount tokens, made
-// once, its public half rewritten when it goes missing.
-TEST_F(ClusterPkiTest, ServiceAccountKeyPairIsRsaAndKept) {
+// kubeadm's sa.key / sa.pub: a new cluster's is a P-256 key (ES256 tokens),
+// made once, its public half rewritten when it goes missing.
+TEST_F(ClusterPkiTest, ServiceAccountKeyPairIsP256AndKept) {
   ClusterPkiPaths p = Ensure();
   EXPECT_EQ(p.service_account_key, Dir() + "/sa.key");
   EXPECT_EQ(p.service_account_public_key, Dir() + "/sa.pub");
@@ -381,8 +384,8 @@ TEST_F(ClusterPkiTest, ServiceAccountKeyPairIsRsaAndKept) {
   EXPECT_EQ(test::FileMode(p.service_account_public_key), 0644);
   absl::StatusOr<PrivateKey> key = LoadPrivateKeyFile(p.service_account_key);
   ASSERT_TRUE(key.ok()) << key.status();
-  EXPECT_EQ(EVP_PKEY_get_base_id(key->get()), EVP_PKEY_RSA);
-  EXPECT_EQ(EVP_PKEY_get_bits(key->get()), 2048);
+  EXPECT_EQ(EVP_PKEY_get_base_id(key->get()), EVP_PKEY_EC);
+  EXPECT_EQ(*JwsAlgorithmOf(key->get()), kJwsEs256);
   EXPECT_EQ(test::ReadAll(p.service_account_public_key), *key->PublicKeyPem());
 
   const std::string before = test::ReadAll(p.service_account_key);
@@ -392,13 +395,58 @@ TEST_F(ClusterPkiTest, ServiceAccountKeyPairIsRsaAndKept) {
   EXPECT_EQ(test::ReadAll(p.service_account_public_key), *key->PublicKeyPem());
   EXPECT_THAT(Ensure().written, IsEmpty());
 
-  // An EC key where the RSA one belongs is named, not replaced.
-  absl::StatusOr<PrivateKey> ec = PrivateKey::Generate();
-  ASSERT_TRUE(ec.ok());
-  ASSERT_TRUE(WritePrivateKeyFile(p.service_account_key, *ec).ok());
+  // A key that signs neither RS256 nor ES256 is named, not replaced.
+  EvpPkeyPtr p384(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-384"));
+  ASSERT_NE(p384, nullptr);
+  ASSERT_TRUE(WritePrivateKeyFile(p.service_account_key, PrivateKey(std::move(p384))).ok());
+  const std::string refused_key = test::ReadAll(p.service_account_key);
   absl::StatusOr<ClusterPkiPaths> refused = EnsureClusterPki(Dir(), Options());
   EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_THAT(std::string(refused.status().message()), HasSubstr("sa.key: not an RSA key"));
+  EXPECT_THAT(std::string(refused.status().message()),
+              HasSubstr(absl::StrCat(p.service_account_key,
+                                     ": an EC key on curve secp384r1 (P-384); only P-256")));
+  EXPECT_EQ(test::ReadAll(p.service_account_key), refused_key);
+}
+
+// A data dir made by an earlier build holds an RSA sa.key: it is kept as it
+// is (never rewritten, never taken for an EC key), sa.pub is its public
+// half, and it still signs RS256 tokens its public key verifies.
+TEST_F(ClusterPkiTest, AnEarlierClustersRsaServiceAccountKeyIsKept) {
+  ASSERT_TRUE(EnsurePrivateDirectory(tmp_.Join("data")).ok());
+  ASSERT_TRUE(EnsurePrivateDirectory(Dir()).ok());
+  absl::StatusOr<PrivateKey> rsa = PrivateKey::GenerateRsa(2048);
+  ASSERT_TRUE(rsa.ok());
+  const std::string sa_key = Dir() + "/sa.key";
+  ASSERT_TRUE(WritePrivateKeyFile(sa_key, *rsa).ok());
+  const std::string before = test::ReadAll(sa_key);
+
+  ClusterPkiPaths p = Ensure();
+  EXPECT_THAT(p.written, Not(Contains(sa_key)));
+  EXPECT_THAT(p.written, Contains(p.service_account_public_key));
+  EXPECT_EQ(test::ReadAll(sa_key), before);
+  EXPECT_EQ(test::ReadAll(p.service_account_public_key), *rsa->PublicKeyPem());
+  EXPECT_THAT(Ensure().written, IsEmpty());
+  EXPECT_EQ(test::ReadAll(sa_key), before);
+
+  absl::StatusOr<PrivateKey> loaded = LoadPrivateKeyFile(sa_key);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ(*JwsAlgorithmOf(loaded->get()), kJwsRs256);
+  absl::StatusOr<PublicKeySet> keys = PublicKeySet::Load({p.service_account_public_key});
+  ASSERT_TRUE(keys.ok()) << keys.status();
+  ASSERT_EQ(keys->size(), 1u);
+  EXPECT_EQ(keys->entries()[0].algorithm, kJwsRs256);
+  absl::StatusOr<std::string> signature = SignJws(*loaded, kJwsRs256, "header.claims");
+  ASSERT_TRUE(signature.ok()) << signature.status();
+  EXPECT_TRUE(keys->Verify(kJwsRs256, "header.claims", *signature, *KeyId(loaded->get())));
+
+  // A user's P-256 key is kept too.
+  absl::StatusOr<PrivateKey> ec = PrivateKey::Generate();
+  ASSERT_TRUE(ec.ok());
+  ASSERT_TRUE(WritePrivateKeyFile(sa_key, *ec).ok());
+  const std::string ec_pem = test::ReadAll(sa_key);
+  EXPECT_THAT(Ensure().written, ElementsAre(p.service_account_public_key));
+  EXPECT_EQ(test::ReadAll(sa_key), ec_pem);
+  EXPECT_EQ(test::ReadAll(p.service_account_public_key), *ec->PublicKeyPem());
 }
 
 TEST(IsDns1123Subdomain, FollowsKubernetesRules) {

@@ -10,8 +10,10 @@
 // delete sa robot` the same token is refused (401). Every new namespace gets
 // its "default" ServiceAccount, made again when deleted. The issuer's
 // discovery document and key set are served to the accounts, and the key
-// set holds the key a token names. Skips when the binaries or kubectl are
-// missing.
+// set holds the key a token names: a P-256 key (ES256 tokens) for a new
+// cluster; for a cluster whose data dir already holds an RSA sa.key (made
+// by an earlier build), that key, kept, signing RS256 tokens that still
+// authenticate. Skips when the binaries or kubectl are missing.
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -28,6 +30,8 @@
 #include "k8s/rbac/v1/rbac.pb.h"
 #include "pki/cluster_pki.h"
 #include "pki/jws.h"
+#include "pki/key.h"
+#include "pki/pem_file.h"
 #include "testing/control_plane.h"
 #include "testing/store_backend.h"
 #include "testing/wait.h"
@@ -51,6 +55,8 @@ class ServiceAccountTokenE2E : public ::testing::Test {
         ControlPlane::Options{.apiserver_flags = {"--authorization-mode=RBAC"},
                               .pki = pki::ClusterPkiOptions{},
                               .service_account_keys = true});
+    BeforeStart();
+    if (HasFatalFailure()) return;
     absl::Status started = cp_->Start();
     ASSERT_TRUE(started.ok()) << started;
     admin_ = cp_->clientset();
@@ -64,6 +70,16 @@ class ServiceAccountTokenE2E : public ::testing::Test {
         absl::Seconds(20)));
     ASSERT_TRUE(
         cp_->StartControllerManager({"--leader-elect=false", "--controllers=serviceaccount"}).ok());
+  }
+
+  // Runs before the control plane starts (its PKI is made in Start()).
+  virtual void BeforeStart() {}
+
+  // The header of a compact JWT, decoded ("" if it is not one).
+  static std::string TokenHeader(const std::string& token) {
+    std::vector<std::string> parts = absl::StrSplit(token, '.');
+    if (parts.size() != 3) return "";
+    return pki::Base64UrlDecode(parts[0]).value_or("");
   }
 
   // A kubeconfig whose only credential is `token`.
@@ -174,16 +190,17 @@ TEST_F(ServiceAccountTokenE2E, TokenRequestsAreCheckedAndAuthorized) {
 TEST_F(ServiceAccountTokenE2E, IssuerDiscoveryServesTheKeysThatSignTheTokens) {
   std::string out;
   ASSERT_EQ(Admin({"get", "--raw", "/.well-known/openid-configuration"}, &out), 0) << out;
+  // A new cluster's sa.key is P-256: ES256 tokens.
   EXPECT_EQ(out, absl::StrCat(R"({"issuer":"https://kubernetes.default.svc.cluster.local",)",
                               R"("jwks_uri":"https://127.0.0.1:)", cp_->apiserver_port(),
                               R"(/openid/v1/jwks","response_types_supported":["id_token"],)",
                               R"("subject_types_supported":["public"],)",
-                              R"("id_token_signing_alg_values_supported":["RS256"]})"));
+                              R"("id_token_signing_alg_values_supported":["ES256"]})"));
   std::string jwks;
   ASSERT_EQ(Admin({"get", "--raw", "/openid/v1/jwks"}, &jwks), 0) << jwks;
-  EXPECT_TRUE(absl::StartsWith(jwks, R"({"keys":[{"use":"sig","kty":"RSA","kid":")")) << jwks;
-  EXPECT_TRUE(absl::StrContains(jwks, R"(,"alg":"RS256","n":")")) << jwks;
-  EXPECT_TRUE(absl::EndsWith(jwks, R"(","e":"AQAB"}]})")) << jwks;
+  EXPECT_TRUE(absl::StartsWith(jwks, R"({"keys":[{"use":"sig","kty":"EC","kid":")")) << jwks;
+  EXPECT_TRUE(absl::StrContains(jwks, R"(","crv":"P-256","alg":"ES256","x":")")) << jwks;
+  EXPECT_TRUE(absl::EndsWith(jwks, R"("}]})")) << jwks;
 
   // A token's header names its key by the id the key set gives it.
   ASSERT_EQ(Admin({"create", "sa", "robot"}, &out), 0) << out;
@@ -198,6 +215,7 @@ TEST_F(ServiceAccountTokenE2E, IssuerDiscoveryServesTheKeysThatSignTheTokens) {
   ASSERT_NE(kid_at, std::string::npos) << *header;
   const std::string kid = header->substr(kid_at + 7, header->find('"', kid_at + 7) - kid_at - 7);
   EXPECT_TRUE(absl::StrContains(jwks, absl::StrCat(R"("kid":")", kid, R"(")"))) << jwks;
+  EXPECT_TRUE(absl::StartsWith(*header, R"({"alg":"ES256",)")) << *header;
 
   // The accounts may read both (system:service-account-issuer-discovery is
   // bound to system:serviceaccounts); they may not list pods.
@@ -237,6 +255,50 @@ TEST_F(ServiceAccountTokenE2E, EveryNamespaceGetsItsDefaultServiceAccount) {
       },
       absl::Seconds(20)))
       << "the default ServiceAccount was not made again";
+}
+
+// A cluster made by an earlier build: its data dir holds an RSA sa.key.
+// The new build keeps it as it is and goes on issuing RS256 tokens that
+// authenticate, and publishes that RSA key.
+class ServiceAccountTokenFromAnRsaClusterE2E : public ServiceAccountTokenE2E {
+ protected:
+  void BeforeStart() override {
+    const std::string pki_dir = cp_->dir().Join("pki");
+    ASSERT_TRUE(pki::EnsurePrivateDirectory(pki_dir).ok());
+    absl::StatusOr<pki::PrivateKey> rsa = pki::PrivateKey::GenerateRsa(2048);
+    ASSERT_TRUE(rsa.ok()) << rsa.status();
+    sa_key_ = pki_dir + "/sa.key";
+    ASSERT_TRUE(pki::WritePrivateKeyFile(sa_key_, *rsa).ok());
+    sa_key_pem_ = *rsa->ToPem();
+    rsa_kid_ = *pki::KeyId(rsa->get());
+  }
+
+  std::string sa_key_;
+  std::string sa_key_pem_;
+  std::string rsa_kid_;
+};
+
+TEST_F(ServiceAccountTokenFromAnRsaClusterE2E, ItsRsaKeyStillIssuesAndAcceptsTokens) {
+  ASSERT_FALSE(rsa_kid_.empty());
+  EXPECT_EQ(pki::ReadSmallFile(sa_key_).value_or(""), sa_key_pem_);  // never rewritten
+  std::string out;
+  ASSERT_EQ(Admin({"create", "sa", "robot"}, &out), 0) << out;
+  ASSERT_EQ(Admin({"create", "token", "robot"}, &out), 0) << out;
+  const std::string token(absl::StripTrailingAsciiWhitespace(out));
+  EXPECT_EQ(TokenHeader(token), absl::StrCat(R"({"alg":"RS256","kid":")", rsa_kid_, R"("})"));
+  ASSERT_EQ(Kubectl(TokenKubeconfig(token),
+                    {"auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"}, &out),
+            0)
+      << out;
+  EXPECT_EQ(out, "system:serviceaccount:default:robot");
+
+  ASSERT_EQ(Admin({"get", "--raw", "/openid/v1/jwks"}, &out), 0) << out;
+  EXPECT_TRUE(absl::StartsWith(
+      out, absl::StrCat(R"({"keys":[{"use":"sig","kty":"RSA","kid":")", rsa_kid_, R"(")")))
+      << out;
+  ASSERT_EQ(Admin({"get", "--raw", "/.well-known/openid-configuration"}, &out), 0) << out;
+  EXPECT_TRUE(absl::EndsWith(out, R"("id_token_signing_alg_values_supported":["RS256"]})")) << out;
+  EXPECT_EQ(pki::ReadSmallFile(sa_key_).value_or(""), sa_key_pem_);
 }
 
 }  // namespace
