@@ -50,7 +50,8 @@ struct UserInfo {
   std::string name;
   std::string uid;
   std::vector<std::string> groups;
-  // Kubernetes' user extra (key → values); only impersonation sets it.
+  // Kubernetes' user extra (key → values): impersonation's, and a
+  // ServiceAccount token's credential id, pod and node.
   std::map<std::string, std::vector<std::string>> extra;
   bool operator==(const UserInfo&) const = default;
 };
