@@ -129,11 +129,12 @@ inline constexpr char kMirrorPodAnnotationKey[] = "kubernetes.io/config.mirror";
 // The projected source of the kube-api-access- volume (defaultMode 0644).
 core::v1::ProjectedVolumeSource ServiceAccountTokenVolumeSource();
 
-// Whether AdmitPodCreate of a `kind` object in namespace `ns` runs without
-// waiting for storage: false for a pod when ServiceAccount admission is on
-// and the cache does not hold `ns`/default (the lookup then asks storage,
-// perhaps several times). The handler then runs the create off gRPC's
-// threads.
+// Whether AdmitPodCreate of a `kind` object in namespace `ns` may run on a
+// thread that must not wait: false for a pod when ServiceAccount admission
+// is on and the cache does not hold `ns`/default (the lookup then asks
+// storage, perhaps several times); the handler then runs the create off
+// gRPC's threads. (A pod naming another account the cache lacks still
+// reads storage once, on the thread the create runs on.)
 bool AdmissionRunsWithoutWaiting(const api::KindInfo& kind, const std::string& ns,
                                  const AdmissionOptions& options);
 
