@@ -1,0 +1,211 @@
+// Pod volumes under `minik8s up` (one node, minik8s-store, TLS): the kubelet
+// writes configMap, secret and the ServiceAccount's projected volume under
+// its --root-dir and the fake runtime's shell reads them through the CRI
+// mounts (kubelet/volume_manager.h, runtime/README.md "Mounts"). A pod whose
+// ConfigMap is missing waits in ContainerCreating with a FailedMount Event
+// and starts once the ConfigMap exists. The token the kubelet wrote
+// authenticates as the pod's ServiceAccount (the real kubectl's
+// `auth whoami`, with only the token). Skips when a binary is not built.
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "testing/cluster_harness.h"
+#include "testing/subprocess.h"
+#include "testing/wait.h"
+
+namespace minik8s::clustertest {
+namespace {
+
+namespace fs = std::filesystem;
+using ::minik8s::testing::BackendKind;
+using ::minik8s::testing::ClusterHarness;
+using ::minik8s::testing::TableRows;
+using ::minik8s::testing::WaitFor;
+using ::testing::HasSubstr;
+
+class VolumesE2E : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    const std::string missing = ClusterHarness::MissingPrerequisite(BackendKind::kMinik8sStore);
+    if (!missing.empty()) {
+      skip_reason_ = new std::string(missing);
+      return;
+    }
+    cluster_ = new ClusterHarness(
+        ClusterHarness::Options{.backend = BackendKind::kMinik8sStore,
+                                .nodes = 1,
+                                .up_flags = {"--kubelet-arg=--relist-period=200ms"}});
+    absl::Status s = cluster_->Start();
+    ASSERT_TRUE(s.ok()) << s << cluster_->Diagnostics();
+  }
+
+  static void TearDownTestSuite() {
+    delete cluster_;
+    delete skip_reason_;
+    cluster_ = nullptr;
+    skip_reason_ = nullptr;
+  }
+
+  void SetUp() override {
+    if (skip_reason_ != nullptr) GTEST_SKIP() << *skip_reason_;
+    ASSERT_NE(cluster_, nullptr);
+  }
+
+  void TearDown() override {
+    if (HasFailure() && cluster_ != nullptr) std::cerr << cluster_->Diagnostics();
+  }
+
+  std::string MkctlOk(std::vector<std::string> args, const std::string& stdin_data = "") {
+    std::string out;
+    EXPECT_EQ(cluster_->Mkctl(args, &out, stdin_data), 0)
+        << "mkctl " << absl::StrJoin(args, " ") << "\n"
+        << out;
+    return out;
+  }
+
+  // The STATUS column of `mkctl get pod NAME` ("" when it cannot be read).
+  std::string PodStatus(const std::string& name) {
+    std::string out;
+    if (cluster_->Mkctl({"get", "pod", name}, &out) != 0) return "";
+    auto rows = TableRows(out);
+    return rows.size() == 1 && rows[0].size() > 2 ? rows[0][2] : "";
+  }
+
+  // Waits until `mkctl logs POD` holds every line of `want`.
+  bool WaitForLogs(const std::string& pod, const std::vector<std::string>& want, std::string* out) {
+    return WaitFor(
+        [&] {
+          if (cluster_->Mkctl({"logs", pod}, out) != 0) return false;
+          for (const std::string& w : want) {
+            if (!absl::StrContains(*out, w)) return false;
+          }
+          return true;
+        },
+        absl::Seconds(60));
+  }
+
+  static ClusterHarness* cluster_;
+  static std::string* skip_reason_;
+};
+
+ClusterHarness* VolumesE2E::cluster_ = nullptr;
+std::string* VolumesE2E::skip_reason_ = nullptr;
+
+TEST_F(VolumesE2E, ConfigMapAndSecretVolumesAreReadByTheContainer) {
+  MkctlOk({"apply", "-f", "-"},
+          "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: app-config}\n"
+          "data: {a: config-value-a}\n---\n"
+          "apiVersion: v1\nkind: Secret\nmetadata: {name: app-secret}\n"
+          "stringData: {b: secret-value-b}\n");
+  MkctlOk({"apply", "-f", "-"},
+          "apiVersion: v1\nkind: Pod\nmetadata: {name: reader}\nspec:\n"
+          "  restartPolicy: Never\n  containers:\n  - name: main\n    image: busybox:1.36\n"
+          "    command: [sh, -c, 'cat /etc/cfg/a; cat /etc/sec/b; echo x > /etc/cfg/a']\n"
+          "    volumeMounts:\n    - {name: cfg, mountPath: /etc/cfg}\n"
+          "    - {name: sec, mountPath: /etc/sec}\n"
+          "  volumes:\n  - name: cfg\n    configMap: {name: app-config}\n"
+          "  - name: sec\n    secret: {secretName: app-secret}\n");
+  std::string logs;
+  EXPECT_TRUE(WaitForLogs(
+      "reader",
+      {"config-value-a", "secret-value-b", "sh: can't create /etc/cfg/a: Read-only file system"},
+      &logs))
+      << logs;
+  // The write failed with status 1: the pod ends in Error.
+  EXPECT_TRUE(WaitFor([&] { return PodStatus("reader") == "Error"; }, absl::Seconds(30)))
+      << MkctlOk({"get", "pod", "reader"});
+  // The files are on disk under the node's --root-dir, and go with the pod.
+  std::string uid = MkctlOk({"get", "pod", "reader", "-o", "jsonpath={.metadata.uid}"});
+  ASSERT_FALSE(uid.empty());
+  const fs::path pod_dir = fs::path(cluster_->data_dir()) / "kubelet" / "node-1" / "pods" / uid;
+  EXPECT_TRUE(fs::exists(pod_dir / "volumes" / "kubernetes.io~configmap" / "cfg" / "..data"));
+  MkctlOk({"delete", "pod", "reader", "--grace-period=0"});
+  EXPECT_TRUE(WaitFor([&] { return !fs::exists(pod_dir); }, absl::Seconds(30)))
+      << pod_dir << " is still there";
+}
+
+TEST_F(VolumesE2E, AMissingConfigMapHoldsThePodUntilItIsCreated) {
+  MkctlOk({"apply", "-f", "-"},
+          "apiVersion: v1\nkind: Pod\nmetadata: {name: waiter}\nspec:\n"
+          "  containers:\n  - name: main\n    image: busybox:1.36\n"
+          "    command: [sh, -c, 'cat /etc/late/k; sleep 3600']\n"
+          "    volumeMounts:\n    - {name: late, mountPath: /etc/late}\n"
+          "  volumes:\n  - name: late\n    configMap: {name: late-config}\n");
+  std::string events;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        events = MkctlOk({"get", "events", "--field-selector", "involvedObject.name=waiter"});
+        return absl::StrContains(events, "FailedMount");
+      },
+      absl::Seconds(60)))
+      << events;
+  EXPECT_THAT(events, HasSubstr("MountVolume.SetUp failed for volume \"late\" : configmap "
+                                "\"late-config\" not found"));
+  EXPECT_EQ(PodStatus("waiter"), "ContainerCreating");
+  MkctlOk(
+      {"apply", "-f", "-"},
+      "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: late-config}\ndata: {k: late-value}\n");
+  EXPECT_TRUE(WaitFor([&] { return PodStatus("waiter") == "Running"; }, absl::Seconds(60)))
+      << MkctlOk({"get", "pod", "waiter"});
+  std::string logs;
+  EXPECT_TRUE(WaitForLogs("waiter", {"late-value"}, &logs)) << logs;
+  MkctlOk({"delete", "pod", "waiter", "--grace-period=0"});
+}
+
+TEST_F(VolumesE2E, TheServiceAccountVolumeGivesNamespaceCaAndAWorkingToken) {
+  MkctlOk({"apply", "-f", "-"}, "apiVersion: v1\nkind: Namespace\nmetadata: {name: team-a}\n");
+  // The namespace's default ServiceAccount and kube-root-ca.crt come from
+  // controllers: admission waits a while for the former.
+  MkctlOk({"apply", "-n", "team-a", "-f", "-"},
+          "apiVersion: v1\nkind: Pod\nmetadata: {name: sa-reader}\nspec:\n"
+          "  containers:\n  - name: main\n    image: busybox:1.36\n"
+          "    command: [sh, -c, 'cat /var/run/secrets/kubernetes.io/serviceaccount/namespace; "
+          "ls /var/run/secrets/kubernetes.io/serviceaccount; sleep 3600']\n");
+  std::string logs;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return cluster_->Mkctl({"logs", "-n", "team-a", "sa-reader"}, &logs) == 0 &&
+               absl::StrContains(logs, "token");
+      },
+      absl::Seconds(60)))
+      << logs << MkctlOk({"get", "events", "-n", "team-a"});
+  EXPECT_EQ(logs, "team-a\nca.crt\nnamespace\ntoken\n");
+
+  // The token file, read from the kubelet's root dir, is the pod's
+  // ServiceAccount to the apiserver.
+  std::string uid =
+      MkctlOk({"get", "pod", "-n", "team-a", "sa-reader", "-o", "jsonpath={.metadata.uid}"});
+  const fs::path projected = fs::path(cluster_->data_dir()) / "kubelet" / "node-1" / "pods" / uid /
+                             "volumes" / "kubernetes.io~projected";
+  std::string token;
+  for (const auto& e : fs::directory_iterator(projected)) {
+    std::ifstream in(e.path() / "token");
+    token.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  ASSERT_FALSE(token.empty()) << projected;
+  if (!fs::exists("/usr/bin/kubectl")) GTEST_SKIP() << "no /usr/bin/kubectl for auth whoami";
+  ASSERT_TRUE(cluster_->admin_tls().has_value());
+  // Only the token: no kubeconfig, so no client certificate (which would
+  // win over it).
+  std::string out;
+  const int rc =
+      testing::RunCommand({"/usr/bin/kubectl", "--kubeconfig=/dev/null",
+                           absl::StrCat("--server=https://", cluster_->api()),
+                           absl::StrCat("--certificate-authority=", cluster_->admin_tls()->ca_file),
+                           absl::StrCat("--token=", token), "auth", "whoami"},
+                          &out, absl::Seconds(60));
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_THAT(out, HasSubstr("system:serviceaccount:team-a:default"));
+  EXPECT_THAT(out, HasSubstr("sa-reader"));  // the pod it is bound to
+  MkctlOk({"delete", "namespace", "team-a", "--wait=false"});
+}
+
+}  // namespace
+}  // namespace minik8s::clustertest
