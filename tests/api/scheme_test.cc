@@ -68,6 +68,8 @@ TEST(Scheme, ResolvesResourceNamesUsersType) {
       {"clusterroles.rbac.authorization.k8s.io", "ClusterRole"},
       {"rolebindings", "RoleBinding"},
       {"clusterrolebindings", "ClusterRoleBinding"},
+      {"cm", "ConfigMap"},
+      {"configmaps", "ConfigMap"},
       {"NODES", "Node"},
   };
   for (const auto& c : cases) {
@@ -75,8 +77,8 @@ TEST(Scheme, ResolvesResourceNamesUsersType) {
     ASSERT_NE(info, nullptr) << c.name;
     EXPECT_EQ(info->kind, c.kind) << c.name;
   }
-  EXPECT_EQ(s.FindByResource("configmaps"), nullptr);
-  EXPECT_EQ(s.FindByResource("scale"), nullptr);  // not a stored resource
+  EXPECT_EQ(s.FindByResource("persistentvolumes"), nullptr);  // not served
+  EXPECT_EQ(s.FindByResource("scale"), nullptr);              // not a stored resource
   EXPECT_EQ(s.FindByResource("pods.apps"), nullptr);
 }
 
