@@ -565,7 +565,11 @@ FieldErrors ValidatePodUpdate(const Pod& pod, const Pod& old) {
       munged.termination_grace_period_seconds() == 1) {
     munged.set_termination_grace_period_seconds(old.spec().termination_grace_period_seconds());
   }
-  if (!MessageDifferencer::Equals(munged, old.spec())) {
+  // The stored pod as Kubernetes reads it, defaulted: a pod stored before a
+  // volume default existed is not changed by that default.
+  PodSpec before = old.spec();
+  for (auto& volume : *before.mutable_volumes()) SetVolumeDefaults(&volume);
+  if (!MessageDifferencer::Equals(munged, before)) {
     errs.push_back(Forbidden(
         spec_path,
         "pod updates may not change fields other than `spec.containers[*].image`,"

@@ -305,5 +305,21 @@ TEST(VolumeValidation, HostPath) {
                   "\"File\", \"FileOrCreate\", \"Socket\""));
 }
 
+TEST(VolumeValidation, APodStoredBeforeTheVolumeDefaultsMayStillBeUpdated) {
+  Pod stored = PodWith(R"(  - name: cfg
+    configMap: {name: app}
+)");
+  stored.mutable_spec()->mutable_volumes(0)->mutable_config_map()->clear_default_mode();
+  stored.mutable_metadata()->set_resource_version("3");
+  Pod updated = stored;
+  SetDefaults(&updated);
+  ASSERT_EQ(updated.spec().volumes(0).config_map().default_mode(), 0644);
+  EXPECT_THAT(Strings(ValidatePodUpdate(updated, stored)), IsEmpty());
+  // A real change of a volume is still refused.
+  updated.mutable_spec()->mutable_volumes(0)->mutable_config_map()->set_name("other");
+  EXPECT_THAT(Strings(ValidatePodUpdate(updated, stored)),
+              ElementsAre(::testing::StartsWith("spec: Forbidden: pod updates may not change")));
+}
+
 }  // namespace
 }  // namespace minik8s::validation
