@@ -34,6 +34,7 @@
 #include "pki/pem_file.h"
 #include "testing/control_plane.h"
 #include "testing/store_backend.h"
+#include "testing/subprocess.h"
 #include "testing/wait.h"
 
 namespace minik8s::apiserver {
@@ -41,6 +42,46 @@ namespace {
 
 using minik8s::testing::BackendKind;
 using minik8s::testing::ControlPlane;
+
+constexpr char kPython[] = "/usr/bin/python3";
+
+// Checks a token against a key set as a relying party outside the cluster
+// would, with Python's `cryptography` and none of our code: the JWK the
+// token's kid names (whose kid must be base64url(SHA-256(DER public key))),
+// rebuilt from its numbers, verifies the signature (ES256: R || S, made DER
+// here; RS256: PKCS#1 v1.5), and refuses it over other bytes. Prints
+// "<alg> <kty> verified" or why not. argv: jwks, token.
+constexpr char kVerifyScript[] = R"(
+import base64, hashlib, json, sys
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
+def b64(s): return base64.urlsafe_b64decode(s + '=' * (-len(s) % 4))
+def num(s): return int.from_bytes(b64(s), 'big')
+jwks, token = json.loads(sys.argv[1]), sys.argv[2]
+head, claims, sig = token.split('.')
+header = json.loads(b64(head))
+jwk = [k for k in jwks['keys'] if k['kid'] == header['kid']][0]
+assert jwk['alg'] == header['alg'] and jwk['use'] == 'sig', jwk
+if jwk['kty'] == 'EC':
+  assert jwk['crv'] == 'P-256' and len(b64(jwk['x'])) == 32 and len(b64(jwk['y'])) == 32, jwk
+  key = ec.EllipticCurvePublicNumbers(num(jwk['x']), num(jwk['y']), ec.SECP256R1()).public_key()
+  raw = b64(sig)
+  assert len(raw) == 64, len(raw)
+  der = utils.encode_dss_signature(int.from_bytes(raw[:32], 'big'), int.from_bytes(raw[32:], 'big'))
+  check = lambda data: key.verify(der, data, ec.ECDSA(hashes.SHA256()))
+else:
+  key = rsa.RSAPublicNumbers(num(jwk['e']), num(jwk['n'])).public_key()
+  check = lambda data: key.verify(b64(sig), data, padding.PKCS1v15(), hashes.SHA256())
+spki = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+assert base64.urlsafe_b64encode(hashlib.sha256(spki).digest()).rstrip(b'=').decode() == jwk['kid']
+check((head + '.' + claims).encode())
+try:
+  check((head + '.' + claims + 'x').encode())
+  print('tampered bytes verified')
+except InvalidSignature:
+  print(header['alg'], jwk['kty'], 'verified')
+)";
 
 class ServiceAccountTokenE2E : public ::testing::Test {
  protected:
@@ -74,6 +115,15 @@ class ServiceAccountTokenE2E : public ::testing::Test {
 
   // Runs before the control plane starts (its PKI is made in Start()).
   virtual void BeforeStart() {}
+
+  // kVerifyScript's answer for `token` and `jwks`; "" when this machine's
+  // Python has no `cryptography` (the caller skips).
+  static std::string VerifyOutsideTheCluster(const std::string& jwks, const std::string& token) {
+    std::string out;
+    if (testing::RunCommand({kPython, "-c", "import cryptography"}, &out) != 0) return "";
+    testing::RunCommand({kPython, "-c", kVerifyScript, jwks, token}, &out, absl::Seconds(60));
+    return out;
+  }
 
   // The header of a compact JWT, decoded ("" if it is not one).
   static std::string TokenHeader(const std::string& token) {
@@ -216,6 +266,9 @@ TEST_F(ServiceAccountTokenE2E, IssuerDiscoveryServesTheKeysThatSignTheTokens) {
   const std::string kid = header->substr(kid_at + 7, header->find('"', kid_at + 7) - kid_at - 7);
   EXPECT_TRUE(absl::StrContains(jwks, absl::StrCat(R"("kid":")", kid, R"(")"))) << jwks;
   EXPECT_TRUE(absl::StartsWith(*header, R"({"alg":"ES256",)")) << *header;
+  // A relying party outside the cluster checks it with the key set alone.
+  const std::string outside = VerifyOutsideTheCluster(jwks, token);
+  if (!outside.empty()) EXPECT_EQ(outside, "ES256 EC verified\n");
 
   // The accounts may read both (system:service-account-issuer-discovery is
   // bound to system:serviceaccounts); they may not list pods.
@@ -296,6 +349,8 @@ TEST_F(ServiceAccountTokenFromAnRsaClusterE2E, ItsRsaKeyStillIssuesAndAcceptsTok
   EXPECT_TRUE(absl::StartsWith(
       out, absl::StrCat(R"({"keys":[{"use":"sig","kty":"RSA","kid":")", rsa_kid_, R"(")")))
       << out;
+  const std::string outside = VerifyOutsideTheCluster(out, token);
+  if (!outside.empty()) EXPECT_EQ(outside, "RS256 RSA verified\n");
   ASSERT_EQ(Admin({"get", "--raw", "/.well-known/openid-configuration"}, &out), 0) << out;
   EXPECT_TRUE(absl::EndsWith(out, R"("id_token_signing_alg_values_supported":["RS256"]})")) << out;
   EXPECT_EQ(pki::ReadSmallFile(sa_key_).value_or(""), sa_key_pem_);
