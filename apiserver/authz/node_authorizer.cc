@@ -116,6 +116,10 @@ std::vector<rbac::v1::PolicyRule> NodeRules() {
            {"certificatesigningrequests"}),
       // Its lease (authorized by name before the rules are asked).
       Rule({"get", "create", "update", "patch", "delete"}, {kCoordinationGroup}, {"leases"}),
+      // The secrets and configmaps its pods use, and their ServiceAccounts'
+      // tokens (the graph decides which, before the rules are asked).
+      Rule({"get", "list", "watch"}, {""}, {"secrets", "configmaps"}),
+      Rule({"create"}, {""}, {"serviceaccounts/token"}),
   };
 }
 

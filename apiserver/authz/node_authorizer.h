@@ -74,7 +74,9 @@ struct NodeIdentity {
 NodeIdentity NodeIdentityOf(const authn::UserInfo* user);
 
 // Kubernetes' NodeRules, for the resources minik8s serves (also the rules
-// of the bootstrap ClusterRole system:node).
+// of the bootstrap ClusterRole system:node), with Kubernetes' rules for
+// secrets, configmaps and serviceaccounts/token, which the authorizer
+// narrows by its graph before it looks at the rules.
 std::vector<rbac::v1::PolicyRule> NodeRules();
 
 class NodeAuthorizer : public Authorizer {
