@@ -351,6 +351,10 @@ absl::Status Server::SetUpServiceAccountTokens() {
             [this](const std::string& ns, const std::string& name) {
               return StoredAs<core::v1::Secret>(*registry_, store_.get(), "secrets", ns, name);
             },
+        .node =
+            [this](const std::string& name) {
+              return StoredAs<core::v1::Node>(*registry_, store_.get(), "nodes", "", name);
+            },
         .node_uid = [this](const std::string& name) -> std::optional<std::string> {
           absl::StatusOr<std::string> uid = NodeUid(name);
           if (uid.ok()) return *uid;

@@ -10,7 +10,8 @@
 //   jti  a random id (logged as the credential id)
 //   kubernetes.io  {"namespace":NS,"serviceaccount":{"name":NAME,"uid":U}}
 //                  plus, for a token bound to an object (a TokenRequest's
-//                  spec.boundObjectRef), "pod" or "secret": {name, uid};
+//                  spec.boundObjectRef), "pod", "secret" or "node":
+//                  {name, uid};
 //                  a pod's token also names its node ("node": {name, uid},
 //                  the uid when the Node is known), as Kubernetes'
 //                  ServiceAccountTokenPodNodeInfo does; and "warnafter"
@@ -70,8 +71,8 @@ struct ObjectRef {
   bool operator==(const ObjectRef&) const = default;
 };
 
-// The objects a token is bound to: at most one of pod and secret; node
-// only beside pod.
+// The objects a token is bound to: one of pod, secret and node, and node
+// also beside pod (the pod's node).
 struct BoundObjects {
   std::optional<ObjectRef> pod;
   std::optional<ObjectRef> secret;

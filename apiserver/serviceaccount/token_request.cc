@@ -54,6 +54,11 @@ absl::StatusOr<Bound> Resolve(const TokenIssuer::Lookups& lookups,
     ASSIGN_OR_RETURN(const core::v1::Secret secret, lookups.secret(ns, ref.name()));
     uid = secret.metadata().uid();
     bound.refs.secret = ObjectRef{.name = secret.metadata().name(), .uid = uid};
+  } else if (group.empty() && ref.kind() == "Node") {
+    if (!lookups.node) return api::NewServiceUnavailable("nodes cannot be read here");
+    ASSIGN_OR_RETURN(const core::v1::Node node, lookups.node(ref.name()));
+    uid = node.metadata().uid();
+    bound.refs.node = ObjectRef{.name = node.metadata().name(), .uid = uid};
   } else {
     // GroupVersionKind.String().
     return api::NewBadRequest(absl::StrCat("cannot bind token to object of type ", group, "/",

@@ -12,16 +12,16 @@
 // Then the admission plugins are asked (Lookups::admit: NodeRestriction,
 // which lets a node ask only for tokens bound to its own pods).
 //
-// spec.boundObjectRef binds the token to an object, as Kubernetes does: a
-// Pod (apiVersion v1) or a Secret of the account's namespace, read from
-// storage; NotFound when it does not exist; BadRequest `cannot bind token
-// for serviceaccount "x" to pod running with different serviceaccount
-// name.` for a pod of another account; Conflict `Operation cannot be
-// fulfilled on Pod "p": the UID in the bound object reference (U) does
-// not match the UID in record. The object might have been deleted and then
-// recreated` when a given uid is not the object's; BadRequest `cannot bind
-// token to object of type /v1, Kind=Node` for any other kind (Kubernetes
-// 1.32 also binds to Nodes; minik8s does not). The token then carries the
+// spec.boundObjectRef binds the token to an object, as Kubernetes 1.32
+// does: a Pod or a Secret of the account's namespace, or a Node (core
+// group), read from storage; NotFound when it does not exist; BadRequest
+// `cannot bind token for serviceaccount "x" to pod running with different
+// serviceaccount name.` for a pod of another account; Conflict `Operation
+// cannot be fulfilled on Pod "p": the UID in the bound object reference
+// (U) does not match the UID in record. The object might have been
+// deleted and then recreated` when a given uid is not the object's;
+// BadRequest `cannot bind token to object of type apps/v1,
+// Kind=Deployment` for any other kind. The token then carries the
 // object's name and uid, and a pod's token its node's name and uid
 // (token.h); it authenticates only while the object exists with that uid
 // (apiserver/authn/service_account_token.h).
@@ -75,6 +75,9 @@ class TokenIssuer {
         pod;
     std::function<absl::StatusOr<core::v1::Secret>(const std::string& ns, const std::string& name)>
         secret;
+    // The Node `name` as stored (NotFound when there is none), for tokens
+    // bound to a Node.
+    std::function<absl::StatusOr<core::v1::Node>(const std::string& name)> node;
     // The uid of the Node `name`; nullopt when there is none (the token
     // then names the node without a uid, as Kubernetes does).
     std::function<std::optional<std::string>(const std::string& name)> node_uid;

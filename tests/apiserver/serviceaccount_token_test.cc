@@ -320,6 +320,13 @@ TokenIssuer::Lookups FakeLookups() {
         secret.mutable_metadata()->set_uid("uid-vault");
         return secret;
       },
+      .node = [](const std::string& name) -> absl::StatusOr<core::v1::Node> {
+        if (name != "n1") return api::NewNotFound("nodes", name);
+        core::v1::Node node;
+        node.mutable_metadata()->set_name(name);
+        node.mutable_metadata()->set_uid("uid-n1");
+        return node;
+      },
       .node_uid = [](const std::string& name) -> std::optional<std::string> {
         if (name == "n1") return std::string("uid-n1");
         return std::nullopt;
@@ -361,6 +368,13 @@ TEST(TokenIssuer, BindsTokensToPodsAndSecrets) {
   claims = VerifyJwt(Keys(), pending.status().token());
   EXPECT_EQ(claims->kubernetes().pod().uid(), "uid-pending");
   EXPECT_FALSE(claims->kubernetes().has_node());
+
+  authentication::v1::TokenRequest node = BoundRequest("Node", "n1", "uid-n1");
+  ASSERT_TRUE(issuer.Answer(Robot(), kNow, &node).ok());
+  claims = VerifyJwt(Keys(), node.status().token());
+  EXPECT_EQ(claims->kubernetes().node().name(), "n1");
+  EXPECT_EQ(claims->kubernetes().node().uid(), "uid-n1");
+  EXPECT_FALSE(claims->kubernetes().has_pod());
 
   authentication::v1::TokenRequest secret = BoundRequest("Secret", "vault", "uid-vault");
   ASSERT_TRUE(issuer.Answer(Robot(), kNow, &secret).ok());
@@ -410,10 +424,8 @@ TEST(TokenIssuer, RefusesBindingsKubernetesRefuses) {
   EXPECT_EQ(issuer.Answer(Robot(), kNow, &stranger).message(),
             "cannot bind token for serviceaccount \"robot\" to pod running with different "
             "serviceaccount name.");
-  authentication::v1::TokenRequest node = BoundRequest("Node", "n1");
-  status = issuer.Answer(Robot(), kNow, &node);
-  EXPECT_TRUE(api::IsBadRequest(status)) << status;
-  EXPECT_EQ(status.message(), "cannot bind token to object of type /v1, Kind=Node");
+  authentication::v1::TokenRequest gone_node = BoundRequest("Node", "n9");
+  EXPECT_EQ(issuer.Answer(Robot(), kNow, &gone_node).message(), "nodes \"n9\" not found");
   authentication::v1::TokenRequest apps = BoundRequest("Deployment", "web");
   apps.mutable_spec()->mutable_bound_object_ref()->set_api_version("apps/v1");
   EXPECT_EQ(issuer.Answer(Robot(), kNow, &apps).message(),
@@ -533,6 +545,25 @@ TEST_F(AuthenticatorTest, AFreshTokensPodIsLookedForInStorage) {
   now_ = kNow + absl::Minutes(1);
   EXPECT_FALSE(sa.Authenticate(PodToken("new", "uid-new")).has_value());
   EXPECT_EQ(storage_reads_, 1);
+}
+
+TEST_F(AuthenticatorTest, NodeBoundTokenNeedsItsNode) {
+  authn::ServiceAccountTokenAuthenticator sa = Authenticator();
+  const std::string token = Token(NewClaims(kIssuer, {kIssuer}, kRobot, kNow, absl::Hours(1), "",
+                                            {.node = ObjectRef{"n1", "uid-n1"}}));
+  now_ = kNow + absl::Minutes(1);
+  EXPECT_FALSE(sa.Authenticate(token).has_value());
+  meta::v1::ObjectMeta meta;
+  meta.set_name("n1");
+  meta.set_uid("uid-n1");
+  cached_["Node//n1"] = meta;
+  std::optional<authn::UserInfo> user = sa.Authenticate(token);
+  ASSERT_TRUE(user.has_value());
+  EXPECT_THAT(user->extra.at("authentication.kubernetes.io/node-name"),
+              ::testing::ElementsAre("n1"));
+  EXPECT_FALSE(user->extra.contains("authentication.kubernetes.io/pod-name"));
+  cached_["Node//n1"].set_uid("uid-n1-again");
+  EXPECT_FALSE(sa.Authenticate(token).has_value());
 }
 
 TEST_F(AuthenticatorTest, SecretBoundTokenNeedsItsSecret) {
