@@ -31,7 +31,10 @@ using minik8s::authentication::v1::TokenRequest;
 
 namespace {
 
-constexpr size_t kMaxIdleConnections = 4;
+// Idle connections kept: as many as a kubelet has pod workers asking at
+// once (a scale kubelet runs up to 64), so a burst of pods does not make a
+// TLS handshake each.
+constexpr size_t kMaxIdleConnections = 64;
 constexpr size_t kMaxResponseBytes = 1 << 20;
 
 std::chrono::steady_clock::duration ToChrono(absl::Duration d) {
