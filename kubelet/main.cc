@@ -161,8 +161,10 @@ int Run(int argc, char** argv) {
   app.add_option("--root-dir", options.root_dir,
                  "Directory path for managing kubelet files (volume mounts, etc): each pod's "
                  "secret, configMap, downwardAPI and projected volumes are written under "
-                 "<root-dir>/pods/<pod uid>/volumes/ and mounted into its containers")
-      ->capture_default_str();
+                 "<root-dir>/pods/<pod uid>/volumes/ and mounted into its containers; given twice, "
+                 "the last wins (so `minik8s up --kubelet-arg=--root-dir=...` overrides up's)")
+      ->capture_default_str()
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   app.add_option("--workers", workers, "Pod worker threads")->capture_default_str();
   app.add_option("--nodes", nodes,
                  "Scale mode: simulate this many nodes in one process on an in-process runtime")
