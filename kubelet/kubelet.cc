@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
@@ -220,14 +221,20 @@ void Kubelet::StatusSyncLoop() {
     }
     if (!informer_->HasSynced()) continue;
     int enqueued = 0;
+    absl::flat_hash_set<std::string> live;
     for (const auto& p : informer_->GetLister().List()) {
       if (FindNode(p->spec().node_name()) == nullptr) continue;
+      live.insert(p->metadata().uid());
       if (!syncer_->status_manager().NeedsReconcile(*p)) continue;
       EnqueuePod(*p);
       ++enqueued;
     }
     if (enqueued > 0) {
       spdlog::debug("status sync: {} pod(s) whose status differs from the kubelet's", enqueued);
+    }
+    // Volume folders of pods deleted while this kubelet was away.
+    if (int swept = volumes_->SweepOrphans(live); swept > 0) {
+      spdlog::info("removed the volume folders of {} pod(s) that are gone", swept);
     }
   }
 }

@@ -357,6 +357,10 @@ absl::StatusOr<VolumePayload> VolumeManager::Payload(const core::Pod& pod, const
 absl::Status VolumeManager::SetUpPod(const core::Pod& pod,
                                      std::map<std::string, std::string>* dirs) {
   const std::string& uid = pod.metadata().uid();
+  {
+    absl::MutexLock lock(&mu_);
+    active_.insert(uid);
+  }
   for (const core::Volume& v : pod.spec().volumes()) {
     if (!Materialized(v)) continue;
     absl::StatusOr<VolumePayload> payload = Payload(pod, v);
@@ -390,12 +394,38 @@ std::vector<cri::Mount> VolumeManager::MountsFor(const core::Container& c,
 
 void VolumeManager::CleanupPod(const std::string& pod_uid) {
   if (tokens_ != nullptr) tokens_->DeleteServiceAccountTokens(pod_uid);
+  {
+    absl::MutexLock lock(&mu_);
+    active_.erase(pod_uid);
+  }
   if (pod_uid.empty() || pod_uid.find('/') != std::string::npos || pod_uid == "." ||
       pod_uid == "..") {
     return;
   }
   std::error_code ec;
   fs::remove_all(fs::path(options_.root_dir) / "pods" / pod_uid, ec);
+}
+
+int VolumeManager::SweepOrphans(const absl::flat_hash_set<std::string>& live) {
+  const fs::path pods = fs::path(options_.root_dir) / "pods";
+  std::error_code ec;
+  std::vector<std::string> uids;
+  for (const fs::directory_entry& e : fs::directory_iterator(pods, ec)) {
+    uids.push_back(e.path().filename().string());
+  }
+  // Read after the listing: a pod set up meanwhile is in active_ by now.
+  std::vector<std::string> orphans;
+  {
+    absl::MutexLock lock(&mu_);
+    for (std::string& uid : uids) {
+      if (!live.contains(uid) && !active_.contains(uid)) orphans.push_back(std::move(uid));
+    }
+  }
+  int removed = 0;
+  for (const std::string& uid : orphans) {
+    if (fs::remove_all(pods / uid, ec) > 0 && !ec) ++removed;
+  }
+  return removed;
 }
 
 }  // namespace minik8s::kubelet

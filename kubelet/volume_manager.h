@@ -37,6 +37,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
@@ -103,6 +104,12 @@ class VolumeManager {
   // The pod is gone: removes <root-dir>/pods/<uid> and its tokens.
   void CleanupPod(const std::string& pod_uid);
 
+  // Housekeeping (Kubernetes' cleanupOrphanedPodDirs): removes every
+  // <root-dir>/pods/<uid> whose uid is neither in `live` (the pods bound to
+  // this kubelet's nodes) nor set up since its last CleanupPod — folders
+  // left by pods deleted while the kubelet was down. Returns how many.
+  int SweepOrphans(const absl::flat_hash_set<std::string>& live);
+
   const std::string& root_dir() const { return options_.root_dir; }
   // The folder of volume `name` of the pod (whether it exists or not).
   std::string VolumeDir(const std::string& pod_uid, const minik8s::core::v1::Volume& volume) const;
@@ -129,6 +136,8 @@ class VolumeManager {
   absl::Mutex mu_;
   // "configmap/<ns>/<name>" or "secret/<ns>/<name>".
   absl::flat_hash_map<std::string, CachedObject> cache_ ABSL_GUARDED_BY(mu_);
+  // Pods set up and not cleaned up since (SweepOrphans leaves them).
+  absl::flat_hash_set<std::string> active_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace minik8s::kubelet

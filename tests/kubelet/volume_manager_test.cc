@@ -432,6 +432,23 @@ TEST_F(VolumeManagerTest, ProjectedServiceAccountVolume) {
   EXPECT_THAT(api_.last.spec().audiences(), ElementsAre("vault"));
 }
 
+TEST_F(VolumeManagerTest, SweepingRemovesOnlyTheFoldersOfPodsThatAreGone) {
+  AddVolume("cfg")->mutable_config_map()->set_name("cfg");
+  ASSERT_TRUE(volumes_.SetUpPod(pod_).ok());  // uid-1, set up here
+  // Left by an earlier kubelet: one pod still bound here, one gone.
+  fs::create_directories(fs::path(tmp_.path()) / "pods" / "uid-still-here" / "volumes");
+  fs::create_directories(fs::path(tmp_.path()) / "pods" / "uid-gone" / "volumes");
+  EXPECT_EQ(volumes_.SweepOrphans({"uid-still-here"}), 1);
+  EXPECT_TRUE(fs::exists(fs::path(tmp_.path()) / "pods" / "uid-1"));
+  EXPECT_TRUE(fs::exists(fs::path(tmp_.path()) / "pods" / "uid-still-here"));
+  EXPECT_FALSE(fs::exists(fs::path(tmp_.path()) / "pods" / "uid-gone"));
+  // Once cleaned up, a pod is no longer protected.
+  volumes_.CleanupPod("uid-1");
+  fs::create_directories(fs::path(tmp_.path()) / "pods" / "uid-1");
+  EXPECT_EQ(volumes_.SweepOrphans({}), 2);
+  EXPECT_FALSE(fs::exists(fs::path(tmp_.path()) / "pods" / "uid-1"));
+}
+
 TEST_F(VolumeManagerTest, AnUnwritableRootIsAFailedMountNotACrash) {
   VolumeManager bad(&objects_, &tokens_, &clock_,
                     {.root_dir = "/proc/minik8s-no-such-root", .object_ttl = absl::Seconds(10)});
