@@ -4,16 +4,19 @@
 // no real sleeping.
 #include "kubelet/pod_syncer.h"
 
+#include <filesystem>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "api/errors.h"
 #include "common/fake_clock.h"
 #include "common/metrics.h"
 #include "gtest/gtest.h"
 #include "runtime/container_ports.h"
+#include "testing/temp_dir.h"
 
 namespace minik8s::kubelet {
 namespace {
@@ -446,6 +449,84 @@ TEST_F(PodSyncerTest, PodStartDurationIsObservedOnceFromFirstSeen) {
   clock_.Advance(absl::Seconds(1));
   Sync(pod);
   EXPECT_EQ(count(), before + 1);
+}
+
+// Volumes: a missing ConfigMap keeps the pod without a sandbox, waiting in
+// ContainerCreating, with FailedMount Events retried at 1 s, 2 s, 4 s; once
+// the ConfigMap exists the container is created with its read-only mount.
+class ConfigMapsOnly : public VolumeObjectApi {
+ public:
+  absl::StatusOr<core::ConfigMap> GetConfigMap(const std::string&,
+                                               const std::string& name) override {
+    if (!exists) return api::NewNotFound("configmaps", name);
+    core::ConfigMap cm;
+    (*cm.mutable_data())["k"] = "v";
+    return cm;
+  }
+  absl::StatusOr<core::Secret> GetSecret(const std::string&, const std::string& name) override {
+    return api::NewNotFound("secrets", name);
+  }
+  bool exists = false;
+};
+
+TEST(PodSyncerVolumes, AMissingConfigMapHoldsThePodInContainerCreatingUntilItExists) {
+  common::FakeClock clock;
+  ScriptedRuntime runtime(&clock);
+  RecordingHost host;
+  ConfigMapsOnly objects;
+  testing::TempDir root;
+  VolumeManager volumes(&objects, nullptr, &clock,
+                        {.root_dir = root.path(), .object_ttl = absl::ZeroDuration()});
+  PodSyncer syncer(&runtime, &clock, &host, PodSyncerOptions{.volumes = &volumes});
+  PodWorker w(absl::Seconds(10), absl::Seconds(40), absl::Seconds(10), absl::Seconds(40));
+  w.key = "default/web";
+  w.uid = "uid-1";
+  w.node = "node-1";
+  core::Pod pod = MakePod({"main"});
+  core::Volume* v = pod.mutable_spec()->add_volumes();
+  v->set_name("cfg");
+  v->mutable_config_map()->set_name("app");
+  core::VolumeMount* m = pod.mutable_spec()->mutable_containers(0)->add_volume_mounts();
+  m->set_name("cfg");
+  m->set_mount_path("/etc/app");
+
+  auto sync = [&] {
+    absl::Duration requeue = absl::InfiniteDuration();
+    EXPECT_TRUE(syncer.SyncRunningPod(w, pod, &requeue).ok());
+    return requeue;
+  };
+  EXPECT_EQ(sync(), absl::Seconds(1));
+  EXPECT_TRUE(w.sandbox_id.empty()) << "no sandbox before the volumes";
+  EXPECT_EQ(host.Count("FailedMount"), 1);
+  ASSERT_EQ(host.status.container_statuses_size(), 1);
+  EXPECT_EQ(host.status.container_statuses(0).state().waiting().reason(), "ContainerCreating");
+  EXPECT_EQ(host.status.phase(), "Pending");
+  // Back-off: a sync before the retry time does not try again.
+  clock.Advance(absl::Milliseconds(500));
+  EXPECT_EQ(sync(), absl::Milliseconds(500));
+  EXPECT_EQ(host.Count("FailedMount"), 1);
+  clock.Advance(absl::Milliseconds(500));
+  EXPECT_EQ(sync(), absl::Seconds(2));
+  clock.Advance(absl::Seconds(2));
+  EXPECT_EQ(sync(), absl::Seconds(4));
+  EXPECT_EQ(host.Count("FailedMount"), 3);
+
+  objects.exists = true;
+  clock.Advance(absl::Seconds(4));
+  sync();
+  EXPECT_FALSE(w.sandbox_id.empty());
+  EXPECT_EQ(host.Count("Started:main"), 1);
+  ASSERT_EQ(runtime.last_config.mounts_size(), 1);
+  EXPECT_EQ(runtime.last_config.mounts(0).container_path(), "/etc/app");
+  EXPECT_EQ(runtime.last_config.mounts(0).host_path(),
+            root.path() + "/pods/uid-1/volumes/kubernetes.io~configmap/cfg");
+  EXPECT_TRUE(runtime.last_config.mounts(0).readonly());
+  EXPECT_TRUE(
+      std::filesystem::exists(root.path() + "/pods/uid-1/volumes/kubernetes.io~configmap/cfg/k"));
+  // The pod's worker goes: so does its folder.
+  syncer.TeardownPod(w, 0, false);
+  syncer.ForgetPod(w);
+  EXPECT_FALSE(std::filesystem::exists(root.path() + "/pods/uid-1"));
 }
 
 }  // namespace
