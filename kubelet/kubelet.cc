@@ -232,7 +232,10 @@ void Kubelet::StatusSyncLoop() {
     if (enqueued > 0) {
       spdlog::debug("status sync: {} pod(s) whose status differs from the kubelet's", enqueued);
     }
-    // Volume folders of pods deleted while this kubelet was away.
+    // Volume folders of pods deleted while this kubelet was away; not in
+    // Kubernetes' default root, which a real kubelet on this machine may
+    // share.
+    if (options_.root_dir == kDefaultRootDir) continue;
     if (int swept = volumes_->SweepOrphans(live); swept > 0) {
       spdlog::info("removed the volume folders of {} pod(s) that are gone", swept);
     }
