@@ -624,6 +624,9 @@ int Up(const UpOptions& up_options) {
   }
   co.apiserver_tls = options.apiserver_tls;
   co.pki_dir = PkiDir(co.data_dir);
+  if (co.scale_nodes > 0 && ::access("/dev/shm", W_OK | X_OK) == 0) {
+    co.scale_kubelet_root_dir = MemoryBackedRootDir("/dev/shm", co.data_dir, ::getuid());
+  }
   if (co.etcd_servers.empty() || co.apiserver_tls) {
     // The cluster's certificates (kubeadm's certs phase): made on the first
     // start, checked and completed on every later one.

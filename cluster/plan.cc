@@ -124,6 +124,17 @@ std::string RunDir(const std::string& data_dir) { return data_dir + "/run"; }
 static std::string KubeletRootDir(const std::string& data_dir, const std::string& node) {
   return absl::StrCat(data_dir, "/kubelet/", node);
 }
+std::string MemoryBackedRootDir(const std::string& shm_dir, const std::string& data_dir,
+                                unsigned uid) {
+  // FNV-1a of the data dir: stable across runs, short enough for a name.
+  uint64_t hash = 14695981039346656037ull;
+  for (unsigned char c : data_dir) {
+    hash ^= c;
+    hash *= 1099511628211ull;
+  }
+  return absl::StrCat(shm_dir, "/minik8s-", uid, "-", absl::Hex(hash, absl::kZeroPad16),
+                      "-kubelet-sim");
+}
 std::string StoreSocketPath(const std::string& data_dir) {
   return RunDir(data_dir) + "/store.sock";
 }
@@ -417,7 +428,8 @@ absl::StatusOr<std::vector<ComponentSpec>> PlanCluster(const ClusterOptions& opt
               "--workers",
               absl::StrCat(ScaleKubeletWorkers(options.scale_nodes)),
               "--root-dir",
-              KubeletRootDir(options.data_dir, "sim"),
+              options.scale_kubelet_root_dir.empty() ? KubeletRootDir(options.data_dir, "sim")
+                                                     : options.scale_kubelet_root_dir,
               "--health-address",
               Loopback(ports->scale_kubelet_health),
               "--log-level",

@@ -95,6 +95,15 @@ struct StoreTls {
 // Derived from the PKI `minik8s up` keeps under PkiDir(data_dir).
 StoreTls StoreTlsFromPki(const std::string& pki_dir);
 
+// Where the scale kubelet keeps its pods' volumes when `shm_dir` (/dev/shm,
+// a tmpfs every user may write) is usable: a folder named after the user and
+// the data dir, so two clusters never share one. Kubernetes keeps secret
+// and projected volumes on tmpfs; 10,000 simulated pods would otherwise make
+// some 120,000 inodes on disk. The scale kubelet removes it when it stops:
+// its in-process runtime's containers end with it.
+std::string MemoryBackedRootDir(const std::string& shm_dir, const std::string& data_dir,
+                                unsigned uid);
+
 // How the admin dials the apiserver: the cluster CA and the admin's client
 // certificate (kubernetes-admin, system:masters) from that PKI.
 TlsClientFiles AdminTlsFromPki(const std::string& pki_dir);
@@ -130,6 +139,9 @@ struct ClusterOptions {
   std::string pki_dir;
   int nodes = kDefaultNodes;
   int scale_nodes = 0;  // > 0: one extra kubelet simulating this many nodes
+  // The scale kubelet's --root-dir; "" = <data_dir>/kubelet/sim. `up` puts
+  // it in memory when it can (MemoryBackedRootDir).
+  std::string scale_kubelet_root_dir;
   std::string log_level = "info";
   // Extra flags per component kind (kStore, ..., kKubelet), appended last so
   // they override the derived ones.

@@ -162,7 +162,9 @@ int Run(int argc, char** argv) {
                  "Directory path for managing kubelet files (volume mounts, etc): each pod's "
                  "secret, configMap, downwardAPI and projected volumes are written under "
                  "<root-dir>/pods/<pod uid>/volumes/ and mounted into its containers; given twice, "
-                 "the last wins (so `minik8s up --kubelet-arg=--root-dir=...` overrides up's)")
+                 "the last wins (so `minik8s up --kubelet-arg=--root-dir=...` overrides up's); in "
+                 "scale mode (--nodes) they are removed when the kubelet stops, as its "
+                 "in-process containers end")
       ->capture_default_str()
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   app.add_option("--workers", workers, "Pod worker threads")->capture_default_str();
@@ -365,8 +367,21 @@ int Run(int argc, char** argv) {
   daemon.WaitForShutdown();
   stopping = true;
   if (serving_bootstrap.joinable()) serving_bootstrap.join();
-  spdlog::info("stopping (containers keep running)");
+  spdlog::info(nodes > 0 ? "stopping (the in-process runtime's containers end with it)"
+                         : "stopping (containers keep running)");
   k.Stop();
+  if (nodes > 0 && options.root_dir != kubelet::kDefaultRootDir) {
+    // Nothing this kubelet started outlives it, so neither do its pods'
+    // volumes (in memory when `minik8s up` put --root-dir on /dev/shm). The
+    // default root dir may be a real kubelet's: left alone.
+    std::error_code ec;
+    std::filesystem::remove_all(std::filesystem::path(options.root_dir) / "pods", ec);
+    if (ec) {
+      spdlog::warn("removing the pods' volumes under {}: {}", options.root_dir, ec.message());
+    } else {
+      std::filesystem::remove(options.root_dir, ec);  // only if nothing else is in it
+    }
+  }
   if (log_server != nullptr) log_server->Shutdown();
   if (rotated_server != nullptr) rotated_server->Shutdown();
   return 0;

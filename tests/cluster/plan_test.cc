@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -370,6 +371,20 @@ TEST(PlanCluster, ScaleNodesAddOneKubelet) {
   EXPECT_THAT(s.node_names, ElementsAre("sim-node-0", "sim-node-1", "sim-node-2"));
   EXPECT_EQ(Flag(s, "--container-runtime-endpoint"), "");
   EXPECT_EQ(Flag(s, "--root-dir"), o.data_dir + "/kubelet/sim");
+  // `up` puts it in memory when /dev/shm is there.
+  o.scale_kubelet_root_dir = MemoryBackedRootDir("/dev/shm", o.data_dir, 1000);
+  specs = PlanCluster(o);
+  ASSERT_TRUE(specs.ok());
+  EXPECT_EQ(Flag(Get(*specs, "kubelet-sim"), "--root-dir"), o.scale_kubelet_root_dir);
+}
+
+TEST(MemoryBackedRootDir, OneFolderPerUserAndDataDir) {
+  const std::string a = MemoryBackedRootDir("/dev/shm", "/home/u/.minik8s", 1000);
+  EXPECT_TRUE(absl::StartsWith(a, "/dev/shm/minik8s-1000-")) << a;
+  EXPECT_TRUE(absl::EndsWith(a, "-kubelet-sim")) << a;
+  EXPECT_EQ(a, MemoryBackedRootDir("/dev/shm", "/home/u/.minik8s", 1000)) << "stable";
+  EXPECT_NE(a, MemoryBackedRootDir("/dev/shm", "/home/u/other", 1000));
+  EXPECT_NE(a, MemoryBackedRootDir("/dev/shm", "/home/u/.minik8s", 1001));
 }
 
 TEST(PlanCluster, OneProxyPerNodeAndOneForTheSimulatedNodes) {
