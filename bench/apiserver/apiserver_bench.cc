@@ -906,6 +906,16 @@ class Target {
           absl::Seconds(30));
       if (apiserver_.Exited()) return absl::UnavailableError("the apiserver exited");
       if (!created) return FromGrpc(absl::StrCat("creating namespace ", name), last);
+      // Its `default` ServiceAccount, which the controller-manager would
+      // make: with security on, pod admission looks it up and mounts its
+      // token volume into every pod, as Kubernetes'.
+      minik8s::core::v1::ServiceAccount account;
+      account.mutable_metadata()->set_name("default");
+      account.mutable_metadata()->set_namespace_(name);
+      last = CreateObject(admin.get(), "serviceaccounts", name, account.SerializeAsString());
+      if (!last.ok() && last.error_code() != grpc::StatusCode::ALREADY_EXISTS) {
+        return FromGrpc(absl::StrCat("creating ServiceAccount ", name, "/default"), last);
+      }
     }
     if (security_ == Security::kOn) {
       absl::StatusOr<minik8s::pki::CertKeyPaths> user =

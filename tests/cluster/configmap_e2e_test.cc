@@ -14,6 +14,7 @@
 #include "gtest/gtest.h"
 #include "k8s/core/v1/core.pb.h"
 #include "testing/cluster_harness.h"
+#include "testing/cluster_test.h"
 #include "testing/file_util.h"
 #include "testing/wait.h"
 
@@ -23,54 +24,14 @@ namespace {
 using ::minik8s::core::v1::ConfigMap;
 using ::minik8s::testing::BackendKind;
 using ::minik8s::testing::ClusterHarness;
+using ::minik8s::testing::SharedClusterSuite;
 using ::minik8s::testing::TableRows;
 using ::minik8s::testing::WaitFor;
 
 constexpr char kRootCa[] = "kube-root-ca.crt";
 
-class ConfigMapE2E : public ::testing::Test {
+class ConfigMapE2E : public SharedClusterSuite<ConfigMapE2E> {
  protected:
-  static void SetUpTestSuite() {
-    const std::string missing = ClusterHarness::MissingPrerequisite(BackendKind::kMinik8sStore);
-    if (!missing.empty()) {
-      skip_reason_ = new std::string(missing);
-      return;
-    }
-    cluster_ = new ClusterHarness(
-        ClusterHarness::Options{.backend = BackendKind::kMinik8sStore, .nodes = 1});
-    absl::Status s = cluster_->Start();
-    ASSERT_TRUE(s.ok()) << s << cluster_->Diagnostics();
-  }
-
-  static void TearDownTestSuite() {
-    delete cluster_;
-    delete skip_reason_;
-    cluster_ = nullptr;
-    skip_reason_ = nullptr;
-  }
-
-  void SetUp() override {
-    if (skip_reason_ != nullptr) GTEST_SKIP() << *skip_reason_;
-    ASSERT_NE(cluster_, nullptr);
-  }
-
-  void TearDown() override {
-    if (HasFailure() && cluster_ != nullptr) std::cerr << cluster_->Diagnostics();
-  }
-
-  std::string KubectlOk(std::vector<std::string> args) {
-    std::string out;
-    EXPECT_EQ(cluster_->Kubectl(args, &out), 0) << "kubectl " << absl::StrJoin(args, " ") << "\n"
-                                                << out;
-    return out;
-  }
-  std::string MkctlOk(std::vector<std::string> args) {
-    std::string out;
-    EXPECT_EQ(cluster_->Mkctl(args, &out), 0) << "mkctl " << absl::StrJoin(args, " ") << "\n"
-                                              << out;
-    return out;
-  }
-
   // kube-root-ca.crt's ca.crt in `ns` once it holds `want` ("" on timeout).
   bool WaitForRootCa(const std::string& ns, const std::string& want, std::string* last) {
     return WaitFor(
@@ -88,13 +49,7 @@ class ConfigMapE2E : public ::testing::Test {
   }
 
   static std::string ClusterCa() { return testing::ReadFile(cluster_->data_dir() + "/pki/ca.crt"); }
-
-  static ClusterHarness* cluster_;
-  static std::string* skip_reason_;
 };
-
-ClusterHarness* ConfigMapE2E::cluster_ = nullptr;
-std::string* ConfigMapE2E::skip_reason_ = nullptr;
 
 TEST_F(ConfigMapE2E, KubectlCreatesListsShowsAndDeletes) {
   EXPECT_EQ(KubectlOk({"create", "configmap", "app-config", "--from-literal=a=b",

@@ -12,6 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "gtest/gtest.h"
 #include "testing/cluster_harness.h"
+#include "testing/cluster_test.h"
 #include "testing/file_util.h"
 #include "testing/wait.h"
 
@@ -20,6 +21,7 @@ namespace {
 
 using ::minik8s::testing::BackendKind;
 using ::minik8s::testing::ClusterHarness;
+using ::minik8s::testing::SharedClusterSuite;
 using ::minik8s::testing::TableRows;
 using ::minik8s::testing::WaitFor;
 
@@ -35,63 +37,14 @@ std::string ScriptJob(const std::string& name, const std::string& script, int co
                       script, "\"]\n");
 }
 
-class JobE2E : public ::testing::Test {
+class JobE2E : public SharedClusterSuite<JobE2E> {
  protected:
-  static void SetUpTestSuite() {
-    const std::string missing = ClusterHarness::MissingPrerequisite(BackendKind::kMinik8sStore);
-    if (!missing.empty()) {
-      skip_reason_ = new std::string(missing);
-      return;
-    }
-    cluster_ = new ClusterHarness(
-        ClusterHarness::Options{.backend = BackendKind::kMinik8sStore,
-                                .nodes = 1,
-                                .up_flags = {"--kubelet-arg=--relist-period=200ms"}});
-    absl::Status s = cluster_->Start();
-    ASSERT_TRUE(s.ok()) << s << cluster_->Diagnostics();
-  }
-
-  static void TearDownTestSuite() {
-    delete cluster_;
-    delete skip_reason_;
-    cluster_ = nullptr;
-    skip_reason_ = nullptr;
-  }
-
-  void SetUp() override {
-    if (skip_reason_ != nullptr) GTEST_SKIP() << *skip_reason_;
-    ASSERT_NE(cluster_, nullptr);
-  }
-
-  void TearDown() override {
-    if (HasFailure() && cluster_ != nullptr) std::cerr << cluster_->Diagnostics();
-  }
-
-  std::string MkctlOk(std::vector<std::string> args, const std::string& stdin_data = "") {
-    std::string out;
-    EXPECT_EQ(cluster_->Mkctl(args, &out, stdin_data), 0)
-        << "mkctl " << absl::StrJoin(args, " ") << "\n"
-        << out;
-    return out;
-  }
-  std::string KubectlOk(std::vector<std::string> args) {
-    std::string out;
-    EXPECT_EQ(cluster_->Kubectl(args, &out), 0) << "kubectl " << absl::StrJoin(args, " ") << "\n"
-                                                << out;
-    return out;
-  }
   std::string Jsonpath(const std::string& object, const std::string& path) {
     std::string out;
     cluster_->Mkctl({"get", object, "-o", "jsonpath=" + path}, &out);
     return out;
   }
-
-  static ClusterHarness* cluster_;
-  static std::string* skip_reason_;
 };
-
-ClusterHarness* JobE2E::cluster_ = nullptr;
-std::string* JobE2E::skip_reason_ = nullptr;
 
 TEST_F(JobE2E, CompletesThreePodsTwoAtATime) {
   MkctlOk({"apply", "-f", "-"}, ScriptJob("count", "echo done; sleep 1", 3, 2, 6));

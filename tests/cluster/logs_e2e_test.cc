@@ -17,6 +17,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "testing/cluster_harness.h"
+#include "testing/cluster_test.h"
 #include "testing/file_util.h"
 
 namespace minik8s::clustertest {
@@ -26,6 +27,7 @@ using ::minik8s::testing::BackendKind;
 using ::minik8s::testing::BackendName;
 using ::minik8s::testing::ClusterHarness;
 using ::minik8s::testing::Example;
+using ::minik8s::testing::SharedClusterSuite;
 using ::minik8s::testing::TableRows;
 
 using ::minik8s::testing::WaitFor;
@@ -64,48 +66,8 @@ std::vector<std::string> SortedLines(const std::string& text) {
   return lines;
 }
 
-class LogsE2E : public ::testing::Test {
+class LogsE2E : public SharedClusterSuite<LogsE2E> {
  protected:
-  static void SetUpTestSuite() {
-    const std::string missing = ClusterHarness::MissingPrerequisite(BackendKind::kMinik8sStore);
-    if (!missing.empty()) {
-      skip_reason_ = new std::string(missing);
-      return;
-    }
-    cluster_ = new ClusterHarness(
-        ClusterHarness::Options{.backend = BackendKind::kMinik8sStore,
-                                .nodes = 1,
-                                .up_flags = {"--kubelet-arg=--relist-period=200ms"}});
-    absl::Status s = cluster_->Start();
-    ASSERT_TRUE(s.ok()) << s << cluster_->Diagnostics();
-  }
-
-  static void TearDownTestSuite() {
-    delete cluster_;
-    delete skip_reason_;
-    cluster_ = nullptr;
-    skip_reason_ = nullptr;
-  }
-
-  void SetUp() override {
-    if (skip_reason_ != nullptr) GTEST_SKIP() << *skip_reason_;
-    ASSERT_NE(cluster_, nullptr);
-  }
-
-  void TearDown() override {
-    if (HasFailure() && cluster_ != nullptr) std::cerr << cluster_->Diagnostics();
-  }
-
-  int Mkctl(std::vector<std::string> args, std::string* out, const std::string& stdin_data = "") {
-    return cluster_->Mkctl(std::move(args), out, stdin_data);
-  }
-  std::string MkctlOk(std::vector<std::string> args, const std::string& stdin_data = "") {
-    std::string out;
-    EXPECT_EQ(Mkctl(args, &out, stdin_data), 0) << "mkctl " << absl::StrJoin(args, " ") << "\n"
-                                                << out;
-    return out;
-  }
-
   // The pod's row of `mkctl get pod NAME -o wide`, split into cells.
   std::vector<std::string> PodRow(const std::string& name) {
     std::string out;
@@ -144,13 +106,7 @@ class LogsE2E : public ::testing::Test {
         << "mkctl " << absl::StrJoin(args, " ") << "\n"
         << out;
   }
-
-  static std::string* skip_reason_;
-  static ClusterHarness* cluster_;
 };
-
-std::string* LogsE2E::skip_reason_ = nullptr;
-ClusterHarness* LogsE2E::cluster_ = nullptr;
 
 TEST_F(LogsE2E, PrintsWhatTheContainerWrote) {
   MkctlOk({"apply", "-f", "-"}, ScriptPod("hello", "echo hello; echo world; sleep 3600"));

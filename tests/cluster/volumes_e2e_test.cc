@@ -17,6 +17,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "testing/cluster_harness.h"
+#include "testing/cluster_test.h"
 #include "testing/subprocess.h"
 #include "testing/wait.h"
 
@@ -26,50 +27,13 @@ namespace {
 namespace fs = std::filesystem;
 using ::minik8s::testing::BackendKind;
 using ::minik8s::testing::ClusterHarness;
+using ::minik8s::testing::SharedClusterSuite;
 using ::minik8s::testing::TableRows;
 using ::minik8s::testing::WaitFor;
 using ::testing::HasSubstr;
 
-class VolumesE2E : public ::testing::Test {
+class VolumesE2E : public SharedClusterSuite<VolumesE2E> {
  protected:
-  static void SetUpTestSuite() {
-    const std::string missing = ClusterHarness::MissingPrerequisite(BackendKind::kMinik8sStore);
-    if (!missing.empty()) {
-      skip_reason_ = new std::string(missing);
-      return;
-    }
-    cluster_ = new ClusterHarness(
-        ClusterHarness::Options{.backend = BackendKind::kMinik8sStore,
-                                .nodes = 1,
-                                .up_flags = {"--kubelet-arg=--relist-period=200ms"}});
-    absl::Status s = cluster_->Start();
-    ASSERT_TRUE(s.ok()) << s << cluster_->Diagnostics();
-  }
-
-  static void TearDownTestSuite() {
-    delete cluster_;
-    delete skip_reason_;
-    cluster_ = nullptr;
-    skip_reason_ = nullptr;
-  }
-
-  void SetUp() override {
-    if (skip_reason_ != nullptr) GTEST_SKIP() << *skip_reason_;
-    ASSERT_NE(cluster_, nullptr);
-  }
-
-  void TearDown() override {
-    if (HasFailure() && cluster_ != nullptr) std::cerr << cluster_->Diagnostics();
-  }
-
-  std::string MkctlOk(std::vector<std::string> args, const std::string& stdin_data = "") {
-    std::string out;
-    EXPECT_EQ(cluster_->Mkctl(args, &out, stdin_data), 0)
-        << "mkctl " << absl::StrJoin(args, " ") << "\n"
-        << out;
-    return out;
-  }
-
   // The STATUS column of `mkctl get pod NAME` ("" when it cannot be read).
   std::string PodStatus(const std::string& name) {
     std::string out;
@@ -90,13 +54,7 @@ class VolumesE2E : public ::testing::Test {
         },
         absl::Seconds(60));
   }
-
-  static ClusterHarness* cluster_;
-  static std::string* skip_reason_;
 };
-
-ClusterHarness* VolumesE2E::cluster_ = nullptr;
-std::string* VolumesE2E::skip_reason_ = nullptr;
 
 TEST_F(VolumesE2E, ConfigMapAndSecretVolumesAreReadByTheContainer) {
   MkctlOk({"apply", "-f", "-"},
