@@ -85,7 +85,8 @@ struct Flags {
   std::string memory_request = "128Mi";
   std::vector<std::string> up_args;
   bool keep_data = false;
-  int direct_pods = 0;  // > 0: the bench creates the pods itself, this many at once
+  bool no_token_volume = false;  // automountServiceAccountToken: false
+  int direct_pods = 0;           // > 0: the bench creates the pods itself, this many at once
 };
 
 Deployment MakeDeployment(const Flags& f) {
@@ -96,6 +97,7 @@ Deployment MakeDeployment(const Flags& f) {
   (*d.mutable_spec()->mutable_selector()->mutable_match_labels())["app"] = kDeployment;
   auto* tmpl = d.mutable_spec()->mutable_template_();
   (*tmpl->mutable_metadata()->mutable_labels())["app"] = kDeployment;
+  if (f.no_token_volume) tmpl->mutable_spec()->set_automount_service_account_token(false);
   auto* c = tmpl->mutable_spec()->add_containers();
   c->set_name("app");
   c->set_image("nginx:1.25");
@@ -714,6 +716,10 @@ int main(int argc, char** argv) {
                  "controller's creation rate")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
+  app.add_flag("--no-token-volume", f.no_token_volume,
+               "Pods with automountServiceAccountToken: false (a Kubernetes knob): no "
+               "ServiceAccount token volume, so no TokenRequest and no volume written per pod — "
+               "to measure what the volume costs");
   app.add_flag("--keep-data", f.keep_data,
                "Keep the temp data dir (daemon logs under data/logs) after the run");
   CLI11_PARSE(app, argc, argv);
