@@ -193,18 +193,19 @@ std::string VolumeManager::VolumeDir(const std::string& pod_uid, const core::Vol
                       v.name());
 }
 
-absl::StatusOr<core::ConfigMap> VolumeManager::ConfigMap(const std::string& ns,
-                                                         const std::string& name) {
-  const std::string key = absl::StrCat("configmap/", ns, "/", name);
+template <typename T>
+absl::StatusOr<T> VolumeManager::Cached(const std::string& key,
+                                        absl::StatusOr<T> CachedObject::*slot,
+                                        absl::FunctionRef<absl::StatusOr<T>()> fetch) {
   const absl::Time now = clock_->Now();
   {
     absl::MutexLock lock(&mu_);
     auto it = cache_.find(key);
     if (it != cache_.end() && now - it->second.fetched < it->second.ttl) {
-      return it->second.config_map;
+      return it->second.*slot;
     }
   }
-  absl::StatusOr<core::ConfigMap> got = api_->GetConfigMap(ns, name);
+  absl::StatusOr<T> got = fetch();
   if (!got.ok() && !api::IsNotFound(got.status())) return got;  // errors are not kept
   absl::MutexLock lock(&mu_);
   if (cache_.size() >= kMaxCachedObjects) {
@@ -213,31 +214,20 @@ absl::StatusOr<core::ConfigMap> VolumeManager::ConfigMap(const std::string& ns,
   CachedObject& c = cache_[key];
   c.fetched = now;
   c.ttl = got.ok() ? options_.object_ttl : std::min(options_.object_ttl, kNotFoundTtl);
-  c.config_map = got;
+  c.*slot = got;
   return got;
 }
 
+absl::StatusOr<core::ConfigMap> VolumeManager::ConfigMap(const std::string& ns,
+                                                         const std::string& name) {
+  return Cached<core::ConfigMap>(absl::StrCat("configmap/", ns, "/", name),
+                                 &CachedObject::config_map,
+                                 [&] { return api_->GetConfigMap(ns, name); });
+}
+
 absl::StatusOr<core::Secret> VolumeManager::Secret(const std::string& ns, const std::string& name) {
-  const std::string key = absl::StrCat("secret/", ns, "/", name);
-  const absl::Time now = clock_->Now();
-  {
-    absl::MutexLock lock(&mu_);
-    auto it = cache_.find(key);
-    if (it != cache_.end() && now - it->second.fetched < it->second.ttl) {
-      return it->second.secret;
-    }
-  }
-  absl::StatusOr<core::Secret> got = api_->GetSecret(ns, name);
-  if (!got.ok() && !api::IsNotFound(got.status())) return got;
-  absl::MutexLock lock(&mu_);
-  if (cache_.size() >= kMaxCachedObjects) {
-    absl::erase_if(cache_, [&](const auto& e) { return now - e.second.fetched >= e.second.ttl; });
-  }
-  CachedObject& c = cache_[key];
-  c.fetched = now;
-  c.ttl = got.ok() ? options_.object_ttl : std::min(options_.object_ttl, kNotFoundTtl);
-  c.secret = got;
-  return got;
+  return Cached<core::Secret>(absl::StrCat("secret/", ns, "/", name), &CachedObject::secret,
+                              [&] { return api_->GetSecret(ns, name); });
 }
 
 absl::StatusOr<VolumePayload> VolumeManager::Payload(const core::Pod& pod, const core::Volume& v) {

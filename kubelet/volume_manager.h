@@ -38,6 +38,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
@@ -128,6 +129,11 @@ class VolumeManager {
   absl::StatusOr<minik8s::core::v1::ConfigMap> ConfigMap(const std::string& ns,
                                                          const std::string& name);
   absl::StatusOr<minik8s::core::v1::Secret> Secret(const std::string& ns, const std::string& name);
+  // The cached answer of `fetch` under `key`, kept in CachedObject::*slot:
+  // an object or NotFound for its TTL; other errors are not kept.
+  template <typename T>
+  absl::StatusOr<T> Cached(const std::string& key, absl::StatusOr<T> CachedObject::*slot,
+                           absl::FunctionRef<absl::StatusOr<T>()> fetch);
 
   VolumeObjectApi* const api_;
   TokenManager* const tokens_;
