@@ -16,6 +16,9 @@ PACKAGES=(
   # (libclang_rt.fuzzer*.a, what -fsanitize=fuzzer links: fuzz/).
   clang libclang-rt-14-dev clang-format
   python3-kubernetes
+  # An outside check of the ServiceAccount key set and tokens
+  # (tests/security/serviceaccount_token_e2e_test.cc).
+  python3-cryptography
 )
 
 missing=()
