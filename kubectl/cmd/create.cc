@@ -1,4 +1,4 @@
-// mkctl create -f FILE|-, create namespace NAME, create deployment NAME
+// mkctl create -f FILE|-, create namespace NAME, create configmap NAME, create deployment NAME
 // --image=IMG [--replicas=N] [--port=P], and create job NAME --image=IMG
 // [-- COMMAND [ARG...]].
 #include <iostream>
@@ -12,6 +12,7 @@
 #include "k8s/core/v1/core.pb.h"
 #include "kubectl/apply/manifests.h"
 #include "kubectl/cmd/commands.h"
+#include "kubectl/cmd/create_configmap.h"
 #include "kubectl/cmd/create_deployment.h"
 #include "kubectl/cmd/create_job.h"
 #include "kubectl/cmd/objects.h"
@@ -107,6 +108,32 @@ int RunCreateNamespace(Context& ctx, const CreateNamespaceOptions& o) {
   return 0;
 }
 
+struct CreateConfigMapOptions {
+  std::string name;
+  std::vector<std::string> literals;
+  std::vector<std::string> files;
+  std::string dry_run = "none";
+  std::string output;
+};
+
+int RunCreateConfigMap(Context& ctx, const CreateConfigMapOptions& o) {
+  if (absl::Status s = CheckDryRun(o.dry_run); !s.ok()) return ctx.Fail(s);
+  if (absl::Status s = CheckWriteOutput(o.output); !s.ok()) return ctx.Fail(s);
+  absl::StatusOr<core::v1::ConfigMap> cm = BuildConfigMap(o.name, o.literals, o.files);
+  if (!cm.ok()) return ctx.Fail(cm.status());
+  cm->mutable_metadata()->set_namespace_(ctx.Namespace());
+  core::v1::ConfigMap out = *cm;
+  if (o.dry_run != "client") {
+    absl::StatusOr<client::ApiClient*> client = ctx.Client();
+    if (!client.ok()) return ctx.Fail(client.status());
+    absl::Status st =
+        (*client)->Create("configmaps", ctx.Namespace(), *cm, &out, o.dry_run == "server");
+    if (!st.ok()) return ctx.Fail(st);
+  }
+  PrintWritten(ctx, o.output, "configmap/" + o.name, "created", o.dry_run, &out);
+  return 0;
+}
+
 int RunCreateDeployment(Context& ctx, const CreateDeploymentOptions& o) {
   if (absl::Status s = CheckDryRun(o.dry_run); !s.ok()) return ctx.Fail(s);
   absl::StatusOr<apps::v1::Deployment> d = BuildDeployment(o.name, o.images, o.replicas, o.port);
@@ -188,6 +215,29 @@ void AddCreateCommand(CLI::App& app, Context& ctx, int& exit_code) {
   ns_cmd->add_option("-o,--output", n->output, "Output format: yaml, json or name");
   ns_cmd->fallthrough(true);
   ns_cmd->callback([&ctx, &exit_code, n] { exit_code = RunCreateNamespace(ctx, *n); });
+
+  auto c = std::make_shared<CreateConfigMapOptions>();
+  CLI::App* cm_cmd = create->add_subcommand(
+      "configmap", "Create a config map based on a file, directory, or specified literal value");
+  cm_cmd->alias("cm");
+  cm_cmd->add_option("name", c->name, "Name of the config map")->required();
+  cm_cmd->add_option("--from-literal", c->literals,
+                     "Specify a key and literal value to insert in configmap (i.e. "
+                     "mykey=somevalue); repeatable");
+  cm_cmd->add_option("--from-file", c->files,
+                     "Key file can be specified using its file path, in which case file basename "
+                     "will be used as configmap key, or optionally with a key and file path, in "
+                     "which case the given key will be used. Specifying a directory will iterate "
+                     "each named file in the directory whose basename is a valid configmap key; "
+                     "repeatable");
+  cm_cmd
+      ->add_option("--dry-run", c->dry_run,
+                   "Must be \"none\", \"server\", or \"client\". If client strategy, only "
+                   "print the object that would be sent, without sending it.")
+      ->capture_default_str();
+  cm_cmd->add_option("-o,--output", c->output, "Output format: yaml, json or name");
+  cm_cmd->fallthrough(true);
+  cm_cmd->callback([&ctx, &exit_code, c] { exit_code = RunCreateConfigMap(ctx, *c); });
 
   auto o = std::make_shared<CreateDeploymentOptions>();
   CLI::App* cmd =

@@ -120,6 +120,21 @@ data: {a: "1"}
   KubectlOk({"delete", "cm", "frozen"});
 }
 
+// mkctl's `create configmap` makes what kubectl's does: literals and files.
+TEST_F(ConfigMapE2E, MkctlCreatesFromLiteralsAndFiles) {
+  const std::string file = cluster_->WriteFile("game.properties", "lives=3\n");
+  MkctlOk({"create", "configmap", "game", "--from-literal=mode=easy", "--from-file=" + file});
+  EXPECT_EQ(KubectlOk({"get", "cm", "game", "-o", "jsonpath={.data.mode}"}), "easy");
+  EXPECT_EQ(KubectlOk({"get", "cm", "game", "-o", "jsonpath={.data.game\\.properties}"}),
+            "lives=3\n");
+  std::string out;
+  EXPECT_NE(Mkctl({"create", "cm", "bad", "--from-literal=novalue"}, &out), 0);
+  EXPECT_NE(out.find("invalid literal source novalue, expected key=value"), std::string::npos)
+      << out;
+  EXPECT_NE(Mkctl({"create", "cm", "game", "--from-literal=a=b"}, &out), 0) << "already exists";
+  MkctlOk({"delete", "cm", "game"});
+}
+
 TEST_F(ConfigMapE2E, EveryNamespaceGetsTheClusterCa) {
   const std::string ca = ClusterCa();
   ASSERT_NE(ca.find("BEGIN CERTIFICATE"), std::string::npos) << ca;
