@@ -193,7 +193,7 @@ absl::Status Server::Start() {
   pool_ = std::make_unique<WorkerPool>(options_.workers);
   service_ = std::make_unique<ApiServerService>(handler_.get(), pool_.get(), audit_.get(),
                                                 authenticator_.get(), &grpc_identities_,
-                                                authorizer_.get());
+                                                authorizer_.get(), token_issuer_.get());
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   // The HTTP server hands the gRPC server the connections that speak
@@ -343,6 +343,9 @@ absl::Status Server::SetUpServiceAccountTokens() {
           absl::StrCat("--service-account-signing-key-file: ", signer.status().message()));
     }
     serviceaccount::TokenIssuer::Lookups lookups{
+        .service_account = [this](
+                               const std::string& ns,
+                               const std::string& name) { return StoredServiceAccount(ns, name); },
         .pod =
             [this](const std::string& ns, const std::string& name) {
               return StoredAs<core::v1::Pod>(*registry_, store_.get(), "pods", ns, name);

@@ -17,6 +17,8 @@
 #include "apiserver/identity.h"
 #include "apiserver/object_meta.h"
 #include "apiserver/watch_encoding.h"
+#include "common/status_macros.h"
+#include "k8s/authentication/v1/authentication.pb.h"
 
 namespace minik8s::apiserver {
 
@@ -168,16 +170,16 @@ void ApiServerService::Audit(std::optional<audit::Event> event, const absl::Stat
 template <typename Fn>
 grpc::ServerUnaryReactor* ApiServerService::Unary(grpc::CallbackServerContext* context, Fn fn,
                                                   std::optional<audit::Event> event,
-                                                  const absl::Status& refused) {
+                                                  const absl::Status& refused, int ok_code) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   if (!refused.ok()) {
     Audit(std::move(event), refused);
     reactor->Finish(ToGrpc(refused));
     return reactor;
   }
-  pool_->Schedule([this, reactor, fn = std::move(fn), event = std::move(event)]() mutable {
+  pool_->Schedule([this, reactor, fn = std::move(fn), event = std::move(event), ok_code]() mutable {
     const absl::Status status = fn();
-    Audit(std::move(event), status);
+    Audit(std::move(event), status, ok_code);
     reactor->Finish(ToGrpc(status));
   });
   return reactor;
@@ -336,6 +338,50 @@ grpc::ServerUnaryReactor* ApiServerService::ListResources(
     apiv1::ListResourcesResponse* response) {
   return Inline(context, false, "ListResources", "/apis",
                 [&] { return handler_->ListResources(*request, response); });
+}
+
+// Only serviceaccounts/token is served: the token is signed on the pool,
+// since the issuer reads the ServiceAccount and a bound pod from storage.
+grpc::ServerUnaryReactor* ApiServerService::CreateSubresource(
+    grpc::CallbackServerContext* context, const apiv1::CreateSubresourceRequest* request,
+    apiv1::ObjectResponse* response) {
+  const Caller caller = Authenticate(context, false);
+  const api::KindInfo* kind = handler_->registry().scheme().FindByResource(request->resource());
+  const bool token = kind != nullptr && kind->group.empty() &&
+                     kind->resource == "serviceaccounts" && request->subresource() == "token" &&
+                     token_issuer_ != nullptr;
+  absl::Status refused = Admit(caller, "create", request->resource(), request->namespace_(),
+                               request->name(), request->subresource());
+  if (refused.ok() && !token) {
+    refused = api::NewApiError(absl::StatusCode::kNotFound, "NotFound", 404,
+                               absl::StrCat("the server could not find the requested resource (",
+                                            kind != nullptr ? kind->resource : request->resource(),
+                                            "/", request->subresource(), ")"),
+                               {});
+  }
+  if (refused.ok() && request->namespace_().empty()) {
+    refused = api::NewBadRequest("a namespace is required");
+  }
+  if (refused.ok() && request->name().empty()) refused = api::NewBadRequest("a name is required");
+  if (refused.ok() && request->dry_run()) {
+    // As kube-apiserver: a token is never made without being handed out.
+    refused = api::NewBadRequest("dryRun is not supported");
+  }
+  return Unary(
+      context,
+      [=, this] {
+        authentication::v1::TokenRequest token_request;
+        if (!token_request.ParseFromString(request->object())) {
+          return api::NewBadRequest("the object is not a serialized TokenRequest");
+        }
+        RETURN_IF_ERROR(token_issuer_->Issue(request->namespace_(), request->name(), absl::Now(),
+                                             &token_request, &caller.user));
+        response->set_object(token_request.SerializeAsString());
+        return absl::OkStatus();
+      },
+      AuditEvent(context, caller, "CreateSubresource", "create", request->resource(),
+                 request->namespace_(), request->name(), request->subresource()),
+      refused, 201);
 }
 
 grpc::ServerUnaryReactor* ApiServerService::Version(grpc::CallbackServerContext* context,

@@ -31,6 +31,7 @@
 #include "apiserver/authn/peer_certificate.h"
 #include "apiserver/authz/authorizer.h"
 #include "apiserver/handler.h"
+#include "apiserver/serviceaccount/token_request.h"
 #include "apiserver/v1/apiserver.grpc.pb.h"
 #include "apiserver/worker_pool.h"
 
@@ -54,19 +55,22 @@ class ApiServerService final
   // Kubernetes request it stands for
   // (Get: get, List: list, Watch: watch, Create: create, Update: update,
   // Patch: patch, Delete: delete of its resource; Bind: create pods/binding;
+  // CreateSubresource: create of <resource>/<subresource>;
   // ListResources: get of the path /apis; Version: get of /version), and a
   // refused one ends with PERMISSION_DENIED and Kubernetes' Forbidden
   // message.
   ApiServerService(Handler* handler, WorkerPool* pool, audit::AuditLog* audit = nullptr,
                    const authn::Authenticator* authenticator = nullptr,
                    const authn::ConnectionIdentities* identities = nullptr,
-                   const authz::Authorizer* authorizer = nullptr)
+                   const authz::Authorizer* authorizer = nullptr,
+                   const serviceaccount::TokenIssuer* token_issuer = nullptr)
       : handler_(handler),
         pool_(pool),
         audit_(audit),
         authenticator_(authenticator),
         identities_(identities),
-        authorizer_(authorizer) {}
+        authorizer_(authorizer),
+        token_issuer_(token_issuer) {}
 
   grpc::ServerUnaryReactor* Create(grpc::CallbackServerContext* context,
                                    const apiv1::CreateRequest* request,
@@ -89,6 +93,11 @@ class ApiServerService final
   grpc::ServerUnaryReactor* Bind(grpc::CallbackServerContext* context,
                                  const apiv1::BindRequest* request,
                                  apiv1::BindResponse* response) override;
+  // serviceaccounts/token (needs `token_issuer`; NOT_FOUND without one, as
+  // the HTTP API answers 404). Every other subresource is NOT_FOUND.
+  grpc::ServerUnaryReactor* CreateSubresource(grpc::CallbackServerContext* context,
+                                              const apiv1::CreateSubresourceRequest* request,
+                                              apiv1::ObjectResponse* response) override;
   grpc::ServerUnaryReactor* ListResources(grpc::CallbackServerContext* context,
                                           const apiv1::ListResourcesRequest* request,
                                           apiv1::ListResourcesResponse* response) override;
@@ -105,10 +114,12 @@ class ApiServerService final
   static constexpr size_t kMaxBatchBytes = 1 << 20;
 
  private:
-  // Runs `fn` on the pool, or answers `refused` at once when it is an error.
+  // Runs `fn` on the pool, or answers `refused` at once when it is an error;
+  // `ok_code` is the HTTP code the audit log records for a success.
   template <typename Fn>
   grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* context, Fn fn,
-                                  std::optional<audit::Event> event, const absl::Status& refused);
+                                  std::optional<audit::Event> event, const absl::Status& refused,
+                                  int ok_code = 200);
   // Runs `fn` (a read of no object: a "get") on gRPC's thread; `public_call`
   // as for Authenticate.
   template <typename Fn>
@@ -151,6 +162,7 @@ class ApiServerService final
   const authn::Authenticator* const authenticator_;
   const authn::ConnectionIdentities* const identities_;
   const authz::Authorizer* const authorizer_;
+  const serviceaccount::TokenIssuer* const token_issuer_;
   // Client certificates of the calls on the apiserver's own gRPC port.
   authn::PeerCertificates peer_certificates_;
 };

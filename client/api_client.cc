@@ -339,6 +339,26 @@ absl::Status ApiClient::Create(absl::string_view resource, absl::string_view ns,
   return ParseInto(resp.object(), out, "create answer");
 }
 
+absl::Status ApiClient::CreateSubresource(absl::string_view resource, absl::string_view ns,
+                                          absl::string_view name, absl::string_view subresource,
+                                          const Message& object, Message* out, bool dry_run) {
+  pb::CreateSubresourceRequest req;
+  req.set_resource(std::string(resource));
+  req.set_namespace_(std::string(ns));
+  req.set_name(std::string(name));
+  req.set_subresource(std::string(subresource));
+  object.SerializeToString(req.mutable_object());
+  req.set_dry_run(dry_run);
+  pb::ObjectResponse resp;
+  grpc::ClientContext ctx;
+  PrepareContext(&ctx);
+  absl::Status s =
+      CountRequest(options_.server, "POST",
+                   UnaryStatus(options_, stub_->CreateSubresource(&ctx, req, &resp)), 201);
+  if (!s.ok()) return s;
+  return ParseInto(resp.object(), out, "create answer");
+}
+
 absl::Status ApiClient::Get(absl::string_view resource, absl::string_view ns,
                             absl::string_view name, Message* out, absl::string_view subresource) {
   pb::GetRequest req;

@@ -141,6 +141,12 @@ class ApiClient {
   absl::Status Create(absl::string_view resource, absl::string_view ns,
                       const google::protobuf::Message& object, google::protobuf::Message* out,
                       bool dry_run = false);
+  // Create on a subresource of object ns/name (serviceaccounts/token):
+  // `object` and `out` have the subresource's kind.
+  absl::Status CreateSubresource(absl::string_view resource, absl::string_view ns,
+                                 absl::string_view name, absl::string_view subresource,
+                                 const google::protobuf::Message& object,
+                                 google::protobuf::Message* out, bool dry_run = false);
   absl::Status Get(absl::string_view resource, absl::string_view ns, absl::string_view name,
                    google::protobuf::Message* out, absl::string_view subresource = "");
   // `prototype` is an instance of the item type (e.g. &Pod::default_instance()).

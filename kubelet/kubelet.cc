@@ -29,14 +29,7 @@ Kubelet::Kubelet(const client::Clientset* clientset, runtime::RuntimeClient* run
   volume_api_ = NewApiVolumeObjectApi(clientset_->api());
   client::ServiceAccountTokenRequester* requester = options_.token_requester;
   if (requester == nullptr) {
-    absl::StatusOr<std::unique_ptr<client::ServiceAccountTokenClient>> made =
-        client::ServiceAccountTokenClient::Create(clientset_->api()->options());
-    if (made.ok()) {
-      token_client_ = *std::move(made);
-    } else {
-      spdlog::warn("ServiceAccount token volumes will fail: {}", made.status().ToString());
-      token_client_ = NewFailingTokenRequester(made.status());
-    }
+    token_client_ = std::make_unique<client::ServiceAccountTokenClient>(clientset_->api());
     requester = token_client_.get();
   }
   tokens_ = std::make_unique<TokenManager>(requester, clock_);

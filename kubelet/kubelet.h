@@ -131,8 +131,8 @@ struct KubeletOptions {
   // token renewal) and how long a ConfigMap or Secret read is reused.
   absl::Duration volume_resync_period = absl::Minutes(1);
   absl::Duration volume_object_ttl = absl::Seconds(10);
-  // Borrowed; null: a ServiceAccountTokenClient on the clientset's options
-  // (the apiserver's HTTP API).
+  // Borrowed; null: a ServiceAccountTokenClient on the clientset's
+  // ApiClient (the gRPC API).
   client::ServiceAccountTokenRequester* token_requester = nullptr;
 };
 

@@ -151,26 +151,10 @@ class ApiVolumeObjects : public VolumeObjectApi {
   client::ApiClient* const api_;
 };
 
-class FailingTokenRequester : public client::ServiceAccountTokenRequester {
- public:
-  explicit FailingTokenRequester(absl::Status error) : error_(std::move(error)) {}
-  absl::StatusOr<TokenRequest> Request(const std::string&, const std::string&,
-                                       const TokenRequest&) override {
-    return error_;
-  }
-
- private:
-  const absl::Status error_;
-};
-
 }  // namespace
 
 std::unique_ptr<VolumeObjectApi> NewApiVolumeObjectApi(client::ApiClient* api) {
   return std::make_unique<ApiVolumeObjects>(api);
-}
-
-std::unique_ptr<client::ServiceAccountTokenRequester> NewFailingTokenRequester(absl::Status error) {
-  return std::make_unique<FailingTokenRequester>(std::move(error));
 }
 
 VolumeManager::VolumeManager(VolumeObjectApi* api, TokenManager* tokens, common::Clock* clock,

@@ -70,10 +70,6 @@ class VolumeObjectApi {
 // and "secrets"). `api` must outlive the result.
 std::unique_ptr<VolumeObjectApi> NewApiVolumeObjectApi(client::ApiClient* api);
 
-// A token requester that answers every request with `error` (the kubelet
-// could not make its token client).
-std::unique_ptr<client::ServiceAccountTokenRequester> NewFailingTokenRequester(absl::Status error);
-
 struct VolumeManagerOptions {
   std::string root_dir = kDefaultRootDir;
   // How long a ConfigMap or Secret read is reused.

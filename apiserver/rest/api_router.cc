@@ -998,18 +998,8 @@ void ApiRouter::CreateToken(std::shared_ptr<Call> call) {
   authentication::v1::TokenRequest token_request;
   absl::Status status = DecodeBody(call->request, &token_request, *validation, &call->warnings);
   if (!status.ok()) return call->Fail(status);
-  apiv1::GetRequest request;
-  request.set_resource(call->kind().GroupResource());
-  request.set_namespace_(call->info.namespace_);
-  request.set_name(call->info.name);
-  apiv1::ObjectResponse response;
-  status = handler_->Get(request, &response);
-  if (!status.ok()) return call->Fail(status);
-  core::v1::ServiceAccount account;
-  if (!account.ParseFromString(response.object())) {
-    return call->Fail(api::NewInternalError("cannot parse the stored ServiceAccount"));
-  }
-  status = options_.token_issuer->Answer(account, absl::Now(), &token_request, &call->user);
+  status = options_.token_issuer->Issue(call->info.namespace_, call->info.name, absl::Now(),
+                                        &token_request, &call->user);
   if (!status.ok()) return call->Fail(status);
   call->Reply(201, call->format, EncodeObject(token_request, call->format));
 }

@@ -76,6 +76,16 @@ absl::StatusOr<Bound> Resolve(const TokenIssuer::Lookups& lookups,
 
 }  // namespace
 
+absl::Status TokenIssuer::Issue(const std::string& ns, const std::string& name, absl::Time now,
+                                authentication::v1::TokenRequest* request,
+                                const authn::UserInfo* user) const {
+  if (!lookups_.service_account) {
+    return api::NewServiceUnavailable("serviceaccounts cannot be read here");
+  }
+  ASSIGN_OR_RETURN(const core::v1::ServiceAccount account, lookups_.service_account(ns, name));
+  return Answer(account, now, request, user);
+}
+
 absl::Status TokenIssuer::Answer(const core::v1::ServiceAccount& account, absl::Time now,
                                  authentication::v1::TokenRequest* request,
                                  const authn::UserInfo* user) const {

@@ -69,6 +69,11 @@ class TokenIssuer {
   // What the issuer reads besides the ServiceAccount. Unset lookups make
   // bound tokens of that kind fail with ServiceUnavailable.
   struct Lookups {
+    // The ServiceAccount ns/name as stored (Issue reads it); the API's
+    // NotFound when there is none.
+    std::function<absl::StatusOr<core::v1::ServiceAccount>(const std::string& ns,
+                                                           const std::string& name)>
+        service_account;
     // The pod / secret ns/name as stored; the API's NotFound when there is
     // none.
     std::function<absl::StatusOr<core::v1::Pod>(const std::string& ns, const std::string& name)>
@@ -103,6 +108,14 @@ class TokenIssuer {
   absl::Status Answer(const core::v1::ServiceAccount& account, absl::Time now,
                       authentication::v1::TokenRequest* request,
                       const authn::UserInfo* user = nullptr) const;
+
+  // The whole subresource create, as both the HTTP and the gRPC API serve
+  // it: reads ServiceAccount ns/name (Lookups::service_account; NotFound
+  // when missing, ServiceUnavailable when the lookup is unset) and answers
+  // `request` for it.
+  absl::Status Issue(const std::string& ns, const std::string& name, absl::Time now,
+                     authentication::v1::TokenRequest* request,
+                     const authn::UserInfo* user = nullptr) const;
 
   const std::string& issuer() const { return issuer_; }
   const std::vector<std::string>& audiences() const { return audiences_; }

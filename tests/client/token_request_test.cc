@@ -1,146 +1,134 @@
-// ServiceAccountTokenClient (client/token_request.h) against a loopback
-// HTTP/1.1 server that plays the apiserver's serviceaccounts/token
-// subresource: the request it sends, the answer decoded, an error Status
-// decoded, and one kept-alive connection serving several requests.
+// ServiceAccountTokenClient (client/token_request.h) against an in-process
+// gRPC service that plays the apiserver's CreateSubresource: the request it
+// sends (resource, namespace, name, subresource, the TokenRequest, the
+// caller's bearer token), the answer decoded, an error Status decoded, bad
+// names refused before any call, and an apiserver that is not there.
 #include "client/token_request.h"
 
-#include <atomic>
-#include <string>
-#include <thread>
-#include <vector>
+#include <grpcpp/grpcpp.h>
 
-#include "absl/strings/match.h"
-#include "absl/strings/str_cat.h"
-#include "absl/time/civil_time.h"
-#include "absl/time/time.h"
+#include <memory>
+#include <string>
+
+#include "absl/synchronization/mutex.h"
 #include "api/errors.h"
-#include "boost/asio.hpp"
-#include "boost/beast/core.hpp"
-#include "boost/beast/http.hpp"
+#include "apiserver/v1/apiserver.grpc.pb.h"
 #include "gtest/gtest.h"
+#include "k8s/meta/v1/meta.pb.h"
 
 namespace minik8s::client {
 namespace {
 
-namespace net = boost::asio;
-namespace http = boost::beast::http;
-using tcp = boost::asio::ip::tcp;
+namespace apiv1 = minik8s::apiserver::v1;
 using minik8s::authentication::v1::TokenRequest;
 
-// Serves one connection until the client closes it: answers each request
-// by its target, counts them.
-class FakeApiserver {
+// Answers serviceaccounts/robot/token with a signed token; NotFound with
+// the apiserver's Status for any other account.
+class FakeApiServer final : public apiv1::ApiServer::Service {
  public:
-  FakeApiserver() : acceptor_(ioc_, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0)) {
-    thread_ = std::thread([this] { Serve(); });
-  }
-  // The client must be gone first (its kept-alive connection closed).
-  ~FakeApiserver() {
-    if (connections.load() == 0) {  // wake the accept that never got one
-      net::io_context ioc;
-      tcp::socket wake(ioc);
-      boost::system::error_code ignored;
-      wake.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port()), ignored);
-      thread_.join();
-      return;
+  grpc::Status CreateSubresource(grpc::ServerContext* context,
+                                 const apiv1::CreateSubresourceRequest* request,
+                                 apiv1::ObjectResponse* response) override {
+    absl::MutexLock lock(&mu);
+    ++calls;
+    last = *request;
+    auto auth = context->client_metadata().find("authorization");
+    last_authorization = auth == context->client_metadata().end()
+                             ? ""
+                             : std::string(auth->second.data(), auth->second.size());
+    if (request->name() != "robot") {
+      const absl::Status not_found = api::NewNotFound("serviceaccounts", request->name());
+      return grpc::Status(grpc::StatusCode::NOT_FOUND, std::string(not_found.message()),
+                          api::ToApiStatus(not_found).SerializeAsString());
     }
-    thread_.join();
-  }
-  int port() const { return acceptor_.local_endpoint().port(); }
-
-  std::atomic<int> connections{0};
-  std::atomic<int> requests{0};
-  std::string last_target, last_body, last_authorization;
-
- private:
-  void Serve() {
-    // One connection, served until the client closes it.
-    {
-      tcp::socket socket(ioc_);
-      boost::system::error_code ec;
-      acceptor_.accept(socket, ec);
-      if (ec) return;
-      ++connections;
-      boost::beast::flat_buffer buffer;
-      while (true) {
-        http::request<http::string_body> req;
-        http::read(socket, buffer, req, ec);
-        if (ec) break;
-        ++requests;
-        last_target = std::string(req.target());
-        last_body = req.body();
-        last_authorization = std::string(req[http::field::authorization]);
-        http::response<http::string_body> res;
-        res.version(11);
-        res.keep_alive(true);
-        res.set(http::field::content_type, "application/json");
-        if (absl::StrContains(last_target, "/serviceaccounts/robot/token")) {
-          res.result(201);
-          res.body() = R"({"apiVersion":"authentication.k8s.io/v1","kind":"TokenRequest",)"
-                       R"("spec":{"expirationSeconds":3607},"status":{"token":"eyJ.signed",)"
-                       R"("expirationTimestamp":"2026-12-06T11:00:07Z"}})";
-        } else {
-          res.result(404);
-          res.body() =
-              R"({"kind":"Status","apiVersion":"v1","status":"Failure",)"
-              R"("message":"serviceaccounts \"ghost\" not found","reason":"NotFound","code":404})";
-        }
-        res.prepare_payload();
-        http::write(socket, res, ec);
-        if (ec) break;
-      }
+    TokenRequest answer;
+    if (!answer.ParseFromString(request->object())) {
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "not a TokenRequest");
     }
+    answer.mutable_status()->set_token("eyJ.signed");
+    answer.mutable_status()->mutable_expiration_timestamp()->set_seconds(1796554807);
+    response->set_object(answer.SerializeAsString());
+    return grpc::Status::OK;
   }
 
-  net::io_context ioc_;
-  tcp::acceptor acceptor_;
-  std::thread thread_;
+  absl::Mutex mu;
+  int calls = 0;
+  apiv1::CreateSubresourceRequest last;
+  std::string last_authorization;
 };
 
-TEST(ServiceAccountTokenClient, PostsTheRequestAndDecodesTheAnswerOnOneConnection) {
-  FakeApiserver server;
-  ApiClientOptions options;
-  options.server = absl::StrCat("http://127.0.0.1:", server.port());
-  options.bearer_token = "kubelet-token";
-  auto client = ServiceAccountTokenClient::Create(options);
-  ASSERT_TRUE(client.ok()) << client.status();
+class ServiceAccountTokenClientTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    grpc::ServerBuilder builder;
+    builder.RegisterService(&service_);
+    server_ = builder.BuildAndStart();
+    ApiClientOptions options;
+    options.bearer_token = "kubelet-token";
+    api_ =
+        std::make_unique<ApiClient>(server_->InProcessChannel(grpc::ChannelArguments()), options);
+  }
+  void TearDown() override { server_->Shutdown(); }
+
+  FakeApiServer service_;
+  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<ApiClient> api_;
+};
+
+TEST_F(ServiceAccountTokenClientTest, CreatesOnTheTokenSubresourceAndDecodesTheAnswer) {
+  ServiceAccountTokenClient client(api_.get());
   TokenRequest req;
   req.mutable_spec()->set_expiration_seconds(3607);
   req.mutable_spec()->mutable_bound_object_ref()->set_kind("Pod");
   req.mutable_spec()->mutable_bound_object_ref()->set_uid("uid-1");
-  absl::StatusOr<TokenRequest> got = (*client)->Request("team-a", "robot", req);
+  absl::StatusOr<TokenRequest> got = client.Request("team-a", "robot", req);
   ASSERT_TRUE(got.ok()) << got.status();
   EXPECT_EQ(got->status().token(), "eyJ.signed");
-  EXPECT_EQ(got->status().expiration_timestamp().seconds(),
-            absl::ToUnixSeconds(
-                absl::FromCivil(absl::CivilSecond(2026, 12, 6, 11, 0, 7), absl::UTCTimeZone())));
-  EXPECT_EQ(server.last_target, "/api/v1/namespaces/team-a/serviceaccounts/robot/token");
-  EXPECT_EQ(server.last_authorization, "Bearer kubelet-token");
-  EXPECT_TRUE(absl::StrContains(server.last_body, R"("kind":"TokenRequest")"));
-  EXPECT_TRUE(absl::StrContains(server.last_body, R"("uid":"uid-1")"));
+  EXPECT_EQ(got->status().expiration_timestamp().seconds(), 1796554807);
+  EXPECT_EQ(got->spec().bound_object_ref().uid(), "uid-1");
 
-  absl::StatusOr<TokenRequest> missing = (*client)->Request("team-a", "ghost", req);
-  EXPECT_TRUE(api::IsNotFound(missing.status())) << missing.status();
-  EXPECT_EQ(missing.status().message(), "serviceaccounts \"ghost\" not found");
-  ASSERT_TRUE((*client)->Request("team-a", "robot", req).ok());
-  EXPECT_EQ(server.requests.load(), 3);
-  EXPECT_EQ(server.connections.load(), 1) << "the connection is kept alive";
+  absl::MutexLock lock(&service_.mu);
+  EXPECT_EQ(service_.last.resource(), "serviceaccounts");
+  EXPECT_EQ(service_.last.namespace_(), "team-a");
+  EXPECT_EQ(service_.last.name(), "robot");
+  EXPECT_EQ(service_.last.subresource(), "token");
+  EXPECT_FALSE(service_.last.dry_run());
+  EXPECT_EQ(service_.last_authorization, "Bearer kubelet-token");
+  TokenRequest sent;
+  ASSERT_TRUE(sent.ParseFromString(service_.last.object()));
+  EXPECT_EQ(sent.spec().expiration_seconds(), 3607);
+  EXPECT_EQ(sent.spec().bound_object_ref().kind(), "Pod");
 }
 
-TEST(ServiceAccountTokenClient, BadAddressesAndNamesAreClearErrors) {
+TEST_F(ServiceAccountTokenClientTest, TheApiserversErrorComesBackAsItsStatus) {
+  ServiceAccountTokenClient client(api_.get());
+  absl::StatusOr<TokenRequest> missing = client.Request("team-a", "ghost", TokenRequest());
+  EXPECT_TRUE(api::IsNotFound(missing.status())) << missing.status();
+  EXPECT_EQ(missing.status().message(), "serviceaccounts \"ghost\" not found");
+}
+
+TEST_F(ServiceAccountTokenClientTest, BadNamesAreRefusedWithoutACall) {
+  ServiceAccountTokenClient client(api_.get());
+  for (const auto& [ns, name] : {std::pair<std::string, std::string>{"ns", "a/b"},
+                                 {"", "robot"},
+                                 {"ns", ""},
+                                 {"n s", "robot"}}) {
+    EXPECT_EQ(client.Request(ns, name, TokenRequest()).status().code(),
+              absl::StatusCode::kInvalidArgument)
+        << ns << "/" << name;
+  }
+  absl::MutexLock lock(&service_.mu);
+  EXPECT_EQ(service_.calls, 0);
+}
+
+TEST(ServiceAccountTokenClient, AnApiserverThatIsNotThereIsUnavailable) {
   ApiClientOptions options;
-  options.server = "unix:///run/apiserver.sock";
-  EXPECT_EQ(ServiceAccountTokenClient::Create(options).status().code(),
-            absl::StatusCode::kUnimplemented);
-  options.server = "https://no-port";
-  EXPECT_EQ(ServiceAccountTokenClient::Create(options).status().code(),
-            absl::StatusCode::kInvalidArgument);
-  options.server = "http://127.0.0.1:1";  // nothing listens
-  auto client = ServiceAccountTokenClient::Create(options);
-  ASSERT_TRUE(client.ok());
-  EXPECT_EQ((*client)->Request("ns", "a/b", TokenRequest()).status().code(),
-            absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ((*client)->Request("ns", "robot", TokenRequest()).status().code(),
+  options.server = "127.0.0.1:1";  // nothing listens
+  options.timeout = absl::Seconds(5);
+  absl::StatusOr<std::unique_ptr<ApiClient>> api = ApiClient::Connect(options);
+  ASSERT_TRUE(api.ok()) << api.status();
+  ServiceAccountTokenClient client(api->get());
+  EXPECT_EQ(client.Request("ns", "robot", TokenRequest()).status().code(),
             absl::StatusCode::kUnavailable);
 }
 
