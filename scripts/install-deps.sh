@@ -10,6 +10,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   etcd-server etcd-client
   libssl-dev libboost-dev procps iproute2 curl
+  # tcmalloc, the daemons' allocator (CMakeLists.txt: MINIK8S_MALLOC).
+  libgoogle-perftools-dev
   # HTTP/2 for bench/store/rpc_floor_bench's server on nghttp2.
   libnghttp2-dev
   # clang's sanitizer runtimes; libclang-rt-14-dev also holds libFuzzer's
