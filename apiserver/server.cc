@@ -343,13 +343,24 @@ absl::Status Server::SetUpServiceAccountTokens() {
           absl::StrCat("--service-account-signing-key-file: ", signer.status().message()));
     }
     serviceaccount::TokenIssuer::Lookups lookups{
-        .service_account = [this](
-                               const std::string& ns,
-                               const std::string& name) { return StoredServiceAccount(ns, name); },
-        .pod =
-            [this](const std::string& ns, const std::string& name) {
-              return StoredAs<core::v1::Pod>(*registry_, store_.get(), "pods", ns, name);
-            },
+        // A kubelet asks for a token per pod it starts: the account and the
+        // pod are in the watch cache by then, and reading them there saves
+        // two store round trips a pod. A deleted object lingers in the
+        // cache for a moment at most, and a token bound to it stops
+        // authenticating once the cache has caught up (authn/).
+        .service_account = [this](const std::string& ns, const std::string& name)
+            -> absl::StatusOr<core::v1::ServiceAccount> {
+          if (std::optional<core::v1::ServiceAccount> cached = CachedServiceAccount(ns, name)) {
+            return *std::move(cached);
+          }
+          return StoredServiceAccount(ns, name);
+        },
+        .pod = [this](const std::string& ns, const std::string& name,
+                      const std::string& uid) -> absl::StatusOr<core::v1::Pod> {
+          absl::StatusOr<core::v1::Pod> cached = CachedPod(ns, name);
+          if (cached.ok() && (uid.empty() || cached->metadata().uid() == uid)) return cached;
+          return StoredAs<core::v1::Pod>(*registry_, store_.get(), "pods", ns, name);
+        },
         .secret =
             [this](const std::string& ns, const std::string& name) {
               return StoredAs<core::v1::Secret>(*registry_, store_.get(), "secrets", ns, name);

@@ -34,7 +34,7 @@ absl::StatusOr<Bound> Resolve(const TokenIssuer::Lookups& lookups,
   std::string uid;
   if (group.empty() && ref.kind() == "Pod") {
     if (!lookups.pod) return api::NewServiceUnavailable("pods cannot be read here");
-    ASSIGN_OR_RETURN(const core::v1::Pod pod, lookups.pod(ns, ref.name()));
+    ASSIGN_OR_RETURN(const core::v1::Pod pod, lookups.pod(ns, ref.name(), ref.uid()));
     if (pod.spec().service_account_name() != account.metadata().name()) {
       return api::NewBadRequest(absl::StrCat("cannot bind token for serviceaccount \"",
                                              account.metadata().name(),

@@ -14,7 +14,7 @@
 //
 // spec.boundObjectRef binds the token to an object, as Kubernetes 1.32
 // does: a Pod or a Secret of the account's namespace, or a Node (core
-// group), read from storage; NotFound when it does not exist; BadRequest
+// group), read through the Lookups; NotFound when it does not exist; BadRequest
 // `cannot bind token for serviceaccount "x" to pod running with different
 // serviceaccount name.` for a pod of another account; Conflict `Operation
 // cannot be fulfilled on Pod "p": the UID in the bound object reference
@@ -69,15 +69,20 @@ class TokenIssuer {
   // What the issuer reads besides the ServiceAccount. Unset lookups make
   // bound tokens of that kind fail with ServiceUnavailable.
   struct Lookups {
-    // The ServiceAccount ns/name as stored (Issue reads it); the API's
-    // NotFound when there is none.
+    // The ServiceAccount ns/name (Issue reads it); the API's NotFound when
+    // there is none. The apiserver answers from its watch cache, else from
+    // storage.
     std::function<absl::StatusOr<core::v1::ServiceAccount>(const std::string& ns,
                                                            const std::string& name)>
         service_account;
-    // The pod / secret ns/name as stored; the API's NotFound when there is
-    // none.
-    std::function<absl::StatusOr<core::v1::Pod>(const std::string& ns, const std::string& name)>
+    // The pod ns/name; `uid` is the one the request names ("" none). The
+    // apiserver answers from its watch cache when the cached pod has that
+    // uid (or none is named), else from storage, so a pod deleted and made
+    // again is not refused for a cache a moment behind.
+    std::function<absl::StatusOr<core::v1::Pod>(const std::string& ns, const std::string& name,
+                                                const std::string& uid)>
         pod;
+    // The secret ns/name as stored; the API's NotFound when there is none.
     std::function<absl::StatusOr<core::v1::Secret>(const std::string& ns, const std::string& name)>
         secret;
     // The Node `name` as stored (NotFound when there is none), for tokens
@@ -102,7 +107,7 @@ class TokenIssuer {
         lookups_(std::move(lookups)) {}
 
   // Answers `request` in place for `account` (the ServiceAccount the path
-  // names, read from storage) at `now`, asked by `user`: Kubernetes'
+  // names) at `now`, asked by `user`: Kubernetes'
   // Invalid (422), BadRequest (400), NotFound, Conflict or Forbidden for a
   // request it refuses.
   absl::Status Answer(const core::v1::ServiceAccount& account, absl::Time now,

@@ -306,31 +306,31 @@ core::v1::Pod RobotPod(const std::string& name, const std::string& node = "n1") 
 }
 
 TokenIssuer::Lookups FakeLookups() {
-  return {
-      .pod = [](const std::string& ns, const std::string& name) -> absl::StatusOr<core::v1::Pod> {
-        if (name == "web" || name == "stranger") return RobotPod(name);
-        if (name == "pending") return RobotPod(name, "");
-        return api::NewNotFound("pods", name);
-      },
-      .secret = [](const std::string& ns,
-                   const std::string& name) -> absl::StatusOr<core::v1::Secret> {
-        if (name != "vault") return api::NewNotFound("secrets", name);
-        core::v1::Secret secret;
-        secret.mutable_metadata()->set_name(name);
-        secret.mutable_metadata()->set_uid("uid-vault");
-        return secret;
-      },
-      .node = [](const std::string& name) -> absl::StatusOr<core::v1::Node> {
-        if (name != "n1") return api::NewNotFound("nodes", name);
-        core::v1::Node node;
-        node.mutable_metadata()->set_name(name);
-        node.mutable_metadata()->set_uid("uid-n1");
-        return node;
-      },
-      .node_uid = [](const std::string& name) -> std::optional<std::string> {
-        if (name == "n1") return std::string("uid-n1");
-        return std::nullopt;
-      }};
+  return {.pod = [](const std::string& ns, const std::string& name,
+                    const std::string& uid) -> absl::StatusOr<core::v1::Pod> {
+            if (name == "web" || name == "stranger") return RobotPod(name);
+            if (name == "pending") return RobotPod(name, "");
+            return api::NewNotFound("pods", name);
+          },
+          .secret = [](const std::string& ns,
+                       const std::string& name) -> absl::StatusOr<core::v1::Secret> {
+            if (name != "vault") return api::NewNotFound("secrets", name);
+            core::v1::Secret secret;
+            secret.mutable_metadata()->set_name(name);
+            secret.mutable_metadata()->set_uid("uid-vault");
+            return secret;
+          },
+          .node = [](const std::string& name) -> absl::StatusOr<core::v1::Node> {
+            if (name != "n1") return api::NewNotFound("nodes", name);
+            core::v1::Node node;
+            node.mutable_metadata()->set_name(name);
+            node.mutable_metadata()->set_uid("uid-n1");
+            return node;
+          },
+          .node_uid = [](const std::string& name) -> std::optional<std::string> {
+            if (name == "n1") return std::string("uid-n1");
+            return std::nullopt;
+          }};
 }
 
 authentication::v1::TokenRequest BoundRequest(const std::string& kind, const std::string& name,
