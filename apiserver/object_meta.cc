@@ -1,6 +1,6 @@
 #include "apiserver/object_meta.h"
 
-#include "google/protobuf/util/message_differencer.h"
+#include "common/proto_equal.h"
 
 namespace minik8s::apiserver {
 
@@ -41,8 +41,7 @@ bool FieldEquals(const Message& a, const Message& b, const char* name) {
   bool ha = ra->HasField(a, field);
   bool hb = rb->HasField(b, field);
   if (!ha && !hb) return true;
-  return google::protobuf::util::MessageDifferencer::Equals(ra->GetMessage(a, field),
-                                                            rb->GetMessage(b, field));
+  return common::ProtoEqual(ra->GetMessage(a, field), rb->GetMessage(b, field));
 }
 
 void CopyField(const Message& from, Message* to, const char* name) {

@@ -4,7 +4,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "api/time.h"
-#include "google/protobuf/util/message_differencer.h"
+#include "common/proto_equal.h"
 
 namespace minik8s::kubelet {
 
@@ -156,7 +156,7 @@ bool SameNodeStatusIgnoringHeartbeat(const core::NodeStatus& a, const core::Node
   for (auto* s : {&x, &y}) {
     for (auto& c : *s->mutable_conditions()) c.clear_last_heartbeat_time();
   }
-  return google::protobuf::util::MessageDifferencer::Equals(x, y);
+  return common::ProtoEqual(x, y);
 }
 
 minik8s::coordination::v1::Lease BuildLease(const std::string& node_name,

@@ -3,7 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "api/time.h"
-#include "google/protobuf/util/message_differencer.h"
+#include "common/proto_equal.h"
 
 namespace minik8s::kubelet {
 
@@ -259,7 +259,7 @@ core::PodStatus ComputePodStatus(const PodStatusInput& in) {
 }
 
 bool SameStatus(const core::PodStatus& a, const core::PodStatus& b) {
-  return google::protobuf::util::MessageDifferencer::Equals(a, b);
+  return common::ProtoEqual(a, b);
 }
 
 }  // namespace minik8s::kubelet

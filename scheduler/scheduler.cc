@@ -5,7 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "api/errors.h"
 #include "api/time.h"
-#include "google/protobuf/util/message_differencer.h"
+#include "common/proto_equal.h"
 #include "scheduler/metrics.h"
 #include "spdlog/spdlog.h"
 
@@ -19,8 +19,7 @@ bool Terminal(const Pod& pod) {
 }  // namespace
 
 bool NodeSchedulingPropertiesChanged(const Node& a, const Node& b) {
-  using google::protobuf::util::MessageDifferencer;
-  if (!MessageDifferencer::Equals(a.spec(), b.spec())) return true;
+  if (!common::ProtoEqual(a.spec(), b.spec())) return true;
   if (a.metadata().labels().size() != b.metadata().labels().size()) return true;
   for (const auto& [k, v] : a.metadata().labels()) {
     auto it = b.metadata().labels().find(k);

@@ -17,11 +17,10 @@
 #include "api/validation/validation.h"
 #include "api/validation/validation_internal.h"
 #include "api/validation/validation_volumes.h"
-#include "google/protobuf/util/message_differencer.h"
+#include "common/proto_equal.h"
 
 namespace minik8s::validation {
 
-using google::protobuf::util::MessageDifferencer;
 using internal::Append;
 using internal::kImmutableMsg;
 using internal::kMaxInt32;
@@ -532,7 +531,7 @@ FieldErrors ValidatePodUpdate(const Pod& pod, const Pod& old) {
       } else {
         clone.clear_toleration_seconds();
       }
-      if (MessageDifferencer::Equals(clone, now)) {
+      if (common::ProtoEqual(clone, now)) {
         found = true;
         break;
       }
@@ -569,7 +568,7 @@ FieldErrors ValidatePodUpdate(const Pod& pod, const Pod& old) {
   // volume default existed is not changed by that default.
   PodSpec before = old.spec();
   for (auto& volume : *before.mutable_volumes()) SetVolumeDefaults(&volume);
-  if (!MessageDifferencer::Equals(munged, before)) {
+  if (!common::ProtoEqual(munged, before)) {
     errs.push_back(Forbidden(
         spec_path,
         "pod updates may not change fields other than `spec.containers[*].image`,"

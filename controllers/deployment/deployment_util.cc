@@ -8,16 +8,15 @@
 #include "absl/strings/str_cat.h"
 #include "api/intstr.h"
 #include "api/time.h"
+#include "common/proto_equal.h"
 #include "controllers/util/pod_util.h"
 #include "controllers/util/replica_math.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
-#include "google/protobuf/util/message_differencer.h"
 
 namespace minik8s::controllers::deployment {
 namespace {
 
-using google::protobuf::util::MessageDifferencer;
 using minik8s::core::v1::PodTemplateSpec;
 
 absl::Time CreationTime(const ReplicaSet& rs) {
@@ -78,7 +77,7 @@ bool EqualIgnoreHash(const PodTemplateSpec& a, const PodTemplateSpec& b) {
   PodTemplateSpec ca = a, cb = b;
   ca.mutable_metadata()->mutable_labels()->erase(kPodTemplateHashLabel);
   cb.mutable_metadata()->mutable_labels()->erase(kPodTemplateHashLabel);
-  return MessageDifferencer::Equals(ca, cb);
+  return common::ProtoEqual(ca, cb);
 }
 
 RsPtr FindNewReplicaSet(const Deployment& d, const RsList& rs_list) {
@@ -487,7 +486,7 @@ DeploymentStatus CalculateStatus(const RsList& all_rss, const ReplicaSet* new_rs
 }
 
 bool StatusEqual(const DeploymentStatus& a, const DeploymentStatus& b) {
-  return MessageDifferencer::Equals(a, b);
+  return common::ProtoEqual(a, b);
 }
 
 }  // namespace minik8s::controllers::deployment

@@ -2,8 +2,8 @@
 
 #include "api/selector/labels.h"
 #include "api/time.h"
+#include "common/proto_equal.h"
 #include "controllers/util/pod_util.h"
-#include "google/protobuf/util/message_differencer.h"
 
 namespace minik8s::controllers {
 
@@ -46,7 +46,7 @@ ReplicaSetStatus CalculateReplicaSetStatus(
 }
 
 bool ReplicaSetStatusEqual(const ReplicaSetStatus& a, const ReplicaSetStatus& b) {
-  return google::protobuf::util::MessageDifferencer::Equals(a, b);
+  return common::ProtoEqual(a, b);
 }
 
 }  // namespace minik8s::controllers

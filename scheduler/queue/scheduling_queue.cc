@@ -3,21 +3,20 @@
 #include <utility>
 
 #include "api/time.h"
-#include "google/protobuf/util/message_differencer.h"
+#include "common/proto_equal.h"
 #include "spdlog/spdlog.h"
 
 namespace minik8s::scheduler {
 
 bool PodSpecOrMetadataChanged(const Pod& old_pod, const Pod& new_pod) {
-  using google::protobuf::util::MessageDifferencer;
-  if (!MessageDifferencer::Equals(old_pod.spec(), new_pod.spec())) return true;
+  if (!common::ProtoEqual(old_pod.spec(), new_pod.spec())) return true;
   minik8s::meta::v1::ObjectMeta a = old_pod.metadata();
   minik8s::meta::v1::ObjectMeta b = new_pod.metadata();
   a.clear_resource_version();
   b.clear_resource_version();
   a.clear_generation();
   b.clear_generation();
-  return !MessageDifferencer::Equals(a, b);
+  return !common::ProtoEqual(a, b);
 }
 
 SchedulingQueue::SchedulingQueue(SchedulingQueueOptions options)
