@@ -152,8 +152,8 @@ absl::Status DecodeIntOrString(const YAML::Node& node, Message* msg, const std::
   ScalarKind kind = KindOf(node);
   if (kind == ScalarKind::kInteger) {
     int64_t v = 0;
-    if (!absl::SimpleAtoi(node.Scalar(), &v) || v < std::numeric_limits<int32_t>::min() ||
-        v > std::numeric_limits<int32_t>::max()) {
+    if (!absl::SimpleAtoi(IntegerText(node.Scalar()), &v) ||
+        v < std::numeric_limits<int32_t>::min() || v > std::numeric_limits<int32_t>::max()) {
       return Error(node, path, absl::StrCat("value ", node.Scalar(), " is out of range for int32"));
     }
     r->SetInt32(msg, d->FindFieldByName("int_val"), static_cast<int32_t>(v));
@@ -186,11 +186,12 @@ absl::Status DecodeInteger(const YAML::Node& node, const std::string& path, cons
   if (!node.IsScalar() || KindOf(node) != ScalarKind::kInteger) {
     return TypeError(node, path, type_name);
   }
-  const std::string& text = node.Scalar();
+  const std::string text = IntegerText(node.Scalar());
   if (!text.empty() && text[0] == '-') {
     int64_t v;
     if (!absl::SimpleAtoi(text, &v) || v < min) {
-      return Error(node, path, absl::StrCat("value ", text, " is out of range for ", type_name));
+      return Error(node, path,
+                   absl::StrCat("value ", node.Scalar(), " is out of range for ", type_name));
     }
     *out_signed = v;
     *out_unsigned = 0;
@@ -198,7 +199,8 @@ absl::Status DecodeInteger(const YAML::Node& node, const std::string& path, cons
   }
   uint64_t v;
   if (!absl::SimpleAtoi(text, &v) || v > max) {
-    return Error(node, path, absl::StrCat("value ", text, " is out of range for ", type_name));
+    return Error(node, path,
+                 absl::StrCat("value ", node.Scalar(), " is out of range for ", type_name));
   }
   *out_unsigned = v;
   *out_signed = static_cast<int64_t>(v);
@@ -240,7 +242,8 @@ absl::Status DecodeScalar(const YAML::Node& node, Message* msg, const FieldDescr
       ScalarKind kind = node.IsScalar() ? KindOf(node) : ScalarKind::kNull;
       double v;
       if ((kind != ScalarKind::kInteger && kind != ScalarKind::kFloat) ||
-          !absl::SimpleAtod(node.Scalar(), &v)) {
+          !absl::SimpleAtod(
+              kind == ScalarKind::kInteger ? IntegerText(node.Scalar()) : node.Scalar(), &v)) {
         return TypeError(node, path, "number");
       }
       if (f->cpp_type() == FieldDescriptor::CPPTYPE_DOUBLE) {

@@ -1,8 +1,10 @@
 #include "api/yaml_scalar.h"
 
+#include <charconv>
 #include <cstdint>
 #include <cstdio>
 #include <initializer_list>
+#include <string>
 
 namespace minik8s::api {
 namespace {
@@ -25,6 +27,37 @@ bool IsDecimalInteger(std::string_view s) {
     if (!IsDigit(s[i])) return false;
   }
   return true;
+}
+
+// The base and digits of an octal (`0[0-7]+`, `0o[0-7]+`), hex (`0x...`)
+// or binary (`0b...`) integer without its sign; base 0 for other text.
+int NonDecimalBase(std::string_view body, std::string_view* digits) {
+  if (body.size() < 2 || body[0] != '0') return 0;
+  int base = 8;
+  std::string_view rest = body.substr(1);
+  if (rest[0] == 'o' || rest[0] == 'O') {
+    rest.remove_prefix(1);
+  } else if (rest[0] == 'x' || rest[0] == 'X') {
+    base = 16;
+    rest.remove_prefix(1);
+  } else if (rest[0] == 'b' || rest[0] == 'B') {
+    base = 2;
+    rest.remove_prefix(1);
+  }
+  if (rest.empty()) return 0;
+  for (char c : rest) {
+    const bool ok = base == 16 ? (IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))
+                               : (c >= '0' && c < '0' + base);
+    if (!ok) return 0;
+  }
+  *digits = rest;
+  return base;
+}
+
+bool IsNonDecimalInteger(std::string_view s) {
+  if (!s.empty() && (s[0] == '+' || s[0] == '-')) s.remove_prefix(1);
+  std::string_view digits;
+  return NonDecimalBase(s, &digits) != 0;
 }
 
 // [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?, or .inf/.nan forms.
@@ -96,9 +129,24 @@ bool LooksNonStringToYaml11(std::string_view s) {
 ScalarKind ResolvePlainScalar(std::string_view text) {
   if (OneOf(text, {"", "~", "null", "Null", "NULL"})) return ScalarKind::kNull;
   if (OneOf(text, {"true", "True", "TRUE", "false", "False", "FALSE"})) return ScalarKind::kBool;
-  if (IsDecimalInteger(text)) return ScalarKind::kInteger;
+  if (IsDecimalInteger(text) || IsNonDecimalInteger(text)) return ScalarKind::kInteger;
   if (IsFloat(text)) return ScalarKind::kFloat;
   return ScalarKind::kString;
+}
+
+std::string IntegerText(std::string_view text) {
+  std::string_view body = text;
+  const bool negative = !body.empty() && body[0] == '-';
+  if (!body.empty() && (body[0] == '+' || body[0] == '-')) body.remove_prefix(1);
+  std::string_view digits;
+  const int base = NonDecimalBase(body, &digits);
+  if (base == 0) return std::string(text);
+  uint64_t value = 0;
+  auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), value, base);
+  if (error != std::errc() || end != digits.data() + digits.size()) return std::string(text);
+  if (!negative) return std::to_string(value);
+  if (value > uint64_t{1} << 63) return std::string(text);
+  return value == 0 ? "0" : "-" + std::to_string(value);
 }
 
 const char* ScalarKindName(ScalarKind kind) {

@@ -19,9 +19,18 @@ namespace minik8s::api {
 enum class ScalarKind { kNull, kBool, kInteger, kFloat, kString };
 
 // Resolves a plain scalar: null (``, `~`, `null`), bool (`true`/`false` in
-// any of the cases True/TRUE), integer (`[-+]?[0-9]+`), float (decimal with
-// `.` or exponent, `.inf`, `.nan`), otherwise string.
+// any of the cases True/TRUE), integer (`[-+]?[0-9]+`, and the octal, hex
+// and binary forms below), float (decimal with `.` or exponent, `.inf`,
+// `.nan`), otherwise string.
 ScalarKind ResolvePlainScalar(std::string_view text);
+
+// The decimal text of an integer scalar, as Kubernetes' YAML reader (Go's
+// strconv.ParseInt with base 0) reads it: `0644` and `0o644` are octal
+// (420: the usual `defaultMode: 0644`), `0x1a4` hex, `0b1` binary, each with
+// an optional sign; a decimal integer comes back as it is. Other text, or
+// a value outside int64/uint64, comes back unchanged (the caller's range
+// check then refuses it).
+std::string IntegerText(std::string_view text);
 
 // "null", "boolean", "number" or "string" for messages.
 const char* ScalarKindName(ScalarKind kind);

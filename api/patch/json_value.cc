@@ -88,7 +88,9 @@ class Converter {
 bool NumbersEqual(const std::string& a, const std::string& b) {
   int64_t ia = 0;
   int64_t ib = 0;
-  if (absl::SimpleAtoi(a, &ia) && absl::SimpleAtoi(b, &ib)) return ia == ib;
+  if (absl::SimpleAtoi(api::IntegerText(a), &ia) && absl::SimpleAtoi(api::IntegerText(b), &ib)) {
+    return ia == ib;
+  }
   return std::strtold(a.c_str(), nullptr) == std::strtold(b.c_str(), nullptr);
 }
 
@@ -110,7 +112,10 @@ void AppendJson(const JsonValue& v, size_t max_len, std::string* out) {
           out->append(absl::AsciiStrToLower(v.text));
           return;
         case JsonValue::ScalarType::kNumber:
-          out->append(v.text);
+          // 0644, 0x1a4: YAML forms that JSON writes in decimal.
+          out->append(api::ResolvePlainScalar(v.text) == api::ScalarKind::kInteger
+                          ? api::IntegerText(v.text)
+                          : v.text);
           return;
       }
       return;

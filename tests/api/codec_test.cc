@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "api/yaml_scalar.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
 #include "k8s/apps/v1/apps.pb.h"
@@ -88,7 +89,12 @@ TEST(Codec, StrictScalarTypes) {
       {"priority: -5", ""},
       {"priority: 2147483648", "spec.priority: value 2147483648 is out of range for int32"},
       {"priority: 1.0", "spec.priority: expected int32, got number 1.0"},
-      {"priority: 0x10", "spec.priority: expected int32, got string \"0x10\""},
+      // Integers as Kubernetes' YAML reader takes them (Go's base-0 parse).
+      {"priority: 0x10", ""},
+      {"priority: 0o17", ""},
+      {"priority: -0b101", ""},
+      {"priority: 0x80000000", "spec.priority: value 0x80000000 is out of range for int32"},
+      {"restartPolicy: 0x10", "spec.restartPolicy: expected string, got number 0x10"},
       {"terminationGracePeriodSeconds: 9223372036854775807", ""},
       {"terminationGracePeriodSeconds: 9223372036854775808",
        "spec.terminationGracePeriodSeconds: value 9223372036854775808 is out of range for int64"},
@@ -120,6 +126,46 @@ TEST(Codec, StrictScalarTypes) {
     EXPECT_EQ(message.rfind("line 4, column ", 0), 0u) << message;
     EXPECT_EQ(message.substr(message.find(": ") + 2), c.error) << c.yaml;
   }
+}
+
+TEST(Codec, OctalHexAndBinaryIntegersAreReadAsKubectlReadsThem) {
+  absl::StatusOr<DecodedObject> got = Decode(R"(apiVersion: v1
+kind: Pod
+spec:
+  priority: -0x10
+  terminationGracePeriodSeconds: 0o17
+  activeDeadlineSeconds: 0b101
+  containers:
+  - name: a
+    ports: [{containerPort: 0x50}]
+  volumes:
+  - name: conf
+    secret: {secretName: s, defaultMode: 0644}
+  - name: keys
+    configMap: {name: c, defaultMode: 0400}
+)");
+  ASSERT_TRUE(got.ok()) << got.status();
+  const auto& pod = static_cast<const core::v1::Pod&>(*got->object);
+  EXPECT_EQ(pod.spec().priority(), -16);
+  EXPECT_EQ(pod.spec().termination_grace_period_seconds(), 15);
+  EXPECT_EQ(pod.spec().active_deadline_seconds(), 5);
+  EXPECT_EQ(pod.spec().containers(0).ports(0).container_port(), 80);
+  EXPECT_EQ(pod.spec().volumes(0).secret().default_mode(), 0644) << "octal, as in Kubernetes";
+  EXPECT_EQ(pod.spec().volumes(1).config_map().default_mode(), 0400);
+
+  EXPECT_EQ(IntegerText("0644"), "420");
+  EXPECT_EQ(IntegerText("0O17"), "15");
+  EXPECT_EQ(IntegerText("+0x1A4"), "420");
+  EXPECT_EQ(IntegerText("-0"), "-0");
+  EXPECT_EQ(IntegerText("-00"), "0");
+  EXPECT_EQ(IntegerText("42"), "42");
+  EXPECT_EQ(IntegerText("089"), "089") << "not octal: stays decimal";
+  EXPECT_EQ(IntegerText("0x"), "0x");
+  EXPECT_EQ(IntegerText("0xffffffffffffffffff"), "0xffffffffffffffffff") << "overflow: unchanged";
+  EXPECT_EQ(IntegerText("-0x8000000000000000"), "-9223372036854775808");
+  EXPECT_EQ(ResolvePlainScalar("0x1F"), ScalarKind::kInteger);
+  EXPECT_EQ(ResolvePlainScalar("0xZ"), ScalarKind::kString);
+  EXPECT_EQ(ResolvePlainScalar("0o8"), ScalarKind::kString);
 }
 
 TEST(Codec, IntOrStringAndQuantityForms) {
