@@ -8,6 +8,7 @@
 namespace minik8s::common {
 namespace {
 
+// As SerializeDeterministic, with the sizes ByteSizeLong just cached.
 std::string Deterministic(const google::protobuf::Message& m, size_t size) {
   std::string out;
   out.reserve(size);
@@ -21,6 +22,10 @@ std::string Deterministic(const google::protobuf::Message& m, size_t size) {
 }
 
 }  // namespace
+
+std::string SerializeDeterministic(const google::protobuf::Message& m) {
+  return Deterministic(m, m.ByteSizeLong());
+}
 
 bool ProtoEqual(const google::protobuf::Message& a, const google::protobuf::Message& b) {
   if (&a == &b) return true;

@@ -16,7 +16,14 @@
 
 #include <google/protobuf/message.h>
 
+#include <string>
+
 namespace minik8s::common {
+
+// `m` serialized with map entries in key order, so that equal messages give
+// equal bytes (what the store compares to skip a write that changes
+// nothing).
+std::string SerializeDeterministic(const google::protobuf::Message& m);
 
 // False when the two are of different types.
 bool ProtoEqual(const google::protobuf::Message& a, const google::protobuf::Message& b);

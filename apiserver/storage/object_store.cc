@@ -7,8 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "api/errors.h"
 #include "apiserver/object_meta.h"
-#include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "common/proto_equal.h"
 
 namespace minik8s::apiserver {
 namespace {
@@ -63,29 +62,12 @@ std::string ObjectStore::ResourcePrefix(const api::KindInfo& kind, const std::st
   return absl::StrCat(prefix_, "/", kind.resource, "/");
 }
 
-namespace {
-
-// Map entries in a fixed order, so that equal objects encode to equal bytes
-// (what the no-change check of GuaranteedUpdate compares).
-std::string SerializeDeterministic(const google::protobuf::Message& object) {
-  std::string out;
-  {
-    google::protobuf::io::StringOutputStream stream(&out);
-    google::protobuf::io::CodedOutputStream coded(&stream);
-    coded.SetSerializationDeterministic(true);
-    object.SerializeToCodedStream(&coded);
-  }
-  return out;
-}
-
-}  // namespace
-
 std::string ObjectStore::Encode(const google::protobuf::Message& object) {
   const meta::v1::ObjectMeta& meta = Meta(object);
-  if (meta.resource_version().empty()) return SerializeDeterministic(object);
+  if (meta.resource_version().empty()) return common::SerializeDeterministic(object);
   MessagePtr copy = CloneMessage(object);
   MutableMeta(copy.get())->clear_resource_version();
-  return SerializeDeterministic(*copy);
+  return common::SerializeDeterministic(*copy);
 }
 
 absl::StatusOr<MessagePtr> ObjectStore::Decode(const api::KindInfo& kind,

@@ -41,7 +41,8 @@ Pod BaseReversed() {
   for (int i = 19; i >= 0; --i) {
     (*pod.mutable_metadata()->mutable_labels())["k" + std::to_string(i)] = "v";
   }
-  auto* requests = pod.mutable_spec()->mutable_containers(0)->mutable_resources()->mutable_requests();
+  auto* requests =
+      pod.mutable_spec()->mutable_containers(0)->mutable_resources()->mutable_requests();
   requests->clear();
   (*requests)["memory"].set_value("128Mi");
   (*requests)["cpu"].set_value("100m");
@@ -55,10 +56,10 @@ TEST(ProtoEqual, AgreesWithMessageDifferencer) {
       {"a label more", [](Pod* p) { (*p->mutable_metadata()->mutable_labels())["x"] = "v"; }},
       {"a label less", [](Pod* p) { p->mutable_metadata()->mutable_labels()->erase("k7"); }},
       {"the phase", [](Pod* p) { p->mutable_status()->set_phase("Pending"); }},
-      {"an empty submessage set",
-       [](Pod* p) { p->mutable_spec()->mutable_security_context(); }},
+      {"an empty submessage set", [](Pod* p) { p->mutable_spec()->mutable_security_context(); }},
       {"a container more", [](Pod* p) { p->mutable_spec()->add_containers()->set_name("b"); }},
-      {"a request", [](Pod* p) {
+      {"a request",
+       [](Pod* p) {
          (*p->mutable_spec()->mutable_containers(0)->mutable_resources()->mutable_requests())["cpu"]
              .set_value("200m");
        }},
