@@ -119,7 +119,7 @@ bool PodSyncer::SetUpVolumes(PodWorker& w, const core::Pod& pod, absl::Time now,
     *wake = std::min(*wake, w.volume_retry_at);
     return written;
   }
-  std::map<std::string, std::string> dirs;
+  VolumePaths dirs;
   absl::Status s = options_.volumes->SetUpPod(pod, &dirs);
   if (s.ok()) {
     w.volume_dirs = std::move(dirs);

@@ -20,6 +20,7 @@
 #include "k8s/core/v1/core.pb.h"
 #include "kubelet/backoff.h"
 #include "kubelet/pod_status.h"
+#include "kubelet/volume_manager.h"
 #include "runtime/runtime_client.h"
 
 namespace minik8s::kubelet {
@@ -77,10 +78,10 @@ struct PodWorker {
   minik8s::core::v1::Pod last_pod;
   Backoff crash_backoff;
   Backoff pull_backoff;
-  // Volumes (volume_manager.h): volume name -> the folder written for it;
-  // when they were last written (zero: never); after a failure, the retry
+  // Volumes (volume_manager.h): volume name -> where it is on the host;
+  // when they were last set up (zero: never); after a failure, the retry
   // time and delay.
-  std::map<std::string, std::string> volume_dirs;
+  VolumePaths volume_dirs;
   absl::Time volumes_set_up_at;
   absl::Time volume_retry_at;
   absl::Duration volume_retry_delay;

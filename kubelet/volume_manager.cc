@@ -1,6 +1,11 @@
 #include "kubelet/volume_manager.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <system_error>
 
@@ -25,7 +30,70 @@ std::string PluginOf(const core::Volume& v) {
   if (v.has_secret()) return "kubernetes.io~secret";
   if (v.has_config_map()) return "kubernetes.io~configmap";
   if (v.has_downward_api()) return "kubernetes.io~downward-api";
+  if (v.has_empty_dir()) return "kubernetes.io~empty-dir";
   return "kubernetes.io~projected";
+}
+
+// emptyDir and hostPath: containers may write to them.
+bool Writable(const core::Volume& v) { return v.has_empty_dir() || v.has_host_path(); }
+
+// An emptyDir's folder: made on first use, then kept for the pod's life.
+absl::Status SetUpEmptyDir(const std::string& dir) {
+  std::error_code ec;
+  if (fs::is_directory(dir, ec)) return absl::OkStatus();
+  fs::create_directories(dir, ec);
+  if (!ec) fs::permissions(dir, fs::perms::all, ec);  // 0777 whatever the umask
+  if (ec) return absl::InternalError(absl::StrCat("mkdir ", dir, ": ", ec.message()));
+  return absl::OkStatus();
+}
+
+// Kubernetes' hostPath type check: the *OrCreate types make what is missing
+// (a folder 0755, an empty file 0644), the others check what is there.
+absl::Status CheckHostPath(const core::HostPathVolumeSource& source) {
+  const std::string& path = source.path();
+  const std::string& type = source.type();
+  auto not_a = [&](absl::string_view what) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("hostPath type check failed: ", path, " is not a ", what));
+  };
+  if (type.empty()) return absl::OkStatus();
+  std::error_code ec;
+  const fs::file_status st = fs::status(path, ec);  // follows symlinks, as stat(2)
+  const bool exists = !ec && fs::exists(st);
+  if (type == "DirectoryOrCreate" && !exists) {
+    fs::create_directories(path, ec);
+    if (!ec) {
+      fs::permissions(path,
+                      fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                          fs::perms::others_read | fs::perms::others_exec,
+                      ec);
+    }
+    if (ec) return absl::InternalError(absl::StrCat("mkdir ", path, ": ", ec.message()));
+    return absl::OkStatus();
+  }
+  if (type == "DirectoryOrCreate" || type == "Directory") {
+    return exists && fs::is_directory(st) ? absl::OkStatus() : not_a("directory");
+  }
+  if (type == "FileOrCreate" && !exists) {
+    const int fd = ::open(path.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+    if (fd < 0) {
+      return absl::InternalError(absl::StrCat("open ", path, ": ", std::strerror(errno)));
+    }
+    ::close(fd);
+    return absl::OkStatus();
+  }
+  if (type == "FileOrCreate" || type == "File") {
+    return exists && fs::is_regular_file(st) ? absl::OkStatus() : not_a("file");
+  }
+  if (type == "Socket")
+    return exists && fs::is_socket(st) ? absl::OkStatus() : not_a("socket file");
+  if (type == "CharDevice") {
+    return exists && fs::is_character_file(st) ? absl::OkStatus() : not_a("character device");
+  }
+  if (type == "BlockDevice") {
+    return exists && fs::is_block_file(st) ? absl::OkStatus() : not_a("block device");
+  }
+  return absl::InvalidArgumentError(absl::StrCat("invalid HostPath type: ", type));
 }
 
 std::string SetUpFailed(const core::Volume& v, absl::string_view why) {
@@ -162,7 +230,8 @@ VolumeManager::VolumeManager(VolumeObjectApi* api, TokenManager* tokens, common:
     : api_(api), tokens_(tokens), clock_(clock), options_(std::move(options)) {}
 
 bool VolumeManager::Materialized(const core::Volume& v) {
-  return v.has_secret() || v.has_config_map() || v.has_downward_api() || v.has_projected();
+  return v.has_secret() || v.has_config_map() || v.has_downward_api() || v.has_projected() ||
+         v.has_empty_dir() || v.has_host_path();
 }
 
 bool VolumeManager::HasMaterializedVolumes(const core::Pod& pod) {
@@ -173,6 +242,7 @@ bool VolumeManager::HasMaterializedVolumes(const core::Pod& pod) {
 }
 
 std::string VolumeManager::VolumeDir(const std::string& pod_uid, const core::Volume& v) const {
+  if (v.has_host_path()) return v.host_path().path();
   return absl::StrCat(options_.root_dir, "/pods/", pod_uid, "/volumes/", PluginOf(v), "/",
                       v.name());
 }
@@ -328,39 +398,68 @@ absl::StatusOr<VolumePayload> VolumeManager::Payload(const core::Pod& pod, const
   return out;
 }
 
-absl::Status VolumeManager::SetUpPod(const core::Pod& pod,
-                                     std::map<std::string, std::string>* dirs) {
+absl::Status VolumeManager::SetUpPod(const core::Pod& pod, VolumePaths* dirs) {
   const std::string& uid = pod.metadata().uid();
   {
     absl::MutexLock lock(&mu_);
     active_.insert(uid);
   }
+  VolumePaths set_up;
   for (const core::Volume& v : pod.spec().volumes()) {
     if (!Materialized(v)) continue;
-    absl::StatusOr<VolumePayload> payload = Payload(pod, v);
-    if (!payload.ok()) {
-      return absl::Status(payload.status().code(), SetUpFailed(v, payload.status().message()));
-    }
     const std::string dir = VolumeDir(uid, v);
-    if (absl::Status s = WriteVolumeAtomically(dir, *payload, clock_->Now()); !s.ok()) {
-      return absl::Status(s.code(), SetUpFailed(v, s.message()));
+    absl::Status s;
+    if (v.has_empty_dir()) {
+      s = SetUpEmptyDir(dir);
+    } else if (v.has_host_path()) {
+      s = CheckHostPath(v.host_path());
+    } else {
+      absl::StatusOr<VolumePayload> payload = Payload(pod, v);
+      s = payload.ok() ? WriteVolumeAtomically(dir, *payload, clock_->Now()) : payload.status();
     }
-    if (dirs != nullptr) (*dirs)[v.name()] = dir;
+    if (!s.ok()) return absl::Status(s.code(), SetUpFailed(v, s.message()));
+    set_up[v.name()] = {dir, Writable(v)};
   }
+  // A subPath of a writable volume is made before the container starts
+  // (Kubernetes makes it so that its owner and mode are the kubelet's).
+  auto make_sub_paths = [&](const core::Container& c) -> absl::Status {
+    for (const core::VolumeMount& m : c.volume_mounts()) {
+      auto it = set_up.find(m.name());
+      if (m.sub_path().empty() || it == set_up.end() || !it->second.writable) continue;
+      std::error_code ec;
+      const std::string sub = absl::StrCat(it->second.path, "/", m.sub_path());
+      if (fs::exists(sub, ec)) continue;
+      fs::create_directories(sub, ec);
+      if (ec) {
+        return absl::InternalError(
+            absl::StrCat("failed to create subPath directory for volumeMount \"", m.name(),
+                         "\" of container \"", c.name(), "\": ", ec.message()));
+      }
+    }
+    return absl::OkStatus();
+  };
+  for (const core::Container& c : pod.spec().init_containers()) {
+    if (absl::Status s = make_sub_paths(c); !s.ok()) return s;
+  }
+  for (const core::Container& c : pod.spec().containers()) {
+    if (absl::Status s = make_sub_paths(c); !s.ok()) return s;
+  }
+  if (dirs != nullptr) *dirs = std::move(set_up);
   return absl::OkStatus();
 }
 
 std::vector<cri::Mount> VolumeManager::MountsFor(const core::Container& c,
-                                                 const std::map<std::string, std::string>& dirs) {
+                                                 const VolumePaths& dirs) {
   std::vector<cri::Mount> out;
   for (const core::VolumeMount& m : c.volume_mounts()) {
     auto it = dirs.find(m.name());
     if (it == dirs.end() || m.mount_path().empty()) continue;
     cri::Mount mount;
     mount.set_container_path(m.mount_path());
-    mount.set_host_path(m.sub_path().empty() ? it->second
-                                             : absl::StrCat(it->second, "/", m.sub_path()));
-    mount.set_readonly(true);
+    const VolumePath& volume = it->second;
+    mount.set_host_path(m.sub_path().empty() ? volume.path
+                                             : absl::StrCat(volume.path, "/", m.sub_path()));
+    mount.set_readonly(!volume.writable || m.read_only());
     out.push_back(std::move(mount));
   }
   return out;

@@ -1,12 +1,18 @@
-// VolumeManager: the pod volumes the kubelet writes to disk before a pod's
+// VolumeManager: the pod volumes the kubelet sets up before a pod's
 // containers are created — secret, configMap, downwardAPI and projected
-// (sources secret, configMap, downwardAPI, serviceAccountToken) — and the CRI
-// mounts through which each container sees them. emptyDir and hostPath
-// volumes are not materialized (no mount is passed for them).
+// (sources secret, configMap, downwardAPI, serviceAccountToken), emptyDir and
+// hostPath — and the CRI mounts through which each container sees them.
 //
-// Each volume is a folder
+// Each volume but hostPath is a folder
 //   <root-dir>/pods/<pod uid>/volumes/kubernetes.io~<plugin>/<volume name>/
-// (plugin: secret, configmap, downward-api, projected) written atomically
+// (plugin: secret, configmap, downward-api, projected, empty-dir). An
+// emptyDir's folder is made empty (mode 0777, as Kubernetes makes it) the
+// first time and kept for the pod's life, so its containers, and a
+// container's next run, share what is written there; medium Memory is a
+// folder as well (no tmpfs) and sizeLimit is not enforced. A hostPath is the
+// host's own path, checked or made according to its type (Kubernetes'
+// DirectoryOrCreate, Directory, FileOrCreate, File, Socket, CharDevice,
+// BlockDevice; "" checks nothing). The other four are written atomically
 // (atomic_writer.h: a timestamped folder, `..data` swapped by rename, every
 // file a link through `..data`), with Kubernetes' rules: `items` pick keys
 // and give paths, `mode`/`defaultMode` (default 0644) the file modes, a
@@ -22,7 +28,8 @@
 //
 // A failed volume is an error in Kubernetes' words:
 //   MountVolume.SetUp failed for volume "x" : configmap "y" not found
-// which the PodSyncer turns into a FailedMount Warning Event.
+// which the PodSyncer turns into a FailedMount Warning Event, or
+//   MountVolume.SetUp failed for volume "x" : hostPath type check failed: /y is not a directory
 //
 // Thread safety: SetUpPod and CleanupPod may run on several threads for
 // different pods; one pod is set up by one thread at a time. The api, the
@@ -70,6 +77,15 @@ class VolumeObjectApi {
 // and "secrets"). `api` must outlive the result.
 std::unique_ptr<VolumeObjectApi> NewApiVolumeObjectApi(client::ApiClient* api);
 
+// Where a set-up volume is on the host, and whether containers may write to
+// it (emptyDir and hostPath; the API-data volumes are always read-only).
+struct VolumePath {
+  std::string path;
+  bool writable = false;
+};
+// Volume name -> where it is.
+using VolumePaths = std::map<std::string, VolumePath>;
+
 struct VolumeManagerOptions {
   std::string root_dir = kDefaultRootDir;
   // How long a ConfigMap or Secret read is reused.
@@ -81,22 +97,25 @@ class VolumeManager {
   VolumeManager(VolumeObjectApi* api, TokenManager* tokens, common::Clock* clock,
                 VolumeManagerOptions options);
 
-  // Whether `volume` is one the kubelet writes to disk.
+  // Whether `volume` is one the kubelet sets up (every source above).
   static bool Materialized(const minik8s::core::v1::Volume& volume);
   // Whether the pod has any such volume.
   static bool HasMaterializedVolumes(const minik8s::core::v1::Pod& pod);
 
-  // Writes (or refreshes) every materialized volume of `pod`. On success
-  // `*dirs` (optional) maps each volume name to its folder. Stops at the
-  // first volume that fails, with the FailedMount message.
-  absl::Status SetUpPod(const minik8s::core::v1::Pod& pod,
-                        std::map<std::string, std::string>* dirs = nullptr);
+  // Writes (or refreshes) every materialized volume of `pod`, makes its
+  // emptyDirs and checks its hostPaths, and makes the folder of each subPath
+  // a container mounts from an emptyDir or hostPath (as Kubernetes does
+  // before it starts the container). On success `*dirs` (optional) maps each
+  // volume name to where it is. Stops at the first volume that fails, with
+  // the FailedMount message.
+  absl::Status SetUpPod(const minik8s::core::v1::Pod& pod, VolumePaths* dirs = nullptr);
 
   // The CRI mounts of container `c`: one per volumeMount of a volume in
-  // `dirs` (subPath: the file or folder under it), all read-only as
-  // Kubernetes mounts these volume types.
-  static std::vector<minik8s::cri::v1::Mount> MountsFor(
-      const minik8s::core::v1::Container& c, const std::map<std::string, std::string>& dirs);
+  // `dirs` (subPath: the file or folder under it). API-data volumes are
+  // read-only as Kubernetes mounts them; emptyDir and hostPath mounts are
+  // read-only when the volumeMount says readOnly.
+  static std::vector<minik8s::cri::v1::Mount> MountsFor(const minik8s::core::v1::Container& c,
+                                                        const VolumePaths& dirs);
 
   // The pod is gone: removes <root-dir>/pods/<uid> and its tokens.
   void CleanupPod(const std::string& pod_uid);
@@ -108,7 +127,8 @@ class VolumeManager {
   int SweepOrphans(const absl::flat_hash_set<std::string>& live);
 
   const std::string& root_dir() const { return options_.root_dir; }
-  // The folder of volume `name` of the pod (whether it exists or not).
+  // The folder of volume `name` of the pod (whether it exists or not); for a
+  // hostPath, its path.
   std::string VolumeDir(const std::string& pod_uid, const minik8s::core::v1::Volume& volume) const;
 
   // The files a volume holds (exposed for tests).

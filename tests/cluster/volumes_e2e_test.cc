@@ -3,7 +3,9 @@
 // its --root-dir and the fake runtime's shell reads them through the CRI
 // mounts (kubelet/volume_manager.h, runtime/README.md "Mounts"). A pod whose
 // ConfigMap is missing waits in ContainerCreating with a FailedMount Event
-// and starts once the ConfigMap exists. The token the kubelet wrote
+// and starts once the ConfigMap exists. Two containers share an emptyDir
+// (one of them read-only), a hostPath DirectoryOrCreate is made on the host,
+// and a hostPath of the wrong type is a FailedMount. The token the kubelet wrote
 // authenticates as the pod's ServiceAccount (the real kubectl's
 // `auth whoami`, with only the token). Skips when a binary is not built.
 #include <filesystem>
@@ -115,6 +117,65 @@ TEST_F(VolumesE2E, AMissingConfigMapHoldsThePodUntilItIsCreated) {
   std::string logs;
   EXPECT_TRUE(WaitForLogs("waiter", {"late-value"}, &logs)) << logs;
   MkctlOk({"delete", "pod", "waiter", "--grace-period=0"});
+}
+
+TEST_F(VolumesE2E, ContainersShareAnEmptyDirAndWriteToAHostPath) {
+  const fs::path host = fs::path(cluster_->data_dir()) / "host-share";
+  MkctlOk({"apply", "-f", "-"},
+          absl::StrCat(
+              "apiVersion: v1\nkind: Pod\nmetadata: {name: sharer}\nspec:\n"
+              "  containers:\n  - name: writer\n    image: busybox:1.36\n"
+              "    command: [sh, -c, 'echo shared-hello > /data/msg; echo on-host > /host/out; "
+              "sleep 3600']\n"
+              "    volumeMounts:\n    - {name: scratch, mountPath: /data}\n"
+              "    - {name: out, mountPath: /host}\n"
+              "  - name: reader\n    image: busybox:1.36\n"
+              "    command: [sh, -c, 'sleep 2; cat /data/msg; echo x > /data/msg; sleep 3600']\n"
+              "    volumeMounts:\n    - {name: scratch, mountPath: /data, readOnly: true}\n"
+              "  volumes:\n  - name: scratch\n    emptyDir: {}\n"
+              "  - name: out\n    hostPath: {path: '",
+              host.string(), "', type: DirectoryOrCreate}\n"));
+  std::string logs;
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        if (cluster_->Mkctl({"logs", "sharer", "-c", "reader"}, &logs) != 0) return false;
+        return absl::StrContains(logs, "shared-hello") &&
+               absl::StrContains(logs, "sh: can't create /data/msg: Read-only file system");
+      },
+      absl::Seconds(60)))
+      << logs;
+  std::string uid = MkctlOk({"get", "pod", "sharer", "-o", "jsonpath={.metadata.uid}"});
+  ASSERT_FALSE(uid.empty());
+  const fs::path pod_dir = fs::path(cluster_->data_dir()) / "kubelet" / "node-1" / "pods" / uid;
+  EXPECT_TRUE(fs::exists(pod_dir / "volumes" / "kubernetes.io~empty-dir" / "scratch" / "msg"));
+  EXPECT_TRUE(fs::exists(host / "out")) << "DirectoryOrCreate made the folder, the writer the file";
+  MkctlOk({"delete", "pod", "sharer", "--grace-period=0"});
+  EXPECT_TRUE(WaitFor([&] { return !fs::exists(pod_dir); }, absl::Seconds(30)))
+      << "the emptyDir goes with the pod";
+  EXPECT_TRUE(fs::exists(host / "out")) << "a hostPath stays";
+}
+
+TEST_F(VolumesE2E, AHostPathOfTheWrongTypeIsAFailedMount) {
+  const std::string missing = (fs::path(cluster_->data_dir()) / "no-such-dir").string();
+  MkctlOk({"apply", "-f", "-"},
+          absl::StrCat("apiVersion: v1\nkind: Pod\nmetadata: {name: hostless}\nspec:\n"
+                       "  containers:\n  - name: main\n    image: busybox:1.36\n"
+                       "    command: [sh, -c, 'sleep 3600']\n"
+                       "    volumeMounts:\n    - {name: h, mountPath: /h}\n"
+                       "  volumes:\n  - name: h\n    hostPath: {path: '",
+                       missing, "', type: Directory}\n"));
+  std::string events;
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        events = MkctlOk({"get", "events", "--field-selector", "involvedObject.name=hostless"});
+        return absl::StrContains(events, "FailedMount");
+      },
+      absl::Seconds(60)))
+      << events;
+  EXPECT_THAT(events, HasSubstr(absl::StrCat("hostPath type check failed: ", missing,
+                                             " is not a directory")));
+  EXPECT_EQ(PodStatus("hostless"), "ContainerCreating");
+  MkctlOk({"delete", "pod", "hostless", "--grace-period=0"});
 }
 
 TEST_F(VolumesE2E, TheServiceAccountVolumeGivesNamespaceCaAndAWorkingToken) {

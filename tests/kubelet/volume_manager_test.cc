@@ -305,7 +305,7 @@ TEST_F(VolumeManagerTest, ConfigMapSecretAndDownwardApiFiles) {
   core::DownwardAPIVolumeFile* f = AddVolume("info")->mutable_downward_api()->add_items();
   f->set_path("labels");
   f->mutable_field_ref()->set_field_path("metadata.labels");
-  std::map<std::string, std::string> dirs;
+  VolumePaths dirs;
   ASSERT_TRUE(volumes_.SetUpPod(pod_, &dirs).ok());
   EXPECT_EQ(Read(Dir("kubernetes.io~configmap", "cfg") / "a"), "alpha");
   EXPECT_EQ(Read(Dir("kubernetes.io~configmap", "cfg") / "b"), "beta");
@@ -317,8 +317,7 @@ TEST_F(VolumeManagerTest, ConfigMapSecretAndDownwardApiFiles) {
   EXPECT_EQ(dirs.size(), 3u);
 
   // Mounts: one per volumeMount of a written volume, read-only; subPath
-  // points under the folder; an emptyDir gets none.
-  AddVolume("scratch")->mutable_empty_dir();
+  // points under the folder; a volume not set up gets none.
   core::Container c;
   auto* m = c.add_volume_mounts();
   m->set_name("cfg");
@@ -328,7 +327,7 @@ TEST_F(VolumeManagerTest, ConfigMapSecretAndDownwardApiFiles) {
   m->set_mount_path("/etc/pw");
   m->set_sub_path("db/pw");
   m = c.add_volume_mounts();
-  m->set_name("scratch");
+  m->set_name("not-set-up");
   m->set_mount_path("/tmp");
   std::vector<cri::v1::Mount> mounts = VolumeManager::MountsFor(c, dirs);
   ASSERT_EQ(mounts.size(), 2u);
@@ -336,9 +335,110 @@ TEST_F(VolumeManagerTest, ConfigMapSecretAndDownwardApiFiles) {
   EXPECT_EQ(mounts[0].host_path(), Dir("kubernetes.io~configmap", "cfg").string());
   EXPECT_TRUE(mounts[0].readonly());
   EXPECT_EQ(mounts[1].host_path(), (Dir("kubernetes.io~secret", "sec") / "db/pw").string());
+  EXPECT_TRUE(mounts[1].readonly());
 
   volumes_.CleanupPod("uid-1");
   EXPECT_FALSE(fs::exists(fs::path(tmp_.path()) / "pods" / "uid-1"));
+}
+
+TEST_F(VolumeManagerTest, AnEmptyDirIsSharedWritableAndLivesAsLongAsThePod) {
+  AddVolume("scratch")->mutable_empty_dir();
+  AddVolume("ram")->mutable_empty_dir()->set_medium("Memory");
+  core::Container* writer = pod_.mutable_spec()->add_containers();
+  writer->set_name("writer");
+  core::VolumeMount* m = writer->add_volume_mounts();
+  m->set_name("scratch");
+  m->set_mount_path("/data");
+  m = writer->add_volume_mounts();
+  m->set_name("scratch");
+  m->set_mount_path("/logs");
+  m->set_sub_path("logs/app");
+  core::Container* reader = pod_.mutable_spec()->add_containers();
+  reader->set_name("reader");
+  m = reader->add_volume_mounts();
+  m->set_name("scratch");
+  m->set_mount_path("/data");
+  m->set_read_only(true);
+
+  VolumePaths dirs;
+  ASSERT_TRUE(volumes_.SetUpPod(pod_, &dirs).ok());
+  const fs::path scratch = Dir("kubernetes.io~empty-dir", "scratch");
+  EXPECT_TRUE(fs::is_directory(scratch));
+  EXPECT_EQ(ModeOf(scratch), 0777);
+  EXPECT_TRUE(fs::is_directory(Dir("kubernetes.io~empty-dir", "ram")));
+  EXPECT_TRUE(fs::is_directory(scratch / "logs" / "app")) << "a subPath is made before start";
+  ASSERT_EQ(dirs.size(), 2u);
+  EXPECT_EQ(dirs["scratch"].path, scratch.string());
+  EXPECT_TRUE(dirs["scratch"].writable);
+
+  std::vector<cri::v1::Mount> w = VolumeManager::MountsFor(*writer, dirs);
+  ASSERT_EQ(w.size(), 2u);
+  EXPECT_EQ(w[0].host_path(), scratch.string());
+  EXPECT_FALSE(w[0].readonly());
+  EXPECT_EQ(w[1].host_path(), (scratch / "logs/app").string());
+  EXPECT_FALSE(w[1].readonly());
+  std::vector<cri::v1::Mount> r = VolumeManager::MountsFor(*reader, dirs);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_TRUE(r[0].readonly()) << "readOnly: true on the volumeMount";
+
+  // What a container wrote survives the periodic set-up (and so a
+  // container restart); the pod's end removes it.
+  std::ofstream(scratch / "note") << "kept";
+  ASSERT_TRUE(volumes_.SetUpPod(pod_, &dirs).ok());
+  EXPECT_EQ(Read(scratch / "note"), "kept");
+  volumes_.CleanupPod("uid-1");
+  EXPECT_FALSE(fs::exists(scratch));
+}
+
+TEST_F(VolumeManagerTest, HostPathTypesAreCheckedOrMadeInKubernetesWords) {
+  const fs::path host = fs::path(tmp_.path()) / "host";
+  fs::create_directories(host / "dir");
+  std::ofstream(host / "file") << "x";
+  auto set_up = [&](const std::string& path, const std::string& type) {
+    pod_.mutable_spec()->clear_volumes();
+    core::HostPathVolumeSource* hp = AddVolume("h")->mutable_host_path();
+    hp->set_path(path);
+    hp->set_type(type);
+    VolumePaths dirs;
+    absl::Status s = volumes_.SetUpPod(pod_, &dirs);
+    if (s.ok()) {
+      EXPECT_EQ(dirs["h"].path, path);
+      EXPECT_TRUE(dirs["h"].writable);
+    }
+    return s;
+  };
+  EXPECT_TRUE(set_up((host / "missing").string(), "").ok()) << "no type: nothing checked";
+  EXPECT_FALSE(fs::exists(host / "missing"));
+  EXPECT_TRUE(set_up((host / "dir").string(), "Directory").ok());
+  EXPECT_TRUE(set_up((host / "file").string(), "File").ok());
+  EXPECT_TRUE(set_up((host / "dir").string(), "DirectoryOrCreate").ok());
+
+  EXPECT_TRUE(set_up((host / "made" / "deep").string(), "DirectoryOrCreate").ok());
+  EXPECT_TRUE(fs::is_directory(host / "made" / "deep"));
+  EXPECT_EQ(ModeOf(host / "made" / "deep"), 0755);
+  EXPECT_TRUE(set_up((host / "new-file").string(), "FileOrCreate").ok());
+  EXPECT_TRUE(fs::is_regular_file(host / "new-file"));
+
+  const std::string file = (host / "file").string();
+  EXPECT_EQ(set_up(file, "Directory").message(),
+            "MountVolume.SetUp failed for volume \"h\" : hostPath type check failed: " + file +
+                " is not a directory");
+  EXPECT_EQ(set_up(file, "DirectoryOrCreate").message(),
+            "MountVolume.SetUp failed for volume \"h\" : hostPath type check failed: " + file +
+                " is not a directory");
+  const std::string dir = (host / "dir").string();
+  EXPECT_THAT(set_up(dir, "File").message(), HasSubstr(dir + " is not a file"));
+  EXPECT_THAT(set_up(dir, "FileOrCreate").message(), HasSubstr(dir + " is not a file"));
+  EXPECT_THAT(set_up((host / "missing").string(), "Directory").message(),
+              HasSubstr("missing is not a directory"));
+  EXPECT_THAT(set_up(file, "Socket").message(), HasSubstr(" is not a socket file"));
+  EXPECT_THAT(set_up(file, "CharDevice").message(), HasSubstr(" is not a character device"));
+  EXPECT_THAT(set_up(file, "BlockDevice").message(), HasSubstr(" is not a block device"));
+  EXPECT_TRUE(set_up("/dev/null", "CharDevice").ok());
+
+  // The pod's end leaves the host's files alone.
+  volumes_.CleanupPod("uid-1");
+  EXPECT_TRUE(fs::exists(host / "file"));
 }
 
 TEST_F(VolumeManagerTest, MissingObjectsAndKeysFailInKubernetesWordsUnlessOptional) {
