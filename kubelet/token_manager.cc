@@ -11,6 +11,7 @@ using minik8s::authentication::v1::TokenRequest;
 namespace {
 
 constexpr absl::Duration kMaxTtl = absl::Hours(24);
+constexpr int kMaxJitterSeconds = 10;
 
 std::string KeyOf(const std::string& ns, const std::string& sa, const TokenRequest& r) {
   return absl::StrCat(r.spec().bound_object_ref().uid(), "/", ns, "/", sa, "/",
@@ -25,13 +26,14 @@ absl::Time ExpiryOf(const TokenRequest& t) {
 
 }  // namespace
 
-bool TokenManager::RequiresRefresh(const TokenRequest& token, absl::Time now) {
+bool TokenManager::RequiresRefresh(const TokenRequest& token, absl::Time now,
+                                   absl::Duration jitter) {
   if (!token.spec().has_expiration_seconds()) return false;  // Kubernetes logs and keeps it
   const absl::Time exp = ExpiryOf(token);
-  const absl::Duration ttl = absl::Seconds(token.spec().expiration_seconds());
-  const absl::Time issued = exp - ttl;
-  if (now > issued + kMaxTtl) return true;
-  return now > exp - ttl * 20 / 100;
+  const int64_t seconds = token.spec().expiration_seconds();
+  const absl::Time issued = exp - absl::Seconds(seconds);
+  if (now > issued + kMaxTtl - jitter) return true;
+  return now > exp - absl::Seconds(seconds * 20 / 100) - jitter;
 }
 
 absl::StatusOr<TokenRequest> TokenManager::GetServiceAccountToken(const std::string& ns,
@@ -39,13 +41,16 @@ absl::StatusOr<TokenRequest> TokenManager::GetServiceAccountToken(const std::str
                                                                   const TokenRequest& request) {
   const std::string key = KeyOf(ns, sa, request);
   std::optional<TokenRequest> cached;
+  absl::Duration jitter;
   {
     absl::MutexLock lock(&mu_);
     auto it = cache_.find(key);
     if (it != cache_.end()) cached = it->second;
+    jitter = jitter_ != nullptr ? jitter_()
+                                : absl::Seconds(absl::Uniform(random_, 0, kMaxJitterSeconds));
   }
   const absl::Time now = clock_->Now();
-  if (cached.has_value() && !RequiresRefresh(*cached, now)) return *cached;
+  if (cached.has_value() && !RequiresRefresh(*cached, now, jitter)) return *cached;
   absl::StatusOr<TokenRequest> got = requester_->Request(ns, sa, request);
   if (!got.ok()) {
     if (cached.has_value() && now < ExpiryOf(*cached)) return *cached;

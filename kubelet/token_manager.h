@@ -6,8 +6,9 @@
 //   - it is older than 80 % of its lifetime (within 20 % of its
 //     expirationSeconds of its expirationTimestamp), or
 //   - it was issued more than 24 h ago (a long-lived token is rotated daily).
-// Kubernetes adds up to 10 s of random jitter to both; minik8s does not, so
-// the rule is exact (and testable on a FakeClock).
+// Each check moves both limits earlier by a random jitter of 0 to 9 whole
+// seconds (Kubernetes' maxJitter of 10 s), so that tokens issued together,
+// as a Deployment's pods' are, are not all renewed in the same second.
 // A failed refresh hands out the cached token while it has not expired.
 //
 // Thread safety: all methods may be called from any thread. The requester
@@ -15,10 +16,12 @@
 #ifndef MINIK8S_KUBELET_TOKEN_MANAGER_H_
 #define MINIK8S_KUBELET_TOKEN_MANAGER_H_
 
+#include <functional>
 #include <map>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/random/random.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -30,8 +33,15 @@ namespace minik8s::kubelet {
 
 class TokenManager {
  public:
-  TokenManager(client::ServiceAccountTokenRequester* requester, common::Clock* clock)
-      : requester_(requester), clock_(clock) {}
+  // How much earlier than the rule a check renews; drawn per check.
+  using Jitter = std::function<absl::Duration()>;
+  // No jitter: the rule exactly (for tests on a FakeClock).
+  static absl::Duration NoJitter() { return absl::ZeroDuration(); }
+
+  // `jitter` null: Kubernetes' random 0..9 s.
+  TokenManager(client::ServiceAccountTokenRequester* requester, common::Clock* clock,
+               Jitter jitter = nullptr)
+      : requester_(requester), clock_(clock), jitter_(std::move(jitter)) {}
 
   // A token for `request` (spec: audiences, expirationSeconds,
   // boundObjectRef) of ServiceAccount ns/sa: the cached one, or a new one.
@@ -42,9 +52,10 @@ class TokenManager {
   // Drops the tokens bound to pod `uid` (the pod is gone).
   void DeleteServiceAccountTokens(const std::string& pod_uid);
 
-  // Whether `token` (as answered) needs asking for again at `now`.
+  // Whether `token` (as answered) needs asking for again at `now`, with
+  // both limits moved `jitter` earlier.
   static bool RequiresRefresh(const minik8s::authentication::v1::TokenRequest& token,
-                              absl::Time now);
+                              absl::Time now, absl::Duration jitter = absl::ZeroDuration());
 
   // Tokens cached now.
   size_t size() const;
@@ -52,7 +63,9 @@ class TokenManager {
  private:
   client::ServiceAccountTokenRequester* const requester_;
   common::Clock* const clock_;
+  const Jitter jitter_;
   mutable absl::Mutex mu_;
+  absl::BitGen random_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, minik8s::authentication::v1::TokenRequest> cache_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -8,9 +8,11 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "api/errors.h"
 #include "api/time.h"
 #include "common/fake_clock.h"
@@ -163,7 +165,7 @@ TokenRequest BoundRequest(int64_t seconds, const std::string& uid = "uid-1") {
 TEST(TokenManager, RenewsPastEightyPercentOfTheLifetime) {
   common::FakeClock clock;
   FakeRequester api(&clock);
-  TokenManager tokens(&api, &clock);
+  TokenManager tokens(&api, &clock, TokenManager::NoJitter);
   auto t1 = tokens.GetServiceAccountToken("ns", "default", BoundRequest(1000));
   ASSERT_TRUE(t1.ok());
   EXPECT_EQ(api.calls, 1);
@@ -180,7 +182,7 @@ TEST(TokenManager, RenewsPastEightyPercentOfTheLifetime) {
 TEST(TokenManager, RenewsLongLivedTokensAfterADay) {
   common::FakeClock clock;
   FakeRequester api(&clock);
-  TokenManager tokens(&api, &clock);
+  TokenManager tokens(&api, &clock, TokenManager::NoJitter);
   const int64_t year = 365 * 24 * 3600;
   ASSERT_TRUE(tokens.GetServiceAccountToken("ns", "sa", BoundRequest(year)).ok());
   clock.Advance(absl::Hours(24));
@@ -200,6 +202,40 @@ TEST(TokenManager, TheRuleItself) {
   // 20 % of 3607 s is 721 s (integer arithmetic, as Kubernetes').
   EXPECT_FALSE(TokenManager::RequiresRefresh(t, exp - absl::Seconds(722)));
   EXPECT_TRUE(TokenManager::RequiresRefresh(t, exp - absl::Seconds(720)));
+  // A jitter moves the limit earlier by as much.
+  EXPECT_FALSE(TokenManager::RequiresRefresh(t, exp - absl::Seconds(732), absl::Seconds(9)));
+  EXPECT_TRUE(TokenManager::RequiresRefresh(t, exp - absl::Seconds(729), absl::Seconds(9)));
+}
+
+TEST(TokenManager, RenewalsOfTokensIssuedTogetherAreSpreadOverTenSeconds) {
+  common::FakeClock clock;
+  FakeRequester api(&clock);
+  TokenManager tokens(&api, &clock);  // Kubernetes' random jitter
+  constexpr int kPods = 200;
+  auto request = [](int i) { return BoundRequest(1000, absl::StrCat("pod-", i)); };
+  for (int i = 0; i < kPods; ++i) {
+    ASSERT_TRUE(tokens.GetServiceAccountToken("ns", "sa", request(i)).ok());
+  }
+  // Checked every second from 790 s on (the rule alone renews past 800 s):
+  // every token is renewed by 801 s, none before 791 s, and not all in one
+  // second.
+  std::set<int> renewed_at;
+  std::set<int> renewed;
+  clock.Advance(absl::Seconds(790));
+  for (int t = 790; t <= 801; ++t, clock.Advance(absl::Seconds(1))) {
+    for (int i = 0; i < kPods; ++i) {
+      if (renewed.count(i) > 0) continue;
+      const int before = api.calls;
+      ASSERT_TRUE(tokens.GetServiceAccountToken("ns", "sa", request(i)).ok());
+      if (api.calls > before) {
+        renewed.insert(i);
+        renewed_at.insert(t);
+      }
+    }
+  }
+  EXPECT_EQ(renewed.size(), static_cast<size_t>(kPods));
+  EXPECT_GE(*renewed_at.begin(), 791);
+  EXPECT_GT(renewed_at.size(), 3u) << "renewals spread over several seconds";
 }
 
 TEST(TokenManager, KeysByPodAudienceAndLifetimeAndForgetsAPod) {
