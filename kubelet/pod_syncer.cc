@@ -268,6 +268,37 @@ void PodSyncer::MarkLost(ContainerRecord& r) {
   r.status = std::move(s);
 }
 
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>> PodSyncer::ContainerEnv(
+    const PodWorker& w, const core::Pod& pod, const core::Container& c) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const core::EnvVar& e : c.env()) {
+    std::string value = e.value();
+    if (e.has_value_from()) {
+      const core::EnvVarSource& from = e.value_from();
+      if (from.has_field_ref()) {
+        const std::string& f = from.field_ref().field_path();
+        if (f == "metadata.name") value = pod.metadata().name();
+        if (f == "metadata.namespace") value = pod.metadata().namespace_();
+        if (f == "metadata.uid") value = pod.metadata().uid();
+        if (f == "spec.nodeName") value = pod.spec().node_name();
+        if (f == "status.podIP") value = w.pod_ip;
+      } else if (from.has_config_map_key_ref() || from.has_secret_key_ref()) {
+        if (options_.volumes == nullptr) {
+          return absl::FailedPreconditionError(
+              "this kubelet reads no ConfigMaps or Secrets (no volume manager)");
+        }
+        absl::StatusOr<std::optional<std::string>> got =
+            options_.volumes->EnvValue(pod.metadata().namespace_(), from);
+        if (!got.ok()) return got.status();
+        if (!got->has_value()) continue;  // optional and missing: left out
+        value = **std::move(got);
+      }
+    }
+    out.emplace_back(e.name(), std::move(value));
+  }
+  return out;
+}
+
 bool PodSyncer::StartContainer(PodWorker& w, const core::Pod& pod, const core::Container& c,
                                bool init, ContainerRecord& r, absl::Time now, absl::Time* wake) {
   r.waiting_reason.clear();
@@ -284,6 +315,18 @@ bool PodSyncer::StartContainer(PodWorker& w, const core::Pod& pod, const core::C
   };
   if (!images_.EnsureImage(pod, c, w.pull_backoff, r, now, wake, before_pull)) return false;
 
+  // The environment, as Kubernetes makes it once the image is there: a
+  // missing ConfigMap, Secret or key keeps the container waiting in
+  // CreateContainerConfigError, asked again a second later.
+  absl::StatusOr<std::vector<std::pair<std::string, std::string>>> env = ContainerEnv(w, pod, c);
+  if (!env.ok()) {
+    r.waiting_reason = "CreateContainerConfigError";
+    r.waiting_message = std::string(env.status().message());
+    host_->Event(pod, c.name(), "Warning", "Failed", absl::StrCat("Error: ", r.waiting_message));
+    *wake = std::min(*wake, now + absl::Seconds(1));
+    return false;
+  }
+
   cri::CreateContainerRequest req;
   req.set_pod_sandbox_id(w.sandbox_id);
   auto* cfg = req.mutable_config();
@@ -296,19 +339,10 @@ bool PodSyncer::StartContainer(PodWorker& w, const core::Pod& pod, const core::C
   for (cri::Mount& m : VolumeManager::MountsFor(c, w.volume_dirs)) {
     *cfg->add_mounts() = std::move(m);
   }
-  for (const auto& e : c.env()) {
+  for (auto& [key, value] : *env) {
     auto* kv = cfg->add_envs();
-    kv->set_key(e.name());
-    std::string value = e.value();
-    if (e.has_value_from() && e.value_from().has_field_ref()) {
-      const std::string& f = e.value_from().field_ref().field_path();
-      if (f == "metadata.name") value = pod.metadata().name();
-      if (f == "metadata.namespace") value = pod.metadata().namespace_();
-      if (f == "metadata.uid") value = pod.metadata().uid();
-      if (f == "spec.nodeName") value = pod.spec().node_name();
-      if (f == "status.podIP") value = w.pod_ip;
-    }
-    kv->set_value(value);
+    kv->set_key(std::move(key));
+    kv->set_value(std::move(value));
   }
   auto& labels = *cfg->mutable_labels();
   labels[kLabelPodUid] = pod.metadata().uid();

@@ -29,6 +29,8 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -113,6 +115,10 @@ class PodSyncer {
   // release the IP (EnsureSandbox makes the next one, in which init
   // containers run again).
   void ResetSandbox(PodWorker& w, const minik8s::core::v1::Pod& pod);
+  // Container `c`'s environment: env in order, values from the pod's fields
+  // and from ConfigMap and Secret keys (VolumeManager::EnvValue).
+  absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ContainerEnv(
+      const PodWorker& w, const minik8s::core::v1::Pod& pod, const minik8s::core::v1::Container& c);
   // Pull (by policy), create and start the next instance of `c`. Returns
   // false when it did not get there (the record says why).
   bool StartContainer(PodWorker& w, const minik8s::core::v1::Pod& pod,

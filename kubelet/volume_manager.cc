@@ -398,6 +398,39 @@ absl::StatusOr<VolumePayload> VolumeManager::Payload(const core::Pod& pod, const
   return out;
 }
 
+absl::StatusOr<std::optional<std::string>> VolumeManager::EnvValue(const std::string& ns,
+                                                                   const core::EnvVarSource& from) {
+  if (from.has_config_map_key_ref()) {
+    const core::ConfigMapKeySelector& ref = from.config_map_key_ref();
+    const bool optional = ref.has_optional() && ref.optional();
+    absl::StatusOr<core::ConfigMap> cm = ConfigMap(ns, ref.name());
+    if (!cm.ok()) {
+      if (optional && api::IsNotFound(cm.status())) return std::nullopt;
+      return ObjectError("configmap", ref.name(), cm.status());
+    }
+    auto it = cm->data().find(ref.key());
+    if (it != cm->data().end()) return it->second;
+    if (optional) return std::nullopt;
+    return absl::NotFoundError(
+        absl::StrCat("couldn't find key ", ref.key(), " in ConfigMap ", ns, "/", ref.name()));
+  }
+  if (from.has_secret_key_ref()) {
+    const core::SecretKeySelector& ref = from.secret_key_ref();
+    const bool optional = ref.has_optional() && ref.optional();
+    absl::StatusOr<core::Secret> secret = Secret(ns, ref.name());
+    if (!secret.ok()) {
+      if (optional && api::IsNotFound(secret.status())) return std::nullopt;
+      return ObjectError("secret", ref.name(), secret.status());
+    }
+    auto it = secret->data().find(ref.key());
+    if (it != secret->data().end()) return it->second;
+    if (optional) return std::nullopt;
+    return absl::NotFoundError(
+        absl::StrCat("couldn't find key ", ref.key(), " in Secret ", ns, "/", ref.name()));
+  }
+  return absl::InvalidArgumentError("neither configMapKeyRef nor secretKeyRef");
+}
+
 absl::Status VolumeManager::SetUpPod(const core::Pod& pod, VolumePaths* dirs) {
   const std::string& uid = pod.metadata().uid();
   {

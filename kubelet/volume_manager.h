@@ -39,6 +39,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -130,6 +131,16 @@ class VolumeManager {
   // The folder of volume `name` of the pod (whether it exists or not); for a
   // hostPath, its path.
   std::string VolumeDir(const std::string& pod_uid, const minik8s::core::v1::Volume& volume) const;
+
+  // The value a container's environment variable takes from a ConfigMap or
+  // Secret key (`from`: configMapKeyRef or secretKeyRef; anything else is
+  // InvalidArgument), read through the same cache as the volumes. nullopt:
+  // the reference is optional and its object or key is missing (the
+  // variable is left out). Errors in Kubernetes' words: `configmap "x" not
+  // found`, `couldn't find key k in ConfigMap ns/x` (the container's
+  // CreateContainerConfigError).
+  absl::StatusOr<std::optional<std::string>> EnvValue(const std::string& ns,
+                                                      const minik8s::core::v1::EnvVarSource& from);
 
   // The files a volume holds (exposed for tests).
   absl::StatusOr<VolumePayload> Payload(const minik8s::core::v1::Pod& pod,

@@ -5,7 +5,9 @@
 // ConfigMap is missing waits in ContainerCreating with a FailedMount Event
 // and starts once the ConfigMap exists. Two containers share an emptyDir
 // (one of them read-only), a hostPath DirectoryOrCreate is made on the host,
-// and a hostPath of the wrong type is a FailedMount. The token the kubelet wrote
+// and a hostPath of the wrong type is a FailedMount. Environment variables
+// take ConfigMap and Secret keys (CreateContainerConfigError while a key is
+// missing). The token the kubelet wrote
 // authenticates as the pod's ServiceAccount (the real kubectl's
 // `auth whoami`, with only the token). Skips when a binary is not built.
 #include <filesystem>
@@ -153,6 +155,47 @@ TEST_F(VolumesE2E, ContainersShareAnEmptyDirAndWriteToAHostPath) {
   EXPECT_TRUE(WaitFor([&] { return !fs::exists(pod_dir); }, absl::Seconds(30)))
       << "the emptyDir goes with the pod";
   EXPECT_TRUE(fs::exists(host / "out")) << "a hostPath stays";
+}
+
+TEST_F(VolumesE2E, EnvironmentFromConfigMapAndSecretKeys) {
+  MkctlOk({"apply", "-f", "-"},
+          "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: env-config}\n"
+          "data: {mode: production}\n---\n"
+          "apiVersion: v1\nkind: Secret\nmetadata: {name: env-secret}\n"
+          "stringData: {password: hunter2}\n");
+  MkctlOk({"apply", "-f", "-"},
+          "apiVersion: v1\nkind: Pod\nmetadata: {name: env-reader}\nspec:\n"
+          "  containers:\n  - name: main\n    image: busybox:1.36\n"
+          "    command: [sh, -c, 'echo mode=$MODE password=$PASSWORD extra=$EXTRA; sleep 3600']\n"
+          "    env:\n"
+          "    - name: MODE\n      valueFrom: {configMapKeyRef: {name: env-config, key: mode}}\n"
+          "    - name: PASSWORD\n"
+          "      valueFrom: {secretKeyRef: {name: env-secret, key: password}}\n"
+          "    - name: EXTRA\n"
+          "      valueFrom: {configMapKeyRef: {name: absent, key: k, optional: true}}\n");
+  std::string logs;
+  EXPECT_TRUE(WaitForLogs("env-reader", {"mode=production password=hunter2 extra="}, &logs))
+      << logs;
+
+  // A key that is not there: CreateContainerConfigError until it is.
+  MkctlOk(
+      {"apply", "-f", "-"},
+      "apiVersion: v1\nkind: Pod\nmetadata: {name: env-waiter}\nspec:\n"
+      "  containers:\n  - name: main\n    image: busybox:1.36\n"
+      "    command: [sh, -c, 'echo level=$LEVEL; sleep 3600']\n"
+      "    env:\n"
+      "    - name: LEVEL\n      valueFrom: {configMapKeyRef: {name: env-config, key: level}}\n");
+  EXPECT_TRUE(WaitFor([&] { return PodStatus("env-waiter") == "CreateContainerConfigError"; },
+                      absl::Seconds(60)))
+      << MkctlOk({"get", "pod", "env-waiter"});
+  std::string events =
+      MkctlOk({"get", "events", "--field-selector", "involvedObject.name=env-waiter"});
+  EXPECT_THAT(events, HasSubstr("Error: couldn't find key level in ConfigMap default/env-config"));
+  MkctlOk({"apply", "-f", "-"},
+          "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: env-config}\n"
+          "data: {mode: production, level: debug}\n");
+  EXPECT_TRUE(WaitForLogs("env-waiter", {"level=debug"}, &logs)) << logs;
+  MkctlOk({"delete", "pod", "env-reader", "env-waiter", "--grace-period=0"});
 }
 
 TEST_F(VolumesE2E, AHostPathOfTheWrongTypeIsAFailedMount) {

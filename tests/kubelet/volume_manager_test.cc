@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -277,6 +278,7 @@ class FakeObjects : public VolumeObjectApi {
   absl::StatusOr<core::ConfigMap> GetConfigMap(const std::string& ns,
                                                const std::string& name) override {
     ++config_map_gets;
+    if (!error.ok()) return error;
     auto it = config_maps.find(ns + "/" + name);
     if (it == config_maps.end()) return api::NewNotFound("configmaps", name);
     return it->second;
@@ -289,6 +291,7 @@ class FakeObjects : public VolumeObjectApi {
   std::map<std::string, core::ConfigMap> config_maps;
   std::map<std::string, core::Secret> secrets;
   int config_map_gets = 0;
+  absl::Status error;  // answered by GetConfigMap when set
 };
 
 class VolumeManagerTest : public ::testing::Test {
@@ -375,6 +378,42 @@ TEST_F(VolumeManagerTest, ConfigMapSecretAndDownwardApiFiles) {
 
   volumes_.CleanupPod("uid-1");
   EXPECT_FALSE(fs::exists(fs::path(tmp_.path()) / "pods" / "uid-1"));
+}
+
+TEST_F(VolumeManagerTest, EnvValuesFromConfigMapAndSecretKeysInKubernetesWords) {
+  auto config_map_key = [](const std::string& name, const std::string& key, bool optional) {
+    core::EnvVarSource from;
+    from.mutable_config_map_key_ref()->set_name(name);
+    from.mutable_config_map_key_ref()->set_key(key);
+    if (optional) from.mutable_config_map_key_ref()->set_optional(true);
+    return from;
+  };
+  auto secret_key = [](const std::string& name, const std::string& key, bool optional) {
+    core::EnvVarSource from;
+    from.mutable_secret_key_ref()->set_name(name);
+    from.mutable_secret_key_ref()->set_key(key);
+    if (optional) from.mutable_secret_key_ref()->set_optional(true);
+    return from;
+  };
+  auto value = [&](const core::EnvVarSource& from) -> std::string {
+    absl::StatusOr<std::optional<std::string>> v = volumes_.EnvValue("ns", from);
+    if (!v.ok()) return "error: " + std::string(v.status().message());
+    return v->has_value() ? **v : "(left out)";
+  };
+  EXPECT_EQ(value(config_map_key("cfg", "a", false)), "alpha");
+  EXPECT_EQ(value(secret_key("sec", "password", false)), "s3cret");
+  EXPECT_EQ(value(config_map_key("cfg", "zz", false)),
+            "error: couldn't find key zz in ConfigMap ns/cfg");
+  EXPECT_EQ(value(secret_key("sec", "zz", false)), "error: couldn't find key zz in Secret ns/sec");
+  EXPECT_EQ(value(config_map_key("nope", "a", false)), "error: configmap \"nope\" not found");
+  EXPECT_EQ(value(secret_key("nope", "a", false)), "error: secret \"nope\" not found");
+  // optional: a missing object or key leaves the variable out.
+  EXPECT_EQ(value(config_map_key("cfg", "zz", true)), "(left out)");
+  EXPECT_EQ(value(config_map_key("nope", "a", true)), "(left out)");
+  EXPECT_EQ(value(secret_key("nope", "a", true)), "(left out)");
+  // Another error (the apiserver unreachable) is not hidden by optional.
+  objects_.error = absl::UnavailableError("connection refused");
+  EXPECT_EQ(value(config_map_key("other", "a", true)), "error: connection refused");
 }
 
 TEST_F(VolumeManagerTest, AnEmptyDirIsSharedWritableAndLivesAsLongAsThePod) {
