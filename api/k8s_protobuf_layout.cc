@@ -42,6 +42,8 @@ const TableEntry kTable[] = {
     {"minik8s.core.v1.ConfigMapVolumeSource", "name", {1, 1}},
     {"minik8s.core.v1.ConfigMapProjection", "name", {1, 1}},
     {"minik8s.core.v1.SecretProjection", "name", {1, 1}},
+    {"minik8s.core.v1.ConfigMapEnvSource", "name", {1, 1}},
+    {"minik8s.core.v1.SecretEnvSource", "name", {1, 1}},
 
     // Container: Kubernetes has lifecycle = 12 and stdinOnce = 17, which we
     // lack; our later fields were numbered one off.

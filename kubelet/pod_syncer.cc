@@ -6,12 +6,15 @@
 #include <cmath>
 #include <optional>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "api/codec.h"
 #include "api/errors.h"
 #include "api/time.h"
+#include "api/validation/names.h"
 #include "common/duration.h"
 #include "common/metrics.h"
 #include "runtime/container_ports.h"
@@ -271,6 +274,46 @@ void PodSyncer::MarkLost(ContainerRecord& r) {
 absl::StatusOr<std::vector<std::pair<std::string, std::string>>> PodSyncer::ContainerEnv(
     const PodWorker& w, const core::Pod& pod, const core::Container& c) {
   std::vector<std::pair<std::string, std::string>> out;
+  absl::flat_hash_map<std::string, size_t> index;  // name -> its place in out
+  auto set = [&](const std::string& name, std::string value) {
+    auto [it, added] = index.try_emplace(name, out.size());
+    if (added) {
+      out.emplace_back(name, std::move(value));
+    } else {
+      out[it->second].second = std::move(value);
+    }
+  };
+  // envFrom first, each key (prefixed) that makes a valid name; env after,
+  // overriding.
+  for (const core::EnvFromSource& from : c.env_from()) {
+    if (options_.volumes == nullptr) {
+      return absl::FailedPreconditionError(
+          "this kubelet reads no ConfigMaps or Secrets (no volume manager)");
+    }
+    absl::StatusOr<std::optional<std::map<std::string, std::string>>> got =
+        options_.volumes->EnvFromValues(pod.metadata().namespace_(), from);
+    if (!got.ok()) return got.status();
+    if (!got->has_value()) continue;  // optional and missing
+    std::vector<std::string> invalid;
+    for (auto& [key, value] : **got) {
+      const std::string name = from.prefix() + key;
+      if (!validation::IsEnvVarName(name).empty()) {
+        invalid.push_back(key);
+        continue;
+      }
+      set(name, std::move(value));
+    }
+    if (!invalid.empty()) {
+      const bool config_map = from.has_config_map_ref();
+      host_->Event(
+          pod, "", "Warning", "InvalidEnvironmentVariableNames",
+          absl::StrCat("Keys [", absl::StrJoin(invalid, ", "), "] from the EnvFrom ",
+                       config_map ? "configMap " : "secret ", pod.metadata().namespace_(), "/",
+                       config_map ? from.config_map_ref().name() : from.secret_ref().name(),
+                       " were skipped since they are considered invalid environment variable "
+                       "names."));
+    }
+  }
   for (const core::EnvVar& e : c.env()) {
     std::string value = e.value();
     if (e.has_value_from()) {
@@ -294,7 +337,7 @@ absl::StatusOr<std::vector<std::pair<std::string, std::string>>> PodSyncer::Cont
         value = **std::move(got);
       }
     }
-    out.emplace_back(e.name(), std::move(value));
+    set(e.name(), std::move(value));
   }
   return out;
 }

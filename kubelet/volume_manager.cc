@@ -431,6 +431,34 @@ absl::StatusOr<std::optional<std::string>> VolumeManager::EnvValue(const std::st
   return absl::InvalidArgumentError("neither configMapKeyRef nor secretKeyRef");
 }
 
+absl::StatusOr<std::optional<std::map<std::string, std::string>>> VolumeManager::EnvFromValues(
+    const std::string& ns, const core::EnvFromSource& from) {
+  std::map<std::string, std::string> out;
+  if (from.has_config_map_ref()) {
+    const core::ConfigMapEnvSource& ref = from.config_map_ref();
+    absl::StatusOr<core::ConfigMap> cm = ConfigMap(ns, ref.name());
+    if (!cm.ok()) {
+      if (ref.has_optional() && ref.optional() && api::IsNotFound(cm.status())) return std::nullopt;
+      return ObjectError("configmap", ref.name(), cm.status());
+    }
+    out.insert(cm->data().begin(), cm->data().end());
+    return out;
+  }
+  if (from.has_secret_ref()) {
+    const core::SecretEnvSource& ref = from.secret_ref();
+    absl::StatusOr<core::Secret> secret = Secret(ns, ref.name());
+    if (!secret.ok()) {
+      if (ref.has_optional() && ref.optional() && api::IsNotFound(secret.status())) {
+        return std::nullopt;
+      }
+      return ObjectError("secret", ref.name(), secret.status());
+    }
+    out.insert(secret->data().begin(), secret->data().end());
+    return out;
+  }
+  return absl::InvalidArgumentError("neither configMapRef nor secretRef");
+}
+
 absl::Status VolumeManager::SetUpPod(const core::Pod& pod, VolumePaths* dirs) {
   const std::string& uid = pod.metadata().uid();
   {

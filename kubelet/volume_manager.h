@@ -142,6 +142,12 @@ class VolumeManager {
   absl::StatusOr<std::optional<std::string>> EnvValue(const std::string& ns,
                                                       const minik8s::core::v1::EnvVarSource& from);
 
+  // The keys and values of the ConfigMap or Secret an envFrom entry names
+  // (ConfigMap: data; Secret: data), through the same cache; nullopt when
+  // it is optional and missing; `configmap "x" not found` otherwise.
+  absl::StatusOr<std::optional<std::map<std::string, std::string>>> EnvFromValues(
+      const std::string& ns, const minik8s::core::v1::EnvFromSource& from);
+
   // The files a volume holds (exposed for tests).
   absl::StatusOr<VolumePayload> Payload(const minik8s::core::v1::Pod& pod,
                                         const minik8s::core::v1::Volume& volume);

@@ -30,6 +30,7 @@ using internal::Sorted;
 using internal::ValidateLabelName;
 using minik8s::core::v1::Binding;
 using minik8s::core::v1::Container;
+using minik8s::core::v1::EnvFromSource;
 using minik8s::core::v1::Event;
 using minik8s::core::v1::Namespace;
 using minik8s::core::v1::Node;
@@ -233,6 +234,41 @@ void ValidateContainer(const Container& ctr, const FieldPath& path, FieldErrors*
     } else {
       for (const std::string& msg : IsEnvVarName(name))
         errs->push_back(Invalid(ep.Child("name"), name, msg));
+    }
+  }
+
+  // EnvFrom: one source each, a name that could be the object's, a prefix
+  // that could start a variable's name.
+  for (int i = 0; i < ctr.env_from_size(); ++i) {
+    const EnvFromSource& from = ctr.env_from(i);
+    FieldPath ep = path.Child("envFrom").Index(i);
+    if (!from.prefix().empty()) {
+      for (const std::string& msg : IsEnvVarName(from.prefix()))
+        errs->push_back(Invalid(ep.Child("prefix"), from.prefix(), msg));
+    }
+    auto check_name = [&](const std::string& name, const FieldPath& np) {
+      if (name.empty()) {
+        errs->push_back(Required(np, ""));
+        return;
+      }
+      for (const std::string& msg : IsDNS1123Subdomain(name)) {
+        errs->push_back(Invalid(np, name, msg));
+      }
+    };
+    int sources = 0;
+    if (from.has_config_map_ref()) {
+      ++sources;
+      check_name(from.config_map_ref().name(), ep.Child("configMapRef").Child("name"));
+    }
+    if (from.has_secret_ref()) {
+      ++sources;
+      check_name(from.secret_ref().name(), ep.Child("secretRef").Child("name"));
+    }
+    if (sources == 0) {
+      errs->push_back(
+          Invalid(path.Child("envFrom"), "", "must specify one of: `configMapRef` or `secretRef`"));
+    } else if (sources > 1) {
+      errs->push_back(Forbidden(ep, "may not have more than one field specified at a time"));
     }
   }
 

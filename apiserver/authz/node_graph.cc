@@ -49,6 +49,10 @@ std::vector<std::string> References(const core::v1::Pod& pod) {
           add(GraphVertex::kConfigMap, from.config_map_key_ref().name());
         }
       }
+      for (const core::v1::EnvFromSource& from : container.env_from()) {
+        if (from.has_secret_ref()) add(GraphVertex::kSecret, from.secret_ref().name());
+        if (from.has_config_map_ref()) add(GraphVertex::kConfigMap, from.config_map_ref().name());
+      }
     }
   }
   return out;

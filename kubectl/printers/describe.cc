@@ -210,6 +210,21 @@ void DescribeContainers(Writer& w, const std::string& label,
     }
     DescribeResourceMap(w, "Limits", c.resources().limits());
     DescribeResourceMap(w, "Requests", c.resources().requests());
+    if (!c.env_from().empty()) w.Write(2, "Environment Variables from:\n");
+    for (const auto& from : c.env_from()) {
+      const bool config_map = from.has_config_map_ref();
+      const std::string& name =
+          config_map ? from.config_map_ref().name() : from.secret_ref().name();
+      const bool optional =
+          config_map ? from.config_map_ref().optional() : from.secret_ref().optional();
+      const char* kind = config_map ? "ConfigMap" : "Secret";
+      if (from.prefix().empty()) {
+        w.Write(3, name, "\t", kind, "\tOptional: ", optional ? "true" : "false", "\n");
+      } else {
+        w.Write(3, name, "\t", kind, " with prefix '", from.prefix(),
+                "'\tOptional: ", optional ? "true" : "false", "\n");
+      }
+    }
     if (c.env().empty()) {
       w.Write(2, "Environment:\t<none>\n");
     } else {

@@ -166,7 +166,10 @@ TEST_F(VolumesE2E, EnvironmentFromConfigMapAndSecretKeys) {
   MkctlOk({"apply", "-f", "-"},
           "apiVersion: v1\nkind: Pod\nmetadata: {name: env-reader}\nspec:\n"
           "  containers:\n  - name: main\n    image: busybox:1.36\n"
-          "    command: [sh, -c, 'echo mode=$MODE password=$PASSWORD extra=$EXTRA; sleep 3600']\n"
+          "    command: [sh, -c, 'echo mode=$MODE password=$PASSWORD extra=$EXTRA "
+          "from=$CFG_mode/$password; sleep 3600']\n"
+          "    envFrom:\n    - {prefix: CFG_, configMapRef: {name: env-config}}\n"
+          "    - secretRef: {name: env-secret}\n"
           "    env:\n"
           "    - name: MODE\n      valueFrom: {configMapKeyRef: {name: env-config, key: mode}}\n"
           "    - name: PASSWORD\n"
@@ -174,7 +177,8 @@ TEST_F(VolumesE2E, EnvironmentFromConfigMapAndSecretKeys) {
           "    - name: EXTRA\n"
           "      valueFrom: {configMapKeyRef: {name: absent, key: k, optional: true}}\n");
   std::string logs;
-  EXPECT_TRUE(WaitForLogs("env-reader", {"mode=production password=hunter2 extra="}, &logs))
+  EXPECT_TRUE(WaitForLogs(
+      "env-reader", {"mode=production password=hunter2 extra= from=production/hunter2"}, &logs))
       << logs;
 
   // A key that is not there: CreateContainerConfigError until it is.

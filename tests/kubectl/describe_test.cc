@@ -250,6 +250,41 @@ status:
                                                      replicas, "\n"));
 }
 
+TEST(DescribePod, EnvironmentVariablesFromConfigMapsAndSecrets) {
+  auto pod = FromYaml<core::v1::Pod>(R"(apiVersion: v1
+kind: Pod
+metadata:
+  name: web-1
+  namespace: default
+spec:
+  containers:
+  - name: app
+    image: busybox
+    envFrom:
+    - configMapRef:
+        name: app-env
+    - prefix: DB_
+      secretRef:
+        name: db
+        optional: true
+    env:
+    - name: MODE
+      valueFrom:
+        configMapKeyRef:
+          name: app-env
+          key: mode
+)");
+  const std::string out = DescribePod(pod, {}, Now());
+  // kubectl's lines: the object, its kind (and prefix), whether optional.
+  EXPECT_NE(out.find("    Environment Variables from:\n"
+                     "      app-env  ConfigMap                 Optional: false\n"
+                     "      db       Secret with prefix 'DB_'  Optional: true\n"
+                     "    Environment:\n"
+                     "      MODE:      <set to the key 'mode' of config map 'app-env'>\n"),
+            std::string::npos)
+      << out;
+}
+
 TEST(DescribeDeployment, Golden) {
   auto d = FromYaml<apps::v1::Deployment>(absl::StrCat(R"(apiVersion: apps/v1
 kind: Deployment

@@ -416,6 +416,26 @@ TEST_F(VolumeManagerTest, EnvValuesFromConfigMapAndSecretKeysInKubernetesWords) 
   EXPECT_EQ(value(config_map_key("other", "a", true)), "error: connection refused");
 }
 
+TEST_F(VolumeManagerTest, EnvFromGivesEveryKeyOfTheObject) {
+  core::EnvFromSource from;
+  from.mutable_config_map_ref()->set_name("cfg");
+  auto got = volumes_.EnvFromValues("ns", from);
+  ASSERT_TRUE(got.ok()) << got.status();
+  ASSERT_TRUE(got->has_value());
+  EXPECT_EQ(**got, (std::map<std::string, std::string>{{"a", "alpha"}, {"b", "beta"}}));
+  core::EnvFromSource secret;
+  secret.mutable_secret_ref()->set_name("sec");
+  got = volumes_.EnvFromValues("ns", secret);
+  ASSERT_TRUE(got.ok() && got->has_value());
+  EXPECT_EQ(**got, (std::map<std::string, std::string>{{"password", "s3cret"}}));
+  from.mutable_config_map_ref()->set_name("nope");
+  EXPECT_EQ(volumes_.EnvFromValues("ns", from).status().message(), "configmap \"nope\" not found");
+  from.mutable_config_map_ref()->set_optional(true);
+  got = volumes_.EnvFromValues("ns", from);
+  ASSERT_TRUE(got.ok());
+  EXPECT_FALSE(got->has_value()) << "optional and missing";
+}
+
 TEST_F(VolumeManagerTest, AnEmptyDirIsSharedWritableAndLivesAsLongAsThePod) {
   AddVolume("scratch")->mutable_empty_dir();
   AddVolume("ram")->mutable_empty_dir()->set_medium("Memory");

@@ -7,6 +7,7 @@
 #include "api/intstr.h"
 #include "api/quantity.h"
 #include "api/validation/defaults.h"
+#include "api/validation/names.h"
 #include "gtest/gtest.h"
 
 namespace minik8s::validation {
@@ -194,6 +195,34 @@ TEST(ValidatePod, Rules) {
         "characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. "
         "'MyName',  or 'my.name',  or '123-abc', regex used for validation is "
         "'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"}},
+      {"envFrom: a ConfigMap and a Secret with a prefix",
+       [](Pod* p) {
+         auto* c = p->mutable_spec()->mutable_containers(0);
+         c->add_env_from()->mutable_config_map_ref()->set_name("app-env");
+         auto* secret = c->add_env_from();
+         secret->set_prefix("DB_");
+         secret->mutable_secret_ref()->set_name("db");
+       },
+       {}},
+      {"envFrom: no source, two sources, no name, a bad prefix",
+       [](Pod* p) {
+         auto* c = p->mutable_spec()->mutable_containers(0);
+         c->add_env_from()->set_prefix("X_");
+         auto* both = c->add_env_from();
+         both->mutable_config_map_ref()->set_name("a");
+         both->mutable_secret_ref()->set_name("b");
+         c->add_env_from()->mutable_secret_ref();
+         auto* prefixed = c->add_env_from();
+         prefixed->set_prefix("1X");
+         prefixed->mutable_config_map_ref()->set_name("a");
+       },
+       {"spec.containers[0].envFrom: Invalid value: \"\": must specify one of: `configMapRef` or "
+        "`secretRef`",
+        "spec.containers[0].envFrom[1]: Forbidden: may not have more than one field specified at "
+        "a time",
+        "spec.containers[0].envFrom[2].secretRef.name: Required value",
+        "spec.containers[0].envFrom[3].prefix: Invalid value: \"1X\": " +
+            validation::IsEnvVarName("1X").at(0)}},
       {"grace period",
        [](Pod* p) { p->mutable_spec()->set_termination_grace_period_seconds(-5); },
        {"spec.terminationGracePeriodSeconds: Invalid value: -5: must be greater than or equal to "

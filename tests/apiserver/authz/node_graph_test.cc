@@ -46,6 +46,8 @@ core::v1::Pod PodOn(const std::string& name, const std::string& node) {
   core::v1::EnvVar* key = init->add_env();
   key->set_name("KEY");
   key->mutable_value_from()->mutable_secret_key_ref()->set_name("api-key");
+  container->add_env_from()->mutable_config_map_ref()->set_name("app-env");
+  init->add_env_from()->mutable_secret_ref()->set_name("init-env");
   return pod;
 }
 
@@ -56,6 +58,8 @@ TEST(NodeGraph, APodsReferencesAreReachableFromItsNodeOnly) {
            {GraphVertex::kSecret, "db-password"},
            {GraphVertex::kSecret, "tls"},
            {GraphVertex::kSecret, "api-key"},
+           {GraphVertex::kSecret, "init-env"},
+           {GraphVertex::kConfigMap, "app-env"},
            {GraphVertex::kConfigMap, "kube-root-ca.crt"},
            {GraphVertex::kConfigMap, "settings"},
            {GraphVertex::kServiceAccount, "robot"}}) {
