@@ -296,6 +296,9 @@ absl::Status DecodeScalar(const YAML::Node& node, Message* msg, const FieldDescr
   return Error(node, path, "internal error: not a scalar field");
 }
 
+// The longest map key, quoted as JSON, that is accepted (see DecodeMapField).
+constexpr size_t kMaxJsonKeyBytes = 1000;
+
 absl::Status DecodeMapField(const YAML::Node& node, Message* msg, const FieldDescriptor* f,
                             const std::string& path) {
   if (!node.IsMap()) return TypeError(node, path, "object");
@@ -316,6 +319,16 @@ absl::Status DecodeMapField(const YAML::Node& node, Message* msg, const FieldDes
       return Error(key, "", absl::StrCat("duplicate field ", JsonQuote(child)));
     }
     if (!IsValidUtf8(name)) return Error(key, child, "invalid UTF-8 in key");
+    // yaml-cpp reads a JSON object key only up to YAML's 1024-character
+    // limit on implicit keys, so a key that would not read back once
+    // written as JSON (control characters take 6 each) is refused now
+    // rather than after it is stored. Kubernetes' longest keys (qualified
+    // names, 317 characters) are far below.
+    if (JsonQuote(name).size() > kMaxJsonKeyBytes) {
+      return Error(key, child,
+                   absl::StrCat("key longer than ", kMaxJsonKeyBytes,
+                                " bytes when written as a JSON string"));
+    }
     Message* entry = r->AddMessage(msg, f);
     entry->GetReflection()->SetString(entry, key_field, name);
     const YAML::Node& value = kv.second;

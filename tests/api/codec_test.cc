@@ -211,6 +211,28 @@ TEST(Codec, MissingOrUnknownTypeIsAnError) {
             "expected one object, found 2");
 }
 
+TEST(Codec, AMapKeyTooLongToReadBackAsJsonIsRefused) {
+  // 200 NUL characters: 200 bytes here, 1,202 as a JSON string ("\u0000"
+  // each), past what yaml-cpp reads back as a key.
+  std::string nuls;
+  for (int i = 0; i < 200; ++i) nuls += "\\0";
+  auto refused =
+      Decode("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {\"" + nuls + "\": v}\n");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(Msg(refused.status()).find("key longer than 1000 bytes when written as a JSON string"),
+            std::string::npos)
+      << Msg(refused.status());
+  // A key as long as Kubernetes allows (a 253-character prefix, `/`, a
+  // 63-character name) is read, and reads back from its JSON.
+  const std::string long_key = std::string(253, 'a') + "/" + std::string(63, 'b');
+  auto ok = Decode("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, labels: {" + long_key +
+                   ": v}}\n");
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  minik8s::core::v1::ConfigMap back;
+  ASSERT_TRUE(DecodeInto(EncodeJson(*ok->object), &back).ok());
+  EXPECT_EQ(back.metadata().labels().at(long_key), "v");
+}
+
 TEST(Codec, DecodeIntoChecksTheType) {
   minik8s::core::v1::Pod pod;
   absl::Status s = DecodeInto("apiVersion: apps/v1\nkind: Deployment\n", &pod);
