@@ -4,6 +4,7 @@
 // scheduler, runtime, kubelet) on free loopback ports, one pod run through
 // them, then each daemon's exposition scraped and held to the text
 // format's rules (prometheus_text.h).
+#include <iostream>
 #include <map>
 #include <memory>
 #include <string>
@@ -14,6 +15,7 @@
 #include "cluster/health.h"
 #include "common/net.h"
 #include "gtest/gtest.h"
+#include "testing/file_util.h"
 #include "testing/http_client.h"
 #include "testing/subprocess.h"
 #include "testing/temp_dir.h"
@@ -61,6 +63,16 @@ class DaemonMetricsE2E : public ::testing::Test {
       return absl::InternalError(absl::StrCat(d.name, ": ", e.status().message(), "\n", r->body));
     }
     return e;
+  }
+
+  // A failed run shows the end of each daemon's log (the folder goes with
+  // the test).
+  void TearDown() override {
+    if (!HasFailure()) return;
+    for (const auto& d : daemons_) {
+      std::cerr << "---- " << d->name << " log (end)\n"
+                << testing::FileTail(absl::StrCat(dir_.path(), "/", d->name, ".log")) << "\n";
+    }
   }
 
   bool Healthy(const Daemon& d) {
