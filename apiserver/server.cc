@@ -1,8 +1,10 @@
 #include "apiserver/server.h"
 
+#include <fcntl.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/server_posix.h>
+#include <unistd.h>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -284,6 +286,12 @@ absl::Status Server::Start() {
 void Server::HandOffToGrpc(int fd, std::optional<authn::CertificateIdentity> client) {
   // gRPC names a connection it got by descriptor "fd:N": the handlers find
   // its certificate under that name.
+  // gRPC reads until EAGAIN: a blocking descriptor would stall its poller.
+  const int flags = ::fcntl(fd, F_GETFL);
+  if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+    ::close(fd);
+    return;
+  }
   grpc_identities_.Set(absl::StrCat("fd:", fd), std::move(client));
   grpc::AddInsecureChannelFromFd(grpc_server_.get(), fd);
 }

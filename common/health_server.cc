@@ -56,6 +56,32 @@ bool WaitFor(int fd, short events, int wake_fd, absl::Time deadline) {
   }
 }
 
+// gRPC reads a descriptor it is handed until EAGAIN: a blocking one stalls
+// the poller thread in that read until the peer sends again, so a client
+// waits out its deadline for an answer already made.
+bool MakeNonBlocking(int fd) {
+  const int flags = fcntl(fd, F_GETFL);
+  return flags >= 0 && fcntl(fd, F_SETFL, flags | O_NONBLOCK) == 0;
+}
+
+// Closes a connection after its answer: the write side first, then whatever
+// the client still sends is read and dropped (for a second at most). Closing
+// with unread bytes makes the kernel send a reset, which can destroy the
+// answer before the client reads it (a 431 to an oversized request).
+void LingeringClose(int fd, int wake_fd) {
+  shutdown(fd, SHUT_WR);
+  const absl::Time deadline = absl::Now() + absl::Seconds(1);
+  size_t dropped = 0;
+  char buf[4096];
+  while (dropped < 1024 * 1024 && WaitFor(fd, POLLIN, wake_fd, deadline)) {
+    const ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)) continue;
+    if (n <= 0) break;  // the client closed too, or the connection broke
+    dropped += static_cast<size_t>(n);
+  }
+  close(fd);
+}
+
 bool WriteAll(int fd, absl::string_view data, int wake_fd, absl::Time deadline) {
   while (!data.empty()) {
     const ssize_t n = send(fd, data.data(), data.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -328,13 +354,16 @@ void HealthServer::HandleConnection(int fd) {
     absl::SleepFor(absl::Milliseconds(5));  // a partial preface: wait for the rest
   }
   if (absl::string_view(head, got) == kPreface) {
+    if (!MakeNonBlocking(fd)) {
+      close(fd);
+      return;
+    }
     grpc::AddInsecureChannelFromFd(server_.get(), fd);  // gRPC owns fd now
     return;
   }
   Stream stream(fd, nullptr, wake_pipe_[0], absl::Now() + kIoTimeout);
   ServeHttp(stream, /*authenticated=*/true);
-  shutdown(fd, SHUT_WR);
-  close(fd);
+  LingeringClose(fd, wake_pipe_[0]);
 }
 
 void HealthServer::HandleTlsConnection(int fd) {
@@ -366,10 +395,8 @@ void HealthServer::HandleTlsConnection(int fd) {
     close(fd);
     return;
   }
-  const int flags = fcntl(fd, F_GETFL);
   std::unique_ptr<SSL, SslDeleter> ssl(SSL_new(ssl_ctx_.get()));
-  if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0 || ssl == nullptr ||
-      SSL_set_fd(ssl.get(), fd) != 1) {
+  if (!MakeNonBlocking(fd) || ssl == nullptr || SSL_set_fd(ssl.get(), fd) != 1) {
     close(fd);
     return;
   }
@@ -393,15 +420,17 @@ void HealthServer::HandleTlsConnection(int fd) {
   SSL_get0_alpn_selected(ssl.get(), &alpn, &alpn_len);
   if (absl::string_view(reinterpret_cast<const char*>(alpn), alpn_len) == "h2") {
     RelayToGrpc(ssl.get(), fd);
-  } else {
-    const bool authenticated =
-        options_.tls->trusted_ca_file.empty() || PeerCertificateVerified(ssl.get());
-    Stream stream(fd, ssl.get(), wake_pipe_[0], deadline);
-    ServeHttp(stream, authenticated);
-    SSL_shutdown(ssl.get());  // close_notify, best effort
+    ssl.reset();
+    close(fd);
+    return;
   }
+  const bool authenticated =
+      options_.tls->trusted_ca_file.empty() || PeerCertificateVerified(ssl.get());
+  Stream stream(fd, ssl.get(), wake_pipe_[0], deadline);
+  ServeHttp(stream, authenticated);
+  SSL_shutdown(ssl.get());  // close_notify, best effort
   ssl.reset();
-  close(fd);
+  LingeringClose(fd, wake_pipe_[0]);
 }
 
 void HealthServer::RelayToGrpc(SSL* ssl, int fd) {

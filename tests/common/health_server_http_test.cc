@@ -18,7 +18,8 @@
 namespace minik8s {
 namespace {
 
-// Sends `request` raw to 127.0.0.1:port and reads until the server closes.
+// Sends `request` raw to 127.0.0.1:port, half-closes, and reads until the
+// server closes.
 std::string Exchange(int port, const std::string& request) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
@@ -32,6 +33,7 @@ std::string Exchange(int port, const std::string& request) {
   timeval tv{.tv_sec = 10, .tv_usec = 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
   send(fd, request.data(), request.size(), MSG_NOSIGNAL);
+  shutdown(fd, SHUT_WR);  // all sent: the server sees the end of the request
   std::string out;
   char buf[4096];
   ssize_t n;
@@ -88,6 +90,8 @@ TEST(HealthServerHttp, ServesMetricsHealthAndGrpcOnOnePort) {
   EXPECT_TRUE(absl::StartsWith(Exchange(port, "POST /metrics HTTP/1.1\r\n\r\n"), "HTTP/1.1 405"));
   EXPECT_TRUE(absl::StartsWith(Exchange(port, "garbage\r\n\r\n"), "HTTP/1.1 400"));
   EXPECT_TRUE(absl::StartsWith(Exchange(port, std::string(20000, 'a')), "HTTP/1.1 431"));
+  // A far larger one gets the same answer; the rest is read and dropped.
+  EXPECT_TRUE(absl::StartsWith(Exchange(port, std::string(300000, 'a')), "HTTP/1.1 431"));
   // A client that connects and goes away does not hurt.
   EXPECT_EQ(Exchange(port, ""), "");
 
