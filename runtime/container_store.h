@@ -33,6 +33,18 @@ namespace cri = ::minik8s::cri::v1;
 template <typename T>
 using Done = std::function<void(absl::StatusOr<T>)>;
 
+// A command run in a container (ExecSync) that sleeps on the clock: a
+// lifecycle hook's, such as `sleep 5` before the stop.
+struct ExecRun {
+  Program program;
+  ScriptState state;
+  std::string out;
+  std::string err;
+  absl::Time deadline = absl::InfiniteFuture();  // from the request's timeout
+  int64_t timeout_seconds = 0;
+  Done<cri::ExecSyncResponse> done;  // empty once answered
+};
+
 struct Container {
   std::string id;
   std::string sandbox_id;
@@ -75,6 +87,8 @@ struct Container {
   Done<cri::StartContainerResponse> start_done;
   bool sigterm_sent = false;
   std::vector<Done<cri::StopContainerResponse>> stop_waiters;
+  // Commands still running in it; answered with an error when it exits.
+  std::vector<std::shared_ptr<ExecRun>> execs;
 };
 
 class ContainerStore {

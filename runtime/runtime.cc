@@ -116,6 +116,9 @@ Runtime::~Runtime() {
     for (common::TimerId t : c->timers) clock_->Cancel(t);
     if (c->start_done) deferred.Add([done = std::move(c->start_done), gone] { done(gone); });
     for (auto& w : c->stop_waiters) deferred.Add([w = std::move(w), gone] { w(gone); });
+    for (const std::shared_ptr<ExecRun>& run : c->execs) {
+      if (run->done) deferred.Add([done = std::move(run->done), gone] { done(gone); });
+    }
   }
   for (common::TimerId t : pull_timers_) clock_->Cancel(t);
   for (auto& [name, waiters] : pulls_) {
@@ -289,6 +292,15 @@ void Runtime::ExitLocked(Container& c, int exit_code, const std::string& reason,
     deferred.Add([w = std::move(w)] { w(cri::StopContainerResponse()); });
   }
   c.stop_waiters.clear();
+  for (const std::shared_ptr<ExecRun>& run : c.execs) {
+    if (!run->done) continue;
+    deferred.Add([done = std::move(run->done), id = c.id] {
+      done(absl::AbortedError(
+          absl::StrCat("container \"", id, "\" exited while the command was running")));
+    });
+    run->done = nullptr;
+  }
+  c.execs.clear();
   logs_.EndFollowers(c.id);
   spdlog::debug("container {} ({}) exited: code {} ({})", c.id.substr(0, 13),
                 c.config.metadata().name(), exit_code, reason);
@@ -667,51 +679,122 @@ absl::StatusOr<cri::ContainerStatusResponse> Runtime::ContainerStatus(
 
 // ------------------------------------------------------------- exec and probes
 
-absl::StatusOr<cri::ExecSyncResponse> Runtime::ExecSync(const cri::ExecSyncRequest& req) {
-  if (req.cmd().empty()) return absl::InvalidArgumentError("exec: cmd is empty");
+void Runtime::ExecSync(const cri::ExecSyncRequest& req, Done<cri::ExecSyncResponse> done) {
+  Deferred deferred;
   absl::MutexLock lock(&mu_);
+  auto answer = [&](absl::StatusOr<cri::ExecSyncResponse> r) {
+    deferred.Add([done, r = std::move(r)] { done(r); });
+  };
+  if (req.cmd().empty()) return answer(absl::InvalidArgumentError("exec: cmd is empty"));
   Container* c = containers_.Find(req.container_id());
-  if (c == nullptr) return ContainerNotFound(req.container_id());
+  if (c == nullptr) return answer(ContainerNotFound(req.container_id()));
   if (c->state != cri::CONTAINER_RUNNING) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "container \"", c->id, "\" is not running (state ", ContainerStateName(c->state), ")"));
+    return answer(absl::FailedPreconditionError(absl::StrCat(
+        "container \"", c->id, "\" is not running (state ", ContainerStateName(c->state), ")")));
   }
-  cri::ExecSyncResponse r;
-  if (req.probe_kind() != cri::PROBE_KIND_UNSPECIFIED) {
+  const bool probe = req.probe_kind() != cri::PROBE_KIND_UNSPECIFIED;
+  if (probe) {
     if (auto failure = SimulatedProbeFailure(*c, req.probe_kind(), Now())) {
+      cri::ExecSyncResponse r;
       r.set_exit_code(1);
       r.set_stderr(*failure + "\n");
-      return r;
+      return answer(r);
     }
   }
-  std::vector<std::string> argv(req.cmd().begin(), req.cmd().end());
-  Program program = CompileCommand(argv, c->env);
-  std::string out, err;
+  auto run = std::make_shared<ExecRun>();
+  run->program =
+      CompileCommand(std::vector<std::string>(req.cmd().begin(), req.cmd().end()), c->env);
+  run->timeout_seconds = req.timeout();
+  if (probe) {
+    // A probe's command takes no simulated time: run it through.
+    ScriptIo io;
+    io.output = [&](const std::string& stream, const std::string& line) {
+      absl::StrAppend(stream == "stderr" ? &run->err : &run->out, line, "\n");
+    };
+    io.files = &c->files;
+    io.mounts = &c->mounts;
+    Blocked b;
+    do {
+      b = RunUntilBlocked(run->program, &run->state, io);
+    } while (b.kind == Blocked::kSleep);
+    cri::ExecSyncResponse r;
+    if (b.kind == Blocked::kForever && !b.unknown) {
+      return answer(absl::DeadlineExceededError(absl::StrCat(
+          "command \"", run->program.description, "\" does not exit",
+          req.timeout() > 0 ? absl::StrCat(" (timeout ", req.timeout(), "s exceeded)") : "")));
+    }
+    // An unknown command: the simulated image has every tool, and it succeeds.
+    r.set_exit_code(b.kind == Blocked::kExit ? b.exit_code : 0);
+    r.set_stdout(run->out);
+    r.set_stderr(run->err);
+    return answer(r);
+  }
+  if (req.timeout() > 0) run->deadline = Now() + absl::Seconds(req.timeout());
+  run->done = std::move(done);
+  c->execs.push_back(run);
+  ContinueExecLocked(*c, run, deferred);
+}
+
+void Runtime::ContinueExecLocked(Container& c, const std::shared_ptr<ExecRun>& run,
+                                 Deferred& deferred) {
   ScriptIo io;
   io.output = [&](const std::string& stream, const std::string& line) {
-    absl::StrAppend(stream == "stderr" ? &err : &out, line, "\n");
+    absl::StrAppend(stream == "stderr" ? &run->err : &run->out, line, "\n");
   };
-  io.files = &c->files;
-  io.mounts = &c->mounts;
-  ScriptState state;
-  while (true) {
-    Blocked b = RunUntilBlocked(program, &state, io);
-    if (b.kind == Blocked::kSleep) continue;  // exec'd commands take no simulated time
-    if (b.kind == Blocked::kExit) {
+  io.files = &c.files;
+  io.mounts = &c.mounts;
+  const Blocked b = RunUntilBlocked(run->program, &run->state, io);
+  cri::ExecSyncResponse r;
+  r.set_stdout(run->out);
+  r.set_stderr(run->err);
+  switch (b.kind) {
+    case Blocked::kSleep: {
+      const absl::Time wake = Now() + b.sleep;
+      if (wake > run->deadline) {
+        // As CRI runtimes answer a command that outlives its timeout.
+        ScheduleForContainerLocked(
+            c, run->deadline,
+            [this, run](Container& c, Deferred& d) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+              FinishExecLocked(c, run,
+                               absl::DeadlineExceededError(
+                                   absl::StrCat("command \"", run->program.description,
+                                                "\" timed out after ", run->timeout_seconds, "s")),
+                               d);
+            });
+        return;
+      }
+      ScheduleForContainerLocked(
+          c, wake, [this, run](Container& c, Deferred& d) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+            ContinueExecLocked(c, run, d);
+          });
+      return;
+    }
+    case Blocked::kExit:
       r.set_exit_code(b.exit_code);
-      break;
-    }
-    if (b.unknown) {  // the simulated image has every tool, and it succeeds
-      r.set_exit_code(0);
-      break;
-    }
-    return absl::DeadlineExceededError(absl::StrCat(
-        "command \"", program.description, "\" does not exit",
-        req.timeout() > 0 ? absl::StrCat(" (timeout ", req.timeout(), "s exceeded)") : ""));
+      return FinishExecLocked(c, run, r, deferred);
+    case Blocked::kForever:
+      if (b.unknown) {  // the simulated image has every tool, and it succeeds
+        r.set_exit_code(0);
+        return FinishExecLocked(c, run, r, deferred);
+      }
+      return FinishExecLocked(c, run,
+                              absl::DeadlineExceededError(absl::StrCat(
+                                  "command \"", run->program.description, "\" does not exit")),
+                              deferred);
   }
-  r.set_stdout(out);
-  r.set_stderr(err);
-  return r;
+}
+
+void Runtime::FinishExecLocked(Container& c, const std::shared_ptr<ExecRun>& run,
+                               absl::StatusOr<cri::ExecSyncResponse> result, Deferred& deferred) {
+  std::erase(c.execs, run);
+  if (!run->done) return;
+  deferred.Add([done = std::move(run->done), result = std::move(result)] { done(result); });
+  run->done = nullptr;
+}
+
+absl::StatusOr<cri::ExecSyncResponse> Runtime::ExecSync(const cri::ExecSyncRequest& req) {
+  return Await<cri::ExecSyncResponse>(
+      [&](Done<cri::ExecSyncResponse> done) { ExecSync(req, std::move(done)); });
 }
 
 absl::StatusOr<cri::ProbeResponse> Runtime::Probe(const cri::ProbeRequest& req) {

@@ -116,6 +116,11 @@ class Runtime {
   absl::StatusOr<cri::ListContainersResponse> ListContainers(const cri::ListContainersRequest& req);
   absl::StatusOr<cri::ContainerStatusResponse> ContainerStatus(
       const cri::ContainerStatusRequest& req);
+  // Runs a command in a running container. An exec probe's command
+  // (probe_kind set) takes no simulated time. Any other, such as a
+  // lifecycle hook's, sleeps as it says on the clock; it ends with an error
+  // when the container exits first or when req.timeout (if > 0) passes.
+  void ExecSync(const cri::ExecSyncRequest& req, Done<cri::ExecSyncResponse> done);
   absl::StatusOr<cri::ExecSyncResponse> ExecSync(const cri::ExecSyncRequest& req);
   absl::StatusOr<cri::ProbeResponse> Probe(const cri::ProbeRequest& req);
 
@@ -177,6 +182,13 @@ class Runtime {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   void BeginRunningLocked(Container& c, Deferred& deferred) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Runs `run` until it sleeps (a timer continues it) or ends (answered).
+  void ContinueExecLocked(Container& c, const std::shared_ptr<ExecRun>& run, Deferred& deferred)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Answers `run` once and forgets it.
+  void FinishExecLocked(Container& c, const std::shared_ptr<ExecRun>& run,
+                        absl::StatusOr<cri::ExecSyncResponse> result, Deferred& deferred)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void ContinueScriptLocked(Container& c, Deferred& deferred) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // RUNNING -> EXITED with the code and reason; wakes stop waiters and ends
   // log followers.

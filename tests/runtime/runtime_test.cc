@@ -4,6 +4,7 @@
 #include <fstream>
 #include <optional>
 
+#include "absl/strings/match.h"
 #include "common/clock.h"
 #include "common/fake_clock.h"
 #include "gtest/gtest.h"
@@ -786,6 +787,59 @@ TEST_F(RuntimeTest, ExecSyncRunsSimpleCommands) {
   EXPECT_EQ(Exec("nosuch", {"true"}).status().code(), absl::StatusCode::kNotFound);
   std::string done = RunContainer(sb, "done", {"true"});
   EXPECT_EQ(Exec(done, {"true"}).status().code(), absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(RuntimeTest, ExecSyncOutsideProbesSleepsOnTheClock) {
+  std::string sb = RunSandbox();
+  std::string id = RunContainer(sb, "app", {"sleep", "3600"});
+  cri::ExecSyncRequest req;
+  req.set_container_id(id);
+  for (const char* arg : {"sh", "-c", "echo draining; sleep 5; echo done"}) req.add_cmd(arg);
+  Result<cri::ExecSyncResponse> hook;
+  rt_->ExecSync(req, hook.done());
+  EXPECT_FALSE(hook.value.has_value());
+  clock_.Advance(absl::Seconds(4));
+  EXPECT_FALSE(hook.value.has_value());
+  clock_.Advance(absl::Seconds(1));
+  ASSERT_TRUE(hook.value.has_value());
+  ASSERT_TRUE(hook.value->ok()) << hook.value->status();
+  EXPECT_EQ((*hook.value)->stdout(), "draining\ndone\n");
+  EXPECT_EQ((*hook.value)->exit_code(), 0);
+
+  // A probe's command takes no time, sleep or not.
+  req.set_probe_kind(cri::LIVENESS);
+  Result<cri::ExecSyncResponse> probe;
+  rt_->ExecSync(req, probe.done());
+  ASSERT_TRUE(probe.value.has_value());
+  EXPECT_EQ((*probe.value)->exit_code(), 0);
+}
+
+TEST_F(RuntimeTest, ASleepingExecEndsAtItsTimeoutOrWithTheContainer) {
+  std::string sb = RunSandbox();
+  std::string id = RunContainer(sb, "app", {"sleep", "3600"});
+  cri::ExecSyncRequest req;
+  req.set_container_id(id);
+  for (const char* arg : {"sleep", "60"}) req.add_cmd(arg);
+  req.set_timeout(2);
+  Result<cri::ExecSyncResponse> timed;
+  rt_->ExecSync(req, timed.done());
+  clock_.Advance(absl::Seconds(2));
+  ASSERT_TRUE(timed.value.has_value());
+  EXPECT_EQ(timed.value->status().code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_TRUE(absl::StrContains(timed.value->status().message(), "timed out after 2s"))
+      << timed.value->status();
+
+  req.set_timeout(0);
+  Result<cri::ExecSyncResponse> cut;
+  rt_->ExecSync(req, cut.done());
+  cri::StopContainerRequest stop;
+  stop.set_container_id(id);
+  stop.set_timeout(0);
+  Result<cri::StopContainerResponse> stopped;
+  rt_->StopContainer(stop, stopped.done());
+  ASSERT_TRUE(cut.value.has_value());
+  EXPECT_EQ(cut.value->status().code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(clock_.PendingTimers(), 0u);
 }
 
 // ---------------------------------------------------------------- removal
