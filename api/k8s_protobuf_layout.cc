@@ -45,8 +45,10 @@ const TableEntry kTable[] = {
     {"minik8s.core.v1.ConfigMapEnvSource", "name", {1, 1}},
     {"minik8s.core.v1.SecretEnvSource", "name", {1, 1}},
 
-    // Container: Kubernetes has lifecycle = 12 and stdinOnce = 17, which we
-    // lack; our later fields were numbered one off.
+    // Container: lifecycle (12) and stdinOnce (17) came later here, as 20
+    // and 21; the fields between were numbered one off.
+    {"minik8s.core.v1.Container", "lifecycle", {12}},
+    {"minik8s.core.v1.Container", "stdin_once", {17}},
     {"minik8s.core.v1.Container", "startup_probe", {22}},
     {"minik8s.core.v1.Container", "termination_message_policy", {20}},
     {"minik8s.core.v1.Container", "image_pull_policy", {14}},
@@ -101,6 +103,7 @@ const TableEntry kTable[] = {
     {"minik8s.core.v1.PodSpec", "priority", {25}},
     {"minik8s.core.v1.PodSpec", "enable_service_links", {30}},
     {"minik8s.core.v1.PodSpec", "preemption_policy", {31}},
+    {"minik8s.core.v1.PodSpec", "image_pull_secrets", {15}},
 
     // PodStatus.
     {"minik8s.core.v1.PodStatus", "host_ip", {5}},

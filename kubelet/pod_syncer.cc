@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <cmath>
 #include <optional>
+#include <thread>
+#include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/match.h"
@@ -17,6 +20,7 @@
 #include "api/validation/names.h"
 #include "common/duration.h"
 #include "common/metrics.h"
+#include "kubelet/lifecycle_hooks.h"
 #include "runtime/container_ports.h"
 #include "spdlog/spdlog.h"
 
@@ -452,8 +456,57 @@ bool PodSyncer::StartContainer(PodWorker& w, const core::Pod& pod, const core::C
     return false;
   }
   host_->Event(pod, c.name(), "Normal", "Started", absl::StrCat("Started container ", c.name()));
+  if (c.has_lifecycle() && c.lifecycle().has_post_start()) {
+    std::optional<std::string> failed = RunLifecycleHook(
+        runtime_, clock_, c.lifecycle().post_start(),
+        HookTarget{.pod = &pod, .container = &c, .container_id = r.id, .pod_ip = w.pod_ip},
+        absl::InfiniteDuration());
+    if (failed.has_value()) {
+      // As Kubernetes: the Event, then the container is killed and waits
+      // to be started again (by its restart policy, with back-off).
+      host_->Event(pod, c.name(), "Warning", "FailedPostStartHook", *failed);
+      host_->Event(pod, c.name(), "Normal", "Killing", "FailedPostStartHook");
+      KillContainer(pod, &c, r, w.pod_ip, clock_->Now() + absl::Seconds(GraceOf(pod)));
+      r.waiting_reason = "PostStartHookError";
+      r.waiting_message = *failed;
+      return false;
+    }
+  }
   RefreshContainer(r);
   return true;
+}
+
+void PodSyncer::KillContainer(const core::Pod& pod, const core::Container* spec, ContainerRecord& r,
+                              const std::string& pod_ip, absl::Time deadline) {
+  // Whole seconds left until `deadline`, rounded up.
+  auto seconds_left = [&] {
+    return std::max<int64_t>(
+        0, static_cast<int64_t>(std::ceil(absl::ToDoubleSeconds(deadline - clock_->Now()))));
+  };
+  int64_t grace = seconds_left();
+  if (spec != nullptr && spec->has_lifecycle() && spec->lifecycle().has_pre_stop() && grace > 0) {
+    std::optional<std::string> failed = RunLifecycleHook(
+        runtime_, clock_, spec->lifecycle().pre_stop(),
+        HookTarget{.pod = &pod, .container = spec, .container_id = r.id, .pod_ip = pod_ip},
+        absl::Seconds(grace));
+    if (failed.has_value()) {
+      host_->Event(pod, spec->name(), "Warning", "FailedPreStopHook", *failed);
+    }
+    // Kubernetes' minimum shutdown window after a hook, so that a hook
+    // that used the whole grace period does not make it a SIGKILL.
+    constexpr int64_t kMinimumGraceSeconds = 2;
+    grace = std::max(seconds_left(), kMinimumGraceSeconds);
+  }
+  cri::StopContainerRequest req;
+  req.set_container_id(r.id);
+  req.set_timeout(grace);
+  auto stopped = runtime_->StopContainer(req);
+  if (!stopped.ok() && stopped.status().code() != absl::StatusCode::kNotFound) {
+    spdlog::warn("pod {}/{}: stopping container {}: {}", pod.metadata().namespace_(),
+                 pod.metadata().name(), spec != nullptr ? spec->name() : r.id.substr(0, 13),
+                 stopped.status().ToString());
+  }
+  RefreshContainer(r);
 }
 
 bool PodSyncer::RunProbes(const core::Pod& pod, const core::Container& c, ContainerRecord& r,
@@ -467,14 +520,10 @@ bool PodSyncer::RunProbes(const core::Pod& pod, const core::Container& c, Contai
   const char* why = verdict == ProberManager::Verdict::kLivenessFailed ? "liveness" : "startup";
   host_->Event(pod, c.name(), "Normal", "Killing",
                absl::StrCat("Container ", c.name(), " failed ", why, " probe, will be restarted"));
-  int64_t grace = pod.spec().has_termination_grace_period_seconds()
-                      ? pod.spec().termination_grace_period_seconds()
-                      : kDefaultTerminationGraceSeconds;
-  cri::StopContainerRequest req;
-  req.set_container_id(r.id);
-  req.set_timeout(grace);
-  (void)runtime_->StopContainer(req);
-  RefreshContainer(r);
+  const int64_t grace = pod.spec().has_termination_grace_period_seconds()
+                            ? pod.spec().termination_grace_period_seconds()
+                            : kDefaultTerminationGraceSeconds;
+  KillContainer(pod, &c, r, pod_ip, clock_->Now() + absl::Seconds(grace));
   return true;
 }
 
@@ -713,23 +762,40 @@ absl::Status PodSyncer::ReportStatus(PodWorker& w, const core::Pod& pod, bool sa
 }
 
 void PodSyncer::TeardownPod(PodWorker& w, int64_t grace_seconds, bool record_events) {
-  absl::Time deadline = clock_->Now() + absl::Seconds(std::max<int64_t>(grace_seconds, 0));
+  const absl::Time deadline = clock_->Now() + absl::Seconds(std::max<int64_t>(grace_seconds, 0));
+  // The running containers, each with its spec (for its preStop hook).
+  std::vector<std::pair<const core::Container*, ContainerRecord*>> running;
+  bool hooks = false;
   for (auto& [name, r] : w.containers) {
     RefreshContainer(r);
     if (!r.status || r.status->state() == cri::CONTAINER_EXITED) continue;
+    const core::Container* spec = nullptr;
+    for (const auto* list :
+         {&w.last_pod.spec().containers(), &w.last_pod.spec().init_containers()}) {
+      for (const core::Container& c : *list) {
+        if (c.name() == name) spec = &c;
+      }
+    }
+    hooks = hooks || (spec != nullptr && spec->lifecycle().has_pre_stop());
     if (record_events) {
       host_->Event(w.last_pod, name, "Normal", "Killing",
                    absl::StrCat("Stopping container ", name));
     }
-    cri::StopContainerRequest req;
-    req.set_container_id(r.id);
-    req.set_timeout(std::max<int64_t>(
-        0, static_cast<int64_t>(std::ceil(absl::ToDoubleSeconds(deadline - clock_->Now())))));
-    auto s = runtime_->StopContainer(req);
-    if (!s.ok() && s.status().code() != absl::StatusCode::kNotFound) {
-      spdlog::warn("pod {}: stopping container {}: {}", w.key, name, s.status().ToString());
-    }
-    RefreshContainer(r);
+    running.emplace_back(spec, &r);
+  }
+  auto kill = [&](const core::Container* spec, ContainerRecord* r) {
+    KillContainer(w.last_pod, spec, *r, w.pod_ip, deadline);
+  };
+  if (hooks && running.size() > 1) {
+    // As Kubernetes: the containers stop in parallel, so that one's preStop
+    // hook does not hold up another's stop.
+    std::vector<std::thread> threads;
+    threads.reserve(running.size());
+    for (const auto& [spec, r] : running) threads.emplace_back(kill, spec, r);
+    for (std::thread& t : threads) t.join();
+  } else {
+    // One after another; each gets what is left of the grace period.
+    for (const auto& [spec, r] : running) kill(spec, r);
   }
   if (!w.sandbox_id.empty()) {
     cri::StopPodSandboxRequest stop;
@@ -750,6 +816,7 @@ void PodSyncer::TeardownPod(PodWorker& w, int64_t grace_seconds, bool record_eve
 }
 
 absl::Status PodSyncer::TerminatePod(PodWorker& w, const core::Pod& pod) {
+  w.last_pod = pod;  // the spec of the containers' preStop hooks
   TeardownPod(w, GraceOf(pod), true);
   absl::Status deleted = host_->DeletePod(pod);
   if (!deleted.ok() && !api::IsNotFound(deleted) && !api::IsConflict(deleted)) {

@@ -79,8 +79,10 @@ class PodSyncer {
                               absl::Duration* requeue_after);
   // Tears the pod down within its grace period, then deletes it for good.
   absl::Status TerminatePod(PodWorker& w, const minik8s::core::v1::Pod& pod);
-  // Stops the pod's containers (each gets what is left of `grace_seconds`,
-  // counted from the call), then its sandbox, and releases its IP.
+  // Stops the pod's containers (KillContainer: preStop hook, then the
+  // stop; each gets what is left of `grace_seconds`, counted from the
+  // call; in parallel when one has a preStop hook), then its sandbox, and
+  // releases its IP.
   void TeardownPod(PodWorker& w, int64_t grace_seconds, bool record_events);
   // The pod's worker is gone: drop its cached status and probe state.
   void ForgetPod(const PodWorker& w);
@@ -124,6 +126,13 @@ class PodSyncer {
   bool StartContainer(PodWorker& w, const minik8s::core::v1::Pod& pod,
                       const minik8s::core::v1::Container& c, bool init, ContainerRecord& r,
                       absl::Time now, absl::Time* wake);
+  // Stops instance r.id of container `spec` (null: not in the spec) as
+  // Kubernetes' killContainer does: its preStop hook first, if it has one
+  // and there is time before `deadline` (FailedPreStopHook Event when it
+  // fails), then the stop with what is left until `deadline` (at least 2 s
+  // after a hook). The caller records the Killing Event.
+  void KillContainer(const minik8s::core::v1::Pod& pod, const minik8s::core::v1::Container* spec,
+                     ContainerRecord& r, const std::string& pod_ip, absl::Time deadline);
   // Runs the probes that are due (ProberManager); true if liveness or
   // startup failed and the instance was killed.
   bool RunProbes(const minik8s::core::v1::Pod& pod, const minik8s::core::v1::Container& c,

@@ -81,6 +81,15 @@ void SetContainerDefaults(Container* c) {
   if (c->has_liveness_probe()) SetProbeDefaults(c->mutable_liveness_probe());
   if (c->has_readiness_probe()) SetProbeDefaults(c->mutable_readiness_probe());
   if (c->has_startup_probe()) SetProbeDefaults(c->mutable_startup_probe());
+  if (c->has_lifecycle()) {
+    auto* lifecycle = c->mutable_lifecycle();
+    for (auto* handler : {lifecycle->has_post_start() ? lifecycle->mutable_post_start() : nullptr,
+                          lifecycle->has_pre_stop() ? lifecycle->mutable_pre_stop() : nullptr}) {
+      if (handler != nullptr && handler->has_http_get()) {
+        SetHTTPGetDefaults(handler->mutable_http_get());
+      }
+    }
+  }
 }
 
 void SetPodSpecDefaults(PodSpec* spec) {

@@ -2,6 +2,8 @@
 
 #include <set>
 
+#include "common/go_quote.h"
+
 namespace minik8s::validation {
 
 FieldPath FieldPath::Child(std::string_view name) const {
@@ -67,51 +69,7 @@ std::string FieldError::ToString() const {
   return (field.empty() ? std::string("<nil>") : field) + ": " + ErrorBody();
 }
 
-std::string QuoteValue(std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\a':
-        out += "\\a";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      case '\v':
-        out += "\\v";
-        break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          out += "\\x";
-          out += kHex[c >> 4];
-          out += kHex[c & 0xf];
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  out += "\"";
-  return out;
-}
+std::string QuoteValue(std::string_view s) { return common::GoQuote(s); }
 
 std::string PrintValue(int64_t v) { return std::to_string(v); }
 std::string PrintBool(bool v) { return v ? "true" : "false"; }

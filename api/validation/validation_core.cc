@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -10,6 +11,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "api/quantity.h"
 #include "api/selector/labels.h"
@@ -88,6 +90,67 @@ void ValidatePortNumOrName(const IntOrString& port, const FieldPath& path, Field
   }
 }
 
+// The actions probes and lifecycle hooks share.
+void ValidateHandlerActions(const minik8s::core::v1::ExecAction* exec,
+                            const minik8s::core::v1::HTTPGetAction* http_get,
+                            const minik8s::core::v1::TCPSocketAction* tcp_socket,
+                            const FieldPath& path, FieldErrors* errs) {
+  if (exec != nullptr && exec->command().empty()) {
+    errs->push_back(Required(path.Child("exec").Child("command"), ""));
+  }
+  if (http_get != nullptr) {
+    FieldPath hp = path.Child("httpGet");
+    if (http_get->path().empty()) errs->push_back(Required(hp.Child("path"), ""));
+    ValidatePortNumOrName(http_get->port(), hp.Child("port"), errs);
+    const std::string& scheme = http_get->scheme();
+    if (scheme != "HTTP" && scheme != "HTTPS") {
+      errs->push_back(NotSupported(hp.Child("scheme"), scheme, {"HTTP", "HTTPS"}));
+    }
+    for (size_t i = 0; i < static_cast<size_t>(http_get->http_headers_size()); ++i) {
+      const std::string& name = http_get->http_headers(i).name();
+      for (const std::string& msg : IsHTTPHeaderName(name)) {
+        errs->push_back(Invalid(hp.Child("httpHeaders").Index(i).Child("name"), name, msg));
+      }
+    }
+  }
+  if (tcp_socket != nullptr) {
+    ValidatePortNumOrName(tcp_socket->port(), path.Child("tcpSocket").Child("port"), errs);
+  }
+}
+
+// A postStart or preStop hook: one action, as for probes. A sleep must end
+// within the pod's grace period (`grace`: the spec's, defaulted).
+void ValidateLifecycleHandler(const minik8s::core::v1::LifecycleHandler& handler,
+                              std::optional<int64_t> grace, const FieldPath& path,
+                              FieldErrors* errs) {
+  int handlers = 0;
+  auto count = [&](bool present, std::string_view name) {
+    if (!present) return;
+    if (++handlers > 1) {
+      errs->push_back(Forbidden(path.Child(name), "may not specify more than 1 handler type"));
+    }
+  };
+  count(handler.has_exec(), "exec");
+  count(handler.has_http_get(), "httpGet");
+  count(handler.has_tcp_socket(), "tcpSocket");
+  count(handler.has_sleep(), "sleep");
+  if (handlers == 0) {
+    errs->push_back(Required(path, "must specify a handler type"));
+  }
+  ValidateHandlerActions(handler.has_exec() ? &handler.exec() : nullptr,
+                         handler.has_http_get() ? &handler.http_get() : nullptr,
+                         handler.has_tcp_socket() ? &handler.tcp_socket() : nullptr, path, errs);
+  if (handler.has_sleep() && grace.has_value()) {
+    const int64_t seconds = handler.sleep().seconds();
+    if (seconds <= 0 || seconds > *grace) {
+      errs->push_back(Invalid(path.Child("sleep").Child("seconds"), seconds,
+                              absl::StrCat("must be greater than 0 and less than "
+                                           "terminationGracePeriodSeconds (",
+                                           *grace, ")")));
+    }
+  }
+}
+
 void ValidateProbe(const Probe& probe, const FieldPath& path, FieldErrors* errs) {
   // Exactly one handler.
   int handlers = 0;
@@ -104,27 +167,9 @@ void ValidateProbe(const Probe& probe, const FieldPath& path, FieldErrors* errs)
   if (handlers == 0) {
     errs->push_back(Required(path, "must specify a handler type"));
   }
-  if (probe.has_exec() && probe.exec().command().empty()) {
-    errs->push_back(Required(path.Child("exec").Child("command"), ""));
-  }
-  if (probe.has_http_get()) {
-    FieldPath hp = path.Child("httpGet");
-    if (probe.http_get().path().empty()) errs->push_back(Required(hp.Child("path"), ""));
-    ValidatePortNumOrName(probe.http_get().port(), hp.Child("port"), errs);
-    const std::string& scheme = probe.http_get().scheme();
-    if (scheme != "HTTP" && scheme != "HTTPS") {
-      errs->push_back(NotSupported(hp.Child("scheme"), scheme, {"HTTP", "HTTPS"}));
-    }
-    for (size_t i = 0; i < static_cast<size_t>(probe.http_get().http_headers_size()); ++i) {
-      const std::string& name = probe.http_get().http_headers(i).name();
-      for (const std::string& msg : IsHTTPHeaderName(name)) {
-        errs->push_back(Invalid(hp.Child("httpHeaders").Index(i).Child("name"), name, msg));
-      }
-    }
-  }
-  if (probe.has_tcp_socket()) {
-    ValidatePortNumOrName(probe.tcp_socket().port(), path.Child("tcpSocket").Child("port"), errs);
-  }
+  ValidateHandlerActions(probe.has_exec() ? &probe.exec() : nullptr,
+                         probe.has_http_get() ? &probe.http_get() : nullptr,
+                         probe.has_tcp_socket() ? &probe.tcp_socket() : nullptr, path, errs);
   if (probe.has_grpc()) {
     for (const std::string& msg : IsValidPortNum(probe.grpc().port())) {
       errs->push_back(Invalid(path.Child("grpc").Child("port"),
@@ -149,7 +194,8 @@ void ValidateId(const FieldPath& path, int64_t id, FieldErrors* errs) {
     errs->push_back(Invalid(path, id, InclusiveRangeError(0, kMaxInt32)));
 }
 
-void ValidateContainer(const Container& ctr, const FieldPath& path, FieldErrors* errs) {
+void ValidateContainer(const Container& ctr, std::optional<int64_t> grace, const FieldPath& path,
+                       FieldErrors* errs) {
   FieldPath name_path = path.Child("name");
   if (ctr.name().empty()) {
     errs->push_back(Required(name_path, ""));
@@ -188,6 +234,16 @@ void ValidateContainer(const Container& ctr, const FieldPath& path, FieldErrors*
       errs->push_back(Invalid(path.Child("startupProbe").Child("successThreshold"),
                               static_cast<int64_t>(ctr.startup_probe().success_threshold()),
                               "must be 1"));
+    }
+  }
+
+  if (ctr.has_lifecycle()) {
+    const FieldPath lp = path.Child("lifecycle");
+    if (ctr.lifecycle().has_post_start()) {
+      ValidateLifecycleHandler(ctr.lifecycle().post_start(), grace, lp.Child("postStart"), errs);
+    }
+    if (ctr.lifecycle().has_pre_stop()) {
+      ValidateLifecycleHandler(ctr.lifecycle().pre_stop(), grace, lp.Child("preStop"), errs);
     }
   }
 
@@ -300,15 +356,15 @@ void ValidateContainer(const Container& ctr, const FieldPath& path, FieldErrors*
 }
 
 void ValidateContainers(const google::protobuf::RepeatedPtrField<Container>& containers,
-                        const FieldPath& path, bool required, std::set<std::string>* all_names,
-                        FieldErrors* errs) {
+                        std::optional<int64_t> grace, const FieldPath& path, bool required,
+                        std::set<std::string>* all_names, FieldErrors* errs) {
   if (containers.empty()) {
     if (required) errs->push_back(Required(path, ""));
     return;
   }
   for (int i = 0; i < containers.size(); ++i) {
     FieldPath ip = path.Index(i);
-    ValidateContainer(containers[i], ip, errs);
+    ValidateContainer(containers[i], grace, ip, errs);
     if (!containers[i].name().empty() && !all_names->insert(containers[i].name()).second) {
       errs->push_back(Duplicate(ip.Child("name"), containers[i].name()));
     }
@@ -425,10 +481,20 @@ FieldErrors ValidatePodSpec(const PodSpec& spec, const FieldPath& path) {
   FieldErrors errs;
   Append(&errs, ValidateVolumes(spec.volumes(), path.Child("volumes")));
   std::set<std::string> container_names;
-  ValidateContainers(spec.containers(), path.Child("containers"), /*required=*/true,
+  std::optional<int64_t> grace;
+  if (spec.has_termination_grace_period_seconds()) grace = spec.termination_grace_period_seconds();
+  ValidateContainers(spec.containers(), grace, path.Child("containers"), /*required=*/true,
                      &container_names, &errs);
-  ValidateContainers(spec.init_containers(), path.Child("initContainers"), /*required=*/false,
-                     &container_names, &errs);
+  ValidateContainers(spec.init_containers(), grace, path.Child("initContainers"),
+                     /*required=*/false, &container_names, &errs);
+  for (int i = 0; i < spec.init_containers_size(); ++i) {
+    // Hooks are for containers that keep running (Kubernetes allows them on
+    // restartable init containers, which minik8s does not have).
+    if (spec.init_containers(i).has_lifecycle()) {
+      errs.push_back(Forbidden(path.Child("initContainers").Index(i).Child("lifecycle"),
+                               "may not be set for init containers without restartPolicy=Always"));
+    }
+  }
 
   const std::string& rp = spec.restart_policy();
   if (rp.empty()) {

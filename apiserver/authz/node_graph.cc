@@ -32,6 +32,9 @@ std::vector<std::string> References(const core::v1::Pod& pod) {
   };
   const core::v1::PodSpec& spec = pod.spec();
   add(GraphVertex::kServiceAccount, spec.service_account_name());
+  for (const core::v1::LocalObjectReference& pull : spec.image_pull_secrets()) {
+    add(GraphVertex::kSecret, pull.name());
+  }
   for (const core::v1::Volume& volume : spec.volumes()) {
     if (volume.has_secret()) add(GraphVertex::kSecret, volume.secret().secret_name());
     if (volume.has_config_map()) add(GraphVertex::kConfigMap, volume.config_map().name());

@@ -246,6 +246,10 @@ absl::Status AdmitServiceAccount(const api::KindInfo& kind, core::v1::Pod* pod,
                      ": ", account.status().message()));
   }
   if (ShouldAutomount(*account, *pod)) MountServiceAccountToken(pod);
+  // A pod that names no pull secrets gets its ServiceAccount's.
+  if (spec->image_pull_secrets().empty()) {
+    *spec->mutable_image_pull_secrets() = account->image_pull_secrets();
+  }
   return absl::OkStatus();
 }
 

@@ -156,6 +156,27 @@ TEST_F(ServiceAccountAdmissionTest, PodOrAccountMayOptOut) {
   EXPECT_EQ(wants.spec().volumes_size(), 1);
 }
 
+TEST_F(ServiceAccountAdmissionTest, APodWithoutPullSecretsGetsTheAccounts) {
+  core::v1::ServiceAccount builder = Account("team", "builder");
+  builder.add_image_pull_secrets()->set_name("registry-a");
+  builder.add_image_pull_secrets()->set_name("registry-b");
+  Add(builder);
+  core::v1::Pod pod = TwoContainerPod();
+  pod.mutable_spec()->set_service_account_name("builder");
+  ASSERT_TRUE(AdmitPodCreate(PodKind(), &pod, Options()).ok());
+  ASSERT_EQ(pod.spec().image_pull_secrets_size(), 2);
+  EXPECT_EQ(pod.spec().image_pull_secrets(0).name(), "registry-a");
+  EXPECT_EQ(pod.spec().image_pull_secrets(1).name(), "registry-b");
+
+  // A pod that names its own keeps them, and only them.
+  core::v1::Pod own = TwoContainerPod();
+  own.mutable_spec()->set_service_account_name("builder");
+  own.mutable_spec()->add_image_pull_secrets()->set_name("mine");
+  ASSERT_TRUE(AdmitPodCreate(PodKind(), &own, Options()).ok());
+  ASSERT_EQ(own.spec().image_pull_secrets_size(), 1);
+  EXPECT_EQ(own.spec().image_pull_secrets(0).name(), "mine");
+}
+
 TEST_F(ServiceAccountAdmissionTest, AnExistingMountAtTheTokenPathIsKept) {
   Add(Account("team", "default"));
   core::v1::Pod pod = TwoContainerPod();

@@ -7,10 +7,12 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "api/errors.h"
 #include "common/fake_clock.h"
 #include "common/metrics.h"
@@ -46,6 +48,10 @@ class ScriptedRuntime : public runtime::RuntimeClient {
   // Time a StopContainer takes (the fake clock moves by it).
   absl::Duration stop_takes;
   std::vector<int64_t> stop_timeouts;
+  // Commands run outside probes (lifecycle hooks): "cmd args (timeout)".
+  std::vector<std::string> hook_execs;
+  absl::Duration hook_takes;
+  int hook_exit_code = 0;
 
   absl::StatusOr<cri::VersionResponse> Version(const cri::VersionRequest&) override {
     return cri::VersionResponse();
@@ -131,9 +137,16 @@ class ScriptedRuntime : public runtime::RuntimeClient {
     *r.mutable_status() = it->second;
     return r;
   }
-  absl::StatusOr<cri::ExecSyncResponse> ExecSync(const cri::ExecSyncRequest&) override {
-    ++probes;
+  absl::StatusOr<cri::ExecSyncResponse> ExecSync(const cri::ExecSyncRequest& req) override {
     cri::ExecSyncResponse r;
+    if (req.probe_kind() == cri::PROBE_KIND_UNSPECIFIED) {
+      hook_execs.push_back(absl::StrCat(absl::StrJoin(req.cmd(), " "), " (", req.timeout(), ")"));
+      clock_->Advance(hook_takes);
+      r.set_exit_code(hook_exit_code);
+      if (hook_exit_code != 0) r.set_stderr("boom");
+      return r;
+    }
+    ++probes;
     r.set_exit_code(probe_ok ? 0 : 1);
     return r;
   }
@@ -362,6 +375,98 @@ TEST_F(PodSyncerTest, TeardownPastTheDeadlineStopsAtOnce) {
   syncer_.TeardownPod(worker_, 30, /*record_events=*/false);
   EXPECT_EQ(runtime_.stop_timeouts, (std::vector<int64_t>{30, 0}));
   EXPECT_TRUE(host_.events.empty() || host_.Count("Killing:a") == 0);
+}
+
+core::LifecycleHandler ExecHook(std::vector<std::string> command) {
+  core::LifecycleHandler h;
+  for (auto& arg : command) h.mutable_exec()->add_command(arg);
+  return h;
+}
+
+TEST_F(PodSyncerTest, PreStopHookRunsBeforeTheStopAndItsTimeComesOffTheGracePeriod) {
+  core::Pod pod = MakePod({"app"});
+  *pod.mutable_spec()->mutable_containers(0)->mutable_lifecycle()->mutable_pre_stop() =
+      ExecHook({"sh", "-c", "sleep 5"});
+  Sync(pod);
+  ASSERT_EQ(host_.status.phase(), "Running");
+  EXPECT_TRUE(runtime_.hook_execs.empty());
+  runtime_.hook_takes = absl::Seconds(5);
+  pod.mutable_metadata()->set_deletion_grace_period_seconds(30);
+  ASSERT_TRUE(syncer_.TerminatePod(worker_, pod).ok());
+  // The hook may use the whole grace period; the stop gets what is left.
+  EXPECT_EQ(runtime_.hook_execs, (std::vector<std::string>{"sh -c sleep 5 (30)"}));
+  EXPECT_EQ(runtime_.stop_timeouts, (std::vector<int64_t>{25}));
+  EXPECT_EQ(host_.events.back(), "Killing:app");
+  EXPECT_EQ(host_.Count("FailedPreStopHook:app"), 0);
+  EXPECT_EQ(host_.deletes, 1);
+}
+
+TEST_F(PodSyncerTest, AFailedOrOverlongPreStopHookIsAnEventAndTheStopStillComes) {
+  core::Pod pod = MakePod({"app"});
+  *pod.mutable_spec()->mutable_containers(0)->mutable_lifecycle()->mutable_pre_stop() =
+      ExecHook({"/bin/drain"});
+  Sync(pod);
+  runtime_.hook_takes = absl::Seconds(40);  // longer than the grace period
+  runtime_.hook_exit_code = 3;
+  worker_.last_pod = pod;  // as the kubelet's pod sync keeps it
+  syncer_.TeardownPod(worker_, 30, /*record_events=*/true);
+  EXPECT_EQ(host_.Count("FailedPreStopHook:app"), 1);
+  // At least Kubernetes' 2 s after the hook, even past the deadline.
+  EXPECT_EQ(runtime_.stop_timeouts, (std::vector<int64_t>{2}));
+}
+
+TEST_F(PodSyncerTest, WithNoGracePeriodThePreStopHookIsSkipped) {
+  core::Pod pod = MakePod({"app"});
+  *pod.mutable_spec()->mutable_containers(0)->mutable_lifecycle()->mutable_pre_stop() =
+      ExecHook({"/bin/drain"});
+  Sync(pod);
+  worker_.last_pod = pod;
+  syncer_.TeardownPod(worker_, 0, /*record_events=*/false);
+  EXPECT_TRUE(runtime_.hook_execs.empty());
+  EXPECT_EQ(runtime_.stop_timeouts, (std::vector<int64_t>{0}));
+}
+
+TEST_F(PodSyncerTest, APreStopSleepWaitsOnTheClock) {
+  core::Pod pod = MakePod({"app"});
+  pod.mutable_spec()
+      ->mutable_containers(0)
+      ->mutable_lifecycle()
+      ->mutable_pre_stop()
+      ->mutable_sleep()
+      ->set_seconds(7);
+  Sync(pod);
+  worker_.last_pod = pod;
+  std::thread teardown([&] { syncer_.TeardownPod(worker_, 30, /*record_events=*/false); });
+  while (clock_.NumTimedWaiters() == 0) absl::SleepFor(absl::Milliseconds(1));
+  EXPECT_TRUE(runtime_.stop_timeouts.empty());  // still sleeping
+  clock_.Advance(absl::Seconds(7));
+  teardown.join();
+  EXPECT_EQ(runtime_.stop_timeouts, (std::vector<int64_t>{23}));
+}
+
+TEST_F(PodSyncerTest, AFailedPostStartHookKillsTheContainerWhichWaitsToRestart) {
+  core::Pod pod = MakePod({"app"});
+  *pod.mutable_spec()->mutable_containers(0)->mutable_lifecycle()->mutable_post_start() =
+      ExecHook({"sh", "-c", "exit 3"});
+  runtime_.hook_exit_code = 3;
+  Sync(pod);
+  EXPECT_EQ(runtime_.hook_execs, (std::vector<std::string>{"sh -c exit 3 (0)"}));
+  EXPECT_EQ(host_.Count("Started:app"), 1);
+  EXPECT_EQ(host_.Count("FailedPostStartHook:app"), 1);
+  EXPECT_EQ(host_.Count("Killing:app"), 1);
+  ASSERT_EQ(runtime_.stop_timeouts.size(), 1u);
+  EXPECT_EQ(Status0().state().waiting().reason(), "PostStartHookError");
+  EXPECT_TRUE(absl::StrContains(
+      Status0().state().waiting().message(),
+      "Exec lifecycle hook ([sh -c exit 3]) for Container \"app\" in Pod \"web_default(uid-1)\" "
+      "failed - error: command 'sh -c exit 3' exited with 3: boom, message: \"boom\""))
+      << Status0().state().waiting().message();
+  // A hook that passes leaves the next instance running.
+  runtime_.hook_exit_code = 0;
+  Sync(pod);
+  EXPECT_EQ(host_.Count("Started:app"), 2);
+  EXPECT_TRUE(Status0().state().has_running());
+  EXPECT_EQ(Status0().restart_count(), 1);
 }
 
 TEST_F(PodSyncerTest, ReadinessProbeRunsAfterItsDelayEveryPeriodAndFlipsOnThresholds) {

@@ -223,6 +223,38 @@ TEST(ValidatePod, Rules) {
         "spec.containers[0].envFrom[2].secretRef.name: Required value",
         "spec.containers[0].envFrom[3].prefix: Invalid value: \"1X\": " +
             validation::IsEnvVarName("1X").at(0)}},
+      {"lifecycle: exec, httpGet and sleep hooks",
+       [](Pod* p) {
+         auto* lifecycle = p->mutable_spec()->mutable_containers(0)->mutable_lifecycle();
+         lifecycle->mutable_post_start()->mutable_http_get()->mutable_port()->set_int_val(80);
+         lifecycle->mutable_pre_stop()->mutable_sleep()->set_seconds(30);
+         SetPodDefaults(p);  // the httpGet's path and scheme
+       },
+       {}},
+      {"lifecycle: no action, two actions, a sleep past the grace period, no command",
+       [](Pod* p) {
+         auto* lifecycle = p->mutable_spec()->mutable_containers(0)->mutable_lifecycle();
+         lifecycle->mutable_post_start();
+         auto* pre_stop = lifecycle->mutable_pre_stop();
+         pre_stop->mutable_exec();
+         pre_stop->mutable_sleep()->set_seconds(31);
+         auto* init = p->mutable_spec()->add_init_containers();
+         init->set_name("setup");
+         init->set_image("busybox:1.36");
+         init->set_termination_message_policy("File");
+         init->set_image_pull_policy("IfNotPresent");
+         init->mutable_lifecycle()->mutable_pre_stop()->mutable_sleep()->set_seconds(0);
+       },
+       {"spec.containers[0].lifecycle.postStart: Required value: must specify a handler type",
+        "spec.containers[0].lifecycle.preStop.sleep: Forbidden: may not specify more than 1 "
+        "handler type",
+        "spec.containers[0].lifecycle.preStop.exec.command: Required value",
+        "spec.containers[0].lifecycle.preStop.sleep.seconds: Invalid value: 31: must be greater "
+        "than 0 and less than terminationGracePeriodSeconds (30)",
+        "spec.initContainers[0].lifecycle.preStop.sleep.seconds: Invalid value: 0: must be "
+        "greater than 0 and less than terminationGracePeriodSeconds (30)",
+        "spec.initContainers[0].lifecycle: Forbidden: may not be set for init containers "
+        "without restartPolicy=Always"}},
       {"grace period",
        [](Pod* p) { p->mutable_spec()->set_termination_grace_period_seconds(-5); },
        {"spec.terminationGracePeriodSeconds: Invalid value: -5: must be greater than or equal to "

@@ -48,6 +48,7 @@ core::v1::Pod PodOn(const std::string& name, const std::string& node) {
   key->mutable_value_from()->mutable_secret_key_ref()->set_name("api-key");
   container->add_env_from()->mutable_config_map_ref()->set_name("app-env");
   init->add_env_from()->mutable_secret_ref()->set_name("init-env");
+  pod.mutable_spec()->add_image_pull_secrets()->set_name("registry");
   return pod;
 }
 
@@ -59,6 +60,7 @@ TEST(NodeGraph, APodsReferencesAreReachableFromItsNodeOnly) {
            {GraphVertex::kSecret, "tls"},
            {GraphVertex::kSecret, "api-key"},
            {GraphVertex::kSecret, "init-env"},
+           {GraphVertex::kSecret, "registry"},
            {GraphVertex::kConfigMap, "app-env"},
            {GraphVertex::kConfigMap, "kube-root-ca.crt"},
            {GraphVertex::kConfigMap, "settings"},
