@@ -194,6 +194,7 @@ class Kubelet : private PodSyncHost, private NodeApi, private NodeStatusApi {
   absl::StatusOr<std::string> AllocatePodIp(const std::string& node) override;
   void ReleasePodIp(const std::string& node, const std::string& ip) override;
   std::string HostIp(const std::string& node) override;
+  std::string NodeAllocatable(const std::string& node, const std::string& resource) override;
   absl::Status UpdatePodStatus(const minik8s::core::v1::Pod& pod) override;
   absl::StatusOr<minik8s::core::v1::Pod> GetPod(const std::string& ns,
                                                 const std::string& name) override;

@@ -55,11 +55,13 @@ std::optional<std::string> RunHttpGet(const core::HTTPGetAction& get, const Hook
   req.host = host;
   req.port = *port;
   req.path = get.path();
-  for (const auto& header : get.http_headers()) req.headers.emplace_back(header.name(), header.value());
+  for (const auto& header : get.http_headers())
+    req.headers.emplace_back(header.name(), header.value());
   // Any answer will do: Kubernetes reads and drops the body, whatever the
   // status; only a request that gets no answer fails.
-  const absl::Duration limit =
-      timeout == absl::InfiniteDuration() ? absl::Seconds(10) : std::min(timeout, absl::Seconds(10));
+  const absl::Duration limit = timeout == absl::InfiniteDuration()
+                                   ? absl::Seconds(10)
+                                   : std::min(timeout, absl::Seconds(10));
   NetProbeOutcome out = HttpProbe(req, limit);
   if (out.success || out.http_status != 0) return std::nullopt;
   return out.message;
@@ -107,9 +109,8 @@ std::optional<std::string> RunLifecycleHook(runtime::RuntimeClient* runtime, com
     return std::nullopt;
   }
   return absl::StrCat("Cannot run handler: invalid handler: ",
-                      handler.has_tcp_socket()
-                          ? "tcpSocket is not supported as a lifecycle handler"
-                          : "no action (exec, httpGet or sleep)");
+                      handler.has_tcp_socket() ? "tcpSocket is not supported as a lifecycle handler"
+                                               : "no action (exec, httpGet or sleep)");
 }
 
 }  // namespace minik8s::kubelet

@@ -98,6 +98,14 @@ std::string Kubelet::HostIp(const std::string& node) {
   return n ? n->config.internal_ip : "";
 }
 
+std::string Kubelet::NodeAllocatable(const std::string& node, const std::string& resource) {
+  NodeState* n = FindNode(node);
+  if (n == nullptr) return "";
+  if (resource == "cpu") return n->config.cpu;
+  if (resource == "memory") return n->config.memory;
+  return "";
+}
+
 absl::Status Kubelet::UpdatePodStatus(const core::Pod& pod) {
   return clientset_->Pods().UpdateStatus(pod).status();
 }

@@ -61,6 +61,11 @@ class PodSyncHost : public PodEventRecorder, public RuntimeHealth, public PodSta
   virtual void ReleasePodIp(const std::string& node, const std::string& ip) = 0;
   // The node's InternalIP ("" when unknown).
   virtual std::string HostIp(const std::string& node) = 0;
+  // The node's allocatable amount of `resource` ("cpu", "memory"), as its
+  // Node reports it; "" when unknown.
+  virtual std::string NodeAllocatable(const std::string& node, const std::string& resource) {
+    return "";
+  }
   // Deletes `pod` for good (grace period 0, precondition on its uid).
   virtual absl::Status DeletePod(const minik8s::core::v1::Pod& pod) = 0;
 };

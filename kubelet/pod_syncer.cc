@@ -20,6 +20,7 @@
 #include "api/validation/names.h"
 #include "common/duration.h"
 #include "common/metrics.h"
+#include "kubelet/expansion.h"
 #include "kubelet/lifecycle_hooks.h"
 #include "runtime/container_ports.h"
 #include "spdlog/spdlog.h"
@@ -318,17 +319,49 @@ absl::StatusOr<std::vector<std::pair<std::string, std::string>>> PodSyncer::Cont
                        "names."));
     }
   }
+  // $(NAME) in a value: a variable defined before it (envFrom's, or an
+  // earlier env entry), as Kubernetes expands them.
+  auto defined = [&](std::string_view name) -> std::optional<std::string> {
+    auto it = index.find(absl::string_view(name.data(), name.size()));
+    if (it == index.end()) return std::nullopt;
+    return out[it->second].second;
+  };
   for (const core::EnvVar& e : c.env()) {
-    std::string value = e.value();
-    if (e.has_value_from()) {
+    std::string value = ExpandReferences(e.value(), defined);
+    if (e.value().empty() && e.has_value_from()) {
       const core::EnvVarSource& from = e.value_from();
       if (from.has_field_ref()) {
         const std::string& f = from.field_ref().field_path();
-        if (f == "metadata.name") value = pod.metadata().name();
-        if (f == "metadata.namespace") value = pod.metadata().namespace_();
-        if (f == "metadata.uid") value = pod.metadata().uid();
-        if (f == "spec.nodeName") value = pod.spec().node_name();
-        if (f == "status.podIP") value = w.pod_ip;
+        if (f == "status.podIP" || f == "status.podIPs") {
+          value = w.pod_ip;
+        } else if (f == "status.hostIP" || f == "status.hostIPs") {
+          value = host_->HostIp(w.node);
+        } else {
+          absl::StatusOr<std::string> got = PodFieldValue(pod, f);
+          if (!got.ok()) return got.status();
+          value = *std::move(got);
+        }
+      } else if (from.has_resource_field_ref()) {
+        // The container named, by default this one.
+        const core::ResourceFieldSelector& ref = from.resource_field_ref();
+        const core::Container* target = &c;
+        if (!ref.container_name().empty() && ref.container_name() != c.name()) {
+          target = nullptr;
+          for (const auto* list : {&pod.spec().containers(), &pod.spec().init_containers()}) {
+            for (const core::Container& other : *list) {
+              if (other.name() == ref.container_name()) target = &other;
+            }
+          }
+          if (target == nullptr) {
+            return absl::InvalidArgumentError(absl::StrCat("container ", ref.container_name(),
+                                                           " not found for resourceFieldRef"));
+          }
+        }
+        const std::string& r = ref.resource();
+        absl::StatusOr<std::string> got = ContainerResourceValue(
+            *target, ref, host_->NodeAllocatable(w.node, r.substr(r.find('.') + 1)));
+        if (!got.ok()) return got.status();
+        value = *std::move(got);
       } else if (from.has_config_map_key_ref() || from.has_secret_key_ref()) {
         if (options_.volumes == nullptr) {
           return absl::FailedPreconditionError(
@@ -380,8 +413,16 @@ bool PodSyncer::StartContainer(PodWorker& w, const core::Pod& pod, const core::C
   cfg->mutable_metadata()->set_name(c.name());
   cfg->mutable_metadata()->set_attempt(static_cast<uint32_t>(r.attempt + 1));
   cfg->mutable_image()->set_image(c.image());
-  for (const auto& s : c.command()) cfg->add_command(s);
-  for (const auto& s : c.args()) cfg->add_args(s);
+  // $(NAME) in command and args: the container's variables.
+  absl::flat_hash_map<absl::string_view, absl::string_view> vars;
+  for (const auto& [key, value] : *env) vars[key] = value;
+  auto lookup = [&](std::string_view name) -> std::optional<std::string> {
+    auto it = vars.find(absl::string_view(name.data(), name.size()));
+    if (it == vars.end()) return std::nullopt;
+    return std::string(it->second);
+  };
+  for (const auto& s : c.command()) cfg->add_command(ExpandReferences(s, lookup));
+  for (const auto& s : c.args()) cfg->add_args(ExpandReferences(s, lookup));
   cfg->set_working_dir(c.working_dir());
   for (cri::Mount& m : VolumeManager::MountsFor(c, w.volume_dirs)) {
     *cfg->add_mounts() = std::move(m);

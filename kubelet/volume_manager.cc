@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <system_error>
@@ -12,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "api/errors.h"
+#include "api/quantity.h"
 
 namespace minik8s::kubelet {
 
@@ -140,37 +142,11 @@ std::string Subscript(const std::string& path, absl::string_view field) {
 
 absl::StatusOr<std::string> DownwardValue(const core::Pod& pod,
                                           const core::DownwardAPIVolumeFile& f) {
-  if (f.has_field_ref()) {
-    const std::string& p = f.field_ref().field_path();
-    const auto& meta = pod.metadata();
-    if (p == "metadata.name") return meta.name();
-    if (p == "metadata.namespace") return meta.namespace_();
-    if (p == "metadata.uid") return meta.uid();
-    if (p == "metadata.labels") return FormatMap(meta.labels());
-    if (p == "metadata.annotations") return FormatMap(meta.annotations());
-    if (p == "spec.serviceAccountName") return pod.spec().service_account_name();
-    if (p == "spec.nodeName") return pod.spec().node_name();
-    if (std::string k = Subscript(p, "metadata.labels"); !k.empty()) {
-      auto it = meta.labels().find(k);
-      return it == meta.labels().end() ? "" : it->second;
-    }
-    if (std::string k = Subscript(p, "metadata.annotations"); !k.empty()) {
-      auto it = meta.annotations().find(k);
-      return it == meta.annotations().end() ? "" : it->second;
-    }
-    return absl::InvalidArgumentError(absl::StrCat("unsupported fieldPath: ", p));
-  }
+  if (f.has_field_ref()) return PodFieldValue(pod, f.field_ref().field_path());
   if (f.has_resource_field_ref()) {
-    // The container's request or limit as written (no divisor arithmetic).
     const auto& ref = f.resource_field_ref();
     for (const core::Container& c : pod.spec().containers()) {
-      if (c.name() != ref.container_name()) continue;
-      const std::string& r = ref.resource();
-      const bool limit = r.rfind("limits.", 0) == 0;
-      const std::string name = r.substr(r.find('.') + 1);
-      const auto& m = limit ? c.resources().limits() : c.resources().requests();
-      auto it = m.find(name);
-      return it == m.end() ? "0" : it->second.value();
+      if (c.name() == ref.container_name()) return ContainerResourceValue(c, ref, "");
     }
     return absl::InvalidArgumentError(
         absl::StrCat("container ", ref.container_name(), " not found for resourceFieldRef"));
@@ -220,6 +196,64 @@ class ApiVolumeObjects : public VolumeObjectApi {
 };
 
 }  // namespace
+
+absl::StatusOr<std::string> PodFieldValue(const core::Pod& pod, const std::string& field_path) {
+  const std::string& p = field_path;
+  const auto& meta = pod.metadata();
+  if (p == "metadata.name") return meta.name();
+  if (p == "metadata.namespace") return meta.namespace_();
+  if (p == "metadata.uid") return meta.uid();
+  if (p == "metadata.labels") return FormatMap(meta.labels());
+  if (p == "metadata.annotations") return FormatMap(meta.annotations());
+  if (p == "spec.serviceAccountName") return pod.spec().service_account_name();
+  if (p == "spec.nodeName") return pod.spec().node_name();
+  if (std::string k = Subscript(p, "metadata.labels"); !k.empty()) {
+    auto it = meta.labels().find(k);
+    return it == meta.labels().end() ? "" : it->second;
+  }
+  if (std::string k = Subscript(p, "metadata.annotations"); !k.empty()) {
+    auto it = meta.annotations().find(k);
+    return it == meta.annotations().end() ? "" : it->second;
+  }
+  return absl::InvalidArgumentError(absl::StrCat("unsupported fieldPath: ", p));
+}
+
+absl::StatusOr<std::string> ContainerResourceValue(const core::Container& c,
+                                                   const core::ResourceFieldSelector& ref,
+                                                   const std::string& allocatable) {
+  const std::string& r = ref.resource();
+  const size_t dot = r.find('.');
+  if (dot == std::string::npos) {
+    return absl::InvalidArgumentError(absl::StrCat("unsupported container resource: ", r));
+  }
+  const bool limit = r.compare(0, dot, "limits") == 0;
+  const std::string name = r.substr(dot + 1);
+  const auto& m = limit ? c.resources().limits() : c.resources().requests();
+  api::Quantity amount;
+  if (auto it = m.find(name); it != m.end()) {
+    absl::StatusOr<api::Quantity> q = api::Quantity::FromProto(it->second);
+    if (!q.ok()) return q.status();
+    amount = *q;
+  } else if (limit && !allocatable.empty()) {
+    // An unset limit is the node's allocatable, as Kubernetes merges it.
+    absl::StatusOr<api::Quantity> q = api::Quantity::Parse(allocatable);
+    if (!q.ok()) return q.status();
+    amount = *q;
+  }
+  api::Quantity divisor = api::Quantity::FromInt(1);
+  if (ref.has_divisor() && !ref.divisor().value().empty()) {
+    absl::StatusOr<api::Quantity> d = api::Quantity::FromProto(ref.divisor());
+    if (!d.ok()) return d.status();
+    if (!d->IsZero()) divisor = *d;
+  }
+  // As Kubernetes' convertResource*ToString: rounded up, CPU in
+  // thousandths, the rest in whole units.
+  const double value =
+      name == "cpu"
+          ? static_cast<double>(amount.MilliValue()) / static_cast<double>(divisor.MilliValue())
+          : static_cast<double>(amount.Value()) / static_cast<double>(divisor.Value());
+  return absl::StrCat(static_cast<int64_t>(std::ceil(value)));
+}
 
 std::unique_ptr<VolumeObjectApi> NewApiVolumeObjectApi(client::ApiClient* api) {
   return std::make_unique<ApiVolumeObjects>(api);

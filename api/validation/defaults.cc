@@ -78,6 +78,12 @@ void SetContainerDefaults(Container* c) {
   for (auto& port : *c->mutable_ports()) {
     if (port.protocol().empty()) port.set_protocol("TCP");
   }
+  // SetDefaults_ObjectFieldSelector, for env as for downwardAPI volumes.
+  for (auto& env : *c->mutable_env()) {
+    if (env.value_from().has_field_ref() && env.value_from().field_ref().api_version().empty()) {
+      env.mutable_value_from()->mutable_field_ref()->set_api_version("v1");
+    }
+  }
   if (c->has_liveness_probe()) SetProbeDefaults(c->mutable_liveness_probe());
   if (c->has_readiness_probe()) SetProbeDefaults(c->mutable_readiness_probe());
   if (c->has_startup_probe()) SetProbeDefaults(c->mutable_startup_probe());

@@ -291,6 +291,7 @@ void ValidateContainer(const Container& ctr, std::optional<int64_t> grace, const
       for (const std::string& msg : IsEnvVarName(name))
         errs->push_back(Invalid(ep.Child("name"), name, msg));
     }
+    if (ctr.env(i).has_value_from()) ValidateEnvVarSource(ctr.env(i), ep.Child("valueFrom"), errs);
   }
 
   // EnvFrom: one source each, a name that could be the object's, a prefix

@@ -12,6 +12,7 @@
 #include "absl/strings/str_split.h"
 #include "api/quantity.h"
 #include "api/validation/names.h"
+#include "api/validation/validation_internal.h"
 
 namespace minik8s::validation {
 
@@ -40,6 +41,21 @@ const std::vector<std::string>& VolumeFieldPaths() {
   static const auto* paths =
       new std::vector<std::string>{"metadata.annotations", "metadata.labels", "metadata.name",
                                    "metadata.namespace", "metadata.uid"};
+  return *paths;
+}
+
+// The fields an environment variable may take (sorted, as Kubernetes lists
+// them), besides metadata.labels['k'] and metadata.annotations['k'].
+const std::vector<std::string>& EnvFieldPaths() {
+  static const auto* paths = new std::vector<std::string>{"metadata.name",
+                                                          "metadata.namespace",
+                                                          "metadata.uid",
+                                                          "spec.nodeName",
+                                                          "spec.serviceAccountName",
+                                                          "status.hostIP",
+                                                          "status.hostIPs",
+                                                          "status.podIP",
+                                                          "status.podIPs"};
   return *paths;
 }
 
@@ -125,7 +141,8 @@ bool SplitSubscript(absl::string_view field_path, std::string* path, std::string
   return true;
 }
 
-void ValidateObjectFieldSelector(const ObjectFieldSelector& selector, const FieldPath& path,
+void ValidateObjectFieldSelector(const ObjectFieldSelector& selector,
+                                 const std::vector<std::string>& allowed, const FieldPath& path,
                                  FieldErrors* errs) {
   if (selector.api_version().empty()) {
     errs->push_back(Required(path.Child("apiVersion"), ""));
@@ -163,15 +180,16 @@ void ValidateObjectFieldSelector(const ObjectFieldSelector& selector, const Fiel
     return;
   }
   const std::string internal = field_path == "spec.host" ? "spec.nodeName" : field_path;
-  bool allowed = false;
-  for (const std::string& p : VolumeFieldPaths()) allowed = allowed || p == internal;
-  if (!allowed)
-    errs->push_back(NotSupported(path.Child("fieldPath"), internal, VolumeFieldPaths()));
+  bool ok = false;
+  for (const std::string& p : allowed) ok = ok || p == internal;
+  if (!ok) errs->push_back(NotSupported(path.Child("fieldPath"), internal, allowed));
 }
 
-void ValidateResourceFieldSelector(const ResourceFieldSelector& selector, const FieldPath& path,
-                                   FieldErrors* errs) {
-  if (selector.container_name().empty()) {
+// A volume's selector names its container; an env var's may leave it to
+// be the var's own.
+void ValidateResourceFieldSelector(const ResourceFieldSelector& selector, bool volume,
+                                   const FieldPath& path, FieldErrors* errs) {
+  if (volume && selector.container_name().empty()) {
     errs->push_back(Required(path.Child("containerName"), ""));
     return;
   }
@@ -192,13 +210,14 @@ void ValidateDownwardAPIVolumeFile(const DownwardAPIVolumeFile& file, const Fiel
   if (file.path().empty()) errs->push_back(Required(path.Child("path"), ""));
   LocalNonReservedPath(file.path(), path.Child("path"), errs);
   if (file.has_field_ref()) {
-    ValidateObjectFieldSelector(file.field_ref(), path.Child("fieldRef"), errs);
+    ValidateObjectFieldSelector(file.field_ref(), VolumeFieldPaths(), path.Child("fieldRef"), errs);
     if (file.has_resource_field_ref()) {
       errs->push_back(Invalid(path, "resource",
                               "fieldRef and resourceFieldRef can not be specified simultaneously"));
     }
   } else if (file.has_resource_field_ref()) {
-    ValidateResourceFieldSelector(file.resource_field_ref(), path.Child("resourceFieldRef"), errs);
+    ValidateResourceFieldSelector(file.resource_field_ref(), /*volume=*/true,
+                                  path.Child("resourceFieldRef"), errs);
   } else {
     errs->push_back(Required(path, "one of fieldRef and resourceFieldRef is required"));
   }
@@ -379,6 +398,47 @@ FieldErrors ValidateVolumes(const google::protobuf::RepeatedPtrField<Volume>& vo
     errs.insert(errs.end(), el.begin(), el.end());
   }
   return errs;
+}
+
+void ValidateEnvVarSource(const minik8s::core::v1::EnvVar& env, const FieldPath& path,
+                          FieldErrors* errs) {
+  const minik8s::core::v1::EnvVarSource& from = env.value_from();
+  int sources = 0;
+  if (from.has_field_ref()) {
+    ++sources;
+    ValidateObjectFieldSelector(from.field_ref(), EnvFieldPaths(), path.Child("fieldRef"), errs);
+  }
+  if (from.has_resource_field_ref()) {
+    ++sources;
+    ValidateResourceFieldSelector(from.resource_field_ref(), /*volume=*/false,
+                                  path.Child("resourceFieldRef"), errs);
+  }
+  auto key_selector = [&](const std::string& name, const std::string& key, const FieldPath& sp) {
+    ++sources;
+    if (name.empty()) errs->push_back(Required(sp.Child("name"), ""));
+    if (key.empty()) {
+      errs->push_back(Required(sp.Child("key"), ""));
+    } else {
+      internal::ValidateConfigKey(key, sp.Child("key"), errs);
+    }
+  };
+  if (from.has_config_map_key_ref()) {
+    key_selector(from.config_map_key_ref().name(), from.config_map_key_ref().key(),
+                 path.Child("configMapKeyRef"));
+  }
+  if (from.has_secret_key_ref()) {
+    key_selector(from.secret_key_ref().name(), from.secret_key_ref().key(),
+                 path.Child("secretKeyRef"));
+  }
+  if (sources == 0) {
+    errs->push_back(Invalid(path, "",
+                            "must specify one of: `fieldRef`, `resourceFieldRef`, "
+                            "`configMapKeyRef` or `secretKeyRef`"));
+  } else if (!env.value().empty()) {
+    errs->push_back(Invalid(path, "", "may not be specified when `value` is not empty"));
+  } else if (sources > 1) {
+    errs->push_back(Invalid(path, "", "may not have more than one field specified at a time"));
+  }
 }
 
 void SetVolumeDefaults(Volume* volume) {

@@ -39,6 +39,12 @@ FieldErrors ValidateVolumes(
     const google::protobuf::RepeatedPtrField<minik8s::core::v1::Volume>& volumes,
     const FieldPath& path);
 
+// An env var's valueFrom (Kubernetes' validateEnvVarValueFrom) at `path`
+// (`...env[i].valueFrom`): one source, not with a value; a fieldRef among
+// the fields env may take; a key selector's name and key.
+void ValidateEnvVarSource(const minik8s::core::v1::EnvVar& env, const FieldPath& path,
+                          FieldErrors* errs);
+
 // Kubernetes' volume defaulting (pkg/apis/core/v1 SetDefaults_Volume and
 // the sources' SetDefaults_*): a volume with no source is an emptyDir;
 // secret, configMap, downwardAPI and projected volumes get defaultMode 0644;

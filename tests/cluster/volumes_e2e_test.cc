@@ -202,6 +202,40 @@ TEST_F(VolumesE2E, EnvironmentFromConfigMapAndSecretKeys) {
   MkctlOk({"delete", "pod", "env-reader", "env-waiter", "--grace-period=0"});
 }
 
+TEST_F(VolumesE2E, DownwardEnvAndReferencesToOtherVariables) {
+  MkctlOk({"apply", "-f", "-"},
+          "apiVersion: v1\nkind: Pod\nmetadata: {name: env-refs, labels: {tier: web}}\nspec:\n"
+          "  restartPolicy: Never\n"
+          "  containers:\n  - name: main\n    image: busybox:1.36\n"
+          // No shell: the kubelet expands the references in the command.
+          "    command: [echo, '$(GREETING)', 'cpu=$(CPU_M)', 'mem=$(MEM_MI)', "
+          "'node=$(NODE_CPUS)', 'tier=$(TIER)', 'sa=$(SA)', 'host=$(HOST_IP)', "
+          "'literal=$$(GREETING)']\n"
+          "    resources:\n"
+          "      requests: {cpu: 250m, memory: 64Mi}\n"
+          "      limits: {memory: 128Mi}\n"
+          "    env:\n"
+          "    - {name: NAME, valueFrom: {fieldRef: {fieldPath: metadata.name}}}\n"
+          "    - {name: GREETING, value: 'hello-$(NAME)-$(UNDEFINED)'}\n"
+          "    - name: CPU_M\n"
+          "      valueFrom: {resourceFieldRef: {resource: requests.cpu, divisor: 1m}}\n"
+          "    - name: MEM_MI\n"
+          "      valueFrom: {resourceFieldRef: {resource: limits.memory, divisor: 1Mi}}\n"
+          "    - name: NODE_CPUS\n"
+          "      valueFrom: {resourceFieldRef: {resource: limits.cpu}}\n"
+          "    - {name: TIER, valueFrom: {fieldRef: {fieldPath: \"metadata.labels['tier']\"}}}\n"
+          "    - {name: SA, valueFrom: {fieldRef: {fieldPath: spec.serviceAccountName}}}\n"
+          "    - {name: HOST_IP, valueFrom: {fieldRef: {fieldPath: status.hostIP}}}\n");
+  // The node's CPUs stand for the unset CPU limit (minik8s up's nodes have 4).
+  std::string logs;
+  EXPECT_TRUE(WaitForLogs("env-refs",
+                          {"hello-env-refs-$(UNDEFINED) cpu=250 mem=128 node=4 tier=web "
+                           "sa=default host=127.0.0.1 literal=$(GREETING)"},
+                          &logs))
+      << logs;
+  MkctlOk({"delete", "pod", "env-refs", "--grace-period=0"});
+}
+
 TEST_F(VolumesE2E, AHostPathOfTheWrongTypeIsAFailedMount) {
   const std::string missing = (fs::path(cluster_->data_dir()) / "no-such-dir").string();
   MkctlOk({"apply", "-f", "-"},

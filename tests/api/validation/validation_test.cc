@@ -223,6 +223,62 @@ TEST(ValidatePod, Rules) {
         "spec.containers[0].envFrom[2].secretRef.name: Required value",
         "spec.containers[0].envFrom[3].prefix: Invalid value: \"1X\": " +
             validation::IsEnvVarName("1X").at(0)}},
+      {"env valueFrom: downward fields, resources and keys",
+       [](Pod* p) {
+         auto* c = p->mutable_spec()->mutable_containers(0);
+         auto add = [&](const std::string& name) {
+           auto* e = c->add_env();
+           e->set_name(name);
+           return e->mutable_value_from();
+         };
+         add("A")->mutable_field_ref()->set_field_path("status.hostIP");
+         add("B")->mutable_field_ref()->set_field_path("metadata.labels['tier']");
+         add("C")->mutable_resource_field_ref()->set_resource("limits.memory");
+         auto* key = add("D")->mutable_secret_key_ref();
+         key->set_name("db");
+         key->set_key("password");
+         SetPodDefaults(p);  // the fieldRefs' apiVersion
+       },
+       {}},
+      {"env valueFrom: none, two, with a value, bad selectors",
+       [](Pod* p) {
+         auto* c = p->mutable_spec()->mutable_containers(0);
+         auto add = [&](const std::string& name) {
+           auto* e = c->add_env();
+           e->set_name(name);
+           return e;
+         };
+         add("NONE")->mutable_value_from();
+         auto* two = add("TWO")->mutable_value_from();
+         two->mutable_config_map_key_ref()->set_name("a");
+         two->mutable_config_map_key_ref()->set_key("k");
+         two->mutable_secret_key_ref()->set_name("b");
+         two->mutable_secret_key_ref()->set_key("k");
+         auto* both = add("BOTH");
+         both->set_value("x");
+         both->mutable_value_from()->mutable_field_ref()->set_api_version("v1");
+         both->mutable_value_from()->mutable_field_ref()->set_field_path("metadata.name");
+         auto* phase = add("PHASE")->mutable_value_from()->mutable_field_ref();
+         phase->set_api_version("v1");
+         phase->set_field_path("status.phase");
+         add("KEYLESS")->mutable_value_from()->mutable_config_map_key_ref()->set_name("a");
+         add("CPU")->mutable_value_from()->mutable_resource_field_ref()->set_resource("cpu");
+       },
+       {"spec.containers[0].env[0].valueFrom: Invalid value: \"\": must specify one of: "
+        "`fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`",
+        "spec.containers[0].env[1].valueFrom: Invalid value: \"\": may not have more than one "
+        "field specified at a time",
+        "spec.containers[0].env[2].valueFrom: Invalid value: \"\": may not be specified when "
+        "`value` is not empty",
+        "spec.containers[0].env[3].valueFrom.fieldRef.fieldPath: Unsupported value: "
+        "\"status.phase\": supported values: \"metadata.name\", \"metadata.namespace\", "
+        "\"metadata.uid\", \"spec.nodeName\", \"spec.serviceAccountName\", "
+        "\"status.hostIP\", \"status.hostIPs\", \"status.podIP\", \"status.podIPs\"",
+        "spec.containers[0].env[4].valueFrom.configMapKeyRef.key: Required value",
+        "spec.containers[0].env[5].valueFrom.resourceFieldRef.resource: Unsupported value: "
+        "\"cpu\": supported values: \"limits.cpu\", \"limits.ephemeral-storage\", "
+        "\"limits.memory\", \"requests.cpu\", \"requests.ephemeral-storage\", "
+        "\"requests.memory\""}},
       {"lifecycle: exec, httpGet and sleep hooks",
        [](Pod* p) {
          auto* lifecycle = p->mutable_spec()->mutable_containers(0)->mutable_lifecycle();
