@@ -16,6 +16,7 @@
 #include "absl/strings/str_join.h"
 #include "api/codec.h"
 #include "api/errors.h"
+#include "api/resource_field.h"
 #include "api/time.h"
 #include "api/validation/names.h"
 #include "common/duration.h"
@@ -358,7 +359,7 @@ absl::StatusOr<std::vector<std::pair<std::string, std::string>>> PodSyncer::Cont
           }
         }
         const std::string& r = ref.resource();
-        absl::StatusOr<std::string> got = ContainerResourceValue(
+        absl::StatusOr<std::string> got = api::ContainerResourceValue(
             *target, ref, host_->NodeAllocatable(w.node, r.substr(r.find('.') + 1)));
         if (!got.ok()) return got.status();
         value = *std::move(got);

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <system_error>
@@ -13,7 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "api/errors.h"
-#include "api/quantity.h"
+#include "api/resource_field.h"
 
 namespace minik8s::kubelet {
 
@@ -146,7 +145,7 @@ absl::StatusOr<std::string> DownwardValue(const core::Pod& pod,
   if (f.has_resource_field_ref()) {
     const auto& ref = f.resource_field_ref();
     for (const core::Container& c : pod.spec().containers()) {
-      if (c.name() == ref.container_name()) return ContainerResourceValue(c, ref, "");
+      if (c.name() == ref.container_name()) return api::ContainerResourceValue(c, ref);
     }
     return absl::InvalidArgumentError(
         absl::StrCat("container ", ref.container_name(), " not found for resourceFieldRef"));
@@ -216,43 +215,6 @@ absl::StatusOr<std::string> PodFieldValue(const core::Pod& pod, const std::strin
     return it == meta.annotations().end() ? "" : it->second;
   }
   return absl::InvalidArgumentError(absl::StrCat("unsupported fieldPath: ", p));
-}
-
-absl::StatusOr<std::string> ContainerResourceValue(const core::Container& c,
-                                                   const core::ResourceFieldSelector& ref,
-                                                   const std::string& allocatable) {
-  const std::string& r = ref.resource();
-  const size_t dot = r.find('.');
-  if (dot == std::string::npos) {
-    return absl::InvalidArgumentError(absl::StrCat("unsupported container resource: ", r));
-  }
-  const bool limit = r.compare(0, dot, "limits") == 0;
-  const std::string name = r.substr(dot + 1);
-  const auto& m = limit ? c.resources().limits() : c.resources().requests();
-  api::Quantity amount;
-  if (auto it = m.find(name); it != m.end()) {
-    absl::StatusOr<api::Quantity> q = api::Quantity::FromProto(it->second);
-    if (!q.ok()) return q.status();
-    amount = *q;
-  } else if (limit && !allocatable.empty()) {
-    // An unset limit is the node's allocatable, as Kubernetes merges it.
-    absl::StatusOr<api::Quantity> q = api::Quantity::Parse(allocatable);
-    if (!q.ok()) return q.status();
-    amount = *q;
-  }
-  api::Quantity divisor = api::Quantity::FromInt(1);
-  if (ref.has_divisor() && !ref.divisor().value().empty()) {
-    absl::StatusOr<api::Quantity> d = api::Quantity::FromProto(ref.divisor());
-    if (!d.ok()) return d.status();
-    if (!d->IsZero()) divisor = *d;
-  }
-  // As Kubernetes' convertResource*ToString: rounded up, CPU in
-  // thousandths, the rest in whole units.
-  const double value =
-      name == "cpu"
-          ? static_cast<double>(amount.MilliValue()) / static_cast<double>(divisor.MilliValue())
-          : static_cast<double>(amount.Value()) / static_cast<double>(divisor.Value());
-  return absl::StrCat(static_cast<int64_t>(std::ceil(value)));
 }
 
 std::unique_ptr<VolumeObjectApi> NewApiVolumeObjectApi(client::ApiClient* api) {

@@ -72,16 +72,6 @@ inline constexpr char kDefaultRootDir[] = "/var/lib/kubelet";
 absl::StatusOr<std::string> PodFieldValue(const minik8s::core::v1::Pod& pod,
                                           const std::string& field_path);
 
-// A container's request or limit a resourceFieldRef names, divided by its
-// divisor (default 1) and rounded up, as Kubernetes' kubelet writes it:
-// CPU counted in thousandths (limits.cpu 500m with divisor 1m is "500",
-// with divisor 1 it is "1"), memory and storage in bytes. An unset limit is
-// `allocatable` (the node's amount; "" = unknown, then 0), an unset request
-// 0.
-absl::StatusOr<std::string> ContainerResourceValue(
-    const minik8s::core::v1::Container& c, const minik8s::core::v1::ResourceFieldSelector& ref,
-    const std::string& allocatable);
-
 // The apiserver reads the VolumeManager makes.
 class VolumeObjectApi {
  public:

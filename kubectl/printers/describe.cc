@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -13,6 +14,7 @@
 #include "absl/time/time.h"
 #include "api/intstr.h"
 #include "api/quantity.h"
+#include "api/resource_field.h"
 #include "api/time.h"
 #include "kubectl/printers/resource_tables.h"
 #include "kubectl/printers/table.h"
@@ -165,10 +167,38 @@ void DescribeResourceMap(Writer& w, const std::string& title,
   for (const auto& [k, v] : sorted) w.Write(3, k, ":\t", v, "\n");
 }
 
+// The value of a pod field an env var names, as kubectl's
+// EnvValueRetriever shows it ("" for fields it does not resolve).
+std::string PodFieldText(const core::Pod& pod, const std::string& path) {
+  const auto& meta = pod.metadata();
+  auto subscript = [&](absl::string_view field) -> std::optional<std::string> {
+    const std::string prefix = absl::StrCat(field, "['");
+    if (!absl::StartsWith(path, prefix) || !absl::EndsWith(path, "']")) return std::nullopt;
+    return path.substr(prefix.size(), path.size() - prefix.size() - 2);
+  };
+  if (path == "metadata.name") return meta.name();
+  if (path == "metadata.namespace") return meta.namespace_();
+  if (path == "metadata.uid") return meta.uid();
+  if (path == "spec.nodeName") return pod.spec().node_name();
+  if (path == "spec.serviceAccountName") return pod.spec().service_account_name();
+  if (path == "status.hostIP") return pod.status().host_ip();
+  if (path == "status.podIP") return pod.status().pod_ip();
+  if (auto key = subscript("metadata.labels")) {
+    auto it = meta.labels().find(*key);
+    return it == meta.labels().end() ? "" : it->second;
+  }
+  if (auto key = subscript("metadata.annotations")) {
+    auto it = meta.annotations().find(*key);
+    return it == meta.annotations().end() ? "" : it->second;
+  }
+  return "";
+}
+
+// `pod`: the pod whose containers these are (null for a template).
 void DescribeContainers(Writer& w, const std::string& label,
                         const google::protobuf::RepeatedPtrField<core::Container>& containers,
                         const google::protobuf::RepeatedPtrField<core::ContainerStatus>* statuses,
-                        const std::string& space) {
+                        const std::string& space, const core::Pod* pod = nullptr) {
   w.Write(0, space, label, ":", containers.empty() ? " <none>" : "", "\n");
   for (const auto& c : containers) {
     const core::ContainerStatus* status = nullptr;
@@ -231,17 +261,30 @@ void DescribeContainers(Writer& w, const std::string& label,
       w.Write(2, "Environment:\n");
       for (const auto& e : c.env()) {
         if (e.has_value_from()) {
+          // As kubectl's describeContainerEnvVars: a pod's field with its
+          // value (a template's without), a resource with its value.
           const auto& vf = e.value_from();
           std::string source = "<set from a reference>";
           if (vf.has_field_ref()) {
-            source = absl::StrCat(" (", vf.field_ref().api_version(), ":",
-                                  vf.field_ref().field_path(), ")");
+            source = absl::StrCat(
+                pod != nullptr ? PodFieldText(*pod, vf.field_ref().field_path()) : "", " (",
+                vf.field_ref().api_version(), ":", vf.field_ref().field_path(), ")");
+          } else if (vf.has_resource_field_ref()) {
+            const std::string& resource = vf.resource_field_ref().resource();
+            std::string value =
+                api::ContainerResourceValue(c, vf.resource_field_ref()).value_or("");
+            if (value == "0" && (resource == "limits.cpu" || resource == "limits.memory")) {
+              value = "node allocatable";
+            }
+            source = absl::StrCat(value, " (", resource, ")");
           } else if (vf.has_config_map_key_ref()) {
-            source = absl::StrCat("<set to the key '", vf.config_map_key_ref().key(),
-                                  "' of config map '", vf.config_map_key_ref().name(), "'>");
+            const auto& ref = vf.config_map_key_ref();
+            source = absl::StrCat("<set to the key '", ref.key(), "' of config map '", ref.name(),
+                                  "'>\tOptional: ", ref.optional() ? "true" : "false");
           } else if (vf.has_secret_key_ref()) {
-            source = absl::StrCat("<set to the key '", vf.secret_key_ref().key(), "' in secret '",
-                                  vf.secret_key_ref().name(), "'>");
+            const auto& ref = vf.secret_key_ref();
+            source = absl::StrCat("<set to the key '", ref.key(), "' in secret '", ref.name(),
+                                  "'>\tOptional: ", ref.optional() ? "true" : "false");
           }
           w.Write(3, e.name(), ":\t", source, "\n");
         } else {
@@ -510,10 +553,10 @@ std::string DescribePod(const core::Pod& pod, const std::vector<core::Event>& ev
   }
   if (!pod.spec().init_containers().empty()) {
     DescribeContainers(w, "Init Containers", pod.spec().init_containers(),
-                       &pod.status().init_container_statuses(), "");
+                       &pod.status().init_container_statuses(), "", &pod);
   }
   DescribeContainers(w, "Containers", pod.spec().containers(), &pod.status().container_statuses(),
-                     "");
+                     "", &pod);
   if (!pod.status().conditions().empty()) {
     w.Write(0, "Conditions:\n  Type\tStatus\n");
     for (const auto& c : pod.status().conditions()) w.Write(1, c.type(), " \t", c.status(), " \n");

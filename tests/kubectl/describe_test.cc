@@ -267,12 +267,23 @@ spec:
       secretRef:
         name: db
         optional: true
+    resources:
+      limits: {memory: 128Mi}
     env:
     - name: MODE
       valueFrom:
         configMapKeyRef:
           name: app-env
           key: mode
+    - name: POD
+      valueFrom:
+        fieldRef: {apiVersion: v1, fieldPath: metadata.name}
+    - name: MEM
+      valueFrom:
+        resourceFieldRef: {resource: limits.memory, divisor: 1Mi}
+    - name: CPU
+      valueFrom:
+        resourceFieldRef: {resource: limits.cpu}
 )");
   const std::string out = DescribePod(pod, {}, Now());
   // kubectl's lines: the object, its kind (and prefix), whether optional.
@@ -280,7 +291,13 @@ spec:
                      "      app-env  ConfigMap                 Optional: false\n"
                      "      db       Secret with prefix 'DB_'  Optional: true\n"
                      "    Environment:\n"
-                     "      MODE:      <set to the key 'mode' of config map 'app-env'>\n"),
+                     "      MODE:      <set to the key 'mode' of config map 'app-env'>  "
+                     "Optional: false\n"
+                     // A pod's field with its value; a resource divided, or the
+                     // node's allocatable when the limit is unset.
+                     "      POD:       web-1 (v1:metadata.name)\n"
+                     "      MEM:       128 (limits.memory)\n"
+                     "      CPU:       node allocatable (limits.cpu)\n"),
             std::string::npos)
       << out;
 }

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "api/resource_field.h"
 #include "gtest/gtest.h"
 #include "kubelet/volume_manager.h"
 
@@ -57,7 +58,7 @@ std::string Value(const core::Container& c, const std::string& resource,
   core::ResourceFieldSelector ref;
   ref.set_resource(resource);
   if (!divisor.empty()) ref.mutable_divisor()->set_value(divisor);
-  absl::StatusOr<std::string> v = ContainerResourceValue(c, ref, allocatable);
+  absl::StatusOr<std::string> v = api::ContainerResourceValue(c, ref, allocatable);
   return v.ok() ? *v : std::string(v.status().message());
 }
 
