@@ -2,6 +2,7 @@
 // specs, nodes, namespaces, events and bindings.
 #include <algorithm>
 #include <cstdint>
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <set>
@@ -90,6 +91,18 @@ void ValidatePortNumOrName(const IntOrString& port, const FieldPath& path, Field
   }
 }
 
+// Exactly one handler of a probe or hook: (whether set, its field name).
+void ValidateOneHandler(std::initializer_list<std::pair<bool, std::string_view>> handlers,
+                        const FieldPath& path, FieldErrors* errs) {
+  int set = 0;
+  for (const auto& [present, name] : handlers) {
+    if (present && ++set > 1) {
+      errs->push_back(Forbidden(path.Child(name), "may not specify more than 1 handler type"));
+    }
+  }
+  if (set == 0) errs->push_back(Required(path, "must specify a handler type"));
+}
+
 // The actions probes and lifecycle hooks share.
 void ValidateHandlerActions(const minik8s::core::v1::ExecAction* exec,
                             const minik8s::core::v1::HTTPGetAction* http_get,
@@ -123,20 +136,11 @@ void ValidateHandlerActions(const minik8s::core::v1::ExecAction* exec,
 void ValidateLifecycleHandler(const minik8s::core::v1::LifecycleHandler& handler,
                               std::optional<int64_t> grace, const FieldPath& path,
                               FieldErrors* errs) {
-  int handlers = 0;
-  auto count = [&](bool present, std::string_view name) {
-    if (!present) return;
-    if (++handlers > 1) {
-      errs->push_back(Forbidden(path.Child(name), "may not specify more than 1 handler type"));
-    }
-  };
-  count(handler.has_exec(), "exec");
-  count(handler.has_http_get(), "httpGet");
-  count(handler.has_tcp_socket(), "tcpSocket");
-  count(handler.has_sleep(), "sleep");
-  if (handlers == 0) {
-    errs->push_back(Required(path, "must specify a handler type"));
-  }
+  ValidateOneHandler({{handler.has_exec(), "exec"},
+                      {handler.has_http_get(), "httpGet"},
+                      {handler.has_tcp_socket(), "tcpSocket"},
+                      {handler.has_sleep(), "sleep"}},
+                     path, errs);
   ValidateHandlerActions(handler.has_exec() ? &handler.exec() : nullptr,
                          handler.has_http_get() ? &handler.http_get() : nullptr,
                          handler.has_tcp_socket() ? &handler.tcp_socket() : nullptr, path, errs);
@@ -152,21 +156,11 @@ void ValidateLifecycleHandler(const minik8s::core::v1::LifecycleHandler& handler
 }
 
 void ValidateProbe(const Probe& probe, const FieldPath& path, FieldErrors* errs) {
-  // Exactly one handler.
-  int handlers = 0;
-  auto count = [&](bool present, std::string_view name) {
-    if (!present) return;
-    if (++handlers > 1) {
-      errs->push_back(Forbidden(path.Child(name), "may not specify more than 1 handler type"));
-    }
-  };
-  count(probe.has_exec(), "exec");
-  count(probe.has_http_get(), "httpGet");
-  count(probe.has_tcp_socket(), "tcpSocket");
-  count(probe.has_grpc(), "grpc");
-  if (handlers == 0) {
-    errs->push_back(Required(path, "must specify a handler type"));
-  }
+  ValidateOneHandler({{probe.has_exec(), "exec"},
+                      {probe.has_http_get(), "httpGet"},
+                      {probe.has_tcp_socket(), "tcpSocket"},
+                      {probe.has_grpc(), "grpc"}},
+                     path, errs);
   ValidateHandlerActions(probe.has_exec() ? &probe.exec() : nullptr,
                          probe.has_http_get() ? &probe.http_get() : nullptr,
                          probe.has_tcp_socket() ? &probe.tcp_socket() : nullptr, path, errs);
