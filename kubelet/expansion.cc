@@ -7,6 +7,9 @@ std::string ExpandReferences(
     const std::function<std::optional<std::string>(std::string_view name)>& lookup) {
   std::string out;
   out.reserve(input.size());
+  // Once no ')' follows, none follows later either: each unclosed `$(` is
+  // then answered without a scan, so the work stays linear in the input.
+  bool closer_ahead = true;
   size_t i = 0;
   while (i < input.size()) {
     const char c = input[i];
@@ -27,7 +30,8 @@ std::string ExpandReferences(
       i += 2;
       continue;
     }
-    const size_t close = input.find(')', i + 2);
+    const size_t close = closer_ahead ? input.find(')', i + 2) : std::string_view::npos;
+    if (close == std::string_view::npos) closer_ahead = false;
     if (close == std::string_view::npos) {  // an unclosed reference
       out += "$(";
       i += 2;

@@ -21,7 +21,7 @@ namespace cri = ::minik8s::cri::v1;
 // Whole seconds for the CRI, rounded up; 0 (no limit) for Infinite.
 int64_t CriSeconds(absl::Duration timeout) {
   if (timeout == absl::InfiniteDuration()) return 0;
-  return std::max<int64_t>(1, static_cast<int64_t>(std::ceil(absl::ToDoubleSeconds(timeout))));
+  return std::max<int64_t>(1, CeilSeconds(timeout));
 }
 
 // An error for the message, nullopt on success.
@@ -35,9 +35,14 @@ std::optional<std::string> RunExec(runtime::RuntimeClient* runtime, const core::
   absl::StatusOr<cri::ExecSyncResponse> resp = runtime->ExecSync(req);
   if (!resp.ok()) return std::string(resp.status().message());
   *output = resp->stdout() + resp->stderr();
+  // The output goes into an Event: at most 10 KiB of it, as Kubernetes'
+  // probes keep (a command may print without end).
+  constexpr size_t kMaxOutput = 10 * 1024;
+  if (output->size() > kMaxOutput) output->resize(kMaxOutput);
   if (resp->exit_code() == 0) return std::nullopt;
   return absl::StrCat("command '", absl::StrJoin(exec.command(), " "), "' exited with ",
-                      resp->exit_code(), ": ", resp->stderr());
+                      resp->exit_code(), ": ",
+                      absl::string_view(resp->stderr()).substr(0, kMaxOutput));
 }
 
 std::optional<std::string> RunHttpGet(const core::HTTPGetAction& get, const HookTarget& target,
@@ -77,6 +82,10 @@ void Sleep(common::Clock* clock, int64_t seconds, absl::Duration timeout) {
 }
 
 }  // namespace
+
+int64_t CeilSeconds(absl::Duration d) {
+  return std::max<int64_t>(0, static_cast<int64_t>(std::ceil(absl::ToDoubleSeconds(d))));
+}
 
 std::string PodForMessages(const core::Pod& pod) {
   return absl::StrCat(pod.metadata().name(), "_", pod.metadata().namespace_(), "(",

@@ -22,6 +22,7 @@
 #ifndef MINIK8S_KUBELET_LIFECYCLE_HOOKS_H_
 #define MINIK8S_KUBELET_LIFECYCLE_HOOKS_H_
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -44,6 +45,10 @@ struct HookTarget {
 std::optional<std::string> RunLifecycleHook(runtime::RuntimeClient* runtime, common::Clock* clock,
                                             const minik8s::core::v1::LifecycleHandler& handler,
                                             const HookTarget& target, absl::Duration timeout);
+
+// `d` in whole seconds, rounded up (at least 0), as the CRI's timeouts
+// and grace periods count.
+int64_t CeilSeconds(absl::Duration d);
 
 // "name_namespace(uid)", as Kubernetes names a pod in kubelet messages.
 std::string PodForMessages(const minik8s::core::v1::Pod& pod);

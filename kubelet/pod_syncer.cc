@@ -3,7 +3,6 @@
 #include "kubelet/pod_syncer.h"
 
 #include <algorithm>
-#include <cmath>
 #include <optional>
 #include <thread>
 #include <utility>
@@ -414,9 +413,16 @@ bool PodSyncer::StartContainer(PodWorker& w, const core::Pod& pod, const core::C
   cfg->mutable_metadata()->set_name(c.name());
   cfg->mutable_metadata()->set_attempt(static_cast<uint32_t>(r.attempt + 1));
   cfg->mutable_image()->set_image(c.image());
-  // $(NAME) in command and args: the container's variables.
+  // $(NAME) in command and args: the container's variables (indexed only
+  // when a reference is there to expand).
   absl::flat_hash_map<absl::string_view, absl::string_view> vars;
-  for (const auto& [key, value] : *env) vars[key] = value;
+  bool references = false;
+  for (const auto* list : {&c.command(), &c.args()}) {
+    for (const std::string& arg : *list) references = references || absl::StrContains(arg, "$(");
+  }
+  if (references) {
+    for (const auto& [key, value] : *env) vars[key] = value;
+  }
   auto lookup = [&](std::string_view name) -> std::optional<std::string> {
     auto it = vars.find(absl::string_view(name.data(), name.size()));
     if (it == vars.end()) return std::nullopt;
@@ -521,10 +527,7 @@ bool PodSyncer::StartContainer(PodWorker& w, const core::Pod& pod, const core::C
 void PodSyncer::KillContainer(const core::Pod& pod, const core::Container* spec, ContainerRecord& r,
                               const std::string& pod_ip, absl::Time deadline) {
   // Whole seconds left until `deadline`, rounded up.
-  auto seconds_left = [&] {
-    return std::max<int64_t>(
-        0, static_cast<int64_t>(std::ceil(absl::ToDoubleSeconds(deadline - clock_->Now()))));
-  };
+  auto seconds_left = [&] { return CeilSeconds(deadline - clock_->Now()); };
   int64_t grace = seconds_left();
   if (spec != nullptr && spec->has_lifecycle() && spec->lifecycle().has_pre_stop() && grace > 0) {
     std::optional<std::string> failed = RunLifecycleHook(

@@ -44,6 +44,16 @@ TEST(ExpandReferences, AsKubernetesExpandsThem) {
   EXPECT_EQ(Expand(""), "");
 }
 
+TEST(ExpandReferences, ManyUnclosedReferencesTakeLinearTime) {
+  // 2 MB of "$(" with no ")": quadratic scanning would not finish here.
+  std::string input;
+  for (int i = 0; i < 1'000'000; ++i) input += "$(";
+  EXPECT_EQ(Expand(input), input);
+  // With a ")" at the very end, the first "$(" closes there: its name is
+  // everything between, unknown, so the text stays as written.
+  EXPECT_EQ(Expand(input + "A)"), input + "A)");
+}
+
 core::Container WithResources() {
   core::Container c;
   c.set_name("app");
