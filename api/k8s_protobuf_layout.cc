@@ -104,6 +104,7 @@ const TableEntry kTable[] = {
     {"minik8s.core.v1.PodSpec", "enable_service_links", {30}},
     {"minik8s.core.v1.PodSpec", "preemption_policy", {31}},
     {"minik8s.core.v1.PodSpec", "image_pull_secrets", {15}},
+    {"minik8s.core.v1.PodSpec", "topology_spread_constraints", {33}},
 
     // PodStatus.
     {"minik8s.core.v1.PodStatus", "host_ip", {5}},

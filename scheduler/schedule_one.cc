@@ -39,6 +39,17 @@ ScheduleResult Algorithm::Schedule(const PodInfo& pod, const Snapshot& snapshot)
     return result;
   }
   const auto& nodes = snapshot.nodes();
+  CycleState state;
+  FilterStatus pre = framework_->RunPreFilter(pod, nodes, &state);
+  if (!pre.ok()) {
+    // Every node is rejected for the same reasons (Kubernetes: a PreFilter
+    // rejection).
+    FitError fe;
+    fe.num_all_nodes = n;
+    for (int i = 0; i < n; ++i) fe.Add(pre);
+    result.fit_error = std::move(fe);
+    return result;
+  }
   const int want = NumFeasibleNodesToFind(percentage_, n);
   const int start = next_start_node_index_ % n;
 
@@ -53,7 +64,7 @@ ScheduleResult Algorithm::Schedule(const PodInfo& pod, const Snapshot& snapshot)
     if (found.load(std::memory_order_relaxed) >= want) return;
     int idx = (start + i) % n;
     const NodeInfo& node = nodes[idx];
-    FilterStatus s = framework_->RunFilter(pod, node);
+    FilterStatus s = framework_->RunFilter(state, pod, node);
     checked[i] = 1;
     if (s.ok()) {
       int slot = found.fetch_add(1);
@@ -96,7 +107,8 @@ ScheduleResult Algorithm::Schedule(const PodInfo& pod, const Snapshot& snapshot)
   }
   std::vector<int64_t> scores;
   if (framework_->HasScorePlugins()) {
-    scores = framework_->RunScore(pod, feasible, parallelizer_);
+    framework_->RunPreScore(pod, feasible, nodes, &state);
+    scores = framework_->RunScore(state, pod, feasible, parallelizer_);
   } else {
     scores.assign(num_found, 0);
   }

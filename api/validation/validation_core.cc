@@ -472,6 +472,78 @@ FieldErrors ValidateTolerations(const google::protobuf::RepeatedPtrField<Tolerat
   return errs;
 }
 
+namespace {
+
+// Kubernetes' validateTopologySpreadConstraints.
+void ValidateTopologySpreadConstraints(
+    const google::protobuf::RepeatedPtrField<minik8s::core::v1::TopologySpreadConstraint>& list,
+    const FieldPath& path, FieldErrors* errs) {
+  constexpr char kNotPositive[] = "must be greater than zero";
+  for (int i = 0; i < list.size(); ++i) {
+    const auto& c = list[i];
+    FieldPath ip = path.Index(i);
+    if (c.max_skew() <= 0) {
+      errs->push_back(Invalid(ip.Child("maxSkew"), int64_t{c.max_skew()}, kNotPositive));
+    }
+    if (c.topology_key().empty()) {
+      errs->push_back(Required(ip.Child("topologyKey"), "can not be empty"));
+    }
+    const std::string& action = c.when_unsatisfiable();
+    if (action != "DoNotSchedule" && action != "ScheduleAnyway") {
+      errs->push_back(
+          NotSupported(ip.Child("whenUnsatisfiable"), action, {"DoNotSchedule", "ScheduleAnyway"}));
+    }
+    for (int j = i + 1; j < list.size(); ++j) {
+      if (list[j].topology_key() == c.topology_key() && list[j].when_unsatisfiable() == action) {
+        errs->push_back(Duplicate(ip.Child("{topologyKey, whenUnsatisfiable}"),
+                                  absl::StrCat("{", c.topology_key(), ", ", action, "}")));
+        break;
+      }
+    }
+    if (c.has_min_domains()) {
+      if (c.min_domains() <= 0) {
+        errs->push_back(Invalid(ip.Child("minDomains"), int64_t{c.min_domains()}, kNotPositive));
+      }
+      if (action != "DoNotSchedule") {
+        errs->push_back(
+            Invalid(ip.Child("minDomains"), int64_t{c.min_domains()},
+                    absl::StrCat("can only use minDomains if whenUnsatisfiable=DoNotSchedule, not ",
+                                 action)));
+      }
+    }
+    auto policy = [&](bool set, const std::string& value, const char* field) {
+      if (set && value != "Honor" && value != "Ignore") {
+        errs->push_back(NotSupported(ip.Child(field), value, {"Honor", "Ignore"}));
+      }
+    };
+    policy(c.has_node_affinity_policy(), c.node_affinity_policy(), "nodeAffinityPolicy");
+    policy(c.has_node_taints_policy(), c.node_taints_policy(), "nodeTaintsPolicy");
+    if (c.match_label_keys_size() > 0) {
+      FieldPath kp = ip.Child("matchLabelKeys");
+      std::set<std::string> selector_keys;
+      if (c.has_label_selector()) {
+        for (const auto& [k, v] : c.label_selector().match_labels()) selector_keys.insert(k);
+        for (const auto& e : c.label_selector().match_expressions()) selector_keys.insert(e.key());
+      } else {
+        errs->push_back(Forbidden(kp, "must not be specified when labelSelector is not set"));
+      }
+      for (int k = 0; k < c.match_label_keys_size(); ++k) {
+        const std::string& key = c.match_label_keys(k);
+        ValidateLabelName(key, kp.Index(k), errs);
+        if (selector_keys.contains(key)) {
+          errs->push_back(
+              Invalid(kp.Index(k), key, "exists in both matchLabelKeys and labelSelector"));
+        }
+      }
+    }
+    if (c.has_label_selector()) {
+      Append(errs, ValidateLabelSelector(c.label_selector(), ip.Child("labelSelector")));
+    }
+  }
+}
+
+}  // namespace
+
 FieldErrors ValidatePodSpec(const PodSpec& spec, const FieldPath& path) {
   FieldErrors errs;
   Append(&errs, ValidateVolumes(spec.volumes(), path.Child("volumes")));
@@ -529,6 +601,16 @@ FieldErrors ValidatePodSpec(const PodSpec& spec, const FieldPath& path) {
       }
     }
   }
+  // Stored in the API's shape, but the scheduler does not place pods by
+  // them yet: refused rather than silently ignored.
+  if (spec.affinity().has_pod_affinity()) {
+    errs.push_back(Forbidden(path.Child("affinity").Child("podAffinity"),
+                             "inter-pod affinity is not supported by minik8s yet"));
+  }
+  if (spec.affinity().has_pod_anti_affinity()) {
+    errs.push_back(Forbidden(path.Child("affinity").Child("podAntiAffinity"),
+                             "inter-pod anti-affinity is not supported by minik8s yet"));
+  }
   if (!spec.service_account_name().empty()) {
     for (const std::string& msg : IsDNS1123Subdomain(spec.service_account_name())) {
       errs.push_back(Invalid(path.Child("serviceAccountName"), spec.service_account_name(), msg));
@@ -551,6 +633,8 @@ FieldErrors ValidatePodSpec(const PodSpec& spec, const FieldPath& path) {
                 path.Child("terminationGracePeriodSeconds"), &errs);
   }
   Append(&errs, ValidateTolerations(spec.tolerations(), path.Child("tolerations")));
+  ValidateTopologySpreadConstraints(spec.topology_spread_constraints(),
+                                    path.Child("topologySpreadConstraints"), &errs);
   if (!spec.hostname().empty()) {
     for (const std::string& msg : IsDNS1123Label(spec.hostname())) {
       errs.push_back(Invalid(path.Child("hostname"), spec.hostname(), msg));

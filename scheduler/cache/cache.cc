@@ -34,14 +34,14 @@ void Cache::RemoveNode(const std::string& name) {
 }
 
 void Cache::CountLocked(const PodState& s) {
-  nodes_[s.node].AddPod(s.requests, s.non_zero, s.owner_uid);
+  nodes_[s.node].AddPod(s.requests, s.non_zero, s.owner_uid, s.ref);
   TouchLocked(s.node);
 }
 
 void Cache::UncountLocked(const PodState& s) {
   auto it = nodes_.find(s.node);
   if (it == nodes_.end()) return;
-  it->second.RemovePod(s.requests, s.non_zero, s.owner_uid);
+  it->second.RemovePod(s.requests, s.non_zero, s.owner_uid, s.ref.get());
   if (it->second.node() == nullptr && it->second.num_pods() == 0) {
     nodes_.erase(it);
     node_generation_.erase(s.node);
@@ -56,7 +56,8 @@ absl::Status Cache::AssumePod(const PodInfo& pod, const std::string& node_name) 
   if (pods_.contains(pod.key)) {
     return absl::AlreadyExistsError(absl::StrCat("pod ", pod.key, " is already in the cache"));
   }
-  PodState s{node_name, pod.requests, pod.non_zero_requests, pod.owner_uid, true, false};
+  PodState s{node_name, pod.requests, pod.non_zero_requests, pod.owner_uid,
+             true,      false,        MakePodRef(pod.get())};
   CountLocked(s);
   pods_.emplace(pod.key, std::move(s));
   return absl::OkStatus();
@@ -92,14 +93,17 @@ void Cache::AddPod(const Pod& pod) {
   auto it = pods_.find(key);
   if (it != pods_.end()) {
     const PodState& old = it->second;
+    const bool same_ref = old.ref != nullptr && PodRefMatches(*old.ref, pod);
     if (old.node == s.node && old.requests == s.requests && old.non_zero == s.non_zero &&
-        old.owner_uid == s.owner_uid) {
+        old.owner_uid == s.owner_uid && same_ref) {
       it->second.assumed = false;  // confirmed; accounting unchanged
       return;
     }
+    if (same_ref) s.ref = old.ref;
     UncountLocked(old);
     pods_.erase(it);
   }
+  if (s.ref == nullptr) s.ref = MakePodRef(pod);
   CountLocked(s);
   pods_.emplace(std::move(key), std::move(s));
 }

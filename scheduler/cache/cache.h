@@ -81,6 +81,7 @@ class Cache {
     std::string owner_uid;
     bool assumed = false;
     bool binding_finished = false;
+    std::shared_ptr<const PodRef> ref;
   };
 
   void CountLocked(const PodState& s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

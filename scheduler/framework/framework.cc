@@ -28,6 +28,7 @@ absl::StatusOr<std::unique_ptr<Framework>> Framework::Create(const Profile& prof
           absl::StrCat("plugin \"", name, "\" is not a filter plugin"));
     }
     fw->filters_.push_back(filter);
+    if (auto* pre = dynamic_cast<const PreFilterPlugin*>(*p)) fw->pre_filters_.push_back(pre);
   }
   for (const auto& wp : profile.score_plugins) {
     auto p = instance(wp.name);
@@ -42,26 +43,64 @@ absl::StatusOr<std::unique_ptr<Framework>> Framework::Create(const Profile& prof
           absl::StrCat("score plugin \"", wp.name, "\": weight must be at least 1"));
     }
     fw->scores_.push_back({score, wp.weight});
+    fw->pre_scores_.push_back(dynamic_cast<const PreScorePlugin*>(*p));
   }
   return fw;
 }
 
-FilterStatus Framework::RunFilter(const PodInfo& pod, const NodeInfo& node) const {
-  for (const FilterPlugin* f : filters_) {
-    FilterStatus s = f->Filter(pod, node);
+FilterStatus Framework::RunPreFilter(const PodInfo& pod, const std::vector<NodeInfo>& nodes,
+                                     CycleState* state) const {
+  for (const PreFilterPlugin* p : pre_filters_) {
+    FilterStatus s = p->PreFilter(pod, nodes, state);
     if (!s.ok()) return s;
   }
   return FilterStatus::Success();
 }
 
-std::vector<int64_t> Framework::RunScore(const PodInfo& pod,
+FilterStatus Framework::RunFilter(const CycleState& state, const PodInfo& pod,
+                                  const NodeInfo& node) const {
+  for (const FilterPlugin* f : filters_) {
+    FilterStatus s = f->Filter(state, pod, node);
+    if (!s.ok()) return s;
+  }
+  return FilterStatus::Success();
+}
+
+namespace {
+// CycleState entry listing the score plugins that have nothing to score.
+constexpr std::string_view kSkippedScores = "framework/skipped-scores";
+struct SkippedScores : CycleData {
+  std::vector<bool> skipped;  // parallel to the framework's score plugins
+};
+}  // namespace
+
+void Framework::RunPreScore(const PodInfo& pod, const std::vector<const NodeInfo*>& feasible,
+                            const std::vector<NodeInfo>& nodes, CycleState* state) const {
+  auto skipped = std::make_unique<SkippedScores>();
+  skipped->skipped.assign(scores_.size(), false);
+  bool any = false;
+  for (size_t i = 0; i < pre_scores_.size(); ++i) {
+    if (pre_scores_[i] != nullptr && !pre_scores_[i]->PreScore(pod, feasible, nodes, state)) {
+      skipped->skipped[i] = true;
+      any = true;
+    }
+  }
+  if (any) state->Write(kSkippedScores, std::move(skipped));
+}
+
+std::vector<int64_t> Framework::RunScore(const CycleState& state, const PodInfo& pod,
                                          const std::vector<const NodeInfo*>& nodes,
                                          Parallelizer* parallelizer) const {
   const size_t n = nodes.size();
-  std::vector<std::vector<int64_t>> per_plugin(scores_.size(), std::vector<int64_t>(n));
+  std::vector<const WeightedScore*> active;
+  const auto* skipped = state.Read<SkippedScores>(kSkippedScores);
+  for (size_t p = 0; p < scores_.size(); ++p) {
+    if (skipped == nullptr || !skipped->skipped[p]) active.push_back(&scores_[p]);
+  }
+  std::vector<std::vector<int64_t>> per_plugin(active.size(), std::vector<int64_t>(n));
   auto score_node = [&](int i) {
-    for (size_t p = 0; p < scores_.size(); ++p) {
-      per_plugin[p][i] = scores_[p].plugin->Score(pod, *nodes[i]);
+    for (size_t p = 0; p < active.size(); ++p) {
+      per_plugin[p][i] = active[p]->plugin->Score(state, pod, *nodes[i]);
     }
   };
   if (parallelizer != nullptr) {
@@ -70,9 +109,9 @@ std::vector<int64_t> Framework::RunScore(const PodInfo& pod,
     for (size_t i = 0; i < n; ++i) score_node(static_cast<int>(i));
   }
   std::vector<int64_t> total(n, 0);
-  for (size_t p = 0; p < scores_.size(); ++p) {
-    scores_[p].plugin->NormalizeScore(pod, per_plugin[p]);
-    for (size_t i = 0; i < n; ++i) total[i] += per_plugin[p][i] * scores_[p].weight;
+  for (size_t p = 0; p < active.size(); ++p) {
+    active[p]->plugin->NormalizeScore(pod, per_plugin[p]);
+    for (size_t i = 0; i < n; ++i) total[i] += per_plugin[p][i] * active[p]->weight;
   }
   return total;
 }

@@ -6,20 +6,28 @@
 // construction: Filter/Score/NormalizeScore are const and called
 // concurrently from the parallelizer's threads for different nodes.
 //
-//   Filter   says whether the pod may run on the node; a failure carries the
-//            reasons users see in "0/N nodes are available: ...".
-//   Score    rates a feasible node; NormalizeScore then maps every plugin's
-//            scores to [0, kMaxNodeScore] before they are weighted and
-//            summed.
+//   PreFilter  (optional, with Filter) once per scheduling cycle, before any
+//              Filter: looks at every node of the snapshot and keeps what
+//              the plugin's Filter needs in the cycle's CycleState.
+//   Filter     says whether the pod may run on the node; a failure carries
+//              the reasons users see in "0/N nodes are available: ...".
+//   PreScore   (optional, with Score) once per cycle, before Score, with the
+//              feasible nodes and every node; may say the plugin has nothing
+//              to score for this pod, and then its Score is not called.
+//   Score      rates a feasible node; NormalizeScore then maps every plugin's
+//              scores to [0, kMaxNodeScore] before they are weighted and
+//              summed.
 #ifndef MINIK8S_SCHEDULER_FRAMEWORK_INTERFACE_H_
 #define MINIK8S_SCHEDULER_FRAMEWORK_INTERFACE_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "scheduler/framework/types.h"
 
 namespace minik8s::scheduler {
@@ -59,6 +67,31 @@ class FilterStatus {
   std::vector<std::string> reasons_;
 };
 
+// What a plugin computed for one pod in one scheduling cycle.
+class CycleData {
+ public:
+  virtual ~CycleData() = default;
+};
+
+// The data plugins keep for one scheduling cycle (Kubernetes' CycleState),
+// by plugin name. Written by PreFilter and PreScore on the scheduling
+// thread; only read while Filter and Score run on several threads.
+class CycleState {
+ public:
+  void Write(std::string_view key, std::unique_ptr<CycleData> data) {
+    data_[std::string(key)] = std::move(data);
+  }
+  // Null when nothing was written under `key`.
+  template <typename T>
+  const T* Read(std::string_view key) const {
+    auto it = data_.find(absl::string_view(key.data(), key.size()));
+    return it == data_.end() ? nullptr : static_cast<const T*>(it->second.get());
+  }
+
+ private:
+  absl::flat_hash_map<std::string, std::unique_ptr<CycleData>> data_;
+};
+
 class Plugin {
  public:
   virtual ~Plugin() = default;
@@ -67,16 +100,34 @@ class Plugin {
 
 class FilterPlugin : public virtual Plugin {
  public:
-  virtual FilterStatus Filter(const PodInfo& pod, const NodeInfo& node) const = 0;
+  virtual FilterStatus Filter(const CycleState& state, const PodInfo& pod,
+                              const NodeInfo& node) const = 0;
+};
+
+class PreFilterPlugin : public virtual Plugin {
+ public:
+  // `nodes`: every node of the snapshot. A failure rejects the pod on every
+  // node with its reasons.
+  virtual FilterStatus PreFilter(const PodInfo& pod, const std::vector<NodeInfo>& nodes,
+                                 CycleState* state) const = 0;
 };
 
 class ScorePlugin : public virtual Plugin {
  public:
   // A raw score; any range (NormalizeScore maps it).
-  virtual int64_t Score(const PodInfo& pod, const NodeInfo& node) const = 0;
+  virtual int64_t Score(const CycleState& state, const PodInfo& pod,
+                        const NodeInfo& node) const = 0;
   // Maps the raw scores of all feasible nodes into [0, kMaxNodeScore]. The
   // default leaves them as they are (for plugins that score in range).
   virtual void NormalizeScore(const PodInfo& pod, std::vector<int64_t>& scores) const {}
+};
+
+class PreScorePlugin : public virtual Plugin {
+ public:
+  // `feasible`: the nodes that will be scored; `nodes`: every node of the
+  // snapshot. False: nothing to score for this pod (Kubernetes' Skip).
+  virtual bool PreScore(const PodInfo& pod, const std::vector<const NodeInfo*>& feasible,
+                        const std::vector<NodeInfo>& nodes, CycleState* state) const = 0;
 };
 
 // Shared normalizers (Kubernetes' helper.DefaultNormalizeScore): scales so

@@ -90,15 +90,16 @@ const std::string& NodeInfo::name() const {
 }
 
 void NodeInfo::AddPod(const Resources& requests, const Resources& non_zero,
-                      const std::string& owner_uid) {
+                      const std::string& owner_uid, std::shared_ptr<const PodRef> ref) {
   requested_.Add(requests);
   non_zero_requested_.Add(non_zero);
   ++num_pods_;
   if (!owner_uid.empty()) ++owner_counts_[owner_uid];
+  if (ref != nullptr) pods_.push_back(std::move(ref));
 }
 
 void NodeInfo::RemovePod(const Resources& requests, const Resources& non_zero,
-                         const std::string& owner_uid) {
+                         const std::string& owner_uid, const PodRef* ref) {
   requested_.Sub(requests);
   non_zero_requested_.Sub(non_zero);
   --num_pods_;
@@ -106,6 +107,36 @@ void NodeInfo::RemovePod(const Resources& requests, const Resources& non_zero,
     auto it = owner_counts_.find(owner_uid);
     if (it != owner_counts_.end() && --it->second <= 0) owner_counts_.erase(it);
   }
+  if (ref != nullptr) {
+    for (auto it = pods_.begin(); it != pods_.end(); ++it) {
+      if ((*it)->key == ref->key) {
+        pods_.erase(it);
+        break;
+      }
+    }
+  }
+}
+
+std::shared_ptr<const PodRef> MakePodRef(const Pod& pod) {
+  auto ref = std::make_shared<PodRef>();
+  ref->key = PodKey(pod);
+  ref->namespace_name = pod.metadata().namespace_();
+  ref->labels = pod.metadata().labels();
+  ref->terminating = pod.metadata().has_deletion_timestamp();
+  return ref;
+}
+
+bool PodRefMatches(const PodRef& ref, const Pod& pod) {
+  const auto& labels = pod.metadata().labels();
+  if (ref.terminating != pod.metadata().has_deletion_timestamp() ||
+      ref.labels.size() != labels.size()) {
+    return false;
+  }
+  for (const auto& [k, v] : labels) {
+    auto it = ref.labels.find(k);
+    if (it == ref.labels.end() || it->second != v) return false;
+  }
+  return true;
 }
 
 int NodeInfo::PodsWithOwner(const std::string& uid) const {

@@ -6,7 +6,8 @@
 //             requests nothing counts as 100m cpu / 200Mi memory, as in
 //             Kubernetes) and its controller owner's uid (for spreading).
 //   NodeInfo  a node plus the aggregate of the pods counted on it (bound or
-//             assumed): requested cpu/memory, pod count and pods per owner.
+//             assumed): requested cpu/memory, pod count, pods per owner, and
+//             each pod's namespace and labels (for topology spreading).
 //             Updated incrementally by the cache (AddPod/RemovePod); never
 //             rebuilt by scanning pods.
 //
@@ -22,6 +23,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "k8s/core/v1/core.pb.h"
@@ -65,6 +67,20 @@ Resources PodNonZeroRequests(const Pod& pod);
 // The uid of the controller ownerReference (controller=true), or "".
 std::string ControllerUid(const Pod& pod);
 
+// A pod counted on a node as inter-pod rules (topology spreading) see it:
+// its namespace, its labels and whether it is being deleted. Immutable;
+// shared by every copy of the NodeInfo.
+struct PodRef {
+  std::string key;  // namespace/name
+  std::string namespace_name;
+  google::protobuf::Map<std::string, std::string> labels;
+  bool terminating = false;
+};
+
+std::shared_ptr<const PodRef> MakePodRef(const Pod& pod);
+// True if `ref` still describes `pod` (same labels, same terminating state).
+bool PodRefMatches(const PodRef& ref, const Pod& pod);
+
 struct PodInfo {
   std::shared_ptr<const Pod> pod;
   std::string key;
@@ -87,11 +103,15 @@ class NodeInfo {
   void SetNode(std::shared_ptr<const Node> node);
   void ClearNode() { node_.reset(); }
 
-  // Counts / uncounts a pod's requests on this node.
-  void AddPod(const Resources& requests, const Resources& non_zero, const std::string& owner_uid);
-  void RemovePod(const Resources& requests, const Resources& non_zero,
-                 const std::string& owner_uid);
-  void AddPod(const PodInfo& p) { AddPod(p.requests, p.non_zero_requests, p.owner_uid); }
+  // Counts / uncounts a pod's requests on this node; `ref`, when given, is
+  // listed in pods() (RemovePod drops the entry with the same key).
+  void AddPod(const Resources& requests, const Resources& non_zero, const std::string& owner_uid,
+              std::shared_ptr<const PodRef> ref = nullptr);
+  void RemovePod(const Resources& requests, const Resources& non_zero, const std::string& owner_uid,
+                 const PodRef* ref = nullptr);
+  void AddPod(const PodInfo& p) {
+    AddPod(p.requests, p.non_zero_requests, p.owner_uid, MakePodRef(p.get()));
+  }
 
   const Node* node() const { return node_.get(); }
   const std::shared_ptr<const Node>& node_ptr() const { return node_; }
@@ -104,6 +124,9 @@ class NodeInfo {
   int num_pods() const { return num_pods_; }
   // Pods on this node whose controller owner has `uid`.
   int PodsWithOwner(const std::string& uid) const;
+  // The pods counted here that were added with a PodRef (all, through the
+  // cache).
+  const std::vector<std::shared_ptr<const PodRef>>& pods() const { return pods_; }
 
   // Test helpers: set the figures directly.
   void SetAllocatableForTest(Resources r, int64_t pods) {
@@ -119,6 +142,7 @@ class NodeInfo {
   Resources non_zero_requested_;
   int num_pods_ = 0;
   absl::flat_hash_map<std::string, int> owner_counts_;
+  std::vector<std::shared_ptr<const PodRef>> pods_;
 };
 
 }  // namespace minik8s::scheduler

@@ -6,6 +6,7 @@
 #include "scheduler/plugins/node_resources_fit/node_resources_fit.h"
 #include "scheduler/plugins/node_resources_least_allocated/node_resources_least_allocated.h"
 #include "scheduler/plugins/node_unschedulable/node_unschedulable.h"
+#include "scheduler/plugins/pod_topology_spread/pod_topology_spread.h"
 #include "scheduler/plugins/selector_spread/selector_spread.h"
 #include "scheduler/plugins/taint_toleration/taint_toleration.h"
 
@@ -21,13 +22,14 @@ const std::map<std::string, PluginFactory>& Registry() {
       {kNodeResourcesLeastAllocatedName, NewNodeResourcesLeastAllocated},
       {kNodeResourcesBalancedAllocationName, NewNodeResourcesBalancedAllocation},
       {kSelectorSpreadName, NewSelectorSpread},
+      {kPodTopologySpreadName, NewPodTopologySpread},
   };
   return *registry;
 }
 
 std::vector<std::string> DefaultFilterPlugins() {
-  return {kNodeUnschedulableName, kNodeNameName, kTaintTolerationName, kNodeAffinityName,
-          kNodeResourcesFitName};
+  return {kNodeUnschedulableName, kNodeNameName,         kTaintTolerationName,
+          kNodeAffinityName,      kNodeResourcesFitName, kPodTopologySpreadName};
 }
 
 std::vector<WeightedPlugin> DefaultScorePlugins() {
@@ -35,6 +37,7 @@ std::vector<WeightedPlugin> DefaultScorePlugins() {
           {kNodeAffinityName, 2},
           {kNodeResourcesLeastAllocatedName, 1},
           {kSelectorSpreadName, 2},
+          {kPodTopologySpreadName, 2},
           {kNodeResourcesBalancedAllocationName, 1}};
 }
 

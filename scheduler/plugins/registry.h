@@ -2,9 +2,11 @@
 // profile (which filters run, in order, and which scores with what weight).
 // Defaults mirror Kubernetes' default_plugins.go where a plugin exists here:
 // filters NodeUnschedulable, NodeName, TaintToleration, NodeAffinity,
-// NodeResourcesFit; scores TaintToleration 3, NodeAffinity 2,
-// NodeResourcesLeastAllocated 1 (NodeResourcesFit's LeastAllocated
-// strategy), SelectorSpread 2 (PodTopologySpread's weight),
+// NodeResourcesFit, PodTopologySpread; scores TaintToleration 3,
+// NodeAffinity 2, NodeResourcesLeastAllocated 1 (NodeResourcesFit's
+// LeastAllocated strategy), SelectorSpread 2 (PodTopologySpread's default
+// constraints, for pods without constraints of their own),
+// PodTopologySpread 2 (the pod's ScheduleAnyway constraints),
 // NodeResourcesBalancedAllocation 1.
 //
 // Thread safety: immutable after static initialization.

@@ -27,6 +27,9 @@ using testutil::Share;
 
 PodInfo Info(const Pod& p) { return MakePodInfo(Share(p)); }
 
+// The stateless plugins read nothing from the cycle's state.
+const CycleState kNoState;
+
 TEST(NodeUnschedulable, Table) {
   struct Case {
     const char* name;
@@ -44,7 +47,7 @@ TEST(NodeUnschedulable, Table) {
     n.mutable_spec()->set_unschedulable(c.unschedulable);
     Pod p = MakePod("p");
     if (c.tolerate) AddToleration(&p, kTaintNodeUnschedulable, "Exists", "", "NoSchedule");
-    FilterStatus s = plugin.Filter(Info(p), NodeInfo(Share(n)));
+    FilterStatus s = plugin.Filter(kNoState, Info(p), NodeInfo(Share(n)));
     EXPECT_EQ(s.ok(), c.fits) << c.name;
     if (!c.fits) {
       EXPECT_EQ(s.code(), Code::kUnschedulableAndUnresolvable);
@@ -61,9 +64,9 @@ TEST(NodeName, Table) {
   same.mutable_spec()->set_node_name("node-1");
   Pod other = MakePod("p");
   other.mutable_spec()->set_node_name("node-2");
-  EXPECT_TRUE(plugin.Filter(Info(any), NodeInfo(Share(n))).ok());
-  EXPECT_TRUE(plugin.Filter(Info(same), NodeInfo(Share(n))).ok());
-  FilterStatus s = plugin.Filter(Info(other), NodeInfo(Share(n)));
+  EXPECT_TRUE(plugin.Filter(kNoState, Info(any), NodeInfo(Share(n))).ok());
+  EXPECT_TRUE(plugin.Filter(kNoState, Info(same), NodeInfo(Share(n))).ok());
+  FilterStatus s = plugin.Filter(kNoState, Info(other), NodeInfo(Share(n)));
   EXPECT_FALSE(s.ok());
   EXPECT_EQ(s.reasons()[0], "node(s) didn't match the requested node name");
 }
@@ -114,21 +117,21 @@ TEST(TaintToleration, FilterNotReadyUnreachableAndPreferNoSchedule) {
   AddToleration(&p, "node.kubernetes.io/not-ready", "Exists", "", "NoExecute");
   AddToleration(&p, "node.kubernetes.io/unreachable", "Exists", "", "NoExecute");
 
-  FilterStatus s = plugin.Filter(Info(p), NodeInfo(Share(unreachable)));
+  FilterStatus s = plugin.Filter(kNoState, Info(p), NodeInfo(Share(unreachable)));
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.code(), Code::kUnschedulableAndUnresolvable);
   EXPECT_EQ(s.reasons()[0], "node(s) had untolerated taint {node.kubernetes.io/unreachable: }");
-  EXPECT_TRUE(plugin.Filter(Info(p), NodeInfo(Share(not_ready))).ok());
-  EXPECT_TRUE(plugin.Filter(Info(p), NodeInfo(Share(prefer))).ok());  // only a preference
+  EXPECT_TRUE(plugin.Filter(kNoState, Info(p), NodeInfo(Share(not_ready))).ok());
+  EXPECT_TRUE(plugin.Filter(kNoState, Info(p), NodeInfo(Share(prefer))).ok());  // only a preference
 
   Pod bare = MakePod("bare");
-  s = plugin.Filter(Info(bare), NodeInfo(Share(not_ready)));
+  s = plugin.Filter(kNoState, Info(bare), NodeInfo(Share(not_ready)));
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.reasons()[0], "node(s) had untolerated taint {node.kubernetes.io/not-ready: }");
 
   Node valued = MakeNode("n4");
   AddTaint(&valued, "dedicated", "db", "NoSchedule");
-  s = plugin.Filter(Info(bare), NodeInfo(Share(valued)));
+  s = plugin.Filter(kNoState, Info(bare), NodeInfo(Share(valued)));
   EXPECT_EQ(s.reasons()[0], "node(s) had untolerated taint {dedicated: db}");
 }
 
@@ -143,9 +146,9 @@ TEST(TaintToleration, ScorePrefersFewerIntolerablePreferNoScheduleTaints) {
   AddTaint(&two, "c", "", "NoSchedule");  // not counted by the score
   Pod p = MakePod("p");
   PodInfo pi = Info(p);
-  std::vector<int64_t> scores = {plugin.Score(pi, NodeInfo(Share(clean))),
-                                 plugin.Score(pi, NodeInfo(Share(one))),
-                                 plugin.Score(pi, NodeInfo(Share(two)))};
+  std::vector<int64_t> scores = {plugin.Score(kNoState, pi, NodeInfo(Share(clean))),
+                                 plugin.Score(kNoState, pi, NodeInfo(Share(one))),
+                                 plugin.Score(kNoState, pi, NodeInfo(Share(two)))};
   EXPECT_EQ(scores, (std::vector<int64_t>{0, 1, 2}));
   plugin.NormalizeScore(pi, scores);
   EXPECT_EQ(scores, (std::vector<int64_t>{100, 50, 0}));
@@ -153,10 +156,10 @@ TEST(TaintToleration, ScorePrefersFewerIntolerablePreferNoScheduleTaints) {
   // A NoSchedule-only toleration does not count for PreferNoSchedule.
   Pod t = MakePod("t");
   AddToleration(&t, "a", "Exists", "", "NoSchedule");
-  EXPECT_EQ(plugin.Score(Info(t), NodeInfo(Share(one))), 1);
+  EXPECT_EQ(plugin.Score(kNoState, Info(t), NodeInfo(Share(one))), 1);
   Pod t2 = MakePod("t2");
   AddToleration(&t2, "a", "Exists", "", "PreferNoSchedule");
-  EXPECT_EQ(plugin.Score(Info(t2), NodeInfo(Share(one))), 0);
+  EXPECT_EQ(plugin.Score(kNoState, Info(t2), NodeInfo(Share(one))), 0);
 }
 
 minik8s::core::v1::NodeSelectorRequirement Req(const std::string& key, const std::string& op,
@@ -208,8 +211,8 @@ TEST(NodeAffinity, FilterNodeSelectorTermsAndFields) {
 
   Pod sel = MakePod("sel");
   (*sel.mutable_spec()->mutable_node_selector())["disk"] = "ssd";
-  EXPECT_TRUE(plugin.Filter(Info(sel), NodeInfo(Share(n1))).ok());
-  FilterStatus s = plugin.Filter(Info(sel), NodeInfo(Share(n2)));
+  EXPECT_TRUE(plugin.Filter(kNoState, Info(sel), NodeInfo(Share(n1))).ok());
+  FilterStatus s = plugin.Filter(kNoState, Info(sel), NodeInfo(Share(n2)));
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.reasons()[0], "node(s) didn't match Pod's node affinity/selector");
 
@@ -222,9 +225,9 @@ TEST(NodeAffinity, FilterNodeSelectorTermsAndFields) {
   *required->add_node_selector_terms()->add_match_expressions() = Req("disk", "In", {"ssd"});
   *required->add_node_selector_terms()->add_match_fields() = Req("metadata.name", "In", {"n2"});
   Node n3 = MakeNode("n3");
-  EXPECT_TRUE(plugin.Filter(Info(aff), NodeInfo(Share(n1))).ok());
-  EXPECT_TRUE(plugin.Filter(Info(aff), NodeInfo(Share(n2))).ok());
-  EXPECT_FALSE(plugin.Filter(Info(aff), NodeInfo(Share(n3))).ok());
+  EXPECT_TRUE(plugin.Filter(kNoState, Info(aff), NodeInfo(Share(n1))).ok());
+  EXPECT_TRUE(plugin.Filter(kNoState, Info(aff), NodeInfo(Share(n2))).ok());
+  EXPECT_FALSE(plugin.Filter(kNoState, Info(aff), NodeInfo(Share(n3))).ok());
 
   // Expressions and fields in one term are ANDed; an empty term matches nothing.
   minik8s::core::v1::NodeSelectorTerm term;
@@ -255,9 +258,9 @@ TEST(NodeAffinity, ScorePreferredTerms) {
   (*zone.mutable_metadata()->mutable_labels())["zone"] = "a";
   Node none = MakeNode("none");
   PodInfo pi = Info(p);
-  std::vector<int64_t> scores = {plugin.Score(pi, NodeInfo(Share(both))),
-                                 plugin.Score(pi, NodeInfo(Share(zone))),
-                                 plugin.Score(pi, NodeInfo(Share(none)))};
+  std::vector<int64_t> scores = {plugin.Score(kNoState, pi, NodeInfo(Share(both))),
+                                 plugin.Score(kNoState, pi, NodeInfo(Share(zone))),
+                                 plugin.Score(kNoState, pi, NodeInfo(Share(none)))};
   EXPECT_EQ(scores, (std::vector<int64_t>{100, 80, 0}));
   plugin.NormalizeScore(pi, scores);
   EXPECT_EQ(scores, (std::vector<int64_t>{100, 80, 0}));
@@ -292,7 +295,7 @@ TEST(NodeResourcesFit, Table) {
   }
   NodeResourcesFit plugin;
   NodeInfo ni(Share(MakeNode("n", "1", "1Gi")));
-  FilterStatus s = plugin.Filter(Info(MakePod("p", "2")), ni);
+  FilterStatus s = plugin.Filter(kNoState, Info(MakePod("p", "2")), ni);
   EXPECT_EQ(s.code(), Code::kUnschedulable);
 }
 
@@ -327,7 +330,7 @@ TEST(NodeResourcesLeastAllocated, Table) {
   EXPECT_EQ(LeastAllocatedScore(p.non_zero_requests, empty), 75);  // (75 + 75) / 2
   EXPECT_EQ(LeastAllocatedScore(p.non_zero_requests, busy), 25);   // (25 + 25) / 2
   NodeResourcesLeastAllocated plugin;
-  EXPECT_GT(plugin.Score(p, empty), plugin.Score(p, busy));
+  EXPECT_GT(plugin.Score(kNoState, p, empty), plugin.Score(kNoState, p, busy));
   // A pod without requests counts as 100m / 200Mi.
   PodInfo bare = Info(MakePod("bare"));
   EXPECT_EQ(bare.non_zero_requests.milli_cpu, 100);
@@ -347,7 +350,7 @@ TEST(NodeResourcesBalancedAllocation, Table) {
   // Over-commit is capped at 1.
   EXPECT_EQ(BalancedAllocationScore(PodRequests(MakePod("p", "8", "16Gi")), n), 100);
   NodeResourcesBalancedAllocation plugin;
-  EXPECT_EQ(plugin.Score(Info(MakePod("p", "2", "8Gi")), n), 100);
+  EXPECT_EQ(plugin.Score(kNoState, Info(MakePod("p", "2", "8Gi")), n), 100);
 }
 
 TEST(SelectorSpread, SpreadsPodsOfOneOwner) {
@@ -364,19 +367,20 @@ TEST(SelectorSpread, SpreadsPodsOfOneOwner) {
   n2.AddPod(Info(a));
   n3.AddPod(Info(b));
   PodInfo incoming = Info(a);
-  std::vector<int64_t> scores = {plugin.Score(incoming, n1), plugin.Score(incoming, n2),
-                                 plugin.Score(incoming, n3)};
+  std::vector<int64_t> scores = {plugin.Score(kNoState, incoming, n1),
+                                 plugin.Score(kNoState, incoming, n2),
+                                 plugin.Score(kNoState, incoming, n3)};
   EXPECT_EQ(scores, (std::vector<int64_t>{2, 1, 0}));
   plugin.NormalizeScore(incoming, scores);
   EXPECT_EQ(scores, (std::vector<int64_t>{0, 50, 100}));
   // No owner: all equal.
   PodInfo lone = Info(MakePod("lone"));
-  scores = {plugin.Score(lone, n1), plugin.Score(lone, n2)};
+  scores = {plugin.Score(kNoState, lone, n1), plugin.Score(kNoState, lone, n2)};
   plugin.NormalizeScore(lone, scores);
   EXPECT_EQ(scores, (std::vector<int64_t>{100, 100}));
   // Removing pods updates the counts.
   n1.RemovePod(incoming.requests, incoming.non_zero_requests, incoming.owner_uid);
-  EXPECT_EQ(plugin.Score(incoming, n1), 1);
+  EXPECT_EQ(plugin.Score(kNoState, incoming, n1), 1);
 }
 
 TEST(Registry, DefaultsAreRegistered) {

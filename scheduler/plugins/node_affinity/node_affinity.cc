@@ -93,12 +93,14 @@ int64_t PreferredAffinityScore(const Pod& pod, const Node& node) {
   return score;
 }
 
-FilterStatus NodeAffinity::Filter(const PodInfo& pod, const NodeInfo& node) const {
+FilterStatus NodeAffinity::Filter(const CycleState& state, const PodInfo& pod,
+                                  const NodeInfo& node) const {
   if (PodMatchesNodeSelectorAndAffinity(pod.get(), *node.node())) return FilterStatus::Success();
   return FilterStatus::Unresolvable(kReasonNodeAffinity);
 }
 
-int64_t NodeAffinity::Score(const PodInfo& pod, const NodeInfo& node) const {
+int64_t NodeAffinity::Score(const CycleState& state, const PodInfo& pod,
+                            const NodeInfo& node) const {
   return PreferredAffinityScore(pod.get(), *node.node());
 }
 

@@ -42,8 +42,9 @@ int64_t PreferredAffinityScore(const Pod& pod, const Node& node);
 class NodeAffinity : public FilterPlugin, public ScorePlugin {
  public:
   std::string_view Name() const override { return kNodeAffinityName; }
-  FilterStatus Filter(const PodInfo& pod, const NodeInfo& node) const override;
-  int64_t Score(const PodInfo& pod, const NodeInfo& node) const override;
+  FilterStatus Filter(const CycleState& state, const PodInfo& pod,
+                      const NodeInfo& node) const override;
+  int64_t Score(const CycleState& state, const PodInfo& pod, const NodeInfo& node) const override;
   void NormalizeScore(const PodInfo& pod, std::vector<int64_t>& scores) const override;
 };
 

@@ -6,7 +6,8 @@ bool NodeNameFits(const Pod& pod, const Node& node) {
   return pod.spec().node_name().empty() || pod.spec().node_name() == node.metadata().name();
 }
 
-FilterStatus NodeName::Filter(const PodInfo& pod, const NodeInfo& node) const {
+FilterStatus NodeName::Filter(const CycleState& state, const PodInfo& pod,
+                              const NodeInfo& node) const {
   if (NodeNameFits(pod.get(), *node.node())) return FilterStatus::Success();
   return FilterStatus::Unresolvable(kReasonNodeName);
 }

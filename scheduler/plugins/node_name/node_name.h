@@ -18,7 +18,8 @@ bool NodeNameFits(const Pod& pod, const Node& node);
 class NodeName : public FilterPlugin {
  public:
   std::string_view Name() const override { return kNodeNameName; }
-  FilterStatus Filter(const PodInfo& pod, const NodeInfo& node) const override;
+  FilterStatus Filter(const CycleState& state, const PodInfo& pod,
+                      const NodeInfo& node) const override;
 };
 
 std::unique_ptr<Plugin> NewNodeName();

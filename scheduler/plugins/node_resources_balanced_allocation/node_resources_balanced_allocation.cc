@@ -30,7 +30,8 @@ int64_t BalancedAllocationScore(const Resources& pod_request, const NodeInfo& no
   return static_cast<int64_t>((1 - std_dev) * static_cast<double>(kMaxNodeScore));
 }
 
-int64_t NodeResourcesBalancedAllocation::Score(const PodInfo& pod, const NodeInfo& node) const {
+int64_t NodeResourcesBalancedAllocation::Score(const CycleState& state, const PodInfo& pod,
+                                               const NodeInfo& node) const {
   return BalancedAllocationScore(pod.requests, node);
 }
 

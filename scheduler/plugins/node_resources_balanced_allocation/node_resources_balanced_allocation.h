@@ -21,7 +21,7 @@ int64_t BalancedAllocationScore(const Resources& pod_request, const NodeInfo& no
 class NodeResourcesBalancedAllocation : public ScorePlugin {
  public:
   std::string_view Name() const override { return kNodeResourcesBalancedAllocationName; }
-  int64_t Score(const PodInfo& pod, const NodeInfo& node) const override;
+  int64_t Score(const CycleState& state, const PodInfo& pod, const NodeInfo& node) const override;
 };
 
 std::unique_ptr<Plugin> NewNodeResourcesBalancedAllocation();

@@ -20,7 +20,8 @@ std::vector<std::string> InsufficientResources(const Resources& requests, const 
   return reasons;
 }
 
-FilterStatus NodeResourcesFit::Filter(const PodInfo& pod, const NodeInfo& node) const {
+FilterStatus NodeResourcesFit::Filter(const CycleState& state, const PodInfo& pod,
+                                      const NodeInfo& node) const {
   std::vector<std::string> reasons = InsufficientResources(pod.requests, node);
   if (reasons.empty()) return FilterStatus::Success();
   return FilterStatus(Code::kUnschedulable, std::move(reasons));

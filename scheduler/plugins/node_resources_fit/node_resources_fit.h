@@ -25,7 +25,8 @@ std::vector<std::string> InsufficientResources(const Resources& requests, const 
 class NodeResourcesFit : public FilterPlugin {
  public:
   std::string_view Name() const override { return kNodeResourcesFitName; }
-  FilterStatus Filter(const PodInfo& pod, const NodeInfo& node) const override;
+  FilterStatus Filter(const CycleState& state, const PodInfo& pod,
+                      const NodeInfo& node) const override;
 };
 
 std::unique_ptr<Plugin> NewNodeResourcesFit();

@@ -15,7 +15,8 @@ int64_t LeastAllocatedScore(const Resources& pod_request, const NodeInfo& node) 
   return (cpu + mem) / 2;
 }
 
-int64_t NodeResourcesLeastAllocated::Score(const PodInfo& pod, const NodeInfo& node) const {
+int64_t NodeResourcesLeastAllocated::Score(const CycleState& state, const PodInfo& pod,
+                                           const NodeInfo& node) const {
   return LeastAllocatedScore(pod.non_zero_requests, node);
 }
 

@@ -26,7 +26,7 @@ int64_t LeastAllocatedScore(const Resources& pod_request, const NodeInfo& node);
 class NodeResourcesLeastAllocated : public ScorePlugin {
  public:
   std::string_view Name() const override { return kNodeResourcesLeastAllocatedName; }
-  int64_t Score(const PodInfo& pod, const NodeInfo& node) const override;
+  int64_t Score(const CycleState& state, const PodInfo& pod, const NodeInfo& node) const override;
 };
 
 std::unique_ptr<Plugin> NewNodeResourcesLeastAllocated();

@@ -12,7 +12,8 @@ bool AllowedOnUnschedulable(const Pod& pod, const Node& node) {
   return TaintToleratedByTolerations(taint, pod.spec().tolerations());
 }
 
-FilterStatus NodeUnschedulable::Filter(const PodInfo& pod, const NodeInfo& node) const {
+FilterStatus NodeUnschedulable::Filter(const CycleState& state, const PodInfo& pod,
+                                       const NodeInfo& node) const {
   if (AllowedOnUnschedulable(pod.get(), *node.node())) return FilterStatus::Success();
   return FilterStatus::Unresolvable(kReasonNodeUnschedulable);
 }

@@ -21,7 +21,8 @@ bool AllowedOnUnschedulable(const Pod& pod, const Node& node);
 class NodeUnschedulable : public FilterPlugin {
  public:
   std::string_view Name() const override { return kNodeUnschedulableName; }
-  FilterStatus Filter(const PodInfo& pod, const NodeInfo& node) const override;
+  FilterStatus Filter(const CycleState& state, const PodInfo& pod,
+                      const NodeInfo& node) const override;
 };
 
 std::unique_ptr<Plugin> NewNodeUnschedulable();

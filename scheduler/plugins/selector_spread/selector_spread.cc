@@ -7,7 +7,13 @@ int64_t SameOwnerPodsOnNode(const PodInfo& pod, const NodeInfo& node) {
   return node.PodsWithOwner(pod.owner_uid);
 }
 
-int64_t SelectorSpread::Score(const PodInfo& pod, const NodeInfo& node) const {
+bool SelectorSpread::PreScore(const PodInfo& pod, const std::vector<const NodeInfo*>& feasible,
+                              const std::vector<NodeInfo>& nodes, CycleState* state) const {
+  return pod.get().spec().topology_spread_constraints().empty();
+}
+
+int64_t SelectorSpread::Score(const CycleState& state, const PodInfo& pod,
+                              const NodeInfo& node) const {
   return SameOwnerPodsOnNode(pod, node);
 }
 

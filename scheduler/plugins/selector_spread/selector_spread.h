@@ -3,13 +3,17 @@
 // by hostname. The raw score is the number of pods with the same owner
 // already counted on the node (kept per node by the cache, so no pod scan);
 // normalized as 100 * (max - count) / max, so the emptiest nodes get 100. Pods
-// without a controller score 100 everywhere. Kubernetes: the former
-// SelectorSpread plugin / PodTopologySpread's default hostname constraint.
+// without a controller score 100 everywhere. A pod with topology spread
+// constraints of its own is skipped: Kubernetes applies its default
+// spreading only to pods without any (PodTopologySpread scores the pod's
+// own). Kubernetes: the former SelectorSpread plugin / PodTopologySpread's
+// default hostname constraint.
 #ifndef MINIK8S_SCHEDULER_PLUGINS_SELECTOR_SPREAD_SELECTOR_SPREAD_H_
 #define MINIK8S_SCHEDULER_PLUGINS_SELECTOR_SPREAD_SELECTOR_SPREAD_H_
 
 #include <memory>
 #include <string_view>
+#include <vector>
 
 #include "scheduler/framework/interface.h"
 
@@ -19,10 +23,12 @@ inline constexpr char kSelectorSpreadName[] = "SelectorSpread";
 
 int64_t SameOwnerPodsOnNode(const PodInfo& pod, const NodeInfo& node);
 
-class SelectorSpread : public ScorePlugin {
+class SelectorSpread : public ScorePlugin, public PreScorePlugin {
  public:
   std::string_view Name() const override { return kSelectorSpreadName; }
-  int64_t Score(const PodInfo& pod, const NodeInfo& node) const override;
+  bool PreScore(const PodInfo& pod, const std::vector<const NodeInfo*>& feasible,
+                const std::vector<NodeInfo>& nodes, CycleState* state) const override;
+  int64_t Score(const CycleState& state, const PodInfo& pod, const NodeInfo& node) const override;
   void NormalizeScore(const PodInfo& pod, std::vector<int64_t>& scores) const override;
 };
 

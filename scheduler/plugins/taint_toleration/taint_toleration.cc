@@ -48,14 +48,16 @@ int64_t CountIntolerablePreferNoSchedule(const Taints& taints, const Tolerations
   return count;
 }
 
-FilterStatus TaintToleration::Filter(const PodInfo& pod, const NodeInfo& node) const {
+FilterStatus TaintToleration::Filter(const CycleState& state, const PodInfo& pod,
+                                     const NodeInfo& node) const {
   const auto* taint =
       FindUntoleratedTaint(node.node()->spec().taints(), pod.get().spec().tolerations());
   if (taint == nullptr) return FilterStatus::Success();
   return FilterStatus::Unresolvable(UntoleratedTaintReason(*taint));
 }
 
-int64_t TaintToleration::Score(const PodInfo& pod, const NodeInfo& node) const {
+int64_t TaintToleration::Score(const CycleState& state, const PodInfo& pod,
+                               const NodeInfo& node) const {
   return CountIntolerablePreferNoSchedule(node.node()->spec().taints(),
                                           pod.get().spec().tolerations());
 }

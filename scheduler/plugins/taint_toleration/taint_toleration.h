@@ -43,8 +43,9 @@ int64_t CountIntolerablePreferNoSchedule(const Taints& taints, const Tolerations
 class TaintToleration : public FilterPlugin, public ScorePlugin {
  public:
   std::string_view Name() const override { return kTaintTolerationName; }
-  FilterStatus Filter(const PodInfo& pod, const NodeInfo& node) const override;
-  int64_t Score(const PodInfo& pod, const NodeInfo& node) const override;
+  FilterStatus Filter(const CycleState& state, const PodInfo& pod,
+                      const NodeInfo& node) const override;
+  int64_t Score(const CycleState& state, const PodInfo& pod, const NodeInfo& node) const override;
   // Fewer intolerable taints → higher score (reversed default normalize).
   void NormalizeScore(const PodInfo& pod, std::vector<int64_t>& scores) const override;
 };

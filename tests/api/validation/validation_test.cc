@@ -319,6 +319,53 @@ TEST(ValidatePod, Rules) {
        [](Pod* p) { p->mutable_spec()->set_active_deadline_seconds(0); },
        {"spec.activeDeadlineSeconds: Invalid value: 0: must be between 1 and 2147483647, "
         "inclusive"}},
+      {"topology spread constraints",
+       [](Pod* p) {
+         auto* ok = p->mutable_spec()->add_topology_spread_constraints();
+         ok->set_max_skew(1);
+         ok->set_topology_key("topology.kubernetes.io/zone");
+         ok->set_when_unsatisfiable("DoNotSchedule");
+         (*ok->mutable_label_selector()->mutable_match_labels())["app"] = "web";
+         ok->add_match_label_keys("pod-template-hash");
+         ok->set_min_domains(3);
+         ok->set_node_affinity_policy("Ignore");
+         ok->set_node_taints_policy("Honor");
+         auto* bad = p->mutable_spec()->add_topology_spread_constraints();
+         bad->set_max_skew(0);
+         bad->set_when_unsatisfiable("Sometimes");
+         bad->set_min_domains(0);
+         bad->set_node_taints_policy("honor");
+         bad->add_match_label_keys("app");
+         auto* dup = p->mutable_spec()->add_topology_spread_constraints();
+         *dup = *ok;
+         dup->clear_match_label_keys();
+         dup->add_match_label_keys("app");
+         auto* soft = p->mutable_spec()->add_topology_spread_constraints();
+         soft->set_max_skew(2);
+         soft->set_topology_key("kubernetes.io/hostname");
+         soft->set_when_unsatisfiable("ScheduleAnyway");
+         soft->set_min_domains(2);
+         soft->mutable_label_selector()->add_match_expressions()->set_key("app");
+       },
+       {"spec.topologySpreadConstraints[0].{topologyKey, whenUnsatisfiable}: Duplicate value: "
+        "\"{topology.kubernetes.io/zone, DoNotSchedule}\"",
+        "spec.topologySpreadConstraints[1].maxSkew: Invalid value: 0: must be greater than zero",
+        "spec.topologySpreadConstraints[1].topologyKey: Required value: can not be empty",
+        "spec.topologySpreadConstraints[1].whenUnsatisfiable: Unsupported value: \"Sometimes\": "
+        "supported values: \"DoNotSchedule\", \"ScheduleAnyway\"",
+        "spec.topologySpreadConstraints[1].minDomains: Invalid value: 0: must be greater than zero",
+        "spec.topologySpreadConstraints[1].minDomains: Invalid value: 0: can only use minDomains "
+        "if whenUnsatisfiable=DoNotSchedule, not Sometimes",
+        "spec.topologySpreadConstraints[1].nodeTaintsPolicy: Unsupported value: \"honor\": "
+        "supported values: \"Honor\", \"Ignore\"",
+        "spec.topologySpreadConstraints[1].matchLabelKeys: Forbidden: must not be specified when "
+        "labelSelector is not set",
+        "spec.topologySpreadConstraints[2].matchLabelKeys[0]: Invalid value: \"app\": exists in "
+        "both matchLabelKeys and labelSelector",
+        "spec.topologySpreadConstraints[3].minDomains: Invalid value: 2: can only use minDomains "
+        "if whenUnsatisfiable=DoNotSchedule, not ScheduleAnyway",
+        "spec.topologySpreadConstraints[3].labelSelector.matchExpressions[0].operator: Invalid "
+        "value: \"\": not a valid selector operator"}},
   };
   for (const Case& c : cases) {
     Pod pod = ValidPod();

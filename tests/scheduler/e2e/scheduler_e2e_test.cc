@@ -5,6 +5,8 @@
 
 #include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -187,6 +189,60 @@ TEST_F(SchedulerE2eTest, NodeSelectorTaintsAndSchedulerNameRespected) {
   EXPECT_EQ(NodeOf("other"), "");
   EXPECT_EQ(EventMessage("other", "FailedScheduling"), "");
   EXPECT_EQ(EventMessage("other", "Scheduled"), "");
+}
+
+TEST_F(SchedulerE2eTest, TopologySpreadConstraintsSpreadOverZonesOrWait) {
+  constexpr char kZone[] = "topology.kubernetes.io/zone";
+  for (const auto& [name, zone] : std::vector<std::pair<std::string, std::string>>{
+           {"a1", "a"}, {"a2", "a"}, {"b1", "b"}, {"bare", ""}}) {
+    Node n = MakeNode(name);
+    if (!zone.empty()) (*n.mutable_metadata()->mutable_labels())[kZone] = zone;
+    CreateNode(n);
+  }
+  ASSERT_TRUE(cp_.StartScheduler({"--leader-elect=false"}).ok());
+  auto spread_pod = [&](const std::string& name) {
+    Pod p = MakePod(name, "10m");
+    (*p.mutable_metadata()->mutable_labels())["app"] = "web";
+    auto* c = p.mutable_spec()->add_topology_spread_constraints();
+    c->set_max_skew(1);
+    c->set_topology_key(kZone);
+    c->set_when_unsatisfiable("DoNotSchedule");
+    (*c->mutable_label_selector()->mutable_match_labels())["app"] = "web";
+    return p;
+  };
+  // Six pods at once: the scheduler counts the ones it has just assumed, so
+  // the two zones end up even and the node without a zone gets none.
+  for (int i = 0; i < 6; ++i) CreatePod(spread_pod(absl::StrCat("web-", i)));
+  std::map<std::string, int> per_zone;
+  for (int i = 0; i < 6; ++i) {
+    std::string name = absl::StrCat("web-", i);
+    ASSERT_TRUE(WaitBound(name)) << name << "\n" << cp_.LogTail("scheduler-0.log");
+    std::string node = NodeOf(name);
+    ASSERT_NE(node, "bare") << name;
+    ++per_zone[node.substr(0, 1)];
+  }
+  EXPECT_EQ(per_zone, (std::map<std::string, int>{{"a", 3}, {"b", 3}}));
+
+  // Pinned to zone a, with every node counted (nodeAffinityPolicy Ignore):
+  // the first fits (3 + 1 - 3), the second would make a skew of 2 and waits.
+  for (const char* name : {"pinned-1", "pinned-2"}) {
+    Pod p = spread_pod(name);
+    (*p.mutable_spec()->mutable_node_selector())[kZone] = "a";
+    p.mutable_spec()->mutable_topology_spread_constraints(0)->set_node_affinity_policy("Ignore");
+    CreatePod(p);
+    if (std::string(name) == "pinned-1") {
+      ASSERT_TRUE(WaitBound(name)) << cp_.LogTail("scheduler-0.log");
+    }
+  }
+  std::string msg;
+  ASSERT_TRUE(testing::WaitFor(
+      [&] { return !(msg = EventMessage("pinned-2", "FailedScheduling")).empty(); },
+      absl::Seconds(30)))
+      << cp_.LogTail("scheduler-0.log");
+  EXPECT_EQ(msg,
+            "0/4 nodes are available: 2 node(s) didn't match Pod's node affinity/selector, "
+            "2 node(s) didn't match pod topology spread constraints.");
+  EXPECT_EQ(NodeOf("pinned-2"), "");
 }
 
 }  // namespace
