@@ -542,6 +542,86 @@ void ValidateTopologySpreadConstraints(
   }
 }
 
+// Kubernetes' validateMatchLabelKeysAndMismatchLabelKeys.
+void ValidateMatchLabelKeys(const minik8s::core::v1::PodAffinityTerm& term, const FieldPath& path,
+                            FieldErrors* errs) {
+  if (term.match_label_keys().empty() && term.mismatch_label_keys().empty()) return;
+  std::set<std::string> selector_keys;
+  if (term.has_label_selector()) {
+    for (const auto& [k, v] : term.label_selector().match_labels()) selector_keys.insert(k);
+    for (const auto& e : term.label_selector().match_expressions()) selector_keys.insert(e.key());
+  } else {
+    errs->push_back(Forbidden(path, "must not be specified when labelSelector is not set"));
+  }
+  const std::set<std::string> mismatch(term.mismatch_label_keys().begin(),
+                                       term.mismatch_label_keys().end());
+  auto check = [&](const google::protobuf::RepeatedPtrField<std::string>& keys, const char* field,
+                   bool against_mismatch) {
+    for (int i = 0; i < keys.size(); ++i) {
+      FieldPath kp = path.Child(field).Index(i);
+      ValidateLabelName(keys[i], kp, errs);
+      if (selector_keys.contains(keys[i])) {
+        errs->push_back(
+            Invalid(kp, keys[i], absl::StrCat("exists in both ", field, " and labelSelector")));
+      }
+      if (against_mismatch && mismatch.contains(keys[i])) {
+        errs->push_back(
+            Invalid(kp, keys[i], "exists in both matchLabelKeys and mismatchLabelKeys"));
+      }
+    }
+  };
+  check(term.match_label_keys(), "matchLabelKeys", true);
+  check(term.mismatch_label_keys(), "mismatchLabelKeys", false);
+}
+
+// Kubernetes' validatePodAffinityTerm.
+void ValidatePodAffinityTerm(const minik8s::core::v1::PodAffinityTerm& term, const FieldPath& path,
+                             FieldErrors* errs) {
+  if (term.has_label_selector()) {
+    Append(errs, ValidateLabelSelector(term.label_selector(), path.Child("labelSelector")));
+  }
+  if (term.has_namespace_selector()) {
+    const auto& ns = term.namespace_selector();
+    Append(errs, ValidateLabelSelector(ns, path.Child("namespaceSelector")));
+    // The scheduler keeps no namespace labels, so only {} (every namespace)
+    // can be honoured.
+    if (!ns.match_labels().empty() || !ns.match_expressions().empty()) {
+      errs->push_back(Forbidden(path.Child("namespaceSelector"),
+                                "minik8s supports only the empty namespaceSelector ({}, every "
+                                "namespace); list the namespaces in `namespaces` instead"));
+    }
+  }
+  for (const std::string& name : term.namespaces()) {
+    for (const std::string& msg : IsDNS1123Label(name)) {
+      errs->push_back(Invalid(path.Child("namespace"), name, msg));
+    }
+  }
+  ValidateMatchLabelKeys(term, path, errs);
+  if (term.topology_key().empty()) {
+    errs->push_back(Required(path.Child("topologyKey"), "can not be empty"));
+  }
+  ValidateLabelName(term.topology_key(), path.Child("topologyKey"), errs);
+}
+
+// Kubernetes' validatePodAffinity and validatePodAntiAffinity (the same
+// shape).
+template <typename Affinity>
+void ValidatePodAffinity(const Affinity& affinity, const FieldPath& path, FieldErrors* errs) {
+  FieldPath rp = path.Child("requiredDuringSchedulingIgnoredDuringExecution");
+  const auto& required = affinity.required_during_scheduling_ignored_during_execution();
+  for (int i = 0; i < required.size(); ++i) ValidatePodAffinityTerm(required[i], rp.Index(i), errs);
+  FieldPath pp = path.Child("preferredDuringSchedulingIgnoredDuringExecution");
+  const auto& preferred = affinity.preferred_during_scheduling_ignored_during_execution();
+  for (int i = 0; i < preferred.size(); ++i) {
+    if (preferred[i].weight() <= 0 || preferred[i].weight() > 100) {
+      errs->push_back(Invalid(pp.Index(i).Child("weight"), int64_t{preferred[i].weight()},
+                              "must be in the range 1-100"));
+    }
+    ValidatePodAffinityTerm(preferred[i].pod_affinity_term(), pp.Index(i).Child("podAffinityTerm"),
+                            errs);
+  }
+}
+
 }  // namespace
 
 FieldErrors ValidatePodSpec(const PodSpec& spec, const FieldPath& path) {
@@ -601,15 +681,13 @@ FieldErrors ValidatePodSpec(const PodSpec& spec, const FieldPath& path) {
       }
     }
   }
-  // Stored in the API's shape, but the scheduler does not place pods by
-  // them yet: refused rather than silently ignored.
   if (spec.affinity().has_pod_affinity()) {
-    errs.push_back(Forbidden(path.Child("affinity").Child("podAffinity"),
-                             "inter-pod affinity is not supported by minik8s yet"));
+    ValidatePodAffinity(spec.affinity().pod_affinity(), path.Child("affinity").Child("podAffinity"),
+                        &errs);
   }
   if (spec.affinity().has_pod_anti_affinity()) {
-    errs.push_back(Forbidden(path.Child("affinity").Child("podAntiAffinity"),
-                             "inter-pod anti-affinity is not supported by minik8s yet"));
+    ValidatePodAffinity(spec.affinity().pod_anti_affinity(),
+                        path.Child("affinity").Child("podAntiAffinity"), &errs);
   }
   if (!spec.service_account_name().empty()) {
     for (const std::string& msg : IsDNS1123Subdomain(spec.service_account_name())) {

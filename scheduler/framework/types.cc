@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "api/quantity.h"
+#include "scheduler/framework/affinity_terms.h"
 
 namespace minik8s::scheduler {
 namespace {
@@ -95,7 +96,13 @@ void NodeInfo::AddPod(const Resources& requests, const Resources& non_zero,
   non_zero_requested_.Add(non_zero);
   ++num_pods_;
   if (!owner_uid.empty()) ++owner_counts_[owner_uid];
-  if (ref != nullptr) pods_.push_back(std::move(ref));
+  if (ref != nullptr) {
+    if (ref->affinity != nullptr) {
+      ++pods_with_affinity_;
+      if (!ref->affinity->required_anti_affinity.empty()) ++pods_with_required_anti_affinity_;
+    }
+    pods_.push_back(std::move(ref));
+  }
 }
 
 void NodeInfo::RemovePod(const Resources& requests, const Resources& non_zero,
@@ -110,6 +117,12 @@ void NodeInfo::RemovePod(const Resources& requests, const Resources& non_zero,
   if (ref != nullptr) {
     for (auto it = pods_.begin(); it != pods_.end(); ++it) {
       if ((*it)->key == ref->key) {
+        if ((*it)->affinity != nullptr) {
+          --pods_with_affinity_;
+          if (!(*it)->affinity->required_anti_affinity.empty()) {
+            --pods_with_required_anti_affinity_;
+          }
+        }
         pods_.erase(it);
         break;
       }
@@ -123,6 +136,7 @@ std::shared_ptr<const PodRef> MakePodRef(const Pod& pod) {
   ref->namespace_name = pod.metadata().namespace_();
   ref->labels = pod.metadata().labels();
   ref->terminating = pod.metadata().has_deletion_timestamp();
+  ref->affinity = CompileAffinityTerms(pod);
   return ref;
 }
 

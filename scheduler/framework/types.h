@@ -67,14 +67,20 @@ Resources PodNonZeroRequests(const Pod& pod);
 // The uid of the controller ownerReference (controller=true), or "".
 std::string ControllerUid(const Pod& pod);
 
-// A pod counted on a node as inter-pod rules (topology spreading) see it:
-// its namespace, its labels and whether it is being deleted. Immutable;
-// shared by every copy of the NodeInfo.
+struct AffinityTerms;  // affinity_terms.h
+
+// A pod counted on a node as inter-pod rules (topology spreading, inter-pod
+// affinity) see it: its namespace, its labels, whether it is being deleted,
+// and its own pod (anti-)affinity terms. Immutable; shared by every copy of
+// the NodeInfo.
 struct PodRef {
   std::string key;  // namespace/name
   std::string namespace_name;
   google::protobuf::Map<std::string, std::string> labels;
   bool terminating = false;
+  // Null when the pod has neither podAffinity nor podAntiAffinity (they
+  // cannot change once the pod exists).
+  std::shared_ptr<const AffinityTerms> affinity;
 };
 
 std::shared_ptr<const PodRef> MakePodRef(const Pod& pod);
@@ -127,6 +133,10 @@ class NodeInfo {
   // The pods counted here that were added with a PodRef (all, through the
   // cache).
   const std::vector<std::shared_ptr<const PodRef>>& pods() const { return pods_; }
+  // Among pods(): those with any pod (anti-)affinity term, and those with a
+  // required anti-affinity term.
+  int pods_with_affinity() const { return pods_with_affinity_; }
+  int pods_with_required_anti_affinity() const { return pods_with_required_anti_affinity_; }
 
   // Test helpers: set the figures directly.
   void SetAllocatableForTest(Resources r, int64_t pods) {
@@ -143,6 +153,8 @@ class NodeInfo {
   int num_pods_ = 0;
   absl::flat_hash_map<std::string, int> owner_counts_;
   std::vector<std::shared_ptr<const PodRef>> pods_;
+  int pods_with_affinity_ = 0;
+  int pods_with_required_anti_affinity_ = 0;
 };
 
 }  // namespace minik8s::scheduler

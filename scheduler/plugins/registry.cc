@@ -1,5 +1,6 @@
 #include "scheduler/plugins/registry.h"
 
+#include "scheduler/plugins/inter_pod_affinity/inter_pod_affinity.h"
 #include "scheduler/plugins/node_affinity/node_affinity.h"
 #include "scheduler/plugins/node_name/node_name.h"
 #include "scheduler/plugins/node_resources_balanced_allocation/node_resources_balanced_allocation.h"
@@ -23,13 +24,14 @@ const std::map<std::string, PluginFactory>& Registry() {
       {kNodeResourcesBalancedAllocationName, NewNodeResourcesBalancedAllocation},
       {kSelectorSpreadName, NewSelectorSpread},
       {kPodTopologySpreadName, NewPodTopologySpread},
+      {kInterPodAffinityName, NewInterPodAffinity},
   };
   return *registry;
 }
 
 std::vector<std::string> DefaultFilterPlugins() {
-  return {kNodeUnschedulableName, kNodeNameName,         kTaintTolerationName,
-          kNodeAffinityName,      kNodeResourcesFitName, kPodTopologySpreadName};
+  return {kNodeUnschedulableName, kNodeNameName,          kTaintTolerationName, kNodeAffinityName,
+          kNodeResourcesFitName,  kPodTopologySpreadName, kInterPodAffinityName};
 }
 
 std::vector<WeightedPlugin> DefaultScorePlugins() {
@@ -38,6 +40,7 @@ std::vector<WeightedPlugin> DefaultScorePlugins() {
           {kNodeResourcesLeastAllocatedName, 1},
           {kSelectorSpreadName, 2},
           {kPodTopologySpreadName, 2},
+          {kInterPodAffinityName, 2},
           {kNodeResourcesBalancedAllocationName, 1}};
 }
 

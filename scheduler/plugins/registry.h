@@ -2,12 +2,13 @@
 // profile (which filters run, in order, and which scores with what weight).
 // Defaults mirror Kubernetes' default_plugins.go where a plugin exists here:
 // filters NodeUnschedulable, NodeName, TaintToleration, NodeAffinity,
-// NodeResourcesFit, PodTopologySpread; scores TaintToleration 3,
+// NodeResourcesFit, PodTopologySpread, InterPodAffinity; scores
+// TaintToleration 3,
 // NodeAffinity 2, NodeResourcesLeastAllocated 1 (NodeResourcesFit's
 // LeastAllocated strategy), SelectorSpread 2 (PodTopologySpread's default
 // constraints, for pods without constraints of their own),
 // PodTopologySpread 2 (the pod's ScheduleAnyway constraints),
-// NodeResourcesBalancedAllocation 1.
+// InterPodAffinity 2, NodeResourcesBalancedAllocation 1.
 //
 // Thread safety: immutable after static initialization.
 #ifndef MINIK8S_SCHEDULER_PLUGINS_REGISTRY_H_

@@ -51,8 +51,8 @@ std::vector<Constraint> ConstraintsWith(const Pod& pod, std::string_view action)
     for (const std::string& key : c.match_label_keys()) {
       auto it = labels.find(key);
       if (it == labels.end()) continue;
-      auto req = api::LabelRequirement::Make(key, api::LabelRequirement::Operator::kIn,
-                                             {it->second});
+      auto req =
+          api::LabelRequirement::Make(key, api::LabelRequirement::Operator::kIn, {it->second});
       if (req.ok()) k.selector.Add(*std::move(req));
     }
     out.push_back(std::move(k));
@@ -147,8 +147,7 @@ FilterStatus PodTopologySpread::Filter(const CycleState& state, const PodInfo& p
     auto value = node_labels.find(c.topology_key);
     if (value == node_labels.end()) return FilterStatus::Unresolvable(kReasonTopologySpreadLabel);
     int64_t min_count = s->min_count[i];
-    if (c.min_domains.has_value() &&
-        static_cast<int64_t>(s->counts[i].size()) < *c.min_domains) {
+    if (c.min_domains.has_value() && static_cast<int64_t>(s->counts[i].size()) < *c.min_domains) {
       min_count = 0;
     }
     const int64_t self = c.selector.Matches(pod_labels) ? 1 : 0;

@@ -366,6 +366,56 @@ TEST(ValidatePod, Rules) {
         "if whenUnsatisfiable=DoNotSchedule, not ScheduleAnyway",
         "spec.topologySpreadConstraints[3].labelSelector.matchExpressions[0].operator: Invalid "
         "value: \"\": not a valid selector operator"}},
+      {"pod affinity and anti-affinity",
+       [](Pod* p) {
+         auto* aff = p->mutable_spec()->mutable_affinity();
+         auto* ok =
+             aff->mutable_pod_affinity()->add_required_during_scheduling_ignored_during_execution();
+         ok->set_topology_key("topology.kubernetes.io/zone");
+         (*ok->mutable_label_selector()->mutable_match_labels())["app"] = "cache";
+         ok->add_namespaces("infra");
+         ok->mutable_namespace_selector();
+         ok->add_match_label_keys("tier");
+         auto* bad = aff->mutable_pod_anti_affinity()
+                         ->add_required_during_scheduling_ignored_during_execution();
+         bad->add_namespaces("Infra");
+         bad->add_match_label_keys("tier");
+         bad->add_mismatch_label_keys("tier");
+         (*bad->mutable_namespace_selector()->mutable_match_labels())["team"] = "a";
+         auto* weighted = aff->mutable_pod_anti_affinity()
+                              ->add_preferred_during_scheduling_ignored_during_execution();
+         weighted->set_weight(101);
+         weighted->mutable_pod_affinity_term()->set_topology_key("kubernetes.io/hostname");
+         (*weighted->mutable_pod_affinity_term()
+               ->mutable_label_selector()
+               ->mutable_match_labels())["app"] = "web";
+         weighted->mutable_pod_affinity_term()->add_mismatch_label_keys("app");
+       },
+       {"spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0]."
+        "namespaceSelector: Forbidden: minik8s supports only the empty namespaceSelector ({}, "
+        "every namespace); list the namespaces in `namespaces` instead",
+        "spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0]."
+        "namespace: Invalid value: \"Infra\": " +
+            kLabelMsg,
+        "spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0]: "
+        "Forbidden: must not be specified when labelSelector is not set",
+        "spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0]."
+        "matchLabelKeys[0]: Invalid value: \"tier\": exists in both matchLabelKeys and "
+        "mismatchLabelKeys",
+        "spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0]."
+        "topologyKey: Required value: can not be empty",
+        "spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0]."
+        "topologyKey: Invalid value: \"\": name part must be non-empty",
+        "spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0]."
+        "topologyKey: Invalid value: \"\": name part must consist of alphanumeric characters, "
+        "'-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  "
+        "or 'my.name',  or '123-abc', regex used for validation is "
+        "'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')",
+        "spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].weight: "
+        "Invalid value: 101: must be in the range 1-100",
+        "spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0]."
+        "podAffinityTerm.mismatchLabelKeys[0]: Invalid value: \"app\": exists in both "
+        "mismatchLabelKeys and labelSelector"}},
   };
   for (const Case& c : cases) {
     Pod pod = ValidPod();

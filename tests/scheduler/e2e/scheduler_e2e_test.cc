@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 
 #include <map>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -243,6 +244,63 @@ TEST_F(SchedulerE2eTest, TopologySpreadConstraintsSpreadOverZonesOrWait) {
             "0/4 nodes are available: 2 node(s) didn't match Pod's node affinity/selector, "
             "2 node(s) didn't match pod topology spread constraints.");
   EXPECT_EQ(NodeOf("pinned-2"), "");
+}
+
+TEST_F(SchedulerE2eTest, PodAntiAffinityOnePerNodeAndAffinityFollows) {
+  for (const char* name : {"n1", "n2", "n3"}) {
+    Node n = MakeNode(name);
+    (*n.mutable_metadata()->mutable_labels())["kubernetes.io/hostname"] = name;
+    CreateNode(n);
+  }
+  ASSERT_TRUE(cp_.StartScheduler({"--leader-elect=false"}).ok());
+  auto one_per_node = [&](const std::string& name) {
+    Pod p = MakePod(name, "10m");
+    (*p.mutable_metadata()->mutable_labels())["app"] = "web";
+    auto* t = p.mutable_spec()
+                  ->mutable_affinity()
+                  ->mutable_pod_anti_affinity()
+                  ->add_required_during_scheduling_ignored_during_execution();
+    t->set_topology_key("kubernetes.io/hostname");
+    (*t->mutable_label_selector()->mutable_match_labels())["app"] = "web";
+    return p;
+  };
+  // Three at once: each assumed pod keeps the next off its node.
+  for (int i = 0; i < 3; ++i) {
+    Pod p = one_per_node(absl::StrCat("web-", i));
+    if (i == 0) (*p.mutable_metadata()->mutable_labels())["role"] = "leader";
+    CreatePod(p);
+  }
+  std::set<std::string> nodes;
+  for (int i = 0; i < 3; ++i) {
+    std::string name = absl::StrCat("web-", i);
+    ASSERT_TRUE(WaitBound(name)) << name << "\n" << cp_.LogTail("scheduler-0.log");
+    nodes.insert(NodeOf(name));
+  }
+  EXPECT_EQ(nodes.size(), 3u);
+  // A fourth has nowhere to go.
+  CreatePod(one_per_node("web-3"));
+  std::string msg;
+  ASSERT_TRUE(
+      testing::WaitFor([&] { return !(msg = EventMessage("web-3", "FailedScheduling")).empty(); },
+                       absl::Seconds(30)))
+      << cp_.LogTail("scheduler-0.log");
+  EXPECT_EQ(msg, "0/3 nodes are available: 3 node(s) didn't match pod anti-affinity rules.");
+  // A pod with affinity to the leader lands on the leader's node.
+  Pod cache = MakePod("cache", "10m");
+  (*cache.mutable_metadata()->mutable_labels())["app"] = "cache";
+  auto* t = cache.mutable_spec()
+                ->mutable_affinity()
+                ->mutable_pod_affinity()
+                ->add_required_during_scheduling_ignored_during_execution();
+  t->set_topology_key("kubernetes.io/hostname");
+  auto* req = t->mutable_label_selector()->add_match_expressions();
+  req->set_key("role");
+  req->set_operator_("In");
+  req->add_values("leader");
+  CreatePod(cache);
+  ASSERT_TRUE(WaitBound("cache")) << cp_.LogTail("scheduler-0.log");
+  EXPECT_EQ(NodeOf("cache"), NodeOf("web-0"));
+  EXPECT_EQ(NodeOf("web-3"), "");
 }
 
 }  // namespace
