@@ -40,7 +40,7 @@ ScheduleResult Algorithm::Schedule(const PodInfo& pod, const Snapshot& snapshot)
   }
   const auto& nodes = snapshot.nodes();
   CycleState state;
-  FilterStatus pre = framework_->RunPreFilter(pod, nodes, &state);
+  FilterStatus pre = framework_->RunPreFilter(pod, snapshot, &state);
   if (!pre.ok()) {
     // Every node is rejected for the same reasons (Kubernetes: a PreFilter
     // rejection).
@@ -107,7 +107,7 @@ ScheduleResult Algorithm::Schedule(const PodInfo& pod, const Snapshot& snapshot)
   }
   std::vector<int64_t> scores;
   if (framework_->HasScorePlugins()) {
-    framework_->RunPreScore(pod, feasible, nodes, &state);
+    framework_->RunPreScore(pod, feasible, snapshot, &state);
     scores = framework_->RunScore(state, pod, feasible, parallelizer_);
   } else {
     scores.assign(num_found, 0);

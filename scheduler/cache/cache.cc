@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "scheduler/framework/affinity_terms.h"
 
 namespace minik8s::scheduler {
 
@@ -36,9 +37,17 @@ void Cache::RemoveNode(const std::string& name) {
 void Cache::CountLocked(const PodState& s) {
   nodes_[s.node].AddPod(s.requests, s.non_zero, s.owner_uid, s.ref);
   TouchLocked(s.node);
+  CountAffinityLocked(s, 1);
+}
+
+void Cache::CountAffinityLocked(const PodState& s, int delta) {
+  if (s.ref == nullptr || s.ref->affinity == nullptr) return;
+  pods_with_affinity_ += delta;
+  if (!s.ref->affinity->required_anti_affinity.empty()) pods_with_required_anti_affinity_ += delta;
 }
 
 void Cache::UncountLocked(const PodState& s) {
+  CountAffinityLocked(s, -1);
   auto it = nodes_.find(s.node);
   if (it == nodes_.end()) return;
   it->second.RemovePod(s.requests, s.non_zero, s.owner_uid, s.ref.get());
@@ -174,6 +183,8 @@ void Cache::UpdateSnapshot(Snapshot* snapshot) const {
     }
   }
   snapshot->generation_ = generation_;
+  snapshot->pods_with_affinity_ = pods_with_affinity_;
+  snapshot->pods_with_required_anti_affinity_ = pods_with_required_anti_affinity_;
 }
 
 }  // namespace minik8s::scheduler

@@ -86,6 +86,7 @@ class Cache {
 
   void CountLocked(const PodState& s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void UncountLocked(const PodState& s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void CountAffinityLocked(const PodState& s, int delta) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void TouchLocked(const std::string& node) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   mutable absl::Mutex mu_;
@@ -97,6 +98,9 @@ class Cache {
   absl::flat_hash_map<std::string, uint64_t> node_generation_ ABSL_GUARDED_BY(mu_);
   // Generation of the last change to the set of nodes with a Node object.
   uint64_t structure_generation_ ABSL_GUARDED_BY(mu_) = 0;
+  // Counted pods with pod (anti-)affinity terms (Snapshot's totals).
+  int pods_with_affinity_ ABSL_GUARDED_BY(mu_) = 0;
+  int pods_with_required_anti_affinity_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace minik8s::scheduler

@@ -20,8 +20,8 @@ AffinityTerm Compile(const PodAffinityTerm& t, const Pod& owner, int32_t weight)
     out.namespaces.insert(owner.metadata().namespace_());
   }
   // A term without a labelSelector matches no pod, as in Kubernetes.
-  auto selector =
-      api::LabelSelector::FromProtoOrNothing(t.has_label_selector() ? &t.label_selector() : nullptr);
+  auto selector = api::LabelSelector::FromProtoOrNothing(
+      t.has_label_selector() ? &t.label_selector() : nullptr);
   out.selector = selector.ok() ? *std::move(selector) : api::LabelSelector::Nothing();
   const auto& labels = owner.metadata().labels();
   auto add = [&](const std::string& key, api::LabelRequirement::Operator op) {
@@ -30,7 +30,8 @@ AffinityTerm Compile(const PodAffinityTerm& t, const Pod& owner, int32_t weight)
     auto req = api::LabelRequirement::Make(key, op, {it->second});
     if (req.ok()) out.selector.Add(*std::move(req));
   };
-  for (const std::string& key : t.match_label_keys()) add(key, api::LabelRequirement::Operator::kIn);
+  for (const std::string& key : t.match_label_keys())
+    add(key, api::LabelRequirement::Operator::kIn);
   for (const std::string& key : t.mismatch_label_keys()) {
     add(key, api::LabelRequirement::Operator::kNotIn);
   }

@@ -48,10 +48,10 @@ absl::StatusOr<std::unique_ptr<Framework>> Framework::Create(const Profile& prof
   return fw;
 }
 
-FilterStatus Framework::RunPreFilter(const PodInfo& pod, const std::vector<NodeInfo>& nodes,
+FilterStatus Framework::RunPreFilter(const PodInfo& pod, const Snapshot& snapshot,
                                      CycleState* state) const {
   for (const PreFilterPlugin* p : pre_filters_) {
-    FilterStatus s = p->PreFilter(pod, nodes, state);
+    FilterStatus s = p->PreFilter(pod, snapshot, state);
     if (!s.ok()) return s;
   }
   return FilterStatus::Success();
@@ -75,12 +75,12 @@ struct SkippedScores : CycleData {
 }  // namespace
 
 void Framework::RunPreScore(const PodInfo& pod, const std::vector<const NodeInfo*>& feasible,
-                            const std::vector<NodeInfo>& nodes, CycleState* state) const {
+                            const Snapshot& snapshot, CycleState* state) const {
   auto skipped = std::make_unique<SkippedScores>();
   skipped->skipped.assign(scores_.size(), false);
   bool any = false;
   for (size_t i = 0; i < pre_scores_.size(); ++i) {
-    if (pre_scores_[i] != nullptr && !pre_scores_[i]->PreScore(pod, feasible, nodes, state)) {
+    if (pre_scores_[i] != nullptr && !pre_scores_[i]->PreScore(pod, feasible, snapshot, state)) {
       skipped->skipped[i] = true;
       any = true;
     }

@@ -34,14 +34,13 @@ class Framework {
 
   // The PreFilter of every filter plugin that has one, in filter order; the
   // first failure is returned.
-  FilterStatus RunPreFilter(const PodInfo& pod, const std::vector<NodeInfo>& nodes,
-                            CycleState* state) const;
+  FilterStatus RunPreFilter(const PodInfo& pod, const Snapshot& snapshot, CycleState* state) const;
   FilterStatus RunFilter(const CycleState& state, const PodInfo& pod, const NodeInfo& node) const;
   // The PreScore of every score plugin that has one; a plugin whose PreScore
   // says it has nothing to score is left out of RunScore (recorded in
   // `state`).
   void RunPreScore(const PodInfo& pod, const std::vector<const NodeInfo*>& feasible,
-                   const std::vector<NodeInfo>& nodes, CycleState* state) const;
+                   const Snapshot& snapshot, CycleState* state) const;
   // Weighted sum of the normalized scores of every score plugin, one per
   // node of `nodes` (parallelized per node for Score).
   std::vector<int64_t> RunScore(const CycleState& state, const PodInfo& pod,

@@ -27,7 +27,7 @@
 #include <utility>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
+#include "scheduler/cache/snapshot.h"
 #include "scheduler/framework/types.h"
 
 namespace minik8s::scheduler {
@@ -79,17 +79,27 @@ class CycleData {
 class CycleState {
  public:
   void Write(std::string_view key, std::unique_ptr<CycleData> data) {
-    data_[std::string(key)] = std::move(data);
+    for (auto& [k, d] : data_) {
+      if (k == key) {
+        d = std::move(data);
+        return;
+      }
+    }
+    data_.emplace_back(std::string(key), std::move(data));
   }
-  // Null when nothing was written under `key`.
+  // Null when nothing was written under `key`. A linear scan: a cycle holds
+  // a handful of entries at most, and none for most pods, while Filter asks
+  // once per node.
   template <typename T>
   const T* Read(std::string_view key) const {
-    auto it = data_.find(absl::string_view(key.data(), key.size()));
-    return it == data_.end() ? nullptr : static_cast<const T*>(it->second.get());
+    for (const auto& [k, d] : data_) {
+      if (k == key) return static_cast<const T*>(d.get());
+    }
+    return nullptr;
   }
 
  private:
-  absl::flat_hash_map<std::string, std::unique_ptr<CycleData>> data_;
+  std::vector<std::pair<std::string, std::unique_ptr<CycleData>>> data_;
 };
 
 class Plugin {
@@ -106,9 +116,9 @@ class FilterPlugin : public virtual Plugin {
 
 class PreFilterPlugin : public virtual Plugin {
  public:
-  // `nodes`: every node of the snapshot. A failure rejects the pod on every
+  // `snapshot`: every node of the cycle. A failure rejects the pod on every
   // node with its reasons.
-  virtual FilterStatus PreFilter(const PodInfo& pod, const std::vector<NodeInfo>& nodes,
+  virtual FilterStatus PreFilter(const PodInfo& pod, const Snapshot& snapshot,
                                  CycleState* state) const = 0;
 };
 
@@ -124,10 +134,10 @@ class ScorePlugin : public virtual Plugin {
 
 class PreScorePlugin : public virtual Plugin {
  public:
-  // `feasible`: the nodes that will be scored; `nodes`: every node of the
-  // snapshot. False: nothing to score for this pod (Kubernetes' Skip).
+  // `feasible`: the nodes that will be scored; `snapshot`: every node of
+  // the cycle. False: nothing to score for this pod (Kubernetes' Skip).
   virtual bool PreScore(const PodInfo& pod, const std::vector<const NodeInfo*>& feasible,
-                        const std::vector<NodeInfo>& nodes, CycleState* state) const = 0;
+                        const Snapshot& snapshot, CycleState* state) const = 0;
 };
 
 // Shared normalizers (Kubernetes' helper.DefaultNormalizeScore): scales so

@@ -100,6 +100,44 @@ TEST(Cache, SnapshotIsIncrementalAndOrdered) {
   EXPECT_EQ(snap.Get("b")->num_pods(), 1);
 }
 
+TEST(Cache, PodsLabelsAndAffinityFollowTheirUpdates) {
+  Cache cache;
+  cache.AddNode(Share(MakeNode("n1")));
+  Pod web = Bound(MakePod("web"), "n1");
+  (*web.mutable_metadata()->mutable_labels())["app"] = "web";
+  auto* term = web.mutable_spec()
+                   ->mutable_affinity()
+                   ->mutable_pod_anti_affinity()
+                   ->add_required_during_scheduling_ignored_during_execution();
+  term->set_topology_key("kubernetes.io/hostname");
+  cache.AddPod(web);
+  cache.AddPod(Bound(MakePod("plain"), "n1"));
+  Snapshot snap;
+  cache.UpdateSnapshot(&snap);
+  EXPECT_EQ(snap.pods_with_affinity(), 1);
+  EXPECT_EQ(snap.pods_with_required_anti_affinity(), 1);
+  ASSERT_EQ(snap.nodes()[0].pods().size(), 2u);
+  EXPECT_EQ(snap.nodes()[0].pods_with_required_anti_affinity(), 1);
+
+  // A label change replaces the pod's entry; the counts stay.
+  (*web.mutable_metadata()->mutable_labels())["app"] = "web-v2";
+  cache.UpdatePod(web);
+  cache.UpdateSnapshot(&snap);
+  std::string app;
+  for (const auto& ref : snap.nodes()[0].pods()) {
+    if (ref->key == "default/web") app = ref->labels.at("app");
+  }
+  EXPECT_EQ(app, "web-v2");
+  EXPECT_EQ(snap.pods_with_affinity(), 1);
+
+  cache.RemovePod("default/web");
+  cache.UpdateSnapshot(&snap);
+  EXPECT_EQ(snap.pods_with_affinity(), 0);
+  EXPECT_EQ(snap.pods_with_required_anti_affinity(), 0);
+  EXPECT_EQ(snap.nodes()[0].pods().size(), 1u);
+  EXPECT_EQ(snap.nodes()[0].pods_with_affinity(), 0);
+}
+
 TEST(Cache, UpdatePodChangesAccounting) {
   Cache cache;
   cache.AddNode(Share(MakeNode("n1")));

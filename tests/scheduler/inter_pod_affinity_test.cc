@@ -84,10 +84,11 @@ class Cluster {
   std::map<std::string, std::string> Filter(const Pod& pod) const {
     InterPodAffinity plugin;
     PodInfo pi = MakePodInfo(Share(pod));
+    const Snapshot snapshot(nodes_);
     CycleState state;
-    EXPECT_TRUE(plugin.PreFilter(pi, nodes_, &state).ok());
+    EXPECT_TRUE(plugin.PreFilter(pi, snapshot, &state).ok());
     std::map<std::string, std::string> out;
-    for (const NodeInfo& n : nodes_) {
+    for (const NodeInfo& n : snapshot.nodes()) {
       FilterStatus s = plugin.Filter(state, pi, n);
       out[n.name()] = s.ok() ? "" : s.reasons().front();
     }
@@ -97,10 +98,11 @@ class Cluster {
   std::map<std::string, int64_t> Score(const Pod& pod) const {
     InterPodAffinity plugin;
     PodInfo pi = MakePodInfo(Share(pod));
+    const Snapshot snapshot(nodes_);
     std::vector<const NodeInfo*> feasible;
-    for (const NodeInfo& n : nodes_) feasible.push_back(&n);
+    for (const NodeInfo& n : snapshot.nodes()) feasible.push_back(&n);
     CycleState state;
-    if (!plugin.PreScore(pi, feasible, nodes_, &state)) return {};
+    if (!plugin.PreScore(pi, feasible, snapshot, &state)) return {};
     std::vector<int64_t> scores;
     for (const NodeInfo* n : feasible) scores.push_back(plugin.Score(state, pi, *n));
     plugin.NormalizeScore(pi, scores);

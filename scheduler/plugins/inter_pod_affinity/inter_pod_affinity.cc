@@ -58,25 +58,23 @@ struct PreScoreState : CycleData {
 
 }  // namespace
 
-FilterStatus InterPodAffinity::PreFilter(const PodInfo& pod, const std::vector<NodeInfo>& nodes,
+FilterStatus InterPodAffinity::PreFilter(const PodInfo& pod, const Snapshot& snapshot,
                                          CycleState* state) const {
+  const auto& affinity = pod.get().spec().affinity();
+  const bool own_required =
+      (affinity.has_pod_affinity() &&
+       !affinity.pod_affinity().required_during_scheduling_ignored_during_execution().empty()) ||
+      (affinity.has_pod_anti_affinity() &&
+       !affinity.pod_anti_affinity().required_during_scheduling_ignored_during_execution().empty());
+  if (!own_required && snapshot.pods_with_required_anti_affinity() == 0) {
+    return FilterStatus::Success();
+  }
   std::shared_ptr<const PodRef> incoming = MakePodRef(pod.get());
   const AffinityTerms* own = incoming->affinity.get();
-  const bool own_required =
-      own != nullptr && (!own->required_affinity.empty() || !own->required_anti_affinity.empty());
-  bool placed_anti = false;
-  for (const NodeInfo& n : nodes) {
-    if (n.pods_with_required_anti_affinity() > 0) {
-      placed_anti = true;
-      break;
-    }
-  }
-  if (!own_required && !placed_anti) return FilterStatus::Success();
   auto s = std::make_unique<PreFilterState>();
-  for (const NodeInfo& n : nodes) {
-    if (n.node() == nullptr) continue;
-    const Node& node = *n.node();
+  for (const NodeInfo& n : snapshot.nodes()) {
     if (!own_required && n.pods_with_required_anti_affinity() == 0) continue;
+    const Node& node = *n.node();
     for (const auto& placed : n.pods()) {
       if (const AffinityTerms* theirs = placed->affinity.get()) {
         for (const AffinityTerm& t : theirs->required_anti_affinity) {
@@ -114,8 +112,7 @@ FilterStatus InterPodAffinity::Filter(const CycleState& state, const PodInfo& po
       if (CountAt(s->affinity, t.topology_key, n) <= 0) all_present = false;
     }
     // The first pod of a group that has affinity to itself.
-    if (!all_present &&
-        !(s->affinity.empty() && MatchesAll(own->required_affinity, *s->pod))) {
+    if (!all_present && !(s->affinity.empty() && MatchesAll(own->required_affinity, *s->pod))) {
       return FilterStatus::Unresolvable(kReasonAffinityRules);
     }
     for (const AffinityTerm& t : own->required_anti_affinity) {
@@ -136,14 +133,20 @@ FilterStatus InterPodAffinity::Filter(const CycleState& state, const PodInfo& po
 }
 
 bool InterPodAffinity::PreScore(const PodInfo& pod, const std::vector<const NodeInfo*>& feasible,
-                                const std::vector<NodeInfo>& nodes, CycleState* state) const {
+                                const Snapshot& snapshot, CycleState* state) const {
+  const auto& affinity = pod.get().spec().affinity();
+  const bool own_preferred =
+      (affinity.has_pod_affinity() &&
+       !affinity.pod_affinity().preferred_during_scheduling_ignored_during_execution().empty()) ||
+      (affinity.has_pod_anti_affinity() &&
+       !affinity.pod_anti_affinity()
+            .preferred_during_scheduling_ignored_during_execution()
+            .empty());
+  if (!own_preferred && snapshot.pods_with_affinity() == 0) return false;
   std::shared_ptr<const PodRef> incoming = MakePodRef(pod.get());
   const AffinityTerms* own = incoming->affinity.get();
-  const bool own_preferred = own != nullptr && (!own->preferred_affinity.empty() ||
-                                                !own->preferred_anti_affinity.empty());
   auto s = std::make_unique<PreScoreState>();
-  for (const NodeInfo& n : nodes) {
-    if (n.node() == nullptr) continue;
+  for (const NodeInfo& n : snapshot.nodes()) {
     if (!own_preferred && n.pods_with_affinity() == 0) continue;
     const Node& node = *n.node();
     for (const auto& placed : n.pods()) {
@@ -192,10 +195,10 @@ void InterPodAffinity::NormalizeScore(const PodInfo& pod, std::vector<int64_t>& 
   }
   const int64_t diff = max_score - min_score;
   for (int64_t& s : scores) {
-    s = diff > 0 ? static_cast<int64_t>(static_cast<double>(kMaxNodeScore) *
-                                        static_cast<double>(s - min_score) /
-                                        static_cast<double>(diff))
-                 : 0;
+    s = diff > 0
+            ? static_cast<int64_t>(static_cast<double>(kMaxNodeScore) *
+                                   static_cast<double>(s - min_score) / static_cast<double>(diff))
+            : 0;
   }
 }
 

@@ -46,12 +46,12 @@ class InterPodAffinity : public FilterPlugin,
                          public PreScorePlugin {
  public:
   std::string_view Name() const override { return kInterPodAffinityName; }
-  FilterStatus PreFilter(const PodInfo& pod, const std::vector<NodeInfo>& nodes,
+  FilterStatus PreFilter(const PodInfo& pod, const Snapshot& snapshot,
                          CycleState* state) const override;
   FilterStatus Filter(const CycleState& state, const PodInfo& pod,
                       const NodeInfo& node) const override;
   bool PreScore(const PodInfo& pod, const std::vector<const NodeInfo*>& feasible,
-                const std::vector<NodeInfo>& nodes, CycleState* state) const override;
+                const Snapshot& snapshot, CycleState* state) const override;
   int64_t Score(const CycleState& state, const PodInfo& pod, const NodeInfo& node) const override;
   void NormalizeScore(const PodInfo& pod, std::vector<int64_t>& scores) const override;
 };

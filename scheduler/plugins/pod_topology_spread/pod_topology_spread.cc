@@ -109,14 +109,14 @@ struct PreScoreState : CycleData {
 
 }  // namespace
 
-FilterStatus PodTopologySpread::PreFilter(const PodInfo& pod, const std::vector<NodeInfo>& nodes,
+FilterStatus PodTopologySpread::PreFilter(const PodInfo& pod, const Snapshot& snapshot,
                                           CycleState* state) const {
   std::vector<Constraint> constraints = ConstraintsWith(pod.get(), "DoNotSchedule");
   if (constraints.empty()) return FilterStatus::Success();
   auto s = std::make_unique<PreFilterState>();
   s->counts.resize(constraints.size());
   const std::string& ns = pod.get().metadata().namespace_();
-  for (const NodeInfo& n : nodes) {
+  for (const NodeInfo& n : snapshot.nodes()) {
     if (n.node() == nullptr || !HasAllKeys(*n.node(), constraints)) continue;
     const auto& labels = n.node()->metadata().labels();
     for (size_t i = 0; i < constraints.size(); ++i) {
@@ -161,7 +161,7 @@ FilterStatus PodTopologySpread::Filter(const CycleState& state, const PodInfo& p
 }
 
 bool PodTopologySpread::PreScore(const PodInfo& pod, const std::vector<const NodeInfo*>& feasible,
-                                 const std::vector<NodeInfo>& nodes, CycleState* state) const {
+                                 const Snapshot& snapshot, CycleState* state) const {
   std::vector<Constraint> constraints = ConstraintsWith(pod.get(), "ScheduleAnyway");
   if (constraints.empty() || feasible.empty()) return false;
   auto s = std::make_unique<PreScoreState>();
@@ -186,7 +186,7 @@ bool PodTopologySpread::PreScore(const PodInfo& pod, const std::vector<const Nod
     s->weight.push_back(std::log(static_cast<double>(size + 2)));
   }
   const std::string& ns = pod.get().metadata().namespace_();
-  for (const NodeInfo& n : nodes) {
+  for (const NodeInfo& n : snapshot.nodes()) {
     if (n.node() == nullptr || !HasAllKeys(*n.node(), constraints)) continue;
     const auto& labels = n.node()->metadata().labels();
     for (size_t i = 0; i < constraints.size(); ++i) {

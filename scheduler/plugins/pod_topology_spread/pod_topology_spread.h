@@ -47,12 +47,12 @@ class PodTopologySpread : public FilterPlugin,
                           public PreScorePlugin {
  public:
   std::string_view Name() const override { return kPodTopologySpreadName; }
-  FilterStatus PreFilter(const PodInfo& pod, const std::vector<NodeInfo>& nodes,
+  FilterStatus PreFilter(const PodInfo& pod, const Snapshot& snapshot,
                          CycleState* state) const override;
   FilterStatus Filter(const CycleState& state, const PodInfo& pod,
                       const NodeInfo& node) const override;
   bool PreScore(const PodInfo& pod, const std::vector<const NodeInfo*>& feasible,
-                const std::vector<NodeInfo>& nodes, CycleState* state) const override;
+                const Snapshot& snapshot, CycleState* state) const override;
   // A node that misses a topology key scores a raw -1, which
   // NormalizeScore maps to 0 and leaves out of the minimum and maximum.
   int64_t Score(const CycleState& state, const PodInfo& pod, const NodeInfo& node) const override;

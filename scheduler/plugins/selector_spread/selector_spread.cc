@@ -8,7 +8,7 @@ int64_t SameOwnerPodsOnNode(const PodInfo& pod, const NodeInfo& node) {
 }
 
 bool SelectorSpread::PreScore(const PodInfo& pod, const std::vector<const NodeInfo*>& feasible,
-                              const std::vector<NodeInfo>& nodes, CycleState* state) const {
+                              const Snapshot& snapshot, CycleState* state) const {
   return pod.get().spec().topology_spread_constraints().empty();
 }
 

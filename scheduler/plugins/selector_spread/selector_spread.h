@@ -27,7 +27,7 @@ class SelectorSpread : public ScorePlugin, public PreScorePlugin {
  public:
   std::string_view Name() const override { return kSelectorSpreadName; }
   bool PreScore(const PodInfo& pod, const std::vector<const NodeInfo*>& feasible,
-                const std::vector<NodeInfo>& nodes, CycleState* state) const override;
+                const Snapshot& snapshot, CycleState* state) const override;
   int64_t Score(const CycleState& state, const PodInfo& pod, const NodeInfo& node) const override;
   void NormalizeScore(const PodInfo& pod, std::vector<int64_t>& scores) const override;
 };
