@@ -14,27 +14,14 @@ namespace minik8s::scheduler::plugins {
 namespace {
 
 using minik8s::core::v1::PodAffinityTerm;
+using testutil::Labeled;
 using testutil::MakeNode;
 using testutil::MakePod;
 using testutil::Share;
+using testutil::ZonedNode;
 
-constexpr char kZone[] = "topology.kubernetes.io/zone";
-constexpr char kHost[] = "kubernetes.io/hostname";
-
-Node ZonedNode(const std::string& name, const std::string& zone) {
-  Node n = MakeNode(name);
-  auto& labels = *n.mutable_metadata()->mutable_labels();
-  labels[kHost] = name;
-  if (!zone.empty()) labels[kZone] = zone;
-  return n;
-}
-
-Pod Labeled(const std::string& name, std::map<std::string, std::string> labels,
-            const std::string& ns = "default") {
-  Pod p = MakePod(name, "", "", ns);
-  for (const auto& [k, v] : labels) (*p.mutable_metadata()->mutable_labels())[k] = v;
-  return p;
-}
+constexpr const char* kZone = testutil::kZoneLabel;
+constexpr const char* kHost = testutil::kHostnameLabel;
 
 void Select(PodAffinityTerm* t, const std::string& key, const std::string& app) {
   t->set_topology_key(key);
@@ -73,47 +60,7 @@ void PreferAffinity(Pod* p, const std::string& key, const std::string& app, int 
   Select(w->mutable_pod_affinity_term(), key, app);
 }
 
-class Cluster {
- public:
-  void Add(const Node& node, const std::vector<Pod>& pods = {}) {
-    NodeInfo info(Share(node));
-    for (const Pod& p : pods) info.AddPod(MakePodInfo(Share(p)));
-    nodes_.push_back(std::move(info));
-  }
-
-  std::map<std::string, std::string> Filter(const Pod& pod) const {
-    InterPodAffinity plugin;
-    PodInfo pi = MakePodInfo(Share(pod));
-    const Snapshot snapshot(nodes_);
-    CycleState state;
-    EXPECT_TRUE(plugin.PreFilter(pi, snapshot, &state).ok());
-    std::map<std::string, std::string> out;
-    for (const NodeInfo& n : snapshot.nodes()) {
-      FilterStatus s = plugin.Filter(state, pi, n);
-      out[n.name()] = s.ok() ? "" : s.reasons().front();
-    }
-    return out;
-  }
-
-  std::map<std::string, int64_t> Score(const Pod& pod) const {
-    InterPodAffinity plugin;
-    PodInfo pi = MakePodInfo(Share(pod));
-    const Snapshot snapshot(nodes_);
-    std::vector<const NodeInfo*> feasible;
-    for (const NodeInfo& n : snapshot.nodes()) feasible.push_back(&n);
-    CycleState state;
-    if (!plugin.PreScore(pi, feasible, snapshot, &state)) return {};
-    std::vector<int64_t> scores;
-    for (const NodeInfo* n : feasible) scores.push_back(plugin.Score(state, pi, *n));
-    plugin.NormalizeScore(pi, scores);
-    std::map<std::string, int64_t> out;
-    for (size_t i = 0; i < feasible.size(); ++i) out[feasible[i]->name()] = scores[i];
-    return out;
-  }
-
- private:
-  std::vector<NodeInfo> nodes_;
-};
+using Cluster = testutil::PluginHarness<InterPodAffinity>;
 
 TEST(InterPodAffinity, RequiredAffinityFollowsTheMatchingPodsDomain) {
   Cluster c;

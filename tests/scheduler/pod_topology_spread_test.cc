@@ -16,27 +16,14 @@ namespace {
 
 using minik8s::core::v1::TopologySpreadConstraint;
 using testutil::AddTaint;
+using testutil::Labeled;
 using testutil::MakeNode;
 using testutil::MakePod;
 using testutil::Share;
+using testutil::ZonedNode;
 
-constexpr char kZone[] = "topology.kubernetes.io/zone";
-constexpr char kHost[] = "kubernetes.io/hostname";
-
-Node ZonedNode(const std::string& name, const std::string& zone) {
-  Node n = MakeNode(name);
-  auto& labels = *n.mutable_metadata()->mutable_labels();
-  labels[kHost] = name;
-  if (!zone.empty()) labels[kZone] = zone;
-  return n;
-}
-
-Pod Labeled(const std::string& name, std::map<std::string, std::string> labels,
-            const std::string& ns = "default") {
-  Pod p = MakePod(name, "", "", ns);
-  for (const auto& [k, v] : labels) (*p.mutable_metadata()->mutable_labels())[k] = v;
-  return p;
-}
+constexpr const char* kZone = testutil::kZoneLabel;
+constexpr const char* kHost = testutil::kHostnameLabel;
 
 TopologySpreadConstraint* AddConstraint(Pod* p, const std::string& key, const std::string& action,
                                         int max_skew = 1) {
@@ -49,51 +36,7 @@ TopologySpreadConstraint* AddConstraint(Pod* p, const std::string& key, const st
 }
 
 // Nodes with the given existing pods on each.
-class Cluster {
- public:
-  void Add(const Node& node, const std::vector<Pod>& pods = {}) {
-    NodeInfo info(Share(node));
-    for (const Pod& p : pods) info.AddPod(MakePodInfo(Share(p)));
-    nodes_.push_back(std::move(info));
-  }
-  const std::vector<NodeInfo>& nodes() const { return nodes_; }
-
-  // Filter outcome per node name: "" when it fits, else the first reason.
-  std::map<std::string, std::string> Filter(const Pod& pod) const {
-    PodTopologySpread plugin;
-    PodInfo pi = MakePodInfo(Share(pod));
-    const Snapshot snapshot(nodes_);
-    CycleState state;
-    EXPECT_TRUE(plugin.PreFilter(pi, snapshot, &state).ok());
-    std::map<std::string, std::string> out;
-    for (const NodeInfo& n : snapshot.nodes()) {
-      FilterStatus s = plugin.Filter(state, pi, n);
-      out[n.name()] = s.ok() ? "" : s.reasons().front();
-    }
-    return out;
-  }
-
-  // Normalized scores per node name, every node feasible; empty when the
-  // plugin has nothing to score.
-  std::map<std::string, int64_t> Score(const Pod& pod) const {
-    PodTopologySpread plugin;
-    PodInfo pi = MakePodInfo(Share(pod));
-    const Snapshot snapshot(nodes_);
-    std::vector<const NodeInfo*> feasible;
-    for (const NodeInfo& n : snapshot.nodes()) feasible.push_back(&n);
-    CycleState state;
-    if (!plugin.PreScore(pi, feasible, snapshot, &state)) return {};
-    std::vector<int64_t> scores;
-    for (const NodeInfo* n : feasible) scores.push_back(plugin.Score(state, pi, *n));
-    plugin.NormalizeScore(pi, scores);
-    std::map<std::string, int64_t> out;
-    for (size_t i = 0; i < feasible.size(); ++i) out[feasible[i]->name()] = scores[i];
-    return out;
-  }
-
- private:
-  std::vector<NodeInfo> nodes_;
-};
+using Cluster = testutil::PluginHarness<PodTopologySpread>;
 
 const Pod kWeb1 = Labeled("w1", {{"app", "web"}});
 const Pod kWeb2 = Labeled("w2", {{"app", "web"}});

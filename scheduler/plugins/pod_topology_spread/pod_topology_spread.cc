@@ -89,6 +89,21 @@ bool PassesInclusionPolicies(const Constraint& c, const Pod& pod, const Node& no
   return true;
 }
 
+// Calls fn(i, domain, node) for every node that has each constraint's
+// topology key and, per constraint i, passes its node inclusion policies.
+template <typename Fn>
+void ForEachEligible(const Pod& pod, const Snapshot& snapshot,
+                     const std::vector<Constraint>& constraints, Fn fn) {
+  for (const NodeInfo& n : snapshot.nodes()) {
+    if (n.node() == nullptr || !HasAllKeys(*n.node(), constraints)) continue;
+    const auto& labels = n.node()->metadata().labels();
+    for (size_t i = 0; i < constraints.size(); ++i) {
+      if (!PassesInclusionPolicies(constraints[i], pod, *n.node())) continue;
+      fn(i, labels.at(constraints[i].topology_key), n);
+    }
+  }
+}
+
 struct PreFilterState : CycleData {
   std::vector<Constraint> constraints;
   // Per constraint: matching pods per eligible domain (domains with none
@@ -116,15 +131,10 @@ FilterStatus PodTopologySpread::PreFilter(const PodInfo& pod, const Snapshot& sn
   auto s = std::make_unique<PreFilterState>();
   s->counts.resize(constraints.size());
   const std::string& ns = pod.get().metadata().namespace_();
-  for (const NodeInfo& n : snapshot.nodes()) {
-    if (n.node() == nullptr || !HasAllKeys(*n.node(), constraints)) continue;
-    const auto& labels = n.node()->metadata().labels();
-    for (size_t i = 0; i < constraints.size(); ++i) {
-      const Constraint& c = constraints[i];
-      if (!PassesInclusionPolicies(c, pod.get(), *n.node())) continue;
-      s->counts[i][labels.at(c.topology_key)] += CountMatching(n, c.selector, ns);
-    }
-  }
+  ForEachEligible(pod.get(), snapshot, constraints,
+                  [&](size_t i, const std::string& domain, const NodeInfo& n) {
+                    s->counts[i][domain] += CountMatching(n, constraints[i].selector, ns);
+                  });
   s->min_count.assign(constraints.size(), INT64_MAX);
   for (size_t i = 0; i < constraints.size(); ++i) {
     for (const auto& [domain, count] : s->counts[i]) {
@@ -186,18 +196,13 @@ bool PodTopologySpread::PreScore(const PodInfo& pod, const std::vector<const Nod
     s->weight.push_back(std::log(static_cast<double>(size + 2)));
   }
   const std::string& ns = pod.get().metadata().namespace_();
-  for (const NodeInfo& n : snapshot.nodes()) {
-    if (n.node() == nullptr || !HasAllKeys(*n.node(), constraints)) continue;
-    const auto& labels = n.node()->metadata().labels();
-    for (size_t i = 0; i < constraints.size(); ++i) {
-      const Constraint& c = constraints[i];
-      if (c.topology_key == kHostnameLabel) continue;
-      if (!PassesInclusionPolicies(c, pod.get(), *n.node())) continue;
-      auto it = s->counts[i].find(labels.at(c.topology_key));
-      if (it == s->counts[i].end()) continue;  // no feasible node in that domain
-      it->second += CountMatching(n, c.selector, ns);
-    }
-  }
+  ForEachEligible(pod.get(), snapshot, constraints,
+                  [&](size_t i, const std::string& domain, const NodeInfo& n) {
+                    if (constraints[i].topology_key == kHostnameLabel) return;
+                    auto it = s->counts[i].find(domain);
+                    if (it == s->counts[i].end()) return;  // no feasible node in that domain
+                    it->second += CountMatching(n, constraints[i].selector, ns);
+                  });
   s->constraints = std::move(constraints);
   state->Write(kPreScoreKey, std::move(s));
   return true;
