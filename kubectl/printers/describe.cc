@@ -128,6 +128,30 @@ void PrintTolerations(Writer& w, const std::string& title,
   }
 }
 
+// kubectl's describeTopologySpreadConstraints: nothing without constraints;
+// otherwise one line each, sorted by topology key.
+void PrintTopologySpreadConstraints(
+    Writer& w, const google::protobuf::RepeatedPtrField<core::TopologySpreadConstraint>& list,
+    const std::string& space) {
+  if (list.empty()) return;
+  std::vector<const core::TopologySpreadConstraint*> sorted;
+  for (const auto& c : list) sorted.push_back(&c);
+  std::stable_sort(sorted.begin(), sorted.end(), [](const auto* a, const auto* b) {
+    return a->topology_key() < b->topology_key();
+  });
+  w.Write(0, space, "Topology Spread Constraints:\t");
+  for (size_t i = 0; i < sorted.size(); ++i) {
+    const auto& c = *sorted[i];
+    if (i != 0) w.Write(0, space, "\t");
+    std::string line = absl::StrCat(c.topology_key(), ":", c.when_unsatisfiable(),
+                                    " when max skew ", c.max_skew(), " is exceeded");
+    if (c.has_label_selector()) {
+      absl::StrAppend(&line, " for selector ", SelectorString(c.label_selector()));
+    }
+    w.Write(0, line, "\n");
+  }
+}
+
 std::string PortsString(const core::Container& c, bool host) {
   std::vector<std::string> ports;
   for (const auto& p : c.ports()) {
@@ -396,6 +420,7 @@ void DescribePodTemplate(Writer& w, const core::PodTemplateSpec& t) {
   }
   DescribeContainers(w, "Containers", t.spec().containers(), nullptr, "  ");
   DescribeVolumes(w, t.spec().volumes(), "  ");
+  PrintTopologySpreadConstraints(w, t.spec().topology_spread_constraints(), "  ");
   if (!t.spec().priority_class_name().empty()) {
     w.Write(0, "  Priority Class Name:\t", t.spec().priority_class_name(), "\n");
   }
@@ -565,6 +590,7 @@ std::string DescribePod(const core::Pod& pod, const std::vector<core::Event>& ev
   w.Write(0, "QoS Class:\t", QosClass(pod), "\n");
   PrintLabelsMultiline(w, "Node-Selectors", pod.spec().node_selector());
   PrintTolerations(w, "Tolerations", pod.spec().tolerations());
+  PrintTopologySpreadConstraints(w, pod.spec().topology_spread_constraints(), "");
   DescribeEventsTo(w, events, now);
   return w.Done();
 }

@@ -250,6 +250,37 @@ status:
                                                      replicas, "\n"));
 }
 
+TEST(DescribePod, TopologySpreadConstraintsSortedByKey) {
+  auto pod = FromYaml<core::v1::Pod>(R"(apiVersion: v1
+kind: Pod
+metadata:
+  name: web-1
+  namespace: default
+spec:
+  containers:
+  - name: app
+    image: nginx
+  topologySpreadConstraints:
+  - maxSkew: 2
+    topologyKey: topology.kubernetes.io/zone
+    whenUnsatisfiable: ScheduleAnyway
+  - maxSkew: 1
+    topologyKey: kubernetes.io/hostname
+    whenUnsatisfiable: DoNotSchedule
+    labelSelector:
+      matchLabels: {app: web}
+)");
+  const std::string out = DescribePod(pod, {}, Now());
+  EXPECT_NE(
+      out.find("Tolerations:                  <none>\n"
+               "Topology Spread Constraints:  kubernetes.io/hostname:DoNotSchedule when max "
+               "skew 1 is exceeded for selector app=web\n"
+               "                              topology.kubernetes.io/zone:ScheduleAnyway when "
+               "max skew 2 is exceeded\n"),
+      std::string::npos)
+      << out;
+}
+
 TEST(DescribePod, EnvironmentVariablesFromConfigMapsAndSecrets) {
   auto pod = FromYaml<core::v1::Pod>(R"(apiVersion: v1
 kind: Pod
