@@ -87,7 +87,10 @@ Scheduler::~Scheduler() { Stop(); }
 
 void Scheduler::OnPodAdd(const std::shared_ptr<const Pod>& pod) {
   if (!pod->spec().node_name().empty()) {
-    if (!Terminal(*pod)) cache_.AddPod(*pod);
+    if (!Terminal(*pod)) {
+      cache_.AddPod(*pod);
+      queue_.MoveInterPodToActiveOrBackoffQueue("AssignedPodAdd");
+    }
     return;
   }
   if (Responsible(*pod) && !pod->metadata().has_deletion_timestamp()) queue_.Add(pod);
@@ -105,6 +108,12 @@ void Scheduler::OnPodUpdate(const std::shared_ptr<const Pod>& old_pod,
       }
     } else {
       cache_.UpdatePod(*new_pod);
+      // Newly bound, or its labels changed: pods waiting for other pods
+      // may fit now.
+      if (old_pod->spec().node_name().empty() ||
+          !LabelsEqual(old_pod->metadata().labels(), new_pod->metadata().labels())) {
+        queue_.MoveInterPodToActiveOrBackoffQueue("AssignedPodUpdate");
+      }
     }
     return;
   }

@@ -140,17 +140,19 @@ std::shared_ptr<const PodRef> MakePodRef(const Pod& pod) {
   return ref;
 }
 
-bool PodRefMatches(const PodRef& ref, const Pod& pod) {
-  const auto& labels = pod.metadata().labels();
-  if (ref.terminating != pod.metadata().has_deletion_timestamp() ||
-      ref.labels.size() != labels.size()) {
-    return false;
-  }
-  for (const auto& [k, v] : labels) {
-    auto it = ref.labels.find(k);
-    if (it == ref.labels.end() || it->second != v) return false;
+bool LabelsEqual(const google::protobuf::Map<std::string, std::string>& a,
+                 const google::protobuf::Map<std::string, std::string>& b) {
+  if (a.size() != b.size()) return false;
+  for (const auto& [k, v] : a) {
+    auto it = b.find(k);
+    if (it == b.end() || it->second != v) return false;
   }
   return true;
+}
+
+bool PodRefMatches(const PodRef& ref, const Pod& pod) {
+  return ref.terminating == pod.metadata().has_deletion_timestamp() &&
+         LabelsEqual(ref.labels, pod.metadata().labels());
 }
 
 int NodeInfo::PodsWithOwner(const std::string& uid) const {

@@ -226,7 +226,9 @@ void SchedulingQueue::AddUnschedulableIfNotPresent(QueuedPodInfo info, int64_t p
   }
   if (entries_.contains(info.key)) return;
   info.timestamp = clock_->Now();
-  if (error || updated || move_request_cycle_ >= pod_cycle) {
+  const bool missed_inter_pod_move =
+      inter_pod_move_request_cycle_ >= pod_cycle && HasInterPodRequirements(*info.pod);
+  if (error || updated || move_request_cycle_ >= pod_cycle || missed_inter_pod_move) {
     ToBackoffLocked(std::move(info));
   } else {
     ToUnschedulableLocked(std::move(info));
@@ -244,6 +246,38 @@ void SchedulingQueue::MoveAllToActiveOrBackoffQueue(std::string_view event) {
   }
   move_request_cycle_ = scheduling_cycle_;
   if (moved > 0) SPDLOG_DEBUG("{}: {} unschedulable pod(s) moved to active/backoff", event, moved);
+}
+
+void SchedulingQueue::MoveInterPodToActiveOrBackoffQueue(std::string_view event) {
+  absl::MutexLock l(&mu_);
+  inter_pod_move_request_cycle_ = scheduling_cycle_;
+  std::vector<std::string> keys;
+  for (const auto& [time, key] : unschedulable_) {
+    if (HasInterPodRequirements(*entries_.at(key).info.pod)) keys.push_back(key);
+  }
+  for (const std::string& key : keys) {
+    QueuedPodInfo info = std::move(entries_.at(key).info);
+    RemoveLocked(key);
+    MoveToActiveOrBackoffLocked(std::move(info));
+  }
+  if (!keys.empty()) {
+    SPDLOG_DEBUG("{}: {} unschedulable pod(s) moved to active/backoff", event, keys.size());
+  }
+}
+
+bool HasInterPodRequirements(const Pod& pod) {
+  const auto& spec = pod.spec();
+  if (spec.affinity().has_pod_affinity() &&
+      !spec.affinity()
+           .pod_affinity()
+           .required_during_scheduling_ignored_during_execution()
+           .empty()) {
+    return true;
+  }
+  for (const auto& c : spec.topology_spread_constraints()) {
+    if (c.when_unsatisfiable() == "DoNotSchedule") return true;
+  }
+  return false;
 }
 
 int64_t SchedulingQueue::SchedulingCycle() const {

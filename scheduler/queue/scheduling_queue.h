@@ -43,6 +43,10 @@
 
 namespace minik8s::scheduler {
 
+// Whether `pod` has a required podAffinity term or a DoNotSchedule topology
+// spread constraint: what a newly placed pod can satisfy.
+bool HasInterPodRequirements(const Pod& pod);
+
 struct QueuedPodInfo {
   std::shared_ptr<const Pod> pod;
   std::string key;
@@ -82,6 +86,12 @@ class SchedulingQueue {
   void AddUnschedulableIfNotPresent(QueuedPodInfo info, int64_t pod_cycle, bool error = false);
   // A cluster event that may make unschedulable pods fit (`event` for logs).
   void MoveAllToActiveOrBackoffQueue(std::string_view event);
+  // A pod was bound or changed labels on its node: only pods whose fit
+  // depends on other pods (HasInterPodRequirements) may fit now, as
+  // Kubernetes' queueing hints for InterPodAffinity and PodTopologySpread
+  // say. Such a pod that is being scheduled meanwhile and fails goes to
+  // backoff, not unschedulable.
+  void MoveInterPodToActiveOrBackoffQueue(std::string_view event);
 
   int64_t SchedulingCycle() const;
   void Close();
@@ -144,6 +154,8 @@ class SchedulingQueue {
   uint64_t seq_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t scheduling_cycle_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t move_request_cycle_ ABSL_GUARDED_BY(mu_) = -1;
+  // As move_request_cycle_, for MoveInterPodToActiveOrBackoffQueue.
+  int64_t inter_pod_move_request_cycle_ ABSL_GUARDED_BY(mu_) = -1;
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
 };
 

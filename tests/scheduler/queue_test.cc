@@ -106,6 +106,45 @@ TEST_F(QueueTest, MoveRequestDuringCycleSendsFailureToBackoff) {
   EXPECT_EQ(queue_.NumBackoff(), 1u);
 }
 
+TEST_F(QueueTest, AssignedPodEventsMoveOnlyPodsThatWaitForOtherPods) {
+  Pod spread = MakePod("spread");
+  auto* c = spread.mutable_spec()->add_topology_spread_constraints();
+  c->set_when_unsatisfiable("DoNotSchedule");
+  Pod affine = MakePod("affine");
+  affine.mutable_spec()
+      ->mutable_affinity()
+      ->mutable_pod_affinity()
+      ->add_required_during_scheduling_ignored_during_execution();
+  Pod anti = MakePod("anti");  // only a pod leaving can help it
+  anti.mutable_spec()
+      ->mutable_affinity()
+      ->mutable_pod_anti_affinity()
+      ->add_required_during_scheduling_ignored_during_execution();
+  EXPECT_TRUE(HasInterPodRequirements(spread));
+  EXPECT_TRUE(HasInterPodRequirements(affine));
+  EXPECT_FALSE(HasInterPodRequirements(anti));
+  EXPECT_FALSE(HasInterPodRequirements(MakePod("plain")));
+
+  for (const Pod& p : {spread, affine, anti, MakePod("plain")}) {
+    queue_.Add(Share(p));
+    auto info = queue_.Pop();
+    queue_.AddUnschedulableIfNotPresent(*info, queue_.SchedulingCycle());
+  }
+  ASSERT_EQ(queue_.NumUnschedulable(), 4u);
+  clock_.Advance(absl::Seconds(5));  // past their backoff
+  queue_.MoveInterPodToActiveOrBackoffQueue("AssignedPodAdd");
+  EXPECT_EQ(queue_.NumUnschedulable(), 2u);
+  EXPECT_EQ(queue_.NumActive(), 2u);
+
+  // Such a pod failing in a cycle that overlapped the event goes to backoff.
+  auto info = queue_.Pop();
+  int64_t cycle = queue_.SchedulingCycle();
+  queue_.MoveInterPodToActiveOrBackoffQueue("AssignedPodAdd");
+  queue_.AddUnschedulableIfNotPresent(*info, cycle);
+  EXPECT_EQ(queue_.NumUnschedulable(), 2u);
+  EXPECT_EQ(queue_.NumBackoff(), 1u);
+}
+
 TEST_F(QueueTest, InFlightUpdatesDoNotRequeueButAreKept) {
   auto old_pod = P("a");
   queue_.Add(old_pod);

@@ -301,6 +301,28 @@ TEST_F(SchedulerE2eTest, PodAntiAffinityOnePerNodeAndAffinityFollows) {
   ASSERT_TRUE(WaitBound("cache")) << cp_.LogTail("scheduler-0.log");
   EXPECT_EQ(NodeOf("cache"), NodeOf("web-0"));
   EXPECT_EQ(NodeOf("web-3"), "");
+
+  // A pod whose affinity target does not exist yet waits, and is scheduled
+  // as soon as the target is placed (not after the 60 s unschedulable
+  // timeout).
+  Pod follower = MakePod("follower", "10m");
+  auto* ft = follower.mutable_spec()
+                 ->mutable_affinity()
+                 ->mutable_pod_affinity()
+                 ->add_required_during_scheduling_ignored_during_execution();
+  ft->set_topology_key("kubernetes.io/hostname");
+  (*ft->mutable_label_selector()->mutable_match_labels())["app"] = "late";
+  CreatePod(follower);
+  ASSERT_TRUE(testing::WaitFor(
+      [&] { return !EventMessage("follower", "FailedScheduling").empty(); }, absl::Seconds(30)));
+  EXPECT_EQ(EventMessage("follower", "FailedScheduling"),
+            "0/3 nodes are available: 3 node(s) didn't match pod affinity rules.");
+  Pod late = MakePod("late", "10m");
+  (*late.mutable_metadata()->mutable_labels())["app"] = "late";
+  CreatePod(late);
+  ASSERT_TRUE(WaitBound("late"));
+  ASSERT_TRUE(WaitBound("follower", absl::Seconds(20))) << cp_.LogTail("scheduler-0.log");
+  EXPECT_EQ(NodeOf("follower"), NodeOf("late"));
 }
 
 }  // namespace
