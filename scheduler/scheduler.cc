@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "api/errors.h"
+#include "api/selector/labels.h"
 #include "api/time.h"
 #include "common/proto_equal.h"
 #include "scheduler/metrics.h"
@@ -111,7 +112,7 @@ void Scheduler::OnPodUpdate(const std::shared_ptr<const Pod>& old_pod,
       // Newly bound, or its labels changed: pods waiting for other pods
       // may fit now.
       if (old_pod->spec().node_name().empty() ||
-          !LabelsEqual(old_pod->metadata().labels(), new_pod->metadata().labels())) {
+          !api::LabelsEqual(old_pod->metadata().labels(), new_pod->metadata().labels())) {
         queue_.MoveInterPodToActiveOrBackoffQueue("AssignedPodUpdate");
       }
     }

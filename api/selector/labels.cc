@@ -553,6 +553,16 @@ void LabelSelector::Add(LabelRequirement requirement) {
   requirements_.insert(it, std::move(requirement));
 }
 
+bool LabelsEqual(const google::protobuf::Map<std::string, std::string>& a,
+                 const google::protobuf::Map<std::string, std::string>& b) {
+  if (a.size() != b.size()) return false;
+  for (const auto& [k, v] : a) {
+    auto it = b.find(k);
+    if (it == b.end() || it->second != v) return false;
+  }
+  return true;
+}
+
 bool LabelSelector::Matches(const google::protobuf::Map<std::string, std::string>& labels) const {
   return MatchesLookup([&labels](const std::string& key) -> const std::string* {
     auto it = labels.find(key);

@@ -115,6 +115,10 @@ class LabelSelector {
   bool nothing_ = false;
 };
 
+// Equal label maps (same keys, same values).
+bool LabelsEqual(const google::protobuf::Map<std::string, std::string>& a,
+                 const google::protobuf::Map<std::string, std::string>& b);
+
 // A selector that matches exactly the given labels (`a=b,c=d`); an empty set
 // gives Everything(). Does not validate the keys and values.
 LabelSelector SelectorFromSet(const std::map<std::string, std::string>& labels);

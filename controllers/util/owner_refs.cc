@@ -33,16 +33,6 @@ bool RemoveOwnerReference(ObjectMeta* meta, absl::string_view uid) {
   return refs->size() != before;
 }
 
-bool LabelsEqual(const google::protobuf::Map<std::string, std::string>& a,
-                 const google::protobuf::Map<std::string, std::string>& b) {
-  if (a.size() != b.size()) return false;
-  for (const auto& [k, v] : a) {
-    auto it = b.find(k);
-    if (it == b.end() || it->second != v) return false;
-  }
-  return true;
-}
-
 ClaimAction DecideClaim(const ObjectMeta& owner, const api::LabelSelector& selector,
                         const ObjectMeta& object) {
   const OwnerReference* ref = GetControllerOf(object);

@@ -25,9 +25,7 @@ minik8s::meta::v1::OwnerReference NewControllerRef(const minik8s::meta::v1::Obje
 // Removes every ownerReference with `uid`; true when one was removed.
 bool RemoveOwnerReference(minik8s::meta::v1::ObjectMeta* meta, absl::string_view uid);
 
-// Equal label maps.
-bool LabelsEqual(const google::protobuf::Map<std::string, std::string>& a,
-                 const google::protobuf::Map<std::string, std::string>& b);
+using api::LabelsEqual;
 
 // What a controller does with one candidate object (a pod for a ReplicaSet,
 // a ReplicaSet for a Deployment).

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "api/quantity.h"
+#include "api/selector/labels.h"
 #include "scheduler/framework/affinity_terms.h"
 
 namespace minik8s::scheduler {
@@ -140,19 +141,9 @@ std::shared_ptr<const PodRef> MakePodRef(const Pod& pod) {
   return ref;
 }
 
-bool LabelsEqual(const google::protobuf::Map<std::string, std::string>& a,
-                 const google::protobuf::Map<std::string, std::string>& b) {
-  if (a.size() != b.size()) return false;
-  for (const auto& [k, v] : a) {
-    auto it = b.find(k);
-    if (it == b.end() || it->second != v) return false;
-  }
-  return true;
-}
-
 bool PodRefMatches(const PodRef& ref, const Pod& pod) {
   return ref.terminating == pod.metadata().has_deletion_timestamp() &&
-         LabelsEqual(ref.labels, pod.metadata().labels());
+         api::LabelsEqual(ref.labels, pod.metadata().labels());
 }
 
 int NodeInfo::PodsWithOwner(const std::string& uid) const {

@@ -86,8 +86,6 @@ struct PodRef {
 std::shared_ptr<const PodRef> MakePodRef(const Pod& pod);
 // True if `ref` still describes `pod` (same labels, same terminating state).
 bool PodRefMatches(const PodRef& ref, const Pod& pod);
-bool LabelsEqual(const google::protobuf::Map<std::string, std::string>& a,
-                 const google::protobuf::Map<std::string, std::string>& b);
 
 struct PodInfo {
   std::shared_ptr<const Pod> pod;
