@@ -327,16 +327,16 @@ void KvStore::ApplyBatch(std::deque<PendingWrite>* batch) {
   {
     absl::MutexLock lock(&completion_mu_);
     // The completion stage runs beside the next batch's apply and sync. A
-    // small batch is completed here instead, saving a thread hop, when the
-    // stage is idle and completing is cheap: few synced watchers to notify
-    // and at most 1,000 events (freeing the events of a DeleteRange of many
-    // keys takes tens of milliseconds, which the next writes would wait for).
-    // Larger batches always go to the stage (store/README.md, "One hand-off a
-    // batch": completing them here too saved CPU but was not kept).
+    // batch is completed here instead, saving a thread hop, when the stage is
+    // idle and completing is cheap: few synced watchers to notify and at most
+    // 1,000 events (freeing the events of a DeleteRange of many keys takes
+    // tens of milliseconds, which the next writes would wait for). The number
+    // of writes does not matter: answering them delays the next sync a
+    // little, and the writes that queue up meanwhile make that sync larger.
     size_t events = 0;
     for (const RevisionEvents& re : c.events) events += re.events.size();
-    inline_ok = !completion_busy_ && completion_queue_.empty() && c.writes.size() <= 4 &&
-                events <= 1000 && (events == 0 || watchable_->SyncedCountHint() <= 16);
+    inline_ok = !completion_busy_ && completion_queue_.empty() && events <= 1000 &&
+                (events == 0 || watchable_->SyncedCountHint() <= 16);
     if (!inline_ok) completion_queue_.push_back(std::move(c));
   }
   if (inline_ok) {

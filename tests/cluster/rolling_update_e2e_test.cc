@@ -2,11 +2,17 @@
 // `minik8s up` cluster (two nodes, each with its minik8s-proxy) runs a
 // Deployment of three nginx pods with an httpGet readiness probe (run by
 // the kubelet against the pod's port), strategy RollingUpdate with
-// maxUnavailable 0 and maxSurge 1, behind a ClusterIP Service. A client
+// maxUnavailable 0 and maxSurge 1, behind a ClusterIP Service, and a
+// preStop sleep of 2 s. A client
 // thread sends one request after another (a new connection each, as curl
 // does) to the cluster IP while `mkctl set image` rolls every replica; not
 // one may fail, and at the end every answer comes from a new pod (the
 // simulated nginx names its version in `Server:` and its pod in the page).
+// The preStop sleep is what Kubernetes users add for this: a deleted pod's
+// stop (the kubelet, one watch event away) races its endpoint's removal
+// (the endpoint controller, then the proxy: two hops), and nginx drops a
+// request in flight when it exits. Without the sleep the proxy only
+// usually wins.
 // Then the other half of the contract: a new template whose readiness
 // probe never passes (its port does not answer) gets no traffic and stalls
 // the rollout with the old pods still serving, until `rollout undo`.
@@ -69,6 +75,10 @@ spec:
             port: http
           initialDelaySeconds: 1
           periodSeconds: 1
+        lifecycle:
+          preStop:
+            sleep:
+              seconds: 2
 ---
 apiVersion: v1
 kind: Service
@@ -232,7 +242,8 @@ TEST_F(ServiceRollingUpdateE2E, SetImageRollsEveryReplicaWithoutAFailedRequest) 
   EXPECT_EQ(code, 0) << out;
   out = Mkctl({"rollout", "status", "deployment/web", "--timeout=180s"}, &code);
   EXPECT_EQ(code, 0) << out << cluster_->Diagnostics();
-  // The old pods go (nginx exits on SIGTERM, well within its grace period).
+  // The old pods go (after the preStop sleep nginx exits on SIGTERM, well
+  // within its grace period).
   std::set<std::string> new_pods;
   EXPECT_TRUE(WaitFor(
       [&] {
