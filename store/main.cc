@@ -119,26 +119,28 @@ int main(int argc, char** argv) {
     }
   }
   std::vector<std::string> addresses;
-  std::vector<std::shared_ptr<grpc::ServerCredentials>> credentials;
-  std::shared_ptr<grpc::ServerCredentials> tls_credentials;
+  std::vector<std::shared_ptr<SSL_CTX>> contexts;
+  std::shared_ptr<SSL_CTX> tls_context;
   for (const minik8s::GrpcEndpoint& endpoint : *endpoints) {
     addresses.push_back(endpoint.address);
     if (!endpoint.tls) {
-      credentials.push_back(grpc::InsecureServerCredentials());
+      contexts.push_back(nullptr);
       continue;
     }
-    if (tls_credentials == nullptr) {
+    if (tls_context == nullptr) {
       if (tls.cert_file.empty() || tls.key_file.empty()) {
         return Fail("--listen-client-urls " + listen_urls +
                     ": a TLS URL needs --cert-file and --key-file");
       }
-      auto made = minik8s::MakeServerCredentials(tls);
+      auto made = minik8s::MakeServerSslContext(tls);
       if (!made.ok()) return Fail("TLS: " + std::string(made.status().message()));
-      tls_credentials = *std::move(made);
+      tls_context = std::shared_ptr<SSL_CTX>(made->release(), SSL_CTX_free);
+      // As etcd: a client certificate is asked for only with --client-cert-auth.
+      if (!tls.client_cert_auth) SSL_CTX_set_verify(tls_context.get(), SSL_VERIFY_NONE, nullptr);
     }
-    credentials.push_back(tls_credentials);
+    contexts.push_back(tls_context);
   }
-  if (tls_credentials == nullptr && (!tls.cert_file.empty() || tls.client_cert_auth)) {
+  if (tls_context == nullptr && (!tls.cert_file.empty() || tls.client_cert_auth)) {
     spdlog::warn(
         "--cert-file/--client-cert-auth given but no https:// or unixs:// URL in "
         "--listen-client-urls {}: every client URL serves plaintext",
@@ -158,7 +160,7 @@ int main(int argc, char** argv) {
   minik8s::store::ServerOptions server_options;
   server_options.name = name;
   server_options.listen_addresses = addresses;
-  server_options.credentials = credentials;
+  server_options.tls = contexts;
   server_options.advertise_client_urls = absl::StrSplit(advertise_urls, ',', absl::SkipEmpty());
   server_options.peer_urls = absl::StrSplit(peer_urls, ',', absl::SkipEmpty());
   server_options.max_request_bytes = max_request_bytes;
@@ -181,9 +183,9 @@ int main(int argc, char** argv) {
                listen_urls, (*store)->member_id(), data_dir, (*store)->CurrentRevision());
   daemon.WaitForShutdown();
   compactor.Stop();
-  // Watch and lease keep-alive streams never end by themselves, so gRPC's
-  // shutdown waits for its whole deadline before it cancels them: keep it
-  // short. A unary write still in flight then is either already durable and
+  // Watch and lease keep-alive streams never end by themselves, so the
+  // server's shutdown waits for its whole deadline before it cancels them:
+  // keep it short. A unary write still in flight then is either already durable and
   // answered, or answered CANCELLED (never acknowledged); nothing that was
   // acknowledged is lost, as every acknowledgement follows its sync.
   (*server)->Shutdown(absl::Milliseconds(250));

@@ -1,43 +1,43 @@
-// StoreServer: the gRPC server of minik8s-store — KV, Watch, Lease,
-// Maintenance, Cluster.MemberList and grpc.health.v1.Health/Check, all on
-// gRPC's asynchronous API from one completion queue (service/async_call.h)
-// — configured as etcd's (message size limit, keepalive policy that
-// tolerates etcdctl's pings). Thread-safe; the KvStore must outlive the
+// StoreServer: the RPC server of minik8s-store — KV, Watch, Lease,
+// Maintenance, Cluster.MemberList and grpc.health.v1.Health — on the
+// store's own gRPC server (rpc/h2_server.h), configured as etcd's server
+// is (message size limit). Thread-safe; the KvStore must outlive the
 // server.
 #ifndef MINIK8S_STORE_SERVER_H_
 #define MINIK8S_STORE_SERVER_H_
 
-#include <grpcpp/grpcpp.h>
+#include <openssl/ssl.h>
 
-#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "store/kvstore.h"
-#include "store/service/async_call.h"
+#include "store/rpc/h2_server.h"
+#include "store/service/kv_service.h"
+#include "store/service/lease_service.h"
+#include "store/service/maintenance_service.h"
+#include "store/service/watch_service.h"
 
 namespace minik8s::store {
 
 struct ServerOptions {
   std::string name = "default";
-  std::vector<std::string> listen_addresses;  // gRPC addresses ("127.0.0.1:2379", "unix:///x")
-  // One per listen address when set: the credentials it serves with (TLS for
-  // an https:// or unixs:// URL); empty = plaintext everywhere.
-  std::vector<std::shared_ptr<grpc::ServerCredentials>> credentials;
+  std::vector<std::string> listen_addresses;  // "127.0.0.1:2379", "unix:///x"
+  // One per listen address when set: the TLS context it serves with (for an
+  // https:// or unixs:// URL); empty or null = plaintext.
+  std::vector<std::shared_ptr<SSL_CTX>> tls;
   std::vector<std::string> advertise_client_urls;
   std::vector<std::string> peer_urls;
   int64_t max_request_bytes = 1572864;
 };
 
-// The server settings every call is served under, as the store applies
-// them: etcd's message size limits (`max_request_bytes` plus a margin),
-// etcd's keepalive policy, and the per-call tuning of issue 16 (no BDP
-// probe, no server-side deadline timer, no channelz). Shared with
-// bench/store/rpc_floor_bench, whose bare gRPC server must cost what the
-// store's gRPC layer costs.
-void ApplyCallSettings(int64_t max_request_bytes, grpc::ServerBuilder* builder);
+// The largest request message the server reads: as etcd's, a margin above
+// `max_request_bytes`, so that slightly larger requests reach the store's
+// own check and get etcd's error text.
+int64_t MaxReceiveMessageBytes(int64_t max_request_bytes);
 
 class StoreServer {
  public:
@@ -45,19 +45,23 @@ class StoreServer {
   static absl::StatusOr<std::unique_ptr<StoreServer>> Start(KvStore* store,
                                                             const ServerOptions& options);
   ~StoreServer();
-  // Stops accepting calls and waits (up to `deadline`) for in-flight ones.
+  // Stops accepting calls; calls still open after `deadline` are cancelled.
+  // Returns once every call is answered.
   void Shutdown(absl::Duration deadline = absl::Seconds(5));
 
  private:
-  StoreServer() : queue_(std::make_unique<AsyncQueue>()) {}
-  // Threads polling the queue every service is served from: one reads every
-  // connection with no hand-off between pollers; a second cost more CPU per
-  // put than it saved (store/README.md "CPU per put at 1,000 connections").
-  static constexpr int kPollingThreads = 1;
-  std::unique_ptr<AsyncQueue> queue_;  // outlives the services and the server
-  std::vector<std::unique_ptr<grpc::Service>> services_;
-  std::vector<std::function<void()>> starts_;  // ask for each service's first calls
-  std::unique_ptr<grpc::Server> server_;
+  StoreServer() = default;
+  // Worker threads: one reads every connection. On 2 cores a second one
+  // cost more CPU per put than it saved (store/README.md, "The RPC layer").
+  static constexpr int kWorkerThreads = 1;
+  std::unique_ptr<rpc::Server> server_;
+  std::unique_ptr<KvService> kv_;
+  std::unique_ptr<WatchService> watch_;
+  std::unique_ptr<LeaseService> lease_;
+  std::unique_ptr<MaintenanceService> maintenance_;
+  std::unique_ptr<ClusterService> cluster_;
+  std::unique_ptr<HealthService> health_;
+  bool running_ = false;
 };
 
 }  // namespace minik8s::store

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -29,7 +30,6 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "etcd/etcdserverpb/rpc.grpc.pb.h"
-#include "store/server.h"
 
 namespace minik8s::bench {
 namespace {
@@ -174,6 +174,26 @@ void HandOffLoop(GrpcFloor* floor) {
       for (GrpcPutCall* call : batch) call->Answer();
     }
   }
+}
+
+// The server settings minik8s-store ran gRPC 1.51 with, before it served
+// on its own server (store/rpc): etcd's message size limits, etcd's
+// keepalive policy, and the per-call tuning of issue 16 (no BDP probe, no
+// server-side deadline timer, no channelz; store/README.md, "CPU per put at
+// 1,000 connections").
+void ApplyStoreGrpcSettings(int64_t max_request_bytes, grpc::ServerBuilder* builder) {
+  builder->SetMaxReceiveMessageSize(static_cast<int>(max_request_bytes + 512 * 1024));
+  builder->SetMaxSendMessageSize(std::numeric_limits<int>::max());
+  builder->AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 1000);
+  builder->AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder->AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 0);
+  builder->AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, 1 << 20);
+  builder->AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  builder->AddChannelArgument(GRPC_ARG_HTTP2_BDP_PROBE, 0);
+  builder->AddChannelArgument(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES,
+                              static_cast<int>(max_request_bytes + 512 * 1024));
+  builder->AddChannelArgument(GRPC_ARG_ENABLE_DEADLINE_CHECKS, 0);
+  builder->AddChannelArgument(GRPC_ARG_ENABLE_CHANNELZ, 0);
 }
 
 // ---------------------------------------------------------------------------
@@ -391,7 +411,7 @@ int ServeGrpcFloor(int port, GrpcShape shape, absl::Duration hand_off_wait) {
   floor.hand_off_wait = hand_off_wait;
   grpc::ServerBuilder builder;
   builder.AddListeningPort("127.0.0.1:" + std::to_string(port), grpc::InsecureServerCredentials());
-  store::ApplyCallSettings(kMaxRequestBytes, &builder);
+  ApplyStoreGrpcSettings(kMaxRequestBytes, &builder);
   builder.RegisterService(&floor.service);
   floor.queue = builder.AddCompletionQueue();
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();

@@ -3,7 +3,8 @@
 // bench/README.md, "rpc_floor_bench").
 //
 // - ServeGrpcFloor: gRPC 1.51's asynchronous API, set up as minik8s-store
-//   sets up its own (store::ApplyCallSettings, one completion queue polled
+//   set up its gRPC server before it had its own (ApplyStoreGrpcSettings in
+//   rpc_floor.cc, one completion queue polled
 //   by one thread, 16 Put calls asked for at a time). By `shape`: answered
 //   on the polling thread as they arrive (kInline); or handed off to a
 //   second thread that takes all handed off so far, waits `hand_off_wait`

@@ -4,7 +4,6 @@
 #include <memory>
 #include <vector>
 
-#include "common/grpc_status.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "store/errors.h"
 
@@ -98,89 +97,45 @@ absl::Status ParseTxnRequest(std::string_view bytes, int64_t max_txn_ops,
   return absl::OkStatus();
 }
 
-KvService::KvService(KvStore* store, AsyncQueue* queue) : store_(store) {
-  // A write from the polling thread always goes to the apply thread: applied
+KvService::KvService(KvStore* store, rpc::Server* server) : store_(store) {
+  // A write from the RPC worker always goes to the apply thread: applied
   // there, it would hold up every other call for a sync, and make each
   // write wait for the previous one's.
   constexpr KvStore::ApplyOnCaller kNever = KvStore::ApplyOnCaller::kNever;
-  range_ = {queue,
-            [this](grpc::ServerContext* ctx, etcdserverpb::RangeRequest* req, RangeCall::Writer* w,
-                   grpc::ServerCompletionQueue* cq,
-                   void* tag) { RequestRange(ctx, req, w, cq, cq, tag); },
-            [this](RangeCall* call) {
-              call->Reply(static_cast<int64_t>(call->req.ByteSizeLong()) >
-                                  store_->options().max_request_bytes
-                              ? ErrRequestTooLarge()
-                              : store_->Range(call->req, &call->resp));
-            }};
-  put_ = {
-      queue,
-      [this](grpc::ServerContext* ctx, etcdserverpb::PutRequest* req, PutCall::Writer* w,
-             grpc::ServerCompletionQueue* cq, void* tag) { RequestPut(ctx, req, w, cq, cq, tag); },
-      [this](PutCall* call) {
-        store_->Put(
-            &call->req, &call->resp, [call](absl::Status s) { call->Reply(s); }, kNever);
-      }};
-  delete_range_ = {queue,
-                   [this](grpc::ServerContext* ctx, etcdserverpb::DeleteRangeRequest* req,
-                          DeleteRangeCall::Writer* w, grpc::ServerCompletionQueue* cq,
-                          void* tag) { RequestDeleteRange(ctx, req, w, cq, cq, tag); },
-                   [this](DeleteRangeCall* call) {
-                     store_->DeleteRange(
-                         &call->req, &call->resp, [call](absl::Status s) { call->Reply(s); },
-                         kNever);
-                   }};
-  txn_ = {
-      queue,
-      [this](grpc::ServerContext* ctx, grpc::ByteBuffer* req, TxnCall::Writer* w,
-             grpc::ServerCompletionQueue* cq, void* tag) { RequestTxn(ctx, req, w, cq, cq, tag); },
-      [this](TxnCall* call) { ServeTxn(call); }};
-  compact_ = {queue,
-              [this](grpc::ServerContext* ctx, etcdserverpb::CompactionRequest* req,
-                     CompactCall::Writer* w, grpc::ServerCompletionQueue* cq,
-                     void* tag) { RequestCompact(ctx, req, w, cq, cq, tag); },
-              [this](CompactCall* call) {
-                store_->Compact(
-                    &call->req, &call->resp, [call](absl::Status s) { call->Reply(s); }, kNever);
-              }};
-}
-
-void KvService::Start() {
-  for (int i = 0; i < kUnaryCallsAskedFor; ++i) {
-    RangeCall::Ask(&range_);
-    PutCall::Ask(&put_);
-    DeleteRangeCall::Ask(&delete_range_);
-    TxnCall::Ask(&txn_);
-  }
-  CompactCall::Ask(&compact_);
+  RangeCall::Register(server, "/etcdserverpb.KV/Range", [this](RangeCall* call) {
+    call->Reply(static_cast<int64_t>(call->req.ByteSizeLong()) > store_->options().max_request_bytes
+                    ? ErrRequestTooLarge()
+                    : store_->Range(call->req, &call->resp));
+  });
+  PutCall::Register(server, "/etcdserverpb.KV/Put", [this](PutCall* call) {
+    store_->Put(
+        &call->req, &call->resp, [call](absl::Status s) { call->Reply(s); }, kNever);
+  });
+  DeleteRangeCall::Register(server, "/etcdserverpb.KV/DeleteRange", [this](DeleteRangeCall* call) {
+    store_->DeleteRange(
+        &call->req, &call->resp, [call](absl::Status s) { call->Reply(s); }, kNever);
+  });
+  TxnCall::Register(server, "/etcdserverpb.KV/Txn", [this](TxnCall* call) { ServeTxn(call); });
+  CompactCall::Register(server, "/etcdserverpb.KV/Compact", [this](CompactCall* call) {
+    store_->Compact(
+        &call->req, &call->resp, [call](absl::Status s) { call->Reply(s); }, kNever);
+  });
 }
 
 void KvService::ServeTxn(TxnCall* call) {
-  std::string bytes;
-  std::vector<grpc::Slice> slices;
-  if (!call->req.Dump(&slices).ok()) {
-    return call->Reply(absl::InternalError("cannot read the request"));
-  }
-  for (const grpc::Slice& slice : slices) {
-    bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
-  }
   struct Parsed {
     etcdserverpb::TxnRequest req;
     etcdserverpb::TxnResponse resp;
   };
   auto parsed = std::make_shared<Parsed>();
-  absl::Status s = ParseTxnRequest(bytes, store_->options().max_txn_ops, &parsed->req);
+  absl::Status s = ParseTxnRequest(call->req, store_->options().max_txn_ops, &parsed->req);
   if (!s.ok()) return call->Reply(s);
   // `parsed` lives in the callback, which the store keeps until it has run.
   Parsed* raw = parsed.get();
   store_->Txn(
       &raw->req, &raw->resp,
       [call, parsed](absl::Status s) {
-        if (s.ok()) {
-          const std::string out = parsed->resp.SerializeAsString();
-          grpc::Slice slice(out);
-          call->resp = grpc::ByteBuffer(&slice, 1);
-        }
+        if (s.ok()) parsed->resp.SerializeToString(&call->resp);
         call->Reply(s);
       },
       KvStore::ApplyOnCaller::kNever);

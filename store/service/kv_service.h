@@ -1,22 +1,22 @@
-// gRPC edge of etcdserverpb.KV, on the asynchronous API (async_call.h).
+// RPC edge of etcdserverpb.KV (call.h).
 // Thin: every call goes to the KvStore, whose absl::Status is converted at
 // the edge. Writes are answered from the store's apply or completion thread
-// once durable, and never applied on the polling thread, which serves every
-// other call. Thread-safe; `store` and `queue` must outlive the service.
+// once durable, and never applied on the RPC worker, which serves every
+// other call. Thread-safe.
 //
-// Txn takes the raw bytes and parses them itself: gRPC's parser stops at
-// protobuf's default depth of 100 messages (about 50 nested txns) and then
-// answers UNIMPLEMENTED with no message. Here the nesting is measured first,
+// Txn takes the raw bytes and parses them itself: protobuf's parser stops
+// at its default depth of 100 messages (about 50 nested txns). Here the nesting is measured first,
 // without recursion, and a txn nested deeper than --max-txn-ops allows (or
 // than kMaxTxnNesting) gets etcd's "too many operations in txn request".
 #ifndef MINIK8S_STORE_SERVICE_KV_SERVICE_H_
 #define MINIK8S_STORE_SERVICE_KV_SERVICE_H_
 
+#include <string>
 #include <string_view>
 
-#include "etcd/etcdserverpb/rpc.grpc.pb.h"
+#include "etcd/etcdserverpb/rpc.pb.h"
 #include "store/kvstore.h"
-#include "store/service/async_call.h"
+#include "store/service/call.h"
 
 namespace minik8s::store {
 
@@ -34,33 +34,22 @@ int TxnNestingDepth(std::string_view bytes, int stop_above);
 absl::Status ParseTxnRequest(std::string_view bytes, int64_t max_txn_ops,
                              etcdserverpb::TxnRequest* req);
 
-using KvServiceBase = etcdserverpb::KV::WithAsyncMethod_Range<etcdserverpb::KV::WithAsyncMethod_Put<
-    etcdserverpb::KV::WithAsyncMethod_DeleteRange<etcdserverpb::KV::WithRawMethod_Txn<
-        etcdserverpb::KV::WithAsyncMethod_Compact<etcdserverpb::KV::Service>>>>>;
-
-class KvService final : public KvServiceBase {
+class KvService final {
  public:
-  KvService(KvStore* store, AsyncQueue* queue);
-  // Asks for the first calls; once the server is started.
-  void Start();
+  // Serves KV's methods on `server`; `store` must outlive it.
+  KvService(KvStore* store, rpc::Server* server);
 
  private:
-  using RangeCall = AsyncUnaryCall<etcdserverpb::RangeRequest, etcdserverpb::RangeResponse>;
-  using PutCall = AsyncUnaryCall<etcdserverpb::PutRequest, etcdserverpb::PutResponse>;
+  using RangeCall = UnaryCall<etcdserverpb::RangeRequest, etcdserverpb::RangeResponse>;
+  using PutCall = UnaryCall<etcdserverpb::PutRequest, etcdserverpb::PutResponse>;
   using DeleteRangeCall =
-      AsyncUnaryCall<etcdserverpb::DeleteRangeRequest, etcdserverpb::DeleteRangeResponse>;
-  using TxnCall = AsyncUnaryCall<grpc::ByteBuffer, grpc::ByteBuffer>;
-  using CompactCall =
-      AsyncUnaryCall<etcdserverpb::CompactionRequest, etcdserverpb::CompactionResponse>;
+      UnaryCall<etcdserverpb::DeleteRangeRequest, etcdserverpb::DeleteRangeResponse>;
+  using TxnCall = UnaryCall<std::string, std::string>;
+  using CompactCall = UnaryCall<etcdserverpb::CompactionRequest, etcdserverpb::CompactionResponse>;
 
   void ServeTxn(TxnCall* call);
 
   KvStore* store_;
-  RangeCall::Method range_;
-  PutCall::Method put_;
-  DeleteRangeCall::Method delete_range_;
-  TxnCall::Method txn_;
-  CompactCall::Method compact_;
 };
 
 }  // namespace minik8s::store

@@ -12,21 +12,13 @@ using etcdserverpb::LeaseKeepAliveResponse;
 // One keep-alive stream: each request is answered in order, one write at a
 // time, the answers waiting meanwhile queued.
 class LeaseService::KeepAliveCall final
-    : public AsyncBidiCall<KeepAliveCall, LeaseKeepAliveRequest, LeaseKeepAliveResponse> {
+    : public BidiCall<KeepAliveCall, LeaseKeepAliveRequest, LeaseKeepAliveResponse> {
  public:
-  static void Ask(LeaseService* service) {
-    auto* call = new KeepAliveCall(service);
-    service->RequestLeaseKeepAlive(call->context(), call->stream(), call->cq(), call->cq(),
-                                   call->started_tag());
-  }
+  KeepAliveCall(LeaseService* service, rpc::CallRef ref) : BidiCall(ref), service_(service) {}
 
  private:
-  friend class AsyncBidiCall<KeepAliveCall, LeaseKeepAliveRequest, LeaseKeepAliveResponse>;
+  friend class BidiCall<KeepAliveCall, LeaseKeepAliveRequest, LeaseKeepAliveResponse>;
 
-  explicit KeepAliveCall(LeaseService* service)
-      : AsyncBidiCall(service->queue_), service_(service) {}
-
-  void AskNext() { Ask(service_); }
   void Started() {}
   void ReadsDone() {}
 
@@ -64,48 +56,26 @@ class LeaseService::KeepAliveCall final
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
 };
 
-LeaseService::LeaseService(KvStore* store, AsyncQueue* queue) : store_(store), queue_(queue) {
+LeaseService::LeaseService(KvStore* store, rpc::Server* server) : store_(store) {
   constexpr KvStore::ApplyOnCaller kNever = KvStore::ApplyOnCaller::kNever;
-  grant_ = {queue,
-            [this](grpc::ServerContext* ctx, etcdserverpb::LeaseGrantRequest* req,
-                   GrantCall::Writer* w, grpc::ServerCompletionQueue* cq,
-                   void* tag) { RequestLeaseGrant(ctx, req, w, cq, cq, tag); },
-            [this](GrantCall* call) {
-              store_->LeaseGrant(
-                  &call->req, &call->resp, [call](absl::Status s) { call->Reply(s); }, kNever);
-            }};
-  revoke_ = {queue,
-             [this](grpc::ServerContext* ctx, etcdserverpb::LeaseRevokeRequest* req,
-                    RevokeCall::Writer* w, grpc::ServerCompletionQueue* cq,
-                    void* tag) { RequestLeaseRevoke(ctx, req, w, cq, cq, tag); },
-             [this](RevokeCall* call) {
-               store_->LeaseRevoke(
-                   &call->req, &call->resp, [call](absl::Status s) { call->Reply(s); }, kNever);
-             }};
-  time_to_live_ = {queue,
-                   [this](grpc::ServerContext* ctx, etcdserverpb::LeaseTimeToLiveRequest* req,
-                          TimeToLiveCall::Writer* w, grpc::ServerCompletionQueue* cq,
-                          void* tag) { RequestLeaseTimeToLive(ctx, req, w, cq, cq, tag); },
-                   [this](TimeToLiveCall* call) {
-                     store_->LeaseTimeToLive(call->req, &call->resp);
-                     call->Reply(absl::OkStatus());
-                   }};
-  leases_ = {queue,
-             [this](grpc::ServerContext* ctx, etcdserverpb::LeaseLeasesRequest* req,
-                    LeasesCall::Writer* w, grpc::ServerCompletionQueue* cq,
-                    void* tag) { RequestLeaseLeases(ctx, req, w, cq, cq, tag); },
-             [this](LeasesCall* call) {
-               store_->LeaseLeases(&call->resp);
-               call->Reply(absl::OkStatus());
-             }};
-}
-
-void LeaseService::Start() {
-  GrantCall::Ask(&grant_);
-  RevokeCall::Ask(&revoke_);
-  TimeToLiveCall::Ask(&time_to_live_);
-  LeasesCall::Ask(&leases_);
-  KeepAliveCall::Ask(this);
+  GrantCall::Register(server, "/etcdserverpb.Lease/LeaseGrant", [this](GrantCall* call) {
+    store_->LeaseGrant(
+        &call->req, &call->resp, [call](absl::Status s) { call->Reply(s); }, kNever);
+  });
+  RevokeCall::Register(server, "/etcdserverpb.Lease/LeaseRevoke", [this](RevokeCall* call) {
+    store_->LeaseRevoke(
+        &call->req, &call->resp, [call](absl::Status s) { call->Reply(s); }, kNever);
+  });
+  TimeToLiveCall::Register(server, "/etcdserverpb.Lease/LeaseTimeToLive",
+                           [this](TimeToLiveCall* call) {
+                             store_->LeaseTimeToLive(call->req, &call->resp);
+                             call->Reply(absl::OkStatus());
+                           });
+  LeasesCall::Register(server, "/etcdserverpb.Lease/LeaseLeases", [this](LeasesCall* call) {
+    store_->LeaseLeases(&call->resp);
+    call->Reply(absl::OkStatus());
+  });
+  KeepAliveCall::Register(server, "/etcdserverpb.Lease/LeaseKeepAlive", this);
 }
 
 }  // namespace minik8s::store

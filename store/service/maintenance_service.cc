@@ -1,7 +1,8 @@
 #include "store/service/maintenance_service.h"
 
-#include <atomic>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -10,40 +11,22 @@
 
 namespace minik8s::store {
 
-MaintenanceService::MaintenanceService(KvStore* store, AsyncQueue* queue) : store_(store) {
-  status_ = {queue,
-             [this](grpc::ServerContext* ctx, etcdserverpb::StatusRequest* req,
-                    StatusCall::Writer* w, grpc::ServerCompletionQueue* cq,
-                    void* tag) { RequestStatus(ctx, req, w, cq, cq, tag); },
-             [this](StatusCall* call) { ServeStatus(call); }};
-  alarm_ = {queue,
-            [this](grpc::ServerContext* ctx, etcdserverpb::AlarmRequest* req, AlarmCall::Writer* w,
-                   grpc::ServerCompletionQueue* cq,
-                   void* tag) { RequestAlarm(ctx, req, w, cq, cq, tag); },
-            [this](AlarmCall* call) {
-              store_->Alarm(
-                  &call->req, &call->resp, [call](absl::Status s) { call->Reply(s); },
-                  KvStore::ApplyOnCaller::kNever);
-            }};
-  defragment_ = {queue,
-                 [this](grpc::ServerContext* ctx, etcdserverpb::DefragmentRequest* req,
-                        DefragmentCall::Writer* w, grpc::ServerCompletionQueue* cq,
-                        void* tag) { RequestDefragment(ctx, req, w, cq, cq, tag); },
-                 [this](DefragmentCall* call) {
-                   KvStore* store = store_;
-                   store_->Defragment([call, store](absl::Status s) {
-                     if (s.ok()) {
-                       store->FillHeader(call->resp.mutable_header(), store->CurrentRevision());
-                     }
-                     call->Reply(s);
-                   });
-                 }};
-}
-
-void MaintenanceService::Start() {
-  StatusCall::Ask(&status_);
-  AlarmCall::Ask(&alarm_);
-  DefragmentCall::Ask(&defragment_);
+MaintenanceService::MaintenanceService(KvStore* store, rpc::Server* server) : store_(store) {
+  StatusCall::Register(server, "/etcdserverpb.Maintenance/Status",
+                       [this](StatusCall* call) { ServeStatus(call); });
+  AlarmCall::Register(server, "/etcdserverpb.Maintenance/Alarm", [this](AlarmCall* call) {
+    store_->Alarm(
+        &call->req, &call->resp, [call](absl::Status s) { call->Reply(s); },
+        KvStore::ApplyOnCaller::kNever);
+  });
+  DefragmentCall::Register(
+      server, "/etcdserverpb.Maintenance/Defragment", [this](DefragmentCall* call) {
+        KvStore* store = store_;
+        store_->Defragment([call, store](absl::Status s) {
+          if (s.ok()) store->FillHeader(call->resp.mutable_header(), store->CurrentRevision());
+          call->Reply(s);
+        });
+      });
 }
 
 void MaintenanceService::ServeStatus(StatusCall* call) {
@@ -65,42 +48,31 @@ void MaintenanceService::ServeStatus(StatusCall* call) {
   call->Reply(absl::OkStatus());
 }
 
-ClusterService::ClusterService(KvStore* store, AsyncQueue* queue, std::string name,
+ClusterService::ClusterService(KvStore* store, rpc::Server* server, std::string name,
                                std::vector<std::string> client_urls,
                                std::vector<std::string> peer_urls)
     : store_(store),
       name_(std::move(name)),
       client_urls_(std::move(client_urls)),
       peer_urls_(std::move(peer_urls)) {
-  member_list_ = {queue,
-                  [this](grpc::ServerContext* ctx, etcdserverpb::MemberListRequest* req,
-                         MemberListCall::Writer* w, grpc::ServerCompletionQueue* cq,
-                         void* tag) { RequestMemberList(ctx, req, w, cq, cq, tag); },
-                  [this](MemberListCall* call) {
-                    etcdserverpb::MemberListResponse* resp = &call->resp;
-                    store_->FillHeader(resp->mutable_header(), store_->CurrentRevision());
-                    auto* m = resp->add_members();
-                    m->set_id(store_->member_id());
-                    m->set_name(name_);
-                    for (const auto& u : client_urls_) m->add_clienturls(u);
-                    for (const auto& u : peer_urls_) m->add_peerurls(u);
-                    call->Reply(absl::OkStatus());
-                  }};
+  MemberListCall::Register(server, "/etcdserverpb.Cluster/MemberList",
+                           [this](MemberListCall* call) {
+                             etcdserverpb::MemberListResponse* resp = &call->resp;
+                             store_->FillHeader(resp->mutable_header(), store_->CurrentRevision());
+                             auto* m = resp->add_members();
+                             m->set_id(store_->member_id());
+                             m->set_name(name_);
+                             for (const auto& u : client_urls_) m->add_clienturls(u);
+                             for (const auto& u : peer_urls_) m->add_peerurls(u);
+                             call->Reply(absl::OkStatus());
+                           });
 }
-
-void ClusterService::Start() { MemberListCall::Ask(&member_list_); }
 
 namespace {
 
 // HealthCheckRequest.service (field 1) of a serialized request; false if the
 // bytes are not a well-formed message.
-bool HealthServiceName(const grpc::ByteBuffer& buffer, std::string* service) {
-  std::vector<grpc::Slice> slices;
-  if (!buffer.Dump(&slices).ok()) return false;
-  std::string bytes;
-  for (const grpc::Slice& slice : slices) {
-    bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
-  }
+bool HealthServiceName(std::string_view bytes, std::string* service) {
   google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(bytes.data()),
                                             static_cast<int>(bytes.size()));
   service->clear();
@@ -115,102 +87,75 @@ bool HealthServiceName(const grpc::ByteBuffer& buffer, std::string* service) {
 }
 
 // HealthCheckResponse{status: SERVING (1)} and {status: SERVICE_UNKNOWN (3)}.
-constexpr char kServing[] = {0x08, 0x01};
-constexpr char kServiceUnknown[] = {0x08, 0x03};
-
-grpc::ByteBuffer HealthResponse(const char* bytes, size_t size) {
-  grpc::Slice slice(bytes, size);
-  return grpc::ByteBuffer(&slice, 1);
-}
-
-constexpr int kHealthCheckMethod = 0;
-constexpr int kHealthWatchMethod = 1;
+constexpr std::string_view kServing("\x08\x01", 2);
+constexpr std::string_view kServiceUnknown("\x08\x03", 2);
 
 }  // namespace
 
-// One Watch. Two events end it: its message written (or the Finish of a
-// malformed request), and the call done (the client cancelled, or the
-// server shut down); the second deletes the object.
-class HealthService::WatchCall {
+// One Watch, on its connection's worker: the status written once the
+// request is read, then nothing until the call ends (the client cancelled,
+// or the server is stopping), which finishes it.
+class HealthService::WatchCall final : public rpc::StreamCallbacks {
  public:
-  static void Ask(HealthService* service) {
-    service->queue_->CallCreated();
-    auto* call = new WatchCall(service);
-    // Delivered once the call has started, when it ends.
-    call->ctx_.AsyncNotifyWhenDone(&call->done_);
-    grpc::ServerCompletionQueue* cq = service->queue_->cq();
-    service->RequestAsyncServerStreaming(kHealthWatchMethod, &call->ctx_, &call->request_,
-                                         &call->writer_, cq, cq, &call->started_);
-  }
+  explicit WatchCall(rpc::CallRef ref) : ref_(ref) {}
 
  private:
-  explicit WatchCall(HealthService* service)
-      : service_(service),
-        writer_(&ctx_),
-        started_(this, &WatchCall::OnStarted),
-        written_(this, &WatchCall::OnEnded),
-        done_(this, &WatchCall::OnEnded) {}
-
-  void Destroy() {
-    AsyncQueue* queue = service_->queue_;
-    delete this;
-    queue->CallDestroyed();
-  }
-
-  void OnStarted(bool ok) {
-    if (!ok) return Destroy();  // no call came (server shut down): no done event
-    Ask(service_);
+  bool OnMessage(std::string_view message) override {
+    if (got_request_) return true;  // one request; more are ignored
+    got_request_ = true;
     std::string service;
-    if (!HealthServiceName(request_, &service)) {
-      writer_.Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "could not parse request"),
-                     &written_);
-      return;
+    if (!HealthServiceName(message, &service)) {
+      Finish(absl::InvalidArgumentError("could not parse request"));
+      return true;
     }
-    response_ = service.empty() ? HealthResponse(kServing, sizeof(kServing))
-                                : HealthResponse(kServiceUnknown, sizeof(kServiceUnknown));
-    writer_.Write(response_, &written_);
+    writing_ = true;
+    ref_.Write(rpc::FrameBytes(service.empty() ? kServing : kServiceUnknown));
+    return true;
   }
 
-  void OnEnded(bool) {
-    if (ended_.fetch_add(1, std::memory_order_acq_rel) == 1) Destroy();
+  void OnReadsDone() override {
+    // A server-streaming client half-closes after its one request.
+    if (!got_request_) Finish(absl::InternalError("grpc: no request message"));
   }
 
-  HealthService* const service_;
-  grpc::ServerContext ctx_;
-  grpc::ByteBuffer request_;
-  grpc::ByteBuffer response_;
-  grpc::ServerAsyncWriter<grpc::ByteBuffer> writer_;
-  MemberTag<WatchCall> started_;
-  MemberTag<WatchCall> written_;
-  MemberTag<WatchCall> done_;
-  std::atomic<int> ended_{0};
+  void OnCancelled() override {
+    ended_ = true;
+    if (!writing_) Finish(absl::CancelledError("the call ended"));
+  }
+
+  void OnWritten(bool) override {
+    writing_ = false;
+    if (ended_) Finish(absl::CancelledError("the call ended"));
+  }
+
+  void OnFinished() override { delete this; }
+
+  void Finish(const absl::Status& status) {
+    if (finished_) return;
+    finished_ = true;
+    ref_.Finish(status);
+  }
+
+  const rpc::CallRef ref_;
+  bool got_request_ = false;
+  bool writing_ = false;
+  bool ended_ = false;
+  bool finished_ = false;
 };
 
-HealthService::HealthService(AsyncQueue* queue) : queue_(queue) {
-  AddMethod(new grpc::internal::RpcServiceMethod("/grpc.health.v1.Health/Check",
-                                                 grpc::internal::RpcMethod::NORMAL_RPC, nullptr));
-  MarkMethodRaw(kHealthCheckMethod);
-  AddMethod(new grpc::internal::RpcServiceMethod(
-      "/grpc.health.v1.Health/Watch", grpc::internal::RpcMethod::SERVER_STREAMING, nullptr));
-  MarkMethodRaw(kHealthWatchMethod);
-  check_ = {queue,
-            [this](grpc::ServerContext* ctx, grpc::ByteBuffer* req, CheckCall::Writer* w,
-                   grpc::ServerCompletionQueue* cq,
-                   void* tag) { RequestAsyncUnary(0, ctx, req, w, cq, cq, tag); },
-            [](CheckCall* call) {
-              std::string service;
-              if (!HealthServiceName(call->req, &service)) {
-                return call->Reply(absl::InvalidArgumentError("could not parse request"));
-              }
-              if (!service.empty()) return call->Reply(absl::NotFoundError("service name unknown"));
-              call->resp = HealthResponse(kServing, sizeof(kServing));
-              call->Reply(absl::OkStatus());
-            }};
-}
-
-void HealthService::Start() {
-  CheckCall::Ask(&check_);
-  WatchCall::Ask(this);
+HealthService::HealthService(rpc::Server* server) {
+  CheckCall::Register(server, "/grpc.health.v1.Health/Check", [](CheckCall* call) {
+    std::string service;
+    if (!HealthServiceName(call->req, &service)) {
+      return call->Reply(absl::InvalidArgumentError("could not parse request"));
+    }
+    if (!service.empty()) return call->Reply(absl::NotFoundError("service name unknown"));
+    call->resp.assign(kServing);
+    call->Reply(absl::OkStatus());
+  });
+  rpc::Method watch;
+  watch.streaming = [](rpc::CallRef ref) -> rpc::StreamCallbacks* { return new WatchCall(ref); };
+  server->AddMethod("/grpc.health.v1.Health/Watch", std::move(watch));
 }
 
 }  // namespace minik8s::store

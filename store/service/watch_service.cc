@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "absl/synchronization/mutex.h"
+#include "store/service/call.h"
 
 namespace minik8s::store {
 
@@ -11,20 +12,12 @@ using etcdserverpb::WatchRequest;
 using etcdserverpb::WatchResponse;
 
 // One Watch stream: the WatchStream's responses, one write at a time.
-class WatchService::Call final : public AsyncBidiCall<Call, WatchRequest, WatchResponse> {
+class WatchService::Call final : public BidiCall<Call, WatchRequest, WatchResponse> {
  public:
-  static void Ask(WatchService* service) {
-    auto* call = new Call(service);
-    service->RequestWatch(call->context(), call->stream(), call->cq(), call->cq(),
-                          call->started_tag());
-  }
+  Call(WatchService* service, rpc::CallRef ref) : BidiCall(ref), service_(service) {}
 
  private:
-  friend class AsyncBidiCall<Call, WatchRequest, WatchResponse>;
-
-  explicit Call(WatchService* service) : AsyncBidiCall(service->queue_), service_(service) {}
-
-  void AskNext() { Ask(service_); }
+  friend class BidiCall<Call, WatchRequest, WatchResponse>;
 
   void Started() {
     watch_ = service_->store_->NewStream([this](WatchResponse&& resp) {
@@ -71,6 +64,8 @@ class WatchService::Call final : public AsyncBidiCall<Call, WatchRequest, WatchR
   WatchResponse current_;
 };
 
-void WatchService::Start() { Call::Ask(this); }
+WatchService::WatchService(WatchableStore* store, rpc::Server* server) : store_(store) {
+  Call::Register(server, "/etcdserverpb.Watch/Watch", this);
+}
 
 }  // namespace minik8s::store

@@ -1,27 +1,23 @@
-// gRPC edge of etcdserverpb.Watch, on the asynchronous API (async_call.h):
-// one object per stream, no thread per stream. It forwards requests to a
-// WatchStream and writes the responses the stream hands it, one at a time.
-// Thread-safe; `store` and `queue` must outlive the service.
+// RPC edge of etcdserverpb.Watch (call.h): one object per stream, no
+// thread per stream. It forwards requests to a WatchStream and writes the
+// responses the stream hands it, one at a time. Thread-safe.
 #ifndef MINIK8S_STORE_SERVICE_WATCH_SERVICE_H_
 #define MINIK8S_STORE_SERVICE_WATCH_SERVICE_H_
 
-#include "etcd/etcdserverpb/rpc.grpc.pb.h"
-#include "store/service/async_call.h"
+#include "etcd/etcdserverpb/rpc.pb.h"
+#include "store/rpc/h2_server.h"
 #include "store/watchable_store.h"
 
 namespace minik8s::store {
 
-class WatchService final
-    : public etcdserverpb::Watch::WithAsyncMethod_Watch<etcdserverpb::Watch::Service> {
+class WatchService final {
  public:
-  WatchService(WatchableStore* store, AsyncQueue* queue) : store_(store), queue_(queue) {}
-  // Asks for the first stream; once the server is started.
-  void Start();
+  // Serves Watch on `server`; `store` must outlive it.
+  WatchService(WatchableStore* store, rpc::Server* server);
 
  private:
   class Call;
   WatchableStore* store_;
-  AsyncQueue* queue_;
 };
 
 }  // namespace minik8s::store
