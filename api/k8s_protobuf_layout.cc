@@ -105,6 +105,13 @@ const TableEntry kTable[] = {
     {"minik8s.core.v1.PodSpec", "preemption_policy", {31}},
     {"minik8s.core.v1.PodSpec", "image_pull_secrets", {15}},
     {"minik8s.core.v1.PodSpec", "topology_spread_constraints", {33}},
+    {"minik8s.core.v1.PodSpec", "host_aliases", {23}},
+    {"minik8s.core.v1.PodSpec", "host_pid", {12}},
+    {"minik8s.core.v1.PodSpec", "host_ipc", {13}},
+    {"minik8s.core.v1.PodSpec", "share_process_namespace", {27}},
+    {"minik8s.core.v1.PodSpec", "dns_config", {26}},
+    {"minik8s.core.v1.PodSpec", "readiness_gates", {28}},
+    {"minik8s.core.v1.PodSpec", "os", {36}},
 
     // PodStatus.
     {"minik8s.core.v1.PodStatus", "host_ip", {5}},

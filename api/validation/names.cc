@@ -1,5 +1,8 @@
 #include "api/validation/names.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <string>
 
 namespace minik8s::validation {
@@ -241,6 +244,16 @@ std::vector<std::string> IsHTTPHeaderName(std::string_view value) {
   }
   if (ok) return {};
   return {RegexError(kHTTPHeaderNameErrMsg, kHTTPHeaderNameFmt, {"X-Header-Name"})};
+}
+
+std::vector<std::string> IsValidIP(std::string_view value) {
+  const std::string text(value);
+  in_addr v4;
+  in6_addr v6;
+  if (inet_pton(AF_INET, text.c_str(), &v4) == 1 || inet_pton(AF_INET6, text.c_str(), &v6) == 1) {
+    return {};
+  }
+  return {"must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)"};
 }
 
 }  // namespace minik8s::validation

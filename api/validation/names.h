@@ -52,6 +52,8 @@ std::vector<std::string> IsInRange(int64_t value, int64_t min, int64_t max);
 std::vector<std::string> IsEnvVarName(std::string_view value);
 // `[-A-Za-z0-9]+`.
 std::vector<std::string> IsHTTPHeaderName(std::string_view value);
+// An IPv4 or IPv6 address, in the forms inet_pton(3) reads.
+std::vector<std::string> IsValidIP(std::string_view value);
 
 // Building blocks of the messages above, public for validators that use them.
 std::string MaxLenError(int length);

@@ -628,6 +628,149 @@ void ValidatePodAffinity(const Affinity& affinity, const FieldPath& path, FieldE
   }
 }
 
+// Kubernetes' ValidateHostAliases: each ip an IP address, each hostname a
+// DNS-1123 subdomain.
+void ValidateHostAliases(const google::protobuf::RepeatedPtrField<core::v1::HostAlias>& aliases,
+                         const FieldPath& path, FieldErrors* errs) {
+  for (int i = 0; i < aliases.size(); ++i) {
+    const auto& alias = aliases[i];
+    FieldPath ip = path.Index(i);
+    for (const std::string& msg : IsValidIP(alias.ip())) {
+      errs->push_back(Invalid(ip.Child("ip"), alias.ip(), msg));
+    }
+    for (int j = 0; j < alias.hostnames_size(); ++j) {
+      for (const std::string& msg : IsDNS1123Subdomain(alias.hostnames(j))) {
+        errs->push_back(Invalid(ip.Child("hostnames").Index(j), alias.hostnames(j), msg));
+      }
+    }
+  }
+}
+
+// Limits of Kubernetes' validatePodDNSConfig (those of libc's resolver).
+constexpr int kMaxDNSNameservers = 3;
+constexpr int kMaxDNSSearchPaths = 32;
+constexpr size_t kMaxDNSSearchListChars = 2048;
+
+// Kubernetes' validatePodDNSConfig: dnsPolicy None needs a dnsConfig with a
+// nameserver; at most 3 nameservers, each an IP address; at most 32 search
+// domains, 2048 characters joined by spaces, each a DNS-1123 subdomain (a
+// trailing dot allowed); every option named.
+void ValidatePodDNSConfig(const PodSpec& spec, const FieldPath& path, FieldErrors* errs) {
+  if (spec.dns_policy() == "None") {
+    if (!spec.has_dns_config()) {
+      errs->push_back(Required(path, "must provide `dnsConfig` when `dnsPolicy` is None"));
+      return;
+    }
+    if (spec.dns_config().nameservers().empty()) {
+      errs->push_back(
+          Required(path.Child("nameservers"),
+                   "must provide at least one DNS nameserver when `dnsPolicy` is None"));
+      return;
+    }
+  }
+  if (!spec.has_dns_config()) return;
+  const core::v1::PodDNSConfig& config = spec.dns_config();
+  const std::vector<std::string> nameservers(config.nameservers().begin(),
+                                             config.nameservers().end());
+  if (config.nameservers_size() > kMaxDNSNameservers) {
+    errs->push_back(InvalidPrinted(
+        path.Child("nameservers"), PrintStringSlice(nameservers),
+        absl::StrCat("must not have more than ", kMaxDNSNameservers, " nameservers")));
+  }
+  for (int i = 0; i < config.nameservers_size(); ++i) {
+    for (const std::string& msg : IsValidIP(config.nameservers(i))) {
+      errs->push_back(Invalid(path.Child("nameservers").Index(i), config.nameservers(i), msg));
+    }
+  }
+  const std::vector<std::string> searches(config.searches().begin(), config.searches().end());
+  if (config.searches_size() > kMaxDNSSearchPaths) {
+    errs->push_back(InvalidPrinted(
+        path.Child("searches"), PrintStringSlice(searches),
+        absl::StrCat("must not have more than ", kMaxDNSSearchPaths, " search paths")));
+  }
+  if (absl::StrJoin(searches, " ").size() > kMaxDNSSearchListChars) {
+    errs->push_back(InvalidPrinted(path.Child("searches"), PrintStringSlice(searches),
+                                   absl::StrCat("must not have more than ", kMaxDNSSearchListChars,
+                                                " characters (including spaces) in the search "
+                                                "list")));
+  }
+  for (int i = 0; i < config.searches_size(); ++i) {
+    std::string_view search = config.searches(i);
+    if (search.ends_with('.')) search.remove_suffix(1);
+    for (const std::string& msg : IsDNS1123Subdomain(search)) {
+      errs->push_back(Invalid(path.Child("searches").Index(i), search, msg));
+    }
+  }
+  for (int i = 0; i < config.options_size(); ++i) {
+    if (config.options(i).name().empty()) {
+      errs->push_back(Required(path.Child("options").Index(i), "must not be empty"));
+    }
+  }
+}
+
+// Kubernetes' validateReadinessGates: each condition type a qualified name.
+void ValidateReadinessGates(
+    const google::protobuf::RepeatedPtrField<core::v1::PodReadinessGate>& gates,
+    const FieldPath& path, FieldErrors* errs) {
+  for (int i = 0; i < gates.size(); ++i) {
+    ValidateLabelName(gates[i].condition_type(), path.Index(i).Child("conditionType"), errs);
+  }
+}
+
+// Kubernetes' validateOS, then validateWindows for a windows pod: the
+// fields a Windows node cannot honour, among those minik8s has, are
+// refused. (validateLinux refuses only windowsOptions, which minik8s does
+// not have.) Returns false when the OS name itself was refused.
+bool ValidateOS(const PodSpec& spec, const FieldPath& path, FieldErrors* errs) {
+  const std::string& name = spec.os().name();
+  if (name.empty()) {
+    errs->push_back(Required(path.Child("os").Child("name"), "cannot be empty"));
+    return false;
+  }
+  if (name != "linux" && name != "windows") {
+    errs->push_back(NotSupported(path.Child("os"), name, {"linux", "windows"}));
+    return false;
+  }
+  return true;
+}
+
+void ValidateWindows(const PodSpec& spec, const FieldPath& path, FieldErrors* errs) {
+  constexpr char kMsg[] = "cannot be set for a windows pod";
+  if (spec.host_pid()) errs->push_back(Forbidden(path.Child("hostPID"), kMsg));
+  if (spec.host_ipc()) errs->push_back(Forbidden(path.Child("hostIPC"), kMsg));
+  const FieldPath sp = path.Child("securityContext");
+  const core::v1::PodSecurityContext& psc = spec.security_context();
+  if (psc.has_fs_group()) errs->push_back(Forbidden(sp.Child("fsGroup"), kMsg));
+  if (spec.has_share_process_namespace()) {
+    errs->push_back(Forbidden(path.Child("shareProcessNamespace"), kMsg));
+  }
+  if (psc.has_run_as_user()) errs->push_back(Forbidden(sp.Child("runAsUser"), kMsg));
+  if (psc.has_run_as_group()) errs->push_back(Forbidden(sp.Child("runAsGroup"), kMsg));
+  if (psc.supplemental_groups_size() > 0) {
+    errs->push_back(Forbidden(sp.Child("supplementalGroups"), kMsg));
+  }
+  auto containers = [&](const google::protobuf::RepeatedPtrField<Container>& list,
+                        const FieldPath& lp) {
+    for (int i = 0; i < list.size(); ++i) {
+      if (!list[i].has_security_context()) continue;
+      const core::v1::SecurityContext& sc = list[i].security_context();
+      const FieldPath cp = lp.Index(i).Child("securityContext");
+      if (sc.has_capabilities()) errs->push_back(Forbidden(cp.Child("capabilities"), kMsg));
+      if (sc.has_read_only_root_filesystem()) {
+        errs->push_back(Forbidden(cp.Child("readOnlyRootFilesystem"), kMsg));
+      }
+      if (sc.has_privileged()) errs->push_back(Forbidden(cp.Child("privileged"), kMsg));
+      if (sc.has_allow_privilege_escalation()) {
+        errs->push_back(Forbidden(cp.Child("allowPrivilegeEscalation"), kMsg));
+      }
+      if (sc.has_run_as_user()) errs->push_back(Forbidden(cp.Child("runAsUser"), kMsg));
+      if (sc.has_run_as_group()) errs->push_back(Forbidden(cp.Child("runAsGroup"), kMsg));
+    }
+  };
+  containers(spec.init_containers(), path.Child("initContainers"));
+  containers(spec.containers(), path.Child("containers"));
+}
+
 }  // namespace
 
 FieldErrors ValidatePodSpec(const PodSpec& spec, const FieldPath& path) {
@@ -674,6 +817,13 @@ FieldErrors ValidatePodSpec(const PodSpec& spec, const FieldPath& path) {
       ValidateId(sp.Child("supplementalGroups").Index(i), sc.supplemental_groups(i), &errs);
     }
   }
+  // Kubernetes keeps these three in its internal PodSecurityContext, hence
+  // the path of the error.
+  if (spec.host_pid() && spec.share_process_namespace()) {
+    errs.push_back(InvalidPrinted(path.Child("securityContext").Child("shareProcessNamespace"),
+                                  PrintBool(true),
+                                  "ShareProcessNamespace and HostPID cannot both be enabled"));
+  }
   if (spec.affinity().has_node_affinity()) {
     FieldPath pp = path.Child("affinity")
                        .Child("nodeAffinity")
@@ -695,6 +845,8 @@ FieldErrors ValidatePodSpec(const PodSpec& spec, const FieldPath& path) {
     ValidatePodAffinity(spec.affinity().pod_anti_affinity(),
                         path.Child("affinity").Child("podAntiAffinity"), &errs);
   }
+  ValidatePodDNSConfig(spec, path.Child("dnsConfig"), &errs);
+  ValidateReadinessGates(spec.readiness_gates(), path.Child("readinessGates"), &errs);
   if (!spec.service_account_name().empty()) {
     for (const std::string& msg : IsDNS1123Subdomain(spec.service_account_name())) {
       errs.push_back(Invalid(path.Child("serviceAccountName"), spec.service_account_name(), msg));
@@ -729,10 +881,14 @@ FieldErrors ValidatePodSpec(const PodSpec& spec, const FieldPath& path) {
       errs.push_back(Invalid(path.Child("subdomain"), spec.subdomain(), msg));
     }
   }
+  ValidateHostAliases(spec.host_aliases(), path.Child("hostAliases"), &errs);
   if (!spec.scheduler_name().empty()) {
     for (const std::string& msg : IsDNS1123Subdomain(spec.scheduler_name())) {
       errs.push_back(Invalid(path.Child("schedulerName"), spec.scheduler_name(), msg));
     }
+  }
+  if (spec.has_os() && ValidateOS(spec, path, &errs) && spec.os().name() == "windows") {
+    ValidateWindows(spec, path, &errs);
   }
   return errs;
 }

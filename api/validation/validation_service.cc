@@ -42,7 +42,6 @@ const std::vector<std::string> kIpFamilyPolicies = {"PreferDualStack", "RequireD
                                                     "SingleStack"};
 const std::vector<std::string> kTrafficPolicies = {"Cluster", "Local"};
 const std::vector<std::string> kAddressTypes = {"FQDN", "IPv4", "IPv6"};
-constexpr char kInvalidIpMsg[] = "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)";
 
 bool IsIpv4(std::string_view ip) {
   in_addr addr;
@@ -53,8 +52,6 @@ bool IsIpv6(std::string_view ip) {
   in6_addr addr;
   return inet_pton(AF_INET6, std::string(ip).c_str(), &addr) == 1;
 }
-
-bool IsIp(std::string_view ip) { return IsIpv4(ip) || IsIpv6(ip); }
 
 std::vector<std::string> Strings(const google::protobuf::RepeatedPtrField<std::string>& values) {
   return {values.begin(), values.end()};
@@ -170,7 +167,9 @@ void ClusterIpErrors(const Service& service, FieldErrors* errs) {
       }
       continue;
     }
-    if (!IsIp(ips[i])) local.push_back(Invalid(ips_path.Index(i), ips[i], kInvalidIpMsg));
+    for (const std::string& msg : IsValidIP(ips[i])) {
+      local.push_back(Invalid(ips_path.Index(i), ips[i], msg));
+    }
   }
   if (ips.size() > 2) {
     local.push_back(
@@ -346,9 +345,9 @@ FieldErrors ValidateService(const Service& service) {
   for (int i = 0; i < spec.external_ips_size(); ++i) {
     const FieldPath path = sp.Child("externalIPs").Index(i);
     const std::string& ip = spec.external_ips(i);
-    if (!IsIp(ip)) {
-      errs.push_back(Invalid(path, ip, kInvalidIpMsg));
-    } else {
+    const std::vector<std::string> ip_errs = IsValidIP(ip);
+    for (const std::string& msg : ip_errs) errs.push_back(Invalid(path, ip, msg));
+    if (ip_errs.empty()) {
       for (const std::string& msg : NonSpecialIpv4Errors(ip)) {
         errs.push_back(Invalid(path, ip, msg));
       }
@@ -456,7 +455,9 @@ FieldErrors ValidateEndpoints(const Endpoints& endpoints) {
       errs.push_back(Required(path, "must specify `addresses` or `notReadyAddresses`"));
     }
     auto address = [&](const core::v1::EndpointAddress& a, const FieldPath& p) {
-      if (!IsIp(a.ip())) errs.push_back(Invalid(p.Child("ip"), a.ip(), kInvalidIpMsg));
+      for (const std::string& msg : IsValidIP(a.ip())) {
+        errs.push_back(Invalid(p.Child("ip"), a.ip(), msg));
+      }
       if (!a.hostname().empty()) DNS1123Label(a.hostname(), p.Child("hostname"), &errs);
       if (a.has_node_name()) {
         for (const std::string& msg : IsDNS1123Subdomain(a.node_name())) {

@@ -493,6 +493,24 @@ TEST(Codec, ExampleFieldsLandWhereKubernetesPutsThem) {
   EXPECT_EQ(pod.containers(0).resources().limits().at("cpu").value(), "500m");
   EXPECT_EQ(pod.containers(0).env(1).value(), "4");
 
+  auto app = DecodeAs<minik8s::core::v1::Pod>(ReadFile(kSourceDir / "examples/pod-host-dns.yaml"));
+  ASSERT_TRUE(app.ok()) << app.status();
+  EXPECT_EQ(app->spec().os().name(), "linux");
+  EXPECT_TRUE(app->spec().host_ipc());
+  EXPECT_FALSE(app->spec().host_pid());
+  EXPECT_TRUE(app->spec().share_process_namespace());
+  EXPECT_EQ(app->spec().host_aliases(0).hostnames(1), "db");
+  EXPECT_EQ(app->spec().dns_config().options(0).value(), "2");
+  EXPECT_FALSE(app->spec().dns_config().options(1).has_value());
+  EXPECT_EQ(app->spec().readiness_gates(0).condition_type(), "example.com/load-balancer-attached");
+  std::string app_json = EncodeJson(*app);
+  for (const char* name :
+       {"\"hostIPC\":true", "\"shareProcessNamespace\":true",
+        "\"hostAliases\":[{\"ip\":\"10.1.2.3\"", "\"dnsConfig\":",
+        "\"readinessGates\":[{\"conditionType\":", "\"os\":{\"name\":\"linux\"}"}) {
+    EXPECT_NE(app_json.find(name), std::string::npos) << name << "\n" << app_json;
+  }
+
   auto node = DecodeAs<minik8s::core::v1::Node>(ReadFile(kSourceDir / "examples/node.yaml"));
   ASSERT_TRUE(node.ok()) << node.status();
   EXPECT_EQ(node->spec().pod_cidr(), "10.244.1.0/24");

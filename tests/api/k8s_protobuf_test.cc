@@ -237,6 +237,48 @@ TEST(K8sProtobuf, RenumberedAndInlinedFieldsUseKubernetesNumbers) {
   Equal(*decoded->object, RenumberedPod());
 }
 
+// PodSpec's host and DNS fields, readiness gates and os sit at Kubernetes'
+// numbers: hostPID 12, hostIPC 13, hostAliases 23, dnsConfig 26,
+// shareProcessNamespace 27, readinessGates 28, os 36.
+TEST(K8sProtobuf, PodHostFieldsUseKubernetesNumbers) {
+  core::Pod pod;
+  pod.set_api_version("v1");
+  pod.set_kind("Pod");
+  pod.mutable_metadata()->set_name("p");
+  core::PodSpec* spec = pod.mutable_spec();
+  spec->add_containers()->set_name("c");
+  spec->set_host_pid(true);
+  spec->set_host_ipc(true);
+  core::HostAlias* alias = spec->add_host_aliases();
+  alias->set_ip("10.0.0.9");
+  alias->add_hostnames("db");
+  alias->add_hostnames("db.local");
+  core::PodDNSConfig* dns = spec->mutable_dns_config();
+  dns->add_nameservers("1.1.1.1");
+  dns->add_searches("svc.local");
+  dns->add_options()->set_name("ndots");
+  dns->mutable_options(0)->set_value("2");
+  spec->set_share_process_namespace(false);
+  spec->add_readiness_gates()->set_condition_type("example.com/gate");
+  spec->mutable_os()->set_name("linux");
+
+  const std::string raw_spec = Cat({
+      L(2, L(1, "c")),
+      V(12, 1),
+      V(13, 1),
+      L(23, Cat({L(1, "10.0.0.9"), L(2, "db"), L(2, "db.local")})),
+      L(26, Cat({L(1, "1.1.1.1"), L(2, "svc.local"), L(3, Cat({L(1, "ndots"), L(2, "2")}))})),
+      V(27, 0),
+      L(28, L(1, "example.com/gate")),
+      L(36, L(1, "linux")),
+  });
+  const std::string raw = Cat({L(1, L(1, "p")), L(2, raw_spec)});
+  EXPECT_EQ(EncodeK8sProtobuf(pod), Envelope("v1", "Pod", raw));
+  absl::StatusOr<DecodedObject> decoded = DecodeK8sProtobuf(Envelope("v1", "Pod", raw));
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  Equal(*decoded->object, pod);
+}
+
 // The ServiceAccount volume Kubernetes' admission adds to every pod: Volume
 // inlines VolumeSource (projected = 26), and the ConfigMap projection embeds
 // LocalObjectReference{name = 1}.

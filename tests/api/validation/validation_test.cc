@@ -69,6 +69,10 @@ TEST(ValidatePod, Rules) {
     std::function<void(Pod*)> mutate;
     std::vector<std::string> want;
   };
+  // The 33 search domains of the "dnsConfig limits" case, as Go prints them.
+  std::vector<std::string> searches(33, std::string(63, 'a'));
+  searches[1] = "Bad_Search.";
+  const std::string kSearches = PrintStringSlice(searches);
   const std::vector<Case> cases = {
       {"name required",
        [](Pod* p) { p->mutable_metadata()->clear_name(); },
@@ -416,6 +420,142 @@ TEST(ValidatePod, Rules) {
         "spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0]."
         "podAffinityTerm.mismatchLabelKeys[0]: Invalid value: \"app\": exists in both "
         "mismatchLabelKeys and labelSelector"}},
+      {"host aliases",
+       [](Pod* p) {
+         auto* ok = p->mutable_spec()->add_host_aliases();
+         ok->set_ip("10.1.2.3");
+         ok->add_hostnames("foo.local");
+         ok->add_hostnames("bar");
+         p->mutable_spec()->add_host_aliases()->set_ip("2001:db8::1");
+         auto* bad = p->mutable_spec()->add_host_aliases();
+         bad->set_ip("10.1.2");
+         bad->add_hostnames("ok.example.com");
+         bad->add_hostnames("Not_A_Name");
+       },
+       {"spec.hostAliases[2].ip: Invalid value: \"10.1.2\": must be a valid IP address, (e.g. "
+        "10.9.8.7 or 2001:db8::ffff)",
+        "spec.hostAliases[2].hostnames[1]: Invalid value: \"Not_A_Name\": " + kSubdomainMsg}},
+      {"dnsConfig with dnsPolicy None",
+       [](Pod* p) {
+         p->mutable_spec()->set_dns_policy("None");
+         auto* dns = p->mutable_spec()->mutable_dns_config();
+         dns->add_nameservers("1.1.1.1");
+         dns->add_searches("ns1.svc.cluster.local.");
+         auto* option = dns->add_options();
+         option->set_name("ndots");
+         option->set_value("2");
+         dns->add_options()->set_name("edns0");
+       },
+       {}},
+      {"dnsPolicy None without dnsConfig",
+       [](Pod* p) { p->mutable_spec()->set_dns_policy("None"); },
+       {"spec.dnsConfig: Required value: must provide `dnsConfig` when `dnsPolicy` is None"}},
+      {"dnsPolicy None without nameservers",
+       [](Pod* p) {
+         p->mutable_spec()->set_dns_policy("None");
+         p->mutable_spec()->mutable_dns_config()->add_searches("Bad_Search");
+       },
+       {"spec.dnsConfig.nameservers: Required value: must provide at least one DNS nameserver "
+        "when `dnsPolicy` is None"}},
+      {"dnsConfig limits",
+       [](Pod* p) {
+         auto* dns = p->mutable_spec()->mutable_dns_config();
+         for (const char* ns : {"1.1.1.1", "8.8.8.8", "9.9.9.9", "1.0.0.1"}) {
+           dns->add_nameservers(ns);
+         }
+         dns->set_nameservers(1, "dns.google");
+         for (int i = 0; i < 33; ++i) dns->add_searches(std::string(63, 'a'));
+         dns->set_searches(1, "Bad_Search.");
+         dns->add_options()->set_value("1");
+       },
+       {"spec.dnsConfig.nameservers: Invalid value: []string{\"1.1.1.1\", \"dns.google\", "
+        "\"9.9.9.9\", \"1.0.0.1\"}: must not have more than 3 nameservers",
+        "spec.dnsConfig.nameservers[1]: Invalid value: \"dns.google\": must be a valid IP "
+        "address, (e.g. 10.9.8.7 or 2001:db8::ffff)",
+        "spec.dnsConfig.searches: Invalid value: " + kSearches +
+            ": must not have more than 32 search paths",
+        "spec.dnsConfig.searches: Invalid value: " + kSearches +
+            ": must not have more than 2048 characters (including spaces) in the search list",
+        "spec.dnsConfig.searches[1]: Invalid value: \"Bad_Search\": " + kSubdomainMsg,
+        "spec.dnsConfig.options[0]: Required value: must not be empty"}},
+      {"shareProcessNamespace with hostPID",
+       [](Pod* p) {
+         p->mutable_spec()->set_host_pid(true);
+         p->mutable_spec()->set_host_ipc(true);
+         p->mutable_spec()->set_share_process_namespace(true);
+       },
+       {"spec.securityContext.shareProcessNamespace: Invalid value: true: ShareProcessNamespace "
+        "and HostPID cannot both be enabled"}},
+      {"shareProcessNamespace, or hostPID, alone",
+       [](Pod* p) {
+         p->mutable_spec()->set_share_process_namespace(true);
+         p->mutable_spec()->set_host_ipc(true);
+       },
+       {}},
+      {"readiness gates",
+       [](Pod* p) {
+         p->mutable_spec()->add_readiness_gates()->set_condition_type("www.example.com/feature-1");
+         p->mutable_spec()->add_readiness_gates()->set_condition_type("Bad Gate");
+       },
+       {"spec.readinessGates[1].conditionType: Invalid value: \"Bad Gate\": name part must "
+        "consist of alphanumeric characters, '-', '_' or '.', and must start and end with an "
+        "alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for "
+        "validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"}},
+      {"os linux",
+       [](Pod* p) {
+         p->mutable_spec()->mutable_os()->set_name("linux");
+         p->mutable_spec()->set_host_pid(true);
+         p->mutable_spec()->mutable_security_context()->set_run_as_user(1000);
+       },
+       {}},
+      {"os unnamed",
+       [](Pod* p) { p->mutable_spec()->mutable_os(); },
+       {"spec.os.name: Required value: cannot be empty"}},
+      {"os unknown",
+       [](Pod* p) {
+         p->mutable_spec()->mutable_os()->set_name("darwin");
+         p->mutable_spec()->set_host_pid(true);
+       },
+       {"spec.os: Unsupported value: \"darwin\": supported values: \"linux\", \"windows\""}},
+      {"os windows refuses Linux-only fields",
+       [](Pod* p) {
+         p->mutable_spec()->mutable_os()->set_name("windows");
+         p->mutable_spec()->set_host_pid(true);
+         p->mutable_spec()->set_host_ipc(true);
+         p->mutable_spec()->set_share_process_namespace(false);
+         auto* psc = p->mutable_spec()->mutable_security_context();
+         psc->set_run_as_user(1000);
+         psc->set_run_as_group(1000);
+         psc->set_run_as_non_root(true);
+         psc->add_supplemental_groups(5);
+         psc->set_fs_group(2000);
+         auto* sc = p->mutable_spec()->mutable_containers(0)->mutable_security_context();
+         sc->mutable_capabilities();
+         sc->set_privileged(false);
+         sc->set_read_only_root_filesystem(true);
+         sc->set_allow_privilege_escalation(false);
+         sc->set_run_as_user(1);
+         sc->set_run_as_group(1);
+         sc->set_run_as_non_root(true);
+       },
+       {"spec.hostPID: Forbidden: cannot be set for a windows pod",
+        "spec.hostIPC: Forbidden: cannot be set for a windows pod",
+        "spec.securityContext.fsGroup: Forbidden: cannot be set for a windows pod",
+        "spec.shareProcessNamespace: Forbidden: cannot be set for a windows pod",
+        "spec.securityContext.runAsUser: Forbidden: cannot be set for a windows pod",
+        "spec.securityContext.runAsGroup: Forbidden: cannot be set for a windows pod",
+        "spec.securityContext.supplementalGroups: Forbidden: cannot be set for a windows pod",
+        "spec.containers[0].securityContext.capabilities: Forbidden: cannot be set for a windows "
+        "pod",
+        "spec.containers[0].securityContext.readOnlyRootFilesystem: Forbidden: cannot be set for "
+        "a windows pod",
+        "spec.containers[0].securityContext.privileged: Forbidden: cannot be set for a windows "
+        "pod",
+        "spec.containers[0].securityContext.allowPrivilegeEscalation: Forbidden: cannot be set "
+        "for a windows pod",
+        "spec.containers[0].securityContext.runAsUser: Forbidden: cannot be set for a windows pod",
+        "spec.containers[0].securityContext.runAsGroup: Forbidden: cannot be set for a windows "
+        "pod"}},
   };
   for (const Case& c : cases) {
     Pod pod = ValidPod();
