@@ -160,6 +160,11 @@ core::ContainerStatus ToContainerStatus(const ContainerView& v) {
   return cs;
 }
 
+bool PodConditionByKubelet(std::string_view type) {
+  return type == "PodScheduled" || type == "PodReadyToStartContainers" || type == "Initialized" ||
+         type == "ContainersReady" || type == "Ready";
+}
+
 namespace {
 
 // Adds a condition, keeping the old lastTransitionTime when the status did
@@ -185,6 +190,29 @@ std::string NameList(const std::vector<std::string>& names) {
   return absl::StrCat("[", absl::StrJoin(names, " "), "]");
 }
 
+// Kubernetes' readiness gate messages for the gates whose condition in
+// `conditions` is missing or not True; empty when all are True.
+std::string UnreadyGates(const core::PodSpec& spec, const core::PodStatus& conditions) {
+  std::vector<std::string> messages;
+  for (const core::PodReadinessGate& gate : spec.readiness_gates()) {
+    const core::PodCondition* found = nullptr;
+    for (const core::PodCondition& c : conditions.conditions()) {
+      if (c.type() == gate.condition_type()) {
+        found = &c;
+        break;
+      }
+    }
+    if (found == nullptr) {
+      messages.push_back(absl::StrCat("corresponding condition of pod readiness gate \"",
+                                      gate.condition_type(), "\" does not exist."));
+    } else if (found->status() != "True") {
+      messages.push_back(absl::StrCat("the status of pod readiness gate \"", gate.condition_type(),
+                                      "\" is not \"True\", but ", found->status()));
+    }
+  }
+  return absl::StrJoin(messages, ", ");
+}
+
 }  // namespace
 
 core::PodStatus ComputePodStatus(const PodStatusInput& in) {
@@ -194,7 +222,12 @@ core::PodStatus ComputePodStatus(const PodStatusInput& in) {
   st.set_phase(ComputePhase(pod.spec(), in.init_containers, in.containers));
   const bool terminal = st.phase() == "Succeeded" || st.phase() == "Failed";
 
-  // Conditions, in the order kubectl describe shows them.
+  // Conditions others own first, as the apiserver has them; then the
+  // kubelet's, in the order kubectl describe shows them.
+  const core::PodStatus& api_status = in.api_status != nullptr ? *in.api_status : old;
+  for (const core::PodCondition& c : api_status.conditions()) {
+    if (!PodConditionByKubelet(c.type())) *st.add_conditions() = c;
+  }
   SetCondition(old, &st, "PodReadyToStartContainers", in.sandbox_ready, "", "", in.now);
 
   std::vector<std::string> incomplete;
@@ -220,7 +253,12 @@ core::PodStatus ComputePodStatus(const PodStatusInput& in) {
     SetCondition(old, &st, "Ready", false, "ContainersNotInitialized", msg, in.now);
     SetCondition(old, &st, "ContainersReady", false, "ContainersNotInitialized", msg, in.now);
   } else if (unready.empty() && !terminal) {
-    SetCondition(old, &st, "Ready", true, "", "", in.now);
+    const std::string gates = UnreadyGates(pod.spec(), st);
+    if (gates.empty()) {
+      SetCondition(old, &st, "Ready", true, "", "", in.now);
+    } else {
+      SetCondition(old, &st, "Ready", false, "ReadinessGatesNotReady", gates, in.now);
+    }
     SetCondition(old, &st, "ContainersReady", true, "", "", in.now);
   } else {
     std::string msg = absl::StrCat("containers with unready status: ", NameList(unready));

@@ -11,7 +11,12 @@
 //               exited non-zero and will not restart.
 //   conditions  PodReadyToStartContainers, Initialized, ContainersReady,
 //               Ready, PodScheduled — each keeps its lastTransitionTime from
-//               the previous status while its status does not change.
+//               the previous status while its status does not change. The
+//               conditions others own (a readiness gate's, set through
+//               pods/status) are kept as the apiserver has them, first, as
+//               Kubernetes' kubelet keeps them; Ready is True only when the
+//               containers are ready and every readiness gate's condition
+//               is True (reason ReadinessGatesNotReady otherwise).
 //
 // Thread-compatible (pure).
 #ifndef MINIK8S_KUBELET_POD_STATUS_H_
@@ -19,6 +24,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/time/time.h"
@@ -62,6 +68,10 @@ struct PodStatusInput {
   // Borrowed for the call: the spec, and the status last reported (for
   // PodScheduled and transition times).
   const minik8s::core::v1::Pod* pod = nullptr;
+  // Borrowed for the call: the status as the apiserver has it (the
+  // informer's copy), whose conditions the kubelet does not own are kept;
+  // null: pod->status().
+  const minik8s::core::v1::PodStatus* api_status = nullptr;
   std::vector<ContainerView> init_containers;  // in spec order
   std::vector<ContainerView> containers;       // in spec order
   bool sandbox_ready = false;
@@ -85,6 +95,11 @@ std::string ComputePhase(const minik8s::core::v1::PodSpec& spec,
 
 // BestEffort, Burstable or Guaranteed.
 std::string QosClassOf(const minik8s::core::v1::PodSpec& spec);
+
+// Whether the kubelet owns (computes and writes) pod conditions of `type`:
+// PodScheduled, PodReadyToStartContainers, Initialized, ContainersReady,
+// Ready. Others are written by someone else and kept as they are.
+bool PodConditionByKubelet(std::string_view type);
 
 minik8s::core::v1::ContainerStatus ToContainerStatus(const ContainerView& view);
 

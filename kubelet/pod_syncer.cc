@@ -783,6 +783,7 @@ absl::Status PodSyncer::ReportStatus(PodWorker& w, const core::Pod& pod, bool sa
     *old.mutable_status() = *std::move(reported);
   }
   in.pod = &old;
+  in.api_status = &pod.status();
   bool init_blocking = false;
   for (const core::Container& c : pod.spec().init_containers()) {
     const ContainerRecord& r = w.containers[c.name()];

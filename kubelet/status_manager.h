@@ -17,6 +17,17 @@
 // costs that one read and no write. NeedsReconcile tells the kubelet which
 // pods to sync for this (its informer handler and a periodic pass ask).
 //
+// Conditions the kubelet does not own (a readiness gate's, which a
+// controller sets through pods/status) travel in the status computed from
+// the caller's copy of the pod (pod_status.h), so for a pod with readiness
+// gates or such conditions the write is conditional on that copy's
+// resourceVersion: a condition written in the apiserver since is never
+// overwritten with an older one. On a conflict the pod is read; if only
+// the kubelet's own writes came between (the conditions from others are
+// the same), the status is written again on the current copy, else the
+// conflict is returned and the sync from the newer copy writes. Other pods
+// are written unconditionally, as before.
+//
 // Writes are synchronous (the pod worker that computed the status makes
 // them and retries a failed one on its next sync). A pod the apiserver no
 // longer has (NotFound) is not an error: its delete event follows.
@@ -51,11 +62,12 @@ class StatusManager {
   // The status cached for the pod with `uid` (nullopt: none yet).
   std::optional<minik8s::core::v1::PodStatus> GetPodStatus(const std::string& uid) const;
 
-  // Makes `status` the pod's status: written to the apiserver (with no
-  // resourceVersion precondition) when it differs from the cached one, or
-  // when it equals the cached one but neither `pod`'s status nor the
-  // apiserver's (read with GetPod) is `status`; then cached. On a failed
-  // read or write the cache keeps the old status and the error is returned
+  // Makes `status` the pod's status: written to the apiserver when it
+  // differs from the cached one, or when it equals the cached one but
+  // neither `pod`'s status nor the apiserver's (read with GetPod) is
+  // `status`; then cached. The write has no resourceVersion precondition
+  // unless conditions others own are involved (above). On a failed read or
+  // write the cache keeps the old status and the error is returned
   // (NotFound counts as done, and caches nothing).
   absl::Status SetPodStatus(const minik8s::core::v1::Pod& pod,
                             const minik8s::core::v1::PodStatus& status);

@@ -15,18 +15,36 @@ namespace {
 
 namespace core = minik8s::core::v1;
 
+// "<none>", or the readiness gates whose condition is True out of all.
+std::string ReadinessGates(const core::Pod& pod) {
+  if (pod.spec().readiness_gates().empty()) return "<none>";
+  int true_conditions = 0;
+  for (const core::PodReadinessGate& gate : pod.spec().readiness_gates()) {
+    for (const core::PodCondition& c : pod.status().conditions()) {
+      if (c.type() == gate.condition_type()) {
+        if (c.status() == "True") ++true_conditions;
+        break;
+      }
+    }
+  }
+  return absl::StrCat(true_conditions, "/", pod.spec().readiness_gates_size());
+}
+
 Row PodRow(const core::Pod& pod, absl::Time now) {
   const PodSummary s = SummarizePod(pod);
   std::string ip;
   if (pod.status().pod_ips_size() > 0) ip = pod.status().pod_ips(0).ip();
   if (ip.empty()) ip = pod.status().pod_ip();
   Row row;
-  row.cells = {pod.metadata().name(), absl::StrCat(s.ready_containers, "/", s.total_containers),
-               s.status, RestartsColumn(s, now),
-               TimestampSince(pod.metadata().creation_timestamp(), now), OrNone(ip),
-               OrNone(pod.spec().node_name()), OrNone(pod.status().nominated_node_name()),
-               // Pod readiness gates are not part of our PodSpec.
-               std::string("<none>")};
+  row.cells = {pod.metadata().name(),
+               absl::StrCat(s.ready_containers, "/", s.total_containers),
+               s.status,
+               RestartsColumn(s, now),
+               TimestampSince(pod.metadata().creation_timestamp(), now),
+               OrNone(ip),
+               OrNone(pod.spec().node_name()),
+               OrNone(pod.status().nominated_node_name()),
+               ReadinessGates(pod)};
   // Finished pods carry a Completed condition, as Kubernetes marks them.
   if (pod.status().phase() == "Succeeded") {
     row.conditions.push_back(

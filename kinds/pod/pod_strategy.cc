@@ -52,10 +52,16 @@ constexpr int64_t kStatusBytesPerContainer = 512;
 // termination messages Kubernetes caps at 12 KiB a pod.
 constexpr int64_t kStatusBytesPerPod = 16 * 1024;
 
+// The Ready condition's message names a readiness gate that is not True in
+// about this many bytes besides its condition type ("the status of pod
+// readiness gate \"x\" is not \"True\", but Unknown, ").
+constexpr int64_t kStatusBytesPerReadinessGate = 64;
+
 // The worst-case size of the status of `pod`: per container the constant
 // above plus its name three times (its status, and the Ready and
 // ContainersReady condition messages that list unready containers) and its
-// image twice (image and imageID).
+// image twice (image and imageID); per readiness gate its part of the Ready
+// message.
 int64_t WorstCaseStatusBytes(const Pod& pod) {
   int64_t bytes = kStatusBytesPerPod;
   auto add = [&bytes](const core::v1::Container& c) {
@@ -64,6 +70,9 @@ int64_t WorstCaseStatusBytes(const Pod& pod) {
   };
   for (const auto& c : pod.spec().init_containers()) add(c);
   for (const auto& c : pod.spec().containers()) add(c);
+  for (const auto& gate : pod.spec().readiness_gates()) {
+    bytes += kStatusBytesPerReadinessGate + static_cast<int64_t>(gate.condition_type().size());
+  }
   return bytes;
 }
 

@@ -582,6 +582,19 @@ std::string DescribePod(const core::Pod& pod, const std::vector<core::Event>& ev
   }
   DescribeContainers(w, "Containers", pod.spec().containers(), &pod.status().container_statuses(),
                      "", &pod);
+  if (!pod.spec().readiness_gates().empty()) {
+    w.Write(0, "Readiness Gates:\n  Type\tStatus\n");
+    for (const auto& gate : pod.spec().readiness_gates()) {
+      std::string status = "<none>";
+      for (const auto& c : pod.status().conditions()) {
+        if (c.type() == gate.condition_type()) {
+          status = c.status();
+          break;
+        }
+      }
+      w.Write(1, gate.condition_type(), " \t", status, " \n");
+    }
+  }
   if (!pod.status().conditions().empty()) {
     w.Write(0, "Conditions:\n  Type\tStatus\n");
     for (const auto& c : pod.status().conditions()) w.Write(1, c.type(), " \t", c.status(), " \n");

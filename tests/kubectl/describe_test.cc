@@ -281,6 +281,41 @@ spec:
       << out;
 }
 
+TEST(DescribePod, ReadinessGatesWithTheirConditions) {
+  auto pod = FromYaml<core::v1::Pod>(R"(apiVersion: v1
+kind: Pod
+metadata:
+  name: web-1
+  namespace: default
+spec:
+  containers:
+  - name: app
+    image: nginx
+  readinessGates:
+  - conditionType: example.com/lb
+  - conditionType: example.com/dns
+status:
+  phase: Running
+  conditions:
+  - type: example.com/lb
+    status: "False"
+  - type: Ready
+    status: "False"
+)");
+  const std::string out = DescribePod(pod, {}, Now());
+  // Each table is its own tabwriter block: a line without a tab ends one.
+  EXPECT_NE(out.find("Readiness Gates:\n"
+                     "  Type              Status\n"
+                     "  example.com/lb    False \n"
+                     "  example.com/dns   <none> \n"
+                     "Conditions:\n"
+                     "  Type             Status\n"
+                     "  example.com/lb   False \n"
+                     "  Ready            False \n"),
+            std::string::npos)
+      << out;
+}
+
 TEST(DescribePod, EnvironmentVariablesFromConfigMapsAndSecrets) {
   auto pod = FromYaml<core::v1::Pod>(R"(apiVersion: v1
 kind: Pod

@@ -126,6 +126,23 @@ TEST(PodTable, Wide) {
             "<none>           <none>\n");
 }
 
+TEST(PodTable, WideCountsReadinessGatesThatAreTrue) {
+  core::v1::Pod a = RunningPod();
+  for (const char* type : {"example.com/lb", "example.com/dns", "example.com/fw"}) {
+    a.mutable_spec()->add_readiness_gates()->set_condition_type(type);
+  }
+  auto* lb = a.mutable_status()->add_conditions();
+  lb->set_type("example.com/lb");
+  lb->set_status("True");
+  auto* dns = a.mutable_status()->add_conditions();
+  dns->set_type("example.com/dns");
+  dns->set_status("False");
+  TableOptions o;
+  o.wide = true;
+  const std::string out = Render("pods", {&a}, o);
+  EXPECT_NE(out.find("<none>           1/3\n"), std::string::npos) << out;
+}
+
 TEST(PodTable, NamespaceLabelsAndKind) {
   core::v1::Pod a = RunningPod();
   TableOptions o;

@@ -921,6 +921,80 @@ TEST_F(KubeletE2eTest, ForgedPodAndNodeStatusAreWrittenBack) {
   EXPECT_EQ(RuntimeContainersFor(pod.metadata().uid()), 1);  // never restarted
 }
 
+// A readiness gate: the containers are ready, but the pod is not until
+// someone else sets the gate's condition True through pods/status; the
+// kubelet keeps that condition in every status it writes.
+TEST_F(KubeletE2eTest, ReadinessGateHoldsReadyUntilItsConditionIsTrue) {
+  core::Pod pod = MakePod("gated", "nginx:1.14.2");
+  pod.mutable_spec()->add_readiness_gates()->set_condition_type("example.com/lb");
+  Create(pod);
+  core::Pod seen;
+  ASSERT_TRUE(WaitPod(
+      "gated",
+      [](const core::Pod& p) {
+        const auto* r = Cond(p, "Ready");
+        const auto* c = Cond(p, "ContainersReady");
+        return p.status().phase() == "Running" && c && c->status() == "True" && r &&
+               r->reason() == "ReadinessGatesNotReady";
+      },
+      absl::Seconds(30), &seen));
+  EXPECT_EQ(Cond(seen, "Ready")->status(), "False");
+  EXPECT_EQ(Cond(seen, "Ready")->message(),
+            "corresponding condition of pod readiness gate \"example.com/lb\" does not exist.");
+
+  // A controller reports False, then True.
+  for (const char* status : {"False", "True"}) {
+    bool written = WaitFor(
+        [&] {
+          auto current = cs_->Pods().Get("default", "gated");
+          if (!current.ok()) return false;
+          core::Pod update = *current;
+          core::PodCondition* gate = nullptr;
+          for (auto& c : *update.mutable_status()->mutable_conditions()) {
+            if (c.type() == "example.com/lb") gate = &c;
+          }
+          if (gate == nullptr) {
+            gate = update.mutable_status()->add_conditions();
+            gate->set_type("example.com/lb");
+          }
+          gate->set_status(status);
+          gate->set_reason("LoadBalancer");
+          return cs_->Pods().UpdateStatus(update).ok();  // a conflict: read and try again
+        },
+        absl::Seconds(10));
+    ASSERT_TRUE(written) << status;
+    if (std::string(status) == "False") {
+      ASSERT_TRUE(WaitPod(
+          "gated",
+          [](const core::Pod& p) {
+            const auto* r = Cond(p, "Ready");
+            return r && r->message() ==
+                            "the status of pod readiness gate \"example.com/lb\" is not "
+                            "\"True\", but False";
+          },
+          absl::Seconds(10)));
+    }
+  }
+  ASSERT_TRUE(WaitPod(
+      "gated",
+      [](const core::Pod& p) {
+        const auto* r = Cond(p, "Ready");
+        return r && r->status() == "True";
+      },
+      absl::Seconds(10), &seen));
+  const auto* gate = Cond(seen, "example.com/lb");
+  ASSERT_NE(gate, nullptr);
+  EXPECT_EQ(gate->status(), "True");
+  EXPECT_EQ(gate->reason(), "LoadBalancer");
+
+  // Steady afterwards: the kubelet neither drops the condition nor rewrites.
+  absl::SleepFor(absl::Seconds(2));
+  auto later = cs_->Pods().Get("default", "gated");
+  ASSERT_TRUE(later.ok());
+  EXPECT_EQ(later->metadata().resource_version(), seen.metadata().resource_version());
+  ASSERT_NE(Cond(*later, "example.com/lb"), nullptr);
+}
+
 TEST_F(KubeletE2eTest, LogsThroughTheKubeletApi) {
   Create(MakePod("talker", "busybox:1.36", {"sh", "-c", "echo hello; echo world; sleep 3600"}));
   ASSERT_TRUE(WaitPod(

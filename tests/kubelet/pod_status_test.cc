@@ -151,6 +151,75 @@ TEST(ComputePodStatus, RunningAndReady) {
   EXPECT_TRUE(cs.state().has_running());
 }
 
+core::PodCondition* AddCondition(core::PodStatus* status, const std::string& type,
+                                 const std::string& value) {
+  core::PodCondition* c = status->add_conditions();
+  c->set_type(type);
+  c->set_status(value);
+  return c;
+}
+
+// Kubernetes' GeneratePodReadyCondition: with ready containers, Ready waits
+// for every readiness gate's condition to be True.
+TEST(ComputePodStatus, ReadinessGatesHoldReadyUntilTrue) {
+  core::Pod pod;
+  pod.mutable_spec()->add_containers()->set_name("nginx");
+  pod.mutable_spec()->add_readiness_gates()->set_condition_type("example.com/lb");
+  pod.mutable_spec()->add_readiness_gates()->set_condition_type("example.com/dns");
+  core::PodStatus api;
+  AddCondition(&api, "example.com/lb", "False")->set_reason("Pending");
+  PodStatusInput in;
+  in.pod = &pod;
+  in.api_status = &api;
+  in.containers = {Running("nginx")};
+  in.sandbox_ready = true;
+  in.now = kNow;
+
+  core::PodStatus st = ComputePodStatus(in);
+  ASSERT_NE(Cond(st, "Ready"), nullptr);
+  EXPECT_EQ(Cond(st, "Ready")->status(), "False");
+  EXPECT_EQ(Cond(st, "Ready")->reason(), "ReadinessGatesNotReady");
+  EXPECT_EQ(Cond(st, "Ready")->message(),
+            "the status of pod readiness gate \"example.com/lb\" is not \"True\", but False, "
+            "corresponding condition of pod readiness gate \"example.com/dns\" does not exist.");
+  EXPECT_EQ(Cond(st, "ContainersReady")->status(), "True");
+  // The gate's condition is kept as the apiserver has it, before the
+  // kubelet's own.
+  EXPECT_EQ(st.conditions(0).type(), "example.com/lb");
+  EXPECT_EQ(st.conditions(0).reason(), "Pending");
+  EXPECT_EQ(st.conditions(1).type(), "PodReadyToStartContainers");
+
+  api.mutable_conditions(0)->set_status("True");
+  AddCondition(&api, "example.com/dns", "True");
+  st = ComputePodStatus(in);
+  EXPECT_EQ(Cond(st, "Ready")->status(), "True");
+  EXPECT_EQ(Cond(st, "Ready")->reason(), "");
+  EXPECT_EQ(Cond(st, "example.com/dns")->status(), "True");
+
+  // Unready containers decide first, as without gates.
+  in.containers = {Running("nginx", false)};
+  st = ComputePodStatus(in);
+  EXPECT_EQ(Cond(st, "Ready")->reason(), "ContainersNotReady");
+}
+
+TEST(ComputePodStatus, KeepsConditionsOthersOwnAndDropsStaleOwnOnes) {
+  core::Pod pod;
+  pod.mutable_spec()->add_containers()->set_name("nginx");
+  AddCondition(pod.mutable_status(), "DisruptionTarget", "True");
+  AddCondition(pod.mutable_status(), "Ready", "Unknown");  // the kubelet's: recomputed
+  PodStatusInput in;
+  in.pod = &pod;  // no api_status: the pod's own status
+  in.containers = {Running("nginx")};
+  in.sandbox_ready = true;
+  in.now = kNow;
+  core::PodStatus st = ComputePodStatus(in);
+  EXPECT_EQ(st.conditions(0).type(), "DisruptionTarget");
+  EXPECT_EQ(Cond(st, "Ready")->status(), "True");
+  int ready = 0;
+  for (const auto& c : st.conditions()) ready += c.type() == "Ready";
+  EXPECT_EQ(ready, 1);
+}
+
 TEST(ComputePodStatus, NotReadyNamesContainers) {
   core::Pod pod;
   PodStatusInput in;

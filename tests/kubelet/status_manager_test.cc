@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "api/errors.h"
 #include "gtest/gtest.h"
 
 namespace minik8s::kubelet {
@@ -21,7 +22,18 @@ class FakeWriter : public PodStatusWriter {
   absl::Status UpdatePodStatus(const core::Pod& pod) override {
     absl::MutexLock lock(&mu_);
     writes.push_back(pod);
-    if (result.ok()) server[pod.metadata().uid()] = pod;
+    const std::string& rv = pod.metadata().resource_version();
+    auto it = server.find(pod.metadata().uid());
+    if (!rv.empty() && it != server.end() && it->second.metadata().resource_version() != rv) {
+      return api::NewConflict("pods", pod.metadata().name(),
+                              "the object has been modified; please apply your changes to the "
+                              "latest version and try again");
+    }
+    if (result.ok()) {
+      core::Pod stored = pod;
+      stored.mutable_metadata()->set_resource_version(std::to_string(++resource_version));
+      server[pod.metadata().uid()] = stored;
+    }
     return result;
   }
   // What the apiserver holds: the pod as last written (tests may change it).
@@ -41,6 +53,7 @@ class FakeWriter : public PodStatusWriter {
   std::vector<core::Pod> writes;
   std::map<std::string, core::Pod> server;  // by uid
   int reads = 0;
+  int64_t resource_version = 100;  // bumped by each stored write
 
  private:
   mutable absl::Mutex mu_;
@@ -150,6 +163,59 @@ TEST(StatusManager, PodsOfDifferentWorkersInParallel) {
   for (auto& th : threads) th.join();
   EXPECT_EQ(m.NumPods(), 200u);
   EXPECT_EQ(writer.count(), 200);
+}
+
+core::PodCondition Condition(const std::string& type, const std::string& value) {
+  core::PodCondition c;
+  c.set_type(type);
+  c.set_status(value);
+  return c;
+}
+
+// A pod with a readiness gate: its status carries a condition someone else
+// owns, so writes are conditional on the copy the status was computed from.
+TEST(StatusManager, ConditionsOthersOwnAreNeverOverwrittenWithOlderOnes) {
+  FakeWriter writer;
+  StatusManager m(&writer);
+  core::Pod pod = MakePod("u1");
+  pod.mutable_spec()->add_readiness_gates()->set_condition_type("example.com/lb");
+  writer.server["u1"] = pod;  // resourceVersion 42
+
+  core::PodStatus first = Phase("Running");
+  *first.add_conditions() = Condition("example.com/lb", "False");
+  ASSERT_TRUE(m.SetPodStatus(pod, first).ok());
+  ASSERT_EQ(writer.count(), 1);
+  EXPECT_EQ(writer.writes[0].metadata().resource_version(), "42");
+
+  // The kubelet's copy still says 42 (its informer is behind its own
+  // write): the conflict is resolved by a read, and the conditions from
+  // others are unchanged, so the status is written on the current copy.
+  core::PodStatus second = first;
+  second.set_phase("Succeeded");
+  ASSERT_TRUE(m.SetPodStatus(pod, second).ok());
+  ASSERT_EQ(writer.count(), 3);
+  EXPECT_EQ(writer.writes[2].metadata().resource_version(), "101");
+  EXPECT_EQ(writer.server["u1"].status().phase(), "Succeeded");
+
+  // A controller sets the gate True meanwhile; a status computed from an
+  // older copy (gate False) must not undo it.
+  core::Pod& stored = writer.server["u1"];
+  *stored.mutable_status()->mutable_conditions(0) = Condition("example.com/lb", "True");
+  stored.mutable_metadata()->set_resource_version("150");
+  core::PodStatus third = first;
+  third.set_phase("Failed");
+  absl::Status s = m.SetPodStatus(pod, third);
+  EXPECT_TRUE(api::IsConflict(s)) << s;
+  EXPECT_EQ(writer.server["u1"].status().conditions(0).status(), "True");
+  EXPECT_EQ(m.GetPodStatus("u1")->phase(), "Succeeded");  // unchanged
+
+  // From the newer copy, the write goes through.
+  core::PodStatus fourth = third;
+  *fourth.mutable_conditions(0) = Condition("example.com/lb", "True");
+  const core::Pod newer = writer.server["u1"];
+  ASSERT_TRUE(m.SetPodStatus(newer, fourth).ok());
+  EXPECT_EQ(writer.server["u1"].status().phase(), "Failed");
+  EXPECT_EQ(writer.server["u1"].status().conditions(0).status(), "True");
 }
 
 }  // namespace
