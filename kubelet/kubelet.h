@@ -16,8 +16,10 @@
 //     pod filtered locally in scale mode) whose handlers only enqueue the
 //     pod key;
 //   - pod workers (PodWorkers, pod_workers.h): `workers` threads draining a
-//     work queue of pod keys, one sync of a pod at a time; SyncPod (pod_sync.cc) finds the pod and
-//     its PodWorker and hands them to the PodSyncer (pod_syncer.h), which is level-triggered — it
+//     work queue of pod keys, one sync of a pod at a time; SyncPod (pod_sync.cc) finds the pod,
+//     admits a pod it sees for the first time (admission.h: a rejected pod is
+//     marked Failed and never run) and hands it with its PodWorker to the
+//     PodSyncer (pod_syncer.h), which is level-triggered — it
 //     compares the pod with the runtime, takes the next steps (sandbox,
 //     image by the ImageManager, create, start, probes by the
 //     ProberManager, restart with back-off, stop) and hands the pod status
@@ -88,6 +90,7 @@
 #include "client/informer.h"
 #include "client/workqueue.h"
 #include "common/clock.h"
+#include "kubelet/admission.h"
 #include "kubelet/ip_allocator.h"
 #include "kubelet/node_event_sink.h"
 #include "kubelet/node_heartbeat.h"
@@ -186,6 +189,9 @@ class Kubelet : private PodSyncHost, private NodeApi, private NodeStatusApi {
 
   // Pods (pod_sync.cc).
   absl::Status SyncPod(const std::string& key, absl::Duration* requeue_after);
+  // A pod this node does not admit (admission.h): a Warning Event, and its
+  // status written as rejected (phase Failed).
+  absl::Status RejectPod(const minik8s::core::v1::Pod& pod, const PodAdmitResult& admit);
 
   // PodSyncHost (pod_sync.cc, and RuntimeUnreachable in kubelet.cc).
   void Event(const minik8s::core::v1::Pod& pod, const std::string& container,

@@ -58,6 +58,10 @@ absl::Status Kubelet::SyncPod(const std::string& key, absl::Duration* requeue_af
     if ((phase == "Succeeded" || phase == "Failed") && !pod->metadata().has_deletion_timestamp()) {
       return absl::OkStatus();  // finished before we knew it; never rerun
     }
+    if (!pod->metadata().has_deletion_timestamp()) {
+      const PodAdmitResult admit = AdmitPod(*pod);
+      if (!admit.admit) return RejectPod(*pod, admit);
+    }
     auto nw = std::make_unique<PodWorker>(
         options_.crash_loop_backoff_initial, options_.crash_loop_backoff_max,
         options_.image_pull_backoff_initial, options_.image_pull_backoff_max);
@@ -77,6 +81,17 @@ absl::Status Kubelet::SyncPod(const std::string& key, absl::Duration* requeue_af
     return s;
   }
   return syncer_->SyncRunningPod(*w, *pod, requeue_after);
+}
+
+absl::Status Kubelet::RejectPod(const core::Pod& pod, const PodAdmitResult& admit) {
+  spdlog::warn("pod {}/{} rejected: {}: {}", pod.metadata().namespace_(), pod.metadata().name(),
+               admit.reason, admit.message);
+  Event(pod, "", "Warning", admit.reason, admit.message);
+  core::Pod out = pod;
+  *out.mutable_status() = RejectedPodStatus(pod, admit);
+  out.mutable_metadata()->clear_resource_version();
+  absl::Status written = UpdatePodStatus(out);
+  return api::IsNotFound(written) ? absl::OkStatus() : written;
 }
 
 absl::StatusOr<std::string> Kubelet::AllocatePodIp(const std::string& node) {

@@ -995,6 +995,28 @@ TEST_F(KubeletE2eTest, ReadinessGateHoldsReadyUntilItsConditionIsTrue) {
   ASSERT_NE(Cond(*later, "example.com/lb"), nullptr);
 }
 
+// As Kubernetes' kubelet: a pod for another OS is rejected at admission,
+// never started, and Failed with reason PodOSNotSupported.
+TEST_F(KubeletE2eTest, PodForAnotherOSIsRejected) {
+  core::Pod pod = MakePod("windows-only", "nginx:1.14.2");
+  pod.mutable_spec()->mutable_os()->set_name("windows");
+  core::Pod created = Create(pod);
+  core::Pod seen;
+  ASSERT_TRUE(WaitPod(
+      "windows-only", [](const core::Pod& p) { return p.status().phase() == "Failed"; },
+      absl::Seconds(20), &seen));
+  EXPECT_EQ(seen.status().reason(), "PodOSNotSupported");
+  EXPECT_EQ(seen.status().message(),
+            "Pod was rejected: Failed to admit pod as the OS field doesn't match node OS");
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        return HasEvent("windows-only", "PodOSNotSupported",
+                        "Failed to admit pod as the OS field doesn't match node OS");
+      },
+      absl::Seconds(10)));
+  EXPECT_EQ(RuntimeContainersFor(created.metadata().uid()), 0);
+}
+
 TEST_F(KubeletE2eTest, LogsThroughTheKubeletApi) {
   Create(MakePod("talker", "busybox:1.36", {"sh", "-c", "echo hello; echo world; sleep 3600"}));
   ASSERT_TRUE(WaitPod(
