@@ -19,7 +19,7 @@ seconds="${1:-20}"
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(codec patch selector quantity store rest)
+  targets=(codec patch selector quantity store rest rpc)
 fi
 
 if [ -z "${FUZZ_NO_BUILD:-}" ]; then scripts/build.sh --fuzz; fi
