@@ -20,8 +20,8 @@
 // wakes once for everything queued meanwhile, and then writes each
 // connection's frames with one system call.
 //
-// Limits, as the gRPC server had them: a request message larger than
-// `max_receive_message_bytes` is refused with RESOURCE_EXHAUSTED; compressed
+// Limits: a request message larger than `max_receive_message_bytes` is
+// refused with RESOURCE_EXHAUSTED, as gRPC's server refused it; compressed
 // messages are refused (no client of the store compresses); a malformed
 // message ends its call with INTERNAL; an unknown method gets UNIMPLEMENTED.
 // The client's deadline (grpc-timeout) is not timed here: the client cancels
