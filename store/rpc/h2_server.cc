@@ -1142,7 +1142,11 @@ absl::StatusOr<int> Server::Listen(const std::string& address, std::shared_ptr<S
     if (fd < 0) continue;
     const int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (a->ai_family == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    // A name with both families gets a socket each; "[::]" alone is dual
+    // stack, as Go's and gRPC's servers bind it.
+    if (a->ai_family == AF_INET6 && found->ai_next != nullptr) {
+      setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    }
     if (bind(fd, a->ai_addr, a->ai_addrlen) != 0 || listen(fd, 4096) != 0) {
       error = std::strerror(errno);
       close(fd);
