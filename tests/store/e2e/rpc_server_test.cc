@@ -312,6 +312,32 @@ TEST_F(RpcServerTest, LargeStreamFollowsFlowControl) {
   EXPECT_TRUE(stream->Finish().ok());
 }
 
+TEST_F(RpcServerTest, AClientThatStopsReadingHoldsUpNoOneElse) {
+  // 16 MiB for a client that never reads: the windows fill, the server's
+  // writes wait, and calls on other connections are answered meanwhile.
+  big_ = 64;
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);  // a connection of its own
+  auto stalled_channel = grpc::CreateCustomChannel(absl::StrCat("127.0.0.1:", port_),
+                                                   grpc::InsecureChannelCredentials(), args);
+  auto stub = etcdserverpb::Watch::NewStub(stalled_channel);
+  grpc::ClientContext context;
+  auto stream = stub->Watch(&context);
+  WatchRequest request;
+  ASSERT_TRUE(stream->Write(request));
+  absl::SleepFor(absl::Milliseconds(200));  // the server writes until the windows are full
+  for (int i = 0; i < 20; ++i) {
+    PutResponse response;
+    grpc::Status s = Put("k", "v", &response);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
+  EXPECT_EQ(server_->live_calls(), 1);
+  context.TryCancel();
+  stream->Finish();
+  EXPECT_TRUE(WaitForLiveCalls(0));
+  EXPECT_EQ(finished_.load(), 1);
+}
+
 TEST_F(RpcServerTest, ClientCancelEndsTheStreamForItsHandler) {
   auto stub = etcdserverpb::Watch::NewStub(channel_);
   grpc::ClientContext context;
