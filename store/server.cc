@@ -12,7 +12,7 @@ absl::StatusOr<std::unique_ptr<StoreServer>> StoreServer::Start(KvStore* store,
   auto server = std::unique_ptr<StoreServer>(new StoreServer());
   rpc::ServerConfig config;
   config.max_receive_message_bytes = MaxReceiveMessageBytes(options.max_request_bytes);
-  config.worker_threads = kWorkerThreads;
+  config.worker_threads = options.rpc_threads;
   server->server_ = std::make_unique<rpc::Server>(config);
   rpc::Server* rpc = server->server_.get();
   server->kv_ = std::make_unique<KvService>(store, rpc);

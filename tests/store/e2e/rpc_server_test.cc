@@ -106,11 +106,14 @@ class EchoStream final : public StreamCallbacks {
   bool finished_call_ ABSL_GUARDED_BY(mu_) = false;
 };
 
-class RpcServerTest : public ::testing::Test {
+// Each test runs with one worker thread (the store's default) and with three
+// (connections handed out round-robin, answers posted across workers).
+class RpcServerTest : public ::testing::TestWithParam<int> {
  protected:
   void SetUp() override {
     ServerConfig config;
     config.max_receive_message_bytes = kMaxMessage;
+    config.worker_threads = GetParam();
     server_ = std::make_unique<Server>(config);
     // Put: answers on another thread after the value's length in ms (at most
     // 100), with the value's size as the revision; the key "fail" gets
@@ -189,7 +192,7 @@ TEST(RpcFrameTest, PrefixAndPercentEncoding) {
   EXPECT_EQ(PercentEncode("100% \xc3\xbc\n"), "100%25 %C3%BC%0A");
 }
 
-TEST_F(RpcServerTest, UnaryCallsAnsweredFromOtherThreads) {
+TEST_P(RpcServerTest, UnaryCallsAnsweredFromOtherThreads) {
   // Many calls at once on one connection, each answered later from a thread
   // of its own, in a different order than they came.
   constexpr int kCalls = 64;
@@ -207,14 +210,14 @@ TEST_F(RpcServerTest, UnaryCallsAnsweredFromOtherThreads) {
   EXPECT_TRUE(WaitForLiveCalls(0));
 }
 
-TEST_F(RpcServerTest, StatusCodeAndMessageReachTheClient) {
+TEST_P(RpcServerTest, StatusCodeAndMessageReachTheClient) {
   PutResponse response;
   grpc::Status s = Put("fail", "", &response);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(s.error_message(), "no such thing: 100% \xc3\xbc\nnext line");
 }
 
-TEST_F(RpcServerTest, UnknownMethodIsUnimplemented) {
+TEST_P(RpcServerTest, UnknownMethodIsUnimplemented) {
   auto stub = etcdserverpb::KV::NewStub(channel_);
   grpc::ClientContext context;
   context.set_deadline(Deadline());
@@ -225,7 +228,7 @@ TEST_F(RpcServerTest, UnknownMethodIsUnimplemented) {
       << s.error_message();
 }
 
-TEST_F(RpcServerTest, OversizedRequestIsRefusedAndTheConnectionGoesOn) {
+TEST_P(RpcServerTest, OversizedRequestIsRefusedAndTheConnectionGoesOn) {
   PutResponse response;
   grpc::Status s = Put("k", std::string(kMaxMessage + 1, 'x'), &response);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << s.error_message();
@@ -235,7 +238,7 @@ TEST_F(RpcServerTest, OversizedRequestIsRefusedAndTheConnectionGoesOn) {
   EXPECT_EQ(response.header().revision(), 2);
 }
 
-TEST_F(RpcServerTest, CompressedRequestIsRefused) {
+TEST_P(RpcServerTest, CompressedRequestIsRefused) {
   grpc::ChannelArguments args;
   args.SetCompressionAlgorithm(GRPC_COMPRESS_GZIP);
   auto channel = grpc::CreateCustomChannel(absl::StrCat("127.0.0.1:", port_),
@@ -248,7 +251,7 @@ TEST_F(RpcServerTest, CompressedRequestIsRefused) {
   EXPECT_TRUE(s.ok()) << s.error_message();
 }
 
-TEST_F(RpcServerTest, MalformedUnaryMessageIsAnError) {
+TEST_P(RpcServerTest, MalformedUnaryMessageIsAnError) {
   grpc::GenericStub stub(channel_);
   grpc::Slice slice(std::string("\xff\xff\xff", 3));
   grpc::ByteBuffer request(&slice, 1);
@@ -266,7 +269,7 @@ TEST_F(RpcServerTest, MalformedUnaryMessageIsAnError) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INTERNAL);
 }
 
-TEST_F(RpcServerTest, StreamEchoesThenFinishesAfterTheClientIsDone) {
+TEST_P(RpcServerTest, StreamEchoesThenFinishesAfterTheClientIsDone) {
   auto stub = etcdserverpb::Watch::NewStub(channel_);
   grpc::ClientContext context;
   context.set_deadline(Deadline());
@@ -288,7 +291,7 @@ TEST_F(RpcServerTest, StreamEchoesThenFinishesAfterTheClientIsDone) {
   EXPECT_EQ(cancelled_.load(), 0);
 }
 
-TEST_F(RpcServerTest, LargeStreamFollowsFlowControl) {
+TEST_P(RpcServerTest, LargeStreamFollowsFlowControl) {
   // 64 MiB of responses to one request, more than any window: each write
   // completes only as the client reads, and every byte arrives in order.
   big_ = 256;
@@ -312,7 +315,7 @@ TEST_F(RpcServerTest, LargeStreamFollowsFlowControl) {
   EXPECT_TRUE(stream->Finish().ok());
 }
 
-TEST_F(RpcServerTest, AClientThatStopsReadingHoldsUpNoOneElse) {
+TEST_P(RpcServerTest, AClientThatStopsReadingHoldsUpNoOneElse) {
   // 16 MiB for a client that never reads: the windows fill, the server's
   // writes wait, and calls on other connections are answered meanwhile.
   big_ = 64;
@@ -338,7 +341,7 @@ TEST_F(RpcServerTest, AClientThatStopsReadingHoldsUpNoOneElse) {
   EXPECT_EQ(finished_.load(), 1);
 }
 
-TEST_F(RpcServerTest, ClientCancelEndsTheStreamForItsHandler) {
+TEST_P(RpcServerTest, ClientCancelEndsTheStreamForItsHandler) {
   auto stub = etcdserverpb::Watch::NewStub(channel_);
   grpc::ClientContext context;
   auto stream = stub->Watch(&context);
@@ -355,7 +358,7 @@ TEST_F(RpcServerTest, ClientCancelEndsTheStreamForItsHandler) {
   EXPECT_EQ(finished_.load(), 1);
 }
 
-TEST_F(RpcServerTest, ShutdownCancelsOpenStreamsAndWaitsForAnswers) {
+TEST_P(RpcServerTest, ShutdownCancelsOpenStreamsAndWaitsForAnswers) {
   auto stub = etcdserverpb::Watch::NewStub(channel_);
   grpc::ClientContext context;
   auto stream = stub->Watch(&context);
@@ -411,7 +414,7 @@ bool ServerCloses(int port, const std::string& bytes) {
   return closed;
 }
 
-TEST_F(RpcServerTest, GarbageAndHttp1AreClosedWithoutHurtingOthers) {
+TEST_P(RpcServerTest, GarbageAndHttp1AreClosedWithoutHurtingOthers) {
   EXPECT_TRUE(ServerCloses(port_, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
   EXPECT_TRUE(ServerCloses(port_, std::string(100000, '\x17')));
   // A correct preface, then a frame of an unknown length that never ends.
@@ -422,6 +425,11 @@ TEST_F(RpcServerTest, GarbageAndHttp1AreClosedWithoutHurtingOthers) {
   EXPECT_TRUE(s.ok()) << s.error_message();
   EXPECT_TRUE(WaitForLiveCalls(0));
 }
+
+INSTANTIATE_TEST_SUITE_P(Workers, RpcServerTest, ::testing::Values(1, 3),
+                         [](const ::testing::TestParamInfo<int>& info) {
+                           return absl::StrCat(info.param, info.param == 1 ? "Worker" : "Workers");
+                         });
 
 TEST(RpcServerListenTest, BusyPortAndBadAddressAreErrors) {
   Server first(ServerConfig{});
