@@ -2,8 +2,10 @@
 
 #include <grpcpp/security/server_credentials.h>
 #include <openssl/bio.h>
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/objects.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -234,6 +236,37 @@ absl::StatusOr<SslCtxPtr> MakeServerSslContext(const TlsServerFiles& files) {
 bool PeerCertificateVerified(const SSL* ssl) {
   X509* peer = SSL_get0_peer_certificate(ssl);
   return peer != nullptr && SSL_get_verify_result(ssl) == X509_V_OK;
+}
+
+namespace {
+
+std::string NameEntryText(const X509_NAME_ENTRY* entry) {
+  const ASN1_STRING* data = X509_NAME_ENTRY_get_data(entry);
+  unsigned char* utf8 = nullptr;
+  const int n = ASN1_STRING_to_UTF8(&utf8, data);
+  std::string out;
+  if (n > 0) out.assign(reinterpret_cast<const char*>(utf8), static_cast<size_t>(n));
+  OPENSSL_free(utf8);
+  return out;
+}
+
+}  // namespace
+
+CertificateSubject CertificateSubjectOf(X509* certificate) {
+  CertificateSubject subject;
+  const X509_NAME* name = X509_get_subject_name(certificate);
+  for (int i = -1; (i = X509_NAME_get_index_by_NID(name, NID_commonName, i)) >= 0;) {
+    subject.common_name = NameEntryText(X509_NAME_get_entry(name, i));
+  }
+  for (int i = -1; (i = X509_NAME_get_index_by_NID(name, NID_organizationName, i)) >= 0;) {
+    subject.organizations.push_back(NameEntryText(X509_NAME_get_entry(name, i)));
+  }
+  return subject;
+}
+
+std::optional<CertificateSubject> VerifiedPeerSubject(const SSL* ssl) {
+  if (!PeerCertificateVerified(ssl)) return std::nullopt;
+  return CertificateSubjectOf(SSL_get0_peer_certificate(ssl));
 }
 
 }  // namespace minik8s

@@ -20,6 +20,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
@@ -89,6 +90,23 @@ absl::StatusOr<SslCtxPtr> MakeServerSslContext(const TlsServerFiles& files);
 // Whether the peer of a finished handshake presented a certificate that
 // verified against the context's trusted CA.
 bool PeerCertificateVerified(const SSL* ssl);
+
+// What a certificate's Subject says of its holder: the Common Name and the
+// Organizations (Kubernetes' x509 user and groups).
+struct CertificateSubject {
+  std::string common_name;
+  std::vector<std::string> organizations;
+  bool operator==(const CertificateSubject&) const = default;
+};
+
+// CN and O of `certificate`'s Subject. The last CN wins, as Go's pkix.Name
+// keeps the last one it reads; every O in order. The caller has verified
+// the certificate.
+CertificateSubject CertificateSubjectOf(X509* certificate);
+
+// The Subject of the certificate a finished handshake verified (nullopt:
+// the peer sent none, or it did not verify).
+std::optional<CertificateSubject> VerifiedPeerSubject(const SSL* ssl);
 
 }  // namespace minik8s
 

@@ -1,4 +1,4 @@
-// Fuzzes the store's RPC server (store/rpc/h2_server.h) over a real
+// Fuzzes the store's RPC server (common/rpc/h2_server.h) over a real
 // connection: each input is what a client sends after HTTP/2's connection
 // preface (frames: SETTINGS, HEADERS, DATA, RST_STREAM, ...), written to a
 // unix socket the server listens on, followed by the client's half-close.
@@ -32,13 +32,13 @@
 #include <string_view>
 
 #include "absl/status/status.h"
+#include "common/rpc/h2_server.h"
 #include "etcd/etcdserverpb/rpc.pb.h"
 #include "spdlog/spdlog.h"
-#include "store/rpc/h2_server.h"
 
 namespace {
 
-namespace rpc = minik8s::store::rpc;
+namespace rpc = minik8s::rpc;
 
 constexpr char kPreface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 
@@ -85,7 +85,7 @@ rpc::Server* StartServer() {
   config.max_receive_message_bytes = 64 * 1024;
   auto* server = new rpc::Server(config);
   rpc::Method put;
-  put.unary = [](std::string_view message, rpc::CallRef ref) {
+  put.unary = [](std::string_view message, rpc::CallRef ref, const rpc::CallInfo&) {
     etcdserverpb::PutRequest request;
     if (!request.ParseFromArray(message.data(), static_cast<int>(message.size()))) {
       return ref.Reply(absl::InternalError("grpc: error unmarshalling request"), "");
@@ -97,7 +97,9 @@ rpc::Server* StartServer() {
   };
   server->AddMethod("/etcdserverpb.KV/Put", std::move(put));
   rpc::Method watch;
-  watch.streaming = [](rpc::CallRef ref) -> rpc::StreamCallbacks* { return new Echo(ref); };
+  watch.streaming = [](rpc::CallRef ref, const rpc::CallInfo&) -> rpc::StreamCallbacks* {
+    return new Echo(ref);
+  };
   server->AddMethod("/etcdserverpb.Watch/Watch", std::move(watch));
   socket_path = std::string("/tmp/minik8s-fuzz-rpc-") + std::to_string(getpid()) + ".sock";
   unlink(socket_path.c_str());

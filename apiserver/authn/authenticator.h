@@ -39,6 +39,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "common/tls.h"
 
 namespace minik8s::apiserver::authn {
 
@@ -59,11 +60,7 @@ struct UserInfo {
 UserInfo Anonymous();
 
 // What a verified TLS client certificate says: Subject CN and O.
-struct CertificateIdentity {
-  std::string common_name;
-  std::vector<std::string> organizations;
-  bool operator==(const CertificateIdentity&) const = default;
-};
+using CertificateIdentity = CertificateSubject;
 
 // The client certificates of the connections the HTTP server handed to the
 // gRPC server, by the peer name gRPC gives such a connection ("fd:N"). The

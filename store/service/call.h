@@ -19,7 +19,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
-#include "store/rpc/h2_server.h"
+#include "common/rpc/h2_server.h"
 
 namespace minik8s::store {
 
@@ -34,7 +34,8 @@ class UnaryCall {
   // Serves `path` ("/etcdserverpb.KV/Put") with `handle`.
   static void Register(rpc::Server* server, std::string path, Handler handle) {
     rpc::Method method;
-    method.unary = [handle = std::move(handle)](std::string_view message, rpc::CallRef ref) {
+    method.unary = [handle = std::move(handle)](std::string_view message, rpc::CallRef ref,
+                                                const rpc::CallInfo&) {
       auto* call = new UnaryCall(ref);
       if constexpr (std::is_same_v<Req, std::string>) {
         call->req.assign(message);
@@ -91,7 +92,7 @@ class BidiCall : public rpc::StreamCallbacks {
   template <typename Service>
   static void Register(rpc::Server* server, std::string path, Service* service) {
     rpc::Method method;
-    method.streaming = [service](rpc::CallRef ref) -> rpc::StreamCallbacks* {
+    method.streaming = [service](rpc::CallRef ref, const rpc::CallInfo&) -> rpc::StreamCallbacks* {
       auto* call = new Derived(service, ref);
       call->Started();
       return call;

@@ -154,7 +154,9 @@ HealthService::HealthService(rpc::Server* server) {
     call->Reply(absl::OkStatus());
   });
   rpc::Method watch;
-  watch.streaming = [](rpc::CallRef ref) -> rpc::StreamCallbacks* { return new WatchCall(ref); };
+  watch.streaming = [](rpc::CallRef ref, const rpc::CallInfo&) -> rpc::StreamCallbacks* {
+    return new WatchCall(ref);
+  };
   server->AddMethod("/grpc.health.v1.Health/Watch", std::move(watch));
 }
 

@@ -5,7 +5,7 @@
 #define MINIK8S_STORE_SERVICE_WATCH_SERVICE_H_
 
 #include "etcd/etcdserverpb/rpc.pb.h"
-#include "store/rpc/h2_server.h"
+#include "common/rpc/h2_server.h"
 #include "store/watchable_store.h"
 
 namespace minik8s::store {

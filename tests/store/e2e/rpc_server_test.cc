@@ -1,4 +1,4 @@
-// The store's RPC server (store/rpc/h2_server.h) on a loopback port, in
+// The store's RPC server (common/rpc/h2_server.h) on a loopback port, in
 // process, against gRPC 1.51's C++ client and raw sockets: unary and
 // streaming calls, answers from other threads, statuses and their messages,
 // the limits (oversized, compressed, malformed, unknown method), flow
@@ -24,9 +24,9 @@
 #include "absl/time/clock.h"
 #include "etcd/etcdserverpb/rpc.grpc.pb.h"
 #include "gtest/gtest.h"
-#include "store/rpc/h2_server.h"
+#include "common/rpc/h2_server.h"
 
-namespace minik8s::store::rpc {
+namespace minik8s::rpc {
 namespace {
 
 using etcdserverpb::PutRequest;
@@ -119,7 +119,7 @@ class RpcServerTest : public ::testing::TestWithParam<int> {
     // 100), with the value's size as the revision; the key "fail" gets
     // NOT_FOUND with a message that needs percent-encoding.
     Method put;
-    put.unary = [this](std::string_view message, CallRef ref) {
+    put.unary = [this](std::string_view message, CallRef ref, const CallInfo&) {
       PutRequest request;
       if (!request.ParseFromArray(message.data(), static_cast<int>(message.size()))) {
         return ref.Reply(absl::InternalError("bad request"), "");
@@ -137,7 +137,7 @@ class RpcServerTest : public ::testing::TestWithParam<int> {
     };
     server_->AddMethod("/etcdserverpb.KV/Put", std::move(put));
     Method watch;
-    watch.streaming = [this](CallRef ref) -> StreamCallbacks* {
+    watch.streaming = [this](CallRef ref, const CallInfo&) -> StreamCallbacks* {
       return new EchoStream(ref, big_.load(), &cancelled_, &finished_);
     };
     server_->AddMethod("/etcdserverpb.Watch/Watch", std::move(watch));
@@ -442,4 +442,4 @@ TEST(RpcServerListenTest, BusyPortAndBadAddressAreErrors) {
 }
 
 }  // namespace
-}  // namespace minik8s::store::rpc
+}  // namespace minik8s::rpc

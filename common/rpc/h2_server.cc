@@ -1,4 +1,4 @@
-#include "store/rpc/h2_server.h"
+#include "common/rpc/h2_server.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -23,12 +23,13 @@
 #include <deque>
 #include <utility>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 
-namespace minik8s::store::rpc {
+namespace minik8s::rpc {
 
 namespace {
 
@@ -76,6 +77,47 @@ std::string OpenSslErrors() {
 
 thread_local Worker* current_worker = nullptr;
 
+// grpc-status-details-bin: base64 without padding, as gRPC sends binary
+// headers.
+std::string BinaryHeader(std::string_view bytes) {
+  std::string out = absl::Base64Escape(absl::string_view(bytes.data(), bytes.size()));
+  while (!out.empty() && out.back() == '=') out.pop_back();
+  return out;
+}
+
+// Headers a handler is not given: HTTP/2's pseudo-headers and what gRPC
+// reserves for itself.
+bool ReservedHeader(std::string_view name) {
+  return name.empty() || name.front() == ':' || name == "content-type" || name == "te" ||
+         absl::StartsWith(absl::string_view(name.data(), name.size()), "grpc-");
+}
+
+// gRPC's name for the peer of an accepted socket.
+std::string PeerAddress(int fd) {
+  sockaddr_storage address{};
+  socklen_t length = sizeof address;
+  if (getpeername(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) return "unknown";
+  char text[INET6_ADDRSTRLEN] = {};
+  if (address.ss_family == AF_INET) {
+    const auto* in = reinterpret_cast<const sockaddr_in*>(&address);
+    inet_ntop(AF_INET, &in->sin_addr, text, sizeof text);
+    return absl::StrCat("ipv4:", text, ":", ntohs(in->sin_port));
+  }
+  if (address.ss_family == AF_INET6) {
+    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&address);
+    inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof text);
+    return absl::StrCat("ipv6:[", text, "]:", ntohs(in6->sin6_port));
+  }
+  if (address.ss_family == AF_UNIX) {
+    const auto* un = reinterpret_cast<const sockaddr_un*>(&address);
+    const size_t path = length > offsetof(sockaddr_un, sun_path)
+                            ? strnlen(un->sun_path, length - offsetof(sockaddr_un, sun_path))
+                            : 0;
+    return absl::StrCat("unix:", absl::string_view(un->sun_path, path));
+  }
+  return "unknown";
+}
+
 }  // namespace
 
 std::string FrameBytes(std::string_view serialized) {
@@ -93,6 +135,13 @@ std::string Frame(const google::protobuf::MessageLite& message) {
   std::memcpy(&out[1], &length, 4);
   message.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(&out[5]));
   return out;
+}
+
+std::string_view CallInfo::Find(std::string_view name) const {
+  for (const auto& [key, value] : metadata) {
+    if (key == name) return value;
+  }
+  return {};
 }
 
 std::string PercentEncode(std::string_view message) {
@@ -113,14 +162,16 @@ std::string PercentEncode(std::string_view message) {
 // What a worker is asked to do, from any thread.
 
 struct Task {
-  enum class Kind { kAdopt, kReply, kWrite, kFinish, kStop, kCancelAll, kExit };
+  enum class Kind { kAdopt, kReply, kHeaders, kWrite, kFinish, kStop, kCancelAll, kExit };
   Kind kind = Kind::kReply;
   uint64_t connection = 0;
   int32_t stream = 0;
   absl::Status status;
   std::string data;
-  int fd = -1;                   // kAdopt
-  std::shared_ptr<SSL_CTX> tls;  // kAdopt
+  std::string details;               // kReply, kFinish: grpc-status-details-bin
+  int fd = -1;                       // kAdopt
+  std::shared_ptr<SSL_CTX> tls;      // kAdopt
+  std::shared_ptr<const Peer> peer;  // kAdopt
 };
 
 // One HTTP/2 stream: a call, from its request headers until the stream is
@@ -132,6 +183,7 @@ struct Stream {
   std::string method;
   std::string content_type;
   std::string encoding;
+  std::vector<std::pair<std::string, std::string>> metadata;  // keep_metadata
   const Method* handler = nullptr;
   // Request messages: bytes of an incomplete message; the unary request.
   std::string in;
@@ -152,8 +204,10 @@ struct Stream {
   size_t out_offset = 0;
   bool finishing = false;
   absl::Status final_status;
+  std::string final_details;
   std::string grpc_status;   // kept alive for nghttp2 until sent
   std::string grpc_message;  // idem
+  std::string grpc_details;  // idem
 };
 
 struct Connection {
@@ -161,6 +215,7 @@ struct Connection {
   int fd = -1;
   SSL* ssl = nullptr;
   bool handshaking = false;
+  std::shared_ptr<const Peer> peer;
   nghttp2_session* session = nullptr;
   std::string out;  // frames not yet written
   bool want_out = false;
@@ -314,7 +369,10 @@ class Worker {
     for (Task& t : tasks) {
       switch (t.kind) {
         case Task::Kind::kAdopt:
-          Adopt(t.fd, std::move(t.tls));
+          Adopt(t.fd, std::move(t.tls), std::move(t.peer));
+          break;
+        case Task::Kind::kHeaders:
+          DoSendHeaders(t);
           break;
         case Task::Kind::kReply:
           DoReply(t);
@@ -387,14 +445,17 @@ class Worker {
       }
       const int one = 1;
       setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);  // fails harmlessly on unix
+      auto peer = std::make_shared<Peer>();
+      peer->address = PeerAddress(fd);
       Worker* target = server_->workers_[next_worker_++ % server_->workers_.size()].get();
       if (target == this) {
-        Adopt(fd, listener.tls);
+        Adopt(fd, listener.tls, std::move(peer));
       } else {
         Task t;
         t.kind = Task::Kind::kAdopt;
         t.fd = fd;
         t.tls = listener.tls;
+        t.peer = std::move(peer);
         target->Post(std::move(t));
       }
     }
@@ -416,7 +477,7 @@ class Worker {
     }
   }
 
-  void Adopt(int fd, std::shared_ptr<SSL_CTX> tls) {
+  void Adopt(int fd, std::shared_ptr<SSL_CTX> tls, std::shared_ptr<const Peer> peer) {
     if (stopping_) {
       close(fd);
       return;
@@ -424,6 +485,7 @@ class Worker {
     auto c = std::make_unique<Connection>();
     c->id = next_connection_id_++ * 64 + static_cast<uint64_t>(index_) + 1;
     c->fd = fd;
+    c->peer = std::move(peer);
     if (tls != nullptr) {
       c->ssl = SSL_new(tls.get());
       if (c->ssl == nullptr || SSL_set_fd(c->ssl, fd) != 1) {
@@ -484,6 +546,11 @@ class Worker {
     const int r = SSL_do_handshake(c->ssl);
     if (r == 1) {
       c->handshaking = false;
+      if (std::optional<CertificateSubject> subject = VerifiedPeerSubject(c->ssl)) {
+        auto peer = std::make_shared<Peer>(*c->peer);
+        peer->certificate = std::move(subject);
+        c->peer = std::move(peer);
+      }
       return true;
     }
     const int e = SSL_get_error(c->ssl, r);
@@ -671,15 +738,19 @@ class Worker {
 
   // A response with no message: the status in the response headers.
   void RespondStatusOnly(Connection* c, Stream* s, const absl::Status& status,
-                         std::string_view http_status = "200") {
+                         std::string_view http_status = "200", std::string_view details = {}) {
     s->response_started = true;
     s->grpc_status = absl::StrCat(static_cast<int>(status.code()));
     s->grpc_message = PercentEncode(StatusMessage(status));
-    nghttp2_nv headers[4] = {Header(":status", http_status),
+    if (!status.ok() && !details.empty()) s->grpc_details = BinaryHeader(details);
+    nghttp2_nv headers[5] = {Header(":status", http_status),
                              Header("content-type", "application/grpc"),
                              Header("grpc-status", s->grpc_status)};
     size_t count = 3;
     if (!s->grpc_message.empty()) headers[count++] = Header("grpc-message", s->grpc_message);
+    if (!s->grpc_details.empty()) {
+      headers[count++] = Header("grpc-status-details-bin", s->grpc_details);
+    }
     nghttp2_submit_response(c->session, s->id, headers, count, nullptr);
     MarkDirty(c);
   }
@@ -723,9 +794,15 @@ class Worker {
       *flags |= NGHTTP2_DATA_FLAG_EOF | NGHTTP2_DATA_FLAG_NO_END_STREAM;
       s->grpc_status = absl::StrCat(static_cast<int>(s->final_status.code()));
       s->grpc_message = PercentEncode(StatusMessage(s->final_status));
-      nghttp2_nv trailers[2] = {Header("grpc-status", s->grpc_status)};
+      if (!s->final_status.ok() && !s->final_details.empty()) {
+        s->grpc_details = BinaryHeader(s->final_details);
+      }
+      nghttp2_nv trailers[3] = {Header("grpc-status", s->grpc_status)};
       size_t count = 1;
       if (!s->grpc_message.empty()) trailers[count++] = Header("grpc-message", s->grpc_message);
+      if (!s->grpc_details.empty()) {
+        trailers[count++] = Header("grpc-status-details-bin", s->grpc_details);
+      }
       if (nghttp2_submit_trailer(session, stream_id, trailers, count) != 0) {
         return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
       }
@@ -754,7 +831,7 @@ class Worker {
     if (c == nullptr || c->closing) return;
     Stream* s = FindStream(c, t.stream);
     if (s == nullptr || s->response_started) return;  // cancelled meanwhile
-    if (!t.status.ok()) return RespondStatusOnly(c, s, t.status);
+    if (!t.status.ok()) return RespondStatusOnly(c, s, t.status, "200", t.details);
     s->out.push_back(std::move(t.data));
     s->finishing = true;
     s->final_status = absl::OkStatus();
@@ -808,10 +885,19 @@ class Worker {
     // Its error is on the way, or the connection is going: the stream's
     // close tells the handler.
     if (c->closing || s->failed) return;
-    if (!s->response_started) return RespondStatusOnly(c, s, t.status);
+    if (!s->response_started) return RespondStatusOnly(c, s, t.status, "200", t.details);
     s->finishing = true;
     s->final_status = t.status;
+    s->final_details = std::move(t.details);
     Resume(c, s);
+  }
+
+  void DoSendHeaders(Task& t) {
+    Connection* c;
+    StreamCallbacks* orphan;
+    Stream* s = StreamOf(t, &c, &orphan);
+    if (s == nullptr || c->closing || s->failed || s->response_started) return;
+    StartResponse(c, s);
   }
 
   void DoStop() {
@@ -856,12 +942,15 @@ class Worker {
 
   static int OnHeader(nghttp2_session* session, const nghttp2_frame* frame, const uint8_t* name,
                       size_t name_length, const uint8_t* value, size_t value_length, uint8_t,
-                      void*) {
+                      void* user) {
     if (frame->hd.type != NGHTTP2_HEADERS) return 0;
     Stream* s = UserStream(session, frame->hd.stream_id);
     if (s == nullptr) return 0;
     const std::string_view n = View(name, name_length);
     const std::string_view v = View(value, value_length);
+    if (static_cast<Worker*>(user)->server_->options_.keep_metadata && !ReservedHeader(n)) {
+      s->metadata.emplace_back(n, v);
+    }
     if (n == ":path") {
       s->path.assign(v);
     } else if (n == ":method") {
@@ -934,7 +1023,8 @@ class Worker {
     s->handler = &it->second;
     if (s->handler->streaming) {
       server_->CallStarted();
-      s->callbacks = s->handler->streaming(CallRef(this, c->id, s->id));
+      const CallInfo info{.peer = c->peer, .metadata = std::move(s->metadata)};
+      s->callbacks = s->handler->streaming(CallRef(this, c->id, s->id), info);
     }
   }
 
@@ -957,7 +1047,8 @@ class Worker {
     }
     server_->CallStarted();
     std::string request = std::move(s->unary_request);
-    s->handler->unary(request, CallRef(this, c->id, s->id));
+    const CallInfo info{.peer = c->peer, .metadata = std::move(s->metadata)};
+    s->handler->unary(request, CallRef(this, c->id, s->id), info);
   }
 
   // Request bytes: splits them into messages.
@@ -1042,13 +1133,25 @@ class Worker {
 
 // ---------------------------------------------------------------------------
 
-void CallRef::Reply(const absl::Status& status, std::string framed) const {
+void CallRef::Reply(const absl::Status& status, std::string framed, std::string details) const {
   Task t;
   t.kind = Task::Kind::kReply;
   t.connection = connection_;
   t.stream = stream_;
   t.status = status;
-  if (status.ok()) t.data = std::move(framed);
+  if (status.ok()) {
+    t.data = std::move(framed);
+  } else {
+    t.details = std::move(details);
+  }
+  worker_->Post(std::move(t));
+}
+
+void CallRef::SendHeaders() const {
+  Task t;
+  t.kind = Task::Kind::kHeaders;
+  t.connection = connection_;
+  t.stream = stream_;
   worker_->Post(std::move(t));
 }
 
@@ -1061,12 +1164,13 @@ void CallRef::Write(std::string framed) const {
   worker_->Post(std::move(t));
 }
 
-void CallRef::Finish(const absl::Status& status) const {
+void CallRef::Finish(const absl::Status& status, std::string details) const {
   Task t;
   t.kind = Task::Kind::kFinish;
   t.connection = connection_;
   t.stream = stream_;
   t.status = status;
+  if (!status.ok()) t.details = std::move(details);
   worker_->Post(std::move(t));
 }
 
@@ -1176,6 +1280,23 @@ void Server::Start() {
   for (size_t i = 0; i < listeners_.size(); ++i) workers_[0]->WatchListener(i, listeners_[i].fd);
   for (auto& w : workers_) w->Start();
   started_ = true;
+  absl::MutexLock lock(&mu_);
+  adoptable_ = true;
+}
+
+void Server::Adopt(int fd, std::shared_ptr<const Peer> peer) {
+  const int flags = fcntl(fd, F_GETFL);
+  absl::MutexLock lock(&mu_);
+  if (!adoptable_ || flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+    close(fd);
+    return;
+  }
+  Task t;
+  t.kind = Task::Kind::kAdopt;
+  t.fd = fd;
+  t.peer = std::move(peer);
+  if (t.peer == nullptr) t.peer = std::make_shared<Peer>(Peer{.address = "unknown"});
+  workers_[next_adopter_++ % workers_.size()]->Post(std::move(t));
 }
 
 void Server::CallEnded() {
@@ -1214,6 +1335,10 @@ void Server::Shutdown(absl::Duration grace) {
     absl::MutexLock lock(&mu_);
     while (live_calls_.load(std::memory_order_acquire) != 0) drained_.Wait(&mu_);
   }
+  {
+    absl::MutexLock lock(&mu_);
+    adoptable_ = false;
+  }
   post_all(Task::Kind::kExit);
   for (auto& w : workers_) w->Join();
   workers_.clear();
@@ -1228,4 +1353,4 @@ void Server::CloseListeners() {
   listeners_.clear();
 }
 
-}  // namespace minik8s::store::rpc
+}  // namespace minik8s::rpc
