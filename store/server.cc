@@ -21,7 +21,7 @@ absl::StatusOr<std::unique_ptr<StoreServer>> StoreServer::Start(KvStore* store,
   server->maintenance_ = std::make_unique<MaintenanceService>(store, rpc);
   server->cluster_ = std::make_unique<ClusterService>(
       store, rpc, options.name, options.advertise_client_urls, options.peer_urls);
-  server->health_ = std::make_unique<HealthService>(rpc);
+  server->health_ = std::make_unique<rpc::HealthService>(rpc);
 
   // A unix socket is private to the store's user (common/unix_socket.h):
   // whoever can connect to it could read the store's files anyway. A live

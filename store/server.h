@@ -16,6 +16,7 @@
 #include "absl/time/time.h"
 #include "store/kvstore.h"
 #include "common/rpc/h2_server.h"
+#include "common/rpc/health_service.h"
 #include "store/service/kv_service.h"
 #include "store/service/lease_service.h"
 #include "store/service/maintenance_service.h"
@@ -64,7 +65,7 @@ class StoreServer {
   std::unique_ptr<LeaseService> lease_;
   std::unique_ptr<MaintenanceService> maintenance_;
   std::unique_ptr<ClusterService> cluster_;
-  std::unique_ptr<HealthService> health_;
+  std::unique_ptr<rpc::HealthService> health_;  // always SERVING
   bool running_ = false;
 };
 

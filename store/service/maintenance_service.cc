@@ -1,13 +1,10 @@
 #include "store/service/maintenance_service.h"
 
 #include <string>
-#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/wire_format_lite.h"
 
 namespace minik8s::store {
 
@@ -66,98 +63,6 @@ ClusterService::ClusterService(KvStore* store, rpc::Server* server, std::string 
                              for (const auto& u : peer_urls_) m->add_peerurls(u);
                              call->Reply(absl::OkStatus());
                            });
-}
-
-namespace {
-
-// HealthCheckRequest.service (field 1) of a serialized request; false if the
-// bytes are not a well-formed message.
-bool HealthServiceName(std::string_view bytes, std::string* service) {
-  google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(bytes.data()),
-                                            static_cast<int>(bytes.size()));
-  service->clear();
-  while (uint32_t tag = in.ReadTag()) {
-    if (tag == 10) {  // field 1, length-delimited
-      if (!google::protobuf::internal::WireFormatLite::ReadString(&in, service)) return false;
-    } else if (!google::protobuf::internal::WireFormatLite::SkipField(&in, tag)) {
-      return false;
-    }
-  }
-  return in.ConsumedEntireMessage();
-}
-
-// HealthCheckResponse{status: SERVING (1)} and {status: SERVICE_UNKNOWN (3)}.
-constexpr std::string_view kServing("\x08\x01", 2);
-constexpr std::string_view kServiceUnknown("\x08\x03", 2);
-
-}  // namespace
-
-// One Watch, on its connection's worker: the status written once the
-// request is read, then nothing until the call ends (the client cancelled,
-// or the server is stopping), which finishes it.
-class HealthService::WatchCall final : public rpc::StreamCallbacks {
- public:
-  explicit WatchCall(rpc::CallRef ref) : ref_(ref) {}
-
- private:
-  bool OnMessage(std::string_view message) override {
-    if (got_request_) return true;  // one request; more are ignored
-    got_request_ = true;
-    std::string service;
-    if (!HealthServiceName(message, &service)) {
-      Finish(absl::InvalidArgumentError("could not parse request"));
-      return true;
-    }
-    writing_ = true;
-    ref_.Write(rpc::FrameBytes(service.empty() ? kServing : kServiceUnknown));
-    return true;
-  }
-
-  void OnReadsDone() override {
-    // A server-streaming client half-closes after its one request.
-    if (!got_request_) Finish(absl::InternalError("grpc: no request message"));
-  }
-
-  void OnCancelled() override {
-    ended_ = true;
-    if (!writing_) Finish(absl::CancelledError("the call ended"));
-  }
-
-  void OnWritten(bool) override {
-    writing_ = false;
-    if (ended_) Finish(absl::CancelledError("the call ended"));
-  }
-
-  void OnFinished() override { delete this; }
-
-  void Finish(const absl::Status& status) {
-    if (finished_) return;
-    finished_ = true;
-    ref_.Finish(status);
-  }
-
-  const rpc::CallRef ref_;
-  bool got_request_ = false;
-  bool writing_ = false;
-  bool ended_ = false;
-  bool finished_ = false;
-};
-
-HealthService::HealthService(rpc::Server* server) {
-  CheckCall::Register(server, "/grpc.health.v1.Health/Check", [](CheckCall* call) {
-    std::string service;
-    if (!HealthServiceName(call->req, &service)) {
-      return call->Reply(absl::InvalidArgumentError("could not parse request"));
-    }
-    if (!service.empty()) return call->Reply(absl::NotFoundError("service name unknown"));
-    call->resp.assign(kServing);
-    call->Reply(absl::OkStatus());
-  });
-  rpc::Method watch;
-  watch.streaming = [](rpc::CallRef ref, const rpc::CallInfo&) -> rpc::StreamCallbacks* {
-    return new WatchCall(ref);
-  };
-  server->AddMethod("/grpc.health.v1.Health/Watch", std::move(watch));
 }
 
 }  // namespace minik8s::store

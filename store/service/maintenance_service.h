@@ -1,6 +1,6 @@
 // RPC edges of etcdserverpb.Maintenance (Status, Alarm, Defragment),
-// etcdserverpb.Cluster (MemberList only) and grpc.health.v1.Health (call.h):
-// the store presents itself as a one-member cluster whose leader is itself.
+// etcdserverpb.Cluster (MemberList only) (call.h): the store presents itself
+// as a one-member cluster whose leader is itself.
 // Thread-safe; `store` must outlive the services.
 #ifndef MINIK8S_STORE_SERVICE_MAINTENANCE_SERVICE_H_
 #define MINIK8S_STORE_SERVICE_MAINTENANCE_SERVICE_H_
@@ -46,21 +46,6 @@ class ClusterService final {
   const std::string name_;
   const std::vector<std::string> client_urls_;
   const std::vector<std::string> peer_urls_;
-};
-
-// grpc.health.v1.Health as gRPC's default health service answers it. Check:
-// SERVING for the empty service name, NOT_FOUND for any other. Watch: one
-// message, SERVING for the empty name and SERVICE_UNKNOWN for any other,
-// then the stream stays open (the status never changes) until the client
-// cancels it or the server shuts down. (The tree has no health proto, so
-// the messages are encoded here.)
-class HealthService final {
- public:
-  explicit HealthService(rpc::Server* server);
-
- private:
-  class WatchCall;
-  using CheckCall = UnaryCall<std::string, std::string>;
 };
 
 }  // namespace minik8s::store
