@@ -52,8 +52,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--grpc-port", options.grpc_port,
                  "A port of the gRPC API's own on --bind-address (0: none, -1: pick a free "
-                 "one). gRPC does the TLS there itself, with the same --tls-* files and "
-                 "--client-ca-file as --secure-port, which is faster than --secure-port's "
+                 "one). The gRPC server does the TLS there itself, with the same --tls-* files "
+                 "and --client-ca-file as --secure-port, which is faster than --secure-port's "
                  "relay of gRPC connections; --secure-port keeps serving gRPC too")
       ->capture_default_str()
       ->check(CLI::Range(-1, 65535));
@@ -86,6 +86,11 @@ int main(int argc, char** argv) {
                  "Threads handling requests that may wait for the store (both APIs)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  app.add_option("--grpc-threads", options.grpc_threads,
+                 "Event-loop threads of the gRPC server (every gRPC connection, the relayed "
+                 "ones from --secure-port included, is served by one of them)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
   int http_threads = 2;
   app.add_option("--http-threads", http_threads,
                  "Event-loop threads of the HTTP server (every connection and watch stream "

@@ -1,9 +1,5 @@
 #include "apiserver/server.h"
 
-#include <fcntl.h>
-#include <grpcpp/ext/proto_server_reflection_plugin.h>
-#include <grpcpp/health_check_service_interface.h>
-#include <grpcpp/server_posix.h>
 #include <unistd.h>
 
 #include "absl/strings/match.h"
@@ -194,42 +190,42 @@ absl::Status Server::Start() {
   }
   pool_ = std::make_unique<WorkerPool>(options_.workers);
   service_ = std::make_unique<ApiServerService>(handler_.get(), pool_.get(), audit_.get(),
-                                                authenticator_.get(), &grpc_identities_,
-                                                authorizer_.get(), token_issuer_.get());
-  grpc::EnableDefaultHealthCheckService(true);
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+                                                authenticator_.get(), authorizer_.get(),
+                                                token_issuer_.get());
   // The HTTP server hands the gRPC server the connections that speak
   // HTTP/2; with --grpc-port it also listens on a port of its own.
-  grpc::ServerBuilder builder;
-  int grpc_port = 0;
+  rpc_ = std::make_unique<rpc::Server>(rpc::ServerConfig{.max_receive_message_bytes = 64 << 20,
+                                                         .worker_threads = options_.grpc_threads,
+                                                         .keep_metadata = true});
+  service_->Register(rpc_.get());
+  health_ = std::make_unique<rpc::HealthService>(rpc_.get(), /*serving=*/false);
+  reflection_ = std::make_unique<rpc::ReflectionService>(
+      rpc_.get(), std::vector<std::string>{"minik8s.apiserver.v1.ApiServer",
+                                           rpc::ReflectionService::kServiceName});
   if (options_.grpc_port != 0) {
-    std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
+    std::shared_ptr<SSL_CTX> credentials;
     if (tls) {
       // As on the HTTP port: a client certificate is optional (a bearer
       // token will do), but one the CA did not sign ends the handshake.
-      ASSIGN_OR_RETURN(credentials, MakeServerCredentials(
-                                        {.cert_file = options_.tls_cert_file,
-                                         .key_file = options_.tls_private_key_file,
-                                         .trusted_ca_file = options_.client_ca_file,
-                                         .request_client_cert = !options_.client_ca_file.empty()}));
+      ASSIGN_OR_RETURN(
+          SslCtxPtr context,
+          MakeServerSslContext({.cert_file = options_.tls_cert_file,
+                                .key_file = options_.tls_private_key_file,
+                                .trusted_ca_file = options_.client_ca_file,
+                                .request_client_cert = !options_.client_ca_file.empty()}));
+      credentials = std::shared_ptr<SSL_CTX>(context.release(), SSL_CTX_free);
     }
-    builder.AddListeningPort(
+    absl::StatusOr<int> port = rpc_->Listen(
         absl::StrCat(options_.bind_address, ":", options_.grpc_port < 0 ? 0 : options_.grpc_port),
-        credentials, &grpc_port);
+        std::move(credentials));
+    if (!port.ok()) {
+      return absl::UnavailableError(absl::StrCat("cannot serve gRPC on ", options_.bind_address,
+                                                 ":", options_.grpc_port, ": ",
+                                                 port.status().message()));
+    }
+    bound_grpc_port_ = *port;
   }
-  builder.RegisterService(service_.get());
-  builder.SetMaxReceiveMessageSize(64 * 1024 * 1024);
-  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, 100000);
-  grpc_server_ = builder.BuildAndStart();
-  if (grpc_server_ == nullptr || (options_.grpc_port != 0 && grpc_port == 0)) {
-    return absl::UnavailableError(options_.grpc_port != 0
-                                      ? absl::StrCat("cannot serve gRPC on ", options_.bind_address,
-                                                     ":", options_.grpc_port,
-                                                     " (in use, or not an address of this machine)")
-                                      : std::string("cannot start the gRPC server"));
-  }
-  bound_grpc_port_ = grpc_port;
-  grpc_server_->GetHealthCheckService()->SetServingStatus(false);
+  rpc_->Start();
 
   rest::LogStreamer::Options log_options;
   if (!options_.kubelet_certificate_authority.empty() ||
@@ -284,16 +280,10 @@ absl::Status Server::Start() {
 }
 
 void Server::HandOffToGrpc(int fd, std::optional<authn::CertificateIdentity> client) {
-  // gRPC names a connection it got by descriptor "fd:N": the handlers find
-  // its certificate under that name.
-  // gRPC reads until EAGAIN: a blocking descriptor would stall its poller.
-  const int flags = ::fcntl(fd, F_GETFL);
-  if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
-    ::close(fd);
-    return;
-  }
-  grpc_identities_.Set(absl::StrCat("fd:", fd), std::move(client));
-  grpc::AddInsecureChannelFromFd(grpc_server_.get(), fd);
+  // A TLS connection arrives through a socket pair: its address says
+  // nothing of the client (its certificate does).
+  rpc_->Adopt(fd, std::make_shared<rpc::Peer>(rpc::Peer{.address = rpc::PeerAddress(fd),
+                                                        .certificate = std::move(client)}));
 }
 
 absl::Status Server::SetUpServiceAccountTokens() {
@@ -553,7 +543,7 @@ void Server::RunMaintenance() {
       }
     }
     if (now_healthy != healthy || first) {
-      grpc_server_->GetHealthCheckService()->SetServingStatus(now_healthy);
+      health_->SetServing(now_healthy);
       storage_healthy_.store(now_healthy);
       if (now_healthy) {
         spdlog::info("storage reachable: serving");
@@ -629,12 +619,11 @@ void Server::Shutdown() {
   spdlog::debug("shutdown: stopping the HTTP server");
   if (http_) http_->Shutdown();
   spdlog::debug("shutdown: stopping the gRPC server");
-  // Calls still running after 250 ms are cancelled (this also ends
-  // connections that never completed their HTTP/2 handshake); a request
-  // cancelled here was never answered, so its client retries or reports it.
-  if (grpc_server_) {
-    grpc_server_->Shutdown(absl::ToChronoTime(absl::Now() + absl::Milliseconds(250)));
-  }
+  // Calls still running after 250 ms are cancelled; a request cancelled
+  // here was never answered, so its client retries or reports it. The
+  // server then waits for the calls the pool and the store still hold.
+  if (health_) health_->SetServing(false);
+  if (rpc_) rpc_->Shutdown(absl::Milliseconds(250));
   spdlog::debug("shutdown: stopping the workers");
   pool_.reset();
   logs_.reset();

@@ -1,12 +1,13 @@
 // The whole apiserver process wired together: etcd client, object store,
 // registry, one watch cache (+ reflector) per resource, the request handler,
 // the namespace finalizer, periodic compaction of the store, the gRPC
-// server (ApiServer service, server reflection, standard health service)
-// and the Kubernetes HTTP API (rest/). Both share one port: the HTTP server
-// listens and hands connections that open with the HTTP/2 preface (gRPC
-// clients) to the gRPC server; over TLS it relays their bytes. The gRPC
-// server may also listen on a port of its own (grpc_port), where gRPC does
-// the TLS itself: the faster path, which `minik8s up`'s kubeconfigs name.
+// server (common/rpc/h2_server.h: the ApiServer service, server reflection,
+// the standard health service) and the Kubernetes HTTP API (rest/). Both
+// share one port: the HTTP server listens and hands connections that open
+// with the HTTP/2 preface (gRPC clients) to the gRPC server; over TLS it
+// relays their bytes. The gRPC server may also listen on a port of its own
+// (grpc_port), where it does the TLS itself: the faster path, which
+// `minik8s up`'s kubeconfigs name.
 //
 // Health: the overall health status ("" service) is SERVING while the store
 // answers and NOT_SERVING while it is unreachable (checked every second).
@@ -51,6 +52,9 @@
 #include "apiserver/watch_cache.h"
 #include "apiserver/worker_pool.h"
 #include "common/metrics.h"
+#include "common/rpc/h2_server.h"
+#include "common/rpc/health_service.h"
+#include "common/rpc/reflection_service.h"
 
 namespace minik8s::apiserver {
 
@@ -65,9 +69,11 @@ struct ServerOptions {
   std::string bind_address = "127.0.0.1";
   int port = 6443;
   // The gRPC API's own port on bind_address (0: none; -1: pick a free one).
-  // gRPC terminates TLS there itself, with the same certificate and client
-  // CA as `port`, so calls skip the HTTP server's relay.
+  // The gRPC server terminates TLS there itself, with the same certificate
+  // and client CA as `port`, so calls skip the HTTP server's relay.
   int grpc_port = 0;
+  // Event-loop threads of the gRPC server.
+  int grpc_threads = 1;
   absl::Duration event_ttl = absl::Hours(1);
   absl::Duration compaction_interval = absl::Minutes(5);  // zero: off
   size_t watch_cache_size = 10000;
@@ -213,14 +219,15 @@ class Server {
   // The Node authorizer's graph of the pods cache (with Node mode).
   std::unique_ptr<authz::CacheNodeGraph> node_graph_;
   std::unique_ptr<authz::Authorizer> authorizer_;
-  authn::ConnectionIdentities grpc_identities_;
   // --enable-admission-plugins (null: none); outlives the handler.
   std::unique_ptr<admission::Chain> admission_;
   std::unique_ptr<Handler> handler_;
   std::unique_ptr<NamespaceFinalizer> finalizer_;
   std::unique_ptr<WorkerPool> pool_;
   std::unique_ptr<ApiServerService> service_;
-  std::unique_ptr<grpc::Server> grpc_server_;
+  std::unique_ptr<rpc::Server> rpc_;
+  std::unique_ptr<rpc::HealthService> health_;
+  std::unique_ptr<rpc::ReflectionService> reflection_;
   std::unique_ptr<rest::LogStreamer> logs_;
   std::unique_ptr<rest::ApiRouter> router_;
   std::unique_ptr<rest::HttpServer> http_;

@@ -22,13 +22,38 @@
 
 namespace minik8s::apiserver {
 
-grpc::Status ToGrpc(const absl::Status& status) {
-  if (status.ok()) return grpc::Status::OK;
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()),
-                      api::ToApiStatus(status).SerializeAsString());
+std::string StatusDetails(const absl::Status& status) {
+  if (status.ok()) return "";
+  return api::ToApiStatus(status).SerializeAsString();
 }
 
+template <typename Req, typename Resp>
+class ApiServerService::Call {
+ public:
+  explicit Call(rpc::CallRef ref) : ref_(ref) {}
+
+  // Answers with `response` when `status` is OK, else with the status and
+  // its meta.v1.Status; deletes the call.
+  void Finish(const absl::Status& status) {
+    if (status.ok()) {
+      ref_.Reply(status, rpc::Frame(response));
+    } else {
+      ref_.Reply(status, "", StatusDetails(status));
+    }
+    delete this;
+  }
+
+  Req request;
+  Resp response;
+
+ private:
+  const rpc::CallRef ref_;
+};
+
 namespace {
+
+// Where the service's methods are served: "<path prefix><method>".
+constexpr char kServicePath[] = "/minik8s.apiserver.v1.ApiServer/";
 
 // "ipv4:127.0.0.1:5000" → "127.0.0.1"; "ipv6:[::1]:5000" → "::1".
 std::string PeerIp(const std::string& peer) {
@@ -45,28 +70,17 @@ std::string PeerIp(const std::string& peer) {
 
 }  // namespace
 
-ApiServerService::Caller ApiServerService::Authenticate(grpc::CallbackServerContext* context,
+ApiServerService::Caller ApiServerService::Authenticate(const rpc::CallInfo& info,
                                                         bool public_call) const {
   Caller caller{.user = authn::Anonymous()};
-  const auto& metadata = context->client_metadata();
   if (authenticator_ != nullptr && authenticator_->enabled()) {
-    absl::string_view authorization;
-    if (auto it = metadata.find("authorization"); it != metadata.end()) {
-      authorization = absl::string_view(it->second.data(), it->second.size());
-    }
-    // A connection the HTTP server handed over ("fd:N") was verified there;
-    // one on the gRPC port carries its verified certificate in the call's
-    // AuthContext.
-    std::optional<authn::CertificateIdentity> certificate;
-    const std::string peer = context->peer();
-    if (absl::StartsWith(peer, "fd:")) {
-      if (identities_ != nullptr) certificate = identities_->Find(peer);
-    } else if (const std::shared_ptr<const grpc::AuthContext> auth = context->auth_context();
-               auth != nullptr) {
-      certificate = peer_certificates_.Find(*auth);
-    }
-    authn::Authenticator::Result who = authenticator_->Authenticate(
-        authorization, certificate.has_value() ? &*certificate : nullptr);
+    const std::string_view authorization = info.Find("authorization");
+    // The certificate the connection's handshake verified (on the gRPC
+    // port, or on the HTTP port that handed the connection over).
+    const std::optional<authn::CertificateIdentity>& certificate = info.peer->certificate;
+    authn::Authenticator::Result who =
+        authenticator_->Authenticate(absl::string_view(authorization.data(), authorization.size()),
+                                     certificate.has_value() ? &*certificate : nullptr);
     caller.user = std::move(who.user);
     if (who.outcome == authn::Authenticator::Outcome::kRejected ||
         (who.outcome == authn::Authenticator::Outcome::kAnonymous && !public_call)) {
@@ -76,11 +90,8 @@ ApiServerService::Caller ApiServerService::Authenticate(grpc::CallbackServerCont
   }
   // Impersonation (authz/impersonation.h) from the impersonate-* metadata.
   authz::HeaderLines lines;
-  for (const auto& [key, value] : metadata) {
-    absl::string_view name(key.data(), key.size());
-    if (authz::IsImpersonationHeader(name)) {
-      lines.emplace_back(std::string(name), std::string(value.data(), value.size()));
-    }
+  for (const auto& [name, value] : info.metadata) {
+    if (authz::IsImpersonationHeader(name)) lines.emplace_back(name, value);
   }
   if (lines.empty()) return caller;
   absl::StatusOr<std::optional<authn::UserInfo>> acting_as =
@@ -128,8 +139,8 @@ absl::Status ApiServerService::AdmitPath(const Caller& caller, const char* path)
 }
 
 std::optional<audit::Event> ApiServerService::AuditEvent(
-    grpc::CallbackServerContext* context, const Caller& caller, const char* method,
-    const char* verb, const std::string& resource, const std::string& ns, const std::string& name,
+    const rpc::CallInfo& info, const Caller& caller, const char* method, const char* verb,
+    const std::string& resource, const std::string& ns, const std::string& name,
     const std::string& subresource) const {
   if (audit_ == nullptr) return std::nullopt;
   audit::Event e;
@@ -141,12 +152,9 @@ std::optional<audit::Event> ApiServerService::AuditEvent(
     e.user = caller.user;
   }
   e.verb = verb;
-  e.request_uri = absl::StrCat("/minik8s.apiserver.v1.ApiServer/", method);
-  e.source_ip = PeerIp(context->peer());
-  const auto& metadata = context->client_metadata();
-  if (auto it = metadata.find("user-agent"); it != metadata.end()) {
-    e.user_agent = std::string(it->second.data(), it->second.size());
-  }
+  e.request_uri = absl::StrCat(kServicePath, method);
+  e.source_ip = PeerIp(info.peer->address);
+  e.user_agent = std::string(info.Find("user-agent"));
   if (!resource.empty()) {
     const api::KindInfo* kind = handler_->registry().scheme().FindByResource(resource);
     e.object_ref = {.resource = kind != nullptr ? kind->resource : resource,
@@ -167,55 +175,62 @@ void ApiServerService::Audit(std::optional<audit::Event> event, const absl::Stat
   audit_->Write(*std::move(event));
 }
 
-template <typename Fn>
-grpc::ServerUnaryReactor* ApiServerService::Unary(grpc::CallbackServerContext* context, Fn fn,
-                                                  std::optional<audit::Event> event,
-                                                  const absl::Status& refused, int ok_code) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (!refused.ok()) {
-    Audit(std::move(event), refused);
-    reactor->Finish(ToGrpc(refused));
-    return reactor;
-  }
-  pool_->Schedule([this, reactor, fn = std::move(fn), event = std::move(event), ok_code]() mutable {
-    const absl::Status status = fn();
-    Audit(std::move(event), status, ok_code);
-    reactor->Finish(ToGrpc(status));
-  });
-  return reactor;
+template <typename Req, typename Resp>
+void ApiServerService::AddUnary(rpc::Server* server, const char* name,
+                                void (ApiServerService::*method)(const rpc::CallInfo&,
+                                                                 Call<Req, Resp>*)) {
+  rpc::Method m;
+  m.unary = [this, method](std::string_view message, rpc::CallRef ref, const rpc::CallInfo& info) {
+    auto* call = new Call<Req, Resp>(ref);
+    if (!call->request.ParseFromArray(message.data(), static_cast<int>(message.size()))) {
+      return call->Finish(absl::InternalError("grpc: error unmarshalling request"));
+    }
+    (this->*method)(info, call);
+  };
+  server->AddMethod(absl::StrCat(kServicePath, name), std::move(m));
 }
 
-template <typename Fn>
-grpc::ServerUnaryReactor* ApiServerService::Inline(grpc::CallbackServerContext* context,
-                                                   bool public_call, const char* method,
-                                                   const char* path, Fn fn) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  const Caller caller = Authenticate(context, public_call);
-  std::optional<audit::Event> event = AuditEvent(context, caller, method, "get", "", "", "", "");
+template <typename Req, typename Resp, typename Fn>
+void ApiServerService::Unary(Call<Req, Resp>* call, Fn fn, std::optional<audit::Event> event,
+                             const absl::Status& refused, int ok_code) {
+  if (!refused.ok()) {
+    Audit(std::move(event), refused);
+    return call->Finish(refused);
+  }
+  pool_->Schedule([this, call, fn = std::move(fn), event = std::move(event), ok_code]() mutable {
+    const absl::Status status = fn();
+    Audit(std::move(event), status, ok_code);
+    call->Finish(status);
+  });
+}
+
+template <typename Req, typename Resp, typename Fn>
+void ApiServerService::Inline(const rpc::CallInfo& info, Call<Req, Resp>* call, bool public_call,
+                              const char* method, const char* path, Fn fn) {
+  const Caller caller = Authenticate(info, public_call);
+  std::optional<audit::Event> event = AuditEvent(info, caller, method, "get", "", "", "", "");
   const absl::Status refused = AdmitPath(caller, path);
   const absl::Status status = refused.ok() ? fn() : refused;
   Audit(std::move(event), status);
-  reactor->Finish(ToGrpc(status));
-  return reactor;
+  call->Finish(status);
 }
 
-// Create never holds a thread during its store write: the call finishes
-// from the store's answer, on a gRPC thread. Its checks run right here on
-// gRPC's thread when they need no store read (the common case: the
-// namespace is in the cache), else on the pool.
-grpc::ServerUnaryReactor* ApiServerService::Create(grpc::CallbackServerContext* context,
-                                                   const apiv1::CreateRequest* request,
-                                                   apiv1::ObjectResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  const Caller caller = Authenticate(context, false);
+// Create never holds a thread during its store write: the call is answered
+// from the store's answer, on the store client's thread. Its checks run
+// right here on the server's thread when they need no store read (the
+// common case: the namespace is in the cache), else on the pool.
+void ApiServerService::Create(const rpc::CallInfo& info,
+                              Call<apiv1::CreateRequest, apiv1::ObjectResponse>* call) {
+  const apiv1::CreateRequest* request = &call->request;
+  apiv1::ObjectResponse* response = &call->response;
+  const Caller caller = Authenticate(info, false);
   std::optional<audit::Event> event = AuditEvent(
-      context, caller, "Create", "create", request->resource(), request->namespace_(), "", "");
+      info, caller, "Create", "create", request->resource(), request->namespace_(), "", "");
   const absl::Status refused =
       Admit(caller, "create", request->resource(), request->namespace_(), "", "");
   if (!refused.ok()) {
     Audit(std::move(event), refused);
-    reactor->Finish(ToGrpc(refused));
-    return reactor;
+    return call->Finish(refused);
   }
   if (authz::IsReviewResource(request->resource())) {
     // Answered for the caller, never stored.
@@ -228,8 +243,7 @@ grpc::ServerUnaryReactor* ApiServerService::Create(grpc::CallbackServerContext* 
                                               authz::ReviewKind(request->resource())));
     if (status.ok()) response->set_object(review->SerializeAsString());
     Audit(std::move(event), status, 201);
-    reactor->Finish(ToGrpc(status));
-    return reactor;
+    return call->Finish(status);
   }
   if (const authn::AuthenticationReview* kind =
           authn::FindAuthenticationReview(request->resource());
@@ -244,15 +258,14 @@ grpc::ServerUnaryReactor* ApiServerService::Create(grpc::CallbackServerContext* 
             : api::NewBadRequest(absl::StrCat("the object is not a serialized ", kind->kind));
     if (status.ok()) response->set_object(review->SerializeAsString());
     Audit(std::move(event), status, 201);
-    reactor->Finish(ToGrpc(status));
-    return reactor;
+    return call->Finish(status);
   }
   auto create = [=, this] {
     handler_->CreateAsync(
         *request, response,
-        [this, reactor, event](absl::Status status) {
+        [this, call, event](absl::Status status) {
           Audit(event, status, 201);
-          reactor->Finish(ToGrpc(status));
+          call->Finish(status);
         },
         &caller.user);
   };
@@ -261,91 +274,98 @@ grpc::ServerUnaryReactor* ApiServerService::Create(grpc::CallbackServerContext* 
   } else {
     pool_->Schedule(create);
   }
-  return reactor;
 }
 
-grpc::ServerUnaryReactor* ApiServerService::Get(grpc::CallbackServerContext* context,
-                                                const apiv1::GetRequest* request,
-                                                apiv1::ObjectResponse* response) {
-  const Caller caller = Authenticate(context, false);
-  return Unary(
-      context, [=, this] { return handler_->Get(*request, response); },
-      AuditEvent(context, caller, "Get", "get", request->resource(), request->namespace_(),
+void ApiServerService::Get(const rpc::CallInfo& info,
+                           Call<apiv1::GetRequest, apiv1::ObjectResponse>* call) {
+  const apiv1::GetRequest* request = &call->request;
+  apiv1::ObjectResponse* response = &call->response;
+  const Caller caller = Authenticate(info, false);
+  Unary(
+      call, [=, this] { return handler_->Get(*request, response); },
+      AuditEvent(info, caller, "Get", "get", request->resource(), request->namespace_(),
                  request->name(), request->subresource()),
       Admit(caller, "get", request->resource(), request->namespace_(), request->name(),
             request->subresource()));
 }
 
-grpc::ServerUnaryReactor* ApiServerService::List(grpc::CallbackServerContext* context,
-                                                 const apiv1::ListRequest* request,
-                                                 apiv1::ListResponse* response) {
-  const Caller caller = Authenticate(context, false);
-  return Unary(
-      context, [=, this] { return handler_->List(*request, response); },
-      AuditEvent(context, caller, "List", "list", request->resource(), request->namespace_(), "",
-                 ""),
+void ApiServerService::List(const rpc::CallInfo& info,
+                            Call<apiv1::ListRequest, apiv1::ListResponse>* call) {
+  const apiv1::ListRequest* request = &call->request;
+  apiv1::ListResponse* response = &call->response;
+  const Caller caller = Authenticate(info, false);
+  Unary(
+      call, [=, this] { return handler_->List(*request, response); },
+      AuditEvent(info, caller, "List", "list", request->resource(), request->namespace_(), "", ""),
       Admit(caller, "list", request->resource(), request->namespace_(), "", ""));
 }
 
-grpc::ServerUnaryReactor* ApiServerService::Update(grpc::CallbackServerContext* context,
-                                                   const apiv1::UpdateRequest* request,
-                                                   apiv1::ObjectResponse* response) {
-  const Caller caller = Authenticate(context, false);
-  return Unary(
-      context, [=, this] { return handler_->Update(*request, response, &caller.user); },
-      AuditEvent(context, caller, "Update", "update", request->resource(), request->namespace_(),
+void ApiServerService::Update(const rpc::CallInfo& info,
+                              Call<apiv1::UpdateRequest, apiv1::ObjectResponse>* call) {
+  const apiv1::UpdateRequest* request = &call->request;
+  apiv1::ObjectResponse* response = &call->response;
+  const Caller caller = Authenticate(info, false);
+  Unary(
+      call, [=, this] { return handler_->Update(*request, response, &caller.user); },
+      AuditEvent(info, caller, "Update", "update", request->resource(), request->namespace_(),
                  request->name(), request->subresource()),
       Admit(caller, "update", request->resource(), request->namespace_(), request->name(),
             request->subresource()));
 }
 
-grpc::ServerUnaryReactor* ApiServerService::Patch(grpc::CallbackServerContext* context,
-                                                  const apiv1::PatchRequest* request,
-                                                  apiv1::ObjectResponse* response) {
-  const Caller caller = Authenticate(context, false);
-  return Unary(
-      context, [=, this] { return handler_->Patch(*request, response, &caller.user); },
-      AuditEvent(context, caller, "Patch", "patch", request->resource(), request->namespace_(),
+void ApiServerService::Patch(const rpc::CallInfo& info,
+                             Call<apiv1::PatchRequest, apiv1::ObjectResponse>* call) {
+  const apiv1::PatchRequest* request = &call->request;
+  apiv1::ObjectResponse* response = &call->response;
+  const Caller caller = Authenticate(info, false);
+  Unary(
+      call, [=, this] { return handler_->Patch(*request, response, &caller.user); },
+      AuditEvent(info, caller, "Patch", "patch", request->resource(), request->namespace_(),
                  request->name(), request->subresource()),
       Admit(caller, "patch", request->resource(), request->namespace_(), request->name(),
             request->subresource()));
 }
 
-grpc::ServerUnaryReactor* ApiServerService::Delete(grpc::CallbackServerContext* context,
-                                                   const apiv1::DeleteRequest* request,
-                                                   apiv1::DeleteResponse* response) {
-  const Caller caller = Authenticate(context, false);
-  return Unary(
-      context, [=, this] { return handler_->Delete(*request, response, &caller.user); },
-      AuditEvent(context, caller, "Delete", "delete", request->resource(), request->namespace_(),
+void ApiServerService::Delete(const rpc::CallInfo& info,
+                              Call<apiv1::DeleteRequest, apiv1::DeleteResponse>* call) {
+  const apiv1::DeleteRequest* request = &call->request;
+  apiv1::DeleteResponse* response = &call->response;
+  const Caller caller = Authenticate(info, false);
+  Unary(
+      call, [=, this] { return handler_->Delete(*request, response, &caller.user); },
+      AuditEvent(info, caller, "Delete", "delete", request->resource(), request->namespace_(),
                  request->name(), ""),
       Admit(caller, "delete", request->resource(), request->namespace_(), request->name(), ""));
 }
 
-grpc::ServerUnaryReactor* ApiServerService::Bind(grpc::CallbackServerContext* context,
-                                                 const apiv1::BindRequest* request,
-                                                 apiv1::BindResponse* response) {
-  const Caller caller = Authenticate(context, false);
-  return Unary(
-      context, [=, this] { return handler_->Bind(*request, response); },
-      AuditEvent(context, caller, "Bind", "create", "pods", request->namespace_(), request->name(),
+void ApiServerService::Bind(const rpc::CallInfo& info,
+                            Call<apiv1::BindRequest, apiv1::BindResponse>* call) {
+  const apiv1::BindRequest* request = &call->request;
+  apiv1::BindResponse* response = &call->response;
+  const Caller caller = Authenticate(info, false);
+  Unary(
+      call, [=, this] { return handler_->Bind(*request, response); },
+      AuditEvent(info, caller, "Bind", "create", "pods", request->namespace_(), request->name(),
                  "binding"),
       Admit(caller, "create", "pods", request->namespace_(), request->name(), "binding"));
 }
 
-grpc::ServerUnaryReactor* ApiServerService::ListResources(
-    grpc::CallbackServerContext* context, const apiv1::ListResourcesRequest* request,
-    apiv1::ListResourcesResponse* response) {
-  return Inline(context, false, "ListResources", "/apis",
-                [&] { return handler_->ListResources(*request, response); });
+void ApiServerService::ListResources(
+    const rpc::CallInfo& info,
+    Call<apiv1::ListResourcesRequest, apiv1::ListResourcesResponse>* call) {
+  const apiv1::ListResourcesRequest* request = &call->request;
+  apiv1::ListResourcesResponse* response = &call->response;
+  Inline(info, call, false, "ListResources", "/apis",
+         [&] { return handler_->ListResources(*request, response); });
 }
 
 // Only serviceaccounts/token is served: the token is signed on the pool,
 // since the issuer reads the ServiceAccount and a bound pod from storage.
-grpc::ServerUnaryReactor* ApiServerService::CreateSubresource(
-    grpc::CallbackServerContext* context, const apiv1::CreateSubresourceRequest* request,
-    apiv1::ObjectResponse* response) {
-  const Caller caller = Authenticate(context, false);
+void ApiServerService::CreateSubresource(
+    const rpc::CallInfo& info, Call<apiv1::CreateSubresourceRequest, apiv1::ObjectResponse>* call) {
+  const apiv1::CreateSubresourceRequest* request = &call->request;
+  apiv1::ObjectResponse* response = &call->response;
+  const Caller caller = Authenticate(info, false);
   const api::KindInfo* kind = handler_->registry().scheme().FindByResource(request->resource());
   const bool token = kind != nullptr && kind->group.empty() &&
                      kind->resource == "serviceaccounts" && request->subresource() == "token" &&
@@ -367,8 +387,8 @@ grpc::ServerUnaryReactor* ApiServerService::CreateSubresource(
     // As kube-apiserver: a token is never made without being handed out.
     refused = api::NewBadRequest("dryRun is not supported");
   }
-  return Unary(
-      context,
+  Unary(
+      call,
       [=, this] {
         authentication::v1::TokenRequest token_request;
         if (!token_request.ParseFromString(request->object())) {
@@ -379,139 +399,138 @@ grpc::ServerUnaryReactor* ApiServerService::CreateSubresource(
         response->set_object(token_request.SerializeAsString());
         return absl::OkStatus();
       },
-      AuditEvent(context, caller, "CreateSubresource", "create", request->resource(),
+      AuditEvent(info, caller, "CreateSubresource", "create", request->resource(),
                  request->namespace_(), request->name(), request->subresource()),
       refused, 201);
 }
 
-grpc::ServerUnaryReactor* ApiServerService::Version(grpc::CallbackServerContext* context,
-                                                    const apiv1::VersionRequest* request,
-                                                    apiv1::VersionResponse* response) {
-  return Inline(context, true, "Version", "/version",
-                [&] { return handler_->Version(*request, response); });
+void ApiServerService::Version(const rpc::CallInfo& info,
+                               Call<apiv1::VersionRequest, apiv1::VersionResponse>* call) {
+  const apiv1::VersionRequest* request = &call->request;
+  apiv1::VersionResponse* response = &call->response;
+  Inline(info, call, true, "Version", "/version",
+         [&] { return handler_->Version(*request, response); });
 }
 
 namespace {
 
-// One client watch stream. Lock order: WatchReactor::mu_ before
+// One client watch stream. Lock order: WatchStream::mu_ before
 // Watcher::mu_ (PopBatch); the watch cache calls Notify() with its own lock
-// held and no Watcher lock, so WatchCache::mu_ → WatchReactor::mu_ →
+// held and no Watcher lock, so WatchCache::mu_ → WatchStream::mu_ →
 // Watcher::mu_.
 //
-// Registration runs on the worker pool, not on gRPC's callback thread: a
-// watch from a resourceVersion newer than the cache waits for it (see
-// WatchCache::WaitUntilFresh). The reactor lives until Finish() is called and
-// OnDone() follows, so the pooled registration may use it.
-class WatchReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
+// The request is the stream's one message. Registration runs on the worker
+// pool, not on the server's thread: a watch from a resourceVersion newer
+// than the cache waits for it (see WatchCache::WaitUntilFresh). The object
+// lives until the server calls OnFinished, which follows Finish; Finish
+// waits for a pooled registration to have run, so that registration may
+// use the object.
+class WatchStream final : public rpc::StreamCallbacks {
  public:
-  // A request that does not parse, or that `admit` refuses, is answered at
-  // once.
+  using Admit = std::function<absl::Status(const apiv1::WatchRequest&)>;
+
   // `audit` (may be null) gets ResponseStarted once the watch is
   // established and ResponseComplete when the call ends; `event` is its
-  // event without the object.
-  static WatchReactor* Start(Handler* handler, WorkerPool* pool,
-                             const grpc::ByteBuffer& request_bytes, audit::AuditLog* audit,
-                             std::optional<audit::Event> event, const absl::Status& refused,
-                             const std::function<absl::Status(const apiv1::WatchRequest&)>& admit) {
-    auto* reactor = new WatchReactor;
-    reactor->audit_ = audit;
-    {
-      absl::MutexLock lock(&reactor->mu_);
-      reactor->event_ = std::move(event);
-    }
+  // event without the object. A call `refused` is answered at once.
+  WatchStream(rpc::CallRef ref, Handler* handler, WorkerPool* pool, audit::AuditLog* audit,
+              std::optional<audit::Event> event, const absl::Status& refused, Admit admit)
+      : ref_(ref),
+        handler_(handler),
+        pool_(pool),
+        audit_(audit),
+        admit_(std::move(admit)),
+        event_(std::move(event)) {
     if (!refused.ok()) {
-      absl::MutexLock lock(&reactor->mu_);
-      reactor->FinishLocked(ToGrpc(refused));
-      return reactor;
+      absl::MutexLock lock(&mu_);
+      FinishLocked(refused);
     }
-    apiv1::WatchRequest request;
-    if (!ParseRequest(request_bytes, &request)) {
-      absl::MutexLock lock(&reactor->mu_);
-      reactor->FinishLocked(
-          ToGrpc(api::NewBadRequest("the request is not a valid serialized "
-                                    "minik8s.apiserver.v1.WatchRequest")));
-      return reactor;
-    }
-    reactor->kind_ = handler->registry().scheme().FindByResource(request.resource());
-    reactor->batches_ = request.allow_event_batches();
-    if (absl::MutexLock lock(&reactor->mu_); reactor->event_.has_value()) {
-      const api::KindInfo* kind = reactor->kind_;
-      reactor->event_->object_ref = {
-          .resource = kind != nullptr ? kind->resource : request.resource(),
-          .namespace_ = request.namespace_(),
-          .api_group = kind != nullptr ? kind->group : "",
-          .api_version = kind != nullptr ? kind->version : ""};
-    }
-    if (absl::Status allowed = admit(request); !allowed.ok()) {
-      absl::MutexLock lock(&reactor->mu_);
-      reactor->FinishLocked(ToGrpc(allowed));
-      return reactor;
-    }
-    pool->Schedule(
-        [reactor, handler, request = std::move(request)] { reactor->Register(handler, request); });
-    return reactor;
   }
 
-  void OnWriteDone(bool ok) override {
+  bool OnMessage(std::string_view message) override {
+    absl::MutexLock lock(&mu_);
+    if (got_request_ || finished_) return true;  // one request; more are ignored
+    got_request_ = true;
+    apiv1::WatchRequest request;
+    if (!request.ParseFromArray(message.data(), static_cast<int>(message.size()))) {
+      FinishLocked(api::NewBadRequest(
+          "the request is not a valid serialized minik8s.apiserver.v1.WatchRequest"));
+      return true;
+    }
+    kind_ = handler_->registry().scheme().FindByResource(request.resource());
+    batches_ = request.allow_event_batches();
+    if (event_.has_value()) {
+      event_->object_ref = {.resource = kind_ != nullptr ? kind_->resource : request.resource(),
+                            .namespace_ = request.namespace_(),
+                            .api_group = kind_ != nullptr ? kind_->group : "",
+                            .api_version = kind_ != nullptr ? kind_->version : ""};
+    }
+    if (absl::Status allowed = admit_(request); !allowed.ok()) {
+      FinishLocked(allowed);
+      return true;
+    }
+    registering_ = true;
+    pool_->Schedule([this, request = std::move(request)] { Register(request); });
+    return true;
+  }
+
+  void OnReadsDone() override {
+    absl::MutexLock lock(&mu_);
+    if (!got_request_) FinishLocked(absl::InternalError("grpc: a watch without a request"));
+  }
+
+  // The client went away (or the server is stopping): close the watcher and
+  // end the call, once a pooled registration has run.
+  void OnCancelled() override {
+    Unregister();
+    absl::MutexLock lock(&mu_);
+    cancelled_ = true;
+    if (!registering_) FinishLocked(absl::CancelledError("the client went away"));
+  }
+
+  void OnWritten(bool ok) override {
     {
       absl::MutexLock lock(&mu_);
       writing_ = false;
       if (!ok) {
-        FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "the client went away"));
+        FinishLocked(absl::CancelledError("the client went away"));
         return;
       }
     }
     TryWrite();
   }
 
-  // The client went away (or the server is shutting down): close the
-  // watcher; the next TryWrite() (here, or after the write in flight) sees
-  // it closed and finishes the call.
-  void OnCancel() override {
-    Unregister();
-    TryWrite();
-  }
-
-  void OnDone() override {
+  void OnFinished() override {
     Unregister();
     delete this;
   }
 
  private:
-  WatchReactor() = default;
-
-  static bool ParseRequest(const grpc::ByteBuffer& bytes, apiv1::WatchRequest* request) {
-    std::vector<grpc::Slice> slices;
-    if (!bytes.Dump(&slices).ok()) return false;
-    std::string flat;
-    flat.reserve(bytes.Length());
-    for (const grpc::Slice& slice : slices) {
-      flat.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
-    }
-    return request->ParseFromString(flat);
-  }
-
-  void Register(Handler* handler, const apiv1::WatchRequest& request) {
-    absl::StatusOr<Handler::WatchStream> stream = handler->Watch(request, [this] { TryWrite(); });
-    if (!stream.ok()) {
-      absl::MutexLock lock(&mu_);
-      FinishLocked(ToGrpc(stream.status()));
-      return;
-    }
+  void Register(const apiv1::WatchRequest& request) {
+    absl::StatusOr<Handler::WatchStream> stream = handler_->Watch(request, [this] { TryWrite(); });
     bool cancelled = false;
     {
       absl::MutexLock lock(&mu_);
+      registering_ = false;
+      if (!stream.ok()) {
+        FinishLocked(stream.status());
+        return;
+      }
       stream_ = *stream;
       // Unregister() ran already (the client went away meanwhile).
       cancelled = unregistered_;
-      // The watch is established: tell the client now rather than with the
-      // first event (which may be long in coming).
-      if (!cancelled) {
-        StartSendInitialMetadata();
+      if (cancelled) {
+        FinishLocked(absl::CancelledError("the client went away"));
+      } else {
+        // The watch is established: tell the client now rather than with
+        // the first event (which may be long in coming).
+        ref_.SendHeaders();
         AuditLocked("ResponseStarted", absl::OkStatus());
       }
     }
-    if (cancelled) stream->cache->Unregister(stream->watcher);
+    if (cancelled) {
+      stream->cache->Unregister(stream->watcher);
+      return;
+    }
     TryWrite();
   }
 
@@ -526,12 +545,11 @@ class WatchReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
     if (stream.cache != nullptr) stream.cache->Unregister(stream.watcher);
   }
 
-  void FinishLocked(const grpc::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  void FinishLocked(const absl::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (finished_) return;
     finished_ = true;
-    AuditLocked("ResponseComplete",
-                absl::Status(static_cast<absl::StatusCode>(status.error_code()), ""));
-    Finish(status);
+    AuditLocked("ResponseComplete", status);
+    ref_.Finish(status, StatusDetails(status));
   }
 
   void AuditLocked(const char* stage, const absl::Status& status)
@@ -557,49 +575,57 @@ class WatchReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
       case Watcher::Next::kEmpty:
         return;
       case Watcher::Next::kClosed:
-        FinishLocked(ToGrpc(error));
+        FinishLocked(error);
         return;
       case Watcher::Next::kEvent:
         break;
     }
-    // The message: the events' shared encodings copied into one buffer that
-    // the slice owns (a batch is their concatenation; a single event drops
-    // the frame header).
-    auto* bytes = new std::string;
+    // The message: gRPC's 5-byte prefix, then the events' shared encodings
+    // (a batch is their concatenation; a single event drops the frame
+    // header).
+    std::string message(5, '\0');
     std::string unshared;
     if (batches_) {
-      size_t total = 0;
+      size_t total = 5;
       for (const Delivery& delivery : batch_) {
         total += delivery.object != nullptr ? delivery.object->serialized.size() + 64 : 64;
       }
-      bytes->reserve(total);
+      message.reserve(total);
       for (const Delivery& delivery : batch_) {
         absl::string_view framed = FramedDelivery(kind_, delivery, &unshared);
-        bytes->append(framed.data(), framed.size());
+        message.append(framed.data(), framed.size());
       }
     } else {
       absl::string_view framed = FramedDelivery(kind_, batch_.front(), &unshared);
       framed.remove_prefix(FrameHeaderSize(framed));
-      bytes->assign(framed.data(), framed.size());
+      message.append(framed.data(), framed.size());
     }
     batch_.clear();
-    grpc::Slice slice(
-        bytes->data(), bytes->size(), [](void* p) { delete static_cast<std::string*>(p); }, bytes);
-    message_ = grpc::ByteBuffer(&slice, 1);
+    const uint32_t length = static_cast<uint32_t>(message.size() - 5);
+    message[1] = static_cast<char>(length >> 24);
+    message[2] = static_cast<char>(length >> 16);
+    message[3] = static_cast<char>(length >> 8);
+    message[4] = static_cast<char>(length);
     writing_ = true;
-    // More events queued: let gRPC coalesce this message with the next
-    // (the last of a burst goes out without the hint, flushing them all).
-    StartWrite(&message_, more ? grpc::WriteOptions().set_buffer_hint() : grpc::WriteOptions());
+    // Events queued meanwhile go out with it: the server writes everything
+    // a connection has queued with one system call.
+    ref_.Write(std::move(message));
   }
 
-  const api::KindInfo* kind_ = nullptr;
-  bool batches_ = false;
-  audit::AuditLog* audit_ = nullptr;
-  std::optional<audit::Event> event_ ABSL_GUARDED_BY(mu_);
+  const rpc::CallRef ref_;
+  Handler* const handler_;
+  WorkerPool* const pool_;
+  audit::AuditLog* const audit_;
+  const Admit admit_;
   absl::Mutex mu_;
+  const api::KindInfo* kind_ ABSL_GUARDED_BY(mu_) = nullptr;
+  bool batches_ ABSL_GUARDED_BY(mu_) = false;
+  std::optional<audit::Event> event_ ABSL_GUARDED_BY(mu_);
   Handler::WatchStream stream_ ABSL_GUARDED_BY(mu_);
   std::vector<Delivery> batch_ ABSL_GUARDED_BY(mu_);
-  grpc::ByteBuffer message_ ABSL_GUARDED_BY(mu_);
+  bool got_request_ ABSL_GUARDED_BY(mu_) = false;
+  bool registering_ ABSL_GUARDED_BY(mu_) = false;
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
   bool unregistered_ ABSL_GUARDED_BY(mu_) = false;
@@ -607,15 +633,31 @@ class WatchReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
 
 }  // namespace
 
-grpc::ServerWriteReactor<grpc::ByteBuffer>* ApiServerService::Watch(
-    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) {
-  const Caller caller = Authenticate(context, false);
-  return WatchReactor::Start(handler_, pool_, *request, audit_,
-                             AuditEvent(context, caller, "Watch", "watch", "", "", "", ""),
-                             caller.refused, [this, caller](const apiv1::WatchRequest& request) {
-                               return Admit(caller, "watch", request.resource(),
-                                            request.namespace_(), "", "");
-                             });
+rpc::StreamCallbacks* ApiServerService::StartWatch(rpc::CallRef ref, const rpc::CallInfo& info) {
+  const Caller caller = Authenticate(info, false);
+  return new WatchStream(
+      ref, handler_, pool_, audit_, AuditEvent(info, caller, "Watch", "watch", "", "", "", ""),
+      caller.refused, [this, caller](const apiv1::WatchRequest& request) {
+        return Admit(caller, "watch", request.resource(), request.namespace_(), "", "");
+      });
+}
+
+void ApiServerService::Register(rpc::Server* server) {
+  AddUnary(server, "Create", &ApiServerService::Create);
+  AddUnary(server, "Get", &ApiServerService::Get);
+  AddUnary(server, "List", &ApiServerService::List);
+  AddUnary(server, "Update", &ApiServerService::Update);
+  AddUnary(server, "Patch", &ApiServerService::Patch);
+  AddUnary(server, "Delete", &ApiServerService::Delete);
+  AddUnary(server, "Bind", &ApiServerService::Bind);
+  AddUnary(server, "CreateSubresource", &ApiServerService::CreateSubresource);
+  AddUnary(server, "ListResources", &ApiServerService::ListResources);
+  AddUnary(server, "Version", &ApiServerService::Version);
+  rpc::Method watch;
+  watch.streaming = [this](rpc::CallRef ref, const rpc::CallInfo& info) {
+    return StartWatch(ref, info);
+  };
+  server->AddMethod(absl::StrCat(kServicePath, "Watch"), std::move(watch));
 }
 
 }  // namespace minik8s::apiserver

@@ -104,22 +104,6 @@ const UserInfo* TokenFile::Find(absl::string_view token) const {
   return it == users_.end() ? nullptr : &it->second;
 }
 
-void ConnectionIdentities::Set(std::string peer, std::optional<CertificateIdentity> identity) {
-  absl::MutexLock lock(&mu_);
-  if (identity.has_value()) {
-    by_peer_.insert_or_assign(std::move(peer), *std::move(identity));
-  } else {
-    by_peer_.erase(peer);
-  }
-}
-
-std::optional<CertificateIdentity> ConnectionIdentities::Find(absl::string_view peer) const {
-  absl::MutexLock lock(&mu_);
-  auto it = by_peer_.find(peer);
-  if (it == by_peer_.end()) return std::nullopt;
-  return it->second;
-}
-
 namespace {
 
 void AddAuthenticatedGroup(UserInfo* user) {

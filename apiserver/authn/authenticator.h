@@ -62,23 +62,6 @@ UserInfo Anonymous();
 // What a verified TLS client certificate says: Subject CN and O.
 using CertificateIdentity = CertificateSubject;
 
-// The client certificates of the connections the HTTP server handed to the
-// gRPC server, by the peer name gRPC gives such a connection ("fd:N"). The
-// entry is written before the connection is handed over, so a reused
-// descriptor number always finds its own connection's entry.
-//
-// Thread safety: safe to call concurrently.
-class ConnectionIdentities {
- public:
-  // `identity` nullopt: the connection presented no certificate.
-  void Set(std::string peer, std::optional<CertificateIdentity> identity);
-  std::optional<CertificateIdentity> Find(absl::string_view peer) const;
-
- private:
-  mutable absl::Mutex mu_;
-  absl::flat_hash_map<std::string, CertificateIdentity> by_peer_ ABSL_GUARDED_BY(mu_);
-};
-
 // The parsed --token-auth-file.
 class TokenFile {
  public:
