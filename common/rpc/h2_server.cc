@@ -92,32 +92,6 @@ bool ReservedHeader(std::string_view name) {
          absl::StartsWith(absl::string_view(name.data(), name.size()), "grpc-");
 }
 
-// gRPC's name for the peer of an accepted socket.
-std::string PeerAddress(int fd) {
-  sockaddr_storage address{};
-  socklen_t length = sizeof address;
-  if (getpeername(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) return "unknown";
-  char text[INET6_ADDRSTRLEN] = {};
-  if (address.ss_family == AF_INET) {
-    const auto* in = reinterpret_cast<const sockaddr_in*>(&address);
-    inet_ntop(AF_INET, &in->sin_addr, text, sizeof text);
-    return absl::StrCat("ipv4:", text, ":", ntohs(in->sin_port));
-  }
-  if (address.ss_family == AF_INET6) {
-    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&address);
-    inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof text);
-    return absl::StrCat("ipv6:[", text, "]:", ntohs(in6->sin6_port));
-  }
-  if (address.ss_family == AF_UNIX) {
-    const auto* un = reinterpret_cast<const sockaddr_un*>(&address);
-    const size_t path = length > offsetof(sockaddr_un, sun_path)
-                            ? strnlen(un->sun_path, length - offsetof(sockaddr_un, sun_path))
-                            : 0;
-    return absl::StrCat("unix:", absl::string_view(un->sun_path, path));
-  }
-  return "unknown";
-}
-
 }  // namespace
 
 std::string FrameBytes(std::string_view serialized) {
@@ -135,6 +109,36 @@ std::string Frame(const google::protobuf::MessageLite& message) {
   std::memcpy(&out[1], &length, 4);
   message.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(&out[5]));
   return out;
+}
+
+std::string PeerAddress(int fd) {
+  sockaddr_storage address{};
+  socklen_t length = sizeof address;
+  if (getpeername(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) return "unknown";
+  char text[INET6_ADDRSTRLEN] = {};
+  if (address.ss_family == AF_INET) {
+    const auto* in = reinterpret_cast<const sockaddr_in*>(&address);
+    inet_ntop(AF_INET, &in->sin_addr, text, sizeof text);
+    return absl::StrCat("ipv4:", text, ":", ntohs(in->sin_port));
+  }
+  if (address.ss_family == AF_INET6) {
+    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&address);
+    if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) {
+      // An IPv4 client of a dual-stack listener: named as gRPC names it.
+      inet_ntop(AF_INET, &in6->sin6_addr.s6_addr[12], text, sizeof text);
+      return absl::StrCat("ipv4:", text, ":", ntohs(in6->sin6_port));
+    }
+    inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof text);
+    return absl::StrCat("ipv6:[", text, "]:", ntohs(in6->sin6_port));
+  }
+  if (address.ss_family == AF_UNIX) {
+    const auto* un = reinterpret_cast<const sockaddr_un*>(&address);
+    const size_t path = length > offsetof(sockaddr_un, sun_path)
+                            ? strnlen(un->sun_path, length - offsetof(sockaddr_un, sun_path))
+                            : 0;
+    return absl::StrCat("unix:", absl::string_view(un->sun_path, path));
+  }
+  return "unknown";
 }
 
 std::string_view CallInfo::Find(std::string_view name) const {
@@ -495,6 +499,9 @@ class Worker {
         return;
       }
       SSL_set_mode(c->ssl, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+      // Whole reads from the socket rather than a header and then a body
+      // per record; OnReadable stops once nothing is buffered.
+      SSL_set_read_ahead(c->ssl, 1);
       SSL_set_accept_state(c->ssl);
       c->handshaking = true;
     }
@@ -619,7 +626,12 @@ class Worker {
         c->closing = true;
         return;
       }
-      if (c->ssl == nullptr && static_cast<size_t>(n) < sizeof read_buffer_) return;
+      // Everything the socket had is read: epoll (level-triggered) says when
+      // more comes. Over TLS, a last SSL_read would only fail (WANT_READ).
+      if (c->ssl == nullptr ? static_cast<size_t>(n) < sizeof read_buffer_
+                            : SSL_has_pending(c->ssl) == 0) {
+        return;
+      }
     }
   }
 
@@ -632,7 +644,7 @@ class Worker {
     if (c->want_out == want || c->fd < 0) return;
     c->want_out = want;
     epoll_event ev{};
-    ev.events = EPOLLIN | (want ? EPOLLOUT : 0);
+    ev.events = want ? EPOLLIN | EPOLLOUT : EPOLLIN;
     ev.data.u64 = c->id;
     epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, c->fd, &ev);
   }
@@ -949,7 +961,15 @@ class Worker {
     const std::string_view n = View(name, name_length);
     const std::string_view v = View(value, value_length);
     if (static_cast<Worker*>(user)->server_->options_.keep_metadata && !ReservedHeader(n)) {
-      s->metadata.emplace_back(n, v);
+      if (absl::EndsWith(absl::string_view(n.data(), n.size()), "-bin")) {
+        // Binary metadata travels in base64: handlers get the bytes.
+        std::string bytes;
+        if (absl::Base64Unescape(absl::string_view(v.data(), v.size()), &bytes)) {
+          s->metadata.emplace_back(n, std::move(bytes));
+        }
+      } else {
+        s->metadata.emplace_back(n, v);
+      }
     }
     if (n == ":path") {
       s->path.assign(v);

@@ -72,6 +72,11 @@ std::string FrameBytes(std::string_view serialized);
 // grpc-message's percent-encoding (gRPC's PROTOCOL-HTTP2.md).
 std::string PercentEncode(std::string_view message);
 
+// gRPC's name for the peer of a connected socket: "ipv4:127.0.0.1:5000",
+// "ipv6:[::1]:5000", "unix:<path>" (the path often empty); "unknown" when
+// the socket has none.
+std::string PeerAddress(int fd);
+
 // The client at the other end of a connection.
 struct Peer {
   // As gRPC names peers: "ipv4:127.0.0.1:5000", "ipv6:[::1]:5000", "unix:"
@@ -88,7 +93,8 @@ struct CallInfo {
   std::shared_ptr<const Peer> peer;  // never null
   // The request's custom metadata when ServerConfig::keep_metadata is set:
   // every header but HTTP/2's pseudo-headers and those gRPC reserves
-  // (content-type, te, grpc-*), names lowercase, in the order received.
+  // (content-type, te, grpc-*), names lowercase, in the order received;
+  // the values of binary metadata (names ending in -bin) decoded.
   std::vector<std::pair<std::string, std::string>> metadata;
 
   // The first value of metadata `name` (lowercase); empty when absent.
