@@ -44,13 +44,22 @@ constexpr char kPreface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 
 // Echoes each message back, one write at a time (messages that arrive
 // while one is being written are dropped), and finishes once the client is
-// done and nothing is being written.
+// done and nothing is being written. "headers" sends the response headers
+// early (once, before any write); "details" ends the call with an error
+// carrying binary details.
 class Echo final : public rpc::StreamCallbacks {
  public:
   explicit Echo(rpc::CallRef ref) : ref_(ref) {}
   bool OnMessage(std::string_view message) override {
     if (message == "bad") return false;
+    if (message == "headers" && !headers_ && !wrote_) {
+      headers_ = true;
+      ref_.SendHeaders();
+      return true;
+    }
+    if (message == "details") details_ = true;
     if (!writing_) {
+      wrote_ = true;
       writing_ = true;
       ref_.Write(rpc::FrameBytes(message));
     }
@@ -70,9 +79,16 @@ class Echo final : public rpc::StreamCallbacks {
   void MaybeFinish() {
     if (finished_ || !reads_done_ || writing_) return;
     finished_ = true;
-    ref_.Finish(absl::OkStatus());
+    if (details_) {
+      ref_.Finish(absl::AbortedError("details"), std::string("\0\x01\xff", 3));
+    } else {
+      ref_.Finish(absl::OkStatus());
+    }
   }
   const rpc::CallRef ref_;
+  bool headers_ = false;
+  bool wrote_ = false;
+  bool details_ = false;
   bool writing_ = false;
   bool reads_done_ = false;
   bool finished_ = false;
@@ -83,9 +99,15 @@ std::string socket_path;
 rpc::Server* StartServer() {
   rpc::ServerConfig config;
   config.max_receive_message_bytes = 64 * 1024;
+  config.keep_metadata = true;  // headers, binary ones decoded, reach the handlers
   auto* server = new rpc::Server(config);
   rpc::Method put;
-  put.unary = [](std::string_view message, rpc::CallRef ref, const rpc::CallInfo&) {
+  put.unary = [](std::string_view message, rpc::CallRef ref, const rpc::CallInfo& info) {
+    // Metadata named "x-fail" fails the call with binary details.
+    if (!info.Find("x-fail").empty()) {
+      return ref.Reply(absl::FailedPreconditionError("x-fail"), "",
+                       std::string(info.Find("x-fail")));
+    }
     etcdserverpb::PutRequest request;
     if (!request.ParseFromArray(message.data(), static_cast<int>(message.size()))) {
       return ref.Reply(absl::InternalError("grpc: error unmarshalling request"), "");

@@ -14,9 +14,9 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "store/kvstore.h"
 #include "common/rpc/h2_server.h"
 #include "common/rpc/health_service.h"
+#include "store/kvstore.h"
 #include "store/service/kv_service.h"
 #include "store/service/lease_service.h"
 #include "store/service/maintenance_service.h"

@@ -4,8 +4,8 @@
 #ifndef MINIK8S_STORE_SERVICE_WATCH_SERVICE_H_
 #define MINIK8S_STORE_SERVICE_WATCH_SERVICE_H_
 
-#include "etcd/etcdserverpb/rpc.pb.h"
 #include "common/rpc/h2_server.h"
+#include "etcd/etcdserverpb/rpc.pb.h"
 #include "store/watchable_store.h"
 
 namespace minik8s::store {

@@ -158,7 +158,10 @@ TEST_F(RpcServicesTest, CheckAnswersTheServersStatus) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(status.error_message(), "service name unknown");
 
-  status = Check("", &response, std::string("\x0a\x05ab", 4));  // truncated
+  status = Check("", &response,
+                 std::string("\x0a\x05"
+                             "ab",
+                             4));  // truncated
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
 }
 
@@ -211,7 +214,10 @@ TEST_F(RpcServicesTest, WatchOfAnUnknownServiceStaysOpen) {
 }
 
 TEST_F(RpcServicesTest, WatchWithABadRequestEnds) {
-  std::unique_ptr<Watch> watch = StartWatch("", 10, std::string("\x0a\x05ab", 4));
+  std::unique_ptr<Watch> watch = StartWatch("", 10,
+                                            std::string("\x0a\x05"
+                                                        "ab",
+                                                        4));
   EXPECT_EQ(watch->Next(), "");
   EXPECT_EQ(watch->reader->Finish().error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_TRUE(Drained());
