@@ -507,7 +507,6 @@ class WatchStream final : public rpc::StreamCallbacks {
  private:
   void Register(const apiv1::WatchRequest& request) {
     absl::StatusOr<Handler::WatchStream> stream = handler_->Watch(request, [this] { TryWrite(); });
-    bool cancelled = false;
     {
       absl::MutexLock lock(&mu_);
       registering_ = false;
@@ -515,23 +514,24 @@ class WatchStream final : public rpc::StreamCallbacks {
         FinishLocked(stream.status());
         return;
       }
-      stream_ = *stream;
-      // Unregister() ran already (the client went away meanwhile).
-      cancelled = unregistered_;
-      if (cancelled) {
-        FinishLocked(absl::CancelledError("the client went away"));
-      } else {
+      if (!unregistered_) {
+        stream_ = *stream;
         // The watch is established: tell the client now rather than with
         // the first event (which may be long in coming).
         ref_.SendHeaders();
         AuditLocked("ResponseStarted", absl::OkStatus());
+        // Under the same lock: once it is released, the call may end (the
+        // client goes, the watcher closes) and this object with it.
+        TryWriteLocked();
+        return;
       }
     }
-    if (cancelled) {
-      stream->cache->Unregister(stream->watcher);
-      return;
-    }
-    TryWrite();
+    // The client went away meanwhile (OnCancelled ran and left the end to
+    // this). With stream_ unset nothing else ends the call: the watcher
+    // leaves the cache first, so no notification reaches a deleted object.
+    stream->cache->Unregister(stream->watcher);
+    absl::MutexLock lock(&mu_);
+    FinishLocked(absl::CancelledError("the client went away"));
   }
 
   void Unregister() {
@@ -566,6 +566,10 @@ class WatchStream final : public rpc::StreamCallbacks {
 
   void TryWrite() {
     absl::MutexLock lock(&mu_);
+    TryWriteLocked();
+  }
+
+  void TryWriteLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (writing_ || finished_ || stream_.watcher == nullptr) return;
     absl::Status error;
     bool more = false;
