@@ -6,7 +6,6 @@
 #include <utility>
 #include <vector>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "api/errors.h"
@@ -483,7 +482,6 @@ class WatchStream final : public rpc::StreamCallbacks {
   void OnCancelled() override {
     Unregister();
     absl::MutexLock lock(&mu_);
-    cancelled_ = true;
     if (!registering_) FinishLocked(absl::CancelledError("the client went away"));
   }
 
@@ -629,7 +627,6 @@ class WatchStream final : public rpc::StreamCallbacks {
   std::vector<Delivery> batch_ ABSL_GUARDED_BY(mu_);
   bool got_request_ ABSL_GUARDED_BY(mu_) = false;
   bool registering_ ABSL_GUARDED_BY(mu_) = false;
-  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
   bool unregistered_ ABSL_GUARDED_BY(mu_) = false;

@@ -147,6 +147,8 @@ class ReflectionService::State {
         service->GetReflection()->SetString(service, resp_.name, name);
       }
     } else {
+      // No request kind set (or one this version does not know): gRPC's
+      // reflection server answers UNIMPLEMENTED with no message.
       status = absl::UnimplementedError("");
     }
     if (!status.ok()) {
@@ -170,14 +172,14 @@ class ReflectionService::State {
     pb::Message* files =
         response->GetReflection()->MutableMessage(response, resp_.file_descriptor_response);
     absl::flat_hash_set<const pb::FileDescriptor*> seen;
-    std::vector<const pb::FileDescriptor*> todo = {file};
-    while (!todo.empty()) {
-      const pb::FileDescriptor* f = todo.back();
-      todo.pop_back();
+    std::vector<const pb::FileDescriptor*> unvisited = {file};
+    while (!unvisited.empty()) {
+      const pb::FileDescriptor* f = unvisited.back();
+      unvisited.pop_back();
       if (!seen.insert(f).second) continue;
       files->GetReflection()->AddString(files, resp_.file_descriptor_proto, Serialized(f));
       // Pushed in reverse: popped in the order of the imports.
-      for (int i = f->dependency_count() - 1; i >= 0; --i) todo.push_back(f->dependency(i));
+      for (int i = f->dependency_count() - 1; i >= 0; --i) unvisited.push_back(f->dependency(i));
     }
     return absl::OkStatus();
   }
