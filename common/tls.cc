@@ -233,6 +233,98 @@ absl::StatusOr<SslCtxPtr> MakeServerSslContext(const TlsServerFiles& files) {
   return ctx;
 }
 
+namespace {
+
+// PEM certificates from `pem` into `store`; false when it holds none or one
+// does not parse.
+bool AddPemCertificates(X509_STORE* store, const std::string& pem) {
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(
+      BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), &BIO_free);
+  if (bio == nullptr) return false;
+  int added = 0;
+  while (X509* cert = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) {
+    const int ok = X509_STORE_add_cert(store, cert);
+    X509_free(cert);
+    if (ok != 1) return false;
+    ++added;
+  }
+  ERR_clear_error();  // the end of the text reads as an error
+  return added > 0;
+}
+
+}  // namespace
+
+absl::StatusOr<SslCtxPtr> MakeClientSslContext(const TlsClientFiles& files) {
+  const bool has_cert = !files.cert_file.empty() || !files.cert_pem.empty();
+  const bool has_key = !files.key_file.empty() || !files.key_pem.empty();
+  if (has_cert != has_key) {
+    return absl::InvalidArgumentError(
+        "a client certificate needs its key and a key its certificate (give both or neither)");
+  }
+  std::string ca = files.ca_pem;
+  std::string ca_name = "the CA data";
+  if (ca.empty() && !files.ca_file.empty()) {
+    absl::StatusOr<std::string> read = ReadPemFile(files.ca_file);
+    if (!read.ok()) return read.status();
+    ca = *std::move(read);
+    ca_name = files.ca_file;
+  }
+  std::string cert = files.cert_pem;
+  std::string key = files.key_pem;
+  if (has_cert) {
+    if (cert.empty()) {
+      absl::StatusOr<std::string> read = ReadPemFile(files.cert_file);
+      if (!read.ok()) return read.status();
+      cert = *std::move(read);
+    }
+    if (key.empty()) {
+      absl::StatusOr<std::string> read = ReadPemFile(files.key_file);
+      if (!read.ok()) return read.status();
+      key = *std::move(read);
+    }
+    const std::string cert_name = files.cert_pem.empty() ? files.cert_file : "the certificate data";
+    const std::string key_name = files.key_pem.empty() ? files.key_file : "the key data";
+    if (absl::Status s = CheckCertAndKey(cert_name, cert, key_name, key); !s.ok()) return s;
+  }
+  SslCtxPtr ctx(SSL_CTX_new(TLS_client_method()));
+  if (ctx == nullptr) return absl::InternalError(absl::StrCat("SSL_CTX_new: ", OpenSslError()));
+  SSL_CTX_set_min_proto_version(ctx.get(), TLS1_2_VERSION);
+  SSL_CTX_set_mode(ctx.get(), SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  if (ca.empty()) {
+    SSL_CTX_set_default_verify_paths(ctx.get());
+  } else if (!AddPemCertificates(SSL_CTX_get_cert_store(ctx.get()), ca)) {
+    return absl::InvalidArgumentError(absl::StrCat(ca_name, ": no CA certificate could be read"));
+  }
+  SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER, nullptr);
+  if (has_cert) {
+    std::unique_ptr<BIO, decltype(&BIO_free)> bio(
+        BIO_new_mem_buf(cert.data(), static_cast<int>(cert.size())), &BIO_free);
+    X509* leaf = bio ? PEM_read_bio_X509_AUX(bio.get(), nullptr, nullptr, nullptr) : nullptr;
+    if (leaf == nullptr || SSL_CTX_use_certificate(ctx.get(), leaf) != 1) {
+      X509_free(leaf);
+      return absl::InvalidArgumentError(absl::StrCat("client certificate: ", OpenSslError()));
+    }
+    X509_free(leaf);
+    // The rest of the chain, if any.
+    while (X509* extra = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) {
+      if (SSL_CTX_add0_chain_cert(ctx.get(), extra) != 1) X509_free(extra);
+    }
+    ERR_clear_error();
+    std::unique_ptr<BIO, decltype(&BIO_free)> key_bio(
+        BIO_new_mem_buf(key.data(), static_cast<int>(key.size())), &BIO_free);
+    EVP_PKEY* pkey =
+        key_bio ? PEM_read_bio_PrivateKey(key_bio.get(), nullptr, nullptr, nullptr) : nullptr;
+    if (pkey == nullptr || SSL_CTX_use_PrivateKey(ctx.get(), pkey) != 1) {
+      EVP_PKEY_free(pkey);
+      return absl::InvalidArgumentError(absl::StrCat("client key: ", OpenSslError()));
+    }
+    EVP_PKEY_free(pkey);
+  }
+  static constexpr unsigned char kAlpn[] = {2, 'h', '2'};
+  SSL_CTX_set_alpn_protos(ctx.get(), kAlpn, sizeof(kAlpn));
+  return ctx;
+}
+
 bool PeerCertificateVerified(const SSL* ssl) {
   X509* peer = SSL_get0_peer_certificate(ssl);
   return peer != nullptr && SSL_get_verify_result(ssl) == X509_V_OK;

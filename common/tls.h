@@ -87,6 +87,13 @@ using SslCtxPtr = std::unique_ptr<SSL_CTX, SslCtxDeleter>;
 // Errors name the file that is wrong.
 absl::StatusOr<SslCtxPtr> MakeServerSslContext(const TlsServerFiles& files);
 
+// An OpenSSL client context (TLS 1.2 and later) that verifies the server's
+// certificate against files' CA (ca_pem, else ca_file, else the system's
+// roots) and presents the client certificate when one is given. The host
+// to check is set per connection (SSL_set1_host, or the IP in the
+// connection's verify parameters). Errors name the file that is wrong.
+absl::StatusOr<SslCtxPtr> MakeClientSslContext(const TlsClientFiles& files);
+
 // Whether the peer of a finished handshake presented a certificate that
 // verified against the context's trusted CA.
 bool PeerCertificateVerified(const SSL* ssl);
