@@ -1,10 +1,5 @@
 #include "client/api_client.h"
 
-#include <grpcpp/client_context.h>
-#include <grpcpp/create_channel.h>
-#include <grpcpp/security/credentials.h>
-#include <grpcpp/support/channel_arguments.h>
-
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
@@ -15,9 +10,9 @@
 #include "absl/synchronization/mutex.h"
 #include "api/errors.h"
 #include "client/resource.h"
-#include "common/grpc_setup.h"
 #include "common/metrics.h"
 #include "common/net.h"
+#include "common/rpc/h2_client.h"
 
 namespace minik8s::client {
 namespace {
@@ -79,20 +74,31 @@ absl::Status CountRequest(const std::string& host, absl::string_view method, abs
   return status;
 }
 
+// The apiserver's error as the API reports it: the code and message, and
+// the meta.v1.Status the details carry.
+absl::Status ApiError(const rpc::CallStatus& status) {
+  if (status.ok()) return absl::OkStatus();
+  return api::FromGrpcError(grpc::Status(static_cast<grpc::StatusCode>(status.status.code()),
+                                         std::string(status.status.message()), status.details));
+}
+
 // The status of a unary call. A deadline the client set and the server
 // never answered within (no API Status in the details: not the server's own
 // Timeout) is reported as kubectl reports a client timeout, naming the
-// server and the time waited, rather than as gRPC's bare "Deadline
-// Exceeded".
-absl::Status UnaryStatus(const ApiClientOptions& options, const grpc::Status& status) {
-  if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED &&
-      status.error_details().empty()) {
+// server and the time waited, rather than as a bare "Deadline Exceeded".
+absl::Status UnaryStatus(const ApiClientOptions& options, const rpc::CallStatus& status) {
+  if (status.status.code() == absl::StatusCode::kDeadlineExceeded && status.details.empty()) {
     return absl::DeadlineExceededError(
         absl::StrCat("Unable to connect to the server: timed out after ",
                      absl::FormatDuration(options.timeout), " waiting for the server at ",
                      options.server, " (Client.Timeout exceeded while awaiting headers)"));
   }
-  return api::FromGrpcError(status);
+  return ApiError(status);
+}
+
+// "/minik8s.apiserver.v1.ApiServer/<name>", the path of a method.
+std::string MethodPath(absl::string_view name) {
+  return absl::StrCat("/", pb::ApiServer::service_full_name(), "/", name);
 }
 
 absl::Status ParseInto(const std::string& bytes, Message* out, absl::string_view what) {
@@ -115,47 +121,44 @@ absl::StatusOr<ObjectPtr> Decode(const std::string& bytes, const Message& protot
 }
 
 // The credentials and impersonation every call carries.
-void AddCallMetadata(grpc::ClientContext* context, const ApiClientOptions& options) {
+std::vector<std::pair<std::string, std::string>> CallMetadata(const ApiClientOptions& options) {
+  std::vector<std::pair<std::string, std::string>> metadata;
   if (!options.bearer_token.empty()) {
-    context->AddMetadata("authorization", "Bearer " + options.bearer_token);
+    metadata.emplace_back("authorization", "Bearer " + options.bearer_token);
   }
   for (const auto& [name, value] : ImpersonationHeaders(options.impersonate)) {
-    context->AddMetadata(absl::AsciiStrToLower(name), value);  // gRPC keys are lower case
+    metadata.emplace_back(absl::AsciiStrToLower(name), value);  // gRPC keys are lower case
   }
+  return metadata;
 }
 
 // A server-streaming Watch call read synchronously; batch messages
 // (WatchEvent.events) are returned one event at a time.
 class GrpcWatchStream : public WatchStream {
  public:
-  GrpcWatchStream(pb::ApiServer::Stub* stub, pb::WatchRequest request, const Message& prototype,
+  GrpcWatchStream(rpc::Channel* channel, const pb::WatchRequest& request, const Message& prototype,
                   const ApiClientOptions& options)
       : prototype_(prototype), host_(options.server) {
-    context_.AddMetadata("user-agent-client", options.user_agent);
-    AddCallMetadata(&context_, options);
-    reader_ = stub->Watch(&context_, request);
+    rpc::CallOptions call;
+    call.metadata = CallMetadata(options);
+    call.metadata.emplace_back("user-agent-client", options.user_agent);
+    reader_ = channel->StartStream(MethodPath("Watch"), request.SerializeAsString(), call);
   }
 
-  ~GrpcWatchStream() override {
-    if (!finished_) {
-      Cancel();
-      pb::WatchEvent ignored;
-      while (reader_->Read(&ignored)) {
-      }
-      reader_->Finish();
-    }
-  }
+  // The stream's destructor cancels a call still open.
+  ~GrpcWatchStream() override = default;
 
   bool Next(WatchEvent* event) override {
     if (finished_) return false;
     // A batch message (the request allows them) yields its events one by
     // one; a message without `events` is a single event.
     if (batch_next_ >= raw_.events_size()) {
-      if (reader_->Read(&raw_)) {
-        batch_next_ = 0;
-      } else {
-        return EndOfStream();
+      if (!reader_->Read(&message_)) return EndOfStream();
+      if (!raw_.ParseFromString(message_)) {
+        FailDecoding(absl::InternalError("cannot decode a watch message"));
+        return false;
       }
+      batch_next_ = 0;
     }
     const pb::WatchEvent& raw = raw_.events_size() > 0 ? raw_.events(batch_next_) : raw_;
     ++batch_next_;
@@ -167,19 +170,19 @@ class GrpcWatchStream : public WatchStream {
 
   void Cancel() override {
     cancelled_.store(true);
-    context_.TryCancel();
+    reader_->Cancel();
   }
 
   absl::Status status() override { return final_status_; }
 
  private:
   bool EndOfStream() {
-    grpc::Status status = reader_->Finish();
+    const rpc::CallStatus status = reader_->Finish();
     finished_ = true;
     if (cancelled_.load()) {
       final_status_ = absl::OkStatus();
     } else {
-      final_status_ = api::FromGrpcError(status);
+      final_status_ = ApiError(status);
     }
     CountRequest(host_, "GET", final_status_).IgnoreError();  // a watch counts when it ends
     return false;
@@ -189,11 +192,7 @@ class GrpcWatchStream : public WatchStream {
   // relists (a decoding error would repeat on resume).
   void FailDecoding(const absl::Status& s) {
     final_status_ = s;
-    Cancel();
-    pb::WatchEvent ignored;
-    while (reader_->Read(&ignored)) {
-    }
-    reader_->Finish();
+    reader_->Cancel();
     finished_ = true;
   }
 
@@ -234,9 +233,9 @@ class GrpcWatchStream : public WatchStream {
 
   const Message& prototype_;
   const std::string host_;  // for rest_client_requests_total
-  grpc::ClientContext context_;
-  std::unique_ptr<grpc::ClientReader<pb::WatchEvent>> reader_;
+  std::unique_ptr<rpc::ClientStream> reader_;
   // The last message read, and the next of its batched events to return.
+  std::string message_;
   pb::WatchEvent raw_;
   int batch_next_ = 0;  // >= raw_.events_size(): nothing left of raw_
   std::atomic<bool> cancelled_{false};
@@ -277,50 +276,49 @@ minik8s::meta::v1::DeleteOptions DeleteOptions::ToProto() const {
 }
 
 absl::StatusOr<std::unique_ptr<ApiClient>> ApiClient::Connect(const ApiClientOptions& options) {
-  // Before anything that starts gRPC (credentials do).
-  ConfigureGrpcForProcess();
   absl::StatusOr<GrpcEndpoint> endpoint =
       UrlToGrpcEndpoint(options.grpc_server.empty() ? options.server : options.grpc_server);
   if (!endpoint.ok()) return endpoint.status();
-  std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
-  if (endpoint->tls || options.tls.has_value()) {
-    absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> tls =
-        MakeChannelCredentials(options.tls.value_or(TlsClientFiles{}));
-    if (!tls.ok()) return tls.status();
-    credentials = *std::move(tls);
-  }
-  grpc::ChannelArguments args;
-  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS,
-              static_cast<int>(absl::ToInt64Milliseconds(options.keepalive_time)));
-  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS,
-              static_cast<int>(absl::ToInt64Milliseconds(options.keepalive_timeout)));
-  args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
-  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
-  // GRPC_ARG_MIN_RECONNECT_BACKOFF_MS is, in gRPC, only the shortest time a
-  // connection attempt is given (not a backoff; a small value makes connects
-  // fail spuriously on a loaded machine). Longer than a call's deadline: a
-  // server that accepts the connection but never answers (frozen, SIGSTOP)
-  // then fails the call with its own deadline, reported as a timeout, not
-  // with UNAVAILABLE after gRPC's 20 s connect timeout, which reads as
-  // "connection refused". A refused connection still fails at once.
-  const int64_t connect_ms =
-      absl::ToInt64Milliseconds(std::max(absl::Seconds(20), options.timeout + absl::Seconds(1)));
-  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS,
-              static_cast<int>(std::min<int64_t>(connect_ms, std::numeric_limits<int>::max())));
-  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS,
-              static_cast<int>(absl::ToInt64Milliseconds(options.max_reconnect_backoff)));
-  args.SetInt(GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH, 256 << 20);
-  args.SetUserAgentPrefix(options.user_agent);
-  auto channel = grpc::CreateCustomChannel(endpoint->address, credentials, args);
-  return std::make_unique<ApiClient>(std::move(channel), options);
+  rpc::ChannelOptions channel;
+  channel.target = endpoint->address;
+  if (endpoint->tls || options.tls.has_value())
+    channel.tls = options.tls.value_or(TlsClientFiles{});
+  channel.user_agent = options.user_agent;
+  // Longer than a call's deadline: a server that accepts the connection but
+  // never answers (frozen, SIGSTOP) then fails the call with its own
+  // deadline, reported as a timeout, rather than with UNAVAILABLE, which
+  // reads as "connection refused". A refused connection still fails at once.
+  channel.connect_timeout = std::max(absl::Seconds(20), options.timeout + absl::Seconds(1));
+  channel.initial_reconnect_backoff = absl::Milliseconds(100);
+  channel.max_reconnect_backoff = options.max_reconnect_backoff;
+  channel.keepalive_time = options.keepalive_time;
+  channel.keepalive_timeout = options.keepalive_timeout;
+  channel.max_receive_message_bytes = 256 << 20;
+  absl::StatusOr<std::unique_ptr<rpc::Channel>> made = rpc::Channel::Create(std::move(channel));
+  if (!made.ok()) return made.status();
+  return std::unique_ptr<ApiClient>(new ApiClient(*std::move(made), options));
 }
 
-ApiClient::ApiClient(std::shared_ptr<grpc::Channel> channel, const ApiClientOptions& options)
-    : options_(options), channel_(std::move(channel)), stub_(pb::ApiServer::NewStub(channel_)) {}
+ApiClient::ApiClient(std::unique_ptr<rpc::Channel> channel, const ApiClientOptions& options)
+    : options_(options), channel_(std::move(channel)) {}
 
-void ApiClient::PrepareContext(grpc::ClientContext* context) const {
-  context->set_deadline(absl::ToChronoTime(absl::Now() + options_.timeout));
-  AddCallMetadata(context, options_);
+ApiClient::~ApiClient() = default;
+
+absl::Status ApiClient::Invoke(absl::string_view method, const Message& request, Message* response,
+                               absl::string_view http_method, int ok_code) {
+  rpc::CallOptions call;
+  call.deadline = absl::Now() + options_.timeout;
+  call.metadata = CallMetadata(options_);
+  std::string answer;
+  const rpc::CallStatus status =
+      channel_->Call(MethodPath(method), request.SerializeAsString(), call, &answer);
+  absl::Status s =
+      CountRequest(options_.server, http_method, UnaryStatus(options_, status), ok_code);
+  if (!s.ok()) return s;
+  if (!response->ParseFromString(answer)) {
+    return absl::InternalError(absl::StrCat("cannot decode the ", method, " answer"));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status ApiClient::Create(absl::string_view resource, absl::string_view ns,
@@ -331,10 +329,7 @@ absl::Status ApiClient::Create(absl::string_view resource, absl::string_view ns,
   object.SerializeToString(req.mutable_object());
   req.set_dry_run(dry_run);
   pb::ObjectResponse resp;
-  grpc::ClientContext ctx;
-  PrepareContext(&ctx);
-  absl::Status s = CountRequest(options_.server, "POST",
-                                UnaryStatus(options_, stub_->Create(&ctx, req, &resp)), 201);
+  absl::Status s = Invoke("Create", req, &resp, "POST", 201);
   if (!s.ok()) return s;
   return ParseInto(resp.object(), out, "create answer");
 }
@@ -350,11 +345,7 @@ absl::Status ApiClient::CreateSubresource(absl::string_view resource, absl::stri
   object.SerializeToString(req.mutable_object());
   req.set_dry_run(dry_run);
   pb::ObjectResponse resp;
-  grpc::ClientContext ctx;
-  PrepareContext(&ctx);
-  absl::Status s =
-      CountRequest(options_.server, "POST",
-                   UnaryStatus(options_, stub_->CreateSubresource(&ctx, req, &resp)), 201);
+  absl::Status s = Invoke("CreateSubresource", req, &resp, "POST", 201);
   if (!s.ok()) return s;
   return ParseInto(resp.object(), out, "create answer");
 }
@@ -367,10 +358,7 @@ absl::Status ApiClient::Get(absl::string_view resource, absl::string_view ns,
   req.set_name(std::string(name));
   req.set_subresource(std::string(subresource));
   pb::ObjectResponse resp;
-  grpc::ClientContext ctx;
-  PrepareContext(&ctx);
-  absl::Status s =
-      CountRequest(options_.server, "GET", UnaryStatus(options_, stub_->Get(&ctx, req, &resp)));
+  absl::Status s = Invoke("Get", req, &resp, "GET");
   if (!s.ok()) return s;
   return ParseInto(resp.object(), out, "get answer");
 }
@@ -387,10 +375,7 @@ absl::StatusOr<ObjectList> ApiClient::List(absl::string_view resource, absl::str
   req.set_resource_version(options.resource_version);
   req.set_resource_version_match(options.resource_version_match);
   pb::ListResponse resp;
-  grpc::ClientContext ctx;
-  PrepareContext(&ctx);
-  absl::Status s =
-      CountRequest(options_.server, "GET", UnaryStatus(options_, stub_->List(&ctx, req, &resp)));
+  absl::Status s = Invoke("List", req, &resp, "GET");
   if (!s.ok()) return s;
   ObjectList list;
   list.items.reserve(resp.items_size());
@@ -416,30 +401,25 @@ absl::Status ApiClient::Update(absl::string_view resource, absl::string_view ns,
   object.SerializeToString(req.mutable_object());
   req.set_dry_run(dry_run);
   pb::ObjectResponse resp;
-  grpc::ClientContext ctx;
-  PrepareContext(&ctx);
-  absl::Status s =
-      CountRequest(options_.server, "PUT", UnaryStatus(options_, stub_->Update(&ctx, req, &resp)));
+  absl::Status s = Invoke("Update", req, &resp, "PUT");
   if (!s.ok()) return s;
   return ParseInto(resp.object(), out, "update answer");
 }
 
 absl::Status ApiClient::Patch(absl::string_view resource, absl::string_view ns,
                               absl::string_view name, absl::string_view subresource,
-                              absl::string_view merge_patch_json, Message* out, bool dry_run) {
+                              absl::string_view patch, Message* out, bool dry_run,
+                              absl::string_view patch_type) {
   pb::PatchRequest req;
   req.set_resource(std::string(resource));
   req.set_namespace_(std::string(ns));
   req.set_name(std::string(name));
   req.set_subresource(std::string(subresource));
-  req.set_patch_type("application/merge-patch+json");
-  req.set_patch(std::string(merge_patch_json));
+  req.set_patch_type(std::string(patch_type));
+  req.set_patch(std::string(patch));
   req.set_dry_run(dry_run);
   pb::ObjectResponse resp;
-  grpc::ClientContext ctx;
-  PrepareContext(&ctx);
-  absl::Status s =
-      CountRequest(options_.server, "PATCH", UnaryStatus(options_, stub_->Patch(&ctx, req, &resp)));
+  absl::Status s = Invoke("Patch", req, &resp, "PATCH");
   if (!s.ok()) return s;
   return ParseInto(resp.object(), out, "patch answer");
 }
@@ -453,10 +433,7 @@ absl::Status ApiClient::Delete(absl::string_view resource, absl::string_view ns,
   req.set_name(std::string(name));
   options.ToProto().SerializeToString(req.mutable_options());
   pb::DeleteResponse resp;
-  grpc::ClientContext ctx;
-  PrepareContext(&ctx);
-  absl::Status s = CountRequest(options_.server, "DELETE",
-                                UnaryStatus(options_, stub_->Delete(&ctx, req, &resp)));
+  absl::Status s = Invoke("Delete", req, &resp, "DELETE");
   if (!s.ok()) return s;
   if (deleted != nullptr) *deleted = resp.deleted();
   return ParseInto(resp.object(), out, "delete answer");
@@ -476,7 +453,7 @@ absl::StatusOr<std::unique_ptr<WatchStream>> ApiClient::Watch(absl::string_view 
   // GrpcWatchStream reads batch messages (several events in one).
   req.set_allow_event_batches(true);
   return std::unique_ptr<WatchStream>(
-      new GrpcWatchStream(stub_.get(), std::move(req), prototype, options_));
+      new GrpcWatchStream(channel_.get(), req, prototype, options_));
 }
 
 absl::Status ApiClient::Bind(const minik8s::core::v1::Binding& binding) {
@@ -485,10 +462,7 @@ absl::Status ApiClient::Bind(const minik8s::core::v1::Binding& binding) {
   req.set_name(binding.metadata().name());
   binding.SerializeToString(req.mutable_binding());
   pb::BindResponse resp;
-  grpc::ClientContext ctx;
-  PrepareContext(&ctx);
-  return CountRequest(options_.server, "POST", UnaryStatus(options_, stub_->Bind(&ctx, req, &resp)),
-                      201);
+  return Invoke("Bind", req, &resp, "POST", 201);
 }
 
 absl::Status ApiClient::Bind(absl::string_view ns, absl::string_view pod_name,
@@ -507,10 +481,7 @@ absl::Status ApiClient::Bind(absl::string_view ns, absl::string_view pod_name,
 absl::StatusOr<std::vector<pb::ApiResource>> ApiClient::ListResources() {
   pb::ListResourcesRequest req;
   pb::ListResourcesResponse resp;
-  grpc::ClientContext ctx;
-  PrepareContext(&ctx);
-  absl::Status s = CountRequest(options_.server, "GET",
-                                UnaryStatus(options_, stub_->ListResources(&ctx, req, &resp)));
+  absl::Status s = Invoke("ListResources", req, &resp, "GET");
   if (!s.ok()) return s;
   return std::vector<pb::ApiResource>(resp.resources().begin(), resp.resources().end());
 }
@@ -518,10 +489,7 @@ absl::StatusOr<std::vector<pb::ApiResource>> ApiClient::ListResources() {
 absl::StatusOr<pb::VersionResponse> ApiClient::Version() {
   pb::VersionRequest req;
   pb::VersionResponse resp;
-  grpc::ClientContext ctx;
-  PrepareContext(&ctx);
-  absl::Status s =
-      CountRequest(options_.server, "GET", UnaryStatus(options_, stub_->Version(&ctx, req, &resp)));
+  absl::Status s = Invoke("Version", req, &resp, "GET");
   if (!s.ok()) return s;
   return resp;
 }

@@ -1,4 +1,5 @@
-// ApiClient: one connection to the apiserver (gRPC channel to `--server`),
+// ApiClient: one connection to the apiserver (a gRPC channel to `--server`,
+// common/rpc/h2_client.h),
 // with the generic ("dynamic") verbs every typed client is built on. A
 // request names the resource by plural ("pods") and carries objects as
 // protobuf messages of the resource's kind; the typed layer on top
@@ -7,8 +8,8 @@
 // Every unary call carries a deadline (options.timeout); watches have none
 // and end only when cancelled, closed by the server, or the connection drops.
 // The channel reconnects quickly after an apiserver restart (reconnect
-// backoff 100 ms → options.max_reconnect_backoff) and sends HTTP/2 keepalive
-// pings so a silent peer is noticed. Calls fail fast with UNAVAILABLE while
+// backoff 100 ms → options.max_reconnect_backoff) and, while calls are open,
+// sends HTTP/2 keepalive pings so a silent peer is noticed. Calls fail fast with UNAVAILABLE while
 // the server is down (connection refused). A server that accepts the
 // connection but does not answer (frozen, overloaded) fails the call at its
 // deadline with kDeadlineExceeded and kubectl's wording: "Unable to connect
@@ -24,8 +25,6 @@
 #ifndef MINIK8S_CLIENT_API_CLIENT_H_
 #define MINIK8S_CLIENT_API_CLIENT_H_
 
-#include <grpcpp/channel.h>
-
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -39,6 +38,7 @@
 #include "absl/time/time.h"
 #include "apiserver/v1/apiserver.grpc.pb.h"
 #include "client/watch.h"
+#include "common/rpc/h2_client.h"
 #include "common/tls.h"
 #include "google/protobuf/message.h"
 #include "k8s/autoscaling/v1/autoscaling.pb.h"
@@ -130,8 +130,7 @@ class ApiClient {
  public:
   // Creates the channel (no I/O happens until the first call).
   static absl::StatusOr<std::unique_ptr<ApiClient>> Connect(const ApiClientOptions& options);
-  // Over an existing channel (tests, in-process servers).
-  ApiClient(std::shared_ptr<grpc::Channel> channel, const ApiClientOptions& options);
+  ~ApiClient();
 
   const ApiClientOptions& options() const { return options_; }
 
@@ -157,10 +156,13 @@ class ApiClient {
   absl::Status Update(absl::string_view resource, absl::string_view ns, absl::string_view name,
                       absl::string_view subresource, const google::protobuf::Message& object,
                       google::protobuf::Message* out, bool dry_run = false);
-  // JSON merge patch (RFC 7386).
+  // `patch` of `patch_type`: a JSON merge patch (RFC 7386) unless told
+  // otherwise ("application/strategic-merge-patch+json",
+  // "application/json-patch+json", "application/apply-patch+yaml").
   absl::Status Patch(absl::string_view resource, absl::string_view ns, absl::string_view name,
-                     absl::string_view subresource, absl::string_view merge_patch_json,
-                     google::protobuf::Message* out, bool dry_run = false);
+                     absl::string_view subresource, absl::string_view patch,
+                     google::protobuf::Message* out, bool dry_run = false,
+                     absl::string_view patch_type = "application/merge-patch+json");
   // `out` (optional) receives the object after the call; `deleted`
   // (optional) whether it is gone from storage (false: deletion pending).
   absl::Status Delete(absl::string_view resource, absl::string_view ns, absl::string_view name,
@@ -177,14 +179,17 @@ class ApiClient {
   absl::StatusOr<std::vector<minik8s::apiserver::v1::ApiResource>> ListResources();
   absl::StatusOr<minik8s::apiserver::v1::VersionResponse> Version();
 
-  minik8s::apiserver::v1::ApiServer::Stub* stub() { return stub_.get(); }
-
  private:
-  void PrepareContext(grpc::ClientContext* context) const;
+  ApiClient(std::unique_ptr<rpc::Channel> channel, const ApiClientOptions& options);
+
+  // One unary call of the ApiServer service (`method`: "Create"), counted in
+  // rest_client_requests_total as `http_method` answered with `ok_code`.
+  absl::Status Invoke(absl::string_view method, const google::protobuf::Message& request,
+                      google::protobuf::Message* response, absl::string_view http_method,
+                      int ok_code = 200);
 
   const ApiClientOptions options_;
-  std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<minik8s::apiserver::v1::ApiServer::Stub> stub_;
+  std::unique_ptr<rpc::Channel> channel_;
 };
 
 }  // namespace minik8s::client

@@ -4,7 +4,6 @@
 // reads the object, sends the patch with its content type and says
 // `patched`, or `patched (no change)` when the answer equals what it read
 // (resourceVersion aside).
-#include <grpcpp/client_context.h>
 
 #include <fstream>
 #include <memory>
@@ -13,7 +12,6 @@
 #include "absl/strings/str_cat.h"
 #include "api/errors.h"
 #include "api/yaml_limits.h"
-#include "apiserver/v1/apiserver.grpc.pb.h"
 #include "client/resource.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "k8s/autoscaling/v1/autoscaling.pb.h"
@@ -35,33 +33,6 @@ struct PatchCmdOptions {
   std::string subresource;
   std::string dry_run = "none";
 };
-
-// ApiClient::Patch sends JSON merge patches only; the gRPC API takes any
-// type the apiserver applies.
-absl::Status TypedPatch(client::ApiClient& client, const std::string& resource,
-                        const std::string& ns, const std::string& name,
-                        const std::string& subresource, const std::string& content_type,
-                        const std::string& patch, bool dry_run, google::protobuf::Message* out) {
-  apiserver::v1::PatchRequest req;
-  req.set_resource(resource);
-  req.set_namespace_(ns);
-  req.set_name(name);
-  req.set_subresource(subresource);
-  req.set_patch_type(content_type);
-  req.set_patch(patch);
-  req.set_dry_run(dry_run);
-  apiserver::v1::ObjectResponse resp;
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + client.options().timeout));
-  absl::Status st = api::FromGrpcError(client.stub()->Patch(&context, req, &resp));
-  if (!st.ok()) return st;
-  out->Clear();
-  if (!out->ParseFromString(resp.object())) {
-    return absl::InternalError(
-        absl::StrCat("cannot decode the patch answer as ", out->GetDescriptor()->full_name()));
-  }
-  return absl::OkStatus();
-}
 
 bool SameIgnoringVersion(const google::protobuf::Message& a, const google::protobuf::Message& b) {
   std::unique_ptr<google::protobuf::Message> x(a.New()), y(b.New());
@@ -142,8 +113,8 @@ int RunPatch(Context& ctx, const PatchCmdOptions& o) {
       }
       OwnedObject after =
           o.subresource == "scale" ? std::make_unique<autoscaling::v1::Scale>() : r.kind->New();
-      absl::Status st = TypedPatch(**client, r.kind->resource, ns, name, o.subresource,
-                                   content_type, patch, o.dry_run == "server", after.get());
+      absl::Status st = (*client)->Patch(r.kind->resource, ns, name, o.subresource, patch,
+                                         after.get(), o.dry_run == "server", content_type);
       if (!st.ok()) {
         ctx.Fail(st);
         exit_code = 1;

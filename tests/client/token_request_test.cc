@@ -1,5 +1,6 @@
-// ServiceAccountTokenClient (client/token_request.h) against an in-process
-// gRPC service that plays the apiserver's CreateSubresource: the request it
+// ServiceAccountTokenClient (client/token_request.h) against a gRPC service,
+// served by gRPC's own server on a unix socket, that plays the apiserver's
+// CreateSubresource: the request it
 // sends (resource, namespace, name, subresource, the TokenRequest, the
 // caller's bearer token), the answer decoded, an error Status decoded, bad
 // names refused before any call, and an apiserver that is not there.
@@ -15,6 +16,7 @@
 #include "apiserver/v1/apiserver.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "k8s/meta/v1/meta.pb.h"
+#include "testing/temp_dir.h"
 
 namespace minik8s::client {
 namespace {
@@ -60,16 +62,24 @@ class FakeApiServer final : public apiv1::ApiServer::Service {
 class ServiceAccountTokenClientTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    const std::string socket = "unix://" + dir_.Join("apiserver.sock");
     grpc::ServerBuilder builder;
+    builder.AddListeningPort(socket, grpc::InsecureServerCredentials());
     builder.RegisterService(&service_);
     server_ = builder.BuildAndStart();
+    ASSERT_NE(server_, nullptr);
     ApiClientOptions options;
+    options.server = socket;
     options.bearer_token = "kubelet-token";
-    api_ =
-        std::make_unique<ApiClient>(server_->InProcessChannel(grpc::ChannelArguments()), options);
+    absl::StatusOr<std::unique_ptr<ApiClient>> api = ApiClient::Connect(options);
+    ASSERT_TRUE(api.ok()) << api.status();
+    api_ = *std::move(api);
   }
-  void TearDown() override { server_->Shutdown(); }
+  void TearDown() override {
+    if (server_ != nullptr) server_->Shutdown();
+  }
 
+  testing::TempDir dir_;
   FakeApiServer service_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<ApiClient> api_;
