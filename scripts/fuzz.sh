@@ -19,7 +19,7 @@ seconds="${1:-20}"
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(codec patch selector quantity store rest rpc)
+  targets=(codec patch selector quantity store rest rpc rpc_client)
 fi
 
 if [ -z "${FUZZ_NO_BUILD:-}" ]; then scripts/build.sh --fuzz; fi
