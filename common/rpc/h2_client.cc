@@ -191,8 +191,7 @@ absl::StatusOr<std::vector<Address>> Resolve(const Target& t) {
     a.len = ai->ai_addrlen;
     char text[INET6_ADDRSTRLEN] = {};
     if (ai->ai_family == AF_INET) {
-      inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(ai->ai_addr)->sin_addr, text,
-                sizeof text);
+      inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(ai->ai_addr)->sin_addr, text, sizeof text);
       a.name = absl::StrCat("ipv4:", text, ":", t.port);
     } else if (ai->ai_family == AF_INET6) {
       inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(ai->ai_addr)->sin6_addr, text,
@@ -388,8 +387,8 @@ class ClientCore {
     for (;;) {
       if (TakeSubmitted()) break;
       FireTimers();
-      FlushAll();
       ReapConnections();
+      FlushAll();
 
       fds.clear();
       polled.clear();
@@ -536,7 +535,8 @@ class ClientCore {
     consider(current_.get());
     for (const auto& c : draining_) consider(c.get());
     if (next == absl::InfiniteFuture()) return -1;
-    const int64_t ms = absl::ToInt64Milliseconds(absl::Ceil(next - absl::Now(), absl::Milliseconds(1)));
+    const int64_t ms =
+        absl::ToInt64Milliseconds(absl::Ceil(next - absl::Now(), absl::Milliseconds(1)));
     return static_cast<int>(std::clamp<int64_t>(ms, 0, INT_MAX));
   }
 
@@ -626,9 +626,9 @@ class ClientCore {
         {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, window},
     };
     nghttp2_submit_settings(c->session, NGHTTP2_FLAG_NONE, settings, 2);
-    nghttp2_session_set_local_window_size(c->session, NGHTTP2_FLAG_NONE, 0,
-                                          static_cast<int32_t>(std::min<int64_t>(
-                                              int64_t{window} * 4, kMaxWindow)));
+    nghttp2_session_set_local_window_size(
+        c->session, NGHTTP2_FLAG_NONE, 0,
+        static_cast<int32_t>(std::min<int64_t>(int64_t{window} * 4, kMaxWindow)));
     std::deque<std::shared_ptr<ClientCall>> waiting;
     waiting.swap(waiting_);
     for (auto& call : waiting) {
@@ -677,8 +677,8 @@ class ClientCore {
                                               &body, call.get());
     if (id == NGHTTP2_ERR_STREAM_ID_NOT_AVAILABLE) return false;
     if (id < 0) {
-      Complete(call.get(), CallStatus{absl::InternalError(absl::StrCat(
-                                          "cannot start the call: ", nghttp2_strerror(id))),
+      Complete(call.get(), CallStatus{absl::InternalError(absl::StrCat("cannot start the call: ",
+                                                                       nghttp2_strerror(id))),
                                       ""});
       return true;
     }
@@ -876,6 +876,12 @@ class ClientCore {
     }
     c->out.erase(0, done);
     c->want_out = !c->out.empty() || nghttp2_session_want_write(c->session) != 0;
+    if (!c->want_out && nghttp2_session_want_read(c->session) == 0) {
+      // The session is over: a protocol error ended it (nghttp2 sent its
+      // GOAWAY), or both sides said goodbye and no call is left. HTTP/2
+      // closes the connection then; calls still on it fail.
+      CloseConnection(c, "HTTP/2: the session ended (a protocol error, or GOAWAY)");
+    }
   }
 
   // The connection is lost: its calls fail with UNAVAILABLE ("Socket
@@ -911,6 +917,18 @@ class ClientCore {
   void ReapConnections() {
     if (current_ != nullptr && current_->closing) current_.reset();
     if (current_ != nullptr && current_->draining) draining_.push_back(std::move(current_));
+    if (current_ != nullptr && current_->phase == Phase::kReady && !waiting_.empty()) {
+      // Calls a refused stream sent back: again on the same connection.
+      std::deque<std::shared_ptr<ClientCall>> waiting;
+      waiting.swap(waiting_);
+      for (auto& call : waiting) {
+        if (!SubmitOn(current_.get(), call)) {
+          current_->draining = true;
+          waiting_.push_back(std::move(call));
+        }
+      }
+      if (current_->draining) draining_.push_back(std::move(current_));
+    }
     std::erase_if(draining_, [this](const std::unique_ptr<ClientConnection>& c) {
       if (!c->closing && c->calls.empty() && c->out.empty()) {
         DropConnection(c.get(), CallStatus{absl::UnavailableError("Socket closed"), ""});
@@ -949,8 +967,7 @@ class ClientCore {
   }
 
   static int OnHeader(nghttp2_session* session, const nghttp2_frame* frame, const uint8_t* name,
-                      size_t namelen, const uint8_t* value, size_t valuelen, uint8_t,
-                      void*) {
+                      size_t namelen, const uint8_t* value, size_t valuelen, uint8_t, void*) {
     if (frame->hd.type != NGHTTP2_HEADERS) return 0;
     ClientCall* call = CallOf(session, frame->hd.stream_id);
     if (call == nullptr || call->failed) return 0;
@@ -1000,9 +1017,10 @@ class ClientCore {
         if (frame->headers.cat == NGHTTP2_HCAT_RESPONSE && call->http_status == 200 &&
             !call->content_type.empty() &&
             !absl::StartsWith(call->content_type, "application/grpc")) {
-          self->FailStream(c, call, absl::UnknownError(absl::StrCat(
-                                        "the server answered with content-type \"",
-                                        call->content_type, "\", not gRPC")));
+          self->FailStream(
+              c, call,
+              absl::UnknownError(absl::StrCat("the server answered with content-type \"",
+                                              call->content_type, "\", not gRPC")));
         }
         break;
       }
@@ -1020,8 +1038,8 @@ class ClientCore {
     EndCall(call, CallStatus{std::move(status), ""}, NGHTTP2_CANCEL);
   }
 
-  static int OnDataChunk(nghttp2_session* session, uint8_t, int32_t stream_id,
-                         const uint8_t* data, size_t len, void* user) {
+  static int OnDataChunk(nghttp2_session* session, uint8_t, int32_t stream_id, const uint8_t* data,
+                         size_t len, void* user) {
     auto* self = static_cast<ClientCore*>(user);
     ClientCall* call = CallOf(session, stream_id);
     if (call == nullptr || call->failed) return 0;
@@ -1031,18 +1049,19 @@ class ClientCore {
     size_t offset = 0;
     while (call->in.size() - offset >= 5) {
       const auto* p = reinterpret_cast<const unsigned char*>(call->in.data() + offset);
-      const uint32_t length = (uint32_t{p[1]} << 24) | (uint32_t{p[2]} << 16) |
-                              (uint32_t{p[3]} << 8) | uint32_t{p[4]};
+      const uint32_t length =
+          (uint32_t{p[1]} << 24) | (uint32_t{p[2]} << 16) | (uint32_t{p[3]} << 8) | uint32_t{p[4]};
       if (p[0] != 0) {
-        self->FailStream(c, call, absl::InternalError(
-                                      "the server sent a compressed message, which was not asked for"));
+        self->FailStream(
+            c, call,
+            absl::InternalError("the server sent a compressed message, which was not asked for"));
         return 0;
       }
       if (length > self->options_.max_receive_message_bytes) {
         self->FailStream(c, call,
-                         absl::ResourceExhaustedError(absl::StrCat(
-                             "Received message larger than max (", length, " vs. ",
-                             self->options_.max_receive_message_bytes, ")")));
+                         absl::ResourceExhaustedError(
+                             absl::StrCat("Received message larger than max (", length, " vs. ",
+                                          self->options_.max_receive_message_bytes, ")")));
         return 0;
       }
       if (call->in.size() - offset - 5 < length) break;
@@ -1058,8 +1077,7 @@ class ClientCore {
     return 0;
   }
 
-  static int OnFrameNotSend(nghttp2_session* session, const nghttp2_frame* frame, int,
-                            void* user) {
+  static int OnFrameNotSend(nghttp2_session* session, const nghttp2_frame* frame, int, void* user) {
     // A request that never went out (the connection is going away): it
     // moves to a new connection.
     if (frame->hd.type != NGHTTP2_HEADERS) return 0;
@@ -1108,8 +1126,8 @@ class ClientCore {
         }
         return CallStatus{absl::OkStatus(), ""};
       }
-      const int code = call.grpc_status > 16 ? static_cast<int>(absl::StatusCode::kUnknown)
-                                             : call.grpc_status;
+      const int code =
+          call.grpc_status > 16 ? static_cast<int>(absl::StatusCode::kUnknown) : call.grpc_status;
       return CallStatus{absl::Status(static_cast<absl::StatusCode>(code), call.grpc_message),
                         std::move(call.grpc_details)};
     }
@@ -1122,8 +1140,8 @@ class ClientCore {
         case NGHTTP2_ENHANCE_YOUR_CALM:
           return CallStatus{absl::ResourceExhaustedError("the server asked to slow down"), ""};
         default:
-          return CallStatus{absl::InternalError(absl::StrCat(
-                                "the server reset the call: ", nghttp2_http2_strerror(error_code))),
+          return CallStatus{absl::InternalError(absl::StrCat("the server reset the call: ",
+                                                             nghttp2_http2_strerror(error_code))),
                             ""};
       }
     }

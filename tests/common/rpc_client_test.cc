@@ -30,6 +30,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -1079,6 +1080,209 @@ TEST(RpcClientConnectionTest, DroppedConnectionFailsItsCallsWithUnavailable) {
   CallStatus last;
   EXPECT_TRUE(EchoUntilOk(channel.get(), absl::Seconds(10), &last)) << last.status;
   EXPECT_EQ(proxy.connections(), 2);
+}
+
+// A server that speaks raw HTTP/2 frames: its SETTINGS, an ACK of the
+// client's, and for each request HEADERS what `answer` returns for its
+// stream id (frames, written as they are). It counts the requests and
+// notices when the client closes the connection.
+class RawFrameServer {
+ public:
+  explicit RawFrameServer(std::function<std::string(uint32_t stream, int request)> answer)
+      : answer_(std::move(answer)) {
+    listener_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    if (bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+        listen(listener_, 4) != 0 ||
+        getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+      return;
+    }
+    port_ = ntohs(address.sin_port);
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~RawFrameServer() {
+    stop_.store(true);
+    if (thread_.joinable()) thread_.join();
+    close(listener_);
+  }
+
+  int port() const { return port_; }
+  int requests() const { return requests_.load(); }
+  bool client_closed() const { return client_closed_.load(); }
+
+  static std::string Frame(uint8_t type, uint8_t flags, uint32_t stream, std::string payload) {
+    std::string out;
+    const uint32_t length = static_cast<uint32_t>(payload.size());
+    out.push_back(static_cast<char>(length >> 16));
+    out.push_back(static_cast<char>(length >> 8));
+    out.push_back(static_cast<char>(length));
+    out.push_back(static_cast<char>(type));
+    out.push_back(static_cast<char>(flags));
+    for (int shift : {24, 16, 8, 0}) out.push_back(static_cast<char>(stream >> shift));
+    return out + payload;
+  }
+  static std::string RstStream(uint32_t stream, uint32_t code) {
+    std::string payload;
+    for (int shift : {24, 16, 8, 0}) payload.push_back(static_cast<char>(code >> shift));
+    return Frame(3, 0, stream, payload);
+  }
+  // A trailers-only answer: :status 200, content-type application/grpc,
+  // grpc-status `code` and grpc-message `message` (HPACK literals).
+  static std::string TrailersOnly(uint32_t stream, int code, const std::string& message) {
+    auto literal = [](const std::string& name, const std::string& value) {
+      std::string out(1, '\0');
+      out.push_back(static_cast<char>(name.size()));
+      out += name;
+      out.push_back(static_cast<char>(value.size()));
+      return out + value;
+    };
+    std::string block = "\x88";  // :status 200, indexed
+    block += literal("content-type", "application/grpc");
+    block += literal("grpc-status", absl::StrCat(code));
+    block += literal("grpc-message", message);
+    return Frame(1, 0x5, stream, block);  // END_STREAM | END_HEADERS
+  }
+
+ private:
+  void Serve() {
+    int fd = -1;
+    while (!stop_.load() && fd < 0) {
+      pollfd p{listener_, POLLIN, 0};
+      if (poll(&p, 1, 50) == 1) fd = accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
+    }
+    if (fd < 0) return;
+    Send(fd, Frame(4, 0, 0, ""));  // the server's SETTINGS
+    std::string in;
+    bool preface = false;
+    while (!stop_.load()) {
+      pollfd p{fd, POLLIN, 0};
+      if (poll(&p, 1, 50) != 1) continue;
+      char buffer[4096];
+      const ssize_t n = read(fd, buffer, sizeof buffer);
+      if (n <= 0) {
+        client_closed_.store(true);
+        break;
+      }
+      in.append(buffer, static_cast<size_t>(n));
+      if (!preface) {
+        if (in.size() < 24) continue;
+        in.erase(0, 24);
+        preface = true;
+      }
+      while (in.size() >= 9) {
+        const auto* h = reinterpret_cast<const unsigned char*>(in.data());
+        const size_t length = (size_t{h[0]} << 16) | (size_t{h[1]} << 8) | h[2];
+        if (in.size() < 9 + length) break;
+        const uint8_t type = h[3];
+        const uint8_t flags = h[4];
+        const uint32_t stream =
+            ((uint32_t{h[5]} & 0x7f) << 24) | (uint32_t{h[6]} << 16) | (uint32_t{h[7]} << 8) | h[8];
+        in.erase(0, 9 + length);
+        if (type == 4 && (flags & 1) == 0) Send(fd, Frame(4, 1, 0, ""));  // SETTINGS ACK
+        if (type == 1) Send(fd, answer_(stream, requests_.fetch_add(1)));
+      }
+    }
+    close(fd);
+  }
+  static void Send(int fd, const std::string& bytes) {
+    size_t done = 0;
+    while (done < bytes.size()) {
+      const ssize_t n = send(fd, bytes.data() + done, bytes.size() - done, MSG_NOSIGNAL);
+      if (n <= 0) return;
+      done += static_cast<size_t>(n);
+    }
+  }
+
+  std::function<std::string(uint32_t, int)> answer_;
+  int listener_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> requests_{0};
+  std::atomic<bool> client_closed_{false};
+  std::thread thread_;
+};
+
+TEST(RpcClientConnectionTest, RefusedStreamIsRetriedOnTheSameConnection) {
+  // The first two requests are refused (RST_STREAM REFUSED_STREAM, before
+  // any answer): the server did not take them, so the client sends the call
+  // again; the third gets an answer.
+  RawFrameServer server([](uint32_t stream, int request) {
+    if (request < 2) return RawFrameServer::RstStream(stream, 7);
+    return RawFrameServer::TrailersOnly(stream, 5, "answered after two refusals");
+  });
+  ASSERT_GT(server.port(), 0);
+  std::unique_ptr<Channel> channel = NewChannel(Options(Loopback(server.port())));
+  ASSERT_NE(channel, nullptr);
+  const absl::Time start = absl::Now();
+  std::string response;
+  CallStatus status = channel->Call(kEchoMethod, "x", WithTimeout(absl::Seconds(10)), &response);
+  EXPECT_EQ(status.status.code(), absl::StatusCode::kNotFound) << status.status;
+  EXPECT_EQ(status.status.message(), "answered after two refusals");
+  EXPECT_EQ(server.requests(), 3);
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+}
+
+TEST(RpcClientConnectionTest, CallRefusedOverAndOverFailsUnavailableBeforeItsDeadline) {
+  RawFrameServer server([](uint32_t stream, int) { return RawFrameServer::RstStream(stream, 7); });
+  ASSERT_GT(server.port(), 0);
+  std::unique_ptr<Channel> channel = NewChannel(Options(Loopback(server.port())));
+  ASSERT_NE(channel, nullptr);
+  const absl::Time start = absl::Now();
+  std::string response;
+  CallStatus status = channel->Call(kEchoMethod, "x", WithTimeout(absl::Seconds(10)), &response);
+  EXPECT_EQ(status.status.code(), absl::StatusCode::kUnavailable) << status.status;
+  EXPECT_GT(server.requests(), 1);
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+}
+
+TEST(RpcClientConnectionTest, ProtocolErrorEndsTheCallsAndClosesTheConnection) {
+  // A SETTINGS ACK where the server's first SETTINGS belongs breaks HTTP/2:
+  // the client's session ends with a GOAWAY, and the connection must close
+  // with it, failing the call at once rather than at its deadline.
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  ASSERT_EQ(listen(fd, 4), 0);
+  ASSERT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  std::atomic<bool> closed_by_client{false};
+  std::thread bad_server([&] {
+    const int conn = accept4(fd, nullptr, nullptr, SOCK_CLOEXEC);
+    if (conn < 0) return;
+    const std::string ack = RawFrameServer::Frame(4, 1, 0, "");
+    if (send(conn, ack.data(), ack.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(ack.size())) {
+      close(conn);
+      return;
+    }
+    // Read until the client closes (or 10 s pass).
+    const absl::Time until = absl::Now() + absl::Seconds(10);
+    char buffer[4096];
+    while (absl::Now() < until) {
+      pollfd p{conn, POLLIN, 0};
+      if (poll(&p, 1, 50) != 1) continue;
+      if (read(conn, buffer, sizeof buffer) <= 0) {
+        closed_by_client.store(true);
+        break;
+      }
+    }
+    close(conn);
+  });
+  std::unique_ptr<Channel> channel = NewChannel(Options(Loopback(ntohs(address.sin_port))));
+  ASSERT_NE(channel, nullptr);
+  const absl::Time start = absl::Now();
+  std::string response;
+  CallStatus status = channel->Call(kEchoMethod, "x", WithTimeout(absl::Seconds(10)), &response);
+  EXPECT_EQ(status.status.code(), absl::StatusCode::kUnavailable) << status.status;
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+  bad_server.join();
+  EXPECT_TRUE(closed_by_client.load());
+  close(fd);
 }
 
 // ===========================================================================
