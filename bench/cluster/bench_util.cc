@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -37,11 +38,28 @@ std::string ExecutableDir() {
   return ec ? "." : self.parent_path().string();
 }
 
+// A base whose whole port plan is free, below the kernel's ephemeral range:
+// a port in that range can be taken between this check and the daemons'
+// binds by any client socket, the cluster's own connections among them
+// (seen: the kubelet's API port, taken as it started).
 std::optional<int> PickPortBase() {
+  int ephemeral_low = 32768;
+  {
+    std::ifstream range("/proc/sys/net/ipv4/ip_local_port_range");
+    int low = 0;
+    if (range >> low && low > 12000) ephemeral_low = low;
+  }
+  const absl::StatusOr<cluster::PortPlan> probe = cluster::DerivePorts(20000, 0);
+  const int span = probe.ok() ? probe->last - probe->first + 1 : 100;
+  const int choices = std::max(1, (ephemeral_low - span - 20000) / 100);
   for (int attempt = 0; attempt < 200; ++attempt) {
-    const int base = 20000 + static_cast<int>((getpid() * 7919 + attempt * 104729) % 30000);
+    const int base = 20000 + 100 * static_cast<int>((getpid() * 7919 + attempt * 104729) % choices);
+    absl::StatusOr<cluster::PortPlan> ports = cluster::DerivePorts(base, 0);
+    if (!ports.ok()) continue;
     bool free = true;
-    for (int p = base; p <= base + 10 && free; ++p) free = !cluster::LoopbackPortInUse(p);
+    for (int p = ports->first; p <= ports->last && free; ++p) {
+      free = !cluster::LoopbackPortInUse(p);
+    }
     if (free) return base;
   }
   return std::nullopt;
