@@ -278,6 +278,9 @@ struct ClientConnection {
   absl::Time last_read = absl::Now();
   absl::Time ping_deadline = absl::InfiniteFuture();  // an unanswered keepalive
   absl::flat_hash_map<int32_t, std::shared_ptr<ClientCall>> calls;
+  // Calls ended here whose streams nghttp2 has yet to close: kept alive
+  // while their request body may still be read (ReadRequest).
+  absl::flat_hash_map<int32_t, std::shared_ptr<ClientCall>> ended;
 };
 
 // ---------------------------------------------------------------------------
@@ -477,7 +480,9 @@ class ClientCore {
       ClientConnection* c = call->connection;
       nghttp2_submit_rst_stream(c->session, NGHTTP2_FLAG_NONE, call->stream_id, rst_code);
       nghttp2_session_set_stream_user_data(c->session, call->stream_id, nullptr);
-      c->calls.erase(call->stream_id);
+      if (auto it = c->calls.find(call->stream_id); it != c->calls.end()) {
+        c->ended.insert(c->calls.extract(it));
+      }
       call->connection = nullptr;
     }
     call->failed = true;
@@ -902,6 +907,7 @@ class ClientCore {
     }
     if (c->session != nullptr) nghttp2_session_del(c->session);
     c->session = nullptr;
+    c->ended.clear();
     CloseSocket(c);
     c->closing = true;
   }
@@ -1099,7 +1105,10 @@ class ClientCore {
     ClientConnection* c = self->ConnectionOf(session);
     if (c == nullptr) return 0;
     auto it = c->calls.find(stream_id);
-    if (it == c->calls.end()) return 0;
+    if (it == c->calls.end()) {
+      c->ended.erase(stream_id);
+      return 0;
+    }
     std::shared_ptr<ClientCall> call = it->second;
     c->calls.erase(it);
     call->connection = nullptr;
