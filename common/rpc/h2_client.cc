@@ -32,6 +32,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "common/rpc/h2_server.h"
+#include "common/rpc/socket_io.h"
 
 namespace minik8s::rpc {
 namespace {
@@ -47,17 +48,6 @@ nghttp2_nv Header(std::string_view name, std::string_view value) {
   return nghttp2_nv{reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
                     reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())), name.size(),
                     value.size(), NGHTTP2_NV_FLAG_NONE};
-}
-
-std::string OpenSslErrors() {
-  std::string out;
-  while (const unsigned long code = ERR_get_error()) {  // NOLINT(runtime/int): OpenSSL's type
-    char text[256];
-    ERR_error_string_n(code, text, sizeof text);
-    if (!out.empty()) out += "; ";
-    out += text;
-  }
-  return out.empty() ? "unknown TLS error" : out;
 }
 
 // grpc-timeout: at most eight digits and a unit.
@@ -787,49 +777,33 @@ class ClientCore {
 
   void OnReadable(ClientConnection* c) {
     for (;;) {
-      ssize_t n;
-      if (c->ssl != nullptr) {
-        const int r = SSL_read(c->ssl, read_buffer_, sizeof read_buffer_);
-        if (r <= 0) {
-          const int e = SSL_get_error(c->ssl, r);
-          if (e == SSL_ERROR_WANT_READ) return;
-          if (e == SSL_ERROR_WANT_WRITE) {
-            c->want_out = true;
-            return;
-          }
-          const std::string why = e == SSL_ERROR_ZERO_RETURN || ERR_peek_error() == 0
-                                      ? "Socket closed"
-                                      : absl::StrCat("TLS: ", OpenSslErrors());
-          ERR_clear_error();
-          CloseConnection(c, why);
+      const IoResult read = ReadSome(c->fd, c->ssl, read_buffer_, sizeof read_buffer_);
+      switch (read.outcome) {
+        case IoResult::Outcome::kOk:
+          break;
+        case IoResult::Outcome::kWantRead:
           return;
-        }
-        n = r;
-      } else {
-        n = recv(c->fd, read_buffer_, sizeof read_buffer_, 0);
-        if (n == 0) {
+        case IoResult::Outcome::kWantWrite:
+          c->want_out = true;
+          return;
+        case IoResult::Outcome::kClosed:
           CloseConnection(c, "Socket closed");
           return;
-        }
-        if (n < 0) {
-          if (errno == EINTR) continue;
-          if (errno != EAGAIN && errno != EWOULDBLOCK) {
-            CloseConnection(c, std::strerror(errno));
-          }
+        case IoResult::Outcome::kError:
+          CloseConnection(c, read.error);
           return;
-        }
       }
+      const size_t n = read.bytes;
       c->last_read = absl::Now();
-      const ssize_t used = nghttp2_session_mem_recv(
-          c->session, reinterpret_cast<const uint8_t*>(read_buffer_), static_cast<size_t>(n));
+      const ssize_t used =
+          nghttp2_session_mem_recv(c->session, reinterpret_cast<const uint8_t*>(read_buffer_), n);
       if (used < 0) {
         Flush(c);  // the GOAWAY nghttp2 queued
         CloseConnection(c, absl::StrCat("HTTP/2: ", nghttp2_strerror(static_cast<int>(used))));
         return;
       }
       if (c->closing) return;
-      if (c->ssl == nullptr ? static_cast<size_t>(n) < sizeof read_buffer_
-                            : SSL_has_pending(c->ssl) == 0) {
+      if (c->ssl == nullptr ? n < sizeof read_buffer_ : SSL_has_pending(c->ssl) == 0) {
         return;
       }
     }
@@ -852,34 +826,14 @@ class ClientCore {
       if (n == 0) break;
       c->out.append(reinterpret_cast<const char*>(data), static_cast<size_t>(n));
     }
-    size_t done = 0;
-    while (done < c->out.size()) {
-      const size_t left = c->out.size() - done;
-      if (c->ssl != nullptr) {
-        const int r = SSL_write(c->ssl, c->out.data() + done,
-                                static_cast<int>(std::min<size_t>(left, INT_MAX)));
-        if (r > 0) {
-          done += static_cast<size_t>(r);
-          continue;
-        }
-        const int e = SSL_get_error(c->ssl, r);
-        if (e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ) break;
-        const std::string why = absl::StrCat("TLS: ", OpenSslErrors());
-        ERR_clear_error();
-        CloseConnection(c, why);
-        return;
-      }
-      const ssize_t n = send(c->fd, c->out.data() + done, left, MSG_NOSIGNAL);
-      if (n > 0) {
-        done += static_cast<size_t>(n);
-        continue;
-      }
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
-      CloseConnection(c, n < 0 ? std::strerror(errno) : "Socket closed");
+    const IoResult written = WriteSome(c->fd, c->ssl, c->out);
+    if (written.outcome == IoResult::Outcome::kClosed ||
+        written.outcome == IoResult::Outcome::kError) {
+      CloseConnection(
+          c, written.outcome == IoResult::Outcome::kClosed ? "Socket closed" : written.error);
       return;
     }
-    c->out.erase(0, done);
+    c->out.erase(0, written.bytes);
     c->want_out = !c->out.empty() || nghttp2_session_want_write(c->session) != 0;
     if (!c->want_out && nghttp2_session_want_read(c->session) == 0) {
       // The session is over: a protocol error ended it (nghttp2 sent its

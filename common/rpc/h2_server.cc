@@ -28,6 +28,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "common/rpc/socket_io.h"
 
 namespace minik8s::rpc {
 
@@ -62,17 +63,6 @@ int SelectH2(SSL*, const unsigned char** out, unsigned char* outlen, const unsig
   if (nghttp2_select_next_protocol(&selected, outlen, in, inlen) != 1) return SSL_TLSEXT_ERR_NOACK;
   *out = selected;
   return SSL_TLSEXT_ERR_OK;
-}
-
-std::string OpenSslErrors() {
-  std::string out;
-  while (unsigned long e = ERR_get_error()) {
-    char buffer[256];
-    ERR_error_string_n(e, buffer, sizeof buffer);
-    if (!out.empty()) out += "; ";
-    out += buffer;
-  }
-  return out;
 }
 
 thread_local Worker* current_worker = nullptr;
@@ -590,35 +580,23 @@ class Worker {
       if (!Handshake(c) || c->handshaking) return;
     }
     for (;;) {
-      ssize_t n;
-      if (c->ssl != nullptr) {
-        const int r = SSL_read(c->ssl, read_buffer_, sizeof read_buffer_);
-        if (r <= 0) {
-          const int e = SSL_get_error(c->ssl, r);
-          if (e == SSL_ERROR_WANT_READ) return;
-          if (e == SSL_ERROR_WANT_WRITE) {
-            SetWantOut(c, true);
-            return;
-          }
-          ERR_clear_error();
+      const IoResult read = ReadSome(c->fd, c->ssl, read_buffer_, sizeof read_buffer_);
+      switch (read.outcome) {
+        case IoResult::Outcome::kOk:
+          break;
+        case IoResult::Outcome::kWantRead:
+          return;
+        case IoResult::Outcome::kWantWrite:
+          SetWantOut(c, true);
+          return;
+        case IoResult::Outcome::kClosed:
+        case IoResult::Outcome::kError:
           c->closing = true;
           return;
-        }
-        n = r;
-      } else {
-        n = recv(c->fd, read_buffer_, sizeof read_buffer_, 0);
-        if (n == 0) {
-          c->closing = true;
-          return;
-        }
-        if (n < 0) {
-          if (errno == EINTR) continue;
-          if (errno != EAGAIN && errno != EWOULDBLOCK) c->closing = true;
-          return;
-        }
       }
-      const ssize_t used = nghttp2_session_mem_recv(
-          c->session, reinterpret_cast<const uint8_t*>(read_buffer_), static_cast<size_t>(n));
+      const size_t n = read.bytes;
+      const ssize_t used =
+          nghttp2_session_mem_recv(c->session, reinterpret_cast<const uint8_t*>(read_buffer_), n);
       if (used < 0) {
         spdlog::debug("closing a client connection: {}", nghttp2_strerror(static_cast<int>(used)));
         // nghttp2 queued a GOAWAY where the protocol asks for one: send it.
@@ -628,8 +606,7 @@ class Worker {
       }
       // Everything the socket had is read: epoll (level-triggered) says when
       // more comes. Over TLS, a last SSL_read would only fail (WANT_READ).
-      if (c->ssl == nullptr ? static_cast<size_t>(n) < sizeof read_buffer_
-                            : SSL_has_pending(c->ssl) == 0) {
+      if (c->ssl == nullptr ? n < sizeof read_buffer_ : SSL_has_pending(c->ssl) == 0) {
         return;
       }
     }
@@ -664,33 +641,13 @@ class Worker {
       if (n == 0) break;
       c->out.append(reinterpret_cast<const char*>(data), static_cast<size_t>(n));
     }
-    size_t done = 0;
-    while (done < c->out.size()) {
-      const size_t left = c->out.size() - done;
-      if (c->ssl != nullptr) {
-        const int r = SSL_write(c->ssl, c->out.data() + done,
-                                static_cast<int>(std::min<size_t>(left, INT_MAX)));
-        if (r > 0) {
-          done += static_cast<size_t>(r);
-          continue;
-        }
-        const int e = SSL_get_error(c->ssl, r);
-        if (e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ) break;
-        ERR_clear_error();
-        c->closing = true;
-        return;
-      }
-      const ssize_t n = send(c->fd, c->out.data() + done, left, MSG_NOSIGNAL);
-      if (n > 0) {
-        done += static_cast<size_t>(n);
-        continue;
-      }
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+    const IoResult written = WriteSome(c->fd, c->ssl, c->out);
+    if (written.outcome == IoResult::Outcome::kClosed ||
+        written.outcome == IoResult::Outcome::kError) {
       c->closing = true;
       return;
     }
-    c->out.erase(0, done);
+    c->out.erase(0, written.bytes);
     const bool more = !c->out.empty() || nghttp2_session_want_write(c->session) != 0;
     SetWantOut(c, more);
     if (c->out.empty() && nghttp2_session_want_read(c->session) == 0 &&
