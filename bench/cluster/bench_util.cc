@@ -7,7 +7,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <random>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
@@ -52,8 +54,10 @@ std::optional<int> PickPortBase() {
   const absl::StatusOr<cluster::PortPlan> probe = cluster::DerivePorts(20000, 0);
   const int span = probe.ok() ? probe->last - probe->first + 1 : 100;
   const int choices = std::max(1, (ephemeral_low - span - 20000) / 100);
+  std::mt19937 rng(std::random_device{}());
+  std::uniform_int_distribution<int> pick(0, choices - 1);
   for (int attempt = 0; attempt < 200; ++attempt) {
-    const int base = 20000 + 100 * static_cast<int>((getpid() * 7919 + attempt * 104729) % choices);
+    const int base = 20000 + 100 * pick(rng);
     absl::StatusOr<cluster::PortPlan> ports = cluster::DerivePorts(base, 0);
     if (!ports.ok()) continue;
     bool free = true;
@@ -88,6 +92,17 @@ int ScaleCluster::Start(const ScaleClusterOptions& options) {
                  absl::StrJoin(missing, ", ").c_str());
     return 2;
   }
+  // A port of a picked range can still be taken before the daemons bind it
+  // (a test cluster starting beside this one): another range then.
+  for (int attempt = 1;; ++attempt) {
+    const int code = StartOnce(attempt);
+    if (code != kPortTaken) return code;
+    if (attempt == 3) return 1;
+  }
+}
+
+int ScaleCluster::StartOnce(int attempt) {
+  const char* program = options_.program.c_str();
   int port_base = options_.port_base;
   if (port_base == 0) {
     std::optional<int> picked = PickPortBase();
@@ -121,8 +136,14 @@ int ScaleCluster::Start(const ScaleClusterOptions& options) {
   bool ready = false;
   while (!ready && !Interrupted(program)) {
     if (up_.Exited()) {
-      std::fprintf(stderr, "%s: minik8s up exited while starting:\n%s\n", program,
-                   cluster::LogTail(up_log_, 30).c_str());
+      const std::string tail = cluster::LogTail(up_log_, 30);
+      std::fprintf(stderr, "%s: minik8s up exited while starting:\n%s\n", program, tail.c_str());
+      if (options_.port_base == 0 && attempt < 3 &&
+          (absl::StrContains(tail, "is already in use") ||
+           absl::StrContains(tail, "Address already in use"))) {
+        std::fprintf(stderr, "%s: port base %d was taken; another\n", program, port_base);
+        return kPortTaken;
+      }
       return 1;
     }
     if (absl::Now() - launch > absl::Seconds(options_.start_timeout_s + 30)) {

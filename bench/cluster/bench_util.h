@@ -66,6 +66,11 @@ class ScaleCluster {
   double startup_s() const { return startup_s_; }
 
  private:
+  // StartOnce's answer when a port of the picked range was taken.
+  static constexpr int kPortTaken = -1;
+  // One launch at one port range (picked anew unless options.port_base).
+  int StartOnce(int attempt);
+
   ScaleClusterOptions options_;
   std::unique_ptr<testing::TempDir> tmp_;
   std::string minik8s_bin_, data_dir_, up_log_;
