@@ -103,6 +103,24 @@ bool MentionsRefusal(const absl::Status& status) {
 
 std::string Loopback(int port) { return absl::StrCat("127.0.0.1:", port); }
 
+// A socket listening on a free 127.0.0.1 port (backlog 16), and the port
+// in *port; -1 on failure.
+int ListenOnLoopback(int* port) {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 || listen(fd, 16) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    close(fd);
+    return -1;
+  }
+  *port = ntohs(address.sin_port);
+  return fd;
+}
+
 // A loopback port nothing listens on (free when this returns).
 int UnusedPort() {
   const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -771,17 +789,7 @@ TEST(RpcClientAddressTest, CreateRefusesWhatItCannotUse) {
 class Proxy {
  public:
   explicit Proxy(int upstream_port) : upstream_port_(upstream_port) {
-    listen_fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof address;
-    if (listen_fd_ >= 0 &&
-        bind(listen_fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
-        listen(listen_fd_, 16) == 0 &&
-        getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
-      port_ = ntohs(address.sin_port);
-    }
+    listen_fd_ = ListenOnLoopback(&port_);
     thread_ = std::thread([this] { Run(); });
   }
   ~Proxy() {
@@ -1000,16 +1008,10 @@ TEST(RpcClientConnectionTest, GoawayLetsAPendingCallFinishAndNewCallsReachTheNex
 TEST(RpcClientConnectionTest, ServerThatNeverSpeaksGivesDeadlineExceeded) {
   // A listening socket never accept()ed: the kernel completes the TCP
   // handshake, and nothing more happens.
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int port = 0;
+  const int fd = ListenOnLoopback(&port);
   ASSERT_GE(fd, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-  ASSERT_EQ(listen(fd, 16), 0);
-  ASSERT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length), 0);
-  std::unique_ptr<Channel> channel = NewChannel(Options(Loopback(ntohs(address.sin_port))));
+  std::unique_ptr<Channel> channel = NewChannel(Options(Loopback(port)));
   ASSERT_NE(channel, nullptr);
 
   for (int i = 0; i < 2; ++i) {
@@ -1090,17 +1092,8 @@ class RawFrameServer {
  public:
   explicit RawFrameServer(std::function<std::string(uint32_t stream, int request)> answer)
       : answer_(std::move(answer)) {
-    listener_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof address;
-    if (bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
-        listen(listener_, 4) != 0 ||
-        getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-      return;
-    }
-    port_ = ntohs(address.sin_port);
+    listener_ = ListenOnLoopback(&port_);
+    if (listener_ < 0) return;
     thread_ = std::thread([this] { Serve(); });
   }
   ~RawFrameServer() {
@@ -1242,15 +1235,9 @@ TEST(RpcClientConnectionTest, ProtocolErrorEndsTheCallsAndClosesTheConnection) {
   // A SETTINGS ACK where the server's first SETTINGS belongs breaks HTTP/2:
   // the client's session ends with a GOAWAY, and the connection must close
   // with it, failing the call at once rather than at its deadline.
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int port = 0;
+  const int fd = ListenOnLoopback(&port);
   ASSERT_GE(fd, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-  ASSERT_EQ(listen(fd, 4), 0);
-  ASSERT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length), 0);
   std::atomic<bool> closed_by_client{false};
   std::thread bad_server([&] {
     const int conn = accept4(fd, nullptr, nullptr, SOCK_CLOEXEC);
@@ -1273,7 +1260,7 @@ TEST(RpcClientConnectionTest, ProtocolErrorEndsTheCallsAndClosesTheConnection) {
     }
     close(conn);
   });
-  std::unique_ptr<Channel> channel = NewChannel(Options(Loopback(ntohs(address.sin_port))));
+  std::unique_ptr<Channel> channel = NewChannel(Options(Loopback(port)));
   ASSERT_NE(channel, nullptr);
   const absl::Time start = absl::Now();
   std::string response;
