@@ -12,7 +12,7 @@ PACKAGES=(
   libssl-dev libboost-dev procps iproute2 curl
   # tcmalloc, the daemons' allocator (CMakeLists.txt: MINIK8S_MALLOC).
   libgoogle-perftools-dev
-  # HTTP/2: minik8s-store and minik8s-apiserver serve gRPC on nghttp2 (common/rpc/h2_server.h).
+  # HTTP/2: minik8s-store and minik8s-apiserver serve gRPC on nghttp2, and the components call the apiserver through it (common/rpc/).
   libnghttp2-dev
   # clang's sanitizer runtimes; libclang-rt-14-dev also holds libFuzzer's
   # (libclang_rt.fuzzer*.a, what -fsanitize=fuzzer links: fuzz/).
